@@ -1,7 +1,19 @@
 import { Command } from 'commander';
+import { StrongboxError } from '../sidechain/errors.ts';
 
 const program = new Command('strongbox')
   .description('Strongbox: a federated, Bitcoin-pegged and Bitcoin-anchored securities depository')
   .showHelpAfterError();
 
-await program.parseAsync(process.argv);
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  // One clear line and a non-zero exit: 1 for a refusal the user can act on, 2 for a bug.
+  if (error instanceof StrongboxError) {
+    console.error(`strongbox: ${error.message}`);
+    process.exitCode = 1;
+  } else {
+    console.error(`strongbox: internal error: ${error instanceof Error ? error.stack : String(error)}`);
+    process.exitCode = 2;
+  }
+}
