@@ -1,9 +1,11 @@
 import { Command } from 'commander';
 import { StrongboxError } from '../sidechain/errors.ts';
+import { keygenCommand } from './commands/keygen.ts';
 
 const program = new Command('strongbox')
   .description('Strongbox: a federated, Bitcoin-pegged and Bitcoin-anchored securities depository')
-  .showHelpAfterError();
+  .showHelpAfterError()
+  .addCommand(keygenCommand());
 
 try {
   await program.parseAsync(process.argv);

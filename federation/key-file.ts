@@ -1,0 +1,83 @@
+import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import * as ecc from 'tiny-secp256k1';
+import { z } from 'zod';
+import { StrongboxError } from '../sidechain/errors.ts';
+import { generateKeyPair, publicKeyFromSeed } from '../sidechain/ed25519.ts';
+
+/** A key file that is missing, malformed, or readable by others. */
+export class KeyFileError extends StrongboxError {
+  constructor(path: string, reason: string) {
+    super('key-file', `key file ${path}: ${reason}`);
+  }
+}
+
+/** A federation member's two secrets: the Ed25519 block-signing seed and the secp256k1 peg key. */
+export interface MemberKeys {
+  blockSeed: Uint8Array;
+  blockPublicKey: Uint8Array;
+  pegPrivateKey: Uint8Array;
+  pegPublicKey: Uint8Array;
+}
+
+const hex32 = z.string().regex(/^[0-9a-f]{64}$/, 'expected 32 bytes as lowercase hex');
+const keyFileSchema = z.object({
+  version: z.literal(1),
+  blockSeed: hex32,
+  pegPrivateKey: hex32,
+});
+
+export function generateMemberKeys(): MemberKeys {
+  const block = generateKeyPair();
+  let pegPrivateKey = new Uint8Array(randomBytes(32));
+  while (!ecc.isPrivate(pegPrivateKey)) pegPrivateKey = new Uint8Array(randomBytes(32));
+  return withPublicKeys(block.seed, pegPrivateKey);
+}
+
+function withPublicKeys(blockSeed: Uint8Array, pegPrivateKey: Uint8Array): MemberKeys {
+  const pegPublicKey = ecc.pointFromScalar(pegPrivateKey, true);
+  if (!pegPublicKey) throw new TypeError('peg private key is not a valid secp256k1 scalar');
+  return { blockSeed, blockPublicKey: publicKeyFromSeed(blockSeed), pegPrivateKey, pegPublicKey };
+}
+
+/** Writes the keys with mode 0600 and refuses to overwrite: a lost key can cost a federation seat. */
+export function writeKeyFile(path: string, keys: MemberKeys): void {
+  if (existsSync(path)) throw new KeyFileError(path, 'already exists; refusing to overwrite a key');
+  const body = {
+    version: 1,
+    blockSeed: Buffer.from(keys.blockSeed).toString('hex'),
+    pegPrivateKey: Buffer.from(keys.pegPrivateKey).toString('hex'),
+  };
+  writeFileSync(path, `${JSON.stringify(body, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
+  chmodSync(path, 0o600);
+}
+
+/** Reads a key file; refuses one that group or others may read, as ssh does. */
+export function readKeyFile(path: string): MemberKeys {
+  if (!existsSync(path)) throw new KeyFileError(path, 'does not exist (create one with `strongbox keygen`)');
+  const mode = statSync(path).mode & 0o777;
+  if ((mode & 0o077) !== 0) {
+    throw new KeyFileError(path, `permissions ${mode.toString(8)} let others read it; run chmod 600`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8'));
+  } catch {
+    throw new KeyFileError(path, 'is not valid JSON');
+  }
+  const result = keyFileSchema.safeParse(parsed);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    throw new KeyFileError(path, `${issue?.path.join('.') || 'file'}: ${issue?.message ?? 'invalid'}`);
+  }
+  const pegPrivateKey = Buffer.from(result.data.pegPrivateKey, 'hex');
+  if (!ecc.isPrivate(pegPrivateKey)) throw new KeyFileError(path, 'pegPrivateKey is not a valid secp256k1 key');
+  return withPublicKeys(new Uint8Array(Buffer.from(result.data.blockSeed, 'hex')), new Uint8Array(pegPrivateKey));
+}
+
+export function publicKeysOf(keys: MemberKeys): { blockPublicKey: string; pegPublicKey: string } {
+  return {
+    blockPublicKey: Buffer.from(keys.blockPublicKey).toString('hex'),
+    pegPublicKey: Buffer.from(keys.pegPublicKey).toString('hex'),
+  };
+}
