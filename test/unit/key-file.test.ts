@@ -1,0 +1,48 @@
+import { expect } from 'chai';
+import { chmodSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as ed from '@noble/ed25519';
+import { secp256k1 } from '@noble/curves/secp256k1.js';
+import { generateMemberKeys, KeyFileError, readKeyFile, writeKeyFile } from '../../federation/key-file.ts';
+
+describe('member key file', () => {
+  const dir = join(tmpdir(), `strongbox-keys-${process.pid}`);
+  beforeEach(() => mkdirSync(dir, { recursive: true }));
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('writes keys with mode 0600 and reads back the same keys', () => {
+    const path = join(dir, 'member.key.json');
+    const keys = generateMemberKeys();
+    writeKeyFile(path, keys);
+    expect(statSync(path).mode & 0o777).to.equal(0o600);
+    const read = readKeyFile(path);
+    expect(Buffer.from(read.blockPublicKey).equals(Buffer.from(keys.blockPublicKey))).to.equal(true);
+    expect(Buffer.from(read.pegPublicKey).equals(Buffer.from(keys.pegPublicKey))).to.equal(true);
+  });
+
+  it('derives public keys that independent implementations agree with', async () => {
+    const keys = generateMemberKeys();
+    expect(Buffer.from(await ed.getPublicKeyAsync(keys.blockSeed)).toString('hex')).to.equal(Buffer.from(keys.blockPublicKey).toString('hex'));
+    expect(Buffer.from(secp256k1.getPublicKey(keys.pegPrivateKey, true)).toString('hex')).to.equal(Buffer.from(keys.pegPublicKey).toString('hex'));
+  });
+
+  it('refuses to overwrite an existing key file', () => {
+    const path = join(dir, 'member.key.json');
+    writeKeyFile(path, generateMemberKeys());
+    expect(() => writeKeyFile(path, generateMemberKeys())).to.throw(KeyFileError, /refusing to overwrite/);
+  });
+
+  it('refuses a key file that others can read', () => {
+    const path = join(dir, 'member.key.json');
+    writeKeyFile(path, generateMemberKeys());
+    chmodSync(path, 0o644);
+    expect(() => readKeyFile(path)).to.throw(KeyFileError, /permissions 644/);
+  });
+
+  it('names the bad field of a malformed key file', () => {
+    const path = join(dir, 'bad.key.json');
+    writeFileSync(path, JSON.stringify({ version: 1, blockSeed: 'zz', pegPrivateKey: '00'.repeat(32) }), { mode: 0o600 });
+    expect(() => readKeyFile(path)).to.throw(KeyFileError, /blockSeed/);
+  });
+});
