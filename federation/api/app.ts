@@ -1,0 +1,74 @@
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { z } from 'zod';
+import { StrongboxError, ValidationError } from '../../sidechain/errors.ts';
+import { toWireJson } from './json.ts';
+import { HttpError, type Route } from './route.ts';
+
+export interface ApiOptions {
+  /** Largest accepted request body; larger ones get 413 before any handler runs. */
+  bodyLimitBytes?: number;
+  /** Called for unexpected errors (bugs), which answer 500 without details. */
+  onInternalError?: (error: unknown, request: Request) => void;
+}
+
+interface ErrorBody {
+  error: { code: string; message: string };
+}
+
+function sendJson(response: Response, status: number, body: unknown): void {
+  response.status(status).type('application/json').send(toWireJson(body));
+}
+
+function parsePart<T>(schema: z.ZodType<T> | undefined, value: unknown, part: string): T {
+  if (!schema) return undefined as T;
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const field = [part, ...(issue?.path ?? []).map(String)].join('.');
+  throw new ValidationError('bad-request', `${field}: ${issue?.message ?? 'invalid'}`);
+}
+
+/** Maps every error to one consistent body; the mapping lives here and nowhere else. */
+export function errorStatus(error: unknown): { status: number; body: ErrorBody } {
+  if (error instanceof HttpError) return { status: error.status, body: { error: { code: error.code, message: error.message } } };
+  if (error instanceof StrongboxError) return { status: 400, body: { error: { code: error.code, message: error.message } } };
+  const status = (error as { status?: unknown; type?: unknown })?.status;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    // body-parser's own errors: malformed JSON (400), too large (413), unsupported charset (415).
+    const message = status === 413 ? 'request body too large' : 'malformed request body';
+    return { status, body: { error: { code: status === 413 ? 'too-large' : 'bad-request', message } } };
+  }
+  return { status: 500, body: { error: { code: 'internal', message: 'internal error' } } };
+}
+
+export function createApiApp(routes: Route[], options: ApiOptions = {}): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(express.json({ limit: options.bodyLimitBytes ?? 1_048_576, strict: true }));
+
+  for (const route of routes) {
+    app[route.method](route.path, async (request: Request, response: Response, next: NextFunction) => {
+      try {
+        const result = await route.handler({
+          params: parsePart(route.params, request.params, 'params'),
+          query: parsePart(route.query, request.query, 'query'),
+          body: parsePart(route.body, request.body ?? {}, 'body'),
+          authorization: request.headers.authorization,
+        });
+        sendJson(response, route.status ?? 200, result);
+      } catch (error) {
+        next(error);
+      }
+    });
+  }
+
+  app.use((request: Request, response: Response) => {
+    sendJson(response, 404, { error: { code: 'not-found', message: `no route ${request.method} ${request.path}` } });
+  });
+  app.use((error: unknown, request: Request, response: Response, _next: NextFunction) => {
+    const { status, body } = errorStatus(error);
+    if (status === 500) options.onInternalError?.(error, request);
+    sendJson(response, status, body);
+  });
+  return app;
+}

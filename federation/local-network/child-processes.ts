@@ -1,0 +1,56 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { openSync, closeSync } from 'node:fs';
+
+export interface ManagedChild {
+  name: string;
+  process: ChildProcess;
+  /** Resolves with the exit code (or signal) once the child has exited. */
+  exited: Promise<number | NodeJS.Signals | null>;
+}
+
+/**
+ * Starts a Node.js child with an IPC channel and its output appended to a log file. The channel is
+ * the child's lifeline: a child whose parent dies (even by SIGKILL) sees the channel close and
+ * exits, so a local network never leaves orphan members behind.
+ */
+export function spawnNodeChild(name: string, args: string[], options: { logFile: string; env?: NodeJS.ProcessEnv; cwd?: string }): ManagedChild {
+  const log = openSync(options.logFile, 'a');
+  const child = spawn(process.execPath, args, {
+    cwd: options.cwd,
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', log, log, 'ipc'],
+  });
+  closeSync(log);
+  const exited = new Promise<number | NodeJS.Signals | null>((resolve) => {
+    child.once('exit', (code, signal) => resolve(code ?? signal));
+  });
+  return { name, process: child, exited };
+}
+
+/** SIGTERM, then SIGKILL for whoever has not exited within the grace period. */
+export async function stopChildren(children: ManagedChild[], graceMs = 10_000): Promise<void> {
+  const running = children.filter((child) => child.process.exitCode === null && child.process.signalCode === null);
+  for (const child of running) child.process.kill('SIGTERM');
+  await Promise.all(
+    running.map(async (child) => {
+      let timer: NodeJS.Timeout | undefined;
+      const forced = new Promise<void>((resolve) => {
+        timer = setTimeout(() => {
+          child.process.kill('SIGKILL');
+          resolve();
+        }, graceMs);
+      });
+      await Promise.race([child.exited.then(() => undefined), forced]);
+      clearTimeout(timer);
+      await child.exited;
+    }),
+  );
+}
+
+/** For a child: exit cleanly when the parent goes away (its IPC channel closes). */
+export function exitWhenParentDies(shutdown: () => Promise<void>): void {
+  if (!process.connected) return;
+  process.once('disconnect', () => {
+    void shutdown().finally(() => process.exit(0));
+  });
+}

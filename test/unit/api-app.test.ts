@@ -1,0 +1,85 @@
+import { expect } from 'chai';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { z } from 'zod';
+import { createApiApp } from '../../federation/api/app.ts';
+import { buildOpenApiDocument } from '../../federation/api/openapi.ts';
+import { defineRoute, NotFoundError } from '../../federation/api/route.ts';
+
+describe('HTTP API framework', () => {
+  const stored: bigint[] = [];
+  const routes = [
+    defineRoute({
+      method: 'post',
+      path: '/amounts',
+      summary: 'store an amount',
+      tag: 'test',
+      status: 201,
+      body: z.object({ amount: z.string().regex(/^[1-9][0-9]*$/, 'expected a positive integer as a decimal string') }),
+      handler: ({ body }) => {
+        stored.push(BigInt(body.amount));
+        return { amount: BigInt(body.amount), count: stored.length };
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/amounts/:index',
+      summary: 'read an amount',
+      tag: 'test',
+      params: z.object({ index: z.coerce.number().int().min(0) }),
+      handler: ({ params }) => {
+        const amount = stored[params.index];
+        if (amount === undefined) throw new NotFoundError(`amount ${params.index}`);
+        return { amount };
+      },
+    }),
+  ];
+  let server: Server;
+  let base: string;
+
+  before(async () => {
+    const app = createApiApp(routes, { bodyLimitBytes: 1024 });
+    server = app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  after(() => new Promise((resolve) => server.close(resolve)));
+
+  const post = (body: string) => fetch(`${base}/amounts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+
+  it('serves bigint amounts as exact decimal strings', async () => {
+    const response = await post(JSON.stringify({ amount: '18446744073709551617' }));
+    expect(response.status).to.equal(201);
+    expect(await response.json()).to.deep.equal({ amount: '18446744073709551617', count: 1 });
+  });
+
+  it('answers 400 naming the field for invalid input and changes nothing', async () => {
+    const response = await post(JSON.stringify({ amount: '-5' }));
+    expect(response.status).to.equal(400);
+    const body = (await response.json()) as { error: { code: string; message: string } };
+    expect(body.error.code).to.equal('bad-request');
+    expect(body.error.message).to.match(/^body\.amount: expected a positive integer/);
+    expect(stored).to.have.length(1);
+  });
+
+  it('answers 400 for malformed JSON and 413 for an oversized body', async () => {
+    expect((await post('{"amount":')).status).to.equal(400);
+    const large = await post(JSON.stringify({ amount: '1'.repeat(2000) }));
+    expect(large.status).to.equal(413);
+    expect(((await large.json()) as { error: { code: string } }).error.code).to.equal('too-large');
+    expect(stored).to.have.length(1);
+  });
+
+  it('answers 404 with the same error shape for unknown resources and routes', async () => {
+    const missing = await fetch(`${base}/amounts/7`);
+    expect(missing.status).to.equal(404);
+    expect(await missing.json()).to.deep.equal({ error: { code: 'not-found', message: 'amount 7 not found' } });
+    expect((await fetch(`${base}/nowhere`)).status).to.equal(404);
+  });
+
+  it('documents every route in the OpenAPI document with its parameters', () => {
+    const document = buildOpenApiDocument(routes, { title: 't', version: '1' }) as { paths: Record<string, Record<string, { parameters: { name: string }[] }>> };
+    expect(Object.keys(document.paths)).to.deep.equal(['/amounts', '/amounts/{index}']);
+    expect(document.paths['/amounts/{index}']?.get?.parameters.map((p) => p.name)).to.deep.equal(['index']);
+  });
+});
