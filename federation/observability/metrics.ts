@@ -1,0 +1,33 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** One registry per member process: what an operator's Prometheus scrapes at /metrics. */
+export function createMemberMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'strongbox_process_' });
+  return {
+    registry,
+    height: new Gauge({ name: 'strongbox_chain_height', help: 'height of the last final block', registers: [registry] }),
+    finalityLatency: new Histogram({
+      name: 'strongbox_finality_latency_seconds',
+      help: 'time from a transaction entering the mempool to its block being final',
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 1, 2, 5],
+      registers: [registry],
+    }),
+    mempoolSize: new Gauge({ name: 'strongbox_mempool_transactions', help: 'transactions waiting for a block', registers: [registry] }),
+    peersConnected: new Gauge({ name: 'strongbox_peers_connected', help: 'federation peers with an authenticated connection', registers: [registry] }),
+    peerMessagesDropped: new Counter({
+      name: 'strongbox_peer_messages_dropped_total',
+      help: 'peer messages refused, by reason',
+      labelNames: ['reason'],
+      registers: [registry],
+    }),
+    transactionsRejected: new Counter({
+      name: 'strongbox_transactions_rejected_total',
+      help: 'submitted transactions refused, by error code',
+      labelNames: ['code'],
+      registers: [registry],
+    }),
+  };
+}
+
+export type MemberMetrics = ReturnType<typeof createMemberMetrics>;
