@@ -1,0 +1,122 @@
+import * as bitcoin from 'bitcoinjs-lib';
+import * as ecc from 'tiny-secp256k1';
+import { ECPairFactory } from 'ecpair';
+import { taggedHash } from '../sidechain/hash.ts';
+import { ValidationError } from '../sidechain/errors.ts';
+import type { BitcoinRpc } from '../watcher/rpc.ts';
+
+bitcoin.initEccLib(ecc);
+const ECPair = ECPairFactory(ecc);
+const network = bitcoin.networks.regtest;
+
+/**
+ * The faucet's key is derived from a public constant: on regtest coins are worthless, and a fixed
+ * key lets every process (the node's host, the CLI, tests) spend the same mined coins.
+ */
+const faucetKey = ECPair.fromPrivateKey(Buffer.from(taggedHash('Strongbox/regtest-faucet')), { network });
+const faucetPayment = bitcoin.payments.p2wpkh({ pubkey: Buffer.from(faucetKey.publicKey), network });
+export const FAUCET_ADDRESS = faucetPayment.address!;
+const FAUCET_SCRIPT = faucetPayment.output!;
+
+const COINBASE_MATURITY = 100;
+const FEE_RATE_SAT_PER_VB = 2n;
+const DUST_LIMIT = 546n;
+
+interface Coin {
+  txid: string;
+  vout: number;
+  value: bigint;
+}
+
+/**
+ * Pays regtest coins to any address from blocks mined to the faucet. It learns its coins by
+ * scanning raw blocks over RPC (so it works against bcoin and bitcoind alike) and checks every
+ * coin with gettxout before spending it, which also makes it immune to reorgs.
+ */
+export class Faucet {
+  private scannedHeight = -1;
+  private readonly coins = new Map<string, Coin>();
+
+  constructor(private readonly rpc: BitcoinRpc) {}
+
+  async mine(blocks: number, address: string = FAUCET_ADDRESS): Promise<string[]> {
+    if (!Number.isInteger(blocks) || blocks < 1 || blocks > 10_000) throw new ValidationError('bad-count', `blocks to mine must be 1..10000, got ${blocks}`);
+    return this.rpc.generateToAddress(blocks, address);
+  }
+
+  /** Sends `amountSats` to `address` and returns the txid (unconfirmed until a block is mined). */
+  async fund(address: string, amountSats: bigint): Promise<string> {
+    let outputScript: Uint8Array;
+    try {
+      outputScript = bitcoin.address.toOutputScript(address, network);
+    } catch {
+      throw new ValidationError('bad-address', `not a regtest Bitcoin address: ${address}`);
+    }
+    if (amountSats < DUST_LIMIT) throw new ValidationError('bad-amount', `amount ${amountSats} sats is below the dust limit ${DUST_LIMIT}`);
+    await this.scan();
+    const selected: Coin[] = [];
+    let total = 0n;
+    for (const coin of this.coins.values()) {
+      const out = await this.rpc.getTxOut(coin.txid, coin.vout, true);
+      if (!out) {
+        this.coins.delete(key(coin));
+        continue;
+      }
+      if (out.coinbase && out.confirmations < COINBASE_MATURITY) continue;
+      selected.push(coin);
+      total += coin.value;
+      if (total >= amountSats + feeFor(selected.length)) break;
+    }
+    const fee = feeFor(selected.length);
+    if (total < amountSats + fee) {
+      throw new ValidationError('faucet-empty', `the faucet has ${total} spendable sats, not enough for ${amountSats} (mine more blocks)`);
+    }
+    const psbt = new bitcoin.Psbt({ network });
+    for (const coin of selected) {
+      psbt.addInput({ hash: coin.txid, index: coin.vout, witnessUtxo: { script: FAUCET_SCRIPT, value: coin.value } });
+    }
+    psbt.addOutput({ script: outputScript, value: amountSats });
+    const change = total - amountSats - fee;
+    if (change >= DUST_LIMIT) psbt.addOutput({ script: FAUCET_SCRIPT, value: change });
+    psbt.signAllInputs(faucetKey).finalizeAllInputs();
+    const tx = psbt.extractTransaction();
+    const txid = await this.rpc.sendRawTransaction(tx.toHex());
+    for (const coin of selected) this.coins.delete(key(coin));
+    if (change >= DUST_LIMIT) this.coins.set(`${txid}:1`, { txid, vout: 1, value: change });
+    return txid;
+  }
+
+  private async scan(): Promise<void> {
+    const tip = await this.rpc.getBlockCount();
+    for (let height = this.scannedHeight + 1; height <= tip; height++) {
+      const block = await this.rpc.getBlock(await this.rpc.getBlockHash(height));
+      for (const tx of block.transactions ?? []) {
+        const txid = tx.getId();
+        tx.outs.forEach((out, vout) => {
+          if (Buffer.from(out.script).equals(FAUCET_SCRIPT)) this.coins.set(`${txid}:${vout}`, { txid, vout, value: BigInt(out.value) });
+        });
+      }
+    }
+    this.scannedHeight = tip;
+  }
+}
+
+function key(coin: Coin): string {
+  return `${coin.txid}:${coin.vout}`;
+}
+
+/** P2WPKH inputs are 68 vB, the outputs and overhead about 75 vB. */
+function feeFor(inputs: number): bigint {
+  return (BigInt(inputs) * 68n + 75n) * FEE_RATE_SAT_PER_VB;
+}
+
+/** Resolves once `txid` has at least `confirmations` confirmations; mines nothing itself. */
+export async function waitForConfirmations(rpc: BitcoinRpc, txid: string, vout: number, confirmations: number, options: { timeoutMs?: number; pollMs?: number } = {}): Promise<void> {
+  const deadline = Date.now() + (options.timeoutMs ?? 60_000);
+  for (;;) {
+    const out = await rpc.getTxOut(txid, vout, true);
+    if (out && out.confirmations >= confirmations) return;
+    if (Date.now() > deadline) throw new ValidationError('timeout', `${txid}:${vout} did not reach ${confirmations} confirmations in time`);
+    await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 200));
+  }
+}

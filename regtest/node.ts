@@ -1,0 +1,71 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { FullNode, type BcoinFullNode } from './bcoin.ts';
+import { BitcoinRpc } from '../watcher/rpc.ts';
+import { findFreePort } from './free-port.ts';
+import { FAUCET_ADDRESS } from './faucet.ts';
+
+/** Segwit is a BIP9 deployment on bcoin's regtest; it is active from this height on. */
+export const SEGWIT_ACTIVE_HEIGHT = 432;
+
+export interface RegtestNodeOptions {
+  /** Keep the chain in this directory across restarts; in memory when absent. */
+  dataDir?: string;
+  /** RPC port on 127.0.0.1; a free one when absent. */
+  port?: number;
+  /** RPC password; random when absent. */
+  password?: string;
+}
+
+export interface RegtestNode {
+  rpcUrl: string;
+  rpcPort: number;
+  password: string;
+  rpc: BitcoinRpc;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts bcoin in this process on regtest, with Bitcoin Core's address prefixes and JSON-RPC on
+ * 127.0.0.1. A new chain is mined past segwit activation so the node accepts P2WSH at once.
+ */
+export async function startRegtestNode(options: RegtestNodeOptions = {}): Promise<RegtestNode> {
+  const rpcPort = options.port ?? (await findFreePort());
+  const password = options.password ?? randomBytes(16).toString('hex');
+  if (options.dataDir) mkdirSync(join(options.dataDir, 'regtest'), { recursive: true });
+  const node: BcoinFullNode = new FullNode({
+    network: 'regtest',
+    memory: !options.dataDir,
+    ...(options.dataDir ? { prefix: options.dataDir } : {}),
+    workers: false,
+    listen: false,
+    httpHost: '127.0.0.1',
+    httpPort: rpcPort,
+    apiKey: password,
+    indexTX: true,
+    indexAddress: true,
+    logLevel: 'warning',
+    logConsole: false,
+    logFile: false,
+  });
+  await node.open();
+  await node.connect();
+  const rpcUrl = `http://strongbox:${password}@127.0.0.1:${rpcPort}`;
+  const rpc = new BitcoinRpc(rpcUrl);
+  const height = await rpc.getBlockCount();
+  if (height < SEGWIT_ACTIVE_HEIGHT + 1) await rpc.generateToAddress(SEGWIT_ACTIVE_HEIGHT + 1 - height, FAUCET_ADDRESS);
+  let stopped = false;
+  return {
+    rpcUrl,
+    rpcPort,
+    password,
+    rpc,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await node.disconnect();
+      await node.close();
+    },
+  };
+}

@@ -1,0 +1,32 @@
+import { ValidationError } from '../sidechain/errors.ts';
+
+const SATS_PER_BTC = 100_000_000n;
+
+/**
+ * Parses a BTC amount written in decimal ("0.5", "21") into satoshis without floating point.
+ * Bitcoin RPC amounts arrive as JSON numbers; their shortest decimal form (String(n)) is exactly
+ * what the node wrote for any amount with at most 8 decimals, so it is parsed as text.
+ */
+export function btcToSats(value: string | number): bigint {
+  const text = typeof value === 'number' ? numberToDecimal(value) : value.trim();
+  const match = /^(\d+)(?:\.(\d{1,8}))?$/.exec(text);
+  if (!match) throw new ValidationError('bad-amount', `not a BTC amount with at most 8 decimals: ${JSON.stringify(String(value))}`);
+  const whole = BigInt(match[1] ?? '0');
+  const fraction = BigInt((match[2] ?? '').padEnd(8, '0'));
+  return whole * SATS_PER_BTC + fraction;
+}
+
+export function satsToBtc(sats: bigint): string {
+  const sign = sats < 0n ? '-' : '';
+  const magnitude = sats < 0n ? -sats : sats;
+  const fraction = (magnitude % SATS_PER_BTC).toString().padStart(8, '0');
+  return `${sign}${magnitude / SATS_PER_BTC}.${fraction}`;
+}
+
+function numberToDecimal(value: number): string {
+  if (!Number.isFinite(value) || value < 0) throw new ValidationError('bad-amount', `not a BTC amount: ${value}`);
+  const text = String(value);
+  if (!text.includes('e')) return text;
+  // Tiny amounts print in exponent form (1e-8); toFixed(8) is exact for them.
+  return value.toFixed(8);
+}

@@ -1,0 +1,34 @@
+import { StrongboxError } from '../sidechain/errors.ts';
+
+/** The Bitcoin node could not be asked, or refused: messages name the node, never its password. */
+export class RpcError extends StrongboxError {}
+
+export class RpcUnreachableError extends RpcError {
+  constructor(url: string, reason: string) {
+    super('rpc-unreachable', `Bitcoin node at ${url} is unreachable (${reason})`);
+  }
+}
+
+export class RpcAuthError extends RpcError {
+  constructor(url: string) {
+    super('rpc-auth', `Bitcoin node at ${url} refused the RPC credentials (wrong user or password)`);
+  }
+}
+
+export class RpcMethodError extends RpcError {
+  constructor(url: string, method: string) {
+    super('rpc-method', `Bitcoin node at ${url} does not support the RPC method ${method}`);
+  }
+}
+
+/** The node answered the call with a JSON-RPC error. */
+export class RpcCallError extends RpcError {
+  constructor(
+    url: string,
+    method: string,
+    readonly rpcCode: number,
+    message: string,
+  ) {
+    super('rpc-call', `Bitcoin node at ${url}: ${method} failed (${rpcCode}): ${message}`);
+  }
+}
