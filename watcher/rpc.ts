@@ -85,8 +85,26 @@ export class BitcoinRpc {
     return Transaction.fromHex(await this.call<string>('getrawtransaction', txid, false));
   }
 
-  sendRawTransaction(hex: string): Promise<string> {
-    return this.call<string>('sendrawtransaction', hex);
+  /**
+   * Broadcasts and returns the txid once the node holds the transaction. bcoin answers
+   * sendrawtransaction before its mempool has accepted (or silently rejected) the transaction, so
+   * acceptance is confirmed by asking for it back; bitcoind has it at once.
+   */
+  async sendRawTransaction(hex: string, options: { acceptTimeoutMs?: number } = {}): Promise<string> {
+    const txid = await this.call<string>('sendrawtransaction', hex);
+    const deadline = Date.now() + (options.acceptTimeoutMs ?? 5_000);
+    for (;;) {
+      try {
+        await this.call<string>('getrawtransaction', txid, false);
+        return txid;
+      } catch (error) {
+        if (!(error instanceof RpcCallError)) throw error;
+      }
+      if (Date.now() > deadline) {
+        throw new RpcCallError(this.displayUrl, 'sendrawtransaction', -26, `transaction ${txid} was not accepted into the mempool`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
   }
 
   getRawMempool(): Promise<string[]> {

@@ -1,0 +1,14 @@
+import { startRegtestNode, type RegtestNode } from '../../regtest/node.ts';
+import { Faucet } from '../../regtest/faucet.ts';
+import { onTestRunEnd } from './cleanup.ts';
+
+let shared: Promise<{ node: RegtestNode; faucet: Faucet }> | undefined;
+
+/** One in-memory regtest node for the whole test run, started on first use. */
+export function sharedRegtest(): Promise<{ node: RegtestNode; faucet: Faucet }> {
+  shared ??= startRegtestNode().then((node) => {
+    onTestRunEnd(() => node.stop());
+    return { node, faucet: new Faucet(node.rpc) };
+  });
+  return shared;
+}
