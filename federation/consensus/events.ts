@@ -1,0 +1,45 @@
+import type { DropReason } from './admission.ts';
+import type { Step } from './config.ts';
+import type { Evidence } from './evidence.ts';
+import type { ConsensusMessage, ProposalValue } from './messages.ts';
+import type { WalRecord } from './wal.ts';
+
+/**
+ * The precommit signatures of one round for the decided hash, at least k of them, in member
+ * order: what the finality verifier checks against the header hash and the member keys.
+ */
+export interface CommitCertificate {
+  round: number;
+  signatures: { memberIndex: number; signature: Uint8Array }[];
+}
+
+/** Everything that can happen to the machine. The driver feeds them one at a time, in order. */
+export type ConsensusEvent =
+  | { kind: 'start' }
+  | { kind: 'message'; message: ConsensusMessage }
+  | { kind: 'proposalBuilt'; height: number; round: number; value: ProposalValue }
+  | { kind: 'validated'; height: number; hash: Uint8Array; ok: boolean }
+  | { kind: 'timeout'; height: number; round: number; step: Step }
+  | { kind: 'newHeight'; height: number }
+  | { kind: 'regossip' };
+
+/**
+ * What the machine asks the driver to do, in order. The contract: a `persist` effect must be
+ * durably stored (fsync'd / committed) before any effect after it is executed, because the
+ * `broadcast` that follows it carries a signature, and a signature that leaves the process
+ * before its record is durable could, after a crash, be contradicted by a new one.
+ */
+export type Effect =
+  | { kind: 'persist'; record: WalRecord }
+  | { kind: 'broadcast'; message: ConsensusMessage }
+  | { kind: 'buildProposal'; height: number; round: number }
+  | { kind: 'validate'; height: number; value: ProposalValue }
+  | { kind: 'scheduleTimeout'; height: number; round: number; step: Step; ms: number }
+  | { kind: 'commit'; height: number; value: ProposalValue; certificate: CommitCertificate }
+  | { kind: 'evidence'; evidence: Evidence };
+
+/** `dropped` is set when a message event was refused; such an event changes no state. */
+export interface HandleResult {
+  effects: Effect[];
+  dropped?: DropReason;
+}

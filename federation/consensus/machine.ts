@@ -1,0 +1,319 @@
+import { StrongboxError } from '../../sidechain/errors.ts';
+import { VoteType } from '../../sidechain/vote.ts';
+import { admitMessage, emptyDropCounts, type DropCounts, type DropReason } from './admission.ts';
+import { checkConsensusConfig, skipThreshold, timeoutMs, type ConsensusConfig, type Step } from './config.ts';
+import type { ConsensusEvent, Effect, HandleResult } from './events.ts';
+import { EvidencePool, type Evidence } from './evidence.ts';
+import type { ConsensusMessage, ProposalValue } from './messages.ts';
+import { proposerIndex } from './proposer.ts';
+import { RoundState } from './round-state.ts';
+import { hashKey } from './vote-tally.ts';
+import { signRecord, walRecordHash, walSlot, type DurableState, type WalRecord } from './wal.ts';
+
+/** Messages for the next height kept per member until this one is decided (two rounds' worth). */
+const NEXT_HEIGHT_BUFFER_PER_MEMBER = 6;
+/** Distinct rounds ahead of ours one member may fill, so a peer cannot grow our memory without bound. */
+const FUTURE_ROUNDS_PER_MEMBER = 2;
+
+/**
+ * Tendermint consensus for one member (Buchman, Kwon, Milosevic 2018, Algorithm 1) with a
+ * quorum of k > 2n/3 in place of 2f + 1 and n − k + 1 in place of f + 1. It has no clock, no
+ * sockets and no storage: `handle` takes one event and returns the effects for the driver to
+ * execute in order (see Effect for the persist-before-broadcast contract). Line numbers in
+ * comments refer to Algorithm 1 of the paper.
+ */
+export class ConsensusMachine {
+  readonly evidence = new EvidencePool();
+  readonly drops: DropCounts = emptyDropCounts();
+  private round = 0;
+  private step: Step | 'commit' = 'propose';
+  private locked: DurableState['locked'] = null;
+  private valid: DurableState['valid'] = null;
+  private signed = new Map<string, WalRecord>();
+  private rounds = new Map<number, RoundState>();
+  private validity = new Map<string, boolean | 'pending'>();
+  private nextHeight = new Map<number, ConsensusMessage[]>();
+  private started = false;
+  private out: Effect[] = [];
+
+  constructor(
+    readonly config: ConsensusConfig,
+    private height: number,
+    restored: DurableState | null = null,
+  ) {
+    checkConsensusConfig(config);
+    if (!Number.isSafeInteger(height) || height < 0) throw new RangeError(`height must be a non-negative integer, got ${height}`);
+    if (restored) {
+      this.round = restored.round;
+      this.step = restored.step;
+      this.locked = restored.locked;
+      this.valid = restored.valid;
+      this.signed = new Map(restored.signed);
+    }
+  }
+
+  get state(): { height: number; round: number; step: Step | 'commit'; lockedRound: number; lockedHash: string | null } {
+    return { height: this.height, round: this.round, step: this.step, lockedRound: this.locked?.round ?? -1, lockedHash: this.locked?.hash ?? null };
+  }
+
+  handle(event: ConsensusEvent): HandleResult {
+    this.out = [];
+    let dropped: DropReason | undefined;
+    switch (event.kind) {
+      case 'start':
+        if (this.started) throw new StrongboxError('consensus-state', 'the machine was already started');
+        this.started = true;
+        this.resume();
+        break;
+      case 'message':
+        dropped = this.receive(event.message);
+        break;
+      case 'proposalBuilt':
+        this.onProposalBuilt(event.height, event.round, event.value);
+        break;
+      case 'validated':
+        if (event.height === this.height && this.validity.get(hashKey(event.hash)) === 'pending') this.validity.set(hashKey(event.hash), event.ok);
+        break;
+      case 'timeout':
+        this.onTimeout(event.height, event.round, event.step);
+        break;
+      case 'newHeight':
+        this.enterHeight(event.height);
+        break;
+      case 'regossip':
+        for (const record of this.signed.values()) if (record.round === this.round) this.broadcastRecord(record);
+        break;
+    }
+    if (this.started) this.evaluate();
+    return dropped ? { effects: this.out, dropped } : { effects: this.out };
+  }
+
+  /** Line 10 StartRound, or after a restart the round it had reached, re-sending what it signed there. */
+  private resume(): void {
+    const own = [...this.signed.values()].filter((record) => record.round === this.round);
+    if (own.length === 0) return this.startRound(this.round);
+    for (const record of own) this.broadcastRecord(record);
+    // A timeout only ever leads to a nil vote or the next round, which is always safe; here it
+    // restores progress when the votes this member had heard before the crash are gone.
+    if (this.step !== 'commit') this.scheduleTimeout(this.step);
+  }
+
+  private startRound(round: number): void {
+    this.round = round;
+    this.step = 'propose';
+    if (proposerIndex(this.height, round, this.config.members.length) === this.config.memberIndex) {
+      if (this.signed.has(walSlot(round, 'proposal'))) this.broadcastRecord(this.signed.get(walSlot(round, 'proposal'))!);
+      else if (this.valid) this.propose(this.valid.value, this.valid.round);
+      else this.out.push({ kind: 'buildProposal', height: this.height, round });
+    }
+    // Also armed for the proposer, so a value that is never built cannot stall the round.
+    this.scheduleTimeout('propose');
+  }
+
+  private onProposalBuilt(height: number, round: number, value: ProposalValue): void {
+    if (height !== this.height || round !== this.round || this.step === 'commit') return;
+    if (proposerIndex(height, round, this.config.members.length) !== this.config.memberIndex) return;
+    if (this.signed.has(walSlot(round, 'proposal'))) return;
+    // The driver built the value against its own ledger, so it needs no second validation.
+    this.validity.set(hashKey(value.hash), true);
+    this.propose(value, -1);
+  }
+
+  private onTimeout(height: number, round: number, step: Step): void {
+    if (height !== this.height || round !== this.round || this.step === 'commit') return;
+    if (step === 'propose' && this.step === 'propose') this.vote(VoteType.Prevote, null); // line 57
+    else if (step === 'prevote' && this.step === 'prevote') this.vote(VoteType.Precommit, null); // line 61
+    else if (step === 'precommit') this.startRound(round + 1); // line 65
+  }
+
+  private enterHeight(height: number): void {
+    if (height <= this.height) throw new StrongboxError('consensus-height', `new height ${height} is not above the current height ${this.height}`);
+    const buffered = height === this.height + 1 ? [...this.nextHeight.values()].flat() : [];
+    this.height = height;
+    this.locked = null;
+    this.valid = null;
+    this.signed = new Map();
+    this.rounds = new Map();
+    this.validity = new Map();
+    this.nextHeight = new Map();
+    if (this.started) this.startRound(0);
+    else this.round = 0;
+    for (const message of buffered) this.apply(message);
+  }
+
+  private receive(message: ConsensusMessage): DropReason | undefined {
+    const admission = admitMessage(this.config, this.height, message);
+    const reason = admission.ok ? this.bufferOrApply(message) : admission.reason;
+    if (reason) this.drops[reason]++;
+    return reason;
+  }
+
+  private bufferOrApply(message: ConsensusMessage): DropReason | undefined {
+    if (message.height === this.height + 1) {
+      const queue = this.nextHeight.get(message.memberIndex) ?? [];
+      if (queue.length >= NEXT_HEIGHT_BUFFER_PER_MEMBER) return 'buffer-full';
+      queue.push(message);
+      this.nextHeight.set(message.memberIndex, queue);
+      return undefined;
+    }
+    if (message.round > this.round && !this.rounds.get(message.round)?.senders.has(message.memberIndex)) {
+      let ahead = 0;
+      for (const [round, state] of this.rounds) if (round > this.round && state.senders.has(message.memberIndex)) ahead++;
+      if (ahead >= FUTURE_ROUNDS_PER_MEMBER) return 'round-flood';
+    }
+    this.apply(message);
+    return undefined;
+  }
+
+  private apply(message: ConsensusMessage): void {
+    if (this.step === 'commit') return;
+    const state = this.roundState(message.round);
+    const evidence = message.kind === 'proposal' ? state.addProposal(message) : state.addVote(message);
+    if (evidence) this.recordEvidence(evidence);
+    if (message.kind === 'proposal' && state.proposal === message) this.requestValidation(message.value);
+  }
+
+  private recordEvidence(evidence: Evidence): void {
+    if (this.evidence.add(evidence)) this.out.push({ kind: 'evidence', evidence });
+  }
+
+  private requestValidation(value: ProposalValue): void {
+    const key = hashKey(value.hash);
+    if (this.validity.has(key)) return;
+    this.validity.set(key, 'pending');
+    this.out.push({ kind: 'validate', height: this.height, value });
+  }
+
+  /** Applies the upon-rules until none fires: one event can enable several in a row. */
+  private evaluate(): void {
+    while (this.step !== 'commit') {
+      if (this.tryDecide() || this.trySkipRound() || this.tryStepRule()) continue;
+      return;
+    }
+  }
+
+  /** Line 49: k precommits for a valid value in any round decide it. */
+  private tryDecide(): boolean {
+    const k = this.config.threshold;
+    for (const [round, state] of this.rounds) {
+      const key = state.precommits.quorumHash(k);
+      const value = key === undefined ? undefined : this.knownValue(key);
+      if (key === undefined || !value || this.validity.get(key) !== true) continue;
+      this.step = 'commit';
+      const signatures = state.precommits.votesFor(key).map(({ memberIndex, signature }) => ({ memberIndex, signature }));
+      this.out.push({ kind: 'commit', height: this.height, value, certificate: { round, signatures } });
+      return true;
+    }
+    return false;
+  }
+
+  /** Line 55: n − k + 1 members already in a higher round include a correct one; follow them. */
+  private trySkipRound(): boolean {
+    let target = -1;
+    for (const [round, state] of this.rounds) {
+      if (round > this.round && round > target && state.senders.size >= skipThreshold(this.config)) target = round;
+    }
+    if (target < 0) return false;
+    this.startRound(target);
+    return true;
+  }
+
+  private tryStepRule(): boolean {
+    const k = this.config.threshold;
+    const state = this.roundState(this.round);
+    const proposal = state.proposal;
+    const key = proposal ? hashKey(proposal.value.hash) : undefined;
+    const validity = key === undefined ? undefined : this.validity.get(key);
+    if (this.step === 'propose' && proposal && key !== undefined && (validity === true || validity === false)) {
+      if (proposal.polRound === -1) {
+        // Line 22: a fresh value is acceptable unless locked on another.
+        const acceptable = validity && (this.locked === null || this.locked.hash === key);
+        this.vote(VoteType.Prevote, acceptable ? proposal.value.hash : null);
+        return true;
+      }
+      if (this.roundState(proposal.polRound).prevotes.count(key) >= k) {
+        // Line 28: a prevote quorum newer than the lock justifies switching to its value.
+        const acceptable = validity && (this.locked === null || this.locked.round <= proposal.polRound || this.locked.hash === key);
+        this.vote(VoteType.Prevote, acceptable ? proposal.value.hash : null);
+        return true;
+      }
+    }
+    if (this.step === 'prevote' && !state.prevoteTimeoutScheduled && state.prevotes.total >= k) {
+      state.prevoteTimeoutScheduled = true; // line 34
+      this.scheduleTimeout('prevote');
+      return true;
+    }
+    if (this.step !== 'propose' && proposal && key !== undefined && validity === true && !state.polkaHandled && state.prevotes.count(key) >= k) {
+      // Line 36: lock and precommit the value of a prevote quorum, and remember it as valid.
+      state.polkaHandled = true;
+      if (this.step === 'prevote' && this.vote(VoteType.Precommit, proposal.value.hash)) this.locked = { round: this.round, hash: key };
+      this.valid = { round: this.round, value: proposal.value };
+      return true;
+    }
+    if (this.step === 'prevote' && state.prevotes.count('nil') >= k) {
+      this.vote(VoteType.Precommit, null); // line 44
+      return true;
+    }
+    if (!state.precommitTimeoutScheduled && state.precommits.total >= k) {
+      state.precommitTimeoutScheduled = true; // line 47
+      this.scheduleTimeout('precommit');
+      return true;
+    }
+    return false;
+  }
+
+  private knownValue(key: string): ProposalValue | undefined {
+    if (this.valid && hashKey(this.valid.value.hash) === key) return this.valid.value;
+    for (const state of this.rounds.values()) if (state.proposal && hashKey(state.proposal.value.hash) === key) return state.proposal.value;
+    return undefined;
+  }
+
+  private propose(value: ProposalValue, polRound: number): void {
+    this.sign({ step: 'proposal', height: this.height, round: this.round, polRound, value });
+  }
+
+  /** Votes and moves to the vote's step; false when this slot was already signed for another hash. */
+  private vote(type: VoteType, hash: Uint8Array | null): boolean {
+    const step = type === VoteType.Prevote ? 'prevote' : 'precommit';
+    this.step = step;
+    return this.sign({ step, height: this.height, round: this.round, hash });
+  }
+
+  /**
+   * The one place that signs. A slot (height, round, step) is signed at most once: signing it
+   * again re-sends the recorded message, and a different hash for a signed slot is never signed.
+   * A new record is emitted as `persist` before its `broadcast`.
+   */
+  private sign(record: WalRecord): boolean {
+    const slot = walSlot(record.round, record.step);
+    const existing = this.signed.get(slot);
+    if (existing) {
+      this.broadcastRecord(existing);
+      return hashKey(walRecordHash(existing)) === hashKey(walRecordHash(record));
+    }
+    this.signed.set(slot, record);
+    this.out.push({ kind: 'persist', record });
+    this.broadcastRecord(record);
+    return true;
+  }
+
+  private broadcastRecord(record: WalRecord): void {
+    const message = signRecord(this.config, record);
+    if (record.step === 'proposal') this.validity.set(hashKey(record.value.hash), true);
+    this.apply(message);
+    this.out.push({ kind: 'broadcast', message });
+  }
+
+  private scheduleTimeout(step: Step): void {
+    this.out.push({ kind: 'scheduleTimeout', height: this.height, round: this.round, step, ms: timeoutMs(this.config.timeouts, step, this.round) });
+  }
+
+  private roundState(round: number): RoundState {
+    let state = this.rounds.get(round);
+    if (!state) {
+      state = new RoundState();
+      this.rounds.set(round, state);
+    }
+    return state;
+  }
+}
