@@ -4,6 +4,7 @@ import { ECPairFactory } from 'ecpair';
 import { taggedHash } from '../sidechain/hash.ts';
 import { ValidationError } from '../sidechain/errors.ts';
 import type { BitcoinRpc } from '../watcher/rpc.ts';
+import { ConfirmationTimeoutError } from './errors.ts';
 
 bitcoin.initEccLib(ecc);
 const ECPair = ECPairFactory(ecc);
@@ -36,6 +37,8 @@ interface Coin {
 export class Faucet {
   private scannedHeight = -1;
   private readonly coins = new Map<string, Coin>();
+  /** Payments run one at a time, or two concurrent ones would pick the same coin. */
+  private queue: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly rpc: BitcoinRpc) {}
 
@@ -45,7 +48,13 @@ export class Faucet {
   }
 
   /** Sends `amountSats` to `address` and returns the txid (unconfirmed until a block is mined). */
-  async fund(address: string, amountSats: bigint): Promise<string> {
+  fund(address: string, amountSats: bigint): Promise<string> {
+    const payment = this.queue.then(() => this.pay(address, amountSats));
+    this.queue = payment.catch(() => undefined);
+    return payment;
+  }
+
+  private async pay(address: string, amountSats: bigint): Promise<string> {
     let outputScript: Uint8Array;
     try {
       outputScript = bitcoin.address.toOutputScript(address, network);
@@ -105,18 +114,44 @@ function key(coin: Coin): string {
   return `${coin.txid}:${coin.vout}`;
 }
 
-/** P2WPKH inputs are 68 vB, the outputs and overhead about 75 vB. */
+/**
+ * P2WPKH inputs are 68 vB each; overhead (11 vB), the largest standard payment output (P2WSH or
+ * P2TR, 43 vB) and the P2WPKH change (31 vB) stay under 90 vB.
+ */
 function feeFor(inputs: number): bigint {
-  return (BigInt(inputs) * 68n + 75n) * FEE_RATE_SAT_PER_VB;
+  return (BigInt(inputs) * 68n + 90n) * FEE_RATE_SAT_PER_VB;
 }
 
 /** Resolves once `txid` has at least `confirmations` confirmations; mines nothing itself. */
-export async function waitForConfirmations(rpc: BitcoinRpc, txid: string, vout: number, confirmations: number, options: { timeoutMs?: number; pollMs?: number } = {}): Promise<void> {
-  const deadline = Date.now() + (options.timeoutMs ?? 60_000);
+export async function waitForConfirmations(rpc: BitcoinRpc, txid: string, confirmations: number, options: { timeoutMs?: number; pollMs?: number } = {}): Promise<number> {
+  const timeoutMs = options.timeoutMs ?? 60_000;
+  const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const out = await rpc.getTxOut(txid, vout, true);
-    if (out && out.confirmations >= confirmations) return;
-    if (Date.now() > deadline) throw new ValidationError('timeout', `${txid}:${vout} did not reach ${confirmations} confirmations in time`);
-    await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 200));
+    const seen = await rpc.getTransactionConfirmations(txid);
+    if (seen !== null && seen >= confirmations) return seen;
+    if (Date.now() > deadline) {
+      const state = seen === null ? 'is unknown to the node' : `has ${seen}`;
+      throw new ConfirmationTimeoutError(`transaction ${txid} ${state}, not ${confirmations} confirmations, after ${timeoutMs} ms`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 100));
   }
+}
+
+// One faucet per RPC client, so that every caller shares the same view of spent coins.
+const faucets = new WeakMap<BitcoinRpc, Faucet>();
+
+export function faucetFor(rpc: BitcoinRpc): Faucet {
+  let faucet = faucets.get(rpc);
+  if (!faucet) faucets.set(rpc, (faucet = new Faucet(rpc)));
+  return faucet;
+}
+
+/** Mines `blocks` blocks to `address` (the faucet by default) and returns their hashes. */
+export function mine(rpc: BitcoinRpc, blocks: number, address?: string): Promise<string[]> {
+  return faucetFor(rpc).mine(blocks, address);
+}
+
+/** Pays `amountSats` from the faucet to `address`; returns the txid (in the mempool). */
+export function fund(rpc: BitcoinRpc, address: string, amountSats: bigint): Promise<string> {
+  return faucetFor(rpc).fund(address, amountSats);
 }

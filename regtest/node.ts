@@ -5,6 +5,7 @@ import { FullNode, type BcoinFullNode } from './bcoin.ts';
 import { BitcoinRpc } from '../watcher/rpc.ts';
 import { findFreePort } from './free-port.ts';
 import { FAUCET_ADDRESS } from './faucet.ts';
+import { RegtestStartError } from './errors.ts';
 
 /** Segwit is a BIP9 deployment on bcoin's regtest; it is active from this height on. */
 export const SEGWIT_ACTIVE_HEIGHT = 432;
@@ -49,12 +50,18 @@ export async function startRegtestNode(options: RegtestNodeOptions = {}): Promis
     logConsole: false,
     logFile: false,
   });
-  await node.open();
-  await node.connect();
-  const rpcUrl = `http://strongbox:${password}@127.0.0.1:${rpcPort}`;
+  const rpcUrl = `http://strongbox:${encodeURIComponent(password)}@127.0.0.1:${rpcPort}`;
   const rpc = new BitcoinRpc(rpcUrl);
-  const height = await rpc.getBlockCount();
-  if (height < SEGWIT_ACTIVE_HEIGHT + 1) await rpc.generateToAddress(SEGWIT_ACTIVE_HEIGHT + 1 - height, FAUCET_ADDRESS);
+  try {
+    await node.open();
+    await node.connect();
+    const height = await rpc.getBlockCount();
+    if (height < SEGWIT_ACTIVE_HEIGHT + 1) await rpc.generateToAddress(SEGWIT_ACTIVE_HEIGHT + 1 - height, FAUCET_ADDRESS);
+  } catch (error) {
+    // A half-opened node may hold the data directory's lock; release it before reporting.
+    await node.close().catch(() => undefined);
+    throw explainStartFailure(error, rpcPort, options.dataDir);
+  }
   let stopped = false;
   return {
     rpcUrl,
@@ -68,4 +75,11 @@ export async function startRegtestNode(options: RegtestNodeOptions = {}): Promis
       await node.close();
     },
   };
+}
+
+function explainStartFailure(error: unknown, port: number, dataDir: string | undefined): unknown {
+  const text = error instanceof Error ? error.message : String(error);
+  if (/EADDRINUSE/.test(text)) return new RegtestStartError(`RPC port 127.0.0.1:${port} is already in use (choose another port)`);
+  if (dataDir && /LOCK/.test(text)) return new RegtestStartError(`data directory ${dataDir} is in use by another running node (${text})`);
+  return error;
 }

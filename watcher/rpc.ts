@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { Block, Transaction } from 'bitcoinjs-lib';
 import { btcToSats } from './btc-amount.ts';
+import { ValidationError } from '../sidechain/errors.ts';
 import { RpcAuthError, RpcCallError, RpcError, RpcMethodError, RpcUnreachableError } from './errors.ts';
 
 const require = createRequire(import.meta.url);
@@ -10,6 +11,33 @@ const BitcoinCoreClient = require('bitcoin-core') as new (options: {
   password?: string;
   timeout?: number;
 }) => { command(method: string, ...parameters: unknown[]): Promise<unknown> };
+
+/** Where a node's JSON-RPC listens, and the credentials it wants. */
+export interface RpcEndpoint {
+  host: string;
+  port: number;
+  username?: string;
+  password?: string;
+}
+
+/** Reads `http://user:pass@host:port`; the password may be percent-encoded. */
+export function parseRpcUrl(url: string): RpcEndpoint {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    // The URL itself may hold a password, so it is not repeated in the message.
+    throw new ValidationError('bad-rpc-url', 'the Bitcoin RPC URL is not a valid URL (expected http://user:password@host:port)');
+  }
+  if (parsed.protocol !== 'http:') throw new ValidationError('bad-rpc-url', `the Bitcoin RPC URL must start with http://, not ${parsed.protocol}//`);
+  const port = Number(parsed.port || '80');
+  return {
+    host: parsed.hostname,
+    port,
+    ...(parsed.username ? { username: decodeURIComponent(parsed.username) } : {}),
+    ...(parsed.password ? { password: decodeURIComponent(parsed.password) } : {}),
+  };
+}
 
 export interface BlockchainInfo {
   chain: string;
@@ -33,11 +61,9 @@ export class BitcoinRpc {
   /** The URL without its password: the only form that may appear in messages and logs. */
   readonly displayUrl: string;
 
-  constructor(url: string, options: { timeoutMs?: number } = {}) {
-    const parsed = new URL(url);
-    const username = decodeURIComponent(parsed.username);
-    const password = decodeURIComponent(parsed.password);
-    this.displayUrl = `${parsed.protocol}//${parsed.host}`;
+  constructor(endpoint: string | RpcEndpoint, options: { timeoutMs?: number } = {}) {
+    const { host, port, username, password } = typeof endpoint === 'string' ? parseRpcUrl(endpoint) : endpoint;
+    this.displayUrl = `http://${host}:${port}`;
     this.client = new BitcoinCoreClient({
       host: this.displayUrl,
       ...(username ? { username } : {}),
@@ -86,6 +112,21 @@ export class BitcoinRpc {
   }
 
   /**
+   * How many blocks confirm `txid` (0 while in the mempool), or null when the node does not know
+   * it (never sent, evicted, or dropped with a reorged block). Needs a transaction index on
+   * bitcoind (-txindex); bcoin's embedded node keeps one.
+   */
+  async getTransactionConfirmations(txid: string): Promise<number | null> {
+    try {
+      const tx = await this.call<{ confirmations?: number }>('getrawtransaction', txid, true);
+      return tx.confirmations ?? 0;
+    } catch (error) {
+      if (isTransactionNotFound(error)) return null;
+      throw error;
+    }
+  }
+
+  /**
    * Broadcasts and returns the txid once the node holds the transaction. bcoin answers
    * sendrawtransaction before its mempool has accepted (or silently rejected) the transaction, so
    * acceptance is confirmed by asking for it back; bitcoind has it at once.
@@ -93,18 +134,13 @@ export class BitcoinRpc {
   async sendRawTransaction(hex: string, options: { acceptTimeoutMs?: number } = {}): Promise<string> {
     const txid = await this.call<string>('sendrawtransaction', hex);
     const deadline = Date.now() + (options.acceptTimeoutMs ?? 5_000);
-    for (;;) {
-      try {
-        await this.call<string>('getrawtransaction', txid, false);
-        return txid;
-      } catch (error) {
-        if (!(error instanceof RpcCallError)) throw error;
-      }
+    while ((await this.getTransactionConfirmations(txid)) === null) {
       if (Date.now() > deadline) {
         throw new RpcCallError(this.displayUrl, 'sendrawtransaction', -26, `transaction ${txid} was not accepted into the mempool`);
       }
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
+    return txid;
   }
 
   getRawMempool(): Promise<string[]> {
@@ -139,4 +175,10 @@ export class BitcoinRpc {
   invalidateBlock(hash: string): Promise<void> {
     return this.call<void>('invalidateblock', hash);
   }
+}
+
+/** bitcoind answers an unknown txid with -5; bcoin with -1 "Transaction not found." */
+function isTransactionNotFound(error: unknown): boolean {
+  if (!(error instanceof RpcCallError)) return false;
+  return error.rpcCode === -5 || (error.rpcCode === -1 && /not found/i.test(error.message));
 }

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { Faucet } from '../../regtest/faucet.ts';
+import { fund, mine } from '../../regtest/faucet.ts';
 import { BitcoinRpc } from '../../watcher/rpc.ts';
 import { btcToSats, satsToBtc } from '../../watcher/btc-amount.ts';
 import { ValidationError } from '../../sidechain/errors.ts';
@@ -36,7 +36,7 @@ export function regtestCommand(): Command {
       .addHelpText('after', '\nExample:\n  strongbox regtest fund bcrt1q… 0.25')
       .action(async (address: string, btc: string, options: RpcOptions) => {
         const sats = btcToSats(btc);
-        const txid = await new Faucet(bitcoinRpcFrom(options)).fund(address, sats);
+        const txid = await fund(bitcoinRpcFrom(options), address, sats);
         printResult(options, `sent ${satsToBtc(sats)} BTC to ${address} in ${txid} (mine a block to confirm it)`, { txid, address, amountSats: sats });
       }),
   );
@@ -50,7 +50,7 @@ export function regtestCommand(): Command {
       .action(async (n: string, options: RpcOptions & { to?: string }) => {
         if (!/^\d+$/.test(n)) throw new ValidationError('bad-count', `number of blocks must be a whole number, got ${JSON.stringify(n)}`);
         const rpc = bitcoinRpcFrom(options);
-        const hashes = await new Faucet(rpc).mine(Number(n), options.to);
+        const hashes = await mine(rpc, Number(n), options.to);
         const height = await rpc.getBlockCount();
         printResult(options, `mined ${hashes.length} blocks; tip is now at height ${height}`, { blocks: hashes, height });
       }),

@@ -1,5 +1,5 @@
 import { startRegtestNode, type RegtestNode } from '../../regtest/node.ts';
-import { Faucet } from '../../regtest/faucet.ts';
+import { faucetFor, type Faucet } from '../../regtest/faucet.ts';
 import { onTestRunEnd } from './cleanup.ts';
 
 let shared: Promise<{ node: RegtestNode; faucet: Faucet }> | undefined;
@@ -8,7 +8,7 @@ let shared: Promise<{ node: RegtestNode; faucet: Faucet }> | undefined;
 export function sharedRegtest(): Promise<{ node: RegtestNode; faucet: Faucet }> {
   shared ??= startRegtestNode().then((node) => {
     onTestRunEnd(() => node.stop());
-    return { node, faucet: new Faucet(node.rpc) };
+    return { node, faucet: faucetFor(node.rpc) };
   });
   return shared;
 }

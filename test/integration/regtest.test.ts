@@ -49,7 +49,7 @@ describe('embedded regtest node (real bcoin)', function () {
       const { keys, payment } = multisig(k, n);
       const depositTxid = await faucet.fund(payment.address!, 1_000_000n);
       await faucet.mine(1);
-      await waitForConfirmations(node.rpc, depositTxid, (await outputIndexPaying(node.rpc, depositTxid, payment.output!)).vout, 1);
+      expect(await waitForConfirmations(node.rpc, depositTxid, 1)).to.equal(1);
       const { vout, value } = await outputIndexPaying(node.rpc, depositTxid, payment.output!);
       expect(value).to.equal(1_000_000n);
 

@@ -1,0 +1,15 @@
+import { StrongboxError } from '../sidechain/errors.ts';
+
+/** The embedded regtest node could not start; the message says what to change. */
+export class RegtestStartError extends StrongboxError {
+  constructor(reason: string) {
+    super('regtest-start', `the embedded Bitcoin regtest node could not start: ${reason}`);
+  }
+}
+
+/** A transaction did not reach the awaited depth in time. */
+export class ConfirmationTimeoutError extends StrongboxError {
+  constructor(message: string) {
+    super('timeout', message);
+  }
+}
