@@ -81,11 +81,27 @@ export class ConsensusMachine {
         this.enterHeight(event.height);
         break;
       case 'regossip':
-        for (const record of this.signed.values()) if (record.round === this.round) this.broadcastRecord(record);
+        this.regossip();
         break;
     }
     if (this.started) this.evaluate();
     return dropped ? { effects: this.out, dropped } : { effects: this.out };
+  }
+
+  /**
+   * The algorithm assumes that a message one correct member received eventually reaches every
+   * correct member. The transport only sends each message once, so the driver feeds `regossip`
+   * periodically: the member re-sends what it signed in this round and relays the proposal and
+   * prevote quorum behind its valid value, which unlocked members need to accept a re-proposal
+   * when some of those prevotes came from an equivocating member.
+   */
+  private regossip(): void {
+    for (const record of this.signed.values()) if (record.round === this.round) this.broadcastRecord(record);
+    const valid = this.valid && this.rounds.get(this.valid.round);
+    if (!this.valid || !valid?.proposal) return;
+    const key = hashKey(this.valid.value.hash);
+    if (hashKey(valid.proposal.value.hash) === key) this.out.push({ kind: 'broadcast', message: valid.proposal });
+    for (const vote of valid.prevotes.votesFor(key)) this.out.push({ kind: 'broadcast', message: vote });
   }
 
   /** Line 10 StartRound, or after a restart the round it had reached, re-sending what it signed there. */

@@ -71,12 +71,15 @@ export interface SimOptions {
   maxDelayMs?: number;
   duplicateProbability?: number;
   dropProbability?: number;
-  /** Members that equivocate: they send a conflicting version of every message to odd-numbered peers. */
+  /**
+   * Members that equivocate: they send a conflicting version of every message to odd-numbered
+   * peers, and both versions to peers whose number is a multiple of 4 (so someone can prove it).
+   */
   byzantine?: number[];
   /** How often each member re-sends its current round's messages (the driver's gossip). */
   regossipMs?: number;
-  /** Proposers build invalid values at these heights. */
-  invalidHeights?: number[];
+  /** Whether the proposer of (height, round) builds an invalid value. */
+  buildsInvalid?: (height: number, round: number) => boolean;
 }
 
 interface SimMember {
@@ -221,7 +224,7 @@ export class ConsensusSim {
           this.send(member.index, effect.message);
           break;
         case 'buildProposal': {
-          const prefix = this.options.invalidHeights?.includes(effect.height) ? 'invalid' : 'block';
+          const prefix = this.options.buildsInvalid?.(effect.height, effect.round) ? 'invalid' : 'block';
           later(1, { kind: 'proposalBuilt', height: effect.height, round: effect.round, value: makeValue(`${prefix} ${effect.height}/${effect.round} by ${member.index}`) });
           break;
         }
@@ -246,12 +249,14 @@ export class ConsensusSim {
     const { maxDelayMs = 30, duplicateProbability = 0, dropProbability = 0 } = this.options;
     for (const to of this.members) {
       if (to.index === from) continue;
-      const copy = this.byzantine.has(from) && to.index % 2 === 1 ? this.conflicting(from, message) : message;
-      const wire = encodeMessage(copy);
-      const copies = this.random() < duplicateProbability ? 2 : 1;
-      for (let i = 0; i < copies; i++) {
-        if (this.random() < dropProbability) continue;
-        this.after(1 + Math.floor(this.random() * maxDelayMs), () => to.machine && this.execute(to, to.machine.handle({ kind: 'message', message: decodeMessage(wire, 1 << 16) }).effects));
+      const versions = !this.byzantine.has(from) ? [message] : to.index % 2 === 1 ? [this.conflicting(from, message)] : to.index % 4 === 0 ? [message, this.conflicting(from, message)] : [message];
+      for (const version of versions) {
+        const wire = encodeMessage(version);
+        const copies = this.random() < duplicateProbability ? 2 : 1;
+        for (let i = 0; i < copies; i++) {
+          if (this.random() < dropProbability) continue;
+          this.after(1 + Math.floor(this.random() * maxDelayMs), () => to.machine && this.execute(to, to.machine.handle({ kind: 'message', message: decodeMessage(wire, 1 << 16) }).effects));
+        }
       }
     }
   }
