@@ -22,6 +22,7 @@ const FAUCET_SCRIPT = faucetPayment.output!;
 const COINBASE_MATURITY = 100;
 const FEE_RATE_SAT_PER_VB = 2n;
 const DUST_LIMIT = 546n;
+const SCAN_BATCH = 32;
 
 interface Coin {
   txid: string;
@@ -97,16 +98,22 @@ export class Faucet {
 
   private async scan(): Promise<void> {
     const tip = await this.rpc.getBlockCount();
-    for (let height = this.scannedHeight + 1; height <= tip; height++) {
-      const block = await this.rpc.getBlock(await this.rpc.getBlockHash(height));
-      for (const tx of block.transactions ?? []) {
-        const txid = tx.getId();
-        tx.outs.forEach((out, vout) => {
-          if (Buffer.from(out.script).equals(FAUCET_SCRIPT)) this.coins.set(`${txid}:${vout}`, { txid, vout, value: BigInt(out.value) });
-        });
-      }
+    // A fresh chain has hundreds of blocks; fetching a batch at a time keeps the first payment fast.
+    for (let from = this.scannedHeight + 1; from <= tip; from += SCAN_BATCH) {
+      const heights = Array.from({ length: Math.min(SCAN_BATCH, tip - from + 1) }, (_, i) => from + i);
+      const blocks = await Promise.all(heights.map(async (height) => this.rpc.getBlock(await this.rpc.getBlockHash(height))));
+      for (const block of blocks) this.collect(block);
     }
     this.scannedHeight = tip;
+  }
+
+  private collect(block: bitcoin.Block): void {
+    for (const tx of block.transactions ?? []) {
+      const txid = tx.getId();
+      tx.outs.forEach((out, vout) => {
+        if (Buffer.from(out.script).equals(FAUCET_SCRIPT)) this.coins.set(`${txid}:${vout}`, { txid, vout, value: BigInt(out.value) });
+      });
+    }
   }
 }
 

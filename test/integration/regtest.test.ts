@@ -6,7 +6,8 @@ import * as bitcoin from 'bitcoinjs-lib';
 import * as ecc from 'tiny-secp256k1';
 import { ECPairFactory } from 'ecpair';
 import { startRegtestNode } from '../../regtest/node.ts';
-import { FAUCET_ADDRESS, waitForConfirmations } from '../../regtest/faucet.ts';
+import { FAUCET_ADDRESS, fund, waitForConfirmations } from '../../regtest/faucet.ts';
+import { ConfirmationTimeoutError, RegtestStartError } from '../../regtest/errors.ts';
 import { findFreePort } from '../../regtest/free-port.ts';
 import { BitcoinRpc } from '../../watcher/rpc.ts';
 import { RpcAuthError, RpcMethodError, RpcUnreachableError } from '../../watcher/errors.ts';
@@ -89,6 +90,26 @@ describe('embedded regtest node (real bcoin)', function () {
     expect(Buffer.from(mined.outs[0]!.script).subarray(2).equals(data)).to.equal(true);
   });
 
+  it('funds many addresses at once, each payment confirmed with its exact amount', async () => {
+    const { node, faucet } = await sharedRegtest();
+    const recipients = Array.from({ length: 20 }, (_, i) => ({ ...multisig(1, 1).payment, amount: 10_000n + BigInt(i) }));
+    const txids = await Promise.all(recipients.map((r) => fund(node.rpc, r.address!, r.amount)));
+    expect(new Set(txids).size).to.equal(recipients.length);
+    await faucet.mine(1);
+    for (const [i, recipient] of recipients.entries()) {
+      expect(await waitForConfirmations(node.rpc, txids[i]!, 1, { timeoutMs: 5_000 })).to.equal(1);
+      expect((await outputIndexPaying(node.rpc, txids[i]!, recipient.output!)).value).to.equal(recipient.amount);
+    }
+  });
+
+  it('gives up waiting for confirmations after the timeout with a typed error', async () => {
+    const { node, faucet } = await sharedRegtest();
+    const txid = await faucet.fund(FAUCET_ADDRESS, 5_000n);
+    const error = await waitForConfirmations(node.rpc, txid, 1, { timeoutMs: 200 }).then(() => null, (e: unknown) => e);
+    expect(error).to.be.instanceOf(ConfirmationTimeoutError);
+    expect((error as Error).message).to.equal(`transaction ${txid} has 0, not 1 confirmations, after 200 ms`);
+  });
+
   it('sees a reorg made with invalidateblock and a longer competing branch', async () => {
     const { node, faucet } = await sharedRegtest();
     await faucet.mine(2);
@@ -120,6 +141,25 @@ describe('embedded regtest node (real bcoin)', function () {
         await second.stop();
       }
     } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses an RPC port in use and a data directory held by a running node, with clear errors', async () => {
+    const { node } = await sharedRegtest();
+    const portError = await startRegtestNode({ port: node.rpcPort }).then(() => null, (e: unknown) => e);
+    expect(portError).to.be.instanceOf(RegtestStartError);
+    expect((portError as Error).message).to.include(`RPC port 127.0.0.1:${node.rpcPort} is already in use`);
+
+    const dataDir = join(tmpdir(), `strongbox-regtest-lock-${process.pid}`);
+    const first = await startRegtestNode({ dataDir });
+    try {
+      const lockError = await startRegtestNode({ dataDir }).then(() => null, (e: unknown) => e);
+      expect(lockError).to.be.instanceOf(RegtestStartError);
+      expect((lockError as Error).message).to.include(`data directory ${dataDir} is in use by another running node`);
+      expect(await first.rpc.getBlockCount()).to.be.at.least(432);
+    } finally {
+      await first.stop();
       rmSync(dataDir, { recursive: true, force: true });
     }
   });

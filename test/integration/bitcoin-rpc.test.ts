@@ -1,0 +1,129 @@
+import { expect } from 'chai';
+import { createServer, type Socket } from 'node:net';
+import * as bitcoin from 'bitcoinjs-lib';
+import * as ecc from 'tiny-secp256k1';
+import { ECPairFactory } from 'ecpair';
+import { BitcoinRpc } from '../../watcher/rpc.ts';
+import { RpcCallError, RpcUnreachableError } from '../../watcher/errors.ts';
+import { ValidationError } from '../../sidechain/errors.ts';
+import { sharedRegtest } from '../helpers/regtest.ts';
+
+bitcoin.initEccLib(ecc);
+const ECPair = ECPairFactory(ecc);
+const network = bitcoin.networks.regtest;
+
+function newAddress(): { address: string; output: Uint8Array; key: ReturnType<typeof ECPair.makeRandom> } {
+  const key = ECPair.makeRandom({ network });
+  const payment = bitcoin.payments.p2wpkh({ pubkey: Buffer.from(key.publicKey), network });
+  return { address: payment.address!, output: payment.output!, key };
+}
+
+async function rejectionOf(promise: Promise<unknown>): Promise<Error> {
+  const outcome = await promise.then(
+    () => null,
+    (error: unknown) => error,
+  );
+  expect(outcome, 'expected a rejection').to.be.instanceOf(Error);
+  return outcome as Error;
+}
+
+describe('BitcoinRpc against the real embedded node', function () {
+  this.timeout(30_000);
+
+  it('reports output amounts as exact satoshis, including odd ones', async () => {
+    const { node, faucet } = await sharedRegtest();
+    for (const amount of [546n, 123_456_789n, 100_000_001n]) {
+      const { address, output } = newAddress();
+      const txid = await faucet.fund(address, amount);
+      const tx = await node.rpc.getRawTransaction(txid);
+      const vout = tx.outs.findIndex((out) => Buffer.from(out.script).equals(Buffer.from(output)));
+      const out = await node.rpc.getTxOut(txid, vout, true);
+      expect(out).to.deep.equal({ confirmations: 0, valueSats: amount, scriptPubKeyHex: Buffer.from(output).toString('hex'), coinbase: false });
+    }
+  });
+
+  it('parses raw blocks and transactions with bitcoinjs-lib', async () => {
+    const { node, faucet } = await sharedRegtest();
+    const txid = await faucet.fund(newAddress().address, 10_000n);
+    expect(await node.rpc.getRawMempool()).to.include(txid);
+    const [hash] = await faucet.mine(1);
+    const block = await node.rpc.getBlock(hash!);
+    expect(block.getId()).to.equal(hash);
+    expect(block.checkTxRoots()).to.equal(true);
+    expect(block.transactions!.map((tx) => tx.getId())).to.include(txid);
+    expect((await node.rpc.getRawTransaction(txid)).getId()).to.equal(txid);
+    expect(await node.rpc.getRawMempool()).to.not.include(txid);
+    const info = await node.rpc.getBlockchainInfo();
+    expect(info.bestBlockHash).to.equal(hash);
+    expect(info.blocks).to.equal(await node.rpc.getBlockCount());
+  });
+
+  it('counts confirmations by txid: unknown, in the mempool, then mined', async () => {
+    const { node, faucet } = await sharedRegtest();
+    expect(await node.rpc.getTransactionConfirmations('11'.repeat(32))).to.equal(null);
+    const txid = await faucet.fund(newAddress().address, 20_000n);
+    expect(await node.rpc.getTransactionConfirmations(txid)).to.equal(0);
+    await faucet.mine(3);
+    expect(await node.rpc.getTransactionConfirmations(txid)).to.equal(3);
+  });
+
+  it('has no fee estimate on the embedded regtest node, so callers use their fallback rate', async () => {
+    const { node } = await sharedRegtest();
+    expect(await node.rpc.estimateSmartFee(6)).to.equal(null);
+  });
+
+  it('reports a transaction the node drops (a double spend) as not accepted', async () => {
+    const { node, faucet } = await sharedRegtest();
+    const owner = newAddress();
+    const fundTxid = await faucet.fund(owner.address, 50_000n);
+    const vout = (await node.rpc.getRawTransaction(fundTxid)).outs.findIndex((out) => Buffer.from(out.script).equals(Buffer.from(owner.output)));
+    const spend = (to: string) => {
+      const psbt = new bitcoin.Psbt({ network })
+        .addInput({ hash: fundTxid, index: vout, witnessUtxo: { script: owner.output, value: 50_000n } })
+        .addOutput({ address: to, value: 49_000n });
+      return psbt.signAllInputs(owner.key).finalizeAllInputs().extractTransaction().toHex();
+    };
+    await node.rpc.sendRawTransaction(spend(newAddress().address));
+    const error = await rejectionOf(node.rpc.sendRawTransaction(spend(newAddress().address), { acceptTimeoutMs: 300 }));
+    expect(error).to.be.instanceOf(RpcCallError);
+    expect((error as RpcCallError).rpcCode).to.equal(-26);
+    expect(error.message).to.match(/^Bitcoin node at http:\/\/127\.0\.0\.1:\d+: sendrawtransaction failed \(-26\): transaction [0-9a-f]{64} was not accepted/);
+  });
+
+  it('reports an RPC error with its code, the method and the node, never the password', async () => {
+    const { node } = await sharedRegtest();
+    const error = await rejectionOf(node.rpc.getBlockHash(10_000_000));
+    expect(error).to.be.instanceOf(RpcCallError);
+    expect((error as RpcCallError).rpcCode).to.be.a('number').and.not.equal(0);
+    expect(error.message).to.include(`Bitcoin node at http://127.0.0.1:${node.rpcPort}: getblockhash failed (`);
+    expect(error.message).to.not.include(node.password);
+  });
+
+  it('connects from host, port and credentials as well as from a URL', async () => {
+    const { node } = await sharedRegtest();
+    const rpc = new BitcoinRpc({ host: '127.0.0.1', port: node.rpcPort, username: 'anyone', password: node.password });
+    expect(await rpc.getBlockCount()).to.equal(await node.rpc.getBlockCount());
+    expect(rpc.displayUrl).to.equal(`http://127.0.0.1:${node.rpcPort}`);
+  });
+
+  it('rejects a malformed RPC URL without echoing it', () => {
+    for (const url of ['not a url', 'https://u:hunter2@127.0.0.1:1', 'ftp://u:hunter2@127.0.0.1:1']) {
+      expect(() => new BitcoinRpc(url)).to.throw(ValidationError).that.satisfies((error: Error) => !error.message.includes('hunter2'));
+    }
+  });
+
+  it('reports a node that accepts connections but never answers as unreachable once the timeout passes', async () => {
+    const sockets: Socket[] = [];
+    const silent = createServer((socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const port = (silent.address() as { port: number }).port;
+    try {
+      const error = await rejectionOf(new BitcoinRpc(`http://u:hunter2@127.0.0.1:${port}`, { timeoutMs: 300 }).getBlockCount());
+      expect(error).to.be.instanceOf(RpcUnreachableError);
+      expect(error.message).to.match(new RegExp(`^Bitcoin node at http://127\\.0\\.0\\.1:${port} is unreachable \\(\\w+\\)$`));
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
+  });
+});
