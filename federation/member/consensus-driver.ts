@@ -1,0 +1,214 @@
+import type { Logger } from 'pino';
+import {
+  ConsensusMachine,
+  decodeMessage,
+  encodeMessage,
+  type CommitCertificate,
+  type ConsensusEvent,
+  type ConsensusMessage,
+  type Effect,
+  type Evidence,
+  type ProposalValue,
+  type WalRecord,
+} from '../consensus/index.ts';
+
+/** What consensus needs from the chain: build, check and apply blocks. */
+export interface ChainApplication {
+  buildProposal(height: number, round: number): Promise<ProposalValue>;
+  /** Executes the block against the ledger; true only if every rule holds. */
+  validate(height: number, value: ProposalValue): Promise<boolean>;
+  /** Makes the decided block durable and applies it; resolves once it is stored. */
+  commit(height: number, value: ProposalValue, certificate: CommitCertificate): Promise<void>;
+  /** True when there is something to put in a block (pending transactions or mints). */
+  hasPendingWork(): boolean;
+}
+
+export interface ConsensusStorage {
+  /** Must be durable when it resolves: it is the write-ahead log of signatures. */
+  appendWal(height: number, record: WalRecord): Promise<void>;
+  recordEvidence(evidence: Evidence): Promise<void>;
+}
+
+export interface MessageSender {
+  broadcast(payload: Uint8Array): void;
+}
+
+export interface DriverOptions {
+  /** Re-send own votes and the valid value's quorum this often while a height is open. */
+  regossipMs: number;
+  /** Largest block (proposal value) accepted from a peer. */
+  maxValueBytes: number;
+  /** Called when a peer shows a height beyond the next one: this member must catch up. */
+  onBehind(peerHeight: number): void;
+  onDrop(reason: string): void;
+}
+
+/**
+ * Runs the consensus state machine: feeds it one event at a time from a single queue and
+ * executes its effects in order. The only rule that matters for safety lives here: a `persist`
+ * effect is awaited before the effects after it, so no signature leaves this process before the
+ * write-ahead log holds it.
+ *
+ * Between heights the driver idles: the next height starts only when there is work (a
+ * transaction or a mint) or a peer has started it, so an idle chain makes no empty blocks.
+ */
+export class ConsensusDriver {
+  private queue: Promise<void> = Promise.resolve();
+  private timers = new Set<NodeJS.Timeout>();
+  private regossipTimer: NodeJS.Timeout | undefined;
+  private idleAtHeight: number | null = null;
+  private stopped = false;
+
+  constructor(
+    private machine: ConsensusMachine,
+    private readonly app: ChainApplication,
+    private readonly storage: ConsensusStorage,
+    private readonly sender: MessageSender,
+    private readonly options: DriverOptions,
+    private readonly log: Logger,
+  ) {}
+
+  get height(): number {
+    return this.machine.state.height;
+  }
+
+  get state() {
+    return this.machine.state;
+  }
+
+  /** Starts the current height now if there is work, otherwise waits for work or a peer. */
+  start(): void {
+    this.regossipTimer = setInterval(() => {
+      if (this.idleAtHeight === null) this.enqueue({ kind: 'regossip' });
+    }, this.options.regossipMs);
+    if (this.app.hasPendingWork()) this.enqueue({ kind: 'start' });
+    else this.idleAtHeight = this.machine.state.height;
+  }
+
+  /** A new transaction or mint is waiting: wake up an idle height. */
+  notifyWork(): void {
+    this.wake();
+  }
+
+  onPeerMessage(payload: Uint8Array): void {
+    let message: ConsensusMessage;
+    try {
+      message = decodeMessage(payload, this.options.maxValueBytes);
+    } catch {
+      this.options.onDrop('malformed');
+      return;
+    }
+    const height = this.machine.state.height;
+    if (message.height > height + 1) {
+      this.options.onDrop('future-height');
+      this.options.onBehind(message.height);
+      return;
+    }
+    if (message.height >= height) this.wake();
+    this.enqueue({ kind: 'message', message });
+  }
+
+  /**
+   * Replaces the machine after the chain advanced outside consensus (catch-up from peers):
+   * pending timers belong to the old height and are dropped.
+   */
+  async replaceMachine(machine: ConsensusMachine): Promise<void> {
+    await this.runExclusive(async () => {
+      this.clearTimers();
+      this.machine = machine;
+      if (this.app.hasPendingWork()) {
+        this.idleAtHeight = null;
+        await this.process({ kind: 'start' });
+      } else {
+        this.idleAtHeight = machine.state.height;
+      }
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.regossipTimer);
+    this.clearTimers();
+    await this.queue;
+  }
+
+  private wake(): void {
+    if (this.idleAtHeight === null) return;
+    const height = this.idleAtHeight;
+    this.idleAtHeight = null;
+    // The machine was created at this height (first start) or has just committed the one before.
+    this.enqueue(height === this.machine.state.height && this.machine.state.step !== 'commit' ? { kind: 'start' } : { kind: 'newHeight', height });
+  }
+
+  private enqueue(event: ConsensusEvent): void {
+    if (this.stopped) return;
+    void this.runExclusive(() => this.process(event));
+  }
+
+  private runExclusive(work: () => Promise<void>): Promise<void> {
+    const run = this.queue.then(work).catch((error: unknown) => {
+      this.log.error({ err: error }, 'consensus event failed');
+    });
+    this.queue = run;
+    return run;
+  }
+
+  private async process(event: ConsensusEvent): Promise<void> {
+    if (this.stopped) return;
+    const result = this.machine.handle(event);
+    if (result.dropped) this.options.onDrop(result.dropped);
+    for (const effect of result.effects) await this.execute(effect);
+  }
+
+  private async execute(effect: Effect): Promise<void> {
+    switch (effect.kind) {
+      case 'persist':
+        await this.storage.appendWal(this.machine.state.height, effect.record);
+        return;
+      case 'broadcast':
+        // The machine has already counted its own message; peers get it from the transport.
+        this.sender.broadcast(encodeMessage(effect.message));
+        return;
+      case 'buildProposal': {
+        const value = await this.app.buildProposal(effect.height, effect.round);
+        this.enqueue({ kind: 'proposalBuilt', height: effect.height, round: effect.round, value });
+        return;
+      }
+      case 'validate': {
+        const { height, value } = effect;
+        void this.app.validate(height, value).then(
+          (ok) => this.enqueue({ kind: 'validated', height, hash: value.hash, ok }),
+          (error: unknown) => {
+            this.log.error({ err: error, height }, 'validating a proposal failed');
+            this.enqueue({ kind: 'validated', height, hash: value.hash, ok: false });
+          },
+        );
+        return;
+      }
+      case 'scheduleTimeout': {
+        const { height, round, step } = effect;
+        const timer = setTimeout(() => {
+          this.timers.delete(timer);
+          this.enqueue({ kind: 'timeout', height, round, step });
+        }, effect.ms);
+        this.timers.add(timer);
+        return;
+      }
+      case 'commit':
+        await this.app.commit(effect.height, effect.value, effect.certificate);
+        this.clearTimers();
+        if (this.app.hasPendingWork()) this.enqueue({ kind: 'newHeight', height: effect.height + 1 });
+        else this.idleAtHeight = effect.height + 1;
+        return;
+      case 'evidence':
+        this.log.warn({ evidence: { kind: effect.evidence.kind } }, 'equivocation evidence recorded');
+        await this.storage.recordEvidence(effect.evidence);
+        return;
+    }
+  }
+
+  private clearTimers(): void {
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+  }
+}
