@@ -1,0 +1,196 @@
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type pg from 'pg';
+import { loadMigrations, runMigrations } from './migrate.ts';
+
+const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), 'migrations');
+
+export interface StoredTransaction {
+  txid: Uint8Array;
+  kind: number;
+  bytes: Uint8Array;
+}
+
+export interface StoredOutput {
+  txid: Uint8Array;
+  vout: number;
+  owner: Uint8Array;
+  asset: Uint8Array;
+  amount: bigint;
+}
+
+export interface StoredMint {
+  bitcoinTxid: Uint8Array;
+  bitcoinVout: number;
+  txid: Uint8Array;
+  amount: bigint;
+}
+
+export interface StoredBurn {
+  txid: Uint8Array;
+  destinationScript: Uint8Array;
+  amount: bigint;
+}
+
+/** A final block and what applying it changed: written together or not at all. */
+export interface BlockRecord {
+  height: number;
+  hash: Uint8Array;
+  header: Uint8Array;
+  commit: Uint8Array;
+  timeMs: bigint;
+  transactions: StoredTransaction[];
+  spent: { txid: Uint8Array; vout: number }[];
+  created: StoredOutput[];
+  mints: StoredMint[];
+  burns: StoredBurn[];
+}
+
+const buffer = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+const bytesOf = (value: Buffer) => new Uint8Array(value);
+
+/**
+ * The Postgres edge of the ledger: stores final blocks with their state changes in one database
+ * transaction each, and reads the state back at start. Batches use unnest() so a block of
+ * thousands of transactions is a handful of statements.
+ */
+export class ChainStore {
+  constructor(readonly pool: pg.Pool) {}
+
+  async migrate(): Promise<number[]> {
+    return runMigrations(this.pool, loadMigrations(MIGRATIONS_DIR));
+  }
+
+  async saveBlock(block: BlockRecord): Promise<void> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query('INSERT INTO blocks (height, hash, header, commit, tx_count, time_ms) VALUES ($1, $2, $3, $4, $5, $6)', [
+        block.height,
+        buffer(block.hash),
+        buffer(block.header),
+        buffer(block.commit),
+        block.transactions.length,
+        block.timeMs.toString(),
+      ]);
+      if (block.transactions.length > 0) {
+        await client.query(
+          `INSERT INTO transactions (txid, height, position, kind, bytes)
+           SELECT t.txid, $1, t.position - 1, t.kind, t.bytes
+           FROM unnest($2::bytea[], $3::smallint[], $4::bytea[]) WITH ORDINALITY AS t(txid, kind, bytes, position)`,
+          [block.height, block.transactions.map((tx) => buffer(tx.txid)), block.transactions.map((tx) => tx.kind), block.transactions.map((tx) => buffer(tx.bytes))],
+        );
+      }
+      if (block.spent.length > 0) {
+        const deleted = await client.query('DELETE FROM utxos USING unnest($1::bytea[], $2::int[]) AS s(txid, vout) WHERE utxos.txid = s.txid AND utxos.vout = s.vout', [
+          block.spent.map((outpoint) => buffer(outpoint.txid)),
+          block.spent.map((outpoint) => outpoint.vout),
+        ]);
+        // The ledger already proved every input unspent; a mismatch means the store and the
+        // in-memory state disagree, and writing on would corrupt the books.
+        if (deleted.rowCount !== block.spent.length) throw new Error(`block ${block.height}: ${block.spent.length} inputs but ${deleted.rowCount} stored outputs spent`);
+      }
+      if (block.created.length > 0) {
+        await client.query(
+          `INSERT INTO utxos (txid, vout, owner, asset, amount, height)
+           SELECT o.txid, o.vout, o.owner, o.asset, o.amount, $1
+           FROM unnest($2::bytea[], $3::int[], $4::bytea[], $5::bytea[], $6::numeric[]) AS o(txid, vout, owner, asset, amount)`,
+          [
+            block.height,
+            block.created.map((out) => buffer(out.txid)),
+            block.created.map((out) => out.vout),
+            block.created.map((out) => buffer(out.owner)),
+            block.created.map((out) => buffer(out.asset)),
+            block.created.map((out) => out.amount.toString()),
+          ],
+        );
+      }
+      for (const mint of block.mints) {
+        await client.query('INSERT INTO pegin_mints (bitcoin_txid, bitcoin_vout, txid, height, amount) VALUES ($1, $2, $3, $4, $5)', [
+          buffer(mint.bitcoinTxid),
+          mint.bitcoinVout,
+          buffer(mint.txid),
+          block.height,
+          mint.amount.toString(),
+        ]);
+      }
+      for (const burn of block.burns) {
+        await client.query('INSERT INTO pegout_burns (txid, height, destination_script, amount) VALUES ($1, $2, $3, $4)', [
+          buffer(burn.txid),
+          block.height,
+          buffer(burn.destinationScript),
+          burn.amount.toString(),
+        ]);
+      }
+      await client.query('DELETE FROM consensus_wal WHERE height <= $1', [block.height]);
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK');
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  /** Height of the last stored block, or -1 for an empty chain. */
+  async tipHeight(): Promise<number> {
+    const result = await this.pool.query<{ height: string | null }>('SELECT max(height) AS height FROM blocks');
+    return result.rows[0]?.height == null ? -1 : Number(result.rows[0].height);
+  }
+
+  async blockAt(height: number): Promise<{ hash: Uint8Array; header: Uint8Array; commit: Uint8Array; transactions: Uint8Array[] } | null> {
+    const block = await this.pool.query<{ hash: Buffer; header: Buffer; commit: Buffer }>('SELECT hash, header, commit FROM blocks WHERE height = $1', [height]);
+    const row = block.rows[0];
+    if (!row) return null;
+    const txs = await this.pool.query<{ bytes: Buffer }>('SELECT bytes FROM transactions WHERE height = $1 ORDER BY position', [height]);
+    return { hash: bytesOf(row.hash), header: bytesOf(row.header), commit: bytesOf(row.commit), transactions: txs.rows.map((tx) => bytesOf(tx.bytes)) };
+  }
+
+  async transaction(txid: Uint8Array): Promise<{ height: number; position: number; bytes: Uint8Array } | null> {
+    const result = await this.pool.query<{ height: string; position: number; bytes: Buffer }>('SELECT height, position, bytes FROM transactions WHERE txid = $1', [buffer(txid)]);
+    const row = result.rows[0];
+    return row ? { height: Number(row.height), position: row.position, bytes: bytesOf(row.bytes) } : null;
+  }
+
+  /** Every unspent output, streamed in pages so a million of them never sit in one result. */
+  async *utxos(pageSize = 50_000): AsyncGenerator<StoredOutput[]> {
+    let after: { txid: Buffer; vout: number } | null = null;
+    for (;;) {
+      const result: pg.QueryResult<{ txid: Buffer; vout: number; owner: Buffer; asset: Buffer; amount: string }> = after
+        ? await this.pool.query('SELECT txid, vout, owner, asset, amount FROM utxos WHERE (txid, vout) > ($1, $2) ORDER BY txid, vout LIMIT $3', [after.txid, after.vout, pageSize])
+        : await this.pool.query('SELECT txid, vout, owner, asset, amount FROM utxos ORDER BY txid, vout LIMIT $1', [pageSize]);
+      if (result.rows.length === 0) return;
+      yield result.rows.map((row) => ({ txid: bytesOf(row.txid), vout: row.vout, owner: bytesOf(row.owner), asset: bytesOf(row.asset), amount: BigInt(row.amount) }));
+      const last = result.rows[result.rows.length - 1]!;
+      after = { txid: last.txid, vout: last.vout };
+    }
+  }
+
+  async mints(): Promise<StoredMint[]> {
+    const result = await this.pool.query<{ bitcoin_txid: Buffer; bitcoin_vout: number; txid: Buffer; amount: string }>('SELECT bitcoin_txid, bitcoin_vout, txid, amount FROM pegin_mints');
+    return result.rows.map((row) => ({ bitcoinTxid: bytesOf(row.bitcoin_txid), bitcoinVout: row.bitcoin_vout, txid: bytesOf(row.txid), amount: BigInt(row.amount) }));
+  }
+
+  async burns(): Promise<StoredBurn[]> {
+    const result = await this.pool.query<{ txid: Buffer; destination_script: Buffer; amount: string }>('SELECT txid, destination_script, amount FROM pegout_burns');
+    return result.rows.map((row) => ({ txid: bytesOf(row.txid), destinationScript: bytesOf(row.destination_script), amount: BigInt(row.amount) }));
+  }
+
+  async balances(owner: Uint8Array): Promise<{ asset: Uint8Array; amount: bigint }[]> {
+    const result = await this.pool.query<{ asset: Buffer; amount: string }>('SELECT asset, sum(amount) AS amount FROM utxos WHERE owner = $1 GROUP BY asset ORDER BY asset', [buffer(owner)]);
+    return result.rows.map((row) => ({ asset: bytesOf(row.asset), amount: BigInt(row.amount) }));
+  }
+
+  async appendWal(height: number, record: Uint8Array): Promise<void> {
+    await this.pool.query('INSERT INTO consensus_wal (height, record) VALUES ($1, $2)', [height, buffer(record)]);
+  }
+
+  async walRecords(height: number): Promise<Uint8Array[]> {
+    const result = await this.pool.query<{ record: Buffer }>('SELECT record FROM consensus_wal WHERE height = $1 ORDER BY seq', [height]);
+    return result.rows.map((row) => bytesOf(row.record));
+  }
+
+  async recordEvidence(evidence: { kind: string; memberIndex: number; height: number; bytes: Uint8Array }): Promise<void> {
+    await this.pool.query('INSERT INTO evidence (kind, member_index, height, bytes) VALUES ($1, $2, $3, $4)', [evidence.kind, evidence.memberIndex, evidence.height, buffer(evidence.bytes)]);
+  }
+}
