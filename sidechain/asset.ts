@@ -1,0 +1,39 @@
+import { taggedHash } from './hash.ts';
+
+export const ASSET_ID_LENGTH = 32;
+
+/** The pegged bitcoin asset: taggedHash("Strongbox/asset", "BTC"). Amounts are satoshis. */
+export const BTC_ASSET_ID = taggedHash('Strongbox/asset', new TextEncoder().encode('BTC'));
+export const BTC_ASSET_KEY = Buffer.from(BTC_ASSET_ID).toString('hex');
+
+/**
+ * An issued security's id: taggedHash("Strongbox/asset", issuer key ‖ nonce as u64 BE). The
+ * 40-byte preimage can never equal the 3-byte "BTC" one, so no issuer can mint pegged bitcoin.
+ */
+export function issuedAssetId(issuerKey: Uint8Array, nonce: bigint): Uint8Array {
+  const nonceBytes = new Uint8Array(8);
+  new DataView(nonceBytes.buffer).setBigUint64(0, nonce);
+  return taggedHash('Strongbox/asset', issuerKey, nonceBytes);
+}
+
+export const SecurityKind = { share: 0, bond: 1, fund: 2 } as const;
+export type SecurityKind = keyof typeof SecurityKind;
+export const SECURITY_KINDS = Object.keys(SecurityKind) as SecurityKind[];
+
+export const MAX_DECIMALS = 18;
+
+/** ISO 6166: two letters, nine alphanumerics, a Luhn check digit over the letters expanded to numbers. */
+export function isValidIsin(isin: string): boolean {
+  if (!/^[A-Z]{2}[A-Z0-9]{9}[0-9]$/.test(isin)) return false;
+  const digits = [...isin].map((c) => (c >= 'A' ? String(c.charCodeAt(0) - 55) : c)).join('');
+  let sum = 0;
+  for (let i = 0; i < digits.length; i++) {
+    let d = Number(digits[digits.length - 1 - i]);
+    if (i % 2 === 1) {
+      d *= 2;
+      if (d > 9) d -= 9;
+    }
+    sum += d;
+  }
+  return sum % 10 === 0;
+}

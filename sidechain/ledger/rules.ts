@@ -1,0 +1,175 @@
+import { BTC_ASSET_KEY } from '../asset.ts';
+import { compareBytes } from '../address.ts';
+import { checkTransaction } from '../transaction/check.ts';
+import { toHex, txInfo, type TxInfo } from '../transaction/ids.ts';
+import { sighashMessage } from '../transaction/sighash.ts';
+import { verifyWitness } from '../transaction/signing.ts';
+import { LIMITS, SighashType, type Transaction, type Witness } from '../transaction/types.ts';
+import { LedgerError } from './errors.ts';
+import type { LedgerContext, TxEffects, UtxoChange } from './effects.ts';
+import type { LedgerReader, PegSupply } from './state.ts';
+
+function fail(code: string, reason: string): never {
+  throw new LedgerError(code, reason);
+}
+
+function emptyEffects(info: TxInfo, tx: Transaction): TxEffects {
+  return { txid: info.idHex, kind: tx.kind, spent: [], created: [], minted: [], settled: [] };
+}
+
+function spendInputs(view: LedgerReader, info: TxInfo): UtxoChange[] {
+  return info.inputKeys.map((key) => {
+    const utxo = view.getUtxo(key);
+    if (!utxo) fail(view.isSpent(key) ? 'double-spend' : 'missing-input', `input ${key} is ${view.isSpent(key) ? 'already spent' : 'not in the UTXO set'}`);
+    return { key, utxo };
+  });
+}
+
+function createOutputs(view: LedgerReader, info: TxInfo, height: number): UtxoChange[] {
+  return info.outputs.map((output, index) => {
+    const key = `${info.idHex}:${index}`;
+    // Ids are unique while inputs are, but a kind without inputs must not overwrite an output.
+    if (view.getUtxo(key)) fail('duplicate-tx', `output ${key} already exists`);
+    return { key, utxo: { ...output, assetKey: info.outputAssetKeys[index]!, height } };
+  });
+}
+
+function verifyInputWitnesses(tx: Transaction, info: TxInfo, spent: UtxoChange[], ctx: LedgerContext): void {
+  let all: Uint8Array | undefined;
+  spent.forEach(({ key, utxo }, index) => {
+    const witness = tx.witnesses[index]!;
+    const message =
+      witness.sighash === SighashType.all
+        ? (all ??= sighashMessage(ctx.chainId, tx, index, SighashType.all, info.unsigned))
+        : sighashMessage(ctx.chainId, tx, index, witness.sighash, info.unsigned);
+    verifyWitness(utxo.owner, witness, message, `input ${index} (${key})`);
+  });
+}
+
+function verifyIssuerWitness(tx: Transaction, info: TxInfo, issuer: Uint8Array, ctx: LedgerContext): void {
+  const owner = new Uint8Array(33);
+  owner.set(issuer, 1);
+  const witness = tx.witnesses[0] as Witness;
+  if (witness.sighash !== SighashType.all) fail('sighash-type', 'the issuer signs with sighash ALL');
+  verifyWitness(owner, witness, sighashMessage(ctx.chainId, tx, 0, SighashType.all, info.unsigned), 'issuer');
+}
+
+/** Per asset, inputs minus outputs minus the burned amount must be zero; output sums may not overflow. */
+function checkConservation(spent: UtxoChange[], created: UtxoChange[], burned: bigint): void {
+  const balance = new Map<string, bigint>();
+  const produced = new Map<string, bigint>();
+  for (const { utxo } of spent) balance.set(utxo.assetKey, (balance.get(utxo.assetKey) ?? 0n) + utxo.amount);
+  for (const { utxo } of created) {
+    const sum = (produced.get(utxo.assetKey) ?? 0n) + utxo.amount;
+    if (sum > LIMITS.maxAmount) fail('overflow', `outputs of asset ${utxo.assetKey} sum above 2^63-1`);
+    produced.set(utxo.assetKey, sum);
+    balance.set(utxo.assetKey, (balance.get(utxo.assetKey) ?? 0n) - utxo.amount);
+  }
+  if (burned > 0n) balance.set(BTC_ASSET_KEY, (balance.get(BTC_ASSET_KEY) ?? 0n) - burned);
+  for (const [asset, difference] of balance) {
+    if (difference !== 0n) {
+      fail('value-not-conserved', `asset ${asset}: inputs ${difference > 0n ? 'exceed' : 'fall short of'} outputs by ${difference < 0n ? -difference : difference}`);
+    }
+  }
+}
+
+/** Restricted securities may only be delivered to owners on the issuer's allowlist. */
+function checkAllowlists(view: LedgerReader, created: UtxoChange[]): void {
+  for (const { key, utxo } of created) {
+    if (utxo.assetKey === BTC_ASSET_KEY) continue;
+    const record = view.getAsset(utxo.assetKey);
+    if (record?.metadata.restricted && !record.allowlist.has(toHex(utxo.owner))) {
+      fail('not-allowlisted', `output ${key}: the owner is not on the allowlist of asset ${utxo.assetKey}`);
+    }
+  }
+}
+
+function addSupply(supply: PegSupply, minted: bigint, burned: bigint): PegSupply {
+  const next = { minted: supply.minted + minted, burned: supply.burned + burned };
+  if (next.minted - next.burned > LIMITS.maxAmount) fail('overflow', 'pegged supply would exceed 2^63-1');
+  if (next.burned > next.minted) fail('value-not-conserved', 'burned more pegged bitcoin than was minted');
+  return next;
+}
+
+/**
+ * Validates `tx` against `view` without changing anything and returns its effects. Throws a
+ * TransactionError (stateless rules) or a LedgerError (stateful rules), each with a stable code.
+ */
+export function validateTransaction(view: LedgerReader, tx: Transaction, ctx: LedgerContext): TxEffects {
+  checkTransaction(tx);
+  const info = txInfo(tx);
+  const effects = emptyEffects(info, tx);
+  switch (tx.kind) {
+    case 'transfer':
+    case 'pegout': {
+      effects.spent = spendInputs(view, info);
+      effects.created = createOutputs(view, info, ctx.height);
+      const burned = tx.kind === 'pegout' ? tx.amount : 0n;
+      checkConservation(effects.spent, effects.created, burned);
+      checkAllowlists(view, effects.created);
+      verifyInputWitnesses(tx, info, effects.spent, ctx);
+      if (tx.kind === 'pegout') {
+        effects.supply = addSupply(view.supply(), 0n, tx.amount);
+        effects.burn = { txid: info.idHex, destinationScript: tx.destinationScript, amount: tx.amount, height: ctx.height };
+      }
+      return effects;
+    }
+    case 'pegin': {
+      const outpoint = `${toHex(tx.bitcoinTxid)}:${tx.bitcoinVout}`;
+      if (view.isMinted(outpoint)) fail('already-minted', `Bitcoin outpoint ${outpoint} was already minted`);
+      effects.minted = [outpoint];
+      effects.supply = addSupply(view.supply(), tx.amount, 0n);
+      effects.created = createOutputs(view, info, ctx.height);
+      return effects;
+    }
+    case 'issuance': {
+      const assetKey = info.outputAssetKeys[0]!;
+      if (view.getAsset(assetKey)) fail('asset-exists', `asset ${assetKey} was already issued`);
+      verifyIssuerWitness(tx, info, tx.issuer, ctx);
+      effects.created = createOutputs(view, info, ctx.height);
+      effects.asset = {
+        id: info.outputs[0]!.asset,
+        issuer: tx.issuer,
+        metadata: tx.metadata,
+        supply: tx.supply,
+        // The first holder of a restricted asset is admitted with it, or it could never move.
+        allowlist: new Set(tx.metadata.restricted ? [toHex(tx.recipient)] : []),
+        sequence: 0n,
+      };
+      return effects;
+    }
+    case 'registry': {
+      const assetKey = toHex(tx.asset);
+      const record = view.getAsset(assetKey);
+      if (!record) fail('unknown-asset', `asset ${assetKey} has no registry`);
+      if (tx.sequence !== record.sequence + 1n) fail('registry-sequence', `registry update must carry sequence ${record.sequence + 1n}, got ${tx.sequence}`);
+      verifyIssuerWitness(tx, info, record.issuer, ctx);
+      const allowlist = new Set(record.allowlist);
+      for (const owner of tx.owners) {
+        if (tx.action === 'add') allowlist.add(toHex(owner));
+        else allowlist.delete(toHex(owner));
+      }
+      effects.asset = { ...record, allowlist, sequence: tx.sequence };
+      return effects;
+    }
+    case 'anchor': {
+      if (tx.height >= ctx.height) fail('bad-anchor', `an anchor at height ${ctx.height} can only record an earlier height, not ${tx.height}`);
+      const known = ctx.blockHash?.(tx.height);
+      if (known && compareBytes(known, tx.blockHash) !== 0) fail('bad-anchor', `block hash at height ${tx.height} does not match the chain`);
+      effects.anchor = { height: tx.height, blockHash: tx.blockHash, bitcoinTxid: tx.bitcoinTxid };
+      return effects;
+    }
+    case 'settlement': {
+      const bitcoinTxid = toHex(tx.bitcoinTxid);
+      effects.settled = tx.burns.map((burnTxid) => {
+        const burn = view.getBurn(toHex(burnTxid));
+        if (!burn) fail('unknown-burn', `no burn ${toHex(burnTxid)}`);
+        if (burn.settledBy) fail('already-settled', `burn ${burn.txid} was already settled by ${burn.settledBy}`);
+        return { ...burn, settledBy: bitcoinTxid };
+      });
+      return effects;
+    }
+    case 'dividend':
+      return fail('unsupported-kind', 'dividend distributions are not yet accepted by the ledger');
+  }
+}

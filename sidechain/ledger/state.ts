@@ -1,0 +1,168 @@
+import type { AssetMetadata } from '../transaction/types.ts';
+
+/** An unspent output. `assetKey` is the asset id in hex; `height` the block that created it. */
+export interface Utxo {
+  owner: Uint8Array;
+  asset: Uint8Array;
+  assetKey: string;
+  amount: bigint;
+  height: number;
+}
+
+/** Records are replaced, never mutated, so an overlay can share them with its base safely. */
+export interface AssetRecord {
+  id: Uint8Array;
+  issuer: Uint8Array;
+  metadata: AssetMetadata;
+  supply: bigint;
+  /** Owner payloads (hex) allowed to receive a restricted asset. */
+  allowlist: ReadonlySet<string>;
+  /** Number of registry updates applied; the next must carry sequence + 1, so none replays. */
+  sequence: bigint;
+}
+
+export interface BurnRecord {
+  txid: string;
+  destinationScript: Uint8Array;
+  amount: bigint;
+  height: number;
+  /** Bitcoin txid (hex) of the settlement that paid it, once recorded. */
+  settledBy?: string;
+}
+
+/** Pegged bitcoin counters: outstanding = minted - burned, never more than the escrow holds. */
+export interface PegSupply {
+  minted: bigint;
+  burned: bigint;
+}
+
+export interface LedgerReader {
+  getUtxo(key: string): Utxo | undefined;
+  /** True when the output existed but an earlier, not yet committed transaction spent it. */
+  isSpent(key: string): boolean;
+  isMinted(bitcoinOutpoint: string): boolean;
+  getAsset(assetKey: string): AssetRecord | undefined;
+  getBurn(txid: string): BurnRecord | undefined;
+  supply(): PegSupply;
+}
+
+export interface LedgerWriter extends LedgerReader {
+  putUtxo(key: string, utxo: Utxo): void;
+  deleteUtxo(key: string): void;
+  addMinted(bitcoinOutpoint: string): void;
+  putAsset(assetKey: string, record: AssetRecord): void;
+  putBurn(txid: string, record: BurnRecord): void;
+  setSupply(supply: PegSupply): void;
+}
+
+/** The whole ledger in memory. The store loads into it with the put methods and reads it back by iterating. */
+export class LedgerState implements LedgerWriter {
+  readonly utxos = new Map<string, Utxo>();
+  readonly minted = new Set<string>();
+  readonly assets = new Map<string, AssetRecord>();
+  readonly burns = new Map<string, BurnRecord>();
+  private pegged: PegSupply = { minted: 0n, burned: 0n };
+
+  getUtxo(key: string): Utxo | undefined {
+    return this.utxos.get(key);
+  }
+  isSpent(): boolean {
+    return false;
+  }
+  isMinted(bitcoinOutpoint: string): boolean {
+    return this.minted.has(bitcoinOutpoint);
+  }
+  getAsset(assetKey: string): AssetRecord | undefined {
+    return this.assets.get(assetKey);
+  }
+  getBurn(txid: string): BurnRecord | undefined {
+    return this.burns.get(txid);
+  }
+  supply(): PegSupply {
+    return this.pegged;
+  }
+  putUtxo(key: string, utxo: Utxo): void {
+    this.utxos.set(key, utxo);
+  }
+  deleteUtxo(key: string): void {
+    this.utxos.delete(key);
+  }
+  addMinted(bitcoinOutpoint: string): void {
+    this.minted.add(bitcoinOutpoint);
+  }
+  putAsset(assetKey: string, record: AssetRecord): void {
+    this.assets.set(assetKey, record);
+  }
+  putBurn(txid: string, record: BurnRecord): void {
+    this.burns.set(txid, record);
+  }
+  setSupply(supply: PegSupply): void {
+    this.pegged = supply;
+  }
+}
+
+/**
+ * Copy-on-write view over a ledger: reads fall through to the base, writes stay here until
+ * `commit`. A block is applied to an overlay and committed only if every transaction passed, so
+ * a failing block leaves the base untouched without ever copying the UTXO set.
+ */
+export class LedgerOverlay implements LedgerWriter {
+  private readonly added = new Map<string, Utxo>();
+  private readonly spent = new Set<string>();
+  private readonly minted = new Set<string>();
+  private readonly assets = new Map<string, AssetRecord>();
+  private readonly burns = new Map<string, BurnRecord>();
+  private pegged: PegSupply | undefined;
+
+  constructor(private readonly base: LedgerReader) {}
+
+  getUtxo(key: string): Utxo | undefined {
+    if (this.spent.has(key)) return undefined;
+    return this.added.get(key) ?? this.base.getUtxo(key);
+  }
+  isSpent(key: string): boolean {
+    return this.spent.has(key) || this.base.isSpent(key);
+  }
+  isMinted(bitcoinOutpoint: string): boolean {
+    return this.minted.has(bitcoinOutpoint) || this.base.isMinted(bitcoinOutpoint);
+  }
+  getAsset(assetKey: string): AssetRecord | undefined {
+    return this.assets.get(assetKey) ?? this.base.getAsset(assetKey);
+  }
+  getBurn(txid: string): BurnRecord | undefined {
+    return this.burns.get(txid) ?? this.base.getBurn(txid);
+  }
+  supply(): PegSupply {
+    return this.pegged ?? this.base.supply();
+  }
+  putUtxo(key: string, utxo: Utxo): void {
+    this.spent.delete(key);
+    this.added.set(key, utxo);
+  }
+  deleteUtxo(key: string): void {
+    this.added.delete(key);
+    this.spent.add(key);
+  }
+  addMinted(bitcoinOutpoint: string): void {
+    this.minted.add(bitcoinOutpoint);
+  }
+  putAsset(assetKey: string, record: AssetRecord): void {
+    this.assets.set(assetKey, record);
+  }
+  putBurn(txid: string, record: BurnRecord): void {
+    this.burns.set(txid, record);
+  }
+  setSupply(supply: PegSupply): void {
+    this.pegged = supply;
+  }
+
+  /** Writes every change into `target` (normally the base this overlay reads from). */
+  commit(target: LedgerWriter): void {
+    for (const key of this.spent) target.deleteUtxo(key);
+    for (const [key, utxo] of this.added) target.putUtxo(key, utxo);
+    for (const key of this.minted) target.addMinted(key);
+    for (const [key, record] of this.assets) target.putAsset(key, record);
+    for (const [key, record] of this.burns) target.putBurn(key, record);
+    if (this.pegged) target.setSupply(this.pegged);
+  }
+}

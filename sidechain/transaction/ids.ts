@@ -1,0 +1,85 @@
+import { taggedHash } from '../hash.ts';
+import { BTC_ASSET_ID, issuedAssetId } from '../asset.ts';
+import { encodeTransaction, encodeUnsigned } from './codec.ts';
+import type { Outpoint, Output, Transaction, TxBody } from './types.ts';
+
+export function toHex(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
+}
+
+/** The UTXO map key of an outpoint: txid hex ‖ ":" ‖ index. */
+export function outpointKey(txid: Uint8Array, index: number): string {
+  return `${toHex(txid)}:${index}`;
+}
+
+/** The key of a Bitcoin outpoint in the minted set; txid in RPC display order, as in the mint. */
+export function bitcoinOutpointKey(txid: Uint8Array, vout: number): string {
+  return `${toHex(txid)}:${vout}`;
+}
+
+/**
+ * Derived facts about a transaction, computed once per object: validation, the mempool and the
+ * store all need the id and the keys, and re-encoding on each use would dominate the hot path.
+ */
+export interface TxInfo {
+  unsigned: Uint8Array;
+  /** taggedHash("Strongbox/tx", unsigned): witnesses excluded, so a signature cannot change an id. */
+  id: Uint8Array;
+  idHex: string;
+  /** Length of the full encoding, witnesses included. */
+  size: number;
+  inputKeys: string[];
+  outputs: Output[];
+  outputAssetKeys: string[];
+}
+
+const cache = new WeakMap<Transaction, TxInfo>();
+
+export function txInfo(tx: Transaction): TxInfo {
+  let info = cache.get(tx);
+  if (!info) {
+    const unsigned = encodeUnsigned(tx);
+    const id = taggedHash('Strongbox/tx', unsigned);
+    const outputs = createdOutputs(tx);
+    info = {
+      unsigned,
+      id,
+      idHex: toHex(id),
+      size: encodeTransaction(tx).length,
+      inputKeys: inputsOf(tx).map((input) => outpointKey(input.txid, input.index)),
+      outputs,
+      outputAssetKeys: outputs.map((output) => toHex(output.asset)),
+    };
+    cache.set(tx, info);
+  }
+  return info;
+}
+
+export function txId(tx: Transaction): Uint8Array {
+  return txInfo(tx).id;
+}
+
+/** Commits to the witnesses too, so a block's Merkle root pins the exact signed bytes. */
+export function witnessTxId(tx: Transaction): Uint8Array {
+  return taggedHash('Strongbox/wtx', encodeTransaction(tx));
+}
+
+export function inputsOf(body: TxBody): Outpoint[] {
+  return body.kind === 'transfer' || body.kind === 'pegout' || body.kind === 'dividend' ? body.inputs : [];
+}
+
+/** Outputs a transaction creates, in index order: a mint and an issuance create exactly one. */
+export function createdOutputs(body: TxBody): Output[] {
+  switch (body.kind) {
+    case 'transfer':
+    case 'pegout':
+    case 'dividend':
+      return body.outputs;
+    case 'pegin':
+      return [{ owner: body.recipient, asset: BTC_ASSET_ID, amount: body.amount }];
+    case 'issuance':
+      return [{ owner: body.recipient, asset: issuedAssetId(body.issuer, body.nonce), amount: body.supply }];
+    default:
+      return [];
+  }
+}

@@ -1,0 +1,41 @@
+import { taggedHash } from '../hash.ts';
+import { encodeOutpoint, encodeOutput, encodeUnsigned } from './codec.ts';
+import { TransactionError } from './errors.ts';
+import { SighashType, TX_VERSION, TxKind, type TxBody } from './types.ts';
+
+/**
+ * The 32-byte message an input's witness signs. The chain id is bound in so a signature never
+ * replays onto another Strongbox chain (issuances and registry updates spend no outpoint that
+ * would otherwise tie them to one chain).
+ *
+ * ALL (0x01): chainId ‖ 0x01 ‖ unsigned transaction. The same for every input, so callers that
+ * check many inputs compute it once and pass `unsigned` to skip re-encoding.
+ * SINGLE|ANYONECANPAY (0x83), transfers only: chainId ‖ 0x83 ‖ version ‖ kind ‖ this input's
+ * outpoint ‖ the output at the same index. A party signs "I give this coin for that output" and
+ * anyone may add further inputs and outputs: the partial offer of delivery versus payment.
+ */
+export function sighashMessage(
+  chainId: Uint8Array,
+  body: TxBody,
+  inputIndex: number,
+  type: number,
+  unsigned?: Uint8Array,
+): Uint8Array {
+  if (type === SighashType.all) {
+    return taggedHash('Strongbox/sighash', chainId, Uint8Array.of(type), unsigned ?? encodeUnsigned(body));
+  }
+  if (type !== SighashType.singleAnyoneCanPay) throw new TransactionError('sighash-type', `unknown sighash type 0x${type.toString(16)}`);
+  if (body.kind !== 'transfer') throw new TransactionError('sighash-type', `SINGLE|ANYONECANPAY is only allowed in transfers, not ${body.kind}`);
+  const input = body.inputs[inputIndex];
+  const output = body.outputs[inputIndex];
+  if (!input || !output) {
+    throw new TransactionError('sighash-type', `SINGLE|ANYONECANPAY input ${inputIndex} has no output at the same index`);
+  }
+  return taggedHash(
+    'Strongbox/sighash',
+    chainId,
+    Uint8Array.of(type, TX_VERSION, TxKind.transfer),
+    encodeOutpoint(input),
+    encodeOutput(output),
+  );
+}

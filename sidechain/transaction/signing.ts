@@ -1,0 +1,68 @@
+import { signMessage, verifySignature, publicKeyFromSeed } from '../ed25519.ts';
+import { OwnerType, compareBytes, multisigConditionHash, type MultisigCondition } from '../address.ts';
+import { sighashMessage } from './sighash.ts';
+import { TransactionError } from './errors.ts';
+import { SighashType, type TxBody, type Witness } from './types.ts';
+
+export interface SignOptions {
+  inputIndex?: number;
+  sighash?: number;
+}
+
+/** A witness for an output owned by one key (or an issuer authorisation). */
+export function keyWitness(chainId: Uint8Array, body: TxBody, seed: Uint8Array, options: SignOptions = {}): Witness {
+  const sighash = options.sighash ?? SighashType.all;
+  const message = sighashMessage(chainId, body, options.inputIndex ?? 0, sighash);
+  return { type: 'key', sighash, signature: signMessage(seed, message) };
+}
+
+/** A witness for an m-of-n owner: reveals the condition and signs with the first m given seeds. */
+export function multisigWitness(
+  chainId: Uint8Array,
+  body: TxBody,
+  condition: MultisigCondition,
+  seeds: Uint8Array[],
+  options: SignOptions = {},
+): Witness {
+  const keys = [...condition.keys].sort(compareBytes);
+  const sighash = options.sighash ?? SighashType.all;
+  const message = sighashMessage(chainId, body, options.inputIndex ?? 0, sighash);
+  const signatures = seeds
+    .map((seed) => {
+      const publicKey = publicKeyFromSeed(seed);
+      const keyIndex = keys.findIndex((key) => compareBytes(key, publicKey) === 0);
+      if (keyIndex < 0) throw new TypeError('a signing seed is not one of the condition keys');
+      return { keyIndex, signature: signMessage(seed, message) };
+    })
+    .sort((a, b) => a.keyIndex - b.keyIndex)
+    .slice(0, condition.threshold);
+  if (signatures.length < condition.threshold) throw new TypeError(`need ${condition.threshold} seeds, got ${seeds.length}`);
+  return { type: 'multisig', sighash, condition: { threshold: condition.threshold, keys }, signatures };
+}
+
+/**
+ * Checks that `witness` authorises spending from the 33-byte owner payload `owner` for `message`.
+ * A multisig witness must reveal exactly the condition the owner hash commits to.
+ */
+export function verifyWitness(owner: Uint8Array, witness: Witness, message: Uint8Array, where: string): void {
+  if (owner[0] === OwnerType.Key) {
+    if (witness.type !== 'key') throw new TransactionError('witness-type', `${where}: a single-key owner needs a key witness`);
+    if (!verifySignature(owner.subarray(1), message, witness.signature)) {
+      throw new TransactionError('bad-signature', `${where}: signature does not verify`);
+    }
+    return;
+  }
+  if (witness.type !== 'multisig') throw new TransactionError('witness-type', `${where}: a multisig owner needs a multisig witness`);
+  if (compareBytes(multisigConditionHash(witness.condition), owner.subarray(1)) !== 0) {
+    throw new TransactionError('owner-mismatch', `${where}: the revealed multisig condition is not the owner's`);
+  }
+  if (witness.signatures.length !== witness.condition.threshold) {
+    throw new TransactionError('bad-signature', `${where}: ${witness.condition.threshold} signatures required`);
+  }
+  for (const { keyIndex, signature } of witness.signatures) {
+    const key = witness.condition.keys[keyIndex];
+    if (!key || !verifySignature(key, message, signature)) {
+      throw new TransactionError('bad-signature', `${where}: signature of multisig key ${keyIndex} does not verify`);
+    }
+  }
+}
