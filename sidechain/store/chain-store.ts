@@ -132,10 +132,10 @@ export class ChainStore {
     }
   }
 
-  /** Height of the last stored block, or -1 for an empty chain. */
+  /** Height of the last stored block; 0 (the genesis, which is not stored) for a new chain. */
   async tipHeight(): Promise<number> {
     const result = await this.pool.query<{ height: string | null }>('SELECT max(height) AS height FROM blocks');
-    return result.rows[0]?.height == null ? -1 : Number(result.rows[0].height);
+    return result.rows[0]?.height == null ? 0 : Number(result.rows[0].height);
   }
 
   async blockAt(height: number): Promise<{ hash: Uint8Array; header: Uint8Array; commit: Uint8Array; transactions: Uint8Array[] } | null> {

@@ -26,48 +26,48 @@ describe('chain store (real Postgres)', function () {
     const txid = bytes(32);
     const owner = bytes(33);
     const asset = bytes(32);
-    await store.saveBlock(block(0, {
+    await store.saveBlock(block(1, {
       transactions: [{ txid, kind: 2, bytes: bytes(90) }],
       created: [{ txid, vout: 0, owner, asset, amount: 9_223_372_036_854_775_807n }],
       mints: [{ bitcoinTxid: bytes(32), bitcoinVout: 1, txid, amount: 9_223_372_036_854_775_807n }],
     }));
     const reopened = new ChainStore(new pg.Pool({ connectionString: db.url }));
     try {
-      expect(await reopened.tipHeight()).to.equal(0);
+      expect(await reopened.tipHeight()).to.equal(1);
       expect((await reopened.balances(owner)).map((b) => b.amount)).to.deep.equal([9_223_372_036_854_775_807n]);
       expect(await reopened.mints()).to.have.length(1);
       const pages = [];
       for await (const page of reopened.utxos()) pages.push(...page);
       expect(pages).to.have.length(1);
       expect(pages[0]!.amount).to.equal(9_223_372_036_854_775_807n);
-      expect((await reopened.transaction(txid))?.height).to.equal(0);
+      expect((await reopened.transaction(txid))?.height).to.equal(1);
     } finally {
       await reopened.pool.end();
     }
   });
 
   it('writes nothing of a block whose state changes do not match the stored state', async () => {
-    const error = await store.saveBlock(block(0, { transactions: [{ txid: bytes(32), kind: 1, bytes: bytes(10) }], spent: [{ txid: bytes(32), vout: 0 }] })).then(() => null, (e: unknown) => e);
+    const error = await store.saveBlock(block(1, { transactions: [{ txid: bytes(32), kind: 1, bytes: bytes(10) }], spent: [{ txid: bytes(32), vout: 0 }] })).then(() => null, (e: unknown) => e);
     expect((error as Error).message).to.match(/1 inputs but 0 stored outputs spent/);
-    expect(await store.tipHeight()).to.equal(-1);
+    expect(await store.tipHeight()).to.equal(0);
     expect((await db.pool.query('SELECT count(*)::int AS n FROM transactions')).rows[0].n).to.equal(0);
   });
 
   it('refuses a second mint of the same Bitcoin outpoint', async () => {
     const mint = { bitcoinTxid: bytes(32), bitcoinVout: 0, txid: bytes(32), amount: 1000n };
-    await store.saveBlock(block(0, { mints: [mint] }));
-    const error = await store.saveBlock(block(1, { mints: [{ ...mint, txid: bytes(32) }] })).then(() => null, (e: unknown) => e);
+    await store.saveBlock(block(1, { mints: [mint] }));
+    const error = await store.saveBlock(block(2, { mints: [{ ...mint, txid: bytes(32) }] })).then(() => null, (e: unknown) => e);
     expect((error as Error).message).to.match(/duplicate key/);
-    expect(await store.tipHeight()).to.equal(0);
+    expect(await store.tipHeight()).to.equal(1);
   });
 
   it('keeps write-ahead-log records until their height is stored', async () => {
-    await store.appendWal(0, new Uint8Array([1]));
-    await store.appendWal(0, new Uint8Array([2]));
-    await store.appendWal(1, new Uint8Array([3]));
-    expect((await store.walRecords(0)).map((r) => r[0])).to.deep.equal([1, 2]);
-    await store.saveBlock(block(0));
-    expect(await store.walRecords(0)).to.deep.equal([]);
-    expect((await store.walRecords(1)).map((r) => r[0])).to.deep.equal([3]);
+    await store.appendWal(1, new Uint8Array([1]));
+    await store.appendWal(1, new Uint8Array([2]));
+    await store.appendWal(2, new Uint8Array([3]));
+    expect((await store.walRecords(1)).map((r) => r[0])).to.deep.equal([1, 2]);
+    await store.saveBlock(block(1));
+    expect(await store.walRecords(1)).to.deep.equal([]);
+    expect((await store.walRecords(2)).map((r) => r[0])).to.deep.equal([3]);
   });
 });
