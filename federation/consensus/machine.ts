@@ -3,17 +3,14 @@ import { VoteType } from '../../sidechain/vote.ts';
 import { admitMessage, emptyDropCounts, type DropCounts, type DropReason } from './admission.ts';
 import { checkConsensusConfig, skipThreshold, timeoutMs, type ConsensusConfig, type Step } from './config.ts';
 import type { ConsensusEvent, Effect, HandleResult } from './events.ts';
-import { EvidencePool, type Evidence } from './evidence.ts';
+import { EvidencePool } from './evidence.ts';
 import type { ConsensusMessage, ProposalValue } from './messages.ts';
 import { proposerIndex } from './proposer.ts';
-import { RoundState } from './round-state.ts';
+import { NextHeightBuffer } from './next-height-buffer.ts';
+import { HeightRounds } from './round-state.ts';
 import { hashKey } from './vote-tally.ts';
 import { signRecord, walRecordHash, walSlot, type DurableState, type WalRecord } from './wal.ts';
 
-/** Messages for the next height kept per member until this one is decided (two rounds' worth). */
-const NEXT_HEIGHT_BUFFER_PER_MEMBER = 6;
-/** Distinct rounds ahead of ours one member may fill, so a peer cannot grow our memory without bound. */
-const FUTURE_ROUNDS_PER_MEMBER = 2;
 
 /**
  * Tendermint consensus for one member (Buchman, Kwon, Milosevic 2018, Algorithm 1) with a
@@ -30,12 +27,11 @@ export class ConsensusMachine {
   private locked: DurableState['locked'] = null;
   private valid: DurableState['valid'] = null;
   private signed = new Map<string, WalRecord>();
-  private rounds = new Map<number, RoundState>();
+  private rounds = new HeightRounds();
   private validity = new Map<string, boolean | 'pending'>();
-  private nextHeight = new Map<number, ConsensusMessage[]>();
+  private nextHeight = new NextHeightBuffer();
   private started = false;
   private out: Effect[] = [];
-
   constructor(
     readonly config: ConsensusConfig,
     private height: number,
@@ -43,13 +39,7 @@ export class ConsensusMachine {
   ) {
     checkConsensusConfig(config);
     if (!Number.isSafeInteger(height) || height < 0) throw new RangeError(`height must be a non-negative integer, got ${height}`);
-    if (restored) {
-      this.round = restored.round;
-      this.step = restored.step;
-      this.locked = restored.locked;
-      this.valid = restored.valid;
-      this.signed = new Map(restored.signed);
-    }
+    if (restored) ({ round: this.round, step: this.step, locked: this.locked, valid: this.valid, signed: this.signed } = restored);
   }
 
   get state(): { height: number; round: number; step: Step | 'commit'; lockedRound: number; lockedHash: string | null } {
@@ -97,7 +87,7 @@ export class ConsensusMachine {
    */
   private regossip(): void {
     for (const record of this.signed.values()) if (record.round === this.round) this.broadcastRecord(record);
-    const valid = this.valid && this.rounds.get(this.valid.round);
+    const valid = this.valid && this.rounds.peek(this.valid.round);
     if (!this.valid || !valid?.proposal) return;
     const key = hashKey(this.valid.value.hash);
     if (hashKey(valid.proposal.value.hash) === key) this.out.push({ kind: 'broadcast', message: valid.proposal });
@@ -144,14 +134,13 @@ export class ConsensusMachine {
 
   private enterHeight(height: number): void {
     if (height <= this.height) throw new StrongboxError('consensus-height', `new height ${height} is not above the current height ${this.height}`);
-    const buffered = height === this.height + 1 ? [...this.nextHeight.values()].flat() : [];
+    const buffered = this.nextHeight.drain().filter((message) => message.height === height);
     this.height = height;
     this.locked = null;
     this.valid = null;
     this.signed = new Map();
-    this.rounds = new Map();
+    this.rounds = new HeightRounds();
     this.validity = new Map();
-    this.nextHeight = new Map();
     if (this.started) this.startRound(0);
     else this.round = 0;
     for (const message of buffered) this.apply(message);
@@ -165,32 +154,18 @@ export class ConsensusMachine {
   }
 
   private bufferOrApply(message: ConsensusMessage): DropReason | undefined {
-    if (message.height === this.height + 1) {
-      const queue = this.nextHeight.get(message.memberIndex) ?? [];
-      if (queue.length >= NEXT_HEIGHT_BUFFER_PER_MEMBER) return 'buffer-full';
-      queue.push(message);
-      this.nextHeight.set(message.memberIndex, queue);
-      return undefined;
-    }
-    if (message.round > this.round && !this.rounds.get(message.round)?.senders.has(message.memberIndex)) {
-      let ahead = 0;
-      for (const [round, state] of this.rounds) if (round > this.round && state.senders.has(message.memberIndex)) ahead++;
-      if (ahead >= FUTURE_ROUNDS_PER_MEMBER) return 'round-flood';
-    }
+    if (message.height === this.height + 1) return this.nextHeight.add(message) ? undefined : 'buffer-full';
+    if (!this.rounds.admitsRound(message.memberIndex, message.round, this.round)) return 'round-flood';
     this.apply(message);
     return undefined;
   }
 
   private apply(message: ConsensusMessage): void {
     if (this.step === 'commit') return;
-    const state = this.roundState(message.round);
+    const state = this.rounds.at(message.round);
     const evidence = message.kind === 'proposal' ? state.addProposal(message) : state.addVote(message);
-    if (evidence) this.recordEvidence(evidence);
+    if (evidence && this.evidence.add(evidence)) this.out.push({ kind: 'evidence', evidence });
     if (message.kind === 'proposal' && state.proposal === message) this.requestValidation(message.value);
-  }
-
-  private recordEvidence(evidence: Evidence): void {
-    if (this.evidence.add(evidence)) this.out.push({ kind: 'evidence', evidence });
   }
 
   private requestValidation(value: ProposalValue): void {
@@ -211,13 +186,12 @@ export class ConsensusMachine {
   /** Line 49: k precommits for a valid value in any round decide it. */
   private tryDecide(): boolean {
     const k = this.config.threshold;
-    for (const [round, state] of this.rounds) {
+    for (const [round, state] of this.rounds.all()) {
       const key = state.precommits.quorumHash(k);
       const value = key === undefined ? undefined : this.knownValue(key);
       if (key === undefined || !value || this.validity.get(key) !== true) continue;
       this.step = 'commit';
-      const signatures = state.precommits.votesFor(key).map(({ memberIndex, signature }) => ({ memberIndex, signature }));
-      this.out.push({ kind: 'commit', height: this.height, value, certificate: { round, signatures } });
+      this.out.push({ kind: 'commit', height: this.height, value, certificate: { round, signatures: state.precommitSignatures(key) } });
       return true;
     }
     return false;
@@ -226,7 +200,7 @@ export class ConsensusMachine {
   /** Line 55: n − k + 1 members already in a higher round include a correct one; follow them. */
   private trySkipRound(): boolean {
     let target = -1;
-    for (const [round, state] of this.rounds) {
+    for (const [round, state] of this.rounds.all()) {
       if (round > this.round && round > target && state.senders.size >= skipThreshold(this.config)) target = round;
     }
     if (target < 0) return false;
@@ -236,7 +210,7 @@ export class ConsensusMachine {
 
   private tryStepRule(): boolean {
     const k = this.config.threshold;
-    const state = this.roundState(this.round);
+    const state = this.rounds.at(this.round);
     const proposal = state.proposal;
     const key = proposal ? hashKey(proposal.value.hash) : undefined;
     const validity = key === undefined ? undefined : this.validity.get(key);
@@ -247,7 +221,7 @@ export class ConsensusMachine {
         this.vote(VoteType.Prevote, acceptable ? proposal.value.hash : null);
         return true;
       }
-      if (this.roundState(proposal.polRound).prevotes.count(key) >= k) {
+      if (this.rounds.at(proposal.polRound).prevotes.count(key) >= k) {
         // Line 28: a prevote quorum newer than the lock justifies switching to its value.
         const acceptable = validity && (this.locked === null || this.locked.round <= proposal.polRound || this.locked.hash === key);
         this.vote(VoteType.Prevote, acceptable ? proposal.value.hash : null);
@@ -279,9 +253,7 @@ export class ConsensusMachine {
   }
 
   private knownValue(key: string): ProposalValue | undefined {
-    if (this.valid && hashKey(this.valid.value.hash) === key) return this.valid.value;
-    for (const state of this.rounds.values()) if (state.proposal && hashKey(state.proposal.value.hash) === key) return state.proposal.value;
-    return undefined;
+    return this.valid && hashKey(this.valid.value.hash) === key ? this.valid.value : this.rounds.proposedValue(key);
   }
 
   private propose(value: ProposalValue, polRound: number): void {
@@ -324,12 +296,4 @@ export class ConsensusMachine {
     this.out.push({ kind: 'scheduleTimeout', height: this.height, round: this.round, step, ms: timeoutMs(this.config.timeouts, step, this.round) });
   }
 
-  private roundState(round: number): RoundState {
-    let state = this.rounds.get(round);
-    if (!state) {
-      state = new RoundState();
-      this.rounds.set(round, state);
-    }
-    return state;
-  }
 }

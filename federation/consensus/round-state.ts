@@ -1,5 +1,5 @@
 import type { Evidence } from './evidence.ts';
-import type { Proposal, Vote } from './messages.ts';
+import type { Proposal, ProposalValue, Vote } from './messages.ts';
 import { VoteType } from '../../sidechain/vote.ts';
 import { hashKey, VoteTally } from './vote-tally.ts';
 
@@ -13,6 +13,11 @@ export class RoundState {
   prevoteTimeoutScheduled = false;
   precommitTimeoutScheduled = false;
   polkaHandled = false;
+
+  /** The certificate signatures: every precommit for `key` in this round, in member order. */
+  precommitSignatures(key: string): { memberIndex: number; signature: Uint8Array }[] {
+    return this.precommits.votesFor(key).map(({ memberIndex, signature }) => ({ memberIndex, signature }));
+  }
 
   /** Returns evidence when the proposer already proposed something else in this round. */
   addProposal(proposal: Proposal): Evidence | undefined {
@@ -31,6 +36,45 @@ export class RoundState {
     const result = tally.add(vote);
     if (result.outcome === 'conflict') return { kind: 'conflicting-votes', first: result.existing, second: vote };
     if (result.outcome === 'added') this.senders.add(vote.memberIndex);
+    return undefined;
+  }
+}
+
+/** Distinct rounds ahead of ours one member may fill, so a peer cannot grow our memory without bound. */
+const FUTURE_ROUNDS_PER_MEMBER = 2;
+
+/** The rounds of the current height, created as messages for them arrive. */
+export class HeightRounds {
+  private readonly rounds = new Map<number, RoundState>();
+
+  at(round: number): RoundState {
+    let state = this.rounds.get(round);
+    if (!state) {
+      state = new RoundState();
+      this.rounds.set(round, state);
+    }
+    return state;
+  }
+
+  peek(round: number): RoundState | undefined {
+    return this.rounds.get(round);
+  }
+
+  all(): IterableIterator<[number, RoundState]> {
+    return this.rounds.entries();
+  }
+
+  /** False when the member already fills its share of rounds above `current` and this is another. */
+  admitsRound(memberIndex: number, round: number, current: number): boolean {
+    if (round <= current || this.rounds.get(round)?.senders.has(memberIndex)) return true;
+    let ahead = 0;
+    for (const [other, state] of this.rounds) if (other > current && state.senders.has(memberIndex)) ahead++;
+    return ahead < FUTURE_ROUNDS_PER_MEMBER;
+  }
+
+  /** The value of any round's proposal with this hash key. */
+  proposedValue(key: string): ProposalValue | undefined {
+    for (const state of this.rounds.values()) if (state.proposal && hashKey(state.proposal.value.hash) === key) return state.proposal.value;
     return undefined;
   }
 }
