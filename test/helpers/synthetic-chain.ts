@@ -1,4 +1,7 @@
 import { Block, Transaction } from 'bitcoinjs-lib';
+import type { ChainSource } from '../../watcher/follower/chain-follower.ts';
+
+export const GENESIS_PARENT = '00'.repeat(32);
 
 /**
  * Builds bitcoinjs blocks that link by prevHash, for feeding chain logic without a node. Headers
@@ -7,35 +10,37 @@ import { Block, Transaction } from 'bitcoinjs-lib';
 export class SyntheticChain {
   private counter = 0;
 
-  /** A block on top of `parent` (a block hash, display hex), holding a coinbase plus `payments`. */
-  block(parentHash: string, payments: { script: Uint8Array; value: bigint }[][] = []): Block {
+  /** A transaction with the given outputs, unique (its input names a fresh outpoint). */
+  payment(outputs: { script: Uint8Array; value: bigint }[]): Transaction {
+    const tx = new Transaction();
+    tx.addInput(Uint8Array.from(Buffer.alloc(32, 0xee)), this.counter++, 0xffffffff, Uint8Array.from([0x51]));
+    for (const output of outputs) tx.addOutput(output.script, output.value);
+    return tx;
+  }
+
+  /** A block on top of `parentHash` (display hex) holding a fresh coinbase and `txs`. */
+  block(parentHash: string, txs: Transaction[] = []): Block {
+    const n = this.counter++;
     const block = new Block();
     block.version = 0x20000000;
     block.prevHash = Uint8Array.from(Buffer.from(parentHash, 'hex').reverse());
-    block.timestamp = 1_700_000_000 + this.counter;
+    block.timestamp = 1_700_000_000 + n;
     block.bits = 0x207fffff;
-    block.nonce = this.counter++;
+    block.nonce = n;
     const coinbase = new Transaction();
-    coinbase.addInput(new Uint8Array(32), 0xffffffff, 0xffffffff, Uint8Array.from([0x02, this.counter & 0xff, (this.counter >> 8) & 0xff]));
+    coinbase.addInput(new Uint8Array(32), 0xffffffff, 0xffffffff, Uint8Array.from([0x04, n & 0xff, (n >> 8) & 0xff, (n >> 16) & 0xff, n >>> 24]));
     coinbase.addOutput(Uint8Array.from([0x51]), 50_0000_0000n);
-    const txs = [coinbase];
-    payments.forEach((outputs, i) => {
-      const tx = new Transaction();
-      tx.addInput(Uint8Array.from(Buffer.alloc(32, i + 1)), this.counter, 0xffffffff, Uint8Array.from([0x51]));
-      for (const output of outputs) tx.addOutput(output.script, output.value);
-      txs.push(tx);
-    });
-    block.transactions = txs;
-    block.merkleRoot = Block.calculateMerkleRoot(txs);
+    block.transactions = [coinbase, ...txs];
+    block.merkleRoot = Block.calculateMerkleRoot(block.transactions);
     return block;
   }
 
-  /** `count` empty blocks on top of `parentHash`, each on the previous one. */
-  blocks(parentHash: string, count: number): Block[] {
+  /** `count` blocks, each on the previous one, the first on `parentHash`; `txs[i]` go in the i-th. */
+  blocks(parentHash: string, count: number, txs: Transaction[][] = []): Block[] {
     const chain: Block[] = [];
     let parent = parentHash;
     for (let i = 0; i < count; i++) {
-      const block = this.block(parent);
+      const block = this.block(parent, txs[i] ?? []);
       chain.push(block);
       parent = block.getId();
     }
@@ -43,4 +48,43 @@ export class SyntheticChain {
   }
 }
 
-export const GENESIS_PARENT = '00'.repeat(32);
+/**
+ * A ChainSource over synthetic blocks: `best` is the chain the source currently reports (index =
+ * height). Tests switch `best` to simulate reorgs and set `failures` to make calls throw.
+ */
+export class SyntheticChainSource implements ChainSource {
+  best: Block[] = [];
+  failures = 0;
+  calls = 0;
+
+  constructor(best: Block[]) {
+    this.best = best;
+  }
+
+  private call(): void {
+    this.calls++;
+    if (this.failures > 0) {
+      this.failures--;
+      throw new Error('connection refused');
+    }
+  }
+
+  async getBlockCount(): Promise<number> {
+    this.call();
+    return this.best.length - 1;
+  }
+
+  async getBlockHash(height: number): Promise<string> {
+    this.call();
+    const block = this.best[height];
+    if (!block) throw new Error(`Block height out of range: ${height}`);
+    return block.getId();
+  }
+
+  async getBlock(hash: string): Promise<Block> {
+    this.call();
+    const block = this.best.find((candidate) => candidate.getId() === hash);
+    if (!block) throw new Error(`Block not found: ${hash}`);
+    return block;
+  }
+}

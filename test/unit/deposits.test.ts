@@ -26,8 +26,8 @@ describe('deposit detection', () => {
 
   it('finds each output paying a registered deposit script, with amount, recipient and position', () => {
     const block = chain.block(GENESIS_PARENT, [
-      [{ script: escrow.scriptPubKey, value: 7n }, { script: aliceScript, value: 150_000n }],
-      [{ script: bobScript, value: 2_100_000_000_000_000n }, { script: aliceScript, value: 1n }],
+      chain.payment([{ script: escrow.scriptPubKey, value: 7n }, { script: aliceScript, value: 150_000n }]),
+      chain.payment([{ script: bobScript, value: 2_100_000_000_000_000n }, { script: aliceScript, value: 1n }]),
     ]);
     const deposits = findDeposits(block, 812, watched);
     const [, first, second] = block.transactions!;
@@ -39,12 +39,12 @@ describe('deposit detection', () => {
   });
 
   it('ignores outputs to other scripts, the bare escrow included', () => {
-    const block = chain.block(GENESIS_PARENT, [[{ script: escrow.scriptPubKey, value: 5n }, { script: Uint8Array.from([0x51]), value: 9n }]]);
+    const block = chain.block(GENESIS_PARENT, [chain.payment([{ script: escrow.scriptPubKey, value: 5n }, { script: Uint8Array.from([0x51]), value: 9n }])]);
     expect(findDeposits(block, 1, watched)).to.deep.equal([]);
   });
 
   it('finds the same deposits in a block that went through its raw serialisation', () => {
-    const block = chain.block(GENESIS_PARENT, [[{ script: bobScript, value: 42n }]]);
+    const block = chain.block(GENESIS_PARENT, [chain.payment([{ script: bobScript, value: 42n }])]);
     const parsed = Block.fromHex(block.toHex());
     expect(findDeposits(parsed, 3, watched)).to.deep.equal(findDeposits(block, 3, watched));
   });
