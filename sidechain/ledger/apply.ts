@@ -7,7 +7,7 @@ import { LedgerOverlay, type LedgerReader, type LedgerWriter, type PegSupply } f
 export function writeEffects(state: LedgerWriter, effects: TxEffects): void {
   for (const { key } of effects.spent) state.deleteUtxo(key);
   for (const { key, utxo } of effects.created) state.putUtxo(key, utxo);
-  for (const outpoint of effects.minted) state.addMinted(outpoint);
+  for (const mint of effects.minted) state.addMinted(mint.outpoint);
   if (effects.burn) state.putBurn(effects.burn.txid, effects.burn);
   for (const burn of effects.settled) state.putBurn(burn.txid, burn);
   if (effects.asset) state.putAsset(Buffer.from(effects.asset.id).toString('hex'), effects.asset);

@@ -6,6 +6,14 @@ export interface UtxoChange {
   utxo: Utxo;
 }
 
+/** A peg-in mint; `outpoint` is the key of the minted set: Bitcoin txid hex ‖ ":" ‖ vout. */
+export interface MintEffect {
+  outpoint: string;
+  bitcoinTxid: Uint8Array;
+  bitcoinVout: number;
+  amount: bigint;
+}
+
 export interface AnchorEffect {
   height: number;
   blockHash: Uint8Array;
@@ -21,7 +29,7 @@ export interface TxEffects {
   kind: TxKindName;
   spent: UtxoChange[];
   created: UtxoChange[];
-  minted: string[];
+  minted: MintEffect[];
   burn?: BurnRecord;
   asset?: AssetRecord;
   anchor?: AnchorEffect;

@@ -117,7 +117,7 @@ export function validateTransaction(view: LedgerReader, tx: Transaction, ctx: Le
     case 'pegin': {
       const outpoint = `${toHex(tx.bitcoinTxid)}:${tx.bitcoinVout}`;
       if (view.isMinted(outpoint)) fail('already-minted', `Bitcoin outpoint ${outpoint} was already minted`);
-      effects.minted = [outpoint];
+      effects.minted = [{ outpoint, bitcoinTxid: tx.bitcoinTxid, bitcoinVout: tx.bitcoinVout, amount: tx.amount }];
       effects.supply = addSupply(view.supply(), tx.amount, 0n);
       effects.created = createOutputs(view, info, ctx.height);
       return effects;

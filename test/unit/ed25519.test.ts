@@ -1,0 +1,50 @@
+import { expect } from 'chai';
+import { readFileSync } from 'node:fs';
+import * as noble from '@noble/ed25519';
+import { sha512 } from '@noble/hashes/sha2.js';
+import { generateKeyPair, publicKeyFromSeed, signMessage, verifySignature } from '../../sidechain/ed25519.ts';
+
+const rfc = JSON.parse(readFileSync(new URL('../vectors/ed25519-rfc8032.json', import.meta.url), 'utf8')) as {
+  vectors: { name: string; secretKey: string; publicKey: string; message: string; signature: string }[];
+};
+// @noble/ed25519 ships without a hash so that it has no dependencies; it takes noble's SHA-512.
+noble.hashes.sha512 = sha512;
+const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
+const bytes = (text: string) => new Uint8Array(Buffer.from(text, 'hex'));
+
+describe('Ed25519 (node:crypto) against RFC 8032 and @noble/ed25519', () => {
+  for (const vector of rfc.vectors) {
+    it(`${vector.name}: derives the public key, signs and verifies exactly as the RFC`, () => {
+      const seed = bytes(vector.secretKey);
+      const message = bytes(vector.message);
+      expect(hex(publicKeyFromSeed(seed))).to.equal(vector.publicKey);
+      expect(hex(signMessage(seed, message))).to.equal(vector.signature);
+      expect(verifySignature(bytes(vector.publicKey), message, bytes(vector.signature))).to.equal(true);
+      expect(hex(noble.getPublicKey(seed))).to.equal(vector.publicKey);
+      expect(hex(noble.sign(message, seed))).to.equal(vector.signature);
+      expect(noble.verify(bytes(vector.signature), message, bytes(vector.publicKey))).to.equal(true);
+    });
+  }
+
+  it('agrees with @noble/ed25519 on random keys and messages, valid and tampered', () => {
+    for (let i = 0; i < 50; i++) {
+      const { seed, publicKey } = generateKeyPair();
+      const message = new Uint8Array(Buffer.from(`message ${i}`));
+      const signature = signMessage(seed, message);
+      expect(hex(noble.sign(message, seed))).to.equal(hex(signature));
+      const tampered = signature.slice();
+      tampered[i % 64]! ^= 1;
+      for (const candidate of [signature, tampered]) {
+        expect(verifySignature(publicKey, message, candidate)).to.equal(noble.verify(candidate, message, publicKey));
+      }
+    }
+  });
+
+  it('rejects malformed keys and signatures instead of throwing', () => {
+    const { seed, publicKey } = generateKeyPair();
+    const signature = signMessage(seed, new Uint8Array());
+    expect(verifySignature(publicKey.subarray(1), new Uint8Array(), signature)).to.equal(false);
+    expect(verifySignature(publicKey, new Uint8Array(), signature.subarray(1))).to.equal(false);
+    expect(verifySignature(new Uint8Array(32).fill(0xff), new Uint8Array(), signature)).to.equal(false);
+  });
+});
