@@ -5,6 +5,7 @@ import { taggedHash } from '../sidechain/hash.ts';
 import { ValidationError } from '../sidechain/errors.ts';
 import type { BitcoinRpc } from '../watcher/rpc.ts';
 import { ConfirmationTimeoutError } from './errors.ts';
+import { CoinFinder, type Coin } from './faucet-coins.ts';
 
 bitcoin.initEccLib(ecc);
 const ECPair = ECPairFactory(ecc);
@@ -19,29 +20,22 @@ const faucetPayment = bitcoin.payments.p2wpkh({ pubkey: Buffer.from(faucetKey.pu
 export const FAUCET_ADDRESS = faucetPayment.address!;
 const FAUCET_SCRIPT = faucetPayment.output!;
 
-const COINBASE_MATURITY = 100;
 const FEE_RATE_SAT_PER_VB = 2n;
 const DUST_LIMIT = 546n;
-const SCAN_BATCH = 32;
-
-interface Coin {
-  txid: string;
-  vout: number;
-  value: bigint;
-}
 
 /**
- * Pays regtest coins to any address from blocks mined to the faucet. It learns its coins by
- * scanning raw blocks over RPC (so it works against bcoin and bitcoind alike) and checks every
- * coin with gettxout before spending it, which also makes it immune to reorgs.
+ * Pays regtest coins to any address from blocks mined to the faucet key. Any number of processes
+ * may hold a Faucet for the same node: coins are found and re-checked over RPC before each
+ * payment, so they never spend one twice.
  */
 export class Faucet {
-  private scannedHeight = -1;
-  private readonly coins = new Map<string, Coin>();
+  private readonly coins: CoinFinder;
   /** Payments run one at a time, or two concurrent ones would pick the same coin. */
   private queue: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly rpc: BitcoinRpc) {}
+  constructor(private readonly rpc: BitcoinRpc) {
+    this.coins = new CoinFinder(rpc, FAUCET_SCRIPT);
+  }
 
   async mine(blocks: number, address: string = FAUCET_ADDRESS): Promise<string[]> {
     if (!Number.isInteger(blocks) || blocks < 1 || blocks > 10_000) throw new ValidationError('bad-count', `blocks to mine must be 1..10000, got ${blocks}`);
@@ -63,22 +57,16 @@ export class Faucet {
       throw new ValidationError('bad-address', `not a regtest Bitcoin address: ${address}`);
     }
     if (amountSats < DUST_LIMIT) throw new ValidationError('bad-amount', `amount ${amountSats} sats is below the dust limit ${DUST_LIMIT}`);
-    await this.scan();
     const selected: Coin[] = [];
     let total = 0n;
-    for (const coin of this.coins.values()) {
-      const out = await this.rpc.getTxOut(coin.txid, coin.vout, true);
-      if (!out) {
-        this.coins.delete(key(coin));
-        continue;
-      }
-      if (out.coinbase && out.confirmations < COINBASE_MATURITY) continue;
+    for await (const coin of this.coins.spendable()) {
       selected.push(coin);
       total += coin.value;
       if (total >= amountSats + feeFor(selected.length)) break;
     }
     const fee = feeFor(selected.length);
     if (total < amountSats + fee) {
+      this.coins.putBack(selected);
       throw new ValidationError('faucet-empty', `the faucet has ${total} spendable sats, not enough for ${amountSats} (mine more blocks)`);
     }
     const psbt = new bitcoin.Psbt({ network });
@@ -89,36 +77,16 @@ export class Faucet {
     const change = total - amountSats - fee;
     if (change >= DUST_LIMIT) psbt.addOutput({ script: FAUCET_SCRIPT, value: change });
     psbt.signAllInputs(faucetKey).finalizeAllInputs();
-    const tx = psbt.extractTransaction();
-    const txid = await this.rpc.sendRawTransaction(tx.toHex());
-    for (const coin of selected) this.coins.delete(key(coin));
-    if (change >= DUST_LIMIT) this.coins.set(`${txid}:1`, { txid, vout: 1, value: change });
+    let txid: string;
+    try {
+      txid = await this.rpc.sendRawTransaction(psbt.extractTransaction().toHex());
+    } catch (error) {
+      this.coins.putBack(selected);
+      throw error;
+    }
+    if (change >= DUST_LIMIT) this.coins.add({ txid, vout: 1, value: change, height: null, coinbase: false });
     return txid;
   }
-
-  private async scan(): Promise<void> {
-    const tip = await this.rpc.getBlockCount();
-    // A fresh chain has hundreds of blocks; fetching a batch at a time keeps the first payment fast.
-    for (let from = this.scannedHeight + 1; from <= tip; from += SCAN_BATCH) {
-      const heights = Array.from({ length: Math.min(SCAN_BATCH, tip - from + 1) }, (_, i) => from + i);
-      const blocks = await Promise.all(heights.map(async (height) => this.rpc.getBlock(await this.rpc.getBlockHash(height))));
-      for (const block of blocks) this.collect(block);
-    }
-    this.scannedHeight = tip;
-  }
-
-  private collect(block: bitcoin.Block): void {
-    for (const tx of block.transactions ?? []) {
-      const txid = tx.getId();
-      tx.outs.forEach((out, vout) => {
-        if (Buffer.from(out.script).equals(FAUCET_SCRIPT)) this.coins.set(`${txid}:${vout}`, { txid, vout, value: BigInt(out.value) });
-      });
-    }
-  }
-}
-
-function key(coin: Coin): string {
-  return `${coin.txid}:${coin.vout}`;
 }
 
 /**

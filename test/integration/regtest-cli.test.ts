@@ -1,0 +1,75 @@
+import { expect } from 'chai';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import * as bitcoin from 'bitcoinjs-lib';
+import { sharedRegtest } from '../helpers/regtest.ts';
+
+const CLI = fileURLToPath(new URL('../../bin/strongbox.js', import.meta.url));
+
+interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `strongbox …` as a user would, with only the environment given here. */
+function strongbox(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
+  const { STRONGBOX_BITCOIN_RPC_URL: _ignored, ...inherited } = process.env;
+  return new Promise((resolve) => {
+    execFile(process.execPath, [CLI, ...args], { env: { ...inherited, ...env }, timeout: 30_000 }, (error, stdout, stderr) => {
+      resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr });
+    });
+  });
+}
+
+const ADDRESS = bitcoin.payments.p2wsh({ hash: Buffer.alloc(32, 9), network: bitcoin.networks.regtest }).address!;
+
+describe('strongbox regtest fund|mine', function () {
+  this.timeout(60_000);
+
+  it('funds an address with an exact BTC amount and mines it in', async () => {
+    const { node } = await sharedRegtest();
+    const funded = await strongbox(['regtest', 'fund', ADDRESS, '0.5', '--rpc', node.rpcUrl, '--json']);
+    expect(funded.stderr).to.equal('');
+    expect(funded.code).to.equal(0);
+    const { txid, address, amountSats } = JSON.parse(funded.stdout) as { txid: string; address: string; amountSats: string };
+    expect(address).to.equal(ADDRESS);
+    expect(amountSats).to.equal('50000000');
+
+    const mined = await strongbox(['regtest', 'mine', '2', '--json'], { STRONGBOX_BITCOIN_RPC_URL: node.rpcUrl });
+    expect(mined.code).to.equal(0);
+    const { blocks, height } = JSON.parse(mined.stdout) as { blocks: string[]; height: number };
+    expect(blocks).to.have.length(2);
+    expect(height).to.equal(await node.rpc.getBlockCount());
+    const confirmations = await node.rpc.getTransactionConfirmations(txid);
+    expect(confirmations).to.be.at.least(2);
+  });
+
+  it('prints a line for people without --json', async () => {
+    const { node } = await sharedRegtest();
+    const run = await strongbox(['regtest', 'fund', ADDRESS, '1.00000001', '--rpc', node.rpcUrl]);
+    expect(run.code).to.equal(0);
+    expect(run.stdout).to.match(new RegExp(`^sent 1\\.00000001 BTC to ${ADDRESS} in [0-9a-f]{64} \\(mine a block to confirm it\\)\\n$`));
+  });
+
+  const refusals: Array<{ name: string; args: (rpcUrl: string) => string[]; line: RegExp }> = [
+    { name: 'an amount with more than 8 decimals', args: (url) => ['regtest', 'fund', ADDRESS, '0.123456789', '--rpc', url], line: /^strongbox: not a BTC amount with at most 8 decimals: "0\.123456789"$/ },
+    { name: 'a negative amount', args: (url) => ['regtest', 'fund', ADDRESS, '-1', '--rpc', url], line: /^strongbox: .*/ },
+    { name: 'an address of another network', args: (url) => ['regtest', 'fund', 'bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4', '0.1', '--rpc', url], line: /^strongbox: not a regtest Bitcoin address: bc1q/ },
+    { name: 'a block count that is not a number', args: (url) => ['regtest', 'mine', 'ten', '--rpc', url], line: /^strongbox: number of blocks must be a whole number, got "ten"$/ },
+    { name: 'a wrong RPC password', args: (url) => ['regtest', 'mine', '1', '--rpc', url.replace(/:[^:@]+@/, ':wrong-secret@')], line: /^strongbox: Bitcoin node at http:\/\/127\.0\.0\.1:\d+ refused the RPC credentials/ },
+  ];
+  for (const refusal of refusals) {
+    it(`refuses ${refusal.name} with one line and exit code 1`, async () => {
+      const { node } = await sharedRegtest();
+      const run = await strongbox(refusal.args(node.rpcUrl));
+      expect(run.code).to.equal(1);
+      expect(run.stdout).to.equal('');
+      const lines = run.stderr.trimEnd().split('\n');
+      expect(lines, run.stderr).to.have.length(1);
+      expect(lines[0]).to.match(refusal.line);
+      expect(run.stderr).to.not.include(node.password);
+      expect(run.stderr).to.not.include('wrong-secret');
+    });
+  }
+});
