@@ -147,7 +147,11 @@ export class BitcoinRpc {
     return this.call<string[]>('getrawmempool');
   }
 
-  /** The unspent output, or null when it is spent or never existed. */
+  /**
+   * The unspent output, or null when it is spent or never existed. With `includeMempool`,
+   * bitcoind also answers null for an output a mempool transaction spends; bcoin does not, so
+   * callers that must not double-spend read the mempool themselves (see regtest/faucet-coins.ts).
+   */
   async getTxOut(txid: string, vout: number, includeMempool = true): Promise<TxOut | null> {
     const out = await this.call<{
       confirmations: number;

@@ -6,7 +6,7 @@ import * as bitcoin from 'bitcoinjs-lib';
 import * as ecc from 'tiny-secp256k1';
 import { ECPairFactory } from 'ecpair';
 import { startRegtestNode } from '../../regtest/node.ts';
-import { FAUCET_ADDRESS, fund, waitForConfirmations } from '../../regtest/faucet.ts';
+import { FAUCET_ADDRESS, Faucet, fund, waitForConfirmations } from '../../regtest/faucet.ts';
 import { ConfirmationTimeoutError, RegtestStartError } from '../../regtest/errors.ts';
 import { findFreePort } from '../../regtest/free-port.ts';
 import { BitcoinRpc } from '../../watcher/rpc.ts';
@@ -100,6 +100,15 @@ describe('embedded regtest node (real bcoin)', function () {
       expect(await waitForConfirmations(node.rpc, txids[i]!, 1, { timeoutMs: 5_000 })).to.equal(1);
       expect((await outputIndexPaying(node.rpc, txids[i]!, recipient.output!)).value).to.equal(recipient.amount);
     }
+  });
+
+  it('never pays twice with one coin when separate faucets (as separate processes hold) share a node', async () => {
+    const { node } = await sharedRegtest();
+    const payments = [];
+    for (let i = 0; i < 3; i++) payments.push(await new Faucet(node.rpc).fund(multisig(1, 1).payment.address!, 30_000n));
+    expect(new Set(payments).size).to.equal(3);
+    const mempool = await node.rpc.getRawMempool();
+    for (const txid of payments) expect(mempool).to.include(txid);
   });
 
   it('gives up waiting for confirmations after the timeout with a typed error', async () => {
