@@ -1,0 +1,58 @@
+import { Reader, Writer } from './encoding/index.ts';
+import { taggedHash } from './hash.ts';
+
+export const HEADER_VERSION = 1;
+export const HEADER_LENGTH = 1 + 32 + 8 + 32 + 8 + 32 + 4 + 2 + 32;
+
+export interface BlockHeader {
+  version: number;
+  chainId: Uint8Array;
+  height: number;
+  /** Hash of the block at height − 1; the chain id for height 1 (the genesis is height 0). */
+  previousHash: Uint8Array;
+  /** Proposer's clock, ms since the epoch; strictly increasing along the chain. */
+  timeMs: bigint;
+  /** RFC 6962 Merkle root of the transaction ids, in block order. */
+  txRoot: Uint8Array;
+  txCount: number;
+  /** Index of the member that built the block. */
+  proposer: number;
+  /** Commits the block to the member keys and threshold that must sign it. */
+  memberSetHash: Uint8Array;
+}
+
+export function encodeHeader(header: BlockHeader): Uint8Array {
+  return new Writer()
+    .u8(header.version)
+    .bytes(header.chainId)
+    .u64(BigInt(header.height))
+    .bytes(header.previousHash)
+    .u64(header.timeMs)
+    .bytes(header.txRoot)
+    .u32(header.txCount)
+    .u16(header.proposer)
+    .bytes(header.memberSetHash)
+    .finish();
+}
+
+export function decodeHeader(bytes: Uint8Array): BlockHeader {
+  const reader = new Reader(bytes, 'block header');
+  const header: BlockHeader = {
+    version: reader.u8('version'),
+    chainId: reader.bytes(32, 'chain id'),
+    height: Number(reader.u64('height')),
+    previousHash: reader.bytes(32, 'previous hash'),
+    timeMs: reader.u64('time'),
+    txRoot: reader.bytes(32, 'transaction root'),
+    txCount: reader.u32('transaction count'),
+    proposer: reader.u16('proposer'),
+    memberSetHash: reader.bytes(32, 'member set hash'),
+  };
+  reader.end();
+  return header;
+}
+
+/** The block id: every signature and anchor refers to it. */
+export function blockHash(header: BlockHeader): Uint8Array {
+  return taggedHash('Strongbox/block', encodeHeader(header));
+}
