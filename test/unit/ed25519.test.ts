@@ -1,14 +1,11 @@
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
-import * as noble from '@noble/ed25519';
-import { sha512 } from '@noble/hashes/sha2.js';
+import { noble } from '../helpers/noble-ed25519.ts';
 import { generateKeyPair, publicKeyFromSeed, signMessage, verifySignature } from '../../sidechain/ed25519.ts';
 
 const rfc = JSON.parse(readFileSync(new URL('../vectors/ed25519-rfc8032.json', import.meta.url), 'utf8')) as {
   vectors: { name: string; secretKey: string; publicKey: string; message: string; signature: string }[];
 };
-// @noble/ed25519 ships without a hash so that it has no dependencies; it takes noble's SHA-512.
-noble.hashes.sha512 = sha512;
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
 const bytes = (text: string) => new Uint8Array(Buffer.from(text, 'hex'));
 
