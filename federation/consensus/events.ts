@@ -4,14 +4,10 @@ import type { Evidence } from './evidence.ts';
 import type { ConsensusMessage, ProposalValue } from './messages.ts';
 import type { WalRecord } from './wal.ts';
 
-/**
- * The precommit signatures of one round for the decided hash, at least k of them, in member
- * order: what the finality verifier checks against the header hash and the member keys.
- */
-export interface CommitCertificate {
-  round: number;
-  signatures: { memberIndex: number; signature: Uint8Array }[];
-}
+/** The certificate the finality verifier checks; the machine produces exactly this shape. */
+import type { CommitCertificate } from '../../sidechain/commit.ts';
+
+export type { CommitCertificate };
 
 /** Everything that can happen to the machine. The driver feeds them one at a time, in order. */
 export type ConsensusEvent =
