@@ -1,0 +1,186 @@
+import { blockHash, decodeHeader, encodeHeader, type BlockHeader } from '../../sidechain/block-header.ts';
+import { Writer } from '../../sidechain/encoding/index.ts';
+import { checkBlockAgainstParent, decodeBlock, encodeBlock, transactionRoot, type Block } from '../../sidechain/block.ts';
+import { decodeCommit, encodeCommit, verifyCommit, type CommitCertificate } from '../../sidechain/commit.ts';
+import { ValidationError } from '../../sidechain/errors.ts';
+import type { Genesis } from '../../sidechain/genesis.ts';
+import { applyBlock, executeBlock, LedgerState, type BlockEffects, type LedgerContext } from '../../sidechain/ledger/index.ts';
+import { Mempool } from '../../sidechain/mempool.ts';
+import { decodeTransaction } from '../../sidechain/transaction/codec.ts';
+import type { Transaction } from '../../sidechain/transaction/types.ts';
+import type { ChainStore } from '../../sidechain/store/chain-store.ts';
+import { blockRecord } from './block-record.ts';
+
+export interface ChainTip {
+  height: number;
+  hash: Uint8Array;
+  timeMs: bigint;
+}
+
+export interface ChainOptions {
+  maxBlockTransactions: number;
+  maxBlockBytes: number;
+  mempoolMaxCount: number;
+  mempoolMaxBytes: number;
+  /** How far ahead of this member's clock a proposed block's time may be. */
+  maxClockDriftMs: number;
+  now(): bigint;
+}
+
+export const DEFAULT_CHAIN_OPTIONS: Omit<ChainOptions, 'now'> = {
+  maxBlockTransactions: 5_000,
+  maxBlockBytes: 4 * 1024 * 1024,
+  mempoolMaxCount: 100_000,
+  mempoolMaxBytes: 64 * 1024 * 1024,
+  maxClockDriftMs: 10_000,
+};
+
+interface Checked {
+  block: Block;
+  effects: BlockEffects;
+}
+
+/**
+ * One member's view of the chain: the ledger in memory, the mempool, and the store. It builds
+ * proposals, checks other members' proposals by executing every transaction, and applies final
+ * blocks: first durably to the store, then to memory, so a crash between the two replays the
+ * block from the store at the next start.
+ */
+export class Chain {
+  private readonly checked = new Map<string, Checked>();
+  private readonly hashes: Uint8Array[];
+
+  private constructor(
+    readonly genesis: Genesis,
+    private readonly store: ChainStore,
+    readonly ledger: LedgerState,
+    readonly mempool: Mempool,
+    private tipState: ChainTip,
+    hashes: Uint8Array[],
+    private readonly options: ChainOptions,
+  ) {
+    this.hashes = hashes;
+  }
+
+  /** Rebuilds the ledger by replaying every stored final block in order. */
+  static async open(genesis: Genesis, store: ChainStore, options: ChainOptions): Promise<Chain> {
+    const ledger = new LedgerState();
+    const hashes: Uint8Array[] = [genesis.chainId];
+    let tip: ChainTip = { height: 0, hash: genesis.chainId, timeMs: genesis.timeMs };
+    const tipHeight = await store.tipHeight();
+    for (let height = 1; height <= tipHeight; height++) {
+      const stored = await store.blockAt(height);
+      if (!stored) throw new Error(`the store has no block ${height} below its tip ${tipHeight}`);
+      const transactions = stored.transactions.map(decodeTransaction);
+      applyBlock(ledger, transactions, contextFor(genesis, height, hashes));
+      hashes.push(stored.hash);
+      tip = { height, hash: stored.hash, timeMs: decodeHeader(stored.header).timeMs };
+    }
+    const mempool = new Mempool(ledger, contextFor(genesis, tip.height + 1, hashes), { maxCount: options.mempoolMaxCount, maxBytes: options.mempoolMaxBytes });
+    return new Chain(genesis, store, ledger, mempool, tip, hashes, options);
+  }
+
+  get tip(): ChainTip {
+    return this.tipState;
+  }
+
+  hashAt(height: number): Uint8Array | undefined {
+    return this.hashes[height];
+  }
+
+  private context(height: number): LedgerContext {
+    return contextFor(this.genesis, height, this.hashes);
+  }
+
+  /** Admits a user's transaction to the mempool after full validation; throws and changes nothing otherwise. */
+  submit(tx: Transaction): string {
+    return this.mempool.add(tx);
+  }
+
+  hasPendingWork(): boolean {
+    return this.mempool.count > 0;
+  }
+
+  /** A block of pending transactions on top of the tip, already executed against the ledger. */
+  buildBlock(height: number, proposer: number): { hash: Uint8Array; bytes: Uint8Array } {
+    if (height !== this.tipState.height + 1) throw new ValidationError('wrong-height', `cannot build block ${height} on tip ${this.tipState.height}`);
+    const transactions = this.mempool.select(this.options.maxBlockTransactions, this.options.maxBlockBytes);
+    const now = this.options.now();
+    const header: BlockHeader = {
+      version: 1,
+      chainId: this.genesis.chainId,
+      height,
+      previousHash: this.tipState.hash,
+      timeMs: now > this.tipState.timeMs ? now : this.tipState.timeMs + 1n,
+      txRoot: transactionRoot(transactions),
+      txCount: transactions.length,
+      proposer,
+      memberSetHash: this.genesis.memberSetHash,
+    };
+    const block = { header, transactions };
+    const { effects } = executeBlock(this.ledger, transactions, this.context(height));
+    const hash = blockHash(header);
+    this.checked.set(Buffer.from(hash).toString('hex'), { block, effects });
+    return { hash, bytes: encodeBlock(block) };
+  }
+
+  /**
+   * Checks a proposed block as a whole: encoding, hash, link to the tip, time, and the execution
+   * of every transaction against this member's own ledger. Throws the first problem found.
+   */
+  checkBlock(height: number, hash: Uint8Array, bytes: Uint8Array): void {
+    const key = Buffer.from(hash).toString('hex');
+    if (this.checked.has(key)) return;
+    const block = decodeBlock(bytes);
+    if (Buffer.compare(Buffer.from(blockHash(block.header)), Buffer.from(hash)) !== 0) throw new ValidationError('bad-block', 'the block does not hash to the proposed hash');
+    if (block.header.height !== height) throw new ValidationError('bad-block', `block for height ${block.header.height} proposed at ${height}`);
+    checkBlockAgainstParent(block, {
+      chainId: this.genesis.chainId,
+      height: this.tipState.height,
+      hash: this.tipState.hash,
+      timeMs: this.tipState.timeMs,
+      memberSetHash: this.genesis.memberSetHash,
+      memberCount: this.genesis.members.keys.length,
+    });
+    const limit = this.options.now() + BigInt(this.options.maxClockDriftMs);
+    if (block.header.timeMs > limit) throw new ValidationError('bad-block', `block time ${block.header.timeMs} is ahead of this member's clock by more than ${this.options.maxClockDriftMs} ms`);
+    const { effects } = executeBlock(this.ledger, block.transactions, this.context(height));
+    this.checked.set(key, { block, effects });
+  }
+
+  /** Stores a final block, then applies it in memory; the certificate is checked first. */
+  async commitBlock(hash: Uint8Array, bytes: Uint8Array, certificate: CommitCertificate): Promise<Block> {
+    const height = this.tipState.height + 1;
+    verifyCommit(this.genesis.chainId, height, hash, certificate, this.genesis.members);
+    this.checkBlock(height, hash, bytes);
+    const { block, effects } = this.checked.get(Buffer.from(hash).toString('hex'))!;
+    await this.store.saveBlock(
+      blockRecord({ height, hash, header: encodeHeader(block.header), commit: encodeCommit(certificate), timeMs: block.header.timeMs }, block.transactions, effects),
+    );
+    applyBlock(this.ledger, block.transactions, this.context(height));
+    this.hashes.push(hash);
+    this.tipState = { height, hash, timeMs: block.header.timeMs };
+    this.checked.clear();
+    this.mempool.blockApplied(block.transactions, this.ledger, this.context(height + 1));
+    return block;
+  }
+
+  /** A final block fetched from a peer during catch-up: the same checks as any other. */
+  async applyFinalBlock(bytes: Uint8Array, commitBytes: Uint8Array): Promise<Block> {
+    const block = decodeBlock(bytes);
+    return this.commitBlock(blockHash(block.header), bytes, decodeCommit(commitBytes));
+  }
+
+  async finalBlockAt(height: number): Promise<{ block: Uint8Array; commit: Uint8Array } | null> {
+    const stored = await this.store.blockAt(height);
+    if (!stored) return null;
+    // The stored rows are the block's own canonical parts, so no transaction is re-encoded.
+    const writer = new Writer().bytes(stored.header).varint(stored.transactions.length);
+    for (const tx of stored.transactions) writer.varBytes(tx);
+    return { block: writer.finish(), commit: stored.commit };
+  }
+}
+
+function contextFor(genesis: Genesis, height: number, hashes: Uint8Array[]): LedgerContext {
+  return { chainId: genesis.chainId, height, blockHash: (h) => hashes[h] };
+}
