@@ -16,8 +16,11 @@ export function testKey(n: number): { seed: Uint8Array; publicKey: Uint8Array; o
   return { seed, publicKey, owner: ownerPayload(keyOwner(publicKey)) };
 }
 
+/** A distinct 32-byte Bitcoin txid per `n`: n as u32 big-endian, then zeros. */
 export function bitcoinTxid(n: number): Uint8Array {
-  return new Uint8Array(32).fill(n);
+  const txid = new Uint8Array(32);
+  new DataView(txid.buffer).setUint32(0, n);
+  return txid;
 }
 
 /** Mints `amount` pegged sats to `owner` and returns the new output's outpoint. */
