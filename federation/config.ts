@@ -34,8 +34,14 @@ export const memberConfigSchema = z
       host: z.string().min(1).default('127.0.0.1'),
       port,
     }),
-    /** Every other member's peer endpoint, by member index. */
-    peers: z.array(z.object({ memberIndex: z.number().int().min(0).max(255), url: z.string().regex(/^wss?:\/\//, 'expected a ws:// or wss:// URL') })),
+    /** Every other member: its peer endpoint, and its API, where this member fetches blocks it missed. */
+    peers: z.array(
+      z.object({
+        memberIndex: z.number().int().min(0).max(255),
+        url: z.string().regex(/^wss?:\/\//, 'expected a ws:// or wss:// URL'),
+        apiUrl: url,
+      }),
+    ),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
   })
   .strict();

@@ -17,11 +17,11 @@ describe('member config', () => {
     const config = loadMemberConfig(fixture, {
       STRONGBOX_API_PORT: '9000',
       DATABASE_URL: 'postgres://u:p@db:5432/member_3',
-      STRONGBOX_PEERS: '[{"memberIndex":2,"url":"ws://peer:9000"}]',
+      STRONGBOX_PEERS: '[{"memberIndex":2,"url":"ws://peer:9000","apiUrl":"http://peer:8000"}]',
     });
     expect(config.api.port).to.equal(9000);
     expect(config.databaseUrl).to.equal('postgres://u:p@db:5432/member_3');
-    expect(config.peers).to.deep.equal([{ memberIndex: 2, url: 'ws://peer:9000' }]);
+    expect(config.peers).to.deep.equal([{ memberIndex: 2, url: 'ws://peer:9000', apiUrl: 'http://peer:8000' }]);
   });
 
   const invalid: Array<[string, Record<string, unknown>, NodeJS.ProcessEnv, RegExp]> = [
@@ -30,7 +30,7 @@ describe('member config', () => {
     ['a database URL of another scheme', { ...valid, databaseUrl: 'mysql://x@y/z' }, {}, /^databaseUrl: expected a postgres:\/\/ URL$/],
     ['a missing Bitcoin RPC URL', { ...valid, bitcoin: {} }, {}, /^bitcoin\.rpcUrl: /],
     ['an unknown field', { ...valid, colour: 'blue' }, {}, /^colour: Unrecognized key/],
-    ['a peer URL that is not a WebSocket', { ...valid, peers: [{ memberIndex: 1, url: 'http://x' }] }, {}, /^peers\.0\.url: expected a ws:\/\/ or wss:\/\/ URL$/],
+    ['a peer URL that is not a WebSocket', { ...valid, peers: [{ memberIndex: 1, url: 'http://x', apiUrl: 'http://x' }] }, {}, /^peers\.0\.url: expected a ws:\/\/ or wss:\/\/ URL$/],
     ['peers that are not JSON', valid, { STRONGBOX_PEERS: '[oops' }, /^peers \(STRONGBOX_PEERS\): expected JSON$/],
     ['an unknown log level', { ...valid, logLevel: 'loud' }, {}, /^logLevel: /],
   ];
