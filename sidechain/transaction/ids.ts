@@ -1,7 +1,7 @@
 import { taggedHash } from '../hash.ts';
 import { BTC_ASSET_ID, issuedAssetId } from '../asset.ts';
 import { encodeTransaction, encodeUnsigned } from './codec.ts';
-import type { Outpoint, Output, Transaction, TxBody } from './types.ts';
+import type { Outpoint, Output, Transaction, TxBody, Witness } from './types.ts';
 
 export function toHex(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
@@ -45,7 +45,7 @@ export function txInfo(tx: Transaction): TxInfo {
       unsigned,
       id,
       idHex: toHex(id),
-      size: encodeTransaction(tx).length,
+      size: unsigned.length + witnessesSize(tx.witnesses),
       inputKeys: inputsOf(tx).map((input) => outpointKey(input.txid, input.index)),
       outputs,
       outputAssetKeys: outputs.map((output) => toHex(output.asset)),
@@ -53,6 +53,22 @@ export function txInfo(tx: Transaction): TxInfo {
     cache.set(tx, info);
   }
   return info;
+}
+
+function varintSize(value: number): number {
+  let size = 1;
+  while (value >= 0x80) {
+    value = Math.floor(value / 0x80);
+    size++;
+  }
+  return size;
+}
+
+/** Size of the witness section as encodeTransaction writes it, without encoding it again. */
+function witnessesSize(witnesses: Witness[]): number {
+  let size = varintSize(witnesses.length);
+  for (const w of witnesses) size += w.type === 'key' ? 66 : 4 + 32 * w.condition.keys.length + 65 * w.signatures.length;
+  return size;
 }
 
 export function txId(tx: Transaction): Uint8Array {

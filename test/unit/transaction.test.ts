@@ -5,7 +5,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { noble } from '../helpers/noble-ed25519.ts';
 import { ValidationError } from '../../sidechain/errors.ts';
 import { decodeTransaction, encodeTransaction, encodeUnsigned } from '../../sidechain/transaction/codec.ts';
-import { txId, witnessTxId } from '../../sidechain/transaction/ids.ts';
+import { txId, txInfo, witnessTxId } from '../../sidechain/transaction/ids.ts';
 import { checkTransaction } from '../../sidechain/transaction/check.ts';
 import { sighashMessage } from '../../sidechain/transaction/sighash.ts';
 import { keyWitness } from '../../sidechain/transaction/signing.ts';
@@ -32,6 +32,7 @@ describe('transaction vectors', () => {
       expect(toHex(encodeTransaction(tx))).to.equal(vector.hex);
       expect(toHex(txId(tx))).to.equal(vector.txid);
       expect(toHex(witnessTxId(tx))).to.equal(vector.wtxid);
+      expect(txInfo(tx).size).to.equal(vector.hex.length / 2);
       expect(independentTaggedHash('Strongbox/tx', encodeUnsigned(tx))).to.equal(vector.txid);
       expect(independentTaggedHash('Strongbox/wtx', fromHex(vector.hex))).to.equal(vector.wtxid);
       expect(() => checkTransaction(tx)).to.not.throw();
