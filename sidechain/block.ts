@@ -3,7 +3,7 @@ import { ValidationError } from './errors.ts';
 import { HEADER_LENGTH, decodeHeader, encodeHeader, type BlockHeader } from './block-header.ts';
 import { merkleRoot } from './merkle.ts';
 import { decodeTransaction, encodeTransaction } from './transaction/codec.ts';
-import { txId } from './transaction/ids.ts';
+import { txId, witnessTxId } from './transaction/ids.ts';
 import { LIMITS, type Transaction } from './transaction/types.ts';
 
 export const MAX_BLOCK_BYTES = 8 * 1024 * 1024;
@@ -38,8 +38,9 @@ export function decodeBlock(bytes: Uint8Array): Block {
   return { header, transactions };
 }
 
+/** Leaves are witness ids, so a block hash commits to every signature it carries too. */
 export function transactionRoot(transactions: readonly Transaction[]): Uint8Array {
-  return merkleRoot(transactions.map(txId));
+  return merkleRoot(transactions.map(witnessTxId));
 }
 
 /** The parts of a block's validity that need no ledger: its shape and its link to the parent. */
