@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { StrongboxError } from '../sidechain/errors.ts';
 import { keygenCommand } from './commands/keygen.ts';
+import { memberCommand } from './commands/member.ts';
 import { regtestCommand } from './commands/regtest.ts';
 import { upCommand } from './commands/up.ts';
 
@@ -8,6 +9,7 @@ const program = new Command('strongbox')
   .description('Strongbox: a federated, Bitcoin-pegged and Bitcoin-anchored securities depository')
   .showHelpAfterError()
   .addCommand(upCommand())
+  .addCommand(memberCommand())
   .addCommand(keygenCommand())
   .addCommand(regtestCommand());
 

@@ -2,12 +2,22 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { startRegtestNode, type RegtestNode } from '../../regtest/node.ts';
 import { startPostgresServer, type PostgresServer } from '../postgres/embedded-server.ts';
+import { writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { findFreePort } from '../../regtest/free-port.ts';
 import { writeNetworkFile, type NetworkFile } from './network-file.ts';
+import { genesisPath, memberDir, runLocalCeremony } from './ceremony.ts';
+import { spawnNodeChild, stopChildren, type ManagedChild } from './child-processes.ts';
+import type { MemberConfig } from '../config.ts';
+
+const CLI_ENTRY = fileURLToPath(new URL('../../bin/strongbox.js', import.meta.url));
 
 export interface LocalNetworkOptions {
   dataDir: string;
   /** Throw the previous network away and start a new chain. */
   fresh?: boolean;
+  members?: number;
+  threshold?: number;
   onProgress?: (step: string) => void;
 }
 
@@ -16,6 +26,7 @@ export interface LocalNetwork {
   bitcoin: RegtestNode;
   postgres: PostgresServer;
   network: NetworkFile;
+  members: ManagedChild[];
   stop(): Promise<void>;
 }
 
@@ -39,17 +50,58 @@ export async function startLocalNetwork(options: LocalNetworkOptions): Promise<L
     await bitcoin.stop();
     throw error;
   }
-  const network: NetworkFile = { bitcoinRpcUrl: bitcoin.rpcUrl, postgres: { port: postgres.port }, members: [] };
+  const count = options.members ?? 5;
+  progress('running the genesis ceremony');
+  runLocalCeremony({ dir: options.dataDir, members: count, threshold: options.threshold, bitcoinNetwork: 'regtest' });
+  const ports = await Promise.all(Array.from({ length: count }, async () => ({ api: await findFreePort(), peer: await findFreePort() })));
+  const apiUrl = (i: number) => `http://127.0.0.1:${ports[i]!.api}`;
+  const members: ManagedChild[] = [];
+  for (let index = 0; index < count; index++) {
+    const database = `member_${index}`;
+    await postgres.createDatabase(database);
+    const folder = memberDir(options.dataDir, index);
+    const config: MemberConfig = {
+      memberIndex: index,
+      keyFile: join(folder, 'key.json'),
+      genesisFile: genesisPath(options.dataDir),
+      dataDir: folder,
+      databaseUrl: postgres.connectionString(database),
+      bitcoin: { rpcUrl: bitcoin.rpcUrl },
+      api: { host: '127.0.0.1', port: ports[index]!.api },
+      peer: { host: '127.0.0.1', port: ports[index]!.peer },
+      peers: ports.flatMap((port, peerIndex) => (peerIndex === index ? [] : [{ memberIndex: peerIndex, url: `ws://127.0.0.1:${port.peer}`, apiUrl: apiUrl(peerIndex) }])),
+      logLevel: 'info',
+    };
+    const configFile = join(folder, 'config.json');
+    writeFileSync(configFile, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
+    progress(`starting member ${index}`);
+    members.push(spawnNodeChild(`member-${index}`, [CLI_ENTRY, 'member', 'start', '--config', configFile], { logFile: join(folder, 'member.log') }));
+  }
+  const network: NetworkFile = {
+    bitcoinRpcUrl: bitcoin.rpcUrl,
+    postgres: { port: postgres.port },
+    genesisFile: genesisPath(options.dataDir),
+    members: members.map((_, index) => ({ memberIndex: index, apiUrl: apiUrl(index) })),
+  };
   writeNetworkFile(options.dataDir, network);
-
+  progress('waiting for the members to answer');
+  try {
+    await waitForMembers(network.members.map((member) => member.apiUrl), members);
+  } catch (error) {
+    await stopChildren(members);
+    await Promise.allSettled([postgres.stop(), bitcoin.stop()]);
+    throw error;
+  }
   let stopping: Promise<void> | undefined;
   return {
     dataDir: options.dataDir,
     bitcoin,
     postgres,
     network,
+    members,
     stop() {
       stopping ??= (async () => {
+        await stopChildren(members);
         const results = await Promise.allSettled([postgres.stop(), bitcoin.stop()]);
         const failed = results.find((result) => result.status === 'rejected');
         if (failed) throw (failed as PromiseRejectedResult).reason;
@@ -57,4 +109,19 @@ export async function startLocalNetwork(options: LocalNetworkOptions): Promise<L
       return stopping;
     },
   };
+}
+
+/** Resolves once every member's API answers; fails fast when a member process exits. */
+async function waitForMembers(apiUrls: string[], children: ManagedChild[], timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (const [index, url] of apiUrls.entries()) {
+    for (;;) {
+      const child = children[index]!;
+      if (child.process.exitCode !== null) throw new Error(`member ${index} exited with code ${child.process.exitCode}; see its member.log`);
+      const ok = await fetch(`${url}/status`).then((response) => response.ok, () => false);
+      if (ok) break;
+      if (Date.now() > deadline) throw new Error(`member ${index} did not answer at ${url} within ${timeoutMs / 1000} s`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
 }

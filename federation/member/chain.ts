@@ -48,6 +48,8 @@ interface Checked {
  */
 export class Chain {
   private readonly checked = new Map<string, Checked>();
+  /** Consensus and catch-up both append blocks; one at a time. */
+  private appending: Promise<unknown> = Promise.resolve();
   private readonly hashes: Uint8Array[];
 
   private constructor(
@@ -149,7 +151,13 @@ export class Chain {
   }
 
   /** Stores a final block, then applies it in memory; the certificate is checked first. */
-  async commitBlock(hash: Uint8Array, bytes: Uint8Array, certificate: CommitCertificate): Promise<Block> {
+  commitBlock(hash: Uint8Array, bytes: Uint8Array, certificate: CommitCertificate): Promise<Block> {
+    const run = this.appending.then(() => this.appendBlock(hash, bytes, certificate));
+    this.appending = run.catch(() => undefined);
+    return run;
+  }
+
+  private async appendBlock(hash: Uint8Array, bytes: Uint8Array, certificate: CommitCertificate): Promise<Block> {
     const height = this.tipState.height + 1;
     verifyCommit(this.genesis.chainId, height, hash, certificate, this.genesis.members);
     this.checkBlock(height, hash, bytes);

@@ -1,0 +1,32 @@
+import { Command } from 'commander';
+import { loadMemberConfig } from '../../federation/config.ts';
+import { createLogger } from '../../federation/observability/logger.ts';
+import { startMember } from '../../federation/member/start-member.ts';
+import { exitWhenParentDies } from '../../federation/local-network/child-processes.ts';
+
+export function memberCommand(): Command {
+  const member = new Command('member').description('run a federation member');
+  member.addCommand(
+    new Command('start')
+      .description('start one federation member and run until SIGTERM or Ctrl-C')
+      .option('--config <file>', 'member config (JSON); environment variables override it (see federation/config.ts)')
+      .addHelpText('after', '\nExamples:\n  strongbox member start --config .strongbox/member-0/config.json\n  STRONGBOX_MEMBER_INDEX=2 DATABASE_URL=postgres://… strongbox member start')
+      .action(async (options: { config?: string }) => {
+        const config = loadMemberConfig(options.config);
+        const log = createLogger({ name: `member-${config.memberIndex}`, level: config.logLevel });
+        const running = await startMember(config, log);
+        let stopping: Promise<void> | undefined;
+        const shutdown = () => {
+          stopping ??= running.stop().then(() => log.info('member stopped'));
+          return stopping;
+        };
+        exitWhenParentDies(shutdown);
+        await new Promise<void>((resolve) => {
+          process.once('SIGINT', resolve);
+          process.once('SIGTERM', resolve);
+        });
+        await shutdown();
+      }),
+  );
+  return member;
+}

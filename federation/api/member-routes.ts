@@ -1,0 +1,124 @@
+import { z } from 'zod';
+import { decodeHeader } from '../../sidechain/block-header.ts';
+import { decodeCommit } from '../../sidechain/commit.ts';
+import { addressPayload, encodeAddress, ownerFromPayload } from '../../sidechain/address.ts';
+import { decodeTransaction } from '../../sidechain/transaction/codec.ts';
+import { txInfo } from '../../sidechain/transaction/ids.ts';
+import type { ChainStore } from '../../sidechain/store/chain-store.ts';
+import type { Chain } from '../member/chain.ts';
+import { defineRoute, NotFoundError, type Route } from './route.ts';
+import { describeTransaction } from './transaction-view.ts';
+
+const hex32 = z.string().regex(/^[0-9a-f]{64}$/, 'expected 32 bytes as lowercase hex');
+const height = z.object({ height: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER) });
+const address = z.object({ address: z.string().min(1).max(200) });
+const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
+
+export interface MemberApiContext {
+  memberIndex: number;
+  chain: Chain;
+  store: ChainStore;
+  /** Admits a transaction to the mempool and relays it to the other members. */
+  submitTransaction(bytes: Uint8Array): string;
+  status(): Record<string, unknown>;
+}
+
+/** The public, pseudonymous read API of a member, and transaction submission. */
+export function memberRoutes(context: MemberApiContext): Route[] {
+  const { chain, store } = context;
+  return [
+    defineRoute({
+      method: 'get',
+      path: '/status',
+      summary: 'chain head, consensus state and federation health as this member sees it',
+      tag: 'chain',
+      handler: () => context.status(),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/blocks/:height',
+      summary: 'a final block: header, commit certificate and transaction ids',
+      tag: 'chain',
+      params: height,
+      handler: async ({ params }) => {
+        const stored = await store.blockAt(params.height);
+        if (!stored) throw new NotFoundError(`block ${params.height}`);
+        const header = decodeHeader(stored.header);
+        const commit = decodeCommit(stored.commit);
+        return {
+          height: header.height,
+          hash: hex(stored.hash),
+          previousHash: hex(header.previousHash),
+          timeMs: header.timeMs,
+          txRoot: hex(header.txRoot),
+          proposer: header.proposer,
+          commit: { round: commit.round, signers: commit.signatures.map((s) => s.memberIndex) },
+          transactions: stored.transactions.map((bytes) => txInfo(decodeTransaction(bytes)).idHex),
+        };
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/chain/blocks/:height',
+      summary: 'a final block and its commit certificate in canonical binary (hex), for catch-up and audit',
+      tag: 'chain',
+      params: height,
+      handler: async ({ params }) => {
+        const final = await chain.finalBlockAt(params.height);
+        if (!final) throw new NotFoundError(`block ${params.height}`);
+        return { height: params.height, block: hex(final.block), commit: hex(final.commit) };
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/tx/:txid',
+      summary: 'a final transaction with the block that holds it',
+      tag: 'transactions',
+      params: z.object({ txid: hex32 }),
+      handler: async ({ params }) => {
+        const found = await store.transaction(new Uint8Array(Buffer.from(params.txid, 'hex')));
+        if (!found) {
+          if (chain.mempool.has(params.txid)) return { txid: params.txid, status: 'pending' };
+          throw new NotFoundError(`transaction ${params.txid}`);
+        }
+        return { txid: params.txid, status: 'final', height: found.height, position: found.position, hex: hex(found.bytes), transaction: describeTransaction(decodeTransaction(found.bytes)) };
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/tx',
+      summary: 'submit a signed transaction (canonical encoding, hex); 202 once it is valid and pending',
+      tag: 'transactions',
+      status: 202,
+      body: z.object({ hex: z.string().regex(/^([0-9a-f]{2})+$/, 'expected the transaction as lowercase hex').max(200_000) }).strict(),
+      handler: ({ body }) => ({ txid: context.submitTransaction(new Uint8Array(Buffer.from(body.hex, 'hex'))), status: 'pending' }),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/addresses/:address/balances',
+      summary: 'final balances of an address, per asset',
+      tag: 'addresses',
+      params: address,
+      handler: async ({ params }) => {
+        const payload = addressPayload(params.address);
+        const balances = await store.balances(payload);
+        return { address: params.address, balances: balances.map((b) => ({ asset: hex(b.asset), amount: b.amount })) };
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/addresses/:address/utxos',
+      summary: 'final unspent outputs of an address, what a wallet spends from',
+      tag: 'addresses',
+      params: address,
+      handler: async ({ params }) => {
+        const payload = addressPayload(params.address);
+        const utxos = await store.utxosOf(payload);
+        return {
+          address: encodeAddress(ownerFromPayload(payload)),
+          utxos: utxos.map((u) => ({ txid: hex(u.txid), vout: u.vout, asset: hex(u.asset), amount: u.amount })),
+        };
+      },
+    }),
+  ];
+}

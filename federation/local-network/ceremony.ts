@@ -1,0 +1,48 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { generateMemberKeys, publicKeysOf, readKeyFile, writeKeyFile } from '../key-file.ts';
+import { createGenesisFile, parseGenesis, type Genesis, type GenesisFile } from '../../sidechain/genesis.ts';
+
+export interface CeremonyOptions {
+  dir: string;
+  members: number;
+  threshold?: number;
+  bitcoinNetwork: GenesisFile['bitcoinNetwork'];
+  network?: string;
+}
+
+export function memberDir(dir: string, index: number): string {
+  return join(dir, `member-${index}`);
+}
+
+export function genesisPath(dir: string): string {
+  return join(dir, 'genesis.json');
+}
+
+/**
+ * The genesis ceremony for a network whose members all live on this machine: a key file per
+ * member (kept if present) and one genesis file from their public keys. Idempotent: a second run
+ * returns the existing genesis, so a restarted network is the same chain.
+ */
+export function runLocalCeremony(options: CeremonyOptions): Genesis {
+  const path = genesisPath(options.dir);
+  if (existsSync(path)) return parseGenesis(JSON.parse(readFileSync(path, 'utf8')));
+  const members = Array.from({ length: options.members }, (_, index) => {
+    const folder = memberDir(options.dir, index);
+    mkdirSync(folder, { recursive: true, mode: 0o700 });
+    const keyFile = join(folder, 'key.json');
+    if (!existsSync(keyFile)) writeKeyFile(keyFile, generateMemberKeys());
+    const keys = publicKeysOf(readKeyFile(keyFile));
+    return { name: `member-${index}`, blockKey: keys.blockPublicKey, pegKey: keys.pegPublicKey };
+  });
+  const file = createGenesisFile({
+    network: options.network ?? `local-${options.bitcoinNetwork}`,
+    bitcoinNetwork: options.bitcoinNetwork,
+    members,
+    threshold: options.threshold,
+    genesisTimeMs: BigInt(Date.now()),
+  });
+  const genesis = parseGenesis(file);
+  writeFileSync(path, `${JSON.stringify(file, null, 2)}\n`);
+  return genesis;
+}

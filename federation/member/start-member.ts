@@ -1,0 +1,224 @@
+import { readFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import pg from 'pg';
+import type { Logger } from 'pino';
+import { parseGenesis, type Genesis } from '../../sidechain/genesis.ts';
+import { ConfigError, ValidationError } from '../../sidechain/errors.ts';
+import { MAX_BLOCK_BYTES } from '../../sidechain/block.ts';
+import { decodeTransaction } from '../../sidechain/transaction/codec.ts';
+import { ChainStore } from '../../sidechain/store/chain-store.ts';
+import { ConsensusMachine, DEFAULT_TIMEOUTS, decodeWalRecord, encodeWalRecord, restoreFromWal, type ConsensusConfig } from '../consensus/index.ts';
+import type { MemberConfig } from '../config.ts';
+import { readKeyFile } from '../key-file.ts';
+import { createApiApp } from '../api/app.ts';
+import { buildOpenApiDocument } from '../api/openapi.ts';
+import { defineRoute } from '../api/route.ts';
+import { memberRoutes } from '../api/member-routes.ts';
+import { createMemberMetrics } from '../observability/metrics.ts';
+import { startPeerTransport } from '../transport/peer-transport.ts';
+import { Chain, DEFAULT_CHAIN_OPTIONS } from './chain.ts';
+import { ConsensusDriver } from './consensus-driver.ts';
+import { catchUp } from './catch-up.ts';
+
+/** First byte of every peer payload: what follows. */
+const PeerPayload = { Consensus: 1, Transaction: 2 } as const;
+
+export interface RunningMember {
+  apiUrl: string;
+  peerPort: number;
+  chain: Chain;
+  stop(): Promise<void>;
+}
+
+function loadGenesis(path: string): Genesis {
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(path, 'utf8'));
+  } catch {
+    throw new ConfigError('genesisFile', `cannot read ${path} as JSON`);
+  }
+  return parseGenesis(json);
+}
+
+function tagged(tag: number, payload: Uint8Array): Uint8Array {
+  const out = new Uint8Array(payload.length + 1);
+  out[0] = tag;
+  out.set(payload, 1);
+  return out;
+}
+
+/**
+ * One federation member: its database, its ledger, consensus with the other members, and its
+ * API. Starting checks that the keys belong to the genesis seat named by the config.
+ */
+export async function startMember(config: MemberConfig, log: Logger): Promise<RunningMember> {
+  const keys = readKeyFile(config.keyFile);
+  const genesis = loadGenesis(config.genesisFile);
+  const seat = genesis.file.members[config.memberIndex];
+  if (!seat) throw new ConfigError('memberIndex', `genesis has ${genesis.file.members.length} members, no index ${config.memberIndex}`);
+  if (seat.blockKey !== Buffer.from(keys.blockPublicKey).toString('hex')) {
+    throw new ConfigError('keyFile', `the block key in ${config.keyFile} is not the key of member ${config.memberIndex} in the genesis`);
+  }
+
+  const pool = new pg.Pool({ connectionString: config.databaseUrl, max: 10 });
+  pool.on('error', (error) => log.error({ err: error }, 'postgres pool error'));
+  const store = new ChainStore(pool);
+  await store.migrate();
+  const chain = await Chain.open(genesis, store, { ...DEFAULT_CHAIN_OPTIONS, now: () => BigInt(Date.now()) });
+  const metrics = createMemberMetrics();
+  metrics.height.set(chain.tip.height);
+  log.info({ height: chain.tip.height, chainId: Buffer.from(genesis.chainId).toString('hex') }, 'chain loaded');
+
+  const consensusConfig: ConsensusConfig = {
+    chainId: genesis.chainId,
+    members: genesis.members.keys,
+    threshold: genesis.members.threshold,
+    memberIndex: config.memberIndex,
+    seed: keys.blockSeed,
+    timeouts: DEFAULT_TIMEOUTS,
+    maxValueBytes: MAX_BLOCK_BYTES,
+  };
+  const machineAt = async (height: number) => restoreFromWal(consensusConfig, height, (await store.walRecords(height)).map(decodeWalRecord));
+
+  let driver: ConsensusDriver | undefined;
+  let syncing: Promise<void> | undefined;
+  const syncWithPeers = () => {
+    syncing ??= (async () => {
+      const applied = await catchUp(chain, config.peers, log);
+      if (applied > 0 && driver) {
+        log.info({ applied, height: chain.tip.height }, 'caught up with peers');
+        metrics.height.set(chain.tip.height);
+        await driver.replaceMachine(new ConsensusMachine(consensusConfig, chain.tip.height + 1));
+      }
+    })().finally(() => {
+      syncing = undefined;
+    });
+  };
+
+  const receiveTransaction = (bytes: Uint8Array, relay: boolean): string => {
+    const tx = decodeTransaction(bytes);
+    const txid = chain.submit(tx);
+    metrics.mempoolSize.set(chain.mempool.count);
+    if (relay) transport.broadcast(tagged(PeerPayload.Transaction, bytes));
+    driver?.notifyWork();
+    return txid;
+  };
+
+  const transport = await startPeerTransport({
+    chainId: genesis.chainId,
+    memberIndex: config.memberIndex,
+    seed: keys.blockSeed,
+    memberKeys: genesis.members.keys,
+    peers: config.peers,
+    host: config.peer.host,
+    port: config.peer.port,
+    maxPayloadBytes: MAX_BLOCK_BYTES + 1024,
+    onDrop: (reason) => metrics.peerMessagesDropped.inc({ reason }),
+    onMessage: (_from, payload) => {
+      const body = payload.subarray(1);
+      if (payload[0] === PeerPayload.Consensus) driver?.onPeerMessage(body);
+      else if (payload[0] === PeerPayload.Transaction) {
+        try {
+          receiveTransaction(body, false);
+        } catch (error) {
+          // Already pending here, or invalid: either way nothing changes.
+          if (!(error instanceof ValidationError)) log.error({ err: error }, 'relayed transaction failed');
+        }
+      } else metrics.peerMessagesDropped.inc({ reason: 'unknown-payload' });
+    },
+  });
+
+  driver = new ConsensusDriver(
+    await machineAt(chain.tip.height + 1),
+    {
+      buildProposal: async (height) => chain.buildBlock(height, config.memberIndex),
+      validate: async (height, value) => {
+        try {
+          chain.checkBlock(height, value.hash, value.bytes);
+          return true;
+        } catch (error) {
+          log.warn({ height, err: error }, 'refused a proposed block');
+          return false;
+        }
+      },
+      commit: async (height, value, certificate) => {
+        const block = await chain.commitBlock(value.hash, value.bytes, certificate);
+        metrics.height.set(height);
+        metrics.mempoolSize.set(chain.mempool.count);
+        log.info({ height, txs: block.transactions.length, round: certificate.round }, 'block final');
+      },
+      hasPendingWork: () => chain.hasPendingWork(),
+    },
+    {
+      appendWal: (height, record) => store.appendWal(height, encodeWalRecord(record)),
+      recordEvidence: async (evidence) => {
+        const first = evidence.first;
+        await store.recordEvidence({ kind: evidence.kind, memberIndex: first.memberIndex, height: first.height, bytes: new Uint8Array(Buffer.from(JSON.stringify({ kind: evidence.kind }))) });
+      },
+    },
+    { broadcast: (payload) => transport.broadcast(tagged(PeerPayload.Consensus, payload)) },
+    {
+      regossipMs: DEFAULT_TIMEOUTS.proposeMs,
+      maxValueBytes: MAX_BLOCK_BYTES,
+      onBehind: () => syncWithPeers(),
+      onDrop: (reason) => metrics.peerMessagesDropped.inc({ reason }),
+    },
+    log,
+  );
+
+  syncWithPeers();
+  await syncing;
+  driver.start();
+  const syncTimer = setInterval(syncWithPeers, 5_000);
+
+  const routes = memberRoutes({
+    memberIndex: config.memberIndex,
+    chain,
+    store,
+    submitTransaction: (bytes) => receiveTransaction(bytes, true),
+    status: () => ({
+      network: genesis.file.network,
+      chainId: Buffer.from(genesis.chainId).toString('hex'),
+      memberIndex: config.memberIndex,
+      height: chain.tip.height,
+      tipHash: Buffer.from(chain.tip.hash).toString('hex'),
+      mempool: chain.mempool.count,
+      consensus: driver?.state,
+      peersConnected: transport.connectedPeers(),
+      members: genesis.file.members.map((member, index) => ({ index, name: member.name })),
+      threshold: genesis.members.threshold,
+    }),
+  });
+  const openApi = buildOpenApiDocument(routes, { title: 'Strongbox member API', version: '1' });
+  const app = createApiApp(
+    [
+      ...routes,
+      defineRoute({ method: 'get', path: '/openapi.json', summary: 'this document', tag: 'meta', handler: () => openApi }),
+    ],
+    { onInternalError: (error) => log.error({ err: error }, 'API request failed') },
+  );
+  app.get('/metrics', async (_request, response) => {
+    metrics.peersConnected.set(transport.connectedPeers().length);
+    response.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+  const server: Server = await new Promise((resolve, reject) => {
+    const listening = app.listen(config.api.port, config.api.host, () => resolve(listening));
+    listening.once('error', reject);
+  });
+  const apiUrl = `http://${config.api.host}:${config.api.port}`;
+  log.info({ apiUrl, peerPort: transport.port }, 'member started');
+
+  return {
+    apiUrl,
+    peerPort: transport.port,
+    chain,
+    async stop() {
+      clearInterval(syncTimer);
+      await driver?.stop();
+      await transport.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await pool.end();
+    },
+  };
+}

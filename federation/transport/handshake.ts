@@ -1,0 +1,114 @@
+import { SIGNATURE_LENGTH, signMessage, verifySignature } from '../../sidechain/ed25519.ts';
+import { DecodeError, Reader, Writer } from '../../sidechain/encoding/index.ts';
+import { taggedHash } from '../../sidechain/hash.ts';
+import { CHAIN_ID_LENGTH, FRAME_VERSION, SESSION_NONCE_LENGTH } from './frame.ts';
+
+export const CHALLENGE_LENGTH = 32;
+
+const HELLO = 1;
+const WELCOME = 2;
+const PROOF = 3;
+
+/** Dialer → acceptor: who I am, whom I expect, my session nonce and a fresh challenge. */
+export interface Hello {
+  chainId: Uint8Array;
+  dialer: number;
+  acceptor: number;
+  nonce: Uint8Array;
+  challenge: Uint8Array;
+}
+
+/** Acceptor → dialer: its session nonce, a fresh challenge, and its signature over the transcript. */
+export interface Welcome {
+  nonce: Uint8Array;
+  challenge: Uint8Array;
+  signature: Uint8Array;
+}
+
+/** What both sides sign: both challenges are fresh, so neither signature can be replayed later. */
+export interface Transcript {
+  hello: Hello;
+  acceptorNonce: Uint8Array;
+  acceptorChallenge: Uint8Array;
+}
+
+export type HandshakeRole = 'dialer' | 'acceptor';
+
+function transcriptHash(role: HandshakeRole, transcript: Transcript): Uint8Array {
+  const { hello } = transcript;
+  const bytes = new Writer()
+    .u8(role === 'dialer' ? 0x44 : 0x41)
+    .bytes(hello.chainId)
+    .u16(hello.dialer)
+    .u16(hello.acceptor)
+    .bytes(hello.nonce)
+    .bytes(hello.challenge)
+    .bytes(transcript.acceptorNonce)
+    .bytes(transcript.acceptorChallenge)
+    .finish();
+  return taggedHash('Strongbox/peer-handshake', bytes);
+}
+
+export function signTranscript(seed: Uint8Array, role: HandshakeRole, transcript: Transcript): Uint8Array {
+  return signMessage(seed, transcriptHash(role, transcript));
+}
+
+export function transcriptSignatureValid(publicKey: Uint8Array, role: HandshakeRole, transcript: Transcript, signature: Uint8Array): boolean {
+  return verifySignature(publicKey, transcriptHash(role, transcript), signature);
+}
+
+function start(kind: number): Writer {
+  return new Writer().u8(FRAME_VERSION).u8(kind);
+}
+
+function open(bytes: Uint8Array, kind: number, what: string): Reader {
+  const reader = new Reader(bytes, what);
+  const version = reader.u8('version');
+  if (version !== FRAME_VERSION) throw new DecodeError(what, `unsupported version ${version}`);
+  const actual = reader.u8('kind');
+  if (actual !== kind) throw new DecodeError(what, `expected message kind ${kind}, got ${actual}`);
+  return reader;
+}
+
+export function encodeHello(hello: Hello): Uint8Array {
+  return start(HELLO).bytes(hello.chainId).u16(hello.dialer).u16(hello.acceptor).bytes(hello.nonce).bytes(hello.challenge).finish();
+}
+
+export function decodeHello(bytes: Uint8Array): Hello {
+  const reader = open(bytes, HELLO, 'handshake hello');
+  const hello = {
+    chainId: reader.bytes(CHAIN_ID_LENGTH, 'chain id'),
+    dialer: reader.u16('dialer'),
+    acceptor: reader.u16('acceptor'),
+    nonce: reader.bytes(SESSION_NONCE_LENGTH, 'nonce'),
+    challenge: reader.bytes(CHALLENGE_LENGTH, 'challenge'),
+  };
+  reader.end();
+  return hello;
+}
+
+export function encodeWelcome(welcome: Welcome): Uint8Array {
+  return start(WELCOME).bytes(welcome.nonce).bytes(welcome.challenge).bytes(welcome.signature).finish();
+}
+
+export function decodeWelcome(bytes: Uint8Array): Welcome {
+  const reader = open(bytes, WELCOME, 'handshake welcome');
+  const welcome = {
+    nonce: reader.bytes(SESSION_NONCE_LENGTH, 'nonce'),
+    challenge: reader.bytes(CHALLENGE_LENGTH, 'challenge'),
+    signature: reader.bytes(SIGNATURE_LENGTH, 'signature'),
+  };
+  reader.end();
+  return welcome;
+}
+
+export function encodeProof(signature: Uint8Array): Uint8Array {
+  return start(PROOF).bytes(signature).finish();
+}
+
+export function decodeProof(bytes: Uint8Array): Uint8Array {
+  const reader = open(bytes, PROOF, 'handshake proof');
+  const signature = reader.bytes(SIGNATURE_LENGTH, 'signature');
+  reader.end();
+  return signature;
+}
