@@ -1,15 +1,23 @@
 // Shared services (one Postgres server, one regtest node per test run) register how to stop
 // themselves here; the root hook stops them once, after the last test, so no process outlives
-// the run.
-const stoppers: Array<() => Promise<void>> = [];
+// the run. The list lives on globalThis because mocha loads the root hook file through
+// require() and the tests through import(), which gives each its own copy of this module.
+const STOPPERS = Symbol.for('strongbox.test.stoppers');
+type Stopper = () => Promise<void>;
 
-export function onTestRunEnd(stop: () => Promise<void>): void {
-  stoppers.push(stop);
+function stoppers(): Stopper[] {
+  const global = globalThis as { [STOPPERS]?: Stopper[] };
+  global[STOPPERS] ??= [];
+  return global[STOPPERS];
+}
+
+export function onTestRunEnd(stop: Stopper): void {
+  stoppers().push(stop);
 }
 
 export async function stopSharedServices(): Promise<void> {
   const errors: unknown[] = [];
-  for (const stop of stoppers.splice(0).reverse()) {
+  for (const stop of stoppers().splice(0).reverse()) {
     try {
       await stop();
     } catch (error) {
