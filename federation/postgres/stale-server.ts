@@ -1,0 +1,85 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { StrongboxError } from '../../sidechain/errors.ts';
+
+export class PostgresServerError extends StrongboxError {
+  constructor(reason: string) {
+    super('postgres', `embedded Postgres: ${reason}`);
+  }
+}
+
+/**
+ * PostgreSQL runs as a separate process, so a Strongbox process killed with SIGKILL leaves its
+ * server running (re-parented to init) and holding the data directory's postmaster.pid. The next
+ * start must take such an orphan over, but must neither kill a server that another live Strongbox
+ * process still uses nor an unrelated process that happens to reuse a recorded PID. So the
+ * starting process records itself in `<dataDir>.owner`, and a running postmaster is only stopped
+ * when it is really the PostgreSQL of this data directory and its recorded owner is not its parent.
+ */
+export async function takeOverStaleServer(dataDir: string, timeoutMs: number): Promise<void> {
+  const pid = postmasterPid(dataDir);
+  if (pid === undefined || !isAlive(pid)) return;
+  const command = commandLine(pid);
+  if (command !== undefined && !(command.some((arg) => /postgres$/.test(arg)) && command.includes(dataDir))) return;
+  const owner = recordedOwner(dataDir);
+  if (owner !== undefined && parentOf(pid) === owner) {
+    throw new PostgresServerError(`${dataDir} is in use by a server that process ${owner} runs; stop that process first`);
+  }
+  await stopPostmaster(pid, timeoutMs);
+}
+
+/** Fast shutdown (SIGINT: aborts clients, checkpoints, exits), then SIGKILL after the timeout. */
+export async function stopPostmaster(pid: number, timeoutMs: number): Promise<void> {
+  if (!isAlive(pid)) return;
+  process.kill(pid, 'SIGINT');
+  const deadline = Date.now() + timeoutMs;
+  while (isAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+}
+
+export function recordOwner(dataDir: string): void {
+  writeFileSync(`${dataDir}.owner`, `${process.pid}\n`, { mode: 0o644 });
+}
+
+/** The PID in postmaster.pid while a server runs on the data directory, else undefined. */
+export function postmasterPid(dataDir: string): number | undefined {
+  const pidFile = resolve(dataDir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return undefined;
+  const pid = Number.parseInt(readFileSync(pidFile, 'utf8').split('\n')[0] ?? '', 10);
+  return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function recordedOwner(dataDir: string): number | undefined {
+  const file = `${dataDir}.owner`;
+  if (!existsSync(file)) return undefined;
+  const pid = Number.parseInt(readFileSync(file, 'utf8'), 10);
+  return Number.isInteger(pid) ? pid : undefined;
+}
+
+// /proc is Linux-only; elsewhere the checks that need it are skipped and the pid file is trusted.
+function commandLine(pid: number): string[] | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+  } catch {
+    return undefined;
+  }
+}
+
+function parentOf(pid: number): number | undefined {
+  try {
+    // The command name (field 2) is in parentheses and may hold spaces; the parent PID follows it.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number.parseInt(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1] ?? '', 10);
+  } catch {
+    return undefined;
+  }
+}

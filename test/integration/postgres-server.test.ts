@@ -1,0 +1,150 @@
+import { expect } from 'chai';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { createInterface } from 'node:readline';
+import pg from 'pg';
+import { PostgresServerError, startPostgresServer } from '../../federation/postgres/embedded-server.ts';
+import { postmasterPid } from '../../federation/postgres/stale-server.ts';
+import { sharedPostgres } from '../helpers/postgres.ts';
+
+/** A folder with open parents, as the `postgres` user needs when the tests run as root. */
+function scratchFolder(): string {
+  const folder = join(tmpdir(), `strongbox-pg-server-${process.pid}-${randomBytes(3).toString('hex')}`);
+  mkdirSync(folder, { mode: 0o755 });
+  return folder;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Another Strongbox process owning a server on `dataDir`; it stops the server on SIGTERM. */
+async function serverInChildProcess(dataDir: string): Promise<{ child: ChildProcess; postmaster: number }> {
+  const script = `
+    const { startPostgresServer } = await import(${JSON.stringify(new URL('../../federation/postgres/embedded-server.ts', import.meta.url).href)});
+    const server = await startPostgresServer({ dataDir: ${JSON.stringify(dataDir)}, durable: false });
+    await server.createDatabase('kept');
+    process.on('SIGTERM', () => server.stop().then(() => process.exit(0)));
+    console.log('ready');
+    setInterval(() => undefined, 1000);`;
+  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: child.stdout! });
+  await new Promise<void>((resolve, reject) => {
+    lines.once('line', () => resolve());
+    child.once('exit', (code) => reject(new Error(`child exited with ${code} before its server was ready`)));
+  });
+  return { child, postmaster: postmasterPid(dataDir)! };
+}
+
+describe('embedded Postgres server', function () {
+  this.timeout(60_000);
+  let folder: string;
+  const leftovers: number[] = [];
+
+  beforeEach(() => {
+    folder = scratchFolder();
+  });
+  afterEach(() => {
+    for (const pid of leftovers.splice(0)) if (alive(pid)) process.kill(pid, 'SIGKILL');
+    rmSync(folder, { recursive: true, force: true });
+  });
+
+  it('refuses a port in use with an error that names the port', async () => {
+    const blocker: Server = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const port = (blocker.address() as { port: number }).port;
+    try {
+      const error = await startPostgresServer({ dataDir: join(folder, 'cluster'), port }).then(() => null, (e: unknown) => e);
+      expect(error).to.be.instanceOf(PostgresServerError);
+      expect((error as Error).message).to.equal(`embedded Postgres: port ${port} on 127.0.0.1 is in use; choose another or leave it unset for a free one`);
+    } finally {
+      await new Promise((resolve) => blocker.close(resolve));
+    }
+  });
+
+  it('creates a database once, even when asked twice at the same time', async () => {
+    const server = await sharedPostgres();
+    const name = `idempotent_${randomBytes(4).toString('hex')}`;
+    try {
+      await Promise.all([server.createDatabase(name), server.createDatabase(name)]);
+      await server.createDatabase(name);
+      const client = new pg.Client({ connectionString: server.connectionString(name) });
+      await client.connect();
+      expect((await client.query('SELECT current_database() AS name')).rows[0].name).to.equal(name);
+      await client.end();
+    } finally {
+      await server.dropDatabase(name);
+    }
+  });
+
+  it('rejects a database name that is not a plain identifier', async () => {
+    const server = await sharedPostgres();
+    const error = await server.createDatabase('member"; DROP').then(() => null, (e: unknown) => e);
+    expect((error as Error).message).to.equal('embedded Postgres: invalid database name "member\\"; DROP" (lowercase letters, digits, _)');
+  });
+
+  it('refuses a data directory that exists but holds something else', async () => {
+    const dataDir = join(folder, 'cluster');
+    mkdirSync(dataDir);
+    writeFileSync(join(dataDir, 'notes.txt'), 'not a cluster');
+    const error = await startPostgresServer({ dataDir }).then(() => null, (e: unknown) => e);
+    expect((error as Error).message).to.equal(`embedded Postgres: ${dataDir} exists but holds no cluster; remove it or choose another data directory`);
+  });
+
+  it('as root, names the parent folder the postgres user cannot enter', async function () {
+    if (process.getuid?.() !== 0) this.skip();
+    const closed = join(folder, 'closed');
+    mkdirSync(closed, { mode: 0o700 });
+    chmodSync(closed, 0o700);
+    const error = await startPostgresServer({ dataDir: join(closed, 'inner', 'cluster') }).then(() => null, (e: unknown) => e);
+    expect(error).to.be.instanceOf(PostgresServerError);
+    expect((error as Error).message).to.contain(`which cannot enter ${closed} (mode 700)`);
+  });
+
+  it('takes over a server left running by a process killed with SIGKILL, keeping its data', async () => {
+    const dataDir = join(folder, 'cluster');
+    const { child, postmaster } = await serverInChildProcess(dataDir);
+    leftovers.push(postmaster);
+    child.kill('SIGKILL');
+    await new Promise((resolve) => child.once('exit', resolve));
+    // PostgreSQL is its own process: it outlives the parent that was killed.
+    expect(alive(postmaster)).to.equal(true);
+
+    const server = await startPostgresServer({ dataDir, durable: false });
+    try {
+      expect(alive(postmaster)).to.equal(false);
+      expect(postmasterPid(dataDir)).to.not.equal(postmaster);
+      const client = new pg.Client({ connectionString: server.connectionString('kept') });
+      await client.connect();
+      expect((await client.query('SELECT current_database() AS name')).rows[0].name).to.equal('kept');
+      await client.end();
+    } finally {
+      await server.stop();
+    }
+    expect(postmasterPid(dataDir)).to.equal(undefined);
+  });
+
+  it('refuses a data directory whose server another live process still runs', async () => {
+    const dataDir = join(folder, 'cluster');
+    const { child, postmaster } = await serverInChildProcess(dataDir);
+    leftovers.push(postmaster);
+    try {
+      const error = await startPostgresServer({ dataDir }).then(() => null, (e: unknown) => e);
+      expect((error as Error).message).to.equal(`embedded Postgres: ${dataDir} is in use by a server that process ${child.pid} runs; stop that process first`);
+      expect(alive(postmaster)).to.equal(true);
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((resolve) => child.once('exit', resolve));
+    }
+    expect(alive(postmaster)).to.equal(false);
+  });
+});
