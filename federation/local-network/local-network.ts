@@ -26,7 +26,10 @@ export interface LocalNetwork {
   bitcoin: RegtestNode;
   postgres: PostgresServer;
   network: NetworkFile;
+  /** The member processes, by index; replaced when a member is restarted. */
   members: ManagedChild[];
+  /** Starts member `index` again with its config (after it exited or was killed). */
+  restartMember(index: number): ManagedChild;
   stop(): Promise<void>;
 }
 
@@ -56,6 +59,10 @@ export async function startLocalNetwork(options: LocalNetworkOptions): Promise<L
   const ports = await Promise.all(Array.from({ length: count }, async () => ({ api: await findFreePort(), peer: await findFreePort() })));
   const apiUrl = (i: number) => `http://127.0.0.1:${ports[i]!.api}`;
   const members: ManagedChild[] = [];
+  const spawnMember = (index: number) => {
+    const folder = memberDir(options.dataDir, index);
+    return spawnNodeChild(`member-${index}`, [CLI_ENTRY, 'member', 'start', '--config', join(folder, 'config.json')], { logFile: join(folder, 'member.log') });
+  };
   for (let index = 0; index < count; index++) {
     const database = `member_${index}`;
     await postgres.createDatabase(database);
@@ -75,7 +82,7 @@ export async function startLocalNetwork(options: LocalNetworkOptions): Promise<L
     const configFile = join(folder, 'config.json');
     writeFileSync(configFile, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
     progress(`starting member ${index}`);
-    members.push(spawnNodeChild(`member-${index}`, [CLI_ENTRY, 'member', 'start', '--config', configFile], { logFile: join(folder, 'member.log') }));
+    members.push(spawnMember(index));
   }
   const network: NetworkFile = {
     bitcoinRpcUrl: bitcoin.rpcUrl,
@@ -99,6 +106,12 @@ export async function startLocalNetwork(options: LocalNetworkOptions): Promise<L
     postgres,
     network,
     members,
+    restartMember(index) {
+      const previous = members[index];
+      if (previous && previous.process.exitCode === null && previous.process.signalCode === null) throw new Error(`member ${index} is still running`);
+      members[index] = spawnMember(index);
+      return members[index];
+    },
     stop() {
       stopping ??= (async () => {
         await stopChildren(members);

@@ -1,0 +1,91 @@
+import { StrongboxError } from '../../sidechain/errors.ts';
+import { encodeTransaction } from '../../sidechain/transaction/codec.ts';
+import type { Transaction } from '../../sidechain/transaction/types.ts';
+
+/** A member refused a request (4xx) or could not be reached; the message is the member's reason. */
+export class MemberApiError extends StrongboxError {
+  constructor(
+    readonly status: number,
+    code: string,
+    message: string,
+  ) {
+    super(code, message);
+  }
+}
+
+export interface MemberStatus {
+  chainId: string;
+  memberIndex: number;
+  height: number;
+  tipHash: string;
+  mempool: number;
+  peersConnected: number[];
+}
+
+export interface TransactionStatus {
+  txid: string;
+  status: 'pending' | 'final';
+  height?: number;
+}
+
+/** Typed access to one member's HTTP API, for the CLI, the auditor and the tests. */
+export class MemberClient {
+  constructor(readonly baseUrl: string) {}
+
+  private async request<T>(path: string, init?: RequestInit): Promise<T> {
+    let response: Response;
+    try {
+      response = await fetch(`${this.baseUrl}${path}`, { ...init, signal: AbortSignal.timeout(10_000) });
+    } catch (error) {
+      throw new MemberApiError(0, 'member-unreachable', `member at ${this.baseUrl} is unreachable (${(error as Error).message})`);
+    }
+    const body = (await response.json().catch(() => null)) as { error?: { code: string; message: string } } | null;
+    if (!response.ok) {
+      throw new MemberApiError(response.status, body?.error?.code ?? 'http-error', body?.error?.message ?? `HTTP ${response.status} from ${this.baseUrl}${path}`);
+    }
+    return body as T;
+  }
+
+  status(): Promise<MemberStatus> {
+    return this.request('/status');
+  }
+
+  async submit(tx: Transaction): Promise<string> {
+    const hex = Buffer.from(encodeTransaction(tx)).toString('hex');
+    const result = await this.request<{ txid: string }>('/tx', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ hex }) });
+    return result.txid;
+  }
+
+  transaction(txid: string): Promise<TransactionStatus> {
+    return this.request(`/tx/${txid}`);
+  }
+
+  async balances(address: string): Promise<{ asset: string; amount: bigint }[]> {
+    const result = await this.request<{ balances: { asset: string; amount: string }[] }>(`/addresses/${address}/balances`);
+    return result.balances.map((balance) => ({ asset: balance.asset, amount: BigInt(balance.amount) }));
+  }
+
+  async utxos(address: string): Promise<{ txid: string; vout: number; asset: string; amount: bigint }[]> {
+    const result = await this.request<{ utxos: { txid: string; vout: number; asset: string; amount: string }[] }>(`/addresses/${address}/utxos`);
+    return result.utxos.map((utxo) => ({ ...utxo, amount: BigInt(utxo.amount) }));
+  }
+
+  finalBlock(height: number): Promise<{ height: number; block: string; commit: string }> {
+    return this.request(`/chain/blocks/${height}`);
+  }
+
+  /** Polls until the transaction is final; `onWait` is called between polls (progress display). */
+  async waitForFinal(txid: string, options: { timeoutMs?: number; onWait?: () => void } = {}): Promise<TransactionStatus> {
+    const deadline = Date.now() + (options.timeoutMs ?? 30_000);
+    for (;;) {
+      const status = await this.transaction(txid).catch((error: unknown) => {
+        if (error instanceof MemberApiError && error.status === 404) return null;
+        throw error;
+      });
+      if (status?.status === 'final') return status;
+      if (Date.now() > deadline) throw new MemberApiError(0, 'timeout', `transaction ${txid} is not final after ${(options.timeoutMs ?? 30_000) / 1000} s`);
+      options.onWait?.();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+}

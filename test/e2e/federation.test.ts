@@ -1,0 +1,103 @@
+import { expect } from 'chai';
+import { txId } from '../../sidechain/transaction/ids.ts';
+import { eventually, startTestNetwork, type TestNetwork } from '../helpers/local-network.ts';
+import { issuance, testWallet, transfer } from '../helpers/transactions.ts';
+
+/**
+ * Five member processes, each with its own Postgres database, on a real regtest node: the
+ * federation as operators run it.
+ */
+describe('federation of five member processes', function () {
+  this.timeout(180_000);
+  let net: TestNetwork;
+
+  before(async () => {
+    net = await startTestNetwork(5);
+  });
+  after(() => net?.stop());
+
+  const tips = () => Promise.all(net.clients.map((client) => client.status().then((s) => ({ height: s.height, hash: s.tipHash }), () => null)));
+
+  async function finalEverywhere(txid: string, members: number[] = [0, 1, 2, 3, 4]): Promise<number> {
+    const heights = await Promise.all(members.map((i) => net.clients[i]!.waitForFinal(txid, { timeoutMs: 30_000 })));
+    const height = heights[0]!.height!;
+    expect(heights.every((h) => h.height === height), 'same height on every member').to.equal(true);
+    return height;
+  }
+
+  it('puts transactions sent to different members into the same final blocks on all members', async () => {
+    const issuers = [testWallet(), testWallet(), testWallet()];
+    const txids = await Promise.all(issuers.map((issuer, i) => net.clients[i]!.submit(issuance(net.genesis.chainId, issuer, 1_000n).tx)));
+    for (const txid of txids) await finalEverywhere(txid);
+    const top = Math.max(...(await tips()).map((tip) => tip!.height));
+    await eventually('all members at the same tip', async () => {
+      const now = await tips();
+      return now.every((tip) => tip && tip.height === top && tip.hash === now[0]!.hash);
+    });
+    for (const issuer of issuers) {
+      const balances = await Promise.all(net.clients.map((client) => client.balances(issuer.address)));
+      for (const balance of balances) expect(balance.map((b) => b.amount)).to.deep.equal([1_000n]);
+    }
+  });
+
+  it('refuses a double spend and keeps balances exact on every member', async () => {
+    const alice = testWallet();
+    const bob = testWallet();
+    const carol = testWallet();
+    const { tx, asset } = issuance(net.genesis.chainId, alice, 500n);
+    await finalEverywhere(await net.clients[0]!.submit(tx));
+    const coin = { txid: txId(tx), index: 0, amount: 500n };
+    const toBob = transfer(net.genesis.chainId, alice, coin, asset, bob.owner, 200n);
+    const toCarol = transfer(net.genesis.chainId, alice, coin, asset, carol.owner, 300n);
+    const bobTxid = await net.clients[1]!.submit(toBob);
+    const error = await net.clients[1]!.submit(toCarol).then(() => null, (e: Error) => e);
+    expect(error?.message).to.match(/spent|pending|double/i);
+    await finalEverywhere(bobTxid);
+    for (const client of net.clients) {
+      expect((await client.balances(bob.address)).map((b) => b.amount)).to.deep.equal([200n]);
+      expect((await client.balances(alice.address)).map((b) => b.amount)).to.deep.equal([300n]);
+      expect(await client.balances(carol.address)).to.deep.equal([]);
+    }
+  });
+
+  it('keeps finalizing with one member killed, and the member catches up after a restart', async () => {
+    net.network.members[4]!.process.kill('SIGKILL');
+    await net.network.members[4]!.exited;
+    const issuer = testWallet();
+    const txid = await net.clients[0]!.submit(issuance(net.genesis.chainId, issuer, 7n).tx);
+    const height = await finalEverywhere(txid, [0, 1, 2, 3]);
+    net.network.restartMember(4);
+    await eventually('member 4 back at the tip', async () => {
+      const status = await net.clients[4]!.status();
+      return status.height >= height;
+    }, 60_000);
+    expect((await net.clients[4]!.balances(issuer.address)).map((b) => b.amount)).to.deep.equal([7n]);
+    const after = await tips();
+    const reference = (await net.clients[0]!.finalBlock(height)).block;
+    expect((await net.clients[4]!.finalBlock(height)).block).to.equal(reference);
+    expect(after[4]!.height).to.be.at.least(height);
+  });
+
+  it('halts without forking when two of five are down, and resumes when one returns', async () => {
+    for (const index of [3, 4]) {
+      net.network.members[index]!.process.kill('SIGKILL');
+      await net.network.members[index]!.exited;
+    }
+    const before = (await net.clients[0]!.status()).height;
+    const issuer = testWallet();
+    const txid = await net.clients[0]!.submit(issuance(net.genesis.chainId, issuer, 9n).tx);
+    await new Promise((resolve) => setTimeout(resolve, 4_000));
+    for (const index of [0, 1, 2]) {
+      const status = await net.clients[index]!.status();
+      expect(status.height, `member ${index} made no block without a quorum`).to.equal(before);
+      expect((await net.clients[index]!.transaction(txid)).status).to.equal('pending');
+    }
+    net.network.restartMember(3);
+    const height = await finalEverywhere(txid, [0, 1, 2, 3]);
+    expect(height).to.equal(before + 1);
+    net.network.restartMember(4);
+    await eventually('member 4 caught up', async () => (await net.clients[4]!.status()).height >= height, 60_000);
+    const hashes = await Promise.all(net.clients.map(async (client) => (await client.finalBlock(height)).block));
+    expect(new Set(hashes).size, 'one block at that height on every member').to.equal(1);
+  });
+});

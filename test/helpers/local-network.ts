@@ -1,0 +1,48 @@
+import { mkdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { startLocalNetwork, type LocalNetwork } from '../../federation/local-network/local-network.ts';
+import { MemberClient } from '../../federation/api/client.ts';
+import { parseGenesis, type Genesis } from '../../sidechain/genesis.ts';
+
+export interface TestNetwork {
+  network: LocalNetwork;
+  genesis: Genesis;
+  clients: MemberClient[];
+  stop(): Promise<void>;
+}
+
+/** A whole local network (regtest, Postgres, member processes) in a fresh folder. */
+export async function startTestNetwork(members = 5): Promise<TestNetwork> {
+  const dataDir = join(tmpdir(), `strongbox-e2e-${process.pid}-${randomBytes(3).toString('hex')}`);
+  mkdirSync(dataDir, { recursive: true, mode: 0o755 });
+  const network = await startLocalNetwork({ dataDir, members });
+  const genesis = parseGenesis(JSON.parse(readFileSync(network.network.genesisFile!, 'utf8')));
+  return {
+    network,
+    genesis,
+    clients: network.network.members.map((member) => new MemberClient(member.apiUrl)),
+    async stop() {
+      await network.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Waits until `check` holds, polling; fails with `what` after the timeout. */
+export async function eventually<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const result = await check();
+      if (result) return result;
+    } catch (error) {
+      lastError = error;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
