@@ -3,69 +3,119 @@ import { z } from 'zod';
 import { ConfigError } from '../sidechain/errors.ts';
 
 /**
- * A member's settings: one schema, read from a JSON file and overridden by environment variables.
- * Every field that an operator may set from the environment is listed in ENVIRONMENT below, next
- * to its path; docker-compose.yml uses exactly these names.
+ * A member's settings: one schema, read from a JSON file (`strongbox member start --config`) and
+ * overridden by environment variables. The variable for each field is named in its comment and
+ * listed in ENVIRONMENT below; docker-compose.yml uses exactly these names.
  */
-const port = z.number().int().min(1).max(65535);
-const url = z.string().url();
+function integer(min: number, max: number) {
+  const reason = `expected an integer ${min}..${max}`;
+  return z.number().int(reason).min(min, reason).max(max, reason);
+}
+
+function urlWithScheme(schemes: string[]) {
+  const reason = `expected a ${schemes.map((scheme) => `${scheme}://`).join(' or ')} URL`;
+  return z.string().refine((value) => {
+    try {
+      return schemes.includes(new URL(value).protocol.slice(0, -1));
+    } catch {
+      return false;
+    }
+  }, reason);
+}
+
+const port = integer(1, 65535);
+const host = z.string().min(1, 'expected a host name or address');
 
 export const memberConfigSchema = z
-  .object({
-    /** Position of this member in the genesis member list (0-based). */
-    memberIndex: z.number().int().min(0).max(255),
-    /** Key file made by `strongbox keygen` (mode 0600). */
-    keyFile: z.string().min(1),
-    /** Genesis file every member shares. */
-    genesisFile: z.string().min(1),
-    /** Folder for this member's own files (logs, state that is not in Postgres). */
-    dataDir: z.string().min(1),
-    /** Postgres connection string of this member's own database. */
-    databaseUrl: url.refine((value) => /^postgres(ql)?:\/\//.test(value), 'expected a postgres:// URL'),
-    bitcoin: z.object({
-      /** Bitcoin Core compatible JSON-RPC, with credentials: http://user:password@host:port */
-      rpcUrl: url,
+  .strictObject({
+    /** STRONGBOX_MEMBER_INDEX: position of this member in the genesis member list (0-based). */
+    memberIndex: integer(0, 255),
+    /** STRONGBOX_KEY_FILE: key file made by `strongbox keygen` (mode 0600). */
+    keyFile: z.string().min(1, 'expected a file path'),
+    /** STRONGBOX_GENESIS_FILE: the genesis file every member shares. */
+    genesisFile: z.string().min(1, 'expected a file path'),
+    /** STRONGBOX_DATA_DIR: this member's own files (logs, and the embedded Postgres cluster). */
+    dataDir: z.string().min(1, 'expected a folder path'),
+    /**
+     * DATABASE_URL: this member's own Postgres database. Unset: an embedded server under
+     * `<dataDir>/postgres`, database `member_<memberIndex>` (federation/postgres/member-database.ts).
+     */
+    databaseUrl: urlWithScheme(['postgres', 'postgresql']).optional(),
+    bitcoin: z.strictObject({
+      /** STRONGBOX_BITCOIN_RPC_URL: Bitcoin Core compatible JSON-RPC with credentials, http://user:password@host:port */
+      rpcUrl: urlWithScheme(['http', 'https']),
     }),
-    api: z.object({
-      host: z.string().min(1).default('127.0.0.1'),
+    api: z.strictObject({
+      /** STRONGBOX_API_HOST, default 127.0.0.1 (0.0.0.0 inside a container). */
+      host: host.default('127.0.0.1'),
+      /** STRONGBOX_API_PORT */
       port,
     }),
-    peer: z.object({
-      host: z.string().min(1).default('127.0.0.1'),
+    peer: z.strictObject({
+      /** STRONGBOX_PEER_HOST, default 127.0.0.1 */
+      host: host.default('127.0.0.1'),
+      /** STRONGBOX_PEER_PORT */
       port,
     }),
-    /** Every other member: its peer endpoint, and its API, where this member fetches blocks it missed. */
+    /**
+     * STRONGBOX_PEERS (JSON): every other member, its peer endpoint and the API where this member
+     * fetches blocks it missed.
+     */
     peers: z.array(
-      z.object({
-        memberIndex: z.number().int().min(0).max(255),
-        url: z.string().regex(/^wss?:\/\//, 'expected a ws:// or wss:// URL'),
-        apiUrl: url,
+      z.strictObject({
+        memberIndex: integer(0, 255),
+        url: urlWithScheme(['ws', 'wss']),
+        apiUrl: urlWithScheme(['http', 'https']),
       }),
     ),
+    pegin: z
+      .strictObject({
+        /**
+         * STRONGBOX_PEGIN_CONFIRMATIONS, default 2 (regtest). Bitcoin confirmations before a
+         * deposit is minted; on mainnet use 102, as Liquid does, so that no reorg seen in practice
+         * can undo a mint.
+         */
+        confirmations: integer(1, 1000).default(2),
+      })
+      .prefault({}),
+    anchor: z
+      .strictObject({
+        /** STRONGBOX_ANCHOR_INTERVAL_BLOCKS, default 10: anchor after this many sidechain blocks… */
+        intervalBlocks: integer(1, 1_000_000).default(10),
+        /** STRONGBOX_ANCHOR_INTERVAL_SECONDS, default 600: …or after this long, whichever comes first. */
+        intervalSeconds: integer(1, 31_536_000).default(600),
+      })
+      .prefault({}),
+    /** STRONGBOX_LOG_LEVEL, default info */
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
-  })
-  .strict();
+  });
 
+/** What the member runs with, defaults filled in. */
 export type MemberConfig = z.infer<typeof memberConfigSchema>;
+/** What a config file may hold: fields with defaults may be left out. */
+export type MemberConfigInput = z.input<typeof memberConfigSchema>;
 
-/** Environment variable → config path. Values are parsed as JSON when the field is not a string. */
-export const ENVIRONMENT: Record<string, string> = {
-  STRONGBOX_MEMBER_INDEX: 'memberIndex',
-  STRONGBOX_KEY_FILE: 'keyFile',
-  STRONGBOX_GENESIS_FILE: 'genesisFile',
-  STRONGBOX_DATA_DIR: 'dataDir',
-  DATABASE_URL: 'databaseUrl',
-  STRONGBOX_BITCOIN_RPC_URL: 'bitcoin.rpcUrl',
-  STRONGBOX_API_HOST: 'api.host',
-  STRONGBOX_API_PORT: 'api.port',
-  STRONGBOX_PEER_HOST: 'peer.host',
-  STRONGBOX_PEER_PORT: 'peer.port',
-  STRONGBOX_PEERS: 'peers',
-  STRONGBOX_LOG_LEVEL: 'logLevel',
+type Kind = 'string' | 'integer' | 'json';
+const VARIABLES: Record<string, [path: string, kind: Kind]> = {
+  STRONGBOX_MEMBER_INDEX: ['memberIndex', 'integer'],
+  STRONGBOX_KEY_FILE: ['keyFile', 'string'],
+  STRONGBOX_GENESIS_FILE: ['genesisFile', 'string'],
+  STRONGBOX_DATA_DIR: ['dataDir', 'string'],
+  DATABASE_URL: ['databaseUrl', 'string'],
+  STRONGBOX_BITCOIN_RPC_URL: ['bitcoin.rpcUrl', 'string'],
+  STRONGBOX_API_HOST: ['api.host', 'string'],
+  STRONGBOX_API_PORT: ['api.port', 'integer'],
+  STRONGBOX_PEER_HOST: ['peer.host', 'string'],
+  STRONGBOX_PEER_PORT: ['peer.port', 'integer'],
+  STRONGBOX_PEERS: ['peers', 'json'],
+  STRONGBOX_PEGIN_CONFIRMATIONS: ['pegin.confirmations', 'integer'],
+  STRONGBOX_ANCHOR_INTERVAL_BLOCKS: ['anchor.intervalBlocks', 'integer'],
+  STRONGBOX_ANCHOR_INTERVAL_SECONDS: ['anchor.intervalSeconds', 'integer'],
+  STRONGBOX_LOG_LEVEL: ['logLevel', 'string'],
 };
 
-const NUMERIC_PATHS = new Set(['memberIndex', 'api.port', 'peer.port']);
-const JSON_PATHS = new Set(['peers']);
+/** Environment variable → config path. */
+export const ENVIRONMENT: Readonly<Record<string, string>> = Object.fromEntries(Object.entries(VARIABLES).map(([name, [path]]) => [name, path]));
 
 function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
   const parts = path.split('.');
@@ -77,12 +127,13 @@ function setPath(target: Record<string, unknown>, path: string, value: unknown):
   node[parts[parts.length - 1]!] = value;
 }
 
-function environmentValue(name: string, path: string, raw: string): unknown {
-  if (NUMERIC_PATHS.has(path)) {
+function environmentValue(name: string, path: string, kind: Kind, raw: string): unknown {
+  if (kind === 'integer') {
+    // Number('') and Number('0x10') would pass; a setting is written in plain decimal digits.
     if (!/^\d+$/.test(raw)) throw new ConfigError(`${path} (${name})`, `expected an integer, got ${JSON.stringify(raw)}`);
     return Number(raw);
   }
-  if (JSON_PATHS.has(path)) {
+  if (kind === 'json') {
     try {
       return JSON.parse(raw);
     } catch {
@@ -94,34 +145,43 @@ function environmentValue(name: string, path: string, raw: string): unknown {
 
 /** Validates settings; the first problem stops start-up with the field and the reason. */
 export function parseMemberConfig(fileValues: unknown, env: NodeJS.ProcessEnv = {}): MemberConfig {
-  const merged = structuredClone((fileValues ?? {}) as Record<string, unknown>);
-  for (const [name, path] of Object.entries(ENVIRONMENT)) {
-    const raw = env[name];
-    if (raw !== undefined && raw !== '') setPath(merged, path, environmentValue(name, path, raw));
+  if (typeof fileValues !== 'object' || fileValues === null || Array.isArray(fileValues)) {
+    throw new ConfigError('config', 'expected a JSON object');
   }
-  const result = memberConfigSchema.safeParse(merged);
+  const merged = structuredClone(fileValues as Record<string, unknown>);
+  const fromEnvironment = new Map<string, string>();
+  for (const [name, [path, kind]] of Object.entries(VARIABLES)) {
+    const raw = env[name];
+    if (raw === undefined || raw === '') continue;
+    setPath(merged, path, environmentValue(name, path, kind, raw));
+    fromEnvironment.set(path, name);
+  }
+  const result = memberConfigSchema.safeParse(merged, {
+    error: (issue) => (issue.input === undefined ? 'required' : undefined),
+  });
   if (!result.success) {
     const issue = result.error.issues[0]!;
-    const field = issue.path.join('.') || (issue.code === 'unrecognized_keys' ? issue.keys.join(', ') : 'config');
-    throw new ConfigError(field, issue.message);
+    const path = issue.path.join('.');
+    const field = issue.code === 'unrecognized_keys' ? [path, issue.keys.join(', ')].filter(Boolean).join('.') : path || 'config';
+    const variable = fromEnvironment.get(path);
+    throw new ConfigError(variable ? `${field} (${variable})` : field, issue.message);
   }
   return result.data;
 }
 
 export function loadMemberConfig(path: string | undefined, env: NodeJS.ProcessEnv = process.env): MemberConfig {
-  let fileValues: unknown = {};
-  if (path) {
-    let text: string;
-    try {
-      text = readFileSync(path, 'utf8');
-    } catch {
-      throw new ConfigError('--config', `cannot read ${path}`);
-    }
-    try {
-      fileValues = JSON.parse(text);
-    } catch {
-      throw new ConfigError('--config', `${path} is not valid JSON`);
-    }
+  if (!path) return parseMemberConfig({}, env);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    throw new ConfigError('--config', `cannot read ${path}`);
+  }
+  let fileValues: unknown;
+  try {
+    fileValues = JSON.parse(text);
+  } catch {
+    throw new ConfigError('--config', `${path} is not valid JSON`);
   }
   return parseMemberConfig(fileValues, env);
 }

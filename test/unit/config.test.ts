@@ -1,16 +1,33 @@
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
-import { loadMemberConfig, parseMemberConfig } from '../../federation/config.ts';
+import { ENVIRONMENT, loadMemberConfig, parseMemberConfig } from '../../federation/config.ts';
 import { ConfigError } from '../../sidechain/errors.ts';
 
 const fixture = 'test/fixtures/member-config.json';
 const valid = JSON.parse(readFileSync(fixture, 'utf8')) as Record<string, unknown>;
+const { databaseUrl: _unused, ...withoutDatabase } = valid;
+
+function errorOf(work: () => unknown): Error {
+  try {
+    work();
+  } catch (error) {
+    expect(error).to.be.instanceOf(ConfigError);
+    return error as Error;
+  }
+  throw new Error('expected a ConfigError');
+}
 
 describe('member config', () => {
-  it('reads a valid file and fills documented defaults', () => {
+  it('reads a valid file and fills the documented defaults', () => {
     const config = loadMemberConfig(fixture, {});
     expect(config.api).to.deep.equal({ host: '127.0.0.1', port: 8101 });
+    expect(config.pegin).to.deep.equal({ confirmations: 2 });
+    expect(config.anchor).to.deep.equal({ intervalBlocks: 10, intervalSeconds: 600 });
     expect(config.logLevel).to.equal('info');
+  });
+
+  it('leaves the database unset when neither the file nor DATABASE_URL names one (embedded server)', () => {
+    expect(parseMemberConfig(withoutDatabase, {}).databaseUrl).to.equal(undefined);
   });
 
   it('lets environment variables override the file', () => {
@@ -18,37 +35,76 @@ describe('member config', () => {
       STRONGBOX_API_PORT: '9000',
       DATABASE_URL: 'postgres://u:p@db:5432/member_3',
       STRONGBOX_PEERS: '[{"memberIndex":2,"url":"ws://peer:9000","apiUrl":"http://peer:8000"}]',
+      STRONGBOX_PEGIN_CONFIRMATIONS: '102',
+      STRONGBOX_ANCHOR_INTERVAL_SECONDS: '60',
     });
     expect(config.api.port).to.equal(9000);
     expect(config.databaseUrl).to.equal('postgres://u:p@db:5432/member_3');
     expect(config.peers).to.deep.equal([{ memberIndex: 2, url: 'ws://peer:9000', apiUrl: 'http://peer:8000' }]);
+    expect(config.pegin.confirmations).to.equal(102);
+    expect(config.anchor).to.deep.equal({ intervalBlocks: 10, intervalSeconds: 60 });
   });
 
-  const invalid: Array<[string, Record<string, unknown>, NodeJS.ProcessEnv, RegExp]> = [
-    ['a port out of range', { ...valid, api: { port: 70000 } }, {}, /^api\.port: Too big/],
-    ['a non-numeric port variable', valid, { STRONGBOX_API_PORT: 'eighty' }, /^api\.port \(STRONGBOX_API_PORT\): expected an integer, got "eighty"$/],
-    ['a database URL of another scheme', { ...valid, databaseUrl: 'mysql://x@y/z' }, {}, /^databaseUrl: expected a postgres:\/\/ URL$/],
-    ['a missing Bitcoin RPC URL', { ...valid, bitcoin: {} }, {}, /^bitcoin\.rpcUrl: /],
-    ['an unknown field', { ...valid, colour: 'blue' }, {}, /^colour: Unrecognized key/],
-    ['a peer URL that is not a WebSocket', { ...valid, peers: [{ memberIndex: 1, url: 'http://x', apiUrl: 'http://x' }] }, {}, /^peers\.0\.url: expected a ws:\/\/ or wss:\/\/ URL$/],
-    ['peers that are not JSON', valid, { STRONGBOX_PEERS: '[oops' }, /^peers \(STRONGBOX_PEERS\): expected JSON$/],
-    ['an unknown log level', { ...valid, logLevel: 'loud' }, {}, /^logLevel: /],
+  it('treats an empty variable as unset', () => {
+    expect(loadMemberConfig(fixture, { STRONGBOX_API_PORT: '' }).api.port).to.equal(8101);
+  });
+
+  it('builds a whole config from environment variables alone, each landing on its documented field', () => {
+    const samples: Record<string, [string, unknown]> = {
+      STRONGBOX_MEMBER_INDEX: ['3', 3],
+      STRONGBOX_KEY_FILE: ['/keys/member-3.json', '/keys/member-3.json'],
+      STRONGBOX_GENESIS_FILE: ['/network/genesis.json', '/network/genesis.json'],
+      STRONGBOX_DATA_DIR: ['/data', '/data'],
+      DATABASE_URL: ['postgresql://db/member_3', 'postgresql://db/member_3'],
+      STRONGBOX_BITCOIN_RPC_URL: ['http://u:p@bitcoind:18443', 'http://u:p@bitcoind:18443'],
+      STRONGBOX_API_HOST: ['0.0.0.0', '0.0.0.0'],
+      STRONGBOX_API_PORT: ['8100', 8100],
+      STRONGBOX_PEER_HOST: ['::', '::'],
+      STRONGBOX_PEER_PORT: ['9100', 9100],
+      STRONGBOX_PEERS: ['[]', []],
+      STRONGBOX_PEGIN_CONFIRMATIONS: ['6', 6],
+      STRONGBOX_ANCHOR_INTERVAL_BLOCKS: ['144', 144],
+      STRONGBOX_ANCHOR_INTERVAL_SECONDS: ['3600', 3600],
+      STRONGBOX_LOG_LEVEL: ['debug', 'debug'],
+    };
+    expect(Object.keys(samples).sort()).to.deep.equal(Object.keys(ENVIRONMENT).sort());
+    const config = parseMemberConfig({}, Object.fromEntries(Object.entries(samples).map(([name, [raw]]) => [name, raw])));
+    for (const [name, [, expected]] of Object.entries(samples)) {
+      const value = ENVIRONMENT[name]!.split('.').reduce<unknown>((node, key) => (node as Record<string, unknown>)[key], config);
+      expect(value, name).to.deep.equal(expected);
+    }
+  });
+
+  const invalid: Array<[string, Record<string, unknown>, NodeJS.ProcessEnv, string]> = [
+    ['a port out of range', { ...valid, api: { port: 70000 } }, {}, 'api.port: expected an integer 1..65535'],
+    ['a fractional port', { ...valid, peer: { port: 80.5 } }, {}, 'peer.port: expected an integer 1..65535'],
+    ['a port given as a string in the file', { ...valid, api: { port: '8100' } }, {}, 'api.port: Invalid input: expected number, received string'],
+    ['a non-numeric port variable', valid, { STRONGBOX_API_PORT: 'eighty' }, 'api.port (STRONGBOX_API_PORT): expected an integer, got "eighty"'],
+    ['a port variable out of range', valid, { STRONGBOX_API_PORT: '70000' }, 'api.port (STRONGBOX_API_PORT): expected an integer 1..65535'],
+    ['a missing key file', { ...valid, keyFile: undefined }, {}, 'keyFile: required'],
+    ['a database URL of another scheme', { ...valid, databaseUrl: 'mysql://x@y/z' }, {}, 'databaseUrl: expected a postgres:// or postgresql:// URL'],
+    ['a database URL that is not a URL', valid, { DATABASE_URL: 'member_0' }, 'databaseUrl (DATABASE_URL): expected a postgres:// or postgresql:// URL'],
+    ['a missing Bitcoin RPC URL', { ...valid, bitcoin: {} }, {}, 'bitcoin.rpcUrl: required'],
+    ['a Bitcoin RPC URL that is not HTTP', { ...valid, bitcoin: { rpcUrl: 'tcp://node:18443' } }, {}, 'bitcoin.rpcUrl: expected a http:// or https:// URL'],
+    ['an unknown field', { ...valid, colour: 'blue' }, {}, 'colour: Unrecognized key: "colour"'],
+    ['an unknown nested field', { ...valid, api: { port: 1, tls: true } }, {}, 'api.tls: Unrecognized key: "tls"'],
+    ['a peer URL that is not a WebSocket', { ...valid, peers: [{ memberIndex: 1, url: 'http://x', apiUrl: 'http://x' }] }, {}, 'peers.0.url: expected a ws:// or wss:// URL'],
+    ['peers that are not JSON', valid, { STRONGBOX_PEERS: '[oops' }, 'peers (STRONGBOX_PEERS): expected JSON'],
+    ['zero peg-in confirmations', { ...valid, pegin: { confirmations: 0 } }, {}, 'pegin.confirmations: expected an integer 1..1000'],
+    ['a negative anchor interval', { ...valid, anchor: { intervalBlocks: -1 } }, {}, 'anchor.intervalBlocks: expected an integer 1..1000000'],
+    ['an anchor interval in words', valid, { STRONGBOX_ANCHOR_INTERVAL_SECONDS: 'hourly' }, 'anchor.intervalSeconds (STRONGBOX_ANCHOR_INTERVAL_SECONDS): expected an integer, got "hourly"'],
+    ['an unknown log level', { ...valid, logLevel: 'loud' }, {}, 'logLevel: Invalid option: expected one of "fatal"|"error"|"warn"|"info"|"debug"|"trace"'],
+    ['a member index out of range', valid, { STRONGBOX_MEMBER_INDEX: '256' }, 'memberIndex (STRONGBOX_MEMBER_INDEX): expected an integer 0..255'],
   ];
   for (const [what, file, env, message] of invalid) {
     it(`stops with the field and the reason for ${what}`, () => {
-      let error: unknown;
-      try {
-        parseMemberConfig(file, env);
-      } catch (caught) {
-        error = caught;
-      }
-      expect(error).to.be.instanceOf(ConfigError);
-      expect((error as Error).message).to.match(message);
+      expect(errorOf(() => parseMemberConfig(file, env)).message).to.equal(message);
     });
   }
 
-  it('names the file when it cannot be read or parsed', () => {
-    expect(() => loadMemberConfig('no/such/file.json', {})).to.throw(ConfigError, '--config: cannot read no/such/file.json');
-    expect(() => loadMemberConfig('README.md', {})).to.throw(ConfigError, '--config: README.md is not valid JSON');
+  it('names the file when it cannot be read, parsed, or is not an object', () => {
+    expect(errorOf(() => loadMemberConfig('no/such/file.json', {})).message).to.equal('--config: cannot read no/such/file.json');
+    expect(errorOf(() => loadMemberConfig('README.md', {})).message).to.equal('--config: README.md is not valid JSON');
+    expect(errorOf(() => parseMemberConfig([], {})).message).to.equal('config: expected a JSON object');
   });
 });
