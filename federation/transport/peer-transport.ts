@@ -1,148 +1,154 @@
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { WebSocket, WebSocketServer, type RawData } from 'ws';
-import { CHALLENGE_LENGTH, envelopeIsAuthentic, openEnvelope, sealEnvelope } from './envelope.ts';
+import { WebSocketServer } from 'ws';
+import { PeerConnection, type ConnectionContext } from './connection.ts';
+import { Dialer, socketOptions } from './dialer.ts';
+import { PeerTransportError } from './errors.ts';
+import { BROADCAST, SESSION_NONCE_LENGTH, sealFrame } from './frame.ts';
+import type { PeerSession } from './inbound.ts';
+import { resolveOptions, type PeerTransportOptions } from './options.ts';
+import { TransportCounters, type PeerTransportStats } from './stats.ts';
 
-export type PeerDropReason = 'malformed' | 'unknown-sender' | 'bad-signature' | 'replayed';
-
-export interface PeerTransportOptions {
-  chainId: Uint8Array;
-  memberIndex: number;
-  seed: Uint8Array;
-  /** Block keys of all members, by index. */
-  memberKeys: Uint8Array[];
-  peers: { memberIndex: number; url: string }[];
-  host: string;
-  port: number;
-  maxPayloadBytes: number;
-  onMessage(from: number, payload: Uint8Array): void;
-  onDrop(reason: PeerDropReason): void;
-}
+export type MessageHandler = (fromIndex: number, payload: Uint8Array) => void;
 
 export interface PeerTransport {
-  port: number;
+  /** The port actually bound (useful with port 0). */
+  readonly port: number;
+  /** Signs the payload once and sends it to every connected peer. */
   broadcast(payload: Uint8Array): void;
+  send(toIndex: number, payload: Uint8Array): void;
+  /** Handlers run synchronously, in arrival order per peer; returns a function that removes it. */
+  onMessage(handler: MessageHandler): () => void;
+  stats(): PeerTransportStats;
+  /** Members with an authenticated connection right now, ascending. */
   connectedPeers(): number[];
+  /** Closes every socket and the listener; resolves when none is left. */
   close(): Promise<void>;
 }
 
-const RECONNECT_MIN_MS = 100;
-const RECONNECT_MAX_MS = 5_000;
-/** Frames queued for a slow peer beyond this are dropped: consensus re-gossips, memory stays bounded. */
-const MAX_BUFFERED_BYTES = 64 * 1024 * 1024;
-
 /**
- * Member-to-member messages over WebSocket. Every member dials every other member and sends on
- * that connection only; it receives on the connections others dialled to it. On each inbound
- * connection the receiver first sends a random challenge, and every frame must carry the
- * sender's signature over it (see envelope.ts), so a stranger can open a socket but never get a
- * frame accepted. Delivery is best effort and at most once: consensus re-sends what matters.
+ * Starts the authenticated peer transport of one member: listens for the members with lower
+ * indices and dials those with higher ones. Delivery is best effort and at most once: a frame
+ * to a peer that is not connected, or whose socket already holds maxQueuedBytesPerPeer, is
+ * dropped and counted, never queued; consensus re-gossips what matters.
  */
-export async function startPeerTransport(options: PeerTransportOptions): Promise<PeerTransport> {
-  const server = new WebSocketServer({ host: options.host, port: options.port, maxPayload: options.maxPayloadBytes + 1024 });
+export async function startPeerTransport(input: PeerTransportOptions): Promise<PeerTransport> {
+  const options = resolveOptions(input);
+  const counters = new TransportCounters(options.onEvent);
+  const links = new Map<number, PeerConnection>();
+  const handlers = new Set<MessageHandler>();
+  const sessionNonce = new Uint8Array(randomBytes(SESSION_NONCE_LENGTH));
+  let sequence = 0n;
+  let closing = false;
+
+  const context: ConnectionContext = {
+    options,
+    rules: {
+      chainId: options.chainId,
+      memberIndex: options.memberIndex,
+      memberKeys: options.members.map((member) => member.publicKey),
+      maxMessageBytes: options.maxMessageBytes,
+      maxClockSkewMs: options.maxClockSkewMs,
+    },
+    sessionNonce,
+    counters,
+    sessions: new Map<number, PeerSession>(),
+    isClosing: () => closing,
+    onAuthenticated(connection) {
+      const peer = connection.peer!;
+      // A peer that restarted may reconnect before its old socket is seen to close.
+      const previous = links.get(peer);
+      links.set(peer, connection);
+      previous?.terminate();
+      counters.event({ type: 'connected', peer });
+    },
+    onClosed(connection) {
+      const peer = connection.peer;
+      if (peer === undefined || links.get(peer) !== connection) return;
+      links.delete(peer);
+      if (!closing) counters.event({ type: 'disconnected', peer });
+    },
+    deliver(from, payload) {
+      counters.received += 1;
+      for (const handler of handlers) handler(from, payload);
+    },
+  };
+
+  const server = new WebSocketServer({ host: options.host, port: options.port, ...socketOptions(options.maxMessageBytes) });
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', reject);
   });
-
+  server.on('error', (error) => counters.event({ type: 'socket-error', error }));
+  // Accepted sockets are tracked until their 'close' so that close() can wait for every handle.
+  const accepted = new Set<Promise<void>>();
   server.on('connection', (socket) => {
-    const challenge = new Uint8Array(randomBytes(CHALLENGE_LENGTH));
-    const lastSequence = new Map<number, bigint>();
-    socket.send(challenge);
-    socket.on('message', (data: RawData) => {
-      const bytes = toBytes(data);
-      let envelope;
-      try {
-        envelope = openEnvelope(bytes, options.maxPayloadBytes);
-      } catch {
-        options.onDrop('malformed');
-        return;
-      }
-      const key = options.memberKeys[envelope.sender];
-      if (!key || envelope.sender === options.memberIndex) return options.onDrop('unknown-sender');
-      if (!envelopeIsAuthentic(options.chainId, challenge, key, envelope)) return options.onDrop('bad-signature');
-      if (envelope.sequence <= (lastSequence.get(envelope.sender) ?? -1n)) return options.onDrop('replayed');
-      lastSequence.set(envelope.sender, envelope.sequence);
-      options.onMessage(envelope.sender, envelope.payload);
-    });
-    socket.on('error', () => socket.terminate());
+    PeerConnection.accept(socket, context);
+    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    accepted.add(closed);
+    void closed.then(() => accepted.delete(closed));
   });
 
-  const outbound = options.peers.map((peer) => new OutboundPeer(peer.memberIndex, peer.url, options));
-  for (const peer of outbound) peer.connect();
+  const peers = options.members.map((_, index) => index).filter((index) => index !== options.memberIndex);
+  const dialers = peers
+    .filter((index) => index > options.memberIndex)
+    .map((index) => new Dialer(index, options.members[index]!.url!, context));
+  for (const dialer of dialers) dialer.start();
+
+  function checkPayload(payload: Uint8Array): void {
+    if (payload.length > options.maxMessageBytes) {
+      throw new PeerTransportError('payload-too-large', `peer message of ${payload.length} bytes exceeds the limit of ${options.maxMessageBytes}`);
+    }
+  }
+
+  function seal(recipient: number, payload: Uint8Array): Buffer {
+    sequence += 1n;
+    return sealFrame(options.seed, {
+      chainId: options.chainId,
+      sender: options.memberIndex,
+      recipient,
+      sessionNonce,
+      sequence,
+      timestampMs: BigInt(Date.now()),
+      payload,
+    });
+  }
+
+  function deliverTo(peer: number, frame: Buffer): void {
+    const link = links.get(peer);
+    const dropped = link ? link.trySend(frame) : 'peer-disconnected';
+    if (dropped) counters.drop(dropped, peer);
+    else counters.sent += 1;
+  }
 
   return {
     port: (server.address() as AddressInfo).port,
     broadcast(payload) {
-      for (const peer of outbound) peer.send(payload);
+      checkPayload(payload);
+      const connected = peers.filter((peer) => links.get(peer)?.isOpen);
+      for (const peer of peers) if (!connected.includes(peer)) counters.drop('peer-disconnected', peer);
+      if (connected.length === 0) return;
+      const frame = seal(BROADCAST, payload);
+      for (const peer of connected) deliverTo(peer, frame);
     },
-    connectedPeers() {
-      return outbound.filter((peer) => peer.ready).map((peer) => peer.memberIndex);
+    send(toIndex, payload) {
+      if (!peers.includes(toIndex)) throw new PeerTransportError('unknown-recipient', `member ${toIndex} is not a peer of member ${options.memberIndex}`);
+      checkPayload(payload);
+      if (!links.get(toIndex)?.isOpen) return counters.drop('peer-disconnected', toIndex);
+      deliverTo(toIndex, seal(toIndex, payload));
     },
+    onMessage(handler) {
+      handlers.add(handler);
+      return () => handlers.delete(handler);
+    },
+    stats: () => counters.snapshot(),
+    connectedPeers: () => [...links.keys()].filter((peer) => links.get(peer)!.isOpen).sort((a, b) => a - b),
     async close() {
-      for (const peer of outbound) peer.close();
+      if (closing) return;
+      closing = true;
+      const stopped = dialers.map((dialer) => dialer.stop());
       for (const client of server.clients) client.terminate();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await Promise.all([...stopped, ...accepted, new Promise<void>((resolve) => server.close(() => resolve()))]);
     },
   };
-}
-
-class OutboundPeer {
-  private socket: WebSocket | undefined;
-  private challenge: Uint8Array | undefined;
-  private sequence = 0n;
-  private retryMs = RECONNECT_MIN_MS;
-  private retryTimer: NodeJS.Timeout | undefined;
-  private closed = false;
-
-  constructor(
-    readonly memberIndex: number,
-    private readonly url: string,
-    private readonly options: PeerTransportOptions,
-  ) {}
-
-  get ready(): boolean {
-    return this.challenge !== undefined && this.socket?.readyState === WebSocket.OPEN;
-  }
-
-  connect(): void {
-    if (this.closed) return;
-    const socket = new WebSocket(this.url, { maxPayload: CHALLENGE_LENGTH + 16 });
-    this.socket = socket;
-    this.challenge = undefined;
-    socket.on('message', (data: RawData) => {
-      const bytes = toBytes(data);
-      if (this.challenge === undefined && bytes.length === CHALLENGE_LENGTH) {
-        this.challenge = bytes;
-        this.retryMs = RECONNECT_MIN_MS;
-      }
-    });
-    socket.on('error', () => undefined);
-    socket.on('close', () => {
-      this.challenge = undefined;
-      if (this.closed) return;
-      this.retryTimer = setTimeout(() => this.connect(), this.retryMs);
-      this.retryMs = Math.min(this.retryMs * 2, RECONNECT_MAX_MS);
-    });
-  }
-
-  send(payload: Uint8Array): void {
-    const socket = this.socket;
-    if (!this.ready || !socket || !this.challenge) return;
-    if (socket.bufferedAmount > MAX_BUFFERED_BYTES) return;
-    this.sequence += 1n;
-    socket.send(sealEnvelope(this.options.chainId, this.challenge, this.options.seed, this.options.memberIndex, this.sequence, payload));
-  }
-
-  close(): void {
-    this.closed = true;
-    clearTimeout(this.retryTimer);
-    this.socket?.terminate();
-  }
-}
-
-function toBytes(data: RawData): Uint8Array {
-  if (Buffer.isBuffer(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-  if (Array.isArray(data)) return new Uint8Array(Buffer.concat(data));
-  return new Uint8Array(data);
 }

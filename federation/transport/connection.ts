@@ -1,0 +1,185 @@
+import { randomBytes } from 'node:crypto';
+import type { RawData, WebSocket } from 'ws';
+import { CHALLENGE_LENGTH, decodeHello, decodeProof, decodeWelcome, encodeHello, encodeProof, encodeWelcome, signTranscript, transcriptSignatureValid, type Hello, type Transcript } from './handshake.ts';
+import { admitFrame, sameBytes, type InboundRules, type PeerSession } from './inbound.ts';
+import type { ResolvedOptions } from './options.ts';
+import type { HandshakeFailure, SendDropReason, TransportCounters } from './stats.ts';
+
+/** What every connection of one transport shares. */
+export interface ConnectionContext {
+  options: ResolvedOptions;
+  rules: InboundRules;
+  sessionNonce: Uint8Array;
+  counters: TransportCounters;
+  /** Inbound session per peer, kept across reconnections so a reconnect does not reopen the replay window. */
+  sessions: Map<number, PeerSession>;
+  isClosing(): boolean;
+  onAuthenticated(connection: PeerConnection): void;
+  onClosed(connection: PeerConnection): void;
+  deliver(from: number, payload: Uint8Array): void;
+}
+
+type Step = 'await-hello' | 'await-welcome' | 'await-proof' | 'open';
+
+/**
+ * One WebSocket to one peer, in either role. Until both sides have signed the handshake
+ * transcript over each other's fresh challenge, nothing but the next handshake message is
+ * accepted and the connection is closed on any deviation or at the handshake deadline; after
+ * that, every frame goes through `admitFrame`.
+ */
+export class PeerConnection {
+  private step: Step;
+  private readonly deadline: NodeJS.Timeout;
+  private readonly challenge = new Uint8Array(randomBytes(CHALLENGE_LENGTH));
+  private hello: Hello | undefined;
+  private authenticated = false;
+
+  private constructor(
+    readonly socket: WebSocket,
+    private readonly context: ConnectionContext,
+    /** Known from the start when dialling; learnt from the hello when accepting. */
+    public peer: number | undefined,
+  ) {
+    this.step = peer === undefined ? 'await-hello' : 'await-welcome';
+    this.deadline = setTimeout(() => this.fail('handshake-timeout'), context.options.handshakeTimeoutMs);
+    socket.on('message', (data: RawData, isBinary: boolean) => this.receive(toBytes(data), isBinary));
+    socket.on('error', (error: Error & { code?: string }) => this.socketError(error));
+    socket.on('close', () => {
+      clearTimeout(this.deadline);
+      context.onClosed(this);
+    });
+  }
+
+  static accept(socket: WebSocket, context: ConnectionContext): PeerConnection {
+    return new PeerConnection(socket, context, undefined);
+  }
+
+  static dial(socket: WebSocket, context: ConnectionContext, peer: number): PeerConnection {
+    const connection = new PeerConnection(socket, context, peer);
+    socket.once('open', () => connection.sendHello(peer));
+    return connection;
+  }
+
+  /** True once this connection completed its handshake, even if it has closed since. */
+  get wasAuthenticated(): boolean {
+    return this.authenticated;
+  }
+
+  get isOpen(): boolean {
+    return this.step === 'open' && this.socket.readyState === this.socket.OPEN;
+  }
+
+  trySend(frame: Buffer): SendDropReason | null {
+    if (!this.isOpen) return 'peer-disconnected';
+    if (this.socket.bufferedAmount + frame.length > this.context.options.maxQueuedBytesPerPeer) return 'peer-backpressure';
+    this.socket.send(frame, { binary: true });
+    return null;
+  }
+
+  terminate(): void {
+    this.socket.terminate();
+  }
+
+  private sendHello(acceptor: number): void {
+    const { options, sessionNonce } = this.context;
+    this.hello = { chainId: options.chainId, dialer: options.memberIndex, acceptor, nonce: sessionNonce, challenge: this.challenge };
+    this.socket.send(encodeHello(this.hello));
+  }
+
+  private receive(bytes: Uint8Array, isBinary: boolean): void {
+    if (this.step === 'open') {
+      if (!isBinary) return this.context.counters.drop('malformed', this.peer);
+      return this.receiveFrame(bytes);
+    }
+    if (!isBinary) return this.fail('handshake-malformed');
+    try {
+      if (this.step === 'await-hello') this.receiveHello(bytes);
+      else if (this.step === 'await-welcome') this.receiveWelcome(bytes);
+      else this.receiveProof(bytes);
+    } catch (error) {
+      if (error instanceof HandshakeRejection) return this.fail(error.reason);
+      this.fail('handshake-malformed');
+    }
+  }
+
+  private receiveHello(bytes: Uint8Array): void {
+    const { options } = this.context;
+    const hello = decodeHello(bytes);
+    if (!sameBytes(hello.chainId, options.chainId)) throw new HandshakeRejection('handshake-wrong-chain');
+    if (options.members[hello.dialer] === undefined || hello.acceptor !== options.memberIndex) throw new HandshakeRejection('handshake-unknown-member');
+    // The lower index always dials, so each pair has exactly one connection.
+    if (hello.dialer >= options.memberIndex) throw new HandshakeRejection('handshake-wrong-direction');
+    this.hello = hello;
+    this.peer = hello.dialer;
+    const signature = signTranscript(options.seed, 'acceptor', this.transcript(this.context.sessionNonce, this.challenge));
+    this.step = 'await-proof';
+    this.socket.send(encodeWelcome({ nonce: this.context.sessionNonce, challenge: this.challenge, signature }));
+  }
+
+  private receiveWelcome(bytes: Uint8Array): void {
+    const { options } = this.context;
+    const welcome = decodeWelcome(bytes);
+    const transcript = this.transcript(welcome.nonce, welcome.challenge);
+    if (!transcriptSignatureValid(this.peerKey(), 'acceptor', transcript, welcome.signature)) throw new HandshakeRejection('handshake-bad-signature');
+    this.socket.send(encodeProof(signTranscript(options.seed, 'dialer', transcript)));
+    this.open(welcome.nonce);
+  }
+
+  private receiveProof(bytes: Uint8Array): void {
+    const signature = decodeProof(bytes);
+    const transcript = this.transcript(this.context.sessionNonce, this.challenge);
+    if (!transcriptSignatureValid(this.peerKey(), 'dialer', transcript, signature)) throw new HandshakeRejection('handshake-bad-signature');
+    this.open(this.hello!.nonce);
+  }
+
+  private transcript(acceptorNonce: Uint8Array, acceptorChallenge: Uint8Array): Transcript {
+    return { hello: this.hello!, acceptorNonce, acceptorChallenge };
+  }
+
+  private peerKey(): Uint8Array {
+    return this.context.options.members[this.peer!]!.publicKey;
+  }
+
+  private open(peerNonce: Uint8Array): void {
+    const peer = this.peer!;
+    const known = this.context.sessions.get(peer);
+    if (!known || !sameBytes(known.nonce, peerNonce)) this.context.sessions.set(peer, { peer, nonce: peerNonce, lastSequence: 0n });
+    clearTimeout(this.deadline);
+    this.step = 'open';
+    this.authenticated = true;
+    this.context.onAuthenticated(this);
+  }
+
+  private receiveFrame(bytes: Uint8Array): void {
+    const session = this.context.sessions.get(this.peer!)!;
+    const verdict = admitFrame(this.context.rules, session, bytes, Date.now());
+    if ('drop' in verdict) return this.context.counters.drop(verdict.drop, this.peer);
+    this.context.deliver(verdict.frame.sender, verdict.frame.payload);
+  }
+
+  private fail(reason: HandshakeFailure): void {
+    if (this.step === 'open' || this.context.isClosing()) return;
+    this.context.counters.drop(reason, this.peer);
+    this.socket.terminate();
+  }
+
+  private socketError(error: Error & { code?: string }): void {
+    if (this.context.isClosing()) return;
+    // ws reports a frame above maxPayload, or broken WebSocket framing, as an error and closes.
+    if (error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') return this.context.counters.drop('oversized', this.peer);
+    if (error.code?.startsWith('WS_ERR_')) return this.context.counters.drop('malformed', this.peer);
+    this.context.counters.event(this.peer === undefined ? { type: 'socket-error', error } : { type: 'socket-error', peer: this.peer, error });
+  }
+}
+
+class HandshakeRejection extends Error {
+  constructor(readonly reason: HandshakeFailure) {
+    super(reason);
+  }
+}
+
+function toBytes(data: RawData): Uint8Array {
+  if (Buffer.isBuffer(data)) return data;
+  if (Array.isArray(data)) return Buffer.concat(data);
+  return new Uint8Array(data);
+}

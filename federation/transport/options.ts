@@ -1,0 +1,83 @@
+import { publicKeyFromSeed, PUBLIC_KEY_LENGTH } from '../../sidechain/ed25519.ts';
+import { ConfigError } from '../../sidechain/errors.ts';
+import { BROADCAST, CHAIN_ID_LENGTH } from './frame.ts';
+import { sameBytes } from './inbound.ts';
+import type { TransportEvent } from './stats.ts';
+
+export interface PeerTransportMember {
+  /** Ed25519 block key. */
+  publicKey: Uint8Array;
+  /** Where this member's transport listens; needed only for members this one dials (higher indices). */
+  url?: string;
+}
+
+export interface PeerTransportOptions {
+  chainId: Uint8Array;
+  memberIndex: number;
+  /** Ed25519 seed of this member's block key. */
+  seed: Uint8Array;
+  /** Every member of the federation, this one included, by member index. */
+  members: readonly PeerTransportMember[];
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Default 0: any free port; the bound port is `PeerTransport.port`. */
+  port?: number;
+  /** Largest payload sent or accepted. Default 4 MiB. */
+  maxMessageBytes?: number;
+  /** Bytes waiting in one peer's socket beyond which new frames to it are dropped. Default 32 MiB. */
+  maxQueuedBytesPerPeer?: number;
+  /** Frames whose timestamp is further than this from the receiver's clock are dropped. Default 30 s. */
+  maxClockSkewMs?: number;
+  /** A connection that has not authenticated within this time is closed. Default 5 s. */
+  handshakeTimeoutMs?: number;
+  /** Reconnect delays double from the first to the cap. Defaults 100 ms and 5 s. */
+  reconnectMinMs?: number;
+  reconnectMaxMs?: number;
+  /** Drops, connections and socket errors, for logs and metrics. */
+  onEvent?: (event: TransportEvent) => void;
+}
+
+export type ResolvedOptions = Required<Omit<PeerTransportOptions, 'onEvent'>> & Pick<PeerTransportOptions, 'onEvent'>;
+
+const DEFAULTS = {
+  host: '127.0.0.1',
+  port: 0,
+  maxMessageBytes: 4 * 1024 * 1024,
+  maxQueuedBytesPerPeer: 32 * 1024 * 1024,
+  maxClockSkewMs: 30_000,
+  handshakeTimeoutMs: 5_000,
+  reconnectMinMs: 100,
+  reconnectMaxMs: 5_000,
+};
+
+function positiveInteger(field: string, value: number): void {
+  if (!Number.isSafeInteger(value) || value <= 0) throw new ConfigError(`transport.${field}`, `must be a positive integer, got ${value}`);
+}
+
+/** Checks the options up front so that a misconfigured member fails at start, not on first message. */
+export function resolveOptions(options: PeerTransportOptions): ResolvedOptions {
+  const resolved = { ...DEFAULTS, ...options };
+  if (resolved.chainId.length !== CHAIN_ID_LENGTH) throw new ConfigError('transport.chainId', `must be ${CHAIN_ID_LENGTH} bytes`);
+  if (resolved.members.length < 2 || resolved.members.length >= BROADCAST) {
+    throw new ConfigError('transport.members', `needs 2 to ${BROADCAST - 1} members, got ${resolved.members.length}`);
+  }
+  const own = resolved.members[resolved.memberIndex];
+  if (!Number.isInteger(resolved.memberIndex) || own === undefined) {
+    throw new ConfigError('transport.memberIndex', `${resolved.memberIndex} is not in the member list`);
+  }
+  resolved.members.forEach((member, index) => {
+    if (member.publicKey.length !== PUBLIC_KEY_LENGTH) throw new ConfigError(`transport.members[${index}].publicKey`, `must be ${PUBLIC_KEY_LENGTH} bytes`);
+    if (index > resolved.memberIndex && !member.url) throw new ConfigError(`transport.members[${index}].url`, 'is required: this member dials every member with a higher index');
+  });
+  if (!sameBytes(publicKeyFromSeed(resolved.seed), own.publicKey)) {
+    throw new ConfigError('transport.seed', `does not match the public key of member ${resolved.memberIndex}`);
+  }
+  if (!Number.isInteger(resolved.port) || resolved.port < 0 || resolved.port > 65535) throw new ConfigError('transport.port', `must be 0 to 65535, got ${resolved.port}`);
+  positiveInteger('maxMessageBytes', resolved.maxMessageBytes);
+  positiveInteger('maxQueuedBytesPerPeer', resolved.maxQueuedBytesPerPeer);
+  positiveInteger('maxClockSkewMs', resolved.maxClockSkewMs);
+  positiveInteger('handshakeTimeoutMs', resolved.handshakeTimeoutMs);
+  positiveInteger('reconnectMinMs', resolved.reconnectMinMs);
+  if (resolved.reconnectMaxMs < resolved.reconnectMinMs) throw new ConfigError('transport.reconnectMaxMs', 'must not be below reconnectMinMs');
+  return resolved;
+}

@@ -1,0 +1,72 @@
+import type { FrameDropReason } from './inbound.ts';
+
+/** Why an outgoing frame to one peer was not sent: the transport never queues without bound. */
+export type SendDropReason = 'peer-disconnected' | 'peer-backpressure';
+
+/** Why a connection was closed before it authenticated. */
+export type HandshakeFailure =
+  | 'handshake-malformed'
+  | 'handshake-wrong-chain'
+  | 'handshake-unknown-member'
+  | 'handshake-wrong-direction'
+  | 'handshake-bad-signature'
+  | 'handshake-timeout';
+
+export type DropReason = FrameDropReason | SendDropReason | HandshakeFailure;
+
+export const DROP_REASONS: readonly DropReason[] = [
+  'oversized',
+  'malformed',
+  'unsupported-version',
+  'wrong-chain',
+  'unknown-sender',
+  'sender-mismatch',
+  'wrong-recipient',
+  'bad-signature',
+  'replayed',
+  'stale',
+  'peer-disconnected',
+  'peer-backpressure',
+  'handshake-malformed',
+  'handshake-wrong-chain',
+  'handshake-unknown-member',
+  'handshake-wrong-direction',
+  'handshake-bad-signature',
+  'handshake-timeout',
+];
+
+/** `peer` is the member index when it is known (for a stranger's connection it is not). */
+export type TransportEvent =
+  | { type: 'drop'; reason: DropReason; peer?: number }
+  | { type: 'connected'; peer: number }
+  | { type: 'disconnected'; peer: number }
+  | { type: 'socket-error'; peer?: number; error: Error };
+
+export interface PeerTransportStats {
+  /** Frames handed to a peer socket (a broadcast to four peers counts four). */
+  sent: number;
+  /** Frames delivered to the message handlers. */
+  received: number;
+  dropped: Record<DropReason, number>;
+}
+
+export class TransportCounters {
+  sent = 0;
+  received = 0;
+  private readonly dropped = Object.fromEntries(DROP_REASONS.map((reason) => [reason, 0])) as Record<DropReason, number>;
+
+  constructor(private readonly onEvent: ((event: TransportEvent) => void) | undefined) {}
+
+  drop(reason: DropReason, peer?: number): void {
+    this.dropped[reason] += 1;
+    this.onEvent?.(peer === undefined ? { type: 'drop', reason } : { type: 'drop', reason, peer });
+  }
+
+  event(event: TransportEvent): void {
+    this.onEvent?.(event);
+  }
+
+  snapshot(): PeerTransportStats {
+    return { sent: this.sent, received: this.received, dropped: { ...this.dropped } };
+  }
+}

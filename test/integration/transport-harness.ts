@@ -1,0 +1,124 @@
+import { randomBytes } from 'node:crypto';
+import { WebSocket } from 'ws';
+import { generateKeyPair, type Ed25519KeyPair } from '../../sidechain/ed25519.ts';
+import { startPeerTransport, type PeerTransport, type PeerTransportOptions } from '../../federation/transport/index.ts';
+import { SESSION_NONCE_LENGTH, sealFrame, type FrameFields } from '../../federation/transport/frame.ts';
+import { CHALLENGE_LENGTH, decodeWelcome, encodeHello, encodeProof, signTranscript, type Hello } from '../../federation/transport/handshake.ts';
+
+export interface Federation {
+  chainId: Uint8Array;
+  keys: Ed25519KeyPair[];
+}
+
+export function makeFederation(size: number): Federation {
+  return { chainId: new Uint8Array(randomBytes(32)), keys: Array.from({ length: size }, () => generateKeyPair()) };
+}
+
+export type Overrides = Partial<Omit<PeerTransportOptions, 'chainId' | 'memberIndex' | 'seed' | 'members'>>;
+
+export function startMember(federation: Federation, index: number, urls: readonly (string | undefined)[], overrides: Overrides = {}): Promise<PeerTransport> {
+  return startPeerTransport({
+    chainId: federation.chainId,
+    memberIndex: index,
+    seed: federation.keys[index]!.seed,
+    members: federation.keys.map((key, member) => ({ publicKey: key.publicKey, ...(urls[member] ? { url: urls[member] } : {}) })),
+    reconnectMinMs: 20,
+    reconnectMaxMs: 200,
+    ...overrides,
+  });
+}
+
+export const urlOf = (transport: PeerTransport): string => `ws://127.0.0.1:${transport.port}`;
+
+/** Starts every member on a free port, highest index first: each dials only higher indices. */
+export async function startFederation(federation: Federation, overrides: Overrides = {}): Promise<PeerTransport[]> {
+  const transports: PeerTransport[] = [];
+  const urls: (string | undefined)[] = [];
+  for (let index = federation.keys.length - 1; index >= 0; index--) {
+    const transport = await startMember(federation, index, urls, overrides);
+    transports[index] = transport;
+    urls[index] = urlOf(transport);
+  }
+  return transports;
+}
+
+export async function waitFor(condition: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+export function recordMessages(transport: PeerTransport): { from: number; text: string }[] {
+  const received: { from: number; text: string }[] = [];
+  transport.onMessage((from, payload) => received.push({ from, text: Buffer.from(payload).toString('utf8') }));
+  return received;
+}
+
+export interface RawPeerOptions {
+  /** Member index claimed in the hello. */
+  as: number;
+  /** Key that signs the handshake proof; a stranger signs with its own. */
+  seed: Uint8Array;
+  acceptor: number;
+  chainId: Uint8Array;
+}
+
+/**
+ * A hand-driven peer socket that speaks the handshake itself, so tests can send frames no
+ * correct transport would ever produce.
+ */
+export class RawPeer {
+  readonly nonce = new Uint8Array(randomBytes(SESSION_NONCE_LENGTH));
+  private sequence = 0n;
+  readonly closed: Promise<void>;
+  welcomed = false;
+
+  private constructor(readonly socket: WebSocket) {
+    this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
+    socket.on('error', () => undefined);
+  }
+
+  static async connect(url: string): Promise<RawPeer> {
+    const socket = new WebSocket(url, { perMessageDeflate: false });
+    const peer = new RawPeer(socket);
+    await new Promise<void>((resolve, reject) => {
+      socket.once('open', () => resolve());
+      socket.once('error', reject);
+    });
+    return peer;
+  }
+
+  /** Runs the dialer side of the handshake; resolves when the proof is sent. */
+  async authenticate(options: RawPeerOptions): Promise<void> {
+    const hello: Hello = { chainId: options.chainId, dialer: options.as, acceptor: options.acceptor, nonce: this.nonce, challenge: new Uint8Array(randomBytes(CHALLENGE_LENGTH)) };
+    const welcomeBytes = new Promise<Uint8Array>((resolve) => this.socket.once('message', (data) => resolve(data as Buffer)));
+    this.socket.send(encodeHello(hello));
+    const welcome = decodeWelcome(await welcomeBytes);
+    this.welcomed = true;
+    const proof = signTranscript(options.seed, 'dialer', { hello, acceptorNonce: welcome.nonce, acceptorChallenge: welcome.challenge });
+    this.socket.send(encodeProof(proof));
+  }
+
+  /** A frame as member `sender` of `chainId` would seal it, with any field overridden. */
+  frame(seed: Uint8Array, fields: Partial<FrameFields> & Pick<FrameFields, 'chainId' | 'sender' | 'recipient'>): Buffer {
+    this.sequence += 1n;
+    return sealFrame(seed, {
+      sessionNonce: this.nonce,
+      sequence: this.sequence,
+      timestampMs: BigInt(Date.now()),
+      payload: Buffer.from(`frame ${this.sequence}`),
+      ...fields,
+    });
+  }
+
+  send(bytes: Uint8Array | string): void {
+    this.socket.send(bytes);
+  }
+
+  async close(): Promise<void> {
+    this.socket.terminate();
+    await this.closed;
+  }
+}
