@@ -8,9 +8,11 @@ interface Service {
   build?: string;
   command?: string[];
   environment?: Record<string, string>;
+  ports?: string[];
 }
 
-const compose = parse(readFileSync('docker-compose.yml', 'utf8'), { merge: true }) as { services: Record<string, Service> };
+const text = readFileSync('docker-compose.yml', 'utf8');
+const compose = parse(text, { merge: true }) as { services: Record<string, Service> };
 const members = Object.entries(compose.services).filter(([name]) => name.startsWith('member-'));
 
 /** What docker compose does to `${NAME:-default}` when NAME is unset. */
@@ -18,28 +20,47 @@ function withDefaults(value: string): string {
   return value.replace(/\$\{[A-Z_]+:-([^}]*)\}/g, '$1');
 }
 
+function memberEnvironment(service: Service): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(service.environment ?? {}).map(([key, value]) => [key, withDefaults(String(value))]));
+}
+
 describe('docker-compose.yml', () => {
-  it('runs bitcoind on regtest, Postgres and five federation members', () => {
-    expect(compose.services.bitcoind?.image).to.match(/^bitcoin\/bitcoin:\d+\.\d+/);
+  it('runs bitcoind on regtest and Postgres from pinned images, and five federation members', () => {
+    expect(compose.services.bitcoind?.image).to.match(/^bitcoin\/bitcoin:\d+\.\d+$/);
     expect(compose.services.bitcoind?.command).to.include('-regtest=1');
-    expect(compose.services.postgres?.image).to.match(/^postgres:\d+/);
+    expect(compose.services.postgres?.image).to.match(/^postgres:\d+\.\d+$/);
     expect(members.map(([name]) => name)).to.deep.equal(['member-0', 'member-1', 'member-2', 'member-3', 'member-4']);
-  });
-
-  it('configures members only through variables the config schema knows', () => {
-    for (const [name, service] of members) {
-      const variables = Object.keys(service.environment ?? {});
-      const unknown = variables.filter((variable) => !(variable in ENVIRONMENT));
-      expect(unknown, `${name} sets unknown variables`).to.deep.equal([]);
-    }
-  });
-
-  it('gives every member a configuration the schema accepts', () => {
     for (const [, service] of members) {
-      const env = Object.fromEntries(Object.entries(service.environment ?? {}).map(([key, value]) => [key, withDefaults(value)]));
-      const config = parseMemberConfig({}, env);
-      expect(config.peers).to.have.length(4);
-      expect(config.peers.map((peer) => peer.memberIndex)).to.not.include(config.memberIndex);
+      expect(service.build).to.equal('.');
+      expect(service.command).to.deep.equal(['member', 'start']);
     }
+  });
+
+  it('uses only Strongbox variables that the config schema knows, anywhere in the file', () => {
+    const used = new Set(text.match(/\b(STRONGBOX_[A-Z0-9_]+|DATABASE_URL)\b/g) ?? []);
+    expect(used.size).to.be.greaterThan(0);
+    expect([...used].filter((variable) => !(variable in ENVIRONMENT))).to.deep.equal([]);
+  });
+
+  it('gives every member a configuration the schema accepts, its own index, database and port, and the other four as peers', () => {
+    const configs = members.map(([name, service]) => ({ name, service, config: parseMemberConfig({}, memberEnvironment(service)) }));
+    for (const { name, config } of configs) {
+      expect(`member-${config.memberIndex}`).to.equal(name);
+      expect(new URL(config.databaseUrl!).pathname).to.equal(`/member_${config.memberIndex}`);
+      expect(config.peers.map((peer) => peer.memberIndex)).to.deep.equal([0, 1, 2, 3, 4].filter((index) => index !== config.memberIndex));
+      for (const peer of config.peers) {
+        expect(new URL(peer.url).host).to.equal(`member-${peer.memberIndex}:${config.peer.port}`);
+        expect(new URL(peer.apiUrl).host).to.equal(`member-${peer.memberIndex}:${config.api.port}`);
+      }
+    }
+    const published = configs.flatMap(({ service }) => service.ports ?? []);
+    expect(new Set(published).size).to.equal(members.length);
+  });
+
+  it('builds the member image with the strongbox entry point', () => {
+    const dockerfile = readFileSync('Dockerfile', 'utf8');
+    expect(dockerfile).to.match(/^FROM node:20[\w.-]*$/m);
+    expect(dockerfile).to.match(/npm ci/);
+    expect(dockerfile).to.match(/^ENTRYPOINT \["node", "bin\/strongbox\.js"\]$/m);
   });
 });
