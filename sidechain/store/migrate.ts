@@ -41,6 +41,7 @@ export function loadMigrations(dir: string): Migration[] {
  * Returns the versions applied by this call.
  */
 export async function runMigrations(pool: pg.Pool, migrations: Migration[]): Promise<number[]> {
+  const ordered = [...migrations].sort((a, b) => a.version - b.version);
   const client = await pool.connect();
   try {
     await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_ID]);
@@ -49,14 +50,21 @@ export async function runMigrations(pool: pg.Pool, migrations: Migration[]): Pro
       name text NOT NULL,
       applied_at timestamptz NOT NULL DEFAULT now()
     )`);
-    const applied = new Set((await client.query<{ version: number }>('SELECT version FROM schema_migrations')).rows.map((row) => row.version));
-    const newest = Math.max(0, ...applied);
-    const known = migrations.length;
+    const applied = new Map((await client.query<{ version: number; name: string }>('SELECT version, name FROM schema_migrations')).rows.map((row) => [row.version, row.name]));
+    const newest = Math.max(0, ...applied.keys());
+    const known = Math.max(0, ...ordered.map((migration) => migration.version));
     if (newest > known) {
       throw new MigrationError(`the database is at schema version ${newest}, newer than this software knows (${known}); upgrade Strongbox`);
     }
+    // A version applied under another name means the database was built by different software.
+    for (const migration of ordered) {
+      const name = applied.get(migration.version);
+      if (name !== undefined && name !== migration.name) {
+        throw new MigrationError(`schema version ${migration.version} in the database is ${name}, but this software's is ${migration.name}; refusing to mix schemas`);
+      }
+    }
     const done: number[] = [];
-    for (const migration of migrations) {
+    for (const migration of ordered) {
       if (applied.has(migration.version)) continue;
       await client.query('BEGIN');
       try {
@@ -71,6 +79,7 @@ export async function runMigrations(pool: pg.Pool, migrations: Migration[]): Pro
     }
     return done;
   } finally {
+    // Closing the session would release the lock too; unlock explicitly because the pool keeps it.
     await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_ID]).catch(() => undefined);
     client.release();
   }

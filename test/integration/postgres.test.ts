@@ -1,10 +1,10 @@
 import { expect } from 'chai';
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { startPostgresServer } from '../../federation/postgres/embedded-server.ts';
-import { MigrationError, runMigrations, type Migration } from '../../sidechain/store/migrate.ts';
+import { loadMigrations, MigrationError, runMigrations, type Migration } from '../../sidechain/store/migrate.ts';
 import { freshDatabase } from '../helpers/postgres.ts';
 
 const migrations: Migration[] = [
@@ -69,6 +69,27 @@ describe('Postgres (real embedded server) and migrations', function () {
     }
   });
 
+  it('refuses a database whose version was applied under another name', async () => {
+    const db = await freshDatabase('migrate');
+    try {
+      await runMigrations(db.pool, migrations);
+      const renamed = [migrations[0]!, { ...migrations[1]!, name: 'ledger' }];
+      const error = await runMigrations(db.pool, renamed).then(() => null, (e: unknown) => e);
+      expect((error as Error).message).to.equal("schema version 2 in the database is history, but this software's is ledger; refusing to mix schemas");
+    } finally {
+      await db.drop();
+    }
+  });
+
+  it('applies migrations given out of order in version order', async () => {
+    const db = await freshDatabase('migrate');
+    try {
+      expect(await runMigrations(db.pool, [...migrations].reverse())).to.deep.equal([1, 2]);
+    } finally {
+      await db.drop();
+    }
+  });
+
   it('keeps its data across a server restart', async () => {
     const root = join(tmpdir(), `strongbox-pg-restart-${process.pid}`);
     mkdirSync(root, { recursive: true, mode: 0o755 });
@@ -93,6 +114,41 @@ describe('Postgres (real embedded server) and migrations', function () {
       }
     } finally {
       rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('migration files', () => {
+  function folderWith(files: Record<string, string>): string {
+    const dir = mkdtempSync(join(tmpdir(), 'strongbox-migrations-'));
+    for (const [name, sql] of Object.entries(files)) writeFileSync(join(dir, name), sql);
+    return dir;
+  }
+  const cases: Array<[string, Record<string, string>, string]> = [
+    ['a file not named NNN_name.sql', { '001_a.sql': '', 'two.sql': '' }, 'migration file two.sql is not named NNN_name.sql'],
+    ['a gap in the numbering', { '001_a.sql': '', '003_c.sql': '' }, 'migrations must be numbered 1, 2, 3…; found 3 at position 2'],
+    ['two files with one number', { '001_a.sql': '', '001_b.sql': '' }, 'migrations must be numbered 1, 2, 3…; found 1 at position 2'],
+  ];
+  for (const [what, files, message] of cases) {
+    it(`refuses ${what}`, () => {
+      const dir = folderWith(files);
+      try {
+        expect(() => loadMigrations(dir)).to.throw(MigrationError, message);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  }
+
+  it('reads NNN_name.sql files in version order and ignores other files', () => {
+    const dir = folderWith({ '002_history.sql': 'SELECT 2', '001_accounts.sql': 'SELECT 1', 'README.md': '# notes' });
+    try {
+      expect(loadMigrations(dir)).to.deep.equal([
+        { version: 1, name: 'accounts', sql: 'SELECT 1' },
+        { version: 2, name: 'history', sql: 'SELECT 2' },
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
