@@ -70,19 +70,23 @@ export interface RawPeerOptions {
  * correct transport would ever produce.
  */
 export class RawPeer {
-  readonly nonce = new Uint8Array(randomBytes(SESSION_NONCE_LENGTH));
   private sequence = 0n;
   readonly closed: Promise<void>;
-  welcomed = false;
+  messagesReceived = 0;
 
-  private constructor(readonly socket: WebSocket) {
+  private constructor(
+    readonly socket: WebSocket,
+    readonly nonce: Uint8Array,
+  ) {
     this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
     socket.on('error', () => undefined);
+    socket.on('message', () => (this.messagesReceived += 1));
   }
 
-  static async connect(url: string): Promise<RawPeer> {
+  /** `nonce` defaults to a fresh session; pass an earlier peer's to pose as the same session. */
+  static async connect(url: string, nonce = new Uint8Array(randomBytes(SESSION_NONCE_LENGTH))): Promise<RawPeer> {
     const socket = new WebSocket(url, { perMessageDeflate: false });
-    const peer = new RawPeer(socket);
+    const peer = new RawPeer(socket, nonce);
     await new Promise<void>((resolve, reject) => {
       socket.once('open', () => resolve());
       socket.once('error', reject);
@@ -96,7 +100,6 @@ export class RawPeer {
     const welcomeBytes = new Promise<Uint8Array>((resolve) => this.socket.once('message', (data) => resolve(data as Buffer)));
     this.socket.send(encodeHello(hello));
     const welcome = decodeWelcome(await welcomeBytes);
-    this.welcomed = true;
     const proof = signTranscript(options.seed, 'dialer', { hello, acceptorNonce: welcome.nonce, acceptorChallenge: welcome.challenge });
     this.socket.send(encodeProof(proof));
   }
