@@ -84,7 +84,7 @@ export class RawPeer {
   }
 
   /** `nonce` defaults to a fresh session; pass an earlier peer's to pose as the same session. */
-  static async connect(url: string, nonce = new Uint8Array(randomBytes(SESSION_NONCE_LENGTH))): Promise<RawPeer> {
+  static async connect(url: string, nonce: Uint8Array = new Uint8Array(randomBytes(SESSION_NONCE_LENGTH))): Promise<RawPeer> {
     const socket = new WebSocket(url, { perMessageDeflate: false });
     const peer = new RawPeer(socket, nonce);
     await new Promise<void>((resolve, reject) => {
