@@ -104,28 +104,30 @@ export async function startMember(config: MemberConfig, log: Logger): Promise<Ru
     return txid;
   };
 
+  const peerUrls = new Map(config.peers.map((peer) => [peer.memberIndex, peer.url]));
   const transport = await startPeerTransport({
     chainId: genesis.chainId,
     memberIndex: config.memberIndex,
     seed: keys.blockSeed,
-    memberKeys: genesis.members.keys,
-    peers: config.peers,
+    members: genesis.members.keys.map((publicKey, index) => ({ publicKey, url: peerUrls.get(index) })),
     host: config.peer.host,
     port: config.peer.port,
-    maxPayloadBytes: MAX_BLOCK_BYTES + 1024,
-    onDrop: (reason) => metrics.peerMessagesDropped.inc({ reason }),
-    onMessage: (_from, payload) => {
-      const body = payload.subarray(1);
-      if (payload[0] === PeerPayload.Consensus) driver?.onPeerMessage(body);
-      else if (payload[0] === PeerPayload.Transaction) {
-        try {
-          receiveTransaction(body, false);
-        } catch (error) {
-          // Already pending here, or invalid: either way nothing changes.
-          if (!(error instanceof ValidationError)) log.error({ err: error }, 'relayed transaction failed');
-        }
-      } else metrics.peerMessagesDropped.inc({ reason: 'unknown-payload' });
+    maxMessageBytes: MAX_BLOCK_BYTES + 1024,
+    onEvent: (event) => {
+      if (event.type === 'drop') metrics.peerMessagesDropped.inc({ reason: event.reason });
     },
+  });
+  transport.onMessage((_from, payload) => {
+    const body = payload.subarray(1);
+    if (payload[0] === PeerPayload.Consensus) driver?.onPeerMessage(body);
+    else if (payload[0] === PeerPayload.Transaction) {
+      try {
+        receiveTransaction(body, false);
+      } catch (error) {
+        // Already pending here, or invalid: either way nothing changes.
+        if (!(error instanceof ValidationError)) log.error({ err: error }, 'relayed transaction failed');
+      }
+    } else metrics.peerMessagesDropped.inc({ reason: 'unknown-payload' });
   });
 
   driver = new ConsensusDriver(

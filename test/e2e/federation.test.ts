@@ -30,9 +30,13 @@ describe('federation of five member processes', function () {
     const txids = await Promise.all(issuers.map((issuer, i) => net.clients[i]!.submit(issuance(net.genesis.chainId, issuer, 1_000n).tx)));
     for (const txid of txids) await finalEverywhere(txid);
     const top = Math.max(...(await tips()).map((tip) => tip!.height));
+    let seen: unknown;
     await eventually('all members at the same tip', async () => {
       const now = await tips();
+      seen = now;
       return now.every((tip) => tip && tip.height === top && tip.hash === now[0]!.hash);
+    }).catch((error: Error) => {
+      throw new Error(`${error.message}; tips ${JSON.stringify(seen)}`);
     });
     for (const issuer of issuers) {
       const balances = await Promise.all(net.clients.map((client) => client.balances(issuer.address)));
@@ -93,6 +97,7 @@ describe('federation of five member processes', function () {
       expect((await net.clients[index]!.transaction(txid)).status).to.equal('pending');
     }
     net.network.restartMember(3);
+    await eventually('member 3 answering again', () => net.clients[3]!.status().then(() => true), 60_000);
     const height = await finalEverywhere(txid, [0, 1, 2, 3]);
     expect(height).to.equal(before + 1);
     net.network.restartMember(4);
