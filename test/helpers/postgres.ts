@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -15,7 +15,8 @@ let shared: Promise<PostgresServer> | undefined;
 export function sharedPostgres(): Promise<PostgresServer> {
   shared ??= (async () => {
     const root = join(tmpdir(), `strongbox-test-pg-${process.pid}-${randomBytes(3).toString('hex')}`);
-    mkdirSync(root, { mode: 0o755 });
+    mkdirSync(root);
+    chmodSync(root, 0o755); // whatever the umask
     const server = await startPostgresServer({ dataDir: join(root, 'cluster'), durable: false });
     onTestRunEnd(async () => {
       await server.stop();

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -108,6 +108,23 @@ describe('embedded Postgres server', function () {
     const error = await startPostgresServer({ dataDir: join(closed, 'inner', 'cluster') }).then(() => null, (e: unknown) => e);
     expect(error).to.be.instanceOf(PostgresServerError);
     expect((error as Error).message).to.contain(`which cannot enter ${closed} (mode 700)`);
+  });
+
+  it('creates missing parent folders the postgres user can enter, whatever the umask', async () => {
+    const previous = process.umask(0o077);
+    let server;
+    try {
+      server = await startPostgresServer({ dataDir: join(folder, 'deep', 'er', 'cluster'), durable: false });
+    } finally {
+      process.umask(previous);
+    }
+    try {
+      expect(statSync(join(folder, 'deep')).mode & 0o777).to.equal(0o755);
+      expect(statSync(join(folder, 'deep', 'er')).mode & 0o777).to.equal(0o755);
+      await server.createDatabase('reachable');
+    } finally {
+      await server.stop();
+    }
   });
 
   it('takes over a server left running by a process killed with SIGKILL, keeping its data', async () => {
