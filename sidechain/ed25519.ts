@@ -45,8 +45,23 @@ export function generateKeyPair(): Ed25519KeyPair {
   return { seed, publicKey: publicKeyFromSeed(seed) };
 }
 
+// Parsing a PKCS#8 key costs ten times the signature itself; a member signs with one key all day.
+const signingKeys = new Map<string, KeyObject>();
+const SIGNING_KEY_CACHE_LIMIT = 1_000;
+
+function signingKey(seed: Uint8Array): KeyObject {
+  const id = Buffer.from(seed).toString('hex');
+  let key = signingKeys.get(id);
+  if (!key) {
+    key = privateKeyObject(seed);
+    if (signingKeys.size >= SIGNING_KEY_CACHE_LIMIT) signingKeys.clear();
+    signingKeys.set(id, key);
+  }
+  return key;
+}
+
 export function signMessage(seed: Uint8Array, message: Uint8Array): Uint8Array {
-  return new Uint8Array(sign(null, message, privateKeyObject(seed)));
+  return new Uint8Array(sign(null, message, signingKey(seed)));
 }
 
 /** False for any malformed key or signature: callers turn that into their own typed error. */
