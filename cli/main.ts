@@ -4,6 +4,8 @@ import { keygenCommand } from './commands/keygen.ts';
 import { memberCommand } from './commands/member.ts';
 import { regtestCommand } from './commands/regtest.ts';
 import { upCommand } from './commands/up.ts';
+import { sendCommand, walletCommand } from './commands/wallet.ts';
+import { issueCommand } from './commands/issue.ts';
 
 const program = new Command('strongbox')
   .description('Strongbox: a federated, Bitcoin-pegged and Bitcoin-anchored securities depository')
@@ -11,6 +13,9 @@ const program = new Command('strongbox')
   .addCommand(upCommand())
   .addCommand(memberCommand())
   .addCommand(keygenCommand())
+  .addCommand(walletCommand())
+  .addCommand(sendCommand())
+  .addCommand(issueCommand())
   .addCommand(regtestCommand());
 
 try {

@@ -1,0 +1,63 @@
+import { Command } from 'commander';
+import { randomBytes } from 'node:crypto';
+import { issuedAssetId, isValidIsin, SECURITY_KINDS, MAX_DECIMALS, type SecurityKind } from '../../sidechain/asset.ts';
+import { ValidationError } from '../../sidechain/errors.ts';
+import { keyWitness } from '../../sidechain/transaction/signing.ts';
+import type { IssuanceBody } from '../../sidechain/transaction/types.ts';
+import { readWalletFile } from '../../federation/wallet/wallet-file.ts';
+import { genesisFrom, memberClientFrom, type NetworkOptions } from '../member-url.ts';
+import { printResult } from '../output.ts';
+import { parseAmount } from './wallet.ts';
+
+interface IssueOptions extends NetworkOptions {
+  name: string;
+  isin: string;
+  kind: string;
+  decimals: string;
+  supply: string;
+  restricted?: boolean;
+  reissuable?: boolean;
+  file: string;
+  json?: boolean;
+}
+
+export function issueCommand(): Command {
+  return new Command('issue')
+    .description("issue a security; the wallet's key becomes its issuer key and receives the supply")
+    .requiredOption('--name <name>', 'security name')
+    .requiredOption('--isin <isin>', 'ISIN (check digit verified)')
+    .option('--kind <kind>', `one of ${SECURITY_KINDS.join(', ')}`, 'share')
+    .option('--decimals <n>', `decimal places, 0..${MAX_DECIMALS}`, '0')
+    .requiredOption('--supply <units>', 'amount issued, in base units')
+    .option('--restricted', 'only allowlisted holders may receive it')
+    .option('--reissuable', 'the issuer may issue more later')
+    .option('--file <file>', 'issuer wallet file', 'wallet.json')
+    .option('--member <url>', 'member API URL (default: $STRONGBOX_MEMBER_URL or the local network)')
+    .option('--genesis <file>', 'genesis file (default: $STRONGBOX_GENESIS_FILE or the local network)')
+    .option('--data-dir <dir>', 'local network folder (default: $STRONGBOX_HOME or ./.strongbox)')
+    .option('--json', 'print machine-readable output')
+    .addHelpText('after', '\nExample:\n  strongbox issue --name "Acme AB" --isin SE0000108656 --kind share --supply 1000000 --file issuer.wallet.json')
+    .action(async (options: IssueOptions) => {
+      if (!SECURITY_KINDS.includes(options.kind as SecurityKind)) throw new ValidationError('bad-kind', `--kind must be one of ${SECURITY_KINDS.join(', ')}`);
+      if (!isValidIsin(options.isin)) throw new ValidationError('bad-isin', `${options.isin} is not a valid ISIN (format or check digit)`);
+      if (!/^\d{1,2}$/.test(options.decimals) || Number(options.decimals) > MAX_DECIMALS) throw new ValidationError('bad-decimals', `--decimals must be 0..${MAX_DECIMALS}`);
+      const supply = parseAmount(options.supply);
+      const issuer = readWalletFile(options.file);
+      const genesis = genesisFrom(options);
+      // A random nonce gives each issuance its own asset id without asking the chain.
+      const nonce = randomBytes(8).readBigUInt64BE() & 0x7fffffffffffffffn;
+      const body: IssuanceBody = {
+        kind: 'issuance',
+        issuer: issuer.keys.publicKey,
+        nonce,
+        metadata: { name: options.name, isin: options.isin, securityKind: options.kind as SecurityKind, decimals: Number(options.decimals), restricted: Boolean(options.restricted), reissuable: Boolean(options.reissuable) },
+        supply,
+        recipient: issuer.owner,
+      };
+      const client = memberClientFrom(options);
+      const txid = await client.submit({ ...body, witnesses: [keyWitness(genesis.chainId, body, issuer.keys.seed)] });
+      const final = await client.waitForFinal(txid);
+      const asset = Buffer.from(issuedAssetId(issuer.keys.publicKey, nonce)).toString('hex');
+      printResult(options, `issued ${supply} units of ${options.name} (${options.isin})\nasset id: ${asset}\ntransaction ${txid} final at height ${final.height}`, { asset, txid, height: final.height, supply });
+    });
+}

@@ -1,0 +1,82 @@
+import { Command } from 'commander';
+import { addressPayload } from '../../sidechain/address.ts';
+import { BTC_ASSET_ID } from '../../sidechain/asset.ts';
+import { ValidationError } from '../../sidechain/errors.ts';
+import { createWalletFile, readWalletFile } from '../../federation/wallet/wallet-file.ts';
+import { buildTransfer } from '../../federation/wallet/build-transfer.ts';
+import { genesisFrom, memberClientFrom, type NetworkOptions } from '../member-url.ts';
+import { printResult } from '../output.ts';
+
+const DEFAULT_WALLET = 'wallet.json';
+
+function networkOptions(command: Command): Command {
+  return command
+    .option('--member <url>', 'member API URL (default: $STRONGBOX_MEMBER_URL or the local network)')
+    .option('--genesis <file>', 'genesis file (default: $STRONGBOX_GENESIS_FILE or the local network)')
+    .option('--data-dir <dir>', 'local network folder (default: $STRONGBOX_HOME or ./.strongbox)')
+    .option('--json', 'print machine-readable output');
+}
+
+/** "BTC" names pegged bitcoin; anything else is a 32-byte asset id in hex. */
+export function parseAsset(value: string): Uint8Array {
+  if (value.toUpperCase() === 'BTC') return BTC_ASSET_ID;
+  if (!/^[0-9a-f]{64}$/.test(value)) throw new ValidationError('bad-asset', `asset must be BTC or a 64-character hex asset id, got ${JSON.stringify(value)}`);
+  return new Uint8Array(Buffer.from(value, 'hex'));
+}
+
+export function parseAmount(value: string): bigint {
+  if (!/^[1-9][0-9]{0,18}$/.test(value)) throw new ValidationError('bad-amount', `amount must be a positive whole number of base units, got ${JSON.stringify(value)}`);
+  return BigInt(value);
+}
+
+export function walletCommand(): Command {
+  const wallet = new Command('wallet').description('a single-key wallet kept in a local file');
+  wallet.addCommand(
+    new Command('new')
+      .description('create a wallet file (mode 0600) and print its address')
+      .option('--file <file>', 'wallet file', DEFAULT_WALLET)
+      .option('--json', 'print machine-readable output')
+      .addHelpText('after', '\nExample:\n  strongbox wallet new --file alice.wallet.json')
+      .action((options: { file: string; json?: boolean }) => {
+        const created = createWalletFile(options.file);
+        printResult(options, `wrote ${options.file}\naddress: ${created.address}`, { file: options.file, address: created.address });
+      }),
+  );
+  wallet.addCommand(
+    networkOptions(new Command('show'))
+      .description("print the wallet's address and final balances")
+      .option('--file <file>', 'wallet file', DEFAULT_WALLET)
+      .addHelpText('after', '\nExample:\n  strongbox wallet show --file alice.wallet.json')
+      .action(async (options: NetworkOptions & { file: string; json?: boolean }) => {
+        const { address } = readWalletFile(options.file);
+        const balances = await memberClientFrom(options).balances(address);
+        const lines = balances.length === 0 ? ['  (no funds)'] : balances.map((b) => `  ${b.amount}  ${Buffer.from(BTC_ASSET_ID).toString('hex') === b.asset ? 'BTC (sats)' : b.asset}`);
+        printResult(options, [`address: ${address}`, 'balances:', ...lines].join('\n'), { address, balances });
+      }),
+  );
+  return wallet;
+}
+
+export function sendCommand(): Command {
+  return networkOptions(new Command('send'))
+    .description('send an asset from the wallet and wait until the transfer is final')
+    .requiredOption('--to <address>', 'recipient sbx address')
+    .requiredOption('--amount <units>', 'amount in base units (satoshis for BTC)')
+    .option('--asset <asset>', 'BTC or an asset id (hex)', 'BTC')
+    .option('--file <file>', 'wallet file', DEFAULT_WALLET)
+    .addHelpText('after', '\nExample:\n  strongbox send --asset BTC --to sbx1… --amount 25000 --file alice.wallet.json')
+    .action(async (options: NetworkOptions & { to: string; amount: string; asset: string; file: string; json?: boolean }) => {
+      const recipient = addressPayload(options.to);
+      const amount = parseAmount(options.amount);
+      const asset = parseAsset(options.asset);
+      const wallet = readWalletFile(options.file);
+      const genesis = genesisFrom(options);
+      const client = memberClientFrom(options);
+      const tx = buildTransfer(genesis.chainId, wallet, await client.utxos(wallet.address), asset, recipient, amount);
+      const txid = await client.submit(tx);
+      if (!options.json) process.stderr.write(`submitted ${txid}, waiting for finality`);
+      const final = await client.waitForFinal(txid, { onWait: options.json ? undefined : () => process.stderr.write('.') });
+      if (!options.json) process.stderr.write('\n');
+      printResult(options, `sent ${amount} to ${options.to}: ${txid} final at height ${final.height}`, { txid, height: final.height, amount });
+    });
+}

@@ -1,0 +1,31 @@
+import { readFileSync } from 'node:fs';
+import { defaultDataDir, readNetworkFile } from '../federation/local-network/network-file.ts';
+import { MemberClient } from '../federation/api/client.ts';
+import { parseGenesis, type Genesis } from '../sidechain/genesis.ts';
+import { ConfigError } from '../sidechain/errors.ts';
+
+export interface NetworkOptions {
+  member?: string;
+  genesis?: string;
+  dataDir?: string;
+}
+
+/** The member to talk to: --member, then $STRONGBOX_MEMBER_URL, then the local network's first member. */
+export function memberClientFrom(options: NetworkOptions): MemberClient {
+  const url = options.member ?? process.env.STRONGBOX_MEMBER_URL ?? readNetworkFile(options.dataDir ?? defaultDataDir()).members[0]?.apiUrl;
+  if (!url) throw new ConfigError('--member', 'no member API URL given and the local network has no members');
+  return new MemberClient(url.replace(/\/$/, ''));
+}
+
+/** The genesis file: --genesis, then $STRONGBOX_GENESIS_FILE, then the local network's. */
+export function genesisFrom(options: NetworkOptions): Genesis {
+  const path = options.genesis ?? process.env.STRONGBOX_GENESIS_FILE ?? readNetworkFile(options.dataDir ?? defaultDataDir()).genesisFile;
+  if (!path) throw new ConfigError('--genesis', 'no genesis file given and the local network names none');
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(path, 'utf8'));
+  } catch {
+    throw new ConfigError('--genesis', `cannot read ${path} as JSON`);
+  }
+  return parseGenesis(json);
+}
