@@ -6,6 +6,7 @@ import { regtestCommand } from './commands/regtest.ts';
 import { upCommand } from './commands/up.ts';
 import { sendCommand, walletCommand } from './commands/wallet.ts';
 import { issueCommand } from './commands/issue.ts';
+import { genesisCommand } from './commands/genesis.ts';
 
 const program = new Command('strongbox')
   .description('Strongbox: a federated, Bitcoin-pegged and Bitcoin-anchored securities depository')
@@ -13,6 +14,7 @@ const program = new Command('strongbox')
   .addCommand(upCommand())
   .addCommand(memberCommand())
   .addCommand(keygenCommand())
+  .addCommand(genesisCommand())
   .addCommand(walletCommand())
   .addCommand(sendCommand())
   .addCommand(issueCommand())

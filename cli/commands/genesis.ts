@@ -1,0 +1,56 @@
+import { Command } from 'commander';
+import { existsSync, writeFileSync } from 'node:fs';
+import { createGenesisFile, parseGenesis, type GenesisFile } from '../../sidechain/genesis.ts';
+import { ValidationError } from '../../sidechain/errors.ts';
+import { printResult } from '../output.ts';
+
+interface GenesisOptions {
+  member: string[];
+  threshold?: string;
+  network: string;
+  bitcoinNetwork: string;
+  peginConfirmations?: string;
+  out: string;
+  json?: boolean;
+}
+
+/** `name=blockKeyHex,pegKeyHex`, as `strongbox keygen` prints the two keys. */
+function parseMember(value: string): GenesisFile['members'][number] {
+  const match = /^([^=]{1,64})=([0-9a-f]{64}),([0-9a-f]{66})$/.exec(value);
+  if (!match) throw new ValidationError('bad-member', `--member must be name=<64 hex block key>,<66 hex peg key>, got ${JSON.stringify(value)}`);
+  return { name: match[1]!, blockKey: match[2]!, pegKey: match[3]! };
+}
+
+export function genesisCommand(): Command {
+  return new Command('genesis')
+    .description('write the genesis file from the members\' public keys (the genesis ceremony)')
+    .requiredOption('--member <name=blockKey,pegKey>', 'a member, in federation order (repeat for each)', (value: string, all: string[] = []) => [...all, value])
+    .option('--threshold <k>', 'signatures that make a block final (default: the smallest k > 2n/3)')
+    .option('--network <name>', 'name of this sidechain network', 'strongbox')
+    .option('--bitcoin-network <net>', 'regtest, testnet or mainnet', 'regtest')
+    .option('--pegin-confirmations <n>', 'Bitcoin confirmations before a deposit mints (default 2 on regtest, 102 on mainnet)')
+    .requiredOption('--out <file>', 'where to write the genesis file (never overwritten)')
+    .option('--json', 'print machine-readable output')
+    .addHelpText('after', '\nExample:\n  strongbox genesis --member alpha=<block key>,<peg key> --member beta=… --threshold 4 --out genesis.json')
+    .action((options: GenesisOptions) => {
+      if (!['regtest', 'testnet', 'mainnet'].includes(options.bitcoinNetwork)) throw new ValidationError('bad-network', '--bitcoin-network must be regtest, testnet or mainnet');
+      const integer = (value: string | undefined, flag: string) => {
+        if (value === undefined) return undefined;
+        if (!/^\d+$/.test(value)) throw new ValidationError('bad-number', `${flag} must be a whole number, got ${JSON.stringify(value)}`);
+        return Number(value);
+      };
+      if (existsSync(options.out)) throw new ValidationError('exists', `${options.out} already exists; refusing to overwrite a genesis file`);
+      const file = createGenesisFile({
+        network: options.network,
+        bitcoinNetwork: options.bitcoinNetwork as GenesisFile['bitcoinNetwork'],
+        members: options.member.map(parseMember),
+        threshold: integer(options.threshold, '--threshold'),
+        peginConfirmations: integer(options.peginConfirmations, '--pegin-confirmations'),
+        genesisTimeMs: BigInt(Date.now()),
+      });
+      const genesis = parseGenesis(file);
+      writeFileSync(options.out, `${JSON.stringify(file, null, 2)}\n`, { flag: 'wx' });
+      const chainId = Buffer.from(genesis.chainId).toString('hex');
+      printResult(options, `wrote ${options.out}\nchain id: ${chainId}\n${file.members.length} members, ${file.threshold} must sign each block`, { file: options.out, chainId, threshold: file.threshold, members: file.members.length });
+    });
+}
