@@ -4,7 +4,7 @@ import { checkBlockAgainstParent, decodeBlock, encodeBlock, transactionRoot, typ
 import { decodeCommit, encodeCommit, verifyCommit, type CommitCertificate } from '../../sidechain/commit.ts';
 import { ValidationError } from '../../sidechain/errors.ts';
 import type { Genesis } from '../../sidechain/genesis.ts';
-import { applyBlock, executeBlock, LedgerState, type BlockEffects, type LedgerContext } from '../../sidechain/ledger/index.ts';
+import { applyBlock, executeBlock, LedgerState, type BlockEffects, type LedgerContext, type LedgerOverlay } from '../../sidechain/ledger/index.ts';
 import { Mempool } from '../../sidechain/mempool.ts';
 import { decodeTransaction } from '../../sidechain/transaction/codec.ts';
 import type { Transaction } from '../../sidechain/transaction/types.ts';
@@ -35,9 +35,11 @@ export const DEFAULT_CHAIN_OPTIONS: Omit<ChainOptions, 'now'> = {
   maxClockDriftMs: 10_000,
 };
 
+/** A block executed against the tip: its changes wait in an overlay until it is final. */
 interface Checked {
   block: Block;
   effects: BlockEffects;
+  view: LedgerOverlay;
 }
 
 /**
@@ -120,9 +122,9 @@ export class Chain {
       memberSetHash: this.genesis.memberSetHash,
     };
     const block = { header, transactions };
-    const { effects } = executeBlock(this.ledger, transactions, this.context(height));
+    const { effects, view } = executeBlock(this.ledger, transactions, this.context(height));
     const hash = blockHash(header);
-    this.checked.set(Buffer.from(hash).toString('hex'), { block, effects });
+    this.checked.set(Buffer.from(hash).toString('hex'), { block, effects, view });
     return { hash, bytes: encodeBlock(block) };
   }
 
@@ -146,8 +148,8 @@ export class Chain {
     });
     const limit = this.options.now() + BigInt(this.options.maxClockDriftMs);
     if (block.header.timeMs > limit) throw new ValidationError('bad-block', `block time ${block.header.timeMs} is ahead of this member's clock by more than ${this.options.maxClockDriftMs} ms`);
-    const { effects } = executeBlock(this.ledger, block.transactions, this.context(height));
-    this.checked.set(key, { block, effects });
+    const { effects, view } = executeBlock(this.ledger, block.transactions, this.context(height));
+    this.checked.set(key, { block, effects, view });
   }
 
   /** Stores a final block, then applies it in memory; the certificate is checked first. */
@@ -161,11 +163,13 @@ export class Chain {
     const height = this.tipState.height + 1;
     verifyCommit(this.genesis.chainId, height, hash, certificate, this.genesis.members);
     this.checkBlock(height, hash, bytes);
-    const { block, effects } = this.checked.get(Buffer.from(hash).toString('hex'))!;
+    const { block, effects, view } = this.checked.get(Buffer.from(hash).toString('hex'))!;
     await this.store.saveBlock(
       blockRecord({ height, hash, header: encodeHeader(block.header), commit: encodeCommit(certificate), timeMs: block.header.timeMs }, block.transactions, effects),
     );
-    applyBlock(this.ledger, block.transactions, this.context(height));
+    // The overlay was executed against this very tip (checked entries are dropped whenever the
+    // tip moves), so committing it is applying the block without validating it a second time.
+    view.commit(this.ledger);
     this.hashes.push(hash);
     this.tipState = { height, hash, timeMs: block.header.timeMs };
     this.checked.clear();

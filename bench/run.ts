@@ -1,0 +1,26 @@
+import { ed25519Baseline } from './ed25519-baseline.ts';
+import { singleNodeThroughput } from './single-node.ts';
+import { printTable, type Figure } from './report.ts';
+
+/**
+ * `npm run bench` measures every figure next to a baseline taken in the same run, on the same
+ * machine, so the ratios mean something on a shared, noisy host. `--json` prints the same as JSON;
+ * `--quick` runs a small version that only checks the benchmarks work.
+ */
+const json = process.argv.includes('--json');
+const quick = process.argv.includes('--quick');
+const progress = (step: string) => {
+  if (!json) console.error(`… ${step}`);
+};
+
+const figures: Figure[] = [];
+progress('Ed25519 baseline');
+const baseline = ed25519Baseline(quick ? 200 : 2_000);
+figures.push(baseline);
+for (const inputs of [1, 2] as const) {
+  progress(`single node, ${inputs}-input transfers`);
+  figures.push(await singleNodeThroughput(baseline, { inputs, transfers: quick ? 1_000 : 20_000 }));
+}
+
+if (json) console.log(JSON.stringify(figures, null, 2));
+else printTable(figures);
