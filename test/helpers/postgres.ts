@@ -1,10 +1,13 @@
-import { chmodSync, mkdirSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { startPostgresServer, type PostgresServer } from '../../federation/postgres/embedded-server.ts';
+import { isAlive, takeOverStaleServer } from '../../federation/postgres/stale-server.ts';
 import { onTestRunEnd } from './cleanup.ts';
+
+const FOLDER_PREFIX = 'strongbox-test-pg-';
 
 let shared: Promise<PostgresServer> | undefined;
 
@@ -14,7 +17,8 @@ let shared: Promise<PostgresServer> | undefined;
  */
 export function sharedPostgres(): Promise<PostgresServer> {
   shared ??= (async () => {
-    const root = join(tmpdir(), `strongbox-test-pg-${process.pid}-${randomBytes(3).toString('hex')}`);
+    await removeFoldersOfDeadRuns();
+    const root = join(tmpdir(), `${FOLDER_PREFIX}${process.pid}-${randomBytes(3).toString('hex')}`);
     mkdirSync(root);
     chmodSync(root, 0o755); // whatever the umask
     const server = await startPostgresServer({ dataDir: join(root, 'cluster'), durable: false });
@@ -25,6 +29,20 @@ export function sharedPostgres(): Promise<PostgresServer> {
     return server;
   })();
   return shared;
+}
+
+/**
+ * A test run that is killed (Ctrl-C, a timeout killing its process group) never reaches its
+ * clean-up; the next run stops any server such a run left behind and removes its folder.
+ */
+async function removeFoldersOfDeadRuns(): Promise<void> {
+  for (const entry of readdirSync(tmpdir())) {
+    const pid = new RegExp(`^${FOLDER_PREFIX}(\\d+)-`).exec(entry)?.[1];
+    if (pid === undefined || isAlive(Number(pid))) continue;
+    const root = join(tmpdir(), entry);
+    await takeOverStaleServer(join(root, 'cluster'), 15_000);
+    rmSync(root, { recursive: true, force: true });
+  }
 }
 
 export interface TestDatabase {

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import pg from 'pg';
 import { PostgresServerError, startPostgresServer } from '../../federation/postgres/embedded-server.ts';
-import { postmasterPid } from '../../federation/postgres/stale-server.ts';
+import { isAlive, postmasterPid } from '../../federation/postgres/stale-server.ts';
 import { sharedPostgres } from '../helpers/postgres.ts';
 
 /** A folder with open parents, as the `postgres` user needs when the tests run as root. */
@@ -16,15 +16,6 @@ function scratchFolder(): string {
   const folder = join(tmpdir(), `strongbox-pg-server-${process.pid}-${randomBytes(3).toString('hex')}`);
   mkdirSync(folder, { mode: 0o755 });
   return folder;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** Another Strongbox process owning a server on `dataDir`; it stops the server on SIGTERM. */
@@ -54,7 +45,7 @@ describe('embedded Postgres server', function () {
     folder = scratchFolder();
   });
   afterEach(() => {
-    for (const pid of leftovers.splice(0)) if (alive(pid)) process.kill(pid, 'SIGKILL');
+    for (const pid of leftovers.splice(0)) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
     rmSync(folder, { recursive: true, force: true });
   });
 
@@ -134,11 +125,11 @@ describe('embedded Postgres server', function () {
     child.kill('SIGKILL');
     await new Promise((resolve) => child.once('exit', resolve));
     // PostgreSQL is its own process: it outlives the parent that was killed.
-    expect(alive(postmaster)).to.equal(true);
+    expect(isAlive(postmaster)).to.equal(true);
 
     const server = await startPostgresServer({ dataDir, durable: false });
     try {
-      expect(alive(postmaster)).to.equal(false);
+      expect(isAlive(postmaster)).to.equal(false);
       expect(postmasterPid(dataDir)).to.not.equal(postmaster);
       const client = new pg.Client({ connectionString: server.connectionString('kept') });
       await client.connect();
@@ -157,11 +148,11 @@ describe('embedded Postgres server', function () {
     try {
       const error = await startPostgresServer({ dataDir }).then(() => null, (e: unknown) => e);
       expect((error as Error).message).to.equal(`embedded Postgres: ${dataDir} is in use by a server that process ${child.pid} runs; stop that process first`);
-      expect(alive(postmaster)).to.equal(true);
+      expect(isAlive(postmaster)).to.equal(true);
     } finally {
       child.kill('SIGTERM');
       await new Promise((resolve) => child.once('exit', resolve));
     }
-    expect(alive(postmaster)).to.equal(false);
+    expect(isAlive(postmaster)).to.equal(false);
   });
 });
