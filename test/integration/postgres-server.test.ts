@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -89,6 +89,16 @@ describe('embedded Postgres server', function () {
     writeFileSync(join(dataDir, 'notes.txt'), 'not a cluster');
     const error = await startPostgresServer({ dataDir }).then(() => null, (e: unknown) => e);
     expect((error as Error).message).to.equal(`embedded Postgres: ${dataDir} exists but holds no cluster; remove it or choose another data directory`);
+  });
+
+  it("reports the server's own reason when it exits during start", async () => {
+    const dataDir = join(folder, 'cluster');
+    const server = await startPostgresServer({ dataDir, durable: false });
+    await server.stop();
+    appendFileSync(join(dataDir, 'postgresql.conf'), '\nshared_buffers = lots\n');
+    const error = await startPostgresServer({ dataDir }).then(() => null, (e: unknown) => e);
+    expect(error).to.be.instanceOf(PostgresServerError);
+    expect((error as Error).message).to.match(/^embedded Postgres: the server did not start on 127\.0\.0\.1:\d+ with data in .*: .*FATAL: +configuration file ".*postgresql\.conf" contains errors$/);
   });
 
   it('as root, names the parent folder the postgres user cannot enter', async function () {
