@@ -7,6 +7,7 @@ import { upCommand } from './commands/up.ts';
 import { sendCommand, walletCommand } from './commands/wallet.ts';
 import { issueCommand } from './commands/issue.ts';
 import { genesisCommand } from './commands/genesis.ts';
+import { networkCommand } from './commands/network.ts';
 
 const program = new Command('strongbox')
   .description('Strongbox: a federated, Bitcoin-pegged and Bitcoin-anchored securities depository')
@@ -15,6 +16,7 @@ const program = new Command('strongbox')
   .addCommand(memberCommand())
   .addCommand(keygenCommand())
   .addCommand(genesisCommand())
+  .addCommand(networkCommand())
   .addCommand(walletCommand())
   .addCommand(sendCommand())
   .addCommand(issueCommand())

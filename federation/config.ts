@@ -68,24 +68,6 @@ export const memberConfigSchema = z
         apiUrl: urlWithScheme(['http', 'https']),
       }),
     ),
-    pegin: z
-      .strictObject({
-        /**
-         * STRONGBOX_PEGIN_CONFIRMATIONS, default 2 (regtest). Bitcoin confirmations before a
-         * deposit is minted; on mainnet use 102, as Liquid does, so that no reorg seen in practice
-         * can undo a mint.
-         */
-        confirmations: integer(1, 1000).default(2),
-      })
-      .prefault({}),
-    anchor: z
-      .strictObject({
-        /** STRONGBOX_ANCHOR_INTERVAL_BLOCKS, default 10: anchor after this many sidechain blocks… */
-        intervalBlocks: integer(1, 1_000_000).default(10),
-        /** STRONGBOX_ANCHOR_INTERVAL_SECONDS, default 600: …or after this long, whichever comes first. */
-        intervalSeconds: integer(1, 31_536_000).default(600),
-      })
-      .prefault({}),
     /** STRONGBOX_LOG_LEVEL, default info */
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
   });
@@ -108,9 +90,6 @@ const VARIABLES: Record<string, [path: string, kind: Kind]> = {
   STRONGBOX_PEER_HOST: ['peer.host', 'string'],
   STRONGBOX_PEER_PORT: ['peer.port', 'integer'],
   STRONGBOX_PEERS: ['peers', 'json'],
-  STRONGBOX_PEGIN_CONFIRMATIONS: ['pegin.confirmations', 'integer'],
-  STRONGBOX_ANCHOR_INTERVAL_BLOCKS: ['anchor.intervalBlocks', 'integer'],
-  STRONGBOX_ANCHOR_INTERVAL_SECONDS: ['anchor.intervalSeconds', 'integer'],
   STRONGBOX_LOG_LEVEL: ['logLevel', 'string'],
 };
 

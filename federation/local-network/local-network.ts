@@ -8,7 +8,7 @@ import { findFreePort } from '../../regtest/free-port.ts';
 import { writeNetworkFile, type NetworkFile } from './network-file.ts';
 import { genesisPath, memberDir, runLocalCeremony } from './ceremony.ts';
 import { spawnNodeChild, stopChildren, type ManagedChild } from './child-processes.ts';
-import type { MemberConfig } from '../config.ts';
+import type { MemberConfigInput } from '../config.ts';
 
 const CLI_ENTRY = fileURLToPath(new URL('../../bin/strongbox.js', import.meta.url));
 
@@ -67,7 +67,7 @@ export async function startLocalNetwork(options: LocalNetworkOptions): Promise<L
     const database = `member_${index}`;
     await postgres.createDatabase(database);
     const folder = memberDir(options.dataDir, index);
-    const config: MemberConfig = {
+    const config: MemberConfigInput = {
       memberIndex: index,
       keyFile: join(folder, 'key.json'),
       genesisFile: genesisPath(options.dataDir),

@@ -10,6 +10,7 @@ import { ChainStore } from '../../sidechain/store/chain-store.ts';
 import { ConsensusMachine, DEFAULT_TIMEOUTS, decodeWalRecord, encodeWalRecord, restoreFromWal, type ConsensusConfig } from '../consensus/index.ts';
 import type { MemberConfig } from '../config.ts';
 import { readKeyFile } from '../key-file.ts';
+import { openMemberDatabase } from '../postgres/member-database.ts';
 import { createApiApp } from '../api/app.ts';
 import { buildOpenApiDocument } from '../api/openapi.ts';
 import { defineRoute } from '../api/route.ts';
@@ -60,7 +61,8 @@ export async function startMember(config: MemberConfig, log: Logger): Promise<Ru
     throw new ConfigError('keyFile', `the block key in ${config.keyFile} is not the key of member ${config.memberIndex} in the genesis`);
   }
 
-  const pool = new pg.Pool({ connectionString: config.databaseUrl, max: 10 });
+  const database = await openMemberDatabase(config);
+  const pool = new pg.Pool({ connectionString: database.url, max: 10 });
   pool.on('error', (error) => log.error({ err: error }, 'postgres pool error'));
   const store = new ChainStore(pool);
   await store.migrate();
@@ -221,6 +223,7 @@ export async function startMember(config: MemberConfig, log: Logger): Promise<Ru
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       await pool.end();
+      await database.stop();
     },
   };
 }

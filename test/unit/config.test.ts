@@ -21,8 +21,6 @@ describe('member config', () => {
   it('reads a valid file and fills the documented defaults', () => {
     const config = loadMemberConfig(fixture, {});
     expect(config.api).to.deep.equal({ host: '127.0.0.1', port: 8101 });
-    expect(config.pegin).to.deep.equal({ confirmations: 2 });
-    expect(config.anchor).to.deep.equal({ intervalBlocks: 10, intervalSeconds: 600 });
     expect(config.logLevel).to.equal('info');
   });
 
@@ -35,14 +33,10 @@ describe('member config', () => {
       STRONGBOX_API_PORT: '9000',
       DATABASE_URL: 'postgres://u:p@db:5432/member_3',
       STRONGBOX_PEERS: '[{"memberIndex":2,"url":"ws://peer:9000","apiUrl":"http://peer:8000"}]',
-      STRONGBOX_PEGIN_CONFIRMATIONS: '102',
-      STRONGBOX_ANCHOR_INTERVAL_SECONDS: '60',
     });
     expect(config.api.port).to.equal(9000);
     expect(config.databaseUrl).to.equal('postgres://u:p@db:5432/member_3');
     expect(config.peers).to.deep.equal([{ memberIndex: 2, url: 'ws://peer:9000', apiUrl: 'http://peer:8000' }]);
-    expect(config.pegin.confirmations).to.equal(102);
-    expect(config.anchor).to.deep.equal({ intervalBlocks: 10, intervalSeconds: 60 });
   });
 
   it('treats an empty variable as unset', () => {
@@ -62,9 +56,6 @@ describe('member config', () => {
       STRONGBOX_PEER_HOST: ['::', '::'],
       STRONGBOX_PEER_PORT: ['9100', 9100],
       STRONGBOX_PEERS: ['[]', []],
-      STRONGBOX_PEGIN_CONFIRMATIONS: ['6', 6],
-      STRONGBOX_ANCHOR_INTERVAL_BLOCKS: ['144', 144],
-      STRONGBOX_ANCHOR_INTERVAL_SECONDS: ['3600', 3600],
       STRONGBOX_LOG_LEVEL: ['debug', 'debug'],
     };
     expect(Object.keys(samples).sort()).to.deep.equal(Object.keys(ENVIRONMENT).sort());
@@ -90,9 +81,6 @@ describe('member config', () => {
     ['an unknown nested field', { ...valid, api: { port: 1, tls: true } }, {}, 'api.tls: Unrecognized key: "tls"'],
     ['a peer URL that is not a WebSocket', { ...valid, peers: [{ memberIndex: 1, url: 'http://x', apiUrl: 'http://x' }] }, {}, 'peers.0.url: expected a ws:// or wss:// URL'],
     ['peers that are not JSON', valid, { STRONGBOX_PEERS: '[oops' }, 'peers (STRONGBOX_PEERS): expected JSON'],
-    ['zero peg-in confirmations', { ...valid, pegin: { confirmations: 0 } }, {}, 'pegin.confirmations: expected an integer 1..1000'],
-    ['a negative anchor interval', { ...valid, anchor: { intervalBlocks: -1 } }, {}, 'anchor.intervalBlocks: expected an integer 1..1000000'],
-    ['an anchor interval in words', valid, { STRONGBOX_ANCHOR_INTERVAL_SECONDS: 'hourly' }, 'anchor.intervalSeconds (STRONGBOX_ANCHOR_INTERVAL_SECONDS): expected an integer, got "hourly"'],
     ['an unknown log level', { ...valid, logLevel: 'loud' }, {}, 'logLevel: Invalid option: expected one of "fatal"|"error"|"warn"|"info"|"debug"|"trace"'],
     ['a member index out of range', valid, { STRONGBOX_MEMBER_INDEX: '256' }, 'memberIndex (STRONGBOX_MEMBER_INDEX): expected an integer 0..255'],
   ];
