@@ -1,7 +1,6 @@
 import { Command } from 'commander';
 import { loadMemberConfig } from '../../federation/config.ts';
 import { createLogger } from '../../federation/observability/logger.ts';
-import { startMember } from '../../federation/member/start-member.ts';
 import { exitWhenParentDies } from '../../federation/local-network/child-processes.ts';
 
 export function memberCommand(): Command {
@@ -14,6 +13,7 @@ export function memberCommand(): Command {
       .action(async (options: { config?: string }) => {
         const config = loadMemberConfig(options.config);
         const log = createLogger({ name: `member-${config.memberIndex}`, level: config.logLevel });
+        const { startMember } = await import('../../federation/member/start-member.ts');
         const running = await startMember(config, log);
         let stopping: Promise<void> | undefined;
         const shutdown = () => {

@@ -1,7 +1,6 @@
 import { Command } from 'commander';
 import { resolve } from 'node:path';
 import { defaultDataDir } from '../../federation/local-network/network-file.ts';
-import { startLocalNetwork } from '../../federation/local-network/local-network.ts';
 import { printResult } from '../output.ts';
 
 export function upCommand(): Command {
@@ -14,6 +13,8 @@ export function upCommand(): Command {
     .action(async (options: { dataDir?: string; fresh?: boolean; json?: boolean }) => {
       const dataDir = options.dataDir ? resolve(options.dataDir) : defaultDataDir();
       const started = Date.now();
+      // Loaded here: the embedded node and database are heavy, and other commands never need them.
+      const { startLocalNetwork } = await import('../../federation/local-network/local-network.ts');
       const network = await startLocalNetwork({
         dataDir,
         fresh: options.fresh,
