@@ -1,4 +1,4 @@
-import { Reader, Writer } from './encoding/index.ts';
+import { DecodeError, Reader, Writer } from './encoding/index.ts';
 import { taggedHash } from './hash.ts';
 
 export const HEADER_VERSION = 1;
@@ -21,7 +21,14 @@ export interface BlockHeader {
   memberSetHash: Uint8Array;
 }
 
+const HASH_FIELDS = ['chainId', 'previousHash', 'txRoot', 'memberSetHash'] as const;
+
+/** Throws a TypeError naming the field: a header of the wrong shape is a bug, not input. */
 export function encodeHeader(header: BlockHeader): Uint8Array {
+  for (const field of HASH_FIELDS) {
+    if (header[field].length !== 32) throw new TypeError(`block header ${field} must be 32 bytes, got ${header[field].length}`);
+  }
+  if (!Number.isSafeInteger(header.height) || header.height < 0) throw new TypeError(`block header height must be a non-negative safe integer, got ${header.height}`);
   return new Writer()
     .u8(header.version)
     .bytes(header.chainId)
@@ -40,7 +47,7 @@ export function decodeHeader(bytes: Uint8Array): BlockHeader {
   const header: BlockHeader = {
     version: reader.u8('version'),
     chainId: reader.bytes(32, 'chain id'),
-    height: Number(reader.u64('height')),
+    height: safeHeight(reader.u64('height')),
     previousHash: reader.bytes(32, 'previous hash'),
     timeMs: reader.u64('time'),
     txRoot: reader.bytes(32, 'transaction root'),
@@ -50,6 +57,12 @@ export function decodeHeader(bytes: Uint8Array): BlockHeader {
   };
   reader.end();
   return header;
+}
+
+// Heights are JavaScript numbers everywhere else; one above 2^53 − 1 would silently round.
+function safeHeight(height: bigint): number {
+  if (height > BigInt(Number.MAX_SAFE_INTEGER)) throw new DecodeError('block header', `height ${height} is above 2^53 − 1`);
+  return Number(height);
 }
 
 /** The block id: every signature and anchor refers to it. */

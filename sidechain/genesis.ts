@@ -1,8 +1,18 @@
 import { z } from 'zod';
+import { secp256k1 } from '@noble/curves/secp256k1.js';
+import { ed25519 } from '@noble/curves/ed25519.js';
 import { Writer } from './encoding/index.ts';
 import { taggedHash } from './hash.ts';
 import { ValidationError } from './errors.ts';
-import type { MemberSet } from './commit.ts';
+
+/** Every member's peg key sits in one `wsh(sortedmulti(k, …))` escrow, which allows at most 20. */
+export const MAX_MEMBERS = 20;
+
+export interface MemberSet {
+  /** Ed25519 block keys in genesis order; a member's index is its position. */
+  keys: Uint8Array[];
+  threshold: number;
+}
 
 /**
  * The genesis file is what the members agree on in the genesis ceremony: who signs, how many
@@ -11,6 +21,16 @@ import type { MemberSet } from './commit.ts';
  */
 const hexKey = (bytes: number, what: string) =>
   z.string().regex(new RegExp(`^[0-9a-f]{${bytes * 2}}$`), `expected a ${what} as ${bytes * 2} lowercase hex characters`);
+const onCurve = (parse: (hex: string) => unknown) => (hex: string) => {
+  try {
+    return parse(hex) !== false;
+  } catch {
+    return false;
+  }
+};
+// A small-order Ed25519 key verifies forged signatures, so it could never identify a member.
+const ed25519Point = onCurve((hex) => !ed25519.Point.fromHex(hex).isSmallOrder());
+const secp256k1Point = onCurve((hex) => secp256k1.Point.fromHex(hex));
 const sats = z.string().regex(/^(0|[1-9][0-9]{0,18})$/, 'expected an amount in satoshis as a decimal string');
 
 export const genesisSchema = z
@@ -26,14 +46,18 @@ export const genesisSchema = z
           .object({
             name: z.string().min(1).max(64),
             /** Ed25519 block-signing public key. */
-            blockKey: hexKey(32, 'Ed25519 public key'),
+            blockKey: hexKey(32, 'Ed25519 public key').refine(ed25519Point, 'not a usable Ed25519 public key (off the curve or of small order)'),
             /** Compressed secp256k1 peg public key. */
-            pegKey: hexKey(33, 'compressed secp256k1 public key').refine((key) => key.startsWith('02') || key.startsWith('03'), 'a compressed key starts with 02 or 03'),
+            pegKey: hexKey(33, 'compressed secp256k1 public key')
+              .refine((key) => key.startsWith('02') || key.startsWith('03'), 'a compressed key starts with 02 or 03')
+              .refine(secp256k1Point, 'not a point on secp256k1'),
+            /** Where peers and users may first look for this member's API; not part of the chain id. */
+            apiUrl: z.string().url().max(200).optional(),
           })
           .strict(),
       )
       .min(1)
-      .max(64),
+      .max(MAX_MEMBERS),
     threshold: z.number().int().min(1),
     pegin: z
       .object({
@@ -63,6 +87,7 @@ export const genesisSchema = z
     if (genesis.threshold > n || 3 * genesis.threshold <= 2 * n) {
       context.addIssue({ code: 'custom', path: ['threshold'], message: `must satisfy 2n/3 < k <= n for n = ${n}; got ${genesis.threshold}` });
     }
+    // A repeated key would let one member count twice towards k, in blocks and in the escrow.
     for (const field of ['blockKey', 'pegKey', 'name'] as const) {
       const values = genesis.members.map((member) => member[field]);
       const duplicate = values.find((value, index) => values.indexOf(value) !== index);
@@ -81,6 +106,7 @@ export interface Genesis {
   timeMs: bigint;
 }
 
+/** The bytes the chain id commits to: every field of the file except the members' API URL hints. */
 export function encodeGenesis(file: GenesisFile): Uint8Array {
   const writer = new Writer()
     .u8(file.version)
