@@ -1,5 +1,6 @@
 import { ed25519Baseline } from './ed25519-baseline.ts';
 import { singleNodeThroughput } from './single-node.ts';
+import { federationThroughput } from './federation.ts';
 import { printTable, type Figure } from './report.ts';
 
 /**
@@ -20,6 +21,10 @@ figures.push(baseline);
 for (const inputs of [1, 2] as const) {
   progress(`single node, ${inputs}-input transfers`);
   figures.push(await singleNodeThroughput(baseline, { inputs, transfers: quick ? 1_000 : 20_000 }));
+}
+for (const offeredPerSecond of quick ? [200] : [1_000, 2_500]) {
+  progress(`five member processes, ${offeredPerSecond} tx/s offered`);
+  figures.push(...(await federationThroughput(baseline, { members: 5, offeredPerSecond, seconds: quick ? 2 : 8 })));
 }
 
 if (json) console.log(JSON.stringify(figures, null, 2));

@@ -1,0 +1,97 @@
+import { txId } from '../sidechain/transaction/ids.ts';
+import { keyWitness } from '../sidechain/transaction/signing.ts';
+import type { Output, Transaction, TransferBody } from '../sidechain/transaction/types.ts';
+import { startTestNetwork } from '../test/helpers/local-network.ts';
+import { issuance, testWallet, type TestWallet } from '../test/helpers/transactions.ts';
+import { figure, type Figure } from './report.ts';
+
+function split(chainId: Uint8Array, owner: TestWallet, source: { txid: Uint8Array; index: number }, asset: Uint8Array, count: number, each: bigint, rest: bigint): Transaction {
+  const outputs: Output[] = Array.from({ length: count }, () => ({ owner: owner.owner, asset, amount: each }));
+  if (rest > 0n) outputs.push({ owner: owner.owner, asset, amount: rest });
+  const body: TransferBody = { kind: 'transfer', inputs: [source], outputs };
+  return { ...body, witnesses: [keyWitness(chainId, body, owner.keys.seed)] };
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+}
+
+/**
+ * Five member processes on this machine: transfers offered at a fixed rate, spread over all
+ * members' APIs; a transaction's finality latency runs from its submission to the moment a
+ * member reports the block that holds it.
+ */
+export async function federationThroughput(baseline: Figure, options: { members: number; offeredPerSecond: number; seconds: number }): Promise<Figure[]> {
+  const net = await startTestNetwork(options.members);
+  try {
+    const chainId = net.genesis.chainId;
+    const alice = testWallet();
+    const bob = testWallet();
+    const total = Math.ceil(options.offeredPerSecond * options.seconds);
+    const { tx: issue, asset } = issuance(chainId, alice, BigInt(total) * 1_000n + 1n);
+    await net.clients[0]!.waitForFinal(await net.clients[0]!.submit(issue));
+    const coins: { txid: Uint8Array; index: number }[] = [];
+    let source = { txid: txId(issue), index: 0 };
+    let remaining = BigInt(total) * 1_000n + 1n;
+    while (coins.length < total) {
+      const count = Math.min(999, total - coins.length);
+      remaining -= BigInt(count) * 1_000n;
+      const tx = split(chainId, alice, source, asset, count, 1_000n, remaining);
+      await net.clients[0]!.waitForFinal(await net.clients[0]!.submit(tx));
+      for (let index = 0; index < count; index++) coins.push({ txid: txId(tx), index });
+      source = { txid: txId(tx), index: count };
+    }
+    const transfers = coins.map((coin) => {
+      const body: TransferBody = { kind: 'transfer', inputs: [coin], outputs: [{ owner: bob.owner, asset, amount: 600n }, { owner: alice.owner, asset, amount: 400n }] };
+      return { ...body, witnesses: [keyWitness(chainId, body, alice.keys.seed)] } as Transaction;
+    });
+
+    const submitted = new Map<string, number>();
+    const latencies: number[] = [];
+    const startHeight = (await net.clients[0]!.status()).height;
+    let watching = true;
+    let lastFinalAt = 0;
+    const watcher = (async () => {
+      let height = startHeight + 1;
+      while (watching || submitted.size > latencies.length) {
+        const block = await fetch(`${net.clients[0]!.baseUrl}/blocks/${height}`).then((r) => (r.ok ? (r.json() as Promise<{ transactions: string[] }>) : null));
+        if (!block) {
+          await new Promise((resolve) => setTimeout(resolve, 5));
+          continue;
+        }
+        const now = performance.now();
+        for (const txid of block.transactions) {
+          const sent = submitted.get(txid);
+          if (sent !== undefined) latencies.push(now - sent);
+        }
+        lastFinalAt = now;
+        height += 1;
+        if (!watching && latencies.length >= submitted.size) break;
+      }
+    })();
+
+    const start = performance.now();
+    const interval = 1000 / options.offeredPerSecond;
+    const pending: Promise<unknown>[] = [];
+    for (const [i, tx] of transfers.entries()) {
+      const due = start + i * interval;
+      const wait = due - performance.now();
+      if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
+      submitted.set(Buffer.from(txId(tx)).toString('hex'), performance.now());
+      pending.push(net.clients[i % net.clients.length]!.submit(tx));
+    }
+    await Promise.all(pending);
+    watching = false;
+    await Promise.race([watcher, new Promise((resolve) => setTimeout(resolve, 60_000))]);
+    const sorted = [...latencies].sort((a, b) => a - b);
+    const finalPerSecond = (latencies.length * 1000) / (lastFinalAt - start);
+    const label = `${options.members} members, ${options.offeredPerSecond} tx/s offered`;
+    return [
+      figure(`federation (${label}): final transfers`, finalPerSecond, 'tx/s', baseline),
+      figure(`federation (${label}): finality p50`, percentile(sorted, 50), 'ms'),
+      figure(`federation (${label}): finality p99`, percentile(sorted, 99), 'ms'),
+    ];
+  } finally {
+    await net.stop();
+  }
+}
