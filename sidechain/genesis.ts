@@ -20,7 +20,7 @@ export interface MemberSet {
  * chain id, so two members with different files can never sign the same chain.
  */
 const hexKey = (bytes: number, what: string) =>
-  z.string().regex(new RegExp(`^[0-9a-f]{${bytes * 2}}$`), `expected a ${what} as ${bytes * 2} lowercase hex characters`);
+  z.string().regex(new RegExp(`^[0-9a-f]{${bytes * 2}}$`), `expected the ${what} as ${bytes * 2} lowercase hex characters`);
 const onCurve = (parse: (hex: string) => unknown) => (hex: string) => {
   try {
     return parse(hex) !== false;
@@ -39,7 +39,7 @@ export const genesisSchema = z
     network: z.string().regex(/^[a-z0-9-]{1,32}$/, 'expected a short lowercase network name'),
     bitcoinNetwork: z.enum(['regtest', 'testnet', 'mainnet']),
     /** ms since the epoch; the first block's time must be later. */
-    genesisTimeMs: z.string().regex(/^[0-9]{1,16}$/, 'expected milliseconds since the epoch as a decimal string'),
+    genesisTimeMs: z.string().regex(/^(0|[1-9][0-9]{0,15})$/, 'expected milliseconds since the epoch as a decimal string'),
     members: z
       .array(
         z
@@ -52,7 +52,7 @@ export const genesisSchema = z
               .refine((key) => key.startsWith('02') || key.startsWith('03'), 'a compressed key starts with 02 or 03')
               .refine(secp256k1Point, 'not a point on secp256k1'),
             /** Where peers and users may first look for this member's API; not part of the chain id. */
-            apiUrl: z.string().url().max(200).optional(),
+            apiUrl: z.string().max(200).regex(/^https?:\/\/[^\s]+$/, 'expected an http(s) URL').optional(),
           })
           .strict(),
       )
