@@ -1,14 +1,16 @@
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
-import { inclusionProof, merkleRoot, verifyInclusion } from '../../sidechain/merkle.ts';
+import { inclusionProof, leafHash, merkleRoot, verifyInclusion } from '../../sidechain/merkle.ts';
 import { ValidationError } from '../../sidechain/errors.ts';
 
 const vectors = JSON.parse(readFileSync('test/vectors/merkle.json', 'utf8')) as {
   leaves: string[];
   emptyRoot: string;
   roots: string[];
+  nodeHashes: string[][];
   proofs: { index: number; treeSize: number; path: string[] }[];
+  invalidProofs: { description: string; leafIndex: number; index: number; treeSize: number; path: string[]; error: string }[];
 };
 const leaves = vectors.leaves.map((leaf) => new Uint8Array(Buffer.from(leaf, 'hex')));
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
@@ -24,11 +26,27 @@ describe('RFC 6962 Merkle tree', () => {
     });
   });
 
+  vectors.nodeHashes.forEach((level, height) => {
+    it(`matches the reference hash of every complete subtree of ${2 ** height} leaves`, () => {
+      const width = 2 ** height;
+      const hashes = level.map((_, i) => leaves.slice(i * width, (i + 1) * width));
+      expect(hashes.map((subtree) => hex(height === 0 ? leafHash(subtree[0]!) : merkleRoot(subtree)))).to.deep.equal(level);
+    });
+  });
+
   for (const proof of vectors.proofs) {
     it(`matches the reference audit path of leaf ${proof.index} in a tree of ${proof.treeSize}`, () => {
       const tree = leaves.slice(0, proof.treeSize);
       expect(inclusionProof(tree, proof.index).map(hex)).to.deep.equal(proof.path);
       verifyInclusion(tree[proof.index]!, proof.index, proof.treeSize, proof.path.map((h) => new Uint8Array(Buffer.from(h, 'hex'))), merkleRoot(tree));
+    });
+  }
+
+  for (const vector of vectors.invalidProofs) {
+    it(`refuses a proof with ${vector.description}`, () => {
+      const root = merkleRoot(leaves.slice(0, Math.max(vector.treeSize, 1)));
+      const path = vector.path.map((h) => new Uint8Array(Buffer.from(h, 'hex')));
+      expect(() => verifyInclusion(leaves[vector.leafIndex]!, vector.index, vector.treeSize, path, root)).to.throw(ValidationError, vector.error);
     });
   }
 
