@@ -1,0 +1,71 @@
+import { expect } from 'chai';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startTestNetwork, type TestNetwork } from '../helpers/local-network.ts';
+import { runCli } from '../helpers/cli.ts';
+
+describe('wallet, issue and send through the CLI against five members', function () {
+  this.timeout(180_000);
+  let net: TestNetwork;
+  let dir: string;
+  let flags: string[];
+
+  before(async () => {
+    net = await startTestNetwork(5);
+    dir = mkdtempSync(join(tmpdir(), 'strongbox-cli-'));
+    flags = ['--member', net.network.network.members[1]!.apiUrl, '--genesis', net.network.network.genesisFile!];
+  });
+  after(async () => {
+    await net?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('creates wallets, issues a share, sends part of it and shows exact balances on every member', async () => {
+    const issuerFile = join(dir, 'issuer.json');
+    const buyerFile = join(dir, 'buyer.json');
+    const issuer = JSON.parse((await runCli(['wallet', 'new', '--file', issuerFile, '--json'])).stdout) as { address: string };
+    const buyer = JSON.parse((await runCli(['wallet', 'new', '--file', buyerFile, '--json'])).stdout) as { address: string };
+    expect(statSync(issuerFile).mode & 0o777).to.equal(0o600);
+    expect(issuer.address).to.match(/^sbx1/);
+
+    const issued = await runCli(['issue', '--name', 'Acme AB', '--isin', 'US0378331005', '--supply', '1000', '--file', issuerFile, '--json', ...flags]);
+    expect(issued.code, issued.stderr).to.equal(0);
+    const { asset } = JSON.parse(issued.stdout) as { asset: string };
+
+    const sent = await runCli(['send', '--asset', asset, '--to', buyer.address, '--amount', '250', '--file', issuerFile, ...flags]);
+    expect(sent.code, sent.stderr).to.equal(0);
+    expect(sent.stdout).to.match(/^sent 250 to sbx1\S+: [0-9a-f]{64} final at height \d+\n$/);
+
+    for (const member of net.network.network.members) {
+      const shown = await runCli(['wallet', 'show', '--file', buyerFile, '--json', '--member', member.apiUrl]);
+      expect(JSON.parse(shown.stdout)).to.deep.equal({ address: buyer.address, balances: [{ asset, amount: '250' }] });
+    }
+    const issuerView = await runCli(['wallet', 'show', '--file', issuerFile, ...flags]);
+    expect(issuerView.stdout).to.include(`750  ${asset}`);
+  });
+
+  const refusals: Array<[string, string[], RegExp]> = [
+    ['an amount that is not a whole number', ['send', '--to', 'sbx1qqnzdehgt75yn5hxxuwyzgpuwqrapfaxdgdut2fcc8jt6esvfpt8qtparju', '--amount', '1.5'], /^strongbox: amount must be a positive whole number of base units, got "1\.5"\n$/],
+    ['a recipient that is not an sbx address', ['send', '--to', 'bc1qxyz', '--amount', '5'], /^strongbox: not a bech32m address|^strongbox: address prefix/],
+    ['an ISIN with a wrong check digit', ['issue', '--name', 'X', '--isin', 'US0378331006', '--supply', '1'], /^strongbox: US0378331006 is not a valid ISIN/],
+    ['a wallet file that does not exist', ['wallet', 'show', '--file', '/nonexistent/w.json'], /^strongbox: key file \/nonexistent\/w\.json: does not exist/],
+  ];
+  for (const [what, args, message] of refusals) {
+    it(`refuses ${what} with one line and exit code 1`, async () => {
+      const result = await runCli([...args, ...flags]);
+      expect(result.code).to.equal(1);
+      expect(result.stderr).to.match(message);
+    });
+  }
+
+  it('refuses to send more than the wallet holds, and nothing changes', async () => {
+    const emptyFile = join(dir, 'empty.json');
+    await runCli(['wallet', 'new', '--file', emptyFile]);
+    const before = (await net.clients[0]!.status()).height;
+    const result = await runCli(['send', '--to', 'sbx1qqnzdehgt75yn5hxxuwyzgpuwqrapfaxdgdut2fcc8jt6esvfpt8qtparju', '--amount', '5', '--file', emptyFile, ...flags]);
+    expect(result.code).to.equal(1);
+    expect(result.stderr).to.match(/^strongbox: the wallet holds 0 of asset [0-9a-f]{64}, not 5\n$/);
+    expect((await net.clients[0]!.status()).height).to.equal(before);
+  });
+});
