@@ -2,17 +2,14 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { blockHash } from '../sidechain/block-header.ts';
-import { encodeBlock, transactionRoot } from '../sidechain/block.ts';
-import { signMessage } from '../sidechain/ed25519.ts';
 import { ChainStore } from '../sidechain/store/chain-store.ts';
 import { txId } from '../sidechain/transaction/ids.ts';
 import { keyWitness } from '../sidechain/transaction/signing.ts';
 import type { Output, Transaction, TransferBody } from '../sidechain/transaction/types.ts';
-import { VoteType, voteSignBytes } from '../sidechain/vote.ts';
 import { startPostgresServer } from '../federation/postgres/embedded-server.ts';
 import { Chain, DEFAULT_CHAIN_OPTIONS } from '../federation/member/chain.ts';
-import { testFederation, type TestFederation } from '../test/helpers/genesis.ts';
+import { testFederation } from '../test/helpers/genesis.ts';
+import { appendFinalBlock } from '../test/helpers/final-blocks.ts';
 import { issuance, testWallet, type TestWallet } from '../test/helpers/transactions.ts';
 import { figure, type Figure } from './report.ts';
 
@@ -22,28 +19,6 @@ interface Coin {
   txid: Uint8Array;
   index: number;
   amount: bigint;
-}
-
-/** Appends a block of `transactions` as the federation would: header, k signatures, store, apply. */
-async function appendBlock(chain: Chain, federation: TestFederation, transactions: Transaction[]): Promise<void> {
-  const height = chain.tip.height + 1;
-  const header = {
-    version: 1,
-    chainId: federation.genesis.chainId,
-    height,
-    previousHash: chain.tip.hash,
-    timeMs: chain.tip.timeMs + 1n,
-    txRoot: transactionRoot(transactions),
-    txCount: transactions.length,
-    proposer: 0,
-    memberSetHash: federation.genesis.memberSetHash,
-  };
-  const hash = blockHash(header);
-  const bytes = encodeBlock({ header, transactions });
-  const signBytes = voteSignBytes(federation.genesis.chainId, VoteType.Precommit, height, 0, hash);
-  const signatures = federation.keys.slice(0, federation.genesis.members.threshold).map((keys, memberIndex) => ({ memberIndex, signature: signMessage(keys.blockSeed, signBytes) }));
-  chain.checkBlock(height, hash, bytes);
-  await chain.commitBlock(hash, bytes, { round: 0, signatures });
 }
 
 function transferTx(chainId: Uint8Array, from: TestWallet, coins: Coin[], outputs: Output[]): Transaction {
@@ -72,7 +47,7 @@ export async function singleNodeThroughput(baseline: Figure, options: { inputs: 
     const bob = testWallet();
     const coinsNeeded = options.transfers * options.inputs;
     const { tx: issue, asset } = issuance(chainId, alice, BigInt(coinsNeeded) * 1_000n);
-    await appendBlock(chain, federation, [issue]);
+    await appendFinalBlock(chain, federation, [issue]);
 
     // Split the issued supply into one coin per input the measured transfers will spend.
     const coins: Coin[] = [];
@@ -83,7 +58,7 @@ export async function singleNodeThroughput(baseline: Figure, options: { inputs: 
       const rest = source.amount - BigInt(count) * 1_000n;
       if (rest > 0n) outputs.push({ owner: alice.owner, asset, amount: rest });
       const split = transferTx(chainId, alice, [source], outputs);
-      await appendBlock(chain, federation, [split]);
+      await appendFinalBlock(chain, federation, [split]);
       for (let index = 0; index < count; index++) coins.push({ txid: txId(split), index, amount: 1_000n });
       source = { txid: txId(split), index: count, amount: rest };
     }
@@ -95,7 +70,7 @@ export async function singleNodeThroughput(baseline: Figure, options: { inputs: 
       transfers.push(transferTx(chainId, alice, spent, [{ owner: bob.owner, asset, amount: 600n }, { owner: alice.owner, asset, amount: total - 600n }]));
     }
     const start = performance.now();
-    for (let i = 0; i < transfers.length; i += BLOCK_SIZE) await appendBlock(chain, federation, transfers.slice(i, i + BLOCK_SIZE));
+    for (let i = 0; i < transfers.length; i += BLOCK_SIZE) await appendFinalBlock(chain, federation, transfers.slice(i, i + BLOCK_SIZE));
     const perSecond = (transfers.length * 1000) / (performance.now() - start);
     return figure(`single node: ${options.inputs}-in/2-out transfers validated+applied+persisted`, perSecond, 'tx/s', baseline);
   } finally {
