@@ -14,6 +14,9 @@ import { bitcoinTxid, btcOutput, signedTransfer, testKey } from '../helpers/ledg
 import { toHex, vectorGenesis } from '../helpers/block-vectors.ts';
 import { testFederation } from '../helpers/genesis.ts';
 
+/** Any of the error classes a proof is refused with. */
+type ErrorClass = abstract new (...args: never[]) => ValidationError;
+
 const genesis = vectorGenesis();
 // The seeds behind the vector genesis' block keys (test/vectors/commit.json).
 const seeds = [0, 1, 2, 3, 4].map((i) => sha256(new TextEncoder().encode(`Strongbox test vector block key ${i}`)));
@@ -63,7 +66,7 @@ describe('standalone inclusion proof', () => {
   });
 
   const proof = buildInclusionProof(block, commit, 2);
-  const tampered: Array<[string, () => InclusionProof, typeof ValidationError, string]> = [
+  const tampered: Array<[string, () => InclusionProof, ErrorClass, string]> = [
     ['another transaction of the block at the same index', () => ({ ...proof, transaction: transactions[3]! }), ValidationError, 'does not lead to the Merkle root'],
     ['a transaction the block does not hold', () => ({ ...proof, transaction: pegin(99) }), ValidationError, 'does not lead to the Merkle root'],
     ['the wrong index', () => ({ ...proof, index: 3 }), ValidationError, 'does not lead to the Merkle root'],
@@ -89,7 +92,7 @@ describe('standalone inclusion proof', () => {
   });
 
   const json = inclusionProofToJson(proof);
-  const malformed: Array<[string, unknown, typeof ValidationError, string]> = [
+  const malformed: Array<[string, unknown, ErrorClass, string]> = [
     ['a document that is not an object', 'proof', ValidationError, 'inclusion proof document'],
     ['an unknown version', { ...json, version: 2 }, ValidationError, 'inclusion proof version'],
     ['a missing commit', { ...json, commit: undefined }, ValidationError, 'inclusion proof commit'],
