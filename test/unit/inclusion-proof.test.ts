@@ -65,6 +65,10 @@ describe('standalone inclusion proof', () => {
     verifyInclusionProof(throughJson(proof), genesis);
   });
 
+  it('refuses to build a proof for a position the block does not have', () => {
+    expect(() => buildInclusionProof(block, commit, 7)).to.throw(RangeError, 'no transaction 7');
+  });
+
   const proof = buildInclusionProof(block, commit, 2);
   const tampered: Array<[string, () => InclusionProof, ErrorClass, string]> = [
     ['another transaction of the block at the same index', () => ({ ...proof, transaction: transactions[3]! }), ValidationError, 'does not lead to the Merkle root'],
