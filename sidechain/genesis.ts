@@ -14,11 +14,6 @@ export interface MemberSet {
   threshold: number;
 }
 
-/**
- * The genesis file is what the members agree on in the genesis ceremony: who signs, how many
- * must, and the parameters of the peg and the anchors. Its canonical encoding hashes to the
- * chain id, so two members with different files can never sign the same chain.
- */
 const hexKey = (bytes: number, what: string) =>
   z.string().regex(new RegExp(`^[0-9a-f]{${bytes * 2}}$`), `expected the ${what} as ${bytes * 2} lowercase hex characters`);
 const onCurve = (parse: (hex: string) => unknown) => (hex: string) => {
@@ -33,6 +28,11 @@ const ed25519Point = onCurve((hex) => !ed25519.Point.fromHex(hex).isSmallOrder()
 const secp256k1Point = onCurve((hex) => secp256k1.Point.fromHex(hex));
 const sats = z.string().regex(/^(0|[1-9][0-9]{0,18})$/, 'expected an amount in satoshis as a decimal string');
 
+/**
+ * The genesis file is what the members agree on in the genesis ceremony: who signs, how many
+ * must, and the parameters of the peg and the anchors. Its canonical encoding hashes to the
+ * chain id, so two members with different files can never sign the same chain.
+ */
 export const genesisSchema = z
   .object({
     version: z.literal(1),
