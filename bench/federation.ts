@@ -54,7 +54,9 @@ export async function federationThroughput(baseline: Figure, options: { members:
     const watcher = (async () => {
       let height = startHeight + 1;
       while (watching || submitted.size > latencies.length) {
-        const block = await fetch(`${net.clients[0]!.baseUrl}/blocks/${height}`).then((r) => (r.ok ? (r.json() as Promise<{ transactions: string[] }>) : null));
+        const block = await fetch(`${net.clients[0]!.baseUrl}/blocks/${height}`)
+          .then((r) => (r.ok ? (r.json() as Promise<{ transactions: string[] }>) : null))
+          .catch(() => null);
         if (!block) {
           await new Promise((resolve) => setTimeout(resolve, 5));
           continue;
@@ -72,15 +74,29 @@ export async function federationThroughput(baseline: Figure, options: { members:
 
     const start = performance.now();
     const interval = 1000 / options.offeredPerSecond;
-    const pending: Promise<unknown>[] = [];
+    // A client that waits for its answers, like a real one: at most this many requests in flight.
+    const maxInFlight = 64;
+    const inFlight = new Set<Promise<unknown>>();
+    let refused = 0;
     for (const [i, tx] of transfers.entries()) {
       const due = start + i * interval;
       const wait = due - performance.now();
       if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
-      submitted.set(Buffer.from(txId(tx)).toString('hex'), performance.now());
-      pending.push(net.clients[i % net.clients.length]!.submit(tx));
+      while (inFlight.size >= maxInFlight) await Promise.race(inFlight);
+      const txid = Buffer.from(txId(tx)).toString('hex');
+      submitted.set(txid, performance.now());
+      const request = net.clients[i % net.clients.length]!.submit(tx).then(
+        () => undefined,
+        () => {
+          refused += 1;
+          submitted.delete(txid);
+        },
+      );
+      inFlight.add(request);
+      void request.finally(() => inFlight.delete(request));
     }
-    await Promise.all(pending);
+    await Promise.all(inFlight);
+    if (refused > 0) console.error(`  ${refused} submissions refused or failed`);
     watching = false;
     await Promise.race([watcher, new Promise((resolve) => setTimeout(resolve, 60_000))]);
     const sorted = [...latencies].sort((a, b) => a - b);

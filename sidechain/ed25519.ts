@@ -64,12 +64,27 @@ export function signMessage(seed: Uint8Array, message: Uint8Array): Uint8Array {
   return new Uint8Array(sign(null, message, signingKey(seed)));
 }
 
+// Signatures that verified once, like Bitcoin Core's signature cache: a member checks the same
+// transaction when it enters the mempool, when the mempool is re-checked after each block and
+// when a block carrying it is proposed. Only successes are kept, keyed by key, message and
+// signature together, so a hit is exactly a verification done before.
+const verifiedSignatures = new Set<string>();
+const VERIFIED_CACHE_LIMIT = 500_000;
+
 /** False for any malformed key or signature: callers turn that into their own typed error. */
 export function verifySignature(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
   if (publicKey.length !== PUBLIC_KEY_LENGTH || signature.length !== SIGNATURE_LENGTH) return false;
+  const id = Buffer.concat([publicKey, signature, message]).toString('base64');
+  if (verifiedSignatures.has(id)) return true;
+  let valid: boolean;
   try {
-    return verify(null, message, publicKeyObject(publicKey), signature);
+    valid = verify(null, message, publicKeyObject(publicKey), signature);
   } catch {
     return false;
   }
+  if (valid) {
+    if (verifiedSignatures.size >= VERIFIED_CACHE_LIMIT) verifiedSignatures.clear();
+    verifiedSignatures.add(id);
+  }
+  return valid;
 }
