@@ -9,7 +9,7 @@ const vectors = readVectors<{
   invalid: { description: string; encoding: string; error: string }[];
 }>('block-header.json');
 
-/** docs/protocol-blocks.md's header layout, written out with plain buffers. */
+/** The header layout of docs/PROTOCOL.md Part II, written out with plain buffers. */
 function specHeaderBytes(header: BlockHeader): Uint8Array {
   const fixed = Buffer.alloc(8 + 8 + 4 + 2);
   fixed.writeBigUInt64BE(BigInt(header.height), 0);

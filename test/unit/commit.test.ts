@@ -24,7 +24,7 @@ const commitFromJson = (json: CommitJson): CommitCertificate => ({
   signatures: json.signatures.map((s) => ({ memberIndex: s.memberIndex, signature: fromHex(s.signature) })),
 });
 
-/** The precommit sign bytes of docs/protocol-blocks.md, with an independent tagged hash. */
+/** The precommit sign bytes of docs/PROTOCOL.md Part II, with an independent tagged hash. */
 function specSignBytes(header: BlockHeader, round: number): Uint8Array {
   const fields = Buffer.alloc(13);
   fields.writeUInt8(2, 0);

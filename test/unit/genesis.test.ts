@@ -5,7 +5,7 @@ import { fromHex, independentTaggedHash, readVectors, toHex, type GenesisVectors
 
 const vectors = readVectors<GenesisVectors>('genesis.json');
 
-/** docs/protocol-blocks.md's genesis layout, written out with plain buffers. */
+/** The genesis layout of docs/PROTOCOL.md Part II, written out with plain buffers. */
 function specGenesisBytes(file: GenesisFile): Uint8Array {
   const u = (bytes: number, value: bigint | number) => fromHex(BigInt(value).toString(16).padStart(bytes * 2, '0'));
   const str = (value: string) => {
