@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { defaultDataDir, readNetworkFile } from '../federation/local-network/network-file.ts';
 import { MemberClient } from '../federation/api/client.ts';
-import { parseGenesis, type Genesis } from '../sidechain/genesis.ts';
+import type { Genesis } from '../sidechain/genesis.ts';
+import { readGenesisFile } from '../federation/genesis-file.ts';
 import { ConfigError } from '../sidechain/errors.ts';
 
 export interface NetworkOptions {
@@ -21,11 +21,5 @@ export function memberClientFrom(options: NetworkOptions): MemberClient {
 export function genesisFrom(options: NetworkOptions): Genesis {
   const path = options.genesis ?? process.env.STRONGBOX_GENESIS_FILE ?? readNetworkFile(options.dataDir ?? defaultDataDir()).genesisFile;
   if (!path) throw new ConfigError('--genesis', 'no genesis file given and the local network names none');
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(path, 'utf8'));
-  } catch {
-    throw new ConfigError('--genesis', `cannot read ${path} as JSON`);
-  }
-  return parseGenesis(json);
+  return readGenesisFile(path, '--genesis');
 }

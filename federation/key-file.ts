@@ -52,9 +52,12 @@ export function writeKeyFile(path: string, keys: MemberKeys): void {
   chmodSync(path, 0o600);
 }
 
-/** Reads a key file; refuses one that group or others may read, as ssh does. */
-export function readKeyFile(path: string): MemberKeys {
-  if (!existsSync(path)) throw new KeyFileError(path, 'does not exist (create one with `strongbox keygen`)');
+/**
+ * Reads a file of secrets (key file, wallet) against its schema; refuses one that group or others
+ * may read, as ssh does. `missing` tells the user how to create one.
+ */
+export function readSecretFile<T>(path: string, schema: z.ZodType<T>, missing: string): T {
+  if (!existsSync(path)) throw new KeyFileError(path, `does not exist (${missing})`);
   const mode = statSync(path).mode & 0o777;
   if ((mode & 0o077) !== 0) {
     throw new KeyFileError(path, `permissions ${mode.toString(8)} let others read it; run chmod 600`);
@@ -65,14 +68,19 @@ export function readKeyFile(path: string): MemberKeys {
   } catch {
     throw new KeyFileError(path, 'is not valid JSON');
   }
-  const result = keyFileSchema.safeParse(parsed);
+  const result = schema.safeParse(parsed);
   if (!result.success) {
     const issue = result.error.issues[0];
     throw new KeyFileError(path, `${issue?.path.join('.') || 'file'}: ${issue?.message ?? 'invalid'}`);
   }
-  const pegPrivateKey = Buffer.from(result.data.pegPrivateKey, 'hex');
+  return result.data;
+}
+
+export function readKeyFile(path: string): MemberKeys {
+  const keys = readSecretFile(path, keyFileSchema, 'create one with `strongbox keygen`');
+  const pegPrivateKey = Buffer.from(keys.pegPrivateKey, 'hex');
   if (!ecc.isPrivate(pegPrivateKey)) throw new KeyFileError(path, 'pegPrivateKey is not a valid secp256k1 key');
-  return withPublicKeys(new Uint8Array(Buffer.from(result.data.blockSeed, 'hex')), new Uint8Array(pegPrivateKey));
+  return withPublicKeys(new Uint8Array(Buffer.from(keys.blockSeed, 'hex')), new Uint8Array(pegPrivateKey));
 }
 
 export function publicKeysOf(keys: MemberKeys): { blockPublicKey: string; pegPublicKey: string } {

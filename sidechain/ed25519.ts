@@ -20,20 +20,27 @@ function privateKeyObject(seed: Uint8Array): KeyObject {
   return createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, seed]), format: 'der', type: 'pkcs8' });
 }
 
-// Verification keys are parsed once: members verify the same few keys millions of times.
-const publicKeyObjects = new Map<string, KeyObject>();
-const PUBLIC_KEY_CACHE_LIMIT = 100_000;
-
-function publicKeyObject(publicKey: Uint8Array): KeyObject {
-  const id = Buffer.from(publicKey).toString('hex');
-  let key = publicKeyObjects.get(id);
-  if (!key) {
-    key = createPublicKey({ key: Buffer.concat([SPKI_PREFIX, publicKey]), format: 'der', type: 'spki' });
-    if (publicKeyObjects.size >= PUBLIC_KEY_CACHE_LIMIT) publicKeyObjects.clear();
-    publicKeyObjects.set(id, key);
-  }
-  return key;
+/**
+ * Parsed key objects by raw key bytes. Parsing DER costs ten times a signature, and a member
+ * signs with one key and verifies the same few keys millions of times; the bound only guards
+ * against a flood of distinct keys.
+ */
+function keyObjectCache(limit: number, parse: (raw: Uint8Array) => KeyObject): (raw: Uint8Array) => KeyObject {
+  const objects = new Map<string, KeyObject>();
+  return (raw) => {
+    const id = Buffer.from(raw).toString('hex');
+    let key = objects.get(id);
+    if (!key) {
+      key = parse(raw);
+      if (objects.size >= limit) objects.clear();
+      objects.set(id, key);
+    }
+    return key;
+  };
 }
+
+const publicKeyObject = keyObjectCache(100_000, (publicKey) => createPublicKey({ key: Buffer.concat([SPKI_PREFIX, publicKey]), format: 'der', type: 'spki' }));
+const signingKey = keyObjectCache(1_000, privateKeyObject);
 
 export function publicKeyFromSeed(seed: Uint8Array): Uint8Array {
   const der = createPublicKey(privateKeyObject(seed)).export({ format: 'der', type: 'spki' });
@@ -43,21 +50,6 @@ export function publicKeyFromSeed(seed: Uint8Array): Uint8Array {
 export function generateKeyPair(): Ed25519KeyPair {
   const seed = new Uint8Array(randomBytes(SEED_LENGTH));
   return { seed, publicKey: publicKeyFromSeed(seed) };
-}
-
-// Parsing a PKCS#8 key costs ten times the signature itself; a member signs with one key all day.
-const signingKeys = new Map<string, KeyObject>();
-const SIGNING_KEY_CACHE_LIMIT = 1_000;
-
-function signingKey(seed: Uint8Array): KeyObject {
-  const id = Buffer.from(seed).toString('hex');
-  let key = signingKeys.get(id);
-  if (!key) {
-    key = privateKeyObject(seed);
-    if (signingKeys.size >= SIGNING_KEY_CACHE_LIMIT) signingKeys.clear();
-    signingKeys.set(id, key);
-  }
-  return key;
 }
 
 export function signMessage(seed: Uint8Array, message: Uint8Array): Uint8Array {

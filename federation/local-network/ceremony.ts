@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { readGenesisFile } from '../genesis-file.ts';
 import { join } from 'node:path';
 import { generateMemberKeys, publicKeysOf, readKeyFile, writeKeyFile } from '../key-file.ts';
 import { createGenesisFile, parseGenesis, type Genesis, type GenesisFile } from '../../sidechain/genesis.ts';
@@ -26,7 +27,7 @@ export function genesisPath(dir: string): string {
  */
 export function runLocalCeremony(options: CeremonyOptions): Genesis {
   const path = genesisPath(options.dir);
-  if (existsSync(path)) return parseGenesis(JSON.parse(readFileSync(path, 'utf8')));
+  if (existsSync(path)) return readGenesisFile(path);
   const members = Array.from({ length: options.members }, (_, index) => {
     const folder = memberDir(options.dir, index);
     mkdirSync(folder, { recursive: true, mode: 0o700 });

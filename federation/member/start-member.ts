@@ -1,8 +1,6 @@
-import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import pg from 'pg';
 import type { Logger } from 'pino';
-import { parseGenesis, type Genesis } from '../../sidechain/genesis.ts';
 import { ConfigError, ValidationError } from '../../sidechain/errors.ts';
 import { MAX_BLOCK_BYTES } from '../../sidechain/block.ts';
 import { decodeTransaction } from '../../sidechain/transaction/codec.ts';
@@ -10,6 +8,7 @@ import { ChainStore } from '../../sidechain/store/chain-store.ts';
 import { ConsensusMachine, DEFAULT_TIMEOUTS, decodeWalRecord, encodeWalRecord, restoreFromWal, type ConsensusConfig } from '../consensus/index.ts';
 import type { MemberConfig } from '../config.ts';
 import { readKeyFile } from '../key-file.ts';
+import { readGenesisFile } from '../genesis-file.ts';
 import { openMemberDatabase } from '../postgres/member-database.ts';
 import { createApiApp } from '../api/app.ts';
 import { buildOpenApiDocument } from '../api/openapi.ts';
@@ -31,16 +30,6 @@ export interface RunningMember {
   stop(): Promise<void>;
 }
 
-function loadGenesis(path: string): Genesis {
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(path, 'utf8'));
-  } catch {
-    throw new ConfigError('genesisFile', `cannot read ${path} as JSON`);
-  }
-  return parseGenesis(json);
-}
-
 function tagged(tag: number, payload: Uint8Array): Uint8Array {
   const out = new Uint8Array(payload.length + 1);
   out[0] = tag;
@@ -54,7 +43,7 @@ function tagged(tag: number, payload: Uint8Array): Uint8Array {
  */
 export async function startMember(config: MemberConfig, log: Logger): Promise<RunningMember> {
   const keys = readKeyFile(config.keyFile);
-  const genesis = loadGenesis(config.genesisFile);
+  const genesis = readGenesisFile(config.genesisFile);
   const seat = genesis.file.members[config.memberIndex];
   if (!seat) throw new ConfigError('memberIndex', `genesis has ${genesis.file.members.length} members, no index ${config.memberIndex}`);
   if (seat.blockKey !== Buffer.from(keys.blockPublicKey).toString('hex')) {

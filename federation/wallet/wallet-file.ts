@@ -1,8 +1,8 @@
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { z } from 'zod';
 import { encodeAddress, keyOwner, ownerPayload } from '../../sidechain/address.ts';
 import { generateKeyPair, publicKeyFromSeed, type Ed25519KeyPair } from '../../sidechain/ed25519.ts';
-import { KeyFileError } from '../key-file.ts';
+import { KeyFileError, readSecretFile } from '../key-file.ts';
 
 export interface Wallet {
   keys: Ed25519KeyPair;
@@ -27,17 +27,7 @@ export function createWalletFile(path: string): Wallet {
 }
 
 export function readWalletFile(path: string): Wallet {
-  if (!existsSync(path)) throw new KeyFileError(path, 'does not exist (create one with `strongbox wallet new`)');
-  const mode = statSync(path).mode & 0o777;
-  if ((mode & 0o077) !== 0) throw new KeyFileError(path, `permissions ${mode.toString(8)} let others read it; run chmod 600`);
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(path, 'utf8'));
-  } catch {
-    throw new KeyFileError(path, 'is not valid JSON');
-  }
-  const parsed = walletFileSchema.safeParse(json);
-  if (!parsed.success) throw new KeyFileError(path, `${parsed.error.issues[0]?.path.join('.') || 'file'}: ${parsed.error.issues[0]?.message}`);
-  const seed = new Uint8Array(Buffer.from(parsed.data.seed, 'hex'));
+  const { seed: seedHex } = readSecretFile(path, walletFileSchema, 'create one with `strongbox wallet new`');
+  const seed = new Uint8Array(Buffer.from(seedHex, 'hex'));
   return walletOf({ seed, publicKey: publicKeyFromSeed(seed) });
 }

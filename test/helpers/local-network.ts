@@ -2,10 +2,10 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { startLocalNetwork, type LocalNetwork } from '../../federation/local-network/local-network.ts';
 import { MemberClient } from '../../federation/api/client.ts';
-import { parseGenesis, type Genesis } from '../../sidechain/genesis.ts';
+import type { Genesis } from '../../sidechain/genesis.ts';
+import { readGenesisFile } from '../../federation/genesis-file.ts';
 
 export interface TestNetwork {
   network: LocalNetwork;
@@ -19,7 +19,7 @@ export async function startTestNetwork(members = 5): Promise<TestNetwork> {
   const dataDir = join(tmpdir(), `strongbox-e2e-${process.pid}-${randomBytes(3).toString('hex')}`);
   mkdirSync(dataDir, { recursive: true, mode: 0o755 });
   const network = await startLocalNetwork({ dataDir, members });
-  const genesis = parseGenesis(JSON.parse(readFileSync(network.network.genesisFile!, 'utf8')));
+  const genesis = readGenesisFile(network.network.genesisFile!);
   return {
     network,
     genesis,
