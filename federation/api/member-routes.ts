@@ -71,6 +71,13 @@ export function memberRoutes(context: MemberApiContext): Route[] {
     }),
     defineRoute({
       method: 'get',
+      path: '/evidence',
+      summary: 'equivocation evidence this member holds: two conflicting messages signed by one member',
+      tag: 'chain',
+      handler: async () => ({ evidence: (await store.evidence()).map((e) => ({ kind: e.kind, memberIndex: e.memberIndex, height: e.height, messages: hex(e.bytes) })) }),
+    }),
+    defineRoute({
+      method: 'get',
       path: '/tx/:txid',
       summary: 'a final transaction with the block that holds it',
       tag: 'transactions',

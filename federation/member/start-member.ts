@@ -5,7 +5,8 @@ import { ConfigError, ValidationError } from '../../sidechain/errors.ts';
 import { MAX_BLOCK_BYTES } from '../../sidechain/block.ts';
 import { decodeTransaction } from '../../sidechain/transaction/codec.ts';
 import { ChainStore } from '../../sidechain/store/chain-store.ts';
-import { ConsensusMachine, DEFAULT_TIMEOUTS, decodeWalRecord, encodeWalRecord, restoreFromWal, type ConsensusConfig } from '../consensus/index.ts';
+import { ConsensusMachine, DEFAULT_TIMEOUTS, decodeWalRecord, encodeMessage, encodeWalRecord, restoreFromWal, type ConsensusConfig } from '../consensus/index.ts';
+import { Writer } from '../../sidechain/encoding/index.ts';
 import type { MemberConfig } from '../config.ts';
 import { readKeyFile } from '../key-file.ts';
 import { readGenesisFile } from '../genesis-file.ts';
@@ -145,8 +146,10 @@ export async function startMember(config: MemberConfig, log: Logger): Promise<Ru
     {
       appendWal: (height, record) => store.appendWal(height, encodeWalRecord(record)),
       recordEvidence: async (evidence) => {
-        const first = evidence.first;
-        await store.recordEvidence({ kind: evidence.kind, memberIndex: first.memberIndex, height: first.height, bytes: new Uint8Array(Buffer.from(JSON.stringify({ kind: evidence.kind }))) });
+        // Both signed messages are kept: together they prove the member signed twice.
+        const bytes = new Writer().varBytes(encodeMessage(evidence.first)).varBytes(encodeMessage(evidence.second)).finish();
+        await store.recordEvidence({ kind: evidence.kind, memberIndex: evidence.first.memberIndex, height: evidence.first.height, bytes });
+        log.warn({ kind: evidence.kind, member: evidence.first.memberIndex, height: evidence.first.height }, 'equivocation evidence stored');
       },
     },
     { broadcast: (payload) => transport.broadcast(tagged(PeerPayload.Consensus, payload)) },

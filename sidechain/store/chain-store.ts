@@ -199,6 +199,14 @@ export class ChainStore {
     return result.rows.map((row) => bytesOf(row.record));
   }
 
+  async evidence(limit = 100): Promise<{ kind: string; memberIndex: number; height: number; bytes: Uint8Array }[]> {
+    const result = await this.pool.query<{ kind: string; member_index: number; height: string; bytes: Buffer }>(
+      'SELECT kind, member_index, height, bytes FROM evidence ORDER BY id DESC LIMIT $1',
+      [limit],
+    );
+    return result.rows.map((row) => ({ kind: row.kind, memberIndex: row.member_index, height: Number(row.height), bytes: bytesOf(row.bytes) }));
+  }
+
   async recordEvidence(evidence: { kind: string; memberIndex: number; height: number; bytes: Uint8Array }): Promise<void> {
     await this.pool.query('INSERT INTO evidence (kind, member_index, height, bytes) VALUES ($1, $2, $3, $4)', [evidence.kind, evidence.memberIndex, evidence.height, buffer(evidence.bytes)]);
   }
