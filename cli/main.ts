@@ -8,6 +8,7 @@ import { sendCommand, walletCommand } from './commands/wallet.ts';
 import { issueCommand } from './commands/issue.ts';
 import { genesisCommand } from './commands/genesis.ts';
 import { networkCommand } from './commands/network.ts';
+import { peginAddressCommand } from './commands/pegin.ts';
 
 const program = new Command('strongbox')
   .description('Strongbox: a federated, Bitcoin-pegged and Bitcoin-anchored securities depository')
@@ -20,6 +21,7 @@ const program = new Command('strongbox')
   .addCommand(walletCommand())
   .addCommand(sendCommand())
   .addCommand(issueCommand())
+  .addCommand(peginAddressCommand())
   .addCommand(regtestCommand());
 
 try {

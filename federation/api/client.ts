@@ -70,6 +70,11 @@ export class MemberClient {
     return result.utxos.map((utxo) => ({ ...utxo, amount: BigInt(utxo.amount) }));
   }
 
+  async registerDepositAddress(recipient: string): Promise<string> {
+    const result = await this.request<{ depositAddress: string }>('/pegin/addresses', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ recipient }) });
+    return result.depositAddress;
+  }
+
   finalBlock(height: number): Promise<{ height: number; block: string; commit: string }> {
     return this.request(`/chain/blocks/${height}`);
   }

@@ -6,6 +6,7 @@ import { decodeTransaction } from '../../sidechain/transaction/codec.ts';
 import { txInfo } from '../../sidechain/transaction/ids.ts';
 import type { ChainStore } from '../../sidechain/store/chain-store.ts';
 import type { Chain } from '../member/chain.ts';
+import type { Pegin } from '../member/pegin.ts';
 import { defineRoute, NotFoundError, type Route } from './route.ts';
 import { describeTransaction } from './transaction-view.ts';
 
@@ -18,6 +19,7 @@ export interface MemberApiContext {
   memberIndex: number;
   chain: Chain;
   store: ChainStore;
+  pegin: Pegin;
   /** Admits a transaction to the mempool and relays it to the other members. */
   submitTransaction(bytes: Uint8Array): string;
   status(): Record<string, unknown>;
@@ -68,6 +70,27 @@ export function memberRoutes(context: MemberApiContext): Route[] {
         if (!final) throw new NotFoundError(`block ${params.height}`);
         return { height: params.height, block: hex(final.block), commit: hex(final.commit) };
       },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/escrow',
+      summary: 'the federation escrow: output descriptor, address and peg-in parameters',
+      tag: 'peg',
+      handler: () => ({
+        descriptor: context.pegin.escrow.descriptor,
+        address: context.pegin.escrow.address(context.pegin.network),
+        threshold: context.pegin.escrow.threshold,
+        pegin: chain.genesis.file.pegin,
+        mintingHalted: context.pegin.halted,
+      }),
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/pegin/addresses',
+      summary: 'register the deposit address of a sidechain recipient so members watch it (idempotent)',
+      tag: 'peg',
+      body: z.object({ recipient: z.string().min(1).max(200) }).strict(),
+      handler: async ({ body }) => ({ recipient: body.recipient, depositAddress: await context.pegin.register(addressPayload(body.recipient)) }),
     }),
     defineRoute({
       method: 'get',

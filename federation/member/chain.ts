@@ -105,10 +105,13 @@ export class Chain {
     return this.mempool.count > 0;
   }
 
-  /** A block of pending transactions on top of the tip, already executed against the ledger. */
-  buildBlock(height: number, proposer: number): { hash: Uint8Array; bytes: Uint8Array } {
+  /**
+   * A block on top of the tip, already executed against the ledger: the federation's own
+   * transactions (mints) first, then pending user transactions.
+   */
+  buildBlock(height: number, proposer: number, federationTransactions: readonly Transaction[] = []): { hash: Uint8Array; bytes: Uint8Array } {
     if (height !== this.tipState.height + 1) throw new ValidationError('wrong-height', `cannot build block ${height} on tip ${this.tipState.height}`);
-    const transactions = this.mempool.select(this.options.maxBlockTransactions, this.options.maxBlockBytes);
+    const transactions = [...federationTransactions, ...this.mempool.select(this.options.maxBlockTransactions - federationTransactions.length, this.options.maxBlockBytes)];
     const now = this.options.now();
     const header: BlockHeader = {
       version: 1,

@@ -2,7 +2,6 @@ import type { Server } from 'node:http';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import { ConfigError, ValidationError } from '../../sidechain/errors.ts';
-import { MAX_BLOCK_BYTES } from '../../sidechain/block.ts';
 import { decodeTransaction } from '../../sidechain/transaction/codec.ts';
 import { ChainStore } from '../../sidechain/store/chain-store.ts';
 import { ConsensusMachine, DEFAULT_TIMEOUTS, decodeWalRecord, encodeMessage, encodeWalRecord, restoreFromWal, type ConsensusConfig } from '../consensus/index.ts';
@@ -20,6 +19,10 @@ import { startPeerTransport } from '../transport/peer-transport.ts';
 import { Chain, DEFAULT_CHAIN_OPTIONS } from './chain.ts';
 import { ConsensusDriver } from './consensus-driver.ts';
 import { catchUp } from './catch-up.ts';
+import { Pegin } from './pegin.ts';
+import { PeginStore } from './pegin-store.ts';
+import { BitcoinRpc } from '../../watcher/rpc.ts';
+import { decodeBlock, MAX_BLOCK_BYTES } from '../../sidechain/block.ts';
 
 /** First byte of every peer payload: what follows. */
 const PeerPayload = { Consensus: 1, Transaction: 2 } as const;
@@ -57,6 +60,7 @@ export async function startMember(config: MemberConfig, log: Logger): Promise<Ru
   const store = new ChainStore(pool);
   await store.migrate();
   const chain = await Chain.open(genesis, store, { ...DEFAULT_CHAIN_OPTIONS, now: () => BigInt(Date.now()) });
+  const pegin = await Pegin.start(genesis, new BitcoinRpc(config.bitcoin.rpcUrl), new PeginStore(pool), log);
   const metrics = createMemberMetrics();
   metrics.height.set(chain.tip.height);
   log.info({ height: chain.tip.height, chainId: Buffer.from(genesis.chainId).toString('hex') }, 'chain loaded');
@@ -125,9 +129,10 @@ export async function startMember(config: MemberConfig, log: Logger): Promise<Ru
   driver = new ConsensusDriver(
     await machineAt(chain.tip.height + 1),
     {
-      buildProposal: async (height) => chain.buildBlock(height, config.memberIndex),
+      buildProposal: async (height) => chain.buildBlock(height, config.memberIndex, pegin.pendingMints(chain.ledger)),
       validate: async (height, value) => {
         try {
+          await pegin.verifyMints(decodeBlock(value.bytes).transactions);
           chain.checkBlock(height, value.hash, value.bytes);
           return true;
         } catch (error) {
@@ -141,7 +146,7 @@ export async function startMember(config: MemberConfig, log: Logger): Promise<Ru
         metrics.mempoolSize.set(chain.mempool.count);
         log.info({ height, txs: block.transactions.length, round: certificate.round }, 'block final');
       },
-      hasPendingWork: () => chain.hasPendingWork(),
+      hasPendingWork: () => chain.hasPendingWork() || pegin.hasPendingMints(chain.ledger),
     },
     {
       appendWal: (height, record) => store.appendWal(height, encodeWalRecord(record)),
@@ -166,11 +171,26 @@ export async function startMember(config: MemberConfig, log: Logger): Promise<Ru
   await syncing;
   driver.start();
   const syncTimer = setInterval(syncWithPeers, 5_000);
+  let polling = false;
+  const bitcoinTimer = setInterval(() => {
+    if (polling) return;
+    polling = true;
+    pegin
+      .poll()
+      .then((changed) => {
+        if (changed) driver?.notifyWork();
+      })
+      .catch((error: unknown) => log.warn({ err: error }, 'following Bitcoin failed; retrying'))
+      .finally(() => {
+        polling = false;
+      });
+  }, 500);
 
   const routes = memberRoutes({
     memberIndex: config.memberIndex,
     chain,
     store,
+    pegin,
     submitTransaction: (bytes) => receiveTransaction(bytes, true),
     status: () => ({
       network: genesis.file.network,
@@ -183,6 +203,7 @@ export async function startMember(config: MemberConfig, log: Logger): Promise<Ru
       peersConnected: transport.connectedPeers(),
       members: genesis.file.members.map((member, index) => ({ index, name: member.name })),
       threshold: genesis.members.threshold,
+      bitcoin: { height: pegin.bitcoinHeight, mintingHalted: pegin.halted },
     }),
   });
   const openApi = buildOpenApiDocument(routes, { title: 'Strongbox member API', version: '1' });
@@ -210,6 +231,7 @@ export async function startMember(config: MemberConfig, log: Logger): Promise<Ru
     chain,
     async stop() {
       clearInterval(syncTimer);
+      clearInterval(bitcoinTimer);
       await driver?.stop();
       await transport.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -1,0 +1,162 @@
+import type { Network } from 'bitcoinjs-lib';
+import type { Logger } from 'pino';
+import { ValidationError } from '../../sidechain/errors.ts';
+import type { Genesis } from '../../sidechain/genesis.ts';
+import type { LedgerReader } from '../../sidechain/ledger/index.ts';
+import type { PeginBody, Transaction } from '../../sidechain/transaction/types.ts';
+import { sortedMultisig, type SortedMultisig } from '../../watcher/escrow.ts';
+import { depositMultisig } from '../../watcher/pegin-tweak.ts';
+import { bitcoinNetwork } from '../../watcher/networks.ts';
+import type { BitcoinRpc } from '../../watcher/rpc.ts';
+import { ChainFollower, followerStartAt } from '../../watcher/follower/chain-follower.ts';
+import { parseFollowerState, serializeFollowerState } from '../../watcher/follower/state-codec.ts';
+import type { Deposit } from '../../watcher/deposits.ts';
+import type { ConfirmedDeposit, PeginStore } from './pegin-store.ts';
+
+/** How far below the Bitcoin tip a member with no stored position starts looking for deposits. */
+const FIRST_START_LOOKBACK = 100;
+/** Mints per block, so a burst of deposits cannot crowd out transfers. */
+export const MAX_MINTS_PER_BLOCK = 200;
+
+export class PeginError extends ValidationError {}
+
+/**
+ * The peg-in side of one member: the escrow, deposit addresses bound to sidechain recipients,
+ * the reorg-safe follower of its own Bitcoin node, the deposits that reached the confirmation
+ * depth, and the check every member makes of every mint before it votes for a block.
+ */
+export class Pegin {
+  readonly escrow: SortedMultisig;
+  readonly network: Network;
+  private watched = new Map<string, Uint8Array>();
+  private confirmed: ConfirmedDeposit[] = [];
+  private readonly reportedBelowMinimum = new Set<string>();
+
+  private constructor(
+    private readonly genesis: Genesis,
+    private readonly rpc: BitcoinRpc,
+    private readonly store: PeginStore,
+    private readonly follower: ChainFollower,
+    private readonly log: Logger,
+  ) {
+    this.escrow = sortedMultisig(genesis.members.threshold, genesis.pegKeys);
+    this.network = bitcoinNetwork(genesis.file.bitcoinNetwork);
+  }
+
+  static async start(genesis: Genesis, rpc: BitcoinRpc, store: PeginStore, log: Logger): Promise<Pegin> {
+    const confirmations = genesis.file.pegin.confirmations;
+    const stored = await store.followerState();
+    const state = stored ? parseFollowerState(stored) : await followerStartAt(rpc, Math.max(0, (await rpc.getBlockCount()) - FIRST_START_LOOKBACK), { confirmations });
+    let pegin: Pegin | undefined;
+    const follower = new ChainFollower(rpc, state, {
+      watched: () => pegin!.watched,
+      commit: async (next, effects) => {
+        const confirmedNow: Deposit[] = [];
+        const revoked: Deposit[] = [];
+        for (const effect of effects) {
+          if (effect.type === 'confirmed') confirmedNow.push(effect.deposit);
+          if (effect.type === 'unconfirmed') revoked.push(effect.deposit);
+          if (effect.type === 'deepReorg') {
+            revoked.push(...effect.revoked);
+            log.error({ depth: effect.depth, forkHeight: effect.forkHeight, revoked: effect.revoked.length }, 'DEEP BITCOIN REORG: minting halted until an operator acts');
+          }
+        }
+        await store.saveFollowerStep(serializeFollowerState(next), confirmedNow, revoked);
+      },
+    });
+    pegin = new Pegin(genesis, rpc, store, follower, log);
+    pegin.watched = await store.registrations();
+    pegin.confirmed = await store.confirmedDeposits();
+    return pegin;
+  }
+
+  get halted(): boolean {
+    return this.follower.state.halted;
+  }
+
+  get bitcoinHeight(): number {
+    return this.follower.state.chain.at(-1)?.height ?? 0;
+  }
+
+  /** The deposit address for sidechain recipient R (the 33 bytes an sbx address encodes). */
+  depositAddress(recipient: Uint8Array): { address: string; script: Uint8Array } {
+    const multisig = depositMultisig(this.escrow, recipient);
+    return { address: multisig.address(this.network), script: multisig.scriptPubKey };
+  }
+
+  /** Starts watching R's deposit address; idempotent. */
+  async register(recipient: Uint8Array): Promise<string> {
+    const { address, script } = this.depositAddress(recipient);
+    await this.store.register(script, recipient);
+    this.watched.set(Buffer.from(script).toString('hex'), recipient);
+    return address;
+  }
+
+  /** Follows the Bitcoin node; true when new deposits reached the confirmation depth. */
+  async poll(): Promise<boolean> {
+    const effects = await this.follower.sync();
+    if (!effects.some((effect) => effect.type === 'confirmed' || effect.type === 'unconfirmed' || effect.type === 'deepReorg')) return false;
+    this.confirmed = await this.store.confirmedDeposits();
+    return true;
+  }
+
+  private mintAmount(deposit: { amountSats: bigint }): bigint {
+    return deposit.amountSats - BigInt(this.genesis.file.pegin.feeSats);
+  }
+
+  /** Mints for confirmed deposits the ledger has not minted yet, for the proposer's next block. */
+  pendingMints(ledger: LedgerReader): Transaction[] {
+    if (this.halted) return [];
+    const minimum = BigInt(this.genesis.file.pegin.minimumSats);
+    const mints: Transaction[] = [];
+    for (const deposit of this.confirmed) {
+      if (mints.length >= MAX_MINTS_PER_BLOCK) break;
+      const outpoint = `${deposit.txid}:${deposit.vout}`;
+      if (ledger.isMinted(outpoint)) continue;
+      if (deposit.amountSats < minimum || this.mintAmount(deposit) <= 0n) {
+        if (!this.reportedBelowMinimum.has(outpoint)) this.log.warn({ outpoint, amountSats: deposit.amountSats, minimum }, 'deposit below the peg-in minimum is not minted');
+        this.reportedBelowMinimum.add(outpoint);
+        continue;
+      }
+      const body: PeginBody = {
+        kind: 'pegin',
+        bitcoinTxid: new Uint8Array(Buffer.from(deposit.txid, 'hex')),
+        bitcoinVout: deposit.vout,
+        amount: this.mintAmount(deposit),
+        recipient: deposit.recipient,
+      };
+      mints.push({ ...body, witnesses: [] });
+    }
+    return mints;
+  }
+
+  hasPendingMints(ledger: LedgerReader): boolean {
+    return this.pendingMints(ledger).length > 0;
+  }
+
+  /**
+   * A member's own check of every mint in a proposed block, against its own Bitcoin node: the
+   * output exists, pays the deposit script derived for the named recipient, carries the amount
+   * plus the published fee, and has the confirmations the genesis requires.
+   */
+  async verifyMints(transactions: readonly Transaction[]): Promise<void> {
+    for (const tx of transactions) {
+      if (tx.kind !== 'pegin') continue;
+      const txid = Buffer.from(tx.bitcoinTxid).toString('hex');
+      const where = `mint of ${txid}:${tx.bitcoinVout}`;
+      if (this.halted) throw new PeginError('pegin-halted', `${where}: minting is halted after a deep Bitcoin reorg`);
+      const confirmations = await this.rpc.getTransactionConfirmations(txid);
+      if (confirmations === null) throw new PeginError('pegin-unknown', `${where}: this member's Bitcoin node does not know the transaction`);
+      if (confirmations < this.genesis.file.pegin.confirmations) {
+        throw new PeginError('pegin-unconfirmed', `${where}: ${confirmations} confirmations, ${this.genesis.file.pegin.confirmations} required`);
+      }
+      const output = (await this.rpc.getRawTransaction(txid)).outs[tx.bitcoinVout];
+      if (!output) throw new PeginError('pegin-unknown', `${where}: the transaction has no output ${tx.bitcoinVout}`);
+      const expected = this.depositAddress(tx.recipient).script;
+      if (Buffer.compare(Buffer.from(output.script), Buffer.from(expected)) !== 0) throw new PeginError('pegin-script', `${where}: the output does not pay the recipient's deposit address`);
+      const value = BigInt(output.value);
+      if (value < BigInt(this.genesis.file.pegin.minimumSats)) throw new PeginError('pegin-minimum', `${where}: ${value} sats is below the peg-in minimum`);
+      if (tx.amount !== this.mintAmount({ amountSats: value })) throw new PeginError('pegin-amount', `${where}: mints ${tx.amount}, the deposit allows ${this.mintAmount({ amountSats: value })}`);
+    }
+  }
+}
