@@ -11,10 +11,12 @@ describe('peg-in through five member processes and a real regtest node', functio
   this.timeout(180_000);
   let net: TestNetwork;
   let faucet: Faucet;
+  let rpc: BitcoinRpc;
 
   before(async () => {
     net = await startTestNetwork(5);
-    faucet = new Faucet(new BitcoinRpc(net.network.network.bitcoinRpcUrl));
+    rpc = new BitcoinRpc(net.network.network.bitcoinRpcUrl);
+    faucet = new Faucet(rpc);
   });
   after(() => net?.stop());
 
@@ -52,6 +54,70 @@ describe('peg-in through five member processes and a real regtest node', functio
     await faucet.mine(5);
     await new Promise((resolve) => setTimeout(resolve, 3_000));
     expect(await btcBalances(alice.address), 'still exactly two mints').to.deep.equal(Array(5).fill(1_250_000n));
+  });
+
+  async function depositAddressFor(recipient: string): Promise<string> {
+    const registered = await Promise.all(net.clients.map((client) => client.registerDepositAddress(recipient)));
+    expect(new Set(registered).size).to.equal(1);
+    return registered[0]!;
+  }
+
+  it('mints nothing for a deposit a reorg removes before the depth, then exactly once for its replacement', async () => {
+    const bob = testWallet();
+    const depositAddress = await depositAddressFor(bob.address);
+    await faucet.fund(depositAddress, 300_000n);
+    const [blockWithDeposit] = await faucet.mine(1);
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    await rpc.invalidateBlock(blockWithDeposit!);
+    await faucet.mine(3);
+    await new Promise((resolve) => setTimeout(resolve, 4_000));
+    expect(await btcBalances(bob.address), 'the removed deposit is never minted').to.deep.equal([0n, 0n, 0n, 0n, 0n]);
+
+    await faucet.fund(depositAddress, 400_000n);
+    await faucet.mine(2);
+    const deadline = Date.now() + 30_000;
+    while ((await btcBalances(bob.address)).some((balance) => balance !== 400_000n)) {
+      if (Date.now() > deadline) throw new Error(`replacement not minted on every member: ${await btcBalances(bob.address)}`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  });
+
+  it('halts minting and says so when a reorg reaches deeper than the confirmation depth', async () => {
+    const carol = testWallet();
+    const depositAddress = await depositAddressFor(carol.address);
+    await faucet.fund(depositAddress, 500_000n);
+    const [blockWithDeposit] = await faucet.mine(1);
+    await faucet.mine(2);
+    const deadline = Date.now() + 30_000;
+    while ((await btcBalances(carol.address)).some((balance) => balance !== 500_000n)) {
+      if (Date.now() > deadline) throw new Error('deposit not minted');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    // Every member's follower has seen the deposit buried at the confirmation depth.
+    const tip = await rpc.getBlockCount();
+    const seen = Date.now() + 30_000;
+    while (
+      (await Promise.all(net.clients.map(async (client) => ((await (await fetch(`${client.baseUrl}/status`)).json()) as { bitcoin: { height: number } }).bitcoin.height))).some(
+        (height) => height < tip,
+      )
+    ) {
+      if (Date.now() > seen) throw new Error('followers did not reach the tip');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    await rpc.invalidateBlock(blockWithDeposit!);
+    await faucet.mine(5);
+    const halted = Date.now() + 30_000;
+    for (;;) {
+      const statuses = await Promise.all(net.clients.map(async (client) => ((await (await fetch(`${client.baseUrl}/status`)).json()) as { bitcoin: { mintingHalted: boolean } }).bitcoin));
+      if (statuses.every((status) => status.mintingHalted)) break;
+      if (Date.now() > halted) throw new Error(`members did not halt minting: ${JSON.stringify(statuses)}`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    const dave = testWallet();
+    await faucet.fund(await depositAddressFor(dave.address), 200_000n);
+    await faucet.mine(3);
+    await new Promise((resolve) => setTimeout(resolve, 4_000));
+    expect(await btcBalances(dave.address), 'no mint while halted').to.deep.equal([0n, 0n, 0n, 0n, 0n]);
   });
 
   it('publishes the same escrow descriptor on every member', async () => {
