@@ -8,7 +8,7 @@ import { sendCommand, walletCommand } from './commands/wallet.ts';
 import { issueCommand } from './commands/issue.ts';
 import { genesisCommand } from './commands/genesis.ts';
 import { networkCommand } from './commands/network.ts';
-import { peginAddressCommand } from './commands/pegin.ts';
+import { peginAddressCommand, peginCommand } from './commands/pegin.ts';
 
 const program = new Command('strongbox')
   .description('Strongbox: a federated, Bitcoin-pegged and Bitcoin-anchored securities depository')
@@ -22,6 +22,7 @@ const program = new Command('strongbox')
   .addCommand(sendCommand())
   .addCommand(issueCommand())
   .addCommand(peginAddressCommand())
+  .addCommand(peginCommand())
   .addCommand(regtestCommand());
 
 try {

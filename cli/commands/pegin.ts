@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { addressPayload } from '../../sidechain/address.ts';
-import { StrongboxError } from '../../sidechain/errors.ts';
+import { StrongboxError, ValidationError } from '../../sidechain/errors.ts';
 import { sortedMultisig } from '../../watcher/escrow.ts';
 import { depositMultisig } from '../../watcher/pegin-tweak.ts';
 import { bitcoinNetwork } from '../../watcher/networks.ts';
@@ -39,4 +39,62 @@ export function peginAddressCommand(): Command {
         { recipient, depositAddress, confirmations, feeSats: genesis.file.pegin.feeSats, minimumSats: genesis.file.pegin.minimumSats, registeredWith: registered },
       );
     });
+}
+
+function membersFrom(options: { member?: string[]; dataDir?: string }): MemberClient[] {
+  return (options.member ?? readNetworkFile(options.dataDir ?? defaultDataDir()).members.map((member) => member.apiUrl)).map((url) => new MemberClient(url));
+}
+
+export function peginCommand(): Command {
+  const pegin = new Command('pegin').description('follow and claim peg-in deposits');
+  pegin.addCommand(
+    new Command('status')
+      .description('show a deposit\'s confirmations and wait until it is minted')
+      .argument('<txid>', 'the Bitcoin transaction that paid a deposit address')
+      .option('--member <url...>', 'member API URL (default: the local network\'s first member)')
+      .option('--data-dir <dir>', 'local network folder (default: $STRONGBOX_HOME or ./.strongbox)')
+      .option('--no-wait', 'print the current state and return')
+      .option('--json', 'print machine-readable output')
+      .addHelpText('after', '\nExample:\n  strongbox pegin status 3f2a…')
+      .action(async (txid: string, options: { member?: string[]; dataDir?: string; wait: boolean; json?: boolean }) => {
+        if (!/^[0-9a-f]{64}$/.test(txid)) throw new ValidationError('bad-txid', `not a Bitcoin txid: ${JSON.stringify(txid)}`);
+        const client = membersFrom(options)[0]!;
+        for (;;) {
+          const { deposits } = await client.depositStatus(txid);
+          if (deposits.length === 0) throw new ValidationError('not-a-deposit', `${txid} pays no deposit address this member watches (register it with pegin-address, or use pegin claim)`);
+          const done = deposits.every((deposit) => deposit.minted);
+          if (done || !options.wait) {
+            const lines = deposits.map((d) => `output ${d.vout}: ${d.amountSats} sats for ${d.recipient}, ${d.confirmations}/${d.required} confirmations, ${d.minted ? 'minted' : 'not minted yet'}`);
+            printResult(options, lines.join('\n'), { txid, deposits });
+            return;
+          }
+          if (!options.json) process.stderr.write(`\r${deposits.map((d) => `output ${d.vout}: ${Math.min(d.confirmations, d.required)}/${d.required} confirmations`).join(', ')}, waiting for the mint…`);
+          await new Promise((resolve) => setTimeout(resolve, 1_000));
+        }
+      }),
+  );
+  pegin.addCommand(
+    new Command('claim')
+      .description('claim a deposit made to a derivable address nobody registered before it was mined')
+      .argument('<outpoint>', 'txid:vout of the deposit output')
+      .requiredOption('--to <sbx-address>', 'the sidechain address the deposit address was derived for')
+      .option('--member <url...>', 'member API URLs (default: every member of the local network)')
+      .option('--data-dir <dir>', 'local network folder (default: $STRONGBOX_HOME or ./.strongbox)')
+      .option('--json', 'print machine-readable output')
+      .addHelpText('after', '\nExample:\n  strongbox pegin claim 3f2a…:0 --to sbx1…')
+      .action(async (outpoint: string, options: { to: string; member?: string[]; dataDir?: string; json?: boolean }) => {
+        const match = /^([0-9a-f]{64}):(\d{1,6})$/.exec(outpoint);
+        if (!match) throw new ValidationError('bad-outpoint', `outpoint must be txid:vout, got ${JSON.stringify(outpoint)}`);
+        addressPayload(options.to);
+        const answers = await Promise.all(membersFrom(options).map((client) => client.claimDeposit(match[1]!, Number(match[2]), options.to)));
+        const { confirmations, required } = answers[0]!;
+        const ready = confirmations >= required;
+        printResult(
+          options,
+          ready ? `claimed by ${answers.length} members; the mint follows in the next block` : `the deposit has ${confirmations}/${required} confirmations; claim again once it has ${required}`,
+          { outpoint, confirmations, required, claimed: ready },
+        );
+      }),
+  );
+  return pegin;
 }

@@ -75,6 +75,14 @@ export class MemberClient {
     return result.depositAddress;
   }
 
+  depositStatus(txid: string): Promise<{ deposits: { vout: number; amountSats: string; recipient: string; confirmations: number; required: number; minted: boolean }[] }> {
+    return this.request(`/pegin/deposits/${txid}`);
+  }
+
+  claimDeposit(txid: string, vout: number, recipient: string): Promise<{ confirmations: number; required: number }> {
+    return this.request('/pegin/claims', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ txid, vout, recipient }) });
+  }
+
   finalBlock(height: number): Promise<{ height: number; block: string; commit: string }> {
     return this.request(`/chain/blocks/${height}`);
   }

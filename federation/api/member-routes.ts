@@ -94,6 +94,25 @@ export function memberRoutes(context: MemberApiContext): Route[] {
     }),
     defineRoute({
       method: 'get',
+      path: '/pegin/deposits/:txid',
+      summary: 'deposits in a Bitcoin transaction: confirmations so far and required, and whether they are minted',
+      tag: 'peg',
+      params: z.object({ txid: hex32 }),
+      handler: async ({ params }) => ({
+        txid: params.txid,
+        deposits: (await context.pegin.depositStatus(params.txid, chain.ledger)).map((d) => ({ ...d, recipient: encodeAddress(ownerFromPayload(d.recipient)) })),
+      }),
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/pegin/claims',
+      summary: 'claim a deposit made to a derivable but unregistered deposit address',
+      tag: 'peg',
+      body: z.object({ txid: hex32, vout: z.number().int().min(0).max(100_000), recipient: z.string().min(1).max(200) }).strict(),
+      handler: ({ body }) => context.pegin.claim(body.txid, body.vout, addressPayload(body.recipient)),
+    }),
+    defineRoute({
+      method: 'get',
       path: '/evidence',
       summary: 'equivocation evidence this member holds: two conflicting messages signed by one member',
       tag: 'chain',

@@ -31,6 +31,7 @@ export class Pegin {
   private watched = new Map<string, Uint8Array>();
   private confirmed: ConfirmedDeposit[] = [];
   private readonly reportedBelowMinimum = new Set<string>();
+  private onDepositsChanged: () => void = () => {};
 
   private constructor(
     private readonly genesis: Genesis,
@@ -70,6 +71,11 @@ export class Pegin {
     return pegin;
   }
 
+  /** Called whenever deposits join or leave the confirmed set, so the proposer can mint them. */
+  onConfirmedDepositsChanged(listener: () => void): void {
+    this.onDepositsChanged = listener;
+  }
+
   get halted(): boolean {
     return this.follower.state.halted;
   }
@@ -92,12 +98,51 @@ export class Pegin {
     return address;
   }
 
-  /** Follows the Bitcoin node; true when new deposits reached the confirmation depth. */
-  async poll(): Promise<boolean> {
+  /**
+   * The state of every output of a Bitcoin transaction that pays a deposit address known to this
+   * member: confirmations so far, confirmations required, and whether the ledger minted it.
+   */
+  async depositStatus(txid: string, ledger: LedgerReader): Promise<{ vout: number; amountSats: bigint; recipient: Uint8Array; confirmations: number; required: number; minted: boolean }[]> {
+    const confirmations = await this.rpc.getTransactionConfirmations(txid);
+    if (confirmations === null) throw new PeginError('pegin-unknown', `this member's Bitcoin node does not know transaction ${txid}`);
+    const tx = await this.rpc.getRawTransaction(txid);
+    return tx.outs.flatMap((out, vout) => {
+      const recipient = this.watched.get(Buffer.from(out.script).toString('hex'));
+      if (!recipient) return [];
+      return [{ vout, amountSats: BigInt(out.value), recipient, confirmations, required: this.genesis.file.pegin.confirmations, minted: ledger.isMinted(`${txid}:${vout}`) }];
+    });
+  }
+
+  /**
+   * A deposit to a derivable address that nobody registered before it was mined: the follower
+   * has passed its block, so the claim is checked against the node directly and, once deep
+   * enough, joins the confirmed deposits. Every member still re-checks the mint before voting.
+   */
+  async claim(txid: string, vout: number, recipient: Uint8Array): Promise<{ confirmations: number; required: number }> {
+    await this.register(recipient);
+    const confirmations = (await this.rpc.getTransactionConfirmations(txid)) ?? 0;
+    const required = this.genesis.file.pegin.confirmations;
+    if (confirmations < required) return { confirmations, required };
+    const output = (await this.rpc.getRawTransaction(txid)).outs[vout];
+    if (!output) throw new PeginError('pegin-unknown', `transaction ${txid} has no output ${vout}`);
+    const mint: PeginBody = { kind: 'pegin', bitcoinTxid: new Uint8Array(Buffer.from(txid, 'hex')), bitcoinVout: vout, amount: this.mintAmount({ amountSats: BigInt(output.value) }), recipient };
+    await this.verifyMints([{ ...mint, witnesses: [] }]);
+    const tip = await this.rpc.getBlockCount();
+    const deposit: Deposit = { txid, vout, amountSats: BigInt(output.value), recipient: Buffer.from(recipient).toString('hex'), scriptPubKey: Buffer.from(output.script).toString('hex'), blockHash: '', height: tip - confirmations + 1 };
+    await this.store.saveFollowerStep(serializeFollowerState(this.follower.state), [deposit], []);
+    await this.reloadConfirmed();
+    return { confirmations, required };
+  }
+
+  /** Follows the Bitcoin node one step. */
+  async poll(): Promise<void> {
     const effects = await this.follower.sync();
-    if (!effects.some((effect) => effect.type === 'confirmed' || effect.type === 'unconfirmed' || effect.type === 'deepReorg')) return false;
+    if (effects.some((effect) => effect.type === 'confirmed' || effect.type === 'unconfirmed' || effect.type === 'deepReorg')) await this.reloadConfirmed();
+  }
+
+  private async reloadConfirmed(): Promise<void> {
     this.confirmed = await this.store.confirmedDeposits();
-    return true;
+    this.onDepositsChanged();
   }
 
   private mintAmount(deposit: { amountSats: bigint }): bigint {

@@ -167,6 +167,7 @@ export async function startMember(config: MemberConfig, log: Logger): Promise<Ru
     log,
   );
 
+  pegin.onConfirmedDepositsChanged(() => driver?.notifyWork());
   syncWithPeers();
   await syncing;
   driver.start();
@@ -177,9 +178,6 @@ export async function startMember(config: MemberConfig, log: Logger): Promise<Ru
     polling = true;
     pegin
       .poll()
-      .then((changed) => {
-        if (changed) driver?.notifyWork();
-      })
       .catch((error: unknown) => log.warn({ err: error }, 'following Bitcoin failed; retrying'))
       .finally(() => {
         polling = false;

@@ -62,6 +62,37 @@ describe('peg-in through five member processes and a real regtest node', functio
     return registered[0]!;
   }
 
+  it('mints a deposit to an unregistered but derivable address once it is claimed, and reports its status', async () => {
+    const erin = testWallet();
+    const offline = JSON.parse((await runCli(['pegin-address', erin.address, '--offline', '--json', '--genesis', net.network.network.genesisFile!])).stdout) as { depositAddress: string };
+    const txid = await faucet.fund(offline.depositAddress, 700_000n);
+    await faucet.mine(2);
+    const members = ['--member', ...net.network.network.members.map((m) => m.apiUrl)];
+    const vout = (await rpc.getRawTransaction(txid)).outs.findIndex((out) => out.value === 700_000n);
+    const claimed = await runCli(['pegin', 'claim', `${txid}:${vout}`, '--to', erin.address, '--json', ...members]);
+    expect(claimed.code, claimed.stderr).to.equal(0);
+    expect(JSON.parse(claimed.stdout)).to.deep.include({ claimed: true, required: 2 });
+    const status = await runCli(['pegin', 'status', txid, '--json', '--member', net.network.network.members[3]!.apiUrl]);
+    expect(status.stderr).to.equal('');
+    expect(status.code).to.equal(0);
+    expect(JSON.parse(status.stdout).deposits).to.deep.equal([{ vout, amountSats: '700000', recipient: erin.address, confirmations: 2, required: 2, minted: true }]);
+    expect(await btcBalances(erin.address)).to.deep.equal(Array(5).fill(700_000n));
+  });
+
+  it('refuses a claim for an output that does not pay the named recipient', async () => {
+    const frank = testWallet();
+    const mallory = testWallet();
+    const offline = JSON.parse((await runCli(['pegin-address', frank.address, '--offline', '--json', '--genesis', net.network.network.genesisFile!])).stdout) as { depositAddress: string };
+    const txid = await faucet.fund(offline.depositAddress, 300_000n);
+    await faucet.mine(2);
+    const vout = (await rpc.getRawTransaction(txid)).outs.findIndex((out) => out.value === 300_000n);
+    const refused = await runCli(['pegin', 'claim', `${txid}:${vout}`, '--to', mallory.address, '--member', net.network.network.members[0]!.apiUrl]);
+    expect(refused.code).to.equal(1);
+    expect(refused.stderr).to.match(/does not pay the recipient's deposit address/);
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    expect(await btcBalances(mallory.address)).to.deep.equal([0n, 0n, 0n, 0n, 0n]);
+  });
+
   it('mints nothing for a deposit a reorg removes before the depth, then exactly once for its replacement', async () => {
     const bob = testWallet();
     const depositAddress = await depositAddressFor(bob.address);
