@@ -1,5 +1,6 @@
 import { BTC_ASSET_KEY } from '../asset.ts';
 import { compareBytes } from '../address.ts';
+import { decodeSettlementTx } from '../settlement.ts';
 import { checkTransaction } from '../transaction/check.ts';
 import { toHex, txInfo, type TxInfo } from '../transaction/ids.ts';
 import { sighashMessage } from '../transaction/sighash.ts';
@@ -161,10 +162,18 @@ export function validateTransaction(view: LedgerReader, tx: Transaction, ctx: Le
     }
     case 'settlement': {
       const bitcoinTxid = toHex(tx.bitcoinTxid);
-      effects.settled = tx.burns.map((burnTxid) => {
+      const payments = decodeSettlementTx(tx.bitcoinTx).outputs;
+      let feeShare: bigint | undefined;
+      effects.settled = tx.burns.map((burnTxid, index) => {
         const burn = view.getBurn(toHex(burnTxid));
         if (!burn) fail('unknown-burn', `no burn ${toHex(burnTxid)}`);
         if (burn.settledBy) fail('already-settled', `burn ${burn.txid} was already settled by ${burn.settledBy}`);
+        const payment = payments[index]!;
+        if (compareBytes(payment.script, burn.destinationScript) !== 0) fail('bad-settlement', `output ${index} does not pay the destination of burn ${burn.txid}`);
+        if (payment.value <= 0n || payment.value > burn.amount) fail('bad-settlement', `output ${index} pays ${payment.value}, burn ${burn.txid} allows 1..${burn.amount}`);
+        // Every withdrawal in a batch carries the same share of the Bitcoin fee.
+        feeShare ??= burn.amount - payment.value;
+        if (burn.amount - payment.value !== feeShare) fail('bad-settlement', `output ${index} carries a fee share of ${burn.amount - payment.value}, the batch's is ${feeShare}`);
         return { ...burn, settledBy: bitcoinTxid };
       });
       return effects;

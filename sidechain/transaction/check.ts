@@ -1,5 +1,6 @@
 import { OWNER_PAYLOAD_LENGTH } from '../address.ts';
 import { MAX_DECIMALS, isValidIsin } from '../asset.ts';
+import { checkSettlementShape } from '../settlement.ts';
 import { TransactionError } from './errors.ts';
 import { txInfo, inputsOf } from './ids.ts';
 import { LIMITS, type Output, type Transaction } from './types.ts';
@@ -99,6 +100,7 @@ export function checkTransaction(tx: Transaction): void {
     case 'settlement':
       if (tx.burns.length === 0) fail('bad-settlement', 'a settlement names at least one burn');
       checkDistinct(tx.burns.map((burn) => Buffer.from(burn).toString('hex')), 'duplicate-burn', 'a settled burn');
+      checkSettlementShape(tx.burns.length, tx.bitcoinTxid, tx.bitcoinTx);
       return;
   }
 }

@@ -72,7 +72,7 @@ function writeBody(w: Writer, body: TxBody): void {
     case 'settlement':
       w.varint(body.burns.length);
       for (const burn of body.burns) w.bytes(fixed(burn, 32, 'burn txid'));
-      w.bytes(fixed(body.bitcoinTxid, 32, 'bitcoin txid'));
+      w.bytes(fixed(body.bitcoinTxid, 32, 'bitcoin txid')).varBytes(body.bitcoinTx);
       return;
   }
 }
@@ -182,7 +182,7 @@ function readBody(r: Reader): TxBody {
       const count = r.varint('burn count', LIMITS.maxSettledBurns);
       const burns: Uint8Array[] = [];
       for (let i = 0; i < count; i++) burns.push(r.bytes(32, 'burn txid'));
-      return { kind, burns, bitcoinTxid: r.bytes(32, 'bitcoin txid') };
+      return { kind, burns, bitcoinTxid: r.bytes(32, 'bitcoin txid'), bitcoinTx: r.varBytes('bitcoin transaction', LIMITS.maxTxBytes) };
     }
     default:
       throw new DecodeError(WHAT, `unknown kind ${kindByte}`);

@@ -115,10 +115,16 @@ export interface AnchorBody {
   bitcoinTxid: Uint8Array;
 }
 
+/**
+ * Binds final burns to the Bitcoin transaction that pays them, before it is signed: output i
+ * pays burn i, an optional last output returns change to the escrow.
+ */
 export interface SettlementBody {
   kind: 'settlement';
   burns: Uint8Array[];
   bitcoinTxid: Uint8Array;
+  /** The unsigned Bitcoin transaction (no witnesses); its txid is `bitcoinTxid`. */
+  bitcoinTx: Uint8Array;
 }
 
 export type TxBody =

@@ -1,3 +1,4 @@
+import { Transaction as BitcoinTransaction } from 'bitcoinjs-lib';
 import { publicKeyFromSeed } from '../../sidechain/ed25519.ts';
 import { keyOwner, ownerPayload } from '../../sidechain/address.ts';
 import { BTC_ASSET_ID } from '../../sidechain/asset.ts';
@@ -39,4 +40,13 @@ export function signedTransfer(inputs: Outpoint[], outputs: Output[], seed: Uint
   const body: TransferBody = { kind: 'transfer', inputs, outputs };
   const witness = keyWitness(CHAIN_ID, body, seed);
   return { ...body, witnesses: inputs.map(() => witness) };
+}
+
+/** A settlement record of `burns` whose unsigned Bitcoin transaction has exactly `outputs`. */
+export function settlementOf(burns: Uint8Array[], outputs: { script: Uint8Array; value: bigint }[], spending = 9): Extract<Transaction, { kind: 'settlement' }> {
+  const bitcoinTx = new BitcoinTransaction();
+  bitcoinTx.version = 2;
+  bitcoinTx.addInput(bitcoinTxid(spending), 0);
+  for (const output of outputs) bitcoinTx.addOutput(output.script, output.value);
+  return { kind: 'settlement', burns, bitcoinTxid: Buffer.from(bitcoinTx.getId(), 'hex'), bitcoinTx: bitcoinTx.toBuffer(), witnesses: [] };
 }

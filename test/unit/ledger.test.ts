@@ -7,7 +7,7 @@ import { keyWitness, multisigWitness } from '../../sidechain/transaction/signing
 import { txInfo } from '../../sidechain/transaction/ids.ts';
 import { SighashType, type Outpoint, type Transaction, type TransferBody } from '../../sidechain/transaction/types.ts';
 import { applyBlock, applyTransaction, LedgerState } from '../../sidechain/ledger/index.ts';
-import { CHAIN_ID, bitcoinTxid, btcOutput, context, mint, signedTransfer, testKey } from '../helpers/ledger-fixtures.ts';
+import { CHAIN_ID, bitcoinTxid, btcOutput, context, mint, settlementOf, signedTransfer, testKey } from '../helpers/ledger-fixtures.ts';
 
 const alice = testKey(1);
 const bob = testKey(2);
@@ -123,17 +123,28 @@ describe('ledger: peg-in and peg-out', () => {
     expectCode(() => applyTransaction(state2, { ...badBody, witnesses: [keyWitness(CHAIN_ID, badBody, alice.seed)] }, context(2)), 'value-not-conserved');
   });
 
-  it('settles a burn once, and refuses unknown burns', () => {
+  it('settles a burn once, paying its destination at most the burned amount, and refuses unknown burns', () => {
     const state = new LedgerState();
-    const coin = mint(state, alice.owner, 1000n);
-    const body = { kind: 'pegout' as const, inputs: [coin], outputs: [], destinationScript: P2WPKH, amount: 1000n };
-    const burn = { ...body, witnesses: [keyWitness(CHAIN_ID, body, alice.seed)] };
-    applyTransaction(state, burn, context(2));
-    const settle: Transaction = { kind: 'settlement', burns: [txInfo(burn).id], bitcoinTxid: bitcoinTxid(9), witnesses: [] };
+    const burns = [1000n, 2000n].map((amount, n) => {
+      const coin = mint(state, alice.owner, amount, n + 1);
+      const body = { kind: 'pegout' as const, inputs: [coin], outputs: [], destinationScript: P2WPKH, amount };
+      const burn = { ...body, witnesses: [keyWitness(CHAIN_ID, body, alice.seed)] };
+      applyTransaction(state, burn, context(2));
+      return txInfo(burn).id;
+    });
+    const escrowChange = { script: new Uint8Array([0, 32, ...new Uint8Array(32).fill(5)]), value: 50_000n };
+    const settle = settlementOf(burns, [{ script: P2WPKH, value: 900n }, { script: P2WPKH, value: 1900n }, escrowChange]);
+    const before = snapshot(state);
+    expectCode(() => applyTransaction(state, settlementOf(burns, [{ script: P2WPKH, value: 900n }, { script: P2WPKH, value: 1950n }]), context(3)), 'bad-settlement');
+    expectCode(() => applyTransaction(state, settlementOf(burns, [{ script: P2WPKH, value: 1001n }, { script: P2WPKH, value: 2001n }]), context(3)), 'bad-settlement');
+    expectCode(() => applyTransaction(state, settlementOf(burns, [{ script: escrowChange.script, value: 900n }, { script: P2WPKH, value: 1900n }]), context(3)), 'bad-settlement');
+    expectCode(() => applyTransaction(state, settlementOf(burns, [{ script: P2WPKH, value: 900n }, { script: P2WPKH, value: 1900n }, escrowChange, escrowChange]), context(3)), 'bad-settlement');
+    expectCode(() => applyTransaction(state, { ...settle, bitcoinTxid: bitcoinTxid(10) }, context(3)), 'bad-settlement');
+    expect(snapshot(state)).to.equal(before);
     applyTransaction(state, settle, context(3));
-    expect(state.getBurn(txInfo(burn).idHex)?.settledBy).to.equal(Buffer.from(bitcoinTxid(9)).toString('hex'));
-    expectCode(() => applyTransaction(state, { ...settle, bitcoinTxid: bitcoinTxid(10) }, context(4)), 'already-settled');
-    expectCode(() => applyTransaction(state, { ...settle, burns: [bitcoinTxid(1)] }, context(4)), 'unknown-burn');
+    expect(state.getBurn(Buffer.from(burns[0]!).toString('hex'))?.settledBy).to.equal(Buffer.from(settle.bitcoinTxid).toString('hex'));
+    expectCode(() => applyTransaction(state, settlementOf(burns, [{ script: P2WPKH, value: 900n }, { script: P2WPKH, value: 1900n }], 10), context(4)), 'already-settled');
+    expectCode(() => applyTransaction(state, settlementOf([bitcoinTxid(1)], [{ script: P2WPKH, value: 900n }]), context(4)), 'unknown-burn');
   });
 
   it('records anchors of earlier heights only', () => {
