@@ -34,9 +34,17 @@ export function parseRpcUrl(url: string): RpcEndpoint {
   return {
     host: parsed.hostname,
     port,
-    ...(parsed.username ? { username: decodeURIComponent(parsed.username) } : {}),
-    ...(parsed.password ? { password: decodeURIComponent(parsed.password) } : {}),
+    ...(parsed.username ? { username: decodeCredential(parsed.username, 'user name') } : {}),
+    ...(parsed.password ? { password: decodeCredential(parsed.password, 'password') } : {}),
   };
+}
+
+function decodeCredential(encoded: string, what: string): string {
+  try {
+    return decodeURIComponent(encoded);
+  } catch {
+    throw new ValidationError('bad-rpc-url', `the Bitcoin RPC URL's ${what} is not valid percent-encoding`);
+  }
 }
 
 export interface BlockchainInfo {
