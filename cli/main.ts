@@ -9,6 +9,7 @@ import { issueCommand } from './commands/issue.ts';
 import { genesisCommand } from './commands/genesis.ts';
 import { networkCommand } from './commands/network.ts';
 import { peginAddressCommand, peginCommand } from './commands/pegin.ts';
+import { auditCommand } from './commands/audit.ts';
 
 const program = new Command('strongbox')
   .description('Strongbox: a federated, Bitcoin-pegged and Bitcoin-anchored securities depository')
@@ -23,6 +24,7 @@ const program = new Command('strongbox')
   .addCommand(issueCommand())
   .addCommand(peginAddressCommand())
   .addCommand(peginCommand())
+  .addCommand(auditCommand())
   .addCommand(regtestCommand());
 
 try {

@@ -196,6 +196,7 @@ export class Chain {
   }
 }
 
-function contextFor(genesis: Genesis, height: number, hashes: Uint8Array[]): LedgerContext {
+/** The ledger context of a block at `height`, from the genesis and the hashes of the blocks below it. */
+export function contextFor(genesis: Genesis, height: number, hashes: readonly Uint8Array[]): LedgerContext {
   return { chainId: genesis.chainId, height, blockHash: (h) => hashes[h] };
 }

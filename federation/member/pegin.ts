@@ -125,7 +125,7 @@ export class Pegin {
     if (confirmations < required) return { confirmations, required };
     const output = (await this.rpc.getRawTransaction(txid)).outs[vout];
     if (!output) throw new PeginError('pegin-unknown', `transaction ${txid} has no output ${vout}`);
-    const mint: PeginBody = { kind: 'pegin', bitcoinTxid: new Uint8Array(Buffer.from(txid, 'hex')), bitcoinVout: vout, amount: this.mintAmount({ amountSats: BigInt(output.value) }), recipient };
+    const mint: PeginBody = { kind: 'pegin', bitcoinTxid: new Uint8Array(Buffer.from(txid, 'hex')), bitcoinVout: vout, amount: mintAmount(this.genesis, BigInt(output.value)), recipient };
     await this.verifyMints([{ ...mint, witnesses: [] }]);
     const tip = await this.rpc.getBlockCount();
     const deposit: Deposit = { txid, vout, amountSats: BigInt(output.value), recipient: Buffer.from(recipient).toString('hex'), scriptPubKey: Buffer.from(output.script).toString('hex'), blockHash: '', height: tip - confirmations + 1 };
@@ -145,10 +145,6 @@ export class Pegin {
     this.onDepositsChanged();
   }
 
-  private mintAmount(deposit: { amountSats: bigint }): bigint {
-    return deposit.amountSats - BigInt(this.genesis.file.pegin.feeSats);
-  }
-
   /** Mints for confirmed deposits the ledger has not minted yet, for the proposer's next block. */
   pendingMints(ledger: LedgerReader): Transaction[] {
     if (this.halted) return [];
@@ -158,7 +154,7 @@ export class Pegin {
       if (mints.length >= MAX_MINTS_PER_BLOCK) break;
       const outpoint = `${deposit.txid}:${deposit.vout}`;
       if (ledger.isMinted(outpoint)) continue;
-      if (deposit.amountSats < minimum || this.mintAmount(deposit) <= 0n) {
+      if (deposit.amountSats < minimum || mintAmount(this.genesis, deposit.amountSats) <= 0n) {
         if (!this.reportedBelowMinimum.has(outpoint)) this.log.warn({ outpoint, amountSats: deposit.amountSats, minimum }, 'deposit below the peg-in minimum is not minted');
         this.reportedBelowMinimum.add(outpoint);
         continue;
@@ -167,7 +163,7 @@ export class Pegin {
         kind: 'pegin',
         bitcoinTxid: new Uint8Array(Buffer.from(deposit.txid, 'hex')),
         bitcoinVout: deposit.vout,
-        amount: this.mintAmount(deposit),
+        amount: mintAmount(this.genesis, deposit.amountSats),
         recipient: deposit.recipient,
       };
       mints.push({ ...body, witnesses: [] });
@@ -179,29 +175,40 @@ export class Pegin {
     return this.pendingMints(ledger).length > 0;
   }
 
-  /**
-   * A member's own check of every mint in a proposed block, against its own Bitcoin node: the
-   * output exists, pays the deposit script derived for the named recipient, carries the amount
-   * plus the published fee, and has the confirmations the genesis requires.
-   */
+  /** A member's own check of every mint in a proposed block, against its own Bitcoin node. */
   async verifyMints(transactions: readonly Transaction[]): Promise<void> {
     for (const tx of transactions) {
       if (tx.kind !== 'pegin') continue;
-      const txid = Buffer.from(tx.bitcoinTxid).toString('hex');
-      const where = `mint of ${txid}:${tx.bitcoinVout}`;
-      if (this.halted) throw new PeginError('pegin-halted', `${where}: minting is halted after a deep Bitcoin reorg`);
-      const confirmations = await this.rpc.getTransactionConfirmations(txid);
-      if (confirmations === null) throw new PeginError('pegin-unknown', `${where}: this member's Bitcoin node does not know the transaction`);
-      if (confirmations < this.genesis.file.pegin.confirmations) {
-        throw new PeginError('pegin-unconfirmed', `${where}: ${confirmations} confirmations, ${this.genesis.file.pegin.confirmations} required`);
-      }
-      const output = (await this.rpc.getRawTransaction(txid)).outs[tx.bitcoinVout];
-      if (!output) throw new PeginError('pegin-unknown', `${where}: the transaction has no output ${tx.bitcoinVout}`);
-      const expected = this.depositAddress(tx.recipient).script;
-      if (Buffer.compare(Buffer.from(output.script), Buffer.from(expected)) !== 0) throw new PeginError('pegin-script', `${where}: the output does not pay the recipient's deposit address`);
-      const value = BigInt(output.value);
-      if (value < BigInt(this.genesis.file.pegin.minimumSats)) throw new PeginError('pegin-minimum', `${where}: ${value} sats is below the peg-in minimum`);
-      if (tx.amount !== this.mintAmount({ amountSats: value })) throw new PeginError('pegin-amount', `${where}: mints ${tx.amount}, the deposit allows ${this.mintAmount({ amountSats: value })}`);
+      if (this.halted) throw new PeginError('pegin-halted', `mint of ${Buffer.from(tx.bitcoinTxid).toString('hex')}:${tx.bitcoinVout}: minting is halted after a deep Bitcoin reorg`);
+      await verifyMintOnBitcoin(this.rpc, this.genesis, this.escrow, tx);
     }
   }
+}
+
+/** What a deposit of `amountSats` mints: the deposit less the fee the genesis publishes. */
+export function mintAmount(genesis: Genesis, amountSats: bigint): bigint {
+  return amountSats - BigInt(genesis.file.pegin.feeSats);
+}
+
+/**
+ * The check of one mint against a Bitcoin node, made by every member before it votes and by
+ * auditors afterwards: the output exists, pays the deposit script derived for the named
+ * recipient, is not below the minimum, carries the amount plus the published fee, and has the
+ * confirmations the genesis requires.
+ */
+export async function verifyMintOnBitcoin(rpc: BitcoinRpc, genesis: Genesis, escrow: SortedMultisig, mint: PeginBody): Promise<void> {
+  const txid = Buffer.from(mint.bitcoinTxid).toString('hex');
+  const where = `mint of ${txid}:${mint.bitcoinVout}`;
+  const confirmations = await rpc.getTransactionConfirmations(txid);
+  if (confirmations === null) throw new PeginError('pegin-unknown', `${where}: the Bitcoin node does not know the transaction`);
+  if (confirmations < genesis.file.pegin.confirmations) {
+    throw new PeginError('pegin-unconfirmed', `${where}: ${confirmations} confirmations, ${genesis.file.pegin.confirmations} required`);
+  }
+  const output = (await rpc.getRawTransaction(txid)).outs[mint.bitcoinVout];
+  if (!output) throw new PeginError('pegin-unknown', `${where}: the transaction has no output ${mint.bitcoinVout}`);
+  const expected = depositMultisig(escrow, mint.recipient).scriptPubKey;
+  if (Buffer.compare(Buffer.from(output.script), Buffer.from(expected)) !== 0) throw new PeginError('pegin-script', `${where}: the output does not pay the recipient's deposit address`);
+  const value = BigInt(output.value);
+  if (value < BigInt(genesis.file.pegin.minimumSats)) throw new PeginError('pegin-minimum', `${where}: ${value} sats is below the peg-in minimum`);
+  if (mint.amount !== mintAmount(genesis, value)) throw new PeginError('pegin-amount', `${where}: mints ${mint.amount}, the deposit allows ${mintAmount(genesis, value)}`);
 }

@@ -1,0 +1,72 @@
+import { Command } from 'commander';
+import { AuditFailure } from '../../federation/audit/auditor.ts';
+import { BitcoinChecks } from '../../federation/audit/bitcoin-checks.ts';
+import { memberBlockSource } from '../../federation/audit/block-source.ts';
+import { runAudit, type AuditProgress, type AuditReport } from '../../federation/audit/run-audit.ts';
+import { genesisFrom, memberClientFrom, type NetworkOptions } from '../member-url.ts';
+import { printResult, toJson } from '../output.ts';
+import { bitcoinRpcFrom } from './regtest.ts';
+
+interface AuditOptions extends NetworkOptions {
+  bitcoinRpc?: string;
+  json?: boolean;
+}
+
+export function auditCommand(): Command {
+  return new Command('audit')
+    .description('verify the whole chain a member serves from genesis, trusting no member: signatures, every transaction, mints, anchors and settlements on Bitcoin, and the reserves')
+    .option('--member <url>', 'member API URL to download the chain from (default: $STRONGBOX_MEMBER_URL or the local network)')
+    .option('--bitcoin-rpc <url>', 'your own Bitcoin node, http://user:password@host:port (default: $STRONGBOX_BITCOIN_RPC_URL or the local network)')
+    .option('--genesis <file>', 'the genesis file you trust (default: $STRONGBOX_GENESIS_FILE or the local network)')
+    .option('--data-dir <dir>', 'local network folder (default: $STRONGBOX_HOME or ./.strongbox)')
+    .option('--json', 'print machine-readable output')
+    .addHelpText('after', '\nExit status: 0 when every check passed, 1 with the first failing height or item.\n\nExample:\n  strongbox audit --member http://10.0.0.5:8080 --bitcoin-rpc http://user:pass@127.0.0.1:8332 --genesis genesis.json')
+    .action(async (options: AuditOptions) => {
+      const genesis = genesisFrom(options);
+      const source = memberBlockSource(memberClientFrom(options));
+      const bitcoin = new BitcoinChecks(bitcoinRpcFrom({ rpc: options.bitcoinRpc, dataDir: options.dataDir }), genesis);
+      const progress = progressLine();
+      let report: AuditReport;
+      try {
+        report = await runAudit({ genesis, source, bitcoin, onProgress: progress.update });
+      } catch (error) {
+        progress.clear();
+        if (error instanceof AuditFailure && options.json) console.log(toJson({ ok: false, failure: { check: error.check, height: error.height ?? null, message: error.message } }));
+        throw error;
+      }
+      progress.clear();
+      printResult(options, summary(report), { ok: true, ...report });
+    });
+}
+
+/** Progress on stderr, rewritten in place, only where a person watches (a terminal). */
+function progressLine(): { update: (progress: AuditProgress) => void; clear: () => void } {
+  const tty = process.stderr.isTTY;
+  let shownAt = 0;
+  let shown = false;
+  return {
+    update({ height, expectedHeight, elapsedMs }) {
+      if (!tty || (elapsedMs - shownAt < 100 && height !== expectedHeight)) return;
+      shownAt = elapsedMs;
+      shown = true;
+      const rate = elapsedMs > 0 ? Math.round((height * 1000) / elapsedMs) : 0;
+      process.stderr.write(`\raudit: block ${height} of ${expectedHeight} (${rate} blocks/s)\x1b[K`);
+    },
+    clear() {
+      if (shown) process.stderr.write('\r\x1b[K');
+    },
+  };
+}
+
+function summary(report: AuditReport): string {
+  const sats = (value: bigint) => `${value.toLocaleString('en-US')} sats`;
+  const { anchors, reserves } = report;
+  return [
+    `audit passed: chain ${report.network} (${report.chainId}) as served by ${report.source}, Bitcoin from ${report.bitcoinNode}`,
+    `blocks:      ${report.blocks} from genesis to ${report.tipHash}: hash links, ≥ k signatures, ${report.transactions} transactions re-executed`,
+    `mints:       ${report.mints.count} (${sats(report.mints.sats)}), each a confirmed deposit to its recipient's deposit address`,
+    `anchors:     ${anchors.count} found on Bitcoin${anchors.lastAnchoredHeight === null ? '' : `, the last for height ${anchors.lastAnchoredHeight} with ${anchors.lastConfirmations} confirmations`}`,
+    `settlements: ${report.settlements.count} paying ${report.settlements.burns} burns`,
+    `reserves:    ${sats(reserves.escrowSats)} unspent in ${reserves.unspentOutputs} escrow outputs ≥ ${sats(reserves.outstandingSats)} pegged outstanding`,
+  ].join('\n');
+}

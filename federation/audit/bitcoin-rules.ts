@@ -1,0 +1,75 @@
+import type { Transaction as BitcoinTransaction } from 'bitcoinjs-lib';
+import { ValidationError } from '../../sidechain/errors.ts';
+import type { BurnRecord } from '../../sidechain/ledger/index.ts';
+import { anchorPayloadOf } from '../../watcher/anchor-payload.ts';
+
+/**
+ * What the audit requires of the Bitcoin transactions the chain names, as pure functions of the
+ * transactions themselves: the Bitcoin edge fetches them, these judge them. Each throws a
+ * ValidationError saying what is wrong.
+ */
+
+/** The anchor transaction's one OP_RETURN commits to this chain, `height` and `blockHash`. */
+export function checkAnchorTransaction(tx: BitcoinTransaction, expected: { chainId: Uint8Array; height: number; blockHash: Uint8Array }): void {
+  const payload = anchorPayloadOf(tx);
+  if (Buffer.compare(payload.chainPrefix, expected.chainId.subarray(0, 4)) !== 0) {
+    throw new ValidationError('bad-anchor', `Bitcoin transaction ${tx.getId()} anchors another chain (${Buffer.from(payload.chainPrefix).toString('hex')}…)`);
+  }
+  if (payload.height !== expected.height) throw new ValidationError('bad-anchor', `Bitcoin transaction ${tx.getId()} anchors height ${payload.height}, not ${expected.height}`);
+  if (Buffer.compare(payload.blockHash, expected.blockHash) !== 0) {
+    throw new ValidationError(
+      'bad-anchor',
+      `Bitcoin transaction ${tx.getId()} anchors block hash ${Buffer.from(payload.blockHash).toString('hex')} at height ${payload.height}, the served chain has ${Buffer.from(expected.blockHash).toString('hex')}`,
+    );
+  }
+}
+
+/**
+ * Every burn a settlement names is paid by its own output of the Bitcoin transaction: to the
+ * burn's destination script, at least one satoshi and at most the amount burned (the Bitcoin fee
+ * comes out of the withdrawal, never out of the reserves). Returns the outputs that pay
+ * `escrowScript`: the change that stays in reserve.
+ */
+export function checkSettlementTransaction(tx: BitcoinTransaction, burns: readonly BurnRecord[], escrowScript: Uint8Array): { vout: number; value: bigint }[] {
+  const used = new Set<number>();
+  // Smallest burns first: a larger burn to the same script accepts every output a smaller one
+  // does, so this order never leaves a burn without an output that another assignment would give it.
+  for (const burn of [...burns].sort((a, b) => (a.amount < b.amount ? -1 : a.amount > b.amount ? 1 : 0))) {
+    const vout = tx.outs.findIndex(
+      (out, index) => !used.has(index) && Buffer.compare(out.script, burn.destinationScript) === 0 && out.value > 0n && out.value <= burn.amount,
+    );
+    if (vout < 0) {
+      throw new ValidationError('bad-settlement', `Bitcoin transaction ${tx.getId()} has no output paying burn ${burn.txid} (${burn.amount} sats to ${Buffer.from(burn.destinationScript).toString('hex')})`);
+    }
+    used.add(vout);
+  }
+  return tx.outs.flatMap((out, vout) => (!used.has(vout) && Buffer.compare(out.script, escrowScript) === 0 ? [{ vout, value: out.value }] : []));
+}
+
+/** An output the escrow should still hold, and what the Bitcoin node says of it. */
+export interface ReserveOutput {
+  outpoint: string;
+  /** The value while unspent in the Bitcoin UTXO set; null when spent or never confirmed. */
+  unspentSats: bigint | null;
+}
+
+export interface Reserves {
+  escrowSats: bigint;
+  unspentOutputs: number;
+  spentOutputs: number;
+  outstandingSats: bigint;
+}
+
+/** Proof of reserves: the escrow outputs still unspent on Bitcoin cover every pegged satoshi outstanding. */
+export function checkReserves(outputs: readonly ReserveOutput[], outstandingSats: bigint): Reserves {
+  const unspent = outputs.filter((output) => output.unspentSats !== null);
+  const escrowSats = unspent.reduce((sum, output) => sum + output.unspentSats!, 0n);
+  const reserves = { escrowSats, unspentOutputs: unspent.length, spentOutputs: outputs.length - unspent.length, outstandingSats };
+  if (escrowSats < outstandingSats) {
+    throw new ValidationError(
+      'reserves-short',
+      `the escrow holds ${escrowSats} sats in ${unspent.length} unspent outputs (${reserves.spentOutputs} spent), ${outstandingSats} sats of pegged bitcoin are outstanding (short by ${outstandingSats - escrowSats})`,
+    );
+  }
+  return reserves;
+}

@@ -1,0 +1,96 @@
+import type { Genesis } from '../../sidechain/genesis.ts';
+import { ChainAuditor } from './auditor.ts';
+import type { BitcoinChecks, AnchorSeen } from './bitcoin-checks.ts';
+import type { Reserves } from './bitcoin-rules.ts';
+import type { BlockSource } from './block-source.ts';
+
+/** Blocks requested ahead of the one being checked, so the network hides behind the checking. */
+const PREFETCH = 32;
+
+export interface AuditProgress {
+  height: number;
+  /** The height the source said it had when the audit started; the chain may grow meanwhile. */
+  expectedHeight: number;
+  elapsedMs: number;
+}
+
+export interface AuditReport {
+  chainId: string;
+  network: string;
+  source: string;
+  bitcoinNode: string;
+  height: number;
+  tipHash: string;
+  blocks: number;
+  transactions: number;
+  mints: { count: number; sats: bigint };
+  anchors: { count: number; lastAnchoredHeight: number | null; lastConfirmations: number | null; list: AnchorSeen[] };
+  settlements: { count: number; burns: number };
+  supply: { mintedSats: bigint; burnedSats: bigint; outstandingSats: bigint };
+  reserves: Reserves;
+  elapsedMs: number;
+  blocksPerSecond: number;
+}
+
+/**
+ * Audits the whole chain a source serves, from genesis to its last block, against the auditor's
+ * own genesis and Bitcoin node. Resolves with the report when every check passed; otherwise
+ * rejects with the AuditFailure of the first failing height (or of the reserves).
+ */
+export async function runAudit(options: {
+  genesis: Genesis;
+  source: BlockSource;
+  bitcoin: BitcoinChecks;
+  onProgress?: (progress: AuditProgress) => void;
+  now?: () => number;
+}): Promise<AuditReport> {
+  const { genesis, source, bitcoin } = options;
+  const now = options.now ?? (() => performance.now());
+  const start = now();
+  await bitcoin.checkNetwork();
+  const expectedHeight = await source.height();
+  const auditor = new ChainAuditor(genesis);
+  let transactions = 0;
+  let settlements = 0;
+  const pending: Promise<{ block: Uint8Array; commit: Uint8Array } | null>[] = [];
+  let requested = 0;
+  for (;;) {
+    // Past the height the source announced, one request at a time: the end is near.
+    while (pending.length < PREFETCH && requested <= Math.max(expectedHeight, auditor.height)) {
+      const fetching = source.block(++requested);
+      // Settled later, in order; a rejection is not unhandled while it waits its turn.
+      fetching.catch(() => undefined);
+      pending.push(fetching);
+    }
+    const served = await pending.shift()!;
+    if (!served) break;
+    const audited = auditor.apply(served.block, served.commit);
+    transactions += audited.transactions;
+    for (const claim of audited.mints) await bitcoin.checkMint(claim);
+    for (const claim of audited.anchors) await bitcoin.checkAnchor(claim);
+    for (const claim of audited.settlements) await bitcoin.checkSettlement(claim);
+    settlements += audited.settlements.length;
+    options.onProgress?.({ height: audited.height, expectedHeight: Math.max(expectedHeight, audited.height), elapsedMs: now() - start });
+  }
+  const { minted, burned } = auditor.supply;
+  const reserves = await bitcoin.checkReserves(minted - burned);
+  const elapsedMs = now() - start;
+  const last = bitcoin.anchors.at(-1);
+  return {
+    chainId: Buffer.from(genesis.chainId).toString('hex'),
+    network: genesis.file.network,
+    source: source.description,
+    bitcoinNode: bitcoin.nodeUrl,
+    height: auditor.height,
+    tipHash: Buffer.from(auditor.hashAt(auditor.height)!).toString('hex'),
+    blocks: auditor.height,
+    transactions,
+    mints: { count: bitcoin.mints, sats: bitcoin.mintedSats },
+    anchors: { count: bitcoin.anchors.length, lastAnchoredHeight: last?.anchoredHeight ?? null, lastConfirmations: last?.confirmations ?? null, list: bitcoin.anchors },
+    settlements: { count: settlements, burns: bitcoin.settledBurns },
+    supply: { mintedSats: minted, burnedSats: burned, outstandingSats: minted - burned },
+    reserves,
+    elapsedMs,
+    blocksPerSecond: elapsedMs > 0 ? (auditor.height * 1000) / elapsedMs : 0,
+  };
+}

@@ -1,0 +1,132 @@
+import { expect } from 'chai';
+import { Transaction as BitcoinTransaction } from 'bitcoinjs-lib';
+import { ValidationError } from '../../sidechain/errors.ts';
+import type { BurnRecord } from '../../sidechain/ledger/index.ts';
+import { anchorPayloadOf, anchorScript, decodeAnchorPayload, encodeAnchorPayload } from '../../watcher/anchor-payload.ts';
+import { checkAnchorTransaction, checkReserves, checkSettlementTransaction } from '../../federation/audit/bitcoin-rules.ts';
+import { fromHex, readVectors, toHex } from '../helpers/block-vectors.ts';
+
+const vectors = readVectors<{
+  valid: { description: string; chainId: string; height: number; blockHash: string; payload: string; script: string }[];
+  invalid: { description: string; script: string; error: string }[];
+}>('anchor-payload.json');
+
+/** A Bitcoin transaction spending a made-up outpoint to `outputs`: the audit reads only its outputs. */
+function bitcoinTx(outputs: { script: Uint8Array; value: bigint }[]): BitcoinTransaction {
+  const tx = new BitcoinTransaction();
+  tx.addInput(new Uint8Array(32).fill(0xaa), 0);
+  for (const { script, value } of outputs) tx.addOutput(script, value);
+  return tx;
+}
+
+const p2wpkh = (byte: number) => Uint8Array.from([0x00, 0x14, ...new Uint8Array(20).fill(byte)]);
+const escrow = Uint8Array.from([0x00, 0x20, ...new Uint8Array(32).fill(0xe5)]);
+const burn = (n: number, script: Uint8Array, amount: bigint): BurnRecord => ({ txid: n.toString(16).padStart(64, '0'), destinationScript: script, amount, height: 1 });
+
+describe('anchor payload vectors', () => {
+  for (const vector of vectors.valid) {
+    it(`${vector.description}: encodes to the vector and is read back from the transaction's OP_RETURN`, () => {
+      const payload = encodeAnchorPayload(fromHex(vector.chainId), vector.height, fromHex(vector.blockHash));
+      expect(toHex(payload)).to.equal(vector.payload);
+      expect(toHex(anchorScript(payload))).to.equal(vector.script);
+      const read = anchorPayloadOf(bitcoinTx([{ script: p2wpkh(1), value: 5_000n }, { script: fromHex(vector.script), value: 0n }]));
+      expect({ chainPrefix: toHex(read.chainPrefix), height: read.height, blockHash: toHex(read.blockHash) }).to.deep.equal({
+        chainPrefix: vector.chainId.slice(0, 8),
+        height: vector.height,
+        blockHash: vector.blockHash,
+      });
+    });
+  }
+
+  for (const vector of vectors.invalid) {
+    it(`refuses ${vector.description}`, () => {
+      expect(() => anchorPayloadOf(bitcoinTx([{ script: fromHex(vector.script), value: 0n }]))).to.throw(ValidationError, vector.error);
+    });
+  }
+
+  it('refuses a payload of another length when decoding', () => {
+    expect(() => decodeAnchorPayload(new Uint8Array(43))).to.throw(ValidationError, 'an anchor payload is 44 bytes, got 43');
+  });
+});
+
+describe('audit rules for Bitcoin transactions', () => {
+  const vector = vectors.valid[0]!;
+  const expected = { chainId: fromHex(vector.chainId), height: vector.height, blockHash: fromHex(vector.blockHash) };
+  const anchorTx = (script: string) => bitcoinTx([{ script: fromHex(script), value: 0n }, { script: p2wpkh(2), value: 90_000n }]);
+
+  describe('anchors', () => {
+    it('accept the transaction committing to this chain, height and block hash', () => {
+      checkAnchorTransaction(anchorTx(vector.script), expected);
+    });
+
+    const refusals: { description: string; expected: Partial<typeof expected>; tx?: BitcoinTransaction; error: RegExp }[] = [
+      { description: 'another chain', expected: { chainId: new Uint8Array(32).fill(9) }, error: /anchors another chain \(04f3ae69…\)/ },
+      { description: 'another height', expected: { height: 2 }, error: /anchors height 1, not 2/ },
+      { description: 'another block hash', expected: { blockHash: new Uint8Array(32).fill(3) }, error: new RegExp(`anchors block hash ${vector.blockHash} at height 1, the served chain has 0303`) },
+      { description: 'a transaction with no OP_RETURN', expected: {}, tx: bitcoinTx([{ script: p2wpkh(2), value: 1n }]), error: /has 0$/ },
+      { description: 'a transaction with two OP_RETURNs', expected: {}, tx: bitcoinTx([{ script: fromHex(vector.script), value: 0n }, { script: fromHex(vector.script), value: 0n }]), error: /one OP_RETURN output, .* has 2/ },
+    ];
+    for (const refusal of refusals) {
+      it(`refuse ${refusal.description}`, () => {
+        expect(() => checkAnchorTransaction(refusal.tx ?? anchorTx(vector.script), { ...expected, ...refusal.expected })).to.throw(ValidationError, refusal.error);
+      });
+    }
+  });
+
+  describe('settlements', () => {
+    it('accept one output per burn, each paying its script at most the burn, and return the escrow change', () => {
+      const tx = bitcoinTx([
+        { script: p2wpkh(1), value: 49_000n },
+        { script: p2wpkh(2), value: 19_000n },
+        { script: escrow, value: 1_000_000n },
+      ]);
+      expect(checkSettlementTransaction(tx, [burn(1, p2wpkh(1), 50_000n), burn(2, p2wpkh(2), 20_000n)], escrow)).to.deep.equal([{ vout: 2, value: 1_000_000n }]);
+    });
+
+    it('accept a payment of the whole burn (a zero fee share)', () => {
+      expect(checkSettlementTransaction(bitcoinTx([{ script: p2wpkh(1), value: 50_000n }]), [burn(1, p2wpkh(1), 50_000n)], escrow)).to.deep.equal([]);
+    });
+
+    it('pair burns to the same script with outputs so that each is paid, whatever their order', () => {
+      const tx = bitcoinTx([
+        { script: p2wpkh(1), value: 95_000n },
+        { script: p2wpkh(1), value: 45_000n },
+      ]);
+      checkSettlementTransaction(tx, [burn(1, p2wpkh(1), 100_000n), burn(2, p2wpkh(1), 50_000n)], escrow);
+      checkSettlementTransaction(tx, [burn(2, p2wpkh(1), 50_000n), burn(1, p2wpkh(1), 100_000n)], escrow);
+    });
+
+    const refusals: { description: string; outputs: { script: Uint8Array; value: bigint }[]; burns: BurnRecord[] }[] = [
+      { description: 'more than the burn', outputs: [{ script: p2wpkh(1), value: 50_001n }], burns: [burn(1, p2wpkh(1), 50_000n)] },
+      { description: 'nothing to the burn', outputs: [{ script: p2wpkh(1), value: 0n }], burns: [burn(1, p2wpkh(1), 50_000n)] },
+      { description: 'another script', outputs: [{ script: p2wpkh(3), value: 40_000n }], burns: [burn(1, p2wpkh(1), 50_000n)] },
+      { description: 'one output for two burns', outputs: [{ script: p2wpkh(1), value: 10_000n }], burns: [burn(1, p2wpkh(1), 50_000n), burn(2, p2wpkh(1), 50_000n)] },
+      { description: 'the burn to the escrow change', outputs: [{ script: escrow, value: 10_000n }], burns: [burn(1, p2wpkh(1), 50_000n)] },
+    ];
+    for (const refusal of refusals) {
+      it(`refuse paying ${refusal.description}`, () => {
+        expect(() => checkSettlementTransaction(bitcoinTx(refusal.outputs), refusal.burns, escrow)).to.throw(ValidationError, /has no output paying burn 0+[12] \(50000 sats to 0014/);
+      });
+    }
+  });
+
+  describe('reserves', () => {
+    const outputs = [
+      { outpoint: 'a:0', unspentSats: 600_000n },
+      { outpoint: 'b:1', unspentSats: null },
+      { outpoint: 'c:0', unspentSats: 400_000n },
+    ];
+
+    it('pass when the unspent escrow outputs cover the pegged supply outstanding, to the satoshi', () => {
+      expect(checkReserves(outputs, 1_000_000n)).to.deep.equal({ escrowSats: 1_000_000n, unspentOutputs: 2, spentOutputs: 1, outstandingSats: 1_000_000n });
+      expect(checkReserves([], 0n).escrowSats).to.equal(0n);
+    });
+
+    it('fail one satoshi short, saying by how much', () => {
+      expect(() => checkReserves(outputs, 1_000_001n)).to.throw(
+        ValidationError,
+        'the escrow holds 1000000 sats in 2 unspent outputs (1 spent), 1000001 sats of pegged bitcoin are outstanding (short by 1)',
+      );
+    });
+  });
+});
