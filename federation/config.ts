@@ -50,6 +50,11 @@ export const memberConfigSchema = z
       host: host.default('127.0.0.1'),
       /** STRONGBOX_API_PORT */
       port,
+      /**
+       * STRONGBOX_API_RATE_LIMIT: requests one client address may make per minute, default 6000
+       * (about 100 a second); more are answered 429 until the minute is over.
+       */
+      rateLimitPerMinute: integer(1, 10_000_000).default(6_000),
     }),
     peer: z.strictObject({
       /** STRONGBOX_PEER_HOST, default 127.0.0.1 */
@@ -87,6 +92,7 @@ const VARIABLES: Record<string, [path: string, kind: Kind]> = {
   STRONGBOX_BITCOIN_RPC_URL: ['bitcoin.rpcUrl', 'string'],
   STRONGBOX_API_HOST: ['api.host', 'string'],
   STRONGBOX_API_PORT: ['api.port', 'integer'],
+  STRONGBOX_API_RATE_LIMIT: ['api.rateLimitPerMinute', 'integer'],
   STRONGBOX_PEER_HOST: ['peer.host', 'string'],
   STRONGBOX_PEER_PORT: ['peer.port', 'integer'],
   STRONGBOX_PEERS: ['peers', 'json'],

@@ -1,4 +1,5 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
+import { rateLimit } from 'express-rate-limit';
 import { z } from 'zod';
 import { StrongboxError, ValidationError } from '../../sidechain/errors.ts';
 import { toWireJson } from './json.ts';
@@ -7,9 +8,14 @@ import { HttpError, type Route } from './route.ts';
 export interface ApiOptions {
   /** Largest accepted request body; larger ones get 413 before any handler runs. */
   bodyLimitBytes?: number;
+  /** Requests one client (IP address) may make per minute; more get 429 until the minute is over. */
+  rateLimitPerMinute?: number;
   /** Called for unexpected errors (bugs), which answer 500 without details. */
   onInternalError?: (error: unknown, request: Request) => void;
 }
+
+/** About 100 requests a second from one address: far above what a wallet or an explorer page needs. */
+export const DEFAULT_RATE_LIMIT_PER_MINUTE = 6_000;
 
 interface ErrorBody {
   error: { code: string; message: string };
@@ -44,6 +50,21 @@ export function errorStatus(error: unknown): { status: number; body: ErrorBody }
 export function createApiApp(routes: Route[], options: ApiOptions = {}): express.Express {
   const app = express();
   app.disable('x-powered-by');
+  // Before the body parser, so a flooding client costs the least possible.
+  const perMinute = options.rateLimitPerMinute ?? DEFAULT_RATE_LIMIT_PER_MINUTE;
+  app.use(
+    rateLimit({
+      windowMs: 60_000,
+      limit: perMinute,
+      standardHeaders: 'draft-7',
+      legacyHeaders: false,
+      handler: (request, response) => {
+        const resetTime = (request as Request & { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime;
+        const seconds = resetTime ? Math.max(1, Math.ceil((resetTime.getTime() - Date.now()) / 1000)) : 60;
+        sendJson(response, 429, { error: { code: 'rate-limited', message: `too many requests from this client: at most ${perMinute} a minute; retry in ${seconds} s` } });
+      },
+    }),
+  );
   app.use(express.json({ limit: options.bodyLimitBytes ?? 1_048_576, strict: true }));
 
   for (const route of routes) {

@@ -18,6 +18,12 @@ export interface LocalNetworkOptions {
   fresh?: boolean;
   members?: number;
   threshold?: number;
+  /**
+   * Requests per minute each member's API serves one client address. Every client of a local
+   * network (the CLI, the explorer, benchmarks, tests) shares the address 127.0.0.1, so the
+   * default is 120,000 (2,000 a second), not a public member's 6,000.
+   */
+  apiRateLimitPerMinute?: number;
   onProgress?: (step: string) => void;
 }
 
@@ -74,7 +80,7 @@ export async function startLocalNetwork(options: LocalNetworkOptions): Promise<L
       dataDir: folder,
       databaseUrl: postgres.connectionString(database),
       bitcoin: { rpcUrl: bitcoin.rpcUrl },
-      api: { host: '127.0.0.1', port: ports[index]!.api },
+      api: { host: '127.0.0.1', port: ports[index]!.api, rateLimitPerMinute: options.apiRateLimitPerMinute ?? 120_000 },
       peer: { host: '127.0.0.1', port: ports[index]!.peer },
       peers: ports.flatMap((port, peerIndex) => (peerIndex === index ? [] : [{ memberIndex: peerIndex, url: `ws://127.0.0.1:${port.peer}`, apiUrl: apiUrl(peerIndex) }])),
       logLevel: 'info',

@@ -210,7 +210,7 @@ export async function startMember(config: MemberConfig, log: Logger): Promise<Ru
       ...routes,
       defineRoute({ method: 'get', path: '/openapi.json', summary: 'this document', tag: 'meta', handler: () => openApi }),
     ],
-    { onInternalError: (error) => log.error({ err: error }, 'API request failed') },
+    { onInternalError: (error) => log.error({ err: error }, 'API request failed'), rateLimitPerMinute: config.api.rateLimitPerMinute },
   );
   app.get('/metrics', async (_request, response) => {
     metrics.peersConnected.set(transport.connectedPeers().length);
