@@ -1,10 +1,36 @@
+import { BTC_ASSET_KEY } from '../asset.ts';
+import { toHex } from '../transaction/ids.ts';
 import type { Transaction } from '../transaction/types.ts';
 import type { LedgerContext, TxEffects } from './effects.ts';
 import { validateTransaction } from './rules.ts';
-import { LedgerOverlay, type LedgerReader, type LedgerWriter, type PegSupply } from './state.ts';
+import { LedgerOverlay, type LedgerReader, type LedgerWriter, type PegSupply, type Utxo } from './state.ts';
+
+/**
+ * Net change of each holder's balance of each issued security, in the order first touched:
+ * the securities register's entries for one transaction. Pegged bitcoin has no register.
+ */
+function recordHoldings(state: LedgerWriter, effects: TxEffects): void {
+  const deltas = new Map<string, { assetKey: string; owner: Uint8Array; ownerKey: string; delta: bigint }>();
+  const add = (utxo: Utxo, sign: bigint) => {
+    if (utxo.assetKey === BTC_ASSET_KEY) return;
+    const ownerKey = toHex(utxo.owner);
+    const key = `${utxo.assetKey}:${ownerKey}`;
+    const entry = deltas.get(key) ?? { assetKey: utxo.assetKey, owner: utxo.owner, ownerKey, delta: 0n };
+    entry.delta += sign * utxo.amount;
+    deltas.set(key, entry);
+  };
+  for (const { utxo } of effects.spent) add(utxo, -1n);
+  for (const { utxo } of effects.created) add(utxo, 1n);
+  for (const { assetKey, owner, ownerKey, delta } of deltas.values()) {
+    if (delta === 0n) continue;
+    const balance = state.holding(assetKey, ownerKey) + delta;
+    state.putHolding({ assetKey, owner, ownerKey, height: effects.height, txid: effects.txid, balance });
+  }
+}
 
 /** Writes validated effects into a ledger; the store persists the same effects. */
 export function writeEffects(state: LedgerWriter, effects: TxEffects): void {
+  recordHoldings(state, effects);
   for (const { key } of effects.spent) state.deleteUtxo(key);
   for (const { key, utxo } of effects.created) state.putUtxo(key, utxo);
   for (const mint of effects.minted) state.addMinted(mint.outpoint);

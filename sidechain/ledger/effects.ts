@@ -27,6 +27,8 @@ export interface AnchorEffect {
 export interface TxEffects {
   txid: string;
   kind: TxKindName;
+  /** Height of the block the transaction is applied in: the securities register records it. */
+  height: number;
   spent: UtxoChange[];
   created: UtxoChange[];
   minted: MintEffect[];

@@ -7,15 +7,16 @@ import { sighashMessage } from '../transaction/sighash.ts';
 import { verifyWitness } from '../transaction/signing.ts';
 import { LIMITS, SighashType, type Transaction, type Witness } from '../transaction/types.ts';
 import { LedgerError } from './errors.ts';
+import { checkDividend } from './dividend.ts';
 import type { LedgerContext, TxEffects, UtxoChange } from './effects.ts';
-import type { LedgerReader, PegSupply } from './state.ts';
+import type { AssetRecord, LedgerReader, PegSupply } from './state.ts';
 
 function fail(code: string, reason: string): never {
   throw new LedgerError(code, reason);
 }
 
-function emptyEffects(info: TxInfo, tx: Transaction): TxEffects {
-  return { txid: info.idHex, kind: tx.kind, spent: [], created: [], minted: [], settled: [] };
+function emptyEffects(info: TxInfo, tx: Transaction, height: number): TxEffects {
+  return { txid: info.idHex, kind: tx.kind, height, spent: [], created: [], minted: [], settled: [] };
 }
 
 function spendInputs(view: LedgerReader, info: TxInfo): UtxoChange[] {
@@ -39,10 +40,14 @@ function verifyInputWitnesses(tx: Transaction, info: TxInfo, spent: UtxoChange[]
   let all: Uint8Array | undefined;
   spent.forEach(({ key, utxo }, index) => {
     const witness = tx.witnesses[index]!;
+    // An expiring partial offer may be included up to and including its expiry height.
+    if (witness.expiryHeight !== undefined && ctx.height > witness.expiryHeight) {
+      fail('offer-expired', `input ${index} (${key}): the offer expired at height ${witness.expiryHeight}; this block is at ${ctx.height}`);
+    }
     const message =
       witness.sighash === SighashType.all
         ? (all ??= sighashMessage(ctx.chainId, tx, index, SighashType.all, info.unsigned))
-        : sighashMessage(ctx.chainId, tx, index, witness.sighash, info.unsigned);
+        : sighashMessage(ctx.chainId, tx, index, witness.sighash, info.unsigned, witness.expiryHeight);
     verifyWitness(utxo.owner, witness, message, `input ${index} (${key})`);
   });
 }
@@ -53,6 +58,25 @@ function verifyIssuerWitness(tx: Transaction, info: TxInfo, issuer: Uint8Array, 
   const witness = tx.witnesses[0] as Witness;
   if (witness.sighash !== SighashType.all) fail('sighash-type', 'the issuer signs with sighash ALL');
   verifyWitness(owner, witness, sighashMessage(ctx.chainId, tx, 0, SighashType.all, info.unsigned), 'issuer');
+}
+
+/**
+ * The registry record an issuer-signed change (registry update, re-issuance) applies to: the asset
+ * exists, the change carries the next registry sequence (so none replays), and the recorded issuer
+ * key signed it.
+ */
+function issuerChange(view: LedgerReader, tx: Transaction & { asset: Uint8Array; sequence: bigint }, info: TxInfo, ctx: LedgerContext): AssetRecord {
+  const assetKey = toHex(tx.asset);
+  const record = view.getAsset(assetKey);
+  if (!record) fail('unknown-asset', `asset ${assetKey} has no registry`);
+  if (tx.sequence !== record.sequence + 1n) fail('registry-sequence', `registry update must carry sequence ${record.sequence + 1n}, got ${tx.sequence}`);
+  try {
+    verifyIssuerWitness(tx, info, record.issuer, ctx);
+  } catch (error) {
+    if ((error as LedgerError).code !== 'bad-signature') throw error;
+    fail('bad-signature', `only the issuer of asset ${assetKey} may change its registry: the signature is not by its issuer key`);
+  }
+  return record;
 }
 
 /** Per asset, inputs minus outputs minus the burned amount must be zero; output sums may not overflow. */
@@ -99,7 +123,7 @@ function addSupply(supply: PegSupply, minted: bigint, burned: bigint): PegSupply
 export function validateTransaction(view: LedgerReader, tx: Transaction, ctx: LedgerContext): TxEffects {
   checkTransaction(tx);
   const info = txInfo(tx);
-  const effects = emptyEffects(info, tx);
+  const effects = emptyEffects(info, tx, ctx.height);
   switch (tx.kind) {
     case 'transfer':
     case 'pegout': {
@@ -140,11 +164,7 @@ export function validateTransaction(view: LedgerReader, tx: Transaction, ctx: Le
       return effects;
     }
     case 'registry': {
-      const assetKey = toHex(tx.asset);
-      const record = view.getAsset(assetKey);
-      if (!record) fail('unknown-asset', `asset ${assetKey} has no registry`);
-      if (tx.sequence !== record.sequence + 1n) fail('registry-sequence', `registry update must carry sequence ${record.sequence + 1n}, got ${tx.sequence}`);
-      verifyIssuerWitness(tx, info, record.issuer, ctx);
+      const record = issuerChange(view, tx, info, ctx);
       const allowlist = new Set(record.allowlist);
       for (const owner of tx.owners) {
         if (tx.action === 'add') allowlist.add(toHex(owner));
@@ -178,7 +198,26 @@ export function validateTransaction(view: LedgerReader, tx: Transaction, ctx: Le
       });
       return effects;
     }
-    case 'dividend':
-      return fail('unsupported-kind', 'dividend distributions are not yet accepted by the ledger');
+    case 'reissuance': {
+      const record = issuerChange(view, tx, info, ctx);
+      if (!record.metadata.reissuable) fail('not-reissuable', `asset ${toHex(tx.asset)} was issued without re-issuance`);
+      const supply = record.supply + tx.amount;
+      if (supply > LIMITS.maxAmount) fail('overflow', `the supply of asset ${toHex(tx.asset)} would exceed 2^63-1`);
+      effects.created = createOutputs(view, info, ctx.height);
+      checkAllowlists(view, effects.created);
+      effects.asset = { ...record, supply, sequence: tx.sequence };
+      return effects;
+    }
+    case 'dividend': {
+      const assetKey = toHex(tx.asset);
+      const record = view.getAsset(assetKey);
+      if (!record) fail('unknown-asset', `asset ${assetKey} has no registry: dividends are paid on issued securities`);
+      effects.spent = spendInputs(view, info);
+      effects.created = createOutputs(view, info, ctx.height);
+      checkDividend(view, tx, record, effects.spent, ctx.height);
+      checkConservation(effects.spent, effects.created, 0n);
+      verifyInputWitnesses(tx, info, effects.spent, ctx);
+      return effects;
+    }
   }
 }

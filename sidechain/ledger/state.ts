@@ -1,4 +1,5 @@
 import type { AssetMetadata } from '../transaction/types.ts';
+import { HoldingHistory, sortHolders, type Holder, type HoldingChange } from './holdings.ts';
 
 /** An unspent output. `assetKey` is the asset id in hex; `height` the block that created it. */
 export interface Utxo {
@@ -44,6 +45,10 @@ export interface LedgerReader {
   getAsset(assetKey: string): AssetRecord | undefined;
   getBurn(txid: string): BurnRecord | undefined;
   supply(): PegSupply;
+  /** An owner's current balance of an issued security (owner payload hex). */
+  holding(assetKey: string, ownerKey: string): bigint;
+  /** The owners of an issued security with a positive balance after block `height`, in canonical order. */
+  holdersAt(assetKey: string, height: number): Holder[];
 }
 
 export interface LedgerWriter extends LedgerReader {
@@ -53,6 +58,7 @@ export interface LedgerWriter extends LedgerReader {
   putAsset(assetKey: string, record: AssetRecord): void;
   putBurn(txid: string, record: BurnRecord): void;
   setSupply(supply: PegSupply): void;
+  putHolding(change: HoldingChange): void;
 }
 
 /** The whole ledger in memory. The store loads into it with the put methods and reads it back by iterating. */
@@ -61,6 +67,7 @@ export class LedgerState implements LedgerWriter {
   readonly minted = new Set<string>();
   readonly assets = new Map<string, AssetRecord>();
   readonly burns = new Map<string, BurnRecord>();
+  readonly holdings = new HoldingHistory();
   private pegged: PegSupply = { minted: 0n, burned: 0n };
 
   getUtxo(key: string): Utxo | undefined {
@@ -81,6 +88,12 @@ export class LedgerState implements LedgerWriter {
   supply(): PegSupply {
     return this.pegged;
   }
+  holding(assetKey: string, ownerKey: string): bigint {
+    return this.holdings.balance(assetKey, ownerKey);
+  }
+  holdersAt(assetKey: string, height: number): Holder[] {
+    return this.holdings.holdersAt(assetKey, height);
+  }
   putUtxo(key: string, utxo: Utxo): void {
     this.utxos.set(key, utxo);
   }
@@ -99,6 +112,9 @@ export class LedgerState implements LedgerWriter {
   setSupply(supply: PegSupply): void {
     this.pegged = supply;
   }
+  putHolding(change: HoldingChange): void {
+    this.holdings.record(change);
+  }
 }
 
 /**
@@ -112,6 +128,8 @@ export class LedgerOverlay implements LedgerWriter {
   private readonly minted = new Set<string>();
   private readonly assets = new Map<string, AssetRecord>();
   private readonly burns = new Map<string, BurnRecord>();
+  private readonly holdings: HoldingChange[] = [];
+  private readonly balances = new Map<string, bigint>();
   private pegged: PegSupply | undefined;
 
   constructor(private readonly base: LedgerReader) {}
@@ -135,6 +153,18 @@ export class LedgerOverlay implements LedgerWriter {
   supply(): PegSupply {
     return this.pegged ?? this.base.supply();
   }
+  holding(assetKey: string, ownerKey: string): bigint {
+    return this.balances.get(`${assetKey}:${ownerKey}`) ?? this.base.holding(assetKey, ownerKey);
+  }
+  holdersAt(assetKey: string, height: number): Holder[] {
+    const holders = new Map(this.base.holdersAt(assetKey, height).map((holder) => [holder.ownerKey, holder]));
+    for (const change of this.holdings) {
+      if (change.assetKey !== assetKey || change.height > height) continue;
+      if (change.balance === 0n) holders.delete(change.ownerKey);
+      else holders.set(change.ownerKey, { owner: change.owner, ownerKey: change.ownerKey, amount: change.balance });
+    }
+    return sortHolders([...holders.values()]);
+  }
   putUtxo(key: string, utxo: Utxo): void {
     this.spent.delete(key);
     this.added.set(key, utxo);
@@ -155,6 +185,10 @@ export class LedgerOverlay implements LedgerWriter {
   setSupply(supply: PegSupply): void {
     this.pegged = supply;
   }
+  putHolding(change: HoldingChange): void {
+    this.holdings.push(change);
+    this.balances.set(`${change.assetKey}:${change.ownerKey}`, change.balance);
+  }
 
   /** Writes every change into `target` (normally the base this overlay reads from). */
   commit(target: LedgerWriter): void {
@@ -164,5 +198,6 @@ export class LedgerOverlay implements LedgerWriter {
     for (const [key, record] of this.assets) target.putAsset(key, record);
     for (const [key, record] of this.burns) target.putBurn(key, record);
     if (this.pegged) target.setSupply(this.pegged);
+    for (const change of this.holdings) target.putHolding(change);
   }
 }

@@ -58,7 +58,7 @@ export function checkTransaction(tx: Transaction): void {
   const inputs = inputsOf(tx);
   if (inputs.length > LIMITS.maxInputs) fail('too-many-inputs', `${inputs.length} inputs, above ${LIMITS.maxInputs}`);
   checkDistinct(info.inputKeys, 'duplicate-input', 'an input');
-  const expectedWitnesses = tx.kind === 'issuance' || tx.kind === 'registry' ? 1 : inputs.length;
+  const expectedWitnesses = tx.kind === 'issuance' || tx.kind === 'registry' || tx.kind === 'reissuance' ? 1 : inputs.length;
   if (tx.witnesses.length !== expectedWitnesses) {
     fail('witness-count', `${tx.kind} needs ${expectedWitnesses} witnesses, has ${tx.witnesses.length}`);
   }
@@ -94,6 +94,11 @@ export function checkTransaction(tx: Transaction): void {
       tx.owners.forEach((owner, index) => checkOwner(owner, `registry owner ${index}`));
       checkDistinct(tx.owners.map((owner) => Buffer.from(owner).toString('hex')), 'duplicate-owner', 'a registry owner');
       if (tx.witnesses[0]?.type !== 'key') fail('witness-type', 'a registry update is signed by the issuer key');
+      return;
+    case 'reissuance':
+      checkAmount(tx.amount, 'reissued amount');
+      checkOwner(tx.recipient, 'recipient');
+      if (tx.witnesses[0]?.type !== 'key') fail('witness-type', 'a re-issuance is signed by the issuer key');
       return;
     case 'anchor':
       return;

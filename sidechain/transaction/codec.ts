@@ -3,7 +3,7 @@ import { OWNER_PAYLOAD_LENGTH, MAX_MULTISIG_KEYS, checkMultisigCondition, type M
 import { SECURITY_KINDS, SecurityKind } from '../asset.ts';
 import { StrongboxError, ValidationError } from '../errors.ts';
 import {
-  LIMITS, SighashType, TX_VERSION, TxKind,
+  LIMITS, SIGHASH_EXPIRY_FLAG, SighashType, TX_VERSION, TxKind,
   type AssetMetadata, type Outpoint, type Output, type Transaction, type TxBody, type TxKindName, type Witness,
 } from './types.ts';
 
@@ -61,6 +61,10 @@ function writeBody(w: Writer, body: TxBody): void {
       w.varint(body.owners.length);
       for (const owner of body.owners) w.bytes(fixed(owner, OWNER_PAYLOAD_LENGTH, 'registry owner'));
       return;
+    case 'reissuance':
+      w.bytes(fixed(body.asset, 32, 'asset')).u64(body.sequence).u64(body.amount);
+      w.bytes(fixed(body.recipient, OWNER_PAYLOAD_LENGTH, 'recipient'));
+      return;
     case 'dividend':
       w.bytes(fixed(body.asset, 32, 'asset')).u32(body.recordHeight);
       writeOutpoints(w, body.inputs);
@@ -79,6 +83,12 @@ function writeBody(w: Writer, body: TxBody): void {
 
 function writeWitness(w: Writer, witness: Witness): void {
   w.u8(witness.sighash);
+  const expiring = (witness.sighash & SIGHASH_EXPIRY_FLAG) !== 0;
+  // One encoding per witness: the expiry is there exactly when the sighash byte says so.
+  if (expiring !== (witness.expiryHeight !== undefined)) {
+    throw new RangeError(`sighash 0x${witness.sighash.toString(16)} ${expiring ? 'needs' : 'has no room for'} an expiry height`);
+  }
+  if (witness.expiryHeight !== undefined) w.u32(witness.expiryHeight);
   if (witness.type === 'key') {
     w.u8(0).bytes(fixed(witness.signature, 64, 'signature'));
     return;
@@ -102,6 +112,20 @@ export function encodeTransaction(tx: Transaction): Uint8Array {
   w.varint(tx.witnesses.length);
   for (const witness of tx.witnesses) writeWitness(w, witness);
   return w.finish();
+}
+
+/** One witness on its own, as a partial offer carries it. */
+export function encodeWitness(witness: Witness): Uint8Array {
+  const w = new Writer();
+  writeWitness(w, witness);
+  return w.finish();
+}
+
+export function decodeWitness(bytes: Uint8Array): Witness {
+  const r = new Reader(bytes, 'witness');
+  const witness = readWitness(r);
+  r.end();
+  return witness;
 }
 
 export function encodeOutput(output: Output): Uint8Array {
@@ -174,6 +198,8 @@ function readBody(r: Reader): TxBody {
       for (let i = 0; i < count; i++) owners.push(readOwner(r, 'registry owner'));
       return { kind, asset, sequence, action: actionByte === 0 ? 'add' : 'remove', owners };
     }
+    case 'reissuance':
+      return { kind, asset: r.bytes(32, 'asset'), sequence: r.u64('sequence'), amount: r.u64('amount'), recipient: readOwner(r, 'recipient') };
     case 'dividend':
       return { kind, asset: r.bytes(32, 'asset'), recordHeight: r.u32('record height'), inputs: readOutpoints(r), outputs: readOutputs(r) };
     case 'anchor':
@@ -192,8 +218,9 @@ function readBody(r: Reader): TxBody {
 function readWitness(r: Reader): Witness {
   const sighash = r.u8('sighash type');
   if (!SIGHASH_TYPES.has(sighash)) throw new DecodeError(WHAT, `unknown sighash type 0x${sighash.toString(16)}`);
+  const expiry = sighash & SIGHASH_EXPIRY_FLAG ? { expiryHeight: r.u32('expiry height') } : {};
   const type = r.u8('witness type');
-  if (type === 0) return { type: 'key', sighash, signature: r.bytes(64, 'signature') };
+  if (type === 0) return { type: 'key', sighash, ...expiry, signature: r.bytes(64, 'signature') };
   if (type !== 1) throw new DecodeError(WHAT, `unknown witness type ${type}`);
   const threshold = r.u8('multisig threshold');
   const count = r.u8('multisig key count');
@@ -216,7 +243,7 @@ function readWitness(r: Reader): Witness {
     }
     signatures.push({ keyIndex, signature: r.bytes(64, 'signature') });
   }
-  return { type: 'multisig', sighash, condition, signatures };
+  return { type: 'multisig', sighash, ...expiry, condition, signatures };
 }
 
 /** Throws DecodeError on anything but the one canonical encoding of a transaction. */

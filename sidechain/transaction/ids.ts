@@ -67,7 +67,9 @@ function varintSize(value: number): number {
 /** Size of the witness section as encodeTransaction writes it, without encoding it again. */
 function witnessesSize(witnesses: Witness[]): number {
   let size = varintSize(witnesses.length);
-  for (const w of witnesses) size += w.type === 'key' ? 66 : 4 + 32 * w.condition.keys.length + 65 * w.signatures.length;
+  for (const w of witnesses) {
+    size += (w.expiryHeight === undefined ? 0 : 4) + (w.type === 'key' ? 66 : 4 + 32 * w.condition.keys.length + 65 * w.signatures.length);
+  }
   return size;
 }
 
@@ -84,7 +86,7 @@ export function inputsOf(body: TxBody): Outpoint[] {
   return body.kind === 'transfer' || body.kind === 'pegout' || body.kind === 'dividend' ? body.inputs : [];
 }
 
-/** Outputs a transaction creates, in index order: a mint and an issuance create exactly one. */
+/** Outputs a transaction creates, in index order: a mint, an issuance and a re-issuance create exactly one. */
 export function createdOutputs(body: TxBody): Output[] {
   switch (body.kind) {
     case 'transfer':
@@ -95,6 +97,8 @@ export function createdOutputs(body: TxBody): Output[] {
       return [{ owner: body.recipient, asset: BTC_ASSET_ID, amount: body.amount }];
     case 'issuance':
       return [{ owner: body.recipient, asset: issuedAssetId(body.issuer, body.nonce), amount: body.supply }];
+    case 'reissuance':
+      return [{ owner: body.recipient, asset: body.asset, amount: body.amount }];
     default:
       return [];
   }

@@ -1,6 +1,7 @@
 import { taggedHash } from '../hash.ts';
 import { encodeOutpoint, encodeOutput, encodeUnsigned } from './codec.ts';
 import { TransactionError } from './errors.ts';
+import { Writer } from '../encoding/index.ts';
 import { SighashType, TX_VERSION, TxKind, type TxBody } from './types.ts';
 
 /**
@@ -13,6 +14,8 @@ import { SighashType, TX_VERSION, TxKind, type TxBody } from './types.ts';
  * SINGLE|ANYONECANPAY (0x83), transfers only: chainId ‖ 0x83 ‖ version ‖ kind ‖ this input's
  * outpoint ‖ the output at the same index. A party signs "I give this coin for that output" and
  * anyone may add further inputs and outputs: the partial offer of delivery versus payment.
+ * SINGLE|ANYONECANPAY|EXPIRY (0xc3): the same with the expiry height (u32) after the kind, so the
+ * offer's deadline is signed too and nobody can extend it.
  */
 export function sighashMessage(
   chainId: Uint8Array,
@@ -20,12 +23,17 @@ export function sighashMessage(
   inputIndex: number,
   type: number,
   unsigned?: Uint8Array,
+  expiryHeight?: number,
 ): Uint8Array {
   if (type === SighashType.all) {
     return taggedHash('Strongbox/sighash', chainId, Uint8Array.of(type), unsigned ?? encodeUnsigned(body));
   }
-  if (type !== SighashType.singleAnyoneCanPay) throw new TransactionError('sighash-type', `unknown sighash type 0x${type.toString(16)}`);
+  const expiring = type === SighashType.singleAnyoneCanPayExpiry;
+  if (type !== SighashType.singleAnyoneCanPay && !expiring) throw new TransactionError('sighash-type', `unknown sighash type 0x${type.toString(16)}`);
   if (body.kind !== 'transfer') throw new TransactionError('sighash-type', `SINGLE|ANYONECANPAY is only allowed in transfers, not ${body.kind}`);
+  if (expiring !== (expiryHeight !== undefined)) {
+    throw new TransactionError('sighash-type', `sighash 0x${type.toString(16)} ${expiring ? 'needs' : 'takes no'} expiry height`);
+  }
   const input = body.inputs[inputIndex];
   const output = body.outputs[inputIndex];
   if (!input || !output) {
@@ -35,6 +43,7 @@ export function sighashMessage(
     'Strongbox/sighash',
     chainId,
     Uint8Array.of(type, TX_VERSION, TxKind.transfer),
+    expiryHeight === undefined ? new Uint8Array(0) : new Writer().u32(expiryHeight).finish(),
     encodeOutpoint(input),
     encodeOutput(output),
   );

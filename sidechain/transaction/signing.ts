@@ -7,13 +7,20 @@ import { SighashType, type TxBody, type Witness } from './types.ts';
 export interface SignOptions {
   inputIndex?: number;
   sighash?: number;
+  /** With sighash SINGLE|ANYONECANPAY|EXPIRY: the last block height that may include the input. */
+  expiryHeight?: number;
+}
+
+function signedMessage(chainId: Uint8Array, body: TxBody, options: SignOptions): { sighash: number; expiry: { expiryHeight?: number }; message: Uint8Array } {
+  const sighash = options.sighash ?? SighashType.all;
+  const message = sighashMessage(chainId, body, options.inputIndex ?? 0, sighash, undefined, options.expiryHeight);
+  return { sighash, expiry: options.expiryHeight === undefined ? {} : { expiryHeight: options.expiryHeight }, message };
 }
 
 /** A witness for an output owned by one key (or an issuer authorisation). */
 export function keyWitness(chainId: Uint8Array, body: TxBody, seed: Uint8Array, options: SignOptions = {}): Witness {
-  const sighash = options.sighash ?? SighashType.all;
-  const message = sighashMessage(chainId, body, options.inputIndex ?? 0, sighash);
-  return { type: 'key', sighash, signature: signMessage(seed, message) };
+  const { sighash, expiry, message } = signedMessage(chainId, body, options);
+  return { type: 'key', sighash, ...expiry, signature: signMessage(seed, message) };
 }
 
 /** A witness for an m-of-n owner: reveals the condition and signs with the first m given seeds. */
@@ -25,8 +32,7 @@ export function multisigWitness(
   options: SignOptions = {},
 ): Witness {
   const keys = [...condition.keys].sort(compareBytes);
-  const sighash = options.sighash ?? SighashType.all;
-  const message = sighashMessage(chainId, body, options.inputIndex ?? 0, sighash);
+  const { sighash, expiry, message } = signedMessage(chainId, body, options);
   const signatures = seeds
     .map((seed) => {
       const publicKey = publicKeyFromSeed(seed);
@@ -37,7 +43,7 @@ export function multisigWitness(
     .sort((a, b) => a.keyIndex - b.keyIndex)
     .slice(0, condition.threshold);
   if (signatures.length < condition.threshold) throw new TypeError(`need ${condition.threshold} seeds, got ${seeds.length}`);
-  return { type: 'multisig', sighash, condition: { threshold: condition.threshold, keys }, signatures };
+  return { type: 'multisig', sighash, ...expiry, condition: { threshold: condition.threshold, keys }, signatures };
 }
 
 /**

@@ -13,11 +13,19 @@ export const TxKind = {
   dividend: 6,
   anchor: 7,
   settlement: 8,
+  reissuance: 9,
 } as const;
 export type TxKindName = keyof typeof TxKind;
 
-/** ALL signs the whole transaction; SINGLE|ANYONECANPAY signs one input and the output at its index. */
-export const SighashType = { all: 0x01, singleAnyoneCanPay: 0x83 } as const;
+/**
+ * ALL signs the whole transaction; SINGLE|ANYONECANPAY signs one input and the output at its
+ * index. SINGLE|ANYONECANPAY|EXPIRY (0xc3) signs the same plus the last block height that may
+ * include the input: a partial offer that lapses on its own.
+ */
+export const SighashType = { all: 0x01, singleAnyoneCanPay: 0x83, singleAnyoneCanPayExpiry: 0xc3 } as const;
+
+/** Sighash bit saying the witness carries an expiry height (u32) right after the sighash byte. */
+export const SIGHASH_EXPIRY_FLAG = 0x40;
 
 export const LIMITS = {
   maxTxBytes: 100_000,
@@ -47,9 +55,10 @@ export interface KeySignature {
   signature: Uint8Array;
 }
 
+/** `expiryHeight` is present exactly when the sighash has SIGHASH_EXPIRY_FLAG. */
 export type Witness =
-  | { type: 'key'; sighash: number; signature: Uint8Array }
-  | { type: 'multisig'; sighash: number; condition: MultisigCondition; signatures: KeySignature[] };
+  | { type: 'key'; sighash: number; expiryHeight?: number; signature: Uint8Array }
+  | { type: 'multisig'; sighash: number; expiryHeight?: number; condition: MultisigCondition; signatures: KeySignature[] };
 
 export interface TransferBody {
   kind: 'transfer';
@@ -108,6 +117,18 @@ export interface DividendBody {
   outputs: Output[];
 }
 
+/**
+ * More units of an existing reissuable asset, authorised by its issuer key. `sequence` is the
+ * asset's registry sequence (shared with registry updates), so no re-issuance can be replayed.
+ */
+export interface ReissuanceBody {
+  kind: 'reissuance';
+  asset: Uint8Array;
+  sequence: bigint;
+  amount: bigint;
+  recipient: Uint8Array;
+}
+
 export interface AnchorBody {
   kind: 'anchor';
   height: number;
@@ -133,6 +154,7 @@ export type TxBody =
   | PegoutBody
   | IssuanceBody
   | RegistryBody
+  | ReissuanceBody
   | DividendBody
   | AnchorBody
   | SettlementBody;

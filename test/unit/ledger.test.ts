@@ -186,13 +186,6 @@ describe('ledger: securities', () => {
     applyTransaction(state, toAlice, context(3));
     expect(state.getAsset(Buffer.from(asset).toString('hex'))?.allowlist.size).to.equal(2);
   });
-
-  it('refuses dividends until their rules exist', () => {
-    const state = new LedgerState();
-    const coin = mint(state, issuer.owner, 10n);
-    const body = { kind: 'dividend' as const, asset, recordHeight: 1, inputs: [coin], outputs: [btcOutput(alice.owner, 10n)] };
-    expectCode(() => applyTransaction(state, { ...body, witnesses: [keyWitness(CHAIN_ID, body, issuer.seed)] }, context(2)), 'unsupported-kind');
-  });
 });
 
 describe('ledger properties', () => {
