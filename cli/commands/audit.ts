@@ -1,6 +1,5 @@
 import { Command } from 'commander';
 import { AuditFailure } from '../../federation/audit/auditor.ts';
-import { BitcoinChecks } from '../../federation/audit/bitcoin-checks.ts';
 import { memberBlockSource } from '../../federation/audit/block-source.ts';
 import { runAudit, type AuditProgress, type AuditReport } from '../../federation/audit/run-audit.ts';
 import { genesisFrom, memberClientFrom, type NetworkOptions } from '../member-url.ts';
@@ -24,7 +23,7 @@ export function auditCommand(): Command {
     .action(async (options: AuditOptions) => {
       const genesis = genesisFrom(options);
       const source = memberBlockSource(memberClientFrom(options));
-      const bitcoin = new BitcoinChecks(bitcoinRpcFrom({ rpc: options.bitcoinRpc, dataDir: options.dataDir }), genesis);
+      const bitcoin = bitcoinRpcFrom({ rpc: options.bitcoinRpc, dataDir: options.dataDir });
       const progress = progressLine();
       let report: AuditReport;
       try {

@@ -1,6 +1,7 @@
 import type { Genesis } from '../../sidechain/genesis.ts';
 import { ChainAuditor } from './auditor.ts';
-import type { BitcoinChecks, AnchorSeen } from './bitcoin-checks.ts';
+import type { BitcoinRpc } from '../../watcher/rpc.ts';
+import { BitcoinChecks, type AnchorSeen } from './bitcoin-checks.ts';
 import type { Reserves } from './bitcoin-rules.ts';
 import type { BlockSource } from './block-source.ts';
 
@@ -40,11 +41,13 @@ export interface AuditReport {
 export async function runAudit(options: {
   genesis: Genesis;
   source: BlockSource;
-  bitcoin: BitcoinChecks;
+  /** The auditor's own Bitcoin node. */
+  bitcoin: BitcoinRpc;
   onProgress?: (progress: AuditProgress) => void;
   now?: () => number;
 }): Promise<AuditReport> {
-  const { genesis, source, bitcoin } = options;
+  const { genesis, source } = options;
+  const bitcoin = new BitcoinChecks(options.bitcoin, genesis);
   const now = options.now ?? (() => performance.now());
   const start = now();
   await bitcoin.checkNetwork();

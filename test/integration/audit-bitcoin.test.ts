@@ -1,0 +1,187 @@
+import { expect } from 'chai';
+import * as bitcoin from 'bitcoinjs-lib';
+import { parseGenesis } from '../../sidechain/genesis.ts';
+import { BTC_ASSET_ID } from '../../sidechain/asset.ts';
+import { keyWitness } from '../../sidechain/transaction/signing.ts';
+import { txId } from '../../sidechain/transaction/ids.ts';
+import type { PegoutBody, Transaction } from '../../sidechain/transaction/types.ts';
+import { sortedMultisig } from '../../watcher/escrow.ts';
+import { depositMultisig } from '../../watcher/pegin-tweak.ts';
+import type { BitcoinRpc } from '../../watcher/rpc.ts';
+import type { Faucet } from '../../regtest/faucet.ts';
+import { AuditFailure, type AuditCheck } from '../../federation/audit/auditor.ts';
+import { memoryBlockSource } from '../../federation/audit/block-source.ts';
+import { runAudit, type AuditReport } from '../../federation/audit/run-audit.ts';
+import { testFederation, type TestFederation } from '../helpers/genesis.ts';
+import { sharedRegtest } from '../helpers/regtest.ts';
+import { issuance, testWallet } from '../helpers/transactions.ts';
+import { bitcoinTxid } from '../helpers/ledger-fixtures.ts';
+import { quorum, rewriteHistory, SignedChain, type SignedBlock } from '../helpers/signed-blocks.ts';
+import { broadcastAnchor, coinPaying, spendEscrowCoins, unsignedBytes, type BitcoinCoin } from '../helpers/bitcoin-spends.ts';
+
+const network = bitcoin.networks.regtest;
+const PEGIN_FEE = 1_000n;
+
+/** A federation whose genesis keeps a peg-in fee, so mints are the deposit less the fee. */
+function federationWithPeginFee(): TestFederation {
+  const base = testFederation(5);
+  return { keys: base.keys, genesis: parseGenesis({ ...base.genesis.file, pegin: { ...base.genesis.file.pegin, feeSats: PEGIN_FEE.toString() } }) };
+}
+
+/**
+ * A history the test builds and signs with the federation's keys, whose Bitcoin side is real:
+ * deposits to tweaked addresses on the regtest node, an anchor transaction with the 44-byte
+ * OP_RETURN, and a peg-out paid from a deposit with change back to the escrow.
+ */
+describe('audit against a real Bitcoin node (regtest), of a history signed in memory', function () {
+  this.timeout(120_000);
+  const federation = federationWithPeginFee();
+  const { genesis } = federation;
+  const chainId = genesis.chainId;
+  const escrow = sortedMultisig(genesis.members.threshold, genesis.pegKeys);
+  const pegKeys = federation.keys.map((keys) => keys.pegPrivateKey);
+  const alice = testWallet();
+  const bob = testWallet();
+  const carol = testWallet();
+  const withdrawalScript = bitcoin.payments.p2wpkh({ hash: Buffer.alloc(20, 0x42), network }).output!;
+  let rpc: BitcoinRpc;
+  let faucet: Faucet;
+  let blocks: SignedBlock[];
+  let bobDeposit: BitcoinCoin;
+  let carolDeposit: BitcoinCoin;
+
+  const depositTo = async (owner: Uint8Array, sats: bigint) => {
+    const script = depositMultisig(escrow, owner).scriptPubKey;
+    return coinPaying(rpc, await faucet.fund(bitcoin.address.fromOutputScript(script, network), sats), script);
+  };
+  const mintOf = (deposit: BitcoinCoin, recipient: Uint8Array, amount = deposit.value - PEGIN_FEE): Transaction => ({
+    kind: 'pegin',
+    bitcoinTxid: new Uint8Array(Buffer.from(deposit.txid, 'hex')),
+    bitcoinVout: deposit.vout,
+    amount,
+    recipient,
+    witnesses: [],
+  });
+  const audit = (served: readonly SignedBlock[], auditGenesis = genesis) => runAudit({ genesis: auditGenesis, source: memoryBlockSource(served), bitcoin: rpc });
+
+  async function expectFailure(run: Promise<AuditReport>, expected: { check: AuditCheck; height: number | undefined; message: RegExp }): Promise<void> {
+    const failure = await run.then(
+      () => expect.fail('the audit passed'),
+      (error: unknown) => error,
+    );
+    expect(failure).to.be.instanceOf(AuditFailure);
+    const { check, height, message } = failure as AuditFailure;
+    expect({ check, height }).to.deep.equal({ check: expected.check, height: expected.height });
+    expect(message).to.match(expected.message);
+  }
+
+  before(async () => {
+    ({ node: { rpc }, faucet } = await sharedRegtest());
+    bobDeposit = await depositTo(bob.owner, 600_000n);
+    carolDeposit = await depositTo(carol.owner, 300_000n);
+    await faucet.mine(2);
+
+    const chain = new SignedChain(federation);
+    chain.append([issuance(chainId, alice, 1_000n).tx]);
+    const bobMint = mintOf(bobDeposit, bob.owner);
+    chain.append([bobMint, mintOf(carolDeposit, carol.owner)]);
+    const burnBody: PegoutBody = {
+      kind: 'pegout',
+      inputs: [{ txid: txId(bobMint), index: 0 }],
+      outputs: [{ owner: bob.owner, asset: BTC_ASSET_ID, amount: 399_000n }],
+      destinationScript: withdrawalScript,
+      amount: 200_000n,
+    };
+    const burn: Transaction = { ...burnBody, witnesses: [keyWitness(chainId, burnBody, bob.keys.seed)] };
+    chain.append([burn]);
+    const anchorTxid = await broadcastAnchor(rpc, faucet, { chainId, height: 3, blockHash: chain.blocks[2]!.hash });
+    chain.append([{ kind: 'anchor', height: 3, blockHash: chain.blocks[2]!.hash, bitcoinTxid: new Uint8Array(Buffer.from(anchorTxid, 'hex')), witnesses: [] }]);
+    // The peg-out: 199,000 to the withdrawal address (1,000 of the burn pays the Bitcoin fee), the rest back to the escrow.
+    const payout = spendEscrowCoins(escrow, pegKeys, [{ ...bobDeposit, recipient: bob.owner }], [
+      { script: withdrawalScript, value: 199_000n },
+      { script: escrow.scriptPubKey, value: 400_000n },
+    ]);
+    chain.append([{ kind: 'settlement', burns: [txId(burn)], bitcoinTxid: new Uint8Array(Buffer.from(payout.getId(), 'hex')), bitcoinTx: unsignedBytes(payout), witnesses: [] }]);
+    await rpc.sendRawTransaction(payout.toHex());
+    await faucet.mine(1);
+    blocks = chain.blocks;
+  });
+
+  it('passes the honest history: every mint, the anchor, the settlement and the reserves are on Bitcoin', async () => {
+    const report = await audit(blocks);
+    expect(report).to.deep.include({ height: 5, blocks: 5, transactions: 6, tipHash: Buffer.from(blocks[4]!.hash).toString('hex') });
+    expect(report.mints).to.deep.equal({ count: 2, sats: 898_000n });
+    expect(report.anchors).to.deep.include({ count: 1, lastAnchoredHeight: 3 });
+    expect(report.anchors.lastConfirmations).to.be.at.least(1);
+    expect(report.settlements).to.deep.equal({ count: 1, burns: 1 });
+    expect(report.supply).to.deep.equal({ mintedSats: 898_000n, burnedSats: 200_000n, outstandingSats: 698_000n });
+    // Bob's deposit was spent by the peg-out; its change and Carol's deposit remain.
+    expect(report.reserves).to.deep.equal({ escrowSats: 700_000n, unspentOutputs: 2, spentOutputs: 1, outstandingSats: 698_000n });
+  });
+
+  it('fails at the anchor when a quorum rewrote an anchored block: Bitcoin still holds the old hash', async () => {
+    const rewritten = rewriteHistory(blocks, 3, (txs) => [...txs, issuance(chainId, alice, 7n, 2n).tx], quorum(federation));
+    const anchorRecord = blocks[3]!.transactions[0]! as Transaction & { kind: 'anchor' };
+    const consistent = rewriteHistory(rewritten, 4, () => [{ ...anchorRecord, blockHash: rewritten[2]!.hash }], quorum(federation));
+    await expectFailure(audit(consistent), {
+      check: 'anchor',
+      height: 4,
+      message: new RegExp(`anchors block hash ${Buffer.from(blocks[2]!.hash).toString('hex')} at height 3, the served chain has ${Buffer.from(rewritten[2]!.hash).toString('hex')}`),
+    });
+  });
+
+  it('fails at an anchor record naming a transaction Bitcoin does not have', async () => {
+    const forged = rewriteHistory(blocks, 4, ([anchor]) => [{ ...(anchor as Transaction & { kind: 'anchor' }), bitcoinTxid: bitcoinTxid(424242) }], quorum(federation));
+    await expectFailure(audit(forged), { check: 'anchor', height: 4, message: /Bitcoin transaction 00067932(00)+ is unknown to the Bitcoin node/ });
+  });
+
+  it('fails at a settlement whose Bitcoin transaction was recorded but never broadcast', async () => {
+    const settlement = blocks[4]!.transactions[0]! as Transaction & { kind: 'settlement' };
+    const other = spendEscrowCoins(escrow, pegKeys, [{ ...bobDeposit, recipient: bob.owner }], [
+      { script: withdrawalScript, value: 199_500n },
+      { script: escrow.scriptPubKey, value: 400_000n },
+    ]);
+    const forged = rewriteHistory(blocks, 5, () => [{ ...settlement, bitcoinTxid: new Uint8Array(Buffer.from(other.getId(), 'hex')), bitcoinTx: unsignedBytes(other) }], quorum(federation));
+    await expectFailure(audit(forged), { check: 'settlement', height: 5, message: new RegExp(`Bitcoin transaction ${other.getId()} is unknown to the Bitcoin node`) });
+  });
+
+  it('fails at a mint of the whole deposit, the peg-in fee not kept', async () => {
+    const forged = rewriteHistory(blocks, 2, () => [mintOf(bobDeposit, bob.owner, 600_000n), mintOf(carolDeposit, carol.owner)], quorum(federation));
+    await expectFailure(audit(forged), { check: 'mint', height: 2, message: /mints 600000, the deposit allows 599000/ });
+  });
+
+  it("fails at a mint crediting someone other than the deposit address's recipient", async () => {
+    const forged = rewriteHistory(blocks, 2, () => [mintOf(bobDeposit, bob.owner), mintOf(carolDeposit, alice.owner)], quorum(federation));
+    await expectFailure(audit(forged), { check: 'mint', height: 2, message: /does not pay the recipient's deposit address/ });
+  });
+
+  it('fails at a mint of a deposit Bitcoin has never seen', async () => {
+    const forged = rewriteHistory(blocks, 2, (txs) => [...txs, mintOf({ txid: Buffer.from(bitcoinTxid(77)).toString('hex'), vout: 0, value: 50_000n }, alice.owner)], quorum(federation));
+    await expectFailure(audit(forged), { check: 'mint', height: 2, message: /the Bitcoin node does not know the transaction/ });
+  });
+
+  it('fails at a mint of a deposit short of the confirmation depth', async () => {
+    const dave = testWallet();
+    const deposit = await depositTo(dave.owner, 50_000n);
+    await faucet.mine(1);
+    const chain = new SignedChain(federation);
+    chain.append([mintOf(deposit, dave.owner)]);
+    await expectFailure(audit(chain.blocks), { check: 'mint', height: 1, message: /1 confirmations, 2 required/ });
+  });
+
+  it('refuses a Bitcoin node on another network than the genesis names', async () => {
+    const mainnet = parseGenesis({ ...genesis.file, bitcoinNetwork: 'mainnet' });
+    await expectFailure(audit([], mainnet), { check: 'bitcoin', height: undefined, message: /follows regtest, the genesis names mainnet/ });
+  });
+
+  it('fails the reserves when the escrow spends a deposit that no settlement accounts for', async () => {
+    const theft = spendEscrowCoins(escrow, pegKeys, [{ ...carolDeposit, recipient: carol.owner }], [{ script: withdrawalScript, value: carolDeposit.value - 2_000n }]);
+    await rpc.sendRawTransaction(theft.toHex());
+    await faucet.mine(1);
+    await expectFailure(audit(blocks), {
+      check: 'reserves',
+      height: undefined,
+      message: /^audit failed: reserves: the escrow holds 400000 sats in 1 unspent outputs \(2 spent\), 698000 sats of pegged bitcoin are outstanding \(short by 298000\)$/,
+    });
+  });
+});
