@@ -1,0 +1,189 @@
+import { expect } from 'chai';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import * as bitcoin from 'bitcoinjs-lib';
+import { BTC_ASSET_ID, BTC_ASSET_KEY } from '../../sidechain/asset.ts';
+import { encodeBlock } from '../../sidechain/block.ts';
+import { txId } from '../../sidechain/transaction/ids.ts';
+import type { Transaction } from '../../sidechain/transaction/types.ts';
+import { sortedMultisig } from '../../watcher/escrow.ts';
+import { depositMultisig } from '../../watcher/pegin-tweak.ts';
+import { BitcoinRpc } from '../../watcher/rpc.ts';
+import { Faucet } from '../../regtest/faucet.ts';
+import { readKeyFile } from '../../federation/key-file.ts';
+import { memberDir } from '../../federation/local-network/ceremony.ts';
+import { eventually, startTestNetwork, type TestNetwork } from '../helpers/local-network.ts';
+import { issuance, testWallet, transfer } from '../helpers/transactions.ts';
+import { runCli } from '../helpers/cli.ts';
+import { rewriteHistory, servedBlock, type SignedBlock, type Signers } from '../helpers/signed-blocks.ts';
+import { coinPaying, spendEscrowCoins } from '../helpers/bitcoin-spends.ts';
+
+const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
+
+/**
+ * A member that serves a history of its own choosing over the same API as a real member
+ * (GET /status, GET /chain/blocks/:height), for the auditor to be pointed at.
+ */
+async function serveHistory(blocks: readonly Pick<SignedBlock, 'block' | 'commit'>[]): Promise<{ url: string; close: () => Promise<void> }> {
+  const server: Server = createServer((request, response) => {
+    const send = (status: number, body: unknown) => response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    if (request.url === '/status') return send(200, { height: blocks.length });
+    const match = /^\/chain\/blocks\/(\d+)$/.exec(request.url ?? '');
+    const served = match ? blocks[Number(match[1]) - 1] : undefined;
+    if (!served) return send(404, { error: { code: 'not-found', message: 'no such block' } });
+    return send(200, { height: Number(match![1]), block: hex(served.block), commit: hex(served.commit) });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
+
+/** The audit a user runs: the CLI in its own process, against a member URL, the regtest node and the genesis file. */
+describe('strongbox audit of five member processes and a real regtest node', function () {
+  this.timeout(300_000);
+  let net: TestNetwork;
+  let rpc: BitcoinRpc;
+  let faucet: Faucet;
+  let honest: SignedBlock[];
+  let memberKeys: ReturnType<typeof readKeyFile>[];
+  let heights: { send: number; mint: number; pay: number };
+  let depositTxid: string;
+  const alice = testWallet();
+  const bob = testWallet();
+
+  const audit = (member: string, ...flags: string[]) =>
+    runCli(['audit', '--member', member, '--bitcoin-rpc', net.network.network.bitcoinRpcUrl, '--genesis', net.network.network.genesisFile!, ...flags]);
+  const signers = (indexes: number[]): Signers => indexes.map((memberIndex) => ({ memberIndex, seed: memberKeys[memberIndex]!.blockSeed }));
+
+  /** The audit of `blocks` fails at `height` with one line on stderr, exit 1, and the same failure as JSON. */
+  async function expectAuditFailure(blocks: readonly Pick<SignedBlock, 'block' | 'commit'>[], expected: { height: number | null; check: string; message: RegExp }): Promise<void> {
+    const server = await serveHistory(blocks);
+    try {
+      const human = await audit(server.url);
+      expect(human.code, human.stderr).to.equal(1);
+      expect(human.stdout).to.equal('');
+      const where = expected.height === null ? '' : ` at height ${expected.height}`;
+      expect(human.stderr).to.match(new RegExp(`^strongbox: audit failed${where}: ${expected.check}: [^\\n]+\\n$`));
+      expect(human.stderr).to.match(expected.message);
+      const json = await audit(server.url, '--json');
+      expect(json.code).to.equal(1);
+      expect(JSON.parse(json.stdout)).to.deep.include({ ok: false });
+      expect(JSON.parse(json.stdout).failure).to.deep.include({ check: expected.check, height: expected.height });
+    } finally {
+      await server.close();
+    }
+  }
+
+  before(async () => {
+    net = await startTestNetwork(5);
+    rpc = new BitcoinRpc(net.network.network.bitcoinRpcUrl);
+    faucet = new Faucet(rpc);
+    memberKeys = net.network.network.members.map((_, index) => readKeyFile(join(memberDir(net.network.dataDir, index), 'key.json')));
+    const chainId = net.genesis.chainId;
+    const client = net.clients[0]!;
+    const final = async (tx: Transaction) => (await client.waitForFinal(await client.submit(tx))).height!;
+
+    const { tx: issue, asset } = issuance(chainId, alice, 1_000n);
+    await final(issue);
+    const sendHeight = await final(transfer(chainId, alice, { txid: txId(issue), index: 0, amount: 1_000n }, asset, bob.owner, 250n));
+    const [depositAddress] = await Promise.all(net.clients.map((member) => member.registerDepositAddress(alice.address)));
+    depositTxid = await faucet.fund(depositAddress!, 500_000n);
+    await faucet.mine(2);
+    const minted = await eventually('the mint on member 0', async () => (await client.utxos(alice.address)).find((utxo) => utxo.asset === BTC_ASSET_KEY), 60_000);
+    const mintHeight = (await client.transaction(minted.txid)).height!;
+    const payHeight = await final(transfer(chainId, alice, { txid: new Uint8Array(Buffer.from(minted.txid, 'hex')), index: minted.vout, amount: minted.amount }, BTC_ASSET_ID, bob.owner, 100_000n));
+    heights = { send: sendHeight, mint: mintHeight, pay: payHeight };
+
+    // The honest history as member 0 serves it, the raw material of every forgery below.
+    honest = [];
+    for (let height = 1; height <= payHeight; height++) {
+      const { block, commit } = await client.finalBlock(height);
+      honest.push(servedBlock(new Uint8Array(Buffer.from(block, 'hex')), new Uint8Array(Buffer.from(commit, 'hex'))));
+    }
+  });
+  after(() => net?.stop());
+
+  /** The block at `height` with its transfer's outputs changed to 900 and 100: value still conserved. */
+  const changedTransfer = (transactions: Transaction[]): Transaction[] =>
+    transactions.map((tx) => (tx.kind === 'transfer' ? { ...tx, outputs: tx.outputs.map((output, index) => ({ ...output, amount: index === 0 ? 900n : 100n })) } : tx));
+
+  it('passes the honest chain any member serves, with the mint, the supply and the reserves in the report', async () => {
+    const json = await audit(net.network.network.members[0]!.apiUrl, '--json');
+    expect(json.stderr).to.equal('');
+    expect(json.code).to.equal(0);
+    const report = JSON.parse(json.stdout);
+    expect(report).to.deep.include({ ok: true, network: net.genesis.file.network, chainId: hex(net.genesis.chainId) });
+    expect(report.height).to.be.at.least(heights.pay);
+    expect(report.transactions).to.be.at.least(4);
+    expect(report.mints).to.deep.equal({ count: 1, sats: '500000' });
+    expect(report.supply).to.deep.equal({ mintedSats: '500000', burnedSats: '0', outstandingSats: '500000' });
+    expect(report.reserves).to.deep.equal({ escrowSats: '500000', unspentOutputs: 1, spentOutputs: 0, outstandingSats: '500000' });
+
+    const human = await audit(net.network.network.members[3]!.apiUrl);
+    expect(human.code, human.stderr).to.equal(0);
+    expect(human.stdout).to.match(new RegExp(`^audit passed: chain ${net.genesis.file.network} \\(${hex(net.genesis.chainId)}\\) as served by ${net.network.network.members[3]!.apiUrl}`));
+    expect(human.stdout).to.include('mints:       1 (500,000 sats)');
+    expect(human.stdout).to.include('reserves:    500,000 sats unspent in 1 escrow outputs ≥ 500,000 sats pegged outstanding');
+  });
+
+  it('fails at the height of an amount changed under the members\' original signatures', async () => {
+    const forged = rewriteHistory(honest, heights.send, changedTransfer, signers([0, 1, 2, 3]));
+    forged[heights.send - 1] = { ...forged[heights.send - 1]!, commit: honest[heights.send - 1]!.commit };
+    await expectAuditFailure(forged, { height: heights.send, check: 'finality', message: new RegExp(`block ${heights.send} is not final: invalid signature of member \\d`) });
+  });
+
+  it('fails at the height of a transaction dropped from a block', async () => {
+    const original = honest[heights.send - 1]!;
+    const forged = [...honest.slice(0, heights.send - 1), { block: encodeBlock({ header: original.header, transactions: original.transactions.slice(1) }), commit: original.commit }];
+    await expectAuditFailure(forged, { height: heights.send, check: 'block', message: /header counts \d+ transactions, body has \d+/ });
+  });
+
+  it('fails at the height of a block re-signed by a minority of members with their real keys', async () => {
+    await expectAuditFailure(rewriteHistory(honest, heights.send, changedTransfer, signers([3, 4])), {
+      height: heights.send,
+      check: 'finality',
+      message: new RegExp(`block ${heights.send} is not final: 2 signatures, 4 required`),
+    });
+  });
+
+  it('fails at a transfer a colluding quorum changed: the owner never signed it', async () => {
+    await expectAuditFailure(rewriteHistory(honest, heights.send, changedTransfer, signers([1, 2, 3, 4])), { height: heights.send, check: 'ledger', message: /signature/ });
+  });
+
+  it('fails at a mint a colluding quorum inflated: Bitcoin holds the deposit it really was', async () => {
+    const inflated = (transactions: Transaction[]): Transaction[] => transactions.map((tx) => (tx.kind === 'pegin' ? { ...tx, amount: tx.amount * 10n } : tx));
+    await expectAuditFailure(rewriteHistory(honest, heights.mint, inflated, signers([0, 1, 2, 3])), {
+      height: heights.mint,
+      check: 'mint',
+      message: new RegExp(`mint of ${depositTxid}:\\d+: mints 5000000, the deposit allows 500000`),
+    });
+  });
+
+  it('fails at the first block when the member serves bytes that are no block', async () => {
+    await expectAuditFailure([{ block: Uint8Array.from([1, 2, 3]), commit: honest[0]!.commit }], { height: 1, check: 'block', message: /cannot decode/ });
+  });
+
+  it('refuses bad input with one line and exit code 1', async () => {
+    const badUrl = await runCli(['audit', '--member', net.network.network.members[0]!.apiUrl, '--bitcoin-rpc', 'ftp://127.0.0.1:1', '--genesis', net.network.network.genesisFile!]);
+    expect(badUrl.code).to.equal(1);
+    expect(badUrl.stderr).to.equal('strongbox: the Bitcoin RPC URL must start with http://, not ftp://\n');
+    const noGenesis = await runCli(['audit', '--member', net.network.network.members[0]!.apiUrl, '--bitcoin-rpc', net.network.network.bitcoinRpcUrl, '--genesis', '/nonexistent/genesis.json']);
+    expect(noGenesis.code).to.equal(1);
+    expect(noGenesis.stderr).to.equal('strongbox: --genesis: cannot read /nonexistent/genesis.json as JSON\n');
+  });
+
+  it('fails the reserves once a deposit is spent from the escrow with the members\' keys and no peg-out', async () => {
+    const escrow = sortedMultisig(net.genesis.members.threshold, net.genesis.pegKeys);
+    const coin = await coinPaying(rpc, depositTxid, depositMultisig(escrow, alice.owner).scriptPubKey);
+    const elsewhere = bitcoin.payments.p2wpkh({ hash: Buffer.alloc(20, 0x66), network: bitcoin.networks.regtest }).output!;
+    const theft = spendEscrowCoins(escrow, memberKeys.map((keys) => keys.pegPrivateKey), [{ ...coin, recipient: alice.owner }], [{ script: elsewhere, value: coin.value - 2_000n }]);
+    await rpc.sendRawTransaction(theft.toHex());
+    await faucet.mine(1);
+    const result = await audit(net.network.network.members[0]!.apiUrl);
+    expect(result.code).to.equal(1);
+    expect(result.stdout).to.equal('');
+    expect(result.stderr).to.equal(
+      'strongbox: audit failed: reserves: the escrow holds 0 sats in 0 unspent outputs (1 spent), 500000 sats of pegged bitcoin are outstanding (short by 500000)\n',
+    );
+  });
+});
