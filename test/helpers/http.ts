@@ -20,7 +20,8 @@ export function httpRequest(url: string, options: { method?: string; path?: stri
         port: target.port,
         method: options.method ?? 'GET',
         path: options.path ?? target.pathname,
-        headers: options.headers,
+        // Framed by its length whatever the method: node sends GET, DELETE and OPTIONS bodies unframed.
+        headers: options.body === undefined ? options.headers : { ...options.headers, 'content-length': String(Buffer.byteLength(options.body)) },
         ...(options.from ? { localAddress: options.from } : {}),
         agent: false,
         timeout: 30_000,
