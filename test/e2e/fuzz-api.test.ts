@@ -34,10 +34,10 @@ describe(`fuzzing every route of a member's HTTP API (${RUNS_PER_ROUTE} requests
     const issued = issuance(net.genesis.chainId, issuer, 1_000n);
     await client.waitForFinal(await client.submit(issued.tx));
     const payment = transfer(net.genesis.chainId, issuer, { txid: txId(issued.tx), index: 0, amount: 1_000n }, issued.asset, holder.owner, 400n);
-    const final = await client.waitForFinal(await client.submit(payment));
+    const finalHeight = (await client.waitForFinal(await client.submit(payment))).height!;
     const txids = [hex(txId(issued.tx)), hex(txId(payment)), '00'.repeat(32)];
     Object.assign(known, {
-      height: ['0', '1', String(final.height), String(final.height + 1)],
+      height: ['0', '1', String(finalHeight), String(finalHeight + 1)],
       txid: txids,
       address: [issuer.address, holder.address, issuer.address.toUpperCase()],
       asset: [hex(issued.asset), '00'.repeat(32)],

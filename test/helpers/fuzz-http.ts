@@ -117,12 +117,10 @@ export function requestsFor(operation: OpenApiOperation, known: Record<string, s
     { arbitrary: fc.string({ unit: 'binary', maxLength: 200 }).map((text) => ({ text, type: 'application/json' })), weight: 1 },
     { arbitrary: fc.constantFrom('text/plain', 'application/x-www-form-urlencoded', 'application/json; charset=utf-16', 'application/json; charset=latin1').map((type) => ({ text: '{"a":1}', type })), weight: 1 },
   );
-  return fc.tuple(path, query, body, fc.constantFrom(operation.method, operation.method, operation.method, 'GET', 'POST', 'DELETE', 'PUT', 'PATCH')).map(([p, q, b, method]) => ({
-    method,
-    path: `${p}${q}`,
-    headers: method === 'GET' || method === 'DELETE' ? {} : { 'content-type': b.type },
-    ...(method === 'GET' || method === 'DELETE' ? {} : { body: b.text }),
-  }));
+  return fc.tuple(path, query, body, fc.constantFrom(operation.method, operation.method, operation.method, 'GET', 'POST', 'DELETE', 'PUT', 'PATCH')).map(([p, q, b, method]): FuzzRequest => {
+    if (method === 'GET' || method === 'DELETE') return { method, path: `${p}${q}`, headers: {} };
+    return { method, path: `${p}${q}`, headers: { 'content-type': b.type }, body: b.text };
+  });
 }
 
 /** What every answer to any request must look like: never a server error, refusals with a reason. */
