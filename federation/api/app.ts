@@ -12,6 +12,8 @@ export interface ApiOptions {
   rateLimitPerMinute?: number;
   /** Called for unexpected errors (bugs), which answer 500 without details. */
   onInternalError?: (error: unknown, request: Request) => void;
+  /** Handlers outside the JSON route table (metrics, the explorer), mounted before the 404 answer. */
+  mount?: (app: express.Express) => void;
 }
 
 /** About 100 requests a second from one address: far above what a wallet or an explorer page needs. */
@@ -83,6 +85,7 @@ export function createApiApp(routes: Route[], options: ApiOptions = {}): express
     });
   }
 
+  options.mount?.(app);
   app.use((request: Request, response: Response) => {
     sendJson(response, 404, { error: { code: 'not-found', message: `no route ${request.method} ${request.path}` } });
   });

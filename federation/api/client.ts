@@ -1,6 +1,7 @@
 import { StrongboxError } from '../../sidechain/errors.ts';
 import { encodeTransaction } from '../../sidechain/transaction/codec.ts';
 import type { Transaction } from '../../sidechain/transaction/types.ts';
+import { MAX_PAGE_LIMIT } from './pagination.ts';
 
 /** A member refused a request (4xx) or could not be reached; the message is the member's reason. */
 export class MemberApiError extends StrongboxError {
@@ -65,9 +66,17 @@ export class MemberClient {
     return result.balances.map((balance) => ({ asset: balance.asset, amount: BigInt(balance.amount) }));
   }
 
+  /** Every final unspent output of the address, following the pages to the last. */
   async utxos(address: string): Promise<{ txid: string; vout: number; asset: string; amount: bigint }[]> {
-    const result = await this.request<{ utxos: { txid: string; vout: number; asset: string; amount: string }[] }>(`/addresses/${address}/utxos`);
-    return result.utxos.map((utxo) => ({ ...utxo, amount: BigInt(utxo.amount) }));
+    const utxos: { txid: string; vout: number; asset: string; amount: bigint }[] = [];
+    let cursor: string | null = null;
+    do {
+      const query: string = cursor === null ? '' : `&cursor=${cursor}`;
+      const page: { utxos: { txid: string; vout: number; asset: string; amount: string }[]; next: string | null } = await this.request(`/addresses/${address}/utxos?limit=${MAX_PAGE_LIMIT}${query}`);
+      utxos.push(...page.utxos.map((utxo) => ({ txid: utxo.txid, vout: utxo.vout, asset: utxo.asset, amount: BigInt(utxo.amount) })));
+      cursor = page.next;
+    } while (cursor !== null);
+    return utxos;
   }
 
   async registerDepositAddress(recipient: string): Promise<string> {

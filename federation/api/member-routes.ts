@@ -1,6 +1,4 @@
 import { z } from 'zod';
-import { decodeHeader } from '../../sidechain/block-header.ts';
-import { decodeCommit } from '../../sidechain/commit.ts';
 import { addressPayload, encodeAddress, ownerFromPayload } from '../../sidechain/address.ts';
 import { decodeTransaction } from '../../sidechain/transaction/codec.ts';
 import { txInfo } from '../../sidechain/transaction/ids.ts';
@@ -9,6 +7,7 @@ import type { Chain } from '../member/chain.ts';
 import type { Pegin } from '../member/pegin.ts';
 import { defineRoute, NotFoundError, type Route } from './route.ts';
 import { describeTransaction } from './transaction-view.ts';
+import { blockSummary } from './block-view.ts';
 
 const hex32 = z.string().regex(/^[0-9a-f]{64}$/, 'expected 32 bytes as lowercase hex');
 const height = z.object({ height: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER) });
@@ -45,18 +44,7 @@ export function memberRoutes(context: MemberApiContext): Route[] {
       handler: async ({ params }) => {
         const stored = await store.blockAt(params.height);
         if (!stored) throw new NotFoundError(`block ${params.height}`);
-        const header = decodeHeader(stored.header);
-        const commit = decodeCommit(stored.commit);
-        return {
-          height: header.height,
-          hash: hex(stored.hash),
-          previousHash: hex(header.previousHash),
-          timeMs: header.timeMs,
-          txRoot: hex(header.txRoot),
-          proposer: header.proposer,
-          commit: { round: commit.round, signers: commit.signatures.map((s) => s.memberIndex) },
-          transactions: stored.transactions.map((bytes) => txInfo(decodeTransaction(bytes)).idHex),
-        };
+        return { ...blockSummary(stored), transactions: stored.transactions.map((bytes) => txInfo(decodeTransaction(bytes)).idHex) };
       },
     }),
     defineRoute({
@@ -152,21 +140,6 @@ export function memberRoutes(context: MemberApiContext): Route[] {
         const payload = addressPayload(params.address);
         const balances = await store.balances(payload);
         return { address: params.address, balances: balances.map((b) => ({ asset: hex(b.asset), amount: b.amount })) };
-      },
-    }),
-    defineRoute({
-      method: 'get',
-      path: '/addresses/:address/utxos',
-      summary: 'final unspent outputs of an address, what a wallet spends from',
-      tag: 'addresses',
-      params: address,
-      handler: async ({ params }) => {
-        const payload = addressPayload(params.address);
-        const utxos = await store.utxosOf(payload);
-        return {
-          address: encodeAddress(ownerFromPayload(payload)),
-          utxos: utxos.map((u) => ({ txid: hex(u.txid), vout: u.vout, asset: hex(u.asset), amount: u.amount })),
-        };
       },
     }),
   ];

@@ -3,6 +3,7 @@ import pg from 'pg';
 import type { Logger } from 'pino';
 import { ConfigError, ValidationError } from '../../sidechain/errors.ts';
 import { decodeTransaction } from '../../sidechain/transaction/codec.ts';
+import { txInfo } from '../../sidechain/transaction/ids.ts';
 import { ChainStore } from '../../sidechain/store/chain-store.ts';
 import { ConsensusMachine, DEFAULT_TIMEOUTS, decodeWalRecord, encodeMessage, encodeWalRecord, restoreFromWal, type ConsensusConfig } from '../consensus/index.ts';
 import { Writer } from '../../sidechain/encoding/index.ts';
@@ -14,6 +15,10 @@ import { createApiApp } from '../api/app.ts';
 import { buildOpenApiDocument } from '../api/openapi.ts';
 import { defineRoute } from '../api/route.ts';
 import { memberRoutes } from '../api/member-routes.ts';
+import { listRoutes } from '../api/list-routes.ts';
+import { mountExplorer } from '../explorer/explorer.ts';
+import { ChainQueries } from '../../sidechain/store/chain-queries.ts';
+import { createMonitoring } from './monitoring.ts';
 import { createMemberMetrics } from '../observability/metrics.ts';
 import { startPeerTransport } from '../transport/peer-transport.ts';
 import { Chain, DEFAULT_CHAIN_OPTIONS } from './chain.ts';
@@ -60,7 +65,8 @@ export async function startMember(config: MemberConfig, log: Logger): Promise<Ru
   const store = new ChainStore(pool);
   await store.migrate();
   const chain = await Chain.open(genesis, store, { ...DEFAULT_CHAIN_OPTIONS, now: () => BigInt(Date.now()) });
-  const pegin = await Pegin.start(genesis, new BitcoinRpc(config.bitcoin.rpcUrl), new PeginStore(pool), log);
+  const peginStore = new PeginStore(pool);
+  const pegin = await Pegin.start(genesis, new BitcoinRpc(config.bitcoin.rpcUrl), peginStore, log);
   const metrics = createMemberMetrics();
   metrics.height.set(chain.tip.height);
   log.info({ height: chain.tip.height, chainId: Buffer.from(genesis.chainId).toString('hex') }, 'chain loaded');
@@ -94,6 +100,7 @@ export async function startMember(config: MemberConfig, log: Logger): Promise<Ru
   const receiveTransaction = (bytes: Uint8Array, relay: boolean): string => {
     const tx = decodeTransaction(bytes);
     const txid = chain.submit(tx);
+    monitoring.transactionPending(txid);
     metrics.mempoolSize.set(chain.mempool.count);
     if (relay) transport.broadcast(tagged(PeerPayload.Transaction, bytes));
     driver?.notifyWork();
@@ -113,7 +120,20 @@ export async function startMember(config: MemberConfig, log: Logger): Promise<Ru
       if (event.type === 'drop') metrics.peerMessagesDropped.inc({ reason: event.reason });
     },
   });
-  transport.onMessage((_from, payload) => {
+  const queries = new ChainQueries(pool);
+  const monitoring = createMonitoring({
+    genesis,
+    memberIndex: config.memberIndex,
+    ledger: chain.ledger,
+    tipHeight: () => chain.tip.height,
+    queries,
+    peginStore,
+    connectedPeers: () => transport.connectedPeers(),
+    bitcoin: () => ({ height: pegin.bitcoinHeight, mintingHalted: pegin.halted }),
+    metrics,
+  });
+  transport.onMessage((from, payload) => {
+    monitoring.heardFrom(from);
     const body = payload.subarray(1);
     if (payload[0] === PeerPayload.Consensus) driver?.onPeerMessage(body);
     else if (payload[0] === PeerPayload.Transaction) {
@@ -144,6 +164,7 @@ export async function startMember(config: MemberConfig, log: Logger): Promise<Ru
         const block = await chain.commitBlock(value.hash, value.bytes, certificate);
         metrics.height.set(height);
         metrics.mempoolSize.set(chain.mempool.count);
+        monitoring.blockFinal(block.transactions.map((tx) => txInfo(tx).idHex), (txid) => chain.mempool.has(txid));
         log.info({ height, txs: block.transactions.length, round: certificate.round }, 'block final');
       },
       hasPendingWork: () => chain.hasPendingWork() || pegin.hasPendingMints(chain.ledger),
@@ -184,37 +205,44 @@ export async function startMember(config: MemberConfig, log: Logger): Promise<Ru
       });
   }, 500);
 
-  const routes = memberRoutes({
-    memberIndex: config.memberIndex,
-    chain,
-    store,
-    pegin,
-    submitTransaction: (bytes) => receiveTransaction(bytes, true),
-    status: () => ({
-      network: genesis.file.network,
-      chainId: Buffer.from(genesis.chainId).toString('hex'),
+  const routes = [
+    ...memberRoutes({
       memberIndex: config.memberIndex,
-      height: chain.tip.height,
-      tipHash: Buffer.from(chain.tip.hash).toString('hex'),
-      mempool: chain.mempool.count,
-      consensus: driver?.state,
-      peersConnected: transport.connectedPeers(),
-      members: genesis.file.members.map((member, index) => ({ index, name: member.name })),
-      threshold: genesis.members.threshold,
-      bitcoin: { height: pegin.bitcoinHeight, mintingHalted: pegin.halted },
+      chain,
+      store,
+      pegin,
+      submitTransaction: (bytes) => receiveTransaction(bytes, true),
+      status: () => ({
+        network: genesis.file.network,
+        chainId: Buffer.from(genesis.chainId).toString('hex'),
+        memberIndex: config.memberIndex,
+        height: chain.tip.height,
+        tipHash: Buffer.from(chain.tip.hash).toString('hex'),
+        mempool: chain.mempool.count,
+        consensus: driver?.state,
+        peersConnected: transport.connectedPeers(),
+        members: genesis.file.members.map((member, index) => ({ index, name: member.name })),
+        threshold: genesis.members.threshold,
+        bitcoin: { height: pegin.bitcoinHeight, mintingHalted: pegin.halted },
+      }),
     }),
-  });
+    ...listRoutes({ queries, ledger: chain.ledger, tipHeight: () => chain.tip.height }),
+    ...monitoring.routes(),
+    defineRoute({ method: 'get', path: '/openapi.json', summary: 'this document', tag: 'meta', handler: () => openApi }),
+  ];
+  // Built from the very table the server runs, so the document lists every route it serves.
   const openApi = buildOpenApiDocument(routes, { title: 'Strongbox member API', version: '1' });
-  const app = createApiApp(
-    [
-      ...routes,
-      defineRoute({ method: 'get', path: '/openapi.json', summary: 'this document', tag: 'meta', handler: () => openApi }),
-    ],
-    { onInternalError: (error) => log.error({ err: error }, 'API request failed'), rateLimitPerMinute: config.api.rateLimitPerMinute },
-  );
-  app.get('/metrics', async (_request, response) => {
-    metrics.peersConnected.set(transport.connectedPeers().length);
-    response.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  const app = createApiApp(routes, {
+    onInternalError: (error) => log.error({ err: error }, 'API request failed'),
+    rateLimitPerMinute: config.api.rateLimitPerMinute,
+    mount: (app) => {
+      app.get('/metrics', async (_request, response) => {
+        metrics.peersConnected.set(transport.connectedPeers().length);
+        await monitoring.refreshGauges();
+        response.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+      });
+      mountExplorer(app);
+    },
   });
   const server: Server = await new Promise((resolve, reject) => {
     const listening = app.listen(config.api.port, config.api.host, () => resolve(listening));

@@ -176,15 +176,6 @@ export class ChainStore {
     return result.rows.map((row) => ({ txid: bytesOf(row.txid), destinationScript: bytesOf(row.destination_script), amount: BigInt(row.amount) }));
   }
 
-  /** The unspent outputs of one owner, oldest first: what a wallet spends from. */
-  async utxosOf(owner: Uint8Array, limit = 1_000): Promise<StoredOutput[]> {
-    const result = await this.pool.query<{ txid: Buffer; vout: number; owner: Buffer; asset: Buffer; amount: string }>(
-      'SELECT txid, vout, owner, asset, amount FROM utxos WHERE owner = $1 ORDER BY height, txid, vout LIMIT $2',
-      [buffer(owner), limit],
-    );
-    return result.rows.map((row) => ({ txid: bytesOf(row.txid), vout: row.vout, owner: bytesOf(row.owner), asset: bytesOf(row.asset), amount: BigInt(row.amount) }));
-  }
-
   async balances(owner: Uint8Array): Promise<{ asset: Uint8Array; amount: bigint }[]> {
     const result = await this.pool.query<{ asset: Buffer; amount: string }>('SELECT asset, sum(amount) AS amount FROM utxos WHERE owner = $1 GROUP BY asset ORDER BY asset', [buffer(owner)]);
     return result.rows.map((row) => ({ asset: bytesOf(row.asset), amount: BigInt(row.amount) }));

@@ -1,0 +1,112 @@
+import { z } from 'zod';
+import { addressPayload, encodeAddress, ownerFromPayload } from '../../sidechain/address.ts';
+import { TxKind } from '../../sidechain/transaction/types.ts';
+import type { AssetRecord, LedgerState } from '../../sidechain/ledger/index.ts';
+import type { ChainQueries } from '../../sidechain/store/chain-queries.ts';
+import { blockSummary } from './block-view.ts';
+import { pageOf, pageQuery } from './pagination.ts';
+import { defineRoute, NotFoundError, type Route } from './route.ts';
+
+const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
+const bytes = (text: string) => new Uint8Array(Buffer.from(text, 'hex'));
+const KIND_NAMES = new Map<number, string>(Object.entries(TxKind).map(([name, byte]) => [byte, name]));
+const hex32 = z.string().regex(/^[0-9a-f]{64}$/, 'expected 32 bytes as lowercase hex');
+
+export interface ListContext {
+  queries: ChainQueries;
+  /** The ledger of final blocks, for the asset registry. */
+  ledger: LedgerState;
+  tipHeight(): number;
+}
+
+function assetView(record: AssetRecord) {
+  return {
+    id: hex(record.id),
+    issuer: hex(record.issuer),
+    ...record.metadata,
+    supply: record.supply,
+    /** Registry changes so far; the next allowlist update or re-issuance carries sequence + 1. */
+    sequence: record.sequence,
+    allowlisted: record.allowlist.size,
+  };
+}
+
+/** Paged lists of the final chain: blocks, transactions, an address's outputs, the asset registry. */
+export function listRoutes(context: ListContext): Route[] {
+  return [
+    defineRoute({
+      method: 'get',
+      path: '/blocks',
+      summary: 'final blocks, newest first; `cursor` is the height to start from (default: the tip)',
+      tag: 'chain',
+      query: pageQuery(z.string().regex(/^[0-9]{1,15}$/, 'expected a block height')),
+      handler: async ({ query }) => {
+        const from = query.cursor === undefined ? context.tipHeight() : Number(query.cursor);
+        const rows = await context.queries.blocksDown(from, query.limit + 1);
+        const page = pageOf(rows, query.limit, (last) => String(last.height - 1));
+        return { blocks: page.items.map(blockSummary), next: page.next };
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/transactions',
+      summary: 'final transactions, newest first; `cursor` is `height:position` of the last one seen',
+      tag: 'transactions',
+      query: pageQuery(z.string().regex(/^[0-9]{1,15}:[0-9]{1,6}$/, 'expected height:position')),
+      handler: async ({ query }) => {
+        const [height, position] = query.cursor?.split(':').map(Number) ?? [];
+        const before = query.cursor === undefined ? null : { height: height!, position: position! };
+        const rows = await context.queries.transactionsDown(before, query.limit + 1);
+        const page = pageOf(rows, query.limit, (last) => `${last.height}:${last.position}`);
+        return {
+          transactions: page.items.map((row) => ({ txid: hex(row.txid), kind: KIND_NAMES.get(row.kind) ?? String(row.kind), height: row.height, position: row.position })),
+          next: page.next,
+        };
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/addresses/:address/utxos',
+      summary: 'final unspent outputs of an address, oldest first, what a wallet spends from; `cursor` is `height:txid:vout`',
+      tag: 'addresses',
+      params: z.object({ address: z.string().min(1).max(200) }),
+      query: pageQuery(z.string().regex(/^[0-9]{1,15}:[0-9a-f]{64}:[0-9]{1,6}$/, 'expected height:txid:vout')),
+      handler: async ({ params, query }) => {
+        const payload = addressPayload(params.address);
+        const [height, txid, vout] = query.cursor?.split(':') ?? [];
+        const after = query.cursor === undefined ? null : { height: Number(height), txid: bytes(txid!), vout: Number(vout) };
+        const rows = await context.queries.utxosOf(payload, after, query.limit + 1);
+        const page = pageOf(rows, query.limit, (last) => `${last.height}:${hex(last.txid)}:${last.vout}`);
+        return {
+          address: encodeAddress(ownerFromPayload(payload)),
+          utxos: page.items.map((u) => ({ txid: hex(u.txid), vout: u.vout, asset: hex(u.asset), amount: u.amount, height: u.height })),
+          next: page.next,
+        };
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/assets',
+      summary: 'the registry of issued securities, by asset id; `cursor` is the last asset id seen',
+      tag: 'assets',
+      query: pageQuery(hex32),
+      handler: ({ query }) => {
+        const keys = [...context.ledger.assets.keys()].sort().filter((key) => query.cursor === undefined || key > query.cursor);
+        const page = pageOf(keys.slice(0, query.limit + 1), query.limit, (last) => last);
+        return { assets: page.items.map((key) => assetView(context.ledger.assets.get(key)!)), next: page.next };
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/assets/:asset',
+      summary: 'one issued security: metadata, supply, issuer, and how many holders it has',
+      tag: 'assets',
+      params: z.object({ asset: hex32 }),
+      handler: async ({ params }) => {
+        const record = context.ledger.assets.get(params.asset);
+        if (!record) throw new NotFoundError(`asset ${params.asset}`);
+        return { ...assetView(record), holders: await context.queries.holderCount(record.id) };
+      },
+    }),
+  ];
+}

@@ -1,0 +1,61 @@
+import { z } from 'zod';
+import { encodeAddress, ownerFromPayload } from '../../sidechain/address.ts';
+import { BTC_ASSET_KEY } from '../../sidechain/asset.ts';
+import type { PegSupply } from '../../sidechain/ledger/index.ts';
+import type { MemberHealth } from '../member/federation-health.ts';
+import { DEPOSIT_STATES, depositTotals, type DepositView } from '../member/pegin-deposits.ts';
+import { pageOf, pageQuery } from './pagination.ts';
+import { defineRoute, type Route } from './route.ts';
+
+export interface MonitorContext {
+  federation(): Promise<MemberHealth[]>;
+  deposits(): Promise<DepositView[]>;
+  supply(): PegSupply;
+}
+
+
+const depositCursor = (d: { bitcoinHeight: number; txid: string; vout: number }) => `${d.bitcoinHeight}:${d.txid}:${d.vout}`;
+
+/** Follows a list sorted newest first (by Bitcoin height, then txid and vout) past a cursor. */
+function afterCursor(cursor: string) {
+  const [height, txid, vout] = cursor.split(':');
+  return (d: DepositView) => d.bitcoinHeight < Number(height) || (d.bitcoinHeight === Number(height) && (d.txid > txid! || (d.txid === txid && d.vout > Number(vout))));
+}
+
+/** Federation health and the peg-in queue, as one member sees them. */
+export function monitorRoutes(context: MonitorContext): Route[] {
+  return [
+    defineRoute({
+      method: 'get',
+      path: '/federation',
+      summary: 'every member: connected to this one, when last heard from, and the last final block it signed',
+      tag: 'chain',
+      handler: async () => ({ members: await context.federation() }),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/supply',
+      summary: 'pegged BTC (its asset id) minted, burned and outstanding, and the peg-in deposits by state (count and sats)',
+      tag: 'peg',
+      handler: async () => {
+        const { minted, burned } = context.supply();
+        return { pegged: { asset: BTC_ASSET_KEY, minted, burned, outstanding: minted - burned }, deposits: depositTotals(await context.deposits()) };
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/pegin/deposits',
+      summary: 'peg-in deposits, newest first: confirming, confirmed (queued for the mint) or minted; `cursor` is `bitcoinHeight:txid:vout`',
+      tag: 'peg',
+      query: pageQuery(z.string().regex(/^[0-9]{1,10}:[0-9a-f]{64}:[0-9]{1,6}$/, 'expected bitcoinHeight:txid:vout')).extend({
+        state: z.enum(DEPOSIT_STATES).optional(),
+      }),
+      handler: async ({ query }) => {
+        const all = (await context.deposits()).filter((d) => query.state === undefined || d.state === query.state);
+        const rest = query.cursor === undefined ? all : all.filter(afterCursor(query.cursor));
+        const page = pageOf(rest.slice(0, query.limit + 1), query.limit, depositCursor);
+        return { deposits: page.items.map((d) => ({ ...d, recipient: encodeAddress(ownerFromPayload(d.recipient)) })), next: page.next };
+      },
+    }),
+  ];
+}

@@ -1,0 +1,32 @@
+// Formatting for people. Amounts arrive as decimal strings of base units and stay strings:
+// they are never turned into floating-point numbers.
+
+/** "123456789" with 8 decimals → "1.23456789"; trailing zeros kept to the unit's precision. */
+export function formatUnits(amount, decimals) {
+  const text = String(amount);
+  const negative = text.startsWith('-');
+  const digits = (negative ? text.slice(1) : text).padStart(decimals + 1, '0');
+  const whole = digits.slice(0, digits.length - decimals).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  const fraction = decimals > 0 ? `.${digits.slice(digits.length - decimals)}` : '';
+  return `${negative ? '-' : ''}${whole}${fraction}`;
+}
+
+/** Satoshis as BTC, exact, without zeros beyond the second decimal: "0.75 BTC", "0.000125 BTC". */
+export const btc = (sats) => `${formatUnits(sats, 8).replace(/(\.\d\d\d*?)0+$/, '$1')} BTC`;
+
+/** First and last characters of a long hex id. */
+export function short(hex, keep = 10) {
+  return hex.length > keep + 6 ? `${hex.slice(0, keep)}…${hex.slice(-4)}` : hex;
+}
+
+export function ago(timeMs, now = Date.now()) {
+  const seconds = Math.max(0, Math.round((now - Number(timeMs)) / 1000));
+  if (seconds < 60) return `${seconds} s ago`;
+  if (seconds < 3600) return `${Math.floor(seconds / 60)} min ago`;
+  if (seconds < 86400) return `${Math.floor(seconds / 3600)} h ago`;
+  return `${Math.floor(seconds / 86400)} d ago`;
+}
+
+export function timestamp(timeMs) {
+  return new Date(Number(timeMs)).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
+}

@@ -1,0 +1,38 @@
+// Sections for parts of Strongbox whose API routes a member may not serve yet. Each entry names
+// the route it reads and the list in its answer; while the route is missing the section says
+// "none yet". Showing a new feature is adding an entry (and, if wanted, a `columns` list).
+import { get, RouteMissing } from '../api.js';
+import { loadAssets } from '../assets.js';
+import { fields, h, panel, table } from '../dom.js';
+import { valueNode } from '../values.js';
+
+export const OPTIONAL_SECTIONS = [
+  { route: 'pegouts', title: 'Peg-outs', path: '/pegout/burns', list: 'burns', intro: 'Pegged BTC burned on the sidechain, and the Bitcoin transactions that paid it out.' },
+  { route: 'anchors', title: 'Anchors', path: '/anchors', list: 'anchors', intro: 'Sidechain block hashes written into Bitcoin, with their Bitcoin confirmations.' },
+  { route: 'audit', title: 'Audit', path: '/audit', list: null, intro: 'The last audit of the chain from genesis against Bitcoin, and proof of reserves.' },
+];
+
+/** The columns of a list nobody described: every key the rows have, in first-seen order. */
+function columnsOf(rows) {
+  const names = [...new Set(rows.flatMap((row) => Object.keys(row)))];
+  return names.map((name) => ({ title: name, cell: (row) => valueNode(name, row[name]) }));
+}
+
+export function optionalView(section) {
+  return async () => {
+    const heading = h('h1', {}, section.title, h('span', { class: 'sub' }, section.intro));
+    let answer;
+    try {
+      answer = await get(section.path);
+    } catch (error) {
+      if (!(error instanceof RouteMissing)) throw error;
+      return { title: section.title, live: false, node: h('div', { id: `${section.route}-view` }, heading, panel(section.title, h('div', { class: 'empty' }, `None yet: this member does not serve ${section.path} yet.`))) };
+    }
+    const rows = section.list ? answer[section.list] ?? [] : null;
+    if (rows) await loadAssets(rows.map((row) => row.asset).filter(Boolean));
+    const body = rows
+      ? table(section.columns ?? columnsOf(rows), rows, 'None yet.')
+      : h('div', { class: 'panel-body' }, fields(Object.entries(answer).map(([name, value]) => [name, valueNode(name, value)])));
+    return { title: section.title, live: true, node: h('div', { id: `${section.route}-view` }, heading, panel(section.title, body)) };
+  };
+}

@@ -1,0 +1,82 @@
+import { find, get, pageQuery } from '../api.js';
+import { amountOf, assetLink, loadAssets } from '../assets.js';
+import { badge, fields, h, link, pager, panel, table } from '../dom.js';
+import { short } from '../format.js';
+import { valueNode } from '../values.js';
+
+const PAGE = 25;
+const KIND_TONES = { transfer: 'info', pegin: 'good', pegout: 'warn', issuance: 'info', settlement: 'warn', anchor: '', registry: '', dividend: 'good' };
+
+export const kindBadge = (kind) => badge(kind, KIND_TONES[kind] ?? '');
+
+export const transactionColumns = [
+  { title: 'Transaction', cell: (t) => link(`#/tx/${t.txid}`, h('span', { class: 'mono' }, short(t.txid, 16))) },
+  { title: 'Kind', cell: (t) => kindBadge(t.kind) },
+  { title: 'Block', cell: (t) => link(`#/block/${t.height}`, String(t.height)) },
+];
+
+export async function transactionList(_params, query) {
+  const cursor = query.get('cursor');
+  const page = await get(`/transactions${pageQuery(PAGE, cursor)}`);
+  return {
+    title: 'Transactions',
+    live: !cursor,
+    node: h(
+      'div',
+      { id: 'transaction-list' },
+      h('h1', {}, 'Transactions', h('span', { class: 'sub' }, 'final transactions, newest first')),
+      panel('Final transactions', [table(transactionColumns, page.transactions, 'No transactions yet.'), pager(page.next, (next) => `#/txs?cursor=${next}`, cursor ? '#/txs' : null)]),
+    ),
+  };
+}
+
+export async function transactionDetail([txid]) {
+  const found = await find(`/tx/${txid}`);
+  if (!found) return { title: 'Transaction', live: true, node: h('div', { class: 'empty' }, `This member knows no transaction ${txid}.`) };
+  if (found.status === 'pending') {
+    return { title: 'Transaction', live: true, node: h('div', {}, h('h1', {}, 'Transaction ', badge('pending', 'warn')), h('p', { class: 'mono' }, txid), h('p', {}, 'Valid and waiting for a block; this page updates when it is final.')) };
+  }
+  const tx = found.transaction;
+  const outputs = tx.outputs ?? [];
+  await loadAssets(outputs.map((o) => o.asset).concat(tx.asset ? [tx.asset] : []));
+  const { kind, txid: _id, inputs, outputs: _outputs, ...rest } = tx;
+  return {
+    title: `Transaction ${short(txid)}`,
+    live: false,
+    node: h(
+      'div',
+      { id: 'transaction-detail' },
+      h('h1', {}, 'Transaction ', kindBadge(kind), ' ', badge('final', 'good')),
+      panel(
+        'Summary',
+        h(
+          'div',
+          { class: 'panel-body' },
+          fields([
+            ['Id', h('span', { class: 'mono' }, txid)],
+            ['Block', [link(`#/block/${found.height}`, String(found.height)), `, position ${found.position}`]],
+            ...Object.entries(rest).map(([name, value]) => [name, valueNode(name, value)]),
+          ]),
+        ),
+      ),
+      inputs
+        ? panel('Inputs', table([{ title: 'Spends', cell: (i) => [link(`#/tx/${i.txid}`, h('span', { class: 'mono' }, short(i.txid, 16))), `:${i.vout}`] }], inputs, 'No inputs.'))
+        : null,
+      tx.outputs
+        ? panel(
+            'Outputs',
+            table(
+              [
+                { title: '#', num: true, cell: (o) => String(o.index) },
+                { title: 'Address', cell: (o) => link(`#/address/${o.address}`, h('span', { class: 'mono' }, o.address)) },
+                { title: 'Asset', cell: (o) => assetLink(o.asset) },
+                { title: 'Amount', num: true, cell: (o) => amountOf(o.asset, o.amount) },
+              ],
+              outputs.map((o, index) => ({ ...o, index })),
+              'No outputs.',
+            ),
+          )
+        : null,
+    ),
+  };
+}

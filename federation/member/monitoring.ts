@@ -1,0 +1,55 @@
+import type { Genesis } from '../../sidechain/genesis.ts';
+import type { LedgerState } from '../../sidechain/ledger/index.ts';
+import type { ChainQueries } from '../../sidechain/store/chain-queries.ts';
+import { monitorRoutes } from '../api/monitor-routes.ts';
+import type { Route } from '../api/route.ts';
+import { FinalityTimer } from '../observability/finality-timer.ts';
+import type { MemberMetrics } from '../observability/metrics.ts';
+import { createStateGauges } from '../observability/state-gauges.ts';
+import { catchUpHealth, FederationHealth } from './federation-health.ts';
+import { listDeposits } from './pegin-deposits.ts';
+import type { PeginStore } from './pegin-store.ts';
+
+export interface MonitoringSources {
+  genesis: Genesis;
+  memberIndex: number;
+  ledger: LedgerState;
+  tipHeight(): number;
+  queries: ChainQueries;
+  peginStore: PeginStore;
+  connectedPeers(): number[];
+  bitcoin(): { height: number; mintingHalted: boolean };
+  metrics: MemberMetrics;
+}
+
+/**
+ * What a member observes about itself and the federation, for its operators: the hooks the
+ * process calls (messages heard, transactions pending, blocks final), the `/federation` and
+ * peg-in queue routes, and the gauges refreshed on every scrape of `/metrics`.
+ */
+export function createMonitoring(sources: MonitoringSources) {
+  const health = new FederationHealth(
+    sources.genesis.file.members.map((member) => member.name),
+    sources.memberIndex,
+  );
+  const finality = new FinalityTimer();
+  const gauges = createStateGauges(sources.metrics.registry);
+  const federation = async () => {
+    await catchUpHealth(health, (from, limit) => sources.queries.blocksDown(from, limit), sources.tipHeight());
+    return health.snapshot(sources.connectedPeers());
+  };
+  const deposits = () => listDeposits(sources.peginStore, sources.genesis, sources.ledger);
+
+  return {
+    heardFrom: (member: number) => health.heardFrom(member, Date.now()),
+    transactionPending: (txid: string) => finality.pending(txid, Date.now()),
+    /** Called with the ids of a block this member decided; observes how long each waited. */
+    blockFinal(txids: readonly string[], stillPending: (txid: string) => boolean): void {
+      for (const seconds of finality.final(txids, Date.now(), stillPending)) sources.metrics.finalityLatency.observe(seconds);
+    },
+    routes: (): Route[] => monitorRoutes({ federation, deposits, supply: () => sources.ledger.supply() }),
+    async refreshGauges(): Promise<void> {
+      gauges.update({ federation: await federation(), deposits: await deposits(), supply: sources.ledger.supply(), bitcoin: sources.bitcoin() });
+    },
+  };
+}

@@ -1,0 +1,77 @@
+import type { Genesis } from '../../sidechain/genesis.ts';
+import type { LedgerReader } from '../../sidechain/ledger/index.ts';
+import { txInfo } from '../../sidechain/transaction/ids.ts';
+import { confirmationsAt } from '../../watcher/follower/machine.ts';
+import { parseFollowerState } from '../../watcher/follower/state-codec.ts';
+import { mintAmount } from './pegin.ts';
+import type { PeginStore } from './pegin-store.ts';
+
+/** Where a deposit stands: gaining confirmations, deep enough and queued for its mint, or minted. */
+export const DEPOSIT_STATES = ['confirming', 'confirmed', 'minted'] as const;
+export type DepositState = (typeof DEPOSIT_STATES)[number];
+
+export interface DepositView {
+  txid: string;
+  vout: number;
+  amountSats: bigint;
+  /** The recipient's owner payload (R). */
+  recipient: Uint8Array;
+  bitcoinHeight: number;
+  confirmations: number;
+  required: number;
+  state: DepositState;
+  /** The sidechain transaction that minted it; its id is known before it exists, as mints carry no signature. */
+  mintTxid: string;
+}
+
+function mintTxid(genesis: Genesis, deposit: { txid: string; vout: number; amountSats: bigint; recipient: Uint8Array }): string {
+  return txInfo({
+    kind: 'pegin',
+    bitcoinTxid: new Uint8Array(Buffer.from(deposit.txid, 'hex')),
+    bitcoinVout: deposit.vout,
+    amount: mintAmount(genesis, deposit.amountSats),
+    recipient: deposit.recipient,
+    witnesses: [],
+  }).idHex;
+}
+
+/**
+ * Every deposit a member knows, newest first, read from what its peg-in follower has committed
+ * to its database: deposits in blocks still below the depth, and deposits that reached it with
+ * whether the ledger has minted them. Deposits a reorg removed are in neither.
+ */
+export async function listDeposits(store: PeginStore, genesis: Genesis, ledger: LedgerReader): Promise<DepositView[]> {
+  const stored = await store.followerState();
+  if (!stored) return [];
+  const follower = parseFollowerState(stored);
+  const required = genesis.file.pegin.confirmations;
+  const confirming = follower.chain
+    .filter((entry) => !entry.settled)
+    .flatMap((entry) => entry.deposits.map((deposit) => ({ ...deposit, recipient: new Uint8Array(Buffer.from(deposit.recipient, 'hex')) })));
+  const confirmed = await store.confirmedDeposits();
+  const views: DepositView[] = [
+    ...confirming.map((deposit) => ({ deposit, state: 'confirming' as const })),
+    ...confirmed.map((deposit) => ({ deposit, state: ledger.isMinted(`${deposit.txid}:${deposit.vout}`) ? ('minted' as const) : ('confirmed' as const) })),
+  ].map(({ deposit, state }) => ({
+    txid: deposit.txid,
+    vout: deposit.vout,
+    amountSats: deposit.amountSats,
+    recipient: deposit.recipient,
+    bitcoinHeight: deposit.height,
+    confirmations: confirmationsAt(follower, deposit.height),
+    required,
+    state,
+    mintTxid: mintTxid(genesis, deposit),
+  }));
+  return views.sort((a, b) => b.bitcoinHeight - a.bitcoinHeight || a.txid.localeCompare(b.txid) || a.vout - b.vout);
+}
+
+/** How many deposits are in each state, and their satoshis. */
+export function depositTotals(deposits: readonly DepositView[]): Record<DepositState, { count: number; sats: bigint }> {
+  const totals = Object.fromEntries(DEPOSIT_STATES.map((state) => [state, { count: 0, sats: 0n }])) as Record<DepositState, { count: number; sats: bigint }>;
+  for (const deposit of deposits) {
+    totals[deposit.state].count += 1;
+    totals[deposit.state].sats += deposit.amountSats;
+  }
+  return totals;
+}

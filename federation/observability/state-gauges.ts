@@ -1,0 +1,53 @@
+import { Gauge, type Registry } from 'prom-client';
+import type { PegSupply } from '../../sidechain/ledger/index.ts';
+import type { MemberHealth } from '../member/federation-health.ts';
+import { DEPOSIT_STATES, depositTotals, type DepositView } from '../member/pegin-deposits.ts';
+
+/** What a scrape reports beyond the counters: read once per scrape, then set on every gauge. */
+export interface MemberStateSnapshot {
+  federation: MemberHealth[];
+  deposits: DepositView[];
+  supply: PegSupply;
+  bitcoin: { height: number; mintingHalted: boolean };
+}
+
+/**
+ * Gauges for the federation's health and the peg: peers, who signs, the peg-in queue (deposits
+ * deep enough but not minted yet) and pegged supply against the deposits that back it.
+ */
+export function createStateGauges(registry: Registry) {
+  const gauge = (name: string, help: string, labelNames: string[] = []) => new Gauge({ name, help, labelNames, registers: [registry] });
+  const peerConnected = gauge('strongbox_peer_connected', 'authenticated connection to a federation peer is open (1) or not (0)', ['member']);
+  const peerLastSeen = gauge('strongbox_peer_last_seen_timestamp_seconds', 'when a message from a federation peer last arrived', ['member']);
+  const lastSigned = gauge('strongbox_member_last_signed_height', 'last final block carrying the member\'s commit signature (recent blocks only)', ['member']);
+  const deposits = gauge('strongbox_pegin_deposits', 'peg-in deposits by state; "confirmed" is the queue waiting for its mint', ['state']);
+  const depositSats = gauge('strongbox_pegin_deposits_sats', 'satoshis of peg-in deposits by state', ['state']);
+  const minted = gauge('strongbox_pegged_minted_sats', 'pegged BTC minted on the sidechain since genesis');
+  const burned = gauge('strongbox_pegged_burned_sats', 'pegged BTC burned for peg-out since genesis');
+  const outstanding = gauge('strongbox_pegged_outstanding_sats', 'pegged BTC outstanding (minted - burned); the escrow must cover it');
+  const bitcoinHeight = gauge('strongbox_bitcoin_height', 'tip of this member\'s Bitcoin node as its peg-in follower has reached it');
+  const halted = gauge('strongbox_pegin_minting_halted', '1 after a Bitcoin reorg deeper than the confirmation depth, until an operator acts');
+
+  // Gauges are doubles; every satoshi amount that can exist (< 2^53) converts exactly.
+  return {
+    update(snapshot: MemberStateSnapshot): void {
+      for (const member of snapshot.federation) {
+        const labels = { member: String(member.index) };
+        if (member.lastSigned) lastSigned.set(labels, member.lastSigned.height);
+        if (member.self) continue;
+        peerConnected.set(labels, member.connected ? 1 : 0);
+        if (member.lastSeenMs !== null) peerLastSeen.set(labels, member.lastSeenMs / 1000);
+      }
+      const totals = depositTotals(snapshot.deposits);
+      for (const state of DEPOSIT_STATES) {
+        deposits.set({ state }, totals[state].count);
+        depositSats.set({ state }, Number(totals[state].sats));
+      }
+      minted.set(Number(snapshot.supply.minted));
+      burned.set(Number(snapshot.supply.burned));
+      outstanding.set(Number(snapshot.supply.minted - snapshot.supply.burned));
+      bitcoinHeight.set(snapshot.bitcoin.height);
+      halted.set(snapshot.bitcoin.mintingHalted ? 1 : 0);
+    },
+  };
+}

@@ -1,0 +1,75 @@
+import type pg from 'pg';
+
+/** A final block as lists show it: what the header and certificate say, without the transactions. */
+export interface BlockRow {
+  height: number;
+  hash: Uint8Array;
+  header: Uint8Array;
+  commit: Uint8Array;
+  txCount: number;
+  timeMs: bigint;
+}
+
+export interface TransactionRow {
+  txid: Uint8Array;
+  height: number;
+  position: number;
+  kind: number;
+}
+
+export interface UtxoRow {
+  txid: Uint8Array;
+  vout: number;
+  asset: Uint8Array;
+  amount: bigint;
+  height: number;
+}
+
+const buffer = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+const bytesOf = (value: Buffer) => new Uint8Array(value);
+
+/**
+ * Paged reads of the final chain for the API and the explorer. Every query walks an index in
+ * key order from a cursor (keyset pagination), so a page costs the same at any depth and a
+ * block appended between two pages neither repeats nor skips a row.
+ */
+export class ChainQueries {
+  constructor(private readonly pool: pg.Pool) {}
+
+  /** Blocks at `fromHeight` and below, newest first. */
+  async blocksDown(fromHeight: number, limit: number): Promise<BlockRow[]> {
+    const result = await this.pool.query<{ height: string; hash: Buffer; header: Buffer; commit: Buffer; tx_count: number; time_ms: string }>(
+      'SELECT height, hash, header, commit, tx_count, time_ms FROM blocks WHERE height <= $1 ORDER BY height DESC LIMIT $2',
+      [fromHeight, limit],
+    );
+    return result.rows.map((row) => ({ height: Number(row.height), hash: bytesOf(row.hash), header: bytesOf(row.header), commit: bytesOf(row.commit), txCount: row.tx_count, timeMs: BigInt(row.time_ms) }));
+  }
+
+  /** Final transactions strictly before (height, position), newest first; from the tip without a cursor. */
+  async transactionsDown(before: { height: number; position: number } | null, limit: number): Promise<TransactionRow[]> {
+    const result = await this.pool.query<{ txid: Buffer; height: string; position: number; kind: number }>(
+      before
+        ? 'SELECT txid, height, position, kind FROM transactions WHERE (height, position) < ($1, $2) ORDER BY height DESC, position DESC LIMIT $3'
+        : 'SELECT txid, height, position, kind FROM transactions ORDER BY height DESC, position DESC LIMIT $1',
+      before ? [before.height, before.position, limit] : [limit],
+    );
+    return result.rows.map((row) => ({ txid: bytesOf(row.txid), height: Number(row.height), position: row.position, kind: row.kind }));
+  }
+
+  /** Unspent outputs of one owner, oldest first, strictly after the cursor. */
+  async utxosOf(owner: Uint8Array, after: { height: number; txid: Uint8Array; vout: number } | null, limit: number): Promise<UtxoRow[]> {
+    const result = await this.pool.query<{ txid: Buffer; vout: number; asset: Buffer; amount: string; height: string }>(
+      after
+        ? 'SELECT txid, vout, asset, amount, height FROM utxos WHERE owner = $1 AND (height, txid, vout) > ($2, $3, $4) ORDER BY height, txid, vout LIMIT $5'
+        : 'SELECT txid, vout, asset, amount, height FROM utxos WHERE owner = $1 ORDER BY height, txid, vout LIMIT $2',
+      after ? [buffer(owner), after.height, buffer(after.txid), after.vout, limit] : [buffer(owner), limit],
+    );
+    return result.rows.map((row) => ({ txid: bytesOf(row.txid), vout: row.vout, asset: bytesOf(row.asset), amount: BigInt(row.amount), height: Number(row.height) }));
+  }
+
+  /** How many distinct owners hold some of `asset`: public, unlike who they are. */
+  async holderCount(asset: Uint8Array): Promise<number> {
+    const result = await this.pool.query<{ holders: string }>('SELECT count(DISTINCT owner) AS holders FROM utxos WHERE asset = $1', [buffer(asset)]);
+    return Number(result.rows[0]?.holders ?? 0);
+  }
+}

@@ -1,0 +1,219 @@
+import { expect } from 'chai';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { BitcoinRpc } from '../../watcher/rpc.ts';
+import { Faucet } from '../../regtest/faucet.ts';
+import { startTestNetwork, type TestNetwork } from '../helpers/local-network.ts';
+import { issuance, testWallet, transfer, type TestWallet } from '../helpers/transactions.ts';
+import { launchBrowser, openPage, type BrowserPage } from '../helpers/browser.ts';
+import { summarisePng } from '../helpers/png.ts';
+
+/** The web explorer each member serves, driven in a real headless Chromium against a live network. */
+describe('web explorer in headless Chromium, served by a member of a five-member network', function () {
+  this.timeout(300_000);
+  let net: TestNetwork;
+  let browser: Browser;
+  let base: string;
+  let tab: BrowserPage;
+  let page: Page;
+  const alice = testWallet();
+  const bob = testWallet();
+  let asset: string;
+  let transferId: string;
+  let transferHeight: number;
+
+  before(async () => {
+    net = await startTestNetwork(5);
+    browser = await launchBrowser();
+    // One page for the whole run: this Chromium runs as a single process, which closing its last page ends.
+    tab = await openPage(browser);
+    page = tab.page;
+    base = net.network.network.members[2]!.apiUrl;
+  });
+  after(async () => {
+    await browser?.close();
+    await net?.stop();
+  });
+  beforeEach(() => {
+    tab.errors.length = 0;
+    tab.requests.length = 0;
+  });
+  afterEach(function () {
+    if (this.currentTest?.state !== 'passed') return;
+    expect(tab.errors, 'the page raised no errors').to.deep.equal([]);
+    const foreign = tab.requests.filter((url) => !url.startsWith(`${base}/`) && !url.startsWith('data:') && url !== 'about:blank');
+    expect(foreign, 'the page requested nothing outside its member').to.deep.equal([]);
+  });
+
+  /** Loads a view in a fresh document (a hash change alone would keep the old view's content) and waits for its first render. */
+  async function show(hash: string): Promise<void> {
+    await page.goto('about:blank');
+    await page.goto(`${base}/explorer/${hash}`);
+    await page.waitForFunction(() => Number(document.body.dataset.rendered ?? 0) >= 1, undefined, { timeout: 15_000 });
+  }
+  const text = (selector: string) => page.locator(selector).innerText();
+
+  async function submitFinal(tx: Parameters<TestNetwork['clients'][number]['submit']>[0]): Promise<{ txid: string; height: number }> {
+    const txid = await net.clients[0]!.submit(tx);
+    const final = await net.clients[2]!.waitForFinal(txid);
+    return { txid, height: final.height! };
+  }
+
+  it('is served by every member at /explorer/ (and / redirects there) with a policy that keeps the page on its member', async () => {
+    for (const member of net.network.network.members) {
+      const root = await fetch(`${member.apiUrl}/`, { redirect: 'manual' });
+      expect(root.status).to.equal(302);
+      expect(root.headers.get('location')).to.equal('/explorer/');
+      const html = await fetch(`${member.apiUrl}/explorer/`);
+      expect(html.status).to.equal(200);
+      expect(html.headers.get('content-type')).to.match(/^text\/html/);
+      expect(html.headers.get('content-security-policy')).to.include("default-src 'self'");
+      expect(await html.text()).to.include('<script type="module" src="js/main.js">');
+    }
+    const script = await fetch(`${base}/explorer/js/main.js`);
+    expect(script.headers.get('content-type')).to.match(/javascript/);
+    expect((await fetch(`${base}/explorer/js/missing.js`)).status).to.equal(404);
+  });
+
+  it('shows the chain head live: the height rises on the open overview when a block is made', async () => {
+    await show('#/');
+    expect(await text('#served-by')).to.equal('local-regtest · served by member 2 (member-2)');
+    const before = Number(await text('#chain-height'));
+    await page.evaluate(() => ((window as unknown as { sameDocument: boolean }).sameDocument = true));
+    const issued = issuance(net.genesis.chainId, alice, 1_000n);
+    asset = Buffer.from(issued.asset).toString('hex');
+    const { txid } = await submitFinal(issued.tx);
+    await page.waitForFunction((height) => Number(document.getElementById('chain-height')?.textContent) > height, before, { timeout: 15_000 });
+    expect(await page.evaluate(() => (window as unknown as { sameDocument?: boolean }).sameDocument), 'updated without a reload').to.equal(true);
+    await page.locator('#latest-transactions').getByText(txid.slice(0, 16)).waitFor({ timeout: 10_000 });
+    expect(await text('#latest-transactions')).to.include('issuance');
+  });
+
+  it('shows a submitted transfer on its page, in its block, at both addresses, in the asset registry, and finds it by search', async () => {
+    const utxo = (await net.clients[2]!.utxos(alice.address)).find((u) => u.asset === asset)!;
+    const sent = await submitFinal(transfer(net.genesis.chainId, alice, { txid: new Uint8Array(Buffer.from(utxo.txid, 'hex')), index: utxo.vout, amount: utxo.amount }, Buffer.from(asset, 'hex'), bob.owner, 250n));
+    transferId = sent.txid;
+    transferHeight = sent.height;
+
+    await show(`#/tx/${transferId}`);
+    expect(await text('h1')).to.match(/Transaction\s+transfer\s+final/);
+    const outputs = await text('#transaction-detail');
+    expect(outputs).to.include(bob.address).and.include('250 Acme AB');
+    expect(outputs).to.include(alice.address).and.include('750 Acme AB');
+
+    await show(`#/block/${transferHeight}`);
+    expect(await text('#block-detail')).to.include(transferId);
+
+    await show(`#/address/${bob.address}`);
+    expect(await text('#address-view')).to.include('250 Acme AB');
+    await show(`#/address/${alice.address}`);
+    expect(await text('#address-view')).to.include('750 Acme AB');
+
+    await show('#/assets');
+    expect(await text('#asset-list')).to.include('Acme AB').and.include('US0378331005');
+    await show(`#/asset/${asset}`);
+    expect(await text('#asset-detail')).to.include('2 addresses');
+
+    for (const [term, view] of [
+      [transferId, '#transaction-detail'],
+      [bob.address, '#address-view'],
+      [String(transferHeight), '#block-detail'],
+      [asset, '#asset-detail'],
+    ] as const) {
+      await show('#/');
+      await page.fill('#search-input', term);
+      await page.press('#search-input', 'Enter');
+      await page.locator(view).waitFor({ timeout: 10_000 });
+    }
+  });
+
+  it('shows federation health: every member connected, and exactly the signers of each recent block', async () => {
+    await show('#/');
+    const rows = await page.locator('#federation tbody tr').allInnerTexts();
+    expect(rows).to.have.length(5);
+    rows.forEach((row, index) => expect(row).to.match(new RegExp(`^${index} · member-${index}[\\s\\S]*${index === 2 ? 'self' : 'connected'}`)));
+    // Each cell is titled "block N: …"; one row per member, one column per recent block.
+    const grid = await page.evaluate(() =>
+      [...document.querySelectorAll('#federation .grid-signers')].map((row) =>
+        [...row.querySelectorAll('.cell')].map((cell) => ({ height: Number(/^block (\d+)/.exec(cell.getAttribute('title') ?? '')?.[1]), signed: cell.classList.contains('signed') })),
+      ),
+    );
+    expect(grid).to.have.length(5);
+    const heights = grid[0]!.map((cell) => cell.height);
+    expect(heights.length).to.be.at.least(2);
+    for (const [column, height] of heights.entries()) {
+      const block = (await (await fetch(`${base}/blocks/${height}`)).json()) as { commit: { signers: number[] } };
+      const signed = grid.flatMap((row, member) => (row[column]!.height === height && row[column]!.signed ? [member] : []));
+      expect(signed, `signers of block ${height}`).to.deep.equal(block.commit.signers);
+      expect(signed.length).to.be.at.least(net.genesis.members.threshold);
+    }
+  });
+
+  it('follows a peg-in on the open page from its first confirmation to the mint', async () => {
+    const carol: TestWallet = testWallet();
+    const rpc = new BitcoinRpc(net.network.network.bitcoinRpcUrl);
+    const faucet = new Faucet(rpc);
+    const [depositAddress] = await Promise.all(net.clients.map((client) => client.registerDepositAddress(carol.address)));
+    const fee = BigInt(net.genesis.file.pegin.feeSats);
+    const bitcoinTxid = await faucet.fund(depositAddress!, 500_000n + fee);
+    await faucet.mine(1);
+
+    await show('#/pegins');
+    const row = page.locator('#pegin-list tbody tr', { hasText: bitcoinTxid.slice(0, 16) });
+    await row.getByText(`1 of ${net.genesis.file.pegin.confirmations} confirmations`).waitFor({ timeout: 20_000 });
+    expect(await row.innerText()).to.include('confirming').and.include('0.005 BTC');
+
+    await faucet.mine(net.genesis.file.pegin.confirmations - 1);
+    await row.getByText('minted').waitFor({ timeout: 30_000 });
+    await row.locator('a[href^="#/tx/"]').click();
+    await page.locator('#transaction-detail').waitFor();
+    expect(await text('h1')).to.match(/pegin/);
+    expect(await text('#transaction-detail')).to.include(carol.address).and.include(bitcoinTxid);
+
+    await show(`#/pegin/${bitcoinTxid}`);
+    expect(await text('#pegin-detail')).to.include('minted').and.include(carol.address);
+    await show(`#/address/${carol.address}`);
+    expect(await text('#address-view')).to.include('0.005 BTC');
+  });
+
+  it('shows peg-outs, anchors and audit when the member serves them, and says "none yet" when it does not', async () => {
+    for (const [hash, path] of [
+      ['pegouts', '/pegout/burns'],
+      ['anchors', '/anchors'],
+      ['audit', '/audit'],
+    ] as const) {
+      const answer = await fetch(`${base}${path}`);
+      const body = (await answer.json()) as { error?: { message: string } };
+      await show(`#/${hash}`);
+      const view = await text(`#${hash}-view`);
+      if (answer.status === 404 && body.error?.message.startsWith('no route')) expect(view).to.include(`None yet: this member does not serve ${path} yet.`);
+      else {
+        expect(answer.status, `${path} answers`).to.equal(200);
+        expect(await page.locator(`#${hash}-view .alert`).count(), `${hash} renders without an error`).to.equal(0);
+      }
+    }
+  });
+
+  it('renders the main views as complete screenshots', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'strongbox-explorer-'));
+    try {
+      const views = { overview: '#/', blocks: '#/blocks', block: `#/block/${transferHeight}`, transaction: `#/tx/${transferId}`, address: `#/address/${bob.address}`, assets: '#/assets', pegins: '#/pegins' };
+      for (const [name, hash] of Object.entries(views)) {
+        await show(hash);
+        const png = await page.screenshot({ fullPage: true });
+        writeFileSync(join(folder, `${name}.png`), png);
+        const image = summarisePng(png);
+        expect(image.width, name).to.equal(1280);
+        expect(image.height, name).to.be.at.least(900);
+        // Text, tables and badges give hundreds of colours; a blank or unstyled page gives a few.
+        expect(image.colours, `${name}: colours`).to.be.at.least(200);
+        expect(image.dominantShare, `${name}: share of the background`).to.be.below(0.85);
+      }
+    } finally {
+      if (process.env.KEEP_SCREENSHOTS) console.log(`screenshots in ${folder}`);
+      else rmSync(folder, { recursive: true, force: true });
+    }
+  });
+});
