@@ -63,10 +63,17 @@ export function signMessage(seed: Uint8Array, message: Uint8Array): Uint8Array {
 const verifiedSignatures = new Set<string>();
 const VERIFIED_CACHE_LIMIT = 500_000;
 
+const cacheId = (publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array) => Buffer.concat([publicKey, signature, message]).toString('base64');
+
+function remember(id: string): void {
+  if (verifiedSignatures.size >= VERIFIED_CACHE_LIMIT) verifiedSignatures.clear();
+  verifiedSignatures.add(id);
+}
+
 /** False for any malformed key or signature: callers turn that into their own typed error. */
 export function verifySignature(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
   if (publicKey.length !== PUBLIC_KEY_LENGTH || signature.length !== SIGNATURE_LENGTH) return false;
-  const id = Buffer.concat([publicKey, signature, message]).toString('base64');
+  const id = cacheId(publicKey, message, signature);
   if (verifiedSignatures.has(id)) return true;
   let valid: boolean;
   try {
@@ -74,9 +81,28 @@ export function verifySignature(publicKey: Uint8Array, message: Uint8Array, sign
   } catch {
     return false;
   }
-  if (valid) {
-    if (verifiedSignatures.size >= VERIFIED_CACHE_LIMIT) verifiedSignatures.clear();
-    verifiedSignatures.add(id);
-  }
+  if (valid) remember(id);
   return valid;
+}
+
+/**
+ * The same verification on libuv's thread pool, so that several run on several cores while the
+ * caller goes on. It decides nothing: a success only lands in the cache that verifySignature
+ * reads, which is how a reader of many signatures known in advance (an auditor replaying
+ * certificates) checks them in parallel and still through the one synchronous path.
+ */
+export function verifySignatureInBackground(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): Promise<void> {
+  if (publicKey.length !== PUBLIC_KEY_LENGTH || signature.length !== SIGNATURE_LENGTH) return Promise.resolve();
+  const id = cacheId(publicKey, message, signature);
+  if (verifiedSignatures.has(id)) return Promise.resolve();
+  return new Promise((resolve) => {
+    try {
+      verify(null, message, publicKeyObject(publicKey), signature, (error, valid) => {
+        if (!error && valid) remember(id);
+        resolve();
+      });
+    } catch {
+      resolve();
+    }
+  });
 }

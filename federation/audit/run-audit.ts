@@ -4,6 +4,7 @@ import type { BitcoinRpc } from '../../watcher/rpc.ts';
 import { BitcoinChecks, type AnchorSeen } from './bitcoin-checks.ts';
 import type { Reserves } from './bitcoin-rules.ts';
 import type { BlockSource } from './block-source.ts';
+import { warmCertificate } from './signature-warmup.ts';
 
 /** Blocks requested ahead of the one being checked, so the network hides behind the checking. */
 const PREFETCH = 32;
@@ -60,7 +61,10 @@ export async function runAudit(options: {
   for (;;) {
     // Past the height the source announced, one request at a time: the end is near.
     while (pending.length < PREFETCH && requested <= Math.max(expectedHeight, auditor.height)) {
-      const fetching = source.block(++requested);
+      const fetching = source.block(++requested).then(async (served) => {
+        if (served) await warmCertificate(genesis, served);
+        return served;
+      });
       // Settled later, in order; a rejection is not unhandled while it waits its turn.
       fetching.catch(() => undefined);
       pending.push(fetching);

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { ed25519Baseline } from '../../bench/ed25519-baseline.ts';
 import { singleNodeThroughput } from '../../bench/single-node.ts';
+import { auditSpeed } from '../../bench/audit.ts';
 
 // A quick run that only checks the benchmarks work; the figures come from `npm run bench`.
 describe('benchmarks (smoke run)', function () {
@@ -13,5 +14,22 @@ describe('benchmarks (smoke run)', function () {
     expect(result.unit).to.equal('tx/s');
     expect(result.value).to.be.greaterThan(0);
     expect(result.ratio).to.equal(result.value / baseline.value);
+  });
+
+  it('measure audit speed against the signature ceiling, and audit time against the shortest chain', async () => {
+    const baseline = ed25519Baseline(50);
+    const figures = await auditSpeed(baseline, [100, 20]);
+    expect(figures.map((f) => [f.name, f.unit])).to.deep.equal([
+      ['audit ceiling: Ed25519 verifications/s ÷ 5 signatures per block', 'blocks/s'],
+      ['audit time, 20 blocks', 's'],
+      ['audit speed, 20 blocks', 'blocks/s'],
+      ['audit time, 100 blocks', 's'],
+      ['audit speed, 100 blocks', 'blocks/s'],
+    ]);
+    const [ceiling, , speed, longer] = figures;
+    expect(ceiling!.value).to.equal(baseline.value / 5);
+    expect(speed!.value).to.be.greaterThan(0);
+    expect(speed!.ratio).to.equal(speed!.value / ceiling!.value);
+    expect(longer!.baseline?.name).to.equal('audit time, 20 blocks');
   });
 });

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { noble } from '../helpers/noble-ed25519.ts';
-import { generateKeyPair, publicKeyFromSeed, signMessage, verifySignature } from '../../sidechain/ed25519.ts';
+import { generateKeyPair, publicKeyFromSeed, signMessage, verifySignature, verifySignatureInBackground } from '../../sidechain/ed25519.ts';
 
 const rfc = JSON.parse(readFileSync(new URL('../vectors/ed25519-rfc8032.json', import.meta.url), 'utf8')) as {
   vectors: { name: string; secretKey: string; publicKey: string; message: string; signature: string }[];
@@ -43,5 +43,21 @@ describe('Ed25519 (node:crypto) against RFC 8032 and @noble/ed25519', () => {
     expect(verifySignature(publicKey.subarray(1), new Uint8Array(), signature)).to.equal(false);
     expect(verifySignature(publicKey, new Uint8Array(), signature.subarray(1))).to.equal(false);
     expect(verifySignature(new Uint8Array(32).fill(0xff), new Uint8Array(), signature)).to.equal(false);
+  });
+
+  it('verifies on the thread pool without ever making an invalid signature pass', async () => {
+    const { seed, publicKey } = generateKeyPair();
+    const message = new Uint8Array(32).fill(5);
+    const signature = signMessage(seed, message);
+    const forged = Uint8Array.from(signature, (byte, i) => (i === 0 ? byte ^ 1 : byte));
+    await Promise.all([
+      verifySignatureInBackground(publicKey, message, signature),
+      verifySignatureInBackground(publicKey, message, forged),
+      verifySignatureInBackground(publicKey.subarray(1), message, signature),
+      verifySignatureInBackground(new Uint8Array(32).fill(0xff), message, signature),
+    ]);
+    expect(verifySignature(publicKey, message, signature)).to.equal(true);
+    expect(verifySignature(publicKey, message, forged)).to.equal(false);
+    expect(verifySignature(publicKey, new Uint8Array(32).fill(6), signature)).to.equal(false);
   });
 });
