@@ -49,7 +49,18 @@ export function createMonitoring(sources: MonitoringSources) {
     },
     routes: (): Route[] => monitorRoutes({ federation, deposits, supply: () => sources.ledger.supply() }),
     async refreshGauges(): Promise<void> {
-      gauges.update({ federation: await federation(), deposits: await deposits(), supply: sources.ledger.supply(), bitcoin: sources.bitcoin() });
+      gauges.update({ federation: await federation(), deposits: await deposits(), supply: sources.ledger.supply(), pegoutQueue: unsettledBurns(sources.ledger), bitcoin: sources.bitcoin() });
     },
   };
+}
+
+function unsettledBurns(ledger: LedgerState): { count: number; sats: bigint } {
+  let count = 0;
+  let sats = 0n;
+  for (const burn of ledger.burns.values()) {
+    if (burn.settledBy !== undefined) continue;
+    count += 1;
+    sats += burn.amount;
+  }
+  return { count, sats };
 }

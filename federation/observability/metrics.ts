@@ -3,7 +3,8 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 /** One registry per member process: what an operator's Prometheus scrapes at /metrics. */
 export function createMemberMetrics() {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'strongbox_process_' });
+  // prom-client's names already start with process_ or nodejs_: strongbox_process_cpu_seconds_total, strongbox_nodejs_heap_size_used_bytes.
+  collectDefaultMetrics({ register: registry, prefix: 'strongbox_' });
   return {
     registry,
     height: new Gauge({ name: 'strongbox_chain_height', help: 'height of the last final block', registers: [registry] }),

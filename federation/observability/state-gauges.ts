@@ -8,12 +8,15 @@ export interface MemberStateSnapshot {
   federation: MemberHealth[];
   deposits: DepositView[];
   supply: PegSupply;
+  /** Final burns no settlement record has bound to a Bitcoin payment yet. */
+  pegoutQueue: { count: number; sats: bigint };
   bitcoin: { height: number; mintingHalted: boolean };
 }
 
 /**
  * Gauges for the federation's health and the peg: peers, who signs, the peg-in queue (deposits
- * deep enough but not minted yet) and pegged supply against the deposits that back it.
+ * deep enough but not minted yet), the peg-out queue (burns not yet paid), and pegged supply
+ * against the deposits that back it.
  */
 export function createStateGauges(registry: Registry) {
   const gauge = (name: string, help: string, labelNames: string[] = []) => new Gauge({ name, help, labelNames, registers: [registry] });
@@ -25,6 +28,8 @@ export function createStateGauges(registry: Registry) {
   const minted = gauge('strongbox_pegged_minted_sats', 'pegged BTC minted on the sidechain since genesis');
   const burned = gauge('strongbox_pegged_burned_sats', 'pegged BTC burned for peg-out since genesis');
   const outstanding = gauge('strongbox_pegged_outstanding_sats', 'pegged BTC outstanding (minted - burned); the escrow must cover it');
+  const pegoutQueue = gauge('strongbox_pegout_queue_burns', 'final peg-out burns not yet bound to a Bitcoin payment');
+  const pegoutQueueSats = gauge('strongbox_pegout_queue_sats', 'satoshis of final peg-out burns not yet bound to a Bitcoin payment');
   const bitcoinHeight = gauge('strongbox_bitcoin_height', 'tip of this member\'s Bitcoin node as its peg-in follower has reached it');
   const halted = gauge('strongbox_pegin_minting_halted', '1 after a Bitcoin reorg deeper than the confirmation depth, until an operator acts');
 
@@ -46,6 +51,8 @@ export function createStateGauges(registry: Registry) {
       minted.set(Number(snapshot.supply.minted));
       burned.set(Number(snapshot.supply.burned));
       outstanding.set(Number(snapshot.supply.minted - snapshot.supply.burned));
+      pegoutQueue.set(snapshot.pegoutQueue.count);
+      pegoutQueueSats.set(Number(snapshot.pegoutQueue.sats));
       bitcoinHeight.set(snapshot.bitcoin.height);
       halted.set(snapshot.bitcoin.mintingHalted ? 1 : 0);
     },

@@ -1,0 +1,101 @@
+import { expect } from 'chai';
+import { BitcoinRpc } from '../../watcher/rpc.ts';
+import { Faucet } from '../../regtest/faucet.ts';
+import { sharedTestNetwork } from '../helpers/shared-network.ts';
+import { eventually, type TestNetwork } from '../helpers/local-network.ts';
+import { issuance, testWallet } from '../helpers/transactions.ts';
+import { scrape } from '../helpers/prometheus.ts';
+
+/** What an operator's Prometheus scrapes from a member process, and that it follows the chain. */
+describe('Prometheus metrics at /metrics of a member process', function () {
+  this.timeout(300_000);
+  let net: TestNetwork;
+  let url: string;
+  let rpc: BitcoinRpc;
+  const SELF = 1;
+
+  before(async () => {
+    net = await sharedTestNetwork();
+    url = net.network.network.members[SELF]!.apiUrl;
+    rpc = new BitcoinRpc(net.network.network.bitcoinRpcUrl);
+  });
+
+  it('exposes chain, consensus, peer and peg metrics in the Prometheus text format', async () => {
+    const response = await fetch(`${url}/metrics`);
+    expect(response.status).to.equal(200);
+    expect(response.headers.get('content-type')).to.match(/^text\/plain; version=0\.0\.4/);
+    const samples = await scrape(url);
+    for (const name of [
+      'strongbox_chain_height',
+      'strongbox_mempool_transactions',
+      'strongbox_finality_latency_seconds_count',
+      'strongbox_peers_connected',
+      'strongbox_bitcoin_height',
+      'strongbox_pegin_minting_halted',
+      'strongbox_pegin_deposits{state="confirmed"}',
+      'strongbox_pegin_deposits_sats{state="confirmed"}',
+      'strongbox_pegged_minted_sats',
+      'strongbox_pegged_burned_sats',
+      'strongbox_pegged_outstanding_sats',
+      'strongbox_pegout_queue_burns',
+      'strongbox_pegout_queue_sats',
+      'strongbox_process_resident_memory_bytes',
+    ]) {
+      expect(samples.has(name), name).to.equal(true);
+    }
+    // Links come up in the first seconds after a start; once they are, every peer shows as up.
+    const linked = await eventually('links to the four peers', async () => {
+      const now = await scrape(url);
+      return now.get('strongbox_peers_connected') === 4 && now;
+    });
+    for (const peer of [0, 2, 3, 4]) expect(linked.get(`strongbox_peer_connected{member="${peer}"}`), `peer ${peer}`).to.equal(1);
+    expect(linked.has(`strongbox_peer_connected{member="${SELF}"}`), 'no link to itself').to.equal(false);
+    expect(samples.get('strongbox_pegin_minting_halted')).to.equal(0);
+    const bitcoinTip = await rpc.getBlockCount();
+    await eventually('the follower at the Bitcoin tip', async () => (await scrape(url)).get('strongbox_bitcoin_height') === bitcoinTip);
+  });
+
+  it('moves as blocks are made: height, finality latency and the signers of the new block', async () => {
+    const before = await scrape(url);
+    const client = net.clients[SELF]!;
+    const { tx } = issuance(net.genesis.chainId, testWallet(), 10n);
+    const final = await client.waitForFinal(await client.submit(tx));
+    const after = await eventually('the height metric at the new block', async () => {
+      const samples = await scrape(url);
+      return samples.get('strongbox_chain_height')! >= final.height! && samples;
+    });
+    expect(after.get('strongbox_chain_height')).to.be.above(before.get('strongbox_chain_height')!);
+    expect(after.get('strongbox_finality_latency_seconds_count')).to.be.at.least(before.get('strongbox_finality_latency_seconds_count')! + 1);
+    expect(after.get('strongbox_finality_latency_seconds_sum')).to.be.above(before.get('strongbox_finality_latency_seconds_sum')!);
+    const block = (await (await fetch(`${url}/blocks/${final.height}`)).json()) as { commit: { signers: number[] } };
+    for (const signer of block.commit.signers) expect(after.get(`strongbox_member_last_signed_height{member="${signer}"}`), `member ${signer}`).to.be.at.least(final.height!);
+  });
+
+  it('counts a peg-in while it confirms, then as minted, with the pegged supply it adds', async () => {
+    const faucet = new Faucet(rpc);
+    const carol = testWallet();
+    const [depositAddress] = await Promise.all(net.clients.map((client) => client.registerDepositAddress(carol.address)));
+    const before = await scrape(url);
+    const count = (samples: Map<string, number>, state: string) => samples.get(`strongbox_pegin_deposits{state="${state}"}`)!;
+    const sats = (samples: Map<string, number>, state: string) => samples.get(`strongbox_pegin_deposits_sats{state="${state}"}`)!;
+
+    await faucet.fund(depositAddress!, 300_000n);
+    await faucet.mine(1);
+    const confirming = await eventually('the deposit counted as confirming', async () => {
+      const samples = await scrape(url);
+      return count(samples, 'confirming') === count(before, 'confirming') + 1 && samples;
+    });
+    expect(sats(confirming, 'confirming')).to.equal(sats(before, 'confirming') + 300_000);
+
+    await faucet.mine(net.genesis.file.pegin.confirmations - 1);
+    const minted = await eventually('the deposit counted as minted', async () => {
+      const samples = await scrape(url);
+      return count(samples, 'minted') === count(before, 'minted') + 1 && samples;
+    });
+    const mintedSats = 300_000 - Number(net.genesis.file.pegin.feeSats);
+    expect(count(minted, 'confirming')).to.equal(count(before, 'confirming'));
+    expect(sats(minted, 'minted')).to.equal(sats(before, 'minted') + 300_000);
+    expect(minted.get('strongbox_pegged_minted_sats')).to.equal(before.get('strongbox_pegged_minted_sats')! + mintedSats);
+    expect(minted.get('strongbox_pegged_outstanding_sats')).to.equal(before.get('strongbox_pegged_outstanding_sats')! + mintedSats);
+  });
+});
