@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { StrongboxError } from '../sidechain/errors.ts';
+import { errorLine, throwParseErrors } from './error-line.ts';
 import { keygenCommand } from './commands/keygen.ts';
 import { memberCommand } from './commands/member.ts';
 import { regtestCommand } from './commands/regtest.ts';
@@ -13,7 +13,6 @@ import { auditCommand } from './commands/audit.ts';
 
 const program = new Command('strongbox')
   .description('Strongbox: a federated, Bitcoin-pegged and Bitcoin-anchored securities depository')
-  .showHelpAfterError()
   .addCommand(upCommand())
   .addCommand(memberCommand())
   .addCommand(keygenCommand())
@@ -27,15 +26,11 @@ const program = new Command('strongbox')
   .addCommand(auditCommand())
   .addCommand(regtestCommand());
 
+throwParseErrors(program);
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
-  // One clear line and a non-zero exit: 1 for a refusal the user can act on, 2 for a bug.
-  if (error instanceof StrongboxError) {
-    console.error(`strongbox: ${error.message}`);
-    process.exitCode = 1;
-  } else {
-    console.error(`strongbox: internal error: ${error instanceof Error ? error.stack : String(error)}`);
-    process.exitCode = 2;
-  }
+  const { line, exitCode } = errorLine(error);
+  if (line !== null) console.error(line);
+  process.exitCode = exitCode;
 }

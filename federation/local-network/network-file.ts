@@ -31,7 +31,13 @@ export function readNetworkFile(dataDir: string): NetworkFile {
   if (!existsSync(path)) {
     throw new ConfigError('network', `no local network at ${dataDir} (start one with \`npm start\`, or pass the URL explicitly)`);
   }
-  const parsed = networkFileSchema.safeParse(JSON.parse(readFileSync(path, 'utf8')));
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(path, 'utf8'));
+  } catch {
+    throw new ConfigError(path, 'cannot be read as JSON (written by `strongbox up`; start the network again)');
+  }
+  const parsed = networkFileSchema.safeParse(json);
   if (!parsed.success) throw new ConfigError(path, parsed.error.issues[0]?.message ?? 'invalid');
   return parsed.data;
 }

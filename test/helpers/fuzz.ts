@@ -40,6 +40,26 @@ export async function fuzzAsync<T>(arbitrary: fc.Arbitrary<T>, runs: number, pre
   );
 }
 
+/**
+ * For slow cases (processes): `concurrency` at a time, no shrinking; a failure names the input.
+ * FUZZ_SEED reproduces the same inputs.
+ */
+export async function fuzzInParallel<T>(arbitrary: fc.Arbitrary<T>, runs: number, concurrency: number, check: (input: T) => Promise<void>): Promise<void> {
+  const inputs = fc.sample(arbitrary, { numRuns: runs, ...seed() });
+  let next = 0;
+  const worker = async () => {
+    while (next < inputs.length) {
+      const input = inputs[next++]!;
+      try {
+        await check(input);
+      } catch (error) {
+        throw new Error(`failed for ${JSON.stringify(input)}: ${(error as Error).message}`);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+}
+
 type Mutation = (bytes: Uint8Array, donor: Uint8Array) => Uint8Array;
 
 // Positions are drawn as fractions so one mutation applies to inputs of any length, uniformly:

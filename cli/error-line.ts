@@ -1,0 +1,49 @@
+import { Command, CommanderError } from 'commander';
+import { StrongboxError } from '../sidechain/errors.ts';
+
+/**
+ * Commander reports its own errors (unknown option, missing argument) itself, with the help text
+ * after them; here they are thrown instead, so that every error the CLI reports goes through
+ * `errorLine` and is one line.
+ */
+export function throwParseErrors(command: Command): void {
+  command.exitOverride().configureOutput({ outputError: () => undefined, writeErr: () => undefined });
+  for (const subcommand of command.commands) throwParseErrors(subcommand);
+}
+
+const FILE_ERRORS: Record<string, string> = {
+  ENOENT: 'no such file or directory',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EISDIR: 'it is a directory',
+  ENOTDIR: 'a part of the path is not a directory',
+  EEXIST: 'it already exists',
+  ENAMETOOLONG: 'the name is too long',
+  ENOSPC: 'no space left on the device',
+  EROFS: 'read-only file system',
+};
+
+/** A control character in a message (from a file name or an argument) would break the line. */
+function oneLine(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
+/**
+ * The one place that maps an error to what the user sees: one line on stderr and an exit code,
+ * 1 for a refusal the user can act on (bad input, a file that cannot be read or written, a
+ * member that refused), 2 for a bug. `null` line: nothing to print (help was shown).
+ */
+export function errorLine(error: unknown): { line: string | null; exitCode: number } {
+  if (error instanceof CommanderError) {
+    if (error.exitCode === 0) return { line: null, exitCode: 0 };
+    // A command group called without its subcommand: commander would print the group's help.
+    if (error.code === 'commander.help') return { line: 'strongbox: a command is missing (see --help for the commands)', exitCode: 1 };
+    return { line: `strongbox: ${oneLine(error.message.replace(/^error: /, ''))} (see --help)`, exitCode: 1 };
+  }
+  if (error instanceof StrongboxError) return { line: `strongbox: ${oneLine(error.message)}`, exitCode: 1 };
+  const { code, syscall, path } = (error ?? {}) as NodeJS.ErrnoException;
+  if (typeof code === 'string' && typeof syscall === 'string' && typeof path === 'string' && code in FILE_ERRORS) {
+    return { line: `strongbox: cannot ${syscall} ${oneLine(path)}: ${FILE_ERRORS[code]}`, exitCode: 1 };
+  }
+  return { line: `strongbox: internal error: ${error instanceof Error ? error.stack : String(error)}`, exitCode: 2 };
+}
