@@ -6,8 +6,7 @@ import { fuzzAsync, fuzzRuns } from '../helpers/fuzz.ts';
 import { expectWellFormedAnswer, hostileText, operationsOf, requestsFor, type FuzzRequest, type OpenApiOperation } from '../helpers/fuzz-http.ts';
 import { errorOf, httpRequest } from '../helpers/http.ts';
 import { memberStateReader, type MemberStateReader } from '../helpers/member-state.ts';
-import { sharedTestNetwork } from '../helpers/shared-network.ts';
-import type { TestNetwork } from '../helpers/local-network.ts';
+import { startTestNetwork, type TestNetwork } from '../helpers/local-network.ts';
 import { issuance, testWallet, transfer } from '../helpers/transactions.ts';
 
 // Each case is an HTTP request (and, for a refused one that could write, two state snapshots),
@@ -25,7 +24,7 @@ describe(`fuzzing every route of a member's HTTP API (${RUNS_PER_ROUTE} requests
   const validBodies: Record<string, unknown[]> = {};
 
   before(async () => {
-    net = await sharedTestNetwork();
+    net = await startTestNetwork(5);
     url = net.network.network.members[0]!.apiUrl;
     const client = net.clients[0]!;
     // A chain with an asset and a transfer, so that valid ids, heights and addresses exist.
@@ -50,7 +49,10 @@ describe(`fuzzing every route of a member's HTTP API (${RUNS_PER_ROUTE} requests
     operations = operationsOf(document);
     members = await Promise.all(net.clients.map((_, index) => memberStateReader(net, index)));
   });
-  after(() => Promise.all(members?.map((member) => member.close()) ?? []));
+  after(async () => {
+    await Promise.all(members?.map((member) => member.close()) ?? []);
+    await net?.stop();
+  });
   const others = () => Promise.all(members.slice(1).map((member) => member.read()));
 
   const statuses = new Map<number, number>();

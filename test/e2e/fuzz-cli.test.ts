@@ -10,8 +10,7 @@ import { createWalletFile } from '../../federation/wallet/wallet-file.ts';
 import { runCli } from '../helpers/cli.ts';
 import { fuzzInParallel, fuzzRuns } from '../helpers/fuzz.ts';
 import { hostileText } from '../helpers/fuzz-http.ts';
-import type { TestNetwork } from '../helpers/local-network.ts';
-import { sharedTestNetwork } from '../helpers/shared-network.ts';
+import { startTestNetwork, type TestNetwork } from '../helpers/local-network.ts';
 import { issuance } from '../helpers/transactions.ts';
 
 // Every case starts a process (two to five seconds here next to five members), so the default is
@@ -42,7 +41,7 @@ describe(`fuzzing the strongbox command's arguments (${RUNS} runs)`, function ()
   const pools: Record<string, string[]> = {};
 
   before(async () => {
-    net = await sharedTestNetwork();
+    net = await startTestNetwork(5);
     dir = mkdtempSync(join(tmpdir(), 'strongbox-fuzz-cli-'));
     // The CLI describes its own commands, so commands added later are fuzzed as well.
     commands = leaves(JSON.parse(execFileSync(process.execPath, ['--import', TREE_DUMPER, CLI], { encoding: 'utf8' })) as CommandSpec);
@@ -73,7 +72,10 @@ describe(`fuzzing the strongbox command's arguments (${RUNS} runs)`, function ()
       text: ['Acme AB', 'US0378331005', 'US0378331006', 'share', 'bond', 'auditor', 'regtest', 'mainnet', ''],
     });
   });
-  after(() => rmSync(dir, { recursive: true, force: true }));
+  after(async () => {
+    await net?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   // Values for an option or argument by what its name says it holds, or anything at all.
   function valuesFor(name: string): fc.Arbitrary<string> {

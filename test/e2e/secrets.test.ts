@@ -7,8 +7,7 @@ import { networkFilePath } from '../../federation/local-network/network-file.ts'
 import { runCli } from '../helpers/cli.ts';
 import { operationsOf } from '../helpers/fuzz-http.ts';
 import { httpRequest } from '../helpers/http.ts';
-import type { TestNetwork } from '../helpers/local-network.ts';
-import { sharedTestNetwork } from '../helpers/shared-network.ts';
+import { startTestNetwork, type TestNetwork } from '../helpers/local-network.ts';
 
 /** Every way a secret could show up in text: as it is, hex in either case, base64, URL-encoded. */
 function spellings(secret: string): string[] {
@@ -27,10 +26,13 @@ describe('secrets never leave their files', function () {
   const memberCount = 5;
 
   before(async () => {
-    net = await sharedTestNetwork();
+    net = await startTestNetwork(5);
     dir = mkdtempSync(join(tmpdir(), 'strongbox-secrets-'));
   });
-  after(() => rmSync(dir, { recursive: true, force: true }));
+  after(async () => {
+    await net?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   const keyFile = (index: number) => join(memberDir(net.network.dataDir, index), 'key.json');
 
