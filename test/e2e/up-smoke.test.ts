@@ -17,6 +17,29 @@ function processAlive(pid: number): boolean {
   }
 }
 
+interface Summary {
+  members: { apiUrl: string }[];
+  explorerUrl: string;
+  escrow: { descriptor: string };
+  demoWallet: { file: string; address: string; balanceSats: string };
+}
+
+/** The same facts read back from the summary printed for people. */
+function summaryFromText(text: string): Summary {
+  const field = (pattern: RegExp) => {
+    const match = pattern.exec(text);
+    if (!match) throw new Error(`the summary has no ${pattern}:\n${text}`);
+    return match;
+  };
+  const wallet = field(/^ {2}Demo wallet +(\S+) +(sbx1\S+) +\((\d+)\.(\d{8}) pegged BTC\)$/m);
+  return {
+    members: [...text.matchAll(/^ {2}Member \d API +(http\S+)/gm)].map((match) => ({ apiUrl: match[1]! })),
+    explorerUrl: field(/^ {2}Explorer +(http\S+)$/m)[1]!,
+    escrow: { descriptor: field(/^ {2}Escrow +(wsh\S+)$/m)[1]! },
+    demoWallet: { file: wallet[1]!, address: wallet[2]!, balanceSats: String(BigInt(wallet[3]!) * 100_000_000n + BigInt(wallet[4]!)) },
+  };
+}
+
 /** `npm start` as a user runs it: up, serving, and gone without a trace on Ctrl-C. */
 describe('strongbox up (npm start)', function () {
   this.timeout(180_000);
@@ -24,19 +47,28 @@ describe('strongbox up (npm start)', function () {
   before(() => mkdirSync(dataDir, { recursive: true, mode: 0o755 }));
   after(() => rmSync(dataDir, { recursive: true, force: true }));
 
-  it('starts the network, serves every member, stops cleanly on SIGINT, and resumes the same chain', async () => {
+  // The first start prints JSON for scripts; the second the summary a person reads.
+  it('starts the network with a funded demo wallet, serves every member and the explorer, stops cleanly on SIGINT, and resumes the same chain', async () => {
     for (const round of [1, 2]) {
-      const child = spawn(process.execPath, [CLI, 'up', '--data-dir', dataDir, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const json = round === 1;
+      const child = spawn(process.execPath, [CLI, 'up', '--data-dir', dataDir, ...(json ? ['--json'] : [])], { stdio: ['ignore', 'pipe', 'pipe'] });
       let stdout = '';
       child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
       const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
       const deadline = Date.now() + 90_000;
-      while (!stdout.trim().endsWith('}')) {
+      while (json ? !stdout.trim().endsWith('}') : !stdout.includes('Press Ctrl-C to stop.')) {
         if (Date.now() > deadline || child.exitCode !== null) throw new Error(`strongbox up did not come up (round ${round})`);
         await new Promise((resolve) => setTimeout(resolve, 200));
       }
-      const network = JSON.parse(stdout) as { members: { apiUrl: string }[]; genesisFile: string };
+      const network = json ? (JSON.parse(stdout) as Summary) : summaryFromText(stdout);
       expect(network.members).to.have.length(5);
+      expect(network.demoWallet.balanceSats, 'the demo wallet holds the pegged-in 1 BTC').to.equal('100000000');
+      expect((await fetch(network.explorerUrl)).headers.get('content-type')).to.match(/^text\/html/);
+      const escrow = (await (await fetch(`${network.members[0]!.apiUrl}/escrow`)).json()) as { descriptor: string };
+      expect(network.escrow.descriptor).to.equal(escrow.descriptor);
+      const balances = (await (await fetch(`${network.members[4]!.apiUrl}/addresses/${network.demoWallet.address}/balances`)).json()) as { balances: { amount: string }[] };
+      expect(balances.balances.map((b) => b.amount)).to.deep.equal(['100000000']);
+      if (!json) expect(stdout).to.include(`./bin/strongbox.js wallet show --file ${network.demoWallet.file}`);
       const statuses = await Promise.all(network.members.map(async (m) => (await fetch(`${m.apiUrl}/status`)).json() as Promise<{ chainId: string; peersConnected: number[] }>));
       expect(new Set(statuses.map((s) => s.chainId)).size).to.equal(1);
       // The log is appended across starts: the last line names this start's process.
@@ -45,7 +77,7 @@ describe('strongbox up (npm start)', function () {
       child.kill('SIGINT');
       expect(await exited).to.equal(0);
       for (const pid of pids) expect(processAlive(pid), `member process ${pid} is gone`).to.equal(false);
-      if (round === 2) expect(JSON.parse(readFileSync(network.genesisFile, 'utf8')).network).to.equal('local-regtest');
+      if (round === 2) expect(JSON.parse(readFileSync(join(dataDir, 'genesis.json'), 'utf8')).network).to.equal('local-regtest');
     }
   });
 });
