@@ -2,8 +2,7 @@ import { expect } from 'chai';
 import { BitcoinRpc } from '../../watcher/rpc.ts';
 import { Faucet } from '../../regtest/faucet.ts';
 import { txId } from '../../sidechain/transaction/ids.ts';
-import { sharedTestNetwork } from '../helpers/shared-network.ts';
-import { eventually, type TestNetwork } from '../helpers/local-network.ts';
+import { eventually, startTestNetwork, type TestNetwork } from '../helpers/local-network.ts';
 import { issuance, testWallet, transfer } from '../helpers/transactions.ts';
 
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
@@ -44,7 +43,7 @@ describe('member HTTP API: the OpenAPI document against the routes, pagination, 
   const paymentsToBob: string[] = [];
 
   before(async () => {
-    net = await sharedTestNetwork();
+    net = await startTestNetwork(5);
     url = net.network.network.members[3]!.apiUrl;
     const client = net.clients[3]!;
     const issued = issuance(net.genesis.chainId, alice, 100n);
@@ -61,6 +60,7 @@ describe('member HTTP API: the OpenAPI document against the routes, pagination, 
       change = { txid: txId(payment), index: 1, amount: change.amount - 1n };
     }
   });
+  after(() => net?.stop());
 
   it('serves every operation its OpenAPI document lists, with exactly the path parameters its template names', async () => {
     const document = (await (await fetch(`${url}/openapi.json`)).json()) as { openapi: string; paths: Record<string, Record<string, Operation>> };

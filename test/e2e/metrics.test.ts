@@ -1,8 +1,7 @@
 import { expect } from 'chai';
 import { BitcoinRpc } from '../../watcher/rpc.ts';
 import { Faucet } from '../../regtest/faucet.ts';
-import { sharedTestNetwork } from '../helpers/shared-network.ts';
-import { eventually, type TestNetwork } from '../helpers/local-network.ts';
+import { eventually, startTestNetwork, type TestNetwork } from '../helpers/local-network.ts';
 import { issuance, testWallet } from '../helpers/transactions.ts';
 import { scrape } from '../helpers/prometheus.ts';
 
@@ -15,10 +14,11 @@ describe('Prometheus metrics at /metrics of a member process', function () {
   const SELF = 1;
 
   before(async () => {
-    net = await sharedTestNetwork();
+    net = await startTestNetwork(5);
     url = net.network.network.members[SELF]!.apiUrl;
     rpc = new BitcoinRpc(net.network.network.bitcoinRpcUrl);
   });
+  after(() => net?.stop());
 
   it('exposes chain, consensus, peer and peg metrics in the Prometheus text format', async () => {
     const response = await fetch(`${url}/metrics`);
