@@ -8,6 +8,7 @@ import { sendCommand, walletCommand } from './commands/wallet.ts';
 import { issueCommand } from './commands/issue.ts';
 import { genesisCommand } from './commands/genesis.ts';
 import { networkCommand } from './commands/network.ts';
+import { infoCommand } from './commands/info.ts';
 import { peginAddressCommand, peginCommand } from './commands/pegin.ts';
 import { auditCommand } from './commands/audit.ts';
 
@@ -18,6 +19,7 @@ const program = new Command('strongbox')
   .addCommand(keygenCommand())
   .addCommand(genesisCommand())
   .addCommand(networkCommand())
+  .addCommand(infoCommand())
   .addCommand(walletCommand())
   .addCommand(sendCommand())
   .addCommand(issueCommand())

@@ -1,0 +1,48 @@
+import { Command } from 'commander';
+import { publicKeysOf, readKeyFile } from '../../federation/key-file.ts';
+import { StrongboxError } from '../../sidechain/errors.ts';
+import { sortedMultisig } from '../../watcher/escrow.ts';
+import { bitcoinNetwork } from '../../watcher/networks.ts';
+import { genesisFrom, type NetworkOptions } from '../member-url.ts';
+import { printResult } from '../output.ts';
+
+/**
+ * What a genesis file defines, read from the file alone: every operator of a genesis ceremony
+ * checks it before starting a member, and every user can see the escrow their BTC goes to.
+ */
+export function infoCommand(): Command {
+  return new Command('info')
+    .description('show what a genesis file defines: chain id, members and keys, threshold, peg parameters, the escrow; with --key, which member a key file is')
+    .option('--genesis <file>', 'genesis file (default: $STRONGBOX_GENESIS_FILE or the local network)')
+    .option('--data-dir <dir>', 'local network folder (default: $STRONGBOX_HOME or ./.strongbox)')
+    .option('--key <file>', 'a member key file (strongbox keygen): print its public keys and its seat in the genesis; fails if it has none')
+    .option('--json', 'print machine-readable output')
+    .addHelpText('after', '\nExamples:\n  strongbox info --genesis genesis.json\n  strongbox info --genesis genesis.json --key alpha.key.json')
+    .action((options: Omit<NetworkOptions, 'member'> & { key?: string; json?: boolean }) => {
+      const genesis = genesisFrom(options);
+      const { file } = genesis;
+      const escrow = sortedMultisig(genesis.members.threshold, genesis.pegKeys);
+      const chainId = Buffer.from(genesis.chainId).toString('hex');
+      const escrowView = { descriptor: escrow.descriptor, address: escrow.address(bitcoinNetwork(file.bitcoinNetwork)) };
+      let seat: { memberIndex: number; name: string; blockPublicKey: string; pegPublicKey: string } | undefined;
+      if (options.key) {
+        const keys = publicKeysOf(readKeyFile(options.key));
+        const memberIndex = file.members.findIndex((member) => member.blockKey === keys.blockPublicKey && member.pegKey === keys.pegPublicKey);
+        if (memberIndex < 0) throw new StrongboxError('not-a-member', `the keys in ${options.key} (block ${keys.blockPublicKey}) are not a member of this genesis`);
+        seat = { memberIndex, name: file.members[memberIndex]!.name, ...keys };
+      }
+      const human = [
+        `network          ${file.network} (Bitcoin ${file.bitcoinNetwork})`,
+        `chain id         ${chainId}`,
+        `members          ${file.members.length}, ${file.threshold} sign each block`,
+        ...file.members.map((member, index) => `  ${index} ${member.name.padEnd(12)} block key ${member.blockKey}  peg key ${member.pegKey}`),
+        `peg-in           minted after ${file.pegin.confirmations} confirmations, fee ${file.pegin.feeSats} sats, minimum ${file.pegin.minimumSats} sats`,
+        `peg-out          minimum ${file.pegout.minimumSats} sats, fallback fee rate ${file.pegout.fallbackFeeRateSatPerVb} sat/vB, circuit breaker ${file.pegout.circuitBreakerBasisPoints / 100} % of reserves an hour`,
+        `anchors          every ${file.anchor.intervalBlocks} blocks or ${file.anchor.intervalSeconds} s`,
+        `escrow           ${escrowView.descriptor}`,
+        `                 ${escrowView.address}`,
+        ...(seat ? [`your key file    member ${seat.memberIndex} (${seat.name})`] : []),
+      ];
+      printResult(options, human.join('\n'), { chainId, ...file, escrow: escrowView, ...(seat ? { seat } : {}) });
+    });
+}

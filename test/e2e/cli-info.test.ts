@@ -1,0 +1,55 @@
+import { expect } from 'chai';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCli } from '../helpers/cli.ts';
+
+/** `strongbox info`: what operators check in a genesis ceremony, from the files alone. */
+describe('strongbox info: a genesis file and a member key file, read without any member', function () {
+  this.timeout(60_000);
+  let dir: string;
+  let chainId: string;
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'strongbox-info-'));
+    const init = await runCli(['network', 'init', '--dir', dir, '--members', '5', '--threshold', '4', '--json']);
+    expect(init.code, init.stderr).to.equal(0);
+    chainId = (JSON.parse(init.stdout) as { chainId: string }).chainId;
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('shows the chain id, the members and their keys, the parameters and the escrow the peg keys make', async () => {
+    const genesisFile = join(dir, 'genesis.json');
+    const shown = await runCli(['info', '--genesis', genesisFile, '--json']);
+    expect(shown.code, shown.stderr).to.equal(0);
+    const info = JSON.parse(shown.stdout) as { chainId: string; threshold: number; members: { name: string; pegKey: string }[]; escrow: { descriptor: string; address: string } };
+    const file = JSON.parse(readFileSync(genesisFile, 'utf8')) as { members: { pegKey: string }[] };
+    expect(info.chainId).to.equal(chainId);
+    expect(info.threshold).to.equal(4);
+    expect(info.members.map((m) => m.name)).to.deep.equal(['member-0', 'member-1', 'member-2', 'member-3', 'member-4']);
+    const sortedPegKeys = file.members.map((m) => m.pegKey).sort();
+    expect(info.escrow.descriptor).to.match(new RegExp(`^wsh\\(sortedmulti\\(4,${sortedPegKeys.join(',')}\\)\\)#[a-z0-9]{8}$`));
+    expect(info.escrow.address).to.match(/^bcrt1q[a-z0-9]{58}$/);
+
+    const human = await runCli(['info', '--genesis', genesisFile]);
+    expect(human.stdout).to.include(`chain id         ${chainId}`).and.include('members          5, 4 sign each block').and.include(info.escrow.descriptor);
+  });
+
+  it('names the seat of a member key file, and refuses a key that has none in one line', async () => {
+    const genesisFile = join(dir, 'genesis.json');
+    const seat = await runCli(['info', '--genesis', genesisFile, '--key', join(dir, 'member-3', 'key.json')]);
+    expect(seat.code, seat.stderr).to.equal(0);
+    expect(seat.stdout).to.include('your key file    member 3 (member-3)');
+
+    const stranger = join(dir, 'stranger.key.json');
+    expect((await runCli(['keygen', '--out', stranger])).code).to.equal(0);
+    const refused = await runCli(['info', '--genesis', genesisFile, '--key', stranger]);
+    expect(refused.code).to.equal(1);
+    expect(refused.stdout).to.equal('');
+    expect(refused.stderr).to.match(/^strongbox: the keys in \S+stranger\.key\.json \(block [0-9a-f]{64}\) are not a member of this genesis\n$/);
+
+    const missing = await runCli(['info', '--genesis', join(dir, 'nowhere.json')]);
+    expect(missing.code).to.equal(1);
+    expect(missing.stderr.trim().split('\n')).to.have.length(1);
+  });
+});
