@@ -1,3 +1,4 @@
+import { StrongboxError } from '../../sidechain/errors.ts';
 import type { Genesis } from '../../sidechain/genesis.ts';
 import type { LedgerState } from '../../sidechain/ledger/index.ts';
 import type { ChainQueries } from '../../sidechain/store/chain-queries.ts';
@@ -43,6 +44,10 @@ export function createMonitoring(sources: MonitoringSources) {
   return {
     heardFrom: (member: number) => health.heardFrom(member, Date.now()),
     transactionPending: (txid: string) => finality.pending(txid, Date.now()),
+    /** A transaction a user submitted was refused: counted by its error code. */
+    transactionRefused(error: unknown): void {
+      if (error instanceof StrongboxError) sources.metrics.transactionsRejected.inc({ code: error.code });
+    },
     /** Called with the ids of a block this member decided; observes how long each waited. */
     blockFinal(txids: readonly string[], stillPending: (txid: string) => boolean): void {
       for (const seconds of finality.final(txids, Date.now(), stillPending)) sources.metrics.finalityLatency.observe(seconds);

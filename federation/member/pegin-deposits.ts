@@ -49,10 +49,13 @@ export async function listDeposits(store: PeginStore, genesis: Genesis, ledger: 
     .filter((entry) => !entry.settled)
     .flatMap((entry) => entry.deposits.map((deposit) => ({ ...deposit, recipient: new Uint8Array(Buffer.from(deposit.recipient, 'hex')) })));
   const confirmed = await store.confirmedDeposits();
-  const views: DepositView[] = [
-    ...confirming.map((deposit) => ({ deposit, state: 'confirming' as const })),
-    ...confirmed.map((deposit) => ({ deposit, state: ledger.isMinted(`${deposit.txid}:${deposit.vout}`) ? ('minted' as const) : ('confirmed' as const) })),
-  ].map(({ deposit, state }) => ({
+  // The two reads are not one snapshot: a follower step between them shows a deposit in both, and
+  // a member whose follower lags sees the federation's mint before its own confirmation. So each
+  // outpoint appears once, the confirmed record wins, and the ledger decides what is minted.
+  const byOutpoint = new Map<string, { deposit: (typeof confirmed)[number]; deep: boolean }>();
+  for (const deposit of confirming) byOutpoint.set(`${deposit.txid}:${deposit.vout}`, { deposit, deep: false });
+  for (const deposit of confirmed) byOutpoint.set(`${deposit.txid}:${deposit.vout}`, { deposit, deep: true });
+  const views: DepositView[] = [...byOutpoint].map(([outpoint, { deposit, deep }]) => ({
     txid: deposit.txid,
     vout: deposit.vout,
     amountSats: deposit.amountSats,
@@ -60,7 +63,7 @@ export async function listDeposits(store: PeginStore, genesis: Genesis, ledger: 
     bitcoinHeight: deposit.height,
     confirmations: confirmationsAt(follower, deposit.height),
     required,
-    state,
+    state: ledger.isMinted(outpoint) ? 'minted' : deep ? 'confirmed' : 'confirming',
     mintTxid: mintTxid(genesis, deposit),
   }));
   return views.sort((a, b) => b.bitcoinHeight - a.bitcoinHeight || a.txid.localeCompare(b.txid) || a.vout - b.vout);

@@ -211,7 +211,14 @@ export async function startMember(config: MemberConfig, log: Logger): Promise<Ru
       chain,
       store,
       pegin,
-      submitTransaction: (bytes) => receiveTransaction(bytes, true),
+      submitTransaction: (bytes) => {
+        try {
+          return receiveTransaction(bytes, true);
+        } catch (error) {
+          monitoring.transactionRefused(error);
+          throw error;
+        }
+      },
       status: () => ({
         network: genesis.file.network,
         chainId: Buffer.from(genesis.chainId).toString('hex'),

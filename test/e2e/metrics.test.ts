@@ -3,7 +3,10 @@ import { BitcoinRpc } from '../../watcher/rpc.ts';
 import { Faucet } from '../../regtest/faucet.ts';
 import { eventually, startTestNetwork, type TestNetwork } from '../helpers/local-network.ts';
 import { issuance, testWallet } from '../helpers/transactions.ts';
-import { scrape } from '../helpers/prometheus.ts';
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+import { MemberApiError } from '../../federation/api/client.ts';
+import { metricFamilies, scrape } from '../helpers/prometheus.ts';
 
 /** What an operator's Prometheus scrapes from a member process, and that it follows the chain. */
 describe('Prometheus metrics at /metrics of a member process', function () {
@@ -69,6 +72,39 @@ describe('Prometheus metrics at /metrics of a member process', function () {
     expect(after.get('strongbox_finality_latency_seconds_sum')).to.be.above(before.get('strongbox_finality_latency_seconds_sum')!);
     const block = (await (await fetch(`${url}/blocks/${final.height}`)).json()) as { commit: { signers: number[] } };
     for (const signer of block.commit.signers) expect(after.get(`strongbox_member_last_signed_height{member="${signer}"}`), `member ${signer}`).to.be.at.least(final.height!);
+  });
+
+  it('counts refused submissions by their error code', async () => {
+    const client = net.clients[SELF]!;
+    const { tx } = issuance(net.genesis.chainId, testWallet(), 5n);
+    await client.waitForFinal(await client.submit(tx));
+    const refusal = await client.submit(tx).then(
+      () => expect.fail('a final transaction was accepted again'),
+      (error: unknown) => error as MemberApiError,
+    );
+    expect(refusal).to.be.instanceOf(MemberApiError);
+    const counter = `strongbox_transactions_rejected_total{code="${refusal.code}"}`;
+    const before = (await scrape(url)).get(counter) ?? 0;
+    await client.submit(tx).catch(() => undefined);
+    expect((await scrape(url)).get(counter)).to.equal(before + 1);
+  });
+
+  it('exposes every metric docs/OPERATOR.md names, and its alert rules read only exposed metrics', async () => {
+    const operatorGuide = readFileSync(new URL('../../docs/OPERATOR.md', import.meta.url), 'utf8');
+    const families = metricFamilies(await (await fetch(`${url}/metrics`)).text());
+    // Histograms are exposed as one family; rules read its _bucket, _sum and _count series.
+    const exposed = (name: string) => families.has(name) || families.has(name.replace(/_(bucket|sum|count)$/, ''));
+    const named = new Set([...operatorGuide.matchAll(/\bstrongbox_[a-z0-9_]+\b(?!\*)/g)].map((match) => match[0]));
+    expect(named.size).to.be.above(15);
+    for (const name of named) expect(exposed(name), `${name} in docs/OPERATOR.md`).to.equal(true);
+
+    const ruleFile = /```yaml\n(groups:[\s\S]*?)```/.exec(operatorGuide)?.[1];
+    const rules = (parse(ruleFile!) as { groups: { rules: { alert: string; expr: string }[] }[] }).groups.flatMap((group) => group.rules);
+    expect(rules.length).to.be.above(5);
+    for (const rule of rules) {
+      expect(rule.alert).to.match(/^[A-Z][A-Za-z]+$/);
+      for (const [name] of rule.expr.matchAll(/\bstrongbox_[a-z0-9_]+/g)) expect(exposed(name), `${name} in alert ${rule.alert}`).to.equal(true);
+    }
   });
 
   it('counts a peg-in while it confirms, then as minted, with the pegged supply it adds', async () => {

@@ -17,3 +17,8 @@ export async function scrape(apiUrl: string): Promise<Map<string, number>> {
   if (!response.ok) throw new Error(`GET ${apiUrl}/metrics answered ${response.status}`);
   return parseMetrics(await response.text());
 }
+
+/** The metric families an exposition declares (`# TYPE name kind`), with or without samples yet. */
+export function metricFamilies(text: string): Set<string> {
+  return new Set([...text.matchAll(/^# TYPE (\S+) /gm)].map((match) => match[1]!));
+}
