@@ -23,6 +23,8 @@ describe('web explorer in headless Chromium, served by a member of a five-member
   let asset: string;
   let transferId: string;
   let transferHeight: number;
+  /** Paths of the API answers the pages used (not the explorer's own files). */
+  const apiPathsServed = new Set<string>();
 
   before(async () => {
     net = await startTestNetwork(5);
@@ -31,6 +33,10 @@ describe('web explorer in headless Chromium, served by a member of a five-member
     tab = await openPage(browser);
     page = tab.page;
     base = net.network.network.members[2]!.apiUrl;
+    page.on('response', (response) => {
+      const path = new URL(response.url()).pathname;
+      if (response.ok() && response.url().startsWith(base) && !path.startsWith('/explorer')) apiPathsServed.add(path);
+    });
   });
   after(async () => {
     await browser?.close();
@@ -194,6 +200,13 @@ describe('web explorer in headless Chromium, served by a member of a five-member
         expect(await page.locator(`#${hash}-view .alert`).count(), `${hash} renders without an error`).to.equal(0);
       }
     }
+  });
+
+  it('reads only routes its member documents at /openapi.json', async () => {
+    const document = (await (await fetch(`${base}/openapi.json`)).json()) as { paths: Record<string, Record<string, unknown>> };
+    const templates = Object.keys(document.paths).filter((path) => document.paths[path]!.get).map((path) => new RegExp(`^${path.replace(/\{[A-Za-z0-9_]+\}/g, '[^/]+')}$`));
+    expect(apiPathsServed.size).to.be.above(10);
+    for (const path of apiPathsServed) expect(templates.some((template) => template.test(path)), `${path} is documented`).to.equal(true);
   });
 
   it('renders the main views as complete screenshots', async () => {
