@@ -107,6 +107,19 @@ export async function startMember(config: MemberConfig, log: Logger): Promise<Ru
     return txid;
   };
 
+  const queries = new ChainQueries(pool);
+  // Before the transport: its connection events are the first news of each peer.
+  const monitoring = createMonitoring({
+    genesis,
+    memberIndex: config.memberIndex,
+    ledger: chain.ledger,
+    tipHeight: () => chain.tip.height,
+    queries,
+    peginStore,
+    connectedPeers: () => transport.connectedPeers(),
+    bitcoin: () => ({ height: pegin.bitcoinHeight, mintingHalted: pegin.halted }),
+    metrics,
+  });
   const peerUrls = new Map(config.peers.map((peer) => [peer.memberIndex, peer.url]));
   const transport = await startPeerTransport({
     chainId: genesis.chainId,
@@ -118,19 +131,8 @@ export async function startMember(config: MemberConfig, log: Logger): Promise<Ru
     maxMessageBytes: MAX_BLOCK_BYTES + 1024,
     onEvent: (event) => {
       if (event.type === 'drop') metrics.peerMessagesDropped.inc({ reason: event.reason });
+      else if (event.type === 'connected') monitoring.heardFrom(event.peer);
     },
-  });
-  const queries = new ChainQueries(pool);
-  const monitoring = createMonitoring({
-    genesis,
-    memberIndex: config.memberIndex,
-    ledger: chain.ledger,
-    tipHeight: () => chain.tip.height,
-    queries,
-    peginStore,
-    connectedPeers: () => transport.connectedPeers(),
-    bitcoin: () => ({ height: pegin.bitcoinHeight, mintingHalted: pegin.halted }),
-    metrics,
   });
   transport.onMessage((from, payload) => {
     monitoring.heardFrom(from);

@@ -51,7 +51,11 @@ describe('Prometheus metrics at /metrics of a member process', function () {
       const now = await scrape(url);
       return now.get('strongbox_peers_connected') === 4 && now;
     });
-    for (const peer of [0, 2, 3, 4]) expect(linked.get(`strongbox_peer_connected{member="${peer}"}`), `peer ${peer}`).to.equal(1);
+    for (const peer of [0, 2, 3, 4]) {
+      expect(linked.get(`strongbox_peer_connected{member="${peer}"}`), `peer ${peer}`).to.equal(1);
+      // Heard from at least when its link came up, even on a chain with nothing to do.
+      expect(linked.get(`strongbox_peer_last_seen_timestamp_seconds{member="${peer}"}`), `peer ${peer} last seen`).to.be.within(Date.now() / 1000 - 300, Date.now() / 1000 + 1);
+    }
     expect(linked.has(`strongbox_peer_connected{member="${SELF}"}`), 'no link to itself').to.equal(false);
     expect(samples.get('strongbox_pegin_minting_halted')).to.equal(0);
     const bitcoinTip = await rpc.getBlockCount();
