@@ -1,0 +1,74 @@
+import { expect } from 'chai';
+import { encodeCommit } from '../../sidechain/commit.ts';
+import type { BlockRow } from '../../sidechain/store/chain-queries.ts';
+import { FederationHealth } from '../../federation/member/federation-health.ts';
+import { FinalityTimer } from '../../federation/observability/finality-timer.ts';
+import { pageOf } from '../../federation/api/pagination.ts';
+
+const signature = new Uint8Array(64);
+function finalBlock(height: number, signers: number[]): BlockRow {
+  const commit = encodeCommit({ round: 0, signatures: signers.map((memberIndex) => ({ memberIndex, signature })) });
+  return { height, hash: new Uint8Array(32), header: new Uint8Array(0), commit, txCount: 0, timeMs: BigInt(1_000 * height) };
+}
+
+describe('federation health as one member sees it', () => {
+  const names = ['alpha', 'beta', 'gamma', 'delta', 'epsilon'];
+
+  it('knows nothing of a peer before it hears from it, and the last time after', () => {
+    const health = new FederationHealth(names, 0);
+    expect(health.snapshot([]).map((m) => [m.name, m.self, m.connected, m.lastSeenMs])).to.deep.equal([
+      ['alpha', true, true, null],
+      ['beta', false, false, null],
+      ['gamma', false, false, null],
+      ['delta', false, false, null],
+      ['epsilon', false, false, null],
+    ]);
+    health.heardFrom(3, 500);
+    health.heardFrom(3, 700);
+    health.heardFrom(9, 800);
+    const members = health.snapshot([3, 4]);
+    expect(members.map((m) => m.lastSeenMs)).to.deep.equal([null, null, null, 700, null]);
+    expect(members.map((m) => m.connected)).to.deep.equal([true, false, false, true, true]);
+  });
+
+  it('remembers the latest block each member signed, whatever order the blocks come in', () => {
+    const health = new FederationHealth(names, 1);
+    health.blocksFinal([finalBlock(7, [0, 1, 2, 3]), finalBlock(5, [1, 2, 3, 4]), finalBlock(6, [0, 2, 3, 4])]);
+    expect(health.snapshot([]).map((m) => m.lastSigned?.height ?? null)).to.deep.equal([7, 7, 7, 7, 6]);
+    expect(health.snapshot([])[4]!.lastSigned).to.deep.equal({ height: 6, timeMs: 6_000n });
+    expect(health.scannedHeight).to.equal(7);
+  });
+});
+
+describe('finality timer', () => {
+  it('measures from the first time a transaction was pending to its block, and forgets it', () => {
+    const timer = new FinalityTimer();
+    timer.pending('a', 1_000);
+    timer.pending('a', 1_400);
+    timer.pending('b', 1_200);
+    expect(timer.final(['a', 'c'], 1_750, () => true)).to.deep.equal([0.75]);
+    expect(timer.size).to.equal(1);
+    expect(timer.final(['a'], 2_000, () => true)).to.deep.equal([]);
+  });
+
+  it('drops transactions that left the mempool without a block, so it never outgrows the mempool', () => {
+    const timer = new FinalityTimer();
+    timer.pending('evicted', 0);
+    timer.pending('waiting', 0);
+    timer.final([], 10, (txid) => txid === 'waiting');
+    expect(timer.size).to.equal(1);
+    expect(timer.final(['waiting'], 2_000, () => false)).to.deep.equal([2]);
+  });
+});
+
+describe('a page of a list', () => {
+  const cursor = (n: number) => `after ${n}`;
+  it('cuts the page and names the cursor of the next when a row beyond it was fetched', () => {
+    expect(pageOf([1, 2, 3], 2, cursor)).to.deep.equal({ items: [1, 2], next: 'after 2' });
+  });
+  it('has no next cursor on the last page, full or not', () => {
+    expect(pageOf([1, 2], 2, cursor)).to.deep.equal({ items: [1, 2], next: null });
+    expect(pageOf([1], 2, cursor)).to.deep.equal({ items: [1], next: null });
+    expect(pageOf([], 2, cursor)).to.deep.equal({ items: [], next: null });
+  });
+});
