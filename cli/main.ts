@@ -6,6 +6,12 @@ import { regtestCommand } from './commands/regtest.ts';
 import { upCommand } from './commands/up.ts';
 import { sendCommand, walletCommand } from './commands/wallet.ts';
 import { issueCommand } from './commands/issue.ts';
+import { reissueCommand } from './commands/reissue.ts';
+import { allowlistCommand } from './commands/allowlist.ts';
+import { dvpCommand } from './commands/dvp.ts';
+import { dividendCommand } from './commands/dividend.ts';
+import { roleCommand } from './commands/role.ts';
+import { registryCommand } from './commands/registry.ts';
 import { genesisCommand } from './commands/genesis.ts';
 import { networkCommand } from './commands/network.ts';
 import { infoCommand } from './commands/info.ts';
@@ -23,6 +29,12 @@ const program = new Command('strongbox')
   .addCommand(walletCommand())
   .addCommand(sendCommand())
   .addCommand(issueCommand())
+  .addCommand(reissueCommand())
+  .addCommand(allowlistCommand())
+  .addCommand(dvpCommand())
+  .addCommand(dividendCommand())
+  .addCommand(roleCommand())
+  .addCommand(registryCommand())
   .addCommand(peginAddressCommand())
   .addCommand(peginCommand())
   .addCommand(auditCommand())

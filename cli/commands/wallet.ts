@@ -9,7 +9,7 @@ import { printResult } from '../output.ts';
 
 const DEFAULT_WALLET = 'wallet.json';
 
-function networkOptions(command: Command): Command {
+export function networkOptions(command: Command): Command {
   return command
     .option('--member <url>', 'member API URL (default: $STRONGBOX_MEMBER_URL or the local network)')
     .option('--genesis <file>', 'genesis file (default: $STRONGBOX_GENESIS_FILE or the local network)')

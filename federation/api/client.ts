@@ -110,4 +110,42 @@ export class MemberClient {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }
+
+  /** An issued security's registry record; `sequence` is what its next registry change must exceed. */
+  async asset(asset: string): Promise<AssetView> {
+    const view = await this.request<Omit<AssetView, 'supply' | 'sequence'> & { supply: string; sequence: string }>(`/assets/${asset}`);
+    return { ...view, supply: BigInt(view.supply), sequence: BigInt(view.sequence) };
+  }
+
+  /** An unspent final output; a MemberApiError with status 404 once it is spent. */
+  async output(txid: string, vout: number): Promise<{ address: string; asset: string; amount: bigint; height: number }> {
+    const output = await this.request<{ address: string; asset: string; amount: string; height: number }>(`/outputs/${txid}/${vout}`);
+    return { ...output, amount: BigInt(output.amount) };
+  }
+
+  /** Registry view: holders of an asset after block `height` (default the tip); `authorization` is a credential or an issuer request. */
+  async holders(asset: string, authorization: string, height?: number): Promise<{ height: number; outstanding: bigint; holders: { address: string; amount: bigint }[] }> {
+    const query = height === undefined ? '' : `?height=${height}`;
+    const result = await this.request<{ height: number; outstanding: string; holders: { address: string; amount: string }[] }>(`/registry/assets/${asset}/holders${query}`, { headers: { authorization } });
+    return { height: result.height, outstanding: BigInt(result.outstanding), holders: result.holders.map((h) => ({ address: h.address, amount: BigInt(h.amount) })) };
+  }
+
+  /** Registry view: every change of an address's security holdings, oldest first. */
+  async history(address: string, authorization: string): Promise<{ height: number; txid: string; asset: string; delta: bigint; balance: bigint }[]> {
+    const result = await this.request<{ changes: { height: number; txid: string; asset: string; delta: string; balance: string }[] }>(`/registry/addresses/${address}/history`, { headers: { authorization } });
+    return result.changes.map((c) => ({ ...c, delta: BigInt(c.delta), balance: BigInt(c.balance) }));
+  }
+}
+
+export interface AssetView {
+  id: string;
+  issuer: string;
+  name: string;
+  isin: string;
+  securityKind: string;
+  decimals: number;
+  restricted: boolean;
+  reissuable: boolean;
+  supply: bigint;
+  sequence: bigint;
 }

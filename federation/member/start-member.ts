@@ -15,6 +15,10 @@ import { createApiApp } from '../api/app.ts';
 import { buildOpenApiDocument } from '../api/openapi.ts';
 import { defineRoute } from '../api/route.ts';
 import { memberRoutes } from '../api/member-routes.ts';
+import { outputRoutes } from '../api/output-routes.ts';
+import { registryRoutes } from '../api/registry-routes.ts';
+import { RegistryAuthenticator } from '../roles/authorize.ts';
+import { CredentialStore } from '../roles/credential-store.ts';
 import { listRoutes } from '../api/list-routes.ts';
 import { mountExplorer } from '../explorer/explorer.ts';
 import { ChainQueries } from '../../sidechain/store/chain-queries.ts';
@@ -234,6 +238,14 @@ export async function startMember(config: MemberConfig, log: Logger): Promise<Ru
         threshold: genesis.members.threshold,
         bitcoin: { height: pegin.bitcoinHeight, mintingHalted: pegin.halted },
       }),
+    }),
+    ...outputRoutes({ ledger: chain.ledger }),
+    ...registryRoutes({
+      ledger: chain.ledger,
+      tipHeight: () => chain.tip.height,
+      auth: new RegistryAuthenticator(new CredentialStore(pool), genesis.chainId),
+      // Who looked at which register is itself a record the operator keeps.
+      onAccess: (principal, view) => log.info({ principal: principal.kind === 'role' ? `${principal.role} ${principal.id} (${principal.name})` : `issuer ${Buffer.from(principal.key).toString('hex')}`, view }, 'registry view served'),
     }),
     ...listRoutes({ queries, ledger: chain.ledger, tipHeight: () => chain.tip.height }),
     ...monitoring.routes(),

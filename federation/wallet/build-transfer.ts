@@ -1,6 +1,7 @@
+import { BTC_ASSET_ID } from '../../sidechain/asset.ts';
 import { ValidationError } from '../../sidechain/errors.ts';
 import { keyWitness } from '../../sidechain/transaction/signing.ts';
-import type { Output, Transaction, TransferBody } from '../../sidechain/transaction/types.ts';
+import type { Outpoint, Output, PegoutBody, Transaction, TransferBody } from '../../sidechain/transaction/types.ts';
 import type { Wallet } from './wallet-file.ts';
 
 export interface SpendableOutput {
@@ -10,28 +11,40 @@ export interface SpendableOutput {
   amount: bigint;
 }
 
+/** The wallet's outputs of `asset`, oldest first, until they cover `amount`; and the change. */
+export function selectCoins(utxos: readonly SpendableOutput[], asset: Uint8Array, amount: bigint): { inputs: Outpoint[]; change: bigint } {
+  if (amount <= 0n) throw new ValidationError('bad-amount', `amount must be positive, got ${amount}`);
+  const assetHex = Buffer.from(asset).toString('hex');
+  const inputs: Outpoint[] = [];
+  let total = 0n;
+  for (const utxo of utxos) {
+    if (utxo.asset !== assetHex) continue;
+    inputs.push({ txid: new Uint8Array(Buffer.from(utxo.txid, 'hex')), index: utxo.vout });
+    total += utxo.amount;
+    if (total >= amount) break;
+  }
+  if (total < amount) throw new ValidationError('insufficient-funds', `the wallet holds ${total} of asset ${assetHex}, not ${amount}`);
+  return { inputs, change: total - amount };
+}
+
+function signAll<Body extends TransferBody | PegoutBody>(chainId: Uint8Array, wallet: Wallet, body: Body): Transaction {
+  return { ...body, witnesses: body.inputs.map((_, inputIndex) => keyWitness(chainId, body, wallet.keys.seed, { inputIndex })) };
+}
+
 /**
  * Pays `amount` of `asset` to `recipient` from the wallet's outputs of that asset, oldest first,
  * with change back to the wallet. Exact: inputs = payment + change, to the base unit.
  */
 export function buildTransfer(chainId: Uint8Array, wallet: Wallet, utxos: readonly SpendableOutput[], asset: Uint8Array, recipient: Uint8Array, amount: bigint): Transaction {
-  if (amount <= 0n) throw new ValidationError('bad-amount', `amount must be positive, got ${amount}`);
-  const assetHex = Buffer.from(asset).toString('hex');
-  const selected: SpendableOutput[] = [];
-  let total = 0n;
-  for (const utxo of utxos) {
-    if (utxo.asset !== assetHex) continue;
-    selected.push(utxo);
-    total += utxo.amount;
-    if (total >= amount) break;
-  }
-  if (total < amount) throw new ValidationError('insufficient-funds', `the wallet holds ${total} of asset ${assetHex}, not ${amount}`);
+  const { inputs, change } = selectCoins(utxos, asset, amount);
   const outputs: Output[] = [{ owner: recipient, asset, amount }];
-  if (total > amount) outputs.push({ owner: wallet.owner, asset, amount: total - amount });
-  const body: TransferBody = {
-    kind: 'transfer',
-    inputs: selected.map((utxo) => ({ txid: new Uint8Array(Buffer.from(utxo.txid, 'hex')), index: utxo.vout })),
-    outputs,
-  };
-  return { ...body, witnesses: selected.map((_, inputIndex) => keyWitness(chainId, body, wallet.keys.seed, { inputIndex })) };
+  if (change > 0n) outputs.push({ owner: wallet.owner, asset, amount: change });
+  return signAll(chainId, wallet, { kind: 'transfer', inputs, outputs });
+}
+
+/** Burns `amount` pegged sats for payment to a Bitcoin output script, with change back to the wallet. */
+export function buildPegout(chainId: Uint8Array, wallet: Wallet, utxos: readonly SpendableOutput[], destinationScript: Uint8Array, amount: bigint): Transaction {
+  const { inputs, change } = selectCoins(utxos, BTC_ASSET_ID, amount);
+  const outputs: Output[] = change > 0n ? [{ owner: wallet.owner, asset: BTC_ASSET_ID, amount: change }] : [];
+  return signAll(chainId, wallet, { kind: 'pegout', inputs, outputs, destinationScript, amount });
 }

@@ -1,0 +1,58 @@
+import { Command } from 'commander';
+import { addressPayload, encodeAddress, ownerFromPayload } from '../../sidechain/address.ts';
+import { BTC_ASSET_ID } from '../../sidechain/asset.ts';
+import { ValidationError } from '../../sidechain/errors.ts';
+import { dividendHolders, dividendOutputs } from '../../sidechain/ledger/dividend.ts';
+import { keyWitness } from '../../sidechain/transaction/signing.ts';
+import { LIMITS, type DividendBody } from '../../sidechain/transaction/types.ts';
+import { issuerAuthorization } from '../../federation/roles/issuer-request.ts';
+import { selectCoins } from '../../federation/wallet/build-transfer.ts';
+import { readWalletFile } from '../../federation/wallet/wallet-file.ts';
+import { genesisFrom, memberClientFrom, type NetworkOptions } from '../member-url.ts';
+import { printResult } from '../output.ts';
+import { parseHeight, parseSecurity } from '../security-arguments.ts';
+import { submitUntilFinal } from '../submit.ts';
+import { networkOptions, parseAmount } from './wallet.ts';
+
+export function dividendCommand(): Command {
+  return networkOptions(new Command('dividend'))
+    .description('pay pegged BTC pro rata to the holders of a security at a record height, from the issuer wallet')
+    .requiredOption('--asset <asset>', 'the security (asset id, hex)')
+    .requiredOption('--record-height <height>', 'the block after which holdings count (at most the current tip)')
+    .requiredOption('--total <sats>', 'pegged satoshis to distribute')
+    .option('--file <file>', 'issuer wallet file (the issuer key pays and signs)', 'wallet.json')
+    .addHelpText(
+      'after',
+      '\nEach holder gets floor(total × holding / outstanding); the satoshis left over go one each to the\nlargest fractional parts. The issuer\'s own holding earns nothing. Every member recomputes this.\n\nExample:\n  strongbox dividend --asset 5c1f… --record-height 42 --total 1000000 --file issuer.wallet.json',
+    )
+    .action(async (options: NetworkOptions & { asset: string; recordHeight: string; total: string; file: string; json?: boolean }) => {
+      const asset = parseSecurity(options.asset);
+      const recordHeight = parseHeight(options.recordHeight, '--record-height');
+      const total = parseAmount(options.total);
+      const wallet = readWalletFile(options.file);
+      const genesis = genesisFrom(options);
+      const client = memberClientFrom(options);
+      // The issuer reads its own register by signing the request with the issuer key.
+      const register = await client.holders(options.asset, issuerAuthorization(genesis.chainId, asset, wallet.keys.seed, Date.now()), recordHeight);
+      const holders = register.holders.map((holder) => {
+        const owner = addressPayload(holder.address);
+        return { owner, ownerKey: Buffer.from(owner).toString('hex'), amount: holder.amount };
+      });
+      const outputs = dividendOutputs(total, dividendHolders(holders, wallet.keys.publicKey));
+      if (outputs.length >= LIMITS.maxOutputs) throw new ValidationError('too-many-holders', `${outputs.length} holders are owed a share; one dividend transaction pays at most ${LIMITS.maxOutputs - 1}`);
+      const { inputs, change } = selectCoins(await client.utxos(wallet.address), BTC_ASSET_ID, total);
+      if (change > 0n) outputs.push({ owner: wallet.owner, asset: BTC_ASSET_ID, amount: change });
+      const body: DividendBody = { kind: 'dividend', asset, recordHeight, inputs, outputs };
+      const witnesses = inputs.map((_, inputIndex) => keyWitness(genesis.chainId, body, wallet.keys.seed, { inputIndex }));
+      const { txid, height } = await submitUntilFinal(client, { ...body, witnesses }, options);
+      const paid = change > 0n ? outputs.length - 1 : outputs.length;
+      printResult(options, `paid ${total} sats to ${paid} holder(s) of ${options.asset} at record height ${recordHeight}: ${txid} final at height ${height}`, {
+        txid,
+        height,
+        asset: options.asset,
+        recordHeight,
+        total,
+        payments: outputs.slice(0, paid).map((output) => ({ address: encodeAddress(ownerFromPayload(output.owner)), amount: output.amount })),
+      });
+    });
+}

@@ -1,0 +1,143 @@
+import { Command } from 'commander';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { addressPayload } from '../../sidechain/address.ts';
+import { BTC_ASSET_ID } from '../../sidechain/asset.ts';
+import { offerFromJson, offerToJson, type DvpOffer } from '../../sidechain/dvp-offer.ts';
+import { ValidationError } from '../../sidechain/errors.ts';
+import { keyWitness } from '../../sidechain/transaction/signing.ts';
+import type { TransferBody } from '../../sidechain/transaction/types.ts';
+import { MemberApiError, type MemberClient } from '../../federation/api/client.ts';
+import { buildTransfer, selectCoins, type SpendableOutput } from '../../federation/wallet/build-transfer.ts';
+import { acceptOffer, createOffer } from '../../federation/wallet/dvp.ts';
+import { readWalletFile, type Wallet } from '../../federation/wallet/wallet-file.ts';
+import { genesisFrom, memberClientFrom, type NetworkOptions } from '../member-url.ts';
+import { printResult } from '../output.ts';
+import { parseHeight, parseSecurity } from '../security-arguments.ts';
+import { submitUntilFinal } from '../submit.ts';
+import { networkOptions, parseAmount } from './wallet.ts';
+
+type Options = NetworkOptions & { file: string; json?: boolean };
+const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
+const DEFAULT_EXPIRY_BLOCKS = '1000';
+
+function readOffer(path: string): DvpOffer {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    throw new ValidationError('bad-offer', `cannot read offer file ${path}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new ValidationError('bad-offer', `offer file ${path} is not JSON`);
+  }
+  return offerFromJson(json);
+}
+
+/** The offered coin as the chain holds it now; a clear refusal once it is spent. */
+async function offeredCoin(client: MemberClient, offer: DvpOffer) {
+  const outpoint = `${hex(offer.input.txid)}:${offer.input.index}`;
+  try {
+    return await client.output(hex(offer.input.txid), offer.input.index);
+  } catch (error) {
+    if (error instanceof MemberApiError && error.status === 404) throw new ValidationError('offer-taken', `the offered coin ${outpoint} is spent: the offer was taken or withdrawn`);
+    throw error;
+  }
+}
+
+/**
+ * A coin of exactly `amount` of `asset`: an offer sells a whole coin, so when the wallet has none
+ * of that size it first splits one with a transfer to itself and waits until that is final.
+ */
+async function exactCoin(client: MemberClient, chainId: Uint8Array, wallet: Wallet, asset: Uint8Array, amount: bigint, options: Options): Promise<SpendableOutput> {
+  const utxos = await client.utxos(wallet.address);
+  const exact = utxos.find((utxo) => utxo.asset === hex(asset) && utxo.amount === amount);
+  if (exact) return exact;
+  if (!options.json) process.stderr.write(`splitting a coin of ${amount} off for the offer: `);
+  const { txid } = await submitUntilFinal(client, buildTransfer(chainId, wallet, utxos, asset, wallet.owner, amount), options);
+  return { txid, vout: 0, asset: hex(asset), amount };
+}
+
+function offerCommand(): Command {
+  return networkOptions(new Command('offer'))
+    .description('sign an offer to deliver a security for pegged BTC; a buyer completes it with `dvp accept`')
+    .requiredOption('--asset <asset>', 'the security to deliver (asset id, hex)')
+    .requiredOption('--amount <units>', 'how much of it, in base units')
+    .requiredOption('--price <sats>', 'pegged satoshis wanted in return, paid to the wallet')
+    .option('--expires-in <blocks>', 'blocks from the current tip after which the offer lapses', DEFAULT_EXPIRY_BLOCKS)
+    .requiredOption('--out <file>', 'where to write the offer (JSON; not secret)')
+    .option('--file <file>', 'seller wallet file', 'wallet.json')
+    .addHelpText('after', '\nExample:\n  strongbox dvp offer --asset 5c1f… --amount 100 --price 50000 --out offer.json --file seller.wallet.json')
+    .action(async (options: Options & { asset: string; amount: string; price: string; expiresIn: string; out: string }) => {
+      const asset = parseSecurity(options.asset);
+      const amount = parseAmount(options.amount);
+      const price = parseAmount(options.price);
+      const expiresIn = parseHeight(options.expiresIn, '--expires-in');
+      if (expiresIn < 1) throw new ValidationError('bad-height', '--expires-in must be at least 1 block');
+      const wallet = readWalletFile(options.file);
+      const genesis = genesisFrom(options);
+      const client = memberClientFrom(options);
+      const coin = await exactCoin(client, genesis.chainId, wallet, asset, amount, options);
+      const expiryHeight = (await client.status()).height + expiresIn;
+      const offer = createOffer(genesis.chainId, wallet, coin, { asset: BTC_ASSET_ID, amount: price }, expiryHeight);
+      try {
+        writeFileSync(options.out, `${JSON.stringify(offerToJson(offer), null, 2)}\n`, { flag: 'wx' });
+      } catch {
+        throw new ValidationError('bad-output', `cannot write ${options.out} (it may already exist; offers are never overwritten)`);
+      }
+      printResult(
+        options,
+        `offer: ${amount} of ${options.asset} for ${price} sats, valid through height ${expiryHeight}\nwrote ${options.out}; a buyer completes it with: strongbox dvp accept --offer ${options.out}`,
+        { file: options.out, asset: options.asset, amount, price, expiryHeight, coin: `${coin.txid}:${coin.vout}` },
+      );
+    });
+}
+
+function acceptCommand(): Command {
+  return networkOptions(new Command('accept'))
+    .description('complete an offer: pay its price from the wallet and receive the security, in one atomic transaction')
+    .requiredOption('--offer <file>', 'the offer file the seller gave you')
+    .option('--file <file>', 'buyer wallet file', 'wallet.json')
+    .addHelpText('after', '\nExample:\n  strongbox dvp accept --offer offer.json --file buyer.wallet.json')
+    .action(async (options: Options & { offer: string }) => {
+      const offer = readOffer(options.offer);
+      const wallet = readWalletFile(options.file);
+      const genesis = genesisFrom(options);
+      const client = memberClientFrom(options);
+      const coin = await offeredCoin(client, offer);
+      const payWith = selectCoins(await client.utxos(wallet.address), offer.payment.asset, offer.payment.amount);
+      const tx = acceptOffer(genesis.chainId, offer, { owner: addressPayload(coin.address), asset: coin.asset, amount: coin.amount }, wallet, payWith);
+      const { txid, height } = await submitUntilFinal(client, tx, options);
+      const asset = hex(offer.gives.asset);
+      printResult(options, `received ${offer.gives.amount} of ${asset} for ${offer.payment.amount} sats: ${txid} final at height ${height}`, { txid, height, asset, amount: offer.gives.amount, price: offer.payment.amount });
+    });
+}
+
+function cancelCommand(): Command {
+  return networkOptions(new Command('cancel'))
+    .description('withdraw an offer before anyone takes it, by moving the offered coin back to the wallet')
+    .requiredOption('--offer <file>', 'the offer file')
+    .option('--file <file>', 'seller wallet file', 'wallet.json')
+    .addHelpText('after', '\nExample:\n  strongbox dvp cancel --offer offer.json --file seller.wallet.json')
+    .action(async (options: Options & { offer: string }) => {
+      const offer = readOffer(options.offer);
+      const wallet = readWalletFile(options.file);
+      const genesis = genesisFrom(options);
+      const client = memberClientFrom(options);
+      const coin = await offeredCoin(client, offer);
+      if (coin.address !== wallet.address) throw new ValidationError('not-owner', `the offered coin belongs to ${coin.address}, not to this wallet`);
+      const body: TransferBody = { kind: 'transfer', inputs: [offer.input], outputs: [{ owner: wallet.owner, asset: offer.gives.asset, amount: coin.amount }] };
+      const { txid, height } = await submitUntilFinal(client, { ...body, witnesses: [keyWitness(genesis.chainId, body, wallet.keys.seed)] }, options);
+      printResult(options, `offer withdrawn: the coin moved to ${txid}:0, final at height ${height}`, { txid, height });
+    });
+}
+
+export function dvpCommand(): Command {
+  return new Command('dvp')
+    .description('delivery versus payment: swap a security for pegged BTC in one atomic transaction')
+    .addCommand(offerCommand())
+    .addCommand(acceptCommand())
+    .addCommand(cancelCommand());
+}

@@ -1,0 +1,72 @@
+import { Command } from 'commander';
+import pg from 'pg';
+import { ConfigError, StrongboxError } from '../../sidechain/errors.ts';
+import { ChainStore } from '../../sidechain/store/chain-store.ts';
+import { loadMemberConfig } from '../../federation/config.ts';
+import { ROLES } from '../../federation/roles/credential.ts';
+import { CredentialStore, type CredentialRecord } from '../../federation/roles/credential-store.ts';
+import { printResult } from '../output.ts';
+
+type RoleOptions = { config?: string; json?: boolean };
+
+/**
+ * Runs `work` against the credential store in the member's own database. The operator reaches
+ * it directly (config `databaseUrl` or DATABASE_URL), so no API can grant a role.
+ */
+async function withCredentials<T>(options: RoleOptions, work: (store: CredentialStore) => Promise<T>): Promise<T> {
+  const config = loadMemberConfig(options.config);
+  if (config.databaseUrl === undefined) {
+    throw new ConfigError('databaseUrl', "role commands open the member's database: set databaseUrl in the member config or DATABASE_URL");
+  }
+  const pool = new pg.Pool({ connectionString: config.databaseUrl, max: 2 });
+  try {
+    await new ChainStore(pool).migrate().catch((error: unknown) => {
+      if (error instanceof StrongboxError) throw error;
+      throw new ConfigError('databaseUrl', `cannot reach the member's database (${(error as Error).message})`);
+    });
+    return await work(new CredentialStore(pool));
+  } finally {
+    await pool.end();
+  }
+}
+
+function withConfig(command: Command): Command {
+  return command
+    .option('--config <file>', "the member's config, which names its database (environment variables override it)")
+    .option('--json', 'print machine-readable output');
+}
+
+const line = (c: CredentialRecord) => `${c.id}  ${c.role.padEnd(9)}  ${c.revokedAt ? 'revoked' : 'active '}  ${c.name}`;
+
+export function roleCommand(): Command {
+  const role = new Command('role').description("read-only credentials for auditors and regulators, kept (hashed) in this member's database");
+  role.addCommand(
+    withConfig(new Command('grant'))
+      .description('issue a credential; its token is printed once and never stored')
+      .requiredOption('--role <role>', ROLES.join(' or '))
+      .requiredOption('--name <name>', 'who holds it (kept for the record)')
+      .addHelpText('after', '\nExample:\n  strongbox role grant --role auditor --name "Audit & Co" --config .strongbox/member-0/config.json')
+      .action(async (options: RoleOptions & { role: string; name: string }) => {
+        const { token, credential } = await withCredentials(options, (store) => store.grant(options.role, options.name));
+        printResult(options, `${credential.role} credential ${credential.id} for ${credential.name}:\n${token}\nshown only now; the member keeps only its hash. Use it as: Authorization: Bearer <token>`, { ...credential, token });
+      }),
+  );
+  role.addCommand(
+    withConfig(new Command('list'))
+      .description('every credential this member issued, revoked ones included')
+      .action(async (options: RoleOptions) => {
+        const credentials = await withCredentials(options, (store) => store.list());
+        printResult(options, credentials.length === 0 ? '(no credentials)' : credentials.map(line).join('\n'), { credentials });
+      }),
+  );
+  role.addCommand(
+    withConfig(new Command('revoke'))
+      .description('revoke a credential for good')
+      .argument('<id>', 'the credential id (from grant or list)')
+      .action(async (id: string, options: RoleOptions) => {
+        const credential = await withCredentials(options, (store) => store.revoke(id));
+        printResult(options, `revoked: ${line(credential)}`, credential);
+      }),
+  );
+  return role;
+}

@@ -1,0 +1,75 @@
+import { z } from 'zod';
+import { addressPayload, encodeAddress, ownerFromPayload } from '../../sidechain/address.ts';
+import { ValidationError } from '../../sidechain/errors.ts';
+import type { LedgerState } from '../../sidechain/ledger/index.ts';
+import { ForbiddenError, type Principal, type RegistryAuthenticator } from '../roles/authorize.ts';
+import { defineRoute, NotFoundError, type Route } from './route.ts';
+
+const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
+const hex32 = z.string().regex(/^[0-9a-f]{64}$/, 'expected 32 bytes as lowercase hex');
+const addressOf = (owner: Uint8Array) => encodeAddress(ownerFromPayload(owner));
+
+export interface RegistryContext {
+  /** The ledger of final blocks: its register answers for any height up to the tip. */
+  ledger: LedgerState;
+  tipHeight(): number;
+  auth: RegistryAuthenticator;
+  /** Called for every view served, so the operator keeps a record of who looked at what. */
+  onAccess(principal: Principal, view: string): void;
+}
+
+/**
+ * Registry views behind credentials: the holders of an asset at a height (auditors, regulators,
+ * and the asset's own issuer) and the holding history of an address (auditors, regulators). The
+ * public API stays pseudonymous: it shows balances of an address, never a register.
+ */
+export function registryRoutes(context: RegistryContext): Route[] {
+  return [
+    defineRoute({
+      method: 'get',
+      path: '/registry/assets/:asset/holders',
+      summary: 'holders of an asset after block `height` (default: the tip); auditor, regulator or the asset\'s issuer',
+      tag: 'registry',
+      params: z.object({ asset: hex32 }),
+      query: z.object({ height: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional() }).strict(),
+      handler: async ({ params, query, authorization }) => {
+        const principal = await context.auth.principal(authorization, new Uint8Array(Buffer.from(params.asset, 'hex')));
+        const record = context.ledger.getAsset(params.asset);
+        if (!record) throw new NotFoundError(`asset ${params.asset}`);
+        if (principal.kind === 'issuer' && hex(principal.key) !== hex(record.issuer)) {
+          throw new ForbiddenError(`only the issuer of asset ${params.asset}, auditors and regulators see its holders`);
+        }
+        const tip = context.tipHeight();
+        const height = query.height ?? tip;
+        if (height > tip) throw new ValidationError('bad-height', `height ${height} is above the chain tip ${tip}`);
+        const holders = context.ledger.holdersAt(params.asset, height);
+        context.onAccess(principal, `holders of ${params.asset} at ${height}`);
+        return {
+          asset: params.asset,
+          height,
+          outstanding: holders.reduce((sum, holder) => sum + holder.amount, 0n),
+          holders: holders.map((holder) => ({ address: addressOf(holder.owner), amount: holder.amount })),
+        };
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/registry/addresses/:address/history',
+      summary: 'every change of an address\'s security holdings, oldest first; auditor or regulator',
+      tag: 'registry',
+      params: z.object({ address: z.string().min(1).max(200) }),
+      handler: async ({ params, authorization }) => {
+        const principal = await context.auth.principal(authorization);
+        const payload = addressPayload(params.address);
+        const previous = new Map<string, bigint>();
+        const changes = context.ledger.holdings.historyOf(hex(payload)).map((change) => {
+          const delta = change.balance - (previous.get(change.assetKey) ?? 0n);
+          previous.set(change.assetKey, change.balance);
+          return { height: change.height, txid: change.txid, asset: change.assetKey, delta, balance: change.balance };
+        });
+        context.onAccess(principal, `history of ${params.address}`);
+        return { address: addressOf(payload), changes };
+      },
+    }),
+  ];
+}

@@ -1,0 +1,63 @@
+import type pg from 'pg';
+import { timingSafeEqual } from 'node:crypto';
+import { ValidationError } from '../../sidechain/errors.ts';
+import { newCredential, parseCredential, ROLES, type Role } from './credential.ts';
+
+export interface CredentialRecord {
+  id: string;
+  role: Role;
+  name: string;
+  createdAt: Date;
+  revokedAt: Date | null;
+}
+
+interface Row {
+  id: string;
+  role: Role;
+  name: string;
+  secret_sha256: Buffer;
+  created_at: Date;
+  revoked_at: Date | null;
+}
+
+const record = (row: Row): CredentialRecord => ({ id: row.id, role: row.role, name: row.name, createdAt: row.created_at, revokedAt: row.revoked_at });
+
+/** The role credentials of one member, in its own database (table `role_credentials`). */
+export class CredentialStore {
+  constructor(private readonly pool: pg.Pool) {}
+
+  /** Creates a credential and returns its token: the only time the secret exists outside the holder's hands. */
+  async grant(role: string, name: string): Promise<{ token: string; credential: CredentialRecord }> {
+    if (!ROLES.includes(role as Role)) throw new ValidationError('bad-role', `role must be one of ${ROLES.join(', ')}, got ${JSON.stringify(role)}`);
+    const trimmed = name.trim();
+    if (trimmed.length < 1 || trimmed.length > 100) throw new ValidationError('bad-name', 'a credential needs a name of 1 to 100 characters (who holds it)');
+    const created = newCredential();
+    const result = await this.pool.query<Row>(
+      'INSERT INTO role_credentials (id, role, name, secret_sha256) VALUES ($1, $2, $3, $4) RETURNING *',
+      [created.id, role, trimmed, Buffer.from(created.secretSha256)],
+    );
+    return { token: created.token, credential: record(result.rows[0]!) };
+  }
+
+  async list(): Promise<CredentialRecord[]> {
+    const result = await this.pool.query<Row>('SELECT * FROM role_credentials ORDER BY created_at, id');
+    return result.rows.map(record);
+  }
+
+  /** Revokes a credential for good; revoking it again changes nothing. */
+  async revoke(id: string): Promise<CredentialRecord> {
+    const result = await this.pool.query<Row>('UPDATE role_credentials SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1 RETURNING *', [id]);
+    if (result.rows.length === 0) throw new ValidationError('unknown-credential', `no credential ${JSON.stringify(id)}`);
+    return record(result.rows[0]!);
+  }
+
+  /** The live credential a token names, or undefined for anything else (malformed, unknown, wrong secret, revoked). */
+  async verify(token: string): Promise<CredentialRecord | undefined> {
+    const presented = parseCredential(token);
+    if (!presented) return undefined;
+    const result = await this.pool.query<Row>('SELECT * FROM role_credentials WHERE id = $1', [presented.id]);
+    const row = result.rows[0];
+    if (!row || row.revoked_at !== null) return undefined;
+    return timingSafeEqual(row.secret_sha256, presented.secretSha256) ? record(row) : undefined;
+  }
+}

@@ -1,0 +1,363 @@
+import { expect } from 'chai';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { addressPayload } from '../../sidechain/address.ts';
+import { BTC_ASSET_ID, BTC_ASSET_KEY } from '../../sidechain/asset.ts';
+import { offerFromJson } from '../../sidechain/dvp-offer.ts';
+import { encodeTransaction } from '../../sidechain/transaction/codec.ts';
+import { keyWitness } from '../../sidechain/transaction/signing.ts';
+import type { DividendBody, Output, Transaction, TransferBody } from '../../sidechain/transaction/types.ts';
+import { issuerAuthorization } from '../../federation/roles/issuer-request.ts';
+import { acceptOffer } from '../../federation/wallet/dvp.ts';
+import { buildTransfer, selectCoins } from '../../federation/wallet/build-transfer.ts';
+import { readKeyFile } from '../../federation/key-file.ts';
+import { encodeMessage, signProposal } from '../../federation/consensus/index.ts';
+import { startPeerTransport, type PeerTransport } from '../../federation/transport/index.ts';
+import { blockHash } from '../../sidechain/block-header.ts';
+import { decodeBlock, encodeBlock, transactionRoot } from '../../sidechain/block.ts';
+import { txInfo } from '../../sidechain/transaction/ids.ts';
+import { readWalletFile, type Wallet } from '../../federation/wallet/wallet-file.ts';
+import { eventually, startTestNetwork, type TestNetwork } from '../helpers/local-network.ts';
+import { runCli } from '../helpers/cli.ts';
+import { pegIn } from '../helpers/pegged-btc.ts';
+
+const CONSENSUS_PAYLOAD = 1;
+
+/**
+ * Issuance, allowlists, delivery versus payment, dividends and registry roles, as users drive
+ * them through the `strongbox` command against five member processes, with every refusal the
+ * ledger and the API owe them. The tests share one network and run in order.
+ */
+describe('securities through the CLI against five members', function () {
+  this.timeout(300_000);
+  let net: TestNetwork;
+  let dir: string;
+  let flags: string[];
+  const files: Record<string, string> = {};
+  const addresses: Record<string, string> = {};
+  let asset: string;
+  let otherAsset: string;
+  let recordHeight: number;
+
+  const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
+  const wallet = (name: string): Wallet => readWalletFile(files[name]!);
+
+  async function ok(args: string[], extra: string[] = flags): Promise<Record<string, any>> {
+    const result = await runCli([...args, '--json', ...extra]);
+    expect(result.code, `${args.join(' ')}: ${result.stderr}`).to.equal(0);
+    return JSON.parse(result.stdout) as Record<string, any>;
+  }
+
+  async function refused(args: string[], message: RegExp, extra: string[] = flags): Promise<void> {
+    const result = await runCli([...args, ...extra]);
+    expect(result.code, `${args.join(' ')} should be refused; stdout: ${result.stdout}`).to.equal(1);
+    expect(result.stderr).to.match(/^strongbox: [^\n]+\n$/);
+    expect(result.stderr).to.match(message);
+  }
+
+  /** The issuer's dividend of 1000 sats at the record height, with alice's and bob's shares swapped. */
+  async function skewedDividend(): Promise<Transaction> {
+    const issuer = wallet('issuer');
+    const { inputs, change } = selectCoins(await net.clients[0]!.utxos(issuer.address), BTC_ASSET_ID, 1000n);
+    const owner = (name: string) => addressPayload(addresses[name]!);
+    const skewed: Output[] = [
+      { owner: owner('alice'), asset: BTC_ASSET_ID, amount: 333n },
+      { owner: owner('bob'), asset: BTC_ASSET_ID, amount: 556n },
+      { owner: owner('carol'), asset: BTC_ASSET_ID, amount: 111n },
+    ].sort((a, b) => hex(a.owner).localeCompare(hex(b.owner)));
+    const body: DividendBody = { kind: 'dividend', asset: Buffer.from(asset, 'hex'), recordHeight, inputs, outputs: change > 0n ? [...skewed, { owner: issuer.owner, asset: BTC_ASSET_ID, amount: change }] : skewed };
+    return { ...body, witnesses: inputs.map((_, inputIndex) => keyWitness(net.genesis.chainId, body, issuer.keys.seed, { inputIndex })) };
+  }
+
+  /** An address's balance of one asset, the same on every member (or the test fails). */
+  async function balance(name: string, assetKey: string): Promise<bigint> {
+    const all = await Promise.all(net.clients.map(async (client) => (await client.balances(addresses[name]!)).find((b) => b.asset === assetKey)?.amount ?? 0n));
+    expect(new Set(all.map(String)).size, `${name} has one balance of ${assetKey} on every member: ${all}`).to.equal(1);
+    return all[0]!;
+  }
+
+  async function submitEverywhere(tx: Transaction): Promise<{ status: number; code: string; message: string }[]> {
+    const hexTx = hex(encodeTransaction(tx));
+    return Promise.all(
+      net.clients.map(async (client) => {
+        const response = await fetch(`${client.baseUrl}/tx`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ hex: hexTx }) });
+        const body = (await response.json()) as { error?: { code: string; message: string } };
+        return { status: response.status, code: body.error?.code ?? '', message: body.error?.message ?? '' };
+      }),
+    );
+  }
+
+  before(async () => {
+    net = await startTestNetwork(5);
+    dir = mkdtempSync(join(tmpdir(), 'strongbox-securities-'));
+    flags = ['--member', net.network.network.members[1]!.apiUrl, '--genesis', net.network.network.genesisFile!];
+    for (const name of ['issuer', 'alice', 'bob', 'carol', 'dave']) {
+      files[name] = join(dir, `${name}.json`);
+      addresses[name] = (JSON.parse((await runCli(['wallet', 'new', '--file', files[name]!, '--json'])).stdout) as { address: string }).address;
+    }
+    await pegIn(net, [
+      { address: addresses.issuer!, sats: 1_000_000n },
+      { address: addresses.bob!, sats: 200_000n },
+      { address: addresses.dave!, sats: 100_000n },
+    ]);
+  });
+  after(async () => {
+    await net?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  describe('issuance', () => {
+    it('issues a restricted, reissuable share and issues more with the issuer key', async () => {
+      const issued = await ok(['issue', '--name', 'Acme AB', '--isin', 'US0378331005', '--kind', 'share', '--supply', '1000', '--restricted', '--reissuable', '--file', files.issuer!]);
+      asset = issued.asset as string;
+      const reissued = await ok(['reissue', '--asset', asset, '--amount', '500', '--file', files.issuer!]);
+      expect(reissued).to.include({ supply: '1500', sequence: '1' });
+      for (const client of net.clients) expect(await client.asset(asset)).to.include({ supply: 1500n, sequence: 1n, restricted: true, reissuable: true, isin: 'US0378331005' });
+      expect(await balance('issuer', asset)).to.equal(1500n);
+    });
+
+    it('refuses a re-issuance signed by any other key, and the supply stays', async () => {
+      await refused(['reissue', '--asset', asset, '--amount', '5', '--file', files.alice!], new RegExp(`only the issuer of asset ${asset} may change its registry`));
+      for (const client of net.clients) expect((await client.asset(asset)).supply).to.equal(1500n);
+    });
+
+    it('refuses to re-issue a security issued without re-issuance', async () => {
+      otherAsset = (await ok(['issue', '--name', 'Beta Fund', '--isin', 'SE0000108656', '--kind', 'fund', '--supply', '50', '--file', files.alice!])).asset as string;
+      await refused(['reissue', '--asset', otherAsset, '--amount', '5', '--file', files.alice!], /was issued without re-issuance/);
+      expect((await net.clients[3]!.asset(otherAsset)).supply).to.equal(50n);
+    });
+  });
+
+  describe('transfer restrictions', () => {
+    it('refuses a transfer to an address not on the allowlist', async () => {
+      await refused(['send', '--asset', asset, '--to', addresses.alice!, '--amount', '600', '--file', files.issuer!], new RegExp(`the owner is not on the allowlist of asset ${asset}`));
+      expect(await balance('alice', asset)).to.equal(0n);
+    });
+
+    it('refuses an allowlist change by anyone but the issuer', async () => {
+      await refused(['allowlist', 'add', addresses.alice!, '--asset', asset, '--file', files.alice!], new RegExp(`only the issuer of asset ${asset} may change its registry`));
+      for (const client of net.clients) expect((await client.asset(asset)).sequence).to.equal(1n);
+    });
+
+    it('delivers to holders the issuer admits, and no longer once one is removed', async () => {
+      const added = await ok(['allowlist', 'add', addresses.alice!, addresses.bob!, addresses.carol!, '--asset', asset, '--file', files.issuer!]);
+      expect(added).to.include({ sequence: '2', action: 'add' });
+      for (const [name, amount] of [['alice', '600'], ['bob', '200'], ['carol', '100']] as const) {
+        await ok(['send', '--asset', asset, '--to', addresses[name]!, '--amount', amount, '--file', files.issuer!]);
+      }
+      expect(await ok(['allowlist', 'remove', addresses.carol!, '--asset', asset, '--file', files.issuer!])).to.include({ sequence: '3' });
+      await refused(['send', '--asset', asset, '--to', addresses.carol!, '--amount', '1', '--file', files.issuer!], /not on the allowlist/);
+      expect([await balance('alice', asset), await balance('bob', asset), await balance('carol', asset), await balance('issuer', asset)]).to.deep.equal([600n, 200n, 100n, 600n]);
+    });
+  });
+
+  describe('delivery versus payment', () => {
+    const offerFile = (n: number) => join(dir, `offer-${n}.json`);
+
+    it('swaps shares for pegged BTC in one transaction: the seller offers, the buyer accepts', async () => {
+      const offer = await ok(['dvp', 'offer', '--asset', asset, '--amount', '100', '--price', '50000', '--out', offerFile(1), '--file', files.alice!]);
+      expect(offer).to.include({ amount: '100', price: '50000' });
+      const accepted = await ok(['dvp', 'accept', '--offer', offerFile(1), '--file', files.bob!]);
+      expect(accepted).to.include({ asset, amount: '100', price: '50000' });
+      expect([await balance('alice', asset), await balance('alice', BTC_ASSET_KEY)]).to.deep.equal([500n, 50_000n]);
+      expect([await balance('bob', asset), await balance('bob', BTC_ASSET_KEY)]).to.deep.equal([300n, 150_000n]);
+    });
+
+    it('refuses to replay a completed offer, from the CLI and as the raw transaction', async () => {
+      await refused(['dvp', 'accept', '--offer', offerFile(1), '--file', files.bob!], /the offered coin [0-9a-f]{64}:\d+ is spent: the offer was taken or withdrawn/);
+      const offer = offerFromJson(JSON.parse(readFileSync(offerFile(1), 'utf8')));
+      // Alice's payment is output 0 of the swap: its transaction is the completed offer.
+      const utxos = await net.clients[0]!.utxos(addresses.alice!);
+      const paid = utxos.find((u) => u.asset === BTC_ASSET_KEY && u.amount === 50_000n)!;
+      const swap = (await (await fetch(`${net.clients[0]!.baseUrl}/tx/${paid.txid}`)).json()) as { hex: string };
+      const replies = await Promise.all(net.clients.map(async (client) => (await fetch(`${client.baseUrl}/tx`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ hex: swap.hex }) })).json()));
+      for (const reply of replies) expect(reply).to.deep.equal({ error: { code: 'missing-input', message: `input ${hex(offer.input.txid)}:${offer.input.index} is not in the UTXO set` } });
+      expect([await balance('bob', asset), await balance('alice', BTC_ASSET_KEY)]).to.deep.equal([300n, 50_000n]);
+    });
+
+    it('refuses a wrong price or a missing leg: neither leg happens', async () => {
+      await ok(['dvp', 'offer', '--asset', asset, '--amount', '100', '--price', '50000', '--out', offerFile(2), '--file', files.alice!]);
+      const offer = offerFromJson(JSON.parse(readFileSync(offerFile(2), 'utf8')));
+      const coin = await net.clients[0]!.output(hex(offer.input.txid), offer.input.index);
+      const bob = wallet('bob');
+      const payWith = selectCoins(await net.clients[0]!.utxos(bob.address), BTC_ASSET_ID, offer.payment.amount);
+      const swap = acceptOffer(net.genesis.chainId, offer, { owner: addressPayload(coin.address), asset: coin.asset, amount: coin.amount }, bob, payWith) as Transaction & TransferBody;
+      const [payment, delivery, change] = swap.outputs as [Output, Output, Output];
+      const resigned = (outputs: Output[]): Transaction => {
+        const body: TransferBody = { kind: 'transfer', inputs: swap.inputs, outputs };
+        return { ...body, witnesses: [swap.witnesses[0]!, ...swap.inputs.slice(1).map((_, i) => keyWitness(net.genesis.chainId, body, bob.keys.seed, { inputIndex: i + 1 }))] };
+      };
+      const cases: [string, Transaction, string][] = [
+        ['a lower price', resigned([{ ...payment, amount: 40_000n }, delivery, { ...change, amount: change.amount + 10_000n }]), 'bad-signature'],
+        ['no payment leg', resigned([delivery, { ...change, amount: change.amount + payment.amount }]), 'bad-signature'],
+        ['no delivery leg', resigned([payment, change]), 'value-not-conserved'],
+      ];
+      for (const [what, tx, code] of cases) {
+        for (const reply of await submitEverywhere(tx)) expect([reply.status, reply.code], what).to.deep.equal([400, code]);
+      }
+      expect([await balance('alice', asset), await balance('alice', BTC_ASSET_KEY), await balance('bob', asset), await balance('bob', BTC_ASSET_KEY)]).to.deep.equal([500n, 50_000n, 300n, 150_000n]);
+    });
+
+    it('refuses a buyer who is not on the allowlist', async () => {
+      await refused(['dvp', 'accept', '--offer', offerFile(2), '--file', files.dave!], /not on the allowlist/);
+      expect([await balance('dave', asset), await balance('dave', BTC_ASSET_KEY)]).to.deep.equal([0n, 100_000n]);
+    });
+
+    it('lets the seller withdraw an offer, which nobody can take afterwards', async () => {
+      await ok(['dvp', 'cancel', '--offer', offerFile(2), '--file', files.alice!]);
+      await refused(['dvp', 'accept', '--offer', offerFile(2), '--file', files.bob!], /is spent: the offer was taken or withdrawn/);
+      expect(await balance('alice', asset)).to.equal(500n);
+    });
+
+    it('refuses an offer past its expiry height', async () => {
+      const offer = await ok(['dvp', 'offer', '--asset', asset, '--amount', '100', '--price', '1000', '--expires-in', '1', '--out', offerFile(3), '--file', files.alice!]);
+      const expiry = offer.expiryHeight as number;
+      while ((await net.clients[1]!.status()).height < expiry) await ok(['send', '--asset', 'BTC', '--to', addresses.issuer!, '--amount', '1000', '--file', files.issuer!]);
+      const late = await runCli(['dvp', 'accept', '--offer', offerFile(3), '--file', files.bob!, ...flags]);
+      expect(late.code).to.equal(1);
+      const at = new RegExp(`^strongbox: input 0 \\([0-9a-f]{64}:\\d+\\): the offer expired at height ${expiry}; this block is at (\\d+)\n$`).exec(late.stderr);
+      expect(at, late.stderr).to.not.equal(null);
+      expect(Number(at![1])).to.be.greaterThan(expiry);
+      expect(await balance('bob', asset)).to.equal(300n);
+    });
+  });
+
+  describe('dividends', () => {
+    const issuerBtc = () => balance('issuer', BTC_ASSET_KEY);
+
+    it('pays the holders at the record height pro rata, the remainder to the largest fractions', async () => {
+      recordHeight = (await net.clients[1]!.status()).height;
+      // After the record height alice sells 100 to bob: the dividend must not see it.
+      await ok(['send', '--asset', asset, '--to', addresses.bob!, '--amount', '100', '--file', files.alice!]);
+      const before = { alice: await balance('alice', BTC_ASSET_KEY), bob: await balance('bob', BTC_ASSET_KEY), carol: await balance('carol', BTC_ASSET_KEY), issuer: await issuerBtc() };
+      const paid = await ok(['dividend', '--asset', asset, '--record-height', String(recordHeight), '--total', '1000', '--file', files.issuer!]);
+      // 1000 sats over alice 500, bob 300, carol 100 (the issuer's 600 earn nothing): 555.56, 333.33, 111.11.
+      const expected = { alice: 556n, bob: 333n, carol: 111n };
+      expect(paid.payments).to.have.deep.members(Object.entries(expected).map(([name, amount]) => ({ address: addresses[name], amount: String(amount) })));
+      for (const [name, amount] of Object.entries(expected)) expect(await balance(name, BTC_ASSET_KEY), name).to.equal(before[name as keyof typeof before] + amount);
+      expect(await issuerBtc()).to.equal(before.issuer - 1000n);
+    });
+
+    it('is refused by every member when its distribution differs from theirs', async () => {
+      const before = await issuerBtc();
+      for (const reply of await submitEverywhere(await skewedDividend())) {
+        expect([reply.status, reply.code]).to.deep.equal([400, 'bad-distribution']);
+        expect(reply.message).to.match(new RegExp(`the pro-rata distribution of 1000 sats at record height ${recordHeight} has`));
+      }
+      expect(await issuerBtc()).to.equal(before);
+    });
+
+    it('cannot be prepared by a wallet that is not the issuer', async () => {
+      await refused(['dividend', '--asset', asset, '--record-height', String(recordHeight), '--total', '1000', '--file', files.alice!], new RegExp(`only the issuer of asset ${asset}, auditors and regulators see its holders`));
+    });
+  });
+
+  describe('registry roles', () => {
+    const config = (member: number) => join(net.network.dataDir, `member-${member}`, 'config.json');
+    const memberFlags = (member: number) => ['--member', net.network.network.members[member]!.apiUrl, '--genesis', net.network.network.genesisFile!];
+    let auditor: { id: string; token: string };
+
+    it('grants an auditor credential that opens the holders at a height, on that member', async () => {
+      const granted = await ok(['role', 'grant', '--role', 'auditor', '--name', 'Audit & Co', '--config', config(2)], []);
+      auditor = { id: granted.id as string, token: granted.token as string };
+      expect(auditor.token).to.match(/^sbx_[0-9a-f]{16}_[0-9a-f]{64}$/);
+      const view = await runCli(['registry', 'holders', '--asset', asset, '--height', String(recordHeight), '--credential', auditor.token, '--json', ...memberFlags(2)]);
+      expect(view.code, view.stderr).to.equal(0);
+      const holders = JSON.parse(view.stdout) as { height: number; outstanding: string; holders: { address: string; amount: string }[] };
+      expect(holders.height).to.equal(recordHeight);
+      expect(holders.outstanding).to.equal('1500');
+      expect(holders.holders).to.have.deep.members([
+        { address: addresses.alice, amount: '500' },
+        { address: addresses.bob, amount: '300' },
+        { address: addresses.carol, amount: '100' },
+        { address: addresses.issuer, amount: '600' },
+      ]);
+      await refused(['registry', 'holders', '--asset', asset, '--credential', auditor.token], /the credential is not valid/, memberFlags(0));
+    });
+
+    it('grants a regulator credential that opens the history of an address', async () => {
+      const regulator = (await ok(['role', 'grant', '--role', 'regulator', '--name', 'Finansinspektionen', '--config', config(2)], [])).token as string;
+      const view = await runCli(['registry', 'history', '--address', addresses.alice!, '--json', ...memberFlags(2)], { env: { STRONGBOX_CREDENTIAL: regulator } });
+      expect(view.code, view.stderr).to.equal(0);
+      const changes = (JSON.parse(view.stdout) as { changes: { asset: string; delta: string; balance: string }[] }).changes.filter((c) => c.asset === asset);
+      expect(changes.map((c) => [c.delta, c.balance])).to.deep.equal([['600', '600'], ['-100', '500'], ['-100', '400']]);
+    });
+
+    it('answers 401 without a valid credential and 403 to an issuer outside its own asset; nothing changes', async () => {
+      const base = net.network.network.members[2]!.apiUrl;
+      const height = (await net.clients[2]!.status()).height;
+      const listed = await ok(['role', 'list', '--config', config(2)], []);
+      const status = async (path: string, authorization?: string) => (await fetch(`${base}${path}`, { headers: authorization ? { authorization } : {} })).status;
+      expect(await status(`/registry/assets/${asset}/holders`)).to.equal(401);
+      expect(await status(`/registry/addresses/${addresses.alice}/history`, 'Bearer sbx_0000000000000000_' + '0'.repeat(64))).to.equal(401);
+      expect(await status(`/registry/addresses/${addresses.alice}/history`, issuerAuthorization(net.genesis.chainId, Buffer.from(asset, 'hex'), wallet('issuer').keys.seed, Date.now()))).to.equal(403);
+      await refused(['registry', 'holders', '--asset', otherAsset, '--file', files.issuer!], new RegExp(`only the issuer of asset ${otherAsset}, auditors and regulators see its holders`), memberFlags(2));
+      await refused(['registry', 'holders', '--asset', asset, '--file', files.alice!], new RegExp(`only the issuer of asset ${asset}, auditors and regulators see its holders`), memberFlags(2));
+      expect((await ok(['role', 'list', '--config', config(2)], [])).credentials).to.deep.equal(listed.credentials);
+      expect((await net.clients[2]!.status()).height).to.equal(height);
+    });
+
+    it('shuts a revoked credential out', async () => {
+      const revoked = await ok(['role', 'revoke', auditor.id, '--config', config(2)], []);
+      expect(revoked.revokedAt).to.be.a('string');
+      await refused(['registry', 'holders', '--asset', asset, '--credential', auditor.token], /the credential is not valid \(unknown, revoked or malformed\)/, memberFlags(2));
+      const listed = (await ok(['role', 'list', '--config', config(2)], [])).credentials as { role: string; revokedAt: string | null }[];
+      expect(listed.map((c) => [c.role, c.revokedAt === null ? 'active' : 'revoked'])).to.deep.equal([['auditor', 'revoked'], ['regulator', 'active']]);
+    });
+  });
+
+  describe('a proposer whose dividend differs from the other members\'', () => {
+    let adversary: PeerTransport | undefined;
+    after(() => adversary?.close());
+
+    it('proposes a block the other members refuse; the chain goes on without it', async () => {
+      const client = net.clients[0]!;
+      const chainId = net.genesis.chainId;
+      const issuer = wallet('issuer');
+      const step = async () => {
+        const tx = buildTransfer(chainId, issuer, await client.utxos(issuer.address), BTC_ASSET_ID, issuer.owner, 1000n);
+        await client.waitForFinal(await client.submit(tx), { timeoutMs: 60_000 });
+      };
+      // Member 4 proposes first at heights h with h % 5 = 4; stop just below one.
+      while (((await client.status()).height + 1) % 5 !== 4) await step();
+
+      const folder = join(net.network.dataDir, 'member-4');
+      const keys = readKeyFile(join(folder, 'key.json'));
+      const { peer } = JSON.parse(readFileSync(join(folder, 'config.json'), 'utf8')) as { peer: { port: number } };
+      net.network.members[4]!.process.kill('SIGKILL');
+      await net.network.members[4]!.exited;
+      adversary = await startPeerTransport({ chainId, memberIndex: 4, seed: keys.blockSeed, members: net.genesis.members.keys.map((publicKey) => ({ publicKey })), port: peer.port });
+      await eventually('the honest members connected to member 4\'s replacement', async () => adversary!.connectedPeers().length === 4, 30_000);
+
+      const tip = await client.status();
+      const height = tip.height + 1;
+      const dividend = await skewedDividend();
+      const header = {
+        version: 1,
+        chainId,
+        height,
+        previousHash: new Uint8Array(Buffer.from(tip.tipHash, 'hex')),
+        timeMs: BigInt(Date.now()),
+        txRoot: transactionRoot([dividend]),
+        txCount: 1,
+        proposer: 4,
+        memberSetHash: net.genesis.memberSetHash,
+      };
+      const value = { hash: blockHash(header), bytes: encodeBlock({ header, transactions: [dividend] }) };
+      const proposal = signProposal(chainId, keys.blockSeed, { height, round: 0, polRound: -1, value, memberIndex: 4 });
+      adversary.broadcast(new Uint8Array([CONSENSUS_PAYLOAD, ...encodeMessage(proposal)]));
+
+      const log = (member: number) => readFileSync(join(net.network.dataDir, `member-${member}`, 'member.log'), 'utf8').split('\n');
+      const refusedIn = (member: number) => log(member).some((line) => line.includes('"msg":"refused a proposed block"') && line.includes(`"height":${height}`) && line.includes('"code":"bad-distribution"'));
+      await eventually('every honest member refused the block for its distribution', async () => {
+        if ([0, 1, 2, 3].every(refusedIn)) return true;
+        throw new Error(`member 0 at height ${height}, last log lines: ${log(0).slice(-6).map((line) => line.slice(0, 400)).join(' | ')}`);
+      }, 30_000);
+      await step();
+      const final = decodeBlock(new Uint8Array(Buffer.from((await client.finalBlock(height)).block, 'hex')));
+      expect(hex(blockHash(final.header)), 'another block is final at that height').to.not.equal(hex(value.hash));
+      for (const honest of net.clients.slice(0, 4)) expect((await fetch(`${honest.baseUrl}/tx/${txInfo(dividend).idHex}`)).status).to.equal(404);
+    });
+  });
+});

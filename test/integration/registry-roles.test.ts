@@ -1,0 +1,150 @@
+import { expect } from 'chai';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { createApiApp } from '../../federation/api/app.ts';
+import { registryRoutes } from '../../federation/api/registry-routes.ts';
+import { RegistryAuthenticator, type Principal } from '../../federation/roles/authorize.ts';
+import { CredentialStore } from '../../federation/roles/credential-store.ts';
+import { issuerAuthorization } from '../../federation/roles/issuer-request.ts';
+import { encodeAddress, keyOwner } from '../../sidechain/address.ts';
+import { LedgerState, applyTransaction } from '../../sidechain/ledger/index.ts';
+import { ChainStore } from '../../sidechain/store/chain-store.ts';
+import { CHAIN_ID, context, signedTransfer, testKey } from '../helpers/ledger-fixtures.ts';
+import { issueShare } from '../helpers/securities-fixtures.ts';
+import { freshDatabase, type TestDatabase } from '../helpers/postgres.ts';
+
+const issuer = testKey(3);
+const otherIssuer = testKey(5);
+const alice = testKey(1);
+const address = (key: ReturnType<typeof testKey>) => encodeAddress(keyOwner(key.publicKey));
+
+interface ViewBody {
+  error?: { code: string; message: string };
+  height?: number;
+  outstanding?: string;
+  holders?: { address: string; amount: string }[];
+  changes?: { height: number; asset: string; delta: string; balance: string }[];
+}
+
+describe('registry views behind roles, with credentials in Postgres', function () {
+  this.timeout(60_000);
+  let db: TestDatabase;
+  let credentials: CredentialStore;
+  let server: Server;
+  let base: string;
+  let asset: string;
+  let otherAsset: string;
+  const accesses: string[] = [];
+
+  before(async () => {
+    db = await freshDatabase('roles');
+    await new ChainStore(db.pool).migrate();
+    credentials = new CredentialStore(db.pool);
+    // Height 1: 1000 shares issued; height 2: 300 to alice.
+    const ledger = new LedgerState();
+    const issued = issueShare(ledger, issuer, 1000n);
+    asset = issued.assetKey;
+    otherAsset = issueShare(ledger, otherIssuer, 5n).assetKey;
+    applyTransaction(ledger, signedTransfer([issued.coin], [{ owner: alice.owner, asset: issued.asset, amount: 300n }, { owner: issuer.owner, asset: issued.asset, amount: 700n }], issuer.seed), context(2));
+    const auth = new RegistryAuthenticator(credentials, CHAIN_ID);
+    const describe = (p: Principal) => (p.kind === 'role' ? `${p.role} ${p.name}` : `issuer ${Buffer.from(p.key).toString('hex').slice(0, 8)}`);
+    const app = createApiApp(registryRoutes({ ledger, tipHeight: () => 2, auth, onAccess: (p, view) => accesses.push(`${describe(p)}: ${view}`) }));
+    server = app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  after(async () => {
+    await new Promise((resolve) => server?.close(resolve));
+    await db?.drop();
+  });
+
+  const get = async (path: string, authorization?: string) => {
+    const response = await fetch(`${base}${path}`, { headers: authorization ? { authorization } : {} });
+    return { status: response.status, body: (await response.json()) as ViewBody };
+  };
+  const holdersPath = (id: string, height?: number) => `/registry/assets/${id}/holders${height === undefined ? '' : `?height=${height}`}`;
+  const historyPath = () => `/registry/addresses/${address(alice)}/history`;
+
+  it('stores only a hash of each secret; the token is shown once', async () => {
+    const { token, credential } = await credentials.grant('auditor', 'Audit & Co');
+    expect(token).to.match(/^sbx_[0-9a-f]{16}_[0-9a-f]{64}$/);
+    const secret = token.split('_')[2]!;
+    const row = (await db.pool.query('SELECT * FROM role_credentials WHERE id = $1', [credential.id])).rows[0] as Record<string, unknown>;
+    expect(JSON.stringify(Object.values(row).map(String))).to.not.include(secret);
+    expect((row.secret_sha256 as Buffer).length).to.equal(32);
+    expect(credential).to.include({ role: 'auditor', name: 'Audit & Co', revokedAt: null });
+  });
+
+  it('serves holders at a height to an auditor and an address history to a regulator', async () => {
+    const auditor = (await credentials.grant('auditor', 'auditor A')).token;
+    const regulator = (await credentials.grant('regulator', 'regulator R')).token;
+    const atOne = await get(holdersPath(asset, 1), `Bearer ${auditor}`);
+    expect(atOne).to.deep.equal({ status: 200, body: { asset, height: 1, outstanding: '1000', holders: [{ address: address(issuer), amount: '1000' }] } });
+    const atTip = await get(holdersPath(asset), `Bearer ${regulator}`);
+    expect(atTip.body.height).to.equal(2);
+    expect(atTip.body.holders).to.have.deep.members([{ address: address(alice), amount: '300' }, { address: address(issuer), amount: '700' }]);
+    const history = await get(historyPath(), `Bearer ${regulator}`);
+    expect(history.status).to.equal(200);
+    expect(history.body.changes).to.have.length(1);
+    expect(history.body.changes![0]).to.include({ height: 2, asset, delta: '300', balance: '300' });
+    expect((await get(historyPath(), `Bearer ${auditor}`)).status).to.equal(200);
+    expect(accesses).to.include.members([`auditor auditor A: holders of ${asset} at 1`, `regulator regulator R: history of ${address(alice)}`]);
+  });
+
+  it('lets an issuer read its own asset\'s holders with a signed request, and nothing else', async () => {
+    const own = await get(holdersPath(asset, 2), issuerAuthorization(CHAIN_ID, Buffer.from(asset, 'hex'), issuer.seed, Date.now()));
+    expect(own.status).to.equal(200);
+    expect(own.body.outstanding).to.equal('1000');
+    const foreign = await get(holdersPath(otherAsset), issuerAuthorization(CHAIN_ID, Buffer.from(otherAsset, 'hex'), issuer.seed, Date.now()));
+    expect(foreign).to.deep.equal({ status: 403, body: { error: { code: 'forbidden', message: `only the issuer of asset ${otherAsset}, auditors and regulators see its holders` } } });
+    const history = await get(historyPath(), issuerAuthorization(CHAIN_ID, Buffer.from(asset, 'hex'), issuer.seed, Date.now()));
+    expect(history.status).to.equal(403);
+    expect(history.body.error?.message).to.match(/address histories need an auditor or regulator credential/);
+  });
+
+  it('answers 401 to missing, forged, replayed-elsewhere, stale and revoked credentials, and serves nothing', async () => {
+    const auditor = await credentials.grant('auditor', 'to be revoked');
+    const regulator = await credentials.grant('regulator', 'regulator S');
+    await credentials.revoke(auditor.credential.id);
+    const servedBefore = accesses.length;
+    const rowsBefore = (await db.pool.query('SELECT id, revoked_at FROM role_credentials ORDER BY id')).rows;
+    const mixed = `sbx_${regulator.credential.id}_${auditor.token.split('_')[2]}`;
+    const signedForOther = issuerAuthorization(CHAIN_ID, Buffer.from(otherAsset, 'hex'), issuer.seed, Date.now());
+    const cases: [string, string | undefined, string][] = [
+      ['no credential', undefined, holdersPath(asset)],
+      ['a made-up token', `Bearer sbx_${'0'.repeat(16)}_${'1'.repeat(64)}`, holdersPath(asset)],
+      ['a malformed token', 'Bearer hunter2', historyPath()],
+      ['a revoked credential', `Bearer ${auditor.token}`, holdersPath(asset)],
+      ['a regulator id with another secret', `Bearer ${mixed}`, historyPath()],
+      ['an issuer request signed for another asset', signedForOther, holdersPath(asset)],
+      ['an issuer request ten minutes old', issuerAuthorization(CHAIN_ID, Buffer.from(asset, 'hex'), issuer.seed, Date.now() - 600_000), holdersPath(asset)],
+      ['an issuer request for another chain', issuerAuthorization(new Uint8Array(32), Buffer.from(asset, 'hex'), issuer.seed, Date.now()), holdersPath(asset)],
+      ['an unknown scheme', `Basic ${Buffer.from('auditor:auditor').toString('base64')}`, holdersPath(asset)],
+    ];
+    for (const [what, authorization, path] of cases) {
+      const response = await get(path, authorization);
+      expect(response.status, what).to.equal(401);
+      expect(response.body.error?.code, what).to.equal('unauthorized');
+      expect(JSON.stringify(response.body), what).to.not.include('holders":[');
+    }
+    expect(accesses.length).to.equal(servedBefore);
+    expect((await db.pool.query('SELECT id, revoked_at FROM role_credentials ORDER BY id')).rows).to.deep.equal(rowsBefore);
+  });
+
+  it('authenticates before saying whether an asset exists, and refuses heights above the tip', async () => {
+    const unknown = 'ab'.repeat(32);
+    expect((await get(holdersPath(unknown))).status).to.equal(401);
+    const { token } = await credentials.grant('regulator', 'regulator T');
+    expect((await get(holdersPath(unknown), `Bearer ${token}`)).status).to.equal(404);
+    const above = await get(holdersPath(asset, 3), `Bearer ${token}`);
+    expect(above).to.deep.equal({ status: 400, body: { error: { code: 'bad-height', message: 'height 3 is above the chain tip 2' } } });
+  });
+
+  it('refuses to grant unknown roles or nameless credentials, and revokes only what exists', async () => {
+    const count = (await credentials.list()).length;
+    await credentials.grant('operator', 'me').then(() => expect.fail('granted'), (error: Error) => expect(error.message).to.equal('role must be one of auditor, regulator, got "operator"'));
+    await credentials.grant('auditor', '  ').then(() => expect.fail('granted'), (error: Error) => expect(error.message).to.match(/needs a name/));
+    await credentials.revoke('0'.repeat(16)).then(() => expect.fail('revoked'), (error: Error) => expect(error.message).to.match(/no credential/));
+    expect((await credentials.list()).length).to.equal(count);
+  });
+});
