@@ -16,6 +16,8 @@ import { genesisCommand } from './commands/genesis.ts';
 import { networkCommand } from './commands/network.ts';
 import { infoCommand } from './commands/info.ts';
 import { peginAddressCommand, peginCommand } from './commands/pegin.ts';
+import { pegoutCommand } from './commands/pegout.ts';
+import { proofCommand, verifyProofCommand } from './commands/proof.ts';
 import { auditCommand } from './commands/audit.ts';
 
 const program = new Command('strongbox')
@@ -37,6 +39,9 @@ const program = new Command('strongbox')
   .addCommand(registryCommand())
   .addCommand(peginAddressCommand())
   .addCommand(peginCommand())
+  .addCommand(pegoutCommand())
+  .addCommand(proofCommand())
+  .addCommand(verifyProofCommand())
   .addCommand(auditCommand())
   .addCommand(regtestCommand());
 

@@ -92,6 +92,18 @@ export class MemberClient {
     return this.request('/pegin/claims', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ txid, vout, recipient }) });
   }
 
+  burnStatus(txid: string): Promise<{ txid: string; status: 'pending' | 'final' | 'settling' | 'in-bitcoin'; amountSats?: string; destination?: string; height?: number; bitcoinTxid?: string; confirmations?: number }> {
+    return this.request(`/pegout/burns/${txid}`);
+  }
+
+  pegoutPolicy(): Promise<{ minimumSats: string; feeRateSatPerVb: string; reservesSats: string }> {
+    return this.request('/pegout/policy');
+  }
+
+  inclusionProof(txid: string): Promise<unknown> {
+    return this.request(`/proofs/${txid}`);
+  }
+
   finalBlock(height: number): Promise<{ height: number; block: string; commit: string }> {
     return this.request(`/chain/blocks/${height}`);
   }

@@ -53,6 +53,7 @@ export class Chain {
   /** Consensus and catch-up both append blocks; one at a time. */
   private appending: Promise<unknown> = Promise.resolve();
   private readonly hashes: Uint8Array[];
+  private readonly finalListeners: ((block: Block) => void)[] = [];
 
   private constructor(
     readonly genesis: Genesis,
@@ -82,6 +83,11 @@ export class Chain {
     }
     const mempool = new Mempool(ledger, contextFor(genesis, tip.height + 1, hashes), { maxCount: options.mempoolMaxCount, maxBytes: options.mempoolMaxBytes });
     return new Chain(genesis, store, ledger, mempool, tip, hashes, options);
+  }
+
+  /** Called with every block this member applies as final, after the ledger has it. */
+  onFinalBlock(listener: (block: Block) => void): void {
+    this.finalListeners.push(listener);
   }
 
   get tip(): ChainTip {
@@ -177,6 +183,7 @@ export class Chain {
     this.tipState = { height, hash, timeMs: block.header.timeMs };
     this.checked.clear();
     this.mempool.blockApplied(block.transactions, this.ledger, this.context(height + 1));
+    for (const listener of this.finalListeners) listener(block);
     return block;
   }
 
@@ -198,5 +205,5 @@ export class Chain {
 
 /** The ledger context of a block at `height`, from the genesis and the hashes of the blocks below it. */
 export function contextFor(genesis: Genesis, height: number, hashes: readonly Uint8Array[]): LedgerContext {
-  return { chainId: genesis.chainId, height, blockHash: (h) => hashes[h] };
+  return { chainId: genesis.chainId, height, blockHash: (h) => hashes[h], pegoutMinimumSats: BigInt(genesis.file.pegout.minimumSats) };
 }

@@ -19,6 +19,7 @@ import { outputRoutes } from '../api/output-routes.ts';
 import { registryRoutes } from '../api/registry-routes.ts';
 import { RegistryAuthenticator } from '../roles/authorize.ts';
 import { CredentialStore } from '../roles/credential-store.ts';
+import { pegoutRoutes } from '../api/pegout-routes.ts';
 import { listRoutes } from '../api/list-routes.ts';
 import { mountExplorer } from '../explorer/explorer.ts';
 import { ChainQueries } from '../../sidechain/store/chain-queries.ts';
@@ -29,12 +30,13 @@ import { Chain, DEFAULT_CHAIN_OPTIONS } from './chain.ts';
 import { ConsensusDriver } from './consensus-driver.ts';
 import { catchUp } from './catch-up.ts';
 import { Pegin } from './pegin.ts';
+import { Pegout } from './pegout.ts';
 import { PeginStore } from './pegin-store.ts';
 import { BitcoinRpc } from '../../watcher/rpc.ts';
 import { decodeBlock, MAX_BLOCK_BYTES } from '../../sidechain/block.ts';
 
 /** First byte of every peer payload: what follows. */
-const PeerPayload = { Consensus: 1, Transaction: 2 } as const;
+const PeerPayload = { Consensus: 1, Transaction: 2, PegoutSignatures: 3 } as const;
 
 export interface RunningMember {
   apiUrl: string;
@@ -70,7 +72,10 @@ export async function startMember(config: MemberConfig, log: Logger): Promise<Ru
   await store.migrate();
   const chain = await Chain.open(genesis, store, { ...DEFAULT_CHAIN_OPTIONS, now: () => BigInt(Date.now()) });
   const peginStore = new PeginStore(pool);
-  const pegin = await Pegin.start(genesis, new BitcoinRpc(config.bitcoin.rpcUrl), peginStore, log);
+  const rpc = new BitcoinRpc(config.bitcoin.rpcUrl);
+  const pegin = await Pegin.start(genesis, rpc, peginStore, log);
+  const pegout = await Pegout.start(genesis, rpc, store, { memberIndex: config.memberIndex, pegPrivateKey: keys.pegPrivateKey, pegPublicKey: keys.pegPublicKey }, log);
+  chain.onFinalBlock((block) => pegout.blockFinal(block));
   const metrics = createMemberMetrics();
   metrics.height.set(chain.tip.height);
   log.info({ height: chain.tip.height, chainId: Buffer.from(genesis.chainId).toString('hex') }, 'chain loaded');
@@ -142,7 +147,14 @@ export async function startMember(config: MemberConfig, log: Logger): Promise<Ru
     monitoring.heardFrom(from);
     const body = payload.subarray(1);
     if (payload[0] === PeerPayload.Consensus) driver?.onPeerMessage(body);
-    else if (payload[0] === PeerPayload.Transaction) {
+    else if (payload[0] === PeerPayload.PegoutSignatures) {
+      try {
+        pegout.receiveSignatures(from, body);
+      } catch (error) {
+        if (error instanceof ValidationError) log.warn({ from, reason: error.message }, 'refused peg-out signatures');
+        else log.error({ err: error, from }, 'peg-out signatures failed');
+      }
+    } else if (payload[0] === PeerPayload.Transaction) {
       try {
         receiveTransaction(body, false);
       } catch (error) {
@@ -155,11 +167,13 @@ export async function startMember(config: MemberConfig, log: Logger): Promise<Ru
   driver = new ConsensusDriver(
     await machineAt(chain.tip.height + 1),
     {
-      buildProposal: async (height) => chain.buildBlock(height, config.memberIndex, pegin.pendingMints(chain.ledger)),
+      buildProposal: async (height) => chain.buildBlock(height, config.memberIndex, [...pegin.pendingMints(chain.ledger), ...(await pegout.pendingSettlement(chain.ledger, BigInt(Date.now())))]),
       validate: async (height, value) => {
         try {
-          await pegin.verifyMints(decodeBlock(value.bytes).transactions);
+          const block = decodeBlock(value.bytes);
+          await pegin.verifyMints(block.transactions);
           chain.checkBlock(height, value.hash, value.bytes);
+          await pegout.verifySettlements(block.transactions, chain.ledger, block.header.timeMs);
           return true;
         } catch (error) {
           log.warn({ height, err: error }, 'refused a proposed block');
@@ -173,7 +187,7 @@ export async function startMember(config: MemberConfig, log: Logger): Promise<Ru
         monitoring.blockFinal(block.transactions.map((tx) => txInfo(tx).idHex), (txid) => chain.mempool.has(txid));
         log.info({ height, txs: block.transactions.length, round: certificate.round }, 'block final');
       },
-      hasPendingWork: () => chain.hasPendingWork() || pegin.hasPendingMints(chain.ledger),
+      hasPendingWork: () => chain.hasPendingWork() || pegin.hasPendingMints(chain.ledger) || pegout.hasPendingSettlement(chain.ledger),
     },
     {
       appendWal: (height, record) => store.appendWal(height, encodeWalRecord(record)),
@@ -195,11 +209,24 @@ export async function startMember(config: MemberConfig, log: Logger): Promise<Ru
   );
 
   pegin.onConfirmedDepositsChanged(() => driver?.notifyWork());
+  pegout.onSignatures((psbt) => transport.broadcast(tagged(PeerPayload.PegoutSignatures, psbt)));
   syncWithPeers();
   await syncing;
   driver.start();
   const syncTimer = setInterval(syncWithPeers, 5_000);
   let polling = false;
+  let settling = false;
+  const pegoutTimer = setInterval(() => {
+    if (pegout.hasPendingSettlement(chain.ledger)) driver?.notifyWork();
+    if (settling) return;
+    settling = true;
+    pegout
+      .tick()
+      .catch((error: unknown) => log.warn({ err: error }, 'peg-out step failed; retrying'))
+      .finally(() => {
+        settling = false;
+      });
+  }, 1_000);
   const bitcoinTimer = setInterval(() => {
     if (polling) return;
     polling = true;
@@ -249,6 +276,7 @@ export async function startMember(config: MemberConfig, log: Logger): Promise<Ru
     }),
     ...listRoutes({ queries, ledger: chain.ledger, tipHeight: () => chain.tip.height }),
     ...monitoring.routes(),
+    ...pegoutRoutes({ chain, store, pegout, rpc }),
     defineRoute({ method: 'get', path: '/openapi.json', summary: 'this document', tag: 'meta', handler: () => openApi }),
   ];
   // Built from the very table the server runs, so the document lists every route it serves.
@@ -279,6 +307,7 @@ export async function startMember(config: MemberConfig, log: Logger): Promise<Ru
     async stop() {
       clearInterval(syncTimer);
       clearInterval(bitcoinTimer);
+      clearInterval(pegoutTimer);
       await driver?.stop();
       await transport.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -46,4 +46,6 @@ export interface LedgerContext {
   height: number;
   /** Hash of an earlier block of this chain, when the caller can tell; anchors are checked against it. */
   blockHash?(height: number): Uint8Array | undefined;
+  /** The genesis's smallest peg-out: a smaller burn could never be paid after the Bitcoin fee. */
+  pegoutMinimumSats?: bigint;
 }

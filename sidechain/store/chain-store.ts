@@ -171,6 +171,24 @@ export class ChainStore {
     return result.rows.map((row) => ({ bitcoinTxid: bytesOf(row.bitcoin_txid), bitcoinVout: row.bitcoin_vout, txid: bytesOf(row.txid), amount: BigInt(row.amount) }));
   }
 
+  /** Every final transaction of the given kinds, in chain order. */
+  async transactionsOfKinds(kinds: number[]): Promise<{ height: number; timeMs: bigint; bytes: Uint8Array }[]> {
+    const result = await this.pool.query<{ height: string; time_ms: string; bytes: Buffer }>(
+      'SELECT t.height, b.time_ms, t.bytes FROM transactions t JOIN blocks b USING (height) WHERE t.kind = ANY($1::smallint[]) ORDER BY t.height, t.position',
+      [kinds],
+    );
+    return result.rows.map((row) => ({ height: Number(row.height), timeMs: BigInt(row.time_ms), bytes: bytesOf(row.bytes) }));
+  }
+
+  async approveBurns(txids: Uint8Array[]): Promise<void> {
+    await this.pool.query('INSERT INTO pegout_approvals (burn_txid) SELECT unnest($1::bytea[]) ON CONFLICT DO NOTHING', [txids.map(buffer)]);
+  }
+
+  async approvedBurns(): Promise<Set<string>> {
+    const result = await this.pool.query<{ burn_txid: Buffer }>('SELECT burn_txid FROM pegout_approvals');
+    return new Set(result.rows.map((row) => row.burn_txid.toString('hex')));
+  }
+
   async burns(): Promise<StoredBurn[]> {
     const result = await this.pool.query<{ txid: Buffer; destination_script: Buffer; amount: string }>('SELECT txid, destination_script, amount FROM pegout_burns');
     return result.rows.map((row) => ({ txid: bytesOf(row.txid), destinationScript: bytesOf(row.destination_script), amount: BigInt(row.amount) }));

@@ -34,7 +34,7 @@ function checkDistinct(keys: string[], code: string, what: string): void {
  * Bitcoin output templates a peg-out may pay: P2PKH, P2SH, P2WPKH, P2WSH, P2TR. Anything else
  * might be unspendable or non-standard, and the burned coins could never be paid out.
  */
-function isStandardScript(s: Uint8Array): boolean {
+export function isStandardScript(s: Uint8Array): boolean {
   const hex = Buffer.from(s).toString('hex');
   return (
     (s.length === 25 && hex.startsWith('76a914') && hex.endsWith('88ac')) ||

@@ -1,0 +1,53 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { Command } from 'commander';
+import { ValidationError } from '../../sidechain/errors.ts';
+import { inclusionProofFromJson, verifyInclusionProof } from '../../sidechain/inclusion-proof.ts';
+import { describeTransaction } from '../../federation/api/transaction-view.ts';
+import { genesisFrom, memberClientFrom, type NetworkOptions } from '../member-url.ts';
+import { printResult, toJson } from '../output.ts';
+
+export function proofCommand(): Command {
+  return new Command('proof')
+    .description('export the standalone inclusion proof of a final transaction (a burn proof for a peg-out)')
+    .argument('<txid>', 'the transaction id')
+    .option('--out <file>', 'write the proof to this file instead of standard output')
+    .option('--member <url>', 'member API URL (default: $STRONGBOX_MEMBER_URL or the local network)')
+    .option('--data-dir <dir>', 'local network folder (default: $STRONGBOX_HOME or ./.strongbox)')
+    .addHelpText('after', '\nExample:\n  strongbox proof 3f2a… --out burn-proof.json\n  strongbox verify-proof burn-proof.json')
+    .action(async (txid: string, options: NetworkOptions & { out?: string }) => {
+      if (!/^[0-9a-f]{64}$/.test(txid)) throw new ValidationError('bad-txid', `not a transaction id: ${JSON.stringify(txid)}`);
+      const proof = JSON.stringify(await memberClientFrom(options).inclusionProof(txid), null, 2);
+      if (options.out) {
+        writeFileSync(options.out, `${proof}\n`);
+        console.log(`wrote ${options.out}`);
+      } else console.log(proof);
+    });
+}
+
+export function verifyProofCommand(): Command {
+  return new Command('verify-proof')
+    .description('check an inclusion proof offline against the genesis file: final block, k signatures, Merkle path')
+    .argument('<file>', 'a proof written by strongbox proof')
+    .option('--genesis <file>', 'genesis file (default: $STRONGBOX_GENESIS_FILE or the local network)')
+    .option('--data-dir <dir>', 'local network folder (default: $STRONGBOX_HOME or ./.strongbox)')
+    .option('--json', 'print machine-readable output')
+    .addHelpText('after', '\nExample:\n  strongbox verify-proof burn-proof.json --genesis genesis.json')
+    .action((file: string, options: NetworkOptions & { json?: boolean }) => {
+      let json: unknown;
+      try {
+        json = JSON.parse(readFileSync(file, 'utf8'));
+      } catch (error) {
+        throw new ValidationError('bad-proof', `${file}: ${(error as Error).message}`);
+      }
+      const verified = verifyInclusionProof(inclusionProofFromJson(json), genesisFrom(options));
+      const txid = Buffer.from(verified.txId).toString('hex');
+      const transaction = describeTransaction(verified.transaction);
+      printResult(options, `valid: transaction ${txid} (${verified.transaction.kind}) is final at height ${verified.height} in block ${Buffer.from(verified.blockHash).toString('hex')}`, {
+        valid: true,
+        txid,
+        height: verified.height,
+        blockHash: Buffer.from(verified.blockHash).toString('hex'),
+        transaction: JSON.parse(toJson(transaction)) as unknown,
+      });
+    });
+}

@@ -1,0 +1,76 @@
+import { z } from 'zod';
+import { decodeBlock } from '../../sidechain/block.ts';
+import { decodeCommit } from '../../sidechain/commit.ts';
+import { buildInclusionProof, inclusionProofToJson } from '../../sidechain/inclusion-proof.ts';
+import type { ChainStore } from '../../sidechain/store/chain-store.ts';
+import { addressOfScript } from '../../watcher/bitcoin-address.ts';
+import type { BitcoinRpc } from '../../watcher/rpc.ts';
+import type { Chain } from '../member/chain.ts';
+import type { Pegout } from '../member/pegout.ts';
+import { defineRoute, NotFoundError, type Route } from './route.ts';
+
+const txidParams = z.object({ txid: z.string().regex(/^[0-9a-f]{64}$/, 'expected 32 bytes as lowercase hex') });
+const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
+
+export interface PegoutApiContext {
+  chain: Chain;
+  store: ChainStore;
+  pegout: Pegout;
+  rpc: BitcoinRpc;
+}
+
+/** Peg-out: the fee policy, each burn's way to Bitcoin, settlement PSBTs, and inclusion proofs. */
+export function pegoutRoutes({ chain, store, pegout, rpc }: PegoutApiContext): Route[] {
+  return [
+    defineRoute({
+      method: 'get',
+      path: '/pegout/policy',
+      summary: 'the peg-out minimum, fee rate and fee rule, circuit breaker and reserves',
+      tag: 'peg',
+      handler: async () => pegout.policy(await pegout.feeRate()),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/pegout/burns/:txid',
+      summary: "a burn's progress: pending, final, settled by a Bitcoin transaction, its confirmations",
+      tag: 'peg',
+      params: txidParams,
+      handler: async ({ params }) => {
+        const burn = chain.ledger.getBurn(params.txid);
+        if (!burn) {
+          if (chain.mempool.has(params.txid)) return { txid: params.txid, status: 'pending' };
+          throw new NotFoundError(`burn ${params.txid}`);
+        }
+        const common = { txid: burn.txid, amountSats: burn.amount, destination: addressOfScript(burn.destinationScript, pegout.network), destinationScript: hex(burn.destinationScript), height: burn.height };
+        if (!burn.settledBy) return { ...common, status: 'final' };
+        const confirmations = await rpc.getTransactionConfirmations(burn.settledBy);
+        return { ...common, status: confirmations === null ? 'settling' : 'in-bitcoin', bitcoinTxid: burn.settledBy, confirmations: confirmations ?? 0 };
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/pegout/settlements/:txid',
+      summary: 'a settlement still being signed or confirmed: its burns, the signers per input and the PSBT (BIP-174) with the signatures collected',
+      tag: 'peg',
+      params: txidParams,
+      handler: ({ params }) => {
+        const view = pegout.settlementView(params.txid);
+        if (!view) throw new NotFoundError(`open settlement ${params.txid}`);
+        return view;
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/proofs/:txid',
+      summary: 'standalone inclusion proof of a final transaction (a burn proof for a peg-out): header, commit certificate, Merkle path',
+      tag: 'chain',
+      params: txidParams,
+      handler: async ({ params }) => {
+        const located = await store.transaction(new Uint8Array(Buffer.from(params.txid, 'hex')));
+        const stored = located && (await chain.finalBlockAt(located.height));
+        if (!located || !stored) throw new NotFoundError(`final transaction ${params.txid}`);
+        return inclusionProofToJson(buildInclusionProof(decodeBlock(stored.block), decodeCommit(stored.commit), located.position));
+      },
+    }),
+  ];
+}

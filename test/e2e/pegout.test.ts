@@ -1,0 +1,199 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import { payments, networks } from 'bitcoinjs-lib';
+import { ECPairFactory } from 'ecpair';
+import * as ecc from 'tiny-secp256k1';
+import { Transaction as ScureTransaction } from '@scure/btc-signer';
+import { BitcoinRpc } from '../../watcher/rpc.ts';
+import { Faucet } from '../../regtest/faucet.ts';
+import { BTC_ASSET_KEY } from '../../sidechain/asset.ts';
+import { buildPegout } from '../../federation/wallet/build-transfer.ts';
+import { pegoutDestinationScript } from '../../watcher/bitcoin-address.ts';
+import { txInfo } from '../../sidechain/transaction/ids.ts';
+import { startTestNetwork, eventually, type TestNetwork } from '../helpers/local-network.ts';
+import { testWallet, type TestWallet } from '../helpers/transactions.ts';
+import { runCli } from '../helpers/cli.ts';
+
+const ECPair = ECPairFactory(ecc);
+
+function bitcoinAddress(): string {
+  return payments.p2wpkh({ pubkey: ECPair.makeRandom({ network: networks.regtest }).publicKey, network: networks.regtest }).address!;
+}
+
+/** Burns on the sidechain become BTC at the named address: batched, signed by k members, paid once. */
+describe('peg-out through five member processes and a real regtest node', function () {
+  this.timeout(240_000);
+  let net: TestNetwork;
+  let faucet: Faucet;
+  let rpc: BitcoinRpc;
+  let folder: string;
+
+  before(async () => {
+    net = await startTestNetwork(5);
+    rpc = new BitcoinRpc(net.network.network.bitcoinRpcUrl);
+    faucet = new Faucet(rpc);
+    folder = mkdtempSync(join(tmpdir(), 'strongbox-pegout-'));
+    // Reserves large enough that no peg-out here trips the circuit breaker (a quarter of the reserves per hour).
+    await fundedWallet(50_000_000n);
+  });
+  after(() => net?.stop());
+
+  const btcBalance = async (address: string) => (await net.clients[0]!.balances(address)).find((b) => b.asset === BTC_ASSET_KEY)?.amount ?? 0n;
+
+  /** Pegs `amount` sats in to a new wallet and writes its wallet file. */
+  async function fundedWallet(amount: bigint): Promise<{ wallet: TestWallet; file: string }> {
+    const wallet = testWallet();
+    const depositAddress = (await Promise.all(net.clients.map((client) => client.registerDepositAddress(wallet.address))))[0]!;
+    await faucet.fund(depositAddress, amount);
+    await faucet.mine(2);
+    await eventually('the deposit minted', async () => (await btcBalance(wallet.address)) === amount, 60_000);
+    const file = join(folder, `${wallet.address}.wallet.json`);
+    writeFileSync(file, JSON.stringify({ version: 1, seed: Buffer.from(wallet.keys.seed).toString('hex') }), { mode: 0o600 });
+    return { wallet, file };
+  }
+
+  /** What a Bitcoin transaction's inputs held, read from the transactions they spend. */
+  async function valueSpent(tx: Awaited<ReturnType<BitcoinRpc['getRawTransaction']>>): Promise<bigint> {
+    const values = await Promise.all(tx.ins.map(async (input) => BigInt((await rpc.getRawTransaction(Buffer.from(input.hash).reverse().toString('hex'))).outs[input.index]!.value)));
+    return values.reduce((sum, value) => sum + value, 0n);
+  }
+
+  /** Mines until the Bitcoin transaction paying `burnTxid` has a confirmation; returns its txid. */
+  async function settled(burnTxid: string): Promise<string> {
+    const settling = await eventually('the burn settled and broadcast', async () => {
+      const status = await net.clients[2]!.burnStatus(burnTxid);
+      if (!status.bitcoinTxid) return false;
+      return (await rpc.getTransactionConfirmations(status.bitcoinTxid)) !== null && status.bitcoinTxid;
+    }, 60_000);
+    await faucet.mine(1);
+    return settling;
+  }
+
+  it('pays a burn to its Bitcoin address minus the published fee share, with exact change to the escrow', async () => {
+    const { wallet, file } = await fundedWallet(1_000_000n);
+    const destination = bitcoinAddress();
+    const burned = await runCli(['pegout', '--to', destination, '--amount', '400000', '--file', file, '--json', '--member', net.network.network.members[0]!.apiUrl, '--genesis', net.network.network.genesisFile!]);
+    expect(burned.code, burned.stderr).to.equal(0);
+    const burnTxid = (JSON.parse(burned.stdout) as { txid: string }).txid;
+    expect(await btcBalance(wallet.address)).to.equal(600_000n);
+
+    const bitcoinTxid = await settled(burnTxid);
+    const paid = await rpc.getRawTransaction(bitcoinTxid);
+    const destinationScript = pegoutDestinationScript(destination, networks.regtest, 'regtest');
+    expect(paid.outs).to.have.length(2);
+    expect(Buffer.from(paid.outs[0]!.script).equals(Buffer.from(destinationScript))).to.equal(true);
+    const feeShare = 400_000n - BigInt(paid.outs[0]!.value);
+    const policy = await net.clients[0]!.pegoutPolicy();
+    const vsize = BigInt(paid.virtualSize());
+    expect(feeShare >= vsize * BigInt(policy.feeRateSatPerVb) * 9n / 10n, `fee share ${feeShare} for ${vsize} vB`).to.equal(true);
+    expect(feeShare <= vsize * BigInt(policy.feeRateSatPerVb) * 2n, `fee share ${feeShare} for ${vsize} vB`).to.equal(true);
+    // The change returns to the escrow exactly what the escrow coins held beyond the burn.
+    expect(BigInt(paid.outs[1]!.value)).to.equal((await valueSpent(paid)) - 400_000n);
+
+    const status = await runCli(['pegout', 'status', burnTxid, '--json', '--member', net.network.network.members[4]!.apiUrl]);
+    expect(status.code, status.stderr).to.equal(0);
+    expect(JSON.parse(status.stdout)).to.deep.include({ status: 'in-bitcoin', bitcoinTxid, destination, amountSats: '400000' });
+  });
+
+  it('hands out a PSBT that @scure/btc-signer finalizes into the very transaction the members broadcast', async () => {
+    const { file } = await fundedWallet(300_000n);
+    const burned = await runCli(['pegout', '--to', bitcoinAddress(), '--amount', '120000', '--file', file, '--json', '--member', net.network.network.members[0]!.apiUrl, '--genesis', net.network.network.genesisFile!]);
+    expect(burned.code, burned.stderr).to.equal(0);
+    const burnTxid = (JSON.parse(burned.stdout) as { txid: string }).txid;
+    const bitcoinTxid = await eventually('settlement with k signatures on every input', async () => {
+      const status = await net.clients[1]!.burnStatus(burnTxid);
+      if (!status.bitcoinTxid) return false;
+      const view = await fetch(`${net.network.network.members[1]!.apiUrl}/pegout/settlements/${status.bitcoinTxid}`).then((r) => r.json() as Promise<{ signers: number[][] }>);
+      return view.signers.every((signers) => signers.length >= net.genesis.members.threshold) && status.bitcoinTxid;
+    }, 60_000);
+    const view = (await fetch(`${net.network.network.members[1]!.apiUrl}/pegout/settlements/${bitcoinTxid}`).then((r) => r.json())) as { psbt: string };
+    const psbt = ScureTransaction.fromPSBT(Buffer.from(view.psbt, 'base64'));
+    psbt.finalize();
+    expect(psbt.id).to.equal(bitcoinTxid);
+    await faucet.mine(1);
+    // Members may finalize with another k of the signatures: same transaction, witnesses may differ.
+    const onChain = await rpc.getRawTransaction(bitcoinTxid);
+    const finalized = ScureTransaction.fromRaw(psbt.extract());
+    expect(finalized.id).to.equal(onChain.getId());
+    for (let index = 0; index < finalized.inputsLength; index++) {
+      const witness = finalized.getInput(index).finalScriptWitness!;
+      expect(witness, `input ${index}: empty item, k signatures, witness script`).to.have.length(net.genesis.members.threshold + 2);
+      expect(Buffer.from(witness.at(-1)!).equals(Buffer.from(onChain.ins[index]!.witness.at(-1)!))).to.equal(true);
+    }
+  });
+
+  it('batches burns that are final together into one Bitcoin transaction and pays each exactly once', async () => {
+    const { wallet } = await fundedWallet(2_000_000n);
+    // Twenty burns submitted at once, each spending the previous one's change.
+    let coins = await net.clients[0]!.utxos(wallet.address);
+    const destinations = Array.from({ length: 20 }, () => bitcoinAddress());
+    const scripts = destinations.map((address) => pegoutDestinationScript(address, networks.regtest, 'regtest'));
+    const burns = scripts.map((script) => {
+      const burn = buildPegout(net.genesis.chainId, wallet, coins, script, 50_000n);
+      const change = burn.kind === 'pegout' ? burn.outputs[0] : undefined;
+      coins = change ? [{ txid: txInfo(burn).idHex, vout: 0, asset: BTC_ASSET_KEY, amount: change.amount }] : [];
+      return burn;
+    });
+    const burnTxids = [];
+    for (const burn of burns) burnTxids.push(await net.clients[0]!.submit(burn));
+    await Promise.all(burnTxids.map((txid) => net.clients[0]!.waitForFinal(txid)));
+    const bitcoinTxid = await settled(burnTxids[0]!);
+    const statuses = await Promise.all(burnTxids.map((txid) => net.clients[3]!.burnStatus(txid)));
+    expect(new Set(statuses.map((s) => s.bitcoinTxid))).to.deep.equal(new Set([bitcoinTxid]));
+    const paid = await rpc.getRawTransaction(bitcoinTxid);
+    // Change exists exactly when the escrow coins spent hold more than the burns (a coin may match them exactly).
+    const spent = await valueSpent(paid);
+    expect(spent >= 1_000_000n).to.equal(true);
+    expect(paid.outs.length).to.equal(spent > 1_000_000n ? 21 : 20);
+    if (spent > 1_000_000n) expect(BigInt(paid.outs[20]!.value)).to.equal(spent - 1_000_000n);
+    // Burns are paid in chain order (height, then txid); each destination exactly once.
+    const hexOf = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
+    expect(paid.outs.slice(0, 20).map((out) => hexOf(out.script)).sort()).to.deep.equal(scripts.map(hexOf).sort());
+    expect(paid.outs.slice(0, 20).every((out) => out.value === paid.outs[0]!.value)).to.equal(true);
+    await faucet.mine(3);
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    // Nothing paid twice: no second transaction pays any of the destinations.
+    const again = await Promise.all(burnTxids.map((txid) => net.clients[0]!.burnStatus(txid)));
+    expect(new Set(again.map((s) => s.bitcoinTxid))).to.deep.equal(new Set([bitcoinTxid]));
+  });
+
+  it('refuses a wrong-network address and an amount below the minimum before anything is burned', async () => {
+    const { wallet, file } = await fundedWallet(100_000n);
+    const common = ['--file', file, '--member', net.network.network.members[0]!.apiUrl, '--genesis', net.network.network.genesisFile!];
+    const mainnetAddress = payments.p2wpkh({ pubkey: ECPair.makeRandom().publicKey, network: networks.bitcoin }).address!;
+    const wrongNetwork = await runCli(['pegout', '--to', mainnetAddress, '--amount', '50000', ...common]);
+    expect(wrongNetwork.code).to.equal(1);
+    expect(wrongNetwork.stderr).to.match(/is not a Bitcoin address on regtest/);
+    const tooSmall = await runCli(['pegout', '--to', bitcoinAddress(), '--amount', '9999', ...common]);
+    expect(tooSmall.code).to.equal(1);
+    expect(tooSmall.stderr).to.match(/below the federation's minimum of 10000/);
+    const garbage = await runCli(['pegout', '--to', 'not-an-address', '--amount', '50000', ...common]);
+    expect(garbage.code).to.equal(1);
+    expect(await btcBalance(wallet.address)).to.equal(100_000n);
+  });
+
+  it('exports a burn proof that verifies offline against the genesis, and rejects a tampered one', async () => {
+    const { file } = await fundedWallet(200_000n);
+    const burned = await runCli(['pegout', '--to', bitcoinAddress(), '--amount', '60000', '--file', file, '--json', '--member', net.network.network.members[0]!.apiUrl, '--genesis', net.network.network.genesisFile!]);
+    const burnTxid = (JSON.parse(burned.stdout) as { txid: string }).txid;
+    const proofFile = join(folder, 'burn-proof.json');
+    const exported = await runCli(['proof', burnTxid, '--out', proofFile, '--member', net.network.network.members[2]!.apiUrl]);
+    expect(exported.code, exported.stderr).to.equal(0);
+    const verified = await runCli(['verify-proof', proofFile, '--json', '--genesis', net.network.network.genesisFile!]);
+    expect(verified.code, verified.stderr).to.equal(0);
+    expect(JSON.parse(verified.stdout)).to.deep.include({ valid: true, txid: burnTxid });
+
+    const proof = JSON.parse(readFileSync(proofFile, 'utf8')) as { transaction: string };
+    // One bit of the burn's last signature byte changed: its witness id no longer leads to the certified root.
+    const last = parseInt(proof.transaction.slice(-2), 16) ^ 1;
+    const tampered = { ...proof, transaction: proof.transaction.slice(0, -2) + last.toString(16).padStart(2, '0') };
+    const tamperedFile = join(folder, 'tampered-proof.json');
+    writeFileSync(tamperedFile, JSON.stringify(tampered));
+    const rejected = await runCli(['verify-proof', tamperedFile, '--genesis', net.network.network.genesisFile!]);
+    expect(rejected.code).to.equal(1);
+    expect(rejected.stderr.trim().split('\n')).to.have.length(1);
+    expect(rejected.stderr).to.match(/proof|Merkle|root/i);
+  });
+});
