@@ -6,17 +6,11 @@ import { pegoutDestinationScript } from '../../watcher/bitcoin-address.ts';
 import { bitcoinNetwork } from '../../watcher/networks.ts';
 import { genesisFrom, memberClientFrom, type NetworkOptions } from '../member-url.ts';
 import { printResult } from '../output.ts';
-import { parseAmount } from './wallet.ts';
+import { networkOptions, parseAmount } from './wallet.ts';
+import { withMemberDatabase } from '../member-database.ts';
+import { ChainStore } from '../../sidechain/store/chain-store.ts';
 
 type StatusOptions = NetworkOptions & { wait: boolean; json?: boolean };
-
-function withNetworkOptions(command: Command): Command {
-  return command
-    .option('--member <url>', 'member API URL (default: $STRONGBOX_MEMBER_URL or the local network)')
-    .option('--genesis <file>', 'genesis file (default: $STRONGBOX_GENESIS_FILE or the local network)')
-    .option('--data-dir <dir>', 'local network folder (default: $STRONGBOX_HOME or ./.strongbox)')
-    .option('--json', 'print machine-readable output');
-}
 
 function parseTxid(value: string): string {
   if (!/^[0-9a-f]{64}$/.test(value)) throw new ValidationError('bad-txid', `not a transaction id (64 lowercase hex characters): ${JSON.stringify(value)}`);
@@ -37,7 +31,7 @@ function describeBurn(status: Awaited<ReturnType<ReturnType<typeof memberClientF
 }
 
 export function pegoutCommand(): Command {
-  const pegout = withNetworkOptions(new Command('pegout'))
+  const pegout = networkOptions(new Command('pegout'))
     .description('burn pegged BTC for payment to a Bitcoin address (fee from the withdrawal), and follow it')
     .option('--to <bitcoin-address>', 'where the BTC is paid')
     .option('--amount <sats>', 'pegged satoshis to burn; the published fee share comes out of it')
@@ -60,7 +54,7 @@ export function pegoutCommand(): Command {
       printResult(options, `burn ${txid} final at height ${final.height}; follow it with: strongbox pegout status ${txid}`, { txid, height: final.height, amount, to: options.to });
     });
   pegout.addCommand(
-    withNetworkOptions(new Command('status'))
+    networkOptions(new Command('status'))
       .description('show a burn: burned → final → in Bitcoin transaction T → N confirmations; waits for the first confirmation')
       .argument('<burn-txid>', 'the burn transaction id')
       .option('--no-wait', 'print the current state and return')
@@ -79,6 +73,27 @@ export function pegoutCommand(): Command {
           if (!options.json) process.stderr.write(`\r${describeBurn(status)}…`);
           await new Promise((resolve) => setTimeout(resolve, 1_000));
         }
+      }),
+  );
+  pegout.addCommand(
+    new Command('approve')
+      .description("approve burns the circuit breaker holds, on this operator's member (a batch needs the approval of k members)")
+      .argument('<burn-txid...>', 'the held burns (listed under heldForApproval at /pegout/policy and in the member log)')
+      .option('--config <file>', "the member's config, which names its database (environment variables override it)")
+      .option('--json', 'print machine-readable output')
+      .addHelpText('after', '\nExample:\n  strongbox pegout approve 3f2a… 9c41… --config .strongbox/member-0/config.json')
+      .action(async (txidArguments: string[], _options: unknown, command: Command) => {
+        // --json may land on the parent `pegout` command; read both levels.
+        const options = command.optsWithGlobals<{ config?: string; json?: boolean }>();
+        const txids = txidArguments.map(parseTxid);
+        await withMemberDatabase(options.config, async (pool) => {
+          const store = new ChainStore(pool);
+          const burns = new Set((await store.burns()).map((burn) => Buffer.from(burn.txid).toString('hex')));
+          const unknown = txids.filter((txid) => !burns.has(txid));
+          if (unknown.length > 0) throw new ValidationError('unknown-burn', `not a final burn on this member: ${unknown.join(', ')}`);
+          await store.approveBurns(txids.map((txid) => new Uint8Array(Buffer.from(txid, 'hex'))));
+        });
+        printResult(options, `approved ${txids.length} burn(s) on this member; the batch goes ahead once k members' operators approve it`, { approved: txids });
       }),
   );
   return pegout;

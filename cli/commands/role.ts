@@ -1,33 +1,14 @@
 import { Command } from 'commander';
-import pg from 'pg';
-import { ConfigError, StrongboxError } from '../../sidechain/errors.ts';
-import { ChainStore } from '../../sidechain/store/chain-store.ts';
-import { loadMemberConfig } from '../../federation/config.ts';
+import { withMemberDatabase } from '../member-database.ts';
 import { ROLES } from '../../federation/roles/credential.ts';
 import { CredentialStore, type CredentialRecord } from '../../federation/roles/credential-store.ts';
 import { printResult } from '../output.ts';
 
 type RoleOptions = { config?: string; json?: boolean };
 
-/**
- * Runs `work` against the credential store in the member's own database. The operator reaches
- * it directly (config `databaseUrl` or DATABASE_URL), so no API can grant a role.
- */
-async function withCredentials<T>(options: RoleOptions, work: (store: CredentialStore) => Promise<T>): Promise<T> {
-  const config = loadMemberConfig(options.config);
-  if (config.databaseUrl === undefined) {
-    throw new ConfigError('databaseUrl', "role commands open the member's database: set databaseUrl in the member config or DATABASE_URL");
-  }
-  const pool = new pg.Pool({ connectionString: config.databaseUrl, max: 2 });
-  try {
-    await new ChainStore(pool).migrate().catch((error: unknown) => {
-      if (error instanceof StrongboxError) throw error;
-      throw new ConfigError('databaseUrl', `cannot reach the member's database (${(error as Error).message})`);
-    });
-    return await work(new CredentialStore(pool));
-  } finally {
-    await pool.end();
-  }
+/** Runs `work` against the credential store in the member's own database, out of reach of any API. */
+function withCredentials<T>(options: RoleOptions, work: (store: CredentialStore) => Promise<T>): Promise<T> {
+  return withMemberDatabase(options.config, (pool) => work(new CredentialStore(pool)));
 }
 
 function withConfig(command: Command): Command {

@@ -6,7 +6,7 @@ import { decodeCommit, verifyCommit } from '../../sidechain/commit.ts';
 import { ValidationError } from '../../sidechain/errors.ts';
 import type { Genesis } from '../../sidechain/genesis.ts';
 import type { BurnRecord, LedgerReader } from '../../sidechain/ledger/index.ts';
-import { decodeSettlementTx } from '../../sidechain/settlement.ts';
+import { decodeUnsignedBitcoinTx } from '../../sidechain/bitcoin-tx.ts';
 import { decodeTransaction } from '../../sidechain/transaction/codec.ts';
 import { txInfo } from '../../sidechain/transaction/ids.ts';
 import { TxKind, type Transaction } from '../../sidechain/transaction/types.ts';
@@ -69,7 +69,7 @@ export class Pegout {
   private readonly settledRecently: SettlementWindowEntry[] = [];
   private approved = new Set<string>();
   /** The due burns of the last batch the proposer held back, so it neither retries nor logs it until something changes. */
-  private held: string | undefined;
+  private held: { key: string; burns: string[]; reason: string } | undefined;
   private sendSignatures: (psbt: Uint8Array) => void = () => {};
 
   private constructor(
@@ -107,7 +107,7 @@ export class Pegout {
   private applyFinal(tx: Transaction, blockTimeMs: bigint, seenMs: number): void {
     if (tx.kind === 'pegout') this.unsettled.set(txInfo(tx).idHex, { firstSeenMs: seenMs });
     if (tx.kind === 'settlement') {
-      const decoded = decodeSettlementTx(tx.bitcoinTx);
+      const decoded = decodeUnsignedBitcoinTx(tx.bitcoinTx);
       const coins = decoded.inputs.map((input) => this.coins.get(`${input.txid}:${input.vout}`));
       const withdrawnBefore = this.coins.withdrawnSats;
       this.coins.apply(tx);
@@ -137,6 +137,7 @@ export class Pegout {
       circuitBreakerBasisPoints: this.genesis.file.pegout.circuitBreakerBasisPoints,
       batchWindowMs: this.options.batchWindowMs,
       reservesSats: this.coins.totalSats.toString(),
+      heldForApproval: this.held?.reason === 'circuit-breaker' ? this.held.burns.filter((txid) => !this.approved.has(txid)) : [],
     };
   }
 
@@ -156,13 +157,13 @@ export class Pegout {
 
   hasPendingSettlement(ledger: LedgerReader): boolean {
     const due = this.dueBurns(ledger, Date.now());
-    return due.length > 0 && batchKey(due) !== this.held;
+    return due.length > 0 && batchKey(due) !== this.held?.key;
   }
 
   /** The settlement record the proposer puts in its next block, if burns are due and the breaker allows. */
   async pendingSettlement(ledger: LedgerReader, blockTimeMs: bigint): Promise<Transaction[]> {
     const burns = this.dueBurns(ledger, Date.now());
-    if (burns.length === 0 || batchKey(burns) === this.held) return [];
+    if (burns.length === 0 || batchKey(burns) === this.held?.key) return [];
     try {
       const plan = planSettlement(this.escrow, this.coins.list(), burns.map((burn) => ({ script: burn.destinationScript, amount: burn.amount })), await this.feeRate());
       const settlement: Transaction = {
@@ -177,7 +178,7 @@ export class Pegout {
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;
       this.log.warn({ burns: burns.length, reason: error.message }, 'peg-out batch held');
-      this.held = batchKey(burns);
+      this.held = { key: batchKey(burns), burns: burns.map((burn) => burn.txid), reason: error.code };
       return [];
     }
   }
@@ -196,10 +197,14 @@ export class Pegout {
     );
   }
 
-  async approve(burnTxids: string[]): Promise<void> {
-    await this.store.approveBurns(burnTxids.map((txid) => new Uint8Array(Buffer.from(txid, 'hex'))));
-    for (const txid of burnTxids) this.approved.add(txid);
-    this.held = undefined;
+  /**
+   * Reads the operator's approvals (`strongbox pegout approve` writes them into this member's own
+   * database); a held batch is reconsidered once a new approval arrives.
+   */
+  async refreshApprovals(): Promise<void> {
+    const approved = await this.store.approvedBurns();
+    if ([...approved].some((txid) => !this.approved.has(txid))) this.held = undefined;
+    this.approved = approved;
   }
 
   /**
@@ -215,7 +220,7 @@ export class Pegout {
         if (tx.kind === 'pegin') coins.apply(tx);
         continue;
       }
-      const decoded = decodeSettlementTx(tx.bitcoinTx);
+      const decoded = decodeUnsignedBitcoinTx(tx.bitcoinTx);
       const where = `settlement ${decoded.txid}`;
       const burns = tx.burns.map((txid) => {
         const burn = ledger.getBurn(hex(txid));
@@ -250,7 +255,7 @@ export class Pegout {
    * that disagrees with it, stops the signature.
    */
   private async checkBurnsAgainstStore(settlement: OpenSettlement): Promise<void> {
-    const decoded = decodeSettlementTx(settlement.bitcoinTx);
+    const decoded = decodeUnsignedBitcoinTx(settlement.bitcoinTx);
     for (const [index, burnTxid] of settlement.burns.entries()) {
       const located = await this.store.transaction(new Uint8Array(Buffer.from(burnTxid, 'hex')));
       const stored = located && (await this.store.blockAt(located.height));
@@ -303,7 +308,7 @@ export class Pegout {
     } catch {
       throw new PegoutError('bad-psbt', `member ${from} sent a PSBT that does not parse`);
     }
-    const txid = decodeSettlementTx(psbt.data.getTransaction()).txid;
+    const txid = decodeUnsignedBitcoinTx(psbt.data.getTransaction()).txid;
     const settlement = this.open.get(txid);
     if (!settlement) return;
     this.takeSignatures(settlement, from, psbt);
@@ -328,6 +333,7 @@ export class Pegout {
    * Re-running after a crash only re-sends the same signatures and the same transaction.
    */
   async tick(): Promise<void> {
+    await this.refreshApprovals();
     for (const settlement of this.open.values()) {
       settlement.confirmations = await this.rpc.getTransactionConfirmations(settlement.bitcoinTxid);
       if (settlement.confirmations !== null && settlement.confirmations >= SETTLED_DEPTH) {

@@ -196,4 +196,36 @@ describe('peg-out through five member processes and a real regtest node', functi
     expect(rejected.stderr.trim().split('\n')).to.have.length(1);
     expect(rejected.stderr).to.match(/proof|Merkle|root/i);
   });
+
+  it('holds a batch above the circuit breaker until the operators of k members approve it', async () => {
+    const { file } = await fundedWallet(100_000_000n);
+    const policy = await net.clients[0]!.pegoutPolicy();
+    // One whole BTC is far more than a quarter of the reserves in an hour.
+    expect(100_000_000n * 10_000n > BigInt(policy.reservesSats) * 2_500n).to.equal(true);
+    const burned = await runCli(['pegout', '--to', bitcoinAddress(), '--amount', '100000000', '--file', file, '--json', '--member', net.network.network.members[0]!.apiUrl, '--genesis', net.network.network.genesisFile!]);
+    expect(burned.code, burned.stderr).to.equal(0);
+    const burnTxid = (JSON.parse(burned.stdout) as { txid: string }).txid;
+    const heldBy = async (member: number) => ((await fetch(`${net.network.network.members[member]!.apiUrl}/pegout/policy`).then((r) => r.json())) as { heldForApproval: string[] }).heldForApproval;
+    await eventually('a proposer held the batch', async () => (await Promise.all(net.clients.map((_, member) => heldBy(member)))).some((held) => held.includes(burnTxid)), 60_000);
+
+    const config = (member: number) => join(net.network.dataDir, `member-${member}`, 'config.json');
+    const unknown = await runCli(['pegout', 'approve', 'ab'.repeat(32), '--config', config(0)]);
+    expect(unknown.code).to.not.equal(0);
+    expect(unknown.stderr).to.match(/not a final burn on this member/);
+    const threshold = net.genesis.members.threshold;
+    // Approved by fewer than k operators, the batch cannot gather k votes.
+    for (let member = 0; member < threshold - 1; member++) {
+      const approved = await runCli(['pegout', 'approve', burnTxid, '--config', config(member), '--json']);
+      expect(approved.code, approved.stderr).to.equal(0);
+      expect(JSON.parse(approved.stdout)).to.deep.equal({ approved: [burnTxid] });
+    }
+    await new Promise((resolve) => setTimeout(resolve, 5_000));
+    expect((await net.clients[0]!.burnStatus(burnTxid)).status).to.equal('final');
+
+    const last = await runCli(['pegout', 'approve', burnTxid, '--config', config(threshold - 1)]);
+    expect(last.code, last.stderr).to.equal(0);
+    const bitcoinTxid = await settled(burnTxid);
+    const paid = await rpc.getRawTransaction(bitcoinTxid);
+    expect(paid.outs.some((out) => BigInt(out.value) > 99_000_000n && BigInt(out.value) < 100_000_000n)).to.equal(true);
+  });
 });
