@@ -6,7 +6,7 @@ import { decodeCommit, verifyCommit } from '../../sidechain/commit.ts';
 import { ValidationError } from '../../sidechain/errors.ts';
 import type { Genesis } from '../../sidechain/genesis.ts';
 import type { BurnRecord, LedgerReader } from '../../sidechain/ledger/index.ts';
-import { decodeUnsignedBitcoinTx } from '../../sidechain/bitcoin-tx.ts';
+import { decodeSettlementTx } from '../../sidechain/settlement.ts';
 import { decodeTransaction } from '../../sidechain/transaction/codec.ts';
 import { txInfo } from '../../sidechain/transaction/ids.ts';
 import { TxKind, type Transaction } from '../../sidechain/transaction/types.ts';
@@ -107,7 +107,7 @@ export class Pegout {
   private applyFinal(tx: Transaction, blockTimeMs: bigint, seenMs: number): void {
     if (tx.kind === 'pegout') this.unsettled.set(txInfo(tx).idHex, { firstSeenMs: seenMs });
     if (tx.kind === 'settlement') {
-      const decoded = decodeUnsignedBitcoinTx(tx.bitcoinTx);
+      const decoded = decodeSettlementTx(tx.bitcoinTx);
       const coins = decoded.inputs.map((input) => this.coins.get(`${input.txid}:${input.vout}`));
       const withdrawnBefore = this.coins.withdrawnSats;
       this.coins.apply(tx);
@@ -220,7 +220,7 @@ export class Pegout {
         if (tx.kind === 'pegin') coins.apply(tx);
         continue;
       }
-      const decoded = decodeUnsignedBitcoinTx(tx.bitcoinTx);
+      const decoded = decodeSettlementTx(tx.bitcoinTx);
       const where = `settlement ${decoded.txid}`;
       const burns = tx.burns.map((txid) => {
         const burn = ledger.getBurn(hex(txid));
@@ -255,7 +255,7 @@ export class Pegout {
    * that disagrees with it, stops the signature.
    */
   private async checkBurnsAgainstStore(settlement: OpenSettlement): Promise<void> {
-    const decoded = decodeUnsignedBitcoinTx(settlement.bitcoinTx);
+    const decoded = decodeSettlementTx(settlement.bitcoinTx);
     for (const [index, burnTxid] of settlement.burns.entries()) {
       const located = await this.store.transaction(new Uint8Array(Buffer.from(burnTxid, 'hex')));
       const stored = located && (await this.store.blockAt(located.height));
@@ -308,7 +308,7 @@ export class Pegout {
     } catch {
       throw new PegoutError('bad-psbt', `member ${from} sent a PSBT that does not parse`);
     }
-    const txid = decodeUnsignedBitcoinTx(psbt.data.getTransaction()).txid;
+    const txid = decodeSettlementTx(psbt.data.getTransaction()).txid;
     const settlement = this.open.get(txid);
     if (!settlement) return;
     this.takeSignatures(settlement, from, psbt);
