@@ -3,7 +3,7 @@ import { keyWitness } from '../sidechain/transaction/signing.ts';
 import type { Output, Transaction, TransferBody } from '../sidechain/transaction/types.ts';
 import { startTestNetwork } from '../test/helpers/local-network.ts';
 import { issuance, testWallet, type TestWallet } from '../test/helpers/transactions.ts';
-import { figure, type Figure } from './report.ts';
+import { figure, percentile, type Figure } from './report.ts';
 
 function split(chainId: Uint8Array, owner: TestWallet, source: { txid: Uint8Array; index: number }, asset: Uint8Array, count: number, each: bigint, rest: bigint): Transaction {
   const outputs: Output[] = Array.from({ length: count }, () => ({ owner: owner.owner, asset, amount: each }));
@@ -12,9 +12,6 @@ function split(chainId: Uint8Array, owner: TestWallet, source: { txid: Uint8Arra
   return { ...body, witnesses: [keyWitness(chainId, body, owner.keys.seed)] };
 }
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
-}
 
 /**
  * Five member processes on this machine: transfers offered at a fixed rate, spread over all

@@ -2,6 +2,7 @@ import { ed25519Baseline } from './ed25519-baseline.ts';
 import { singleNodeThroughput } from './single-node.ts';
 import { federationThroughput } from './federation.ts';
 import { auditSpeed } from './audit.ts';
+import { bytesPerWithdrawal, pegLatency } from './peg.ts';
 import { printTable, type Figure } from './report.ts';
 
 /**
@@ -27,6 +28,9 @@ for (const offeredPerSecond of quick ? [200] : [1_000, 2_500]) {
   progress(`five member processes, ${offeredPerSecond} tx/s offered`);
   figures.push(...(await federationThroughput(baseline, { members: 5, offeredPerSecond, seconds: quick ? 2 : 8 })));
 }
+progress('peg-in mint and peg-out broadcast latency, five member processes and regtest');
+figures.push(...(await pegLatency(quick ? 1 : 10)));
+figures.push(...bytesPerWithdrawal([1, 10, 100]));
 progress('audit of signed chains in memory');
 figures.push(...(await auditSpeed(baseline, quick ? [200, 1_000] : [1_000, 5_000, 10_000])));
 

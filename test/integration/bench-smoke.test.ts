@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { ed25519Baseline } from '../../bench/ed25519-baseline.ts';
 import { singleNodeThroughput } from '../../bench/single-node.ts';
 import { auditSpeed } from '../../bench/audit.ts';
+import { bytesPerWithdrawal } from '../../bench/peg.ts';
 
 // A quick run that only checks the benchmarks work; the figures come from `npm run bench`.
 describe('benchmarks (smoke run)', function () {
@@ -31,5 +32,15 @@ describe('benchmarks (smoke run)', function () {
     expect(speed!.value).to.be.greaterThan(0);
     expect(speed!.ratio).to.equal(speed!.value / ceiling!.value);
     expect(longer!.baseline?.name).to.equal('audit time, 20 blocks');
+  });
+
+  it('measure Bitcoin bytes per withdrawal, which fall as a settlement batches more withdrawals', () => {
+    const figures = bytesPerWithdrawal([1, 10, 100]);
+    expect(figures.map((f) => f.unit)).to.deep.equal(['vB', 'vB', 'vB']);
+    const [one, ten, hundred] = figures.map((f) => f.value);
+    expect(one).to.be.greaterThan(ten!);
+    expect(ten).to.be.greaterThan(hundred!);
+    // A P2WPKH payment output alone is 31 vB: batching cannot go below it.
+    expect(hundred).to.be.greaterThan(31);
   });
 });
