@@ -3,11 +3,14 @@ import { decodeBlock } from '../../sidechain/block.ts';
 import { decodeCommit } from '../../sidechain/commit.ts';
 import { buildInclusionProof, inclusionProofToJson } from '../../sidechain/inclusion-proof.ts';
 import type { ChainStore } from '../../sidechain/store/chain-store.ts';
+import type { ChainQueries } from '../../sidechain/store/chain-queries.ts';
+import type { BurnRecord } from '../../sidechain/ledger/state.ts';
 import { addressOfScript } from '../../watcher/bitcoin-address.ts';
 import type { BitcoinRpc } from '../../watcher/rpc.ts';
 import type { Chain } from '../member/chain.ts';
 import type { Pegout } from '../member/pegout.ts';
 import { defineRoute, NotFoundError, type Route } from './route.ts';
+import { pageOf, pageQuery } from './pagination.ts';
 
 const txidParams = z.object({ txid: z.string().regex(/^[0-9a-f]{64}$/, 'expected 32 bytes as lowercase hex') });
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
@@ -15,12 +18,20 @@ const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
 export interface PegoutApiContext {
   chain: Chain;
   store: ChainStore;
+  queries: ChainQueries;
   pegout: Pegout;
   rpc: BitcoinRpc;
 }
 
 /** Peg-out: the fee policy, each burn's way to Bitcoin, settlement PSBTs, and inclusion proofs. */
-export function pegoutRoutes({ chain, store, pegout, rpc }: PegoutApiContext): Route[] {
+export function pegoutRoutes({ chain, store, queries, pegout, rpc }: PegoutApiContext): Route[] {
+  /** A final burn and how far its payment has come: final, bound to a Bitcoin transaction, confirmed. */
+  const burnView = async (burn: BurnRecord) => {
+    const common = { txid: burn.txid, amountSats: burn.amount, destination: addressOfScript(burn.destinationScript, pegout.network), destinationScript: hex(burn.destinationScript), height: burn.height };
+    if (!burn.settledBy) return { ...common, status: 'final' };
+    const confirmations = await rpc.getTransactionConfirmations(burn.settledBy);
+    return { ...common, status: confirmations === null ? 'settling' : 'in-bitcoin', bitcoinTxid: burn.settledBy, confirmations: confirmations ?? 0 };
+  };
   return [
     defineRoute({
       method: 'get',
@@ -41,10 +52,21 @@ export function pegoutRoutes({ chain, store, pegout, rpc }: PegoutApiContext): R
           if (chain.mempool.has(params.txid)) return { txid: params.txid, status: 'pending' };
           throw new NotFoundError(`burn ${params.txid}`);
         }
-        const common = { txid: burn.txid, amountSats: burn.amount, destination: addressOfScript(burn.destinationScript, pegout.network), destinationScript: hex(burn.destinationScript), height: burn.height };
-        if (!burn.settledBy) return { ...common, status: 'final' };
-        const confirmations = await rpc.getTransactionConfirmations(burn.settledBy);
-        return { ...common, status: confirmations === null ? 'settling' : 'in-bitcoin', bitcoinTxid: burn.settledBy, confirmations: confirmations ?? 0 };
+        return burnView(burn);
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/pegout/burns',
+      summary: 'final burns, newest first, each with the Bitcoin transaction paying it and its confirmations; `cursor` is `height:txid` of the last one seen',
+      tag: 'peg',
+      query: pageQuery(z.string().regex(/^[0-9]{1,15}:[0-9a-f]{64}$/, 'expected height:txid')),
+      handler: async ({ query }) => {
+        const [height, txid] = query.cursor?.split(':') ?? [];
+        const before = query.cursor === undefined ? null : { height: Number(height), txid: new Uint8Array(Buffer.from(txid!, 'hex')) };
+        const page = pageOf(await queries.burnsDown(before, query.limit + 1), query.limit, (last) => `${last.height}:${hex(last.txid)}`);
+        const burns = page.items.map((row) => chain.ledger.getBurn(hex(row.txid))).filter((burn) => burn !== undefined);
+        return { burns: await Promise.all(burns.map(burnView)), next: page.next };
       },
     }),
     defineRoute({

@@ -276,7 +276,7 @@ export async function startMember(config: MemberConfig, log: Logger): Promise<Ru
     }),
     ...listRoutes({ queries, ledger: chain.ledger, tipHeight: () => chain.tip.height }),
     ...monitoring.routes(),
-    ...pegoutRoutes({ chain, store, pegout, rpc }),
+    ...pegoutRoutes({ chain, store, queries, pegout, rpc }),
     defineRoute({ method: 'get', path: '/openapi.json', summary: 'this document', tag: 'meta', handler: () => openApi }),
   ];
   // Built from the very table the server runs, so the document lists every route it serves.

@@ -17,6 +17,13 @@ export interface TransactionRow {
   kind: number;
 }
 
+export interface BurnRow {
+  txid: Uint8Array;
+  height: number;
+  destinationScript: Uint8Array;
+  amount: bigint;
+}
+
 export interface UtxoRow {
   txid: Uint8Array;
   vout: number;
@@ -54,6 +61,17 @@ export class ChainQueries {
       before ? [before.height, before.position, limit] : [limit],
     );
     return result.rows.map((row) => ({ txid: bytesOf(row.txid), height: Number(row.height), position: row.position, kind: row.kind }));
+  }
+
+  /** Final burns strictly before (height, txid), newest first; from the tip without a cursor. */
+  async burnsDown(before: { height: number; txid: Uint8Array } | null, limit: number): Promise<BurnRow[]> {
+    const result = await this.pool.query<{ txid: Buffer; height: string; destination_script: Buffer; amount: string }>(
+      before
+        ? 'SELECT txid, height, destination_script, amount FROM pegout_burns WHERE (height, txid) < ($1, $2) ORDER BY height DESC, txid DESC LIMIT $3'
+        : 'SELECT txid, height, destination_script, amount FROM pegout_burns ORDER BY height DESC, txid DESC LIMIT $1',
+      before ? [before.height, buffer(before.txid), limit] : [limit],
+    );
+    return result.rows.map((row) => ({ txid: bytesOf(row.txid), height: Number(row.height), destinationScript: bytesOf(row.destination_script), amount: BigInt(row.amount) }));
   }
 
   /** Unspent outputs of one owner, oldest first, strictly after the cursor. */

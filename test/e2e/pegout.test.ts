@@ -157,6 +157,17 @@ describe('peg-out through five member processes and a real regtest node', functi
     // Nothing paid twice: no second transaction pays any of the destinations.
     const again = await Promise.all(burnTxids.map((txid) => net.clients[0]!.burnStatus(txid)));
     expect(new Set(again.map((s) => s.bitcoinTxid))).to.deep.equal(new Set([bitcoinTxid]));
+
+    // The list of burns pages through every one of them once, newest first, each with its payment.
+    const listed: { txid: string; height: number; bitcoinTxid?: string; confirmations?: number }[] = [];
+    for (let cursor: string | null = ''; cursor !== null; ) {
+      const page = (await fetch(`${net.network.network.members[2]!.apiUrl}/pegout/burns?limit=7${cursor ? `&cursor=${cursor}` : ''}`).then((r) => r.json())) as { burns: typeof listed; next: string | null };
+      listed.push(...page.burns);
+      cursor = page.next;
+    }
+    expect(new Set(listed.map((burn) => burn.txid)).size).to.equal(listed.length);
+    expect(listed.map((burn) => burn.height)).to.deep.equal(listed.map((burn) => burn.height).sort((a, b) => b - a));
+    for (const txid of burnTxids) expect(listed.find((burn) => burn.txid === txid)).to.deep.include({ bitcoinTxid, status: 'in-bitcoin' });
   });
 
   it('refuses a wrong-network address and an amount below the minimum before anything is burned', async () => {
