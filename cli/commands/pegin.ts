@@ -8,6 +8,9 @@ import { MemberClient } from '../../federation/api/client.ts';
 import { defaultDataDir, readNetworkFile } from '../../federation/local-network/network-file.ts';
 import { genesisFrom, type NetworkOptions } from '../member-url.ts';
 import { printResult } from '../output.ts';
+import { withMemberDatabase } from '../member-database.ts';
+import { PeginStore } from '../../federation/member/pegin-store.ts';
+import { parseFollowerState } from '../../watcher/follower/state-codec.ts';
 
 export function peginAddressCommand(): Command {
   return new Command('pegin-address')
@@ -93,6 +96,33 @@ export function peginCommand(): Command {
           options,
           ready ? `claimed by ${answers.length} members; the mint follows in the next block` : `the deposit has ${confirmations}/${required} confirmations; claim again once it has ${required}`,
           { outpoint, confirmations, required, claimed: ready },
+        );
+      }),
+  );
+  pegin.addCommand(
+    new Command('resume')
+      .description("resume minting on this operator's member after a deep Bitcoin reorg halted it, once the revoked deposits are reviewed")
+      .option('--config <file>', "the member's config, which names its database (environment variables override it)")
+      .option('--json', 'print machine-readable output')
+      .addHelpText('after', '\nExample:\n  strongbox pegin resume --config .strongbox/member-0/config.json')
+      .action(async (options: { config?: string; json?: boolean }) => {
+        const reorg = await withMemberDatabase(options.config, async (pool) => {
+          const store = new PeginStore(pool);
+          const stored = await store.followerState();
+          const state = stored === null ? null : parseFollowerState(stored);
+          if (!state?.halted) throw new ValidationError('not-halted', 'minting is not halted on this member; nothing to resume');
+          await store.requestResume();
+          return state.deepReorg;
+        });
+        const revoked = reorg?.revoked.map((deposit) => ({ outpoint: `${deposit.txid}:${deposit.vout}`, amountSats: deposit.amountSats })) ?? [];
+        printResult(
+          options,
+          [
+            `resume requested; the member resumes minting at its next Bitcoin poll`,
+            `the reorg: ${reorg?.depth ?? 'below every remembered'} block(s) deep, fork at height ${reorg?.forkHeight ?? 'unknown'}`,
+            ...revoked.map((d) => `revoked deposit (its mint may be unbacked): ${d.outpoint}, ${d.amountSats} sats`),
+          ].join('\n'),
+          { requested: true, depth: reorg?.depth ?? null, forkHeight: reorg?.forkHeight ?? null, revoked },
         );
       }),
   );

@@ -52,6 +52,17 @@ export class PeginStore {
     }
   }
 
+  /** Asks the running member to resume minting after a deep reorg (`strongbox pegin resume`). */
+  async requestResume(): Promise<void> {
+    await this.pool.query('INSERT INTO pegin_resume_requests DEFAULT VALUES');
+  }
+
+  /** Takes every pending resume request; true when there was one. */
+  async takeResumeRequest(): Promise<boolean> {
+    const result = await this.pool.query('UPDATE pegin_resume_requests SET applied_at = now() WHERE applied_at IS NULL');
+    return (result.rowCount ?? 0) > 0;
+  }
+
   async confirmedDeposits(): Promise<ConfirmedDeposit[]> {
     const result = await this.pool.query<{ bitcoin_txid: string; bitcoin_vout: number; amount: string; recipient: Buffer; height: number }>(
       'SELECT bitcoin_txid, bitcoin_vout, amount, recipient, height FROM pegin_confirmed ORDER BY height, bitcoin_txid, bitcoin_vout',

@@ -134,8 +134,17 @@ export class Pegin {
     return { confirmations, required };
   }
 
-  /** Follows the Bitcoin node one step. */
+  /**
+   * Follows the Bitcoin node one step. While halted, it first looks for the operator's request to
+   * resume: the request is taken before the follower resumes, so a crash in between leaves the
+   * member halted (the safe side) rather than keeping a request for a later halt.
+   */
   async poll(): Promise<void> {
+    if (this.halted && (await this.store.takeResumeRequest())) {
+      this.log.warn({ deepReorg: this.follower.state.deepReorg }, 'minting resumed by the operator after a deep Bitcoin reorg');
+      await this.follower.resume();
+      await this.reloadConfirmed();
+    }
     const effects = await this.follower.sync();
     if (effects.some((effect) => effect.type === 'confirmed' || effect.type === 'unconfirmed' || effect.type === 'deepReorg')) await this.reloadConfirmed();
   }

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { expect } from 'chai';
 import { BitcoinRpc } from '../../watcher/rpc.ts';
 import { Faucet } from '../../regtest/faucet.ts';
@@ -116,7 +117,7 @@ describe('peg-in through five member processes and a real regtest node', functio
   it('halts minting and says so when a reorg reaches deeper than the confirmation depth', async () => {
     const carol = testWallet();
     const depositAddress = await depositAddressFor(carol.address);
-    await faucet.fund(depositAddress, 500_000n);
+    const carolDeposit = await faucet.fund(depositAddress, 500_000n);
     const [blockWithDeposit] = await faucet.mine(1);
     await faucet.mine(2);
     const deadline = Date.now() + 30_000;
@@ -149,6 +150,26 @@ describe('peg-in through five member processes and a real regtest node', functio
     await faucet.mine(3);
     await new Promise((resolve) => setTimeout(resolve, 4_000));
     expect(await btcBalances(dave.address), 'no mint while halted').to.deep.equal([0n, 0n, 0n, 0n, 0n]);
+
+    // Each operator reviews the revoked deposit and resumes its own member; the waiting deposit is then minted once.
+    const config = (member: number) => join(net.network.dataDir, `member-${member}`, 'config.json');
+    for (let member = 0; member < net.clients.length; member++) {
+      const resumed = await runCli(['pegin', 'resume', '--config', config(member), '--json']);
+      expect(resumed.code, resumed.stderr).to.equal(0);
+      const answer = JSON.parse(resumed.stdout) as { requested: boolean; revoked: { outpoint: string; amountSats: string }[] };
+      expect(answer.requested).to.equal(true);
+      expect(answer.revoked.map((deposit) => [deposit.outpoint.split(':')[0], deposit.amountSats])).to.deep.equal([[carolDeposit, '500000']]);
+    }
+    const resumedAt = Date.now() + 30_000;
+    while ((await btcBalances(dave.address)).some((balance) => balance !== 200_000n)) {
+      if (Date.now() > resumedAt) throw new Error('the waiting deposit was not minted after resuming');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    const statuses = await Promise.all(net.clients.map(async (client) => ((await (await fetch(`${client.baseUrl}/status`)).json()) as { bitcoin: { mintingHalted: boolean } }).bitcoin.mintingHalted));
+    expect(statuses).to.deep.equal([false, false, false, false, false]);
+    const again = await runCli(['pegin', 'resume', '--config', config(0)]);
+    expect(again.code).to.not.equal(0);
+    expect(again.stderr.trim()).to.match(/^strongbox: .*minting is not halted on this member/);
   });
 
   it('publishes the same escrow descriptor on every member', async () => {
