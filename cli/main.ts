@@ -19,6 +19,7 @@ import { peginAddressCommand, peginCommand } from './commands/pegin.ts';
 import { pegoutCommand } from './commands/pegout.ts';
 import { proofCommand, verifyProofCommand } from './commands/proof.ts';
 import { auditCommand } from './commands/audit.ts';
+import { anchorCommand, anchorsCommand } from './commands/anchors.ts';
 
 const program = new Command('strongbox')
   .description('Strongbox: a federated, Bitcoin-pegged and Bitcoin-anchored securities depository')
@@ -43,6 +44,8 @@ const program = new Command('strongbox')
   .addCommand(proofCommand())
   .addCommand(verifyProofCommand())
   .addCommand(auditCommand())
+  .addCommand(anchorsCommand())
+  .addCommand(anchorCommand())
   .addCommand(regtestCommand());
 
 throwParseErrors(program);

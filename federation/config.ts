@@ -73,6 +73,11 @@ export const memberConfigSchema = z
         apiUrl: urlWithScheme(['http', 'https']),
       }),
     ),
+    /**
+     * STRONGBOX_FEE_BUMP_AFTER_SECONDS: how long a peg-out or anchor may wait in this member's
+     * mempool before it proposes a CPFP fee bump, default 3600 (about six Bitcoin blocks).
+     */
+    feeBumpAfterSeconds: integer(1, 604_800).default(3_600),
     /** STRONGBOX_LOG_LEVEL, default info */
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
   });
@@ -96,6 +101,7 @@ const VARIABLES: Record<string, [path: string, kind: Kind]> = {
   STRONGBOX_PEER_HOST: ['peer.host', 'string'],
   STRONGBOX_PEER_PORT: ['peer.port', 'integer'],
   STRONGBOX_PEERS: ['peers', 'json'],
+  STRONGBOX_FEE_BUMP_AFTER_SECONDS: ['feeBumpAfterSeconds', 'integer'],
   STRONGBOX_LOG_LEVEL: ['logLevel', 'string'],
 };
 

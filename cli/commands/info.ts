@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { publicKeysOf, readKeyFile } from '../../federation/key-file.ts';
 import { StrongboxError } from '../../sidechain/errors.ts';
 import { sortedMultisig } from '../../watcher/escrow.ts';
+import { opsWalletMultisig } from '../../watcher/ops-wallet.ts';
 import { bitcoinNetwork } from '../../watcher/networks.ts';
 import { genesisFrom, type NetworkOptions } from '../member-url.ts';
 import { printResult } from '../output.ts';
@@ -24,6 +25,8 @@ export function infoCommand(): Command {
       const escrow = sortedMultisig(genesis.members.threshold, genesis.pegKeys);
       const chainId = Buffer.from(genesis.chainId).toString('hex');
       const escrowView = { descriptor: escrow.descriptor, address: escrow.address(bitcoinNetwork(file.bitcoinNetwork)) };
+      const opsWallet = opsWalletMultisig(escrow);
+      const opsWalletView = { descriptor: opsWallet.descriptor, address: opsWallet.address(bitcoinNetwork(file.bitcoinNetwork)) };
       let seat: { memberIndex: number; name: string; blockPublicKey: string; pegPublicKey: string } | undefined;
       if (options.key) {
         const keys = publicKeysOf(readKeyFile(options.key));
@@ -41,8 +44,10 @@ export function infoCommand(): Command {
         `anchors          every ${file.anchor.intervalBlocks} blocks or ${file.anchor.intervalSeconds} s`,
         `escrow           ${escrowView.descriptor}`,
         `                 ${escrowView.address}`,
+        `ops wallet       ${opsWalletView.descriptor}`,
+        `                 ${opsWalletView.address} (pays anchor fees; never holds peg reserves)`,
         ...(seat ? [`your key file    member ${seat.memberIndex} (${seat.name})`] : []),
       ];
-      printResult(options, human.join('\n'), { chainId, ...file, escrow: escrowView, ...(seat ? { seat } : {}) });
+      printResult(options, human.join('\n'), { chainId, ...file, escrow: escrowView, opsWallet: opsWalletView, ...(seat ? { seat } : {}) });
     });
 }

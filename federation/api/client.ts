@@ -100,6 +100,15 @@ export class MemberClient {
     return this.request('/pegout/policy');
   }
 
+  anchors(query: { cursor?: string; limit?: number } = {}): Promise<{ anchors: AnchorView[]; next: string | null }> {
+    const search = new URLSearchParams(Object.entries(query).map(([key, value]) => [key, String(value)]));
+    return this.request(`/anchors${search.size > 0 ? `?${search}` : ''}`);
+  }
+
+  opsWallet(): Promise<{ descriptor: string; address: string; balanceSats: string; coins: { txid: string; vout: number; valueSats: string }[] }> {
+    return this.request('/anchors/wallet');
+  }
+
   inclusionProof(txid: string): Promise<unknown> {
     return this.request(`/proofs/${txid}`);
   }
@@ -160,4 +169,14 @@ export interface AssetView {
   reissuable: boolean;
   supply: bigint;
   sequence: bigint;
+}
+
+/** One anchor as GET /anchors answers it. */
+export interface AnchorView {
+  height: number;
+  blockHash: string;
+  bitcoinTxid: string;
+  confirmations: number | null;
+  recordHeight: number;
+  recordedAtMs: string;
 }

@@ -1,5 +1,5 @@
 import type { Genesis } from '../../sidechain/genesis.ts';
-import { decodeSettlementTx } from '../../sidechain/settlement.ts';
+import { decodeUnsignedBitcoinTx } from '../../sidechain/bitcoin-tx.ts';
 import type { Transaction } from '../../sidechain/transaction/types.ts';
 
 /** A Bitcoin output the escrow holds: a minted deposit (tweaked for its recipient) or settlement change. */
@@ -31,7 +31,7 @@ export class EscrowCoins {
       this.coins.set(`${txid}:${tx.bitcoinVout}`, { txid, vout: tx.bitcoinVout, value, recipient: tx.recipient });
       this.depositedSats += value;
     } else if (tx.kind === 'settlement') {
-      const bitcoinTx = decodeSettlementTx(tx.bitcoinTx);
+      const bitcoinTx = decodeUnsignedBitcoinTx(tx.bitcoinTx);
       let spent = 0n;
       for (const input of bitcoinTx.inputs) {
         const key = `${input.txid}:${input.vout}`;

@@ -20,6 +20,8 @@ export interface MonitoringSources {
   peginStore: PeginStore;
   connectedPeers(): number[];
   bitcoin(): { height: number; mintingHalted: boolean };
+  /** When the last anchor record became final (null: none yet) and what the operations wallet holds. */
+  anchors(): { lastRecordedMs: bigint | null; opsWalletSats: bigint };
   metrics: MemberMetrics;
 }
 
@@ -54,7 +56,7 @@ export function createMonitoring(sources: MonitoringSources) {
     },
     routes: (): Route[] => monitorRoutes({ federation, deposits, supply: () => sources.ledger.supply() }),
     async refreshGauges(): Promise<void> {
-      gauges.update({ federation: await federation(), deposits: await deposits(), supply: sources.ledger.supply(), pegoutQueue: unsettledBurns(sources.ledger), bitcoin: sources.bitcoin() });
+      gauges.update({ federation: await federation(), deposits: await deposits(), supply: sources.ledger.supply(), pegoutQueue: unsettledBurns(sources.ledger), bitcoin: sources.bitcoin(), anchors: { ...sources.anchors(), genesisMs: sources.genesis.timeMs, nowMs: BigInt(Date.now()) } });
     },
   };
 }

@@ -1,22 +1,25 @@
-import { Psbt, type Network } from 'bitcoinjs-lib';
+import type { Network } from 'bitcoinjs-lib';
 import type { Logger } from 'pino';
-import { decodeBlock, transactionRoot } from '../../sidechain/block.ts';
+import { transactionRoot } from '../../sidechain/block.ts';
 import { decodeHeader } from '../../sidechain/block-header.ts';
 import { decodeCommit, verifyCommit } from '../../sidechain/commit.ts';
 import { ValidationError } from '../../sidechain/errors.ts';
 import type { Genesis } from '../../sidechain/genesis.ts';
 import type { BurnRecord, LedgerReader } from '../../sidechain/ledger/index.ts';
-import { decodeSettlementTx } from '../../sidechain/settlement.ts';
+import { decodeUnsignedBitcoinTx, type RecordedBitcoinTx } from '../../sidechain/bitcoin-tx.ts';
 import { decodeTransaction } from '../../sidechain/transaction/codec.ts';
 import { txInfo } from '../../sidechain/transaction/ids.ts';
 import { TxKind, type Transaction } from '../../sidechain/transaction/types.ts';
 import type { ChainStore } from '../../sidechain/store/chain-store.ts';
 import type { Block } from '../../sidechain/block.ts';
-import { sortedMultisig, type SortedMultisig } from '../../watcher/escrow.ts';
-import { bitcoinNetwork } from '../../watcher/networks.ts';
-import { memberCoinKey, planSettlement, settlementPsbt, settlementVsize, signSettlementPsbt, verifyPartialSignature, type SpendableEscrowCoin } from '../../watcher/pegout-tx.ts';
+import type { SortedMultisig } from '../../watcher/escrow.ts';
+import { multisigTxVsize, type FederationCoin } from '../../watcher/federation-psbt.ts';
+import { planSettlement } from '../../watcher/pegout-tx.ts';
 import type { BitcoinRpc } from '../../watcher/rpc.ts';
 import { EscrowCoins } from './escrow-coins.ts';
+import { FeeBumper, type FeeBumpOptions } from './fee-bump.ts';
+import { currentFeeRate, MAX_FEE_RATE_MULTIPLE } from './fee-rate.ts';
+import type { FederationSigner } from './federation-signer.ts';
 
 export class PegoutError extends ValidationError {}
 
@@ -28,20 +31,14 @@ export interface PegoutOptions {
   maxFeeRateMultiple: bigint;
 }
 
-export const DEFAULT_PEGOUT_OPTIONS: PegoutOptions = { batchWindowMs: 2_000, maxBatch: 250, maxFeeRateMultiple: 4n };
+export const DEFAULT_PEGOUT_OPTIONS: PegoutOptions = { batchWindowMs: 2_000, maxBatch: 250, maxFeeRateMultiple: MAX_FEE_RATE_MULTIPLE };
 const CIRCUIT_BREAKER_WINDOW_MS = 3_600_000n;
-/** A settlement stays watched (re-signed, re-broadcast) until this deep in Bitcoin. */
-const SETTLED_DEPTH = 6;
 
 interface OpenSettlement {
   bitcoinTxid: string;
   burns: string[];
   bitcoinTx: Uint8Array;
-  coins: SpendableEscrowCoin[];
-  /** Per input, member index → DER signature with sighash byte. */
-  signatures: Map<number, Uint8Array>[];
-  ownPsbt?: Uint8Array;
-  confirmations: number | null;
+  coins: FederationCoin[];
 }
 
 interface SettlementWindowEntry {
@@ -67,36 +64,33 @@ export class Pegout {
   private readonly unsettled = new Map<string, { firstSeenMs: number }>();
   private readonly open = new Map<string, OpenSettlement>();
   private readonly settledRecently: SettlementWindowEntry[] = [];
+  private readonly bumper: FeeBumper;
   private approved = new Set<string>();
   /** The due burns of the last batch the proposer held back, so it neither retries nor logs it until something changes. */
   private held: { key: string; burns: string[]; reason: string } | undefined;
-  private sendSignatures: (psbt: Uint8Array) => void = () => {};
 
   private constructor(
     private readonly genesis: Genesis,
     private readonly rpc: BitcoinRpc,
     private readonly store: ChainStore,
-    private readonly keys: { memberIndex: number; pegPrivateKey: Uint8Array; pegPublicKey: Uint8Array },
+    private readonly signer: FederationSigner,
     private readonly options: PegoutOptions,
+    bumpOptions: FeeBumpOptions,
     private readonly log: Logger,
   ) {
-    this.escrow = sortedMultisig(genesis.members.threshold, genesis.pegKeys);
-    this.network = bitcoinNetwork(genesis.file.bitcoinNetwork);
+    this.escrow = signer.escrow;
+    this.network = signer.network;
     this.coins = new EscrowCoins(genesis);
+    this.bumper = new FeeBumper(signer, bumpOptions);
   }
 
-  static async start(genesis: Genesis, rpc: BitcoinRpc, store: ChainStore, keys: Pegout['keys'], log: Logger, options = DEFAULT_PEGOUT_OPTIONS): Promise<Pegout> {
-    const pegout = new Pegout(genesis, rpc, store, keys, options, log);
+  static async start(genesis: Genesis, rpc: BitcoinRpc, store: ChainStore, signer: FederationSigner, bumpOptions: FeeBumpOptions, log: Logger, options = DEFAULT_PEGOUT_OPTIONS): Promise<Pegout> {
+    const pegout = new Pegout(genesis, rpc, store, signer, options, bumpOptions, log);
     for (const row of await store.transactionsOfKinds([TxKind.pegin, TxKind.pegout, TxKind.settlement])) {
       pegout.applyFinal(decodeTransaction(row.bytes), row.timeMs, 0);
     }
     pegout.approved = await store.approvedBurns();
     return pegout;
-  }
-
-  /** Where this member's signatures go: every other member. */
-  onSignatures(send: (psbt: Uint8Array) => void): void {
-    this.sendSignatures = send;
   }
 
   /** Follows the final chain; called for every block this member applies. */
@@ -107,14 +101,16 @@ export class Pegout {
   private applyFinal(tx: Transaction, blockTimeMs: bigint, seenMs: number): void {
     if (tx.kind === 'pegout') this.unsettled.set(txInfo(tx).idHex, { firstSeenMs: seenMs });
     if (tx.kind === 'settlement') {
-      const decoded = decodeSettlementTx(tx.bitcoinTx);
+      const decoded = decodeUnsignedBitcoinTx(tx.bitcoinTx);
       const coins = decoded.inputs.map((input) => this.coins.get(`${input.txid}:${input.vout}`));
       const withdrawnBefore = this.coins.withdrawnSats;
       this.coins.apply(tx);
       this.settledRecently.push({ timeMs: blockTimeMs, withdrawn: this.coins.withdrawnSats - withdrawnBefore });
       for (const burn of tx.burns) this.unsettled.delete(hex(burn));
       if (coins.every((coin) => coin !== undefined)) {
-        this.open.set(decoded.txid, { bitcoinTxid: decoded.txid, burns: tx.burns.map(hex), bitcoinTx: tx.bitcoinTx, coins, signatures: coins.map(() => new Map()), confirmations: null });
+        const settlement: OpenSettlement = { bitcoinTxid: decoded.txid, burns: tx.burns.map(hex), bitcoinTx: tx.bitcoinTx, coins };
+        this.open.set(decoded.txid, settlement);
+        this.signer.add({ ...settlement, what: tx.burns.length === 0 ? 'fee bump' : 'peg-out', check: () => this.checkBurnsAgainstStore(settlement) });
       } else {
         this.log.error({ bitcoinTxid: decoded.txid }, 'a final settlement spends coins this member does not know as escrow; it will not be signed');
       }
@@ -124,9 +120,8 @@ export class Pegout {
   }
 
   /** The fee rate this member would pay now: its node's estimate, or the genesis fallback. */
-  async feeRate(): Promise<bigint> {
-    const estimate = await this.rpc.estimateSmartFee(2).catch(() => null);
-    return estimate ?? BigInt(this.genesis.file.pegout.fallbackFeeRateSatPerVb);
+  feeRate(): Promise<bigint> {
+    return currentFeeRate(this.rpc, this.genesis);
   }
 
   policy(feeRate: bigint): Record<string, unknown> {
@@ -157,13 +152,44 @@ export class Pegout {
 
   hasPendingSettlement(ledger: LedgerReader): boolean {
     const due = this.dueBurns(ledger, Date.now());
-    return due.length > 0 && batchKey(due) !== this.held?.key;
+    return (due.length > 0 && batchKey(due) !== this.held?.key) || this.stuckChange() !== undefined;
   }
 
-  /** The settlement record the proposer puts in its next block, if burns are due and the breaker allows. */
+  /**
+   * The escrow change of the newest settlement that has waited in the mempool past the bump
+   * delay while its change is still unspent on the chain: what a fee bump spends.
+   */
+  private stuckChange(): FederationCoin | undefined {
+    for (const settlement of [...this.open.values()].reverse()) {
+      const change = this.coins.list().find((coin) => coin.txid === settlement.bitcoinTxid);
+      if (change) return this.bumper.isStuck(settlement.bitcoinTxid) ? change : undefined;
+    }
+    return undefined;
+  }
+
+  /**
+   * A fee bump as a settlement naming no burns: child pays for parent, spending the stuck
+   * settlement's escrow change back to the escrow less a fee that lifts the whole package to the
+   * bump rate. The settlement itself, and so every burn it pays, stays exactly as recorded.
+   */
+  private async pendingBump(): Promise<Transaction[]> {
+    const change = this.stuckChange();
+    if (!change) return [];
+    try {
+      const plan = this.bumper.planChild(change, [], this.escrow.scriptPubKey, await this.feeRate());
+      this.log.warn({ stuck: change.txid, child: plan.txid, fee: plan.fee }, 'peg-out waits in the mempool; proposing a fee bump');
+      return [{ kind: 'settlement', burns: [], bitcoinTxid: new Uint8Array(Buffer.from(plan.txid, 'hex')), bitcoinTx: plan.bitcoinTx, witnesses: [] }];
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      this.log.warn({ stuck: change.txid, reason: error.message }, 'peg-out fee bump not possible');
+      return [];
+    }
+  }
+
+  /** The settlement record the proposer puts in its next block, if burns are due and the breaker allows, or else a fee bump. */
   async pendingSettlement(ledger: LedgerReader, blockTimeMs: bigint): Promise<Transaction[]> {
     const burns = this.dueBurns(ledger, Date.now());
-    if (burns.length === 0 || batchKey(burns) === this.held?.key) return [];
+    if (burns.length === 0 || batchKey(burns) === this.held?.key) return this.pendingBump();
     try {
       const plan = planSettlement(this.escrow, this.coins.list(), burns.map((burn) => ({ script: burn.destinationScript, amount: burn.amount })), await this.feeRate());
       const settlement: Transaction = {
@@ -220,8 +246,13 @@ export class Pegout {
         if (tx.kind === 'pegin') coins.apply(tx);
         continue;
       }
-      const decoded = decodeSettlementTx(tx.bitcoinTx);
+      const decoded = decodeUnsignedBitcoinTx(tx.bitcoinTx);
       const where = `settlement ${decoded.txid}`;
+      if (tx.burns.length === 0) {
+        await this.verifyBump(decoded, coins, ledger, where);
+        coins.apply(tx);
+        continue;
+      }
       const burns = tx.burns.map((txid) => {
         const burn = ledger.getBurn(hex(txid));
         if (!burn || burn.settledBy) throw new PegoutError('pegout-burn', `${where}: burn ${hex(txid)} is not a final, unsettled burn on this member's chain`);
@@ -238,7 +269,7 @@ export class Pegout {
       if (change && Buffer.compare(Buffer.from(change.script), Buffer.from(this.escrow.scriptPubKey)) !== 0) throw new PegoutError('pegout-change', `${where}: the change does not return to the escrow`);
       if ((change?.value ?? 0n) !== inputs - owed) throw new PegoutError('pegout-change', `${where}: change is ${change?.value ?? 0n} sats, must be exactly ${inputs - owed}`);
       const fee = burns.reduce((sum, burn, index) => sum + burn.amount - decoded.outputs[index]!.value, 0n);
-      const vsize = BigInt(settlementVsize(this.escrow, decoded.inputs.length, decoded.outputs.map((output) => output.script)));
+      const vsize = BigInt(multisigTxVsize(this.escrow, decoded.inputs.length, decoded.outputs.map((output) => output.script)));
       const maxRate = (await this.feeRate()) * this.options.maxFeeRateMultiple;
       if (fee < vsize || fee > vsize * maxRate) throw new PegoutError('pegout-fee', `${where}: fee ${fee} sats for ${vsize} vB is outside 1..${maxRate} sat/vB`);
       if (coins.withdrawnSats + owed > coins.depositedSats) {
@@ -250,12 +281,32 @@ export class Pegout {
   }
 
   /**
+   * A fee bump spends the escrow change of a settlement still waiting for a block, back to the
+   * escrow, within this member's fee bounds for the package; and the escrow left after its fee
+   * still covers every pegged BTC outstanding and every burn not yet paid, so a bump is paid
+   * from the peg-in fees the escrow holds, never from what users are owed.
+   */
+  private async verifyBump(decoded: RecordedBitcoinTx, coins: EscrowCoins, ledger: LedgerReader, where: string): Promise<void> {
+    const input = decoded.inputs[0]!;
+    const coin = coins.get(`${input.txid}:${input.vout}`);
+    if (!coin || coin.recipient || !this.open.has(input.txid)) throw new PegoutError('pegout-bump', `${where}: a fee bump spends the escrow change of a recorded settlement, not ${input.txid}:${input.vout}`);
+    const output = decoded.outputs[0]!;
+    if (Buffer.compare(Buffer.from(output.script), Buffer.from(this.escrow.scriptPubKey)) !== 0) throw new PegoutError('pegout-change', `${where}: the fee bump does not return to the escrow`);
+    this.bumper.checkChild(coin, coin.value - output.value, multisigTxVsize(this.escrow, 1, [output.script]), this.options.maxFeeRateMultiple * (await this.feeRate()), where);
+    const supply = ledger.supply();
+    let unpaid = 0n;
+    for (const txid of this.unsettled.keys()) unpaid += ledger.getBurn(txid)?.amount ?? 0n;
+    const owed = supply.minted - supply.burned + unpaid;
+    if (coins.totalSats - (coin.value - output.value) < owed) throw new PegoutError('pegout-reserves', `${where}: its fee would leave the escrow below the ${owed} sats it owes`);
+  }
+
+  /**
    * Before signing, the burns are re-read from this member's own stored blocks, each block's
    * certificate and transaction root re-verified: a record altered in the store, or a ledger
    * that disagrees with it, stops the signature.
    */
   private async checkBurnsAgainstStore(settlement: OpenSettlement): Promise<void> {
-    const decoded = decodeSettlementTx(settlement.bitcoinTx);
+    const decoded = decodeUnsignedBitcoinTx(settlement.bitcoinTx);
     for (const [index, burnTxid] of settlement.burns.entries()) {
       const located = await this.store.transaction(new Uint8Array(Buffer.from(burnTxid, 'hex')));
       const stored = located && (await this.store.blockAt(located.height));
@@ -275,96 +326,11 @@ export class Pegout {
     if (this.coins.withdrawnSats > this.coins.depositedSats) throw new PegoutError('pegout-reserves', 'the chain pays out more than was deposited; refusing to sign');
   }
 
-  private async signOwn(settlement: OpenSettlement): Promise<Uint8Array> {
-    if (settlement.ownPsbt) return settlement.ownPsbt;
-    await this.checkBurnsAgainstStore(settlement);
-    const psbt = settlementPsbt(this.escrow, this.network, settlement.bitcoinTx, settlement.coins);
-    signSettlementPsbt(psbt, settlement.coins, this.keys.pegPrivateKey);
-    settlement.ownPsbt = psbt.toBuffer();
-    this.takeSignatures(settlement, this.keys.memberIndex, psbt);
-    this.log.info({ bitcoinTxid: settlement.bitcoinTxid, burns: settlement.burns.length }, 'signed peg-out');
-    return settlement.ownPsbt;
-  }
-
-  /** Keeps the signatures in `psbt` that member `from` made with its own (tweaked) key and that verify. */
-  private takeSignatures(settlement: OpenSettlement, from: number, psbt: Psbt): void {
-    const pegKey = this.genesis.pegKeys[from];
-    if (!pegKey) return;
-    settlement.coins.forEach((coin, index) => {
-      const expected = memberCoinKey(pegKey, coin);
-      const signature = psbt.data.inputs[index]?.partialSig?.find((entry) => Buffer.compare(Buffer.from(entry.pubkey), Buffer.from(expected)) === 0);
-      if (!signature) return;
-      const check = settlementPsbt(this.escrow, this.network, settlement.bitcoinTx, settlement.coins);
-      check.updateInput(index, { partialSig: [signature] });
-      if (verifyPartialSignature(check, index, expected)) settlement.signatures[index]!.set(from, signature.signature);
-    });
-  }
-
-  /** Signatures from another member: only those over a settlement final here, by that member's key. */
-  receiveSignatures(from: number, bytes: Uint8Array): void {
-    let psbt: Psbt;
-    try {
-      psbt = Psbt.fromBuffer(Buffer.from(bytes), { network: this.network });
-    } catch {
-      throw new PegoutError('bad-psbt', `member ${from} sent a PSBT that does not parse`);
-    }
-    const txid = decodeSettlementTx(psbt.data.getTransaction()).txid;
-    const settlement = this.open.get(txid);
-    if (!settlement) return;
-    this.takeSignatures(settlement, from, psbt);
-  }
-
-  /** The PSBT with every signature collected so far: what any BIP-174 tool can finalize. */
-  combinedPsbt(settlement: OpenSettlement): Psbt {
-    const psbt = settlementPsbt(this.escrow, this.network, settlement.bitcoinTx, settlement.coins);
-    settlement.signatures.forEach((signatures, index) => {
-      const partialSig = [...signatures.entries()]
-        .sort(([a], [b]) => a - b)
-        .slice(0, this.genesis.members.threshold)
-        .map(([member, signature]) => ({ pubkey: memberCoinKey(this.genesis.pegKeys[member]!, settlement.coins[index]!), signature }));
-      if (partialSig.length > 0) psbt.updateInput(index, { partialSig });
-    });
-    return psbt;
-  }
-
-  /**
-   * One step for every settlement not yet deep in Bitcoin: sign it (once) and share the
-   * signatures; with k signatures on every input, finalize and broadcast to this member's node.
-   * Re-running after a crash only re-sends the same signatures and the same transaction.
-   */
-  async tick(): Promise<void> {
-    await this.refreshApprovals();
-    for (const settlement of this.open.values()) {
-      settlement.confirmations = await this.rpc.getTransactionConfirmations(settlement.bitcoinTxid);
-      if (settlement.confirmations !== null && settlement.confirmations >= SETTLED_DEPTH) {
-        this.open.delete(settlement.bitcoinTxid);
-        continue;
-      }
-      if (settlement.confirmations !== null) continue;
-      try {
-        this.sendSignatures(await this.signOwn(settlement));
-      } catch (error) {
-        this.log.error({ bitcoinTxid: settlement.bitcoinTxid, err: error }, 'refusing to sign a peg-out');
-        continue;
-      }
-      if (settlement.signatures.every((signatures) => signatures.size >= this.genesis.members.threshold)) {
-        const psbt = this.combinedPsbt(settlement);
-        psbt.finalizeAllInputs();
-        const txHex = psbt.extractTransaction().toHex();
-        await this.rpc.sendRawTransaction(txHex);
-        this.log.info({ bitcoinTxid: settlement.bitcoinTxid, burns: settlement.burns.length }, 'peg-out broadcast');
-      }
-    }
-  }
-
   settlementView(bitcoinTxid: string): { bitcoinTxid: string; burns: string[]; psbt: string; signers: number[][] } | undefined {
     const settlement = this.open.get(bitcoinTxid);
-    if (!settlement) return undefined;
-    return {
-      bitcoinTxid,
-      burns: settlement.burns,
-      psbt: this.combinedPsbt(settlement).toBase64(),
-      signers: settlement.signatures.map((signatures) => [...signatures.keys()].sort((a, b) => a - b)),
-    };
+    const psbt = this.signer.combinedPsbt(bitcoinTxid);
+    const signers = this.signer.signers(bitcoinTxid);
+    if (!settlement || !psbt || !signers) return undefined;
+    return { bitcoinTxid, burns: settlement.burns, psbt: psbt.toBase64(), signers };
   }
 }

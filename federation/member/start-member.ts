@@ -21,6 +21,7 @@ import { RegistryAuthenticator } from '../roles/authorize.ts';
 import { CredentialStore } from '../roles/credential-store.ts';
 import { pegoutRoutes } from '../api/pegout-routes.ts';
 import { listRoutes } from '../api/list-routes.ts';
+import { anchorRoutes } from '../api/anchor-routes.ts';
 import { mountExplorer } from '../explorer/explorer.ts';
 import { ChainQueries } from '../../sidechain/store/chain-queries.ts';
 import { createMonitoring } from './monitoring.ts';
@@ -31,12 +32,14 @@ import { ConsensusDriver } from './consensus-driver.ts';
 import { catchUp } from './catch-up.ts';
 import { Pegin } from './pegin.ts';
 import { Pegout } from './pegout.ts';
+import { Anchoring } from './anchoring.ts';
+import { FederationSigner } from './federation-signer.ts';
 import { PeginStore } from './pegin-store.ts';
 import { BitcoinRpc } from '../../watcher/rpc.ts';
 import { decodeBlock, MAX_BLOCK_BYTES } from '../../sidechain/block.ts';
 
-/** First byte of every peer payload: what follows. */
-const PeerPayload = { Consensus: 1, Transaction: 2, PegoutSignatures: 3 } as const;
+/** First byte of every peer payload: what follows. Type 3 carries signatures of any federation-signed Bitcoin transaction. */
+const PeerPayload = { Consensus: 1, Transaction: 2, FederationSignatures: 3 } as const;
 
 export interface RunningMember {
   apiUrl: string;
@@ -74,8 +77,15 @@ export async function startMember(config: MemberConfig, log: Logger): Promise<Ru
   const peginStore = new PeginStore(pool);
   const rpc = new BitcoinRpc(config.bitcoin.rpcUrl);
   const pegin = await Pegin.start(genesis, rpc, peginStore, log);
-  const pegout = await Pegout.start(genesis, rpc, store, { memberIndex: config.memberIndex, pegPrivateKey: keys.pegPrivateKey, pegPublicKey: keys.pegPublicKey }, log);
-  chain.onFinalBlock((block) => pegout.blockFinal(block));
+  // Peg-outs, their fee bumps and anchors are all federation-signed Bitcoin transactions: one signer.
+  const signer = new FederationSigner(genesis, rpc, { memberIndex: config.memberIndex, pegPrivateKey: keys.pegPrivateKey }, log);
+  const bumpOptions = { afterMs: config.feeBumpAfterSeconds * 1000 };
+  const pegout = await Pegout.start(genesis, rpc, store, signer, bumpOptions, log);
+  const anchoring = await Anchoring.start(genesis, rpc, store, signer, bumpOptions, log);
+  chain.onFinalBlock((block) => {
+    pegout.blockFinal(block);
+    anchoring.blockFinal(block);
+  });
   const metrics = createMemberMetrics();
   metrics.height.set(chain.tip.height);
   log.info({ height: chain.tip.height, chainId: Buffer.from(genesis.chainId).toString('hex') }, 'chain loaded');
@@ -127,6 +137,7 @@ export async function startMember(config: MemberConfig, log: Logger): Promise<Ru
     peginStore,
     connectedPeers: () => transport.connectedPeers(),
     bitcoin: () => ({ height: pegin.bitcoinHeight, mintingHalted: pegin.halted }),
+    anchors: () => ({ lastRecordedMs: anchoring.last?.timeMs ?? null, opsWalletSats: anchoring.walletView().balanceSats }),
     metrics,
   });
   const peerUrls = new Map(config.peers.map((peer) => [peer.memberIndex, peer.url]));
@@ -147,12 +158,12 @@ export async function startMember(config: MemberConfig, log: Logger): Promise<Ru
     monitoring.heardFrom(from);
     const body = payload.subarray(1);
     if (payload[0] === PeerPayload.Consensus) driver?.onPeerMessage(body);
-    else if (payload[0] === PeerPayload.PegoutSignatures) {
+    else if (payload[0] === PeerPayload.FederationSignatures) {
       try {
-        pegout.receiveSignatures(from, body);
+        signer.receiveSignatures(from, body);
       } catch (error) {
-        if (error instanceof ValidationError) log.warn({ from, reason: error.message }, 'refused peg-out signatures');
-        else log.error({ err: error, from }, 'peg-out signatures failed');
+        if (error instanceof ValidationError) log.warn({ from, reason: error.message }, 'refused federation signatures');
+        else log.error({ err: error, from }, 'federation signatures failed');
       }
     } else if (payload[0] === PeerPayload.Transaction) {
       try {
@@ -167,13 +178,19 @@ export async function startMember(config: MemberConfig, log: Logger): Promise<Ru
   driver = new ConsensusDriver(
     await machineAt(chain.tip.height + 1),
     {
-      buildProposal: async (height) => chain.buildBlock(height, config.memberIndex, [...pegin.pendingMints(chain.ledger), ...(await pegout.pendingSettlement(chain.ledger, BigInt(Date.now())))]),
+      buildProposal: async (height) =>
+        chain.buildBlock(height, config.memberIndex, [
+          ...pegin.pendingMints(chain.ledger),
+          ...(await pegout.pendingSettlement(chain.ledger, BigInt(Date.now()))),
+          ...(await anchoring.pendingAnchor(chain.tip, BigInt(Date.now()))),
+        ]),
       validate: async (height, value) => {
         try {
           const block = decodeBlock(value.bytes);
           await pegin.verifyMints(block.transactions);
           chain.checkBlock(height, value.hash, value.bytes);
           await pegout.verifySettlements(block.transactions, chain.ledger, block.header.timeMs);
+          await anchoring.verifyAnchors(block.transactions, height, block.header.timeMs);
           return true;
         } catch (error) {
           log.warn({ height, err: error }, 'refused a proposed block');
@@ -187,7 +204,7 @@ export async function startMember(config: MemberConfig, log: Logger): Promise<Ru
         monitoring.blockFinal(block.transactions.map((tx) => txInfo(tx).idHex), (txid) => chain.mempool.has(txid));
         log.info({ height, txs: block.transactions.length, round: certificate.round }, 'block final');
       },
-      hasPendingWork: () => chain.hasPendingWork() || pegin.hasPendingMints(chain.ledger) || pegout.hasPendingSettlement(chain.ledger),
+      hasPendingWork: () => chain.hasPendingWork() || pegin.hasPendingMints(chain.ledger) || pegout.hasPendingSettlement(chain.ledger) || anchoring.hasPendingAnchor(chain.tip.height),
     },
     {
       appendWal: (height, record) => store.appendWal(height, encodeWalRecord(record)),
@@ -209,7 +226,7 @@ export async function startMember(config: MemberConfig, log: Logger): Promise<Ru
   );
 
   pegin.onConfirmedDepositsChanged(() => driver?.notifyWork());
-  pegout.onSignatures((psbt) => transport.broadcast(tagged(PeerPayload.PegoutSignatures, psbt)));
+  signer.onSignatures((psbt) => transport.broadcast(tagged(PeerPayload.FederationSignatures, psbt)));
   syncWithPeers();
   await syncing;
   driver.start();
@@ -217,12 +234,15 @@ export async function startMember(config: MemberConfig, log: Logger): Promise<Ru
   let polling = false;
   let settling = false;
   const pegoutTimer = setInterval(() => {
-    if (pegout.hasPendingSettlement(chain.ledger)) driver?.notifyWork();
+    if (pegout.hasPendingSettlement(chain.ledger) || anchoring.hasPendingAnchor(chain.tip.height)) driver?.notifyWork();
     if (settling) return;
     settling = true;
-    pegout
-      .tick()
-      .catch((error: unknown) => log.warn({ err: error }, 'peg-out step failed; retrying'))
+    (async () => {
+      await pegout.refreshApprovals();
+      await anchoring.poll();
+      await signer.tick();
+    })()
+      .catch((error: unknown) => log.warn({ err: error }, 'federation signing step failed; retrying'))
       .finally(() => {
         settling = false;
       });
@@ -277,6 +297,7 @@ export async function startMember(config: MemberConfig, log: Logger): Promise<Ru
     ...listRoutes({ queries, ledger: chain.ledger, tipHeight: () => chain.tip.height }),
     ...monitoring.routes(),
     ...pegoutRoutes({ chain, store, queries, pegout, rpc }),
+    ...anchorRoutes({ anchoring, rpc }),
     defineRoute({ method: 'get', path: '/openapi.json', summary: 'this document', tag: 'meta', handler: () => openApi }),
   ];
   // Built from the very table the server runs, so the document lists every route it serves.

@@ -11,6 +11,7 @@ export interface MemberStateSnapshot {
   /** Final burns no settlement record has bound to a Bitcoin payment yet. */
   pegoutQueue: { count: number; sats: bigint };
   bitcoin: { height: number; mintingHalted: boolean };
+  anchors: { lastRecordedMs: bigint | null; opsWalletSats: bigint; genesisMs: bigint; nowMs: bigint };
 }
 
 /**
@@ -32,6 +33,8 @@ export function createStateGauges(registry: Registry) {
   const pegoutQueueSats = gauge('strongbox_pegout_queue_sats', 'satoshis of final peg-out burns not yet bound to a Bitcoin payment');
   const bitcoinHeight = gauge('strongbox_bitcoin_height', 'tip of this member\'s Bitcoin node as its peg-in follower has reached it');
   const halted = gauge('strongbox_pegin_minting_halted', '1 after a Bitcoin reorg deeper than the confirmation depth, until an operator acts');
+  const anchorAge = gauge('strongbox_anchor_age_seconds', 'seconds since the last anchor record became final (since genesis when there is none); grows on an idle chain, which is not re-anchored');
+  const opsWallet = gauge('strongbox_ops_wallet_sats', 'satoshis this member knows the operations wallet holds for anchor fees');
 
   // Gauges are doubles; every satoshi amount that can exist (< 2^53) converts exactly.
   return {
@@ -55,6 +58,8 @@ export function createStateGauges(registry: Registry) {
       pegoutQueueSats.set(Number(snapshot.pegoutQueue.sats));
       bitcoinHeight.set(snapshot.bitcoin.height);
       halted.set(snapshot.bitcoin.mintingHalted ? 1 : 0);
+      anchorAge.set(Number(snapshot.anchors.nowMs - (snapshot.anchors.lastRecordedMs ?? snapshot.anchors.genesisMs)) / 1000);
+      opsWallet.set(Number(snapshot.anchors.opsWalletSats));
     },
   };
 }

@@ -1,6 +1,6 @@
 import { BTC_ASSET_KEY } from '../asset.ts';
 import { compareBytes } from '../address.ts';
-import { decodeSettlementTx } from '../settlement.ts';
+import { decodeUnsignedBitcoinTx } from '../bitcoin-tx.ts';
 import { checkTransaction } from '../transaction/check.ts';
 import { toHex, txInfo, type TxInfo } from '../transaction/ids.ts';
 import { sighashMessage } from '../transaction/sighash.ts';
@@ -183,7 +183,7 @@ export function validateTransaction(view: LedgerReader, tx: Transaction, ctx: Le
     }
     case 'settlement': {
       const bitcoinTxid = toHex(tx.bitcoinTxid);
-      const payments = decodeSettlementTx(tx.bitcoinTx).outputs;
+      const payments = decodeUnsignedBitcoinTx(tx.bitcoinTx).outputs;
       let feeShare: bigint | undefined;
       effects.settled = tx.burns.map((burnTxid, index) => {
         const burn = view.getBurn(toHex(burnTxid));

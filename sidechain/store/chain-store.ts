@@ -180,6 +180,12 @@ export class ChainStore {
     return result.rows.map((row) => ({ height: Number(row.height), timeMs: BigInt(row.time_ms), bytes: bytesOf(row.bytes) }));
   }
 
+  /** The height of the latest block holding a transaction of none of `kinds` (0 when there is none). */
+  async latestHeightExcept(kinds: number[]): Promise<number> {
+    const result = await this.pool.query<{ height: string | null }>('SELECT max(height) AS height FROM transactions WHERE NOT (kind = ANY($1::smallint[]))', [kinds]);
+    return Number(result.rows[0]?.height ?? 0);
+  }
+
   async approveBurns(txids: Uint8Array[]): Promise<void> {
     await this.pool.query('INSERT INTO pegout_approvals (burn_txid) SELECT unnest($1::bytea[]) ON CONFLICT DO NOTHING', [txids.map(buffer)]);
   }

@@ -1,5 +1,6 @@
 import { OWNER_PAYLOAD_LENGTH } from '../address.ts';
 import { MAX_DECIMALS, isValidIsin } from '../asset.ts';
+import { decodeBoundBitcoinTx } from '../bitcoin-tx.ts';
 import { checkSettlementShape } from '../settlement.ts';
 import { TransactionError } from './errors.ts';
 import { txInfo, inputsOf } from './ids.ts';
@@ -101,9 +102,9 @@ export function checkTransaction(tx: Transaction): void {
       if (tx.witnesses[0]?.type !== 'key') fail('witness-type', 'a re-issuance is signed by the issuer key');
       return;
     case 'anchor':
+      decodeBoundBitcoinTx(tx.bitcoinTxid, tx.bitcoinTx, 'bad-anchor');
       return;
     case 'settlement':
-      if (tx.burns.length === 0) fail('bad-settlement', 'a settlement names at least one burn');
       checkDistinct(tx.burns.map((burn) => Buffer.from(burn).toString('hex')), 'duplicate-burn', 'a settled burn');
       checkSettlementShape(tx.burns.length, tx.bitcoinTxid, tx.bitcoinTx);
       return;

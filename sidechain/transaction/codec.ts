@@ -71,7 +71,7 @@ function writeBody(w: Writer, body: TxBody): void {
       writeOutputs(w, body.outputs);
       return;
     case 'anchor':
-      w.u32(body.height).bytes(fixed(body.blockHash, 32, 'block hash')).bytes(fixed(body.bitcoinTxid, 32, 'bitcoin txid'));
+      w.u32(body.height).bytes(fixed(body.blockHash, 32, 'block hash')).bytes(fixed(body.bitcoinTxid, 32, 'bitcoin txid')).varBytes(body.bitcoinTx);
       return;
     case 'settlement':
       w.varint(body.burns.length);
@@ -203,7 +203,7 @@ function readBody(r: Reader): TxBody {
     case 'dividend':
       return { kind, asset: r.bytes(32, 'asset'), recordHeight: r.u32('record height'), inputs: readOutpoints(r), outputs: readOutputs(r) };
     case 'anchor':
-      return { kind, height: r.u32('height'), blockHash: r.bytes(32, 'block hash'), bitcoinTxid: r.bytes(32, 'bitcoin txid') };
+      return { kind, height: r.u32('height'), blockHash: r.bytes(32, 'block hash'), bitcoinTxid: r.bytes(32, 'bitcoin txid'), bitcoinTx: r.varBytes('bitcoin transaction', LIMITS.maxTxBytes) };
     case 'settlement': {
       const count = r.varint('burn count', LIMITS.maxSettledBurns);
       const burns: Uint8Array[] = [];

@@ -129,11 +129,18 @@ export interface ReissuanceBody {
   recipient: Uint8Array;
 }
 
+/**
+ * Binds the Bitcoin transaction that writes `blockHash` at `height` into Bitcoin, before it is
+ * signed, as a settlement binds its payment: whatever the members sign for an anchor is on chain
+ * first, so no crash can leave an anchor on Bitcoin that the chain does not explain.
+ */
 export interface AnchorBody {
   kind: 'anchor';
   height: number;
   blockHash: Uint8Array;
   bitcoinTxid: Uint8Array;
+  /** The unsigned Bitcoin transaction (no witnesses); its txid is `bitcoinTxid`. */
+  bitcoinTx: Uint8Array;
 }
 
 /**

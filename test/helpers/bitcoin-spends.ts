@@ -53,9 +53,9 @@ export function spendEscrowCoins(escrow: SortedMultisig, pegPrivateKeys: readonl
 
 /**
  * Broadcasts an anchor the way the protocol lays it out (one 44-byte OP_RETURN), paid from a
- * fresh key the faucet funds; returns its txid (in the mempool).
+ * fresh key the faucet funds; returns it (in the mempool).
  */
-export async function broadcastAnchor(rpc: BitcoinRpc, faucet: Faucet, anchor: { chainId: Uint8Array; height: number; blockHash: Uint8Array }): Promise<string> {
+export async function broadcastAnchor(rpc: BitcoinRpc, faucet: Faucet, anchor: { chainId: Uint8Array; height: number; blockHash: Uint8Array }): Promise<bitcoin.Transaction> {
   const key = ECPair.makeRandom({ network });
   const payment = bitcoin.payments.p2wpkh({ pubkey: Buffer.from(key.publicKey), network });
   const coin = await coinPaying(rpc, await faucet.fund(payment.address!, 20_000n), payment.output!);
@@ -64,7 +64,9 @@ export async function broadcastAnchor(rpc: BitcoinRpc, faucet: Faucet, anchor: {
     .addOutput({ script: anchorScript(encodeAnchorPayload(anchor.chainId, anchor.height, anchor.blockHash)), value: 0n })
     .addOutput({ script: payment.output!, value: coin.value - 1_000n });
   psbt.signAllInputs(key).finalizeAllInputs();
-  return rpc.sendRawTransaction(psbt.extractTransaction().toHex());
+  const tx = psbt.extractTransaction();
+  await rpc.sendRawTransaction(tx.toHex());
+  return tx;
 }
 
 /** The transaction as a settlement record holds it: canonical bytes without witnesses (the txid does not change). */

@@ -1,10 +1,11 @@
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { startLocalNetwork, type LocalNetwork } from '../../federation/local-network/local-network.ts';
 import { MemberClient } from '../../federation/api/client.ts';
-import type { Genesis } from '../../sidechain/genesis.ts';
+import type { Genesis, GenesisFile } from '../../sidechain/genesis.ts';
+import { genesisPath, runLocalCeremony } from '../../federation/local-network/ceremony.ts';
 import { readGenesisFile } from '../../federation/genesis-file.ts';
 
 export interface TestNetwork {
@@ -14,10 +15,18 @@ export interface TestNetwork {
   stop(): Promise<void>;
 }
 
-/** A whole local network (regtest, Postgres, member processes) in a fresh folder. */
-export async function startTestNetwork(members = 5): Promise<TestNetwork> {
+/**
+ * A whole local network (regtest, Postgres, member processes) in a fresh folder; `genesis` may
+ * change the genesis parameters before any member reads them (the ceremony keeps an existing file).
+ */
+export async function startTestNetwork(members = 5, options: { genesis?: (file: GenesisFile) => GenesisFile } = {}): Promise<TestNetwork> {
   const dataDir = join(tmpdir(), `strongbox-e2e-${process.pid}-${randomBytes(3).toString('hex')}`);
   mkdirSync(dataDir, { recursive: true, mode: 0o755 });
+  if (options.genesis) {
+    runLocalCeremony({ dir: dataDir, members, bitcoinNetwork: 'regtest' });
+    const path = genesisPath(dataDir);
+    writeFileSync(path, `${JSON.stringify(options.genesis(JSON.parse(readFileSync(path, 'utf8')) as GenesisFile), null, 2)}\n`);
+  }
   const network = await startLocalNetwork({ dataDir, members });
   const genesis = readGenesisFile(network.network.genesisFile!);
   return {

@@ -18,6 +18,7 @@ import { issuance, testWallet } from '../helpers/transactions.ts';
 import { bitcoinTxid } from '../helpers/ledger-fixtures.ts';
 import { quorum, rewriteHistory, SignedChain, type SignedBlock } from '../helpers/signed-blocks.ts';
 import { broadcastAnchor, coinPaying, spendEscrowCoins, unsignedBytes, type BitcoinCoin } from '../helpers/bitcoin-spends.ts';
+import { anchorRecord } from '../helpers/anchor-records.ts';
 
 const network = bitcoin.networks.regtest;
 const PEGIN_FEE = 1_000n;
@@ -94,8 +95,8 @@ describe('audit against a real Bitcoin node (regtest), of a history signed in me
     };
     const burn: Transaction = { ...burnBody, witnesses: [keyWitness(chainId, burnBody, bob.keys.seed)] };
     chain.append([burn]);
-    const anchorTxid = await broadcastAnchor(rpc, faucet, { chainId, height: 3, blockHash: chain.blocks[2]!.hash });
-    chain.append([{ kind: 'anchor', height: 3, blockHash: chain.blocks[2]!.hash, bitcoinTxid: new Uint8Array(Buffer.from(anchorTxid, 'hex')), witnesses: [] }]);
+    const anchorTx = await broadcastAnchor(rpc, faucet, { chainId, height: 3, blockHash: chain.blocks[2]!.hash });
+    chain.append([{ kind: 'anchor', height: 3, blockHash: chain.blocks[2]!.hash, bitcoinTxid: new Uint8Array(Buffer.from(anchorTx.getId(), 'hex')), bitcoinTx: unsignedBytes(anchorTx), witnesses: [] }]);
     // The peg-out: 199,000 to the withdrawal address (1,000 of the burn pays the Bitcoin fee), the rest back to the escrow.
     const payout = spendEscrowCoins(escrow, pegKeys, [{ ...bobDeposit, recipient: bob.owner }], [
       { script: withdrawalScript, value: 199_000n },
@@ -131,8 +132,9 @@ describe('audit against a real Bitcoin node (regtest), of a history signed in me
   });
 
   it('fails at an anchor record naming a transaction Bitcoin does not have', async () => {
-    const forged = rewriteHistory(blocks, 4, ([anchor]) => [{ ...(anchor as Transaction & { kind: 'anchor' }), bitcoinTxid: bitcoinTxid(424242) }], quorum(federation));
-    await expectFailure(audit(forged), { check: 'anchor', height: 4, message: /Bitcoin transaction 00067932(00)+ is unknown to the Bitcoin node/ });
+    const never = anchorRecord(chainId, 3, blocks[2]!.hash, { txid: Buffer.from(bitcoinTxid(424242)).toString('hex'), vout: 0 });
+    const forged = rewriteHistory(blocks, 4, () => [never], quorum(federation));
+    await expectFailure(audit(forged), { check: 'anchor', height: 4, message: new RegExp(`Bitcoin transaction ${Buffer.from(never.bitcoinTxid).toString('hex')} is unknown to the Bitcoin node`) });
   });
 
   it('fails at a settlement whose Bitcoin transaction was recorded but never broadcast', async () => {

@@ -9,6 +9,7 @@ import { testFederation } from '../helpers/genesis.ts';
 import { bitcoinTxid } from '../helpers/ledger-fixtures.ts';
 import { issuance, testWallet, transfer } from '../helpers/transactions.ts';
 import { quorum, rewriteHistory, signCommit, SignedChain, signedBlock, type SignedBlock, type Signers } from '../helpers/signed-blocks.ts';
+import { anchorRecord } from '../helpers/anchor-records.ts';
 
 const federation = testFederation(5);
 const chainId = federation.genesis.chainId;
@@ -30,7 +31,7 @@ function honestChain(): SignedChain {
   chain.append([transfer(chainId, alice, { txid: txId(issue), index: 0, amount: 1_000n }, asset, bob.owner, 250n)]);
   const minted = mint(1, 500_000n);
   chain.append([minted]);
-  chain.append([{ kind: 'anchor', height: 2, blockHash: chain.blocks[1]!.hash, bitcoinTxid: bitcoinTxid(100), witnesses: [] }]);
+  chain.append([anchorRecord(chainId, 2, chain.blocks[1]!.hash)]);
   chain.append([transfer(chainId, bob, { txid: txId(minted), index: 0, amount: 500_000n }, BTC_ASSET_ID, alice.owner, 100_000n)]);
   return chain;
 }
@@ -165,7 +166,7 @@ describe('chain auditor (the pure core of strongbox audit)', () => {
     expect(Buffer.from(auditor.hashAt(5)!).equals(Buffer.from(honest[4]!.hash))).to.equal(true);
     expect(audited.map((block) => block.transactions)).to.deep.equal([1, 1, 1, 1, 1]);
     expect(audited[2]!.mints.map((claim) => ({ height: claim.height, amount: claim.mint.amount, vout: claim.mint.bitcoinVout }))).to.deep.equal([{ height: 3, amount: 500_000n, vout: 0 }]);
-    expect(audited[3]!.anchors).to.deep.equal([{ height: 4, anchoredHeight: 2, blockHash: honest[1]!.hash, bitcoinTxid: Buffer.from(bitcoinTxid(100)).toString('hex') }]);
+    expect(audited[3]!.anchors).to.deep.equal([{ height: 4, anchoredHeight: 2, blockHash: honest[1]!.hash, bitcoinTxid: Buffer.from(anchorRecord(chainId, 2, honest[1]!.hash).bitcoinTxid).toString('hex') }]);
     expect(auditor.supply).to.deep.equal({ minted: 500_000n, burned: 0n });
   });
 

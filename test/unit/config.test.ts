@@ -57,6 +57,7 @@ describe('member config', () => {
       STRONGBOX_PEER_HOST: ['::', '::'],
       STRONGBOX_PEER_PORT: ['9100', 9100],
       STRONGBOX_PEERS: ['[]', []],
+      STRONGBOX_FEE_BUMP_AFTER_SECONDS: ['600', 600],
       STRONGBOX_LOG_LEVEL: ['debug', 'debug'],
     };
     expect(Object.keys(samples).sort()).to.deep.equal(Object.keys(ENVIRONMENT).sort());

@@ -8,6 +8,7 @@ import { txInfo } from '../../sidechain/transaction/ids.ts';
 import { SighashType, type Outpoint, type Transaction, type TransferBody } from '../../sidechain/transaction/types.ts';
 import { applyBlock, applyTransaction, LedgerState } from '../../sidechain/ledger/index.ts';
 import { CHAIN_ID, bitcoinTxid, btcOutput, context, mint, settlementOf, signedTransfer, testKey } from '../helpers/ledger-fixtures.ts';
+import { anchorRecord } from '../helpers/anchor-records.ts';
 
 const alice = testKey(1);
 const bob = testKey(2);
@@ -149,10 +150,12 @@ describe('ledger: peg-in and peg-out', () => {
 
   it('records anchors of earlier heights only', () => {
     const state = new LedgerState();
-    const anchor: Transaction = { kind: 'anchor', height: 5, blockHash: bitcoinTxid(1), bitcoinTxid: bitcoinTxid(2), witnesses: [] };
+    const anchor = anchorRecord(context(6).chainId, 5, bitcoinTxid(1));
     expectCode(() => applyTransaction(state, anchor, context(5)), 'bad-anchor');
     expectCode(() => applyTransaction(state, anchor, { ...context(6), blockHash: () => bitcoinTxid(3) }), 'bad-anchor');
     expect(applyTransaction(state, anchor, context(6)).anchor?.height).to.equal(5);
+    // The record binds its Bitcoin transaction: a txid that is not the transaction's is refused.
+    expectCode(() => applyTransaction(state, { ...anchor, bitcoinTxid: bitcoinTxid(2) }, context(6)), 'bad-anchor');
   });
 });
 

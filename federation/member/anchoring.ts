@@ -1,0 +1,249 @@
+import type { Logger } from 'pino';
+import type { Block } from '../../sidechain/block.ts';
+import { decodeUnsignedBitcoinTx, type RecordedBitcoinTx } from '../../sidechain/bitcoin-tx.ts';
+import { ValidationError } from '../../sidechain/errors.ts';
+import type { Genesis } from '../../sidechain/genesis.ts';
+import type { ChainStore } from '../../sidechain/store/chain-store.ts';
+import { decodeTransaction } from '../../sidechain/transaction/codec.ts';
+import { TxKind, type AnchorBody, type Transaction } from '../../sidechain/transaction/types.ts';
+import { anchorScript, encodeAnchorPayload } from '../../watcher/anchor-payload.ts';
+import { planWalletSpend } from '../../watcher/cpfp.ts';
+import type { SortedMultisig } from '../../watcher/escrow.ts';
+import { multisigTxVsize, type FederationCoin } from '../../watcher/federation-psbt.ts';
+import { opsWalletMultisig } from '../../watcher/ops-wallet.ts';
+import type { BitcoinRpc } from '../../watcher/rpc.ts';
+import { FeeBumper, type FeeBumpOptions } from './fee-bump.ts';
+import { currentFeeRate, MAX_FEE_RATE_MULTIPLE } from './fee-rate.ts';
+import type { FederationSigner } from './federation-signer.ts';
+import { OpsWalletFunding } from './ops-wallet-funding.ts';
+
+export class AnchorError extends ValidationError {}
+
+/** One anchor record of the final chain. */
+export interface AnchorRecord {
+  /** The block holding the record, and that block's time. */
+  recordHeight: number;
+  timeMs: bigint;
+  anchoredHeight: number;
+  blockHash: string;
+  bitcoinTxid: string;
+}
+
+const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
+const walletKey = (coins: readonly FederationCoin[]) => coins.map((coin) => `${coin.txid}:${coin.vout}`).join(',');
+const sameBytes = (a: Uint8Array, b: Uint8Array) => Buffer.compare(Buffer.from(a), Buffer.from(b)) === 0;
+
+/**
+ * Anchoring on one member. Every `intervalBlocks` blocks or `intervalSeconds` seconds, whichever
+ * comes first, and only if some block other than anchor records became final since the last
+ * anchor, the proposer records an anchor of the tip: one Bitcoin transaction spending one
+ * operations-wallet coin into the 44-byte OP_RETURN and change back to the wallet. The record is
+ * final before anyone signs, so every anchor on Bitcoin has a record explaining it. The wallet is
+ * one chain of coins (each anchor spends the previous one's change), so an anchor waiting too
+ * long in the mempool is bumped by the next anchor, a CPFP child that pays for both.
+ */
+export class Anchoring {
+  readonly wallet: SortedMultisig;
+  private readonly records: AnchorRecord[] = [];
+  private readonly spent = new Set<string>();
+  /** The change of the last anchor: the wallet's coin the chain knows of. */
+  private change: FederationCoin | undefined;
+  private lastActivityHeight: number;
+  private readonly bumper: FeeBumper;
+  private readonly funding: OpsWalletFunding;
+  /** The wallet's state when the last anchor could not be built: no retry (nor log) until it changes. */
+  private held: string | undefined;
+  /** Final anchors spending a funding coin this member has not seen yet: their coin is read from the node. */
+  private readonly unresolved: { tx: Transaction & AnchorBody; outpoint: string }[] = [];
+
+  private constructor(
+    private readonly genesis: Genesis,
+    private readonly rpc: BitcoinRpc,
+    private readonly signer: FederationSigner,
+    bumpOptions: FeeBumpOptions,
+    lastActivityHeight: number,
+    private readonly log: Logger,
+  ) {
+    this.wallet = opsWalletMultisig(signer.escrow);
+    this.bumper = new FeeBumper(signer, bumpOptions);
+    this.funding = new OpsWalletFunding(rpc, this.wallet.scriptPubKey);
+    this.lastActivityHeight = lastActivityHeight;
+  }
+
+  static async start(genesis: Genesis, rpc: BitcoinRpc, store: ChainStore, signer: FederationSigner, bumpOptions: FeeBumpOptions, log: Logger): Promise<Anchoring> {
+    const anchoring = new Anchoring(genesis, rpc, signer, bumpOptions, await store.latestHeightExcept([TxKind.anchor]), log);
+    for (const row of await store.transactionsOfKinds([TxKind.anchor])) {
+      anchoring.applyAnchor(decodeTransaction(row.bytes) as Transaction & AnchorBody, row.height, row.timeMs);
+    }
+    return anchoring;
+  }
+
+  /** Follows the final chain; called for every block this member applies. */
+  blockFinal(block: Block): void {
+    for (const tx of block.transactions) {
+      if (tx.kind === 'anchor') this.applyAnchor(tx, block.header.height, block.header.timeMs);
+      else this.lastActivityHeight = block.header.height;
+    }
+  }
+
+  private applyAnchor(tx: Transaction & AnchorBody, recordHeight: number, timeMs: bigint): void {
+    const decoded = decodeUnsignedBitcoinTx(tx.bitcoinTx);
+    const input = decoded.inputs[0]!;
+    const outpoint = `${input.txid}:${input.vout}`;
+    const coin = this.change && `${this.change.txid}:${this.change.vout}` === outpoint ? this.change : this.funding.known(outpoint);
+    this.spent.add(outpoint);
+    const changeOutput = decoded.outputs[1];
+    this.change = changeOutput && { txid: decoded.txid, vout: 1, value: changeOutput.value, wallet: 'ops' };
+    this.records.push({ recordHeight, timeMs, anchoredHeight: tx.height, blockHash: hex(tx.blockHash), bitcoinTxid: decoded.txid });
+    if (coin) this.watch(tx, coin);
+    else this.unresolved.push({ tx, outpoint });
+  }
+
+  /** The ledger checked the record; the members' own checks ran before it became final, so signing needs no further one. */
+  private watch(tx: Transaction & AnchorBody, coin: FederationCoin): void {
+    this.signer.add({ bitcoinTxid: hex(tx.bitcoinTxid), bitcoinTx: tx.bitcoinTx, coins: [coin], what: 'anchor', check: async () => {} });
+  }
+
+  /** The coins of final anchors that spend funding this member never scanned (it started later), read from its node. */
+  private async resolve(): Promise<void> {
+    while (this.unresolved.length > 0) {
+      const { tx, outpoint } = this.unresolved[0]!;
+      const [txid, vout] = outpoint.split(':') as [string, string];
+      const output = (await this.rpc.getRawTransaction(txid)).outs[Number(vout)];
+      if (!output) throw new AnchorError('anchor-coin', `anchor ${hex(tx.bitcoinTxid)} spends ${outpoint}, which does not exist`);
+      this.watch(tx, { txid, vout: Number(vout), value: BigInt(output.value), wallet: 'ops' });
+      this.unresolved.shift();
+    }
+  }
+
+  get last(): AnchorRecord | undefined {
+    return this.records.at(-1);
+  }
+
+  /** Anchor records, newest first, below `beforeRecordHeight` when given. */
+  list(beforeRecordHeight: number | undefined, limit: number): AnchorRecord[] {
+    const older = this.records.filter((record) => beforeRecordHeight === undefined || record.recordHeight < beforeRecordHeight);
+    return older.slice(-limit).reverse();
+  }
+
+  /** Interval passed since the last anchor and something besides anchor records became final. */
+  private due(tipHeight: number, nowMs: bigint): boolean {
+    const last = this.last;
+    if (this.lastActivityHeight <= (last?.anchoredHeight ?? 0)) return false;
+    const sinceMs = last?.timeMs ?? this.genesis.timeMs;
+    return tipHeight - (last?.anchoredHeight ?? 0) >= this.genesis.file.anchor.intervalBlocks || nowMs - sinceMs >= BigInt(this.genesis.file.anchor.intervalSeconds) * 1000n;
+  }
+
+  /** The last anchor waits in this member's mempool past the bump delay, its change unspent. */
+  private stuck(): boolean {
+    const last = this.last;
+    return last !== undefined && this.change?.txid === last.bitcoinTxid && this.bumper.isStuck(last.bitcoinTxid);
+  }
+
+  /** The last anchor's change is unspent and its transaction is watched here without a confirmation. */
+  private lastUnconfirmed(): boolean {
+    const last = this.last;
+    const status = last && this.signer.status(last.bitcoinTxid);
+    return status !== undefined && this.change?.txid === last!.bitcoinTxid && !((status.confirmations ?? 0) > 0);
+  }
+
+  /**
+   * Only with a coin to spend and a wallet changed since the last failure: a member that wakes
+   * consensus for an anchor it cannot build would make empty blocks.
+   */
+  hasPendingAnchor(tipHeight: number): boolean {
+    const coins = this.walletView().coins;
+    return coins.length > 0 && this.held !== walletKey(coins) && this.ready() && (this.due(tipHeight, BigInt(Date.now())) || this.stuck());
+  }
+
+  /** A new anchor spends the last one's change, so the last must have reached this member's node first. */
+  private ready(): boolean {
+    const last = this.last;
+    return last === undefined || (this.signer.status(last.bitcoinTxid)?.confirmations ?? 0) !== null;
+  }
+
+  /** The coin the next anchor spends: the last anchor's change while it can pay, else the largest funding coin. */
+  private async nextCoin(feeRate: bigint): Promise<FederationCoin | undefined> {
+    const enough = multisigTxVsize(this.signer.escrow, 1, [anchorScript(new Uint8Array(44)), this.wallet.scriptPubKey]) * Number(feeRate) * 4;
+    if (this.change && this.change.value >= BigInt(enough)) return this.change;
+    await this.funding.poll();
+    return (await this.funding.spendable(this.spent)) ?? this.change;
+  }
+
+  /** The anchor record the proposer puts in its next block at `tip`, if one is due or the last one is stuck. */
+  async pendingAnchor(tip: { height: number; hash: Uint8Array }, blockTimeMs: bigint): Promise<Transaction[]> {
+    if (!this.ready()) return [];
+    const stuck = this.stuck();
+    if (!stuck && !this.due(tip.height, blockTimeMs)) return [];
+    const feeRate = await currentFeeRate(this.rpc, this.genesis);
+    const coin = await this.nextCoin(feeRate);
+    const leading = [{ script: anchorScript(encodeAnchorPayload(this.genesis.chainId, tip.height, tip.hash)), value: 0n }];
+    try {
+      if (!coin) throw new AnchorError('ops-wallet-empty', `the operations wallet ${this.wallet.address(this.signer.network)} has no coin; fund it with strongbox anchor fund`);
+      const plan =
+        stuck && coin === this.change
+          ? this.bumper.planChild(coin, leading, this.wallet.scriptPubKey, feeRate)
+          : planWalletSpend(this.signer.escrow, coin, leading, this.wallet.scriptPubKey, feeRate, this.signer.unconfirmedAncestry(coin.txid));
+      this.held = undefined;
+      if (stuck) this.log.warn({ stuck: this.last?.bitcoinTxid, child: plan.txid, fee: plan.fee }, 'anchor waits in the mempool; the next anchor bumps it');
+      return [{ kind: 'anchor', height: tip.height, blockHash: tip.hash, bitcoinTxid: new Uint8Array(Buffer.from(plan.txid, 'hex')), bitcoinTx: plan.bitcoinTx, witnesses: [] }];
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      const key = walletKey(this.walletView().coins);
+      if (this.held !== key) this.log.error({ reason: error.message }, 'anchor not possible');
+      this.held = key;
+      return [];
+    }
+  }
+
+  /**
+   * This member's check of the anchor records in a proposed block at `height`: at most one, due
+   * (or bumping a stuck anchor), its Bitcoin transaction spending one operations-wallet coin into
+   * exactly the payload for the recorded height and hash and change back to the wallet, at a fee
+   * within this member's bounds.
+   */
+  async verifyAnchors(transactions: readonly Transaction[], height: number, blockTimeMs: bigint): Promise<void> {
+    const anchors = transactions.filter((tx): tx is Transaction & AnchorBody => tx.kind === 'anchor');
+    if (anchors.length === 0) return;
+    if (anchors.length > 1) throw new AnchorError('anchor-count', `a block holds at most one anchor record, this one ${anchors.length}`);
+    const tx = anchors[0]!;
+    const decoded = decodeUnsignedBitcoinTx(tx.bitcoinTx);
+    const where = `anchor ${decoded.txid}`;
+    const coin = await this.inputCoin(decoded, where);
+    const bumping = coin === this.change && this.lastUnconfirmed();
+    if (!bumping && !this.due(height - 1, blockTimeMs)) throw new AnchorError('anchor-not-due', `${where}: no anchor is due at height ${height} and the last one is not waiting for a block`);
+    const [payload, change] = decoded.outputs;
+    if (decoded.outputs.length !== 2 || !payload || !change) throw new AnchorError('anchor-shape', `${where}: an anchor has the OP_RETURN and the change, it has ${decoded.outputs.length} outputs`);
+    if (payload.value !== 0n || !sameBytes(payload.script, anchorScript(encodeAnchorPayload(this.genesis.chainId, tx.height, tx.blockHash)))) {
+      throw new AnchorError('anchor-payload', `${where}: output 0 is not the 44-byte anchor of height ${tx.height} and its block hash`);
+    }
+    if (!sameBytes(change.script, this.wallet.scriptPubKey)) throw new AnchorError('anchor-change', `${where}: the change does not return to the operations wallet`);
+    const vsize = multisigTxVsize(this.signer.escrow, 1, [payload.script, change.script]);
+    this.bumper.checkChild(coin, coin.value - change.value, vsize, MAX_FEE_RATE_MULTIPLE * (await currentFeeRate(this.rpc, this.genesis)), where);
+  }
+
+  /** The coin an anchor spends: the last anchor's change, or an unspent, confirmed output paying the wallet on this member's node. */
+  private async inputCoin(decoded: RecordedBitcoinTx, where: string): Promise<FederationCoin> {
+    if (decoded.inputs.length !== 1) throw new AnchorError('anchor-shape', `${where}: an anchor spends one coin, it spends ${decoded.inputs.length}`);
+    const { txid, vout } = decoded.inputs[0]!;
+    if (this.spent.has(`${txid}:${vout}`)) throw new AnchorError('anchor-coin', `${where}: ${txid}:${vout} was spent by an earlier anchor`);
+    if (this.change && this.change.txid === txid && this.change.vout === vout) return this.change;
+    const out = await this.rpc.getTxOut(txid, vout, false);
+    if (!out || out.confirmations < 1 || out.scriptPubKeyHex !== hex(this.wallet.scriptPubKey)) {
+      throw new AnchorError('anchor-coin', `${where}: ${txid}:${vout} is not a confirmed, unspent operations-wallet coin on this member's Bitcoin node`);
+    }
+    return this.funding.remember({ txid, vout, value: out.valueSats, wallet: 'ops' });
+  }
+
+  /** Keeps the funding scan going; called on the member's Bitcoin timer. */
+  async poll(): Promise<void> {
+    await this.resolve();
+    await this.funding.poll();
+  }
+
+  /** The wallet as published: descriptor, address, and what the chain and the scan know it holds. */
+  walletView(): { descriptor: string; address: string; balanceSats: bigint; coins: FederationCoin[] } {
+    const coins = [...(this.change ? [this.change] : []), ...this.funding.unspent(this.spent).filter((coin) => coin.txid !== this.change?.txid)];
+    return { descriptor: this.wallet.descriptor, address: this.wallet.address(this.signer.network), balanceSats: coins.reduce((sum, coin) => sum + coin.value, 0n), coins };
+  }
+}

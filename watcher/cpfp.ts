@@ -1,0 +1,67 @@
+import { ValidationError } from '../sidechain/errors.ts';
+import type { SortedMultisig } from './escrow.ts';
+import { multisigTxVsize, unsignedTx, type FederationCoin } from './federation-psbt.ts';
+
+/** An unconfirmed transaction a child pays for: its (estimated) virtual size and the fee it carries. */
+export interface Ancestor {
+  vsize: number;
+  fee: bigint;
+}
+
+export interface ChildPlan {
+  bitcoinTx: Uint8Array;
+  txid: string;
+  fee: bigint;
+  vsize: number;
+}
+
+export class FeeBumpError extends ValidationError {}
+
+/** Below this a P2WSH change output is dust that Bitcoin nodes refuse to relay. */
+export const WALLET_DUST_SATS = 330n;
+
+/**
+ * The fee a transaction must carry so that it, together with its unconfirmed ancestors, pays
+ * `feeRate`: child pays for parent. Miners take a package by its combined rate, so the child
+ * makes up whatever the ancestors fall short, and never pays less than its own size at the rate.
+ */
+export function cpfpFee(childVsize: number, ancestors: readonly Ancestor[], feeRate: bigint): bigint {
+  const own = feeRate * BigInt(childVsize);
+  const packageVsize = ancestors.reduce((sum, ancestor) => sum + ancestor.vsize, childVsize);
+  const paid = ancestors.reduce((sum, ancestor) => sum + ancestor.fee, 0n);
+  const deficit = feeRate * BigInt(packageVsize) - paid;
+  return deficit > own ? deficit : own;
+}
+
+/**
+ * The rate a bump aims at: twice the stuck transaction's own rate and never below the node's
+ * current estimate. A stuck transaction paid too little for the market; doubling reaches any
+ * plausible market within a few bumps, each bounded by every member's maximum fee rate.
+ */
+export function bumpFeeRate(stuck: Ancestor, estimate: bigint): bigint {
+  const stuckRate = (stuck.fee + BigInt(stuck.vsize) - 1n) / BigInt(stuck.vsize);
+  return 2n * stuckRate > estimate ? 2n * stuckRate : estimate;
+}
+
+/**
+ * One federation coin spent into `leading` outputs (an anchor's OP_RETURN, or none) and change
+ * back to `changeScript`, the fee taken from the change: the one shape of an anchor and of a
+ * fee-bumping child, whichever wallet pays. With ancestors it is a CPFP child of them.
+ */
+export function planWalletSpend(
+  shape: Pick<SortedMultisig, 'threshold' | 'keys'>,
+  coin: FederationCoin,
+  leading: readonly { script: Uint8Array; value: bigint }[],
+  changeScript: Uint8Array,
+  feeRate: bigint,
+  ancestors: readonly Ancestor[] = [],
+): ChildPlan {
+  const vsize = multisigTxVsize(shape, 1, [...leading.map((output) => output.script), changeScript]);
+  const fee = cpfpFee(vsize, ancestors, feeRate);
+  const change = coin.value - leading.reduce((sum, output) => sum + output.value, 0n) - fee;
+  if (change < WALLET_DUST_SATS) {
+    throw new FeeBumpError('wallet-short', `coin ${coin.txid}:${coin.vout} holds ${coin.value} sats, too little for a fee of ${fee} sats and change above dust`);
+  }
+  const tx = unsignedTx([coin], [...leading, { script: changeScript, value: change }]);
+  return { bitcoinTx: tx.toBuffer(), txid: tx.getId(), fee, vsize };
+}
