@@ -34,8 +34,15 @@ export interface LocalNetwork {
   network: NetworkFile;
   /** The member processes, by index; replaced when a member is restarted. */
   members: ManagedChild[];
-  /** Starts member `index` again with its config (after it exited or was killed). */
-  restartMember(index: number): ManagedChild;
+  /**
+   * Starts member `index` again with its config (after it exited or was killed); `env` is added
+   * to its environment.
+   */
+  restartMember(index: number, env?: NodeJS.ProcessEnv): ManagedChild;
+  /** Stops the Bitcoin node and starts it on the same chain, port and password; its mempool is lost, as bcoin keeps none. */
+  restartBitcoin(): Promise<void>;
+  /** Stops the Postgres server and starts it on the same cluster and port; members lose their connections meanwhile. */
+  restartPostgres(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -50,11 +57,13 @@ export async function startLocalNetwork(options: LocalNetworkOptions): Promise<L
   mkdirSync(options.dataDir, { recursive: true, mode: 0o755 });
 
   progress('starting the Bitcoin regtest node');
-  const bitcoin = await startRegtestNode({ dataDir: join(options.dataDir, 'bitcoin') });
+  const bitcoinDir = join(options.dataDir, 'bitcoin');
+  const postgresDir = join(options.dataDir, 'postgres', 'cluster');
+  let bitcoin = await startRegtestNode({ dataDir: bitcoinDir });
   let postgres: PostgresServer;
   try {
     progress('starting Postgres');
-    postgres = await startPostgresServer({ dataDir: join(options.dataDir, 'postgres', 'cluster') });
+    postgres = await startPostgresServer({ dataDir: postgresDir });
   } catch (error) {
     await bitcoin.stop();
     throw error;
@@ -65,9 +74,9 @@ export async function startLocalNetwork(options: LocalNetworkOptions): Promise<L
   const ports = await Promise.all(Array.from({ length: count }, async () => ({ api: await findFreePort(), peer: await findFreePort() })));
   const apiUrl = (i: number) => `http://127.0.0.1:${ports[i]!.api}`;
   const members: ManagedChild[] = [];
-  const spawnMember = (index: number) => {
+  const spawnMember = (index: number, env?: NodeJS.ProcessEnv) => {
     const folder = memberDir(options.dataDir, index);
-    return spawnNodeChild(`member-${index}`, [CLI_ENTRY, 'member', 'start', '--config', join(folder, 'config.json')], { logFile: join(folder, 'member.log') });
+    return spawnNodeChild(`member-${index}`, [CLI_ENTRY, 'member', 'start', '--config', join(folder, 'config.json')], { logFile: join(folder, 'member.log'), env });
   };
   for (let index = 0; index < count; index++) {
     const database = `member_${index}`;
@@ -108,15 +117,27 @@ export async function startLocalNetwork(options: LocalNetworkOptions): Promise<L
   let stopping: Promise<void> | undefined;
   return {
     dataDir: options.dataDir,
-    bitcoin,
-    postgres,
+    get bitcoin() {
+      return bitcoin;
+    },
+    get postgres() {
+      return postgres;
+    },
     network,
     members,
-    restartMember(index) {
+    restartMember(index, env) {
       const previous = members[index];
       if (previous && previous.process.exitCode === null && previous.process.signalCode === null) throw new Error(`member ${index} is still running`);
-      members[index] = spawnMember(index);
+      members[index] = spawnMember(index, env);
       return members[index];
+    },
+    async restartBitcoin() {
+      await bitcoin.stop();
+      bitcoin = await startRegtestNode({ dataDir: bitcoinDir, port: bitcoin.rpcPort, password: bitcoin.password });
+    },
+    async restartPostgres() {
+      await postgres.stop();
+      postgres = await startPostgresServer({ dataDir: postgresDir, port: postgres.port, password: postgres.password });
     },
     stop() {
       stopping ??= (async () => {

@@ -1,0 +1,127 @@
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { MemberApiError } from '../../federation/api/client.ts';
+import type { Transaction } from '../../sidechain/transaction/types.ts';
+import { txInfo } from '../../sidechain/transaction/ids.ts';
+import { eventually, type TestNetwork } from './local-network.ts';
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** A seed for a fault run: FAULT_SEED replays one, otherwise a new one; printed either way. */
+export function faultSeed(what: string): number {
+  const seed = process.env.FAULT_SEED ? Number(process.env.FAULT_SEED) : Math.floor(Math.random() * 2 ** 31);
+  console.log(`      ${what}: seed ${seed} (FAULT_SEED=${seed} replays its choices)`);
+  return seed;
+}
+
+/** Rounds of each randomized fault scenario: FAULT_ROUNDS for a long run, a few by default. */
+export const FAULT_ROUNDS = Number(process.env.FAULT_ROUNDS ?? 2);
+
+const running = (net: TestNetwork, index: number) => {
+  const child = net.network.members[index]!.process;
+  return child.exitCode === null && child.signalCode === null;
+};
+
+export async function killMember(net: TestNetwork, index: number): Promise<void> {
+  if (!running(net, index)) return;
+  net.network.members[index]!.process.kill('SIGKILL');
+  await net.network.members[index]!.exited;
+}
+
+/** Starts a stopped member (with extra environment, if any) and waits until its API answers. */
+export async function restartMember(net: TestNetwork, index: number, env?: NodeJS.ProcessEnv): Promise<void> {
+  if (running(net, index)) return;
+  net.network.restartMember(index, env);
+  await eventually(`member ${index} answering after its restart`, async () => {
+    if (!running(net, index)) throw new Error(`member ${index} exited at start; see its member.log`);
+    return net.clients[index]!.status().then(() => true);
+  }, 60_000);
+}
+
+/**
+ * SIGKILLs one member at a time at random moments and restarts it after a random pause, until
+ * stopped; one of five down leaves a quorum, so the federation must keep working throughout.
+ * `stop` restarts whoever is down and resolves with the kills made.
+ */
+export function randomKills(net: TestNetwork, random: () => number, pauses = { upMs: [300, 2_500], downMs: [0, 2_500] }): { stop(): Promise<string[]> } {
+  let stopping = false;
+  const kills: string[] = [];
+  const between = ([low, high]: number[]) => low! + random() * (high! - low!);
+  const loop = (async () => {
+    while (!stopping) {
+      await sleep(between(pauses.upMs));
+      if (stopping) break;
+      const victim = Math.floor(random() * net.network.members.length);
+      await killMember(net, victim);
+      kills.push(`member ${victim} at ${new Date().toISOString()}`);
+      await sleep(between(pauses.downMs));
+      await restartMember(net, victim);
+    }
+  })();
+  return {
+    async stop() {
+      stopping = true;
+      await loop;
+      for (let index = 0; index < net.network.members.length; index++) await restartMember(net, index);
+      return kills;
+    },
+  };
+}
+
+/**
+ * Submits a transaction to members in turn until one holds it (a member may be down, or may have
+ * died before relaying it), then waits until some member has it final; resubmits while it is lost.
+ */
+export async function submitUntilFinal(net: TestNetwork, tx: Transaction, random: () => number, timeoutMs = 90_000): Promise<string> {
+  const txid = txInfo(tx).idHex;
+  await eventually(`transaction ${txid} final`, async () => {
+    const member = Math.floor(random() * net.clients.length);
+    const client = net.clients[member]!;
+    const status = await client.transaction(txid).catch(() => null);
+    if (status?.status === 'final') return true;
+    await client.submit(tx).catch((error: unknown) => {
+      if (!(error instanceof MemberApiError) || (error.code !== 'already-pending' && error.code !== 'member-unreachable')) throw error;
+    });
+    await sleep(200);
+    return false;
+  }, timeoutMs);
+  return txid;
+}
+
+/** The environment that starts a member with its wall clock `skewMs` off (see skewed-clock.mjs). */
+export function skewedClockEnv(skewMs: number): NodeJS.ProcessEnv {
+  const preload = pathToFileURL(fileURLToPath(new URL('./skewed-clock.mjs', import.meta.url))).href;
+  return { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import=${preload}`.trim(), STRONGBOX_TEST_CLOCK_SKEW_MS: String(skewMs) };
+}
+
+/**
+ * Follows member logs from now on and calls `onLine` with every new JSON line of any of them,
+ * polling every few milliseconds so a test can act within moments of what a member logs.
+ */
+export function followLogs(net: TestNetwork, onLine: (member: number, line: Record<string, unknown>) => void): { stop(): void } {
+  const files = net.network.members.map((_, index) => join(net.network.dataDir, `member-${index}`, 'member.log'));
+  const offsets = files.map((file) => statSync(file).size);
+  const partial = files.map(() => '');
+  const timer = setInterval(() => {
+    files.forEach((file, member) => {
+      const size = statSync(file).size;
+      if (size <= offsets[member]!) return;
+      const buffer = Buffer.alloc(size - offsets[member]!);
+      const fd = openSync(file, 'r');
+      readSync(fd, buffer, 0, buffer.length, offsets[member]!);
+      closeSync(fd);
+      offsets[member] = size;
+      const lines = (partial[member] + buffer.toString('utf8')).split('\n');
+      partial[member] = lines.pop()!;
+      for (const line of lines) {
+        try {
+          onLine(member, JSON.parse(line) as Record<string, unknown>);
+        } catch {
+          // Not a pino line (a Node warning, a stack trace); nothing to act on.
+        }
+      }
+    });
+  }, 5);
+  return { stop: () => clearInterval(timer) };
+}

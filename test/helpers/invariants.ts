@@ -1,0 +1,146 @@
+/**
+ * The books a fault or an attack must never break, judged from facts gathered after the run
+ * (see invariant-facts.ts). Pure: the same facts give the same verdict, so a failure can be
+ * re-judged from the facts it prints.
+ *
+ * Two lists come back. `safety` holds what can never be repaired by waiting: a fork, a second
+ * mint of one outpoint, a burn paid twice, an escrow spend nobody recorded, reserves below the
+ * supply. `pending` holds what a live federation still owes: a member behind, a confirmed deposit
+ * not minted yet, a final burn not yet paid in a confirmed Bitcoin transaction.
+ */
+
+export interface BitcoinTxFact {
+  txid: string;
+  /** 0 while in the mempool. */
+  confirmations: number;
+  /** Spent outpoints, `txid:vout`. */
+  inputs: string[];
+  outputs: { script: string; value: bigint }[];
+}
+
+export interface InvariantFacts {
+  /** Per member, the hash (hex) of every final block by height, from height 1. */
+  chains: string[][];
+  mints: { outpoint: string; amount: bigint }[];
+  burns: { txid: string; destinationScript: string; amount: bigint }[];
+  /** Settlement records; `change` is the escrow change output's value when there is one. */
+  settlements: { bitcoinTxid: string; burns: string[]; change: bigint | null }[];
+  /** Scripts (hex) of every registered deposit address. */
+  depositScripts: string[];
+  /** Every Bitcoin transaction in the node's blocks since segwit, and in its mempool. */
+  bitcoinTxs: BitcoinTxFact[];
+  pegin: { confirmations: number; minimumSats: bigint; feeSats: bigint };
+}
+
+export interface Verdict {
+  safety: string[];
+  pending: string[];
+}
+
+function countBy<T>(items: readonly T[], key: (item: T) => string): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const item of items) counts.set(key(item), (counts.get(key(item)) ?? 0) + 1);
+  return counts;
+}
+
+export function checkInvariants(facts: InvariantFacts): Verdict {
+  const verdict: Verdict = { safety: [], pending: [] };
+  checkChains(facts, verdict);
+  checkMints(facts, verdict);
+  checkPayments(facts, verdict);
+  checkReserves(facts, verdict);
+  return verdict;
+}
+
+/** All members hold the same block at every height; a shorter chain is only behind. */
+function checkChains({ chains }: InvariantFacts, verdict: Verdict): void {
+  const longest = chains.reduce((a, b) => (b.length > a.length ? b : a), []);
+  chains.forEach((chain, member) => {
+    const fork = chain.findIndex((hash, index) => hash !== longest[index]);
+    if (fork >= 0) verdict.safety.push(`member ${member} has block ${chain[fork]} at height ${fork + 1}, another member ${longest[fork]}`);
+    else if (chain.length < longest.length) verdict.pending.push(`member ${member} is at height ${chain.length}, another at ${longest.length}`);
+  });
+}
+
+/** Outputs paying a registered deposit address, by outpoint. */
+function depositOutputs(facts: InvariantFacts): Map<string, { value: bigint; confirmations: number }> {
+  const scripts = new Set(facts.depositScripts);
+  const deposits = new Map<string, { value: bigint; confirmations: number }>();
+  for (const tx of facts.bitcoinTxs) {
+    tx.outputs.forEach((output, vout) => {
+      if (scripts.has(output.script)) deposits.set(`${tx.txid}:${vout}`, { value: output.value, confirmations: tx.confirmations });
+    });
+  }
+  return deposits;
+}
+
+/** Each mint matches a deposit buried at the depth; each such deposit (not below the minimum) is minted exactly once. */
+function checkMints(facts: InvariantFacts, verdict: Verdict): void {
+  const { confirmations, minimumSats, feeSats } = facts.pegin;
+  const deposits = depositOutputs(facts);
+  const minted = countBy(facts.mints, (mint) => mint.outpoint);
+  for (const [outpoint, count] of minted) if (count > 1) verdict.safety.push(`deposit ${outpoint} minted ${count} times`);
+  for (const mint of facts.mints) {
+    const deposit = deposits.get(mint.outpoint);
+    if (!deposit) verdict.safety.push(`mint of ${mint.outpoint}: no such deposit on Bitcoin`);
+    else if (deposit.confirmations < confirmations) verdict.safety.push(`mint of ${mint.outpoint}: the deposit has ${deposit.confirmations} confirmations, ${confirmations} required`);
+    else if (mint.amount !== deposit.value - feeSats) verdict.safety.push(`mint of ${mint.outpoint}: ${mint.amount} minted for a deposit of ${deposit.value}`);
+  }
+  for (const [outpoint, deposit] of deposits) {
+    const mintable = deposit.confirmations >= confirmations && deposit.value >= minimumSats && deposit.value > feeSats;
+    if (mintable && !minted.has(outpoint)) verdict.pending.push(`confirmed deposit ${outpoint} not minted`);
+  }
+}
+
+/** Escrow outpoints as the chain defines them: minted deposits and settlement change. */
+function escrowOutpoints(facts: InvariantFacts): Map<string, bigint> {
+  const deposits = depositOutputs(facts);
+  const escrow = new Map<string, bigint>();
+  for (const mint of facts.mints) escrow.set(mint.outpoint, deposits.get(mint.outpoint)?.value ?? mint.amount + facts.pegin.feeSats);
+  for (const settlement of facts.settlements) {
+    if (settlement.change !== null) escrow.set(`${settlement.bitcoinTxid}:${settlement.burns.length}`, settlement.change);
+  }
+  return escrow;
+}
+
+/**
+ * Every Bitcoin transaction that spends escrow is a recorded settlement; every burn is in exactly
+ * one settlement; no destination receives more escrow payments than burns name it.
+ */
+function checkPayments(facts: InvariantFacts, verdict: Verdict): void {
+  const escrow = escrowOutpoints(facts);
+  const recorded = new Set(facts.settlements.map((settlement) => settlement.bitcoinTxid));
+  const spends = facts.bitcoinTxs.filter((tx) => tx.inputs.some((input) => escrow.has(input)));
+  for (const tx of spends) if (!recorded.has(tx.txid)) verdict.safety.push(`Bitcoin transaction ${tx.txid} spends escrow without a settlement record`);
+
+  const settledIn = countBy(facts.settlements.flatMap((settlement) => settlement.burns), (burn) => burn);
+  const confirmedTxids = new Set(facts.bitcoinTxs.filter((tx) => tx.confirmations > 0).map((tx) => tx.txid));
+  for (const burn of facts.burns) {
+    const count = settledIn.get(burn.txid) ?? 0;
+    if (count > 1) verdict.safety.push(`burn ${burn.txid} is in ${count} settlements`);
+    if (count === 0) verdict.pending.push(`final burn ${burn.txid} not settled`);
+  }
+  for (const settlement of facts.settlements) {
+    if (!confirmedTxids.has(settlement.bitcoinTxid)) verdict.pending.push(`settlement ${settlement.bitcoinTxid} not confirmed on Bitcoin`);
+  }
+
+  const owed = countBy(facts.burns, (burn) => burn.destinationScript);
+  const paid = countBy(
+    spends.flatMap((tx) => tx.outputs.map((output) => output.script)),
+    (script) => script,
+  );
+  for (const [script, count] of owed) {
+    if ((paid.get(script) ?? 0) > count) verdict.safety.push(`destination ${script} paid ${paid.get(script)} times from escrow for ${count} burn(s)`);
+  }
+}
+
+/** Escrow outputs unspent in Bitcoin's blocks hold at least the pegged supply (minted − burned). */
+function checkReserves(facts: InvariantFacts, verdict: Verdict): void {
+  const escrow = escrowOutpoints(facts);
+  const spentOnChain = new Set(facts.bitcoinTxs.filter((tx) => tx.confirmations > 0).flatMap((tx) => tx.inputs));
+  const confirmed = new Set(facts.bitcoinTxs.filter((tx) => tx.confirmations > 0).map((tx) => tx.txid));
+  let reserves = 0n;
+  for (const [outpoint, value] of escrow) if (confirmed.has(outpoint.split(':')[0]!) && !spentOnChain.has(outpoint)) reserves += value;
+  const supply = facts.mints.reduce((sum, mint) => sum + mint.amount, 0n) - facts.burns.reduce((sum, burn) => sum + burn.amount, 0n);
+  if (reserves < supply) verdict.safety.push(`escrow holds ${reserves} sats on Bitcoin, the pegged supply is ${supply}`);
+}

@@ -1,0 +1,89 @@
+import { expect } from 'chai';
+import { checkInvariants, type InvariantFacts } from '../helpers/invariants.ts';
+
+const DEPOSIT_SCRIPT = 'aa'.repeat(34);
+const ESCROW_SCRIPT = 'ee'.repeat(34);
+const ALICE = '00'.repeat(22);
+const BOB = '11'.repeat(22);
+const txid = (n: number) => n.toString(16).padStart(64, '0');
+
+/**
+ * A healthy history: two deposits of 600,000 and 400,000 sats minted; one burn of 300,000 paid
+ * by a confirmed settlement that spends the first deposit, pays 299,000 and returns 300,000.
+ */
+function healthy(): InvariantFacts {
+  return {
+    chains: [['h1', 'h2', 'h3'], ['h1', 'h2', 'h3']],
+    mints: [
+      { outpoint: `${txid(1)}:0`, amount: 600_000n },
+      { outpoint: `${txid(2)}:1`, amount: 400_000n },
+    ],
+    burns: [{ txid: txid(10), destinationScript: ALICE, amount: 300_000n }],
+    settlements: [{ bitcoinTxid: txid(20), burns: [txid(10)], change: 300_000n }],
+    depositScripts: [DEPOSIT_SCRIPT],
+    bitcoinTxs: [
+      { txid: txid(1), confirmations: 5, inputs: [`${txid(100)}:0`], outputs: [{ script: DEPOSIT_SCRIPT, value: 600_000n }] },
+      { txid: txid(2), confirmations: 4, inputs: [`${txid(101)}:0`], outputs: [{ script: BOB, value: 7n }, { script: DEPOSIT_SCRIPT, value: 400_000n }] },
+      { txid: txid(20), confirmations: 1, inputs: [`${txid(1)}:0`], outputs: [{ script: ALICE, value: 299_000n }, { script: ESCROW_SCRIPT, value: 300_000n }] },
+    ],
+    pegin: { confirmations: 2, minimumSats: 10_000n, feeSats: 0n },
+  };
+}
+
+const cases: { name: string; change: (facts: InvariantFacts) => void; safety?: RegExp; pending?: RegExp }[] = [
+  { name: 'a fork at height 2', change: (f) => (f.chains[1]![1] = 'x2'), safety: /member 1 has block x2 at height 2/ },
+  { name: 'a member behind', change: (f) => f.chains[1]!.pop(), pending: /member 1 is at height 2, another at 3/ },
+  { name: 'a deposit minted twice', change: (f) => f.mints.push({ outpoint: `${txid(1)}:0`, amount: 600_000n }), safety: /deposit 0+1:0 minted 2 times/ },
+  { name: 'a mint without a deposit', change: (f) => f.mints.push({ outpoint: `${txid(9)}:0`, amount: 1n }), safety: /no such deposit on Bitcoin/ },
+  { name: 'a mint of more than the deposit', change: (f) => (f.mints[1]!.amount = 400_001n), safety: /400001 minted for a deposit of 400000/ },
+  { name: 'a mint before the depth', change: (f) => (f.bitcoinTxs[1]!.confirmations = 1), safety: /1 confirmations, 2 required/ },
+  {
+    name: 'a confirmed deposit not minted',
+    change: (f) => f.bitcoinTxs.push({ txid: txid(3), confirmations: 2, inputs: [], outputs: [{ script: DEPOSIT_SCRIPT, value: 50_000n }] }),
+    pending: /confirmed deposit 0+3:0 not minted/,
+  },
+  { name: 'a burn not settled', change: (f) => (f.settlements[0]!.burns = []), pending: /final burn 0+a not settled/ },
+  { name: 'a settlement in the mempool', change: (f) => (f.bitcoinTxs[2]!.confirmations = 0), pending: /settlement 0+14 not confirmed on Bitcoin/ },
+  {
+    name: 'a burn in two settlements',
+    change: (f) => f.settlements.push({ bitcoinTxid: txid(21), burns: [txid(10)], change: null }),
+    safety: /burn 0+a is in 2 settlements/,
+    pending: /settlement 0+15 not confirmed on Bitcoin/,
+  },
+  {
+    name: 'an escrow spend nobody recorded',
+    change: (f) => f.bitcoinTxs.push({ txid: txid(22), confirmations: 0, inputs: [`${txid(2)}:1`], outputs: [{ script: BOB, value: 399_000n }] }),
+    safety: /0+16 spends escrow without a settlement record/,
+  },
+  {
+    name: 'a destination paid twice',
+    change: (f) => {
+      f.settlements.push({ bitcoinTxid: txid(23), burns: [], change: null });
+      f.bitcoinTxs.push({ txid: txid(23), confirmations: 1, inputs: [`${txid(20)}:1`], outputs: [{ script: ALICE, value: 299_000n }] });
+    },
+    safety: new RegExp(`destination ${ALICE} paid 2 times from escrow for 1 burn`),
+  },
+  {
+    name: 'reserves below the supply',
+    change: (f) => f.bitcoinTxs.push({ txid: txid(24), confirmations: 1, inputs: [`${txid(2)}:1`], outputs: [] }),
+    safety: /escrow holds 300000 sats on Bitcoin, the pegged supply is 700000/,
+  },
+];
+
+describe('fault-suite invariant checker', () => {
+  it('finds nothing wrong with a healthy history', () => {
+    expect(checkInvariants(healthy())).to.deep.equal({ safety: [], pending: [] });
+  });
+
+  for (const { name, change, safety, pending } of cases) {
+    it(`reports ${name}`, () => {
+      const facts = healthy();
+      change(facts);
+      const verdict = checkInvariants(facts);
+      if (safety) expect(verdict.safety.join('\n')).to.match(safety);
+      else expect(verdict.safety).to.deep.equal([]);
+      if (pending) expect(verdict.pending.join('\n')).to.match(pending);
+      else expect(verdict.pending).to.deep.equal([]);
+    });
+  }
+});
