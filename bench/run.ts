@@ -3,6 +3,7 @@ import { singleNodeThroughput } from './single-node.ts';
 import { federationThroughput } from './federation.ts';
 import { auditSpeed } from './audit.ts';
 import { bytesPerWithdrawal, pegLatency } from './peg.ts';
+import { anchorSize } from './anchor.ts';
 import { printTable, type Figure } from './report.ts';
 
 /**
@@ -31,6 +32,7 @@ for (const offeredPerSecond of quick ? [200] : [1_000, 2_500]) {
 progress('peg-in mint and peg-out broadcast latency, five member processes and regtest');
 figures.push(...(await pegLatency(quick ? 1 : 10)));
 figures.push(...bytesPerWithdrawal([1, 10, 100]));
+figures.push(...anchorSize());
 progress('audit of signed chains in memory');
 figures.push(...(await auditSpeed(baseline, quick ? [200, 1_000] : [1_000, 5_000, 10_000])));
 

@@ -34,13 +34,17 @@ export function cpfpFee(childVsize: number, ancestors: readonly Ancestor[], feeR
 }
 
 /**
- * The rate a bump aims at: twice the stuck transaction's own rate and never below the node's
- * current estimate. A stuck transaction paid too little for the market; doubling reaches any
- * plausible market within a few bumps, each bounded by every member's maximum fee rate.
+ * The rate a bump aims at: twice the rate the stuck package pays, at least the node's current
+ * estimate, and never above `ceiling` (the most any member accepts). A stuck package paid too
+ * little for the market; doubling reaches any plausible market within a few bumps. A package
+ * already at the ceiling cannot be bumped further: that is a fee market no member's policy
+ * follows, for operators to look at.
  */
-export function bumpFeeRate(stuck: Ancestor, estimate: bigint): bigint {
+export function bumpFeeRate(stuck: Ancestor, estimate: bigint, ceiling: bigint): bigint {
   const stuckRate = (stuck.fee + BigInt(stuck.vsize) - 1n) / BigInt(stuck.vsize);
-  return 2n * stuckRate > estimate ? 2n * stuckRate : estimate;
+  if (stuckRate >= ceiling) throw new FeeBumpError('bump-ceiling', `the stuck transactions already pay ${stuckRate} sat/vB, the most a bump may pay is ${ceiling}`);
+  const rate = 2n * stuckRate > estimate ? 2n * stuckRate : estimate;
+  return rate < ceiling ? rate : ceiling;
 }
 
 /**

@@ -182,7 +182,7 @@ export class Anchoring {
       if (!coin) throw new AnchorError('ops-wallet-empty', `the operations wallet ${this.wallet.address(this.signer.network)} has no coin; fund it with strongbox anchor fund`);
       const plan =
         stuck && coin === this.change
-          ? this.bumper.planChild(coin, leading, this.wallet.scriptPubKey, feeRate)
+          ? this.bumper.planChild(coin, leading, this.wallet.scriptPubKey, feeRate, MAX_FEE_RATE_MULTIPLE * feeRate)
           : planWalletSpend(this.signer.escrow, coin, leading, this.wallet.scriptPubKey, feeRate, this.signer.unconfirmedAncestry(coin.txid));
       this.held = undefined;
       if (stuck) this.log.warn({ stuck: this.last?.bitcoinTxid, child: plan.txid, fee: plan.fee }, 'anchor waits in the mempool; the next anchor bumps it');

@@ -29,11 +29,15 @@ export class FeeBumper {
     return status?.confirmations === 0 && status.pendingSinceMs !== undefined && now - status.pendingSinceMs >= this.options.afterMs;
   }
 
-  /** The child of `coin`'s transaction at twice its rate (at least `estimate`), paying for every unconfirmed ancestor. */
-  planChild(coin: FederationCoin, leading: readonly { script: Uint8Array; value: bigint }[], changeScript: Uint8Array, estimate: bigint): ChildPlan {
-    const stuck = this.signer.ancestor(coin.txid);
-    const rate = stuck ? bumpFeeRate(stuck, estimate) : estimate;
-    return planWalletSpend(this.signer.escrow, coin, leading, changeScript, rate, this.signer.unconfirmedAncestry(coin.txid));
+  /**
+   * The child of `coin`'s transaction, paying for every unconfirmed ancestor at twice the rate the
+   * stuck package pays (at least `estimate`, at most `maxRate`, what validators accept).
+   */
+  planChild(coin: FederationCoin, leading: readonly { script: Uint8Array; value: bigint }[], changeScript: Uint8Array, estimate: bigint, maxRate: bigint): ChildPlan {
+    const ancestry = this.signer.unconfirmedAncestry(coin.txid);
+    const stuck = { vsize: ancestry.reduce((sum, ancestor) => sum + ancestor.vsize, 0), fee: ancestry.reduce((sum, ancestor) => sum + ancestor.fee, 0n) };
+    const rate = stuck.vsize > 0 ? bumpFeeRate(stuck, estimate, maxRate) : estimate;
+    return planWalletSpend(this.signer.escrow, coin, leading, changeScript, rate, ancestry);
   }
 
   /**

@@ -176,7 +176,8 @@ export class Pegout {
     const change = this.stuckChange();
     if (!change) return [];
     try {
-      const plan = this.bumper.planChild(change, [], this.escrow.scriptPubKey, await this.feeRate());
+      const feeRate = await this.feeRate();
+      const plan = this.bumper.planChild(change, [], this.escrow.scriptPubKey, feeRate, this.options.maxFeeRateMultiple * feeRate);
       this.log.warn({ stuck: change.txid, child: plan.txid, fee: plan.fee }, 'peg-out waits in the mempool; proposing a fee bump');
       return [{ kind: 'settlement', burns: [], bitcoinTxid: new Uint8Array(Buffer.from(plan.txid, 'hex')), bitcoinTx: plan.bitcoinTx, witnesses: [] }];
     } catch (error) {

@@ -3,6 +3,7 @@ import { ed25519Baseline } from '../../bench/ed25519-baseline.ts';
 import { singleNodeThroughput } from '../../bench/single-node.ts';
 import { auditSpeed } from '../../bench/audit.ts';
 import { bytesPerWithdrawal } from '../../bench/peg.ts';
+import { anchorSize } from '../../bench/anchor.ts';
 
 // A quick run that only checks the benchmarks work; the figures come from `npm run bench`.
 describe('benchmarks (smoke run)', function () {
@@ -42,5 +43,13 @@ describe('benchmarks (smoke run)', function () {
     expect(ten).to.be.greaterThan(hundred!);
     // A P2WPKH payment output alone is 31 vB: batching cannot go below it.
     expect(hundred).to.be.greaterThan(31);
+  });
+
+  it('measure the signed size of an anchor and what one more OP_RETURN output adds to a batch', () => {
+    const [anchor, riding] = anchorSize();
+    expect([anchor!.unit, riding!.unit]).to.deep.equal(['vB', 'vB']);
+    expect(anchor!.value).to.be.greaterThan(200);
+    // 8 (value) + 1 (script length) + 46 (OP_RETURN, push of 44 bytes).
+    expect(riding!.value).to.equal(55);
   });
 });

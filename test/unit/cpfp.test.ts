@@ -29,14 +29,19 @@ describe('child pays for parent', () => {
 
   const rates: { description: string; stuck: Ancestor; estimate: bigint; rate: bigint }[] = [
     { description: 'twice the stuck rate when the estimate is lower', stuck: { vsize: 250, fee: 250n }, estimate: 1n, rate: 2n },
-    { description: 'the estimate when it is higher than twice the stuck rate', stuck: { vsize: 250, fee: 250n }, estimate: 20n, rate: 20n },
+    { description: 'the estimate when it is higher than twice the stuck rate', stuck: { vsize: 250, fee: 250n }, estimate: 6n, rate: 6n },
     { description: 'the stuck rate rounded up before doubling', stuck: { vsize: 200, fee: 301n }, estimate: 1n, rate: 4n },
+    { description: 'the ceiling when twice the stuck rate is above it', stuck: { vsize: 100, fee: 600n }, estimate: 1n, rate: 8n },
   ];
   for (const r of rates) {
     it(`bumps to ${r.description}`, () => {
-      expect(bumpFeeRate(r.stuck, r.estimate)).to.equal(r.rate);
+      expect(bumpFeeRate(r.stuck, r.estimate, 8n)).to.equal(r.rate);
     });
   }
+
+  it('refuses to bump a package already paying the ceiling', () => {
+    expect(() => bumpFeeRate({ vsize: 100, fee: 800n }, 1n, 8n)).to.throw(FeeBumpError, 'the stuck transactions already pay 8 sat/vB, the most a bump may pay is 8');
+  });
 });
 
 describe('one federation coin into leading outputs and change (anchors and fee bumps)', () => {
