@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { Deposit } from '../../watcher/deposits.ts';
+import { inTransaction } from '../../sidechain/store/pooled-client.ts';
 
 const buffer = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 
@@ -32,9 +33,7 @@ export class PeginStore {
 
   /** The follower's new position and what it confirmed or revoked, in one database transaction. */
   async saveFollowerStep(state: string, confirmed: Deposit[], revoked: Deposit[]): Promise<void> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
+    await inTransaction(this.pool, async (client) => {
       await client.query('INSERT INTO bitcoin_follower (id, state) VALUES (1, $1) ON CONFLICT (id) DO UPDATE SET state = excluded.state', [state]);
       for (const deposit of confirmed) {
         await client.query(
@@ -43,13 +42,7 @@ export class PeginStore {
         );
       }
       for (const deposit of revoked) await client.query('DELETE FROM pegin_confirmed WHERE bitcoin_txid = $1 AND bitcoin_vout = $2', [deposit.txid, deposit.vout]);
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK');
-      throw error;
-    } finally {
-      client.release();
-    }
+    });
   }
 
   /** Asks the running member to resume minting after a deep reorg (`strongbox pegin resume`). */

@@ -2,6 +2,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
 import { loadMigrations, runMigrations } from './migrate.ts';
+import { inTransaction } from './pooled-client.ts';
 
 const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), 'migrations');
 
@@ -62,9 +63,7 @@ export class ChainStore {
   }
 
   async saveBlock(block: BlockRecord): Promise<void> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
+    await inTransaction(this.pool, async (client) => {
       await client.query('INSERT INTO blocks (height, hash, header, commit, tx_count, time_ms) VALUES ($1, $2, $3, $4, $5, $6)', [
         block.height,
         buffer(block.hash),
@@ -123,13 +122,7 @@ export class ChainStore {
         ]);
       }
       await client.query('DELETE FROM consensus_wal WHERE height <= $1', [block.height]);
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK');
-      throw error;
-    } finally {
-      client.release();
-    }
+    });
   }
 
   /** Height of the last stored block; 0 (the genesis, which is not stored) for a new chain. */

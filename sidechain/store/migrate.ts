@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type pg from 'pg';
+import { withPooledClient } from './pooled-client.ts';
 import { StrongboxError } from '../errors.ts';
 
 export class MigrationError extends StrongboxError {
@@ -42,45 +43,45 @@ export function loadMigrations(dir: string): Migration[] {
  */
 export async function runMigrations(pool: pg.Pool, migrations: Migration[]): Promise<number[]> {
   const ordered = [...migrations].sort((a, b) => a.version - b.version);
-  const client = await pool.connect();
-  try {
-    await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_ID]);
-    await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
-      version integer PRIMARY KEY,
-      name text NOT NULL,
-      applied_at timestamptz NOT NULL DEFAULT now()
-    )`);
-    const applied = new Map((await client.query<{ version: number; name: string }>('SELECT version, name FROM schema_migrations')).rows.map((row) => [row.version, row.name]));
-    const newest = Math.max(0, ...applied.keys());
-    const known = Math.max(0, ...ordered.map((migration) => migration.version));
-    if (newest > known) {
-      throw new MigrationError(`the database is at schema version ${newest}, newer than this software knows (${known}); upgrade Strongbox`);
-    }
-    // A version applied under another name means the database was built by different software.
-    for (const migration of ordered) {
-      const name = applied.get(migration.version);
-      if (name !== undefined && name !== migration.name) {
-        throw new MigrationError(`schema version ${migration.version} in the database is ${name}, but this software's is ${migration.name}; refusing to mix schemas`);
+  return withPooledClient(pool, async (client) => {
+    try {
+      await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_ID]);
+      await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
+        version integer PRIMARY KEY,
+        name text NOT NULL,
+        applied_at timestamptz NOT NULL DEFAULT now()
+      )`);
+      const applied = new Map((await client.query<{ version: number; name: string }>('SELECT version, name FROM schema_migrations')).rows.map((row) => [row.version, row.name]));
+      const newest = Math.max(0, ...applied.keys());
+      const known = Math.max(0, ...ordered.map((migration) => migration.version));
+      if (newest > known) {
+        throw new MigrationError(`the database is at schema version ${newest}, newer than this software knows (${known}); upgrade Strongbox`);
       }
-    }
-    const done: number[] = [];
-    for (const migration of ordered) {
-      if (applied.has(migration.version)) continue;
-      await client.query('BEGIN');
-      try {
-        await client.query(migration.sql);
-        await client.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [migration.version, migration.name]);
-        await client.query('COMMIT');
-      } catch (error) {
-        await client.query('ROLLBACK');
-        throw new MigrationError(`migration ${migration.version}_${migration.name} failed: ${(error as Error).message}`);
+      // A version applied under another name means the database was built by different software.
+      for (const migration of ordered) {
+        const name = applied.get(migration.version);
+        if (name !== undefined && name !== migration.name) {
+          throw new MigrationError(`schema version ${migration.version} in the database is ${name}, but this software's is ${migration.name}; refusing to mix schemas`);
+        }
       }
-      done.push(migration.version);
+      const done: number[] = [];
+      for (const migration of ordered) {
+        if (applied.has(migration.version)) continue;
+        await client.query('BEGIN');
+        try {
+          await client.query(migration.sql);
+          await client.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [migration.version, migration.name]);
+          await client.query('COMMIT');
+        } catch (error) {
+          await client.query('ROLLBACK');
+          throw new MigrationError(`migration ${migration.version}_${migration.name} failed: ${(error as Error).message}`);
+        }
+        done.push(migration.version);
+      }
+      return done;
+    } finally {
+      // Closing the session would release the lock too; unlock explicitly because the pool keeps it.
+      await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_ID]).catch(() => undefined);
     }
-    return done;
-  } finally {
-    // Closing the session would release the lock too; unlock explicitly because the pool keeps it.
-    await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_ID]).catch(() => undefined);
-    client.release();
-  }
+  });
 }
