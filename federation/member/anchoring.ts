@@ -158,8 +158,8 @@ export class Anchoring {
 
   /** A new anchor spends the last one's change, so the last must have reached this member's node first. */
   private ready(): boolean {
-    const last = this.last;
-    return last === undefined || (this.signer.status(last.bitcoinTxid)?.confirmations ?? 0) !== null;
+    const status = this.last && this.signer.status(this.last.bitcoinTxid);
+    return status === undefined || status.confirmations !== null;
   }
 
   /** The coin the next anchor spends: the last anchor's change while it can pay, else the largest funding coin. */

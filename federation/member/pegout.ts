@@ -161,6 +161,11 @@ export class Pegout {
    */
   private stuckChange(): FederationCoin | undefined {
     for (const settlement of [...this.open.values()].reverse()) {
+      // Deep in Bitcoin, the signer no longer watches it: neither bumped nor shown any more.
+      if (!this.signer.status(settlement.bitcoinTxid)) {
+        this.open.delete(settlement.bitcoinTxid);
+        continue;
+      }
       const change = this.coins.list().find((coin) => coin.txid === settlement.bitcoinTxid);
       if (change) return this.bumper.isStuck(settlement.bitcoinTxid) ? change : undefined;
     }
