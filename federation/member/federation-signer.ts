@@ -105,8 +105,12 @@ export class FederationSigner {
     return ancestry;
   }
 
-  /** Signatures from another member: only those over a transaction watched here, by that member's key. */
-  receiveSignatures(from: number, bytes: Uint8Array): void {
+  /**
+   * Signatures from another member: only those over a transaction watched here, by that member's
+   * key. True when they complete k signatures on every input of a transaction not yet out, so the
+   * caller can broadcast it at once rather than at the next step.
+   */
+  receiveSignatures(from: number, bytes: Uint8Array): boolean {
     let psbt: Psbt;
     try {
       psbt = Psbt.fromBuffer(Buffer.from(bytes), { network: this.network });
@@ -114,7 +118,14 @@ export class FederationSigner {
       throw new FederationSignerError('bad-psbt', `member ${from} sent a PSBT that does not parse`);
     }
     const open = this.open.get(decodeUnsignedBitcoinTx(psbt.data.getTransaction(), 'bad-psbt').txid);
-    if (open) this.takeSignatures(open, from, psbt);
+    if (!open) return false;
+    const wasComplete = this.complete(open);
+    this.takeSignatures(open, from, psbt);
+    return !wasComplete && this.complete(open) && open.confirmations === null;
+  }
+
+  private complete(open: OpenTx): boolean {
+    return open.signatures.every((signatures) => signatures.size >= this.genesis.members.threshold);
   }
 
   /** Keeps the signatures in `psbt` that member `from` made with its own key for each coin and that verify. */
@@ -182,7 +193,7 @@ export class FederationSigner {
         this.log.error({ bitcoinTxid: open.bitcoinTxid, err: error }, `refusing to sign a ${open.what}`);
         continue;
       }
-      if (!open.signatures.every((signatures) => signatures.size >= this.genesis.members.threshold)) continue;
+      if (!this.complete(open)) continue;
       const psbt = this.combinedPsbt(open.bitcoinTxid)!;
       psbt.finalizeAllInputs();
       try {

@@ -31,7 +31,8 @@ import { Chain, DEFAULT_CHAIN_OPTIONS } from './chain.ts';
 import { ConsensusDriver } from './consensus-driver.ts';
 import { catchUp } from './catch-up.ts';
 import { Pegin } from './pegin.ts';
-import { Pegout } from './pegout.ts';
+import { DEFAULT_PEGOUT_OPTIONS, Pegout } from './pegout.ts';
+import { PeriodicTask } from './periodic-task.ts';
 import { Anchoring } from './anchoring.ts';
 import { FederationSigner } from './federation-signer.ts';
 import { PeginStore } from './pegin-store.ts';
@@ -82,9 +83,15 @@ export async function startMember(config: MemberConfig, log: Logger): Promise<Ru
   const bumpOptions = { afterMs: config.feeBumpAfterSeconds * 1000 };
   const pegout = await Pegout.start(genesis, rpc, store, signer, bumpOptions, log);
   const anchoring = await Anchoring.start(genesis, rpc, store, signer, bumpOptions, log);
+  /** The federation signing step (peg-outs, fee bumps, anchors); started once the member has caught up. */
+  let signing: PeriodicTask | undefined;
   chain.onFinalBlock((block) => {
     pegout.blockFinal(block);
     anchoring.blockFinal(block);
+    // A final settlement or anchor record is signed at once, not at the next step.
+    if (block.transactions.some((tx) => tx.kind === 'settlement' || tx.kind === 'anchor')) signing?.runSoon();
+    // A final burn is batched once the batch window has passed: propose then, not at the next step.
+    if (block.transactions.some((tx) => tx.kind === 'pegout')) setTimeout(() => signing?.runSoon(), DEFAULT_PEGOUT_OPTIONS.batchWindowMs).unref();
   });
   const metrics = createMemberMetrics();
   metrics.height.set(chain.tip.height);
@@ -160,7 +167,7 @@ export async function startMember(config: MemberConfig, log: Logger): Promise<Ru
     if (payload[0] === PeerPayload.Consensus) driver?.onPeerMessage(body);
     else if (payload[0] === PeerPayload.FederationSignatures) {
       try {
-        signer.receiveSignatures(from, body);
+        if (signer.receiveSignatures(from, body)) signing?.runSoon();
       } catch (error) {
         if (error instanceof ValidationError) log.warn({ from, reason: error.message }, 'refused federation signatures');
         else log.error({ err: error, from }, 'federation signatures failed');
@@ -231,32 +238,17 @@ export async function startMember(config: MemberConfig, log: Logger): Promise<Ru
   await syncing;
   driver.start();
   const syncTimer = setInterval(syncWithPeers, 5_000);
-  let polling = false;
-  let settling = false;
-  const pegoutTimer = setInterval(() => {
-    if (pegout.hasPendingSettlement(chain.ledger) || anchoring.hasPendingAnchor(chain.tip.height)) driver?.notifyWork();
-    if (settling) return;
-    settling = true;
-    (async () => {
+  signing = new PeriodicTask(
+    async () => {
+      if (pegout.hasPendingSettlement(chain.ledger) || anchoring.hasPendingAnchor(chain.tip.height)) driver?.notifyWork();
       await pegout.refreshApprovals();
       await anchoring.poll();
       await signer.tick();
-    })()
-      .catch((error: unknown) => log.warn({ err: error }, 'federation signing step failed; retrying'))
-      .finally(() => {
-        settling = false;
-      });
-  }, 1_000);
-  const bitcoinTimer = setInterval(() => {
-    if (polling) return;
-    polling = true;
-    pegin
-      .poll()
-      .catch((error: unknown) => log.warn({ err: error }, 'following Bitcoin failed; retrying'))
-      .finally(() => {
-        polling = false;
-      });
-  }, 500);
+    },
+    1_000,
+    (error) => log.warn({ err: error }, 'federation signing step failed; retrying'),
+  );
+  const bitcoinFollowing = new PeriodicTask(() => pegin.poll(), 500, (error) => log.warn({ err: error }, 'following Bitcoin failed; retrying'));
 
   const routes = [
     ...memberRoutes({
@@ -327,8 +319,8 @@ export async function startMember(config: MemberConfig, log: Logger): Promise<Ru
     chain,
     async stop() {
       clearInterval(syncTimer);
-      clearInterval(bitcoinTimer);
-      clearInterval(pegoutTimer);
+      bitcoinFollowing.stop();
+      signing?.stop();
       await driver?.stop();
       await transport.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
