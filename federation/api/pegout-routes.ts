@@ -9,6 +9,7 @@ import { addressOfScript } from '../../watcher/bitcoin-address.ts';
 import type { BitcoinRpc } from '../../watcher/rpc.ts';
 import type { Chain } from '../member/chain.ts';
 import type { Pegout } from '../member/pegout.ts';
+import { ReservesStatusCheck } from '../member/reserves-status.ts';
 import { defineRoute, NotFoundError, type Route } from './route.ts';
 import { pageOf, pageQuery } from './pagination.ts';
 
@@ -25,6 +26,7 @@ export interface PegoutApiContext {
 
 /** Peg-out: the fee policy, each burn's way to Bitcoin, settlement PSBTs, and inclusion proofs. */
 export function pegoutRoutes({ chain, store, queries, pegout, rpc }: PegoutApiContext): Route[] {
+  const reserves = new ReservesStatusCheck(rpc, pegout.escrow, pegout.coins, chain.ledger, () => chain.tip.height);
   /** A final burn and how far its payment has come: final, bound to a Bitcoin transaction, confirmed. */
   const burnView = async (burn: BurnRecord) => {
     const common = { txid: burn.txid, amountSats: burn.amount, destination: addressOfScript(burn.destinationScript, pegout.network), destinationScript: hex(burn.destinationScript), height: burn.height };
@@ -80,6 +82,13 @@ export function pegoutRoutes({ chain, store, queries, pegout, rpc }: PegoutApiCo
         if (!view) throw new NotFoundError(`open settlement ${params.txid}`);
         return view;
       },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/reserves',
+      summary: "proof of reserves as this member sees it: the escrow outputs its final chain names, looked up in its own Bitcoin node (mempool included), against the pegged BTC outstanding; a settlement recorded but not yet broadcast reads as a missing output for a moment",
+      tag: 'peg',
+      handler: () => reserves.status(),
     }),
     defineRoute({
       method: 'get',

@@ -6,7 +6,7 @@ import { depositMultisig } from '../../watcher/pegin-tweak.ts';
 import type { BitcoinRpc } from '../../watcher/rpc.ts';
 import { verifyMintOnBitcoin } from '../member/pegin.ts';
 import { AuditFailure, type AnchorClaim, type AuditCheck, type MintClaim, type SettlementClaim } from './auditor.ts';
-import { checkAnchorTransaction, checkReserves, checkSettlementTransaction, type Reserves } from './bitcoin-rules.ts';
+import { checkAnchorTransaction, checkReserves, checkSettlementTransaction, type ReserveOutput, type Reserves } from './bitcoin-rules.ts';
 
 /** getblockchaininfo's `chain` for each network a genesis may name (bitcoind says test or testnet4 for testnets). */
 const CHAIN_NAMES: Record<Genesis['file']['bitcoinNetwork'], string[]> = { mainnet: ['main'], testnet: ['test', 'testnet', 'testnet4'], regtest: ['regtest'] };
@@ -17,6 +17,28 @@ export interface AnchorSeen {
   bitcoinTxid: string;
   /** 0 while in the mempool. */
   confirmations: number;
+}
+
+/**
+ * What the node says of each escrow output (outpoint → the script it must pay): its value while
+ * unspent, or null. An output paying anything but the script it should is no reserve.
+ */
+export async function lookUpReserves(rpc: BitcoinRpc, entries: readonly (readonly [string, Uint8Array])[], options: { includeMempool: boolean }): Promise<ReserveOutput[]> {
+  const outputs: ReserveOutput[] = [];
+  for (let start = 0; start < entries.length; start += RESERVE_LOOKUPS_IN_FLIGHT) {
+    const batch = entries.slice(start, start + RESERVE_LOOKUPS_IN_FLIGHT);
+    outputs.push(
+      ...(await Promise.all(
+        batch.map(async ([outpoint, script]) => {
+          const [txid, vout] = outpoint.split(':');
+          const out = await rpc.getTxOut(txid!, Number(vout), options.includeMempool);
+          const unspentSats = out && out.scriptPubKeyHex === Buffer.from(script).toString('hex') ? out.valueSats : null;
+          return { outpoint, unspentSats };
+        }),
+      )),
+    );
+  }
+  return outputs;
 }
 
 /**
@@ -78,22 +100,7 @@ export class BitcoinChecks {
    * compares the total with the pegged supply outstanding.
    */
   async checkReserves(outstandingSats: bigint): Promise<Reserves> {
-    const entries = [...this.reserve];
-    const outputs: { outpoint: string; unspentSats: bigint | null }[] = [];
-    for (let start = 0; start < entries.length; start += RESERVE_LOOKUPS_IN_FLIGHT) {
-      const batch = entries.slice(start, start + RESERVE_LOOKUPS_IN_FLIGHT);
-      outputs.push(
-        ...(await Promise.all(
-          batch.map(async ([outpoint, script]) => {
-            const [txid, vout] = outpoint.split(':');
-            const out = await this.rpc.getTxOut(txid!, Number(vout), false);
-            // An output paying anything but the escrow script it should is no reserve.
-            const unspentSats = out && out.scriptPubKeyHex === Buffer.from(script).toString('hex') ? out.valueSats : null;
-            return { outpoint, unspentSats };
-          }),
-        )),
-      );
-    }
+    const outputs = await lookUpReserves(this.rpc, [...this.reserve], { includeMempool: false });
     return judged('reserves', undefined, () => checkReserves(outputs, outstandingSats));
   }
 

@@ -60,15 +60,21 @@ export interface Reserves {
   outstandingSats: bigint;
 }
 
-/** Proof of reserves: the escrow outputs still unspent on Bitcoin cover every pegged satoshi outstanding. */
-export function checkReserves(outputs: readonly ReserveOutput[], outstandingSats: bigint): Reserves {
+/** What the escrow outputs still unspent on Bitcoin hold, next to the pegged supply outstanding. */
+export function summarizeReserves(outputs: readonly ReserveOutput[], outstandingSats: bigint): Reserves {
   const unspent = outputs.filter((output) => output.unspentSats !== null);
   const escrowSats = unspent.reduce((sum, output) => sum + output.unspentSats!, 0n);
-  const reserves = { escrowSats, unspentOutputs: unspent.length, spentOutputs: outputs.length - unspent.length, outstandingSats };
+  return { escrowSats, unspentOutputs: unspent.length, spentOutputs: outputs.length - unspent.length, outstandingSats };
+}
+
+/** Proof of reserves: the escrow outputs still unspent on Bitcoin cover every pegged satoshi outstanding. */
+export function checkReserves(outputs: readonly ReserveOutput[], outstandingSats: bigint): Reserves {
+  const reserves = summarizeReserves(outputs, outstandingSats);
+  const { escrowSats } = reserves;
   if (escrowSats < outstandingSats) {
     throw new ValidationError(
       'reserves-short',
-      `the escrow holds ${escrowSats} sats in ${unspent.length} unspent outputs (${reserves.spentOutputs} spent), ${outstandingSats} sats of pegged bitcoin are outstanding (short by ${outstandingSats - escrowSats})`,
+      `the escrow holds ${escrowSats} sats in ${reserves.unspentOutputs} unspent outputs (${reserves.spentOutputs} spent), ${outstandingSats} sats of pegged bitcoin are outstanding (short by ${outstandingSats - escrowSats})`,
     );
   }
   return reserves;

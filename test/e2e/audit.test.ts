@@ -103,6 +103,8 @@ describe('strongbox audit of five member processes and a real regtest node', fun
   });
   after(() => net?.stop());
 
+  const reservesOf = async (member: string) => (await fetch(`${member}/reserves`).then((r) => r.json())) as Record<string, unknown> & { result: string; problem?: string };
+
   /** The block at `height` with its transfer's outputs changed to 900 and 100: value still conserved. */
   const changedTransfer = (transactions: Transaction[]): Transaction[] =>
     transactions.map((tx) => (tx.kind === 'transfer' ? { ...tx, outputs: tx.outputs.map((output, index) => ({ ...output, amount: index === 0 ? 900n : 100n })) } : tx));
@@ -124,6 +126,11 @@ describe('strongbox audit of five member processes and a real regtest node', fun
     expect(human.stdout).to.match(new RegExp(`^audit passed: chain ${net.genesis.file.network} \\(${hex(net.genesis.chainId)}\\) as served by ${net.network.network.members[3]!.apiUrl}`));
     expect(human.stdout).to.include('mints:       1 (500,000 sats)');
     expect(human.stdout).to.include('reserves:    500,000 sats unspent in 1 escrow outputs ≥ 500,000 sats pegged outstanding');
+
+    // Each member shows the same proof of reserves for its own chain and Bitcoin node.
+    const served = await reservesOf(net.network.network.members[2]!.apiUrl);
+    expect(served).to.deep.include({ result: 'reserves cover the pegged supply', escrowSats: '500000', escrowOutputs: 1, missingOutputs: 0, outstandingSats: '500000' });
+    expect(served).to.not.have.property('problem');
   });
 
   it('fails at the height of an amount changed under the members\' original signatures', async () => {
@@ -185,5 +192,12 @@ describe('strongbox audit of five member processes and a real regtest node', fun
     expect(result.stderr).to.equal(
       'strongbox: audit failed: reserves: the escrow holds 0 sats in 0 unspent outputs (1 spent), 500000 sats of pegged bitcoin are outstanding (short by 500000)\n',
     );
+    // A member says so too, once its last answer (cached for a few seconds) is out of date.
+    const served = await eventually('a member reports the shortfall', async () => {
+      const status = await reservesOf(net.network.network.members[1]!.apiUrl);
+      return status.result === 'RESERVES SHORT' && status;
+    }, 30_000);
+    expect(served).to.deep.include({ escrowSats: '0', escrowOutputs: 0, missingOutputs: 1, outstandingSats: '500000' });
+    expect(served.problem).to.match(/short by 500000/);
   });
 });

@@ -184,11 +184,11 @@ describe('web explorer in headless Chromium, served by a member of a five-member
     expect(await text('#address-view')).to.include('0.005 BTC');
   });
 
-  it('shows peg-outs, anchors and audit when the member serves them, and says "none yet" when it does not', async () => {
+  it('shows peg-outs, anchors and reserves when the member serves them, and says "none yet" when it does not', async () => {
     for (const [hash, path] of [
       ['pegouts', '/pegout/burns'],
       ['anchors', '/anchors'],
-      ['audit', '/audit'],
+      ['reserves', '/reserves'],
     ] as const) {
       const answer = await fetch(`${base}${path}`);
       const body = (await answer.json()) as { error?: { message: string } };
