@@ -1,0 +1,157 @@
+import { expect } from 'chai';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { spawnNodeChild } from '../../federation/local-network/child-processes.ts';
+import { encodeTransaction } from '../../sidechain/transaction/codec.ts';
+import { seededRandom } from '../helpers/consensus-sim.ts';
+import { faultSeed, followLogs, killMember, restartMember, submitUntilFinal } from '../helpers/faults.ts';
+import { invariantChecker, type InvariantChecker } from '../helpers/invariant-facts.ts';
+import { eventually, startTestNetwork, type TestNetwork } from '../helpers/local-network.ts';
+import { burnFrom, fundedWallets } from '../helpers/peg-workload.ts';
+import { runCli } from '../helpers/cli.ts';
+import { ADVERSARY_SCRIPT, TAMPERINGS, type Tampering } from '../helpers/tampering.ts';
+import { issuance, testWallet } from '../helpers/transactions.ts';
+
+const ADVERSARY_ENTRY = fileURLToPath(new URL('../helpers/tampering-member.ts', import.meta.url));
+const ADVERSARY = 4;
+
+/** What each honest member says when it refuses the tampered settlement. */
+const REFUSALS: Record<Tampering, RegExp> = {
+  'pay-self': /output 0 does not pay the destination of burn/,
+  underpay: /change is \d+ sats, must be exactly \d+/,
+  'no-change': /change is 0 sats, must be exactly \d+/,
+  'change-to-self': /the change does not return to the escrow/,
+  'unknown-burn': /no burn [0-9a-f]{64}/,
+};
+
+/**
+ * Members that hold real keys and misbehave, and a member whose own database lies, against the
+ * peg-out path of five member processes. The honest members must refuse every bent settlement
+ * before any Bitcoin signature exists, pay every real burn exactly once and as burned, and keep
+ * the chain going; the invariant checker and `strongbox audit` judge the books afterwards.
+ */
+describe('adversarial members and a corrupt store against peg-outs on five member processes', function () {
+  this.timeout(600_000);
+  let net: TestNetwork;
+  let checker: InvariantChecker;
+
+  before(async () => {
+    net = await startTestNetwork(5);
+    checker = invariantChecker(net);
+    // Reserves large enough that no batch here trips the circuit breaker (a quarter of the reserves per hour) unless meant to.
+    await fundedWallets(net, 1, 50_000_000n);
+  });
+  after(() => net?.stop());
+
+  const memberFolder = (index: number) => join(net.network.dataDir, `member-${index}`);
+
+  /** Member 4 replaced by the tampering member (same config and keys), counted by the network like any member. */
+  async function startAdversary(tampering: Tampering): Promise<void> {
+    await killMember(net, ADVERSARY);
+    net.network.members[ADVERSARY] = spawnNodeChild(`member-${ADVERSARY}`, ['--import', 'tsx', ADVERSARY_ENTRY, join(memberFolder(ADVERSARY), 'config.json')], {
+      logFile: join(memberFolder(ADVERSARY), 'member.log'),
+      env: { STRONGBOX_TEST_TAMPER: tampering },
+    });
+    await eventually('the adversary answering', () => net.clients[ADVERSARY]!.status().then(() => true), 60_000);
+  }
+
+  async function restoreHonestMember(): Promise<void> {
+    await killMember(net, ADVERSARY);
+    await restartMember(net, ADVERSARY);
+  }
+
+  /** Advances the chain with small issuances until the block after the next one is the adversary's to propose (round 0). */
+  async function alignAdversaryAsNextProposer(random: () => number): Promise<void> {
+    for (;;) {
+      const heights = await Promise.all(net.clients.map(async (client) => (await client.status()).height));
+      const tip = Math.max(...heights);
+      if (heights.every((height) => height === tip) && (tip + 2) % 5 === ADVERSARY) return;
+      await submitUntilFinal(net, issuance(net.genesis.chainId, testWallet(), 1n).tx, random);
+    }
+  }
+
+  for (const tampering of TAMPERINGS) {
+    it(`refuses a settlement proposed with ${tampering}: no signature, nothing paid to the proposer, the burn paid once as burned`, async () => {
+      const random = seededRandom(faultSeed(`tampering ${tampering}`));
+      const [wallet] = await fundedWallets(net, 1, 300_000n);
+      await startAdversary(tampering);
+      const proposed = new Set<string>();
+      const refusals: { member: number; message: string }[] = [];
+      const logs = followLogs(net, (member, line) => {
+        if (member === ADVERSARY && line.msg === 'adversary: proposing a tampered settlement') proposed.add(line.bitcoinTxid as string);
+        if (member !== ADVERSARY && line.msg === 'refused a proposed block') refusals.push({ member, message: String((line.err as { message?: string } | undefined)?.message) });
+      });
+      try {
+        // Anchors and mints may also take heights, so the adversary's turn can be missed: another burn, another try.
+        for (let attempt = 1; !refusals.some((refusal) => REFUSALS[tampering].test(refusal.message)); attempt++) {
+          if (attempt > 4) throw new Error(`no refusal of a ${tampering} proposal after 4 burns; proposed ${[...proposed].join(', ') || 'nothing'}; refusals ${JSON.stringify(refusals)}`);
+          await alignAdversaryAsNextProposer(random);
+          const burnTxid = await submitUntilFinal(net, (await burnFrom(net, wallet!, 50_000n)).tx, random);
+          await eventually('the burn settled, or the tampering refused', async () => refusals.some((refusal) => REFUSALS[tampering].test(refusal.message)) || (await net.clients[0]!.burnStatus(burnTxid)).bitcoinTxid !== undefined, 60_000);
+        }
+      } finally {
+        logs.stop();
+      }
+      expect(proposed.size, 'tampered proposals').to.be.greaterThan(0);
+      expect(refusals.filter((refusal) => !REFUSALS[tampering].test(refusal.message)), 'every refusal names the tampering').to.deep.equal([]);
+
+      const facts = await checker.settleAndAssert(`after ${tampering}`);
+      const recorded = new Set(facts.settlements.map((settlement) => settlement.bitcoinTxid));
+      const known = new Set(facts.bitcoinTxs.map((tx) => tx.txid));
+      for (const txid of proposed) {
+        expect(recorded.has(txid), `tampered settlement ${txid} recorded`).to.equal(false);
+        expect(known.has(txid), `tampered settlement ${txid} on Bitcoin`).to.equal(false);
+      }
+      const stolen = facts.bitcoinTxs.filter((tx) => tx.outputs.some((output) => output.script === Buffer.from(ADVERSARY_SCRIPT).toString('hex')));
+      expect(stolen, 'Bitcoin transactions paying the adversary').to.deep.equal([]);
+      await restoreHonestMember();
+    });
+  }
+
+  it('pays a burn inflated in one member\'s store as it was burned: that member refuses to sign, four others pay it, and its audit fails', async () => {
+    const random = seededRandom(faultSeed('corrupt store'));
+    // Above the circuit breaker: the burn waits for approval, which gives the corruption time to land before anyone signs.
+    const [wallet] = await fundedWallets(net, 1, 20_000_000n);
+    const burn = await burnFrom(net, wallet!, 19_000_000n);
+    const burnTxid = await submitUntilFinal(net, burn.tx, random);
+    if (burn.tx.kind !== 'pegout') throw new Error('not a burn');
+    const corrupt = 2;
+    const database = new pg.Client({ connectionString: net.network.postgres.connectionString(`member_${corrupt}`) });
+    await database.connect();
+    const txid = Buffer.from(burnTxid, 'hex');
+    const original = (await database.query<{ bytes: Buffer }>('SELECT bytes FROM transactions WHERE txid = $1', [txid])).rows[0]!.bytes;
+    const inflated = Buffer.from(encodeTransaction({ ...burn.tx, amount: burn.tx.amount + 1_000_000n }));
+    await database.query('UPDATE transactions SET bytes = $2 WHERE txid = $1', [txid, inflated]);
+    await database.query('UPDATE pegout_burns SET amount = amount + 1000000 WHERE txid = $1', [txid]);
+
+    const refused: string[] = [];
+    const logs = followLogs(net, (member, line) => {
+      if (member === corrupt && line.msg === 'refusing to sign a peg-out') refused.push(String((line.err as { message?: string } | undefined)?.message));
+    });
+    let bitcoinTxid: string;
+    try {
+      for (let member = 0; member < 5; member++) {
+        const approved = await runCli(['pegout', 'approve', burnTxid, '--config', join(memberFolder(member), 'config.json')]);
+        expect(approved.code, approved.stderr).to.equal(0);
+      }
+      bitcoinTxid = await eventually('the burn paid', async () => (await net.clients[0]!.burnStatus(burnTxid)).bitcoinTxid, 90_000);
+      await eventually('the member with the corrupt store refused to sign', async () => refused.length > 0, 30_000);
+    } finally {
+      logs.stop();
+    }
+    expect(refused[0]).to.match(/does not match its certified transaction root/);
+    const view = (await fetch(`${net.network.network.members[0]!.apiUrl}/pegout/settlements/${bitcoinTxid}`).then((r) => r.json())) as { signers: number[][] };
+    for (const signers of view.signers) expect(signers, 'signers of each input').to.not.include(corrupt);
+    const paid = (await checker.facts()).bitcoinTxs.find((tx) => tx.txid === bitcoinTxid)!;
+    const payment = paid.outputs.find((output) => output.script === Buffer.from(burn.destination).toString('hex'))!;
+    expect(payment.value <= 19_000_000n && payment.value > 18_900_000n, `paid ${payment.value} for a burn of 19,000,000`).to.equal(true);
+
+    const audit = await runCli(['audit', '--member', net.network.network.members[corrupt]!.apiUrl, '--bitcoin-rpc', net.network.network.bitcoinRpcUrl, '--genesis', net.network.network.genesisFile!]);
+    expect(audit.code, 'an audit of the corrupt member fails').to.equal(1);
+    await database.query('UPDATE transactions SET bytes = $2 WHERE txid = $1', [txid, original]);
+    await database.query('UPDATE pegout_burns SET amount = amount - 1000000 WHERE txid = $1', [txid]);
+    await database.end();
+    await checker.settleAndAssert('after the corrupt store', { auditFrom: corrupt });
+  });
+});
