@@ -46,6 +46,8 @@ export function upSummary(summary: UpSummary): string {
     `  ./bin/strongbox.js send --to <bob's sbx1… address> --amount 250000 --file ${wallet}`,
     `  ./bin/strongbox.js issue --name "Acme AB" --isin SE0000108656 --supply 1000 --file ${wallet}`,
     `  ./bin/strongbox.js pegin-address <sbx1… address>      then: ./bin/strongbox.js regtest fund <bcrt1… address> 0.5 && ./bin/strongbox.js regtest mine 2`,
+    `  ./bin/strongbox.js pegout --to <bcrt1… address> --amount 250000 --file ${wallet}   then: ./bin/strongbox.js pegout status <burn txid>`,
+    '  ./bin/strongbox.js anchors                             (the chain\'s block hashes written into Bitcoin)',
     `  curl ${network.members[0]!.apiUrl}/status`,
     '',
     'Press Ctrl-C to stop.',

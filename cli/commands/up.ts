@@ -1,10 +1,12 @@
+import { existsSync } from 'node:fs';
 import { Command } from 'commander';
 import { resolve } from 'node:path';
 import { defaultDataDir } from '../../federation/local-network/network-file.ts';
 import { printResult } from '../output.ts';
 import { explorerUrl, upSummary } from '../up-summary.ts';
 import { readGenesisFile } from '../../federation/genesis-file.ts';
-import { ensureDemoWallet } from '../../federation/local-network/demo-wallet.ts';
+import { demoWalletFile, ensureDemoWallet } from '../../federation/local-network/demo-wallet.ts';
+import { fundLocalOpsWallet } from '../../federation/local-network/ops-wallet-funding.ts';
 import { sortedMultisig } from '../../watcher/escrow.ts';
 import { bitcoinNetwork } from '../../watcher/networks.ts';
 
@@ -33,6 +35,8 @@ export function upCommand(): Command {
       const escrow = { descriptor: escrowMultisig.descriptor, address: escrowMultisig.address(bitcoinNetwork(genesis.file.bitcoinNetwork)) };
       let demoWallet;
       try {
+        // A new network (no demo wallet yet) gets its operations wallet funded too, so it anchors.
+        if (!existsSync(demoWalletFile(dataDir))) await fundLocalOpsWallet(network.network, progress);
         demoWallet = await ensureDemoWallet(dataDir, network.network, genesis.file.pegin.confirmations, progress);
       } catch (error) {
         await network.stop();

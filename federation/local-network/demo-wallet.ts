@@ -21,6 +21,8 @@ export interface DemoWallet {
   depositTxid?: string;
 }
 
+export const demoWalletFile = (dataDir: string) => join(dataDir, 'demo-wallet.json');
+
 const pegged = async (client: MemberClient, address: string) => (await client.balances(address)).find((balance) => balance.asset === BTC_ASSET_KEY)?.amount ?? 0n;
 
 /**
@@ -29,7 +31,7 @@ const pegged = async (client: MemberClient, address: string) => (await client.ba
  * confirmation depth, and minted by the federation. A network that already has one keeps it.
  */
 export async function ensureDemoWallet(dataDir: string, network: NetworkFile, confirmations: number, onProgress: (step: string) => void): Promise<DemoWallet> {
-  const file = join(dataDir, 'demo-wallet.json');
+  const file = demoWalletFile(dataDir);
   const clients = network.members.map((member) => new MemberClient(member.apiUrl));
   if (existsSync(file)) {
     const { address } = readWalletFile(file);

@@ -42,7 +42,7 @@ function summaryFromText(text: string): Summary {
 
 /** `npm start` as a user runs it: up, serving, and gone without a trace on Ctrl-C. */
 describe('strongbox up (npm start)', function () {
-  this.timeout(180_000);
+  this.timeout(300_000);
   const dataDir = join(tmpdir(), `strongbox-up-${process.pid}-${randomBytes(3).toString('hex')}`);
   before(() => mkdirSync(dataDir, { recursive: true, mode: 0o755 }));
   after(() => rmSync(dataDir, { recursive: true, force: true }));
@@ -69,6 +69,12 @@ describe('strongbox up (npm start)', function () {
       const balances = (await (await fetch(`${network.members[4]!.apiUrl}/addresses/${network.demoWallet.address}/balances`)).json()) as { balances: { amount: string }[] };
       expect(balances.balances.map((b) => b.amount)).to.deep.equal(['100000000']);
       if (!json) expect(stdout).to.include(`./bin/strongbox.js wallet show --file ${network.demoWallet.file}`);
+      // The operations wallet was funded on the first start, so the network anchors without a manual step.
+      const funded = Date.now() + 30_000;
+      while (((await (await fetch(`${network.members[3]!.apiUrl}/anchors/wallet`)).json()) as { balanceSats: string }).balanceSats === '0') {
+        if (Date.now() > funded) throw new Error('the operations wallet was not funded');
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
       const statuses = await Promise.all(network.members.map(async (m) => (await fetch(`${m.apiUrl}/status`)).json() as Promise<{ chainId: string; peersConnected: number[] }>));
       expect(new Set(statuses.map((s) => s.chainId)).size).to.equal(1);
       // The log is appended across starts: the last line names this start's process.
