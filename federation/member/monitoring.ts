@@ -22,6 +22,8 @@ export interface MonitoringSources {
   bitcoin(): { height: number; mintingHalted: boolean };
   /** When the last anchor record became final (null: none yet) and what the operations wallet holds. */
   anchors(): { lastRecordedMs: bigint | null; opsWalletSats: bigint };
+  /** What the escrow holds by this member's final chain (minted deposits and settlement change). */
+  escrowSats(): bigint;
   metrics: MemberMetrics;
 }
 
@@ -56,7 +58,7 @@ export function createMonitoring(sources: MonitoringSources) {
     },
     routes: (): Route[] => monitorRoutes({ federation, deposits, supply: () => sources.ledger.supply() }),
     async refreshGauges(): Promise<void> {
-      gauges.update({ federation: await federation(), deposits: await deposits(), supply: sources.ledger.supply(), pegoutQueue: unsettledBurns(sources.ledger), bitcoin: sources.bitcoin(), anchors: { ...sources.anchors(), genesisMs: sources.genesis.timeMs, nowMs: BigInt(Date.now()) } });
+      gauges.update({ federation: await federation(), deposits: await deposits(), supply: sources.ledger.supply(), escrowSats: sources.escrowSats(), pegoutQueue: unsettledBurns(sources.ledger), bitcoin: sources.bitcoin(), anchors: { ...sources.anchors(), genesisMs: sources.genesis.timeMs, nowMs: BigInt(Date.now()) } });
     },
   };
 }

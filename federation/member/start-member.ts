@@ -145,6 +145,7 @@ export async function startMember(config: MemberConfig, log: Logger): Promise<Ru
     connectedPeers: () => transport.connectedPeers(),
     bitcoin: () => ({ height: pegin.bitcoinHeight, mintingHalted: pegin.halted }),
     anchors: () => ({ lastRecordedMs: anchoring.last?.timeMs ?? null, opsWalletSats: anchoring.walletView().balanceSats }),
+    escrowSats: () => pegout.coins.totalSats,
     metrics,
   });
   const peerUrls = new Map(config.peers.map((peer) => [peer.memberIndex, peer.url]));

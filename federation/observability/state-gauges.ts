@@ -8,6 +8,7 @@ export interface MemberStateSnapshot {
   federation: MemberHealth[];
   deposits: DepositView[];
   supply: PegSupply;
+  escrowSats: bigint;
   /** Final burns no settlement record has bound to a Bitcoin payment yet. */
   pegoutQueue: { count: number; sats: bigint };
   bitcoin: { height: number; mintingHalted: boolean };
@@ -29,6 +30,7 @@ export function createStateGauges(registry: Registry) {
   const minted = gauge('strongbox_pegged_minted_sats', 'pegged BTC minted on the sidechain since genesis');
   const burned = gauge('strongbox_pegged_burned_sats', 'pegged BTC burned for peg-out since genesis');
   const outstanding = gauge('strongbox_pegged_outstanding_sats', 'pegged BTC outstanding (minted - burned); the escrow must cover it');
+  const escrow = gauge('strongbox_escrow_sats', "satoshis the peg escrow holds by this member's final chain (minted deposits and settlement change); /reserves checks them on Bitcoin");
   const pegoutQueue = gauge('strongbox_pegout_queue_burns', 'final peg-out burns not yet bound to a Bitcoin payment');
   const pegoutQueueSats = gauge('strongbox_pegout_queue_sats', 'satoshis of final peg-out burns not yet bound to a Bitcoin payment');
   const bitcoinHeight = gauge('strongbox_bitcoin_height', 'tip of this member\'s Bitcoin node as its peg-in follower has reached it');
@@ -54,6 +56,7 @@ export function createStateGauges(registry: Registry) {
       minted.set(Number(snapshot.supply.minted));
       burned.set(Number(snapshot.supply.burned));
       outstanding.set(Number(snapshot.supply.minted - snapshot.supply.burned));
+      escrow.set(Number(snapshot.escrowSats));
       pegoutQueue.set(snapshot.pegoutQueue.count);
       pegoutQueueSats.set(Number(snapshot.pegoutQueue.sats));
       bitcoinHeight.set(snapshot.bitcoin.height);

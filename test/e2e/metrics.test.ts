@@ -40,6 +40,7 @@ describe('Prometheus metrics at /metrics of a member process', function () {
       'strongbox_pegged_minted_sats',
       'strongbox_pegged_burned_sats',
       'strongbox_pegged_outstanding_sats',
+      'strongbox_escrow_sats',
       'strongbox_pegout_queue_burns',
       'strongbox_pegout_queue_sats',
       'strongbox_process_resident_memory_bytes',
@@ -137,5 +138,7 @@ describe('Prometheus metrics at /metrics of a member process', function () {
     expect(sats(minted, 'minted')).to.equal(sats(before, 'minted') + 300_000);
     expect(minted.get('strongbox_pegged_minted_sats')).to.equal(before.get('strongbox_pegged_minted_sats')! + mintedSats);
     expect(minted.get('strongbox_pegged_outstanding_sats')).to.equal(before.get('strongbox_pegged_outstanding_sats')! + mintedSats);
+    // The escrow grows by the whole deposit: the minted amount and the peg-in fee the federation kept.
+    expect(minted.get('strongbox_escrow_sats')).to.equal(before.get('strongbox_escrow_sats')! + 300_000);
   });
 });
