@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ConfigError } from '../sidechain/errors.ts';
+import { DEFAULT_PEER_RATE_LIMIT } from './transport/options.ts';
 
 /**
  * A member's settings: one schema, read from a JSON file (`strongbox member start --config`) and
@@ -61,6 +62,14 @@ export const memberConfigSchema = z
       host: host.default('127.0.0.1'),
       /** STRONGBOX_PEER_PORT */
       port,
+      /**
+       * STRONGBOX_PEER_RATE_LIMIT: frames each other member may send this one a second, sustained
+       * (twice as many at once), default 2000; more are dropped unread and counted as
+       * strongbox_peer_messages_dropped_total{reason="rate"}.
+       */
+      rateLimitFramesPerSecond: integer(1, 10_000_000).default(DEFAULT_PEER_RATE_LIMIT.framesPerSecond),
+      /** STRONGBOX_PEER_RATE_LIMIT_BYTES: the same for bytes, default 16777216 (16 MiB); 2 s of it must hold a largest block. */
+      rateLimitBytesPerSecond: integer(1, 1_073_741_824).default(DEFAULT_PEER_RATE_LIMIT.bytesPerSecond),
     }),
     /**
      * STRONGBOX_PEERS (JSON): every other member, its peer endpoint and the API where this member
@@ -100,6 +109,8 @@ const VARIABLES: Record<string, [path: string, kind: Kind]> = {
   STRONGBOX_API_RATE_LIMIT: ['api.rateLimitPerMinute', 'integer'],
   STRONGBOX_PEER_HOST: ['peer.host', 'string'],
   STRONGBOX_PEER_PORT: ['peer.port', 'integer'],
+  STRONGBOX_PEER_RATE_LIMIT: ['peer.rateLimitFramesPerSecond', 'integer'],
+  STRONGBOX_PEER_RATE_LIMIT_BYTES: ['peer.rateLimitBytesPerSecond', 'integer'],
   STRONGBOX_PEERS: ['peers', 'json'],
   STRONGBOX_FEE_BUMP_AFTER_SECONDS: ['feeBumpAfterSeconds', 'integer'],
   STRONGBOX_LOG_LEVEL: ['logLevel', 'string'],

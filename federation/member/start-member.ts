@@ -26,6 +26,7 @@ import { mountExplorer } from '../explorer/explorer.ts';
 import { ChainQueries } from '../../sidechain/store/chain-queries.ts';
 import { createMonitoring } from './monitoring.ts';
 import { createMemberMetrics } from '../observability/metrics.ts';
+import { PeerRefusalLog } from '../observability/peer-refusal-log.ts';
 import { startPeerTransport } from '../transport/peer-transport.ts';
 import { Chain, DEFAULT_CHAIN_OPTIONS } from './chain.ts';
 import { ConsensusDriver } from './consensus-driver.ts';
@@ -41,6 +42,8 @@ import { decodeBlock, MAX_BLOCK_BYTES } from '../../sidechain/block.ts';
 
 /** First byte of every peer payload: what follows. Type 3 carries signatures of any federation-signed Bitcoin transaction. */
 const PeerPayload = { Consensus: 1, Transaction: 2, FederationSignatures: 3 } as const;
+/** Refused peer payloads are logged once per peer in this interval, then as a count. */
+const REFUSAL_LOG_INTERVAL_MS = 10_000;
 
 export interface RunningMember {
   apiUrl: string;
@@ -157,11 +160,13 @@ export async function startMember(config: MemberConfig, log: Logger): Promise<Ru
     host: config.peer.host,
     port: config.peer.port,
     maxMessageBytes: MAX_BLOCK_BYTES + 1024,
+    peerRateLimit: { framesPerSecond: config.peer.rateLimitFramesPerSecond, bytesPerSecond: config.peer.rateLimitBytesPerSecond },
     onEvent: (event) => {
       if (event.type === 'drop') metrics.peerMessagesDropped.inc({ reason: event.reason });
       else if (event.type === 'connected') monitoring.heardFrom(event.peer);
     },
   });
+  const signatureRefusals = new PeerRefusalLog(log, 'refused federation signatures', REFUSAL_LOG_INTERVAL_MS);
   transport.onMessage((from, payload) => {
     monitoring.heardFrom(from);
     const body = payload.subarray(1);
@@ -170,7 +175,7 @@ export async function startMember(config: MemberConfig, log: Logger): Promise<Ru
       try {
         if (signer.receiveSignatures(from, body)) signing?.runSoon();
       } catch (error) {
-        if (error instanceof ValidationError) log.warn({ from, reason: error.message }, 'refused federation signatures');
+        if (error instanceof ValidationError) signatureRefusals.refused(from, error.message);
         else log.error({ err: error, from }, 'federation signatures failed');
       }
     } else if (payload[0] === PeerPayload.Transaction) {
@@ -324,6 +329,7 @@ export async function startMember(config: MemberConfig, log: Logger): Promise<Ru
       signing?.stop();
       await driver?.stop();
       await transport.close();
+      signatureRefusals.flush();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       await pool.end();

@@ -3,6 +3,7 @@ import type { RawData, WebSocket } from 'ws';
 import { CHALLENGE_LENGTH, decodeHello, decodeProof, decodeWelcome, encodeHello, encodeProof, encodeWelcome, signTranscript, transcriptSignatureValid, type Hello, type Transcript } from './handshake.ts';
 import { admitFrame, sameBytes, type InboundRules, type PeerSession } from './inbound.ts';
 import type { ResolvedOptions } from './options.ts';
+import { PeerBudget } from './rate-limit.ts';
 import type { HandshakeFailure, SendDropReason, TransportCounters } from './stats.ts';
 
 /** What every connection of one transport shares. */
@@ -13,6 +14,8 @@ export interface ConnectionContext {
   counters: TransportCounters;
   /** Inbound session per peer, kept across reconnections so a reconnect does not reopen the replay window. */
   sessions: Map<number, PeerSession>;
+  /** Inbound budget per peer, kept across reconnections so reconnecting does not refill it. */
+  budgets: Map<number, PeerBudget>;
   isClosing(): boolean;
   onAuthenticated(connection: PeerConnection): void;
   onClosed(connection: PeerConnection): void;
@@ -144,6 +147,7 @@ export class PeerConnection {
     const peer = this.peer!;
     const known = this.context.sessions.get(peer);
     if (!known || !sameBytes(known.nonce, peerNonce)) this.context.sessions.set(peer, { peer, nonce: peerNonce, lastSequence: 0n });
+    if (!this.context.budgets.has(peer)) this.context.budgets.set(peer, new PeerBudget(this.context.options.peerRateLimit));
     clearTimeout(this.deadline);
     this.step = 'open';
     this.authenticated = true;
@@ -151,6 +155,9 @@ export class PeerConnection {
   }
 
   private receiveFrame(bytes: Uint8Array): void {
+    // Charged to the peer this connection authenticated, before anything is decoded: whoever
+    // sends on it, a frame beyond the budget is only counted.
+    if (!this.context.budgets.get(this.peer!)!.admit(bytes.length, Date.now())) return this.context.counters.drop('rate', this.peer);
     const session = this.context.sessions.get(this.peer!)!;
     const verdict = admitFrame(this.context.rules, session, bytes, Date.now());
     if ('drop' in verdict) return this.context.counters.drop(verdict.drop, this.peer);

@@ -1,7 +1,8 @@
 import { publicKeyFromSeed, PUBLIC_KEY_LENGTH } from '../../sidechain/ed25519.ts';
 import { ConfigError } from '../../sidechain/errors.ts';
-import { BROADCAST, CHAIN_ID_LENGTH } from './frame.ts';
+import { BROADCAST, CHAIN_ID_LENGTH, FRAME_OVERHEAD } from './frame.ts';
 import { sameBytes } from './inbound.ts';
+import { BURST_SECONDS, type PeerRateLimit } from './rate-limit.ts';
 import type { TransportEvent } from './stats.ts';
 
 export interface PeerTransportMember {
@@ -26,6 +27,13 @@ export interface PeerTransportOptions {
   maxMessageBytes?: number;
   /** Bytes waiting in one peer's socket beyond which new frames to it are dropped. Default 32 MiB. */
   maxQueuedBytesPerPeer?: number;
+  /**
+   * Frames and bytes each peer may send, sustained per second, with twice that at once; more are
+   * dropped as `rate` before they are decoded. Default 2,000 frames and 16 MiB a second: an
+   * honest peer sends a few consensus frames per block and relays each transaction submitted to
+   * it once, so even a member taking every transaction of a 2,500 tx/s load alone stays below it.
+   */
+  peerRateLimit?: PeerRateLimit;
   /** Frames whose timestamp is further than this from the receiver's clock are dropped. Default 30 s. */
   maxClockSkewMs?: number;
   /** A connection that has not authenticated within this time is closed. Default 5 s. */
@@ -39,11 +47,14 @@ export interface PeerTransportOptions {
 
 export type ResolvedOptions = Required<Omit<PeerTransportOptions, 'onEvent'>> & Pick<PeerTransportOptions, 'onEvent'>;
 
+export const DEFAULT_PEER_RATE_LIMIT: PeerRateLimit = { framesPerSecond: 2_000, bytesPerSecond: 16 * 1024 * 1024 };
+
 const DEFAULTS = {
   host: '127.0.0.1',
   port: 0,
   maxMessageBytes: 4 * 1024 * 1024,
   maxQueuedBytesPerPeer: 32 * 1024 * 1024,
+  peerRateLimit: DEFAULT_PEER_RATE_LIMIT,
   maxClockSkewMs: 30_000,
   handshakeTimeoutMs: 5_000,
   reconnectMinMs: 100,
@@ -75,6 +86,12 @@ export function resolveOptions(options: PeerTransportOptions): ResolvedOptions {
   if (!Number.isInteger(resolved.port) || resolved.port < 0 || resolved.port > 65535) throw new ConfigError('transport.port', `must be 0 to 65535, got ${resolved.port}`);
   positiveInteger('maxMessageBytes', resolved.maxMessageBytes);
   positiveInteger('maxQueuedBytesPerPeer', resolved.maxQueuedBytesPerPeer);
+  positiveInteger('peerRateLimit.framesPerSecond', resolved.peerRateLimit.framesPerSecond);
+  positiveInteger('peerRateLimit.bytesPerSecond', resolved.peerRateLimit.bytesPerSecond);
+  // Otherwise the largest message a peer may send could never pass.
+  if (resolved.peerRateLimit.bytesPerSecond * BURST_SECONDS < resolved.maxMessageBytes + FRAME_OVERHEAD) {
+    throw new ConfigError('transport.peerRateLimit.bytesPerSecond', `${BURST_SECONDS} s of it must hold the largest frame, ${resolved.maxMessageBytes + FRAME_OVERHEAD} bytes`);
+  }
   positiveInteger('maxClockSkewMs', resolved.maxClockSkewMs);
   positiveInteger('handshakeTimeoutMs', resolved.handshakeTimeoutMs);
   positiveInteger('reconnectMinMs', resolved.reconnectMinMs);

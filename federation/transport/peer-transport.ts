@@ -7,6 +7,7 @@ import { PeerTransportError } from './errors.ts';
 import { BROADCAST, SESSION_NONCE_LENGTH, sealFrame } from './frame.ts';
 import type { PeerSession } from './inbound.ts';
 import { resolveOptions, type PeerTransportOptions } from './options.ts';
+import type { PeerBudget } from './rate-limit.ts';
 import { TransportCounters, type PeerTransportStats } from './stats.ts';
 
 export type MessageHandler = (fromIndex: number, payload: Uint8Array) => void;
@@ -53,6 +54,7 @@ export async function startPeerTransport(input: PeerTransportOptions): Promise<P
     sessionNonce,
     counters,
     sessions: new Map<number, PeerSession>(),
+    budgets: new Map<number, PeerBudget>(),
     isClosing: () => closing,
     onAuthenticated(connection) {
       const peer = connection.peer!;

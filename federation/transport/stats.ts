@@ -12,7 +12,10 @@ export type HandshakeFailure =
   | 'handshake-bad-signature'
   | 'handshake-timeout';
 
-export type DropReason = FrameDropReason | SendDropReason | HandshakeFailure;
+/** A frame beyond its sender's inbound budget (see rate-limit.ts), dropped before any check. */
+export type RateDrop = 'rate';
+
+export type DropReason = FrameDropReason | RateDrop | SendDropReason | HandshakeFailure;
 
 export const DROP_REASONS: readonly DropReason[] = [
   'oversized',
@@ -25,6 +28,7 @@ export const DROP_REASONS: readonly DropReason[] = [
   'bad-signature',
   'replayed',
   'stale',
+  'rate',
   'peer-disconnected',
   'peer-backpressure',
   'handshake-malformed',

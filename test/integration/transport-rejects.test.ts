@@ -187,3 +187,61 @@ function tamperLastPayloadByte(frame: Buffer): Buffer {
 function hello(federation: Federation, fields: Partial<Parameters<typeof encodeHello>[0]>): Uint8Array {
   return encodeHello({ chainId: federation.chainId, dialer: 0, acceptor: TARGET, nonce: new Uint8Array(16), challenge: new Uint8Array(32), ...fields });
 }
+
+describe('peer transport inbound budget per member', function () {
+  const federation = makeFederation(MEMBERS);
+  const fields = (sender: number) => ({ chainId: federation.chainId, sender, recipient: TARGET });
+  let target: PeerTransport;
+  let inbox: { from: number; text: string }[];
+  const raws: RawPeer[] = [];
+
+  beforeEach(async function () {
+    // One frame a second: what refills while a test runs is bounded by its measured duration.
+    target = await startMember(federation, TARGET, [], { maxMessageBytes: MAX_MESSAGE_BYTES, peerRateLimit: { framesPerSecond: 1, bytesPerSecond: 1_000_000 } });
+    inbox = recordMessages(target);
+  });
+
+  afterEach(async function () {
+    await Promise.all(raws.splice(0).map((raw) => raw.close()));
+    await target.close();
+  });
+
+  async function member(index: number): Promise<RawPeer> {
+    const raw = await RawPeer.connect(`ws://127.0.0.1:${target.port}`);
+    raws.push(raw);
+    await raw.authenticate({ as: index, seed: federation.keys[index]!.seed, acceptor: TARGET, chainId: federation.chainId });
+    await waitFor(() => target.connectedPeers().includes(index), `member ${index} authenticated`);
+    return raw;
+  }
+
+  it('drops a flooding member\'s frames beyond its budget as rate, before their signatures are checked, while another member is served', async function () {
+    const flooder = await member(0);
+    const honest = await member(1);
+    const started = Date.now();
+    for (let i = 0; i < 2; i++) flooder.send(flooder.frame(federation.keys[0]!.seed, fields(0)));
+    // Forged: were they checked, they would count as bad-signature.
+    const flood = 500;
+    for (let i = 0; i < flood; i++) flooder.send(flooder.frame(generateKeyPair().seed, fields(0)));
+    honest.send(honest.frame(federation.keys[1]!.seed, { ...fields(1), payload: Buffer.from('honest') }));
+    await waitFor(() => target.stats().dropped.rate + target.stats().dropped['bad-signature'] === flood && inbox.length === 3, 'the flood and the honest frame');
+    const refilled = Math.ceil((Date.now() - started) / 1000);
+    expect(inbox.filter((message) => message.from === 0)).to.have.length(2);
+    expect(inbox.filter((message) => message.from === 1)).to.deep.equal([{ from: 1, text: 'honest' }]);
+    expect(target.stats().dropped['bad-signature'], 'forged frames that reached the signature check').to.be.at.most(refilled);
+    expect(target.stats().dropped.rate).to.be.at.least(flood - refilled);
+  });
+
+  it('keeps a member\'s spent budget across its reconnection', async function () {
+    const first = await member(0);
+    const started = Date.now();
+    for (let i = 0; i < 4; i++) first.send(first.frame(federation.keys[0]!.seed, fields(0)));
+    await waitFor(() => inbox.length + target.stats().dropped.rate === 4, 'the first frames');
+    await first.close();
+    const again = await member(0);
+    again.send(again.frame(federation.keys[0]!.seed, { ...fields(0), payload: Buffer.from('after reconnecting') }));
+    await waitFor(() => inbox.length + target.stats().dropped.rate === 5, 'the frame after reconnecting');
+    const refilled = Math.floor((Date.now() - started) / 1000);
+    expect(inbox.length, 'the burst of two, and only what refilled since').to.be.at.most(2 + refilled);
+    expect(target.stats().dropped.rate).to.be.at.least(3 - refilled);
+  });
+});

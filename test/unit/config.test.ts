@@ -21,6 +21,7 @@ describe('member config', () => {
   it('reads a valid file and fills the documented defaults', () => {
     const config = loadMemberConfig(fixture, {});
     expect(config.api).to.deep.equal({ host: '127.0.0.1', port: 8101, rateLimitPerMinute: 6000 });
+    expect(config.peer).to.deep.include({ rateLimitFramesPerSecond: 2000, rateLimitBytesPerSecond: 16 * 1024 * 1024 });
     expect(config.logLevel).to.equal('info');
   });
 
@@ -56,6 +57,8 @@ describe('member config', () => {
       STRONGBOX_API_RATE_LIMIT: ['1200', 1200],
       STRONGBOX_PEER_HOST: ['::', '::'],
       STRONGBOX_PEER_PORT: ['9100', 9100],
+      STRONGBOX_PEER_RATE_LIMIT: ['500', 500],
+      STRONGBOX_PEER_RATE_LIMIT_BYTES: ['20000000', 20_000_000],
       STRONGBOX_PEERS: ['[]', []],
       STRONGBOX_FEE_BUMP_AFTER_SECONDS: ['600', 600],
       STRONGBOX_LOG_LEVEL: ['debug', 'debug'],
