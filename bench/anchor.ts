@@ -23,7 +23,7 @@ export function anchorSize(): Figure[] {
   const wallet = opsWalletMultisig(escrow);
   const coin: FederationCoin = { txid: randomBytes(32).toString('hex'), vout: 1, value: 1_000_000n, wallet: 'ops' };
   const payload = { script: anchorScript(encodeAnchorPayload(randomBytes(32), 1_000, randomBytes(32))), value: 0n };
-  const plan = planWalletSpend(escrow, coin, [payload], wallet.scriptPubKey, 1n);
+  const plan = planWalletSpend(escrow, [coin], [payload], wallet.scriptPubKey, 1n);
   const psbt = federationPsbt(escrow, networks.regtest, plan.bitcoinTx, [coin]);
   for (const member of members.slice(0, 4)) signFederationPsbt(psbt, [coin], member.privateKey!);
   psbt.finalizeAllInputs();

@@ -48,24 +48,26 @@ export function bumpFeeRate(stuck: Ancestor, estimate: bigint, ceiling: bigint):
 }
 
 /**
- * One federation coin spent into `leading` outputs (an anchor's OP_RETURN, or none) and change
- * back to `changeScript`, the fee taken from the change: the one shape of an anchor and of a
- * fee-bumping child, whichever wallet pays. With ancestors it is a CPFP child of them.
+ * Federation coins spent into `leading` outputs and change back to `changeScript`, the fee taken
+ * from the change: the one shape of an anchor (one operations-wallet coin, the OP_RETURN leading)
+ * and of a fee-bumping child (a peg-out's escrow change returned in full, an operations-wallet
+ * coin paying). With ancestors it is a CPFP child of them.
  */
 export function planWalletSpend(
   shape: Pick<SortedMultisig, 'threshold' | 'keys'>,
-  coin: FederationCoin,
+  coins: readonly FederationCoin[],
   leading: readonly { script: Uint8Array; value: bigint }[],
   changeScript: Uint8Array,
   feeRate: bigint,
   ancestors: readonly Ancestor[] = [],
 ): ChildPlan {
-  const vsize = multisigTxVsize(shape, 1, [...leading.map((output) => output.script), changeScript]);
+  const vsize = multisigTxVsize(shape, coins.length, [...leading.map((output) => output.script), changeScript]);
   const fee = cpfpFee(vsize, ancestors, feeRate);
-  const change = coin.value - leading.reduce((sum, output) => sum + output.value, 0n) - fee;
+  const change = coins.reduce((sum, coin) => sum + coin.value, 0n) - leading.reduce((sum, output) => sum + output.value, 0n) - fee;
   if (change < WALLET_DUST_SATS) {
-    throw new FeeBumpError('wallet-short', `coin ${coin.txid}:${coin.vout} holds ${coin.value} sats, too little for a fee of ${fee} sats and change above dust`);
+    const paying = coins.at(-1)!;
+    throw new FeeBumpError('wallet-short', `coin ${paying.txid}:${paying.vout} holds ${paying.value} sats, too little for a fee of ${fee} sats and change above dust`);
   }
-  const tx = unsignedTx([coin], [...leading, { script: changeScript, value: change }]);
+  const tx = unsignedTx(coins, [...leading, { script: changeScript, value: change }]);
   return { bitcoinTx: tx.toBuffer(), txid: tx.getId(), fee, vsize };
 }

@@ -33,7 +33,7 @@ export function anchorRoutes(context: { anchoring: Anchoring; rpc: BitcoinRpc })
     defineRoute({
       method: 'get',
       path: '/anchors/wallet',
-      summary: 'the federation operations wallet that pays anchor fees (k-of-n P2WSH, separate from the peg escrow): descriptor, address, and the coins this member knows it holds',
+      summary: 'the federation operations wallet that pays anchor fees and peg-out fee bumps (k-of-n P2WSH, separate from the peg escrow): descriptor, address, and the coins this member knows it holds',
       tag: 'anchors',
       handler: () => {
         const view = anchoring.walletView();

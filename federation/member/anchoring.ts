@@ -12,7 +12,7 @@ import type { SortedMultisig } from '../../watcher/escrow.ts';
 import { multisigTxVsize, type FederationCoin } from '../../watcher/federation-psbt.ts';
 import { opsWalletMultisig } from '../../watcher/ops-wallet.ts';
 import type { BitcoinRpc } from '../../watcher/rpc.ts';
-import { FeeBumper, type FeeBumpOptions } from './fee-bump.ts';
+import { FeeBumper, PEGOUT_BUMP_INPUTS, PEGOUT_BUMP_WALLET_INPUT, type FeeBumpOptions, type OpsWalletCoins } from './fee-bump.ts';
 import { currentFeeRate, MAX_FEE_RATE_MULTIPLE } from './fee-rate.ts';
 import type { FederationSigner } from './federation-signer.ts';
 import { OpsWalletFunding } from './ops-wallet-funding.ts';
@@ -33,6 +33,17 @@ const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
 const walletKey = (coins: readonly FederationCoin[]) => coins.map((coin) => `${coin.txid}:${coin.vout}`).join(',');
 const sameBytes = (a: Uint8Array, b: Uint8Array) => Buffer.compare(Buffer.from(a), Buffer.from(b)) === 0;
 
+/** The wallet coins the peg-out fee bumps among `transactions` spend. */
+function bumpSpends(transactions: readonly Transaction[]): Set<string> {
+  const outpoints = new Set<string>();
+  for (const tx of transactions) {
+    if (tx.kind !== 'settlement' || tx.burns.length > 0) continue;
+    const input = decodeUnsignedBitcoinTx(tx.bitcoinTx).inputs[PEGOUT_BUMP_WALLET_INPUT];
+    if (input) outpoints.add(`${input.txid}:${input.vout}`);
+  }
+  return outpoints;
+}
+
 /**
  * Anchoring on one member. Every `intervalBlocks` blocks or `intervalSeconds` seconds, whichever
  * comes first, and only if some block other than anchor records became final since the last
@@ -40,13 +51,15 @@ const sameBytes = (a: Uint8Array, b: Uint8Array) => Buffer.compare(Buffer.from(a
  * operations-wallet coin into the 44-byte OP_RETURN and change back to the wallet. The record is
  * final before anyone signs, so every anchor on Bitcoin has a record explaining it. The wallet is
  * one chain of coins (each anchor spends the previous one's change), so an anchor waiting too
- * long in the mempool is bumped by the next anchor, a CPFP child that pays for both.
+ * long in the mempool is bumped by the next anchor, a CPFP child that pays for both. The same
+ * wallet pays the fee bumps of peg-outs (a bump record spends one of its coins next to the stuck
+ * escrow change), so this class keeps the wallet's coins for both.
  */
-export class Anchoring {
+export class Anchoring implements OpsWalletCoins {
   readonly wallet: SortedMultisig;
   private readonly records: AnchorRecord[] = [];
   private readonly spent = new Set<string>();
-  /** The change of the last anchor: the wallet's coin the chain knows of. */
+  /** The change of the last record that spent from the wallet (an anchor or a peg-out fee bump). */
   private change: FederationCoin | undefined;
   private lastActivityHeight: number;
   private readonly bumper: FeeBumper;
@@ -72,8 +85,10 @@ export class Anchoring {
 
   static async start(genesis: Genesis, rpc: BitcoinRpc, store: ChainStore, signer: FederationSigner, bumpOptions: FeeBumpOptions, log: Logger): Promise<Anchoring> {
     const anchoring = new Anchoring(genesis, rpc, signer, bumpOptions, await store.latestHeightExcept([TxKind.anchor]), log);
-    for (const row of await store.transactionsOfKinds([TxKind.anchor])) {
-      anchoring.applyAnchor(decodeTransaction(row.bytes) as Transaction & AnchorBody, row.height, row.timeMs);
+    for (const row of await store.transactionsOfKinds([TxKind.anchor, TxKind.settlement])) {
+      const tx = decodeTransaction(row.bytes);
+      if (tx.kind === 'anchor') anchoring.applyAnchor(tx, row.height, row.timeMs);
+      if (tx.kind === 'settlement') anchoring.applyBump(tx);
     }
     return anchoring;
   }
@@ -83,20 +98,38 @@ export class Anchoring {
     for (const tx of block.transactions) {
       if (tx.kind === 'anchor') this.applyAnchor(tx, block.header.height, block.header.timeMs);
       else this.lastActivityHeight = block.header.height;
+      if (tx.kind === 'settlement') this.applyBump(tx);
     }
   }
 
   private applyAnchor(tx: Transaction & AnchorBody, recordHeight: number, timeMs: bigint): void {
     const decoded = decodeUnsignedBitcoinTx(tx.bitcoinTx);
-    const input = decoded.inputs[0]!;
-    const outpoint = `${input.txid}:${input.vout}`;
-    const coin = this.change && `${this.change.txid}:${this.change.vout}` === outpoint ? this.change : this.funding.known(outpoint);
-    this.spent.add(outpoint);
-    const changeOutput = decoded.outputs[1];
-    this.change = changeOutput && { txid: decoded.txid, vout: 1, value: changeOutput.value, wallet: 'ops' };
+    const { outpoint, coin } = this.applyWalletSpend(decoded, 0);
     this.records.push({ recordHeight, timeMs, anchoredHeight: tx.height, blockHash: hex(tx.blockHash), bitcoinTxid: decoded.txid });
     if (coin) this.watch(tx, coin);
     else this.unresolved.push({ tx, outpoint });
+  }
+
+  /** A peg-out fee bump paid by the wallet (Pegout signs it; here only the wallet's coins move). */
+  private applyBump(tx: Transaction): void {
+    if (tx.kind !== 'settlement' || tx.burns.length > 0) return;
+    const decoded = decodeUnsignedBitcoinTx(tx.bitcoinTx);
+    if (decoded.inputs.length === PEGOUT_BUMP_INPUTS) this.applyWalletSpend(decoded, PEGOUT_BUMP_WALLET_INPUT);
+  }
+
+  /**
+   * A final record spends the wallet coin at `inputIndex` and returns change at output 1 (an
+   * anchor after its OP_RETURN, a bump after the escrow change); that change is the wallet's coin
+   * from now on, and a change it did not spend stays known as a funding coin.
+   */
+  private applyWalletSpend(decoded: RecordedBitcoinTx, inputIndex: number): { outpoint: string; coin: FederationCoin | undefined } {
+    const input = decoded.inputs[inputIndex]!;
+    const outpoint = `${input.txid}:${input.vout}`;
+    this.spent.add(outpoint);
+    const changeOutput = decoded.outputs[1];
+    if (this.change) this.funding.remember(this.change);
+    this.change = changeOutput && this.funding.remember({ txid: decoded.txid, vout: 1, value: changeOutput.value, wallet: 'ops' });
+    return { outpoint, coin: this.funding.known(outpoint) };
   }
 
   /** The ledger checked the record; the members' own checks ran before it became final, so signing needs no further one. */
@@ -108,12 +141,47 @@ export class Anchoring {
   private async resolve(): Promise<void> {
     while (this.unresolved.length > 0) {
       const { tx, outpoint } = this.unresolved[0]!;
-      const [txid, vout] = outpoint.split(':') as [string, string];
-      const output = (await this.rpc.getRawTransaction(txid)).outs[Number(vout)];
-      if (!output) throw new AnchorError('anchor-coin', `anchor ${hex(tx.bitcoinTxid)} spends ${outpoint}, which does not exist`);
-      this.watch(tx, { txid, vout: Number(vout), value: BigInt(output.value), wallet: 'ops' });
+      this.watch(tx, await this.fetch(outpoint));
       this.unresolved.shift();
     }
+  }
+
+  known(outpoint: string): FederationCoin | undefined {
+    return this.funding.known(outpoint);
+  }
+
+  /** A wallet coin a final record spends, read from this member's node when it was never scanned. */
+  async fetch(outpoint: string): Promise<FederationCoin> {
+    const known = this.funding.known(outpoint);
+    if (known) return known;
+    const [txid, vout] = outpoint.split(':') as [string, string];
+    const output = (await this.rpc.getRawTransaction(txid)).outs[Number(vout)];
+    if (!output) throw new AnchorError('anchor-coin', `a final record spends ${outpoint} from the operations wallet, which does not exist`);
+    return this.funding.remember({ txid, vout: Number(vout), value: BigInt(output.value), wallet: 'ops' });
+  }
+
+  get scriptPubKey(): Uint8Array {
+    return this.wallet.scriptPubKey;
+  }
+
+  /** The wallet's coins as this member knows them: a bump held for want of a coin is retried once they change. */
+  coinsKey(): string {
+    return walletKey(this.walletView().coins);
+  }
+
+  /**
+   * What pays a peg-out fee bump: the largest confirmed wallet coin no final record has spent, or
+   * else the wallet's change once its transaction is on this member's node (the bump then pays
+   * for that transaction too: anchors keep the change unconfirmed while blocks are scarce).
+   */
+  async coinForBump(): Promise<FederationCoin | undefined> {
+    await this.funding.poll();
+    return (await this.funding.spendable(this.spent)) ?? (this.ready() ? this.change : undefined);
+  }
+
+  /** A validator's check of the coin a peg-out fee bump spends from the wallet: as for an anchor's. */
+  async checkBumpCoin(txid: string, vout: number, where: string): Promise<FederationCoin> {
+    return this.unspentCoin(txid, vout, where);
   }
 
   get last(): AnchorRecord | undefined {
@@ -156,9 +224,9 @@ export class Anchoring {
     return coins.length > 0 && this.held !== walletKey(coins) && this.ready() && (this.due(tipHeight, BigInt(Date.now())) || this.stuck());
   }
 
-  /** A new anchor spends the last one's change, so the last must have reached this member's node first. */
+  /** A new anchor may spend the wallet's change, so the record that made it must have reached this member's node first. */
   private ready(): boolean {
-    const status = this.last && this.signer.status(this.last.bitcoinTxid);
+    const status = this.change && this.signer.status(this.change.txid);
     return status === undefined || status.confirmations !== null;
   }
 
@@ -170,20 +238,24 @@ export class Anchoring {
     return (await this.funding.spendable(this.spent)) ?? this.change;
   }
 
-  /** The anchor record the proposer puts in its next block at `tip`, if one is due or the last one is stuck. */
-  async pendingAnchor(tip: { height: number; hash: Uint8Array }, blockTimeMs: bigint): Promise<Transaction[]> {
+  /**
+   * The anchor record the proposer puts in its next block at `tip`, if one is due or the last one
+   * is stuck, and its coin is not spent by one of `others` (a fee bump in the same block).
+   */
+  async pendingAnchor(tip: { height: number; hash: Uint8Array }, blockTimeMs: bigint, others: readonly Transaction[]): Promise<Transaction[]> {
     if (!this.ready()) return [];
     const stuck = this.stuck();
     if (!stuck && !this.due(tip.height, blockTimeMs)) return [];
     const feeRate = await currentFeeRate(this.rpc, this.genesis);
     const coin = await this.nextCoin(feeRate);
+    if (coin && bumpSpends(others).has(`${coin.txid}:${coin.vout}`)) return [];
     const leading = [{ script: anchorScript(encodeAnchorPayload(this.genesis.chainId, tip.height, tip.hash)), value: 0n }];
     try {
       if (!coin) throw new AnchorError('ops-wallet-empty', `the operations wallet ${this.wallet.address(this.signer.network)} has no coin; fund it with strongbox anchor fund`);
       const plan =
         stuck && coin === this.change
-          ? this.bumper.planChild(coin, leading, this.wallet.scriptPubKey, feeRate, MAX_FEE_RATE_MULTIPLE * feeRate)
-          : planWalletSpend(this.signer.escrow, coin, leading, this.wallet.scriptPubKey, feeRate, this.signer.unconfirmedAncestry(coin.txid));
+          ? this.bumper.planChild([coin], leading, this.wallet.scriptPubKey, feeRate, MAX_FEE_RATE_MULTIPLE * feeRate)
+          : planWalletSpend(this.signer.escrow, [coin], leading, this.wallet.scriptPubKey, feeRate, this.signer.unconfirmedAncestry(coin.txid));
       this.held = undefined;
       if (stuck) this.log.warn({ stuck: this.last?.bitcoinTxid, child: plan.txid, fee: plan.fee }, 'anchor waits in the mempool; the next anchor bumps it');
       return [{ kind: 'anchor', height: tip.height, blockHash: tip.hash, bitcoinTxid: new Uint8Array(Buffer.from(plan.txid, 'hex')), bitcoinTx: plan.bitcoinTx, witnesses: [] }];
@@ -210,6 +282,7 @@ export class Anchoring {
     const decoded = decodeUnsignedBitcoinTx(tx.bitcoinTx);
     const where = `anchor ${decoded.txid}`;
     const coin = await this.inputCoin(decoded, where);
+    if (bumpSpends(transactions).has(`${coin.txid}:${coin.vout}`)) throw new AnchorError('anchor-coin', `${where}: a fee bump in the same block spends ${coin.txid}:${coin.vout}`);
     const bumping = coin === this.change && this.lastUnconfirmed();
     if (!bumping && !this.due(height - 1, blockTimeMs)) throw new AnchorError('anchor-not-due', `${where}: no anchor is due at height ${height} and the last one is not waiting for a block`);
     const [payload, change] = decoded.outputs;
@@ -219,15 +292,25 @@ export class Anchoring {
     }
     if (!sameBytes(change.script, this.wallet.scriptPubKey)) throw new AnchorError('anchor-change', `${where}: the change does not return to the operations wallet`);
     const vsize = multisigTxVsize(this.signer.escrow, 1, [payload.script, change.script]);
-    this.bumper.checkChild(coin, coin.value - change.value, vsize, MAX_FEE_RATE_MULTIPLE * (await currentFeeRate(this.rpc, this.genesis)), where);
+    this.bumper.checkChild([coin], coin.value - change.value, vsize, MAX_FEE_RATE_MULTIPLE * (await currentFeeRate(this.rpc, this.genesis)), where);
   }
 
-  /** The coin an anchor spends: the last anchor's change, or an unspent, confirmed output paying the wallet on this member's node. */
+  /** The one coin an anchor spends. */
   private async inputCoin(decoded: RecordedBitcoinTx, where: string): Promise<FederationCoin> {
     if (decoded.inputs.length !== 1) throw new AnchorError('anchor-shape', `${where}: an anchor spends one coin, it spends ${decoded.inputs.length}`);
     const { txid, vout } = decoded.inputs[0]!;
-    if (this.spent.has(`${txid}:${vout}`)) throw new AnchorError('anchor-coin', `${where}: ${txid}:${vout} was spent by an earlier anchor`);
+    return this.unspentCoin(txid, vout, where);
+  }
+
+  /** The wallet's change, or an unspent, confirmed output paying the wallet on this member's node. */
+  private async unspentCoin(txid: string, vout: number, where: string): Promise<FederationCoin> {
     if (this.change && this.change.txid === txid && this.change.vout === vout) return this.change;
+    return this.confirmedCoin(txid, vout, where);
+  }
+
+  /** An output paying the wallet that no final record has spent, confirmed and unspent on this member's node. */
+  private async confirmedCoin(txid: string, vout: number, where: string): Promise<FederationCoin> {
+    if (this.spent.has(`${txid}:${vout}`)) throw new AnchorError('anchor-coin', `${where}: ${txid}:${vout} was already spent from the operations wallet`);
     const out = await this.rpc.getTxOut(txid, vout, false);
     if (!out || out.confirmations < 1 || out.scriptPubKeyHex !== hex(this.wallet.scriptPubKey)) {
       throw new AnchorError('anchor-coin', `${where}: ${txid}:${vout} is not a confirmed, unspent operations-wallet coin on this member's Bitcoin node`);

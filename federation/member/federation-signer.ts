@@ -87,13 +87,13 @@ export class FederationSigner {
   }
 
   /**
-   * The not yet confirmed transactions a spend of `bitcoinTxid`'s output pays for: it and,
-   * through the coins it spends, every watched ancestor still waiting for a block.
+   * The not yet confirmed transactions a spend of outputs of `bitcoinTxids` pays for: they and,
+   * through the coins they spend, every watched ancestor still waiting for a block, each once.
    */
-  unconfirmedAncestry(bitcoinTxid: string): Ancestor[] {
+  unconfirmedAncestry(...bitcoinTxids: string[]): Ancestor[] {
     const ancestry: Ancestor[] = [];
     const seen = new Set<string>();
-    const pending = [bitcoinTxid];
+    const pending = [...bitcoinTxids];
     while (pending.length > 0) {
       const txid = pending.pop()!;
       const open = this.open.get(txid);

@@ -13,11 +13,12 @@ import { TxKind, type Transaction } from '../../sidechain/transaction/types.ts';
 import type { ChainStore } from '../../sidechain/store/chain-store.ts';
 import type { Block } from '../../sidechain/block.ts';
 import type { SortedMultisig } from '../../watcher/escrow.ts';
+import { WALLET_DUST_SATS } from '../../watcher/cpfp.ts';
 import { multisigTxVsize, type FederationCoin } from '../../watcher/federation-psbt.ts';
 import { planSettlement } from '../../watcher/pegout-tx.ts';
 import type { BitcoinRpc } from '../../watcher/rpc.ts';
 import { EscrowCoins } from './escrow-coins.ts';
-import { FeeBumper, type FeeBumpOptions } from './fee-bump.ts';
+import { FeeBumper, PEGOUT_BUMP_INPUTS, PEGOUT_BUMP_WALLET_INPUT, type FeeBumpOptions, type OpsWalletCoins } from './fee-bump.ts';
 import { currentFeeRate, MAX_FEE_RATE_MULTIPLE } from './fee-rate.ts';
 import type { FederationSigner } from './federation-signer.ts';
 
@@ -47,6 +48,7 @@ interface SettlementWindowEntry {
 }
 
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
+const sameBytes = (a: Uint8Array, b: Uint8Array) => Buffer.compare(Buffer.from(a), Buffer.from(b)) === 0;
 const batchKey = (burns: readonly BurnRecord[]) => burns.map((burn) => burn.txid).join(',');
 
 /**
@@ -68,12 +70,17 @@ export class Pegout {
   private approved = new Set<string>();
   /** The due burns of the last batch the proposer held back, so it neither retries nor logs it until something changes. */
   private held: { key: string; burns: string[]; reason: string } | undefined;
+  /** The stuck change and the wallet's coins when the last bump could not be built: no retry (nor log) until either changes. */
+  private bumpHeld: string | undefined;
+  /** Final fee bumps whose operations-wallet coin this member must first read from its node. */
+  private readonly unresolvedBumps: { settlement: Omit<OpenSettlement, 'coins'>; escrowCoin: FederationCoin; walletOutpoint: string }[] = [];
 
   private constructor(
     private readonly genesis: Genesis,
     private readonly rpc: BitcoinRpc,
     private readonly store: ChainStore,
     private readonly signer: FederationSigner,
+    private readonly opsWallet: OpsWalletCoins,
     private readonly options: PegoutOptions,
     bumpOptions: FeeBumpOptions,
     private readonly log: Logger,
@@ -84,8 +91,17 @@ export class Pegout {
     this.bumper = new FeeBumper(signer, bumpOptions);
   }
 
-  static async start(genesis: Genesis, rpc: BitcoinRpc, store: ChainStore, signer: FederationSigner, bumpOptions: FeeBumpOptions, log: Logger, options = DEFAULT_PEGOUT_OPTIONS): Promise<Pegout> {
-    const pegout = new Pegout(genesis, rpc, store, signer, options, bumpOptions, log);
+  static async start(
+    genesis: Genesis,
+    rpc: BitcoinRpc,
+    store: ChainStore,
+    signer: FederationSigner,
+    opsWallet: OpsWalletCoins,
+    bumpOptions: FeeBumpOptions,
+    log: Logger,
+    options = DEFAULT_PEGOUT_OPTIONS,
+  ): Promise<Pegout> {
+    const pegout = new Pegout(genesis, rpc, store, signer, opsWallet, options, bumpOptions, log);
     for (const row of await store.transactionsOfKinds([TxKind.pegin, TxKind.pegout, TxKind.settlement])) {
       pegout.applyFinal(decodeTransaction(row.bytes), row.timeMs, 0);
     }
@@ -102,21 +118,37 @@ export class Pegout {
     if (tx.kind === 'pegout') this.unsettled.set(txInfo(tx).idHex, { firstSeenMs: seenMs });
     if (tx.kind === 'settlement') {
       const decoded = decodeUnsignedBitcoinTx(tx.bitcoinTx);
-      const coins = decoded.inputs.map((input) => this.coins.get(`${input.txid}:${input.vout}`));
+      // A fee bump's second input is the operations-wallet coin that pays for it.
+      const walletInput = tx.burns.length === 0 && decoded.inputs.length === PEGOUT_BUMP_INPUTS ? PEGOUT_BUMP_WALLET_INPUT : -1;
+      const outpoints = decoded.inputs.map((input) => `${input.txid}:${input.vout}`);
+      const coins = outpoints.map((outpoint, index) => (index === walletInput ? this.opsWallet.known(outpoint) : this.coins.get(outpoint)));
       const withdrawnBefore = this.coins.withdrawnSats;
       this.coins.apply(tx);
       this.settledRecently.push({ timeMs: blockTimeMs, withdrawn: this.coins.withdrawnSats - withdrawnBefore });
       for (const burn of tx.burns) this.unsettled.delete(hex(burn));
-      if (coins.every((coin) => coin !== undefined)) {
-        const settlement: OpenSettlement = { bitcoinTxid: decoded.txid, burns: tx.burns.map(hex), bitcoinTx: tx.bitcoinTx, coins };
-        this.open.set(decoded.txid, settlement);
-        this.signer.add({ ...settlement, what: tx.burns.length === 0 ? 'fee bump' : 'peg-out', check: () => this.checkBurnsAgainstStore(settlement) });
-      } else {
-        this.log.error({ bitcoinTxid: decoded.txid }, 'a final settlement spends coins this member does not know as escrow; it will not be signed');
-      }
+      const settlement = { bitcoinTxid: decoded.txid, burns: tx.burns.map(hex), bitcoinTx: tx.bitcoinTx };
+      const escrowCoin = coins[0];
+      if (coins.every((coin) => coin !== undefined)) this.watch({ ...settlement, coins });
+      else if (walletInput >= 0 && escrowCoin) this.unresolvedBumps.push({ settlement, escrowCoin, walletOutpoint: outpoints[walletInput]! });
+      else this.log.error({ bitcoinTxid: decoded.txid }, 'a final settlement spends coins this member does not know as escrow; it will not be signed');
       return;
     }
     this.coins.apply(tx);
+  }
+
+  /** Signed and broadcast by this member from now on, and a candidate for a fee bump while it waits. */
+  private watch(settlement: OpenSettlement): void {
+    this.open.set(settlement.bitcoinTxid, settlement);
+    this.signer.add({ ...settlement, what: settlement.burns.length === 0 ? 'fee bump' : 'peg-out', check: () => this.checkBurnsAgainstStore(settlement) });
+  }
+
+  /** Reads the operations-wallet coins of final fee bumps this member did not know (it started later) from its node. */
+  async poll(): Promise<void> {
+    while (this.unresolvedBumps.length > 0) {
+      const { settlement, escrowCoin, walletOutpoint } = this.unresolvedBumps[0]!;
+      this.watch({ ...settlement, coins: [escrowCoin, await this.opsWallet.fetch(walletOutpoint)] });
+      this.unresolvedBumps.shift();
+    }
   }
 
   /** The fee rate this member would pay now: its node's estimate, or the genesis fallback. */
@@ -152,7 +184,8 @@ export class Pegout {
 
   hasPendingSettlement(ledger: LedgerReader): boolean {
     const due = this.dueBurns(ledger, Date.now());
-    return (due.length > 0 && batchKey(due) !== this.held?.key) || this.stuckChange() !== undefined;
+    const stuck = this.stuckChange();
+    return (due.length > 0 && batchKey(due) !== this.held?.key) || (stuck !== undefined && this.bumpKey(stuck) !== this.bumpHeld);
   }
 
   /**
@@ -172,21 +205,31 @@ export class Pegout {
     return undefined;
   }
 
+  private bumpKey(change: FederationCoin): string {
+    return `${change.txid}:${change.vout}|${this.opsWallet.coinsKey()}`;
+  }
+
   /**
    * A fee bump as a settlement naming no burns: child pays for parent, spending the stuck
-   * settlement's escrow change back to the escrow less a fee that lifts the whole package to the
-   * bump rate. The settlement itself, and so every burn it pays, stays exactly as recorded.
+   * settlement's escrow change back to the escrow in full, and an operations-wallet coin that pays
+   * a fee lifting the whole package to the bump rate, its change back to the wallet. The
+   * settlement itself, and so every burn it pays, stays exactly as recorded; the reserves pay nothing.
    */
   private async pendingBump(): Promise<Transaction[]> {
     const change = this.stuckChange();
-    if (!change) return [];
+    if (!change || this.bumpKey(change) === this.bumpHeld) return [];
     try {
+      const paying = await this.opsWallet.coinForBump();
+      if (!paying) throw new PegoutError('ops-wallet-empty', 'the operations wallet has no coin to pay a fee bump; fund it with strongbox anchor fund');
       const feeRate = await this.feeRate();
-      const plan = this.bumper.planChild(change, [], this.escrow.scriptPubKey, feeRate, this.options.maxFeeRateMultiple * feeRate);
+      const returned = [{ script: this.escrow.scriptPubKey, value: change.value }];
+      const plan = this.bumper.planChild([change, paying], returned, this.opsWallet.scriptPubKey, feeRate, this.options.maxFeeRateMultiple * feeRate);
+      this.bumpHeld = undefined;
       this.log.warn({ stuck: change.txid, child: plan.txid, fee: plan.fee }, 'peg-out waits in the mempool; proposing a fee bump');
       return [{ kind: 'settlement', burns: [], bitcoinTxid: new Uint8Array(Buffer.from(plan.txid, 'hex')), bitcoinTx: plan.bitcoinTx, witnesses: [] }];
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;
+      this.bumpHeld = this.bumpKey(change);
       this.log.warn({ stuck: change.txid, reason: error.message }, 'peg-out fee bump not possible');
       return [];
     }
@@ -247,6 +290,7 @@ export class Pegout {
    */
   async verifySettlements(transactions: readonly Transaction[], ledger: LedgerReader, blockTimeMs: bigint): Promise<void> {
     const coins = this.coins.copy();
+    const walletSpent = new Set<string>();
     for (const tx of transactions) {
       if (tx.kind !== 'settlement') {
         if (tx.kind === 'pegin') coins.apply(tx);
@@ -255,7 +299,7 @@ export class Pegout {
       const decoded = decodeUnsignedBitcoinTx(tx.bitcoinTx);
       const where = `settlement ${decoded.txid}`;
       if (tx.burns.length === 0) {
-        await this.verifyBump(decoded, coins, ledger, where);
+        await this.verifyBump(decoded, coins, walletSpent, where);
         coins.apply(tx);
         continue;
       }
@@ -287,23 +331,34 @@ export class Pegout {
   }
 
   /**
-   * A fee bump spends the escrow change of a settlement still waiting for a block, back to the
-   * escrow, within this member's fee bounds for the package; and the escrow left after its fee
-   * still covers every pegged BTC outstanding and every burn not yet paid, so a bump is paid
-   * from the peg-in fees the escrow holds, never from what users are owed.
+   * A fee bump spends the escrow change of a settlement still waiting for a block and returns it
+   * to the escrow in full, next to one operations-wallet coin (its change, or a confirmed one) no
+   * record has spent, nor another bump of this block, whose change returns to the wallet; its fee
+   * is within this member's bounds for the package. The reserves are exactly what they were.
    */
-  private async verifyBump(decoded: RecordedBitcoinTx, coins: EscrowCoins, ledger: LedgerReader, where: string): Promise<void> {
+  private async verifyBump(decoded: RecordedBitcoinTx, coins: EscrowCoins, walletSpent: Set<string>, where: string): Promise<void> {
+    if (decoded.inputs.length !== PEGOUT_BUMP_INPUTS || decoded.outputs.length !== 2) {
+      throw new PegoutError('pegout-bump', `${where}: a fee bump spends the escrow change and an operations-wallet coin into two outputs, not ${decoded.inputs.length} into ${decoded.outputs.length}`);
+    }
     const input = decoded.inputs[0]!;
+    const walletInput = decoded.inputs[PEGOUT_BUMP_WALLET_INPUT]!;
     const coin = coins.get(`${input.txid}:${input.vout}`);
     if (!coin || coin.recipient || !this.open.has(input.txid)) throw new PegoutError('pegout-bump', `${where}: a fee bump spends the escrow change of a recorded settlement, not ${input.txid}:${input.vout}`);
-    const output = decoded.outputs[0]!;
-    if (Buffer.compare(Buffer.from(output.script), Buffer.from(this.escrow.scriptPubKey)) !== 0) throw new PegoutError('pegout-change', `${where}: the fee bump does not return to the escrow`);
-    this.bumper.checkChild(coin, coin.value - output.value, multisigTxVsize(this.escrow, 1, [output.script]), this.options.maxFeeRateMultiple * (await this.feeRate()), where);
-    const supply = ledger.supply();
-    let unpaid = 0n;
-    for (const txid of this.unsettled.keys()) unpaid += ledger.getBurn(txid)?.amount ?? 0n;
-    const owed = supply.minted - supply.burned + unpaid;
-    if (coins.totalSats - (coin.value - output.value) < owed) throw new PegoutError('pegout-reserves', `${where}: its fee would leave the escrow below the ${owed} sats it owes`);
+    const returned = decoded.outputs[0]!;
+    const walletChange = decoded.outputs[1]!;
+    if (!sameBytes(returned.script, this.escrow.scriptPubKey) || returned.value !== coin.value) {
+      throw new PegoutError('pegout-change', `${where}: output 0 must return the ${coin.value} sats of escrow change to the escrow`);
+    }
+    const walletOutpoint = `${walletInput.txid}:${walletInput.vout}`;
+    if (walletSpent.has(walletOutpoint)) throw new PegoutError('pegout-bump', `${where}: another fee bump of this block spends ${walletOutpoint}`);
+    const paying = await this.opsWallet.checkBumpCoin(walletInput.txid, walletInput.vout, where);
+    if (!sameBytes(walletChange.script, this.opsWallet.scriptPubKey) || walletChange.value < WALLET_DUST_SATS) {
+      throw new PegoutError('pegout-change', `${where}: output 1 must return at least ${WALLET_DUST_SATS} sats to the operations wallet`);
+    }
+    const fee = coin.value + paying.value - returned.value - walletChange.value;
+    const vsize = multisigTxVsize(this.escrow, PEGOUT_BUMP_INPUTS, [returned.script, walletChange.script]);
+    this.bumper.checkChild([coin, paying], fee, vsize, this.options.maxFeeRateMultiple * (await this.feeRate()), where);
+    walletSpent.add(walletOutpoint);
   }
 
   /**

@@ -84,8 +84,9 @@ export async function startMember(config: MemberConfig, log: Logger): Promise<Ru
   // Peg-outs, their fee bumps and anchors are all federation-signed Bitcoin transactions: one signer.
   const signer = new FederationSigner(genesis, rpc, { memberIndex: config.memberIndex, pegPrivateKey: keys.pegPrivateKey }, log);
   const bumpOptions = { afterMs: config.feeBumpAfterSeconds * 1000 };
-  const pegout = await Pegout.start(genesis, rpc, store, signer, bumpOptions, log);
+  // The operations wallet pays anchors and peg-out fee bumps; Anchoring keeps its coins.
   const anchoring = await Anchoring.start(genesis, rpc, store, signer, bumpOptions, log);
+  const pegout = await Pegout.start(genesis, rpc, store, signer, anchoring, bumpOptions, log);
   /** The federation signing step (peg-outs, fee bumps, anchors); started once the member has caught up. */
   let signing: PeriodicTask | undefined;
   chain.onFinalBlock((block) => {
@@ -191,12 +192,10 @@ export async function startMember(config: MemberConfig, log: Logger): Promise<Ru
   driver = new ConsensusDriver(
     await machineAt(chain.tip.height + 1),
     {
-      buildProposal: async (height) =>
-        chain.buildBlock(height, config.memberIndex, [
-          ...pegin.pendingMints(chain.ledger),
-          ...(await pegout.pendingSettlement(chain.ledger, BigInt(Date.now()))),
-          ...(await anchoring.pendingAnchor(chain.tip, BigInt(Date.now()))),
-        ]),
+      buildProposal: async (height) => {
+        const settlements = await pegout.pendingSettlement(chain.ledger, BigInt(Date.now()));
+        return chain.buildBlock(height, config.memberIndex, [...pegin.pendingMints(chain.ledger), ...settlements, ...(await anchoring.pendingAnchor(chain.tip, BigInt(Date.now()), settlements))]);
+      },
       validate: async (height, value) => {
         try {
           const block = decodeBlock(value.bytes);
@@ -249,6 +248,7 @@ export async function startMember(config: MemberConfig, log: Logger): Promise<Ru
       if (pegout.hasPendingSettlement(chain.ledger) || anchoring.hasPendingAnchor(chain.tip.height)) driver?.notifyWork();
       await pegout.refreshApprovals();
       await anchoring.poll();
+      await pegout.poll();
       await signer.tick();
     },
     1_000,

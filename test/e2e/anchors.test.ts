@@ -46,8 +46,8 @@ describe('anchors into Bitcoin from the federation operations wallet', function 
     // Member processes inherit the environment they are started with.
     process.env.STRONGBOX_FEE_BUMP_AFTER_SECONDS = String(BUMP_AFTER_SECONDS);
     try {
-      // A peg-in fee leaves a surplus in the escrow above what users are owed: what a peg-out fee bump may spend.
-      net = await startTestNetwork(5, { genesis: (file) => ({ ...file, pegin: { ...file.pegin, feeSats: '5000' }, anchor: { intervalBlocks: 1_000, intervalSeconds: INTERVAL_SECONDS } }) });
+      // No peg-in fee: the escrow holds exactly what users are owed, so a peg-out bump can only be paid by the operations wallet.
+      net = await startTestNetwork(5, { genesis: (file) => ({ ...file, pegin: { ...file.pegin, feeSats: '0' }, anchor: { intervalBlocks: 1_000, intervalSeconds: INTERVAL_SECONDS } }) });
     } finally {
       delete process.env.STRONGBOX_FEE_BUMP_AFTER_SECONDS;
     }
@@ -185,12 +185,13 @@ describe('anchors into Bitcoin from the federation operations wallet', function 
     expect(await rpc.getTransactionConfirmations(child.bitcoinTxid)).to.equal(1);
   });
 
-  it('bumps a stuck peg-out with a CPFP child that spends only the escrow change, and pays the burn exactly once', async () => {
+  it('bumps a stuck peg-out with a CPFP child of its escrow change paid by the operations wallet, and pays the burn exactly once', async () => {
     // Enough reserves that the burn stays under the circuit breaker (a quarter of the reserves an hour).
     const file = await pegInWallet(2_000_000n);
     const startHeight = await rpc.getBlockCount();
     const destination = payments.p2wpkh({ pubkey: ECPair.makeRandom({ network: networks.regtest }).publicKey, network: networks.regtest });
     const escrowBefore = BigInt((await net.clients[0]!.pegoutPolicy()).reservesSats);
+    const opsScript = btcAddress.toOutputScript(opsAddress, networks.regtest);
     const burned = await runCli(['pegout', '--to', destination.address!, '--amount', '250000', '--file', file, '--json', '--member', url(0), '--genesis', net.network.network.genesisFile!]);
     expect(burned.code, burned.stderr).to.equal(0);
     const burnTxid = (JSON.parse(burned.stdout) as { txid: string }).txid;
@@ -209,12 +210,22 @@ describe('anchors into Bitcoin from the federation operations wallet', function 
       }
       return false;
     }, 90_000);
-    // Child pays for parent: one input (the change), one output back to the escrow, nothing paid to anyone.
-    expect(child.ins).to.have.length(1);
-    expect(child.outs).to.have.length(1);
+    // Child pays for parent: the escrow change back to the escrow in full, an operations-wallet
+    // coin paying the fee with its change back to the wallet, nothing paid to anyone.
+    expect(child.ins).to.have.length(2);
+    expect(outpointOf(child, 0)).to.equal(`${settlementTxid}:1`);
+    expect(child.outs).to.have.length(2);
     expect(Buffer.from(child.outs[0]!.script).equals(escrowScript)).to.equal(true);
-    const bumpFee = settlement.outs[1]!.value - child.outs[0]!.value;
+    expect(child.outs[0]!.value).to.equal(settlement.outs[1]!.value);
+    expect(Buffer.from(child.outs[1]!.script).equals(opsScript)).to.equal(true);
+    const [walletTxid, walletVout] = outpointOf(child, 1).split(':') as [string, string];
+    const walletCoin = (await rpc.getRawTransaction(walletTxid)).outs[Number(walletVout)]!;
+    expect(Buffer.from(walletCoin.script).equals(opsScript)).to.equal(true);
+    const bumpFee = walletCoin.value - child.outs[1]!.value;
     expect(bumpFee > 0n).to.equal(true);
+    // The package now pays more per vbyte than the settlement alone.
+    const settlementFee = 250_000n - settlement.outs[0]!.value;
+    expect((settlementFee + bumpFee) * BigInt(settlement.virtualSize()) > settlementFee * BigInt(settlement.virtualSize() + child.virtualSize())).to.equal(true);
     await faucet.mine(1);
     expect(await rpc.getTransactionConfirmations(settlementTxid)).to.equal(1);
     expect(await rpc.getTransactionConfirmations(child.getId())).to.equal(1);
@@ -225,9 +236,9 @@ describe('anchors into Bitcoin from the federation operations wallet', function 
       for (const tx of block.transactions ?? []) paidOutputs += tx.outs.filter((out) => Buffer.from(out.script).equals(Buffer.from(destination.output!))).length;
     }
     expect(paidOutputs).to.equal(1);
-    // The escrow paid the burn and the bump's fee, nothing more.
-    const paid = 250_000n;
-    await eventually('the bump recorded in the reserves', async () => BigInt((await net.clients[1]!.pegoutPolicy()).reservesSats) === escrowBefore - paid - bumpFee, 30_000);
+    // The escrow paid the burn, nothing more: the settlement's fee came out of the withdrawal, the bump's out of the operations wallet.
+    await eventually('the bump recorded', async () => (await net.clients[1]!.opsWallet()).coins.some((coin) => coin.txid === child.getId()), 30_000);
+    expect(BigInt((await net.clients[1]!.pegoutPolicy()).reservesSats)).to.equal(escrowBefore - 250_000n);
     const audited = await runCli(['audit', '--member', url(2), '--bitcoin-rpc', net.network.network.bitcoinRpcUrl, '--genesis', net.network.network.genesisFile!, '--json']);
     expect(audited.code, audited.stderr).to.equal(0);
   });

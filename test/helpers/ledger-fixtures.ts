@@ -42,11 +42,11 @@ export function signedTransfer(inputs: Outpoint[], outputs: Output[], seed: Uint
   return { ...body, witnesses: inputs.map(() => witness) };
 }
 
-/** A settlement record of `burns` whose unsigned Bitcoin transaction has exactly `outputs`. */
-export function settlementOf(burns: Uint8Array[], outputs: { script: Uint8Array; value: bigint }[], spending = 9): Extract<Transaction, { kind: 'settlement' }> {
+/** A settlement record of `burns` whose unsigned Bitcoin transaction spends output 0 of each of `spending` into exactly `outputs`. */
+export function settlementOf(burns: Uint8Array[], outputs: { script: Uint8Array; value: bigint }[], spending: number | readonly number[] = 9): Extract<Transaction, { kind: 'settlement' }> {
   const bitcoinTx = new BitcoinTransaction();
   bitcoinTx.version = 2;
-  bitcoinTx.addInput(bitcoinTxid(spending), 0);
+  for (const n of typeof spending === 'number' ? [spending] : spending) bitcoinTx.addInput(bitcoinTxid(n), 0);
   for (const output of outputs) bitcoinTx.addOutput(output.script, output.value);
   return { kind: 'settlement', burns, bitcoinTxid: Buffer.from(bitcoinTx.getId(), 'hex'), bitcoinTx: bitcoinTx.toBuffer(), witnesses: [] };
 }

@@ -44,9 +44,9 @@ describe('child pays for parent', () => {
   });
 });
 
-describe('one federation coin into leading outputs and change (anchors and fee bumps)', () => {
+describe('federation coins into leading outputs and change (anchors and fee bumps)', () => {
   it('spends the coin into the OP_RETURN and change to the wallet, the fee from the change', () => {
-    const plan = planWalletSpend(escrow, coin, [anchorOutput], wallet.scriptPubKey, 2n);
+    const plan = planWalletSpend(escrow, [coin], [anchorOutput], wallet.scriptPubKey, 2n);
     const tx = BitcoinTransaction.fromBuffer(Buffer.from(plan.bitcoinTx));
     expect(tx.getId()).to.equal(plan.txid);
     expect(tx.ins).to.have.length(1);
@@ -57,7 +57,7 @@ describe('one federation coin into leading outputs and change (anchors and fee b
   });
 
   it('estimates a size no fully signed 4-of-5 spend exceeds', () => {
-    const plan = planWalletSpend(escrow, coin, [anchorOutput], wallet.scriptPubKey, 1n);
+    const plan = planWalletSpend(escrow, [coin], [anchorOutput], wallet.scriptPubKey, 1n);
     const psbt = federationPsbt(escrow, networks.regtest, plan.bitcoinTx, [coin]);
     for (const key of privateKeys.slice(0, 4)) signFederationPsbt(psbt, [coin], key);
     psbt.finalizeAllInputs();
@@ -69,13 +69,30 @@ describe('one federation coin into leading outputs and change (anchors and fee b
   });
 
   it('pays for an unconfirmed parent', () => {
-    const alone = planWalletSpend(escrow, coin, [], escrow.scriptPubKey, 10n);
-    const child = planWalletSpend(escrow, coin, [], escrow.scriptPubKey, 10n, [{ vsize: 300, fee: 300n }]);
+    const alone = planWalletSpend(escrow, [coin], [], escrow.scriptPubKey, 10n);
+    const child = planWalletSpend(escrow, [coin], [], escrow.scriptPubKey, 10n, [{ vsize: 300, fee: 300n }]);
     expect(child.fee).to.equal(alone.fee + 2_700n);
   });
 
   it('refuses a coin too small for the fee and change above dust, naming it', () => {
     const small: FederationCoin = { ...coin, value: WALLET_DUST_SATS + 100n };
-    expect(() => planWalletSpend(escrow, small, [anchorOutput], wallet.scriptPubKey, 1n)).to.throw(FeeBumpError, `coin ${coin.txid}:1 holds 430 sats`);
+    expect(() => planWalletSpend(escrow, [small], [anchorOutput], wallet.scriptPubKey, 1n)).to.throw(FeeBumpError, `coin ${coin.txid}:1 holds 430 sats`);
+  });
+
+  it('plans a peg-out bump: the escrow change back in full, the wallet coin paying for the package, signable within its estimated size', () => {
+    const escrowChange: FederationCoin = { txid: 'cd'.repeat(32), vout: 2, value: 120_000n };
+    const returned = { script: escrow.scriptPubKey, value: escrowChange.value };
+    const plan = planWalletSpend(escrow, [escrowChange, coin], [returned], wallet.scriptPubKey, 10n, [{ vsize: 300, fee: 300n }]);
+    const tx = BitcoinTransaction.fromBuffer(Buffer.from(plan.bitcoinTx));
+    expect(tx.ins.map((input) => `${Buffer.from(input.hash).reverse().toString('hex')}:${input.index}`)).to.deep.equal([`${escrowChange.txid}:2`, `${coin.txid}:1`]);
+    expect(tx.outs.map((out) => out.value)).to.deep.equal([escrowChange.value, coin.value - plan.fee]);
+    expect(Buffer.from(tx.outs[1]!.script).equals(Buffer.from(wallet.scriptPubKey))).to.equal(true);
+    expect(plan.fee).to.equal(10n * BigInt(300 + plan.vsize) - 300n);
+    const psbt = federationPsbt(escrow, networks.regtest, plan.bitcoinTx, [escrowChange, coin]);
+    for (const key of privateKeys.slice(1, 5)) signFederationPsbt(psbt, [escrowChange, coin], key);
+    psbt.finalizeAllInputs();
+    const signed = psbt.extractTransaction();
+    expect(signed.getId()).to.equal(plan.txid);
+    expect(signed.virtualSize()).to.be.at.most(plan.vsize);
   });
 });

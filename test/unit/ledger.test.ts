@@ -124,6 +124,20 @@ describe('ledger: peg-in and peg-out', () => {
     expectCode(() => applyTransaction(state2, { ...badBody, witnesses: [keyWitness(CHAIN_ID, badBody, alice.seed)] }, context(2)), 'value-not-conserved');
   });
 
+  it('records a fee bump (a settlement naming no burns) only as two inputs into two outputs, settling nothing', () => {
+    const state = new LedgerState();
+    const escrowChange = { script: new Uint8Array([0, 32, ...new Uint8Array(32).fill(5)]), value: 50_000n };
+    const walletChange = { script: new Uint8Array([0, 32, ...new Uint8Array(32).fill(6)]), value: 9_000n };
+    const before = snapshot(state);
+    expectCode(() => applyTransaction(state, settlementOf([], [escrowChange]), context(3)), 'bad-settlement');
+    expectCode(() => applyTransaction(state, settlementOf([], [escrowChange, walletChange], 9), context(3)), 'bad-settlement');
+    expectCode(() => applyTransaction(state, settlementOf([], [escrowChange], [9, 10]), context(3)), 'bad-settlement');
+    expectCode(() => applyTransaction(state, settlementOf([], [escrowChange, walletChange, walletChange], [9, 10]), context(3)), 'bad-settlement');
+    expect(snapshot(state)).to.equal(before);
+    applyTransaction(state, settlementOf([], [escrowChange, walletChange], [9, 10]), context(3));
+    expect(state.supply()).to.deep.equal({ minted: 0n, burned: 0n });
+  });
+
   it('settles a burn once, paying its destination at most the burned amount, and refuses unknown burns', () => {
     const state = new LedgerState();
     const burns = [1000n, 2000n].map((amount, n) => {
