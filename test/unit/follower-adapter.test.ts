@@ -48,6 +48,16 @@ describe('chain follower adapter', () => {
     expect(await follower.sync()).to.deep.equal([]);
   });
 
+  it('commits nothing while the node\'s tip stays where the follower is, so frequent polls write nothing', async () => {
+    const { stored, follower } = await setup(5);
+    const f = follower();
+    await f.sync();
+    const steps = stored.length;
+    expect(steps).to.be.greaterThan(0);
+    for (let poll = 0; poll < 3; poll++) expect(await f.sync()).to.deep.equal([]);
+    expect(stored).to.have.length(steps);
+  });
+
   it('walks back to the fork on a reorg, unconfirms, and confirms the re-mined deposit once', async () => {
     const { chain, best, source, follower, deposit } = await setup(5);
     const tx = deposit();

@@ -77,6 +77,8 @@ export class ChainFollower {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; ) {
       const height = await this.source.getBlockCount();
       const hash = await this.source.getBlockHash(height);
+      // An unchanged tip changes nothing: no step to persist, so polling often costs no writes.
+      if (hash === followerTip(this.current).hash && hash === this.current.reportedTip?.hash) return all;
       all.push(...(await this.apply({ type: 'tip', height, hash })));
       if (hash === followerTip(this.current).hash) return all;
 
