@@ -66,7 +66,7 @@ export interface InvariantChecker {
   facts(): Promise<InvariantFacts>;
   /**
    * Waits until the federation owes nothing (every member at the same tip, every confirmed deposit
-   * minted, every final burn paid in a confirmed Bitcoin transaction), mining Bitcoin blocks as
+   * minted, every final burn paid and every anchor in a confirmed Bitcoin transaction), mining Bitcoin blocks as
    * settlements wait for them, then asserts that no safety invariant is broken and that
    * `strongbox audit` passes against member `auditFrom`. Fails at once on a safety violation.
    */
@@ -83,6 +83,7 @@ export function invariantChecker(net: TestNetwork): InvariantChecker {
     minimumSats: BigInt(net.genesis.file.pegin.minimumSats),
     feeSats: BigInt(net.genesis.file.pegin.feeSats),
   };
+  const chainPrefix = hex(net.genesis.chainId.subarray(0, 4));
 
   async function facts(): Promise<InvariantFacts> {
     const chains = await Promise.all(
@@ -97,10 +98,12 @@ export function invariantChecker(net: TestNetwork): InvariantChecker {
     );
     // The chains are compared above; the longest one's records stand for all.
     const longest = chains.reduce((best, chain, member) => (chain.length > chains[best]!.length ? member : best), 0);
-    const rows = await withMemberDatabase(net, longest, (_client, store) => store.transactionsOfKinds([TxKind.pegin, TxKind.pegout, TxKind.settlement]));
-    const result: InvariantFacts = { chains, mints: [], burns: [], settlements: [], depositScripts: [...new Set(registered.flat())], bitcoinTxs: await scan.facts(), pegin };
+    const rows = await withMemberDatabase(net, longest, (_client, store) => store.transactionsOfKinds([TxKind.pegin, TxKind.pegout, TxKind.settlement, TxKind.transfer, TxKind.dividend, TxKind.anchor]));
+    const result: InvariantFacts = { chains, mints: [], burns: [], settlements: [], depositScripts: [...new Set(registered.flat())], bitcoinTxs: await scan.facts(), spends: [], anchors: [], chainPrefix, pegin };
     for (const row of rows) {
       const tx = decodeTransaction(row.bytes);
+      if ('inputs' in tx) result.spends.push({ txid: txInfo(tx).idHex, inputs: tx.inputs.map((input) => `${hex(input.txid)}:${input.index}`) });
+      if (tx.kind === 'anchor') result.anchors.push({ bitcoinTxid: hex(tx.bitcoinTxid), height: tx.height, blockHash: hex(tx.blockHash) });
       if (tx.kind === 'pegin') result.mints.push({ outpoint: `${hex(tx.bitcoinTxid)}:${tx.bitcoinVout}`, amount: tx.amount });
       if (tx.kind === 'pegout') result.burns.push({ txid: txInfo(tx).idHex, destinationScript: hex(tx.destinationScript), amount: tx.amount });
       if (tx.kind === 'settlement') {

@@ -5,8 +5,9 @@
  *
  * Two lists come back. `safety` holds what can never be repaired by waiting: a fork, a second
  * mint of one outpoint, a burn paid twice, an escrow spend nobody recorded, reserves below the
- * supply. `pending` holds what a live federation still owes: a member behind, a confirmed deposit
- * not minted yet, a final burn not yet paid in a confirmed Bitcoin transaction.
+ * supply, a sidechain coin spent twice, an anchor that does not match the chain. `pending` holds what a live federation still owes: a member behind, a confirmed deposit
+ * not minted yet, a final burn not yet paid in a confirmed Bitcoin transaction, an anchor not yet
+ * confirmed.
  */
 
 export interface BitcoinTxFact {
@@ -29,6 +30,12 @@ export interface InvariantFacts {
   depositScripts: string[];
   /** Every Bitcoin transaction in the node's blocks since segwit, and in its mempool. */
   bitcoinTxs: BitcoinTxFact[];
+  /** Sidechain outpoints (`txid:index`) each final transaction spends, by transaction: transfers (DvP swaps among them), burns, dividends. */
+  spends: { txid: string; inputs: string[] }[];
+  /** Anchor records: the Bitcoin transaction each names and the height and block hash it anchors. */
+  anchors: { bitcoinTxid: string; height: number; blockHash: string }[];
+  /** The first 4 bytes of the genesis hash (hex), as anchors carry them after `SBX1`. */
+  chainPrefix: string;
   pegin: { confirmations: number; minimumSats: bigint; feeSats: bigint };
 }
 
@@ -49,6 +56,8 @@ export function checkInvariants(facts: InvariantFacts): Verdict {
   checkMints(facts, verdict);
   checkPayments(facts, verdict);
   checkReserves(facts, verdict);
+  checkSpends(facts, verdict);
+  checkAnchors(facts, verdict);
   return verdict;
 }
 
@@ -143,4 +152,48 @@ function checkReserves(facts: InvariantFacts, verdict: Verdict): void {
   for (const [outpoint, value] of escrow) if (confirmed.has(outpoint.split(':')[0]!) && !spentOnChain.has(outpoint)) reserves += value;
   const supply = facts.mints.reduce((sum, mint) => sum + mint.amount, 0n) - facts.burns.reduce((sum, burn) => sum + burn.amount, 0n);
   if (reserves < supply) verdict.safety.push(`escrow holds ${reserves} sats on Bitcoin, the pegged supply is ${supply}`);
+}
+
+/** No sidechain output is spent by two final transactions: an offer taken is taken once, a coin paid once. */
+function checkSpends({ spends }: InvariantFacts, verdict: Verdict): void {
+  const spenders = new Map<string, string[]>();
+  for (const { txid, inputs } of spends) for (const input of inputs) spenders.set(input, [...(spenders.get(input) ?? []), txid]);
+  for (const [outpoint, txids] of spenders) if (txids.length > 1) verdict.safety.push(`sidechain output ${outpoint} spent by ${txids.length} final transactions: ${txids.join(', ')}`);
+}
+
+/** `OP_RETURN` with one 44-byte push: `SBX1`, the chain prefix, the height (u32 BE) and the block hash. */
+const ANCHOR_SCRIPT_PREFIX = `6a2c${Buffer.from('SBX1', 'ascii').toString('hex')}`;
+
+function anchorPayload(script: string, chainPrefix: string): { height: number; blockHash: string } | undefined {
+  if (script.length !== 2 * 46 || !script.startsWith(ANCHOR_SCRIPT_PREFIX + chainPrefix)) return undefined;
+  const rest = script.slice(ANCHOR_SCRIPT_PREFIX.length + chainPrefix.length);
+  return { height: Number.parseInt(rest.slice(0, 8), 16), blockHash: rest.slice(8) };
+}
+
+/**
+ * Every anchor record names one Bitcoin transaction, which carries exactly the anchor of the
+ * record's height and hash, and that hash is the chain's block at that height; no Bitcoin
+ * transaction anchors this chain without a record; every recorded anchor confirms.
+ */
+function checkAnchors(facts: InvariantFacts, verdict: Verdict): void {
+  const longest = facts.chains.reduce((a, b) => (b.length > a.length ? b : a), []);
+  const recorded = countBy(facts.anchors, (anchor) => anchor.bitcoinTxid);
+  for (const [txid, count] of recorded) if (count > 1) verdict.safety.push(`anchor transaction ${txid} recorded ${count} times`);
+  const byTxid = new Map(facts.bitcoinTxs.map((tx) => [tx.txid, tx]));
+  for (const anchor of facts.anchors) {
+    if (longest[anchor.height - 1] !== anchor.blockHash) verdict.safety.push(`anchor ${anchor.bitcoinTxid} names block ${anchor.blockHash} at height ${anchor.height}, the chain has ${longest[anchor.height - 1]}`);
+    const tx = byTxid.get(anchor.bitcoinTxid);
+    if (!tx) {
+      verdict.pending.push(`anchor ${anchor.bitcoinTxid} not on Bitcoin`);
+      continue;
+    }
+    const payloads = tx.outputs.flatMap((output) => anchorPayload(output.script, facts.chainPrefix) ?? []);
+    if (payloads.length !== 1 || payloads[0]!.height !== anchor.height || payloads[0]!.blockHash !== anchor.blockHash) {
+      verdict.safety.push(`anchor ${anchor.bitcoinTxid} carries ${JSON.stringify(payloads)} on Bitcoin, its record height ${anchor.height} and block ${anchor.blockHash}`);
+    }
+    if (tx.confirmations === 0) verdict.pending.push(`anchor ${anchor.bitcoinTxid} not confirmed on Bitcoin`);
+  }
+  for (const tx of facts.bitcoinTxs) {
+    if (!recorded.has(tx.txid) && tx.outputs.some((output) => anchorPayload(output.script, facts.chainPrefix))) verdict.safety.push(`Bitcoin transaction ${tx.txid} anchors this chain without an anchor record`);
+  }
 }

@@ -2,6 +2,7 @@ import { networks, payments } from 'bitcoinjs-lib';
 import { ECPairFactory } from 'ecpair';
 import * as ecc from 'tiny-secp256k1';
 import { buildPegout } from '../../federation/wallet/build-transfer.ts';
+import type { MemberClient } from '../../federation/api/client.ts';
 import { BTC_ASSET_KEY } from '../../sidechain/asset.ts';
 import type { Transaction } from '../../sidechain/transaction/types.ts';
 import { Faucet } from '../../regtest/faucet.ts';
@@ -25,12 +26,16 @@ export async function fundedWallets(net: TestNetwork, count: number, sats: bigin
   return wallets;
 }
 
-/** A burn of `amount` from the wallet's pegged BTC (read from any member that answers) to a fresh Bitcoin destination. */
-export async function burnFrom(net: TestNetwork, wallet: TestWallet, amount: bigint): Promise<{ tx: Transaction; destination: Uint8Array }> {
+/** The wallet's unspent outputs, read from any member that answers. */
+export async function utxosOf(net: TestNetwork, wallet: TestWallet): Promise<Awaited<ReturnType<MemberClient['utxos']>>> {
   let attempt = 0;
   // A member may be down or without its database for a moment: ask the next one.
-  const utxos = await eventually(`the coins of ${wallet.address}`, () => net.clients[attempt++ % net.clients.length]!.utxos(wallet.address), 60_000);
-  const coins = utxos.filter((coin) => coin.asset === BTC_ASSET_KEY);
+  return eventually(`the coins of ${wallet.address}`, () => net.clients[attempt++ % net.clients.length]!.utxos(wallet.address), 60_000);
+}
+
+/** A burn of `amount` from the wallet's pegged BTC to a fresh Bitcoin destination. */
+export async function burnFrom(net: TestNetwork, wallet: TestWallet, amount: bigint): Promise<{ tx: Transaction; destination: Uint8Array }> {
+  const coins = (await utxosOf(net, wallet)).filter((coin) => coin.asset === BTC_ASSET_KEY);
   const { script } = bitcoinDestination();
   return { tx: buildPegout(net.genesis.chainId, wallet, coins, script, amount), destination: script };
 }

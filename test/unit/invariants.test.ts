@@ -6,14 +6,19 @@ const ESCROW_SCRIPT = 'ee'.repeat(34);
 const ALICE = '00'.repeat(22);
 const BOB = '11'.repeat(22);
 const txid = (n: number) => n.toString(16).padStart(64, '0');
+const H2 = 'b2'.repeat(32);
+const CHAIN_PREFIX = 'c0ffee00';
+const anchorScript = (prefix: string, height: number, hash: string) => `6a2c${Buffer.from('SBX1').toString('hex')}${prefix}${height.toString(16).padStart(8, '0')}${hash}`;
 
 /**
  * A healthy history: two deposits of 600,000 and 400,000 sats minted; one burn of 300,000 paid
- * by a confirmed settlement that spends the first deposit, pays 299,000 and returns 300,000.
+ * by a confirmed settlement that spends the first deposit, pays 299,000 and returns 300,000;
+ * a DvP swap spending the seller's share and the buyer's BTC; height 2 anchored by a confirmed
+ * Bitcoin transaction.
  */
 function healthy(): InvariantFacts {
   return {
-    chains: [['h1', 'h2', 'h3'], ['h1', 'h2', 'h3']],
+    chains: [['h1', H2, 'h3'], ['h1', H2, 'h3']],
     mints: [
       { outpoint: `${txid(1)}:0`, amount: 600_000n },
       { outpoint: `${txid(2)}:1`, amount: 400_000n },
@@ -25,7 +30,14 @@ function healthy(): InvariantFacts {
       { txid: txid(1), confirmations: 5, inputs: [`${txid(100)}:0`], outputs: [{ script: DEPOSIT_SCRIPT, value: 600_000n }] },
       { txid: txid(2), confirmations: 4, inputs: [`${txid(101)}:0`], outputs: [{ script: BOB, value: 7n }, { script: DEPOSIT_SCRIPT, value: 400_000n }] },
       { txid: txid(20), confirmations: 1, inputs: [`${txid(1)}:0`], outputs: [{ script: ALICE, value: 299_000n }, { script: ESCROW_SCRIPT, value: 300_000n }] },
+      { txid: txid(30), confirmations: 1, inputs: [`${txid(102)}:0`], outputs: [{ script: anchorScript(CHAIN_PREFIX, 2, H2), value: 0n }, { script: BOB, value: 9_000n }] },
     ],
+    spends: [
+      { txid: txid(10), inputs: [`${txid(40)}:0`] },
+      { txid: txid(11), inputs: [`${txid(41)}:0`, `${txid(42)}:1`] },
+    ],
+    anchors: [{ bitcoinTxid: txid(30), height: 2, blockHash: H2 }],
+    chainPrefix: CHAIN_PREFIX,
     pegin: { confirmations: 2, minimumSats: 10_000n, feeSats: 0n },
   };
 }
@@ -67,6 +79,26 @@ const cases: { name: string; change: (facts: InvariantFacts) => void; safety?: R
     name: 'reserves below the supply',
     change: (f) => f.bitcoinTxs.push({ txid: txid(24), confirmations: 1, inputs: [`${txid(2)}:1`], outputs: [] }),
     safety: /escrow holds 300000 sats on Bitcoin, the pegged supply is 700000/,
+  },
+  { name: 'an offered coin taken twice', change: (f) => f.spends.push({ txid: txid(12), inputs: [`${txid(41)}:0`] }), safety: /sidechain output 0+29:0 spent by 2 final transactions: 0+b, 0+c/ },
+  { name: 'a coin spent twice within one transaction', change: (f) => f.spends[0]!.inputs.push(`${txid(40)}:0`), safety: /sidechain output 0+28:0 spent by 2 final transactions/ },
+  { name: 'an anchor in the mempool', change: (f) => (f.bitcoinTxs[3]!.confirmations = 0), pending: /anchor 0+1e not confirmed on Bitcoin/ },
+  { name: 'an anchor record whose transaction is nowhere', change: (f) => f.bitcoinTxs.pop(), pending: /anchor 0+1e not on Bitcoin/ },
+  { name: 'an anchor record naming a block the chain does not hold', change: (f) => (f.anchors[0]!.blockHash = 'c3'.repeat(32)), safety: /names block c3c3.* at height 2, the chain has b2b2/ },
+  {
+    name: 'an anchor transaction carrying another height',
+    change: (f) => (f.bitcoinTxs[3]!.outputs[0]!.script = anchorScript(CHAIN_PREFIX, 3, H2)),
+    safety: /anchor 0+1e carries \[\{"height":3,.*its record height 2/,
+  },
+  { name: 'one anchor recorded twice', change: (f) => f.anchors.push({ ...f.anchors[0]! }), safety: /anchor transaction 0+1e recorded 2 times/ },
+  {
+    name: 'a Bitcoin transaction anchoring the chain without a record',
+    change: (f) => f.bitcoinTxs.push({ txid: txid(31), confirmations: 1, inputs: [], outputs: [{ script: anchorScript(CHAIN_PREFIX, 3, 'dd'.repeat(32)), value: 0n }] }),
+    safety: /0+1f anchors this chain without an anchor record/,
+  },
+  {
+    name: 'nothing when another chain anchors in Bitcoin',
+    change: (f) => f.bitcoinTxs.push({ txid: txid(32), confirmations: 1, inputs: [], outputs: [{ script: anchorScript('00000001', 3, 'dd'.repeat(32)), value: 0n }] }),
   },
 ];
 
