@@ -129,29 +129,30 @@ describe('adversarial members and a corrupt store against peg-outs on five membe
     const logs = followLogs(net, (member, line) => {
       if (member === corrupt && line.msg === 'refusing to sign a peg-out') refused.push(String((line.err as { message?: string } | undefined)?.message));
     });
-    let bitcoinTxid: string;
     try {
       for (let member = 0; member < 5; member++) {
         const approved = await runCli(['pegout', 'approve', burnTxid, '--config', join(memberFolder(member), 'config.json')]);
         expect(approved.code, approved.stderr).to.equal(0);
       }
-      bitcoinTxid = await eventually('the burn paid', async () => (await net.clients[0]!.burnStatus(burnTxid)).bitcoinTxid, 90_000);
+      const bitcoinTxid = await eventually('the burn bound to a settlement', async () => (await net.clients[0]!.burnStatus(burnTxid)).bitcoinTxid, 90_000);
+      // The settlement is recorded before anyone signs: the payment reaches the node once four members have.
+      const paid = await eventually('the payment on the Bitcoin node', async () => (await checker.facts()).bitcoinTxs.find((tx) => tx.txid === bitcoinTxid), 90_000);
       await eventually('the member with the corrupt store refused to sign', async () => refused.length > 0, 30_000);
+      expect(refused[0]).to.match(/does not match its certified transaction root/);
+      const view = (await fetch(`${net.network.network.members[0]!.apiUrl}/pegout/settlements/${bitcoinTxid}`).then((r) => r.json())) as { signers: number[][] };
+      for (const signers of view.signers) expect(signers, 'signers of each input').to.not.include(corrupt);
+      const payment = paid.outputs.find((output) => output.script === Buffer.from(burn.destination).toString('hex'))!;
+      expect(payment.value <= 19_000_000n && payment.value > 18_900_000n, `paid ${payment.value} for a burn of 19,000,000`).to.equal(true);
+
+      const audit = await runCli(['audit', '--member', net.network.network.members[corrupt]!.apiUrl, '--bitcoin-rpc', net.network.network.bitcoinRpcUrl, '--genesis', net.network.network.genesisFile!]);
+      expect(audit.code, 'an audit of the corrupt member fails').to.equal(1);
     } finally {
       logs.stop();
+      // The store made honest again whatever happened, so the network stops with its books in order.
+      await database.query('UPDATE transactions SET bytes = $2 WHERE txid = $1', [txid, original]);
+      await database.query('UPDATE pegout_burns SET amount = amount - 1000000 WHERE txid = $1', [txid]);
+      await database.end();
     }
-    expect(refused[0]).to.match(/does not match its certified transaction root/);
-    const view = (await fetch(`${net.network.network.members[0]!.apiUrl}/pegout/settlements/${bitcoinTxid}`).then((r) => r.json())) as { signers: number[][] };
-    for (const signers of view.signers) expect(signers, 'signers of each input').to.not.include(corrupt);
-    const paid = (await checker.facts()).bitcoinTxs.find((tx) => tx.txid === bitcoinTxid)!;
-    const payment = paid.outputs.find((output) => output.script === Buffer.from(burn.destination).toString('hex'))!;
-    expect(payment.value <= 19_000_000n && payment.value > 18_900_000n, `paid ${payment.value} for a burn of 19,000,000`).to.equal(true);
-
-    const audit = await runCli(['audit', '--member', net.network.network.members[corrupt]!.apiUrl, '--bitcoin-rpc', net.network.network.bitcoinRpcUrl, '--genesis', net.network.network.genesisFile!]);
-    expect(audit.code, 'an audit of the corrupt member fails').to.equal(1);
-    await database.query('UPDATE transactions SET bytes = $2 WHERE txid = $1', [txid, original]);
-    await database.query('UPDATE pegout_burns SET amount = amount - 1000000 WHERE txid = $1', [txid]);
-    await database.end();
     await checker.settleAndAssert('after the corrupt store', { auditFrom: corrupt });
   });
 });
