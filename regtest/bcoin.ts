@@ -1,3 +1,4 @@
+import type { Server } from 'node:http';
 import { createRequire } from 'node:module';
 import './bcoin-network.ts';
 
@@ -28,6 +29,8 @@ export interface BcoinFullNode {
   disconnect(): Promise<void>;
   close(): Promise<void>;
   chain: { height: number };
+  /** bweb's RPC server around Node's own. */
+  http: { http: Server };
 }
 
 const bcoin = require('bcoin') as { FullNode: new (options: BcoinFullNodeOptions) => BcoinFullNode };

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { mkdirSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as bitcoin from 'bitcoinjs-lib';
@@ -147,6 +148,29 @@ describe('embedded regtest node (real bcoin)', function () {
         expect(await second.rpc.getBlockCount()).to.equal(height);
         expect(await second.rpc.getBlockHash(height)).to.equal(tip);
       } finally {
+        await second.stop();
+      }
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('stops, and restarts on its port, while a client holds a request half sent', async () => {
+    const dataDir = join(tmpdir(), `strongbox-regtest-stop-${process.pid}`);
+    mkdirSync(dataDir, { recursive: true });
+    try {
+      const first = await startRegtestNode({ dataDir });
+      // Headers never finished: the server waits for the rest of this request, forever unless told otherwise.
+      const client = connect(first.rpcPort, '127.0.0.1');
+      await new Promise<void>((resolve) => client.once('connect', () => resolve()));
+      client.on('error', () => undefined);
+      client.write('POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1000\r\n');
+      await first.stop();
+      const second = await startRegtestNode({ dataDir, port: first.rpcPort, password: first.password });
+      try {
+        expect(await second.rpc.getBlockCount()).to.be.greaterThan(0);
+      } finally {
+        client.destroy();
         await second.stop();
       }
     } finally {
