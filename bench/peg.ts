@@ -55,7 +55,7 @@ async function pollUntil(check: () => Promise<boolean>): Promise<number> {
 /**
  * Five member processes on this machine and the embedded regtest node. Peg-in: from the moment
  * the block giving a deposit its N-th confirmation is mined to the mint being final (members poll
- * their node every 500 ms). Peg-out: from the moment a burn is final to the moment its Bitcoin
+ * their node every 200 ms). Peg-out: from the moment a burn is final to the moment its Bitcoin
  * transaction is in the node's mempool; the federation waits out a batch window of 2 s first, so
  * that burns final close together share one transaction.
  */
