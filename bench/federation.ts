@@ -5,16 +5,16 @@ import { startTestNetwork } from '../test/helpers/local-network.ts';
 import { issuance, testWallet, type TestWallet } from '../test/helpers/transactions.ts';
 import { figure, percentile, type Figure } from './report.ts';
 
-function split(chainId: Uint8Array, owner: TestWallet, source: { txid: Uint8Array; index: number }, asset: Uint8Array, count: number, each: bigint, rest: bigint): Transaction {
+/** Spends `source` into `count` outputs of `each` to `owner`, and `rest` back to it when positive. */
+export function split(chainId: Uint8Array, owner: TestWallet, source: { txid: Uint8Array; index: number }, asset: Uint8Array, count: number, each: bigint, rest: bigint): Transaction {
   const outputs: Output[] = Array.from({ length: count }, () => ({ owner: owner.owner, asset, amount: each }));
   if (rest > 0n) outputs.push({ owner: owner.owner, asset, amount: rest });
   const body: TransferBody = { kind: 'transfer', inputs: [source], outputs };
   return { ...body, witnesses: [keyWitness(chainId, body, owner.keys.seed)] };
 }
 
-
 /**
- * Five member processes on this machine: transfers offered at a fixed rate, spread over all
+ * `members` member processes on this machine: transfers offered at a fixed rate, spread over all
  * members' APIs; a transaction's finality latency runs from its submission to the moment a
  * member reports the block that holds it.
  */

@@ -4,6 +4,7 @@ import { federationThroughput } from './federation.ts';
 import { auditSpeed } from './audit.ts';
 import { bytesPerWithdrawal, pegLatency } from './peg.ts';
 import { anchorSize } from './anchor.ts';
+import { memberMemory } from './memory.ts';
 import { printTable, type Figure } from './report.ts';
 
 /**
@@ -23,12 +24,23 @@ const baseline = ed25519Baseline(quick ? 200 : 2_000);
 figures.push(baseline);
 for (const inputs of [1, 2] as const) {
   progress(`single node, ${inputs}-input transfers`);
-  figures.push(await singleNodeThroughput(baseline, { inputs, transfers: quick ? 1_000 : 20_000 }));
+  figures.push(...(await singleNodeThroughput(baseline, { inputs, transfers: quick ? 1_000 : 20_000 })));
 }
-for (const offeredPerSecond of quick ? [200] : [1_000, 2_500]) {
-  progress(`five member processes, ${offeredPerSecond} tx/s offered`);
-  figures.push(...(await federationThroughput(baseline, { members: 5, offeredPerSecond, seconds: quick ? 2 : 8 })));
+// Five members at two loads; three and seven at the first one show how the federation scales.
+const federationRuns = quick
+  ? [{ members: 5, offeredPerSecond: 200 }]
+  : [
+      { members: 3, offeredPerSecond: 1_000 },
+      { members: 5, offeredPerSecond: 1_000 },
+      { members: 5, offeredPerSecond: 2_500 },
+      { members: 7, offeredPerSecond: 1_000 },
+    ];
+for (const run of federationRuns) {
+  progress(`${run.members} member processes, ${run.offeredPerSecond} tx/s offered`);
+  figures.push(...(await federationThroughput(baseline, { ...run, seconds: quick ? 2 : 8 })));
 }
+progress('member memory with a large UTXO set');
+figures.push(...(await memberMemory(quick ? { members: 3, utxos: 10_000 } : { members: 5, utxos: 1_000_000 })));
 progress('peg-in mint and peg-out broadcast latency, five member processes and regtest');
 figures.push(...(await pegLatency(quick ? 1 : 10)));
 figures.push(...bytesPerWithdrawal([1, 10, 100]));

@@ -9,13 +9,17 @@ import { anchorSize } from '../../bench/anchor.ts';
 describe('benchmarks (smoke run)', function () {
   this.timeout(120_000);
 
-  it('measure single-node throughput against the Ed25519 baseline of the same run', async () => {
+  it('measure single-node throughput against the Ed25519 baseline and the store alone, and the database growth per transfer', async () => {
     const baseline = ed25519Baseline(50);
     expect(baseline.value).to.be.greaterThan(0);
-    const result = await singleNodeThroughput(baseline, { inputs: 2, transfers: 200 });
-    expect(result.unit).to.equal('tx/s');
-    expect(result.value).to.be.greaterThan(0);
-    expect(result.ratio).to.equal(result.value / baseline.value);
+    const [throughput, storeAlone, share, growth] = await singleNodeThroughput(baseline, { inputs: 2, transfers: 200 });
+    expect([throughput, storeAlone, share, growth].map((f) => f!.unit)).to.deep.equal(['tx/s', 'tx/s', 'tx/s', 'MB']);
+    expect(throughput!.value).to.be.greaterThan(0);
+    expect(throughput!.ratio).to.equal(throughput!.value / baseline.value);
+    expect(share!.value).to.equal(throughput!.value);
+    expect(share!.baseline?.name).to.equal(storeAlone!.name);
+    expect(growth!.value).to.be.greaterThan(0);
+    expect(growth!.baseline?.value).to.be.greaterThan(0);
   });
 
   it('measure audit speed against the signature ceiling, and audit time against the shortest chain', async () => {
