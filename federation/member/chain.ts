@@ -1,4 +1,4 @@
-import { blockHash, decodeHeader, encodeHeader, type BlockHeader } from '../../sidechain/block-header.ts';
+import { blockHash, decodeHeader, encodeHeader, HEADER_LENGTH, type BlockHeader } from '../../sidechain/block-header.ts';
 import { Writer } from '../../sidechain/encoding/index.ts';
 import { checkBlockAgainstParent, decodeBlock, encodeBlock, transactionRoot, type Block } from '../../sidechain/block.ts';
 import { decodeCommit, encodeCommit, verifyCommit, type CommitCertificate } from '../../sidechain/commit.ts';
@@ -10,6 +10,7 @@ import { decodeTransaction } from '../../sidechain/transaction/codec.ts';
 import type { Transaction } from '../../sidechain/transaction/types.ts';
 import type { ChainStore } from '../../sidechain/store/chain-store.ts';
 import { blockRecord } from './block-record.ts';
+import { warmTransactionSignatures } from './signature-warmup.ts';
 
 export interface ChainTip {
   height: number;
@@ -142,9 +143,10 @@ export class Chain {
    * of every transaction against this member's own ledger. Throws the first problem found.
    */
   checkBlock(height: number, hash: Uint8Array, bytes: Uint8Array): void {
-    const key = Buffer.from(hash).toString('hex');
-    if (this.checked.has(key)) return;
-    const block = decodeBlock(bytes);
+    if (!this.checked.has(Buffer.from(hash).toString('hex'))) this.check(height, hash, decodeBlock(bytes));
+  }
+
+  private check(height: number, hash: Uint8Array, block: Block): void {
     if (Buffer.compare(Buffer.from(blockHash(block.header)), Buffer.from(hash)) !== 0) throw new ValidationError('bad-block', 'the block does not hash to the proposed hash');
     if (block.header.height !== height) throw new ValidationError('bad-block', `block for height ${block.header.height} proposed at ${height}`);
     checkBlockAgainstParent(block, {
@@ -158,7 +160,7 @@ export class Chain {
     const limit = this.options.now() + BigInt(this.options.maxClockDriftMs);
     if (block.header.timeMs > limit) throw new ValidationError('bad-block', `block time ${block.header.timeMs} is ahead of this member's clock by more than ${this.options.maxClockDriftMs} ms`);
     const { effects, view } = executeBlock(this.ledger, block.transactions, this.context(height));
-    this.checked.set(key, { block, effects, view });
+    this.checked.set(Buffer.from(hash).toString('hex'), { block, effects, view });
   }
 
   /** Stores a final block, then applies it in memory; the certificate is checked first. */
@@ -171,8 +173,16 @@ export class Chain {
   private async appendBlock(hash: Uint8Array, bytes: Uint8Array, certificate: CommitCertificate): Promise<Block> {
     const height = this.tipState.height + 1;
     verifyCommit(this.genesis.chainId, height, hash, certificate, this.genesis.members);
-    this.checkBlock(height, hash, bytes);
-    const { block, effects, view } = this.checked.get(Buffer.from(hash).toString('hex'))!;
+    const key = Buffer.from(hash).toString('hex');
+    if (!this.checked.has(key)) {
+      // A block not seen as a proposal (caught up, or decided while this member was busy) carries
+      // signatures no mempool has verified: they are verified on every core first. Appends are
+      // serialised, so the tip cannot move while that runs.
+      const block = decodeBlock(bytes);
+      await warmTransactionSignatures(this.ledger, block.transactions, this.genesis.chainId);
+      if (!this.checked.has(key)) this.check(height, hash, block);
+    }
+    const { block, effects, view } = this.checked.get(key)!;
     await this.store.saveBlock(
       blockRecord({ height, hash, header: encodeHeader(block.header), commit: encodeCommit(certificate), timeMs: block.header.timeMs }, block.transactions, effects),
     );
@@ -189,8 +199,9 @@ export class Chain {
 
   /** A final block fetched from a peer during catch-up: the same checks as any other. */
   async applyFinalBlock(bytes: Uint8Array, commitBytes: Uint8Array): Promise<Block> {
-    const block = decodeBlock(bytes);
-    return this.commitBlock(blockHash(block.header), bytes, decodeCommit(commitBytes));
+    // The hash is the header's alone; the body is decoded once, when the block is checked.
+    const header = decodeHeader(bytes.subarray(0, HEADER_LENGTH));
+    return this.commitBlock(blockHash(header), bytes, decodeCommit(commitBytes));
   }
 
   async finalBlockAt(height: number): Promise<{ block: Uint8Array; commit: Uint8Array } | null> {

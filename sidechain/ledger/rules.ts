@@ -3,7 +3,7 @@ import { compareBytes } from '../address.ts';
 import { decodeUnsignedBitcoinTx } from '../bitcoin-tx.ts';
 import { checkTransaction } from '../transaction/check.ts';
 import { toHex, txInfo, type TxInfo } from '../transaction/ids.ts';
-import { sighashMessage } from '../transaction/sighash.ts';
+import { inputMessages, sighashMessage } from '../transaction/sighash.ts';
 import { verifyWitness } from '../transaction/signing.ts';
 import { LIMITS, SighashType, type Transaction, type Witness } from '../transaction/types.ts';
 import { LedgerError } from './errors.ts';
@@ -37,18 +37,14 @@ function createOutputs(view: LedgerReader, info: TxInfo, height: number): UtxoCh
 }
 
 function verifyInputWitnesses(tx: Transaction, info: TxInfo, spent: UtxoChange[], ctx: LedgerContext): void {
-  let all: Uint8Array | undefined;
+  const message = inputMessages(ctx.chainId, tx, info.unsigned);
   spent.forEach(({ key, utxo }, index) => {
     const witness = tx.witnesses[index]!;
     // An expiring partial offer may be included up to and including its expiry height.
     if (witness.expiryHeight !== undefined && ctx.height > witness.expiryHeight) {
       fail('offer-expired', `input ${index} (${key}): the offer expired at height ${witness.expiryHeight}; this block is at ${ctx.height}`);
     }
-    const message =
-      witness.sighash === SighashType.all
-        ? (all ??= sighashMessage(ctx.chainId, tx, index, SighashType.all, info.unsigned))
-        : sighashMessage(ctx.chainId, tx, index, witness.sighash, info.unsigned, witness.expiryHeight);
-    verifyWitness(utxo.owner, witness, message, `input ${index} (${key})`);
+    verifyWitness(utxo.owner, witness, message(index, witness), `input ${index} (${key})`);
   });
 }
 

@@ -48,3 +48,15 @@ export function sighashMessage(
     encodeOutput(output),
   );
 }
+
+/**
+ * The message each input's witness signs, by input index: inputs signing with ALL share one, so
+ * it is hashed once per transaction however many inputs it has.
+ */
+export function inputMessages(chainId: Uint8Array, body: TxBody, unsigned: Uint8Array): (inputIndex: number, witness: { sighash: number; expiryHeight?: number }) => Uint8Array {
+  let all: Uint8Array | undefined;
+  return (inputIndex, witness) =>
+    witness.sighash === SighashType.all
+      ? (all ??= sighashMessage(chainId, body, inputIndex, SighashType.all, unsigned))
+      : sighashMessage(chainId, body, inputIndex, witness.sighash, unsigned, witness.expiryHeight);
+}

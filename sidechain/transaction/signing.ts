@@ -47,6 +47,19 @@ export function multisigWitness(
 }
 
 /**
+ * The public keys and signatures a witness shows for `owner`, read without checking anything:
+ * what verifyWitness would verify if the witness is well formed, for verifying them ahead of it.
+ */
+export function witnessSignatures(owner: Uint8Array, witness: Witness): { publicKey: Uint8Array; signature: Uint8Array }[] {
+  if (owner[0] === OwnerType.Key) return witness.type === 'key' ? [{ publicKey: owner.subarray(1), signature: witness.signature }] : [];
+  if (witness.type !== 'multisig') return [];
+  return witness.signatures.flatMap(({ keyIndex, signature }) => {
+    const publicKey = witness.condition.keys[keyIndex];
+    return publicKey ? [{ publicKey, signature }] : [];
+  });
+}
+
+/**
  * Checks that `witness` authorises spending from the 33-byte owner payload `owner` for `message`.
  * A multisig witness must reveal exactly the condition the owner hash commits to.
  */
