@@ -1,19 +1,29 @@
 import { expect } from 'chai';
-import { BTC_ASSET_KEY } from '../../sidechain/asset.ts';
+import { BTC_ASSET_ID, BTC_ASSET_KEY } from '../../sidechain/asset.ts';
+import { txInfo } from '../../sidechain/transaction/ids.ts';
+import type { Transaction } from '../../sidechain/transaction/types.ts';
+import { MemberApiError } from '../../federation/api/client.ts';
+import { fundLocalOpsWallet } from '../../federation/local-network/ops-wallet-funding.ts';
+import { selectCoins } from '../../federation/wallet/build-transfer.ts';
+import { acceptOffer, createOffer } from '../../federation/wallet/dvp.ts';
 import { seededRandom } from '../helpers/consensus-sim.ts';
 import { FAULT_ROUNDS, faultSeed, followLogs, killMember, randomKills, restartMember, skewedClockEnv, sleep, submitUntilFinal } from '../helpers/faults.ts';
 import { invariantChecker, type InvariantChecker } from '../helpers/invariant-facts.ts';
 import { eventually, startTestNetwork, type TestNetwork } from '../helpers/local-network.ts';
-import { bitcoinOf, burnFrom, depositAddresses, fundedWallets } from '../helpers/peg-workload.ts';
-import { issuance, testWallet, type TestWallet } from '../helpers/transactions.ts';
+import { bitcoinOf, burnFrom, depositAddresses, fundedWallets, utxosOf } from '../helpers/peg-workload.ts';
+import { issuance, testWallet, transfer, type TestWallet } from '../helpers/transactions.ts';
 import type { Faucet } from '../../regtest/faucet.ts';
 import type { BitcoinRpc } from '../../watcher/rpc.ts';
+
+/** An anchor is due this long after something became final; the operations wallet is funded only for the anchoring scenarios. */
+const ANCHOR_INTERVAL_SECONDS = 3;
 
 /**
  * Crashes, restarts and lying clocks on five member processes with a real regtest node and real
  * Postgres. After each scenario the federation is left to settle and the invariant checker
  * judges the books: every confirmed deposit minted exactly once, every final burn paid exactly
- * once, escrow ≥ pegged supply, one chain on every member, and `strongbox audit` passes.
+ * once, escrow ≥ pegged supply, no sidechain coin spent twice, every anchor once on Bitcoin and
+ * matching the chain, one chain on every member, and `strongbox audit` passes.
  */
 describe('faults on five member processes, with the books checked after each', function () {
   this.timeout(600_000);
@@ -23,7 +33,7 @@ describe('faults on five member processes, with the books checked after each', f
   let faucet: Faucet;
 
   before(async () => {
-    net = await startTestNetwork(5);
+    net = await startTestNetwork(5, { genesis: (file) => ({ ...file, anchor: { intervalBlocks: 1_000, intervalSeconds: ANCHOR_INTERVAL_SECONDS } }) });
     checker = invariantChecker(net);
     ({ rpc, faucet } = bitcoinOf(net));
     // Reserves large enough that no batch here trips the circuit breaker (a share of reserves per hour).
@@ -31,7 +41,7 @@ describe('faults on five member processes, with the books checked after each', f
   });
   after(() => net?.stop());
 
-  const btcOn = (member: number, wallet: TestWallet) => net.clients[member]!.balances(wallet.address).then((balances) => balances.find((b) => b.asset === BTC_ASSET_KEY)?.amount ?? 0n);
+  const holding = (member: number, wallet: TestWallet, asset = BTC_ASSET_KEY) => net.clients[member]!.balances(wallet.address).then((balances) => balances.find((b) => b.asset === asset)?.amount ?? 0n);
 
   it('mints every deposit exactly once while members are SIGKILLed at random points of peg-ins', async () => {
     const random = seededRandom(faultSeed('peg-in kills'));
@@ -55,7 +65,7 @@ describe('faults on five member processes, with the books checked after each', f
       expect(killed.length, 'members were killed during the round').to.be.greaterThan(0);
       await checker.settleAndAssert(`peg-in round ${round} (${killed.length} kills)`, { auditFrom: round % 5 });
       for (const [index, wallet] of wallets.entries()) {
-        const balances = await Promise.all(net.clients.map((_, member) => btcOn(member, wallet)));
+        const balances = await Promise.all(net.clients.map((_, member) => holding(member, wallet)));
         expect(balances, `wallet ${index} on every member`).to.deep.equal(Array(5).fill(owed[index]));
       }
     }
@@ -81,21 +91,22 @@ describe('faults on five member processes, with the books checked after each', f
     }
   });
 
-  /** Kills each member the moment it logs a broadcast of the burn's settlement (all of them with `everyone`). */
-  async function burnAndKillBroadcaster(everyone: boolean): Promise<{ bitcoinTxid: string; killed: number[] }> {
-    const [wallet] = await fundedWallets(net, 1, 300_000n);
-    const burn = await burnFrom(net, wallet!, 150_000n);
+  /**
+   * Starts `work` and kills each member the moment it logs the broadcast of a federation
+   * transaction of kind `what` (all of them with `everyone`, else the first).
+   */
+  async function killOnBroadcast(what: 'peg-out' | 'anchor', everyone: boolean, work: () => Promise<unknown>): Promise<{ bitcoinTxid: string; killed: number[] }> {
     const killed: number[] = [];
     let bitcoinTxid: string | undefined;
     const logs = followLogs(net, (member, line) => {
-      if (line.msg !== 'peg-out broadcast' || (bitcoinTxid && line.bitcoinTxid !== bitcoinTxid) || (!everyone && killed.length > 0)) return;
+      if (line.msg !== `${what} broadcast` || (bitcoinTxid && line.bitcoinTxid !== bitcoinTxid) || (!everyone && killed.length > 0)) return;
       bitcoinTxid = line.bitcoinTxid as string;
       net.network.members[member]!.process.kill('SIGKILL');
       killed.push(member);
     });
     try {
-      await net.clients[0]!.submit(burn.tx);
-      await eventually('a member broadcast the settlement and was killed', async () => killed.length > 0, 60_000);
+      await work();
+      await eventually(`a member broadcast the ${what} and was killed`, async () => killed.length > 0, 90_000);
       if (everyone) {
         // The others broadcast the same transaction within moments, or were killed before they could.
         await sleep(1_500);
@@ -104,8 +115,17 @@ describe('faults on five member processes, with the books checked after each', f
     } finally {
       logs.stop();
     }
-    expect(await rpc.getRawMempool(), 'the settlement reached the mempool').to.include(bitcoinTxid);
+    // Until its exit is seen the killed member still counts as running, and a restart would do nothing.
+    await Promise.all(killed.map((member) => net.network.members[member]!.exited));
+    expect(await rpc.getRawMempool(), `the ${what} reached the mempool`).to.include(bitcoinTxid);
     return { bitcoinTxid: bitcoinTxid!, killed };
+  }
+
+  /** Kills the members broadcasting the settlement of a new burn (see killOnBroadcast). */
+  async function burnAndKillBroadcaster(everyone: boolean): Promise<{ bitcoinTxid: string; killed: number[] }> {
+    const [wallet] = await fundedWallets(net, 1, 300_000n);
+    const burn = await burnFrom(net, wallet!, 150_000n);
+    return killOnBroadcast('peg-out', everyone, () => net.clients[0]!.submit(burn.tx));
   }
 
   it('pays once when the broadcasting member is killed right after its broadcast, and it finds the payment after restart', async () => {
@@ -204,5 +224,129 @@ describe('faults on five member processes, with the books checked after each', f
       await restartMember(net, member);
     }
     await checker.settleAndAssert('clock skew');
+  });
+
+  /**
+   * Submits competing transactions (spending one coin) to random members until one of them is
+   * final; a refusal because the other got there first is part of the race.
+   */
+  async function firstFinal(txs: readonly Transaction[], random: () => number): Promise<number> {
+    const txids = txs.map((tx) => txInfo(tx).idHex);
+    const client = () => net.clients[Math.floor(random() * net.clients.length)]!;
+    const { winner } = await eventually('one of the competing transactions final', async () => {
+      const asked = client();
+      for (const [index, txid] of txids.entries()) if ((await asked.transaction(txid).catch(() => null))?.status === 'final') return { winner: index };
+      for (const tx of txs) {
+        await client().submit(tx).catch((error: unknown) => {
+          if (!(error instanceof MemberApiError)) throw error;
+        });
+      }
+      await sleep(200);
+      return false;
+    }, 90_000);
+    return winner;
+  }
+
+  it('completes every DvP offer once, both legs or neither, while members are SIGKILLed at random points of the swaps', async () => {
+    const random = seededRandom(faultSeed('DvP kills'));
+    const shares = 100n;
+    const price = 60_000n;
+    const buyers = await fundedWallets(net, 3 * FAULT_ROUNDS, 200_000n);
+    const paid = await holding(0, buyers[0]!);
+    for (let round = 0; round < FAULT_ROUNDS; round++) {
+      // Kills come sooner than in the peg scenarios: a round of three swaps can be over in a few seconds.
+      const kills = randomKills(net, random, { upMs: [300, 1_000], downMs: [0, 2_500] });
+      type Deal = { seller: TestWallet; buyer: TestWallet; asset: string; swap: Transaction; withdrawal?: Transaction; swapped?: boolean };
+      const deals: Deal[] = [];
+      const outcomes: Promise<void>[] = [];
+      for (const buyer of buyers.slice(3 * round, 3 * round + 3)) {
+        const seller = testWallet();
+        const issued = issuance(net.genesis.chainId, seller, shares);
+        await submitUntilFinal(net, issued.tx, random);
+        const asset = Buffer.from(issued.asset).toString('hex');
+        const coin = { txid: txInfo(issued.tx).idHex, vout: 0, asset, amount: shares };
+        const offer = createOffer(net.genesis.chainId, seller, coin, { asset: BTC_ASSET_ID, amount: price }, 0xffffffff);
+        const swap = acceptOffer(net.genesis.chainId, offer, { owner: seller.owner, asset, amount: shares }, buyer, selectCoins(await utxosOf(net, buyer), BTC_ASSET_ID, price));
+        // The last deal of each round races the buyer's acceptance against the seller withdrawing the offer.
+        const withdrawal = deals.length === 2 ? transfer(net.genesis.chainId, seller, { txid: offer.input.txid, index: 0, amount: shares }, issued.asset, seller.owner, shares) : undefined;
+        const deal: Deal = { seller, buyer, asset, swap, ...(withdrawal ? { withdrawal } : {}) };
+        deals.push(deal);
+        outcomes.push(
+          (async () => {
+            if (deal.withdrawal) deal.swapped = (await firstFinal([deal.swap, deal.withdrawal], random)) === 0;
+            else {
+              await submitUntilFinal(net, deal.swap, random);
+              deal.swapped = true;
+            }
+          })(),
+        );
+        await sleep(random() * 2_500);
+      }
+      await Promise.all(outcomes);
+      const killed = await kills.stop();
+      expect(killed.length, 'members were killed during the round').to.be.greaterThan(0);
+      await checker.settleAndAssert(`DvP round ${round + 1} (${killed.length} kills)`, { auditFrom: (round + 3) % 5 });
+      for (const [index, deal] of deals.entries()) {
+        const [sellerShares, sellerBtc, buyerShares, buyerBtc] = deal.swapped ? [0n, price, shares, paid - price] : [shares, 0n, 0n, paid];
+        for (let member = 0; member < 5; member++) {
+          const books = await Promise.all([holding(member, deal.seller, deal.asset), holding(member, deal.seller), holding(member, deal.buyer, deal.asset), holding(member, deal.buyer)]);
+          expect(books, `deal ${index} (${deal.swapped ? 'swapped' : 'withdrawn'}) on member ${member}: seller's shares and BTC, buyer's shares and BTC`).to.deep.equal([sellerShares, sellerBtc, buyerShares, buyerBtc]);
+        }
+      }
+    }
+  });
+
+  let opsWalletFunding: Promise<void> | undefined;
+  /** Funds the operations wallet once, from the first anchoring scenario on: anchors start with it. */
+  const opsWalletFunded = () =>
+    (opsWalletFunding ??= (async () => {
+      await fundLocalOpsWallet(net.network.network, () => undefined);
+      await faucet.mine(1);
+      await eventually('every member sees the operations wallet funded', async () => (await Promise.all(net.clients.map((client) => client.opsWallet()))).every((wallet) => BigInt(wallet.balanceSats) > 0n), 60_000);
+    })());
+  const activity = (random: () => number) => submitUntilFinal(net, issuance(net.genesis.chainId, testWallet(), 1n).tx, random);
+
+  it('anchors the chain once per record while members are SIGKILLed at random points of anchoring', async () => {
+    await opsWalletFunded();
+    const random = seededRandom(faultSeed('anchoring kills'));
+    for (let round = 1; round <= FAULT_ROUNDS; round++) {
+      const before = (await checker.facts()).anchors.length;
+      const kills = randomKills(net, random);
+      // Something final every few seconds keeps an anchor due each interval: proposed, recorded, signed and broadcast while members die.
+      for (let step = 0; step < 6; step++) {
+        await activity(random);
+        await sleep(random() * 2 * ANCHOR_INTERVAL_SECONDS * 1000);
+        if (random() < 0.5) await faucet.mine(1);
+      }
+      const killed = await kills.stop();
+      expect(killed.length, 'members were killed during the round').to.be.greaterThan(0);
+      const facts = await checker.settleAndAssert(`anchoring round ${round} (${killed.length} kills)`, { auditFrom: (round + 1) % 5 });
+      expect(facts.anchors.length, 'anchors recorded during the round').to.be.greaterThan(before);
+    }
+  });
+
+  it('anchors once when the member broadcasting an anchor is killed right after its broadcast', async () => {
+    await opsWalletFunded();
+    const random = seededRandom(faultSeed('anchor broadcaster killed'));
+    const { bitcoinTxid, killed } = await killOnBroadcast('anchor', false, () => activity(random));
+    await restartMember(net, killed[0]!);
+    const facts = await checker.settleAndAssert('anchor broadcaster killed after broadcast', { auditFrom: killed[0]! });
+    expect(facts.anchors.filter((anchor) => anchor.bitcoinTxid === bitcoinTxid)).to.have.length(1);
+  });
+
+  it('anchors once when the Bitcoin node restarts (its mempool lost) while an anchor waits in it', async () => {
+    await opsWalletFunded();
+    const random = seededRandom(faultSeed('Bitcoin restart with an anchor'));
+    const known = new Set((await net.clients[0]!.anchors({ limit: 1_000 })).anchors.map((anchor) => anchor.bitcoinTxid));
+    await activity(random);
+    const waiting = await eventually('an anchor of the new activity in the mempool', async () => {
+      const fresh = (await net.clients[0]!.anchors({ limit: 1_000 })).anchors.find((anchor) => !known.has(anchor.bitcoinTxid));
+      return fresh && (await rpc.getTransactionConfirmations(fresh.bitcoinTxid)) === 0 && fresh.bitcoinTxid;
+    }, 90_000);
+    await net.network.restartBitcoin();
+    expect(await rpc.getTransactionConfirmations(waiting), 'the restarted node lost its mempool').to.equal(null);
+    await eventually('the same anchor broadcast again', async () => (await rpc.getTransactionConfirmations(waiting)) === 0, 60_000);
+    const facts = await checker.settleAndAssert('Bitcoin node restarted with an anchor in its mempool');
+    expect(facts.anchors.filter((anchor) => anchor.bitcoinTxid === waiting)).to.have.length(1);
   });
 });
