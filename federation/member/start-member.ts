@@ -49,6 +49,7 @@ const PeerPayload = { Consensus: 1, Transaction: 2, FederationSignatures: 3 } as
 const BITCOIN_POLL_MS = 200;
 /** Refused peer payloads are logged once per peer in this interval, then as a count. */
 const REFUSAL_LOG_INTERVAL_MS = 10_000;
+const BEHIND_SYNC_INTERVAL_MS = 1_000;
 
 export interface RunningMember {
   apiUrl: string;
@@ -130,6 +131,15 @@ export async function startMember(config: MemberConfig, log: Logger): Promise<Ru
     })().finally(() => {
       syncing = undefined;
     });
+  };
+
+  // A message from a height ahead may come from one hostile member as easily as from a quorum
+  // that moved on: it sends this member to its peers' APIs at most once a second, not once a message.
+  let behindSyncMs = 0;
+  const syncWhenBehind = () => {
+    if (Date.now() - behindSyncMs < BEHIND_SYNC_INTERVAL_MS) return;
+    behindSyncMs = Date.now();
+    syncWithPeers();
   };
 
   const receiveTransaction = (bytes: Uint8Array, relay: boolean): string => {
@@ -236,7 +246,7 @@ export async function startMember(config: MemberConfig, log: Logger): Promise<Ru
     {
       regossipMs: DEFAULT_TIMEOUTS.proposeMs,
       maxValueBytes: MAX_BLOCK_BYTES,
-      onBehind: () => syncWithPeers(),
+      onBehind: syncWhenBehind,
       onDrop: (reason) => metrics.peerMessagesDropped.inc({ reason }),
     },
     log,
