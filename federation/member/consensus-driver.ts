@@ -41,6 +41,10 @@ export interface DriverOptions {
   /** Called when a peer shows a height beyond the next one: this member must catch up. */
   onBehind(peerHeight: number): void;
   onDrop(reason: string): void;
+  /** The machine of the height after the chain's tip, rebuilt from the write-ahead log as at a restart. */
+  restore(): Promise<ConsensusMachine>;
+  /** Wait before reading the log again when it cannot be read. */
+  restoreRetryMs: number;
 }
 
 /**
@@ -58,6 +62,8 @@ export class ConsensusDriver {
   private regossipTimer: NodeJS.Timeout | undefined;
   private idleAtHeight: number | null = null;
   private stopped = false;
+  /** Set from a failed event until the machine is rebuilt from the log: no event runs meanwhile. */
+  private failed = false;
 
   constructor(
     private machine: ConsensusMachine,
@@ -145,16 +151,39 @@ export class ConsensusDriver {
     void this.runExclusive(() => this.process(event));
   }
 
+  /**
+   * An effect that failed (a write-ahead-log append while the database was down) leaves the
+   * machine ahead of the log: it holds a signature the log does not, which regossip would send,
+   * and waits for a timeout or a broadcast that was never made. So it is set aside, no event runs,
+   * and it is rebuilt from the log as a restart would, retried until the log can be read.
+   */
   private runExclusive(work: () => Promise<void>): Promise<void> {
     const run = this.queue.then(work).catch((error: unknown) => {
       this.log.error({ err: error }, 'consensus event failed');
+      this.failed = true;
+      this.clearTimers();
+      if (!this.stopped) setTimeout(() => void this.runExclusive(() => this.resume()), this.options.restoreRetryMs).unref();
     });
     this.queue = run;
     return run;
   }
 
+  private async resume(): Promise<void> {
+    // Several failures schedule several attempts; the first that succeeds is the one needed.
+    if (this.stopped || !this.failed) return;
+    this.machine = await this.options.restore();
+    this.failed = false;
+    this.log.info({ height: this.machine.state.height }, 'consensus resumed from its write-ahead log');
+    if (this.app.hasPendingWork()) {
+      this.idleAtHeight = null;
+      await this.process({ kind: 'start' });
+    } else {
+      this.idleAtHeight = this.machine.state.height;
+    }
+  }
+
   private async process(event: ConsensusEvent): Promise<void> {
-    if (this.stopped) return;
+    if (this.stopped || this.failed) return;
     const result = this.machine.handle(event);
     if (result.dropped) this.options.onDrop(result.dropped);
     for (const effect of result.effects) await this.execute(effect);

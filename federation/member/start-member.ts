@@ -248,6 +248,8 @@ export async function startMember(config: MemberConfig, log: Logger): Promise<Ru
       maxValueBytes: MAX_BLOCK_BYTES,
       onBehind: syncWhenBehind,
       onDrop: (reason) => metrics.peerMessagesDropped.inc({ reason }),
+      restore: () => machineAt(chain.tip.height + 1),
+      restoreRetryMs: 1_000,
     },
     log,
   );
