@@ -237,8 +237,8 @@ describe('anchors into Bitcoin from the federation operations wallet', function 
     }
     expect(paidOutputs).to.equal(1);
     // The escrow paid the burn, nothing more: the settlement's fee came out of the withdrawal, the bump's out of the operations wallet.
-    await eventually('the bump recorded', async () => (await net.clients[1]!.opsWallet()).coins.some((coin) => coin.txid === child.getId()), 30_000);
-    expect(BigInt((await net.clients[1]!.pegoutPolicy()).reservesSats)).to.equal(escrowBefore - 250_000n);
+    // (The bump's wallet change may already be spent by the next anchor, so the reserves are what is awaited.)
+    await eventually('the reserves short by the burn only', async () => BigInt((await net.clients[1]!.pegoutPolicy()).reservesSats) === escrowBefore - 250_000n, 30_000);
     const audited = await runCli(['audit', '--member', url(2), '--bitcoin-rpc', net.network.network.bitcoinRpcUrl, '--genesis', net.network.network.genesisFile!, '--json']);
     expect(audited.code, audited.stderr).to.equal(0);
   });
