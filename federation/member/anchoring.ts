@@ -12,7 +12,7 @@ import type { SortedMultisig } from '../../watcher/escrow.ts';
 import { multisigTxVsize, type FederationCoin } from '../../watcher/federation-psbt.ts';
 import { opsWalletMultisig } from '../../watcher/ops-wallet.ts';
 import type { BitcoinRpc } from '../../watcher/rpc.ts';
-import { FeeBumper, PEGOUT_BUMP_INPUTS, PEGOUT_BUMP_WALLET_INPUT, type FeeBumpOptions, type OpsWalletCoins } from './fee-bump.ts';
+import { FeeBumper, opsWalletInput, type FeeBumpOptions, type OpsWalletCoins } from './fee-bump.ts';
 import { currentFeeRate, MAX_FEE_RATE_MULTIPLE } from './fee-rate.ts';
 import type { FederationSigner } from './federation-signer.ts';
 import { OpsWalletFunding } from './ops-wallet-funding.ts';
@@ -37,8 +37,9 @@ const sameBytes = (a: Uint8Array, b: Uint8Array) => Buffer.compare(Buffer.from(a
 function bumpSpends(transactions: readonly Transaction[]): Set<string> {
   const outpoints = new Set<string>();
   for (const tx of transactions) {
-    if (tx.kind !== 'settlement' || tx.burns.length > 0) continue;
-    const input = decodeUnsignedBitcoinTx(tx.bitcoinTx).inputs[PEGOUT_BUMP_WALLET_INPUT];
+    if (tx.kind !== 'settlement') continue;
+    const decoded = decodeUnsignedBitcoinTx(tx.bitcoinTx);
+    const input = decoded.inputs[opsWalletInput(tx, decoded) ?? -1];
     if (input) outpoints.add(`${input.txid}:${input.vout}`);
   }
   return outpoints;
@@ -112,9 +113,10 @@ export class Anchoring implements OpsWalletCoins {
 
   /** A peg-out fee bump paid by the wallet (Pegout signs it; here only the wallet's coins move). */
   private applyBump(tx: Transaction): void {
-    if (tx.kind !== 'settlement' || tx.burns.length > 0) return;
+    if (tx.kind !== 'settlement') return;
     const decoded = decodeUnsignedBitcoinTx(tx.bitcoinTx);
-    if (decoded.inputs.length === PEGOUT_BUMP_INPUTS) this.applyWalletSpend(decoded, PEGOUT_BUMP_WALLET_INPUT);
+    const walletInput = opsWalletInput(tx, decoded);
+    if (walletInput !== undefined) this.applyWalletSpend(decoded, walletInput);
   }
 
   /**

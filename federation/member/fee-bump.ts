@@ -1,4 +1,6 @@
+import type { RecordedBitcoinTx } from '../../sidechain/bitcoin-tx.ts';
 import { ValidationError } from '../../sidechain/errors.ts';
+import type { SettlementBody } from '../../sidechain/transaction/types.ts';
 import { bumpFeeRate, planWalletSpend, type ChildPlan } from '../../watcher/cpfp.ts';
 import type { FederationCoin } from '../../watcher/federation-psbt.ts';
 import type { FederationSigner } from './federation-signer.ts';
@@ -17,6 +19,11 @@ export class FeeBumpRefused extends ValidationError {}
  */
 export const PEGOUT_BUMP_INPUTS = 2;
 export const PEGOUT_BUMP_WALLET_INPUT = 1;
+
+/** The input of a recorded settlement that spends an operations-wallet coin: a bump's second, else none. */
+export function opsWalletInput(settlement: SettlementBody, decoded: RecordedBitcoinTx): number | undefined {
+  return settlement.burns.length === 0 && decoded.inputs.length === PEGOUT_BUMP_INPUTS ? PEGOUT_BUMP_WALLET_INPUT : undefined;
+}
 
 /** The operations wallet as a peg-out fee bump needs it: a coin that pays, and a validator's check of one. */
 export interface OpsWalletCoins {

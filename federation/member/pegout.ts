@@ -18,7 +18,7 @@ import { multisigTxVsize, type FederationCoin } from '../../watcher/federation-p
 import { planSettlement } from '../../watcher/pegout-tx.ts';
 import type { BitcoinRpc } from '../../watcher/rpc.ts';
 import { EscrowCoins } from './escrow-coins.ts';
-import { FeeBumper, PEGOUT_BUMP_INPUTS, PEGOUT_BUMP_WALLET_INPUT, type FeeBumpOptions, type OpsWalletCoins } from './fee-bump.ts';
+import { FeeBumper, opsWalletInput, PEGOUT_BUMP_INPUTS, PEGOUT_BUMP_WALLET_INPUT, type FeeBumpOptions, type OpsWalletCoins } from './fee-bump.ts';
 import { currentFeeRate, MAX_FEE_RATE_MULTIPLE } from './fee-rate.ts';
 import type { FederationSigner } from './federation-signer.ts';
 
@@ -118,8 +118,7 @@ export class Pegout {
     if (tx.kind === 'pegout') this.unsettled.set(txInfo(tx).idHex, { firstSeenMs: seenMs });
     if (tx.kind === 'settlement') {
       const decoded = decodeUnsignedBitcoinTx(tx.bitcoinTx);
-      // A fee bump's second input is the operations-wallet coin that pays for it.
-      const walletInput = tx.burns.length === 0 && decoded.inputs.length === PEGOUT_BUMP_INPUTS ? PEGOUT_BUMP_WALLET_INPUT : -1;
+      const walletInput = opsWalletInput(tx, decoded);
       const outpoints = decoded.inputs.map((input) => `${input.txid}:${input.vout}`);
       const coins = outpoints.map((outpoint, index) => (index === walletInput ? this.opsWallet.known(outpoint) : this.coins.get(outpoint)));
       const withdrawnBefore = this.coins.withdrawnSats;
@@ -129,7 +128,7 @@ export class Pegout {
       const settlement = { bitcoinTxid: decoded.txid, burns: tx.burns.map(hex), bitcoinTx: tx.bitcoinTx };
       const escrowCoin = coins[0];
       if (coins.every((coin) => coin !== undefined)) this.watch({ ...settlement, coins });
-      else if (walletInput >= 0 && escrowCoin) this.unresolvedBumps.push({ settlement, escrowCoin, walletOutpoint: outpoints[walletInput]! });
+      else if (walletInput !== undefined && escrowCoin) this.unresolvedBumps.push({ settlement, escrowCoin, walletOutpoint: outpoints[walletInput]! });
       else this.log.error({ bitcoinTxid: decoded.txid }, 'a final settlement spends coins this member does not know as escrow; it will not be signed');
       return;
     }
