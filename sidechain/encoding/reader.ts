@@ -1,6 +1,8 @@
 import { DecodeError } from './errors.ts';
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM keeps a leading U+FEFF as a character: stripping it would decode two encodings to one
+// string and break the rule that whatever decodes re-encodes to the same bytes.
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /**
  * Canonical binary reader, the inverse of Writer. Every read is bounds-checked and every
