@@ -62,6 +62,20 @@ async function withMemberDatabase<T>(net: TestNetwork, member: number, read: (cl
   }
 }
 
+/** A member's chain and a digest of its unspent outputs, in one snapshot so a block applied meanwhile cannot split them. */
+async function chainAndUnspent(client: pg.Client): Promise<{ chain: string[]; unspent: string }> {
+  await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+  try {
+    const chain = (await client.query<{ hash: string }>("SELECT encode(hash, 'hex') AS hash FROM blocks ORDER BY height")).rows.map((row) => row.hash);
+    const { rows } = await client.query<{ digest: string | null }>(
+      "SELECT md5(string_agg(concat_ws(':', encode(txid, 'hex'), vout, encode(owner, 'hex'), encode(asset, 'hex'), amount, height), ',' ORDER BY txid, vout)) AS digest FROM utxos",
+    );
+    return { chain, unspent: rows[0]?.digest ?? 'none' };
+  } finally {
+    await client.query('COMMIT');
+  }
+}
+
 export interface InvariantChecker {
   facts(): Promise<InvariantFacts>;
   /**
@@ -86,11 +100,8 @@ export function invariantChecker(net: TestNetwork): InvariantChecker {
   const chainPrefix = hex(net.genesis.chainId.subarray(0, 4));
 
   async function facts(): Promise<InvariantFacts> {
-    const chains = await Promise.all(
-      Array.from({ length: members }, (_, member) =>
-        withMemberDatabase(net, member, async (client) => (await client.query<{ hash: string }>("SELECT encode(hash, 'hex') AS hash FROM blocks ORDER BY height")).rows.map((row) => row.hash)),
-      ),
-    );
+    const ledgers = await Promise.all(Array.from({ length: members }, (_, member) => withMemberDatabase(net, member, chainAndUnspent)));
+    const chains = ledgers.map((ledger) => ledger.chain);
     const registered = await Promise.all(
       Array.from({ length: members }, (_, member) =>
         withMemberDatabase(net, member, async (client) => (await client.query<{ script: string }>("SELECT encode(script, 'hex') AS script FROM pegin_registrations")).rows.map((row) => row.script)),
@@ -99,7 +110,7 @@ export function invariantChecker(net: TestNetwork): InvariantChecker {
     // The chains are compared above; the longest one's records stand for all.
     const longest = chains.reduce((best, chain, member) => (chain.length > chains[best]!.length ? member : best), 0);
     const rows = await withMemberDatabase(net, longest, (_client, store) => store.transactionsOfKinds([TxKind.pegin, TxKind.pegout, TxKind.settlement, TxKind.transfer, TxKind.dividend, TxKind.anchor]));
-    const result: InvariantFacts = { chains, mints: [], burns: [], settlements: [], depositScripts: [...new Set(registered.flat())], bitcoinTxs: await scan.facts(), spends: [], anchors: [], chainPrefix, pegin };
+    const result: InvariantFacts = { chains, unspent: ledgers.map((ledger) => ledger.unspent), mints: [], burns: [], settlements: [], depositScripts: [...new Set(registered.flat())], bitcoinTxs: await scan.facts(), spends: [], anchors: [], chainPrefix, pegin };
     for (const row of rows) {
       const tx = decodeTransaction(row.bytes);
       if ('inputs' in tx) result.spends.push({ txid: txInfo(tx).idHex, inputs: tx.inputs.map((input) => `${hex(input.txid)}:${input.index}`) });

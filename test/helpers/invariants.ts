@@ -22,6 +22,8 @@ export interface BitcoinTxFact {
 export interface InvariantFacts {
   /** Per member, the hash (hex) of every final block by height, from height 1. */
   chains: string[][];
+  /** Per member, a digest of its stored unspent outputs, read in the same snapshot as its chain. */
+  unspent: string[];
   mints: { outpoint: string; amount: bigint }[];
   burns: { txid: string; destinationScript: string; amount: bigint }[];
   /** Settlement records; `change` is the escrow change output's value when there is one. */
@@ -61,13 +63,24 @@ export function checkInvariants(facts: InvariantFacts): Verdict {
   return verdict;
 }
 
-/** All members hold the same block at every height; a shorter chain is only behind. */
-function checkChains({ chains }: InvariantFacts, verdict: Verdict): void {
+/**
+ * All members hold the same block at every height; a shorter chain is only behind. Members at
+ * the same height hold the same unspent outputs: the same blocks applied differently would be a
+ * ledger that diverged without a fork, which every balance it serves would show.
+ */
+function checkChains({ chains, unspent }: InvariantFacts, verdict: Verdict): void {
   const longest = chains.reduce((a, b) => (b.length > a.length ? b : a), []);
+  const firstAtHeight = new Map<number, number>();
   chains.forEach((chain, member) => {
     const fork = chain.findIndex((hash, index) => hash !== longest[index]);
-    if (fork >= 0) verdict.safety.push(`member ${member} has block ${chain[fork]} at height ${fork + 1}, another member ${longest[fork]}`);
-    else if (chain.length < longest.length) verdict.pending.push(`member ${member} is at height ${chain.length}, another at ${longest.length}`);
+    if (fork >= 0) {
+      verdict.safety.push(`member ${member} has block ${chain[fork]} at height ${fork + 1}, another member ${longest[fork]}`);
+      return;
+    }
+    if (chain.length < longest.length) verdict.pending.push(`member ${member} is at height ${chain.length}, another at ${longest.length}`);
+    const first = firstAtHeight.get(chain.length);
+    if (first === undefined) firstAtHeight.set(chain.length, member);
+    else if (unspent[member] !== unspent[first]) verdict.safety.push(`member ${member} holds other unspent outputs than member ${first} at the same height ${chain.length}`);
   });
 }
 

@@ -19,6 +19,7 @@ const anchorScript = (prefix: string, height: number, hash: string) => `6a2c${Bu
 function healthy(): InvariantFacts {
   return {
     chains: [['h1', H2, 'h3'], ['h1', H2, 'h3']],
+    unspent: ['u3', 'u3'],
     mints: [
       { outpoint: `${txid(1)}:0`, amount: 600_000n },
       { outpoint: `${txid(2)}:1`, amount: 400_000n },
@@ -45,6 +46,8 @@ function healthy(): InvariantFacts {
 const cases: { name: string; change: (facts: InvariantFacts) => void; safety?: RegExp; pending?: RegExp }[] = [
   { name: 'a fork at height 2', change: (f) => (f.chains[1]![1] = 'x2'), safety: /member 1 has block x2 at height 2/ },
   { name: 'a member behind', change: (f) => f.chains[1]!.pop(), pending: /member 1 is at height 2, another at 3/ },
+  { name: 'a member behind holding other unspent outputs', change: (f) => (f.chains[1]!.pop(), (f.unspent[1] = 'u2')), pending: /member 1 is at height 2, another at 3/ },
+  { name: 'unspent outputs that differ at one height', change: (f) => (f.unspent[1] = 'other'), safety: /member 1 holds other unspent outputs than member 0 at the same height 3/ },
   { name: 'a deposit minted twice', change: (f) => f.mints.push({ outpoint: `${txid(1)}:0`, amount: 600_000n }), safety: /deposit 0+1:0 minted 2 times/ },
   { name: 'a mint without a deposit', change: (f) => f.mints.push({ outpoint: `${txid(9)}:0`, amount: 1n }), safety: /no such deposit on Bitcoin/ },
   { name: 'a mint of more than the deposit', change: (f) => (f.mints[1]!.amount = 400_001n), safety: /400001 minted for a deposit of 400000/ },
