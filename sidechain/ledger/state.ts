@@ -1,5 +1,6 @@
 import type { AssetMetadata } from '../transaction/types.ts';
 import { HoldingHistory, sortHolders, type Holder, type HoldingChange } from './holdings.ts';
+import { UtxoSet } from './utxo-set.ts';
 
 /** An unspent output. `assetKey` is the asset id in hex; `height` the block that created it. */
 export interface Utxo {
@@ -63,7 +64,7 @@ export interface LedgerWriter extends LedgerReader {
 
 /** The whole ledger in memory. The store loads into it with the put methods and reads it back by iterating. */
 export class LedgerState implements LedgerWriter {
-  readonly utxos = new Map<string, Utxo>();
+  readonly utxos = new UtxoSet();
   readonly minted = new Set<string>();
   readonly assets = new Map<string, AssetRecord>();
   readonly burns = new Map<string, BurnRecord>();
