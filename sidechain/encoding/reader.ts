@@ -77,6 +77,11 @@ export class Reader {
     }
   }
 
+  /** Bytes read so far. */
+  get position(): number {
+    return this.offset;
+  }
+
   /** Call after the last field: trailing bytes would give one object two encodings. */
   end(): void {
     if (this.offset !== this.input.length) {

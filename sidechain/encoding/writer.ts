@@ -80,6 +80,11 @@ export class Writer {
     return this.varBytes(new TextEncoder().encode(value));
   }
 
+  /** Bytes written so far. */
+  get size(): number {
+    return this.length;
+  }
+
   finish(): Uint8Array {
     return this.buffer.slice(0, this.length);
   }

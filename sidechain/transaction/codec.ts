@@ -99,19 +99,37 @@ function writeWitness(w: Writer, witness: Witness): void {
   for (const { keyIndex, signature } of witness.signatures) w.u8(keyIndex).bytes(fixed(signature, 64, 'signature'));
 }
 
+/**
+ * The encoding of every transaction object this module decoded or encoded, and the length of its
+ * unsigned part (a prefix: the body comes before the witnesses). Decoding is canonical, so the
+ * bytes a transaction was decoded from are the bytes encoding it would write; and transaction
+ * objects are never changed once made (ids are cached per object the same way), so the bytes stay
+ * right for the object's lifetime. A received transaction's witness id, txid and stored row then
+ * use the bytes it came in instead of encoding it three more times.
+ */
+const encodings = new WeakMap<TxBody, { bytes: Uint8Array; unsignedLength: number }>();
+
 /** The bytes ids and ALL signatures commit to: version ‖ kind ‖ body, no witnesses. */
 export function encodeUnsigned(body: TxBody): Uint8Array {
+  const known = encodings.get(body);
+  if (known) return known.bytes.subarray(0, known.unsignedLength);
   const w = new Writer();
   writeBody(w, body);
   return w.finish();
 }
 
+/** The bytes are shared by every caller for this transaction: read them, never write to them. */
 export function encodeTransaction(tx: Transaction): Uint8Array {
+  const known = encodings.get(tx);
+  if (known) return known.bytes;
   const w = new Writer();
   writeBody(w, tx);
+  const unsignedLength = w.size;
   w.varint(tx.witnesses.length);
   for (const witness of tx.witnesses) writeWitness(w, witness);
-  return w.finish();
+  const bytes = w.finish();
+  encodings.set(tx, { bytes, unsignedLength });
+  return bytes;
 }
 
 /** One witness on its own, as a partial offer carries it. */
@@ -246,16 +264,32 @@ function readWitness(r: Reader): Witness {
   return { type: 'multisig', sighash, ...expiry, condition, signatures };
 }
 
-/** Throws DecodeError on anything but the one canonical encoding of a transaction. */
+/**
+ * Throws DecodeError on anything but the one canonical encoding of a transaction. The transaction
+ * keeps `bytes` as its encoding, so the caller hands them over and must not change them after.
+ */
 export function decodeTransaction(bytes: Uint8Array): Transaction {
   if (bytes.length > LIMITS.maxTxBytes) {
     throw new ValidationError('oversized', `transaction is ${bytes.length} bytes, above the limit ${LIMITS.maxTxBytes}`);
   }
   const r = new Reader(bytes, WHAT);
   const body = readBody(r);
+  const unsignedLength = r.position;
   const count = r.varint('witness count', LIMITS.maxInputs);
   const witnesses: Witness[] = [];
   for (let i = 0; i < count; i++) witnesses.push(readWitness(r));
   r.end();
-  return { ...body, witnesses };
+  const tx: Transaction = { ...body, witnesses };
+  encodings.set(tx, { bytes: ownedCopy(bytes), unsignedLength });
+  return tx;
+}
+
+/**
+ * A view into a larger buffer (a block, a network frame, Node's pool of small Buffers) is copied,
+ * so that keeping a transaction never keeps that buffer alive; a Buffer is copied too, so that
+ * encodeTransaction always returns a plain Uint8Array.
+ */
+function ownedCopy(bytes: Uint8Array): Uint8Array {
+  const whole = bytes.constructor === Uint8Array && bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
+  return whole ? bytes : new Uint8Array(bytes);
 }

@@ -12,6 +12,7 @@ import { keyWitness } from '../../sidechain/transaction/signing.ts';
 import { SighashType, type Transaction, type TransferBody } from '../../sidechain/transaction/types.ts';
 import { BTC_ASSET_ID } from '../../sidechain/asset.ts';
 import { CHAIN_ID, btcOutput, signedTransfer, testKey } from '../helpers/ledger-fixtures.ts';
+import { encodedAfresh } from '../helpers/reencode.ts';
 
 const vectors = JSON.parse(readFileSync(new URL('../vectors/transaction.json', import.meta.url), 'utf8')) as {
   valid: { description: string; hex: string; txid: string; wtxid: string }[];
@@ -29,11 +30,16 @@ describe('transaction vectors', () => {
   for (const vector of vectors.valid) {
     it(`decodes, re-encodes identically and has the stated ids: ${vector.description}`, () => {
       const tx = decodeTransaction(fromHex(vector.hex));
+      expect(toHex(encodedAfresh(tx))).to.equal(vector.hex);
       expect(toHex(encodeTransaction(tx))).to.equal(vector.hex);
-      expect(toHex(txId(tx))).to.equal(vector.txid);
-      expect(toHex(witnessTxId(tx))).to.equal(vector.wtxid);
-      expect(txInfo(tx).size).to.equal(vector.hex.length / 2);
-      expect(independentTaggedHash('Strongbox/tx', encodeUnsigned(tx))).to.equal(vector.txid);
+      // The ids of the decoded object come from the bytes it was decoded from; the copy's are
+      // computed from its fields. Both are the stated ones.
+      for (const object of [tx, { ...tx }]) {
+        expect(toHex(txId(object))).to.equal(vector.txid);
+        expect(toHex(witnessTxId(object))).to.equal(vector.wtxid);
+        expect(txInfo(object).size).to.equal(vector.hex.length / 2);
+        expect(independentTaggedHash('Strongbox/tx', encodeUnsigned(object))).to.equal(vector.txid);
+      }
       expect(independentTaggedHash('Strongbox/wtx', fromHex(vector.hex))).to.equal(vector.wtxid);
       expect(() => checkTransaction(tx)).to.not.throw();
     });
@@ -72,10 +78,51 @@ describe('transaction decoding robustness', () => {
           expect(error).to.be.instanceOf(ValidationError);
           return;
         }
-        expect(toHex(encodeTransaction(tx))).to.equal(toHex(bytes));
+        expect(toHex(encodedAfresh(tx))).to.equal(toHex(bytes));
       }),
       { numRuns: 5000 },
     );
+  });
+});
+
+describe('encodings kept with the transaction', () => {
+  const alice = testKey(1);
+  const body: TransferBody = { kind: 'transfer', inputs: [{ txid: new Uint8Array(32).fill(9), index: 0 }], outputs: [btcOutput(alice.owner, 5n), btcOutput(alice.owner, 7n)] };
+  const build = (): Transaction => ({ ...body, witnesses: [keyWitness(CHAIN_ID, body, alice.seed)] });
+
+  it('a transaction built in code encodes from its fields, gives the same bytes each time, and has the same ids whichever is asked first', () => {
+    const idsFirst = build();
+    const encodedFirst = build();
+    const bytes = encodeTransaction(encodedFirst);
+    expect(toHex(encodeTransaction(encodedFirst))).to.equal(toHex(bytes));
+    expect(decodeTransaction(bytes)).to.deep.equal(encodedFirst);
+    expect(toHex(txId(idsFirst))).to.equal(toHex(txId(encodedFirst)));
+    expect(toHex(witnessTxId(idsFirst))).to.equal(toHex(witnessTxId(encodedFirst)));
+    expect(toHex(encodeUnsigned(encodedFirst))).to.equal(toHex(encodeUnsigned(body)));
+    expect(txInfo(encodedFirst).size).to.equal(bytes.length);
+  });
+
+  it('a decoded transaction encodes to the bytes it was decoded from, with the ids of a copy encoded from its fields', () => {
+    const bytes = encodedAfresh(build());
+    const tx = decodeTransaction(bytes);
+    const copy = { ...tx };
+    expect(toHex(encodeTransaction(tx))).to.equal(toHex(bytes));
+    expect(toHex(encodeTransaction(copy))).to.equal(toHex(bytes));
+    expect(toHex(txId(tx))).to.equal(toHex(txId(copy)));
+    expect(toHex(witnessTxId(tx))).to.equal(toHex(witnessTxId(copy)));
+    expect(toHex(encodeUnsigned(tx))).to.equal(toHex(encodeUnsigned(copy)));
+  });
+
+  it('a transaction decoded from part of a larger buffer, or from a Buffer, keeps a plain copy of its own bytes only', () => {
+    const bytes = encodedAfresh(build());
+    const block = new Uint8Array(bytes.length + 200);
+    block.set(bytes, 100);
+    for (const input of [block.subarray(100, 100 + bytes.length), Buffer.from(bytes)]) {
+      const kept = encodeTransaction(decodeTransaction(input));
+      expect(kept.constructor).to.equal(Uint8Array);
+      expect(kept.buffer.byteLength).to.equal(bytes.length);
+      expect(toHex(kept)).to.equal(toHex(bytes));
+    }
   });
 });
 
