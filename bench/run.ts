@@ -5,6 +5,7 @@ import { auditSpeed } from './audit.ts';
 import { bytesPerWithdrawal, pegLatency } from './peg.ts';
 import { anchorSize } from './anchor.ts';
 import { memberMemory } from './memory.ts';
+import { ledgerMemory } from './ledger-memory.ts';
 import { printTable, type Figure } from './report.ts';
 
 /**
@@ -39,6 +40,8 @@ for (const run of federationRuns) {
   progress(`${run.members} member processes, ${run.offeredPerSecond} tx/s offered`);
   figures.push(...(await federationThroughput(baseline, { ...run, seconds: quick ? 2 : 8 })));
 }
+progress('ledger memory with a large UTXO set');
+figures.push(...ledgerMemory({ utxos: quick ? 10_000 : 1_000_000 }));
 progress('member memory with a large UTXO set');
 figures.push(...(await memberMemory(quick ? { members: 3, utxos: 10_000 } : { members: 5, utxos: 1_000_000 })));
 progress('peg-in mint and peg-out broadcast latency, five member processes and regtest');

@@ -4,6 +4,7 @@ import { singleNodeThroughput } from '../../bench/single-node.ts';
 import { auditSpeed } from '../../bench/audit.ts';
 import { bytesPerWithdrawal } from '../../bench/peg.ts';
 import { anchorSize } from '../../bench/anchor.ts';
+import { ledgerMemory } from '../../bench/ledger-memory.ts';
 
 // A quick run that only checks the benchmarks work; the figures come from `npm run bench`.
 describe('benchmarks (smoke run)', function () {
@@ -37,6 +38,15 @@ describe('benchmarks (smoke run)', function () {
     expect(speed!.value).to.be.greaterThan(0);
     expect(speed!.ratio).to.equal(speed!.value / ceiling!.value);
     expect(longer!.baseline?.name).to.equal('audit time, 20 blocks');
+  });
+
+  it('measure live memory per UTXO of a ledger against the same outputs in a Map of objects', () => {
+    const [map, ledger] = ledgerMemory({ utxos: 10_000 });
+    expect([map!.unit, ledger!.unit]).to.deep.equal(['bytes', 'bytes']);
+    expect(map!.value).to.be.greaterThan(0);
+    expect(ledger!.value).to.be.greaterThan(0);
+    expect(ledger!.baseline?.name).to.equal(map!.name);
+    expect(ledger!.ratio).to.equal(ledger!.value / map!.value);
   });
 
   it('measure Bitcoin bytes per withdrawal, which fall as a settlement batches more withdrawals', () => {
