@@ -7,6 +7,7 @@ import { fundLocalOpsWallet } from '../../federation/local-network/ops-wallet-fu
 import { selectCoins } from '../../federation/wallet/build-transfer.ts';
 import { acceptOffer, createOffer } from '../../federation/wallet/dvp.ts';
 import { seededRandom } from '../helpers/consensus-sim.ts';
+import { withMemberDatabaseDown } from '../helpers/database-outage.ts';
 import { FAULT_ROUNDS, faultSeed, followLogs, killMember, randomKills, restartMember, skewedClockEnv, sleep, submitUntilFinal } from '../helpers/faults.ts';
 import { invariantChecker, type InvariantChecker } from '../helpers/invariant-facts.ts';
 import { eventually, startTestNetwork, type TestNetwork } from '../helpers/local-network.ts';
@@ -172,6 +173,57 @@ describe('faults on five member processes, with the books checked after each', f
       })();
       await Promise.all([work, restarts]);
       await checker.settleAndAssert(`Postgres restarts round ${round + 1}`, { auditFrom: round % 5 });
+    }
+  });
+
+  it("keeps finalizing on four members while the fifth's database refuses connections, and that member stays up and catches up", async () => {
+    const random = seededRandom(faultSeed('one member database down'));
+    const wallets = await fundedWallets(net, 2, 300_000n);
+    const depositors = [testWallet(), testWallet()];
+    const addresses = await depositAddresses(net, depositors);
+    const owed = depositors.map(() => 0n);
+    for (const wallet of wallets) {
+      // The database goes as its member's turn to propose comes (round 0 of the height after the tip is that member's), unless the chain moves on first.
+      const victim = ((await net.clients[0]!.status()).height + 1) % 5;
+      const others = [0, 1, 2, 3, 4].filter((member) => member !== victim);
+      const finalOnOthers = async (tx: Transaction) => {
+        const txid = txInfo(tx).idHex;
+        await net.clients[others[Math.floor(random() * others.length)]!]!.submit(tx);
+        const statuses = await Promise.all(others.map((member) => net.clients[member]!.waitForFinal(txid, { timeoutMs: 60_000 })));
+        return { txid, height: statuses[0]!.height! };
+      };
+      const reached = await withMemberDatabaseDown(net, victim, async () => {
+        const down = Date.now();
+        // A burn, so that a settlement is built and signed without this member; deposits minted; an issuance.
+        const burn = await finalOnOthers((await burnFrom(net, wallet, 100_000n)).tx);
+        for (const [index, address] of addresses.entries()) {
+          const sats = 50_000n + BigInt(Math.floor(random() * 100_000));
+          await faucet.fund(address, sats);
+          owed[index]! += sats - BigInt(net.genesis.file.pegin.feeSats);
+        }
+        await faucet.mine(net.genesis.file.pegin.confirmations);
+        const issued = await finalOnOthers(issuance(net.genesis.chainId, testWallet(), 1_000n).tx);
+        await eventually(`the deposits minted on the members other than ${victim}`, async () => {
+          const balances = await Promise.all(others.flatMap((member) => depositors.map((depositor) => holding(member, depositor))));
+          return balances.every((balance, at) => balance === owed[at % depositors.length]);
+        }, 60_000);
+        // Its settlement is recorded before anyone signs it: paid means its transaction reached the Bitcoin node.
+        await eventually(`the burn paid by the members other than ${victim}`, async () => {
+          const { bitcoinTxid } = await net.clients[others[0]!]!.burnStatus(burn.txid);
+          return bitcoinTxid !== undefined && (await rpc.getTransactionConfirmations(bitcoinTxid)) !== null;
+        }, 60_000);
+        // Several seconds without its database at the least, whatever the four did in less.
+        await sleep(Math.max(0, down + 5_000 - Date.now()));
+        const child = net.network.members[victim]!.process;
+        expect([child.exitCode, child.signalCode], `member ${victim} running without its database`).to.deep.equal([null, null]);
+        return Math.max(burn.height, issued.height);
+      });
+      await eventually(`member ${victim} catching up to height ${reached} once its database is back`, async () => (await net.clients[victim]!.status()).height >= reached, 60_000);
+    }
+    await checker.settleAndAssert('one member without its database');
+    for (const [index, depositor] of depositors.entries()) {
+      const balances = await Promise.all(net.clients.map((_, member) => holding(member, depositor)));
+      expect(balances, `depositor ${index} on every member`).to.deep.equal(Array(5).fill(owed[index]));
     }
   });
 
