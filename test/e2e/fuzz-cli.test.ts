@@ -1,23 +1,25 @@
 import { expect } from 'chai';
-import { execFileSync } from 'node:child_process';
+import type { Command } from 'commander';
 import fc from 'fast-check';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { strongboxProgram } from '../../cli/program.ts';
 import { generateMemberKeys, writeKeyFile } from '../../federation/key-file.ts';
 import { createWalletFile } from '../../federation/wallet/wallet-file.ts';
-import { runCli } from '../helpers/cli.ts';
+import { runCli, type CliResult } from '../helpers/cli.ts';
+import { runCliInProcess } from '../helpers/cli-in-process.ts';
 import { fuzzInParallel, fuzzRuns } from '../helpers/fuzz.ts';
 import { hostileText } from '../helpers/fuzz-http.ts';
 import { startTestNetwork, type TestNetwork } from '../helpers/local-network.ts';
 import { issuance } from '../helpers/transactions.ts';
 
-// Every case starts a process (two to five seconds here next to five members), so the default is
-// small; FUZZ_RUNS sets the count (docs/RELIABILITY.md).
-const RUNS = fuzzRuns(40);
-const CLI = fileURLToPath(new URL('../../bin/strongbox.js', import.meta.url));
-const TREE_DUMPER = fileURLToPath(new URL('../helpers/cli-command-tree.mjs', import.meta.url));
+// Command lines run in this process through the entry point's own `runStrongbox`: milliseconds
+// each, so FUZZ_RUNS sets their count (docs/RELIABILITY.md). A few also run as real processes
+// (two to five seconds each here next to five members), for what only a process shows: the
+// exit code the shell sees.
+const RUNS = fuzzRuns(10_000);
+const PROCESS_RUNS = 16;
 // Commands that start long-running processes; `strongbox up` has its own end-to-end test.
 const NOT_FUZZED = new Set(['up', 'help']);
 
@@ -28,12 +30,22 @@ interface CommandSpec {
   commands: CommandSpec[];
 }
 
+/** What commander knows of a command, so commands added later are fuzzed as well. */
+function describeCommand(command: Command): CommandSpec {
+  return {
+    name: command.name(),
+    options: command.options.map((option) => ({ long: option.long!, takesValue: Boolean(option.required || option.optional), mandatory: Boolean(option.mandatory) })),
+    args: command.registeredArguments.map((argument) => ({ name: argument.name(), required: argument.required, variadic: argument.variadic })),
+    commands: command.commands.map(describeCommand),
+  };
+}
+
 function leaves(command: CommandSpec, path: string[] = []): { path: string[]; spec: CommandSpec }[] {
   if (command.commands.length === 0) return [{ path, spec: command }];
   return command.commands.filter((sub) => !NOT_FUZZED.has(sub.name)).flatMap((sub) => leaves(sub, [...path, sub.name]));
 }
 
-describe(`fuzzing the strongbox command's arguments (${RUNS} runs)`, function () {
+describe(`fuzzing the strongbox command's arguments (${RUNS} in process, ${PROCESS_RUNS} as processes)`, function () {
   this.timeout(3_600_000);
   let net: TestNetwork;
   let dir: string;
@@ -43,8 +55,7 @@ describe(`fuzzing the strongbox command's arguments (${RUNS} runs)`, function ()
   before(async () => {
     net = await startTestNetwork(5);
     dir = mkdtempSync(join(tmpdir(), 'strongbox-fuzz-cli-'));
-    // The CLI describes its own commands, so commands added later are fuzzed as well.
-    commands = leaves(JSON.parse(execFileSync(process.execPath, ['--import', TREE_DUMPER, CLI], { encoding: 'utf8' })) as CommandSpec);
+    commands = leaves(describeCommand(strongboxProgram()));
 
     const file = (name: string, text: string, mode = 0o600) => {
       const path = join(dir, name);
@@ -115,20 +126,35 @@ describe(`fuzzing the strongbox command's arguments (${RUNS} runs)`, function ()
       }));
     });
 
-  it('answers every command line with exit 0, or exit 1 and one line on stderr naming the problem — never an internal error', async () => {
-    const cwdWithoutNetwork = join(dir, 'cwd-empty');
-    const cwdWithGarbledNetwork = join(dir, 'cwd-garbled');
+  const environment = { STRONGBOX_HOME: '', STRONGBOX_MEMBER_URL: '', STRONGBOX_GENESIS_FILE: '' };
+  let cwdWithoutNetwork: string;
+  let cwdWithGarbledNetwork: string;
+  before(() => {
+    cwdWithoutNetwork = join(dir, 'cwd-empty');
+    cwdWithGarbledNetwork = join(dir, 'cwd-garbled');
     mkdirSync(cwdWithoutNetwork);
     mkdirSync(join(cwdWithGarbledNetwork, '.strongbox'), { recursive: true });
     writeFileSync(join(cwdWithGarbledNetwork, '.strongbox', 'network.json'), '{"members": [');
+  });
+
+  /** Runs generated command lines and holds each to the contract; prints how they ended. */
+  async function fuzzCommandLines(runs: number, concurrency: number, run: (args: string[], options: { cwd: string; env: Record<string, string> }) => Promise<CliResult>) {
     const outcomes = new Map<number, number>();
-    await fuzzInParallel(argv(), RUNS, 2, async ({ args, garbledNetwork }) => {
-      const result = await runCli(args, { cwd: garbledNetwork ? cwdWithGarbledNetwork : cwdWithoutNetwork, env: { STRONGBOX_HOME: '', STRONGBOX_MEMBER_URL: '', STRONGBOX_GENESIS_FILE: '' } });
+    await fuzzInParallel(argv(), runs, concurrency, async ({ args, garbledNetwork }) => {
+      const result = await run(args, { cwd: garbledNetwork ? cwdWithGarbledNetwork : cwdWithoutNetwork, env: environment });
       outcomes.set(result.code, (outcomes.get(result.code) ?? 0) + 1);
       const where = `strongbox ${JSON.stringify(args)} → exit ${result.code}: ${result.stderr.slice(0, 500)}`;
       expect(result.code, where).to.be.oneOf([0, 1]);
       if (result.code === 1) expect(result.stderr, where).to.match(/^strongbox: [^\n]+\n$/);
     });
     console.log(`      exit codes: ${JSON.stringify(Object.fromEntries(outcomes))} over ${commands.length} commands`);
+  }
+
+  it('answers every command line with exit 0, or exit 1 and one line on stderr naming the problem — never an internal error', async () => {
+    await fuzzCommandLines(RUNS, 1, runCliInProcess);
+  });
+
+  it('answers the same way as a process, with the exit code the shell sees', async () => {
+    await fuzzCommandLines(PROCESS_RUNS, 2, runCli);
   });
 });

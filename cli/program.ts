@@ -1,0 +1,70 @@
+import { Command } from 'commander';
+import { errorLine, throwParseErrors } from './error-line.ts';
+import { keygenCommand } from './commands/keygen.ts';
+import { memberCommand } from './commands/member.ts';
+import { regtestCommand } from './commands/regtest.ts';
+import { upCommand } from './commands/up.ts';
+import { sendCommand, walletCommand } from './commands/wallet.ts';
+import { issueCommand } from './commands/issue.ts';
+import { reissueCommand } from './commands/reissue.ts';
+import { allowlistCommand } from './commands/allowlist.ts';
+import { dvpCommand } from './commands/dvp.ts';
+import { dividendCommand } from './commands/dividend.ts';
+import { roleCommand } from './commands/role.ts';
+import { registryCommand } from './commands/registry.ts';
+import { genesisCommand } from './commands/genesis.ts';
+import { networkCommand } from './commands/network.ts';
+import { infoCommand } from './commands/info.ts';
+import { peginAddressCommand, peginCommand } from './commands/pegin.ts';
+import { pegoutCommand } from './commands/pegout.ts';
+import { proofCommand, verifyProofCommand } from './commands/proof.ts';
+import { auditCommand } from './commands/audit.ts';
+import { anchorCommand, anchorsCommand } from './commands/anchors.ts';
+
+/** The `strongbox` command with every subcommand; a new one per run, since commander keeps parsed values. */
+export function strongboxProgram(): Command {
+  const program = new Command('strongbox')
+    .description('Strongbox: a federated, Bitcoin-pegged and Bitcoin-anchored securities depository')
+    .addCommand(upCommand())
+    .addCommand(memberCommand())
+    .addCommand(keygenCommand())
+    .addCommand(genesisCommand())
+    .addCommand(networkCommand())
+    .addCommand(infoCommand())
+    .addCommand(walletCommand())
+    .addCommand(sendCommand())
+    .addCommand(issueCommand())
+    .addCommand(reissueCommand())
+    .addCommand(allowlistCommand())
+    .addCommand(dvpCommand())
+    .addCommand(dividendCommand())
+    .addCommand(roleCommand())
+    .addCommand(registryCommand())
+    .addCommand(peginAddressCommand())
+    .addCommand(peginCommand())
+    .addCommand(pegoutCommand())
+    .addCommand(proofCommand())
+    .addCommand(verifyProofCommand())
+    .addCommand(auditCommand())
+    .addCommand(anchorsCommand())
+    .addCommand(anchorCommand())
+    .addCommand(regtestCommand());
+  throwParseErrors(program);
+  return program;
+}
+
+/**
+ * Runs one command line (the arguments after `strongbox`) and returns its exit code: 0, 1 with
+ * one line on stderr for a refusal, 2 for a bug. The process entry point and the in-process
+ * fuzzing of the arguments both run commands through here.
+ */
+export async function runStrongbox(args: readonly string[]): Promise<number> {
+  try {
+    await strongboxProgram().parseAsync([...args], { from: 'user' });
+    return 0;
+  } catch (error) {
+    const { line, exitCode } = errorLine(error);
+    if (line !== null) console.error(line);
+    return exitCode;
+  }
+}

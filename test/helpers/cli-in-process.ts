@@ -1,0 +1,41 @@
+import { runStrongbox } from '../../cli/program.ts';
+import type { CliResult } from './cli.ts';
+
+type Write = typeof process.stdout.write;
+
+/**
+ * Runs one `strongbox` command line in this process, through the same `runStrongbox` the
+ * process entry point calls, with its own working directory, environment and captured output.
+ * Starting a process costs seconds next to five members, so this is what lets the CLI be fuzzed
+ * by the thousands; one command line at a time, since the directory and the streams are the
+ * process's own.
+ */
+export async function runCliInProcess(args: string[], options: { cwd: string; env: Record<string, string> }): Promise<CliResult> {
+  const output = { stdout: '', stderr: '' };
+  const streams = { stdout: process.stdout, stderr: process.stderr } as const;
+  const writes = { stdout: streams.stdout.write, stderr: streams.stderr.write };
+  const savedEnv = Object.fromEntries(Object.keys(options.env).map((key) => [key, process.env[key]]));
+  const savedCwd = process.cwd();
+  for (const name of ['stdout', 'stderr'] as const) {
+    streams[name].write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+      output[name] += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
+      const callback = rest.find((value) => typeof value === 'function') as (() => void) | undefined;
+      callback?.();
+      return true;
+    }) as Write;
+  }
+  Object.assign(process.env, options.env);
+  process.chdir(options.cwd);
+  try {
+    const code = await runStrongbox(args);
+    return { code, ...output };
+  } finally {
+    process.chdir(savedCwd);
+    for (const [key, value] of Object.entries(savedEnv)) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
+    streams.stdout.write = writes.stdout;
+    streams.stderr.write = writes.stderr;
+  }
+}
