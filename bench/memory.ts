@@ -9,6 +9,8 @@ import { figure, type Figure } from './report.ts';
 
 /** Outputs per fan-out transaction: the most a transaction may create. */
 const FAN_OUT = 1_000;
+/** Each attempt waits 10 s: on two loaded cores a member storing such blocks can stay busy for half a minute and more. */
+const SUBMIT_ATTEMPTS = 10;
 
 /** The largest resident set of the member processes, as each reports it on /metrics. */
 async function largestRss(net: TestNetwork): Promise<number> {
@@ -29,7 +31,7 @@ async function submitOnce(client: MemberClient, tx: Transaction): Promise<string
       if (!(error instanceof MemberApiError)) throw error;
       // The dropped attempt reached the member after all.
       if (attempt > 1 && error.code === 'already-pending') return toHex(txId(tx));
-      if (error.code !== 'member-unreachable' || attempt === 3) throw error;
+      if (error.code !== 'member-unreachable' || attempt === SUBMIT_ATTEMPTS) throw error;
     }
   }
 }
