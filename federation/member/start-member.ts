@@ -36,12 +36,17 @@ import { DEFAULT_PEGOUT_OPTIONS, Pegout } from './pegout.ts';
 import { PeriodicTask } from './periodic-task.ts';
 import { Anchoring } from './anchoring.ts';
 import { FederationSigner } from './federation-signer.ts';
+import { decodeTransactionBatch, TransactionRelay } from './transaction-relay.ts';
 import { PeginStore } from './pegin-store.ts';
 import { BitcoinRpc } from '../../watcher/rpc.ts';
 import { decodeBlock, MAX_BLOCK_BYTES } from '../../sidechain/block.ts';
 
-/** First byte of every peer payload: what follows. Type 3 carries signatures of any federation-signed Bitcoin transaction. */
-const PeerPayload = { Consensus: 1, Transaction: 2, FederationSignatures: 3 } as const;
+/**
+ * First byte of every peer payload: what follows. Type 3 carries signatures of any
+ * federation-signed Bitcoin transaction; type 2, one transaction a frame, is no longer sent:
+ * transactions travel in batches (type 4).
+ */
+const PeerPayload = { Consensus: 1, FederationSignatures: 3, Transactions: 4 } as const;
 /**
  * How often a member asks its Bitcoin node for the tip: a new block's deposits wait for this before
  * they can be minted, and an unchanged tip costs two cheap RPCs and nothing else.
@@ -147,7 +152,7 @@ export async function startMember(config: MemberConfig, log: Logger): Promise<Ru
     const txid = chain.submit(tx);
     monitoring.transactionPending(txid);
     metrics.mempoolSize.set(chain.mempool.count);
-    if (relay) transport.broadcast(tagged(PeerPayload.Transaction, bytes));
+    if (relay) transactionRelay.add(bytes);
     driver?.notifyWork();
     return txid;
   };
@@ -182,6 +187,7 @@ export async function startMember(config: MemberConfig, log: Logger): Promise<Ru
       else if (event.type === 'connected') monitoring.heardFrom(event.peer);
     },
   });
+  const transactionRelay = new TransactionRelay((batch) => transport.broadcast(tagged(PeerPayload.Transactions, batch)));
   const signatureRefusals = new PeerRefusalLog(log, 'refused federation signatures', REFUSAL_LOG_INTERVAL_MS);
   transport.onMessage((from, payload) => {
     monitoring.heardFrom(from);
@@ -194,12 +200,23 @@ export async function startMember(config: MemberConfig, log: Logger): Promise<Ru
         if (error instanceof ValidationError) signatureRefusals.refused(from, error.message);
         else log.error({ err: error, from }, 'federation signatures failed');
       }
-    } else if (payload[0] === PeerPayload.Transaction) {
+    } else if (payload[0] === PeerPayload.Transactions) {
+      let batch: Uint8Array[];
       try {
-        receiveTransaction(body, false);
-      } catch (error) {
-        // Already pending here, or invalid: either way nothing changes.
-        if (!(error instanceof ValidationError)) log.error({ err: error }, 'relayed transaction failed');
+        batch = decodeTransactionBatch(body);
+      } catch {
+        metrics.peerMessagesDropped.inc({ reason: 'malformed-transactions' });
+        return;
+      }
+      for (const bytes of batch) {
+        try {
+          receiveTransaction(bytes, false);
+          metrics.relayedTransactions.inc({ outcome: 'admitted' });
+        } catch (error) {
+          // Already pending here, or invalid: either way nothing changes, and the rest of the batch stands.
+          metrics.relayedTransactions.inc({ outcome: 'refused' });
+          if (!(error instanceof ValidationError)) log.error({ err: error }, 'relayed transaction failed');
+        }
       }
     } else metrics.peerMessagesDropped.inc({ reason: 'unknown-payload' });
   });
@@ -345,6 +362,7 @@ export async function startMember(config: MemberConfig, log: Logger): Promise<Ru
       bitcoinFollowing.stop();
       signing?.stop();
       await driver?.stop();
+      transactionRelay.close();
       await transport.close();
       signatureRefusals.flush();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -22,6 +22,12 @@ export function createMemberMetrics() {
       labelNames: ['reason'],
       registers: [registry],
     }),
+    relayedTransactions: new Counter({
+      name: 'strongbox_relayed_transactions_total',
+      help: 'transactions received from peers in relayed batches, by outcome (admitted to the mempool, or refused: already pending, already final or invalid)',
+      labelNames: ['outcome'],
+      registers: [registry],
+    }),
     transactionsRejected: new Counter({
       name: 'strongbox_transactions_rejected_total',
       help: 'submitted transactions refused, by error code',

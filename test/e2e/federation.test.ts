@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { txId } from '../../sidechain/transaction/ids.ts';
 import { eventually, startTestNetwork, type TestNetwork } from '../helpers/local-network.ts';
+import { scrape } from '../helpers/prometheus.ts';
 import { issuance, testWallet, transfer } from '../helpers/transactions.ts';
 
 /**
@@ -42,6 +43,20 @@ describe('federation of five member processes', function () {
       const balances = await Promise.all(net.clients.map((client) => client.balances(issuer.address)));
       for (const balance of balances) expect(balance.map((b) => b.amount)).to.deep.equal([1_000n]);
     }
+  });
+
+  it('relays what one member admits to every other member', async () => {
+    const relayed = async (member: number) => {
+      const samples = await scrape(net.clients[member]!.baseUrl);
+      return (samples.get('strongbox_relayed_transactions_total{outcome="admitted"}') ?? 0) + (samples.get('strongbox_relayed_transactions_total{outcome="refused"}') ?? 0);
+    };
+    const others = [0, 2, 3, 4];
+    const before = await Promise.all(others.map(relayed));
+    const issuers = Array.from({ length: 30 }, () => testWallet());
+    const txids = await Promise.all(issuers.map((issuer) => net.clients[1]!.submit(issuance(net.genesis.chainId, issuer, 5n).tx)));
+    for (const txid of txids) await finalEverywhere(txid);
+    // Each of the others heard all thirty from member 1, whether or not a block had them first.
+    await eventually('every relayed transaction counted', async () => (await Promise.all(others.map(relayed))).every((count, i) => count - before[i]! === 30));
   });
 
   it('refuses a double spend and keeps balances exact on every member', async () => {

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readKeyFile } from '../../federation/key-file.ts';
 import { encodeMessage, signVote } from '../../federation/consensus/index.ts';
+import { encodeTransactionBatch } from '../../federation/member/transaction-relay.ts';
 import { startPeerTransport, type PeerTransport } from '../../federation/transport/index.ts';
 import { VoteType } from '../../sidechain/vote.ts';
 import { eventually, startTestNetwork, type TestNetwork } from '../helpers/local-network.ts';
@@ -59,8 +60,11 @@ describe('a member flooding its peers with signed garbage', function () {
         }
         case 1:
           return tagged(1, random(1 + (index % 200)));
-        case 2:
-          return tagged(2, random(1 + ((index * 37) % 2_000)));
+        case 2: {
+          const length = 1 + ((index * 37) % 2_000);
+          // Batches that do not decode, and batches of transactions that do not.
+          return tagged(4, index % 2 === 0 ? random(length) : encodeTransactionBatch([random(length), random(1 + (index % 100))]));
+        }
         case 3:
           return tagged(3, random(1 + ((index * 41) % 2_000)));
         default:

@@ -6,6 +6,7 @@ import type { Effect } from '../../federation/consensus/events.ts';
 import { BROADCAST, decodeFrame, FRAME_VERSION, sealFrame, SESSION_NONCE_LENGTH } from '../../federation/transport/frame.ts';
 import { decodeHello, decodeProof, decodeWelcome, encodeHello, encodeProof, encodeWelcome } from '../../federation/transport/handshake.ts';
 import { admitFrame, type InboundRules } from '../../federation/transport/inbound.ts';
+import { decodeTransactionBatch, encodeTransactionBatch } from '../../federation/member/transaction-relay.ts';
 import { DecodeError } from '../../sidechain/encoding/index.ts';
 import { VoteType } from '../../sidechain/vote.ts';
 import { fromHex, readVectors, toHex } from '../helpers/block-vectors.ts';
@@ -61,6 +62,12 @@ describe(`fuzzing peer messages (${RUNS} cases each)`, function () {
       // Two members (itself and the Byzantine one) are below k = 4: nothing can be decided.
       expect(machine.state.height).to.equal(1);
     });
+  });
+
+  it('a batch of relayed transactions decodes to its one canonical encoding or is refused with a DecodeError', () => {
+    const transactions = readVectors<{ valid: { hex: string }[] }>('transaction.json').valid.map((v) => fromHex(v.hex));
+    const batches = [encodeTransactionBatch(transactions.slice(0, 1)), encodeTransactionBatch(transactions.slice(0, 3)), encodeTransactionBatch([new Uint8Array(0)])];
+    fuzz(hostileBytes(batches), RUNS, (bytes) => expectCanonicalOrRefused(bytes, decodeTransactionBatch, encodeTransactionBatch, DecodeError));
   });
 
   describe('transport frames and handshake', () => {

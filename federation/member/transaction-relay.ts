@@ -1,0 +1,70 @@
+import { DecodeError, Reader, Writer } from '../../sidechain/encoding/index.ts';
+
+/**
+ * How long a transaction admitted from a client waits for others before they are relayed
+ * together. Short next to a consensus round, long enough that a member taking hundreds of
+ * transactions a second seals one peer frame for many of them instead of one each: every frame
+ * costs the sender a signature and each receiver a verification.
+ */
+export const RELAY_DELAY_MS = 20;
+/** A batch is sent at once when it reaches this many bytes of transactions (well inside a frame). */
+export const RELAY_BATCH_BYTES = 256 * 1024;
+/** Most transactions one relayed batch may hold: a block holds no more. */
+export const RELAY_BATCH_TRANSACTIONS = 20_000;
+
+/** `count varint ‖ count × (varint length ‖ transaction bytes)`, count at least one. */
+export function encodeTransactionBatch(transactions: readonly Uint8Array[]): Uint8Array {
+  const writer = new Writer().varint(transactions.length);
+  for (const bytes of transactions) writer.varBytes(bytes);
+  return writer.finish();
+}
+
+/** Throws DecodeError unless `bytes` is exactly one canonical batch of 1..RELAY_BATCH_TRANSACTIONS transactions. */
+export function decodeTransactionBatch(bytes: Uint8Array): Uint8Array[] {
+  const reader = new Reader(bytes, 'transaction batch');
+  const count = reader.varint('count', RELAY_BATCH_TRANSACTIONS);
+  if (count === 0) throw new DecodeError('transaction batch', 'no transactions');
+  const transactions = Array.from({ length: count }, () => reader.varBytes('transaction', bytes.length));
+  reader.end();
+  return transactions;
+}
+
+/**
+ * Collects the transactions a member admitted from its own clients and hands them to `send` as
+ * batches: after RELAY_DELAY_MS, or at once when RELAY_BATCH_BYTES are waiting. Relay is best
+ * effort like the transport under it; a transaction missed here reaches the next proposer in a
+ * block from whoever holds it, or is submitted again.
+ */
+export class TransactionRelay {
+  private waiting: Uint8Array[] = [];
+  private waitingBytes = 0;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly send: (batch: Uint8Array) => void) {}
+
+  add(transaction: Uint8Array): void {
+    this.waiting.push(transaction);
+    this.waitingBytes += transaction.length;
+    if (this.waitingBytes >= RELAY_BATCH_BYTES || this.waiting.length >= RELAY_BATCH_TRANSACTIONS) this.flush();
+    else this.timer ??= setTimeout(() => this.flush(), RELAY_DELAY_MS);
+  }
+
+  /** Sends what is waiting now; nothing is sent if nothing waits. */
+  flush(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.waiting.length === 0) return;
+    const batch = encodeTransactionBatch(this.waiting);
+    this.waiting = [];
+    this.waitingBytes = 0;
+    this.send(batch);
+  }
+
+  /** Drops what waits: the member is stopping and its transport with it. */
+  close(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.waiting = [];
+    this.waitingBytes = 0;
+  }
+}
