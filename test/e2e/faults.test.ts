@@ -8,7 +8,7 @@ import { selectCoins } from '../../federation/wallet/build-transfer.ts';
 import { acceptOffer, createOffer } from '../../federation/wallet/dvp.ts';
 import { seededRandom } from '../helpers/consensus-sim.ts';
 import { withMemberDatabaseDown } from '../helpers/database-outage.ts';
-import { FAULT_ROUNDS, faultSeed, followLogs, killMember, randomKills, restartMember, skewedClockEnv, sleep, submitUntilFinal } from '../helpers/faults.ts';
+import { FAULT_ROUNDS, faultSeed, followLogs, killMember, randomKills, restartBitcoinUntilSentAgain, restartMember, skewedClockEnv, sleep, submitUntilFinal } from '../helpers/faults.ts';
 import { invariantChecker, type InvariantChecker } from '../helpers/invariant-facts.ts';
 import { eventually, startTestNetwork, type TestNetwork } from '../helpers/local-network.ts';
 import { bitcoinOf, burnFrom, depositAddresses, fundedWallets, utxosOf } from '../helpers/peg-workload.ts';
@@ -244,9 +244,8 @@ describe('faults on five member processes, with the books checked after each', f
       }, 60_000);
     };
     const firstPayment = await paymentInMempool(wallets[0]!, 90_000n);
-    await net.network.restartBitcoin();
-    expect(await rpc.getTransactionConfirmations(firstPayment), 'the restarted node lost its mempool').to.equal(null);
-    await eventually('the same settlement broadcast again', async () => (await rpc.getTransactionConfirmations(firstPayment)) === 0, 60_000);
+    const resent = await restartBitcoinUntilSentAgain(net, rpc, firstPayment);
+    expect(resent.acceptedAfter, 'the same settlement accepted anew by the restarted node, which had lost it').to.be.greaterThan(resent.acceptedBefore);
     await checker.settleAndAssert('Bitcoin node restarted');
 
     // A shallow reorg: the block that confirmed a payment is replaced by a longer branch without it.
@@ -395,9 +394,8 @@ describe('faults on five member processes, with the books checked after each', f
       const fresh = (await net.clients[0]!.anchors({ limit: 1_000 })).anchors.find((anchor) => !known.has(anchor.bitcoinTxid));
       return fresh && (await rpc.getTransactionConfirmations(fresh.bitcoinTxid)) === 0 && fresh.bitcoinTxid;
     }, 90_000);
-    await net.network.restartBitcoin();
-    expect(await rpc.getTransactionConfirmations(waiting), 'the restarted node lost its mempool').to.equal(null);
-    await eventually('the same anchor broadcast again', async () => (await rpc.getTransactionConfirmations(waiting)) === 0, 60_000);
+    const resent = await restartBitcoinUntilSentAgain(net, rpc, waiting);
+    expect(resent.acceptedAfter, 'the same anchor accepted anew by the restarted node, which had lost it').to.be.greaterThan(resent.acceptedBefore);
     const facts = await checker.settleAndAssert('Bitcoin node restarted with an anchor in its mempool');
     expect(facts.anchors.filter((anchor) => anchor.bitcoinTxid === waiting)).to.have.length(1);
   });

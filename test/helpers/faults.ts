@@ -4,6 +4,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { MemberApiError } from '../../federation/api/client.ts';
 import type { Transaction } from '../../sidechain/transaction/types.ts';
 import { txInfo } from '../../sidechain/transaction/ids.ts';
+import type { BitcoinRpc } from '../../watcher/rpc.ts';
 import { eventually, type TestNetwork } from './local-network.ts';
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -87,6 +88,28 @@ export async function submitUntilFinal(net: TestNetwork, tx: Transaction, random
     return false;
   }, timeoutMs);
   return txid;
+}
+
+/** The second (Unix time) at which the node's mempool accepted `txid`; throws when it is not there. */
+async function mempoolAcceptedAt(rpc: BitcoinRpc, txid: string): Promise<number> {
+  return (await rpc.call<{ time: number }>('getmempoolentry', txid)).time;
+}
+
+/**
+ * Restarts the Bitcoin node while `txid` waits in its mempool and resolves, once the transaction is
+ * in the restarted node's mempool again, with the seconds at which each node accepted it. Asking
+ * the restarted node whether it holds the transaction cannot tell a kept mempool from a member
+ * that sent the transaction before the asking; the acceptance time can: a kept entry keeps its
+ * time, one sent again carries a later second. The old node's second is waited out before the
+ * restart so that a later second can only come from an acceptance after it. Nothing but the
+ * members sends the transaction, so a later second is also a member's broadcast to the new node.
+ */
+export async function restartBitcoinUntilSentAgain(net: TestNetwork, rpc: BitcoinRpc, txid: string): Promise<{ acceptedBefore: number; acceptedAfter: number }> {
+  const acceptedBefore = await mempoolAcceptedAt(rpc, txid);
+  await sleep((acceptedBefore + 1) * 1_000 - Date.now());
+  await net.network.restartBitcoin();
+  await eventually(`transaction ${txid} in the restarted node's mempool`, async () => (await rpc.getTransactionConfirmations(txid)) === 0, 60_000);
+  return { acceptedBefore, acceptedAfter: await mempoolAcceptedAt(rpc, txid) };
 }
 
 /** The environment that starts a member with its wall clock `skewMs` off (see skewed-clock.mjs). */
