@@ -2,6 +2,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { rateLimit } from 'express-rate-limit';
 import { z } from 'zod';
 import { StrongboxError, ValidationError } from '../../sidechain/errors.ts';
+import { isDatabaseUnavailable } from './database-unavailable.ts';
 import { toWireJson } from './json.ts';
 import { HttpError, type Route } from './route.ts';
 
@@ -36,10 +37,20 @@ function parsePart<T>(schema: z.ZodType<T> | undefined, value: unknown, part: st
   throw new ValidationError('bad-request', `${field}: ${issue?.message ?? 'invalid'}`);
 }
 
+/**
+ * Seconds a client is asked to wait while the member's database is out of reach: the member
+ * retries its database every second and catches up within seconds once it is back.
+ */
+const DATABASE_RETRY_AFTER_SECONDS = 5;
+
 /** Maps every error to one consistent body; the mapping lives here and nowhere else. */
-export function errorStatus(error: unknown): { status: number; body: ErrorBody } {
+export function errorStatus(error: unknown): { status: number; body: ErrorBody; headers?: Record<string, string> } {
   if (error instanceof HttpError) return { status: error.status, body: { error: { code: error.code, message: error.message } } };
   if (error instanceof StrongboxError) return { status: 400, body: { error: { code: error.code, message: error.message } } };
+  if (isDatabaseUnavailable(error)) {
+    const message = `this member cannot reach its database at the moment; retry in ${DATABASE_RETRY_AFTER_SECONDS} s or ask another member`;
+    return { status: 503, body: { error: { code: 'database-unavailable', message } }, headers: { 'Retry-After': String(DATABASE_RETRY_AFTER_SECONDS) } };
+  }
   const status = (error as { status?: unknown; type?: unknown })?.status;
   if (typeof status === 'number' && status >= 400 && status < 500) {
     // body-parser's own errors: malformed JSON (400), too large (413), unsupported charset (415).
@@ -90,8 +101,9 @@ export function createApiApp(routes: Route[], options: ApiOptions = {}): express
     sendJson(response, 404, { error: { code: 'not-found', message: `no route ${request.method} ${request.path}` } });
   });
   app.use((error: unknown, request: Request, response: Response, _next: NextFunction) => {
-    const { status, body } = errorStatus(error);
+    const { status, body, headers } = errorStatus(error);
     if (status === 500) options.onInternalError?.(error, request);
+    if (headers) response.set(headers);
     sendJson(response, status, body);
   });
   return app;

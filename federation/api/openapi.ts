@@ -36,6 +36,7 @@ export function buildOpenApiDocument(routes: Route[], info: { title: string; ver
       responses: {
         [String(route.status ?? 200)]: { description: 'success' },
         '4XX': { description: 'refused: `{ error: { code, message } }`, nothing changed' },
+        '503': { description: "this member cannot reach its database at the moment: `{ error: { code: 'database-unavailable', message } }` and a `Retry-After` header; the request may succeed later or at another member" },
       },
     };
   }
