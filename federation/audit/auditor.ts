@@ -3,7 +3,7 @@ import { checkBlockAgainstParent, decodeBlock, type Block } from '../../sidechai
 import { decodeCommit, verifyCommit } from '../../sidechain/commit.ts';
 import { StrongboxError, ValidationError } from '../../sidechain/errors.ts';
 import type { Genesis } from '../../sidechain/genesis.ts';
-import { applyBlock, LedgerState, type BlockEffects, type BurnRecord, type PegSupply } from '../../sidechain/ledger/index.ts';
+import { applyBlock, LedgerState, type BlockEffects, type BurnRecord, type LedgerReader, type PegSupply } from '../../sidechain/ledger/index.ts';
 import { toHex } from '../../sidechain/transaction/ids.ts';
 import type { PeginBody } from '../../sidechain/transaction/types.ts';
 import { contextFor } from '../member/chain.ts';
@@ -81,6 +81,11 @@ export class ChainAuditor {
   /** Hash of the block at `height` as audited; the chain id at 0. */
   hashAt(height: number): Uint8Array | undefined {
     return this.hashes[height];
+  }
+
+  /** The ledger as of the last block that passed, for reading only. */
+  get ledgerReader(): LedgerReader {
+    return this.ledger;
   }
 
   /** Pegged bitcoin minted and burned so far, by the ledger's own counters. */

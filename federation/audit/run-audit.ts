@@ -4,7 +4,7 @@ import type { BitcoinRpc } from '../../watcher/rpc.ts';
 import { BitcoinChecks, type AnchorSeen } from './bitcoin-checks.ts';
 import type { Reserves } from './bitcoin-rules.ts';
 import type { BlockSource } from './block-source.ts';
-import { warmCertificate } from './signature-warmup.ts';
+import { SignatureWarmup } from './signature-warmup.ts';
 
 /** Blocks requested ahead of the one being checked, so the network hides behind the checking. */
 const PREFETCH = 32;
@@ -54,6 +54,7 @@ export async function runAudit(options: {
   await bitcoin.checkNetwork();
   const expectedHeight = await source.height();
   const auditor = new ChainAuditor(genesis);
+  const warmup = new SignatureWarmup(genesis, auditor.ledgerReader);
   let transactions = 0;
   let settlements = 0;
   const pending: Promise<{ block: Uint8Array; commit: Uint8Array } | null>[] = [];
@@ -61,10 +62,7 @@ export async function runAudit(options: {
   for (;;) {
     // Past the height the source announced, one request at a time: the end is near.
     while (pending.length < PREFETCH && requested <= Math.max(expectedHeight, auditor.height)) {
-      const fetching = source.block(++requested).then(async (served) => {
-        if (served) await warmCertificate(genesis, served);
-        return served;
-      });
+      const fetching = warmup.warm(source.block(++requested));
       // Settled later, in order; a rejection is not unhandled while it waits its turn.
       fetching.catch(() => undefined);
       pending.push(fetching);
@@ -72,6 +70,7 @@ export async function runAudit(options: {
     const served = await pending.shift()!;
     if (!served) break;
     const audited = auditor.apply(served.block, served.commit);
+    warmup.applied(audited.height);
     transactions += audited.transactions;
     for (const claim of audited.mints) await bitcoin.checkMint(claim);
     for (const claim of audited.anchors) await bitcoin.checkAnchor(claim);

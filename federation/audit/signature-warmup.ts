@@ -1,31 +1,83 @@
-import { blockHash, decodeHeader, HEADER_LENGTH } from '../../sidechain/block-header.ts';
-import { decodeCommit } from '../../sidechain/commit.ts';
+import { blockHash } from '../../sidechain/block-header.ts';
+import { decodeBlock, type Block } from '../../sidechain/block.ts';
+import { decodeCommit, type CommitCertificate } from '../../sidechain/commit.ts';
 import { verifySignatureInBackground } from '../../sidechain/ed25519.ts';
 import type { Genesis } from '../../sidechain/genesis.ts';
+import type { LedgerReader } from '../../sidechain/ledger/index.ts';
+import { txInfo } from '../../sidechain/transaction/ids.ts';
 import { VoteType, voteSignBytes } from '../../sidechain/vote.ts';
+import { warmTransactionSignatures } from '../member/signature-warmup.ts';
 import type { ServedBlock } from './block-source.ts';
 
 /**
- * Verifies a served block's certificate signatures on the thread pool while earlier blocks are
- * being checked, so that the certificates of a long chain are verified on every core. It
- * decides nothing: the auditor still runs the members' verifyCommit on every block, which finds
- * these signatures in the signature cache. Bytes that do not decode are left for it to refuse.
+ * Verifies the signatures of blocks fetched ahead on libuv's thread pool while earlier blocks are
+ * being checked, so that a long chain is verified on every core. It decides nothing: the auditor
+ * still checks every block through the members' synchronous path (verifyCommit, then the ledger
+ * executing each witness), which finds these signatures in the signature cache. A transfer's key
+ * is the owner of the output it spends, guessed from the blocks warmed before it and from the
+ * ledger as audited so far; a wrong guess, or bytes that do not decode, only leave that signature
+ * for the auditor to verify, or refuse, on its own.
  */
-export async function warmCertificate(genesis: Genesis, served: ServedBlock): Promise<void> {
-  let signBytes: Uint8Array;
-  let signatures: { memberIndex: number; signature: Uint8Array }[];
-  try {
-    const header = decodeHeader(served.block.subarray(0, HEADER_LENGTH));
-    const commit = decodeCommit(served.commit);
-    signBytes = voteSignBytes(header.chainId, VoteType.Precommit, header.height, commit.round, blockHash(header));
-    signatures = commit.signatures;
-  } catch {
-    return;
+export class SignatureWarmup {
+  /** Owners of the outputs created by blocks warmed but not yet applied to the auditor's ledger. */
+  private readonly createdOwners = new Map<string, Uint8Array>();
+  /** The keys of those outputs by the height that created them, oldest first. */
+  private readonly unapplied: { height: number; keys: string[] }[] = [];
+  private lastStarted: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly genesis: Genesis,
+    private readonly ledger: LedgerReader,
+  ) {}
+
+  /**
+   * Warms the block `fetching` brings once every block given before it has been started, since
+   * it may spend their outputs, and resolves to that block once its signatures are verified.
+   * Blocks must be given in height order; a rejected fetch rejects this and every later one.
+   */
+  warm(fetching: Promise<ServedBlock | null>): Promise<ServedBlock | null> {
+    const started = Promise.all([fetching, this.lastStarted]).then(([served]) => ({ served, verified: served && this.start(served) }));
+    this.lastStarted = started;
+    return started.then(async ({ served, verified }) => {
+      await verified;
+      return served;
+    });
   }
-  await Promise.all(
-    signatures.map(({ memberIndex, signature }) => {
-      const key = genesis.members.keys[memberIndex];
-      return key && verifySignatureInBackground(key, signBytes, signature);
-    }),
-  );
+
+  /** The auditor applied every block up to `height`: its ledger now answers for their outputs. */
+  applied(height: number): void {
+    while (this.unapplied.length > 0 && this.unapplied[0]!.height <= height) {
+      for (const key of this.unapplied.shift()!.keys) this.createdOwners.delete(key);
+    }
+  }
+
+  private start(served: ServedBlock): Promise<void> {
+    let block: Block;
+    let commit: CommitCertificate;
+    try {
+      block = decodeBlock(served.block);
+      commit = decodeCommit(served.commit);
+    } catch {
+      return Promise.resolve();
+    }
+    const { header, transactions } = block;
+    const certificate = this.warmCertificate(block, commit);
+    const spends = warmTransactionSignatures(this.ledger, transactions, this.genesis.chainId, this.createdOwners);
+    const keys = transactions.flatMap((tx) => {
+      const { idHex, outputs } = txInfo(tx);
+      return outputs.map((_, index) => `${idHex}:${index}`);
+    });
+    this.unapplied.push({ height: header.height, keys });
+    return Promise.all([certificate, spends]).then(() => undefined);
+  }
+
+  private async warmCertificate({ header }: Block, commit: CommitCertificate): Promise<void> {
+    const signBytes = voteSignBytes(header.chainId, VoteType.Precommit, header.height, commit.round, blockHash(header));
+    await Promise.all(
+      commit.signatures.map(({ memberIndex, signature }) => {
+        const key = this.genesis.members.keys[memberIndex];
+        return key && verifySignatureInBackground(key, signBytes, signature);
+      }),
+    );
+  }
 }

@@ -11,9 +11,17 @@ import type { Transaction } from '../../sidechain/transaction/types.ts';
  * the block still verifies every witness through verifySignature, which finds these successes in
  * the signature cache. A signature it cannot attribute (an input unknown to `ledger`, a malformed
  * witness) is left for that execution, which verifies it, or refuses the block, on its own.
+ *
+ * `createdOwners` holds the owners of outputs created by transactions `ledger` does not hold yet,
+ * and receives those these transactions create: a reader warming several blocks ahead of its
+ * ledger passes the same map for each, in height order.
  */
-export async function warmTransactionSignatures(ledger: LedgerReader, transactions: readonly Transaction[], chainId: Uint8Array): Promise<void> {
-  const createdOwners = new Map<string, Uint8Array>();
+export async function warmTransactionSignatures(
+  ledger: LedgerReader,
+  transactions: readonly Transaction[],
+  chainId: Uint8Array,
+  createdOwners = new Map<string, Uint8Array>(),
+): Promise<void> {
   const verifying: Promise<void>[] = [];
   for (const tx of transactions) {
     const info = txInfo(tx);
