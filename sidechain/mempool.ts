@@ -14,14 +14,37 @@ const FEDERATION_KINDS: ReadonlySet<TxKindName> = new Set(['pegin', 'anchor', 's
 export interface MempoolOptions {
   maxCount: number;
   maxBytes: number;
+  /**
+   * Outputs the pending transactions create, together. Each is held decoded and in the pool's
+   * overlay until a block takes it, so this, not the count, is what bounds the pool's memory:
+   * 1,000 transactions of 1,000 outputs each weigh as much as 500,000 two-output transfers.
+   */
+  maxOutputs: number;
   /** Accept federation-only kinds; false for transactions that arrive from users. */
   acceptFederationKinds?: boolean;
+}
+
+/** What a block may hold, all together; `select` fills a block up to the first limit reached. */
+export interface BlockLimits {
+  transactions: number;
+  bytes: number;
+  /** Outputs spent: each is a signature to verify and a row to delete. */
+  inputs: number;
+  /** Outputs created: each is a row to insert and a record in the UTXO set. */
+  outputs: number;
 }
 
 interface Entry {
   tx: Transaction;
   id: string;
   size: number;
+  inputs: number;
+  outputs: number;
+}
+
+function entryOf(tx: Transaction): Entry {
+  const { idHex, size, inputKeys, outputs } = txInfo(tx);
+  return { tx, id: idHex, size, inputs: inputKeys.length, outputs: outputs.length };
 }
 
 /**
@@ -34,6 +57,7 @@ interface Entry {
 export class Mempool {
   private entries = new Map<string, Entry>();
   private bytes = 0;
+  private outputs = 0;
   private view: LedgerOverlay;
 
   constructor(
@@ -52,34 +76,57 @@ export class Mempool {
     return this.bytes;
   }
 
+  /** Outputs the pending transactions create. */
+  get outputCount(): number {
+    return this.outputs;
+  }
+
   has(txid: string): boolean {
     return this.entries.has(txid);
   }
 
   /** Validates `tx` in full and queues it; returns its id (hex). Throws and changes nothing if refused. */
   add(tx: Transaction): string {
-    const { idHex, size } = txInfo(tx);
-    if (this.entries.has(idHex)) throw new MempoolError('already-pending', `transaction ${idHex} is already pending`);
+    const entry = entryOf(tx);
+    if (this.entries.has(entry.id)) throw new MempoolError('already-pending', `transaction ${entry.id} is already pending`);
     if (FEDERATION_KINDS.has(tx.kind) && !this.options.acceptFederationKinds) {
       throw new MempoolError('not-relayable', `${tx.kind} transactions are created by the federation only`);
     }
-    if (this.entries.size + 1 > this.options.maxCount || this.bytes + size > this.options.maxBytes) {
-      throw new MempoolError('mempool-full', `the mempool is full (${this.entries.size} transactions, ${this.bytes} bytes)`);
+    if (this.entries.size + 1 > this.options.maxCount || this.bytes + entry.size > this.options.maxBytes || this.outputs + entry.outputs > this.options.maxOutputs) {
+      throw new MempoolError('mempool-full', `the mempool is full (${this.entries.size} transactions, ${this.bytes} bytes, ${this.outputs} outputs); retry after the next block`);
     }
     writeEffects(this.view, validateTransaction(this.view, tx, this.context));
-    this.entries.set(idHex, { tx, id: idHex, size });
-    this.bytes += size;
-    return idHex;
+    this.entries.set(entry.id, entry);
+    this.bytes += entry.size;
+    this.outputs += entry.outputs;
+    return entry.id;
   }
 
-  /** The longest FIFO prefix within the limits: what the next block should carry. */
-  select(maxCount: number, maxBytes: number): Transaction[] {
+  /**
+   * The longest FIFO prefix that fits within the limits beside `reserved` (the federation's own
+   * transactions, which the block carries first): what the next block should carry.
+   */
+  select(limits: BlockLimits, reserved: readonly Transaction[] = []): Transaction[] {
+    const used = { transactions: 0, bytes: 0, inputs: 0, outputs: 0 };
+    const take = (entry: Entry) => {
+      used.transactions += 1;
+      used.bytes += entry.size;
+      used.inputs += entry.inputs;
+      used.outputs += entry.outputs;
+    };
+    for (const tx of reserved) take(entryOf(tx));
     const chosen: Transaction[] = [];
-    let bytes = 0;
     for (const entry of this.entries.values()) {
-      if (chosen.length >= maxCount || bytes + entry.size > maxBytes) break;
+      if (
+        used.transactions + 1 > limits.transactions ||
+        used.bytes + entry.size > limits.bytes ||
+        used.inputs + entry.inputs > limits.inputs ||
+        used.outputs + entry.outputs > limits.outputs
+      ) {
+        break;
+      }
       chosen.push(entry.tx);
-      bytes += entry.size;
+      take(entry);
     }
     return chosen;
   }
@@ -97,6 +144,7 @@ export class Mempool {
     const evicted: string[] = [];
     const kept = new Map<string, Entry>();
     this.bytes = 0;
+    this.outputs = 0;
     for (const entry of this.entries.values()) {
       try {
         writeEffects(this.view, validateTransaction(this.view, entry.tx, context));
@@ -107,6 +155,7 @@ export class Mempool {
       }
       kept.set(entry.id, entry);
       this.bytes += entry.size;
+      this.outputs += entry.outputs;
     }
     this.entries = kept;
     return evicted;

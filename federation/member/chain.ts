@@ -2,12 +2,12 @@ import { blockHash, decodeHeader, encodeHeader, HEADER_LENGTH, type BlockHeader 
 import { Writer } from '../../sidechain/encoding/index.ts';
 import { checkBlockAgainstParent, decodeBlock, encodeBlock, transactionRoot, type Block } from '../../sidechain/block.ts';
 import { decodeCommit, encodeCommit, verifyCommit, type CommitCertificate } from '../../sidechain/commit.ts';
-import { ValidationError } from '../../sidechain/errors.ts';
+import { ConfigError, ValidationError } from '../../sidechain/errors.ts';
 import type { Genesis } from '../../sidechain/genesis.ts';
 import { applyBlock, executeBlock, LedgerState, type BlockEffects, type LedgerContext, type LedgerOverlay } from '../../sidechain/ledger/index.ts';
 import { Mempool } from '../../sidechain/mempool.ts';
 import { decodeTransaction } from '../../sidechain/transaction/codec.ts';
-import type { Transaction } from '../../sidechain/transaction/types.ts';
+import { LIMITS, type Transaction } from '../../sidechain/transaction/types.ts';
 import type { ChainStore } from '../../sidechain/store/chain-store.ts';
 import { blockRecord } from './block-record.ts';
 import { warmTransactionSignatures } from './signature-warmup.ts';
@@ -21,20 +21,48 @@ export interface ChainTip {
 export interface ChainOptions {
   maxBlockTransactions: number;
   maxBlockBytes: number;
+  maxBlockInputs: number;
+  maxBlockOutputs: number;
   mempoolMaxCount: number;
   mempoolMaxBytes: number;
+  mempoolMaxOutputs: number;
   /** How far ahead of this member's clock a proposed block's time may be. */
   maxClockDriftMs: number;
   now(): bigint;
 }
 
+/**
+ * A block's inputs and outputs bound what every member must do to decide it: verify a signature
+ * and delete a row per input, insert a row and a UTXO record per output, all before the round
+ * times out (federation/consensus/config.ts). 10,000 of each is what 5,000 two-in, two-out
+ * transfers need, so the bounds take nothing from ordinary blocks; without them 4 MiB of
+ * 1,000-output transactions made blocks of 57,000 outputs that five members sharing two cores
+ * took minutes to decide. The mempool holds five full blocks' worth of outputs (docs/DECISIONS.md).
+ */
 export const DEFAULT_CHAIN_OPTIONS: Omit<ChainOptions, 'now'> = {
   maxBlockTransactions: 5_000,
   maxBlockBytes: 4 * 1024 * 1024,
+  maxBlockInputs: 10_000,
+  maxBlockOutputs: 10_000,
   mempoolMaxCount: 100_000,
   mempoolMaxBytes: 64 * 1024 * 1024,
+  mempoolMaxOutputs: 50_000,
   maxClockDriftMs: 10_000,
 };
+
+/** Every valid transaction must fit in a block, or the first too large would stall the mempool's FIFO for good. */
+export function checkChainOptions(options: ChainOptions): void {
+  const atLeast: [keyof ChainOptions, number][] = [
+    ['maxBlockTransactions', 1],
+    ['maxBlockBytes', LIMITS.maxTxBytes],
+    ['maxBlockInputs', LIMITS.maxInputs],
+    ['maxBlockOutputs', LIMITS.maxOutputs],
+  ];
+  for (const [field, least] of atLeast) {
+    const value = options[field];
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < least) throw new ConfigError(field, `must be an integer of at least ${least}, got ${String(value)}`);
+  }
+}
 
 /** A block executed against the tip: its changes wait in an overlay until it is final. */
 interface Checked {
@@ -70,6 +98,7 @@ export class Chain {
 
   /** Rebuilds the ledger by replaying every stored final block in order. */
   static async open(genesis: Genesis, store: ChainStore, options: ChainOptions): Promise<Chain> {
+    checkChainOptions(options);
     const ledger = new LedgerState();
     const hashes: Uint8Array[] = [genesis.chainId];
     let tip: ChainTip = { height: 0, hash: genesis.chainId, timeMs: genesis.timeMs };
@@ -82,7 +111,11 @@ export class Chain {
       hashes.push(stored.hash);
       tip = { height, hash: stored.hash, timeMs: decodeHeader(stored.header).timeMs };
     }
-    const mempool = new Mempool(ledger, contextFor(genesis, tip.height + 1, hashes), { maxCount: options.mempoolMaxCount, maxBytes: options.mempoolMaxBytes });
+    const mempool = new Mempool(ledger, contextFor(genesis, tip.height + 1, hashes), {
+      maxCount: options.mempoolMaxCount,
+      maxBytes: options.mempoolMaxBytes,
+      maxOutputs: options.mempoolMaxOutputs,
+    });
     return new Chain(genesis, store, ledger, mempool, tip, hashes, options);
   }
 
@@ -118,7 +151,9 @@ export class Chain {
    */
   buildBlock(height: number, proposer: number, federationTransactions: readonly Transaction[] = []): { hash: Uint8Array; bytes: Uint8Array } {
     if (height !== this.tipState.height + 1) throw new ValidationError('wrong-height', `cannot build block ${height} on tip ${this.tipState.height}`);
-    const transactions = [...federationTransactions, ...this.mempool.select(this.options.maxBlockTransactions - federationTransactions.length, this.options.maxBlockBytes)];
+    const { maxBlockTransactions, maxBlockBytes, maxBlockInputs, maxBlockOutputs } = this.options;
+    const limits = { transactions: maxBlockTransactions, bytes: maxBlockBytes, inputs: maxBlockInputs, outputs: maxBlockOutputs };
+    const transactions = [...federationTransactions, ...this.mempool.select(limits, federationTransactions)];
     const now = this.options.now();
     const header: BlockHeader = {
       version: 1,

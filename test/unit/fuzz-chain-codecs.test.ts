@@ -96,7 +96,7 @@ describe(`fuzzing the chain's decoders (${RUNS} cases each)`, function () {
       if (!tx) return;
       expect(toHex(encodedAfresh(tx))).to.equal(toHex(bytes));
       acceptOrRefuse(() => checkTransaction(tx), ValidationError);
-      const mempool = new Mempool(ledger, context(2), { maxCount: 100, maxBytes: 1_000_000 });
+      const mempool = new Mempool(ledger, context(2), { maxCount: 100, maxBytes: 1_000_000, maxOutputs: 100_000 });
       const admitted = acceptOrRefuse(() => mempool.add(tx), ValidationError);
       expect(mempool.count).to.equal(admitted === undefined ? 0 : 1);
       if (admitted === undefined) expect(mempool.size).to.equal(0);
@@ -109,7 +109,7 @@ describe(`fuzzing the chain's decoders (${RUNS} cases each)`, function () {
     fuzz(mutatedBytes(spendable.map(encodeTransaction)), RUNS, (bytes) => {
       const tx = acceptOrRefuse(() => decodeTransaction(bytes), ValidationError);
       if (!tx) return;
-      const mempool = new Mempool(ledger, context(2), { maxCount: 100, maxBytes: 1_000_000 });
+      const mempool = new Mempool(ledger, context(2), { maxCount: 100, maxBytes: 1_000_000, maxOutputs: 100_000 });
       if (acceptOrRefuse(() => mempool.add(tx), ValidationError) !== undefined) expect(validIds.has(txInfo(tx).idHex)).to.equal(true);
     });
   });

@@ -1,18 +1,28 @@
 import { expect } from 'chai';
 import { ValidationError } from '../../sidechain/errors.ts';
-import { Mempool } from '../../sidechain/mempool.ts';
+import { Mempool, type BlockLimits, type MempoolOptions } from '../../sidechain/mempool.ts';
 import { txInfo } from '../../sidechain/transaction/ids.ts';
-import type { Transaction } from '../../sidechain/transaction/types.ts';
+import type { Outpoint, Transaction } from '../../sidechain/transaction/types.ts';
 import { applyBlock, LedgerState } from '../../sidechain/ledger/index.ts';
 import { bitcoinTxid, btcOutput, context, mint, signedTransfer, testKey } from '../helpers/ledger-fixtures.ts';
 
 const alice = testKey(1);
 const bob = testKey(2);
 
-function setup(maxCount = 100, maxBytes = 1_000_000) {
+const ROOMY = { maxCount: 100, maxBytes: 1_000_000, maxOutputs: 100_000 };
+const NO_LIMIT: BlockLimits = { transactions: 10, bytes: 1_000_000, inputs: 1_000, outputs: 1_000 };
+
+function setup(options: Partial<MempoolOptions> = {}, coinCount = 3) {
   const state = new LedgerState();
-  const coins = [1, 2, 3].map((n) => mint(state, alice.owner, 100n, n));
-  return { state, coins, pool: new Mempool(state, context(2), { maxCount, maxBytes }) };
+  const coins = Array.from({ length: coinCount }, (_, n) => mint(state, alice.owner, 100n, n + 1));
+  return { state, coins, pool: new Mempool(state, context(2), { ...ROOMY, ...options }) };
+}
+
+/** A transfer of `coins` (100 each) into `outputs` outputs to bob. */
+function fanOut(coins: Outpoint[], outputs: number): Transaction {
+  const total = 100n * BigInt(coins.length);
+  const each = total / BigInt(outputs);
+  return signedTransfer(coins, Array.from({ length: outputs }, (_, i) => btcOutput(bob.owner, i === 0 ? total - each * BigInt(outputs - 1) : each)), alice.seed);
 }
 
 function expectCode(action: () => unknown, code: string): void {
@@ -24,9 +34,7 @@ describe('mempool', () => {
     const { pool, coins } = setup();
     const txs = coins.map((coin) => signedTransfer([coin], [btcOutput(bob.owner, 100n)], alice.seed));
     for (const tx of [txs[2]!, txs[0]!, txs[1]!]) pool.add(tx);
-    expect(pool.select(10, 1_000_000)).to.deep.equal([txs[2], txs[0], txs[1]]);
-    expect(pool.select(2, 1_000_000)).to.deep.equal([txs[2], txs[0]]);
-    expect(pool.select(10, txInfo(txs[2]!).size)).to.deep.equal([txs[2]]);
+    expect(pool.select(NO_LIMIT)).to.deep.equal([txs[2], txs[0], txs[1]]);
   });
 
   it('rejects a double spend of a pending output, and a duplicate, leaving the pool unchanged', () => {
@@ -54,14 +62,58 @@ describe('mempool', () => {
   });
 
   it('is bounded by count and by bytes', () => {
-    const { pool, coins } = setup(2);
+    const { pool, coins } = setup({ maxCount: 2 });
     const txs = coins.map((coin) => signedTransfer([coin], [btcOutput(bob.owner, 100n)], alice.seed));
     pool.add(txs[0]!);
     pool.add(txs[1]!);
     expectCode(() => pool.add(txs[2]!), 'mempool-full');
-    const small = setup(100, txInfo(txs[0]!).size);
+    const small = setup({ maxBytes: txInfo(txs[0]!).size });
     small.pool.add(txs[0]!);
     expectCode(() => small.pool.add(txs[1]!), 'mempool-full');
+  });
+
+  it('is bounded by the outputs its transactions create, and admits again once a block took some', () => {
+    const { state, pool, coins } = setup({ maxOutputs: 5 });
+    const [three, alsoThree, two] = [fanOut([coins[0]!], 3), fanOut([coins[1]!], 3), fanOut([coins[2]!], 2)];
+    pool.add(three);
+    expectCode(() => pool.add(alsoThree), 'mempool-full');
+    expect([pool.count, pool.outputCount]).to.deep.equal([1, 3]);
+    pool.add(two);
+    expect([pool.count, pool.outputCount]).to.deep.equal([2, 5]);
+    applyBlock(state, [three], context(2));
+    pool.blockApplied([three], state, context(3));
+    expect(pool.outputCount).to.equal(2);
+    pool.add(alsoThree);
+    expect(pool.select(NO_LIMIT)).to.deep.equal([two, alsoThree]);
+  });
+
+  describe('selects for a block the longest arrival-order prefix within every limit', () => {
+    // Pending, in order: 1 input and 3 outputs, 2 inputs and 1 output, 1 input and 2 outputs.
+    const { pool, coins } = setup({}, 4);
+    const txs = [fanOut([coins[0]!], 3), fanOut([coins[1]!, coins[2]!], 1), fanOut([coins[3]!], 2)];
+    for (const tx of txs) pool.add(tx);
+    const mintTx: Transaction = { kind: 'pegin', bitcoinTxid: bitcoinTxid(50), bitcoinVout: 0, amount: 5n, recipient: alice.owner, witnesses: [] };
+    const cases: { name: string; limits: Partial<BlockLimits>; reserved?: Transaction[]; selected: number }[] = [
+      { name: 'no limit reached', limits: {}, selected: 3 },
+      { name: 'transactions', limits: { transactions: 2 }, selected: 2 },
+      { name: 'bytes', limits: { bytes: txInfo(txs[0]!).size + txInfo(txs[1]!).size }, selected: 2 },
+      { name: 'outputs, the third would pass them', limits: { outputs: 5 }, selected: 2 },
+      { name: 'outputs, the second fits only without the third', limits: { outputs: 4 }, selected: 2 },
+      { name: 'outputs, the first alone fits', limits: { outputs: 3 }, selected: 1 },
+      { name: 'outputs, not even the first fits', limits: { outputs: 2 }, selected: 0 },
+      { name: 'inputs', limits: { inputs: 3 }, selected: 2 },
+      { name: 'inputs, the second would pass them', limits: { inputs: 2 }, selected: 1 },
+      { name: 'outputs, beside a reserved mint', limits: { outputs: 4 }, reserved: [mintTx], selected: 1 },
+      { name: 'transactions, beside a reserved mint', limits: { transactions: 3 }, reserved: [mintTx], selected: 2 },
+    ];
+    for (const { name, limits, reserved, selected } of cases) {
+      it(`stops at the limit on ${name}`, () => {
+        const chosen = pool.select({ ...NO_LIMIT, ...limits }, reserved);
+        expect(chosen).to.deep.equal(txs.slice(0, selected));
+        // The same pool selects the same block every time: every member proposes from the same rule.
+        expect(pool.select({ ...NO_LIMIT, ...limits }, reserved)).to.deep.equal(chosen);
+      });
+    }
   });
 
   it('refuses federation-only kinds from users', () => {
@@ -81,7 +133,7 @@ describe('mempool', () => {
     applyBlock(state, [included, rival], context(2));
     const evicted = pool.blockApplied([included, rival], state, context(3));
     expect(evicted).to.deep.equal([txInfo(conflicting).idHex, txInfo(child).idHex]);
-    expect(pool.select(10, 1_000_000)).to.deep.equal([kept]);
+    expect(pool.select(NO_LIMIT)).to.deep.equal([kept]);
     expect(pool.size).to.equal(txInfo(kept).size);
   });
 });
