@@ -11,27 +11,73 @@ import { figure, type Figure } from './report.ts';
 const FAN_OUT = 1_000;
 /** Each attempt waits 10 s: on two loaded cores a member storing such blocks can stay busy for half a minute and more. */
 const SUBMIT_ATTEMPTS = 10;
+/** A full mempool drains a block at a time: the client waits this long at first, doubling up to the most. */
+const FULL_BACKOFF_MS = { first: 250, most: 8_000 };
+/** How long a member may keep refusing for a full mempool before the run fails: no block drained it. */
+const FULL_PATIENCE_MS = 600_000;
+const SAMPLE_EVERY_MS = 2_000;
 
-/** The largest resident set of the member processes, as each reports it on /metrics. */
-async function largestRss(net: TestNetwork): Promise<number> {
+interface MemorySample {
+  rss: number;
+  heapUsed: number;
+  mempool: number;
+}
+
+/** The largest resident set, heap in use and mempool of the member processes, as each reports them on /metrics. */
+async function largest(net: TestNetwork): Promise<MemorySample> {
   const samples = await Promise.all(net.clients.map((client) => scrape(client.baseUrl)));
-  return Math.max(...samples.map((sample) => sample.get('strongbox_process_resident_memory_bytes') ?? Number.NaN));
+  const most = (name: string) => Math.max(...samples.map((sample) => sample.get(name) ?? Number.NaN));
+  return { rss: most('strongbox_process_resident_memory_bytes'), heapUsed: most('strongbox_nodejs_heap_size_used_bytes'), mempool: most('strongbox_mempool_transactions') };
 }
 
 /**
- * Submits `tx`, again after a dropped connection: a member whose event loop is busy with a block
- * of tens of thousands of outputs can close a kept-alive connection just as the client reuses it
- * (the waits below retry for the same reason).
+ * The peaks of `largest` while the load runs, sampled every two seconds. A member too busy to
+ * answer a scrape misses that sample; its peak shows in the next one it answers, as V8 keeps
+ * the pages it grew into.
+ */
+function samplePeaks(net: TestNetwork): { stop(): MemorySample } {
+  const peak: MemorySample = { rss: 0, heapUsed: 0, mempool: 0 };
+  const timer = setInterval(() => {
+    largest(net).then(
+      (sample) => {
+        peak.rss = Math.max(peak.rss, sample.rss);
+        peak.heapUsed = Math.max(peak.heapUsed, sample.heapUsed);
+        peak.mempool = Math.max(peak.mempool, sample.mempool);
+      },
+      () => undefined,
+    );
+  }, SAMPLE_EVERY_MS);
+  return {
+    stop: () => {
+      clearInterval(timer);
+      return peak;
+    },
+  };
+}
+
+/**
+ * Submits `tx` as a client should: again after a dropped connection (a member whose event loop
+ * is busy storing a block can close a kept-alive connection just as the client reuses it; the
+ * waits below retry for the same reason), and later, backing off, while the member's mempool is
+ * full: it bounds what it holds, and frees room as blocks take transactions out.
  */
 async function submitOnce(client: MemberClient, tx: Transaction): Promise<string> {
-  for (let attempt = 1; ; attempt++) {
+  let unreachable = 0;
+  let backoffMs = FULL_BACKOFF_MS.first;
+  let fullSince: number | undefined;
+  for (;;) {
     try {
       return await client.submit(tx);
     } catch (error) {
       if (!(error instanceof MemberApiError)) throw error;
-      // The dropped attempt reached the member after all.
-      if (attempt > 1 && error.code === 'already-pending') return toHex(txId(tx));
-      if (error.code !== 'member-unreachable' || attempt === SUBMIT_ATTEMPTS) throw error;
+      // A dropped attempt that reached the member after all.
+      if (unreachable > 0 && error.code === 'already-pending') return toHex(txId(tx));
+      if (error.code === 'member-unreachable' && ++unreachable < SUBMIT_ATTEMPTS) continue;
+      if (error.code !== 'mempool-full') throw error;
+      fullSince ??= Date.now();
+      if (Date.now() - fullSince > FULL_PATIENCE_MS) throw error;
+      await new Promise((resolve) => setTimeout(resolve, backoffMs));
+      backoffMs = Math.min(2 * backoffMs, FULL_BACKOFF_MS.most);
     }
   }
 }
@@ -44,8 +90,9 @@ async function submitOnce(client: MemberClient, tx: Transaction): Promise<string
 export async function memberMemory(options: { members: number; utxos: number }): Promise<Figure[]> {
   if (options.utxos % FAN_OUT !== 0 || options.utxos / FAN_OUT > FAN_OUT) throw new TypeError(`utxos must be a multiple of ${FAN_OUT} up to ${FAN_OUT * FAN_OUT}`);
   const net = await startTestNetwork(options.members);
+  const peaks = samplePeaks(net);
   try {
-    const idle = await largestRss(net);
+    const idle = await largest(net);
     const chainId = net.genesis.chainId;
     const alice = testWallet();
     const coins = options.utxos / FAN_OUT;
@@ -65,15 +112,22 @@ export async function memberMemory(options: { members: number; utxos: number }):
     for (const txid of txids) await eventually(`${txid} final`, async () => (await net.clients[0]!.transaction(txid)).status === 'final', 600_000);
     const height = (await net.clients[0]!.status()).height;
     await eventually('every member at that height', async () => (await Promise.all(net.clients.map((client) => client.status()))).every((status) => status.height >= height), 120_000);
-    const loaded = await largestRss(net);
+    const peak = peaks.stop();
+    const loaded = await largest(net);
     const label = `${options.members} members`;
-    const before = figure(`member RSS, ${label}, before any transaction (largest)`, idle / 2 ** 20, 'MiB');
+    const utxos = `${options.utxos.toLocaleString('en-US')} UTXOs`;
+    const before = figure(`member RSS, ${label}, before any transaction (largest)`, idle.rss / 2 ** 20, 'MiB');
     return [
       before,
-      figure(`member RSS, ${label}, at ${options.utxos.toLocaleString('en-US')} UTXOs (largest)`, loaded / 2 ** 20, 'MiB', before),
-      figure(`member RSS per UTXO, ${label}`, (loaded - idle) / options.utxos, 'bytes'),
+      figure(`member RSS, ${label}, at ${utxos} (largest)`, loaded.rss / 2 ** 20, 'MiB', before),
+      figure(`member RSS per UTXO, ${label}`, (loaded.rss - idle.rss) / options.utxos, 'bytes'),
+      figure(`member heap in use, ${label}, at ${utxos} (largest)`, loaded.heapUsed / 2 ** 20, 'MiB'),
+      figure(`member RSS, ${label}, peak while building ${utxos} (largest sampled)`, peak.rss / 2 ** 20, 'MiB'),
+      figure(`member heap in use, ${label}, peak while building ${utxos} (largest sampled)`, peak.heapUsed / 2 ** 20, 'MiB'),
+      figure(`member mempool, ${label}, peak while building ${utxos} (largest sampled)`, peak.mempool, 'transactions'),
     ];
   } finally {
+    peaks.stop();
     await net.stop();
   }
 }
