@@ -1,0 +1,50 @@
+import { expect } from 'chai';
+import { decodeBlock } from '../../sidechain/block.ts';
+import { ValidationError } from '../../sidechain/errors.ts';
+import { ChainStore } from '../../sidechain/store/chain-store.ts';
+import { txId } from '../../sidechain/transaction/ids.ts';
+import { Chain, DEFAULT_CHAIN_OPTIONS } from '../../federation/member/chain.ts';
+import { split } from '../../bench/federation.ts';
+import { freshDatabase, type TestDatabase } from '../helpers/postgres.ts';
+import { testFederation } from '../helpers/genesis.ts';
+import { appendFinalBlock } from '../helpers/final-blocks.ts';
+import { quorum, signCommit } from '../helpers/signed-blocks.ts';
+import { issuance, testWallet } from '../helpers/transactions.ts';
+
+describe('a member bounds its mempool and the blocks it proposes by outputs', function () {
+  this.timeout(120_000);
+  let db: TestDatabase;
+  beforeEach(async () => {
+    db = await freshDatabase('chain_limits');
+  });
+  afterEach(() => db.drop());
+
+  it('refuses a transaction past the mempool bound, proposes a block that stops at the block bound, and admits again once it is final', async () => {
+    const federation = testFederation(5);
+    const chainId = federation.genesis.chainId;
+    const store = new ChainStore(db.pool);
+    await store.migrate();
+    const chain = await Chain.open(federation.genesis, store, { ...DEFAULT_CHAIN_OPTIONS, maxBlockOutputs: 1_500, mempoolMaxOutputs: 2_000, now: () => BigInt(Date.now()) });
+    const alice = testWallet();
+    const { tx: issue, asset } = issuance(chainId, alice, 3_000n);
+    const coins = split(chainId, alice, { txid: txId(issue), index: 0 }, asset, 3, 1_000n, 0n);
+    await appendFinalBlock(chain, federation, [issue]);
+    await appendFinalBlock(chain, federation, [coins]);
+    // 800 outputs each: two fill the mempool's 2,000 but not a third; one fills a block's 1,500 but not two.
+    const fans = [0, 1, 2].map((index) => split(chainId, alice, { txid: txId(coins), index }, asset, 799, 1n, 201n));
+
+    chain.submit(fans[0]!);
+    chain.submit(fans[1]!);
+    expect(() => chain.submit(fans[2]!)).to.throw(ValidationError).with.property('code', 'mempool-full');
+    expect([chain.mempool.count, chain.mempool.outputCount]).to.deep.equal([2, 1_600]);
+
+    const { hash, bytes } = chain.buildBlock(3, 0);
+    const block = decodeBlock(bytes);
+    expect(block.transactions.map((tx) => txId(tx))).to.deep.equal([txId(fans[0]!)]);
+    await chain.commitBlock(hash, bytes, signCommit(block.header, quorum(federation)));
+
+    expect(chain.mempool.outputCount).to.equal(800);
+    chain.submit(fans[2]!);
+    expect(decodeBlock(chain.buildBlock(4, 1).bytes).transactions.map((tx) => txId(tx))).to.deep.equal([txId(fans[1]!)]);
+  });
+});
