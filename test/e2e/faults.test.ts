@@ -216,6 +216,8 @@ describe('faults on five member processes, with the books checked after each', f
         await sleep(Math.max(0, down + 5_000 - Date.now()));
         const child = net.network.members[victim]!.process;
         expect([child.exitCode, child.signalCode], `member ${victim} running without its database`).to.deep.equal([null, null]);
+        const lookup = await net.clients[victim]!.transaction(burn.txid).then(() => undefined, (error: unknown) => error);
+        expect(lookup, `member ${victim} asked for a transaction it keeps in its database`).to.include({ status: 503, code: 'database-unavailable' });
         return Math.max(burn.height, issued.height);
       });
       await eventually(`member ${victim} catching up to height ${reached} once its database is back`, async () => (await net.clients[victim]!.status()).height >= reached, 60_000);
