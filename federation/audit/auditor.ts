@@ -1,5 +1,5 @@
 import { blockHash } from '../../sidechain/block-header.ts';
-import { checkBlockAgainstParent, decodeBlock, type Block } from '../../sidechain/block.ts';
+import { checkBlockAgainstParent, type Block } from '../../sidechain/block.ts';
 import { decodeCommit, verifyCommit } from '../../sidechain/commit.ts';
 import { StrongboxError, ValidationError } from '../../sidechain/errors.ts';
 import type { Genesis } from '../../sidechain/genesis.ts';
@@ -7,6 +7,7 @@ import { applyBlock, LedgerState, type BlockEffects, type BurnRecord, type Ledge
 import { toHex } from '../../sidechain/transaction/ids.ts';
 import type { PeginBody } from '../../sidechain/transaction/types.ts';
 import { contextFor } from '../member/chain.ts';
+import { decodeServed } from './decoded-blocks.ts';
 
 /** Which part of the audit a failure belongs to. */
 export type AuditCheck = 'source' | 'block' | 'finality' | 'ledger' | 'bitcoin' | 'mint' | 'anchor' | 'settlement' | 'reserves';
@@ -105,7 +106,7 @@ export class ChainAuditor {
     };
     let block: Block;
     try {
-      block = decodeBlock(blockBytes);
+      block = decodeServed(blockBytes);
     } catch (error) {
       return refuse('block', error);
     }

@@ -1,5 +1,5 @@
 import { blockHash } from '../../sidechain/block-header.ts';
-import { decodeBlock, type Block } from '../../sidechain/block.ts';
+import type { Block } from '../../sidechain/block.ts';
 import { decodeCommit, type CommitCertificate } from '../../sidechain/commit.ts';
 import { verifySignatureInBackground } from '../../sidechain/ed25519.ts';
 import type { Genesis } from '../../sidechain/genesis.ts';
@@ -8,6 +8,7 @@ import { txInfo } from '../../sidechain/transaction/ids.ts';
 import { VoteType, voteSignBytes } from '../../sidechain/vote.ts';
 import { warmTransactionSignatures } from '../member/signature-warmup.ts';
 import type { ServedBlock } from './block-source.ts';
+import { decodeAhead } from './decoded-blocks.ts';
 
 /**
  * Verifies the signatures of blocks fetched ahead on libuv's thread pool while earlier blocks are
@@ -55,7 +56,7 @@ export class SignatureWarmup {
     let block: Block;
     let commit: CommitCertificate;
     try {
-      block = decodeBlock(served.block);
+      block = decodeAhead(served.block);
       commit = decodeCommit(served.commit);
     } catch {
       return Promise.resolve();
