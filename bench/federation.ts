@@ -1,7 +1,9 @@
 import { txId } from '../sidechain/transaction/ids.ts';
 import { keyWitness } from '../sidechain/transaction/signing.ts';
 import type { Output, Transaction, TransferBody } from '../sidechain/transaction/types.ts';
-import { startTestNetwork } from '../test/helpers/local-network.ts';
+import { DEFAULT_PEER_RATE_LIMIT } from '../federation/transport/options.ts';
+import { startTestNetwork, type TestNetwork } from '../test/helpers/local-network.ts';
+import { scrape } from '../test/helpers/prometheus.ts';
 import { issuance, testWallet, type TestWallet } from '../test/helpers/transactions.ts';
 import { figure, percentile, type Figure } from './report.ts';
 
@@ -11,6 +13,23 @@ export function split(chainId: Uint8Array, owner: TestWallet, source: { txid: Ui
   if (rest > 0n) outputs.push({ owner: owner.owner, asset, amount: rest });
   const body: TransferBody = { kind: 'transfer', inputs: [source], outputs };
   return { ...body, witnesses: [keyWitness(chainId, body, owner.keys.seed)] };
+}
+
+/** The default rate limit each member applies to every other member's frames. */
+const peerFrameBudget = figure('peer frame budget in force (per sending member)', DEFAULT_PEER_RATE_LIMIT.framesPerSecond, 'frames/s');
+
+/** Frames each member admitted from each other one so far, keyed `receiver<-sender`. */
+async function peerFrameCounts(net: TestNetwork): Promise<Map<string, number>> {
+  const counts = new Map<string, number>();
+  await Promise.all(
+    net.clients.map(async (client, receiver) => {
+      for (const [sample, count] of await scrape(client.baseUrl)) {
+        const sender = /^strongbox_peer_frames_received_total\{member="(\d+)"\}$/.exec(sample)?.[1];
+        if (sender !== undefined) counts.set(`${receiver}<-${sender}`, count);
+      }
+    }),
+  );
+  return counts;
 }
 
 /**
@@ -69,6 +88,7 @@ export async function federationThroughput(baseline: Figure, options: { members:
       }
     })();
 
+    const framesBefore = await peerFrameCounts(net);
     const start = performance.now();
     const interval = 1000 / options.offeredPerSecond;
     // A client that waits for its answers, like a real one: at most this many requests in flight.
@@ -96,6 +116,9 @@ export async function federationThroughput(baseline: Figure, options: { members:
     if (refused > 0) console.error(`  ${refused} submissions refused or failed`);
     watching = false;
     await Promise.race([watcher, new Promise((resolve) => setTimeout(resolve, 60_000))]);
+    const framesAfter = await peerFrameCounts(net);
+    const busiestLink = Math.max(...[...framesAfter].map(([link, count]) => count - (framesBefore.get(link) ?? 0)));
+    const elapsedSeconds = (performance.now() - start) / 1000;
     const sorted = [...latencies].sort((a, b) => a - b);
     const finalPerSecond = (latencies.length * 1000) / (lastFinalAt - start);
     const label = `${options.members} members, ${options.offeredPerSecond} tx/s offered`;
@@ -103,6 +126,7 @@ export async function federationThroughput(baseline: Figure, options: { members:
       figure(`federation (${label}): final transfers`, finalPerSecond, 'tx/s', baseline),
       figure(`federation (${label}): finality p50`, percentile(sorted, 50), 'ms'),
       figure(`federation (${label}): finality p99`, percentile(sorted, 99), 'ms'),
+      figure(`federation (${label}): peer frames a second, busiest link`, busiestLink / elapsedSeconds, 'frames/s', peerFrameBudget),
     ];
   } finally {
     await net.stop();

@@ -64,7 +64,7 @@ export const memberConfigSchema = z
       port,
       /**
        * STRONGBOX_PEER_RATE_LIMIT: frames each other member may send this one a second, sustained
-       * (twice as many at once), default 2000; more are dropped unread and counted as
+       * (twice as many at once), default 500; more are dropped unread and counted as
        * strongbox_peer_messages_dropped_total{reason="rate"}.
        */
       rateLimitFramesPerSecond: integer(1, 10_000_000).default(DEFAULT_PEER_RATE_LIMIT.framesPerSecond),

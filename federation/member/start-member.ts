@@ -191,6 +191,7 @@ export async function startMember(config: MemberConfig, log: Logger): Promise<Ru
   const signatureRefusals = new PeerRefusalLog(log, 'refused federation signatures', REFUSAL_LOG_INTERVAL_MS);
   transport.onMessage((from, payload) => {
     monitoring.heardFrom(from);
+    metrics.peerFramesReceived.inc({ member: String(from) });
     const body = payload.subarray(1);
     if (payload[0] === PeerPayload.Consensus) driver?.onPeerMessage(body);
     else if (payload[0] === PeerPayload.FederationSignatures) {

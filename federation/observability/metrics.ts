@@ -22,6 +22,12 @@ export function createMemberMetrics() {
       labelNames: ['reason'],
       registers: [registry],
     }),
+    peerFramesReceived: new Counter({
+      name: 'strongbox_peer_frames_received_total',
+      help: 'signed peer frames admitted from each other member (within its rate limit), by sender',
+      labelNames: ['member'],
+      registers: [registry],
+    }),
     relayedTransactions: new Counter({
       name: 'strongbox_relayed_transactions_total',
       help: 'transactions received from peers in relayed batches, by outcome (admitted to the mempool, or refused: already pending, already final or invalid)',

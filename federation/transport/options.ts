@@ -29,9 +29,12 @@ export interface PeerTransportOptions {
   maxQueuedBytesPerPeer?: number;
   /**
    * Frames and bytes each peer may send, sustained per second, with twice that at once; more are
-   * dropped as `rate` before they are decoded. Default 2,000 frames and 16 MiB a second: an
-   * honest peer sends a few consensus frames per block and relays each transaction submitted to
-   * it once, so even a member taking every transaction of a 2,500 tx/s load alone stays below it.
+   * dropped as `rate` before they are decoded. Default 500 frames and 16 MiB a second. What an
+   * honest peer sends does not grow with the load: at most fifty relayed batches a second (one
+   * per 20 ms, more only when 256 KiB of transactions wait, which the byte budget bounds), a
+   * proposal and two votes per round, and a re-send of its round's messages once a second, so it
+   * stays below the budget up to about a hundred heights a second. Every admitted frame costs a
+   * signature verification: the budget is also what a hostile member can make each other spend.
    */
   peerRateLimit?: PeerRateLimit;
   /** Frames whose timestamp is further than this from the receiver's clock are dropped. Default 30 s. */
@@ -47,7 +50,7 @@ export interface PeerTransportOptions {
 
 export type ResolvedOptions = Required<Omit<PeerTransportOptions, 'onEvent'>> & Pick<PeerTransportOptions, 'onEvent'>;
 
-export const DEFAULT_PEER_RATE_LIMIT: PeerRateLimit = { framesPerSecond: 2_000, bytesPerSecond: 16 * 1024 * 1024 };
+export const DEFAULT_PEER_RATE_LIMIT: PeerRateLimit = { framesPerSecond: 500, bytesPerSecond: 16 * 1024 * 1024 };
 
 const DEFAULTS = {
   host: '127.0.0.1',

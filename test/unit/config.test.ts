@@ -21,7 +21,7 @@ describe('member config', () => {
   it('reads a valid file and fills the documented defaults', () => {
     const config = loadMemberConfig(fixture, {});
     expect(config.api).to.deep.equal({ host: '127.0.0.1', port: 8101, rateLimitPerMinute: 6000 });
-    expect(config.peer).to.deep.include({ rateLimitFramesPerSecond: 2000, rateLimitBytesPerSecond: 16 * 1024 * 1024 });
+    expect(config.peer).to.deep.include({ rateLimitFramesPerSecond: 500, rateLimitBytesPerSecond: 16 * 1024 * 1024 });
     expect(config.logLevel).to.equal('info');
   });
 
