@@ -18,18 +18,19 @@ export function split(chainId: Uint8Array, owner: TestWallet, source: { txid: Ui
 /** The default rate limit each member applies to every other member's frames. */
 const peerFrameBudget = figure('peer frame budget in force (per sending member)', DEFAULT_PEER_RATE_LIMIT.framesPerSecond, 'frames/s');
 
-/** Frames each member admitted from each other one so far, keyed `receiver<-sender`. */
-async function peerFrameCounts(net: TestNetwork): Promise<Map<string, number>> {
-  const counts = new Map<string, number>();
-  await Promise.all(
-    net.clients.map(async (client, receiver) => {
-      for (const [sample, count] of await scrape(client.baseUrl)) {
-        const sender = /^strongbox_peer_frames_received_total\{member="(\d+)"\}$/.exec(sample)?.[1];
-        if (sender !== undefined) counts.set(`${receiver}<-${sender}`, count);
-      }
-    }),
-  );
-  return counts;
+const scrapeMembers = (net: TestNetwork) => Promise.all(net.clients.map((client) => scrape(client.baseUrl)));
+const FRAMES_FROM = /^strongbox_peer_frames_received_total\{member="\d+"\}$/;
+
+/** The most frames one member admitted from one other between two scrapes of every member. */
+function busiestLink(before: Map<string, number>[], after: Map<string, number>[]): number {
+  const counts = after.flatMap((samples, member) => [...samples].filter(([name]) => FRAMES_FROM.test(name)).map(([name, count]) => count - (before[member]!.get(name) ?? 0)));
+  return Math.max(0, ...counts);
+}
+
+/** CPU seconds all members spent between two scrapes of every member. */
+function memberCpuSeconds(before: Map<string, number>[], after: Map<string, number>[]): number {
+  const cpu = (samples: Map<string, number>) => samples.get('strongbox_process_cpu_seconds_total') ?? Number.NaN;
+  return after.reduce((sum, samples, member) => sum + cpu(samples) - cpu(before[member]!), 0);
 }
 
 /**
@@ -39,6 +40,7 @@ async function peerFrameCounts(net: TestNetwork): Promise<Map<string, number>> {
  */
 export async function federationThroughput(baseline: Figure, options: { members: number; offeredPerSecond: number; seconds: number }): Promise<Figure[]> {
   const net = await startTestNetwork(options.members);
+  const verificationCost = figure('one Ed25519 verification', 1000 / baseline.value, 'ms');
   try {
     const chainId = net.genesis.chainId;
     const alice = testWallet();
@@ -88,7 +90,7 @@ export async function federationThroughput(baseline: Figure, options: { members:
       }
     })();
 
-    const framesBefore = await peerFrameCounts(net);
+    const samplesBefore = await scrapeMembers(net);
     const start = performance.now();
     const interval = 1000 / options.offeredPerSecond;
     // A client that waits for its answers, like a real one: at most this many requests in flight.
@@ -116,8 +118,7 @@ export async function federationThroughput(baseline: Figure, options: { members:
     if (refused > 0) console.error(`  ${refused} submissions refused or failed`);
     watching = false;
     await Promise.race([watcher, new Promise((resolve) => setTimeout(resolve, 60_000))]);
-    const framesAfter = await peerFrameCounts(net);
-    const busiestLink = Math.max(...[...framesAfter].map(([link, count]) => count - (framesBefore.get(link) ?? 0)));
+    const samplesAfter = await scrapeMembers(net);
     const elapsedSeconds = (performance.now() - start) / 1000;
     const sorted = [...latencies].sort((a, b) => a - b);
     const finalPerSecond = (latencies.length * 1000) / (lastFinalAt - start);
@@ -126,7 +127,9 @@ export async function federationThroughput(baseline: Figure, options: { members:
       figure(`federation (${label}): final transfers`, finalPerSecond, 'tx/s', baseline),
       figure(`federation (${label}): finality p50`, percentile(sorted, 50), 'ms'),
       figure(`federation (${label}): finality p99`, percentile(sorted, 99), 'ms'),
-      figure(`federation (${label}): peer frames a second, busiest link`, busiestLink / elapsedSeconds, 'frames/s', peerFrameBudget),
+      figure(`federation (${label}): peer frames a second, busiest link`, busiestLink(samplesBefore, samplesAfter) / elapsedSeconds, 'frames/s', peerFrameBudget),
+      // CPU time, unlike the rates above, hardly depends on what else shares the cores.
+      figure(`federation (${label}): member CPU per final transfer, all members`, (memberCpuSeconds(samplesBefore, samplesAfter) * 1000) / latencies.length, 'ms', verificationCost),
     ];
   } finally {
     await net.stop();
