@@ -37,7 +37,9 @@ export interface ChainOptions {
  * times out (federation/consensus/config.ts). 10,000 of each is what 5,000 two-in, two-out
  * transfers need, so the bounds take nothing from ordinary blocks; without them 4 MiB of
  * 1,000-output transactions made blocks of 57,000 outputs that five members sharing two cores
- * took minutes to decide. The mempool holds five full blocks' worth of outputs (docs/DECISIONS.md).
+ * took minutes to decide. The mempool holds two full blocks' worth of outputs, the one being
+ * decided and the next: after each block it re-validates everything still pending, so a deeper
+ * pool costs every block more work and its peak more memory (docs/DECISIONS.md).
  */
 export const DEFAULT_CHAIN_OPTIONS: Omit<ChainOptions, 'now'> = {
   maxBlockTransactions: 5_000,
@@ -46,7 +48,7 @@ export const DEFAULT_CHAIN_OPTIONS: Omit<ChainOptions, 'now'> = {
   maxBlockOutputs: 10_000,
   mempoolMaxCount: 100_000,
   mempoolMaxBytes: 64 * 1024 * 1024,
-  mempoolMaxOutputs: 50_000,
+  mempoolMaxOutputs: 20_000,
   maxClockDriftMs: 10_000,
 };
 
