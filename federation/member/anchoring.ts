@@ -177,7 +177,6 @@ export class Anchoring implements OpsWalletCoins {
    * for that transaction too: anchors keep the change unconfirmed while blocks are scarce).
    */
   async coinForBump(): Promise<FederationCoin | undefined> {
-    await this.funding.poll();
     return (await this.funding.spendable(this.spent)) ?? (this.ready() ? this.change : undefined);
   }
 
@@ -236,7 +235,6 @@ export class Anchoring implements OpsWalletCoins {
   private async nextCoin(feeRate: bigint): Promise<FederationCoin | undefined> {
     const enough = multisigTxVsize(this.signer.escrow, 1, [anchorScript(new Uint8Array(44)), this.wallet.scriptPubKey]) * Number(feeRate) * 4;
     if (this.change && this.change.value >= BigInt(enough)) return this.change;
-    await this.funding.poll();
     return (await this.funding.spendable(this.spent)) ?? this.change;
   }
 
@@ -248,6 +246,8 @@ export class Anchoring implements OpsWalletCoins {
     if (!this.ready()) return [];
     const stuck = this.stuck();
     if (!stuck && !this.due(tip.height, blockTimeMs)) return [];
+    // Whether the wallet is funded is not known before the scan has read the recent blocks.
+    if (!this.funding.scanned && !this.change) return [];
     const feeRate = await currentFeeRate(this.rpc, this.genesis);
     const coin = await this.nextCoin(feeRate);
     if (coin && bumpSpends(others).has(`${coin.txid}:${coin.vout}`)) return [];
@@ -320,7 +320,12 @@ export class Anchoring implements OpsWalletCoins {
     return this.funding.remember({ txid, vout, value: out.valueSats, wallet: 'ops' });
   }
 
-  /** Keeps the funding scan going; called on the member's Bitcoin timer. */
+  /**
+   * Keeps the funding scan going; called on the member's signing step, the only place the scan
+   * runs. Proposals and fee bumps take the coins it has found: a starting member's first scan
+   * reads up to a week of blocks over RPC, which inside a proposal held up the member's
+   * consensus for seconds (13 s on a loaded regtest machine) whenever an anchor fell due.
+   */
   async poll(): Promise<void> {
     await this.resolve();
     await this.funding.poll();

@@ -15,6 +15,7 @@ export const FUNDING_LOOKBACK_BLOCKS = 1_008;
 export class OpsWalletFunding {
   private readonly coins = new Map<string, FederationCoin>();
   private scannedHeight: number | undefined;
+  private scannedToTip = false;
   private readonly watched: ReadonlyMap<string, Uint8Array>;
 
   constructor(
@@ -37,6 +38,15 @@ export class OpsWalletFunding {
       }
       this.scannedHeight = height;
     }
+    this.scannedToTip = true;
+  }
+
+  /**
+   * Whether a scan has reached the node's tip once. Until then an empty wallet may only be
+   * unscanned: a starting member reads up to FUNDING_LOOKBACK_BLOCKS blocks first.
+   */
+  get scanned(): boolean {
+    return this.scannedToTip;
   }
 
   /** The largest confirmed funding coin the chain has not spent (`spent`), still unspent on this member's node. */
