@@ -11,7 +11,9 @@ describe('peer transport between federation members', function () {
   const federation = makeFederation(MEMBERS);
 
   beforeEach(async function () {
-    transports = await startFederation(federation);
+    // Delivery and order, not the inbound budget (test/integration/transport-rejects.test.ts):
+    // a budget that admits the bursts below at once.
+    transports = await startFederation(federation, { peerRateLimit: { framesPerSecond: 2_000, bytesPerSecond: 16 * 1024 * 1024 } });
     await waitFor(() => transports.every((transport, index) => transport.connectedPeers().length === MEMBERS - 1), 'full mesh');
   });
 
