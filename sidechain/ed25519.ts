@@ -70,19 +70,33 @@ function remember(id: string): void {
   verifiedSignatures.add(id);
 }
 
-/** False for any malformed key or signature: callers turn that into their own typed error. */
-export function verifySignature(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
-  if (publicKey.length !== PUBLIC_KEY_LENGTH || signature.length !== SIGNATURE_LENGTH) return false;
-  const id = cacheId(publicKey, message, signature);
-  if (verifiedSignatures.has(id)) return true;
-  let valid: boolean;
+const wellFormed = (publicKey: Uint8Array, signature: Uint8Array) => publicKey.length === PUBLIC_KEY_LENGTH && signature.length === SIGNATURE_LENGTH;
+
+function verifyUncached(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
   try {
-    valid = verify(null, message, publicKeyObject(publicKey), signature);
+    return verify(null, message, publicKeyObject(publicKey), signature);
   } catch {
     return false;
   }
+}
+
+/** False for any malformed key or signature: callers turn that into their own typed error. */
+export function verifySignature(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
+  if (!wellFormed(publicKey, signature)) return false;
+  const id = cacheId(publicKey, message, signature);
+  if (verifiedSignatures.has(id)) return true;
+  const valid = verifyUncached(publicKey, message, signature);
   if (valid) remember(id);
   return valid;
+}
+
+/**
+ * The same check for a signature nobody verifies twice (a peer frame, whose sequence number
+ * refuses a replay; a handshake transcript): outside the cache, so a peer's traffic neither
+ * costs an entry each nor, at the cache's limit, clears the transactions' entries with them.
+ */
+export function verifyFreshSignature(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
+  return wellFormed(publicKey, signature) && verifyUncached(publicKey, message, signature);
 }
 
 /**
@@ -92,7 +106,7 @@ export function verifySignature(publicKey: Uint8Array, message: Uint8Array, sign
  * certificates) checks them in parallel and still through the one synchronous path.
  */
 export function verifySignatureInBackground(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): Promise<void> {
-  if (publicKey.length !== PUBLIC_KEY_LENGTH || signature.length !== SIGNATURE_LENGTH) return Promise.resolve();
+  if (!wellFormed(publicKey, signature)) return Promise.resolve();
   const id = cacheId(publicKey, message, signature);
   if (verifiedSignatures.has(id)) return Promise.resolve();
   return new Promise((resolve) => {

@@ -1,4 +1,4 @@
-import { SIGNATURE_LENGTH, signMessage, verifySignature } from '../../sidechain/ed25519.ts';
+import { SIGNATURE_LENGTH, signMessage, verifyFreshSignature } from '../../sidechain/ed25519.ts';
 import { Reader, Writer } from '../../sidechain/encoding/index.ts';
 import { taggedHash } from '../../sidechain/hash.ts';
 
@@ -74,5 +74,5 @@ export function decodeFrame(bytes: Uint8Array, maxPayloadBytes: number): Frame {
 /** `bytes` must be the exact encoding `frame` was decoded from: the signed part is all but the signature. */
 export function frameSignatureValid(publicKey: Uint8Array, bytes: Uint8Array, frame: Frame): boolean {
   const signed = taggedHash('Strongbox/peer', bytes.subarray(0, bytes.length - SIGNATURE_LENGTH));
-  return verifySignature(publicKey, signed, frame.signature);
+  return verifyFreshSignature(publicKey, signed, frame.signature);
 }

@@ -1,4 +1,4 @@
-import { SIGNATURE_LENGTH, signMessage, verifySignature } from '../../sidechain/ed25519.ts';
+import { SIGNATURE_LENGTH, signMessage, verifyFreshSignature } from '../../sidechain/ed25519.ts';
 import { DecodeError, Reader, Writer } from '../../sidechain/encoding/index.ts';
 import { taggedHash } from '../../sidechain/hash.ts';
 import { CHAIN_ID_LENGTH, FRAME_VERSION, SESSION_NONCE_LENGTH } from './frame.ts';
@@ -54,7 +54,7 @@ export function signTranscript(seed: Uint8Array, role: HandshakeRole, transcript
 }
 
 export function transcriptSignatureValid(publicKey: Uint8Array, role: HandshakeRole, transcript: Transcript, signature: Uint8Array): boolean {
-  return verifySignature(publicKey, transcriptHash(role, transcript), signature);
+  return verifyFreshSignature(publicKey, transcriptHash(role, transcript), signature);
 }
 
 function start(kind: number): Writer {

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { noble } from '../helpers/noble-ed25519.ts';
-import { generateKeyPair, publicKeyFromSeed, signMessage, verifySignature, verifySignatureInBackground } from '../../sidechain/ed25519.ts';
+import { generateKeyPair, publicKeyFromSeed, signMessage, verifyFreshSignature, verifySignature, verifySignatureInBackground } from '../../sidechain/ed25519.ts';
 
 const rfc = JSON.parse(readFileSync(new URL('../vectors/ed25519-rfc8032.json', import.meta.url), 'utf8')) as {
   vectors: { name: string; secretKey: string; publicKey: string; message: string; signature: string }[];
@@ -17,6 +17,7 @@ describe('Ed25519 (node:crypto) against RFC 8032 and @noble/ed25519', () => {
       expect(hex(publicKeyFromSeed(seed))).to.equal(vector.publicKey);
       expect(hex(signMessage(seed, message))).to.equal(vector.signature);
       expect(verifySignature(bytes(vector.publicKey), message, bytes(vector.signature))).to.equal(true);
+      expect(verifyFreshSignature(bytes(vector.publicKey), message, bytes(vector.signature))).to.equal(true);
       expect(hex(noble.getPublicKey(seed))).to.equal(vector.publicKey);
       expect(hex(noble.sign(message, seed))).to.equal(vector.signature);
       expect(noble.verify(bytes(vector.signature), message, bytes(vector.publicKey))).to.equal(true);
@@ -33,6 +34,7 @@ describe('Ed25519 (node:crypto) against RFC 8032 and @noble/ed25519', () => {
       tampered[i % 64]! ^= 1;
       for (const candidate of [signature, tampered]) {
         expect(verifySignature(publicKey, message, candidate)).to.equal(noble.verify(candidate, message, publicKey));
+        expect(verifyFreshSignature(publicKey, message, candidate)).to.equal(noble.verify(candidate, message, publicKey));
       }
     }
   });
@@ -43,6 +45,9 @@ describe('Ed25519 (node:crypto) against RFC 8032 and @noble/ed25519', () => {
     expect(verifySignature(publicKey.subarray(1), new Uint8Array(), signature)).to.equal(false);
     expect(verifySignature(publicKey, new Uint8Array(), signature.subarray(1))).to.equal(false);
     expect(verifySignature(new Uint8Array(32).fill(0xff), new Uint8Array(), signature)).to.equal(false);
+    for (const [key, candidate] of [[publicKey.subarray(1), signature], [publicKey, signature.subarray(1)], [new Uint8Array(32).fill(0xff), signature]] as const) {
+      expect(verifyFreshSignature(key, new Uint8Array(), candidate)).to.equal(false);
+    }
   });
 
   it('verifies on the thread pool without ever making an invalid signature pass', async () => {
