@@ -222,7 +222,16 @@ export class Anchoring implements OpsWalletCoins {
    */
   hasPendingAnchor(tipHeight: number): boolean {
     const coins = this.walletView().coins;
-    return coins.length > 0 && this.held !== walletKey(coins) && this.ready() && (this.due(tipHeight, BigInt(Date.now())) || this.stuck());
+    return coins.length > 0 && this.held !== walletKey(coins) && this.walletKnown() && this.ready() && (this.due(tipHeight, BigInt(Date.now())) || this.stuck());
+  }
+
+  /**
+   * Whether the wallet's coins are known: the chain has handed the wallet on (an anchor's change),
+   * or the funding scan has reached the tip once. Before that a coin found part-way through a
+   * starting member's scan is not yet the wallet, and "empty" may only mean "not read yet".
+   */
+  private walletKnown(): boolean {
+    return this.change !== undefined || this.funding.scanned;
   }
 
   /** A new anchor may spend the wallet's change, so the record that made it must have reached this member's node first. */
@@ -246,8 +255,7 @@ export class Anchoring implements OpsWalletCoins {
     if (!this.ready()) return [];
     const stuck = this.stuck();
     if (!stuck && !this.due(tip.height, blockTimeMs)) return [];
-    // Whether the wallet is funded is not known before the scan has read the recent blocks.
-    if (!this.funding.scanned && !this.change) return [];
+    if (!this.walletKnown()) return [];
     const feeRate = await currentFeeRate(this.rpc, this.genesis);
     const coin = await this.nextCoin(feeRate);
     if (coin && bumpSpends(others).has(`${coin.txid}:${coin.vout}`)) return [];
