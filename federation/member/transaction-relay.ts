@@ -51,20 +51,22 @@ export class TransactionRelay {
 
   /** Sends what is waiting now; nothing is sent if nothing waits. */
   flush(): void {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    if (this.waiting.length === 0) return;
-    const batch = encodeTransactionBatch(this.waiting);
-    this.waiting = [];
-    this.waitingBytes = 0;
-    this.send(batch);
+    const batch = this.take();
+    if (batch.length > 0) this.send(encodeTransactionBatch(batch));
   }
 
   /** Drops what waits: the member is stopping and its transport with it. */
   close(): void {
+    this.take();
+  }
+
+  /** Empties the batch and stops its timer; returns what was waiting. */
+  private take(): Uint8Array[] {
     clearTimeout(this.timer);
     this.timer = undefined;
+    const batch = this.waiting;
     this.waiting = [];
     this.waitingBytes = 0;
+    return batch;
   }
 }
