@@ -260,7 +260,15 @@ export async function startMember(config: MemberConfig, log: Logger): Promise<Ru
         log.warn({ kind: evidence.kind, member: evidence.first.memberIndex, height: evidence.first.height }, 'equivocation evidence stored');
       },
     },
-    { broadcast: (payload) => transport.broadcast(tagged(PeerPayload.Consensus, payload)) },
+    {
+      broadcast: (payload) => {
+        // Frames reach each peer in the order sent: transactions this member admitted go first, so
+        // no peer hears of a height from it before holding what it was woken for, and a proposer
+        // woken by that message does not propose the block without them.
+        transactionRelay.flush();
+        transport.broadcast(tagged(PeerPayload.Consensus, payload));
+      },
+    },
     {
       regossipMs: DEFAULT_TIMEOUTS.proposeMs,
       maxValueBytes: MAX_BLOCK_BYTES,
