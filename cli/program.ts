@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { errorLine, throwParseErrors } from './error-line.ts';
+import { ValidationError } from '../sidechain/errors.ts';
 import { keygenCommand } from './commands/keygen.ts';
 import { memberCommand } from './commands/member.ts';
 import { regtestCommand } from './commands/regtest.ts';
@@ -54,12 +55,23 @@ export function strongboxProgram(): Command {
 }
 
 /**
+ * A process never receives a NUL byte in its arguments (the kernel ends each one there), but a
+ * caller in the same process can pass one; every path, name and amount would then be refused
+ * somewhere deep inside a command, possibly after it changed something.
+ */
+function refuseNulBytes(args: readonly string[]): void {
+  const position = args.findIndex((arg) => arg.includes('\0'));
+  if (position >= 0) throw new ValidationError('bad-argument', `argument ${position + 1} must not contain a NUL byte`);
+}
+
+/**
  * Runs one command line (the arguments after `strongbox`) and returns its exit code: 0, 1 with
  * one line on stderr for a refusal, 2 for a bug. The process entry point and the in-process
  * fuzzing of the arguments both run commands through here.
  */
 export async function runStrongbox(args: readonly string[]): Promise<number> {
   try {
+    refuseNulBytes(args);
     await strongboxProgram().parseAsync([...args], { from: 'user' });
     return 0;
   } catch (error) {

@@ -20,8 +20,6 @@ export function networkCommand(): Command {
         if (!/^\d+$/.test(options.members) || Number(options.members) < 1) throw new ValidationError('bad-number', '--members must be a positive whole number');
         if (options.threshold !== undefined && !/^\d+$/.test(options.threshold)) throw new ValidationError('bad-number', '--threshold must be a whole number');
         if (!['regtest', 'testnet', 'mainnet'].includes(options.bitcoinNetwork)) throw new ValidationError('bad-network', '--bitcoin-network must be regtest, testnet or mainnet');
-        // The file system refuses such a path deep inside the ceremony, after other folders were made.
-        if (options.dir.includes('\0')) throw new ValidationError('bad-path', '--dir must not contain a NUL byte');
         const dir = resolve(options.dir);
         const genesis = runLocalCeremony({
           dir,
