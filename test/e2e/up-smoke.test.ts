@@ -53,11 +53,17 @@ describe('strongbox up (npm start)', function () {
       const json = round === 1;
       const child = spawn(process.execPath, [CLI, 'up', '--data-dir', dataDir, ...(json ? ['--json'] : [])], { stdio: ['ignore', 'pipe', 'pipe'] });
       let stdout = '';
+      let stderr = '';
       child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
       const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
       const deadline = Date.now() + 90_000;
       while (json ? !stdout.trim().endsWith('}') : !stdout.includes('Press Ctrl-C to stop.')) {
-        if (Date.now() > deadline || child.exitCode !== null) throw new Error(`strongbox up did not come up (round ${round})`);
+        if (Date.now() > deadline || child.exitCode !== null) {
+          const how = child.exitCode === null ? 'still starting after 90 s' : `exited with code ${child.exitCode}`;
+          child.kill('SIGINT');
+          throw new Error(`strongbox up did not come up (round ${round}, ${how}); stdout:\n${stdout.slice(-2000)}\nstderr:\n${stderr.slice(-4000)}`);
+        }
         await new Promise((resolve) => setTimeout(resolve, 200));
       }
       const network = json ? (JSON.parse(stdout) as Summary) : summaryFromText(stdout);
