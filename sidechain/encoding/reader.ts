@@ -11,12 +11,17 @@ const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
  */
 export class Reader {
   private offset = 0;
+  private readonly input: Uint8Array;
   private readonly view: DataView;
 
   constructor(
-    private readonly input: Uint8Array,
+    input: Uint8Array,
     private readonly what: string,
   ) {
+    // Decoded bytes are copies whatever the input: a plain Uint8Array's slice copies, where a
+    // Buffer's (a peer frame, a request body) is a view that keeps the whole input alive for as
+    // long as any field decoded from it is kept. Kept block hashes held every proposal frame so.
+    this.input = new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
     this.view = new DataView(input.buffer, input.byteOffset, input.byteLength);
   }
 

@@ -96,4 +96,14 @@ describe('canonical encoding properties', () => {
     expect(() => new Writer().varint(2 ** 32)).to.throw(RangeError);
     expect(() => new Writer().u16(1.5)).to.throw(RangeError);
   });
+
+  // A kept field that was a view would keep its whole source (a peer frame of megabytes) alive.
+  for (const [what, input] of [['a Buffer', Buffer.alloc(1_024, 7)], ['a view into a larger array', new Uint8Array(2_048).fill(7).subarray(512, 1_536)]] as const) {
+    it(`decodes bytes that own their memory from ${what}`, () => {
+      const field = new Reader(input, 'test').bytes(32, 'field');
+      expect(field.buffer.byteLength).to.equal(32);
+      expect(field.buffer).to.not.equal(input.buffer);
+      expect(toHex(field)).to.equal('07'.repeat(32));
+    });
+  }
 });
