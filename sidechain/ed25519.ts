@@ -1,4 +1,4 @@
-import { createPrivateKey, createPublicKey, randomBytes, sign, verify, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, hash, randomBytes, sign, verify, type KeyObject } from 'node:crypto';
 
 // node:crypto takes keys as DER; a raw 32-byte Ed25519 seed or public key is wrapped in the fixed
 // PKCS#8 / SPKI prefix for the Ed25519 OID (RFC 8410). node:crypto verifies about 14x faster than
@@ -63,7 +63,10 @@ export function signMessage(seed: Uint8Array, message: Uint8Array): Uint8Array {
 const verifiedSignatures = new Set<string>();
 const VERIFIED_CACHE_LIMIT = 500_000;
 
-const cacheId = (publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array) => Buffer.concat([publicKey, signature, message]).toString('base64');
+// An entry is the SHA-256 of key, signature and message (fixed lengths first, so the three are
+// unambiguous), as Bitcoin Core keys its cache: about 85 bytes of heap an entry, 42 MB at the
+// limit, where the three themselves in base64 took 213 bytes an entry, 106 MB at the limit.
+const cacheId = (publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array) => hash('sha256', Buffer.concat([publicKey, signature, message]), 'base64');
 
 function remember(id: string): void {
   if (verifiedSignatures.size >= VERIFIED_CACHE_LIMIT) verifiedSignatures.clear();
