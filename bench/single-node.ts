@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { encodeHeader } from '../sidechain/block-header.ts';
+import { BlockHashes } from '../sidechain/block-hashes.ts';
 import { applyBlock, LedgerState, type BlockEffects } from '../sidechain/ledger/index.ts';
 import { ChainStore } from '../sidechain/store/chain-store.ts';
 import { encodeTransaction } from '../sidechain/transaction/codec.ts';
@@ -115,7 +116,7 @@ export async function singleNodeThroughput(baseline: Figure, options: { inputs: 
 
     const storeAloneMs = await withDatabase(server, 'store_alone', async (store) => {
       const ledger = new LedgerState();
-      const hashes = [genesis.chainId];
+      const hashes = new BlockHashes(genesis.chainId);
       let elapsedMs = 0;
       for (const [index, block] of blocks.entries()) {
         const record = recordOf(block, applyBlock(ledger, block.transactions, contextFor(genesis, block.header.height, hashes)));

@@ -1,5 +1,6 @@
 import { blockHash } from '../../sidechain/block-header.ts';
 import { checkBlockAgainstParent, type Block } from '../../sidechain/block.ts';
+import { BlockHashes } from '../../sidechain/block-hashes.ts';
 import { decodeCommit, verifyCommit } from '../../sidechain/commit.ts';
 import { StrongboxError, ValidationError } from '../../sidechain/errors.ts';
 import type { Genesis } from '../../sidechain/genesis.ts';
@@ -66,22 +67,22 @@ export interface AuditedBlock {
  */
 export class ChainAuditor {
   private readonly ledger = new LedgerState();
-  private readonly hashes: Uint8Array[];
+  private readonly hashes: BlockHashes;
   private tipTimeMs: bigint;
 
   constructor(readonly genesis: Genesis) {
-    this.hashes = [genesis.chainId];
+    this.hashes = new BlockHashes(genesis.chainId);
     this.tipTimeMs = genesis.timeMs;
   }
 
   /** Height of the last block that passed; 0 before the first. */
   get height(): number {
-    return this.hashes.length - 1;
+    return this.hashes.tipHeight;
   }
 
   /** Hash of the block at `height` as audited; the chain id at 0. */
   hashAt(height: number): Uint8Array | undefined {
-    return this.hashes[height];
+    return this.hashes.at(height);
   }
 
   /** The ledger as of the last block that passed, for reading only. */
@@ -121,7 +122,7 @@ export class ChainAuditor {
       checkBlockAgainstParent(block, {
         chainId: this.genesis.chainId,
         height: parent,
-        hash: this.hashes[parent]!,
+        hash: this.hashes.at(parent)!,
         timeMs: this.tipTimeMs,
         memberSetHash: this.genesis.memberSetHash,
         memberCount: this.genesis.members.keys.length,

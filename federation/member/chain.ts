@@ -1,6 +1,7 @@
 import { blockHash, decodeHeader, encodeHeader, HEADER_LENGTH, type BlockHeader } from '../../sidechain/block-header.ts';
 import { Writer } from '../../sidechain/encoding/index.ts';
 import { checkBlockAgainstParent, decodeBlock, encodeBlock, transactionRoot, type Block } from '../../sidechain/block.ts';
+import { BlockHashes } from '../../sidechain/block-hashes.ts';
 import { decodeCommit, encodeCommit, verifyCommit, type CommitCertificate } from '../../sidechain/commit.ts';
 import { ConfigError, ValidationError } from '../../sidechain/errors.ts';
 import type { Genesis } from '../../sidechain/genesis.ts';
@@ -83,7 +84,7 @@ export class Chain {
   private readonly checked = new Map<string, Checked>();
   /** Consensus and catch-up both append blocks; one at a time. */
   private appending: Promise<unknown> = Promise.resolve();
-  private readonly hashes: Uint8Array[];
+  private readonly hashes: BlockHashes;
   private readonly finalListeners: ((block: Block) => void)[] = [];
 
   private constructor(
@@ -92,7 +93,7 @@ export class Chain {
     readonly ledger: LedgerState,
     readonly mempool: Mempool,
     private tipState: ChainTip,
-    hashes: Uint8Array[],
+    hashes: BlockHashes,
     private readonly options: ChainOptions,
   ) {
     this.hashes = hashes;
@@ -102,7 +103,7 @@ export class Chain {
   static async open(genesis: Genesis, store: ChainStore, options: ChainOptions): Promise<Chain> {
     checkChainOptions(options);
     const ledger = new LedgerState();
-    const hashes: Uint8Array[] = [genesis.chainId];
+    const hashes = new BlockHashes(genesis.chainId);
     let tip: ChainTip = { height: 0, hash: genesis.chainId, timeMs: genesis.timeMs };
     const tipHeight = await store.tipHeight();
     for (let height = 1; height <= tipHeight; height++) {
@@ -131,7 +132,7 @@ export class Chain {
   }
 
   hashAt(height: number): Uint8Array | undefined {
-    return this.hashes[height];
+    return this.hashes.at(height);
   }
 
   private context(height: number): LedgerContext {
@@ -252,6 +253,6 @@ export class Chain {
 }
 
 /** The ledger context of a block at `height`, from the genesis and the hashes of the blocks below it. */
-export function contextFor(genesis: Genesis, height: number, hashes: readonly Uint8Array[]): LedgerContext {
-  return { chainId: genesis.chainId, height, blockHash: (h) => hashes[h], pegoutMinimumSats: BigInt(genesis.file.pegout.minimumSats) };
+export function contextFor(genesis: Genesis, height: number, hashes: BlockHashes): LedgerContext {
+  return { chainId: genesis.chainId, height, blockHash: (h) => hashes.at(h), pegoutMinimumSats: BigInt(genesis.file.pegout.minimumSats) };
 }
