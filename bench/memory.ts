@@ -16,6 +16,12 @@ const FULL_BACKOFF_MS = { first: 250, most: 8_000 };
 /** How long a member may keep refusing for a full mempool before the run fails: no block drained it. */
 const FULL_PATIENCE_MS = 600_000;
 const SAMPLE_EVERY_MS = 2_000;
+/**
+ * How long the members are left idle before the settled figures: V8 keeps the garbage of a
+ * burst and the pages it grew into until its memory reducer runs on an idle heap, which took
+ * 30–60 s in the runs of 2026-12-03 (docs/PERFORMANCE.md).
+ */
+const SETTLE_MS = 90_000;
 
 interface MemorySample {
   rss: number;
@@ -85,9 +91,11 @@ async function submitOnce(client: MemberClient, tx: Transaction): Promise<string
 /**
  * Member processes whose ledgers hold `utxos` unspent outputs: an issuance split into
  * `utxos / 1,000` coins, each split again into 1,000 and submitted over the members' APIs. The
- * largest resident set a member reports is compared with the largest before any transaction.
+ * largest resident set a member reports is compared with the largest before any transaction,
+ * right after the load and once the members have been idle `settleMs`: what a member holding
+ * the million needs, without the garbage of building it.
  */
-export async function memberMemory(options: { members: number; utxos: number }): Promise<Figure[]> {
+export async function memberMemory(options: { members: number; utxos: number; settleMs?: number }): Promise<Figure[]> {
   if (options.utxos % FAN_OUT !== 0 || options.utxos / FAN_OUT > FAN_OUT) throw new TypeError(`utxos must be a multiple of ${FAN_OUT} up to ${FAN_OUT * FAN_OUT}`);
   const net = await startTestNetwork(options.members);
   const peaks = samplePeaks(net);
@@ -114,14 +122,20 @@ export async function memberMemory(options: { members: number; utxos: number }):
     await eventually('every member at that height', async () => (await Promise.all(net.clients.map((client) => client.status()))).every((status) => status.height >= height), 120_000);
     const peak = peaks.stop();
     const loaded = await largest(net);
+    const settleMs = options.settleMs ?? SETTLE_MS;
+    await new Promise((resolve) => setTimeout(resolve, settleMs));
+    const settled = await largest(net);
     const label = `${options.members} members`;
     const utxos = `${options.utxos.toLocaleString('en-US')} UTXOs`;
+    const idleFor = `${settleMs / 1000} s idle`;
     const before = figure(`member RSS, ${label}, before any transaction (largest)`, idle.rss / 2 ** 20, 'MiB');
     return [
       before,
-      figure(`member RSS, ${label}, at ${utxos} (largest)`, loaded.rss / 2 ** 20, 'MiB', before),
-      figure(`member RSS per UTXO, ${label}`, (loaded.rss - idle.rss) / options.utxos, 'bytes'),
-      figure(`member heap in use, ${label}, at ${utxos} (largest)`, loaded.heapUsed / 2 ** 20, 'MiB'),
+      figure(`member RSS, ${label}, at ${utxos}, right after the load (largest)`, loaded.rss / 2 ** 20, 'MiB', before),
+      figure(`member RSS, ${label}, at ${utxos}, after ${idleFor} (largest)`, settled.rss / 2 ** 20, 'MiB', before),
+      figure(`member RSS per UTXO, ${label}, after ${idleFor}`, (settled.rss - idle.rss) / options.utxos, 'bytes'),
+      figure(`member heap in use, ${label}, at ${utxos}, right after the load (largest)`, loaded.heapUsed / 2 ** 20, 'MiB'),
+      figure(`member heap in use, ${label}, at ${utxos}, after ${idleFor} (largest)`, settled.heapUsed / 2 ** 20, 'MiB'),
       figure(`member RSS, ${label}, peak while building ${utxos} (largest sampled)`, peak.rss / 2 ** 20, 'MiB'),
       figure(`member heap in use, ${label}, peak while building ${utxos} (largest sampled)`, peak.heapUsed / 2 ** 20, 'MiB'),
       figure(`member mempool, ${label}, peak while building ${utxos} (largest sampled)`, peak.mempool, 'transactions'),

@@ -43,7 +43,7 @@ for (const run of federationRuns) {
 progress('ledger memory with a large UTXO set');
 figures.push(...ledgerMemory({ utxos: quick ? 10_000 : 1_000_000 }));
 progress('member memory with a large UTXO set');
-figures.push(...(await memberMemory(quick ? { members: 3, utxos: 10_000 } : { members: 5, utxos: 1_000_000 })));
+figures.push(...(await memberMemory(quick ? { members: 3, utxos: 10_000, settleMs: 5_000 } : { members: 5, utxos: 1_000_000 })));
 progress('peg-in mint and peg-out broadcast latency, five member processes and regtest');
 figures.push(...(await pegLatency(quick ? 1 : 10)));
 figures.push(...bytesPerWithdrawal([1, 10, 100]));
