@@ -43,10 +43,13 @@ export async function restartMember(net: TestNetwork, index: number, env?: NodeJ
 /**
  * SIGKILLs one member at a time at random moments and restarts it after a random pause, until
  * stopped; one of five down leaves a quorum, so the federation must keep working throughout.
- * `stop` restarts whoever is down and resolves with the kills made.
+ * `stop` restarts whoever is down and resolves with the kills made. A round of work shorter than
+ * the first pause would end without any fault, so `stop` first waits for the first kill: the
+ * work's aftermath (payments, anchors, catch-up) then runs through it.
  */
 export function randomKills(net: TestNetwork, random: () => number, pauses = { upMs: [300, 2_500], downMs: [0, 2_500] }): { stop(): Promise<string[]> } {
   let stopping = false;
+  let ended = false;
   const kills: string[] = [];
   const between = ([low, high]: number[]) => low! + random() * (high! - low!);
   const loop = (async () => {
@@ -59,9 +62,12 @@ export function randomKills(net: TestNetwork, random: () => number, pauses = { u
       await sleep(between(pauses.downMs));
       await restartMember(net, victim);
     }
-  })();
+  })().finally(() => {
+    ended = true;
+  });
   return {
     async stop() {
+      while (kills.length === 0 && !ended) await sleep(50);
       stopping = true;
       await loop;
       for (let index = 0; index < net.network.members.length; index++) await restartMember(net, index);
