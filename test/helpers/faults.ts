@@ -49,8 +49,9 @@ export async function restartMember(net: TestNetwork, index: number, env?: NodeJ
  */
 export function randomKills(net: TestNetwork, random: () => number, pauses = { upMs: [300, 2_500], downMs: [0, 2_500] }): { stop(): Promise<string[]> } {
   let stopping = false;
-  let ended = false;
   const kills: string[] = [];
+  let firstKilled!: () => void;
+  const firstKill = new Promise<void>((resolve) => (firstKilled = resolve));
   const between = ([low, high]: number[]) => low! + random() * (high! - low!);
   const loop = (async () => {
     while (!stopping) {
@@ -59,15 +60,14 @@ export function randomKills(net: TestNetwork, random: () => number, pauses = { u
       const victim = Math.floor(random() * net.network.members.length);
       await killMember(net, victim);
       kills.push(`member ${victim} at ${new Date().toISOString()}`);
+      firstKilled();
       await sleep(between(pauses.downMs));
       await restartMember(net, victim);
     }
-  })().finally(() => {
-    ended = true;
-  });
+  })();
   return {
     async stop() {
-      while (kills.length === 0 && !ended) await sleep(50);
+      await Promise.race([firstKill, loop]);
       stopping = true;
       await loop;
       for (let index = 0; index < net.network.members.length; index++) await restartMember(net, index);
