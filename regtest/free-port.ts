@@ -1,15 +1,34 @@
-import { createServer } from 'node:net';
+import { createServer, type Server } from 'node:net';
 
-/** Asks the kernel for a free TCP port on 127.0.0.1. */
-export function findFreePort(): Promise<number> {
+function listenOnFreePort(): Promise<{ server: Server; port: number }> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.unref();
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
+      resolve({ server, port: typeof address === 'object' && address ? address.port : 0 });
     });
   });
+}
+
+/**
+ * Asks the kernel for `count` distinct free TCP ports on 127.0.0.1. Each is held until all are
+ * found: a port released at once can be handed out again by the next request, which once gave a
+ * member the same port for its API and its peers.
+ */
+export async function findFreePorts(count: number): Promise<number[]> {
+  const held: { server: Server; port: number }[] = [];
+  try {
+    for (let i = 0; i < count; i++) held.push(await listenOnFreePort());
+    return held.map(({ port }) => port);
+  } finally {
+    await Promise.all(held.map(({ server }) => new Promise((resolve) => server.close(resolve))));
+  }
+}
+
+/** Asks the kernel for a free TCP port on 127.0.0.1. */
+export async function findFreePort(): Promise<number> {
+  const [port] = await findFreePorts(1);
+  return port!;
 }

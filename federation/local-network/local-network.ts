@@ -4,7 +4,7 @@ import { startRegtestNode, type RegtestNode } from '../../regtest/node.ts';
 import { startPostgresServer, type PostgresServer } from '../postgres/embedded-server.ts';
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { findFreePort } from '../../regtest/free-port.ts';
+import { findFreePorts } from '../../regtest/free-port.ts';
 import { writeNetworkFile, type NetworkFile } from './network-file.ts';
 import { genesisPath, memberDir, runLocalCeremony } from './ceremony.ts';
 import { spawnNodeChild, stopChildren, type ManagedChild } from './child-processes.ts';
@@ -71,7 +71,8 @@ export async function startLocalNetwork(options: LocalNetworkOptions): Promise<L
   const count = options.members ?? 5;
   progress('running the genesis ceremony');
   runLocalCeremony({ dir: options.dataDir, members: count, threshold: options.threshold, bitcoinNetwork: 'regtest' });
-  const ports = await Promise.all(Array.from({ length: count }, async () => ({ api: await findFreePort(), peer: await findFreePort() })));
+  const free = await findFreePorts(2 * count);
+  const ports = Array.from({ length: count }, (_, index) => ({ api: free[2 * index]!, peer: free[2 * index + 1]! }));
   const apiUrl = (i: number) => `http://127.0.0.1:${ports[i]!.api}`;
   const members: ManagedChild[] = [];
   const spawnMember = (index: number, env?: NodeJS.ProcessEnv) => {
