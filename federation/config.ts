@@ -25,6 +25,9 @@ function urlWithScheme(schemes: string[]) {
 }
 
 const port = integer(1, 65535);
+const WILDCARD_HOSTS = new Set(['0.0.0.0', '::']);
+/** Two listeners on one port clash when their hosts are the same or either listens on every address. */
+const listenersOverlap = (a: string, b: string) => a === b || WILDCARD_HOSTS.has(a) || WILDCARD_HOSTS.has(b);
 const host = z.string().min(1, 'expected a host name or address');
 
 export const memberConfigSchema = z
@@ -89,6 +92,10 @@ export const memberConfigSchema = z
     feeBumpAfterSeconds: integer(1, 604_800).default(3_600),
     /** STRONGBOX_LOG_LEVEL, default info */
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
+  })
+  .refine(({ api, peer }) => !(api.port === peer.port && listenersOverlap(api.host, peer.host)), {
+    path: ['peer', 'port'],
+    error: 'must differ from api.port: the API and the peers cannot listen on one port',
   });
 
 /** What the member runs with, defaults filled in. */

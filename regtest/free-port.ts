@@ -32,3 +32,12 @@ export async function findFreePort(): Promise<number> {
   const [port] = await findFreePorts(1);
   return port!;
 }
+
+/** Resolves once a listener could bind `host:port` (and has let it go); rejects with the bind error. */
+export function probeListen(host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(port, host, () => probe.close(() => resolve()));
+  });
+}

