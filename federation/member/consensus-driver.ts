@@ -91,9 +91,14 @@ export class ConsensusDriver {
     else this.idleAtHeight = this.machine.state.height;
   }
 
-  /** A new transaction or mint is waiting: wake up an idle height. */
+  /**
+   * Something may be waiting (a transaction, a deposit confirmed, a settlement due): wake an idle
+   * height if there is work. News that leaves nothing to do (a deposit this member sees confirmed
+   * after the block minting it is final) must not start a height: it would make an empty block,
+   * and the next mint or transaction would wait for it.
+   */
   notifyWork(): void {
-    this.wake();
+    if (this.app.hasPendingWork()) this.wake();
   }
 
   onPeerMessage(payload: Uint8Array): void {
@@ -110,7 +115,10 @@ export class ConsensusDriver {
       this.options.onBehind(message.height);
       return;
     }
-    if (message.height >= height) this.wake();
+    // A late vote for the height just committed is no news of the next one: waking on it would
+    // start that height with nothing to do, make an empty block, and leave a proposer that did
+    // not hear of it to join only when the others' round times out.
+    if (this.idleAtHeight !== null && message.height >= this.idleAtHeight) this.wake();
     this.enqueue({ kind: 'message', message });
   }
 

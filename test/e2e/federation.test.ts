@@ -1,5 +1,7 @@
 import { expect } from 'chai';
 import { txId } from '../../sidechain/transaction/ids.ts';
+import { decodeBlock } from '../../sidechain/block.ts';
+import { DEFAULT_TIMEOUTS } from '../../federation/consensus/config.ts';
 import { eventually, startTestNetwork, type TestNetwork } from '../helpers/local-network.ts';
 import { scrape } from '../helpers/prometheus.ts';
 import { issuance, testWallet, transfer } from '../helpers/transactions.ts';
@@ -76,6 +78,18 @@ describe('federation of five member processes', function () {
       expect((await client.balances(bob.address)).map((b) => b.amount)).to.deep.equal([200n]);
       expect((await client.balances(alice.address)).map((b) => b.amount)).to.deep.equal([300n]);
       expect(await client.balances(carol.address)).to.deep.equal([]);
+    }
+  });
+
+  it('makes no empty block: every block carries a transaction, and the chain rests once its work is final', async () => {
+    for (let i = 0; i < 5; i++) await finalEverywhere(await net.clients[i]!.submit(issuance(net.genesis.chainId, testWallet(), 1n).tx));
+    const tip = (await tips())[0]!.height;
+    // Three propose timeouts: a height started by a late vote would have made its block by then.
+    await new Promise((resolve) => setTimeout(resolve, 3 * DEFAULT_TIMEOUTS.proposeMs));
+    expect((await tips()).map((status) => status!.height)).to.deep.equal(Array(5).fill(tip));
+    for (let height = 1; height <= tip; height++) {
+      const { transactions } = decodeBlock(Buffer.from((await net.clients[0]!.finalBlock(height)).block, 'hex'));
+      expect(transactions.length, `transactions in block ${height}`).to.be.above(0);
     }
   });
 
