@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { resolve } from 'node:path';
 import { genesisPath, runLocalCeremony } from '../../federation/local-network/ceremony.ts';
 import { ValidationError } from '../../sidechain/errors.ts';
-import type { GenesisFile } from '../../sidechain/genesis.ts';
+import { MAX_MEMBERS, type GenesisFile } from '../../sidechain/genesis.ts';
 import { printResult } from '../output.ts';
 
 export function networkCommand(): Command {
@@ -17,7 +17,9 @@ export function networkCommand(): Command {
       .option('--json', 'print machine-readable output')
       .addHelpText('after', '\nExample:\n  strongbox network init --dir /network --members 5 --threshold 4')
       .action((options: { dir: string; members: string; threshold?: string; bitcoinNetwork: string; json?: boolean }) => {
-        if (!/^\d+$/.test(options.members) || Number(options.members) < 1) throw new ValidationError('bad-number', '--members must be a positive whole number');
+        if (!/^\d+$/.test(options.members) || Number(options.members) < 1 || Number(options.members) > MAX_MEMBERS) {
+          throw new ValidationError('bad-number', `--members must be a whole number from 1 to ${MAX_MEMBERS}`);
+        }
         if (options.threshold !== undefined && !/^\d+$/.test(options.threshold)) throw new ValidationError('bad-number', '--threshold must be a whole number');
         if (!['regtest', 'testnet', 'mainnet'].includes(options.bitcoinNetwork)) throw new ValidationError('bad-network', '--bitcoin-network must be regtest, testnet or mainnet');
         const dir = resolve(options.dir);

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { readGenesisFile } from '../genesis-file.ts';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { generateMemberKeys, publicKeysOf, readKeyFile, writeKeyFile } from '../key-file.ts';
 import { createGenesisFile, parseGenesis, type Genesis, type GenesisFile } from '../../sidechain/genesis.ts';
 
@@ -28,13 +28,16 @@ export function genesisPath(dir: string): string {
 export function runLocalCeremony(options: CeremonyOptions): Genesis {
   const path = genesisPath(options.dir);
   if (existsSync(path)) return readGenesisFile(path);
-  const members = Array.from({ length: options.members }, (_, index) => {
-    const folder = memberDir(options.dir, index);
-    mkdirSync(folder, { recursive: true, mode: 0o700 });
-    const keyFile = join(folder, 'key.json');
-    if (!existsSync(keyFile)) writeKeyFile(keyFile, generateMemberKeys());
-    const keys = publicKeysOf(readKeyFile(keyFile));
-    return { name: `member-${index}`, blockKey: keys.blockPublicKey, pegKey: keys.pegPublicKey };
+  // Every key is read or made, and the genesis checked, before anything is written: a ceremony
+  // that is refused (too many members, a threshold out of range) leaves the folder as it was.
+  const seats = Array.from({ length: options.members }, (_, index) => {
+    const keyFile = join(memberDir(options.dir, index), 'key.json');
+    const existing = existsSync(keyFile);
+    return { keyFile, existing, keys: existing ? readKeyFile(keyFile) : generateMemberKeys() };
+  });
+  const members = seats.map(({ keys }, index) => {
+    const { blockPublicKey, pegPublicKey } = publicKeysOf(keys);
+    return { name: `member-${index}`, blockKey: blockPublicKey, pegKey: pegPublicKey };
   });
   const file = createGenesisFile({
     network: options.network ?? `local-${options.bitcoinNetwork}`,
@@ -44,6 +47,11 @@ export function runLocalCeremony(options: CeremonyOptions): Genesis {
     genesisTimeMs: BigInt(Date.now()),
   });
   const genesis = parseGenesis(file);
+  for (const { keyFile, existing, keys } of seats) {
+    if (existing) continue;
+    mkdirSync(dirname(keyFile), { recursive: true, mode: 0o700 });
+    writeKeyFile(keyFile, keys);
+  }
   writeFileSync(path, `${JSON.stringify(file, null, 2)}\n`);
   return genesis;
 }
