@@ -5,13 +5,18 @@ const BIND_ERRORS: Record<string, string> = {
   EADDRINUSE: 'the address is already in use',
   EADDRNOTAVAIL: 'this machine has no such address',
   EACCES: 'permission denied',
+  ENOTFOUND: 'no such host name',
 };
+const LISTEN_STEPS = new Set(['listen', 'bind', 'getaddrinfo']);
 
-/** A listener that could not bind, as the setting the operator has to change. */
-export function listenRefusal(field: 'api' | 'peer', endpoint: { host: string; port: number }, error: unknown): ConfigError {
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  const reason = (code && BIND_ERRORS[code]) ?? (error instanceof Error ? error.message : String(error));
-  return new ConfigError(`${field}.port`, `cannot listen on ${endpoint.host}:${endpoint.port}: ${reason}`);
+/**
+ * A listener that could not bind, as the setting the operator has to change; any other error
+ * (a bad key, a bug) is returned as it is.
+ */
+export function listenFailure(field: 'api' | 'peer', endpoint: { host: string; port: number }, error: unknown): unknown {
+  const { code, syscall } = (error ?? {}) as NodeJS.ErrnoException;
+  if (typeof code !== 'string' || typeof syscall !== 'string' || !LISTEN_STEPS.has(syscall)) return error;
+  return new ConfigError(`${field}.port`, `cannot listen on ${endpoint.host}:${endpoint.port}: ${BIND_ERRORS[code] ?? code}`);
 }
 
 /**
@@ -22,6 +27,6 @@ export async function assertCanListen(field: 'api' | 'peer', endpoint: { host: s
   try {
     await probeListen(endpoint.host, endpoint.port);
   } catch (error) {
-    throw listenRefusal(field, endpoint, error);
+    throw listenFailure(field, endpoint, error);
   }
 }

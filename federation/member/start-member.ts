@@ -31,7 +31,7 @@ import { startPeerTransport, type PeerTransport } from '../transport/peer-transp
 import { Chain, DEFAULT_CHAIN_OPTIONS } from './chain.ts';
 import { ConsensusDriver } from './consensus-driver.ts';
 import { catchUp } from './catch-up.ts';
-import { assertCanListen, listenRefusal } from './listen-check.ts';
+import { assertCanListen, listenFailure } from './listen-check.ts';
 import { Pegin } from './pegin.ts';
 import { DEFAULT_PEGOUT_OPTIONS, Pegout } from './pegout.ts';
 import { PeriodicTask } from './periodic-task.ts';
@@ -197,7 +197,7 @@ export async function startMember(config: MemberConfig, log: Logger): Promise<Ru
     // Taken since the check at start-up: nothing else runs yet but the database.
     await pool.end();
     await database.stop();
-    throw listenRefusal('peer', config.peer, error);
+    throw listenFailure('peer', config.peer, error);
   }
   const transactionRelay = new TransactionRelay((batch) => transport.broadcast(tagged(PeerPayload.Transactions, batch)));
   const signatureRefusals = new PeerRefusalLog(log, 'refused federation signatures', REFUSAL_LOG_INTERVAL_MS);
@@ -391,7 +391,7 @@ export async function startMember(config: MemberConfig, log: Logger): Promise<Ru
   } catch (error) {
     // Taken since the check at start-up: stop what runs, so the process can exit with the reason.
     await stopParts();
-    throw listenRefusal('api', config.api, error);
+    throw listenFailure('api', config.api, error);
   }
   const apiUrl = `http://${config.api.host}:${config.api.port}`;
   log.info({ apiUrl, peerPort: transport.port }, 'member started');

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -43,6 +43,15 @@ describe('strongbox member start on a port another program holds', function () {
     );
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('stops with one line when the peer host is no address of this machine', async () => {
+    // 192.0.2.0/24 is reserved for documentation (RFC 5737): no machine has it.
+    const elsewhere = join(dir, 'elsewhere.json');
+    writeFileSync(elsewhere, JSON.stringify({ ...JSON.parse(readFileSync(config, 'utf8')), peer: { host: '192.0.2.1', port: peerPort } }));
+    const result = await runCli(['member', 'start', '--config', elsewhere]);
+    expect(result.code).to.equal(1);
+    expect(result.stderr).to.equal(`strongbox: peer.port: cannot listen on 192.0.2.1:${peerPort}: this machine has no such address\n`);
+  });
 
   for (const field of ['api', 'peer'] as const) {
     it(`stops at once with one line naming ${field}.port, before opening anything`, async () => {
