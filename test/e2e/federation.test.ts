@@ -81,15 +81,18 @@ describe('federation of five member processes', function () {
     }
   });
 
-  it('makes no empty block: every block carries a transaction, and the chain rests once its work is final', async () => {
+  it('makes no empty block after work one member brought: one block per transaction, then the chain rests', async () => {
+    // Each transaction is sent to one member and final everywhere before the next: that member
+    // relays it before any consensus message, so the proposer holds it when it is woken. A height
+    // started by anything else (a late vote for the height just committed) shows as a block more.
+    const before = (await tips())[0]!.height;
     for (let i = 0; i < 5; i++) await finalEverywhere(await net.clients[i]!.submit(issuance(net.genesis.chainId, testWallet(), 1n).tx));
-    const tip = (await tips())[0]!.height;
     // Three propose timeouts: a height started by a late vote would have made its block by then.
     await new Promise((resolve) => setTimeout(resolve, 3 * DEFAULT_TIMEOUTS.proposeMs));
-    expect((await tips()).map((status) => status!.height)).to.deep.equal(Array(5).fill(tip));
-    for (let height = 1; height <= tip; height++) {
+    expect((await tips()).map((status) => status!.height)).to.deep.equal(Array(5).fill(before + 5));
+    for (let height = before + 1; height <= before + 5; height++) {
       const { transactions } = decodeBlock(Buffer.from((await net.clients[0]!.finalBlock(height)).block, 'hex'));
-      expect(transactions.length, `transactions in block ${height}`).to.be.above(0);
+      expect(transactions.length, `transactions in block ${height}`).to.equal(1);
     }
   });
 
