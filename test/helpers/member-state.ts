@@ -1,8 +1,9 @@
 import pg from 'pg';
 import type { TestNetwork } from './local-network.ts';
 
-// Tables that move without any request: consensus records and the Bitcoin follower. Blocks are
-// left out too: every block carries a transaction, and that shows in the transactions table.
+// Tables that move without any request: consensus records, the Bitcoin follower, and blocks (a
+// block with a transaction shows in the transactions table; the rare empty one changes nothing
+// a request could have).
 const MOVING_TABLES = new Set(['consensus_wal', 'bitcoin_follower', 'schema_migrations', 'blocks']);
 
 export interface MemberStateReader {
