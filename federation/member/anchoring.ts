@@ -168,7 +168,7 @@ export class Anchoring implements OpsWalletCoins {
 
   /** The wallet's coins as this member knows them: a bump held for want of a coin is retried once they change. */
   coinsKey(): string {
-    return walletKey(this.walletView().coins);
+    return walletKey(this.walletCoins());
   }
 
   /**
@@ -221,7 +221,7 @@ export class Anchoring implements OpsWalletCoins {
    * consensus for an anchor it cannot build would make empty blocks.
    */
   hasPendingAnchor(tipHeight: number): boolean {
-    const coins = this.walletView().coins;
+    const coins = this.walletCoins();
     return coins.length > 0 && this.held !== walletKey(coins) && this.walletKnown() && this.ready() && (this.due(tipHeight, BigInt(Date.now())) || this.stuck());
   }
 
@@ -271,7 +271,7 @@ export class Anchoring implements OpsWalletCoins {
       return [{ kind: 'anchor', height: tip.height, blockHash: tip.hash, bitcoinTxid: new Uint8Array(Buffer.from(plan.txid, 'hex')), bitcoinTx: plan.bitcoinTx, witnesses: [] }];
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;
-      const key = walletKey(this.walletView().coins);
+      const key = walletKey(this.walletCoins());
       if (this.held !== key) this.log.error({ reason: error.message }, 'anchor not possible');
       this.held = key;
       return [];
@@ -339,9 +339,17 @@ export class Anchoring implements OpsWalletCoins {
     await this.funding.poll();
   }
 
+  /**
+   * The wallet's coins: the chain's change and the confirmed funding no final record spent. Asked
+   * on every news of work, so it leaves the wallet's address (a script encoding) to walletView.
+   */
+  private walletCoins(): FederationCoin[] {
+    return [...(this.change ? [this.change] : []), ...this.funding.unspent(this.spent).filter((coin) => coin.txid !== this.change?.txid)];
+  }
+
   /** The wallet as published: descriptor, address, and what the chain and the scan know it holds. */
   walletView(): { descriptor: string; address: string; balanceSats: bigint; coins: FederationCoin[] } {
-    const coins = [...(this.change ? [this.change] : []), ...this.funding.unspent(this.spent).filter((coin) => coin.txid !== this.change?.txid)];
+    const coins = this.walletCoins();
     return { descriptor: this.wallet.descriptor, address: this.wallet.address(this.signer.network), balanceSats: coins.reduce((sum, coin) => sum + coin.value, 0n), coins };
   }
 }
