@@ -1,3 +1,4 @@
+import { MemberApiError } from '../federation/api/client.ts';
 import { txId } from '../sidechain/transaction/ids.ts';
 import { keyWitness } from '../sidechain/transaction/signing.ts';
 import type { Output, Transaction, TransferBody } from '../sidechain/transaction/types.ts';
@@ -96,7 +97,8 @@ export async function federationThroughput(baseline: Figure, options: { members:
     // A client that waits for its answers, like a real one: at most this many requests in flight.
     const maxInFlight = 64;
     const inFlight = new Set<Promise<unknown>>();
-    let refused = 0;
+    // Why each refused or failed submission was, counted by reason: a run that lost some says so in its figures.
+    const refusals = new Map<string, number>();
     for (const [i, tx] of transfers.entries()) {
       const due = start + i * interval;
       const wait = due - performance.now();
@@ -106,8 +108,9 @@ export async function federationThroughput(baseline: Figure, options: { members:
       submitted.set(txid, performance.now());
       const request = net.clients[i % net.clients.length]!.submit(tx).then(
         () => undefined,
-        () => {
-          refused += 1;
+        (error: unknown) => {
+          const reason = error instanceof MemberApiError ? error.code : error instanceof Error ? error.message : String(error);
+          refusals.set(reason, (refusals.get(reason) ?? 0) + 1);
           submitted.delete(txid);
         },
       );
@@ -115,7 +118,8 @@ export async function federationThroughput(baseline: Figure, options: { members:
       void request.finally(() => inFlight.delete(request));
     }
     await Promise.all(inFlight);
-    if (refused > 0) console.error(`  ${refused} submissions refused or failed`);
+    const refused = [...refusals.values()].reduce((sum, count) => sum + count, 0);
+    if (refused > 0) console.error(`  ${refused} submissions refused or failed: ${[...refusals].map(([reason, count]) => `${reason} ${count}`).join(', ')}`);
     watching = false;
     await Promise.race([watcher, new Promise((resolve) => setTimeout(resolve, 60_000))]);
     const samplesAfter = await scrapeMembers(net);
@@ -125,6 +129,7 @@ export async function federationThroughput(baseline: Figure, options: { members:
     const label = `${options.members} members, ${options.offeredPerSecond} tx/s offered`;
     return [
       figure(`federation (${label}): final transfers`, finalPerSecond, 'tx/s', baseline),
+      figure(`federation (${label}): submissions refused or failed`, refused, 'transfers', figure('transfers offered', transfers.length, 'transfers')),
       figure(`federation (${label}): finality p50`, percentile(sorted, 50), 'ms'),
       figure(`federation (${label}): finality p99`, percentile(sorted, 99), 'ms'),
       figure(`federation (${label}): peer frames a second, busiest link`, busiestLink(samplesBefore, samplesAfter) / elapsedSeconds, 'frames/s', peerFrameBudget),
