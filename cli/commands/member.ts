@@ -20,12 +20,13 @@ export function memberCommand(): Command {
           stopping ??= running.stop().then(() => log.info('member stopped'));
           return stopping;
         };
-        exitWhenParentDies(shutdown);
+        const releaseLifeline = exitWhenParentDies(shutdown);
         await new Promise<void>((resolve) => {
           process.once('SIGINT', resolve);
           process.once('SIGTERM', resolve);
         });
         await shutdown();
+        releaseLifeline();
       }),
   );
   return member;

@@ -47,10 +47,17 @@ export async function stopChildren(children: ManagedChild[], graceMs = 10_000): 
   );
 }
 
-/** For a child: exit cleanly when the parent goes away (its IPC channel closes). */
-export function exitWhenParentDies(shutdown: () => Promise<void>): void {
-  if (!process.connected) return;
-  process.once('disconnect', () => {
-    void shutdown().finally(() => process.exit(0));
-  });
+/**
+ * For a child: exit cleanly when the parent goes away (its IPC channel closes). Returns the
+ * release for a child that stopped on its own (on SIGTERM): the channel is open and listened to,
+ * which keeps the process alive, so it is let go and the process can exit.
+ */
+export function exitWhenParentDies(shutdown: () => Promise<void>): () => void {
+  if (!process.connected) return () => undefined;
+  const onDisconnect = () => void shutdown().finally(() => process.exit(0));
+  process.once('disconnect', onDisconnect);
+  return () => {
+    process.off('disconnect', onDisconnect);
+    if (process.connected) process.disconnect();
+  };
 }
