@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { startTestNetwork, type TestNetwork } from '../helpers/local-network.ts';
 
 // A member the local network starts holds an IPC channel to it, its lifeline. On SIGTERM (Ctrl-C
-// on `strongbox up`, `docker stop`) it must stop and exit by itself, not wait for the network's
-// kill once the grace period is over.
+// on `strongbox up`) it must stop and exit by itself, not wait for the network's kill once the
+// grace period is over.
 describe('a member started by the local network, on SIGTERM', function () {
   this.timeout(120_000);
   let net: TestNetwork;
@@ -20,8 +20,8 @@ describe('a member started by the local network, on SIGTERM', function () {
     const members = net.network.members;
     const exits = members.map((member) => member.exited);
     for (const member of members) member.process.kill('SIGTERM');
-    // Before the lifeline was let go, each member logged that it had stopped and then lived on
-    // until it was killed: this waited for the test's timeout.
+    // A member that kept listening to its lifeline after stopping would live on until killed,
+    // and this would wait for the test's timeout.
     expect(await Promise.all(exits)).to.deep.equal(members.map(() => 0));
     for (const index of members.keys()) {
       const log = readFileSync(join(net.network.dataDir, `member-${index}`, 'member.log'), 'utf8');
