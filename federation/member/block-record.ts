@@ -2,12 +2,7 @@ import type { BlockEffects } from '../../sidechain/ledger/index.ts';
 import type { BlockRecord, StoredOutput } from '../../sidechain/store/chain-store.ts';
 import { encodeTransaction } from '../../sidechain/transaction/codec.ts';
 import { TxKind, type Transaction } from '../../sidechain/transaction/types.ts';
-import { txId } from '../../sidechain/transaction/ids.ts';
-
-function parseOutpointKey(key: string): { txid: Uint8Array; vout: number } {
-  const [txid, vout] = key.split(':');
-  return { txid: new Uint8Array(Buffer.from(txid!, 'hex')), vout: Number(vout) };
-}
+import { inputsOf, txId } from '../../sidechain/transaction/ids.ts';
 
 /**
  * The rows a final block adds to the store: exactly the effects the ledger applied. An output
@@ -24,10 +19,13 @@ export function blockRecord(
     const txid = txId(tx);
     const txEffects = effects.txs[index]!;
     record.transactions.push({ txid, kind: TxKind[tx.kind], bytes: encodeTransaction(tx) });
-    for (const { key } of txEffects.spent) {
-      if (!created.delete(key)) record.spent.push(parseOutpointKey(key));
-    }
-    for (const { key, utxo } of txEffects.created) created.set(key, { ...parseOutpointKey(key), owner: utxo.owner, asset: utxo.asset, amount: utxo.amount });
+    // Effects list spent outputs in input order and created ones in output order, so the
+    // outpoints' bytes come from the transaction itself rather than from parsing the keys.
+    const inputs = inputsOf(tx);
+    txEffects.spent.forEach(({ key }, input) => {
+      if (!created.delete(key)) record.spent.push({ txid: inputs[input]!.txid, vout: inputs[input]!.index });
+    });
+    txEffects.created.forEach(({ key, utxo }, vout) => created.set(key, { txid, vout, owner: utxo.owner, asset: utxo.asset, amount: utxo.amount }));
     for (const mint of txEffects.minted) record.mints.push({ bitcoinTxid: mint.bitcoinTxid, bitcoinVout: mint.bitcoinVout, txid, amount: mint.amount });
     if (txEffects.burn) record.burns.push({ txid, destinationScript: txEffects.burn.destinationScript, amount: txEffects.burn.amount });
   });

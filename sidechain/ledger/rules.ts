@@ -28,11 +28,13 @@ function spendInputs(view: LedgerReader, info: TxInfo): UtxoChange[] {
 }
 
 function createOutputs(view: LedgerReader, info: TxInfo, height: number): UtxoChange[] {
+  // A transaction that spends an unspent output cannot have been applied before (it would have
+  // spent that output then), so only a kind without inputs could create an output twice.
+  const mayRepeat = info.inputKeys.length === 0;
   return info.outputs.map((output, index) => {
-    const key = `${info.idHex}:${index}`;
-    // Ids are unique while inputs are, but a kind without inputs must not overwrite an output.
-    if (view.getUtxo(key)) fail('duplicate-tx', `output ${key} already exists`);
-    return { key, utxo: { ...output, assetKey: info.outputAssetKeys[index]!, height } };
+    const key = info.outputKeys[index]!;
+    if (mayRepeat && view.getUtxo(key)) fail('duplicate-tx', `output ${key} already exists`);
+    return { key, utxo: { owner: output.owner, asset: output.asset, assetKey: info.outputAssetKeys[index]!, amount: output.amount, height } };
   });
 }
 

@@ -30,6 +30,8 @@ export interface TxInfo {
   size: number;
   inputKeys: string[];
   outputs: Output[];
+  /** UTXO keys of the outputs: one string each, so every lookup of the same key reuses its hash. */
+  outputKeys: string[];
   outputAssetKeys: string[];
 }
 
@@ -48,6 +50,7 @@ export function txInfo(tx: Transaction): TxInfo {
       size: unsigned.length + witnessesSize(tx.witnesses),
       inputKeys: inputsOf(tx).map((input) => outpointKey(input.txid, input.index)),
       outputs,
+      outputKeys: outputs.map((_, index) => `${toHex(id)}:${index}`),
       outputAssetKeys: outputs.map((output) => toHex(output.asset)),
     };
     cache.set(tx, info);
