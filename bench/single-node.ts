@@ -17,6 +17,7 @@ import { testFederation, type TestFederation } from '../test/helpers/genesis.ts'
 import { SignedChain, type SignedBlock } from '../test/helpers/signed-blocks.ts';
 import { issuance, testWallet, type TestWallet } from '../test/helpers/transactions.ts';
 import { figure, type Figure } from './report.ts';
+import { mainThreadCpuMs, processCpuMs } from './thread-cpu.ts';
 
 const BLOCK_SIZE = 1_000;
 
@@ -108,10 +109,13 @@ export async function singleNodeThroughput(baseline: Figure, options: { inputs: 
       const chain = await Chain.open(genesis, store, { ...DEFAULT_CHAIN_OPTIONS, now: () => BigInt(Date.now()) });
       for (const block of blocks.slice(0, measuredFrom)) await chain.applyFinalBlock(block.block, block.commit);
       const sizeBefore = await databaseSize(store);
+      const [mainBefore, processBefore] = [mainThreadCpuMs(), processCpuMs()];
       const start = performance.now();
       for (const block of measured) await chain.applyFinalBlock(block.block, block.commit);
       const elapsedMs = performance.now() - start;
-      return { elapsedMs, grownBytes: (await databaseSize(store)) - sizeBefore };
+      const mainAfter = mainThreadCpuMs();
+      const cpuMs = { main: mainBefore === null || mainAfter === null ? null : mainAfter - mainBefore, process: processCpuMs() - processBefore };
+      return { elapsedMs, cpuMs, grownBytes: (await databaseSize(store)) - sizeBefore };
     });
 
     const storeAloneMs = await withDatabase(server, 'store_alone', async (store) => {
@@ -131,6 +135,12 @@ export async function singleNodeThroughput(baseline: Figure, options: { inputs: 
     const shape = `${options.inputs}-in/2-out transfers`;
     const count = options.transfers;
     const perSecond = figure(`single node: ${shape} validated+applied+persisted`, (count * 1000) / member.elapsedMs, 'tx/s', baseline);
+    // CPU time, unlike the rate, hardly depends on what else shares the cores.
+    const verification = figure('one Ed25519 verification', 1_000_000 / baseline.value, 'µs');
+    const cpuFigures = [
+      ...(member.cpuMs.main === null ? [] : [figure(`single node: ${shape}, main-thread CPU per transfer`, (member.cpuMs.main * 1000) / count, 'µs', verification)]),
+      figure(`single node: ${shape}, CPU of all threads per transfer`, (member.cpuMs.process * 1000) / count, 'µs', verification),
+    ];
     const storeAlone = figure(`Postgres alone: the same rows of ${shape} stored, nothing validated`, (count * 1000) / storeAloneMs, 'tx/s');
     const perMillion = 1_000_000 / count;
     const ownBytes = measured.reduce((sum, block) => sum + block.transactions.reduce((bytes, tx) => bytes + encodeTransaction(tx).length, 0), 0);
@@ -140,6 +150,7 @@ export async function singleNodeThroughput(baseline: Figure, options: { inputs: 
       storeAlone,
       figure(`single node: ${shape}, share of Postgres alone`, perSecond.value, 'tx/s', storeAlone),
       figure(`database growth per million ${shape} (extrapolated from ${count.toLocaleString('en-US')})`, (member.grownBytes * perMillion) / 1e6, 'MB', rawSize),
+      ...cpuFigures,
     ];
   } finally {
     await server.stop();

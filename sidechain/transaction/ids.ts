@@ -43,14 +43,15 @@ export function txInfo(tx: Transaction): TxInfo {
     const unsigned = encodeUnsigned(tx);
     const id = taggedHash('Strongbox/tx', unsigned);
     const outputs = createdOutputs(tx);
+    const idHex = toHex(id);
     info = {
       unsigned,
       id,
-      idHex: toHex(id),
+      idHex,
       size: unsigned.length + witnessesSize(tx.witnesses),
       inputKeys: inputsOf(tx).map((input) => outpointKey(input.txid, input.index)),
       outputs,
-      outputKeys: outputs.map((_, index) => `${toHex(id)}:${index}`),
+      outputKeys: outputs.map((_, index) => `${idHex}:${index}`),
       outputAssetKeys: outputs.map((output) => toHex(output.asset)),
     };
     cache.set(tx, info);

@@ -13,8 +13,11 @@ describe('benchmarks (smoke run)', function () {
   it('measure single-node throughput against the Ed25519 baseline and the store alone, and the database growth per transfer', async () => {
     const baseline = ed25519Baseline(50);
     expect(baseline.value).to.be.greaterThan(0);
-    const [throughput, storeAlone, share, growth] = await singleNodeThroughput(baseline, { inputs: 2, transfers: 200 });
-    expect([throughput, storeAlone, share, growth].map((f) => f!.unit)).to.deep.equal(['tx/s', 'tx/s', 'tx/s', 'MB']);
+    const [throughput, storeAlone, share, growth, mainCpu, allCpu] = await singleNodeThroughput(baseline, { inputs: 2, transfers: 200 });
+    expect([throughput, storeAlone, share, growth, mainCpu, allCpu].map((f) => f!.unit)).to.deep.equal(['tx/s', 'tx/s', 'tx/s', 'MB', 'µs', 'µs']);
+    // The thread pool verifies the signatures: all threads together use more than the main one.
+    expect(allCpu!.value).to.be.greaterThan(mainCpu!.value);
+    expect(allCpu!.baseline?.value).to.equal(1_000_000 / baseline.value);
     expect(throughput!.value).to.be.greaterThan(0);
     expect(throughput!.ratio).to.equal(throughput!.value / baseline.value);
     expect(share!.value).to.equal(throughput!.value);
