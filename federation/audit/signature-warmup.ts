@@ -64,10 +64,7 @@ export class SignatureWarmup {
     const { header, transactions } = block;
     const certificate = this.warmCertificate(block, commit);
     const spends = warmTransactionSignatures(this.ledger, transactions, this.genesis.chainId, this.createdOwners);
-    const keys = transactions.flatMap((tx) => {
-      const { idHex, outputs } = txInfo(tx);
-      return outputs.map((_, index) => `${idHex}:${index}`);
-    });
+    const keys = transactions.flatMap((tx) => txInfo(tx).outputKeys);
     this.unapplied.push({ height: header.height, keys });
     return Promise.all([certificate, spends]).then(() => undefined);
   }
