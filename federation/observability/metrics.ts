@@ -24,7 +24,7 @@ export function createMemberMetrics() {
     }),
     peerFramesReceived: new Counter({
       name: 'strongbox_peer_frames_received_total',
-      help: 'signed peer frames admitted from each other member (within its rate limit), by sender',
+      help: 'authenticated peer frames admitted from each other member (within its rate limit), by sender',
       labelNames: ['member'],
       registers: [registry],
     }),

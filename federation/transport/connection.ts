@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { RawData, WebSocket } from 'ws';
-import { CHALLENGE_LENGTH, decodeHello, decodeProof, decodeWelcome, encodeHello, encodeProof, encodeWelcome, signTranscript, transcriptSignatureValid, type Hello, type Transcript } from './handshake.ts';
+import { tagFrame, type SealedFrame } from './frame.ts';
+import { CHALLENGE_LENGTH, decodeHello, decodeProof, decodeWelcome, encodeHello, encodeProof, encodeWelcome, signTranscript, transcriptHash, transcriptSignatureValid, type Hello } from './handshake.ts';
 import { admitFrame, sameBytes, type InboundRules, type PeerSession } from './inbound.ts';
+import { deriveLinkKeys, generateEphemeralKey, sharedSecret, type EphemeralKey, type LinkKeys, type LinkRole } from './link-keys.ts';
 import type { ResolvedOptions } from './options.ts';
 import { PeerBudget } from './rate-limit.ts';
 import type { HandshakeFailure, SendDropReason, TransportCounters } from './stats.ts';
@@ -26,15 +28,21 @@ type Step = 'await-hello' | 'await-welcome' | 'await-proof' | 'open';
 
 /**
  * One WebSocket to one peer, in either role. Until both sides have signed the handshake
- * transcript over each other's fresh challenge, nothing but the next handshake message is
- * accepted and the connection is closed on any deviation or at the handshake deadline; after
- * that, every frame goes through `admitFrame`.
+ * transcript over each other's fresh challenge and X25519 key, nothing but the next handshake
+ * message is accepted and the connection is closed on any deviation or at the handshake
+ * deadline; after that, every frame carries a MAC under the keys this handshake agreed, which
+ * live in this object only and go with it, and goes through `admitFrame`.
  */
 export class PeerConnection {
   private step: Step;
   private readonly deadline: NodeJS.Timeout;
   private readonly challenge = new Uint8Array(randomBytes(CHALLENGE_LENGTH));
+  /** Dropped once the link keys are derived: nothing else needs it. */
+  private ephemeral: EphemeralKey | undefined = generateEphemeralKey();
   private hello: Hello | undefined;
+  /** The acceptor's, between the welcome it sent and the proof it awaits. */
+  private transcript: Uint8Array | undefined;
+  private keys: LinkKeys | undefined;
   private authenticated = false;
 
   private constructor(
@@ -72,10 +80,11 @@ export class PeerConnection {
     return this.step === 'open' && this.socket.readyState === this.socket.OPEN;
   }
 
-  trySend(frame: Buffer): SendDropReason | null {
+  trySend(frame: SealedFrame): SendDropReason | null {
     if (!this.isOpen) return 'peer-disconnected';
-    if (this.socket.bufferedAmount + frame.length > this.context.options.maxQueuedBytesPerPeer) return 'peer-backpressure';
-    this.socket.send(frame, { binary: true });
+    const bytes = tagFrame(frame, this.keys!.send);
+    if (this.socket.bufferedAmount + bytes.length > this.context.options.maxQueuedBytesPerPeer) return 'peer-backpressure';
+    this.socket.send(bytes, { binary: true });
     return null;
   }
 
@@ -85,7 +94,7 @@ export class PeerConnection {
 
   private sendHello(acceptor: number): void {
     const { options, sessionNonce } = this.context;
-    this.hello = { chainId: options.chainId, dialer: options.memberIndex, acceptor, nonce: sessionNonce, challenge: this.challenge };
+    this.hello = { chainId: options.chainId, dialer: options.memberIndex, acceptor, nonce: sessionNonce, challenge: this.challenge, ephemeralKey: this.ephemeral!.publicKey };
     this.socket.send(encodeHello(this.hello));
   }
 
@@ -114,29 +123,35 @@ export class PeerConnection {
     if (hello.dialer >= options.memberIndex) throw new HandshakeRejection('handshake-wrong-direction');
     this.hello = hello;
     this.peer = hello.dialer;
-    const signature = signTranscript(options.seed, 'acceptor', this.transcript(this.context.sessionNonce, this.challenge));
+    const welcome = { nonce: this.context.sessionNonce, challenge: this.challenge, ephemeralKey: this.ephemeral!.publicKey };
+    this.transcript = transcriptHash({ hello, welcome });
+    // Before signing: a hello with a key of low order is refused without costing a signature.
+    this.agreeKeys('acceptor', hello.ephemeralKey, this.transcript);
+    const signature = signTranscript(options.seed, 'acceptor', this.transcript);
     this.step = 'await-proof';
-    this.socket.send(encodeWelcome({ nonce: this.context.sessionNonce, challenge: this.challenge, signature }));
+    this.socket.send(encodeWelcome({ ...welcome, signature }));
   }
 
   private receiveWelcome(bytes: Uint8Array): void {
     const { options } = this.context;
     const welcome = decodeWelcome(bytes);
-    const transcript = this.transcript(welcome.nonce, welcome.challenge);
+    const transcript = transcriptHash({ hello: this.hello!, welcome });
     if (!transcriptSignatureValid(this.peerKey(), 'acceptor', transcript, welcome.signature)) throw new HandshakeRejection('handshake-bad-signature');
+    this.agreeKeys('dialer', welcome.ephemeralKey, transcript);
     this.socket.send(encodeProof(signTranscript(options.seed, 'dialer', transcript)));
     this.open(welcome.nonce);
   }
 
   private receiveProof(bytes: Uint8Array): void {
     const signature = decodeProof(bytes);
-    const transcript = this.transcript(this.context.sessionNonce, this.challenge);
-    if (!transcriptSignatureValid(this.peerKey(), 'dialer', transcript, signature)) throw new HandshakeRejection('handshake-bad-signature');
+    if (!transcriptSignatureValid(this.peerKey(), 'dialer', this.transcript!, signature)) throw new HandshakeRejection('handshake-bad-signature');
     this.open(this.hello!.nonce);
   }
 
-  private transcript(acceptorNonce: Uint8Array, acceptorChallenge: Uint8Array): Transcript {
-    return { hello: this.hello!, acceptorNonce, acceptorChallenge };
+  /** Throws DecodeError for a peer key with no shared secret (one of low order). */
+  private agreeKeys(role: LinkRole, peerEphemeralKey: Uint8Array, transcript: Uint8Array): void {
+    this.keys = deriveLinkKeys(sharedSecret(this.ephemeral!.privateKey, peerEphemeralKey), transcript, role);
+    this.ephemeral = undefined;
   }
 
   private peerKey(): Uint8Array {
@@ -159,7 +174,7 @@ export class PeerConnection {
     // sends on it, a frame beyond the budget is only counted.
     if (!this.context.budgets.get(this.peer!)!.admit(bytes.length, Date.now())) return this.context.counters.drop('rate', this.peer);
     const session = this.context.sessions.get(this.peer!)!;
-    const verdict = admitFrame(this.context.rules, session, bytes, Date.now());
+    const verdict = admitFrame(this.context.rules, session, this.keys!.receive, bytes, Date.now());
     if ('drop' in verdict) return this.context.counters.drop(verdict.drop, this.peer);
     this.context.deliver(verdict.frame.sender, verdict.frame.payload);
   }

@@ -6,7 +6,7 @@ import { FRAME_OVERHEAD } from './frame.ts';
 export function socketOptions(maxMessageBytes: number) {
   return {
     maxPayload: maxMessageBytes + FRAME_OVERHEAD,
-    // Signed frames of mostly random bytes (hashes, signatures) do not compress; deflate only adds latency.
+    // Frames of mostly random bytes (hashes, signatures, MACs) do not compress; deflate only adds latency.
     perMessageDeflate: false,
   };
 }
@@ -35,8 +35,8 @@ export class Dialer {
     const socket = new WebSocket(this.url, {
       ...socketOptions(options.maxMessageBytes),
       handshakeTimeout: options.handshakeTimeoutMs,
-      // RFC 6455 masking protects browser intermediaries from crafted bytes; frames here are
-      // signed and go member to member, and an all-zero mask lets ws send them without a copy.
+      // RFC 6455 masking protects browser intermediaries from crafted bytes; frames here carry
+      // a MAC and go member to member, and an all-zero mask lets ws send them without a copy.
       generateMask: () => undefined,
     });
     const connection = PeerConnection.dial(socket, this.context, this.peer);

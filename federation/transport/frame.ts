@@ -1,18 +1,20 @@
-import { SIGNATURE_LENGTH, signMessage, verifyFreshSignature } from '../../sidechain/ed25519.ts';
+import type { KeyObject } from 'node:crypto';
 import { Reader, Writer } from '../../sidechain/encoding/index.ts';
 import { taggedHash } from '../../sidechain/hash.ts';
+import { MAC_LENGTH, macOf, macValid } from './link-keys.ts';
 
-export const FRAME_VERSION = 1;
+/** Version 2 replaced the Ed25519 signature of every frame by a MAC under the link's keys. */
+export const FRAME_VERSION = 2;
 export const CHAIN_ID_LENGTH = 32;
 export const SESSION_NONCE_LENGTH = 16;
-/** Recipient index meaning "every member": one frame is signed once and sent to all peers. */
+/** Recipient index meaning "every member": one frame is hashed once and sent to all peers. */
 export const BROADCAST = 0xffff;
 /** Everything in a frame except the payload, with the longest (5-byte) length prefix. */
-export const FRAME_OVERHEAD = 1 + CHAIN_ID_LENGTH + 2 + 2 + SESSION_NONCE_LENGTH + 8 + 8 + 5 + SIGNATURE_LENGTH;
+export const FRAME_OVERHEAD = 1 + CHAIN_ID_LENGTH + 2 + 2 + SESSION_NONCE_LENGTH + 8 + 8 + 5 + MAC_LENGTH;
 
 /**
  * One peer message. The session nonce is drawn once per sender process and announced in the
- * handshake; the sequence grows by one with every frame the sender signs in that session, across
+ * handshake; the sequence grows by one with every frame the sender seals in that session, across
  * all its peers, so a receiver only needs it to grow (direct sends to others leave gaps).
  */
 export interface Frame {
@@ -24,10 +26,16 @@ export interface Frame {
   sequence: bigint;
   timestampMs: bigint;
   payload: Uint8Array;
-  signature: Uint8Array;
+  mac: Uint8Array;
 }
 
-export type FrameFields = Omit<Frame, 'version' | 'signature'>;
+export type FrameFields = Omit<Frame, 'version' | 'mac'>;
+
+/** A frame without its MAC, and the digest every link's MAC is computed over. */
+export interface SealedFrame {
+  body: Buffer;
+  digest: Uint8Array;
+}
 
 function encodeHead(fields: FrameFields): Uint8Array {
   return new Writer()
@@ -42,15 +50,24 @@ function encodeHead(fields: FrameFields): Uint8Array {
     .finish();
 }
 
+/** Under the tag 'Strongbox/peer', so a frame digest can never be mistaken for any other hash. */
+const digestOf = (...parts: Uint8Array[]) => taggedHash('Strongbox/peer', ...parts);
+
 /**
- * Encodes and signs a frame. The signature covers every byte before it, under the tag
- * 'Strongbox/peer', so a peer signature can never be mistaken for a vote or a block signature.
- * The payload is hashed in place and copied once, into the outgoing buffer.
+ * Encodes a frame and hashes it once; `tagFrame` then adds the MAC of one link. A broadcast costs
+ * one hash of the payload and a MAC of 32 bytes per peer, not a hash per peer.
  */
-export function sealFrame(seed: Uint8Array, fields: FrameFields): Buffer {
+export function sealFrame(fields: FrameFields): SealedFrame {
   const head = encodeHead(fields);
-  const signature = signMessage(seed, taggedHash('Strongbox/peer', head, fields.payload));
-  return Buffer.concat([head, fields.payload, signature]);
+  return { body: Buffer.concat([head, fields.payload]), digest: digestOf(head, fields.payload) };
+}
+
+/**
+ * The bytes sent on one link. The body is copied once per link: ws may still be writing one
+ * link's buffer when the next is built, so a shared buffer cannot take each tag in turn.
+ */
+export function tagFrame(sealed: SealedFrame, sendKey: KeyObject): Buffer {
+  return Buffer.concat([sealed.body, macOf(sendKey, sealed.digest)]);
 }
 
 /** Throws DecodeError unless `bytes` is exactly one canonical frame with a payload within the limit. */
@@ -65,14 +82,13 @@ export function decodeFrame(bytes: Uint8Array, maxPayloadBytes: number): Frame {
     sequence: reader.u64('sequence'),
     timestampMs: reader.u64('timestamp'),
     payload: reader.varBytes('payload', maxPayloadBytes),
-    signature: reader.bytes(SIGNATURE_LENGTH, 'signature'),
+    mac: reader.bytes(MAC_LENGTH, 'mac'),
   };
   reader.end();
   return frame;
 }
 
-/** `bytes` must be the exact encoding `frame` was decoded from: the signed part is all but the signature. */
-export function frameSignatureValid(publicKey: Uint8Array, bytes: Uint8Array, frame: Frame): boolean {
-  const signed = taggedHash('Strongbox/peer', bytes.subarray(0, bytes.length - SIGNATURE_LENGTH));
-  return verifyFreshSignature(publicKey, signed, frame.signature);
+/** `bytes` must be the exact encoding `frame` was decoded from: the MAC covers all but itself. */
+export function frameMacValid(receiveKey: KeyObject, bytes: Uint8Array, frame: Frame): boolean {
+  return macValid(receiveKey, digestOf(bytes.subarray(0, bytes.length - MAC_LENGTH)), frame.mac);
 }

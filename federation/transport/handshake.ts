@@ -2,6 +2,7 @@ import { SIGNATURE_LENGTH, signMessage, verifyFreshSignature } from '../../sidec
 import { DecodeError, Reader, Writer } from '../../sidechain/encoding/index.ts';
 import { taggedHash } from '../../sidechain/hash.ts';
 import { CHAIN_ID_LENGTH, FRAME_VERSION, SESSION_NONCE_LENGTH } from './frame.ts';
+import { EPHEMERAL_KEY_LENGTH, type LinkRole } from './link-keys.ts';
 
 export const CHALLENGE_LENGTH = 32;
 
@@ -9,52 +10,61 @@ const HELLO = 1;
 const WELCOME = 2;
 const PROOF = 3;
 
-/** Dialer → acceptor: who I am, whom I expect, my session nonce and a fresh challenge. */
+/** Dialer → acceptor: who I am, whom I expect, my session nonce, a fresh challenge and a fresh X25519 key. */
 export interface Hello {
   chainId: Uint8Array;
   dialer: number;
   acceptor: number;
   nonce: Uint8Array;
   challenge: Uint8Array;
+  ephemeralKey: Uint8Array;
 }
 
-/** Acceptor → dialer: its session nonce, a fresh challenge, and its signature over the transcript. */
+/** Acceptor → dialer: its session nonce, a fresh challenge, a fresh X25519 key, and its signature over the transcript. */
 export interface Welcome {
   nonce: Uint8Array;
   challenge: Uint8Array;
+  ephemeralKey: Uint8Array;
   signature: Uint8Array;
 }
 
-/** What both sides sign: both challenges are fresh, so neither signature can be replayed later. */
+/** Everything both sides sign: the hello and the welcome but for its signature. */
 export interface Transcript {
   hello: Hello;
-  acceptorNonce: Uint8Array;
-  acceptorChallenge: Uint8Array;
+  welcome: Omit<Welcome, 'signature'>;
 }
 
-export type HandshakeRole = 'dialer' | 'acceptor';
-
-function transcriptHash(role: HandshakeRole, transcript: Transcript): Uint8Array {
-  const { hello } = transcript;
+/**
+ * The transcript hash, the same for both sides: it salts the link keys, so they belong to this
+ * handshake only. Both X25519 keys are in it, so a man in the middle who swapped either would
+ * need a signature over his own key that only the member can make.
+ */
+export function transcriptHash({ hello, welcome }: Transcript): Uint8Array {
   const bytes = new Writer()
-    .u8(role === 'dialer' ? 0x44 : 0x41)
     .bytes(hello.chainId)
     .u16(hello.dialer)
     .u16(hello.acceptor)
     .bytes(hello.nonce)
     .bytes(hello.challenge)
-    .bytes(transcript.acceptorNonce)
-    .bytes(transcript.acceptorChallenge)
+    .bytes(hello.ephemeralKey)
+    .bytes(welcome.nonce)
+    .bytes(welcome.challenge)
+    .bytes(welcome.ephemeralKey)
     .finish();
-  return taggedHash('Strongbox/peer-handshake', bytes);
+  return taggedHash('Strongbox/peer-transcript', bytes);
 }
 
-export function signTranscript(seed: Uint8Array, role: HandshakeRole, transcript: Transcript): Uint8Array {
-  return signMessage(seed, transcriptHash(role, transcript));
+/** What each side signs: the role byte first, so neither signature can stand in for the other. */
+function signedMessage(role: LinkRole, transcript: Uint8Array): Uint8Array {
+  return taggedHash('Strongbox/peer-handshake', Uint8Array.of(role === 'dialer' ? 0x44 : 0x41), transcript);
 }
 
-export function transcriptSignatureValid(publicKey: Uint8Array, role: HandshakeRole, transcript: Transcript, signature: Uint8Array): boolean {
-  return verifyFreshSignature(publicKey, transcriptHash(role, transcript), signature);
+export function signTranscript(seed: Uint8Array, role: LinkRole, transcript: Uint8Array): Uint8Array {
+  return signMessage(seed, signedMessage(role, transcript));
+}
+
+export function transcriptSignatureValid(publicKey: Uint8Array, role: LinkRole, transcript: Uint8Array, signature: Uint8Array): boolean {
+  return verifyFreshSignature(publicKey, signedMessage(role, transcript), signature);
 }
 
 function start(kind: number): Writer {
@@ -71,7 +81,7 @@ function open(bytes: Uint8Array, kind: number, what: string): Reader {
 }
 
 export function encodeHello(hello: Hello): Uint8Array {
-  return start(HELLO).bytes(hello.chainId).u16(hello.dialer).u16(hello.acceptor).bytes(hello.nonce).bytes(hello.challenge).finish();
+  return start(HELLO).bytes(hello.chainId).u16(hello.dialer).u16(hello.acceptor).bytes(hello.nonce).bytes(hello.challenge).bytes(hello.ephemeralKey).finish();
 }
 
 export function decodeHello(bytes: Uint8Array): Hello {
@@ -82,13 +92,14 @@ export function decodeHello(bytes: Uint8Array): Hello {
     acceptor: reader.u16('acceptor'),
     nonce: reader.bytes(SESSION_NONCE_LENGTH, 'nonce'),
     challenge: reader.bytes(CHALLENGE_LENGTH, 'challenge'),
+    ephemeralKey: reader.bytes(EPHEMERAL_KEY_LENGTH, 'ephemeral key'),
   };
   reader.end();
   return hello;
 }
 
 export function encodeWelcome(welcome: Welcome): Uint8Array {
-  return start(WELCOME).bytes(welcome.nonce).bytes(welcome.challenge).bytes(welcome.signature).finish();
+  return start(WELCOME).bytes(welcome.nonce).bytes(welcome.challenge).bytes(welcome.ephemeralKey).bytes(welcome.signature).finish();
 }
 
 export function decodeWelcome(bytes: Uint8Array): Welcome {
@@ -96,6 +107,7 @@ export function decodeWelcome(bytes: Uint8Array): Welcome {
   const welcome = {
     nonce: reader.bytes(SESSION_NONCE_LENGTH, 'nonce'),
     challenge: reader.bytes(CHALLENGE_LENGTH, 'challenge'),
+    ephemeralKey: reader.bytes(EPHEMERAL_KEY_LENGTH, 'ephemeral key'),
     signature: reader.bytes(SIGNATURE_LENGTH, 'signature'),
   };
   reader.end();

@@ -1,4 +1,5 @@
-import { decodeFrame, FRAME_OVERHEAD, FRAME_VERSION, BROADCAST, frameSignatureValid, type Frame } from './frame.ts';
+import type { KeyObject } from 'node:crypto';
+import { decodeFrame, FRAME_OVERHEAD, FRAME_VERSION, BROADCAST, frameMacValid, type Frame } from './frame.ts';
 
 export type FrameDropReason =
   | 'oversized'
@@ -8,15 +9,15 @@ export type FrameDropReason =
   | 'unknown-sender'
   | 'sender-mismatch'
   | 'wrong-recipient'
-  | 'bad-signature'
+  | 'bad-mac'
   | 'replayed'
   | 'stale';
 
 export interface InboundRules {
   chainId: Uint8Array;
   memberIndex: number;
-  /** Block keys by member index. */
-  memberKeys: readonly Uint8Array[];
+  /** Members are indices 0 to memberCount - 1. */
+  memberCount: number;
   maxMessageBytes: number;
   maxClockSkewMs: number;
 }
@@ -32,11 +33,12 @@ export interface PeerSession {
 export type InboundVerdict = { frame: Frame } | { drop: FrameDropReason };
 
 /**
- * Decides whether one frame received on an authenticated connection is delivered. Cheap checks
- * run before the signature, and the sequence is recorded only for a frame that passed them all,
- * so a forged frame can never advance the window and make a genuine one look replayed.
+ * Decides whether one frame received on an authenticated connection is delivered: it must carry
+ * the MAC of that connection's receive key. Cheap checks run before the MAC, and the sequence is
+ * recorded only for a frame that passed them all, so a forged frame can never advance the window
+ * and make a genuine one look replayed.
  */
-export function admitFrame(rules: InboundRules, session: PeerSession, bytes: Uint8Array, nowMs: number): InboundVerdict {
+export function admitFrame(rules: InboundRules, session: PeerSession, receiveKey: KeyObject, bytes: Uint8Array, nowMs: number): InboundVerdict {
   if (bytes.length > rules.maxMessageBytes + FRAME_OVERHEAD) return { drop: 'oversized' };
   if (bytes.length > 0 && bytes[0] !== FRAME_VERSION) return { drop: 'unsupported-version' };
   let frame: Frame;
@@ -46,11 +48,10 @@ export function admitFrame(rules: InboundRules, session: PeerSession, bytes: Uin
     return { drop: 'malformed' };
   }
   if (!sameBytes(frame.chainId, rules.chainId)) return { drop: 'wrong-chain' };
-  const key = rules.memberKeys[frame.sender];
-  if (key === undefined || frame.sender === rules.memberIndex) return { drop: 'unknown-sender' };
+  if (frame.sender >= rules.memberCount || frame.sender === rules.memberIndex) return { drop: 'unknown-sender' };
   if (frame.sender !== session.peer) return { drop: 'sender-mismatch' };
   if (frame.recipient !== rules.memberIndex && frame.recipient !== BROADCAST) return { drop: 'wrong-recipient' };
-  if (!frameSignatureValid(key, bytes, frame)) return { drop: 'bad-signature' };
+  if (!frameMacValid(receiveKey, bytes, frame)) return { drop: 'bad-mac' };
   if (!sameBytes(frame.sessionNonce, session.nonce) || frame.sequence <= session.lastSequence) return { drop: 'replayed' };
   const skew = frame.timestampMs - BigInt(Math.floor(nowMs));
   if (skew > BigInt(rules.maxClockSkewMs) || -skew > BigInt(rules.maxClockSkewMs)) return { drop: 'stale' };

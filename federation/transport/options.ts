@@ -34,7 +34,7 @@ export interface PeerTransportOptions {
    * per 20 ms, more only when 256 KiB of transactions wait, which the byte budget bounds), a
    * proposal and two votes per round, and a re-send of its round's messages once a second, so it
    * stays below the budget up to about a hundred heights a second. Every admitted frame costs a
-   * signature verification: the budget is also what a hostile member can make each other spend.
+   * hash of its bytes and a MAC: the budget is also what a hostile member can make each other spend.
    */
   peerRateLimit?: PeerRateLimit;
   /** Frames whose timestamp is further than this from the receiver's clock are dropped. Default 30 s. */

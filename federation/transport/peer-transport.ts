@@ -4,7 +4,7 @@ import { WebSocketServer } from 'ws';
 import { PeerConnection, type ConnectionContext } from './connection.ts';
 import { Dialer, socketOptions } from './dialer.ts';
 import { PeerTransportError } from './errors.ts';
-import { BROADCAST, SESSION_NONCE_LENGTH, sealFrame } from './frame.ts';
+import { BROADCAST, SESSION_NONCE_LENGTH, sealFrame, type SealedFrame } from './frame.ts';
 import type { PeerSession } from './inbound.ts';
 import { resolveOptions, type PeerTransportOptions } from './options.ts';
 import type { PeerBudget } from './rate-limit.ts';
@@ -15,7 +15,7 @@ export type MessageHandler = (fromIndex: number, payload: Uint8Array) => void;
 export interface PeerTransport {
   /** The port actually bound (useful with port 0). */
   readonly port: number;
-  /** Signs the payload once and sends it to every connected peer. */
+  /** Hashes the frame once and sends it to every connected peer, each with its link's MAC. */
   broadcast(payload: Uint8Array): void;
   send(toIndex: number, payload: Uint8Array): void;
   /** Handlers run synchronously, in arrival order per peer; returns a function that removes it. */
@@ -47,7 +47,7 @@ export async function startPeerTransport(input: PeerTransportOptions): Promise<P
     rules: {
       chainId: options.chainId,
       memberIndex: options.memberIndex,
-      memberKeys: options.members.map((member) => member.publicKey),
+      memberCount: options.members.length,
       maxMessageBytes: options.maxMessageBytes,
       maxClockSkewMs: options.maxClockSkewMs,
     },
@@ -103,9 +103,9 @@ export async function startPeerTransport(input: PeerTransportOptions): Promise<P
     }
   }
 
-  function seal(recipient: number, payload: Uint8Array): Buffer {
+  function seal(recipient: number, payload: Uint8Array): SealedFrame {
     sequence += 1n;
-    return sealFrame(options.seed, {
+    return sealFrame({
       chainId: options.chainId,
       sender: options.memberIndex,
       recipient,
@@ -116,7 +116,7 @@ export async function startPeerTransport(input: PeerTransportOptions): Promise<P
     });
   }
 
-  function deliverTo(peer: number, frame: Buffer): void {
+  function deliverTo(peer: number, frame: SealedFrame): void {
     const link = links.get(peer);
     const dropped = link ? link.trySend(frame) : 'peer-disconnected';
     if (dropped) counters.drop(dropped, peer);

@@ -25,7 +25,7 @@ export const DROP_REASONS: readonly DropReason[] = [
   'unknown-sender',
   'sender-mismatch',
   'wrong-recipient',
-  'bad-signature',
+  'bad-mac',
   'replayed',
   'stale',
   'rate',

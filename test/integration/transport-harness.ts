@@ -2,8 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { WebSocket } from 'ws';
 import { generateKeyPair, type Ed25519KeyPair } from '../../sidechain/ed25519.ts';
 import { startPeerTransport, type PeerTransport, type PeerTransportOptions } from '../../federation/transport/index.ts';
-import { SESSION_NONCE_LENGTH, sealFrame, type FrameFields } from '../../federation/transport/frame.ts';
-import { CHALLENGE_LENGTH, decodeWelcome, encodeHello, encodeProof, signTranscript, type Hello } from '../../federation/transport/handshake.ts';
+import type { KeyObject } from 'node:crypto';
+import { SESSION_NONCE_LENGTH, sealFrame, tagFrame, type FrameFields } from '../../federation/transport/frame.ts';
+import { CHALLENGE_LENGTH, decodeWelcome, encodeHello, encodeProof, signTranscript, transcriptHash, type Hello } from '../../federation/transport/handshake.ts';
+import { deriveLinkKeys, generateEphemeralKey, sharedSecret, type LinkKeys } from '../../federation/transport/link-keys.ts';
 
 export interface Federation {
   chainId: Uint8Array;
@@ -71,6 +73,7 @@ export interface RawPeerOptions {
  */
 export class RawPeer {
   private sequence = 0n;
+  private keys: LinkKeys | undefined;
   readonly closed: Promise<void>;
   messagesReceived = 0;
 
@@ -94,26 +97,33 @@ export class RawPeer {
     return peer;
   }
 
-  /** Runs the dialer side of the handshake; resolves when the proof is sent. */
+  /** Runs the dialer side of the handshake and derives the link keys; resolves when the proof is sent. */
   async authenticate(options: RawPeerOptions): Promise<void> {
-    const hello: Hello = { chainId: options.chainId, dialer: options.as, acceptor: options.acceptor, nonce: this.nonce, challenge: new Uint8Array(randomBytes(CHALLENGE_LENGTH)) };
+    const ephemeral = generateEphemeralKey();
+    const challenge = new Uint8Array(randomBytes(CHALLENGE_LENGTH));
+    const hello: Hello = { chainId: options.chainId, dialer: options.as, acceptor: options.acceptor, nonce: this.nonce, challenge, ephemeralKey: ephemeral.publicKey };
     const welcomeBytes = new Promise<Uint8Array>((resolve) => this.socket.once('message', (data) => resolve(data as Buffer)));
     this.socket.send(encodeHello(hello));
     const welcome = decodeWelcome(await welcomeBytes);
-    const proof = signTranscript(options.seed, 'dialer', { hello, acceptorNonce: welcome.nonce, acceptorChallenge: welcome.challenge });
-    this.socket.send(encodeProof(proof));
+    const transcript = transcriptHash({ hello, welcome });
+    this.keys = deriveLinkKeys(sharedSecret(ephemeral.privateKey, welcome.ephemeralKey), transcript, 'dialer');
+    this.socket.send(encodeProof(signTranscript(options.seed, 'dialer', transcript)));
   }
 
-  /** A frame as member `sender` of `chainId` would seal it, with any field overridden. */
-  frame(seed: Uint8Array, fields: Partial<FrameFields> & Pick<FrameFields, 'chainId' | 'sender' | 'recipient'>): Buffer {
+  /**
+   * A frame as member `sender` of `chainId` would seal it on this link, with any field
+   * overridden; another `sendKey` forges its MAC.
+   */
+  frame(fields: Partial<FrameFields> & Pick<FrameFields, 'chainId' | 'sender' | 'recipient'>, sendKey: KeyObject = this.keys!.send): Buffer {
     this.sequence += 1n;
-    return sealFrame(seed, {
+    const sealed = sealFrame({
       sessionNonce: this.nonce,
       sequence: this.sequence,
       timestampMs: BigInt(Date.now()),
       payload: Buffer.from(`frame ${this.sequence}`),
       ...fields,
     });
+    return tagFrame(sealed, sendKey);
   }
 
   send(bytes: Uint8Array | string): void {

@@ -1,9 +1,10 @@
-import { randomBytes } from 'node:crypto';
+import { createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
 import { expect } from 'chai';
 import { WebSocketServer } from 'ws';
 import { generateKeyPair } from '../../sidechain/ed25519.ts';
-import { BROADCAST, sealFrame } from '../../federation/transport/frame.ts';
+import { BROADCAST, FRAME_VERSION, sealFrame, tagFrame } from '../../federation/transport/frame.ts';
 import { encodeHello } from '../../federation/transport/handshake.ts';
+import { EPHEMERAL_KEY_LENGTH, generateEphemeralKey, MAC_LENGTH } from '../../federation/transport/link-keys.ts';
 import type { DropReason, PeerTransport } from '../../federation/transport/index.ts';
 import { makeFederation, RawPeer, recordMessages, startMember, waitFor, type Federation } from './transport-harness.ts';
 
@@ -52,37 +53,38 @@ describe('peer transport rejects bad frames and strangers', function () {
 
   const zeroFields = () => ({ chainId: federation.chainId, sender: 0, recipient: TARGET });
   const badFrames: { name: string; reason: DropReason; frame(raw: RawPeer): Uint8Array | string }[] = [
-    { name: 'a forged signature', reason: 'bad-signature', frame: (raw) => raw.frame(generateKeyPair().seed, zeroFields()) },
-    { name: 'a payload altered after signing', reason: 'bad-signature', frame: (raw) => tamperLastPayloadByte(raw.frame(federation.keys[0]!.seed, zeroFields())) },
-    { name: 'an unknown sender index', reason: 'unknown-sender', frame: (raw) => raw.frame(generateKeyPair().seed, { ...zeroFields(), sender: 9 }) },
-    { name: "another member's validly signed frame", reason: 'sender-mismatch', frame: (raw) => raw.frame(federation.keys[1]!.seed, { ...zeroFields(), sender: 1 }) },
-    { name: 'another chain', reason: 'wrong-chain', frame: (raw) => raw.frame(federation.keys[0]!.seed, { ...zeroFields(), chainId: new Uint8Array(randomBytes(32)) }) },
-    { name: 'another recipient', reason: 'wrong-recipient', frame: (raw) => raw.frame(federation.keys[0]!.seed, { ...zeroFields(), recipient: 2 }) },
-    { name: 'a timestamp outside the window', reason: 'stale', frame: (raw) => raw.frame(federation.keys[0]!.seed, { ...zeroFields(), timestampMs: BigInt(Date.now() - 10 * 60_000) }) },
-    { name: 'a timestamp from the future', reason: 'stale', frame: (raw) => raw.frame(federation.keys[0]!.seed, { ...zeroFields(), timestampMs: BigInt(Date.now() + 10 * 60_000) }) },
-    { name: 'a session nonce other than the handshake announced', reason: 'replayed', frame: (raw) => raw.frame(federation.keys[0]!.seed, { ...zeroFields(), sessionNonce: new Uint8Array(randomBytes(16)) }) },
+    { name: 'a MAC under another key', reason: 'bad-mac', frame: (raw) => raw.frame(zeroFields(), forgedKey()) },
+    { name: 'a payload altered after sealing', reason: 'bad-mac', frame: (raw) => tamperLastPayloadByte(raw.frame(zeroFields())) },
+    { name: 'an unknown sender index', reason: 'unknown-sender', frame: (raw) => raw.frame({ ...zeroFields(), sender: 9 }) },
+    { name: 'another member named as its sender', reason: 'sender-mismatch', frame: (raw) => raw.frame({ ...zeroFields(), sender: 1 }) },
+    { name: 'another chain', reason: 'wrong-chain', frame: (raw) => raw.frame({ ...zeroFields(), chainId: new Uint8Array(randomBytes(32)) }) },
+    { name: 'another recipient', reason: 'wrong-recipient', frame: (raw) => raw.frame({ ...zeroFields(), recipient: 2 }) },
+    { name: 'a timestamp outside the window', reason: 'stale', frame: (raw) => raw.frame({ ...zeroFields(), timestampMs: BigInt(Date.now() - 10 * 60_000) }) },
+    { name: 'a timestamp from the future', reason: 'stale', frame: (raw) => raw.frame({ ...zeroFields(), timestampMs: BigInt(Date.now() + 10 * 60_000) }) },
+    { name: 'a session nonce other than the handshake announced', reason: 'replayed', frame: (raw) => raw.frame({ ...zeroFields(), sessionNonce: new Uint8Array(randomBytes(16)) }) },
     {
       name: 'garbage bytes',
       reason: 'malformed',
-      // Random bytes after version 1, except the payload length (offset 69), set to more than
+      // Random bytes after the version, except the payload length (offset 69), set to more than
       // the bytes that follow: at random, one such frame in 256 had a length that made it decode.
       frame: () => {
-        const bytes = Buffer.concat([Buffer.from([1]), randomBytes(200)]);
+        const bytes = Buffer.concat([Buffer.from([FRAME_VERSION]), randomBytes(200)]);
         bytes[69] = 0x7f;
         return bytes;
       },
     },
-    { name: 'a truncated frame', reason: 'malformed', frame: (raw) => raw.frame(federation.keys[0]!.seed, zeroFields()).subarray(0, 100) },
-    { name: 'trailing bytes after the signature', reason: 'malformed', frame: (raw) => Buffer.concat([raw.frame(federation.keys[0]!.seed, zeroFields()), Buffer.from([0])]) },
+    { name: 'a truncated frame', reason: 'malformed', frame: (raw) => raw.frame(zeroFields()).subarray(0, 100) },
+    { name: 'trailing bytes after the MAC', reason: 'malformed', frame: (raw) => Buffer.concat([raw.frame(zeroFields()), Buffer.from([0])]) },
     { name: 'a text message', reason: 'malformed', frame: () => 'hello' },
-    { name: 'an unknown version', reason: 'unsupported-version', frame: () => Buffer.concat([Buffer.from([2]), randomBytes(200)]) },
+    { name: 'the previous version, 1, of signed frames', reason: 'unsupported-version', frame: () => Buffer.concat([Buffer.from([1]), randomBytes(200)]) },
+    { name: 'an unknown version', reason: 'unsupported-version', frame: () => Buffer.concat([Buffer.from([FRAME_VERSION + 1]), randomBytes(200)]) },
   ];
 
   for (const bad of badFrames) {
     it(`drops and counts a frame with ${bad.name} as ${bad.reason}, and keeps the connection`, async function () {
       const raw = await memberZero();
       raw.send(bad.frame(raw));
-      raw.send(raw.frame(federation.keys[0]!.seed, { ...zeroFields(), payload: Buffer.from('genuine') }));
+      raw.send(raw.frame({ ...zeroFields(), payload: Buffer.from('genuine') }));
       await waitFor(() => inbox.length === 1, 'the genuine frame');
       expect(inbox).to.deep.equal([{ from: 0, text: 'genuine' }]);
       expectOnlyDropped(bad.reason, 1);
@@ -92,40 +94,60 @@ describe('peer transport rejects bad frames and strangers', function () {
 
   it('drops a replayed frame and a frame with a lower sequence as replayed', async function () {
     const raw = await memberZero();
-    const first = raw.frame(federation.keys[0]!.seed, { ...zeroFields(), payload: Buffer.from('first') });
-    const second = raw.frame(federation.keys[0]!.seed, { ...zeroFields(), recipient: BROADCAST, payload: Buffer.from('second') });
+    const first = raw.frame({ ...zeroFields(), payload: Buffer.from('first') });
+    const second = raw.frame({ ...zeroFields(), recipient: BROADCAST, payload: Buffer.from('second') });
     raw.send(second);
     raw.send(first);
     raw.send(second);
-    raw.send(raw.frame(federation.keys[0]!.seed, { ...zeroFields(), payload: Buffer.from('third') }));
+    raw.send(raw.frame({ ...zeroFields(), payload: Buffer.from('third') }));
     await waitFor(() => inbox.length === 2, 'the fresh frames');
     expect(inbox.map((message) => message.text)).to.deep.equal(['second', 'third']);
     expectOnlyDropped('replayed', 2);
   });
 
-  it('does not reopen the replay window when the same session reconnects', async function () {
-    const raw = await memberZero();
-    const frame = raw.frame(federation.keys[0]!.seed, zeroFields());
-    raw.send(frame);
-    await waitFor(() => inbox.length === 1, 'the first delivery');
-    await raw.close();
-    // Same session nonce as the first connection: the transport must remember its sequence.
-    const again = await RawPeer.connect(url, raw.nonce);
+  /** Member 0 again, on a new connection but in the same session as `earlier`. */
+  async function reconnect(earlier: RawPeer): Promise<RawPeer> {
+    await earlier.close();
+    const again = await RawPeer.connect(url, earlier.nonce);
     raws.push(again);
     await again.authenticate({ as: 0, seed: federation.keys[0]!.seed, acceptor: TARGET, chainId: federation.chainId });
     await waitFor(() => target.connectedPeers().includes(0), 'reconnection');
-    again.send(frame);
+    return again;
+  }
+
+  it('does not reopen the replay window when the same session reconnects', async function () {
+    const raw = await memberZero();
+    raw.send(raw.frame(zeroFields()));
+    await waitFor(() => inbox.length === 1, 'the first delivery');
+    // A fresh RawPeer counts from sequence 1 again: the transport must remember it was used.
+    const again = await reconnect(raw);
+    again.send(again.frame(zeroFields()));
     await waitFor(() => dropsOf('replayed') === 1, 'the replay to be dropped');
     expect(inbox).to.have.length(1);
+    expectOnlyDropped('replayed', 1);
+  });
+
+  it('drops as bad-mac a frame sealed for an earlier connection of the same member, even one never sent', async function () {
+    const raw = await memberZero();
+    raw.send(raw.frame({ ...zeroFields(), payload: Buffer.from('first') }));
+    await waitFor(() => inbox.length === 1, 'the first delivery');
+    // Its sequence is above the window: only the other connection's keys make it fail.
+    const unsent = raw.frame({ ...zeroFields(), payload: Buffer.from('unsent') });
+    const again = await reconnect(raw);
+    again.send(unsent);
+    again.send(again.frame({ ...zeroFields(), sequence: 3n, payload: Buffer.from('fresh') }));
+    await waitFor(() => inbox.length === 2, 'the fresh frame');
+    expect(inbox.map((message) => message.text)).to.deep.equal(['first', 'fresh']);
+    expectOnlyDropped('bad-mac', 1);
   });
 
   it('drops an oversized frame, closes that connection, and accepts the member again', async function () {
     const raw = await memberZero();
-    raw.send(raw.frame(federation.keys[0]!.seed, { ...zeroFields(), payload: new Uint8Array(MAX_MESSAGE_BYTES * 2) }));
+    raw.send(raw.frame({ ...zeroFields(), payload: new Uint8Array(MAX_MESSAGE_BYTES * 2) }));
     await raw.closed;
     expectOnlyDropped('oversized', 1);
     const again = await memberZero();
-    again.send(again.frame(federation.keys[0]!.seed, { ...zeroFields(), payload: Buffer.from('after') }));
+    again.send(again.frame({ ...zeroFields(), payload: Buffer.from('after') }));
     await waitFor(() => inbox.length === 1, 'delivery after reconnecting');
     expect(inbox).to.deep.equal([{ from: 0, text: 'after' }]);
   });
@@ -135,7 +157,7 @@ describe('peer transport rejects bad frames and strangers', function () {
     raws.push(stranger);
     await stranger.authenticate({ as: 0, seed: generateKeyPair().seed, acceptor: TARGET, chainId: federation.chainId });
     await stranger.closed;
-    stranger.send(stranger.frame(generateKeyPair().seed, zeroFields()));
+    stranger.send(stranger.frame(zeroFields()));
     expectOnlyDropped('handshake-bad-signature', 1);
     expect(target.connectedPeers()).to.deep.equal([]);
     expect(inbox).to.deep.equal([]);
@@ -151,7 +173,11 @@ describe('peer transport rejects bad frames and strangers', function () {
   const badHellos: { name: string; reason: DropReason; hello(): Uint8Array | string }[] = [
     { name: 'garbage', reason: 'handshake-malformed', hello: () => randomBytes(40) },
     { name: 'text', reason: 'handshake-malformed', hello: () => 'hello' },
-    { name: 'a frame instead of a hello', reason: 'handshake-malformed', hello: () => sealFrame(federation.keys[0]!.seed, { chainId: federation.chainId, sender: 0, recipient: TARGET, sessionNonce: new Uint8Array(16), sequence: 1n, timestampMs: BigInt(Date.now()), payload: new Uint8Array(8) }) },
+    { name: 'a frame instead of a hello', reason: 'handshake-malformed', hello: () => tagFrame(sealFrame({ chainId: federation.chainId, sender: 0, recipient: TARGET, sessionNonce: new Uint8Array(16), sequence: 1n, timestampMs: BigInt(Date.now()), payload: new Uint8Array(8) }), forgedKey()) },
+    // Version 1 had the same fields but no X25519 key: a member not yet upgraded is refused.
+    { name: 'of version 1', reason: 'handshake-malformed', hello: () => Buffer.concat([Buffer.from([1]), hello(federation, {}).subarray(1, -EPHEMERAL_KEY_LENGTH)]) },
+    { name: 'with an X25519 key of low order (zero)', reason: 'handshake-malformed', hello: () => hello(federation, { ephemeralKey: new Uint8Array(EPHEMERAL_KEY_LENGTH) }) },
+    { name: 'with an X25519 key of low order (one)', reason: 'handshake-malformed', hello: () => hello(federation, { ephemeralKey: Uint8Array.from({ length: EPHEMERAL_KEY_LENGTH }, (_, i) => (i === 0 ? 1 : 0)) }) },
     { name: 'another chain', reason: 'handshake-wrong-chain', hello: () => hello(federation, { chainId: new Uint8Array(randomBytes(32)) }) },
     { name: 'a member index outside the federation', reason: 'handshake-unknown-member', hello: () => hello(federation, { dialer: MEMBERS }) },
     { name: 'the wrong acceptor', reason: 'handshake-unknown-member', hello: () => hello(federation, { acceptor: 1 }) },
@@ -172,7 +198,7 @@ describe('peer transport rejects bad frames and strangers', function () {
   it('a dialling member refuses an acceptor that cannot prove the member key', async function () {
     const impostor = new WebSocketServer({ host: '127.0.0.1', port: 0 });
     await new Promise((resolve) => impostor.once('listening', resolve));
-    impostor.on('connection', (socket) => socket.once('message', () => socket.send(Buffer.concat([Buffer.from([1, 2]), randomBytes(16 + 32 + 64)]))));
+    impostor.on('connection', (socket) => socket.once('message', () => socket.send(Buffer.concat([Buffer.from([FRAME_VERSION, 2]), randomBytes(16 + 32), generateEphemeralKey().publicKey, randomBytes(64)]))));
     const port = (impostor.address() as { port: number }).port;
     const impostorUrl = `ws://127.0.0.1:${port}`;
     const dialer = await startMember(federation, 0, [undefined, impostorUrl, impostorUrl, impostorUrl, impostorUrl], { reconnectMinMs: 1_000, reconnectMaxMs: 1_000 });
@@ -189,13 +215,18 @@ describe('peer transport rejects bad frames and strangers', function () {
 
 function tamperLastPayloadByte(frame: Buffer): Buffer {
   const copy = Buffer.from(frame);
-  const index = copy.length - 64 - 1;
+  const index = copy.length - MAC_LENGTH - 1;
   copy[index] = copy[index]! ^ 1;
   return copy;
 }
 
 function hello(federation: Federation, fields: Partial<Parameters<typeof encodeHello>[0]>): Uint8Array {
-  return encodeHello({ chainId: federation.chainId, dialer: 0, acceptor: TARGET, nonce: new Uint8Array(16), challenge: new Uint8Array(32), ...fields });
+  return encodeHello({ chainId: federation.chainId, dialer: 0, acceptor: TARGET, nonce: new Uint8Array(16), challenge: new Uint8Array(32), ephemeralKey: generateEphemeralKey().publicKey, ...fields });
+}
+
+/** A link key nobody agreed on: what a forger must use, not knowing the link's. */
+function forgedKey(): KeyObject {
+  return createSecretKey(randomBytes(32));
 }
 
 describe('peer transport inbound budget per member', function () {
@@ -224,31 +255,31 @@ describe('peer transport inbound budget per member', function () {
     return raw;
   }
 
-  it('drops a flooding member\'s frames beyond its budget as rate, before their signatures are checked, while another member is served', async function () {
+  it('drops a flooding member\'s frames beyond its budget as rate, before their MACs are checked, while another member is served', async function () {
     const flooder = await member(0);
     const honest = await member(1);
     const started = Date.now();
-    for (let i = 0; i < 2; i++) flooder.send(flooder.frame(federation.keys[0]!.seed, fields(0)));
-    // Forged: were they checked, they would count as bad-signature.
+    for (let i = 0; i < 2; i++) flooder.send(flooder.frame(fields(0)));
+    // Forged: were they checked, they would count as bad-mac.
     const flood = 500;
-    for (let i = 0; i < flood; i++) flooder.send(flooder.frame(generateKeyPair().seed, fields(0)));
-    honest.send(honest.frame(federation.keys[1]!.seed, { ...fields(1), payload: Buffer.from('honest') }));
-    await waitFor(() => target.stats().dropped.rate + target.stats().dropped['bad-signature'] === flood && inbox.length === 3, 'the flood and the honest frame');
+    for (let i = 0; i < flood; i++) flooder.send(flooder.frame(fields(0), forgedKey()));
+    honest.send(honest.frame({ ...fields(1), payload: Buffer.from('honest') }));
+    await waitFor(() => target.stats().dropped.rate + target.stats().dropped['bad-mac'] === flood && inbox.length === 3, 'the flood and the honest frame');
     const refilled = Math.ceil((Date.now() - started) / 1000);
     expect(inbox.filter((message) => message.from === 0)).to.have.length(2);
     expect(inbox.filter((message) => message.from === 1)).to.deep.equal([{ from: 1, text: 'honest' }]);
-    expect(target.stats().dropped['bad-signature'], 'forged frames that reached the signature check').to.be.at.most(refilled);
+    expect(target.stats().dropped['bad-mac'], 'forged frames that reached the MAC check').to.be.at.most(refilled);
     expect(target.stats().dropped.rate).to.be.at.least(flood - refilled);
   });
 
   it('keeps a member\'s spent budget across its reconnection', async function () {
     const first = await member(0);
     const started = Date.now();
-    for (let i = 0; i < 4; i++) first.send(first.frame(federation.keys[0]!.seed, fields(0)));
+    for (let i = 0; i < 4; i++) first.send(first.frame(fields(0)));
     await waitFor(() => inbox.length + target.stats().dropped.rate === 4, 'the first frames');
     await first.close();
     const again = await member(0);
-    again.send(again.frame(federation.keys[0]!.seed, { ...fields(0), payload: Buffer.from('after reconnecting') }));
+    again.send(again.frame({ ...fields(0), payload: Buffer.from('after reconnecting') }));
     await waitFor(() => inbox.length + target.stats().dropped.rate === 5, 'the frame after reconnecting');
     const refilled = Math.floor((Date.now() - started) / 1000);
     expect(inbox.length, 'the burst of two, and only what refilled since').to.be.at.most(2 + refilled);
