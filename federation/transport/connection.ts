@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { RawData, WebSocket } from 'ws';
-import { tagFrame, type SealedFrame } from './frame.ts';
+import { taggedLength, tagFrame, type SealedFrame } from './frame.ts';
 import { CHALLENGE_LENGTH, decodeHello, decodeProof, decodeWelcome, encodeHello, encodeProof, encodeWelcome, signTranscript, transcriptHash, transcriptSignatureValid, type Hello } from './handshake.ts';
 import { admitFrame, sameBytes, type InboundRules, type PeerSession } from './inbound.ts';
 import { deriveLinkKeys, generateEphemeralKey, sharedSecret, type EphemeralKey, type LinkKeys, type LinkRole } from './link-keys.ts';
@@ -82,9 +82,8 @@ export class PeerConnection {
 
   trySend(frame: SealedFrame): SendDropReason | null {
     if (!this.isOpen) return 'peer-disconnected';
-    const bytes = tagFrame(frame, this.keys!.send);
-    if (this.socket.bufferedAmount + bytes.length > this.context.options.maxQueuedBytesPerPeer) return 'peer-backpressure';
-    this.socket.send(bytes, { binary: true });
+    if (this.socket.bufferedAmount + taggedLength(frame) > this.context.options.maxQueuedBytesPerPeer) return 'peer-backpressure';
+    this.socket.send(tagFrame(frame, this.keys!.send), { binary: true });
     return null;
   }
 

@@ -33,7 +33,8 @@ export type FrameFields = Omit<Frame, 'version' | 'mac'>;
 
 /** A frame without its MAC, and the digest every link's MAC is computed over. */
 export interface SealedFrame {
-  body: Buffer;
+  head: Uint8Array;
+  payload: Uint8Array;
   digest: Uint8Array;
 }
 
@@ -54,20 +55,25 @@ function encodeHead(fields: FrameFields): Uint8Array {
 const digestOf = (...parts: Uint8Array[]) => taggedHash('Strongbox/peer', ...parts);
 
 /**
- * Encodes a frame and hashes it once; `tagFrame` then adds the MAC of one link. A broadcast costs
- * one hash of the payload and a MAC of 32 bytes per peer, not a hash per peer.
+ * Encodes a frame's head and hashes the frame once; `tagFrame` then adds the MAC of one link. A
+ * broadcast costs one hash of the payload and a MAC of 32 bytes per peer, not a hash per peer.
  */
 export function sealFrame(fields: FrameFields): SealedFrame {
   const head = encodeHead(fields);
-  return { body: Buffer.concat([head, fields.payload]), digest: digestOf(head, fields.payload) };
+  return { head, payload: fields.payload, digest: digestOf(head, fields.payload) };
+}
+
+export function taggedLength(sealed: SealedFrame): number {
+  return sealed.head.length + sealed.payload.length + MAC_LENGTH;
 }
 
 /**
- * The bytes sent on one link. The body is copied once per link: ws may still be writing one
- * link's buffer when the next is built, so a shared buffer cannot take each tag in turn.
+ * The bytes sent on one link. The payload is copied once per link, as the one signed frame was
+ * copied once in all: ws may still be writing one link's buffer when the next is built, so a
+ * shared buffer cannot take each link's tag in turn.
  */
 export function tagFrame(sealed: SealedFrame, sendKey: KeyObject): Buffer {
-  return Buffer.concat([sealed.body, macOf(sendKey, sealed.digest)]);
+  return Buffer.concat([sealed.head, sealed.payload, macOf(sendKey, sealed.digest)]);
 }
 
 /** Throws DecodeError unless `bytes` is exactly one canonical frame with a payload within the limit. */
