@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { createHmac, createPrivateKey, createSecretKey, hkdfSync, randomBytes, type KeyObject } from 'node:crypto';
+import { createHmac, createSecretKey, hkdfSync, randomBytes, type KeyObject } from 'node:crypto';
 import { x25519 } from '@noble/curves/ed25519.js';
 import { hkdf } from '@noble/hashes/hkdf.js';
 import { hmac } from '@noble/hashes/hmac.js';
@@ -7,6 +7,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { deriveLinkKeys, generateEphemeralKey, macOf, macValid, sharedSecret } from '../../federation/transport/link-keys.ts';
 import { DecodeError } from '../../sidechain/encoding/index.ts';
 import { fromHex, readVectors, toHex } from '../helpers/block-vectors.ts';
+import { rawX25519PrivateKey, x25519PrivateKeyFromRaw } from '../helpers/x25519.ts';
 
 interface LinkCryptoVectors {
   x25519: { alicePrivateKey: string; alicePublicKey: string; bobPrivateKey: string; bobPublicKey: string; sharedSecret: string };
@@ -17,11 +18,6 @@ interface LinkCryptoVectors {
 
 const vectors = readVectors<LinkCryptoVectors>('peer-link-crypto.json');
 
-// The PKCS#8 prefix for the X25519 OID (RFC 8410): the transport never imports a raw private
-// key, so only the tests, which need the RFC's, wrap one.
-const X25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b656e04220420', 'hex');
-const privateKeyFromRaw = (raw: Uint8Array) => createPrivateKey({ key: Buffer.concat([X25519_PKCS8_PREFIX, raw]), format: 'der', type: 'pkcs8' });
-const rawPrivateKey = (key: KeyObject) => new Uint8Array(key.export({ format: 'der', type: 'pkcs8' }).subarray(X25519_PKCS8_PREFIX.length));
 const rawSecret = (key: KeyObject) => toHex(key.export());
 const INFO = { dialer: 'Strongbox/peer-mac dialer->acceptor', acceptor: 'Strongbox/peer-mac acceptor->dialer' };
 
@@ -29,8 +25,8 @@ describe('peer link keys (node:crypto) against the RFCs and @noble', () => {
   describe('X25519', () => {
     it('agrees the RFC 7748 §6.1 shared secret from both sides, as @noble/curves does', () => {
       const v = vectors.x25519;
-      expect(toHex(sharedSecret(privateKeyFromRaw(fromHex(v.alicePrivateKey)), fromHex(v.bobPublicKey)))).to.equal(v.sharedSecret);
-      expect(toHex(sharedSecret(privateKeyFromRaw(fromHex(v.bobPrivateKey)), fromHex(v.alicePublicKey)))).to.equal(v.sharedSecret);
+      expect(toHex(sharedSecret(x25519PrivateKeyFromRaw(fromHex(v.alicePrivateKey)), fromHex(v.bobPublicKey)))).to.equal(v.sharedSecret);
+      expect(toHex(sharedSecret(x25519PrivateKeyFromRaw(fromHex(v.bobPrivateKey)), fromHex(v.alicePublicKey)))).to.equal(v.sharedSecret);
       expect(toHex(x25519.getPublicKey(fromHex(v.alicePrivateKey)))).to.equal(v.alicePublicKey);
       expect(toHex(x25519.getSharedSecret(fromHex(v.alicePrivateKey), fromHex(v.bobPublicKey)))).to.equal(v.sharedSecret);
     });
@@ -38,10 +34,10 @@ describe('peer link keys (node:crypto) against the RFCs and @noble', () => {
     it('draws key pairs whose raw public key and shared secrets agree with @noble/curves', () => {
       for (let i = 0; i < 20; i++) {
         const [a, b] = [generateEphemeralKey(), generateEphemeralKey()];
-        expect(toHex(a.publicKey)).to.equal(toHex(x25519.getPublicKey(rawPrivateKey(a.privateKey))));
+        expect(toHex(a.publicKey)).to.equal(toHex(x25519.getPublicKey(rawX25519PrivateKey(a.privateKey))));
         const secret = toHex(sharedSecret(a.privateKey, b.publicKey));
         expect(toHex(sharedSecret(b.privateKey, a.publicKey))).to.equal(secret);
-        expect(toHex(x25519.getSharedSecret(rawPrivateKey(a.privateKey), b.publicKey))).to.equal(secret);
+        expect(toHex(x25519.getSharedSecret(rawX25519PrivateKey(a.privateKey), b.publicKey))).to.equal(secret);
       }
     });
 
@@ -49,7 +45,7 @@ describe('peer link keys (node:crypto) against the RFCs and @noble', () => {
       it(`refuses a peer key of low order, ${point.name}, with a DecodeError, as @noble/curves refuses it`, () => {
         const own = generateEphemeralKey();
         expect(() => sharedSecret(own.privateKey, fromHex(point.publicKey))).to.throw(DecodeError, /low order/);
-        expect(() => x25519.getSharedSecret(rawPrivateKey(own.privateKey), fromHex(point.publicKey))).to.throw();
+        expect(() => x25519.getSharedSecret(rawX25519PrivateKey(own.privateKey), fromHex(point.publicKey))).to.throw();
       });
     }
 
