@@ -41,11 +41,12 @@ export async function fuzzAsync<T>(arbitrary: fc.Arbitrary<T>, runs: number, pre
 }
 
 /**
- * For slow cases (processes): `concurrency` at a time, no shrinking; a failure names the input.
- * FUZZ_SEED reproduces the same inputs.
+ * For slow cases (processes): `concurrency` at a time, no shrinking; a failure names the input
+ * and the seed, which FUZZ_SEED takes to draw the same inputs again.
  */
 export async function fuzzInParallel<T>(arbitrary: fc.Arbitrary<T>, runs: number, concurrency: number, check: (input: T) => Promise<void>): Promise<void> {
-  const inputs = fc.sample(arbitrary, { numRuns: runs, ...seed() });
+  const drawn = seed().seed ?? Math.floor(Math.random() * 2 ** 31);
+  const inputs = fc.sample(arbitrary, { numRuns: runs, seed: drawn });
   let next = 0;
   const worker = async () => {
     while (next < inputs.length) {
@@ -53,7 +54,7 @@ export async function fuzzInParallel<T>(arbitrary: fc.Arbitrary<T>, runs: number
       try {
         await check(input);
       } catch (error) {
-        throw new Error(`failed for ${JSON.stringify(input)}: ${(error as Error).message}`);
+        throw new Error(`failed for ${JSON.stringify(input)} (FUZZ_SEED=${drawn} draws the same inputs): ${(error as Error).message}`);
       }
     }
   };
