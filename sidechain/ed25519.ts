@@ -94,9 +94,9 @@ export function verifySignature(publicKey: Uint8Array, message: Uint8Array, sign
 }
 
 /**
- * The same check for a signature nobody verifies twice (a peer frame, whose sequence number
- * refuses a replay; a handshake transcript): outside the cache, so a peer's traffic neither
- * costs an entry each nor, at the cache's limit, clears the transactions' entries with them.
+ * The same check for a signature nobody verifies twice (a peer handshake's transcript, over
+ * fresh challenges): outside the cache, so a peer's connections neither cost an entry each nor,
+ * at the cache's limit, clear the transactions' entries with them.
  */
 export function verifyFreshSignature(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
   return wellFormed(publicKey, signature) && verifyUncached(publicKey, message, signature);
