@@ -31,12 +31,15 @@ export interface TransactionStatus {
 
 /** Typed access to one member's HTTP API, for the CLI, the auditor and the tests. */
 export class MemberClient {
-  constructor(readonly baseUrl: string) {}
+  constructor(
+    readonly baseUrl: string,
+    private readonly timeoutMs = 10_000,
+  ) {}
 
   private async request<T>(path: string, init?: RequestInit): Promise<T> {
     let response: Response;
     try {
-      response = await fetch(`${this.baseUrl}${path}`, { ...init, signal: AbortSignal.timeout(10_000) });
+      response = await fetch(`${this.baseUrl}${path}`, { ...init, signal: AbortSignal.timeout(this.timeoutMs) });
     } catch (error) {
       throw new MemberApiError(0, 'member-unreachable', `member at ${this.baseUrl} is unreachable (${(error as Error).message})`);
     }

@@ -8,7 +8,7 @@ import { applyBlock, LedgerState, type BlockEffects, type BurnRecord, type Ledge
 import { toHex } from '../../sidechain/transaction/ids.ts';
 import type { PeginBody } from '../../sidechain/transaction/types.ts';
 import { contextFor } from '../member/chain.ts';
-import { decodeServed } from './decoded-blocks.ts';
+import { decodeServed } from '../member/decoded-blocks.ts';
 
 /** Which part of the audit a failure belongs to. */
 export type AuditCheck = 'source' | 'block' | 'finality' | 'ledger' | 'bitcoin' | 'mint' | 'anchor' | 'settlement' | 'reserves';

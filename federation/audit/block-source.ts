@@ -1,12 +1,8 @@
 import { z } from 'zod';
 import { MemberApiError, MemberClient } from '../api/client.ts';
 import { AuditFailure } from './auditor.ts';
+import type { ServedBlock } from '../member/signature-warmup.ts';
 
-/** A final block as a member serves it: canonical block bytes and commit certificate bytes. */
-export interface ServedBlock {
-  block: Uint8Array;
-  commit: Uint8Array;
-}
 
 /** Where the audited chain comes from. Nothing it says is believed before the auditor checks it. */
 export interface BlockSource {

@@ -4,7 +4,7 @@ import type { BitcoinRpc } from '../../watcher/rpc.ts';
 import { BitcoinChecks, type AnchorSeen } from './bitcoin-checks.ts';
 import type { Reserves } from './bitcoin-rules.ts';
 import type { BlockSource } from './block-source.ts';
-import { SignatureWarmup } from './signature-warmup.ts';
+import { SignatureWarmup } from '../member/signature-warmup.ts';
 
 /** Blocks requested ahead of the one being checked, so the network hides behind the checking. */
 const PREFETCH = 32;

@@ -11,6 +11,7 @@ import { decodeTransaction } from '../../sidechain/transaction/codec.ts';
 import { LIMITS, type Transaction } from '../../sidechain/transaction/types.ts';
 import type { ChainStore } from '../../sidechain/store/chain-store.ts';
 import { blockRecord } from './block-record.ts';
+import { takeDecodedAhead } from './decoded-blocks.ts';
 import { warmTransactionSignatures } from './signature-warmup.ts';
 
 export interface ChainTip {
@@ -214,10 +215,14 @@ export class Chain {
     const key = Buffer.from(hash).toString('hex');
     if (!this.checked.has(key)) {
       // A block not seen as a proposal (caught up, or decided while this member was busy) carries
-      // signatures no mempool has verified: they are verified on every core first. Appends are
-      // serialised, so the tip cannot move while that runs.
-      const block = decodeBlock(bytes);
-      await warmTransactionSignatures(this.ledger, block.transactions, this.genesis.chainId);
+      // signatures no mempool has verified: they are verified on every core first, unless a
+      // catch-up's warm-up already started them while fetching ahead. Appends are serialised,
+      // so the tip cannot move while that runs.
+      let block = takeDecodedAhead(bytes);
+      if (!block) {
+        block = decodeBlock(bytes);
+        await warmTransactionSignatures(this.ledger, block.transactions, this.genesis.chainId);
+      }
       if (!this.checked.has(key)) this.check(height, hash, block);
     }
     const { block, effects, view } = this.checked.get(key)!;

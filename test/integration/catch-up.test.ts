@@ -1,0 +1,115 @@
+import { expect } from 'chai';
+import type { AddressInfo } from 'node:net';
+import { createServer, type Server } from 'node:http';
+import pino from 'pino';
+import { txId } from '../../sidechain/transaction/ids.ts';
+import type { Transaction, TransferBody } from '../../sidechain/transaction/types.ts';
+import { ChainStore } from '../../sidechain/store/chain-store.ts';
+import { createApiApp } from '../../federation/api/app.ts';
+import { memberRoutes, type MemberApiContext } from '../../federation/api/member-routes.ts';
+import { memoryBlockSource } from '../../federation/audit/block-source.ts';
+import { Chain, DEFAULT_CHAIN_OPTIONS } from '../../federation/member/chain.ts';
+import { applyServedBlocks, catchUp } from '../../federation/member/catch-up.ts';
+import { paymentChain } from '../helpers/payment-chain.ts';
+import { freshDatabase, type TestDatabase } from '../helpers/postgres.ts';
+import { quorum, rewriteHistory, type SignedBlock } from '../helpers/signed-blocks.ts';
+import { transfer } from '../helpers/transactions.ts';
+
+const options = { ...DEFAULT_CHAIN_OPTIONS, now: () => BigInt(Date.now()) };
+const silent = pino({ level: 'silent' });
+
+/**
+ * A member that missed blocks fetches them from its peers ahead of the one it applies and
+ * verifies their signatures meanwhile; none of that may change what it applies. Every block here
+ * spends the output the block before created, so the signatures checked ahead depend on blocks
+ * not yet applied.
+ */
+describe('catching up on final blocks from peers (real Postgres)', function () {
+  this.timeout(120_000);
+  // Many times the blocks fetched ahead, the forged block well past the first of them.
+  const LENGTH = 48;
+  const FORGED = 30;
+  const { chain: signed, alice, bob, asset } = paymentChain(LENGTH);
+  const { genesis } = signed.federation;
+  const blocks = signed.blocks;
+  const aliceChange = (height: number) => {
+    const pay = blocks[height - 1]!.transactions[0] as Transaction & TransferBody;
+    return { txid: txId(pay), index: 1, amount: pay.outputs[1]!.amount };
+  };
+  /** Bob spends the change alice got at FORGED - 1: a valid signature by the wrong key, certified by a quorum. */
+  const forged = rewriteHistory(blocks, FORGED, () => [transfer(genesis.chainId, bob, aliceChange(FORGED - 1), asset, bob.owner, 1n)], quorum(signed.federation));
+
+  const databases: TestDatabase[] = [];
+  const servers: Server[] = [];
+  async function member(): Promise<{ chain: Chain; store: ChainStore }> {
+    const db = await freshDatabase('catchup');
+    databases.push(db);
+    const store = new ChainStore(db.pool);
+    await store.migrate();
+    return { chain: await Chain.open(genesis, store, options), store };
+  }
+  /** A member's real API over its own store, holding `served`. */
+  async function peerServing(served: readonly SignedBlock[]): Promise<string> {
+    const { chain, store } = await member();
+    for (const block of served) await chain.applyFinalBlock(block.block, block.commit);
+    const context = { memberIndex: 1, chain, store, status: () => ({ height: chain.tip.height }) } as Partial<MemberApiContext> as MemberApiContext;
+    const server = createApiApp(memberRoutes(context)).listen(0, '127.0.0.1');
+    servers.push(server);
+    await new Promise((resolve) => server.once('listening', resolve));
+    return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  }
+  /** A hostile member: serves `served` (forged blocks a real member would never store) in the API's shape. */
+  async function lyingPeer(served: readonly SignedBlock[]): Promise<string> {
+    const server = createServer((request, response) => {
+      const height = Number(/^\/chain\/blocks\/(\d+)$/.exec(request.url ?? '')?.[1]);
+      const block = served[height - 1];
+      const answer = request.url === '/status' ? { height: served.length } : block && { height, block: Buffer.from(block.block).toString('hex'), commit: Buffer.from(block.commit).toString('hex') };
+      response.writeHead(answer ? 200 : 404, { 'content-type': 'application/json' }).end(JSON.stringify(answer ?? { error: { code: 'not-found', message: 'no such block' } }));
+    }).listen(0, '127.0.0.1');
+    servers.push(server);
+    await new Promise((resolve) => server.once('listening', resolve));
+    return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  }
+  afterEach(async () => {
+    for (const server of servers.splice(0)) await new Promise((resolve) => server.close(resolve));
+    for (const db of databases.splice(0)) await db.drop();
+  });
+
+  it('applies every block a source serves and ends on the same tip and balances', async () => {
+    const { chain, store } = await member();
+    expect(await applyServedBlocks(chain, memoryBlockSource(blocks))).to.deep.equal({ applied: LENGTH });
+    expect(chain.tip.hash).to.deep.equal(blocks.at(-1)!.hash);
+    expect((await store.balances(bob.owner)).map(({ amount }) => amount)).to.deep.equal([BigInt(LENGTH - 1)]);
+    expect(await applyServedBlocks(chain, memoryBlockSource(blocks)), 'nothing left to apply').to.deep.equal({ applied: 0 });
+  });
+
+  it('stops at a forged block with its reason, applying nothing fetched ahead beyond it', async () => {
+    const { chain } = await member();
+    const run = await applyServedBlocks(chain, memoryBlockSource(forged));
+    expect(run).to.include({ applied: FORGED - 1 }).and.to.have.nested.include({ 'stop.reason': 'refused-block', 'stop.height': FORGED });
+    expect((run.stop!.error as Error).message).to.match(/signature does not verify/);
+    expect(chain.tip.height).to.equal(FORGED - 1);
+    expect(chain.tip.hash).to.deep.equal(blocks[FORGED - 2]!.hash);
+  });
+
+  it('skips a height another path appended meanwhile, as consensus does while a catch-up runs', async () => {
+    const { chain } = await member();
+    const consensus = (async () => {
+      for (const block of blocks) await chain.applyFinalBlock(block.block, block.commit).catch(() => undefined);
+    })();
+    const run = await applyServedBlocks(chain, memoryBlockSource(blocks));
+    await consensus;
+    expect(run.stop).to.equal(undefined);
+    expect(chain.tip.hash).to.deep.equal(blocks.at(-1)!.hash);
+  });
+
+  it('over the members’ APIs: passes an unreachable peer and a lying one, and takes the chain from an honest one', async () => {
+    const { chain, store } = await member();
+    const peers = [{ memberIndex: 2, apiUrl: 'http://127.0.0.1:9' }, { memberIndex: 3, apiUrl: await lyingPeer(forged) }, { memberIndex: 4, apiUrl: await peerServing(blocks) }];
+    const applied = await catchUp(chain, peers, silent);
+    expect(chain.tip.hash).to.deep.equal(blocks.at(-1)!.hash);
+    // The lying peer's first FORGED - 1 blocks are the honest chain: applied from whichever came first.
+    expect(applied).to.equal(LENGTH);
+    expect((await store.balances(bob.owner)).map(({ amount }) => amount)).to.deep.equal([BigInt(LENGTH - 1)]);
+  });
+});
