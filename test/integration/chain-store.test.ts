@@ -61,6 +61,37 @@ describe('chain store (real Postgres)', function () {
     expect(await store.tipHeight()).to.equal(1);
   });
 
+  it('writes nothing of a block any part of which fails: no transaction, spend, output, burn or log change', async () => {
+    const mint = { bitcoinTxid: bytes(32), bitcoinVout: 0, txid: bytes(32), amount: 1000n };
+    const coin = { txid: mint.txid, vout: 0, owner: bytes(33), asset: bytes(32), amount: 1000n };
+    await store.saveBlock(block(1, { transactions: [{ txid: mint.txid, kind: 2, bytes: bytes(90) }], created: [coin], mints: [mint] }));
+    await store.appendWal(2, new Uint8Array([1]));
+    const before = await tables();
+    const spender = bytes(32);
+    const error = await store
+      .saveBlock(
+        block(2, {
+          transactions: [{ txid: spender, kind: 1, bytes: bytes(90) }],
+          spent: [{ txid: coin.txid, vout: 0 }],
+          created: [{ ...coin, txid: spender }],
+          burns: [{ txid: spender, destinationScript: bytes(22), amount: 1n }],
+          mints: [{ ...mint, txid: spender }],
+        }),
+      )
+      .then(() => null, (e: unknown) => e);
+    expect((error as Error).message).to.match(/duplicate key/);
+    expect(await tables()).to.deep.equal(before);
+  });
+
+  /** Every row of every table a block writes, in a stable order. */
+  async function tables(): Promise<Record<string, unknown[]>> {
+    const rows: Record<string, unknown[]> = {};
+    for (const table of ['blocks', 'transactions', 'utxos', 'pegin_mints', 'pegout_burns', 'consensus_wal']) {
+      rows[table] = (await db.pool.query(`SELECT * FROM ${table} ORDER BY 1, 2`)).rows;
+    }
+    return rows;
+  }
+
   it('keeps write-ahead-log records until their height is stored', async () => {
     await store.appendWal(1, new Uint8Array([1]));
     await store.appendWal(1, new Uint8Array([2]));
