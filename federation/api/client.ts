@@ -120,6 +120,10 @@ export class MemberClient {
     return this.request(`/chain/blocks/${height}`);
   }
 
+  finalBlocks(from: number): Promise<{ blocks: { height: number; block: string; commit: string }[] }> {
+    return this.request(`/chain/blocks?from=${from}`);
+  }
+
   /** Polls until the transaction is final; `onWait` is called between polls (progress display). */
   async waitForFinal(txid: string, options: { timeoutMs?: number; onWait?: () => void } = {}): Promise<TransactionStatus> {
     const deadline = Date.now() + (options.timeoutMs ?? 30_000);

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { MemberApiError, MemberClient } from '../api/client.ts';
+import { MemberClient } from '../api/client.ts';
+import { MAX_BLOCKS_PER_RANGE } from '../api/member-routes.ts';
 import { AuditFailure } from './auditor.ts';
 import type { ServedBlock } from '../member/signature-warmup.ts';
-
 
 /** Where the audited chain comes from. Nothing it says is believed before the auditor checks it. */
 export interface BlockSource {
@@ -16,10 +16,33 @@ export interface BlockSource {
 
 const hexBytes = z.string().regex(/^([0-9a-f]{2})*$/, 'expected lowercase hex');
 const servedBlock = z.object({ height: z.number().int(), block: hexBytes, commit: hexBytes });
+const servedRange = z.object({ blocks: z.array(servedBlock).max(MAX_BLOCKS_PER_RANGE) });
 const servedStatus = z.object({ height: z.number().int().min(0) });
 
-/** A member's public API (GET /status, GET /chain/blocks/:height). Its answers are only data. */
+/** Blocks asked for in one request, each block known to start here until the answer shows its length. */
+interface BlockRange {
+  from: number;
+  blocks: Promise<ServedBlock[]>;
+  length: number;
+}
+
+/**
+ * A member's public API (GET /status, GET /chain/blocks?from=). Its answers are only data. Blocks
+ * are fetched a range at a time (up to MAX_BLOCKS_PER_RANGE a request), so reading a long chain
+ * stays within the member's API rate limit; a reader asks for heights in order, and a range is
+ * let go once the reader has passed it.
+ */
 export function memberBlockSource(client: MemberClient): BlockSource {
+  const ranges: BlockRange[] = [];
+  const unreadable = (height: number, detail: string) => new AuditFailure('source', height, `member ${client.baseUrl} ${detail}`);
+  async function fetchRange(from: number): Promise<ServedBlock[]> {
+    const parsed = servedRange.safeParse(await client.finalBlocks(from));
+    if (!parsed.success) throw unreadable(from, `served an unreadable answer for blocks from ${from} (${parsed.error.issues[0]!.message})`);
+    return parsed.data.blocks.map((served, index) => {
+      if (served.height !== from + index) throw unreadable(from + index, `answered for block ${from + index} with block ${served.height}`);
+      return { block: new Uint8Array(Buffer.from(served.block, 'hex')), commit: new Uint8Array(Buffer.from(served.commit, 'hex')) };
+    });
+  }
   return {
     description: client.baseUrl,
     async height() {
@@ -28,17 +51,21 @@ export function memberBlockSource(client: MemberClient): BlockSource {
       return status.data.height;
     },
     async block(height) {
-      let answer: unknown;
-      try {
-        answer = await client.finalBlock(height);
-      } catch (error) {
-        if (error instanceof MemberApiError && error.status === 404) return null;
-        throw error;
+      for (let index = ranges.length - 1; index >= 0; index--) if (ranges[index]!.from + ranges[index]!.length <= height) ranges.splice(index, 1);
+      for (;;) {
+        let range = ranges.find(({ from, length }) => from <= height && height < from + length);
+        if (!range) {
+          range = { from: height, blocks: fetchRange(height), length: MAX_BLOCKS_PER_RANGE };
+          ranges.push(range);
+        }
+        const blocks = await range.blocks;
+        range.length = blocks.length;
+        const served = blocks[height - range.from];
+        if (served) return served;
+        // Nothing from here: past the member's tip. A range that ended below this height (at its
+        // transaction bound, or at the tip as it was then) is asked again from here.
+        if (range.from === height) return null;
       }
-      const parsed = servedBlock.safeParse(answer);
-      if (!parsed.success) throw new AuditFailure('source', height, `member ${client.baseUrl} served an unreadable answer for block ${height} (${parsed.error.issues[0]!.message})`);
-      if (parsed.data.height !== height) throw new AuditFailure('source', height, `member ${client.baseUrl} answered for block ${height} with block ${parsed.data.height}`);
-      return { block: new Uint8Array(Buffer.from(parsed.data.block, 'hex')), commit: new Uint8Array(Buffer.from(parsed.data.commit, 'hex')) };
     },
   };
 }

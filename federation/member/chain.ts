@@ -249,12 +249,20 @@ export class Chain {
 
   async finalBlockAt(height: number): Promise<{ block: Uint8Array; commit: Uint8Array } | null> {
     const stored = await this.store.blockAt(height);
-    if (!stored) return null;
-    // The stored rows are the block's own canonical parts, so no transaction is re-encoded.
-    const writer = new Writer().bytes(stored.header).varint(stored.transactions.length);
-    for (const tx of stored.transactions) writer.varBytes(tx);
-    return { block: writer.finish(), commit: stored.commit };
+    return stored && servedBlock(stored);
   }
+
+  /** Consecutive final blocks from `from`, as ChainStore.blocksFrom bounds them; empty past the tip. */
+  async finalBlocksFrom(from: number, maxBlocks: number, maxTransactions: number): Promise<{ height: number; block: Uint8Array; commit: Uint8Array }[]> {
+    return (await this.store.blocksFrom(from, maxBlocks, maxTransactions)).map((stored) => ({ height: stored.height, ...servedBlock(stored) }));
+  }
+}
+
+/** A stored block's canonical bytes: its rows are the block's own parts, so nothing is re-encoded. */
+function servedBlock(stored: { header: Uint8Array; commit: Uint8Array; transactions: Uint8Array[] }): { block: Uint8Array; commit: Uint8Array } {
+  const writer = new Writer().bytes(stored.header).varint(stored.transactions.length);
+  for (const tx of stored.transactions) writer.varBytes(tx);
+  return { block: writer.finish(), commit: stored.commit };
 }
 
 /** The ledger context of a block at `height`, from the genesis and the hashes of the blocks below it. */

@@ -32,6 +32,15 @@ export interface StoredBurn {
   amount: bigint;
 }
 
+/** A final block as stored: its canonical header, certificate and transactions. */
+export interface StoredBlock {
+  height: number;
+  hash: Uint8Array;
+  header: Uint8Array;
+  commit: Uint8Array;
+  transactions: Uint8Array[];
+}
+
 /** A final block and what applying it changed: written together or not at all. */
 export interface BlockRecord {
   height: number;
@@ -139,6 +148,32 @@ export class ChainStore {
   async tipHeight(): Promise<number> {
     const result = await this.pool.query<{ height: string | null }>('SELECT max(height) AS height FROM blocks');
     return result.rows[0]?.height == null ? 0 : Number(result.rows[0].height);
+  }
+
+  /**
+   * Consecutive final blocks from height `from`: at most `maxBlocks`, and no block after those
+   * before it in the answer hold `maxTransactions` (so one large block is still served whole).
+   * Empty past the tip.
+   */
+  async blocksFrom(from: number, maxBlocks: number, maxTransactions: number): Promise<StoredBlock[]> {
+    const blocks = await this.pool.query<{ height: string; hash: Buffer; header: Buffer; commit: Buffer }>(
+      `SELECT height, hash, header, commit FROM (
+         SELECT height, hash, header, commit, sum(tx_count) OVER (ORDER BY height) - tx_count AS before
+         FROM blocks WHERE height >= $1 ORDER BY height LIMIT $2
+       ) AS range WHERE before < $3 ORDER BY height`,
+      [from, maxBlocks, maxTransactions],
+    );
+    if (blocks.rows.length === 0) return [];
+    const last = Number(blocks.rows.at(-1)!.height);
+    const txs = await this.pool.query<{ height: string; bytes: Buffer }>('SELECT height, bytes FROM transactions WHERE height BETWEEN $1 AND $2 ORDER BY height, position', [from, last]);
+    const byHeight = new Map<number, Uint8Array[]>();
+    for (const tx of txs.rows) {
+      const height = Number(tx.height);
+      let list = byHeight.get(height);
+      if (!list) byHeight.set(height, (list = []));
+      list.push(bytesOf(tx.bytes));
+    }
+    return blocks.rows.map((row) => ({ height: Number(row.height), hash: bytesOf(row.hash), header: bytesOf(row.header), commit: bytesOf(row.commit), transactions: byHeight.get(Number(row.height)) ?? [] }));
   }
 
   async blockAt(height: number): Promise<{ hash: Uint8Array; header: Uint8Array; commit: Uint8Array; transactions: Uint8Array[] } | null> {

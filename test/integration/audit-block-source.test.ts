@@ -5,49 +5,62 @@ import { MemberClient } from '../../federation/api/client.ts';
 import { AuditFailure } from '../../federation/audit/auditor.ts';
 import { memberBlockSource } from '../../federation/audit/block-source.ts';
 
+const block = (height: number) => ({ height, block: '0a0b', commit: '0c' });
+
 /** What a member that is wrong or hostile may answer; the auditor reads it as data, never as truth. */
 const answers: Record<string, { status: number; body: unknown }> = {
   '/status': { status: 200, body: { height: 'many' } },
-  '/chain/blocks/1': { status: 200, body: { height: 1, block: '0a0b', commit: '0c' } },
-  '/chain/blocks/2': { status: 200, body: { height: 3, block: '', commit: '' } },
-  '/chain/blocks/3': { status: 200, body: { height: 3, block: 'XYZ', commit: '' } },
-  '/chain/blocks/4': { status: 200, body: [] },
+  // Three blocks, then (a range that stopped early) the rest from 4, and nothing from 6 on.
+  '/chain/blocks?from=1': { status: 200, body: { blocks: [block(1), block(2), block(3)] } },
+  '/chain/blocks?from=4': { status: 200, body: { blocks: [block(4), block(5)] } },
+  '/chain/blocks?from=6': { status: 200, body: { blocks: [] } },
+  '/chain/blocks?from=10': { status: 200, body: { blocks: [block(10), block(12)] } },
+  '/chain/blocks?from=20': { status: 200, body: { blocks: [{ height: 20, block: 'XYZ', commit: '' }] } },
+  '/chain/blocks?from=30': { status: 200, body: [] },
+  '/chain/blocks?from=40': { status: 200, body: { blocks: Array.from({ length: 101 }, (_, index) => block(40 + index)) } },
 };
 
 describe('audit block source over a member API (HTTP)', () => {
   let server: Server;
   let source: ReturnType<typeof memberBlockSource>;
+  let url: string;
+  const requested: string[] = [];
 
   before(async () => {
     server = createServer((request, response) => {
+      requested.push(request.url ?? '');
       const answer = answers[request.url ?? ''] ?? { status: 404, body: { error: { code: 'not-found', message: 'no such block' } } };
       response.writeHead(answer.status, { 'content-type': 'application/json' }).end(JSON.stringify(answer.body));
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    source = memberBlockSource(new MemberClient(`http://127.0.0.1:${(server.address() as AddressInfo).port}`));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    source = memberBlockSource(new MemberClient(url));
   });
   after(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
-  it('returns the bytes of a well-formed answer and null past the end of the chain', async () => {
-    const served = await source.block(1);
-    expect(Buffer.from(served!.block).toString('hex')).to.equal('0a0b');
-    expect(Buffer.from(served!.commit).toString('hex')).to.equal('0c');
-    expect(await source.block(5)).to.equal(null);
+  it('returns the bytes of well-formed answers, asking for each range once, and null past the end of the chain', async () => {
+    requested.length = 0;
+    const served = await Promise.all([1, 2, 3, 4, 5, 6].map((height) => source.block(height)));
+    expect(served.slice(0, 5).map((one) => Buffer.from(one!.block).toString('hex'))).to.deep.equal(Array(5).fill('0a0b'));
+    expect(Buffer.from(served[0]!.commit).toString('hex')).to.equal('0c');
+    expect(served[5]).to.equal(null);
+    expect(requested).to.deep.equal(['/chain/blocks?from=1', '/chain/blocks?from=4', '/chain/blocks?from=6']);
   });
 
-  const refusals: { description: string; height: number; message: RegExp }[] = [
-    { description: 'another block than asked for', height: 2, message: /answered for block 2 with block 3$/ },
-    { description: 'bytes that are not hex', height: 3, message: /served an unreadable answer for block 3 \(expected lowercase hex\)$/ },
-    { description: 'JSON of another shape', height: 4, message: /served an unreadable answer for block 4/ },
+  const refusals: { description: string; height: number; failsAt: number; message: RegExp }[] = [
+    { description: 'another block than asked for', height: 10, failsAt: 11, message: /answered for block 11 with block 12$/ },
+    { description: 'bytes that are not hex', height: 20, failsAt: 20, message: /served an unreadable answer for blocks from 20 \(expected lowercase hex\)$/ },
+    { description: 'JSON of another shape', height: 30, failsAt: 30, message: /served an unreadable answer for blocks from 30/ },
+    { description: 'more blocks than a range holds', height: 40, failsAt: 40, message: /served an unreadable answer for blocks from 40/ },
   ];
-  for (const { description, height, message } of refusals) {
+  for (const { description, height, failsAt, message } of refusals) {
     it(`fails the source check at the height of ${description}`, async () => {
-      const failure = await source.block(height).then(
+      const failure = await memberBlockSource(new MemberClient(url)).block(height).then(
         () => expect.fail('the answer was accepted'),
         (error: unknown) => error,
       );
       expect(failure).to.be.instanceOf(AuditFailure).with.property('check', 'source');
-      expect(failure).to.have.property('height', height);
+      expect(failure).to.have.property('height', failsAt);
       expect((failure as AuditFailure).message).to.match(message);
     });
   }

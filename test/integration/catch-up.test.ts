@@ -7,7 +7,8 @@ import type { Transaction, TransferBody } from '../../sidechain/transaction/type
 import { ChainStore } from '../../sidechain/store/chain-store.ts';
 import { createApiApp } from '../../federation/api/app.ts';
 import { memberRoutes, type MemberApiContext } from '../../federation/api/member-routes.ts';
-import { memoryBlockSource } from '../../federation/audit/block-source.ts';
+import { MemberClient } from '../../federation/api/client.ts';
+import { memberBlockSource, memoryBlockSource } from '../../federation/audit/block-source.ts';
 import { Chain, DEFAULT_CHAIN_OPTIONS } from '../../federation/member/chain.ts';
 import { applyServedBlocks, catchUp } from '../../federation/member/catch-up.ts';
 import { paymentChain } from '../helpers/payment-chain.ts';
@@ -49,22 +50,23 @@ describe('catching up on final blocks from peers (real Postgres)', function () {
     return { chain: await Chain.open(genesis, store, options), store };
   }
   /** A member's real API over its own store, holding `served`. */
-  async function peerServing(served: readonly SignedBlock[]): Promise<string> {
+  async function peerServing(served: readonly SignedBlock[], api: { rateLimitPerMinute?: number } = {}): Promise<string> {
     const { chain, store } = await member();
     for (const block of served) await chain.applyFinalBlock(block.block, block.commit);
     const context = { memberIndex: 1, chain, store, status: () => ({ height: chain.tip.height }) } as Partial<MemberApiContext> as MemberApiContext;
-    const server = createApiApp(memberRoutes(context)).listen(0, '127.0.0.1');
+    const server = createApiApp(memberRoutes(context), api).listen(0, '127.0.0.1');
     servers.push(server);
     await new Promise((resolve) => server.once('listening', resolve));
     return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   }
   /** A hostile member: serves `served` (forged blocks a real member would never store) in the API's shape. */
   async function lyingPeer(served: readonly SignedBlock[]): Promise<string> {
+    const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
     const server = createServer((request, response) => {
-      const height = Number(/^\/chain\/blocks\/(\d+)$/.exec(request.url ?? '')?.[1]);
-      const block = served[height - 1];
-      const answer = request.url === '/status' ? { height: served.length } : block && { height, block: Buffer.from(block.block).toString('hex'), commit: Buffer.from(block.commit).toString('hex') };
-      response.writeHead(answer ? 200 : 404, { 'content-type': 'application/json' }).end(JSON.stringify(answer ?? { error: { code: 'not-found', message: 'no such block' } }));
+      const from = Number(/^\/chain\/blocks\?from=(\d+)$/.exec(request.url ?? '')?.[1]);
+      const blocks = served.slice(from - 1, from + 9).map((block, index) => ({ height: from + index, block: hex(block.block), commit: hex(block.commit) }));
+      const answer = request.url === '/status' ? { height: served.length } : from > 0 ? { blocks } : undefined;
+      response.writeHead(answer ? 200 : 404, { 'content-type': 'application/json' }).end(JSON.stringify(answer ?? { error: { code: 'not-found', message: 'no such path' } }));
     }).listen(0, '127.0.0.1');
     servers.push(server);
     await new Promise((resolve) => server.once('listening', resolve));
@@ -103,13 +105,35 @@ describe('catching up on final blocks from peers (real Postgres)', function () {
     expect(chain.tip.hash).to.deep.equal(blocks.at(-1)!.hash);
   });
 
-  it('over the members’ APIs: passes an unreachable peer and a lying one, and takes the chain from an honest one', async () => {
+  it('serves a range of final blocks over the API: consecutive, bounded, empty past the tip, malformed ranges refused', async () => {
+    const url = await peerServing(blocks);
+    const range = async (query: string) => {
+      const response = await fetch(`${url}/chain/blocks?${query}`);
+      return { status: response.status, body: (await response.json()) as { blocks: { height: number; block: string; commit: string }[]; error?: { code: string } } };
+    };
+    const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
+    const { status, body } = await range('from=5&limit=3');
+    expect(status).to.equal(200);
+    expect(body.blocks).to.deep.equal([5, 6, 7].map((height) => ({ height, block: hex(blocks[height - 1]!.block), commit: hex(blocks[height - 1]!.commit) })));
+    expect((await range('from=40')).body.blocks.map(({ height }) => height)).to.deep.equal(Array.from({ length: LENGTH - 39 }, (_, index) => 40 + index));
+    expect((await range(`from=${LENGTH + 1}`)).body).to.deep.equal({ blocks: [] });
+    for (const query of ['from=0', 'from=abc', 'from=1&limit=0', 'from=1&limit=101', '']) {
+      const refused = await range(query);
+      expect(refused.status, query).to.equal(400);
+      expect(refused.body.error?.code, query).to.equal('bad-request');
+    }
+  });
+
+  it('over the members’ APIs: passes an unreachable peer and a lying one, and takes the chain from an honest one within its rate limit', async () => {
     const { chain, store } = await member();
-    const peers = [{ memberIndex: 2, apiUrl: 'http://127.0.0.1:9' }, { memberIndex: 3, apiUrl: await lyingPeer(forged) }, { memberIndex: 4, apiUrl: await peerServing(blocks) }];
-    const applied = await catchUp(chain, peers, silent);
+    const liar = await lyingPeer(forged);
+    const lied = await applyServedBlocks(chain, memberBlockSource(new MemberClient(liar)));
+    expect(lied).to.include({ applied: FORGED - 1 }).and.to.have.nested.include({ 'stop.reason': 'refused-block', 'stop.height': FORGED });
+    // Five requests a minute: the status and the chain's 48 blocks in one range, then the empty one past the tip.
+    const honest = await peerServing(blocks, { rateLimitPerMinute: 5 });
+    const peers = [{ memberIndex: 2, apiUrl: 'http://127.0.0.1:9' }, { memberIndex: 3, apiUrl: liar }, { memberIndex: 4, apiUrl: honest }];
+    expect(await catchUp(chain, peers, silent)).to.equal(LENGTH - (FORGED - 1));
     expect(chain.tip.hash).to.deep.equal(blocks.at(-1)!.hash);
-    // The lying peer's first FORGED - 1 blocks are the honest chain: applied from whichever came first.
-    expect(applied).to.equal(LENGTH);
     expect((await store.balances(bob.owner)).map(({ amount }) => amount)).to.deep.equal([BigInt(LENGTH - 1)]);
   });
 });
