@@ -31,15 +31,12 @@ export interface TransactionStatus {
 
 /** Typed access to one member's HTTP API, for the CLI, the auditor and the tests. */
 export class MemberClient {
-  constructor(
-    readonly baseUrl: string,
-    private readonly timeoutMs = 10_000,
-  ) {}
+  constructor(readonly baseUrl: string) {}
 
   private async request<T>(path: string, init?: RequestInit): Promise<T> {
     let response: Response;
     try {
-      response = await fetch(`${this.baseUrl}${path}`, { ...init, signal: AbortSignal.timeout(this.timeoutMs) });
+      response = await fetch(`${this.baseUrl}${path}`, { ...init, signal: AbortSignal.timeout(10_000) });
     } catch (error) {
       throw new MemberApiError(0, 'member-unreachable', `member at ${this.baseUrl} is unreachable (${(error as Error).message})`);
     }

@@ -23,11 +23,11 @@ export interface CatchUpRun {
  * them: every block goes through the same certificate check and full execution as a block
  * decided here. Returns how many blocks were applied.
  */
-export async function catchUp(chain: Chain, peers: { memberIndex: number; apiUrl: string }[], log: Logger, options: { timeoutMs?: number } = {}): Promise<number> {
+export async function catchUp(chain: Chain, peers: { memberIndex: number; apiUrl: string }[], log: Logger): Promise<number> {
   let applied = 0;
   const order = [...peers].sort(() => Math.random() - 0.5);
   for (const peer of order) {
-    const run = await applyServedBlocks(chain, memberBlockSource(new MemberClient(peer.apiUrl, options.timeoutMs ?? 5_000)));
+    const run = await applyServedBlocks(chain, memberBlockSource(new MemberClient(peer.apiUrl)));
     applied += run.applied;
     const stop = run.stop;
     if (stop?.reason === 'peer-unreachable') log.debug({ peer: peer.memberIndex, err: stop.error }, 'catch-up: peer unreachable');
