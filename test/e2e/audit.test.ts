@@ -1,6 +1,4 @@
 import { expect } from 'chai';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import * as bitcoin from 'bitcoinjs-lib';
 import { BTC_ASSET_ID, BTC_ASSET_KEY } from '../../sidechain/asset.ts';
@@ -18,25 +16,9 @@ import { issuance, testWallet, transfer } from '../helpers/transactions.ts';
 import { runCli } from '../helpers/cli.ts';
 import { rewriteHistory, servedBlock, type SignedBlock, type Signers } from '../helpers/signed-blocks.ts';
 import { coinPaying, spendEscrowCoins } from '../helpers/bitcoin-spends.ts';
+import { serveHistory } from '../helpers/served-history.ts';
 
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
-
-/**
- * A member that serves a history of its own choosing over the same API as a real member
- * (GET /status, GET /chain/blocks/:height), for the auditor to be pointed at.
- */
-async function serveHistory(blocks: readonly Pick<SignedBlock, 'block' | 'commit'>[]): Promise<{ url: string; close: () => Promise<void> }> {
-  const server: Server = createServer((request, response) => {
-    const send = (status: number, body: unknown) => response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
-    if (request.url === '/status') return send(200, { height: blocks.length });
-    const match = /^\/chain\/blocks\/(\d+)$/.exec(request.url ?? '');
-    const served = match ? blocks[Number(match[1]) - 1] : undefined;
-    if (!served) return send(404, { error: { code: 'not-found', message: 'no such block' } });
-    return send(200, { height: Number(match![1]), block: hex(served.block), commit: hex(served.commit) });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => new Promise((resolve) => server.close(() => resolve())) };
-}
 
 /** The audit a user runs: the CLI in its own process, against a member URL, the regtest node and the genesis file. */
 describe('strongbox audit of five member processes and a real regtest node', function () {

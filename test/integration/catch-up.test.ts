@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type { AddressInfo } from 'node:net';
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import pino from 'pino';
 import { txId } from '../../sidechain/transaction/ids.ts';
 import type { Transaction, TransferBody } from '../../sidechain/transaction/types.ts';
@@ -14,6 +14,7 @@ import { applyServedBlocks, catchUp } from '../../federation/member/catch-up.ts'
 import { paymentChain } from '../helpers/payment-chain.ts';
 import { freshDatabase, type TestDatabase } from '../helpers/postgres.ts';
 import { quorum, rewriteHistory, type SignedBlock } from '../helpers/signed-blocks.ts';
+import { serveHistory } from '../helpers/served-history.ts';
 import { transfer } from '../helpers/transactions.ts';
 
 const options = { ...DEFAULT_CHAIN_OPTIONS, now: () => BigInt(Date.now()) };
@@ -42,6 +43,13 @@ describe('catching up on final blocks from peers (real Postgres)', function () {
 
   const databases: TestDatabase[] = [];
   const servers: Server[] = [];
+  /** A hostile member: serves `served`, forged blocks a real member would never store. */
+  async function lyingPeer(served: readonly SignedBlock[]): Promise<string> {
+    const { url, close } = await serveHistory(served);
+    closing.push(close);
+    return url;
+  }
+  const closing: (() => Promise<void>)[] = [];
   async function member(): Promise<{ chain: Chain; store: ChainStore }> {
     const db = await freshDatabase('catchup');
     databases.push(db);
@@ -59,21 +67,9 @@ describe('catching up on final blocks from peers (real Postgres)', function () {
     await new Promise((resolve) => server.once('listening', resolve));
     return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   }
-  /** A hostile member: serves `served` (forged blocks a real member would never store) in the API's shape. */
-  async function lyingPeer(served: readonly SignedBlock[]): Promise<string> {
-    const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
-    const server = createServer((request, response) => {
-      const from = Number(/^\/chain\/blocks\?from=(\d+)$/.exec(request.url ?? '')?.[1]);
-      const blocks = served.slice(from - 1, from + 9).map((block, index) => ({ height: from + index, block: hex(block.block), commit: hex(block.commit) }));
-      const answer = request.url === '/status' ? { height: served.length } : from > 0 ? { blocks } : undefined;
-      response.writeHead(answer ? 200 : 404, { 'content-type': 'application/json' }).end(JSON.stringify(answer ?? { error: { code: 'not-found', message: 'no such path' } }));
-    }).listen(0, '127.0.0.1');
-    servers.push(server);
-    await new Promise((resolve) => server.once('listening', resolve));
-    return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  }
   afterEach(async () => {
     for (const server of servers.splice(0)) await new Promise((resolve) => server.close(resolve));
+    for (const close of closing.splice(0)) await close();
     for (const db of databases.splice(0)) await db.drop();
   });
 
