@@ -13,11 +13,11 @@ const hex32 = z.string().regex(/^[0-9a-f]{64}$/, 'expected 32 bytes as lowercase
 const height = z.object({ height: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER) });
 /**
  * A catching-up member or an auditor reads the chain a range at a time: one request per hundred
- * blocks keeps a whole chain within a client's API rate limit. The transaction bound keeps an
- * answer to about 5 MB of hex, plus at most one block.
+ * blocks keeps a whole chain within a client's API rate limit. The byte bound keeps an answer
+ * to 4 MiB of transactions, the most a proposer puts in one block, plus at most one block.
  */
 export const MAX_BLOCKS_PER_RANGE = 100;
-export const MAX_TRANSACTIONS_PER_RANGE = 10_000;
+export const MAX_BYTES_PER_RANGE = 4 * 1024 * 1024;
 const blockRange = z.object({
   from: z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER),
   limit: z.coerce.number().int().min(1).max(MAX_BLOCKS_PER_RANGE).default(MAX_BLOCKS_PER_RANGE),
@@ -61,11 +61,11 @@ export function memberRoutes(context: MemberApiContext): Route[] {
     defineRoute({
       method: 'get',
       path: '/chain/blocks',
-      summary: `consecutive final blocks from a height, in canonical binary (hex): at most \`limit\` (default and most ${MAX_BLOCKS_PER_RANGE}), fewer once they hold ${MAX_TRANSACTIONS_PER_RANGE.toLocaleString('en-US')} transactions; empty past the tip`,
+      summary: `consecutive final blocks from a height, in canonical binary (hex): at most \`limit\` (default and most ${MAX_BLOCKS_PER_RANGE}), fewer once they hold ${MAX_BYTES_PER_RANGE / 1024 / 1024} MiB of transactions; empty past the tip`,
       tag: 'chain',
       query: blockRange,
       handler: async ({ query }) => ({
-        blocks: (await chain.finalBlocksFrom(query.from, query.limit, MAX_TRANSACTIONS_PER_RANGE)).map((final) => ({ height: final.height, block: hex(final.block), commit: hex(final.commit) })),
+        blocks: (await chain.finalBlocksFrom(query.from, query.limit, MAX_BYTES_PER_RANGE)).map((final) => ({ height: final.height, block: hex(final.block), commit: hex(final.commit) })),
       }),
     }),
     defineRoute({

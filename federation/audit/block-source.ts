@@ -63,7 +63,7 @@ export function memberBlockSource(client: MemberClient): BlockSource {
         const served = blocks[height - range.from];
         if (served) return served;
         // Nothing from here: past the member's tip. A range that ended below this height (at its
-        // transaction bound, or at the tip as it was then) is asked again from here.
+        // byte bound, or at the tip as it was then) is asked again from here.
         if (range.from === height) return null;
       }
     },

@@ -253,8 +253,8 @@ export class Chain {
   }
 
   /** Consecutive final blocks from `from`, as ChainStore.blocksFrom bounds them; empty past the tip. */
-  async finalBlocksFrom(from: number, maxBlocks: number, maxTransactions: number): Promise<{ height: number; block: Uint8Array; commit: Uint8Array }[]> {
-    return (await this.store.blocksFrom(from, maxBlocks, maxTransactions)).map((stored) => ({ height: stored.height, ...servedBlock(stored) }));
+  async finalBlocksFrom(from: number, maxBlocks: number, maxBytes: number): Promise<{ height: number; block: Uint8Array; commit: Uint8Array }[]> {
+    return (await this.store.blocksFrom(from, maxBlocks, maxBytes)).map((stored) => ({ height: stored.height, ...servedBlock(stored) }));
   }
 }
 

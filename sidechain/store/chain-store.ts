@@ -152,16 +152,20 @@ export class ChainStore {
 
   /**
    * Consecutive final blocks from height `from`: at most `maxBlocks`, and no block after those
-   * before it in the answer hold `maxTransactions` (so one large block is still served whole).
-   * Empty past the tip.
+   * before it in the answer hold `maxBytes` of transactions (so one large block is still served
+   * whole). Empty past the tip.
    */
-  async blocksFrom(from: number, maxBlocks: number, maxTransactions: number): Promise<StoredBlock[]> {
+  async blocksFrom(from: number, maxBlocks: number, maxBytes: number): Promise<StoredBlock[]> {
+    // A transaction's length is read from its value's header, without reading the value.
     const blocks = await this.pool.query<{ height: string; hash: Buffer; header: Buffer; commit: Buffer }>(
       `SELECT height, hash, header, commit FROM (
-         SELECT height, hash, header, commit, sum(tx_count) OVER (ORDER BY height) - tx_count AS before
-         FROM blocks WHERE height >= $1 ORDER BY height LIMIT $2
+         SELECT height, hash, header, commit, sum(size) OVER (ORDER BY height) - size AS before
+         FROM (
+           SELECT b.height, b.hash, b.header, b.commit, (SELECT coalesce(sum(octet_length(t.bytes)), 0) FROM transactions t WHERE t.height = b.height) AS size
+           FROM blocks b WHERE b.height >= $1 ORDER BY b.height LIMIT $2
+         ) AS sized
        ) AS range WHERE before < $3 ORDER BY height`,
-      [from, maxBlocks, maxTransactions],
+      [from, maxBlocks, maxBytes],
     );
     if (blocks.rows.length === 0) return [];
     const last = Number(blocks.rows.at(-1)!.height);

@@ -92,17 +92,18 @@ describe('chain store (real Postgres)', function () {
     return rows;
   }
 
-  it('reads consecutive blocks from a height, stopping once the blocks before hold the transaction bound', async () => {
+  it('reads consecutive blocks from a height, stopping once the blocks before hold the byte bound', async () => {
     const txs = (count: number) => Array.from({ length: count }, () => ({ txid: bytes(32), kind: 1, bytes: bytes(20) }));
     const saved = [block(1, { transactions: txs(3) }), block(2, { transactions: txs(4) }), block(3), block(4, { transactions: txs(2) })];
     for (const one of saved) await store.saveBlock(one);
-    const heights = async (from: number, maxBlocks: number, maxTransactions: number) => (await store.blocksFrom(from, maxBlocks, maxTransactions)).map((one) => one.height);
-    expect(await heights(1, 100, 100)).to.deep.equal([1, 2, 3, 4]);
-    expect(await heights(2, 2, 100)).to.deep.equal([2, 3]);
-    // Block 2 starts below the bound (3 before it) and is served whole; block 3 would start at 7.
-    expect(await heights(1, 100, 4)).to.deep.equal([1, 2]);
+    const heights = async (from: number, maxBlocks: number, maxBytes: number) => (await store.blocksFrom(from, maxBlocks, maxBytes)).map((one) => one.height);
+    expect(await heights(1, 100, 1_000)).to.deep.equal([1, 2, 3, 4]);
+    expect(await heights(2, 2, 1_000)).to.deep.equal([2, 3]);
+    // Transactions of 20 bytes: block 2 starts below the bound (60 bytes before it) and is served whole; block 3 would start at 140.
+    expect(await heights(1, 100, 61)).to.deep.equal([1, 2]);
+    expect(await heights(1, 100, 60)).to.deep.equal([1]);
     expect(await heights(1, 100, 1)).to.deep.equal([1]);
-    expect(await heights(5, 100, 100)).to.deep.equal([]);
+    expect(await heights(5, 100, 1_000)).to.deep.equal([]);
     const [first] = await store.blocksFrom(2, 1, 100);
     expect(first).to.deep.equal({ height: 2, hash: saved[1]!.hash, header: saved[1]!.header, commit: saved[1]!.commit, transactions: saved[1]!.transactions.map((tx) => tx.bytes) });
   });
