@@ -67,7 +67,9 @@ describe('faults on five member processes, with the books checked after each', f
       await checker.settleAndAssert(`peg-in round ${round} (${killed.length} kills)`, { auditFrom: round % 5 });
       for (const [index, wallet] of wallets.entries()) {
         const balances = await Promise.all(net.clients.map((_, member) => holding(member, wallet)));
-        expect(balances, `wallet ${index} on every member`).to.deep.equal(Array(5).fill(owed[index]));
+        // Each member's height as it answers, to tell a member behind from one whose store differs.
+        const heights = await Promise.all(net.clients.map((client) => client.status().then(({ height }) => height)));
+        expect(balances, `wallet ${index} on every member (at heights ${heights.join(', ')})`).to.deep.equal(Array(5).fill(owed[index]));
       }
     }
   });
