@@ -54,6 +54,35 @@ describe('member chain on Postgres across a restart', function () {
     }
   });
 
+  it('applies a block its store already holds: a killed member’s statement that committed after the restart loaded the tip below', async () => {
+    const federation = testFederation(5);
+    const store = new ChainStore(db.pool);
+    await store.migrate();
+    const killed = await Chain.open(federation.genesis, store, options);
+    const alice = testWallet();
+    const { tx: issue, asset } = issuance(federation.genesis.chainId, alice, 1_000n);
+    await appendFinalBlock(killed, federation, [issue]);
+    // The restarted member loads height 1; the killed one's block 2 lands in the store after that.
+    const restarted = await Chain.open(federation.genesis, store, options);
+    const stale = await Chain.open(federation.genesis, store, options);
+    const pay = transfer(federation.genesis.chainId, alice, { txid: txId(issue), index: 0, amount: 1_000n }, asset, testWallet().owner, 300n);
+    await appendFinalBlock(killed, federation, [pay]);
+    expect(restarted.tip.height).to.equal(1);
+
+    const block2 = await killed.finalBlockAt(2);
+    await restarted.applyFinalBlock(block2!.block, block2!.commit);
+    expect(snapshot(restarted)).to.deep.equal(snapshot(killed));
+
+    // Another block 2 than the one stored is refused, and changes neither the store nor memory.
+    const before = snapshot(stale);
+    const otherPay = transfer(federation.genesis.chainId, alice, { txid: txId(issue), index: 0, amount: 1_000n }, asset, testWallet().owner, 400n);
+    const error = await appendFinalBlock(stale, federation, [otherPay]).then(() => null, (e: Error) => e);
+    expect(error?.message).to.match(/stored outputs spent|duplicate key/);
+    expect(snapshot(stale)).to.deep.equal(before);
+    expect(await store.tipHeight()).to.equal(2);
+    expect((await store.blockAt(2))!.hash).to.deep.equal(block2 && killed.hashAt(2));
+  });
+
   it('refuses a block whose certificate is short of k signatures, and nothing is stored', async () => {
     const federation = testFederation(5);
     const store = new ChainStore(db.pool);
