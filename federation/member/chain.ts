@@ -54,6 +54,9 @@ export const DEFAULT_CHAIN_OPTIONS: Omit<ChainOptions, 'now'> = {
   maxClockDriftMs: 10_000,
 };
 
+/** The start-up replay reads stored blocks this many at a time, and no more bytes of transactions than this past the first. */
+const REPLAY_RANGE = { blocks: 100, bytes: 16 * 1024 * 1024 };
+
 /** Every valid transaction must fit in a block, or the first too large would stall the mempool's FIFO for good. */
 export function checkChainOptions(options: ChainOptions): void {
   const atLeast: [keyof ChainOptions, number][] = [
@@ -107,13 +110,20 @@ export class Chain {
     const hashes = new BlockHashes(genesis.chainId);
     let tip: ChainTip = { height: 0, hash: genesis.chainId, timeMs: genesis.timeMs };
     const tipHeight = await store.tipHeight();
-    for (let height = 1; height <= tipHeight; height++) {
-      const stored = await store.blockAt(height);
-      if (!stored) throw new Error(`the store has no block ${height} below its tip ${tipHeight}`);
-      const transactions = stored.transactions.map(decodeTransaction);
-      applyBlock(ledger, transactions, contextFor(genesis, height, hashes));
-      hashes.push(stored.hash);
-      tip = { height, hash: stored.hash, timeMs: decodeHeader(stored.header).timeMs };
+    // Read a range at a time, the next one while this one is applied.
+    const rangeFrom = (from: number) => (from > tipHeight ? Promise.resolve([]) : store.blocksFrom(from, REPLAY_RANGE.blocks, REPLAY_RANGE.bytes));
+    let next = rangeFrom(1);
+    while (tip.height < tipHeight) {
+      const range = await next;
+      if (range.length === 0) throw new Error(`the store has no block ${tip.height + 1} below its tip ${tipHeight}`);
+      next = rangeFrom(tip.height + range.length + 1);
+      for (const stored of range) {
+        const height = tip.height + 1;
+        if (stored.height !== height) throw new Error(`the store has no block ${height} below its tip ${tipHeight}`);
+        applyBlock(ledger, stored.transactions.map(decodeTransaction), contextFor(genesis, height, hashes));
+        hashes.push(stored.hash);
+        tip = { height, hash: stored.hash, timeMs: decodeHeader(stored.header).timeMs };
+      }
     }
     const mempool = new Mempool(ledger, contextFor(genesis, tip.height + 1, hashes), {
       maxCount: options.mempoolMaxCount,

@@ -180,12 +180,9 @@ export class ChainStore {
     return blocks.rows.map((row) => ({ height: Number(row.height), hash: bytesOf(row.hash), header: bytesOf(row.header), commit: bytesOf(row.commit), transactions: byHeight.get(Number(row.height)) ?? [] }));
   }
 
-  async blockAt(height: number): Promise<{ hash: Uint8Array; header: Uint8Array; commit: Uint8Array; transactions: Uint8Array[] } | null> {
-    const block = await this.pool.query<{ hash: Buffer; header: Buffer; commit: Buffer }>('SELECT hash, header, commit FROM blocks WHERE height = $1', [height]);
-    const row = block.rows[0];
-    if (!row) return null;
-    const txs = await this.pool.query<{ bytes: Buffer }>('SELECT bytes FROM transactions WHERE height = $1 ORDER BY position', [height]);
-    return { hash: bytesOf(row.hash), header: bytesOf(row.header), commit: bytesOf(row.commit), transactions: txs.rows.map((tx) => bytesOf(tx.bytes)) };
+  async blockAt(height: number): Promise<StoredBlock | null> {
+    const [stored] = await this.blocksFrom(height, 1, Number.MAX_SAFE_INTEGER);
+    return stored?.height === height ? stored : null;
   }
 
   async transaction(txid: Uint8Array): Promise<{ height: number; position: number; bytes: Uint8Array } | null> {

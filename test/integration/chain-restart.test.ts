@@ -7,6 +7,9 @@ import { freshDatabase, type TestDatabase } from '../helpers/postgres.ts';
 import { testFederation } from '../helpers/genesis.ts';
 import { issuance, testWallet, transfer } from '../helpers/transactions.ts';
 import { appendFinalBlock } from '../helpers/final-blocks.ts';
+import { paymentChain } from '../helpers/payment-chain.ts';
+import { memoryBlockSource } from '../../federation/audit/block-source.ts';
+import { applyServedBlocks } from '../../federation/member/catch-up.ts';
 
 const options = { ...DEFAULT_CHAIN_OPTIONS, now: () => BigInt(Date.now()) };
 
@@ -52,6 +55,24 @@ describe('member chain on Postgres across a restart', function () {
     } finally {
       await reopenedPool.end();
     }
+  });
+
+  it('replays a chain longer than the ranges it reads the store in, and refuses a store with a block missing below its tip', async () => {
+    const { chain: signed } = paymentChain(250);
+    const store = new ChainStore(db.pool);
+    await store.migrate();
+    const chain = await Chain.open(signed.federation.genesis, store, options);
+    await applyServedBlocks(chain, memoryBlockSource(signed.blocks));
+    expect(chain.tip.height).to.equal(250);
+
+    const reopened = await Chain.open(signed.federation.genesis, store, options);
+    expect(snapshot(reopened)).to.deep.equal(snapshot(chain));
+    for (const height of [1, 100, 101, 200, 201, 250]) expect(reopened.hashAt(height), `hash at ${height}`).to.deep.equal(chain.hashAt(height));
+
+    await db.pool.query('DELETE FROM transactions WHERE height = 150');
+    await db.pool.query('DELETE FROM blocks WHERE height = 150');
+    const error = await Chain.open(signed.federation.genesis, store, options).then(() => null, (e: Error) => e);
+    expect(error?.message).to.equal('the store has no block 150 below its tip 250');
   });
 
   it('applies a block its store already holds: a killed member’s statement that committed after the restart loaded the tip below', async () => {
