@@ -9,7 +9,8 @@ import { applyBlock, executeBlock, LedgerState, type BlockEffects, type LedgerCo
 import { Mempool } from '../../sidechain/mempool.ts';
 import { decodeTransaction } from '../../sidechain/transaction/codec.ts';
 import { LIMITS, type Transaction } from '../../sidechain/transaction/types.ts';
-import type { ChainStore } from '../../sidechain/store/chain-store.ts';
+import type { ChainStore, StoredBlock } from '../../sidechain/store/chain-store.ts';
+import { txInfo } from '../../sidechain/transaction/ids.ts';
 import { blockRecord } from './block-record.ts';
 import { takeDecodedAhead } from './decoded-blocks.ts';
 import { warmTransactionSignatures } from './signature-warmup.ts';
@@ -108,23 +109,7 @@ export class Chain {
     checkChainOptions(options);
     const ledger = new LedgerState();
     const hashes = new BlockHashes(genesis.chainId);
-    let tip: ChainTip = { height: 0, hash: genesis.chainId, timeMs: genesis.timeMs };
-    const tipHeight = await store.tipHeight();
-    // Read a range at a time, the next one while this one is applied.
-    const rangeFrom = (from: number) => (from > tipHeight ? Promise.resolve([]) : store.blocksFrom(from, REPLAY_RANGE.blocks, REPLAY_RANGE.bytes));
-    let next = rangeFrom(1);
-    while (tip.height < tipHeight) {
-      const range = await next;
-      if (range.length === 0) throw new Error(`the store has no block ${tip.height + 1} below its tip ${tipHeight}`);
-      next = rangeFrom(tip.height + range.length + 1);
-      for (const stored of range) {
-        const height = tip.height + 1;
-        if (stored.height !== height) throw new Error(`the store has no block ${height} below its tip ${tipHeight}`);
-        applyBlock(ledger, stored.transactions.map(decodeTransaction), contextFor(genesis, height, hashes));
-        hashes.push(stored.hash);
-        tip = { height, hash: stored.hash, timeMs: decodeHeader(stored.header).timeMs };
-      }
-    }
+    const tip = await replayStoredBlocks(genesis, store, ledger, hashes);
     const mempool = new Mempool(ledger, contextFor(genesis, tip.height + 1, hashes), {
       maxCount: options.mempoolMaxCount,
       maxBytes: options.mempoolMaxBytes,
@@ -285,6 +270,50 @@ function servedBlock(stored: { header: Uint8Array; commit: Uint8Array; transacti
 }
 
 /** The ledger context of a block at `height`, from the genesis and the hashes of the blocks below it. */
+/** Stored blocks read back, their transactions decoded once. */
+interface ReplayRange {
+  blocks: { stored: StoredBlock; transactions: Transaction[] }[];
+  /** Signatures of the range's transfers, verifying on the thread pool. */
+  warmed: Promise<void>;
+}
+
+/**
+ * Applies every stored block to `ledger` in order and returns the tip. The store is read a range
+ * at a time, and the signatures of the next range are verified on the thread pool while this one
+ * is applied, so a restart uses every core; applying still verifies every witness through the
+ * one synchronous path, which finds them in the signature cache.
+ */
+async function replayStoredBlocks(genesis: Genesis, store: ChainStore, ledger: LedgerState, hashes: BlockHashes): Promise<ChainTip> {
+  const tipHeight = await store.tipHeight();
+  // Owners of outputs created by ranges read but not applied yet, which the next range may spend.
+  const createdOwners = new Map<string, Uint8Array>();
+  const read = async (from: number): Promise<ReplayRange> => {
+    const stored = from > tipHeight ? [] : await store.blocksFrom(from, REPLAY_RANGE.blocks, REPLAY_RANGE.bytes);
+    const blocks = stored.map((one) => ({ stored: one, transactions: one.transactions.map(decodeTransaction) }));
+    // The warm-up decides nothing, so a failure of it only leaves the signatures to applying.
+    const warmed = warmTransactionSignatures(ledger, blocks.flatMap((block) => block.transactions), genesis.chainId, createdOwners).catch(() => undefined);
+    return { blocks, warmed };
+  };
+  let tip: ChainTip = { height: 0, hash: genesis.chainId, timeMs: genesis.timeMs };
+  let range = await read(1);
+  while (range.blocks.length > 0) {
+    // The next range is read and its warm-up started before this one is applied, so the pool verifies it meanwhile.
+    const [next] = await Promise.all([read(range.blocks.at(-1)!.stored.height + 1), range.warmed]);
+    for (const { stored, transactions } of range.blocks) {
+      const height = tip.height + 1;
+      if (stored.height !== height) break;
+      applyBlock(ledger, transactions, contextFor(genesis, height, hashes));
+      hashes.push(stored.hash);
+      tip = { height, hash: stored.hash, timeMs: decodeHeader(stored.header).timeMs };
+      for (const tx of transactions) for (const key of txInfo(tx).outputKeys) createdOwners.delete(key);
+    }
+    if (tip.height < range.blocks.at(-1)!.stored.height) break;
+    range = next;
+  }
+  if (tip.height < tipHeight) throw new Error(`the store has no block ${tip.height + 1} below its tip ${tipHeight}`);
+  return tip;
+}
+
 export function contextFor(genesis: Genesis, height: number, hashes: BlockHashes): LedgerContext {
   return { chainId: genesis.chainId, height, blockHash: (h) => hashes.at(h), pegoutMinimumSats: BigInt(genesis.file.pegout.minimumSats) };
 }
