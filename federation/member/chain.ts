@@ -3,7 +3,7 @@ import { Writer } from '../../sidechain/encoding/index.ts';
 import { checkBlockAgainstParent, decodeBlock, encodeBlock, transactionRoot, type Block } from '../../sidechain/block.ts';
 import { BlockHashes } from '../../sidechain/block-hashes.ts';
 import { decodeCommit, encodeCommit, verifyCommit, type CommitCertificate } from '../../sidechain/commit.ts';
-import { ConfigError, ValidationError } from '../../sidechain/errors.ts';
+import { ConfigError, StrongboxError, ValidationError } from '../../sidechain/errors.ts';
 import type { Genesis } from '../../sidechain/genesis.ts';
 import { applyBlock, executeBlock, LedgerState, type BlockEffects, type LedgerContext, type LedgerOverlay } from '../../sidechain/ledger/index.ts';
 import { Mempool } from '../../sidechain/mempool.ts';
@@ -183,14 +183,7 @@ export class Chain {
   private check(height: number, hash: Uint8Array, block: Block): void {
     if (Buffer.compare(Buffer.from(blockHash(block.header)), Buffer.from(hash)) !== 0) throw new ValidationError('bad-block', 'the block does not hash to the proposed hash');
     if (block.header.height !== height) throw new ValidationError('bad-block', `block for height ${block.header.height} proposed at ${height}`);
-    checkBlockAgainstParent(block, {
-      chainId: this.genesis.chainId,
-      height: this.tipState.height,
-      hash: this.tipState.hash,
-      timeMs: this.tipState.timeMs,
-      memberSetHash: this.genesis.memberSetHash,
-      memberCount: this.genesis.members.keys.length,
-    });
+    checkBlockAgainstParent(block, parentOf(this.genesis, this.tipState));
     const limit = this.options.now() + BigInt(this.options.maxClockDriftMs);
     if (block.header.timeMs > limit) throw new ValidationError('bad-block', `block time ${block.header.timeMs} is ahead of this member's clock by more than ${this.options.maxClockDriftMs} ms`);
     const { effects, view } = executeBlock(this.ledger, block.transactions, this.context(height));
@@ -270,6 +263,36 @@ function servedBlock(stored: { header: Uint8Array; commit: Uint8Array; transacti
 }
 
 /** The ledger context of a block at `height`, from the genesis and the hashes of the blocks below it. */
+/** A member's store does not hold the chain it should: the member must not start on it. */
+export class StoredChainError extends StrongboxError {
+  constructor(message: string) {
+    super('stored-chain', message);
+  }
+}
+
+/** What a block at the next height must link to. */
+function parentOf(genesis: Genesis, tip: ChainTip) {
+  return { chainId: genesis.chainId, height: tip.height, hash: tip.hash, timeMs: tip.timeMs, memberSetHash: genesis.memberSetHash, memberCount: genesis.members.keys.length };
+}
+
+/**
+ * The checks of a block that need no ledger and no signature, made again on a stored block
+ * before it is replayed: a store changed or damaged behind the member's back (a header, a hash or
+ * a transaction that is not the one decided) stops the start instead of building a ledger that
+ * differs from the other members'.
+ */
+function checkStoredBlock(genesis: Genesis, tip: ChainTip, stored: StoredBlock, transactions: Transaction[]): BlockHeader {
+  const header = decodeHeader(stored.header);
+  if (Buffer.compare(Buffer.from(blockHash(header)), Buffer.from(stored.hash)) !== 0) throw new StoredChainError(`the store's block ${stored.height} does not hash to the hash stored with it`);
+  try {
+    checkBlockAgainstParent({ header, transactions }, parentOf(genesis, tip));
+  } catch (error) {
+    if (!(error instanceof ValidationError)) throw error;
+    throw new StoredChainError(`the store's block ${stored.height} is not the chain's: ${error.message}`);
+  }
+  return header;
+}
+
 /** Stored blocks read back, their transactions decoded once. */
 interface ReplayRange {
   blocks: { stored: StoredBlock; transactions: Transaction[] }[];
@@ -302,15 +325,16 @@ async function replayStoredBlocks(genesis: Genesis, store: ChainStore, ledger: L
     for (const { stored, transactions } of range.blocks) {
       const height = tip.height + 1;
       if (stored.height !== height) break;
+      const header = checkStoredBlock(genesis, tip, stored, transactions);
       applyBlock(ledger, transactions, contextFor(genesis, height, hashes));
       hashes.push(stored.hash);
-      tip = { height, hash: stored.hash, timeMs: decodeHeader(stored.header).timeMs };
+      tip = { height, hash: stored.hash, timeMs: header.timeMs };
       for (const tx of transactions) for (const key of txInfo(tx).outputKeys) createdOwners.delete(key);
     }
     if (tip.height < range.blocks.at(-1)!.stored.height) break;
     range = next;
   }
-  if (tip.height < tipHeight) throw new Error(`the store has no block ${tip.height + 1} below its tip ${tipHeight}`);
+  if (tip.height < tipHeight) throw new StoredChainError(`the store has no block ${tip.height + 1} below its tip ${tipHeight}`);
   return tip;
 }
 

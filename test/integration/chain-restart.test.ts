@@ -57,7 +57,7 @@ describe('member chain on Postgres across a restart', function () {
     }
   });
 
-  it('replays a chain longer than the ranges it reads the store in, and refuses a store with a block missing below its tip', async () => {
+  it('replays a chain longer than the ranges it reads the store in, and refuses a store with a block changed or missing below its tip', async () => {
     const { chain: signed } = paymentChain(250);
     const store = new ChainStore(db.pool);
     await store.migrate();
@@ -68,6 +68,18 @@ describe('member chain on Postgres across a restart', function () {
     const reopened = await Chain.open(signed.federation.genesis, store, options);
     expect(snapshot(reopened)).to.deep.equal(snapshot(chain));
     for (const height of [1, 100, 101, 200, 201, 250]) expect(reopened.hashAt(height), `hash at ${height}`).to.deep.equal(chain.hashAt(height));
+
+    // A store changed behind the member's back stops its start, whatever part was changed.
+    const refusal = () => Chain.open(signed.federation.genesis, store, options).then(() => null, (e: Error) => e.message);
+    const hash120 = Buffer.from(chain.hashAt(120)!);
+    await db.pool.query('UPDATE blocks SET hash = $1 WHERE height = 120', [Buffer.alloc(32)]);
+    expect(await refusal()).to.equal("the store's block 120 does not hash to the hash stored with it");
+    await db.pool.query('UPDATE blocks SET hash = $1 WHERE height = 120', [hash120]);
+    const { rows } = await db.pool.query<{ bytes: Buffer }>('SELECT bytes FROM transactions WHERE height = 120');
+    await db.pool.query('UPDATE transactions SET bytes = (SELECT bytes FROM transactions WHERE height = 121) WHERE height = 120');
+    expect(await refusal()).to.equal("the store's block 120 is not the chain's: block 120 transaction root does not match its transactions");
+    await db.pool.query('UPDATE transactions SET bytes = $1 WHERE height = 120', [rows[0]!.bytes]);
+    expect(snapshot(await Chain.open(signed.federation.genesis, store, options))).to.deep.equal(snapshot(chain));
 
     await db.pool.query('DELETE FROM transactions WHERE height = 150');
     await db.pool.query('DELETE FROM blocks WHERE height = 150');
