@@ -6,6 +6,13 @@ import type { BitcoinRpc } from '../../watcher/rpc.ts';
 export const FUNDING_LOOKBACK_BLOCKS = 1_008;
 
 /**
+ * Blocks read per request: a starting member's first scan reads up to FUNDING_LOOKBACK_BLOCKS, and
+ * two RPC calls per block cost five members 5.5 s of CPU on a fresh regtest chain (433 blocks).
+ * Small enough that a batch of full mainnet blocks stays well under 100 MB of hex.
+ */
+const BLOCKS_PER_REQUEST = 10;
+
+/**
  * Coins an operator sent to the operations wallet, found by reading Bitcoin blocks for outputs
  * paying its script. Once an anchor spends one, the chain carries the wallet on (each anchor's
  * change is the next one's input), so only top-ups need finding; a member that starts looks back
@@ -29,14 +36,14 @@ export class OpsWalletFunding {
   /** Reads the blocks mined since the last call. */
   async poll(): Promise<void> {
     const tip = await this.rpc.getBlockCount();
-    let height = this.scannedHeight ?? Math.max(0, tip - this.lookbackBlocks);
-    while (height < tip) {
-      height += 1;
-      const block = await this.rpc.getBlock(await this.rpc.getBlockHash(height));
-      for (const found of findDeposits(block, height, this.watched)) {
-        this.coins.set(`${found.txid}:${found.vout}`, { txid: found.txid, vout: found.vout, value: found.amountSats, wallet: 'ops' });
+    let scanned = this.scannedHeight ?? Math.max(0, tip - this.lookbackBlocks);
+    while (scanned < tip) {
+      for (const { height, block } of await this.rpc.getBlocks(scanned + 1, Math.min(tip, scanned + BLOCKS_PER_REQUEST))) {
+        for (const found of findDeposits(block, height, this.watched)) {
+          this.coins.set(`${found.txid}:${found.vout}`, { txid: found.txid, vout: found.vout, value: found.amountSats, wallet: 'ops' });
+        }
+        this.scannedHeight = scanned = height;
       }
-      this.scannedHeight = height;
     }
     this.scannedToTip = true;
   }

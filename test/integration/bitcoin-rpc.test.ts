@@ -90,6 +90,27 @@ describe('BitcoinRpc against the real embedded node', function () {
     expect(error.message).to.match(/^Bitcoin node at http:\/\/127\.0\.0\.1:\d+: sendrawtransaction failed \(-26\): transaction [0-9a-f]{64} was not accepted/);
   });
 
+  it('reads a range of blocks in one batch each of hashes and blocks, the same as one call per block', async () => {
+    const { node, faucet } = await sharedRegtest();
+    const txid = await faucet.fund(newAddress().address, 10_000n);
+    const [minedHash] = await faucet.mine(1);
+    const tip = await node.rpc.getBlockCount();
+    const read = await node.rpc.getBlocks(tip - 11, tip);
+    expect(read.map(({ height }) => height)).to.deep.equal(Array.from({ length: 12 }, (_, index) => tip - 11 + index));
+    for (const { height, hash, block } of read) {
+      expect(hash).to.equal(await node.rpc.getBlockHash(height));
+      expect(block.toHex()).to.equal((await node.rpc.getBlock(hash)).toHex());
+    }
+    expect(read.at(-1)!.hash).to.equal(minedHash);
+    expect(read.at(-1)!.block.transactions!.map((tx) => tx.getId())).to.include(txid);
+    expect(await node.rpc.getBlocks(tip + 1, tip)).to.deep.equal([]);
+
+    // One height past the tip fails the whole read, as that call alone would.
+    const error = await rejectionOf(node.rpc.getBlocks(tip - 1, tip + 1));
+    expect(error).to.be.instanceOf(RpcCallError);
+    expect(error.message).to.include(`Bitcoin node at http://127.0.0.1:${node.rpcPort}: getblockhash failed (`);
+  });
+
   it('reports an RPC error with its code, the method and the node, never the password', async () => {
     const { node } = await sharedRegtest();
     const error = await rejectionOf(node.rpc.getBlockHash(10_000_000));
