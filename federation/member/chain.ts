@@ -262,7 +262,6 @@ function servedBlock(stored: { header: Uint8Array; commit: Uint8Array; transacti
   return { block: writer.finish(), commit: stored.commit };
 }
 
-/** The ledger context of a block at `height`, from the genesis and the hashes of the blocks below it. */
 /** A member's store does not hold the chain it should: the member must not start on it. */
 export class StoredChainError extends StrongboxError {
   constructor(message: string) {
@@ -338,6 +337,7 @@ async function replayStoredBlocks(genesis: Genesis, store: ChainStore, ledger: L
   return tip;
 }
 
+/** The ledger context of a block at `height`, from the genesis and the hashes of the blocks below it. */
 export function contextFor(genesis: Genesis, height: number, hashes: BlockHashes): LedgerContext {
   return { chainId: genesis.chainId, height, blockHash: (h) => hashes.at(h), pegoutMinimumSats: BigInt(genesis.file.pegout.minimumSats) };
 }
