@@ -67,9 +67,11 @@ describe('faults on five member processes, with the books checked after each', f
       await checker.settleAndAssert(`peg-in round ${round} (${killed.length} kills)`, { auditFrom: round % 5 });
       for (const [index, wallet] of wallets.entries()) {
         const balances = await Promise.all(net.clients.map((_, member) => holding(member, wallet)));
-        // Each member's height as it answers, to tell a member behind from one whose store differs.
+        // Each member's height as it answers and the balance its database holds, to tell a member
+        // behind, or an answer that is not its store's, from a store that differs.
         const heights = await Promise.all(net.clients.map((client) => client.status().then(({ height }) => height)));
-        expect(balances, `wallet ${index} on every member (at heights ${heights.join(', ')})`).to.deep.equal(Array(5).fill(owed[index]));
+        const stored = await checker.storedBalances(wallet.owner, BTC_ASSET_KEY);
+        expect(balances, `wallet ${index} on every member (at heights ${heights.join(', ')}; in their databases ${stored.join(', ')})`).to.deep.equal(Array(5).fill(owed[index]));
       }
     }
   });

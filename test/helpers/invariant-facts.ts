@@ -85,6 +85,8 @@ export interface InvariantChecker {
    * `strongbox audit` passes against member `auditFrom`. Fails at once on a safety violation.
    */
   settleAndAssert(what: string, options?: { auditFrom?: number; timeoutMs?: number }): Promise<InvariantFacts>;
+  /** Each member's balance of `asset` (hex) for `owner`, read from its database, not through its API. */
+  storedBalances(owner: Uint8Array, asset: string): Promise<bigint[]>;
 }
 
 export function invariantChecker(net: TestNetwork): InvariantChecker {
@@ -130,6 +132,12 @@ export function invariantChecker(net: TestNetwork): InvariantChecker {
 
   return {
     facts,
+    storedBalances: (owner, asset) =>
+      Promise.all(
+        Array.from({ length: members }, (_, member) =>
+          withMemberDatabase(net, member, async (_client, store) => (await store.balances(owner)).find((balance) => Buffer.from(balance.asset).toString('hex') === asset)?.amount ?? 0n),
+        ),
+      ),
     async settleAndAssert(what, options = {}) {
       await faucet.mine(pegin.confirmations);
       const deadline = Date.now() + (options.timeoutMs ?? 120_000);
