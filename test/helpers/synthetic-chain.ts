@@ -87,4 +87,14 @@ export class SyntheticChainSource implements ChainSource {
     if (!block) throw new Error(`Block not found: ${hash}`);
     return block;
   }
+
+  /** As a node answers a batch: every hash, then every block by hash, through the calls above (which tests may replace). */
+  async getBlocks(from: number, to: number): Promise<{ height: number; hash: string; block: Block }[]> {
+    const heights = Array.from({ length: Math.max(0, to - from + 1) }, (_, index) => from + index);
+    const hashes: string[] = [];
+    for (const height of heights) hashes.push(await this.getBlockHash(height));
+    const blocks: Block[] = [];
+    for (const hash of hashes) blocks.push(await this.getBlock(hash));
+    return heights.map((height, index) => ({ height, hash: hashes[index]!, block: blocks[index]! }));
+  }
 }
