@@ -21,6 +21,8 @@ export interface ChainApplication {
   commit(height: number, value: ProposalValue, certificate: CommitCertificate): Promise<void>;
   /** True when there is something to put in a block (pending transactions or mints). */
   hasPendingWork(): boolean;
+  /** The height after the chain's tip: the one consensus decides, unless catch-up moved the chain on. */
+  nextHeight(): number;
 }
 
 export interface ConsensusStorage {
@@ -123,19 +125,15 @@ export class ConsensusDriver {
   }
 
   /**
-   * Replaces the machine after the chain advanced outside consensus (catch-up from peers):
-   * pending timers belong to the old height and are dropped.
+   * Brings consensus to the chain's next height after the chain advanced outside it (catch-up
+   * from peers). A machine already there keeps its state, since it may hold signatures of that
+   * height; one left behind, or set aside by an event the catch-up overtook, is rebuilt from the
+   * write-ahead log at once, as at a restart.
    */
-  async replaceMachine(machine: ConsensusMachine): Promise<void> {
+  async advance(): Promise<void> {
     await this.runExclusive(async () => {
-      this.clearTimers();
-      this.machine = machine;
-      if (this.app.hasPendingWork()) {
-        this.idleAtHeight = null;
-        await this.process({ kind: 'start' });
-      } else {
-        this.idleAtHeight = machine.state.height;
-      }
+      if (!this.failed && this.machine.state.height >= this.app.nextHeight()) return;
+      await this.rebuild();
     });
   }
 
@@ -167,7 +165,11 @@ export class ConsensusDriver {
    */
   private runExclusive(work: () => Promise<void>): Promise<void> {
     const run = this.queue.then(work).catch((error: unknown) => {
-      this.log.error({ err: error }, 'consensus event failed');
+      // Building, or storing the decision of, a height catch-up has already stored fails as well;
+      // that is no fault, and the catch-up's advance() rebuilds the machine right after it.
+      const overtaken = this.machine.state.height < this.app.nextHeight();
+      if (overtaken) this.log.info({ height: this.machine.state.height, err: error }, 'consensus overtaken by catch-up');
+      else this.log.error({ err: error }, 'consensus event failed');
       this.failed = true;
       this.clearTimers();
       if (!this.stopped) setTimeout(() => void this.runExclusive(() => this.resume()), this.options.restoreRetryMs).unref();
@@ -179,9 +181,15 @@ export class ConsensusDriver {
   private async resume(): Promise<void> {
     // Several failures schedule several attempts; the first that succeeds is the one needed.
     if (this.stopped || !this.failed) return;
+    await this.rebuild();
+    this.log.info({ height: this.machine.state.height }, 'consensus resumed from its write-ahead log');
+  }
+
+  /** The machine of the chain's next height, from the write-ahead log; its timers are the old machine's. */
+  private async rebuild(): Promise<void> {
+    this.clearTimers();
     this.machine = await this.options.restore();
     this.failed = false;
-    this.log.info({ height: this.machine.state.height }, 'consensus resumed from its write-ahead log');
     if (this.app.hasPendingWork()) {
       this.idleAtHeight = null;
       await this.process({ kind: 'start' });

@@ -5,7 +5,7 @@ import { ConfigError, ValidationError } from '../../sidechain/errors.ts';
 import { decodeTransaction } from '../../sidechain/transaction/codec.ts';
 import { txInfo } from '../../sidechain/transaction/ids.ts';
 import { ChainStore } from '../../sidechain/store/chain-store.ts';
-import { ConsensusMachine, DEFAULT_TIMEOUTS, decodeWalRecord, encodeMessage, encodeWalRecord, restoreFromWal, type ConsensusConfig } from '../consensus/index.ts';
+import { DEFAULT_TIMEOUTS, decodeWalRecord, encodeMessage, encodeWalRecord, restoreFromWal, type ConsensusConfig } from '../consensus/index.ts';
 import { Writer } from '../../sidechain/encoding/index.ts';
 import type { MemberConfig } from '../config.ts';
 import { readKeyFile } from '../key-file.ts';
@@ -135,7 +135,7 @@ export async function startMember(config: MemberConfig, log: Logger): Promise<Ru
       if (applied > 0 && driver) {
         log.info({ applied, height: chain.tip.height }, 'caught up with peers');
         metrics.height.set(chain.tip.height);
-        await driver.replaceMachine(new ConsensusMachine(consensusConfig, chain.tip.height + 1));
+        await driver.advance();
       }
     })().finally(() => {
       syncing = undefined;
@@ -261,6 +261,7 @@ export async function startMember(config: MemberConfig, log: Logger): Promise<Ru
         monitoring.blockFinal(block.transactions.map((tx) => txInfo(tx).idHex), (txid) => chain.mempool.has(txid));
         log.info({ height, txs: block.transactions.length, round: certificate.round }, 'block final');
       },
+      nextHeight: () => chain.tip.height + 1,
       hasPendingWork: () => chain.hasPendingWork() || pegin.hasPendingMints(chain.ledger) || pegout.hasPendingSettlement(chain.ledger) || anchoring.hasPendingAnchor(chain.tip.height),
     },
     {

@@ -1,0 +1,150 @@
+import { Writable } from 'node:stream';
+import { expect } from 'chai';
+import { VoteType } from '../../sidechain/vote.ts';
+import { ValidationError } from '../../sidechain/errors.ts';
+import { encodeMessage, restoreFromWal, type ConsensusMachine, type WalRecord } from '../../federation/consensus/index.ts';
+import { ConsensusDriver } from '../../federation/member/consensus-driver.ts';
+import { createLogger } from '../../federation/observability/logger.ts';
+import { makeValue, memberConfig } from '../helpers/consensus-sim.ts';
+import { MachineFixture } from '../helpers/consensus-fixture.ts';
+
+const { Prevote, Precommit } = VoteType;
+const config = memberConfig(5, 4, 0);
+const value = makeValue('block at height 1');
+
+/**
+ * Member 0 of five (k = 4) behind a real driver: its chain is a height counter that refuses a
+ * decision at any height but the next, as the member's chain does, and its write-ahead log is
+ * kept in memory. `catchUpTo` moves the chain on as a catch-up from peers would.
+ */
+class DrivenMember {
+  tip = 0;
+  restores = 0;
+  readonly wal = new Map<number, WalRecord[]>();
+  readonly logLines: { level: string; msg: string }[] = [];
+  readonly driver: ConsensusDriver;
+  /** Signs peers' messages for height 1 (member 1 proposes it in round 0). */
+  readonly peers = new MachineFixture(5, 4, 0, 1);
+
+  constructor() {
+    const log = createLogger({
+      name: 'driver-test',
+      level: 'debug',
+      destination: new Writable({
+        write: (chunk: Buffer, _encoding, done) => {
+          this.logLines.push(JSON.parse(chunk.toString()) as { level: string; msg: string });
+          done();
+        },
+      }),
+    });
+    this.driver = new ConsensusDriver(
+      this.machineAt(1),
+      {
+        buildProposal: () => Promise.resolve(makeValue(`block at height ${this.tip + 1}`)),
+        validate: () => Promise.resolve(true),
+        commit: (height) => {
+          if (height !== this.tip + 1) return Promise.reject(new ValidationError('wrong-height', `cannot store block ${height} on tip ${this.tip}`));
+          this.tip = height;
+          return Promise.resolve();
+        },
+        hasPendingWork: () => true,
+        nextHeight: () => this.tip + 1,
+      },
+      {
+        appendWal: (height, record) => {
+          this.wal.set(height, [...(this.wal.get(height) ?? []), record]);
+          return Promise.resolve();
+        },
+        recordEvidence: () => Promise.resolve(),
+      },
+      { broadcast: () => undefined },
+      {
+        regossipMs: 60_000,
+        maxValueBytes: 1 << 16,
+        onBehind: () => undefined,
+        onDrop: () => undefined,
+        restore: () => {
+          this.restores += 1;
+          return Promise.resolve(this.machineAt(this.tip + 1));
+        },
+        // Far beyond the test's timeout: nothing here may wait for the retry after a failure.
+        restoreRetryMs: 600_000,
+      },
+      log,
+    );
+  }
+
+  machineAt(height: number): ConsensusMachine {
+    return restoreFromWal(config, height, this.wal.get(height) ?? []);
+  }
+
+  deliver(...messages: Parameters<MachineFixture['receive']>): void {
+    for (const message of messages) this.driver.onPeerMessage(encodeMessage(message));
+  }
+
+  catchUpTo(height: number): Promise<void> {
+    this.tip = height;
+    return this.driver.advance();
+  }
+
+  errors(): string[] {
+    return this.logLines.filter((line) => line.level === 'error').map((line) => line.msg);
+  }
+}
+
+/** Lets the driver's queue and the validations it started run to the end. */
+async function settle(): Promise<void> {
+  for (let i = 0; i < 50; i++) await new Promise((resolve) => setImmediate(resolve));
+}
+
+describe('consensus driver and catch-up', () => {
+  let member: DrivenMember;
+  beforeEach(() => {
+    member = new DrivenMember();
+    member.driver.start();
+  });
+  afterEach(() => member.driver.stop());
+
+  it('a machine already at the chain’s next height keeps its state, and its signatures, through advance()', async () => {
+    member.deliver(member.peers.proposal(1, 0, value));
+    await settle();
+    expect(member.driver.state).to.include({ height: 1, round: 0, step: 'prevote' });
+    expect(member.wal.get(1)).to.have.length(1);
+
+    await member.driver.advance();
+    expect(member.driver.state).to.include({ height: 1, round: 0, step: 'prevote' });
+    expect(member.restores).to.equal(0);
+  });
+
+  it('a machine left behind by catch-up is rebuilt at the chain’s next height from the write-ahead log', async () => {
+    member.deliver(member.peers.proposal(1, 0, value));
+    await settle();
+    await member.catchUpTo(3);
+    expect(member.driver.state).to.include({ height: 4, round: 0 });
+    expect(member.restores).to.equal(1);
+    expect(member.errors()).to.deep.equal([]);
+  });
+
+  it('a decision catch-up stored first sets the machine aside without an error, and advance() resumes at once', async () => {
+    member.deliver(member.peers.proposal(1, 0, value), ...member.peers.votes([1, 2, 3], Prevote, 0, value));
+    await settle();
+    expect(member.driver.state).to.include({ height: 1, step: 'precommit' });
+
+    // Catch-up stores height 1 while the last precommits are on their way: consensus then decides
+    // height 1 too, and storing it fails on the chain's tip.
+    member.tip = 1;
+    member.deliver(...member.peers.votes([1, 2, 3], Precommit, 0, value));
+    await settle();
+    expect(member.logLines.map((line) => line.msg)).to.include('consensus overtaken by catch-up');
+    expect(member.errors()).to.deep.equal([]);
+
+    await member.driver.advance();
+    expect(member.driver.state).to.include({ height: 2, round: 0, step: 'propose' });
+    expect(member.restores).to.equal(1);
+    // It takes part in height 2 at once, not after the retry delay of a failed event.
+    const height2 = new MachineFixture(5, 4, 0, 2);
+    member.deliver(height2.proposal(2, 0, makeValue('block at height 2')));
+    await settle();
+    expect(member.driver.state).to.include({ height: 2, step: 'prevote' });
+  });
+});
