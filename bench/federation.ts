@@ -70,6 +70,7 @@ export async function federationThroughput(baseline: Figure, options: { members:
     const startHeight = (await net.clients[0]!.status()).height;
     let watching = true;
     let lastFinalAt = 0;
+    let finalBlocks = 0;
     const watcher = (async () => {
       let height = startHeight + 1;
       while (watching || submitted.size > latencies.length) {
@@ -86,6 +87,7 @@ export async function federationThroughput(baseline: Figure, options: { members:
           if (sent !== undefined) latencies.push(now - sent);
         }
         lastFinalAt = now;
+        finalBlocks += 1;
         height += 1;
         if (!watching && latencies.length >= submitted.size) break;
       }
@@ -126,15 +128,18 @@ export async function federationThroughput(baseline: Figure, options: { members:
     const elapsedSeconds = (performance.now() - start) / 1000;
     const sorted = [...latencies].sort((a, b) => a - b);
     const finalPerSecond = (latencies.length * 1000) / (lastFinalAt - start);
+    const cpuMs = memberCpuSeconds(samplesBefore, samplesAfter) * 1000;
     const label = `${options.members} members, ${options.offeredPerSecond} tx/s offered`;
     return [
       figure(`federation (${label}): final transfers`, finalPerSecond, 'tx/s', baseline),
       figure(`federation (${label}): submissions refused or failed`, refused, 'transfers', figure('transfers offered', transfers.length, 'transfers')),
       figure(`federation (${label}): finality p50`, percentile(sorted, 50), 'ms'),
       figure(`federation (${label}): finality p99`, percentile(sorted, 99), 'ms'),
+      figure(`federation (${label}): final blocks`, (finalBlocks * 1000) / (lastFinalAt - start), 'blocks/s'),
       figure(`federation (${label}): peer frames a second, busiest link`, busiestLink(samplesBefore, samplesAfter) / elapsedSeconds, 'frames/s', peerFrameBudget),
       // CPU time, unlike the rates above, hardly depends on what else shares the cores.
-      figure(`federation (${label}): member CPU per final transfer, all members`, (memberCpuSeconds(samplesBefore, samplesAfter) * 1000) / latencies.length, 'ms', verificationCost),
+      figure(`federation (${label}): member CPU per final transfer, all members`, cpuMs / latencies.length, 'ms', verificationCost),
+      figure(`federation (${label}): member CPU per final block, all members`, cpuMs / finalBlocks, 'ms', verificationCost),
     ];
   } finally {
     await net.stop();
