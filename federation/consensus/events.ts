@@ -32,7 +32,13 @@ export type Effect =
   | { kind: 'validate'; height: number; value: ProposalValue }
   | { kind: 'scheduleTimeout'; height: number; round: number; step: Step; ms: number }
   | { kind: 'commit'; height: number; value: ProposalValue; certificate: CommitCertificate }
-  | { kind: 'evidence'; evidence: Evidence };
+  | { kind: 'evidence'; evidence: Evidence }
+  /**
+   * k members precommitted a value this member never received: the height is decided without it,
+   * and only the final block, fetched from peers, lets it go on. Emitted when the quorum is first
+   * seen and again at each regossip until the height ends.
+   */
+  | { kind: 'fetchDecided'; height: number };
 
 /** `dropped` is set when a message event was refused; such an event changes no state. */
 export interface HandleResult {

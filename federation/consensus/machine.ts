@@ -31,6 +31,8 @@ export class ConsensusMachine {
   private validity = new Map<string, boolean | 'pending'>();
   private nextHeight = new NextHeightBuffer();
   private started = false;
+  /** A precommit quorum for a value this member does not have was seen at this height. */
+  private decidedUnknown = false;
   private out: Effect[] = [];
   constructor(
     readonly config: ConsensusConfig,
@@ -42,8 +44,8 @@ export class ConsensusMachine {
     if (restored) ({ round: this.round, step: this.step, locked: this.locked, valid: this.valid, signed: this.signed } = restored);
   }
 
-  get state(): { height: number; round: number; step: Step | 'commit'; lockedRound: number; lockedHash: string | null } {
-    return { height: this.height, round: this.round, step: this.step, lockedRound: this.locked?.round ?? -1, lockedHash: this.locked?.hash ?? null };
+  get state(): { height: number; round: number; step: Step | 'commit'; lockedRound: number; lockedHash: string | null; started: boolean } {
+    return { height: this.height, round: this.round, step: this.step, lockedRound: this.locked?.round ?? -1, lockedHash: this.locked?.hash ?? null, started: this.started };
   }
 
   handle(event: ConsensusEvent): HandleResult {
@@ -86,6 +88,7 @@ export class ConsensusMachine {
    * when some of those prevotes came from an equivocating member.
    */
   private regossip(): void {
+    if (this.decidedUnknown && this.step !== 'commit') this.out.push({ kind: 'fetchDecided', height: this.height });
     for (const record of this.signed.values()) if (record.round === this.round) this.broadcastRecord(record);
     const valid = this.valid && this.rounds.peek(this.valid.round);
     if (!this.valid || !valid?.proposal) return;
@@ -141,6 +144,7 @@ export class ConsensusMachine {
     this.signed = new Map();
     this.rounds = new HeightRounds();
     this.validity = new Map();
+    this.decidedUnknown = false;
     if (this.started) this.startRound(0);
     else this.round = 0;
     for (const message of buffered) this.apply(message);
@@ -183,13 +187,23 @@ export class ConsensusMachine {
     }
   }
 
-  /** Line 49: k precommits for a valid value in any round decide it. */
+  /**
+   * Line 49: k precommits for a valid value in any round decide it. Without the value (its
+   * proposal never reached this member, or was sent before this member was listening) the
+   * algorithm waits for it forever, since nobody proposes a decided height again: the driver is
+   * told to fetch the final block instead.
+   */
   private tryDecide(): boolean {
     const k = this.config.threshold;
     for (const [round, state] of this.rounds.all()) {
       const key = state.precommits.quorumHash(k);
-      const value = key === undefined ? undefined : this.knownValue(key);
-      if (key === undefined || !value || this.validity.get(key) !== true) continue;
+      if (key === undefined) continue;
+      const value = this.knownValue(key);
+      if (!value && !this.decidedUnknown) {
+        this.decidedUnknown = true;
+        this.out.push({ kind: 'fetchDecided', height: this.height });
+      }
+      if (!value || this.validity.get(key) !== true) continue;
       this.step = 'commit';
       this.out.push({ kind: 'commit', height: this.height, value, certificate: { round, signatures: state.precommitSignatures(key) } });
       return true;

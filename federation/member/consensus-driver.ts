@@ -42,6 +42,8 @@ export interface DriverOptions {
   maxValueBytes: number;
   /** Called when a peer shows a height beyond the next one: this member must catch up. */
   onBehind(peerHeight: number): void;
+  /** Called when a quorum decided `height` on a block this member never received: fetch it from peers. */
+  fetchDecided(height: number): void;
   onDrop(reason: string): void;
   /** The machine of the height after the chain's tip, rebuilt from the write-ahead log as at a restart. */
   restore(): Promise<ConsensusMachine>;
@@ -127,13 +129,21 @@ export class ConsensusDriver {
   /**
    * Brings consensus to the chain's next height after the chain advanced outside it (catch-up
    * from peers). A machine already there keeps its state, since it may hold signatures of that
-   * height; one left behind, or set aside by an event the catch-up overtook, is rebuilt from the
-   * write-ahead log at once, as at a restart.
+   * height. A running machine left behind enters that height as after a decision of its own: it
+   * never reached it, so it signed nothing there, and it keeps the messages of that height it
+   * holds (the proposal a catch-up of one block would otherwise wait a regossip for). Any other
+   * machine (idle since the start, or set aside by an event the catch-up overtook) is rebuilt
+   * from the write-ahead log at once, as at a restart.
    */
   async advance(): Promise<void> {
     await this.runExclusive(async () => {
-      if (!this.failed && this.machine.state.height >= this.app.nextHeight()) return;
-      await this.rebuild();
+      const next = this.app.nextHeight();
+      const { height, started } = this.machine.state;
+      if (!this.failed && height >= next) return;
+      if (this.failed || !started || !this.app.hasPendingWork()) return this.rebuild();
+      this.clearTimers();
+      this.idleAtHeight = null;
+      await this.process({ kind: 'newHeight', height: next });
     });
   }
 
@@ -248,6 +258,9 @@ export class ConsensusDriver {
       case 'evidence':
         this.log.warn({ evidence: { kind: effect.evidence.kind } }, 'equivocation evidence recorded');
         await this.storage.recordEvidence(effect.evidence);
+        return;
+      case 'fetchDecided':
+        this.options.fetchDecided(effect.height);
         return;
     }
   }

@@ -1,4 +1,5 @@
 import type { Server } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import { ConfigError, ValidationError } from '../../sidechain/errors.ts';
@@ -56,6 +57,12 @@ const BITCOIN_POLL_MS = 200;
 /** Refused peer payloads are logged once per peer in this interval, then as a count. */
 const REFUSAL_LOG_INTERVAL_MS = 10_000;
 const BEHIND_SYNC_INTERVAL_MS = 1_000;
+/**
+ * Waits before each fetch of a block a quorum decided without this member. Its signers store it
+ * moments after their precommits leave, so the first fetch may come too early; after these,
+ * consensus asks again at its next regossip.
+ */
+const DECIDED_FETCH_DELAYS_MS = [0, 50, 200, 500];
 
 export interface RunningMember {
   apiUrl: string;
@@ -149,6 +156,23 @@ export async function startMember(config: MemberConfig, log: Logger): Promise<Ru
     if (Date.now() - behindSyncMs < BEHIND_SYNC_INTERVAL_MS) return;
     behindSyncMs = Date.now();
     syncWithPeers();
+  };
+
+  // k signatures say the height is decided: no rate limit, unlike a message from a height ahead.
+  let fetchingDecided: Promise<void> | undefined;
+  const fetchDecided = (height: number) => {
+    fetchingDecided ??= (async () => {
+      for (const delayMs of DECIDED_FETCH_DELAYS_MS) {
+        if (delayMs > 0) await sleep(delayMs);
+        if (chain.tip.height >= height) return;
+        syncWithPeers();
+        await syncing;
+      }
+    })()
+      .catch((error: unknown) => log.error({ err: error, height }, 'fetching a decided block failed'))
+      .finally(() => {
+        fetchingDecided = undefined;
+      });
   };
 
   const receiveTransaction = (bytes: Uint8Array, relay: boolean): string => {
@@ -286,6 +310,7 @@ export async function startMember(config: MemberConfig, log: Logger): Promise<Ru
       regossipMs: DEFAULT_TIMEOUTS.proposeMs,
       maxValueBytes: MAX_BLOCK_BYTES,
       onBehind: syncWhenBehind,
+      fetchDecided,
       onDrop: (reason) => metrics.peerMessagesDropped.inc({ reason }),
       restore: () => machineAt(chain.tip.height + 1),
       restoreRetryMs: 1_000,

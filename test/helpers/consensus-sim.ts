@@ -241,6 +241,9 @@ export class ConsensusSim {
         case 'evidence':
           member.evidence.push(effect.evidence);
           break;
+        case 'fetchDecided':
+          this.after(5, () => member.epoch === epoch && this.catchUp(member));
+          break;
       }
     }
   }

@@ -20,6 +20,10 @@ const value = makeValue('block at height 1');
 class DrivenMember {
   tip = 0;
   restores = 0;
+  /** Whether transactions wait for a block. */
+  work = true;
+  /** Heights consensus asked to fetch from peers. */
+  readonly fetches: number[] = [];
   readonly wal = new Map<number, WalRecord[]>();
   readonly logLines: { level: string; msg: string }[] = [];
   readonly driver: ConsensusDriver;
@@ -47,7 +51,7 @@ class DrivenMember {
           this.tip = height;
           return Promise.resolve();
         },
-        hasPendingWork: () => true,
+        hasPendingWork: () => this.work,
         nextHeight: () => this.tip + 1,
       },
       {
@@ -62,6 +66,7 @@ class DrivenMember {
         regossipMs: 60_000,
         maxValueBytes: 1 << 16,
         onBehind: () => undefined,
+        fetchDecided: (height) => this.fetches.push(height),
         onDrop: () => undefined,
         restore: () => {
           this.restores += 1;
@@ -116,12 +121,38 @@ describe('consensus driver and catch-up', () => {
     expect(member.restores).to.equal(0);
   });
 
-  it('a machine left behind by catch-up is rebuilt at the chain’s next height from the write-ahead log', async () => {
-    member.deliver(member.peers.proposal(1, 0, value));
+  it('a running machine left behind by catch-up enters the chain’s next height with the messages it held for it', async () => {
+    // Member 0 never got the proposal of height 1, but k members precommitted it: height 1 is
+    // decided, and the member asks for the block instead of waiting for a proposal nobody resends.
+    member.deliver(...member.peers.votes([1, 2, 3, 4], Precommit, 0, value));
+    const height2 = new MachineFixture(5, 4, 0, 2);
+    const next = makeValue('block at height 2');
+    member.deliver(height2.proposal(2, 0, next));
     await settle();
+    expect(member.fetches).to.deep.equal([1]);
+    expect(member.driver.state).to.include({ height: 1, step: 'propose' });
+
+    await member.catchUpTo(1);
+    await settle();
+    // It validated and prevoted the proposal of height 2 it held, with no restore and no wait.
+    expect(member.driver.state).to.include({ height: 2, round: 0, step: 'prevote' });
+    expect(member.wal.get(2)?.map((record) => record.step)).to.deep.equal(['prevote']);
+    expect(member.restores).to.equal(0);
+    expect(member.errors()).to.deep.equal([]);
+  });
+
+  it('a machine idle since its start is rebuilt at the chain’s next height from the write-ahead log', async () => {
+    await member.driver.stop();
+    member = new DrivenMember();
+    member.work = false;
+    member.driver.start();
     await member.catchUpTo(3);
-    expect(member.driver.state).to.include({ height: 4, round: 0 });
+    expect(member.driver.state).to.include({ height: 4, round: 0, started: false });
     expect(member.restores).to.equal(1);
+    // The first message of the height wakes it.
+    member.deliver(new MachineFixture(5, 4, 0, 4).proposal(4, 0, makeValue('block at height 4')));
+    await settle();
+    expect(member.driver.state).to.include({ height: 4, step: 'prevote', started: true });
     expect(member.errors()).to.deep.equal([]);
   });
 

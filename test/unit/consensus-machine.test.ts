@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { VoteType } from '../../sidechain/vote.ts';
 import { ConsensusMachine } from '../../federation/consensus/machine.ts';
+import type { Effect } from '../../federation/consensus/events.ts';
 import { makeValue, memberConfig, certificateIsValid } from '../helpers/consensus-sim.ts';
 import { MachineFixture, ownVotes, short } from '../helpers/consensus-fixture.ts';
 
@@ -64,6 +65,30 @@ describe('consensus machine', () => {
     expect(ownVotes(f.propose(1, 0, v, -1, false), 0)).to.deep.equal(['prevote r0 nil']);
     const effects = f.receive(...f.votes([1, 2, 3, 4], Precommit, 0, v));
     expect(effects.some((e) => e.kind === 'commit')).to.equal(false);
+  });
+
+  it('asks for the decided block from peers when k members precommit a value it never received, until it moves on', () => {
+    const f = new MachineFixture();
+    f.machine.handle({ kind: 'start' });
+    const fetches = (effects: Effect[]) => effects.filter((e) => e.kind === 'fetchDecided').map((e) => e.kind === 'fetchDecided' && e.height);
+    expect(fetches(f.receive(...f.votes([1, 2, 3], Precommit, 0, v)))).to.deep.equal([]);
+    const quorum = f.receive(f.vote(4, Precommit, 0, v));
+    expect(fetches(quorum)).to.deep.equal([1]);
+    expect(quorum.some((e) => e.kind === 'commit')).to.equal(false);
+    // Asked once per quorum, then again at each regossip in case the first fetch came too early.
+    expect(fetches(f.timeout(0, 'propose'))).to.deep.equal([]);
+    expect(fetches(f.machine.handle({ kind: 'regossip' }).effects)).to.deep.equal([1]);
+    // Catch-up stored height 1: height 2 starts clean and asks for nothing.
+    f.machine.handle({ kind: 'newHeight', height: 2 });
+    expect(fetches(f.machine.handle({ kind: 'regossip' }).effects)).to.deep.equal([]);
+  });
+
+  it('asks for nothing when k members precommit a value it holds but has not validated yet', () => {
+    const f = new MachineFixture();
+    f.machine.handle({ kind: 'start' });
+    const effects = [...f.receive(f.proposal(1, 0, v)), ...f.receive(...f.votes([1, 2, 3, 4], Precommit, 0, v)), ...f.machine.handle({ kind: 'regossip' }).effects];
+    expect(effects.filter((e) => e.kind === 'fetchDecided')).to.deep.equal([]);
+    expect(f.machine.handle({ kind: 'validated', height: 1, hash: v.hash, ok: true }).effects.some((e) => e.kind === 'commit')).to.equal(true);
   });
 
   it('prevotes nil when the proposal does not arrive before the propose timeout', () => {
