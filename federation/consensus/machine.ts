@@ -31,8 +31,8 @@ export class ConsensusMachine {
   private validity = new Map<string, boolean | 'pending'>();
   private nextHeight = new NextHeightBuffer();
   private started = false;
-  /** A precommit quorum for a value this member does not have was seen at this height. */
-  private decidedUnknown = false;
+  /** Precommits of n − k + 1 members for a value this member does not have were seen at this height. */
+  private decidedElsewhere = false;
   private out: Effect[] = [];
   constructor(
     readonly config: ConsensusConfig,
@@ -88,7 +88,7 @@ export class ConsensusMachine {
    * when some of those prevotes came from an equivocating member.
    */
   private regossip(): void {
-    if (this.decidedUnknown && this.step !== 'commit') this.out.push({ kind: 'fetchDecided', height: this.height });
+    if (this.decidedElsewhere && this.step !== 'commit') this.out.push({ kind: 'fetchDecided', height: this.height });
     for (const record of this.signed.values()) if (record.round === this.round) this.broadcastRecord(record);
     const valid = this.valid && this.rounds.peek(this.valid.round);
     if (!this.valid || !valid?.proposal) return;
@@ -144,7 +144,7 @@ export class ConsensusMachine {
     this.signed = new Map();
     this.rounds = new HeightRounds();
     this.validity = new Map();
-    this.decidedUnknown = false;
+    this.decidedElsewhere = false;
     if (this.started) this.startRound(0);
     else this.round = 0;
     for (const message of buffered) this.apply(message);
@@ -191,24 +191,29 @@ export class ConsensusMachine {
    * Line 49: k precommits for a valid value in any round decide it. Without the value (its
    * proposal never reached this member, or was sent before this member was listening) the
    * algorithm waits for it forever, since nobody proposes a decided height again: the driver is
-   * told to fetch the final block instead.
+   * told to fetch the final block instead, already at n − k + 1 precommits for the value (one of
+   * them correct, so a prevote quorum for it exists and the others are about to decide it).
+   * Waiting for k would wait in vain when the member missing is the one whose link is down.
    */
   private tryDecide(): boolean {
     const k = this.config.threshold;
     for (const [round, state] of this.rounds.all()) {
+      this.noticeDecisionElsewhere(state.precommits.quorumHash(skipThreshold(this.config)));
       const key = state.precommits.quorumHash(k);
       if (key === undefined) continue;
       const value = this.knownValue(key);
-      if (!value && !this.decidedUnknown) {
-        this.decidedUnknown = true;
-        this.out.push({ kind: 'fetchDecided', height: this.height });
-      }
       if (!value || this.validity.get(key) !== true) continue;
       this.step = 'commit';
       this.out.push({ kind: 'commit', height: this.height, value, certificate: { round, signatures: state.precommitSignatures(key) } });
       return true;
     }
     return false;
+  }
+
+  private noticeDecisionElsewhere(key: string | undefined): void {
+    if (key === undefined || this.decidedElsewhere || this.knownValue(key)) return;
+    this.decidedElsewhere = true;
+    this.out.push({ kind: 'fetchDecided', height: this.height });
   }
 
   /** Line 55: n − k + 1 members already in a higher round include a correct one; follow them. */

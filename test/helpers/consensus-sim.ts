@@ -78,6 +78,8 @@ export interface SimOptions {
   byzantine?: number[];
   /** How often each member re-sends its current round's messages (the driver's gossip). */
   regossipMs?: number;
+  /** Pairs of members whose link is down: nothing either sends reaches the other. */
+  cutLinks?: [number, number][];
   /** Whether the proposer of (height, round) builds an invalid value. */
   buildsInvalid?: (height: number, round: number) => boolean;
 }
@@ -242,7 +244,8 @@ export class ConsensusSim {
           member.evidence.push(effect.evidence);
           break;
         case 'fetchDecided':
-          this.after(5, () => member.epoch === epoch && this.catchUp(member));
+          // As the driver does: at once, then again while the peers may still be deciding.
+          for (const ms of [5, 50, 200]) this.after(ms, () => member.epoch === epoch && this.catchUp(member));
           break;
       }
     }
@@ -251,7 +254,7 @@ export class ConsensusSim {
   private send(from: number, message: ConsensusMessage): void {
     const { maxDelayMs = 30, duplicateProbability = 0, dropProbability = 0 } = this.options;
     for (const to of this.members) {
-      if (to.index === from) continue;
+      if (to.index === from || this.linkIsCut(from, to.index)) continue;
       const versions = !this.byzantine.has(from) ? [message] : to.index % 2 === 1 ? [this.conflicting(from, message)] : to.index % 4 === 0 ? [message, this.conflicting(from, message)] : [message];
       for (const version of versions) {
         const wire = encodeMessage(version);
@@ -262,6 +265,10 @@ export class ConsensusSim {
         }
       }
     }
+  }
+
+  private linkIsCut(a: number, b: number): boolean {
+    return (this.options.cutLinks ?? []).some(([x, y]) => (x === a && y === b) || (x === b && y === a));
   }
 
   /** The Byzantine twin of a message: another value for a proposal, the other value (or nil) for a vote. */

@@ -45,6 +45,18 @@ describe('consensus over a simulated network', () => {
     sim.checkAgreement();
   });
 
+  it('a member cut off from one peer fetches the heights that peer proposes and keeps every height in round 0', () => {
+    // Member 0 never hears member 4, the proposer of heights 4, 9, 14…; members 1 to 4 decide
+    // those without it, and member 0 must have the block before proposing heights 5, 10, 15….
+    const sim = new ConsensusSim({ seed: 6, n: 5, k: 4, cutLinks: [[0, 4]] });
+    startAll(sim);
+    sim.run(120_000, () => sim.minHeight() >= 20);
+    expect(sim.minHeight()).to.be.at.least(20);
+    sim.checkAgreement();
+    const rounds = [...sim.members[1]!.blocks].filter(([, decision]) => decision.certificate.round > 0).map(([height]) => height);
+    expect(rounds, 'heights that needed a second round').to.deep.equal([]);
+  });
+
   it('two silent members out of 5 halt the chain without any decision, and it resumes when one returns', () => {
     const sim = new ConsensusSim({ seed: 4, n: 5, k: 4 });
     startAll(sim, [3, 4]);
