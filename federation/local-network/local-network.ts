@@ -152,16 +152,24 @@ export async function startLocalNetwork(options: LocalNetworkOptions): Promise<L
   };
 }
 
-/** Resolves once every member's API answers; fails fast when a member process exits. */
+/**
+ * Resolves once every member's API answers and its peer links to all the others are up, so that
+ * the network starts deciding as a full mesh; fails fast when a member process exits.
+ */
 async function waitForMembers(apiUrls: string[], children: ManagedChild[], timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (const [index, url] of apiUrls.entries()) {
     for (;;) {
       const child = children[index]!;
       if (child.process.exitCode !== null) throw new Error(`member ${index} exited with code ${child.process.exitCode}; see its member.log`);
-      const ok = await fetch(`${url}/status`).then((response) => response.ok, () => false);
-      if (ok) break;
-      if (Date.now() > deadline) throw new Error(`member ${index} did not answer at ${url} within ${timeoutMs / 1000} s`);
+      const peers = await fetch(`${url}/status`).then(
+        async (response) => (response.ok ? ((await response.json()) as { peersConnected: number[] }).peersConnected.length : -1),
+        () => -1,
+      );
+      if (peers === apiUrls.length - 1) break;
+      if (Date.now() > deadline) {
+        throw new Error(peers < 0 ? `member ${index} did not answer at ${url} within ${timeoutMs / 1000} s` : `member ${index} reached ${peers} of its ${apiUrls.length - 1} peers within ${timeoutMs / 1000} s`);
+      }
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
   }

@@ -28,6 +28,11 @@ describe('federation of five member processes', function () {
     return height;
   }
 
+  it('is up only once every member is linked to the four others', async () => {
+    const linked = await Promise.all(net.clients.map((client) => client.status().then((status) => status.peersConnected)));
+    expect(linked).to.deep.equal([[1, 2, 3, 4], [0, 2, 3, 4], [0, 1, 3, 4], [0, 1, 2, 4], [0, 1, 2, 3]]);
+  });
+
   it('puts transactions sent to different members into the same final blocks on all members', async () => {
     const issuers = [testWallet(), testWallet(), testWallet()];
     const txids = await Promise.all(issuers.map((issuer, i) => net.clients[i]!.submit(issuance(net.genesis.chainId, issuer, 1_000n).tx)));
