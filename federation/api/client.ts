@@ -1,6 +1,7 @@
 import { StrongboxError } from '../../sidechain/errors.ts';
 import { encodeTransaction } from '../../sidechain/transaction/codec.ts';
 import type { Transaction } from '../../sidechain/transaction/types.ts';
+import type { SubmissionResult } from './member-routes.ts';
 import { MAX_PAGE_LIMIT } from './pagination.ts';
 
 /** A member refused a request (4xx) or could not be reached; the message is the member's reason. */
@@ -55,6 +56,13 @@ export class MemberClient {
     const hex = Buffer.from(encodeTransaction(tx)).toString('hex');
     const result = await this.request<{ txid: string }>('/tx', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ hex }) });
     return result.txid;
+  }
+
+  /** One request for many transactions (`POST /txs`): a result per transaction, in order; refusals do not throw. */
+  async submitMany(txs: readonly Transaction[]): Promise<SubmissionResult[]> {
+    const transactions = txs.map((tx) => Buffer.from(encodeTransaction(tx)).toString('hex'));
+    const result = await this.request<{ results: SubmissionResult[] }>('/txs', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ transactions }) });
+    return result.results;
   }
 
   transaction(txid: string): Promise<TransactionStatus> {

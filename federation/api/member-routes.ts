@@ -5,6 +5,7 @@ import { txInfo } from '../../sidechain/transaction/ids.ts';
 import type { ChainStore } from '../../sidechain/store/chain-store.ts';
 import type { Chain } from '../member/chain.ts';
 import type { Pegin } from '../member/pegin.ts';
+import { StrongboxError } from '../../sidechain/errors.ts';
 import { defineRoute, NotFoundError, type Route } from './route.ts';
 import { describeTransaction } from './transaction-view.ts';
 import { blockSummary } from './block-view.ts';
@@ -23,6 +24,13 @@ const blockRange = z.object({
   limit: z.coerce.number().int().min(1).max(MAX_BLOCKS_PER_RANGE).default(MAX_BLOCKS_PER_RANGE),
 });
 const address = z.object({ address: z.string().min(1).max(200) });
+const transactionHex = z.string().regex(/^([0-9a-f]{2})+$/, 'expected the transaction as lowercase hex').max(200_000);
+/**
+ * Transactions one `POST /txs` may carry. A client sending many (an exchange, a broker) pays the
+ * HTTP request's fixed cost once for all of them, and so does the member; the body limit (1 MiB by
+ * default) bounds their bytes.
+ */
+export const MAX_TRANSACTIONS_PER_SUBMISSION = 1_000;
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
 
 export interface MemberApiContext {
@@ -148,8 +156,16 @@ export function memberRoutes(context: MemberApiContext): Route[] {
       summary: 'submit a signed transaction (canonical encoding, hex); 202 once it is valid and pending',
       tag: 'transactions',
       status: 202,
-      body: z.object({ hex: z.string().regex(/^([0-9a-f]{2})+$/, 'expected the transaction as lowercase hex').max(200_000) }).strict(),
+      body: z.object({ hex: transactionHex }).strict(),
       handler: ({ body }) => ({ txid: context.submitTransaction(new Uint8Array(Buffer.from(body.hex, 'hex'))), status: 'pending' }),
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/txs',
+      summary: `submit up to ${MAX_TRANSACTIONS_PER_SUBMISSION} signed transactions (hex) in one request: each is admitted or refused on its own, in order, as by POST /tx (a later one may spend an earlier one), and answered at its position with its txid or the reason it was refused`,
+      tag: 'transactions',
+      body: z.object({ transactions: z.array(transactionHex).min(1).max(MAX_TRANSACTIONS_PER_SUBMISSION) }).strict(),
+      handler: ({ body }) => ({ results: body.transactions.map((hex) => submitOne(context, hex)) }),
     }),
     defineRoute({
       method: 'get',
@@ -164,4 +180,16 @@ export function memberRoutes(context: MemberApiContext): Route[] {
       },
     }),
   ];
+}
+
+export type SubmissionResult = { txid: string; status: 'pending' } | { status: 'refused'; error: { code: string; message: string } };
+
+/** A refusal answers at the transaction's position; anything else is a bug and fails the request. */
+function submitOne(context: MemberApiContext, hex: string): SubmissionResult {
+  try {
+    return { txid: context.submitTransaction(new Uint8Array(Buffer.from(hex, 'hex'))), status: 'pending' };
+  } catch (error) {
+    if (!(error instanceof StrongboxError)) throw error;
+    return { status: 'refused', error: { code: error.code, message: error.message } };
+  }
 }

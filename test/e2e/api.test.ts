@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { BitcoinRpc } from '../../watcher/rpc.ts';
 import { Faucet } from '../../regtest/faucet.ts';
+import { encodeTransaction } from '../../sidechain/transaction/codec.ts';
 import { txId } from '../../sidechain/transaction/ids.ts';
 import { eventually, startTestNetwork, type TestNetwork } from '../helpers/local-network.ts';
 import { issuance, testWallet, transfer } from '../helpers/transactions.ts';
@@ -151,6 +152,34 @@ describe('member HTTP API: the OpenAPI document against the routes, pagination, 
       expect(body.error.code, path).to.equal('bad-request');
       expect(body.error.message, path).to.match(message);
     }
+  });
+
+  it('admits many transactions in one request, each on its own and in order, and answers each at its position', async () => {
+    const client = net.clients[2]!;
+    const carol = testWallet();
+    const issued = issuance(net.genesis.chainId, carol, 10n);
+    const issuedOutput = { txid: txId(issued.tx), index: 0, amount: 10n };
+    const toBob = transfer(net.genesis.chainId, carol, issuedOutput, issued.asset, bob.owner, 3n);
+    const doubleSpend = transfer(net.genesis.chainId, carol, issuedOutput, issued.asset, alice.owner, 4n);
+    const fromChange = transfer(net.genesis.chainId, carol, { txid: txId(toBob), index: 1, amount: 7n }, issued.asset, alice.owner, 2n);
+    const results = await client.submitMany([issued.tx, toBob, doubleSpend, fromChange]);
+    expect(results.map((result) => result.status)).to.deep.equal(['pending', 'pending', 'refused', 'pending']);
+    expect(results.filter((result) => 'txid' in result).map((result) => 'txid' in result && result.txid)).to.deep.equal([issued.tx, toBob, fromChange].map((tx) => hex(txId(tx))));
+    const refusal = results[2]!;
+    expect(refusal.status === 'refused' && refusal.error.code).to.equal('double-spend');
+    for (const tx of [issued.tx, toBob, fromChange]) await client.waitForFinal(hex(txId(tx)));
+    expect(await net.clients[0]!.balances(carol.address)).to.deep.equal([{ asset: hex(issued.asset), amount: 5n }]);
+  });
+
+  it('refuses an empty submission and one above the limit by name, admitting none of it', async () => {
+    const post = (transactions: string[]) => fetch(`${url}/txs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ transactions }) });
+    const issued = issuance(net.genesis.chainId, testWallet(), 1n);
+    for (const transactions of [[], Array.from({ length: 1_001 }, () => hex(encodeTransaction(issued.tx)))]) {
+      const answer = await post(transactions);
+      expect(answer.status).to.equal(400);
+      expect(((await answer.json()) as { error: { message: string } }).error.message).to.match(/^body\.transactions: /);
+    }
+    expect((await net.clients[3]!.status()).mempool).to.equal(0);
   });
 
   it('refuses a transaction above the size limit by name, and a body above the request limit with 413, and nothing is pending', async () => {
