@@ -37,9 +37,11 @@ function memberCpuSeconds(before: Map<string, number>[], after: Map<string, numb
 /**
  * `members` member processes on this machine: transfers offered at a fixed rate, spread over all
  * members' APIs; a transaction's finality latency runs from its submission to the moment a
- * member reports the block that holds it.
+ * member reports the block that holds it. With `batchMs`, clients send what became due every
+ * `batchMs` in one `POST /txs` per member, as a broker's batch would, and a transaction's latency
+ * runs from the moment it became due, its wait for the batch included.
  */
-export async function federationThroughput(baseline: Figure, options: { members: number; offeredPerSecond: number; seconds: number }): Promise<Figure[]> {
+export async function federationThroughput(baseline: Figure, options: { members: number; offeredPerSecond: number; seconds: number; batchMs?: number }): Promise<Figure[]> {
   const net = await startTestNetwork(options.members);
   const verificationCost = figure('one Ed25519 verification', 1000 / baseline.value, 'ms');
   try {
@@ -101,23 +103,45 @@ export async function federationThroughput(baseline: Figure, options: { members:
     const inFlight = new Set<Promise<unknown>>();
     // Why each refused or failed submission was, counted by reason: a run that lost some says so in its figures.
     const refusals = new Map<string, number>();
-    for (const [i, tx] of transfers.entries()) {
-      const due = start + i * interval;
-      const wait = due - performance.now();
-      if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
-      while (inFlight.size >= maxInFlight) await Promise.race(inFlight);
-      const txid = Buffer.from(txId(tx)).toString('hex');
-      submitted.set(txid, performance.now());
-      const request = net.clients[i % net.clients.length]!.submit(tx).then(
-        () => undefined,
-        (error: unknown) => {
-          const reason = error instanceof MemberApiError ? error.code : error instanceof Error ? error.message : String(error);
-          refusals.set(reason, (refusals.get(reason) ?? 0) + 1);
-          submitted.delete(txid);
-        },
-      );
+    const refuse = (reason: string, txid: string) => {
+      refusals.set(reason, (refusals.get(reason) ?? 0) + 1);
+      submitted.delete(txid);
+    };
+    const reasonOf = (error: unknown) => (error instanceof MemberApiError ? error.code : error instanceof Error ? error.message : String(error));
+    const send = async (request: Promise<unknown>) => {
       inFlight.add(request);
       void request.finally(() => inFlight.delete(request));
+      while (inFlight.size >= maxInFlight) await Promise.race(inFlight);
+    };
+    const txidOf = (tx: Transaction) => Buffer.from(txId(tx)).toString('hex');
+    if (options.batchMs === undefined) {
+      for (const [i, tx] of transfers.entries()) {
+        const wait = start + i * interval - performance.now();
+        if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
+        const txid = txidOf(tx);
+        submitted.set(txid, performance.now());
+        await send(net.clients[i % net.clients.length]!.submit(tx).then(() => undefined, (error: unknown) => refuse(reasonOf(error), txid)));
+      }
+    } else {
+      const batchMs = options.batchMs;
+      for (let next = 0, tick = 1; next < transfers.length; tick += 1) {
+        const wait = start + tick * batchMs - performance.now();
+        if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
+        const due = Math.min(transfers.length, Math.floor((tick * batchMs) / interval));
+        const perMember = net.clients.map(() => [] as Transaction[]);
+        for (; next < due; next += 1) {
+          perMember[next % net.clients.length]!.push(transfers[next]!);
+          submitted.set(txidOf(transfers[next]!), start + next * interval);
+        }
+        for (const [member, txs] of perMember.entries()) {
+          if (txs.length === 0) continue;
+          const answered = net.clients[member]!.submitMany(txs).then(
+            (results) => results.forEach((result, i) => result.status === 'refused' && refuse(result.error.code, txidOf(txs[i]!))),
+            (error: unknown) => txs.forEach((tx) => refuse(reasonOf(error), txidOf(tx))),
+          );
+          await send(answered);
+        }
+      }
     }
     await Promise.all(inFlight);
     const refused = [...refusals.values()].reduce((sum, count) => sum + count, 0);
@@ -129,7 +153,7 @@ export async function federationThroughput(baseline: Figure, options: { members:
     const sorted = [...latencies].sort((a, b) => a - b);
     const finalPerSecond = (latencies.length * 1000) / (lastFinalAt - start);
     const cpuMs = memberCpuSeconds(samplesBefore, samplesAfter) * 1000;
-    const label = `${options.members} members, ${options.offeredPerSecond} tx/s offered`;
+    const label = `${options.members} members, ${options.offeredPerSecond} tx/s offered${options.batchMs === undefined ? '' : `, sent every ${options.batchMs} ms in one request per member`}`;
     return [
       figure(`federation (${label}): final transfers`, finalPerSecond, 'tx/s', baseline),
       figure(`federation (${label}): submissions refused or failed`, refused, 'transfers', figure('transfers offered', transfers.length, 'transfers')),
