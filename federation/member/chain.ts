@@ -173,11 +173,12 @@ export class Chain {
   }
 
   /**
-   * Checks a proposed block as a whole: encoding, hash, link to the tip, time, and the execution
-   * of every transaction against this member's own ledger. Throws the first problem found.
+   * Checks a proposed block, decoded from its bytes once by the caller, as a whole: hash, link to
+   * the tip, time, and the execution of every transaction against this member's own ledger.
+   * Throws the first problem found.
    */
-  checkBlock(height: number, hash: Uint8Array, bytes: Uint8Array): void {
-    if (!this.checked.has(Buffer.from(hash).toString('hex'))) this.check(height, hash, decodeBlock(bytes));
+  checkBlock(height: number, hash: Uint8Array, block: Block): void {
+    if (!this.checked.has(Buffer.from(hash).toString('hex'))) this.check(height, hash, block);
   }
 
   private check(height: number, hash: Uint8Array, block: Block): void {

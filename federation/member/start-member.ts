@@ -269,7 +269,7 @@ export async function startMember(config: MemberConfig, log: Logger): Promise<Ru
         try {
           const block = decodeBlock(value.bytes);
           await pegin.verifyMints(block.transactions);
-          chain.checkBlock(height, value.hash, value.bytes);
+          chain.checkBlock(height, value.hash, block);
           await pegout.verifySettlements(block.transactions, chain.ledger, block.header.timeMs);
           await anchoring.verifyAnchors(block.transactions, height, block.header.timeMs);
           return true;

@@ -1,5 +1,5 @@
 import { blockHash } from '../../sidechain/block-header.ts';
-import { encodeBlock } from '../../sidechain/block.ts';
+import { decodeBlock, encodeBlock } from '../../sidechain/block.ts';
 import type { Transaction } from '../../sidechain/transaction/types.ts';
 import type { Chain } from '../../federation/member/chain.ts';
 import type { TestFederation } from './genesis.ts';
@@ -13,6 +13,6 @@ export async function appendFinalBlock(chain: Chain, federation: TestFederation,
   const header = nextHeader(federation.genesis, chain.tip, transactions);
   const hash = blockHash(header);
   const bytes = encodeBlock({ header, transactions });
-  chain.checkBlock(header.height, hash, bytes);
+  chain.checkBlock(header.height, hash, decodeBlock(bytes));
   await chain.commitBlock(hash, bytes, signCommit(header, quorum(federation)));
 }
