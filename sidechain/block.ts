@@ -2,8 +2,8 @@ import { Reader, Writer } from './encoding/index.ts';
 import { ValidationError } from './errors.ts';
 import { HEADER_LENGTH, decodeHeader, encodeHeader, type BlockHeader } from './block-header.ts';
 import { merkleRoot } from './merkle.ts';
-import { decodeTransaction, encodeTransaction } from './transaction/codec.ts';
-import { txId, witnessTxId } from './transaction/ids.ts';
+import { encodeTransaction } from './transaction/codec.ts';
+import { transactionFromEncoding, txInfo, witnessTxId, type KnownTransactions } from './transaction/ids.ts';
 import { LIMITS, type Transaction } from './transaction/types.ts';
 
 export const MAX_BLOCK_BYTES = 8 * 1024 * 1024;
@@ -27,13 +27,17 @@ export function encodeBlock(block: Block): Uint8Array {
   return writer.finish();
 }
 
-export function decodeBlock(bytes: Uint8Array): Block {
+/**
+ * Decodes a block; a transaction `known` already holds decoded (by witness id) is taken as it is,
+ * so a member checking a proposal does not decode and hash again what its mempool admitted.
+ */
+export function decodeBlock(bytes: Uint8Array, known?: KnownTransactions): Block {
   if (bytes.length > MAX_BLOCK_BYTES) throw new BlockError(`block of ${bytes.length} bytes exceeds ${MAX_BLOCK_BYTES}`);
   const reader = new Reader(bytes, 'block');
   const header = decodeHeader(reader.bytes(HEADER_LENGTH, 'header'));
   const count = reader.varint('transaction count', MAX_BLOCK_TRANSACTIONS);
   const transactions: Transaction[] = [];
-  for (let i = 0; i < count; i++) transactions.push(decodeTransaction(reader.varBytes(`transaction ${i}`, LIMITS.maxTxBytes)));
+  for (let i = 0; i < count; i++) transactions.push(transactionFromEncoding(reader.varBytes(`transaction ${i}`, LIMITS.maxTxBytes), known));
   reader.end();
   return { header, transactions };
 }
@@ -59,7 +63,7 @@ export function checkBlockAgainstParent(
   if (header.proposer >= parent.memberCount) throw new BlockError(`block ${header.height} names unknown proposer ${header.proposer}`);
   if (header.txCount !== block.transactions.length) throw new BlockError(`block ${header.height} header counts ${header.txCount} transactions, body has ${block.transactions.length}`);
   if (!same(header.txRoot, transactionRoot(block.transactions))) throw new BlockError(`block ${header.height} transaction root does not match its transactions`);
-  const ids = new Set(block.transactions.map((tx) => Buffer.from(txId(tx)).toString('hex')));
+  const ids = new Set(block.transactions.map((tx) => txInfo(tx).idHex));
   if (ids.size !== block.transactions.length) throw new BlockError(`block ${header.height} repeats a transaction`);
 }
 

@@ -1,5 +1,5 @@
 import { ValidationError } from './errors.ts';
-import { txInfo } from './transaction/ids.ts';
+import { toHex, txInfo, witnessTxId } from './transaction/ids.ts';
 import type { Transaction, TxKindName } from './transaction/types.ts';
 import { validateTransaction } from './ledger/rules.ts';
 import { writeEffects } from './ledger/apply.ts';
@@ -37,6 +37,7 @@ export interface BlockLimits {
 interface Entry {
   tx: Transaction;
   id: string;
+  witnessId: string;
   size: number;
   inputs: number;
   outputs: number;
@@ -44,7 +45,7 @@ interface Entry {
 
 function entryOf(tx: Transaction): Entry {
   const { idHex, size, inputKeys, outputs } = txInfo(tx);
-  return { tx, id: idHex, size, inputs: inputKeys.length, outputs: outputs.length };
+  return { tx, id: idHex, witnessId: toHex(witnessTxId(tx)), size, inputs: inputKeys.length, outputs: outputs.length };
 }
 
 /**
@@ -56,6 +57,8 @@ function entryOf(tx: Transaction): Entry {
  */
 export class Mempool {
   private entries = new Map<string, Entry>();
+  /** The same transactions by witness id (hex), for a member decoding a block that carries them. */
+  private byWitnessId = new Map<string, Transaction>();
   private bytes = 0;
   private outputs = 0;
   private view: LedgerOverlay;
@@ -85,6 +88,11 @@ export class Mempool {
     return this.entries.has(txid);
   }
 
+  /** The pending transaction of this witness id (hex), as it was admitted. */
+  withWitnessId(witnessId: string): Transaction | undefined {
+    return this.byWitnessId.get(witnessId);
+  }
+
   /** Validates `tx` in full and queues it; returns its id (hex). Throws and changes nothing if refused. */
   add(tx: Transaction): string {
     const entry = entryOf(tx);
@@ -97,6 +105,7 @@ export class Mempool {
     }
     writeEffects(this.view, validateTransaction(this.view, tx, this.context));
     this.entries.set(entry.id, entry);
+    this.byWitnessId.set(entry.witnessId, tx);
     this.bytes += entry.size;
     this.outputs += entry.outputs;
     return entry.id;
@@ -143,6 +152,7 @@ export class Mempool {
     this.view = new LedgerOverlay(ledger);
     const evicted: string[] = [];
     const kept = new Map<string, Entry>();
+    this.byWitnessId = new Map();
     this.bytes = 0;
     this.outputs = 0;
     for (const entry of this.entries.values()) {
@@ -154,6 +164,7 @@ export class Mempool {
         continue;
       }
       kept.set(entry.id, entry);
+      this.byWitnessId.set(entry.witnessId, entry.tx);
       this.bytes += entry.size;
       this.outputs += entry.outputs;
     }

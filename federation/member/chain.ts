@@ -140,6 +140,11 @@ export class Chain {
     return this.mempool.add(tx);
   }
 
+  /** A proposed or final block's bytes decoded, the transactions this member holds pending taken as they were admitted. */
+  decodeBlock(bytes: Uint8Array): Block {
+    return decodeBlock(bytes, (witnessId) => this.mempool.withWitnessId(witnessId));
+  }
+
   hasPendingWork(): boolean {
     return this.mempool.count > 0;
   }
@@ -209,7 +214,7 @@ export class Chain {
       // so the tip cannot move while that runs.
       let block = takeDecodedAhead(bytes);
       if (!block) {
-        block = decodeBlock(bytes);
+        block = this.decodeBlock(bytes);
         await warmTransactionSignatures(this.ledger, block.transactions, this.genesis.chainId);
       }
       if (!this.checked.has(key)) this.check(height, hash, block);

@@ -41,7 +41,7 @@ import { FederationSigner } from './federation-signer.ts';
 import { decodeTransactionBatch, TransactionRelay } from './transaction-relay.ts';
 import { PeginStore } from './pegin-store.ts';
 import { BitcoinRpc } from '../../watcher/rpc.ts';
-import { decodeBlock, MAX_BLOCK_BYTES } from '../../sidechain/block.ts';
+import { MAX_BLOCK_BYTES } from '../../sidechain/block.ts';
 
 /**
  * First byte of every peer payload: what follows. Type 3 carries signatures of any
@@ -267,7 +267,7 @@ export async function startMember(config: MemberConfig, log: Logger): Promise<Ru
       },
       validate: async (height, value) => {
         try {
-          const block = decodeBlock(value.bytes);
+          const block = chain.decodeBlock(value.bytes);
           await pegin.verifyMints(block.transactions);
           chain.checkBlock(height, value.hash, block);
           await pegout.verifySettlements(block.transactions, chain.ledger, block.header.timeMs);

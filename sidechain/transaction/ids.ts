@@ -1,6 +1,6 @@
 import { taggedHash } from '../hash.ts';
 import { BTC_ASSET_ID, issuedAssetId } from '../asset.ts';
-import { encodeTransaction, encodeUnsigned } from './codec.ts';
+import { decodeTransaction, encodeTransaction, encodeUnsigned } from './codec.ts';
 import type { Outpoint, Output, Transaction, TxBody, Witness } from './types.ts';
 
 export function toHex(bytes: Uint8Array): string {
@@ -81,9 +81,36 @@ export function txId(tx: Transaction): Uint8Array {
   return txInfo(tx).id;
 }
 
+const witnessIds = new WeakMap<Transaction, Uint8Array>();
+
+const witnessIdOfEncoding = (bytes: Uint8Array) => taggedHash('Strongbox/wtx', bytes);
+
 /** Commits to the witnesses too, so a block's Merkle root pins the exact signed bytes. */
 export function witnessTxId(tx: Transaction): Uint8Array {
-  return taggedHash('Strongbox/wtx', encodeTransaction(tx));
+  let id = witnessIds.get(tx);
+  if (!id) {
+    id = witnessIdOfEncoding(encodeTransaction(tx));
+    witnessIds.set(tx, id);
+  }
+  return id;
+}
+
+/** Looks up a transaction already held decoded by its witness id (hex). */
+export type KnownTransactions = (witnessIdHex: string) => Transaction | undefined;
+
+/**
+ * The transaction a canonical encoding holds, its witness id hashed from these very bytes. When
+ * `known` holds a transaction of that witness id (a mempool's), that one is returned instead of
+ * decoding the bytes again, its ids already computed: a witness id commits to every byte of the
+ * encoding, and a canonical encoding has one decoding.
+ */
+export function transactionFromEncoding(bytes: Uint8Array, known?: KnownTransactions): Transaction {
+  const id = witnessIdOfEncoding(bytes);
+  const held = known?.(toHex(id));
+  if (held) return held;
+  const tx = decodeTransaction(bytes);
+  witnessIds.set(tx, id);
+  return tx;
 }
 
 export function inputsOf(body: TxBody): Outpoint[] {

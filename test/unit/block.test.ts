@@ -2,6 +2,10 @@ import { expect } from 'chai';
 import { blockHash, decodeHeader, encodeHeader, HEADER_LENGTH, type BlockHeader } from '../../sidechain/block-header.ts';
 import { checkBlockAgainstParent, decodeBlock, encodeBlock, transactionRoot, BlockError } from '../../sidechain/block.ts';
 import { DecodeError } from '../../sidechain/encoding/index.ts';
+import { encodeTransaction } from '../../sidechain/transaction/codec.ts';
+import { witnessTxId } from '../../sidechain/transaction/ids.ts';
+import type { Transaction } from '../../sidechain/transaction/types.ts';
+import { btcOutput, signedTransfer, testKey } from '../helpers/ledger-fixtures.ts';
 import { fromHex, headerFromJson, independentTaggedHash, readVectors, toHex, vectorGenesis, type HeaderJson } from '../helpers/block-vectors.ts';
 
 const vectors = readVectors<{
@@ -97,4 +101,31 @@ describe('block header and block', () => {
       expect(() => checkBlockAgainstParent({ header: header(overrides), transactions: [] }, parent)).to.throw(BlockError, message);
     });
   }
+
+  describe('transactions a reader already holds', () => {
+    const alice = testKey(1);
+    const payments = [1, 2, 3].map((n) => signedTransfer([{ txid: new Uint8Array(32).fill(n), index: 0 }], [btcOutput(alice.owner, BigInt(n))], alice.seed));
+    const held = new Map(payments.slice(0, 2).map((tx) => [toHex(witnessTxId(tx)), tx]));
+    const blockOf = (transactions: Transaction[]) => encodeBlock({ header: header({ txCount: transactions.length, txRoot: transactionRoot(transactions) }), transactions });
+
+    it('are taken as they are, by witness id, and the others decoded, with the same root', () => {
+      const decoded = decodeBlock(blockOf(payments), (id) => held.get(id));
+      expect(decoded.transactions[0]).to.equal(payments[0]);
+      expect(decoded.transactions[1]).to.equal(payments[1]);
+      expect(decoded.transactions[2]).to.not.equal(payments[2]);
+      expect(decoded.transactions[2]).to.deep.equal(payments[2]);
+      checkBlockAgainstParent(decoded, parent);
+    });
+
+    it('give every transaction the witness id of its bytes, decoded or held', () => {
+      for (const tx of decodeBlock(blockOf(payments), (id) => held.get(id)).transactions) {
+        expect(toHex(witnessTxId(tx))).to.equal(toHex(independentTaggedHash('Strongbox/wtx', encodeTransaction(tx))));
+      }
+    });
+
+    it('do not hide a transaction the block repeats', () => {
+      const repeated = decodeBlock(blockOf([payments[0]!, payments[0]!]), (id) => held.get(id));
+      expect(() => checkBlockAgainstParent(repeated, parent)).to.throw(BlockError, /repeats a transaction/);
+    });
+  });
 });

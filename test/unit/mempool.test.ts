@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { ValidationError } from '../../sidechain/errors.ts';
 import { Mempool, type BlockLimits, type MempoolOptions } from '../../sidechain/mempool.ts';
-import { txInfo } from '../../sidechain/transaction/ids.ts';
+import { toHex, txInfo, witnessTxId } from '../../sidechain/transaction/ids.ts';
 import type { Outpoint, Transaction } from '../../sidechain/transaction/types.ts';
 import { applyBlock, LedgerState } from '../../sidechain/ledger/index.ts';
 import { bitcoinTxid, btcOutput, context, mint, signedTransfer, testKey } from '../helpers/ledger-fixtures.ts';
@@ -135,5 +135,22 @@ describe('mempool', () => {
     expect(evicted).to.deep.equal([txInfo(conflicting).idHex, txInfo(child).idHex]);
     expect(pool.select(NO_LIMIT)).to.deep.equal([kept]);
     expect(pool.size).to.equal(txInfo(kept).size);
+  });
+
+  it('finds a pending transaction by witness id until a block takes it or makes it invalid', () => {
+    const { state, pool, coins } = setup();
+    const included = signedTransfer([coins[0]!], [btcOutput(bob.owner, 100n)], alice.seed);
+    const kept = signedTransfer([coins[1]!], [btcOutput(bob.owner, 100n)], alice.seed);
+    const conflicting = signedTransfer([coins[2]!], [btcOutput(bob.owner, 100n)], alice.seed);
+    for (const tx of [included, kept, conflicting]) pool.add(tx);
+    const witnessId = (tx: Transaction) => toHex(witnessTxId(tx));
+    expect(pool.withWitnessId(witnessId(included))).to.equal(included);
+    const rival = signedTransfer([coins[2]!], [btcOutput(alice.owner, 100n)], alice.seed);
+    expect(pool.withWitnessId(witnessId(rival))).to.equal(undefined);
+    applyBlock(state, [included, rival], context(2));
+    pool.blockApplied([included, rival], state, context(3));
+    expect(pool.withWitnessId(witnessId(included))).to.equal(undefined);
+    expect(pool.withWitnessId(witnessId(conflicting))).to.equal(undefined);
+    expect(pool.withWitnessId(witnessId(kept))).to.equal(kept);
   });
 });
