@@ -2,7 +2,7 @@ import { ValidationError } from './errors.ts';
 import { toHex, txInfo, witnessTxId } from './transaction/ids.ts';
 import type { Transaction, TxKindName } from './transaction/types.ts';
 import { validateTransaction } from './ledger/rules.ts';
-import { writeEffects } from './ledger/apply.ts';
+import { writePendingEffects } from './ledger/apply.ts';
 import { LedgerOverlay, type LedgerReader } from './ledger/state.ts';
 import type { LedgerContext } from './ledger/effects.ts';
 
@@ -103,7 +103,7 @@ export class Mempool {
     if (this.entries.size + 1 > this.options.maxCount || this.bytes + entry.size > this.options.maxBytes || this.outputs + entry.outputs > this.options.maxOutputs) {
       throw new MempoolError('mempool-full', `the mempool is full (${this.entries.size} transactions, ${this.bytes} bytes, ${this.outputs} outputs); retry after the next block`);
     }
-    writeEffects(this.view, validateTransaction(this.view, tx, this.context));
+    writePendingEffects(this.view, validateTransaction(this.view, tx, this.context));
     this.entries.set(entry.id, entry);
     this.byWitnessId.set(entry.witnessId, tx);
     this.bytes += entry.size;
@@ -157,7 +157,7 @@ export class Mempool {
     this.outputs = 0;
     for (const entry of this.entries.values()) {
       try {
-        writeEffects(this.view, validateTransaction(this.view, entry.tx, context));
+        writePendingEffects(this.view, validateTransaction(this.view, entry.tx, context));
       } catch (error) {
         if (!(error instanceof ValidationError)) throw error;
         evicted.push(entry.id);

@@ -31,6 +31,17 @@ function recordHoldings(state: LedgerWriter, effects: TxEffects): void {
 /** Writes validated effects into a ledger; the store persists the same effects. */
 export function writeEffects(state: LedgerWriter, effects: TxEffects): void {
   recordHoldings(state, effects);
+  writePendingEffects(state, effects);
+}
+
+/**
+ * The effects a later transaction's validation can read, without the securities register's
+ * balances: what a mempool keeps of its pending transactions. No rule reads a balance but a
+ * dividend, and it reads the holders at a record height below the height it is validated for,
+ * which every pending change is at; so the register of pending transactions would only cost
+ * their admission and every re-check a map entry per holder, never change a decision.
+ */
+export function writePendingEffects(state: LedgerWriter, effects: TxEffects): void {
   for (const { key } of effects.spent) state.deleteUtxo(key);
   for (const { key, utxo } of effects.created) state.putUtxo(key, utxo);
   for (const mint of effects.minted) state.addMinted(mint.outpoint);

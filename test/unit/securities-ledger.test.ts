@@ -5,6 +5,7 @@ import { keyWitness } from '../../sidechain/transaction/signing.ts';
 import { txInfo } from '../../sidechain/transaction/ids.ts';
 import type { DividendBody, Outpoint, Output, Transaction } from '../../sidechain/transaction/types.ts';
 import { applyBlock, applyTransaction, executeBlock, LedgerState } from '../../sidechain/ledger/index.ts';
+import { Mempool } from '../../sidechain/mempool.ts';
 import { CHAIN_ID, btcOutput, context, mint, signedTransfer, testKey } from '../helpers/ledger-fixtures.ts';
 import { issueShare, registryUpdate, reissuance } from '../helpers/securities-fixtures.ts';
 
@@ -129,7 +130,7 @@ describe('securities: dividends', () => {
     applyTransaction(state, split, context(2));
     applyTransaction(state, signedTransfer([outputOf(split, 0)], [{ owner: bob.owner, asset, amount: 100n }, { owner: alice.owner, asset, amount: 500n }], alice.seed), context(3));
     const cash = mint(state, issuer.owner, 5000n, 7, 3);
-    return { state, asset, assetKey, cash };
+    return { state, asset, assetKey, cash, split };
   }
 
   const canonical = (outputs: Output[]) => [...outputs].sort((a, b) => hex(a.owner).localeCompare(hex(b.owner)));
@@ -146,6 +147,18 @@ describe('securities: dividends', () => {
     const tx = dividend(asset, 2, [cash], [...atHeight2(), btcOutput(issuer.owner, 4000n)]);
     const effects = applyTransaction(state, tx, context(4));
     expect(effects.created.map((c) => [hex(c.utxo.owner), c.utxo.amount])).to.deep.equal([...atHeight2(), btcOutput(issuer.owner, 4000n)].map((o) => [hex(o.owner), o.amount]));
+  });
+
+  it('is admitted to a mempool by the holders at its record height, whatever transfers of the security are pending', () => {
+    const { state, asset, cash, split } = register();
+    const pool = new Mempool(state, context(4), { maxCount: 10, maxBytes: 100_000, maxOutputs: 100 });
+    pool.add(signedTransfer([outputOf(split, 1)], [{ owner: carol.owner, asset, amount: 200n }], bob.seed));
+    // After height 3: alice 500, bob 300, carol 100, whose 1000 sats are 555.6, 333.3 and 111.1.
+    const atHeight3 = canonical([btcOutput(alice.owner, 556n), btcOutput(bob.owner, 333n), btcOutput(carol.owner, 111n)]);
+    const pendingHolders = canonical([btcOutput(alice.owner, 556n), btcOutput(bob.owner, 111n), btcOutput(carol.owner, 333n)]);
+    expectCode(() => pool.add(dividend(asset, 3, [cash], [...pendingHolders, btcOutput(issuer.owner, 4000n)])), 'bad-distribution', /record height 3/);
+    pool.add(dividend(asset, 3, [cash], [...atHeight3, btcOutput(issuer.owner, 4000n)]));
+    expect(pool.count).to.equal(2);
   });
 
   it('pays a distribution without change when the inputs are exactly the total', () => {
