@@ -38,16 +38,32 @@ function createOutputs(view: LedgerReader, info: TxInfo, height: number): UtxoCh
   });
 }
 
+/**
+ * The chain and the owners a transaction's input witnesses last verified for. A member validates
+ * the same transaction object again and again: re-checking its mempool after each block, building
+ * or checking the block that carries it. A witness is a pure function of the owner of the output
+ * it spends, the chain id and the (immutable) transaction, so a success for the same chain and
+ * owners is a success again; the signature cache would say so too, but only after hashing the
+ * signed message and the cache key once more.
+ */
+const verifiedWitnesses = new WeakMap<Transaction, { chainId: Uint8Array; owners: Uint8Array[] }>();
+
+function witnessesVerifiedFor(tx: Transaction, chainId: Uint8Array, spent: UtxoChange[]): boolean {
+  const verified = verifiedWitnesses.get(tx);
+  return verified !== undefined && compareBytes(verified.chainId, chainId) === 0 && spent.every(({ utxo }, index) => compareBytes(verified.owners[index]!, utxo.owner) === 0);
+}
+
 function verifyInputWitnesses(tx: Transaction, info: TxInfo, spent: UtxoChange[], ctx: LedgerContext): void {
-  const message = inputMessages(ctx.chainId, tx, info.unsigned);
+  const message = witnessesVerifiedFor(tx, ctx.chainId, spent) ? undefined : inputMessages(ctx.chainId, tx, info.unsigned);
   spent.forEach(({ key, utxo }, index) => {
     const witness = tx.witnesses[index]!;
     // An expiring partial offer may be included up to and including its expiry height.
     if (witness.expiryHeight !== undefined && ctx.height > witness.expiryHeight) {
       fail('offer-expired', `input ${index} (${key}): the offer expired at height ${witness.expiryHeight}; this block is at ${ctx.height}`);
     }
-    verifyWitness(utxo.owner, witness, message(index, witness), `input ${index} (${key})`);
+    if (message) verifyWitness(utxo.owner, witness, message(index, witness), `input ${index} (${key})`);
   });
+  if (message) verifiedWitnesses.set(tx, { chainId: ctx.chainId, owners: spent.map(({ utxo }) => utxo.owner) });
 }
 
 function verifyIssuerWitness(tx: Transaction, info: TxInfo, issuer: Uint8Array, ctx: LedgerContext): void {

@@ -7,7 +7,7 @@ import { encodeOutpoint, encodeOutput, encodeTransaction } from '../../sidechain
 import { sighashMessage } from '../../sidechain/transaction/sighash.ts';
 import { keyWitness } from '../../sidechain/transaction/signing.ts';
 import { SighashType, type Transaction, type TransferBody } from '../../sidechain/transaction/types.ts';
-import { applyBlock, applyTransaction, LedgerState } from '../../sidechain/ledger/index.ts';
+import { applyBlock, applyTransaction, executeBlock, LedgerState } from '../../sidechain/ledger/index.ts';
 import { acceptOffer, createOffer } from '../../federation/wallet/dvp.ts';
 import type { SpendableOutput } from '../../federation/wallet/build-transfer.ts';
 import { CHAIN_ID, context, mint } from '../helpers/ledger-fixtures.ts';
@@ -120,6 +120,13 @@ describe('delivery versus payment: expiring partial offers', () => {
     expectCode(() => applyTransaction(m.state, swap, context(6)), 'missing-input', new RegExp(`input ${hex(m.offer.input.txid)}:0 is not in the UTXO set`));
     expectCode(() => applyTransaction(m.state, second, context(6)), 'missing-input');
     expect(balances(m.state, other)).to.deep.equal({ [hex(BTC_ASSET_ID)]: '60000' });
+  });
+
+  it('refuses a swap past the offer\'s expiry even after the same swap was valid at an earlier height', () => {
+    const m = market();
+    const swap = acceptOffer(CHAIN_ID, m.offer, m.onChain, m.buyer, m.payWith);
+    executeBlock(m.state, [swap], context(10));
+    expectCode(() => applyBlock(m.state, [swap], context(11)), 'offer-expired', /the offer expired at height 10; this block is at 11/);
   });
 
   it('lets the buyer check the offer before paying', () => {

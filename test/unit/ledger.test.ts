@@ -6,7 +6,7 @@ import { multisigOwner, ownerPayload } from '../../sidechain/address.ts';
 import { keyWitness, multisigWitness } from '../../sidechain/transaction/signing.ts';
 import { txInfo } from '../../sidechain/transaction/ids.ts';
 import { SighashType, type Outpoint, type Transaction, type TransferBody } from '../../sidechain/transaction/types.ts';
-import { applyBlock, applyTransaction, LedgerState } from '../../sidechain/ledger/index.ts';
+import { applyBlock, applyTransaction, executeBlock, LedgerState } from '../../sidechain/ledger/index.ts';
 import { CHAIN_ID, bitcoinTxid, btcOutput, context, mint, settlementOf, signedTransfer, testKey } from '../helpers/ledger-fixtures.ts';
 import { anchorRecord } from '../helpers/anchor-records.ts';
 
@@ -62,6 +62,20 @@ describe('ledger: transfers', () => {
       expect(snapshot(state)).to.equal(before);
     });
   }
+
+  it('checks the witnesses of a transaction it validated before again for another owner of the spent output, or another chain', () => {
+    const state = new LedgerState();
+    const coin = mint(state, alice.owner, 1000n);
+    const key = `${Buffer.from(coin.txid).toString('hex')}:0`;
+    const tx = signedTransfer([coin], [btcOutput(bob.owner, 1000n)], alice.seed);
+    executeBlock(state, [tx], context(2));
+    // The same outpoint owned by bob: only a ledger put together by hand holds that.
+    const other = new LedgerState();
+    other.putUtxo(key, { ...state.getUtxo(key)!, owner: bob.owner });
+    expectCode(() => applyTransaction(other, tx, context(2)), 'bad-signature');
+    expectCode(() => applyTransaction(state, tx, { ...context(2), chainId: new Uint8Array(32) }), 'bad-signature');
+    applyTransaction(state, tx, context(2));
+  });
 
   it('rejects a second spend of the same output as missing, and inside one block as a double spend', () => {
     const state = new LedgerState();
