@@ -4,6 +4,10 @@ import type { Transaction } from '../../sidechain/transaction/types.ts';
 import type { SubmissionResult } from './member-routes.ts';
 import { MAX_PAGE_LIMIT } from './pagination.ts';
 
+/** What one request of waitForFinal asks a member to wait, well inside the request's own 10 s timeout. */
+const WAIT_PER_REQUEST_MS = 5_000;
+const MIN_POLL_INTERVAL_MS = 50;
+
 /** A member refused a request (4xx) or could not be reached; the message is the member's reason. */
 export class MemberApiError extends StrongboxError {
   constructor(
@@ -65,8 +69,9 @@ export class MemberClient {
     return result.results;
   }
 
-  transaction(txid: string): Promise<TransactionStatus> {
-    return this.request(`/tx/${txid}`);
+  /** A transaction's status; with `waitMs`, a member answers as soon as it is final, or when that time is up. */
+  transaction(txid: string, waitMs = 0): Promise<TransactionStatus> {
+    return this.request(`/tx/${txid}${waitMs > 0 ? `?waitMs=${waitMs}` : ''}`);
   }
 
   async balances(address: string): Promise<{ asset: string; amount: bigint }[]> {
@@ -129,18 +134,24 @@ export class MemberClient {
     return this.request(`/chain/blocks?from=${from}`);
   }
 
-  /** Polls until the transaction is final; `onWait` is called between polls (progress display). */
+  /**
+   * Resolves once the transaction is final: each request asks the member to answer when it is
+   * (`waitMs`), a few seconds at most; `onWait` is called between requests (progress display).
+   */
   async waitForFinal(txid: string, options: { timeoutMs?: number; onWait?: () => void } = {}): Promise<TransactionStatus> {
     const deadline = Date.now() + (options.timeoutMs ?? 30_000);
     for (;;) {
-      const status = await this.transaction(txid).catch((error: unknown) => {
+      const asked = Date.now();
+      const status = await this.transaction(txid, Math.min(WAIT_PER_REQUEST_MS, Math.max(0, deadline - asked))).catch((error: unknown) => {
         if (error instanceof MemberApiError && error.status === 404) return null;
         throw error;
       });
       if (status?.status === 'final') return status;
       if (Date.now() > deadline) throw new MemberApiError(0, 'timeout', `transaction ${txid} is not final after ${(options.timeoutMs ?? 30_000) / 1000} s`);
       options.onWait?.();
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      // A member that answered without waiting (too many requests already wait on it) is asked again at a modest pace.
+      const answeredIn = Date.now() - asked;
+      if (answeredIn < MIN_POLL_INTERVAL_MS) await new Promise((resolve) => setTimeout(resolve, MIN_POLL_INTERVAL_MS - answeredIn));
     }
   }
 

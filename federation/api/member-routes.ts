@@ -32,6 +32,15 @@ const transactionHex = z.string().regex(/^([0-9a-f]{2})+$/, 'expected the transa
  */
 export const MAX_TRANSACTIONS_PER_SUBMISSION = 1_000;
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
+/**
+ * A read of a block or a transaction may wait this long at most for it to become final
+ * (`?waitMs=`), so a client learns of finality when it happens with one request, not by asking
+ * again every few milliseconds; and at most this many requests wait at once on one member (the
+ * next ones are answered at once, as without `waitMs`).
+ */
+export const MAX_WAIT_MS = 30_000;
+export const MAX_WAITING_REQUESTS = 1_000;
+const wait = z.object({ waitMs: z.coerce.number().int().min(0).max(MAX_WAIT_MS).default(0) }).strict();
 
 export interface MemberApiContext {
   memberIndex: number;
@@ -40,6 +49,8 @@ export interface MemberApiContext {
   pegin: Pegin;
   /** Admits a transaction to the mempool and relays it to the other members. */
   submitTransaction(bytes: Uint8Array): string;
+  /** Resolves true once the chain is final up to `height`, false after `timeoutMs` (see MAX_WAITING_REQUESTS). */
+  heightReached(height: number, timeoutMs: number): Promise<boolean>;
   status(): Record<string, unknown>;
 }
 
@@ -57,11 +68,13 @@ export function memberRoutes(context: MemberApiContext): Route[] {
     defineRoute({
       method: 'get',
       path: '/blocks/:height',
-      summary: 'a final block: header, commit certificate and transaction ids',
+      summary: `a final block: header, commit certificate and transaction ids; with \`waitMs\` (at most ${MAX_WAIT_MS}), answered as soon as the block is final if it becomes final within that time`,
       tag: 'chain',
       params: height,
-      handler: async ({ params }) => {
-        const stored = await store.blockAt(params.height);
+      query: wait,
+      handler: async ({ params, query }) => {
+        let stored = await store.blockAt(params.height);
+        if (!stored && (await context.heightReached(params.height, query.waitMs))) stored = await store.blockAt(params.height);
         if (!stored) throw new NotFoundError(`block ${params.height}`);
         return { ...blockSummary(stored), transactions: stored.transactions.map((bytes) => txInfo(decodeTransaction(bytes)).idHex) };
       },
@@ -138,11 +151,21 @@ export function memberRoutes(context: MemberApiContext): Route[] {
     defineRoute({
       method: 'get',
       path: '/tx/:txid',
-      summary: 'a final transaction with the block that holds it',
+      summary: `a final transaction with the block that holds it, or \`pending\` while it waits in this member's mempool; with \`waitMs\` (at most ${MAX_WAIT_MS}), a transaction not final yet is answered as soon as it is, or when that time is up`,
       tag: 'transactions',
       params: z.object({ txid: hex32 }),
-      handler: async ({ params }) => {
-        const found = await store.transaction(new Uint8Array(Buffer.from(params.txid, 'hex')));
+      query: wait,
+      handler: async ({ params, query }) => {
+        const txid = new Uint8Array(Buffer.from(params.txid, 'hex'));
+        const deadline = Date.now() + query.waitMs;
+        // The tip is read before the store: a block is stored before the tip moves to it, so the
+        // height after the one read is the first the read may have missed.
+        let tip = chain.tip.height;
+        let found = await store.transaction(txid);
+        while (!found && (await context.heightReached(tip + 1, deadline - Date.now()))) {
+          tip = chain.tip.height;
+          found = await store.transaction(txid);
+        }
         if (!found) {
           if (chain.mempool.has(params.txid)) return { txid: params.txid, status: 'pending' };
           throw new NotFoundError(`transaction ${params.txid}`);

@@ -15,7 +15,7 @@ import { openMemberDatabase } from '../postgres/member-database.ts';
 import { createApiApp } from '../api/app.ts';
 import { buildOpenApiDocument } from '../api/openapi.ts';
 import { defineRoute } from '../api/route.ts';
-import { memberRoutes } from '../api/member-routes.ts';
+import { MAX_WAITING_REQUESTS, memberRoutes } from '../api/member-routes.ts';
 import { outputRoutes } from '../api/output-routes.ts';
 import { registryRoutes } from '../api/registry-routes.ts';
 import { RegistryAuthenticator } from '../roles/authorize.ts';
@@ -31,6 +31,7 @@ import { PeerRefusalLog } from '../observability/peer-refusal-log.ts';
 import { startPeerTransport, type PeerTransport } from '../transport/peer-transport.ts';
 import { Chain, DEFAULT_CHAIN_OPTIONS } from './chain.ts';
 import { ConsensusDriver } from './consensus-driver.ts';
+import { HeightWaiters } from './height-waiters.ts';
 import { catchUp } from './catch-up.ts';
 import { assertCanListen, listenFailure } from './listen-check.ts';
 import { Pegin } from './pegin.ts';
@@ -111,7 +112,9 @@ export async function startMember(config: MemberConfig, log: Logger): Promise<Ru
   const pegout = await Pegout.start(genesis, rpc, store, signer, anchoring, bumpOptions, log);
   /** The federation signing step (peg-outs, fee bumps, anchors); started once the member has caught up. */
   let signing: PeriodicTask | undefined;
+  const heightWaiters = new HeightWaiters(chain.tip.height, MAX_WAITING_REQUESTS);
   chain.onFinalBlock((block) => {
+    heightWaiters.advanced(chain.tip.height);
     pegout.blockFinal(block);
     anchoring.blockFinal(block);
     // A final settlement or anchor record is signed at once, not at the next step.
@@ -343,6 +346,7 @@ export async function startMember(config: MemberConfig, log: Logger): Promise<Ru
       chain,
       store,
       pegin,
+      heightReached: (height, timeoutMs) => heightWaiters.reached(height, timeoutMs),
       submitTransaction: (bytes) => {
         try {
           return receiveTransaction(bytes, true);
@@ -402,6 +406,7 @@ export async function startMember(config: MemberConfig, log: Logger): Promise<Ru
     await transport.close();
     signatureRefusals.flush();
     if (server) {
+      heightWaiters.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
     }

@@ -144,6 +144,8 @@ describe('member HTTP API: the OpenAPI document against the routes, pagination, 
       ['/assets?cursor=ACME', /^query\.cursor: expected 32 bytes as lowercase hex$/],
       ['/pegin/deposits?state=lost', /^query\.state: /],
       ['/blocks?page=2', /^query: Unrecognized key: "page"$/],
+      ['/blocks/1?waitMs=30001', /^query\.waitMs: /],
+      [`/tx/${'ab'.repeat(32)}?waitMs=-1`, /^query\.waitMs: /],
     ];
     for (const [path, message] of cases) {
       const answer = await fetch(`${url}${path}`);
@@ -152,6 +154,23 @@ describe('member HTTP API: the OpenAPI document against the routes, pagination, 
       expect(body.error.code, path).to.equal('bad-request');
       expect(body.error.message, path).to.match(message);
     }
+  });
+
+  it('answers a read of a block or a transaction asked to wait as soon as it is final, and a 404 only once the wait is up', async () => {
+    const tip = (await net.clients[3]!.status()).height;
+    const issued = issuance(net.genesis.chainId, testWallet(), 1n);
+    const txid = hex(txId(issued.tx));
+    // Asked before the transaction exists anywhere: the member must wait, then answer on its own.
+    const nextBlock = fetch(`${url}/blocks/${tip + 1}?waitMs=20000`);
+    const transaction = fetch(`${url}/tx/${txid}?waitMs=20000`);
+    await net.clients[1]!.submit(issued.tx);
+    expect((await nextBlock).status).to.equal(200);
+    const answer = await transaction;
+    expect(answer.status).to.equal(200);
+    expect(((await answer.json()) as { status: string }).status).to.equal('final');
+    const asked = Date.now();
+    expect((await fetch(`${url}/blocks/${tip + 1_000}?waitMs=300`)).status).to.equal(404);
+    expect(Date.now() - asked).to.be.at.least(300);
   });
 
   it('admits many transactions in one request, each on its own and in order, and answers each at its position', async () => {
