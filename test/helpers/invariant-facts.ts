@@ -111,14 +111,23 @@ export function invariantChecker(net: TestNetwork): InvariantChecker {
     );
     // The chains are compared above; the longest one's records stand for all.
     const longest = chains.reduce((best, chain, member) => (chain.length > chains[best]!.length ? member : best), 0);
+    // Bitcoin after the chains, so a mint in them found its deposit as deep as it is now; the
+    // records after Bitcoin, so a settlement or an anchor seen there has its record among them.
+    const bitcoinTxs = await scan.facts();
     const rows = await withMemberDatabase(net, longest, (_client, store) => store.transactionsOfKinds([TxKind.pegin, TxKind.pegout, TxKind.settlement, TxKind.transfer, TxKind.dividend, TxKind.anchor]));
-    const result: InvariantFacts = { chains, unspent: ledgers.map((ledger) => ledger.unspent), mints: [], burns: [], settlements: [], depositScripts: [...new Set(registered.flat())], bitcoinTxs: await scan.facts(), spends: [], anchors: [], chainPrefix, pegin };
-    // Read after the chains: blocks stored meanwhile are left out, or a mint in a block that only
-    // some members hold yet would count as done while the chains still looked level.
+    const recordedLater: InvariantFacts['recordedLater'] = { settlements: [], anchors: [] };
+    const result: InvariantFacts = { chains, unspent: ledgers.map((ledger) => ledger.unspent), mints: [], burns: [], settlements: [], depositScripts: [...new Set(registered.flat())], bitcoinTxs, spends: [], anchors: [], recordedLater, chainPrefix, pegin };
+    // Records stored after the chains were read are left out, or a mint in a block that only some
+    // members hold yet would count as done while the chains still looked level; those that name a
+    // Bitcoin transaction are kept as the record it has.
     const snapshotHeight = chains[longest]!.length;
     for (const row of rows) {
-      if (row.height > snapshotHeight) continue;
       const tx = decodeTransaction(row.bytes);
+      if (row.height > snapshotHeight) {
+        if (tx.kind === 'settlement') recordedLater.settlements.push(hex(tx.bitcoinTxid));
+        if (tx.kind === 'anchor') recordedLater.anchors.push(hex(tx.bitcoinTxid));
+        continue;
+      }
       if ('inputs' in tx) result.spends.push({ txid: txInfo(tx).idHex, inputs: tx.inputs.map((input) => `${hex(input.txid)}:${input.index}`) });
       if (tx.kind === 'anchor') result.anchors.push({ bitcoinTxid: hex(tx.bitcoinTxid), height: tx.height, blockHash: hex(tx.blockHash) });
       if (tx.kind === 'pegin') result.mints.push({ outpoint: `${hex(tx.bitcoinTxid)}:${tx.bitcoinVout}`, amount: tx.amount });

@@ -36,6 +36,13 @@ export interface InvariantFacts {
   spends: { txid: string; inputs: string[] }[];
   /** Anchor records: the Bitcoin transaction each names and the height and block hash it anchors. */
   anchors: { bitcoinTxid: string; height: number; blockHash: string }[];
+  /**
+   * The Bitcoin transactions named by settlement and anchor records stored above the chains'
+   * snapshot: final, but after the chains were read, so they count only as the record a Bitcoin
+   * transaction must have. A settlement is signed and an anchor recorded before anything reaches
+   * Bitcoin, and the records are read after Bitcoin, so a transaction seen there has its record here.
+   */
+  recordedLater: { settlements: string[]; anchors: string[] };
   /** The first 4 bytes of the genesis hash (hex), as anchors carry them after `SBX1`. */
   chainPrefix: string;
   pegin: { confirmations: number; minimumSats: bigint; feeSats: bigint };
@@ -131,7 +138,7 @@ function escrowOutpoints(facts: InvariantFacts): Map<string, bigint> {
  */
 function checkPayments(facts: InvariantFacts, verdict: Verdict): void {
   const escrow = escrowOutpoints(facts);
-  const recorded = new Set(facts.settlements.map((settlement) => settlement.bitcoinTxid));
+  const recorded = new Set([...facts.settlements.map((settlement) => settlement.bitcoinTxid), ...facts.recordedLater.settlements]);
   const spends = facts.bitcoinTxs.filter((tx) => tx.inputs.some((input) => escrow.has(input)));
   for (const tx of spends) if (!recorded.has(tx.txid)) verdict.safety.push(`Bitcoin transaction ${tx.txid} spends escrow without a settlement record`);
 
@@ -207,6 +214,7 @@ function checkAnchors(facts: InvariantFacts, verdict: Verdict): void {
     if (tx.confirmations === 0) verdict.pending.push(`anchor ${anchor.bitcoinTxid} not confirmed on Bitcoin`);
   }
   for (const tx of facts.bitcoinTxs) {
-    if (!recorded.has(tx.txid) && tx.outputs.some((output) => anchorPayload(output.script, facts.chainPrefix))) verdict.safety.push(`Bitcoin transaction ${tx.txid} anchors this chain without an anchor record`);
+    const hasRecord = recorded.has(tx.txid) || facts.recordedLater.anchors.includes(tx.txid);
+    if (!hasRecord && tx.outputs.some((output) => anchorPayload(output.script, facts.chainPrefix))) verdict.safety.push(`Bitcoin transaction ${tx.txid} anchors this chain without an anchor record`);
   }
 }

@@ -38,6 +38,7 @@ function healthy(): InvariantFacts {
       { txid: txid(11), inputs: [`${txid(41)}:0`, `${txid(42)}:1`] },
     ],
     anchors: [{ bitcoinTxid: txid(30), height: 2, blockHash: H2 }],
+    recordedLater: { settlements: [], anchors: [] },
     chainPrefix: CHAIN_PREFIX,
     pegin: { confirmations: 2, minimumSats: 10_000n, feeSats: 0n },
   };
@@ -98,6 +99,20 @@ const cases: { name: string; change: (facts: InvariantFacts) => void; safety?: R
     name: 'a Bitcoin transaction anchoring the chain without a record',
     change: (f) => f.bitcoinTxs.push({ txid: txid(31), confirmations: 1, inputs: [], outputs: [{ script: anchorScript(CHAIN_PREFIX, 3, 'dd'.repeat(32)), value: 0n }] }),
     safety: /0+1f anchors this chain without an anchor record/,
+  },
+  {
+    name: 'nothing when a Bitcoin spend of escrow has its settlement record stored after the chains were read',
+    change: (f) => {
+      f.bitcoinTxs.push({ txid: txid(24), confirmations: 0, inputs: [`${txid(20)}:1`], outputs: [{ script: ESCROW_SCRIPT, value: 299_000n }] });
+      f.recordedLater.settlements.push(txid(24));
+    },
+  },
+  {
+    name: 'nothing when a Bitcoin transaction anchoring the chain has its record stored after the chains were read',
+    change: (f) => {
+      f.bitcoinTxs.push({ txid: txid(31), confirmations: 1, inputs: [], outputs: [{ script: anchorScript(CHAIN_PREFIX, 3, 'dd'.repeat(32)), value: 0n }] });
+      f.recordedLater.anchors.push(txid(31));
+    },
   },
   {
     name: 'nothing when another chain anchors in Bitcoin',
