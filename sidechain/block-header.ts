@@ -65,7 +65,17 @@ function safeHeight(height: bigint): number {
   return Number(height);
 }
 
+// Hashes by header object: a block's hash is asked for by the signature warm-up, the finality
+// check and the link to the parent, and headers are never changed once built, as transactions
+// are not (their ids are kept the same way).
+const hashes = new WeakMap<BlockHeader, Uint8Array>();
+
 /** The block id: every signature and anchor refers to it. */
 export function blockHash(header: BlockHeader): Uint8Array {
-  return taggedHash('Strongbox/block', encodeHeader(header));
+  let hash = hashes.get(header);
+  if (!hash) {
+    hash = taggedHash('Strongbox/block', encodeHeader(header));
+    hashes.set(header, hash);
+  }
+  return hash;
 }

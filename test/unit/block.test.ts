@@ -35,6 +35,15 @@ describe('block header vectors', () => {
     });
   }
 
+  it('hashes a header once, and a header built from it with one field changed anew', () => {
+    const header = headerFromJson(vectors.valid[0]!.header);
+    const hash = blockHash(header);
+    expect(blockHash(header)).to.equal(hash);
+    const next = { ...header, height: header.height + 1 };
+    expect(toHex(blockHash(next))).to.equal(toHex(independentTaggedHash('Strongbox/block', specHeaderBytes(next))));
+    expect(toHex(blockHash(next))).to.not.equal(toHex(hash));
+  });
+
   for (const vector of vectors.invalid) {
     it(`refuses to decode a header ${vector.description}`, () => {
       expect(() => decodeHeader(fromHex(vector.encoding))).to.throw(DecodeError, vector.error);
