@@ -3,7 +3,8 @@ import { AuditFailure } from '../../federation/audit/auditor.ts';
 import { memberBlockSource } from '../../federation/audit/block-source.ts';
 import { runAudit, type AuditProgress, type AuditReport } from '../../federation/audit/run-audit.ts';
 import { genesisFrom, memberClientFrom, type NetworkOptions } from '../member-url.ts';
-import { printResult, toJson } from '../output.ts';
+import { plural, printResult, toJson } from '../output.ts';
+import { progressLine } from '../progress.ts';
 import { bitcoinRpcFrom } from './regtest.ts';
 
 interface AuditOptions extends NetworkOptions {
@@ -24,7 +25,7 @@ export function auditCommand(): Command {
       const genesis = genesisFrom(options);
       const source = memberBlockSource(memberClientFrom(options));
       const bitcoin = bitcoinRpcFrom({ rpc: options.bitcoinRpc, dataDir: options.dataDir });
-      const progress = progressLine();
+      const progress = auditProgress();
       let report: AuditReport;
       try {
         report = await runAudit({ genesis, source, bitcoin, onProgress: progress.update });
@@ -39,21 +40,17 @@ export function auditCommand(): Command {
 }
 
 /** Progress on stderr, rewritten in place, only where a person watches (a terminal). */
-function progressLine(): { update: (progress: AuditProgress) => void; clear: () => void } {
-  const tty = process.stderr.isTTY;
-  let shownAt = 0;
-  let shown = false;
+function auditProgress(): { update: (progress: AuditProgress) => void; clear: () => void } {
+  const line = progressLine();
+  let shownAt = Number.NEGATIVE_INFINITY;
   return {
     update({ height, expectedHeight, elapsedMs }) {
-      if (!tty || (elapsedMs - shownAt < 100 && height !== expectedHeight)) return;
+      if (!line.tty || (elapsedMs - shownAt < 100 && height !== expectedHeight)) return;
       shownAt = elapsedMs;
-      shown = true;
       const rate = elapsedMs > 0 ? Math.round((height * 1000) / elapsedMs) : 0;
-      process.stderr.write(`\raudit: block ${height} of ${expectedHeight} (${rate} blocks/s)\x1b[K`);
+      line.show(`audit: block ${height} of ${expectedHeight} (${rate} blocks/s)`);
     },
-    clear() {
-      if (shown) process.stderr.write('\r\x1b[K');
-    },
+    clear: () => line.clear(),
   };
 }
 
@@ -64,8 +61,8 @@ function summary(report: AuditReport): string {
     `audit passed: chain ${report.network} (${report.chainId}) as served by ${report.source}, Bitcoin from ${report.bitcoinNode}`,
     `blocks:      ${report.blocks} from genesis to ${report.tipHash}: hash links, ≥ k signatures, ${report.transactions} transactions re-executed`,
     `mints:       ${report.mints.count} (${sats(report.mints.sats)}), each a confirmed deposit to its recipient's deposit address`,
-    `anchors:     ${anchors.count} found on Bitcoin${anchors.lastAnchoredHeight === null ? '' : `, the last for height ${anchors.lastAnchoredHeight} with ${anchors.lastConfirmations} confirmations`}`,
-    `settlements: ${report.settlements.count} paying ${report.settlements.burns} burns`,
-    `reserves:    ${sats(reserves.escrowSats)} unspent in ${reserves.unspentOutputs} escrow outputs ≥ ${sats(reserves.outstandingSats)} pegged outstanding`,
+    `anchors:     ${anchors.count} found on Bitcoin${anchors.lastAnchoredHeight === null ? '' : `, the last for height ${anchors.lastAnchoredHeight} with ${plural(anchors.lastConfirmations ?? 0, 'confirmation')}`}`,
+    `settlements: ${report.settlements.count} paying ${plural(report.settlements.burns, 'burn')}`,
+    `reserves:    ${sats(reserves.escrowSats)} unspent in ${plural(reserves.unspentOutputs, 'escrow output')} ≥ ${sats(reserves.outstandingSats)} pegged outstanding`,
   ].join('\n');
 }

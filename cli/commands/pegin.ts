@@ -7,7 +7,8 @@ import { bitcoinNetwork } from '../../watcher/networks.ts';
 import { MemberClient } from '../../federation/api/client.ts';
 import { defaultDataDir, readNetworkFile } from '../../federation/local-network/network-file.ts';
 import { genesisFrom, type NetworkOptions } from '../member-url.ts';
-import { printResult } from '../output.ts';
+import { plural, printResult } from '../output.ts';
+import { progressLine } from '../progress.ts';
 import { withMemberDatabase } from '../member-database.ts';
 import { PeginStore } from '../../federation/member/pegin-store.ts';
 import { parseFollowerState } from '../../watcher/follower/state-codec.ts';
@@ -38,7 +39,7 @@ export function peginAddressCommand(): Command {
       const confirmations = genesis.file.pegin.confirmations;
       printResult(
         options,
-        `${depositAddress}\nsend BTC there; ${recipient} receives it minus ${genesis.file.pegin.feeSats} sats fee after ${confirmations} confirmations (minimum ${genesis.file.pegin.minimumSats} sats)${registered.length ? `\nregistered with ${registered.length} members` : ''}`,
+        `${depositAddress}\nsend BTC there; ${recipient} receives it minus ${genesis.file.pegin.feeSats} sats fee after ${plural(confirmations, 'confirmation')} (minimum ${genesis.file.pegin.minimumSats} sats)${registered.length ? `\nregistered with ${plural(registered.length, 'member')}` : ''}`,
         { recipient, depositAddress, confirmations, feeSats: genesis.file.pegin.feeSats, minimumSats: genesis.file.pegin.minimumSats, registeredWith: registered },
       );
     });
@@ -62,16 +63,18 @@ export function peginCommand(): Command {
       .action(async (txid: string, options: { member?: string[]; dataDir?: string; wait: boolean; json?: boolean }) => {
         if (!/^[0-9a-f]{64}$/.test(txid)) throw new ValidationError('bad-txid', `not a Bitcoin txid: ${JSON.stringify(txid)}`);
         const client = membersFrom(options)[0]!;
+        const progress = progressLine();
         for (;;) {
           const { deposits } = await client.depositStatus(txid);
           if (deposits.length === 0) throw new ValidationError('not-a-deposit', `${txid} pays no deposit address this member watches (register it with pegin-address, or use pegin claim)`);
           const done = deposits.every((deposit) => deposit.minted);
           if (done || !options.wait) {
+            progress.clear();
             const lines = deposits.map((d) => `output ${d.vout}: ${d.amountSats} sats for ${d.recipient}, ${d.confirmations}/${d.required} confirmations, ${d.minted ? 'minted' : 'not minted yet'}`);
             printResult(options, lines.join('\n'), { txid, deposits });
             return;
           }
-          if (!options.json) process.stderr.write(`\r${deposits.map((d) => `output ${d.vout}: ${Math.min(d.confirmations, d.required)}/${d.required} confirmations`).join(', ')}, waiting for the mint…`);
+          if (!options.json) progress.show(`${deposits.map((d) => `output ${d.vout}: ${Math.min(d.confirmations, d.required)}/${d.required} confirmations`).join(', ')}, waiting for the mint…`);
           await new Promise((resolve) => setTimeout(resolve, 1_000));
         }
       }),
@@ -94,7 +97,7 @@ export function peginCommand(): Command {
         const ready = confirmations >= required;
         printResult(
           options,
-          ready ? `claimed by ${answers.length} members; the mint follows in the next block` : `the deposit has ${confirmations}/${required} confirmations; claim again once it has ${required}`,
+          ready ? `claimed by ${plural(answers.length, 'member')}; the mint follows in the next block` : `the deposit has ${confirmations}/${required} confirmations; claim again once it has ${required}`,
           { outpoint, confirmations, required, claimed: ready },
         );
       }),

@@ -5,7 +5,8 @@ import { buildPegout } from '../../federation/wallet/build-transfer.ts';
 import { pegoutDestinationScript } from '../../watcher/bitcoin-address.ts';
 import { bitcoinNetwork } from '../../watcher/networks.ts';
 import { genesisFrom, memberClientFrom, type NetworkOptions } from '../member-url.ts';
-import { printResult } from '../output.ts';
+import { plural, printResult } from '../output.ts';
+import { progressLine } from '../progress.ts';
 import { networkOptions, parseAmount } from './wallet.ts';
 import { withMemberDatabase } from '../member-database.ts';
 import { ChainStore } from '../../sidechain/store/chain-store.ts';
@@ -26,7 +27,7 @@ function describeBurn(status: Awaited<ReturnType<ReturnType<typeof memberClientF
     case 'settling':
       return `final at height ${status.height}, paid by Bitcoin transaction ${status.bitcoinTxid} (being signed and broadcast)`;
     case 'in-bitcoin':
-      return `final at height ${status.height}, paid by Bitcoin transaction ${status.bitcoinTxid} with ${status.confirmations} confirmation(s)`;
+      return `final at height ${status.height}, paid by Bitcoin transaction ${status.bitcoinTxid} with ${plural(status.confirmations ?? 0, 'confirmation')}`;
   }
 }
 
@@ -64,13 +65,15 @@ export function pegoutCommand(): Command {
         const options = command.optsWithGlobals<StatusOptions>();
         const txid = parseTxid(txidArgument);
         const client = memberClientFrom(options);
+        const progress = progressLine();
         for (;;) {
           const status = await client.burnStatus(txid);
           if (!options.wait || (status.status === 'in-bitcoin' && (status.confirmations ?? 0) >= 1)) {
+            progress.clear();
             printResult(options, `burn ${txid}: ${describeBurn(status)}`, status);
             return;
           }
-          if (!options.json) process.stderr.write(`\r${describeBurn(status)}…`);
+          if (!options.json) progress.show(`${describeBurn(status)}…`);
           await new Promise((resolve) => setTimeout(resolve, 1_000));
         }
       }),

@@ -1,10 +1,11 @@
 import { Command } from 'commander';
 import { fund, mine } from '../../regtest/faucet.ts';
+import { newRegtestAddress } from '../../regtest/new-address.ts';
 import { BitcoinRpc } from '../../watcher/rpc.ts';
 import { btcToSats, satsToBtc } from '../../watcher/btc-amount.ts';
 import { ValidationError } from '../../sidechain/errors.ts';
 import { defaultDataDir, readNetworkFile } from '../../federation/local-network/network-file.ts';
-import { printResult } from '../output.ts';
+import { plural, printResult } from '../output.ts';
 
 interface RpcOptions {
   rpc?: string;
@@ -26,7 +27,7 @@ function withRpcOptions(command: Command): Command {
 }
 
 export function regtestCommand(): Command {
-  const regtest = new Command('regtest').description('regtest helpers: fund addresses from the faucet, mine blocks');
+  const regtest = new Command('regtest').description('regtest helpers: fund addresses from the faucet, mine blocks, make an address');
 
   regtest.addCommand(
     withRpcOptions(new Command('fund'))
@@ -52,7 +53,17 @@ export function regtestCommand(): Command {
         const rpc = bitcoinRpcFrom(options);
         const hashes = await mine(rpc, Number(n), options.to);
         const height = await rpc.getBlockCount();
-        printResult(options, `mined ${hashes.length} blocks; tip is now at height ${height}`, { blocks: hashes, height });
+        printResult(options, `mined ${plural(hashes.length, 'block')}; tip is now at height ${height}`, { blocks: hashes, height });
+      }),
+  );
+  regtest.addCommand(
+    new Command('address')
+      .description('a new regtest address (P2WPKH) from a fresh key: somewhere to send a peg-out; --json also gives the key')
+      .option('--json', 'print the address and its private key (WIF) as JSON')
+      .addHelpText('after', '\nExample:\n  strongbox pegout --to $(strongbox regtest address) --amount 250000 --file alice.wallet.json')
+      .action((options: { json?: boolean }) => {
+        const fresh = newRegtestAddress();
+        printResult(options, fresh.address, fresh);
       }),
   );
   return regtest;

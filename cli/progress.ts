@@ -1,0 +1,28 @@
+/**
+ * A line of progress on stderr while a command waits. On a terminal it is rewritten in place and
+ * cleared before the result is printed; anywhere else (a pipe, a log file) each new state is a
+ * line of its own, and a state is not repeated while it lasts.
+ */
+export interface ProgressLine {
+  /** Whether a person watches: callers that update often only bother then. */
+  readonly tty: boolean;
+  show(text: string): void;
+  clear(): void;
+}
+
+export function progressLine(stream: NodeJS.WriteStream = process.stderr): ProgressLine {
+  const tty = Boolean(stream.isTTY);
+  let shown: string | undefined;
+  return {
+    tty,
+    show(text) {
+      if (text === shown) return;
+      shown = text;
+      stream.write(tty ? `\r${text}\x1b[K` : `${text}\n`);
+    },
+    clear() {
+      if (tty && shown !== undefined) stream.write('\r\x1b[K');
+      shown = undefined;
+    },
+  };
+}

@@ -1,0 +1,54 @@
+import { expect } from 'chai';
+import * as btc from '@scure/btc-signer';
+import { secp256k1 } from '@noble/curves/secp256k1.js';
+import { plural } from '../../cli/output.ts';
+import { progressLine } from '../../cli/progress.ts';
+import { newRegtestAddress } from '../../regtest/new-address.ts';
+
+/** What a stream was given, and whether it claims to be a terminal. */
+function capture(isTTY: boolean): NodeJS.WriteStream & { written: string[] } {
+  const written: string[] = [];
+  return { isTTY, written, write: (chunk: string) => written.push(chunk) > 0 } as unknown as NodeJS.WriteStream & { written: string[] };
+}
+
+describe('command-line output', () => {
+  it('writes a waiting state once per change, a line each where no terminal watches', () => {
+    const log = capture(false);
+    const line = progressLine(log);
+    for (const text of ['0/2 confirmations', '0/2 confirmations', '1/2 confirmations', '1/2 confirmations']) line.show(text);
+    line.clear();
+    expect(log.written).to.deep.equal(['0/2 confirmations\n', '1/2 confirmations\n']);
+  });
+
+  it('rewrites the waiting state in place on a terminal and clears it before the result', () => {
+    const terminal = capture(true);
+    const line = progressLine(terminal);
+    line.show('burned, waiting for finality…');
+    line.show('final at height 7, waiting for the federation\'s next peg-out batch…');
+    line.clear();
+    expect(terminal.written).to.deep.equal(['\rburned, waiting for finality…\x1b[K', '\rfinal at height 7, waiting for the federation\'s next peg-out batch…\x1b[K', '\r\x1b[K']);
+  });
+
+  it('clears nothing on a terminal when nothing was shown', () => {
+    const terminal = capture(true);
+    progressLine(terminal).clear();
+    expect(terminal.written).to.deep.equal([]);
+  });
+
+  it('counts in singular and plural', () => {
+    expect([plural(0, 'block'), plural(1, 'block'), plural(2, 'block'), plural(1n, 'burn'), plural(3n, 'burn')]).to.deep.equal(['0 blocks', '1 block', '2 blocks', '1 burn', '3 burns']);
+  });
+
+  it('makes a regtest address that its key spends, as an independent implementation derives it', () => {
+    const regtest = { bech32: 'bcrt', pubKeyHash: 0x6f, scriptHash: 0xc4, wif: 0xef };
+    const seen = new Set<string>();
+    for (let i = 0; i < 5; i++) {
+      const { address, privateKeyWif } = newRegtestAddress();
+      const privateKey = btc.WIF(regtest).decode(privateKeyWif);
+      expect(btc.p2wpkh(secp256k1.getPublicKey(privateKey, true), regtest).address).to.equal(address);
+      expect(address).to.match(/^bcrt1q[a-z0-9]{38}$/);
+      seen.add(address);
+    }
+    expect(seen.size, 'every address comes from a fresh key').to.equal(5);
+  });
+});
