@@ -49,8 +49,17 @@ export function walletCommand(): Command {
       .addHelpText('after', '\nExample:\n  strongbox wallet show --file alice.wallet.json')
       .action(async (options: NetworkOptions & { file: string; json?: boolean }) => {
         const { address } = readWalletFile(options.file);
-        const balances = await memberClientFrom(options).balances(address);
-        const lines = balances.length === 0 ? ['  (no funds)'] : balances.map((b) => `  ${b.amount}  ${Buffer.from(BTC_ASSET_ID).toString('hex') === b.asset ? 'BTC (sats)' : b.asset}`);
+        const client = memberClientFrom(options);
+        const btc = Buffer.from(BTC_ASSET_ID).toString('hex');
+        // A security is named as its issuer registered it; an id alone tells a person nothing.
+        const balances = await Promise.all(
+          (await client.balances(address)).map(async (balance) => {
+            if (balance.asset === btc) return balance;
+            const { name, isin } = await client.asset(balance.asset);
+            return { ...balance, name, isin };
+          }),
+        );
+        const lines = balances.length === 0 ? ['  (no funds)'] : balances.map((b) => `  ${b.amount}  ${'name' in b ? `${b.name} (${b.isin})  ${b.asset}` : 'BTC (sats)'}`);
         printResult(options, [`address: ${address}`, 'balances:', ...lines].join('\n'), { address, balances });
       }),
   );

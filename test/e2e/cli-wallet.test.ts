@@ -39,10 +39,10 @@ describe('wallet, issue and send through the CLI against five members', function
 
     for (const member of net.network.network.members) {
       const shown = await runCli(['wallet', 'show', '--file', buyerFile, '--json', '--member', member.apiUrl]);
-      expect(JSON.parse(shown.stdout)).to.deep.equal({ address: buyer.address, balances: [{ asset, amount: '250' }] });
+      expect(JSON.parse(shown.stdout)).to.deep.equal({ address: buyer.address, balances: [{ asset, amount: '250', name: 'Acme AB', isin: 'US0378331005' }] });
     }
     const issuerView = await runCli(['wallet', 'show', '--file', issuerFile, ...flags]);
-    expect(issuerView.stdout).to.include(`750  ${asset}`);
+    expect(issuerView.stdout).to.include(`750  Acme AB (US0378331005)  ${asset}`);
   });
 
   const refusals: Array<[string, string[], RegExp]> = [
