@@ -107,7 +107,7 @@ describe('strongbox audit of five member processes and a real regtest node', fun
     expect(human.code, human.stderr).to.equal(0);
     expect(human.stdout).to.match(new RegExp(`^audit passed: chain ${net.genesis.file.network} \\(${hex(net.genesis.chainId)}\\) as served by ${net.network.network.members[3]!.apiUrl}`));
     expect(human.stdout).to.include('mints:       1 (500,000 sats)');
-    expect(human.stdout).to.include('reserves:    500,000 sats unspent in 1 escrow outputs ≥ 500,000 sats pegged outstanding');
+    expect(human.stdout).to.include('reserves:    500,000 sats unspent in 1 escrow output ≥ 500,000 sats pegged outstanding');
 
     // Each member shows the same proof of reserves for its own chain and Bitcoin node.
     const served = await reservesOf(net.network.network.members[2]!.apiUrl);
