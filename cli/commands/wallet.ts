@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { addressPayload } from '../../sidechain/address.ts';
 import { BTC_ASSET_ID } from '../../sidechain/asset.ts';
+import { satsToBtc } from '../../watcher/btc-amount.ts';
 import { ValidationError } from '../../sidechain/errors.ts';
 import { createWalletFile, readWalletFile } from '../../federation/wallet/wallet-file.ts';
 import { buildTransfer } from '../../federation/wallet/build-transfer.ts';
@@ -59,7 +60,7 @@ export function walletCommand(): Command {
             return { ...balance, name, isin };
           }),
         );
-        const lines = balances.length === 0 ? ['  (no funds)'] : balances.map((b) => `  ${b.amount}  ${'name' in b ? `${b.name} (${b.isin})  ${b.asset}` : 'BTC (sats)'}`);
+        const lines = balances.length === 0 ? ['  (no funds)'] : balances.map((b) => `  ${b.amount}  ${'name' in b ? `${b.name} (${b.isin})  ${b.asset}` : `sats of pegged BTC (${satsToBtc(b.amount)} BTC)`}`);
         printResult(options, [`address: ${address}`, 'balances:', ...lines].join('\n'), { address, balances });
       }),
   );

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
+import { runCli } from '../helpers/cli.ts';
 
 const CLI = fileURLToPath(new URL('../../bin/strongbox.js', import.meta.url));
 
@@ -74,7 +75,12 @@ describe('strongbox up (npm start)', function () {
       expect(network.escrow.descriptor).to.equal(escrow.descriptor);
       const balances = (await (await fetch(`${network.members[4]!.apiUrl}/addresses/${network.demoWallet.address}/balances`)).json()) as { balances: { amount: string }[] };
       expect(balances.balances.map((b) => b.amount)).to.deep.equal(['100000000']);
-      if (!json) expect(stdout).to.include(`./bin/strongbox.js wallet show --file ${network.demoWallet.file}`);
+      if (!json) {
+        expect(stdout).to.include(`./bin/strongbox.js wallet show --file ${network.demoWallet.file}`);
+        // Run as the summary says, with the STRONGBOX_HOME it tells the user to export.
+        const shown = await runCli(['wallet', 'show', '--file', network.demoWallet.file], { env: { STRONGBOX_HOME: dataDir } });
+        expect(shown.stdout, shown.stderr).to.equal(`address: ${network.demoWallet.address}\nbalances:\n  100000000  sats of pegged BTC (1.00000000 BTC)\n`);
+      }
       // The operations wallet was funded on the first start, so the network anchors without a manual step.
       const funded = Date.now() + 30_000;
       while (((await (await fetch(`${network.members[3]!.apiUrl}/anchors/wallet`)).json()) as { balanceSats: string }).balanceSats === '0') {
