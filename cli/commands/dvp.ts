@@ -95,43 +95,60 @@ function offerCommand(): Command {
     });
 }
 
-function acceptCommand(): Command {
-  return networkOptions(new Command('accept'))
-    .description('complete an offer: pay its price from the wallet and receive the security, in one atomic transaction')
-    .requiredOption('--offer <file>', 'the offer file the seller gave you')
-    .option('--file <file>', 'buyer wallet file', 'wallet.json')
-    .addHelpText('after', '\nExample:\n  strongbox dvp accept --offer offer.json --file buyer.wallet.json')
+/** What `dvp accept` and `dvp cancel` both start from: the offer, the wallet and the offered coin as the chain holds it now. */
+interface OfferAtHand {
+  options: Options;
+  offer: DvpOffer;
+  wallet: Wallet;
+  chainId: Uint8Array;
+  client: MemberClient;
+  coin: Awaited<ReturnType<typeof offeredCoin>>;
+}
+
+function offerFileCommand(name: string, spec: { description: string; offerHelp: string; walletHelp: string; example: string }, act: (hand: OfferAtHand) => Promise<void>): Command {
+  return networkOptions(new Command(name))
+    .description(spec.description)
+    .requiredOption('--offer <file>', spec.offerHelp)
+    .option('--file <file>', spec.walletHelp, 'wallet.json')
+    .addHelpText('after', `\nExample:\n  ${spec.example}`)
     .action(async (options: Options & { offer: string }) => {
       const offer = readOffer(options.offer);
       const wallet = readWalletFile(options.file);
-      const genesis = genesisFrom(options);
+      const { chainId } = genesisFrom(options);
       const client = memberClientFrom(options);
-      const coin = await offeredCoin(client, offer);
-      const payWith = selectCoins(await client.utxos(wallet.address), offer.payment.asset, offer.payment.amount);
-      const tx = acceptOffer(genesis.chainId, offer, { owner: addressPayload(coin.address), asset: coin.asset, amount: coin.amount }, wallet, payWith);
-      const { txid, height } = await submitUntilFinal(client, tx, options);
-      const asset = hex(offer.gives.asset);
-      printResult(options, `received ${offer.gives.amount} of ${asset} for ${offer.payment.amount} sats: ${txid} final at height ${height}`, { txid, height, asset, amount: offer.gives.amount, price: offer.payment.amount });
+      await act({ options, offer, wallet, chainId, client, coin: await offeredCoin(client, offer) });
     });
 }
 
+function acceptCommand(): Command {
+  const spec = {
+    description: 'complete an offer: pay its price from the wallet and receive the security, in one atomic transaction',
+    offerHelp: 'the offer file the seller gave you',
+    walletHelp: 'buyer wallet file',
+    example: 'strongbox dvp accept --offer offer.json --file buyer.wallet.json',
+  };
+  return offerFileCommand('accept', spec, async ({ options, offer, wallet, chainId, client, coin }) => {
+    const payWith = selectCoins(await client.utxos(wallet.address), offer.payment.asset, offer.payment.amount);
+    const tx = acceptOffer(chainId, offer, { owner: addressPayload(coin.address), asset: coin.asset, amount: coin.amount }, wallet, payWith);
+    const { txid, height } = await submitUntilFinal(client, tx, options);
+    const asset = hex(offer.gives.asset);
+    printResult(options, `received ${offer.gives.amount} of ${asset} for ${offer.payment.amount} sats: ${txid} final at height ${height}`, { txid, height, asset, amount: offer.gives.amount, price: offer.payment.amount });
+  });
+}
+
 function cancelCommand(): Command {
-  return networkOptions(new Command('cancel'))
-    .description('withdraw an offer before anyone takes it, by moving the offered coin back to the wallet')
-    .requiredOption('--offer <file>', 'the offer file')
-    .option('--file <file>', 'seller wallet file', 'wallet.json')
-    .addHelpText('after', '\nExample:\n  strongbox dvp cancel --offer offer.json --file seller.wallet.json')
-    .action(async (options: Options & { offer: string }) => {
-      const offer = readOffer(options.offer);
-      const wallet = readWalletFile(options.file);
-      const genesis = genesisFrom(options);
-      const client = memberClientFrom(options);
-      const coin = await offeredCoin(client, offer);
-      if (coin.address !== wallet.address) throw new ValidationError('not-owner', `the offered coin belongs to ${coin.address}, not to this wallet`);
-      const body: TransferBody = { kind: 'transfer', inputs: [offer.input], outputs: [{ owner: wallet.owner, asset: offer.gives.asset, amount: coin.amount }] };
-      const { txid, height } = await submitUntilFinal(client, { ...body, witnesses: [keyWitness(genesis.chainId, body, wallet.keys.seed)] }, options);
-      printResult(options, `offer withdrawn: the coin moved to ${txid}:0, final at height ${height}`, { txid, height });
-    });
+  const spec = {
+    description: 'withdraw an offer before anyone takes it, by moving the offered coin back to the wallet',
+    offerHelp: 'the offer file',
+    walletHelp: 'seller wallet file',
+    example: 'strongbox dvp cancel --offer offer.json --file seller.wallet.json',
+  };
+  return offerFileCommand('cancel', spec, async ({ options, offer, wallet, chainId, client, coin }) => {
+    if (coin.address !== wallet.address) throw new ValidationError('not-owner', `the offered coin belongs to ${coin.address}, not to this wallet`);
+    const body: TransferBody = { kind: 'transfer', inputs: [offer.input], outputs: [{ owner: wallet.owner, asset: offer.gives.asset, amount: coin.amount }] };
+    const { txid, height } = await submitUntilFinal(client, { ...body, witnesses: [keyWitness(chainId, body, wallet.keys.seed)] }, options);
+    printResult(options, `offer withdrawn: the coin moved to ${txid}:0, final at height ${height}`, { txid, height });
+  });
 }
 
 export function dvpCommand(): Command {
