@@ -42,6 +42,8 @@ import { FederationSigner } from './federation-signer.ts';
 import { decodeTransactionBatch, TransactionRelay } from './transaction-relay.ts';
 import { PeginStore } from './pegin-store.ts';
 import { BitcoinRpc } from '../../watcher/rpc.ts';
+import { RpcError } from '../../watcher/errors.ts';
+import type { Genesis } from '../../sidechain/genesis.ts';
 import { MAX_BLOCK_BYTES } from '../../sidechain/block.ts';
 
 /**
@@ -79,6 +81,34 @@ function tagged(tag: number, payload: Uint8Array): Uint8Array {
   return out;
 }
 
+interface OpenedState {
+  store: ChainStore;
+  chain: Chain;
+  peginStore: PeginStore;
+  rpc: BitcoinRpc;
+  pegin: Pegin;
+  signer: FederationSigner;
+  anchoring: Anchoring;
+  pegout: Pegout;
+}
+
+/** The member's state read from its database and checked against its Bitcoin node; nothing runs yet. */
+async function openState(config: MemberConfig, genesis: Genesis, pegPrivateKey: Uint8Array, pool: pg.Pool, log: Logger): Promise<OpenedState> {
+  const store = new ChainStore(pool);
+  await store.migrate();
+  const chain = await Chain.open(genesis, store, { ...DEFAULT_CHAIN_OPTIONS, now: () => BigInt(Date.now()) });
+  const peginStore = new PeginStore(pool);
+  const rpc = new BitcoinRpc(config.bitcoin.rpcUrl);
+  const pegin = await Pegin.start(genesis, rpc, peginStore, log);
+  // Peg-outs, their fee bumps and anchors are all federation-signed Bitcoin transactions: one signer.
+  const signer = new FederationSigner(genesis, rpc, { memberIndex: config.memberIndex, pegPrivateKey }, log);
+  const bumpOptions = { afterMs: config.feeBumpAfterSeconds * 1000 };
+  // The operations wallet pays anchors and peg-out fee bumps; Anchoring keeps its coins.
+  const anchoring = await Anchoring.start(genesis, rpc, store, signer, bumpOptions, log);
+  const pegout = await Pegout.start(genesis, rpc, store, signer, anchoring, bumpOptions, log);
+  return { store, chain, peginStore, rpc, pegin, signer, anchoring, pegout };
+}
+
 /**
  * One federation member: its database, its ledger, consensus with the other members, and its
  * API. Starting checks that the keys belong to the genesis seat named by the config.
@@ -98,18 +128,20 @@ export async function startMember(config: MemberConfig, log: Logger): Promise<Ru
   const database = await openMemberDatabase(config);
   const pool = new pg.Pool({ connectionString: database.url, max: 10 });
   pool.on('error', (error) => log.error({ err: error }, 'postgres pool error'));
-  const store = new ChainStore(pool);
-  await store.migrate();
-  const chain = await Chain.open(genesis, store, { ...DEFAULT_CHAIN_OPTIONS, now: () => BigInt(Date.now()) });
-  const peginStore = new PeginStore(pool);
-  const rpc = new BitcoinRpc(config.bitcoin.rpcUrl);
-  const pegin = await Pegin.start(genesis, rpc, peginStore, log);
-  // Peg-outs, their fee bumps and anchors are all federation-signed Bitcoin transactions: one signer.
-  const signer = new FederationSigner(genesis, rpc, { memberIndex: config.memberIndex, pegPrivateKey: keys.pegPrivateKey }, log);
-  const bumpOptions = { afterMs: config.feeBumpAfterSeconds * 1000 };
-  // The operations wallet pays anchors and peg-out fee bumps; Anchoring keeps its coins.
-  const anchoring = await Anchoring.start(genesis, rpc, store, signer, bumpOptions, log);
-  const pegout = await Pegout.start(genesis, rpc, store, signer, anchoring, bumpOptions, log);
+  const closeDatabase = async () => {
+    await pool.end();
+    await database.stop();
+  };
+  let opened: OpenedState;
+  try {
+    opened = await openState(config, genesis, keys.pegPrivateKey, pool, log);
+  } catch (error) {
+    // Nothing else runs yet: stop the database (an embedded server is a process of its own), so
+    // the process can exit with the reason.
+    await closeDatabase();
+    throw error instanceof RpcError ? new ConfigError('bitcoin.rpcUrl', error.message) : error;
+  }
+  const { store, chain, peginStore, rpc, pegin, signer, anchoring, pegout } = opened;
   /** The federation signing step (peg-outs, fee bumps, anchors); started once the member has caught up. */
   let signing: PeriodicTask | undefined;
   const heightWaiters = new HeightWaiters(chain.tip.height, MAX_WAITING_REQUESTS);
@@ -222,8 +254,7 @@ export async function startMember(config: MemberConfig, log: Logger): Promise<Ru
     });
   } catch (error) {
     // Taken since the check at start-up: nothing else runs yet but the database.
-    await pool.end();
-    await database.stop();
+    await closeDatabase();
     throw listenFailure('peer', config.peer, error);
   }
   const transactionRelay = new TransactionRelay((batch) => transport.broadcast(tagged(PeerPayload.Transactions, batch)));
@@ -410,8 +441,7 @@ export async function startMember(config: MemberConfig, log: Logger): Promise<Ru
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
     }
-    await pool.end();
-    await database.stop();
+    await closeDatabase();
   }
   let server: Server;
   try {
