@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { StrongboxError } from '../sidechain/errors.ts';
+import { fileErrorReason } from '../federation/file-error-reason.ts';
 
 /**
  * Commander reports its own errors (unknown option, missing argument) itself, with the help text
@@ -10,18 +11,6 @@ export function throwParseErrors(command: Command): void {
   command.exitOverride().configureOutput({ outputError: () => undefined, writeErr: () => undefined });
   for (const subcommand of command.commands) throwParseErrors(subcommand);
 }
-
-const FILE_ERRORS: Record<string, string> = {
-  ENOENT: 'no such file or directory',
-  EACCES: 'permission denied',
-  EPERM: 'operation not permitted',
-  EISDIR: 'it is a directory',
-  ENOTDIR: 'a part of the path is not a directory',
-  EEXIST: 'it already exists',
-  ENAMETOOLONG: 'the name is too long',
-  ENOSPC: 'no space left on the device',
-  EROFS: 'read-only file system',
-};
 
 /** A control character in a message (from a file name or an argument) would break the line. */
 function oneLine(text: string): string {
@@ -41,9 +30,10 @@ export function errorLine(error: unknown): { line: string | null; exitCode: numb
     return { line: `strongbox: ${oneLine(error.message.replace(/^error: /, ''))} (see --help)`, exitCode: 1 };
   }
   if (error instanceof StrongboxError) return { line: `strongbox: ${oneLine(error.message)}`, exitCode: 1 };
-  const { code, syscall, path } = (error ?? {}) as NodeJS.ErrnoException;
-  if (typeof code === 'string' && typeof syscall === 'string' && typeof path === 'string' && code in FILE_ERRORS) {
-    return { line: `strongbox: cannot ${syscall} ${oneLine(path)}: ${FILE_ERRORS[code]}`, exitCode: 1 };
+  const { syscall, path } = (error ?? {}) as NodeJS.ErrnoException;
+  const reason = fileErrorReason(error);
+  if (reason !== undefined && typeof syscall === 'string' && typeof path === 'string') {
+    return { line: `strongbox: cannot ${syscall} ${oneLine(path)}: ${reason}`, exitCode: 1 };
   }
   return { line: `strongbox: internal error: ${error instanceof Error ? error.stack : String(error)}`, exitCode: 2 };
 }

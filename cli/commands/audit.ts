@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { AuditFailure } from '../../federation/audit/auditor.ts';
+import { StrongboxError } from '../../sidechain/errors.ts';
 import { memberBlockSource } from '../../federation/audit/block-source.ts';
 import { runAudit, type AuditProgress, type AuditReport } from '../../federation/audit/run-audit.ts';
 import { genesisFrom, memberClientFrom, type NetworkOptions } from '../member-url.ts';
@@ -31,7 +32,12 @@ export function auditCommand(): Command {
         report = await runAudit({ genesis, source, bitcoin, onProgress: progress.update });
       } catch (error) {
         progress.clear();
-        if (error instanceof AuditFailure && options.json) console.log(toJson({ ok: false, failure: { check: error.check, height: error.height ?? null, message: error.message } }));
+        if (options.json) {
+          // A script reads stdout: a verdict on the chain (`failure`) or an audit that could not
+          // be finished (`error`: a member or node out of reach), never nothing.
+          if (error instanceof AuditFailure) console.log(toJson({ ok: false, failure: { check: error.check, height: error.height ?? null, message: error.message } }));
+          else if (error instanceof StrongboxError) console.log(toJson({ ok: false, error: { code: error.code, message: error.message } }));
+        }
         throw error;
       }
       progress.clear();
@@ -59,7 +65,7 @@ function summary(report: AuditReport): string {
   const { anchors, reserves } = report;
   return [
     `audit passed: chain ${report.network} (${report.chainId}) as served by ${report.source}, Bitcoin from ${report.bitcoinNode}`,
-    `blocks:      ${report.blocks} from genesis to ${report.tipHash}: hash links, ≥ k signatures, ${report.transactions} transactions re-executed`,
+    `blocks:      ${report.blocks} from genesis to ${report.tipHash}: hash links, ≥ k signatures, ${plural(report.transactions, 'transaction')} re-executed`,
     `mints:       ${report.mints.count} (${sats(report.mints.sats)}), each a confirmed deposit to its recipient's deposit address`,
     `anchors:     ${anchors.count} found on Bitcoin${anchors.lastAnchoredHeight === null ? '' : `, the last for height ${anchors.lastAnchoredHeight} with ${plural(anchors.lastConfirmations ?? 0, 'confirmation')}`}`,
     `settlements: ${report.settlements.count} paying ${plural(report.settlements.burns, 'burn')}`,

@@ -8,8 +8,11 @@ import type { ServedBlock } from '../member/signature-warmup.ts';
 export interface BlockSource {
   /** Said in the report: which member (or which file) served the chain. */
   description: string;
-  /** The height the source claims to have, for progress only. */
-  height(): Promise<number>;
+  /**
+   * What the source says it serves: its height, for progress only, and its chain id where it
+   * names one, so that a genesis of another chain is told apart from a chain that breaks the rules.
+   */
+  tip(): Promise<ServedTip>;
   /** The block at `height`, or null past the end of the chain. */
   block(height: number): Promise<ServedBlock | null>;
 }
@@ -17,7 +20,12 @@ export interface BlockSource {
 const hexBytes = z.string().regex(/^([0-9a-f]{2})*$/, 'expected lowercase hex');
 const servedBlock = z.object({ height: z.number().int(), block: hexBytes, commit: hexBytes });
 const servedRange = z.object({ blocks: z.array(servedBlock).max(MAX_BLOCKS_PER_RANGE) });
-const servedStatus = z.object({ height: z.number().int().min(0) });
+const servedStatus = z.object({ height: z.number().int().min(0), chainId: z.string().optional() });
+
+export interface ServedTip {
+  height: number;
+  chainId?: string;
+}
 
 /** Blocks asked for in one request, each block known to start here until the answer shows its length. */
 interface BlockRange {
@@ -45,10 +53,10 @@ export function memberBlockSource(client: MemberClient): BlockSource {
   }
   return {
     description: client.baseUrl,
-    async height() {
+    async tip() {
       const status = servedStatus.safeParse(await client.status());
       if (!status.success) throw new AuditFailure('source', undefined, `member ${client.baseUrl} answered /status with no chain height`);
-      return status.data.height;
+      return status.data;
     },
     async block(height) {
       for (let index = ranges.length - 1; index >= 0; index--) if (ranges[index]!.from + ranges[index]!.length <= height) ranges.splice(index, 1);
@@ -74,7 +82,7 @@ export function memberBlockSource(client: MemberClient): BlockSource {
 export function memoryBlockSource(blocks: readonly ServedBlock[], description = 'blocks in memory'): BlockSource {
   return {
     description,
-    height: async () => blocks.length,
+    tip: async () => ({ height: blocks.length }),
     block: async (height) => blocks[height - 1] ?? null,
   };
 }

@@ -1,5 +1,5 @@
 import type { Genesis } from '../../sidechain/genesis.ts';
-import { ChainAuditor } from './auditor.ts';
+import { AuditFailure, ChainAuditor } from './auditor.ts';
 import type { BitcoinRpc } from '../../watcher/rpc.ts';
 import { BitcoinChecks, type AnchorSeen } from './bitcoin-checks.ts';
 import type { Reserves } from './bitcoin-rules.ts';
@@ -52,7 +52,13 @@ export async function runAudit(options: {
   const now = options.now ?? (() => performance.now());
   const start = now();
   await bitcoin.checkNetwork();
-  const expectedHeight = await source.height();
+  const tip = await source.tip();
+  const chainId = Buffer.from(genesis.chainId).toString('hex');
+  // The blocks would fail their first check anyway; this says why in terms of the files involved.
+  if (tip.chainId !== undefined && tip.chainId !== chainId) {
+    throw new AuditFailure('source', undefined, `${source.description} serves chain ${tip.chainId}, not chain ${chainId} of the genesis file given: audit it with that chain's genesis, or audit a member of this one`);
+  }
+  const expectedHeight = tip.height;
   const auditor = new ChainAuditor(genesis);
   const warmup = new SignatureWarmup(genesis, auditor.ledgerReader);
   let transactions = 0;
@@ -83,7 +89,7 @@ export async function runAudit(options: {
   const elapsedMs = now() - start;
   const last = bitcoin.anchors.at(-1);
   return {
-    chainId: Buffer.from(genesis.chainId).toString('hex'),
+    chainId,
     network: genesis.file.network,
     source: source.description,
     bitcoinNode: bitcoin.nodeUrl,

@@ -48,7 +48,7 @@ const failedFetch = (error: unknown) => (error instanceof MemberApiError && erro
 export async function applyServedBlocks(chain: Chain, source: BlockSource): Promise<CatchUpRun> {
   let announced: number;
   try {
-    announced = await source.height();
+    announced = (await source.tip()).height;
   } catch (error) {
     return { applied: 0, stop: { reason: failedFetch(error), height: chain.tip.height + 1, error } };
   }

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as bitcoin from 'bitcoinjs-lib';
 import { BTC_ASSET_ID, BTC_ASSET_KEY } from '../../sidechain/asset.ts';
@@ -10,6 +11,7 @@ import { depositMultisig } from '../../watcher/pegin-tweak.ts';
 import { BitcoinRpc } from '../../watcher/rpc.ts';
 import { Faucet } from '../../regtest/faucet.ts';
 import { readKeyFile } from '../../federation/key-file.ts';
+import { readGenesisFile } from '../../federation/genesis-file.ts';
 import { memberDir } from '../../federation/local-network/ceremony.ts';
 import { eventually, startTestNetwork, type TestNetwork } from '../helpers/local-network.ts';
 import { issuance, testWallet, transfer } from '../helpers/transactions.ts';
@@ -17,6 +19,7 @@ import { runCli } from '../helpers/cli.ts';
 import { rewriteHistory, servedBlock, type SignedBlock, type Signers } from '../helpers/signed-blocks.ts';
 import { coinPaying, spendEscrowCoins } from '../helpers/bitcoin-spends.ts';
 import { serveHistory } from '../helpers/served-history.ts';
+import { findFreePort } from '../../regtest/free-port.ts';
 
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
 
@@ -158,7 +161,29 @@ describe('strongbox audit of five member processes and a real regtest node', fun
     expect(badUrl.stderr).to.equal('strongbox: the Bitcoin RPC URL must start with http://, not ftp://\n');
     const noGenesis = await runCli(['audit', '--member', net.network.network.members[0]!.apiUrl, '--bitcoin-rpc', net.network.network.bitcoinRpcUrl, '--genesis', '/nonexistent/genesis.json']);
     expect(noGenesis.code).to.equal(1);
-    expect(noGenesis.stderr).to.equal('strongbox: --genesis: cannot read /nonexistent/genesis.json as JSON\n');
+    expect(noGenesis.stderr).to.equal('strongbox: --genesis: cannot read /nonexistent/genesis.json: no such file or directory\n');
+  });
+
+  it('with --json, tells an audit that could not be finished from a failed one, on stdout', async () => {
+    const closed = `http://127.0.0.1:${await findFreePort()}`;
+    const result = await audit(closed, '--json');
+    expect(result.code).to.equal(1);
+    expect(result.stderr).to.match(/^strongbox: member at http:\/\/127\.0\.0\.1:\d+ is unreachable \([^\n]+\)\n$/);
+    const answer = JSON.parse(result.stdout) as { ok: boolean; error: { code: string; message: string } };
+    expect(answer).to.deep.equal({ ok: false, error: { code: 'member-unreachable', message: result.stderr.replace(/^strongbox: /, '').trim() } });
+  });
+
+  it('fails the source check, naming both chains, when the genesis file given is another chain\'s', async () => {
+    const file = JSON.parse(readFileSync(net.network.network.genesisFile!, 'utf8')) as { genesisTimeMs: string };
+    const otherFile = join(net.network.dataDir, 'other-genesis.json');
+    writeFileSync(otherFile, JSON.stringify({ ...file, genesisTimeMs: String(BigInt(file.genesisTimeMs) + 1n) }));
+    const other = readGenesisFile(otherFile);
+    const member = net.network.network.members[1]!.apiUrl;
+    const result = await runCli(['audit', '--member', member, '--bitcoin-rpc', net.network.network.bitcoinRpcUrl, '--genesis', otherFile]);
+    expect(result.code).to.equal(1);
+    expect(result.stderr).to.equal(
+      `strongbox: audit failed: source: ${member} serves chain ${hex(net.genesis.chainId)}, not chain ${hex(other.chainId)} of the genesis file given: audit it with that chain's genesis, or audit a member of this one\n`,
+    );
   });
 
   it('fails the reserves once a deposit is spent from the escrow with the members\' keys and no peg-out', async () => {

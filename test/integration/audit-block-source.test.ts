@@ -66,7 +66,7 @@ describe('audit block source over a member API (HTTP)', () => {
   }
 
   it('refuses a status without a chain height', async () => {
-    const failure = await source.height().then(
+    const failure = await source.tip().then(
       () => expect.fail('the status was accepted'),
       (error: unknown) => error,
     );
