@@ -23,7 +23,9 @@ function describeBurn(status: Awaited<ReturnType<ReturnType<typeof memberClientF
     case 'pending':
       return 'burned, waiting for finality';
     case 'final':
-      return `final at height ${status.height}, waiting for the federation's next peg-out batch`;
+      return status.heldForApproval
+        ? `final at height ${status.height}, held by the circuit breaker (above the hourly share of the reserves) until the operators of a quorum of members approve it (strongbox pegout approve)`
+        : `final at height ${status.height}, waiting for the federation's next peg-out batch`;
     case 'settling':
       return `final at height ${status.height}, paid by Bitcoin transaction ${status.bitcoinTxid} (being signed and broadcast)`;
     case 'in-bitcoin':

@@ -13,14 +13,14 @@ export function proofCommand(): Command {
     .option('--out <file>', 'write the proof to this file instead of standard output')
     .option('--member <url>', 'member API URL (default: $STRONGBOX_MEMBER_URL or the local network)')
     .option('--data-dir <dir>', 'local network folder (default: $STRONGBOX_HOME or ./.strongbox)')
-    .addHelpText('after', '\nExample:\n  strongbox proof 3f2a… --out burn-proof.json\n  strongbox verify-proof burn-proof.json')
-    .action(async (txid: string, options: NetworkOptions & { out?: string }) => {
+    .option('--json', 'with --out, say what was written as JSON (the proof itself is JSON either way)')
+    .addHelpText('after', '\nExample:\n  strongbox proof 3f2a… --out burn.proof.json\n  strongbox verify-proof burn.proof.json')
+    .action(async (txid: string, options: NetworkOptions & { out?: string; json?: boolean }) => {
       if (!/^[0-9a-f]{64}$/.test(txid)) throw new ValidationError('bad-txid', `not a transaction id: ${JSON.stringify(txid)}`);
       const proof = JSON.stringify(await memberClientFrom(options).inclusionProof(txid), null, 2);
-      if (options.out) {
-        writeFileSync(options.out, `${proof}\n`);
-        console.log(`wrote ${options.out}`);
-      } else console.log(proof);
+      if (!options.out) return console.log(proof);
+      writeFileSync(options.out, `${proof}\n`);
+      printResult(options, `wrote ${options.out}`, { txid, file: options.out });
     });
 }
 
@@ -31,7 +31,7 @@ export function verifyProofCommand(): Command {
     .option('--genesis <file>', 'genesis file (default: $STRONGBOX_GENESIS_FILE or the local network)')
     .option('--data-dir <dir>', 'local network folder (default: $STRONGBOX_HOME or ./.strongbox)')
     .option('--json', 'print machine-readable output')
-    .addHelpText('after', '\nExample:\n  strongbox verify-proof burn-proof.json --genesis genesis.json')
+    .addHelpText('after', '\nExample:\n  strongbox verify-proof burn.proof.json --genesis genesis.json')
     .action((file: string, options: NetworkOptions & { json?: boolean }) => {
       let json: unknown;
       try {

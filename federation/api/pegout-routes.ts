@@ -30,7 +30,8 @@ export function pegoutRoutes({ chain, store, queries, pegout, rpc }: PegoutApiCo
   /** A final burn and how far its payment has come: final, bound to a Bitcoin transaction, confirmed. */
   const burnView = async (burn: BurnRecord) => {
     const common = { txid: burn.txid, amountSats: burn.amount, destination: addressOfScript(burn.destinationScript, pegout.network), destinationScript: hex(burn.destinationScript), height: burn.height };
-    if (!burn.settledBy) return { ...common, status: 'final' };
+    // Held here when this member, as proposer, found its batch above the circuit breaker.
+    if (!burn.settledBy) return { ...common, status: 'final', ...(pegout.heldForApproval().includes(burn.txid) ? { heldForApproval: true } : {}) };
     const confirmations = await rpc.getTransactionConfirmations(burn.settledBy);
     return { ...common, status: confirmations === null ? 'settling' : 'in-bitcoin', bitcoinTxid: burn.settledBy, confirmations: confirmations ?? 0 };
   };

@@ -163,8 +163,13 @@ export class Pegout {
       circuitBreakerBasisPoints: this.genesis.file.pegout.circuitBreakerBasisPoints,
       batchWindowMs: this.options.batchWindowMs,
       reservesSats: this.coins.totalSats.toString(),
-      heldForApproval: this.held?.reason === 'circuit-breaker' ? this.held.burns.filter((txid) => !this.approved.has(txid)) : [],
+      heldForApproval: this.heldForApproval(),
     };
+  }
+
+  /** Burns of the batch this member last held at the circuit breaker that its operator has not approved. */
+  heldForApproval(): string[] {
+    return this.held?.reason === 'circuit-breaker' ? this.held.burns.filter((txid) => !this.approved.has(txid)) : [];
   }
 
   /** Burns waiting for a settlement whose batch window has passed. */

@@ -189,9 +189,10 @@ describe('peg-out through five member processes and a real regtest node', functi
     const { file } = await fundedWallet(200_000n);
     const burned = await runCli(['pegout', '--to', bitcoinAddress(), '--amount', '60000', '--file', file, '--json', '--member', net.network.network.members[0]!.apiUrl, '--genesis', net.network.network.genesisFile!]);
     const burnTxid = (JSON.parse(burned.stdout) as { txid: string }).txid;
-    const proofFile = join(folder, 'burn-proof.json');
-    const exported = await runCli(['proof', burnTxid, '--out', proofFile, '--member', net.network.network.members[2]!.apiUrl]);
+    const proofFile = join(folder, 'burn.proof.json');
+    const exported = await runCli(['proof', burnTxid, '--out', proofFile, '--json', '--member', net.network.network.members[2]!.apiUrl]);
     expect(exported.code, exported.stderr).to.equal(0);
+    expect(JSON.parse(exported.stdout)).to.deep.equal({ txid: burnTxid, file: proofFile });
     const verified = await runCli(['verify-proof', proofFile, '--json', '--genesis', net.network.network.genesisFile!]);
     expect(verified.code, verified.stderr).to.equal(0);
     expect(JSON.parse(verified.stdout)).to.deep.include({ valid: true, txid: burnTxid });
@@ -217,7 +218,18 @@ describe('peg-out through five member processes and a real regtest node', functi
     expect(burned.code, burned.stderr).to.equal(0);
     const burnTxid = (JSON.parse(burned.stdout) as { txid: string }).txid;
     const heldBy = async (member: number) => ((await fetch(`${net.network.network.members[member]!.apiUrl}/pegout/policy`).then((r) => r.json())) as { heldForApproval: string[] }).heldForApproval;
-    await eventually('a proposer held the batch', async () => (await Promise.all(net.clients.map((_, member) => heldBy(member)))).some((held) => held.includes(burnTxid)), 60_000);
+    const holder = await eventually(
+      'a proposer held the batch',
+      async () => {
+        const held = await Promise.all(net.clients.map((_, member) => heldBy(member)));
+        const index = held.findIndex((burns) => burns.includes(burnTxid));
+        return index >= 0 && { index };
+      },
+      60_000,
+    );
+    // The member that held it says so to the user, who would otherwise wait for a batch that does not come.
+    const status = await runCli(['pegout', 'status', burnTxid, '--no-wait', '--member', net.network.network.members[holder.index]!.apiUrl]);
+    expect(status.stdout).to.match(/final at height \d+, held by the circuit breaker \(above the hourly share of the reserves\) until the operators of a quorum of members approve it \(strongbox pegout approve\)\n$/);
 
     const config = (member: number) => join(net.network.dataDir, `member-${member}`, 'config.json');
     const unknown = await runCli(['pegout', 'approve', 'ab'.repeat(32), '--config', config(0)]);
