@@ -3,6 +3,7 @@ import { MemberClient } from '../federation/api/client.ts';
 import type { Genesis } from '../sidechain/genesis.ts';
 import { readGenesisFile } from '../federation/genesis-file.ts';
 import { ConfigError } from '../sidechain/errors.ts';
+import { EXPLORER_PATH } from '../federation/explorer/path.ts';
 
 export interface NetworkOptions {
   member?: string;
@@ -14,7 +15,21 @@ export interface NetworkOptions {
 export function memberClientFrom(options: NetworkOptions): MemberClient {
   const url = options.member ?? process.env.STRONGBOX_MEMBER_URL ?? readNetworkFile(options.dataDir ?? defaultDataDir()).members[0]?.apiUrl;
   if (!url) throw new ConfigError('--member', 'no member API URL given and the local network has no members');
-  return new MemberClient(url.replace(/\/$/, ''));
+  return new MemberClient(memberApiUrl(url));
+}
+
+/** A member's API address as given, checked: http(s), and the API itself rather than a page it serves. */
+function memberApiUrl(given: string): string {
+  let url: URL;
+  try {
+    url = new URL(given);
+  } catch {
+    throw new ConfigError('--member', `${JSON.stringify(given)} is not a URL; a member's API address looks like http://127.0.0.1:8100`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError('--member', `${given} is not an http:// or https:// address`);
+  const explorer = url.pathname.indexOf(EXPLORER_PATH);
+  if (explorer >= 0) throw new ConfigError('--member', `${given} is the member's explorer; its API address is ${url.origin}${url.pathname.slice(0, explorer)}`);
+  return given.replace(/\/$/, '');
 }
 
 /** The genesis file: --genesis, then $STRONGBOX_GENESIS_FILE, then the local network's. */

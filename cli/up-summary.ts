@@ -1,5 +1,5 @@
 import { relative } from 'node:path';
-import { EXPLORER_PATH } from '../federation/explorer/explorer.ts';
+import { EXPLORER_PATH } from '../federation/explorer/path.ts';
 import type { DemoWallet } from '../federation/local-network/demo-wallet.ts';
 import { defaultDataDir, type NetworkFile } from '../federation/local-network/network-file.ts';
 import { satsToBtc } from '../watcher/btc-amount.ts';

@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../sidechain/errors.ts';
 import { DEFAULT_PEER_RATE_LIMIT } from './transport/options.ts';
+import { fileErrorReason } from './file-error-reason.ts';
 
 /**
  * A member's settings: one schema, read from a JSON file (`strongbox member start --config`) and
@@ -178,19 +180,30 @@ export function parseMemberConfig(fileValues: unknown, env: NodeJS.ProcessEnv = 
   return result.data;
 }
 
+/** Fields naming files or folders: relative ones in a config file are read from the file's own folder. */
+const PATH_FIELDS = ['keyFile', 'genesisFile', 'dataDir'] as const;
+
 export function loadMemberConfig(path: string | undefined, env: NodeJS.ProcessEnv = process.env): MemberConfig {
   if (!path) return parseMemberConfig({}, env);
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
-  } catch {
-    throw new ConfigError('--config', `cannot read ${path}`);
+  } catch (error) {
+    throw new ConfigError('--config', `cannot read ${path}: ${fileErrorReason(error) ?? (error as Error).message}`);
   }
   let fileValues: unknown;
   try {
     fileValues = JSON.parse(text);
   } catch {
     throw new ConfigError('--config', `${path} is not valid JSON`);
+  }
+  // As a service manager starts it from anywhere: the file means the same wherever it is read from.
+  if (typeof fileValues === 'object' && fileValues !== null && !Array.isArray(fileValues)) {
+    const values = fileValues as Record<string, unknown>;
+    for (const field of PATH_FIELDS) {
+      const value = values[field];
+      if (typeof value === 'string' && value !== '') values[field] = resolve(dirname(path), value);
+    }
   }
   return parseMemberConfig(fileValues, env);
 }

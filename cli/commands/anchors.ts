@@ -51,12 +51,15 @@ export function anchorCommand(): Command {
         const genesis = genesisFrom(options);
         const wallet = opsWalletMultisig(sortedMultisig(genesis.members.threshold, genesis.pegKeys));
         const address = wallet.address(bitcoinNetwork(genesis.file.bitcoinNetwork));
+        // The genesis alone decides where the coins go: name its chain, so a genesis of another chain shows.
+        const chainId = Buffer.from(genesis.chainId).toString('hex');
+        const chain = `chain ${genesis.file.network} (${chainId})`;
         if (genesis.file.bitcoinNetwork !== 'regtest') {
-          printResult(options, `send ${satsToBtc(sats)} BTC from your own wallet to the operations wallet:\n${address}\n${wallet.descriptor}`, { address, descriptor: wallet.descriptor, amountSats: sats, txid: null });
+          printResult(options, `send ${satsToBtc(sats)} BTC from your own wallet to the operations wallet of ${chain}:\n${address}\n${wallet.descriptor}`, { chainId, address, descriptor: wallet.descriptor, amountSats: sats, txid: null });
           return;
         }
         const txid = await fund(bitcoinRpcFrom(options), address, sats);
-        printResult(options, `sent ${satsToBtc(sats)} BTC to the operations wallet ${address} in ${txid} (usable for anchors once mined)`, { address, descriptor: wallet.descriptor, amountSats: sats, txid });
+        printResult(options, `sent ${satsToBtc(sats)} BTC to the operations wallet of ${chain}, ${address}, in ${txid} (usable for anchors once mined)`, { chainId, address, descriptor: wallet.descriptor, amountSats: sats, txid });
       }),
   );
   return anchor;

@@ -34,6 +34,18 @@ export interface TransactionStatus {
   height?: number;
 }
 
+const SOCKET_REASONS: Record<string, string> = { ECONNREFUSED: 'connection refused', ENOTFOUND: 'no such host', EHOSTUNREACH: 'no route to host', ECONNRESET: 'connection reset' };
+
+/** fetch says only "fetch failed"; the reason a person can act on is in its cause. */
+function unreachableReason(error: unknown): string {
+  if (error instanceof DOMException && error.name === 'TimeoutError') return `no answer within ${REQUEST_TIMEOUT_MS / 1000} s`;
+  const { code, message } = (error as { cause?: { code?: unknown; message?: unknown } }).cause ?? {};
+  if (typeof code === 'string') return SOCKET_REASONS[code] ?? code;
+  return typeof message === 'string' ? message : (error as Error).message;
+}
+
+const REQUEST_TIMEOUT_MS = 10_000;
+
 /** Typed access to one member's HTTP API, for the CLI, the auditor and the tests. */
 export class MemberClient {
   constructor(readonly baseUrl: string) {}
@@ -41,13 +53,15 @@ export class MemberClient {
   private async request<T>(path: string, init?: RequestInit): Promise<T> {
     let response: Response;
     try {
-      response = await fetch(`${this.baseUrl}${path}`, { ...init, signal: AbortSignal.timeout(10_000) });
+      response = await fetch(`${this.baseUrl}${path}`, { ...init, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
     } catch (error) {
-      throw new MemberApiError(0, 'member-unreachable', `member at ${this.baseUrl} is unreachable (${(error as Error).message})`);
+      throw new MemberApiError(0, 'member-unreachable', `member at ${this.baseUrl} is unreachable (${unreachableReason(error)})`);
     }
     const body = (await response.json().catch(() => null)) as { error?: { code: string; message: string } } | null;
     if (!response.ok) {
-      throw new MemberApiError(response.status, body?.error?.code ?? 'http-error', body?.error?.message ?? `HTTP ${response.status} from ${this.baseUrl}${path}`);
+      if (body?.error) throw new MemberApiError(response.status, body.error.code, body.error.message);
+      // Members answer every refusal with a typed error; anything else is another server at this address.
+      throw new MemberApiError(response.status, 'not-a-member', `${this.baseUrl} answered ${path} with HTTP ${response.status} and no Strongbox error: is it a member's API address?`);
     }
     return body as T;
   }
@@ -105,7 +119,7 @@ export class MemberClient {
     return this.request('/pegin/claims', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ txid, vout, recipient }) });
   }
 
-  burnStatus(txid: string): Promise<{ txid: string; status: 'pending' | 'final' | 'settling' | 'in-bitcoin'; amountSats?: string; destination?: string; height?: number; bitcoinTxid?: string; confirmations?: number }> {
+  burnStatus(txid: string): Promise<{ txid: string; status: 'pending' | 'final' | 'settling' | 'in-bitcoin'; amountSats?: string; destination?: string; height?: number; heldForApproval?: boolean; bitcoinTxid?: string; confirmations?: number }> {
     return this.request(`/pegout/burns/${txid}`);
   }
 

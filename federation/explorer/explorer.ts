@@ -1,7 +1,7 @@
 import express from 'express';
 import { fileURLToPath } from 'node:url';
+import { EXPLORER_PATH } from './path.ts';
 
-export const EXPLORER_PATH = '/explorer';
 const PUBLIC_DIR = fileURLToPath(new URL('./public/', import.meta.url));
 
 /**

@@ -35,7 +35,7 @@ export class RegistryAuthenticator {
     if (!authorization) throw new UnauthorizedError('registry views need an auditor or regulator credential (Authorization: Bearer sbx_…), or the issuer\'s signed request');
     if (authorization.startsWith('Bearer ')) {
       const credential = await this.credentials.verify(authorization.slice('Bearer '.length));
-      if (!credential) throw new UnauthorizedError('the credential is not valid (unknown, revoked or malformed)');
+      if (!credential) throw new UnauthorizedError('the credential is not valid here (unknown to this member, revoked or malformed; a credential works only on the member whose operator granted it)');
       return { kind: 'role', role: credential.role, id: credential.id, name: credential.name };
     }
     if (authorization.startsWith('Issuer ')) {

@@ -81,8 +81,9 @@ describe('anchors into Bitcoin from the federation operations wallet', function 
   it('funds the operations wallet with strongbox anchor fund, at the address every member and strongbox info publish', async () => {
     const funded = await runCli(['anchor', 'fund', '--amount', '0.01', '--genesis', net.network.network.genesisFile!, '--rpc', net.network.network.bitcoinRpcUrl, '--json']);
     expect(funded.code, funded.stderr).to.equal(0);
-    const result = JSON.parse(funded.stdout) as { address: string; descriptor: string; txid: string; amountSats: string };
+    const result = JSON.parse(funded.stdout) as { chainId: string; address: string; descriptor: string; txid: string; amountSats: string };
     expect(result.amountSats).to.equal('1000000');
+    expect(result.chainId).to.equal(Buffer.from(net.genesis.chainId).toString('hex'));
     opsAddress = result.address;
     for (const client of net.clients) expect((await client.opsWallet()).address).to.equal(opsAddress);
     const info = await runCli(['info', '--genesis', net.network.network.genesisFile!, '--json']);

@@ -301,7 +301,7 @@ describe('securities through the CLI against five members', function () {
     it('shuts a revoked credential out', async () => {
       const revoked = await ok(['role', 'revoke', auditor.id, '--config', config(2)], []);
       expect(revoked.revokedAt).to.be.a('string');
-      await refused(['registry', 'holders', '--asset', asset, '--credential', auditor.token], /the credential is not valid \(unknown, revoked or malformed\)/, memberFlags(2));
+      await refused(['registry', 'holders', '--asset', asset, '--credential', auditor.token], /the credential is not valid here \(unknown to this member, revoked or malformed; a credential works only on the member whose operator granted it\)/, memberFlags(2));
       const listed = (await ok(['role', 'list', '--config', config(2)], [])).credentials as { role: string; revokedAt: string | null }[];
       expect(listed.map((c) => [c.role, c.revokedAt === null ? 'active' : 'revoked'])).to.deep.equal([['auditor', 'revoked'], ['regulator', 'active']]);
     });

@@ -48,11 +48,14 @@ describe('strongbox up (npm start)', function () {
   before(() => mkdirSync(dataDir, { recursive: true, mode: 0o755 }));
   after(() => rmSync(dataDir, { recursive: true, force: true }));
 
-  // The first start prints JSON for scripts; the second the summary a person reads.
-  it('starts the network with a funded demo wallet, serves every member and the explorer, stops cleanly on SIGINT, and resumes the same chain', async () => {
+  // The first start prints JSON for scripts and stops on Ctrl-C; the second is `npm start`, prints
+  // the summary a person reads, and stops on a SIGTERM to npm alone, as a service manager sends it.
+  it('starts the network with a funded demo wallet, serves every member and the explorer, stops cleanly on SIGINT or a SIGTERM to npm start, and resumes the same chain', async () => {
     for (const round of [1, 2]) {
       const json = round === 1;
-      const child = spawn(process.execPath, [CLI, 'up', '--data-dir', dataDir, ...(json ? ['--json'] : [])], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = json
+        ? spawn(process.execPath, [CLI, 'up', '--data-dir', dataDir, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] })
+        : spawn('npm', ['start', '--', '--data-dir', dataDir], { cwd: fileURLToPath(new URL('../..', import.meta.url)), stdio: ['ignore', 'pipe', 'pipe'] });
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -92,7 +95,7 @@ describe('strongbox up (npm start)', function () {
       // The log is appended across starts: the last line names this start's process.
       const pids = network.members.map((_, i) => Number([...readFileSync(join(dataDir, `member-${i}`, 'member.log'), 'utf8').matchAll(/"pid":(\d+)/g)].at(-1)?.[1]));
       expect(pids.every((pid) => pid > 0 && processAlive(pid))).to.equal(true);
-      child.kill('SIGINT');
+      child.kill(json ? 'SIGINT' : 'SIGTERM');
       expect(await exited).to.equal(0);
       for (const pid of pids) expect(processAlive(pid), `member process ${pid} is gone`).to.equal(false);
       if (round === 2) expect(JSON.parse(readFileSync(join(dataDir, 'genesis.json'), 'utf8')).network).to.equal('local-regtest');

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { ENVIRONMENT, loadMemberConfig, parseMemberConfig } from '../../federation/config.ts';
 import { ConfigError } from '../../sidechain/errors.ts';
 
@@ -23,6 +24,13 @@ describe('member config', () => {
     expect(config.api).to.deep.equal({ host: '127.0.0.1', port: 8101, rateLimitPerMinute: 6000 });
     expect(config.peer).to.deep.include({ rateLimitFramesPerSecond: 500, rateLimitBytesPerSecond: 16 * 1024 * 1024 });
     expect(config.logLevel).to.equal('info');
+  });
+
+  it('reads relative paths in the file from the file\'s folder, and relative paths in variables from the current one', () => {
+    const config = loadMemberConfig(fixture, { STRONGBOX_KEY_FILE: 'keys/member.json' });
+    expect(config.genesisFile).to.equal(resolve('test/fixtures', valid.genesisFile as string));
+    expect(config.dataDir).to.equal(resolve('test/fixtures', valid.dataDir as string));
+    expect(config.keyFile).to.equal('keys/member.json');
   });
 
   it('lets the API and the peers share a port number on two different addresses', () => {
@@ -104,7 +112,7 @@ describe('member config', () => {
   }
 
   it('names the file when it cannot be read, parsed, or is not an object', () => {
-    expect(errorOf(() => loadMemberConfig('no/such/file.json', {})).message).to.equal('--config: cannot read no/such/file.json');
+    expect(errorOf(() => loadMemberConfig('no/such/file.json', {})).message).to.equal('--config: cannot read no/such/file.json: no such file or directory');
     expect(errorOf(() => loadMemberConfig('README.md', {})).message).to.equal('--config: README.md is not valid JSON');
     expect(errorOf(() => parseMemberConfig([], {})).message).to.equal('config: expected a JSON object');
   });
