@@ -1,0 +1,45 @@
+import { expect } from 'chai';
+import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { findFreePort } from '../../regtest/free-port.ts';
+import { runCliInProcess } from '../helpers/cli-in-process.ts';
+
+/** `anchors` reads nothing but the member: what a wrong --member gets is all that is tested. */
+const anchorsFrom = (member: string) => runCliInProcess(['anchors', '--member', member], { cwd: tmpdir(), env: {} });
+
+describe('--member as a user types it', () => {
+  let other: Server;
+  let otherUrl: string;
+
+  before(async () => {
+    // Another service on the port, as a Bitcoin node's RPC would answer a request without credentials.
+    other = createServer((_request, response) => response.writeHead(401).end());
+    await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
+    otherUrl = `http://127.0.0.1:${(other.address() as { port: number }).port}`;
+  });
+  after(() => new Promise((resolve) => other.close(resolve)));
+
+  const refusals: Array<[string, string, string]> = [
+    ['without a scheme', '127.0.0.1:8100', 'strongbox: --member: "127.0.0.1:8100" is not a URL; a member\'s API address looks like http://127.0.0.1:8100\n'],
+    ['of another scheme', 'ws://127.0.0.1:9100', 'strongbox: --member: ws://127.0.0.1:9100 is not an http:// or https:// address\n'],
+    ['of the explorer', 'http://127.0.0.1:8100/explorer/#/block/3', "strongbox: --member: http://127.0.0.1:8100/explorer/#/block/3 is the member's explorer; its API address is http://127.0.0.1:8100\n"],
+  ];
+  for (const [what, member, line] of refusals) {
+    it(`refuses a URL ${what} with one line naming the API address to give`, async () => {
+      const result = await anchorsFrom(member);
+      expect(result).to.deep.equal({ code: 1, stdout: '', stderr: line });
+    });
+  }
+
+  it('says why a member cannot be reached', async () => {
+    const port = await findFreePort();
+    const result = await anchorsFrom(`http://127.0.0.1:${port}`);
+    expect(result).to.deep.equal({ code: 1, stdout: '', stderr: `strongbox: member at http://127.0.0.1:${port} is unreachable (connection refused)\n` });
+  });
+
+  it('says that a server answering without a Strongbox error is not a member', async () => {
+    const result = await anchorsFrom(otherUrl);
+    expect(result.code).to.equal(1);
+    expect(result.stderr).to.match(new RegExp(`^strongbox: ${otherUrl} answered /anchors(\\?\\S*)? with HTTP 401 and no Strongbox error: is it a member's API address\\?\\n$`));
+  });
+});
