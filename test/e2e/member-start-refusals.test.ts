@@ -1,0 +1,96 @@
+import { expect } from 'chai';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { genesisPath, memberDir, runLocalCeremony } from '../../federation/local-network/ceremony.ts';
+import { findFreePorts } from '../../regtest/free-port.ts';
+import { runCli } from '../helpers/cli.ts';
+
+function holdPort(port: number): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve(server));
+  });
+}
+
+/** A folder with a three-member ceremony, and a writer of member 0's config in it. */
+function ceremonyFolder(prefix: string): { dir: string; writeConfig: (values: Record<string, unknown>) => string } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  chmodSync(dir, 0o755); // an embedded server runs as user postgres when the tests run as root
+  runLocalCeremony({ dir, members: 3, bitcoinNetwork: 'regtest' });
+  const writeConfig = (values: Record<string, unknown>) => {
+    const file = join(dir, 'config.json');
+    writeFileSync(file, JSON.stringify({ memberIndex: 0, keyFile: join(memberDir(dir, 0), 'key.json'), genesisFile: genesisPath(dir), dataDir: memberDir(dir, 0), peers: [], ...values }));
+    return file;
+  };
+  return { dir, writeConfig };
+}
+
+describe('strongbox member start on a port another program holds', function () {
+  let dir: string;
+  let config: string;
+  let apiPort: number;
+  let peerPort: number;
+
+  before(async () => {
+    const folder = ceremonyFolder('strongbox-ports-');
+    dir = folder.dir;
+    [apiPort, peerPort] = (await findFreePorts(2)) as [number, number];
+    config = folder.writeConfig({
+      // Never reached: the ports are checked before the database or Bitcoin is touched.
+      databaseUrl: 'postgres://nobody@127.0.0.1:1/member_0',
+      bitcoin: { rpcUrl: 'http://nobody:nothing@127.0.0.1:1' },
+      api: { port: apiPort },
+      peer: { port: peerPort },
+    });
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('stops with one line when the peer host is no address of this machine', async () => {
+    // 192.0.2.0/24 is reserved for documentation (RFC 5737): no machine has it.
+    const elsewhere = join(dir, 'elsewhere.json');
+    writeFileSync(elsewhere, JSON.stringify({ ...JSON.parse(readFileSync(config, 'utf8')), peer: { host: '192.0.2.1', port: peerPort } }));
+    const result = await runCli(['member', 'start', '--config', elsewhere]);
+    expect(result.code).to.equal(1);
+    expect(result.stderr).to.equal(`strongbox: peer.port: cannot listen on 192.0.2.1:${peerPort}: this machine has no such address\n`);
+  });
+
+  for (const field of ['api', 'peer'] as const) {
+    it(`stops at once with one line naming ${field}.port, before opening anything`, async () => {
+      const port = field === 'api' ? apiPort : peerPort;
+      const holder = await holdPort(port);
+      try {
+        const result = await runCli(['member', 'start', '--config', config]);
+        expect(result.code).to.equal(1);
+        expect(result.stderr).to.equal(`strongbox: ${field}.port: cannot listen on 127.0.0.1:${port}: the address is already in use\n`);
+      } finally {
+        await new Promise((resolve) => holder.close(resolve));
+      }
+    });
+  }
+});
+
+describe('strongbox member start without its Bitcoin node', function () {
+  this.timeout(90_000);
+  let dir: string;
+  let writeConfig: (values: Record<string, unknown>) => string;
+
+  before(() => ({ dir, writeConfig } = ceremonyFolder('strongbox-no-bitcoin-')));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('stops with one line naming bitcoin.rpcUrl, and stops the embedded database it had started', async () => {
+    const [apiPort, peerPort, bitcoinPort] = (await findFreePorts(3)) as [number, number, number];
+    const dataDir = join(dir, 'data');
+    mkdirSync(dataDir, { mode: 0o755 });
+    // No databaseUrl: the member starts a Postgres server of its own under dataDir first.
+    const config = writeConfig({ dataDir, bitcoin: { rpcUrl: `http://nobody:nothing@127.0.0.1:${bitcoinPort}` }, api: { port: apiPort }, peer: { port: peerPort } });
+    const result = await runCli(['member', 'start', '--config', config]);
+    expect(result.stderr).to.equal(`strongbox: bitcoin.rpcUrl: Bitcoin node at http://127.0.0.1:${bitcoinPort} is unreachable (connection refused)\n`);
+    expect(result.code).to.equal(1);
+    // The server was started (its cluster exists) and stopped again (a running one holds this file).
+    expect(existsSync(join(dataDir, 'postgres', 'cluster', 'PG_VERSION'))).to.equal(true);
+    expect(existsSync(join(dataDir, 'postgres', 'cluster', 'postmaster.pid'))).to.equal(false);
+  });
+});
