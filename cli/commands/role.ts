@@ -45,8 +45,8 @@ export function roleCommand(): Command {
       .description('revoke a credential for good')
       .argument('<id>', 'the credential id (from grant or list)')
       .action(async (id: string, options: RoleOptions) => {
-        const credential = await withCredentials(options, (store) => store.revoke(id));
-        printResult(options, `revoked: ${line(credential)}`, credential);
+        const { credential, revokedNow } = await withCredentials(options, (store) => store.revoke(id));
+        printResult(options, `${revokedNow ? 'revoked' : `already revoked at ${credential.revokedAt!.toISOString()}`}: ${line(credential)}`, { ...credential, revokedNow });
       }),
   );
   return role;

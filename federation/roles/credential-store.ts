@@ -45,10 +45,15 @@ export class CredentialStore {
   }
 
   /** Revokes a credential for good; revoking it again changes nothing. */
-  async revoke(id: string): Promise<CredentialRecord> {
-    const result = await this.pool.query<Row>('UPDATE role_credentials SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1 RETURNING *', [id]);
-    if (result.rows.length === 0) throw new ValidationError('unknown-credential', `no credential ${JSON.stringify(id)}`);
-    return record(result.rows[0]!);
+  async revoke(id: string): Promise<{ credential: CredentialRecord; revokedNow: boolean }> {
+    // now() is the statement's transaction time: equal to revoked_at only where this statement set it.
+    const result = await this.pool.query<Row & { revoked_now: boolean }>(
+      'UPDATE role_credentials SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1 RETURNING *, revoked_at = now() AS revoked_now',
+      [id],
+    );
+    const row = result.rows[0];
+    if (!row) throw new ValidationError('unknown-credential', `no credential ${JSON.stringify(id)}`);
+    return { credential: record(row), revokedNow: row.revoked_now };
   }
 
   /** The live credential a token names, or undefined for anything else (malformed, unknown, wrong secret, revoked). */

@@ -301,6 +301,9 @@ describe('securities through the CLI against five members', function () {
     it('shuts a revoked credential out', async () => {
       const revoked = await ok(['role', 'revoke', auditor.id, '--config', config(2)], []);
       expect(revoked.revokedAt).to.be.a('string');
+      expect(revoked.revokedNow).to.equal(true);
+      const again = await runCli(['role', 'revoke', auditor.id, '--config', config(2)]);
+      expect(again.stdout).to.match(new RegExp(`^already revoked at ${String(revoked.revokedAt).replace(/\./g, '\\.')}: ${auditor.id}  auditor `));
       await refused(['registry', 'holders', '--asset', asset, '--credential', auditor.token], /the credential is not valid here \(unknown to this member, revoked or malformed; a credential works only on the member whose operator granted it\)/, memberFlags(2));
       const listed = (await ok(['role', 'list', '--config', config(2)], [])).credentials as { role: string; revokedAt: string | null }[];
       expect(listed.map((c) => [c.role, c.revokedAt === null ? 'active' : 'revoked'])).to.deep.equal([['auditor', 'revoked'], ['regulator', 'active']]);

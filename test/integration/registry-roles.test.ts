@@ -105,7 +105,11 @@ describe('registry views behind roles, with credentials in Postgres', function (
   it('answers 401 to missing, forged, replayed-elsewhere, stale and revoked credentials, and serves nothing', async () => {
     const auditor = await credentials.grant('auditor', 'to be revoked');
     const regulator = await credentials.grant('regulator', 'regulator S');
-    await credentials.revoke(auditor.credential.id);
+    const revoked = await credentials.revoke(auditor.credential.id);
+    expect(revoked.revokedNow).to.equal(true);
+    // Revoking again changes nothing, and says so: the first revocation time stands.
+    const again = await credentials.revoke(auditor.credential.id);
+    expect(again).to.deep.equal({ credential: revoked.credential, revokedNow: false });
     const servedBefore = accesses.length;
     const rowsBefore = (await db.pool.query('SELECT id, revoked_at FROM role_credentials ORDER BY id')).rows;
     const mixed = `sbx_${regulator.credential.id}_${auditor.token.split('_')[2]}`;
