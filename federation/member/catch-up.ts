@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { MemberApiError, MemberClient } from '../api/client.ts';
-import { memberBlockSource, type BlockSource } from '../audit/block-source.ts';
+import { memberBlockSource, type BlockSource, type ServedTip } from '../audit/block-source.ts';
+import { ValidationError } from '../../sidechain/errors.ts';
 import type { Chain } from './chain.ts';
 import { SignatureWarmup, type ServedBlock } from './signature-warmup.ts';
 
@@ -15,7 +16,7 @@ const PREFETCH = 4;
 export interface CatchUpRun {
   applied: number;
   /** Why the run ended before the source's last block; absent when the source had no more. */
-  stop?: { reason: 'peer-unreachable' | 'unusable-answer' | 'refused-block'; height: number; error: unknown };
+  stop?: { reason: 'peer-unreachable' | 'other-chain' | 'unusable-answer' | 'refused-block'; height: number; error: unknown };
 }
 
 /**
@@ -31,6 +32,7 @@ export async function catchUp(chain: Chain, peers: { memberIndex: number; apiUrl
     applied += run.applied;
     const stop = run.stop;
     if (stop?.reason === 'peer-unreachable') log.debug({ peer: peer.memberIndex, err: stop.error }, 'catch-up: peer unreachable');
+    else if (stop?.reason === 'other-chain') log.warn({ peer: peer.memberIndex, apiUrl: peer.apiUrl, err: stop.error }, "catch-up: the peer's apiUrl serves another chain; check this member's config");
     else if (stop) log.warn({ peer: peer.memberIndex, height: stop.height, err: stop.error }, stop.reason === 'refused-block' ? 'catch-up: refused a block from a peer' : 'catch-up: peer sent an unusable answer');
   }
   return applied;
@@ -46,12 +48,18 @@ const failedFetch = (error: unknown) => (error instanceof MemberApiError && erro
  * at the same time: a height it reached first is skipped.
  */
 export async function applyServedBlocks(chain: Chain, source: BlockSource): Promise<CatchUpRun> {
-  let announced: number;
+  let tip: ServedTip;
   try {
-    announced = (await source.tip()).height;
+    tip = await source.tip();
   } catch (error) {
     return { applied: 0, stop: { reason: failedFetch(error), height: chain.tip.height + 1, error } };
   }
+  const ours = Buffer.from(chain.genesis.chainId).toString('hex');
+  if (tip.chainId !== undefined && tip.chainId !== ours) {
+    const error = new ValidationError('other-chain', `${source.description} serves chain ${tip.chainId}, not chain ${ours}`);
+    return { applied: 0, stop: { reason: 'other-chain', height: chain.tip.height + 1, error } };
+  }
+  const announced = tip.height;
   const warmup = new SignatureWarmup(chain.genesis, chain.ledger);
   const pending: { height: number; served: Promise<ServedBlock | null> }[] = [];
   let requested = chain.tip.height;

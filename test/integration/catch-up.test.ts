@@ -90,6 +90,16 @@ describe('catching up on final blocks from peers (real Postgres)', function () {
     expect(chain.tip.hash).to.deep.equal(blocks[FORGED - 2]!.hash);
   });
 
+  it('takes nothing from a source that names another chain, and says which', async () => {
+    const { chain } = await member();
+    const other = 'ee'.repeat(32);
+    const source = { ...memoryBlockSource(blocks, 'a peer of another chain'), tip: async () => ({ height: LENGTH, chainId: other }) };
+    const run = await applyServedBlocks(chain, source);
+    expect(run).to.include({ applied: 0 }).and.to.have.nested.include({ 'stop.reason': 'other-chain', 'stop.height': 1 });
+    expect((run.stop!.error as Error).message).to.equal(`a peer of another chain serves chain ${other}, not chain ${Buffer.from(chain.genesis.chainId).toString('hex')}`);
+    expect(chain.tip.height).to.equal(0);
+  });
+
   it('skips a height another path appended meanwhile, as consensus does while a catch-up runs', async () => {
     const { chain } = await member();
     const consensus = (async () => {
