@@ -39,7 +39,7 @@ export function peginAddressCommand(): Command {
       const confirmations = genesis.file.pegin.confirmations;
       printResult(
         options,
-        `${depositAddress}\nsend BTC there; ${recipient} receives it minus ${genesis.file.pegin.feeSats} sats fee after ${plural(confirmations, 'confirmation')} (minimum ${genesis.file.pegin.minimumSats} sats)${registered.length ? `\nregistered with ${plural(registered.length, 'member')}` : ''}`,
+        `${depositAddress}\nsend BTC there; ${recipient} receives it minus ${genesis.file.pegin.feeSats} sats fee after ${plural(confirmations, 'confirmation')} (a deposit below ${genesis.file.pegin.minimumSats} sats is never minted)${registered.length ? `\nregistered with ${plural(registered.length, 'member')}` : ''}`,
         { recipient, depositAddress, confirmations, feeSats: genesis.file.pegin.feeSats, minimumSats: genesis.file.pegin.minimumSats, registeredWith: registered },
       );
     });
@@ -65,16 +65,18 @@ export function peginCommand(): Command {
         const client = membersFrom(options)[0]!;
         const progress = progressLine();
         for (;;) {
-          const { deposits } = await client.depositStatus(txid);
+          const { deposits, minimumSats } = await client.depositStatus(txid);
           if (deposits.length === 0) throw new ValidationError('not-a-deposit', `${txid} pays no deposit address this member watches (register it with pegin-address, or use pegin claim)`);
-          const done = deposits.every((deposit) => deposit.minted);
+          // A deposit below the minimum is never minted: waiting for it would wait forever.
+          const done = deposits.every((deposit) => deposit.minted || deposit.belowMinimum);
           if (done || !options.wait) {
             progress.clear();
-            const lines = deposits.map((d) => `output ${d.vout}: ${d.amountSats} sats for ${d.recipient}, ${d.confirmations}/${d.required} confirmations, ${d.minted ? 'minted' : 'not minted yet'}`);
-            printResult(options, lines.join('\n'), { txid, deposits });
+            const outcome = (d: (typeof deposits)[number]) => (d.minted ? 'minted' : d.belowMinimum ? `below the peg-in minimum of ${minimumSats} sats: it is not minted` : 'not minted yet');
+            const lines = deposits.map((d) => `output ${d.vout}: ${d.amountSats} sats for ${d.recipient}, ${d.confirmations}/${d.required} confirmations, ${outcome(d)}`);
+            printResult(options, lines.join('\n'), { txid, minimumSats, deposits });
             return;
           }
-          if (!options.json) progress.show(`${deposits.map((d) => `output ${d.vout}: ${Math.min(d.confirmations, d.required)}/${d.required} confirmations`).join(', ')}, waiting for the mint…`);
+          if (!options.json) progress.show(`${deposits.filter((d) => !d.belowMinimum).map((d) => `output ${d.vout}: ${Math.min(d.confirmations, d.required)}/${d.required} confirmations`).join(', ')}, waiting for the mint…`);
           await new Promise((resolve) => setTimeout(resolve, 1_000));
         }
       }),
@@ -94,11 +96,15 @@ export function peginCommand(): Command {
         addressPayload(options.to);
         const answers = await Promise.all(membersFrom(options).map((client) => client.claimDeposit(match[1]!, Number(match[2]), options.to)));
         const { confirmations, required } = answers[0]!;
+        if (answers.some((answer) => answer.minted)) {
+          printResult(options, `${outpoint} is already minted: nothing to claim`, { outpoint, confirmations, required, claimed: false, minted: true });
+          return;
+        }
         const ready = confirmations >= required;
         printResult(
           options,
           ready ? `claimed by ${plural(answers.length, 'member')}; the mint follows in the next block` : `the deposit has ${confirmations}/${required} confirmations; claim again once it has ${required}`,
-          { outpoint, confirmations, required, claimed: ready },
+          { outpoint, confirmations, required, claimed: ready, minted: false },
         );
       }),
   );

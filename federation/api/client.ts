@@ -111,11 +111,11 @@ export class MemberClient {
     return result.depositAddress;
   }
 
-  depositStatus(txid: string): Promise<{ deposits: { vout: number; amountSats: string; recipient: string; confirmations: number; required: number; minted: boolean }[] }> {
+  depositStatus(txid: string): Promise<{ minimumSats: string; deposits: { vout: number; amountSats: string; recipient: string; confirmations: number; required: number; minted: boolean; belowMinimum: boolean }[] }> {
     return this.request(`/pegin/deposits/${txid}`);
   }
 
-  claimDeposit(txid: string, vout: number, recipient: string): Promise<{ confirmations: number; required: number }> {
+  claimDeposit(txid: string, vout: number, recipient: string): Promise<{ confirmations: number; required: number; minted: boolean }> {
     return this.request('/pegin/claims', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ txid, vout, recipient }) });
   }
 

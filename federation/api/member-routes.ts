@@ -125,11 +125,12 @@ export function memberRoutes(context: MemberApiContext): Route[] {
     defineRoute({
       method: 'get',
       path: '/pegin/deposits/:txid',
-      summary: 'deposits in a Bitcoin transaction: confirmations so far and required, and whether they are minted',
+      summary: 'deposits in a Bitcoin transaction: confirmations so far and required, whether they are minted, and whether they are below the minimum (never minted)',
       tag: 'peg',
       params: z.object({ txid: hex32 }),
       handler: async ({ params }) => ({
         txid: params.txid,
+        minimumSats: chain.genesis.file.pegin.minimumSats,
         deposits: (await context.pegin.depositStatus(params.txid, chain.ledger)).map((d) => ({ ...d, recipient: encodeAddress(ownerFromPayload(d.recipient)) })),
       }),
     }),
@@ -139,7 +140,7 @@ export function memberRoutes(context: MemberApiContext): Route[] {
       summary: 'claim a deposit made to a derivable but unregistered deposit address',
       tag: 'peg',
       body: z.object({ txid: hex32, vout: z.number().int().min(0).max(100_000), recipient: z.string().min(1).max(200) }).strict(),
-      handler: ({ body }) => context.pegin.claim(body.txid, body.vout, addressPayload(body.recipient)),
+      handler: ({ body }) => context.pegin.claim(body.txid, body.vout, addressPayload(body.recipient), chain.ledger),
     }),
     defineRoute({
       method: 'get',

@@ -3,11 +3,14 @@ import type { LedgerReader } from '../../sidechain/ledger/index.ts';
 import { txInfo } from '../../sidechain/transaction/ids.ts';
 import { confirmationsAt } from '../../watcher/follower/machine.ts';
 import { parseFollowerState } from '../../watcher/follower/state-codec.ts';
-import { mintAmount } from './pegin.ts';
+import { isMintable, mintAmount } from './pegin.ts';
 import type { PeginStore } from './pegin-store.ts';
 
-/** Where a deposit stands: gaining confirmations, deep enough and queued for its mint, or minted. */
-export const DEPOSIT_STATES = ['confirming', 'confirmed', 'minted'] as const;
+/**
+ * Where a deposit stands: gaining confirmations, deep enough and queued for its mint, minted, or
+ * deep enough and never to be minted (below the genesis minimum, or all of it the fee).
+ */
+export const DEPOSIT_STATES = ['confirming', 'confirmed', 'minted', 'below-minimum'] as const;
 export type DepositState = (typeof DEPOSIT_STATES)[number];
 
 export interface DepositView {
@@ -20,8 +23,8 @@ export interface DepositView {
   confirmations: number;
   required: number;
   state: DepositState;
-  /** The sidechain transaction that minted it; its id is known before it exists, as mints carry no signature. */
-  mintTxid: string;
+  /** The sidechain transaction that mints it; its id is known before it exists, as mints carry no signature. Null when it is never minted. */
+  mintTxid: string | null;
 }
 
 function mintTxid(genesis: Genesis, deposit: { txid: string; vout: number; amountSats: bigint; recipient: Uint8Array }): string {
@@ -55,17 +58,20 @@ export async function listDeposits(store: PeginStore, genesis: Genesis, ledger: 
   const byOutpoint = new Map<string, { deposit: (typeof confirmed)[number]; deep: boolean }>();
   for (const deposit of confirming) byOutpoint.set(`${deposit.txid}:${deposit.vout}`, { deposit, deep: false });
   for (const deposit of confirmed) byOutpoint.set(`${deposit.txid}:${deposit.vout}`, { deposit, deep: true });
-  const views: DepositView[] = [...byOutpoint].map(([outpoint, { deposit, deep }]) => ({
-    txid: deposit.txid,
-    vout: deposit.vout,
-    amountSats: deposit.amountSats,
-    recipient: deposit.recipient,
-    bitcoinHeight: deposit.height,
-    confirmations: confirmationsAt(follower, deposit.height),
-    required,
-    state: ledger.isMinted(outpoint) ? 'minted' : deep ? 'confirmed' : 'confirming',
-    mintTxid: mintTxid(genesis, deposit),
-  }));
+  const views: DepositView[] = [...byOutpoint].map(([outpoint, { deposit, deep }]) => {
+    const mintable = isMintable(genesis, deposit.amountSats);
+    return {
+      txid: deposit.txid,
+      vout: deposit.vout,
+      amountSats: deposit.amountSats,
+      recipient: deposit.recipient,
+      bitcoinHeight: deposit.height,
+      confirmations: confirmationsAt(follower, deposit.height),
+      required,
+      state: ledger.isMinted(outpoint) ? 'minted' : !deep ? 'confirming' : mintable ? 'confirmed' : 'below-minimum',
+      mintTxid: mintable ? mintTxid(genesis, deposit) : null,
+    };
+  });
   return views.sort((a, b) => b.bitcoinHeight - a.bitcoinHeight || a.txid.localeCompare(b.txid) || a.vout - b.vout);
 }
 

@@ -102,14 +102,15 @@ export class Pegin {
    * The state of every output of a Bitcoin transaction that pays a deposit address known to this
    * member: confirmations so far, confirmations required, and whether the ledger minted it.
    */
-  async depositStatus(txid: string, ledger: LedgerReader): Promise<{ vout: number; amountSats: bigint; recipient: Uint8Array; confirmations: number; required: number; minted: boolean }[]> {
+  async depositStatus(txid: string, ledger: LedgerReader): Promise<{ vout: number; amountSats: bigint; recipient: Uint8Array; confirmations: number; required: number; minted: boolean; belowMinimum: boolean }[]> {
     const confirmations = await this.rpc.getTransactionConfirmations(txid);
     if (confirmations === null) throw new PeginError('pegin-unknown', `this member's Bitcoin node does not know transaction ${txid}`);
     const tx = await this.rpc.getRawTransaction(txid);
     return tx.outs.flatMap((out, vout) => {
       const recipient = this.watched.get(Buffer.from(out.script).toString('hex'));
       if (!recipient) return [];
-      return [{ vout, amountSats: BigInt(out.value), recipient, confirmations, required: this.genesis.file.pegin.confirmations, minted: ledger.isMinted(`${txid}:${vout}`) }];
+      const amountSats = BigInt(out.value);
+      return [{ vout, amountSats, recipient, confirmations, required: this.genesis.file.pegin.confirmations, minted: ledger.isMinted(`${txid}:${vout}`), belowMinimum: !isMintable(this.genesis, amountSats) }];
     });
   }
 
@@ -118,11 +119,13 @@ export class Pegin {
    * has passed its block, so the claim is checked against the node directly and, once deep
    * enough, joins the confirmed deposits. Every member still re-checks the mint before voting.
    */
-  async claim(txid: string, vout: number, recipient: Uint8Array): Promise<{ confirmations: number; required: number }> {
-    await this.register(recipient);
+  async claim(txid: string, vout: number, recipient: Uint8Array, ledger: LedgerReader): Promise<{ confirmations: number; required: number; minted: boolean }> {
     const confirmations = (await this.rpc.getTransactionConfirmations(txid)) ?? 0;
     const required = this.genesis.file.pegin.confirmations;
-    if (confirmations < required) return { confirmations, required };
+    // Claimed before, or watched all along: nothing left to claim, and the answer says so.
+    if (ledger.isMinted(`${txid}:${vout}`)) return { confirmations, required, minted: true };
+    await this.register(recipient);
+    if (confirmations < required) return { confirmations, required, minted: false };
     const output = (await this.rpc.getRawTransaction(txid)).outs[vout];
     if (!output) throw new PeginError('pegin-unknown', `transaction ${txid} has no output ${vout}`);
     const mint: PeginBody = { kind: 'pegin', bitcoinTxid: new Uint8Array(Buffer.from(txid, 'hex')), bitcoinVout: vout, amount: mintAmount(this.genesis, BigInt(output.value)), recipient };
@@ -131,7 +134,7 @@ export class Pegin {
     const deposit: Deposit = { txid, vout, amountSats: BigInt(output.value), recipient: Buffer.from(recipient).toString('hex'), scriptPubKey: Buffer.from(output.script).toString('hex'), blockHash: '', height: tip - confirmations + 1 };
     await this.store.saveFollowerStep(serializeFollowerState(this.follower.state), [deposit], []);
     await this.reloadConfirmed();
-    return { confirmations, required };
+    return { confirmations, required, minted: false };
   }
 
   /**
@@ -157,14 +160,13 @@ export class Pegin {
   /** Mints for confirmed deposits the ledger has not minted yet, for the proposer's next block. */
   pendingMints(ledger: LedgerReader): Transaction[] {
     if (this.halted) return [];
-    const minimum = BigInt(this.genesis.file.pegin.minimumSats);
     const mints: Transaction[] = [];
     for (const deposit of this.confirmed) {
       if (mints.length >= MAX_MINTS_PER_BLOCK) break;
       const outpoint = `${deposit.txid}:${deposit.vout}`;
       if (ledger.isMinted(outpoint)) continue;
-      if (deposit.amountSats < minimum || mintAmount(this.genesis, deposit.amountSats) <= 0n) {
-        if (!this.reportedBelowMinimum.has(outpoint)) this.log.warn({ outpoint, amountSats: deposit.amountSats, minimum }, 'deposit below the peg-in minimum is not minted');
+      if (!isMintable(this.genesis, deposit.amountSats)) {
+        if (!this.reportedBelowMinimum.has(outpoint)) this.log.warn({ outpoint, amountSats: deposit.amountSats, minimum: this.genesis.file.pegin.minimumSats }, 'deposit below the peg-in minimum is not minted');
         this.reportedBelowMinimum.add(outpoint);
         continue;
       }
@@ -197,6 +199,11 @@ export class Pegin {
 /** What a deposit of `amountSats` mints: the deposit less the fee the genesis publishes. */
 export function mintAmount(genesis: Genesis, amountSats: bigint): bigint {
   return amountSats - BigInt(genesis.file.pegin.feeSats);
+}
+
+/** False for a deposit below the genesis minimum, or one the fee would take whole: it is never minted. */
+export function isMintable(genesis: Genesis, amountSats: bigint): boolean {
+  return amountSats >= BigInt(genesis.file.pegin.minimumSats) && mintAmount(genesis, amountSats) > 0n;
 }
 
 /**

@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import { BitcoinRpc } from '../../watcher/rpc.ts';
 import { Faucet } from '../../regtest/faucet.ts';
 import { BTC_ASSET_KEY } from '../../sidechain/asset.ts';
-import { startTestNetwork, type TestNetwork } from '../helpers/local-network.ts';
+import { eventually, startTestNetwork, type TestNetwork } from '../helpers/local-network.ts';
 import { testWallet } from '../helpers/transactions.ts';
 import { runCli } from '../helpers/cli.ts';
 
@@ -76,8 +76,35 @@ describe('peg-in through five member processes and a real regtest node', functio
     const status = await runCli(['pegin', 'status', txid, '--json', '--member', net.network.network.members[3]!.apiUrl]);
     expect(status.stderr).to.equal('');
     expect(status.code).to.equal(0);
-    expect(JSON.parse(status.stdout).deposits).to.deep.equal([{ vout, amountSats: '700000', recipient: erin.address, confirmations: 2, required: 2, minted: true }]);
+    expect(JSON.parse(status.stdout).deposits).to.deep.equal([{ vout, amountSats: '700000', recipient: erin.address, confirmations: 2, required: 2, minted: true, belowMinimum: false }]);
     expect(await btcBalances(erin.address)).to.deep.equal(Array(5).fill(700_000n));
+    // Claimed again: it says the deposit is minted already, and nothing is minted twice.
+    const again = await runCli(['pegin', 'claim', `${txid}:${vout}`, '--to', erin.address, ...members]);
+    expect(again.code, again.stderr).to.equal(0);
+    expect(again.stdout).to.equal(`${txid}:${vout} is already minted: nothing to claim\n`);
+    await faucet.mine(1);
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    expect(await btcBalances(erin.address)).to.deep.equal(Array(5).fill(700_000n));
+  });
+
+  it('says a deposit below the minimum will not be minted, rather than waiting for its mint', async () => {
+    const gina = testWallet();
+    const depositAddress = (await Promise.all(net.clients.map((client) => client.registerDepositAddress(gina.address))))[0]!;
+    const minimum = BigInt(net.genesis.file.pegin.minimumSats);
+    const txid = await faucet.fund(depositAddress, minimum - 1n);
+    await faucet.mine(2);
+    const member = net.network.network.members[2]!.apiUrl;
+    // Without --no-wait: it must return, since this deposit is never minted.
+    const status = await runCli(['pegin', 'status', txid, '--member', member]);
+    expect(status.code, status.stderr).to.equal(0);
+    expect(status.stdout).to.match(new RegExp(`^output \\d+: ${minimum - 1n} sats for ${gina.address}, 2/2 confirmations, below the peg-in minimum of ${minimum} sats: it is not minted\n$`));
+    const listed = await eventually('the member lists the deposit as below the minimum', async () => {
+      const { deposits } = (await (await fetch(`${member}/pegin/deposits`)).json()) as { deposits: { txid: string; state: string; mintTxid: string | null }[] };
+      const deposit = deposits.find((entry) => entry.txid === txid);
+      return deposit?.state === 'below-minimum' && deposit;
+    });
+    expect(listed.mintTxid).to.equal(null);
+    expect(await btcBalances(gina.address)).to.deep.equal([0n, 0n, 0n, 0n, 0n]);
   });
 
   it('refuses a claim for an output that does not pay the named recipient', async () => {

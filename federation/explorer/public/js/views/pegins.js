@@ -3,8 +3,8 @@ import { badge, card, fields, h, link, pager, panel, progress, table } from '../
 import { btc, short } from '../format.js';
 
 const PAGE = 25;
-const STATE_TONES = { confirming: 'warn', confirmed: 'info', minted: 'good' };
-const STATE_TEXT = { confirming: 'confirming', confirmed: 'queued for mint', minted: 'minted' };
+const STATE_TONES = { confirming: 'warn', confirmed: 'info', minted: 'good', 'below-minimum': 'bad' };
+const STATE_TEXT = { confirming: 'confirming', confirmed: 'queued for mint', minted: 'minted', 'below-minimum': 'below the minimum: not minted' };
 
 const stateBadge = (state) => badge(STATE_TEXT[state] ?? state, STATE_TONES[state] ?? '');
 
@@ -42,6 +42,7 @@ export async function peginList(_params, query) {
         card('Confirming', String(supply.deposits.confirming.count), btc(supply.deposits.confirming.sats)),
         card('Queued for mint', String(supply.deposits.confirmed.count), btc(supply.deposits.confirmed.sats)),
         card('Minted', String(supply.deposits.minted.count), btc(supply.deposits.minted.sats)),
+        supply.deposits['below-minimum'].count > 0 ? card('Below the minimum, not minted', String(supply.deposits['below-minimum'].count), btc(supply.deposits['below-minimum'].sats)) : null,
       ),
       panel('Deposits', [
         table(
@@ -73,7 +74,7 @@ export async function peginDetail([txid]) {
   const deposits = answer?.deposits ?? [];
   return {
     title: `Peg-in ${short(txid)}`,
-    live: deposits.some((d) => !d.minted),
+    live: deposits.some((d) => !d.minted && !d.belowMinimum),
     node: h(
       'div',
       { id: 'pegin-detail' },
@@ -87,7 +88,7 @@ export async function peginDetail([txid]) {
             { title: 'Amount', num: true, cell: (d) => btc(d.amountSats) },
             { title: 'Recipient', cell: (d) => link(`#/address/${d.recipient}`, h('span', { class: 'mono' }, d.recipient)) },
             { title: 'Confirmations', cell: (d) => progress(d.confirmations, d.required) },
-            { title: 'State', cell: (d) => (d.minted ? badge('minted', 'good') : d.confirmations >= d.required ? badge('queued for mint', 'info') : badge('confirming', 'warn')) },
+            { title: 'State', cell: (d) => stateBadge(d.minted ? 'minted' : d.belowMinimum ? 'below-minimum' : d.confirmations >= d.required ? 'confirmed' : 'confirming') },
           ],
           deposits,
           'This Bitcoin transaction pays no deposit address this member watches.',
