@@ -8,18 +8,18 @@ import { submitUntilFinal } from './submit.ts';
 /**
  * Signs and submits a change to an asset's registry with the wallet's key, carrying the asset's
  * next registry sequence, and waits until it is final. The member refuses it unless the wallet's
- * key is the asset's issuer key.
+ * key is the asset's issuer key; `body` may refuse first, from the asset as the chain holds it.
  */
 export async function submitIssuerChange(
   options: NetworkOptions & { file: string; json?: boolean },
   asset: Uint8Array,
-  body: (sequence: bigint, wallet: Wallet) => RegistryBody | ReissuanceBody,
+  body: (sequence: bigint, wallet: Wallet, view: AssetView) => RegistryBody | ReissuanceBody,
 ): Promise<{ txid: string; height: number; view: AssetView; sequence: bigint }> {
   const wallet = readWalletFile(options.file);
   const genesis = genesisFrom(options);
   const client = memberClientFrom(options);
   const view = await client.asset(Buffer.from(asset).toString('hex'));
-  const unsigned = body(view.sequence + 1n, wallet);
+  const unsigned = body(view.sequence + 1n, wallet, view);
   const final = await submitUntilFinal(client, { ...unsigned, witnesses: [keyWitness(genesis.chainId, unsigned, wallet.keys.seed)] }, options);
   return { ...final, view, sequence: unsigned.sequence };
 }

@@ -1,9 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../sidechain/errors.ts';
 import { DEFAULT_PEER_RATE_LIMIT } from './transport/options.ts';
-import { fileErrorReason } from './file-error-reason.ts';
+import { readJsonFile } from './json-file.ts';
 
 /**
  * A member's settings: one schema, read from a JSON file (`strongbox member start --config`) and
@@ -185,18 +184,7 @@ const PATH_FIELDS = ['keyFile', 'genesisFile', 'dataDir'] as const;
 
 export function loadMemberConfig(path: string | undefined, env: NodeJS.ProcessEnv = process.env): MemberConfig {
   if (!path) return parseMemberConfig({}, env);
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new ConfigError('--config', `cannot read ${path}: ${fileErrorReason(error) ?? (error as Error).message}`);
-  }
-  let fileValues: unknown;
-  try {
-    fileValues = JSON.parse(text);
-  } catch {
-    throw new ConfigError('--config', `${path} is not valid JSON`);
-  }
+  const fileValues = readJsonFile(path, (reason) => new ConfigError('--config', reason));
   // As a service manager starts it from anywhere: the file means the same wherever it is read from.
   if (typeof fileValues === 'object' && fileValues !== null && !Array.isArray(fileValues)) {
     const values = fileValues as Record<string, unknown>;

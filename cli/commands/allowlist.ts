@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { addressPayload } from '../../sidechain/address.ts';
+import { ValidationError } from '../../sidechain/errors.ts';
 import { submitIssuerChange } from '../issuer-change.ts';
 import type { NetworkOptions } from '../member-url.ts';
 import { printResult } from '../output.ts';
@@ -18,7 +19,11 @@ function allowlistAction(action: 'add' | 'remove'): Command {
     .action(async (addresses: string[], options: AllowlistOptions) => {
       const asset = parseSecurity(options.asset);
       const owners = addresses.map(addressPayload);
-      const { txid, height, view, sequence } = await submitIssuerChange(options, asset, (next) => ({ kind: 'registry', asset, sequence: next, action, owners }));
+      const { txid, height, view, sequence } = await submitIssuerChange(options, asset, (next, _wallet, current) => {
+        // The chain takes it, but it would change nothing anyone can see: say so instead.
+        if (!current.restricted) throw new ValidationError('not-restricted', `${current.name} (${current.isin}) is not restricted: anyone may hold it, so an allowlist changes nothing (a restricted security is issued with issue --restricted)`);
+        return { kind: 'registry', asset, sequence: next, action, owners };
+      });
       const verb = action === 'add' ? 'added to' : 'removed from';
       printResult(options, `${addresses.length} address(es) ${verb} the allowlist of ${view.name} (${view.isin}), registry sequence ${sequence}\ntransaction ${txid} final at height ${height}`, { asset: options.asset, action, addresses, sequence, txid, height });
     });

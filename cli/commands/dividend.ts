@@ -32,6 +32,10 @@ export function dividendCommand(): Command {
       const wallet = readWalletFile(options.file);
       const genesis = genesisFrom(options);
       const client = memberClientFrom(options);
+      const view = await client.asset(options.asset);
+      if (view.issuer !== Buffer.from(wallet.keys.publicKey).toString('hex')) {
+        throw new ValidationError('not-issuer', `only the issuer of ${view.name} (${view.isin}) pays its dividends, and ${options.file} holds another key`);
+      }
       // The issuer reads its own register by signing the request with the issuer key.
       const register = await client.holders(options.asset, issuerAuthorization(genesis.chainId, asset, wallet.keys.seed, Date.now()), recordHeight);
       const holders = register.holders.map((holder) => {

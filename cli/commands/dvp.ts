@@ -1,14 +1,15 @@
 import { Command } from 'commander';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { addressPayload } from '../../sidechain/address.ts';
+import { existsSync, writeFileSync } from 'node:fs';
+import { addressPayload, encodeAddress, ownerFromPayload } from '../../sidechain/address.ts';
 import { BTC_ASSET_ID } from '../../sidechain/asset.ts';
-import { offerFromJson, offerToJson, type DvpOffer } from '../../sidechain/dvp-offer.ts';
+import { offerFromJson, offerToJson, verifyOfferSignature, type DvpOffer } from '../../sidechain/dvp-offer.ts';
 import { ValidationError } from '../../sidechain/errors.ts';
 import { keyWitness } from '../../sidechain/transaction/signing.ts';
 import type { TransferBody } from '../../sidechain/transaction/types.ts';
 import { MemberApiError, type MemberClient } from '../../federation/api/client.ts';
 import { buildTransfer, selectCoins, type SpendableOutput } from '../../federation/wallet/build-transfer.ts';
 import { acceptOffer, createOffer } from '../../federation/wallet/dvp.ts';
+import { readJsonFile } from '../../federation/json-file.ts';
 import { readWalletFile, type Wallet } from '../../federation/wallet/wallet-file.ts';
 import { genesisFrom, memberClientFrom, type NetworkOptions } from '../member-url.ts';
 import { printResult } from '../output.ts';
@@ -21,19 +22,7 @@ const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
 const DEFAULT_EXPIRY_BLOCKS = '1000';
 
 function readOffer(path: string): DvpOffer {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch {
-    throw new ValidationError('bad-offer', `cannot read offer file ${path}`);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw new ValidationError('bad-offer', `offer file ${path} is not JSON`);
-  }
-  return offerFromJson(json);
+  return offerFromJson(readJsonFile(path, (reason) => new ValidationError('bad-offer', `offer file: ${reason}`)));
 }
 
 /** The offered coin as the chain holds it now; a clear refusal once it is spent. */
@@ -55,8 +44,9 @@ async function exactCoin(client: MemberClient, chainId: Uint8Array, wallet: Wall
   const utxos = await client.utxos(wallet.address);
   const exact = utxos.find((utxo) => utxo.asset === hex(asset) && utxo.amount === amount);
   if (exact) return exact;
-  if (!options.json) process.stderr.write(`splitting a coin of ${amount} off for the offer: `);
-  const { txid } = await submitUntilFinal(client, buildTransfer(chainId, wallet, utxos, asset, wallet.owner, amount), options);
+  const split = buildTransfer(chainId, wallet, utxos, asset, wallet.owner, amount);
+  if (!options.json) process.stderr.write(`splitting a coin of ${amount} off for the offer\n`);
+  const { txid } = await submitUntilFinal(client, split, options);
   return { txid, vout: 0, asset: hex(asset), amount };
 }
 
@@ -79,6 +69,8 @@ function offerCommand(): Command {
       const wallet = readWalletFile(options.file);
       const genesis = genesisFrom(options);
       const client = memberClientFrom(options);
+      // Before anything reaches the chain (a coin split is a transaction of its own).
+      if (existsSync(options.out)) throw new ValidationError('bad-output', `${options.out} already exists; offers are never overwritten`);
       const coin = await exactCoin(client, genesis.chainId, wallet, asset, amount, options);
       const expiryHeight = (await client.status()).height + expiresIn;
       const offer = createOffer(genesis.chainId, wallet, coin, { asset: BTC_ASSET_ID, amount: price }, expiryHeight);
@@ -151,10 +143,56 @@ function cancelCommand(): Command {
   });
 }
 
+/** What an asset is called, for a person: pegged BTC, or the name and ISIN its issuer registered. */
+async function assetName(client: MemberClient, asset: Uint8Array): Promise<string> {
+  if (hex(asset) === hex(BTC_ASSET_ID)) return 'sats of pegged BTC';
+  const { name, isin } = await client.asset(hex(asset));
+  return `of ${name} (${isin}) ${hex(asset)}`;
+}
+
+function showCommand(): Command {
+  return networkOptions(new Command('show'))
+    .description('what an offer gives and asks, checked against the chain: read it before you accept it')
+    .requiredOption('--offer <file>', 'the offer file')
+    .addHelpText('after', '\nExample:\n  strongbox dvp show --offer offer.json')
+    .action(async (options: NetworkOptions & { offer: string; json?: boolean }) => {
+      const offer = readOffer(options.offer);
+      const client = memberClientFrom(options);
+      if (hex(offer.chainId) !== hex(genesisFrom(options).chainId)) throw new ValidationError('bad-offer', 'the offer was made for another chain');
+      const outpoint = `${hex(offer.input.txid)}:${offer.input.index}`;
+      const seller = encodeAddress(ownerFromPayload(offer.payment.owner));
+      const { height } = await client.status();
+      let coin: 'open' | 'taken' = 'open';
+      try {
+        const held = await offeredCoin(client, offer);
+        verifyOfferSignature(offer, addressPayload(held.address));
+        if (held.asset !== hex(offer.gives.asset) || held.amount !== offer.gives.amount) {
+          throw new ValidationError('bad-offer', `the offered coin holds ${held.amount} of asset ${held.asset}, not what the offer names`);
+        }
+      } catch (error) {
+        if (!(error instanceof ValidationError && error.code === 'offer-taken')) throw error;
+        coin = 'taken';
+      }
+      const expired = height >= offer.expiryHeight;
+      const state = coin === 'taken' ? 'taken or withdrawn: the coin is spent' : expired ? `expired at height ${offer.expiryHeight}` : 'open';
+      printResult(
+        options,
+        [
+          `gives:    ${offer.gives.amount} ${await assetName(client, offer.gives.asset)}`,
+          `asks:     ${offer.payment.amount} ${await assetName(client, offer.payment.asset)}, paid to the seller ${seller}`,
+          `expires:  after block ${offer.expiryHeight} (the chain is at ${height}; blocks are made when there are transactions)`,
+          `state:    ${state}${state === 'open' ? `; signed by the owner of ${outpoint}` : ''}`,
+        ].join('\n'),
+        { gives: { asset: hex(offer.gives.asset), amount: offer.gives.amount }, asks: { asset: hex(offer.payment.asset), amount: offer.payment.amount, to: seller }, expiryHeight: offer.expiryHeight, height, coin: outpoint, state: coin === 'taken' ? 'taken' : expired ? 'expired' : 'open' },
+      );
+    });
+}
+
 export function dvpCommand(): Command {
   return new Command('dvp')
     .description('delivery versus payment: swap a security for pegged BTC in one atomic transaction')
     .addCommand(offerCommand())
+    .addCommand(showCommand())
     .addCommand(acceptCommand())
     .addCommand(cancelCommand());
 }

@@ -1,8 +1,9 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { ValidationError } from '../../sidechain/errors.ts';
 import { inclusionProofFromJson, verifyInclusionProof } from '../../sidechain/inclusion-proof.ts';
 import { describeTransaction } from '../../federation/api/transaction-view.ts';
+import { readJsonFile } from '../../federation/json-file.ts';
 import { genesisFrom, memberClientFrom, type NetworkOptions } from '../member-url.ts';
 import { printResult, toJson } from '../output.ts';
 
@@ -33,12 +34,7 @@ export function verifyProofCommand(): Command {
     .option('--json', 'print machine-readable output')
     .addHelpText('after', '\nExample:\n  strongbox verify-proof burn.proof.json --genesis genesis.json')
     .action((file: string, options: NetworkOptions & { json?: boolean }) => {
-      let json: unknown;
-      try {
-        json = JSON.parse(readFileSync(file, 'utf8'));
-      } catch (error) {
-        throw new ValidationError('bad-proof', `${file}: ${(error as Error).message}`);
-      }
+      const json = readJsonFile(file, (reason) => new ValidationError('bad-proof', reason));
       const verified = verifyInclusionProof(inclusionProofFromJson(json), genesisFrom(options));
       const txid = Buffer.from(verified.txId).toString('hex');
       const transaction = describeTransaction(verified.transaction);

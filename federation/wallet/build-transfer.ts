@@ -4,6 +4,8 @@ import { keyWitness } from '../../sidechain/transaction/signing.ts';
 import type { Outpoint, Output, PegoutBody, Transaction, TransferBody } from '../../sidechain/transaction/types.ts';
 import type { Wallet } from './wallet-file.ts';
 
+const BTC_ASSET_HEX = Buffer.from(BTC_ASSET_ID).toString('hex');
+
 export interface SpendableOutput {
   txid: string;
   vout: number;
@@ -23,7 +25,10 @@ export function selectCoins(utxos: readonly SpendableOutput[], asset: Uint8Array
     total += utxo.amount;
     if (total >= amount) break;
   }
-  if (total < amount) throw new ValidationError('insufficient-funds', `the wallet holds ${total} of asset ${assetHex}, not ${amount}`);
+  if (total < amount) {
+    const what = assetHex === BTC_ASSET_HEX ? 'sats of pegged BTC' : `of asset ${assetHex}`;
+    throw new ValidationError('insufficient-funds', `the wallet holds ${total} ${what}, not ${amount}`);
+  }
   return { inputs, change: total - amount };
 }
 

@@ -126,6 +126,9 @@ describe('securities through the CLI against five members', function () {
       otherAsset = (await ok(['issue', '--name', 'Beta Fund', '--isin', 'SE0000108656', '--kind', 'fund', '--supply', '50', '--file', files.alice!])).asset as string;
       await refused(['reissue', '--asset', otherAsset, '--amount', '5', '--file', files.alice!], /was issued without re-issuance/);
       expect((await net.clients[3]!.asset(otherAsset)).supply).to.equal(50n);
+      // Nor has an unrestricted security an allowlist to change: refused before anything is sent.
+      await refused(['allowlist', 'add', addresses.bob!, '--asset', otherAsset, '--file', files.alice!], /^strongbox: Beta Fund \(SE0000108656\) is not restricted: anyone may hold it, so an allowlist changes nothing/);
+      expect((await net.clients[3]!.asset(otherAsset)).sequence).to.equal(0n);
     });
   });
 
@@ -158,8 +161,16 @@ describe('securities through the CLI against five members', function () {
     it('swaps shares for pegged BTC in one transaction: the seller offers, the buyer accepts', async () => {
       const offer = await ok(['dvp', 'offer', '--asset', asset, '--amount', '100', '--price', '50000', '--out', offerFile(1), '--file', files.alice!]);
       expect(offer).to.include({ amount: '100', price: '50000' });
+      // The buyer reads what the offer gives and asks before paying anything.
+      const shown = await runCli(['dvp', 'show', '--offer', offerFile(1), ...flags]);
+      expect(shown.code, shown.stderr).to.equal(0);
+      const [gives, asks, , state] = shown.stdout.split('\n');
+      expect(gives).to.match(new RegExp(`^gives: +100 of \\S.* \\(US\\w+\\) ${asset}$`));
+      expect(asks).to.equal(`asks:     50000 sats of pegged BTC, paid to the seller ${addresses.alice}`);
+      expect(state).to.match(/^state: +open; signed by the owner of [0-9a-f]{64}:\d+$/);
       const accepted = await ok(['dvp', 'accept', '--offer', offerFile(1), '--file', files.bob!]);
       expect(accepted).to.include({ asset, amount: '100', price: '50000' });
+      expect(await ok(['dvp', 'show', '--offer', offerFile(1)])).to.include({ state: 'taken' });
       expect([await balance('alice', asset), await balance('alice', BTC_ASSET_KEY)]).to.deep.equal([500n, 50_000n]);
       expect([await balance('bob', asset), await balance('bob', BTC_ASSET_KEY)]).to.deep.equal([300n, 150_000n]);
     });
@@ -249,7 +260,7 @@ describe('securities through the CLI against five members', function () {
     });
 
     it('cannot be prepared by a wallet that is not the issuer', async () => {
-      await refused(['dividend', '--asset', asset, '--record-height', String(recordHeight), '--total', '1000', '--file', files.alice!], new RegExp(`only the issuer of asset ${asset}, auditors and regulators see its holders`));
+      await refused(['dividend', '--asset', asset, '--record-height', String(recordHeight), '--total', '1000', '--file', files.alice!], new RegExp(`only the issuer of \\S.* \\(US\\w+\\) pays its dividends, and ${files.alice!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} holds another key`));
     });
   });
 

@@ -113,7 +113,7 @@ describe('member config', () => {
 
   it('names the file when it cannot be read, parsed, or is not an object', () => {
     expect(errorOf(() => loadMemberConfig('no/such/file.json', {})).message).to.equal('--config: cannot read no/such/file.json: no such file or directory');
-    expect(errorOf(() => loadMemberConfig('README.md', {})).message).to.equal('--config: README.md is not valid JSON');
+    expect(errorOf(() => loadMemberConfig('README.md', {})).message).to.equal('--config: README.md is not JSON');
     expect(errorOf(() => parseMemberConfig([], {})).message).to.equal('config: expected a JSON object');
   });
 });
