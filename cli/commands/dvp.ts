@@ -2,13 +2,13 @@ import { Command } from 'commander';
 import { existsSync, writeFileSync } from 'node:fs';
 import { addressPayload, encodeAddress, ownerFromPayload } from '../../sidechain/address.ts';
 import { BTC_ASSET_ID } from '../../sidechain/asset.ts';
-import { offerFromJson, offerToJson, verifyOfferSignature, type DvpOffer } from '../../sidechain/dvp-offer.ts';
+import { offerFromJson, offerToJson, type DvpOffer } from '../../sidechain/dvp-offer.ts';
 import { ValidationError } from '../../sidechain/errors.ts';
 import { keyWitness } from '../../sidechain/transaction/signing.ts';
 import type { TransferBody } from '../../sidechain/transaction/types.ts';
 import { MemberApiError, type MemberClient } from '../../federation/api/client.ts';
 import { buildTransfer, selectCoins, type SpendableOutput } from '../../federation/wallet/build-transfer.ts';
-import { acceptOffer, createOffer } from '../../federation/wallet/dvp.ts';
+import { acceptOffer, checkOfferChain, checkOfferedCoin, createOffer } from '../../federation/wallet/dvp.ts';
 import { readJsonFile } from '../../federation/json-file.ts';
 import { readWalletFile, type Wallet } from '../../federation/wallet/wallet-file.ts';
 import { genesisFrom, memberClientFrom, type NetworkOptions } from '../member-url.ts';
@@ -158,17 +158,14 @@ function showCommand(): Command {
     .action(async (options: NetworkOptions & { offer: string; json?: boolean }) => {
       const offer = readOffer(options.offer);
       const client = memberClientFrom(options);
-      if (hex(offer.chainId) !== hex(genesisFrom(options).chainId)) throw new ValidationError('bad-offer', 'the offer was made for another chain');
+      checkOfferChain(genesisFrom(options).chainId, offer);
       const outpoint = `${hex(offer.input.txid)}:${offer.input.index}`;
       const seller = encodeAddress(ownerFromPayload(offer.payment.owner));
       const { height } = await client.status();
       let coin: 'open' | 'taken' = 'open';
       try {
         const held = await offeredCoin(client, offer);
-        verifyOfferSignature(offer, addressPayload(held.address));
-        if (held.asset !== hex(offer.gives.asset) || held.amount !== offer.gives.amount) {
-          throw new ValidationError('bad-offer', `the offered coin holds ${held.amount} of asset ${held.asset}, not what the offer names`);
-        }
+        checkOfferedCoin(offer, { owner: addressPayload(held.address), asset: held.asset, amount: held.amount });
       } catch (error) {
         if (!(error instanceof ValidationError && error.code === 'offer-taken')) throw error;
         coin = 'taken';

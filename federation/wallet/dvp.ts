@@ -21,6 +21,25 @@ export function createOffer(chainId: Uint8Array, wallet: Wallet, coin: Spendable
   return { chainId, input, gives: { asset: bytes(coin.asset), amount: coin.amount }, payment, expiryHeight, witness };
 }
 
+/** The offered coin as the chain holds it: its owner (payload), asset (hex) and amount. */
+export interface OfferedCoin {
+  owner: Uint8Array;
+  asset: string;
+  amount: bigint;
+}
+
+export function checkOfferChain(chainId: Uint8Array, offer: DvpOffer): void {
+  if (toHex(offer.chainId) !== toHex(chainId)) throw new ValidationError('bad-offer', 'the offer was made for another chain');
+}
+
+/** The coin holds what the offer names, and its owner signed the offer: what a buyer checks before paying. */
+export function checkOfferedCoin(offer: DvpOffer, coin: OfferedCoin): void {
+  if (coin.asset !== toHex(offer.gives.asset) || coin.amount !== offer.gives.amount) {
+    throw new ValidationError('bad-offer', `the offered coin holds ${coin.amount} of asset ${coin.asset}, not the ${offer.gives.amount} of ${toHex(offer.gives.asset)} the offer names`);
+  }
+  verifyOfferSignature(offer, coin.owner);
+}
+
 /**
  * The buyer's half: checks the offer against the offered coin as the chain holds it, then builds
  * the one swap transaction. Index 0 is the seller's pair (the coin in, the payment out), which
@@ -31,15 +50,12 @@ export function createOffer(chainId: Uint8Array, wallet: Wallet, coin: Spendable
 export function acceptOffer(
   chainId: Uint8Array,
   offer: DvpOffer,
-  coin: { owner: Uint8Array; asset: string; amount: bigint },
+  coin: OfferedCoin,
   wallet: Wallet,
   payWith: { inputs: Outpoint[]; change: bigint },
 ): Transaction {
-  if (toHex(offer.chainId) !== toHex(chainId)) throw new ValidationError('bad-offer', 'the offer was made for another chain');
-  if (coin.asset !== toHex(offer.gives.asset) || coin.amount !== offer.gives.amount) {
-    throw new ValidationError('bad-offer', `the offered coin holds ${coin.amount} of asset ${coin.asset}, not the ${offer.gives.amount} of ${toHex(offer.gives.asset)} the offer names`);
-  }
-  verifyOfferSignature(offer, coin.owner);
+  checkOfferChain(chainId, offer);
+  checkOfferedCoin(offer, coin);
   const { inputs, change } = payWith;
   const outputs: Output[] = [offer.payment, { owner: wallet.owner, asset: offer.gives.asset, amount: offer.gives.amount }];
   if (change > 0n) outputs.push({ owner: wallet.owner, asset: offer.payment.asset, amount: change });
