@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
@@ -55,7 +55,10 @@ describe('anchors into Bitcoin from the federation operations wallet', function 
     faucet = new Faucet(rpc);
     folder = mkdtempSync(join(tmpdir(), 'strongbox-anchors-'));
   });
-  after(() => net?.stop());
+  after(async () => {
+    await net?.stop();
+    if (folder) rmSync(folder, { recursive: true, force: true });
+  });
 
   const url = (member: number) => net.network.network.members[member]!.apiUrl;
   const anchors = async (member = 0): Promise<AnchorView[]> => (await net.clients[member]!.anchors({ limit: 1_000 })).anchors;

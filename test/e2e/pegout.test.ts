@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
@@ -38,7 +38,10 @@ describe('peg-out through five member processes and a real regtest node', functi
     // Reserves large enough that no peg-out here trips the circuit breaker (a quarter of the reserves per hour).
     await fundedWallet(50_000_000n);
   });
-  after(() => net?.stop());
+  after(async () => {
+    await net?.stop();
+    if (folder) rmSync(folder, { recursive: true, force: true });
+  });
 
   const btcBalance = async (address: string) => (await net.clients[0]!.balances(address)).find((b) => b.asset === BTC_ASSET_KEY)?.amount ?? 0n;
 
