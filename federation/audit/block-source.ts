@@ -27,6 +27,15 @@ export interface ServedTip {
   chainId?: string;
 }
 
+/**
+ * What is wrong with a source that names a chain other than `chainId` (the genesis's, in hex):
+ * "<source> serves chain X, not chain Y", or undefined where it names this chain or none.
+ */
+export function otherChainServed(source: BlockSource, tip: ServedTip, chainId: string): string | undefined {
+  if (tip.chainId === undefined || tip.chainId === chainId) return undefined;
+  return `${source.description} serves chain ${tip.chainId}, not chain ${chainId}`;
+}
+
 /** Blocks asked for in one request, each block known to start here until the answer shows its length. */
 interface BlockRange {
   from: number;

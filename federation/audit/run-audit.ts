@@ -3,7 +3,7 @@ import { AuditFailure, ChainAuditor } from './auditor.ts';
 import type { BitcoinRpc } from '../../watcher/rpc.ts';
 import { BitcoinChecks, type AnchorSeen } from './bitcoin-checks.ts';
 import type { Reserves } from './bitcoin-rules.ts';
-import type { BlockSource } from './block-source.ts';
+import { otherChainServed, type BlockSource } from './block-source.ts';
 import { SignatureWarmup } from '../member/signature-warmup.ts';
 
 /** Blocks requested ahead of the one being checked, so the network hides behind the checking. */
@@ -55,8 +55,9 @@ export async function runAudit(options: {
   const tip = await source.tip();
   const chainId = Buffer.from(genesis.chainId).toString('hex');
   // The blocks would fail their first check anyway; this says why in terms of the files involved.
-  if (tip.chainId !== undefined && tip.chainId !== chainId) {
-    throw new AuditFailure('source', undefined, `${source.description} serves chain ${tip.chainId}, not chain ${chainId} of the genesis file given: audit it with that chain's genesis, or audit a member of this one`);
+  const otherChain = otherChainServed(source, tip, chainId);
+  if (otherChain !== undefined) {
+    throw new AuditFailure('source', undefined, `${otherChain} of the genesis file given: audit it with that chain's genesis, or audit a member of this one`);
   }
   const expectedHeight = tip.height;
   const auditor = new ChainAuditor(genesis);

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { MemberApiError, MemberClient } from '../api/client.ts';
-import { memberBlockSource, type BlockSource, type ServedTip } from '../audit/block-source.ts';
+import { memberBlockSource, otherChainServed, type BlockSource, type ServedTip } from '../audit/block-source.ts';
 import { ValidationError } from '../../sidechain/errors.ts';
 import type { Chain } from './chain.ts';
 import { SignatureWarmup, type ServedBlock } from './signature-warmup.ts';
@@ -54,9 +54,9 @@ export async function applyServedBlocks(chain: Chain, source: BlockSource): Prom
   } catch (error) {
     return { applied: 0, stop: { reason: failedFetch(error), height: chain.tip.height + 1, error } };
   }
-  const ours = Buffer.from(chain.genesis.chainId).toString('hex');
-  if (tip.chainId !== undefined && tip.chainId !== ours) {
-    const error = new ValidationError('other-chain', `${source.description} serves chain ${tip.chainId}, not chain ${ours}`);
+  const otherChain = otherChainServed(source, tip, Buffer.from(chain.genesis.chainId).toString('hex'));
+  if (otherChain !== undefined) {
+    const error = new ValidationError('other-chain', otherChain);
     return { applied: 0, stop: { reason: 'other-chain', height: chain.tip.height + 1, error } };
   }
   const announced = tip.height;
