@@ -8,7 +8,7 @@ import { keyWitness } from '../../sidechain/transaction/signing.ts';
 import type { TransferBody } from '../../sidechain/transaction/types.ts';
 import { MemberApiError, type MemberClient } from '../../federation/api/client.ts';
 import { buildTransfer, selectCoins, type SpendableOutput } from '../../federation/wallet/build-transfer.ts';
-import { acceptOffer, checkOfferChain, checkOfferedCoin, createOffer } from '../../federation/wallet/dvp.ts';
+import { acceptOffer, checkBuyerIsNotSeller, checkOfferChain, checkOfferedCoin, createOffer } from '../../federation/wallet/dvp.ts';
 import { readJsonFile } from '../../federation/json-file.ts';
 import { readWalletFile, type Wallet } from '../../federation/wallet/wallet-file.ts';
 import { genesisFrom, memberClientFrom, type NetworkOptions } from '../member-url.ts';
@@ -120,8 +120,11 @@ function acceptCommand(): Command {
     example: 'strongbox dvp accept --offer offer.json --file buyer.wallet.json',
   };
   return offerFileCommand('accept', spec, async ({ options, offer, wallet, chainId, client, coin }) => {
+    const offered = { owner: addressPayload(coin.address), asset: coin.asset, amount: coin.amount };
+    // Before the coins to pay with are chosen, whose shortage would hide the reason.
+    checkBuyerIsNotSeller(offered, wallet);
     const payWith = selectCoins(await client.utxos(wallet.address), offer.payment.asset, offer.payment.amount);
-    const tx = acceptOffer(chainId, offer, { owner: addressPayload(coin.address), asset: coin.asset, amount: coin.amount }, wallet, payWith);
+    const tx = acceptOffer(chainId, offer, offered, wallet, payWith);
     const { txid, height } = await submitUntilFinal(client, tx, options);
     const asset = hex(offer.gives.asset);
     printResult(options, `received ${offer.gives.amount} of ${asset} for ${offer.payment.amount} sats: ${txid} final at height ${height}`, { txid, height, asset, amount: offer.gives.amount, price: offer.payment.amount });

@@ -40,12 +40,19 @@ export function checkOfferedCoin(offer: DvpOffer, coin: OfferedCoin): void {
   verifyOfferSignature(offer, coin.owner);
 }
 
+/** Accepting one's own offer would pay its price to oneself: refused with the way out instead. */
+export function checkBuyerIsNotSeller(coin: OfferedCoin, wallet: Wallet): void {
+  if (toHex(coin.owner) === toHex(wallet.owner)) {
+    throw new ValidationError('own-offer', 'this wallet made the offer: accepting it would pay its own price to itself; withdraw it with `strongbox dvp cancel`');
+  }
+}
+
 /**
- * The buyer's half: checks the offer against the offered coin as the chain holds it, then builds
- * the one swap transaction. Index 0 is the seller's pair (the coin in, the payment out), which
- * the seller's signature covers; then the delivery to the buyer and the buyer's change, paid
- * from `payWith` (the wallet's coins of the payment asset covering the price, and what is left
- * over) and signed ALL by the buyer.
+ * The buyer's half: checks the offer against the offered coin as the chain holds it, and that the
+ * buyer is not the seller, then builds the one swap transaction. Index 0 is the seller's pair
+ * (the coin in, the payment out), which the seller's signature covers; then the delivery to the
+ * buyer and the buyer's change, paid from `payWith` (the wallet's coins of the payment asset
+ * covering the price, and what is left over) and signed ALL by the buyer.
  */
 export function acceptOffer(
   chainId: Uint8Array,
@@ -56,6 +63,7 @@ export function acceptOffer(
 ): Transaction {
   checkOfferChain(chainId, offer);
   checkOfferedCoin(offer, coin);
+  checkBuyerIsNotSeller(coin, wallet);
   const { inputs, change } = payWith;
   const outputs: Output[] = [offer.payment, { owner: wallet.owner, asset: offer.gives.asset, amount: offer.gives.amount }];
   if (change > 0n) outputs.push({ owner: wallet.owner, asset: offer.payment.asset, amount: change });

@@ -215,6 +215,12 @@ describe('securities through the CLI against five members', function () {
       expect([await balance('dave', asset), await balance('dave', BTC_ASSET_KEY)]).to.deep.equal([0n, 100_000n]);
     });
 
+    it('refuses the seller accepting her own offer, pointing to dvp cancel', async () => {
+      const before = [await balance('alice', asset), await balance('alice', BTC_ASSET_KEY)];
+      await refused(['dvp', 'accept', '--offer', offerFile(2), '--file', files.alice!], /this wallet made the offer.*strongbox dvp cancel/);
+      expect([await balance('alice', asset), await balance('alice', BTC_ASSET_KEY)]).to.deep.equal(before);
+    });
+
     it('lets the seller withdraw an offer, which nobody can take afterwards', async () => {
       await ok(['dvp', 'cancel', '--offer', offerFile(2), '--file', files.alice!]);
       await refused(['dvp', 'accept', '--offer', offerFile(2), '--file', files.bob!], /is spent: the offer was taken or withdrawn/);

@@ -135,6 +135,7 @@ describe('delivery versus payment: expiring partial offers', () => {
     expectCode(() => acceptOffer(CHAIN_ID, m.offer, { ...m.onChain, amount: 99n }, m.buyer, m.payWith), 'bad-offer', /holds 99 of asset [0-9a-f]{64}, not the 100/);
     expectCode(() => acceptOffer(CHAIN_ID, m.offer, { ...m.onChain, owner: stranger.owner }, m.buyer, m.payWith), 'bad-offer', /not signed by the owner of the offered coin/);
     expectCode(() => acceptOffer(new Uint8Array(32), m.offer, m.onChain, m.buyer, m.payWith), 'bad-offer', /another chain/);
+    expectCode(() => acceptOffer(CHAIN_ID, m.offer, m.onChain, m.seller, m.payWith), 'own-offer', /this wallet made the offer.*dvp cancel/);
   });
 });
 
