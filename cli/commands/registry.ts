@@ -16,23 +16,45 @@ function bearer(options: ViewOptions): string {
   return `Bearer ${token}`;
 }
 
+type AssetViewOptions = ViewOptions & { asset: string; file?: string };
+
+/** A view of one asset is opened by a credential, or by its issuer signing the request (--file). */
+function assetViewCommand(name: string, description: string, example: string): Command {
+  return networkOptions(new Command(name))
+    .description(`${description}: with a credential, or as its issuer (--file)`)
+    .requiredOption('--asset <asset>', 'the security (asset id, hex)')
+    .option('--credential <token>', 'auditor or regulator credential (default: $STRONGBOX_CREDENTIAL)')
+    .option('--file <file>', "the issuer's wallet: sign the request with the issuer key instead")
+    .addHelpText('after', `\nExamples:\n  strongbox registry ${name} --asset 5c1f…${example} --credential sbx_…\n  strongbox registry ${name} --asset 5c1f… --file issuer.wallet.json`);
+}
+
+function assetAuthorization(options: AssetViewOptions): string {
+  const asset = parseSecurity(options.asset);
+  return options.file ? issuerAuthorization(genesisFrom(options).chainId, asset, readWalletFile(options.file).keys.seed, Date.now()) : bearer(options);
+}
+
 export function registryCommand(): Command {
   const registry = new Command('registry').description('read-only registry views for auditors, regulators and issuers');
   registry.addCommand(
-    networkOptions(new Command('holders'))
-      .description('holders of a security after a block: with a credential, or as its issuer (--file)')
-      .requiredOption('--asset <asset>', 'the security (asset id, hex)')
+    assetViewCommand('holders', 'holders of a security after a block', ' --height 42')
       .option('--height <height>', 'the block (default: the tip)')
-      .option('--credential <token>', 'auditor or regulator credential (default: $STRONGBOX_CREDENTIAL)')
-      .option('--file <file>', "the issuer's wallet: sign the request with the issuer key instead")
-      .addHelpText('after', '\nExamples:\n  strongbox registry holders --asset 5c1f… --height 42 --credential sbx_…\n  strongbox registry holders --asset 5c1f… --file issuer.wallet.json')
-      .action(async (options: ViewOptions & { asset: string; height?: string; file?: string }) => {
-        const asset = parseSecurity(options.asset);
+      .action(async (options: AssetViewOptions & { height?: string }) => {
+        const authorization = assetAuthorization(options);
         const height = options.height === undefined ? undefined : parseHeight(options.height, '--height');
-        const authorization = options.file ? issuerAuthorization(genesisFrom(options).chainId, asset, readWalletFile(options.file).keys.seed, Date.now()) : bearer(options);
         const view = await memberClientFrom(options).holders(options.asset, authorization, height);
         const lines = view.holders.map((holder) => `  ${holder.amount}  ${holder.address}`);
         printResult(options, [`holders of ${options.asset} after block ${view.height} (${view.outstanding} outstanding):`, ...(lines.length ? lines : ['  (none)'])].join('\n'), { asset: options.asset, ...view });
+      }),
+  );
+  registry.addCommand(
+    assetViewCommand('allowlist', "the addresses a restricted security may be delivered to, after the tip", '')
+      .action(async (options: AssetViewOptions) => {
+        const view = await memberClientFrom(options).allowlist(options.asset, assetAuthorization(options));
+        const heading = view.restricted
+          ? `allowlist of ${options.asset} after block ${view.height} (${view.addresses.length} address${view.addresses.length === 1 ? '' : 'es'}):`
+          : `${options.asset} is not restricted: anyone may hold it, whatever its allowlist (after block ${view.height}):`;
+        const lines = view.addresses.map((address) => `  ${address}`);
+        printResult(options, [heading, ...(lines.length ? lines : ['  (none)'])].join('\n'), { asset: options.asset, ...view });
       }),
   );
   registry.addCommand(

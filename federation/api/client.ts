@@ -93,17 +93,22 @@ export class MemberClient {
     return result.balances.map((balance) => ({ asset: balance.asset, amount: BigInt(balance.amount) }));
   }
 
-  /** Every final unspent output of the address, following the pages to the last. */
-  async utxos(address: string): Promise<{ txid: string; vout: number; asset: string; amount: bigint }[]> {
-    const utxos: { txid: string; vout: number; asset: string; amount: bigint }[] = [];
+  /** Every page of a list route, in order: asked with the largest page, then each `next` cursor until the last. */
+  private async allPages<P extends { next: string | null }>(path: string, init?: RequestInit): Promise<P[]> {
+    const pages: P[] = [];
     let cursor: string | null = null;
     do {
-      const query: string = cursor === null ? '' : `&cursor=${cursor}`;
-      const page: { utxos: { txid: string; vout: number; asset: string; amount: string }[]; next: string | null } = await this.request(`/addresses/${address}/utxos?limit=${MAX_PAGE_LIMIT}${query}`);
-      utxos.push(...page.utxos.map((utxo) => ({ txid: utxo.txid, vout: utxo.vout, asset: utxo.asset, amount: BigInt(utxo.amount) })));
+      const page: P = await this.request<P>(`${path}?limit=${MAX_PAGE_LIMIT}${cursor === null ? '' : `&cursor=${cursor}`}`, init);
+      pages.push(page);
       cursor = page.next;
     } while (cursor !== null);
-    return utxos;
+    return pages;
+  }
+
+  /** Every final unspent output of the address, following the pages to the last. */
+  async utxos(address: string): Promise<{ txid: string; vout: number; asset: string; amount: bigint }[]> {
+    const pages = await this.allPages<{ utxos: { txid: string; vout: number; asset: string; amount: string }[]; next: string | null }>(`/addresses/${address}/utxos`);
+    return pages.flatMap((page) => page.utxos.map((utxo) => ({ txid: utxo.txid, vout: utxo.vout, asset: utxo.asset, amount: BigInt(utxo.amount) })));
   }
 
   async registerDepositAddress(recipient: string): Promise<string> {
@@ -186,6 +191,13 @@ export class MemberClient {
     const query = height === undefined ? '' : `?height=${height}`;
     const result = await this.request<{ height: number; outstanding: string; holders: { address: string; amount: string }[] }>(`/registry/assets/${asset}/holders${query}`, { headers: { authorization } });
     return { height: result.height, outstanding: BigInt(result.outstanding), holders: result.holders.map((h) => ({ address: h.address, amount: BigInt(h.amount) })) };
+  }
+
+  /** Registry view: an asset's whole allowlist after the tip, every page of it, by owner bytes. */
+  async allowlist(asset: string, authorization: string): Promise<{ height: number; restricted: boolean; addresses: string[] }> {
+    const pages = await this.allPages<{ height: number; restricted: boolean; addresses: string[]; next: string | null }>(`/registry/assets/${asset}/allowlist`, { headers: { authorization } });
+    const last = pages.at(-1)!;
+    return { height: last.height, restricted: last.restricted, addresses: pages.flatMap((page) => page.addresses) };
   }
 
   /** Registry view: every change of an address's security holdings, oldest first. */

@@ -2,7 +2,9 @@ import { z } from 'zod';
 import { addressPayload, encodeAddress, ownerFromPayload } from '../../sidechain/address.ts';
 import { ValidationError } from '../../sidechain/errors.ts';
 import type { LedgerState } from '../../sidechain/ledger/index.ts';
+import type { AssetRecord } from '../../sidechain/ledger/index.ts';
 import { ForbiddenError, type Principal, type RegistryAuthenticator } from '../roles/authorize.ts';
+import { pageOf, pageQuery } from './pagination.ts';
 import { defineRoute, NotFoundError, type Route } from './route.ts';
 
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
@@ -19,11 +21,22 @@ export interface RegistryContext {
 }
 
 /**
- * Registry views behind credentials: the holders of an asset at a height (auditors, regulators,
- * and the asset's own issuer) and the holding history of an address (auditors, regulators). The
- * public API stays pseudonymous: it shows balances of an address, never a register.
+ * Registry views behind credentials: the holders of an asset at a height and its allowlist
+ * (auditors, regulators, and the asset's own issuer), and the holding history of an address
+ * (auditors, regulators). The public API stays pseudonymous: it shows balances of an address,
+ * never a register.
  */
 export function registryRoutes(context: RegistryContext): Route[] {
+  /** Who asks about one asset, and its record; an issuer may ask about its own assets only. */
+  async function assetView(authorization: string | undefined, asset: string, what: string): Promise<{ principal: Principal; record: AssetRecord }> {
+    const principal = await context.auth.principal(authorization, new Uint8Array(Buffer.from(asset, 'hex')));
+    const record = context.ledger.getAsset(asset);
+    if (!record) throw new NotFoundError(`asset ${asset}`);
+    if (principal.kind === 'issuer' && hex(principal.key) !== hex(record.issuer)) {
+      throw new ForbiddenError(`only the issuer of asset ${asset}, auditors and regulators see its ${what}`);
+    }
+    return { principal, record };
+  }
   return [
     defineRoute({
       method: 'get',
@@ -33,12 +46,7 @@ export function registryRoutes(context: RegistryContext): Route[] {
       params: z.object({ asset: hex32 }),
       query: z.object({ height: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional() }).strict(),
       handler: async ({ params, query, authorization }) => {
-        const principal = await context.auth.principal(authorization, new Uint8Array(Buffer.from(params.asset, 'hex')));
-        const record = context.ledger.getAsset(params.asset);
-        if (!record) throw new NotFoundError(`asset ${params.asset}`);
-        if (principal.kind === 'issuer' && hex(principal.key) !== hex(record.issuer)) {
-          throw new ForbiddenError(`only the issuer of asset ${params.asset}, auditors and regulators see its holders`);
-        }
+        const { principal } = await assetView(authorization, params.asset, 'holders');
         const tip = context.tipHeight();
         const height = query.height ?? tip;
         if (height > tip) throw new ValidationError('bad-height', `height ${height} is above the chain tip ${tip}`);
@@ -49,6 +57,29 @@ export function registryRoutes(context: RegistryContext): Route[] {
           height,
           outstanding: holders.reduce((sum, holder) => sum + holder.amount, 0n),
           holders: holders.map((holder) => ({ address: addressOf(holder.owner), amount: holder.amount })),
+        };
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/registry/assets/:asset/allowlist',
+      summary: 'the addresses a restricted asset may be delivered to, after the tip, by owner bytes; `cursor` is the last owner (hex) seen; auditor, regulator or the asset\'s issuer',
+      tag: 'registry',
+      params: z.object({ asset: hex32 }),
+      query: pageQuery(z.string().regex(/^[0-9a-f]{66}$/, 'expected an owner as 33 bytes of lowercase hex')),
+      handler: async ({ params, query, authorization }) => {
+        const { principal, record } = await assetView(authorization, params.asset, 'allowlist');
+        const height = context.tipHeight();
+        const owners = [...record.allowlist].sort().filter((owner) => query.cursor === undefined || owner > query.cursor);
+        const page = pageOf(owners.slice(0, query.limit + 1), query.limit, (last) => last);
+        context.onAccess(principal, `allowlist of ${params.asset} at ${height}`);
+        return {
+          asset: params.asset,
+          height,
+          restricted: record.metadata.restricted,
+          size: record.allowlist.size,
+          addresses: page.items.map((owner) => addressOf(new Uint8Array(Buffer.from(owner, 'hex')))),
+          next: page.next,
         };
       },
     }),

@@ -153,6 +153,15 @@ describe('securities through the CLI against five members', function () {
       await refused(['send', '--asset', asset, '--to', addresses.carol!, '--amount', '1', '--file', files.issuer!], /not on the allowlist/);
       expect([await balance('alice', asset), await balance('bob', asset), await balance('carol', asset), await balance('issuer', asset)]).to.deep.equal([600n, 200n, 100n, 600n]);
     });
+
+    it('shows the issuer its allowlist, and refuses it to a holder', async () => {
+      const view = await ok(['registry', 'allowlist', '--asset', asset, '--file', files.issuer!]);
+      expect(view).to.include({ restricted: true });
+      expect(view.addresses).to.have.members([addresses.issuer, addresses.alice, addresses.bob]);
+      const shown = await runCli(['registry', 'allowlist', '--asset', asset, '--file', files.issuer!, ...flags]);
+      expect(shown.stdout).to.match(new RegExp(`^allowlist of ${asset} after block \\d+ \\(3 addresses\\):\n`));
+      await refused(['registry', 'allowlist', '--asset', asset, '--file', files.alice!], new RegExp(`only the issuer of asset ${asset}, auditors and regulators see its allowlist`));
+    });
   });
 
   describe('delivery versus payment', () => {

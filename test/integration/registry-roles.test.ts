@@ -10,12 +10,14 @@ import { encodeAddress, keyOwner } from '../../sidechain/address.ts';
 import { LedgerState, applyTransaction } from '../../sidechain/ledger/index.ts';
 import { ChainStore } from '../../sidechain/store/chain-store.ts';
 import { CHAIN_ID, context, signedTransfer, testKey } from '../helpers/ledger-fixtures.ts';
-import { issueShare } from '../helpers/securities-fixtures.ts';
+import { issueShare, registryUpdate } from '../helpers/securities-fixtures.ts';
 import { freshDatabase, type TestDatabase } from '../helpers/postgres.ts';
 
 const issuer = testKey(3);
 const otherIssuer = testKey(5);
 const alice = testKey(1);
+const bob = testKey(2);
+const carol = testKey(4);
 const address = (key: ReturnType<typeof testKey>) => encodeAddress(keyOwner(key.publicKey));
 
 interface ViewBody {
@@ -24,6 +26,10 @@ interface ViewBody {
   outstanding?: string;
   holders?: { address: string; amount: string }[];
   changes?: { height: number; asset: string; delta: string; balance: string }[];
+  restricted?: boolean;
+  size?: number;
+  addresses?: string[];
+  next?: string | null;
 }
 
 describe('registry views behind roles, with credentials in Postgres', function () {
@@ -34,6 +40,7 @@ describe('registry views behind roles, with credentials in Postgres', function (
   let base: string;
   let asset: string;
   let otherAsset: string;
+  let restrictedAsset: string;
   const accesses: string[] = [];
 
   before(async () => {
@@ -45,6 +52,10 @@ describe('registry views behind roles, with credentials in Postgres', function (
     const issued = issueShare(ledger, issuer, 1000n);
     asset = issued.assetKey;
     otherAsset = issueShare(ledger, otherIssuer, 5n).assetKey;
+    // A restricted share: its issuer is allowlisted at issuance; alice, bob and carol at height 2.
+    const restricted = issueShare(ledger, issuer, 10n, { nonce: 2n, metadata: { restricted: true } });
+    restrictedAsset = restricted.assetKey;
+    applyTransaction(ledger, registryUpdate(restricted.asset, 1n, 'add', [alice.owner, bob.owner, carol.owner], issuer), context(2));
     applyTransaction(ledger, signedTransfer([issued.coin], [{ owner: alice.owner, asset: issued.asset, amount: 300n }, { owner: issuer.owner, asset: issued.asset, amount: 700n }], issuer.seed), context(2));
     const auth = new RegistryAuthenticator(credentials, CHAIN_ID);
     const describe = (p: Principal) => (p.kind === 'role' ? `${p.role} ${p.name}` : `issuer ${Buffer.from(p.key).toString('hex').slice(0, 8)}`);
@@ -100,6 +111,28 @@ describe('registry views behind roles, with credentials in Postgres', function (
     const history = await get(historyPath(), issuerAuthorization(CHAIN_ID, Buffer.from(asset, 'hex'), issuer.seed, Date.now()));
     expect(history.status).to.equal(403);
     expect(history.body.error?.message).to.match(/address histories need an auditor or regulator credential/);
+  });
+
+  it('serves a restricted asset\'s allowlist by owner bytes, a page at a time, to an auditor and to its issuer only', async () => {
+    const { token } = await credentials.grant('auditor', 'auditor L');
+    const everyone = [issuer, alice, bob, carol].sort((a, b) => Buffer.compare(Buffer.from(a.owner), Buffer.from(b.owner)));
+    const allowlistPath = (id: string, query = '') => `/registry/assets/${id}/allowlist${query}`;
+    const first = await get(allowlistPath(restrictedAsset, '?limit=3'), `Bearer ${token}`);
+    expect(first.status).to.equal(200);
+    expect(first.body).to.deep.include({ height: 2, restricted: true, size: 4, addresses: everyone.slice(0, 3).map(address) });
+    const rest = await get(allowlistPath(restrictedAsset, `?limit=3&cursor=${first.body.next}`), `Bearer ${token}`);
+    expect(rest.body).to.deep.include({ addresses: [address(everyone[3]!)], next: null });
+    const asIssuer = await get(allowlistPath(restrictedAsset), issuerAuthorization(CHAIN_ID, Buffer.from(restrictedAsset, 'hex'), issuer.seed, Date.now()));
+    expect(asIssuer.body.addresses).to.deep.equal(everyone.map(address));
+    // An unrestricted asset has an empty allowlist and says it is not restricted.
+    expect((await get(allowlistPath(asset), `Bearer ${token}`)).body).to.deep.include({ restricted: false, size: 0, addresses: [], next: null });
+    const foreign = await get(allowlistPath(otherAsset), issuerAuthorization(CHAIN_ID, Buffer.from(otherAsset, 'hex'), issuer.seed, Date.now()));
+    expect(foreign).to.deep.equal({ status: 403, body: { error: { code: 'forbidden', message: `only the issuer of asset ${otherAsset}, auditors and regulators see its allowlist` } } });
+    expect((await get(allowlistPath(restrictedAsset))).status).to.equal(401);
+    const badCursor = await get(allowlistPath(restrictedAsset, '?cursor=zz'), `Bearer ${token}`);
+    expect(badCursor.status).to.equal(400);
+    expect(badCursor.body.error?.message).to.match(/an owner as 33 bytes of lowercase hex/);
+    expect(accesses).to.include(`auditor auditor L: allowlist of ${restrictedAsset} at 2`);
   });
 
   it('answers 401 to missing, forged, replayed-elsewhere, stale and revoked credentials, and serves nothing', async () => {
