@@ -4,6 +4,7 @@ import { readWalletFile } from '../../federation/wallet/wallet-file.ts';
 import { buildPegout } from '../../federation/wallet/build-transfer.ts';
 import { pegoutDestinationScript } from '../../watcher/bitcoin-address.ts';
 import { bitcoinNetwork } from '../../watcher/networks.ts';
+import type { MemberClient } from '../../federation/api/client.ts';
 import { genesisFrom, memberClientFrom, type NetworkOptions } from '../member-url.ts';
 import { plural, printResult } from '../output.ts';
 import { progressLine } from '../progress.ts';
@@ -12,13 +13,19 @@ import { withMemberDatabase } from '../member-database.ts';
 import { ChainStore } from '../../sidechain/store/chain-store.ts';
 
 type StatusOptions = NetworkOptions & { wait: boolean; json?: boolean };
+type BurnStatus = Awaited<ReturnType<MemberClient['burnStatus']>>;
 
 function parseTxid(value: string): string {
   if (!/^[0-9a-f]{64}$/.test(value)) throw new ValidationError('bad-txid', `not a transaction id (64 lowercase hex characters): ${JSON.stringify(value)}`);
   return value;
 }
 
-function describeBurn(status: Awaited<ReturnType<ReturnType<typeof memberClientFrom>['burnStatus']>>): string {
+/** What the destination receives: the burn less its share of the batch's Bitcoin fee, and where. */
+function describePayment(status: BurnStatus): string {
+  return `${status.paidSats} sats paid to ${status.destination} (the burn of ${status.amountSats} less a fee share of ${status.feeShareSats}) by output ${status.vout} of Bitcoin transaction ${status.bitcoinTxid}`;
+}
+
+function describeBurn(status: BurnStatus): string {
   switch (status.status) {
     case 'pending':
       return 'burned, waiting for finality';
@@ -27,9 +34,9 @@ function describeBurn(status: Awaited<ReturnType<ReturnType<typeof memberClientF
         ? `final at height ${status.height}, held by the circuit breaker (above the hourly share of the reserves) until the operators of a quorum of members approve it (strongbox pegout approve)`
         : `final at height ${status.height}, waiting for the federation's next peg-out batch`;
     case 'settling':
-      return `final at height ${status.height}, paid by Bitcoin transaction ${status.bitcoinTxid} (being signed and broadcast)`;
+      return `final at height ${status.height}; ${describePayment(status)} (being signed and broadcast)`;
     case 'in-bitcoin':
-      return `final at height ${status.height}, paid by Bitcoin transaction ${status.bitcoinTxid} with ${plural(status.confirmations ?? 0, 'confirmation')}`;
+      return `final at height ${status.height}; ${describePayment(status)}, with ${plural(status.confirmations ?? 0, 'confirmation')}`;
   }
 }
 

@@ -124,7 +124,8 @@ export class MemberClient {
     return this.request('/pegin/claims', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ txid, vout, recipient }) });
   }
 
-  burnStatus(txid: string): Promise<{ txid: string; status: 'pending' | 'final' | 'settling' | 'in-bitcoin'; amountSats?: string; destination?: string; height?: number; heldForApproval?: boolean; bitcoinTxid?: string; confirmations?: number }> {
+  /** A burn's progress; once settled, the Bitcoin output paying it and what it pays (the burn less its fee share). */
+  burnStatus(txid: string): Promise<{ txid: string; status: 'pending' | 'final' | 'settling' | 'in-bitcoin'; amountSats?: string; destination?: string; height?: number; heldForApproval?: boolean; bitcoinTxid?: string; vout?: number; paidSats?: string; feeShareSats?: string; confirmations?: number }> {
     return this.request(`/pegout/burns/${txid}`);
   }
 

@@ -67,7 +67,7 @@ function unsettledBurns(ledger: LedgerState): { count: number; sats: bigint } {
   let count = 0;
   let sats = 0n;
   for (const burn of ledger.burns.values()) {
-    if (burn.settledBy !== undefined) continue;
+    if (burn.settlement !== undefined) continue;
     count += 1;
     sats += burn.amount;
   }

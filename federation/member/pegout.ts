@@ -178,7 +178,7 @@ export class Pegout {
     let due = false;
     for (const [txid, { firstSeenMs }] of this.unsettled) {
       const burn = ledger.getBurn(txid);
-      if (!burn || burn.settledBy) continue;
+      if (!burn || burn.settlement) continue;
       if (nowMs - firstSeenMs >= this.options.batchWindowMs) due = true;
       burns.push(burn);
     }
@@ -309,7 +309,7 @@ export class Pegout {
       }
       const burns = tx.burns.map((txid) => {
         const burn = ledger.getBurn(hex(txid));
-        if (!burn || burn.settledBy) throw new PegoutError('pegout-burn', `${where}: burn ${hex(txid)} is not a final, unsettled burn on this member's chain`);
+        if (!burn || burn.settlement) throw new PegoutError('pegout-burn', `${where}: burn ${hex(txid)} is not a final, unsettled burn on this member's chain`);
         return burn;
       });
       let inputs = 0n;

@@ -202,14 +202,14 @@ export function validateTransaction(view: LedgerReader, tx: Transaction, ctx: Le
       effects.settled = tx.burns.map((burnTxid, index) => {
         const burn = view.getBurn(toHex(burnTxid));
         if (!burn) fail('unknown-burn', `no burn ${toHex(burnTxid)}`);
-        if (burn.settledBy) fail('already-settled', `burn ${burn.txid} was already settled by ${burn.settledBy}`);
+        if (burn.settlement) fail('already-settled', `burn ${burn.txid} was already settled by ${burn.settlement.bitcoinTxid}`);
         const payment = payments[index]!;
         if (compareBytes(payment.script, burn.destinationScript) !== 0) fail('bad-settlement', `output ${index} does not pay the destination of burn ${burn.txid}`);
         if (payment.value <= 0n || payment.value > burn.amount) fail('bad-settlement', `output ${index} pays ${payment.value}, burn ${burn.txid} allows 1..${burn.amount}`);
         // Every withdrawal in a batch carries the same share of the Bitcoin fee.
         feeShare ??= burn.amount - payment.value;
         if (burn.amount - payment.value !== feeShare) fail('bad-settlement', `output ${index} carries a fee share of ${burn.amount - payment.value}, the batch's is ${feeShare}`);
-        return { ...burn, settledBy: bitcoinTxid };
+        return { ...burn, settlement: { bitcoinTxid, vout: index, paidSats: payment.value } };
       });
       return effects;
     }

@@ -28,8 +28,8 @@ export interface BurnRecord {
   destinationScript: Uint8Array;
   amount: bigint;
   height: number;
-  /** Bitcoin txid (hex) of the settlement that paid it, once recorded. */
-  settledBy?: string;
+  /** Once recorded: the settlement paying it (Bitcoin txid, hex), the output that does, and what that output pays (the burn less its fee share). */
+  settlement?: { bitcoinTxid: string; vout: number; paidSats: bigint };
 }
 
 /** Pegged bitcoin counters: outstanding = minted - burned, never more than the escrow holds. */

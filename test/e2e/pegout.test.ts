@@ -97,7 +97,9 @@ describe('peg-out through five member processes and a real regtest node', functi
 
     const status = await runCli(['pegout', 'status', burnTxid, '--json', '--member', net.network.network.members[4]!.apiUrl]);
     expect(status.code, status.stderr).to.equal(0);
-    expect(JSON.parse(status.stdout)).to.deep.include({ status: 'in-bitcoin', bitcoinTxid, destination, amountSats: '400000' });
+    expect(JSON.parse(status.stdout)).to.deep.include({ status: 'in-bitcoin', bitcoinTxid, destination, amountSats: '400000', vout: 0, paidSats: String(paid.outs[0]!.value), feeShareSats: String(feeShare) });
+    const said = await runCli(['pegout', 'status', burnTxid, '--member', net.network.network.members[4]!.apiUrl]);
+    expect(said.stdout).to.match(new RegExp(`; ${paid.outs[0]!.value} sats paid to ${destination} \\(the burn of 400000 less a fee share of ${feeShare}\\) by output 0 of Bitcoin transaction ${bitcoinTxid}, with \\d+ confirmations?\n$`));
   });
 
   it('hands out a PSBT that @scure/btc-signer finalizes into the very transaction the members broadcast', async () => {
@@ -155,6 +157,12 @@ describe('peg-out through five member processes and a real regtest node', functi
     const hexOf = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
     expect(paid.outs.slice(0, 20).map((out) => hexOf(out.script)).sort()).to.deep.equal(scripts.map(hexOf).sort());
     expect(paid.outs.slice(0, 20).every((out) => out.value === paid.outs[0]!.value)).to.equal(true);
+    // Each burn's status names the one output paying its own destination.
+    expect(statuses.map((s) => s.vout).sort((a, b) => a! - b!)).to.deep.equal([...Array(20).keys()]);
+    for (const [index, status] of statuses.entries()) {
+      expect(hexOf(paid.outs[status.vout!]!.script), `burn ${index}`).to.equal(hexOf(scripts[index]!));
+      expect(status.paidSats, `burn ${index}`).to.equal(String(paid.outs[status.vout!]!.value));
+    }
     await faucet.mine(3);
     await new Promise((resolve) => setTimeout(resolve, 3_000));
     // Nothing paid twice: no second transaction pays any of the destinations.

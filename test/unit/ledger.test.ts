@@ -171,7 +171,8 @@ describe('ledger: peg-in and peg-out', () => {
     expectCode(() => applyTransaction(state, { ...settle, bitcoinTxid: bitcoinTxid(10) }, context(3)), 'bad-settlement');
     expect(snapshot(state)).to.equal(before);
     applyTransaction(state, settle, context(3));
-    expect(state.getBurn(Buffer.from(burns[0]!).toString('hex'))?.settledBy).to.equal(Buffer.from(settle.bitcoinTxid).toString('hex'));
+    const settledAs = (index: number) => state.getBurn(Buffer.from(burns[index]!).toString('hex'))?.settlement;
+    expect([settledAs(0), settledAs(1)]).to.deep.equal([0, 1].map((vout) => ({ bitcoinTxid: Buffer.from(settle.bitcoinTxid).toString('hex'), vout, paidSats: [900n, 1900n][vout] })));
     expectCode(() => applyTransaction(state, settlementOf(burns, [{ script: P2WPKH, value: 900n }, { script: P2WPKH, value: 1900n }], 10), context(4)), 'already-settled');
     expectCode(() => applyTransaction(state, settlementOf([bitcoinTxid(1)], [{ script: P2WPKH, value: 900n }]), context(4)), 'unknown-burn');
   });
