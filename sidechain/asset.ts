@@ -22,6 +22,14 @@ export const SECURITY_KINDS = Object.keys(SecurityKind) as SecurityKind[];
 
 export const MAX_DECIMALS = 18;
 
+/** Base units as the decimal figure an asset of `decimals` places means, exactly: 12345 with 2 → "123.45". */
+export function formatUnits(amount: bigint, decimals: number): string {
+  const sign = amount < 0n ? '-' : '';
+  const digits = (amount < 0n ? -amount : amount).toString().padStart(decimals + 1, '0');
+  const whole = digits.slice(0, digits.length - decimals);
+  return decimals === 0 ? `${sign}${whole}` : `${sign}${whole}.${digits.slice(digits.length - decimals)}`;
+}
+
 /** ISO 6166: two letters, nine alphanumerics, a Luhn check digit over the letters expanded to numbers. */
 export function isValidIsin(isin: string): boolean {
   if (!/^[A-Z]{2}[A-Z0-9]{9}[0-9]$/.test(isin)) return false;

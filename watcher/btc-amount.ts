@@ -1,6 +1,8 @@
+import { formatUnits } from '../sidechain/asset.ts';
 import { ValidationError } from '../sidechain/errors.ts';
 
-const SATS_PER_BTC = 100_000_000n;
+const BTC_DECIMALS = 8;
+const SATS_PER_BTC = 10n ** BigInt(BTC_DECIMALS);
 
 /**
  * Parses a BTC amount written in decimal ("0.5", "21") into satoshis without floating point.
@@ -17,10 +19,7 @@ export function btcToSats(value: string | number): bigint {
 }
 
 export function satsToBtc(sats: bigint): string {
-  const sign = sats < 0n ? '-' : '';
-  const magnitude = sats < 0n ? -sats : sats;
-  const fraction = (magnitude % SATS_PER_BTC).toString().padStart(8, '0');
-  return `${sign}${magnitude / SATS_PER_BTC}.${fraction}`;
+  return formatUnits(sats, BTC_DECIMALS);
 }
 
 function numberToDecimal(value: number): string {

@@ -12,6 +12,7 @@ import { acceptOffer, checkBuyerIsNotSeller, checkOfferChain, checkOfferedCoin, 
 import { readJsonFile } from '../../federation/json-file.ts';
 import { readWalletFile, type Wallet } from '../../federation/wallet/wallet-file.ts';
 import { genesisFrom, memberClientFrom, type NetworkOptions } from '../member-url.ts';
+import { describeAmount, securityView } from '../asset-amount.ts';
 import { printResult } from '../output.ts';
 import { parseHeight, parseSecurity } from '../security-arguments.ts';
 import { submitUntilFinal } from '../submit.ts';
@@ -146,13 +147,6 @@ function cancelCommand(): Command {
   });
 }
 
-/** What an asset is called, for a person: pegged BTC, or the name and ISIN its issuer registered. */
-async function assetName(client: MemberClient, asset: Uint8Array): Promise<string> {
-  if (hex(asset) === hex(BTC_ASSET_ID)) return 'sats of pegged BTC';
-  const { name, isin } = await client.asset(hex(asset));
-  return `of ${name} (${isin}) ${hex(asset)}`;
-}
-
 function showCommand(): Command {
   return networkOptions(new Command('show'))
     .description('what an offer gives and asks, checked against the chain: read it before you accept it')
@@ -178,8 +172,8 @@ function showCommand(): Command {
       printResult(
         options,
         [
-          `gives:    ${offer.gives.amount} ${await assetName(client, offer.gives.asset)}`,
-          `asks:     ${offer.payment.amount} ${await assetName(client, offer.payment.asset)}, paid to the seller ${seller}`,
+          `gives:    ${describeAmount(offer.gives.amount, hex(offer.gives.asset), await securityView(client, hex(offer.gives.asset)))}`,
+          `asks:     ${describeAmount(offer.payment.amount, hex(offer.payment.asset), await securityView(client, hex(offer.payment.asset)))}, paid to the seller ${seller}`,
           `expires:  after block ${offer.expiryHeight} (the chain is at ${height}; blocks are made when there are transactions)`,
           `state:    ${state}${state === 'open' ? `; signed by the owner of ${outpoint}` : ''}`,
         ].join('\n'),

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { addressPayload } from '../../sidechain/address.ts';
 import { BTC_ASSET_ID } from '../../sidechain/asset.ts';
-import { satsToBtc } from '../../watcher/btc-amount.ts';
+import { describeAmount, securityView } from '../asset-amount.ts';
 import { ValidationError } from '../../sidechain/errors.ts';
 import { createWalletFile, readWalletFile } from '../../federation/wallet/wallet-file.ts';
 import { buildTransfer } from '../../federation/wallet/build-transfer.ts';
@@ -51,17 +51,11 @@ export function walletCommand(): Command {
       .action(async (options: NetworkOptions & { file: string; json?: boolean }) => {
         const { address } = readWalletFile(options.file);
         const client = memberClientFrom(options);
-        const btc = Buffer.from(BTC_ASSET_ID).toString('hex');
+        const balances = await Promise.all((await client.balances(address)).map(async (balance) => ({ ...balance, security: await securityView(client, balance.asset) })));
+        const lines = balances.length === 0 ? ['  (no funds)'] : balances.map(({ amount, asset, security }) => `  ${describeAmount(amount, asset, security)}`);
         // A security is named as its issuer registered it; an id alone tells a person nothing.
-        const balances = await Promise.all(
-          (await client.balances(address)).map(async (balance) => {
-            if (balance.asset === btc) return balance;
-            const { name, isin } = await client.asset(balance.asset);
-            return { ...balance, name, isin };
-          }),
-        );
-        const lines = balances.length === 0 ? ['  (no funds)'] : balances.map((b) => `  ${b.amount}  ${'name' in b ? `${b.name} (${b.isin})  ${b.asset}` : `sats of pegged BTC (${satsToBtc(b.amount)} BTC)`}`);
-        printResult(options, [`address: ${address}`, 'balances:', ...lines].join('\n'), { address, balances });
+        const data = balances.map(({ amount, asset, security }) => ({ asset, amount, ...(security && { name: security.name, isin: security.isin, decimals: security.decimals }) }));
+        printResult(options, [`address: ${address}`, 'balances:', ...lines].join('\n'), { address, balances: data });
       }),
   );
   return wallet;

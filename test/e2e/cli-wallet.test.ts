@@ -39,10 +39,12 @@ describe('wallet, issue and send through the CLI against five members', function
 
     for (const member of net.network.network.members) {
       const shown = await runCli(['wallet', 'show', '--file', buyerFile, '--json', '--member', member.apiUrl]);
-      expect(JSON.parse(shown.stdout)).to.deep.equal({ address: buyer.address, balances: [{ asset, amount: '250', name: 'Acme AB', isin: 'US0378331005' }] });
+      expect(JSON.parse(shown.stdout)).to.deep.equal({ address: buyer.address, balances: [{ asset, amount: '250', name: 'Acme AB', isin: 'US0378331005', decimals: 0 }] });
     }
+    // A security of two decimals reads in base units and as the figure they mean.
+    const bond = JSON.parse((await runCli(['issue', '--name', 'Acme 2031 bond', '--isin', 'SE0000108656', '--kind', 'bond', '--decimals', '2', '--supply', '123405', '--file', issuerFile, '--json', ...flags])).stdout) as { asset: string };
     const issuerView = await runCli(['wallet', 'show', '--file', issuerFile, ...flags]);
-    expect(issuerView.stdout).to.include(`750  Acme AB (US0378331005)  ${asset}`);
+    expect(issuerView.stdout.split('\n').slice(2, -1).sort()).to.deep.equal([`  123405 base units (1234.05) of Acme 2031 bond (SE0000108656) ${bond.asset}`, `  750 of Acme AB (US0378331005) ${asset}`]);
   });
 
   const refusals: Array<[string, string[], RegExp]> = [

@@ -175,7 +175,7 @@ describe('securities through the CLI against five members', function () {
       expect(shown.code, shown.stderr).to.equal(0);
       const [gives, asks, , state] = shown.stdout.split('\n');
       expect(gives).to.match(new RegExp(`^gives: +100 of \\S.* \\(US\\w+\\) ${asset}$`));
-      expect(asks).to.equal(`asks:     50000 sats of pegged BTC, paid to the seller ${addresses.alice}`);
+      expect(asks).to.equal(`asks:     50000 sats of pegged BTC (0.00050000 BTC), paid to the seller ${addresses.alice}`);
       expect(state).to.match(/^state: +open; signed by the owner of [0-9a-f]{64}:\d+$/);
       const accepted = await ok(['dvp', 'accept', '--offer', offerFile(1), '--file', files.bob!]);
       expect(accepted).to.include({ asset, amount: '100', price: '50000' });

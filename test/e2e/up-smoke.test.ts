@@ -82,7 +82,7 @@ describe('strongbox up (npm start)', function () {
         expect(stdout).to.include(`./bin/strongbox.js wallet show --file ${network.demoWallet.file}`);
         // Run as the summary says, with the STRONGBOX_HOME it tells the user to export.
         const shown = await runCli(['wallet', 'show', '--file', network.demoWallet.file], { env: { STRONGBOX_HOME: dataDir } });
-        expect(shown.stdout, shown.stderr).to.equal(`address: ${network.demoWallet.address}\nbalances:\n  100000000  sats of pegged BTC (1.00000000 BTC)\n`);
+        expect(shown.stdout, shown.stderr).to.equal(`address: ${network.demoWallet.address}\nbalances:\n  100000000 sats of pegged BTC (1.00000000 BTC)\n`);
       }
       // The operations wallet was funded on the first start, so the network anchors without a manual step.
       const funded = Date.now() + 30_000;
