@@ -4,9 +4,10 @@ import { issuedAssetId, isValidIsin, SECURITY_KINDS, MAX_DECIMALS, type Security
 import { ValidationError } from '../../sidechain/errors.ts';
 import { keyWitness } from '../../sidechain/transaction/signing.ts';
 import type { IssuanceBody } from '../../sidechain/transaction/types.ts';
+import type { MemberClient } from '../../federation/api/client.ts';
 import { readWalletFile } from '../../federation/wallet/wallet-file.ts';
 import { genesisFrom, memberClientFrom, type NetworkOptions } from '../member-url.ts';
-import { printResult } from '../output.ts';
+import { plural, printResult } from '../output.ts';
 import { parseAmount } from './wallet.ts';
 
 interface IssueOptions extends NetworkOptions {
@@ -17,8 +18,24 @@ interface IssueOptions extends NetworkOptions {
   supply: string;
   restricted?: boolean;
   reissuable?: boolean;
+  duplicateIsin?: boolean;
   file: string;
   json?: boolean;
+}
+
+/**
+ * An ISIN names one security, but the chain takes the issuer's word for it and lets several
+ * assets carry the same one (first come would let anyone squat a real ISIN). The CLI asks before
+ * adding a second, which is most often meant as more of the first.
+ */
+async function refuseRegisteredIsin(client: MemberClient, isin: string): Promise<void> {
+  const [registered, ...more] = await client.assetsWithIsin(isin);
+  if (!registered) return;
+  const others = more.length === 0 ? '' : ` and ${plural(more.length, 'other asset')}`;
+  throw new ValidationError(
+    'isin-registered',
+    `${isin} is already registered on this chain as ${registered.name}, asset ${registered.id} of issuer ${registered.issuer}${others}: more of that security is issued with \`strongbox reissue\` by its issuer, if it is reissuable; add --duplicate-isin to register another security under the same ISIN`,
+  );
 }
 
 export function issueCommand(): Command {
@@ -31,6 +48,7 @@ export function issueCommand(): Command {
     .requiredOption('--supply <units>', 'amount issued, in base units')
     .option('--restricted', 'only allowlisted holders may receive it')
     .option('--reissuable', 'the issuer may issue more later')
+    .option('--duplicate-isin', 'register the security even though another one on this chain carries the same ISIN')
     .option('--file <file>', 'issuer wallet file', 'wallet.json')
     .option('--member <url>', 'member API URL (default: $STRONGBOX_MEMBER_URL or the local network)')
     .option('--genesis <file>', 'genesis file (default: $STRONGBOX_GENESIS_FILE or the local network)')
@@ -55,6 +73,7 @@ export function issueCommand(): Command {
         recipient: issuer.owner,
       };
       const client = memberClientFrom(options);
+      if (!options.duplicateIsin) await refuseRegisteredIsin(client, options.isin);
       const txid = await client.submit({ ...body, witnesses: [keyWitness(genesis.chainId, body, issuer.keys.seed)] });
       const final = await client.waitForFinal(txid);
       const asset = Buffer.from(issuedAssetId(issuer.keys.publicKey, nonce)).toString('hex');

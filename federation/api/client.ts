@@ -98,7 +98,7 @@ export class MemberClient {
     const pages: P[] = [];
     let cursor: string | null = null;
     do {
-      const page: P = await this.request<P>(`${path}?limit=${MAX_PAGE_LIMIT}${cursor === null ? '' : `&cursor=${cursor}`}`, init);
+      const page: P = await this.request<P>(`${path}${path.includes('?') ? '&' : '?'}limit=${MAX_PAGE_LIMIT}${cursor === null ? '' : `&cursor=${cursor}`}`, init);
       pages.push(page);
       cursor = page.next;
     } while (cursor !== null);
@@ -177,8 +177,13 @@ export class MemberClient {
 
   /** An issued security's registry record; `sequence` is what its next registry change must exceed. */
   async asset(asset: string): Promise<AssetView> {
-    const view = await this.request<Omit<AssetView, 'supply' | 'sequence'> & { supply: string; sequence: string }>(`/assets/${asset}`);
-    return { ...view, supply: BigInt(view.supply), sequence: BigInt(view.sequence) };
+    return assetViewOf(await this.request<ServedAssetView>(`/assets/${asset}`));
+  }
+
+  /** Every security registered under `isin`, by asset id. */
+  async assetsWithIsin(isin: string): Promise<AssetView[]> {
+    const pages = await this.allPages<{ assets: ServedAssetView[]; next: string | null }>(`/assets?isin=${encodeURIComponent(isin)}`);
+    return pages.flatMap((page) => page.assets.map(assetViewOf));
   }
 
   /** An unspent final output; a MemberApiError with status 404 once it is spent. */
@@ -207,6 +212,9 @@ export class MemberClient {
     return result.changes.map((c) => ({ ...c, delta: BigInt(c.delta), balance: BigInt(c.balance) }));
   }
 }
+
+type ServedAssetView = Omit<AssetView, 'supply' | 'sequence'> & { supply: string; sequence: string };
+const assetViewOf = (view: ServedAssetView): AssetView => ({ ...view, supply: BigInt(view.supply), sequence: BigInt(view.sequence) });
 
 export interface AssetView {
   id: string;

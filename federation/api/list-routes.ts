@@ -87,11 +87,12 @@ export function listRoutes(context: ListContext): Route[] {
     defineRoute({
       method: 'get',
       path: '/assets',
-      summary: 'the registry of issued securities, by asset id; `cursor` is the last asset id seen',
+      summary: 'the registry of issued securities, by asset id; `isin` keeps those registered under that ISIN (the chain lets several share one); `cursor` is the last asset id seen',
       tag: 'assets',
-      query: pageQuery(hex32),
+      query: pageQuery(hex32).extend({ isin: z.string().regex(/^[A-Z]{2}[A-Z0-9]{9}[0-9]$/, 'expected an ISIN: two letters, nine letters or digits, a check digit').optional() }),
       handler: ({ query }) => {
-        const keys = [...context.ledger.assets.keys()].sort().filter((key) => query.cursor === undefined || key > query.cursor);
+        const registered = query.isin === undefined ? [...context.ledger.assets.keys()] : [...context.ledger.assets].filter(([, record]) => record.metadata.isin === query.isin).map(([key]) => key);
+        const keys = registered.sort().filter((key) => query.cursor === undefined || key > query.cursor);
         const page = pageOf(keys.slice(0, query.limit + 1), query.limit, (last) => last);
         return { assets: page.items.map((key) => assetView(context.ledger.assets.get(key)!)), next: page.next };
       },

@@ -111,6 +111,19 @@ describe('member HTTP API: the OpenAPI document against the routes, pagination, 
     expect((await net.clients[3]!.utxos(bob.address)).map((u) => u.txid), 'the client follows every page').to.deep.equal(paymentsToBob);
   });
 
+  it('finds every asset registered under an ISIN, a page at a time, and none under another', async () => {
+    // Every issuance of this file carries the ISIN of the helper's share, which the chain allows.
+    const extra = issuance(net.genesis.chainId, testWallet(), 5n);
+    await net.clients[0]!.waitForFinal(await net.clients[0]!.submit(extra.tx));
+    const registry = await allPages(`${url}/assets`, (page) => page.assets as { id: string; isin: string }[], 50);
+    const sharing = registry.items.filter((view) => view.isin === 'US0378331005').map((view) => view.id);
+    expect(sharing).to.include.members([asset, hex(extra.asset)]);
+    const found = await allPages(`${url}/assets?isin=US0378331005`, (page) => page.assets as { id: string }[], 1);
+    expect(found.items.map((view) => view.id)).to.deep.equal(sharing);
+    expect((await net.clients[2]!.assetsWithIsin('US0378331005')).map((view) => view.id)).to.deep.equal(sharing);
+    expect((await allPages(`${url}/assets?isin=SE0000108656`, (page) => page.assets as unknown[], 5)).items).to.deep.equal([]);
+  });
+
   it('pages through peg-in deposits newest first and filters them by state', async () => {
     const dave = testWallet();
     const faucet = new Faucet(new BitcoinRpc(net.network.network.bitcoinRpcUrl));
@@ -142,6 +155,7 @@ describe('member HTTP API: the OpenAPI document against the routes, pagination, 
       ['/transactions?cursor=12', /^query\.cursor: expected height:position$/],
       [`/addresses/${bob.address}/utxos?cursor=1:zz:0`, /^query\.cursor: expected height:txid:vout$/],
       ['/assets?cursor=ACME', /^query\.cursor: expected 32 bytes as lowercase hex$/],
+      ['/assets?isin=us0378331005', /^query\.isin: expected an ISIN: two letters, nine letters or digits, a check digit$/],
       ['/pegin/deposits?state=lost', /^query\.state: /],
       ['/blocks?page=2', /^query: Unrecognized key: "page"$/],
       ['/blocks/1?waitMs=30001', /^query\.waitMs: /],

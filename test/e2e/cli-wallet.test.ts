@@ -45,6 +45,17 @@ describe('wallet, issue and send through the CLI against five members', function
     const bond = JSON.parse((await runCli(['issue', '--name', 'Acme 2031 bond', '--isin', 'SE0000108656', '--kind', 'bond', '--decimals', '2', '--supply', '123405', '--file', issuerFile, '--json', ...flags])).stdout) as { asset: string };
     const issuerView = await runCli(['wallet', 'show', '--file', issuerFile, ...flags]);
     expect(issuerView.stdout.split('\n').slice(2, -1).sort()).to.deep.equal([`  123405 base units (1234.05) of Acme 2031 bond (SE0000108656) ${bond.asset}`, `  750 of Acme AB (US0378331005) ${asset}`]);
+
+    // A second security under an ISIN already registered: refused, naming the first, unless asked for.
+    const again = ['issue', '--name', 'Acme AB', '--isin', 'US0378331005', '--supply', '5', '--file', buyerFile, ...flags];
+    const refused = await runCli(again);
+    expect(refused.code).to.equal(1);
+    expect(refused.stderr).to.equal(`strongbox: US0378331005 is already registered on this chain as Acme AB, asset ${asset} of issuer ${(await net.clients[0]!.asset(asset)).issuer}: more of that security is issued with \`strongbox reissue\` by its issuer, if it is reissuable; add --duplicate-isin to register another security under the same ISIN\n`);
+    expect((await net.clients[0]!.assetsWithIsin('US0378331005')).map((view) => view.id)).to.deep.equal([asset]);
+    const duplicate = await runCli([...again, '--duplicate-isin', '--json']);
+    expect(duplicate.code, duplicate.stderr).to.equal(0);
+    const second = (JSON.parse(duplicate.stdout) as { asset: string }).asset;
+    expect((await net.clients[0]!.assetsWithIsin('US0378331005')).map((view) => view.id)).to.have.members([asset, second]);
   });
 
   const refusals: Array<[string, string[], RegExp]> = [
