@@ -40,6 +40,19 @@ function describeBurn(status: BurnStatus): string {
   }
 }
 
+/** While `pegout status` waits: what it waits for first, as a terminal line cuts the rest. */
+function waitingLine(status: BurnStatus): string {
+  switch (status.status) {
+    case 'settling':
+      return `being signed and broadcast: Bitcoin transaction ${status.bitcoinTxid}…`;
+    case 'in-bitcoin':
+      // Regtest mines only when asked, which a first-time user of the local network may not know.
+      return `waiting for the first Bitcoin confirmation (on local regtest: strongbox regtest mine 1) of ${status.bitcoinTxid}…`;
+    default:
+      return `${describeBurn(status)}…`;
+  }
+}
+
 export function pegoutCommand(): Command {
   const pegout = networkOptions(new Command('pegout'))
     .description('burn pegged BTC for payment to a Bitcoin address (fee from the withdrawal), and follow it')
@@ -82,7 +95,7 @@ export function pegoutCommand(): Command {
             printResult(options, `burn ${txid}: ${describeBurn(status)}`, status);
             return;
           }
-          if (!options.json) progress.show(`${describeBurn(status)}…`);
+          if (!options.json) progress.show(waitingLine(status));
           await new Promise((resolve) => setTimeout(resolve, 1_000));
         }
       }),

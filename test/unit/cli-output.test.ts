@@ -6,9 +6,9 @@ import { progressLine } from '../../cli/progress.ts';
 import { newRegtestAddress } from '../../regtest/new-address.ts';
 
 /** What a stream was given, and whether it claims to be a terminal. */
-function capture(isTTY: boolean): NodeJS.WriteStream & { written: string[] } {
+function capture(isTTY: boolean, columns?: number): NodeJS.WriteStream & { written: string[] } {
   const written: string[] = [];
-  return { isTTY, written, write: (chunk: string) => written.push(chunk) > 0 } as unknown as NodeJS.WriteStream & { written: string[] };
+  return { isTTY, columns, written, write: (chunk: string) => written.push(chunk) > 0 } as unknown as NodeJS.WriteStream & { written: string[] };
 }
 
 describe('command-line output', () => {
@@ -27,6 +27,15 @@ describe('command-line output', () => {
     line.show('final at height 7, waiting for the federation\'s next peg-out batch…');
     line.clear();
     expect(terminal.written).to.deep.equal(['\rburned, waiting for finality…\x1b[K', '\rfinal at height 7, waiting for the federation\'s next peg-out batch…\x1b[K', '\r\x1b[K']);
+  });
+
+  it('cuts a waiting state to the terminal\'s width, which a wrapped line would break', () => {
+    const terminal = capture(true, 20);
+    const line = progressLine(terminal);
+    line.show('final at height 7, paid by output 0 of Bitcoin transaction 3f2a…');
+    line.show('short enough');
+    expect(terminal.written).to.deep.equal(['\rfinal at height 7,…\x1b[K', '\rshort enough\x1b[K']);
+    expect(terminal.written[0]!.replace('\r', '').replace('\x1b[K', '')).to.have.length(19);
   });
 
   it('clears nothing on a terminal when nothing was shown', () => {
