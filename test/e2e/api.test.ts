@@ -114,7 +114,9 @@ describe('member HTTP API: the OpenAPI document against the routes, pagination, 
   it('finds every asset registered under an ISIN, a page at a time, and none under another', async () => {
     // Every issuance of this file carries the ISIN of the helper's share, which the chain allows.
     const extra = issuance(net.genesis.chainId, testWallet(), 5n);
-    await net.clients[0]!.waitForFinal(await net.clients[0]!.submit(extra.tx));
+    const extraTxid = await net.clients[3]!.submit(extra.tx);
+    // Read from members 3 and 2 below: each is asked once it holds the block.
+    await Promise.all([3, 2].map((member) => net.clients[member]!.waitForFinal(extraTxid)));
     const registry = await allPages(`${url}/assets`, (page) => page.assets as { id: string; isin: string }[], 50);
     const sharing = registry.items.filter((view) => view.isin === 'US0378331005').map((view) => view.id);
     expect(sharing).to.include.members([asset, hex(extra.asset)]);
