@@ -54,12 +54,15 @@ export function walletCommand(): Command {
         const balances = await Promise.all((await client.balances(address)).map(async (balance) => ({ ...balance, security: await securityView(client, balance.asset) })));
         const lines = balances.length === 0 ? ['  (no funds)'] : balances.map(({ amount, asset, security }) => `  ${describeAmount(amount, asset, security)}`);
         // A security is named as its issuer registered it; an id alone tells a person nothing.
-        const data = balances.map(({ amount, asset, security }) => ({ asset, amount, ...(security && { name: security.name, isin: security.isin, decimals: security.decimals }) }));
+        const data = balances.map(({ amount, asset, security }) => ({ asset, amount, ...(security ? { name: security.name, isin: security.isin, decimals: security.decimals } : PEGGED_BTC) }));
         printResult(options, [`address: ${address}`, 'balances:', ...lines].join('\n'), { address, balances: data });
       }),
   );
   return wallet;
 }
+
+/** What `wallet show --json` says of pegged BTC, as it names a security: amounts in sats, 8 decimals to a BTC. */
+const PEGGED_BTC = { name: 'pegged BTC', decimals: 8 } as const;
 
 export function sendCommand(): Command {
   return networkOptions(new Command('send'))

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import { runCli } from '../helpers/cli.ts';
+import { BTC_ASSET_KEY } from '../../sidechain/asset.ts';
 
 const CLI = fileURLToPath(new URL('../../bin/strongbox.js', import.meta.url));
 
@@ -83,6 +84,8 @@ describe('strongbox up (npm start)', function () {
         // Run as the summary says, with the STRONGBOX_HOME it tells the user to export.
         const shown = await runCli(['wallet', 'show', '--file', network.demoWallet.file], { env: { STRONGBOX_HOME: dataDir } });
         expect(shown.stdout, shown.stderr).to.equal(`address: ${network.demoWallet.address}\nbalances:\n  100000000 sats of pegged BTC (1.00000000 BTC)\n`);
+        const asJson = await runCli(['wallet', 'show', '--file', network.demoWallet.file, '--json'], { env: { STRONGBOX_HOME: dataDir } });
+        expect(JSON.parse(asJson.stdout)).to.deep.equal({ address: network.demoWallet.address, balances: [{ asset: BTC_ASSET_KEY, amount: '100000000', name: 'pegged BTC', decimals: 8 }] });
       }
       // The operations wallet was funded on the first start, so the network anchors without a manual step.
       const funded = Date.now() + 30_000;
