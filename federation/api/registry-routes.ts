@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import { addressPayload, encodeAddress, ownerFromPayload } from '../../sidechain/address.ts';
 import { ValidationError } from '../../sidechain/errors.ts';
-import type { LedgerState } from '../../sidechain/ledger/index.ts';
-import type { AssetRecord } from '../../sidechain/ledger/index.ts';
+import type { AssetRecord, LedgerState } from '../../sidechain/ledger/index.ts';
 import { ForbiddenError, type Principal, type RegistryAuthenticator } from '../roles/authorize.ts';
 import { pageOf, pageQuery } from './pagination.ts';
 import { defineRoute, NotFoundError, type Route } from './route.ts';
@@ -28,7 +27,7 @@ export interface RegistryContext {
  */
 export function registryRoutes(context: RegistryContext): Route[] {
   /** Who asks about one asset, and its record; an issuer may ask about its own assets only. */
-  async function assetView(authorization: string | undefined, asset: string, what: string): Promise<{ principal: Principal; record: AssetRecord }> {
+  async function assetAccess(authorization: string | undefined, asset: string, what: string): Promise<{ principal: Principal; record: AssetRecord }> {
     const principal = await context.auth.principal(authorization, new Uint8Array(Buffer.from(asset, 'hex')));
     const record = context.ledger.getAsset(asset);
     if (!record) throw new NotFoundError(`asset ${asset}`);
@@ -46,7 +45,7 @@ export function registryRoutes(context: RegistryContext): Route[] {
       params: z.object({ asset: hex32 }),
       query: z.object({ height: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional() }).strict(),
       handler: async ({ params, query, authorization }) => {
-        const { principal } = await assetView(authorization, params.asset, 'holders');
+        const { principal } = await assetAccess(authorization, params.asset, 'holders');
         const tip = context.tipHeight();
         const height = query.height ?? tip;
         if (height > tip) throw new ValidationError('bad-height', `height ${height} is above the chain tip ${tip}`);
@@ -68,7 +67,7 @@ export function registryRoutes(context: RegistryContext): Route[] {
       params: z.object({ asset: hex32 }),
       query: pageQuery(z.string().regex(/^[0-9a-f]{66}$/, 'expected an owner as 33 bytes of lowercase hex')),
       handler: async ({ params, query, authorization }) => {
-        const { principal, record } = await assetView(authorization, params.asset, 'allowlist');
+        const { principal, record } = await assetAccess(authorization, params.asset, 'allowlist');
         const height = context.tipHeight();
         const owners = [...record.allowlist].sort().filter((owner) => query.cursor === undefined || owner > query.cursor);
         const page = pageOf(owners.slice(0, query.limit + 1), query.limit, (last) => last);
