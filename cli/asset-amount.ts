@@ -1,10 +1,23 @@
 import { BTC_ASSET_KEY, formatUnits } from '../sidechain/asset.ts';
-import type { AssetView, MemberClient } from '../federation/api/client.ts';
+import { ValidationError } from '../sidechain/errors.ts';
+import { MemberApiError, type AssetView, type MemberClient } from '../federation/api/client.ts';
 import { satsToBtc } from '../watcher/btc-amount.ts';
+
+/** An issued security's registry record; an id the chain does not know is refused as such, not read as a zero balance. */
+export async function registeredSecurity(client: MemberClient, asset: string): Promise<AssetView> {
+  try {
+    return await client.asset(asset);
+  } catch (error) {
+    if (error instanceof MemberApiError && error.status === 404) {
+      throw new ValidationError('unknown-asset', `no security ${asset} on this chain: asset ids are listed at GET /assets and on the explorer's Assets page`);
+    }
+    throw error;
+  }
+}
 
 /** The registry record of a security, or undefined for pegged BTC, which has none. */
 export async function securityView(client: MemberClient, asset: string): Promise<AssetView | undefined> {
-  return asset === BTC_ASSET_KEY ? undefined : client.asset(asset);
+  return asset === BTC_ASSET_KEY ? undefined : registeredSecurity(client, asset);
 }
 
 /**
@@ -14,6 +27,15 @@ export async function securityView(client: MemberClient, asset: string): Promise
  */
 export function describeAmount(amount: bigint, asset: string, security: AssetView | undefined): string {
   if (security === undefined) return `${amount} sats of pegged BTC (${satsToBtc(amount)} BTC)`;
-  const figure = security.decimals === 0 ? `${amount}` : `${amount} base units (${formatUnits(amount, security.decimals)})`;
-  return `${figure} of ${security.name} (${security.isin}) ${asset}`;
+  return `${unitsFigure(amount, security.decimals)} of ${security.name} (${security.isin}) ${asset}`;
+}
+
+/** describeAmount, the asset's registry record read from the member. */
+export async function describeAmountOn(client: MemberClient, asset: string, amount: bigint): Promise<string> {
+  return describeAmount(amount, asset, await securityView(client, asset));
+}
+
+/** Base units of a security, with the decimal figure beside them where it has decimals. */
+export function unitsFigure(amount: bigint, decimals: number): string {
+  return decimals === 0 ? `${amount}` : `${amount} base units (${formatUnits(amount, decimals)})`;
 }

@@ -2,6 +2,7 @@ import { keyWitness } from '../sidechain/transaction/signing.ts';
 import type { RegistryBody, ReissuanceBody } from '../sidechain/transaction/types.ts';
 import { readWalletFile, type Wallet } from '../federation/wallet/wallet-file.ts';
 import type { AssetView } from '../federation/api/client.ts';
+import { registeredSecurity } from './asset-amount.ts';
 import { genesisFrom, memberClientFrom, type NetworkOptions } from './member-url.ts';
 import { submitUntilFinal } from './submit.ts';
 
@@ -18,7 +19,7 @@ export async function submitIssuerChange(
   const wallet = readWalletFile(options.file);
   const genesis = genesisFrom(options);
   const client = memberClientFrom(options);
-  const view = await client.asset(Buffer.from(asset).toString('hex'));
+  const view = await registeredSecurity(client, Buffer.from(asset).toString('hex'));
   const unsigned = body(view.sequence + 1n, wallet, view);
   const final = await submitUntilFinal(client, { ...unsigned, witnesses: [keyWitness(genesis.chainId, unsigned, wallet.keys.seed)] }, options);
   return { ...final, view, sequence: unsigned.sequence };

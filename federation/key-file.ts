@@ -54,30 +54,36 @@ export function writeKeyFile(path: string, keys: MemberKeys): void {
 
 /**
  * Reads a file of secrets (key file, wallet) against its schema; refuses one that group or others
- * may read, as ssh does. `missing` tells the user how to create one.
+ * may read, as ssh does. `kind` names what the file should be, for a file of another kind given by
+ * mistake; `missing` tells the user what to do when there is no file at all.
  */
-export function readSecretFile<T>(path: string, schema: z.ZodType<T>, missing: string): T {
-  if (!existsSync(path)) throw new KeyFileError(path, `does not exist (${missing})`);
-  const mode = statSync(path).mode & 0o777;
-  if ((mode & 0o077) !== 0) {
-    throw new KeyFileError(path, `permissions ${mode.toString(8)} let others read it; run chmod 600`);
-  }
+export function readSecretFile<T>(path: string, schema: z.ZodType<T>, expected: { kind: string; missing: string }): T {
+  if (!existsSync(path)) throw new KeyFileError(path, `does not exist (${expected.missing})`);
   let parsed: unknown;
   try {
     parsed = JSON.parse(readFileSync(path, 'utf8'));
   } catch {
-    throw new KeyFileError(path, 'is not valid JSON');
+    throw new KeyFileError(path, `is not valid JSON, so not a ${expected.kind}`);
   }
   const result = schema.safeParse(parsed);
   if (!result.success) {
     const issue = result.error.issues[0];
-    throw new KeyFileError(path, `${issue?.path.join('.') || 'file'}: ${issue?.message ?? 'invalid'}`);
+    const field = issue?.path.join('.') ?? '';
+    // Another kind of file (an offer, a config) lacks the fields entirely: say what it is not.
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new KeyFileError(path, `is not a ${expected.kind}: it holds no JSON object`);
+    if (issue?.path.length === 1 && !Object.hasOwn(parsed, field)) throw new KeyFileError(path, `is not a ${expected.kind}: it has no "${field}"`);
+    throw new KeyFileError(path, `${field || 'file'}: ${issue?.message ?? 'invalid'}`);
+  }
+  // Checked once the file is known to be one of secrets, so a file of another kind is named as such first.
+  const mode = statSync(path).mode & 0o777;
+  if ((mode & 0o077) !== 0) {
+    throw new KeyFileError(path, `permissions ${mode.toString(8)} let others read it; run chmod 600`);
   }
   return result.data;
 }
 
 export function readKeyFile(path: string): MemberKeys {
-  const keys = readSecretFile(path, keyFileSchema, 'create one with `strongbox keygen`');
+  const keys = readSecretFile(path, keyFileSchema, { kind: 'member key file', missing: 'create one with `strongbox keygen`' });
   const pegPrivateKey = Buffer.from(keys.pegPrivateKey, 'hex');
   if (!ecc.isPrivate(pegPrivateKey)) throw new KeyFileError(path, 'pegPrivateKey is not a valid secp256k1 key');
   return withPublicKeys(new Uint8Array(Buffer.from(keys.blockSeed, 'hex')), new Uint8Array(pegPrivateKey));

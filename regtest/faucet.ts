@@ -67,7 +67,7 @@ export class Faucet {
     const fee = feeFor(selected.length);
     if (total < amountSats + fee) {
       this.coins.putBack(selected);
-      throw new ValidationError('faucet-empty', `the faucet has ${total} spendable sats, not enough for ${amountSats} (mine more blocks)`);
+      throw new ValidationError('faucet-empty', `the faucet has ${total} spendable sats, not enough for ${amountSats} (mine more blocks: strongbox regtest mine 101)`);
     }
     const psbt = new bitcoin.Psbt({ network });
     for (const coin of selected) {

@@ -8,6 +8,7 @@ import { LIMITS, type DividendBody } from '../../sidechain/transaction/types.ts'
 import { issuerAuthorization } from '../../federation/roles/issuer-request.ts';
 import { selectCoins } from '../../federation/wallet/build-transfer.ts';
 import { readWalletFile } from '../../federation/wallet/wallet-file.ts';
+import { registeredSecurity } from '../asset-amount.ts';
 import { genesisFrom, memberClientFrom, type NetworkOptions } from '../member-url.ts';
 import { printResult } from '../output.ts';
 import { parseHeight, parseSecurity } from '../security-arguments.ts';
@@ -28,11 +29,11 @@ export function dividendCommand(): Command {
     .action(async (options: NetworkOptions & { asset: string; recordHeight: string; total: string; file: string; json?: boolean }) => {
       const asset = parseSecurity(options.asset);
       const recordHeight = parseHeight(options.recordHeight, '--record-height');
-      const total = parseAmount(options.total);
+      const total = parseAmount(options.total, '--total');
       const wallet = readWalletFile(options.file);
       const genesis = genesisFrom(options);
       const client = memberClientFrom(options);
-      const view = await client.asset(options.asset);
+      const view = await registeredSecurity(client, options.asset);
       if (view.issuer !== Buffer.from(wallet.keys.publicKey).toString('hex')) {
         throw new ValidationError('not-issuer', `only the issuer of ${view.name} (${view.isin}) pays its dividends, and ${options.file} holds another key`);
       }

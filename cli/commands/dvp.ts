@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { existsSync, writeFileSync } from 'node:fs';
 import { addressPayload, encodeAddress, ownerFromPayload } from '../../sidechain/address.ts';
-import { BTC_ASSET_ID } from '../../sidechain/asset.ts';
+import { BTC_ASSET_ID, BTC_ASSET_KEY } from '../../sidechain/asset.ts';
 import { offerFromJson, offerToJson, type DvpOffer } from '../../sidechain/dvp-offer.ts';
 import { ValidationError } from '../../sidechain/errors.ts';
 import { keyWitness } from '../../sidechain/transaction/signing.ts';
@@ -12,7 +12,7 @@ import { acceptOffer, checkBuyerIsNotSeller, checkOfferChain, checkOfferedCoin, 
 import { readJsonFile } from '../../federation/json-file.ts';
 import { readWalletFile, type Wallet } from '../../federation/wallet/wallet-file.ts';
 import { genesisFrom, memberClientFrom, type NetworkOptions } from '../member-url.ts';
-import { describeAmount, securityView } from '../asset-amount.ts';
+import { describeAmount, describeAmountOn, registeredSecurity } from '../asset-amount.ts';
 import { printResult } from '../output.ts';
 import { parseHeight, parseSecurity } from '../security-arguments.ts';
 import { submitUntilFinal } from '../submit.ts';
@@ -63,8 +63,8 @@ function offerCommand(): Command {
     .addHelpText('after', '\nExample:\n  strongbox dvp offer --asset 5c1f… --amount 100 --price 50000 --out offer.json --file seller.wallet.json')
     .action(async (options: Options & { asset: string; amount: string; price: string; expiresIn: string; out: string }) => {
       const asset = parseSecurity(options.asset);
-      const amount = parseAmount(options.amount);
-      const price = parseAmount(options.price);
+      const amount = parseAmount(options.amount, '--amount');
+      const price = parseAmount(options.price, '--price');
       const expiresIn = parseHeight(options.expiresIn, '--expires-in');
       if (expiresIn < 1) throw new ValidationError('bad-height', '--expires-in must be at least 1 block');
       const wallet = readWalletFile(options.file);
@@ -72,6 +72,7 @@ function offerCommand(): Command {
       const client = memberClientFrom(options);
       // Before anything reaches the chain (a coin split is a transaction of its own).
       if (existsSync(options.out)) throw new ValidationError('bad-output', `${options.out} already exists; offers are never overwritten`);
+      const security = await registeredSecurity(client, options.asset);
       const coin = await exactCoin(client, genesis.chainId, wallet, asset, amount, options);
       const expiryHeight = (await client.status()).height + expiresIn;
       const offer = createOffer(genesis.chainId, wallet, coin, { asset: BTC_ASSET_ID, amount: price }, expiryHeight);
@@ -82,7 +83,7 @@ function offerCommand(): Command {
       }
       printResult(
         options,
-        `offer: ${amount} of ${options.asset} for ${price} sats, valid through height ${expiryHeight}\nwrote ${options.out}; a buyer completes it with: strongbox dvp accept --offer ${options.out}`,
+        `offer: ${describeAmount(amount, options.asset, security)} for ${describeAmount(price, BTC_ASSET_KEY, undefined)}, valid through height ${expiryHeight}\nwrote ${options.out}; a buyer checks it with \`strongbox dvp show --offer ${options.out}\` and completes it with \`strongbox dvp accept --offer ${options.out} --file <buyer wallet>\``,
         { file: options.out, asset: options.asset, amount, price, expiryHeight, coin: `${coin.txid}:${coin.vout}` },
       );
     });
@@ -128,7 +129,9 @@ function acceptCommand(): Command {
     const tx = acceptOffer(chainId, offer, offered, wallet, payWith);
     const { txid, height } = await submitUntilFinal(client, tx, options);
     const asset = hex(offer.gives.asset);
-    printResult(options, `received ${offer.gives.amount} of ${asset} for ${offer.payment.amount} sats: ${txid} final at height ${height}`, { txid, height, asset, amount: offer.gives.amount, price: offer.payment.amount });
+    const paid = hex(offer.payment.asset);
+    const received = `${await describeAmountOn(client, asset, offer.gives.amount)} for ${await describeAmountOn(client, paid, offer.payment.amount)}`;
+    printResult(options, `received ${received}: ${txid} final at height ${height}`, { txid, height, asset, amount: offer.gives.amount, price: offer.payment.amount });
   });
 }
 
@@ -172,8 +175,8 @@ function showCommand(): Command {
       printResult(
         options,
         [
-          `gives:    ${describeAmount(offer.gives.amount, hex(offer.gives.asset), await securityView(client, hex(offer.gives.asset)))}`,
-          `asks:     ${describeAmount(offer.payment.amount, hex(offer.payment.asset), await securityView(client, hex(offer.payment.asset)))}, paid to the seller ${seller}`,
+          `gives:    ${await describeAmountOn(client, hex(offer.gives.asset), offer.gives.amount)}`,
+          `asks:     ${await describeAmountOn(client, hex(offer.payment.asset), offer.payment.amount)}, paid to the seller ${seller}`,
           `expires:  after block ${offer.expiryHeight} (the chain is at ${height}; blocks are made when there are transactions)`,
           `state:    ${state}${state === 'open' ? `; signed by the owner of ${outpoint}` : ''}`,
         ].join('\n'),

@@ -7,6 +7,7 @@ import type { IssuanceBody } from '../../sidechain/transaction/types.ts';
 import type { MemberClient } from '../../federation/api/client.ts';
 import { readWalletFile } from '../../federation/wallet/wallet-file.ts';
 import { genesisFrom, memberClientFrom, type NetworkOptions } from '../member-url.ts';
+import { unitsFigure } from '../asset-amount.ts';
 import { plural, printResult } from '../output.ts';
 import { parseAmount } from './wallet.ts';
 
@@ -59,7 +60,7 @@ export function issueCommand(): Command {
       if (!SECURITY_KINDS.includes(options.kind as SecurityKind)) throw new ValidationError('bad-kind', `--kind must be one of ${SECURITY_KINDS.join(', ')}`);
       if (!isValidIsin(options.isin)) throw new ValidationError('bad-isin', `${options.isin} is not a valid ISIN (format or check digit)`);
       if (!/^\d{1,2}$/.test(options.decimals) || Number(options.decimals) > MAX_DECIMALS) throw new ValidationError('bad-decimals', `--decimals must be 0..${MAX_DECIMALS}`);
-      const supply = parseAmount(options.supply);
+      const supply = parseAmount(options.supply, '--supply');
       const issuer = readWalletFile(options.file);
       const genesis = genesisFrom(options);
       // A random nonce gives each issuance its own asset id without asking the chain.
@@ -77,6 +78,12 @@ export function issueCommand(): Command {
       const txid = await client.submit({ ...body, witnesses: [keyWitness(genesis.chainId, body, issuer.keys.seed)] });
       const final = await client.waitForFinal(txid);
       const asset = Buffer.from(issuedAssetId(issuer.keys.publicKey, nonce)).toString('hex');
-      printResult(options, `issued ${supply} units of ${options.name} (${options.isin})\nasset id: ${asset}\ntransaction ${txid} final at height ${final.height}`, { asset, txid, height: final.height, supply });
+      const { metadata } = body;
+      const terms = [metadata.restricted && 'restricted to its allowlist', metadata.reissuable && 'reissuable'].filter(Boolean).join(', ');
+      printResult(
+        options,
+        `issued ${unitsFigure(supply, metadata.decimals)} of ${metadata.name} (${metadata.isin}), a ${metadata.securityKind}${terms ? `, ${terms}` : ''}\nasset id: ${asset}\ntransaction ${txid} final at height ${final.height}`,
+        { asset, txid, height: final.height, supply },
+      );
     });
 }

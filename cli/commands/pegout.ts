@@ -64,7 +64,7 @@ export function pegoutCommand(): Command {
       if (!options.to || !options.amount) throw new ValidationError('missing-option', 'pegout needs --to <bitcoin-address> and --amount <sats>');
       const genesis = genesisFrom(options);
       const destination = pegoutDestinationScript(options.to, bitcoinNetwork(genesis.file.bitcoinNetwork), genesis.file.bitcoinNetwork);
-      const amount = parseAmount(options.amount);
+      const amount = parseAmount(options.amount, '--amount');
       const minimum = BigInt(genesis.file.pegout.minimumSats);
       if (amount < minimum) throw new ValidationError('below-minimum', `a peg-out of ${amount} sats is below the federation's minimum of ${minimum}`);
       const wallet = readWalletFile(options.file);

@@ -3,9 +3,12 @@ import { fund, mine } from '../../regtest/faucet.ts';
 import { newRegtestAddress } from '../../regtest/new-address.ts';
 import { BitcoinRpc } from '../../watcher/rpc.ts';
 import { btcToSats, satsToBtc } from '../../watcher/btc-amount.ts';
+import { ADDRESS_HRP } from '../../sidechain/address.ts';
 import { ValidationError } from '../../sidechain/errors.ts';
 import { defaultDataDir, readNetworkFile } from '../../federation/local-network/network-file.ts';
 import { plural, printResult } from '../output.ts';
+
+const MAX_BTC_SATS = 21_000_000n * 100_000_000n;
 
 interface RpcOptions {
   rpc?: string;
@@ -36,7 +39,12 @@ export function regtestCommand(): Command {
       .argument('<btc>', 'amount in BTC, e.g. 0.5')
       .addHelpText('after', '\nExample:\n  strongbox regtest fund bcrt1q… 0.25')
       .action(async (address: string, btc: string, options: RpcOptions) => {
+        if (address.toLowerCase().startsWith(`${ADDRESS_HRP}1`)) {
+          throw new ValidationError('bad-address', `${address} is a Strongbox address: BTC reaches it by a peg-in (strongbox pegin-address ${address} gives the bcrt1… address to fund)`);
+        }
         const sats = btcToSats(btc);
+        // Every other command counts sats; a count of sats here would be more BTC than will ever exist.
+        if (sats > MAX_BTC_SATS) throw new ValidationError('bad-amount', `regtest fund takes BTC, not sats: ${btc} BTC is more than the 21,000,000 there will ever be`);
         const txid = await fund(bitcoinRpcFrom(options), address, sats);
         printResult(options, `sent ${satsToBtc(sats)} BTC to ${address} in ${txid} (mine a block to confirm it)`, { txid, address, amountSats: sats });
       }),

@@ -16,7 +16,7 @@ export function reissueCommand(): Command {
     .addHelpText('after', '\nExample:\n  strongbox reissue --asset 5c1f… --amount 5000 --file issuer.wallet.json')
     .action(async (options: NetworkOptions & { asset: string; amount: string; to?: string; file: string; json?: boolean }) => {
       const asset = parseSecurity(options.asset);
-      const amount = parseAmount(options.amount);
+      const amount = parseAmount(options.amount, '--amount');
       const recipient = options.to === undefined ? undefined : addressPayload(options.to);
       const { txid, height, view, sequence } = await submitIssuerChange(options, asset, (next, wallet) => ({ kind: 'reissuance', asset, sequence: next, amount, recipient: recipient ?? wallet.owner }));
       const supply = view.supply + amount;

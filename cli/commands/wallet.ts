@@ -25,8 +25,11 @@ export function parseAsset(value: string): Uint8Array {
   return new Uint8Array(Buffer.from(value, 'hex'));
 }
 
-export function parseAmount(value: string): bigint {
-  if (!/^[1-9][0-9]{0,18}$/.test(value)) throw new ValidationError('bad-amount', `amount must be a positive whole number of base units, got ${JSON.stringify(value)}`);
+/** An amount as the command line takes it: whole base units, named by the option `flag` that gave it. */
+export function parseAmount(value: string, flag: string): bigint {
+  if (!/^[1-9][0-9]{0,18}$/.test(value)) {
+    throw new ValidationError('bad-amount', `${flag} must be a positive whole number of base units (sats for pegged BTC; 1.00 of a security with 2 decimals is 100), got ${JSON.stringify(value)}`);
+  }
   return BigInt(value);
 }
 
@@ -74,16 +77,18 @@ export function sendCommand(): Command {
     .addHelpText('after', '\nExample:\n  strongbox send --asset BTC --to sbx1… --amount 25000 --file alice.wallet.json')
     .action(async (options: NetworkOptions & { to: string; amount: string; asset: string; file: string; json?: boolean }) => {
       const recipient = addressPayload(options.to);
-      const amount = parseAmount(options.amount);
+      const amount = parseAmount(options.amount, '--amount');
       const asset = parseAsset(options.asset);
       const wallet = readWalletFile(options.file);
       const genesis = genesisFrom(options);
       const client = memberClientFrom(options);
+      const assetHex = Buffer.from(asset).toString('hex');
+      const security = await securityView(client, assetHex);
       const tx = buildTransfer(genesis.chainId, wallet, await client.utxos(wallet.address), asset, recipient, amount);
       const txid = await client.submit(tx);
       if (!options.json) process.stderr.write(`submitted ${txid}, waiting for finality`);
       const final = await client.waitForFinal(txid, { onWait: options.json ? undefined : () => process.stderr.write('.') });
       if (!options.json) process.stderr.write('\n');
-      printResult(options, `sent ${amount} to ${options.to}: ${txid} final at height ${final.height}`, { txid, height: final.height, amount });
+      printResult(options, `sent ${describeAmount(amount, assetHex, security)} to ${options.to}: ${txid} final at height ${final.height}`, { txid, height: final.height, asset: assetHex, amount });
     });
 }

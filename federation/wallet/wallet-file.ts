@@ -27,7 +27,7 @@ export function createWalletFile(path: string): Wallet {
 }
 
 export function readWalletFile(path: string): Wallet {
-  const { seed: seedHex } = readSecretFile(path, walletFileSchema, 'create one with `strongbox wallet new`');
+  const { seed: seedHex } = readSecretFile(path, walletFileSchema, { kind: 'wallet file', missing: 'pass your wallet with --file, or create one with `strongbox wallet new --file <file>`' });
   const seed = new Uint8Array(Buffer.from(seedHex, 'hex'));
   return walletOf({ seed, publicKey: publicKeyFromSeed(seed) });
 }

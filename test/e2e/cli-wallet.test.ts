@@ -35,7 +35,7 @@ describe('wallet, issue and send through the CLI against five members', function
 
     const sent = await runCli(['send', '--asset', asset, '--to', buyer.address, '--amount', '250', '--file', issuerFile, ...flags]);
     expect(sent.code, sent.stderr).to.equal(0);
-    expect(sent.stdout).to.match(/^sent 250 to sbx1\S+: [0-9a-f]{64} final at height \d+\n$/);
+    expect(sent.stdout).to.match(new RegExp(`^sent 250 of Acme AB \\(US0378331005\\) ${asset} to sbx1\\S+: [0-9a-f]{64} final at height \\d+\n$`));
 
     for (const member of net.network.network.members) {
       const shown = await runCli(['wallet', 'show', '--file', buyerFile, '--json', '--member', member.apiUrl]);
@@ -59,7 +59,7 @@ describe('wallet, issue and send through the CLI against five members', function
   });
 
   const refusals: Array<[string, string[], RegExp]> = [
-    ['an amount that is not a whole number', ['send', '--to', 'sbx1qqnzdehgt75yn5hxxuwyzgpuwqrapfaxdgdut2fcc8jt6esvfpt8qtparju', '--amount', '1.5'], /^strongbox: amount must be a positive whole number of base units, got "1\.5"\n$/],
+    ['an amount that is not a whole number', ['send', '--to', 'sbx1qqnzdehgt75yn5hxxuwyzgpuwqrapfaxdgdut2fcc8jt6esvfpt8qtparju', '--amount', '1.5'], /^strongbox: --amount must be a positive whole number of base units \(sats for pegged BTC; 1\.00 of a security with 2 decimals is 100\), got "1\.5"\n$/],
     ['a recipient that is not an sbx address', ['send', '--to', 'bc1qxyz', '--amount', '5'], /^strongbox: not a bech32m address|^strongbox: address prefix/],
     ['an ISIN with a wrong check digit', ['issue', '--name', 'X', '--isin', 'US0378331006', '--supply', '1'], /^strongbox: US0378331006 is not a valid ISIN/],
     ['a wallet file that does not exist', ['wallet', 'show', '--file', '/nonexistent/w.json'], /^strongbox: key file \/nonexistent\/w\.json: does not exist/],
@@ -79,6 +79,10 @@ describe('wallet, issue and send through the CLI against five members', function
     const result = await runCli(['send', '--to', 'sbx1qqnzdehgt75yn5hxxuwyzgpuwqrapfaxdgdut2fcc8jt6esvfpt8qtparju', '--amount', '5', '--file', emptyFile, ...flags]);
     expect(result.code).to.equal(1);
     expect(result.stderr).to.equal('strongbox: the wallet holds 0 sats of pegged BTC, not 5\n');
+    // A mistyped asset id is named as unknown to the chain, not read as a balance of zero.
+    const unknown = 'ab'.repeat(32);
+    const mistyped = await runCli(['send', '--asset', unknown, '--to', 'sbx1qqnzdehgt75yn5hxxuwyzgpuwqrapfaxdgdut2fcc8jt6esvfpt8qtparju', '--amount', '5', '--file', emptyFile, ...flags]);
+    expect([mistyped.code, mistyped.stderr]).to.deep.equal([1, `strongbox: no security ${unknown} on this chain: asset ids are listed at GET /assets and on the explorer's Assets page\n`]);
     expect((await net.clients[0]!.status()).height).to.equal(before);
   });
 });

@@ -56,6 +56,8 @@ describe('strongbox regtest fund|mine', function () {
     { name: 'an amount with more than 8 decimals', args: (url) => ['regtest', 'fund', ADDRESS, '0.123456789', '--rpc', url], line: /^strongbox: not a BTC amount with at most 8 decimals: "0\.123456789"$/ },
     { name: 'a negative amount', args: (url) => ['regtest', 'fund', ADDRESS, '-1', '--rpc', url], line: /^strongbox: .*/ },
     { name: 'an address of another network', args: (url) => ['regtest', 'fund', 'bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4', '0.1', '--rpc', url], line: /^strongbox: not a regtest Bitcoin address: bc1q/ },
+    { name: 'an amount in sats where BTC belongs', args: (url) => ['regtest', 'fund', ADDRESS, '50000000', '--rpc', url], line: /^strongbox: regtest fund takes BTC, not sats: 50000000 BTC is more than the 21,000,000 there will ever be$/ },
+    { name: 'a Strongbox address', args: (url) => ['regtest', 'fund', 'sbx1qqnzdehgt75yn5hxxuwyzgpuwqrapfaxdgdut2fcc8jt6esvfpt8qtparju', '0.1', '--rpc', url], line: /^strongbox: sbx1qqnz\S+ is a Strongbox address: BTC reaches it by a peg-in \(strongbox pegin-address sbx1qqnz\S+ gives the bcrt1… address to fund\)$/ },
     { name: 'a block count that is not a number', args: (url) => ['regtest', 'mine', 'ten', '--rpc', url], line: /^strongbox: number of blocks must be a whole number, got "ten"$/ },
     { name: 'a wrong RPC password', args: (url) => ['regtest', 'mine', '1', '--rpc', url.replace(/:[^:@]+@/, ':wrong-secret@')], line: /^strongbox: Bitcoin node at http:\/\/127\.0\.0\.1:\d+ refused the RPC credentials/ },
   ];

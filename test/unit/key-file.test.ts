@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import * as ed from '@noble/ed25519';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { generateMemberKeys, KeyFileError, readKeyFile, writeKeyFile } from '../../federation/key-file.ts';
+import { readWalletFile } from '../../federation/wallet/wallet-file.ts';
 
 describe('member key file', () => {
   const dir = join(tmpdir(), `strongbox-keys-${process.pid}`);
@@ -44,5 +45,16 @@ describe('member key file', () => {
     const path = join(dir, 'bad.key.json');
     writeFileSync(path, JSON.stringify({ version: 1, blockSeed: 'zz', pegPrivateKey: '00'.repeat(32) }), { mode: 0o600 });
     expect(() => readKeyFile(path)).to.throw(KeyFileError, /blockSeed/);
+  });
+
+  it('names a file of another kind as such, before its permissions', () => {
+    const offer = join(dir, 'offer.json');
+    writeFileSync(offer, JSON.stringify({ chainId: '00'.repeat(32), partial: 'ab' }), { mode: 0o644 });
+    expect(() => readKeyFile(offer)).to.throw(KeyFileError, `key file ${offer}: is not a member key file: it has no "version"`);
+    expect(() => readWalletFile(offer)).to.throw(KeyFileError, `key file ${offer}: is not a wallet file: it has no "version"`);
+    const text = join(dir, 'notes.txt');
+    writeFileSync(text, 'not json', { mode: 0o600 });
+    expect(() => readWalletFile(text)).to.throw(KeyFileError, `key file ${text}: is not valid JSON, so not a wallet file`);
+    expect(() => readWalletFile(join(dir, 'wallet.json'))).to.throw(KeyFileError, /does not exist \(pass your wallet with --file, or create one with `strongbox wallet new --file <file>`\)/);
   });
 });
