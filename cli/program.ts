@@ -16,6 +16,7 @@ import { registryCommand } from './commands/registry.ts';
 import { genesisCommand } from './commands/genesis.ts';
 import { networkCommand } from './commands/network.ts';
 import { infoCommand } from './commands/info.ts';
+import { statusCommand } from './commands/status.ts';
 import { peginAddressCommand, peginCommand } from './commands/pegin.ts';
 import { pegoutCommand } from './commands/pegout.ts';
 import { proofCommand, verifyProofCommand } from './commands/proof.ts';
@@ -32,6 +33,7 @@ export function strongboxProgram(): Command {
     .addCommand(genesisCommand())
     .addCommand(networkCommand())
     .addCommand(infoCommand())
+    .addCommand(statusCommand())
     .addCommand(walletCommand())
     .addCommand(sendCommand())
     .addCommand(issueCommand())

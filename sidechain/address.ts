@@ -104,10 +104,9 @@ export function encodeAddress(owner: Owner): string {
 
 /** Accepts the lowercase or the all-uppercase form (BIP-350); anything else is an AddressError. */
 const BITCOIN_HRPS = new Set(['bc', 'tb', 'bcrt']);
-const BITCOIN_HINT = '; BTC leaves the sidechain by a peg-out (strongbox pegout --to <Bitcoin address>)';
 
 /** Segwit addresses of Bitcoin's networks, or base58 ones (P2PKH, P2SH): said as such, a common slip. */
-function looksLikeBitcoin(address: string): boolean {
+export function looksLikeBitcoin(address: string): boolean {
   return /^(bc|tb|bcrt)1[02-9ac-hj-np-z]{8,87}$/i.test(address) || /^[123mn][1-9A-HJ-NP-Za-km-z]{25,34}$/.test(address);
 }
 
@@ -116,11 +115,11 @@ export function addressPayload(address: string): Uint8Array {
   try {
     decoded = bech32m.decode(address as `${string}1${string}`);
   } catch (error) {
-    if (looksLikeBitcoin(address)) throw new AddressError(`${address} is a Bitcoin address, not a Strongbox address (sbx1…)${BITCOIN_HINT}`);
+    if (looksLikeBitcoin(address)) throw new AddressError(`${address} is a Bitcoin address, not a Strongbox address (sbx1…)`);
     throw new AddressError(`not a bech32m address: ${(error as Error).message}`);
   }
   if (decoded.prefix !== ADDRESS_HRP) {
-    const bitcoin = BITCOIN_HRPS.has(decoded.prefix) ? `: that is a Bitcoin address${BITCOIN_HINT}` : '';
+    const bitcoin = BITCOIN_HRPS.has(decoded.prefix) ? ': that is a Bitcoin address' : '';
     throw new AddressError(`address prefix must be "${ADDRESS_HRP}", got "${decoded.prefix}"${bitcoin}`);
   }
   let payload: Uint8Array;

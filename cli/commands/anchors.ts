@@ -9,14 +9,12 @@ import { opsWalletMultisig } from '../../watcher/ops-wallet.ts';
 import { genesisFrom, memberClientFrom, type NetworkOptions } from '../member-url.ts';
 import { printResult } from '../output.ts';
 import { bitcoinRpcFrom } from './regtest.ts';
+import { memberOptions } from './wallet.ts';
 
 /** `strongbox anchors`: every anchor record of the final chain, with its Bitcoin confirmations. */
 export function anchorsCommand(): Command {
-  return new Command('anchors')
+  return memberOptions(new Command('anchors'))
     .description('list the anchors: each sidechain height and block hash written into Bitcoin, the Bitcoin txid, and its confirmations')
-    .option('--member <url>', 'member API URL (default: $STRONGBOX_MEMBER_URL or the local network)')
-    .option('--data-dir <dir>', 'local network folder (default: $STRONGBOX_HOME or ./.strongbox)')
-    .option('--json', 'print machine-readable output')
     .addHelpText('after', '\nExample:\n  strongbox anchors --member http://127.0.0.1:8080')
     .action(async (options: NetworkOptions & { json?: boolean }) => {
       const client = memberClientFrom(options);

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { randomBytes } from 'node:crypto';
 import { issuedAssetId, isValidIsin, SECURITY_KINDS, MAX_DECIMALS, type SecurityKind } from '../../sidechain/asset.ts';
+import { encodeAddress, keyOwner } from '../../sidechain/address.ts';
 import { ValidationError } from '../../sidechain/errors.ts';
 import { keyWitness } from '../../sidechain/transaction/signing.ts';
 import type { IssuanceBody } from '../../sidechain/transaction/types.ts';
@@ -9,7 +10,7 @@ import { readWalletFile } from '../../federation/wallet/wallet-file.ts';
 import { genesisFrom, memberClientFrom, type NetworkOptions } from '../member-url.ts';
 import { unitsFigure } from '../asset-amount.ts';
 import { plural, printResult } from '../output.ts';
-import { parseAmount } from './wallet.ts';
+import { networkOptions, parseAmount } from './wallet.ts';
 
 interface IssueOptions extends NetworkOptions {
   name: string;
@@ -35,12 +36,12 @@ async function refuseRegisteredIsin(client: MemberClient, isin: string): Promise
   const others = more.length === 0 ? '' : ` and ${plural(more.length, 'other asset')}`;
   throw new ValidationError(
     'isin-registered',
-    `${isin} is already registered on this chain as ${registered.name}, asset ${registered.id} of issuer ${registered.issuer}${others}: more of that security is issued with \`strongbox reissue\` by its issuer, if it is reissuable; add --duplicate-isin to register another security under the same ISIN`,
+    `${isin} is already registered on this chain as ${registered.name}, asset ${registered.id} issued by ${encodeAddress(keyOwner(new Uint8Array(Buffer.from(registered.issuer, 'hex'))))}${others}: more of that security is issued with \`strongbox reissue\` by its issuer, if it is reissuable; add --duplicate-isin to register another security under the same ISIN`,
   );
 }
 
 export function issueCommand(): Command {
-  return new Command('issue')
+  const command = new Command('issue')
     .description("issue a security; the wallet's key becomes its issuer key and receives the supply")
     .requiredOption('--name <name>', 'security name')
     .requiredOption('--isin <isin>', 'ISIN (check digit verified)')
@@ -50,15 +51,15 @@ export function issueCommand(): Command {
     .option('--restricted', 'only allowlisted holders may receive it')
     .option('--reissuable', 'the issuer may issue more later')
     .option('--duplicate-isin', 'register the security even though another one on this chain carries the same ISIN')
-    .option('--file <file>', 'issuer wallet file', 'wallet.json')
-    .option('--member <url>', 'member API URL (default: $STRONGBOX_MEMBER_URL or the local network)')
-    .option('--genesis <file>', 'genesis file (default: $STRONGBOX_GENESIS_FILE or the local network)')
-    .option('--data-dir <dir>', 'local network folder (default: $STRONGBOX_HOME or ./.strongbox)')
-    .option('--json', 'print machine-readable output')
+    .option('--file <file>', 'issuer wallet file', 'wallet.json');
+  return networkOptions(command)
     .addHelpText('after', '\nExample:\n  strongbox issue --name "Acme AB" --isin SE0000108656 --kind share --supply 1000000 --file issuer.wallet.json')
     .action(async (options: IssueOptions) => {
       if (!SECURITY_KINDS.includes(options.kind as SecurityKind)) throw new ValidationError('bad-kind', `--kind must be one of ${SECURITY_KINDS.join(', ')}`);
-      if (!isValidIsin(options.isin)) throw new ValidationError('bad-isin', `${options.isin} is not a valid ISIN (format or check digit)`);
+      if (!isValidIsin(options.isin)) {
+        const capitals = options.isin.toUpperCase();
+        throw new ValidationError('bad-isin', isValidIsin(capitals) ? `an ISIN is written in capitals: ${capitals}` : `${options.isin} is not a valid ISIN (format or check digit)`);
+      }
       if (!/^\d{1,2}$/.test(options.decimals) || Number(options.decimals) > MAX_DECIMALS) throw new ValidationError('bad-decimals', `--decimals must be 0..${MAX_DECIMALS}`);
       const supply = parseAmount(options.supply, '--supply');
       const issuer = readWalletFile(options.file);

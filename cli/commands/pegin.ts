@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { addressPayload } from '../../sidechain/address.ts';
+import { addressPayload, looksLikeBitcoin } from '../../sidechain/address.ts';
 import { StrongboxError, ValidationError } from '../../sidechain/errors.ts';
 import { sortedMultisig } from '../../watcher/escrow.ts';
 import { depositMultisig } from '../../watcher/pegin-tweak.ts';
@@ -24,6 +24,9 @@ export function peginAddressCommand(): Command {
     .option('--json', 'print machine-readable output')
     .addHelpText('after', '\nExample:\n  strongbox pegin-address sbx1… \n  (then send BTC to the printed bcrt1… address; it is minted after the genesis confirmation depth)')
     .action(async (recipient: string, options: Omit<NetworkOptions, 'member'> & { member?: string[]; offline?: boolean; json?: boolean }) => {
+      if (looksLikeBitcoin(recipient)) {
+        throw new ValidationError('bad-address', `${recipient} is a Bitcoin address: pegin-address takes the Strongbox address (sbx1…) that receives the pegged BTC, and prints the Bitcoin address to send BTC to`);
+      }
       const payload = addressPayload(recipient);
       const genesis = genesisFrom({ genesis: options.genesis, dataDir: options.dataDir });
       // Derived here from public data alone, so no member has to be trusted for it.

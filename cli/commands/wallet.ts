@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { addressPayload } from '../../sidechain/address.ts';
+import { addressPayload, looksLikeBitcoin } from '../../sidechain/address.ts';
 import { BTC_ASSET_ID } from '../../sidechain/asset.ts';
 import { describeAmount, securityView } from '../asset-amount.ts';
 import { ValidationError } from '../../sidechain/errors.ts';
@@ -10,12 +10,17 @@ import { printResult } from '../output.ts';
 
 const DEFAULT_WALLET = 'wallet.json';
 
-export function networkOptions(command: Command): Command {
+/** The options of a command that reads a member's API: which member, or the local network's. */
+export function memberOptions(command: Command): Command {
   return command
     .option('--member <url>', 'member API URL (default: $STRONGBOX_MEMBER_URL or the local network)')
-    .option('--genesis <file>', 'genesis file (default: $STRONGBOX_GENESIS_FILE or the local network)')
     .option('--data-dir <dir>', 'local network folder (default: $STRONGBOX_HOME or ./.strongbox)')
     .option('--json', 'print machine-readable output');
+}
+
+/** memberOptions, and the genesis file a command signs for or checks against. */
+export function networkOptions(command: Command): Command {
+  return memberOptions(command).option('--genesis <file>', 'genesis file (default: $STRONGBOX_GENESIS_FILE or the local network)');
 }
 
 /** "BTC" names pegged bitcoin; anything else is a 32-byte asset id in hex. */
@@ -76,6 +81,9 @@ export function sendCommand(): Command {
     .option('--file <file>', 'wallet file', DEFAULT_WALLET)
     .addHelpText('after', '\nExample:\n  strongbox send --asset BTC --to sbx1… --amount 25000 --file alice.wallet.json')
     .action(async (options: NetworkOptions & { to: string; amount: string; asset: string; file: string; json?: boolean }) => {
+      if (looksLikeBitcoin(options.to)) {
+        throw new ValidationError('bad-address', `${options.to} is a Bitcoin address, not a Strongbox address (sbx1…): BTC leaves the sidechain by a peg-out (strongbox pegout --to ${options.to} --amount <sats> --file <wallet>)`);
+      }
       const recipient = addressPayload(options.to);
       const amount = parseAmount(options.amount, '--amount');
       const asset = parseAsset(options.asset);

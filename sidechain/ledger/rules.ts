@@ -1,5 +1,5 @@
 import { BTC_ASSET_KEY } from '../asset.ts';
-import { compareBytes } from '../address.ts';
+import { compareBytes, encodeAddress, ownerFromPayload } from '../address.ts';
 import { decodeUnsignedBitcoinTx } from '../bitcoin-tx.ts';
 import { checkTransaction } from '../transaction/check.ts';
 import { toHex, txInfo, type TxInfo } from '../transaction/ids.ts';
@@ -118,7 +118,7 @@ function checkAllowlists(view: LedgerReader, created: UtxoChange[]): void {
     if (utxo.assetKey === BTC_ASSET_KEY) continue;
     const record = view.getAsset(utxo.assetKey);
     if (record?.metadata.restricted && !record.allowlist.has(toHex(utxo.owner))) {
-      fail('not-allowlisted', `output ${key}: the owner is not on the allowlist of asset ${utxo.assetKey}`);
+      fail('not-allowlisted', `output ${key} pays ${encodeAddress(ownerFromPayload(utxo.owner))}, which is not on the allowlist of asset ${utxo.assetKey}`);
     }
   }
 }

@@ -50,7 +50,7 @@ describe('wallet, issue and send through the CLI against five members', function
     const again = ['issue', '--name', 'Acme AB', '--isin', 'US0378331005', '--supply', '5', '--file', buyerFile, ...flags];
     const refused = await runCli(again);
     expect(refused.code).to.equal(1);
-    expect(refused.stderr).to.equal(`strongbox: US0378331005 is already registered on this chain as Acme AB, asset ${asset} of issuer ${(await net.clients[0]!.asset(asset)).issuer}: more of that security is issued with \`strongbox reissue\` by its issuer, if it is reissuable; add --duplicate-isin to register another security under the same ISIN\n`);
+    expect(refused.stderr).to.equal(`strongbox: US0378331005 is already registered on this chain as Acme AB, asset ${asset} issued by ${issuer.address}: more of that security is issued with \`strongbox reissue\` by its issuer, if it is reissuable; add --duplicate-isin to register another security under the same ISIN\n`);
     expect((await net.clients[0]!.assetsWithIsin('US0378331005')).map((view) => view.id)).to.deep.equal([asset]);
     const duplicate = await runCli([...again, '--duplicate-isin', '--json']);
     expect(duplicate.code, duplicate.stderr).to.equal(0);
@@ -61,7 +61,10 @@ describe('wallet, issue and send through the CLI against five members', function
   const refusals: Array<[string, string[], RegExp]> = [
     ['an amount that is not a whole number', ['send', '--to', 'sbx1qqnzdehgt75yn5hxxuwyzgpuwqrapfaxdgdut2fcc8jt6esvfpt8qtparju', '--amount', '1.5'], /^strongbox: --amount must be a positive whole number of base units \(sats for pegged BTC; 1\.00 of a security with 2 decimals is 100\), got "1\.5"\n$/],
     ['a recipient that is not an sbx address', ['send', '--to', 'bc1qxyz', '--amount', '5'], /^strongbox: not a bech32m address|^strongbox: address prefix/],
+    ['a Bitcoin address as the recipient of a send', ['send', '--to', 'bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080', '--amount', '5'], /^strongbox: bcrt1qw508\S+ is a Bitcoin address, not a Strongbox address \(sbx1…\): BTC leaves the sidechain by a peg-out \(strongbox pegout --to bcrt1qw508\S+ --amount <sats> --file <wallet>\)\n$/],
+    ['a Bitcoin address given to pegin-address', ['pegin-address', 'bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080'], /^strongbox: bcrt1qw508\S+ is a Bitcoin address: pegin-address takes the Strongbox address \(sbx1…\) that receives the pegged BTC, and prints the Bitcoin address to send BTC to\n$/],
     ['an ISIN with a wrong check digit', ['issue', '--name', 'X', '--isin', 'US0378331006', '--supply', '1'], /^strongbox: US0378331006 is not a valid ISIN/],
+    ['an ISIN in small letters', ['issue', '--name', 'X', '--isin', 'de000bay0017', '--supply', '1'], /^strongbox: an ISIN is written in capitals: DE000BAY0017\n$/],
     ['a wallet file that does not exist', ['wallet', 'show', '--file', '/nonexistent/w.json'], /^strongbox: key file \/nonexistent\/w\.json: does not exist/],
   ];
   for (const [what, args, message] of refusals) {
@@ -71,6 +74,17 @@ describe('wallet, issue and send through the CLI against five members', function
       expect(result.stderr).to.match(message);
     });
   }
+
+  it('shows where a member\'s chain is: its height and tip, as its API does', async () => {
+    const member = net.network.network.members[1]!.apiUrl;
+    const shown = await runCli(['status', '--member', member]);
+    expect(shown.code, shown.stderr).to.equal(0);
+    const status = await net.clients[1]!.status();
+    expect(shown.stdout).to.match(new RegExp(`^chain    ${status.chainId}\nheight   \\d+ \\(tip [0-9a-f]{64}\\)\npending  \\d+ transactions?\nmember   1, connected to members? [0-9, ]+\n$`));
+    const asJson = JSON.parse((await runCli(['status', '--member', member, '--json'])).stdout) as { chainId: string; memberIndex: number; height: number };
+    expect(asJson).to.include({ chainId: status.chainId, memberIndex: 1 });
+    expect(asJson.height).to.be.at.least(status.height);
+  });
 
   it('refuses to send more than the wallet holds, and nothing changes', async () => {
     const emptyFile = join(dir, 'empty.json');

@@ -187,7 +187,9 @@ describe('peg-out through five member processes and a real regtest node', functi
     const mainnetAddress = payments.p2wpkh({ pubkey: ECPair.makeRandom().publicKey, network: networks.bitcoin }).address!;
     const wrongNetwork = await runCli(['pegout', '--to', mainnetAddress, '--amount', '50000', ...common]);
     expect(wrongNetwork.code).to.equal(1);
-    expect(wrongNetwork.stderr).to.match(/is not a Bitcoin address on regtest/);
+    expect(wrongNetwork.stderr).to.equal(`strongbox: "${mainnetAddress}" is not a Bitcoin address on regtest (it is a mainnet address)\n`);
+    const sidechainAddress = await runCli(['pegout', '--to', wallet.address, '--amount', '50000', ...common]);
+    expect(sidechainAddress.stderr).to.equal(`strongbox: ${wallet.address} is a Strongbox address: a peg-out pays a Bitcoin address, and pegged BTC moves on the sidechain with \`strongbox send\`\n`);
     const tooSmall = await runCli(['pegout', '--to', bitcoinAddress(), '--amount', '9999', ...common]);
     expect(tooSmall.code).to.equal(1);
     expect(tooSmall.stderr).to.match(/below the federation's minimum of 10000/);

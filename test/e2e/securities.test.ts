@@ -134,7 +134,7 @@ describe('securities through the CLI against five members', function () {
 
   describe('transfer restrictions', () => {
     it('refuses a transfer to an address not on the allowlist', async () => {
-      await refused(['send', '--asset', asset, '--to', addresses.alice!, '--amount', '600', '--file', files.issuer!], new RegExp(`the owner is not on the allowlist of asset ${asset}`));
+      await refused(['send', '--asset', asset, '--to', addresses.alice!, '--amount', '600', '--file', files.issuer!], new RegExp(`^strongbox: output [0-9a-f]{64}:0 pays ${addresses.alice}, which is not on the allowlist of asset ${asset}\n$`));
       expect(await balance('alice', asset)).to.equal(0n);
     });
 
@@ -220,7 +220,7 @@ describe('securities through the CLI against five members', function () {
     });
 
     it('refuses a buyer who is not on the allowlist', async () => {
-      await refused(['dvp', 'accept', '--offer', offerFile(2), '--file', files.dave!], /not on the allowlist/);
+      await refused(['dvp', 'accept', '--offer', offerFile(2), '--file', files.dave!], new RegExp(`pays ${addresses.dave}, which is not on the allowlist of asset ${asset}`));
       expect([await balance('dave', asset), await balance('dave', BTC_ASSET_KEY)]).to.deep.equal([0n, 100_000n]);
     });
 

@@ -1,0 +1,28 @@
+import { Command } from 'commander';
+import { memberClientFrom, type NetworkOptions } from '../member-url.ts';
+import { plural, printResult } from '../output.ts';
+import { memberOptions } from './wallet.ts';
+
+/**
+ * `strongbox status`: where a member's chain is now. A record height for a dividend, an offer's
+ * expiry and a registry view at a height are all counted in the blocks this shows.
+ */
+export function statusCommand(): Command {
+  return memberOptions(new Command('status'))
+    .description("a member's chain now: its height and tip, the transactions waiting for a block, the peers it reaches")
+    .addHelpText('after', '\nExample:\n  strongbox status --member http://127.0.0.1:8080')
+    .action(async (options: NetworkOptions & { json?: boolean }) => {
+      const status = await memberClientFrom(options).status();
+      const peers = status.peersConnected.length === 0 ? 'no other member' : `member${status.peersConnected.length === 1 ? '' : 's'} ${status.peersConnected.join(', ')}`;
+      printResult(
+        options,
+        [
+          `chain    ${status.chainId}`,
+          `height   ${status.height} (tip ${status.tipHash})`,
+          `pending  ${plural(status.mempool, 'transaction')}`,
+          `member   ${status.memberIndex}, connected to ${peers}`,
+        ].join('\n'),
+        status,
+      );
+    });
+}
