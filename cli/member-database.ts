@@ -1,7 +1,7 @@
 import pg from 'pg';
-import { ConfigError, StrongboxError } from '../sidechain/errors.ts';
-import { ChainStore } from '../sidechain/store/chain-store.ts';
+import { ConfigError } from '../sidechain/errors.ts';
 import { loadMemberConfig } from '../federation/config.ts';
+import { migratedChainStore } from '../federation/postgres/member-database.ts';
 
 /**
  * Runs `work` on the member's own database (config `databaseUrl` or DATABASE_URL). Operator
@@ -14,10 +14,7 @@ export async function withMemberDatabase<T>(configFile: string | undefined, work
   }
   const pool = new pg.Pool({ connectionString: config.databaseUrl, max: 2 });
   try {
-    await new ChainStore(pool).migrate().catch((error: unknown) => {
-      if (error instanceof StrongboxError) throw error;
-      throw new ConfigError('databaseUrl', `cannot reach the member's database (${(error as Error).message})`);
-    });
+    await migratedChainStore(pool);
     return await work(pool);
   } finally {
     await pool.end();

@@ -4,12 +4,12 @@ import type { Genesis } from '../../sidechain/genesis.ts';
 import { sortedMultisig, type SortedMultisig } from '../../watcher/escrow.ts';
 import { depositMultisig } from '../../watcher/pegin-tweak.ts';
 import type { BitcoinRpc } from '../../watcher/rpc.ts';
+import { nodeFollows } from '../../watcher/networks.ts';
 import { verifyMintOnBitcoin } from '../member/pegin.ts';
 import { AuditFailure, type AnchorClaim, type AuditCheck, type MintClaim, type SettlementClaim } from './auditor.ts';
 import { checkAnchorTransaction, checkReserves, checkSettlementTransaction, type ReserveOutput, type Reserves } from './bitcoin-rules.ts';
 
 /** getblockchaininfo's `chain` for each network a genesis may name (bitcoind says test or testnet4 for testnets). */
-const CHAIN_NAMES: Record<Genesis['file']['bitcoinNetwork'], string[]> = { mainnet: ['main'], testnet: ['test', 'testnet', 'testnet4'], regtest: ['regtest'] };
 const RESERVE_LOOKUPS_IN_FLIGHT = 16;
 
 export interface AnchorSeen {
@@ -70,7 +70,7 @@ export class BitcoinChecks {
   async checkNetwork(): Promise<void> {
     const { chain } = await this.rpc.getBlockchainInfo();
     const expected = this.genesis.file.bitcoinNetwork;
-    if (!CHAIN_NAMES[expected].includes(chain)) throw new AuditFailure('bitcoin', undefined, `the Bitcoin node at ${this.rpc.displayUrl} follows ${chain}, the genesis names ${expected}`);
+    if (!nodeFollows(chain, expected)) throw new AuditFailure('bitcoin', undefined, `the Bitcoin node at ${this.rpc.displayUrl} follows ${chain}, the genesis names ${expected}`);
   }
 
   async checkMint({ height, mint }: MintClaim): Promise<void> {

@@ -5,13 +5,13 @@ import type { Logger } from 'pino';
 import { ConfigError, ValidationError } from '../../sidechain/errors.ts';
 import { decodeTransaction } from '../../sidechain/transaction/codec.ts';
 import { txInfo } from '../../sidechain/transaction/ids.ts';
-import { ChainStore } from '../../sidechain/store/chain-store.ts';
+import type { ChainStore } from '../../sidechain/store/chain-store.ts';
 import { DEFAULT_TIMEOUTS, decodeWalRecord, encodeMessage, encodeWalRecord, restoreFromWal, type ConsensusConfig } from '../consensus/index.ts';
 import { Writer } from '../../sidechain/encoding/index.ts';
 import type { MemberConfig } from '../config.ts';
 import { readKeyFile } from '../key-file.ts';
 import { readGenesisFile } from '../genesis-file.ts';
-import { openMemberDatabase } from '../postgres/member-database.ts';
+import { migratedChainStore, openMemberDatabase } from '../postgres/member-database.ts';
 import { createApiApp } from '../api/app.ts';
 import { buildOpenApiDocument } from '../api/openapi.ts';
 import { defineRoute } from '../api/route.ts';
@@ -42,6 +42,7 @@ import { FederationSigner } from './federation-signer.ts';
 import { decodeTransactionBatch, TransactionRelay } from './transaction-relay.ts';
 import { PeginStore } from './pegin-store.ts';
 import { BitcoinRpc } from '../../watcher/rpc.ts';
+import { nodeFollows } from '../../watcher/networks.ts';
 import { RpcError } from '../../watcher/errors.ts';
 import type { Genesis } from '../../sidechain/genesis.ts';
 import { MAX_BLOCK_BYTES } from '../../sidechain/block.ts';
@@ -94,11 +95,16 @@ interface OpenedState {
 
 /** The member's state read from its database and checked against its Bitcoin node; nothing runs yet. */
 async function openState(config: MemberConfig, genesis: Genesis, pegPrivateKey: Uint8Array, pool: pg.Pool, log: Logger): Promise<OpenedState> {
-  const store = new ChainStore(pool);
-  await store.migrate();
+  const rpc = new BitcoinRpc(config.bitcoin.rpcUrl);
+  // Asked first on every start, not only when a new database needs Bitcoin: a member restarted
+  // with a mistyped node would otherwise run blind to deposits and payments, retrying forever.
+  const { chain: followed } = await rpc.getBlockchainInfo();
+  if (!nodeFollows(followed, genesis.file.bitcoinNetwork)) {
+    throw new ConfigError('bitcoin.rpcUrl', `the Bitcoin node at ${rpc.displayUrl} follows ${followed}, the genesis names ${genesis.file.bitcoinNetwork}`);
+  }
+  const store = await migratedChainStore(pool);
   const chain = await Chain.open(genesis, store, { ...DEFAULT_CHAIN_OPTIONS, now: () => BigInt(Date.now()) });
   const peginStore = new PeginStore(pool);
-  const rpc = new BitcoinRpc(config.bitcoin.rpcUrl);
   const pegin = await Pegin.start(genesis, rpc, peginStore, log);
   // Peg-outs, their fee bumps and anchors are all federation-signed Bitcoin transactions: one signer.
   const signer = new FederationSigner(genesis, rpc, { memberIndex: config.memberIndex, pegPrivateKey }, log);

@@ -1,4 +1,7 @@
 import { join } from 'node:path';
+import type pg from 'pg';
+import { ConfigError, StrongboxError } from '../../sidechain/errors.ts';
+import { ChainStore } from '../../sidechain/store/chain-store.ts';
 import type { MemberConfig } from '../config.ts';
 import { startPostgresServer } from './embedded-server.ts';
 
@@ -24,4 +27,17 @@ export async function openMemberDatabase(config: Pick<MemberConfig, 'databaseUrl
     throw error;
   }
   return { url: server.connectionString(database), stop: () => server.stop() };
+}
+
+/**
+ * The member's store, its schema brought up to date: the first use of its database, so a server
+ * that cannot be reached or logged in to is said in terms of the config field that names it.
+ */
+export async function migratedChainStore(pool: pg.Pool): Promise<ChainStore> {
+  const store = new ChainStore(pool);
+  await store.migrate().catch((error: unknown) => {
+    if (error instanceof StrongboxError) throw error;
+    throw new ConfigError('databaseUrl', `cannot reach the member's database (${(error as Error).message})`);
+  });
+  return store;
 }

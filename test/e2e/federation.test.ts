@@ -1,9 +1,13 @@
 import { expect } from 'chai';
+import { join } from 'node:path';
 import { txId } from '../../sidechain/transaction/ids.ts';
 import { decodeBlock } from '../../sidechain/block.ts';
 import { DEFAULT_TIMEOUTS } from '../../federation/consensus/config.ts';
 import { eventually, startTestNetwork, type TestNetwork } from '../helpers/local-network.ts';
 import { scrape } from '../helpers/prometheus.ts';
+import { runCli } from '../helpers/cli.ts';
+import { memberDir } from '../../federation/local-network/ceremony.ts';
+import { findFreePorts } from '../../regtest/free-port.ts';
 import { issuance, testWallet, transfer } from '../helpers/transactions.ts';
 
 /**
@@ -107,6 +111,13 @@ describe('federation of five member processes', function () {
     const issuer = testWallet();
     const txid = await net.clients[0]!.submit(issuance(net.genesis.chainId, issuer, 7n).tx);
     const height = await finalEverywhere(txid, [0, 1, 2, 3]);
+    // Restarted on its database with a mistyped Bitcoin node, it stops with the reason instead of running blind.
+    const [closedPort] = (await findFreePorts(1)) as [number];
+    const mistyped = await runCli(['member', 'start', '--config', join(memberDir(net.network.dataDir, 4), 'config.json')], { env: { STRONGBOX_BITCOIN_RPC_URL: `http://nobody:nothing@127.0.0.1:${closedPort}` } });
+    expect([mistyped.code, mistyped.stderr]).to.deep.equal([1, `strongbox: bitcoin.rpcUrl: Bitcoin node at http://127.0.0.1:${closedPort} is unreachable (connection refused)\n`]);
+    // The same for a database it cannot reach: one line naming databaseUrl, not a stack trace.
+    const noDatabase = await runCli(['member', 'start', '--config', join(memberDir(net.network.dataDir, 4), 'config.json')], { env: { DATABASE_URL: `postgres://nobody:nothing@127.0.0.1:${closedPort}/member_4` } });
+    expect([noDatabase.code, noDatabase.stderr]).to.deep.equal([1, `strongbox: databaseUrl: cannot reach the member's database (connect ECONNREFUSED 127.0.0.1:${closedPort})\n`]);
     net.network.restartMember(4);
     await eventually('member 4 back at the tip', async () => {
       const status = await net.clients[4]!.status();
