@@ -50,6 +50,8 @@ interface SettlementWindowEntry {
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
 const sameBytes = (a: Uint8Array, b: Uint8Array) => Buffer.compare(Buffer.from(a), Buffer.from(b)) === 0;
 const batchKey = (burns: readonly BurnRecord[]) => burns.map((burn) => burn.txid).join(',');
+const UNSETTLED_ASK_FIRST_PAUSE_MS = 2_000;
+const UNSETTLED_ASK_MAX_PAUSE_MS = 60_000;
 
 /**
  * The peg-out side of one member. From the final chain it derives the escrow's coins and the
@@ -70,6 +72,14 @@ export class Pegout {
   private approved = new Set<string>();
   /** The due burns of the last batch the proposer held back, so it neither retries nor logs it until something changes. */
   private held: { key: string; burns: string[]; reason: string } | undefined;
+  /** The due batch this member last asked a block for, until the next block is final. */
+  private askedFor: string | undefined;
+  /**
+   * A due batch that final blocks keep leaving unsettled (a quorum has not approved it at the
+   * circuit breaker, say): asked for again only after a pause that doubles each time, so waiting
+   * costs a few empty blocks rather than one a second.
+   */
+  private unsettledAsk: { key: string; failures: number; notBeforeMs: number } | undefined;
   /** The stuck change and the wallet's coins when the last bump could not be built: no retry (nor log) until either changes. */
   private bumpHeld: string | undefined;
   /** Final fee bumps whose operations-wallet coin this member must first read from its node. */
@@ -111,7 +121,10 @@ export class Pegout {
 
   /** Follows the final chain; called for every block this member applies. */
   blockFinal(block: Block): void {
-    for (const tx of block.transactions) this.applyFinal(tx, block.header.timeMs, Date.now());
+    const now = Date.now();
+    for (const tx of block.transactions) this.applyFinal(tx, block.header.timeMs, now);
+    if (!block.transactions.some((tx) => tx.kind === 'settlement')) this.askedInVain(now);
+    this.askedFor = undefined;
   }
 
   private applyFinal(tx: Transaction, blockTimeMs: bigint, seenMs: number): void {
@@ -187,9 +200,25 @@ export class Pegout {
   }
 
   hasPendingSettlement(ledger: LedgerReader): boolean {
-    const due = this.dueBurns(ledger, Date.now());
+    const now = Date.now();
+    const due = this.dueBurns(ledger, now);
     const stuck = this.stuckChange();
-    return (due.length > 0 && batchKey(due) !== this.held?.key) || (stuck !== undefined && this.bumpKey(stuck) !== this.bumpHeld);
+    return (due.length > 0 && this.asksBlockFor(batchKey(due), now)) || (stuck !== undefined && this.bumpKey(stuck) !== this.bumpHeld);
+  }
+
+  private asksBlockFor(key: string, nowMs: number): boolean {
+    if (key === this.held?.key) return false;
+    if (this.unsettledAsk?.key === key && nowMs < this.unsettledAsk.notBeforeMs) return false;
+    this.askedFor = key;
+    return true;
+  }
+
+  /** A final block without a settlement, after this member asked for one: the batch waits longer before it asks again. */
+  private askedInVain(nowMs: number): void {
+    if (this.askedFor === undefined) return;
+    const failures = this.unsettledAsk?.key === this.askedFor ? this.unsettledAsk.failures + 1 : 1;
+    const pauseMs = Math.min(UNSETTLED_ASK_MAX_PAUSE_MS, UNSETTLED_ASK_FIRST_PAUSE_MS * 2 ** (failures - 1));
+    this.unsettledAsk = { key: this.askedFor, failures, notBeforeMs: nowMs + pauseMs };
   }
 
   /**

@@ -250,12 +250,21 @@ describe('peg-out through five member processes and a real regtest node', functi
     expect(unknown.stderr).to.match(/not a final burn on this member/);
     const threshold = net.genesis.members.threshold;
     // Approved by fewer than k operators, the batch cannot gather k votes.
-    for (let member = 0; member < threshold - 1; member++) {
+    const approve = async (member: number) => {
       const approved = await runCli(['pegout', 'approve', burnTxid, '--config', config(member), '--json']);
       expect(approved.code, approved.stderr).to.equal(0);
       expect(JSON.parse(approved.stdout)).to.deep.equal({ approved: [burnTxid] });
-    }
-    await new Promise((resolve) => setTimeout(resolve, 5_000));
+    };
+    await approve(0);
+    // Meanwhile the approving member asks for blocks to settle it only after growing pauses: a few
+    // empty blocks while the federation waits, not one a second (nothing else is pending here).
+    const waitFrom = (await net.clients[0]!.status()).height;
+    await new Promise((resolve) => setTimeout(resolve, 10_000));
+    const blocksWhileWaiting = (await net.clients[0]!.status()).height - waitFrom;
+    // Pauses of 2, 4 and 8 s: three asks in 10 s, one more block for slack; asking every block made 8 here.
+    expect(blocksWhileWaiting, 'blocks made while the batch waited for approvals').to.be.at.most(4);
+    for (let member = 1; member < threshold - 1; member++) await approve(member);
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
     expect((await net.clients[0]!.burnStatus(burnTxid)).status).to.equal('final');
 
     const last = await runCli(['pegout', 'approve', burnTxid, '--config', config(threshold - 1)]);
