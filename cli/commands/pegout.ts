@@ -30,6 +30,7 @@ function describeBurn(status: BurnStatus): string {
     case 'pending':
       return 'burned, waiting for finality';
     case 'final':
+      if (status.approvedHere) return `final at height ${status.height}, approved by this member's operator; paid once the operators of a quorum of members have approved it (each member knows only its own approval)`;
       return status.heldForApproval
         ? `final at height ${status.height}, held by the circuit breaker (above the hourly share of the reserves) until the operators of a quorum of members approve it (strongbox pegout approve)`
         : `final at height ${status.height}, waiting for the federation's next peg-out batch`;

@@ -31,7 +31,10 @@ export function pegoutRoutes({ chain, store, queries, pegout, rpc }: PegoutApiCo
   const burnView = async (burn: BurnRecord) => {
     const common = { txid: burn.txid, amountSats: burn.amount, destination: addressOfScript(burn.destinationScript, pegout.network), destinationScript: hex(burn.destinationScript), height: burn.height };
     // Held here when this member, as proposer, found its batch above the circuit breaker.
-    if (!burn.settlement) return { ...common, status: 'final', ...(pegout.heldForApproval().includes(burn.txid) ? { heldForApproval: true } : {}) };
+    if (!burn.settlement) {
+      const approval = pegout.approvedHere(burn.txid) ? { approvedHere: true } : pegout.heldForApproval().includes(burn.txid) ? { heldForApproval: true } : {};
+      return { ...common, status: 'final', ...approval };
+    }
     const { bitcoinTxid, vout, paidSats } = burn.settlement;
     const confirmations = await rpc.getTransactionConfirmations(bitcoinTxid);
     return { ...common, status: confirmations === null ? 'settling' : 'in-bitcoin', bitcoinTxid, vout, paidSats, feeShareSats: burn.amount - paidSats, confirmations: confirmations ?? 0 };

@@ -180,6 +180,11 @@ export class Pegout {
     };
   }
 
+  /** Whether this member's operator approved the burn (`strongbox pegout approve`); other members' approvals are theirs to tell. */
+  approvedHere(txid: string): boolean {
+    return this.approved.has(txid);
+  }
+
   /** Burns of the batch this member last held at the circuit breaker that its operator has not approved. */
   heldForApproval(): string[] {
     return this.held?.reason === 'circuit-breaker' ? this.held.burns.filter((txid) => !this.approved.has(txid)) : [];

@@ -256,6 +256,10 @@ describe('peg-out through five member processes and a real regtest node', functi
       expect(JSON.parse(approved.stdout)).to.deep.equal({ approved: [burnTxid] });
     };
     await approve(0);
+    // The approving member says so, and that the batch still needs the approvals of others.
+    await eventually('member 0 has read its approval', async () => (await net.clients[0]!.burnStatus(burnTxid)).approvedHere === true, 30_000);
+    const approvedStatus = await runCli(['pegout', 'status', burnTxid, '--no-wait', '--member', net.network.network.members[0]!.apiUrl]);
+    expect(approvedStatus.stdout).to.match(/final at height \d+, approved by this member's operator; paid once the operators of a quorum of members have approved it \(each member knows only its own approval\)\n$/);
     // Meanwhile the approving member asks for blocks to settle it only after growing pauses: a few
     // empty blocks while the federation waits, not one a second (nothing else is pending here).
     const waitFrom = (await net.clients[0]!.status()).height;
