@@ -183,8 +183,16 @@ export function parseMemberConfig(fileValues: unknown, env: NodeJS.ProcessEnv = 
 const PATH_FIELDS = ['keyFile', 'genesisFile', 'dataDir'] as const;
 
 export function loadMemberConfig(path: string | undefined, env: NodeJS.ProcessEnv = process.env): MemberConfig {
-  if (!path) return parseMemberConfig({}, env);
+  if (!path) {
+    // Without a file the variables are the whole config; without even its index, none was meant.
+    if (env.STRONGBOX_MEMBER_INDEX === undefined) throw new ConfigError('--config', "no member config given: pass --config with the member's config.json (or set STRONGBOX_MEMBER_INDEX and the other STRONGBOX_* variables)");
+    return parseMemberConfig({}, env);
+  }
   const fileValues = readJsonFile(path, (reason) => new ConfigError('--config', reason));
+  // A genesis, key or network file given by mistake: said as such, not as a missing field.
+  if (typeof fileValues !== 'object' || fileValues === null || Array.isArray(fileValues) || (!('memberIndex' in fileValues) && env.STRONGBOX_MEMBER_INDEX === undefined)) {
+    throw new ConfigError('--config', `${path} is not a member config: it has no memberIndex`);
+  }
   // As a service manager starts it from anywhere: the file means the same wherever it is read from.
   if (typeof fileValues === 'object' && fileValues !== null && !Array.isArray(fileValues)) {
     const values = fileValues as Record<string, unknown>;

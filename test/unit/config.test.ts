@@ -116,4 +116,9 @@ describe('member config', () => {
     expect(errorOf(() => loadMemberConfig('README.md', {})).message).to.equal('--config: README.md is not JSON');
     expect(errorOf(() => parseMemberConfig([], {})).message).to.equal('config: expected a JSON object');
   });
+
+  it('says when no member config was given, or a file of another kind was', () => {
+    expect(errorOf(() => loadMemberConfig(undefined, {})).message).to.equal("--config: no member config given: pass --config with the member's config.json (or set STRONGBOX_MEMBER_INDEX and the other STRONGBOX_* variables)");
+    expect(errorOf(() => loadMemberConfig('package.json', {})).message).to.equal('--config: package.json is not a member config: it has no memberIndex');
+  });
 });
