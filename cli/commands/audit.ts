@@ -35,7 +35,7 @@ export function auditCommand(): Command {
         if (options.json) {
           // A script reads stdout: a verdict on the chain (`failure`) or an audit that could not
           // be finished (`error`: a member or node out of reach), never nothing.
-          if (error instanceof AuditFailure) console.log(toJson({ ok: false, failure: { check: error.check, height: error.height ?? null, message: error.message } }));
+          if (error instanceof AuditFailure) console.log(toJson({ ok: false, failure: { check: error.check, height: error.height ?? null, message: error.detail } }));
           else if (error instanceof StrongboxError) console.log(toJson({ ok: false, error: { code: error.code, message: error.message } }));
         }
         throw error;

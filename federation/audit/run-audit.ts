@@ -1,3 +1,4 @@
+import { ValidationError } from '../../sidechain/errors.ts';
 import type { Genesis } from '../../sidechain/genesis.ts';
 import { AuditFailure, ChainAuditor } from './auditor.ts';
 import type { BitcoinRpc } from '../../watcher/rpc.ts';
@@ -57,7 +58,8 @@ export async function runAudit(options: {
   // The blocks would fail their first check anyway; this says why in terms of the files involved.
   const otherChain = otherChainServed(source, tip, chainId);
   if (otherChain !== undefined) {
-    throw new AuditFailure('source', undefined, `${otherChain} of the genesis file given: audit it with that chain's genesis, or audit a member of this one`);
+    // A mistake in what was given, not a verdict on either chain: an error, as an unreachable member is.
+    throw new ValidationError('other-chain', `${otherChain} of the genesis file given: audit it with that chain's genesis, or audit a member of this one`);
   }
   const expectedHeight = tip.height;
   const auditor = new ChainAuditor(genesis);

@@ -54,6 +54,8 @@ describe('strongbox audit of five member processes and a real regtest node', fun
       expect(json.code).to.equal(1);
       expect(JSON.parse(json.stdout)).to.deep.include({ ok: false });
       expect(JSON.parse(json.stdout).failure).to.deep.include({ check: expected.check, height: expected.height });
+      // The verdict itself, without the line's "audit failed at height …: check:" prefix the fields already give.
+      expect(JSON.parse(json.stdout).failure.message).to.equal(human.stderr.replace(/^strongbox: audit failed( at height \d+)?: [a-z-]+: /, '').trimEnd());
     } finally {
       await server.close();
     }
@@ -173,7 +175,7 @@ describe('strongbox audit of five member processes and a real regtest node', fun
     expect(answer).to.deep.equal({ ok: false, error: { code: 'member-unreachable', message: result.stderr.replace(/^strongbox: /, '').trim() } });
   });
 
-  it('fails the source check, naming both chains, when the genesis file given is another chain\'s', async () => {
+  it('stops before the first block, naming both chains, when the genesis file given is another chain\'s: an error, not a verdict', async () => {
     const file = JSON.parse(readFileSync(net.network.network.genesisFile!, 'utf8')) as { genesisTimeMs: string };
     const otherFile = join(net.network.dataDir, 'other-genesis.json');
     writeFileSync(otherFile, JSON.stringify({ ...file, genesisTimeMs: String(BigInt(file.genesisTimeMs) + 1n) }));
@@ -181,9 +183,10 @@ describe('strongbox audit of five member processes and a real regtest node', fun
     const member = net.network.network.members[1]!.apiUrl;
     const result = await runCli(['audit', '--member', member, '--bitcoin-rpc', net.network.network.bitcoinRpcUrl, '--genesis', otherFile]);
     expect(result.code).to.equal(1);
-    expect(result.stderr).to.equal(
-      `strongbox: audit failed: source: ${member} serves chain ${hex(net.genesis.chainId)}, not chain ${hex(other.chainId)} of the genesis file given: audit it with that chain's genesis, or audit a member of this one\n`,
-    );
+    const reason = `${member} serves chain ${hex(net.genesis.chainId)}, not chain ${hex(other.chainId)} of the genesis file given: audit it with that chain's genesis, or audit a member of this one`;
+    expect(result.stderr).to.equal(`strongbox: ${reason}\n`);
+    const json = await runCli(['audit', '--member', member, '--bitcoin-rpc', net.network.network.bitcoinRpcUrl, '--genesis', otherFile, '--json']);
+    expect([json.code, JSON.parse(json.stdout)]).to.deep.equal([1, { ok: false, error: { code: 'other-chain', message: reason } }]);
   });
 
   it('fails the reserves once a deposit is spent from the escrow with the members\' keys and no peg-out', async () => {
