@@ -24,7 +24,7 @@ export function createStateGauges(registry: Registry) {
   const gauge = (name: string, help: string, labelNames: string[] = []) => new Gauge({ name, help, labelNames, registers: [registry] });
   const peerConnected = gauge('strongbox_peer_connected', 'authenticated connection to a federation peer is open (1) or not (0)', ['member']);
   const peerLastSeen = gauge('strongbox_peer_last_seen_timestamp_seconds', 'when a message from a federation peer last arrived', ['member']);
-  const lastSigned = gauge('strongbox_member_last_signed_height', 'last final block carrying the member\'s commit signature (recent blocks only)', ['member']);
+  const lastSigned = gauge('strongbox_member_last_signed_height', 'last final block carrying the member\'s commit signature; 0 when none of the recent blocks does', ['member']);
   const deposits = gauge('strongbox_pegin_deposits', 'peg-in deposits by state; "confirmed" is the queue waiting for its mint', ['state']);
   const depositSats = gauge('strongbox_pegin_deposits_sats', 'satoshis of peg-in deposits by state', ['state']);
   const minted = gauge('strongbox_pegged_minted_sats', 'pegged BTC minted on the sidechain since genesis');
@@ -43,7 +43,8 @@ export function createStateGauges(registry: Registry) {
     update(snapshot: MemberStateSnapshot): void {
       for (const member of snapshot.federation) {
         const labels = { member: String(member.index) };
-        if (member.lastSigned) lastSigned.set(labels, member.lastSigned.height);
+        // Every member has a series from the start, so an alert on the gap sees one that never signs.
+        lastSigned.set(labels, member.lastSigned?.height ?? 0);
         if (member.self) continue;
         peerConnected.set(labels, member.connected ? 1 : 0);
         if (member.lastSeenMs !== null) peerLastSeen.set(labels, member.lastSeenMs / 1000);

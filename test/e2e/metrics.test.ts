@@ -58,6 +58,8 @@ describe('Prometheus metrics at /metrics of a member process', function () {
       expect(linked.get(`strongbox_peer_last_seen_timestamp_seconds{member="${peer}"}`), `peer ${peer} last seen`).to.be.within(Date.now() / 1000 - 300, Date.now() / 1000 + 1);
     }
     expect(linked.has(`strongbox_peer_connected{member="${SELF}"}`), 'no link to itself').to.equal(false);
+    // A series for every member from the start, so an alert on the gap also sees one that never signed.
+    for (let member = 0; member < 5; member++) expect(linked.get(`strongbox_member_last_signed_height{member="${member}"}`), `member ${member}`).to.be.a('number');
     expect(samples.get('strongbox_pegin_minting_halted')).to.equal(0);
     const bitcoinTip = await rpc.getBlockCount();
     await eventually('the follower at the Bitcoin tip', async () => (await scrape(url)).get('strongbox_bitcoin_height') === bitcoinTip);
