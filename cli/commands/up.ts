@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { Command } from 'commander';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
+import { memberDir } from '../../federation/local-network/ceremony.ts';
 import { defaultDataDir } from '../../federation/local-network/network-file.ts';
 import { printResult } from '../output.ts';
 import { explorerUrl, upSummary } from '../up-summary.ts';
@@ -48,10 +49,20 @@ export function upCommand(): Command {
         upSummary({ dataDir, seconds, network: network.network, postgresPort: network.postgres.port, escrow, demoWallet }),
         { dataDir, ...network.network, explorerUrl: explorerUrl(network.network), escrow, demoWallet },
       );
+      let stopping = false;
+      // A member that dies while the network runs is said at once, with its log and how to start it again.
+      network.members.forEach((member, index) => {
+        void member.exited.then((how) => {
+          if (stopping) return;
+          const folder = memberDir(dataDir, index);
+          console.error(`! member ${index} exited (${how}); its log is ${join(folder, 'member.log')}; start it again, in a terminal of its own, with: ./bin/strongbox.js member start --config ${join(folder, 'config.json')}`);
+        });
+      });
       await new Promise<void>((resolveSignal) => {
         process.once('SIGINT', () => resolveSignal());
         process.once('SIGTERM', () => resolveSignal());
       });
+      stopping = true;
       progress('stopping');
       await network.stop();
       if (!options.json) console.error('stopped');

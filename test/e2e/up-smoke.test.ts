@@ -98,6 +98,15 @@ describe('strongbox up (npm start)', function () {
       // The log is appended across starts: the last line names this start's process.
       const pids = network.members.map((_, i) => Number([...readFileSync(join(dataDir, `member-${i}`, 'member.log'), 'utf8').matchAll(/"pid":(\d+)/g)].at(-1)?.[1]));
       expect(pids.every((pid) => pid > 0 && processAlive(pid))).to.equal(true);
+      if (round === 2) {
+        // A member that dies is said at once, with its log and the command that starts it again.
+        process.kill(pids[4]!, 'SIGKILL');
+        const folder = join(dataDir, 'member-4');
+        const said = `! member 4 exited (SIGKILL); its log is ${join(folder, 'member.log')}; start it again, in a terminal of its own, with: ./bin/strongbox.js member start --config ${join(folder, 'config.json')}\n`;
+        const until = Date.now() + 10_000;
+        while (!stderr.includes(said) && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 100));
+        expect(stderr).to.include(said);
+      }
       child.kill(json ? 'SIGINT' : 'SIGTERM');
       expect(await exited).to.equal(0);
       for (const pid of pids) expect(processAlive(pid), `member process ${pid} is gone`).to.equal(false);
