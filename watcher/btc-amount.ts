@@ -5,14 +5,15 @@ const BTC_DECIMALS = 8;
 const SATS_PER_BTC = 10n ** BigInt(BTC_DECIMALS);
 
 /**
- * Parses a BTC amount written in decimal ("0.5", "21") into satoshis without floating point.
+ * Parses a BTC amount written in decimal ("0.5", "21") into satoshis without floating point;
+ * `what` names where a person gave it, for the refusal.
  * Bitcoin RPC amounts arrive as JSON numbers; their shortest decimal form (String(n)) is exactly
  * what the node wrote for any amount with at most 8 decimals, so it is parsed as text.
  */
-export function btcToSats(value: string | number): bigint {
+export function btcToSats(value: string | number, what?: string): bigint {
   const text = typeof value === 'number' ? numberToDecimal(value) : value.trim();
   const match = /^(\d+)(?:\.(\d{1,8}))?$/.exec(text);
-  if (!match) throw new ValidationError('bad-amount', `not a BTC amount with at most 8 decimals: ${JSON.stringify(String(value))}`);
+  if (!match) throw new ValidationError('bad-amount', `${what ? `${what}: ` : ''}not a BTC amount with at most 8 decimals: ${JSON.stringify(String(value))}`);
   const whole = BigInt(match[1] ?? '0');
   const fraction = BigInt((match[2] ?? '').padEnd(8, '0'));
   return whole * SATS_PER_BTC + fraction;

@@ -44,7 +44,7 @@ export function anchorCommand(): Command {
       .option('--json', 'print machine-readable output')
       .addHelpText('after', '\nThe address is derived from the genesis file alone (every member peg key, tweaked for the ops wallet).\n\nExample:\n  strongbox anchor fund --amount 0.01')
       .action(async (options: Omit<NetworkOptions, 'member'> & { amount: string; rpc?: string; json?: boolean }) => {
-        const sats = btcToSats(options.amount);
+        const sats = btcToSats(options.amount, '--amount');
         if (sats <= 0n) throw new ValidationError('bad-amount', 'the amount must be above zero');
         const genesis = genesisFrom(options);
         const wallet = opsWalletMultisig(sortedMultisig(genesis.members.threshold, genesis.pegKeys));

@@ -24,7 +24,7 @@ export function dividendCommand(): Command {
     .option('--file <file>', 'issuer wallet file (the issuer key pays and signs)', 'wallet.json')
     .addHelpText(
       'after',
-      '\nEach holder gets floor(total × holding / outstanding); the satoshis left over go one each to the\nlargest fractional parts. The issuer\'s own holding earns nothing. Every member recomputes this.\n\nExample:\n  strongbox dividend --asset 5c1f… --record-height 42 --total 1000000 --file issuer.wallet.json',
+      '\nThe issuer\'s own holding earns nothing and does not count: each other holder gets\nfloor(total × holding / what the others hold), and the satoshis left over go one each to the\nlargest fractional parts. Every member recomputes this. `strongbox status` shows the height now.\n\nExample:\n  strongbox dividend --asset 5c1f… --record-height 42 --total 1000000 --file issuer.wallet.json',
     )
     .action(async (options: NetworkOptions & { asset: string; recordHeight: string; total: string; file: string; json?: boolean }) => {
       const asset = parseSecurity(options.asset);

@@ -30,7 +30,11 @@ function assetViewCommand(name: string, description: string, example: string): C
 
 function assetAuthorization(options: AssetViewOptions): string {
   const asset = parseSecurity(options.asset);
-  return options.file ? issuerAuthorization(genesisFrom(options).chainId, asset, readWalletFile(options.file).keys.seed, Date.now()) : bearer(options);
+  if (options.file) return issuerAuthorization(genesisFrom(options).chainId, asset, readWalletFile(options.file).keys.seed, Date.now());
+  if (!options.credential && !process.env.STRONGBOX_CREDENTIAL) {
+    throw new ConfigError('--credential', "a security's registry views need an auditor or regulator credential (--credential or $STRONGBOX_CREDENTIAL), or its issuer's wallet (--file)");
+  }
+  return bearer(options);
 }
 
 export function registryCommand(): Command {

@@ -29,7 +29,7 @@ export function writeNetworkFile(dataDir: string, network: NetworkFile): void {
 export function readNetworkFile(dataDir: string): NetworkFile {
   const path = networkFilePath(dataDir);
   if (!existsSync(path)) {
-    throw new ConfigError('network', `no local network at ${dataDir} (start one with \`npm start\`, or pass the URL explicitly)`);
+    throw new ConfigError('network', `no local network at ${dataDir}: if one runs elsewhere, point at its folder with STRONGBOX_HOME or --data-dir (or name a member with --member, a genesis with --genesis); else start one with \`npm start\``);
   }
   let json: unknown;
   try {

@@ -52,7 +52,11 @@ export class CredentialStore {
       [id],
     );
     const row = result.rows[0];
-    if (!row) throw new ValidationError('unknown-credential', `no credential ${JSON.stringify(id)}`);
+    if (!row) {
+      // The whole token given instead of its id is a likely slip: the id is its middle part.
+      const tokenId = /^sbx_([0-9a-f]{16})_[0-9a-f]{64}$/.exec(id)?.[1];
+      throw new ValidationError('unknown-credential', tokenId ? `give the credential's id, ${tokenId}, not the whole token` : `no credential ${JSON.stringify(id)} (role list shows the ids)`);
+    }
     return { credential: record(row), revokedNow: row.revoked_now };
   }
 

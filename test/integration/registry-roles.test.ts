@@ -183,5 +183,9 @@ describe('registry views behind roles, with credentials in Postgres', function (
     await credentials.grant('auditor', '  ').then(() => expect.fail('granted'), (error: Error) => expect(error.message).to.match(/needs a name/));
     await credentials.revoke('0'.repeat(16)).then(() => expect.fail('revoked'), (error: Error) => expect(error.message).to.match(/no credential/));
     expect((await credentials.list()).length).to.equal(count);
+    // The whole token where its id belongs: named, and nothing revoked.
+    const { token, credential } = await credentials.grant('auditor', 'revoked by token');
+    await credentials.revoke(token).then(() => expect.fail('revoked'), (error: Error) => expect(error.message).to.equal(`give the credential's id, ${credential.id}, not the whole token`));
+    expect((await credentials.list()).find((listed) => listed.id === credential.id)?.revokedAt).to.equal(null);
   });
 });
