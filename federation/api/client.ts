@@ -34,13 +34,22 @@ export interface TransactionStatus {
   height?: number;
 }
 
-const SOCKET_REASONS: Record<string, string> = { ECONNREFUSED: 'connection refused', ENOTFOUND: 'no such host', EHOSTUNREACH: 'no route to host', ECONNRESET: 'connection reset' };
+const SOCKET_REASONS: Record<string, string> = {
+  ECONNREFUSED: 'connection refused',
+  ENOTFOUND: 'no such host',
+  EHOSTUNREACH: 'no route to host',
+  ECONNRESET: 'connection reset',
+  // An https:// URL for a member that speaks plain HTTP, as the local network's do.
+  ERR_SSL_WRONG_VERSION_NUMBER: 'it answers plain HTTP, not TLS: use http://',
+};
 
 /** fetch says only "fetch failed"; the reason a person can act on is in its cause. */
 function unreachableReason(error: unknown): string {
   if (error instanceof DOMException && error.name === 'TimeoutError') return `no answer within ${REQUEST_TIMEOUT_MS / 1000} s`;
   const { code, message } = (error as { cause?: { code?: unknown; message?: unknown } }).cause ?? {};
   if (typeof code === 'string') return SOCKET_REASONS[code] ?? code;
+  // fetch refuses ports browsers block (1, 9, 6000, …) before it connects; said so, not as "bad port".
+  if (message === 'bad port') return 'a port the HTTP client refuses, as browsers do: no member can be reached there';
   return typeof message === 'string' ? message : (error as Error).message;
 }
 

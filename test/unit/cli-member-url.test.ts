@@ -37,6 +37,12 @@ describe('--member as a user types it', () => {
     expect(result).to.deep.equal({ code: 1, stdout: '', stderr: `strongbox: member at http://127.0.0.1:${port} is unreachable (connection refused)\n` });
   });
 
+  it('says to use http:// for a member that speaks plain HTTP, and that a blocked port cannot be reached', async () => {
+    const tls = otherUrl.replace('http://', 'https://');
+    expect(await anchorsFrom(tls)).to.deep.equal({ code: 1, stdout: '', stderr: `strongbox: member at ${tls} is unreachable (it answers plain HTTP, not TLS: use http://)\n` });
+    expect(await anchorsFrom('http://127.0.0.1:9')).to.deep.equal({ code: 1, stdout: '', stderr: 'strongbox: member at http://127.0.0.1:9 is unreachable (a port the HTTP client refuses, as browsers do: no member can be reached there)\n' });
+  });
+
   it('says that a server answering without a Strongbox error is not a member', async () => {
     const result = await anchorsFrom(otherUrl);
     expect(result.code).to.equal(1);

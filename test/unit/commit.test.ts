@@ -77,7 +77,7 @@ describe('finality check', () => {
 
   it('refuses a header that names another chain, even with the same members', () => {
     const sister = { ...genesis, chainId: new Uint8Array(32).fill(7) };
-    expectFinalityError(() => verifyCommit(header, commit, sister), 'wrong-chain', 'the header names another chain');
+    expectFinalityError(() => verifyCommit(header, commit, sister), 'wrong-chain', `the header names another chain: ${Buffer.from(header.chainId).toString('hex')}, not ${Buffer.from(sister.chainId).toString('hex')} of the genesis`);
   });
 
   it('refuses a header that names another member set', () => {
