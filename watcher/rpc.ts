@@ -113,6 +113,11 @@ export class BitcoinRpc {
     if (typeof code === 'string') return new RpcUnreachableError(this.displayUrl, code === 'ECONNREFUSED' ? 'connection refused' : code);
     if (code === 401 || code === 403) return new RpcAuthError(this.displayUrl);
     if (code === -32601 || /method not found/i.test(text)) return new RpcMethodError(this.displayUrl, method);
+    // Bitcoin nodes answer every RPC at "/": a 404 there, or an error body with a string code the
+    // client cannot read, is another kind of server (a member's API, say).
+    if (code === 404 || (error instanceof TypeError && text === 'Non-numeric HTTP code')) {
+      return new RpcUnreachableError(this.displayUrl, "it answers HTTP, but not as a Bitcoin node: is that a Bitcoin node's RPC address?");
+    }
     if (typeof code === 'number') return new RpcCallError(this.displayUrl, method, code, text);
     return new RpcUnreachableError(this.displayUrl, text);
   }

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { createServer, type Socket } from 'node:net';
+import { createServer as createHttpServer } from 'node:http';
 import * as bitcoin from 'bitcoinjs-lib';
 import * as ecc from 'tiny-secp256k1';
 import { ECPairFactory } from 'ecpair';
@@ -145,6 +146,27 @@ describe('BitcoinRpc against the real embedded node', function () {
     } finally {
       for (const socket of sockets) socket.destroy();
       await new Promise((resolve) => silent.close(resolve));
+    }
+  });
+
+  it('asks whether a server answering HTTP 404 (a member\'s API, say) is a Bitcoin node at all', async () => {
+    // As a member's API answers a path it does not serve, and as a plain web server does.
+    let plain = false;
+    const other = createHttpServer((_request, response) => {
+      plain = !plain;
+      if (plain) response.writeHead(404).end('Not Found');
+      else response.writeHead(404, { 'content-type': 'application/json' }).end('{"error":{"code":"not-found","message":"no route"}}');
+    });
+    await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
+    const port = (other.address() as { port: number }).port;
+    try {
+      for (let answer = 0; answer < 2; answer++) {
+        const error = await rejectionOf(new BitcoinRpc(`http://u:p@127.0.0.1:${port}`).getBlockCount());
+        expect(error).to.be.instanceOf(RpcUnreachableError);
+        expect(error.message).to.equal(`Bitcoin node at http://127.0.0.1:${port} is unreachable (it answers HTTP, but not as a Bitcoin node: is that a Bitcoin node's RPC address?)`);
+      }
+    } finally {
+      await new Promise((resolve) => other.close(resolve));
     }
   });
 });
