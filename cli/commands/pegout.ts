@@ -11,6 +11,8 @@ import { progressLine } from '../progress.ts';
 import { networkOptions, parseAmount } from './wallet.ts';
 import { withMemberDatabase } from '../member-database.ts';
 import { ChainStore } from '../../sidechain/store/chain-store.ts';
+import { decodeTransaction } from '../../sidechain/transaction/codec.ts';
+import { TxKind } from '../../sidechain/transaction/types.ts';
 
 type StatusOptions = NetworkOptions & { wait: boolean; json?: boolean };
 type BurnStatus = Awaited<ReturnType<MemberClient['burnStatus']>>;
@@ -117,6 +119,14 @@ export function pegoutCommand(): Command {
           const burns = new Set((await store.burns()).map((burn) => Buffer.from(burn.txid).toString('hex')));
           const unknown = txids.filter((txid) => !burns.has(txid));
           if (unknown.length > 0) throw new ValidationError('unknown-burn', `not a final burn on this member: ${unknown.join(', ')}`);
+          // A settlement already binds it to its payment: there is nothing left to approve.
+          const paidBy = new Map<string, string>();
+          for (const bytes of await store.transactionsOfKind(TxKind.settlement)) {
+            const settlement = decodeTransaction(bytes);
+            if (settlement.kind === 'settlement') for (const burn of settlement.burns) paidBy.set(Buffer.from(burn).toString('hex'), Buffer.from(settlement.bitcoinTxid).toString('hex'));
+          }
+          const paid = txids.filter((txid) => paidBy.has(txid));
+          if (paid.length > 0) throw new ValidationError('already-settled', `nothing to approve: ${paid.map((txid) => `burn ${txid} is paid by Bitcoin transaction ${paidBy.get(txid)}`).join('; ')}`);
           await store.approveBurns(txids.map((txid) => new Uint8Array(Buffer.from(txid, 'hex'))));
         });
         printResult(options, `approved ${txids.length} burn(s) on this member; the batch goes ahead once k members' operators approve it`, { approved: txids });

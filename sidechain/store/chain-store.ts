@@ -234,6 +234,12 @@ export class ChainStore {
     return new Set(result.rows.map((row) => row.burn_txid.toString('hex')));
   }
 
+  /** The encoded final transactions of one kind (TxKind), in chain order. */
+  async transactionsOfKind(kind: number): Promise<Uint8Array[]> {
+    const result = await this.pool.query<{ bytes: Buffer }>('SELECT bytes FROM transactions WHERE kind = $1 ORDER BY height, position', [kind]);
+    return result.rows.map((row) => bytesOf(row.bytes));
+  }
+
   async burns(): Promise<StoredBurn[]> {
     const result = await this.pool.query<{ txid: Buffer; destination_script: Buffer; amount: string }>('SELECT txid, destination_script, amount FROM pegout_burns');
     return result.rows.map((row) => ({ txid: bytesOf(row.txid), destinationScript: bytesOf(row.destination_script), amount: BigInt(row.amount) }));
