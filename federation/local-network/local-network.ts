@@ -8,6 +8,7 @@ import { findFreePorts } from '../../regtest/free-port.ts';
 import { writeNetworkFile, type NetworkFile } from './network-file.ts';
 import { genesisPath, memberDir, runLocalCeremony } from './ceremony.ts';
 import { spawnNodeChild, stopChildren, type ManagedChild } from './child-processes.ts';
+import { lockNetworkFolder } from './folder-lock.ts';
 import type { MemberConfigInput } from '../config.ts';
 
 const CLI_ENTRY = fileURLToPath(new URL('../../bin/strongbox.js', import.meta.url));
@@ -53,8 +54,10 @@ export interface LocalNetwork {
  */
 export async function startLocalNetwork(options: LocalNetworkOptions): Promise<LocalNetwork> {
   const progress = options.onProgress ?? (() => undefined);
+  const lock = lockNetworkFolder(options.dataDir);
   if (options.fresh) rmSync(options.dataDir, { recursive: true, force: true });
   mkdirSync(options.dataDir, { recursive: true, mode: 0o755 });
+  lock.hold();
 
   progress('starting the Bitcoin regtest node');
   const bitcoinDir = join(options.dataDir, 'bitcoin');
@@ -144,6 +147,7 @@ export async function startLocalNetwork(options: LocalNetworkOptions): Promise<L
       stopping ??= (async () => {
         await stopChildren(members);
         const results = await Promise.allSettled([postgres.stop(), bitcoin.stop()]);
+        lock.release();
         const failed = results.find((result) => result.status === 'rejected');
         if (failed) throw (failed as PromiseRejectedResult).reason;
       })();

@@ -1,0 +1,31 @@
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ConfigError } from '../../sidechain/errors.ts';
+import { isAlive } from '../postgres/stale-server.ts';
+
+export interface FolderLock {
+  /** Writes this process's pid, once the folder exists (after --fresh has emptied it). */
+  hold(): void;
+  /** Removes the pid file, if it is still this process's. */
+  release(): void;
+}
+
+/**
+ * One running local network per folder: the process that runs it keeps its pid in `up.pid`, and
+ * a second start (`up`, or `up --fresh`, which would delete the folder under the running one) is
+ * refused while that process lives. A file left by a process that died is ignored.
+ */
+export function lockNetworkFolder(dataDir: string): FolderLock {
+  const file = join(dataDir, 'up.pid');
+  const holderOf = () => (existsSync(file) ? Number.parseInt(readFileSync(file, 'utf8'), 10) : undefined);
+  const holder = holderOf();
+  if (holder !== undefined && Number.isInteger(holder) && holder !== process.pid && isAlive(holder)) {
+    throw new ConfigError('--data-dir', `a local network already runs from ${dataDir} (process ${holder}): use it, stop it with Ctrl-C where it runs, or give another folder with --data-dir or STRONGBOX_HOME`);
+  }
+  return {
+    hold: () => writeFileSync(file, `${process.pid}\n`, { mode: 0o644 }),
+    release: () => {
+      if (holderOf() === process.pid) rmSync(file, { force: true });
+    },
+  };
+}
