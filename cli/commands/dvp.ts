@@ -83,7 +83,7 @@ function offerCommand(): Command {
       }
       printResult(
         options,
-        `offer: ${describeAmount(amount, options.asset, security)} for ${describeAmount(price, BTC_ASSET_KEY, undefined)}, valid through height ${expiryHeight}\nwrote ${options.out}; a buyer checks it with \`strongbox dvp show --offer ${options.out}\` and completes it with \`strongbox dvp accept --offer ${options.out} --file <buyer wallet>\``,
+        `offer: ${describeAmount(amount, options.asset, security)} for ${describeAmount(price, BTC_ASSET_KEY, undefined)}, valid through block ${expiryHeight}\nwrote ${options.out}; a buyer checks it with \`strongbox dvp show --offer ${options.out}\` and completes it with \`strongbox dvp accept --offer ${options.out} --file <buyer wallet>\``,
         { file: options.out, asset: options.asset, amount, price, expiryHeight, coin: `${coin.txid}:${coin.vout}` },
       );
     });
@@ -171,7 +171,7 @@ function showCommand(): Command {
         coin = 'taken';
       }
       const expired = height >= offer.expiryHeight;
-      const state = coin === 'taken' ? 'taken or withdrawn: the coin is spent' : expired ? `expired at height ${offer.expiryHeight}` : 'open';
+      const state = coin === 'taken' ? 'taken or withdrawn: the coin is spent' : expired ? `expired: it was valid through block ${offer.expiryHeight}` : 'open';
       printResult(
         options,
         [

@@ -59,7 +59,7 @@ function verifyInputWitnesses(tx: Transaction, info: TxInfo, spent: UtxoChange[]
     const witness = tx.witnesses[index]!;
     // An expiring partial offer may be included up to and including its expiry height.
     if (witness.expiryHeight !== undefined && ctx.height > witness.expiryHeight) {
-      fail('offer-expired', `input ${index} (${key}): the offer expired at height ${witness.expiryHeight}; this block is at ${ctx.height}`);
+      fail('offer-expired', `input ${index} (${key}): the offer was valid through block ${witness.expiryHeight}; this block is ${ctx.height}`);
     }
     if (message) verifyWitness(utxo.owner, witness, message(index, witness), `input ${index} (${key})`);
   });
@@ -88,7 +88,7 @@ function issuerChange(view: LedgerReader, tx: Transaction & { asset: Uint8Array;
     verifyIssuerWitness(tx, info, record.issuer, ctx);
   } catch (error) {
     if ((error as LedgerError).code !== 'bad-signature') throw error;
-    fail('bad-signature', `only the issuer of asset ${assetKey} may change its registry: the signature is not by its issuer key`);
+    fail('bad-signature', `only the issuer of asset ${assetKey} may re-issue it or change its allowlist: the signature is not by its issuer key`);
   }
   return record;
 }
@@ -215,7 +215,7 @@ export function validateTransaction(view: LedgerReader, tx: Transaction, ctx: Le
     }
     case 'reissuance': {
       const record = issuerChange(view, tx, info, ctx);
-      if (!record.metadata.reissuable) fail('not-reissuable', `asset ${toHex(tx.asset)} was issued without re-issuance`);
+      if (!record.metadata.reissuable) fail('not-reissuable', `asset ${toHex(tx.asset)} was issued without re-issuance: its supply is fixed`);
       const supply = record.supply + tx.amount;
       if (supply > LIMITS.maxAmount) fail('overflow', `the supply of asset ${toHex(tx.asset)} would exceed 2^63-1`);
       effects.created = createOutputs(view, info, ctx.height);

@@ -118,13 +118,13 @@ describe('securities through the CLI against five members', function () {
     });
 
     it('refuses a re-issuance signed by any other key, and the supply stays', async () => {
-      await refused(['reissue', '--asset', asset, '--amount', '5', '--file', files.alice!], new RegExp(`only the issuer of asset ${asset} may change its registry`));
+      await refused(['reissue', '--asset', asset, '--amount', '5', '--file', files.alice!], new RegExp(`only the issuer of asset ${asset} may re-issue it or change its allowlist`));
       for (const client of net.clients) expect((await client.asset(asset)).supply).to.equal(1500n);
     });
 
     it('refuses to re-issue a security issued without re-issuance', async () => {
       otherAsset = (await ok(['issue', '--name', 'Beta Fund', '--isin', 'SE0000108656', '--kind', 'fund', '--supply', '50', '--file', files.alice!])).asset as string;
-      await refused(['reissue', '--asset', otherAsset, '--amount', '5', '--file', files.alice!], /was issued without re-issuance/);
+      await refused(['reissue', '--asset', otherAsset, '--amount', '5', '--file', files.alice!], /was issued without re-issuance: its supply is fixed/);
       expect((await net.clients[3]!.asset(otherAsset)).supply).to.equal(50n);
       // Nor has an unrestricted security an allowlist to change: refused before anything is sent.
       await refused(['allowlist', 'add', addresses.bob!, '--asset', otherAsset, '--file', files.alice!], /^strongbox: Beta Fund \(SE0000108656\) is not restricted: anyone may hold it, so an allowlist changes nothing/);
@@ -139,7 +139,7 @@ describe('securities through the CLI against five members', function () {
     });
 
     it('refuses an allowlist change by anyone but the issuer', async () => {
-      await refused(['allowlist', 'add', addresses.alice!, '--asset', asset, '--file', files.alice!], new RegExp(`only the issuer of asset ${asset} may change its registry`));
+      await refused(['allowlist', 'add', addresses.alice!, '--asset', asset, '--file', files.alice!], new RegExp(`only the issuer of asset ${asset} may re-issue it or change its allowlist`));
       for (const client of net.clients) expect((await client.asset(asset)).sequence).to.equal(1n);
     });
 
@@ -242,7 +242,7 @@ describe('securities through the CLI against five members', function () {
       while ((await net.clients[1]!.status()).height < expiry) await ok(['send', '--asset', 'BTC', '--to', addresses.issuer!, '--amount', '1000', '--file', files.issuer!]);
       const late = await runCli(['dvp', 'accept', '--offer', offerFile(3), '--file', files.bob!, ...flags]);
       expect(late.code).to.equal(1);
-      const at = new RegExp(`^strongbox: input 0 \\([0-9a-f]{64}:\\d+\\): the offer expired at height ${expiry}; this block is at (\\d+)\n$`).exec(late.stderr);
+      const at = new RegExp(`^strongbox: input 0 \\([0-9a-f]{64}:\\d+\\): the offer was valid through block ${expiry}; this block is (\\d+)\n$`).exec(late.stderr);
       expect(at, late.stderr).to.not.equal(null);
       expect(Number(at![1])).to.be.greaterThan(expiry);
       expect(await balance('bob', asset)).to.equal(300n);

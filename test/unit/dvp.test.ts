@@ -96,7 +96,7 @@ describe('delivery versus payment: expiring partial offers', () => {
       const outputs = (swap as TransferBody).outputs;
       return tampered(swap, [outputs[0]!, outputs[2]!], m.buyer);
     }, 'value-not-conserved', /inputs exceed outputs by 100/],
-    ['an offer past its expiry height', (_m, swap) => swap, 'offer-expired', /the offer expired at height 10; this block is at 11/, 11],
+    ['an offer past its expiry height', (_m, swap) => swap, 'offer-expired', /the offer was valid through block 10; this block is 11/, 11],
     ['an expiry the buyer extended', (m, swap) => ({ ...swap, witnesses: [{ ...swap.witnesses[0]!, expiryHeight: 1000 }, swap.witnesses[1]!] }), 'bad-signature', /input 0/, 11],
   ];
   for (const [what, build, code, message, height] of refusals) {
@@ -126,7 +126,7 @@ describe('delivery versus payment: expiring partial offers', () => {
     const m = market();
     const swap = acceptOffer(CHAIN_ID, m.offer, m.onChain, m.buyer, m.payWith);
     executeBlock(m.state, [swap], context(10));
-    expectCode(() => applyBlock(m.state, [swap], context(11)), 'offer-expired', /the offer expired at height 10; this block is at 11/);
+    expectCode(() => applyBlock(m.state, [swap], context(11)), 'offer-expired', /the offer was valid through block 10; this block is 11/);
   });
 
   it('lets the buyer check the offer before paying', () => {
