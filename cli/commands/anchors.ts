@@ -1,5 +1,4 @@
 import { Command } from 'commander';
-import type { AnchorView } from '../../federation/api/client.ts';
 import { ValidationError } from '../../sidechain/errors.ts';
 import { fund } from '../../regtest/faucet.ts';
 import { btcToSats, satsToBtc } from '../../watcher/btc-amount.ts';
@@ -17,14 +16,7 @@ export function anchorsCommand(): Command {
     .description('list the anchors: each sidechain height and block hash written into Bitcoin, the Bitcoin txid, and its confirmations')
     .addHelpText('after', '\nExample:\n  strongbox anchors --member http://127.0.0.1:8080')
     .action(async (options: NetworkOptions & { json?: boolean }) => {
-      const client = memberClientFrom(options);
-      const anchors: AnchorView[] = [];
-      let cursor: string | null | undefined;
-      do {
-        const page = await client.anchors({ ...(cursor ? { cursor } : {}), limit: 1_000 });
-        anchors.push(...page.anchors);
-        cursor = page.next;
-      } while (cursor);
+      const anchors = await memberClientFrom(options).allAnchors();
       const rows = anchors.map((anchor) => `${String(anchor.height).padStart(8)}  ${anchor.blockHash}  ${anchor.bitcoinTxid}  ${anchor.confirmations === null ? 'not on Bitcoin' : `${anchor.confirmations} conf`}`);
       const human = anchors.length === 0 ? 'no anchors yet' : [`  height  ${'block hash'.padEnd(64)}  ${'bitcoin txid'.padEnd(64)}  confirmations`, ...rows].join('\n');
       printResult(options, human, { anchors });

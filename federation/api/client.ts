@@ -147,6 +147,11 @@ export class MemberClient {
     return this.request(`/anchors${search.size > 0 ? `?${search}` : ''}`);
   }
 
+  /** Every anchor record of the final chain, following the pages to the last. */
+  async allAnchors(): Promise<AnchorView[]> {
+    return (await this.allPages<{ anchors: AnchorView[]; next: string | null }>('/anchors')).flatMap((page) => page.anchors);
+  }
+
   opsWallet(): Promise<{ descriptor: string; address: string; balanceSats: string; coins: { txid: string; vout: number; valueSats: string }[] }> {
     return this.request('/anchors/wallet');
   }
