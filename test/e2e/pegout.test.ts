@@ -276,7 +276,8 @@ describe('peg-out through five member processes and a real regtest node', functi
     const bitcoinTxid = await settled(burnTxid);
     const paid = await rpc.getRawTransaction(bitcoinTxid);
     expect(paid.outs.some((out) => BigInt(out.value) > 99_000_000n && BigInt(out.value) < 100_000_000n)).to.equal(true);
-    // Approving it now changes nothing, and says why.
+    // Once a member has read the settlement, approving the burn there changes nothing, and says why.
+    await eventually('member k has read the settlement', async () => (await net.clients[threshold]!.burnStatus(burnTxid)).bitcoinTxid === bitcoinTxid, 30_000);
     const late = await runCli(['pegout', 'approve', burnTxid, '--config', config(threshold)]);
     expect([late.code, late.stderr]).to.deep.equal([1, `strongbox: nothing to approve: burn ${burnTxid} is paid by Bitcoin transaction ${bitcoinTxid}\n`]);
   });
