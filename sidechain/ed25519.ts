@@ -1,3 +1,4 @@
+import { ED25519_TORSION_SUBGROUP } from '@noble/curves/ed25519.js';
 import { createPrivateKey, createPublicKey, hash, randomBytes, sign, verify, type KeyObject } from 'node:crypto';
 
 // node:crypto takes keys as DER; a raw 32-byte Ed25519 seed or public key is wrapped in the fixed
@@ -73,7 +74,48 @@ function remember(id: string): void {
   verifiedSignatures.add(id);
 }
 
-const wellFormed = (publicKey: Uint8Array, signature: Uint8Array) => publicKey.length === PUBLIC_KEY_LENGTH && signature.length === SIGNATURE_LENGTH;
+// The eight points of small order, and the encodings of the two with x = 0 whose sign bit is set
+// ("negative zero"): a key among them verifies signatures nobody made (R = B, S = 1 signs every
+// message for the identity), so no signature under one is valid.
+const SMALL_ORDER_KEYS = new Set(ED25519_TORSION_SUBGROUP.flatMap((canonical) => {
+  const flipped = Buffer.from(canonical, 'hex');
+  flipped[31]! ^= 0x80;
+  return [canonical, flipped.toString('hex')];
+}));
+
+/** Whether the 255 bits of y, little-endian, are at least p = 2^255 - 19: a second encoding of y - p. */
+function yOutOfRange(publicKey: Uint8Array): boolean {
+  if ((publicKey[31]! & 0x7f) !== 0x7f || publicKey[0]! < 0xed) return false;
+  for (let index = 1; index < 31; index++) if (publicKey[index] !== 0xff) return false;
+  return true;
+}
+
+/** Whether S, the signature's second half, is below the group order L, as RFC 8032 requires. */
+function scalarBelowOrder(signature: Uint8Array): boolean {
+  for (let index = 63; index >= 32; index--) {
+    const byte = signature[index]!;
+    const limit = GROUP_ORDER_LE[index - 32]!;
+    if (byte !== limit) return byte < limit;
+  }
+  return false;
+}
+const GROUP_ORDER_LE = Buffer.from('edd3f55c1a631258d69cf7a2def9de1400000000000000000000000000000010', 'hex');
+
+/**
+ * The chain's rule decides which signatures are valid, not whichever library verifies them:
+ * OpenSSL accepts keys RFC 8032 refuses to decode and keys of small order. What passes here and
+ * then OpenSSL's cofactorless check is valid under RFC 8032 (either equation) and under ZIP-215
+ * alike, so an independent verifier of any of those kinds accepts every block the members make.
+ */
+function wellFormed(publicKey: Uint8Array, signature: Uint8Array): boolean {
+  return (
+    publicKey.length === PUBLIC_KEY_LENGTH &&
+    signature.length === SIGNATURE_LENGTH &&
+    !yOutOfRange(publicKey) &&
+    !SMALL_ORDER_KEYS.has(Buffer.from(publicKey.buffer, publicKey.byteOffset, publicKey.byteLength).toString('hex')) &&
+    scalarBelowOrder(signature)
+  );
+}
 
 function verifyUncached(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
   try {

@@ -1,5 +1,7 @@
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
+import { ed25519 } from '@noble/curves/ed25519.js';
+import { sha512 } from '@noble/hashes/sha2.js';
 import { noble } from '../helpers/noble-ed25519.ts';
 import { generateKeyPair, publicKeyFromSeed, signMessage, verifyFreshSignature, verifySignature, verifySignatureInBackground } from '../../sidechain/ed25519.ts';
 
@@ -65,4 +67,50 @@ describe('Ed25519 (node:crypto) against RFC 8032 and @noble/ed25519', () => {
     expect(verifySignature(publicKey, message, forged)).to.equal(false);
     expect(verifySignature(publicKey, new Uint8Array(32).fill(6), signature)).to.equal(false);
   });
+});
+
+const edge = JSON.parse(readFileSync(new URL('../vectors/ed25519-edge.json', import.meta.url), 'utf8')) as {
+  message: string;
+  vectors: { name: string; publicKey: string; signature: string; valid: boolean }[];
+};
+
+/**
+ * The chain's rule (docs/PROTOCOL.md, Part I, section 1) written out over @noble/curves' group
+ * arithmetic: the key decoded as RFC 8032 decodes it and not of small order, S below L, and
+ * [S]B - [k]A encoding to exactly the bytes of R.
+ */
+function referenceVerify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
+  let key: InstanceType<typeof ed25519.Point>;
+  try {
+    key = ed25519.Point.fromBytes(publicKey, false);
+  } catch {
+    return false;
+  }
+  const negativeZero = key.toAffine().x === 0n && (publicKey[31]! & 0x80) !== 0;
+  if (negativeZero || key.isSmallOrder()) return false;
+  const order = ed25519.Point.Fn.ORDER;
+  const littleEndian = (value: Uint8Array) => value.reduceRight((sum, byte) => (sum << 8n) | BigInt(byte), 0n);
+  const scalar = littleEndian(signature.subarray(32));
+  if (scalar >= order) return false;
+  const challenge = littleEndian(sha512(Buffer.concat([signature.subarray(0, 32), publicKey, message]))) % order;
+  const commitment = ed25519.Point.BASE.multiplyUnsafe(scalar).subtract(key.multiplyUnsafe(challenge));
+  return hex(commitment.toBytes()) === hex(signature.subarray(0, 32));
+}
+
+describe('Ed25519: the cases where verifiers differ', () => {
+  const message = bytes(edge.message);
+  for (const vector of edge.vectors) {
+    it(`${vector.valid ? 'accepts' : 'refuses'} ${vector.name}, as the rule written out over @noble/curves does`, async () => {
+      const [publicKey, signature] = [bytes(vector.publicKey), bytes(vector.signature)];
+      expect(referenceVerify(publicKey, message, signature)).to.equal(vector.valid);
+      expect(verifyFreshSignature(publicKey, message, signature)).to.equal(vector.valid);
+      await verifySignatureInBackground(publicKey, message, signature);
+      expect(verifySignature(publicKey, message, signature)).to.equal(vector.valid);
+      // Valid here is valid for RFC 8032's strict decoding and for ZIP-215: an independent verifier of either kind accepts it.
+      if (vector.valid) {
+        expect(noble.verify(signature, message, publicKey, { zip215: false })).to.equal(true);
+        expect(noble.verify(signature, message, publicKey, { zip215: true })).to.equal(true);
+      }
+    });
+  }
 });

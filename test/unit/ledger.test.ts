@@ -63,6 +63,21 @@ describe('ledger: transfers', () => {
     });
   }
 
+  it('refuses a spend of a coin paid to a key of small order, whose signature anyone can make (bad-signature)', () => {
+    const state = new LedgerState();
+    const identity = new Uint8Array(32);
+    identity[0] = 1;
+    const coin = mint(state, ownerPayload({ type: 'key', publicKey: identity }), 1000n);
+    const body: TransferBody = { kind: 'transfer', inputs: [coin], outputs: [btcOutput(bob.owner, 1000n)] };
+    // R = B, S = 1: [S]B - [k]A = B for the identity A, whatever the message.
+    const forged = new Uint8Array(64);
+    forged.set(Buffer.from('5866666666666666666666666666666666666666666666666666666666666666', 'hex'));
+    forged[32] = 1;
+    const before = snapshot(state);
+    expectCode(() => applyTransaction(state, { ...body, witnesses: [{ type: 'key', sighash: SighashType.all, signature: forged }] }, context(2)), 'bad-signature');
+    expect(snapshot(state)).to.equal(before);
+  });
+
   it('checks the witnesses of a transaction it validated before again for another owner of the spent output, or another chain', () => {
     const state = new LedgerState();
     const coin = mint(state, alice.owner, 1000n);
