@@ -35,6 +35,7 @@ export function upSummary(summary: UpSummary): string {
     ...network.members.map((member) => `  Member ${member.memberIndex} API    ${member.apiUrl}   (log: ${shown(`${summary.dataDir}/member-${member.memberIndex}/member.log`)})`),
     `  Bitcoin RPC     ${network.bitcoinRpcUrl.replace(/\/\/[^@]*@/, '//')}   (regtest; credentials in ${shown(`${summary.dataDir}/network.json`)})`,
     `  Postgres        127.0.0.1:${summary.postgresPort}`,
+    ...(network.genesisFile ? [`  Genesis         ${shown(network.genesisFile)}   (what an audit starts from: ./bin/strongbox.js audit)`] : []),
     `  Escrow          ${summary.escrow.descriptor}`,
     `                  ${summary.escrow.address}`,
     `  Demo wallet     ${wallet}  ${demoWallet.address}  (${funded})`,

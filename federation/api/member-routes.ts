@@ -6,7 +6,7 @@ import type { ChainStore } from '../../sidechain/store/chain-store.ts';
 import type { Chain } from '../member/chain.ts';
 import type { Pegin } from '../member/pegin.ts';
 import { StrongboxError } from '../../sidechain/errors.ts';
-import { defineRoute, NotFoundError, type Route } from './route.ts';
+import { defineRoute, HttpError, NotFoundError, type Route } from './route.ts';
 import { describeTransaction } from './transaction-view.ts';
 import { blockSummary } from './block-view.ts';
 
@@ -181,7 +181,7 @@ export function memberRoutes(context: MemberApiContext): Route[] {
       tag: 'transactions',
       status: 202,
       body: z.object({ hex: transactionHex }).strict(),
-      handler: ({ body }) => ({ txid: context.submitTransaction(new Uint8Array(Buffer.from(body.hex, 'hex'))), status: 'pending' }),
+      handler: async ({ body }) => ({ txid: await admit(context, body.hex), status: 'pending' }),
     }),
     defineRoute({
       method: 'post',
@@ -189,7 +189,12 @@ export function memberRoutes(context: MemberApiContext): Route[] {
       summary: `submit up to ${MAX_TRANSACTIONS_PER_SUBMISSION} signed transactions (hex) in one request: each is admitted or refused on its own, in order, as by POST /tx (a later one may spend an earlier one), and answered at its position with its txid or the reason it was refused`,
       tag: 'transactions',
       body: z.object({ transactions: z.array(transactionHex).min(1).max(MAX_TRANSACTIONS_PER_SUBMISSION) }).strict(),
-      handler: ({ body }) => ({ results: body.transactions.map((hex) => submitOne(context, hex)) }),
+      handler: async ({ body }) => {
+        const results: SubmissionResult[] = [];
+        // In order, one after the other: a later transaction may spend an earlier one.
+        for (const hex of body.transactions) results.push(await submitOne(context, hex));
+        return { results };
+      },
     }),
     defineRoute({
       method: 'get',
@@ -208,10 +213,28 @@ export function memberRoutes(context: MemberApiContext): Route[] {
 
 export type SubmissionResult = { txid: string; status: 'pending' } | { status: 'refused'; error: { code: string; message: string } };
 
-/** A refusal answers at the transaction's position; anything else is a bug and fails the request. */
-function submitOne(context: MemberApiContext, hex: string): SubmissionResult {
+/**
+ * Admits a transaction. A client that sends again what it sent before (after a timeout, say) and
+ * finds it already final is told so, with the height, rather than that its inputs are missing:
+ * they are, because the transaction itself spent them.
+ */
+async function admit(context: MemberApiContext, transactionHex: string): Promise<string> {
+  const bytes = new Uint8Array(Buffer.from(transactionHex, 'hex'));
   try {
-    return { txid: context.submitTransaction(new Uint8Array(Buffer.from(hex, 'hex'))), status: 'pending' };
+    return context.submitTransaction(bytes);
+  } catch (error) {
+    if (!(error instanceof StrongboxError && (error.code === 'missing-input' || error.code === 'double-spend'))) throw error;
+    const txid = txInfo(decodeTransaction(bytes)).id;
+    const final = await context.store.transaction(txid);
+    if (final) throw new HttpError(409, 'already-final', `transaction ${hex(txid)} is already final at height ${final.height}`);
+    throw error;
+  }
+}
+
+/** A refusal answers at the transaction's position; anything else is a bug and fails the request. */
+async function submitOne(context: MemberApiContext, transactionHex: string): Promise<SubmissionResult> {
+  try {
+    return { txid: await admit(context, transactionHex), status: 'pending' };
   } catch (error) {
     if (!(error instanceof StrongboxError)) throw error;
     return { status: 'refused', error: { code: error.code, message: error.message } };

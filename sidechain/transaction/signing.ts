@@ -67,7 +67,7 @@ export function verifyWitness(owner: Uint8Array, witness: Witness, message: Uint
   if (owner[0] === OwnerType.Key) {
     if (witness.type !== 'key') throw new TransactionError('witness-type', `${where}: a single-key owner needs a key witness`);
     if (!verifySignature(owner.subarray(1), message, witness.signature)) {
-      throw new TransactionError('bad-signature', `${where}: signature does not verify`);
+      throw new TransactionError('bad-signature', `${where}: signature does not verify: not by the owner's key, or not over this transaction's sighash on this chain (chain id)`);
     }
     return;
   }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { addressPayload } from '../../sidechain/address.ts';
 import { BTC_ASSET_ID, BTC_ASSET_KEY } from '../../sidechain/asset.ts';
 import { offerFromJson } from '../../sidechain/dvp-offer.ts';
-import { encodeTransaction } from '../../sidechain/transaction/codec.ts';
+import { decodeTransaction, encodeTransaction } from '../../sidechain/transaction/codec.ts';
 import { keyWitness } from '../../sidechain/transaction/signing.ts';
 import type { DividendBody, Output, Transaction, TransferBody } from '../../sidechain/transaction/types.ts';
 import { issuerAuthorization } from '../../federation/roles/issuer-request.ts';
@@ -190,9 +190,17 @@ describe('securities through the CLI against five members', function () {
       // Alice's payment is output 0 of the swap: its transaction is the completed offer.
       const utxos = await net.clients[0]!.utxos(addresses.alice!);
       const paid = utxos.find((u) => u.asset === BTC_ASSET_KEY && u.amount === 50_000n)!;
-      const swap = (await (await fetch(`${net.clients[0]!.baseUrl}/tx/${paid.txid}`)).json()) as { hex: string };
-      const replies = await Promise.all(net.clients.map(async (client) => (await fetch(`${client.baseUrl}/tx`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ hex: swap.hex }) })).json()));
-      for (const reply of replies) expect(reply).to.deep.equal({ error: { code: 'missing-input', message: `input ${hex(offer.input.txid)}:${offer.input.index} is not in the UTXO set` } });
+      const swap = (await (await fetch(`${net.clients[0]!.baseUrl}/tx/${paid.txid}`)).json()) as { hex: string; height: number };
+      // Sent again, the very transaction is named as final, not as spending a missing input.
+      const replies = await Promise.all(net.clients.map(async (client) => {
+        const reply = await fetch(`${client.baseUrl}/tx`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ hex: swap.hex }) });
+        return [reply.status, await reply.json()];
+      }));
+      for (const reply of replies) expect(reply).to.deep.equal([409, { error: { code: 'already-final', message: `transaction ${paid.txid} is already final at height ${swap.height}` } }]);
+      const completed = decodeTransaction(new Uint8Array(Buffer.from(swap.hex, 'hex')));
+      expect('inputs' in completed && completed.inputs.some((input) => hex(input.txid) === hex(offer.input.txid) && input.index === offer.input.index)).to.equal(true);
+      const [inBatch] = await net.clients[0]!.submitMany([completed]);
+      expect(inBatch).to.deep.equal({ status: 'refused', error: { code: 'already-final', message: `transaction ${paid.txid} is already final at height ${swap.height}` } });
       expect([await balance('bob', asset), await balance('alice', BTC_ASSET_KEY)]).to.deep.equal([300n, 50_000n]);
     });
 

@@ -17,6 +17,7 @@ import { encodedAfresh } from '../helpers/reencode.ts';
 const vectors = JSON.parse(readFileSync(new URL('../vectors/transaction.json', import.meta.url), 'utf8')) as {
   valid: { description: string; hex: string; txid: string; wtxid: string }[];
   invalid: { description: string; hex: string; code: string; error: string }[];
+  rejected: { description: string; hex: string; code: string }[];
 };
 const fromHex = (text: string) => new Uint8Array(Buffer.from(text, 'hex'));
 const toHex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
@@ -47,6 +48,14 @@ describe('transaction vectors', () => {
   for (const vector of vectors.invalid) {
     it(`rejects with code ${vector.code}: ${vector.description}`, () => {
       expect(() => decodeTransaction(fromHex(vector.hex))).to.throw(ValidationError, vector.error).with.property('code', vector.code);
+    });
+  }
+
+  for (const vector of vectors.rejected) {
+    it(`decodes, then refuses without the ledger, with code ${vector.code}: ${vector.description}`, () => {
+      const tx = decodeTransaction(fromHex(vector.hex));
+      expect(toHex(encodeTransaction(tx))).to.equal(vector.hex);
+      expect(() => checkTransaction(tx)).to.throw(ValidationError).with.property('code', vector.code);
     });
   }
 
