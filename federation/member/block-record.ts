@@ -1,5 +1,5 @@
 import type { BlockEffects } from '../../sidechain/ledger/index.ts';
-import type { BlockRecord, StoredOutput } from '../../sidechain/store/chain-store.ts';
+import type { BlockRecord, StoredOutput, StoredSpender } from '../../sidechain/store/chain-store.ts';
 import { encodeTransaction } from '../../sidechain/transaction/codec.ts';
 import { TxKind, type Transaction } from '../../sidechain/transaction/types.ts';
 import { inputsOf, txId } from '../../sidechain/transaction/ids.ts';
@@ -14,7 +14,7 @@ export function blockRecord(
   effects: BlockEffects,
 ): BlockRecord {
   const created = new Map<string, StoredOutput>();
-  const record: BlockRecord = { ...block, transactions: [], spent: [], created: [], mints: [], burns: [] };
+  const record: BlockRecord = { ...block, transactions: [], spent: [], spenders: spendersOf(transactions), created: [], mints: [], burns: [] };
   transactions.forEach((tx, index) => {
     const txid = txId(tx);
     const txEffects = effects.txs[index]!;
@@ -31,4 +31,12 @@ export function blockRecord(
   });
   record.created = [...created.values()];
   return record;
+}
+
+/** Each input of each transaction, naming the output it spends. */
+export function spendersOf(transactions: readonly Transaction[]): StoredSpender[] {
+  return transactions.flatMap((tx) => {
+    const spentBy = txId(tx);
+    return inputsOf(tx).map((outpoint, input) => ({ txid: outpoint.txid, vout: outpoint.index, spentBy, input }));
+  });
 }

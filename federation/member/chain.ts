@@ -9,9 +9,9 @@ import { applyBlock, executeBlock, LedgerState, type BlockEffects, type LedgerCo
 import { Mempool } from '../../sidechain/mempool.ts';
 import { decodeTransaction } from '../../sidechain/transaction/codec.ts';
 import { LIMITS, type Transaction } from '../../sidechain/transaction/types.ts';
-import type { ChainStore, StoredBlock } from '../../sidechain/store/chain-store.ts';
+import type { ChainStore, StoredBlock, StoredSpender } from '../../sidechain/store/chain-store.ts';
 import { txInfo } from '../../sidechain/transaction/ids.ts';
-import { blockRecord } from './block-record.ts';
+import { blockRecord, spendersOf } from './block-record.ts';
 import { takeDecodedAhead } from './decoded-blocks.ts';
 import { warmTransactionSignatures } from './signature-warmup.ts';
 
@@ -313,6 +313,8 @@ interface ReplayRange {
  */
 async function replayStoredBlocks(genesis: Genesis, store: ChainStore, ledger: LedgerState, hashes: BlockHashes): Promise<ChainTip> {
   const tipHeight = await store.tipHeight();
+  // Blocks stored before the store kept spenders (migration 007) get them as they are replayed.
+  const spendersIndexedThrough = await store.spendersIndexedThrough();
   // Owners of outputs created by ranges read but not applied yet, which the next range may spend.
   const createdOwners = new Map<string, Uint8Array>();
   const read = async (from: number): Promise<ReplayRange> => {
@@ -327,6 +329,7 @@ async function replayStoredBlocks(genesis: Genesis, store: ChainStore, ledger: L
   while (range.blocks.length > 0) {
     // The next range is read and its warm-up started before this one is applied, so the pool verifies it meanwhile.
     const [next] = await Promise.all([read(range.blocks.at(-1)!.stored.height + 1), range.warmed]);
+    const unindexedSpenders: (StoredSpender & { height: number })[] = [];
     for (const { stored, transactions } of range.blocks) {
       const height = tip.height + 1;
       if (stored.height !== height) break;
@@ -335,7 +338,9 @@ async function replayStoredBlocks(genesis: Genesis, store: ChainStore, ledger: L
       hashes.push(stored.hash);
       tip = { height, hash: stored.hash, timeMs: header.timeMs };
       for (const tx of transactions) for (const key of txInfo(tx).outputKeys) createdOwners.delete(key);
+      if (height > spendersIndexedThrough) unindexedSpenders.push(...spendersOf(transactions).map((spender) => ({ ...spender, height })));
     }
+    if (unindexedSpenders.length > 0) await store.saveSpenders(unindexedSpenders);
     if (tip.height < range.blocks.at(-1)!.stored.height) break;
     range = next;
   }

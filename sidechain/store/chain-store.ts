@@ -32,6 +32,14 @@ export interface StoredBurn {
   amount: bigint;
 }
 
+/** Output `vout` of transaction `txid` was spent by input `input` of transaction `spentBy`. */
+export interface StoredSpender {
+  txid: Uint8Array;
+  vout: number;
+  spentBy: Uint8Array;
+  input: number;
+}
+
 /** A final block as stored: its canonical header, certificate and transactions. */
 export interface StoredBlock {
   height: number;
@@ -50,6 +58,8 @@ export interface BlockRecord {
   timeMs: bigint;
   transactions: StoredTransaction[];
   spent: { txid: Uint8Array; vout: number }[];
+  /** Every input of every transaction, also those spending an output of the same block. */
+  spenders: StoredSpender[];
   created: StoredOutput[];
   mints: StoredMint[];
   burns: StoredBurn[];
@@ -85,6 +95,10 @@ const SAVE_BLOCK = `
     INSERT INTO pegout_burns (txid, height, destination_script, amount)
     SELECT b.txid, $1::bigint, b.destination_script, b.amount
     FROM unnest($21::bytea[], $22::bytea[], $23::numeric[]) AS b(txid, destination_script, amount)
+  ), spenders AS (
+    INSERT INTO output_spenders (txid, vout, spent_by, input, height)
+    SELECT s.txid, s.vout, s.spent_by, s.input, $1::bigint
+    FROM unnest($24::bytea[], $25::int[], $26::bytea[], $27::int[]) AS s(txid, vout, spent_by, input)
   ), wal AS (
     DELETE FROM consensus_wal WHERE height <= $1::bigint
   )
@@ -94,6 +108,12 @@ const SAVE_BLOCK = `
   )
   FROM spent`;
 
+const spenderColumns = (spenders: StoredSpender[]) => [
+  spenders.map((spender) => buffer(spender.txid)),
+  spenders.map((spender) => spender.vout),
+  spenders.map((spender) => buffer(spender.spentBy)),
+  spenders.map((spender) => spender.input),
+];
 const buffer = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 const bytesOf = (value: Buffer) => new Uint8Array(value);
 
@@ -110,7 +130,7 @@ export class ChainStore {
   }
 
   async saveBlock(block: BlockRecord): Promise<void> {
-    const { transactions, spent, created, mints, burns } = block;
+    const { transactions, spent, spenders, created, mints, burns } = block;
     // One statement, so one round trip and one implicit database transaction: every part below
     // is written, or none when any fails. Unused parts get empty arrays.
     await this.pool.query({
@@ -140,8 +160,34 @@ export class ChainStore {
         burns.map((burn) => buffer(burn.txid)),
         burns.map((burn) => buffer(burn.destinationScript)),
         burns.map((burn) => burn.amount.toString()),
+        ...spenderColumns(spenders),
       ],
     });
+  }
+
+  /** Spenders of blocks stored before the index existed; rows already there stay as they are. */
+  async saveSpenders(spenders: (StoredSpender & { height: number })[]): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO output_spenders (txid, vout, spent_by, input, height)
+       SELECT * FROM unnest($1::bytea[], $2::int[], $3::bytea[], $4::int[], $5::bigint[])
+       ON CONFLICT DO NOTHING`,
+      [...spenderColumns(spenders), spenders.map((spender) => spender.height)],
+    );
+  }
+
+  /** The highest height with a spender recorded; every block at or below it has all of its spenders. */
+  async spendersIndexedThrough(): Promise<number> {
+    const result = await this.pool.query<{ height: string | null }>('SELECT max(height) AS height FROM output_spenders');
+    return result.rows[0]?.height == null ? 0 : Number(result.rows[0].height);
+  }
+
+  /** The spent outputs of one transaction, by output index, with what spent them. */
+  async spendersOf(txid: Uint8Array): Promise<(StoredSpender & { height: number })[]> {
+    const result = await this.pool.query<{ vout: number; spent_by: Buffer; input: number; height: string }>(
+      'SELECT vout, spent_by, input, height FROM output_spenders WHERE txid = $1 ORDER BY vout',
+      [buffer(txid)],
+    );
+    return result.rows.map((row) => ({ txid, vout: row.vout, spentBy: bytesOf(row.spent_by), input: row.input, height: Number(row.height) }));
   }
 
   /** Height of the last stored block; 0 (the genesis, which is not stored) for a new chain. */

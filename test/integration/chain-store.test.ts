@@ -7,7 +7,7 @@ import { freshDatabase, type TestDatabase } from '../helpers/postgres.ts';
 const bytes = (length: number) => new Uint8Array(randomBytes(length));
 
 function block(height: number, overrides: Partial<BlockRecord> = {}): BlockRecord {
-  return { height, hash: bytes(32), header: bytes(120), commit: bytes(300), timeMs: 1_700_000_000_000n + BigInt(height), transactions: [], spent: [], created: [], mints: [], burns: [], ...overrides };
+  return { height, hash: bytes(32), header: bytes(120), commit: bytes(300), timeMs: 1_700_000_000_000n + BigInt(height), transactions: [], spent: [], spenders: [], created: [], mints: [], burns: [], ...overrides };
 }
 
 describe('chain store (real Postgres)', function () {
@@ -61,7 +61,7 @@ describe('chain store (real Postgres)', function () {
     expect(await store.tipHeight()).to.equal(1);
   });
 
-  it('writes nothing of a block any part of which fails: no transaction, spend, output, burn or log change', async () => {
+  it('writes nothing of a block any part of which fails: no transaction, spend, spender, output, burn or log change', async () => {
     const mint = { bitcoinTxid: bytes(32), bitcoinVout: 0, txid: bytes(32), amount: 1000n };
     const coin = { txid: mint.txid, vout: 0, owner: bytes(33), asset: bytes(32), amount: 1000n };
     await store.saveBlock(block(1, { transactions: [{ txid: mint.txid, kind: 2, bytes: bytes(90) }], created: [coin], mints: [mint] }));
@@ -73,6 +73,7 @@ describe('chain store (real Postgres)', function () {
         block(2, {
           transactions: [{ txid: spender, kind: 1, bytes: bytes(90) }],
           spent: [{ txid: coin.txid, vout: 0 }],
+          spenders: [{ txid: coin.txid, vout: 0, spentBy: spender, input: 0 }],
           created: [{ ...coin, txid: spender }],
           burns: [{ txid: spender, destinationScript: bytes(22), amount: 1n }],
           mints: [{ ...mint, txid: spender }],
@@ -86,7 +87,7 @@ describe('chain store (real Postgres)', function () {
   /** Every row of every table a block writes, in a stable order. */
   async function tables(): Promise<Record<string, unknown[]>> {
     const rows: Record<string, unknown[]> = {};
-    for (const table of ['blocks', 'transactions', 'utxos', 'pegin_mints', 'pegout_burns', 'consensus_wal']) {
+    for (const table of ['blocks', 'transactions', 'utxos', 'output_spenders', 'pegin_mints', 'pegout_burns', 'consensus_wal']) {
       rows[table] = (await db.pool.query(`SELECT * FROM ${table} ORDER BY 1, 2`)).rows;
     }
     return rows;
@@ -116,5 +117,18 @@ describe('chain store (real Postgres)', function () {
     await store.saveBlock(block(1));
     expect(await store.walRecords(1)).to.deep.equal([]);
     expect((await store.walRecords(2)).map((r) => r[0])).to.deep.equal([3]);
+  });
+  it('keeps which transaction spent each output, and fills in older blocks without touching what it has', async () => {
+    const [created, spender, other] = [bytes(32), bytes(32), bytes(32)];
+    const row = (vout: number, spentBy: Uint8Array, input: number) => ({ txid: created, vout, spentBy, input });
+    await store.saveBlock(block(1, { spenders: [row(0, spender, 0), row(2, spender, 1)] }));
+    const of = async () => (await store.spendersOf(created)).map((s) => [s.vout, Buffer.from(s.spentBy).toString('hex'), s.input, s.height]);
+    const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+    expect(await of()).to.deep.equal([[0, hex(spender), 0, 1], [2, hex(spender), 1, 1]]);
+    expect(await store.spendersIndexedThrough()).to.equal(1);
+    await store.saveSpenders([{ ...row(0, other, 5), height: 7 }, { ...row(1, other, 0), height: 7 }]);
+    expect(await of()).to.deep.equal([[0, hex(spender), 0, 1], [1, hex(other), 0, 7], [2, hex(spender), 1, 1]]);
+    expect(await store.spendersIndexedThrough()).to.equal(7);
+    expect(await store.spendersOf(bytes(32))).to.deep.equal([]);
   });
 });

@@ -17,5 +17,8 @@ describe('block record', () => {
     const key = (o: { txid: Uint8Array; vout: number }) => `${Buffer.from(o.txid).toString('hex')}:${o.vout}`;
     expect(record.spent.map(key)).to.deep.equal([`${Buffer.from(coin.txid).toString('hex')}:0`]);
     expect(record.created.map(key)).to.deep.equal([`${txInfo(first).idHex}:0`, `${txInfo(second).idHex}:0`]);
+    // The spenders name every input, the one spending an output of the same block too.
+    const spender = (s: { txid: Uint8Array; vout: number; spentBy: Uint8Array; input: number }) => `${key(s)} by ${Buffer.from(s.spentBy).toString('hex')}:${s.input}`;
+    expect(record.spenders.map(spender)).to.deep.equal([`${Buffer.from(coin.txid).toString('hex')}:0 by ${txInfo(first).idHex}:0`, `${txInfo(first).idHex}:1 by ${txInfo(second).idHex}:0`]);
   });
 });
