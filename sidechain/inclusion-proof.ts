@@ -47,7 +47,7 @@ export function verifyInclusionProof(proof: InclusionProof, chain: ChainIdentity
 }
 
 const hexString = z.string().regex(/^([0-9a-f]{2})*$/, 'expected lowercase hex');
-const proofJsonSchema = z
+export const proofJsonSchema = z
   .object({
     version: z.literal(1),
     header: hexString,

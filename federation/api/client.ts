@@ -1,7 +1,7 @@
 import { StrongboxError } from '../../sidechain/errors.ts';
 import { encodeTransaction } from '../../sidechain/transaction/codec.ts';
 import type { Transaction } from '../../sidechain/transaction/types.ts';
-import type { SubmissionResult } from './member-routes.ts';
+import type { SubmissionResult } from './member-responses.ts';
 import { MAX_PAGE_LIMIT } from './pagination.ts';
 
 /** What one request of waitForFinal asks a member to wait, well inside the request's own 10 s timeout. */

@@ -1,11 +1,12 @@
 import { z } from 'zod';
 import { addressPayload, encodeAddress, ownerFromPayload } from '../../sidechain/address.ts';
-import { TxKind } from '../../sidechain/transaction/types.ts';
+import { TxKind, type TxKindName } from '../../sidechain/transaction/types.ts';
 import type { AssetRecord, LedgerState } from '../../sidechain/ledger/index.ts';
 import type { ChainQueries } from '../../sidechain/store/chain-queries.ts';
-import { blockSummary } from './block-view.ts';
+import { blockSummary, blockSummarySchema } from './block-view.ts';
 import { pageOf, pageQuery } from './pagination.ts';
 import { defineRoute, NotFoundError, type Route } from './route.ts';
+import * as wire from './wire-shapes.ts';
 
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
 const bytes = (text: string) => new Uint8Array(Buffer.from(text, 'hex'));
@@ -31,6 +32,15 @@ function assetView(record: AssetRecord) {
   };
 }
 
+const assetViewSchema = z.strictObject({
+  id: wire.assetId,
+  issuer: wire.issuerKey,
+  ...wire.assetMetadataShape,
+  supply: wire.baseUnits.describe('units issued so far, in base units as a decimal string'),
+  sequence: wire.decimalString('registry changes so far (allowlist updates, re-issuances); the next one carries sequence + 1'),
+  allowlisted: wire.uint.describe('addresses on its allowlist'),
+});
+
 /** Paged lists of the final chain: blocks, transactions, an address's outputs, the asset registry. */
 export function listRoutes(context: ListContext): Route[] {
   return [
@@ -40,6 +50,7 @@ export function listRoutes(context: ListContext): Route[] {
       summary: 'final blocks, newest first; `cursor` is the height to start from (default: the tip)',
       tag: 'chain',
       query: pageQuery(z.string().regex(/^[0-9]{1,15}$/, 'expected a block height')),
+      response: wire.page('blocks', blockSummarySchema),
       handler: async ({ query }) => {
         const from = query.cursor === undefined ? context.tipHeight() : Number(query.cursor);
         const rows = await context.queries.blocksDown(from, query.limit + 1);
@@ -53,6 +64,10 @@ export function listRoutes(context: ListContext): Route[] {
       summary: 'final transactions, newest first; `cursor` is `height:position` of the last one seen',
       tag: 'transactions',
       query: pageQuery(z.string().regex(/^[0-9]{1,15}:[0-9]{1,6}$/, 'expected height:position')),
+      response: wire.page(
+        'transactions',
+        z.strictObject({ txid: wire.txid, kind: z.enum(Object.keys(TxKind) as TxKindName[]), height: wire.height, position: wire.uint.describe('its index in the block') }),
+      ),
       handler: async ({ query }) => {
         const [height, position] = query.cursor?.split(':').map(Number) ?? [];
         const before = query.cursor === undefined ? null : { height: height!, position: position! };
@@ -71,6 +86,7 @@ export function listRoutes(context: ListContext): Route[] {
       tag: 'addresses',
       params: z.object({ address: z.string().min(1).max(200) }),
       query: pageQuery(z.string().regex(/^[0-9]{1,15}:[0-9a-f]{64}:[0-9]{1,6}$/, 'expected height:txid:vout')),
+      response: wire.page('utxos', wire.unspentOutput).extend({ address: wire.address }),
       handler: async ({ params, query }) => {
         const payload = addressPayload(params.address);
         const [height, txid, vout] = query.cursor?.split(':') ?? [];
@@ -90,6 +106,7 @@ export function listRoutes(context: ListContext): Route[] {
       summary: 'the registry of issued securities, by asset id; `isin` keeps those registered under that ISIN (the chain lets several share one); `cursor` is the last asset id seen',
       tag: 'assets',
       query: pageQuery(hex32).extend({ isin: z.string().regex(/^[A-Z]{2}[A-Z0-9]{9}[0-9]$/, 'expected an ISIN: two letters, nine letters or digits, a check digit').optional() }),
+      response: wire.page('assets', assetViewSchema),
       handler: ({ query }) => {
         const registered = query.isin === undefined ? [...context.ledger.assets.keys()] : [...context.ledger.assets].filter(([, record]) => record.metadata.isin === query.isin).map(([key]) => key);
         const keys = registered.sort().filter((key) => query.cursor === undefined || key > query.cursor);
@@ -103,6 +120,7 @@ export function listRoutes(context: ListContext): Route[] {
       summary: 'one issued security: metadata, supply, issuer, and how many holders it has',
       tag: 'assets',
       params: z.object({ asset: hex32 }),
+      response: assetViewSchema.extend({ holders: wire.uint.describe('addresses holding some of it now') }),
       handler: async ({ params }) => {
         const record = context.ledger.assets.get(params.asset);
         if (!record) throw new NotFoundError(`asset ${params.asset}`);

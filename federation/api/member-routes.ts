@@ -9,6 +9,7 @@ import { StrongboxError } from '../../sidechain/errors.ts';
 import { defineRoute, HttpError, NotFoundError, type Route } from './route.ts';
 import { describeTransaction } from './transaction-view.ts';
 import { blockSummary } from './block-view.ts';
+import * as responses from './member-responses.ts';
 
 const hex32 = z.string().regex(/^[0-9a-f]{64}$/, 'expected 32 bytes as lowercase hex');
 const height = z.object({ height: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER) });
@@ -63,6 +64,7 @@ export function memberRoutes(context: MemberApiContext): Route[] {
       path: '/status',
       summary: 'chain head, consensus state and federation health as this member sees it',
       tag: 'chain',
+      response: responses.status,
       handler: () => context.status(),
     }),
     defineRoute({
@@ -72,6 +74,7 @@ export function memberRoutes(context: MemberApiContext): Route[] {
       tag: 'chain',
       params: height,
       query: wait,
+      response: responses.block,
       handler: async ({ params, query }) => {
         let stored = await store.blockAt(params.height);
         if (!stored && (await context.heightReached(params.height, query.waitMs))) stored = await store.blockAt(params.height);
@@ -85,6 +88,7 @@ export function memberRoutes(context: MemberApiContext): Route[] {
       summary: `consecutive final blocks from a height, in canonical binary (hex): at most \`limit\` (default and most ${MAX_BLOCKS_PER_RANGE}), fewer once they hold ${MAX_BYTES_PER_RANGE / 1024 / 1024} MiB of transactions; empty past the tip`,
       tag: 'chain',
       query: blockRange,
+      response: responses.blockRange,
       handler: async ({ query }) => ({
         blocks: (await chain.finalBlocksFrom(query.from, query.limit, MAX_BYTES_PER_RANGE)).map((final) => ({ height: final.height, block: hex(final.block), commit: hex(final.commit) })),
       }),
@@ -95,6 +99,7 @@ export function memberRoutes(context: MemberApiContext): Route[] {
       summary: 'a final block and its commit certificate in canonical binary (hex), for catch-up and audit',
       tag: 'chain',
       params: height,
+      response: responses.encodedBlock,
       handler: async ({ params }) => {
         const final = await chain.finalBlockAt(params.height);
         if (!final) throw new NotFoundError(`block ${params.height}`);
@@ -106,6 +111,7 @@ export function memberRoutes(context: MemberApiContext): Route[] {
       path: '/escrow',
       summary: 'the federation escrow: output descriptor, address and peg-in parameters',
       tag: 'peg',
+      response: responses.escrow,
       handler: () => ({
         descriptor: context.pegin.escrow.descriptor,
         address: context.pegin.escrow.address(context.pegin.network),
@@ -120,6 +126,7 @@ export function memberRoutes(context: MemberApiContext): Route[] {
       summary: 'register the deposit address of a sidechain recipient so members watch it (idempotent)',
       tag: 'peg',
       body: z.object({ recipient: z.string().min(1).max(200) }).strict(),
+      response: responses.depositAddress,
       handler: async ({ body }) => ({ recipient: body.recipient, depositAddress: await context.pegin.register(addressPayload(body.recipient)) }),
     }),
     defineRoute({
@@ -128,6 +135,7 @@ export function memberRoutes(context: MemberApiContext): Route[] {
       summary: 'deposits in a Bitcoin transaction: confirmations so far and required, whether they are minted, and whether they are below the minimum (never minted)',
       tag: 'peg',
       params: z.object({ txid: hex32 }),
+      response: responses.depositStatus,
       handler: async ({ params }) => ({
         txid: params.txid,
         minimumSats: chain.genesis.file.pegin.minimumSats,
@@ -140,6 +148,7 @@ export function memberRoutes(context: MemberApiContext): Route[] {
       summary: 'claim a deposit made to a derivable but unregistered deposit address',
       tag: 'peg',
       body: z.object({ txid: hex32, vout: z.number().int().min(0).max(100_000), recipient: z.string().min(1).max(200) }).strict(),
+      response: responses.claim,
       handler: ({ body }) => context.pegin.claim(body.txid, body.vout, addressPayload(body.recipient), chain.ledger),
     }),
     defineRoute({
@@ -147,6 +156,7 @@ export function memberRoutes(context: MemberApiContext): Route[] {
       path: '/evidence',
       summary: 'equivocation evidence this member holds: two conflicting messages signed by one member',
       tag: 'chain',
+      response: responses.evidence,
       handler: async () => ({ evidence: (await store.evidence()).map((e) => ({ kind: e.kind, memberIndex: e.memberIndex, height: e.height, messages: hex(e.bytes) })) }),
     }),
     defineRoute({
@@ -156,6 +166,7 @@ export function memberRoutes(context: MemberApiContext): Route[] {
       tag: 'transactions',
       params: z.object({ txid: hex32 }),
       query: wait,
+      response: responses.transaction,
       handler: async ({ params, query }) => {
         const txid = new Uint8Array(Buffer.from(params.txid, 'hex'));
         const deadline = Date.now() + query.waitMs;
@@ -181,6 +192,7 @@ export function memberRoutes(context: MemberApiContext): Route[] {
       tag: 'transactions',
       status: 202,
       body: z.object({ hex: transactionHex }).strict(),
+      response: responses.pending,
       handler: async ({ body }) => ({ txid: await admit(context, body.hex), status: 'pending' }),
     }),
     defineRoute({
@@ -189,8 +201,9 @@ export function memberRoutes(context: MemberApiContext): Route[] {
       summary: `submit up to ${MAX_TRANSACTIONS_PER_SUBMISSION} signed transactions (hex) in one request: each is admitted or refused on its own, in order, as by POST /tx (a later one may spend an earlier one), and answered at its position with its txid or the reason it was refused`,
       tag: 'transactions',
       body: z.object({ transactions: z.array(transactionHex).min(1).max(MAX_TRANSACTIONS_PER_SUBMISSION) }).strict(),
+      response: responses.submissions,
       handler: async ({ body }) => {
-        const results: SubmissionResult[] = [];
+        const results: responses.SubmissionResult[] = [];
         // In order, one after the other: a later transaction may spend an earlier one.
         for (const hex of body.transactions) results.push(await submitOne(context, hex));
         return { results };
@@ -202,6 +215,7 @@ export function memberRoutes(context: MemberApiContext): Route[] {
       summary: 'final balances of an address, per asset',
       tag: 'addresses',
       params: address,
+      response: responses.balances,
       handler: async ({ params }) => {
         const payload = addressPayload(params.address);
         const balances = await store.balances(payload);
@@ -210,8 +224,6 @@ export function memberRoutes(context: MemberApiContext): Route[] {
     }),
   ];
 }
-
-export type SubmissionResult = { txid: string; status: 'pending' } | { status: 'refused'; error: { code: string; message: string } };
 
 /**
  * Admits a transaction. A client that sends again what it sent before (after a timeout, say) and
@@ -232,7 +244,7 @@ async function admit(context: MemberApiContext, transactionHex: string): Promise
 }
 
 /** A refusal answers at the transaction's position; anything else is a bug and fails the request. */
-async function submitOne(context: MemberApiContext, transactionHex: string): Promise<SubmissionResult> {
+async function submitOne(context: MemberApiContext, transactionHex: string): Promise<responses.SubmissionResult> {
   try {
     return { txid: await admit(context, transactionHex), status: 'pending' };
   } catch (error) {

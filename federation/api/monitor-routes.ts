@@ -6,6 +6,7 @@ import type { MemberHealth } from '../member/federation-health.ts';
 import { DEPOSIT_STATES, depositTotals, type DepositView } from '../member/pegin-deposits.ts';
 import { pageOf, pageQuery } from './pagination.ts';
 import { defineRoute, type Route } from './route.ts';
+import * as wire from './wire-shapes.ts';
 
 export interface MonitorContext {
   federation(): Promise<MemberHealth[]>;
@@ -13,6 +14,18 @@ export interface MonitorContext {
   supply(): PegSupply;
 }
 
+const depositViewSchema = z.strictObject({
+  txid: wire.bitcoinTxid,
+  vout: wire.uint,
+  amountSats: wire.sats,
+  recipient: wire.address,
+  bitcoinHeight: wire.uint.describe('the Bitcoin block that holds it'),
+  confirmations: wire.bitcoinConfirmations,
+  required: wire.requiredConfirmations,
+  state: z.enum(DEPOSIT_STATES).describe('confirming, confirmed (queued for its mint), minted, or below-minimum (never minted)'),
+  mintTxid: wire.txid.nullable().describe('the sidechain transaction that mints it, known before it exists; null when it is never minted'),
+});
+const depositTotal = z.strictObject({ count: wire.uint, sats: wire.sats });
 
 const depositCursor = (d: { bitcoinHeight: number; txid: string; vout: number }) => `${d.bitcoinHeight}:${d.txid}:${d.vout}`;
 
@@ -30,6 +43,21 @@ export function monitorRoutes(context: MonitorContext): Route[] {
       path: '/federation',
       summary: 'every member: connected to this one, when last heard from, and the last final block it signed',
       tag: 'chain',
+      response: z.strictObject({
+        members: z.array(
+          z.strictObject({
+            index: wire.memberIndex,
+            name: z.string(),
+            self: z.boolean().describe('this member itself'),
+            connected: z.boolean().describe('an authenticated peer connection is open (always true for self)'),
+            lastSeenMs: z.number().int().nullable().describe('when this member last received a message from it, ms since the epoch; null if never since it started'),
+            lastSigned: z
+              .strictObject({ height: wire.height, timeMs: wire.timeMs.describe("the block's time: ms since the epoch, as a decimal string") })
+              .nullable()
+              .describe('the last final block whose commit certificate carries its signature, among the recent ones; null if none'),
+          }),
+        ),
+      }),
       handler: async () => ({ members: await context.federation() }),
     }),
     defineRoute({
@@ -37,6 +65,10 @@ export function monitorRoutes(context: MonitorContext): Route[] {
       path: '/supply',
       summary: 'pegged BTC (its asset id) minted, burned and outstanding, and the peg-in deposits by state (count and sats)',
       tag: 'peg',
+      response: z.strictObject({
+        pegged: z.strictObject({ asset: wire.assetId.describe('the asset id of pegged BTC'), minted: wire.sats, burned: wire.sats, outstanding: wire.sats.describe('minted less burned: what the escrow owes, in satoshis as a decimal string') }),
+        deposits: z.strictObject(Object.fromEntries(DEPOSIT_STATES.map((state) => [state, depositTotal]))).describe('peg-in deposits by state: how many, and their satoshis'),
+      }),
       handler: async () => {
         const { minted, burned } = context.supply();
         return { pegged: { asset: BTC_ASSET_KEY, minted, burned, outstanding: minted - burned }, deposits: depositTotals(await context.deposits()) };
@@ -50,6 +82,7 @@ export function monitorRoutes(context: MonitorContext): Route[] {
       query: pageQuery(z.string().regex(/^[0-9]{1,10}:[0-9a-f]{64}:[0-9]{1,6}$/, 'expected bitcoinHeight:txid:vout')).extend({
         state: z.enum(DEPOSIT_STATES).optional(),
       }),
+      response: wire.page('deposits', depositViewSchema),
       handler: async ({ query }) => {
         const all = (await context.deposits()).filter((d) => query.state === undefined || d.state === query.state);
         const rest = query.cursor === undefined ? all : all.filter(afterCursor(query.cursor));

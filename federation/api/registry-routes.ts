@@ -5,10 +5,12 @@ import type { AssetRecord, LedgerState } from '../../sidechain/ledger/index.ts';
 import { ForbiddenError, type Principal, type RegistryAuthenticator } from '../roles/authorize.ts';
 import { pageOf, pageQuery } from './pagination.ts';
 import { defineRoute, NotFoundError, type Route } from './route.ts';
+import * as wire from './wire-shapes.ts';
 
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
 const hex32 = z.string().regex(/^[0-9a-f]{64}$/, 'expected 32 bytes as lowercase hex');
 const addressOf = (owner: Uint8Array) => encodeAddress(ownerFromPayload(owner));
+const signedBaseUnits = z.string().regex(/^-?(0|[1-9][0-9]*)$/, 'expected an integer as a decimal string');
 
 export interface RegistryContext {
   /** The ledger of final blocks: its register answers for any height up to the tip. */
@@ -44,6 +46,12 @@ export function registryRoutes(context: RegistryContext): Route[] {
       tag: 'registry',
       params: z.object({ asset: hex32 }),
       query: z.object({ height: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional() }).strict(),
+      response: z.strictObject({
+        asset: wire.assetId,
+        height: wire.height.describe('the holdings are those after this block'),
+        outstanding: wire.baseUnits.describe('the sum of the holdings: the units in circulation, in base units as a decimal string'),
+        holders: z.array(z.strictObject({ address: wire.address, amount: wire.baseUnits })),
+      }),
       handler: async ({ params, query, authorization }) => {
         const { principal } = await assetAccess(authorization, params.asset, 'holders');
         const tip = context.tipHeight();
@@ -66,6 +74,12 @@ export function registryRoutes(context: RegistryContext): Route[] {
       tag: 'registry',
       params: z.object({ asset: hex32 }),
       query: pageQuery(z.string().regex(/^[0-9a-f]{66}$/, 'expected an owner as 33 bytes of lowercase hex')),
+      response: wire.page('addresses', wire.address).extend({
+        asset: wire.assetId,
+        height: wire.height.describe('the allowlist is the one after this block, the tip'),
+        restricted: z.boolean().describe('only allowlisted addresses may receive the asset'),
+        size: wire.uint.describe('addresses on the whole allowlist'),
+      }),
       handler: async ({ params, query, authorization }) => {
         const { principal, record } = await assetAccess(authorization, params.asset, 'allowlist');
         const height = context.tipHeight();
@@ -88,6 +102,18 @@ export function registryRoutes(context: RegistryContext): Route[] {
       summary: 'every change of an address\'s security holdings, oldest first; auditor or regulator',
       tag: 'registry',
       params: z.object({ address: z.string().min(1).max(200) }),
+      response: z.strictObject({
+        address: wire.address,
+        changes: z.array(
+          z.strictObject({
+            height: wire.height,
+            txid: wire.txid,
+            asset: wire.assetId,
+            delta: signedBaseUnits.describe('change of the holding in base units, as a decimal string (negative when units left)'),
+            balance: wire.baseUnits.describe('the holding after the change, in base units as a decimal string'),
+          }),
+        ),
+      }),
       handler: async ({ params, authorization }) => {
         const principal = await context.auth.principal(authorization);
         const payload = addressPayload(params.address);

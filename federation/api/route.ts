@@ -27,6 +27,11 @@ export interface Route<P = unknown, Q = unknown, B = unknown> {
   body?: z.ZodType<B>;
   /** Status on success; 200 unless the route creates something. */
   status?: number;
+  /**
+   * The JSON body of the success answer as the wire carries it (bigint as decimal strings, bytes
+   * as hex), for the OpenAPI document; the end-to-end tests hold every answer to it.
+   */
+  response?: z.ZodType;
   handler: (input: RouteInput<P, Q, B>) => Promise<unknown> | unknown;
 }
 

@@ -13,8 +13,7 @@ import { readKeyFile } from '../key-file.ts';
 import { readGenesisFile } from '../genesis-file.ts';
 import { migratedChainStore, openMemberDatabase } from '../postgres/member-database.ts';
 import { createApiApp } from '../api/app.ts';
-import { buildOpenApiDocument } from '../api/openapi.ts';
-import { defineRoute } from '../api/route.ts';
+import { withOpenApiRoute } from '../api/openapi.ts';
 import { MAX_WAITING_REQUESTS, memberRoutes } from '../api/member-routes.ts';
 import { outputRoutes } from '../api/output-routes.ts';
 import { registryRoutes } from '../api/registry-routes.ts';
@@ -377,7 +376,8 @@ export async function startMember(config: MemberConfig, log: Logger): Promise<Ru
   );
   const bitcoinFollowing = new PeriodicTask(() => pegin.poll(), BITCOIN_POLL_MS, (error) => log.warn({ err: error }, 'following Bitcoin failed; retrying'));
 
-  const routes = [
+  // The OpenAPI document is built from this very table, so it lists every route the server serves.
+  const routes = withOpenApiRoute({ title: 'Strongbox member API', version: '1' }, [
     ...memberRoutes({
       memberIndex: config.memberIndex,
       chain,
@@ -418,10 +418,7 @@ export async function startMember(config: MemberConfig, log: Logger): Promise<Ru
     ...monitoring.routes(),
     ...pegoutRoutes({ chain, store, queries, pegout, rpc }),
     ...anchorRoutes({ anchoring, rpc }),
-    defineRoute({ method: 'get', path: '/openapi.json', summary: 'this document', tag: 'meta', handler: () => openApi }),
-  ];
-  // Built from the very table the server runs, so the document lists every route it serves.
-  const openApi = buildOpenApiDocument(routes, { title: 'Strongbox member API', version: '1' });
+  ]);
   const app = createApiApp(routes, {
     onInternalError: (error) => log.error({ err: error }, 'API request failed'),
     rateLimitPerMinute: config.api.rateLimitPerMinute,

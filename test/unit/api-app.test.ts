@@ -27,6 +27,7 @@ describe('HTTP API framework', () => {
       summary: 'read an amount',
       tag: 'test',
       params: z.object({ index: z.coerce.number().int().min(0) }),
+      response: z.strictObject({ amount: z.string().regex(/^[0-9]+$/).describe('the amount as a decimal string') }),
       handler: ({ params }) => {
         const amount = stored[params.index];
         if (amount === undefined) throw new NotFoundError(`amount ${params.index}`);
@@ -81,5 +82,21 @@ describe('HTTP API framework', () => {
     const document = buildOpenApiDocument(routes, { title: 't', version: '1' }) as { paths: Record<string, Record<string, { parameters: { name: string }[] }>> };
     expect(Object.keys(document.paths)).to.deep.equal(['/amounts', '/amounts/{index}']);
     expect(document.paths['/amounts/{index}']?.get?.parameters.map((p) => p.name)).to.deep.equal(['index']);
+  });
+
+  it('documents the answer of a route that has a response schema, and the error body of every route', () => {
+    type Responses = Record<string, { content?: { 'application/json': { schema: unknown } } }>;
+    const document = buildOpenApiDocument(routes, { title: 't', version: '1' }) as { paths: Record<string, Record<string, { responses: Responses }>> };
+    const read = document.paths['/amounts/{index}']!.get!.responses;
+    expect(read['200']?.content?.['application/json'].schema).to.deep.equal({
+      type: 'object',
+      properties: { amount: { type: 'string', pattern: '^[0-9]+$', description: 'the amount as a decimal string' } },
+      required: ['amount'],
+      additionalProperties: false,
+    });
+    expect(document.paths['/amounts']!.post!.responses['201']?.content, 'no schema, no content').to.equal(undefined);
+    for (const responses of [read, document.paths['/amounts']!.post!.responses]) {
+      expect(responses['4XX']?.content?.['application/json'].schema).to.deep.include({ required: ['error'], additionalProperties: false });
+    }
   });
 });
