@@ -4,6 +4,7 @@ import { addressPayload, encodeAddress, ownerFromPayload } from '../../sidechain
 import { BTC_ASSET_ID, BTC_ASSET_KEY } from '../../sidechain/asset.ts';
 import { offerFromJson, offerToJson, type DvpOffer } from '../../sidechain/dvp-offer.ts';
 import { ValidationError } from '../../sidechain/errors.ts';
+import { decodeTransaction, encodeWitness } from '../../sidechain/transaction/codec.ts';
 import { keyWitness } from '../../sidechain/transaction/signing.ts';
 import type { TransferBody } from '../../sidechain/transaction/types.ts';
 import { MemberApiError, type MemberClient } from '../../federation/api/client.ts';
@@ -26,14 +27,31 @@ function readOffer(path: string): DvpOffer {
   return offerFromJson(readJsonFile(path, (reason) => new ValidationError('bad-offer', `offer file: ${reason}`)));
 }
 
-/** The offered coin as the chain holds it now; a clear refusal once it is spent. */
-async function offeredCoin(client: MemberClient, offer: DvpOffer) {
+/** What became of an offer whose coin is spent: taken when the spending input carries the offer's own signature, withdrawn otherwise. */
+async function spentOffer(client: MemberClient, offer: DvpOffer): Promise<{ state: 'taken' | 'withdrawn'; txid: string; height: number }> {
   const outpoint = `${hex(offer.input.txid)}:${offer.input.index}`;
+  const created = await client.transaction(hex(offer.input.txid)).catch((error: unknown) => {
+    if (error instanceof MemberApiError && error.status === 404) return undefined;
+    throw error;
+  });
+  const spender = created?.spenders?.find((one) => one.vout === offer.input.index);
+  if (!spender) throw new ValidationError('offer-coin-unknown', `the offered coin ${outpoint} is not an output of this chain's final transactions`);
+  const spending = decodeTransaction(new Uint8Array(Buffer.from((await client.transaction(spender.spentBy)).hex!, 'hex')));
+  const witness = spending.witnesses[spender.input];
+  const taken = witness !== undefined && Buffer.compare(encodeWitness(witness), encodeWitness(offer.witness)) === 0;
+  return { state: taken ? 'taken' : 'withdrawn', txid: spender.spentBy, height: spender.height };
+}
+
+const fateLine = (fate: Awaited<ReturnType<typeof spentOffer>>) => `${fate.state === 'taken' ? 'taken by' : "withdrawn: the seller spent the coin in"} ${fate.txid}, final at height ${fate.height}`;
+
+/** The offered coin as the chain holds it now; a clear refusal once it is spent, saying whether the offer was taken or withdrawn. */
+async function offeredCoin(client: MemberClient, offer: DvpOffer) {
   try {
     return await client.output(hex(offer.input.txid), offer.input.index);
   } catch (error) {
-    if (error instanceof MemberApiError && error.status === 404) throw new ValidationError('offer-taken', `the offered coin ${outpoint} is spent: the offer was taken or withdrawn`);
-    throw error;
+    if (!(error instanceof MemberApiError && error.status === 404)) throw error;
+    const fate = await spentOffer(client, offer);
+    throw new ValidationError(`offer-${fate.state}`, `the offer was ${fateLine(fate)}: its coin ${hex(offer.input.txid)}:${offer.input.index} is spent`);
   }
 }
 
@@ -162,16 +180,16 @@ function showCommand(): Command {
       const outpoint = `${hex(offer.input.txid)}:${offer.input.index}`;
       const seller = encodeAddress(ownerFromPayload(offer.payment.owner));
       const { height } = await client.status();
-      let coin: 'open' | 'taken' = 'open';
+      let fate: Awaited<ReturnType<typeof spentOffer>> | undefined;
       try {
-        const held = await offeredCoin(client, offer);
+        const held = await client.output(hex(offer.input.txid), offer.input.index);
         checkOfferedCoin(offer, { owner: addressPayload(held.address), asset: held.asset, amount: held.amount });
       } catch (error) {
-        if (!(error instanceof ValidationError && error.code === 'offer-taken')) throw error;
-        coin = 'taken';
+        if (!(error instanceof MemberApiError && error.status === 404)) throw error;
+        fate = await spentOffer(client, offer);
       }
       const expired = height >= offer.expiryHeight;
-      const state = coin === 'taken' ? 'taken or withdrawn: the coin is spent' : expired ? `expired: it was valid through block ${offer.expiryHeight}` : 'open';
+      const state = fate ? fateLine(fate) : expired ? `expired: it was valid through block ${offer.expiryHeight}` : 'open';
       printResult(
         options,
         [
@@ -180,7 +198,7 @@ function showCommand(): Command {
           `expires:  after block ${offer.expiryHeight} (the chain is at ${height}; blocks are made when there are transactions)`,
           `state:    ${state}${state === 'open' ? `; signed by the owner of ${outpoint}` : ''}`,
         ].join('\n'),
-        { gives: { asset: hex(offer.gives.asset), amount: offer.gives.amount }, asks: { asset: hex(offer.payment.asset), amount: offer.payment.amount, to: seller }, expiryHeight: offer.expiryHeight, height, coin: outpoint, state: coin === 'taken' ? 'taken' : expired ? 'expired' : 'open' },
+        { gives: { asset: hex(offer.gives.asset), amount: offer.gives.amount }, asks: { asset: hex(offer.payment.asset), amount: offer.payment.amount, to: seller }, expiryHeight: offer.expiryHeight, height, coin: outpoint, state: fate?.state ?? (expired ? 'expired' : 'open'), ...(fate && { spentBy: { txid: fate.txid, height: fate.height } }) },
       );
     });
 }

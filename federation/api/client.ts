@@ -32,6 +32,10 @@ export interface TransactionStatus {
   txid: string;
   status: 'pending' | 'final';
   height?: number;
+  /** The canonical encoding, once final. */
+  hex?: string;
+  /** Its outputs spent by final transactions, once final. */
+  spenders?: { vout: number; spentBy: string; input: number; height: number }[];
 }
 
 const SOCKET_REASONS: Record<string, string> = {

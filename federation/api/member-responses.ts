@@ -79,6 +79,13 @@ export const evidence = z.strictObject({
   ),
 });
 
+export const outputSpender = z.strictObject({
+  vout: wire.uint.describe('the output spent'),
+  spentBy: wire.txid.describe('the transaction that spent it'),
+  input: wire.uint.describe("the spending transaction's input that names it"),
+  height: wire.height.describe('the block holding the spending transaction'),
+});
+
 export const pending = z.strictObject({ txid: wire.txid, status: z.literal('pending').describe("valid and waiting in this member's mempool") });
 export const transaction = z.discriminatedUnion('status', [
   pending,
@@ -89,6 +96,7 @@ export const transaction = z.discriminatedUnion('status', [
     position: wire.uint.describe('its index in that block'),
     hex: wire.hexBytes('its canonical encoding, signatures included, as hex'),
     transaction: transactionViewSchema,
+    spenders: z.array(outputSpender).describe('its outputs that final transactions have spent, by output index; an output not listed is unspent'),
   }),
 ]);
 

@@ -182,7 +182,8 @@ export function memberRoutes(context: MemberApiContext): Route[] {
           if (chain.mempool.has(params.txid)) return { txid: params.txid, status: 'pending' };
           throw new NotFoundError(`transaction ${params.txid}`);
         }
-        return { txid: params.txid, status: 'final', height: found.height, position: found.position, hex: hex(found.bytes), transaction: describeTransaction(decodeTransaction(found.bytes)) };
+        const spenders = (await store.spendersOf(txid)).map((spender) => ({ vout: spender.vout, spentBy: hex(spender.spentBy), input: spender.input, height: spender.height }));
+        return { txid: params.txid, status: 'final', height: found.height, position: found.position, hex: hex(found.bytes), transaction: describeTransaction(decodeTransaction(found.bytes)), spenders };
       },
     }),
     defineRoute({

@@ -406,7 +406,7 @@ export async function startMember(config: MemberConfig, log: Logger): Promise<Ru
         bitcoin: { height: pegin.bitcoinHeight, mintingHalted: pegin.halted },
       }),
     }),
-    ...outputRoutes({ ledger: chain.ledger }),
+    ...outputRoutes({ ledger: chain.ledger, store }),
     ...registryRoutes({
       ledger: chain.ledger,
       tipHeight: () => chain.tip.height,

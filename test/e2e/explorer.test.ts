@@ -108,6 +108,10 @@ describe('web explorer in headless Chromium, served by a member of a five-member
     const outputs = await text('#transaction-detail');
     expect(outputs).to.include(bob.address).and.include('250 Acme AB');
     expect(outputs).to.include(alice.address).and.include('750 Acme AB');
+    expect(outputs.match(/unspent/g), 'both outputs unspent').to.have.length(2);
+    // The coin it spent names it as its spender.
+    await show(`#/tx/${utxo.txid}`);
+    expect(await text('#transaction-detail')).to.match(new RegExp(`Output 0 spent by\\s+${transferId.slice(0, 16)}\\S* in block ${transferHeight}`));
 
     await show(`#/block/${transferHeight}`);
     expect(await text('#block-detail')).to.include(transferId);

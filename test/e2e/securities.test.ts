@@ -179,13 +179,17 @@ describe('securities through the CLI against five members', function () {
       expect(state).to.match(/^state: +open; signed by the owner of [0-9a-f]{64}:\d+$/);
       const accepted = await ok(['dvp', 'accept', '--offer', offerFile(1), '--file', files.bob!]);
       expect(accepted).to.include({ asset, amount: '100', price: '50000' });
-      expect(await ok(['dvp', 'show', '--offer', offerFile(1)])).to.include({ state: 'taken' });
+      const taken = await ok(['dvp', 'show', '--offer', offerFile(1)]);
+      expect(taken).to.include({ state: 'taken' });
+      expect(taken.spentBy).to.deep.equal({ txid: accepted.txid, height: accepted.height });
+      const takenLine = await runCli(['dvp', 'show', '--offer', offerFile(1), ...flags]);
+      expect(takenLine.stdout.split('\n')[3]).to.equal(`state:    taken by ${accepted.txid as string}, final at height ${accepted.height as number}`);
       expect([await balance('alice', asset), await balance('alice', BTC_ASSET_KEY)]).to.deep.equal([500n, 50_000n]);
       expect([await balance('bob', asset), await balance('bob', BTC_ASSET_KEY)]).to.deep.equal([300n, 150_000n]);
     });
 
     it('refuses to replay a completed offer, from the CLI and as the raw transaction', async () => {
-      await refused(['dvp', 'accept', '--offer', offerFile(1), '--file', files.bob!], /the offered coin [0-9a-f]{64}:\d+ is spent: the offer was taken or withdrawn/);
+      await refused(['dvp', 'accept', '--offer', offerFile(1), '--file', files.bob!], /the offer was taken by [0-9a-f]{64}, final at height \d+: its coin [0-9a-f]{64}:\d+ is spent/);
       const offer = offerFromJson(JSON.parse(readFileSync(offerFile(1), 'utf8')));
       // Alice's payment is output 0 of the swap: its transaction is the completed offer.
       const utxos = await net.clients[0]!.utxos(addresses.alice!);
@@ -199,6 +203,10 @@ describe('securities through the CLI against five members', function () {
       for (const reply of replies) expect(reply).to.deep.equal([409, { error: { code: 'already-final', message: `transaction ${paid.txid} is already final at height ${swap.height}` } }]);
       const completed = decodeTransaction(new Uint8Array(Buffer.from(swap.hex, 'hex')));
       expect('inputs' in completed && completed.inputs.some((input) => hex(input.txid) === hex(offer.input.txid) && input.index === offer.input.index)).to.equal(true);
+      // The offered coin's outpoint names the swap as its spender.
+      const coin = `${hex(offer.input.txid)}:${offer.input.index}`;
+      const gone = await fetch(`${net.clients[0]!.baseUrl}/outputs/${coin.replace(':', '/')}`);
+      expect([gone.status, await gone.json()]).to.deep.equal([404, { error: { code: 'spent', message: `output ${coin} was spent by transaction ${paid.txid} at height ${swap.height}` } }]);
       const [inBatch] = await net.clients[0]!.submitMany([completed]);
       expect(inBatch).to.deep.equal({ status: 'refused', error: { code: 'already-final', message: `transaction ${paid.txid} is already final at height ${swap.height}` } });
       expect([await balance('bob', asset), await balance('alice', BTC_ASSET_KEY)]).to.deep.equal([300n, 50_000n]);
@@ -239,8 +247,9 @@ describe('securities through the CLI against five members', function () {
     });
 
     it('lets the seller withdraw an offer, which nobody can take afterwards', async () => {
-      await ok(['dvp', 'cancel', '--offer', offerFile(2), '--file', files.alice!]);
-      await refused(['dvp', 'accept', '--offer', offerFile(2), '--file', files.bob!], /is spent: the offer was taken or withdrawn/);
+      const cancelled = await ok(['dvp', 'cancel', '--offer', offerFile(2), '--file', files.alice!]);
+      await refused(['dvp', 'accept', '--offer', offerFile(2), '--file', files.bob!], new RegExp(`the offer was withdrawn: the seller spent the coin in ${cancelled.txid as string}, final at height ${cancelled.height as number}`));
+      expect(await ok(['dvp', 'show', '--offer', offerFile(2)])).to.deep.include({ state: 'withdrawn', spentBy: { txid: cancelled.txid, height: cancelled.height } });
       expect(await balance('alice', asset)).to.equal(500n);
     });
 

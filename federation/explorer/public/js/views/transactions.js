@@ -40,6 +40,11 @@ export async function transactionDetail([txid]) {
   const outputs = tx.outputs ?? [];
   await loadAssets(outputs.map((o) => o.asset).concat(tx.asset ? [tx.asset] : []));
   const { kind, txid: _id, inputs, outputs: _outputs, ...rest } = tx;
+  const spenders = new Map((found.spenders ?? []).map((s) => [s.vout, s]));
+  const spentBy = (vout) => {
+    const spender = spenders.get(vout);
+    return spender ? [link(`#/tx/${spender.spentBy}`, h('span', { class: 'mono' }, short(spender.spentBy, 16))), ` in block ${spender.height}`] : 'unspent';
+  };
   return {
     title: `Transaction ${short(txid)}`,
     live: false,
@@ -56,6 +61,8 @@ export async function transactionDetail([txid]) {
             ['Id', h('span', { class: 'mono' }, txid)],
             ['Block', [link(`#/block/${found.height}`, String(found.height)), `, position ${found.position}`]],
             ...Object.entries(rest).map(([name, value]) => [name, valueNode(name, value)]),
+            // A mint, an issuance or a re-issuance creates one output, named in its fields above.
+            ...(tx.outputs || !spenders.has(0) ? [] : [['Output 0 spent by', spentBy(0)]]),
           ]),
         ),
       ),
@@ -71,6 +78,7 @@ export async function transactionDetail([txid]) {
                 { title: 'Address', cell: (o) => link(`#/address/${o.address}`, h('span', { class: 'mono' }, o.address)) },
                 { title: 'Asset', cell: (o) => assetLink(o.asset) },
                 { title: 'Amount', num: true, cell: (o) => amountOf(o.asset, o.amount) },
+                { title: 'Spent by', cell: (o) => spentBy(o.index) },
               ],
               outputs.map((o, index) => ({ ...o, index })),
               'No outputs.',
