@@ -11,11 +11,16 @@ export interface NetworkOptions {
   dataDir?: string;
 }
 
-/** The member to talk to: --member, then $STRONGBOX_MEMBER_URL, then the local network's first member. */
+/**
+ * The member to talk to: --member, then $STRONGBOX_MEMBER_URL, then the local network's members,
+ * the first that accepts a connection (said on stderr when it is not member 0).
+ */
 export function memberClientFrom(options: NetworkOptions): MemberClient {
-  const url = options.member ?? process.env.STRONGBOX_MEMBER_URL ?? readNetworkFile(options.dataDir ?? defaultDataDir()).members[0]?.apiUrl;
-  if (!url) throw new ConfigError('--member', 'no member API URL given and the local network has no members');
-  return new MemberClient(memberApiUrl(url));
+  const given = options.member ?? process.env.STRONGBOX_MEMBER_URL;
+  if (given) return new MemberClient(memberApiUrl(given));
+  const urls = readNetworkFile(options.dataDir ?? defaultDataDir()).members.map((member) => memberApiUrl(member.apiUrl));
+  if (urls.length === 0) throw new ConfigError('--member', 'no member API URL given and the local network has no members');
+  return new MemberClient(urls, (down, next) => process.stderr.write(`member at ${down} is unreachable; asking ${next}\n`));
 }
 
 /** A member's API address as given, checked: http(s), and the API itself rather than a page it serves. */

@@ -7,6 +7,7 @@ import { bitcoinNetwork } from '../../watcher/networks.ts';
 import type { MemberClient } from '../../federation/api/client.ts';
 import { genesisFrom, memberClientFrom, type NetworkOptions } from '../member-url.ts';
 import { plural, printResult } from '../output.ts';
+import { submitUntilFinal } from '../submit.ts';
 import { progressLine } from '../progress.ts';
 import { networkOptions, parseAmount } from './wallet.ts';
 import { withMemberDatabase } from '../member-database.ts';
@@ -73,11 +74,8 @@ export function pegoutCommand(): Command {
       const wallet = readWalletFile(options.file);
       const client = memberClientFrom(options);
       const tx = buildPegout(genesis.chainId, wallet, await client.utxos(wallet.address), destination, amount);
-      const txid = await client.submit(tx);
-      if (!options.json) process.stderr.write(`burned in ${txid}, waiting for finality`);
-      const final = await client.waitForFinal(txid, { onWait: options.json ? undefined : () => process.stderr.write('.') });
-      if (!options.json) process.stderr.write('\n');
-      printResult(options, `burn ${txid} final at height ${final.height}; follow it with: strongbox pegout status ${txid}`, { txid, height: final.height, amount, to: options.to });
+      const { txid, height } = await submitUntilFinal(client, tx, options, 'burned in');
+      printResult(options, `burn ${txid} final at height ${height}; follow it with: strongbox pegout status ${txid}`, { txid, height, amount, to: options.to });
     });
   pegout.addCommand(
     networkOptions(new Command('status'))

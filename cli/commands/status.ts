@@ -14,6 +14,10 @@ export function statusCommand(): Command {
     .action(async (options: NetworkOptions & { json?: boolean }) => {
       const status = await memberClientFrom(options).status();
       const peers = status.peersConnected.length === 0 ? 'no other member' : `member${status.peersConnected.length === 1 ? '' : 's'} ${status.peersConnected.join(', ')}`;
+      const reached = status.peersConnected.length + 1;
+      const quorum = reached >= status.threshold
+        ? `${reached} of ${status.members.length} members reached, ${status.threshold} needed for a block`
+        : `only ${reached} of the ${status.threshold} members a block needs are reached: no block is made until more are back`;
       printResult(
         options,
         [
@@ -21,6 +25,7 @@ export function statusCommand(): Command {
           `height   ${status.height} (tip ${status.tipHash})`,
           `pending  ${plural(status.mempool, 'transaction')}`,
           `member   ${status.memberIndex}, connected to ${peers}`,
+          `quorum   ${quorum}`,
         ].join('\n'),
         status,
       );

@@ -6,6 +6,7 @@ import { ValidationError } from '../../sidechain/errors.ts';
 import { createWalletFile, readWalletFile } from '../../federation/wallet/wallet-file.ts';
 import { buildTransfer } from '../../federation/wallet/build-transfer.ts';
 import { genesisFrom, memberClientFrom, type NetworkOptions } from '../member-url.ts';
+import { submitUntilFinal } from '../submit.ts';
 import { printResult } from '../output.ts';
 
 const DEFAULT_WALLET = 'wallet.json';
@@ -93,10 +94,7 @@ export function sendCommand(): Command {
       const assetHex = Buffer.from(asset).toString('hex');
       const security = await securityView(client, assetHex);
       const tx = buildTransfer(genesis.chainId, wallet, await client.utxos(wallet.address), asset, recipient, amount);
-      const txid = await client.submit(tx);
-      if (!options.json) process.stderr.write(`submitted ${txid}, waiting for finality`);
-      const final = await client.waitForFinal(txid, { onWait: options.json ? undefined : () => process.stderr.write('.') });
-      if (!options.json) process.stderr.write('\n');
-      printResult(options, `sent ${describeAmount(amount, assetHex, security)} to ${options.to}: ${txid} final at height ${final.height}`, { txid, height: final.height, asset: assetHex, amount });
+      const { txid, height } = await submitUntilFinal(client, tx, options);
+      printResult(options, `sent ${describeAmount(amount, assetHex, security)} to ${options.to}: ${txid} final at height ${height}`, { txid, height, asset: assetHex, amount });
     });
 }

@@ -26,6 +26,9 @@ export interface MemberStatus {
   tipHash: string;
   mempool: number;
   peersConnected: number[];
+  /** k: members whose signatures a block needs. */
+  threshold: number;
+  members: { index: number; name: string }[];
 }
 
 export interface TransactionStatus {
@@ -59,16 +62,44 @@ function unreachableReason(error: unknown): string {
 
 const REQUEST_TIMEOUT_MS = 10_000;
 
-/** Typed access to one member's HTTP API, for the CLI, the auditor and the tests. */
+/** Failures where the request never reached a server, so another member may be asked the same, a submission included. */
+const NOTHING_SENT = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENOTFOUND']);
+const nothingSent = (error: unknown) => NOTHING_SENT.has(String((error as { cause?: { code?: unknown } }).cause?.code));
+
+/**
+ * Typed access to a member's HTTP API, for the CLI, the auditor and the tests. Given several
+ * members' addresses (a local network's), it asks the first, and moves on to the next one for good
+ * when a member refuses the connection: any member serves the same final chain, and a member that
+ * is down should not stop a user while k others decide blocks.
+ */
 export class MemberClient {
-  constructor(readonly baseUrl: string) {}
+  private readonly urls: readonly string[];
+  private current = 0;
+
+  constructor(urls: string | readonly string[], private readonly onFailover?: (down: string, next: string) => void) {
+    this.urls = typeof urls === 'string' ? [urls] : urls;
+    if (this.urls.length === 0) throw new TypeError('a member client needs at least one member address');
+  }
+
+  /** The member asked now. */
+  get baseUrl(): string {
+    return this.urls[this.current]!;
+  }
 
   private async request<T>(path: string, init?: RequestInit): Promise<T> {
     let response: Response;
-    try {
-      response = await fetch(`${this.baseUrl}${path}`, { ...init, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
-    } catch (error) {
-      throw new MemberApiError(0, 'member-unreachable', `member at ${this.baseUrl} is unreachable (${unreachableReason(error)})`);
+    for (;;) {
+      try {
+        response = await fetch(`${this.baseUrl}${path}`, { ...init, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+        break;
+      } catch (error) {
+        if (!(nothingSent(error) && this.current + 1 < this.urls.length)) {
+          const others = this.current > 0 ? `, as ${this.current === 1 ? 'was the member' : `were the ${this.current} members`} asked before it` : '';
+          throw new MemberApiError(0, 'member-unreachable', `member at ${this.baseUrl} is unreachable (${unreachableReason(error)})${others}`);
+        }
+        this.current += 1;
+        this.onFailover?.(this.urls[this.current - 1]!, this.baseUrl);
+      }
     }
     const body = (await response.json().catch(() => null)) as { error?: { code: string; message: string } } | null;
     if (!response.ok) {
@@ -176,6 +207,15 @@ export class MemberClient {
    * Resolves once the transaction is final: each request asks the member to answer when it is
    * (`waitMs`), a few seconds at most; `onWait` is called between requests (progress display).
    */
+  /** What a user waiting for a transaction can act on: whether it still waits, and whether enough members are up to decide blocks. */
+  private async whyNotFinal(transaction: TransactionStatus | null): Promise<string> {
+    const where = transaction ? ": it waits in the member's mempool and becomes final with the next block" : `: member at ${this.baseUrl} does not know it (refused since, or never received)`;
+    const status = await this.status().catch(() => null);
+    if (!status || status.peersConnected.length + 1 >= status.threshold) return where;
+    const reached = status.peersConnected.length + 1;
+    return `${where}, but member ${status.memberIndex} reaches only ${reached} of the ${status.threshold} members (k of ${status.members.length}) a block needs; blocks resume once enough of them are back (\`strongbox status\` shows which)`;
+  }
+
   async waitForFinal(txid: string, options: { timeoutMs?: number; onWait?: () => void } = {}): Promise<TransactionStatus> {
     const deadline = Date.now() + (options.timeoutMs ?? 30_000);
     for (;;) {
@@ -185,7 +225,7 @@ export class MemberClient {
         throw error;
       });
       if (status?.status === 'final') return status;
-      if (Date.now() > deadline) throw new MemberApiError(0, 'timeout', `transaction ${txid} is not final after ${(options.timeoutMs ?? 30_000) / 1000} s`);
+      if (Date.now() > deadline) throw new MemberApiError(0, 'timeout', `transaction ${txid} is not final after ${(options.timeoutMs ?? 30_000) / 1000} s${await this.whyNotFinal(status)}`);
       options.onWait?.();
       // A member that answered without waiting (too many requests already wait on it) is asked again at a modest pace.
       const answeredIn = Date.now() - asked;

@@ -144,6 +144,11 @@ describe('federation of five member processes', function () {
       expect(status.height, `member ${index} made no block without a quorum`).to.equal(before);
       expect((await net.clients[index]!.transaction(txid)).status).to.equal('pending');
     }
+    // A user waiting for it is told why it does not become final.
+    const waited = await net.clients[0]!.waitForFinal(txid, { timeoutMs: 1_000 }).then(() => null, (e: Error) => e.message);
+    expect(waited).to.equal(`transaction ${txid} is not final after 1 s: it waits in the member's mempool and becomes final with the next block, but member 0 reaches only 3 of the 4 members (k of 5) a block needs; blocks resume once enough of them are back (\`strongbox status\` shows which)`);
+    const said = await runCli(['status', '--member', net.network.network.members[0]!.apiUrl]);
+    expect(said.stdout).to.match(/\nquorum   only 3 of the 4 members a block needs are reached: no block is made until more are back\n$/);
     net.network.restartMember(3);
     await eventually('member 3 answering again', () => net.clients[3]!.status().then(() => true), 60_000);
     const height = await finalEverywhere(txid, [0, 1, 2, 3]);
@@ -152,5 +157,14 @@ describe('federation of five member processes', function () {
     await eventually('member 4 caught up', async () => (await net.clients[4]!.status()).height >= height, 60_000);
     const hashes = await Promise.all(net.clients.map(async (client) => (await client.finalBlock(height)).block));
     expect(new Set(hashes).size, 'one block at that height on every member').to.equal(1);
+
+    // With member 0 down, commands given no --member go on with the next member of the local network.
+    net.network.members[0]!.process.kill('SIGKILL');
+    await net.network.members[0]!.exited;
+    const status = await runCli(['status', '--json'], { env: { STRONGBOX_HOME: net.network.dataDir } });
+    expect([status.code, status.stderr]).to.deep.equal([0, `member at ${net.network.network.members[0]!.apiUrl} is unreachable; asking ${net.network.network.members[1]!.apiUrl}\n`]);
+    expect(JSON.parse(status.stdout)).to.include({ memberIndex: 1 });
+    net.network.restartMember(0);
+    await eventually('member 0 answering again', () => net.clients[0]!.status().then(() => true), 60_000);
   });
 });

@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { findFreePort } from '../../regtest/free-port.ts';
 import { runCliInProcess } from '../helpers/cli-in-process.ts';
+import { MemberClient } from '../../federation/api/client.ts';
 
 /** `anchors` reads nothing but the member: what a wrong --member gets is all that is tested. */
 const anchorsFrom = (member: string) => runCliInProcess(['anchors', '--member', member], { cwd: tmpdir(), env: {} });
@@ -47,5 +48,32 @@ describe('--member as a user types it', () => {
     const result = await anchorsFrom(otherUrl);
     expect(result.code).to.equal(1);
     expect(result.stderr).to.match(new RegExp(`^strongbox: ${otherUrl} answered /anchors(\\?\\S*)? with HTTP 401 and no Strongbox error: is it a member's API address\\?\\n$`));
+  });
+});
+
+describe('the local network’s members, when one is down', () => {
+  let member: Server;
+  let memberUrl: string;
+
+  before(async () => {
+    member = createServer((_request, response) => response.writeHead(200, { 'content-type': 'application/json' }).end('{"height":7}'));
+    await new Promise<void>((resolve) => member.listen(0, '127.0.0.1', resolve));
+    memberUrl = `http://127.0.0.1:${(member.address() as { port: number }).port}`;
+  });
+  after(() => new Promise((resolve) => member.close(resolve)));
+
+  it('asks the next member when one refuses the connection, says so, and stays with it', async () => {
+    const down = `http://127.0.0.1:${await findFreePort()}`;
+    const failovers: string[][] = [];
+    const client = new MemberClient([down, memberUrl], (from, to) => failovers.push([from, to]));
+    expect(await client.status()).to.deep.equal({ height: 7 });
+    expect(await client.status()).to.deep.equal({ height: 7 });
+    expect([client.baseUrl, failovers]).to.deep.equal([memberUrl, [[down, memberUrl]]]);
+  });
+
+  it('names the last member and how many were asked before it when none answers', async () => {
+    const down = [`http://127.0.0.1:${await findFreePort()}`, `http://127.0.0.1:${await findFreePort()}`, `http://127.0.0.1:${await findFreePort()}`];
+    const error = await new MemberClient(down).status().then(() => null, (e: Error) => e.message);
+    expect(error).to.equal(`member at ${down[2]} is unreachable (connection refused), as were the 2 members asked before it`);
   });
 });
