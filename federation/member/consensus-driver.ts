@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { IntervalLog } from '../observability/interval-log.ts';
 import {
   ConsensusMachine,
   decodeMessage,
@@ -68,6 +69,8 @@ export class ConsensusDriver {
   private stopped = false;
   /** Set from a failed event until the machine is rebuilt from the log: no event runs meanwhile. */
   private failed = false;
+  /** A database that is down fails every retry the same way: once a minute in the log is enough. */
+  private readonly failures: IntervalLog;
 
   constructor(
     private machine: ConsensusMachine,
@@ -76,7 +79,9 @@ export class ConsensusDriver {
     private readonly sender: MessageSender,
     private readonly options: DriverOptions,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.failures = new IntervalLog(log, 'consensus event failed', 60_000);
+  }
 
   get height(): number {
     return this.machine.state.height;
@@ -152,6 +157,7 @@ export class ConsensusDriver {
     clearInterval(this.regossipTimer);
     this.clearTimers();
     await this.queue;
+    this.failures.flush();
   }
 
   private wake(): void {
@@ -179,7 +185,7 @@ export class ConsensusDriver {
       // that is no fault, and the catch-up's advance() rebuilds the machine right after it.
       const overtaken = this.machine.state.height < this.app.nextHeight();
       if (overtaken) this.log.info({ height: this.machine.state.height, err: error }, 'consensus overtaken by catch-up');
-      else this.log.error({ err: error }, 'consensus event failed');
+      else this.failures.failed(error);
       this.failed = true;
       this.clearTimers();
       if (!this.stopped) setTimeout(() => void this.runExclusive(() => this.resume()), this.options.restoreRetryMs).unref();

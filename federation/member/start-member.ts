@@ -26,7 +26,7 @@ import { mountExplorer } from '../explorer/explorer.ts';
 import { ChainQueries } from '../../sidechain/store/chain-queries.ts';
 import { createMonitoring } from './monitoring.ts';
 import { createMemberMetrics } from '../observability/metrics.ts';
-import { PeerRefusalLog } from '../observability/peer-refusal-log.ts';
+import { IntervalLog } from '../observability/interval-log.ts';
 import { startPeerTransport, type PeerTransport } from '../transport/peer-transport.ts';
 import { Chain, DEFAULT_CHAIN_OPTIONS } from './chain.ts';
 import { ConsensusDriver } from './consensus-driver.ts';
@@ -59,6 +59,8 @@ const PeerPayload = { Consensus: 1, FederationSignatures: 3, Transactions: 4 } a
 const BITCOIN_POLL_MS = 200;
 /** Refused peer payloads are logged once per peer in this interval, then as a count. */
 const REFUSAL_LOG_INTERVAL_MS = 10_000;
+/** A step retried every second or so logs the same failure once a minute, with the count. */
+const RETRY_LOG_INTERVAL_MS = 60_000;
 const BEHIND_SYNC_INTERVAL_MS = 1_000;
 /**
  * Waits before each fetch of a block a quorum decided without this member. Its signers store it
@@ -263,7 +265,7 @@ export async function startMember(config: MemberConfig, log: Logger): Promise<Ru
     throw listenFailure('peer', config.peer, error);
   }
   const transactionRelay = new TransactionRelay((batch) => transport.broadcast(tagged(PeerPayload.Transactions, batch)));
-  const signatureRefusals = new PeerRefusalLog(log, 'refused federation signatures', REFUSAL_LOG_INTERVAL_MS);
+  const signatureRefusals = new IntervalLog(log, 'refused federation signatures', REFUSAL_LOG_INTERVAL_MS);
   transport.onMessage((from, payload) => {
     monitoring.heardFrom(from);
     metrics.peerFramesReceived.inc({ member: String(from) });
@@ -273,7 +275,7 @@ export async function startMember(config: MemberConfig, log: Logger): Promise<Ru
       try {
         if (signer.receiveSignatures(from, body)) signing?.runSoon();
       } catch (error) {
-        if (error instanceof ValidationError) signatureRefusals.refused(from, error.message);
+        if (error instanceof ValidationError) signatureRefusals.occurred(String(from), { from }, error.message);
         else log.error({ err: error, from }, 'federation signatures failed');
       }
     } else if (payload[0] === PeerPayload.Transactions) {
@@ -363,6 +365,8 @@ export async function startMember(config: MemberConfig, log: Logger): Promise<Ru
   await syncing;
   driver.start();
   const syncTimer = setInterval(syncWithPeers, 5_000);
+  const signingFailures = new IntervalLog(log, 'federation signing step failed; retrying', RETRY_LOG_INTERVAL_MS);
+  const bitcoinFailures = new IntervalLog(log, 'following Bitcoin failed; retrying', RETRY_LOG_INTERVAL_MS);
   signing = new PeriodicTask(
     async () => {
       if (pegout.hasPendingSettlement(chain.ledger) || anchoring.hasPendingAnchor(chain.tip.height)) driver?.notifyWork();
@@ -372,9 +376,9 @@ export async function startMember(config: MemberConfig, log: Logger): Promise<Ru
       await signer.tick();
     },
     1_000,
-    (error) => log.warn({ err: error }, 'federation signing step failed; retrying'),
+    (error) => signingFailures.failed(error),
   );
-  const bitcoinFollowing = new PeriodicTask(() => pegin.poll(), BITCOIN_POLL_MS, (error) => log.warn({ err: error }, 'following Bitcoin failed; retrying'));
+  const bitcoinFollowing = new PeriodicTask(() => pegin.poll(), BITCOIN_POLL_MS, (error) => bitcoinFailures.failed(error));
 
   // The OpenAPI document is built from this very table, so it lists every route the server serves.
   const routes = withOpenApiRoute({ title: 'Strongbox member API', version: '1' }, [
@@ -438,7 +442,7 @@ export async function startMember(config: MemberConfig, log: Logger): Promise<Ru
     await driver?.stop();
     transactionRelay.close();
     await transport.close();
-    signatureRefusals.flush();
+    for (const intervalLog of [signatureRefusals, signingFailures, bitcoinFailures]) intervalLog.flush();
     if (server) {
       heightWaiters.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));

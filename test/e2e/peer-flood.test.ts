@@ -77,7 +77,7 @@ describe('a member flooding its peers with signed garbage', function () {
     readFileSync(join(net.network.dataDir, `member-${member}`, 'member.log'), 'utf8')
       .split('\n')
       .filter((line) => line.startsWith('{'))
-      .map((line) => JSON.parse(line) as { msg: string; from?: number; refused?: number });
+      .map((line) => JSON.parse(line) as { msg: string; from?: number; repeats?: number });
 
   it('keeps the honest members finalizing and paying a burn, drops the flood as rate and logs its refusals as counts', async () => {
     const config = JSON.parse(readFileSync(join(net.network.dataDir, 'member-4', 'config.json'), 'utf8')) as { peer: { port: number } };
@@ -116,7 +116,7 @@ describe('a member flooding its peers with signed garbage', function () {
 
       // The flood lasts until every member has logged a summary, so the counted lines are those of whole intervals.
       await eventually('a summary of refused peg-out signatures from member 4 in every honest member\'s log', async () =>
-        [0, 1, 2, 3].every((member) => logLines(member).some((line) => line.from === 4 && (line.refused ?? 0) > 0)), 2 * REFUSAL_LOG_INTERVAL_MS + 60_000);
+        [0, 1, 2, 3].every((member) => logLines(member).some((line) => line.from === 4 && (line.repeats ?? 0) > 0)), 2 * REFUSAL_LOG_INTERVAL_MS + 60_000);
     } finally {
       clearInterval(flood);
     }
@@ -127,7 +127,7 @@ describe('a member flooding its peers with signed garbage', function () {
       const refusals = logLines(member).filter((line) => line.from === 4 && line.msg.startsWith('refused federation signatures'));
       // One line as an interval opens and one summary as it closes, whatever arrives in between.
       expect(refusals.length, `member ${member}: lines about member 4's refused signatures`).to.be.at.most(2 * intervals + 2);
-      expect(refusals.reduce((sum, line) => sum + (line.refused ?? 1), 0), `member ${member}: refusals those lines count`).to.be.greaterThan(refusals.length);
+      expect(refusals.reduce((sum, line) => sum + (line.repeats ?? 1), 0), `member ${member}: refusals those lines count`).to.be.greaterThan(refusals.length);
     }
   });
 });
