@@ -4,9 +4,9 @@ import { StrongboxError, ValidationError } from '../../sidechain/errors.ts';
 import { sortedMultisig } from '../../watcher/escrow.ts';
 import { depositMultisig } from '../../watcher/pegin-tweak.ts';
 import { bitcoinNetwork } from '../../watcher/networks.ts';
-import { MemberClient } from '../../federation/api/client.ts';
+import { MemberApiError, MemberClient } from '../../federation/api/client.ts';
 import { defaultDataDir, readNetworkFile } from '../../federation/local-network/network-file.ts';
-import { genesisFrom, type NetworkOptions } from '../member-url.ts';
+import { genesisFrom, memberClientFrom, type NetworkOptions } from '../member-url.ts';
 import { plural, printResult } from '../output.ts';
 import { progressLine } from '../progress.ts';
 import { withMemberDatabase } from '../member-database.ts';
@@ -32,13 +32,13 @@ export function peginAddressCommand(): Command {
       // Derived here from public data alone, so no member has to be trusted for it.
       const escrow = sortedMultisig(genesis.members.threshold, genesis.pegKeys);
       const depositAddress = depositMultisig(escrow, payload).address(bitcoinNetwork(genesis.file.bitcoinNetwork));
-      const members = options.offline ? [] : (options.member ?? readNetworkFile(options.dataDir ?? defaultDataDir()).members.map((member) => member.apiUrl));
-      const registered: string[] = [];
-      for (const url of members) {
-        const answer = await new MemberClient(url).registerDepositAddress(recipient);
-        if (answer !== depositAddress) throw new StrongboxError('pegin-mismatch', `member ${url} derived ${answer}, not ${depositAddress}: do not use it`);
-        registered.push(url);
-      }
+      const registered = options.offline
+        ? []
+        : await askEnoughMembers(membersFrom(options), 'register the deposit address', async (client) => {
+            const answer = await client.registerDepositAddress(recipient);
+            if (answer !== depositAddress) throw new StrongboxError('pegin-mismatch', `member ${client.baseUrl} derived ${answer}, not ${depositAddress}: do not use it`);
+            return client.baseUrl;
+          });
       const confirmations = genesis.file.pegin.confirmations;
       printResult(
         options,
@@ -50,6 +50,37 @@ export function peginAddressCommand(): Command {
 
 function membersFrom(options: { member?: string[]; dataDir?: string }): MemberClient[] {
   return (options.member ?? readNetworkFile(options.dataDir ?? defaultDataDir()).members.map((member) => member.apiUrl)).map((url) => new MemberClient(url));
+}
+
+/**
+ * Asks every member the same; a member out of reach is passed over, said on stderr with how to
+ * ask it later, as long as k (the members a mint needs, from a member's /status) answered.
+ * Refusals still fail.
+ */
+async function askEnoughMembers<T>(clients: MemberClient[], what: string, ask: (client: MemberClient) => Promise<T>): Promise<T[]> {
+  type Outcome = { client: MemberClient; value: T } | { client: MemberClient; error: MemberApiError };
+  const outcomes = await Promise.all(
+    clients.map((client): Promise<Outcome> =>
+      ask(client).then(
+        (value) => ({ client, value }),
+        (error: unknown) => {
+          if (error instanceof MemberApiError && error.code === 'member-unreachable' && clients.length > 1) return { client, error };
+          throw error;
+        },
+      ),
+    ),
+  );
+  const answered = outcomes.flatMap((outcome) => ('value' in outcome ? [outcome] : []));
+  const unreachable = outcomes.flatMap((outcome) => ('error' in outcome ? [outcome] : []));
+  if (unreachable.length === 0) return answered.map((outcome) => outcome.value);
+  if (answered.length === 0) throw unreachable[0]!.error;
+  const needed = (await answered[0]!.client.status()).threshold;
+  const away = unreachable.map((outcome) => outcome.client.baseUrl).join(' ');
+  if (answered.length < needed) {
+    throw new StrongboxError('members-unreachable', `could not ${what} with enough members: ${answered.length} did and a mint needs ${needed}; out of reach: ${away}. Try again once they are back`);
+  }
+  process.stderr.write(`could not ${what} with ${away} (out of reach); ${answered.length} members did, and a mint needs ${needed}. Once it is back, again with --member ${away}\n`);
+  return answered.map((outcome) => outcome.value);
 }
 
 export function peginCommand(): Command {
@@ -65,7 +96,7 @@ export function peginCommand(): Command {
       .addHelpText('after', '\nExample:\n  strongbox pegin status 3f2a…')
       .action(async (txid: string, options: { member?: string[]; dataDir?: string; wait: boolean; json?: boolean }) => {
         if (!/^[0-9a-f]{64}$/.test(txid)) throw new ValidationError('bad-txid', `not a Bitcoin txid: ${JSON.stringify(txid)}`);
-        const client = membersFrom(options)[0]!;
+        const client = memberClientFrom({ member: options.member?.[0], dataDir: options.dataDir });
         const progress = progressLine();
         for (;;) {
           const { deposits, minimumSats } = await client.depositStatus(txid);
@@ -75,11 +106,11 @@ export function peginCommand(): Command {
           if (done || !options.wait) {
             progress.clear();
             const outcome = (d: (typeof deposits)[number]) => (d.minted ? 'minted' : d.belowMinimum ? `below the peg-in minimum of ${minimumSats} sats: it is not minted` : 'not minted yet');
-            const lines = deposits.map((d) => `output ${d.vout}: ${d.amountSats} sats for ${d.recipient}, ${d.confirmations}/${d.required} confirmations, ${outcome(d)}`);
+            const lines = deposits.map((d) => `output ${d.vout}: ${d.amountSats} sats for ${d.recipient}, ${plural(d.confirmations, 'confirmation')} (${d.required} needed), ${outcome(d)}`);
             printResult(options, lines.join('\n'), { txid, minimumSats, deposits });
             return;
           }
-          if (!options.json) progress.show(`${deposits.filter((d) => !d.belowMinimum).map((d) => `output ${d.vout}: ${Math.min(d.confirmations, d.required)}/${d.required} confirmations`).join(', ')}, waiting for the mint…`);
+          if (!options.json) progress.show(`${deposits.filter((d) => !d.belowMinimum).map((d) => `output ${d.vout}: ${plural(Math.min(d.confirmations, d.required), 'confirmation')} of ${d.required}`).join(', ')}, waiting for the mint…`);
           await new Promise((resolve) => setTimeout(resolve, 1_000));
         }
       }),
@@ -97,7 +128,7 @@ export function peginCommand(): Command {
         const match = /^([0-9a-f]{64}):(\d{1,6})$/.exec(outpoint);
         if (!match) throw new ValidationError('bad-outpoint', `outpoint must be txid:vout, got ${JSON.stringify(outpoint)}`);
         addressPayload(options.to);
-        const answers = await Promise.all(membersFrom(options).map((client) => client.claimDeposit(match[1]!, Number(match[2]), options.to)));
+        const answers = await askEnoughMembers(membersFrom(options), 'claim the deposit', (client) => client.claimDeposit(match[1]!, Number(match[2]), options.to));
         const { confirmations, required } = answers[0]!;
         if (answers.some((answer) => answer.minted)) {
           printResult(options, `${outpoint} is already minted: nothing to claim`, { outpoint, confirmations, required, claimed: false, minted: true });
@@ -106,7 +137,7 @@ export function peginCommand(): Command {
         const ready = confirmations >= required;
         printResult(
           options,
-          ready ? `claimed by ${plural(answers.length, 'member')}; the mint follows in the next block` : `the deposit has ${confirmations}/${required} confirmations; claim again once it has ${required}`,
+          ready ? `claimed by ${plural(answers.length, 'member')}; the mint follows in the next block` : `the deposit has ${plural(confirmations, 'confirmation')}; claim again once it has ${required}`,
           { outpoint, confirmations, required, claimed: ready, minted: false },
         );
       }),

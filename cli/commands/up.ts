@@ -11,6 +11,9 @@ import { fundLocalOpsWallet } from '../../federation/local-network/ops-wallet-fu
 import { sortedMultisig } from '../../watcher/escrow.ts';
 import { bitcoinNetwork } from '../../watcher/networks.ts';
 
+/** A member that exits is started again after `firstMs`; one that had run under `settledMs` waits twice its last wait, up to `maxMs`. */
+const MEMBER_RESTART = { firstMs: 1_000, settledMs: 60_000, maxMs: 60_000 };
+
 export function upCommand(): Command {
   return new Command('up')
     .description('bring up a complete local network (Bitcoin regtest, Postgres, five members, explorer) with a funded demo wallet, and keep it running until Ctrl-C')
@@ -50,19 +53,32 @@ export function upCommand(): Command {
         { dataDir, ...network.network, explorerUrl: explorerUrl(network.network), escrow, demoWallet },
       );
       let stopping = false;
-      // A member that dies while the network runs is said at once, with its log and how to start it again.
-      network.members.forEach((member, index) => {
-        void member.exited.then((how) => {
+      const restarts = new Set<NodeJS.Timeout>();
+      // A member that dies while the network runs is said at once and started again, as a service
+      // manager would, so it stays one of this network's processes (Ctrl-C stops it with the rest).
+      // One that dies again soon after it started waits twice as long each time.
+      const supervise = (index: number, delayMs: number) => {
+        const startedAt = Date.now();
+        void network.members[index]!.exited.then((how) => {
           if (stopping) return;
-          const folder = memberDir(dataDir, index);
-          console.error(`! member ${index} exited (${how}); its log is ${join(folder, 'member.log')}; start it again, in a terminal of its own, with: ./bin/strongbox.js member start --config ${join(folder, 'config.json')}`);
+          const wait = Date.now() - startedAt >= MEMBER_RESTART.settledMs ? MEMBER_RESTART.firstMs : Math.min(delayMs * 2, MEMBER_RESTART.maxMs);
+          console.error(`! member ${index} exited (${how}); starting it again in ${wait / 1000} s (its log: ${join(memberDir(dataDir, index), 'member.log')})`);
+          const timer = setTimeout(() => {
+            restarts.delete(timer);
+            if (stopping) return;
+            network.restartMember(index);
+            supervise(index, wait);
+          }, wait);
+          restarts.add(timer);
         });
-      });
+      };
+      network.members.forEach((_, index) => supervise(index, MEMBER_RESTART.firstMs / 2));
       await new Promise<void>((resolveSignal) => {
         process.once('SIGINT', () => resolveSignal());
         process.once('SIGTERM', () => resolveSignal());
       });
       stopping = true;
+      for (const timer of restarts) clearTimeout(timer);
       progress('stopping');
       await network.stop();
       if (!options.json) console.error('stopped');

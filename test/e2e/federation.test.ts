@@ -118,6 +118,11 @@ describe('federation of five member processes', function () {
     // The same for a database it cannot reach: one line naming databaseUrl, not a stack trace.
     const noDatabase = await runCli(['member', 'start', '--config', join(memberDir(net.network.dataDir, 4), 'config.json')], { env: { DATABASE_URL: `postgres://nobody:nothing@127.0.0.1:${closedPort}/member_4` } });
     expect([noDatabase.code, noDatabase.stderr]).to.deep.equal([1, `strongbox: databaseUrl: cannot reach the member's database (connect ECONNREFUSED 127.0.0.1:${closedPort})\n`]);
+    // A deposit address is registered with the four members up, enough to mint, and the one away is named.
+    const registered = await runCli(['pegin-address', testWallet().address, '--json'], { env: { STRONGBOX_HOME: net.network.dataDir } });
+    const away = net.network.network.members[4]!.apiUrl;
+    expect([registered.code, registered.stderr]).to.deep.equal([0, `could not register the deposit address with ${away} (out of reach); 4 members did, and a mint needs 4. Once it is back, again with --member ${away}\n`]);
+    expect((JSON.parse(registered.stdout) as { registeredWith: string[] }).registeredWith).to.deep.equal(net.network.network.members.slice(0, 4).map((member) => member.apiUrl));
     net.network.restartMember(4);
     await eventually('member 4 back at the tip', async () => {
       const status = await net.clients[4]!.status();
@@ -147,6 +152,10 @@ describe('federation of five member processes', function () {
     // A user waiting for it is told why it does not become final.
     const waited = await net.clients[0]!.waitForFinal(txid, { timeoutMs: 1_000 }).then(() => null, (e: Error) => e.message);
     expect(waited).to.equal(`transaction ${txid} is not final after 1 s: it waits in the member's mempool and becomes final with the next block, but member 0 reaches only 3 of the 4 members (k of 5) a block needs; blocks resume once enough of them are back (\`strongbox status\` shows which)`);
+    // Registering a deposit address with three members would leave it short of k: refused, naming who is away.
+    const short = await runCli(['pegin-address', testWallet().address], { env: { STRONGBOX_HOME: net.network.dataDir } });
+    const awayNow = net.network.network.members.slice(3).map((member) => member.apiUrl).join(' ');
+    expect([short.code, short.stderr]).to.deep.equal([1, `strongbox: could not register the deposit address with enough members: 3 did and a mint needs 4; out of reach: ${awayNow}. Try again once they are back\n`]);
     const said = await runCli(['status', '--member', net.network.network.members[0]!.apiUrl]);
     expect(said.stdout).to.match(/\nquorum   only 3 of the 4 members a block needs are reached: no block is made until more are back\n$/);
     net.network.restartMember(3);

@@ -97,7 +97,7 @@ describe('peg-in through five member processes and a real regtest node', functio
     // Without --no-wait: it must return, since this deposit is never minted.
     const status = await runCli(['pegin', 'status', txid, '--member', member]);
     expect(status.code, status.stderr).to.equal(0);
-    expect(status.stdout).to.match(new RegExp(`^output \\d+: ${minimum - 1n} sats for ${gina.address}, 2/2 confirmations, below the peg-in minimum of ${minimum} sats: it is not minted\n$`));
+    expect(status.stdout).to.match(new RegExp(`^output \\d+: ${minimum - 1n} sats for ${gina.address}, 2 confirmations \\(2 needed\\), below the peg-in minimum of ${minimum} sats: it is not minted\n$`));
     const listed = await eventually('the member lists the deposit as below the minimum', async () => {
       const { deposits } = (await (await fetch(`${member}/pegin/deposits`)).json()) as { deposits: { txid: string; state: string; mintTxid: string | null }[] };
       const deposit = deposits.find((entry) => entry.txid === txid);
