@@ -60,6 +60,18 @@ function auditProgress(): { update: (progress: AuditProgress) => void; clear: ()
   };
 }
 
+/** An anchor still in the node's mempool protects nothing yet: it is counted apart from the confirmed ones. */
+function anchorLine(anchors: AuditReport['anchors']['list']): string {
+  const confirmed = anchors.filter((anchor) => anchor.confirmations > 0);
+  const last = confirmed.at(-1);
+  const waiting = anchors.length - confirmed.length;
+  return [
+    `${confirmed.length} confirmed in Bitcoin`,
+    last && `the last for height ${last.anchoredHeight} with ${plural(last.confirmations, 'confirmation')}`,
+    waiting > 0 && `${waiting} more in the Bitcoin node's mempool, not confirmed yet`,
+  ].filter(Boolean).join(', ');
+}
+
 function summary(report: AuditReport): string {
   const sats = (value: bigint) => `${value.toLocaleString('en-US')} sats`;
   const { anchors, reserves } = report;
@@ -67,7 +79,7 @@ function summary(report: AuditReport): string {
     `audit passed: chain ${report.network} (${report.chainId}) as served by ${report.source}, Bitcoin from ${report.bitcoinNode}`,
     `blocks:      ${report.blocks} from genesis to ${report.tipHash}: hash links, ≥ k signatures, ${plural(report.transactions, 'transaction')} re-executed`,
     `mints:       ${report.mints.count} (${sats(report.mints.sats)}), each a confirmed deposit to its recipient's deposit address`,
-    `anchors:     ${anchors.count} found on Bitcoin${anchors.lastAnchoredHeight === null ? '' : `, the last for height ${anchors.lastAnchoredHeight} with ${plural(anchors.lastConfirmations ?? 0, 'confirmation')}`}`,
+    `anchors:     ${anchorLine(anchors.list)}`,
     `settlements: ${report.settlements.count} paying ${plural(report.settlements.burns, 'burn')}`,
     `reserves:    ${sats(reserves.escrowSats)} unspent in ${plural(reserves.unspentOutputs, 'escrow output')} ≥ ${sats(reserves.outstandingSats)} pegged outstanding`,
   ].join('\n');

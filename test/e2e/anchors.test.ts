@@ -156,10 +156,15 @@ describe('anchors into Bitcoin from the federation operations wallet', function 
   it('passes strongbox audit with the anchors the live network wrote', async () => {
     const audited = await runCli(['audit', '--member', url(4), '--bitcoin-rpc', net.network.network.bitcoinRpcUrl, '--genesis', net.network.network.genesisFile!, '--json']);
     expect(audited.code, audited.stderr).to.equal(0);
-    const report = JSON.parse(audited.stdout) as { ok: boolean; anchors: { count: number; list: { bitcoinTxid: string }[] } };
+    const report = JSON.parse(audited.stdout) as { ok: boolean; anchors: { count: number; list: { bitcoinTxid: string; anchoredHeight: number; confirmations: number }[] } };
     expect(report.ok).to.equal(true);
     expect(report.anchors.count).to.equal((await anchors()).length);
     expect(report.anchors.list.map((anchor) => anchor.bitcoinTxid)).to.include.members([first.bitcoinTxid, second.bitcoinTxid]);
+    // The summary counts confirmed anchors apart from those still in the mempool.
+    const said = await runCli(['audit', '--member', url(4), '--bitcoin-rpc', net.network.network.bitcoinRpcUrl, '--genesis', net.network.network.genesisFile!]);
+    const { list } = report.anchors;
+    const confirmed = list.filter((anchor) => anchor.confirmations > 0);
+    expect(said.stdout).to.match(new RegExp(`\nanchors: +${confirmed.length} confirmed in Bitcoin, the last for height ${confirmed.at(-1)!.anchoredHeight} with \\d+ confirmations?${confirmed.length < list.length ? `, ${list.length - confirmed.length} more in the Bitcoin node's mempool, not confirmed yet` : ''}\n`));
   });
 
   it('bumps an anchor stuck in the mempool with a CPFP child from its change, and both confirm', async () => {
