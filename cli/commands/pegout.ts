@@ -4,7 +4,7 @@ import { readWalletFile } from '../../federation/wallet/wallet-file.ts';
 import { buildPegout } from '../../federation/wallet/build-transfer.ts';
 import { pegoutDestinationScript } from '../../watcher/bitcoin-address.ts';
 import { bitcoinNetwork } from '../../watcher/networks.ts';
-import type { MemberClient } from '../../federation/api/client.ts';
+import { quorumShortfall, type MemberClient } from '../../federation/api/client.ts';
 import { genesisFrom, memberClientFrom, type NetworkOptions } from '../member-url.ts';
 import { plural, printResult } from '../output.ts';
 import { submitUntilFinal } from '../submit.ts';
@@ -96,7 +96,9 @@ export function pegoutCommand(): Command {
             printResult(options, `burn ${txid}: ${describeBurn(status)}`, status);
             return;
           }
-          if (!options.json) progress.show(waitingLine(status));
+          // A burn waiting for a block, or for the batch that pays it, waits as long as too few members are up: said first.
+          const shortfall = status.status === 'pending' || status.status === 'final' ? quorumShortfall(await client.status().catch(() => null)) : null;
+          if (!options.json) progress.show(shortfall ? `${shortfall}: waiting for more to be back…` : waitingLine(status));
           await new Promise((resolve) => setTimeout(resolve, 1_000));
         }
       }),

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { memberClientFrom, type NetworkOptions } from '../member-url.ts';
+import { quorumShortfall } from '../../federation/api/client.ts';
 import { plural, printResult } from '../output.ts';
 import { memberOptions } from './wallet.ts';
 
@@ -14,10 +15,8 @@ export function statusCommand(): Command {
     .action(async (options: NetworkOptions & { json?: boolean }) => {
       const status = await memberClientFrom(options).status();
       const peers = status.peersConnected.length === 0 ? 'no other member' : `member${status.peersConnected.length === 1 ? '' : 's'} ${status.peersConnected.join(', ')}`;
-      const reached = status.peersConnected.length + 1;
-      const quorum = reached >= status.threshold
-        ? `${reached} of ${status.members.length} members reached, ${status.threshold} needed for a block`
-        : `only ${reached} of the ${status.threshold} members a block needs are reached: no block is made until more are back`;
+      const shortfall = quorumShortfall(status);
+      const quorum = shortfall ? `${shortfall}: no block is made until more are back` : `${status.peersConnected.length + 1} of ${status.members.length} members reached, ${status.threshold} needed for a block`;
       printResult(
         options,
         [

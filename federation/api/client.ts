@@ -66,6 +66,12 @@ const REQUEST_TIMEOUT_MS = 10_000;
 const NOTHING_SENT = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENOTFOUND']);
 const nothingSent = (error: unknown) => NOTHING_SENT.has(String((error as { cause?: { code?: unknown } }).cause?.code));
 
+/** Why a member can make no block now, when it reaches fewer members than a block needs (itself included). */
+export function quorumShortfall(status: MemberStatus | null): string | null {
+  if (!status || status.peersConnected.length + 1 >= status.threshold) return null;
+  return `member ${status.memberIndex} reaches only ${status.peersConnected.length + 1} of the ${status.threshold} members (k of ${status.members.length}) a block needs`;
+}
+
 /**
  * Typed access to a member's HTTP API, for the CLI, the auditor and the tests. Given several
  * members' addresses (a local network's), it asks the first, and moves on to the next one for good
@@ -210,10 +216,8 @@ export class MemberClient {
   /** What a user waiting for a transaction can act on: whether it still waits, and whether enough members are up to decide blocks. */
   private async whyNotFinal(transaction: TransactionStatus | null): Promise<string> {
     const where = transaction ? ": it waits in the member's mempool and becomes final with the next block" : `: member at ${this.baseUrl} does not know it (refused since, or never received)`;
-    const status = await this.status().catch(() => null);
-    if (!status || status.peersConnected.length + 1 >= status.threshold) return where;
-    const reached = status.peersConnected.length + 1;
-    return `${where}, but member ${status.memberIndex} reaches only ${reached} of the ${status.threshold} members (k of ${status.members.length}) a block needs; blocks resume once enough of them are back (\`strongbox status\` shows which)`;
+    const shortfall = quorumShortfall(await this.status().catch(() => null));
+    return shortfall ? `${where}, but ${shortfall}; blocks resume once enough of them are back (\`strongbox status\` shows which)` : where;
   }
 
   async waitForFinal(txid: string, options: { timeoutMs?: number; onWait?: () => void } = {}): Promise<TransactionStatus> {
