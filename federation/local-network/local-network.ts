@@ -1,8 +1,7 @@
-import { mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startRegtestNode, type RegtestNode } from '../../regtest/node.ts';
 import { startPostgresServer, type PostgresServer } from '../postgres/embedded-server.ts';
-import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { findFreePorts } from '../../regtest/free-port.ts';
 import { writeNetworkFile, type NetworkFile } from './network-file.ts';
@@ -72,7 +71,7 @@ export async function startLocalNetwork(options: LocalNetworkOptions): Promise<L
     throw error;
   }
   const count = options.members ?? 5;
-  progress('running the genesis ceremony');
+  progress(existsSync(genesisPath(options.dataDir)) ? 'resuming the chain of the existing genesis' : 'running the genesis ceremony');
   runLocalCeremony({ dir: options.dataDir, members: count, threshold: options.threshold, bitcoinNetwork: 'regtest' });
   const free = await findFreePorts(2 * count);
   const ports = Array.from({ length: count }, (_, index) => ({ api: free[2 * index]!, peer: free[2 * index + 1]! }));
