@@ -1,11 +1,11 @@
 import { createServer, type Server } from 'node:net';
 
-function listenOnFreePort(): Promise<{ server: Server; port: number }> {
+function listenOnFreePort(port = 0): Promise<{ server: Server; port: number }> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.unref();
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
+    server.listen(port, '127.0.0.1', () => {
       const address = server.address();
       resolve({ server, port: typeof address === 'object' && address ? address.port : 0 });
     });
@@ -13,14 +13,16 @@ function listenOnFreePort(): Promise<{ server: Server; port: number }> {
 }
 
 /**
- * Asks the kernel for `count` distinct free TCP ports on 127.0.0.1. Each is held until all are
+ * Asks the kernel for `count` distinct free TCP ports on 127.0.0.1, the `preferred` ones where
+ * they are free. Each is held until all are
  * found: a port released at once can be handed out again by the next request, which once gave a
  * member the same port for its API and its peers.
  */
-export async function findFreePorts(count: number): Promise<number[]> {
+export async function findFreePorts(count: number, preferred: readonly number[] = []): Promise<number[]> {
   const held: { server: Server; port: number }[] = [];
   try {
-    for (let i = 0; i < count; i++) held.push(await listenOnFreePort());
+    // A preferred port (the one a restarted service had before) is kept when it is still free.
+    for (let i = 0; i < count; i++) held.push(await listenOnFreePort(preferred[i] ?? 0).catch(() => listenOnFreePort()));
     return held.map(({ port }) => port);
   } finally {
     await Promise.all(held.map(({ server }) => new Promise((resolve) => server.close(resolve))));

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startRegtestNode, type RegtestNode } from '../../regtest/node.ts';
 import { startPostgresServer, type PostgresServer } from '../postgres/embedded-server.ts';
@@ -51,6 +51,23 @@ export interface LocalNetwork {
  * embedded Bitcoin regtest node and the embedded Postgres server. A second start on the same
  * folder resumes the same chains.
  */
+/** The API and peer ports of each member's existing config, in order; none for a new folder. */
+function previousMemberPorts(dataDir: string, count: number): number[] {
+  const ports: number[] = [];
+  for (let index = 0; index < count; index++) {
+    const file = join(memberDir(dataDir, index), 'config.json');
+    if (!existsSync(file)) return ports;
+    let config: { api?: { port?: number }; peer?: { port?: number } };
+    try {
+      config = JSON.parse(readFileSync(file, 'utf8')) as typeof config;
+    } catch {
+      return ports;
+    }
+    ports.push(config.api?.port ?? 0, config.peer?.port ?? 0);
+  }
+  return ports;
+}
+
 export async function startLocalNetwork(options: LocalNetworkOptions): Promise<LocalNetwork> {
   const progress = options.onProgress ?? (() => undefined);
   const lock = lockNetworkFolder(options.dataDir);
@@ -73,7 +90,8 @@ export async function startLocalNetwork(options: LocalNetworkOptions): Promise<L
   const count = options.members ?? 5;
   progress(existsSync(genesisPath(options.dataDir)) ? 'resuming the chain of the existing genesis' : 'running the genesis ceremony');
   runLocalCeremony({ dir: options.dataDir, members: count, threshold: options.threshold, bitcoinNetwork: 'regtest' });
-  const free = await findFreePorts(2 * count);
+  // A network started again keeps its members' ports where it can, so open explorer pages and scripts still find them.
+  const free = await findFreePorts(2 * count, previousMemberPorts(options.dataDir, count));
   const ports = Array.from({ length: count }, (_, index) => ({ api: free[2 * index]!, peer: free[2 * index + 1]! }));
   const apiUrl = (i: number) => `http://127.0.0.1:${ports[i]!.api}`;
   const members: ManagedChild[] = [];

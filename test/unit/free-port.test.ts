@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { createServer } from 'node:net';
 import { findFreePorts, probeListen } from '../../regtest/free-port.ts';
 
 describe('free ports', () => {
@@ -6,5 +7,21 @@ describe('free ports', () => {
     const ports = await findFreePorts(20);
     expect(new Set(ports).size).to.equal(20);
     for (const port of ports) await probeListen('127.0.0.1', port);
+  });
+});
+
+describe('preferred ports', () => {
+  it('keeps a preferred port that is free, and finds another for one in use', async () => {
+    const [free, taken] = (await findFreePorts(2)) as [number, number];
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.listen(taken, '127.0.0.1', resolve));
+    try {
+      const [first, second, third] = (await findFreePorts(3, [free, taken])) as [number, number, number];
+      expect(first).to.equal(free);
+      expect(second).to.not.equal(taken);
+      expect(new Set([first, second, third]).size).to.equal(3);
+    } finally {
+      await new Promise((resolve) => holder.close(resolve));
+    }
   });
 });
