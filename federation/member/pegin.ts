@@ -90,6 +90,17 @@ export class Pegin {
     return { address: multisig.address(this.network), script: multisig.scriptPubKey };
   }
 
+  /**
+   * Watches the deposit addresses of a final block's mints that this member did not know: the
+   * address was registered with the other members while this one was away. Later deposits there
+   * are then followed here too, and a deposit's status answered.
+   */
+  async watchMinted(transactions: readonly Transaction[]): Promise<void> {
+    for (const tx of transactions) {
+      if (tx.kind === 'pegin' && !this.watched.has(Buffer.from(this.depositAddress(tx.recipient).script).toString('hex'))) await this.register(tx.recipient);
+    }
+  }
+
   /** Starts watching R's deposit address; idempotent. */
   async register(recipient: Uint8Array): Promise<string> {
     const { address, script } = this.depositAddress(recipient);

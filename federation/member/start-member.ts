@@ -156,6 +156,7 @@ export async function startMember(config: MemberConfig, log: Logger): Promise<Ru
     heightWaiters.advanced(chain.tip.height);
     pegout.blockFinal(block);
     anchoring.blockFinal(block);
+    void pegin.watchMinted(block.transactions).catch((error: unknown) => log.warn({ err: error }, 'watching a minted deposit address failed'));
     // A final settlement or anchor record is signed at once, not at the next step.
     if (block.transactions.some((tx) => tx.kind === 'settlement' || tx.kind === 'anchor')) signing?.runSoon();
     // A final burn is batched once the batch window has passed: propose then, not at the next step.

@@ -87,6 +87,17 @@ describe('peg-in through five member processes and a real regtest node', functio
     expect(await btcBalances(erin.address)).to.deep.equal(Array(5).fill(700_000n));
   });
 
+  it('has a member that missed a deposit address registration watch it once a mint to it is final', async () => {
+    const hana = testWallet();
+    const registered = await Promise.all(net.clients.slice(0, 4).map((client) => client.registerDepositAddress(hana.address)));
+    const txid = await faucet.fund(registered[0]!, 300_000n);
+    await faucet.mine(2);
+    await eventually('minted on every member', async () => (await btcBalances(hana.address)).every((balance) => balance === 300_000n), 30_000);
+    const vout = (await rpc.getRawTransaction(txid)).outs.findIndex((out) => out.value === 300_000n);
+    await eventually('member 4 answers for the deposit', async () => (await net.clients[4]!.depositStatus(txid).catch(() => null))?.deposits.length === 1, 10_000);
+    expect((await net.clients[4]!.depositStatus(txid)).deposits).to.deep.equal([{ vout, amountSats: '300000', recipient: hana.address, confirmations: 2, required: 2, minted: true, belowMinimum: false }]);
+  });
+
   it('says a deposit below the minimum will not be minted, rather than waiting for its mint', async () => {
     const gina = testWallet();
     const depositAddress = (await Promise.all(net.clients.map((client) => client.registerDepositAddress(gina.address))))[0]!;
