@@ -50,6 +50,8 @@ export class PeerConnection {
     private readonly context: ConnectionContext,
     /** Known from the start when dialling; learnt from the hello when accepting. */
     public peer: number | undefined,
+    /** Called once, when the handshake ends: authenticated, or closed before. */
+    private handshakeEnded?: () => void,
   ) {
     this.step = peer === undefined ? 'await-hello' : 'await-welcome';
     this.deadline = setTimeout(() => this.fail('handshake-timeout'), context.options.handshakeTimeoutMs);
@@ -57,12 +59,19 @@ export class PeerConnection {
     socket.on('error', (error: Error & { code?: string }) => this.socketError(error));
     socket.on('close', () => {
       clearTimeout(this.deadline);
+      this.endHandshake();
       context.onClosed(this);
     });
   }
 
-  static accept(socket: WebSocket, context: ConnectionContext): PeerConnection {
-    return new PeerConnection(socket, context, undefined);
+  static accept(socket: WebSocket, context: ConnectionContext, handshakeEnded?: () => void): PeerConnection {
+    return new PeerConnection(socket, context, undefined, handshakeEnded);
+  }
+
+  private endHandshake(): void {
+    const ended = this.handshakeEnded;
+    this.handshakeEnded = undefined;
+    ended?.();
   }
 
   static dial(socket: WebSocket, context: ConnectionContext, peer: number): PeerConnection {
@@ -165,6 +174,7 @@ export class PeerConnection {
     clearTimeout(this.deadline);
     this.step = 'open';
     this.authenticated = true;
+    this.endHandshake();
     this.context.onAuthenticated(this);
   }
 

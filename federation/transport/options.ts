@@ -1,3 +1,4 @@
+import { DEFAULT_INBOUND_LIMITS, type InboundLimits } from './inbound-gate.ts';
 import { publicKeyFromSeed, PUBLIC_KEY_LENGTH } from '../../sidechain/ed25519.ts';
 import { ConfigError } from '../../sidechain/errors.ts';
 import { BROADCAST, CHAIN_ID_LENGTH, FRAME_OVERHEAD } from './frame.ts';
@@ -42,6 +43,12 @@ export interface PeerTransportOptions {
   /** A connection that has not authenticated within this time is closed. Default 5 s. */
   handshakeTimeoutMs?: number;
   /**
+   * Connections in their handshake, from one address and in all, and new connections a second
+   * from one address; more are closed at once and counted (`inbound-pending`, `inbound-rate`).
+   * Defaults 8, 32 and 5 a second.
+   */
+  inboundLimits?: InboundLimits;
+  /**
    * Reconnect delays double from the first to the cap. Defaults 100 ms and 1 s: a peer that comes
    * back (or starts after this member) is reached within a second, at the price of one refused
    * connection a second while it is down; each second without the link is a second in which the
@@ -65,6 +72,7 @@ const DEFAULTS = {
   peerRateLimit: DEFAULT_PEER_RATE_LIMIT,
   maxClockSkewMs: 30_000,
   handshakeTimeoutMs: 5_000,
+  inboundLimits: DEFAULT_INBOUND_LIMITS,
   reconnectMinMs: 100,
   reconnectMaxMs: 1_000,
 };
@@ -102,6 +110,7 @@ export function resolveOptions(options: PeerTransportOptions): ResolvedOptions {
   }
   positiveInteger('maxClockSkewMs', resolved.maxClockSkewMs);
   positiveInteger('handshakeTimeoutMs', resolved.handshakeTimeoutMs);
+  for (const [field, value] of Object.entries(resolved.inboundLimits)) positiveInteger(`inboundLimits.${field}`, value);
   positiveInteger('reconnectMinMs', resolved.reconnectMinMs);
   if (resolved.reconnectMaxMs < resolved.reconnectMinMs) throw new ConfigError('transport.reconnectMaxMs', 'must not be below reconnectMinMs');
   return resolved;

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
+import { InboundGate } from './inbound-gate.ts';
 import { PeerConnection, type ConnectionContext } from './connection.ts';
 import { Dialer, socketOptions } from './dialer.ts';
 import { PeerTransportError } from './errors.ts';
@@ -76,6 +77,7 @@ export async function startPeerTransport(input: PeerTransportOptions): Promise<P
     },
   };
 
+  const inbound = new InboundGate(options.inboundLimits);
   const server = new WebSocketServer({ host: options.host, port: options.port, ...socketOptions(options.maxMessageBytes) });
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
@@ -84,8 +86,15 @@ export async function startPeerTransport(input: PeerTransportOptions): Promise<P
   server.on('error', (error) => counters.event({ type: 'socket-error', error }));
   // Accepted sockets are tracked until their 'close' so that close() can wait for every handle.
   const accepted = new Set<Promise<void>>();
-  server.on('connection', (socket) => {
-    PeerConnection.accept(socket, context);
+  server.on('connection', (socket, request) => {
+    const address = request.socket.remoteAddress ?? 'unknown';
+    const refused = inbound.admit(address, Date.now());
+    if (refused) {
+      counters.drop(refused);
+      socket.terminate();
+      return;
+    }
+    PeerConnection.accept(socket, context, () => inbound.settled(address));
     const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
     accepted.add(closed);
     void closed.then(() => accepted.delete(closed));

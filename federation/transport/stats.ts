@@ -1,4 +1,5 @@
 import type { FrameDropReason } from './inbound.ts';
+import type { InboundRefusal } from './inbound-gate.ts';
 
 /** Why an outgoing frame to one peer was not sent: the transport never queues without bound. */
 export type SendDropReason = 'peer-disconnected' | 'peer-backpressure';
@@ -15,7 +16,7 @@ export type HandshakeFailure =
 /** A frame beyond its sender's inbound budget (see rate-limit.ts), dropped before any check. */
 export type RateDrop = 'rate';
 
-export type DropReason = FrameDropReason | RateDrop | SendDropReason | HandshakeFailure;
+export type DropReason = FrameDropReason | RateDrop | SendDropReason | HandshakeFailure | InboundRefusal;
 
 export const DROP_REASONS: readonly DropReason[] = [
   'oversized',
@@ -37,6 +38,8 @@ export const DROP_REASONS: readonly DropReason[] = [
   'handshake-wrong-direction',
   'handshake-bad-signature',
   'handshake-timeout',
+  'inbound-pending',
+  'inbound-rate',
 ];
 
 /** `peer` is the member index when it is known (for a stranger's connection it is not). */

@@ -170,6 +170,33 @@ describe('peer transport rejects bad frames and strangers', function () {
     expectOnlyDropped('handshake-timeout', 1);
   });
 
+  it('holds at most 8 connections of one address in their handshake, and admits a member once they are gone', async function () {
+    // Each could buffer a frame of the largest size before authenticating: strangers get few.
+    const silent = await Promise.all(Array.from({ length: 8 }, () => RawPeer.connect(url)));
+    raws.push(...silent);
+    const ninth = await RawPeer.connect(url).catch(() => null);
+    if (ninth) {
+      raws.push(ninth);
+      await ninth.closed;
+    }
+    expect(dropsOf('inbound-pending')).to.equal(1);
+    await Promise.all(silent.map((raw) => raw.closed));
+    expect(dropsOf('handshake-timeout')).to.equal(8);
+    await memberZero();
+  });
+
+  it('closes new connections of one address beyond 5 a second (10 at once), even when each is gone before the next', async function () {
+    const started = Date.now();
+    for (let i = 0; i < 12; i++) {
+      const raw = await RawPeer.connect(url).catch(() => null);
+      if (raw) await raw.close();
+    }
+    await waitFor(() => dropsOf('inbound-rate') > 0, 'a connection refused for the rate');
+    const refilled = Math.floor(((Date.now() - started) * 5) / 1000);
+    expect(dropsOf('inbound-rate')).to.be.within(2 - refilled, 2);
+    expect(dropsOf('inbound-pending')).to.equal(0);
+  });
+
   const badHellos: { name: string; reason: DropReason; hello(): Uint8Array | string }[] = [
     { name: 'garbage', reason: 'handshake-malformed', hello: () => randomBytes(40) },
     { name: 'text', reason: 'handshake-malformed', hello: () => 'hello' },
