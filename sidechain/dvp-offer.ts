@@ -72,6 +72,8 @@ export function offerFromJson(json: unknown): DvpOffer {
   const result = offerJsonSchema.safeParse(json);
   if (!result.success) {
     const issue = result.error.issues[0]!;
+    // A file of another kind (a wallet, say) is named as such, not by its first missing field.
+    if (typeof json !== 'object' || json === null || !('partial' in json)) fail('not an offer: it has no "partial" (an offer file is what `strongbox dvp offer` writes)');
     fail(`offer ${issue.path.join('.') || 'document'}: ${issue.message}`);
   }
   const parsed = result.data;

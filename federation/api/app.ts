@@ -43,6 +43,15 @@ function parsePart<T>(schema: z.ZodType<T> | undefined, value: unknown, part: st
  */
 const DATABASE_RETRY_AFTER_SECONDS = 5;
 
+const BODY_ERRORS: Record<string, string> = {
+  'entity.parse.failed': 'the request body is not valid JSON',
+  'entity.too.large': 'request body too large',
+  'encoding.unsupported': 'unsupported Content-Encoding: send the body as is, or gzip or deflate it',
+  'charset.unsupported': 'unsupported charset: send the body as UTF-8',
+  'request.size.invalid': 'the request body is shorter or longer than its Content-Length',
+  'request.aborted': 'the request was aborted before its body was whole',
+};
+
 /** Maps every error to one consistent body; the mapping lives here and nowhere else. */
 export function errorStatus(error: unknown): { status: number; body: ErrorBody; headers?: Record<string, string> } {
   if (error instanceof HttpError) return { status: error.status, body: { error: { code: error.code, message: error.message } } };
@@ -51,10 +60,10 @@ export function errorStatus(error: unknown): { status: number; body: ErrorBody; 
     const message = `this member cannot reach its database at the moment; retry in ${DATABASE_RETRY_AFTER_SECONDS} s or ask another member`;
     return { status: 503, body: { error: { code: 'database-unavailable', message } }, headers: { 'Retry-After': String(DATABASE_RETRY_AFTER_SECONDS) } };
   }
-  const status = (error as { status?: unknown; type?: unknown })?.status;
+  const { status, type } = (error ?? {}) as { status?: unknown; type?: unknown };
   if (typeof status === 'number' && status >= 400 && status < 500) {
-    // body-parser's own errors: malformed JSON (400), too large (413), unsupported charset (415).
-    const message = status === 413 ? 'request body too large' : 'malformed request body';
+    // body-parser's own errors, told apart by their type, and a path express cannot decode.
+    const message = error instanceof URIError ? 'malformed URL: a %-escape that decodes to no text' : (BODY_ERRORS[String(type)] ?? 'malformed request body');
     return { status, body: { error: { code: status === 413 ? 'too-large' : 'bad-request', message } } };
   }
   return { status: 500, body: { error: { code: 'internal', message: 'internal error' } } };
@@ -83,6 +92,8 @@ export function createApiApp(routes: Route[], options: ApiOptions = {}): express
   for (const route of routes) {
     app[route.method](route.path, async (request: Request, response: Response, next: NextFunction) => {
       try {
+        // Without it the JSON parser leaves the body empty, and the refusal would name a missing field.
+        if (route.body && !request.is('application/json')) throw new HttpError(415, 'bad-content-type', `send the body as JSON, with Content-Type: application/json (got ${request.headers['content-type'] ?? 'none'})`);
         const result = await route.handler({
           params: parsePart(route.params, request.params, 'params'),
           query: parsePart(route.query, request.query, 'query'),

@@ -112,14 +112,30 @@ function checkConservation(spent: UtxoChange[], created: UtxoChange[], burned: b
   }
 }
 
-/** Restricted securities may only be delivered to owners on the issuer's allowlist. */
-function checkAllowlists(view: LedgerReader, created: UtxoChange[]): void {
+/**
+ * Restricted securities may only be delivered to owners on the issuer's allowlist, but for change:
+ * an owner off the list may be paid back up to what it spends of the asset in the same
+ * transaction, so a holder the issuer removed can still sell part of a coin, and its holding can
+ * never grow.
+ */
+function checkAllowlists(view: LedgerReader, spent: readonly UtxoChange[], created: readonly UtxoChange[]): void {
+  const unlisted = new Map<string, bigint>();
   for (const { key, utxo } of created) {
     if (utxo.assetKey === BTC_ASSET_KEY) continue;
     const record = view.getAsset(utxo.assetKey);
-    if (record?.metadata.restricted && !record.allowlist.has(toHex(utxo.owner))) {
-      fail('not-allowlisted', `output ${key} pays ${encodeAddress(ownerFromPayload(utxo.owner))}, which is not on the allowlist of asset ${utxo.assetKey}`);
+    if (!record?.metadata.restricted) continue;
+    const owner = toHex(utxo.owner);
+    if (record.allowlist.has(owner)) continue;
+    const holding = `${utxo.assetKey}:${owner}`;
+    let returnable = unlisted.get(holding);
+    if (returnable === undefined) {
+      returnable = spent.reduce((sum, input) => (input.utxo.assetKey === utxo.assetKey && toHex(input.utxo.owner) === owner ? sum + input.utxo.amount : sum), 0n);
     }
+    if (utxo.amount > returnable) {
+      const spends = returnable > 0n ? `: an owner off the list gets back at most what it spends of the asset, ${returnable} more here` : '';
+      fail('not-allowlisted', `output ${key} pays ${encodeAddress(ownerFromPayload(utxo.owner))}, which is not on the allowlist of asset ${utxo.assetKey}${spends}`);
+    }
+    unlisted.set(holding, returnable - utxo.amount);
   }
 }
 
@@ -145,7 +161,7 @@ export function validateTransaction(view: LedgerReader, tx: Transaction, ctx: Le
       effects.created = createOutputs(view, info, ctx.height);
       const burned = tx.kind === 'pegout' ? tx.amount : 0n;
       checkConservation(effects.spent, effects.created, burned);
-      checkAllowlists(view, effects.created);
+      checkAllowlists(view, effects.spent, effects.created);
       verifyInputWitnesses(tx, info, effects.spent, ctx);
       if (tx.kind === 'pegout') {
         if (ctx.pegoutMinimumSats !== undefined && tx.amount < ctx.pegoutMinimumSats) fail('below-minimum', `a peg-out of ${tx.amount} sats is below the minimum of ${ctx.pegoutMinimumSats}`);
@@ -219,7 +235,7 @@ export function validateTransaction(view: LedgerReader, tx: Transaction, ctx: Le
       const supply = record.supply + tx.amount;
       if (supply > LIMITS.maxAmount) fail('overflow', `the supply of asset ${toHex(tx.asset)} would exceed 2^63-1`);
       effects.created = createOutputs(view, info, ctx.height);
-      checkAllowlists(view, effects.created);
+      checkAllowlists(view, [], effects.created);
       effects.asset = { ...record, supply, sequence: tx.sequence };
       return effects;
     }

@@ -71,6 +71,15 @@ describe('HTTP API framework', () => {
     expect(stored).to.have.length(1);
   });
 
+  it('says what is wrong with a body that is not JSON, a path it cannot decode, and an encoding it does not know', async () => {
+    const answer = async (response: Response) => [response.status, await response.json()];
+    expect(await answer(await fetch(`${base}/amounts`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{"amount":"5"}' }))).to.deep.equal([415, { error: { code: 'bad-content-type', message: 'send the body as JSON, with Content-Type: application/json (got text/plain)' } }]);
+    expect(await answer(await post('{"amount":'))).to.deep.equal([400, { error: { code: 'bad-request', message: 'the request body is not valid JSON' } }]);
+    expect(await answer(await fetch(`${base}/amounts/%ZZ`))).to.deep.equal([400, { error: { code: 'bad-request', message: 'malformed URL: a %-escape that decodes to no text' } }]);
+    expect(await answer(await fetch(`${base}/amounts`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': 'br2' }, body: '{}' }))).to.deep.equal([415, { error: { code: 'bad-request', message: 'unsupported Content-Encoding: send the body as is, or gzip or deflate it' } }]);
+    expect(stored).to.have.length(1);
+  });
+
   it('answers 404 with the same error shape for unknown resources and routes', async () => {
     const missing = await fetch(`${base}/amounts/7`);
     expect(missing.status).to.equal(404);

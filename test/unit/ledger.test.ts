@@ -233,6 +233,26 @@ describe('ledger: securities', () => {
     applyTransaction(state, toAlice, context(3));
     expect(state.getAsset(Buffer.from(asset).toString('hex'))?.allowlist.size).to.equal(2);
   });
+
+  it('lets a holder removed from the allowlist sell part of a coin with change to itself, and never grow its holding', () => {
+    const state = new LedgerState();
+    const created = issue(state).created[0]!;
+    applyTransaction(state, registry(1n, 'add'), context(2));
+    const toAlice = signedTransfer([{ txid: Buffer.from(created.key.split(':')[0]!, 'hex'), index: 0 }], [{ owner: alice.owner, asset, amount: 700n }, { owner: issuer.owner, asset, amount: 300n }], issuer.seed);
+    applyTransaction(state, toAlice, context(3));
+    const removal = { kind: 'registry' as const, asset, sequence: 2n, action: 'remove' as const, owners: [alice.owner] };
+    applyTransaction(state, { ...removal, witnesses: [keyWitness(CHAIN_ID, removal, issuer.seed)] }, context(4));
+    const alices = { txid: txInfo(toAlice).id, index: 0 };
+    const issuers = { txid: txInfo(toAlice).id, index: 1 };
+    // More than she spends of it cannot come back to her, even with the other input's signature.
+    const grow: TransferBody = { kind: 'transfer', inputs: [alices, issuers], outputs: [{ owner: alice.owner, asset, amount: 701n }, { owner: issuer.owner, asset, amount: 299n }] };
+    const grown = { ...grow, witnesses: [keyWitness(CHAIN_ID, grow, alice.seed, { inputIndex: 0 }), keyWitness(CHAIN_ID, grow, issuer.seed, { inputIndex: 1 })] };
+    expect(() => applyTransaction(state, grown, context(5))).to.throw(ValidationError, /not on the allowlist of asset [0-9a-f]{64}: an owner off the list gets back at most what it spends of the asset, 700 more here/);
+    // Selling 200 to an allowlisted holder with 500 back is change, and allowed.
+    const sale = signedTransfer([alices], [{ owner: issuer.owner, asset, amount: 200n }, { owner: alice.owner, asset, amount: 500n }], alice.seed);
+    applyTransaction(state, sale, context(5));
+    expect(state.holdings.balance(Buffer.from(asset).toString('hex'), Buffer.from(alice.owner).toString('hex'))).to.equal(500n);
+  });
 });
 
 describe('ledger properties', () => {
