@@ -131,7 +131,8 @@ export class Pegin {
    * enough, joins the confirmed deposits. Every member still re-checks the mint before voting.
    */
   async claim(txid: string, vout: number, recipient: Uint8Array, ledger: LedgerReader): Promise<{ confirmations: number; required: number; minted: boolean }> {
-    const confirmations = (await this.rpc.getTransactionConfirmations(txid)) ?? 0;
+    const confirmations = await this.rpc.getTransactionConfirmations(txid);
+    if (confirmations === null) throw new PeginError('pegin-unknown', `this member's Bitcoin node does not know transaction ${txid}`);
     const required = this.genesis.file.pegin.confirmations;
     // Claimed before, or watched all along: nothing left to claim, and the answer says so.
     if (ledger.isMinted(`${txid}:${vout}`)) return { confirmations, required, minted: true };
