@@ -55,8 +55,13 @@ function entryOf(tx: Transaction): Entry {
  * Order is arrival order (FIFO), which keeps parents ahead of their children and makes the
  * selection for a block deterministic.
  */
+/** Transactions a block made invalid whose reason a member keeps, for clients that ask after them. */
+const REMEMBERED_DROPS = 10_000;
+
 export class Mempool {
   private entries = new Map<string, Entry>();
+  /** Why recently dropped transactions left, oldest first; a client that submitted one learns why it never became final. */
+  private readonly dropped = new Map<string, string>();
   /** The same transactions by witness id (hex), for a member decoding a block that carries them. */
   private byWitnessId = new Map<string, Transaction>();
   private bytes = 0;
@@ -82,6 +87,16 @@ export class Mempool {
   /** Outputs the pending transactions create. */
   get outputCount(): number {
     return this.outputs;
+  }
+
+  /** Why a transaction that was pending here left without being final, while it is remembered. */
+  whyDropped(txid: string): string | undefined {
+    return this.dropped.get(txid);
+  }
+
+  private rememberDrop(txid: string, reason: string): void {
+    if (this.dropped.size >= REMEMBERED_DROPS) this.dropped.delete(this.dropped.keys().next().value!);
+    this.dropped.set(txid, reason);
   }
 
   has(txid: string): boolean {
@@ -161,6 +176,7 @@ export class Mempool {
       } catch (error) {
         if (!(error instanceof ValidationError)) throw error;
         evicted.push(entry.id);
+        this.rememberDrop(entry.id, `a block made it invalid before it was final: ${error.message}`);
         continue;
       }
       kept.set(entry.id, entry);

@@ -225,7 +225,8 @@ export class MemberClient {
     for (;;) {
       const asked = Date.now();
       const status = await this.transaction(txid, Math.min(WAIT_PER_REQUEST_MS, Math.max(0, deadline - asked))).catch((error: unknown) => {
-        if (error instanceof MemberApiError && error.status === 404) return null;
+        // Not (yet) known here: wait on. Dropped as invalid: it will never be final, so say why now.
+        if (error instanceof MemberApiError && error.status === 404 && error.code !== 'dropped') return null;
         throw error;
       });
       if (status?.status === 'final') return status;

@@ -180,6 +180,8 @@ export function memberRoutes(context: MemberApiContext): Route[] {
         }
         if (!found) {
           if (chain.mempool.has(params.txid)) return { txid: params.txid, status: 'pending' };
+          const dropped = chain.mempool.whyDropped(params.txid);
+          if (dropped) throw new HttpError(404, 'dropped', `transaction ${params.txid} left this member's mempool: ${dropped}`);
           throw new NotFoundError(`transaction ${params.txid}`);
         }
         const spenders = (await store.spendersOf(txid)).map((spender) => ({ vout: spender.vout, spentBy: hex(spender.spentBy), input: spender.input, height: spender.height }));

@@ -135,6 +135,11 @@ describe('mempool', () => {
     expect(evicted).to.deep.equal([txInfo(conflicting).idHex, txInfo(child).idHex]);
     expect(pool.select(NO_LIMIT)).to.deep.equal([kept]);
     expect(pool.size).to.equal(txInfo(kept).size);
+    // Whoever submitted the dropped ones can still learn why; the final and the kept ones were not dropped.
+    const coin2 = `${toHex(coins[2]!.txid)}:${coins[2]!.index}`;
+    expect(pool.whyDropped(txInfo(conflicting).idHex)).to.equal(`a block made it invalid before it was final: input ${coin2} is not in the UTXO set`);
+    expect(pool.whyDropped(txInfo(child).idHex)).to.match(/^a block made it invalid before it was final: input [0-9a-f]{64}:0 is not in the UTXO set$/);
+    expect([pool.whyDropped(txInfo(included).idHex), pool.whyDropped(txInfo(kept).idHex)]).to.deep.equal([undefined, undefined]);
   });
 
   it('finds a pending transaction by witness id until a block takes it or makes it invalid', () => {
