@@ -2,7 +2,11 @@ import { StrongboxError } from '../sidechain/errors.ts';
 
 /** The embedded regtest node could not start; the message says what to change. */
 export class RegtestStartError extends StrongboxError {
-  constructor(reason: string) {
+  constructor(
+    reason: string,
+    /** Its RPC port was taken: another port may do. */
+    readonly portInUse = false,
+  ) {
     super('regtest-start', `the embedded Bitcoin regtest node could not start: ${reason}`);
   }
 }

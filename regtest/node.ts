@@ -32,7 +32,21 @@ export interface RegtestNode {
  * 127.0.0.1. A new chain is mined past segwit activation so the node accepts P2WSH at once.
  */
 export async function startRegtestNode(options: RegtestNodeOptions = {}): Promise<RegtestNode> {
-  const rpcPort = options.port ?? (await findFreePort());
+  for (let attempt = 1; ; attempt++) {
+    const port = options.port ?? (await findFreePort());
+    try {
+      return await startRegtestNodeOn(port, options);
+    } catch (error) {
+      // A port found free may be taken by another process before the node binds it: another one then.
+      if (options.port !== undefined || attempt >= PORT_ATTEMPTS || !(error instanceof RegtestStartError && error.portInUse)) throw error;
+    }
+  }
+}
+
+/** Ports tried when the one found free is taken before the node binds it. */
+const PORT_ATTEMPTS = 3;
+
+async function startRegtestNodeOn(rpcPort: number, options: RegtestNodeOptions): Promise<RegtestNode> {
   const password = options.password ?? randomBytes(16).toString('hex');
   if (options.dataDir) mkdirSync(join(options.dataDir, 'regtest'), { recursive: true });
   const node: BcoinFullNode = new FullNode({
@@ -87,7 +101,7 @@ export async function startRegtestNode(options: RegtestNodeOptions = {}): Promis
 
 function explainStartFailure(error: unknown, port: number, dataDir: string | undefined): unknown {
   const text = error instanceof Error ? error.message : String(error);
-  if (/EADDRINUSE/.test(text)) return new RegtestStartError(`RPC port 127.0.0.1:${port} is already in use (choose another port)`);
+  if (/EADDRINUSE/.test(text)) return new RegtestStartError(`RPC port 127.0.0.1:${port} is already in use (choose another port)`, true);
   if (dataDir && /LOCK/.test(text)) return new RegtestStartError(`data directory ${dataDir} is in use by another running node (${text})`);
   return error;
 }
