@@ -66,7 +66,8 @@ export function upCommand(): Command {
           const timer = setTimeout(() => {
             restarts.delete(timer);
             if (stopping) return;
-            network.restartMember(index);
+            const restarted = network.restartMember(index);
+            console.error(`! member ${index} started again (pid ${restarted.process.pid})`);
             supervise(index, wait);
           }, wait);
           restarts.add(timer);

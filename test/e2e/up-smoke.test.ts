@@ -109,6 +109,7 @@ describe('strongbox up (npm start)', function () {
         expect(stderr).to.include(said);
         pids[4] = restartedPid();
         expect(processAlive(pids[4]), 'the restarted member runs').to.equal(true);
+        expect(stderr).to.include(`! member 4 started again (pid ${pids[4]})\n`);
       }
       child.kill(json ? 'SIGINT' : 'SIGTERM');
       expect(await exited).to.equal(0);
