@@ -2,7 +2,10 @@ import { Command } from 'commander';
 import { addressPayload } from '../../sidechain/address.ts';
 import { ValidationError } from '../../sidechain/errors.ts';
 import { submitIssuerChange } from '../issuer-change.ts';
-import type { NetworkOptions } from '../member-url.ts';
+import { MemberApiError } from '../../federation/api/client.ts';
+import { issuerAuthorization } from '../../federation/roles/issuer-request.ts';
+import { readWalletFile } from '../../federation/wallet/wallet-file.ts';
+import { genesisFrom, memberClientFrom, type NetworkOptions } from '../member-url.ts';
 import { printResult } from '../output.ts';
 import { parseSecurity } from '../security-arguments.ts';
 import { networkOptions } from './wallet.ts';
@@ -18,15 +21,37 @@ function allowlistAction(action: 'add' | 'remove'): Command {
     .addHelpText('after', `\nExample:\n  strongbox allowlist ${action} --asset 5c1f… sbx1… sbx1… --file issuer.wallet.json`)
     .action(async (addresses: string[], options: AllowlistOptions) => {
       const asset = parseSecurity(options.asset);
-      const owners = addresses.map(addressPayload);
+      addresses.forEach(addressPayload);
+      // The chain takes an address already there (or not there to remove), but a transaction that
+      // changes nothing is worth a word: only the others are sent, and none at all is refused.
+      const listed = await currentAllowlist(options, asset);
+      const unchanged = listed ? addresses.filter((address) => listed.has(ownerKey(address)) === (action === 'add')) : [];
+      const changing = addresses.filter((address) => !unchanged.includes(address));
+      if (changing.length === 0) throw new ValidationError('allowlist-unchanged', `nothing to ${action}: ${unchanged.join(', ')} ${action === 'add' ? 'already on' : 'not on'} the allowlist of ${options.asset}`);
       const { txid, height, view, sequence } = await submitIssuerChange(options, asset, (next, _wallet, current) => {
         // The chain takes it, but it would change nothing anyone can see: say so instead.
         if (!current.restricted) throw new ValidationError('not-restricted', `${current.name} (${current.isin}) is not restricted: anyone may hold it, so an allowlist changes nothing (a restricted security is issued with issue --restricted)`);
-        return { kind: 'registry', asset, sequence: next, action, owners };
+        return { kind: 'registry', asset, sequence: next, action, owners: changing.map(addressPayload) };
       });
       const verb = action === 'add' ? 'added to' : 'removed from';
-      printResult(options, `${addresses.length} address(es) ${verb} the allowlist of ${view.name} (${view.isin}), registry sequence ${sequence}\ntransaction ${txid} final at height ${height}`, { asset: options.asset, action, addresses, sequence, txid, height });
+      const skipped = unchanged.length === 0 ? '' : ` (${unchanged.join(', ')} ${action === 'add' ? 'already on' : 'not on'} it)`;
+      printResult(options, `${changing.length} address(es) ${verb} the allowlist of ${view.name} (${view.isin})${skipped}, registry sequence ${sequence}\ntransaction ${txid} final at height ${height}`, { asset: options.asset, action, addresses: changing, unchanged, sequence, txid, height });
     });
+}
+
+const ownerKey = (address: string) => Buffer.from(addressPayload(address)).toString('hex');
+
+/**
+ * The allowlist as its issuer sees it, by owner payload hex; undefined when it cannot be read (the
+ * wallet is not the issuer, or the asset is unknown), which the change then meets with its own refusal.
+ */
+async function currentAllowlist(options: AllowlistOptions, asset: Uint8Array): Promise<Set<string> | undefined> {
+  const authorization = issuerAuthorization(genesisFrom(options).chainId, asset, readWalletFile(options.file).keys.seed, Date.now());
+  const view = await memberClientFrom(options).allowlist(Buffer.from(asset).toString('hex'), authorization).catch((error: unknown) => {
+    if (error instanceof MemberApiError && [401, 403, 404].includes(error.status)) return undefined;
+    throw error;
+  });
+  return view && new Set(view.addresses.map(ownerKey));
 }
 
 export function allowlistCommand(): Command {

@@ -146,10 +146,13 @@ describe('securities through the CLI against five members', function () {
     it('delivers to holders the issuer admits, and no longer once one is removed', async () => {
       const added = await ok(['allowlist', 'add', addresses.alice!, addresses.bob!, addresses.carol!, '--asset', asset, '--file', files.issuer!]);
       expect(added).to.include({ sequence: '2', action: 'add' });
+      // Adding what is there already would spend a transaction that changes nothing: refused, or left out.
+      await refused(['allowlist', 'add', addresses.alice!, '--asset', asset, '--file', files.issuer!], new RegExp(`^strongbox: nothing to add: ${addresses.alice} already on the allowlist of ${asset}\n$`));
       for (const [name, amount] of [['alice', '600'], ['bob', '200'], ['carol', '100']] as const) {
         await ok(['send', '--asset', asset, '--to', addresses[name]!, '--amount', amount, '--file', files.issuer!]);
       }
       expect(await ok(['allowlist', 'remove', addresses.carol!, '--asset', asset, '--file', files.issuer!])).to.include({ sequence: '3' });
+      await refused(['allowlist', 'remove', addresses.carol!, '--asset', asset, '--file', files.issuer!], new RegExp(`^strongbox: nothing to remove: ${addresses.carol} not on the allowlist of ${asset}\n$`));
       await refused(['send', '--asset', asset, '--to', addresses.carol!, '--amount', '1', '--file', files.issuer!], /not on the allowlist/);
       expect([await balance('alice', asset), await balance('bob', asset), await balance('carol', asset), await balance('issuer', asset)]).to.deep.equal([600n, 200n, 100n, 600n]);
     });
