@@ -27,8 +27,11 @@ function readOffer(path: string): DvpOffer {
   return offerFromJson(readJsonFile(path, (reason) => new ValidationError('bad-offer', `offer file: ${reason}`)));
 }
 
+/** What became of an offer whose coin is spent, and in which final transaction. */
+type OfferFate = { state: 'taken' | 'withdrawn'; txid: string; height: number };
+
 /** What became of an offer whose coin is spent: taken when the spending input carries the offer's own signature, withdrawn otherwise. */
-async function spentOffer(client: MemberClient, offer: DvpOffer): Promise<{ state: 'taken' | 'withdrawn'; txid: string; height: number }> {
+async function spentOffer(client: MemberClient, offer: DvpOffer): Promise<OfferFate> {
   const outpoint = `${hex(offer.input.txid)}:${offer.input.index}`;
   const created = await client.transaction(hex(offer.input.txid)).catch((error: unknown) => {
     if (error instanceof MemberApiError && error.status === 404) return undefined;
@@ -42,17 +45,23 @@ async function spentOffer(client: MemberClient, offer: DvpOffer): Promise<{ stat
   return { state: taken ? 'taken' : 'withdrawn', txid: spender.spentBy, height: spender.height };
 }
 
-const fateLine = (fate: Awaited<ReturnType<typeof spentOffer>>) => `${fate.state === 'taken' ? 'taken by' : "withdrawn: the seller spent the coin in"} ${fate.txid}, final at height ${fate.height}`;
+const fateLine = (fate: OfferFate) => `${fate.state === 'taken' ? 'taken by' : "withdrawn: the seller spent the coin in"} ${fate.txid}, final at height ${fate.height}`;
+
+/** The offered coin as the chain holds it now or, once it is spent, what became of the offer. */
+async function coinOrFate(client: MemberClient, offer: DvpOffer): Promise<{ coin: Awaited<ReturnType<MemberClient['output']>> } | { fate: OfferFate }> {
+  try {
+    return { coin: await client.output(hex(offer.input.txid), offer.input.index) };
+  } catch (error) {
+    if (!(error instanceof MemberApiError && error.status === 404)) throw error;
+    return { fate: await spentOffer(client, offer) };
+  }
+}
 
 /** The offered coin as the chain holds it now; a clear refusal once it is spent, saying whether the offer was taken or withdrawn. */
 async function offeredCoin(client: MemberClient, offer: DvpOffer) {
-  try {
-    return await client.output(hex(offer.input.txid), offer.input.index);
-  } catch (error) {
-    if (!(error instanceof MemberApiError && error.status === 404)) throw error;
-    const fate = await spentOffer(client, offer);
-    throw new ValidationError(`offer-${fate.state}`, `the offer was ${fateLine(fate)}: its coin ${hex(offer.input.txid)}:${offer.input.index} is spent`);
-  }
+  const found = await coinOrFate(client, offer);
+  if ('fate' in found) throw new ValidationError(`offer-${found.fate.state}`, `the offer was ${fateLine(found.fate)}: its coin ${hex(offer.input.txid)}:${offer.input.index} is spent`);
+  return found.coin;
 }
 
 /**
@@ -180,14 +189,9 @@ function showCommand(): Command {
       const outpoint = `${hex(offer.input.txid)}:${offer.input.index}`;
       const seller = encodeAddress(ownerFromPayload(offer.payment.owner));
       const { height } = await client.status();
-      let fate: Awaited<ReturnType<typeof spentOffer>> | undefined;
-      try {
-        const held = await client.output(hex(offer.input.txid), offer.input.index);
-        checkOfferedCoin(offer, { owner: addressPayload(held.address), asset: held.asset, amount: held.amount });
-      } catch (error) {
-        if (!(error instanceof MemberApiError && error.status === 404)) throw error;
-        fate = await spentOffer(client, offer);
-      }
+      const found = await coinOrFate(client, offer);
+      const fate = 'fate' in found ? found.fate : undefined;
+      if ('coin' in found) checkOfferedCoin(offer, { owner: addressPayload(found.coin.address), asset: found.coin.asset, amount: found.coin.amount });
       const expired = height >= offer.expiryHeight;
       const state = fate ? fateLine(fate) : expired ? `expired: it was valid through block ${offer.expiryHeight}` : 'open';
       printResult(

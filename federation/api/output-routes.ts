@@ -6,7 +6,7 @@ import { defineRoute, HttpError, type Route } from './route.ts';
 import * as wire from './wire-shapes.ts';
 
 /** One unspent output by its outpoint: what a buyer checks before completing a delivery-versus-payment offer. */
-export function outputRoutes(context: { ledger: LedgerReader; store: Pick<ChainStore, 'spendersOf'> }): Route[] {
+export function outputRoutes(context: { ledger: LedgerReader; store: Pick<ChainStore, 'spenderOf'> }): Route[] {
   return [
     defineRoute({
       method: 'get',
@@ -19,7 +19,7 @@ export function outputRoutes(context: { ledger: LedgerReader; store: Pick<ChainS
         const outpoint = `${params.txid}:${params.vout}`;
         const utxo = context.ledger.getUtxo(outpoint);
         if (!utxo) {
-          const spender = (await context.store.spendersOf(new Uint8Array(Buffer.from(params.txid, 'hex')))).find((one) => one.vout === params.vout);
+          const spender = await context.store.spenderOf(new Uint8Array(Buffer.from(params.txid, 'hex')), params.vout);
           if (spender) throw new HttpError(404, 'spent', `output ${outpoint} was spent by transaction ${Buffer.from(spender.spentBy).toString('hex')} at height ${spender.height}`);
           throw new HttpError(404, 'not-found', `output ${outpoint} is not a final output: no final transaction created it`);
         }

@@ -190,6 +190,16 @@ export class ChainStore {
     return result.rows.map((row) => ({ txid, vout: row.vout, spentBy: bytesOf(row.spent_by), input: row.input, height: Number(row.height) }));
   }
 
+  /** What spent one output, if a final transaction did. */
+  async spenderOf(txid: Uint8Array, vout: number): Promise<(StoredSpender & { height: number }) | undefined> {
+    const result = await this.pool.query<{ spent_by: Buffer; input: number; height: string }>(
+      'SELECT spent_by, input, height FROM output_spenders WHERE txid = $1 AND vout = $2',
+      [buffer(txid), vout],
+    );
+    const row = result.rows[0];
+    return row && { txid, vout, spentBy: bytesOf(row.spent_by), input: row.input, height: Number(row.height) };
+  }
+
   /** Height of the last stored block; 0 (the genesis, which is not stored) for a new chain. */
   async tipHeight(): Promise<number> {
     const result = await this.pool.query<{ height: string | null }>('SELECT max(height) AS height FROM blocks');

@@ -130,5 +130,8 @@ describe('chain store (real Postgres)', function () {
     expect(await of()).to.deep.equal([[0, hex(spender), 0, 1], [1, hex(other), 0, 7], [2, hex(spender), 1, 1]]);
     expect(await store.spendersIndexedThrough()).to.equal(7);
     expect(await store.spendersOf(bytes(32))).to.deep.equal([]);
+    const one = await store.spenderOf(created, 1);
+    expect(one && [one.vout, hex(one.spentBy), one.input, one.height]).to.deep.equal([1, hex(other), 0, 7]);
+    expect(await store.spenderOf(created, 3)).to.equal(undefined);
   });
 });
