@@ -193,7 +193,8 @@ export class ChainStore {
   /** What spent one output, if a final transaction did. */
   async spenderOf(txid: Uint8Array, vout: number): Promise<(StoredSpender & { height: number }) | undefined> {
     const result = await this.pool.query<{ spent_by: Buffer; input: number; height: string }>(
-      'SELECT spent_by, input, height FROM output_spenders WHERE txid = $1 AND vout = $2',
+      // As bigint: an output index is a u32 on the wire, beyond the int column (no output has such an index).
+      'SELECT spent_by, input, height FROM output_spenders WHERE txid = $1 AND vout = $2::bigint',
       [buffer(txid), vout],
     );
     const row = result.rows[0];

@@ -133,5 +133,6 @@ describe('chain store (real Postgres)', function () {
     const one = await store.spenderOf(created, 1);
     expect(one && [one.vout, hex(one.spentBy), one.input, one.height]).to.deep.equal([1, hex(other), 0, 7]);
     expect(await store.spenderOf(created, 3)).to.equal(undefined);
+    expect(await store.spenderOf(created, 0xffffffff)).to.equal(undefined);
   });
 });
