@@ -60,6 +60,12 @@ export const memberConfigSchema = z
        * (about 100 a second); more are answered 429 until the minute is over.
        */
       rateLimitPerMinute: integer(1, 10_000_000).default(6_000),
+      /**
+       * STRONGBOX_API_TX_LIMIT: transactions one client address may submit per minute through
+       * POST /tx and POST /txs together, default 60000 (about 1,000 a second); a request that
+       * would go beyond it is answered 429 and none of its transactions is admitted.
+       */
+      transactionLimitPerMinute: integer(1, 100_000_000).default(60_000),
     }),
     peer: z.strictObject({
       /** STRONGBOX_PEER_HOST, default 127.0.0.1 */
@@ -115,6 +121,7 @@ const VARIABLES: Record<string, [path: string, kind: Kind]> = {
   STRONGBOX_API_HOST: ['api.host', 'string'],
   STRONGBOX_API_PORT: ['api.port', 'integer'],
   STRONGBOX_API_RATE_LIMIT: ['api.rateLimitPerMinute', 'integer'],
+  STRONGBOX_API_TX_LIMIT: ['api.transactionLimitPerMinute', 'integer'],
   STRONGBOX_PEER_HOST: ['peer.host', 'string'],
   STRONGBOX_PEER_PORT: ['peer.port', 'integer'],
   STRONGBOX_PEER_RATE_LIMIT: ['peer.rateLimitFramesPerSecond', 'integer'],

@@ -5,12 +5,15 @@ import { StrongboxError, ValidationError } from '../../sidechain/errors.ts';
 import { isDatabaseUnavailable } from './database-unavailable.ts';
 import { toWireJson } from './json.ts';
 import { HttpError, type Route } from './route.ts';
+import { TransactionBudget } from './transaction-budget.ts';
 
 export interface ApiOptions {
   /** Largest accepted request body; larger ones get 413 before any handler runs. */
   bodyLimitBytes?: number;
   /** Requests one client (IP address) may make per minute; more get 429 until the minute is over. */
   rateLimitPerMinute?: number;
+  /** Transactions one client (IP address) may submit per minute, whether in one request or many; more get 429. */
+  transactionLimitPerMinute?: number;
   /** Called for unexpected errors (bugs), which answer 500 without details. */
   onInternalError?: (error: unknown, request: Request) => void;
   /** Handlers outside the JSON route table (metrics, the explorer), mounted before the 404 answer. */
@@ -19,6 +22,12 @@ export interface ApiOptions {
 
 /** About 100 requests a second from one address: far above what a wallet or an explorer page needs. */
 export const DEFAULT_RATE_LIMIT_PER_MINUTE = 6_000;
+
+/**
+ * About 1,000 transactions a second from one address: a tenth or so of what a member can verify,
+ * so one client batching a thousand transactions a request cannot take the member for itself.
+ */
+export const DEFAULT_TRANSACTION_LIMIT_PER_MINUTE = 60_000;
 
 interface ErrorBody {
   error: { code: string; message: string };
@@ -54,7 +63,7 @@ const BODY_ERRORS: Record<string, string> = {
 
 /** Maps every error to one consistent body; the mapping lives here and nowhere else. */
 export function errorStatus(error: unknown): { status: number; body: ErrorBody; headers?: Record<string, string> } {
-  if (error instanceof HttpError) return { status: error.status, body: { error: { code: error.code, message: error.message } } };
+  if (error instanceof HttpError) return { status: error.status, body: { error: { code: error.code, message: error.message } }, ...(error.headers && { headers: error.headers }) };
   if (error instanceof StrongboxError) return { status: 400, body: { error: { code: error.code, message: error.message } } };
   if (isDatabaseUnavailable(error)) {
     const message = `this member cannot reach its database at the moment; retry in ${DATABASE_RETRY_AFTER_SECONDS} s or ask another member`;
@@ -88,18 +97,18 @@ export function createApiApp(routes: Route[], options: ApiOptions = {}): express
     }),
   );
   app.use(express.json({ limit: options.bodyLimitBytes ?? 1_048_576, strict: true }));
+  const transactionBudget = new TransactionBudget(options.transactionLimitPerMinute ?? DEFAULT_TRANSACTION_LIMIT_PER_MINUTE);
 
   for (const route of routes) {
     app[route.method](route.path, async (request: Request, response: Response, next: NextFunction) => {
       try {
         // Without it the JSON parser leaves the body empty, and the refusal would name a missing field.
         if (route.body && !request.is('application/json')) throw new HttpError(415, 'bad-content-type', `send the body as JSON, with Content-Type: application/json (got ${request.headers['content-type'] ?? 'none'})`);
-        const result = await route.handler({
-          params: parsePart(route.params, request.params, 'params'),
-          query: parsePart(route.query, request.query, 'query'),
-          body: parsePart(route.body, request.body ?? {}, 'body'),
-          authorization: request.headers.authorization,
-        });
+        const params = parsePart(route.params, request.params, 'params');
+        const query = parsePart(route.query, request.query, 'query');
+        const body = parsePart(route.body, request.body ?? {}, 'body');
+        if (route.transactions) transactionBudget.take(request.ip ?? request.socket.remoteAddress ?? 'unknown', route.transactions(body));
+        const result = await route.handler({ params, query, body, authorization: request.headers.authorization });
         sendJson(response, route.status ?? 200, result);
       } catch (error) {
         next(error);

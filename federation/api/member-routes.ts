@@ -196,6 +196,7 @@ export function memberRoutes(context: MemberApiContext): Route[] {
       status: 202,
       body: z.object({ hex: transactionHex }).strict(),
       response: responses.pending,
+      transactions: () => 1,
       handler: async ({ body }) => ({ txid: await admit(context, body.hex), status: 'pending' }),
     }),
     defineRoute({
@@ -205,6 +206,7 @@ export function memberRoutes(context: MemberApiContext): Route[] {
       tag: 'transactions',
       body: z.object({ transactions: z.array(transactionHex).min(1).max(MAX_TRANSACTIONS_PER_SUBMISSION) }).strict(),
       response: responses.submissions,
+      transactions: (body) => body.transactions.length,
       handler: async ({ body }) => {
         const results: responses.SubmissionResult[] = [];
         // In order, one after the other: a later transaction may spend an earlier one.

@@ -32,6 +32,8 @@ export interface Route<P = unknown, Q = unknown, B = unknown> {
    * as hex), for the OpenAPI document; the end-to-end tests hold every answer to it.
    */
   response?: z.ZodType;
+  /** How many transactions the request submits: counted against the client's transactions a minute before the handler runs. */
+  transactions?: (body: B) => number;
   handler: (input: RouteInput<P, Q, B>) => Promise<unknown> | unknown;
 }
 
@@ -45,6 +47,8 @@ export class HttpError extends StrongboxError {
     readonly status: number,
     code: string,
     message: string,
+    /** Headers the answer carries besides its body, such as Retry-After. */
+    readonly headers?: Record<string, string>,
   ) {
     super(code, message);
   }

@@ -430,6 +430,7 @@ export async function startMember(config: MemberConfig, log: Logger): Promise<Ru
   const app = createApiApp(routes, {
     onInternalError: (error) => log.error({ err: error }, 'API request failed'),
     rateLimitPerMinute: config.api.rateLimitPerMinute,
+    transactionLimitPerMinute: config.api.transactionLimitPerMinute,
     mount: (app) => {
       app.get('/metrics', async (_request, response) => {
         metrics.peersConnected.set(transport.connectedPeers().length);

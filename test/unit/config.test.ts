@@ -21,7 +21,7 @@ function errorOf(work: () => unknown): Error {
 describe('member config', () => {
   it('reads a valid file and fills the documented defaults', () => {
     const config = loadMemberConfig(fixture, {});
-    expect(config.api).to.deep.equal({ host: '127.0.0.1', port: 8101, rateLimitPerMinute: 6000 });
+    expect(config.api).to.deep.equal({ host: '127.0.0.1', port: 8101, rateLimitPerMinute: 6000, transactionLimitPerMinute: 60_000 });
     expect(config.peer).to.deep.include({ rateLimitFramesPerSecond: 500, rateLimitBytesPerSecond: 16 * 1024 * 1024 });
     expect(config.logLevel).to.equal('info');
   });
@@ -68,6 +68,7 @@ describe('member config', () => {
       STRONGBOX_API_HOST: ['0.0.0.0', '0.0.0.0'],
       STRONGBOX_API_PORT: ['8100', 8100],
       STRONGBOX_API_RATE_LIMIT: ['1200', 1200],
+      STRONGBOX_API_TX_LIMIT: ['30000', 30_000],
       STRONGBOX_PEER_HOST: ['::', '::'],
       STRONGBOX_PEER_PORT: ['9100', 9100],
       STRONGBOX_PEER_RATE_LIMIT: ['500', 500],
@@ -89,6 +90,7 @@ describe('member config', () => {
     ['a fractional port', { ...valid, peer: { port: 80.5 } }, {}, 'peer.port: expected an integer 1..65535'],
     ['a port given as a string in the file', { ...valid, api: { port: '8100' } }, {}, 'api.port: Invalid input: expected number, received string'],
     ['a rate limit of zero', { ...valid, api: { port: 1, rateLimitPerMinute: 0 } }, {}, 'api.rateLimitPerMinute: expected an integer 1..10000000'],
+    ['a transaction limit of zero', valid, { STRONGBOX_API_TX_LIMIT: '0' }, 'api.transactionLimitPerMinute (STRONGBOX_API_TX_LIMIT): expected an integer 1..100000000'],
     ['a non-numeric port variable', valid, { STRONGBOX_API_PORT: 'eighty' }, 'api.port (STRONGBOX_API_PORT): expected an integer, got "eighty"'],
     ['a port variable out of range', valid, { STRONGBOX_API_PORT: '70000' }, 'api.port (STRONGBOX_API_PORT): expected an integer 1..65535'],
     ['a missing key file', { ...valid, keyFile: undefined }, {}, 'keyFile: required'],
