@@ -66,6 +66,12 @@ export const memberConfigSchema = z
        * would go beyond it is answered 429 and none of its transactions is admitted.
        */
       transactionLimitPerMinute: integer(1, 100_000_000).default(60_000),
+      /**
+       * STRONGBOX_API_REGISTRATION_LIMIT: deposit-address registrations and deposit claims
+       * (POST /pegin/addresses, POST /pegin/claims) one client address may ask for per minute,
+       * default 60: each new recipient is a row and an entry this member keeps for good.
+       */
+      registrationLimitPerMinute: integer(1, 10_000_000).default(60),
     }),
     peer: z.strictObject({
       /** STRONGBOX_PEER_HOST, default 127.0.0.1 */
@@ -122,6 +128,7 @@ const VARIABLES: Record<string, [path: string, kind: Kind]> = {
   STRONGBOX_API_PORT: ['api.port', 'integer'],
   STRONGBOX_API_RATE_LIMIT: ['api.rateLimitPerMinute', 'integer'],
   STRONGBOX_API_TX_LIMIT: ['api.transactionLimitPerMinute', 'integer'],
+  STRONGBOX_API_REGISTRATION_LIMIT: ['api.registrationLimitPerMinute', 'integer'],
   STRONGBOX_PEER_HOST: ['peer.host', 'string'],
   STRONGBOX_PEER_PORT: ['peer.port', 'integer'],
   STRONGBOX_PEER_RATE_LIMIT: ['peer.rateLimitFramesPerSecond', 'integer'],

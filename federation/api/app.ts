@@ -78,29 +78,38 @@ export function errorStatus(error: unknown): { status: number; body: ErrorBody; 
   return { status: 500, body: { error: { code: 'internal', message: 'internal error' } } };
 }
 
+/**
+ * At most `perMinute` requests from one client address; beyond it a 429 naming the limit, with
+ * Retry-After. Only the API-wide limit announces its policy in RateLimit headers: a route's own
+ * would overwrite them.
+ */
+function requestLimit(perMinute: number, what: string, property: string, announce: boolean) {
+  return rateLimit({
+    windowMs: 60_000,
+    limit: perMinute,
+    standardHeaders: announce ? 'draft-7' : false,
+    legacyHeaders: false,
+    requestPropertyName: property,
+    handler: (request, response) => {
+      const resetTime = (request as unknown as Record<string, { resetTime?: Date } | undefined>)[property]?.resetTime;
+      const seconds = resetTime ? Math.max(1, Math.ceil((resetTime.getTime() - Date.now()) / 1000)) : 60;
+      response.set('Retry-After', String(seconds));
+      sendJson(response, 429, { error: { code: 'rate-limited', message: `too many ${what} from this client: at most ${perMinute} a minute; retry in ${seconds} s` } });
+    },
+  });
+}
+
 export function createApiApp(routes: Route[], options: ApiOptions = {}): express.Express {
   const app = express();
   app.disable('x-powered-by');
   // Before the body parser, so a flooding client costs the least possible.
-  const perMinute = options.rateLimitPerMinute ?? DEFAULT_RATE_LIMIT_PER_MINUTE;
-  app.use(
-    rateLimit({
-      windowMs: 60_000,
-      limit: perMinute,
-      standardHeaders: 'draft-7',
-      legacyHeaders: false,
-      handler: (request, response) => {
-        const resetTime = (request as Request & { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime;
-        const seconds = resetTime ? Math.max(1, Math.ceil((resetTime.getTime() - Date.now()) / 1000)) : 60;
-        sendJson(response, 429, { error: { code: 'rate-limited', message: `too many requests from this client: at most ${perMinute} a minute; retry in ${seconds} s` } });
-      },
-    }),
-  );
+  app.use(requestLimit(options.rateLimitPerMinute ?? DEFAULT_RATE_LIMIT_PER_MINUTE, 'requests', 'rateLimit', true));
   app.use(express.json({ limit: options.bodyLimitBytes ?? 1_048_576, strict: true }));
   const transactionBudget = new TransactionBudget(options.transactionLimitPerMinute ?? DEFAULT_TRANSACTION_LIMIT_PER_MINUTE);
 
   for (const route of routes) {
-    app[route.method](route.path, async (request: Request, response: Response, next: NextFunction) => {
+    const ownLimit = route.limitPerMinute === undefined ? [] : [requestLimit(route.limitPerMinute, `requests to ${route.method.toUpperCase()} ${route.path}`, 'routeRateLimit', false)];
+    app[route.method](route.path, ...ownLimit, async (request: Request, response: Response, next: NextFunction) => {
       try {
         // Without it the JSON parser leaves the body empty, and the refusal would name a missing field.
         if (route.body && !request.is('application/json')) throw new HttpError(415, 'bad-content-type', `send the body as JSON, with Content-Type: application/json (got ${request.headers['content-type'] ?? 'none'})`);

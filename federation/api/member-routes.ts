@@ -48,6 +48,8 @@ export interface MemberApiContext {
   chain: Chain;
   store: ChainStore;
   pegin: Pegin;
+  /** Deposit-address registrations and claims one client address may ask for a minute. */
+  registrationLimitPerMinute: number;
   /** Admits a transaction to the mempool and relays it to the other members. */
   submitTransaction(bytes: Uint8Array): string;
   /** Resolves true once the chain is final up to `height`, false after `timeoutMs` (see MAX_WAITING_REQUESTS). */
@@ -126,6 +128,7 @@ export function memberRoutes(context: MemberApiContext): Route[] {
       summary: 'register the deposit address of a sidechain recipient so members watch it (idempotent)',
       tag: 'peg',
       body: z.object({ recipient: z.string().min(1).max(200) }).strict(),
+      limitPerMinute: context.registrationLimitPerMinute,
       response: responses.depositAddress,
       handler: async ({ body }) => ({ recipient: body.recipient, depositAddress: await context.pegin.register(addressPayload(body.recipient)) }),
     }),
@@ -148,6 +151,7 @@ export function memberRoutes(context: MemberApiContext): Route[] {
       summary: 'claim a deposit made to a derivable but unregistered deposit address',
       tag: 'peg',
       body: z.object({ txid: hex32, vout: z.number().int().min(0).max(100_000), recipient: z.string().min(1).max(200) }).strict(),
+      limitPerMinute: context.registrationLimitPerMinute,
       response: responses.claim,
       handler: ({ body }) => context.pegin.claim(body.txid, body.vout, addressPayload(body.recipient), chain.ledger),
     }),

@@ -32,6 +32,8 @@ export interface Route<P = unknown, Q = unknown, B = unknown> {
    * as hex), for the OpenAPI document; the end-to-end tests hold every answer to it.
    */
   response?: z.ZodType;
+  /** Requests one client address may make to this route a minute, besides the API-wide limit. */
+  limitPerMinute?: number;
   /** How many transactions the request submits: counted against the client's transactions a minute before the handler runs. */
   transactions?: (body: B) => number;
   handler: (input: RouteInput<P, Q, B>) => Promise<unknown> | unknown;

@@ -13,6 +13,7 @@ import type { MemberConfigInput } from '../config.ts';
 const CLI_ENTRY = fileURLToPath(new URL('../../bin/strongbox.js', import.meta.url));
 /** Every client of a local network shares 127.0.0.1: twenty times what a public member takes from one client. */
 const LOCAL_TRANSACTION_LIMIT_PER_MINUTE = 1_200_000;
+const LOCAL_REGISTRATION_LIMIT_PER_MINUTE = 1_200;
 
 export interface LocalNetworkOptions {
   dataDir: string;
@@ -24,7 +25,7 @@ export interface LocalNetworkOptions {
    * Requests per minute each member's API serves one client address. Every client of a local
    * network (the CLI, the explorer, benchmarks, tests) shares the address 127.0.0.1, so the
    * default is 120,000 (2,000 a second), not a public member's 6,000; for the same reason each
-   * member takes 1,200,000 transactions a minute from it, not 60,000.
+   * member takes 1,200,000 transactions and 1,200 registrations a minute from it, not 60,000 and 60.
    */
   apiRateLimitPerMinute?: number;
   onProgress?: (step: string) => void;
@@ -113,7 +114,7 @@ export async function startLocalNetwork(options: LocalNetworkOptions): Promise<L
       dataDir: folder,
       databaseUrl: postgres.connectionString(database),
       bitcoin: { rpcUrl: bitcoin.rpcUrl },
-      api: { host: '127.0.0.1', port: ports[index]!.api, rateLimitPerMinute: options.apiRateLimitPerMinute ?? 120_000, transactionLimitPerMinute: LOCAL_TRANSACTION_LIMIT_PER_MINUTE },
+      api: { host: '127.0.0.1', port: ports[index]!.api, rateLimitPerMinute: options.apiRateLimitPerMinute ?? 120_000, transactionLimitPerMinute: LOCAL_TRANSACTION_LIMIT_PER_MINUTE, registrationLimitPerMinute: LOCAL_REGISTRATION_LIMIT_PER_MINUTE },
       peer: { host: '127.0.0.1', port: ports[index]!.peer },
       peers: ports.flatMap((port, peerIndex) => (peerIndex === index ? [] : [{ memberIndex: peerIndex, url: `ws://127.0.0.1:${port.peer}`, apiUrl: apiUrl(peerIndex) }])),
       logLevel: 'info',

@@ -391,6 +391,7 @@ export async function startMember(config: MemberConfig, log: Logger): Promise<Ru
       chain,
       store,
       pegin,
+      registrationLimitPerMinute: config.api.registrationLimitPerMinute,
       heightReached: (height, timeoutMs) => heightWaiters.reached(height, timeoutMs),
       submitTransaction: (bytes) => {
         try {

@@ -10,9 +10,11 @@ import { errorOf, httpRequest } from '../helpers/http.ts';
 describe('HTTP API limits', () => {
   let served = 0;
   let admitted = 0;
+  let registered = 0;
   const routes = [
     defineRoute({ method: 'get', path: '/ping', summary: 'answer', tag: 'test', handler: () => ({ served: ++served }) }),
     defineRoute({ method: 'post', path: '/submit', summary: 'count', tag: 'test', body: z.object({ transactions: z.array(z.string()) }).strict(), transactions: (body) => body.transactions.length, handler: ({ body }) => ({ admitted: (admitted += body.transactions.length) }) }),
+    defineRoute({ method: 'post', path: '/register', summary: 'limited', tag: 'test', limitPerMinute: 2, handler: () => ({ registered: ++registered }) }),
     defineRoute({ method: 'post', path: '/echo', summary: 'echo', tag: 'test', body: z.object({ text: z.string() }).strict(), handler: ({ body }) => ({ length: body.text.length }) }),
   ];
   let server: Server;
@@ -72,6 +74,17 @@ describe('HTTP API limits', () => {
     now += 1_000;
     budget.take('a', 3);
     budget.take('b', 3);
+  });
+
+  it("holds a route with a limit of its own to it, and leaves the client's other routes served", async () => {
+    for (let i = 0; i < 2; i++) expect((await httpRequest(`${base}/register`, { method: 'POST', from: '127.0.0.9' })).status).to.equal(200);
+    const refused = await httpRequest(`${base}/register`, { method: 'POST', from: '127.0.0.9' });
+    expect(refused.status).to.equal(429);
+    expect(errorOf(refused).message).to.match(/^too many requests to POST \/register from this client: at most 2 a minute; retry in \d+ s$/);
+    expect(Number(refused.headers['retry-after'])).to.be.within(1, 60);
+    expect(registered).to.equal(2);
+    expect((await httpRequest(`${base}/ping`, { from: '127.0.0.9' })).status).to.equal(200);
+    expect((await httpRequest(`${base}/register`, { method: 'POST', from: '127.0.0.10' })).status).to.equal(200);
   });
 
   it('refuses a body above the limit with 413 before any handler runs', async () => {

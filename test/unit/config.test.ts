@@ -21,7 +21,7 @@ function errorOf(work: () => unknown): Error {
 describe('member config', () => {
   it('reads a valid file and fills the documented defaults', () => {
     const config = loadMemberConfig(fixture, {});
-    expect(config.api).to.deep.equal({ host: '127.0.0.1', port: 8101, rateLimitPerMinute: 6000, transactionLimitPerMinute: 60_000 });
+    expect(config.api).to.deep.equal({ host: '127.0.0.1', port: 8101, rateLimitPerMinute: 6000, transactionLimitPerMinute: 60_000, registrationLimitPerMinute: 60 });
     expect(config.peer).to.deep.include({ rateLimitFramesPerSecond: 500, rateLimitBytesPerSecond: 16 * 1024 * 1024 });
     expect(config.logLevel).to.equal('info');
   });
@@ -69,6 +69,7 @@ describe('member config', () => {
       STRONGBOX_API_PORT: ['8100', 8100],
       STRONGBOX_API_RATE_LIMIT: ['1200', 1200],
       STRONGBOX_API_TX_LIMIT: ['30000', 30_000],
+      STRONGBOX_API_REGISTRATION_LIMIT: ['120', 120],
       STRONGBOX_PEER_HOST: ['::', '::'],
       STRONGBOX_PEER_PORT: ['9100', 9100],
       STRONGBOX_PEER_RATE_LIMIT: ['500', 500],
