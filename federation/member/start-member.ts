@@ -15,6 +15,7 @@ import { migratedChainStore, openMemberDatabase } from '../postgres/member-datab
 import { createApiApp } from '../api/app.ts';
 import { withOpenApiRoute } from '../api/openapi.ts';
 import { MAX_WAITING_REQUESTS, memberRoutes } from '../api/member-routes.ts';
+import { listenApi } from '../api/serve.ts';
 import { outputRoutes } from '../api/output-routes.ts';
 import { registryRoutes } from '../api/registry-routes.ts';
 import { RegistryAuthenticator } from '../roles/authorize.ts';
@@ -59,9 +60,6 @@ const PeerPayload = { Consensus: 1, FederationSignatures: 3, Transactions: 4 } a
 const BITCOIN_POLL_MS = 200;
 /** Refused peer payloads are logged once per peer in this interval, then as a count. */
 const REFUSAL_LOG_INTERVAL_MS = 10_000;
-/** The time a client has to send a whole request, and its headers (the body limit is 1 MiB). */
-const API_REQUEST_TIMEOUT_MS = 20_000;
-const API_HEADERS_TIMEOUT_MS = 10_000;
 /** A step retried every second or so logs the same failure once a minute, with the count. */
 const RETRY_LOG_INTERVAL_MS = 60_000;
 const BEHIND_SYNC_INTERVAL_MS = 1_000;
@@ -458,14 +456,7 @@ export async function startMember(config: MemberConfig, log: Logger): Promise<Ru
   }
   let server: Server;
   try {
-    server = await new Promise((resolve, reject) => {
-      const listening = app.listen(config.api.port, config.api.host, () => resolve(listening));
-      // A client sending its request slowly holds a socket and the body so far until the request
-      // is whole; Node allows 300 s. Answers that wait (?waitMs) start only after that, unaffected.
-      listening.requestTimeout = API_REQUEST_TIMEOUT_MS;
-      listening.headersTimeout = API_HEADERS_TIMEOUT_MS;
-      listening.once('error', reject);
-    });
+    server = await listenApi(app, config.api.port, config.api.host);
   } catch (error) {
     // Taken since the check at start-up: stop what runs, so the process can exit with the reason.
     await stopParts();
