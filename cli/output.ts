@@ -15,8 +15,3 @@ export function toJson(value: unknown): string {
 export function printResult(options: { json?: boolean }, human: string, data: unknown): void {
   console.log(options.json ? toJson(data) : human);
 }
-
-/** "1 block", "2 blocks": a count and a noun with a regular plural. */
-export function plural(count: number | bigint, noun: string): string {
-  return `${count} ${noun}${count === 1 || count === 1n ? '' : 's'}`;
-}

@@ -4,7 +4,8 @@ import { StrongboxError } from '../../sidechain/errors.ts';
 import { memberBlockSource } from '../../federation/audit/block-source.ts';
 import { runAudit, type AuditProgress, type AuditReport } from '../../federation/audit/run-audit.ts';
 import { genesisFrom, memberClientFrom, type NetworkOptions } from '../member-url.ts';
-import { plural, printResult, toJson } from '../output.ts';
+import { printResult, toJson } from '../output.ts';
+import { plural } from '../../federation/words.ts';
 import { progressLine } from '../progress.ts';
 import { bitcoinRpcFrom } from './regtest.ts';
 
@@ -80,7 +81,7 @@ function summary(report: AuditReport): string {
     `blocks:      ${report.blocks} from genesis to ${report.tipHash}: hash links, ≥ k signatures, ${plural(report.transactions, 'transaction')} re-executed`,
     `mints:       ${report.mints.count} (${sats(report.mints.sats)}), each a confirmed deposit to its recipient's deposit address`,
     `anchors:     ${anchorLine(anchors.list)}`,
-    `settlements: ${report.settlements.count} paying ${plural(report.settlements.burns, 'burn')}`,
+    `settlements: ${report.settlements.count} paying ${plural(report.settlements.burns, 'burn')}${report.settlements.inMempool > 0 ? `, ${report.settlements.inMempool} of them in the Bitcoin node's mempool, not confirmed yet` : ''}`,
     `reserves:    ${sats(reserves.escrowSats)} unspent in ${plural(reserves.unspentOutputs, 'escrow output')} ≥ ${sats(reserves.outstandingSats)} pegged outstanding`,
   ].join('\n');
 }

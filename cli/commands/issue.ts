@@ -9,7 +9,8 @@ import type { MemberClient } from '../../federation/api/client.ts';
 import { readWalletFile } from '../../federation/wallet/wallet-file.ts';
 import { genesisFrom, memberClientFrom, type NetworkOptions } from '../member-url.ts';
 import { unitsFigure } from '../asset-amount.ts';
-import { plural, printResult } from '../output.ts';
+import { printResult } from '../output.ts';
+import { plural } from '../../federation/words.ts';
 import { networkOptions, parseAmount } from './wallet.ts';
 
 interface IssueOptions extends NetworkOptions {

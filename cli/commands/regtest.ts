@@ -6,7 +6,8 @@ import { btcToSats, satsToBtc } from '../../watcher/btc-amount.ts';
 import { ADDRESS_HRP } from '../../sidechain/address.ts';
 import { ValidationError } from '../../sidechain/errors.ts';
 import { defaultDataDir, readNetworkFile } from '../../federation/local-network/network-file.ts';
-import { plural, printResult } from '../output.ts';
+import { printResult } from '../output.ts';
+import { plural } from '../../federation/words.ts';
 
 const MAX_BTC_SATS = 21_000_000n * 100_000_000n;
 

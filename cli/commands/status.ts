@@ -1,7 +1,8 @@
 import { Command } from 'commander';
 import { memberClientFrom, type NetworkOptions } from '../member-url.ts';
 import { quorumShortfall } from '../../federation/api/client.ts';
-import { plural, printResult } from '../output.ts';
+import { printResult } from '../output.ts';
+import { plural } from '../../federation/words.ts';
 import { memberOptions } from './wallet.ts';
 
 /**

@@ -53,6 +53,9 @@ export class BitcoinChecks {
   readonly anchors: AnchorSeen[] = [];
   mints = 0;
   mintedSats = 0n;
+  settlements = 0;
+  /** Settlements whose payment is still in the node's mempool: paid once it confirms, not before. */
+  unconfirmedSettlements = 0;
   settledBurns = 0;
 
   constructor(
@@ -88,9 +91,11 @@ export class BitcoinChecks {
   }
 
   async checkSettlement(claim: SettlementClaim): Promise<void> {
-    const { tx } = await this.transaction('settlement', claim.height, claim.bitcoinTxid);
+    const { tx, confirmations } = await this.transaction('settlement', claim.height, claim.bitcoinTxid);
     const change = await judged('settlement', claim.height, () => checkSettlementTransaction(tx, claim.burns, this.escrow.scriptPubKey));
     for (const { vout } of change) this.reserve.set(`${claim.bitcoinTxid}:${vout}`, this.escrow.scriptPubKey);
+    this.settlements += 1;
+    if (confirmations === 0) this.unconfirmedSettlements += 1;
     this.settledBurns += claim.burns.length;
   }
 
@@ -99,9 +104,14 @@ export class BitcoinChecks {
    * bcoin would still report an output a mempool transaction spends, bitcoind would not) and
    * compares the total with the pegged supply outstanding.
    */
-  async checkReserves(outstandingSats: bigint): Promise<Reserves> {
+  async checkReserves(outstandingSats: bigint, height: number): Promise<Reserves> {
     const outputs = await lookUpReserves(this.rpc, [...this.reserve], { includeMempool: false });
-    return judged('reserves', undefined, () => checkReserves(outputs, outstandingSats));
+    try {
+      return checkReserves(outputs, outstandingSats);
+    } catch (error) {
+      if (error instanceof ValidationError) throw new AuditFailure('reserves', undefined, `${error.message} (the chain as of height ${height}, the last block served)`);
+      throw error;
+    }
   }
 
   private async transaction(check: AuditCheck, height: number, txid: string): Promise<{ tx: BitcoinTransaction; confirmations: number }> {

@@ -2,6 +2,7 @@ import type { Transaction as BitcoinTransaction } from 'bitcoinjs-lib';
 import { ValidationError } from '../../sidechain/errors.ts';
 import type { BurnRecord } from '../../sidechain/ledger/index.ts';
 import { anchorPayloadOf } from '../../watcher/anchor-payload.ts';
+import { plural } from '../words.ts';
 
 /**
  * What the audit requires of the Bitcoin transactions the chain names, as pure functions of the
@@ -67,14 +68,23 @@ export function summarizeReserves(outputs: readonly ReserveOutput[], outstanding
   return { escrowSats, unspentOutputs: unspent.length, spentOutputs: outputs.length - unspent.length, outstandingSats };
 }
 
-/** Proof of reserves: the escrow outputs still unspent on Bitcoin cover every pegged satoshi outstanding. */
+/** Spent outputs named in a refusal; the rest are counted. */
+const SPENT_NAMED = 5;
+
+/**
+ * Proof of reserves: the escrow outputs still unspent on Bitcoin cover every pegged satoshi
+ * outstanding. A shortfall names the outputs the chain holds in reserve that Bitcoin has spent.
+ */
 export function checkReserves(outputs: readonly ReserveOutput[], outstandingSats: bigint): Reserves {
   const reserves = summarizeReserves(outputs, outstandingSats);
   const { escrowSats } = reserves;
   if (escrowSats < outstandingSats) {
+    const spent = outputs.filter((output) => output.unspentSats === null).map((output) => output.outpoint);
+    const named = spent.length > SPENT_NAMED ? `${spent.slice(0, SPENT_NAMED).join(', ')} and ${spent.length - SPENT_NAMED} more` : spent.join(', ');
     throw new ValidationError(
       'reserves-short',
-      `the escrow holds ${escrowSats} sats in ${reserves.unspentOutputs} unspent outputs (${reserves.spentOutputs} spent), ${outstandingSats} sats of pegged bitcoin are outstanding (short by ${outstandingSats - escrowSats})`,
+      `the escrow holds ${escrowSats} sats in ${plural(reserves.unspentOutputs, 'unspent output')}, ${outstandingSats} sats of pegged bitcoin are outstanding (short by ${outstandingSats - escrowSats})` +
+        (spent.length > 0 ? `; Bitcoin has spent ${spent.length === 1 ? 'the output' : `${spent.length} outputs`} the chain holds in reserve: ${named}` : ''),
     );
   }
   return reserves;

@@ -61,7 +61,10 @@ export function memberBlockSource(client: MemberClient): BlockSource {
     });
   }
   return {
-    description: client.baseUrl,
+    // The member answering now: the client may have moved on to the next one it knows.
+    get description() {
+      return client.baseUrl;
+    },
     async tip() {
       const status = servedStatus.safeParse(await client.status());
       if (!status.success) throw new AuditFailure('source', undefined, `member ${client.baseUrl} answered /status with no chain height`);

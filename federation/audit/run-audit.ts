@@ -28,7 +28,7 @@ export interface AuditReport {
   transactions: number;
   mints: { count: number; sats: bigint };
   anchors: { count: number; lastAnchoredHeight: number | null; lastConfirmations: number | null; list: AnchorSeen[] };
-  settlements: { count: number; burns: number };
+  settlements: { count: number; burns: number; inMempool: number };
   supply: { mintedSats: bigint; burnedSats: bigint; outstandingSats: bigint };
   reserves: Reserves;
   elapsedMs: number;
@@ -59,13 +59,12 @@ export async function runAudit(options: {
   const otherChain = otherChainServed(source, tip, chainId);
   if (otherChain !== undefined) {
     // A mistake in what was given, not a verdict on either chain: an error, as an unreachable member is.
-    throw new ValidationError('other-chain', `${otherChain} of the genesis file given: audit it with that chain's genesis, or audit a member of this one`);
+    throw new ValidationError('other-chain', `${otherChain} of the genesis file given: audit a member of the chain your genesis names, or audit this one with a genesis you obtained from its federation, never from the member itself`);
   }
   const expectedHeight = tip.height;
   const auditor = new ChainAuditor(genesis);
   const warmup = new SignatureWarmup(genesis, auditor.ledgerReader);
   let transactions = 0;
-  let settlements = 0;
   const pending: Promise<{ block: Uint8Array; commit: Uint8Array } | null>[] = [];
   let requested = 0;
   for (;;) {
@@ -84,11 +83,14 @@ export async function runAudit(options: {
     for (const claim of audited.mints) await bitcoin.checkMint(claim);
     for (const claim of audited.anchors) await bitcoin.checkAnchor(claim);
     for (const claim of audited.settlements) await bitcoin.checkSettlement(claim);
-    settlements += audited.settlements.length;
     options.onProgress?.({ height: audited.height, expectedHeight: Math.max(expectedHeight, audited.height), elapsedMs: now() - start });
   }
+  if (auditor.height < expectedHeight) {
+    // Its blocks are stored before its height moves to them: an honest member serves what it announced.
+    throw new ValidationError('source-incomplete', `${source.description} said its chain reaches height ${expectedHeight} but served blocks only up to ${auditor.height}: the audit cannot reach the tip it announced; audit another member`);
+  }
   const { minted, burned } = auditor.supply;
-  const reserves = await bitcoin.checkReserves(minted - burned);
+  const reserves = await bitcoin.checkReserves(minted - burned, auditor.height);
   const elapsedMs = now() - start;
   const last = bitcoin.anchors.at(-1);
   return {
@@ -102,7 +104,7 @@ export async function runAudit(options: {
     transactions,
     mints: { count: bitcoin.mints, sats: bitcoin.mintedSats },
     anchors: { count: bitcoin.anchors.length, lastAnchoredHeight: last?.anchoredHeight ?? null, lastConfirmations: last?.confirmations ?? null, list: bitcoin.anchors },
-    settlements: { count: settlements, burns: bitcoin.settledBurns },
+    settlements: { count: bitcoin.settlements, burns: bitcoin.settledBurns, inMempool: bitcoin.unconfirmedSettlements },
     supply: { mintedSats: minted, burnedSats: burned, outstandingSats: minted - burned },
     reserves,
     elapsedMs,

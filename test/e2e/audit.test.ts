@@ -20,6 +20,8 @@ import { rewriteHistory, servedBlock, type SignedBlock, type Signers } from '../
 import { coinPaying, spendEscrowCoins } from '../helpers/bitcoin-spends.ts';
 import { serveHistory } from '../helpers/served-history.ts';
 import { findFreePort } from '../../regtest/free-port.ts';
+import { MemberClient } from '../../federation/api/client.ts';
+import { memberBlockSource } from '../../federation/audit/block-source.ts';
 
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
 
@@ -153,6 +155,28 @@ describe('strongbox audit of five member processes and a real regtest node', fun
     });
   });
 
+  it('names the member that served the chain once the client has asked past one that is down', async () => {
+    const closed = `http://127.0.0.1:${await findFreePort()}`;
+    const member = net.network.network.members[1]!.apiUrl;
+    const source = memberBlockSource(new MemberClient([closed, member]));
+    expect(source.description).to.equal(closed);
+    expect((await source.tip()).height).to.be.at.least(heights.pay);
+    expect(source.description).to.equal(member);
+  });
+
+  it('stops with an error, not a verdict, when a member serves fewer blocks than the height it announces', async () => {
+    const server = await serveHistory(honest.slice(0, 2), honest.length);
+    try {
+      const result = await audit(server.url, '--json');
+      expect(result.code).to.equal(1);
+      const reason = `${server.url} said its chain reaches height ${honest.length} but served blocks only up to 2: the audit cannot reach the tip it announced; audit another member`;
+      expect(result.stderr).to.equal(`strongbox: ${reason}\n`);
+      expect(JSON.parse(result.stdout)).to.deep.equal({ ok: false, error: { code: 'source-incomplete', message: reason } });
+    } finally {
+      await server.close();
+    }
+  });
+
   it('fails at the first block when the member serves bytes that are no block', async () => {
     await expectAuditFailure([{ block: Uint8Array.from([1, 2, 3]), commit: honest[0]!.commit }], { height: 1, check: 'block', message: /cannot decode/ });
   });
@@ -183,7 +207,7 @@ describe('strongbox audit of five member processes and a real regtest node', fun
     const member = net.network.network.members[1]!.apiUrl;
     const result = await runCli(['audit', '--member', member, '--bitcoin-rpc', net.network.network.bitcoinRpcUrl, '--genesis', otherFile]);
     expect(result.code).to.equal(1);
-    const reason = `${member} serves chain ${hex(net.genesis.chainId)}, not chain ${hex(other.chainId)} of the genesis file given: audit it with that chain's genesis, or audit a member of this one`;
+    const reason = `${member} serves chain ${hex(net.genesis.chainId)}, not chain ${hex(other.chainId)} of the genesis file given: audit a member of the chain your genesis names, or audit this one with a genesis you obtained from its federation, never from the member itself`;
     expect(result.stderr).to.equal(`strongbox: ${reason}\n`);
     const json = await runCli(['audit', '--member', member, '--bitcoin-rpc', net.network.network.bitcoinRpcUrl, '--genesis', otherFile, '--json']);
     expect([json.code, JSON.parse(json.stdout)]).to.deep.equal([1, { ok: false, error: { code: 'other-chain', message: reason } }]);
@@ -199,8 +223,9 @@ describe('strongbox audit of five member processes and a real regtest node', fun
     const result = await audit(net.network.network.members[0]!.apiUrl);
     expect(result.code).to.equal(1);
     expect(result.stdout).to.equal('');
+    const { height } = await net.clients[0]!.status();
     expect(result.stderr).to.equal(
-      'strongbox: audit failed: reserves: the escrow holds 0 sats in 0 unspent outputs (1 spent), 500000 sats of pegged bitcoin are outstanding (short by 500000)\n',
+      `strongbox: audit failed: reserves: the escrow holds 0 sats in 0 unspent outputs, 500000 sats of pegged bitcoin are outstanding (short by 500000); Bitcoin has spent the output the chain holds in reserve: ${coin.txid}:${coin.vout} (the chain as of height ${height}, the last block served)\n`,
     );
     // A member says so too, once its last answer (cached for a few seconds) is out of date.
     const served = await eventually('a member reports the shortfall', async () => {

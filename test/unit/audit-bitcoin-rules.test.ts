@@ -125,8 +125,13 @@ describe('audit rules for Bitcoin transactions', () => {
     it('fail one satoshi short, saying by how much', () => {
       expect(() => checkReserves(outputs, 1_000_001n)).to.throw(
         ValidationError,
-        'the escrow holds 1000000 sats in 2 unspent outputs (1 spent), 1000001 sats of pegged bitcoin are outstanding (short by 1)',
+        'the escrow holds 1000000 sats in 2 unspent outputs, 1000001 sats of pegged bitcoin are outstanding (short by 1); Bitcoin has spent the output the chain holds in reserve: b:1',
       );
+      const manySpent = Array.from({ length: 7 }, (_, i) => ({ outpoint: `s${i}:0`, unspentSats: null }));
+      expect(() => checkReserves([{ outpoint: 'a:0', unspentSats: 5n }, ...manySpent], 6n)).to.throw(
+        'the escrow holds 5 sats in 1 unspent output, 6 sats of pegged bitcoin are outstanding (short by 1); Bitcoin has spent 7 outputs the chain holds in reserve: s0:0, s1:0, s2:0, s3:0, s4:0 and 2 more',
+      );
+      expect(() => checkReserves([], 1n)).to.throw('the escrow holds 0 sats in 0 unspent outputs, 1 sats of pegged bitcoin are outstanding (short by 1)');
     });
   });
 });

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import * as btc from '@scure/btc-signer';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
-import { plural } from '../../cli/output.ts';
+import { plural } from '../../federation/words.ts';
 import { progressLine } from '../../cli/progress.ts';
 import { newRegtestAddress } from '../../regtest/new-address.ts';
 
