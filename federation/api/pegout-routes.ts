@@ -30,7 +30,7 @@ const burnViewSchema = z.discriminatedUnion('status', [
     ...finalBurn,
     status: z.literal('final').describe('final on the sidechain, not yet bound to a Bitcoin payment'),
     approvedHere: z.literal(true).optional().describe("this member's operator approved it past the circuit breaker"),
-    heldForApproval: z.literal(true).optional().describe('its batch waits at the circuit breaker for operators to approve it'),
+    heldForApproval: z.literal(true).optional().describe('it waits at the circuit breaker for operators to approve it'),
   }),
   z.strictObject({
     ...finalBurn,
@@ -57,9 +57,9 @@ export function pegoutRoutes({ chain, store, queries, pegout, rpc }: PegoutApiCo
   /** A final burn and how far its payment has come: final, bound to a Bitcoin transaction, confirmed. */
   const burnView = async (burn: BurnRecord) => {
     const common = { txid: burn.txid, amountSats: burn.amount, destination: addressOfScript(burn.destinationScript, pegout.network), destinationScript: hex(burn.destinationScript), height: burn.height };
-    // Held here when this member, as proposer, found its batch above the circuit breaker.
+    // Held when this member would not pay it without its operator's approval.
     if (!burn.settlement) {
-      const approval = pegout.approvedHere(burn.txid) ? { approvedHere: true } : pegout.heldForApproval().includes(burn.txid) ? { heldForApproval: true } : {};
+      const approval = pegout.approvedHere(burn.txid) ? { approvedHere: true } : pegout.heldForApproval(chain.ledger).includes(burn.txid) ? { heldForApproval: true } : {};
       return { ...common, status: 'final', ...approval };
     }
     const { bitcoinTxid, vout, paidSats } = burn.settlement;
@@ -76,12 +76,12 @@ export function pegoutRoutes({ chain, store, queries, pegout, rpc }: PegoutApiCo
         minimumSats: wire.sats.describe('the smallest burn paid out, in satoshis as a decimal string'),
         feeRateSatPerVb: wire.decimalString('the Bitcoin fee rate this member would pay now, sat/vB as a decimal string'),
         feeRule: z.string().describe('how the Bitcoin fee is shared among the burns of a batch, in words'),
-        circuitBreakerBasisPoints: wire.uint.describe('batches above this share of the reserves per hour (basis points) wait for operators to approve them'),
+        circuitBreakerBasisPoints: wire.uint.describe('peg-outs beyond this share of the reserves per hour (basis points) wait for operators to approve them'),
         batchWindowMs: wire.uint.describe('how long burns are gathered into one batch'),
         reservesSats: wire.sats.describe('the escrow coins this member counts, in satoshis as a decimal string'),
-        heldForApproval: z.array(wire.txid).describe('burns of the batch held at the circuit breaker that this member has not approved'),
+        heldForApproval: z.array(wire.txid).describe('unsettled burns beyond the circuit breaker that this member has not approved: those after them are paid meanwhile'),
       }),
-      handler: async () => pegout.policy(await pegout.feeRate()),
+      handler: async () => pegout.policy(await pegout.feeRate(), chain.ledger),
     }),
     defineRoute({
       method: 'get',

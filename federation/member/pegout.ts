@@ -42,9 +42,10 @@ interface OpenSettlement {
   coins: FederationCoin[];
 }
 
+/** A settlement of the circuit breaker's window: its block time and the burns it paid. */
 interface SettlementWindowEntry {
   timeMs: bigint;
-  withdrawn: bigint;
+  burns: { txid: string; amount: bigint }[];
 }
 
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
@@ -65,13 +66,15 @@ export class Pegout {
   readonly escrow: SortedMultisig;
   readonly network: Network;
   readonly coins: EscrowCoins;
-  private readonly unsettled = new Map<string, { firstSeenMs: number }>();
+  private readonly unsettled = new Map<string, { firstSeenMs: number; amount: bigint }>();
   private readonly open = new Map<string, OpenSettlement>();
   private readonly settledRecently: SettlementWindowEntry[] = [];
   private readonly bumper: FeeBumper;
   private approved = new Set<string>();
-  /** The due burns of the last batch the proposer held back, so it neither retries nor logs it until something changes. */
-  private held: { key: string; burns: string[]; reason: string } | undefined;
+  /** The last batch the proposer could not build (too few coins, say), so it neither retries nor logs it until something changes. */
+  private held: string | undefined;
+  /** The burns last logged as waiting at the circuit breaker, so each set is logged once. */
+  private loggedWaiting = '';
   /** The due batch this member last asked a block for, until the next block is final. */
   private askedFor: string | undefined;
   /**
@@ -128,16 +131,17 @@ export class Pegout {
   }
 
   private applyFinal(tx: Transaction, blockTimeMs: bigint, seenMs: number): void {
-    if (tx.kind === 'pegout') this.unsettled.set(txInfo(tx).idHex, { firstSeenMs: seenMs });
+    if (tx.kind === 'pegout') this.unsettled.set(txInfo(tx).idHex, { firstSeenMs: seenMs, amount: tx.amount });
     if (tx.kind === 'settlement') {
       const decoded = decodeUnsignedBitcoinTx(tx.bitcoinTx);
       const walletInput = opsWalletInput(tx, decoded);
       const outpoints = decoded.inputs.map((input) => `${input.txid}:${input.vout}`);
       const coins = outpoints.map((outpoint, index) => (index === walletInput ? this.opsWallet.known(outpoint) : this.coins.get(outpoint)));
-      const withdrawnBefore = this.coins.withdrawnSats;
       this.coins.apply(tx);
-      this.settledRecently.push({ timeMs: blockTimeMs, withdrawn: this.coins.withdrawnSats - withdrawnBefore });
-      for (const burn of tx.burns) this.unsettled.delete(hex(burn));
+      // Every burn a final settlement pays is a final burn this member has followed (replayed at start).
+      const burns = tx.burns.map((burn) => ({ txid: hex(burn), amount: this.unsettled.get(hex(burn))!.amount }));
+      this.settledRecently.push({ timeMs: blockTimeMs, burns });
+      for (const burn of burns) this.unsettled.delete(burn.txid);
       const settlement = { bitcoinTxid: decoded.txid, burns: tx.burns.map(hex), bitcoinTx: tx.bitcoinTx };
       const escrowCoin = coins[0];
       if (coins.every((coin) => coin !== undefined)) this.watch({ ...settlement, coins });
@@ -168,7 +172,7 @@ export class Pegout {
     return currentFeeRate(this.rpc, this.genesis);
   }
 
-  policy(feeRate: bigint): Record<string, unknown> {
+  policy(feeRate: bigint, ledger: LedgerReader): Record<string, unknown> {
     return {
       minimumSats: this.genesis.file.pegout.minimumSats,
       feeRateSatPerVb: feeRate.toString(),
@@ -176,7 +180,7 @@ export class Pegout {
       circuitBreakerBasisPoints: this.genesis.file.pegout.circuitBreakerBasisPoints,
       batchWindowMs: this.options.batchWindowMs,
       reservesSats: this.coins.totalSats.toString(),
-      heldForApproval: this.heldForApproval(),
+      heldForApproval: this.heldForApproval(ledger),
     };
   }
 
@@ -185,34 +189,50 @@ export class Pegout {
     return this.approved.has(txid);
   }
 
-  /** Burns of the batch this member last held at the circuit breaker that its operator has not approved. */
-  heldForApproval(): string[] {
-    return this.held?.reason === 'circuit-breaker' ? this.held.burns.filter((txid) => !this.approved.has(txid)) : [];
+  /** Unsettled burns this member would not pay now without its operator's approval: beyond the circuit breaker. */
+  heldForApproval(ledger: LedgerReader): string[] {
+    return this.splitAtBreaker(this.unsettledBurns(ledger), BigInt(Date.now()), this.coins).waiting.map((burn) => burn.txid);
   }
 
-  /** Burns waiting for a settlement whose batch window has passed. */
-  private dueBurns(ledger: LedgerReader, nowMs: number): BurnRecord[] {
+  /** Final burns no settlement has paid yet, oldest first. */
+  private unsettledBurns(ledger: LedgerReader): BurnRecord[] {
     const burns: BurnRecord[] = [];
-    let due = false;
-    for (const [txid, { firstSeenMs }] of this.unsettled) {
+    for (const txid of this.unsettled.keys()) {
       const burn = ledger.getBurn(txid);
-      if (!burn || burn.settlement) continue;
-      if (nowMs - firstSeenMs >= this.options.batchWindowMs) due = true;
-      burns.push(burn);
+      if (burn && !burn.settlement) burns.push(burn);
     }
+    return burns.sort((a, b) => a.height - b.height || (a.txid < b.txid ? -1 : 1));
+  }
+
+  /**
+   * The burns the next settlement pays: once the oldest unsettled burn has waited out the batch
+   * window, those the circuit breaker lets through, oldest first, at most `maxBatch`.
+   */
+  private nextBatch(ledger: LedgerReader, nowMs: number, blockTimeMs: bigint): BurnRecord[] {
+    const burns = this.unsettledBurns(ledger);
+    const due = burns.some((burn) => nowMs - this.unsettled.get(burn.txid)!.firstSeenMs >= this.options.batchWindowMs);
     if (!due) return [];
-    return burns.sort((a, b) => a.height - b.height || (a.txid < b.txid ? -1 : 1)).slice(0, this.options.maxBatch);
+    const { batch, waiting } = this.splitAtBreaker(burns, blockTimeMs, this.coins);
+    this.logWaiting(waiting, blockTimeMs);
+    return batch.slice(0, this.options.maxBatch);
+  }
+
+  private logWaiting(waiting: readonly BurnRecord[], blockTimeMs: bigint): void {
+    const key = batchKey(waiting);
+    if (key === this.loggedWaiting) return;
+    this.loggedWaiting = key;
+    if (waiting.length > 0) this.log.warn({ burns: waiting.map((burn) => burn.txid), limitSats: this.breakerLimit(this.coins), unapprovedLastHourSats: this.unapprovedRecently(blockTimeMs) }, 'peg-outs held by the circuit breaker until this member\'s operator approves them');
   }
 
   hasPendingSettlement(ledger: LedgerReader): boolean {
     const now = Date.now();
-    const due = this.dueBurns(ledger, now);
+    const due = this.nextBatch(ledger, now, BigInt(now));
     const stuck = this.stuckChange();
     return (due.length > 0 && this.asksBlockFor(batchKey(due), now)) || (stuck !== undefined && this.bumpKey(stuck) !== this.bumpHeld);
   }
 
   private asksBlockFor(key: string, nowMs: number): boolean {
-    if (key === this.held?.key) return false;
+    if (key === this.held) return false;
     if (this.unsettledAsk?.key === key && nowMs < this.unsettledAsk.notBeforeMs) return false;
     this.askedFor = key;
     return true;
@@ -275,8 +295,8 @@ export class Pegout {
 
   /** The settlement record the proposer puts in its next block, if burns are due and the breaker allows, or else a fee bump. */
   async pendingSettlement(ledger: LedgerReader, blockTimeMs: bigint): Promise<Transaction[]> {
-    const burns = this.dueBurns(ledger, Date.now());
-    if (burns.length === 0 || batchKey(burns) === this.held?.key) return this.pendingBump();
+    const burns = this.nextBatch(ledger, Date.now(), blockTimeMs);
+    if (burns.length === 0 || batchKey(burns) === this.held) return this.pendingBump();
     try {
       const plan = planSettlement(this.escrow, this.coins.list(), burns.map((burn) => ({ script: burn.destinationScript, amount: burn.amount })), await this.feeRate());
       const settlement: Transaction = {
@@ -286,27 +306,57 @@ export class Pegout {
         bitcoinTx: plan.bitcoinTx,
         witnesses: [],
       };
-      this.checkCircuitBreaker(burns, blockTimeMs, this.coins);
       return [settlement];
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;
       this.log.warn({ burns: burns.length, reason: error.message }, 'peg-out batch held');
-      this.held = { key: batchKey(burns), burns: burns.map((burn) => burn.txid), reason: error.code };
+      this.held = batchKey(burns);
       return [];
     }
   }
 
+  /** The circuit breaker's share of the reserves: what this member pays out in an hour without its operator's approval. */
+  private breakerLimit(coins: EscrowCoins): bigint {
+    return (coins.totalSats * BigInt(this.genesis.file.pegout.circuitBreakerBasisPoints)) / 10_000n;
+  }
+
+  /** Burns settled in the hour before `timeMs` (block time) that this member's operator did not approve. */
+  private unapprovedRecently(timeMs: bigint): bigint {
+    const since = timeMs - CIRCUIT_BREAKER_WINDOW_MS;
+    let sum = 0n;
+    for (const entry of this.settledRecently) {
+      if (entry.timeMs <= since) continue;
+      for (const burn of entry.burns) if (!this.approved.has(burn.txid)) sum += burn.amount;
+    }
+    return sum;
+  }
+
+  /**
+   * The circuit breaker, as this member applies it: burns its operator approved always pass; the
+   * others pass in order while they and the last hour's unapproved peg-outs stay within the share
+   * of the reserves. One that does not fit waits, without holding up smaller ones after it.
+   */
+  private splitAtBreaker(burns: readonly BurnRecord[], timeMs: bigint, coins: EscrowCoins): { batch: BurnRecord[]; waiting: BurnRecord[] } {
+    const limit = this.breakerLimit(coins);
+    let counted = this.unapprovedRecently(timeMs);
+    const batch: BurnRecord[] = [];
+    const waiting: BurnRecord[] = [];
+    for (const burn of burns) {
+      if (this.approved.has(burn.txid)) batch.push(burn);
+      else if (counted + burn.amount <= limit) {
+        counted += burn.amount;
+        batch.push(burn);
+      } else waiting.push(burn);
+    }
+    return { batch, waiting };
+  }
+
   private checkCircuitBreaker(burns: readonly BurnRecord[], blockTimeMs: bigint, coins: EscrowCoins): void {
-    const batch = burns.reduce((sum, burn) => sum + burn.amount, 0n);
-    const since = blockTimeMs - CIRCUIT_BREAKER_WINDOW_MS;
-    const recent = this.settledRecently.filter((entry) => entry.timeMs > since).reduce((sum, entry) => sum + entry.withdrawn, 0n);
-    const limit = (coins.totalSats * BigInt(this.genesis.file.pegout.circuitBreakerBasisPoints)) / 10_000n;
-    if (recent + batch <= limit) return;
-    const waiting = burns.filter((burn) => !this.approved.has(burn.txid));
+    const { waiting } = this.splitAtBreaker(burns, blockTimeMs, coins);
     if (waiting.length === 0) return;
     throw new PegoutError(
       'circuit-breaker',
-      `peg-outs of ${recent + batch} sats within an hour exceed ${limit} sats (${this.genesis.file.pegout.circuitBreakerBasisPoints} bp of the reserves); waiting for operator approval of ${waiting.map((burn) => burn.txid).join(', ')}`,
+      `peg-outs this member's operator has not approved would exceed ${this.breakerLimit(coins)} sats (${this.genesis.file.pegout.circuitBreakerBasisPoints} bp of the reserves) within an hour; waiting for operator approval of ${waiting.map((burn) => burn.txid).join(', ')}`,
     );
   }
 

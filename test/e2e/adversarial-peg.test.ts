@@ -130,7 +130,9 @@ describe('adversarial members and a corrupt store against peg-outs on five membe
       if (member === corrupt && line.msg === 'refusing to sign a peg-out') refused.push(String((line.err as { message?: string } | undefined)?.message));
     });
     try {
-      for (let member = 0; member < 5; member++) {
+      // The operators of k members approve, the corrupt one among them; a fifth approval is not
+      // needed, and could come after the payment.
+      for (let member = 0; member < net.genesis.members.threshold; member++) {
         const approved = await runCli(['pegout', 'approve', burnTxid, '--config', join(memberFolder(member), 'config.json')]);
         expect(approved.code, approved.stderr).to.equal(0);
       }

@@ -1,4 +1,6 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
@@ -198,9 +200,10 @@ describe('peg-out through five member processes and a real regtest node', functi
     expect(await btcBalance(wallet.address)).to.equal(100_000n);
   });
 
-  it('exports a burn proof that verifies offline against the genesis, and rejects a tampered one', async () => {
+  it('exports a burn proof that verifies offline against the genesis, and rejects a tampered one or one of another transaction', async () => {
     const { file } = await fundedWallet(200_000n);
-    const burned = await runCli(['pegout', '--to', bitcoinAddress(), '--amount', '60000', '--file', file, '--json', '--member', net.network.network.members[0]!.apiUrl, '--genesis', net.network.network.genesisFile!]);
+    const destination = bitcoinAddress();
+    const burned = await runCli(['pegout', '--to', destination, '--amount', '60000', '--file', file, '--json', '--member', net.network.network.members[0]!.apiUrl, '--genesis', net.network.network.genesisFile!]);
     const burnTxid = (JSON.parse(burned.stdout) as { txid: string }).txid;
     const proofFile = join(folder, 'burn.proof.json');
     const exported = await runCli(['proof', burnTxid, '--out', proofFile, '--json', '--member', net.network.network.members[2]!.apiUrl]);
@@ -209,6 +212,23 @@ describe('peg-out through five member processes and a real regtest node', functi
     const verified = await runCli(['verify-proof', proofFile, '--json', '--genesis', net.network.network.genesisFile!]);
     expect(verified.code, verified.stderr).to.equal(0);
     expect(JSON.parse(verified.stdout)).to.deep.include({ valid: true, txid: burnTxid });
+    const human = await runCli(['verify-proof', proofFile, '--txid', burnTxid, '--genesis', net.network.network.genesisFile!]);
+    expect(human.code, human.stderr).to.equal(0);
+    expect(human.stdout).to.match(new RegExp(`^valid: transaction ${burnTxid} \\(pegout\\) is final at height \\d+ in block [0-9a-f]{64}\nburn: 60000 sats to ${destination}\n$`));
+    const otherTxid = 'ab'.repeat(32);
+    const notThatOne = await runCli(['verify-proof', proofFile, '--txid', otherTxid, '--genesis', net.network.network.genesisFile!]);
+    expect([notThatOne.code, notThatOne.stderr]).to.deep.equal([1, `strongbox: ${proofFile} proves transaction ${burnTxid}, not ${otherTxid}\n`]);
+    // A member answering with the proof of another transaction than the one asked for is caught before the file is written.
+    const proofJson = readFileSync(proofFile, 'utf8');
+    const lying = createServer((_request, response) => response.writeHead(200, { 'content-type': 'application/json' }).end(proofJson));
+    await new Promise<void>((resolve) => lying.listen(0, '127.0.0.1', resolve));
+    try {
+      const lyingUrl = `http://127.0.0.1:${(lying.address() as AddressInfo).port}`;
+      const wrong = await runCli(['proof', otherTxid, '--out', join(folder, 'wrong.proof.json'), '--member', lyingUrl]);
+      expect([wrong.code, wrong.stderr]).to.deep.equal([1, `strongbox: the member at ${lyingUrl} answered with the proof of transaction ${burnTxid}, not ${otherTxid}\n`]);
+    } finally {
+      await new Promise((resolve) => lying.close(resolve));
+    }
 
     const proof = JSON.parse(readFileSync(proofFile, 'utf8')) as { transaction: string };
     // One bit of the burn's last signature byte changed: its witness id no longer leads to the certified root.
@@ -222,8 +242,9 @@ describe('peg-out through five member processes and a real regtest node', functi
     expect(rejected.stderr).to.match(/proof|Merkle|root/i);
   });
 
-  it('holds a batch above the circuit breaker until the operators of k members approve it', async () => {
+  it('holds a burn above the circuit breaker until the operators of k members approve it, paying smaller burns meanwhile', async () => {
     const { file } = await fundedWallet(100_000_000n);
+    const { file: smallFile } = await fundedWallet(300_000n);
     const policy = await net.clients[0]!.pegoutPolicy();
     // One whole BTC is far more than a quarter of the reserves in an hour.
     expect(100_000_000n * 10_000n > BigInt(policy.reservesSats) * 2_500n).to.equal(true);
@@ -240,6 +261,13 @@ describe('peg-out through five member processes and a real regtest node', functi
       },
       60_000,
     );
+    // One burn beyond the breaker holds up no other: a small one made after it is paid meanwhile,
+    // and every member, proposer or not, lists the big one as held.
+    const small = await runCli(['pegout', '--to', bitcoinAddress(), '--amount', '200000', '--file', smallFile, '--json', '--member', net.network.network.members[1]!.apiUrl, '--genesis', net.network.network.genesisFile!]);
+    expect(small.code, small.stderr).to.equal(0);
+    const smallPayment = await rpc.getRawTransaction(await settled((JSON.parse(small.stdout) as { txid: string }).txid));
+    expect(smallPayment.outs.some((out) => BigInt(out.value) > 99_000_000n)).to.equal(false);
+    for (let member = 0; member < net.clients.length; member++) expect(await heldBy(member), `member ${member}`).to.deep.equal([burnTxid]);
     // The member that held it says so to the user, who would otherwise wait for a batch that does not come.
     const status = await runCli(['pegout', 'status', burnTxid, '--no-wait', '--member', net.network.network.members[holder.index]!.apiUrl]);
     expect(status.stdout).to.match(/final at height \d+, held by the circuit breaker \(above the hourly share of the reserves\) until the operators of a quorum of members approve it \(strongbox pegout approve\)\n$/);
