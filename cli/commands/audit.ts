@@ -26,7 +26,7 @@ export function auditCommand(): Command {
     .action(async (options: AuditOptions) => {
       const genesis = genesisFrom(options);
       const source = memberBlockSource(memberClientFrom(options));
-      const bitcoin = bitcoinRpcFrom({ rpc: options.bitcoinRpc, dataDir: options.dataDir });
+      const bitcoin = bitcoinRpcFrom({ rpc: options.bitcoinRpc, dataDir: options.dataDir, flag: '--bitcoin-rpc' });
       const progress = auditProgress();
       let report: AuditReport;
       try {

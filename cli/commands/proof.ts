@@ -4,6 +4,9 @@ import { ValidationError } from '../../sidechain/errors.ts';
 import { inclusionProofFromJson, verifyInclusionProof } from '../../sidechain/inclusion-proof.ts';
 import { describeTransaction } from '../../federation/api/transaction-view.ts';
 import { readJsonFile } from '../../federation/json-file.ts';
+import { txId } from '../../sidechain/transaction/ids.ts';
+import { addressOfScript } from '../../watcher/bitcoin-address.ts';
+import { bitcoinNetwork } from '../../watcher/networks.ts';
 import { genesisFrom, memberClientFrom, type NetworkOptions } from '../member-url.ts';
 import { printResult, toJson } from '../output.ts';
 
@@ -18,7 +21,12 @@ export function proofCommand(): Command {
     .addHelpText('after', '\nExample:\n  strongbox proof 3f2a… --out burn.proof.json\n  strongbox verify-proof burn.proof.json')
     .action(async (txid: string, options: NetworkOptions & { out?: string; json?: boolean }) => {
       if (!/^[0-9a-f]{64}$/.test(txid)) throw new ValidationError('bad-txid', `not a transaction id: ${JSON.stringify(txid)}`);
-      const proof = JSON.stringify(await memberClientFrom(options).inclusionProof(txid), null, 2);
+      const client = memberClientFrom(options);
+      const answer = await client.inclusionProof(txid);
+      // The file is checked against the genesis later, by whoever holds it; what it proves is checked here.
+      const proven = Buffer.from(txId(inclusionProofFromJson(answer).transaction)).toString('hex');
+      if (proven !== txid) throw new ValidationError('wrong-proof', `the member at ${client.baseUrl} answered with the proof of transaction ${proven}, not ${txid}`);
+      const proof = JSON.stringify(answer, null, 2);
       if (!options.out) return console.log(proof);
       writeFileSync(options.out, `${proof}\n`);
       printResult(options, `wrote ${options.out}`, { txid, file: options.out });
@@ -30,15 +38,21 @@ export function verifyProofCommand(): Command {
     .description('check an inclusion proof offline against the genesis file: final block, k signatures, Merkle path')
     .argument('<file>', 'a proof written by strongbox proof')
     .option('--genesis <file>', 'genesis file (default: $STRONGBOX_GENESIS_FILE or the local network)')
+    .option('--txid <txid>', 'the transaction the proof must be of: refused if it proves another')
     .option('--data-dir <dir>', 'local network folder (default: $STRONGBOX_HOME or ./.strongbox)')
     .option('--json', 'print machine-readable output')
     .addHelpText('after', '\nExample:\n  strongbox verify-proof burn.proof.json --genesis genesis.json')
-    .action((file: string, options: NetworkOptions & { json?: boolean }) => {
+    .action((file: string, options: NetworkOptions & { json?: boolean; txid?: string }) => {
+      if (options.txid !== undefined && !/^[0-9a-f]{64}$/.test(options.txid)) throw new ValidationError('bad-txid', `--txid: not a transaction id: ${JSON.stringify(options.txid)}`);
       const json = readJsonFile(file, (reason) => new ValidationError('bad-proof', reason));
-      const verified = verifyInclusionProof(inclusionProofFromJson(json), genesisFrom(options));
+      const genesis = genesisFrom(options);
+      const verified = verifyInclusionProof(inclusionProofFromJson(json), genesis);
       const txid = Buffer.from(verified.txId).toString('hex');
+      if (options.txid !== undefined && options.txid !== txid) throw new ValidationError('wrong-proof', `${file} proves transaction ${txid}, not ${options.txid}`);
       const transaction = describeTransaction(verified.transaction);
-      printResult(options, `valid: transaction ${txid} (${verified.transaction.kind}) is final at height ${verified.height} in block ${Buffer.from(verified.blockHash).toString('hex')}`, {
+      const burn = verified.transaction.kind === 'pegout' ? verified.transaction : undefined;
+      const burnLine = burn ? `\nburn: ${burn.amount} sats to ${addressOfScript(burn.destinationScript, bitcoinNetwork(genesis.file.bitcoinNetwork)) ?? `script ${Buffer.from(burn.destinationScript).toString('hex')}`}` : '';
+      printResult(options, `valid: transaction ${txid} (${verified.transaction.kind}) is final at height ${verified.height} in block ${Buffer.from(verified.blockHash).toString('hex')}${burnLine}`, {
         valid: true,
         txid,
         height: verified.height,

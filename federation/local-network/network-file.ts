@@ -26,10 +26,14 @@ export function writeNetworkFile(dataDir: string, network: NetworkFile): void {
   writeFileSync(networkFilePath(dataDir), `${JSON.stringify(network, null, 2)}\n`, { mode: 0o600 });
 }
 
-export function readNetworkFile(dataDir: string): NetworkFile {
+/**
+ * The local network's file. Without one, the refusal names what else the command could be given:
+ * `instead`, by default a member (--member) and a genesis (--genesis).
+ */
+export function readNetworkFile(dataDir: string, instead = 'name a member with --member, a genesis with --genesis'): NetworkFile {
   const path = networkFilePath(dataDir);
   if (!existsSync(path)) {
-    throw new ConfigError('network', `no local network at ${dataDir}: if one runs elsewhere, point at its folder with STRONGBOX_HOME or --data-dir (or name a member with --member, a genesis with --genesis); else start one with \`npm start\``);
+    throw new ConfigError('network', `no local network at ${dataDir}: if one runs elsewhere, point at its folder with STRONGBOX_HOME or --data-dir (or ${instead}); else start one with \`npm start\``);
   }
   let json: unknown;
   try {
