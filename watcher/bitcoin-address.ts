@@ -15,10 +15,27 @@ function decodes(address: string, network: Network): boolean {
 }
 
 /**
+ * The witness version of a bech32m address above 1 (taproot), checked before bitcoinjs-lib makes
+ * its script: it would print a multi-line warning of its own on the console.
+ */
+function futureSegwitVersion(address: string): number | undefined {
+  try {
+    const { version } = btcAddress.fromBech32(address);
+    return version > 1 ? version : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * The output script a peg-out pays: the address must be valid for the federation's Bitcoin
  * network and of a standard, spendable kind, checked before anything is burned.
  */
 export function pegoutDestinationScript(address: string, network: Network, networkName: string): Uint8Array {
+  const version = futureSegwitVersion(address.trim());
+  if (version !== undefined) {
+    throw new ValidationError('bad-destination', `${address} is a segwit version ${version} address, which Bitcoin has no spending rules for yet: a peg-out pays P2PKH, P2SH, P2WPKH, P2WSH or P2TR`);
+  }
   let script: Uint8Array;
   try {
     script = btcAddress.toOutputScript(address.trim(), network);
