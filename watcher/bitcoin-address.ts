@@ -1,7 +1,12 @@
-import { address as btcAddress, networks, type Network } from 'bitcoinjs-lib';
+import { address as btcAddress, initEccLib, networks, type Network } from 'bitcoinjs-lib';
+import * as ecc from 'tiny-secp256k1';
 import { ADDRESS_HRP } from '../sidechain/address.ts';
 import { ValidationError } from '../sidechain/errors.ts';
 import { isStandardScript } from '../sidechain/transaction/check.ts';
+
+// Taproot addresses (P2TR) are made and read only with an elliptic-curve library given to bitcoinjs-lib:
+// without it every P2TR address is refused, whatever else the process happened to load.
+initEccLib(ecc);
 
 const NETWORK_NAMES: [string, Network][] = [['mainnet', networks.bitcoin], ['testnet', networks.testnet], ['regtest', networks.regtest]];
 

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import * as btc from '@scure/btc-signer';
 import { address as btcAddress, networks } from 'bitcoinjs-lib';
 import { ValidationError } from '../../sidechain/errors.ts';
-import { pegoutDestinationScript } from '../../watcher/bitcoin-address.ts';
+import { addressOfScript, pegoutDestinationScript } from '../../watcher/bitcoin-address.ts';
 
 const REGTEST = { bech32: 'bcrt', pubKeyHash: 0x6f, scriptHash: 0xc4, wif: 0xef };
 const bytes = (length: number, fill: number) => new Uint8Array(length).fill(fill);
@@ -29,9 +29,11 @@ function refusal(address: string): string {
 
 describe('peg-out destination addresses', () => {
   for (const [kind, address] of standard) {
-    it(`pays a ${kind} address the script @scure/btc-signer makes of it`, () => {
+    it(`pays a ${kind} address the script @scure/btc-signer makes of it, and shows that script as the address`, () => {
       const expected = btc.OutScript.encode(btc.Address(REGTEST).decode(address));
-      expect(Buffer.from(pegoutDestinationScript(address, networks.regtest, 'regtest')).toString('hex')).to.equal(Buffer.from(expected).toString('hex'));
+      const script = pegoutDestinationScript(address, networks.regtest, 'regtest');
+      expect(Buffer.from(script).toString('hex')).to.equal(Buffer.from(expected).toString('hex'));
+      expect(addressOfScript(script, networks.regtest)).to.equal(address);
     });
   }
 
