@@ -58,6 +58,11 @@ function waitingLine(status: BurnStatus): string {
   }
 }
 
+/** What the circuit breaker lets the federation pay out in an hour without approvals: the genesis's share of the reserves a member counts. */
+async function hourlyShare(client: MemberClient, basisPoints: number): Promise<bigint> {
+  return (BigInt((await client.pegoutPolicy()).reservesSats) * BigInt(basisPoints)) / 10_000n;
+}
+
 export function pegoutCommand(): Command {
   const pegout = networkOptions(new Command('pegout'))
     .description('burn pegged BTC for payment to a Bitcoin address (fee from the withdrawal), and follow it')
@@ -75,6 +80,8 @@ export function pegoutCommand(): Command {
       const wallet = readWalletFile(options.file);
       const client = memberClientFrom(options);
       const tx = buildPegout(genesis.chainId, wallet, await client.utxos(wallet.address), destination, amount);
+      const share = await hourlyShare(client, genesis.file.pegout.circuitBreakerBasisPoints);
+      if (amount > share) process.stderr.write(`note: ${amount} sats is more than the circuit breaker lets the federation pay out in an hour (${share} sats): the burn will wait until the operators of k members approve it\n`);
       const { txid, height } = await submitUntilFinal(client, tx, options, 'burned in');
       printResult(options, `burn ${txid} final at height ${height}; follow it with: strongbox pegout status ${txid}`, { txid, height, amount, to: options.to });
     });
@@ -106,7 +113,7 @@ export function pegoutCommand(): Command {
   );
   pegout.addCommand(
     new Command('approve')
-      .description("approve burns the circuit breaker holds, on this operator's member (a batch needs the approval of k members)")
+      .description("approve burns the circuit breaker holds, on this operator's member (a burn needs the approval of k members)")
       .argument('<burn-txid...>', 'the held burns (listed under heldForApproval at /pegout/policy and in the member log)')
       .option('--config <file>', "the member's config, which names its database (environment variables override it)")
       .option('--json', 'print machine-readable output')
@@ -130,7 +137,7 @@ export function pegoutCommand(): Command {
           if (paid.length > 0) throw new ValidationError('already-settled', `nothing to approve: ${paid.map((txid) => `burn ${txid} is paid by Bitcoin transaction ${paidBy.get(txid)}`).join('; ')}`);
           await store.approveBurns(txids.map((txid) => new Uint8Array(Buffer.from(txid, 'hex'))));
         });
-        printResult(options, `approved ${txids.length} burn(s) on this member; the batch goes ahead once k members' operators approve it`, { approved: txids });
+        printResult(options, `approved ${txids.length} burn(s) on this member; each is paid once the operators of k members have approved it`, { approved: txids });
       }),
   );
   return pegout;

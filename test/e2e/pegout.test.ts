@@ -251,6 +251,8 @@ describe('peg-out through five member processes and a real regtest node', functi
     const burned = await runCli(['pegout', '--to', bitcoinAddress(), '--amount', '100000000', '--file', file, '--json', '--member', net.network.network.members[0]!.apiUrl, '--genesis', net.network.network.genesisFile!]);
     expect(burned.code, burned.stderr).to.equal(0);
     const burnTxid = (JSON.parse(burned.stdout) as { txid: string }).txid;
+    // Said as it is burned, so the user knows why the payment does not come.
+    expect(burned.stderr).to.match(/^note: 100000000 sats is more than the circuit breaker lets the federation pay out in an hour \(\d+ sats\): the burn will wait until the operators of k members approve it\n/);
     const heldBy = async (member: number) => ((await fetch(`${net.network.network.members[member]!.apiUrl}/pegout/policy`).then((r) => r.json())) as { heldForApproval: string[] }).heldForApproval;
     const holder = await eventually(
       'a proposer held the batch',
