@@ -106,7 +106,7 @@ export function peginCommand(): Command {
           const done = deposits.every((deposit) => deposit.minted || deposit.belowMinimum);
           if (done || !options.wait) {
             progress.clear();
-            const outcome = (d: (typeof deposits)[number]) => (d.minted ? 'minted' : d.belowMinimum ? `below the peg-in minimum of ${minimumSats} sats: it is not minted` : 'not minted yet');
+            const outcome = (d: (typeof deposits)[number]) => (d.minted ? `minted${d.mintedIn ? ` in ${d.mintedIn.txid} at height ${d.mintedIn.height}` : ''}` : d.belowMinimum ? `below the peg-in minimum of ${minimumSats} sats: it is not minted` : 'not minted yet');
             const lines = deposits.map((d) => `output ${d.vout}: ${d.amountSats} sats for ${d.recipient}, ${plural(d.confirmations, 'confirmation')} (${d.required} needed), ${outcome(d)}`);
             printResult(options, lines.join('\n'), { txid, minimumSats, deposits });
             return;

@@ -64,7 +64,16 @@ export const depositStatus = z.strictObject({
   txid: wire.bitcoinTxid,
   minimumSats: wire.sats.describe('the smallest deposit that is minted, in satoshis as a decimal string'),
   deposits: z
-    .array(z.strictObject({ vout: wire.uint, amountSats: wire.sats, recipient: wire.address, ...depositProgress, belowMinimum: z.boolean().describe('below the minimum: never minted') }))
+    .array(
+      z.strictObject({
+        vout: wire.uint,
+        amountSats: wire.sats,
+        recipient: wire.address,
+        ...depositProgress,
+        belowMinimum: z.boolean().describe('below the minimum: never minted'),
+        mintedIn: z.strictObject({ txid: wire.txid, height: wire.height }).optional().describe('the sidechain transaction that minted it, once minted'),
+      }),
+    )
     .describe('its outputs that pay a deposit address this member knows'),
 });
 

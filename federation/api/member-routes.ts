@@ -4,7 +4,7 @@ import { decodeTransaction } from '../../sidechain/transaction/codec.ts';
 import { txInfo } from '../../sidechain/transaction/ids.ts';
 import type { ChainStore } from '../../sidechain/store/chain-store.ts';
 import type { Chain } from '../member/chain.ts';
-import type { Pegin } from '../member/pegin.ts';
+import { PeginError, type Pegin } from '../member/pegin.ts';
 import { StrongboxError } from '../../sidechain/errors.ts';
 import { defineRoute, HttpError, NotFoundError, type Route } from './route.ts';
 import { describeTransaction } from './transaction-view.ts';
@@ -139,11 +139,23 @@ export function memberRoutes(context: MemberApiContext): Route[] {
       tag: 'peg',
       params: z.object({ txid: hex32 }),
       response: responses.depositStatus,
-      handler: async ({ params }) => ({
-        txid: params.txid,
-        minimumSats: chain.genesis.file.pegin.minimumSats,
-        deposits: (await context.pegin.depositStatus(params.txid, chain.ledger)).map((d) => ({ ...d, recipient: encodeAddress(ownerFromPayload(d.recipient)) })),
-      }),
+      handler: async ({ params }) => {
+        const mints = await store.mintsOf(new Uint8Array(Buffer.from(params.txid, 'hex')));
+        const mintedIn = (vout: number) => {
+          const mint = mints.find((one) => one.bitcoinVout === vout);
+          return mint && { mintedIn: { txid: hex(mint.txid), height: mint.height } };
+        };
+        let deposits;
+        try {
+          deposits = await context.pegin.depositStatus(params.txid, chain.ledger);
+        } catch (error) {
+          // Minted, then gone from the Bitcoin node: only a reorg does that, and it must be said.
+          if (!(error instanceof PeginError && error.code === 'pegin-unknown' && mints.length > 0)) throw error;
+          const where = mints.map((mint) => `output ${mint.bitcoinVout} in ${hex(mint.txid)} at height ${mint.height}`).join(', ');
+          throw new PeginError('pegin-reorged', `${error.message}, though the chain minted it (${where}): a Bitcoin reorg has removed it; a reorg deeper than the confirmations required halts minting until the operators resume it`);
+        }
+        return { txid: params.txid, minimumSats: chain.genesis.file.pegin.minimumSats, deposits: deposits.map((d) => ({ ...d, recipient: encodeAddress(ownerFromPayload(d.recipient)), ...mintedIn(d.vout) })) };
+      },
     }),
     defineRoute({
       method: 'post',

@@ -267,6 +267,12 @@ export class ChainStore {
     return result.rows.map((row) => ({ bitcoinTxid: bytesOf(row.bitcoin_txid), bitcoinVout: row.bitcoin_vout, txid: bytesOf(row.txid), amount: BigInt(row.amount) }));
   }
 
+  /** The mints of one Bitcoin transaction's outputs: which sidechain transaction minted each, and at what height. */
+  async mintsOf(bitcoinTxid: Uint8Array): Promise<{ bitcoinVout: number; txid: Uint8Array; height: number }[]> {
+    const result = await this.pool.query<{ bitcoin_vout: number; txid: Buffer; height: string }>('SELECT bitcoin_vout, txid, height FROM pegin_mints WHERE bitcoin_txid = $1 ORDER BY bitcoin_vout', [buffer(bitcoinTxid)]);
+    return result.rows.map((row) => ({ bitcoinVout: row.bitcoin_vout, txid: bytesOf(row.txid), height: Number(row.height) }));
+  }
+
   /** Every final transaction of the given kinds, in chain order. */
   async transactionsOfKinds(kinds: number[]): Promise<{ height: number; timeMs: bigint; bytes: Uint8Array }[]> {
     const result = await this.pool.query<{ height: string; time_ms: string; bytes: Buffer }>(

@@ -76,7 +76,13 @@ describe('peg-in through five member processes and a real regtest node', functio
     const status = await runCli(['pegin', 'status', txid, '--json', '--member', net.network.network.members[3]!.apiUrl]);
     expect(status.stderr).to.equal('');
     expect(status.code).to.equal(0);
-    expect(JSON.parse(status.stdout).deposits).to.deep.equal([{ vout, amountSats: '700000', recipient: erin.address, confirmations: 2, required: 2, minted: true, belowMinimum: false }]);
+    const { mintedIn, ...deposit } = (JSON.parse(status.stdout) as { deposits: { mintedIn: { txid: string; height: number } }[] }).deposits[0]!;
+    expect([deposit]).to.deep.equal([{ vout, amountSats: '700000', recipient: erin.address, confirmations: 2, required: 2, minted: true, belowMinimum: false }]);
+    // The status names the sidechain transaction that minted the deposit, and the chain agrees.
+    const mint = (await fetch(`${net.network.network.members[3]!.apiUrl}/tx/${mintedIn.txid}`).then((r) => r.json())) as { height: number; transaction: unknown };
+    expect([mint.height, mint.transaction]).to.deep.equal([mintedIn.height, { kind: 'pegin', txid: mintedIn.txid, bitcoinTxid: txid, bitcoinVout: vout, amount: '700000', recipient: erin.address }]);
+    const human = await runCli(['pegin', 'status', txid, '--member', net.network.network.members[3]!.apiUrl]);
+    expect(human.stdout).to.equal(`output ${vout}: 700000 sats for ${erin.address}, 2 confirmations (2 needed), minted in ${mintedIn.txid} at height ${mintedIn.height}\n`);
     expect(await btcBalances(erin.address)).to.deep.equal(Array(5).fill(700_000n));
     // Claimed again: it says the deposit is minted already, and nothing is minted twice.
     const again = await runCli(['pegin', 'claim', `${txid}:${vout}`, '--to', erin.address, ...members]);
@@ -95,7 +101,9 @@ describe('peg-in through five member processes and a real regtest node', functio
     await eventually('minted on every member', async () => (await btcBalances(hana.address)).every((balance) => balance === 300_000n), 30_000);
     const vout = (await rpc.getRawTransaction(txid)).outs.findIndex((out) => out.value === 300_000n);
     await eventually('member 4 answers for the deposit', async () => (await net.clients[4]!.depositStatus(txid).catch(() => null))?.deposits.length === 1, 10_000);
-    expect((await net.clients[4]!.depositStatus(txid)).deposits).to.deep.equal([{ vout, amountSats: '300000', recipient: hana.address, confirmations: 2, required: 2, minted: true, belowMinimum: false }]);
+    const { mintedIn, ...deposit } = (await net.clients[4]!.depositStatus(txid)).deposits[0]!;
+    expect([deposit]).to.deep.equal([{ vout, amountSats: '300000', recipient: hana.address, confirmations: 2, required: 2, minted: true, belowMinimum: false }]);
+    expect((await net.clients[4]!.transaction(mintedIn!.txid)).height).to.equal(mintedIn!.height);
   });
 
   it('says a deposit below the minimum will not be minted, rather than waiting for its mint', async () => {
@@ -183,6 +191,11 @@ describe('peg-in through five member processes and a real regtest node', functio
       if (Date.now() > halted) throw new Error(`members did not halt minting: ${JSON.stringify(statuses)}`);
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
+    // Asked about the deposit the reorg removed (the regtest node does not take its transaction
+    // back into the mempool), a member says the chain minted it and a reorg removed it.
+    const removed = await runCli(['pegin', 'status', carolDeposit, '--member', net.network.network.members[0]!.apiUrl]);
+    expect(removed.code).to.equal(1);
+    expect(removed.stderr).to.match(new RegExp(`^strongbox: this member's Bitcoin node does not know transaction ${carolDeposit}, though the chain minted it \\(output \\d+ in [0-9a-f]{64} at height \\d+\\): a Bitcoin reorg has removed it; a reorg deeper than the confirmations required halts minting until the operators resume it\n$`));
     const dave = testWallet();
     await faucet.fund(await depositAddressFor(dave.address), 200_000n);
     await faucet.mine(3);
