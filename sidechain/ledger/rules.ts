@@ -207,7 +207,9 @@ export function validateTransaction(view: LedgerReader, tx: Transaction, ctx: Le
     case 'anchor': {
       if (tx.height >= ctx.height) fail('bad-anchor', `an anchor at height ${ctx.height} can only record an earlier height, not ${tx.height}`);
       const known = ctx.blockHash?.(tx.height);
-      if (known && compareBytes(known, tx.blockHash) !== 0) fail('bad-anchor', `block hash at height ${tx.height} does not match the chain`);
+      if (known && compareBytes(known, tx.blockHash) !== 0) {
+        fail('bad-anchor', `the anchor record names block hash ${toHex(tx.blockHash)} at height ${tx.height}; the chain has ${toHex(known)} there`);
+      }
       effects.anchor = { height: tx.height, blockHash: tx.blockHash, bitcoinTxid: tx.bitcoinTxid };
       return effects;
     }

@@ -197,6 +197,11 @@ describe('ledger: peg-in and peg-out', () => {
     const anchor = anchorRecord(context(6).chainId, 5, bitcoinTxid(1));
     expectCode(() => applyTransaction(state, anchor, context(5)), 'bad-anchor');
     expectCode(() => applyTransaction(state, anchor, { ...context(6), blockHash: () => bitcoinTxid(3) }), 'bad-anchor');
+    // The refusal names both hashes, so an auditor sees which record disagrees with which block.
+    if (anchor.kind !== 'anchor') throw new Error('not an anchor record');
+    expect(() => applyTransaction(state, anchor, { ...context(6), blockHash: () => bitcoinTxid(3) })).to.throw(
+      `the anchor record names block hash ${Buffer.from(anchor.blockHash).toString('hex')} at height 5; the chain has ${Buffer.from(bitcoinTxid(3)).toString('hex')} there`,
+    );
     expect(applyTransaction(state, anchor, context(6)).anchor?.height).to.equal(5);
     // The record binds its Bitcoin transaction: a txid that is not the transaction's is refused.
     expectCode(() => applyTransaction(state, { ...anchor, bitcoinTxid: bitcoinTxid(2) }, context(6)), 'bad-anchor');
