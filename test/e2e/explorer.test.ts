@@ -182,8 +182,11 @@ describe('web explorer in headless Chromium, served by a member of a five-member
     expect(await text('h1')).to.match(/pegin/);
     expect(await text('#transaction-detail')).to.include(carol.address).and.include(bitcoinTxid);
 
+    const mintTxid = page.url().split('#/tx/')[1]!;
     await show(`#/pegin/${bitcoinTxid}`);
     expect(await text('#pegin-detail')).to.include('minted').and.include(carol.address);
+    // The detail links the deposit to the sidechain transaction that minted it.
+    expect(await page.locator(`#pegin-detail a[href="#/tx/${mintTxid}"]`).count()).to.equal(1);
     await show(`#/address/${carol.address}`);
     expect(await text('#address-view')).to.include('0.005 BTC');
   });

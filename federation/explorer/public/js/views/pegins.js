@@ -89,6 +89,7 @@ export async function peginDetail([txid]) {
             { title: 'Recipient', cell: (d) => link(`#/address/${d.recipient}`, h('span', { class: 'mono' }, d.recipient)) },
             { title: 'Confirmations', cell: (d) => progress(d.confirmations, d.required) },
             { title: 'State', cell: (d) => stateBadge(d.minted ? 'minted' : d.belowMinimum ? 'below-minimum' : d.confirmations >= d.required ? 'confirmed' : 'confirming') },
+            { title: 'Mint', cell: (d) => (d.mintedIn ? link(`#/tx/${d.mintedIn.txid}`, h('span', { class: 'mono' }, short(d.mintedIn.txid))) : '—') },
           ],
           deposits,
           'This Bitcoin transaction pays no deposit address this member watches.',
