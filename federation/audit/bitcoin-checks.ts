@@ -93,6 +93,9 @@ export class BitcoinChecks {
   async checkSettlement(claim: SettlementClaim): Promise<void> {
     const { tx, confirmations } = await this.transaction('settlement', claim.height, claim.bitcoinTxid);
     const change = await judged('settlement', claim.height, () => checkSettlementTransaction(tx, claim.burns, this.escrow.scriptPubKey));
+    // What it spends leaves the reserve as the chain records it; whatever did not come back as
+    // change or pay a burn then shows as a shortfall, not as a coin missing.
+    for (const input of tx.ins) this.reserve.delete(`${Buffer.from(input.hash).reverse().toString('hex')}:${input.index}`);
     for (const { vout } of change) this.reserve.set(`${claim.bitcoinTxid}:${vout}`, this.escrow.scriptPubKey);
     this.settlements += 1;
     if (confirmations === 0) this.unconfirmedSettlements += 1;
