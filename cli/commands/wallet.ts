@@ -3,6 +3,7 @@ import { addressPayload, looksLikeBitcoin } from '../../sidechain/address.ts';
 import { BTC_ASSET_ID } from '../../sidechain/asset.ts';
 import { describeAmount, securityView } from '../asset-amount.ts';
 import { ValidationError } from '../../sidechain/errors.ts';
+import { LIMITS } from '../../sidechain/transaction/types.ts';
 import { createWalletFile, readWalletFile } from '../../federation/wallet/wallet-file.ts';
 import { buildTransfer } from '../../federation/wallet/build-transfer.ts';
 import { genesisFrom, memberClientFrom, type NetworkOptions } from '../member-url.ts';
@@ -33,9 +34,11 @@ export function parseAsset(value: string): Uint8Array {
 
 /** An amount as the command line takes it: whole base units, named by the option `flag` that gave it. */
 export function parseAmount(value: string, flag: string): bigint {
-  if (!/^[1-9][0-9]{0,18}$/.test(value)) {
+  if (!/^[1-9][0-9]*$/.test(value)) {
     throw new ValidationError('bad-amount', `${flag} must be a positive whole number of base units (sats for pegged BTC; 1.00 of a security with 2 decimals is 100), got ${JSON.stringify(value)}`);
   }
+  // Every amount on the chain is at most 2^63-1 base units: anything above could never be paid.
+  if (value.length > 19 || BigInt(value) > LIMITS.maxAmount) throw new ValidationError('bad-amount', `${flag} must be at most ${LIMITS.maxAmount} (2^63-1) base units, got ${value}`);
   return BigInt(value);
 }
 
