@@ -56,6 +56,13 @@ function bumpSpends(transactions: readonly Transaction[]): Set<string> {
  * wallet pays the fee bumps of peg-outs (a bump record spends one of its coins next to the stuck
  * escrow change), so this class keeps the wallet's coins for both.
  */
+/**
+ * Unconfirmed ancestors a transaction may have and still be relayed: Bitcoin Core's
+ * limitancestorcount of 25 counts the transaction itself, and bcoin keeps the same limit. The
+ * wallet's chain stops one short of it, for a funding transaction no member follows.
+ */
+export const MAX_UNCONFIRMED_ANCESTORS = 24;
+
 export class Anchoring implements OpsWalletCoins {
   readonly wallet: SortedMultisig;
   private readonly records: AnchorRecord[] = [];
@@ -67,6 +74,8 @@ export class Anchoring implements OpsWalletCoins {
   private readonly funding: OpsWalletFunding;
   /** The wallet's state when the last anchor could not be built: no retry (nor log) until it changes. */
   private held: string | undefined;
+  /** Whether the wait for a Bitcoin block at the chain limit has been logged, so it is logged once. */
+  private waitLogged = false;
   /** Final anchors spending a funding coin this member has not seen yet: their coin is read from the node. */
   private readonly unresolved: { tx: Transaction & AnchorBody; outpoint: string }[] = [];
 
@@ -234,10 +243,23 @@ export class Anchoring implements OpsWalletCoins {
     return this.change !== undefined || this.funding.scanned;
   }
 
-  /** A new anchor may spend the wallet's change, so the record that made it must have reached this member's node first. */
+  /**
+   * A new anchor may spend the wallet's change, so the record that made it must have reached this
+   * member's node first, and the chain of unconfirmed wallet transactions it would extend must be
+   * shorter than Bitcoin nodes relay: an anchor beyond it would be recorded on the chain and then
+   * refused by every node until a block confirms its ancestors.
+   */
   private ready(): boolean {
     const status = this.change && this.signer.status(this.change.txid);
-    return status === undefined || status.confirmations !== null;
+    if (status !== undefined && status.confirmations === null) return false;
+    const unconfirmed = this.change ? this.signer.unconfirmedAncestry(this.change.txid).length : 0;
+    if (unconfirmed < MAX_UNCONFIRMED_ANCESTORS) {
+      this.waitLogged = false;
+      return true;
+    }
+    if (!this.waitLogged) this.log.warn({ unconfirmed }, 'anchoring waits for a Bitcoin block: as many anchors wait unconfirmed as Bitcoin nodes accept in one chain');
+    this.waitLogged = true;
+    return false;
   }
 
   /** The coin the next anchor spends: the last anchor's change while it can pay, else the largest funding coin. */

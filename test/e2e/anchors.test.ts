@@ -9,7 +9,8 @@ import { BitcoinRpc } from '../../watcher/rpc.ts';
 import { Faucet } from '../../regtest/faucet.ts';
 import type { AnchorView } from '../../federation/api/client.ts';
 import { startTestNetwork, eventually, type TestNetwork } from '../helpers/local-network.ts';
-import { testWallet } from '../helpers/transactions.ts';
+import { issuance, testWallet } from '../helpers/transactions.ts';
+import { MAX_UNCONFIRMED_ANCESTORS } from '../../federation/member/anchoring.ts';
 import { runCli } from '../helpers/cli.ts';
 import { pegIn } from '../helpers/pegged-btc.ts';
 
@@ -249,6 +250,35 @@ describe('anchors into Bitcoin from the federation operations wallet', function 
     // (The bump's wallet change may already be spent by the next anchor, so the reserves are what is awaited.)
     await eventually('the reserves short by the burn only', async () => BigInt((await net.clients[1]!.pegoutPolicy()).reservesSats) === escrowBefore - 250_000n, 30_000);
     const audited = await runCli(['audit', '--member', url(2), '--bitcoin-rpc', net.network.network.bitcoinRpcUrl, '--genesis', net.network.network.genesisFile!, '--json']);
+    expect(audited.code, audited.stderr).to.equal(0);
+  });
+
+  it('waits for a Bitcoin block rather than record an anchor beyond the chain of unconfirmed transactions nodes relay', async function () {
+    this.timeout(300_000);
+    await faucet.mine(1);
+    const issuer = testWallet();
+    const onNode = async (anchor: AnchorView) => (await rpc.getTransactionConfirmations(anchor.bitcoinTxid)) !== null;
+    const unconfirmed = async () => {
+      const waiting: AnchorView[] = [];
+      for (const anchor of await anchors()) if ((await rpc.getTransactionConfirmations(anchor.bitcoinTxid)) === 0) waiting.push(anchor);
+      return waiting;
+    };
+    // New activity every anchor interval, and no Bitcoin block: each anchor spends the last one's unconfirmed change.
+    let steady = 0;
+    for (let round = 1; round <= 60 && steady < 4; round++) {
+      await net.clients[round % net.clients.length]!.submit(issuance(net.genesis.chainId, issuer, 1n, BigInt(round)).tx);
+      await new Promise((resolve) => setTimeout(resolve, (INTERVAL_SECONDS + 1) * 1000));
+      steady = (await unconfirmed()).length >= MAX_UNCONFIRMED_ANCESTORS ? steady + 1 : 0;
+    }
+    // One transaction of the chain is left for a funding coin this member does not watch.
+    expect((await unconfirmed()).length).to.equal(MAX_UNCONFIRMED_ANCESTORS);
+    for (const anchor of await anchors()) expect(await onNode(anchor), `anchor of height ${anchor.height} on the node`).to.equal(true);
+    const waitingAt = (await anchors())[0]!;
+    await faucet.mine(1);
+    await net.clients[0]!.submit(issuance(net.genesis.chainId, issuer, 1n, 1_000n).tx);
+    const next = await nextAnchor(waitingAt.height);
+    expect(await onNode(next)).to.equal(true);
+    const audited = await runCli(['audit', '--member', url(1), '--bitcoin-rpc', net.network.network.bitcoinRpcUrl, '--genesis', net.network.network.genesisFile!, '--json']);
     expect(audited.code, audited.stderr).to.equal(0);
   });
 });
