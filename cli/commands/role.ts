@@ -35,6 +35,7 @@ export function roleCommand(): Command {
   role.addCommand(
     withConfig(new Command('list'))
       .description('every credential this member issued, revoked ones included')
+      .addHelpText('after', '\nExample:\n  strongbox role list --config .strongbox/member-0/config.json')
       .action(async (options: RoleOptions) => {
         const credentials = await withCredentials(options, (store) => store.list());
         printResult(options, credentials.length === 0 ? '(no credentials)' : credentials.map(line).join('\n'), { credentials });
@@ -44,6 +45,7 @@ export function roleCommand(): Command {
     withConfig(new Command('revoke'))
       .description('revoke a credential for good')
       .argument('<id>', 'the credential id (from grant or list)')
+      .addHelpText('after', '\nExample:\n  strongbox role revoke 3f2a9c41d07e5b68 --config .strongbox/member-0/config.json')
       .action(async (id: string, options: RoleOptions) => {
         const { credential, revokedNow } = await withCredentials(options, (store) => store.revoke(id));
         printResult(options, `${revokedNow ? 'revoked' : `already revoked at ${credential.revokedAt!.toISOString()}`}: ${line(credential)}`, { ...credential, revokedNow });
