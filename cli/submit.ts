@@ -1,12 +1,30 @@
-import type { MemberClient } from '../federation/api/client.ts';
+import { MemberApiError, type MemberClient } from '../federation/api/client.ts';
+import { ValidationError } from '../sidechain/errors.ts';
+import { toHex, txId } from '../sidechain/transaction/ids.ts';
 import type { Transaction } from '../sidechain/transaction/types.ts';
 
 /**
+ * A member's refusals of a transaction it already holds. The same command run twice at once
+ * builds the same bytes (the same coins, deterministic signatures), and a transaction is applied
+ * once: the second run sent nothing, though the member's word alone reads like its success.
+ */
+const SENT_BEFORE = new Set(['already-pending', 'already-final']);
+
+/**
  * Submits a signed transaction and waits until it is final, with progress on stderr unless --json:
- * `<done> <txid>, waiting for finality…`.
+ * `<done> <txid>, waiting for finality…`. A transaction the member already holds is refused once
+ * it is final, saying that nothing new was sent.
  */
 export async function submitUntilFinal(client: MemberClient, tx: Transaction, options: { json?: boolean }, done = 'submitted'): Promise<{ txid: string; height: number }> {
-  const txid = await client.submit(tx);
+  let txid: string;
+  try {
+    txid = await client.submit(tx);
+  } catch (error) {
+    if (!(error instanceof MemberApiError && SENT_BEFORE.has(error.code))) throw error;
+    const sent = toHex(txId(tx));
+    const { height } = await client.waitForFinal(sent);
+    throw new ValidationError('already-submitted', `this very transaction, ${sent}, was already submitted (an identical one was sent before or at the same time) and is final at height ${height}: nothing new was sent`);
+  }
   if (!options.json) process.stderr.write(`${done} ${txid}, waiting for finality`);
   // The progress line ends before whatever comes next, an error included.
   const endLine = () => options.json || process.stderr.write('\n');
