@@ -55,11 +55,16 @@ export interface PegoutApiContext {
 export function pegoutRoutes({ chain, store, queries, pegout, rpc }: PegoutApiContext): Route[] {
   const reserves = new ReservesStatusCheck(rpc, pegout.escrow, pegout.coins, chain.ledger, () => chain.tip.height);
   /** A final burn and how far its payment has come: final, bound to a Bitcoin transaction, confirmed. */
-  const burnView = async (burn: BurnRecord) => {
+  /** The burns waiting at the circuit breaker, worked out at most once per request: each time sorts every unsettled burn. */
+  const heldForApproval = () => {
+    let held: ReadonlySet<string> | undefined;
+    return () => (held ??= new Set(pegout.heldForApproval(chain.ledger)));
+  };
+  const burnView = async (burn: BurnRecord, held: () => ReadonlySet<string>) => {
     const common = { txid: burn.txid, amountSats: burn.amount, destination: addressOfScript(burn.destinationScript, pegout.network), destinationScript: hex(burn.destinationScript), height: burn.height };
     // Held when this member would not pay it without its operator's approval.
     if (!burn.settlement) {
-      const approval = pegout.approvedHere(burn.txid) ? { approvedHere: true } : pegout.heldForApproval(chain.ledger).includes(burn.txid) ? { heldForApproval: true } : {};
+      const approval = pegout.approvedHere(burn.txid) ? { approvedHere: true } : held().has(burn.txid) ? { heldForApproval: true } : {};
       return { ...common, status: 'final', ...approval };
     }
     const { bitcoinTxid, vout, paidSats } = burn.settlement;
@@ -96,7 +101,7 @@ export function pegoutRoutes({ chain, store, queries, pegout, rpc }: PegoutApiCo
           if (chain.mempool.has(params.txid)) return { txid: params.txid, status: 'pending' };
           throw new NotFoundError(`burn ${params.txid}`);
         }
-        return burnView(burn);
+        return burnView(burn, heldForApproval());
       },
     }),
     defineRoute({
@@ -111,7 +116,8 @@ export function pegoutRoutes({ chain, store, queries, pegout, rpc }: PegoutApiCo
         const before = query.cursor === undefined ? null : { height: Number(height), txid: new Uint8Array(Buffer.from(txid!, 'hex')) };
         const page = pageOf(await queries.burnsDown(before, query.limit + 1), query.limit, (last) => `${last.height}:${hex(last.txid)}`);
         const burns = page.items.map((row) => chain.ledger.getBurn(hex(row.txid))).filter((burn) => burn !== undefined);
-        return { burns: await Promise.all(burns.map(burnView)), next: page.next };
+        const held = heldForApproval();
+        return { burns: await Promise.all(burns.map((burn) => burnView(burn, held))), next: page.next };
       },
     }),
     defineRoute({

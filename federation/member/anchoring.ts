@@ -56,13 +56,6 @@ function bumpSpends(transactions: readonly Transaction[]): Set<string> {
  * wallet pays the fee bumps of peg-outs (a bump record spends one of its coins next to the stuck
  * escrow change), so this class keeps the wallet's coins for both.
  */
-/**
- * Unconfirmed ancestors a transaction may have and still be relayed: Bitcoin Core's
- * limitancestorcount of 25 counts the transaction itself, and bcoin keeps the same limit. The
- * wallet's chain stops one short of it, for a funding transaction no member follows.
- */
-export const MAX_UNCONFIRMED_ANCESTORS = 24;
-
 export class Anchoring implements OpsWalletCoins {
   readonly wallet: SortedMultisig;
   private readonly records: AnchorRecord[] = [];
@@ -252,12 +245,11 @@ export class Anchoring implements OpsWalletCoins {
   private ready(): boolean {
     const status = this.change && this.signer.status(this.change.txid);
     if (status !== undefined && status.confirmations === null) return false;
-    const unconfirmed = this.change ? this.signer.unconfirmedAncestry(this.change.txid).length : 0;
-    if (unconfirmed < MAX_UNCONFIRMED_ANCESTORS) {
+    if (!this.change || this.signer.relayable(this.change.txid)) {
       this.waitLogged = false;
       return true;
     }
-    if (!this.waitLogged) this.log.warn({ unconfirmed }, 'anchoring waits for a Bitcoin block: as many anchors wait unconfirmed as Bitcoin nodes accept in one chain');
+    if (!this.waitLogged) this.log.warn({ unconfirmed: this.signer.unconfirmedAncestry(this.change.txid).length }, 'anchoring waits for a Bitcoin block: as many anchors wait unconfirmed as Bitcoin nodes accept in one chain');
     this.waitLogged = true;
     return false;
   }

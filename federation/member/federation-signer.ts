@@ -33,6 +33,13 @@ interface OpenTx extends FederationTx {
   pendingSinceMs?: number;
 }
 
+/**
+ * Unconfirmed ancestors a transaction may have and still be relayed: Bitcoin Core's
+ * limitancestorcount of 25 counts the transaction itself, and bcoin keeps the same limit. The
+ * federation's chains stop one short of it, for a funding transaction no member follows.
+ */
+export const MAX_UNCONFIRMED_ANCESTORS = 24;
+
 /** A recorded transaction stays watched (re-signed, re-broadcast) until this deep in Bitcoin. */
 const SETTLED_DEPTH = 6;
 
@@ -103,6 +110,15 @@ export class FederationSigner {
       pending.push(...open.coins.map((coin) => coin.txid));
     }
     return ancestry;
+  }
+
+  /**
+   * Whether a new transaction spending outputs of `bitcoinTxids` would be relayed: with as many
+   * unconfirmed ancestors as nodes accept, it would be recorded on the chain and then refused by
+   * every node until a block confirms some of them.
+   */
+  relayable(...bitcoinTxids: string[]): boolean {
+    return this.unconfirmedAncestry(...bitcoinTxids).length < MAX_UNCONFIRMED_ANCESTORS;
   }
 
   /**

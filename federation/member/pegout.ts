@@ -17,7 +17,7 @@ import { WALLET_DUST_SATS } from '../../watcher/cpfp.ts';
 import { multisigTxVsize, type FederationCoin } from '../../watcher/federation-psbt.ts';
 import { planSettlement } from '../../watcher/pegout-tx.ts';
 import type { BitcoinRpc } from '../../watcher/rpc.ts';
-import { EscrowCoins } from './escrow-coins.ts';
+import { EscrowCoins, type EscrowCoin } from './escrow-coins.ts';
 import { FeeBumper, opsWalletInput, PEGOUT_BUMP_INPUTS, PEGOUT_BUMP_WALLET_INPUT, type FeeBumpOptions, type OpsWalletCoins } from './fee-bump.ts';
 import { currentFeeRate, MAX_FEE_RATE_MULTIPLE } from './fee-rate.ts';
 import type { FederationSigner } from './federation-signer.ts';
@@ -53,6 +53,8 @@ const sameBytes = (a: Uint8Array, b: Uint8Array) => Buffer.compare(Buffer.from(a
 const batchKey = (burns: readonly BurnRecord[]) => burns.map((burn) => burn.txid).join(',');
 const UNSETTLED_ASK_FIRST_PAUSE_MS = 2_000;
 const UNSETTLED_ASK_MAX_PAUSE_MS = 60_000;
+/** Settled burns are remembered for two breaker windows, so a clock somewhat behind the last block still counts them all. */
+const SETTLED_KEPT_MS = 2n * CIRCUIT_BREAKER_WINDOW_MS;
 
 /**
  * The peg-out side of one member. From the final chain it derives the escrow's coins and the
@@ -73,6 +75,8 @@ export class Pegout {
   private approved = new Set<string>();
   /** The last batch the proposer could not build (too few coins, say), so it neither retries nor logs it until something changes. */
   private held: string | undefined;
+  /** Whether the wait for a Bitcoin block at the chain limit has been logged, so it is logged once. */
+  private chainWaitLogged = false;
   /** The burns last logged as waiting at the circuit breaker, so each set is logged once. */
   private loggedWaiting = '';
   /** The due batch this member last asked a block for, until the next block is final. */
@@ -141,6 +145,7 @@ export class Pegout {
       // Every burn a final settlement pays is a final burn this member has followed (replayed at start).
       const burns = tx.burns.map((burn) => ({ txid: hex(burn), amount: this.unsettled.get(hex(burn))!.amount }));
       this.settledRecently.push({ timeMs: blockTimeMs, burns });
+      this.forgetSettledBefore(blockTimeMs - SETTLED_KEPT_MS);
       for (const burn of burns) this.unsettled.delete(burn.txid);
       const settlement = { bitcoinTxid: decoded.txid, burns: tx.burns.map(hex), bitcoinTx: tx.bitcoinTx };
       const escrowCoin = coins[0];
@@ -214,7 +219,30 @@ export class Pegout {
     if (!due) return [];
     const { batch, waiting } = this.splitAtBreaker(burns, blockTimeMs, this.coins);
     this.logWaiting(waiting, blockTimeMs);
-    return batch.slice(0, this.options.maxBatch);
+    const next = batch.slice(0, this.options.maxBatch);
+    return this.relayableCoinsPay(next) ? next : [];
+  }
+
+  /**
+   * Escrow coins a settlement may spend now: those not at the end of a chain of unconfirmed
+   * transactions as long as Bitcoin nodes relay. Each settlement spends the change of the one
+   * before, so without Bitcoin blocks the chain grows with every batch.
+   */
+  private relayableCoins(): EscrowCoin[] {
+    return this.coins.list().filter((coin) => this.signer.relayable(coin.txid));
+  }
+
+  /** Whether the relayable coins pay the burns; if not, the batch waits for a Bitcoin block (logged once). */
+  private relayableCoinsPay(burns: readonly BurnRecord[]): boolean {
+    const owed = burns.reduce((sum, burn) => sum + burn.amount, 0n);
+    const relayable = this.relayableCoins().reduce((sum, coin) => sum + coin.value, 0n);
+    if (burns.length === 0 || relayable >= owed) {
+      this.chainWaitLogged = false;
+      return true;
+    }
+    if (!this.chainWaitLogged) this.log.warn({ burns: burns.length, owedSats: owed, relayableSats: relayable }, 'peg-outs wait for a Bitcoin block: the escrow coins that would pay them end chains of unconfirmed settlements as long as Bitcoin nodes accept');
+    this.chainWaitLogged = true;
+    return false;
   }
 
   private logWaiting(waiting: readonly BurnRecord[], blockTimeMs: bigint): void {
@@ -263,8 +291,9 @@ export class Pegout {
     return undefined;
   }
 
+  /** A bump held for want of a coin, or for a chain too long to relay, is retried once the wallet's coins or the chain change. */
   private bumpKey(change: FederationCoin): string {
-    return `${change.txid}:${change.vout}|${this.opsWallet.coinsKey()}`;
+    return `${change.txid}:${change.vout}|${this.opsWallet.coinsKey()}|${this.signer.unconfirmedAncestry(change.txid).length}`;
   }
 
   /**
@@ -279,6 +308,7 @@ export class Pegout {
     try {
       const paying = await this.opsWallet.coinForBump();
       if (!paying) throw new PegoutError('ops-wallet-empty', 'the operations wallet has no coin to pay a fee bump; fund it with strongbox anchor fund');
+      if (!this.signer.relayable(change.txid, paying.txid)) throw new PegoutError('unconfirmed-chain', 'the stuck peg-out and the operations-wallet coin that would pay its bump have as many unconfirmed ancestors as Bitcoin nodes accept; the bump waits for a Bitcoin block');
       const feeRate = await this.feeRate();
       const returned = [{ script: this.escrow.scriptPubKey, value: change.value }];
       const plan = this.bumper.planChild([change, paying], returned, this.opsWallet.scriptPubKey, feeRate, this.options.maxFeeRateMultiple * feeRate);
@@ -298,7 +328,7 @@ export class Pegout {
     const burns = this.nextBatch(ledger, Date.now(), blockTimeMs);
     if (burns.length === 0 || batchKey(burns) === this.held) return this.pendingBump();
     try {
-      const plan = planSettlement(this.escrow, this.coins.list(), burns.map((burn) => ({ script: burn.destinationScript, amount: burn.amount })), await this.feeRate());
+      const plan = planSettlement(this.escrow, this.relayableCoins(), burns.map((burn) => ({ script: burn.destinationScript, amount: burn.amount })), await this.feeRate());
       const settlement: Transaction = {
         kind: 'settlement',
         burns: burns.map((burn) => new Uint8Array(Buffer.from(burn.txid, 'hex'))),
@@ -318,6 +348,15 @@ export class Pegout {
   /** The circuit breaker's share of the reserves: what this member pays out in an hour without its operator's approval. */
   private breakerLimit(coins: EscrowCoins): bigint {
     return (coins.totalSats * BigInt(this.genesis.file.pegout.circuitBreakerBasisPoints)) / 10_000n;
+  }
+
+  /**
+   * Settlements older than the breaker's window need not be kept: block times only grow, and the
+   * window is asked about at block times or the clock, which stay within a window of the last block.
+   */
+  private forgetSettledBefore(timeMs: bigint): void {
+    const keep = this.settledRecently.findIndex((entry) => entry.timeMs >= timeMs);
+    this.settledRecently.splice(0, keep === -1 ? this.settledRecently.length : keep);
   }
 
   /** Burns settled in the hour before `timeMs` (block time) that this member's operator did not approve. */

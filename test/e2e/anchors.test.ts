@@ -10,7 +10,7 @@ import { Faucet } from '../../regtest/faucet.ts';
 import type { AnchorView } from '../../federation/api/client.ts';
 import { startTestNetwork, eventually, type TestNetwork } from '../helpers/local-network.ts';
 import { issuance, testWallet } from '../helpers/transactions.ts';
-import { MAX_UNCONFIRMED_ANCESTORS } from '../../federation/member/anchoring.ts';
+import { MAX_UNCONFIRMED_ANCESTORS } from '../../federation/member/federation-signer.ts';
 import { runCli } from '../helpers/cli.ts';
 import { pegIn } from '../helpers/pegged-btc.ts';
 
