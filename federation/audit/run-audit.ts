@@ -9,6 +9,13 @@ import { SignatureWarmup } from '../member/signature-warmup.ts';
 
 /** Blocks requested ahead of the one being checked, so the network hides behind the checking. */
 const PREFETCH = 32;
+/**
+ * A settlement's record is final before its transaction reaches Bitcoin, so a shortfall may only
+ * mean the chain grew after its last block was read: the source is asked again this many times,
+ * this long apart, before the reserves are judged short.
+ */
+const RESERVES_REREADS = 3;
+const REREAD_PAUSE_MS = 1_000;
 
 export interface AuditProgress {
   height: number;
@@ -65,32 +72,47 @@ export async function runAudit(options: {
   const auditor = new ChainAuditor(genesis);
   const warmup = new SignatureWarmup(genesis, auditor.ledgerReader);
   let transactions = 0;
-  const pending: Promise<{ block: Uint8Array; commit: Uint8Array } | null>[] = [];
-  let requested = 0;
-  for (;;) {
-    // Past the height the source announced, one request at a time: the end is near.
-    while (pending.length < PREFETCH && requested <= Math.max(expectedHeight, auditor.height)) {
-      const fetching = warmup.warm(source.block(++requested));
-      // Settled later, in order; a rejection is not unhandled while it waits its turn.
-      fetching.catch(() => undefined);
-      pending.push(fetching);
+  /** Audits every block the source serves after the last one audited, until it serves none. */
+  const auditToEnd = async () => {
+    const pending: Promise<{ block: Uint8Array; commit: Uint8Array } | null>[] = [];
+    let requested = auditor.height;
+    for (;;) {
+      // Past the height the source announced, one request at a time: the end is near.
+      while (pending.length < PREFETCH && requested <= Math.max(expectedHeight, auditor.height)) {
+        const fetching = warmup.warm(source.block(++requested));
+        // Settled later, in order; a rejection is not unhandled while it waits its turn.
+        fetching.catch(() => undefined);
+        pending.push(fetching);
+      }
+      const served = await pending.shift()!;
+      if (!served) return;
+      const audited = auditor.apply(served.block, served.commit);
+      warmup.applied(audited.height);
+      transactions += audited.transactions;
+      for (const claim of audited.mints) await bitcoin.checkMint(claim);
+      for (const claim of audited.anchors) await bitcoin.checkAnchor(claim);
+      for (const claim of audited.settlements) await bitcoin.checkSettlement(claim);
+      options.onProgress?.({ height: audited.height, expectedHeight: Math.max(expectedHeight, audited.height), elapsedMs: now() - start });
     }
-    const served = await pending.shift()!;
-    if (!served) break;
-    const audited = auditor.apply(served.block, served.commit);
-    warmup.applied(audited.height);
-    transactions += audited.transactions;
-    for (const claim of audited.mints) await bitcoin.checkMint(claim);
-    for (const claim of audited.anchors) await bitcoin.checkAnchor(claim);
-    for (const claim of audited.settlements) await bitcoin.checkSettlement(claim);
-    options.onProgress?.({ height: audited.height, expectedHeight: Math.max(expectedHeight, audited.height), elapsedMs: now() - start });
-  }
+  };
+  await auditToEnd();
   if (auditor.height < expectedHeight) {
     // Its blocks are stored before its height moves to them: an honest member serves what it announced.
     throw new ValidationError('source-incomplete', `${source.description} said its chain reaches height ${expectedHeight} but served blocks only up to ${auditor.height}: the audit cannot reach the tip it announced; audit another member`);
   }
+  let reserves: Reserves;
+  for (let rereads = 0; ; rereads++) {
+    const { minted, burned } = auditor.supply;
+    try {
+      reserves = await bitcoin.checkReserves(minted - burned, auditor.height);
+      break;
+    } catch (error) {
+      if (!(error instanceof AuditFailure && error.check === 'reserves') || rereads === RESERVES_REREADS) throw error;
+      await new Promise((resolve) => setTimeout(resolve, REREAD_PAUSE_MS));
+      await auditToEnd();
+    }
+  }
   const { minted, burned } = auditor.supply;
-  const reserves = await bitcoin.checkReserves(minted - burned, auditor.height);
   const elapsedMs = now() - start;
   const last = bitcoin.anchors.at(-1);
   return {

@@ -10,7 +10,7 @@ import { depositMultisig } from '../../watcher/pegin-tweak.ts';
 import type { BitcoinRpc } from '../../watcher/rpc.ts';
 import type { Faucet } from '../../regtest/faucet.ts';
 import { AuditFailure, type AuditCheck } from '../../federation/audit/auditor.ts';
-import { memoryBlockSource } from '../../federation/audit/block-source.ts';
+import { memoryBlockSource, type BlockSource } from '../../federation/audit/block-source.ts';
 import { runAudit, type AuditReport } from '../../federation/audit/run-audit.ts';
 import { testFederation, type TestFederation } from '../helpers/genesis.ts';
 import { sharedRegtest } from '../helpers/regtest.ts';
@@ -117,6 +117,23 @@ describe('audit against a real Bitcoin node (regtest), of a history signed in me
     expect(report.settlements).to.deep.equal({ count: 1, burns: 1, inMempool: 0 });
     expect(report.supply).to.deep.equal({ mintedSats: 898_000n, burnedSats: 200_000n, outstandingSats: 698_000n });
     // Bob's deposit was spent by the peg-out, which the chain records: its change and Carol's deposit remain, nothing is missing.
+    expect(report.reserves).to.deep.equal({ escrowSats: 700_000n, unspentOutputs: 2, spentOutputs: 0, outstandingSats: 698_000n });
+  });
+
+  it('passes when the settlement is on Bitcoin before the source serves its record: the source is read again before the reserves are judged', async () => {
+    // A member whose chain ends below the settlement at first, as when it is recorded and paid
+    // while the audit reads the last blocks; it serves the rest when asked again.
+    const all = memoryBlockSource(blocks);
+    let endings = 0;
+    const growing: BlockSource = {
+      description: 'a member catching up',
+      tip: async () => ({ height: blocks.length - 1 }),
+      block: async (height) => (height === blocks.length && endings++ === 0 ? null : all.block(height)),
+    };
+    const report = await runAudit({ genesis, source: growing, bitcoin: rpc });
+    expect(endings).to.be.at.least(2);
+    expect(report).to.deep.include({ height: 5, blocks: 5 });
+    expect(report.settlements).to.deep.equal({ count: 1, burns: 1, inMempool: 0 });
     expect(report.reserves).to.deep.equal({ escrowSats: 700_000n, unspentOutputs: 2, spentOutputs: 0, outstandingSats: 698_000n });
   });
 
