@@ -1,8 +1,12 @@
 import { ValidationError } from '../sidechain/errors.ts';
 
-/** An issued security's id: 64 lowercase hex characters (pegged BTC has no registry). */
+/**
+ * An issued security's id: 64 hex characters, in either case, as an address is taken in either
+ * case (pegged BTC has no registry). Commands print it as the chain and the API write it, in
+ * lowercase (`toHex` of what this returns).
+ */
 export function parseSecurity(value: string): Uint8Array {
-  if (!/^[0-9a-f]{64}$/.test(value)) throw new ValidationError('bad-asset', `asset must be a 64-character hex asset id, got ${JSON.stringify(value)}`);
+  if (!/^[0-9a-f]{64}$/i.test(value)) throw new ValidationError('bad-asset', `asset must be a 64-character hex asset id, got ${JSON.stringify(value)}`);
   return new Uint8Array(Buffer.from(value, 'hex'));
 }
 

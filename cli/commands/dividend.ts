@@ -3,6 +3,7 @@ import { addressPayload, encodeAddress, ownerFromPayload } from '../../sidechain
 import { BTC_ASSET_ID } from '../../sidechain/asset.ts';
 import { ValidationError } from '../../sidechain/errors.ts';
 import { dividendHolders, dividendOutputs } from '../../sidechain/ledger/dividend.ts';
+import { toHex } from '../../sidechain/transaction/ids.ts';
 import { keyWitness } from '../../sidechain/transaction/signing.ts';
 import { LIMITS, type DividendBody } from '../../sidechain/transaction/types.ts';
 import { issuerAuthorization } from '../../federation/roles/issuer-request.ts';
@@ -28,17 +29,22 @@ export function dividendCommand(): Command {
     )
     .action(async (options: NetworkOptions & { asset: string; recordHeight: string; total: string; file: string; json?: boolean }) => {
       const asset = parseSecurity(options.asset);
+      const assetKey = toHex(asset);
       const recordHeight = parseHeight(options.recordHeight, '--record-height');
       const total = parseAmount(options.total, '--total');
       const wallet = readWalletFile(options.file);
       const genesis = genesisFrom(options);
       const client = memberClientFrom(options);
-      const view = await registeredSecurity(client, options.asset);
+      const view = await registeredSecurity(client, assetKey);
       if (view.issuer !== Buffer.from(wallet.keys.publicKey).toString('hex')) {
         throw new ValidationError('not-issuer', `only the issuer of ${view.name} (${view.isin}) pays its dividends, and ${options.file} holds another key`);
       }
+      // Below its issuance the register of a security is empty, which would read as "nobody but the issuer held it".
+      if (recordHeight < view.height) {
+        throw new ValidationError('before-issuance', `--record-height ${recordHeight} is before ${view.name} (${view.isin}) was issued, at height ${view.height}: nobody held it then`);
+      }
       // The issuer reads its own register by signing the request with the issuer key.
-      const register = await client.holders(options.asset, issuerAuthorization(genesis.chainId, asset, wallet.keys.seed, Date.now()), recordHeight);
+      const register = await client.holders(assetKey, issuerAuthorization(genesis.chainId, asset, wallet.keys.seed, Date.now()), recordHeight);
       const holders = register.holders.map((holder) => {
         const owner = addressPayload(holder.address);
         return { owner, ownerKey: Buffer.from(owner).toString('hex'), amount: holder.amount };
@@ -51,10 +57,10 @@ export function dividendCommand(): Command {
       const witnesses = inputs.map((_, inputIndex) => keyWitness(genesis.chainId, body, wallet.keys.seed, { inputIndex }));
       const { txid, height } = await submitUntilFinal(client, { ...body, witnesses }, options);
       const paid = change > 0n ? outputs.length - 1 : outputs.length;
-      printResult(options, `paid ${total} sats to ${paid} holder(s) of ${options.asset} at record height ${recordHeight}: ${txid} final at height ${height}`, {
+      printResult(options, `paid ${total} sats to ${paid} holder(s) of ${assetKey} at record height ${recordHeight}: ${txid} final at height ${height}`, {
         txid,
         height,
-        asset: options.asset,
+        asset: assetKey,
         recordHeight,
         total,
         payments: outputs.slice(0, paid).map((output) => ({ address: encodeAddress(ownerFromPayload(output.owner)), amount: output.amount })),

@@ -4,7 +4,7 @@ import { issuedAssetId, isValidIsin, SECURITY_KINDS, MAX_DECIMALS, type Security
 import { encodeAddress, keyOwner } from '../../sidechain/address.ts';
 import { ValidationError } from '../../sidechain/errors.ts';
 import { keyWitness } from '../../sidechain/transaction/signing.ts';
-import type { IssuanceBody } from '../../sidechain/transaction/types.ts';
+import { LIMITS, type IssuanceBody } from '../../sidechain/transaction/types.ts';
 import type { MemberClient } from '../../federation/api/client.ts';
 import { readWalletFile } from '../../federation/wallet/wallet-file.ts';
 import { genesisFrom, memberClientFrom, type NetworkOptions } from '../member-url.ts';
@@ -57,6 +57,9 @@ export function issueCommand(): Command {
     .addHelpText('after', '\nExample:\n  strongbox issue --name "Acme AB" --isin SE0000108656 --kind share --supply 1000000 --file issuer.wallet.json')
     .action(async (options: IssueOptions) => {
       if (!SECURITY_KINDS.includes(options.kind as SecurityKind)) throw new ValidationError('bad-kind', `--kind must be one of ${SECURITY_KINDS.join(', ')}`);
+      // The chain counts a name in bytes of UTF-8, not in characters: "é" takes two.
+      const nameBytes = Buffer.byteLength(options.name, 'utf8');
+      if (nameBytes < 1 || nameBytes > LIMITS.maxNameBytes) throw new ValidationError('bad-name', `--name must be 1 to ${LIMITS.maxNameBytes} bytes of UTF-8 (the chain's limit), got ${nameBytes} bytes`);
       if (!isValidIsin(options.isin)) {
         const capitals = options.isin.toUpperCase();
         throw new ValidationError('bad-isin', isValidIsin(capitals) ? `an ISIN is written in capitals: ${capitals}` : `${options.isin} is not a valid ISIN (format or check digit)`);

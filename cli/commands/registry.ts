@@ -1,8 +1,10 @@
 import { Command } from 'commander';
 import { addressPayload } from '../../sidechain/address.ts';
 import { ConfigError } from '../../sidechain/errors.ts';
+import { toHex } from '../../sidechain/transaction/ids.ts';
 import { issuerAuthorization } from '../../federation/roles/issuer-request.ts';
 import { readWalletFile } from '../../federation/wallet/wallet-file.ts';
+import { registeredSecurity, unitsFigure } from '../asset-amount.ts';
 import { genesisFrom, memberClientFrom, type NetworkOptions } from '../member-url.ts';
 import { printResult } from '../output.ts';
 import { parseHeight, parseSecurity } from '../security-arguments.ts';
@@ -28,13 +30,14 @@ function assetViewCommand(name: string, description: string, example: string): C
     .addHelpText('after', `\nExamples:\n  strongbox registry ${name} --asset 5c1f…${example} --credential sbx_…\n  strongbox registry ${name} --asset 5c1f… --file issuer.wallet.json`);
 }
 
-function assetAuthorization(options: AssetViewOptions): string {
+/** The security a view is of, in lowercase hex, and what opens it: the issuer's signature (--file) or a credential. */
+function assetAccess(options: AssetViewOptions): { asset: string; authorization: string } {
   const asset = parseSecurity(options.asset);
-  if (options.file) return issuerAuthorization(genesisFrom(options).chainId, asset, readWalletFile(options.file).keys.seed, Date.now());
-  if (!options.credential && !process.env.STRONGBOX_CREDENTIAL) {
+  if (!options.file && !options.credential && !process.env.STRONGBOX_CREDENTIAL) {
     throw new ConfigError('--credential', "a security's registry views need an auditor or regulator credential (--credential or $STRONGBOX_CREDENTIAL), or its issuer's wallet (--file)");
   }
-  return bearer(options);
+  const authorization = options.file ? issuerAuthorization(genesisFrom(options).chainId, asset, readWalletFile(options.file).keys.seed, Date.now()) : bearer(options);
+  return { asset: toHex(asset), authorization };
 }
 
 export function registryCommand(): Command {
@@ -43,22 +46,27 @@ export function registryCommand(): Command {
     assetViewCommand('holders', 'holders of a security after a block', ' --height 42')
       .option('--height <height>', 'the block (default: the tip)')
       .action(async (options: AssetViewOptions & { height?: string }) => {
-        const authorization = assetAuthorization(options);
+        const { asset, authorization } = assetAccess(options);
         const height = options.height === undefined ? undefined : parseHeight(options.height, '--height');
-        const view = await memberClientFrom(options).holders(options.asset, authorization, height);
-        const lines = view.holders.map((holder) => `  ${holder.amount}  ${holder.address}`);
-        printResult(options, [`holders of ${options.asset} after block ${view.height} (${view.outstanding} outstanding):`, ...(lines.length ? lines : ['  (none)'])].join('\n'), { asset: options.asset, ...view });
+        const client = memberClientFrom(options);
+        // Asked first, so that a credential or wallet the member refuses is what the user hears.
+        const view = await client.holders(asset, authorization, height);
+        const { name, isin, decimals } = await registeredSecurity(client, asset);
+        const lines = view.holders.map((holder) => `  ${unitsFigure(holder.amount, decimals)}  ${holder.address}`);
+        const heading = `holders of ${name} (${isin}) ${asset} after block ${view.height} (${unitsFigure(view.outstanding, decimals)} outstanding):`;
+        printResult(options, [heading, ...(lines.length ? lines : ['  (none)'])].join('\n'), { asset, ...view });
       }),
   );
   registry.addCommand(
     assetViewCommand('allowlist', "the addresses a restricted security may be delivered to, after the tip", '')
       .action(async (options: AssetViewOptions) => {
-        const view = await memberClientFrom(options).allowlist(options.asset, assetAuthorization(options));
+        const { asset, authorization } = assetAccess(options);
+        const view = await memberClientFrom(options).allowlist(asset, authorization);
         const heading = view.restricted
-          ? `allowlist of ${options.asset} after block ${view.height} (${view.addresses.length} address${view.addresses.length === 1 ? '' : 'es'}):`
-          : `${options.asset} is not restricted: anyone may hold it, whatever its allowlist (after block ${view.height}):`;
+          ? `allowlist of ${asset} after block ${view.height} (${view.addresses.length} address${view.addresses.length === 1 ? '' : 'es'}):`
+          : `${asset} is not restricted: anyone may hold it, whatever its allowlist (after block ${view.height}):`;
         const lines = view.addresses.map((address) => `  ${address}`);
-        printResult(options, [heading, ...(lines.length ? lines : ['  (none)'])].join('\n'), { asset: options.asset, ...view });
+        printResult(options, [heading, ...(lines.length ? lines : ['  (none)'])].join('\n'), { asset, ...view });
       }),
   );
   registry.addCommand(

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { addressPayload } from '../../sidechain/address.ts';
+import { toHex } from '../../sidechain/transaction/ids.ts';
 import { unitsFigure } from '../asset-amount.ts';
 import { submitIssuerChange } from '../issuer-change.ts';
 import type { NetworkOptions } from '../member-url.ts';
@@ -21,6 +22,6 @@ export function reissueCommand(): Command {
       const recipient = options.to === undefined ? undefined : addressPayload(options.to);
       const { txid, height, view, sequence } = await submitIssuerChange(options, asset, (next, wallet) => ({ kind: 'reissuance', asset, sequence: next, amount, recipient: recipient ?? wallet.owner }));
       const supply = view.supply + amount;
-      printResult(options, `reissued ${unitsFigure(amount, view.decimals)} of ${view.name} (${view.isin}); supply now ${unitsFigure(supply, view.decimals)}\ntransaction ${txid} final at height ${height}`, { asset: options.asset, amount, supply, sequence, txid, height });
+      printResult(options, `reissued ${unitsFigure(amount, view.decimals)} of ${view.name} (${view.isin}); supply now ${unitsFigure(supply, view.decimals)}\ntransaction ${txid} final at height ${height}`, { asset: toHex(asset), amount, supply, sequence, txid, height });
     });
 }

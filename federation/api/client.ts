@@ -288,6 +288,8 @@ export interface AssetView {
   decimals: number;
   restricted: boolean;
   reissuable: boolean;
+  /** The block that issued it. */
+  height: number;
   supply: bigint;
   sequence: bigint;
 }

@@ -25,6 +25,7 @@ function assetView(record: AssetRecord) {
     id: hex(record.id),
     issuer: hex(record.issuer),
     ...record.metadata,
+    height: record.height,
     supply: record.supply,
     /** Registry changes so far; the next allowlist update or re-issuance carries sequence + 1. */
     sequence: record.sequence,
@@ -36,6 +37,7 @@ const assetViewSchema = z.strictObject({
   id: wire.assetId,
   issuer: wire.issuerKey,
   ...wire.assetMetadataShape,
+  height: wire.height.describe('the block that issued it'),
   supply: wire.baseUnits.describe('units issued so far, in base units as a decimal string'),
   sequence: wire.decimalString('registry changes so far (allowlist updates, re-issuances); the next one carries sequence + 1'),
   allowlisted: wire.uint.describe('addresses on its allowlist'),
@@ -119,7 +121,7 @@ export function listRoutes(context: ListContext): Route[] {
       path: '/assets/:asset',
       summary: 'one issued security: metadata, supply, issuer, and how many holders it has',
       tag: 'assets',
-      params: z.object({ asset: hex32 }),
+      params: z.object({ asset: wire.assetIdParam }),
       response: assetViewSchema.extend({ holders: wire.uint.describe('addresses holding some of it now') }),
       handler: async ({ params }) => {
         const record = context.ledger.assets.get(params.asset);

@@ -8,7 +8,6 @@ import { defineRoute, NotFoundError, type Route } from './route.ts';
 import * as wire from './wire-shapes.ts';
 
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
-const hex32 = z.string().regex(/^[0-9a-f]{64}$/, 'expected 32 bytes as lowercase hex');
 const addressOf = (owner: Uint8Array) => encodeAddress(ownerFromPayload(owner));
 const signedBaseUnits = z.string().regex(/^-?(0|[1-9][0-9]*)$/, 'expected an integer as a decimal string');
 
@@ -44,7 +43,7 @@ export function registryRoutes(context: RegistryContext): Route[] {
       path: '/registry/assets/:asset/holders',
       summary: 'holders of an asset after block `height` (default: the tip); auditor, regulator or the asset\'s issuer',
       tag: 'registry',
-      params: z.object({ asset: hex32 }),
+      params: z.object({ asset: wire.assetIdParam }),
       query: z.object({ height: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional() }).strict(),
       response: z.strictObject({
         asset: wire.assetId,
@@ -72,7 +71,7 @@ export function registryRoutes(context: RegistryContext): Route[] {
       path: '/registry/assets/:asset/allowlist',
       summary: 'the addresses a restricted asset may be delivered to, after the tip, by owner bytes; `cursor` is the last owner (hex) seen; auditor, regulator or the asset\'s issuer',
       tag: 'registry',
-      params: z.object({ asset: hex32 }),
+      params: z.object({ asset: wire.assetIdParam }),
       query: pageQuery(z.string().regex(/^[0-9a-f]{66}$/, 'expected an owner as 33 bytes of lowercase hex')),
       response: wire.page('addresses', wire.address).extend({
         asset: wire.assetId,

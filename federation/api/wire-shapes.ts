@@ -17,6 +17,15 @@ export const hexBytes = (description: string) => z.string().regex(/^([0-9a-f]{2}
 export const hex32 = (description: string) => z.string().regex(/^[0-9a-f]{64}$/, 'expected 32 bytes as lowercase hex').describe(description);
 export const txid = hex32('transaction id: 32 bytes as lowercase hex');
 export const assetId = hex32('asset id: 32 bytes as lowercase hex');
+/**
+ * An asset id as a request names it: hex in either case, as an address may be written in either
+ * case; the handler reads the lowercase form every answer carries.
+ */
+export const assetIdParam = z
+  .string()
+  .regex(/^[0-9a-fA-F]{64}$/, 'expected an asset id: 32 bytes as hex')
+  .transform((id) => id.toLowerCase())
+  .describe('asset id: 32 bytes as hex, in either case');
 export const bitcoinTxid = hex32('Bitcoin transaction id, hex as Bitcoin shows it');
 export const issuerKey = hex32("the issuer's Ed25519 public key, as hex");
 

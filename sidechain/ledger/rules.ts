@@ -187,6 +187,7 @@ export function validateTransaction(view: LedgerReader, tx: Transaction, ctx: Le
         id: info.outputs[0]!.asset,
         issuer: tx.issuer,
         metadata: tx.metadata,
+        height: ctx.height,
         supply: tx.supply,
         // The first holder of a restricted asset is admitted with it, or it could never move.
         allowlist: new Set(tx.metadata.restricted ? [toHex(tx.recipient)] : []),

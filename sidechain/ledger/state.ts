@@ -16,6 +16,8 @@ export interface AssetRecord {
   id: Uint8Array;
   issuer: Uint8Array;
   metadata: AssetMetadata;
+  /** The block that issued it: no one held it at a lower height, so no dividend can be paid at one. */
+  height: number;
   supply: bigint;
   /** Owner payloads (hex) allowed to receive a restricted asset. */
   allowlist: ReadonlySet<string>;

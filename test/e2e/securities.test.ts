@@ -37,6 +37,7 @@ describe('securities through the CLI against five members', function () {
   const files: Record<string, string> = {};
   const addresses: Record<string, string> = {};
   let asset: string;
+  let issuedAt: number;
   let otherAsset: string;
   let recordHeight: number;
 
@@ -111,10 +112,26 @@ describe('securities through the CLI against five members', function () {
     it('issues a restricted, reissuable share and issues more with the issuer key', async () => {
       const issued = await ok(['issue', '--name', 'Acme AB', '--isin', 'US0378331005', '--kind', 'share', '--supply', '1000', '--restricted', '--reissuable', '--file', files.issuer!]);
       asset = issued.asset as string;
+      issuedAt = issued.height as number;
       const reissued = await ok(['reissue', '--asset', asset, '--amount', '500', '--file', files.issuer!]);
       expect(reissued).to.include({ supply: '1500', sequence: '1' });
       for (const client of net.clients) expect(await client.asset(asset)).to.include({ supply: 1500n, sequence: 1n, restricted: true, reissuable: true, isin: 'US0378331005' });
       expect(await balance('issuer', asset)).to.equal(1500n);
+    });
+
+    it('refuses a name the chain cannot hold before anything is signed, counting bytes of UTF-8 as the chain does', async () => {
+      // 64 bytes: "é" is two, so 63 characters; one byte more is refused, and so is no name at all.
+      const longest = `é${'A'.repeat(62)}`;
+      for (const [name, bytes] of [[`${longest}A`, 65], ['', 0]] as const) {
+        await refused(['issue', '--name', name, '--isin', 'DE000BAY0017', '--decimals', '2', '--supply', '12345', '--file', files.issuer!], new RegExp(`^strongbox: --name must be 1 to 64 bytes of UTF-8 \\(the chain's limit\\), got ${bytes} bytes\n$`));
+      }
+      expect(await net.clients[2]!.assetsWithIsin('DE000BAY0017')).to.deep.equal([]);
+      const issued = await ok(['issue', '--name', longest, '--isin', 'DE000BAY0017', '--decimals', '2', '--supply', '12345', '--file', files.issuer!]);
+      for (const client of net.clients) expect(await client.asset(issued.asset as string)).to.include({ name: longest, height: issued.height });
+      // Its register shows the issuer the decimal figure beside base units, and takes the id in capitals as addresses are taken.
+      const shown = await runCli(['registry', 'holders', '--asset', (issued.asset as string).toUpperCase(), '--file', files.issuer!, ...flags]);
+      expect(shown.code, shown.stderr).to.equal(0);
+      expect(shown.stdout).to.match(new RegExp(`^holders of ${longest} \\(DE000BAY0017\\) ${issued.asset as string} after block \\d+ \\(12345 base units \\(123\\.45\\) outstanding\\):\n  12345 base units \\(123\\.45\\)  ${addresses.issuer}\n$`));
     });
 
     it('refuses a re-issuance signed by any other key, and the supply stays', async () => {
@@ -155,6 +172,21 @@ describe('securities through the CLI against five members', function () {
       await refused(['allowlist', 'remove', addresses.carol!, '--asset', asset, '--file', files.issuer!], new RegExp(`^strongbox: nothing to remove: ${addresses.carol} not on the allowlist of ${asset}\n$`));
       await refused(['send', '--asset', asset, '--to', addresses.carol!, '--amount', '1', '--file', files.issuer!], /not on the allowlist/);
       expect([await balance('alice', asset), await balance('bob', asset), await balance('carol', asset), await balance('issuer', asset)]).to.deep.equal([600n, 200n, 100n, 600n]);
+    });
+
+    it('takes the issuer off its own allowlist only with --include-issuer, saying what it stops; re-issuing to the issuer then fails until it is back', async () => {
+      // Named in capitals, the issuer is still recognised, and the whole command is refused: bob stays on too.
+      await refused(
+        ['allowlist', 'remove', addresses.issuer!.toUpperCase(), addresses.bob!, '--asset', asset, '--file', files.issuer!],
+        new RegExp(`^strongbox: ${addresses.issuer} is the issuer of Acme AB \\(US0378331005\\): off its allowlist the issuer receives none of it, so \`strongbox reissue\` to the issuer and every delivery to it \\(a buy-back, a dvp it accepts\\) are refused until it is added back, though it can still send what it holds; add --include-issuer to remove it anyway\n$`),
+      );
+      for (const client of net.clients) expect((await client.asset(asset)).sequence).to.equal(3n);
+      // The asset id in capitals is read as the chain writes it.
+      const removed = await ok(['allowlist', 'remove', addresses.issuer!, '--include-issuer', '--asset', asset.toUpperCase(), '--file', files.issuer!]);
+      expect(removed).to.include({ asset, sequence: '4' });
+      await refused(['reissue', '--asset', asset, '--amount', '5', '--file', files.issuer!], new RegExp(`pays ${addresses.issuer}, which is not on the allowlist of asset ${asset}\n$`));
+      expect(await ok(['allowlist', 'add', addresses.issuer!, '--asset', asset, '--file', files.issuer!])).to.include({ sequence: '5' });
+      for (const client of net.clients) expect(await client.asset(asset)).to.include({ supply: 1500n, sequence: 5n });
     });
 
     it('shows the issuer its allowlist, and refuses it to a holder', async () => {
@@ -283,6 +315,16 @@ describe('securities through the CLI against five members', function () {
       expect(paid.payments).to.have.deep.members(Object.entries(expected).map(([name, amount]) => ({ address: addresses[name], amount: String(amount) })));
       for (const [name, amount] of Object.entries(expected)) expect(await balance(name, BTC_ASSET_KEY), name).to.equal(before[name as keyof typeof before] + amount);
       expect(await issuerBtc()).to.equal(before.issuer - 1000n);
+    });
+
+    it('refuses a record height before the security was issued, naming the height it was issued at', async () => {
+      for (const client of net.clients) expect((await client.asset(asset)).height).to.equal(issuedAt);
+      const [before, height] = [await issuerBtc(), (await net.clients[1]!.status()).height];
+      await refused(
+        ['dividend', '--asset', asset.toUpperCase(), '--record-height', String(issuedAt - 1), '--total', '1000', '--file', files.issuer!],
+        new RegExp(`^strongbox: --record-height ${issuedAt - 1} is before Acme AB \\(US0378331005\\) was issued, at height ${issuedAt}: nobody held it then\n$`),
+      );
+      expect([await issuerBtc(), (await net.clients[1]!.status()).height]).to.deep.equal([before, height]);
     });
 
     it('is refused by every member when its distribution differs from theirs', async () => {

@@ -51,6 +51,7 @@ export async function assetDetail([id]) {
           fields([
             ['Asset id', h('span', { class: 'mono' }, asset.id)],
             ['Issuer key', h('span', { class: 'mono' }, asset.issuer)],
+            ['Issued in block', link(`#/block/${asset.height}`, String(asset.height))],
             ['Supply', `${formatUnits(asset.supply, asset.decimals)} (${asset.decimals} decimals)`],
             ['Holders', `${asset.holders} address${asset.holders === 1 ? '' : 'es'} (who they are is visible to auditors and regulators only)`],
             ['Transfers', asset.restricted ? `restricted to the issuer's allowlist (${asset.allowlisted} address${asset.allowlisted === 1 ? '' : 'es'})` : 'free'],
