@@ -173,7 +173,7 @@ describe('web explorer in headless Chromium, served by a member of a five-member
     await show('#/pegins');
     const row = page.locator('#pegin-list tbody tr', { hasText: bitcoinTxid.slice(0, 16) });
     await row.getByText(`1 of ${net.genesis.file.pegin.confirmations} confirmations`).waitFor({ timeout: 20_000 });
-    expect(await row.innerText()).to.include('confirming').and.include('0.005 BTC');
+    expect(await row.innerText()).to.include('confirming').and.include('0.00500000 BTC');
 
     await faucet.mine(net.genesis.file.pegin.confirmations - 1);
     await row.getByText('minted').waitFor({ timeout: 30_000 });
@@ -188,7 +188,14 @@ describe('web explorer in headless Chromium, served by a member of a five-member
     // The detail links the deposit to the sidechain transaction that minted it.
     expect(await page.locator(`#pegin-detail a[href="#/tx/${mintTxid}"]`).count()).to.equal(1);
     await show(`#/address/${carol.address}`);
-    expect(await text('#address-view')).to.include('0.005 BTC');
+    expect(await text('#address-view')).to.include('0.00500000 BTC');
+
+    // Pegged BTC in a transaction's outputs, to the satoshi as everywhere else: 0.00100000, not 0.001.
+    const coin = (await net.clients[2]!.utxos(carol.address))[0]!;
+    const paid = await submitFinal(transfer(net.genesis.chainId, carol, { txid: new Uint8Array(Buffer.from(coin.txid, 'hex')), index: coin.vout, amount: coin.amount }, new Uint8Array(Buffer.from(coin.asset, 'hex')), bob.owner, 100_000n));
+    await show(`#/tx/${paid.txid}`);
+    const outputs = await page.locator('#transaction-detail section', { hasText: 'Outputs' }).locator('tbody tr').allInnerTexts();
+    expect(outputs.map((row) => /\S+ BTC/.exec(row)?.[0])).to.deep.equal(['0.00100000 BTC', '0.00400000 BTC']);
   });
 
   it('shows peg-outs, anchors and reserves when the member serves them, and says "none yet" when it does not', async () => {

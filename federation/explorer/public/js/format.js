@@ -11,8 +11,11 @@ export function formatUnits(amount, decimals) {
   return `${negative ? '-' : ''}${whole}${fraction}`;
 }
 
-/** Satoshis as BTC, exact, without zeros beyond the second decimal: "0.75 BTC", "0.000125 BTC". */
-export const btc = (sats) => `${formatUnits(sats, 8).replace(/(\.\d\d\d*?)0+$/, '$1')} BTC`;
+/**
+ * Satoshis as BTC, exact, always to the satoshi: "0.75000000 BTC". Eight decimals on every page,
+ * as the CLI prints them, so the amounts of a column line up at the point and each shows its precision.
+ */
+export const btc = (sats) => `${formatUnits(sats, 8)} BTC`;
 
 /** First and last characters of a long hex id. */
 export function short(hex, keep = 10) {
