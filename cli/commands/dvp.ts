@@ -22,6 +22,11 @@ import { networkOptions, parseAmount } from './wallet.ts';
 type Options = NetworkOptions & { file: string; json?: boolean };
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
 const DEFAULT_EXPIRY_BLOCKS = '1000';
+/**
+ * Expiry counts blocks, and members make a block whenever anyone sends a transaction: an offer of
+ * a few blocks can lapse on a busy chain before its buyer has read it. A tenth of the default.
+ */
+const MIN_EXPIRY_BLOCKS = 100;
 
 function readOffer(path: string): DvpOffer {
   return offerFromJson(readJsonFile(path, (reason) => new ValidationError('bad-offer', `offer file: ${reason}`)));
@@ -84,7 +89,7 @@ function offerCommand(): Command {
     .requiredOption('--asset <asset>', 'the security to deliver (asset id, hex)')
     .requiredOption('--amount <units>', 'how much of it, in base units')
     .requiredOption('--price <sats>', 'pegged satoshis wanted in return, paid to the wallet')
-    .option('--expires-in <blocks>', 'blocks from the current tip after which the offer lapses', DEFAULT_EXPIRY_BLOCKS)
+    .option('--expires-in <blocks>', `blocks from the current tip after which the offer lapses, at least ${MIN_EXPIRY_BLOCKS} (blocks come with transactions, not with time)`, DEFAULT_EXPIRY_BLOCKS)
     .requiredOption('--out <file>', 'where to write the offer (JSON; not secret)')
     .option('--file <file>', 'seller wallet file', 'wallet.json')
     .addHelpText('after', '\nExample:\n  strongbox dvp offer --asset 5c1f… --amount 100 --price 50000 --out offer.json --file seller.wallet.json')
@@ -93,7 +98,9 @@ function offerCommand(): Command {
       const amount = parseAmount(options.amount, '--amount');
       const price = parseAmount(options.price, '--price');
       const expiresIn = parseHeight(options.expiresIn, '--expires-in');
-      if (expiresIn < 1) throw new ValidationError('bad-height', '--expires-in must be at least 1 block');
+      if (expiresIn < MIN_EXPIRY_BLOCKS) {
+        throw new ValidationError('bad-height', `--expires-in must be at least ${MIN_EXPIRY_BLOCKS} blocks, got ${expiresIn}: a block is made whenever anyone sends a transaction, so a shorter offer can lapse before its buyer has read it`);
+      }
       const wallet = readWalletFile(options.file);
       const genesis = genesisFrom(options);
       const client = memberClientFrom(options);

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { addressPayload } from '../../sidechain/address.ts';
@@ -288,10 +288,24 @@ describe('securities through the CLI against five members', function () {
       expect(await balance('alice', asset)).to.equal(500n);
     });
 
+    it('refuses an expiry too short to reach a buyer, saying the minimum, and writes nothing', async () => {
+      const height = (await net.clients[1]!.status()).height;
+      await refused(['dvp', 'offer', '--asset', asset, '--amount', '100', '--price', '1000', '--expires-in', '99', '--out', offerFile(3), '--file', files.alice!], /^strongbox: --expires-in must be at least 100 blocks, got 99: a block is made whenever anyone sends a transaction, so a shorter offer can lapse before its buyer has read it\n$/);
+      expect(existsSync(offerFile(3))).to.equal(false);
+      expect((await net.clients[1]!.status()).height).to.equal(height);
+      const help = await runCli(['dvp', 'offer', '--help']);
+      expect(help.stdout.replace(/\s+/g, ' ')).to.include('--expires-in <blocks> blocks from the current tip after which the offer lapses, at least 100 (blocks come with transactions, not with time)');
+    });
+
     it('refuses an offer past its expiry height', async () => {
-      const offer = await ok(['dvp', 'offer', '--asset', asset, '--amount', '100', '--price', '1000', '--expires-in', '1', '--out', offerFile(3), '--file', files.alice!]);
+      const offer = await ok(['dvp', 'offer', '--asset', asset, '--amount', '100', '--price', '1000', '--expires-in', '100', '--out', offerFile(3), '--file', files.alice!]);
       const expiry = offer.expiryHeight as number;
-      while ((await net.clients[1]!.status()).height < expiry) await ok(['send', '--asset', 'BTC', '--to', addresses.issuer!, '--amount', '1000', '--file', files.issuer!]);
+      // A block per payment the issuer makes to itself, straight to a member: the CLI would take a second each.
+      const issuer = wallet('issuer');
+      while ((await net.clients[1]!.status()).height < expiry) {
+        const pay = buildTransfer(net.genesis.chainId, issuer, await net.clients[1]!.utxos(issuer.address), BTC_ASSET_ID, issuer.owner, 1000n);
+        await net.clients[1]!.waitForFinal(await net.clients[1]!.submit(pay));
+      }
       const late = await runCli(['dvp', 'accept', '--offer', offerFile(3), '--file', files.bob!, ...flags]);
       expect(late.code).to.equal(1);
       const at = new RegExp(`^strongbox: input 0 \\([0-9a-f]{64}:\\d+\\): the offer was valid through block ${expiry}; this block is (\\d+)\n$`).exec(late.stderr);
