@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { addressPayload, encodeAddress, ownerFromPayload } from '../../sidechain/address.ts';
 import { BTC_ASSET_ID, BTC_ASSET_KEY } from '../../sidechain/asset.ts';
 import { offerFromJson, offerToJson, type DvpOffer } from '../../sidechain/dvp-offer.ts';
@@ -11,11 +11,13 @@ import { MemberApiError, type MemberClient } from '../../federation/api/client.t
 import { buildTransfer, selectCoins, type SpendableOutput } from '../../federation/wallet/build-transfer.ts';
 import { acceptOffer, checkBuyerIsNotSeller, checkOfferChain, checkOfferedCoin, createOffer } from '../../federation/wallet/dvp.ts';
 import { readJsonFile } from '../../federation/json-file.ts';
-import { readWalletFile, type Wallet } from '../../federation/wallet/wallet-file.ts';
+import { coinsNotOffered } from '../../federation/wallet/offer-holds.ts';
+import { readWalletFile, type OfferHold, type Wallet } from '../../federation/wallet/wallet-file.ts';
 import { genesisFrom, memberClientFrom, type NetworkOptions } from '../member-url.ts';
 import { describeAmount, describeAmountOn, registeredSecurity } from '../asset-amount.ts';
 import { printResult } from '../output.ts';
 import { parseHeight, parseSecurity } from '../security-arguments.ts';
+import { recordOffer, walletOffers } from '../open-offers.ts';
 import { submitUntilFinal } from '../submit.ts';
 import { networkOptions, parseAmount } from './wallet.ts';
 
@@ -70,14 +72,17 @@ async function offeredCoin(client: MemberClient, offer: DvpOffer) {
 }
 
 /**
- * A coin of exactly `amount` of `asset`: an offer sells a whole coin, so when the wallet has none
- * of that size it first splits one with a transfer to itself and waits until that is final.
+ * A coin of exactly `amount` of `asset` backing no open offer of the wallet (a coin can settle one
+ * offer only): an offer sells a whole coin, so when the wallet has none of that size it first
+ * splits one off its coins not offered, with a transfer to itself, and waits until that is final.
  */
-async function exactCoin(client: MemberClient, chainId: Uint8Array, wallet: Wallet, asset: Uint8Array, amount: bigint, options: Options): Promise<SpendableOutput> {
-  const utxos = await client.utxos(wallet.address);
-  const exact = utxos.find((utxo) => utxo.asset === hex(asset) && utxo.amount === amount);
+async function exactCoin(client: MemberClient, chainId: Uint8Array, wallet: Wallet, asset: Uint8Array, amount: bigint, coins: { utxos: SpendableOutput[]; open: OfferHold[] }, options: Options): Promise<SpendableOutput> {
+  const offered = new Set(coins.open.map((hold) => hold.coin));
+  const exact = coins.utxos.find((utxo) => utxo.asset === hex(asset) && utxo.amount === amount && !offered.has(`${utxo.txid}:${utxo.vout}`));
   if (exact) return exact;
-  const split = buildTransfer(chainId, wallet, utxos, asset, wallet.owner, amount);
+  const wayOut = 'a coin backs one offer at a time: withdraw an offer first (`strongbox dvp cancel --offer <offer file>`)';
+  const notOffered = coinsNotOffered(coins.utxos, coins.open, hex(asset), amount, { spendOffered: false, wayOut });
+  const split = buildTransfer(chainId, wallet, notOffered, asset, wallet.owner, amount);
   if (!options.json) process.stderr.write(`splitting a coin of ${amount} off for the offer\n`);
   const { txid } = await submitUntilFinal(client, split, options);
   return { txid, vout: 0, asset: hex(asset), amount };
@@ -107,13 +112,22 @@ function offerCommand(): Command {
       // Before anything reaches the chain (a coin split is a transaction of its own).
       if (existsSync(options.out)) throw new ValidationError('bad-output', `${options.out} already exists; offers are never overwritten`);
       const security = await registeredSecurity(client, options.asset);
-      const coin = await exactCoin(client, genesis.chainId, wallet, asset, amount, options);
+      const utxos = await client.utxos(wallet.address);
+      const offers = await walletOffers(client, options.file, utxos);
+      const coin = await exactCoin(client, genesis.chainId, wallet, asset, amount, { utxos, open: offers.open }, options);
       const expiryHeight = (await client.status()).height + expiresIn;
       const offer = createOffer(genesis.chainId, wallet, coin, { asset: BTC_ASSET_ID, amount: price }, expiryHeight);
       try {
         writeFileSync(options.out, `${JSON.stringify(offerToJson(offer), null, 2)}\n`, { flag: 'wx' });
       } catch {
         throw new ValidationError('bad-output', `cannot write ${options.out} (it may already exist; offers are never overwritten)`);
+      }
+      // Recorded once the file exists, so no offer is out unrecorded; an offer that cannot be recorded is not handed out.
+      try {
+        recordOffer(options.file, offers, options.out, coin, expiryHeight);
+      } catch (error) {
+        rmSync(options.out);
+        throw error;
       }
       printResult(
         options,

@@ -6,7 +6,9 @@ import { ValidationError } from '../../sidechain/errors.ts';
 import { LIMITS } from '../../sidechain/transaction/types.ts';
 import { createWalletFile, readWalletFile } from '../../federation/wallet/wallet-file.ts';
 import { buildTransfer } from '../../federation/wallet/build-transfer.ts';
+import { coinsNotOffered } from '../../federation/wallet/offer-holds.ts';
 import { genesisFrom, memberClientFrom, type NetworkOptions } from '../member-url.ts';
+import { walletOffers } from '../open-offers.ts';
 import { submitUntilFinal } from '../submit.ts';
 import { printResult } from '../output.ts';
 
@@ -83,8 +85,9 @@ export function sendCommand(): Command {
     .requiredOption('--amount <units>', 'amount in base units (satoshis for BTC)')
     .option('--asset <asset>', 'BTC or an asset id (hex)', 'BTC')
     .option('--file <file>', 'wallet file', DEFAULT_WALLET)
+    .option('--spend-offered', "when the wallet's other coins fall short, spend coins backing its open DvP offers too (those offers can then never settle)")
     .addHelpText('after', '\nExample:\n  strongbox send --asset BTC --to sbx1… --amount 25000 --file alice.wallet.json')
-    .action(async (options: NetworkOptions & { to: string; amount: string; asset: string; file: string; json?: boolean }) => {
+    .action(async (options: NetworkOptions & { to: string; amount: string; asset: string; file: string; spendOffered?: boolean; json?: boolean }) => {
       if (looksLikeBitcoin(options.to)) {
         throw new ValidationError('bad-address', `${options.to} is a Bitcoin address, not a Strongbox address (sbx1…): BTC leaves the sidechain by a peg-out (strongbox pegout --to ${options.to} --amount <sats> --file <wallet>)`);
       }
@@ -96,7 +99,11 @@ export function sendCommand(): Command {
       const client = memberClientFrom(options);
       const assetHex = Buffer.from(asset).toString('hex');
       const security = await securityView(client, assetHex);
-      const tx = buildTransfer(genesis.chainId, wallet, await client.utxos(wallet.address), asset, recipient, amount);
+      const utxos = await client.utxos(wallet.address);
+      const { open } = await walletOffers(client, options.file, utxos);
+      const wayOut = 'spending an offered coin leaves its offer unable ever to settle: withdraw the offer first (`strongbox dvp cancel --offer <offer file>`), or send with --spend-offered';
+      const coins = coinsNotOffered(utxos, open, assetHex, amount, { spendOffered: options.spendOffered === true, wayOut });
+      const tx = buildTransfer(genesis.chainId, wallet, coins, asset, recipient, amount);
       const { txid, height } = await submitUntilFinal(client, tx, options);
       printResult(options, `sent ${describeAmount(amount, assetHex, security)} to ${options.to}: ${txid} final at height ${height}`, { txid, height, asset: assetHex, amount });
     });

@@ -1,4 +1,4 @@
-import { existsSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { z } from 'zod';
 import { encodeAddress, keyOwner, ownerPayload } from '../../sidechain/address.ts';
 import { generateKeyPair, publicKeyFromSeed, type Ed25519KeyPair } from '../../sidechain/ed25519.ts';
@@ -11,7 +11,26 @@ export interface Wallet {
   address: string;
 }
 
-const walletFileSchema = z.object({ version: z.literal(1), seed: z.string().regex(/^[0-9a-f]{64}$/, 'expected 32 bytes as lowercase hex') });
+/** A coin the wallet signed a DvP offer for, kept in the wallet file so that no other spend takes it unawares. */
+export interface OfferHold {
+  /** The offered coin, `txid:vout`. */
+  coin: string;
+  /** The offer file as written (an absolute path), to name the offer to the user. */
+  offer: string;
+  /** The offer's last valid block height. */
+  expiryHeight: number;
+}
+
+const offerHoldSchema = z.object({ coin: z.string().regex(/^[0-9a-f]{64}:\d+$/, 'expected txid:vout'), offer: z.string().min(1), expiryHeight: z.number().int().min(1) }).strict();
+// Fields it does not know are kept: the file is rewritten when offers are recorded.
+const walletFileSchema = z
+  .object({
+    version: z.literal(1),
+    seed: z.string().regex(/^[0-9a-f]{64}$/, 'expected 32 bytes as lowercase hex'),
+    offers: z.array(offerHoldSchema).optional(),
+  })
+  .passthrough();
+type WalletFile = z.infer<typeof walletFileSchema>;
 
 function walletOf(keys: Ed25519KeyPair): Wallet {
   const owner = keyOwner(keys.publicKey);
@@ -26,8 +45,36 @@ export function createWalletFile(path: string): Wallet {
   return walletOf(keys);
 }
 
+function readWalletDocument(path: string): WalletFile {
+  return readSecretFile(path, walletFileSchema, { kind: 'wallet file', missing: 'pass your wallet with --file, or create one with `strongbox wallet new --file <file>`' });
+}
+
 export function readWalletFile(path: string): Wallet {
-  const { seed: seedHex } = readSecretFile(path, walletFileSchema, { kind: 'wallet file', missing: 'pass your wallet with --file, or create one with `strongbox wallet new --file <file>`' });
-  const seed = new Uint8Array(Buffer.from(seedHex, 'hex'));
+  const seed = new Uint8Array(Buffer.from(readWalletDocument(path).seed, 'hex'));
   return walletOf({ seed, publicKey: publicKeyFromSeed(seed) });
+}
+
+/** The coins the wallet has recorded as offered, open or not: which are still open only the chain can tell. */
+export function readOfferHolds(path: string): OfferHold[] {
+  return readWalletDocument(path).offers ?? [];
+}
+
+/**
+ * Replaces the wallet's offer records. The file holds the wallet's only key, so it is never
+ * rewritten in place: the new content goes to a file of its own (mode 0600, on disk before it
+ * counts) that then takes the wallet's name in one rename, and a crash leaves the old or the new.
+ */
+export function writeOfferHolds(path: string, offers: readonly OfferHold[]): void {
+  const document: WalletFile = { ...readWalletDocument(path), offers: [...offers] };
+  const next = `${path}.next`;
+  // A leftover of a crash here is no wallet of anyone's: the wallet itself is still the old file.
+  rmSync(next, { force: true });
+  const fd = openSync(next, 'wx', 0o600);
+  try {
+    writeFileSync(fd, `${JSON.stringify(document, null, 2)}\n`);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(next, path);
 }

@@ -313,6 +313,40 @@ describe('securities through the CLI against five members', function () {
       expect(Number(at![1])).to.be.greaterThan(expiry);
       expect(await balance('bob', asset)).to.equal(300n);
     });
+
+    // Alice's 50 Beta Fund units back two offers of 20 at once; her other coins stay hers to send.
+    const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const offeredCoinLine = (offer: Record<string, any>, file: string) => `coin ${offer.coin as string} backs the open offer ${file} (valid through block ${offer.expiryHeight as number})`;
+    let fund: Record<string, any>[];
+
+    it('gives each open offer of the same amount a coin of its own, and refuses one more naming the offer that holds the coin', async () => {
+      fund = [await ok(['dvp', 'offer', '--asset', otherAsset, '--amount', '20', '--price', '1000', '--out', offerFile(4), '--file', files.alice!])];
+      fund.push(await ok(['dvp', 'offer', '--asset', otherAsset, '--amount', '20', '--price', '1000', '--out', offerFile(5), '--file', files.alice!]));
+      expect(fund[1]!.coin).to.not.equal(fund[0]!.coin);
+      const height = (await net.clients[1]!.status()).height;
+      await refused(
+        ['dvp', 'offer', '--asset', otherAsset, '--amount', '20', '--price', '1000', '--out', offerFile(6), '--file', files.alice!],
+        new RegExp(`^strongbox: the wallet's coins of asset ${otherAsset} that back no open offer hold 10, not 20: ${escape(offeredCoinLine(fund[0]!, offerFile(4)))}; a coin backs one offer at a time: withdraw an offer first \\(\`strongbox dvp cancel --offer <offer file>\`\\)\n$`),
+      );
+      expect(existsSync(offerFile(6))).to.equal(false);
+      expect((await net.clients[1]!.status()).height).to.equal(height);
+      for (const file of [offerFile(4), offerFile(5)]) expect(await ok(['dvp', 'show', '--offer', file])).to.include({ state: 'open' });
+    });
+
+    it('sends from the coins no offer holds, and spends an offered coin only with --spend-offered, naming the offer', async () => {
+      await ok(['send', '--asset', otherAsset, '--to', addresses.dave!, '--amount', '10', '--file', files.alice!]);
+      const height = (await net.clients[1]!.status()).height;
+      await refused(
+        ['send', '--asset', otherAsset, '--to', addresses.dave!, '--amount', '15', '--file', files.alice!],
+        new RegExp(`^strongbox: the wallet's coins of asset ${otherAsset} that back no open offer hold 0, not 15: ${escape(offeredCoinLine(fund[0]!, offerFile(4)))}; spending an offered coin leaves its offer unable ever to settle: withdraw the offer first \\(\`strongbox dvp cancel --offer <offer file>\`\\), or send with --spend-offered\n$`),
+      );
+      expect([(await net.clients[1]!.status()).height, await balance('alice', otherAsset)]).to.deep.equal([height, 40n]);
+      // The offer the refusal named is the one whose coin the send then spends; the other stays open.
+      const sent = await ok(['send', '--asset', otherAsset, '--to', addresses.dave!, '--amount', '15', '--spend-offered', '--file', files.alice!]);
+      expect(await ok(['dvp', 'show', '--offer', offerFile(4)])).to.deep.include({ state: 'withdrawn', spentBy: { txid: sent.txid, height: sent.height } });
+      expect(await ok(['dvp', 'show', '--offer', offerFile(5)])).to.include({ state: 'open' });
+      expect([await balance('alice', otherAsset), await balance('dave', otherAsset)]).to.deep.equal([25n, 25n]);
+    });
   });
 
   describe('dividends', () => {

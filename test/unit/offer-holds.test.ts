@@ -1,0 +1,60 @@
+import { expect } from 'chai';
+import { ValidationError } from '../../sidechain/errors.ts';
+import type { SpendableOutput } from '../../federation/wallet/build-transfer.ts';
+import { coinsNotOffered, openOfferHolds } from '../../federation/wallet/offer-holds.ts';
+import type { OfferHold } from '../../federation/wallet/wallet-file.ts';
+
+const SHARE = 'aa'.repeat(32);
+const BTC = 'bb'.repeat(32);
+const coin = (n: number, asset: string, amount: bigint): SpendableOutput => ({ txid: String(n).repeat(64).slice(0, 64), vout: n, asset, amount });
+const hold = (of: SpendableOutput, offer: string, expiryHeight = 50): OfferHold => ({ coin: `${of.txid}:${of.vout}`, offer, expiryHeight });
+
+// Oldest first, as a member lists them: two shares coins backing offers, one free, and BTC.
+const offered1 = coin(1, SHARE, 100n);
+const offered2 = coin(2, SHARE, 30n);
+const free = coin(3, SHARE, 40n);
+const btc = coin(4, BTC, 1000n);
+const utxos = [offered1, offered2, free, btc];
+const open = [hold(offered1, '/o/first.json'), hold(offered2, '/o/second.json', 60)];
+
+describe('offer holds', () => {
+  describe('openOfferHolds', () => {
+    const cases: [string, OfferHold[], number, string[]][] = [
+      ['keeps offers whose coin is unspent and whose expiry is ahead', open, 10, ['/o/first.json', '/o/second.json']],
+      ['drops an offer at its expiry height: the next block may no longer take it', open, 50, ['/o/second.json']],
+      ['drops an offer whose coin is spent (taken or withdrawn)', [hold(coin(9, SHARE, 5n), '/o/gone.json'), ...open], 10, ['/o/first.json', '/o/second.json']],
+    ];
+    for (const [what, holds, height, expected] of cases) {
+      it(what, () => expect(openOfferHolds(holds, utxos, height).map((h) => h.offer)).to.deep.equal(expected));
+    }
+  });
+
+  describe('coinsNotOffered', () => {
+    const wayOut = 'the way out';
+    const valid: [string, bigint, boolean, SpendableOutput[]][] = [
+      ['pays from the coins backing no offer when they suffice', 40n, false, [free, btc]],
+      ['prefers the free coins even when offered coins may be spent', 40n, true, [free, btc]],
+      ['with spendOffered, puts the offered coins after the free ones', 50n, true, [free, btc, offered1, offered2]],
+      ['returns every coin when even all fall short, so the shortfall names all the wallet holds', 171n, false, [free, btc, offered1, offered2]],
+    ];
+    for (const [what, amount, spendOffered, expected] of valid) {
+      it(what, () => expect(coinsNotOffered(utxos, open, SHARE, amount, { spendOffered, wayOut })).to.deep.equal(expected));
+    }
+
+    const refused: [string, bigint, string][] = [
+      ['refuses naming the one offer whose coin would be spent', 50n, `the wallet's coins of asset ${SHARE} that back no open offer hold 40, not 50: coin ${offered1.txid}:1 backs the open offer /o/first.json (valid through block 50); the way out`],
+      ['names every offer in the way, oldest coin first', 170n, `the wallet's coins of asset ${SHARE} that back no open offer hold 40, not 170: coin ${offered1.txid}:1 backs the open offer /o/first.json (valid through block 50); coin ${offered2.txid}:2 backs the open offer /o/second.json (valid through block 60); the way out`],
+    ];
+    for (const [what, amount, message] of refused) {
+      it(what, () => {
+        let caught: unknown;
+        try {
+          coinsNotOffered(utxos, open, SHARE, amount, { spendOffered: false, wayOut });
+        } catch (error) {
+          caught = error;
+        }
+        expect(caught).to.be.instanceOf(ValidationError).and.include({ code: 'coin-offered', message });
+      });
+    }
+  });
+});
