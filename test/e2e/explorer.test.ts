@@ -21,6 +21,7 @@ describe('web explorer in headless Chromium, served by a member of a five-member
   const alice = testWallet();
   const bob = testWallet();
   let asset: string;
+  let issuedHeight: number;
   let transferId: string;
   let transferHeight: number;
   /** Paths of the API answers the pages used (not the explorer's own files). */
@@ -90,7 +91,8 @@ describe('web explorer in headless Chromium, served by a member of a five-member
     await page.evaluate(() => ((window as unknown as { sameDocument: boolean }).sameDocument = true));
     const issued = issuance(net.genesis.chainId, alice, 1_000n);
     asset = Buffer.from(issued.asset).toString('hex');
-    const { txid } = await submitFinal(issued.tx);
+    const { txid, height } = await submitFinal(issued.tx);
+    issuedHeight = height;
     await page.waitForFunction((height) => Number(document.getElementById('chain-height')?.textContent) > height, before, { timeout: 15_000 });
     expect(await page.evaluate(() => (window as unknown as { sameDocument?: boolean }).sameDocument), 'updated without a reload').to.equal(true);
     await page.locator('#latest-transactions').getByText(txid.slice(0, 16)).waitFor({ timeout: 10_000 });
@@ -124,7 +126,8 @@ describe('web explorer in headless Chromium, served by a member of a five-member
     await show('#/assets');
     expect(await text('#asset-list')).to.include('Acme AB').and.include('US0378331005');
     await show(`#/asset/${asset}`);
-    expect(await text('#asset-detail')).to.include('2 addresses');
+    expect(await text('#asset-detail')).to.include('2 addresses').and.match(new RegExp(`Issued in block\\s+${issuedHeight}\\s`));
+    expect(await page.locator(`#asset-detail a[href="#/block/${issuedHeight}"]`).count()).to.equal(1);
 
     for (const [term, view] of [
       [transferId, '#transaction-detail'],
