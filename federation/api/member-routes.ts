@@ -240,7 +240,8 @@ export function memberRoutes(context: MemberApiContext): Route[] {
       handler: async ({ params }) => {
         const payload = addressPayload(params.address);
         const balances = await store.balances(payload);
-        return { address: params.address, balances: balances.map((b) => ({ asset: hex(b.asset), amount: b.amount })) };
+        // Asked in capitals (BIP-350 allows it), answered in the lowercase every other answer uses.
+        return { address: encodeAddress(ownerFromPayload(payload)), balances: balances.map((b) => ({ asset: hex(b.asset), amount: b.amount })) };
       },
     }),
   ];

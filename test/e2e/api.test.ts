@@ -126,6 +126,17 @@ describe('member HTTP API: the OpenAPI document against the routes, pagination, 
     expect((await allPages(`${url}/assets?isin=SE0000108656`, (page) => page.assets as unknown[], 5)).items).to.deep.equal([]);
   });
 
+  it('reads an asset id in capitals as it reads an address in capitals, answering in lowercase; one not 64 hex digits is a 400 naming it', async () => {
+    const lower = await fetch(`${url}/assets/${asset}`);
+    const upper = await fetch(`${url}/assets/${asset.toUpperCase()}`);
+    expect([upper.status, await upper.json()]).to.deep.equal([lower.status, await lower.json()]);
+    expect((await fetch(`${url}/addresses/${bob.address.toUpperCase()}/utxos`)).status).to.equal(200);
+    for (const bad of [asset.slice(1), `${asset.slice(1)}g`, `${asset}0`]) {
+      const answer = await fetch(`${url}/assets/${bad}`);
+      expect([answer.status, await answer.json()], bad).to.deep.equal([400, { error: { code: 'bad-request', message: 'params.asset: expected an asset id: 32 bytes as hex' } }]);
+    }
+  });
+
   it('pages through peg-in deposits newest first and filters them by state', async () => {
     const dave = testWallet();
     const faucet = new Faucet(new BitcoinRpc(net.network.network.bitcoinRpcUrl));
