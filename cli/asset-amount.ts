@@ -1,3 +1,4 @@
+import { encodeAddress, keyOwner } from '../sidechain/address.ts';
 import { BTC_ASSET_KEY, formatUnits } from '../sidechain/asset.ts';
 import { ValidationError } from '../sidechain/errors.ts';
 import { MemberApiError, type AssetView, type MemberClient } from '../federation/api/client.ts';
@@ -13,6 +14,11 @@ export async function registeredSecurity(client: MemberClient, asset: string): P
     }
     throw error;
   }
+}
+
+/** The address of a security's issuer key: the wallet that issued it, and the first entry of a restricted one's allowlist. */
+export function issuerAddress(security: AssetView): string {
+  return encodeAddress(keyOwner(new Uint8Array(Buffer.from(security.issuer, 'hex'))));
 }
 
 /** The registry record of a security, or undefined for pegged BTC, which has none. */

@@ -1,7 +1,8 @@
 import { Command } from 'commander';
-import { addressPayload, encodeAddress, keyOwner, ownerPayload } from '../../sidechain/address.ts';
+import { addressPayload } from '../../sidechain/address.ts';
 import { toHex } from '../../sidechain/transaction/ids.ts';
 import { ValidationError } from '../../sidechain/errors.ts';
+import { issuerAddress } from '../asset-amount.ts';
 import { submitIssuerChange } from '../issuer-change.ts';
 import { MemberApiError, type AssetView } from '../../federation/api/client.ts';
 import { issuerAuthorization } from '../../federation/roles/issuer-request.ts';
@@ -52,11 +53,11 @@ const ownerKey = (address: string) => Buffer.from(addressPayload(address)).toStr
  * list of departing holders that happens to hold the issuer), so it takes --include-issuer.
  */
 function refuseRemovingIssuer(addresses: string[], asset: AssetView): void {
-  const issuer = keyOwner(Buffer.from(asset.issuer, 'hex'));
-  if (!addresses.some((address) => ownerKey(address) === toHex(ownerPayload(issuer)))) return;
+  const issuer = issuerAddress(asset);
+  if (!addresses.some((address) => ownerKey(address) === ownerKey(issuer))) return;
   throw new ValidationError(
     'removes-issuer',
-    `${encodeAddress(issuer)} is the issuer of ${asset.name} (${asset.isin}): off its allowlist the issuer receives none of it, so \`strongbox reissue\` to the issuer and every delivery to it (a buy-back, a dvp it accepts) are refused until it is added back, though it can still send what it holds; add --include-issuer to remove it anyway`,
+    `${issuer} is the issuer of ${asset.name} (${asset.isin}): off its allowlist the issuer receives none of it, so \`strongbox reissue\` to the issuer and every delivery to it (a buy-back, a dvp it accepts) are refused until it is added back, though it can still send what it holds; add --include-issuer to remove it anyway`,
   );
 }
 

@@ -1,14 +1,13 @@
 import { Command } from 'commander';
 import { randomBytes } from 'node:crypto';
 import { issuedAssetId, isValidIsin, SECURITY_KINDS, MAX_DECIMALS, type SecurityKind } from '../../sidechain/asset.ts';
-import { encodeAddress, keyOwner } from '../../sidechain/address.ts';
 import { ValidationError } from '../../sidechain/errors.ts';
 import { keyWitness } from '../../sidechain/transaction/signing.ts';
 import { LIMITS, type IssuanceBody } from '../../sidechain/transaction/types.ts';
 import type { MemberClient } from '../../federation/api/client.ts';
 import { readWalletFile } from '../../federation/wallet/wallet-file.ts';
 import { genesisFrom, memberClientFrom, type NetworkOptions } from '../member-url.ts';
-import { unitsFigure } from '../asset-amount.ts';
+import { issuerAddress, unitsFigure } from '../asset-amount.ts';
 import { printResult } from '../output.ts';
 import { plural } from '../../federation/words.ts';
 import { networkOptions, parseAmount } from './wallet.ts';
@@ -37,7 +36,7 @@ async function refuseRegisteredIsin(client: MemberClient, isin: string): Promise
   const others = more.length === 0 ? '' : ` and ${plural(more.length, 'other asset')}`;
   throw new ValidationError(
     'isin-registered',
-    `${isin} is already registered on this chain as ${registered.name}, asset ${registered.id} issued by ${encodeAddress(keyOwner(new Uint8Array(Buffer.from(registered.issuer, 'hex'))))}${others}: more of that security is issued with \`strongbox reissue\` by its issuer, if it is reissuable; add --duplicate-isin to register another security under the same ISIN`,
+    `${isin} is already registered on this chain as ${registered.name}, asset ${registered.id} issued by ${issuerAddress(registered)}${others}: more of that security is issued with \`strongbox reissue\` by its issuer, if it is reissuable; add --duplicate-isin to register another security under the same ISIN`,
   );
 }
 
