@@ -23,6 +23,17 @@ export function memberClientFrom(options: NetworkOptions): MemberClient {
   return new MemberClient(urls, (down, next) => process.stderr.write(`member at ${down} is unreachable; asking ${next}\n`));
 }
 
+/**
+ * Every member API address known besides the one given: the local network's members (when no
+ * member is given), and those the genesis file lists. For asking tips, never for trusting data.
+ */
+export function knownMemberUrls(options: NetworkOptions, genesis: Genesis): string[] {
+  const given = options.member ?? process.env.STRONGBOX_MEMBER_URL;
+  const local = given ? [] : readNetworkFile(options.dataDir ?? defaultDataDir()).members.map((member) => member.apiUrl);
+  const listed = genesis.file.members.flatMap((member) => (member.apiUrl ? [member.apiUrl] : []));
+  return [...new Set([...local, ...listed].map((url) => url.replace(/\/$/, '')))];
+}
+
 /** A member's API address as given, checked: http(s), and the API itself rather than a page it serves. */
 function memberApiUrl(given: string): string {
   let url: URL;

@@ -3,7 +3,8 @@ import { AuditFailure } from '../../federation/audit/auditor.ts';
 import { StrongboxError } from '../../sidechain/errors.ts';
 import { memberBlockSource } from '../../federation/audit/block-source.ts';
 import { runAudit, type AuditProgress, type AuditReport } from '../../federation/audit/run-audit.ts';
-import { genesisFrom, memberClientFrom, type NetworkOptions } from '../member-url.ts';
+import { genesisFrom, knownMemberUrls, memberClientFrom, type NetworkOptions } from '../member-url.ts';
+import { MemberClient } from '../../federation/api/client.ts';
 import { printResult, toJson } from '../output.ts';
 import { plural } from '../../federation/words.ts';
 import { progressLine } from '../progress.ts';
@@ -22,7 +23,7 @@ export function auditCommand(): Command {
     .option('--genesis <file>', 'the genesis file you trust (default: $STRONGBOX_GENESIS_FILE or the local network)')
     .option('--data-dir <dir>', 'local network folder (default: $STRONGBOX_HOME or ./.strongbox)')
     .option('--json', 'print machine-readable output')
-    .addHelpText('after', '\nExit status: 0 when every check passed, 1 with the first failing height or item.\n\nExample:\n  strongbox audit --member http://10.0.0.5:8080 --bitcoin-rpc http://user:pass@127.0.0.1:8332 --genesis genesis.json')
+    .addHelpText('after', '\nExit status: 0 when every check passed, 1 with the first failing height or item.\nBefore judging the reserves short, the other members the local network or the genesis file lists are asked\nfor their heights: a longer chain elsewhere makes it an error naming the member to audit instead.\n\nExample:\n  strongbox audit --member http://10.0.0.5:8080 --bitcoin-rpc http://user:pass@127.0.0.1:8332 --genesis genesis.json')
     .action(async (options: AuditOptions) => {
       const genesis = genesisFrom(options);
       const source = memberBlockSource(memberClientFrom(options));
@@ -30,7 +31,8 @@ export function auditCommand(): Command {
       const progress = auditProgress();
       let report: AuditReport;
       try {
-        report = await runAudit({ genesis, source, bitcoin, onProgress: progress.update });
+        const others = knownMemberUrls(options, genesis).map((url) => memberBlockSource(new MemberClient(url)));
+        report = await runAudit({ genesis, source, bitcoin, others, onProgress: progress.update });
       } catch (error) {
         progress.clear();
         if (options.json) {

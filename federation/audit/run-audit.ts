@@ -42,6 +42,38 @@ export interface AuditReport {
   blocksPerSecond: number;
 }
 
+interface OtherTip {
+  description: string;
+  height: number;
+}
+
+/** The other members' tips, those that answer; asked before the source is read again, so an up-to-date source reaches them. */
+async function otherTips(others: readonly BlockSource[], source: BlockSource): Promise<OtherTip[]> {
+  const asked = others.filter((other) => other.description !== source.description);
+  const tips = await Promise.allSettled(asked.map(async (other) => ({ description: other.description, height: (await other.tip()).height })));
+  return tips.flatMap((tip) => (tip.status === 'fulfilled' ? [tip.value] : []));
+}
+
+/** The longest of the other members' chains, when it is longer than the one audited. */
+function furthestAhead(tips: readonly OtherTip[], height: number): OtherTip | undefined {
+  let ahead: OtherTip | undefined;
+  for (const tip of tips) if (tip.height > (ahead?.height ?? height)) ahead = tip;
+  return ahead;
+}
+
+/**
+ * A member that stays behind a settlement the others made holds that settlement's escrow coins in
+ * reserve though Bitcoin has spent them: its shortfall is no verdict but an error naming the
+ * member to audit instead. A member lying about its height can only turn a verdict into this
+ * error, and auditing it then shows the lie.
+ */
+function sourceBehind(source: BlockSource, height: number, ahead: OtherTip): ValidationError {
+  return new ValidationError(
+    'source-behind',
+    `${source.description} served the chain up to height ${height} and ${ahead.description} says its chain reaches ${ahead.height}: the reserves fall short on the shorter chain, which may only lack a settlement the federation has paid; audit ${ahead.description}`,
+  );
+}
+
 /**
  * Audits the whole chain a source serves, from genesis to its last block, against the auditor's
  * own genesis and Bitcoin node. Resolves with the report when every check passed; otherwise
@@ -52,6 +84,8 @@ export async function runAudit(options: {
   source: BlockSource;
   /** The auditor's own Bitcoin node. */
   bitcoin: BitcoinRpc;
+  /** Other members the auditor knows: asked for their tips before a shortfall is judged, never for blocks. */
+  others?: readonly BlockSource[];
   onProgress?: (progress: AuditProgress) => void;
   now?: () => number;
 }): Promise<AuditReport> {
@@ -101,15 +135,20 @@ export async function runAudit(options: {
     throw new ValidationError('source-incomplete', `${source.description} said its chain reaches height ${expectedHeight} but served blocks only up to ${auditor.height}: the audit cannot reach the tip it announced; audit another member`);
   }
   let reserves: Reserves;
+  /** Another member further along after every reading of the source: the source is behind, not just read a moment early. */
+  let aheadEachTime: OtherTip | undefined;
   for (let rereads = 0; ; rereads++) {
     const { minted, burned } = auditor.supply;
     try {
       reserves = await bitcoin.checkReserves(minted - burned, auditor.height);
       break;
     } catch (error) {
-      if (!(error instanceof AuditFailure && error.check === 'reserves') || rereads === RESERVES_REREADS) throw error;
+      if (!(error instanceof AuditFailure && error.check === 'reserves')) throw error;
+      if (rereads === RESERVES_REREADS) throw aheadEachTime ? sourceBehind(source, auditor.height, aheadEachTime) : error;
       await new Promise((resolve) => setTimeout(resolve, REREAD_PAUSE_MS));
+      const tips = await otherTips(options.others ?? [], source);
       await auditToEnd();
+      aheadEachTime = rereads === 0 || aheadEachTime ? furthestAhead(tips, auditor.height) : undefined;
     }
   }
   const { minted, burned } = auditor.supply;

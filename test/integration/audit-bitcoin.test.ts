@@ -10,6 +10,7 @@ import { depositMultisig } from '../../watcher/pegin-tweak.ts';
 import type { BitcoinRpc } from '../../watcher/rpc.ts';
 import type { Faucet } from '../../regtest/faucet.ts';
 import { AuditFailure, type AuditCheck } from '../../federation/audit/auditor.ts';
+import { ValidationError } from '../../sidechain/errors.ts';
 import { memoryBlockSource, type BlockSource } from '../../federation/audit/block-source.ts';
 import { runAudit, type AuditReport } from '../../federation/audit/run-audit.ts';
 import { testFederation, type TestFederation } from '../helpers/genesis.ts';
@@ -135,6 +136,24 @@ describe('audit against a real Bitcoin node (regtest), of a history signed in me
     expect(report).to.deep.include({ height: 5, blocks: 5 });
     expect(report.settlements).to.deep.equal({ count: 1, burns: 1, inMempool: 0 });
     expect(report.reserves).to.deep.equal({ escrowSats: 700_000n, unspentOutputs: 2, spentOutputs: 0, outstandingSats: 698_000n });
+  });
+
+  it('names a member further along rather than judge the reserves of a chain behind a settlement the others made', async () => {
+    const behind = memoryBlockSource(blocks.slice(0, -1), 'member A');
+    const error = await runAudit({ genesis, source: behind, bitcoin: rpc, others: [behind, memoryBlockSource(blocks, 'member B')] }).then(
+      () => expect.fail('the audit passed'),
+      (failure: unknown) => failure,
+    );
+    expect(error).to.be.instanceOf(ValidationError);
+    expect(error).to.not.be.instanceOf(AuditFailure);
+    expect((error as ValidationError).code).to.equal('source-behind');
+    expect((error as ValidationError).message).to.match(/^member A served the chain up to height 4 and member B says its chain reaches 5: .*; audit member B$/);
+    // With no other member further along, the shortfall is the verdict.
+    await expectFailure(runAudit({ genesis, source: behind, bitcoin: rpc, others: [memoryBlockSource(blocks.slice(0, -2), 'member C')] }), {
+      check: 'reserves',
+      height: undefined,
+      message: new RegExp(`Bitcoin has spent the output the chain holds in reserve: ${bobDeposit.txid}:${bobDeposit.vout} \\(the chain as of height 4, the last block served\\)$`),
+    });
   });
 
   it('fails at the anchor when a quorum rewrote an anchored block: Bitcoin still holds the old hash', async () => {
