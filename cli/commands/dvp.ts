@@ -100,6 +100,7 @@ function offerCommand(): Command {
     .addHelpText('after', '\nExample:\n  strongbox dvp offer --asset 5c1f… --amount 100 --price 50000 --out offer.json --file seller.wallet.json')
     .action(async (options: Options & { asset: string; amount: string; price: string; expiresIn: string; out: string }) => {
       const asset = parseSecurity(options.asset);
+      const assetHex = Buffer.from(asset).toString('hex');
       const amount = parseAmount(options.amount, '--amount');
       const price = parseAmount(options.price, '--price');
       const expiresIn = parseHeight(options.expiresIn, '--expires-in');
@@ -111,7 +112,7 @@ function offerCommand(): Command {
       const client = memberClientFrom(options);
       // Before anything reaches the chain (a coin split is a transaction of its own).
       if (existsSync(options.out)) throw new ValidationError('bad-output', `${options.out} already exists; offers are never overwritten`);
-      const security = await registeredSecurity(client, options.asset);
+      const security = await registeredSecurity(client, assetHex);
       const utxos = await client.utxos(wallet.address);
       const offers = await walletOffers(client, options.file, utxos);
       const coin = await exactCoin(client, genesis.chainId, wallet, asset, amount, { utxos, open: offers.open }, options);
@@ -131,8 +132,8 @@ function offerCommand(): Command {
       }
       printResult(
         options,
-        `offer: ${describeAmount(amount, options.asset, security)} for ${describeAmount(price, BTC_ASSET_KEY, undefined)}, valid through block ${expiryHeight}\nwrote ${options.out}; a buyer checks it with \`strongbox dvp show --offer ${options.out}\` and completes it with \`strongbox dvp accept --offer ${options.out} --file <buyer wallet>\``,
-        { file: options.out, asset: options.asset, amount, price, expiryHeight, coin: `${coin.txid}:${coin.vout}` },
+        `offer: ${describeAmount(amount, assetHex, security)} for ${describeAmount(price, BTC_ASSET_KEY, undefined)}, valid through block ${expiryHeight}\nwrote ${options.out}; a buyer checks it with \`strongbox dvp show --offer ${options.out}\` and completes it with \`strongbox dvp accept --offer ${options.out} --file <buyer wallet>\``,
+        { file: options.out, asset: assetHex, amount, price, expiryHeight, coin: `${coin.txid}:${coin.vout}` },
       );
     });
 }

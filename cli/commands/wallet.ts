@@ -30,7 +30,8 @@ export function networkOptions(command: Command): Command {
 /** "BTC" names pegged bitcoin; anything else is a 32-byte asset id in hex. */
 export function parseAsset(value: string): Uint8Array {
   if (value.toUpperCase() === 'BTC') return BTC_ASSET_ID;
-  if (!/^[0-9a-f]{64}$/.test(value)) throw new ValidationError('bad-asset', `asset must be BTC or a 64-character hex asset id, got ${JSON.stringify(value)}`);
+  // Any case, as addresses are; the id is printed in lowercase.
+  if (!/^[0-9a-f]{64}$/i.test(value)) throw new ValidationError('bad-asset', `asset must be BTC or a 64-character hex asset id, got ${JSON.stringify(value)}`);
   return new Uint8Array(Buffer.from(value, 'hex'));
 }
 

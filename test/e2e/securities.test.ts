@@ -165,8 +165,9 @@ describe('securities through the CLI against five members', function () {
       expect(added).to.include({ sequence: '2', action: 'add' });
       // Adding what is there already would spend a transaction that changes nothing: refused, or left out.
       await refused(['allowlist', 'add', addresses.alice!, '--asset', asset, '--file', files.issuer!], new RegExp(`^strongbox: nothing to add: ${addresses.alice} already on the allowlist of ${asset}\n$`));
-      for (const [name, amount] of [['alice', '600'], ['bob', '200'], ['carol', '100']] as const) {
-        await ok(['send', '--asset', asset, '--to', addresses[name]!, '--amount', amount, '--file', files.issuer!]);
+      // An asset id is taken in capitals too, as addresses are.
+      for (const [name, amount, given] of [['alice', '600', asset], ['bob', '200', asset.toUpperCase()], ['carol', '100', asset]] as const) {
+        await ok(['send', '--asset', given, '--to', addresses[name]!, '--amount', amount, '--file', files.issuer!]);
       }
       expect(await ok(['allowlist', 'remove', addresses.carol!, '--asset', asset, '--file', files.issuer!])).to.include({ sequence: '3' });
       await refused(['allowlist', 'remove', addresses.carol!, '--asset', asset, '--file', files.issuer!], new RegExp(`^strongbox: nothing to remove: ${addresses.carol} not on the allowlist of ${asset}\n$`));
@@ -203,8 +204,8 @@ describe('securities through the CLI against five members', function () {
     const offerFile = (n: number) => join(dir, `offer-${n}.json`);
 
     it('swaps shares for pegged BTC in one transaction: the seller offers, the buyer accepts', async () => {
-      const offer = await ok(['dvp', 'offer', '--asset', asset, '--amount', '100', '--price', '50000', '--out', offerFile(1), '--file', files.alice!]);
-      expect(offer).to.include({ amount: '100', price: '50000' });
+      const offer = await ok(['dvp', 'offer', '--asset', asset.toUpperCase(), '--amount', '100', '--price', '50000', '--out', offerFile(1), '--file', files.alice!]);
+      expect(offer).to.include({ asset, amount: '100', price: '50000' });
       // The buyer reads what the offer gives and asks before paying anything.
       const shown = await runCli(['dvp', 'show', '--offer', offerFile(1), ...flags]);
       expect(shown.code, shown.stderr).to.equal(0);
