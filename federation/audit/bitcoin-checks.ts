@@ -48,8 +48,10 @@ export async function lookUpReserves(rpc: BitcoinRpc, entries: readonly (readonl
  */
 export class BitcoinChecks {
   private readonly escrow: SortedMultisig;
-  /** Outpoint → the script the output must pay while it is in reserve. */
+  /** Outpoint → the script the output must pay while it is in reserve, as the chain records it. */
   private readonly reserve = new Map<string, Uint8Array>();
+  /** Settlements not yet in a Bitcoin block when checked: what they took out of the reserve and put back as change. */
+  private readonly inMempool: { txid: string; spent: Map<string, Uint8Array>; change: string[] }[] = [];
   readonly anchors: AnchorSeen[] = [];
   mints = 0;
   mintedSats = 0n;
@@ -95,11 +97,38 @@ export class BitcoinChecks {
     const change = await judged('settlement', claim.height, () => checkSettlementTransaction(tx, claim.burns, this.escrow.scriptPubKey));
     // What it spends leaves the reserve as the chain records it; whatever did not come back as
     // change or pay a burn then shows as a shortfall, not as a coin missing.
-    for (const input of tx.ins) this.reserve.delete(`${Buffer.from(input.hash).reverse().toString('hex')}:${input.index}`);
-    for (const { vout } of change) this.reserve.set(`${claim.bitcoinTxid}:${vout}`, this.escrow.scriptPubKey);
+    const spent = new Map<string, Uint8Array>();
+    for (const input of tx.ins) {
+      const outpoint = `${Buffer.from(input.hash).reverse().toString('hex')}:${input.index}`;
+      const script = this.reserve.get(outpoint);
+      if (script) spent.set(outpoint, script);
+      this.reserve.delete(outpoint);
+    }
+    const changeOutpoints = change.map(({ vout }) => `${claim.bitcoinTxid}:${vout}`);
+    for (const outpoint of changeOutpoints) this.reserve.set(outpoint, this.escrow.scriptPubKey);
+    if (confirmations === 0) this.inMempool.push({ txid: claim.bitcoinTxid, spent, change: changeOutpoints });
     this.settlements += 1;
-    if (confirmations === 0) this.unconfirmedSettlements += 1;
     this.settledBurns += claim.burns.length;
+  }
+
+  /**
+   * The escrow outputs to look up in the confirmed UTXO set: the chain's reserve, except that a
+   * settlement still in the mempool is judged as Bitcoin's blocks stand, by the coins it spends
+   * (unspent there) rather than its change (not in a block yet). Their confirmations are read
+   * again: one confirmed since it was checked stands as the chain records it.
+   */
+  private async confirmedReserve(): Promise<Map<string, Uint8Array>> {
+    const waiting = [];
+    for (const settlement of this.inMempool) if (((await this.rpc.getTransactionConfirmations(settlement.txid)) ?? 0) === 0) waiting.push(settlement);
+    this.unconfirmedSettlements = waiting.length;
+    const unconfirmedChange = new Set(waiting.flatMap((settlement) => settlement.change));
+    const reserve = new Map(this.reserve);
+    for (const settlement of waiting) {
+      for (const outpoint of settlement.change) reserve.delete(outpoint);
+      // A coin that is itself the change of a settlement still waiting is in no block either.
+      for (const [outpoint, script] of settlement.spent) if (!unconfirmedChange.has(outpoint)) reserve.set(outpoint, script);
+    }
+    return reserve;
   }
 
   /**
@@ -108,7 +137,7 @@ export class BitcoinChecks {
    * compares the total with the pegged supply outstanding.
    */
   async checkReserves(outstandingSats: bigint, height: number): Promise<Reserves> {
-    const outputs = await lookUpReserves(this.rpc, [...this.reserve], { includeMempool: false });
+    const outputs = await lookUpReserves(this.rpc, [...(await this.confirmedReserve())], { includeMempool: false });
     try {
       return checkReserves(outputs, outstandingSats);
     } catch (error) {

@@ -48,9 +48,12 @@ describe('audit against a real Bitcoin node (regtest), of a history signed in me
   const withdrawalScript = bitcoin.payments.p2wpkh({ hash: Buffer.alloc(20, 0x42), network }).output!;
   let rpc: BitcoinRpc;
   let faucet: Faucet;
+  let chain: SignedChain;
   let blocks: SignedBlock[];
   let bobDeposit: BitcoinCoin;
   let carolDeposit: BitcoinCoin;
+  let daveDeposit: BitcoinCoin;
+  const dave = testWallet();
 
   const depositTo = async (owner: Uint8Array, sats: bigint) => {
     const script = depositMultisig(escrow, owner).scriptPubKey;
@@ -81,9 +84,10 @@ describe('audit against a real Bitcoin node (regtest), of a history signed in me
     ({ node: { rpc }, faucet } = await sharedRegtest());
     bobDeposit = await depositTo(bob.owner, 600_000n);
     carolDeposit = await depositTo(carol.owner, 300_000n);
+    daveDeposit = await depositTo(dave.owner, 500_000n);
     await faucet.mine(2);
 
-    const chain = new SignedChain(federation);
+    chain = new SignedChain(federation);
     chain.append([issuance(chainId, alice, 1_000n).tx]);
     const bobMint = mintOf(bobDeposit, bob.owner);
     chain.append([bobMint, mintOf(carolDeposit, carol.owner)]);
@@ -106,7 +110,8 @@ describe('audit against a real Bitcoin node (regtest), of a history signed in me
     chain.append([{ kind: 'settlement', burns: [txId(burn)], bitcoinTxid: new Uint8Array(Buffer.from(payout.getId(), 'hex')), bitcoinTx: unsignedBytes(payout), witnesses: [] }]);
     await rpc.sendRawTransaction(payout.toHex());
     await faucet.mine(1);
-    blocks = chain.blocks;
+    // The history the tests audit; one test extends the chain past it.
+    blocks = [...chain.blocks];
   });
 
   it('passes the honest history: every mint, the anchor, the settlement and the reserves are on Bitcoin', async () => {
@@ -119,6 +124,31 @@ describe('audit against a real Bitcoin node (regtest), of a history signed in me
     expect(report.supply).to.deep.equal({ mintedSats: 898_000n, burnedSats: 200_000n, outstandingSats: 698_000n });
     // Bob's deposit was spent by the peg-out, which the chain records: its change and Carol's deposit remain, nothing is missing.
     expect(report.reserves).to.deep.equal({ escrowSats: 700_000n, unspentOutputs: 2, spentOutputs: 0, outstandingSats: 698_000n });
+  });
+
+  it('passes with a settlement still in the mempool: judged by the coins it spends, which Bitcoin\'s blocks still hold, not by its change', async () => {
+    chain.append([mintOf(daveDeposit, dave.owner)]);
+    const mint = chain.blocks.at(-1)!.transactions[0]!;
+    const burnBody: PegoutBody = {
+      kind: 'pegout',
+      inputs: [{ txid: txId(mint), index: 0 }],
+      outputs: [{ owner: dave.owner, asset: BTC_ASSET_ID, amount: 299_000n }],
+      destinationScript: withdrawalScript,
+      amount: 200_000n,
+    };
+    const burn: Transaction = { ...burnBody, witnesses: [keyWitness(chainId, burnBody, dave.keys.seed)] };
+    chain.append([burn]);
+    const payout = spendEscrowCoins(escrow, pegKeys, [{ ...daveDeposit, recipient: dave.owner }], [
+      { script: withdrawalScript, value: 199_000n },
+      { script: escrow.scriptPubKey, value: 300_000n },
+    ]);
+    chain.append([{ kind: 'settlement', burns: [txId(burn)], bitcoinTxid: new Uint8Array(Buffer.from(payout.getId(), 'hex')), bitcoinTx: unsignedBytes(payout), witnesses: [] }]);
+    await rpc.sendRawTransaction(payout.toHex());
+    const report = await audit(chain.blocks);
+    expect(report.settlements).to.deep.equal({ count: 2, burns: 2, inMempool: 1 });
+    expect(report.supply).to.deep.equal({ mintedSats: 1_397_000n, burnedSats: 400_000n, outstandingSats: 997_000n });
+    // Bob's peg-out change, Carol's deposit and Dave's deposit, which only the mempool has spent.
+    expect(report.reserves).to.deep.equal({ escrowSats: 1_200_000n, unspentOutputs: 3, spentOutputs: 0, outstandingSats: 997_000n });
   });
 
   it('passes when the settlement is on Bitcoin before the source serves its record: the source is read again before the reserves are judged', async () => {
