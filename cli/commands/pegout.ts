@@ -35,9 +35,11 @@ function describeBurn(status: BurnStatus): string {
       return 'burned, waiting for finality';
     case 'final':
       if (status.approvedHere) return `final at height ${status.height}, approved by this member's operator; paid once the operators of a quorum of members have approved it (each member knows only its own approval)`;
-      return status.heldForApproval
-        ? `final at height ${status.height}, held by the circuit breaker (above the hourly share of the reserves) until the operators of a quorum of members approve it (strongbox pegout approve)`
-        : `final at height ${status.height}, waiting for the federation's next peg-out batch`;
+      if (status.heldForApproval) return `final at height ${status.height}, held by the circuit breaker (above the hourly share of the reserves) until the operators of a quorum of members approve it (strongbox pegout approve)`;
+      if (status.waitingForBitcoinBlock) {
+        return `final at height ${status.height}, waiting for a Bitcoin block: the federation's peg-outs waiting unconfirmed form as long a chain as Bitcoin nodes relay (on local regtest: strongbox regtest mine 1)`;
+      }
+      return `final at height ${status.height}, waiting for the federation's next peg-out batch`;
     case 'settling':
       return `final at height ${status.height}; ${describePayment(status)} (being signed and broadcast)`;
     case 'in-bitcoin':

@@ -31,6 +31,10 @@ const burnViewSchema = z.discriminatedUnion('status', [
     status: z.literal('final').describe('final on the sidechain, not yet bound to a Bitcoin payment'),
     approvedHere: z.literal(true).optional().describe("this member's operator approved it past the circuit breaker"),
     heldForApproval: z.literal(true).optional().describe('it waits at the circuit breaker for operators to approve it'),
+    waitingForBitcoinBlock: z
+      .literal(true)
+      .optional()
+      .describe('the batch it is in waits for a Bitcoin block: the peg-outs waiting unconfirmed form as long a chain as Bitcoin nodes relay'),
   }),
   z.strictObject({
     ...finalBurn,
@@ -64,7 +68,7 @@ export function pegoutRoutes({ chain, store, queries, pegout, rpc }: PegoutApiCo
     const common = { txid: burn.txid, amountSats: burn.amount, destination: addressOfScript(burn.destinationScript, pegout.network), destinationScript: hex(burn.destinationScript), height: burn.height };
     // Held when this member would not pay it without its operator's approval.
     if (!burn.settlement) {
-      const approval = pegout.approvedHere(burn.txid) ? { approvedHere: true } : held().has(burn.txid) ? { heldForApproval: true } : {};
+      const approval = pegout.approvedHere(burn.txid) ? { approvedHere: true } : held().has(burn.txid) ? { heldForApproval: true } : pegout.waitsForBitcoinBlock ? { waitingForBitcoinBlock: true } : {};
       return { ...common, status: 'final', ...approval };
     }
     const { bitcoinTxid, vout, paidSats } = burn.settlement;

@@ -75,8 +75,8 @@ export class Pegout {
   private approved = new Set<string>();
   /** The last batch the proposer could not build (too few coins, say), so it neither retries nor logs it until something changes. */
   private held: string | undefined;
-  /** Whether the wait for a Bitcoin block at the chain limit has been logged, so it is logged once. */
-  private chainWaitLogged = false;
+  /** Whether the next batch waits for a Bitcoin block at the chain limit (logged once when it starts to). */
+  private waitingForBlock = false;
   /** The burns last logged as waiting at the circuit breaker, so each set is logged once. */
   private loggedWaiting = '';
   /** The due batch this member last asked a block for, until the next block is final. */
@@ -237,12 +237,17 @@ export class Pegout {
     const owed = burns.reduce((sum, burn) => sum + burn.amount, 0n);
     const relayable = this.relayableCoins().reduce((sum, coin) => sum + coin.value, 0n);
     if (burns.length === 0 || relayable >= owed) {
-      this.chainWaitLogged = false;
+      this.waitingForBlock = false;
       return true;
     }
-    if (!this.chainWaitLogged) this.log.warn({ burns: burns.length, owedSats: owed, relayableSats: relayable }, 'peg-outs wait for a Bitcoin block: the escrow coins that would pay them end chains of unconfirmed settlements as long as Bitcoin nodes accept');
-    this.chainWaitLogged = true;
+    if (!this.waitingForBlock) this.log.warn({ burns: burns.length, owedSats: owed, relayableSats: relayable }, 'peg-outs wait for a Bitcoin block: the escrow coins that would pay them end chains of unconfirmed settlements as long as Bitcoin nodes accept');
+    this.waitingForBlock = true;
     return false;
+  }
+
+  /** Whether the burns due wait for a Bitcoin block: the escrow coins that would pay them end chains of unconfirmed settlements as long as nodes relay. */
+  get waitsForBitcoinBlock(): boolean {
+    return this.waitingForBlock;
   }
 
   private logWaiting(waiting: readonly BurnRecord[], blockTimeMs: bigint): void {

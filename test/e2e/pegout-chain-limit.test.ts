@@ -59,7 +59,14 @@ describe('peg-out with Bitcoin making no blocks', function () {
     const settlements = await Promise.all(burnTxids.slice(0, -1).map(async (txid) => (await net.clients[0]!.burnStatus(txid)).bitcoinTxid!));
     expect(settlements).to.have.length(MAX_UNCONFIRMED_ANCESTORS);
     for (const bitcoinTxid of settlements) expect(await rpc.getTransactionConfirmations(bitcoinTxid), `settlement ${bitcoinTxid}`).to.equal(0);
-    for (const client of net.clients) expect((await client.burnStatus(waiting!)).status).to.equal('final');
+    for (const client of net.clients) expect(await client.burnStatus(waiting!)).to.deep.include({ status: 'final', waitingForBitcoinBlock: true });
+    const status = await runCli(['pegout', 'status', waiting!, '--no-wait', '--member', net.network.network.members[1]!.apiUrl]);
+    expect(status.stdout).to.match(new RegExp(`^burn ${waiting}: final at height \\d+, waiting for a Bitcoin block: the federation's peg-outs waiting unconfirmed form as long a chain as Bitcoin nodes relay \\(on local regtest: strongbox regtest mine 1\\)\n$`));
+    // Meanwhile the audit passes: the settlements in the mempool are judged by the coins they spend, which Bitcoin's blocks still hold.
+    const auditArgs = ['audit', '--member', net.network.network.members[2]!.apiUrl, '--bitcoin-rpc', net.network.network.bitcoinRpcUrl, '--genesis', net.network.network.genesisFile!, '--json'];
+    const before = await runCli(auditArgs);
+    expect(before.code, before.stderr).to.equal(0);
+    expect((JSON.parse(before.stdout) as { settlements: { count: number; inMempool: number } }).settlements).to.deep.include({ count: MAX_UNCONFIRMED_ANCESTORS, inMempool: MAX_UNCONFIRMED_ANCESTORS });
     // A block confirms the chain, and the waiting burn is paid, once.
     const faucet = new Faucet(rpc);
     await faucet.mine(1);
@@ -69,7 +76,7 @@ describe('peg-out with Bitcoin making no blocks', function () {
     }, 60_000);
     expect(settlements).to.not.include(paid);
     await faucet.mine(1);
-    const audited = await runCli(['audit', '--member', net.network.network.members[2]!.apiUrl, '--bitcoin-rpc', net.network.network.bitcoinRpcUrl, '--genesis', net.network.network.genesisFile!, '--json']);
+    const audited = await runCli(auditArgs);
     expect(audited.code, audited.stderr).to.equal(0);
   });
 });
