@@ -28,3 +28,15 @@ export function recordOffer(walletFile: string, offers: { recorded: readonly Off
   if (taken.length > 0) throw new ValidationError('coin-offered', `${describeHolds(taken)}, recorded by another dvp offer while this one was made; ${offerFile} is removed: run dvp offer again`);
   writeOfferHolds(walletFile, [...recorded.filter((other) => !lapsed.has(other.coin)), hold]);
 }
+
+/**
+ * Drops from the wallet file the records of the offers whose coins `spent` (outpoints "txid:vout")
+ * took, and returns them: an offer whose coin is spent can never settle, so its record holds
+ * nothing. The file is read again, keeping what a `dvp offer` run meanwhile recorded.
+ */
+export function dropSpentOffers(walletFile: string, spent: ReadonlySet<string>): OfferHold[] {
+  const recorded = readOfferHolds(walletFile);
+  const dropped = recorded.filter((hold) => spent.has(hold.coin));
+  if (dropped.length > 0) writeOfferHolds(walletFile, recorded.filter((hold) => !spent.has(hold.coin)));
+  return dropped;
+}

@@ -9,7 +9,7 @@ import { issuerAuthorization } from '../../federation/roles/issuer-request.ts';
 import { readWalletFile } from '../../federation/wallet/wallet-file.ts';
 import { genesisFrom, memberClientFrom, type NetworkOptions } from '../member-url.ts';
 import { printResult } from '../output.ts';
-import { parseSecurity } from '../security-arguments.ts';
+import { parseAddress, parseSecurity } from '../command-arguments.ts';
 import { networkOptions } from './wallet.ts';
 
 type AllowlistOptions = NetworkOptions & { asset: string; file: string; includeIssuer?: boolean; json?: boolean };
@@ -23,10 +23,10 @@ function allowlistAction(action: 'add' | 'remove'): Command {
   if (action === 'remove') command.option('--include-issuer', "remove the issuer's own address too, knowing it can then receive none of the security");
   return command
     .addHelpText('after', `\nExample:\n  strongbox allowlist ${action} --asset 5c1f… sbx1… sbx1… --file issuer.wallet.json`)
-    .action(async (addresses: string[], options: AllowlistOptions) => {
+    .action(async (addressArguments: string[], options: AllowlistOptions) => {
       const asset = parseSecurity(options.asset);
       const assetKey = toHex(asset);
-      addresses.forEach(addressPayload);
+      const addresses = addressArguments.map(parseAddress);
       // The chain takes an address already there (or not there to remove), but a transaction that
       // changes nothing is worth a word: only the others are sent, and none at all is refused.
       const listed = await currentAllowlist(options, asset);

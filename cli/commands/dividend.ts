@@ -12,7 +12,7 @@ import { readWalletFile } from '../../federation/wallet/wallet-file.ts';
 import { registeredSecurity } from '../asset-amount.ts';
 import { genesisFrom, memberClientFrom, type NetworkOptions } from '../member-url.ts';
 import { printResult } from '../output.ts';
-import { parseHeight, parseSecurity } from '../security-arguments.ts';
+import { parseHeight, parseSecurity } from '../command-arguments.ts';
 import { submitUntilFinal } from '../submit.ts';
 import { networkOptions, parseAmount } from './wallet.ts';
 

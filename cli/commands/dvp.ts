@@ -14,9 +14,9 @@ import { readJsonFile } from '../../federation/json-file.ts';
 import { coinsNotOffered } from '../../federation/wallet/offer-holds.ts';
 import { readWalletFile, type OfferHold, type Wallet } from '../../federation/wallet/wallet-file.ts';
 import { genesisFrom, memberClientFrom, type NetworkOptions } from '../member-url.ts';
-import { describeAmount, describeAmountOn, registeredSecurity } from '../asset-amount.ts';
+import { describeAmount, describeAmountOn, registeredSecurity, unitsFigure } from '../asset-amount.ts';
 import { printResult } from '../output.ts';
-import { parseHeight, parseSecurity } from '../security-arguments.ts';
+import { parseHeight, parseSecurity } from '../command-arguments.ts';
 import { recordOffer, walletOffers } from '../open-offers.ts';
 import { submitUntilFinal } from '../submit.ts';
 import { networkOptions, parseAmount } from './wallet.ts';
@@ -76,14 +76,14 @@ async function offeredCoin(client: MemberClient, offer: DvpOffer) {
  * offer only): an offer sells a whole coin, so when the wallet has none of that size it first
  * splits one off its coins not offered, with a transfer to itself, and waits until that is final.
  */
-async function exactCoin(client: MemberClient, chainId: Uint8Array, wallet: Wallet, asset: Uint8Array, amount: bigint, coins: { utxos: SpendableOutput[]; open: OfferHold[] }, options: Options): Promise<SpendableOutput> {
+async function exactCoin(client: MemberClient, chainId: Uint8Array, wallet: Wallet, asset: Uint8Array, amount: bigint, decimals: number, coins: { utxos: SpendableOutput[]; open: OfferHold[] }, options: Options): Promise<SpendableOutput> {
   const offered = new Set(coins.open.map((hold) => hold.coin));
   const exact = coins.utxos.find((utxo) => utxo.asset === hex(asset) && utxo.amount === amount && !offered.has(`${utxo.txid}:${utxo.vout}`));
   if (exact) return exact;
   const wayOut = 'a coin backs one offer at a time: withdraw an offer first (`strongbox dvp cancel --offer <offer file>`)';
-  const notOffered = coinsNotOffered(coins.utxos, coins.open, hex(asset), amount, { spendOffered: false, wayOut });
+  const notOffered = coinsNotOffered(coins.utxos, coins.open, hex(asset), amount, { spendOffered: false, wayOut, units: (units) => unitsFigure(units, decimals) });
   const split = buildTransfer(chainId, wallet, notOffered, asset, wallet.owner, amount);
-  if (!options.json) process.stderr.write(`splitting a coin of ${amount} off for the offer\n`);
+  if (!options.json) process.stderr.write(`splitting a coin of ${unitsFigure(amount, decimals)} off for the offer\n`);
   const { txid } = await submitUntilFinal(client, split, options);
   return { txid, vout: 0, asset: hex(asset), amount };
 }
@@ -115,7 +115,7 @@ function offerCommand(): Command {
       const security = await registeredSecurity(client, assetHex);
       const utxos = await client.utxos(wallet.address);
       const offers = await walletOffers(client, options.file, utxos);
-      const coin = await exactCoin(client, genesis.chainId, wallet, asset, amount, { utxos, open: offers.open }, options);
+      const coin = await exactCoin(client, genesis.chainId, wallet, asset, amount, security.decimals, { utxos, open: offers.open }, options);
       const expiryHeight = (await client.status()).height + expiresIn;
       const offer = createOffer(genesis.chainId, wallet, coin, { asset: BTC_ASSET_ID, amount: price }, expiryHeight);
       try {

@@ -13,6 +13,7 @@ import { progressLine } from '../progress.ts';
 import { withMemberDatabase } from '../member-database.ts';
 import { PeginStore } from '../../federation/member/pegin-store.ts';
 import { parseFollowerState } from '../../watcher/follower/state-codec.ts';
+import { parseAddress, parseTxid } from '../command-arguments.ts';
 
 export function peginAddressCommand(): Command {
   return new Command('pegin-address')
@@ -24,10 +25,11 @@ export function peginAddressCommand(): Command {
     .option('--data-dir <dir>', 'local network folder (default: $STRONGBOX_HOME or ./.strongbox)')
     .option('--json', 'print machine-readable output')
     .addHelpText('after', '\nExample:\n  strongbox pegin-address sbx1… \n  (then send BTC to the printed bcrt1… address; it is minted after the genesis confirmation depth)')
-    .action(async (recipient: string, options: Omit<NetworkOptions, 'member'> & { member?: string[]; offline?: boolean; json?: boolean }) => {
-      if (looksLikeBitcoin(recipient)) {
-        throw new ValidationError('bad-address', `${recipient} is a Bitcoin address: pegin-address takes the Strongbox address (sbx1…) that receives the pegged BTC, and prints the Bitcoin address to send BTC to`);
+    .action(async (recipientArgument: string, options: Omit<NetworkOptions, 'member'> & { member?: string[]; offline?: boolean; json?: boolean }) => {
+      if (looksLikeBitcoin(recipientArgument)) {
+        throw new ValidationError('bad-address', `${recipientArgument} is a Bitcoin address: pegin-address takes the Strongbox address (sbx1…) that receives the pegged BTC, and prints the Bitcoin address to send BTC to`);
       }
+      const recipient = parseAddress(recipientArgument);
       const payload = addressPayload(recipient);
       const genesis = genesisFrom({ genesis: options.genesis, dataDir: options.dataDir });
       // Derived here from public data alone, so no member has to be trusted for it.
@@ -95,8 +97,8 @@ export function peginCommand(): Command {
       .option('--no-wait', 'print the current state and return')
       .option('--json', 'print machine-readable output')
       .addHelpText('after', '\nExample:\n  strongbox pegin status 3f2a…')
-      .action(async (txid: string, options: { member?: string[]; dataDir?: string; wait: boolean; json?: boolean }) => {
-        if (!/^[0-9a-f]{64}$/.test(txid)) throw new ValidationError('bad-txid', `not a Bitcoin txid: ${JSON.stringify(txid)}`);
+      .action(async (txidArgument: string, options: { member?: string[]; dataDir?: string; wait: boolean; json?: boolean }) => {
+        const txid = parseTxid(txidArgument);
         const client = memberClientFrom({ member: options.member?.[0], dataDir: options.dataDir });
         const progress = progressLine();
         for (;;) {
@@ -125,11 +127,13 @@ export function peginCommand(): Command {
       .option('--data-dir <dir>', 'local network folder (default: $STRONGBOX_HOME or ./.strongbox)')
       .option('--json', 'print machine-readable output')
       .addHelpText('after', '\nExample:\n  strongbox pegin claim 3f2a…:0 --to sbx1…')
-      .action(async (outpoint: string, options: { to: string; member?: string[]; dataDir?: string; json?: boolean }) => {
+      .action(async (outpointArgument: string, options: { to: string; member?: string[]; dataDir?: string; json?: boolean }) => {
+        // Its txid in either case, as pegin status takes one; echoed in lowercase, as Bitcoin writes it.
+        const outpoint = outpointArgument.toLowerCase();
         const match = /^([0-9a-f]{64}):(\d{1,6})$/.exec(outpoint);
-        if (!match) throw new ValidationError('bad-outpoint', `outpoint must be txid:vout, got ${JSON.stringify(outpoint)}`);
-        addressPayload(options.to);
-        const answers = await askEnoughMembers(membersFrom(options), 'claim the deposit', (client) => client.claimDeposit(match[1]!, Number(match[2]), options.to));
+        if (!match) throw new ValidationError('bad-outpoint', `outpoint must be txid:vout, got ${JSON.stringify(outpointArgument)}`);
+        const recipient = parseAddress(options.to);
+        const answers = await askEnoughMembers(membersFrom(options), 'claim the deposit', (client) => client.claimDeposit(match[1]!, Number(match[2]), recipient));
         const { confirmations, required } = answers[0]!;
         if (answers.some((answer) => answer.minted)) {
           printResult(options, `${outpoint} is already minted: nothing to claim`, { outpoint, confirmations, required, claimed: false, minted: true });

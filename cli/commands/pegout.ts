@@ -12,17 +12,13 @@ import { submitUntilFinal } from '../submit.ts';
 import { progressLine } from '../progress.ts';
 import { networkOptions, parseAmount } from './wallet.ts';
 import { withMemberDatabase } from '../member-database.ts';
+import { parseTxid } from '../command-arguments.ts';
 import { ChainStore } from '../../sidechain/store/chain-store.ts';
 import { decodeTransaction } from '../../sidechain/transaction/codec.ts';
 import { TxKind } from '../../sidechain/transaction/types.ts';
 
 type StatusOptions = NetworkOptions & { wait: boolean; json?: boolean };
 type BurnStatus = Awaited<ReturnType<MemberClient['burnStatus']>>;
-
-function parseTxid(value: string): string {
-  if (!/^[0-9a-f]{64}$/.test(value)) throw new ValidationError('bad-txid', `not a transaction id (64 lowercase hex characters): ${JSON.stringify(value)}`);
-  return value;
-}
 
 /** What the destination receives: the burn less its share of the batch's Bitcoin fee, and where. */
 function describePayment(status: BurnStatus): string {
@@ -123,7 +119,7 @@ export function pegoutCommand(): Command {
       .action(async (txidArguments: string[], _options: unknown, command: Command) => {
         // --json may land on the parent `pegout` command; read both levels.
         const options = command.optsWithGlobals<{ config?: string; json?: boolean }>();
-        const txids = txidArguments.map(parseTxid);
+        const txids = txidArguments.map((txid) => parseTxid(txid));
         await withMemberDatabase(options.config, async (pool) => {
           const store = new ChainStore(pool);
           const burns = new Set((await store.burns()).map((burn) => Buffer.from(burn.txid).toString('hex')));

@@ -9,6 +9,7 @@ import { addressOfScript } from '../../watcher/bitcoin-address.ts';
 import { bitcoinNetwork } from '../../watcher/networks.ts';
 import { genesisFrom, memberClientFrom, type NetworkOptions } from '../member-url.ts';
 import { printResult, toJson } from '../output.ts';
+import { parseTxid } from '../command-arguments.ts';
 
 export function proofCommand(): Command {
   return new Command('proof')
@@ -19,8 +20,8 @@ export function proofCommand(): Command {
     .option('--data-dir <dir>', 'local network folder (default: $STRONGBOX_HOME or ./.strongbox)')
     .option('--json', 'with --out, say what was written as JSON (the proof itself is JSON either way)')
     .addHelpText('after', '\nExample:\n  strongbox proof 3f2a… --out burn.proof.json\n  strongbox verify-proof burn.proof.json')
-    .action(async (txid: string, options: NetworkOptions & { out?: string; json?: boolean }) => {
-      if (!/^[0-9a-f]{64}$/.test(txid)) throw new ValidationError('bad-txid', `not a transaction id: ${JSON.stringify(txid)}`);
+    .action(async (txidArgument: string, options: NetworkOptions & { out?: string; json?: boolean }) => {
+      const txid = parseTxid(txidArgument);
       const client = memberClientFrom(options);
       const answer = await client.inclusionProof(txid);
       // The file is checked against the genesis later, by whoever holds it; what it proves is checked here.
@@ -43,12 +44,12 @@ export function verifyProofCommand(): Command {
     .option('--json', 'print machine-readable output')
     .addHelpText('after', '\nExample:\n  strongbox verify-proof burn.proof.json --genesis genesis.json')
     .action((file: string, options: NetworkOptions & { json?: boolean; txid?: string }) => {
-      if (options.txid !== undefined && !/^[0-9a-f]{64}$/.test(options.txid)) throw new ValidationError('bad-txid', `--txid: not a transaction id: ${JSON.stringify(options.txid)}`);
+      const expected = options.txid === undefined ? undefined : parseTxid(options.txid, '--txid');
       const json = readJsonFile(file, (reason) => new ValidationError('bad-proof', reason));
       const genesis = genesisFrom(options);
       const verified = verifyInclusionProof(inclusionProofFromJson(json), genesis);
       const txid = Buffer.from(verified.txId).toString('hex');
-      if (options.txid !== undefined && options.txid !== txid) throw new ValidationError('wrong-proof', `${file} proves transaction ${txid}, not ${options.txid}`);
+      if (expected !== undefined && expected !== txid) throw new ValidationError('wrong-proof', `${file} proves transaction ${txid}, not ${expected}`);
       const transaction = describeTransaction(verified.transaction);
       const burn = verified.transaction.kind === 'pegout' ? verified.transaction : undefined;
       const burnLine = burn ? `\nburn: ${burn.amount} sats to ${addressOfScript(burn.destinationScript, bitcoinNetwork(genesis.file.bitcoinNetwork)) ?? `script ${Buffer.from(burn.destinationScript).toString('hex')}`}` : '';

@@ -1,13 +1,12 @@
 import { Command } from 'commander';
-import { addressPayload } from '../../sidechain/address.ts';
-import { ConfigError } from '../../sidechain/errors.ts';
+import { ConfigError, ValidationError } from '../../sidechain/errors.ts';
 import { toHex } from '../../sidechain/transaction/ids.ts';
 import { issuerAuthorization } from '../../federation/roles/issuer-request.ts';
 import { readWalletFile } from '../../federation/wallet/wallet-file.ts';
 import { registeredSecurity, unitsFigure } from '../asset-amount.ts';
 import { genesisFrom, memberClientFrom, type NetworkOptions } from '../member-url.ts';
 import { printResult } from '../output.ts';
-import { parseHeight, parseSecurity } from '../security-arguments.ts';
+import { parseAddress, parseHeight, parseSecurity } from '../command-arguments.ts';
 import { networkOptions } from './wallet.ts';
 
 type ViewOptions = NetworkOptions & { credential?: string; json?: boolean };
@@ -51,7 +50,9 @@ export function registryCommand(): Command {
         const client = memberClientFrom(options);
         // Asked first, so that a credential or wallet the member refuses is what the user hears.
         const view = await client.holders(asset, authorization, height);
-        const { name, isin, decimals } = await registeredSecurity(client, asset);
+        const { name, isin, decimals, height: issuedAt } = await registeredSecurity(client, asset);
+        // Before its issuance the register is empty for want of the security, not of holders.
+        if (view.height < issuedAt) throw new ValidationError('before-issuance', `${name} (${isin}) was not yet issued at height ${view.height}: it was issued at height ${issuedAt}`);
         const lines = view.holders.map((holder) => `  ${unitsFigure(holder.amount, decimals)}  ${holder.address}`);
         const heading = `holders of ${name} (${isin}) ${asset} after block ${view.height} (${unitsFigure(view.outstanding, decimals)} outstanding):`;
         printResult(options, [heading, ...(lines.length ? lines : ['  (none)'])].join('\n'), { asset, ...view });
@@ -76,10 +77,14 @@ export function registryCommand(): Command {
       .option('--credential <token>', 'auditor or regulator credential (default: $STRONGBOX_CREDENTIAL)')
       .addHelpText('after', '\nExample:\n  strongbox registry history --address sbx1… --credential sbx_…')
       .action(async (options: ViewOptions & { address: string }) => {
-        addressPayload(options.address);
-        const changes = await memberClientFrom(options).history(options.address, bearer(options));
-        const lines = changes.map((c) => `  height ${c.height}  ${c.delta > 0n ? '+' : ''}${c.delta} → ${c.balance}  ${c.asset}  ${c.txid}`);
-        printResult(options, [`history of ${options.address}:`, ...(lines.length ? lines : ['  (no security holdings ever)'])].join('\n'), { address: options.address, changes });
+        const address = parseAddress(options.address);
+        const client = memberClientFrom(options);
+        const changes = await client.history(address, bearer(options));
+        // Each security's decimals, read once, for the decimal figure beside its base units.
+        const decimals = new Map(await Promise.all([...new Set(changes.map((c) => c.asset))].map(async (asset) => [asset, (await registeredSecurity(client, asset)).decimals] as const)));
+        const units = (amount: bigint, asset: string) => unitsFigure(amount, decimals.get(asset)!);
+        const lines = changes.map((c) => `  height ${c.height}  ${c.delta > 0n ? '+' : ''}${units(c.delta, c.asset)} → ${units(c.balance, c.asset)}  ${c.asset}  ${c.txid}`);
+        printResult(options, [`history of ${address}:`, ...(lines.length ? lines : ['  (no security holdings ever)'])].join('\n'), { address, changes });
       }),
   );
   return registry;

@@ -5,7 +5,7 @@ import { unitsFigure } from '../asset-amount.ts';
 import { submitIssuerChange } from '../issuer-change.ts';
 import type { NetworkOptions } from '../member-url.ts';
 import { printResult } from '../output.ts';
-import { parseSecurity } from '../security-arguments.ts';
+import { parseAddress, parseSecurity } from '../command-arguments.ts';
 import { networkOptions, parseAmount } from './wallet.ts';
 
 export function reissueCommand(): Command {
@@ -19,7 +19,7 @@ export function reissueCommand(): Command {
     .action(async (options: NetworkOptions & { asset: string; amount: string; to?: string; file: string; json?: boolean }) => {
       const asset = parseSecurity(options.asset);
       const amount = parseAmount(options.amount, '--amount');
-      const recipient = options.to === undefined ? undefined : addressPayload(options.to);
+      const recipient = options.to === undefined ? undefined : addressPayload(parseAddress(options.to));
       const { txid, height, view, sequence } = await submitIssuerChange(options, asset, (next, wallet) => ({ kind: 'reissuance', asset, sequence: next, amount, recipient: recipient ?? wallet.owner }));
       const supply = view.supply + amount;
       printResult(options, `reissued ${unitsFigure(amount, view.decimals)} of ${view.name} (${view.isin}); supply now ${unitsFigure(supply, view.decimals)}\ntransaction ${txid} final at height ${height}`, { asset: toHex(asset), amount, supply, sequence, txid, height });

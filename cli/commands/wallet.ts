@@ -1,14 +1,15 @@
 import { Command } from 'commander';
 import { addressPayload, looksLikeBitcoin } from '../../sidechain/address.ts';
 import { BTC_ASSET_ID } from '../../sidechain/asset.ts';
-import { describeAmount, securityView } from '../asset-amount.ts';
+import { describeAmount, securityView, unitsFigure } from '../asset-amount.ts';
 import { ValidationError } from '../../sidechain/errors.ts';
 import { LIMITS } from '../../sidechain/transaction/types.ts';
 import { createWalletFile, readWalletFile } from '../../federation/wallet/wallet-file.ts';
 import { buildTransfer } from '../../federation/wallet/build-transfer.ts';
 import { coinsNotOffered } from '../../federation/wallet/offer-holds.ts';
 import { genesisFrom, memberClientFrom, type NetworkOptions } from '../member-url.ts';
-import { walletOffers } from '../open-offers.ts';
+import { dropSpentOffers, walletOffers } from '../open-offers.ts';
+import { parseAddress } from '../command-arguments.ts';
 import { submitUntilFinal } from '../submit.ts';
 import { printResult } from '../output.ts';
 
@@ -92,7 +93,8 @@ export function sendCommand(): Command {
       if (looksLikeBitcoin(options.to)) {
         throw new ValidationError('bad-address', `${options.to} is a Bitcoin address, not a Strongbox address (sbx1…): BTC leaves the sidechain by a peg-out (strongbox pegout --to ${options.to} --amount <sats> --file <wallet>)`);
       }
-      const recipient = addressPayload(options.to);
+      const to = parseAddress(options.to);
+      const recipient = addressPayload(to);
       const amount = parseAmount(options.amount, '--amount');
       const asset = parseAsset(options.asset);
       const wallet = readWalletFile(options.file);
@@ -103,9 +105,11 @@ export function sendCommand(): Command {
       const utxos = await client.utxos(wallet.address);
       const { open } = await walletOffers(client, options.file, utxos);
       const wayOut = 'spending an offered coin leaves its offer unable ever to settle: withdraw the offer first (`strongbox dvp cancel --offer <offer file>`), or send with --spend-offered';
-      const coins = coinsNotOffered(utxos, open, assetHex, amount, { spendOffered: options.spendOffered === true, wayOut });
+      const coins = coinsNotOffered(utxos, open, assetHex, amount, { spendOffered: options.spendOffered === true, wayOut, units: (units) => unitsFigure(units, security?.decimals ?? 0) });
       const tx = buildTransfer(genesis.chainId, wallet, coins, asset, recipient, amount);
       const { txid, height } = await submitUntilFinal(client, tx, options);
-      printResult(options, `sent ${describeAmount(amount, assetHex, security)} to ${options.to}: ${txid} final at height ${height}`, { txid, height, asset: assetHex, amount });
+      const withdrawn = dropSpentOffers(options.file, new Set(tx.inputs.map((input) => `${Buffer.from(input.txid).toString('hex')}:${input.index}`)));
+      const withdrawnLines = withdrawn.map((hold) => `\nwithdrew the offer ${hold.offer}: its coin ${hold.coin} is spent, so nobody can take it`);
+      printResult(options, `sent ${describeAmount(amount, assetHex, security)} to ${to}: ${txid} final at height ${height}${withdrawnLines.join('')}`, { txid, height, asset: assetHex, amount, withdrawnOffers: withdrawn.map((hold) => hold.offer) });
     });
 }

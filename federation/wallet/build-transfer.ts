@@ -1,7 +1,7 @@
 import { BTC_ASSET_ID } from '../../sidechain/asset.ts';
 import { ValidationError } from '../../sidechain/errors.ts';
 import { keyWitness } from '../../sidechain/transaction/signing.ts';
-import type { Outpoint, Output, PegoutBody, Transaction, TransferBody } from '../../sidechain/transaction/types.ts';
+import type { Outpoint, Output, PegoutBody, Transaction, TransferBody, Witness } from '../../sidechain/transaction/types.ts';
 import type { Wallet } from './wallet-file.ts';
 
 const BTC_ASSET_HEX = Buffer.from(BTC_ASSET_ID).toString('hex');
@@ -32,7 +32,7 @@ export function selectCoins(utxos: readonly SpendableOutput[], asset: Uint8Array
   return { inputs, change: total - amount };
 }
 
-function signAll<Body extends TransferBody | PegoutBody>(chainId: Uint8Array, wallet: Wallet, body: Body): Transaction {
+function signAll<Body extends TransferBody | PegoutBody>(chainId: Uint8Array, wallet: Wallet, body: Body): Body & { witnesses: Witness[] } {
   return { ...body, witnesses: body.inputs.map((_, inputIndex) => keyWitness(chainId, body, wallet.keys.seed, { inputIndex })) };
 }
 
@@ -40,7 +40,7 @@ function signAll<Body extends TransferBody | PegoutBody>(chainId: Uint8Array, wa
  * Pays `amount` of `asset` to `recipient` from the wallet's outputs of that asset, oldest first,
  * with change back to the wallet. Exact: inputs = payment + change, to the base unit.
  */
-export function buildTransfer(chainId: Uint8Array, wallet: Wallet, utxos: readonly SpendableOutput[], asset: Uint8Array, recipient: Uint8Array, amount: bigint): Transaction {
+export function buildTransfer(chainId: Uint8Array, wallet: Wallet, utxos: readonly SpendableOutput[], asset: Uint8Array, recipient: Uint8Array, amount: bigint): Transaction & TransferBody {
   const { inputs, change } = selectCoins(utxos, asset, amount);
   const outputs: Output[] = [{ owner: recipient, asset, amount }];
   if (change > 0n) outputs.push({ owner: wallet.owner, asset, amount: change });

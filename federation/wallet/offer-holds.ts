@@ -25,9 +25,10 @@ export function describeHolds(holds: readonly OfferHold[]): string {
  * short and offered coins would make up the difference, refuses naming the offers in the way
  * (the ones selection would spend, oldest coin first) with `wayOut`, unless `spendOffered`: then
  * the offered coins come last. When even all the coins fall short, all are returned, so the
- * shortfall is reported against everything the wallet holds.
+ * shortfall is reported against everything the wallet holds. `units` writes an amount of `asset`
+ * for the refusal (its decimals are the caller's to know).
  */
-export function coinsNotOffered(utxos: readonly SpendableOutput[], open: readonly OfferHold[], asset: string, amount: bigint, options: { spendOffered: boolean; wayOut: string }): SpendableOutput[] {
+export function coinsNotOffered(utxos: readonly SpendableOutput[], open: readonly OfferHold[], asset: string, amount: bigint, options: { spendOffered: boolean; wayOut: string; units: (amount: bigint) => string }): SpendableOutput[] {
   const holdOf = new Map(open.map((hold) => [hold.coin, hold]));
   const free = utxos.filter((utxo) => !holdOf.has(outpoint(utxo)));
   const offered = utxos.filter((utxo) => holdOf.has(outpoint(utxo)));
@@ -43,5 +44,5 @@ export function coinsNotOffered(utxos: readonly SpendableOutput[], open: readonl
     total += coin.amount;
   }
   if (total < amount) return [...free, ...offered];
-  throw new ValidationError('coin-offered', `the wallet's coins of asset ${asset} that back no open offer hold ${freeTotal}, not ${amount}: ${describeHolds(inTheWay)}; ${options.wayOut}`);
+  throw new ValidationError('coin-offered', `the wallet's coins of asset ${asset} that back no open offer hold ${options.units(freeTotal)}, not ${options.units(amount)}: ${describeHolds(inTheWay)}; ${options.wayOut}`);
 }

@@ -65,7 +65,9 @@ describe('peg-in through five member processes and a real regtest node', functio
 
   it('mints a deposit to an unregistered but derivable address once it is claimed, and reports its status', async () => {
     const erin = testWallet();
-    const offline = JSON.parse((await runCli(['pegin-address', erin.address, '--offline', '--json', '--genesis', net.network.network.genesisFile!])).stdout) as { depositAddress: string };
+    // Given in capitals, the recipient is named as the chain writes it.
+    const offline = JSON.parse((await runCli(['pegin-address', erin.address.toUpperCase(), '--offline', '--json', '--genesis', net.network.network.genesisFile!])).stdout) as { recipient: string; depositAddress: string };
+    expect(offline.recipient).to.equal(erin.address);
     const txid = await faucet.fund(offline.depositAddress, 700_000n);
     await faucet.mine(2);
     const members = ['--member', ...net.network.network.members.map((m) => m.apiUrl)];
@@ -81,11 +83,12 @@ describe('peg-in through five member processes and a real regtest node', functio
     // The status names the sidechain transaction that minted the deposit, and the chain agrees.
     const mint = (await fetch(`${net.network.network.members[3]!.apiUrl}/tx/${mintedIn.txid}`).then((r) => r.json())) as { height: number; transaction: unknown };
     expect([mint.height, mint.transaction]).to.deep.equal([mintedIn.height, { kind: 'pegin', txid: mintedIn.txid, bitcoinTxid: txid, bitcoinVout: vout, amount: '700000', recipient: erin.address }]);
-    const human = await runCli(['pegin', 'status', txid, '--member', net.network.network.members[3]!.apiUrl]);
+    // A txid is taken in capitals too, as asset ids and addresses are.
+    const human = await runCli(['pegin', 'status', txid.toUpperCase(), '--member', net.network.network.members[3]!.apiUrl]);
     expect(human.stdout).to.equal(`output ${vout}: 700000 sats for ${erin.address}, 2 confirmations (2 needed), minted in ${mintedIn.txid} at height ${mintedIn.height}\n`);
     expect(await btcBalances(erin.address)).to.deep.equal(Array(5).fill(700_000n));
     // Claimed again: it says the deposit is minted already, and nothing is minted twice.
-    const again = await runCli(['pegin', 'claim', `${txid}:${vout}`, '--to', erin.address, ...members]);
+    const again = await runCli(['pegin', 'claim', `${txid.toUpperCase()}:${vout}`, '--to', erin.address.toUpperCase(), ...members]);
     expect(again.code, again.stderr).to.equal(0);
     expect(again.stdout).to.equal(`${txid}:${vout} is already minted: nothing to claim\n`);
     await faucet.mine(1);

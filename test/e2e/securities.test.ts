@@ -17,7 +17,7 @@ import { startPeerTransport, type PeerTransport } from '../../federation/transpo
 import { blockHash } from '../../sidechain/block-header.ts';
 import { decodeBlock, encodeBlock, transactionRoot } from '../../sidechain/block.ts';
 import { txInfo } from '../../sidechain/transaction/ids.ts';
-import { readWalletFile, type Wallet } from '../../federation/wallet/wallet-file.ts';
+import { readOfferHolds, readWalletFile, type Wallet } from '../../federation/wallet/wallet-file.ts';
 import { eventually, startTestNetwork, type TestNetwork } from '../helpers/local-network.ts';
 import { runCli } from '../helpers/cli.ts';
 import { pegIn } from '../helpers/pegged-btc.ts';
@@ -39,6 +39,8 @@ describe('securities through the CLI against five members', function () {
   let asset: string;
   let issuedAt: number;
   let otherAsset: string;
+  // The 2-decimal bond the issuer issues: its amounts are shown with their decimal figure.
+  let bond: { asset: string; txid: string; height: number };
   let recordHeight: number;
 
   const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
@@ -127,6 +129,7 @@ describe('securities through the CLI against five members', function () {
       }
       expect(await net.clients[2]!.assetsWithIsin('DE000BAY0017')).to.deep.equal([]);
       const issued = await ok(['issue', '--name', longest, '--isin', 'DE000BAY0017', '--decimals', '2', '--supply', '12345', '--file', files.issuer!]);
+      bond = { asset: issued.asset as string, txid: issued.txid as string, height: issued.height as number };
       for (const client of net.clients) expect(await client.asset(issued.asset as string)).to.include({ name: longest, height: issued.height });
       // Its register shows the issuer the decimal figure beside base units, and takes the id in capitals as addresses are taken.
       const shown = await runCli(['registry', 'holders', '--asset', (issued.asset as string).toUpperCase(), '--file', files.issuer!, ...flags]);
@@ -342,11 +345,27 @@ describe('securities through the CLI against five members', function () {
         new RegExp(`^strongbox: the wallet's coins of asset ${otherAsset} that back no open offer hold 0, not 15: ${escape(offeredCoinLine(fund[0]!, offerFile(4)))}; spending an offered coin leaves its offer unable ever to settle: withdraw the offer first \\(\`strongbox dvp cancel --offer <offer file>\`\\), or send with --spend-offered\n$`),
       );
       expect([(await net.clients[1]!.status()).height, await balance('alice', otherAsset)]).to.deep.equal([height, 40n]);
-      // The offer the refusal named is the one whose coin the send then spends; the other stays open.
-      const sent = await ok(['send', '--asset', otherAsset, '--to', addresses.dave!, '--amount', '15', '--spend-offered', '--file', files.alice!]);
-      expect(await ok(['dvp', 'show', '--offer', offerFile(4)])).to.deep.include({ state: 'withdrawn', spentBy: { txid: sent.txid, height: sent.height } });
+      // The offer the refusal named is the one whose coin the send then spends, and the send says so; the other stays open.
+      // The recipient given in capitals is echoed in lowercase, as the chain writes it.
+      const said = await runCli(['send', '--asset', otherAsset, '--to', addresses.dave!.toUpperCase(), '--amount', '15', '--spend-offered', '--file', files.alice!, ...flags]);
+      expect(said.code, said.stderr).to.equal(0);
+      const sent = new RegExp(`^sent 15 of Beta Fund \\(SE0000108656\\) ${otherAsset} to ${addresses.dave}: ([0-9a-f]{64}) final at height (\\d+)\nwithdrew the offer ${escape(offerFile(4))}: its coin ${fund[0]!.coin as string} is spent, so nobody can take it\n$`).exec(said.stdout);
+      expect(sent, said.stdout).to.not.equal(null);
+      expect(await ok(['dvp', 'show', '--offer', offerFile(4)])).to.deep.include({ state: 'withdrawn', spentBy: { txid: sent![1], height: Number(sent![2]) } });
       expect(await ok(['dvp', 'show', '--offer', offerFile(5)])).to.include({ state: 'open' });
+      // The wallet file keeps the record of the open offer only.
+      expect(readOfferHolds(files.alice!).map((hold) => hold.offer)).to.deep.equal([offerFile(5)]);
       expect([await balance('alice', otherAsset), await balance('dave', otherAsset)]).to.deep.equal([25n, 25n]);
+    });
+
+    it('names the amounts of a security with decimals with their decimal figure when offered coins are in the way', async () => {
+      const offered = await ok(['dvp', 'offer', '--asset', bond.asset, '--amount', '5000', '--price', '1000', '--out', offerFile(7), '--file', files.issuer!]);
+      const height = (await net.clients[1]!.status()).height;
+      await refused(
+        ['send', '--asset', bond.asset, '--to', addresses.dave!, '--amount', '8000', '--file', files.issuer!],
+        new RegExp(`^strongbox: the wallet's coins of asset ${bond.asset} that back no open offer hold 7345 base units \\(73\\.45\\), not 8000 base units \\(80\\.00\\): ${escape(offeredCoinLine(offered, offerFile(7)))}; spending an offered coin`),
+      );
+      expect([(await net.clients[1]!.status()).height, await balance('issuer', bond.asset)]).to.deep.equal([height, 12345n]);
     });
   });
 
@@ -411,6 +430,12 @@ describe('securities through the CLI against five members', function () {
         { address: addresses.issuer, amount: '600' },
       ]);
       await refused(['registry', 'holders', '--asset', asset, '--credential', auditor.token], /the credential is not valid/, memberFlags(0));
+      // Before its issuance there is no security to hold: said, with the height it was issued at.
+      await refused(
+        ['registry', 'holders', '--asset', asset, '--height', String(issuedAt - 1), '--credential', auditor.token],
+        new RegExp(`^strongbox: Acme AB \\(US0378331005\\) was not yet issued at height ${issuedAt - 1}: it was issued at height ${issuedAt}\n$`),
+        memberFlags(2),
+      );
     });
 
     it('grants a regulator credential that opens the history of an address', async () => {
@@ -419,6 +444,12 @@ describe('securities through the CLI against five members', function () {
       expect(view.code, view.stderr).to.equal(0);
       const changes = (JSON.parse(view.stdout) as { changes: { asset: string; delta: string; balance: string }[] }).changes.filter((c) => c.asset === asset);
       expect(changes.map((c) => [c.delta, c.balance])).to.deep.equal([['600', '600'], ['-100', '500'], ['-100', '400']]);
+      // The issuer's history, asked in capitals, names the address in lowercase and a bond's amounts with their decimal figure.
+      const shown = await runCli(['registry', 'history', '--address', addresses.issuer!.toUpperCase(), ...memberFlags(2)], { env: { STRONGBOX_CREDENTIAL: regulator } });
+      expect(shown.code, shown.stderr).to.equal(0);
+      const lines = shown.stdout.split('\n');
+      expect(lines[0]).to.equal(`history of ${addresses.issuer}:`);
+      expect(lines.find((line) => line.includes(bond.asset))).to.equal(`  height ${bond.height}  +12345 base units (123.45) → 12345 base units (123.45)  ${bond.asset}  ${bond.txid}`);
     });
 
     it('answers 401 without a valid credential and 403 to an issuer outside its own asset; nothing changes', async () => {

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { ValidationError } from '../../sidechain/errors.ts';
+import { formatUnits } from '../../sidechain/asset.ts';
 import type { SpendableOutput } from '../../federation/wallet/build-transfer.ts';
 import { coinsNotOffered, openOfferHolds } from '../../federation/wallet/offer-holds.ts';
 import type { OfferHold } from '../../federation/wallet/wallet-file.ts';
@@ -38,7 +39,7 @@ describe('offer holds', () => {
       ['returns every coin when even all fall short, so the shortfall names all the wallet holds', 171n, false, [free, btc, offered1, offered2]],
     ];
     for (const [what, amount, spendOffered, expected] of valid) {
-      it(what, () => expect(coinsNotOffered(utxos, open, SHARE, amount, { spendOffered, wayOut })).to.deep.equal(expected));
+      it(what, () => expect(coinsNotOffered(utxos, open, SHARE, amount, { spendOffered, wayOut, units: String })).to.deep.equal(expected));
     }
 
     const refused: [string, bigint, string][] = [
@@ -49,12 +50,17 @@ describe('offer holds', () => {
       it(what, () => {
         let caught: unknown;
         try {
-          coinsNotOffered(utxos, open, SHARE, amount, { spendOffered: false, wayOut });
+          coinsNotOffered(utxos, open, SHARE, amount, { spendOffered: false, wayOut, units: String });
         } catch (error) {
           caught = error;
         }
         expect(caught).to.be.instanceOf(ValidationError).and.include({ code: 'coin-offered', message });
       });
     }
+
+    it('writes the amounts as the caller writes amounts of the asset', () => {
+      const units = (amount: bigint) => `${amount} base units (${formatUnits(amount, 2)})`;
+      expect(() => coinsNotOffered(utxos, open, SHARE, 50n, { spendOffered: false, wayOut, units })).to.throw(ValidationError, /^the wallet's coins of asset \w+ that back no open offer hold 40 base units \(0\.40\), not 50 base units \(0\.50\): coin /);
+    });
   });
 });

@@ -1,4 +1,5 @@
 import { ValidationError } from '../sidechain/errors.ts';
+import { addressPayload } from '../sidechain/address.ts';
 
 /**
  * An issued security's id: 64 hex characters, in either case, as an address is taken in either
@@ -14,4 +15,19 @@ export function parseSecurity(value: string): Uint8Array {
 export function parseHeight(value: string, flag: string): number {
   if (!/^(0|[1-9][0-9]{0,9})$/.test(value) || Number(value) > 0xffffffff) throw new ValidationError('bad-height', `${flag} must be a whole number of blocks, got ${JSON.stringify(value)}`);
   return Number(value);
+}
+
+/**
+ * A Strongbox address (sbx1…), in lowercase: bech32m takes one in capitals as well, and commands
+ * echo it as the chain and the API write it.
+ */
+export function parseAddress(value: string): string {
+  addressPayload(value);
+  return value.toLowerCase();
+}
+
+/** A transaction id: 64 hex characters in either case, as asset ids are taken, returned in lowercase as the chain and the API write it. */
+export function parseTxid(value: string, flag?: string): string {
+  if (!/^[0-9a-f]{64}$/i.test(value)) throw new ValidationError('bad-txid', `${flag ? `${flag}: ` : ''}not a transaction id (64 hex characters): ${JSON.stringify(value)}`);
+  return value.toLowerCase();
 }
