@@ -100,7 +100,9 @@ describe('peg-out through five member processes and a real regtest node', functi
     const status = await runCli(['pegout', 'status', burnTxid, '--json', '--member', net.network.network.members[4]!.apiUrl]);
     expect(status.code, status.stderr).to.equal(0);
     expect(JSON.parse(status.stdout)).to.deep.include({ status: 'in-bitcoin', bitcoinTxid, destination, amountSats: '400000', vout: 0, paidSats: String(paid.outs[0]!.value), feeShareSats: String(feeShare) });
-    const said = await runCli(['pegout', 'status', burnTxid, '--member', net.network.network.members[4]!.apiUrl]);
+    // The burn's txid is taken in capitals too, and named as the chain writes it.
+    const said = await runCli(['pegout', 'status', burnTxid.toUpperCase(), '--member', net.network.network.members[4]!.apiUrl]);
+    expect(said.stdout).to.match(new RegExp(`^burn ${burnTxid}: `));
     expect(said.stdout).to.match(new RegExp(`; ${paid.outs[0]!.value} sats paid to ${destination} \\(the burn of 400000 less a fee share of ${feeShare}\\) by output 0 of Bitcoin transaction ${bitcoinTxid}, with \\d+ confirmations?\n$`));
   });
 
