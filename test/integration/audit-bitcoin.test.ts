@@ -67,6 +67,17 @@ describe('audit against a real Bitcoin node (regtest), of a history signed in me
     recipient,
     witnesses: [],
   });
+  /** A burn of 200,000 sats of `owner`'s minted coin to the withdrawal address, `change` back to the owner. */
+  const burnOf = (owner: ReturnType<typeof testWallet>, mint: Transaction, change: bigint): Transaction => {
+    const body: PegoutBody = {
+      kind: 'pegout',
+      inputs: [{ txid: txId(mint), index: 0 }],
+      outputs: [{ owner: owner.owner, asset: BTC_ASSET_ID, amount: change }],
+      destinationScript: withdrawalScript,
+      amount: 200_000n,
+    };
+    return { ...body, witnesses: [keyWitness(chainId, body, owner.keys.seed)] };
+  };
   const audit = (served: readonly SignedBlock[], auditGenesis = genesis) => runAudit({ genesis: auditGenesis, source: memoryBlockSource(served), bitcoin: rpc });
 
   async function expectFailure(run: Promise<AuditReport>, expected: { check: AuditCheck; height: number | undefined; message: RegExp }): Promise<void> {
@@ -91,14 +102,7 @@ describe('audit against a real Bitcoin node (regtest), of a history signed in me
     chain.append([issuance(chainId, alice, 1_000n).tx]);
     const bobMint = mintOf(bobDeposit, bob.owner);
     chain.append([bobMint, mintOf(carolDeposit, carol.owner)]);
-    const burnBody: PegoutBody = {
-      kind: 'pegout',
-      inputs: [{ txid: txId(bobMint), index: 0 }],
-      outputs: [{ owner: bob.owner, asset: BTC_ASSET_ID, amount: 399_000n }],
-      destinationScript: withdrawalScript,
-      amount: 200_000n,
-    };
-    const burn: Transaction = { ...burnBody, witnesses: [keyWitness(chainId, burnBody, bob.keys.seed)] };
+    const burn = burnOf(bob, bobMint, 399_000n);
     chain.append([burn]);
     const anchorTx = await broadcastAnchor(rpc, faucet, { chainId, height: 3, blockHash: chain.blocks[2]!.hash });
     chain.append([{ kind: 'anchor', height: 3, blockHash: chain.blocks[2]!.hash, bitcoinTxid: new Uint8Array(Buffer.from(anchorTx.getId(), 'hex')), bitcoinTx: unsignedBytes(anchorTx), witnesses: [] }]);
@@ -128,15 +132,7 @@ describe('audit against a real Bitcoin node (regtest), of a history signed in me
 
   it('passes with a settlement still in the mempool: judged by the coins it spends, which Bitcoin\'s blocks still hold, not by its change', async () => {
     chain.append([mintOf(daveDeposit, dave.owner)]);
-    const mint = chain.blocks.at(-1)!.transactions[0]!;
-    const burnBody: PegoutBody = {
-      kind: 'pegout',
-      inputs: [{ txid: txId(mint), index: 0 }],
-      outputs: [{ owner: dave.owner, asset: BTC_ASSET_ID, amount: 299_000n }],
-      destinationScript: withdrawalScript,
-      amount: 200_000n,
-    };
-    const burn: Transaction = { ...burnBody, witnesses: [keyWitness(chainId, burnBody, dave.keys.seed)] };
+    const burn = burnOf(dave, chain.blocks.at(-1)!.transactions[0]!, 299_000n);
     chain.append([burn]);
     const payout = spendEscrowCoins(escrow, pegKeys, [{ ...daveDeposit, recipient: dave.owner }], [
       { script: withdrawalScript, value: 199_000n },
