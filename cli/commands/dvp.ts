@@ -100,7 +100,7 @@ function offerCommand(): Command {
     .addHelpText('after', '\nExample:\n  strongbox dvp offer --asset 5c1f… --amount 100 --price 50000 --out offer.json --file seller.wallet.json')
     .action(async (options: Options & { asset: string; amount: string; price: string; expiresIn: string; out: string }) => {
       const asset = parseSecurity(options.asset);
-      const assetHex = Buffer.from(asset).toString('hex');
+      const assetHex = hex(asset);
       const amount = parseAmount(options.amount, '--amount');
       const price = parseAmount(options.price, '--price');
       const expiresIn = parseHeight(options.expiresIn, '--expires-in');
