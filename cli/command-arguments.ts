@@ -1,5 +1,6 @@
 import { ValidationError } from '../sidechain/errors.ts';
 import { addressPayload } from '../sidechain/address.ts';
+import { BTC_ASSET_ID } from '../sidechain/asset.ts';
 
 /**
  * An issued security's id: 64 hex characters, in either case, as an address is taken in either
@@ -7,7 +8,17 @@ import { addressPayload } from '../sidechain/address.ts';
  * lowercase (`toHex` of what this returns).
  */
 export function parseSecurity(value: string): Uint8Array {
-  if (!/^[0-9a-f]{64}$/i.test(value)) throw new ValidationError('bad-asset', `asset must be a 64-character hex asset id, got ${JSON.stringify(value)}`);
+  return hexAssetId(value, 'a 64-character hex asset id');
+}
+
+/** What `send` takes: `BTC` (any case) for pegged BTC, or a security's id as `parseSecurity` takes it. */
+export function parseAsset(value: string): Uint8Array {
+  if (value.toUpperCase() === 'BTC') return BTC_ASSET_ID;
+  return hexAssetId(value, 'BTC or a 64-character hex asset id');
+}
+
+function hexAssetId(value: string, expected: string): Uint8Array {
+  if (!/^[0-9a-f]{64}$/i.test(value)) throw new ValidationError('bad-asset', `asset must be ${expected}, got ${JSON.stringify(value)}`);
   return new Uint8Array(Buffer.from(value, 'hex'));
 }
 

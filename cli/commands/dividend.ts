@@ -57,10 +57,12 @@ export function dividendCommand(): Command {
       const witnesses = inputs.map((_, inputIndex) => keyWitness(genesis.chainId, body, wallet.keys.seed, { inputIndex }));
       const { txid, height } = await submitUntilFinal(client, { ...body, witnesses }, options);
       const paid = change > 0n ? outputs.length - 1 : outputs.length;
-      printResult(options, `paid ${total} sats to ${paid} holder(s) of ${assetKey} at record height ${recordHeight}: ${txid} final at height ${height}`, {
+      printResult(options, `paid ${total} sats to ${paid} holder(s) of ${view.name} (${view.isin}, ${assetKey}) at record height ${recordHeight}: ${txid} final at height ${height}`, {
         txid,
         height,
         asset: assetKey,
+        name: view.name,
+        isin: view.isin,
         recordHeight,
         total,
         payments: outputs.slice(0, paid).map((output) => ({ address: encodeAddress(ownerFromPayload(output.owner)), amount: output.amount })),

@@ -1,6 +1,5 @@
 import { Command } from 'commander';
 import { addressPayload, looksLikeBitcoin } from '../../sidechain/address.ts';
-import { BTC_ASSET_ID } from '../../sidechain/asset.ts';
 import { describeAmount, securityView, unitsFigure } from '../asset-amount.ts';
 import { ValidationError } from '../../sidechain/errors.ts';
 import { LIMITS } from '../../sidechain/transaction/types.ts';
@@ -9,7 +8,7 @@ import { buildTransfer } from '../../federation/wallet/build-transfer.ts';
 import { coinsNotOffered } from '../../federation/wallet/offer-holds.ts';
 import { genesisFrom, memberClientFrom, type NetworkOptions } from '../member-url.ts';
 import { dropSpentOffers, walletOffers } from '../open-offers.ts';
-import { parseAddress } from '../command-arguments.ts';
+import { parseAddress, parseAsset } from '../command-arguments.ts';
 import { submitUntilFinal } from '../submit.ts';
 import { printResult } from '../output.ts';
 
@@ -26,14 +25,6 @@ export function memberOptions(command: Command): Command {
 /** memberOptions, and the genesis file a command signs for or checks against. */
 export function networkOptions(command: Command): Command {
   return memberOptions(command).option('--genesis <file>', 'genesis file (default: $STRONGBOX_GENESIS_FILE or the local network)');
-}
-
-/** "BTC" names pegged bitcoin; anything else is a 32-byte asset id in hex. */
-export function parseAsset(value: string): Uint8Array {
-  if (value.toUpperCase() === 'BTC') return BTC_ASSET_ID;
-  // Any case, as addresses are; the id is printed in lowercase.
-  if (!/^[0-9a-f]{64}$/i.test(value)) throw new ValidationError('bad-asset', `asset must be BTC or a 64-character hex asset id, got ${JSON.stringify(value)}`);
-  return new Uint8Array(Buffer.from(value, 'hex'));
 }
 
 /** An amount as the command line takes it: whole base units, named by the option `flag` that gave it. */

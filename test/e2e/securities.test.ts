@@ -380,6 +380,7 @@ describe('securities through the CLI against five members', function () {
       const paid = await ok(['dividend', '--asset', asset, '--record-height', String(recordHeight), '--total', '1000', '--file', files.issuer!]);
       // 1000 sats over alice 500, bob 300, carol 100 (the issuer's 600 earn nothing): 555.56, 333.33, 111.11.
       const expected = { alice: 556n, bob: 333n, carol: 111n };
+      expect(paid).to.include({ asset, name: 'Acme AB', isin: 'US0378331005', total: '1000' });
       expect(paid.payments).to.have.deep.members(Object.entries(expected).map(([name, amount]) => ({ address: addresses[name], amount: String(amount) })));
       for (const [name, amount] of Object.entries(expected)) expect(await balance(name, BTC_ASSET_KEY), name).to.equal(before[name as keyof typeof before] + amount);
       expect(await issuerBtc()).to.equal(before.issuer - 1000n);
