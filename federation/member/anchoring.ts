@@ -249,7 +249,7 @@ export class Anchoring implements OpsWalletCoins {
       this.waitLogged = false;
       return true;
     }
-    if (!this.waitLogged) this.log.warn({ unconfirmed: this.signer.unconfirmedAncestry(this.change.txid).length }, 'anchoring waits for a Bitcoin block: as many anchors wait unconfirmed as Bitcoin nodes accept in one chain');
+    if (!this.waitLogged) this.log.warn({ unconfirmed: this.signer.unconfirmedAncestorCount(this.change.txid) }, 'anchoring waits for a Bitcoin block: as many anchors wait unconfirmed as Bitcoin nodes accept in one chain');
     this.waitLogged = true;
     return false;
   }

@@ -98,7 +98,15 @@ export class FederationSigner {
    * through the coins they spend, every watched ancestor still waiting for a block, each once.
    */
   unconfirmedAncestry(...bitcoinTxids: string[]): Ancestor[] {
-    const ancestry: Ancestor[] = [];
+    return this.unconfirmedAncestorIds(bitcoinTxids).map((txid) => this.ancestor(txid)!);
+  }
+
+  /** How many transactions `unconfirmedAncestry` would give, without decoding them. */
+  unconfirmedAncestorCount(...bitcoinTxids: string[]): number {
+    return this.unconfirmedAncestorIds(bitcoinTxids).length;
+  }
+
+  private unconfirmedAncestorIds(bitcoinTxids: readonly string[]): string[] {
     const seen = new Set<string>();
     const pending = [...bitcoinTxids];
     while (pending.length > 0) {
@@ -106,10 +114,9 @@ export class FederationSigner {
       const open = this.open.get(txid);
       if (!open || seen.has(txid) || (open.confirmations ?? 0) > 0) continue;
       seen.add(txid);
-      ancestry.push(this.ancestor(txid)!);
       pending.push(...open.coins.map((coin) => coin.txid));
     }
-    return ancestry;
+    return [...seen];
   }
 
   /**
@@ -118,7 +125,7 @@ export class FederationSigner {
    * every node until a block confirms some of them.
    */
   relayable(...bitcoinTxids: string[]): boolean {
-    return this.unconfirmedAncestry(...bitcoinTxids).length < MAX_UNCONFIRMED_ANCESTORS;
+    return this.unconfirmedAncestorCount(...bitcoinTxids) < MAX_UNCONFIRMED_ANCESTORS;
   }
 
   /**

@@ -210,17 +210,19 @@ export class Pegout {
   }
 
   /**
-   * The burns the next settlement pays: once the oldest unsettled burn has waited out the batch
-   * window, those the circuit breaker lets through, oldest first, at most `maxBatch`.
+   * The burns the next settlement pays, and the escrow coins it may spend: once the oldest
+   * unsettled burn has waited out the batch window, those the circuit breaker lets through, oldest
+   * first, at most `maxBatch`.
    */
-  private nextBatch(ledger: LedgerReader, nowMs: number, blockTimeMs: bigint): BurnRecord[] {
+  private nextBatch(ledger: LedgerReader, nowMs: number, blockTimeMs: bigint): { burns: BurnRecord[]; coins: EscrowCoin[] } {
     const burns = this.unsettledBurns(ledger);
     const due = burns.some((burn) => nowMs - this.unsettled.get(burn.txid)!.firstSeenMs >= this.options.batchWindowMs);
-    if (!due) return [];
+    if (!due) return { burns: [], coins: [] };
     const { batch, waiting } = this.splitAtBreaker(burns, blockTimeMs, this.coins);
     this.logWaiting(waiting, blockTimeMs);
     const next = batch.slice(0, this.options.maxBatch);
-    return this.relayableCoinsPay(next) ? next : [];
+    const coins = this.relayableCoins();
+    return this.relayableCoinsPay(next, coins) ? { burns: next, coins } : { burns: [], coins: [] };
   }
 
   /**
@@ -233,9 +235,9 @@ export class Pegout {
   }
 
   /** Whether the relayable coins pay the burns; if not, the batch waits for a Bitcoin block (logged once). */
-  private relayableCoinsPay(burns: readonly BurnRecord[]): boolean {
+  private relayableCoinsPay(burns: readonly BurnRecord[], coins: readonly EscrowCoin[]): boolean {
     const owed = burns.reduce((sum, burn) => sum + burn.amount, 0n);
-    const relayable = this.relayableCoins().reduce((sum, coin) => sum + coin.value, 0n);
+    const relayable = coins.reduce((sum, coin) => sum + coin.value, 0n);
     if (burns.length === 0 || relayable >= owed) {
       this.waitingForBlock = false;
       return true;
@@ -259,7 +261,7 @@ export class Pegout {
 
   hasPendingSettlement(ledger: LedgerReader): boolean {
     const now = Date.now();
-    const due = this.nextBatch(ledger, now, BigInt(now));
+    const { burns: due } = this.nextBatch(ledger, now, BigInt(now));
     const stuck = this.stuckChange();
     return (due.length > 0 && this.asksBlockFor(batchKey(due), now)) || (stuck !== undefined && this.bumpKey(stuck) !== this.bumpHeld);
   }
@@ -298,7 +300,7 @@ export class Pegout {
 
   /** A bump held for want of a coin, or for a chain too long to relay, is retried once the wallet's coins or the chain change. */
   private bumpKey(change: FederationCoin): string {
-    return `${change.txid}:${change.vout}|${this.opsWallet.coinsKey()}|${this.signer.unconfirmedAncestry(change.txid).length}`;
+    return `${change.txid}:${change.vout}|${this.opsWallet.coinsKey()}|${this.signer.unconfirmedAncestorCount(change.txid)}`;
   }
 
   /**
@@ -330,10 +332,10 @@ export class Pegout {
 
   /** The settlement record the proposer puts in its next block, if burns are due and the breaker allows, or else a fee bump. */
   async pendingSettlement(ledger: LedgerReader, blockTimeMs: bigint): Promise<Transaction[]> {
-    const burns = this.nextBatch(ledger, Date.now(), blockTimeMs);
+    const { burns, coins } = this.nextBatch(ledger, Date.now(), blockTimeMs);
     if (burns.length === 0 || batchKey(burns) === this.held) return this.pendingBump();
     try {
-      const plan = planSettlement(this.escrow, this.relayableCoins(), burns.map((burn) => ({ script: burn.destinationScript, amount: burn.amount })), await this.feeRate());
+      const plan = planSettlement(this.escrow, coins, burns.map((burn) => ({ script: burn.destinationScript, amount: burn.amount })), await this.feeRate());
       const settlement: Transaction = {
         kind: 'settlement',
         burns: burns.map((burn) => new Uint8Array(Buffer.from(burn.txid, 'hex'))),
