@@ -142,6 +142,21 @@ describe('web explorer in headless Chromium, served by a member of a five-member
     }
   });
 
+  it('says a search found nothing on a page of its own, which the live refresh leaves alone and the menu leads away from', async () => {
+    await show('#/');
+    await page.fill('#search-input', 'no-such-thing');
+    await page.press('#search-input', 'Enter');
+    await page.locator('#search-miss').waitFor({ timeout: 10_000 });
+    // The overview refreshes every 2 s: the message must outlast that.
+    await page.waitForTimeout(3_000);
+    expect(await text('#view')).to.equal('No block, transaction, address, asset or deposit matches "no-such-thing".');
+    await page.locator('#nav a[data-nav="overview"]').click();
+    await page.locator('#chain-height').waitFor({ timeout: 10_000 });
+    // Height 0 is the genesis, a file: the page says so rather than that block 0 is not final yet.
+    await show('#/block/0');
+    expect(await text('#view')).to.equal(`There is no block 0: the chain starts at block 1, whose previous hash is the genesis, chain ${Buffer.from(net.genesis.chainId).toString('hex')}.`);
+  });
+
   it('shows federation health: every member connected, and exactly the signers of each recent block', async () => {
     await show('#/');
     const rows = await page.locator('#federation tbody tr').allInnerTexts();

@@ -25,6 +25,7 @@ const ROUTES = [
   [new RegExp(`^asset/${HEX_ID}$`), assetDetail, 'assets'],
   [/^pegins$/, peginList, 'pegins'],
   [new RegExp(`^pegin/${HEX_ID}$`), peginDetail, 'pegins'],
+  [/^search\/(.+)$/, searchMiss, null],
   ...OPTIONAL_SECTIONS.map((section) => [new RegExp(`^${section.route}$`), optionalView(section), section.route]),
 ];
 
@@ -92,6 +93,16 @@ async function searchTarget(term) {
   return null;
 }
 
+function searchMiss([encoded]) {
+  let term;
+  try {
+    term = decodeURIComponent(encoded);
+  } catch {
+    term = encoded;
+  }
+  return { title: 'Not found', live: false, node: h('div', { class: 'alert warn', id: 'search-miss' }, `No block, transaction, address, asset or deposit matches "${term}".`) };
+}
+
 async function search(event) {
   event.preventDefault();
   const input = document.getElementById('search-input');
@@ -102,7 +113,9 @@ async function search(event) {
     input.value = '';
     location.hash = target;
   } else {
-    document.getElementById('view').replaceChildren(h('div', { class: 'alert warn' }, `No block, transaction, address, asset or deposit matches "${term}".`));
+    // A page of its own, not a message drawn over the current view: that view's live refresh
+    // would draw over it within seconds, and the menu would not lead back to a page already open.
+    location.hash = `#/search/${encodeURIComponent(term)}`;
   }
 }
 

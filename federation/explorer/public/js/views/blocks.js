@@ -35,7 +35,11 @@ export async function blockList(_params, query) {
 
 export async function blockDetail([height]) {
   const [block, status] = await Promise.all([find(`/blocks/${height}`), get('/status')]);
-  if (!block) return { title: `Block ${height}`, live: true, node: h('div', { class: 'empty' }, `Block ${height} is not final yet (the tip is ${status.height}).`) };
+  if (!block) {
+    // Height 0 is the genesis, which is a file, not a block: its hash is the chain id block 1 links to.
+    const missing = Number(height) === 0 ? `There is no block 0: the chain starts at block 1, whose previous hash is the genesis, chain ${status.chainId}.` : `Block ${height} is not final yet (the tip is ${status.height}).`;
+    return { title: `Block ${height}`, live: Number(height) !== 0, node: h('div', { class: 'empty' }, missing) };
+  }
   const members = status.members;
   const signers = block.commit.signers.map((index) => memberName(members, index));
   const missing = members.filter((m) => !block.commit.signers.includes(m.index)).map((m) => m.name);
