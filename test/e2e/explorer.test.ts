@@ -9,6 +9,12 @@ import { startTestNetwork, type TestNetwork } from '../helpers/local-network.ts'
 import { issuance, testWallet, transfer, type TestWallet } from '../helpers/transactions.ts';
 import { launchBrowser, openPage, type BrowserPage } from '../helpers/browser.ts';
 import { summarisePng } from '../helpers/png.ts';
+import { eventually } from '../helpers/local-network.ts';
+import { pegIn } from '../helpers/pegged-btc.ts';
+import { buildPegout } from '../../federation/wallet/build-transfer.ts';
+import { pegoutDestinationScript } from '../../watcher/bitcoin-address.ts';
+import { newRegtestAddress } from '../../regtest/new-address.ts';
+import { networks } from 'bitcoinjs-lib';
 
 /** The web explorer each member serves, driven in a real headless Chromium against a live network. */
 describe('web explorer in headless Chromium, served by a member of a five-member network', function () {
@@ -155,6 +161,44 @@ describe('web explorer in headless Chromium, served by a member of a five-member
     // Height 0 is the genesis, a file: the page says so rather than that block 0 is not final yet.
     await show('#/block/0');
     expect(await text('#view')).to.equal(`There is no block 0: the chain starts at block 1, whose previous hash is the genesis, chain ${Buffer.from(net.genesis.chainId).toString('hex')}.`);
+  });
+
+  it('shows a transaction\'s amounts in its asset\'s units, and links a Bitcoin txid to the peg-in page only where it is a deposit', async () => {
+    const bond = issuance(net.genesis.chainId, alice, 100_000n, 7n, { name: 'Acme Bond 2030', isin: 'JP3435000009', decimals: 2 });
+    const issued = await submitFinal(bond.tx);
+    await show(`#/tx/${issued.txid}`);
+    expect(await text('#transaction-detail')).to.match(/supply\s+1,000\.00 Acme Bond 2030\s/);
+
+    const dave = testWallet();
+    // A tenth of the reserves: well within the circuit breaker, so paid without an operator's approval.
+    await pegIn(net, [{ address: dave.address, sats: 1_000_000n }]);
+    const coins = await net.clients[2]!.utxos(dave.address);
+    const script = pegoutDestinationScript(newRegtestAddress().address, networks.regtest, 'regtest');
+    const burn = await submitFinal(buildPegout(net.genesis.chainId, dave, coins, script, 100_000n));
+    const settled = await eventually('the burn settled', async () => (await net.clients[2]!.burnStatus(burn.txid)).bitcoinTxid, 60_000);
+
+    await show(`#/tx/${burn.txid}`);
+    expect(await text('#transaction-detail')).to.match(/amount\s+0\.00100000 BTC\s/);
+    const { transactions } = (await (await fetch(`${base}/transactions?limit=50`)).json()) as { transactions: { txid: string; kind: string }[] };
+    const mint = transactions.find((tx) => tx.kind === 'pegin')!;
+    await show(`#/tx/${mint.txid}`);
+    expect(await text('#transaction-detail')).to.match(/amount\s+0\.\d{8} BTC\s/);
+    expect(await page.locator('#transaction-detail a[href^="#/pegin/"]').count(), 'a mint links its deposit').to.equal(1);
+
+    const settlement = await eventually('the settlement final', async () => {
+      const { transactions: latest } = (await (await fetch(`${base}/transactions?limit=50`)).json()) as { transactions: { txid: string; kind: string }[] };
+      return latest.find((tx) => tx.kind === 'settlement');
+    });
+    await show(`#/tx/${settlement.txid}`);
+    expect(await text('#transaction-detail')).to.include(settled);
+    expect(await page.locator('#transaction-detail a[href^="#/pegin/"]').count(), 'a settlement pays no deposit').to.equal(0);
+
+    await show('#/pegouts');
+    const row = await page.locator('#pegouts-view tbody tr', { hasText: burn.txid }).innerText();
+    expect(row).to.include('0.00100000 BTC').and.include(settled);
+    expect(await page.locator('#pegouts-view a[href^="#/pegin/"]').count()).to.equal(0);
+    await show('#/reserves');
+    expect(await text('#reserves-view')).to.match(/outstandingSats\s+[\d,]+\.\d{8} BTC/);
   });
 
   it('shows federation health: every member connected, and exactly the signers of each recent block', async () => {

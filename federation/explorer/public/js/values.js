@@ -1,6 +1,8 @@
-// One field of an API answer as people read it: addresses, ids and assets become links.
+// One field of an API answer as people read it: addresses, ids and assets become links,
+// satoshis read as BTC and millisecond times as times.
 import { assetLink } from './assets.js';
 import { h, link } from './dom.js';
+import { btc, timestamp } from './format.js';
 
 const mono = (text) => h('span', { class: 'mono' }, text);
 const HEX_ID = /^[0-9a-f]{64}$/;
@@ -8,11 +10,14 @@ const HEX_ID = /^[0-9a-f]{64}$/;
 export function valueNode(name, value) {
   if (value === null || value === undefined) return '—';
   if (typeof value === 'string' && /^sbx1[0-9a-z]+$/.test(value)) return link(`#/address/${value}`, mono(value));
-  if (name === 'bitcoinTxid' && HEX_ID.test(value)) return link(`#/pegin/${value}`, mono(value));
   if (name === 'asset' && HEX_ID.test(value)) return assetLink(value);
   if (/^(txid|burnTxid|mintTxid)$/.test(name) && HEX_ID.test(value)) return link(`#/tx/${value}`, mono(value));
   if (name === 'height' && Number.isInteger(value)) return link(`#/block/${value}`, String(value));
+  if (/Sats$/.test(name) && /^\d+$/.test(String(value))) return btc(value);
+  if (/AtMs$/.test(name) && /^\d+$/.test(String(value))) return timestamp(value);
   if (typeof value === 'object') return h('pre', { class: 'json' }, JSON.stringify(value, null, 2));
+  // Other ids stay text. A Bitcoin txid is a deposit only where a mint names it (the views of mints
+  // link those): an anchor's or a settlement's would lead to a peg-in page that finds no deposit.
   if (typeof value === 'string' && /^[0-9a-f]{16,}$/.test(value)) return mono(value);
   return String(value);
 }

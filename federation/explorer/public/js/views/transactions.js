@@ -1,7 +1,7 @@
 import { find, get, pageQuery } from '../api.js';
 import { amountOf, assetLink, loadAssets } from '../assets.js';
 import { badge, fields, h, link, pager, panel, table } from '../dom.js';
-import { short } from '../format.js';
+import { btc, formatUnits, short } from '../format.js';
 import { valueNode } from '../values.js';
 
 const PAGE = 25;
@@ -14,6 +14,19 @@ export const transactionColumns = [
   { title: 'Kind', cell: (t) => kindBadge(t.kind) },
   { title: 'Block', cell: (t) => link(`#/block/${t.height}`, String(t.height)) },
 ];
+
+/**
+ * A field of a transaction's own body. Its amounts are base units of the asset the kind implies
+ * (satoshis for a mint or a burn, the new security's for an issuance), shown in that asset's units
+ * as the outputs are; a mint's Bitcoin transaction is the deposit its peg-in page shows.
+ */
+function bodyField(tx, name, value) {
+  if (name === 'amount' && (tx.kind === 'pegin' || tx.kind === 'pegout')) return btc(value);
+  if (name === 'amount' && tx.kind === 'reissuance') return amountOf(tx.asset, value);
+  if (name === 'supply' && tx.kind === 'issuance') return `${formatUnits(value, tx.metadata.decimals)} ${tx.metadata.name}`;
+  if (name === 'bitcoinTxid' && tx.kind === 'pegin') return link(`#/pegin/${value}`, h('span', { class: 'mono' }, value));
+  return valueNode(name, value);
+}
 
 export async function transactionList(_params, query) {
   const cursor = query.get('cursor');
@@ -60,7 +73,7 @@ export async function transactionDetail([txid]) {
           fields([
             ['Id', h('span', { class: 'mono' }, txid)],
             ['Block', [link(`#/block/${found.height}`, String(found.height)), `, position ${found.position}`]],
-            ...Object.entries(rest).map(([name, value]) => [name, valueNode(name, value)]),
+            ...Object.entries(rest).map(([name, value]) => [name, bodyField(tx, name, value)]),
             // A mint, an issuance or a re-issuance creates one output, named in its fields above.
             ...(tx.outputs || !spenders.has(0) ? [] : [['Output 0 spent by', spentBy(0)]]),
           ]),
