@@ -3,7 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { findFreePort, probeListen } from '../../regtest/free-port.ts';
-import { postmasterPid, PostgresServerError, recordOwner, stopPostmaster, takeOverStaleServer } from './stale-server.ts';
+import { isAlive, postmasterPid, PostgresServerError, recordOwner, stopPostmaster, takeOverStaleServer } from './stale-server.ts';
 
 export { PostgresServerError };
 
@@ -115,7 +115,7 @@ export async function startPostgresServer(options: PostgresServerOptions): Promi
       throw new PostgresServerError(`the server did not start on 127.0.0.1:${port} with data in ${dataDir}: ${fatal.trim()}`);
     }
   }
-  const connectionString = (database: string) => `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${encodeURIComponent(database)}`;
+  const connectionString = (database: string) => serverUrl(password, port, database);
   const admin = async <T>(work: (client: pg.Client) => Promise<T>): Promise<T> => {
     const client = new pg.Client({ connectionString: connectionString('postgres') });
     await client.connect();
@@ -165,6 +165,26 @@ export async function startPostgresServer(options: PostgresServerOptions): Promi
       if (result === 'timeout' && pid !== undefined) await stopPostmaster(pid, STOP_TIMEOUT_MS);
     },
   };
+}
+
+function serverUrl(password: string, port: number, database: string): string {
+  return `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${encodeURIComponent(database)}`;
+}
+
+/**
+ * The address of `database` on the server another process runs on `dataDir`, or undefined when
+ * none runs: its postmaster.pid names the port (fourth line), and the password is the one kept
+ * beside the cluster. Operator commands use it to reach a running member's embedded database,
+ * whose port is chosen afresh at each start.
+ */
+export function runningServerUrl(dataDir: string, database: string): string | undefined {
+  const cluster = resolve(dataDir);
+  const pid = postmasterPid(cluster);
+  if (pid === undefined || !isAlive(pid)) return undefined;
+  const port = Number.parseInt(readFileSync(resolve(cluster, 'postmaster.pid'), 'utf8').split('\n')[3] ?? '', 10);
+  const passwordFile = `${cluster}.password`;
+  if (!Number.isInteger(port) || port <= 0 || !existsSync(passwordFile)) return undefined;
+  return serverUrl(readFileSync(passwordFile, 'utf8').trim(), port, database);
 }
 
 function assertDatabaseName(name: string): void {

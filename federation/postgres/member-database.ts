@@ -1,9 +1,10 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type pg from 'pg';
 import { ConfigError, StrongboxError } from '../../sidechain/errors.ts';
 import { ChainStore } from '../../sidechain/store/chain-store.ts';
 import type { MemberConfig } from '../config.ts';
-import { startPostgresServer } from './embedded-server.ts';
+import { runningServerUrl, startPostgresServer } from './embedded-server.ts';
 
 export interface MemberDatabase {
   url: string;
@@ -18,8 +19,8 @@ export interface MemberDatabase {
  */
 export async function openMemberDatabase(config: Pick<MemberConfig, 'databaseUrl' | 'dataDir' | 'memberIndex'>): Promise<MemberDatabase> {
   if (config.databaseUrl !== undefined) return { url: config.databaseUrl, stop: async () => undefined };
-  const server = await startPostgresServer({ dataDir: join(config.dataDir, 'postgres', 'cluster') });
-  const database = `member_${config.memberIndex}`;
+  const server = await startPostgresServer({ dataDir: embeddedCluster(config.dataDir) });
+  const database = embeddedDatabaseName(config.memberIndex);
   try {
     await server.createDatabase(database);
   } catch (error) {
@@ -27,6 +28,35 @@ export async function openMemberDatabase(config: Pick<MemberConfig, 'databaseUrl
     throw error;
   }
   return { url: server.connectionString(database), stop: () => server.stop() };
+}
+
+/**
+ * The member's database for an operator command (role grant, pegout approve, pegin resume), the
+ * same one the member uses: the server DATABASE_URL names; else the embedded server of the running
+ * member, found through its cluster (it picks a free port at every start); else, with the member
+ * stopped, that cluster started for the command alone and stopped after it.
+ */
+export async function openOperatorDatabase(config: Pick<MemberConfig, 'databaseUrl' | 'dataDir' | 'memberIndex'>): Promise<MemberDatabase> {
+  if (config.databaseUrl !== undefined) return { url: config.databaseUrl, stop: async () => undefined };
+  const cluster = embeddedCluster(config.dataDir);
+  const database = embeddedDatabaseName(config.memberIndex);
+  const running = runningServerUrl(cluster, database);
+  if (running !== undefined) return { url: running, stop: async () => undefined };
+  // A folder without the member's cluster is a wrong setting, never a database to create: an
+  // approval or a credential written into a new, empty one would reach no member.
+  if (!existsSync(join(cluster, 'PG_VERSION'))) {
+    throw new ConfigError('dataDir', `${config.dataDir} holds no member database (no cluster in ${cluster}): set dataDir to the member's folder, or databaseUrl (DATABASE_URL) to its server`);
+  }
+  const server = await startPostgresServer({ dataDir: cluster });
+  return { url: server.connectionString(database), stop: () => server.stop() };
+}
+
+function embeddedCluster(dataDir: string): string {
+  return join(dataDir, 'postgres', 'cluster');
+}
+
+function embeddedDatabaseName(memberIndex: number): string {
+  return `member_${memberIndex}`;
 }
 
 /**

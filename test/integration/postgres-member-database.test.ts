@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -7,6 +7,7 @@ import pg from 'pg';
 import { openMemberDatabase } from '../../federation/postgres/member-database.ts';
 import { postmasterPid } from '../../federation/postgres/stale-server.ts';
 import { freshDatabase } from '../helpers/postgres.ts';
+import { runCli } from '../helpers/cli.ts';
 
 async function currentDatabase(url: string): Promise<string> {
   const client = new pg.Client({ connectionString: url });
@@ -53,5 +54,63 @@ describe('a member database', function () {
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
     }
+  });
+
+  describe('reached by an operator command (role grant and list) through a member config without databaseUrl', () => {
+    /** A member config as OPERATOR.md writes it: no databaseUrl, so the member runs an embedded server under dataDir. */
+    function memberConfig(folder: string): string {
+      const file = join(folder, 'member.json');
+      const config = {
+        memberIndex: 2, keyFile: 'key.json', genesisFile: 'genesis.json', dataDir: 'member',
+        bitcoin: { rpcUrl: 'http://user:password@127.0.0.1:18443' }, api: { port: 8202 }, peer: { port: 9202 }, peers: [],
+      };
+      writeFileSync(file, JSON.stringify(config));
+      return file;
+    }
+
+    it("uses the running member's embedded server, and with the member stopped starts that cluster for the command and stops it again", async () => {
+      const folder = join(tmpdir(), `strongbox-operator-${process.pid}-${randomBytes(3).toString('hex')}`);
+      mkdirSync(folder, { mode: 0o755 });
+      const dataDir = join(folder, 'member');
+      try {
+        const config = memberConfig(folder);
+        const member = await openMemberDatabase({ dataDir, memberIndex: 2 });
+        let id: string;
+        try {
+          const granted = await runCli(['role', 'grant', '--role', 'auditor', '--name', 'Audit & Co', '--config', config, '--json']);
+          expect(granted.code, granted.stderr).to.equal(0);
+          id = (JSON.parse(granted.stdout) as { id: string }).id;
+          // Written where the member reads: its own database on its own server.
+          const client = new pg.Client({ connectionString: member.url });
+          await client.connect();
+          try {
+            expect((await client.query<{ id: string }>('SELECT id FROM role_credentials')).rows.map((row) => row.id)).to.deep.equal([id]);
+          } finally {
+            await client.end();
+          }
+        } finally {
+          await member.stop();
+        }
+        const listed = await runCli(['role', 'list', '--config', config, '--json']);
+        expect(listed.code, listed.stderr).to.equal(0);
+        expect((JSON.parse(listed.stdout) as { credentials: { id: string }[] }).credentials.map((c) => c.id)).to.deep.equal([id]);
+        expect(postmasterPid(join(dataDir, 'postgres', 'cluster'))).to.equal(undefined);
+      } finally {
+        rmSync(folder, { recursive: true, force: true });
+      }
+    });
+
+    it('refuses, in one line naming dataDir, a folder that holds no member cluster, and creates none', async () => {
+      const folder = join(tmpdir(), `strongbox-operator-${process.pid}-${randomBytes(3).toString('hex')}`);
+      mkdirSync(folder, { mode: 0o755 });
+      try {
+        const refused = await runCli(['role', 'list', '--config', memberConfig(folder)]);
+        expect(refused.code).to.equal(1);
+        expect(refused.stderr).to.match(/^strongbox: dataDir: \S+ holds no member database \(no cluster in \S+\): set dataDir to the member's folder, or databaseUrl \(DATABASE_URL\) to its server\n$/);
+        expect(existsSync(join(folder, 'member'))).to.equal(false);
+      } finally {
+        rmSync(folder, { recursive: true, force: true });
+      }
+    });
   });
 });
