@@ -259,6 +259,7 @@ export async function startMember(config: MemberConfig, log: Logger): Promise<Ru
       onEvent: (event) => {
         if (event.type === 'drop') metrics.peerMessagesDropped.inc({ reason: event.reason });
         else if (event.type === 'connected') monitoring.heardFrom(event.peer);
+        else if (event.type === 'silent') log.warn({ peer: event.peer }, 'peer answered no ping: its link is closed and dialled again');
       },
     });
   } catch (error) {

@@ -44,6 +44,9 @@ export class PeerConnection {
   private transcript: Uint8Array | undefined;
   private keys: LinkKeys | undefined;
   private authenticated = false;
+  private keepalive: NodeJS.Timeout | undefined;
+  /** Pings sent since the peer was last heard (a pong or a frame). */
+  private unansweredPings = 0;
 
   private constructor(
     readonly socket: WebSocket,
@@ -55,10 +58,17 @@ export class PeerConnection {
   ) {
     this.step = peer === undefined ? 'await-hello' : 'await-welcome';
     this.deadline = setTimeout(() => this.fail('handshake-timeout'), context.options.handshakeTimeoutMs);
-    socket.on('message', (data: RawData, isBinary: boolean) => this.receive(toBytes(data), isBinary));
+    socket.on('message', (data: RawData, isBinary: boolean) => {
+      this.unansweredPings = 0;
+      this.receive(toBytes(data), isBinary);
+    });
+    socket.on('pong', () => {
+      this.unansweredPings = 0;
+    });
     socket.on('error', (error: Error & { code?: string }) => this.socketError(error));
     socket.on('close', () => {
       clearTimeout(this.deadline);
+      clearInterval(this.keepalive);
       this.endHandshake();
       context.onClosed(this);
     });
@@ -174,6 +184,7 @@ export class PeerConnection {
     clearTimeout(this.deadline);
     this.step = 'open';
     this.authenticated = true;
+    this.keepalive = setInterval(() => this.checkAlive(), this.context.options.keepaliveIntervalMs);
     this.endHandshake();
     this.context.onAuthenticated(this);
   }
@@ -186,6 +197,20 @@ export class PeerConnection {
     const verdict = admitFrame(this.context.rules, session, this.keys!.receive, bytes, Date.now());
     if ('drop' in verdict) return this.context.counters.drop(verdict.drop, this.peer);
     this.context.deliver(verdict.frame.sender, verdict.frame.payload);
+  }
+
+  /**
+   * A peer that answers nothing for keepaliveMissedPings intervals is gone, whatever the socket
+   * says: closing the link makes it count as disconnected, and the dialer tries again.
+   */
+  private checkAlive(): void {
+    if (this.unansweredPings >= this.context.options.keepaliveMissedPings) {
+      this.context.counters.event({ type: 'silent', peer: this.peer! });
+      this.socket.terminate();
+      return;
+    }
+    this.unansweredPings += 1;
+    this.socket.ping();
   }
 
   private fail(reason: HandshakeFailure): void {

@@ -56,6 +56,16 @@ export interface PeerTransportOptions {
    */
   reconnectMinMs?: number;
   reconnectMaxMs?: number;
+  /**
+   * An open link is pinged every keepaliveIntervalMs (default 5 s) and closed once
+   * keepaliveMissedPings (default 3) pings in a row went unanswered with nothing else heard: a
+   * peer that hangs, or a network that drops its packets without a reset, otherwise leaves a
+   * socket that looks open for as long as TCP keeps it (many minutes), and the member counts that
+   * peer as connected. Unanswered pings are counted rather than timed, so a pause of this
+   * member's own event loop does not close a link that is alive.
+   */
+  keepaliveIntervalMs?: number;
+  keepaliveMissedPings?: number;
   /** Drops, connections and socket errors, for logs and metrics. */
   onEvent?: (event: TransportEvent) => void;
 }
@@ -75,6 +85,8 @@ const DEFAULTS = {
   inboundLimits: DEFAULT_INBOUND_LIMITS,
   reconnectMinMs: 100,
   reconnectMaxMs: 1_000,
+  keepaliveIntervalMs: 5_000,
+  keepaliveMissedPings: 3,
 };
 
 function positiveInteger(field: string, value: number): void {
@@ -113,5 +125,7 @@ export function resolveOptions(options: PeerTransportOptions): ResolvedOptions {
   for (const [field, value] of Object.entries(resolved.inboundLimits)) positiveInteger(`inboundLimits.${field}`, value);
   positiveInteger('reconnectMinMs', resolved.reconnectMinMs);
   if (resolved.reconnectMaxMs < resolved.reconnectMinMs) throw new ConfigError('transport.reconnectMaxMs', 'must not be below reconnectMinMs');
+  positiveInteger('keepaliveIntervalMs', resolved.keepaliveIntervalMs);
+  positiveInteger('keepaliveMissedPings', resolved.keepaliveMissedPings);
   return resolved;
 }

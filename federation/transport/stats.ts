@@ -47,6 +47,8 @@ export type TransportEvent =
   | { type: 'drop'; reason: DropReason; peer?: number }
   | { type: 'connected'; peer: number }
   | { type: 'disconnected'; peer: number }
+  /** An open link closed because the peer answered no ping for keepaliveMissedPings intervals. */
+  | { type: 'silent'; peer: number }
   | { type: 'socket-error'; peer?: number; error: Error };
 
 export interface PeerTransportStats {
