@@ -35,12 +35,17 @@ export function auditCommand(): Command {
         report = await runAudit({ genesis, source, bitcoin, others, onProgress: progress.update });
       } catch (error) {
         progress.clear();
+        // A verdict is on the chain as one member served it (the client may have passed over one
+        // that was down): naming that member lets a corrupt copy be told from a broken chain by
+        // auditing another member.
+        const servedBy = source.description;
         if (options.json) {
           // A script reads stdout: a verdict on the chain (`failure`) or an audit that could not
           // be finished (`error`: a member or node out of reach), never nothing.
-          if (error instanceof AuditFailure) console.log(toJson({ ok: false, failure: { check: error.check, height: error.height ?? null, message: error.detail } }));
+          if (error instanceof AuditFailure) console.log(toJson({ ok: false, failure: { check: error.check, height: error.height ?? null, message: error.detail, source: servedBy } }));
           else if (error instanceof StrongboxError) console.log(toJson({ ok: false, error: { code: error.code, message: error.message } }));
         }
+        if (error instanceof AuditFailure) throw new AuditFailure(error.check, error.height, `${error.detail}; blocks served by ${servedBy}`);
         throw error;
       }
       progress.clear();

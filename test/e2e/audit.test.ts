@@ -50,14 +50,14 @@ describe('strongbox audit of five member processes and a real regtest node', fun
       expect(human.code, human.stderr).to.equal(1);
       expect(human.stdout).to.equal('');
       const where = expected.height === null ? '' : ` at height ${expected.height}`;
-      expect(human.stderr).to.match(new RegExp(`^strongbox: audit failed${where}: ${expected.check}: [^\\n]+\\n$`));
+      expect(human.stderr).to.match(new RegExp(`^strongbox: audit failed${where}: ${expected.check}: [^\\n]+; blocks served by ${server.url}\\n$`));
       expect(human.stderr).to.match(expected.message);
       const json = await audit(server.url, '--json');
       expect(json.code).to.equal(1);
       expect(JSON.parse(json.stdout)).to.deep.include({ ok: false });
-      expect(JSON.parse(json.stdout).failure).to.deep.include({ check: expected.check, height: expected.height });
-      // The verdict itself, without the line's "audit failed at height …: check:" prefix the fields already give.
-      expect(JSON.parse(json.stdout).failure.message).to.equal(human.stderr.replace(/^strongbox: audit failed( at height \d+)?: [a-z-]+: /, '').trimEnd());
+      expect(JSON.parse(json.stdout).failure).to.deep.include({ check: expected.check, height: expected.height, source: server.url });
+      // The verdict itself, without the line's "audit failed at height …: check:" prefix and "; blocks served by" suffix the fields already give.
+      expect(JSON.parse(json.stdout).failure.message).to.equal(human.stderr.replace(/^strongbox: audit failed( at height \d+)?: [a-z-]+: /, '').replace(/; blocks served by \S+\n$/, ''));
     } finally {
       await server.close();
     }
@@ -228,7 +228,7 @@ describe('strongbox audit of five member processes and a real regtest node', fun
     expect(result.stdout).to.equal('');
     const { height } = await net.clients[0]!.status();
     expect(result.stderr).to.equal(
-      `strongbox: audit failed: reserves: the escrow holds 0 sats in 0 unspent outputs, 500000 sats of pegged bitcoin are outstanding (short by 500000); Bitcoin has spent the output the chain holds in reserve: ${coin.txid}:${coin.vout} (the chain as of height ${height}, the last block served)\n`,
+      `strongbox: audit failed: reserves: the escrow holds 0 sats in 0 unspent outputs, 500000 sats of pegged bitcoin are outstanding (short by 500000); Bitcoin has spent the output the chain holds in reserve: ${coin.txid}:${coin.vout} (the chain as of height ${height}, the last block served); blocks served by ${net.network.network.members[0]!.apiUrl}\n`,
     );
     // A member says so too, once its last answer (cached for a few seconds) is out of date.
     const served = await eventually('a member reports the shortfall', async () => {
