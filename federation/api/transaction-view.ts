@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { encodeAddress, ownerFromPayload } from '../../sidechain/address.ts';
+import { issuedAssetId } from '../../sidechain/asset.ts';
 import { txInfo } from '../../sidechain/transaction/ids.ts';
 import type { Output, Transaction } from '../../sidechain/transaction/types.ts';
 import * as wire from './wire-shapes.ts';
@@ -17,6 +18,10 @@ export function describeTransaction(tx: Transaction): Record<string, unknown> {
   if ('outputs' in body) view.outputs = body.outputs.map(outputView);
   if ('inputs' in body) view.inputs = body.inputs.map((input) => ({ txid: hex(input.txid), vout: input.index }));
   if ('recipient' in body) view.recipient = encodeAddress(ownerFromPayload(body.recipient));
+  // What a reader looks for and the body holds only as its inputs: the security an issuance
+  // creates, and the addresses an allowlist change names.
+  if (body.kind === 'issuance') view.asset = hex(issuedAssetId(body.issuer, body.nonce));
+  if (body.kind === 'registry') view.addresses = body.owners.map((owner) => encodeAddress(ownerFromPayload(owner)));
   return view;
 }
 
@@ -48,12 +53,14 @@ export const transactionViewSchema = z.discriminatedUnion('kind', [
     metadata: z.strictObject(wire.assetMetadataShape),
     supply: wire.baseUnits,
     recipient: wire.address,
+    asset: wire.assetId.describe('the asset id it creates (derived from the issuer key and the nonce)'),
   }),
   kind('registry', {
     asset: wire.assetId,
     sequence,
     action: z.enum(['add', 'remove']).describe('whether the owners join or leave the allowlist'),
     owners: z.array(wire.hexBytes('owner payload (what an address encodes), 33 bytes as hex')),
+    addresses: z.array(wire.address).describe('the same owners as addresses, in the same order'),
   }),
   kind('reissuance', { asset: wire.assetId, sequence, amount: wire.baseUnits, recipient: wire.address }),
   kind('dividend', { asset: wire.assetId, recordHeight: wire.height.describe('holders after this block are paid'), inputs, outputs }),
