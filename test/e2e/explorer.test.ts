@@ -168,6 +168,7 @@ describe('web explorer in headless Chromium, served by a member of a five-member
     const issued = await submitFinal(bond.tx);
     await show(`#/tx/${issued.txid}`);
     expect(await text('#transaction-detail')).to.match(/supply\s+1,000\.00 Acme Bond 2030\s/);
+    expect(await page.locator(`#transaction-detail a[href="#/asset/${Buffer.from(bond.asset).toString('hex')}"]`).innerText(), 'the issuance leads to the security it creates').to.equal('Acme Bond 2030');
 
     const dave = testWallet();
     // A tenth of the reserves: well within the circuit breaker, so paid without an operator's approval.
@@ -192,6 +193,7 @@ describe('web explorer in headless Chromium, served by a member of a five-member
     await show(`#/tx/${settlement.txid}`);
     expect(await text('#transaction-detail')).to.include(settled);
     expect(await page.locator('#transaction-detail a[href^="#/pegin/"]').count(), 'a settlement pays no deposit').to.equal(0);
+    expect(await page.locator(`#transaction-detail a[href="#/tx/${burn.txid}"]`).count(), 'the settlement leads to the burn it pays').to.equal(1);
 
     await show('#/pegouts');
     const row = await page.locator('#pegouts-view tbody tr', { hasText: burn.txid }).innerText();

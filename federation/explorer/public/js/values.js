@@ -6,6 +6,8 @@ import { btc, timestamp } from './format.js';
 
 const mono = (text) => h('span', { class: 'mono' }, text);
 const HEX_ID = /^[0-9a-f]{64}$/;
+/** What one item of a list field is: a settlement's burns are transactions. */
+const LIST_ITEM = { burns: 'txid' };
 
 export function valueNode(name, value) {
   if (value === null || value === undefined) return '—';
@@ -15,6 +17,8 @@ export function valueNode(name, value) {
   if (name === 'height' && Number.isInteger(value)) return link(`#/block/${value}`, String(value));
   if (/Sats$/.test(name) && /^\d+$/.test(String(value))) return btc(value);
   if (/AtMs$/.test(name) && /^\d+$/.test(String(value))) return timestamp(value);
+  // A list of addresses or ids (an allowlist change's addresses, a settlement's burns): one per line, each as it would read alone.
+  if (Array.isArray(value) && value.every((item) => typeof item === 'string')) return h('div', {}, value.map((item) => h('div', {}, valueNode(LIST_ITEM[name] ?? name, item))));
   if (typeof value === 'object') return h('pre', { class: 'json' }, JSON.stringify(value, null, 2));
   // Other ids stay text. A Bitcoin txid is a deposit only where a mint names it (the views of mints
   // link those): an anchor's or a settlement's would lead to a peg-in page that finds no deposit.

@@ -52,7 +52,8 @@ export async function transactionDetail([txid]) {
   const tx = found.transaction;
   const outputs = tx.outputs ?? [];
   await loadAssets(outputs.map((o) => o.asset).concat(tx.asset ? [tx.asset] : []));
-  const { kind, txid: _id, inputs, outputs: _outputs, ...rest } = tx;
+  // An allowlist change's owners are shown as the addresses they encode.
+  const { kind, txid: _id, inputs, outputs: _outputs, owners: _owners, ...rest } = tx;
   const spenders = new Map((found.spenders ?? []).map((s) => [s.vout, s]));
   const spentBy = (vout) => {
     const spender = spenders.get(vout);
