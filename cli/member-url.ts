@@ -1,4 +1,5 @@
-import { defaultDataDir, readNetworkFile } from '../federation/local-network/network-file.ts';
+import { existsSync } from 'node:fs';
+import { defaultDataDir, networkFilePath, readNetworkFile } from '../federation/local-network/network-file.ts';
 import { MemberClient } from '../federation/api/client.ts';
 import type { Genesis } from '../sidechain/genesis.ts';
 import { readGenesisFile } from '../federation/genesis-file.ts';
@@ -50,7 +51,14 @@ function memberApiUrl(given: string): string {
 
 /** The genesis file: --genesis, then $STRONGBOX_GENESIS_FILE, then the local network's. */
 export function genesisFrom(options: NetworkOptions): Genesis {
-  const path = options.genesis ?? process.env.STRONGBOX_GENESIS_FILE ?? readNetworkFile(options.dataDir ?? defaultDataDir()).genesisFile;
+  const given = options.genesis ?? process.env.STRONGBOX_GENESIS_FILE;
+  const dataDir = options.dataDir ?? defaultDataDir();
+  // With a member named and no local network, only the genesis is missing; it is never taken from
+  // the member, since the command checks what the member says against it.
+  if (given === undefined && (options.member ?? process.env.STRONGBOX_MEMBER_URL) !== undefined && !existsSync(networkFilePath(dataDir))) {
+    throw new ConfigError('--genesis', "no genesis file given: with --member, name the chain's genesis file with --genesis or STRONGBOX_GENESIS_FILE (the member's answers are checked against it)");
+  }
+  const path = given ?? readNetworkFile(dataDir).genesisFile;
   if (!path) throw new ConfigError('--genesis', 'no genesis file given and the local network names none');
   return readGenesisFile(path, '--genesis');
 }

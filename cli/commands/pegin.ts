@@ -31,7 +31,7 @@ export function peginAddressCommand(): Command {
       }
       const recipient = parseAddress(recipientArgument);
       const payload = addressPayload(recipient);
-      const genesis = genesisFrom({ genesis: options.genesis, dataDir: options.dataDir });
+      const genesis = genesisFrom({ genesis: options.genesis, dataDir: options.dataDir, member: options.member?.[0] });
       // Derived here from public data alone, so no member has to be trusted for it.
       const escrow = sortedMultisig(genesis.members.threshold, genesis.pegKeys);
       const depositAddress = depositMultisig(escrow, payload).address(bitcoinNetwork(genesis.file.bitcoinNetwork));

@@ -1,6 +1,8 @@
 import { expect } from 'chai';
 import { createServer, type Server } from 'node:http';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { findFreePort } from '../../regtest/free-port.ts';
 import { runCliInProcess } from '../helpers/cli-in-process.ts';
 import { MemberClient } from '../../federation/api/client.ts';
@@ -49,6 +51,27 @@ describe('--member as a user types it', () => {
     expect(result.code).to.equal(1);
     expect(result.stderr).to.match(new RegExp(`^strongbox: ${otherUrl} answered /anchors(\\?\\S*)? with HTTP 401 and no Strongbox error: is it a member's API address\\?\\n$`));
   });
+});
+
+describe('--member without a genesis file or a local network', () => {
+  let folder: string;
+  before(() => {
+    folder = mkdtempSync(join(tmpdir(), 'strongbox-no-network-'));
+  });
+  after(() => rmSync(folder, { recursive: true, force: true }));
+
+  const line = "strongbox: --genesis: no genesis file given: with --member, name the chain's genesis file with --genesis or STRONGBOX_GENESIS_FILE (the member's answers are checked against it)\n";
+  const recipient = 'sbx1qq8vvw2gq7zzyg5fkges4j0u8gmrne66hq87vq2em5cm9nrlv7kmy7xgx70';
+  const commands: Array<[string, string[]]> = [
+    ['pegin-address', ['pegin-address', recipient]],
+    ['audit', ['audit', '--bitcoin-rpc', 'http://user:password@127.0.0.1:9']],
+  ];
+  for (const [name, args] of commands) {
+    it(`${name} names the missing --genesis, not a local network to point at`, async () => {
+      const result = await runCliInProcess([...args, '--member', 'http://127.0.0.1:9', '--data-dir', folder], { cwd: folder, env: {} });
+      expect(result).to.deep.equal({ code: 1, stdout: '', stderr: line });
+    });
+  }
 });
 
 describe('the local network’s members, when one is down', () => {
