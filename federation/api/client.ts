@@ -65,6 +65,13 @@ const REQUEST_TIMEOUT_MS = 10_000;
 /** Failures where the request never reached a server, so another member may be asked the same, a submission included. */
 const NOTHING_SENT = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENOTFOUND']);
 const nothingSent = (error: unknown) => NOTHING_SENT.has(String((error as { cause?: { code?: unknown } }).cause?.code));
+/**
+ * A read that got no answer in time: a member that hangs (paused, overloaded, cut off without a
+ * reset) accepts the connection and answers nothing, and any other member serves the same final
+ * chain. A submission is not asked again elsewhere: the first member may have taken it.
+ */
+const unansweredRead = (error: unknown, init: RequestInit | undefined) =>
+  (init?.method ?? 'GET') === 'GET' && error instanceof DOMException && error.name === 'TimeoutError';
 
 /** Why a member can make no block now, when it reaches fewer members than a block needs (itself included). */
 export function quorumShortfall(status: MemberStatus | null): string | null {
@@ -75,8 +82,8 @@ export function quorumShortfall(status: MemberStatus | null): string | null {
 /**
  * Typed access to a member's HTTP API, for the CLI, the auditor and the tests. Given several
  * members' addresses (a local network's), it asks the first, and moves on to the next one for good
- * when a member refuses the connection: any member serves the same final chain, and a member that
- * is down should not stop a user while k others decide blocks.
+ * when a member refuses the connection, or leaves a read unanswered: any member serves the same
+ * final chain, and a member that is down should not stop a user while k others decide blocks.
  */
 export class MemberClient {
   private readonly urls: readonly string[];
@@ -99,7 +106,7 @@ export class MemberClient {
         response = await fetch(`${this.baseUrl}${path}`, { ...init, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
         break;
       } catch (error) {
-        if (!(nothingSent(error) && this.current + 1 < this.urls.length)) {
+        if (!((nothingSent(error) || unansweredRead(error, init)) && this.current + 1 < this.urls.length)) {
           const others = this.current > 0 ? `, as ${this.current === 1 ? 'was the member' : `were the ${this.current} members`} asked before it` : '';
           throw new MemberApiError(0, 'member-unreachable', `member at ${this.baseUrl} is unreachable (${unreachableReason(error)})${others}`);
         }

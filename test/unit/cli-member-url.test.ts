@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { createServer, type Server } from 'node:http';
+import type { Socket } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -92,6 +93,24 @@ describe('the local network’s members, when one is down', () => {
     expect(await client.status()).to.deep.equal({ height: 7 });
     expect(await client.status()).to.deep.equal({ height: 7 });
     expect([client.baseUrl, failovers]).to.deep.equal([memberUrl, [[down, memberUrl]]]);
+  });
+
+  it('asks the next member when one takes the connection but leaves a read unanswered, as a hung member does', async function () {
+    this.timeout(30_000);
+    const sockets = new Set<Socket>();
+    const hung = createServer(() => undefined);
+    hung.on('connection', (socket) => sockets.add(socket));
+    await new Promise<void>((resolve) => hung.listen(0, '127.0.0.1', resolve));
+    const hungUrl = `http://127.0.0.1:${(hung.address() as { port: number }).port}`;
+    try {
+      const failovers: string[][] = [];
+      const client = new MemberClient([hungUrl, memberUrl], (from, to) => failovers.push([from, to]));
+      expect(await client.status()).to.deep.equal({ height: 7 });
+      expect([client.baseUrl, failovers]).to.deep.equal([memberUrl, [[hungUrl, memberUrl]]]);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => hung.close(resolve));
+    }
   });
 
   it('names the last member and how many were asked before it when none answers', async () => {
