@@ -158,6 +158,9 @@ describe('web explorer in headless Chromium, served by a member of a five-member
     expect(await text('#view')).to.equal('No block, transaction, address, asset or deposit matches "no-such-thing".');
     await page.locator('#nav a[data-nav="overview"]').click();
     await page.locator('#chain-height').waitFor({ timeout: 10_000 });
+    // A mistyped address says what is wrong with it, not that the page could not load.
+    await show('#/address/sbx1abc');
+    expect(await text('#view')).to.match(/^sbx1abc is not a valid address: not a bech32m address/);
     // Height 0 is the genesis, a file: the page says so rather than that block 0 is not final yet.
     await show('#/block/0');
     expect(await text('#view')).to.equal(`There is no block 0: the chain starts at block 1, whose previous hash is the genesis, chain ${Buffer.from(net.genesis.chainId).toString('hex')}.`);
@@ -198,9 +201,11 @@ describe('web explorer in headless Chromium, served by a member of a five-member
     await show('#/pegouts');
     const row = await page.locator('#pegouts-view tbody tr', { hasText: burn.txid }).innerText();
     expect(row).to.include('0.00100000 BTC').and.include(settled);
+    // Headings read as words; the unit is in the values.
+    expect(await page.locator('#pegouts-view thead').textContent()).to.include('Fee share').and.include('Bitcoin txid').and.not.include('Sats');
     expect(await page.locator('#pegouts-view a[href^="#/pegin/"]').count()).to.equal(0);
     await show('#/reserves');
-    expect(await text('#reserves-view')).to.match(/outstandingSats\s+[\d,]+\.\d{8} BTC/);
+    expect(await text('#reserves-view')).to.match(/Outstanding\s+[\d,]+\.\d{8} BTC/);
   });
 
   it('shows federation health: every member connected, and exactly the signers of each recent block', async () => {

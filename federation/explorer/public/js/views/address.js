@@ -1,4 +1,4 @@
-import { get, pageQuery } from '../api.js';
+import { ApiError, get, pageQuery } from '../api.js';
 import { amountOf, assetLink, loadAssets } from '../assets.js';
 import { h, link, pager, panel, table } from '../dom.js';
 import { short } from '../format.js';
@@ -7,7 +7,15 @@ const PAGE = 25;
 
 export async function addressView([address], query) {
   const cursor = query.get('cursor');
-  const [balances, utxos] = await Promise.all([get(`/addresses/${address}/balances`), get(`/addresses/${address}/utxos${pageQuery(PAGE, cursor)}`)]);
+  let balances;
+  let utxos;
+  try {
+    [balances, utxos] = await Promise.all([get(`/addresses/${address}/balances`), get(`/addresses/${address}/utxos${pageQuery(PAGE, cursor)}`)]);
+  } catch (error) {
+    // Anything after sbx1 reaches this page (a mistyped search, say): the member says what is wrong with it.
+    if (!(error instanceof ApiError && error.status === 400)) throw error;
+    return { title: 'Address', live: false, node: h('div', { class: 'empty' }, `${address} is not a valid address: ${error.message}.`) };
+  }
   await loadAssets(balances.balances.map((b) => b.asset).concat(utxos.utxos.map((u) => u.asset)));
   return {
     title: `Address ${short(address, 14)}`,
