@@ -30,6 +30,8 @@ function describeBurn(status: BurnStatus): string {
     case 'pending':
       return 'burned, waiting for finality';
     case 'final':
+      // Approved or not, a burn Bitcoin cannot carry now is not paid: the reason comes first.
+      if (status.waitingBecause) return `final at height ${status.height}, not paid yet: ${status.waitingBecause}`;
       if (status.approvedHere) return `final at height ${status.height}, approved by this member's operator; paid once the operators of a quorum of members have approved it (each member knows only its own approval)`;
       if (status.heldForApproval) return `final at height ${status.height}, held by the circuit breaker (above the hourly share of the reserves) until the operators of a quorum of members approve it (strongbox pegout approve)`;
       if (status.waitingForBitcoinBlock) {

@@ -182,7 +182,7 @@ export class MemberClient {
   }
 
   /** A burn's progress; once settled, the Bitcoin output paying it and what it pays (the burn less its fee share). */
-  burnStatus(txid: string): Promise<{ txid: string; status: 'pending' | 'final' | 'settling' | 'in-bitcoin'; amountSats?: string; destination?: string; height?: number; heldForApproval?: boolean; approvedHere?: boolean; waitingForBitcoinBlock?: boolean; bitcoinTxid?: string; vout?: number; paidSats?: string; feeShareSats?: string; confirmations?: number }> {
+  burnStatus(txid: string): Promise<{ txid: string; status: 'pending' | 'final' | 'settling' | 'in-bitcoin'; amountSats?: string; destination?: string; height?: number; heldForApproval?: boolean; approvedHere?: boolean; waitingForBitcoinBlock?: boolean; waitingBecause?: string; bitcoinTxid?: string; vout?: number; paidSats?: string; feeShareSats?: string; confirmations?: number }> {
     return this.request(`/pegout/burns/${txid}`);
   }
 

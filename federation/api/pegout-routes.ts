@@ -35,6 +35,10 @@ const burnViewSchema = z.discriminatedUnion('status', [
       .literal(true)
       .optional()
       .describe('the batch it is in waits for a Bitcoin block: the peg-outs waiting unconfirmed form as long a chain as Bitcoin nodes relay'),
+    waitingBecause: z
+      .string()
+      .optional()
+      .describe("why the next peg-out batch leaves it out, in words: its fee share would leave less than Bitcoin's dust limit, or the escrow coins cannot pay it yet"),
   }),
   z.strictObject({
     ...finalBurn,
@@ -64,12 +68,18 @@ export function pegoutRoutes({ chain, store, queries, pegout, rpc }: PegoutApiCo
     let held: ReadonlySet<string> | undefined;
     return () => (held ??= new Set(pegout.heldForApproval(chain.ledger)));
   };
-  const burnView = async (burn: BurnRecord, held: () => ReadonlySet<string>) => {
+  /** Why due burns wait, worked out at most once per request: each time plans the next batch. */
+  const waitingReasons = () => {
+    let reasons: Promise<ReadonlyMap<string, string>> | undefined;
+    return () => (reasons ??= pegout.waitingReasons(chain.ledger));
+  };
+  const burnView = async (burn: BurnRecord, held: () => ReadonlySet<string>, waiting: () => Promise<ReadonlyMap<string, string>>) => {
     const common = { txid: burn.txid, amountSats: burn.amount, destination: addressOfScript(burn.destinationScript, pegout.network), destinationScript: hex(burn.destinationScript), height: burn.height };
     // Held when this member would not pay it without its operator's approval.
     if (!burn.settlement) {
       const approval = pegout.approvedHere(burn.txid) ? { approvedHere: true } : held().has(burn.txid) ? { heldForApproval: true } : pegout.waitsForBitcoinBlock ? { waitingForBitcoinBlock: true } : {};
-      return { ...common, status: 'final', ...approval };
+      const reason = (await waiting()).get(burn.txid);
+      return { ...common, status: 'final', ...approval, ...(reason ? { waitingBecause: reason } : {}) };
     }
     const { bitcoinTxid, vout, paidSats } = burn.settlement;
     const confirmations = await rpc.getTransactionConfirmations(bitcoinTxid);
@@ -105,7 +115,7 @@ export function pegoutRoutes({ chain, store, queries, pegout, rpc }: PegoutApiCo
           if (chain.mempool.has(params.txid)) return { txid: params.txid, status: 'pending' };
           throw new NotFoundError(`burn ${params.txid}`);
         }
-        return burnView(burn, heldForApproval());
+        return burnView(burn, heldForApproval(), waitingReasons());
       },
     }),
     defineRoute({
@@ -121,7 +131,8 @@ export function pegoutRoutes({ chain, store, queries, pegout, rpc }: PegoutApiCo
         const page = pageOf(await queries.burnsDown(before, query.limit + 1), query.limit, (last) => `${last.height}:${hex(last.txid)}`);
         const burns = page.items.map((row) => chain.ledger.getBurn(hex(row.txid))).filter((burn) => burn !== undefined);
         const held = heldForApproval();
-        return { burns: await Promise.all(burns.map((burn) => burnView(burn, held))), next: page.next };
+        const waiting = waitingReasons();
+        return { burns: await Promise.all(burns.map((burn) => burnView(burn, held, waiting))), next: page.next };
       },
     }),
     defineRoute({

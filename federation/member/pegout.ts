@@ -15,11 +15,11 @@ import type { Block } from '../../sidechain/block.ts';
 import type { SortedMultisig } from '../../watcher/escrow.ts';
 import { WALLET_DUST_SATS } from '../../watcher/cpfp.ts';
 import { multisigTxVsize, type FederationCoin } from '../../watcher/federation-psbt.ts';
-import { planSettlement } from '../../watcher/pegout-tx.ts';
 import type { BitcoinRpc } from '../../watcher/rpc.ts';
 import { EscrowCoins, type EscrowCoin } from './escrow-coins.ts';
 import { FeeBumper, opsWalletInput, PEGOUT_BUMP_INPUTS, PEGOUT_BUMP_WALLET_INPUT, type FeeBumpOptions, type OpsWalletCoins } from './fee-bump.ts';
 import { currentFeeRate, MAX_FEE_RATE_MULTIPLE } from './fee-rate.ts';
+import { planPayableBatch } from './pegout-batch.ts';
 import type { FederationSigner } from './federation-signer.ts';
 
 export class PegoutError extends ValidationError {}
@@ -51,6 +51,8 @@ interface SettlementWindowEntry {
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
 const sameBytes = (a: Uint8Array, b: Uint8Array) => Buffer.compare(Buffer.from(a), Buffer.from(b)) === 0;
 const batchKey = (burns: readonly BurnRecord[]) => burns.map((burn) => burn.txid).join(',');
+/** A batch and the coins it may spend: a batch held for want of coins is tried again once they change. */
+const heldKey = (burns: readonly BurnRecord[], coins: readonly EscrowCoin[]) => `${batchKey(burns)}|${coins.map((coin) => `${coin.txid}:${coin.vout}`).join(',')}`;
 const UNSETTLED_ASK_FIRST_PAUSE_MS = 2_000;
 const UNSETTLED_ASK_MAX_PAUSE_MS = 60_000;
 /** Settled burns are remembered for two breaker windows, so a clock somewhat behind the last block still counts them all. */
@@ -73,8 +75,12 @@ export class Pegout {
   private readonly settledRecently: SettlementWindowEntry[] = [];
   private readonly bumper: FeeBumper;
   private approved = new Set<string>();
-  /** The last batch the proposer could not build (too few coins, say), so it neither retries nor logs it until something changes. */
-  private held: string | undefined;
+  /**
+   * The last batch the proposer could not pay (too few coins, or a fee rate that leaves its burns
+   * below dust), with the coins and the fee rate it was tried at: it is neither retried nor logged
+   * until one of them changes.
+   */
+  private held: { key: string; feeRate: bigint } | undefined;
   /** Whether the next batch waits for a Bitcoin block at the chain limit (logged once when it starts to). */
   private waitingForBlock = false;
   /** The burns last logged as waiting at the circuit breaker, so each set is logged once. */
@@ -165,6 +171,7 @@ export class Pegout {
 
   /** Reads the operations-wallet coins of final fee bumps this member did not know (it started later) from its node. */
   async poll(): Promise<void> {
+    if (this.held && (await this.feeRate()) !== this.held.feeRate) this.held = undefined;
     while (this.unresolvedBumps.length > 0) {
       const { settlement, escrowCoin, walletOutpoint } = this.unresolvedBumps[0]!;
       this.watch({ ...settlement, coins: [escrowCoin, await this.opsWallet.fetch(walletOutpoint)] });
@@ -261,13 +268,13 @@ export class Pegout {
 
   hasPendingSettlement(ledger: LedgerReader): boolean {
     const now = Date.now();
-    const { burns: due } = this.nextBatch(ledger, now, BigInt(now));
+    const { burns: due, coins } = this.nextBatch(ledger, now, BigInt(now));
     const stuck = this.stuckChange();
-    return (due.length > 0 && this.asksBlockFor(batchKey(due), now)) || (stuck !== undefined && this.bumpKey(stuck) !== this.bumpHeld);
+    return (due.length > 0 && this.asksBlockFor(heldKey(due, coins), now)) || (stuck !== undefined && this.bumpKey(stuck) !== this.bumpHeld);
   }
 
   private asksBlockFor(key: string, nowMs: number): boolean {
-    if (key === this.held) return false;
+    if (key === this.held?.key) return false;
     if (this.unsettledAsk?.key === key && nowMs < this.unsettledAsk.notBeforeMs) return false;
     this.askedFor = key;
     return true;
@@ -330,25 +337,62 @@ export class Pegout {
     }
   }
 
-  /** The settlement record the proposer puts in its next block, if burns are due and the breaker allows, or else a fee bump. */
+  /**
+   * The settlement record the proposer puts in its next block, if burns are due and the breaker
+   * allows, or else a fee bump. Burns Bitcoin cannot carry now wait on their own (logged once per
+   * batch, coins and fee rate); the others are paid.
+   */
   async pendingSettlement(ledger: LedgerReader, blockTimeMs: bigint): Promise<Transaction[]> {
     const { burns, coins } = this.nextBatch(ledger, Date.now(), blockTimeMs);
-    if (burns.length === 0 || batchKey(burns) === this.held) return this.pendingBump();
+    const key = heldKey(burns, coins);
+    if (burns.length === 0 || key === this.held?.key) return this.pendingBump();
+    const feeRate = await this.feeRate();
+    let batch: ReturnType<typeof planPayableBatch>;
     try {
-      const plan = planSettlement(this.escrow, coins, burns.map((burn) => ({ script: burn.destinationScript, amount: burn.amount })), await this.feeRate());
-      const settlement: Transaction = {
-        kind: 'settlement',
-        burns: burns.map((burn) => new Uint8Array(Buffer.from(burn.txid, 'hex'))),
-        bitcoinTxid: new Uint8Array(Buffer.from(plan.txid, 'hex')),
-        bitcoinTx: plan.bitcoinTx,
-        witnesses: [],
-      };
-      return [settlement];
+      batch = planPayableBatch(this.escrow, coins, burns, feeRate);
     } catch (error) {
+      // Any other refusal holds the batch as before: the proposer still proposes its block.
       if (!(error instanceof ValidationError)) throw error;
       this.log.warn({ burns: burns.length, reason: error.message }, 'peg-out batch held');
-      this.held = batchKey(burns);
+      this.held = { key, feeRate };
       return [];
+    }
+    const { burns: paid, plan, waiting } = batch;
+    if (waiting.size > 0) {
+      this.log.warn({ burns: Object.fromEntries(waiting), paid: paid.length }, paid.length > 0 ? 'peg-outs left out of the batch' : 'peg-out batch held');
+    }
+    if (!plan) {
+      this.held = { key, feeRate };
+      return [];
+    }
+    const settlement: Transaction = {
+      kind: 'settlement',
+      burns: paid.map((burn) => new Uint8Array(Buffer.from(burn.txid, 'hex'))),
+      bitcoinTxid: new Uint8Array(Buffer.from(plan.txid, 'hex')),
+      bitcoinTx: plan.bitcoinTx,
+      witnesses: [],
+    };
+    return [settlement];
+  }
+
+  /**
+   * Why each due burn that the next settlement would leave out waits: its fee share leaves it
+   * below dust, or the coins cannot pay it. Burns held at the circuit breaker or for a Bitcoin
+   * block are not named here: the burn's own status says so.
+   */
+  async waitingReasons(ledger: LedgerReader): Promise<ReadonlyMap<string, string>> {
+    const { batch } = this.splitAtBreaker(this.unsettledBurns(ledger), BigInt(Date.now()), this.coins);
+    const next = batch.slice(0, this.options.maxBatch);
+    const coins = this.relayableCoins();
+    const owed = next.reduce((sum, burn) => sum + burn.amount, 0n);
+    if (next.length === 0 || coins.reduce((sum, coin) => sum + coin.value, 0n) < owed) return new Map();
+    const feeRate = await this.feeRate();
+    try {
+      return planPayableBatch(this.escrow, coins, next, feeRate).waiting;
+    } catch (error) {
+      // The proposer holds such a batch whole and logs why; a burn's status is no place to fail.
+      if (!(error instanceof ValidationError)) throw error;
+      return new Map();
     }
   }
 
