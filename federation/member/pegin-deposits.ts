@@ -8,7 +8,8 @@ import type { PeginStore } from './pegin-store.ts';
 
 /**
  * Where a deposit stands: gaining confirmations, deep enough and queued for its mint, minted, or
- * deep enough and never to be minted (below the genesis minimum, or all of it the fee).
+ * never to be minted (below the genesis minimum, or all of it the fee), which its amount decides
+ * from its first confirmation: counting such a deposit's confirmations would promise a mint.
  */
 export const DEPOSIT_STATES = ['confirming', 'confirmed', 'minted', 'below-minimum'] as const;
 export type DepositState = (typeof DEPOSIT_STATES)[number];
@@ -68,7 +69,7 @@ export async function listDeposits(store: PeginStore, genesis: Genesis, ledger: 
       bitcoinHeight: deposit.height,
       confirmations: confirmationsAt(follower, deposit.height),
       required,
-      state: ledger.isMinted(outpoint) ? 'minted' : !deep ? 'confirming' : mintable ? 'confirmed' : 'below-minimum',
+      state: ledger.isMinted(outpoint) ? 'minted' : !mintable ? 'below-minimum' : deep ? 'confirmed' : 'confirming',
       mintTxid: mintable ? mintTxid(genesis, deposit) : null,
     };
   });
