@@ -4,6 +4,7 @@ import * as ecc from 'tiny-secp256k1';
 import { z } from 'zod';
 import { StrongboxError } from '../sidechain/errors.ts';
 import { generateKeyPair, publicKeyFromSeed } from '../sidechain/ed25519.ts';
+import { fileErrorReason } from './file-error-reason.ts';
 
 /** A key file that is missing, malformed, or readable by others. */
 export class KeyFileError extends StrongboxError {
@@ -59,9 +60,16 @@ export function writeKeyFile(path: string, keys: MemberKeys): void {
  */
 export function readSecretFile<T>(path: string, schema: z.ZodType<T>, expected: { kind: string; missing: string }): T {
   if (!existsSync(path)) throw new KeyFileError(path, `does not exist (${expected.missing})`);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    // A folder, or a file of another user's (a member started as another user than keygen ran as).
+    throw new KeyFileError(path, `cannot be read: ${fileErrorReason(error) ?? (error as Error).message}`);
+  }
   let parsed: unknown;
   try {
-    parsed = JSON.parse(readFileSync(path, 'utf8'));
+    parsed = JSON.parse(text);
   } catch {
     throw new KeyFileError(path, `is not valid JSON, so not a ${expected.kind}`);
   }

@@ -47,6 +47,11 @@ describe('member key file', () => {
     expect(() => readKeyFile(path)).to.throw(KeyFileError, /blockSeed/);
   });
 
+  it('says why a path that cannot be read is no key file, rather than calling it invalid JSON', () => {
+    expect(() => readWalletFile(dir)).to.throw(KeyFileError, `key file ${dir}: cannot be read: it is a directory`);
+    expect(() => readKeyFile(dir)).to.throw(KeyFileError, `key file ${dir}: cannot be read: it is a directory`);
+  });
+
   it('names a file of another kind as such, before its permissions', () => {
     const offer = join(dir, 'offer.json');
     writeFileSync(offer, JSON.stringify({ chainId: '00'.repeat(32), partial: 'ab' }), { mode: 0o644 });
