@@ -6,12 +6,14 @@ import type { Browser, Page } from 'playwright-core';
 import { BitcoinRpc } from '../../watcher/rpc.ts';
 import { Faucet } from '../../regtest/faucet.ts';
 import { startTestNetwork, type TestNetwork } from '../helpers/local-network.ts';
-import { issuance, testWallet, transfer, type TestWallet } from '../helpers/transactions.ts';
+import { issuance, issuerSigned, testWallet, transfer, type TestWallet } from '../helpers/transactions.ts';
 import { launchBrowser, openPage, type BrowserPage } from '../helpers/browser.ts';
 import { summarisePng } from '../helpers/png.ts';
 import { eventually } from '../helpers/local-network.ts';
 import { pegIn } from '../helpers/pegged-btc.ts';
-import { buildPegout } from '../../federation/wallet/build-transfer.ts';
+import { buildPegout, selectCoins } from '../../federation/wallet/build-transfer.ts';
+import { BTC_ASSET_ID } from '../../sidechain/asset.ts';
+import { txId } from '../../sidechain/transaction/ids.ts';
 import { pegoutDestinationScript } from '../../watcher/bitcoin-address.ts';
 import { newRegtestAddress } from '../../regtest/new-address.ts';
 import { networks } from 'bitcoinjs-lib';
@@ -197,6 +199,16 @@ describe('web explorer in headless Chromium, served by a member of a five-member
     expect(await text('#transaction-detail')).to.include(settled);
     expect(await page.locator('#transaction-detail a[href^="#/pegin/"]').count(), 'a settlement pays no deposit').to.equal(0);
     expect(await page.locator(`#transaction-detail a[href="#/tx/${burn.txid}"]`).count(), 'the settlement leads to the burn it pays').to.equal(1);
+
+    // A dividend's record height is a block of the chain, linked as its own block is.
+    const fund = issuance(net.genesis.chainId, dave, 10n, 1n, { name: 'Dave Fund', isin: 'GB0002634946', securityKind: 'fund' });
+    await submitFinal(fund.tx);
+    const recordHeight = (await submitFinal(transfer(net.genesis.chainId, dave, { txid: txId(fund.tx), index: 0, amount: 10n }, fund.asset, bob.owner, 5n))).height;
+    const { inputs, change } = selectCoins(await net.clients[2]!.utxos(dave.address), BTC_ASSET_ID, 1_000n);
+    const dividendOutputs = [{ owner: bob.owner, asset: BTC_ASSET_ID, amount: 1_000n }, { owner: dave.owner, asset: BTC_ASSET_ID, amount: change }];
+    const dividend = await submitFinal(issuerSigned(net.genesis.chainId, dave, { kind: 'dividend', asset: fund.asset, recordHeight, inputs, outputs: dividendOutputs }));
+    await show(`#/tx/${dividend.txid}`);
+    expect(await page.locator('#transaction-detail dd', { has: page.locator(`a[href="#/block/${recordHeight}"]`) }).innerText()).to.equal(String(recordHeight));
 
     await show('#/pegouts');
     const row = await page.locator('#pegouts-view tbody tr', { hasText: burn.txid }).innerText();

@@ -14,7 +14,8 @@ export function valueNode(name, value) {
   if (typeof value === 'string' && /^sbx1[0-9a-z]+$/.test(value)) return link(`#/address/${value}`, mono(value));
   if (name === 'asset' && HEX_ID.test(value)) return assetLink(value);
   if (/^(txid|burnTxid|mintTxid)$/.test(name) && HEX_ID.test(value)) return link(`#/tx/${value}`, mono(value));
-  if (name === 'height' && Number.isInteger(value)) return link(`#/block/${value}`, String(value));
+  // A height (a dividend's record height, the block holding an anchor record) is a block of this chain.
+  if (/^(height|recordHeight)$/.test(name) && Number.isInteger(value)) return link(`#/block/${value}`, String(value));
   if (/Sats$/.test(name) && /^\d+$/.test(String(value))) return btc(value);
   if (/AtMs$/.test(name) && /^\d+$/.test(String(value))) return timestamp(value);
   // A list of addresses or ids (an allowlist change's addresses, a settlement's burns): one per line, each as it would read alone.
