@@ -17,6 +17,12 @@ import type { ConfirmedDeposit, PeginStore } from './pegin-store.ts';
 const FIRST_START_LOOKBACK = 100;
 /** Mints per block, so a burst of deposits cannot crowd out transfers. */
 export const MAX_MINTS_PER_BLOCK = 200;
+/**
+ * Bitcoin spends a coinbase output only once it has 100 confirmations. A deposit a miner paid in
+ * a coinbase is minted no sooner: a settlement spending it earlier is refused by every node, and
+ * every peg-out after it, spending its change, waits behind it.
+ */
+export const COINBASE_MATURITY = 100;
 
 export class PeginError extends ValidationError {}
 
@@ -31,6 +37,9 @@ export class Pegin {
   private watched = new Map<string, Uint8Array>();
   private confirmed: ConfirmedDeposit[] = [];
   private readonly reportedBelowMinimum = new Set<string>();
+  /** Deposits whose mint this member's own check refused, with the Bitcoin height it was refused at: not proposed again until the next block. */
+  private readonly refused = new Map<string, number>();
+  private readonly reportedRefused = new Set<string>();
   private onDepositsChanged: () => void = () => {};
 
   private constructor(
@@ -117,11 +126,12 @@ export class Pegin {
     const confirmations = await this.rpc.getTransactionConfirmations(txid);
     if (confirmations === null) throw new PeginError('pegin-unknown', `this member's Bitcoin node does not know transaction ${txid}`);
     const tx = await this.rpc.getRawTransaction(txid);
+    const required = requiredConfirmations(this.genesis, tx.isCoinbase());
     return tx.outs.flatMap((out, vout) => {
       const recipient = this.watched.get(Buffer.from(out.script).toString('hex'));
       if (!recipient) return [];
       const amountSats = BigInt(out.value);
-      return [{ vout, amountSats, recipient, confirmations, required: this.genesis.file.pegin.confirmations, minted: ledger.isMinted(`${txid}:${vout}`), belowMinimum: !isMintable(this.genesis, amountSats) }];
+      return [{ vout, amountSats, recipient, confirmations, required, minted: ledger.isMinted(`${txid}:${vout}`), belowMinimum: !isMintable(this.genesis, amountSats) }];
     });
   }
 
@@ -133,12 +143,13 @@ export class Pegin {
   async claim(txid: string, vout: number, recipient: Uint8Array, ledger: LedgerReader): Promise<{ confirmations: number; required: number; minted: boolean }> {
     const confirmations = await this.rpc.getTransactionConfirmations(txid);
     if (confirmations === null) throw new PeginError('pegin-unknown', `this member's Bitcoin node does not know transaction ${txid}`);
-    const required = this.genesis.file.pegin.confirmations;
+    const tx = await this.rpc.getRawTransaction(txid);
+    const required = requiredConfirmations(this.genesis, tx.isCoinbase());
     // Claimed before, or watched all along: nothing left to claim, and the answer says so.
     if (ledger.isMinted(`${txid}:${vout}`)) return { confirmations, required, minted: true };
     await this.register(recipient);
     if (confirmations < required) return { confirmations, required, minted: false };
-    const output = (await this.rpc.getRawTransaction(txid)).outs[vout];
+    const output = tx.outs[vout];
     if (!output) throw new PeginError('pegin-unknown', `transaction ${txid} has no output ${vout}`);
     const mint: PeginBody = { kind: 'pegin', bitcoinTxid: new Uint8Array(Buffer.from(txid, 'hex')), bitcoinVout: vout, amount: mintAmount(this.genesis, BigInt(output.value)), recipient };
     await this.verifyMints([{ ...mint, witnesses: [] }]);
@@ -160,8 +171,11 @@ export class Pegin {
       await this.follower.resume();
       await this.reloadConfirmed();
     }
+    const height = this.bitcoinHeight;
     const effects = await this.follower.sync();
     if (effects.some((effect) => effect.type === 'confirmed' || effect.type === 'unconfirmed' || effect.type === 'deepReorg')) await this.reloadConfirmed();
+    // A new Bitcoin block may make a refused mint pass (a coinbase one block nearer maturity): the proposer is told to try again.
+    else if (this.refused.size > 0 && this.bitcoinHeight !== height) this.onDepositsChanged();
   }
 
   private async reloadConfirmed(): Promise<void> {
@@ -177,6 +191,10 @@ export class Pegin {
       if (mints.length >= MAX_MINTS_PER_BLOCK) break;
       const outpoint = `${deposit.txid}:${deposit.vout}`;
       if (ledger.isMinted(outpoint)) continue;
+      if (this.refused.has(outpoint)) {
+        if (this.refused.get(outpoint) === this.bitcoinHeight) continue;
+        this.refused.delete(outpoint);
+      }
       if (!isMintable(this.genesis, deposit.amountSats)) {
         if (!this.reportedBelowMinimum.has(outpoint)) this.log.warn({ outpoint, amountSats: deposit.amountSats, minimum: this.genesis.file.pegin.minimumSats }, 'deposit below the peg-in minimum is not minted');
         this.reportedBelowMinimum.add(outpoint);
@@ -192,6 +210,31 @@ export class Pegin {
       mints.push({ ...body, witnesses: [] });
     }
     return mints;
+  }
+
+  /**
+   * The mints for this member's next proposal, each first checked as every member will check it:
+   * one its own node refuses (a coinbase deposit not yet mature, say) is left out, or it would sink
+   * every block this member proposes, and is tried again at the node's next block.
+   */
+  async mintsToPropose(ledger: LedgerReader): Promise<Transaction[]> {
+    // Checked side by side: the proposal waits for one round trip to the node, not one per mint.
+    const checked = await Promise.all(
+      this.pendingMints(ledger).map(async (mint) => {
+        try {
+          await this.verifyMints([mint]);
+          return mint;
+        } catch (error) {
+          if (!(error instanceof PeginError) || mint.kind !== 'pegin') throw error;
+          const outpoint = `${Buffer.from(mint.bitcoinTxid).toString('hex')}:${mint.bitcoinVout}`;
+          if (!this.reportedRefused.has(outpoint)) this.log.warn({ outpoint, reason: error.message }, "deposit not minted yet: its mint does not pass this member's own check");
+          this.reportedRefused.add(outpoint);
+          this.refused.set(outpoint, this.bitcoinHeight);
+          return undefined;
+        }
+      }),
+    );
+    return checked.filter((mint) => mint !== undefined);
   }
 
   hasPendingMints(ledger: LedgerReader): boolean {
@@ -213,6 +256,11 @@ export function mintAmount(genesis: Genesis, amountSats: bigint): bigint {
   return amountSats - BigInt(genesis.file.pegin.feeSats);
 }
 
+/** The confirmations a deposit needs: the genesis depth, and for one paid by a coinbase also its maturity. */
+export function requiredConfirmations(genesis: Genesis, coinbase: boolean): number {
+  return coinbase ? Math.max(genesis.file.pegin.confirmations, COINBASE_MATURITY) : genesis.file.pegin.confirmations;
+}
+
 /** False for a deposit below the genesis minimum, or one the fee would take whole: it is never minted. */
 export function isMintable(genesis: Genesis, amountSats: bigint): boolean {
   return amountSats >= BigInt(genesis.file.pegin.minimumSats) && mintAmount(genesis, amountSats) > 0n;
@@ -222,17 +270,19 @@ export function isMintable(genesis: Genesis, amountSats: bigint): boolean {
  * The check of one mint against a Bitcoin node, made by every member before it votes and by
  * auditors afterwards: the output exists, pays the deposit script derived for the named
  * recipient, is not below the minimum, carries the amount plus the published fee, and has the
- * confirmations the genesis requires.
+ * confirmations the genesis requires (a coinbase's, at least its maturity).
  */
 export async function verifyMintOnBitcoin(rpc: BitcoinRpc, genesis: Genesis, escrow: SortedMultisig, mint: PeginBody): Promise<void> {
   const txid = Buffer.from(mint.bitcoinTxid).toString('hex');
   const where = `mint of ${txid}:${mint.bitcoinVout}`;
   const confirmations = await rpc.getTransactionConfirmations(txid);
   if (confirmations === null) throw new PeginError('pegin-unknown', `${where}: the Bitcoin node does not know the transaction`);
-  if (confirmations < genesis.file.pegin.confirmations) {
-    throw new PeginError('pegin-unconfirmed', `${where}: ${confirmations} confirmations, ${genesis.file.pegin.confirmations} required`);
+  const tx = await rpc.getRawTransaction(txid);
+  const required = requiredConfirmations(genesis, tx.isCoinbase());
+  if (confirmations < required) {
+    throw new PeginError('pegin-unconfirmed', `${where}: ${confirmations} confirmations, ${required} required${tx.isCoinbase() ? ' (a coinbase output is spendable only at 100)' : ''}`);
   }
-  const output = (await rpc.getRawTransaction(txid)).outs[mint.bitcoinVout];
+  const output = tx.outs[mint.bitcoinVout];
   if (!output) throw new PeginError('pegin-unknown', `${where}: the transaction has no output ${mint.bitcoinVout}`);
   const expected = depositMultisig(escrow, mint.recipient).scriptPubKey;
   if (Buffer.compare(Buffer.from(output.script), Buffer.from(expected)) !== 0) throw new PeginError('pegin-script', `${where}: the output does not pay the recipient's deposit address`);

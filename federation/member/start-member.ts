@@ -307,7 +307,7 @@ export async function startMember(config: MemberConfig, log: Logger): Promise<Ru
     {
       buildProposal: async (height) => {
         const settlements = await pegout.pendingSettlement(chain.ledger, BigInt(Date.now()));
-        return chain.buildBlock(height, config.memberIndex, [...pegin.pendingMints(chain.ledger), ...settlements, ...(await anchoring.pendingAnchor(chain.tip, BigInt(Date.now()), settlements))]);
+        return chain.buildBlock(height, config.memberIndex, [...(await pegin.mintsToPropose(chain.ledger)), ...settlements, ...(await anchoring.pendingAnchor(chain.tip, BigInt(Date.now()), settlements))]);
       },
       validate: async (height, value) => {
         try {

@@ -1,7 +1,7 @@
 import { find, get, pageQuery } from '../api.js';
 import { amountOf, assetLink, loadAssets } from '../assets.js';
 import { badge, fields, h, link, pager, panel, table } from '../dom.js';
-import { btc, formatUnits, short } from '../format.js';
+import { btc, short } from '../format.js';
 import { valueNode } from '../values.js';
 
 const PAGE = 25;
@@ -22,8 +22,7 @@ export const transactionColumns = [
  */
 function bodyField(tx, name, value) {
   if (name === 'amount' && (tx.kind === 'pegin' || tx.kind === 'pegout')) return btc(value);
-  if (name === 'amount' && tx.kind === 'reissuance') return amountOf(tx.asset, value);
-  if (name === 'supply' && tx.kind === 'issuance') return `${formatUnits(value, tx.metadata.decimals)} ${tx.metadata.name}`;
+  if ((name === 'amount' && tx.kind === 'reissuance') || (name === 'supply' && tx.kind === 'issuance')) return amountOf(tx.asset, value);
   if (name === 'bitcoinTxid' && tx.kind === 'pegin') return link(`#/pegin/${value}`, h('span', { class: 'mono' }, value));
   return valueNode(name, value);
 }
