@@ -62,10 +62,13 @@ export function registryCommand(): Command {
     assetViewCommand('allowlist', "the addresses a restricted security may be delivered to, after the tip", '')
       .action(async (options: AssetViewOptions) => {
         const { asset, authorization } = assetAccess(options);
-        const view = await memberClientFrom(options).allowlist(asset, authorization);
+        const client = memberClientFrom(options);
+        const view = await client.allowlist(asset, authorization);
+        const { name, isin } = await registeredSecurity(client, asset);
+        const security = `${name} (${isin}) ${asset}`;
         const heading = view.restricted
-          ? `allowlist of ${asset} after block ${view.height} (${view.addresses.length} address${view.addresses.length === 1 ? '' : 'es'}):`
-          : `${asset} is not restricted: anyone may hold it, whatever its allowlist (after block ${view.height}):`;
+          ? `allowlist of ${security} after block ${view.height} (${view.addresses.length} address${view.addresses.length === 1 ? '' : 'es'}):`
+          : `${security} is not restricted: anyone may hold it, whatever its allowlist (after block ${view.height}):`;
         const lines = view.addresses.map((address) => `  ${address}`);
         printResult(options, [heading, ...(lines.length ? lines : ['  (none)'])].join('\n'), { asset, ...view });
       }),
@@ -80,10 +83,12 @@ export function registryCommand(): Command {
         const address = parseAddress(options.address);
         const client = memberClientFrom(options);
         const changes = await client.history(address, bearer(options));
-        // Each security's decimals, read once, for the decimal figure beside its base units.
-        const decimals = new Map(await Promise.all([...new Set(changes.map((c) => c.asset))].map(async (asset) => [asset, (await registeredSecurity(client, asset)).decimals] as const)));
-        const units = (amount: bigint, asset: string) => unitsFigure(amount, decimals.get(asset)!);
-        const lines = changes.map((c) => `  height ${c.height}  ${c.delta > 0n ? '+' : ''}${units(c.delta, c.asset)} → ${units(c.balance, c.asset)}  ${c.asset}  ${c.txid}`);
+        // Each security read once: its decimals for the figure beside base units, its name and
+        // ISIN so that a history of several securities reads without looking each id up.
+        const securities = new Map(await Promise.all([...new Set(changes.map((c) => c.asset))].map(async (asset) => [asset, await registeredSecurity(client, asset)] as const)));
+        const units = (amount: bigint, asset: string) => unitsFigure(amount, securities.get(asset)!.decimals);
+        const named = (asset: string) => `${securities.get(asset)!.name} (${securities.get(asset)!.isin}) ${asset}`;
+        const lines = changes.map((c) => `  height ${c.height}  ${c.delta > 0n ? '+' : ''}${units(c.delta, c.asset)} → ${units(c.balance, c.asset)}  ${named(c.asset)}  ${c.txid}`);
         printResult(options, [`history of ${address}:`, ...(lines.length ? lines : ['  (no security holdings ever)'])].join('\n'), { address, changes });
       }),
   );

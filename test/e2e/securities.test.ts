@@ -198,7 +198,7 @@ describe('securities through the CLI against five members', function () {
       expect(view).to.include({ restricted: true });
       expect(view.addresses).to.have.members([addresses.issuer, addresses.alice, addresses.bob]);
       const shown = await runCli(['registry', 'allowlist', '--asset', asset, '--file', files.issuer!, ...flags]);
-      expect(shown.stdout).to.match(new RegExp(`^allowlist of ${asset} after block \\d+ \\(3 addresses\\):\n`));
+      expect(shown.stdout).to.match(new RegExp(`^allowlist of Acme AB \\(US0378331005\\) ${asset} after block \\d+ \\(3 addresses\\):\n`));
       await refused(['registry', 'allowlist', '--asset', asset, '--file', files.alice!], new RegExp(`only the issuer of asset ${asset}, auditors and regulators see its allowlist`));
     });
   });
@@ -450,7 +450,8 @@ describe('securities through the CLI against five members', function () {
       expect(shown.code, shown.stderr).to.equal(0);
       const lines = shown.stdout.split('\n');
       expect(lines[0]).to.equal(`history of ${addresses.issuer}:`);
-      expect(lines.find((line) => line.includes(bond.asset))).to.equal(`  height ${bond.height}  +12345 base units (123.45) → 12345 base units (123.45)  ${bond.asset}  ${bond.txid}`);
+      // Each security is named, as the holders view names it: a history of several reads without looking ids up.
+      expect(lines.find((line) => line.includes(bond.asset))).to.equal(`  height ${bond.height}  +12345 base units (123.45) → 12345 base units (123.45)  é${'A'.repeat(62)} (DE000BAY0017) ${bond.asset}  ${bond.txid}`);
     });
 
     it('answers 401 without a valid credential and 403 to an issuer outside its own asset; nothing changes', async () => {
