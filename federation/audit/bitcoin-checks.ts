@@ -148,7 +148,11 @@ export class BitcoinChecks {
 
   private async transaction(check: AuditCheck, height: number, txid: string): Promise<{ tx: BitcoinTransaction; confirmations: number }> {
     const confirmations = await this.rpc.getTransactionConfirmations(txid);
-    if (confirmations === null) throw new AuditFailure(check, height, `Bitcoin transaction ${txid} is unknown to the Bitcoin node`);
+    // A node that restarted, or joined after the transaction was relayed, lacks an unconfirmed one
+    // until a block confirms it: the same answer as for a transaction never sent, told apart only later.
+    if (confirmations === null) {
+      throw new AuditFailure(check, height, `Bitcoin transaction ${txid} is unknown to the Bitcoin node: never broadcast, or not yet seen by this node (one restarted or started since it was relayed has no unconfirmed transactions from before); audit again after the next Bitcoin block`);
+    }
     return { tx: await this.rpc.getRawTransaction(txid), confirmations };
   }
 }
