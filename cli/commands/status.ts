@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { memberClientFrom, type NetworkOptions } from '../member-url.ts';
-import { quorumShortfall } from '../../federation/api/client.ts';
+import { quorumShortfall, type MemberStatus } from '../../federation/api/client.ts';
 import { printResult } from '../output.ts';
 import { plural } from '../../federation/words.ts';
 import { memberOptions } from './wallet.ts';
@@ -26,8 +26,14 @@ export function statusCommand(): Command {
           `pending  ${plural(status.mempool, 'transaction')}`,
           `member   ${status.memberIndex}, connected to ${peers}`,
           `quorum   ${quorum}`,
+          `bitcoin  ${bitcoinLine(status.bitcoin)}`,
         ].join('\n'),
         status,
       );
     });
+}
+
+function bitcoinLine({ height, mintingHalted }: MemberStatus['bitcoin']): string {
+  const read = height === 0 ? 'no Bitcoin block read yet' : `block ${height} read`;
+  return mintingHalted ? `${read}; minting halted after a deep Bitcoin reorg until operators resume it (strongbox pegin resume --config <member config>)` : read;
 }

@@ -29,6 +29,8 @@ export interface MemberStatus {
   /** k: members whose signatures a block needs. */
   threshold: number;
   members: { index: number; name: string }[];
+  /** The last Bitcoin block the member's peg-in follower read, and whether minting is stopped after a deep reorg. */
+  bitcoin: { height: number; mintingHalted: boolean };
 }
 
 export interface TransactionStatus {

@@ -201,6 +201,8 @@ describe('peg-in through five member processes and a real regtest node', functio
       if (Date.now() > halted) throw new Error(`members did not halt minting: ${JSON.stringify(statuses)}`);
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
+    const shown = await runCli(['status', '--member', net.network.network.members[0]!.apiUrl]);
+    expect(shown.stdout).to.match(/\nbitcoin  block \d+ read; minting halted after a deep Bitcoin reorg until operators resume it \(strongbox pegin resume --config <member config>\)\n$/);
     // Asked about the deposit the reorg removed (the regtest node does not take its transaction
     // back into the mempool), a member says the chain minted it and a reorg removed it.
     const removed = await runCli(['pegin', 'status', carolDeposit, '--member', net.network.network.members[0]!.apiUrl]);
