@@ -139,7 +139,7 @@ export function pegoutCommand(): Command {
         // --json may land on the parent `pegout` command; read both levels.
         const options = command.optsWithGlobals<{ config?: string; json?: boolean }>();
         const txids = txidArguments.map((txid) => parseTxid(txid));
-        await withMemberDatabase(options.config, async (pool) => {
+        const newlyApproved = await withMemberDatabase(options.config, async (pool) => {
           const store = new ChainStore(pool);
           const burns = new Set((await store.burns()).map((burn) => Buffer.from(burn.txid).toString('hex')));
           const unknown = txids.filter((txid) => !burns.has(txid));
@@ -152,9 +152,15 @@ export function pegoutCommand(): Command {
           }
           const paid = txids.filter((txid) => paidBy.has(txid));
           if (paid.length > 0) throw new ValidationError('already-settled', `nothing to approve: ${paid.map((txid) => `burn ${txid} is paid by Bitcoin transaction ${paidBy.get(txid)}`).join('; ')}`);
-          await store.approveBurns(txids.map((txid) => new Uint8Array(Buffer.from(txid, 'hex'))));
+          return store.approveBurns(txids.map((txid) => new Uint8Array(Buffer.from(txid, 'hex'))));
         });
-        printResult(options, `approved ${txids.length} burn(s) on this member; each is paid once the operators of k members have approved it`, { approved: txids });
+        const approved = [...new Set(txids)].filter((txid) => newlyApproved.has(txid));
+        const alreadyApproved = [...new Set(txids)].filter((txid) => !newlyApproved.has(txid));
+        const lines = [
+          ...(approved.length > 0 ? [`approved ${plural(approved.length, 'burn')} on this member; each is paid once the operators of k members have approved it`] : []),
+          ...(alreadyApproved.length > 0 ? [`already approved on this member, nothing changed: ${alreadyApproved.join(', ')}`] : []),
+        ];
+        printResult(options, lines.join('\n'), { approved, alreadyApproved });
       }),
   );
   return pegout;

@@ -288,8 +288,10 @@ export class ChainStore {
     return Number(result.rows[0]?.height ?? 0);
   }
 
-  async approveBurns(txids: Uint8Array[]): Promise<void> {
-    await this.pool.query('INSERT INTO pegout_approvals (burn_txid) SELECT unnest($1::bytea[]) ON CONFLICT DO NOTHING', [txids.map(buffer)]);
+  /** Records the operator's approval of each burn; returns those not approved before, as hex. */
+  async approveBurns(txids: Uint8Array[]): Promise<Set<string>> {
+    const result = await this.pool.query<{ burn_txid: Buffer }>('INSERT INTO pegout_approvals (burn_txid) SELECT unnest($1::bytea[]) ON CONFLICT DO NOTHING RETURNING burn_txid', [txids.map(buffer)]);
+    return new Set(result.rows.map((row) => row.burn_txid.toString('hex')));
   }
 
   async approvedBurns(): Promise<Set<string>> {

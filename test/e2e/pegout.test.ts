@@ -135,7 +135,7 @@ describe('peg-out through five member processes and a real regtest node', functi
 
   it('batches burns that are final together into one Bitcoin transaction and pays each exactly once', async () => {
     const { wallet } = await fundedWallet(2_000_000n);
-    // Twenty burns submitted at once, each spending the previous one's change.
+    // Twenty burns, each spending the previous one's change.
     let coins = await net.clients[0]!.utxos(wallet.address);
     const destinations = Array.from({ length: 20 }, () => bitcoinAddress());
     const scripts = destinations.map((address) => pegoutDestinationScript(address, networks.regtest, 'regtest'));
@@ -145,8 +145,10 @@ describe('peg-out through five member processes and a real regtest node', functi
       coins = change ? [{ txid: txInfo(burn).idHex, vout: 0, asset: BTC_ASSET_KEY, amount: change.amount }] : [];
       return burn;
     });
-    const burnTxids = [];
-    for (const burn of burns) burnTxids.push(await net.clients[0]!.submit(burn));
+    // One request, so all twenty wait in the mempool together and become final in one block.
+    const submitted = await net.clients[0]!.submitMany(burns);
+    expect(submitted.map((result) => result.status)).to.deep.equal(burns.map(() => 'pending'));
+    const burnTxids = burns.map((burn) => txInfo(burn).idHex);
     await Promise.all(burnTxids.map((txid) => net.clients[0]!.waitForFinal(txid)));
     const bitcoinTxid = await settled(burnTxids[0]!);
     const statuses = await Promise.all(burnTxids.map((txid) => net.clients[3]!.burnStatus(txid)));
@@ -285,9 +287,13 @@ describe('peg-out through five member processes and a real regtest node', functi
     const approve = async (member: number) => {
       const approved = await runCli(['pegout', 'approve', burnTxid, '--config', config(member), '--json']);
       expect(approved.code, approved.stderr).to.equal(0);
-      expect(JSON.parse(approved.stdout)).to.deep.equal({ approved: [burnTxid] });
+      expect(JSON.parse(approved.stdout)).to.deep.equal({ approved: [burnTxid], alreadyApproved: [] });
     };
     await approve(0);
+    // Approved again, it says that nothing changed rather than count a second approval.
+    const again = await runCli(['pegout', 'approve', burnTxid.toUpperCase(), '--config', config(0)]);
+    expect(again.code, again.stderr).to.equal(0);
+    expect(again.stdout).to.equal(`already approved on this member, nothing changed: ${burnTxid}\n`);
     // The approving member says so, and that the batch still needs the approvals of others.
     await eventually('member 0 has read its approval', async () => (await net.clients[0]!.burnStatus(burnTxid)).approvedHere === true, 30_000);
     const approvedStatus = await runCli(['pegout', 'status', burnTxid, '--no-wait', '--member', net.network.network.members[0]!.apiUrl]);
