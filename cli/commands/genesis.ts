@@ -14,24 +14,29 @@ interface GenesisOptions {
   json?: boolean;
 }
 
-/** `name=blockKeyHex,pegKeyHex`, as `strongbox keygen` prints the two keys. */
+/**
+ * `name=blockKeyHex,pegKeyHex`, as `strongbox keygen` prints the two keys, optionally followed by
+ * `,apiUrl`: where auditors and users may first reach the member (not part of the chain id). An
+ * audit asks the members listed so for their heights, to tell a member that is behind from a
+ * shortfall of reserves.
+ */
 function parseMember(value: string): GenesisFile['members'][number] {
-  const match = /^([^=]{1,64})=([0-9a-f]{64}),([0-9a-f]{66})$/.exec(value);
-  if (!match) throw new ValidationError('bad-member', `--member must be name=<64 hex block key>,<66 hex peg key>, got ${JSON.stringify(value)}`);
-  return { name: match[1]!, blockKey: match[2]!, pegKey: match[3]! };
+  const match = /^([^=]{1,64})=([0-9a-f]{64}),([0-9a-f]{66})(?:,(https?:\/\/\S{1,192}))?$/.exec(value);
+  if (!match) throw new ValidationError('bad-member', `--member must be name=<64 hex block key>,<66 hex peg key>[,<API URL http(s)://…>], got ${JSON.stringify(value)}`);
+  return { name: match[1]!, blockKey: match[2]!, pegKey: match[3]!, ...(match[4] ? { apiUrl: match[4] } : {}) };
 }
 
 export function genesisCommand(): Command {
   return new Command('genesis')
     .description('write the genesis file from the members\' public keys (the genesis ceremony)')
-    .requiredOption('--member <name=blockKey,pegKey>', 'a member, in federation order (repeat for each)', (value: string, all: string[] = []) => [...all, value])
+    .requiredOption('--member <name=blockKey,pegKey[,apiUrl]>', 'a member, in federation order (repeat for each); `,<API URL>` after the peg key lists where its API is reached', (value: string, all: string[] = []) => [...all, value])
     .option('--threshold <k>', 'signatures that make a block final (default: the smallest k > 2n/3)')
     .option('--network <name>', 'name of this sidechain network', 'strongbox')
     .option('--bitcoin-network <net>', 'regtest, testnet or mainnet', 'regtest')
     .option('--pegin-confirmations <n>', 'Bitcoin confirmations before a deposit mints (default 2 on regtest, 102 on mainnet)')
     .requiredOption('--out <file>', 'where to write the genesis file (never overwritten)')
     .option('--json', 'print machine-readable output')
-    .addHelpText('after', '\nExample:\n  strongbox genesis --member alpha=<block key>,<peg key> --member beta=… --threshold 4 --out genesis.json')
+    .addHelpText('after', '\nExample:\n  strongbox genesis --member alpha=<block key>,<peg key>,https://alpha.example:8200 --member beta=… --threshold 4 --out genesis.json')
     .action((options: GenesisOptions) => {
       if (!['regtest', 'testnet', 'mainnet'].includes(options.bitcoinNetwork)) throw new ValidationError('bad-network', '--bitcoin-network must be regtest, testnet or mainnet');
       const integer = (value: string | undefined, flag: string) => {

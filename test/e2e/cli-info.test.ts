@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../helpers/cli.ts';
+import { parseGenesis } from '../../sidechain/genesis.ts';
 
 /** `strongbox info`: what operators check in a genesis ceremony, from the files alone. */
 describe('strongbox info: a genesis file and a member key file, read without any member', function () {
@@ -33,6 +34,24 @@ describe('strongbox info: a genesis file and a member key file, read without any
 
     const human = await runCli(['info', '--genesis', genesisFile]);
     expect(human.stdout).to.include(`chain id         ${chainId}`).and.include('members          5, 4 sign each block').and.include(info.escrow.descriptor);
+  });
+
+  it('writes a genesis from the members\' keys, with the API address of those that give one (not part of the chain id)', async () => {
+    const members = (JSON.parse(readFileSync(join(dir, 'genesis.json'), 'utf8')) as { members: { name: string; blockKey: string; pegKey: string }[] }).members;
+    const specs = members.map((m, index) => `${m.name}=${m.blockKey},${m.pegKey}${index < 2 ? `,http://10.0.0.${index + 1}:8200` : ''}`);
+    const out = join(dir, 'ceremony.json');
+    const written = await runCli(['genesis', ...specs.flatMap((spec) => ['--member', spec]), '--threshold', '4', '--out', out, '--json']);
+    expect(written.code, written.stderr).to.equal(0);
+    const file = JSON.parse(readFileSync(out, 'utf8')) as { members: { name: string; apiUrl?: string }[] };
+    expect(file.members.map((m) => m.apiUrl)).to.deep.equal(['http://10.0.0.1:8200', 'http://10.0.0.2:8200', undefined, undefined, undefined]);
+    const shown = JSON.parse((await runCli(['info', '--genesis', out, '--json'])).stdout) as { chainId: string };
+    expect(shown.chainId).to.equal((JSON.parse(written.stdout) as { chainId: string }).chainId);
+    const withoutUrls = { ...file, members: file.members.map(({ apiUrl: _, ...member }) => member) };
+    expect(Buffer.from(parseGenesis(withoutUrls).chainId).toString('hex')).to.equal(shown.chainId);
+
+    const badUrl = await runCli(['genesis', '--member', `${members[0]!.name}=${members[0]!.blockKey},${members[0]!.pegKey},ftp://x`, '--out', join(dir, 'bad.json')]);
+    expect(badUrl.code).to.equal(1);
+    expect(badUrl.stderr).to.match(/^strongbox: --member must be name=<64 hex block key>,<66 hex peg key>\[,<API URL http\(s\):\/\/…>\], got ".*ftp:\/\/x"\n$/);
   });
 
   it('names the seat of a member key file, and refuses a key that has none in one line', async () => {
