@@ -1,13 +1,17 @@
 import { z } from 'zod';
 import type { Anchoring } from '../member/anchoring.ts';
+import type { BitcoinRecords } from '../member/bitcoin-records.ts';
 import type { BitcoinRpc } from '../../watcher/rpc.ts';
 import { pageOf, pageQuery } from './pagination.ts';
-import { defineRoute, type Route } from './route.ts';
+import { defineRoute, HttpError, type Route } from './route.ts';
 import * as wire from './wire-shapes.ts';
 
-/** The anchors of the final chain with their Bitcoin confirmations, and the operations wallet that pays for them. */
-export function anchorRoutes(context: { anchoring: Anchoring; rpc: BitcoinRpc }): Route[] {
-  const { anchoring, rpc } = context;
+/**
+ * The anchors of the final chain with their Bitcoin confirmations, the operations wallet that pays
+ * for them, and the record naming each Bitcoin transaction the federation writes.
+ */
+export function anchorRoutes(context: { anchoring: Anchoring; bitcoinRecords: BitcoinRecords; rpc: BitcoinRpc }): Route[] {
+  const { anchoring, bitcoinRecords, rpc } = context;
   return [
     defineRoute({
       method: 'get',
@@ -40,6 +44,24 @@ export function anchorRoutes(context: { anchoring: Anchoring; rpc: BitcoinRpc })
           })),
         );
         return { anchors, next: page.next };
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/bitcoin-records/:txid',
+      summary: 'the record of the final chain that names a Bitcoin transaction the federation writes: an anchor, or a settlement (a peg-out batch or its fee bump)',
+      tag: 'anchors',
+      params: z.object({ txid: z.string().regex(/^[0-9a-f]{64}$/, 'expected a Bitcoin txid: 32 bytes as lowercase hex') }),
+      response: z.strictObject({
+        bitcoinTxid: wire.bitcoinTxid,
+        kind: z.enum(['anchor', 'settlement']).describe('the kind of the record'),
+        txid: wire.txid.describe('the sidechain transaction that is the record'),
+        height: wire.height.describe('the block holding it'),
+      }),
+      handler: ({ params }) => {
+        const record = bitcoinRecords.find(params.txid);
+        if (!record) throw new HttpError(404, 'not-found', `no anchor or settlement of the final chain names Bitcoin transaction ${params.txid}`);
+        return { bitcoinTxid: params.txid, ...record };
       },
     }),
     defineRoute({

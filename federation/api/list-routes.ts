@@ -5,7 +5,7 @@ import type { AssetRecord, LedgerState } from '../../sidechain/ledger/index.ts';
 import type { ChainQueries } from '../../sidechain/store/chain-queries.ts';
 import { blockSummary, blockSummarySchema } from './block-view.ts';
 import { pageOf, pageQuery } from './pagination.ts';
-import { defineRoute, NotFoundError, type Route } from './route.ts';
+import { defineRoute, HttpError, NotFoundError, type Route } from './route.ts';
 import * as wire from './wire-shapes.ts';
 
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
@@ -43,7 +43,7 @@ const assetViewSchema = z.strictObject({
   allowlisted: wire.uint.describe('addresses on its allowlist'),
 });
 
-/** Paged lists of the final chain: blocks, transactions, an address's outputs, the asset registry. */
+/** Paged lists of the final chain: blocks (and one found by its hash), transactions, an address's outputs, the asset registry. */
 export function listRoutes(context: ListContext): Route[] {
   return [
     defineRoute({
@@ -58,6 +58,19 @@ export function listRoutes(context: ListContext): Route[] {
         const rows = await context.queries.blocksDown(from, query.limit + 1);
         const page = pageOf(rows, query.limit, (last) => String(last.height - 1));
         return { blocks: page.items.map(blockSummary), next: page.next };
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/blocks/by-hash/:hash',
+      summary: 'the final block with this hash, as GET /blocks lists it (GET /blocks/:height adds its transactions)',
+      tag: 'chain',
+      params: z.object({ hash: hex32 }),
+      response: blockSummarySchema,
+      handler: async ({ params }) => {
+        const row = await context.queries.blockWithHash(bytes(params.hash));
+        if (!row) throw new HttpError(404, 'not-found', `no final block has hash ${params.hash}`);
+        return blockSummary(row);
       },
     }),
     defineRoute({

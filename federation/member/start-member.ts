@@ -38,6 +38,7 @@ import { Pegin } from './pegin.ts';
 import { DEFAULT_PEGOUT_OPTIONS, Pegout } from './pegout.ts';
 import { PeriodicTask } from './periodic-task.ts';
 import { Anchoring } from './anchoring.ts';
+import { BitcoinRecords } from './bitcoin-records.ts';
 import { FederationSigner } from './federation-signer.ts';
 import { decodeTransactionBatch, TransactionRelay } from './transaction-relay.ts';
 import { PeginStore } from './pegin-store.ts';
@@ -93,6 +94,7 @@ interface OpenedState {
   signer: FederationSigner;
   anchoring: Anchoring;
   pegout: Pegout;
+  bitcoinRecords: BitcoinRecords;
 }
 
 /** The member's state read from its database and checked against its Bitcoin node; nothing runs yet. */
@@ -114,7 +116,8 @@ async function openState(config: MemberConfig, genesis: Genesis, pegPrivateKey: 
   // The operations wallet pays anchors and peg-out fee bumps; Anchoring keeps its coins.
   const anchoring = await Anchoring.start(genesis, rpc, store, signer, bumpOptions, log);
   const pegout = await Pegout.start(genesis, rpc, store, signer, anchoring, bumpOptions, log);
-  return { store, chain, peginStore, rpc, pegin, signer, anchoring, pegout };
+  const bitcoinRecords = await BitcoinRecords.load(store);
+  return { store, chain, peginStore, rpc, pegin, signer, anchoring, pegout, bitcoinRecords };
 }
 
 /**
@@ -149,7 +152,7 @@ export async function startMember(config: MemberConfig, log: Logger): Promise<Ru
     await closeDatabase();
     throw error instanceof RpcError ? new ConfigError('bitcoin.rpcUrl', error.message) : error;
   }
-  const { store, chain, peginStore, rpc, pegin, signer, anchoring, pegout } = opened;
+  const { store, chain, peginStore, rpc, pegin, signer, anchoring, pegout, bitcoinRecords } = opened;
   /** The federation signing step (peg-outs, fee bumps, anchors); started once the member has caught up. */
   let signing: PeriodicTask | undefined;
   const heightWaiters = new HeightWaiters(chain.tip.height, MAX_WAITING_REQUESTS);
@@ -157,6 +160,7 @@ export async function startMember(config: MemberConfig, log: Logger): Promise<Ru
     heightWaiters.advanced(chain.tip.height);
     pegout.blockFinal(block);
     anchoring.blockFinal(block);
+    bitcoinRecords.blockFinal(block);
     void pegin.watchMinted(block.transactions).catch((error: unknown) => log.warn({ err: error }, 'watching a minted deposit address failed'));
     // A final settlement or anchor record is signed at once, not at the next step.
     if (block.transactions.some((tx) => tx.kind === 'settlement' || tx.kind === 'anchor')) signing?.runSoon();
@@ -425,7 +429,7 @@ export async function startMember(config: MemberConfig, log: Logger): Promise<Ru
     ...listRoutes({ queries, ledger: chain.ledger, tipHeight: () => chain.tip.height }),
     ...monitoring.routes(),
     ...pegoutRoutes({ chain, store, queries, pegout, rpc }),
-    ...anchorRoutes({ anchoring, rpc }),
+    ...anchorRoutes({ anchoring, bitcoinRecords, rpc }),
   ]);
   const app = createApiApp(routes, {
     onInternalError: (error) => log.error({ err: error }, 'API request failed'),

@@ -35,6 +35,10 @@ export interface UtxoRow {
 const buffer = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 const bytesOf = (value: Buffer) => new Uint8Array(value);
 
+const SELECT_BLOCK = 'SELECT height, hash, header, commit, tx_count, time_ms FROM blocks';
+type BlockColumns = { height: string; hash: Buffer; header: Buffer; commit: Buffer; tx_count: number; time_ms: string };
+const blockRow = (row: BlockColumns): BlockRow => ({ height: Number(row.height), hash: bytesOf(row.hash), header: bytesOf(row.header), commit: bytesOf(row.commit), txCount: row.tx_count, timeMs: BigInt(row.time_ms) });
+
 /**
  * Paged reads of the final chain for the API and the explorer. Every query walks an index in
  * key order from a cursor (keyset pagination), so a page costs the same at any depth and a
@@ -45,11 +49,14 @@ export class ChainQueries {
 
   /** Blocks at `fromHeight` and below, newest first. */
   async blocksDown(fromHeight: number, limit: number): Promise<BlockRow[]> {
-    const result = await this.pool.query<{ height: string; hash: Buffer; header: Buffer; commit: Buffer; tx_count: number; time_ms: string }>(
-      'SELECT height, hash, header, commit, tx_count, time_ms FROM blocks WHERE height <= $1 ORDER BY height DESC LIMIT $2',
-      [fromHeight, limit],
-    );
-    return result.rows.map((row) => ({ height: Number(row.height), hash: bytesOf(row.hash), header: bytesOf(row.header), commit: bytesOf(row.commit), txCount: row.tx_count, timeMs: BigInt(row.time_ms) }));
+    const result = await this.pool.query<BlockColumns>(`${SELECT_BLOCK} WHERE height <= $1 ORDER BY height DESC LIMIT $2`, [fromHeight, limit]);
+    return result.rows.map(blockRow);
+  }
+
+  /** The final block with this hash, if any (the hash column is unique, so indexed). */
+  async blockWithHash(hash: Uint8Array): Promise<BlockRow | undefined> {
+    const result = await this.pool.query<BlockColumns>(`${SELECT_BLOCK} WHERE hash = $1`, [buffer(hash)]);
+    return result.rows.map(blockRow)[0];
   }
 
   /** Final transactions strictly before (height, position), newest first; from the tip without a cursor. */

@@ -134,7 +134,8 @@ describe('member HTTP API: every answer as its route documents it', function () 
 
   it('answers every GET route with exactly the fields and types its schema documents', async () => {
     const client = net.clients[0]!;
-    const tip = (await client.status()).height;
+    const { height: tip, tipHash } = await client.status();
+    const anchored = (await client.anchors()).anchors[0]!.bitcoinTxid;
     const transactions = ((await (await fetch(`${url}/transactions?limit=1000`)).json()) as { transactions: { txid: string; kind: string }[] }).transactions;
     const deposit = ((await (await fetch(`${url}/pegin/deposits`)).json()) as { deposits: { txid: string }[] }).deposits[0]!;
     const bobsCoin = (await client.utxos(bob.address))[0]!;
@@ -142,6 +143,7 @@ describe('member HTTP API: every answer as its route documents it', function () 
     const gets: Record<string, (string | { path: string; headers: Record<string, string> })[]> = {
       '/status': ['/status'],
       '/blocks/:height': ['/blocks/1', `/blocks/${tip}`],
+      '/blocks/by-hash/:hash': [`/blocks/by-hash/${tipHash}`],
       '/chain/blocks': ['/chain/blocks?from=1'],
       '/chain/blocks/:height': [`/chain/blocks/${tip}`],
       '/escrow': ['/escrow'],
@@ -169,6 +171,7 @@ describe('member HTTP API: every answer as its route documents it', function () 
       '/reserves': ['/reserves'],
       '/proofs/:txid': [`/proofs/${burnTxid}`],
       '/anchors': ['/anchors'],
+      '/bitcoin-records/:txid': [`/bitcoin-records/${anchored}`, `/bitcoin-records/${settlementTxid}`],
       '/anchors/wallet': ['/anchors/wallet'],
       '/openapi.json': ['/openapi.json'],
     };

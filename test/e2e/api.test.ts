@@ -67,7 +67,8 @@ describe('member HTTP API: the OpenAPI document against the routes, pagination, 
     const document = (await (await fetch(`${url}/openapi.json`)).json()) as { openapi: string; paths: Record<string, Record<string, Operation>> };
     expect(document.openapi).to.equal('3.1.0');
     const documented = Object.entries(document.paths).flatMap(([path, operations]) => Object.entries(operations).map(([method, operation]) => ({ path, method, operation })));
-    const values: Record<string, string> = { height: '1', txid: txids[1]!, asset, address: bob.address, vout: '0' };
+    const { hash } = (await (await fetch(`${url}/blocks/1`)).json()) as { hash: string };
+    const values: Record<string, string> = { height: '1', hash, txid: txids[1]!, asset, address: bob.address, vout: '0' };
     for (const { path, method, operation } of documented) {
       const named = [...path.matchAll(/\{([A-Za-z0-9_]+)\}/g)].map((match) => match[1]!);
       expect(operation.parameters.filter((p) => p.in === 'path').map((p) => p.name), `${method} ${path}`).to.deep.equal(named);
@@ -95,6 +96,25 @@ describe('member HTTP API: the OpenAPI document against the routes, pagination, 
     const tip = items[0]!.height;
     expect(items.map((block) => block.height)).to.deep.equal(Array.from({ length: tip }, (_, i) => tip - i));
     expect(pages).to.equal(Math.ceil(tip / 3));
+  });
+
+  it('finds a final block by its hash, and answers a hash or a Bitcoin txid no record names with a 404 saying so', async () => {
+    const { blocks } = (await (await fetch(`${url}/blocks?limit=3`)).json()) as { blocks: { height: number; hash: string }[] };
+    for (const block of blocks) {
+      const answer = await fetch(`${url}/blocks/by-hash/${block.hash}`);
+      expect(answer.status).to.equal(200);
+      expect(await answer.json()).to.deep.equal(block);
+    }
+    const unknown = 'ab'.repeat(32);
+    for (const [path, message] of [
+      [`/blocks/by-hash/${unknown}`, `no final block has hash ${unknown}`],
+      // A sidechain transaction id is no Bitcoin txid the federation wrote.
+      [`/bitcoin-records/${txids[1]}`, `no anchor or settlement of the final chain names Bitcoin transaction ${txids[1]}`],
+    ]) {
+      const answer = await fetch(`${url}${path}`);
+      expect(answer.status, path).to.equal(404);
+      expect(((await answer.json()) as { error: { code: string; message: string } }).error, path).to.deep.equal({ code: 'not-found', message });
+    }
   });
 
   it('pages through transactions newest first, and through an address\'s outputs oldest first', async () => {
@@ -173,6 +193,8 @@ describe('member HTTP API: the OpenAPI document against the routes, pagination, 
       ['/blocks?page=2', /^query: Unrecognized key: "page"$/],
       ['/blocks/1?waitMs=30001', /^query\.waitMs: /],
       [`/tx/${'ab'.repeat(32)}?waitMs=-1`, /^query\.waitMs: /],
+      [`/blocks/by-hash/${'AB'.repeat(32)}`, /^params\.hash: expected 32 bytes as lowercase hex$/],
+      ['/bitcoin-records/1234', /^params\.txid: expected a Bitcoin txid: 32 bytes as lowercase hex$/],
     ];
     for (const [path, message] of cases) {
       const answer = await fetch(`${url}${path}`);

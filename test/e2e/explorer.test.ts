@@ -17,6 +17,7 @@ import { txId } from '../../sidechain/transaction/ids.ts';
 import { pegoutDestinationScript } from '../../watcher/bitcoin-address.ts';
 import { newRegtestAddress } from '../../regtest/new-address.ts';
 import { networks } from 'bitcoinjs-lib';
+import { runCli } from '../helpers/cli.ts';
 
 /** The web explorer each member serves, driven in a real headless Chromium against a live network. */
 describe('web explorer in headless Chromium, served by a member of a five-member network', function () {
@@ -32,6 +33,8 @@ describe('web explorer in headless Chromium, served by a member of a five-member
   let issuedHeight: number;
   let transferId: string;
   let transferHeight: number;
+  /** A settlement record of the final chain, and the Bitcoin transaction it names. */
+  let settlementRecord: { txid: string; bitcoinTxid: string };
   /** Paths of the API answers the pages used (not the explorer's own files). */
   const apiPathsServed = new Set<string>();
 
@@ -195,6 +198,7 @@ describe('web explorer in headless Chromium, served by a member of a five-member
       const { transactions: latest } = (await (await fetch(`${base}/transactions?limit=50`)).json()) as { transactions: { txid: string; kind: string }[] };
       return latest.find((tx) => tx.kind === 'settlement');
     });
+    settlementRecord = { txid: settlement.txid, bitcoinTxid: settled };
     await show(`#/tx/${settlement.txid}`);
     expect(await text('#transaction-detail')).to.include(settled);
     expect(await page.locator('#transaction-detail a[href^="#/pegin/"]').count(), 'a settlement pays no deposit').to.equal(0);
@@ -218,6 +222,40 @@ describe('web explorer in headless Chromium, served by a member of a five-member
     expect(await page.locator('#pegouts-view a[href^="#/pegin/"]').count()).to.equal(0);
     await show('#/reserves');
     expect(await text('#reserves-view')).to.match(/Outstanding\s+[\d,]+\.\d{8} BTC/);
+  });
+
+  it('finds a block by its hash, and the record of an anchor or a settlement by the Bitcoin txid it names', async () => {
+    // Anchors are paid from the operations wallet: funded now, it anchors at once (the interval since the genesis has passed).
+    const funded = await runCli(['anchor', 'fund', '--amount', '0.01', '--genesis', net.network.network.genesisFile!, '--rpc', net.network.network.bitcoinRpcUrl, '--json']);
+    expect(funded.code, funded.stderr).to.equal(0);
+    await new Faucet(new BitcoinRpc(net.network.network.bitcoinRpcUrl)).mine(1);
+    const anchor = await eventually('an anchor recorded', async () => (await net.clients[2]!.anchors()).anchors[0], 90_000);
+    const recordBlock = (await (await fetch(`${base}/blocks/${anchor.recordHeight}`)).json()) as { transactions: string[] };
+    const transferBlock = (await (await fetch(`${base}/blocks/${transferHeight}`)).json()) as { hash: string };
+
+    const searchFor = async (term: string, view: string) => {
+      await show('#/');
+      await page.fill('#search-input', term);
+      await page.press('#search-input', 'Enter');
+      await page.locator(view).waitFor({ timeout: 10_000 });
+    };
+    await searchFor(transferBlock.hash, '#block-detail');
+    expect(page.url()).to.match(new RegExp(`#/block/${transferHeight}$`));
+    expect(await text('#block-detail')).to.include(transferBlock.hash);
+
+    await searchFor(anchor.bitcoinTxid, '#transaction-detail');
+    const anchorTxid = page.url().split('#/tx/')[1]!;
+    expect(recordBlock.transactions, 'the anchor record, in the block that holds it').to.include(anchorTxid);
+    expect(await text('h1')).to.match(/anchor/);
+    expect(await text('#transaction-detail')).to.include(anchor.bitcoinTxid);
+
+    await searchFor(settlementRecord.bitcoinTxid, '#transaction-detail');
+    expect(page.url()).to.match(new RegExp(`#/tx/${settlementRecord.txid}$`));
+
+    // A Bitcoin txid no record names, and no deposit, still ends on a page of its own.
+    const unknown = 'cd'.repeat(32);
+    await searchFor(unknown, '#search-miss');
+    expect(page.url()).to.match(new RegExp(`#/search/${unknown}$`));
   });
 
   it('shows federation health: every member connected, and exactly the signers of each recent block', async () => {

@@ -81,13 +81,21 @@ function refresh() {
   else void render();
 }
 
-/** Where a search term leads: a height, an address, or an id of a transaction, asset or deposit. */
+/**
+ * Where a search term leads: a height, an address, or a 64-hex id: of a transaction, an asset or
+ * a block, or a Bitcoin txid, which leads to the anchor or settlement record naming it, or else
+ * to the deposit it pays.
+ */
 async function searchTarget(term) {
   if (/^\d+$/.test(term)) return `#/block/${term}`;
   if (/^sbx1[0-9a-z]+$/.test(term)) return `#/address/${term}`;
   if (!/^[0-9a-f]{64}$/.test(term)) return null;
   if (await find(`/tx/${term}`)) return `#/tx/${term}`;
   if (await find(`/assets/${term}`)) return `#/asset/${term}`;
+  const block = await find(`/blocks/by-hash/${term}`);
+  if (block) return `#/block/${block.height}`;
+  const record = await find(`/bitcoin-records/${term}`);
+  if (record) return `#/tx/${record.txid}`;
   const deposit = await find(`/pegin/deposits/${term}`).catch(() => null);
   if (deposit?.deposits?.length) return `#/pegin/${term}`;
   return null;
