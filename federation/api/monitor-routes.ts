@@ -21,7 +21,7 @@ const depositViewSchema = z.strictObject({
   recipient: wire.address,
   bitcoinHeight: wire.uint.describe('the Bitcoin block that holds it'),
   confirmations: wire.bitcoinConfirmations,
-  required: wire.requiredConfirmations,
+  required: wire.requiredConfirmations.describe('confirmations it needs before it is minted: the genesis depth, and at least 100 for one paid by a coinbase while it waits for its mint (a minted one, or one with 100, shows the genesis depth)'),
   state: z.enum(DEPOSIT_STATES).describe('confirming, confirmed (queued for its mint), minted, or below-minimum (never minted)'),
   mintTxid: wire.txid.nullable().describe('the sidechain transaction that mints it, known before it exists; null when it is never minted'),
 });

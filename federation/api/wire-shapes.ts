@@ -36,7 +36,7 @@ export const memberIndex = z.number().int().min(0).describe("a member's index in
 export const timeMs = decimalString('ms since the epoch, as a decimal string');
 
 export const bitcoinConfirmations = uint.describe("confirmations of the Bitcoin transaction in this member's node so far");
-export const requiredConfirmations = uint.describe('confirmations a deposit needs before it is minted (genesis)');
+export const requiredConfirmations = uint.describe('confirmations a deposit needs before it is minted: the genesis depth, and at least 100 for one paid by a coinbase');
 
 export const address = z
   .string()

@@ -18,6 +18,8 @@ export interface MonitoringSources {
   tipHeight(): number;
   queries: ChainQueries;
   peginStore: PeginStore;
+  /** Whether a Bitcoin transaction is a coinbase, asked of this member's node. */
+  isCoinbase(txid: string): Promise<boolean>;
   connectedPeers(): number[];
   bitcoin(): { height: number; mintingHalted: boolean };
   /** When the last anchor record became final (null: none yet) and what the operations wallet holds. */
@@ -43,7 +45,7 @@ export function createMonitoring(sources: MonitoringSources) {
     await catchUpHealth(health, (from, limit) => sources.queries.blocksDown(from, limit), sources.tipHeight());
     return health.snapshot(sources.connectedPeers());
   };
-  const deposits = () => listDeposits(sources.peginStore, sources.genesis, sources.ledger);
+  const deposits = () => listDeposits(sources.peginStore, sources.genesis, sources.ledger, (txid) => sources.isCoinbase(txid));
 
   return {
     heardFrom: (member: number) => health.heardFrom(member, Date.now()),

@@ -3,7 +3,7 @@ import type { LedgerReader } from '../../sidechain/ledger/index.ts';
 import { txInfo } from '../../sidechain/transaction/ids.ts';
 import { confirmationsAt } from '../../watcher/follower/machine.ts';
 import { parseFollowerState } from '../../watcher/follower/state-codec.ts';
-import { isMintable, mintAmount } from './pegin.ts';
+import { COINBASE_MATURITY, isMintable, mintAmount, requiredConfirmations } from './pegin.ts';
 import type { PeginStore } from './pegin-store.ts';
 
 /**
@@ -43,12 +43,19 @@ function mintTxid(genesis: Genesis, deposit: { txid: string; vout: number; amoun
  * Every deposit a member knows, newest first, read from what its peg-in follower has committed
  * to its database: deposits in blocks still below the depth, and deposits that reached it with
  * whether the ledger has minted them. Deposits a reorg removed are in neither.
+ *
+ * A deposit paid by a coinbase needs COINBASE_MATURITY confirmations, not the genesis depth, and
+ * neither record says whether a deposit is one: `isCoinbase` asks the Bitcoin node. It is asked
+ * only of deposits still waiting for their mint with fewer confirmations than that, the only
+ * ones whose state and required confirmations the answer changes; asking of every deposit ever
+ * made, each time the list is read (the explorer reads it every two seconds), would cost a node
+ * lookup per deposit. Every other row shows the genesis depth: a minted deposit has what its
+ * mint needed, and one with COINBASE_MATURITY confirmations has what either rule asks.
  */
-export async function listDeposits(store: PeginStore, genesis: Genesis, ledger: LedgerReader): Promise<DepositView[]> {
+export async function listDeposits(store: PeginStore, genesis: Genesis, ledger: LedgerReader, isCoinbase: (txid: string) => Promise<boolean>): Promise<DepositView[]> {
   const stored = await store.followerState();
   if (!stored) return [];
   const follower = parseFollowerState(stored);
-  const required = genesis.file.pegin.confirmations;
   const confirming = follower.chain
     .filter((entry) => !entry.settled)
     .flatMap((entry) => entry.deposits.map((deposit) => ({ ...deposit, recipient: new Uint8Array(Buffer.from(deposit.recipient, 'hex')) })));
@@ -59,20 +66,26 @@ export async function listDeposits(store: PeginStore, genesis: Genesis, ledger: 
   const byOutpoint = new Map<string, { deposit: (typeof confirmed)[number]; deep: boolean }>();
   for (const deposit of confirming) byOutpoint.set(`${deposit.txid}:${deposit.vout}`, { deposit, deep: false });
   for (const deposit of confirmed) byOutpoint.set(`${deposit.txid}:${deposit.vout}`, { deposit, deep: true });
-  const views: DepositView[] = [...byOutpoint].map(([outpoint, { deposit, deep }]) => {
-    const mintable = isMintable(genesis, deposit.amountSats);
-    return {
-      txid: deposit.txid,
-      vout: deposit.vout,
-      amountSats: deposit.amountSats,
-      recipient: deposit.recipient,
-      bitcoinHeight: deposit.height,
-      confirmations: confirmationsAt(follower, deposit.height),
-      required,
-      state: ledger.isMinted(outpoint) ? 'minted' : !mintable ? 'below-minimum' : deep ? 'confirmed' : 'confirming',
-      mintTxid: mintable ? mintTxid(genesis, deposit) : null,
-    };
-  });
+  const views = await Promise.all(
+    [...byOutpoint].map(async ([outpoint, { deposit, deep }]): Promise<DepositView> => {
+      const mintable = isMintable(genesis, deposit.amountSats);
+      const minted = ledger.isMinted(outpoint);
+      const confirmations = confirmationsAt(follower, deposit.height);
+      const coinbase = !minted && mintable && confirmations < COINBASE_MATURITY && (await isCoinbase(deposit.txid));
+      return {
+        txid: deposit.txid,
+        vout: deposit.vout,
+        amountSats: deposit.amountSats,
+        recipient: deposit.recipient,
+        bitcoinHeight: deposit.height,
+        confirmations,
+        required: requiredConfirmations(genesis, coinbase),
+        // A coinbase asked about is short of its maturity: confirming, though deep by the genesis depth.
+        state: minted ? 'minted' : !mintable ? 'below-minimum' : deep && !coinbase ? 'confirmed' : 'confirming',
+        mintTxid: mintable ? mintTxid(genesis, deposit) : null,
+      };
+    }),
+  );
   return views.sort((a, b) => b.bitcoinHeight - a.bitcoinHeight || a.txid.localeCompare(b.txid) || a.vout - b.vout);
 }
 

@@ -40,6 +40,8 @@ export class Pegin {
   /** Deposits whose mint this member's own check refused, with the Bitcoin height it was refused at: not proposed again until the next block. */
   private readonly refused = new Map<string, number>();
   private readonly reportedRefused = new Set<string>();
+  /** Whether a txid is a coinbase: a fact of the transaction (a coinbase commits to its height), so asked of the node once. */
+  private readonly coinbase = new Map<string, boolean>();
   private onDepositsChanged: () => void = () => {};
 
   private constructor(
@@ -116,6 +118,16 @@ export class Pegin {
     await this.store.register(script, recipient);
     this.watched.set(Buffer.from(script).toString('hex'), recipient);
     return address;
+  }
+
+  /** Whether Bitcoin transaction `txid` is a coinbase, whose deposits need COINBASE_MATURITY confirmations. */
+  async isCoinbase(txid: string): Promise<boolean> {
+    let known = this.coinbase.get(txid);
+    if (known === undefined) {
+      known = (await this.rpc.getRawTransaction(txid)).isCoinbase();
+      this.coinbase.set(txid, known);
+    }
+    return known;
   }
 
   /**

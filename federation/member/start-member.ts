@@ -242,6 +242,7 @@ export async function startMember(config: MemberConfig, log: Logger): Promise<Ru
     tipHeight: () => chain.tip.height,
     queries,
     peginStore,
+    isCoinbase: (txid) => pegin.isCoinbase(txid),
     connectedPeers: () => transport.connectedPeers(),
     bitcoin: () => ({ height: pegin.bitcoinHeight, mintingHalted: pegin.halted }),
     anchors: () => ({ lastRecordedMs: anchoring.last?.timeMs ?? null, opsWalletSats: anchoring.walletView().balanceSats }),

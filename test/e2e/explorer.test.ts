@@ -317,6 +317,25 @@ describe('web explorer in headless Chromium, served by a member of a five-member
     expect(outputs.map((row) => /\S+ BTC/.exec(row)?.[0])).to.deep.equal(['0.00100000 BTC', '0.00400000 BTC']);
   });
 
+  it('lists a deposit paid by a coinbase as confirming until the 100 confirmations its mint needs, past the genesis depth', async () => {
+    const erin = testWallet();
+    const rpc = new BitcoinRpc(net.network.network.bitcoinRpcUrl);
+    const faucet = new Faucet(rpc);
+    const [depositAddress] = await Promise.all(net.clients.map((client) => client.registerDepositAddress(erin.address)));
+    const [blockHash] = await faucet.mine(1, depositAddress!);
+    const coinbaseTxid = (await rpc.getBlock(blockHash!)).transactions![0]!.getId();
+    await faucet.mine(net.genesis.file.pegin.confirmations);
+    const depth = net.genesis.file.pegin.confirmations + 1;
+
+    await show('#/pegins');
+    const row = page.locator('#pegin-list tbody tr', { hasText: coinbaseTxid.slice(0, 16) });
+    await row.getByText(`${depth} of 100 confirmations`).waitFor({ timeout: 20_000 });
+    expect(await row.innerText()).to.include('confirming').and.not.include('queued for mint');
+    // The deposit's own page, from the per-deposit status, agrees.
+    await show(`#/pegin/${coinbaseTxid}`);
+    expect(await text('#pegin-detail')).to.include(`${depth} of 100 confirmations`).and.include('confirming');
+  });
+
   it('shows peg-outs, anchors and reserves when the member serves them, and says "none yet" when it does not', async () => {
     for (const [hash, path] of [
       ['pegouts', '/pegout/burns'],

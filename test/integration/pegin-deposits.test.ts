@@ -30,6 +30,7 @@ describe('peg-in deposit list from a member database', () => {
     for (let height = 101; height <= upTo; height++) state = applyFollowerEvent(state, { type: 'connect', blocks: [{ ...block(height), deposits: deposits[height] ?? [] }] }).state;
     return state;
   }
+  const noCoinbase = async () => false;
   const summary = (views: DepositView[]) => views.map((v) => `${v.txid === first.txid ? 'first' : 'second'} ${v.state} ${v.confirmations}/${v.required}`);
 
   beforeEach(async () => {
@@ -40,33 +41,49 @@ describe('peg-in deposit list from a member database', () => {
   afterEach(() => db.drop());
 
   it('lists nothing before the follower has a position', async () => {
-    expect(await listDeposits(store, genesis, new LedgerState())).to.deep.equal([]);
+    expect(await listDeposits(store, genesis, new LedgerState(), noCoinbase)).to.deep.equal([]);
   });
 
   it('shows a deposit below the depth as confirming, with its confirmations', async () => {
     await store.saveFollowerStep(serializeFollowerState(followerAt(101)), [], []);
-    expect(summary(await listDeposits(store, genesis, new LedgerState()))).to.deep.equal(['first confirming 1/2']);
+    expect(summary(await listDeposits(store, genesis, new LedgerState(), noCoinbase))).to.deep.equal(['first confirming 1/2']);
   });
 
   it('shows a deposit at the depth as confirmed until the ledger mints it, then as minted, newest deposit first', async () => {
     await store.saveFollowerStep(serializeFollowerState(followerAt(102, { 101: [first], 102: [second] })), [first], []);
     const ledger = new LedgerState();
-    expect(summary(await listDeposits(store, genesis, ledger))).to.deep.equal(['second confirming 1/2', 'first confirmed 2/2']);
+    expect(summary(await listDeposits(store, genesis, ledger, noCoinbase))).to.deep.equal(['second confirming 1/2', 'first confirmed 2/2']);
     ledger.addMinted(`${first.txid}:0`);
-    expect(summary(await listDeposits(store, genesis, ledger))).to.deep.equal(['second confirming 1/2', 'first minted 2/2']);
+    expect(summary(await listDeposits(store, genesis, ledger, noCoinbase))).to.deep.equal(['second confirming 1/2', 'first minted 2/2']);
+  });
+
+  it('shows a deposit paid by a coinbase as confirming until its 100 confirmations, asking the node only of deposits waiting for their mint', async () => {
+    await store.saveFollowerStep(serializeFollowerState(followerAt(102, { 101: [first], 102: [second] })), [first], []);
+    const asked: string[] = [];
+    const coinbase = async (txid: string) => {
+      asked.push(txid);
+      return txid === first.txid;
+    };
+    const ledger = new LedgerState();
+    expect(summary(await listDeposits(store, genesis, ledger, coinbase))).to.deep.equal(['second confirming 1/2', 'first confirming 2/100']);
+    expect(asked.sort()).to.deep.equal([first.txid, second.txid].sort());
+    asked.length = 0;
+    ledger.addMinted(`${first.txid}:0`);
+    expect(summary(await listDeposits(store, genesis, ledger, coinbase))).to.deep.equal(['second confirming 1/2', 'first minted 2/2']);
+    expect(asked, 'a minted deposit is not asked about').to.deep.equal([second.txid]);
   });
 
   it('lists a deposit once when the follower state read is older than the confirmed rows', async () => {
     // A follower step committed between the two reads: the state still holds the deposit below
     // the depth while its confirmed row already exists.
     await store.saveFollowerStep(serializeFollowerState(followerAt(101)), [first], []);
-    expect(summary(await listDeposits(store, genesis, new LedgerState()))).to.deep.equal(['first confirmed 1/2']);
+    expect(summary(await listDeposits(store, genesis, new LedgerState(), noCoinbase))).to.deep.equal(['first confirmed 1/2']);
   });
 
   it('shows as minted a deposit the federation minted before this member\'s own follower reached the depth', async () => {
     await store.saveFollowerStep(serializeFollowerState(followerAt(101)), [], []);
     const ledger = new LedgerState();
     ledger.addMinted(`${first.txid}:0`);
-    expect(summary(await listDeposits(store, genesis, ledger))).to.deep.equal(['first minted 1/2']);
+    expect(summary(await listDeposits(store, genesis, ledger, noCoinbase))).to.deep.equal(['first minted 1/2']);
   });
 });
