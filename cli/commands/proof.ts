@@ -45,11 +45,19 @@ export function verifyProofCommand(): Command {
     .addHelpText('after', '\nExample:\n  strongbox verify-proof burn.proof.json --genesis genesis.json')
     .action((file: string, options: NetworkOptions & { json?: boolean; txid?: string }) => {
       const expected = options.txid === undefined ? undefined : parseTxid(options.txid, '--txid');
-      const json = readJsonFile(file, (reason) => new ValidationError('bad-proof', reason));
       const genesis = genesisFrom(options);
-      const verified = verifyInclusionProof(inclusionProofFromJson(json), genesis);
+      let verified: ReturnType<typeof verifyInclusionProof>;
+      try {
+        const json = readJsonFile(file, (reason) => new ValidationError('bad-proof', reason));
+        verified = verifyInclusionProof(inclusionProofFromJson(json), genesis);
+        const proven = Buffer.from(verified.txId).toString('hex');
+        if (expected !== undefined && expected !== proven) throw new ValidationError('wrong-proof', `${file} proves transaction ${proven}, not ${expected}`);
+      } catch (error) {
+        // A script reads stdout: a proof refused is a verdict, as a valid one is, never nothing.
+        if (options.json && error instanceof ValidationError) console.log(toJson({ valid: false, error: { code: error.code, message: error.message } }));
+        throw error;
+      }
       const txid = Buffer.from(verified.txId).toString('hex');
-      if (expected !== undefined && expected !== txid) throw new ValidationError('wrong-proof', `${file} proves transaction ${txid}, not ${expected}`);
       const transaction = describeTransaction(verified.transaction);
       const burn = verified.transaction.kind === 'pegout' ? verified.transaction : undefined;
       const burnLine = burn ? `\nburn: ${burn.amount} sats to ${addressOfScript(burn.destinationScript, bitcoinNetwork(genesis.file.bitcoinNetwork)) ?? `script ${Buffer.from(burn.destinationScript).toString('hex')}`}` : '';

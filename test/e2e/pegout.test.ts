@@ -244,6 +244,11 @@ describe('peg-out through five member processes and a real regtest node', functi
     expect(rejected.code).to.equal(1);
     expect(rejected.stderr.trim().split('\n')).to.have.length(1);
     expect(rejected.stderr).to.match(/proof|Merkle|root/i);
+    const rejectedJson = await runCli(['verify-proof', tamperedFile, '--json', '--genesis', net.network.network.genesisFile!]);
+    expect(rejectedJson.code).to.equal(1);
+    const verdict = JSON.parse(rejectedJson.stdout) as { valid: boolean; error: { code: string; message: string } };
+    expect(verdict.valid).to.equal(false);
+    expect(`strongbox: ${verdict.error.message}\n`).to.equal(rejected.stderr);
   });
 
   it('holds a burn above the circuit breaker until the operators of k members approve it, paying smaller burns meanwhile', async () => {
