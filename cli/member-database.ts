@@ -11,6 +11,10 @@ export async function withMemberDatabase<T>(configFile: string | undefined, work
   const database = await openOperatorDatabase(loadMemberConfig(configFile));
   try {
     const pool = new pg.Pool({ connectionString: database.url, max: 2 });
+    // pool.end() resolves before its connections have closed, and the embedded server started for
+    // the command is stopped right after: the server ending such a connection is no error (and a
+    // connection it ends while in use fails its query, with the reason, all the same).
+    pool.on('error', () => undefined);
     try {
       await migratedChainStore(pool);
       return await work(pool);

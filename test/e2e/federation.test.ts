@@ -157,7 +157,7 @@ describe('federation of five member processes', function () {
     const awayNow = net.network.network.members.slice(3).map((member) => member.apiUrl).join(' ');
     expect([short.code, short.stderr]).to.deep.equal([1, `strongbox: could not register the deposit address with enough members: 3 did and a mint needs 4; out of reach: ${awayNow}. Try again once they are back\n`]);
     const said = await runCli(['status', '--member', net.network.network.members[0]!.apiUrl]);
-    expect(said.stdout).to.match(/\nquorum   member 0 reaches only 3 of the 4 members \(k of 5\) a block needs: no block is made until more are back\n$/);
+    expect(said.stdout).to.match(/\nquorum   member 0 reaches only 3 of the 4 members \(k of 5\) a block needs: no block is made until more are back\nbitcoin  block \d+ read\n$/);
     net.network.restartMember(3);
     await eventually('member 3 answering again', () => net.clients[3]!.status().then(() => true), 60_000);
     const height = await finalEverywhere(txid, [0, 1, 2, 3]);
