@@ -51,6 +51,8 @@ interface SettlementWindowEntry {
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
 const sameBytes = (a: Uint8Array, b: Uint8Array) => Buffer.compare(Buffer.from(a), Buffer.from(b)) === 0;
 const batchKey = (burns: readonly BurnRecord[]) => burns.map((burn) => burn.txid).join(',');
+const owedBy = (burns: readonly BurnRecord[]) => burns.reduce((sum, burn) => sum + burn.amount, 0n);
+const valueOf = (coins: readonly EscrowCoin[]) => coins.reduce((sum, coin) => sum + coin.value, 0n);
 /** A batch and the coins it may spend: a batch held for want of coins is tried again once they change. */
 const heldKey = (burns: readonly BurnRecord[], coins: readonly EscrowCoin[]) => `${batchKey(burns)}|${coins.map((coin) => `${coin.txid}:${coin.vout}`).join(',')}`;
 const UNSETTLED_ASK_FIRST_PAUSE_MS = 2_000;
@@ -225,11 +227,16 @@ export class Pegout {
     const burns = this.unsettledBurns(ledger);
     const due = burns.some((burn) => nowMs - this.unsettled.get(burn.txid)!.firstSeenMs >= this.options.batchWindowMs);
     if (!due) return { burns: [], coins: [] };
-    const { batch, waiting } = this.splitAtBreaker(burns, blockTimeMs, this.coins);
+    const { next, waiting } = this.breakerBatch(burns, blockTimeMs);
     this.logWaiting(waiting, blockTimeMs);
-    const next = batch.slice(0, this.options.maxBatch);
     const coins = this.relayableCoins();
     return this.relayableCoinsPay(next, coins) ? { burns: next, coins } : { burns: [], coins: [] };
+  }
+
+  /** The burns the circuit breaker lets through, oldest first, at most `maxBatch`, and those it holds. */
+  private breakerBatch(burns: readonly BurnRecord[], blockTimeMs: bigint): { next: BurnRecord[]; waiting: BurnRecord[] } {
+    const { batch, waiting } = this.splitAtBreaker(burns, blockTimeMs, this.coins);
+    return { next: batch.slice(0, this.options.maxBatch), waiting };
   }
 
   /**
@@ -243,8 +250,8 @@ export class Pegout {
 
   /** Whether the relayable coins pay the burns; if not, the batch waits for a Bitcoin block (logged once). */
   private relayableCoinsPay(burns: readonly BurnRecord[], coins: readonly EscrowCoin[]): boolean {
-    const owed = burns.reduce((sum, burn) => sum + burn.amount, 0n);
-    const relayable = coins.reduce((sum, coin) => sum + coin.value, 0n);
+    const owed = owedBy(burns);
+    const relayable = valueOf(coins);
     if (burns.length === 0 || relayable >= owed) {
       this.waitingForBlock = false;
       return true;
@@ -381,11 +388,10 @@ export class Pegout {
    * block are not named here: the burn's own status says so.
    */
   async waitingReasons(ledger: LedgerReader): Promise<ReadonlyMap<string, string>> {
-    const { batch } = this.splitAtBreaker(this.unsettledBurns(ledger), BigInt(Date.now()), this.coins);
-    const next = batch.slice(0, this.options.maxBatch);
+    const { next } = this.breakerBatch(this.unsettledBurns(ledger), BigInt(Date.now()));
     const coins = this.relayableCoins();
-    const owed = next.reduce((sum, burn) => sum + burn.amount, 0n);
-    if (next.length === 0 || coins.reduce((sum, coin) => sum + coin.value, 0n) < owed) return new Map();
+    // Burns the relayable coins do not cover wait for a Bitcoin block, which their status says.
+    if (next.length === 0 || valueOf(coins) < owedBy(next)) return new Map();
     const feeRate = await this.feeRate();
     try {
       return planPayableBatch(this.escrow, coins, next, feeRate).waiting;
@@ -492,7 +498,7 @@ export class Pegout {
         if (!coin) throw new PegoutError('pegout-coin', `${where}: input ${input.txid}:${input.vout} is not an unspent escrow coin`);
         inputs += coin.value;
       }
-      const owed = burns.reduce((sum, burn) => sum + burn.amount, 0n);
+      const owed = owedBy(burns);
       const change = decoded.outputs[burns.length];
       if (change && Buffer.compare(Buffer.from(change.script), Buffer.from(this.escrow.scriptPubKey)) !== 0) throw new PegoutError('pegout-change', `${where}: the change does not return to the escrow`);
       if ((change?.value ?? 0n) !== inputs - owed) throw new PegoutError('pegout-change', `${where}: change is ${change?.value ?? 0n} sats, must be exactly ${inputs - owed}`);
