@@ -4,12 +4,13 @@ import { ECPairFactory } from 'ecpair';
 import * as ecc from 'tiny-secp256k1';
 import { BitcoinRpc } from '../../watcher/rpc.ts';
 import { Faucet } from '../../regtest/faucet.ts';
-import { BTC_ASSET_ID, BTC_ASSET_KEY } from '../../sidechain/asset.ts';
+import { BTC_ASSET_ID } from '../../sidechain/asset.ts';
 import { buildPegout, buildTransfer } from '../../federation/wallet/build-transfer.ts';
 import { pegoutDestinationScript } from '../../watcher/bitcoin-address.ts';
 import { startTestNetwork, eventually, type TestNetwork } from '../helpers/local-network.ts';
 import { testWallet } from '../helpers/transactions.ts';
 import { runCli } from '../helpers/cli.ts';
+import { peggedBtcOnEveryMember } from '../helpers/pegged-btc.ts';
 
 const ECPair = ECPairFactory(ecc);
 
@@ -32,7 +33,7 @@ describe('a deposit paid by a coinbase, on five member processes and a real regt
   });
   after(() => net?.stop());
 
-  const balances = (address: string) => Promise.all(net.clients.map(async (client) => (await client.balances(address)).find((b) => b.asset === BTC_ASSET_KEY)?.amount ?? 0n));
+  const balances = (address: string) => peggedBtcOnEveryMember(net, address);
 
   it('is minted once the coinbase is spendable, not at the genesis depth, while the chain goes on; the peg-out spending it is paid', async () => {
     const carol = testWallet();

@@ -2,10 +2,10 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { BitcoinRpc } from '../../watcher/rpc.ts';
 import { Faucet } from '../../regtest/faucet.ts';
-import { BTC_ASSET_KEY } from '../../sidechain/asset.ts';
 import { eventually, startTestNetwork, type TestNetwork } from '../helpers/local-network.ts';
 import { testWallet } from '../helpers/transactions.ts';
 import { runCli } from '../helpers/cli.ts';
+import { peggedBtcOnEveryMember } from '../helpers/pegged-btc.ts';
 
 /** BTC sent to a recipient's deposit address becomes pegged BTC on every member, exactly once. */
 describe('peg-in through five member processes and a real regtest node', function () {
@@ -21,7 +21,7 @@ describe('peg-in through five member processes and a real regtest node', functio
   });
   after(() => net?.stop());
 
-  const btcBalances = (address: string) => Promise.all(net.clients.map(async (client) => (await client.balances(address)).find((b) => b.asset === BTC_ASSET_KEY)?.amount ?? 0n));
+  const btcBalances = (address: string) => peggedBtcOnEveryMember(net, address);
 
   it('mints a deposit after the confirmation depth and not before, once per outpoint', async () => {
     const alice = testWallet();

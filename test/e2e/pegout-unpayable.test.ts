@@ -10,6 +10,7 @@ import { pegoutDestinationScript } from '../../watcher/bitcoin-address.ts';
 import { startTestNetwork, eventually, type TestNetwork } from '../helpers/local-network.ts';
 import { testWallet, type TestWallet } from '../helpers/transactions.ts';
 import { runCli } from '../helpers/cli.ts';
+import { peggedBtcOnEveryMember } from '../helpers/pegged-btc.ts';
 
 const ECPair = ECPairFactory(ecc);
 const bitcoinAddress = () => payments.p2wpkh({ pubkey: ECPair.makeRandom({ network: networks.regtest }).publicKey, network: networks.regtest }).address!;
@@ -42,7 +43,7 @@ describe('peg-outs Bitcoin cannot carry yet, on five member processes and a real
     const depositAddress = (await Promise.all(net.clients.map((client) => client.registerDepositAddress(wallet.address))))[0]!;
     await faucet.fund(depositAddress, amount);
     await faucet.mine(2);
-    await eventually('the deposit minted on every member', async () => (await Promise.all(net.clients.map(async (client) => (await client.balances(wallet.address)).find((b) => b.asset === BTC_ASSET_KEY)?.amount ?? 0n))).every((b) => b === before + amount), 60_000);
+    await eventually('the deposit minted on every member', async () => (await peggedBtcOnEveryMember(net, wallet.address)).every((b) => b === before + amount), 60_000);
   }
 
   async function burn(wallet: TestWallet, amount: bigint): Promise<string> {

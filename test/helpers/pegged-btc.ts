@@ -3,6 +3,11 @@ import { Faucet } from '../../regtest/faucet.ts';
 import { BitcoinRpc } from '../../watcher/rpc.ts';
 import { eventually, type TestNetwork } from './local-network.ts';
 
+/** The pegged BTC `address` holds as each member sees it, in member order. */
+export function peggedBtcOnEveryMember(net: TestNetwork, address: string): Promise<bigint[]> {
+  return Promise.all(net.clients.map(async (client) => (await client.balances(address)).find((b) => b.asset === BTC_ASSET_KEY)?.amount ?? 0n));
+}
+
 /**
  * Pegged BTC the real way: each address's deposit address is registered with every member, the
  * regtest faucet pays it, blocks are mined past the confirmation depth, and the call returns once
@@ -10,7 +15,7 @@ import { eventually, type TestNetwork } from './local-network.ts';
  */
 export async function pegIn(net: TestNetwork, payments: { address: string; sats: bigint }[]): Promise<void> {
   const faucet = new Faucet(new BitcoinRpc(net.network.network.bitcoinRpcUrl));
-  const btc = (address: string) => Promise.all(net.clients.map(async (client) => (await client.balances(address)).find((b) => b.asset === BTC_ASSET_KEY)?.amount ?? 0n));
+  const btc = (address: string) => peggedBtcOnEveryMember(net, address);
   const before = await Promise.all(payments.map(({ address }) => btc(address)));
   for (const { address, sats } of payments) {
     const deposits = await Promise.all(net.clients.map((client) => client.registerDepositAddress(address)));
