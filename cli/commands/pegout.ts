@@ -3,9 +3,7 @@ import { ValidationError } from '../../sidechain/errors.ts';
 import { readWalletFile } from '../../federation/wallet/wallet-file.ts';
 import { buildPegout } from '../../federation/wallet/build-transfer.ts';
 import { pegoutDestinationScript } from '../../watcher/bitcoin-address.ts';
-import { sortedMultisig } from '../../watcher/escrow.ts';
-import { opsWalletMultisig } from '../../watcher/ops-wallet.ts';
-import type { Genesis } from '../../sidechain/genesis.ts';
+import { refusedPegoutDestinations } from '../../watcher/federation-scripts.ts';
 import { bitcoinNetwork } from '../../watcher/networks.ts';
 import { quorumShortfall, type MemberClient } from '../../federation/api/client.ts';
 import { genesisFrom, memberClientFrom, type NetworkOptions } from '../member-url.ts';
@@ -61,19 +59,6 @@ function waitingLine(status: BurnStatus): string {
   }
 }
 
-/**
- * The federation's own scripts: BTC a peg-out pays to the escrow is no one's deposit and is never
- * minted again, and BTC paid to the operations wallet pays for anchors; either way the user loses it.
- */
-function refuseFederationScript(genesis: Genesis, destination: Uint8Array, address: string): void {
-  const escrow = sortedMultisig(genesis.members.threshold, genesis.pegKeys);
-  const owned = [
-    { script: escrow.scriptPubKey, what: "the federation's escrow: BTC paid there is no one's deposit and is never minted again" },
-    { script: opsWalletMultisig(escrow).scriptPubKey, what: "the federation's operations wallet, which pays for anchors" },
-  ].find((entry) => Buffer.compare(Buffer.from(entry.script), Buffer.from(destination)) === 0);
-  if (owned) throw new ValidationError('federation-address', `${address} is ${owned.what}; a peg-out pays a Bitcoin address of your own`);
-}
-
 /** What the circuit breaker lets the federation pay out in an hour without approvals: the genesis's share of the reserves a member counts. */
 async function hourlyShare(client: MemberClient, basisPoints: number): Promise<bigint> {
   return (BigInt((await client.pegoutPolicy()).reservesSats) * BigInt(basisPoints)) / 10_000n;
@@ -90,7 +75,8 @@ export function pegoutCommand(): Command {
       if (!options.to || !options.amount) throw new ValidationError('missing-option', 'pegout needs --to <bitcoin-address> and --amount <sats>');
       const genesis = genesisFrom(options);
       const destination = pegoutDestinationScript(options.to, bitcoinNetwork(genesis.file.bitcoinNetwork), genesis.file.bitcoinNetwork);
-      refuseFederationScript(genesis, destination, options.to);
+      const refused = refusedPegoutDestinations(genesis).get(Buffer.from(destination).toString('hex'));
+      if (refused !== undefined) throw new ValidationError('federation-destination', refused);
       const amount = parseAmount(options.amount, '--amount');
       const minimum = BigInt(genesis.file.pegout.minimumSats);
       if (amount < minimum) throw new ValidationError('below-minimum', `a peg-out of ${amount} sats is below the federation's minimum of ${minimum}`);

@@ -11,6 +11,7 @@ import { decodeTransaction } from '../../sidechain/transaction/codec.ts';
 import { LIMITS, type Transaction } from '../../sidechain/transaction/types.ts';
 import type { ChainStore, StoredBlock, StoredSpender } from '../../sidechain/store/chain-store.ts';
 import { txInfo } from '../../sidechain/transaction/ids.ts';
+import { refusedPegoutDestinations } from '../../watcher/federation-scripts.ts';
 import { blockRecord, spendersOf } from './block-record.ts';
 import { takeDecodedAhead } from './decoded-blocks.ts';
 import { warmTransactionSignatures } from './signature-warmup.ts';
@@ -350,5 +351,11 @@ async function replayStoredBlocks(genesis: Genesis, store: ChainStore, ledger: L
 
 /** The ledger context of a block at `height`, from the genesis and the hashes of the blocks below it. */
 export function contextFor(genesis: Genesis, height: number, hashes: BlockHashes): LedgerContext {
-  return { chainId: genesis.chainId, height, blockHash: (h) => hashes.at(h), pegoutMinimumSats: BigInt(genesis.file.pegout.minimumSats) };
+  return {
+    chainId: genesis.chainId,
+    height,
+    blockHash: (h) => hashes.at(h),
+    pegoutMinimumSats: BigInt(genesis.file.pegout.minimumSats),
+    refusedPegoutDestinations: refusedPegoutDestinations(genesis),
+  };
 }

@@ -48,4 +48,9 @@ export interface LedgerContext {
   blockHash?(height: number): Uint8Array | undefined;
   /** The genesis's smallest peg-out: a smaller burn could never be paid after the Bitcoin fee. */
   pegoutMinimumSats?: bigint;
+  /**
+   * The federation's own Bitcoin scripts (lowercase hex), each with the reason no peg-out may pay
+   * it: BTC the federation pays itself is lost to the user who burned it.
+   */
+  refusedPegoutDestinations?: ReadonlyMap<string, string>;
 }

@@ -165,6 +165,8 @@ export function validateTransaction(view: LedgerReader, tx: Transaction, ctx: Le
       verifyInputWitnesses(tx, info, effects.spent, ctx);
       if (tx.kind === 'pegout') {
         if (ctx.pegoutMinimumSats !== undefined && tx.amount < ctx.pegoutMinimumSats) fail('below-minimum', `a peg-out of ${tx.amount} sats is below the minimum of ${ctx.pegoutMinimumSats}`);
+        const refused = ctx.refusedPegoutDestinations?.get(toHex(tx.destinationScript));
+        if (refused !== undefined) fail('federation-destination', refused);
         effects.supply = addSupply(view.supply(), 0n, tx.amount);
         effects.burn = { txid: info.idHex, destinationScript: tx.destinationScript, amount: tx.amount, height: ctx.height };
       }
