@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
+import { networks } from 'bitcoinjs-lib';
 import { ValidationError } from '../../sidechain/errors.ts';
 import { BTC_ASSET_ID, BTC_ASSET_KEY, issuedAssetId } from '../../sidechain/asset.ts';
 import { multisigOwner, ownerPayload } from '../../sidechain/address.ts';
@@ -9,6 +10,10 @@ import { SighashType, type Outpoint, type Transaction, type TransferBody } from 
 import { applyBlock, applyTransaction, executeBlock, LedgerState } from '../../sidechain/ledger/index.ts';
 import { CHAIN_ID, bitcoinTxid, btcOutput, context, mint, settlementOf, signedTransfer, testKey } from '../helpers/ledger-fixtures.ts';
 import { anchorRecord } from '../helpers/anchor-records.ts';
+import { testFederation } from '../helpers/genesis.ts';
+import { sortedMultisig } from '../../watcher/escrow.ts';
+import { opsWalletMultisig } from '../../watcher/ops-wallet.ts';
+import { refusedPegoutDestinations } from '../../watcher/federation-scripts.ts';
 
 const alice = testKey(1);
 const bob = testKey(2);
@@ -151,6 +156,43 @@ describe('ledger: peg-in and peg-out', () => {
     const state2 = new LedgerState();
     mint(state2, alice.owner, 1000n);
     expectCode(() => applyTransaction(state2, { ...badBody, witnesses: [keyWitness(CHAIN_ID, badBody, alice.seed)] }, context(2)), 'value-not-conserved');
+  });
+
+  /** A burn of 700 of alice's 1,000 minted sats to `destinationScript`, 300 back to her. */
+  const burnTo = (coin: Outpoint, destinationScript: Uint8Array): Transaction => {
+    const body = { kind: 'pegout' as const, inputs: [coin], outputs: [btcOutput(alice.owner, 300n)], destinationScript, amount: 700n };
+    return { ...body, witnesses: [keyWitness(CHAIN_ID, body, alice.seed)] };
+  };
+
+  it('refuses a burn below the genesis minimum (below-minimum) and changes nothing; one at the minimum burns', () => {
+    const state = new LedgerState();
+    const coin = mint(state, alice.owner, 1000n);
+    const before = snapshot(state);
+    expectCode(() => applyTransaction(state, burnTo(coin, P2WPKH), { ...context(2), pegoutMinimumSats: 701n }), 'below-minimum');
+    expect(snapshot(state)).to.equal(before);
+    applyTransaction(state, burnTo(coin, P2WPKH), { ...context(2), pegoutMinimumSats: 700n });
+    expect(state.supply()).to.deep.equal({ minted: 1000n, burned: 700n });
+  });
+
+  it("refuses a burn paying the federation's escrow or operations wallet (federation-destination), saying which, and changes nothing; another destination burns", () => {
+    const { genesis } = testFederation();
+    const escrow = sortedMultisig(genesis.members.threshold, genesis.pegKeys);
+    const ctx = { ...context(2), refusedPegoutDestinations: refusedPegoutDestinations(genesis) };
+    const state = new LedgerState();
+    const coin = mint(state, alice.owner, 1000n);
+    const before = snapshot(state);
+    const owned = [
+      { multisig: escrow, what: "the federation's escrow: BTC paid there is no one's deposit and is never minted again" },
+      { multisig: opsWalletMultisig(escrow), what: "the federation's operations wallet, which pays for anchors" },
+    ];
+    for (const { multisig, what } of owned) {
+      expect(() => applyTransaction(state, burnTo(coin, multisig.scriptPubKey), ctx))
+        .to.throw(ValidationError, `${multisig.address(networks.regtest)} is ${what}; a peg-out pays a Bitcoin address of your own`)
+        .with.property('code', 'federation-destination');
+    }
+    expect(snapshot(state)).to.equal(before);
+    expect(applyTransaction(state, burnTo(coin, P2WPKH), ctx).burn?.amount).to.equal(700n);
+    expect(state.supply()).to.deep.equal({ minted: 1000n, burned: 700n });
   });
 
   it('records a fee bump (a settlement naming no burns) only as two inputs into two outputs, settling nothing', () => {
