@@ -1,5 +1,7 @@
 import { ValidationError } from '../sidechain/errors.ts';
-import { addressPayload } from '../sidechain/address.ts';
+import { networks } from 'bitcoinjs-lib';
+import { AddressError, addressPayload, looksLikeBitcoin } from '../sidechain/address.ts';
+import { bitcoinAddressScript, isStrongboxAddress } from '../watcher/bitcoin-address.ts';
 import { BTC_ASSET_ID } from '../sidechain/asset.ts';
 
 /**
@@ -33,8 +35,26 @@ export function parseHeight(value: string, flag: string): number {
  * echo it as the chain and the API write it.
  */
 export function parseAddress(value: string): string {
-  addressPayload(value);
+  try {
+    addressPayload(value);
+  } catch (error) {
+    // A Bitcoin address is said to be one; anything else is said to be no Strongbox address, with the reason.
+    if (error instanceof AddressError && !looksLikeBitcoin(value)) throw new AddressError(`${JSON.stringify(value)} is not a Strongbox address (sbx1…): ${error.message}`);
+    throw error;
+  }
   return value.toLowerCase();
+}
+
+/**
+ * A Bitcoin address on regtest, for the regtest helpers, checked before the node is asked: one of
+ * another network is refused naming it, and a Strongbox address with how BTC reaches one.
+ */
+export function parseRegtestAddress(value: string): string {
+  if (isStrongboxAddress(value)) {
+    throw new AddressError(`${value} is a Strongbox address: BTC reaches it by a peg-in (strongbox pegin-address ${value} gives the bcrt1… address to fund)`);
+  }
+  bitcoinAddressScript(value, networks.regtest, 'regtest', 'bad-address');
+  return value.trim();
 }
 
 /** A transaction id: 64 hex characters in either case, as asset ids are taken, returned in lowercase as the chain and the API write it. */

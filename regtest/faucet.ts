@@ -4,6 +4,7 @@ import { ECPairFactory } from 'ecpair';
 import { taggedHash } from '../sidechain/hash.ts';
 import { ValidationError } from '../sidechain/errors.ts';
 import type { BitcoinRpc } from '../watcher/rpc.ts';
+import { bitcoinAddressScript } from '../watcher/bitcoin-address.ts';
 import { ConfirmationTimeoutError } from './errors.ts';
 import { CoinFinder, type Coin } from './faucet-coins.ts';
 
@@ -50,12 +51,7 @@ export class Faucet {
   }
 
   private async pay(address: string, amountSats: bigint): Promise<string> {
-    let outputScript: Uint8Array;
-    try {
-      outputScript = bitcoin.address.toOutputScript(address, network);
-    } catch {
-      throw new ValidationError('bad-address', `not a regtest Bitcoin address: ${address}`);
-    }
+    const outputScript = bitcoinAddressScript(address, network, 'regtest', 'bad-address');
     if (amountSats < DUST_LIMIT) throw new ValidationError('bad-amount', `amount ${amountSats} sats is below the dust limit ${DUST_LIMIT}`);
     const selected: Coin[] = [];
     let total = 0n;

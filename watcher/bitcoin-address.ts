@@ -33,6 +33,25 @@ function futureSegwitVersion(address: string): number | undefined {
 }
 
 /**
+ * The output script of a Bitcoin address on `network` (named `networkName` to the user): text
+ * that is no address of it is refused with `code`, naming the network the address is of when it
+ * is another's. A Strongbox address is the caller's to refuse first, with what to do instead.
+ */
+export function bitcoinAddressScript(address: string, network: Network, networkName: string, code: string): Uint8Array {
+  try {
+    return btcAddress.toOutputScript(address.trim(), network);
+  } catch {
+    const other = NETWORK_NAMES.find(([, candidate]) => candidate !== network && decodes(address.trim(), candidate));
+    throw new ValidationError(code, `${JSON.stringify(address)} is not a Bitcoin address on ${networkName}${other ? ` (it is a ${other[0]} address)` : ''}`);
+  }
+}
+
+/** Whether `address` has the Strongbox prefix (sbx1…), in either case: given where a Bitcoin address belongs, a common slip. */
+export function isStrongboxAddress(address: string): boolean {
+  return address.trim().toLowerCase().startsWith(`${ADDRESS_HRP}1`);
+}
+
+/**
  * The output script a peg-out pays: the address must be valid for the federation's Bitcoin
  * network and of a standard, spendable kind, checked before anything is burned.
  */
@@ -41,16 +60,10 @@ export function pegoutDestinationScript(address: string, network: Network, netwo
   if (version !== undefined) {
     throw new ValidationError('bad-destination', `${address} is a segwit version ${version} address, which Bitcoin has no spending rules for yet: a peg-out pays P2PKH, P2SH, P2WPKH, P2WSH or P2TR`);
   }
-  let script: Uint8Array;
-  try {
-    script = btcAddress.toOutputScript(address.trim(), network);
-  } catch {
-    if (address.trim().toLowerCase().startsWith(`${ADDRESS_HRP}1`)) {
-      throw new ValidationError('bad-destination', `${address} is a Strongbox address: a peg-out pays a Bitcoin address, and pegged BTC moves on the sidechain with \`strongbox send\``);
-    }
-    const other = NETWORK_NAMES.find(([, candidate]) => candidate !== network && decodes(address.trim(), candidate));
-    throw new ValidationError('bad-destination', `${JSON.stringify(address)} is not a Bitcoin address on ${networkName}${other ? ` (it is a ${other[0]} address)` : ''}`);
+  if (isStrongboxAddress(address)) {
+    throw new ValidationError('bad-destination', `${address} is a Strongbox address: a peg-out pays a Bitcoin address, and pegged BTC moves on the sidechain with \`strongbox send\``);
   }
+  const script = bitcoinAddressScript(address, network, networkName, 'bad-destination');
   if (!isStandardScript(script)) throw new ValidationError('bad-destination', `${address} is not a standard address kind (P2PKH, P2SH, P2WPKH, P2WSH or P2TR)`);
   return script;
 }

@@ -3,11 +3,11 @@ import { fund, mine } from '../../regtest/faucet.ts';
 import { newRegtestAddress } from '../../regtest/new-address.ts';
 import { BitcoinRpc } from '../../watcher/rpc.ts';
 import { btcToSats, satsToBtc } from '../../watcher/btc-amount.ts';
-import { ADDRESS_HRP } from '../../sidechain/address.ts';
 import { ValidationError } from '../../sidechain/errors.ts';
 import { defaultDataDir, readNetworkFile } from '../../federation/local-network/network-file.ts';
 import { printResult } from '../output.ts';
 import { plural } from '../../federation/words.ts';
+import { parseRegtestAddress } from '../command-arguments.ts';
 
 const MAX_BTC_SATS = 21_000_000n * 100_000_000n;
 
@@ -42,14 +42,12 @@ export function regtestCommand(): Command {
       .argument('<btc>', 'amount in BTC, e.g. 0.5')
       .addHelpText('after', '\nExample:\n  strongbox regtest fund bcrt1q… 0.25')
       .action(async (address: string, btc: string, options: RpcOptions) => {
-        if (address.toLowerCase().startsWith(`${ADDRESS_HRP}1`)) {
-          throw new ValidationError('bad-address', `${address} is a Strongbox address: BTC reaches it by a peg-in (strongbox pegin-address ${address} gives the bcrt1… address to fund)`);
-        }
+        const to = parseRegtestAddress(address);
         const sats = btcToSats(btc);
         // Every other command counts sats; a count of sats here would be more BTC than will ever exist.
         if (sats > MAX_BTC_SATS) throw new ValidationError('bad-amount', `regtest fund takes BTC, not sats: ${btc} BTC is more than the 21,000,000 there will ever be`);
-        const txid = await fund(bitcoinRpcFrom(options), address, sats);
-        printResult(options, `sent ${satsToBtc(sats)} BTC to ${address} in ${txid} (mine a block to confirm it)`, { txid, address, amountSats: sats });
+        const txid = await fund(bitcoinRpcFrom(options), to, sats);
+        printResult(options, `sent ${satsToBtc(sats)} BTC to ${to} in ${txid} (mine a block to confirm it)`, { txid, address: to, amountSats: sats });
       }),
   );
 
@@ -61,8 +59,9 @@ export function regtestCommand(): Command {
       .addHelpText('after', '\nExample:\n  strongbox regtest mine 6')
       .action(async (n: string, options: RpcOptions & { to?: string }) => {
         if (!/^\d+$/.test(n)) throw new ValidationError('bad-count', `number of blocks must be a whole number, got ${JSON.stringify(n)}`);
+        const to = options.to === undefined ? undefined : parseRegtestAddress(options.to);
         const rpc = bitcoinRpcFrom(options);
-        const hashes = await mine(rpc, Number(n), options.to);
+        const hashes = await mine(rpc, Number(n), to);
         const height = await rpc.getBlockCount();
         printResult(options, `mined ${plural(hashes.length, 'block')}; tip is now at height ${height}`, { blocks: hashes, height });
       }),

@@ -40,6 +40,8 @@ describe('peg-out destination addresses', () => {
   it('refuses an address of another network, naming it', () => {
     const mainnet = btc.Address(btc.NETWORK).encode({ type: 'wpkh', hash: bytes(20, 3) });
     expect(refusal(mainnet)).to.equal(`"${mainnet}" is not a Bitcoin address on regtest (it is a mainnet address)`);
+    const testnet = btc.Address(btc.TEST_NETWORK).encode({ type: 'wpkh', hash: bytes(20, 3) });
+    expect(refusal(testnet)).to.equal(`"${testnet}" is not a Bitcoin address on regtest (it is a testnet address)`);
   });
 
   it('refuses a future segwit version in one line, with nothing printed on the console', () => {
