@@ -13,6 +13,9 @@ import { Faucet } from '../../regtest/faucet.ts';
 import { BTC_ASSET_KEY } from '../../sidechain/asset.ts';
 import { buildPegout } from '../../federation/wallet/build-transfer.ts';
 import { pegoutDestinationScript } from '../../watcher/bitcoin-address.ts';
+import { sortedMultisig } from '../../watcher/escrow.ts';
+import { opsWalletMultisig } from '../../watcher/ops-wallet.ts';
+import { encodeTransaction } from '../../sidechain/transaction/codec.ts';
 import { txInfo } from '../../sidechain/transaction/ids.ts';
 import { startTestNetwork, eventually, type TestNetwork } from '../helpers/local-network.ts';
 import { testWallet, type TestWallet } from '../helpers/transactions.ts';
@@ -201,6 +204,26 @@ describe('peg-out through five member processes and a real regtest node', functi
     expect(tooSmall.stderr).to.match(/below the federation's minimum of 10000/);
     const garbage = await runCli(['pegout', '--to', 'not-an-address', '--amount', '50000', ...common]);
     expect(garbage.code).to.equal(1);
+    expect(await btcBalance(wallet.address)).to.equal(100_000n);
+  });
+
+  it("refuses through the API a burn built without the CLI to the federation's escrow or operations wallet, with a 400 saying which, and nothing is burned", async () => {
+    const { wallet } = await fundedWallet(100_000n);
+    const url = net.network.network.members[1]!.apiUrl;
+    const coins = await net.clients[1]!.utxos(wallet.address);
+    const escrow = sortedMultisig(net.genesis.members.threshold, net.genesis.pegKeys);
+    const owned = [
+      { multisig: escrow, what: "the federation's escrow: BTC paid there is no one's deposit and is never minted again" },
+      { multisig: opsWalletMultisig(escrow), what: "the federation's operations wallet, which pays for anchors" },
+    ];
+    for (const { multisig, what } of owned) {
+      const burn = buildPegout(net.genesis.chainId, wallet, coins, multisig.scriptPubKey, 50_000n);
+      const answer = await fetch(`${url}/tx`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ hex: Buffer.from(encodeTransaction(burn)).toString('hex') }) });
+      const error = { code: 'federation-destination', message: `${multisig.address(networks.regtest)} is ${what}; a peg-out pays a Bitcoin address of your own` };
+      expect([answer.status, await answer.json()]).to.deep.equal([400, { error }]);
+      expect(await net.clients[1]!.submitMany([burn])).to.deep.equal([{ status: 'refused', error }]);
+      expect((await fetch(`${url}/tx/${txInfo(burn).idHex}`)).status).to.equal(404);
+    }
     expect(await btcBalance(wallet.address)).to.equal(100_000n);
   });
 
