@@ -67,13 +67,13 @@ describe('audit against a real Bitcoin node (regtest), of a history signed in me
     recipient,
     witnesses: [],
   });
-  /** A burn of 200,000 sats of `owner`'s minted coin to the withdrawal address, `change` back to the owner. */
-  const burnOf = (owner: ReturnType<typeof testWallet>, mint: Transaction, change: bigint): Transaction => {
+  /** A burn of 200,000 sats of `owner`'s minted coin to the withdrawal address (or `destinationScript`), `change` back to the owner. */
+  const burnOf = (owner: ReturnType<typeof testWallet>, mint: Transaction, change: bigint, destinationScript: Uint8Array = withdrawalScript): Transaction => {
     const body: PegoutBody = {
       kind: 'pegout',
       inputs: [{ txid: txId(mint), index: 0 }],
       outputs: [{ owner: owner.owner, asset: BTC_ASSET_ID, amount: change }],
-      destinationScript: withdrawalScript,
+      destinationScript,
       amount: 200_000n,
     };
     return { ...body, witnesses: [keyWitness(chainId, body, owner.keys.seed)] };
@@ -207,6 +207,12 @@ describe('audit against a real Bitcoin node (regtest), of a history signed in me
     ]);
     const forged = rewriteHistory(blocks, 5, () => [{ ...settlement, bitcoinTxid: new Uint8Array(Buffer.from(other.getId(), 'hex')), bitcoinTx: unsignedBytes(other) }], quorum(federation));
     await expectFailure(audit(forged), { check: 'settlement', height: 5, message: new RegExp(`Bitcoin transaction ${other.getId()} is unknown to the Bitcoin node`) });
+  });
+
+  it("fails at the ledger at a burn to the federation's escrow, though a quorum signed it: members refuse it, and so does the audit's replay", async () => {
+    const bobMint = blocks[1]!.transactions[0]!;
+    const forged = rewriteHistory(blocks, 3, () => [burnOf(bob, bobMint, 399_000n, escrow.scriptPubKey)], quorum(federation));
+    await expectFailure(audit(forged), { check: 'ledger', height: 3, message: new RegExp(`${escrow.address(network)} is the federation's escrow`) });
   });
 
   it('fails at a mint of the whole deposit, the peg-in fee not kept', async () => {
