@@ -1,13 +1,14 @@
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startRegtestNode, type RegtestNode } from '../../regtest/node.ts';
-import { startPostgresServer, type PostgresServer } from '../postgres/embedded-server.ts';
+import { startPostgresServer, stopStaleServer, type PostgresServer } from '../postgres/embedded-server.ts';
 import { fileURLToPath } from 'node:url';
 import { findFreePorts } from '../../regtest/free-port.ts';
 import { writeNetworkFile, type NetworkFile } from './network-file.ts';
 import { genesisPath, memberDir, runLocalCeremony } from './ceremony.ts';
 import { spawnNodeChild, stopChildren, type ManagedChild } from './child-processes.ts';
 import { lockNetworkFolder } from './folder-lock.ts';
+import { keptPort, previousPorts } from './previous-ports.ts';
 import type { MemberConfigInput } from '../config.ts';
 
 const CLI_ENTRY = fileURLToPath(new URL('../../bin/strongbox.js', import.meta.url));
@@ -55,23 +56,6 @@ export interface LocalNetwork {
  * embedded Bitcoin regtest node and the embedded Postgres server. A second start on the same
  * folder resumes the same chains.
  */
-/** The API and peer ports of each member's existing config, in order; none for a new folder. */
-function previousMemberPorts(dataDir: string, count: number): number[] {
-  const ports: number[] = [];
-  for (let index = 0; index < count; index++) {
-    const file = join(memberDir(dataDir, index), 'config.json');
-    if (!existsSync(file)) return ports;
-    let config: { api?: { port?: number }; peer?: { port?: number } };
-    try {
-      config = JSON.parse(readFileSync(file, 'utf8')) as typeof config;
-    } catch {
-      return ports;
-    }
-    ports.push(config.api?.port ?? 0, config.peer?.port ?? 0);
-  }
-  return ports;
-}
-
 export async function startLocalNetwork(options: LocalNetworkOptions): Promise<LocalNetwork> {
   const progress = options.onProgress ?? (() => undefined);
   const lock = lockNetworkFolder(options.dataDir);
@@ -79,23 +63,32 @@ export async function startLocalNetwork(options: LocalNetworkOptions): Promise<L
   mkdirSync(options.dataDir, { recursive: true, mode: 0o755 });
   lock.hold();
 
+  const count = options.members ?? 5;
+  // A network started again keeps its servers' ports where it can, so open explorer pages, a saved
+  // --rpc URL, a psql connection string and scripts still find them; the RPC password is kept too.
+  const previous = previousPorts(options.dataDir, count);
   progress('starting the Bitcoin regtest node');
   const bitcoinDir = join(options.dataDir, 'bitcoin');
   const postgresDir = join(options.dataDir, 'postgres', 'cluster');
-  let bitcoin = await startRegtestNode({ dataDir: bitcoinDir });
+  const bitcoinPort = await keptPort(previous.bitcoin?.port, 'the Bitcoin RPC', progress);
+  let bitcoin = await startRegtestNode({ dataDir: bitcoinDir, port: bitcoinPort, password: previous.bitcoin?.password });
   let postgres: PostgresServer;
   try {
     progress('starting Postgres');
-    postgres = await startPostgresServer({ dataDir: postgresDir });
+    // A server of the last start whose `up` was killed still holds its port: stopped first, so the port is kept.
+    await stopStaleServer(postgresDir);
+    postgres = await startPostgresServer({ dataDir: postgresDir, port: await keptPort(previous.postgresPort, 'the Postgres', progress) });
   } catch (error) {
     await bitcoin.stop();
     throw error;
   }
-  const count = options.members ?? 5;
   progress(existsSync(genesisPath(options.dataDir)) ? 'resuming the chain of the existing genesis' : 'running the genesis ceremony');
   runLocalCeremony({ dir: options.dataDir, members: count, threshold: options.threshold, bitcoinNetwork: 'regtest' });
-  // A network started again keeps its members' ports where it can, so open explorer pages and scripts still find them.
-  const free = await findFreePorts(2 * count, previousMemberPorts(options.dataDir, count));
+  const free = await findFreePorts(2 * count, previous.members);
+  free.forEach((port, index) => {
+    const before = previous.members[index];
+    if (before && before !== port) progress(`member ${Math.floor(index / 2)}'s ${index % 2 === 0 ? 'API' : 'peer'} port ${before} of the last start is taken by another process: it now has ${port}`);
+  });
   const ports = Array.from({ length: count }, (_, index) => ({ api: free[2 * index]!, peer: free[2 * index + 1]! }));
   const apiUrl = (i: number) => `http://127.0.0.1:${ports[i]!.api}`;
   const members: ManagedChild[] = [];

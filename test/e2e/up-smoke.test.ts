@@ -7,6 +7,9 @@ import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import { runCli } from '../helpers/cli.ts';
 import { BTC_ASSET_KEY } from '../../sidechain/asset.ts';
+import pg from 'pg';
+import { readNetworkFile, type NetworkFile } from '../../federation/local-network/network-file.ts';
+import { BitcoinRpc } from '../../watcher/rpc.ts';
 
 const CLI = fileURLToPath(new URL('../../bin/strongbox.js', import.meta.url));
 
@@ -51,7 +54,8 @@ describe('strongbox up (npm start)', function () {
 
   // The first start prints JSON for scripts and stops on Ctrl-C; the second is `npm start`, prints
   // the summary a person reads, and stops on a SIGTERM to npm alone, as a service manager sends it.
-  it('starts the network with a funded demo wallet, serves every member and the explorer, stops cleanly on SIGINT or a SIGTERM to npm start, and resumes the same chain', async () => {
+  it('starts the network with a funded demo wallet, serves every member and the explorer, stops cleanly on SIGINT or a SIGTERM to npm start, and resumes the same chain on the same ports', async () => {
+    let first: { network: NetworkFile; databaseUrl: string } | undefined;
     for (const round of [1, 2]) {
       const json = round === 1;
       const child = json
@@ -92,6 +96,25 @@ describe('strongbox up (npm start)', function () {
       while (((await (await fetch(`${network.members[3]!.apiUrl}/anchors/wallet`)).json()) as { balanceSats: string }).balanceSats === '0') {
         if (Date.now() > funded) throw new Error('the operations wallet was not funded');
         await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      // Saved URLs keep working after a restart: the members', the Bitcoin node's (with its password) and Postgres's.
+      const written = readNetworkFile(dataDir);
+      const databaseUrl = (JSON.parse(readFileSync(join(dataDir, 'member-0', 'config.json'), 'utf8')) as { databaseUrl: string }).databaseUrl;
+      if (round === 1) first = { network: written, databaseUrl };
+      else {
+        expect(written.members, 'the members keep their API ports').to.deep.equal(first!.network.members);
+        expect(written.bitcoinRpcUrl, 'the Bitcoin node keeps its RPC port and password').to.equal(first!.network.bitcoinRpcUrl);
+        expect(written.postgres.port, 'Postgres keeps its port').to.equal(first!.network.postgres.port);
+        expect(databaseUrl).to.equal(first!.databaseUrl);
+        expect(stdout).to.include(`  Postgres        127.0.0.1:${first!.network.postgres.port}\n`);
+        expect(await new BitcoinRpc(first!.network.bitcoinRpcUrl).getBlockCount(), 'the first start\'s RPC URL reaches the node').to.be.greaterThan(0);
+        const client = new pg.Client({ connectionString: first!.databaseUrl });
+        await client.connect();
+        try {
+          expect((await client.query<{ one: number }>('SELECT 1 AS one')).rows).to.deep.equal([{ one: 1 }]);
+        } finally {
+          await client.end();
+        }
       }
       const statuses = await Promise.all(network.members.map(async (m) => (await fetch(`${m.apiUrl}/status`)).json() as Promise<{ chainId: string; peersConnected: number[] }>));
       expect(new Set(statuses.map((s) => s.chainId)).size).to.equal(1);
