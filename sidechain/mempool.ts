@@ -1,10 +1,11 @@
+import { BTC_ASSET_KEY } from './asset.ts';
 import { ValidationError } from './errors.ts';
 import { toHex, txInfo, witnessTxId } from './transaction/ids.ts';
 import type { Transaction, TxKindName } from './transaction/types.ts';
 import { validateTransaction } from './ledger/rules.ts';
 import { writePendingEffects } from './ledger/apply.ts';
-import { LedgerOverlay, type LedgerReader } from './ledger/state.ts';
-import type { LedgerContext } from './ledger/effects.ts';
+import { LedgerOverlay, type AssetRecord, type LedgerReader } from './ledger/state.ts';
+import type { LedgerContext, TxEffects } from './ledger/effects.ts';
 
 export class MempoolError extends ValidationError {}
 
@@ -34,18 +35,58 @@ export interface BlockLimits {
   outputs: number;
 }
 
-interface Entry {
+interface Measure {
   tx: Transaction;
   id: string;
-  witnessId: string;
   size: number;
   inputs: number;
   outputs: number;
 }
 
-function entryOf(tx: Transaction): Entry {
+function measureOf(tx: Transaction): Measure {
   const { idHex, size, inputKeys, outputs } = txInfo(tx);
-  return { tx, id: idHex, witnessId: toHex(witnessTxId(tx)), size, inputs: inputKeys.length, outputs: outputs.length };
+  return { tx, id: idHex, size, inputs: inputKeys.length, outputs: outputs.length };
+}
+
+/** The registry records a transfer's validation read, by asset key (hex). */
+type RecordsRead = readonly (readonly [string, AssetRecord | undefined])[];
+
+interface Entry extends Measure {
+  witnessId: string;
+  /** What the transaction's last validation wrote to the pool's view. */
+  effects: TxEffects;
+  /** For a transfer that `unaffectedTransfer` may keep: the records its last validation read. */
+  records: RecordsRead | undefined;
+}
+
+/**
+ * A transfer's validation reads the outputs it spends, the registry records of the securities it
+ * creates (their allowlists) and, for a partial offer, the height: nothing else
+ * (`validateTransaction`). Peg-outs read the pegged supply, dividends the register, issuer-signed
+ * changes their asset's sequence, offers the height; those are validated again after every block.
+ */
+function recordsRead(view: LedgerReader, tx: Transaction, effects: TxEffects): RecordsRead | undefined {
+  if (tx.kind !== 'transfer' || tx.witnesses.some((witness) => witness.expiryHeight !== undefined)) return undefined;
+  const records: [string, AssetRecord | undefined][] = [];
+  for (const { utxo } of effects.created) {
+    if (utxo.assetKey !== BTC_ASSET_KEY && !records.some(([assetKey]) => assetKey === utxo.assetKey)) records.push([utxo.assetKey, view.getAsset(utxo.assetKey)]);
+  }
+  return records;
+}
+
+/**
+ * Whether a pending transfer is as valid after a block as before it, without validating it again:
+ * every output it spends is still unspent in the view, and every registry record it read is the
+ * one the view holds. An output's key is its txid and index, which commit to its owner, asset and
+ * amount, so an output unspent under the same key is the same output; records are replaced, never
+ * changed, so the same object is the same record. A transfer spending an output the block spent,
+ * or one a transaction dropped before it created, or paying a security whose allowlist changed, is
+ * validated again, and refused if it must be.
+ */
+function unaffectedTransfer(entry: Entry, view: LedgerReader): boolean {
+  if (entry.records === undefined) return false;
+  for (const { key } of entry.effects.spent) if (view.getUtxo(key) === undefined) return false;
+  return entry.records.every(([assetKey, record]) => view.getAsset(assetKey) === record);
 }
 
 /**
@@ -59,11 +100,11 @@ function entryOf(tx: Transaction): Entry {
 const REMEMBERED_DROPS = 10_000;
 
 export class Mempool {
-  private entries = new Map<string, Entry>();
+  private readonly entries = new Map<string, Entry>();
   /** Why recently dropped transactions left, oldest first; a client that submitted one learns why it never became final. */
   private readonly dropped = new Map<string, string>();
   /** The same transactions by witness id (hex), for a member decoding a block that carries them. */
-  private byWitnessId = new Map<string, Transaction>();
+  private readonly byWitnessId = new Map<string, Transaction>();
   private bytes = 0;
   private outputs = 0;
   private view: LedgerOverlay;
@@ -110,20 +151,29 @@ export class Mempool {
 
   /** Validates `tx` in full and queues it; returns its id (hex). Throws and changes nothing if refused. */
   add(tx: Transaction): string {
-    const entry = entryOf(tx);
-    if (this.entries.has(entry.id)) throw new MempoolError('already-pending', `transaction ${entry.id} is already pending`);
+    const measure = measureOf(tx);
+    if (this.entries.has(measure.id)) throw new MempoolError('already-pending', `transaction ${measure.id} is already pending`);
     if (FEDERATION_KINDS.has(tx.kind) && !this.options.acceptFederationKinds) {
       throw new MempoolError('not-relayable', `${tx.kind} transactions are created by the federation only`);
     }
-    if (this.entries.size + 1 > this.options.maxCount || this.bytes + entry.size > this.options.maxBytes || this.outputs + entry.outputs > this.options.maxOutputs) {
+    if (this.entries.size + 1 > this.options.maxCount || this.bytes + measure.size > this.options.maxBytes || this.outputs + measure.outputs > this.options.maxOutputs) {
       throw new MempoolError('mempool-full', `the mempool is full (${this.entries.size} transactions, ${this.bytes} bytes, ${this.outputs} outputs); retry after the next block`);
     }
-    writePendingEffects(this.view, validateTransaction(this.view, tx, this.context));
+    const effects = validateTransaction(this.view, tx, this.context);
+    writePendingEffects(this.view, effects);
+    const entry: Entry = { ...measure, witnessId: toHex(witnessTxId(tx)), effects, records: recordsRead(this.view, tx, effects) };
     this.entries.set(entry.id, entry);
     this.byWitnessId.set(entry.witnessId, tx);
     this.bytes += entry.size;
     this.outputs += entry.outputs;
-    return entry.id;
+    return measure.id;
+  }
+
+  private remove(entry: Entry): void {
+    this.entries.delete(entry.id);
+    this.byWitnessId.delete(entry.witnessId);
+    this.bytes -= entry.size;
+    this.outputs -= entry.outputs;
   }
 
   /**
@@ -132,13 +182,13 @@ export class Mempool {
    */
   select(limits: BlockLimits, reserved: readonly Transaction[] = []): Transaction[] {
     const used = { transactions: 0, bytes: 0, inputs: 0, outputs: 0 };
-    const take = (entry: Entry) => {
+    const take = (entry: Measure) => {
       used.transactions += 1;
       used.bytes += entry.size;
       used.inputs += entry.inputs;
       used.outputs += entry.outputs;
     };
-    for (const tx of reserved) take(entryOf(tx));
+    for (const tx of reserved) take(measureOf(tx));
     const chosen: Transaction[] = [];
     for (const entry of this.entries.values()) {
       if (
@@ -158,33 +208,35 @@ export class Mempool {
   /**
    * Call after a block was applied to the ledger: drops the transactions it included, then
    * re-validates the rest in order against the new state and drops those it made invalid
-   * (conflicting spends, their descendants, a mint of an outpoint the block minted).
+   * (conflicting spends, their descendants, expired offers, payments to an owner taken off an
+   * allowlist, a mint of an outpoint the block minted). A transfer the block cannot have affected
+   * is kept as it was validated (`unaffectedTransfer`): most of what is pending, each block.
    * Returns the ids of the dropped-as-invalid transactions.
    */
   blockApplied(included: readonly Transaction[], ledger: LedgerReader, context: LedgerContext): string[] {
-    for (const tx of included) this.entries.delete(txInfo(tx).idHex);
+    for (const tx of included) {
+      const entry = this.entries.get(txInfo(tx).idHex);
+      if (entry) this.remove(entry);
+    }
     this.context = context;
     this.view = new LedgerOverlay(ledger);
     const evicted: string[] = [];
-    const kept = new Map<string, Entry>();
-    this.byWitnessId = new Map();
-    this.bytes = 0;
-    this.outputs = 0;
+    // Removing the current entry while iterating a Map leaves the iteration on the next one.
     for (const entry of this.entries.values()) {
-      try {
-        writePendingEffects(this.view, validateTransaction(this.view, entry.tx, context));
-      } catch (error) {
-        if (!(error instanceof ValidationError)) throw error;
-        evicted.push(entry.id);
-        this.rememberDrop(entry.id, `a block made it invalid before it was final: ${error.message}`);
-        continue;
+      if (!unaffectedTransfer(entry, this.view)) {
+        try {
+          entry.effects = validateTransaction(this.view, entry.tx, context);
+        } catch (error) {
+          if (!(error instanceof ValidationError)) throw error;
+          this.remove(entry);
+          evicted.push(entry.id);
+          this.rememberDrop(entry.id, `a block made it invalid before it was final: ${error.message}`);
+          continue;
+        }
+        entry.records = recordsRead(this.view, entry.tx, entry.effects);
       }
-      kept.set(entry.id, entry);
-      this.byWitnessId.set(entry.witnessId, entry.tx);
-      this.bytes += entry.size;
-      this.outputs += entry.outputs;
+      writePendingEffects(this.view, entry.effects);
     }
-    this.entries = kept;
     return evicted;
   }
 }

@@ -2,12 +2,16 @@ import { expect } from 'chai';
 import { ValidationError } from '../../sidechain/errors.ts';
 import { Mempool, type BlockLimits, type MempoolOptions } from '../../sidechain/mempool.ts';
 import { toHex, txInfo, witnessTxId } from '../../sidechain/transaction/ids.ts';
-import type { Outpoint, Transaction } from '../../sidechain/transaction/types.ts';
+import { keyWitness } from '../../sidechain/transaction/signing.ts';
+import { SighashType, type Outpoint, type Transaction, type TransferBody } from '../../sidechain/transaction/types.ts';
 import { applyBlock, LedgerState } from '../../sidechain/ledger/index.ts';
-import { bitcoinTxid, btcOutput, context, mint, signedTransfer, testKey } from '../helpers/ledger-fixtures.ts';
+import { bitcoinTxid, btcOutput, CHAIN_ID, context, mint, signedTransfer, testKey } from '../helpers/ledger-fixtures.ts';
+import { issueShare, registryUpdate, reissuance } from '../helpers/securities-fixtures.ts';
 
 const alice = testKey(1);
 const bob = testKey(2);
+const issuer = testKey(3);
+const carol = testKey(4);
 
 const ROOMY = { maxCount: 100, maxBytes: 1_000_000, maxOutputs: 100_000 };
 const NO_LIMIT: BlockLimits = { transactions: 10, bytes: 1_000_000, inputs: 1_000, outputs: 1_000 };
@@ -157,5 +161,114 @@ describe('mempool', () => {
     expect(pool.withWitnessId(witnessId(included))).to.equal(undefined);
     expect(pool.withWitnessId(witnessId(conflicting))).to.equal(undefined);
     expect(pool.withWitnessId(witnessId(kept))).to.equal(kept);
+  });
+
+  describe('after a block, keeps exactly what validating everything pending again would keep', () => {
+    /** A ledger at height 2, what is pending for height 3, and the block at height 3. */
+    interface Case {
+      name: string;
+      build(state: LedgerState): { pending: Transaction[]; block: Transaction[]; dropped: [Transaction, RegExp][] };
+    }
+    const share = (state: LedgerState, restricted: boolean) => issueShare(state, issuer, 1_000n, { metadata: { restricted } });
+    const outputOf = (tx: Transaction, index = 0): Outpoint => ({ txid: txInfo(tx).id, index });
+    /** A transfer of the issuer's share coin: `amount` to `to`, the rest back to the issuer. */
+    const fromIssuer = (coin: Outpoint, asset: Uint8Array, to: Uint8Array, amount: bigint) => signedTransfer([coin], [btcOutput(to, amount, asset), btcOutput(issuer.owner, 1_000n - amount, asset)], issuer.seed);
+    const cases: Case[] = [
+      {
+        name: 'a double spend the block made, with the child of the transfer it displaced',
+        build(state) {
+          const coins = [mint(state, alice.owner, 100n, 1), mint(state, alice.owner, 100n, 2)];
+          const displaced = signedTransfer([coins[0]!], [btcOutput(bob.owner, 100n)], alice.seed);
+          const child = signedTransfer([outputOf(displaced)], [btcOutput(carol.owner, 100n)], bob.seed);
+          const untouched = signedTransfer([coins[1]!], [btcOutput(bob.owner, 100n)], alice.seed);
+          const rival = signedTransfer([coins[0]!], [btcOutput(alice.owner, 100n)], alice.seed);
+          return { pending: [displaced, child, untouched], block: [rival], dropped: [[displaced, /is not in the UTXO set/], [child, /is not in the UTXO set/]] };
+        },
+      },
+      {
+        name: 'the child of a transfer the block took, which stays',
+        build(state) {
+          const coin = mint(state, alice.owner, 100n, 1);
+          const parent = signedTransfer([coin], [btcOutput(bob.owner, 100n)], alice.seed);
+          const child = signedTransfer([outputOf(parent)], [btcOutput(carol.owner, 100n)], bob.seed);
+          return { pending: [parent, child], block: [parent], dropped: [] };
+        },
+      },
+      {
+        name: 'an offer whose expiry height the next block passes',
+        build(state) {
+          const coins = [mint(state, alice.owner, 100n, 1), mint(state, alice.owner, 100n, 2)];
+          const body: TransferBody = { kind: 'transfer', inputs: [coins[0]!], outputs: [btcOutput(bob.owner, 100n)] };
+          const offer: Transaction = { ...body, witnesses: [keyWitness(CHAIN_ID, body, alice.seed, { sighash: SighashType.singleAnyoneCanPayExpiry, expiryHeight: 3 })] };
+          const other = signedTransfer([coins[1]!], [btcOutput(bob.owner, 100n)], alice.seed);
+          return { pending: [offer, other], block: [other], dropped: [[offer, /the offer was valid through block 3; this block is 4/]] };
+        },
+      },
+      {
+        name: 'a payment to an owner the block took off the allowlist, beside one to an owner still on it',
+        build(state) {
+          const { asset, coin } = share(state, true);
+          applyBlock(state, [registryUpdate(asset, 1n, 'add', [bob.owner, carol.owner], issuer)], context(2));
+          const toBob = fromIssuer(coin, asset, bob.owner, 10n);
+          const toCarol = signedTransfer([outputOf(toBob, 1)], [btcOutput(carol.owner, 10n, asset), btcOutput(issuer.owner, 980n, asset)], issuer.seed);
+          return { pending: [toBob, toCarol], block: [registryUpdate(asset, 2n, 'remove', [carol.owner], issuer)], dropped: [[toCarol, /is not on the allowlist/]] };
+        },
+      },
+      {
+        name: "an issuer's pending change whose sequence the block used, and a payment its allowlist entry allowed",
+        build(state) {
+          const { asset, coin } = share(state, true);
+          applyBlock(state, [registryUpdate(asset, 1n, 'add', [bob.owner], issuer)], context(2));
+          const addCarol = registryUpdate(asset, 2n, 'add', [carol.owner], issuer);
+          const toCarol = fromIssuer(coin, asset, carol.owner, 10n);
+          return {
+            pending: [addCarol, toCarol],
+            block: [registryUpdate(asset, 2n, 'add', [alice.owner], issuer)],
+            dropped: [[addCarol, /must carry sequence 3, got 2/], [toCarol, /is not on the allowlist/]],
+          };
+        },
+      },
+      {
+        name: 'a payment allowed by the very allowlist entry the block took, which stays',
+        build(state) {
+          const { asset, coin } = share(state, true);
+          const addCarol = registryUpdate(asset, 1n, 'add', [carol.owner], issuer);
+          const toCarol = fromIssuer(coin, asset, carol.owner, 10n);
+          return { pending: [addCarol, toCarol], block: [addCarol], dropped: [] };
+        },
+      },
+      {
+        name: "a re-issuance whose sequence the block's allowlist change used, beside a transfer of the share, which stays",
+        build(state) {
+          const { asset, coin } = issueShare(state, issuer, 1_000n, { metadata: { reissuable: true } });
+          const more = reissuance(asset, 1n, 5n, alice.owner, issuer);
+          const toBob = fromIssuer(coin, asset, bob.owner, 10n);
+          return { pending: [more, toBob], block: [registryUpdate(asset, 1n, 'add', [bob.owner], issuer)], dropped: [[more, /must carry sequence 2, got 1/]] };
+        },
+      },
+    ];
+    for (const { name, build } of cases) {
+      it(name, () => {
+        const state = new LedgerState();
+        const { pending, block, dropped } = build(state);
+        const pool = new Mempool(state, context(3), ROOMY);
+        for (const tx of pending) pool.add(tx);
+        applyBlock(state, block, context(3));
+        const evicted = pool.blockApplied(block, state, context(4));
+        expect(evicted).to.deep.equal(dropped.map(([tx]) => txInfo(tx).idHex));
+        for (const [tx, reason] of dropped) expect(pool.whyDropped(txInfo(tx).idHex)).to.match(reason);
+        // The oracle: a fresh pool over the new ledger admitting everything that was pending, in order.
+        const fresh = new Mempool(state, context(4), ROOMY);
+        for (const tx of pending) {
+          try {
+            fresh.add(tx);
+          } catch (error) {
+            if (!(error instanceof ValidationError)) throw error;
+          }
+        }
+        expect(pool.select(NO_LIMIT)).to.deep.equal(fresh.select(NO_LIMIT));
+        expect([pool.count, pool.size, pool.outputCount]).to.deep.equal([fresh.count, fresh.size, fresh.outputCount]);
+      });
+    }
   });
 });
