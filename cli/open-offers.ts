@@ -15,7 +15,8 @@ export async function walletOffers(client: MemberClient, walletFile: string, utx
 /**
  * Records in the wallet file that `coin` backs the offer written to `offerFile`, dropping the
  * records found lapsed (in `offers.recorded`, not in `offers.open`). The file is read again first:
- * a `dvp offer` run at the same time with the same wallet may have given the same coin to its
+ * the wallet lock keeps the `dvp offer`s of this machine apart, but one run from another machine
+ * on a shared folder (where this one's pids mean nothing) may have given the same coin to its
  * offer meanwhile, and then this one is refused (its caller removes its file) rather than left
  * unable to settle.
  */

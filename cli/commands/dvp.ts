@@ -18,6 +18,7 @@ import { describeAmount, describeAmountOn, registeredSecurity, unitsFigure } fro
 import { printResult } from '../output.ts';
 import { parseHeight, parseSecurity } from '../command-arguments.ts';
 import { recordOffer, walletOffers } from '../open-offers.ts';
+import { withWalletLock } from '../../federation/wallet/wallet-lock.ts';
 import { submitUntilFinal } from '../submit.ts';
 import { networkOptions, parseAmount } from './wallet.ts';
 
@@ -113,23 +114,26 @@ function offerCommand(): Command {
       // Before anything reaches the chain (a coin split is a transaction of its own).
       if (existsSync(options.out)) throw new ValidationError('bad-output', `${options.out} already exists; offers are never overwritten`);
       const security = await registeredSecurity(client, assetHex);
-      const utxos = await client.utxos(wallet.address);
-      const offers = await walletOffers(client, options.file, utxos);
-      const coin = await exactCoin(client, genesis.chainId, wallet, asset, amount, security.decimals, { utxos, open: offers.open }, options);
-      const expiryHeight = (await client.status()).height + expiresIn;
-      const offer = createOffer(genesis.chainId, wallet, coin, { asset: BTC_ASSET_ID, amount: price }, expiryHeight);
-      try {
-        writeFileSync(options.out, `${JSON.stringify(offerToJson(offer), null, 2)}\n`, { flag: 'wx' });
-      } catch {
-        throw new ValidationError('bad-output', `cannot write ${options.out} (it may already exist; offers are never overwritten)`);
-      }
-      // Recorded once the file exists, so no offer is out unrecorded; an offer that cannot be recorded is not handed out.
-      try {
-        recordOffer(options.file, offers, options.out, coin, expiryHeight);
-      } catch (error) {
-        rmSync(options.out);
-        throw error;
-      }
+      const { coin, expiryHeight } = await withWalletLock(options.file, async () => {
+        const utxos = await client.utxos(wallet.address);
+        const offers = await walletOffers(client, options.file, utxos);
+        const coin = await exactCoin(client, genesis.chainId, wallet, asset, amount, security.decimals, { utxos, open: offers.open }, options);
+        const expiryHeight = (await client.status()).height + expiresIn;
+        const offer = createOffer(genesis.chainId, wallet, coin, { asset: BTC_ASSET_ID, amount: price }, expiryHeight);
+        try {
+          writeFileSync(options.out, `${JSON.stringify(offerToJson(offer), null, 2)}\n`, { flag: 'wx' });
+        } catch {
+          throw new ValidationError('bad-output', `cannot write ${options.out} (it may already exist; offers are never overwritten)`);
+        }
+        // Recorded once the file exists, so no offer is out unrecorded; an offer that cannot be recorded is not handed out.
+        try {
+          recordOffer(options.file, offers, options.out, coin, expiryHeight);
+        } catch (error) {
+          rmSync(options.out);
+          throw error;
+        }
+        return { coin, expiryHeight };
+      });
       printResult(
         options,
         `offer: ${describeAmount(amount, assetHex, security)} for ${describeAmount(price, BTC_ASSET_KEY, undefined)}, valid through block ${expiryHeight}\nwrote ${options.out}; a buyer checks it with \`strongbox dvp show --offer ${options.out}\` and completes it with \`strongbox dvp accept --offer ${options.out} --file <buyer wallet>\``,

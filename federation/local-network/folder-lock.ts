@@ -1,7 +1,6 @@
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from '../../sidechain/errors.ts';
-import { isAlive } from '../postgres/stale-server.ts';
+import { livingHolder, takePidLock, type PidLock } from '../pid-lock.ts';
 
 export interface FolderLock {
   /** Writes this process's pid, once the folder exists (after --fresh has emptied it). */
@@ -17,15 +16,14 @@ export interface FolderLock {
  */
 export function lockNetworkFolder(dataDir: string): FolderLock {
   const file = join(dataDir, 'up.pid');
-  const holderOf = () => (existsSync(file) ? Number.parseInt(readFileSync(file, 'utf8'), 10) : undefined);
-  const holder = holderOf();
-  if (holder !== undefined && Number.isInteger(holder) && holder !== process.pid && isAlive(holder)) {
-    throw new ConfigError('--data-dir', `a local network already runs from ${dataDir} (process ${holder}): use it, stop it with Ctrl-C where it runs, or give another folder with --data-dir or STRONGBOX_HOME`);
-  }
+  const refusal = (holder: number) => new ConfigError('--data-dir', `a local network already runs from ${dataDir} (process ${holder}): use it, stop it with Ctrl-C where it runs, or give another folder with --data-dir or STRONGBOX_HOME`);
+  const holder = livingHolder(file);
+  if (holder !== undefined) throw refusal(holder);
+  let lock: PidLock | undefined;
   return {
-    hold: () => writeFileSync(file, `${process.pid}\n`, { mode: 0o644 }),
-    release: () => {
-      if (holderOf() === process.pid) rmSync(file, { force: true });
+    hold: () => {
+      lock = takePidLock(file, refusal);
     },
+    release: () => lock?.release(),
   };
 }

@@ -18,6 +18,7 @@ import { blockHash } from '../../sidechain/block-header.ts';
 import { decodeBlock, encodeBlock, transactionRoot } from '../../sidechain/block.ts';
 import { txInfo } from '../../sidechain/transaction/ids.ts';
 import { readOfferHolds, readWalletFile, type Wallet } from '../../federation/wallet/wallet-file.ts';
+import { takePidLock } from '../../federation/pid-lock.ts';
 import { eventually, startTestNetwork, type TestNetwork } from '../helpers/local-network.ts';
 import { runCli } from '../helpers/cli.ts';
 import { pegIn } from '../helpers/pegged-btc.ts';
@@ -322,6 +323,7 @@ describe('securities through the CLI against five members', function () {
     const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
     const offeredCoinLine = (offer: Record<string, any>, file: string) => `coin ${offer.coin as string} backs the open offer ${file} (valid through block ${offer.expiryHeight as number})`;
     let fund: Record<string, any>[];
+    let erinFund: string;
 
     it('gives each open offer of the same amount a coin of its own, and refuses one more naming the offer that holds the coin', async () => {
       fund = [await ok(['dvp', 'offer', '--asset', otherAsset, '--amount', '20', '--price', '1000', '--out', offerFile(4), '--file', files.alice!])];
@@ -366,6 +368,46 @@ describe('securities through the CLI against five members', function () {
         new RegExp(`^strongbox: the wallet's coins of asset ${bond.asset} that back no open offer hold 7345 base units \\(73\\.45\\), not 8000 base units \\(80\\.00\\): ${escape(offeredCoinLine(offered, offerFile(7)))}; spending an offered coin`),
       );
       expect([(await net.clients[1]!.status()).height, await balance('issuer', bond.asset)]).to.deep.equal([height, 12345n]);
+    });
+
+    // Erin's own fund, so that her offers leave the other wallets' coins as the other tests count them.
+    it('refuses a dvp offer on a wallet another strongbox command holds, in one line naming it, and changes nothing', async () => {
+      files.erin = join(dir, 'erin.json');
+      expect((await runCli(['wallet', 'new', '--file', files.erin])).code).to.equal(0);
+      erinFund = (await ok(['issue', '--name', 'Erin Fund', '--isin', 'NL0010273215', '--supply', '100', '--file', files.erin])).asset as string;
+      const walletBefore = readFileSync(files.erin, 'utf8');
+      const height = (await net.clients[1]!.status()).height;
+      const lock = takePidLock(`${files.erin}.lock`, () => new Error('the wallet is free before the commands run'));
+      try {
+        const inUse = `^strongbox: wallet ${escape(files.erin)} is in use by another strongbox command \\(pid ${process.pid}\\): run this one again once that has finished\n$`;
+        await refused(['dvp', 'offer', '--asset', erinFund, '--amount', '10', '--price', '1000', '--out', offerFile(8), '--file', files.erin], new RegExp(inUse));
+      } finally {
+        lock.release();
+      }
+      expect(existsSync(offerFile(8))).to.equal(false);
+      expect(readFileSync(files.erin, 'utf8')).to.equal(walletBefore);
+      expect((await net.clients[1]!.status()).height).to.equal(height);
+    });
+
+    it('gives two dvp offers run at once with one wallet each a coin of its own and keeps both records, or refuses the second naming the first', async () => {
+      const runs = await Promise.all(
+        [['10', offerFile(8)], ['20', offerFile(9)]].map(([amount, out]) => runCli(['dvp', 'offer', '--asset', erinFund, '--amount', amount!, '--price', '1000', '--out', out!, '--file', files.erin!, '--json', ...flags])),
+      );
+      const inUse = new RegExp(`^strongbox: wallet ${escape(files.erin!)} is in use by another strongbox command \\(pid \\d+\\): run this one again once that has finished\n$`);
+      const made: Record<string, any>[] = [];
+      for (const [index, run] of runs.entries()) {
+        if (run.code === 0) made.push({ ...(JSON.parse(run.stdout) as Record<string, any>), file: offerFile(8 + index) });
+        else {
+          expect(run.code, run.stderr).to.equal(1);
+          expect(run.stderr).to.match(inUse);
+          expect(existsSync(offerFile(8 + index))).to.equal(false);
+        }
+      }
+      expect(made.length, runs.map((run) => run.stderr).join('')).to.be.at.least(1);
+      expect(new Set(made.map((offer) => offer.coin)).size).to.equal(made.length);
+      expect(readOfferHolds(files.erin!).map((hold) => [hold.coin, hold.offer]).sort()).to.deep.equal(made.map((offer) => [offer.coin, offer.file]).sort());
+      for (const offer of made) expect(await ok(['dvp', 'show', '--offer', offer.file as string])).to.include({ state: 'open' });
+      expect(existsSync(`${files.erin!}.lock`)).to.equal(false);
     });
   });
 
