@@ -75,12 +75,13 @@ export function readSecretFile<T>(path: string, schema: z.ZodType<T>, expected: 
   }
   const result = schema.safeParse(parsed);
   if (!result.success) {
-    const issue = result.error.issues[0];
-    const field = issue?.path.join('.') ?? '';
-    // Another kind of file (an offer, a config) lacks the fields entirely: say what it is not.
+    // Another kind of file (an offer, a config, a package.json) lacks some of the fields entirely,
+    // though it may share one (a "version" of its own): say what it is not.
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new KeyFileError(path, `is not a ${expected.kind}: it holds no JSON object`);
-    if (issue?.path.length === 1 && !Object.hasOwn(parsed, field)) throw new KeyFileError(path, `is not a ${expected.kind}: it has no "${field}"`);
-    throw new KeyFileError(path, `${field || 'file'}: ${issue?.message ?? 'invalid'}`);
+    const absent = result.error.issues.find((one) => one.path.length === 1 && !Object.hasOwn(parsed, String(one.path[0])));
+    if (absent) throw new KeyFileError(path, `is not a ${expected.kind}: it has no "${String(absent.path[0])}"`);
+    const issue = result.error.issues[0];
+    throw new KeyFileError(path, `${issue?.path.join('.') || 'file'}: ${issue?.message ?? 'invalid'}`);
   }
   // Checked once the file is known to be one of secrets, so a file of another kind is named as such first.
   const mode = statSync(path).mode & 0o777;

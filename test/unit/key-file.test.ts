@@ -57,6 +57,11 @@ describe('member key file', () => {
     writeFileSync(offer, JSON.stringify({ chainId: '00'.repeat(32), partial: 'ab' }), { mode: 0o644 });
     expect(() => readKeyFile(offer)).to.throw(KeyFileError, `key file ${offer}: is not a member key file: it has no "version"`);
     expect(() => readWalletFile(offer)).to.throw(KeyFileError, `key file ${offer}: is not a wallet file: it has no "version"`);
+    // A field of the same name does not make it one: a package.json has a "version" of its own, and no seed.
+    const manifest = join(dir, 'package.json');
+    writeFileSync(manifest, JSON.stringify({ name: 'strongbox', version: '0.1.0' }), { mode: 0o644 });
+    expect(() => readWalletFile(manifest)).to.throw(KeyFileError, `key file ${manifest}: is not a wallet file: it has no "seed"`);
+    expect(() => readKeyFile(manifest)).to.throw(KeyFileError, `key file ${manifest}: is not a member key file: it has no "blockSeed"`);
     const text = join(dir, 'notes.txt');
     writeFileSync(text, 'not json', { mode: 0o600 });
     expect(() => readWalletFile(text)).to.throw(KeyFileError, `key file ${text}: is not valid JSON, so not a wallet file`);
