@@ -26,7 +26,9 @@ function hexAssetId(value: string, expected: string): Uint8Array {
 
 /** A block height or a number of blocks: a whole number 0..2^32-1. */
 export function parseHeight(value: string, flag: string): number {
-  if (!/^(0|[1-9][0-9]{0,9})$/.test(value) || Number(value) > 0xffffffff) throw new ValidationError('bad-height', `${flag} must be a whole number of blocks, got ${JSON.stringify(value)}`);
+  if (!/^(0|[1-9][0-9]*)$/.test(value)) throw new ValidationError('bad-height', `${flag} must be a whole number of blocks, got ${JSON.stringify(value)}`);
+  // A height is 4 bytes on the chain: a larger number is whole all the same, and too large.
+  if (value.length > 10 || Number(value) > 0xffffffff) throw new ValidationError('bad-height', `${flag} must be at most 4294967295 (2^32-1) blocks, got ${value}`);
   return Number(value);
 }
 

@@ -26,7 +26,9 @@ describe('command-line arguments', () => {
 
   it('names the option a bad height or txid came from', () => {
     expect(parseHeight('4294967295', '--height')).to.equal(0xffffffff);
-    expect(() => parseHeight('4294967296', '--height')).to.throw(ValidationError, /^--height must be a whole number of blocks/);
+    expect(() => parseHeight('4294967296', '--height')).to.throw(ValidationError, /^--height must be at most 4294967295 \(2\^32-1\) blocks, got 4294967296$/);
+    expect(() => parseHeight('99999999999', '--expires-in')).to.throw(ValidationError, /^--expires-in must be at most 4294967295 \(2\^32-1\) blocks, got 99999999999$/);
+    expect(() => parseHeight('-1', '--height')).to.throw(ValidationError, /^--height must be a whole number of blocks, got "-1"$/);
     expect(() => parseHeight('07', '--record-height')).to.throw(ValidationError, /^--record-height must/);
     expect(parseTxid(id.toUpperCase())).to.equal(id);
     expect(() => parseTxid('zz', '--offer')).to.throw(ValidationError, /^--offer: not a transaction id \(64 hex characters\): "zz"$/);
