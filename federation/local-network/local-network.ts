@@ -7,7 +7,7 @@ import { findFreePorts } from '../../regtest/free-port.ts';
 import { writeNetworkFile, type NetworkFile } from './network-file.ts';
 import { genesisPath, memberDir, runLocalCeremony } from './ceremony.ts';
 import { spawnNodeChild, stopChildren, type ManagedChild } from './child-processes.ts';
-import { lockNetworkFolder } from './folder-lock.ts';
+import { lockNetworkFolder, type FolderLock } from './folder-lock.ts';
 import { keptPort, previousPorts } from './previous-ports.ts';
 import type { MemberConfigInput } from '../config.ts';
 
@@ -57,12 +57,21 @@ export interface LocalNetwork {
  * folder resumes the same chains.
  */
 export async function startLocalNetwork(options: LocalNetworkOptions): Promise<LocalNetwork> {
-  const progress = options.onProgress ?? (() => undefined);
   const lock = lockNetworkFolder(options.dataDir);
   if (options.fresh) rmSync(options.dataDir, { recursive: true, force: true });
   mkdirSync(options.dataDir, { recursive: true, mode: 0o755 });
   lock.hold();
+  try {
+    return await startInHeldFolder(options, lock);
+  } catch (error) {
+    // A start that failed holds the folder no longer, so that it can be started again, from this process too.
+    lock.release();
+    throw error;
+  }
+}
 
+async function startInHeldFolder(options: LocalNetworkOptions, lock: FolderLock): Promise<LocalNetwork> {
+  const progress = options.onProgress ?? (() => undefined);
   const count = options.members ?? 5;
   // A network started again keeps its servers' ports where it can, so open explorer pages, a saved
   // --rpc URL, a psql connection string and scripts still find them; the RPC password is kept too.
