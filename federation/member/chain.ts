@@ -42,7 +42,7 @@ export interface ChainOptions {
  * transfers need, so the bounds take nothing from ordinary blocks; without them 4 MiB of
  * 1,000-output transactions made blocks of 57,000 outputs that five members sharing two cores
  * took minutes to decide. The mempool holds two full blocks' worth of outputs, the one being
- * decided and the next: after each block it re-validates everything still pending, so a deeper
+ * decided and the next: after each block it goes over everything still pending, so a deeper
  * pool costs every block more work and its peak more memory (docs/DECISIONS.md).
  */
 export const DEFAULT_CHAIN_OPTIONS: Omit<ChainOptions, 'now'> = {
