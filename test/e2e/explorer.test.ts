@@ -76,6 +76,9 @@ describe('web explorer in headless Chromium, served by a member of a five-member
   async function submitFinal(tx: Parameters<TestNetwork['clients'][number]['submit']>[0]): Promise<{ txid: string; height: number }> {
     const txid = await net.clients[0]!.submit(tx);
     const final = await net.clients[2]!.waitForFinal(txid);
+    // Final on the member the next transaction goes to as well: one a block behind would judge it
+    // against the block before (a dividend whose record height is this one's would be refused there).
+    await net.clients[0]!.waitForFinal(txid);
     return { txid, height: final.height! };
   }
 
@@ -175,7 +178,9 @@ describe('web explorer in headless Chromium, served by a member of a five-member
     const bond = issuance(net.genesis.chainId, alice, 100_000n, 7n, { name: 'Acme Bond 2030', isin: 'JP3435000009', decimals: 2 });
     const issued = await submitFinal(bond.tx);
     await show(`#/tx/${issued.txid}`);
-    expect(await text('#transaction-detail')).to.match(/supply\s+1,000\.00 Acme Bond 2030\s/);
+    expect(await text('#transaction-detail')).to.match(/Supply\s+1,000\.00 Acme Bond 2030\s/);
+    // The fields of a transaction's own body are headed with words, as the Peg-outs page's are, not with the API's names.
+    expect(await page.locator('#transaction-detail dt').allInnerTexts()).to.include.members(['Issuer', 'Supply', 'Recipient', 'Asset']).and.not.include('supply');
     expect(await page.locator(`#transaction-detail a[href="#/asset/${Buffer.from(bond.asset).toString('hex')}"]`).innerText(), 'the issuance leads to the security it creates').to.equal('Acme Bond 2030');
 
     const dave = testWallet();
@@ -187,11 +192,12 @@ describe('web explorer in headless Chromium, served by a member of a five-member
     const settled = await eventually('the burn settled', async () => (await net.clients[2]!.burnStatus(burn.txid)).bitcoinTxid, 60_000);
 
     await show(`#/tx/${burn.txid}`);
-    expect(await text('#transaction-detail')).to.match(/amount\s+0\.00100000 BTC\s/);
+    expect(await text('#transaction-detail')).to.match(/Amount\s+0\.00100000 BTC\s/);
     const { transactions } = (await (await fetch(`${base}/transactions?limit=50`)).json()) as { transactions: { txid: string; kind: string }[] };
     const mint = transactions.find((tx) => tx.kind === 'pegin')!;
     await show(`#/tx/${mint.txid}`);
-    expect(await text('#transaction-detail')).to.match(/amount\s+0\.\d{8} BTC\s/);
+    expect(await text('#transaction-detail')).to.match(/Amount\s+0\.\d{8} BTC\s/);
+    expect(await page.locator('#transaction-detail dt').allInnerTexts()).to.include('Bitcoin txid').and.not.include('bitcoinTxid');
     expect(await page.locator('#transaction-detail a[href^="#/pegin/"]').count(), 'a mint links its deposit').to.equal(1);
 
     const settlement = await eventually('the settlement final', async () => {
@@ -213,6 +219,7 @@ describe('web explorer in headless Chromium, served by a member of a five-member
     const dividend = await submitFinal(issuerSigned(net.genesis.chainId, dave, { kind: 'dividend', asset: fund.asset, recordHeight, inputs, outputs: dividendOutputs }));
     await show(`#/tx/${dividend.txid}`);
     expect(await page.locator('#transaction-detail dd', { has: page.locator(`a[href="#/block/${recordHeight}"]`) }).innerText()).to.equal(String(recordHeight));
+    expect(await page.locator('#transaction-detail dt').allInnerTexts()).to.include('Record height').and.not.include('recordHeight');
 
     await show('#/pegouts');
     const row = await page.locator('#pegouts-view tbody tr', { hasText: burn.txid }).innerText();

@@ -9,6 +9,16 @@ const HEX_ID = /^[0-9a-f]{64}$/;
 /** What one item of a list field is: a settlement's burns are transactions. */
 const LIST_ITEM = { burns: 'txid' };
 
+/**
+ * A field's name as a heading: "feeShareSats" → "Fee share", "recordedAtMs" → "Recorded at",
+ * "recordHeight" → "Record height". The unit suffix goes, since valueNode shows those values in
+ * BTC and as times.
+ */
+export function fieldLabel(name) {
+  const words = name.replace(/Sats$/, '').replace(/AtMs$/, 'At').replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase();
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
 export function valueNode(name, value) {
   if (value === null || value === undefined) return '—';
   if (typeof value === 'string' && /^sbx1[0-9a-z]+$/.test(value)) return link(`#/address/${value}`, mono(value));

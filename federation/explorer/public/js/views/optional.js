@@ -4,7 +4,7 @@
 import { get, RouteMissing } from '../api.js';
 import { loadAssets } from '../assets.js';
 import { fields, h, panel, table } from '../dom.js';
-import { valueNode } from '../values.js';
+import { fieldLabel, valueNode } from '../values.js';
 
 export const OPTIONAL_SECTIONS = [
   { route: 'pegouts', title: 'Peg-outs', path: '/pegout/burns', list: 'burns', intro: 'Pegged BTC burned on the sidechain, and the Bitcoin transactions that paid it out.' },
@@ -12,19 +12,10 @@ export const OPTIONAL_SECTIONS = [
   { route: 'reserves', title: 'Reserves', path: '/reserves', list: null, intro: "Proof of reserves as this member sees it: the escrow outputs its chain names, looked up in its own Bitcoin node, against the pegged BTC outstanding. `strongbox audit` checks everything from genesis, trusting no member." },
 ];
 
-/**
- * A field's name as a heading: "feeShareSats" → "Fee share", "recordedAtMs" → "Recorded at". The
- * unit suffix goes, since valueNode shows those values in BTC and as times.
- */
-function label(name) {
-  const words = name.replace(/Sats$/, '').replace(/AtMs$/, 'At').replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase();
-  return words.charAt(0).toUpperCase() + words.slice(1);
-}
-
 /** The columns of a list nobody described: every key the rows have, in first-seen order. */
 function columnsOf(rows) {
   const names = [...new Set(rows.flatMap((row) => Object.keys(row)))];
-  return names.map((name) => ({ title: label(name), cell: (row) => valueNode(name, row[name]) }));
+  return names.map((name) => ({ title: fieldLabel(name), cell: (row) => valueNode(name, row[name]) }));
 }
 
 export function optionalView(section) {
@@ -41,7 +32,7 @@ export function optionalView(section) {
     if (rows) await loadAssets(rows.map((row) => row.asset).filter(Boolean));
     const body = rows
       ? table(section.columns ?? columnsOf(rows), rows, 'None yet.')
-      : h('div', { class: 'panel-body' }, fields(Object.entries(answer).map(([name, value]) => [label(name), valueNode(name, value)])));
+      : h('div', { class: 'panel-body' }, fields(Object.entries(answer).map(([name, value]) => [fieldLabel(name), valueNode(name, value)])));
     return { title: section.title, live: true, node: h('div', { id: `${section.route}-view` }, heading, panel(section.title, body)) };
   };
 }

@@ -2,7 +2,7 @@ import { find, get, pageQuery } from '../api.js';
 import { amountOf, assetLink, loadAssets } from '../assets.js';
 import { badge, fields, h, link, pager, panel, table } from '../dom.js';
 import { btc, short } from '../format.js';
-import { valueNode } from '../values.js';
+import { fieldLabel, valueNode } from '../values.js';
 
 const PAGE = 25;
 const KIND_TONES = { transfer: 'info', pegin: 'good', pegout: 'warn', issuance: 'info', settlement: 'warn', anchor: '', registry: '', dividend: 'good' };
@@ -73,7 +73,7 @@ export async function transactionDetail([txid]) {
           fields([
             ['Id', h('span', { class: 'mono' }, txid)],
             ['Block', [link(`#/block/${found.height}`, String(found.height)), `, position ${found.position}`]],
-            ...Object.entries(rest).map(([name, value]) => [name, bodyField(tx, name, value)]),
+            ...Object.entries(rest).map(([name, value]) => [fieldLabel(name), bodyField(tx, name, value)]),
             // A mint, an issuance or a re-issuance creates one output, named in its fields above.
             ...(tx.outputs || !spenders.has(0) ? [] : [['Output 0 spent by', spentBy(0)]]),
           ]),
