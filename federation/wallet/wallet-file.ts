@@ -66,7 +66,9 @@ export function readOfferHolds(path: string): OfferHold[] {
  */
 export function writeOfferHolds(path: string, offers: readonly OfferHold[]): void {
   const document: WalletFile = { ...readWalletDocument(path), offers: [...offers] };
-  const next = `${path}.next`;
+  // One name per process: two commands writing the same wallet at once (`send` and `dvp offer`)
+  // must not write into one file, or a rename could give the wallet's name to a half-written one.
+  const next = `${path}.${process.pid}.next`;
   // A leftover of a crash here is no wallet of anyone's: the wallet itself is still the old file.
   rmSync(next, { force: true });
   const fd = openSync(next, 'wx', 0o600);

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createWalletFile, readOfferHolds, readWalletFile, writeOfferHolds } from '../../federation/wallet/wallet-file.ts';
@@ -26,7 +26,7 @@ describe('wallet file offer records', () => {
     expect(statSync(path).mode & 0o777).to.equal(0o600);
     expect((JSON.parse(readFileSync(path, 'utf8')) as { seed: string }).seed).to.equal(seed);
     expect(readWalletFile(path).address).to.equal(wallet.address);
-    expect(existsSync(`${path}.next`)).to.equal(false);
+    expect(readdirSync(dir)).to.deep.equal(['alice.wallet.json']);
   });
 
   it('reads a wallet without records as holding none', () => {
