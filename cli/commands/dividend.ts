@@ -49,7 +49,11 @@ export function dividendCommand(): Command {
         const owner = addressPayload(holder.address);
         return { owner, ownerKey: Buffer.from(owner).toString('hex'), amount: holder.amount };
       });
-      const outputs = dividendOutputs(total, dividendHolders(holders, wallet.keys.publicKey));
+      const owed = dividendHolders(holders, wallet.keys.publicKey);
+      if (owed.length === 0) {
+        throw new ValidationError('no-holders', `nobody but the issuer held ${view.name} (${view.isin}) at record height ${recordHeight}, and the issuer's own holding earns nothing: the dividend would pay no one (\`strongbox registry holders --height ${recordHeight}\` shows who held it)`);
+      }
+      const outputs = dividendOutputs(total, owed);
       if (outputs.length >= LIMITS.maxOutputs) throw new ValidationError('too-many-holders', `${outputs.length} holders are owed a share; one dividend transaction pays at most ${LIMITS.maxOutputs - 1}`);
       const { inputs, change } = selectCoins(await client.utxos(wallet.address), BTC_ASSET_ID, total);
       if (change > 0n) outputs.push({ owner: wallet.owner, asset: BTC_ASSET_ID, amount: change });

@@ -438,6 +438,15 @@ describe('securities through the CLI against five members', function () {
       expect([await issuerBtc(), (await net.clients[1]!.status()).height]).to.deep.equal([before, height]);
     });
 
+    it('refuses a record height at which nobody but the issuer held the security, naming it, and pays nothing', async () => {
+      const [before, height] = [await issuerBtc(), (await net.clients[1]!.status()).height];
+      await refused(
+        ['dividend', '--asset', bond.asset, '--record-height', String(bond.height), '--total', '1000', '--file', files.issuer!],
+        new RegExp(`^strongbox: nobody but the issuer held é${'A'.repeat(62)} \\(DE000BAY0017\\) at record height ${bond.height}, and the issuer's own holding earns nothing: the dividend would pay no one \\(\`strongbox registry holders --height ${bond.height}\` shows who held it\\)\n$`),
+      );
+      expect([await issuerBtc(), (await net.clients[1]!.status()).height]).to.deep.equal([before, height]);
+    });
+
     it('is refused by every member when its distribution differs from theirs', async () => {
       const before = await issuerBtc();
       for (const reply of await submitEverywhere(await skewedDividend())) {
