@@ -15,12 +15,12 @@ export async function submitIssuerChange(
   options: NetworkOptions & { file: string; json?: boolean },
   asset: Uint8Array,
   body: (sequence: bigint, wallet: Wallet, view: AssetView) => RegistryBody | ReissuanceBody,
-): Promise<{ txid: string; height: number; view: AssetView; sequence: bigint }> {
+): Promise<{ txid: string; height: number; view: AssetView; sequence: bigint; wallet: Wallet }> {
   const wallet = readWalletFile(options.file);
   const genesis = genesisFrom(options);
   const client = memberClientFrom(options);
   const view = await registeredSecurity(client, Buffer.from(asset).toString('hex'));
   const unsigned = body(view.sequence + 1n, wallet, view);
   const final = await submitUntilFinal(client, { ...unsigned, witnesses: [keyWitness(genesis.chainId, unsigned, wallet.keys.seed)] }, options);
-  return { ...final, view, sequence: unsigned.sequence };
+  return { ...final, view, sequence: unsigned.sequence, wallet };
 }

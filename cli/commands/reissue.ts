@@ -19,9 +19,10 @@ export function reissueCommand(): Command {
     .action(async (options: NetworkOptions & { asset: string; amount: string; to?: string; file: string; json?: boolean }) => {
       const asset = parseSecurity(options.asset);
       const amount = parseAmount(options.amount, '--amount');
-      const recipient = options.to === undefined ? undefined : addressPayload(parseAddress(options.to));
-      const { txid, height, view, sequence } = await submitIssuerChange(options, asset, (next, wallet) => ({ kind: 'reissuance', asset, sequence: next, amount, recipient: recipient ?? wallet.owner }));
+      const to = options.to === undefined ? undefined : parseAddress(options.to);
+      const { txid, height, view, sequence, wallet } = await submitIssuerChange(options, asset, (next, issuer) => ({ kind: 'reissuance', asset, sequence: next, amount, recipient: to === undefined ? issuer.owner : addressPayload(to) }));
       const supply = view.supply + amount;
-      printResult(options, `reissued ${unitsFigure(amount, view.decimals)} of ${view.name} (${view.isin}); supply now ${unitsFigure(supply, view.decimals)}\ntransaction ${txid} final at height ${height}`, { asset: toHex(asset), amount, supply, sequence, txid, height });
+      const recipient = to ?? wallet.address;
+      printResult(options, `reissued ${unitsFigure(amount, view.decimals)} of ${view.name} (${view.isin}) to ${recipient}; supply now ${unitsFigure(supply, view.decimals)}\ntransaction ${txid} final at height ${height}`, { asset: toHex(asset), amount, to: recipient, supply, sequence, txid, height });
     });
 }
