@@ -20,6 +20,11 @@ export async function submitUntilFinal(client: MemberClient, tx: Transaction, op
   try {
     txid = await client.submit(tx);
   } catch (error) {
+    // The wallet chose among final coins; one a pending transaction spends (a command that gave up
+    // waiting for a block, another run at the same time) is refused until that one is final.
+    if (error instanceof MemberApiError && error.code === 'double-spend') {
+      throw new ValidationError('double-spend', `${error.message} by a transaction waiting for its block: nothing was sent; run this again once that one is final (\`strongbox status\` shows the pending transactions and whether blocks are being made)`);
+    }
     if (!(error instanceof MemberApiError && SENT_BEFORE.has(error.code))) throw error;
     const sent = toHex(txId(tx));
     const { height } = await client.waitForFinal(sent);

@@ -1,6 +1,9 @@
 import { expect } from 'chai';
-import { join } from 'node:path';
-import { txId } from '../../sidechain/transaction/ids.ts';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { toHex, txId } from '../../sidechain/transaction/ids.ts';
+import { readWalletFile } from '../../federation/wallet/wallet-file.ts';
 import { decodeBlock } from '../../sidechain/block.ts';
 import { DEFAULT_TIMEOUTS } from '../../federation/consensus/config.ts';
 import { eventually, startTestNetwork, type TestNetwork } from '../helpers/local-network.ts';
@@ -136,6 +139,12 @@ describe('federation of five member processes', function () {
   });
 
   it('halts without forking when two of five are down, and resumes when one returns', async () => {
+    // A holder whose coin a transaction left pending while blocks halt spends it again from the CLI.
+    const holderFile = join(mkdtempSync(join(tmpdir(), 'strongbox-federation-')), 'holder.wallet.json');
+    expect((await runCli(['wallet', 'new', '--file', holderFile])).code).to.equal(0);
+    const holder = readWalletFile(holderFile);
+    const held = issuance(net.genesis.chainId, holder, 5n);
+    await finalEverywhere(await net.clients[0]!.submit(held.tx));
     for (const index of [3, 4]) {
       net.network.members[index]!.process.kill('SIGKILL');
       await net.network.members[index]!.exited;
@@ -152,6 +161,10 @@ describe('federation of five member processes', function () {
     // A user waiting for it is told why it does not become final.
     const waited = await net.clients[0]!.waitForFinal(txid, { timeoutMs: 1_000 }).then(() => null, (e: Error) => e.message);
     expect(waited).to.equal(`transaction ${txid} is not final after 1 s: it waits in the member's mempool and becomes final with the next block, but member 0 reaches only 3 of the 4 members (k of 5) a block needs; blocks resume once enough of them are back (\`strongbox status\` shows which)`);
+    // A command choosing among final coins one that a pending transaction spends is told why it is refused.
+    const pendingSpend = await net.clients[0]!.submit(transfer(net.genesis.chainId, holder, { txid: txId(held.tx), index: 0, amount: 5n }, held.asset, testWallet().owner, 5n));
+    const again = await runCli(['send', '--asset', toHex(held.asset), '--to', testWallet().address, '--amount', '5', '--file', holderFile], { env: { STRONGBOX_HOME: net.network.dataDir } });
+    expect([again.code, again.stderr]).to.deep.equal([1, `strongbox: input ${toHex(txId(held.tx))}:0 is already spent by a transaction waiting for its block: nothing was sent; run this again once that one is final (\`strongbox status\` shows the pending transactions and whether blocks are being made)\n`]);
     // Registering a deposit address with three members would leave it short of k: refused, naming who is away.
     const short = await runCli(['pegin-address', testWallet().address], { env: { STRONGBOX_HOME: net.network.dataDir } });
     const awayNow = net.network.network.members.slice(3).map((member) => member.apiUrl).join(' ');
@@ -162,6 +175,10 @@ describe('federation of five member processes', function () {
     await eventually('member 3 answering again', () => net.clients[3]!.status().then(() => true), 60_000);
     const height = await finalEverywhere(txid, [0, 1, 2, 3]);
     expect(height).to.equal(before + 1);
+    // The pending spend is final (in this block or the next: a proposal made while blocks halted may hold only the issuance), and the refused send left no trace.
+    await finalEverywhere(pendingSpend, [0, 1, 2, 3]);
+    expect(await net.clients[0]!.balances(holder.address)).to.deep.equal([]);
+    rmSync(dirname(holderFile), { recursive: true, force: true });
     net.network.restartMember(4);
     await eventually('member 4 caught up', async () => (await net.clients[4]!.status()).height >= height, 60_000);
     const hashes = await Promise.all(net.clients.map(async (client) => (await client.finalBlock(height)).block));
