@@ -7,6 +7,7 @@ import { submitIssuerChange } from '../issuer-change.ts';
 import { MemberApiError, type AssetView } from '../../federation/api/client.ts';
 import { issuerAuthorization } from '../../federation/roles/issuer-request.ts';
 import { readWalletFile } from '../../federation/wallet/wallet-file.ts';
+import { plural } from '../../federation/words.ts';
 import { genesisFrom, memberClientFrom, type NetworkOptions } from '../member-url.ts';
 import { printResult } from '../output.ts';
 import { parseAddress, parseSecurity } from '../command-arguments.ts';
@@ -41,7 +42,7 @@ function allowlistAction(action: 'add' | 'remove'): Command {
       });
       const verb = action === 'add' ? 'added to' : 'removed from';
       const skipped = unchanged.length === 0 ? '' : ` (${unchanged.join(', ')} ${action === 'add' ? 'already on' : 'not on'} it)`;
-      printResult(options, `${changing.length} address(es) ${verb} the allowlist of ${view.name} (${view.isin})${skipped}, registry sequence ${sequence}\ntransaction ${txid} final at height ${height}`, { asset: assetKey, action, addresses: changing, unchanged, sequence, txid, height });
+      printResult(options, `${plural(changing.length, 'address', 'addresses')} ${verb} the allowlist of ${view.name} (${view.isin})${skipped}, registry sequence ${sequence}\ntransaction ${txid} final at height ${height}`, { asset: assetKey, action, addresses: changing, unchanged, sequence, txid, height });
     });
 }
 

@@ -9,6 +9,7 @@ import { LIMITS, type DividendBody } from '../../sidechain/transaction/types.ts'
 import { issuerAuthorization } from '../../federation/roles/issuer-request.ts';
 import { selectCoins } from '../../federation/wallet/build-transfer.ts';
 import { readWalletFile } from '../../federation/wallet/wallet-file.ts';
+import { plural } from '../../federation/words.ts';
 import { registeredSecurity } from '../asset-amount.ts';
 import { genesisFrom, memberClientFrom, type NetworkOptions } from '../member-url.ts';
 import { printResult } from '../output.ts';
@@ -61,7 +62,7 @@ export function dividendCommand(): Command {
       const witnesses = inputs.map((_, inputIndex) => keyWitness(genesis.chainId, body, wallet.keys.seed, { inputIndex }));
       const { txid, height } = await submitUntilFinal(client, { ...body, witnesses }, options);
       const paid = change > 0n ? outputs.length - 1 : outputs.length;
-      printResult(options, `paid ${total} sats to ${paid} holder(s) of ${view.name} (${view.isin}, ${assetKey}) at record height ${recordHeight}: ${txid} final at height ${height}`, {
+      printResult(options, `paid ${total} sats to ${plural(paid, 'holder')} of ${view.name} (${view.isin}, ${assetKey}) at record height ${recordHeight}: ${txid} final at height ${height}`, {
         txid,
         height,
         asset: assetKey,

@@ -3,6 +3,7 @@ import { ConfigError, ValidationError } from '../../sidechain/errors.ts';
 import { toHex } from '../../sidechain/transaction/ids.ts';
 import { issuerAuthorization } from '../../federation/roles/issuer-request.ts';
 import { readWalletFile } from '../../federation/wallet/wallet-file.ts';
+import { plural } from '../../federation/words.ts';
 import { registeredSecurity, unitsFigure } from '../asset-amount.ts';
 import { genesisFrom, memberClientFrom, type NetworkOptions } from '../member-url.ts';
 import { printResult } from '../output.ts';
@@ -67,7 +68,7 @@ export function registryCommand(): Command {
         const { name, isin } = await registeredSecurity(client, asset);
         const security = `${name} (${isin}) ${asset}`;
         const heading = view.restricted
-          ? `allowlist of ${security} after block ${view.height} (${view.addresses.length} address${view.addresses.length === 1 ? '' : 'es'}):`
+          ? `allowlist of ${security} after block ${view.height} (${plural(view.addresses.length, 'address', 'addresses')}):`
           : `${security} is not restricted: anyone may hold it, whatever its allowlist (after block ${view.height}):`;
         const lines = view.addresses.map((address) => `  ${address}`);
         printResult(options, [heading, ...(lines.length ? lines : ['  (none)'])].join('\n'), { asset, ...view });

@@ -46,6 +46,7 @@ describe('command-line output', () => {
 
   it('counts in singular and plural', () => {
     expect([plural(0, 'block'), plural(1, 'block'), plural(2, 'block'), plural(1n, 'burn'), plural(3n, 'burn')]).to.deep.equal(['0 blocks', '1 block', '2 blocks', '1 burn', '3 burns']);
+    expect([plural(1, 'address', 'addresses'), plural(2, 'address', 'addresses')]).to.deep.equal(['1 address', '2 addresses']);
   });
 
   it('makes a regtest address that its key spends, as an independent implementation derives it', () => {
