@@ -25,11 +25,14 @@ export function selectCoins(utxos: readonly SpendableOutput[], asset: Uint8Array
     total += utxo.amount;
     if (total >= amount) break;
   }
-  if (total < amount) {
-    const what = assetHex === BTC_ASSET_HEX ? 'sats of pegged BTC' : `of asset ${assetHex}`;
-    throw new ValidationError('insufficient-funds', `the wallet holds ${total} ${what}, not ${amount}`);
-  }
+  if (total < amount) throw shortfall(assetHex, total, amount);
   return { inputs, change: total - amount };
+}
+
+/** The refusal when all the wallet holds of an asset (`held`) is less than `amount`; `units` writes an amount of it (a security's decimals are the caller's to know). */
+export function shortfall(assetHex: string, held: bigint, amount: bigint, units: (amount: bigint) => string = String): ValidationError {
+  const what = assetHex === BTC_ASSET_HEX ? 'sats of pegged BTC' : `of asset ${assetHex}`;
+  return new ValidationError('insufficient-funds', `the wallet holds ${units(held)} ${what}, not ${units(amount)}`);
 }
 
 function signAll<Body extends TransferBody | PegoutBody>(chainId: Uint8Array, wallet: Wallet, body: Body): Body & { witnesses: Witness[] } {

@@ -1,5 +1,5 @@
 import { ValidationError } from '../../sidechain/errors.ts';
-import type { SpendableOutput } from './build-transfer.ts';
+import { shortfall, type SpendableOutput } from './build-transfer.ts';
 import type { OfferHold } from './wallet-file.ts';
 
 const outpoint = (coin: SpendableOutput) => `${coin.txid}:${coin.vout}`;
@@ -24,16 +24,19 @@ export function describeHolds(holds: readonly OfferHold[]): string {
  * offer, since spending an offered coin leaves an offer no buyer can ever settle. When those fall
  * short and offered coins would make up the difference, refuses naming the offers in the way
  * (the ones selection would spend, oldest coin first) with `wayOut`, unless `spendOffered`: then
- * the offered coins come last. When even all the coins fall short, all are returned, so the
- * shortfall is reported against everything the wallet holds. `units` writes an amount of `asset`
- * for the refusal (its decimals are the caller's to know).
+ * the offered coins come last. When even all the coins fall short, refuses naming all the wallet
+ * holds. `units` writes an amount of `asset` for the refusals (its decimals are the caller's to
+ * know).
  */
 export function coinsNotOffered(utxos: readonly SpendableOutput[], open: readonly OfferHold[], asset: string, amount: bigint, options: { spendOffered: boolean; wayOut: string; units: (amount: bigint) => string }): SpendableOutput[] {
   const holdOf = new Map(open.map((hold) => [hold.coin, hold]));
   const free = utxos.filter((utxo) => !holdOf.has(outpoint(utxo)));
   const offered = utxos.filter((utxo) => holdOf.has(outpoint(utxo)));
   const ofAsset = (coins: readonly SpendableOutput[]) => coins.filter((coin) => coin.asset === asset);
-  const freeTotal = ofAsset(free).reduce((sum, coin) => sum + coin.amount, 0n);
+  const sum = (coins: readonly SpendableOutput[]) => ofAsset(coins).reduce((total, coin) => total + coin.amount, 0n);
+  const held = sum(utxos);
+  if (held < amount) throw shortfall(asset, held, amount, options.units);
+  const freeTotal = sum(free);
   if (freeTotal >= amount) return free;
   if (options.spendOffered) return [...free, ...offered];
   const inTheWay: OfferHold[] = [];
@@ -43,6 +46,5 @@ export function coinsNotOffered(utxos: readonly SpendableOutput[], open: readonl
     inTheWay.push(holdOf.get(outpoint(coin))!);
     total += coin.amount;
   }
-  if (total < amount) return [...free, ...offered];
   throw new ValidationError('coin-offered', `the wallet's coins of asset ${asset} that back no open offer hold ${options.units(freeTotal)}, not ${options.units(amount)}: ${describeHolds(inTheWay)}; ${options.wayOut}`);
 }

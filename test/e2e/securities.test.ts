@@ -361,12 +361,22 @@ describe('securities through the CLI against five members', function () {
       expect([await balance('alice', otherAsset), await balance('dave', otherAsset)]).to.deep.equal([25n, 25n]);
     });
 
-    it('names the amounts of a security with decimals with their decimal figure when offered coins are in the way', async () => {
+    it('names the amounts of a security with decimals with their decimal figure when offered coins are in the way, or all it holds falls short', async () => {
       const offered = await ok(['dvp', 'offer', '--asset', bond.asset, '--amount', '5000', '--price', '1000', '--out', offerFile(7), '--file', files.issuer!]);
       const height = (await net.clients[1]!.status()).height;
       await refused(
         ['send', '--asset', bond.asset, '--to', addresses.dave!, '--amount', '8000', '--file', files.issuer!],
         new RegExp(`^strongbox: the wallet's coins of asset ${bond.asset} that back no open offer hold 7345 base units \\(73\\.45\\), not 8000 base units \\(80\\.00\\): ${escape(offeredCoinLine(offered, offerFile(7)))}; spending an offered coin`),
+      );
+      for (const spendOffered of [[], ['--spend-offered']]) {
+        await refused(
+          ['send', '--asset', bond.asset, '--to', addresses.dave!, '--amount', '99999999', ...spendOffered, '--file', files.issuer!],
+          new RegExp(`^strongbox: the wallet holds 12345 base units \\(123\\.45\\) of asset ${bond.asset}, not 99999999 base units \\(999999\\.99\\)\n$`),
+        );
+      }
+      await refused(
+        ['dvp', 'offer', '--asset', bond.asset, '--amount', '20000', '--price', '1000', '--out', offerFile(10), '--file', files.issuer!],
+        new RegExp(`^strongbox: the wallet holds 12345 base units \\(123\\.45\\) of asset ${bond.asset}, not 20000 base units \\(200\\.00\\)\n$`),
       );
       expect([(await net.clients[1]!.status()).height, await balance('issuer', bond.asset)]).to.deep.equal([height, 12345n]);
     });
