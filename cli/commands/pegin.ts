@@ -43,9 +43,13 @@ export function peginAddressCommand(): Command {
             return client.baseUrl;
           });
       const confirmations = genesis.file.pegin.confirmations;
+      // Members watch only the addresses registered with them: a payment to this one waits for a claim.
+      const whoWatches = options.offline
+        ? `\nregistered with no member (--offline): a payment to it is minted only once it is registered (strongbox pegin-address ${recipient}) or claimed (strongbox pegin claim <bitcoin txid>:<output index> --to ${recipient})`
+        : `\nregistered with ${plural(registered.length, 'member')}`;
       printResult(
         options,
-        `${depositAddress}\nsend BTC there; ${recipient} receives it minus ${genesis.file.pegin.feeSats} sats fee after ${plural(confirmations, 'confirmation')} (a deposit below ${genesis.file.pegin.minimumSats} sats is never minted)${registered.length ? `\nregistered with ${plural(registered.length, 'member')}` : ''}`,
+        `${depositAddress}\nsend BTC there; ${recipient} receives it minus ${genesis.file.pegin.feeSats} sats fee after ${plural(confirmations, 'confirmation')} (a deposit below ${genesis.file.pegin.minimumSats} sats is never minted)${whoWatches}`,
         { recipient, depositAddress, confirmations, feeSats: genesis.file.pegin.feeSats, minimumSats: genesis.file.pegin.minimumSats, registeredWith: registered },
       );
     });

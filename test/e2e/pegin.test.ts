@@ -68,6 +68,9 @@ describe('peg-in through five member processes and a real regtest node', functio
     // Given in capitals, the recipient is named as the chain writes it.
     const offline = JSON.parse((await runCli(['pegin-address', erin.address.toUpperCase(), '--offline', '--json', '--genesis', net.network.network.genesisFile!])).stdout) as { recipient: string; depositAddress: string };
     expect(offline.recipient).to.equal(erin.address);
+    // Said plainly: nothing watches the address, so the payment waits for a claim.
+    const said = await runCli(['pegin-address', erin.address, '--offline', '--genesis', net.network.network.genesisFile!]);
+    expect(said.stdout.split('\n').slice(2)).to.deep.equal([`registered with no member (--offline): a payment to it is minted only once it is registered (strongbox pegin-address ${erin.address}) or claimed (strongbox pegin claim <bitcoin txid>:<output index> --to ${erin.address})`, '']);
     const txid = await faucet.fund(offline.depositAddress, 700_000n);
     await faucet.mine(2);
     const members = ['--member', ...net.network.network.members.map((m) => m.apiUrl)];
