@@ -5,23 +5,47 @@ import type { LedgerContext, TxEffects } from './effects.ts';
 import { validateTransaction } from './rules.ts';
 import { LedgerOverlay, type LedgerReader, type LedgerWriter, type PegSupply, type Utxo } from './state.ts';
 
+interface HoldingDelta {
+  assetKey: string;
+  owner: Uint8Array;
+  ownerKey: string;
+  delta: bigint;
+}
+
 /**
- * Net change of each holder's balance of each issued security, in the order first touched:
- * the securities register's entries for one transaction. Pegged bitcoin has no register.
+ * One transaction's net change of each holder's balance of each issued security, in the order
+ * first touched, found by asset, then owner: every transfer passes here once per member, and keys
+ * joined into one string would cost a string and its hash each time.
  */
-function recordHoldings(state: LedgerWriter, effects: TxEffects): void {
-  const deltas = new Map<string, { assetKey: string; owner: Uint8Array; ownerKey: string; delta: bigint }>();
-  const add = (utxo: Utxo, sign: bigint) => {
+class HoldingDeltas {
+  readonly inOrder: HoldingDelta[] = [];
+  private readonly byAsset = new Map<string, Map<string, HoldingDelta>>();
+
+  add(utxo: Utxo, amount: bigint): void {
     if (utxo.assetKey === BTC_ASSET_KEY) return;
+    let holders = this.byAsset.get(utxo.assetKey);
+    if (!holders) {
+      holders = new Map();
+      this.byAsset.set(utxo.assetKey, holders);
+    }
     const ownerKey = toHex(utxo.owner);
-    const key = `${utxo.assetKey}:${ownerKey}`;
-    const entry = deltas.get(key) ?? { assetKey: utxo.assetKey, owner: utxo.owner, ownerKey, delta: 0n };
-    entry.delta += sign * utxo.amount;
-    deltas.set(key, entry);
-  };
-  for (const { utxo } of effects.spent) add(utxo, -1n);
-  for (const { utxo } of effects.created) add(utxo, 1n);
-  for (const { assetKey, owner, ownerKey, delta } of deltas.values()) {
+    const entry = holders.get(ownerKey);
+    if (entry) {
+      entry.delta += amount;
+      return;
+    }
+    const created = { assetKey: utxo.assetKey, owner: utxo.owner, ownerKey, delta: amount };
+    holders.set(ownerKey, created);
+    this.inOrder.push(created);
+  }
+}
+
+/** The securities register's entries for one transaction. Pegged bitcoin has no register. */
+function recordHoldings(state: LedgerWriter, effects: TxEffects): void {
+  const deltas = new HoldingDeltas();
+  for (const { utxo } of effects.spent) deltas.add(utxo, -utxo.amount);
+  for (const { utxo } of effects.created) deltas.add(utxo, utxo.amount);
+  for (const { assetKey, owner, ownerKey, delta } of deltas.inOrder) {
     if (delta === 0n) continue;
     const balance = state.holding(assetKey, ownerKey) + delta;
     state.putHolding({ assetKey, owner, ownerKey, height: effects.height, txid: effects.txid, balance });

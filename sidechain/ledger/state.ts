@@ -132,7 +132,8 @@ export class LedgerOverlay implements LedgerWriter {
   private readonly assets = new Map<string, AssetRecord>();
   private readonly burns = new Map<string, BurnRecord>();
   private readonly holdings: HoldingChange[] = [];
-  private readonly balances = new Map<string, bigint>();
+  /** Balances the holdings above left, by asset, then owner. */
+  private readonly balances = new Map<string, Map<string, bigint>>();
   private pegged: PegSupply | undefined;
 
   constructor(private readonly base: LedgerReader) {}
@@ -157,7 +158,7 @@ export class LedgerOverlay implements LedgerWriter {
     return this.pegged ?? this.base.supply();
   }
   holding(assetKey: string, ownerKey: string): bigint {
-    return this.balances.get(`${assetKey}:${ownerKey}`) ?? this.base.holding(assetKey, ownerKey);
+    return this.balances.get(assetKey)?.get(ownerKey) ?? this.base.holding(assetKey, ownerKey);
   }
   holdersAt(assetKey: string, height: number): Holder[] {
     const holders = new Map(this.base.holdersAt(assetKey, height).map((holder) => [holder.ownerKey, holder]));
@@ -190,7 +191,12 @@ export class LedgerOverlay implements LedgerWriter {
   }
   putHolding(change: HoldingChange): void {
     this.holdings.push(change);
-    this.balances.set(`${change.assetKey}:${change.ownerKey}`, change.balance);
+    let owners = this.balances.get(change.assetKey);
+    if (!owners) {
+      owners = new Map();
+      this.balances.set(change.assetKey, owners);
+    }
+    owners.set(change.ownerKey, change.balance);
   }
 
   /** Writes every change into `target` (normally the base this overlay reads from). */

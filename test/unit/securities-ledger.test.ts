@@ -110,6 +110,20 @@ describe('securities: the register through time', () => {
     ]);
   });
 
+  it('counts every transaction of a block, each from the balances the ones before it in the block left', () => {
+    const state = new LedgerState();
+    const { asset, assetKey, coin } = issueShare(state, issuer, 1000n);
+    const first = signedTransfer([coin], [{ owner: alice.owner, asset, amount: 100n }, { owner: issuer.owner, asset, amount: 900n }], issuer.seed);
+    const second = signedTransfer([outputOf(first, 1)], [{ owner: alice.owner, asset, amount: 50n }, { owner: issuer.owner, asset, amount: 850n }], issuer.seed);
+    const { view } = executeBlock(state, [first, second], context(2));
+    const expected = [[hex(alice.owner), 150n], [hex(issuer.owner), 850n]].sort(([a], [b]) => String(a).localeCompare(String(b)));
+    expect(view.holdersAt(assetKey, 2).map((h) => [h.ownerKey, h.amount])).to.deep.equal(expected);
+    expect([view.holding(assetKey, hex(alice.owner)), view.holding(assetKey, hex(issuer.owner))]).to.deep.equal([150n, 850n]);
+    view.commit(state);
+    expect(state.holdersAt(assetKey, 2).map((h) => [h.ownerKey, h.amount])).to.deep.equal(expected);
+    expect(state.holdings.historyOf(hex(alice.owner)).map((c) => c.balance)).to.deep.equal([100n, 150n]);
+  });
+
   it('keeps pegged BTC out of the register', () => {
     const state = new LedgerState();
     mint(state, alice.owner, 1000n);
