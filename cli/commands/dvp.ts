@@ -1,5 +1,6 @@
 import { Command } from 'commander';
-import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { addressPayload, encodeAddress, ownerFromPayload } from '../../sidechain/address.ts';
 import { BTC_ASSET_ID, BTC_ASSET_KEY } from '../../sidechain/asset.ts';
 import { offerFromJson, offerToJson, type DvpOffer } from '../../sidechain/dvp-offer.ts';
@@ -11,6 +12,7 @@ import { MemberApiError, type MemberClient } from '../../federation/api/client.t
 import { buildTransfer, selectCoins, type SpendableOutput } from '../../federation/wallet/build-transfer.ts';
 import { acceptOffer, checkBuyerIsNotSeller, checkOfferChain, checkOfferedCoin, createOffer } from '../../federation/wallet/dvp.ts';
 import { readJsonFile } from '../../federation/json-file.ts';
+import { fileErrorReason } from '../../federation/file-error-reason.ts';
 import { coinsNotOffered } from '../../federation/wallet/offer-holds.ts';
 import { readWalletFile, type OfferHold, type Wallet } from '../../federation/wallet/wallet-file.ts';
 import { genesisFrom, memberClientFrom, type NetworkOptions } from '../member-url.ts';
@@ -30,6 +32,28 @@ const DEFAULT_EXPIRY_BLOCKS = '1000';
  * a few blocks can lapse on a busy chain before its buyer has read it. A tenth of the default.
  */
 const MIN_EXPIRY_BLOCKS = 100;
+
+const OFFER_FILE_EXISTS = 'it already exists; offers are never overwritten';
+
+/** Why the offer file cannot be written, in words. */
+function offerFileRefusal(path: string, error: unknown): ValidationError {
+  const reason = (error as NodeJS.ErrnoException).code === 'EEXIST' ? OFFER_FILE_EXISTS : (fileErrorReason(error) ?? (error as Error).message);
+  return new ValidationError('bad-output', `cannot write ${path}: ${reason}`);
+}
+
+/**
+ * Refuses an offer file that could not be written before anything reaches the chain: a coin
+ * split is a transaction of its own, and a user told only afterwards would have changed the chain
+ * for nothing.
+ */
+function checkOfferFileWritable(path: string): void {
+  if (existsSync(path)) throw new ValidationError('bad-output', `cannot write ${path}: ${OFFER_FILE_EXISTS}`);
+  try {
+    accessSync(dirname(resolve(path)), constants.W_OK);
+  } catch (error) {
+    throw offerFileRefusal(path, error);
+  }
+}
 
 function readOffer(path: string): DvpOffer {
   return offerFromJson(readJsonFile(path, (reason) => new ValidationError('bad-offer', `offer file: ${reason}`)));
@@ -111,8 +135,7 @@ function offerCommand(): Command {
       const wallet = readWalletFile(options.file);
       const genesis = genesisFrom(options);
       const client = memberClientFrom(options);
-      // Before anything reaches the chain (a coin split is a transaction of its own).
-      if (existsSync(options.out)) throw new ValidationError('bad-output', `${options.out} already exists; offers are never overwritten`);
+      checkOfferFileWritable(options.out);
       const security = await registeredSecurity(client, assetHex);
       const { coin, expiryHeight } = await withWalletLock(options.file, async () => {
         const utxos = await client.utxos(wallet.address);
@@ -122,8 +145,8 @@ function offerCommand(): Command {
         const offer = createOffer(genesis.chainId, wallet, coin, { asset: BTC_ASSET_ID, amount: price }, expiryHeight);
         try {
           writeFileSync(options.out, `${JSON.stringify(offerToJson(offer), null, 2)}\n`, { flag: 'wx' });
-        } catch {
-          throw new ValidationError('bad-output', `cannot write ${options.out} (it may already exist; offers are never overwritten)`);
+        } catch (error) {
+          throw offerFileRefusal(options.out, error);
         }
         // Recorded once the file exists, so no offer is out unrecorded; an offer that cannot be recorded is not handed out.
         try {
@@ -141,6 +164,9 @@ function offerCommand(): Command {
       );
     });
 }
+
+/** Whether no block can take the offer any more: the next block is the tip's height + 1, and an offer is valid through its expiry height. */
+const offerExpired = (offer: DvpOffer, tipHeight: number) => tipHeight >= offer.expiryHeight;
 
 /** What `dvp accept` and `dvp cancel` both start from: the offer, the wallet and the offered coin as the chain holds it now. */
 interface OfferAtHand {
@@ -178,6 +204,10 @@ function acceptCommand(): Command {
     const offered = { owner: addressPayload(coin.address), asset: coin.asset, amount: coin.amount };
     // Before the coins to pay with are chosen, whose shortage would hide the reason.
     checkBuyerIsNotSeller(offered, wallet);
+    const { height: tip } = await client.status();
+    if (offerExpired(offer, tip)) {
+      throw new ValidationError('offer-expired', `the offer expired: it was valid through block ${offer.expiryHeight}, and the chain is already at ${tip}: no block can take it now; nothing was sent`);
+    }
     const payWith = selectCoins(await client.utxos(wallet.address), offer.payment.asset, offer.payment.amount);
     const tx = acceptOffer(chainId, offer, offered, wallet, payWith);
     const { txid, height } = await submitUntilFinal(client, tx, options);
@@ -218,7 +248,7 @@ function showCommand(): Command {
       const found = await coinOrFate(client, offer);
       const fate = 'fate' in found ? found.fate : undefined;
       if ('coin' in found) checkOfferedCoin(offer, { owner: addressPayload(found.coin.address), asset: found.coin.asset, amount: found.coin.amount });
-      const expired = height >= offer.expiryHeight;
+      const expired = offerExpired(offer, height);
       const state = fate ? fateLine(fate) : expired ? `expired: it was valid through block ${offer.expiryHeight}` : 'open';
       printResult(
         options,
