@@ -291,6 +291,8 @@ const assetViewOf = (view: ServedAssetView): AssetView => ({ ...view, supply: Bi
 export interface AssetView {
   id: string;
   issuer: string;
+  /** The address of the issuer's key. */
+  issuerAddress: string;
   name: string;
   isin: string;
   securityKind: string;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { addressPayload, encodeAddress, ownerFromPayload } from '../../sidechain/address.ts';
+import { addressPayload, encodeAddress, keyOwner, ownerFromPayload } from '../../sidechain/address.ts';
 import { TxKind, type TxKindName } from '../../sidechain/transaction/types.ts';
 import type { AssetRecord, LedgerState } from '../../sidechain/ledger/index.ts';
 import type { ChainQueries } from '../../sidechain/store/chain-queries.ts';
@@ -24,6 +24,7 @@ function assetView(record: AssetRecord) {
   return {
     id: hex(record.id),
     issuer: hex(record.issuer),
+    issuerAddress: encodeAddress(keyOwner(record.issuer)),
     ...record.metadata,
     height: record.height,
     supply: record.supply,
@@ -36,6 +37,7 @@ function assetView(record: AssetRecord) {
 const assetViewSchema = z.strictObject({
   id: wire.assetId,
   issuer: wire.issuerKey,
+  issuerAddress: wire.address.describe("the address of the issuer's key: the wallet that issued it"),
   ...wire.assetMetadataShape,
   height: wire.height.describe('the block that issued it'),
   supply: wire.baseUnits.describe('units issued so far, in base units as a decimal string'),

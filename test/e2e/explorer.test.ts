@@ -142,6 +142,9 @@ describe('web explorer in headless Chromium, served by a member of a five-member
     await show(`#/asset/${asset}`);
     expect(await text('#asset-detail')).to.include('2 addresses').and.match(new RegExp(`Issued in block\\s+${issuedHeight}\\s`));
     expect(await page.locator(`#asset-detail a[href="#/block/${issuedHeight}"]`).count()).to.equal(1);
+    // The issuer as the CLI names it, by its address, leading to that address's page.
+    expect(await page.locator('#asset-detail dd', { has: page.locator(`a[href="#/address/${alice.address}"]`) }).innerText()).to.equal(alice.address);
+    expect(await page.locator('#asset-detail dt').allInnerTexts()).to.include('Issuer').and.not.include('Issuer key');
 
     for (const [term, view] of [
       [transferId, '#transaction-detail'],
@@ -174,7 +177,7 @@ describe('web explorer in headless Chromium, served by a member of a five-member
     expect(await text('#view')).to.equal(`There is no block 0: the chain starts at block 1, whose previous hash is the genesis, chain ${Buffer.from(net.genesis.chainId).toString('hex')}.`);
   });
 
-  it('shows a transaction\'s amounts in its asset\'s units, and links a Bitcoin txid to the peg-in page only where it is a deposit', async () => {
+  it('shows a transaction\'s amounts in its asset\'s units and an issuance\'s terms as fields, and links a Bitcoin txid to the peg-in page only where it is a deposit', async () => {
     const bond = issuance(net.genesis.chainId, alice, 100_000n, 7n, { name: 'Acme Bond 2030', isin: 'JP3435000009', decimals: 2 });
     const issued = await submitFinal(bond.tx);
     await show(`#/tx/${issued.txid}`);
@@ -182,6 +185,14 @@ describe('web explorer in headless Chromium, served by a member of a five-member
     // The fields of a transaction's own body are headed with words, as the Peg-outs page's are, not with the API's names.
     expect(await page.locator('#transaction-detail dt').allInnerTexts()).to.include.members(['Issuer', 'Supply', 'Recipient', 'Asset']).and.not.include('supply');
     expect(await page.locator(`#transaction-detail a[href="#/asset/${Buffer.from(bond.asset).toString('hex')}"]`).innerText(), 'the issuance leads to the security it creates').to.equal('Acme Bond 2030');
+    // Its terms read as fields, as the rest of the page does, not as JSON; the issuer as its address; the nonce only in the raw transaction.
+    const summary = page.locator('#transaction-detail section', { hasText: 'Summary' });
+    const terms = await summary.locator('dt').evaluateAll((terms) => Object.fromEntries(terms.map((term) => [term.textContent, (term.nextElementSibling as HTMLElement).innerText])));
+    expect(terms).to.deep.include({ Name: 'Acme Bond 2030', ISIN: 'JP3435000009', 'Security kind': 'share', Decimals: '2', Restricted: 'no', 'Re-issuable': 'no', Issuer: alice.address });
+    expect(terms).to.not.have.any.keys('Metadata', 'Nonce');
+    expect(await summary.locator('pre').count(), 'no JSON in the summary').to.equal(0);
+    expect(await summary.locator(`a[href="#/address/${alice.address}"]`).count(), 'the issuer and the recipient lead to its address').to.equal(2);
+    expect(JSON.parse(await page.locator('#transaction-json pre').textContent() ?? '')).to.include({ nonce: '7', issuer: Buffer.from(alice.keys.publicKey).toString('hex') });
 
     const dave = testWallet();
     // A tenth of the reserves: well within the circuit breaker, so paid without an operator's approval.

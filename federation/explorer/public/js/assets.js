@@ -22,6 +22,9 @@ export async function loadAssets(ids) {
   });
 }
 
+/** The address of an issued security's issuer; call `loadAssets` first. */
+export const issuerAddressOf = (id) => known.get(id)?.issuerAddress;
+
 export function assetLabel(id) {
   if (id === btcAsset) return 'BTC';
   const asset = known.get(id);

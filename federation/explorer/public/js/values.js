@@ -8,6 +8,8 @@ const mono = (text) => h('span', { class: 'mono' }, text);
 const HEX_ID = /^[0-9a-f]{64}$/;
 /** What one item of a list field is: a settlement's burns are transactions. */
 const LIST_ITEM = { burns: 'txid' };
+/** Names whose words alone would misread: an acronym, and the asset page's spelling. */
+const LABELS = { isin: 'ISIN', reissuable: 'Re-issuable' };
 
 /**
  * A field's name as a heading: "feeShareSats" → "Fee share", "recordedAtMs" → "Recorded at",
@@ -15,12 +17,14 @@ const LIST_ITEM = { burns: 'txid' };
  * BTC and as times.
  */
 export function fieldLabel(name) {
+  if (name in LABELS) return LABELS[name];
   const words = name.replace(/Sats$/, '').replace(/AtMs$/, 'At').replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase();
   return words.charAt(0).toUpperCase() + words.slice(1);
 }
 
 export function valueNode(name, value) {
   if (value === null || value === undefined) return '—';
+  if (typeof value === 'boolean') return value ? 'yes' : 'no';
   if (typeof value === 'string' && /^sbx1[0-9a-z]+$/.test(value)) return link(`#/address/${value}`, mono(value));
   if (name === 'asset' && HEX_ID.test(value)) return assetLink(value);
   if (/^(txid|burnTxid|mintTxid)$/.test(name) && HEX_ID.test(value)) return link(`#/tx/${value}`, mono(value));

@@ -1,6 +1,7 @@
 import { find, get, pageQuery } from '../api.js';
 import { badge, fields, h, link, pager, panel, table } from '../dom.js';
 import { btc, formatUnits } from '../format.js';
+import { valueNode } from '../values.js';
 
 const PAGE = 25;
 
@@ -50,7 +51,7 @@ export async function assetDetail([id]) {
           { class: 'panel-body' },
           fields([
             ['Asset id', h('span', { class: 'mono' }, asset.id)],
-            ['Issuer key', h('span', { class: 'mono' }, asset.issuer)],
+            ['Issuer', valueNode('issuerAddress', asset.issuerAddress)],
             ['Issued in block', link(`#/block/${asset.height}`, String(asset.height))],
             ['Supply', `${formatUnits(asset.supply, asset.decimals)} (${asset.decimals} decimals)`],
             ['Holders', `${asset.holders} address${asset.holders === 1 ? '' : 'es'} (who they are is visible to auditors and regulators only)`],

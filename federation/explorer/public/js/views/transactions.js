@@ -1,5 +1,5 @@
 import { find, get, pageQuery } from '../api.js';
-import { amountOf, assetLink, loadAssets } from '../assets.js';
+import { amountOf, assetLink, issuerAddressOf, loadAssets } from '../assets.js';
 import { badge, fields, h, link, pager, panel, table } from '../dom.js';
 import { btc, short } from '../format.js';
 import { fieldLabel, valueNode } from '../values.js';
@@ -24,6 +24,8 @@ function bodyField(tx, name, value) {
   if (name === 'amount' && (tx.kind === 'pegin' || tx.kind === 'pegout')) return btc(value);
   if ((name === 'amount' && tx.kind === 'reissuance') || (name === 'supply' && tx.kind === 'issuance')) return amountOf(tx.asset, value);
   if (name === 'bitcoinTxid' && tx.kind === 'pegin') return link(`#/pegin/${value}`, h('span', { class: 'mono' }, value));
+  // An issuer is the wallet that signed, read as its address as everywhere else; its key is in the JSON below.
+  if (name === 'issuer' && tx.kind === 'issuance') return valueNode(name, issuerAddressOf(tx.asset));
   return valueNode(name, value);
 }
 
@@ -51,8 +53,11 @@ export async function transactionDetail([txid]) {
   const tx = found.transaction;
   const outputs = tx.outputs ?? [];
   await loadAssets(outputs.map((o) => o.asset).concat(tx.asset ? [tx.asset] : []));
-  // An allowlist change's owners are shown as the addresses they encode.
-  const { kind, txid: _id, inputs, outputs: _outputs, owners: _owners, ...rest } = tx;
+  // An allowlist change's owners are shown as the addresses they encode. An issuance's nonce is a
+  // random number that only goes into its asset id, shown as the asset: it stays in the JSON below.
+  const { kind, txid: _id, inputs, outputs: _outputs, owners: _owners, nonce: _nonce, ...rest } = tx;
+  // An issuance's terms (name, ISIN, decimals…) read as fields of their own, as the asset page shows them.
+  const own = Object.entries(rest).flatMap(([name, value]) => (name === 'metadata' ? Object.entries(value) : [[name, value]]));
   const spenders = new Map((found.spenders ?? []).map((s) => [s.vout, s]));
   const spentBy = (vout) => {
     const spender = spenders.get(vout);
@@ -73,7 +78,7 @@ export async function transactionDetail([txid]) {
           fields([
             ['Id', h('span', { class: 'mono' }, txid)],
             ['Block', [link(`#/block/${found.height}`, String(found.height)), `, position ${found.position}`]],
-            ...Object.entries(rest).map(([name, value]) => [fieldLabel(name), bodyField(tx, name, value)]),
+            ...own.map(([name, value]) => [fieldLabel(name), bodyField(tx, name, value)]),
             // A mint, an issuance or a re-issuance creates one output, named in its fields above.
             ...(tx.outputs || !spenders.has(0) ? [] : [['Output 0 spent by', spentBy(0)]]),
           ]),
@@ -98,6 +103,7 @@ export async function transactionDetail([txid]) {
             ),
           )
         : null,
+      panel('Raw transaction', h('details', { class: 'panel-body', id: 'transaction-json' }, h('summary', {}, "as this member's API serves it, without its signatures"), h('pre', { class: 'json' }, JSON.stringify(tx, null, 2)))),
     ),
   };
 }
