@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { findFreePorts, probeListen } from '../../regtest/free-port.ts';
 
@@ -7,6 +8,12 @@ describe('free ports', () => {
     const ports = await findFreePorts(20);
     expect(new Set(ports).size).to.equal(20);
     for (const port of ports) await probeListen('127.0.0.1', port);
+  });
+
+  // An outgoing connection is given a port of that range, and could take one chosen there before its service listens.
+  it('chooses them below the range the kernel gives outgoing connections ports from (Linux)', async () => {
+    const ephemeralLow = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+    for (const port of await findFreePorts(20)) expect(port).to.be.within(1024, ephemeralLow - 1);
   });
 });
 
