@@ -1,4 +1,3 @@
-import { encodeAddress, keyOwner } from '../sidechain/address.ts';
 import { BTC_ASSET_KEY, formatUnits } from '../sidechain/asset.ts';
 import { ValidationError } from '../sidechain/errors.ts';
 import { MemberApiError, type AssetView, type MemberClient } from '../federation/api/client.ts';
@@ -14,11 +13,6 @@ export async function registeredSecurity(client: MemberClient, asset: string): P
     }
     throw error;
   }
-}
-
-/** The address of a security's issuer key: the wallet that issued it, and the first entry of a restricted one's allowlist. */
-export function issuerAddress(security: AssetView): string {
-  return encodeAddress(keyOwner(new Uint8Array(Buffer.from(security.issuer, 'hex'))));
 }
 
 /** The registry record of a security, or undefined for pegged BTC, which has none. */

@@ -2,7 +2,6 @@ import { Command } from 'commander';
 import { addressPayload } from '../../sidechain/address.ts';
 import { toHex } from '../../sidechain/transaction/ids.ts';
 import { ValidationError } from '../../sidechain/errors.ts';
-import { issuerAddress } from '../asset-amount.ts';
 import { submitIssuerChange } from '../issuer-change.ts';
 import { MemberApiError, type AssetView } from '../../federation/api/client.ts';
 import { issuerAuthorization } from '../../federation/roles/issuer-request.ts';
@@ -54,7 +53,7 @@ const ownerKey = (address: string) => Buffer.from(addressPayload(address)).toStr
  * list of departing holders that happens to hold the issuer), so it takes --include-issuer.
  */
 function refuseRemovingIssuer(addresses: string[], asset: AssetView): void {
-  const issuer = issuerAddress(asset);
+  const issuer = asset.issuerAddress;
   if (!addresses.some((address) => ownerKey(address) === ownerKey(issuer))) return;
   throw new ValidationError(
     'removes-issuer',

@@ -7,7 +7,7 @@ import { LIMITS, type IssuanceBody } from '../../sidechain/transaction/types.ts'
 import type { MemberClient } from '../../federation/api/client.ts';
 import { readWalletFile } from '../../federation/wallet/wallet-file.ts';
 import { genesisFrom, memberClientFrom, type NetworkOptions } from '../member-url.ts';
-import { issuerAddress, unitsFigure } from '../asset-amount.ts';
+import { unitsFigure } from '../asset-amount.ts';
 import { printResult } from '../output.ts';
 import { plural } from '../../federation/words.ts';
 import { networkOptions, parseAmount } from './wallet.ts';
@@ -36,7 +36,7 @@ async function refuseRegisteredIsin(client: MemberClient, isin: string): Promise
   const others = more.length === 0 ? '' : ` and ${plural(more.length, 'other asset')}`;
   throw new ValidationError(
     'isin-registered',
-    `${isin} is already registered on this chain as ${registered.name}, asset ${registered.id} issued by ${issuerAddress(registered)}${others}: more of that security is issued with \`strongbox reissue\` by its issuer, if it is reissuable; add --duplicate-isin to register another security under the same ISIN`,
+    `${isin} is already registered on this chain as ${registered.name}, asset ${registered.id} issued by ${registered.issuerAddress}${others}: more of that security is issued with \`strongbox reissue\` by its issuer, if it is reissuable; add --duplicate-isin to register another security under the same ISIN`,
   );
 }
 
