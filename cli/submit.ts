@@ -23,7 +23,7 @@ export async function submitUntilFinal(client: MemberClient, tx: Transaction, op
     // The wallet chose among final coins; one a pending transaction spends (a command that gave up
     // waiting for a block, another run at the same time) is refused until that one is final.
     if (error instanceof MemberApiError && error.code === 'double-spend') {
-      throw new ValidationError('double-spend', `${error.message} by a transaction waiting for its block: nothing was sent; run this again once that one is final (\`strongbox status\` shows the pending transactions and whether blocks are being made)`);
+      throw new ValidationError('double-spend', `${error.message}, waiting for its block: nothing was sent; run this again once that one is final (\`strongbox status\` shows the pending transactions and whether blocks are being made)`);
     }
     if (!(error instanceof MemberApiError && SENT_BEFORE.has(error.code))) throw error;
     const sent = toHex(txId(tx));

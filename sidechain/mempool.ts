@@ -159,7 +159,12 @@ export class Mempool {
     if (this.entries.size + 1 > this.options.maxCount || this.bytes + measure.size > this.options.maxBytes || this.outputs + measure.outputs > this.options.maxOutputs) {
       throw new MempoolError('mempool-full', `the mempool is full (${this.entries.size} transactions, ${this.bytes} bytes, ${this.outputs} outputs); retry after the next block`);
     }
-    const effects = validateTransaction(this.view, tx, this.context);
+    let effects: TxEffects;
+    try {
+      effects = validateTransaction(this.view, tx, this.context);
+    } catch (error) {
+      throw error instanceof ValidationError && error.code === 'double-spend' ? this.conflictOf(tx) : error;
+    }
     writePendingEffects(this.view, effects);
     const entry: Entry = { ...measure, witnessId: toHex(witnessTxId(tx)), effects, records: recordsRead(this.view, tx, effects) };
     this.entries.set(entry.id, entry);
@@ -167,6 +172,17 @@ export class Mempool {
     this.bytes += entry.size;
     this.outputs += entry.outputs;
     return measure.id;
+  }
+
+  /**
+   * The refusal of a transaction spending an output a pending one spends, naming that one: its
+   * sender can wait for it to become final, or learn it was its own earlier attempt. Found only
+   * when refusing, so admission keeps no index of pending spends.
+   */
+  private conflictOf(tx: Transaction): MempoolError {
+    const key = txInfo(tx).inputKeys.find((input) => this.view.isSpent(input))!;
+    const spender = [...this.entries.values()].find((entry) => entry.effects.spent.some((spent) => spent.key === key))!;
+    return new MempoolError('double-spend', `input ${key} is already spent by pending transaction ${spender.id}`);
   }
 
   private remove(entry: Entry): void {

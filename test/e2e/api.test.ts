@@ -234,7 +234,7 @@ describe('member HTTP API: the OpenAPI document against the routes, pagination, 
     expect(results.map((result) => result.status)).to.deep.equal(['pending', 'pending', 'refused', 'pending']);
     expect(results.filter((result) => 'txid' in result).map((result) => 'txid' in result && result.txid)).to.deep.equal([issued.tx, toBob, fromChange].map((tx) => hex(txId(tx))));
     const refusal = results[2]!;
-    expect(refusal.status === 'refused' && refusal.error.code).to.equal('double-spend');
+    expect(refusal.status === 'refused' && refusal.error).to.deep.equal({ code: 'double-spend', message: `input ${hex(txId(issued.tx))}:0 is already spent by pending transaction ${hex(txId(toBob))}` });
     for (const tx of [issued.tx, toBob, fromChange]) await client.waitForFinal(hex(txId(tx)));
     expect(await net.clients[0]!.balances(carol.address)).to.deep.equal([{ asset: hex(issued.asset), amount: 5n }]);
   });

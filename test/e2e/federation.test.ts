@@ -164,7 +164,7 @@ describe('federation of five member processes', function () {
     // A command choosing among final coins one that a pending transaction spends is told why it is refused.
     const pendingSpend = await net.clients[0]!.submit(transfer(net.genesis.chainId, holder, { txid: txId(held.tx), index: 0, amount: 5n }, held.asset, testWallet().owner, 5n));
     const again = await runCli(['send', '--asset', toHex(held.asset), '--to', testWallet().address, '--amount', '5', '--file', holderFile], { env: { STRONGBOX_HOME: net.network.dataDir } });
-    expect([again.code, again.stderr]).to.deep.equal([1, `strongbox: input ${toHex(txId(held.tx))}:0 is already spent by a transaction waiting for its block: nothing was sent; run this again once that one is final (\`strongbox status\` shows the pending transactions and whether blocks are being made)\n`]);
+    expect([again.code, again.stderr]).to.deep.equal([1, `strongbox: input ${toHex(txId(held.tx))}:0 is already spent by pending transaction ${pendingSpend}, waiting for its block: nothing was sent; run this again once that one is final (\`strongbox status\` shows the pending transactions and whether blocks are being made)\n`]);
     // Registering a deposit address with three members would leave it short of k: refused, naming who is away.
     const short = await runCli(['pegin-address', testWallet().address], { env: { STRONGBOX_HOME: net.network.dataDir } });
     const awayNow = net.network.network.members.slice(3).map((member) => member.apiUrl).join(' ');

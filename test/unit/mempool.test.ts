@@ -46,7 +46,9 @@ describe('mempool', () => {
     const first = signedTransfer([coins[0]!], [btcOutput(bob.owner, 100n)], alice.seed);
     pool.add(first);
     expectCode(() => pool.add(first), 'already-pending');
-    expectCode(() => pool.add(signedTransfer([coins[0]!], [btcOutput(alice.owner, 100n)], alice.seed)), 'double-spend');
+    const conflicting = signedTransfer([coins[0]!], [btcOutput(alice.owner, 100n)], alice.seed);
+    expectCode(() => pool.add(conflicting), 'double-spend');
+    expect(() => pool.add(conflicting)).to.throw(`input ${txInfo(conflicting).inputKeys[0]} is already spent by pending transaction ${txInfo(first).idHex}`);
     expect(pool.count).to.equal(1);
   });
 
