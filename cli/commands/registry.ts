@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { ConfigError, ValidationError } from '../../sidechain/errors.ts';
 import { toHex } from '../../sidechain/transaction/ids.ts';
+import { MemberApiError, type MemberClient } from '../../federation/api/client.ts';
 import { issuerAuthorization } from '../../federation/roles/issuer-request.ts';
 import { readWalletFile } from '../../federation/wallet/wallet-file.ts';
 import { plural } from '../../federation/words.ts';
@@ -40,6 +41,20 @@ function assetAccess(options: AssetViewOptions): { asset: string; authorization:
   return { asset: toHex(asset), authorization };
 }
 
+/**
+ * A registry view of `asset`, asked before its record so that a credential or wallet the member
+ * refuses is what the user hears; a security the chain does not know is then refused as every
+ * other command refuses it.
+ */
+async function registryView<T>(client: MemberClient, asset: string, read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (error) {
+    if (error instanceof MemberApiError && error.status === 404) await registeredSecurity(client, asset);
+    throw error;
+  }
+}
+
 export function registryCommand(): Command {
   const registry = new Command('registry').description('read-only registry views for auditors, regulators and issuers');
   registry.addCommand(
@@ -49,8 +64,7 @@ export function registryCommand(): Command {
         const { asset, authorization } = assetAccess(options);
         const height = options.height === undefined ? undefined : parseHeight(options.height, '--height');
         const client = memberClientFrom(options);
-        // Asked first, so that a credential or wallet the member refuses is what the user hears.
-        const view = await client.holders(asset, authorization, height);
+        const view = await registryView(client, asset, () => client.holders(asset, authorization, height));
         const { name, isin, decimals, height: issuedAt } = await registeredSecurity(client, asset);
         // Before its issuance the register is empty for want of the security, not of holders.
         if (view.height < issuedAt) throw new ValidationError('before-issuance', `${name} (${isin}) was not yet issued at height ${view.height}: it was issued at height ${issuedAt}`);
@@ -64,7 +78,7 @@ export function registryCommand(): Command {
       .action(async (options: AssetViewOptions) => {
         const { asset, authorization } = assetAccess(options);
         const client = memberClientFrom(options);
-        const view = await client.allowlist(asset, authorization);
+        const view = await registryView(client, asset, () => client.allowlist(asset, authorization));
         const { name, isin } = await registeredSecurity(client, asset);
         const security = `${name} (${isin}) ${asset}`;
         const heading = view.restricted

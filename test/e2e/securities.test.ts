@@ -504,6 +504,11 @@ describe('securities through the CLI against five members', function () {
         { address: addresses.issuer, amount: '600' },
       ]);
       await refused(['registry', 'holders', '--asset', asset, '--credential', auditor.token], /the credential is not valid/, memberFlags(0));
+      // An asset id the chain does not know is refused as every command refuses it, for each registry view.
+      const unknown = 'ab'.repeat(32);
+      for (const view of ['holders', 'allowlist']) {
+        await refused(['registry', view, '--asset', unknown, '--credential', auditor.token], new RegExp(`^strongbox: no security ${unknown} on this chain: asset ids are listed at GET /assets and on the explorer's Assets page\n$`), memberFlags(2));
+      }
       // Before its issuance there is no security to hold: said, with the height it was issued at.
       await refused(
         ['registry', 'holders', '--asset', asset, '--height', String(issuedAt - 1), '--credential', auditor.token],
