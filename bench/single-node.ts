@@ -20,6 +20,7 @@ import { SignedChain, type SignedBlock } from '../test/helpers/signed-blocks.ts'
 import { issuance, testWallet, type TestWallet } from '../test/helpers/transactions.ts';
 import { figure, type Figure } from './report.ts';
 import { mainThreadCpuMs, processCpuMs } from './thread-cpu.ts';
+import { endPool } from '../federation/postgres/end-pool.ts';
 
 const BLOCK_SIZE = 1_000;
 
@@ -73,14 +74,12 @@ function benchChain(federation: TestFederation, options: { inputs: number; trans
 async function withDatabase<T>(server: PostgresServer, name: string, work: (store: ChainStore) => Promise<T>): Promise<T> {
   await server.createDatabase(name);
   const pool = new pg.Pool({ connectionString: server.connectionString(name), max: 4 });
-  // pool.end() does not wait for its connections to close: one the server ends when it stops is no error.
-  pool.on('error', () => undefined);
   try {
     const store = new ChainStore(pool);
     await store.migrate();
     return await work(store);
   } finally {
-    await pool.end();
+    await endPool(pool);
   }
 }
 

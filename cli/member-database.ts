@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { loadMemberConfig } from '../federation/config.ts';
 import { migratedChainStore, openOperatorDatabase } from '../federation/postgres/member-database.ts';
+import { endPool } from '../federation/postgres/end-pool.ts';
 
 /**
  * Runs `work` on the member's own database (config `databaseUrl` or DATABASE_URL, else the
@@ -11,15 +12,12 @@ export async function withMemberDatabase<T>(configFile: string | undefined, work
   const database = await openOperatorDatabase(loadMemberConfig(configFile));
   try {
     const pool = new pg.Pool({ connectionString: database.url, max: 2 });
-    // pool.end() resolves before its connections have closed, and the embedded server started for
-    // the command is stopped right after: the server ending such a connection is no error (and a
-    // connection it ends while in use fails its query, with the reason, all the same).
-    pool.on('error', () => undefined);
     try {
       await migratedChainStore(pool);
       return await work(pool);
     } finally {
-      await pool.end();
+      // Closed before the embedded server started for the command stops.
+      await endPool(pool);
     }
   } finally {
     await database.stop();

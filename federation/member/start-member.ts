@@ -47,6 +47,7 @@ import { nodeFollows } from '../../watcher/networks.ts';
 import { RpcError } from '../../watcher/errors.ts';
 import type { Genesis } from '../../sidechain/genesis.ts';
 import { MAX_BLOCK_BYTES } from '../../sidechain/block.ts';
+import { endPool } from '../postgres/end-pool.ts';
 
 /**
  * First byte of every peer payload: what follows. Type 3 carries signatures of any
@@ -140,7 +141,7 @@ export async function startMember(config: MemberConfig, log: Logger): Promise<Ru
   const pool = new pg.Pool({ connectionString: database.url, max: 10 });
   pool.on('error', (error) => log.error({ err: error }, 'postgres pool error'));
   const closeDatabase = async () => {
-    await pool.end();
+    await endPool(pool);
     await database.stop();
   };
   let opened: OpenedState;

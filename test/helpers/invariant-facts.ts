@@ -11,6 +11,7 @@ import { BitcoinRpc } from '../../watcher/rpc.ts';
 import { checkInvariants, type BitcoinTxFact, type InvariantFacts, type Verdict } from './invariants.ts';
 import type { TestNetwork } from './local-network.ts';
 import { runCli } from './cli.ts';
+import { endPool } from '../../federation/postgres/end-pool.ts';
 
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
 
@@ -58,7 +59,7 @@ async function withMemberDatabase<T>(net: TestNetwork, member: number, read: (cl
     return await read(client, new ChainStore(pool));
   } finally {
     await client.end();
-    await pool.end();
+    await endPool(pool);
   }
 }
 

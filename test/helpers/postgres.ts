@@ -6,6 +6,7 @@ import pg from 'pg';
 import { startPostgresServer, type PostgresServer } from '../../federation/postgres/embedded-server.ts';
 import { isAlive, takeOverStaleServer } from '../../federation/postgres/stale-server.ts';
 import { onTestRunEnd } from './cleanup.ts';
+import { endPool } from '../../federation/postgres/end-pool.ts';
 
 const FOLDER_PREFIX = 'strongbox-test-pg-';
 
@@ -64,7 +65,7 @@ export async function freshDatabase(prefix: string): Promise<TestDatabase> {
     url,
     pool,
     async drop() {
-      await pool.end();
+      await endPool(pool);
       await server.dropDatabase(name);
     },
   };

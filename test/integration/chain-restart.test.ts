@@ -10,6 +10,7 @@ import { appendFinalBlock } from '../helpers/final-blocks.ts';
 import { paymentChain } from '../helpers/payment-chain.ts';
 import { memoryBlockSource } from '../../federation/audit/block-source.ts';
 import { applyServedBlocks } from '../../federation/member/catch-up.ts';
+import { endPool } from '../../federation/postgres/end-pool.ts';
 
 const options = { ...DEFAULT_CHAIN_OPTIONS, now: () => BigInt(Date.now()) };
 
@@ -53,7 +54,7 @@ describe('member chain on Postgres across a restart', function () {
       const balances = await new ChainStore(reopenedPool).balances(bob.owner);
       expect(balances.map((b) => b.amount)).to.deep.equal([300n]);
     } finally {
-      await reopenedPool.end();
+      await endPool(reopenedPool);
     }
   });
 

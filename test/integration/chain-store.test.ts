@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { ChainStore, type BlockRecord } from '../../sidechain/store/chain-store.ts';
 import { freshDatabase, type TestDatabase } from '../helpers/postgres.ts';
+import { endPool } from '../../federation/postgres/end-pool.ts';
 
 const bytes = (length: number) => new Uint8Array(randomBytes(length));
 
@@ -42,7 +43,7 @@ describe('chain store (real Postgres)', function () {
       expect(pages[0]!.amount).to.equal(9_223_372_036_854_775_807n);
       expect((await reopened.transaction(txid))?.height).to.equal(1);
     } finally {
-      await reopened.pool.end();
+      await endPool(reopened.pool);
     }
   });
 

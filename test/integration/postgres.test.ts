@@ -6,6 +6,7 @@ import pg from 'pg';
 import { startPostgresServer } from '../../federation/postgres/embedded-server.ts';
 import { loadMigrations, MigrationError, runMigrations, type Migration } from '../../sidechain/store/migrate.ts';
 import { freshDatabase } from '../helpers/postgres.ts';
+import { endPool } from '../../federation/postgres/end-pool.ts';
 
 const migrations: Migration[] = [
   { version: 1, name: 'accounts', sql: 'CREATE TABLE accounts (id text PRIMARY KEY, balance numeric NOT NULL)' },
@@ -99,7 +100,7 @@ describe('Postgres (real embedded server) and migrations', function () {
       const pool = new pg.Pool({ connectionString: first.connectionString('member_1') });
       await runMigrations(pool, migrations);
       await pool.query("INSERT INTO accounts VALUES ('alice', 21000000)");
-      await pool.end();
+      await endPool(pool);
       await first.stop();
 
       const second = await startPostgresServer({ dataDir: join(root, 'cluster') });
@@ -108,7 +109,7 @@ describe('Postgres (real embedded server) and migrations', function () {
         const rows = await again.query('SELECT id, balance FROM accounts');
         expect(rows.rows).to.deep.equal([{ id: 'alice', balance: '21000000' }]);
         expect(await runMigrations(again, migrations)).to.deep.equal([]);
-        await again.end();
+        await endPool(again);
       } finally {
         await second.stop();
       }
