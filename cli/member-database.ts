@@ -12,6 +12,9 @@ export async function withMemberDatabase<T>(configFile: string | undefined, work
   const database = await openOperatorDatabase(loadMemberConfig(configFile));
   try {
     const pool = new pg.Pool({ connectionString: database.url, max: 2 });
+    // The server ending an idle connection (a restart) is no failure of the command: its next
+    // query connects again, or fails with the reason, all the same.
+    pool.on('error', () => undefined);
     try {
       await migratedChainStore(pool);
       return await work(pool);
