@@ -2,6 +2,7 @@ import { BTC_ASSET_KEY } from '../asset.ts';
 import { toHex } from '../transaction/ids.ts';
 import type { Transaction } from '../transaction/types.ts';
 import type { LedgerContext, TxEffects } from './effects.ts';
+import { holdersOf } from './holdings.ts';
 import { validateTransaction } from './rules.ts';
 import { LedgerOverlay, type LedgerReader, type LedgerWriter, type PegSupply, type Utxo } from './state.ts';
 
@@ -12,22 +13,14 @@ interface HoldingDelta {
   delta: bigint;
 }
 
-/**
- * One transaction's net change of each holder's balance of each issued security, in the order
- * first touched, found by asset, then owner: every transfer passes here once per member, and keys
- * joined into one string would cost a string and its hash each time.
- */
+/** One transaction's net change of each holder's balance of each issued security, in the order first touched. */
 class HoldingDeltas {
   readonly inOrder: HoldingDelta[] = [];
   private readonly byAsset = new Map<string, Map<string, HoldingDelta>>();
 
   add(utxo: Utxo, amount: bigint): void {
     if (utxo.assetKey === BTC_ASSET_KEY) return;
-    let holders = this.byAsset.get(utxo.assetKey);
-    if (!holders) {
-      holders = new Map();
-      this.byAsset.set(utxo.assetKey, holders);
-    }
+    const holders = holdersOf(this.byAsset, utxo.assetKey);
     const ownerKey = toHex(utxo.owner);
     const entry = holders.get(ownerKey);
     if (entry) {

@@ -38,6 +38,21 @@ function lastAtOrBelow(changes: readonly HoldingChange[], height: number): numbe
 }
 
 /**
+ * The inner map of `byAsset` for one asset, made on first use. The register keeps its entries by
+ * asset, then owner, in three places on every transfer's path (a transaction's deltas, the block's
+ * overlay, the history), where keys joined into one string would cost a string and its hash each
+ * time.
+ */
+export function holdersOf<T>(byAsset: Map<string, Map<string, T>>, assetKey: string): Map<string, T> {
+  let holders = byAsset.get(assetKey);
+  if (!holders) {
+    holders = new Map();
+    byAsset.set(assetKey, holders);
+  }
+  return holders;
+}
+
+/**
  * The securities register through time: every balance change of every holder, appended in chain
  * order. A dividend names a record height in the past, and every member must find the same holders
  * at that height, so the history is ledger state, rebuilt by replay like the UTXO set.
@@ -47,11 +62,7 @@ export class HoldingHistory {
   private readonly byOwner = new Map<string, HoldingChange[]>();
 
   record(change: HoldingChange): void {
-    let holders = this.byAsset.get(change.assetKey);
-    if (!holders) {
-      holders = new Map();
-      this.byAsset.set(change.assetKey, holders);
-    }
+    const holders = holdersOf(this.byAsset, change.assetKey);
     const changes = holders.get(change.ownerKey);
     if (changes) changes.push(change);
     else holders.set(change.ownerKey, [change]);

@@ -1,5 +1,5 @@
 import type { AssetMetadata } from '../transaction/types.ts';
-import { HoldingHistory, sortHolders, type Holder, type HoldingChange } from './holdings.ts';
+import { HoldingHistory, holdersOf, sortHolders, type Holder, type HoldingChange } from './holdings.ts';
 import { UtxoSet } from './utxo-set.ts';
 
 /** An unspent output. `assetKey` is the asset id in hex; `height` the block that created it. */
@@ -191,12 +191,7 @@ export class LedgerOverlay implements LedgerWriter {
   }
   putHolding(change: HoldingChange): void {
     this.holdings.push(change);
-    let owners = this.balances.get(change.assetKey);
-    if (!owners) {
-      owners = new Map();
-      this.balances.set(change.assetKey, owners);
-    }
-    owners.set(change.ownerKey, change.balance);
+    holdersOf(this.balances, change.assetKey).set(change.ownerKey, change.balance);
   }
 
   /** Writes every change into `target` (normally the base this overlay reads from). */
