@@ -83,12 +83,16 @@ function anchorLine(anchors: AuditReport['anchors']['list']): string {
 function summary(report: AuditReport): string {
   const sats = (value: bigint) => `${value.toLocaleString('en-US')} sats`;
   const { anchors, reserves } = report;
+  const { unpaidBurns } = reserves;
+  // A burn waits for its batch, or for operators' approval past the circuit breaker; one waiting long is worth a question.
+  const unpaid = unpaidBurns.count > 0 ? `; ${plural(unpaidBurns.count, 'final burn')} (${sats(unpaidBurns.sats)}) not paid yet, the oldest final at height ${unpaidBurns.oldestHeight}` : '';
+  const owed = unpaidBurns.count > 0 ? ` + ${sats(unpaidBurns.sats)} owed to burns not paid yet` : '';
   return [
     `audit passed: chain ${report.network} (${report.chainId}) as served by ${report.source}, Bitcoin from ${report.bitcoinNode}`,
     `blocks:      ${report.blocks} from genesis to ${report.tipHash}: hash links, ≥ k signatures, ${plural(report.transactions, 'transaction')} re-executed`,
     `mints:       ${report.mints.count} (${sats(report.mints.sats)}), each a confirmed deposit to its recipient's deposit address`,
     `anchors:     ${anchorLine(anchors.list)}`,
-    `settlements: ${report.settlements.count} paying ${plural(report.settlements.burns, 'burn')}${report.settlements.inMempool > 0 ? `, ${report.settlements.inMempool} of them in the Bitcoin node's mempool, not confirmed yet` : ''}`,
-    `reserves:    ${sats(reserves.escrowSats)} unspent in ${plural(reserves.unspentOutputs, 'escrow output')} ≥ ${sats(reserves.outstandingSats)} pegged outstanding`,
+    `settlements: ${report.settlements.count} paying ${plural(report.settlements.burns, 'burn')}${report.settlements.inMempool > 0 ? `, ${report.settlements.inMempool} of them in the Bitcoin node's mempool, not confirmed yet` : ''}${unpaid}`,
+    `reserves:    ${sats(reserves.escrowSats)} unspent in ${plural(reserves.unspentOutputs, 'escrow output')} ≥ ${sats(reserves.outstandingSats)} pegged outstanding${owed}`,
   ].join('\n');
 }

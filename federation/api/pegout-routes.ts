@@ -156,7 +156,7 @@ export function pegoutRoutes({ chain, store, queries, pegout, rpc }: PegoutApiCo
     defineRoute({
       method: 'get',
       path: '/reserves',
-      summary: "proof of reserves as this member sees it: the escrow outputs its final chain names, looked up in its own Bitcoin node (mempool included), against the pegged BTC outstanding; a settlement recorded but not yet broadcast reads as a missing output for a moment",
+      summary: "proof of reserves as this member sees it: the escrow outputs its final chain names, looked up in its own Bitcoin node (mempool included), against the pegged BTC outstanding and the final burns not paid yet; a settlement recorded but not yet broadcast reads as a missing output for a moment",
       tag: 'peg',
       response: z.strictObject({
         scope: z.string().describe('what was checked against what, in words'),
@@ -167,6 +167,9 @@ export function pegoutRoutes({ chain, store, queries, pegout, rpc }: PegoutApiCo
         escrowOutputs: wire.uint.describe('escrow outputs found unspent'),
         missingOutputs: wire.uint.describe('escrow outputs the chain names that the node shows spent or does not know'),
         outstandingSats: wire.sats.describe('pegged BTC outstanding (minted less burned), in satoshis as a decimal string'),
+        unpaidBurns: wire.uint.describe('final burns no settlement pays yet: the escrow owes them beside the pegged BTC outstanding'),
+        unpaidBurnSats: wire.sats.describe('what those burns burned, in satoshis as a decimal string'),
+        oldestUnpaidBurnHeight: wire.height.nullable().describe('the height of the earliest of them; null when none'),
         problem: z.string().optional().describe('the shortfall in words; only when the reserves are short'),
       }),
       handler: () => reserves.status(),

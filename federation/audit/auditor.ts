@@ -4,7 +4,7 @@ import { BlockHashes } from '../../sidechain/block-hashes.ts';
 import { decodeCommit, verifyCommit } from '../../sidechain/commit.ts';
 import { StrongboxError, ValidationError } from '../../sidechain/errors.ts';
 import type { Genesis } from '../../sidechain/genesis.ts';
-import { applyBlock, LedgerState, type BlockEffects, type BurnRecord, type LedgerReader, type PegSupply } from '../../sidechain/ledger/index.ts';
+import { applyBlock, LedgerState, type BlockEffects, type BurnRecord, type LedgerReader, type PegSupply, type UnpaidBurns } from '../../sidechain/ledger/index.ts';
 import { toHex } from '../../sidechain/transaction/ids.ts';
 import type { PeginBody } from '../../sidechain/transaction/types.ts';
 import { contextFor } from '../member/chain.ts';
@@ -93,6 +93,11 @@ export class ChainAuditor {
   /** Pegged bitcoin minted and burned so far, by the ledger's own counters. */
   get supply(): PegSupply {
     return this.ledger.supply();
+  }
+
+  /** Final burns no settlement pays yet, as of the last block that passed. */
+  get unpaidBurns(): UnpaidBurns {
+    return this.ledger.unpaidBurns();
   }
 
   /**

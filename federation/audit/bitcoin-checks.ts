@@ -7,7 +7,7 @@ import type { BitcoinRpc } from '../../watcher/rpc.ts';
 import { nodeFollows } from '../../watcher/networks.ts';
 import { verifyMintOnBitcoin } from '../member/pegin.ts';
 import { AuditFailure, type AnchorClaim, type AuditCheck, type MintClaim, type SettlementClaim } from './auditor.ts';
-import { checkAnchorTransaction, checkReserves, checkSettlementTransaction, type ReserveOutput, type Reserves } from './bitcoin-rules.ts';
+import { checkAnchorTransaction, checkReserves, checkSettlementTransaction, type Liabilities, type ReserveOutput, type Reserves } from './bitcoin-rules.ts';
 
 /** getblockchaininfo's `chain` for each network a genesis may name (bitcoind says test or testnet4 for testnets). */
 const RESERVE_LOOKUPS_IN_FLIGHT = 16;
@@ -134,12 +134,12 @@ export class BitcoinChecks {
   /**
    * Looks up every escrow output in the node's confirmed UTXO set (gettxout without the mempool:
    * bcoin would still report an output a mempool transaction spends, bitcoind would not) and
-   * compares the total with the pegged supply outstanding.
+   * compares the total with what the escrow owes.
    */
-  async checkReserves(outstandingSats: bigint, height: number): Promise<Reserves> {
+  async checkReserves(liabilities: Liabilities, height: number): Promise<Reserves> {
     const outputs = await lookUpReserves(this.rpc, [...(await this.confirmedReserve())], { includeMempool: false });
     try {
-      return checkReserves(outputs, outstandingSats);
+      return checkReserves(outputs, liabilities);
     } catch (error) {
       if (error instanceof ValidationError) throw new AuditFailure('reserves', undefined, `${error.message} (the chain as of height ${height}, the last block served)`);
       throw error;

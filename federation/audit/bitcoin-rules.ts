@@ -1,6 +1,6 @@
 import type { Transaction as BitcoinTransaction } from 'bitcoinjs-lib';
 import { ValidationError } from '../../sidechain/errors.ts';
-import type { BurnRecord } from '../../sidechain/ledger/index.ts';
+import type { BurnRecord, UnpaidBurns } from '../../sidechain/ledger/index.ts';
 import { anchorPayloadOf } from '../../watcher/anchor-payload.ts';
 import { plural } from '../words.ts';
 
@@ -54,18 +54,27 @@ export interface ReserveOutput {
   unspentSats: bigint | null;
 }
 
-export interface Reserves {
+/**
+ * What the escrow owes: the pegged supply outstanding (minted less burned) and the final burns
+ * not yet paid. A burn is no longer pegged supply, but until a settlement pays it its amount is
+ * still owed out of the escrow.
+ */
+export interface Liabilities {
+  outstandingSats: bigint;
+  unpaidBurns: UnpaidBurns;
+}
+
+export interface Reserves extends Liabilities {
   escrowSats: bigint;
   unspentOutputs: number;
   spentOutputs: number;
-  outstandingSats: bigint;
 }
 
-/** What the escrow outputs still unspent on Bitcoin hold, next to the pegged supply outstanding. */
-export function summarizeReserves(outputs: readonly ReserveOutput[], outstandingSats: bigint): Reserves {
+/** What the escrow outputs still unspent on Bitcoin hold, next to what the escrow owes. */
+export function summarizeReserves(outputs: readonly ReserveOutput[], liabilities: Liabilities): Reserves {
   const unspent = outputs.filter((output) => output.unspentSats !== null);
   const escrowSats = unspent.reduce((sum, output) => sum + output.unspentSats!, 0n);
-  return { escrowSats, unspentOutputs: unspent.length, spentOutputs: outputs.length - unspent.length, outstandingSats };
+  return { escrowSats, unspentOutputs: unspent.length, spentOutputs: outputs.length - unspent.length, ...liabilities };
 }
 
 /** Spent outputs named in a refusal; the rest are counted. */
@@ -73,17 +82,20 @@ const SPENT_NAMED = 5;
 
 /**
  * Proof of reserves: the escrow outputs still unspent on Bitcoin cover every pegged satoshi
- * outstanding. A shortfall names the outputs the chain holds in reserve that Bitcoin has spent.
+ * outstanding and every final burn not yet paid. A shortfall names the outputs the chain holds in
+ * reserve that Bitcoin has spent.
  */
-export function checkReserves(outputs: readonly ReserveOutput[], outstandingSats: bigint): Reserves {
-  const reserves = summarizeReserves(outputs, outstandingSats);
-  const { escrowSats } = reserves;
-  if (escrowSats < outstandingSats) {
+export function checkReserves(outputs: readonly ReserveOutput[], liabilities: Liabilities): Reserves {
+  const reserves = summarizeReserves(outputs, liabilities);
+  const { escrowSats, outstandingSats, unpaidBurns } = reserves;
+  const owedSats = outstandingSats + unpaidBurns.sats;
+  if (escrowSats < owedSats) {
     const spent = outputs.filter((output) => output.unspentSats === null).map((output) => output.outpoint);
     const named = spent.length > SPENT_NAMED ? `${spent.slice(0, SPENT_NAMED).join(', ')} and ${spent.length - SPENT_NAMED} more` : spent.join(', ');
+    const unpaid = unpaidBurns.count > 0 ? ` and ${unpaidBurns.sats} sats are owed to ${plural(unpaidBurns.count, 'final burn')} not paid yet` : '';
     throw new ValidationError(
       'reserves-short',
-      `the escrow holds ${escrowSats} sats in ${plural(reserves.unspentOutputs, 'unspent output')}, ${outstandingSats} sats of pegged bitcoin are outstanding (short by ${outstandingSats - escrowSats})` +
+      `the escrow holds ${escrowSats} sats in ${plural(reserves.unspentOutputs, 'unspent output')}, ${outstandingSats} sats of pegged bitcoin are outstanding${unpaid} (short by ${owedSats - escrowSats})` +
         (spent.length > 0 ? `; Bitcoin has spent ${spent.length === 1 ? 'the output' : `${spent.length} outputs`} the chain holds in reserve: ${named}` : ''),
     );
   }

@@ -140,7 +140,7 @@ export async function runAudit(options: {
   for (let rereads = 0; ; rereads++) {
     const { minted, burned } = auditor.supply;
     try {
-      reserves = await bitcoin.checkReserves(minted - burned, auditor.height);
+      reserves = await bitcoin.checkReserves({ outstandingSats: minted - burned, unpaidBurns: auditor.unpaidBurns }, auditor.height);
       break;
     } catch (error) {
       if (!(error instanceof AuditFailure && error.check === 'reserves')) throw error;

@@ -60,18 +60,7 @@ export function createMonitoring(sources: MonitoringSources) {
     },
     routes: (): Route[] => monitorRoutes({ federation, deposits, supply: () => sources.ledger.supply() }),
     async refreshGauges(): Promise<void> {
-      gauges.update({ federation: await federation(), deposits: await deposits(), supply: sources.ledger.supply(), escrowSats: sources.escrowSats(), pegoutQueue: unsettledBurns(sources.ledger), bitcoin: sources.bitcoin(), anchors: { ...sources.anchors(), genesisMs: sources.genesis.timeMs, nowMs: BigInt(Date.now()) } });
+      gauges.update({ federation: await federation(), deposits: await deposits(), supply: sources.ledger.supply(), escrowSats: sources.escrowSats(), pegoutQueue: sources.ledger.unpaidBurns(), bitcoin: sources.bitcoin(), anchors: { ...sources.anchors(), genesisMs: sources.genesis.timeMs, nowMs: BigInt(Date.now()) } });
     },
   };
-}
-
-function unsettledBurns(ledger: LedgerState): { count: number; sats: bigint } {
-  let count = 0;
-  let sats = 0n;
-  for (const burn of ledger.burns.values()) {
-    if (burn.settlement !== undefined) continue;
-    count += 1;
-    sats += burn.amount;
-  }
-  return { count, sats };
 }

@@ -1,5 +1,5 @@
 import { ValidationError } from '../../sidechain/errors.ts';
-import type { LedgerReader } from '../../sidechain/ledger/index.ts';
+import type { LedgerState } from '../../sidechain/ledger/index.ts';
 import type { SortedMultisig } from '../../watcher/escrow.ts';
 import { coinMultisig } from '../../watcher/federation-psbt.ts';
 import type { BitcoinRpc } from '../../watcher/rpc.ts';
@@ -19,6 +19,10 @@ export interface ReservesStatus {
   escrowOutputs: number;
   missingOutputs: number;
   outstandingSats: bigint;
+  /** Final burns not paid yet, owed out of the escrow beside the pegged supply outstanding. */
+  unpaidBurns: number;
+  unpaidBurnSats: bigint;
+  oldestUnpaidBurnHeight: number | null;
   problem?: string;
 }
 
@@ -26,7 +30,7 @@ export interface ReservesStatus {
  * This member's own proof of reserves, for its operators and the explorer: the escrow outputs its
  * final chain says exist (minted deposits, settlement change), looked up in its own Bitcoin node
  * (mempool included, so a settlement on its way does not read as a shortfall), against the pegged
- * supply outstanding. The same rule as `strongbox audit`, which trusts no member.
+ * supply outstanding and the final burns not paid yet. The same rule as `strongbox audit`, which trusts no member.
  */
 export class ReservesStatusCheck {
   private cached: { atMs: number; height: number; status: Promise<ReservesStatus> } | undefined;
@@ -35,7 +39,7 @@ export class ReservesStatusCheck {
     private readonly rpc: BitcoinRpc,
     private readonly escrow: SortedMultisig,
     private readonly coins: EscrowCoins,
-    private readonly ledger: LedgerReader,
+    private readonly ledger: LedgerState,
     private readonly tipHeight: () => number,
   ) {}
 
@@ -52,13 +56,13 @@ export class ReservesStatusCheck {
 
   private async check(height: number, nowMs: number): Promise<ReservesStatus> {
     const supply = this.ledger.supply();
-    const outstandingSats = supply.minted - supply.burned;
+    const liabilities = { outstandingSats: supply.minted - supply.burned, unpaidBurns: this.ledger.unpaidBurns() };
     const entries = this.coins.list().map((coin) => [`${coin.txid}:${coin.vout}`, coinMultisig(this.escrow, coin).scriptPubKey] as const);
     const outputs = await lookUpReserves(this.rpc, entries, { includeMempool: true });
-    const reserves = summarizeReserves(outputs, outstandingSats);
+    const reserves = summarizeReserves(outputs, liabilities);
     let problem: string | undefined;
     try {
-      checkReserves(outputs, outstandingSats);
+      checkReserves(outputs, liabilities);
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;
       problem = error.message;
@@ -71,7 +75,10 @@ export class ReservesStatusCheck {
       escrowSats: reserves.escrowSats,
       escrowOutputs: reserves.unspentOutputs,
       missingOutputs: reserves.spentOutputs,
-      outstandingSats,
+      outstandingSats: liabilities.outstandingSats,
+      unpaidBurns: liabilities.unpaidBurns.count,
+      unpaidBurnSats: liabilities.unpaidBurns.sats,
+      oldestUnpaidBurnHeight: liabilities.unpaidBurns.oldestHeight,
       ...(problem === undefined ? {} : { problem }),
     };
   }

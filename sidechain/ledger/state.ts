@@ -40,6 +40,16 @@ export interface PegSupply {
   burned: bigint;
 }
 
+/**
+ * Final burns no settlement pays yet: the escrow owes their amounts to their destinations, beside
+ * the pegged supply outstanding. `oldestHeight` is the height of the earliest, null when none.
+ */
+export interface UnpaidBurns {
+  count: number;
+  sats: bigint;
+  oldestHeight: number | null;
+}
+
 export interface LedgerReader {
   getUtxo(key: string): Utxo | undefined;
   /** True when the output existed but an earlier, not yet committed transaction spent it. */
@@ -90,6 +100,16 @@ export class LedgerState implements LedgerWriter {
   }
   supply(): PegSupply {
     return this.pegged;
+  }
+  unpaidBurns(): UnpaidBurns {
+    const unpaid: UnpaidBurns = { count: 0, sats: 0n, oldestHeight: null };
+    for (const burn of this.burns.values()) {
+      if (burn.settlement !== undefined) continue;
+      unpaid.count += 1;
+      unpaid.sats += burn.amount;
+      if (unpaid.oldestHeight === null || burn.height < unpaid.oldestHeight) unpaid.oldestHeight = burn.height;
+    }
+    return unpaid;
   }
   holding(assetKey: string, ownerKey: string): bigint {
     return this.holdings.balance(assetKey, ownerKey);

@@ -108,7 +108,7 @@ describe('strongbox audit of five member processes and a real regtest node', fun
     expect(report.transactions).to.be.at.least(4);
     expect(report.mints).to.deep.equal({ count: 1, sats: '500000' });
     expect(report.supply).to.deep.equal({ mintedSats: '500000', burnedSats: '0', outstandingSats: '500000' });
-    expect(report.reserves).to.deep.equal({ escrowSats: '500000', unspentOutputs: 1, spentOutputs: 0, outstandingSats: '500000' });
+    expect(report.reserves).to.deep.equal({ escrowSats: '500000', unspentOutputs: 1, spentOutputs: 0, outstandingSats: '500000', unpaidBurns: { count: 0, sats: '0', oldestHeight: null } });
 
     const human = await audit(net.network.network.members[3]!.apiUrl);
     expect(human.code, human.stderr).to.equal(0);

@@ -54,6 +54,7 @@ describe('audit against a real Bitcoin node (regtest), of a history signed in me
   let carolDeposit: BitcoinCoin;
   let daveDeposit: BitcoinCoin;
   const dave = testWallet();
+  const noBurnsUnpaid = { count: 0, sats: 0n, oldestHeight: null };
 
   const depositTo = async (owner: Uint8Array, sats: bigint) => {
     const script = depositMultisig(escrow, owner).scriptPubKey;
@@ -67,12 +68,12 @@ describe('audit against a real Bitcoin node (regtest), of a history signed in me
     recipient,
     witnesses: [],
   });
-  /** A burn of 200,000 sats of `owner`'s minted coin to the withdrawal address (or `destinationScript`), `change` back to the owner. */
+  /** A burn of 200,000 sats of `owner`'s minted coin to the withdrawal address (or `destinationScript`), `change` (if any) back to the owner. */
   const burnOf = (owner: ReturnType<typeof testWallet>, mint: Transaction, change: bigint, destinationScript: Uint8Array = withdrawalScript): Transaction => {
     const body: PegoutBody = {
       kind: 'pegout',
       inputs: [{ txid: txId(mint), index: 0 }],
-      outputs: [{ owner: owner.owner, asset: BTC_ASSET_ID, amount: change }],
+      outputs: change > 0n ? [{ owner: owner.owner, asset: BTC_ASSET_ID, amount: change }] : [],
       destinationScript,
       amount: 200_000n,
     };
@@ -127,7 +128,7 @@ describe('audit against a real Bitcoin node (regtest), of a history signed in me
     expect(report.settlements).to.deep.equal({ count: 1, burns: 1, inMempool: 0 });
     expect(report.supply).to.deep.equal({ mintedSats: 898_000n, burnedSats: 200_000n, outstandingSats: 698_000n });
     // Bob's deposit was spent by the peg-out, which the chain records: its change and Carol's deposit remain, nothing is missing.
-    expect(report.reserves).to.deep.equal({ escrowSats: 700_000n, unspentOutputs: 2, spentOutputs: 0, outstandingSats: 698_000n });
+    expect(report.reserves).to.deep.equal({ escrowSats: 700_000n, unspentOutputs: 2, spentOutputs: 0, outstandingSats: 698_000n, unpaidBurns: noBurnsUnpaid });
   });
 
   it('passes with a settlement still in the mempool: judged by the coins it spends, which Bitcoin\'s blocks still hold, not by its change', async () => {
@@ -144,7 +145,7 @@ describe('audit against a real Bitcoin node (regtest), of a history signed in me
     expect(report.settlements).to.deep.equal({ count: 2, burns: 2, inMempool: 1 });
     expect(report.supply).to.deep.equal({ mintedSats: 1_397_000n, burnedSats: 400_000n, outstandingSats: 997_000n });
     // Bob's peg-out change, Carol's deposit and Dave's deposit, which only the mempool has spent.
-    expect(report.reserves).to.deep.equal({ escrowSats: 1_200_000n, unspentOutputs: 3, spentOutputs: 0, outstandingSats: 997_000n });
+    expect(report.reserves).to.deep.equal({ escrowSats: 1_200_000n, unspentOutputs: 3, spentOutputs: 0, outstandingSats: 997_000n, unpaidBurns: noBurnsUnpaid });
   });
 
   it('passes when the settlement is on Bitcoin before the source serves its record: the source is read again before the reserves are judged', async () => {
@@ -161,7 +162,7 @@ describe('audit against a real Bitcoin node (regtest), of a history signed in me
     expect(endings).to.be.at.least(2);
     expect(report).to.deep.include({ height: 5, blocks: 5 });
     expect(report.settlements).to.deep.equal({ count: 1, burns: 1, inMempool: 0 });
-    expect(report.reserves).to.deep.equal({ escrowSats: 700_000n, unspentOutputs: 2, spentOutputs: 0, outstandingSats: 698_000n });
+    expect(report.reserves).to.deep.equal({ escrowSats: 700_000n, unspentOutputs: 2, spentOutputs: 0, outstandingSats: 698_000n, unpaidBurns: noBurnsUnpaid });
   });
 
   it('names a member further along rather than judge the reserves of a chain behind a settlement the others made', async () => {
@@ -242,6 +243,30 @@ describe('audit against a real Bitcoin node (regtest), of a history signed in me
   it('refuses a Bitcoin node on another network than the genesis names', async () => {
     const mainnet = parseGenesis({ ...genesis.file, bitcoinNetwork: 'mainnet' });
     await expectFailure(audit([], mainnet), { check: 'bitcoin', height: undefined, message: /follows regtest, the genesis names mainnet/ });
+  });
+
+  it('fails the reserves when the escrow spends the coin a final burn not paid yet is owed: the burned sats are no longer pegged, but the escrow still owes them', async () => {
+    const erin = testWallet();
+    const deposit = await depositTo(erin.owner, 200_000n + PEGIN_FEE);
+    await faucet.mine(2);
+    const erinChain = new SignedChain(federation);
+    erinChain.append([mintOf(deposit, erin.owner)]);
+    erinChain.append([burnOf(erin, erinChain.blocks[0]!.transactions[0]!, 0n)]);
+    // While the escrow holds the deposit, the burn waits for its payment and the audit says so.
+    const waiting = await audit(erinChain.blocks);
+    expect(waiting.supply).to.deep.equal({ mintedSats: 200_000n, burnedSats: 200_000n, outstandingSats: 0n });
+    expect(waiting.reserves).to.deep.equal({ escrowSats: 201_000n, unspentOutputs: 1, spentOutputs: 0, outstandingSats: 0n, unpaidBurns: { count: 1, sats: 200_000n, oldestHeight: 2 } });
+
+    const theft = spendEscrowCoins(escrow, pegKeys, [{ ...deposit, recipient: erin.owner }], [{ script: bitcoin.payments.p2wpkh({ hash: Buffer.alloc(20, 0x66), network }).output!, value: deposit.value - 2_000n }]);
+    await rpc.sendRawTransaction(theft.toHex());
+    await faucet.mine(1);
+    await expectFailure(audit(erinChain.blocks), {
+      check: 'reserves',
+      height: undefined,
+      message: new RegExp(
+        `^audit failed: reserves: the escrow holds 0 sats in 0 unspent outputs, 0 sats of pegged bitcoin are outstanding and 200000 sats are owed to 1 final burn not paid yet \\(short by 200000\\); Bitcoin has spent the output the chain holds in reserve: ${deposit.txid}:${deposit.vout} \\(the chain as of height 2, the last block served\\)$`,
+      ),
+    });
   });
 
   it('fails the reserves when the escrow spends a deposit that no settlement accounts for', async () => {
