@@ -54,6 +54,10 @@ function decodeCredential(encoded: string, what: string): string {
 export interface BlockchainInfo {
   chain: string;
   blocks: number;
+  /** The most-work headers known; above `blocks` while the node still downloads blocks. */
+  headers: number;
+  /** bitcoind says so while it catches up with the network; bcoin never does. */
+  initialBlockDownload: boolean;
   bestBlockHash: string;
 }
 
@@ -123,8 +127,13 @@ export class BitcoinRpc {
   }
 
   async getBlockchainInfo(): Promise<BlockchainInfo> {
-    const info = await this.call<{ chain: string; blocks: number; bestblockhash: string }>('getblockchaininfo');
-    return { chain: info.chain, blocks: info.blocks, bestBlockHash: info.bestblockhash };
+    const info = await this.call<{ chain: string; blocks: number; headers?: number; initialblockdownload?: boolean; bestblockhash: string }>('getblockchaininfo');
+    return { chain: info.chain, blocks: info.blocks, headers: info.headers ?? info.blocks, initialBlockDownload: info.initialblockdownload === true, bestBlockHash: info.bestblockhash };
+  }
+
+  /** The time the miner wrote into block `hash`'s header, in Unix milliseconds (its raw header: bcoin and bitcoind agree on it). */
+  async getBlockTimeMs(hash: string): Promise<bigint> {
+    return BigInt(Block.fromHex(await this.call<string>('getblockheader', hash, false)).timestamp) * 1000n;
   }
 
   getBlockCount(): Promise<number> {

@@ -88,7 +88,7 @@ function summary(report: AuditReport): string {
   const unpaid = unpaidBurns.count > 0 ? `; ${plural(unpaidBurns.count, 'final burn')} (${sats(unpaidBurns.sats)}) not paid yet, the oldest final at height ${unpaidBurns.oldestHeight}` : '';
   const owed = unpaidBurns.count > 0 ? ` + ${sats(unpaidBurns.sats)} owed to burns not paid yet` : '';
   return [
-    `audit passed: chain ${report.network} (${report.chainId}) as served by ${report.source}, Bitcoin from ${report.bitcoinNode}`,
+    `audit passed: chain ${report.network} (${report.chainId}) as served by ${report.source}, Bitcoin from ${report.bitcoinNode} at block ${report.bitcoinTip.height} (${new Date(Number(report.bitcoinTip.timeMs)).toISOString()})`,
     `blocks:      ${report.blocks} from genesis to ${report.tipHash}: hash links, ≥ k signatures, ${plural(report.transactions, 'transaction')} re-executed`,
     `mints:       ${report.mints.count} (${sats(report.mints.sats)}), each a confirmed deposit to its recipient's deposit address`,
     `anchors:     ${anchorLine(anchors.list)}`,

@@ -27,23 +27,26 @@ export class AuditFailure extends StrongboxError {
   }
 }
 
-/** A mint the chain holds; Bitcoin must hold the deposit it names. */
-export interface MintClaim {
+/** Where a claim about Bitcoin is recorded: the block's height and the time its header gives. */
+export interface ClaimedAt {
   height: number;
+  timeMs: bigint;
+}
+
+/** A mint the chain holds; Bitcoin must hold the deposit it names. */
+export interface MintClaim extends ClaimedAt {
   mint: PeginBody;
 }
 
 /** An anchor record: Bitcoin transaction `bitcoinTxid` must commit to `blockHash` at `anchoredHeight`. */
-export interface AnchorClaim {
-  height: number;
+export interface AnchorClaim extends ClaimedAt {
   anchoredHeight: number;
   blockHash: Uint8Array;
   bitcoinTxid: string;
 }
 
 /** A settlement record: Bitcoin transaction `bitcoinTxid` must pay every one of `burns`. */
-export interface SettlementClaim {
-  height: number;
+export interface SettlementClaim extends ClaimedAt {
   bitcoinTxid: string;
   burns: BurnRecord[];
 }
@@ -150,14 +153,15 @@ export class ChainAuditor {
 
 function claimsOf(height: number, hash: Uint8Array, block: Block, effects: BlockEffects): AuditedBlock {
   const audited: AuditedBlock = { height, hash, transactions: block.transactions.length, mints: [], anchors: [], settlements: [] };
+  const at: ClaimedAt = { height, timeMs: block.header.timeMs };
   block.transactions.forEach((tx, index) => {
     const txEffects = effects.txs[index]!;
-    if (tx.kind === 'pegin') audited.mints.push({ height, mint: tx });
+    if (tx.kind === 'pegin') audited.mints.push({ ...at, mint: tx });
     if (txEffects.anchor) {
       const { anchor } = txEffects;
-      audited.anchors.push({ height, anchoredHeight: anchor.height, blockHash: anchor.blockHash, bitcoinTxid: toHex(anchor.bitcoinTxid) });
+      audited.anchors.push({ ...at, anchoredHeight: anchor.height, blockHash: anchor.blockHash, bitcoinTxid: toHex(anchor.bitcoinTxid) });
     }
-    if (tx.kind === 'settlement') audited.settlements.push({ height, bitcoinTxid: toHex(tx.bitcoinTxid), burns: txEffects.settled });
+    if (tx.kind === 'settlement') audited.settlements.push({ ...at, bitcoinTxid: toHex(tx.bitcoinTxid), burns: txEffects.settled });
   });
   return audited;
 }

@@ -1,16 +1,25 @@
 import type { Transaction as BitcoinTransaction } from 'bitcoinjs-lib';
 import { ValidationError } from '../../sidechain/errors.ts';
 import type { Genesis } from '../../sidechain/genesis.ts';
+import { toHex } from '../../sidechain/transaction/ids.ts';
 import { sortedMultisig, type SortedMultisig } from '../../watcher/escrow.ts';
 import { depositMultisig } from '../../watcher/pegin-tweak.ts';
 import type { BitcoinRpc } from '../../watcher/rpc.ts';
 import { nodeFollows } from '../../watcher/networks.ts';
 import { verifyMintOnBitcoin } from '../member/pegin.ts';
-import { AuditFailure, type AnchorClaim, type AuditCheck, type MintClaim, type SettlementClaim } from './auditor.ts';
+import { AuditFailure, type AnchorClaim, type AuditCheck, type ClaimedAt, type MintClaim, type SettlementClaim } from './auditor.ts';
 import { checkAnchorTransaction, checkReserves, checkSettlementTransaction, type Liabilities, type ReserveOutput, type Reserves } from './bitcoin-rules.ts';
 
 /** getblockchaininfo's `chain` for each network a genesis may name (bitcoind says test or testnet4 for testnets). */
 const RESERVE_LOOKUPS_IN_FLIGHT = 16;
+
+/** The auditor's node's last block: how far its view of Bitcoin reaches. */
+export interface BitcoinTip {
+  height: number;
+  hash: string;
+  /** The time its miner wrote into it (Bitcoin allows about two hours of drift). */
+  timeMs: bigint;
+}
 
 export interface AnchorSeen {
   anchoredHeight: number;
@@ -71,29 +80,53 @@ export class BitcoinChecks {
     return this.rpc.displayUrl;
   }
 
-  /** The node follows the Bitcoin network the genesis names; any other answer would mislead. */
-  async checkNetwork(): Promise<void> {
-    const { chain } = await this.rpc.getBlockchainInfo();
+  /**
+   * The node follows the Bitcoin network the genesis names, and has caught up with it: one still
+   * downloading blocks lacks recent deposits, anchors and payments, and shows escrow coins spent
+   * since as unspent. Either would mislead.
+   */
+  async checkNode(): Promise<void> {
+    const { chain, blocks, headers, initialBlockDownload } = await this.rpc.getBlockchainInfo();
     const expected = this.genesis.file.bitcoinNetwork;
     if (!nodeFollows(chain, expected)) throw new AuditFailure('bitcoin', undefined, `the Bitcoin node at ${this.rpc.displayUrl} follows ${chain}, the genesis names ${expected}`);
+    if (initialBlockDownload || headers > blocks) {
+      // Not a verdict on the chain: the audit can only be run once the node has caught up.
+      throw new ValidationError(
+        'bitcoin-syncing',
+        `the Bitcoin node at ${this.rpc.displayUrl} is still syncing (blocks up to ${blocks} of ${headers} headers known): it would lack recent deposits, anchors and payments and count escrow coins spent since as unspent; audit once it has caught up`,
+      );
+    }
   }
 
-  async checkMint({ height, mint }: MintClaim): Promise<void> {
-    await judged('mint', height, () => verifyMintOnBitcoin(this.rpc, this.genesis, this.escrow, mint));
-    const outpoint = `${Buffer.from(mint.bitcoinTxid).toString('hex')}:${mint.bitcoinVout}`;
+  /** The node's last block, as it stands now. */
+  async tip(): Promise<BitcoinTip> {
+    const { blocks, bestBlockHash } = await this.rpc.getBlockchainInfo();
+    return { height: blocks, hash: bestBlockHash, timeMs: await this.rpc.getBlockTimeMs(bestBlockHash) };
+  }
+
+  async checkMint(claim: MintClaim): Promise<void> {
+    const { mint } = claim;
+    try {
+      await verifyMintOnBitcoin(this.rpc, this.genesis, this.escrow, mint);
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      const missing = error.code === 'pegin-unconfirmed' || (error.code === 'pegin-unknown' && (await this.rpc.getTransactionConfirmations(toHex(mint.bitcoinTxid))) === null);
+      throw missing ? await this.unseen('mint', claim, error.message) : new AuditFailure('mint', claim.height, error.message);
+    }
+    const outpoint = `${toHex(mint.bitcoinTxid)}:${mint.bitcoinVout}`;
     this.reserve.set(outpoint, depositMultisig(this.escrow, mint.recipient).scriptPubKey);
     this.mints += 1;
     this.mintedSats += mint.amount;
   }
 
   async checkAnchor(claim: AnchorClaim): Promise<void> {
-    const { tx, confirmations } = await this.transaction('anchor', claim.height, claim.bitcoinTxid);
+    const { tx, confirmations } = await this.transaction('anchor', claim, claim.bitcoinTxid);
     await judged('anchor', claim.height, () => checkAnchorTransaction(tx, { chainId: this.genesis.chainId, height: claim.anchoredHeight, blockHash: claim.blockHash }));
     this.anchors.push({ anchoredHeight: claim.anchoredHeight, bitcoinTxid: claim.bitcoinTxid, confirmations });
   }
 
   async checkSettlement(claim: SettlementClaim): Promise<void> {
-    const { tx, confirmations } = await this.transaction('settlement', claim.height, claim.bitcoinTxid);
+    const { tx, confirmations } = await this.transaction('settlement', claim, claim.bitcoinTxid);
     const change = await judged('settlement', claim.height, () => checkSettlementTransaction(tx, claim.burns, this.escrow.scriptPubKey));
     // What it spends leaves the reserve as the chain records it; whatever did not come back as
     // change or pay a burn then shows as a shortfall, not as a coin missing.
@@ -146,14 +179,31 @@ export class BitcoinChecks {
     }
   }
 
-  private async transaction(check: AuditCheck, height: number, txid: string): Promise<{ tx: BitcoinTransaction; confirmations: number }> {
+  private async transaction(check: AuditCheck, claim: ClaimedAt, txid: string): Promise<{ tx: BitcoinTransaction; confirmations: number }> {
     const confirmations = await this.rpc.getTransactionConfirmations(txid);
-    // A node that restarted, or joined after the transaction was relayed, lacks an unconfirmed one
-    // until a block confirms it: the same answer as for a transaction never sent, told apart only later.
-    if (confirmations === null) {
-      throw new AuditFailure(check, height, `Bitcoin transaction ${txid} is unknown to the Bitcoin node: never broadcast, or not yet seen by this node (one restarted or started since it was relayed has no unconfirmed transactions from before); audit again after the next Bitcoin block`);
-    }
+    if (confirmations === null) throw await this.unseen(check, claim, `Bitcoin transaction ${txid} is unknown to the Bitcoin node`);
     return { tx: await this.rpc.getRawTransaction(txid), confirmations };
+  }
+
+  /**
+   * A claim the node cannot confirm (a transaction it does not know, a deposit not deep enough) is
+   * not verified, so it fails the audit. Whether a node behind could explain it is told by its last
+   * block against the block holding the claim: a node that restarted, or started after a
+   * transaction was relayed, lacks it until a block brings it, and one still catching up lacks
+   * everything after its tip. A node with a block from after the claim is not behind it.
+   */
+  private async unseen(check: AuditCheck, claim: ClaimedAt, detail: string): Promise<AuditFailure> {
+    const tip = await this.tip();
+    const iso = (ms: bigint) => new Date(Number(ms)).toISOString();
+    const behind = tip.timeMs < claim.timeMs;
+    const when = `the Bitcoin node's last block, ${tip.height}, is dated ${iso(tip.timeMs)}, ${behind ? 'before' : 'after'} block ${claim.height} of the chain (${iso(claim.timeMs)})`;
+    return new AuditFailure(
+      check,
+      claim.height,
+      behind
+        ? `${detail}; ${when}: a node behind Bitcoin, or one that missed the transaction while it was unconfirmed, cannot show it yet; audit again once the node has a later block`
+        : `${detail}; ${when}: the node is not behind the record, so Bitcoin as it has it does not bear the record out`,
+    );
   }
 }
 

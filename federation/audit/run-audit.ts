@@ -2,7 +2,7 @@ import { ValidationError } from '../../sidechain/errors.ts';
 import type { Genesis } from '../../sidechain/genesis.ts';
 import { AuditFailure, ChainAuditor } from './auditor.ts';
 import type { BitcoinRpc } from '../../watcher/rpc.ts';
-import { BitcoinChecks, type AnchorSeen } from './bitcoin-checks.ts';
+import { BitcoinChecks, type AnchorSeen, type BitcoinTip } from './bitcoin-checks.ts';
 import type { Reserves } from './bitcoin-rules.ts';
 import { otherChainServed, type BlockSource } from './block-source.ts';
 import { SignatureWarmup } from '../member/signature-warmup.ts';
@@ -29,6 +29,8 @@ export interface AuditReport {
   network: string;
   source: string;
   bitcoinNode: string;
+  /** The node's last block when the reserves were read: Bitcoin as the audit saw it. */
+  bitcoinTip: BitcoinTip;
   height: number;
   tipHash: string;
   blocks: number;
@@ -93,7 +95,7 @@ export async function runAudit(options: {
   const bitcoin = new BitcoinChecks(options.bitcoin, genesis);
   const now = options.now ?? (() => performance.now());
   const start = now();
-  await bitcoin.checkNetwork();
+  await bitcoin.checkNode();
   const tip = await source.tip();
   const chainId = Buffer.from(genesis.chainId).toString('hex');
   // The blocks would fail their first check anyway; this says why in terms of the files involved.
@@ -152,6 +154,7 @@ export async function runAudit(options: {
     }
   }
   const { minted, burned } = auditor.supply;
+  const bitcoinTip = await bitcoin.tip();
   const elapsedMs = now() - start;
   const last = bitcoin.anchors.at(-1);
   return {
@@ -159,6 +162,7 @@ export async function runAudit(options: {
     network: genesis.file.network,
     source: source.description,
     bitcoinNode: bitcoin.nodeUrl,
+    bitcoinTip,
     height: auditor.height,
     tipHash: Buffer.from(auditor.hashAt(auditor.height)!).toString('hex'),
     blocks: auditor.height,

@@ -126,6 +126,9 @@ describe('audit against a real Bitcoin node (regtest), of a history signed in me
     expect(report.anchors).to.deep.include({ count: 1, lastAnchoredHeight: 3 });
     expect(report.anchors.lastConfirmations).to.be.at.least(1);
     expect(report.settlements).to.deep.equal({ count: 1, burns: 1, inMempool: 0 });
+    // Bitcoin as the audit saw it, for the auditor to compare with the network: a node behind would show spent escrow coins as unspent.
+    const { blocks: tipHeight, bestBlockHash } = await rpc.getBlockchainInfo();
+    expect(report.bitcoinTip).to.deep.equal({ height: tipHeight, hash: bestBlockHash, timeMs: await rpc.getBlockTimeMs(bestBlockHash) });
     expect(report.supply).to.deep.equal({ mintedSats: 898_000n, burnedSats: 200_000n, outstandingSats: 698_000n });
     // Bob's deposit was spent by the peg-out, which the chain records: its change and Carol's deposit remain, nothing is missing.
     expect(report.reserves).to.deep.equal({ escrowSats: 700_000n, unspentOutputs: 2, spentOutputs: 0, outstandingSats: 698_000n, unpaidBurns: noBurnsUnpaid });
@@ -194,10 +197,39 @@ describe('audit against a real Bitcoin node (regtest), of a history signed in me
     });
   });
 
-  it('fails at an anchor record naming a transaction Bitcoin does not have', async () => {
+  /** What the audit says of the node's last block against a record's block: the node's height and time, then the record's. */
+  const nodeTipThen = async (relation: 'before' | 'after', height: number, timeMs: bigint) => {
+    const { blocks: tipHeight, bestBlockHash } = await rpc.getBlockchainInfo();
+    const iso = (ms: bigint) => new Date(Number(ms)).toISOString().replace(/\./g, '\\.');
+    return `the Bitcoin node's last block, ${tipHeight}, is dated ${iso(await rpc.getBlockTimeMs(bestBlockHash))}, ${relation} block ${height} of the chain \\(${iso(timeMs)}\\)`;
+  };
+
+  it('fails at an anchor record naming a transaction Bitcoin does not have, saying the node is not behind the record', async () => {
     const never = anchorRecord(chainId, 3, blocks[2]!.hash, { txid: Buffer.from(bitcoinTxid(424242)).toString('hex'), vout: 0 });
     const forged = rewriteHistory(blocks, 4, () => [never], quorum(federation));
-    await expectFailure(audit(forged), { check: 'anchor', height: 4, message: new RegExp(`Bitcoin transaction ${Buffer.from(never.bitcoinTxid).toString('hex')} is unknown to the Bitcoin node`) });
+    await expectFailure(audit(forged), {
+      check: 'anchor',
+      height: 4,
+      message: new RegExp(`Bitcoin transaction ${Buffer.from(never.bitcoinTxid).toString('hex')} is unknown to the Bitcoin node; ${await nodeTipThen('after', 4, forged[3]!.header.timeMs)}: the node is not behind the record, so Bitcoin as it has it does not bear the record out$`),
+    });
+  });
+
+  it('fails at an anchor the node does not know, recorded after its last block, saying a node behind cannot show it yet', async () => {
+    const { bestBlockHash } = await rpc.getBlockchainInfo();
+    // A chain whose blocks are dated an hour after the node's last block: as a node that lags, or
+    // that restarted since the anchor was relayed and has seen no block since, sees it.
+    const later: TestFederation = { keys: federation.keys, genesis: parseGenesis({ ...genesis.file, genesisTimeMs: String((await rpc.getBlockTimeMs(bestBlockHash)) + 3_600_000n) }) };
+    const laterChain = new SignedChain(later);
+    laterChain.append([issuance(later.genesis.chainId, alice, 1_000n).tx]);
+    const unseen = anchorRecord(later.genesis.chainId, 1, laterChain.blocks[0]!.hash, { txid: Buffer.from(bitcoinTxid(434343)).toString('hex'), vout: 0 });
+    laterChain.append([unseen]);
+    await expectFailure(audit(laterChain.blocks, later.genesis), {
+      check: 'anchor',
+      height: 2,
+      message: new RegExp(
+        `Bitcoin transaction ${Buffer.from(unseen.bitcoinTxid).toString('hex')} is unknown to the Bitcoin node; ${await nodeTipThen('before', 2, laterChain.blocks[1]!.header.timeMs)}: a node behind Bitcoin, or one that missed the transaction while it was unconfirmed, cannot show it yet; audit again once the node has a later block$`,
+      ),
+    });
   });
 
   it('fails at a settlement whose Bitcoin transaction was recorded but never broadcast', async () => {
@@ -237,7 +269,7 @@ describe('audit against a real Bitcoin node (regtest), of a history signed in me
     await faucet.mine(1);
     const chain = new SignedChain(federation);
     chain.append([mintOf(deposit, dave.owner)]);
-    await expectFailure(audit(chain.blocks), { check: 'mint', height: 1, message: /1 confirmations, 2 required/ });
+    await expectFailure(audit(chain.blocks), { check: 'mint', height: 1, message: new RegExp(`1 confirmations, 2 required; ${await nodeTipThen('after', 1, chain.blocks[0]!.header.timeMs)}: the node is not behind the record`) });
   });
 
   it('refuses a Bitcoin node on another network than the genesis names', async () => {
