@@ -4,9 +4,11 @@ import { toHex, txId } from '../sidechain/transaction/ids.ts';
 import type { Transaction } from '../sidechain/transaction/types.ts';
 
 /**
- * A member's refusals of a transaction it already holds. The same command run twice at once
- * builds the same bytes (the same coins, deterministic signatures), and a transaction is applied
- * once: the second run sent nothing, though the member's word alone reads like its success.
+ * A member's refusals of a transaction it already holds. The same command run again while the
+ * first's transaction is pending (the first was interrupted, or run from a copy of the wallet
+ * file, which the wallet lock does not see) builds the same bytes (the same coins, deterministic
+ * signatures), and a transaction is applied once: the second run sent nothing, though the
+ * member's word alone reads like its success.
  */
 const SENT_BEFORE = new Set(['already-pending', 'already-final']);
 

@@ -9,6 +9,7 @@ import { LIMITS, type DividendBody } from '../../sidechain/transaction/types.ts'
 import { issuerAuthorization } from '../../federation/roles/issuer-request.ts';
 import { selectCoins } from '../../federation/wallet/build-transfer.ts';
 import { readWalletFile } from '../../federation/wallet/wallet-file.ts';
+import { withWalletLock } from '../../federation/wallet/wallet-lock.ts';
 import { plural } from '../../federation/words.ts';
 import { registeredSecurity } from '../asset-amount.ts';
 import { genesisFrom, memberClientFrom, type NetworkOptions } from '../member-url.ts';
@@ -56,11 +57,13 @@ export function dividendCommand(): Command {
       }
       const outputs = dividendOutputs(total, owed);
       if (outputs.length >= LIMITS.maxOutputs) throw new ValidationError('too-many-holders', `${outputs.length} holders are owed a share; one dividend transaction pays at most ${LIMITS.maxOutputs - 1}`);
-      const { inputs, change } = selectCoins(await client.utxos(wallet.address), BTC_ASSET_ID, total);
-      if (change > 0n) outputs.push({ owner: wallet.owner, asset: BTC_ASSET_ID, amount: change });
-      const body: DividendBody = { kind: 'dividend', asset, recordHeight, inputs, outputs };
-      const witnesses = inputs.map((_, inputIndex) => keyWitness(genesis.chainId, body, wallet.keys.seed, { inputIndex }));
-      const { txid, height } = await submitUntilFinal(client, { ...body, witnesses }, options);
+      const { txid, height, change } = await withWalletLock(options.file, async () => {
+        const { inputs, change } = selectCoins(await client.utxos(wallet.address), BTC_ASSET_ID, total);
+        if (change > 0n) outputs.push({ owner: wallet.owner, asset: BTC_ASSET_ID, amount: change });
+        const body: DividendBody = { kind: 'dividend', asset, recordHeight, inputs, outputs };
+        const witnesses = inputs.map((_, inputIndex) => keyWitness(genesis.chainId, body, wallet.keys.seed, { inputIndex }));
+        return { ...(await submitUntilFinal(client, { ...body, witnesses }, options)), change };
+      });
       const paid = change > 0n ? outputs.length - 1 : outputs.length;
       printResult(options, `paid ${total} sats to ${plural(paid, 'holder')} of ${view.name} (${view.isin}, ${assetKey}) at record height ${recordHeight}: ${txid} final at height ${height}`, {
         txid,

@@ -189,7 +189,8 @@ function offerFileCommand(name: string, spec: { description: string; offerHelp: 
       const wallet = readWalletFile(options.file);
       const { chainId } = genesisFrom(options);
       const client = memberClientFrom(options);
-      await act({ options, offer, wallet, chainId, client, coin: await offeredCoin(client, offer) });
+      // Both spend the wallet's coins: from reading them until the spend is final, as `dvp offer` does.
+      await withWalletLock(options.file, async () => act({ options, offer, wallet, chainId, client, coin: await offeredCoin(client, offer) }));
     });
 }
 

@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { ValidationError } from '../../sidechain/errors.ts';
 import { readWalletFile } from '../../federation/wallet/wallet-file.ts';
 import { buildPegout } from '../../federation/wallet/build-transfer.ts';
+import { withWalletLock } from '../../federation/wallet/wallet-lock.ts';
 import { pegoutDestinationScript } from '../../watcher/bitcoin-address.ts';
 import { refusedPegoutDestinations } from '../../watcher/federation-scripts.ts';
 import { bitcoinNetwork } from '../../watcher/networks.ts';
@@ -82,10 +83,12 @@ export function pegoutCommand(): Command {
       if (amount < minimum) throw new ValidationError('below-minimum', `a peg-out of ${amount} sats is below the federation's minimum of ${minimum}`);
       const wallet = readWalletFile(options.file);
       const client = memberClientFrom(options);
-      const tx = buildPegout(genesis.chainId, wallet, await client.utxos(wallet.address), destination, amount);
-      const share = await hourlyShare(client, genesis.file.pegout.circuitBreakerBasisPoints);
-      if (amount > share) process.stderr.write(`note: ${amount} sats is more than the circuit breaker lets the federation pay out in an hour (${share} sats): the burn will wait until the operators of k members approve it\n`);
-      const { txid, height } = await submitUntilFinal(client, tx, options, 'burned in');
+      const { txid, height } = await withWalletLock(options.file, async () => {
+        const tx = buildPegout(genesis.chainId, wallet, await client.utxos(wallet.address), destination, amount);
+        const share = await hourlyShare(client, genesis.file.pegout.circuitBreakerBasisPoints);
+        if (amount > share) process.stderr.write(`note: ${amount} sats is more than the circuit breaker lets the federation pay out in an hour (${share} sats): the burn will wait until the operators of k members approve it\n`);
+        return submitUntilFinal(client, tx, options, 'burned in');
+      });
       printResult(options, `burn ${txid} final at height ${height}; follow it with: strongbox pegout status ${txid}`, { txid, height, amount, to: options.to });
     });
   pegout.addCommand(

@@ -1,14 +1,18 @@
 import { expect } from 'chai';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { addressPayload } from '../../sidechain/address.ts';
 import { decodeTransaction } from '../../sidechain/transaction/codec.ts';
+import { toHex, txId } from '../../sidechain/transaction/ids.ts';
+import { buildTransfer } from '../../federation/wallet/build-transfer.ts';
+import { readWalletFile } from '../../federation/wallet/wallet-file.ts';
 import { ValidationError } from '../../sidechain/errors.ts';
 import { submitUntilFinal } from '../../cli/submit.ts';
 import { eventually, startTestNetwork, type TestNetwork } from '../helpers/local-network.ts';
 import { killMember, restartMember } from '../helpers/faults.ts';
 import { scrape } from '../helpers/prometheus.ts';
-import { runCli, type CliResult } from '../helpers/cli.ts';
+import { runCli } from '../helpers/cli.ts';
 
 describe('wallet, issue and send through the CLI against five members', function () {
   this.timeout(180_000);
@@ -109,28 +113,44 @@ describe('wallet, issue and send through the CLI against five members', function
     expect((await net.clients[0]!.status()).height).to.equal(before);
   });
 
-  it('tells the second of two identical sends that its very transaction was already submitted and is final, and that nothing new was sent', async () => {
+  it('refuses a send run while another holds the wallet, and tells one run again after an interrupted send that its very transaction was already submitted and is final, and that nothing new was sent', async () => {
     const senderFile = join(dir, 'twice.json');
     await runCli(['wallet', 'new', '--file', senderFile]);
     const { asset } = JSON.parse((await runCli(['issue', '--name', 'Twice AB', '--isin', 'US5949181045', '--supply', '100', '--file', senderFile, '--json', ...flags])).stdout) as { asset: string };
     const to = 'sbx1qqnzdehgt75yn5hxxuwyzgpuwqrapfaxdgdut2fcc8jt6esvfpt8qtparju';
-    // Without a quorum no block is made, so both runs find the same coins and sign the same bytes.
+    // The one transaction a send of 30 from this wallet makes: its coins, its deterministic signature.
+    const sender = readWalletFile(senderFile);
+    const expected = buildTransfer(net.genesis.chainId, sender, await net.clients[1]!.utxos(sender.address), Buffer.from(asset, 'hex'), addressPayload(to), 30n);
+    const txid = toHex(txId(expected));
     const rejected = async () => (await scrape(net.network.network.members[1]!.apiUrl)).get('strongbox_transactions_rejected_total{code="already-pending"}') ?? 0;
     const before = await rejected();
+    // Without a quorum no block is made: the first send waits for finality, holding the wallet.
     await Promise.all([killMember(net, 3), killMember(net, 4)]);
     const send = () => runCli(['send', '--asset', asset, '--to', to, '--amount', '30', '--file', senderFile, '--json', ...flags]);
-    const runs = Promise.all([send(), send()]);
-    await eventually('the second run submitting what the first did', async () => (await rejected()) > before);
+    const first = send();
+    await eventually('the first send submitted', async () => (await net.clients[1]!.transaction(txid)).status === 'pending');
+    const holder = Number.parseInt(readFileSync(`${senderFile}.lock`, 'utf8'), 10);
+    const meanwhile = await send();
+    expect([meanwhile.code, meanwhile.stdout, meanwhile.stderr]).to.deep.equal([1, '', `strongbox: wallet ${senderFile} is in use by another strongbox command (pid ${holder}): run this one again once that has finished\n`]);
+    // Ctrl-C: the first gives up waiting, its transaction pending, its lock left behind for the next send to take over.
+    process.kill(holder, 'SIGINT');
+    expect((await first).code).to.not.equal(0);
+    const again = send();
+    await eventually('the send run again submitting what the first did', async () => (await rejected()) > before);
     await Promise.all([restartMember(net, 3), restartMember(net, 4)]);
-    const [sent, again] = (await runs).sort((a, b) => a.code - b.code) as [CliResult, CliResult];
-    expect(sent.code, sent.stderr).to.equal(0);
-    const { txid, height } = JSON.parse(sent.stdout) as { txid: string; height: number };
+    const { height } = await net.clients[1]!.waitForFinal(txid);
     const line = `strongbox: this very transaction, ${txid}, was already submitted (an identical one was sent before or at the same time) and is final at height ${height}: nothing new was sent\n`;
-    expect([again.code, again.stdout, again.stderr]).to.deep.equal([1, '', line]);
+    const ran = await again;
+    expect([ran.code, ran.stdout, ran.stderr]).to.deep.equal([1, '', line]);
     // Sent again once final, the member finds it final rather than pending: the same words.
     const tx = decodeTransaction(new Uint8Array(Buffer.from((await net.clients[1]!.transaction(txid)).hex!, 'hex')));
     const late = await submitUntilFinal(net.clients[1]!, tx, { json: true }).catch((error: unknown) => error);
     expect(late).to.be.instanceOf(ValidationError).and.include({ code: 'already-submitted', message: line.slice('strongbox: '.length, -1) });
     expect((await net.clients[0]!.balances(to)).find((balance) => balance.asset === asset)?.amount).to.equal(30n);
+    expect(existsSync(`${senderFile}.lock`)).to.equal(false);
+    // Free again, the wallet sends.
+    const after = await send();
+    expect(after.code, after.stderr).to.equal(0);
+    expect((await net.clients[0]!.balances(to)).find((balance) => balance.asset === asset)?.amount).to.equal(60n);
   });
 });

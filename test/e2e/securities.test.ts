@@ -431,6 +431,32 @@ describe('securities through the CLI against five members', function () {
       for (const offer of made) expect(await ok(['dvp', 'show', '--offer', offer.file as string])).to.include({ state: 'open' });
       expect(existsSync(`${files.erin!}.lock`)).to.equal(false);
     });
+
+    it('refuses every command that spends a wallet\'s coins while another holds the wallet, in one line naming it, and changes nothing; once free, a send goes through', async () => {
+      // The issuer's bond offer (offer 7) is open: its coin is what a concurrent send or cancel would spend.
+      const held = { issuer: readFileSync(files.issuer!, 'utf8'), bob: readFileSync(files.bob!, 'utf8') };
+      const before = { issuer: await balance('issuer', BTC_ASSET_KEY), dave: await balance('dave', BTC_ASSET_KEY), height: (await net.clients[1]!.status()).height };
+      const holdsOf = (name: string) => takePidLock(`${files[name]!}.lock`, () => new Error(`${name}'s wallet is free before the commands run`));
+      const locks = [holdsOf('issuer'), holdsOf('bob')];
+      try {
+        const inUse = (name: string) => new RegExp(`^strongbox: wallet ${escape(files[name]!)} is in use by another strongbox command \\(pid ${process.pid}\\): run this one again once that has finished\n$`);
+        await refused(['send', '--to', addresses.dave!, '--amount', '1000', '--file', files.issuer!], inUse('issuer'));
+        await refused(['send', '--asset', bond.asset, '--to', addresses.dave!, '--amount', '5000', '--spend-offered', '--file', files.issuer!], inUse('issuer'));
+        await refused(['pegout', '--to', 'bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080', '--amount', '50000', '--file', files.issuer!], inUse('issuer'));
+        await refused(['dividend', '--asset', asset, '--record-height', String(before.height), '--total', '1000', '--file', files.issuer!], inUse('issuer'));
+        await refused(['dvp', 'cancel', '--offer', offerFile(7), '--file', files.issuer!], inUse('issuer'));
+        await refused(['dvp', 'accept', '--offer', offerFile(7), '--file', files.bob!], inUse('bob'));
+      } finally {
+        for (const lock of locks) lock.release();
+      }
+      expect({ issuer: readFileSync(files.issuer!, 'utf8'), bob: readFileSync(files.bob!, 'utf8') }).to.deep.equal(held);
+      expect({ issuer: await balance('issuer', BTC_ASSET_KEY), dave: await balance('dave', BTC_ASSET_KEY), height: (await net.clients[1]!.status()).height }).to.deep.equal(before);
+      expect(await ok(['dvp', 'show', '--offer', offerFile(7)])).to.include({ state: 'open' });
+
+      await ok(['send', '--to', addresses.dave!, '--amount', '1000', '--file', files.issuer!]);
+      expect([await balance('issuer', BTC_ASSET_KEY), await balance('dave', BTC_ASSET_KEY)]).to.deep.equal([before.issuer - 1000n, before.dave + 1000n]);
+      expect(existsSync(`${files.issuer!}.lock`)).to.equal(false);
+    });
   });
 
   describe('dividends', () => {
