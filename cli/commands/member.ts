@@ -21,12 +21,15 @@ export function memberCommand(): Command {
           return stopping;
         };
         const releaseLifeline = exitWhenParentDies(shutdown);
-        await new Promise<void>((resolve) => {
-          process.once('SIGINT', resolve);
-          process.once('SIGTERM', resolve);
+        const reason = await new Promise<Error | undefined>((resolve) => {
+          process.once('SIGINT', () => resolve(undefined));
+          process.once('SIGTERM', () => resolve(undefined));
+          void running.mustStop.then(resolve);
         });
+        if (reason) log.error({ reason: reason.message }, 'member stopping');
         await shutdown();
         releaseLifeline();
+        if (reason) throw reason;
       }),
   );
   return member;

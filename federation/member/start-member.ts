@@ -11,7 +11,8 @@ import { Writer } from '../../sidechain/encoding/index.ts';
 import type { MemberConfig } from '../config.ts';
 import { readKeyFile } from '../key-file.ts';
 import { readGenesisFile } from '../genesis-file.ts';
-import { migratedChainStore, openMemberDatabase } from '../postgres/member-database.ts';
+import { asDatabaseSettingError, migratedChainStore, openMemberDatabase } from '../postgres/member-database.ts';
+import { claimMemberDatabase, type DatabaseClaim } from '../postgres/database-claim.ts';
 import { createApiApp } from '../api/app.ts';
 import { withOpenApiRoute } from '../api/openapi.ts';
 import { MAX_WAITING_REQUESTS, memberRoutes } from '../api/member-routes.ts';
@@ -76,6 +77,8 @@ export interface RunningMember {
   apiUrl: string;
   peerPort: number;
   chain: Chain;
+  /** Settles with the reason the member must stop by itself: another process took its database. */
+  mustStop: Promise<Error>;
   stop(): Promise<void>;
 }
 
@@ -138,10 +141,19 @@ export async function startMember(config: MemberConfig, log: Logger): Promise<Ru
   await assertCanListen('peer', config.peer);
 
   const database = await openMemberDatabase(config);
+  let claim: DatabaseClaim;
+  try {
+    // Before anything reads the consensus log: a second process on it would sign from it too.
+    claim = await claimMemberDatabase(database.url, config.memberIndex);
+  } catch (error) {
+    await database.stop();
+    throw asDatabaseSettingError(error);
+  }
   const pool = new pg.Pool({ connectionString: database.url, max: 10 });
   pool.on('error', (error) => log.error({ err: error }, 'postgres pool error'));
   const closeDatabase = async () => {
     await endPool(pool);
+    await claim.release();
     await database.stop();
   };
   let opened: OpenedState;
@@ -476,6 +488,7 @@ export async function startMember(config: MemberConfig, log: Logger): Promise<Ru
     apiUrl,
     peerPort: transport.port,
     chain,
+    mustStop: claim.lost,
     stop: () => stopParts(server),
   };
 }

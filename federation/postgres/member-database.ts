@@ -66,8 +66,13 @@ function embeddedDatabaseName(memberIndex: number): string {
 export async function migratedChainStore(pool: pg.Pool): Promise<ChainStore> {
   const store = new ChainStore(pool);
   await store.migrate().catch((error: unknown) => {
-    if (error instanceof StrongboxError) throw error;
-    throw new ConfigError('databaseUrl', `cannot reach the member's database (${(error as Error).message})`);
+    throw asDatabaseSettingError(error);
   });
   return store;
+}
+
+/** A failure of a member's first use of its database, said in terms of the config field that names it. */
+export function asDatabaseSettingError(error: unknown): Error {
+  if (error instanceof StrongboxError) return error;
+  return new ConfigError('databaseUrl', `cannot reach the member's database (${(error as Error).message})`);
 }

@@ -5,8 +5,11 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { openMemberDatabase } from '../../federation/postgres/member-database.ts';
+import { claimMemberDatabase, MEMBER_LOCK_KEY } from '../../federation/postgres/database-claim.ts';
+import { InUseError } from '../../federation/pid-lock.ts';
 import { postmasterPid } from '../../federation/postgres/stale-server.ts';
 import { freshDatabase } from '../helpers/postgres.ts';
+import { eventually } from '../helpers/local-network.ts';
 import { runCli } from '../helpers/cli.ts';
 
 async function currentDatabase(url: string): Promise<string> {
@@ -110,6 +113,59 @@ describe('a member database', function () {
         expect(existsSync(join(folder, 'member'))).to.equal(false);
       } finally {
         rmSync(folder, { recursive: true, force: true });
+      }
+    });
+  });
+
+  describe('claimed by one member process at a time', () => {
+    const holderLine = /^databaseUrl: the member's database is in use by strongbox member 1 \(pid \d+ on \S+\), connected from 127\.0\.0\.1 \(server process \d+\): two member processes on one database would both sign from its consensus log; stop that one first$/;
+
+    it('refuses a second claim naming the process that holds it, and grants it once that one has let go', async () => {
+      const db = await freshDatabase('claimed');
+      try {
+        const first = await claimMemberDatabase(db.url, 1);
+        const refused = await claimMemberDatabase(db.url, 1).then(() => null, (error: unknown) => error);
+        expect(refused).to.be.instanceOf(InUseError);
+        expect((refused as Error).message).to.match(holderLine);
+        // Another member's database on the same server is not held by it.
+        const other = await freshDatabase('unclaimed');
+        try {
+          await (await claimMemberDatabase(other.url, 1)).release();
+        } finally {
+          await other.drop();
+        }
+        await first.release();
+        await (await claimMemberDatabase(db.url, 1)).release();
+      } finally {
+        await db.drop();
+      }
+    });
+
+    it('claims the database again after its connection is cut, and says it is lost when another process took it meanwhile', async () => {
+      const db = await freshDatabase('reclaimed');
+      const intruder = new pg.Client({ connectionString: db.url, application_name: 'intruder' });
+      await intruder.connect();
+      const holders = `FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE 'strongbox member%'`;
+      try {
+        const member = await claimMemberDatabase(db.url, 1);
+        await intruder.query(`SELECT pg_terminate_backend(pid, 10000) ${holders}`);
+        await eventually('the member holding its database again', async () => {
+          const { rows } = await intruder.query(`SELECT 1 FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory' AND l.granted AND a.application_name LIKE 'strongbox member%'`);
+          return rows.length === 1;
+        });
+        const refused = await claimMemberDatabase(db.url, 1).then(() => null, (error: unknown) => error);
+        expect((refused as Error).message).to.match(holderLine);
+        // Cut again, and another session takes the lock the moment the member's connection has let it go.
+        const { rows } = await intruder.query<{ pid: number }>(`SELECT pid ${holders}`);
+        await intruder.query('SELECT pg_terminate_backend($1, 10000)', [rows[0]!.pid]);
+        await intruder.query('SELECT pg_advisory_lock($1)', [MEMBER_LOCK_KEY.toString()]);
+        const lost = await member.lost;
+        expect(lost).to.be.instanceOf(InUseError);
+        expect(lost.message).to.match(/^databaseUrl: the member's database is in use by intruder, connected from 127\.0\.0\.1 \(server process \d+\): two member processes on one database would both sign from its consensus log; stop that one first$/);
+        await member.release();
+      } finally {
+        await intruder.end();
+        await db.drop();
       }
     });
   });
