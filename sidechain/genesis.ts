@@ -161,6 +161,7 @@ export function createGenesisFile(params: {
   threshold?: number;
   genesisTimeMs: bigint;
   peginConfirmations?: number;
+  pegoutMinimumSats?: bigint;
 }): GenesisFile {
   const n = params.members.length;
   return {
@@ -171,7 +172,7 @@ export function createGenesisFile(params: {
     members: params.members,
     threshold: params.threshold ?? Math.floor((2 * n) / 3) + 1,
     pegin: { confirmations: params.peginConfirmations ?? (params.bitcoinNetwork === 'mainnet' ? 102 : 2), feeSats: '0', minimumSats: '10000' },
-    pegout: { minimumSats: '10000', fallbackFeeRateSatPerVb: 2, circuitBreakerBasisPoints: 2500 },
+    pegout: { minimumSats: (params.pegoutMinimumSats ?? 10_000n).toString(), fallbackFeeRateSatPerVb: 2, circuitBreakerBasisPoints: 2500 },
     anchor: { intervalBlocks: 10, intervalSeconds: 60 },
   };
 }

@@ -42,14 +42,37 @@ export function planSettlement(escrow: SortedMultisig, coins: readonly Federatio
     throw new PegoutBuildError('escrow-short', `the escrow's coins (${total} sats) cannot pay ${owed} sats with change above dust`);
   }
   const scripts = [...withdrawals.map((w) => w.script), ...(change > 0n ? [escrow.scriptPubKey] : [])];
-  const vsize = multisigTxVsize(escrow, selected.length, scripts);
-  const fee = feeRateSatPerVb * BigInt(vsize);
-  const count = BigInt(withdrawals.length);
-  const feeShare = (fee + count - 1n) / count;
+  const { vsize, feeShare } = settlementFeeShare(escrow, selected.length, scripts, withdrawals.length, feeRateSatPerVb);
   for (const w of withdrawals) {
     if (w.amount - feeShare < PAYMENT_DUST_SATS) throw new PegoutBuildError('below-dust', `a withdrawal of ${w.amount} sats leaves less than ${PAYMENT_DUST_SATS} after its fee share of ${feeShare}`);
   }
   const payments = withdrawals.map((w) => ({ script: w.script, value: w.amount - feeShare }));
   const tx = unsignedTx(selected, [...payments, ...(change > 0n ? [{ script: escrow.scriptPubKey, value: change }] : [])]);
   return { coins: selected, bitcoinTx: tx.toBuffer(), txid: tx.getId(), feeShare, vsize };
+}
+
+/**
+ * What each of `withdrawalCount` withdrawals pays of the fee of a settlement spending `inputCount`
+ * escrow coins to `outputScripts` (the payments, then any change) at `feeRateSatPerVb`: one equal
+ * share, rounded up so that the shares never fall short of the rate.
+ */
+export function settlementFeeShare(escrow: Pick<SortedMultisig, 'threshold' | 'keys'>, inputCount: number, outputScripts: readonly Uint8Array[], withdrawalCount: number, feeRateSatPerVb: bigint): { vsize: number; feeShare: bigint } {
+  const vsize = multisigTxVsize(escrow, inputCount, outputScripts);
+  const fee = feeRateSatPerVb * BigInt(vsize);
+  const count = BigInt(withdrawalCount);
+  return { vsize, feeShare: (fee + count - 1n) / count };
+}
+
+/** A stand-in for the widest destination a peg-out may pay (P2WSH and P2TR, 34 bytes): only its length counts in a settlement's size. */
+const WIDEST_DESTINATION_SCRIPT = new Uint8Array(34);
+
+/**
+ * The smallest withdrawal a settlement paying it alone can pay at `feeRateSatPerVb`: spending one
+ * escrow coin, paying a destination of the widest kind accepted and returning change to the
+ * escrow, its fee share (the whole fee) still leaves the dust limit to pay. A burn that needs more
+ * coins, or a higher rate, pays more.
+ */
+export function smallestLoneWithdrawal(escrow: SortedMultisig, feeRateSatPerVb: bigint): { amount: bigint; feeShare: bigint } {
+  const { feeShare } = settlementFeeShare(escrow, 1, [WIDEST_DESTINATION_SCRIPT, escrow.scriptPubKey], 1, feeRateSatPerVb);
+  return { amount: feeShare + PAYMENT_DUST_SATS, feeShare };
 }

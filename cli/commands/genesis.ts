@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { existsSync, writeFileSync } from 'node:fs';
 import { createGenesisFile, parseGenesis, type GenesisFile } from '../../sidechain/genesis.ts';
 import { ValidationError } from '../../sidechain/errors.ts';
+import { checkPegoutMinimum } from '../../federation/pegout-minimum.ts';
 import { printResult } from '../output.ts';
 
 interface GenesisOptions {
@@ -10,6 +11,7 @@ interface GenesisOptions {
   network: string;
   bitcoinNetwork: string;
   peginConfirmations?: string;
+  pegoutMinimum?: string;
   out: string;
   json?: boolean;
 }
@@ -34,6 +36,7 @@ export function genesisCommand(): Command {
     .option('--network <name>', 'name of this sidechain network', 'strongbox')
     .option('--bitcoin-network <net>', 'regtest, testnet or mainnet', 'regtest')
     .option('--pegin-confirmations <n>', 'Bitcoin confirmations before a deposit mints (default 2 on regtest, 102 on mainnet)')
+    .option('--pegout-minimum <sats>', 'the smallest burn paid out, in sats (default 10000); at least what a burn paid alone needs for its Bitcoin fee and an output above dust')
     .requiredOption('--out <file>', 'where to write the genesis file (never overwritten)')
     .option('--json', 'print machine-readable output')
     .addHelpText('after', '\nExample:\n  strongbox genesis --member alpha=<block key>,<peg key>,https://alpha.example:8200 --member beta=… --threshold 4 --out genesis.json')
@@ -44,6 +47,11 @@ export function genesisCommand(): Command {
         if (!/^\d+$/.test(value)) throw new ValidationError('bad-number', `${flag} must be a whole number, got ${JSON.stringify(value)}`);
         return Number(value);
       };
+      const sats = (value: string | undefined, flag: string) => {
+        if (value === undefined) return undefined;
+        if (!/^(0|[1-9][0-9]{0,18})$/.test(value)) throw new ValidationError('bad-number', `${flag} must be a whole number of sats, got ${JSON.stringify(value)}`);
+        return BigInt(value);
+      };
       if (existsSync(options.out)) throw new ValidationError('exists', `${options.out} already exists; refusing to overwrite a genesis file`);
       const file = createGenesisFile({
         network: options.network,
@@ -51,9 +59,11 @@ export function genesisCommand(): Command {
         members: options.member.map(parseMember),
         threshold: integer(options.threshold, '--threshold'),
         peginConfirmations: integer(options.peginConfirmations, '--pegin-confirmations'),
+        pegoutMinimumSats: sats(options.pegoutMinimum, '--pegout-minimum'),
         genesisTimeMs: BigInt(Date.now()),
       });
       const genesis = parseGenesis(file);
+      checkPegoutMinimum(genesis);
       writeFileSync(options.out, `${JSON.stringify(file, null, 2)}\n`, { flag: 'wx' });
       const chainId = Buffer.from(genesis.chainId).toString('hex');
       printResult(options, `wrote ${options.out}\nchain id: ${chainId}\n${file.members.length} members, ${file.threshold} must sign each block`, { file: options.out, chainId, threshold: file.threshold, members: file.members.length });

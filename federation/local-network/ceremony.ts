@@ -3,6 +3,7 @@ import { readGenesisFile } from '../genesis-file.ts';
 import { dirname, join } from 'node:path';
 import { generateMemberKeys, publicKeysOf, readKeyFile, writeKeyFile } from '../key-file.ts';
 import { createGenesisFile, parseGenesis, type Genesis, type GenesisFile } from '../../sidechain/genesis.ts';
+import { checkPegoutMinimum } from '../pegout-minimum.ts';
 
 export interface CeremonyOptions {
   dir: string;
@@ -47,6 +48,7 @@ export function runLocalCeremony(options: CeremonyOptions): Genesis {
     genesisTimeMs: BigInt(Date.now()),
   });
   const genesis = parseGenesis(file);
+  checkPegoutMinimum(genesis);
   for (const { keyFile, existing, keys } of seats) {
     if (existing) continue;
     mkdirSync(dirname(keyFile), { recursive: true, mode: 0o700 });
