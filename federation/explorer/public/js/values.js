@@ -8,8 +8,8 @@ const mono = (text) => h('span', { class: 'mono' }, text);
 const HEX_ID = /^[0-9a-f]{64}$/;
 /** What one item of a list field is: a settlement's burns are transactions. */
 const LIST_ITEM = { burns: 'txid' };
-/** Names whose words alone would misread: an acronym, and the asset page's spelling. */
-const LABELS = { isin: 'ISIN', reissuable: 'Re-issuable' };
+/** Names whose words alone would misread: an acronym, the asset page's spelling, what the reserves owe to burns not paid yet. */
+const LABELS = { isin: 'ISIN', reissuable: 'Re-issuable', unpaidBurns: 'Burns not paid yet', unpaidBurnSats: 'Owed to burns not paid yet', oldestUnpaidBurnHeight: 'Oldest of them final at height' };
 
 /**
  * A field's name as a heading: "feeShareSats" → "Fee share", "recordedAtMs" → "Recorded at",
