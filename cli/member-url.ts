@@ -14,14 +14,19 @@ export interface NetworkOptions {
 
 /**
  * The member to talk to: --member, then $STRONGBOX_MEMBER_URL, then the local network's members,
- * the first that accepts a connection (said on stderr when it is not member 0).
+ * the first that accepts a connection (said on stderr, in one line, when it is not member 0).
  */
 export function memberClientFrom(options: NetworkOptions): MemberClient {
   const given = options.member ?? process.env.STRONGBOX_MEMBER_URL;
   if (given) return new MemberClient(memberApiUrl(given));
-  const urls = readNetworkFile(options.dataDir ?? defaultDataDir()).members.map((member) => memberApiUrl(member.apiUrl));
+  const local = options.dataDir ?? defaultDataDir();
+  const urls = readNetworkFile(local).members.map((member) => memberApiUrl(member.apiUrl));
   if (urls.length === 0) throw new ConfigError('--member', 'no member API URL given and the local network has no members');
-  return new MemberClient(urls, (down, next) => process.stderr.write(`member at ${down} is unreachable; asking ${next}\n`));
+  return new MemberClient(
+    urls,
+    (down, answering) => process.stderr.write(`${down.length === 1 ? `member at ${down[0]} is` : `members at ${down.join(', ')} are`} unreachable; ${answering} answered instead\n`),
+    `is the local network in ${local} running? (\`strongbox up\` starts it)`,
+  );
 }
 
 /**

@@ -91,7 +91,16 @@ export class MemberClient {
   private readonly urls: readonly string[];
   private current = 0;
 
-  constructor(urls: string | readonly string[], private readonly onFailover?: (down: string, next: string) => void) {
+  /**
+   * `onFailover` hears of the members passed over once another has answered, in one call, so that
+   * a person is told once which member answered instead, and nothing more when none did (the error
+   * says so); `noneAnswered` is added to that error, to say what to do.
+   */
+  constructor(
+    urls: string | readonly string[],
+    private readonly onFailover?: (passedOver: readonly string[], answering: string) => void,
+    private readonly noneAnswered?: string,
+  ) {
     this.urls = typeof urls === 'string' ? [urls] : urls;
     if (this.urls.length === 0) throw new TypeError('a member client needs at least one member address');
   }
@@ -103,6 +112,7 @@ export class MemberClient {
 
   private async request<T>(path: string, init?: RequestInit): Promise<T> {
     let response: Response;
+    const passedOver: string[] = [];
     for (;;) {
       try {
         response = await fetch(`${this.baseUrl}${path}`, { ...init, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
@@ -110,12 +120,14 @@ export class MemberClient {
       } catch (error) {
         if (!((nothingSent(error) || unansweredRead(error, init)) && this.current + 1 < this.urls.length)) {
           const others = this.current > 0 ? `, as ${this.current === 1 ? 'was the member' : `were the ${this.current} members`} asked before it` : '';
-          throw new MemberApiError(0, 'member-unreachable', `member at ${this.baseUrl} is unreachable (${unreachableReason(error)})${others}`);
+          const next = this.noneAnswered === undefined ? '' : `: ${this.noneAnswered}`;
+          throw new MemberApiError(0, 'member-unreachable', `member at ${this.baseUrl} is unreachable (${unreachableReason(error)})${others}${next}`);
         }
+        passedOver.push(this.baseUrl);
         this.current += 1;
-        this.onFailover?.(this.urls[this.current - 1]!, this.baseUrl);
       }
     }
+    if (passedOver.length > 0) this.onFailover?.(passedOver, this.baseUrl);
     const body = (await response.json().catch(() => null)) as { error?: { code: string; message: string } } | null;
     if (!response.ok) {
       if (body?.error) throw new MemberApiError(response.status, body.error.code, body.error.message);
@@ -250,6 +262,12 @@ export class MemberClient {
   /** An issued security's registry record; `sequence` is what its next registry change must exceed. */
   async asset(asset: string): Promise<AssetView> {
     return assetViewOf(await this.request<ServedAssetView>(`/assets/${asset}`));
+  }
+
+  /** The dividends paid on a security so far, oldest first. */
+  async dividends(asset: string): Promise<{ txid: string; height: number; recordHeight: number; paid: bigint }[]> {
+    const { dividends } = await this.request<{ dividends: { txid: string; height: number; recordHeight: number; paid: string }[] }>(`/assets/${asset}/dividends`);
+    return dividends.map((dividend) => ({ ...dividend, paid: BigInt(dividend.paid) }));
   }
 
   /** Every security registered under `isin`, by asset id. */

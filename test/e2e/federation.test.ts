@@ -9,6 +9,7 @@ import { DEFAULT_TIMEOUTS } from '../../federation/consensus/config.ts';
 import { eventually, startTestNetwork, type TestNetwork } from '../helpers/local-network.ts';
 import { scrape } from '../helpers/prometheus.ts';
 import { runCli } from '../helpers/cli.ts';
+import { freshDatabase } from '../helpers/postgres.ts';
 import { memberDir } from '../../federation/local-network/ceremony.ts';
 import { findFreePorts } from '../../regtest/free-port.ts';
 import { issuance, testWallet, transfer } from '../helpers/transactions.ts';
@@ -148,6 +149,18 @@ describe('federation of five member processes', function () {
     await finalEverywhere(await net.clients[2]!.submit(issuance(net.genesis.chainId, testWallet(), 3n).tx));
   });
 
+  it("refuses a second process with a member's key on a database of its own, naming the members linked to the first", async () => {
+    const database = await freshDatabase('member_2_copy');
+    const [apiPort, peerPort] = (await findFreePorts(2)) as [number, number];
+    const copy = await runCli(['member', 'start', '--config', join(memberDir(net.network.dataDir, 2), 'config.json')], {
+      env: { STRONGBOX_API_PORT: String(apiPort), STRONGBOX_PEER_PORT: String(peerPort), DATABASE_URL: database.url },
+    }).finally(() => database.drop());
+    const others = [0, 1, 3, 4].map((index) => net.genesis.file.members[index]!.name).join(', ');
+    expect([copy.code, copy.stderr]).to.deep.equal([1, `strongbox: keyFile: member 2's key is in use by another running process: ${others} still hold a link from it after 25 s; two processes with one key would both sign blocks, so stop that one first\n`]);
+    expect(net.network.members[2]!.process.exitCode).to.equal(null);
+    await finalEverywhere(await net.clients[2]!.submit(issuance(net.genesis.chainId, testWallet(), 4n).tx));
+  });
+
   it('halts without forking when two of five are down, and resumes when one returns', async () => {
     // A holder whose coin a transaction left pending while blocks halt spends it again from the CLI.
     const holderFile = join(mkdtempSync(join(tmpdir(), 'strongbox-federation-')), 'holder.wallet.json');
@@ -198,7 +211,7 @@ describe('federation of five member processes', function () {
     net.network.members[0]!.process.kill('SIGKILL');
     await net.network.members[0]!.exited;
     const status = await runCli(['status', '--json'], { env: { STRONGBOX_HOME: net.network.dataDir } });
-    expect([status.code, status.stderr]).to.deep.equal([0, `member at ${net.network.network.members[0]!.apiUrl} is unreachable; asking ${net.network.network.members[1]!.apiUrl}\n`]);
+    expect([status.code, status.stderr]).to.deep.equal([0, `member at ${net.network.network.members[0]!.apiUrl} is unreachable; ${net.network.network.members[1]!.apiUrl} answered instead\n`]);
     expect(JSON.parse(status.stdout)).to.include({ memberIndex: 1 });
     net.network.restartMember(0);
     await eventually('member 0 answering again', () => net.clients[0]!.status().then(() => true), 60_000);

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { findFreePort } from '../../regtest/free-port.ts';
 import { runCliInProcess } from '../helpers/cli-in-process.ts';
 import { MemberClient } from '../../federation/api/client.ts';
+import { writeNetworkFile } from '../../federation/local-network/network-file.ts';
 
 /** `anchors` reads nothing but the member: what a wrong --member gets is all that is tested. */
 const anchorsFrom = (member: string) => runCliInProcess(['anchors', '--member', member], { cwd: tmpdir(), env: {} });
@@ -75,6 +76,23 @@ describe('--member without a genesis file or a local network', () => {
   }
 });
 
+describe('the local network, when no member of it answers', () => {
+  it('says so in one line, naming the folder and how to start it, with nothing said of members passed over', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'strongbox-down-'));
+    try {
+      const down = [await findFreePort(), await findFreePort(), await findFreePort()].map((port) => `http://127.0.0.1:${port}`);
+      writeNetworkFile(home, { bitcoinRpcUrl: 'http://127.0.0.1:1', postgres: { port: 1 }, members: down.map((apiUrl, memberIndex) => ({ memberIndex, apiUrl })) });
+      const result = await runCliInProcess(['status'], { cwd: tmpdir(), env: { STRONGBOX_HOME: home } });
+      expect([result.code, result.stderr]).to.deep.equal([
+        1,
+        `strongbox: member at ${down[2]} is unreachable (connection refused), as were the 2 members asked before it: is the local network in ${home} running? (\`strongbox up\` starts it)\n`,
+      ]);
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('the local network’s members, when one is down', () => {
   let member: Server;
   let memberUrl: string;
@@ -86,10 +104,10 @@ describe('the local network’s members, when one is down', () => {
   });
   after(() => new Promise((resolve) => member.close(resolve)));
 
-  it('asks the next member when one refuses the connection, says so, and stays with it', async () => {
-    const down = `http://127.0.0.1:${await findFreePort()}`;
-    const failovers: string[][] = [];
-    const client = new MemberClient([down, memberUrl], (from, to) => failovers.push([from, to]));
+  it('asks the next members when some refuse the connection, says once which were passed over and which answered, and stays with it', async () => {
+    const down = [`http://127.0.0.1:${await findFreePort()}`, `http://127.0.0.1:${await findFreePort()}`];
+    const failovers: unknown[] = [];
+    const client = new MemberClient([...down, memberUrl], (passedOver, answering) => failovers.push([passedOver, answering]));
     expect(await client.status()).to.deep.equal({ height: 7 });
     expect(await client.status()).to.deep.equal({ height: 7 });
     expect([client.baseUrl, failovers]).to.deep.equal([memberUrl, [[down, memberUrl]]]);
@@ -103,10 +121,10 @@ describe('the local network’s members, when one is down', () => {
     await new Promise<void>((resolve) => hung.listen(0, '127.0.0.1', resolve));
     const hungUrl = `http://127.0.0.1:${(hung.address() as { port: number }).port}`;
     try {
-      const failovers: string[][] = [];
-      const client = new MemberClient([hungUrl, memberUrl], (from, to) => failovers.push([from, to]));
+      const failovers: unknown[] = [];
+      const client = new MemberClient([hungUrl, memberUrl], (passedOver, answering) => failovers.push([passedOver, answering]));
       expect(await client.status()).to.deep.equal({ height: 7 });
-      expect([client.baseUrl, failovers]).to.deep.equal([memberUrl, [[hungUrl, memberUrl]]]);
+      expect([client.baseUrl, failovers]).to.deep.equal([memberUrl, [[[hungUrl], memberUrl]]]);
     } finally {
       for (const socket of sockets) socket.destroy();
       await new Promise((resolve) => hung.close(resolve));
@@ -117,5 +135,13 @@ describe('the local network’s members, when one is down', () => {
     const down = [`http://127.0.0.1:${await findFreePort()}`, `http://127.0.0.1:${await findFreePort()}`, `http://127.0.0.1:${await findFreePort()}`];
     const error = await new MemberClient(down).status().then(() => null, (e: Error) => e.message);
     expect(error).to.equal(`member at ${down[2]} is unreachable (connection refused), as were the 2 members asked before it`);
+  });
+
+  it('says nothing of passing members over when none answers, only the error, with what to do', async () => {
+    const down = [`http://127.0.0.1:${await findFreePort()}`, `http://127.0.0.1:${await findFreePort()}`];
+    const failovers: unknown[] = [];
+    const client = new MemberClient(down, (passedOver, answering) => failovers.push([passedOver, answering]), 'start them first');
+    const error = await client.status().then(() => null, (e: Error) => e.message);
+    expect([error, failovers]).to.deep.equal([`member at ${down[1]} is unreachable (connection refused), as was the member asked before it: start them first`, []]);
   });
 });
