@@ -13,6 +13,7 @@ import { readKeyFile } from '../key-file.ts';
 import { readGenesisFile } from '../genesis-file.ts';
 import { asDatabaseSettingError, migratedChainStore, openMemberDatabase } from '../postgres/member-database.ts';
 import { claimMemberDatabase, type DatabaseClaim } from '../postgres/database-claim.ts';
+import { assertKeyNotInUse } from './key-in-use.ts';
 import { createApiApp } from '../api/app.ts';
 import { withOpenApiRoute } from '../api/openapi.ts';
 import { MAX_WAITING_REQUESTS, memberRoutes } from '../api/member-routes.ts';
@@ -158,6 +159,8 @@ export async function startMember(config: MemberConfig, log: Logger): Promise<Ru
   };
   let opened: OpenedState;
   try {
+    // After the database is held, so that a member started twice on one database is named as such at once.
+    await assertKeyNotInUse(config, genesis);
     opened = await openState(config, genesis, keys.pegPrivateKey, pool, log);
   } catch (error) {
     // Nothing else runs yet: stop the database (an embedded server is a process of its own), so
