@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -138,6 +138,24 @@ describe('strongbox up (npm start)', function () {
       expect(await exited).to.equal(0);
       for (const pid of pids) expect(processAlive(pid), `member process ${pid} is gone`).to.equal(false);
       if (round === 2) expect(JSON.parse(readFileSync(join(dataDir, 'genesis.json'), 'utf8')).network).to.equal('local-regtest');
+    }
+  });
+
+  it('stops with one line naming a member that refuses to start and its reason, not after waiting for the others to reach it', async () => {
+    const keyFile = join(dataDir, 'member-2', 'key.json');
+    const key = readFileSync(keyFile);
+    writeFileSync(keyFile, 'not a key file');
+    try {
+      const result = await runCli(['up', '--data-dir', dataDir]);
+      expect(result.code).to.equal(1);
+      // Progress lines come first; the end is one line, no stack trace.
+      const [refusal, ...more] = result.stderr.trimEnd().split('\n').filter((line) => !line.startsWith('… '));
+      expect(more).to.deep.equal([]);
+      const reason = `key file ${keyFile}: is not valid JSON`;
+      expect(refusal!.startsWith(`strongbox: member 2 exited with code 1 before the network was up: ${reason}`), refusal).to.equal(true);
+      expect(refusal!.endsWith(` (its log: ${join(dataDir, 'member-2', 'member.log')})`), refusal).to.equal(true);
+    } finally {
+      writeFileSync(keyFile, key);
     }
   });
 });
