@@ -33,7 +33,11 @@ export function statusCommand(): Command {
     });
 }
 
-function bitcoinLine({ height, mintingHalted }: MemberStatus['bitcoin']): string {
+function bitcoinLine({ height, mintingHalted, nodeError }: MemberStatus['bitcoin']): string {
   const read = height === 0 ? 'no Bitcoin block read yet' : `block ${height} read`;
-  return mintingHalted ? `${read}; minting halted after a deep Bitcoin reorg until operators resume it (strongbox pegin resume --config <member config>)` : read;
+  const notes = [
+    ...(nodeError ? [`the member cannot ask its Bitcoin node since ${new Date(nodeError.sinceMs).toISOString()}, so it mints, pays out and anchors nothing: ${nodeError.reason}`] : []),
+    ...(mintingHalted ? ['minting halted after a deep Bitcoin reorg until operators resume it (strongbox pegin resume --config <member config>)'] : []),
+  ];
+  return [read, ...notes].join('; ');
 }

@@ -2,6 +2,7 @@ import { StrongboxError } from '../../sidechain/errors.ts';
 import { encodeTransaction } from '../../sidechain/transaction/codec.ts';
 import type { Transaction } from '../../sidechain/transaction/types.ts';
 import type { SubmissionResult } from './member-responses.ts';
+import type { BitcoinStatus } from '../member/bitcoin-node-health.ts';
 import { MAX_PAGE_LIMIT } from './pagination.ts';
 
 /** What one request of waitForFinal asks a member to wait, well inside the request's own 10 s timeout. */
@@ -30,7 +31,7 @@ export interface MemberStatus {
   threshold: number;
   members: { index: number; name: string }[];
   /** The last Bitcoin block the member's peg-in follower read, and whether minting is stopped after a deep reorg. */
-  bitcoin: { height: number; mintingHalted: boolean };
+  bitcoin: BitcoinStatus;
 }
 
 export interface TransactionStatus {

@@ -29,6 +29,13 @@ export const status = z.strictObject({
   bitcoin: z.strictObject({
     height: wire.uint.describe("the last Bitcoin block this member's peg-in follower has read; 0 before the first"),
     mintingHalted,
+    nodeError: z
+      .strictObject({
+        sinceMs: wire.uint.describe('when the node first failed to answer, in ms since 1970'),
+        reason: z.string().describe('why the last attempt failed (unreachable, credentials refused)'),
+      })
+      .nullable()
+      .describe("null while this member's Bitcoin node answers; otherwise it cannot mint, pay out or anchor until it does"),
   }),
 });
 

@@ -1,3 +1,4 @@
+import type { BitcoinStatus } from './bitcoin-node-health.ts';
 import { StrongboxError } from '../../sidechain/errors.ts';
 import type { Genesis } from '../../sidechain/genesis.ts';
 import type { LedgerState } from '../../sidechain/ledger/index.ts';
@@ -21,7 +22,7 @@ export interface MonitoringSources {
   /** Whether a Bitcoin transaction is a coinbase, asked of this member's node. */
   isCoinbase(txid: string): Promise<boolean>;
   connectedPeers(): number[];
-  bitcoin(): { height: number; mintingHalted: boolean };
+  bitcoin(): BitcoinStatus;
   /** When the last anchor record became final (null: none yet) and what the operations wallet holds. */
   anchors(): { lastRecordedMs: bigint | null; opsWalletSats: bigint };
   /** What the escrow holds by this member's final chain (minted deposits and settlement change). */

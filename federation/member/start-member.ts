@@ -14,6 +14,7 @@ import { readGenesisFile } from '../genesis-file.ts';
 import { asDatabaseSettingError, migratedChainStore, openMemberDatabase } from '../postgres/member-database.ts';
 import { claimMemberDatabase, type DatabaseClaim } from '../postgres/database-claim.ts';
 import { assertKeyNotInUse } from './key-in-use.ts';
+import { BitcoinNodeHealth } from './bitcoin-node-health.ts';
 import { createApiApp } from '../api/app.ts';
 import { withOpenApiRoute } from '../api/openapi.ts';
 import { MAX_WAITING_REQUESTS, memberRoutes } from '../api/member-routes.ts';
@@ -184,6 +185,7 @@ export async function startMember(config: MemberConfig, log: Logger): Promise<Ru
     if (block.transactions.some((tx) => tx.kind === 'pegout')) setTimeout(() => signing?.runSoon(), DEFAULT_PEGOUT_OPTIONS.batchWindowMs).unref();
   });
   const metrics = createMemberMetrics();
+  const bitcoinNode = new BitcoinNodeHealth();
   metrics.height.set(chain.tip.height);
   log.info({ height: chain.tip.height, chainId: Buffer.from(genesis.chainId).toString('hex') }, 'chain loaded');
 
@@ -260,7 +262,7 @@ export async function startMember(config: MemberConfig, log: Logger): Promise<Ru
     peginStore,
     isCoinbase: (txid) => pegin.isCoinbase(txid),
     connectedPeers: () => transport.connectedPeers(),
-    bitcoin: () => ({ height: pegin.bitcoinHeight, mintingHalted: pegin.halted }),
+    bitcoin: () => ({ height: pegin.bitcoinHeight, mintingHalted: pegin.halted, nodeError: bitcoinNode.error }),
     anchors: () => ({ lastRecordedMs: anchoring.last?.timeMs ?? null, opsWalletSats: anchoring.walletView().balanceSats }),
     escrowSats: () => pegout.coins.totalSats,
     metrics,
@@ -402,7 +404,17 @@ export async function startMember(config: MemberConfig, log: Logger): Promise<Ru
     1_000,
     (error) => signingFailures.failed(error),
   );
-  const bitcoinFollowing = new PeriodicTask(() => pegin.poll(), BITCOIN_POLL_MS, (error) => bitcoinFailures.failed(error));
+  const bitcoinFollowing = new PeriodicTask(
+    async () => {
+      await pegin.poll();
+      bitcoinNode.answered();
+    },
+    BITCOIN_POLL_MS,
+    (error) => {
+      bitcoinNode.failed(error);
+      bitcoinFailures.failed(error);
+    },
+  );
 
   // The OpenAPI document is built from this very table, so it lists every route the server serves.
   const routes = withOpenApiRoute({ title: 'Strongbox member API', version: '1' }, [
@@ -432,7 +444,7 @@ export async function startMember(config: MemberConfig, log: Logger): Promise<Ru
         peersConnected: transport.connectedPeers(),
         members: genesis.file.members.map((member, index) => ({ index, name: member.name })),
         threshold: genesis.members.threshold,
-        bitcoin: { height: pegin.bitcoinHeight, mintingHalted: pegin.halted },
+        bitcoin: { height: pegin.bitcoinHeight, mintingHalted: pegin.halted, nodeError: bitcoinNode.error },
       }),
     }),
     ...outputRoutes({ ledger: chain.ledger, store }),

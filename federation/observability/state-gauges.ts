@@ -1,6 +1,7 @@
 import { Gauge, type Registry } from 'prom-client';
 import type { PegSupply } from '../../sidechain/ledger/index.ts';
 import type { MemberHealth } from '../member/federation-health.ts';
+import type { BitcoinStatus } from '../member/bitcoin-node-health.ts';
 import { DEPOSIT_STATES, depositTotals, type DepositView } from '../member/pegin-deposits.ts';
 
 /** What a scrape reports beyond the counters: read once per scrape, then set on every gauge. */
@@ -11,7 +12,7 @@ export interface MemberStateSnapshot {
   escrowSats: bigint;
   /** Final burns no settlement record has bound to a Bitcoin payment yet. */
   pegoutQueue: { count: number; sats: bigint };
-  bitcoin: { height: number; mintingHalted: boolean };
+  bitcoin: BitcoinStatus;
   anchors: { lastRecordedMs: bigint | null; opsWalletSats: bigint; genesisMs: bigint; nowMs: bigint };
 }
 
@@ -34,6 +35,7 @@ export function createStateGauges(registry: Registry) {
   const pegoutQueue = gauge('strongbox_pegout_queue_burns', 'final peg-out burns not yet bound to a Bitcoin payment');
   const pegoutQueueSats = gauge('strongbox_pegout_queue_sats', 'satoshis of final peg-out burns not yet bound to a Bitcoin payment');
   const bitcoinHeight = gauge('strongbox_bitcoin_height', 'tip of this member\'s Bitcoin node as its peg-in follower has reached it');
+  const nodeUnreachable = gauge('strongbox_bitcoin_node_unreachable_seconds', "seconds since this member's Bitcoin node last answered its follower, while it does not (connection refused, credentials refused); 0 while it answers");
   const halted = gauge('strongbox_pegin_minting_halted', '1 after a Bitcoin reorg deeper than the confirmation depth, until an operator acts');
   const anchorAge = gauge('strongbox_anchor_age_seconds', 'seconds since the last anchor record became final (since genesis when there is none); grows on an idle chain, which is not re-anchored');
   const opsWallet = gauge('strongbox_ops_wallet_sats', 'satoshis this member knows the operations wallet holds for anchor fees');
@@ -62,6 +64,8 @@ export function createStateGauges(registry: Registry) {
       pegoutQueueSats.set(Number(snapshot.pegoutQueue.sats));
       bitcoinHeight.set(snapshot.bitcoin.height);
       halted.set(snapshot.bitcoin.mintingHalted ? 1 : 0);
+      const nodeError = snapshot.bitcoin.nodeError;
+      nodeUnreachable.set(nodeError ? Math.max(0, Number(snapshot.anchors.nowMs) - nodeError.sinceMs) / 1000 : 0);
       anchorAge.set(Number(snapshot.anchors.nowMs - (snapshot.anchors.lastRecordedMs ?? snapshot.anchors.genesisMs)) / 1000);
       opsWallet.set(Number(snapshot.anchors.opsWalletSats));
     },

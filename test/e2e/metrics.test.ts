@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { MemberApiError } from '../../federation/api/client.ts';
 import { metricFamilies, scrape } from '../helpers/prometheus.ts';
+import { runCli } from '../helpers/cli.ts';
 
 /** What an operator's Prometheus scrapes from a member process, and that it follows the chain. */
 describe('Prometheus metrics at /metrics of a member process', function () {
@@ -142,5 +143,25 @@ describe('Prometheus metrics at /metrics of a member process', function () {
     expect(minted.get('strongbox_pegged_outstanding_sats')).to.equal(before.get('strongbox_pegged_outstanding_sats')! + mintedSats);
     // The escrow grows by the whole deposit: the minted amount and the peg-in fee the federation kept.
     expect(minted.get('strongbox_escrow_sats')).to.equal(before.get('strongbox_escrow_sats')! + 300_000);
+  });
+
+  it('says while the Bitcoin node is away that the member cannot ask it, in /status, the status command and a metric, and no longer once it is back', async () => {
+    expect((await scrape(url)).get('strongbox_bitcoin_node_unreachable_seconds')).to.equal(0);
+    await net.network.bitcoin.stop();
+    try {
+      // A request in flight as the node stops ends as a reset; those after it are refused.
+      const away = await eventually('the member saying its node refuses connections', async () => {
+        const { nodeError } = (await net.clients[SELF]!.status()).bitcoin;
+        return nodeError?.reason.endsWith('(connection refused)') && nodeError;
+      });
+      expect(away.reason).to.equal(`Bitcoin node at http://127.0.0.1:${net.network.bitcoin.rpcPort} is unreachable (connection refused)`);
+      const said = await runCli(['status', '--member', url]);
+      expect(said.stdout, said.stderr).to.include(`\nbitcoin  block ${(await net.clients[SELF]!.status()).bitcoin.height} read; the member cannot ask its Bitcoin node since ${new Date(away.sinceMs).toISOString()}, so it mints, pays out and anchors nothing: ${away.reason}\n`);
+      await eventually('the metric counting the time away', async () => ((await scrape(url)).get('strongbox_bitcoin_node_unreachable_seconds') ?? 0) > 0);
+    } finally {
+      await net.network.restartBitcoin();
+    }
+    await eventually('the member asking its node again', async () => (await net.clients[SELF]!.status()).bitcoin.nodeError === null);
+    expect((await scrape(url)).get('strongbox_bitcoin_node_unreachable_seconds')).to.equal(0);
   });
 });
