@@ -290,6 +290,12 @@ function parentOf(genesis: Genesis, tip: ChainTip) {
 function checkStoredBlock(genesis: Genesis, tip: ChainTip, stored: StoredBlock, transactions: Transaction[]): BlockHeader {
   const header = decodeHeader(stored.header);
   if (Buffer.compare(Buffer.from(blockHash(header)), Buffer.from(stored.hash)) !== 0) throw new StoredChainError(`the store's block ${stored.height} does not hash to the hash stored with it`);
+  // Not damage but a setting: the database of another chain, or a genesis file of another chain.
+  if (Buffer.compare(Buffer.from(header.chainId), Buffer.from(genesis.chainId)) !== 0) {
+    throw new StoredChainError(
+      `the member's database holds blocks of chain ${Buffer.from(header.chainId).toString('hex')}, not of this genesis's chain ${Buffer.from(genesis.chainId).toString('hex')}: the config names another chain's database (databaseUrl, DATABASE_URL or dataDir) or another chain's genesis (genesisFile)`,
+    );
+  }
   try {
     checkBlockAgainstParent({ header, transactions }, parentOf(genesis, tip));
   } catch (error) {

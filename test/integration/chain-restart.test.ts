@@ -93,6 +93,19 @@ describe('member chain on Postgres across a restart', function () {
     expect(error?.message).to.equal('the store has no block 150 below its tip 250');
   });
 
+  it("refuses, naming both chains, a store that holds another chain's blocks: a config naming another chain's database or genesis", async () => {
+    const { chain: signed } = paymentChain(3);
+    const store = new ChainStore(db.pool);
+    await store.migrate();
+    await applyServedBlocks(await Chain.open(signed.federation.genesis, store, options), memoryBlockSource(signed.blocks));
+    const other = testFederation(5).genesis;
+    const error = await Chain.open(other, store, options).then(() => null, (e: Error) => e);
+    const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
+    expect(error?.message).to.equal(
+      `the member's database holds blocks of chain ${hex(signed.federation.genesis.chainId)}, not of this genesis's chain ${hex(other.chainId)}: the config names another chain's database (databaseUrl, DATABASE_URL or dataDir) or another chain's genesis (genesisFile)`,
+    );
+  });
+
   it('applies a block its store already holds: a killed member’s statement that committed after the restart loaded the tip below', async () => {
     const federation = testFederation(5);
     const store = new ChainStore(db.pool);
