@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { addressPayload, encodeAddress, ownerFromPayload } from '../../sidechain/address.ts';
-import { BTC_ASSET_ID } from '../../sidechain/asset.ts';
+import { BTC_ASSET_ID, BTC_ASSET_KEY } from '../../sidechain/asset.ts';
 import { ValidationError } from '../../sidechain/errors.ts';
 import { dividendHolders, dividendOutputs } from '../../sidechain/ledger/dividend.ts';
 import { toHex } from '../../sidechain/transaction/ids.ts';
@@ -11,7 +11,7 @@ import { selectCoins } from '../../federation/wallet/build-transfer.ts';
 import { readWalletFile } from '../../federation/wallet/wallet-file.ts';
 import { withWalletLock } from '../../federation/wallet/wallet-lock.ts';
 import { plural } from '../../federation/words.ts';
-import { registeredSecurity } from '../asset-amount.ts';
+import { describeAmount, registeredSecurity } from '../asset-amount.ts';
 import { genesisFrom, memberClientFrom, type NetworkOptions } from '../member-url.ts';
 import { printResult } from '../output.ts';
 import { parseHeight, parseSecurity } from '../command-arguments.ts';
@@ -25,11 +25,12 @@ export function dividendCommand(): Command {
     .requiredOption('--record-height <height>', 'the block after which holdings count (at most the current tip)')
     .requiredOption('--total <sats>', 'pegged satoshis to distribute')
     .option('--file <file>', 'issuer wallet file (the issuer key pays and signs)', 'wallet.json')
+    .option('--again', 'pay although a dividend at this record height was already paid (it pays the holders a second time)')
     .addHelpText(
       'after',
       '\nThe issuer\'s own holding earns nothing and does not count: each other holder gets\nfloor(total × holding / what the others hold), and the satoshis left over go one each to the\nlargest fractional parts. Every member recomputes this. `strongbox status` shows the height now.\n\nExample:\n  strongbox dividend --asset 5c1f… --record-height 42 --total 1000000 --file issuer.wallet.json',
     )
-    .action(async (options: NetworkOptions & { asset: string; recordHeight: string; total: string; file: string; json?: boolean }) => {
+    .action(async (options: NetworkOptions & { asset: string; recordHeight: string; total: string; file: string; again?: boolean; json?: boolean }) => {
       const asset = parseSecurity(options.asset);
       const assetKey = toHex(asset);
       const recordHeight = parseHeight(options.recordHeight, '--record-height');
@@ -44,6 +45,14 @@ export function dividendCommand(): Command {
       // Below its issuance the register of a security is empty, which would read as "nobody but the issuer held it".
       if (recordHeight < view.height) {
         throw new ValidationError('before-issuance', `--record-height ${recordHeight} is before ${view.name} (${view.isin}) was issued, at height ${view.height}: nobody held it then`);
+      }
+      // The same command run again (after an interrupted wait, from shell history) would pay every holder once more.
+      const earlier = (await client.dividends(assetKey)).find((dividend) => dividend.recordHeight === recordHeight);
+      if (earlier && !options.again) {
+        throw new ValidationError(
+          'dividend-already-paid',
+          `a dividend of ${view.name} (${view.isin}) at record height ${recordHeight} was already paid: ${earlier.paid} sats in ${earlier.txid}, final at height ${earlier.height}; nothing was sent (add --again to pay the holders a second time)`,
+        );
       }
       // The issuer reads its own register by signing the request with the issuer key.
       const register = await client.holders(assetKey, issuerAuthorization(genesis.chainId, asset, wallet.keys.seed, Date.now()), recordHeight);
@@ -65,7 +74,7 @@ export function dividendCommand(): Command {
         return { ...(await submitUntilFinal(client, { ...body, witnesses }, options)), change };
       });
       const paid = change > 0n ? outputs.length - 1 : outputs.length;
-      printResult(options, `paid ${total} sats to ${plural(paid, 'holder')} of ${view.name} (${view.isin}, ${assetKey}) at record height ${recordHeight}: ${txid} final at height ${height}`, {
+      printResult(options, `paid ${describeAmount(total, BTC_ASSET_KEY, undefined)} to ${plural(paid, 'holder')} of ${view.name} (${view.isin}, ${assetKey}) at record height ${recordHeight}: ${txid} final at height ${height}`, {
         txid,
         height,
         asset: assetKey,

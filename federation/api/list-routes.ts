@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { addressPayload, encodeAddress, keyOwner, ownerFromPayload } from '../../sidechain/address.ts';
 import { TxKind, type TxKindName } from '../../sidechain/transaction/types.ts';
+import { decodeTransaction } from '../../sidechain/transaction/codec.ts';
+import { issuerOwner } from '../../sidechain/ledger/dividend.ts';
 import type { AssetRecord, LedgerState } from '../../sidechain/ledger/index.ts';
 import type { ChainQueries } from '../../sidechain/store/chain-queries.ts';
 import { blockSummary, blockSummarySchema } from './block-view.ts';
@@ -142,6 +144,36 @@ export function listRoutes(context: ListContext): Route[] {
         const record = context.ledger.assets.get(params.asset);
         if (!record) throw new NotFoundError(`asset ${params.asset}`);
         return { ...assetView(record), holders: await context.queries.holderCount(record.id) };
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/assets/:asset/dividends',
+      summary: 'the dividends paid on one security, oldest first: the transaction, its block, the record height and the satoshis paid to holders',
+      tag: 'assets',
+      params: z.object({ asset: wire.assetIdParam }),
+      response: z.strictObject({
+        dividends: z.array(
+          z.strictObject({
+            txid: wire.txid,
+            height: wire.height.describe('the block that paid it'),
+            recordHeight: wire.height.describe('holders after this block were paid'),
+            paid: wire.baseUnits.describe('satoshis paid to the holders, the change back to the issuer left out'),
+          }),
+        ),
+      }),
+      handler: async ({ params }) => {
+        const record = context.ledger.assets.get(params.asset);
+        if (!record) throw new NotFoundError(`asset ${params.asset}`);
+        const change = hex(issuerOwner(record.issuer));
+        // An asset's dividends are few; those of every asset since its issuance are read and told apart here.
+        const dividends = (await context.queries.dividendsFrom(record.height)).flatMap((row) => {
+          const body = decodeTransaction(row.bytes);
+          if (body.kind !== 'dividend' || hex(body.asset) !== params.asset) return [];
+          const paid = body.outputs.filter((output) => hex(output.owner) !== change).reduce((sum, output) => sum + output.amount, 0n);
+          return [{ txid: hex(row.txid), height: row.height, recordHeight: body.recordHeight, paid }];
+        });
+        return { dividends };
       },
     }),
   ];

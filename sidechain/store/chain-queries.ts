@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { TxKind } from '../transaction/types.ts';
 
 /** A final block as lists show it: what the header and certificate say, without the transactions. */
 export interface BlockRow {
@@ -22,6 +23,13 @@ export interface BurnRow {
   height: number;
   destinationScript: Uint8Array;
   amount: bigint;
+}
+
+/** A final dividend transaction; which security it pays on is inside its bytes. */
+export interface DividendRow {
+  txid: Uint8Array;
+  height: number;
+  bytes: Uint8Array;
 }
 
 export interface UtxoRow {
@@ -79,6 +87,15 @@ export class ChainQueries {
       before ? [before.height, buffer(before.txid), limit] : [limit],
     );
     return result.rows.map((row) => ({ txid: bytesOf(row.txid), height: Number(row.height), destinationScript: bytesOf(row.destination_script), amount: BigInt(row.amount) }));
+  }
+
+  /** Final dividends of every security from block `fromHeight` on, oldest first (a partial index holds them). */
+  async dividendsFrom(fromHeight: number): Promise<DividendRow[]> {
+    const result = await this.pool.query<{ txid: Buffer; height: string; bytes: Buffer }>(
+      `SELECT txid, height, bytes FROM transactions WHERE kind = ${TxKind.dividend} AND height >= $1 ORDER BY height, position`,
+      [fromHeight],
+    );
+    return result.rows.map((row) => ({ txid: bytesOf(row.txid), height: Number(row.height), bytes: bytesOf(row.bytes) }));
   }
 
   /** Unspent outputs of one owner, oldest first, strictly after the cursor. */

@@ -161,6 +161,7 @@ describe('member HTTP API: every answer as its route documents it', function () 
       '/addresses/:address/utxos': [`/addresses/${alice.address}/utxos`, `/addresses/${bob.address}/utxos`],
       '/assets': ['/assets'],
       '/assets/:asset': [`/assets/${asset}`, `/assets/${asset.toUpperCase()}`],
+      '/assets/:asset/dividends': [`/assets/${asset}/dividends`, `/assets/${asset.toUpperCase()}/dividends`],
       '/federation': ['/federation'],
       '/supply': ['/supply'],
       '/pegin/deposits': ['/pegin/deposits'],

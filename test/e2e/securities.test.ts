@@ -476,6 +476,25 @@ describe('securities through the CLI against five members', function () {
       expect(await issuerBtc()).to.equal(before.issuer - 1000n);
     });
 
+    it('refuses the same dividend run again, naming the one paid, and pays the holders a second time only with --again', async () => {
+      const [first] = await net.clients[2]!.dividends(asset);
+      expect(first).to.include({ recordHeight, paid: 1000n });
+      const [before, height] = [await issuerBtc(), (await net.clients[1]!.status()).height];
+      const args = ['dividend', '--asset', asset, '--record-height', String(recordHeight), '--total', '1000', '--file', files.issuer!];
+      await refused(
+        args,
+        new RegExp(`^strongbox: a dividend of Acme AB \\(US0378331005\\) at record height ${recordHeight} was already paid: 1000 sats in ${first!.txid}, final at height ${first!.height}; nothing was sent \\(add --again to pay the holders a second time\\)\n$`),
+      );
+      expect([await issuerBtc(), (await net.clients[1]!.status()).height]).to.deep.equal([before, height]);
+      const again = await runCli([...args, '--again', ...flags]);
+      const paid = new RegExp(`^paid 1000 sats of pegged BTC \\(0\\.00001000 BTC\\) to 3 holders of Acme AB \\(US0378331005, ${asset}\\) at record height ${recordHeight}: ([0-9a-f]{64}) final at height \\d+\n$`).exec(again.stdout);
+      expect([again.code, paid !== null], again.stdout + again.stderr).to.deep.equal([0, true]);
+      expect(await issuerBtc()).to.equal(before - 1000n);
+      for (const client of net.clients) {
+        expect((await client.dividends(asset)).map((dividend) => [dividend.txid, dividend.recordHeight])).to.deep.equal([[first!.txid, recordHeight], [paid![1], recordHeight]]);
+      }
+    });
+
     it('refuses a record height before the security was issued, naming the height it was issued at', async () => {
       for (const client of net.clients) expect((await client.asset(asset)).height).to.equal(issuedAt);
       const [before, height] = [await issuerBtc(), (await net.clients[1]!.status()).height];
