@@ -94,5 +94,6 @@ function summary(report: AuditReport): string {
     `anchors:     ${anchorLine(anchors.list)}`,
     `settlements: ${report.settlements.count} paying ${plural(report.settlements.burns, 'burn')}${report.settlements.inMempool > 0 ? `, ${report.settlements.inMempool} of them in the Bitcoin node's mempool, not confirmed yet` : ''}${unpaid}`,
     `reserves:    ${sats(reserves.escrowSats)} unspent in ${plural(reserves.unspentOutputs, 'escrow output')} ≥ ${sats(reserves.outstandingSats)} pegged outstanding${owed}`,
+    ...report.othersAhead.map((other) => `beyond:      ${other.member} says its chain reaches height ${other.height}: the blocks after ${report.height} are not audited here; audit that member too`),
   ].join('\n');
 }

@@ -40,6 +40,11 @@ export interface AuditReport {
   settlements: { count: number; burns: number; inMempool: number };
   supply: { mintedSats: bigint; burnedSats: bigint; outstandingSats: bigint };
   reserves: Reserves;
+  /**
+   * Other members the auditor knows whose chains reach past the audited height: the blocks after
+   * it are not audited here. A member can withhold its last blocks, and only its peers show it.
+   */
+  othersAhead: { member: string; height: number }[];
   elapsedMs: number;
   blocksPerSecond: number;
 }
@@ -155,6 +160,7 @@ export async function runAudit(options: {
   }
   const { minted, burned } = auditor.supply;
   const bitcoinTip = await bitcoin.tip();
+  const othersAhead = (await otherTips(options.others ?? [], source)).flatMap(({ description, height }) => (height > auditor.height ? [{ member: description, height }] : []));
   const elapsedMs = now() - start;
   const last = bitcoin.anchors.at(-1);
   return {
@@ -172,6 +178,7 @@ export async function runAudit(options: {
     settlements: { count: bitcoin.settlements, burns: bitcoin.settledBurns, inMempool: bitcoin.unconfirmedSettlements },
     supply: { mintedSats: minted, burnedSats: burned, outstandingSats: minted - burned },
     reserves,
+    othersAhead,
     elapsedMs,
     blocksPerSecond: elapsedMs > 0 ? (auditor.height * 1000) / elapsedMs : 0,
   };

@@ -186,6 +186,13 @@ describe('audit against a real Bitcoin node (regtest), of a history signed in me
     });
   });
 
+  it('passes a chain a member cut short, naming the other members whose chains reach further: the blocks past it are not audited', async () => {
+    const all = memoryBlockSource(blocks, 'member B');
+    const report = await runAudit({ genesis, source: memoryBlockSource(blocks.slice(0, 1), 'member A'), bitcoin: rpc, others: [all, memoryBlockSource(blocks.slice(0, 1), 'member C')] });
+    expect(report).to.deep.include({ height: 1, othersAhead: [{ member: 'member B', height: blocks.length }] });
+    expect((await audit(blocks)).othersAhead).to.deep.equal([]);
+  });
+
   it('fails at the anchor when a quorum rewrote an anchored block: Bitcoin still holds the old hash', async () => {
     const rewritten = rewriteHistory(blocks, 3, (txs) => [...txs, issuance(chainId, alice, 7n, 2n).tx], quorum(federation));
     const anchorRecord = blocks[3]!.transactions[0]! as Transaction & { kind: 'anchor' };
