@@ -166,7 +166,7 @@ describe('chain auditor (the pure core of strongbox audit)', () => {
     expect(Buffer.from(auditor.hashAt(5)!).equals(Buffer.from(honest[4]!.hash))).to.equal(true);
     expect(audited.map((block) => block.transactions)).to.deep.equal([1, 1, 1, 1, 1]);
     expect(audited[2]!.mints.map((claim) => ({ height: claim.height, amount: claim.mint.amount, vout: claim.mint.bitcoinVout }))).to.deep.equal([{ height: 3, amount: 500_000n, vout: 0 }]);
-    expect(audited[3]!.anchors).to.deep.equal([{ height: 4, anchoredHeight: 2, blockHash: honest[1]!.hash, bitcoinTxid: Buffer.from(anchorRecord(chainId, 2, honest[1]!.hash).bitcoinTxid).toString('hex') }]);
+    expect(audited[3]!.anchors).to.deep.equal([{ height: 4, timeMs: honest[3]!.header.timeMs, anchoredHeight: 2, blockHash: honest[1]!.hash, bitcoinTxid: Buffer.from(anchorRecord(chainId, 2, honest[1]!.hash).bitcoinTxid).toString('hex') }]);
     expect(auditor.supply).to.deep.equal({ minted: 500_000n, burned: 0n });
   });
 
