@@ -72,6 +72,9 @@ export interface PeerTransportOptions {
 
 export type ResolvedOptions = Required<Omit<PeerTransportOptions, 'onEvent'>> & Pick<PeerTransportOptions, 'onEvent'>;
 
+/** How far a frame's timestamp may be from the receiver's clock; beyond it the frame is dropped as `stale`. */
+export const DEFAULT_MAX_CLOCK_SKEW_MS = 30_000;
+
 export const DEFAULT_PEER_RATE_LIMIT: PeerRateLimit = { framesPerSecond: 500, bytesPerSecond: 16 * 1024 * 1024 };
 
 const DEFAULTS = {
@@ -80,7 +83,7 @@ const DEFAULTS = {
   maxMessageBytes: 4 * 1024 * 1024,
   maxQueuedBytesPerPeer: 32 * 1024 * 1024,
   peerRateLimit: DEFAULT_PEER_RATE_LIMIT,
-  maxClockSkewMs: 30_000,
+  maxClockSkewMs: DEFAULT_MAX_CLOCK_SKEW_MS,
   handshakeTimeoutMs: 5_000,
   inboundLimits: DEFAULT_INBOUND_LIMITS,
   reconnectMinMs: 100,

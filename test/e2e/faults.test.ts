@@ -286,6 +286,31 @@ describe('faults on five member processes, with the books checked after each', f
     await checker.settleAndAssert('clock skew');
   });
 
+  it('names in the log of a member whose clock is two minutes ahead every peer whose frames it drops, blames no member whose clock is right, and that member keeps the chain', async () => {
+    const random = seededRandom(faultSeed('clock two minutes ahead'));
+    const skewed = 4;
+    const named = new Map<number, Set<number>>();
+    const logs = followLogs(net, (member, line) => {
+      if (typeof line.msg !== 'string' || !line.msg.startsWith('peer frames dropped: their time differs from this member')) return;
+      if (!named.has(member)) named.set(member, new Set());
+      named.get(member)!.add(line.peer as number);
+    });
+    try {
+      await killMember(net, skewed);
+      await restartMember(net, skewed, skewedClockEnv(120_000));
+      const txid = await submitUntilFinal(net, issuance(net.genesis.chainId, testWallet(), 6n).tx, random);
+      const { height } = await net.clients[0]!.waitForFinal(txid);
+      await eventually(`member ${skewed} (clock two minutes ahead) applies the final blocks`, async () => (await net.clients[skewed]!.status()).height >= height!, 30_000);
+      await eventually('the member with the wrong clock naming each of the four others', async () => named.get(skewed)?.size === 4);
+      for (const member of [0, 1, 2, 3]) expect([...(named.get(member) ?? [])], `members named by member ${member}`).to.satisfy((peers: number[]) => peers.every((peer) => peer === skewed));
+    } finally {
+      logs.stop();
+      await killMember(net, skewed);
+      await restartMember(net, skewed);
+    }
+    await checker.settleAndAssert('a clock two minutes ahead');
+  });
+
   /**
    * Submits competing transactions (spending one coin) to random members until one of them is
    * final; a refusal because the other got there first is part of the race.
