@@ -25,8 +25,13 @@ export function memberClientFrom(options: NetworkOptions): MemberClient {
   return new MemberClient(
     urls,
     (down, answering) => process.stderr.write(`${down.length === 1 ? `member at ${down[0]} is` : `members at ${down.join(', ')} are`} unreachable; ${answering} answered instead\n`),
-    `is the local network in ${local} running? (\`strongbox up\` starts it)`,
+    localNetworkDown(local),
   );
+}
+
+/** What to do when no member of the local network in `dataDir` answers. */
+export function localNetworkDown(dataDir: string): string {
+  return `is the local network in ${dataDir} running? (\`strongbox up\` starts it)`;
 }
 
 /**

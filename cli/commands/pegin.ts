@@ -6,7 +6,7 @@ import { depositMultisig } from '../../watcher/pegin-tweak.ts';
 import { bitcoinNetwork } from '../../watcher/networks.ts';
 import { MemberApiError, MemberClient } from '../../federation/api/client.ts';
 import { defaultDataDir, readNetworkFile } from '../../federation/local-network/network-file.ts';
-import { genesisFrom, memberClientFrom, type NetworkOptions } from '../member-url.ts';
+import { genesisFrom, localNetworkDown, memberClientFrom, type NetworkOptions } from '../member-url.ts';
 import { printResult } from '../output.ts';
 import { plural } from '../../federation/words.ts';
 import { progressLine } from '../progress.ts';
@@ -56,7 +56,9 @@ export function peginAddressCommand(): Command {
 }
 
 function membersFrom(options: { member?: string[]; dataDir?: string }): MemberClient[] {
-  return (options.member ?? readNetworkFile(options.dataDir ?? defaultDataDir()).members.map((member) => member.apiUrl)).map((url) => new MemberClient(url));
+  if (options.member) return options.member.map((url) => new MemberClient(url));
+  const local = options.dataDir ?? defaultDataDir();
+  return readNetworkFile(local).members.map((member) => new MemberClient(member.apiUrl, undefined, localNetworkDown(local)));
 }
 
 /**

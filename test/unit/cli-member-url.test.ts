@@ -77,7 +77,7 @@ describe('--member without a genesis file or a local network', () => {
 });
 
 describe('the local network, when no member of it answers', () => {
-  it('says so in one line, naming the folder and how to start it, with nothing said of members passed over', async () => {
+  it('says so in one line, naming the folder and how to start it, with nothing said of members passed over or asked at once', async () => {
     const home = mkdtempSync(join(tmpdir(), 'strongbox-down-'));
     try {
       const down = [await findFreePort(), await findFreePort(), await findFreePort()].map((port) => `http://127.0.0.1:${port}`);
@@ -87,6 +87,9 @@ describe('the local network, when no member of it answers', () => {
         1,
         `strongbox: member at ${down[2]} is unreachable (connection refused), as were the 2 members asked before it: is the local network in ${home} running? (\`strongbox up\` starts it)\n`,
       ]);
+      // A command that asks every member at once says it once too.
+      const claim = await runCliInProcess(['pegin', 'claim', `${'ab'.repeat(32)}:0`, '--to', 'sbx1qz5svgaerc64cr5dl3qm53a8gleptnyhn40q0zlqlnulfyk9kt0m20kutn8'], { cwd: tmpdir(), env: { STRONGBOX_HOME: home } });
+      expect([claim.code, claim.stderr]).to.deep.equal([1, `strongbox: member at ${down[0]} is unreachable (connection refused): is the local network in ${home} running? (\`strongbox up\` starts it)\n`]);
     } finally {
       rmSync(home, { recursive: true, force: true });
     }
