@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { Command } from 'commander';
 import { publicKeysOf, readKeyFile } from '../../federation/key-file.ts';
 import { StrongboxError } from '../../sidechain/errors.ts';
@@ -6,6 +7,12 @@ import { opsWalletMultisig } from '../../watcher/ops-wallet.ts';
 import { bitcoinNetwork } from '../../watcher/networks.ts';
 import { genesisFrom, type NetworkOptions } from '../member-url.ts';
 import { printResult } from '../output.ts';
+import { defaultDataDir, networkFilePath } from '../../federation/local-network/network-file.ts';
+
+/** Whether a genesis is named (--genesis, $STRONGBOX_GENESIS_FILE) or a local network holds one. */
+function genesisAvailable(options: Omit<NetworkOptions, 'member'>): boolean {
+  return (options.genesis ?? process.env.STRONGBOX_GENESIS_FILE) !== undefined || existsSync(networkFilePath(options.dataDir ?? defaultDataDir()));
+}
 
 /**
  * What a genesis file defines, read from the file alone: every operator of a genesis ceremony
@@ -16,10 +23,16 @@ export function infoCommand(): Command {
     .description('show what a genesis file defines: chain id, members and keys, threshold, peg parameters, the escrow; with --key, which member a key file is')
     .option('--genesis <file>', 'genesis file (default: $STRONGBOX_GENESIS_FILE or the local network)')
     .option('--data-dir <dir>', 'local network folder (default: $STRONGBOX_HOME or ./.strongbox)')
-    .option('--key <file>', 'a member key file (strongbox keygen): print its public keys and its seat in the genesis; fails if it has none')
+    .option('--key <file>', 'a member key file (strongbox keygen): print its public keys and its seat in the genesis (fails if it has none); without a genesis, its public keys alone')
     .option('--json', 'print machine-readable output')
-    .addHelpText('after', '\nExamples:\n  strongbox info --genesis genesis.json\n  strongbox info --genesis genesis.json --key alpha.key.json')
+    .addHelpText('after', '\nExamples:\n  strongbox info --genesis genesis.json\n  strongbox info --genesis genesis.json --key alpha.key.json\n  strongbox info --key alpha.key.json     # its public keys, for the genesis ceremony')
     .action((options: Omit<NetworkOptions, 'member'> & { key?: string; json?: boolean }) => {
+      if (options.key && !genesisAvailable(options)) {
+        // Before a ceremony there is no genesis yet: the operator reads out the key's public keys.
+        const keys = publicKeysOf(readKeyFile(options.key));
+        const human = [`block public key: ${keys.blockPublicKey}`, `peg public key:   ${keys.pegPublicKey}`, 'no genesis given: with --genesis this also shows the key file\'s seat'];
+        return printResult(options, human.join('\n'), keys);
+      }
       const genesis = genesisFrom(options);
       const { file } = genesis;
       const escrow = sortedMultisig(genesis.members.threshold, genesis.pegKeys);

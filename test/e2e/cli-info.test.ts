@@ -67,6 +67,13 @@ describe('strongbox info: a genesis file and a member key file, read without any
     expect(refused.stdout).to.equal('');
     expect(refused.stderr).to.match(/^strongbox: the keys in \S+stranger\.key\.json \(block [0-9a-f]{64}\) are not a member of this genesis\n$/);
 
+    // Before the ceremony there is no genesis: the key file's public keys alone, as keygen printed them.
+    const keygen = await runCli(['keygen', '--out', join(dir, 'operator.key.json'), '--json']);
+    const printed = JSON.parse(keygen.stdout) as { blockPublicKey: string; pegPublicKey: string };
+    const keysAlone = await runCli(['info', '--key', join(dir, 'operator.key.json')], { env: { STRONGBOX_HOME: join(dir, 'no-network') } });
+    expect([keysAlone.code, keysAlone.stderr]).to.deep.equal([0, '']);
+    expect(keysAlone.stdout).to.equal(`block public key: ${printed.blockPublicKey}\npeg public key:   ${printed.pegPublicKey}\nno genesis given: with --genesis this also shows the key file's seat\n`);
+
     const missing = await runCli(['info', '--genesis', join(dir, 'nowhere.json')]);
     expect(missing.code).to.equal(1);
     expect(missing.stderr.trim().split('\n')).to.have.length(1);
