@@ -97,6 +97,12 @@ describe('peg-outs Bitcoin cannot carry yet, on five member processes and a real
     await faucet.mine(1);
     await eventually('the payment confirmed', async () => ((await net.clients[0]!.burnStatus(short)).confirmations ?? 0) >= 1, 30_000);
     const reserves = (await fetch(`${net.network.network.members[0]!.apiUrl}/reserves`).then((r) => r.json())) as { result: string; escrowSats: string; outstandingSats: string };
-    expect(reserves).to.deep.include({ result: 'reserves cover the pegged supply', escrowSats: '50800', outstandingSats: '50200' });
+    expect(reserves).to.deep.include({ result: 'reserves cover the pegged supply', escrowSats: '50800', outstandingSats: '50200', unpaidBurns: 1, unpaidBurnSats: '600' });
+    // The audit counts the burn that waits as owed, and names it.
+    const audit = await runCli(['audit', '--member', net.network.network.members[1]!.apiUrl, '--bitcoin-rpc', net.network.network.bitcoinRpcUrl, '--genesis', net.network.network.genesisFile!]);
+    expect(audit.code, audit.stderr).to.equal(0);
+    const dustHeight = (await net.clients[0]!.transaction(dust)).height!;
+    expect(audit.stdout).to.include(`; 1 final burn (600 sats) not paid yet, the oldest final at height ${dustHeight}\n`);
+    expect(audit.stdout).to.include('reserves:    50,800 sats unspent in 2 escrow outputs ≥ 50,200 sats pegged outstanding + 600 sats owed to burns not paid yet\n');
   });
 });
