@@ -6,7 +6,7 @@ import { withWalletLock } from '../../federation/wallet/wallet-lock.ts';
 import { pegoutDestinationScript } from '../../watcher/bitcoin-address.ts';
 import { refusedPegoutDestinations } from '../../watcher/federation-scripts.ts';
 import { bitcoinNetwork } from '../../watcher/networks.ts';
-import { quorumShortfall, type MemberClient } from '../../federation/api/client.ts';
+import { MemberApiError, quorumShortfall, type MemberClient } from '../../federation/api/client.ts';
 import { genesisFrom, memberClientFrom, type NetworkOptions } from '../member-url.ts';
 import { printResult } from '../output.ts';
 import { plural } from '../../federation/words.ts';
@@ -60,6 +60,25 @@ function waitingLine(status: BurnStatus): string {
   }
 }
 
+/**
+ * The refusal of a txid the member knows no burn by: another transaction of the chain (a mint, a
+ * transfer) is named as such, and anything else is most likely the Bitcoin transaction that paid
+ * a burn, whose id `pegout status` prints beside the burn's.
+ */
+async function notABurn(client: MemberClient, txid: string, error: unknown): Promise<never> {
+  if (!(error instanceof MemberApiError && error.status === 404)) throw error;
+  const known = await client.transaction(txid).catch((lookup: unknown) => {
+    if (lookup instanceof MemberApiError && lookup.status === 404) return undefined;
+    throw lookup;
+  });
+  const takes = '`pegout status` takes the burn transaction id that `pegout` printed ("burned in …")';
+  if (known) {
+    const kind = known.hex ? `a final transaction of kind ${decodeTransaction(new Uint8Array(Buffer.from(known.hex, 'hex'))).kind}` : 'a pending transaction';
+    throw new ValidationError('not-a-burn', `${txid} is ${kind} on this chain, not a burn: ${takes}`);
+  }
+  throw new ValidationError('not-a-burn', `no burn ${txid} on this chain: ${takes}, not the Bitcoin transaction that pays it`);
+}
+
 /** What the circuit breaker lets the federation pay out in an hour without approvals: the genesis's share of the reserves a member counts. */
 async function hourlyShare(client: MemberClient, basisPoints: number): Promise<bigint> {
   return (BigInt((await client.pegoutPolicy()).reservesSats) * BigInt(basisPoints)) / 10_000n;
@@ -104,7 +123,7 @@ export function pegoutCommand(): Command {
         const client = memberClientFrom(options);
         const progress = progressLine();
         for (;;) {
-          const status = await client.burnStatus(txid);
+          const status = await client.burnStatus(txid).catch((error: unknown) => notABurn(client, txid, error));
           if (!options.wait || (status.status === 'in-bitcoin' && (status.confirmations ?? 0) >= 1)) {
             progress.clear();
             printResult(options, `burn ${txid}: ${describeBurn(status)}`, status);

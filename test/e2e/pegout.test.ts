@@ -81,6 +81,7 @@ describe('peg-out through five member processes and a real regtest node', functi
 
   it('pays a burn to its Bitcoin address minus the published fee share, with exact change to the escrow', async () => {
     const { wallet, file } = await fundedWallet(1_000_000n);
+    const [minted] = await net.clients[0]!.utxos(wallet.address);
     const destination = bitcoinAddress();
     const burned = await runCli(['pegout', '--to', destination, '--amount', '400000', '--file', file, '--json', '--member', net.network.network.members[0]!.apiUrl, '--genesis', net.network.network.genesisFile!]);
     expect(burned.code, burned.stderr).to.equal(0);
@@ -107,6 +108,12 @@ describe('peg-out through five member processes and a real regtest node', functi
     const said = await runCli(['pegout', 'status', burnTxid.toUpperCase(), '--member', net.network.network.members[4]!.apiUrl]);
     expect(said.stdout).to.match(new RegExp(`^burn ${burnTxid}: `));
     expect(said.stdout).to.match(new RegExp(`; ${paid.outs[0]!.value} sats paid to ${destination} \\(the burn of 400000 less a fee share of ${feeShare}\\) by output 0 of Bitcoin transaction ${bitcoinTxid}, with \\d+ confirmations?\n$`));
+    // The Bitcoin transaction that pays the burn, or another transaction of the chain, is not the burn: said so, with what the command takes.
+    const takes = '`pegout status` takes the burn transaction id that `pegout` printed ("burned in …")';
+    const ofBitcoin = await runCli(['pegout', 'status', bitcoinTxid, '--member', net.network.network.members[4]!.apiUrl]);
+    expect([ofBitcoin.code, ofBitcoin.stderr]).to.deep.equal([1, `strongbox: no burn ${bitcoinTxid} on this chain: ${takes}, not the Bitcoin transaction that pays it\n`]);
+    const ofMint = await runCli(['pegout', 'status', minted!.txid, '--member', net.network.network.members[4]!.apiUrl]);
+    expect([ofMint.code, ofMint.stderr]).to.deep.equal([1, `strongbox: ${minted!.txid} is a final transaction of kind pegin on this chain, not a burn: ${takes}\n`]);
   });
 
   it('hands out a PSBT that @scure/btc-signer finalizes into the very transaction the members broadcast', async () => {
