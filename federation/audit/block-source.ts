@@ -53,8 +53,14 @@ export function memberBlockSource(client: MemberClient): BlockSource {
   const ranges: BlockRange[] = [];
   const unreadable = (height: number, detail: string) => new AuditFailure('source', height, `member ${client.baseUrl} ${detail}`);
   async function fetchRange(from: number): Promise<ServedBlock[]> {
-    const parsed = servedRange.safeParse(await client.finalBlocks(from));
-    if (!parsed.success) throw unreadable(from, `served an unreadable answer for blocks from ${from} (${parsed.error.issues[0]!.message})`);
+    const answer = await client.finalBlocks(from);
+    const parsed = servedRange.safeParse(answer);
+    if (!parsed.success) {
+      // The client reads an answer that is not JSON as null.
+      const issue = parsed.error.issues[0]!;
+      const reason = answer === null ? 'not JSON' : `${issue.path.length > 0 ? `${issue.path.join('.')}: ` : ''}${issue.message}`;
+      throw unreadable(from, `served an unreadable answer for blocks from ${from} (${reason})`);
+    }
     return parsed.data.blocks.map((served, index) => {
       if (served.height !== from + index) throw unreadable(from + index, `answered for block ${from + index} with block ${served.height}`);
       return { block: new Uint8Array(Buffer.from(served.block, 'hex')), commit: new Uint8Array(Buffer.from(served.commit, 'hex')) };

@@ -8,7 +8,7 @@ import { memberBlockSource } from '../../federation/audit/block-source.ts';
 const block = (height: number) => ({ height, block: '0a0b', commit: '0c' });
 
 /** What a member that is wrong or hostile may answer; the auditor reads it as data, never as truth. */
-const answers: Record<string, { status: number; body: unknown }> = {
+const answers: Record<string, { status: number; body: unknown; text?: string }> = {
   '/status': { status: 200, body: { height: 'many' } },
   // Three blocks, then (a range that stopped early) the rest from 4, and nothing from 6 on.
   '/chain/blocks?from=1': { status: 200, body: { blocks: [block(1), block(2), block(3)] } },
@@ -18,6 +18,7 @@ const answers: Record<string, { status: number; body: unknown }> = {
   '/chain/blocks?from=20': { status: 200, body: { blocks: [{ height: 20, block: 'XYZ', commit: '' }] } },
   '/chain/blocks?from=30': { status: 200, body: [] },
   '/chain/blocks?from=40': { status: 200, body: { blocks: Array.from({ length: 101 }, (_, index) => block(40 + index)) } },
+  '/chain/blocks?from=50': { status: 200, body: null, text: '<html>not a member</html>' },
 };
 
 describe('audit block source over a member API (HTTP)', () => {
@@ -30,7 +31,7 @@ describe('audit block source over a member API (HTTP)', () => {
     server = createServer((request, response) => {
       requested.push(request.url ?? '');
       const answer = answers[request.url ?? ''] ?? { status: 404, body: { error: { code: 'not-found', message: 'no such block' } } };
-      response.writeHead(answer.status, { 'content-type': 'application/json' }).end(JSON.stringify(answer.body));
+      response.writeHead(answer.status, { 'content-type': 'application/json' }).end(answer.text ?? JSON.stringify(answer.body));
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -49,9 +50,10 @@ describe('audit block source over a member API (HTTP)', () => {
 
   const refusals: { description: string; height: number; failsAt: number; message: RegExp }[] = [
     { description: 'another block than asked for', height: 10, failsAt: 11, message: /answered for block 11 with block 12$/ },
-    { description: 'bytes that are not hex', height: 20, failsAt: 20, message: /served an unreadable answer for blocks from 20 \(expected lowercase hex\)$/ },
-    { description: 'JSON of another shape', height: 30, failsAt: 30, message: /served an unreadable answer for blocks from 30/ },
-    { description: 'more blocks than a range holds', height: 40, failsAt: 40, message: /served an unreadable answer for blocks from 40/ },
+    { description: 'bytes that are not hex', height: 20, failsAt: 20, message: /served an unreadable answer for blocks from 20 \(blocks\.0\.block: expected lowercase hex\)$/ },
+    { description: 'JSON of another shape', height: 30, failsAt: 30, message: /served an unreadable answer for blocks from 30 \(Invalid input: expected object, received array\)$/ },
+    { description: 'more blocks than a range holds', height: 40, failsAt: 40, message: /served an unreadable answer for blocks from 40 \(blocks: Too big: expected array to have <=100 items\)$/ },
+    { description: 'an answer that is not JSON', height: 50, failsAt: 50, message: /served an unreadable answer for blocks from 50 \(not JSON\)$/ },
   ];
   for (const { description, height, failsAt, message } of refusals) {
     it(`fails the source check at the height of ${description}`, async () => {
