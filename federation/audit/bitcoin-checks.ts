@@ -91,9 +91,13 @@ export class BitcoinChecks {
     if (!nodeFollows(chain, expected)) throw new AuditFailure('bitcoin', undefined, `the Bitcoin node at ${this.rpc.displayUrl} follows ${chain}, the genesis names ${expected}`);
     if (initialBlockDownload || headers > blocks) {
       // Not a verdict on the chain: the audit can only be run once the node has caught up.
+      const state =
+        headers > blocks
+          ? `has blocks up to ${blocks} of the ${headers} headers it knows`
+          : `says it is in its initial block download, as bitcoind does while its last block (${blocks}) is more than a day old`;
       throw new ValidationError(
         'bitcoin-syncing',
-        `the Bitcoin node at ${this.rpc.displayUrl} is still syncing (blocks up to ${blocks} of ${headers} headers known): it would lack recent deposits, anchors and payments and count escrow coins spent since as unspent; audit once it has caught up`,
+        `the Bitcoin node at ${this.rpc.displayUrl} ${state}: a node still syncing lacks recent deposits, anchors and payments and counts escrow coins spent since as unspent; audit once it has caught up`,
       );
     }
   }
