@@ -121,7 +121,8 @@ export class MemberClient {
       } catch (error) {
         if (!((nothingSent(error) || unansweredRead(error, init)) && this.current + 1 < this.urls.length)) {
           const others = this.current > 0 ? `, as ${this.current === 1 ? 'was the member' : `were the ${this.current} members`} asked before it` : '';
-          const next = this.noneAnswered === undefined ? '' : `: ${this.noneAnswered}`;
+          // Only when none answered: a member that dropped a write mid-way says nothing of the others.
+          const next = this.noneAnswered === undefined || this.current + 1 < this.urls.length ? '' : `: ${this.noneAnswered}`;
           throw new MemberApiError(0, 'member-unreachable', `member at ${this.baseUrl} is unreachable (${unreachableReason(error)})${others}${next}`);
         }
         passedOver.push(this.baseUrl);

@@ -140,6 +140,19 @@ describe('the local network’s members, when one is down', () => {
     expect(error).to.equal(`member at ${down[2]} is unreachable (connection refused), as were the 2 members asked before it`);
   });
 
+  it('says of a member that drops a write mid-way only that it is unreachable, not what to do when none answers: the others were not asked', async () => {
+    const cutting = createServer((request) => request.socket.destroy());
+    await new Promise<void>((resolve) => cutting.listen(0, '127.0.0.1', resolve));
+    const cuttingUrl = `http://127.0.0.1:${(cutting.address() as { port: number }).port}`;
+    try {
+      const client = new MemberClient([cuttingUrl, memberUrl], undefined, 'start them first');
+      const error = await client.registerDepositAddress('sbx1qz5svgaerc64cr5dl3qm53a8gleptnyhn40q0zlqlnulfyk9kt0m20kutn8').then(() => null, (e: Error) => e.message);
+      expect(error).to.match(new RegExp(`^member at ${cuttingUrl} is unreachable \\([^)]+\\)$`));
+    } finally {
+      await new Promise((resolve) => cutting.close(resolve));
+    }
+  });
+
   it('says nothing of passing members over when none answers, only the error, with what to do', async () => {
     const down = [`http://127.0.0.1:${await findFreePort()}`, `http://127.0.0.1:${await findFreePort()}`];
     const failovers: unknown[] = [];
