@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { checkCeremonyMemberCount } from '../../federation/transport/options.ts';
 import { existsSync, writeFileSync } from 'node:fs';
 import { createGenesisFile, parseGenesis, type GenesisFile } from '../../sidechain/genesis.ts';
 import { ValidationError } from '../../sidechain/errors.ts';
@@ -63,6 +64,7 @@ export function genesisCommand(): Command {
         genesisTimeMs: BigInt(Date.now()),
       });
       const genesis = parseGenesis(file);
+      checkCeremonyMemberCount(genesis.members.keys.length);
       checkPegoutMinimum(genesis);
       writeFileSync(options.out, `${JSON.stringify(file, null, 2)}\n`, { flag: 'wx' });
       const chainId = Buffer.from(genesis.chainId).toString('hex');

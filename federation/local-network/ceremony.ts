@@ -1,4 +1,5 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { checkCeremonyMemberCount } from '../transport/options.ts';
 import { readGenesisFile } from '../genesis-file.ts';
 import { dirname, join } from 'node:path';
 import { generateMemberKeys, publicKeysOf, readKeyFile, writeKeyFile } from '../key-file.ts';
@@ -48,6 +49,7 @@ export function runLocalCeremony(options: CeremonyOptions): Genesis {
     genesisTimeMs: BigInt(Date.now()),
   });
   const genesis = parseGenesis(file);
+  checkCeremonyMemberCount(genesis.members.keys.length);
   checkPegoutMinimum(genesis);
   for (const { keyFile, existing, keys } of seats) {
     if (existing) continue;

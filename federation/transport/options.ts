@@ -1,6 +1,6 @@
 import { DEFAULT_INBOUND_LIMITS, type InboundLimits } from './inbound-gate.ts';
 import { publicKeyFromSeed, PUBLIC_KEY_LENGTH } from '../../sidechain/ed25519.ts';
-import { ConfigError } from '../../sidechain/errors.ts';
+import { ConfigError, ValidationError } from '../../sidechain/errors.ts';
 import { BROADCAST, CHAIN_ID_LENGTH, FRAME_OVERHEAD } from './frame.ts';
 import { sameBytes } from './inbound.ts';
 import { BURST_SECONDS, type PeerRateLimit } from './rate-limit.ts';
@@ -96,12 +96,27 @@ function positiveInteger(field: string, value: number): void {
   if (!Number.isSafeInteger(value) || value <= 0) throw new ConfigError(`transport.${field}`, `must be a positive integer, got ${value}`);
 }
 
+/** Members decide blocks with each other: a member has to have at least one peer. */
+export const MIN_MEMBERS = 2;
+
+/**
+ * Refuses, at a genesis ceremony, a federation no member could run in. The genesis rules accept
+ * one member (its chain id is well defined, and an auditor could follow such a chain), but a
+ * member starts its peer transport with the others, so a ceremony that wrote such a file would
+ * leave its operators with a chain that never makes a block.
+ */
+export function checkCeremonyMemberCount(count: number): void {
+  if (count < MIN_MEMBERS) {
+    throw new ValidationError('too-few-members', `a federation needs at least ${MIN_MEMBERS} members, got ${count}: members decide blocks with each other, and no member starts with a genesis of ${count}`);
+  }
+}
+
 /** Checks the options up front so that a misconfigured member fails at start, not on first message. */
 export function resolveOptions(options: PeerTransportOptions): ResolvedOptions {
   const resolved = { ...DEFAULTS, ...options };
   if (resolved.chainId.length !== CHAIN_ID_LENGTH) throw new ConfigError('transport.chainId', `must be ${CHAIN_ID_LENGTH} bytes`);
-  if (resolved.members.length < 2 || resolved.members.length >= BROADCAST) {
-    throw new ConfigError('transport.members', `needs 2 to ${BROADCAST - 1} members, got ${resolved.members.length}`);
+  if (resolved.members.length < MIN_MEMBERS || resolved.members.length >= BROADCAST) {
+    throw new ConfigError('transport.members', `needs ${MIN_MEMBERS} to ${BROADCAST - 1} members, got ${resolved.members.length}`);
   }
   const own = resolved.members[resolved.memberIndex];
   if (!Number.isInteger(resolved.memberIndex) || own === undefined) {

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../helpers/cli.ts';
@@ -52,6 +52,17 @@ describe('strongbox info: a genesis file and a member key file, read without any
     const badUrl = await runCli(['genesis', '--member', `${members[0]!.name}=${members[0]!.blockKey},${members[0]!.pegKey},ftp://x`, '--out', join(dir, 'bad.json')]);
     expect(badUrl.code).to.equal(1);
     expect(badUrl.stderr).to.match(/^strongbox: --member must be name=<64 hex block key>,<66 hex peg key>\[,<API URL http\(s\):\/\/…>\], got ".*ftp:\/\/x"\n$/);
+  });
+
+  it('refuses a ceremony of one member, which no member could run, in one line and writing nothing', async () => {
+    const [first] = (JSON.parse(readFileSync(join(dir, 'genesis.json'), 'utf8')) as { members: { name: string; blockKey: string; pegKey: string }[] }).members;
+    const refusal = 'a federation needs at least 2 members, got 1: members decide blocks with each other, and no member starts with a genesis of 1';
+    const out = join(dir, 'alone.json');
+    const alone = await runCli(['genesis', '--member', `${first!.name}=${first!.blockKey},${first!.pegKey}`, '--out', out]);
+    expect([alone.code, alone.stderr, existsSync(out)]).to.deep.equal([1, `strongbox: ${refusal}\n`, false]);
+    const folder = join(dir, 'alone-network');
+    const init = await runCli(['network', 'init', '--dir', folder, '--members', '1']);
+    expect([init.code, init.stderr, existsSync(join(folder, 'genesis.json'))]).to.deep.equal([1, `strongbox: ${refusal}\n`, false]);
   });
 
   it('names the seat of a member key file, and refuses a key that has none in one line', async () => {
