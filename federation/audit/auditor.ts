@@ -119,7 +119,9 @@ export class ChainAuditor {
     } catch (error) {
       return refuse('block', error);
     }
-    if (block.header.height !== height) throw new AuditFailure('block', height, `the member served a block whose header says height ${block.header.height}`);
+    if (block.header.height !== height) {
+      throw new AuditFailure('block', height, `the member served block ${block.header.height} where block ${height} belongs: a block left out, repeated or out of order`);
+    }
     try {
       verifyCommit(block.header, decodeCommit(commitBytes), this.genesis);
     } catch (error) {

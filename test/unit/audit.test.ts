@@ -130,11 +130,25 @@ const tamperings: { description: string; blocks: () => Pick<SignedBlock, 'block'
     message: /names another chain/,
   },
   {
-    description: 'a later block served in place of the next one',
+    description: 'a block left out: the next one served in its place',
     blocks: () => [honest[0]!, honest[2]!],
     height: 2,
     check: 'block',
-    message: /header says height 3/,
+    message: /: the member served block 3 where block 2 belongs: a block left out, repeated or out of order$/,
+  },
+  {
+    description: 'a block served twice',
+    blocks: () => [honest[0]!, honest[1]!, honest[1]!],
+    height: 3,
+    check: 'block',
+    message: /: the member served block 2 where block 3 belongs/,
+  },
+  {
+    description: 'two blocks served in each other\'s place',
+    blocks: () => [honest[0]!, honest[2]!, honest[1]!],
+    height: 2,
+    check: 'block',
+    message: /: the member served block 3 where block 2 belongs/,
   },
   {
     description: 'bytes that are no block',
