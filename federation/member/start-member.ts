@@ -14,6 +14,7 @@ import { readGenesisFile } from '../genesis-file.ts';
 import { asDatabaseSettingError, migratedChainStore, openMemberDatabase } from '../postgres/member-database.ts';
 import { claimMemberDatabase, type DatabaseClaim } from '../postgres/database-claim.ts';
 import { assertKeyNotInUse } from './key-in-use.ts';
+import { assertDatabaseOfThisMember } from './member-identity.ts';
 import { BitcoinNodeHealth } from './bitcoin-node-health.ts';
 import { createApiApp } from '../api/app.ts';
 import { withOpenApiRoute } from '../api/openapi.ts';
@@ -114,6 +115,9 @@ async function openState(config: MemberConfig, genesis: Genesis, pegPrivateKey: 
     throw new ConfigError('bitcoin.rpcUrl', `the Bitcoin node at ${rpc.displayUrl} follows ${followed}, the genesis names ${genesis.file.bitcoinNetwork}`);
   }
   const store = await migratedChainStore(pool);
+  await assertDatabaseOfThisMember(store, genesis, config.memberIndex);
+  // Once the database is known to be this member's, so that one started on another's is named as such.
+  await assertKeyNotInUse(config, genesis);
   const chain = await Chain.open(genesis, store, { ...DEFAULT_CHAIN_OPTIONS, now: () => BigInt(Date.now()) });
   const peginStore = new PeginStore(pool);
   const pegin = await Pegin.start(genesis, rpc, peginStore, log);
@@ -161,8 +165,6 @@ export async function startMember(config: MemberConfig, log: Logger): Promise<Ru
   };
   let opened: OpenedState;
   try {
-    // After the database is held, so that a member started twice on one database is named as such at once.
-    await assertKeyNotInUse(config, genesis);
     opened = await openState(config, genesis, keys.pegPrivateKey, pool, log);
   } catch (error) {
     // Nothing else runs yet: stop the database (an embedded server is a process of its own), so

@@ -315,6 +315,13 @@ export class ChainStore {
     return result.rows.map((row) => ({ asset: bytesOf(row.asset), amount: BigInt(row.amount) }));
   }
 
+  /** Records `blockKey` as this database's member unless one is recorded; returns the one recorded. */
+  async claimMemberIdentity(blockKey: Uint8Array): Promise<Uint8Array> {
+    await this.pool.query('INSERT INTO member_identity (block_key) VALUES ($1) ON CONFLICT DO NOTHING', [buffer(blockKey)]);
+    const result = await this.pool.query<{ block_key: Buffer }>('SELECT block_key FROM member_identity');
+    return bytesOf(result.rows[0]!.block_key);
+  }
+
   async appendWal(height: number, record: Uint8Array): Promise<void> {
     await this.pool.query('INSERT INTO consensus_wal (height, record) VALUES ($1, $2)', [height, buffer(record)]);
   }

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { toHex, txId } from '../../sidechain/transaction/ids.ts';
@@ -159,6 +159,23 @@ describe('federation of five member processes', function () {
     expect([copy.code, copy.stderr]).to.deep.equal([1, `strongbox: keyFile: member 2's key is in use by another running process: ${others} still hold a link from it after 25 s; two processes with one key would both sign blocks, so stop that one first\n`]);
     expect(net.network.members[2]!.process.exitCode).to.equal(null);
     await finalEverywhere(await net.clients[2]!.submit(issuance(net.genesis.chainId, testWallet(), 4n).tx));
+  });
+
+  it("refuses to start a member on another member's database, which that member then starts on as before", async () => {
+    net.network.members[3]!.process.kill('SIGKILL');
+    await net.network.members[3]!.exited;
+    const { databaseUrl } = JSON.parse(readFileSync(join(memberDir(net.network.dataDir, 3), 'config.json'), 'utf8')) as { databaseUrl: string };
+    const [apiPort, peerPort] = (await findFreePorts(2)) as [number, number];
+    const swapped = await runCli(['member', 'start', '--config', join(memberDir(net.network.dataDir, 2), 'config.json')], {
+      env: { STRONGBOX_API_PORT: String(apiPort), STRONGBOX_PEER_PORT: String(peerPort), DATABASE_URL: databaseUrl },
+    });
+    expect([swapped.code, swapped.stderr]).to.deep.equal([
+      1,
+      `strongbox: databaseUrl: the database belongs to member 3 (${net.genesis.file.members[3]!.name}), not to member 2: give each member its own database (databaseUrl, DATABASE_URL or dataDir), and this config the genesis of its chain (genesisFile)\n`,
+    ]);
+    net.network.restartMember(3);
+    await eventually('member 3 answering on its own database', () => net.clients[3]!.status().then(() => true), 60_000);
+    await finalEverywhere(await net.clients[3]!.submit(issuance(net.genesis.chainId, testWallet(), 5n).tx));
   });
 
   it('halts without forking when two of five are down, and resumes when one returns', async () => {
