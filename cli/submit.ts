@@ -32,9 +32,28 @@ export async function submitUntilFinal(client: MemberClient, tx: Transaction, op
     const { height } = await client.waitForFinal(sent);
     throw new ValidationError('already-submitted', `this very transaction, ${sent}, was already submitted (an identical one was sent before or at the same time) and is final at height ${height}: nothing new was sent`);
   }
-  if (!options.json) process.stderr.write(`${done} ${txid}, waiting for finality`);
   // The progress line ends before whatever comes next, an error included.
   const endLine = () => options.json || process.stderr.write('\n');
-  const final = await client.waitForFinal(txid, { onWait: options.json ? undefined : () => process.stderr.write('.') }).finally(endLine);
+  // Listening before the line is shown: a Ctrl-C prompted by the line finds the listener.
+  const stopSaying = sayWhenInterrupted(txid, endLine);
+  if (!options.json) process.stderr.write(`${done} ${txid}, waiting for finality`);
+  const final = await client.waitForFinal(txid, { onWait: options.json ? undefined : () => process.stderr.write('.') }).finally(() => {
+    stopSaying();
+    endLine();
+  });
   return { txid, height: final.height! };
+}
+
+/**
+ * Ctrl-C stops the waiting, not the transaction, which the members hold and make final without
+ * this command: said, or a user who sees no result runs the command again and sends it twice.
+ */
+function sayWhenInterrupted(txid: string, endLine: () => unknown): () => void {
+  const interrupted = () => {
+    endLine();
+    process.stderr.write(`strongbox: interrupted while waiting: ${txid} was submitted and becomes final without this command (a member's GET /tx/${txid} says when); running the command again would send another\n`);
+    process.exit(130);
+  };
+  process.once('SIGINT', interrupted);
+  return () => process.off('SIGINT', interrupted);
 }

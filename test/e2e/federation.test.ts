@@ -8,7 +8,7 @@ import { decodeBlock } from '../../sidechain/block.ts';
 import { DEFAULT_TIMEOUTS } from '../../federation/consensus/config.ts';
 import { eventually, startTestNetwork, type TestNetwork } from '../helpers/local-network.ts';
 import { scrape } from '../helpers/prometheus.ts';
-import { runCli } from '../helpers/cli.ts';
+import { runCli, startCli } from '../helpers/cli.ts';
 import { freshDatabase } from '../helpers/postgres.ts';
 import { memberDir } from '../../federation/local-network/ceremony.ts';
 import { findFreePorts } from '../../regtest/free-port.ts';
@@ -201,8 +201,18 @@ describe('federation of five member processes', function () {
     // A user waiting for it is told why it does not become final.
     const waited = await net.clients[0]!.waitForFinal(txid, { timeoutMs: 1_000 }).then(() => null, (e: Error) => e.message);
     expect(waited).to.equal(`transaction ${txid} is not final after 1 s: it waits in the member's mempool and becomes final with the next block, but member 0 reaches only 3 of the 4 members (k of 5) a block needs; blocks resume once enough of them are back (\`strongbox status\` shows which)`);
+    // Ctrl-C while a send waits for its block stops the waiting, not the transaction: said, so that the user does not send it again.
+    const sendArgs = ['send', '--asset', toHex(held.asset), '--to', testWallet().address, '--amount', '5', '--file', holderFile];
+    const waiting = await startCli(sendArgs, /waiting for finality/, { env: { STRONGBOX_HOME: net.network.dataDir } });
+    const pendingSpend = /^submitted ([0-9a-f]{64}),/.exec(waiting.stderr())![1]!;
+    waiting.child.kill('SIGINT');
+    const interrupted = await waiting.result;
+    expect([interrupted.code, interrupted.stderr.split('\n').slice(1)], `signal ${waiting.child.signalCode}; stderr: ${interrupted.stderr}`).to.deep.equal([
+      130,
+      [`strongbox: interrupted while waiting: ${pendingSpend} was submitted and becomes final without this command (a member's GET /tx/${pendingSpend} says when); running the command again would send another`, ''],
+    ]);
+    expect((await net.clients[0]!.transaction(pendingSpend)).status).to.equal('pending');
     // A command choosing among final coins one that a pending transaction spends is told why it is refused.
-    const pendingSpend = await net.clients[0]!.submit(transfer(net.genesis.chainId, holder, { txid: txId(held.tx), index: 0, amount: 5n }, held.asset, testWallet().owner, 5n));
     const again = await runCli(['send', '--asset', toHex(held.asset), '--to', testWallet().address, '--amount', '5', '--file', holderFile], { env: { STRONGBOX_HOME: net.network.dataDir } });
     expect([again.code, again.stderr]).to.deep.equal([1, `strongbox: input ${toHex(txId(held.tx))}:0 is already spent by pending transaction ${pendingSpend}, waiting for its block: nothing was sent; run this again once that one is final (\`strongbox status\` shows the pending transactions and whether blocks are being made)\n`]);
     // Registering a deposit address with three members would leave it short of k: refused, naming who is away.

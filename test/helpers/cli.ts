@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const CLI = fileURLToPath(new URL('../../bin/strongbox.js', import.meta.url));
@@ -17,4 +17,23 @@ export function runCli(args: string[], options: { cwd?: string; env?: NodeJS.Pro
       resolve({ code, stdout, stderr });
     });
   });
+}
+
+/**
+ * Starts the `strongbox` command in its own process and resolves once its stderr shows `shown`,
+ * for a test that signals it while it waits; `result` ends with the process.
+ */
+export async function startCli(args: string[], shown: RegExp, options: { env?: NodeJS.ProcessEnv } = {}): Promise<{ child: ChildProcess; stderr: () => string; result: Promise<CliResult> }> {
+  const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...options.env } });
+  const output = { stdout: '', stderr: '' };
+  child.stdout.on('data', (chunk: Buffer) => (output.stdout += chunk.toString('utf8')));
+  const result = new Promise<CliResult>((resolve) => child.on('close', (code) => resolve({ code: code ?? 1, ...output })));
+  await new Promise<void>((resolve, reject) => {
+    child.stderr.on('data', (chunk: Buffer) => {
+      output.stderr += chunk.toString('utf8');
+      if (shown.test(output.stderr)) resolve();
+    });
+    void result.then((ended) => reject(new Error(`strongbox ${args.join(' ')} ended before showing ${shown}: ${ended.stderr}`)));
+  });
+  return { child, stderr: () => output.stderr, result };
 }
