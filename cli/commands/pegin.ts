@@ -137,9 +137,17 @@ export function peginCommand(): Command {
         // Its txid in either case, as pegin status takes one; echoed in lowercase, as Bitcoin writes it.
         const outpoint = outpointArgument.toLowerCase();
         const match = /^([0-9a-f]{64}):(\d{1,6})$/.exec(outpoint);
-        if (!match) throw new ValidationError('bad-outpoint', `outpoint must be txid:vout, got ${JSON.stringify(outpointArgument)}`);
+        if (!match) {
+          throw new ValidationError('bad-outpoint', `the deposit must be given as <bitcoin txid>:<output index> (the position of the payment in the transaction; 0 for regtest fund), got ${JSON.stringify(outpointArgument)}`);
+        }
         const recipient = parseAddress(options.to);
-        const answers = await askEnoughMembers(membersFrom(options), 'claim the deposit', (client) => client.claimDeposit(match[1]!, Number(match[2]), recipient));
+        const claim = (client: MemberClient) =>
+          client.claimDeposit(match[1]!, Number(match[2]), recipient).catch((error: unknown) => {
+            // The member says only that the script differs: the user has a wrong --to or a wrong output index.
+            if (!(error instanceof MemberApiError && error.code === 'pegin-script')) throw error;
+            throw new ValidationError('pegin-script', `output ${outpoint} does not pay the deposit address of ${recipient}: check --to and the output index (\`strongbox pegin-address ${recipient} --offline\` prints that address)`);
+          });
+        const answers = await askEnoughMembers(membersFrom(options), 'claim the deposit', claim);
         const { confirmations, required } = answers[0]!;
         if (answers.some((answer) => answer.minted)) {
           printResult(options, `${outpoint} is already minted: nothing to claim`, { outpoint, confirmations, required, claimed: false, minted: true });

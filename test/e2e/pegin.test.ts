@@ -139,7 +139,7 @@ describe('peg-in through five member processes and a real regtest node', functio
     expect(await btcBalances(gina.address)).to.deep.equal([0n, 0n, 0n, 0n, 0n]);
   });
 
-  it('refuses a claim for an output that does not pay the named recipient', async () => {
+  it('refuses a claim for an output that does not pay the named recipient, or without an output index, saying what to check', async () => {
     const frank = testWallet();
     const mallory = testWallet();
     const offline = JSON.parse((await runCli(['pegin-address', frank.address, '--offline', '--json', '--genesis', net.network.network.genesisFile!])).stdout) as { depositAddress: string };
@@ -147,8 +147,12 @@ describe('peg-in through five member processes and a real regtest node', functio
     await faucet.mine(2);
     const vout = (await rpc.getRawTransaction(txid)).outs.findIndex((out) => out.value === 300_000n);
     const refused = await runCli(['pegin', 'claim', `${txid}:${vout}`, '--to', mallory.address, '--member', net.network.network.members[0]!.apiUrl]);
-    expect(refused.code).to.equal(1);
-    expect(refused.stderr).to.match(/does not pay the recipient's deposit address/);
+    expect([refused.code, refused.stderr]).to.deep.equal([
+      1,
+      `strongbox: output ${txid}:${vout} does not pay the deposit address of ${mallory.address}: check --to and the output index (\`strongbox pegin-address ${mallory.address} --offline\` prints that address)\n`,
+    ]);
+    const noIndex = await runCli(['pegin', 'claim', txid, '--to', frank.address, '--member', net.network.network.members[0]!.apiUrl]);
+    expect([noIndex.code, noIndex.stderr]).to.deep.equal([1, `strongbox: the deposit must be given as <bitcoin txid>:<output index> (the position of the payment in the transaction; 0 for regtest fund), got "${txid}"\n`]);
     await new Promise((resolve) => setTimeout(resolve, 2_000));
     expect(await btcBalances(mallory.address)).to.deep.equal([0n, 0n, 0n, 0n, 0n]);
   });
