@@ -5,6 +5,7 @@ import { taggedHash } from '../sidechain/hash.ts';
 import { ValidationError } from '../sidechain/errors.ts';
 import type { BitcoinRpc } from '../watcher/rpc.ts';
 import { bitcoinAddressScript } from '../watcher/bitcoin-address.ts';
+import { satsToBtc } from '../watcher/btc-amount.ts';
 import { ConfirmationTimeoutError } from './errors.ts';
 import { CoinFinder, type Coin } from './faucet-coins.ts';
 
@@ -63,7 +64,10 @@ export class Faucet {
     const fee = feeFor(selected.length);
     if (total < amountSats + fee) {
       this.coins.putBack(selected);
-      throw new ValidationError('faucet-empty', `the faucet has ${total} spendable sats, not enough for ${amountSats} (mine more blocks: strongbox regtest mine 101)`);
+      throw new ValidationError(
+        'faucet-empty',
+        `the faucet can spend ${satsToBtc(total)} BTC, not the ${satsToBtc(amountSats)} BTC asked and its fee: ask for less, or mine more to it (\`strongbox regtest mine 101\`: a block's reward can be spent 100 blocks later)`,
+      );
     }
     const psbt = new bitcoin.Psbt({ network });
     for (const coin of selected) {

@@ -112,6 +112,16 @@ describe('embedded regtest node (real bcoin)', function () {
     for (const txid of payments) expect(mempool).to.include(txid);
   });
 
+  it('refuses to pay more than the faucet can spend, in BTC, saying to ask for less or mine more, and keeps its coins', async () => {
+    const { node, faucet } = await sharedRegtest();
+    const address = bitcoin.payments.p2wpkh({ pubkey: Buffer.from(ECPair.makeRandom().publicKey), network: bitcoin.networks.regtest }).address!;
+    const refusal = await faucet.fund(address, 2_000_000_000_000_000n).then(() => '', (error: Error) => error.message);
+    expect(refusal).to.match(/^the faucet can spend \d+\.\d{8} BTC, not the 20000000\.00000000 BTC asked and its fee: ask for less, or mine more to it \(`strongbox regtest mine 101`: a block's reward can be spent 100 blocks later\)$/);
+    // The coins it looked at are still its own: a payment it can make goes through.
+    const txid = await faucet.fund(address, 10_000n);
+    expect((await node.rpc.getRawTransaction(txid)).outs.some((out) => out.value === 10_000n)).to.equal(true);
+  });
+
   it('gives up waiting for confirmations after the timeout with a typed error', async () => {
     const { node, faucet } = await sharedRegtest();
     const txid = await faucet.fund(FAUCET_ADDRESS, 5_000n);
