@@ -81,7 +81,7 @@ export interface RunningMember {
   apiUrl: string;
   peerPort: number;
   chain: Chain;
-  /** Settles with the reason the member must stop by itself: another process took its database. */
+  /** Settles with the reason the member must stop by itself: another process took its database, or its embedded server exited. */
   mustStop: Promise<Error>;
   stop(): Promise<void>;
 }
@@ -512,7 +512,7 @@ export async function startMember(config: MemberConfig, log: Logger): Promise<Ru
     apiUrl,
     peerPort: transport.port,
     chain,
-    mustStop: claim.lost,
+    mustStop: Promise.race([claim.lost, database.lost]),
     stop: () => stopParts(server),
   };
 }

