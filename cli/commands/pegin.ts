@@ -14,6 +14,7 @@ import { withMemberDatabase } from '../member-database.ts';
 import { PeginStore } from '../../federation/member/pegin-store.ts';
 import { parseFollowerState } from '../../watcher/follower/state-codec.ts';
 import { parseAddress, parseTxid } from '../command-arguments.ts';
+import { chainTransactionWords } from '../chain-transaction.ts';
 
 export function peginAddressCommand(): Command {
   return new Command('pegin-address')
@@ -92,6 +93,14 @@ async function askEnoughMembers<T>(clients: MemberClient[], what: string, ask: (
   return answered.map((outcome) => outcome.value);
 }
 
+/** The refusal of a txid the member's Bitcoin node does not know: one of the sidechain's own (a mint's, most likely) is named as such. */
+async function notABitcoinTransaction(client: MemberClient, txid: string, error: unknown): Promise<never> {
+  if (!(error instanceof MemberApiError && error.code === 'pegin-unknown')) throw error;
+  const known = await chainTransactionWords(client, txid);
+  if (known) throw new ValidationError('not-a-deposit', `${txid} is ${known} on the sidechain, not a Bitcoin transaction: \`pegin status\` takes the Bitcoin transaction that paid the deposit address (the txid \`regtest fund\` printed)`);
+  throw error;
+}
+
 export function peginCommand(): Command {
   const pegin = new Command('pegin').description('follow and claim peg-in deposits');
   pegin.addCommand(
@@ -108,7 +117,7 @@ export function peginCommand(): Command {
         const client = memberClientFrom({ member: options.member?.[0], dataDir: options.dataDir });
         const progress = progressLine();
         for (;;) {
-          const { deposits, minimumSats } = await client.depositStatus(txid);
+          const { deposits, minimumSats } = await client.depositStatus(txid).catch((error: unknown) => notABitcoinTransaction(client, txid, error));
           if (deposits.length === 0) throw new ValidationError('not-a-deposit', `${txid} pays no deposit address this member watches (register it with pegin-address, or use pegin claim)`);
           // A deposit below the minimum is never minted: waiting for it would wait forever.
           const done = deposits.every((deposit) => deposit.minted || deposit.belowMinimum);

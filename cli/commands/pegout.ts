@@ -15,6 +15,7 @@ import { progressLine } from '../progress.ts';
 import { networkOptions, parseAmount } from './wallet.ts';
 import { withMemberDatabase } from '../member-database.ts';
 import { parseTxid } from '../command-arguments.ts';
+import { chainTransactionWords } from '../chain-transaction.ts';
 import { ChainStore } from '../../sidechain/store/chain-store.ts';
 import { decodeTransaction } from '../../sidechain/transaction/codec.ts';
 import { TxKind } from '../../sidechain/transaction/types.ts';
@@ -67,15 +68,9 @@ function waitingLine(status: BurnStatus): string {
  */
 async function notABurn(client: MemberClient, txid: string, error: unknown): Promise<never> {
   if (!(error instanceof MemberApiError && error.status === 404)) throw error;
-  const known = await client.transaction(txid).catch((lookup: unknown) => {
-    if (lookup instanceof MemberApiError && lookup.status === 404) return undefined;
-    throw lookup;
-  });
+  const known = await chainTransactionWords(client, txid);
   const takes = '`pegout status` takes the burn transaction id that `pegout` printed ("burned in …")';
-  if (known) {
-    const kind = known.hex ? `a final transaction of kind ${decodeTransaction(new Uint8Array(Buffer.from(known.hex, 'hex'))).kind}` : 'a pending transaction';
-    throw new ValidationError('not-a-burn', `${txid} is ${kind} on this chain, not a burn: ${takes}`);
-  }
+  if (known) throw new ValidationError('not-a-burn', `${txid} is ${known} on this chain, not a burn: ${takes}`);
   throw new ValidationError('not-a-burn', `no burn ${txid} on this chain: ${takes}, not the Bitcoin transaction that pays it`);
 }
 

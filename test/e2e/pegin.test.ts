@@ -89,6 +89,12 @@ describe('peg-in through five member processes and a real regtest node', functio
     // A txid is taken in capitals too, as asset ids and addresses are.
     const human = await runCli(['pegin', 'status', txid.toUpperCase(), '--member', net.network.network.members[3]!.apiUrl]);
     expect(human.stdout).to.equal(`output ${vout}: 700000 sats for ${erin.address}, 2 confirmations (2 needed), minted in ${mintedIn.txid} at height ${mintedIn.height}\n`);
+    // The mint's id is the sidechain's, not the Bitcoin transaction the command takes: said so.
+    const ofMint = await runCli(['pegin', 'status', mintedIn.txid, '--member', net.network.network.members[3]!.apiUrl]);
+    expect([ofMint.code, ofMint.stderr]).to.deep.equal([
+      1,
+      `strongbox: ${mintedIn.txid} is a final transaction of kind pegin on the sidechain, not a Bitcoin transaction: \`pegin status\` takes the Bitcoin transaction that paid the deposit address (the txid \`regtest fund\` printed)\n`,
+    ]);
     expect(await btcBalances(erin.address)).to.deep.equal(Array(5).fill(700_000n));
     // Claimed again: it says the deposit is minted already, and nothing is minted twice.
     const again = await runCli(['pegin', 'claim', `${txid.toUpperCase()}:${vout}`, '--to', erin.address.toUpperCase(), ...members]);
