@@ -104,6 +104,6 @@ export function sendCommand(): Command {
         return { ...final, withdrawn: dropSpentOffers(options.file, new Set(tx.inputs.map((input) => `${Buffer.from(input.txid).toString('hex')}:${input.index}`))) };
       });
       const withdrawnLines = withdrawn.map((hold) => `\nwithdrew the offer ${hold.offer}: its coin ${hold.coin} is spent, so nobody can take it`);
-      printResult(options, `sent ${describeAmount(amount, assetHex, security)} to ${to}: ${txid} final at height ${height}${withdrawnLines.join('')}`, { txid, height, asset: assetHex, amount, withdrawnOffers: withdrawn.map((hold) => hold.offer) });
+      printResult(options, `sent ${describeAmount(amount, assetHex, security)} to ${to}: ${txid} final at height ${height}${withdrawnLines.join('')}`, { txid, height, to, asset: assetHex, amount, withdrawnOffers: withdrawn.map((hold) => hold.offer) });
     });
 }

@@ -65,6 +65,14 @@ describe('wallet, issue and send through the CLI against five members', function
     expect(duplicate.code, duplicate.stderr).to.equal(0);
     const second = (JSON.parse(duplicate.stdout) as { asset: string }).asset;
     expect((await net.clients[0]!.assetsWithIsin('US0378331005')).map((view) => view.id)).to.have.members([asset, second]);
+
+    // A script reads what was sent, and to whom, from --json.
+    const sentJson = await runCli(['send', '--asset', asset, '--to', buyer.address, '--amount', '10', '--file', issuerFile, '--json', ...flags]);
+    expect(sentJson.code, sentJson.stderr).to.equal(0);
+    const receipt = JSON.parse(sentJson.stdout) as { txid: string; height: number };
+    expect(receipt).to.deep.equal({ txid: receipt.txid, height: receipt.height, to: buyer.address, asset, amount: '10', withdrawnOffers: [] });
+    expect(receipt.txid).to.match(/^[0-9a-f]{64}$/);
+    expect((await net.clients[0]!.transaction(receipt.txid)).height).to.equal(receipt.height);
   });
 
   const refusals: Array<[string, string[], RegExp]> = [
