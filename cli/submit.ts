@@ -15,33 +15,69 @@ const SENT_BEFORE = new Set(['already-pending', 'already-final']);
 /**
  * Submits a signed transaction and waits until it is final, with progress on stderr unless --json:
  * `<done> <txid>, waiting for finality…`. A transaction the member already holds is refused once
- * it is final, saying that nothing new was sent.
+ * it is final, saying that nothing new was sent. Its txid is known before it is sent (the same
+ * coins, deterministic signatures), so a member lost while taking it or while it is waited on
+ * leaves the other members to ask, and a command that cannot tell names the txid to check.
  */
 export async function submitUntilFinal(client: MemberClient, tx: Transaction, options: { json?: boolean }, done = 'submitted'): Promise<{ txid: string; height: number }> {
-  let txid: string;
+  const txid = toHex(txId(tx));
   try {
-    txid = await client.submit(tx);
+    await client.submit(tx);
   } catch (error) {
     // The wallet chose among final coins; one a pending transaction spends (a command that gave up
     // waiting for a block, another run at the same time) is refused until that one is final.
     if (error instanceof MemberApiError && error.code === 'double-spend') {
       throw new ValidationError('double-spend', `${error.message}, waiting for its block: nothing was sent; run this again once that one is final (\`strongbox status\` shows the pending transactions and whether blocks are being made)`);
     }
-    if (!(error instanceof MemberApiError && SENT_BEFORE.has(error.code))) throw error;
-    const sent = toHex(txId(tx));
-    const { height } = await client.waitForFinal(sent);
-    throw new ValidationError('already-submitted', `this very transaction, ${sent}, was already submitted (an identical one was sent before or at the same time) and is final at height ${height}: nothing new was sent`);
+    if (error instanceof MemberApiError && error.code === 'member-unreachable') {
+      await submitAgainUnlessHeld(client, tx, txid, error);
+    } else {
+      if (!(error instanceof MemberApiError && SENT_BEFORE.has(error.code))) throw error;
+      const { height } = await client.waitForFinal(txid);
+      throw new ValidationError('already-submitted', `this very transaction, ${txid}, was already submitted (an identical one was sent before or at the same time) and is final at height ${height}: nothing new was sent`);
+    }
   }
   // The progress line ends before whatever comes next, an error included.
   const endLine = () => options.json || process.stderr.write('\n');
   // Listening before the line is shown: a Ctrl-C prompted by the line finds the listener.
   const stopSaying = sayWhenInterrupted(txid, endLine);
   if (!options.json) process.stderr.write(`${done} ${txid}, waiting for finality`);
-  const final = await client.waitForFinal(txid, { onWait: options.json ? undefined : () => process.stderr.write('.') }).finally(() => {
-    stopSaying();
-    endLine();
-  });
+  const final = await client
+    .waitForFinal(txid, { onWait: options.json ? undefined : () => process.stderr.write('.') })
+    .catch((error: unknown) => {
+      if (!(error instanceof MemberApiError && error.code === 'member-unreachable')) throw error;
+      throw new ValidationError('member-unreachable', `${error.message} while waiting: ${txid} was submitted and becomes final without this command (a member's GET /tx/${txid} says when); do not run the command again before it says final or dropped`);
+    })
+    .finally(() => {
+      stopSaying();
+      endLine();
+    });
   return { txid, height: final.height! };
+}
+
+/**
+ * A member that went away while taking the transaction may have admitted it, and relayed it to the
+ * others, or not: the members are asked for it, and it is sent again when none holds it, which
+ * the chain applies once. One that holds it has it from this run: a transaction sent before is
+ * answered as such by the member first asked, which had it too.
+ */
+async function submitAgainUnlessHeld(client: MemberClient, tx: Transaction, txid: string, lost: MemberApiError): Promise<void> {
+  try {
+    const held = await client.transaction(txid).then(
+      () => true,
+      (error: unknown) => {
+        if (error instanceof MemberApiError && error.status === 404 && error.code !== 'dropped') return false;
+        throw error;
+      },
+    );
+    if (held) return;
+    await client.submit(tx).catch((error: unknown) => {
+      if (!(error instanceof MemberApiError && SENT_BEFORE.has(error.code))) throw error;
+    });
+  } catch (error) {
+    if (!(error instanceof MemberApiError && error.code === 'member-unreachable')) throw error;
+    throw new ValidationError('submission-unknown', `${lost.message} while taking ${txid}, and no member answered whether it holds it: it may have been submitted; a member's GET /tx/${txid} says whether it is pending or final: check that before running the command again`);
+  }
 }
 
 /**

@@ -49,6 +49,8 @@ const SOCKET_REASONS: Record<string, string> = {
   ENOTFOUND: 'no such host',
   EHOSTUNREACH: 'no route to host',
   ECONNRESET: 'connection reset',
+  // The member closed the connection before it answered: stopped or killed while it handled the request.
+  UND_ERR_SOCKET: 'connection closed before it answered',
   // An https:// URL for a member that speaks plain HTTP, as the local network's do.
   ERR_SSL_WRONG_VERSION_NUMBER: 'it answers plain HTTP, not TLS: use http://',
 };
@@ -69,12 +71,13 @@ const REQUEST_TIMEOUT_MS = 10_000;
 const NOTHING_SENT = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENOTFOUND']);
 const nothingSent = (error: unknown) => NOTHING_SENT.has(String((error as { cause?: { code?: unknown } }).cause?.code));
 /**
- * A read that got no answer in time: a member that hangs (paused, overloaded, cut off without a
- * reset) accepts the connection and answers nothing, and any other member serves the same final
- * chain. A submission is not asked again elsewhere: the first member may have taken it.
+ * A read that got no answer: a member that hangs (paused, overloaded, cut off without a reset)
+ * accepts the connection and answers nothing, one killed mid-way drops it, and any other member
+ * serves the same final chain. A submission is not asked again elsewhere: the first member may
+ * have taken it.
  */
 const unansweredRead = (error: unknown, init: RequestInit | undefined) =>
-  (init?.method ?? 'GET') === 'GET' && error instanceof DOMException && error.name === 'TimeoutError';
+  (init?.method ?? 'GET') === 'GET' && ((error instanceof DOMException && error.name === 'TimeoutError') || (error instanceof TypeError && (error as { cause?: unknown }).cause !== undefined));
 
 /** Why a member can make no block now, when it reaches fewer members than a block needs (itself included). */
 export function quorumShortfall(status: MemberStatus | null): string | null {

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { toHex, txId } from '../../sidechain/transaction/ids.ts';
@@ -11,6 +12,7 @@ import { scrape } from '../helpers/prometheus.ts';
 import { runCli, startCli } from '../helpers/cli.ts';
 import { freshDatabase } from '../helpers/postgres.ts';
 import { memberDir } from '../../federation/local-network/ceremony.ts';
+import { readNetworkFile, writeNetworkFile } from '../../federation/local-network/network-file.ts';
 import { findFreePorts } from '../../regtest/free-port.ts';
 import { issuance, testWallet, transfer } from '../helpers/transactions.ts';
 
@@ -240,6 +242,54 @@ describe('federation of five member processes', function () {
     const status = await runCli(['status', '--json'], { env: { STRONGBOX_HOME: net.network.dataDir } });
     expect([status.code, status.stderr]).to.deep.equal([0, `member at ${net.network.network.members[0]!.apiUrl} is unreachable; ${net.network.network.members[1]!.apiUrl} answered instead\n`]);
     expect(JSON.parse(status.stdout)).to.include({ memberIndex: 1 });
+    net.network.restartMember(0);
+    await eventually('member 0 answering again', () => net.clients[0]!.status().then(() => true), 60_000);
+  });
+
+  it('reports a send final, once, when the member it submits to is killed after admitting it', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'strongbox-federation-'));
+    const holderFile = join(home, 'holder.wallet.json');
+    expect((await runCli(['wallet', 'new', '--file', holderFile])).code).to.equal(0);
+    const holder = readWalletFile(holderFile);
+    const held = issuance(net.genesis.chainId, holder, 10n);
+    await finalEverywhere(await net.clients[0]!.submit(held.tx));
+    // Member 0 is reached through a relay that kills it once it has answered the submission, and drops that answer.
+    const member0 = new URL(net.network.network.members[0]!.apiUrl);
+    const sockets = new Set<Socket>();
+    const relay = createServer((user) => {
+      const member = connect(Number(member0.port), member0.hostname);
+      for (const socket of [user, member]) {
+        sockets.add(socket);
+        socket.on('error', () => undefined).on('close', () => (user.destroy(), member.destroy()));
+      }
+      let submitting = false;
+      user.on('data', (chunk: Buffer) => {
+        const head = /^([A-Z]+ \S+) HTTP/.exec(chunk.toString('latin1'));
+        if (head) submitting = head[1] === 'POST /tx';
+        member.write(chunk);
+      });
+      member.on('data', (chunk: Buffer) => {
+        if (!submitting) return void user.write(chunk);
+        net.network.members[0]!.process.kill('SIGKILL');
+        relay.close();
+        for (const socket of sockets) socket.destroy();
+      });
+    });
+    await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
+    const relayUrl = `http://127.0.0.1:${(relay.address() as AddressInfo).port}`;
+    const network = readNetworkFile(net.network.dataDir);
+    writeNetworkFile(home, { ...network, members: network.members.map((member) => (member.memberIndex === 0 ? { ...member, apiUrl: relayUrl } : member)) });
+    const recipient = testWallet();
+    const sent = await runCli(['send', '--asset', toHex(held.asset), '--to', recipient.address, '--amount', '4', '--file', holderFile, '--json'], { env: { STRONGBOX_HOME: home } });
+    await net.network.members[0]!.exited;
+    expect([sent.code, sent.stderr]).to.deep.equal([0, `member at ${relayUrl} is unreachable; ${network.members[1]!.apiUrl} answered instead\n`]);
+    const { txid, height } = JSON.parse(sent.stdout) as { txid: string; height: number };
+    expect(await finalEverywhere(txid, [1, 2, 3, 4])).to.equal(height);
+    const spent = await net.clients[1]!.transaction(toHex(txId(held.tx)));
+    expect(spent.spenders!.map((spender) => spender.spentBy)).to.deep.equal([txid]);
+    expect(await net.clients[1]!.balances(holder.address)).to.deep.equal([{ asset: toHex(held.asset), amount: 6n }]);
+    expect(await net.clients[1]!.balances(recipient.address)).to.deep.equal([{ asset: toHex(held.asset), amount: 4n }]);
+    rmSync(home, { recursive: true, force: true });
     net.network.restartMember(0);
     await eventually('member 0 answering again', () => net.clients[0]!.status().then(() => true), 60_000);
   });
