@@ -14,6 +14,11 @@ export interface BlockParent {
   timeMs: bigint;
 }
 
+/** The genesis as the parent of block 1: height 0, its chain id for a hash, its time. */
+export function genesisParent(genesis: Genesis): BlockParent {
+  return { height: 0, hash: genesis.chainId, timeMs: genesis.timeMs };
+}
+
 /** A block seed by member index: who signs a certificate. */
 export type Signers = { memberIndex: number; seed: Uint8Array }[];
 
@@ -67,7 +72,7 @@ export class SignedChain {
 
   get tip(): BlockParent {
     const last = this.blocks.at(-1);
-    return last ? { height: last.header.height, hash: last.hash, timeMs: last.header.timeMs } : { height: 0, hash: this.federation.genesis.chainId, timeMs: this.federation.genesis.timeMs };
+    return last ? { height: last.header.height, hash: last.hash, timeMs: last.header.timeMs } : genesisParent(this.federation.genesis);
   }
 
   append(transactions: Transaction[], signers: Signers = quorum(this.federation)): SignedBlock {

@@ -7,6 +7,7 @@ import { witnessTxId } from '../../sidechain/transaction/ids.ts';
 import type { Transaction } from '../../sidechain/transaction/types.ts';
 import { btcOutput, signedTransfer, testKey } from '../helpers/ledger-fixtures.ts';
 import { fromHex, headerFromJson, independentTaggedHash, readVectors, toHex, vectorGenesis, type HeaderJson } from '../helpers/block-vectors.ts';
+import { genesisParent, nextHeader } from '../helpers/signed-blocks.ts';
 
 const vectors = readVectors<{
   valid: { description: string; header: HeaderJson; encoding: string; hash: string }[];
@@ -61,18 +62,7 @@ describe('block header vectors', () => {
 const genesis = vectorGenesis();
 
 function header(overrides: Partial<BlockHeader> = {}): BlockHeader {
-  return {
-    version: 1,
-    chainId: genesis.chainId,
-    height: 1,
-    previousHash: genesis.chainId,
-    timeMs: genesis.timeMs + 1n,
-    txRoot: transactionRoot([]),
-    txCount: 0,
-    proposer: 1,
-    memberSetHash: genesis.memberSetHash,
-    ...overrides,
-  };
+  return { ...nextHeader(genesis, genesisParent(genesis), [], 1), ...overrides };
 }
 
 const parent = { chainId: genesis.chainId, height: 0, hash: genesis.chainId, timeMs: genesis.timeMs, memberSetHash: genesis.memberSetHash, memberCount: 5 };

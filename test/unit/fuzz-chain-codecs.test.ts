@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { addressPayload, encodeAddress, ownerFromPayload } from '../../sidechain/address.ts';
 import { issuedAssetId } from '../../sidechain/asset.ts';
 import { blockHash, decodeHeader, encodeHeader, type BlockHeader } from '../../sidechain/block-header.ts';
-import { checkBlockAgainstParent, decodeBlock, encodeBlock, transactionRoot, type Block } from '../../sidechain/block.ts';
+import { checkBlockAgainstParent, decodeBlock, encodeBlock, type Block } from '../../sidechain/block.ts';
 import { decodeCommit, encodeCommit, verifyCommit, type CommitCertificate } from '../../sidechain/commit.ts';
 import { signMessage } from '../../sidechain/ed25519.ts';
 import { ValidationError } from '../../sidechain/errors.ts';
@@ -21,6 +21,7 @@ import { acceptOrRefuse, expectCanonicalOrRefused, fuzz, fuzzRuns, hostileBytes,
 import { testFederation } from '../helpers/genesis.ts';
 import { btcOutput, CHAIN_ID, context, mint, signedTransfer, testKey } from '../helpers/ledger-fixtures.ts';
 import { encodedAfresh } from '../helpers/reencode.ts';
+import { genesisParent, nextHeader } from '../helpers/signed-blocks.ts';
 import { issuance, type TestWallet } from '../helpers/transactions.ts';
 
 const RUNS = fuzzRuns(10_000);
@@ -69,19 +70,7 @@ const federation = testFederation(4);
 
 /** Block 1 of the federation's chain. */
 function blockOf(transactions: Transaction[]): Block {
-  const { genesis } = federation;
-  const header: BlockHeader = {
-    version: 1,
-    chainId: genesis.chainId,
-    height: 1,
-    previousHash: genesis.chainId,
-    timeMs: genesis.timeMs + 1n,
-    txRoot: transactionRoot(transactions),
-    txCount: transactions.length,
-    proposer: 0,
-    memberSetHash: genesis.memberSetHash,
-  };
-  return { header, transactions };
+  return { header: nextHeader(federation.genesis, genesisParent(federation.genesis), transactions), transactions };
 }
 
 describe(`fuzzing the chain's decoders (${RUNS} cases each)`, function () {

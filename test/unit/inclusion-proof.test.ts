@@ -1,18 +1,17 @@
 import { expect } from 'chai';
-import { blockHash, type BlockHeader } from '../../sidechain/block-header.ts';
-import { transactionRoot, type Block } from '../../sidechain/block.ts';
+import { blockHash } from '../../sidechain/block-header.ts';
+import type { Block } from '../../sidechain/block.ts';
 import { FinalityError, type CommitCertificate } from '../../sidechain/commit.ts';
 import { sha256 } from '../../sidechain/hash.ts';
-import { signMessage } from '../../sidechain/ed25519.ts';
 import { DecodeError } from '../../sidechain/encoding/index.ts';
 import { ValidationError } from '../../sidechain/errors.ts';
 import { buildInclusionProof, inclusionProofFromJson, inclusionProofToJson, verifyInclusionProof, type InclusionProof } from '../../sidechain/inclusion-proof.ts';
 import { txId } from '../../sidechain/transaction/ids.ts';
 import type { Transaction } from '../../sidechain/transaction/types.ts';
-import { VoteType, voteSignBytes } from '../../sidechain/vote.ts';
 import { bitcoinTxid, btcOutput, signedTransfer, testKey } from '../helpers/ledger-fixtures.ts';
 import { toHex, vectorGenesis } from '../helpers/block-vectors.ts';
 import { testFederation } from '../helpers/genesis.ts';
+import { genesisParent, nextHeader, signCommit } from '../helpers/signed-blocks.ts';
 
 /** Any of the error classes a proof is refused with. */
 type ErrorClass = abstract new (...args: never[]) => ValidationError;
@@ -27,19 +26,8 @@ function pegin(n: number): Transaction {
 }
 
 function finalBlock(transactions: Transaction[], signers = [0, 1, 3, 4]): { block: Block; commit: CommitCertificate } {
-  const header: BlockHeader = {
-    version: 1,
-    chainId: genesis.chainId,
-    height: 1,
-    previousHash: genesis.chainId,
-    timeMs: genesis.timeMs + 1n,
-    txRoot: transactionRoot(transactions),
-    txCount: transactions.length,
-    proposer: 0,
-    memberSetHash: genesis.memberSetHash,
-  };
-  const signBytes = voteSignBytes(genesis.chainId, VoteType.Precommit, 1, 2, blockHash(header));
-  return { block: { header, transactions }, commit: { round: 2, signatures: signers.map((i) => ({ memberIndex: i, signature: signMessage(seeds[i]!, signBytes) })) } };
+  const header = nextHeader(genesis, genesisParent(genesis), transactions);
+  return { block: { header, transactions }, commit: signCommit(header, signers.map((i) => ({ memberIndex: i, seed: seeds[i]! })), 2) };
 }
 
 const transfer = signedTransfer([{ txid: txId(pegin(1)), index: 0 }], [btcOutput(testKey(2).owner, 600n), btcOutput(alice.owner, 400n)], alice.seed);
