@@ -1,7 +1,10 @@
 // Shared services (one Postgres server, one regtest node per test run) register how to stop
-// themselves here; the root hook stops them once, after the last test, so no process outlives
-// the run. The list lives on globalThis because mocha loads the root hook file through
-// require() and the tests through import(), which gives each its own copy of this module.
+// themselves here; the root hook stops them after the last test, so no process outlives the run.
+// In parallel mode root hooks run once per file, in a worker that goes on to other files and is
+// then ended without a hook: a service is stopped after each file that started it and forgets
+// itself, so the next file in that worker starts it anew. The list lives on globalThis because
+// mocha loads the root hook file through require() and the tests through import(), which gives
+// each its own copy of this module.
 const STOPPERS = Symbol.for('strongbox.test.stoppers');
 type Stopper = () => Promise<void>;
 

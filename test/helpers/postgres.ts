@@ -13,8 +13,9 @@ const FOLDER_PREFIX = 'strongbox-test-pg-';
 let shared: Promise<PostgresServer> | undefined;
 
 /**
- * One real PostgreSQL server for the whole test run, in a fresh folder under the system temp
- * directory (whose parents the `postgres` user can enter when the tests run as root).
+ * One real PostgreSQL server for the whole test run (for each file in parallel mode), in a fresh
+ * folder under the system temp directory (whose parents the `postgres` user can enter when the
+ * tests run as root).
  */
 export function sharedPostgres(): Promise<PostgresServer> {
   shared ??= (async () => {
@@ -24,6 +25,7 @@ export function sharedPostgres(): Promise<PostgresServer> {
     chmodSync(root, 0o755); // whatever the umask
     const server = await startPostgresServer({ dataDir: join(root, 'cluster'), durable: false });
     onTestRunEnd(async () => {
+      shared = undefined;
       await server.stop();
       rmSync(root, { recursive: true, force: true });
     });

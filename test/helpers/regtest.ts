@@ -4,10 +4,13 @@ import { onTestRunEnd } from './cleanup.ts';
 
 let shared: Promise<{ node: RegtestNode; faucet: Faucet }> | undefined;
 
-/** One in-memory regtest node for the whole test run, started on first use. */
+/** One in-memory regtest node for the whole test run (for each file in parallel mode), started on first use. */
 export function sharedRegtest(): Promise<{ node: RegtestNode; faucet: Faucet }> {
   shared ??= startRegtestNode().then((node) => {
-    onTestRunEnd(() => node.stop());
+    onTestRunEnd(() => {
+      shared = undefined;
+      return node.stop();
+    });
     return { node, faucet: faucetFor(node.rpc) };
   });
   return shared;
