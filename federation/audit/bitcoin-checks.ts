@@ -8,7 +8,7 @@ import type { BitcoinRpc } from '../../watcher/rpc.ts';
 import { nodeFollows } from '../../watcher/networks.ts';
 import { verifyMintOnBitcoin } from '../member/pegin.ts';
 import { AuditFailure, type AnchorClaim, type AuditCheck, type ClaimedAt, type MintClaim, type SettlementClaim } from './auditor.ts';
-import { checkAnchorTransaction, checkReserves, checkSettlementTransaction, type Liabilities, type ReserveOutput, type Reserves } from './bitcoin-rules.ts';
+import { assessReserves, checkAnchorTransaction, checkSettlementTransaction, type Liabilities, type ReserveOutput, type Reserves } from './bitcoin-rules.ts';
 
 /** getblockchaininfo's `chain` for each network a genesis may name (bitcoind says test or testnet4 for testnets). */
 const RESERVE_LOOKUPS_IN_FLIGHT = 16;
@@ -175,12 +175,9 @@ export class BitcoinChecks {
    */
   async checkReserves(liabilities: Liabilities, height: number): Promise<Reserves> {
     const outputs = await lookUpReserves(this.rpc, [...(await this.confirmedReserve())], { includeMempool: false });
-    try {
-      return checkReserves(outputs, liabilities);
-    } catch (error) {
-      if (error instanceof ValidationError) throw new AuditFailure('reserves', undefined, `${error.message} (the chain as of height ${height}, the last block served)`);
-      throw error;
-    }
+    const { reserves, shortfall } = assessReserves(outputs, liabilities);
+    if (shortfall !== null) throw new AuditFailure('reserves', undefined, `${shortfall} (the chain as of height ${height}, the last block served)`);
+    return reserves;
   }
 
   private async transaction(check: AuditCheck, claim: ClaimedAt, txid: string): Promise<{ tx: BitcoinTransaction; confirmations: number }> {

@@ -7,7 +7,8 @@ import { plural } from '../words.ts';
 /**
  * What the audit requires of the Bitcoin transactions the chain names, as pure functions of the
  * transactions themselves: the Bitcoin edge fetches them, these judge them. Each throws a
- * ValidationError saying what is wrong.
+ * ValidationError saying what is wrong, but for the reserves, whose shortfall is a value: a
+ * member reports it on /reserves where the audit fails.
  */
 
 /** The anchor transaction's one OP_RETURN commits to this chain, `height` and `blockHash`. */
@@ -70,34 +71,33 @@ export interface Reserves extends Liabilities {
   spentOutputs: number;
 }
 
-/** What the escrow outputs still unspent on Bitcoin hold, next to what the escrow owes. */
-export function summarizeReserves(outputs: readonly ReserveOutput[], liabilities: Liabilities): Reserves {
-  const unspent = outputs.filter((output) => output.unspentSats !== null);
-  const escrowSats = unspent.reduce((sum, output) => sum + output.unspentSats!, 0n);
-  return { escrowSats, unspentOutputs: unspent.length, spentOutputs: outputs.length - unspent.length, ...liabilities };
-}
-
-/** Spent outputs named in a refusal; the rest are counted. */
+/** Spent outputs named in a shortfall; the rest are counted. */
 const SPENT_NAMED = 5;
+
+/** The reserves, and the shortfall in words when they do not cover what the escrow owes. */
+export interface ReservesAssessment {
+  reserves: Reserves;
+  shortfall: string | null;
+}
 
 /**
  * Proof of reserves: the escrow outputs still unspent on Bitcoin cover every pegged satoshi
  * outstanding and every final burn not yet paid. A shortfall names the outputs the chain holds in
- * reserve that Bitcoin has spent.
+ * reserve that Bitcoin has spent. One reading serves the audit, which fails on a shortfall, and a
+ * member's /reserves, which reports it.
  */
-export function checkReserves(outputs: readonly ReserveOutput[], liabilities: Liabilities): Reserves {
-  const reserves = summarizeReserves(outputs, liabilities);
-  const { escrowSats, outstandingSats, unpaidBurns } = reserves;
+export function assessReserves(outputs: readonly ReserveOutput[], liabilities: Liabilities): ReservesAssessment {
+  const unspent = outputs.filter((output) => output.unspentSats !== null);
+  const escrowSats = unspent.reduce((sum, output) => sum + output.unspentSats!, 0n);
+  const reserves = { escrowSats, unspentOutputs: unspent.length, spentOutputs: outputs.length - unspent.length, ...liabilities };
+  const { outstandingSats, unpaidBurns } = liabilities;
   const owedSats = outstandingSats + unpaidBurns.sats;
-  if (escrowSats < owedSats) {
-    const spent = outputs.filter((output) => output.unspentSats === null).map((output) => output.outpoint);
-    const named = spent.length > SPENT_NAMED ? `${spent.slice(0, SPENT_NAMED).join(', ')} and ${spent.length - SPENT_NAMED} more` : spent.join(', ');
-    const unpaid = unpaidBurns.count > 0 ? ` and ${unpaidBurns.sats} sats are owed to ${plural(unpaidBurns.count, 'final burn')} not paid yet` : '';
-    throw new ValidationError(
-      'reserves-short',
-      `the escrow holds ${escrowSats} sats in ${plural(reserves.unspentOutputs, 'unspent output')}, ${outstandingSats} sats of pegged bitcoin are outstanding${unpaid} (short by ${owedSats - escrowSats})` +
-        (spent.length > 0 ? `; Bitcoin has spent ${spent.length === 1 ? 'the output' : `${spent.length} outputs`} the chain holds in reserve: ${named}` : ''),
-    );
-  }
-  return reserves;
+  if (escrowSats >= owedSats) return { reserves, shortfall: null };
+  const spent = outputs.filter((output) => output.unspentSats === null).map((output) => output.outpoint);
+  const named = spent.length > SPENT_NAMED ? `${spent.slice(0, SPENT_NAMED).join(', ')} and ${spent.length - SPENT_NAMED} more` : spent.join(', ');
+  const unpaid = unpaidBurns.count > 0 ? ` and ${unpaidBurns.sats} sats are owed to ${plural(unpaidBurns.count, 'final burn')} not paid yet` : '';
+  const shortfall =
+    `the escrow holds ${escrowSats} sats in ${plural(reserves.unspentOutputs, 'unspent output')}, ${outstandingSats} sats of pegged bitcoin are outstanding${unpaid} (short by ${owedSats - escrowSats})` +
+    (spent.length > 0 ? `; Bitcoin has spent ${spent.length === 1 ? 'the output' : `${spent.length} outputs`} the chain holds in reserve: ${named}` : '');
+  return { reserves, shortfall };
 }

@@ -1,10 +1,9 @@
-import { ValidationError } from '../../sidechain/errors.ts';
 import type { LedgerState } from '../../sidechain/ledger/index.ts';
 import type { SortedMultisig } from '../../watcher/escrow.ts';
 import { coinMultisig } from '../../watcher/federation-psbt.ts';
 import type { BitcoinRpc } from '../../watcher/rpc.ts';
 import { lookUpReserves } from '../audit/bitcoin-checks.ts';
-import { checkReserves, summarizeReserves } from '../audit/bitcoin-rules.ts';
+import { assessReserves } from '../audit/bitcoin-rules.ts';
 import type { EscrowCoins } from './escrow-coins.ts';
 
 /** Answers are reused this long, so a busy page or a scraper does not flood the node with lookups. */
@@ -59,19 +58,12 @@ export class ReservesStatusCheck {
     const liabilities = { outstandingSats: supply.minted - supply.burned, unpaidBurns: this.ledger.unpaidBurns() };
     const entries = this.coins.list().map((coin) => [`${coin.txid}:${coin.vout}`, coinMultisig(this.escrow, coin).scriptPubKey] as const);
     const outputs = await lookUpReserves(this.rpc, entries, { includeMempool: true });
-    const reserves = summarizeReserves(outputs, liabilities);
-    let problem: string | undefined;
-    try {
-      checkReserves(outputs, liabilities);
-    } catch (error) {
-      if (!(error instanceof ValidationError)) throw error;
-      problem = error.message;
-    }
+    const { reserves, shortfall } = assessReserves(outputs, liabilities);
     return {
       scope: "this member's final chain against its own Bitcoin node; `strongbox audit` checks everything from genesis, trusting no member",
       checkedAt: new Date(nowMs).toISOString(),
       height,
-      result: problem === undefined ? 'reserves cover the pegged supply' : 'RESERVES SHORT',
+      result: shortfall === null ? 'reserves cover the pegged supply' : 'RESERVES SHORT',
       escrowSats: reserves.escrowSats,
       escrowOutputs: reserves.unspentOutputs,
       missingOutputs: reserves.spentOutputs,
@@ -79,7 +71,7 @@ export class ReservesStatusCheck {
       unpaidBurns: liabilities.unpaidBurns.count,
       unpaidBurnSats: liabilities.unpaidBurns.sats,
       oldestUnpaidBurnHeight: liabilities.unpaidBurns.oldestHeight,
-      ...(problem === undefined ? {} : { problem }),
+      ...(shortfall === null ? {} : { problem: shortfall }),
     };
   }
 }
