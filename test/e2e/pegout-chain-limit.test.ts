@@ -43,16 +43,14 @@ describe('peg-out with Bitcoin making no blocks', function () {
       const txid = await net.clients[round % net.clients.length]!.submit(burn);
       await net.clients[0]!.waitForFinal(txid);
       burnTxids.push(txid);
-      const deadline = Date.now() + 20_000;
-      for (;;) {
+      // Settled on the node, or held by every member for want of a Bitcoin block, which they say in its status.
+      const outcome = await eventually('the burn settled on the node or waiting for a Bitcoin block', async () => {
         const status = await net.clients[0]!.burnStatus(txid);
-        if (status.bitcoinTxid && (await rpc.getTransactionConfirmations(status.bitcoinTxid)) !== null) break;
-        if (Date.now() > deadline) {
-          waiting = txid;
-          break;
-        }
-        await new Promise((resolve) => setTimeout(resolve, 200));
-      }
+        if (status.bitcoinTxid && (await rpc.getTransactionConfirmations(status.bitcoinTxid)) !== null) return 'settled';
+        const statuses = await Promise.all(net.clients.map((client) => client.burnStatus(txid)));
+        return statuses.every((each) => each.waitingForBitcoinBlock === true) && 'waiting';
+      }, 60_000);
+      if (outcome === 'waiting') waiting = txid;
     }
     expect(waiting, 'a burn that waits for a Bitcoin block').to.not.equal(undefined);
     // The chain reached what nodes relay, every settlement recorded is on the node, and the last burn waits unsettled.
