@@ -269,10 +269,10 @@ export class MemberClient {
     return assetViewOf(await this.request<ServedAssetView>(`/assets/${asset}`));
   }
 
-  /** The dividends paid on a security so far, oldest first. */
+  /** The dividends paid on a security so far, oldest first, following the pages to the last. */
   async dividends(asset: string): Promise<{ txid: string; height: number; recordHeight: number; paid: bigint }[]> {
-    const { dividends } = await this.request<{ dividends: { txid: string; height: number; recordHeight: number; paid: string }[] }>(`/assets/${asset}/dividends`);
-    return dividends.map((dividend) => ({ ...dividend, paid: BigInt(dividend.paid) }));
+    const pages = await this.allPages<{ dividends: { txid: string; height: number; recordHeight: number; paid: string }[]; next: string | null }>(`/assets/${asset}/dividends`);
+    return pages.flatMap((page) => page.dividends.map((dividend) => ({ ...dividend, paid: BigInt(dividend.paid) })));
   }
 
   /** Every security registered under `isin`, by asset id. */

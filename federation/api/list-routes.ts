@@ -14,6 +14,13 @@ const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
 const bytes = (text: string) => new Uint8Array(Buffer.from(text, 'hex'));
 const KIND_NAMES = new Map<number, string>(Object.entries(TxKind).map(([name, byte]) => [byte, name]));
 const hex32 = z.string().regex(/^[0-9a-f]{64}$/, 'expected 32 bytes as lowercase hex');
+/** The cursor of lists in chain order: the block height and position in it of the last transaction seen. */
+const HEIGHT_POSITION = z.string().regex(/^[0-9]{1,15}:[0-9]{1,6}$/, 'expected height:position');
+const heightPositionOf = (cursor: string | undefined) => {
+  if (cursor === undefined) return null;
+  const [height, position] = cursor.split(':').map(Number);
+  return { height: height!, position: position! };
+};
 
 export interface ListContext {
   queries: ChainQueries;
@@ -47,7 +54,7 @@ const assetViewSchema = z.strictObject({
   allowlisted: wire.uint.describe('addresses on its allowlist'),
 });
 
-/** Paged lists of the final chain: blocks (and one found by its hash), transactions, an address's outputs, the asset registry. */
+/** Paged lists of the final chain: blocks (and one found by its hash), transactions, an address's outputs, the asset registry and a security's dividends. */
 export function listRoutes(context: ListContext): Route[] {
   return [
     defineRoute({
@@ -82,15 +89,13 @@ export function listRoutes(context: ListContext): Route[] {
       path: '/transactions',
       summary: 'final transactions, newest first; `cursor` is `height:position` of the last one seen',
       tag: 'transactions',
-      query: pageQuery(z.string().regex(/^[0-9]{1,15}:[0-9]{1,6}$/, 'expected height:position')),
+      query: pageQuery(HEIGHT_POSITION),
       response: wire.page(
         'transactions',
         z.strictObject({ txid: wire.txid, kind: z.enum(Object.keys(TxKind) as TxKindName[]), height: wire.height, position: wire.uint.describe('its index in the block') }),
       ),
       handler: async ({ query }) => {
-        const [height, position] = query.cursor?.split(':').map(Number) ?? [];
-        const before = query.cursor === undefined ? null : { height: height!, position: position! };
-        const rows = await context.queries.transactionsDown(before, query.limit + 1);
+        const rows = await context.queries.transactionsDown(heightPositionOf(query.cursor), query.limit + 1);
         const page = pageOf(rows, query.limit, (last) => `${last.height}:${last.position}`);
         return {
           transactions: page.items.map((row) => ({ txid: hex(row.txid), kind: KIND_NAMES.get(row.kind) ?? String(row.kind), height: row.height, position: row.position })),
@@ -149,31 +154,32 @@ export function listRoutes(context: ListContext): Route[] {
     defineRoute({
       method: 'get',
       path: '/assets/:asset/dividends',
-      summary: 'the dividends paid on one security, oldest first: the transaction, its block, the record height and the satoshis paid to holders',
+      summary: 'the dividends paid on one security, oldest first: the transaction, its block, the record height and the satoshis paid to holders; `cursor` is `height:position` of the last one seen',
       tag: 'assets',
       params: z.object({ asset: wire.assetIdParam }),
-      response: z.strictObject({
-        dividends: z.array(
-          z.strictObject({
-            txid: wire.txid,
-            height: wire.height.describe('the block that paid it'),
-            recordHeight: wire.height.describe('holders after this block were paid'),
-            paid: wire.baseUnits.describe('satoshis paid to the holders, the change back to the issuer left out'),
-          }),
-        ),
-      }),
-      handler: async ({ params }) => {
+      query: pageQuery(HEIGHT_POSITION),
+      response: wire.page(
+        'dividends',
+        z.strictObject({
+          txid: wire.txid,
+          height: wire.height.describe('the block that paid it'),
+          recordHeight: wire.height.describe('holders after this block were paid'),
+          paid: wire.baseUnits.describe('satoshis paid to the holders, the change back to the issuer left out'),
+        }),
+      ),
+      handler: async ({ params, query }) => {
         const record = context.ledger.assets.get(params.asset);
         if (!record) throw new NotFoundError(`asset ${params.asset}`);
         const change = hex(issuerOwner(record.issuer));
-        // An asset's dividends are few; those of every asset since its issuance are read and told apart here.
-        const dividends = (await context.queries.dividendsFrom(record.height)).flatMap((row) => {
+        const rows = await context.queries.dividendsOf(record.id, heightPositionOf(query.cursor), query.limit + 1);
+        const page = pageOf(rows, query.limit, (last) => `${last.height}:${last.position}`);
+        const dividends = page.items.map((row) => {
           const body = decodeTransaction(row.bytes);
-          if (body.kind !== 'dividend' || hex(body.asset) !== params.asset) return [];
+          if (body.kind !== 'dividend') throw new Error(`transaction ${hex(row.txid)} is indexed as a dividend but is a ${body.kind}`);
           const paid = body.outputs.filter((output) => hex(output.owner) !== change).reduce((sum, output) => sum + output.amount, 0n);
-          return [{ txid: hex(row.txid), height: row.height, recordHeight: body.recordHeight, paid }];
+          return { txid: hex(row.txid), height: row.height, recordHeight: body.recordHeight, paid };
         });
-        return { dividends };
+        return { dividends, next: page.next };
       },
     }),
   ];

@@ -1,5 +1,4 @@
 import type pg from 'pg';
-import { TxKind } from '../transaction/types.ts';
 
 /** A final block as lists show it: what the header and certificate say, without the transactions. */
 export interface BlockRow {
@@ -25,10 +24,11 @@ export interface BurnRow {
   amount: bigint;
 }
 
-/** A final dividend transaction; which security it pays on is inside its bytes. */
+/** A final dividend transaction on one security. */
 export interface DividendRow {
   txid: Uint8Array;
   height: number;
+  position: number;
   bytes: Uint8Array;
 }
 
@@ -89,13 +89,15 @@ export class ChainQueries {
     return result.rows.map((row) => ({ txid: bytesOf(row.txid), height: Number(row.height), destinationScript: bytesOf(row.destination_script), amount: BigInt(row.amount) }));
   }
 
-  /** Final dividends of every security from block `fromHeight` on, oldest first (a partial index holds them). */
-  async dividendsFrom(fromHeight: number): Promise<DividendRow[]> {
-    const result = await this.pool.query<{ txid: Buffer; height: string; bytes: Buffer }>(
-      `SELECT txid, height, bytes FROM transactions WHERE kind = ${TxKind.dividend} AND height >= $1 ORDER BY height, position`,
-      [fromHeight],
+  /** Final dividends on `asset` strictly after (height, position), oldest first; from the first without a cursor. */
+  async dividendsOf(asset: Uint8Array, after: { height: number; position: number } | null, limit: number): Promise<DividendRow[]> {
+    const result = await this.pool.query<{ txid: Buffer; height: string; position: number; bytes: Buffer }>(
+      after
+        ? 'SELECT d.txid, d.height, d.position, t.bytes FROM asset_dividends d JOIN transactions t USING (txid) WHERE d.asset = $1 AND (d.height, d.position) > ($2, $3) ORDER BY d.height, d.position LIMIT $4'
+        : 'SELECT d.txid, d.height, d.position, t.bytes FROM asset_dividends d JOIN transactions t USING (txid) WHERE d.asset = $1 ORDER BY d.height, d.position LIMIT $2',
+      after ? [buffer(asset), after.height, after.position, limit] : [buffer(asset), limit],
     );
-    return result.rows.map((row) => ({ txid: bytesOf(row.txid), height: Number(row.height), bytes: bytesOf(row.bytes) }));
+    return result.rows.map((row) => ({ txid: bytesOf(row.txid), height: Number(row.height), position: row.position, bytes: bytesOf(row.bytes) }));
   }
 
   /** Unspent outputs of one owner, oldest first, strictly after the cursor. */

@@ -2,6 +2,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
 import { loadMigrations, runMigrations } from './migrate.ts';
+import { TxKind } from '../transaction/types.ts';
 
 const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), 'migrations');
 
@@ -79,6 +80,11 @@ const SAVE_BLOCK = `
     INSERT INTO transactions (txid, height, position, kind, bytes)
     SELECT t.txid, $1::bigint, t.position - 1, t.kind, t.bytes
     FROM unnest($7::bytea[], $8::smallint[], $9::bytea[]) WITH ORDINALITY AS t(txid, kind, bytes, position)
+  ), dividends AS (
+    INSERT INTO asset_dividends (asset, height, position, txid)
+    SELECT strongbox_dividend_asset(t.bytes), $1::bigint, t.position - 1, t.txid
+    FROM unnest($7::bytea[], $8::smallint[], $9::bytea[]) WITH ORDINALITY AS t(txid, kind, bytes, position)
+    WHERE t.kind = ${TxKind.dividend}
   ), spent AS (
     DELETE FROM utxos USING unnest($10::bytea[], $11::int[]) AS s(txid, vout)
     WHERE utxos.txid = s.txid AND utxos.vout = s.vout

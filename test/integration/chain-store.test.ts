@@ -1,11 +1,23 @@
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { fileURLToPath } from 'node:url';
 import { ChainStore, type BlockRecord } from '../../sidechain/store/chain-store.ts';
+import { ChainQueries } from '../../sidechain/store/chain-queries.ts';
+import { loadMigrations, runMigrations } from '../../sidechain/store/migrate.ts';
+import { BTC_ASSET_ID } from '../../sidechain/asset.ts';
+import { encodeTransaction } from '../../sidechain/transaction/codec.ts';
+import { txId } from '../../sidechain/transaction/ids.ts';
+import { TxKind } from '../../sidechain/transaction/types.ts';
 import { freshDatabase, type TestDatabase } from '../helpers/postgres.ts';
+import { issuerSigned, testWallet } from '../helpers/transactions.ts';
 import { endPool } from '../../federation/postgres/end-pool.ts';
 
 const bytes = (length: number) => new Uint8Array(randomBytes(length));
+const hex = (value: Uint8Array) => Buffer.from(value).toString('hex');
+const MIGRATIONS = loadMigrations(fileURLToPath(new URL('../../sidechain/store/migrations', import.meta.url)));
+/** The last schema before dividends were indexed by security (010_asset_dividends.sql). */
+const BEFORE_DIVIDEND_INDEX = 9;
 
 function block(height: number, overrides: Partial<BlockRecord> = {}): BlockRecord {
   return { height, hash: bytes(32), header: bytes(120), commit: bytes(300), timeMs: 1_700_000_000_000n + BigInt(height), transactions: [], spent: [], spenders: [], created: [], mints: [], burns: [], ...overrides };
@@ -62,7 +74,7 @@ describe('chain store (real Postgres)', function () {
     expect(await store.tipHeight()).to.equal(1);
   });
 
-  it('writes nothing of a block any part of which fails: no transaction, spend, spender, output, burn or log change', async () => {
+  it('writes nothing of a block any part of which fails: no transaction, spend, spender, output, burn, dividend or log change', async () => {
     const mint = { bitcoinTxid: bytes(32), bitcoinVout: 0, txid: bytes(32), amount: 1000n };
     const coin = { txid: mint.txid, vout: 0, owner: bytes(33), asset: bytes(32), amount: 1000n };
     await store.saveBlock(block(1, { transactions: [{ txid: mint.txid, kind: 2, bytes: bytes(90) }], created: [coin], mints: [mint] }));
@@ -72,7 +84,7 @@ describe('chain store (real Postgres)', function () {
     const error = await store
       .saveBlock(
         block(2, {
-          transactions: [{ txid: spender, kind: 1, bytes: bytes(90) }],
+          transactions: [{ txid: spender, kind: 1, bytes: bytes(90) }, { txid: bytes(32), kind: TxKind.dividend, bytes: bytes(90) }],
           spent: [{ txid: coin.txid, vout: 0 }],
           spenders: [{ txid: coin.txid, vout: 0, spentBy: spender, input: 0 }],
           created: [{ ...coin, txid: spender }],
@@ -88,7 +100,7 @@ describe('chain store (real Postgres)', function () {
   /** Every row of every table a block writes, in a stable order. */
   async function tables(): Promise<Record<string, unknown[]>> {
     const rows: Record<string, unknown[]> = {};
-    for (const table of ['blocks', 'transactions', 'utxos', 'output_spenders', 'pegin_mints', 'pegout_burns', 'consensus_wal']) {
+    for (const table of ['blocks', 'transactions', 'utxos', 'output_spenders', 'pegin_mints', 'pegout_burns', 'asset_dividends', 'consensus_wal']) {
       rows[table] = (await db.pool.query(`SELECT * FROM ${table} ORDER BY 1, 2`)).rows;
     }
     return rows;
@@ -124,7 +136,6 @@ describe('chain store (real Postgres)', function () {
     const row = (vout: number, spentBy: Uint8Array, input: number) => ({ txid: created, vout, spentBy, input });
     await store.saveBlock(block(1, { spenders: [row(0, spender, 0), row(2, spender, 1)] }));
     const of = async () => (await store.spendersOf(created)).map((s) => [s.vout, Buffer.from(s.spentBy).toString('hex'), s.input, s.height]);
-    const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
     expect(await of()).to.deep.equal([[0, hex(spender), 0, 1], [2, hex(spender), 1, 1]]);
     expect(await store.spendersIndexedThrough()).to.equal(1);
     await store.saveSpenders([{ ...row(0, other, 5), height: 7 }, { ...row(1, other, 0), height: 7 }]);
@@ -135,5 +146,79 @@ describe('chain store (real Postgres)', function () {
     expect(one && [one.vout, hex(one.spentBy), one.input, one.height]).to.deep.equal([1, hex(other), 0, 7]);
     expect(await store.spenderOf(created, 3)).to.equal(undefined);
     expect(await store.spenderOf(created, 0xffffffff)).to.equal(undefined);
+  });
+
+  describe("a security's dividends", () => {
+    const chainId = bytes(32);
+    const issuer = testWallet();
+    const [shares, bonds] = [bytes(32), bytes(32)];
+    const dividend = (asset: Uint8Array) => {
+      const tx = issuerSigned(chainId, issuer, { kind: 'dividend', asset, recordHeight: 1, inputs: [{ txid: bytes(32), index: 0 }], outputs: [{ owner: testWallet().owner, asset: BTC_ASSET_ID, amount: 1_000n }] });
+      return { txid: txId(tx), kind: TxKind.dividend, bytes: encodeTransaction(tx) };
+    };
+    const transfer = () => ({ txid: bytes(32), kind: TxKind.transfer, bytes: bytes(90) });
+    const blocks = () => [
+      block(1, { transactions: [transfer(), dividend(shares)] }),
+      block(2, { transactions: [dividend(bonds), dividend(shares), dividend(shares)] }),
+      block(3, { transactions: [transfer()] }),
+      block(4, { transactions: [dividend(shares)] }),
+    ];
+    /** Every dividend of each security, read two at a time: where each page ends, and what each row holds. */
+    async function dividendPages(pool: pg.Pool): Promise<Record<string, unknown[][]>> {
+      const queries = new ChainQueries(pool);
+      const pages: Record<string, unknown[][]> = {};
+      for (const [name, asset] of Object.entries({ shares, bonds, other: bytes(32) })) {
+        pages[name] = [];
+        let after: { height: number; position: number } | null = null;
+        for (;;) {
+          const page = await queries.dividendsOf(asset, after, 2);
+          pages[name].push(page.map((row) => [hex(row.txid), row.height, row.position, hex(row.bytes)]));
+          if (page.length < 2) break;
+          after = page.at(-1)!;
+        }
+      }
+      return pages;
+    }
+
+    it('lists the dividends on one security only, oldest first, a page after the cursor at a time, from rows written with each block', async () => {
+      const saved = blocks();
+      for (const one of saved) await store.saveBlock(one);
+      const row = (height: number, position: number) => {
+        const tx = saved[height - 1]!.transactions[position]!;
+        return [hex(tx.txid), height, position, hex(tx.bytes)];
+      };
+      expect(await dividendPages(db.pool)).to.deep.equal({
+        shares: [[row(1, 1), row(2, 1)], [row(2, 2), row(4, 0)], []],
+        bonds: [[row(2, 0)]],
+        other: [[]],
+      });
+    });
+
+    it('answers the same from a database whose blocks were stored before the index, once migrated', async () => {
+      const saved = blocks();
+      for (const one of saved) await store.saveBlock(one);
+      const previous = await freshDatabase('chainstore_previous');
+      try {
+        await runMigrations(previous.pool, MIGRATIONS.filter((migration) => migration.version <= BEFORE_DIVIDEND_INDEX));
+        // What that version stored of a block that holds dividends: the block and its transactions.
+        for (const one of saved) {
+          await previous.pool.query('INSERT INTO blocks (height, hash, header, commit, tx_count, time_ms) VALUES ($1, $2, $3, $4, $5, $6)', [
+            one.height, Buffer.from(one.hash), Buffer.from(one.header), Buffer.from(one.commit), one.transactions.length, one.timeMs.toString(),
+          ]);
+          for (const [position, tx] of one.transactions.entries()) {
+            await previous.pool.query('INSERT INTO transactions (txid, height, position, kind, bytes) VALUES ($1, $2, $3, $4, $5)', [Buffer.from(tx.txid), one.height, position, tx.kind, Buffer.from(tx.bytes)]);
+          }
+        }
+        const upgraded = new ChainStore(previous.pool);
+        expect(await upgraded.migrate()).to.deep.equal(MIGRATIONS.filter((migration) => migration.version > BEFORE_DIVIDEND_INDEX).map((migration) => migration.version));
+        expect(await dividendPages(previous.pool)).to.deep.equal(await dividendPages(db.pool));
+        // The blocks stored after the upgrade are indexed as they are stored.
+        const next = block(5, { transactions: [dividend(bonds)] });
+        for (const one of [store, upgraded]) await one.saveBlock(next);
+        expect(await dividendPages(previous.pool)).to.deep.equal(await dividendPages(db.pool));
+      } finally {
+        await previous.drop();
+      }
+    });
   });
 });
