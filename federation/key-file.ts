@@ -56,9 +56,10 @@ export function writeKeyFile(path: string, keys: MemberKeys): void {
 /**
  * Reads a file of secrets (key file, wallet) against its schema; refuses one that group or others
  * may read, as ssh does. `kind` names what the file should be, for a file of another kind given by
- * mistake; `missing` tells the user what to do when there is no file at all.
+ * mistake; `missing` tells the user what to do when there is no file at all; `mistaken` recognises
+ * a file of Strongbox's own that is not of this kind and says what it is and what to use instead.
  */
-export function readSecretFile<T>(path: string, schema: z.ZodType<T>, expected: { kind: string; missing: string }): T {
+export function readSecretFile<T>(path: string, schema: z.ZodType<T>, expected: { kind: string; missing: string; mistaken?: (document: object) => string | undefined }): T {
   if (!existsSync(path)) throw new KeyFileError(path, `does not exist (${expected.missing})`);
   let text: string;
   try {
@@ -78,6 +79,8 @@ export function readSecretFile<T>(path: string, schema: z.ZodType<T>, expected: 
     // Another kind of file (an offer, a config, a package.json) lacks some of the fields entirely,
     // though it may share one (a "version" of its own): say what it is not.
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new KeyFileError(path, `is not a ${expected.kind}: it holds no JSON object`);
+    const mistaken = expected.mistaken?.(parsed);
+    if (mistaken !== undefined) throw new KeyFileError(path, mistaken);
     const absent = result.error.issues.find((one) => one.path.length === 1 && !Object.hasOwn(parsed, String(one.path[0])));
     if (absent) throw new KeyFileError(path, `is not a ${expected.kind}: it has no "${String(absent.path[0])}"`);
     const issue = result.error.issues[0];
@@ -89,6 +92,11 @@ export function readSecretFile<T>(path: string, schema: z.ZodType<T>, expected: 
     throw new KeyFileError(path, `permissions ${mode.toString(8)} let others read it; run chmod 600`);
   }
   return result.data;
+}
+
+/** Whether a parsed document has the shape of a member key file, whatever it was given as. */
+export function isMemberKeyDocument(document: object): boolean {
+  return keyFileSchema.safeParse(document).success;
 }
 
 export function readKeyFile(path: string): MemberKeys {

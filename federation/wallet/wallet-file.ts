@@ -2,7 +2,7 @@ import { closeSync, existsSync, fsyncSync, openSync, renameSync, rmSync, writeFi
 import { z } from 'zod';
 import { encodeAddress, keyOwner, ownerPayload } from '../../sidechain/address.ts';
 import { generateKeyPair, publicKeyFromSeed, type Ed25519KeyPair } from '../../sidechain/ed25519.ts';
-import { KeyFileError, readSecretFile } from '../key-file.ts';
+import { isMemberKeyDocument, KeyFileError, readSecretFile } from '../key-file.ts';
 
 export interface Wallet {
   keys: Ed25519KeyPair;
@@ -46,7 +46,15 @@ export function createWalletFile(path: string): Wallet {
 }
 
 function readWalletDocument(path: string): WalletFile {
-  return readSecretFile(path, walletFileSchema, { kind: 'wallet file', missing: 'pass your wallet with --file, or create one with `strongbox wallet new --file <file>`' });
+  return readSecretFile(path, walletFileSchema, {
+    kind: 'wallet file',
+    missing: 'pass your wallet with --file, or create one with `strongbox wallet new --file <file>`',
+    // A local network's folder holds member key files beside its wallets; one passed by mistake is named for what it is.
+    mistaken: (document) =>
+      isMemberKeyDocument(document)
+        ? `is a member key file, not a wallet: \`strongbox info --key ${path}\` prints its public keys; pass a wallet with --file, or create one with \`strongbox wallet new --file <file>\``
+        : undefined,
+  });
 }
 
 export function readWalletFile(path: string): Wallet {

@@ -7,6 +7,7 @@ import { decodeTransaction } from '../../sidechain/transaction/codec.ts';
 import { toHex, txId } from '../../sidechain/transaction/ids.ts';
 import { buildTransfer } from '../../federation/wallet/build-transfer.ts';
 import { readWalletFile } from '../../federation/wallet/wallet-file.ts';
+import { generateMemberKeys, writeKeyFile } from '../../federation/key-file.ts';
 import { ValidationError } from '../../sidechain/errors.ts';
 import { submitUntilFinal } from '../../cli/submit.ts';
 import { eventually, startTestNetwork, type TestNetwork } from '../helpers/local-network.ts';
@@ -93,6 +94,31 @@ describe('wallet, issue and send through the CLI against five members', function
       expect(result.stderr).to.match(message);
     });
   }
+
+  it("names a member's key file given for a wallet as such, and what to use instead, in every command that takes a wallet", async () => {
+    const keyFile = join(dir, 'alpha.key.json');
+    writeKeyFile(keyFile, generateMemberKeys());
+    const before = (await net.clients[0]!.status()).height;
+    const to = 'sbx1qqnzdehgt75yn5hxxuwyzgpuwqrapfaxdgdut2fcc8jt6esvfpt8qtparju';
+    const asset = 'ab'.repeat(32);
+    const line = `strongbox: key file ${keyFile}: is a member key file, not a wallet: \`strongbox info --key ${keyFile}\` prints its public keys; pass a wallet with --file, or create one with \`strongbox wallet new --file <file>\`\n`;
+    for (const args of [
+      ['wallet', 'show'],
+      ['send', '--to', to, '--amount', '5'],
+      ['pegout', '--to', 'bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080', '--amount', '50000'],
+      ['issue', '--name', 'X', '--isin', 'US0378331005', '--supply', '1'],
+      ['reissue', '--asset', asset, '--amount', '1'],
+      ['allowlist', 'add', '--asset', asset, to],
+      ['dividend', '--asset', asset, '--record-height', '1', '--total', '1000'],
+      ['dvp', 'offer', '--asset', asset, '--amount', '1', '--price', '1000', '--out', join(dir, 'never.offer.json')],
+      ['registry', 'holders', '--asset', asset],
+    ]) {
+      const result = await runCli([...args, '--file', keyFile, ...flags]);
+      expect([result.code, result.stdout, result.stderr], args.join(' ')).to.deep.equal([1, '', line]);
+    }
+    expect(existsSync(join(dir, 'never.offer.json'))).to.equal(false);
+    expect((await net.clients[0]!.status()).height).to.equal(before);
+  });
 
   it('shows where a member\'s chain is: its height and tip, as its API does', async () => {
     const member = net.network.network.members[1]!.apiUrl;

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import * as ed from '@noble/ed25519';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { generateMemberKeys, KeyFileError, readKeyFile, writeKeyFile } from '../../federation/key-file.ts';
-import { readWalletFile } from '../../federation/wallet/wallet-file.ts';
+import { readOfferHolds, readWalletFile } from '../../federation/wallet/wallet-file.ts';
 
 describe('member key file', () => {
   const dir = join(tmpdir(), `strongbox-keys-${process.pid}`);
@@ -66,5 +66,17 @@ describe('member key file', () => {
     writeFileSync(text, 'not json', { mode: 0o600 });
     expect(() => readWalletFile(text)).to.throw(KeyFileError, `key file ${text}: is not valid JSON, so not a wallet file`);
     expect(() => readWalletFile(join(dir, 'wallet.json'))).to.throw(KeyFileError, /does not exist \(pass your wallet with --file, or create one with `strongbox wallet new --file <file>`\)/);
+  });
+
+  it('names a member key file given for a wallet as such, and what to use instead', () => {
+    const path = join(dir, 'alpha.key.json');
+    writeKeyFile(path, generateMemberKeys());
+    const line = `key file ${path}: is a member key file, not a wallet: \`strongbox info --key ${path}\` prints its public keys; pass a wallet with --file, or create one with \`strongbox wallet new --file <file>\``;
+    expect(() => readWalletFile(path)).to.throw(KeyFileError, line);
+    expect(() => readOfferHolds(path)).to.throw(KeyFileError, line);
+    // A wallet that carries fields of its own is a wallet still.
+    const wallet = join(dir, 'odd.wallet.json');
+    writeFileSync(wallet, JSON.stringify({ version: 1, seed: '11'.repeat(32), blockSeed: '22'.repeat(32), pegPrivateKey: '33'.repeat(32) }), { mode: 0o600 });
+    expect(readWalletFile(wallet).keys.seed).to.deep.equal(new Uint8Array(32).fill(0x11));
   });
 });
