@@ -111,6 +111,24 @@ describe('catching up on final blocks from peers (real Postgres)', function () {
     expect(chain.tip.hash).to.deep.equal(blocks.at(-1)!.hash);
   });
 
+  it('refuses a final block offered again once the other path stored it as already final at its height, not as a forged signature', async () => {
+    const { chain } = await member();
+    for (const block of blocks.slice(0, 3)) await chain.applyFinalBlock(block.block, block.commit);
+    const hash = Buffer.from(blocks[1]!.hash).toString('hex');
+    const again = await chain.applyFinalBlock(blocks[1]!.block, blocks[1]!.commit).then(
+      () => null,
+      (error: unknown) => error,
+    );
+    expect(again).to.include({ code: 'already-final', message: `block 2 (${hash}) is already final here, below the next height 4: consensus and catch-up both append final blocks, and the other stored it first` });
+    expect(chain.tip.height).to.equal(3);
+    // A certificate that fails for any other block still names the signature.
+    const refused = await chain.applyFinalBlock(forged[FORGED - 1]!.block, forged[FORGED - 1]!.commit).then(
+      () => null,
+      (error: unknown) => error,
+    );
+    expect((refused as Error).message).to.match(/^block 4 is not final: invalid signature of member \d$/);
+  });
+
   it('serves a range of final blocks over the API: consecutive, bounded, empty past the tip, malformed ranges refused', async () => {
     const url = await peerServing(blocks);
     const range = async (query: string) => {
