@@ -16,7 +16,7 @@ import { pegIn } from '../helpers/pegged-btc.ts';
 
 const ECPair = ECPairFactory(ecc);
 /** Anchors are due this long after activity; intervalBlocks is out of reach, so the seconds decide. */
-const INTERVAL_SECONDS = 3;
+const INTERVAL_SECONDS = 1;
 /** How long a member lets a federation transaction wait in its mempool before it proposes a bump. */
 const BUMP_AFTER_SECONDS = 10;
 
