@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { ValidationError } from '../../sidechain/errors.ts';
 import { inclusionProofFromJson, verifyInclusionProof } from '../../sidechain/inclusion-proof.ts';
@@ -15,13 +15,18 @@ export function proofCommand(): Command {
   return new Command('proof')
     .description('export the standalone inclusion proof of a final transaction (a burn proof for a peg-out)')
     .argument('<txid>', 'the transaction id')
-    .option('--out <file>', 'write the proof to this file instead of standard output')
+    .option('--out <file>', 'write the proof to this file instead of standard output (an existing file is refused)')
+    .option('--force', 'with --out, replace a file that exists')
     .option('--member <url>', 'member API URL (default: $STRONGBOX_MEMBER_URL or the local network)')
     .option('--data-dir <dir>', 'local network folder (default: $STRONGBOX_HOME or ./.strongbox)')
     .option('--json', 'with --out, say what was written as JSON (the proof itself is JSON either way)')
     .addHelpText('after', '\nExample:\n  strongbox proof 3f2a… --out burn.proof.json\n  strongbox verify-proof burn.proof.json')
-    .action(async (txidArgument: string, options: NetworkOptions & { out?: string; json?: boolean }) => {
+    .action(async (txidArgument: string, options: NetworkOptions & { out?: string; force?: boolean; json?: boolean }) => {
       const txid = parseTxid(txidArgument);
+      // A proof kept may be the only one of its burn a user holds: replacing it is asked for by name.
+      if (options.out !== undefined && !options.force && existsSync(options.out)) {
+        throw new ValidationError('exists', `${options.out} already exists; refusing to overwrite it (add --force to replace it, or choose another --out)`);
+      }
       const client = memberClientFrom(options);
       const answer = await client.inclusionProof(txid);
       // The file is checked against the genesis later, by whoever holds it; what it proves is checked here.
@@ -29,7 +34,7 @@ export function proofCommand(): Command {
       if (proven !== txid) throw new ValidationError('wrong-proof', `the member at ${client.baseUrl} answered with the proof of transaction ${proven}, not ${txid}`);
       const proof = JSON.stringify(answer, null, 2);
       if (!options.out) return console.log(proof);
-      writeFileSync(options.out, `${proof}\n`);
+      writeFileSync(options.out, `${proof}\n`, { flag: options.force ? 'w' : 'wx' });
       printResult(options, `wrote ${options.out}`, { txid, file: options.out });
     });
 }

@@ -263,6 +263,15 @@ describe('peg-out through five member processes and a real regtest node', functi
     } finally {
       await new Promise((resolve) => lying.close(resolve));
     }
+    // A proof written to a file that exists is refused, naming it, and the file keeps what it held; --force replaces it.
+    const kept = join(folder, 'kept.proof.json');
+    writeFileSync(kept, 'a proof kept\n');
+    const exportTo = (...extra: string[]) => runCli(['proof', burnTxid, '--out', kept, ...extra, '--member', net.network.network.members[2]!.apiUrl]);
+    const refused = await exportTo();
+    expect([refused.code, refused.stdout, refused.stderr]).to.deep.equal([1, '', `strongbox: ${kept} already exists; refusing to overwrite it (add --force to replace it, or choose another --out)\n`]);
+    expect(readFileSync(kept, 'utf8')).to.equal('a proof kept\n');
+    const forced = await exportTo('--force');
+    expect([forced.code, forced.stdout, forced.stderr, readFileSync(kept, 'utf8')]).to.deep.equal([0, `wrote ${kept}\n`, '', proofJson]);
 
     const proof = JSON.parse(readFileSync(proofFile, 'utf8')) as { transaction: string };
     // One bit of the burn's last signature byte changed: its witness id no longer leads to the certified root.
