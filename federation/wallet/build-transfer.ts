@@ -3,6 +3,7 @@ import { ValidationError } from '../../sidechain/errors.ts';
 import { keyWitness } from '../../sidechain/transaction/signing.ts';
 import type { Outpoint, Output, PegoutBody, Transaction, TransferBody, Witness } from '../../sidechain/transaction/types.ts';
 import type { Wallet } from './wallet-file.ts';
+import { satsToBtc } from '../../watcher/btc-amount.ts';
 
 const BTC_ASSET_HEX = Buffer.from(BTC_ASSET_ID).toString('hex');
 
@@ -29,10 +30,19 @@ export function selectCoins(utxos: readonly SpendableOutput[], asset: Uint8Array
   return { inputs, change: total - amount };
 }
 
-/** The refusal when all the wallet holds of an asset (`held`) is less than `amount`; `units` writes an amount of it (a security's decimals are the caller's to know). */
+/**
+ * The refusal when all the wallet holds of an asset (`held`) is less than `amount`; `units` writes
+ * an amount of a security (its decimals are the caller's to know). Pegged BTC is written in sats
+ * and BTC, with the way to bring more in: BTC reaches a wallet only by a peg-in.
+ */
 export function shortfall(assetHex: string, held: bigint, amount: bigint, units: (amount: bigint) => string = String): ValidationError {
-  const what = assetHex === BTC_ASSET_HEX ? 'sats of pegged BTC' : `of asset ${assetHex}`;
-  return new ValidationError('insufficient-funds', `the wallet holds ${units(held)} ${what}, not ${units(amount)}`);
+  if (assetHex === BTC_ASSET_HEX) {
+    return new ValidationError(
+      'insufficient-funds',
+      `the wallet holds ${held} sats of pegged BTC (${satsToBtc(held)} BTC), not ${amount} sats (${satsToBtc(amount)} BTC): bring BTC in by a peg-in (\`strongbox pegin-address <the wallet's sbx1… address>\` names the Bitcoin address to pay)`,
+    );
+  }
+  return new ValidationError('insufficient-funds', `the wallet holds ${units(held)} of asset ${assetHex}, not ${units(amount)}`);
 }
 
 function signAll<Body extends TransferBody | PegoutBody>(chainId: Uint8Array, wallet: Wallet, body: Body): Body & { witnesses: Witness[] } {

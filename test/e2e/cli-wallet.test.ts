@@ -133,13 +133,31 @@ describe('wallet, issue and send through the CLI against five members', function
     expect(asJson.height).to.be.at.least(status.height);
   });
 
-  it('refuses to send more than the wallet holds, and nothing changes', async () => {
+  it('refuses to send, burn, pay a dividend or take an offer with more pegged BTC than the wallet holds, in sats and BTC, pointing at the peg-in, and nothing changes', async () => {
     const emptyFile = join(dir, 'empty.json');
+    const buyerFile = join(dir, 'empty-buyer.json');
+    const to = 'sbx1qqnzdehgt75yn5hxxuwyzgpuwqrapfaxdgdut2fcc8jt6esvfpt8qtparju';
     await runCli(['wallet', 'new', '--file', emptyFile]);
+    await runCli(['wallet', 'new', '--file', buyerFile]);
+    // A security of its own, one holder besides it, and an offer of it: all a wallet without BTC can make.
+    const { asset } = JSON.parse((await runCli(['issue', '--name', 'Empty AB', '--isin', 'DE000BAY0017', '--supply', '10', '--file', emptyFile, '--json', ...flags])).stdout) as { asset: string };
+    expect((await runCli(['send', '--asset', asset, '--to', to, '--amount', '1', '--file', emptyFile, ...flags])).code).to.equal(0);
+    const offerFile = join(dir, 'empty.offer.json');
+    const offered = await runCli(['dvp', 'offer', '--asset', asset, '--amount', '1', '--price', '1000', '--out', offerFile, '--file', emptyFile, ...flags]);
+    expect(offered.code, offered.stderr).to.equal(0);
     const before = (await net.clients[0]!.status()).height;
-    const result = await runCli(['send', '--to', 'sbx1qqnzdehgt75yn5hxxuwyzgpuwqrapfaxdgdut2fcc8jt6esvfpt8qtparju', '--amount', '5', '--file', emptyFile, ...flags]);
-    expect(result.code).to.equal(1);
-    expect(result.stderr).to.equal('strongbox: the wallet holds 0 sats of pegged BTC, not 5\n');
+    const noBtc = (sats: string, btc: string) => `strongbox: the wallet holds 0 sats of pegged BTC (0.00000000 BTC), not ${sats} sats (${btc} BTC): bring BTC in by a peg-in (\`strongbox pegin-address <the wallet's sbx1… address>\` names the Bitcoin address to pay)\n`;
+    const refusals: [string[], string][] = [
+      [['send', '--to', to, '--amount', '5', '--file', emptyFile], noBtc('5', '0.00000005')],
+      [['pegout', '--to', 'bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080', '--amount', '50000', '--file', emptyFile], noBtc('50000', '0.00050000')],
+      [['dividend', '--asset', asset, '--record-height', String(before), '--total', '1000', '--file', emptyFile], noBtc('1000', '0.00001000')],
+      [['dvp', 'accept', '--offer', offerFile, '--file', buyerFile], noBtc('1000', '0.00001000')],
+    ];
+    for (const [args, line] of refusals) {
+      const result = await runCli([...args, ...flags]);
+      expect([result.code, result.stdout, result.stderr], args.join(' ')).to.deep.equal([1, '', line]);
+    }
+    expect(await runCli(['dvp', 'show', '--offer', offerFile, '--json', ...flags]).then((shown) => JSON.parse(shown.stdout) as { state: string })).to.include({ state: 'open' });
     // A mistyped asset id is named as unknown to the chain, not read as a balance of zero.
     const unknown = 'ab'.repeat(32);
     const mistyped = await runCli(['send', '--asset', unknown, '--to', 'sbx1qqnzdehgt75yn5hxxuwyzgpuwqrapfaxdgdut2fcc8jt6esvfpt8qtparju', '--amount', '5', '--file', emptyFile, ...flags]);

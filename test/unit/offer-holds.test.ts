@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { ValidationError } from '../../sidechain/errors.ts';
-import { formatUnits } from '../../sidechain/asset.ts';
-import type { SpendableOutput } from '../../federation/wallet/build-transfer.ts';
+import { BTC_ASSET_KEY, formatUnits } from '../../sidechain/asset.ts';
+import { selectCoins, type SpendableOutput } from '../../federation/wallet/build-transfer.ts';
 import { coinsNotOffered, openOfferHolds } from '../../federation/wallet/offer-holds.ts';
 import type { OfferHold } from '../../federation/wallet/wallet-file.ts';
 
@@ -58,6 +58,21 @@ describe('offer holds', () => {
         expect(caught).to.be.instanceOf(ValidationError).and.include({ code, message });
       });
     }
+
+    it('names a pegged BTC shortfall in sats and BTC, and that BTC comes in by a peg-in, whoever asks', () => {
+      const pegged = [coin(5, BTC_ASSET_KEY, 1_000n), coin(6, BTC_ASSET_KEY, 500n)];
+      const line = "the wallet holds 1500 sats of pegged BTC (0.00001500 BTC), not 150000000 sats (1.50000000 BTC): bring BTC in by a peg-in (`strongbox pegin-address <the wallet's sbx1… address>` names the Bitcoin address to pay)";
+      const refusal = (run: () => unknown) => {
+        try {
+          run();
+        } catch (error) {
+          return error;
+        }
+      };
+      for (const run of [() => coinsNotOffered(pegged, [], BTC_ASSET_KEY, 150_000_000n, { spendOffered: false, wayOut, units: (units) => `[${units}]` }), () => selectCoins(pegged, Buffer.from(BTC_ASSET_KEY, 'hex'), 150_000_000n)]) {
+        expect(refusal(run)).to.be.instanceOf(ValidationError).and.include({ code: 'insufficient-funds', message: line });
+      }
+    });
 
     it('writes the amounts as the caller writes amounts of the asset', () => {
       const units = (amount: bigint) => `${amount} base units (${formatUnits(amount, 2)})`;
