@@ -14,34 +14,54 @@ const SENT_BEFORE = new Set(['already-pending', 'already-final']);
 
 /**
  * Submits a signed transaction and waits until it is final, with progress on stderr unless --json:
- * `<done> <txid>, waiting for finality…`. A transaction the member already holds is refused once
+ * `<done> <txid>, waiting for finality…`. A transaction the members already hold is refused once
  * it is final, saying that nothing new was sent. Its txid is known before it is sent (the same
  * coins, deterministic signatures), so a member lost while taking it or while it is waited on
  * leaves the other members to ask, and a command that cannot tell names the txid to check.
  */
 export async function submitUntilFinal(client: MemberClient, tx: Transaction, options: { json?: boolean }, done = 'submitted'): Promise<{ txid: string; height: number }> {
   const txid = toHex(txId(tx));
+  // Asked before sending: once sent, a member lost while taking it leaves the others holding it
+  // with no word of who sent it first, and an earlier run's transaction would read as this one's.
+  const heldBefore = await isHeld(client, txid).catch((error: unknown) => {
+    // One the member dropped before (invalid then) is sent again, for the member to judge anew.
+    if (error instanceof MemberApiError && error.code === 'dropped') return false;
+    throw error;
+  });
+  const sentBefore = heldBefore || !(await send(client, tx, txid));
+  const height = await waitUntilFinal(client, txid, options, sentBefore ? 'already submitted' : done);
+  if (sentBefore) throw new ValidationError('already-submitted', `this very transaction, ${txid}, was already submitted (an identical one was sent before or at the same time) and is final at height ${height}: nothing new was sent`);
+  return { txid, height };
+}
+
+/** Sends the transaction; false when the member answers that it holds it already, sent by another run. */
+async function send(client: MemberClient, tx: Transaction, txid: string): Promise<boolean> {
   try {
     await client.submit(tx);
+    return true;
   } catch (error) {
+    if (!(error instanceof MemberApiError)) throw error;
     // The wallet chose among final coins; one a pending transaction spends (a command that gave up
     // waiting for a block, another run at the same time) is refused until that one is final.
-    if (error instanceof MemberApiError && error.code === 'double-spend') {
+    if (error.code === 'double-spend') {
       throw new ValidationError('double-spend', `${error.message}, waiting for its block: nothing was sent; run this again once that one is final (\`strongbox status\` shows the pending transactions and whether blocks are being made)`);
     }
-    if (error instanceof MemberApiError && error.code === 'member-unreachable') {
+    if (error.code === 'member-unreachable') {
       await submitAgainUnlessHeld(client, tx, txid, error);
-    } else {
-      if (!(error instanceof MemberApiError && SENT_BEFORE.has(error.code))) throw error;
-      const { height } = await client.waitForFinal(txid);
-      throw new ValidationError('already-submitted', `this very transaction, ${txid}, was already submitted (an identical one was sent before or at the same time) and is final at height ${height}: nothing new was sent`);
+      return true;
     }
+    if (SENT_BEFORE.has(error.code)) return false;
+    throw error;
   }
+}
+
+/** Waits until the transaction is final, `<said> <txid>, waiting for finality…` on stderr meanwhile unless --json; its height. */
+async function waitUntilFinal(client: MemberClient, txid: string, options: { json?: boolean }, said: string): Promise<number> {
   // The progress line ends before whatever comes next, an error included.
   const endLine = () => options.json || process.stderr.write('\n');
   // Listening before the line is shown: a Ctrl-C prompted by the line finds the listener.
   const stopSaying = sayWhenInterrupted(txid, endLine);
-  if (!options.json) process.stderr.write(`${done} ${txid}, waiting for finality`);
+  if (!options.json) process.stderr.write(`${said} ${txid}, waiting for finality`);
   const final = await client
     .waitForFinal(txid, { onWait: options.json ? undefined : () => process.stderr.write('.') })
     .catch((error: unknown) => {
@@ -52,25 +72,29 @@ export async function submitUntilFinal(client: MemberClient, tx: Transaction, op
       stopSaying();
       endLine();
     });
-  return { txid, height: final.height! };
+  return final.height!;
+}
+
+/** Whether the member asked (the next one, when it does not answer) holds the transaction, pending or final. */
+function isHeld(client: MemberClient, txid: string): Promise<boolean> {
+  return client.transaction(txid).then(
+    () => true,
+    (error: unknown) => {
+      if (error instanceof MemberApiError && error.status === 404 && error.code !== 'dropped') return false;
+      throw error;
+    },
+  );
 }
 
 /**
  * A member that went away while taking the transaction may have admitted it, and relayed it to the
  * others, or not: the members are asked for it, and it is sent again when none holds it, which
- * the chain applies once. One that holds it has it from this run: a transaction sent before is
- * answered as such by the member first asked, which had it too.
+ * the chain applies once. One that holds it has it from this run (or from an identical one sent at
+ * the same time): none held it when this run asked before sending.
  */
 async function submitAgainUnlessHeld(client: MemberClient, tx: Transaction, txid: string, lost: MemberApiError): Promise<void> {
   try {
-    const held = await client.transaction(txid).then(
-      () => true,
-      (error: unknown) => {
-        if (error instanceof MemberApiError && error.status === 404 && error.code !== 'dropped') return false;
-        throw error;
-      },
-    );
-    if (held) return;
+    if (await isHeld(client, txid)) return;
     await client.submit(tx).catch((error: unknown) => {
       if (!(error instanceof MemberApiError && SENT_BEFORE.has(error.code))) throw error;
     });

@@ -15,6 +15,9 @@ import { memberDir } from '../../federation/local-network/ceremony.ts';
 import { readNetworkFile, writeNetworkFile } from '../../federation/local-network/network-file.ts';
 import { findFreePorts } from '../../regtest/free-port.ts';
 import { issuance, testWallet, transfer } from '../helpers/transactions.ts';
+import { MemberClient } from '../../federation/api/client.ts';
+import { ValidationError } from '../../sidechain/errors.ts';
+import { submitUntilFinal } from '../../cli/submit.ts';
 
 /**
  * Five member processes, each with its own Postgres database, on a real regtest node: the
@@ -36,6 +39,39 @@ describe('federation of five member processes', function () {
     const height = heights[0]!.height!;
     expect(heights.every((h) => h.height === height), 'same height on every member').to.equal(true);
     return height;
+  }
+
+  /**
+   * A relay to member `index` that kills it once it has answered a submission (POST /tx), and
+   * drops that answer: a member killed after admitting a transaction. Other requests pass.
+   */
+  async function killingRelay(index: number): Promise<{ url: string; close: () => void }> {
+    const target = new URL(net.network.network.members[index]!.apiUrl);
+    const sockets = new Set<Socket>();
+    const relay = createServer((user) => {
+      const member = connect(Number(target.port), target.hostname);
+      for (const socket of [user, member]) {
+        sockets.add(socket);
+        socket.on('error', () => undefined).on('close', () => (user.destroy(), member.destroy()));
+      }
+      let submitting = false;
+      user.on('data', (chunk: Buffer) => {
+        const head = /^([A-Z]+ \S+) HTTP/.exec(chunk.toString('latin1'));
+        if (head) submitting = head[1] === 'POST /tx';
+        member.write(chunk);
+      });
+      member.on('data', (chunk: Buffer) => {
+        if (!submitting) return void user.write(chunk);
+        net.network.members[index]!.process.kill('SIGKILL');
+        close();
+      });
+    });
+    const close = () => {
+      relay.close();
+      for (const socket of sockets) socket.destroy();
+    };
+    await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
+    return { url: `http://127.0.0.1:${(relay.address() as AddressInfo).port}`, close };
   }
 
   it('is up only once every member is linked to the four others', async () => {
@@ -254,29 +290,7 @@ describe('federation of five member processes', function () {
     const held = issuance(net.genesis.chainId, holder, 10n);
     await finalEverywhere(await net.clients[0]!.submit(held.tx));
     // Member 0 is reached through a relay that kills it once it has answered the submission, and drops that answer.
-    const member0 = new URL(net.network.network.members[0]!.apiUrl);
-    const sockets = new Set<Socket>();
-    const relay = createServer((user) => {
-      const member = connect(Number(member0.port), member0.hostname);
-      for (const socket of [user, member]) {
-        sockets.add(socket);
-        socket.on('error', () => undefined).on('close', () => (user.destroy(), member.destroy()));
-      }
-      let submitting = false;
-      user.on('data', (chunk: Buffer) => {
-        const head = /^([A-Z]+ \S+) HTTP/.exec(chunk.toString('latin1'));
-        if (head) submitting = head[1] === 'POST /tx';
-        member.write(chunk);
-      });
-      member.on('data', (chunk: Buffer) => {
-        if (!submitting) return void user.write(chunk);
-        net.network.members[0]!.process.kill('SIGKILL');
-        relay.close();
-        for (const socket of sockets) socket.destroy();
-      });
-    });
-    await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
-    const relayUrl = `http://127.0.0.1:${(relay.address() as AddressInfo).port}`;
+    const { url: relayUrl } = await killingRelay(0);
     const network = readNetworkFile(net.network.dataDir);
     writeNetworkFile(home, { ...network, members: network.members.map((member) => (member.memberIndex === 0 ? { ...member, apiUrl: relayUrl } : member)) });
     const recipient = testWallet();
@@ -292,5 +306,29 @@ describe('federation of five member processes', function () {
     rmSync(home, { recursive: true, force: true });
     net.network.restartMember(0);
     await eventually('member 0 answering again', () => net.clients[0]!.status().then(() => true), 60_000);
+  });
+
+  it('tells a send run again that its very transaction was already submitted, sending nothing, though the member it submits to dies taking a submission', async () => {
+    const holder = testWallet();
+    const held = issuance(net.genesis.chainId, holder, 10n);
+    await finalEverywhere(await net.clients[1]!.submit(held.tx));
+    const recipient = testWallet();
+    // The transaction a first run made final; a run again after it was interrupted signs the same bytes.
+    const pay = transfer(net.genesis.chainId, holder, { txid: txId(held.tx), index: 0, amount: 10n }, held.asset, recipient.owner, 4n);
+    const height = await finalEverywhere(await net.clients[1]!.submit(pay));
+    const relay = await killingRelay(0);
+    try {
+      const again = await submitUntilFinal(new MemberClient([relay.url, net.network.network.members[1]!.apiUrl]), pay, { json: true }).catch((error: unknown) => error);
+      expect(again).to.be.instanceOf(ValidationError).and.include({
+        code: 'already-submitted',
+        message: `this very transaction, ${toHex(txId(pay))}, was already submitted (an identical one was sent before or at the same time) and is final at height ${height}: nothing new was sent`,
+      });
+    } finally {
+      relay.close();
+    }
+    // Asked for before it was sent, it was not sent: member 0 took no submission and is still up.
+    expect((await net.clients[0]!.status()).height).to.be.at.least(height);
+    expect(await net.clients[0]!.balances(recipient.address)).to.deep.equal([{ asset: toHex(held.asset), amount: 4n }]);
+    expect(await net.clients[0]!.balances(holder.address)).to.deep.equal([{ asset: toHex(held.asset), amount: 6n }]);
   });
 });
