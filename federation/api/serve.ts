@@ -18,6 +18,10 @@ export interface RequestDeadlines {
  */
 export const API_REQUEST_DEADLINES: RequestDeadlines = { requestMs: 20_000, headersMs: 10_000, checkEveryMs: 2_000 };
 
+/** How long a stopping member lets answers already begun finish before it cuts their connections. */
+export const API_CLOSE_GRACE_MS = 1_000;
+const IDLE_SWEEP_MS = 50;
+
 /**
  * Serves `app` on host:port. A request that misses its deadline, or that Node cannot parse as
  * HTTP, is answered with the API's error body (408 or 400) rather than Node's empty one.
@@ -40,4 +44,26 @@ export function listenApi(app: express.Express, port: number, host: string, dead
     server.on('error', reject);
     server.listen(port, host, () => resolve(server));
   });
+}
+
+/**
+ * Stops serving: no new connections, and each open one closed as soon as it has no answer in
+ * progress. Node's close() waits for every connection to end but closes only those idle at that
+ * moment, so a client that keeps asking over a kept-alive connection (a wallet polling, a
+ * scraper) would hold it for as long as it asks: the member never stopped. Answers still running
+ * after `graceMs` are cut.
+ */
+export async function closeApi(server: Server, graceMs: number = API_CLOSE_GRACE_MS): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  // A request already read on a kept-alive connection is answered, with the connection closed after it.
+  server.prependListener('request', (_request, response) => response.setHeader('Connection', 'close'));
+  server.closeIdleConnections();
+  const sweep = setInterval(() => server.closeIdleConnections(), IDLE_SWEEP_MS);
+  const cut = setTimeout(() => server.closeAllConnections(), graceMs);
+  try {
+    await closed;
+  } finally {
+    clearInterval(sweep);
+    clearTimeout(cut);
+  }
 }

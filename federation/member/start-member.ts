@@ -19,7 +19,7 @@ import { BitcoinNodeHealth } from './bitcoin-node-health.ts';
 import { createApiApp } from '../api/app.ts';
 import { withOpenApiRoute } from '../api/openapi.ts';
 import { MAX_WAITING_REQUESTS, memberRoutes } from '../api/member-routes.ts';
-import { listenApi } from '../api/serve.ts';
+import { closeApi, listenApi } from '../api/serve.ts';
 import { outputRoutes } from '../api/output-routes.ts';
 import { registryRoutes } from '../api/registry-routes.ts';
 import { RegistryAuthenticator } from '../roles/authorize.ts';
@@ -492,8 +492,7 @@ export async function startMember(config: MemberConfig, log: Logger): Promise<Ru
     for (const intervalLog of [signatureRefusals, skewedFrames, signingFailures, bitcoinFailures]) intervalLog.flush();
     if (server) {
       heightWaiters.close();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections();
+      await closeApi(server);
     }
     await closeDatabase();
   }

@@ -1,11 +1,11 @@
 import { expect } from 'chai';
-import type { Server } from 'node:http';
+import { Agent, request, type Server } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { createApiApp } from '../../federation/api/app.ts';
 import { defineRoute } from '../../federation/api/route.ts';
-import { listenApi } from '../../federation/api/serve.ts';
+import { closeApi, listenApi } from '../../federation/api/serve.ts';
 
 /** Writes `parts` one after the other, `gapMs` apart, and resolves with everything the server sent back before it closed. */
 function rawExchange(port: number, parts: string[], gapMs = 0): Promise<string> {
@@ -71,5 +71,64 @@ describe('serving the HTTP API: deadlines and malformed requests', () => {
     expect(parseAnswer(await rawExchange(port, ['NOT HTTP AT ALL\r\n\r\n']))).to.deep.equal({ status: 400, body: { error: { code: 'bad-request', message: 'malformed HTTP request' } } });
     const huge = `GET /slow HTTP/1.1\r\nHost: x\r\nX-Filler: ${'a'.repeat(20_000)}\r\n\r\n`;
     expect(parseAnswer(await rawExchange(port, [huge]))).to.deep.equal({ status: 431, body: { error: { code: 'too-large', message: 'request headers too large' } } });
+  });
+});
+
+describe('closing the HTTP API', () => {
+  const slowRoutes = [
+    defineRoute({ method: 'post', path: '/slow', summary: 'answers after a while', tag: 'test', body: z.object({ ms: z.number() }).strict(), handler: async ({ body }) => (await sleep(body.ms), { waited: body.ms }) }),
+  ];
+
+  /** POSTs to /slow over `agent`; resolves with the status and Connection header, or the socket error's code. */
+  function ask(port: number, agent: Agent, ms: number): Promise<{ status: number; connection: string | undefined } | { error: string }> {
+    return new Promise((resolve) => {
+      const body = JSON.stringify({ ms });
+      const outgoing = request({ port, host: '127.0.0.1', method: 'POST', path: '/slow', agent, headers: { 'content-type': 'application/json', 'content-length': body.length } }, (response) => {
+        response.resume();
+        response.on('end', () => resolve({ status: response.statusCode!, connection: response.headers.connection }));
+      });
+      outgoing.on('error', (error: NodeJS.ErrnoException) => resolve({ error: error.code ?? error.message }));
+      outgoing.end(body);
+    });
+  }
+
+  it('stops at once while a client keeps asking over a kept-alive connection, closing it once the answer in progress is sent', async () => {
+    const server = await listenApi(createApiApp(slowRoutes), 0, '127.0.0.1');
+    const port = (server.address() as AddressInfo).port;
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const answers: Awaited<ReturnType<typeof ask>>[] = [];
+    let asking = true;
+    const client = (async () => {
+      while (asking) answers.push(await ask(port, agent, 20));
+    })();
+    await sleep(200);
+    const started = Date.now();
+    // The grace is far beyond the test's timeout: only closing each connection after its answer ends this in time.
+    await closeApi(server, 60_000);
+    const took = Date.now() - started;
+    asking = false;
+    await client;
+    const after = await ask(port, agent, 20);
+    agent.destroy();
+    expect(took, `closing took ${took} ms`).to.be.below(500);
+    // A request written just as its idle connection is closed meets a reset, as at any close of a kept-alive connection.
+    expect(answers.filter((answer) => 'status' in answer && answer.status === 200).length).to.be.greaterThan(2);
+    expect(answers.every((answer) => ('status' in answer && answer.status === 200) || ('error' in answer && answer.error === 'ECONNRESET'))).to.equal(true);
+    // The kept-alive connection is gone, and nobody listens for a new one.
+    expect(after).to.deep.equal({ error: 'ECONNREFUSED' });
+  });
+
+  it('cuts an answer still running when the grace is over', async () => {
+    const server = await listenApi(createApiApp(slowRoutes), 0, '127.0.0.1');
+    const port = (server.address() as AddressInfo).port;
+    const agent = new Agent({ keepAlive: true });
+    const answer = ask(port, agent, 10_000);
+    await sleep(100);
+    const started = Date.now();
+    await closeApi(server, 300);
+    const took = Date.now() - started;
+    agent.destroy();
+    expect(took, `closing took ${took} ms`).to.be.within(250, 1_000);
+    expect(await answer).to.deep.equal({ error: 'ECONNRESET' });
   });
 });
