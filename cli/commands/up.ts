@@ -74,9 +74,13 @@ export function upCommand(): Command {
         });
       };
       network.members.forEach((_, index) => supervise(index, MEMBER_RESTART.firstMs / 2));
+      // Ctrl-C on `npm start` reaches this process twice, from the terminal and forwarded by npm. A
+      // signal nobody listens to any more would end it while it stops the members, and a member
+      // still stopping would be left running with its database held: the listeners stay, and a
+      // signal while stopping changes nothing (members get 10 s, then SIGKILL).
       await new Promise<void>((resolveSignal) => {
-        process.once('SIGINT', () => resolveSignal());
-        process.once('SIGTERM', () => resolveSignal());
+        process.on('SIGINT', () => resolveSignal());
+        process.on('SIGTERM', () => resolveSignal());
       });
       stopping = true;
       for (const timer of restarts) clearTimeout(timer);

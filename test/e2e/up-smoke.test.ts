@@ -53,14 +53,17 @@ describe('strongbox up (npm start)', function () {
   after(() => rmSync(dataDir, { recursive: true, force: true }));
 
   // The first start prints JSON for scripts and stops on Ctrl-C; the second is `npm start`, prints
-  // the summary a person reads, and stops on a SIGTERM to npm alone, as a service manager sends it.
-  it('starts the network with a funded demo wallet, serves every member and the explorer, stops cleanly on SIGINT or a SIGTERM to npm start, and resumes the same chain on the same ports', async () => {
+  // the summary a person reads, and stops on a SIGTERM to npm alone, as a service manager sends it;
+  // the third is `npm start` stopped by Ctrl-C in its terminal: SIGINT to every process of its
+  // group, which npm forwards to `up` a second time, while a client keeps asking a member.
+  it('starts the network with a funded demo wallet, serves every member and the explorer, stops cleanly on SIGINT, a SIGTERM to npm start or Ctrl-C in its terminal, and resumes the same chain on the same ports', async () => {
     let first: { network: NetworkFile; databaseUrl: string } | undefined;
-    for (const round of [1, 2]) {
+    for (const round of [1, 2, 3]) {
       const json = round === 1;
+      const terminal = round === 3;
       const child = json
         ? spawn(process.execPath, [CLI, 'up', '--data-dir', dataDir, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] })
-        : spawn('npm', ['start', '--', '--data-dir', dataDir], { cwd: fileURLToPath(new URL('../..', import.meta.url)), stdio: ['ignore', 'pipe', 'pipe'] });
+        : spawn('npm', ['start', '--', '--data-dir', dataDir], { cwd: fileURLToPath(new URL('../..', import.meta.url)), stdio: ['ignore', 'pipe', 'pipe'], detached: terminal });
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -134,9 +137,21 @@ describe('strongbox up (npm start)', function () {
         expect(processAlive(pids[4]), 'the restarted member runs').to.equal(true);
         expect(stderr).to.include(`! member 4 started again (pid ${pids[4]})\n`);
       }
-      child.kill(json ? 'SIGINT' : 'SIGTERM');
+      let asking = terminal;
+      const busyClient = (async () => {
+        while (asking) await fetch(`${network.members[0]!.apiUrl}/status`).then((response) => response.text(), () => undefined);
+      })();
+      if (terminal) process.kill(-child.pid!, 'SIGINT');
+      else child.kill(json ? 'SIGINT' : 'SIGTERM');
       expect(await exited).to.equal(0);
+      asking = false;
+      await busyClient;
       for (const pid of pids) expect(processAlive(pid), `member process ${pid} is gone`).to.equal(false);
+      if (terminal) {
+        // Every member stopped by itself, not by the kill that ends the grace, and up saw it through.
+        expect(stderr.endsWith('… stopping\nstopped\n'), stderr.slice(-500)).to.equal(true);
+        for (const index of pids.keys()) expect(readFileSync(join(dataDir, `member-${index}`, 'member.log'), 'utf8').trimEnd().split('\n').at(-1)).to.include('"msg":"member stopped"');
+      }
       if (round === 2) expect(JSON.parse(readFileSync(join(dataDir, 'genesis.json'), 'utf8')).network).to.equal('local-regtest');
     }
   });
