@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startRegtestNode, type RegtestNode } from '../../regtest/node.ts';
 import { startPostgresServer, stopStaleServer, type PostgresServer } from '../postgres/embedded-server.ts';
@@ -10,7 +10,7 @@ import { spawnNodeChild, stopChildren, type ManagedChild } from './child-process
 import { lockNetworkFolder, type FolderLock } from './folder-lock.ts';
 import { keptPort, previousPorts } from './previous-ports.ts';
 import type { MemberConfigInput } from '../config.ts';
-import { StrongboxError } from '../../sidechain/errors.ts';
+import { waitForMembers } from './member-readiness.ts';
 
 const CLI_ENTRY = fileURLToPath(new URL('../../bin/strongbox.js', import.meta.url));
 /** Every client of a local network shares 127.0.0.1: twenty times what a public member takes from one client. */
@@ -139,6 +139,7 @@ async function startInHeldFolder(options: LocalNetworkOptions, lock: FolderLock)
       network.members.map((member) => member.apiUrl),
       members,
       members.map((_, index) => memberLog(index)),
+      progress,
     );
   } catch (error) {
     await stopChildren(members);
@@ -183,40 +184,3 @@ async function startInHeldFolder(options: LocalNetworkOptions, lock: FolderLock)
   };
 }
 
-/** The local network did not come up: names the member and why. */
-export class NetworkStartError extends StrongboxError {
-  constructor(message: string) {
-    super('network-start', message);
-  }
-}
-
-/** A member that exited, with the reason it gave last in its log (its one-line refusal), and where the log is. */
-function memberExited(index: number, child: ManagedChild, logFile: string): NetworkStartError {
-  const lastLine = readFileSync(logFile, 'utf8').trimEnd().split('\n').at(-1) ?? '';
-  const reason = lastLine.startsWith('strongbox: ') ? `: ${lastLine.slice('strongbox: '.length)}` : '';
-  return new NetworkStartError(`member ${index} exited with code ${child.process.exitCode} before the network was up${reason} (its log: ${logFile})`);
-}
-
-/**
- * Resolves once every member's API answers and its peer links to all the others are up, so that
- * the network starts deciding as a full mesh; fails fast when any member process exits (the one
- * waited for may only lack a peer that did).
- */
-async function waitForMembers(apiUrls: string[], children: ManagedChild[], logFiles: string[], timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (const [index, url] of apiUrls.entries()) {
-    for (;;) {
-      const exited = children.findIndex((child) => child.process.exitCode !== null);
-      if (exited >= 0) throw memberExited(exited, children[exited]!, logFiles[exited]!);
-      const peers = await fetch(`${url}/status`).then(
-        async (response) => (response.ok ? ((await response.json()) as { peersConnected: number[] }).peersConnected.length : -1),
-        () => -1,
-      );
-      if (peers === apiUrls.length - 1) break;
-      if (Date.now() > deadline) {
-        throw new NetworkStartError(peers < 0 ? `member ${index} did not answer at ${url} within ${timeoutMs / 1000} s` : `member ${index} reached ${peers} of its ${apiUrls.length - 1} peers within ${timeoutMs / 1000} s`);
-      }
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-  }
-}

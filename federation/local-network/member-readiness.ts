@@ -1,0 +1,61 @@
+import { readFileSync } from 'node:fs';
+import { StrongboxError } from '../../sidechain/errors.ts';
+import type { ManagedChild } from './child-processes.ts';
+
+/** How often the start names the members it still waits for. */
+export const MEMBER_WAIT_NOTICE_MS = 30_000;
+
+/** The local network did not come up: names the member and why. */
+export class NetworkStartError extends StrongboxError {
+  constructor(message: string) {
+    super('network-start', message);
+  }
+}
+
+const gone = (child: ManagedChild) => child.process.exitCode !== null || child.process.signalCode !== null;
+
+/** A member that exited, with the reason it gave last in its log (its one-line refusal), and where the log is. */
+function memberExited(index: number, child: ManagedChild, logFile: string): NetworkStartError {
+  const lastLine = readFileSync(logFile, 'utf8').trimEnd().split('\n').at(-1) ?? '';
+  const reason = lastLine.startsWith('strongbox: ') ? `: ${lastLine.slice('strongbox: '.length)}` : '';
+  const how = child.process.exitCode !== null ? `with code ${child.process.exitCode}` : `on ${child.process.signalCode}`;
+  return new NetworkStartError(`member ${index} exited ${how} before the network was up${reason} (its log: ${logFile})`);
+}
+
+/**
+ * Resolves once every member's API answers and its peer links to all the others are up, so that
+ * the network starts deciding as a full mesh; fails fast when any member process exits (the one
+ * waited for may only lack a peer that did). While they run they are waited for, however long:
+ * a member re-executes every block it holds before it answers, which takes longer as the chain
+ * grows and on a busy machine (five members resuming 2,800 blocks took over a minute under a load
+ * average of 38, past the fixed minute this used to allow). `notice` is told every
+ * `noticeEveryMs` which member it still waits for.
+ */
+export async function waitForMembers(
+  apiUrls: string[],
+  children: ManagedChild[],
+  logFiles: string[],
+  notice: (line: string) => void,
+  noticeEveryMs = MEMBER_WAIT_NOTICE_MS,
+): Promise<void> {
+  const started = Date.now();
+  let noticeAt = started + noticeEveryMs;
+  for (const [index, url] of apiUrls.entries()) {
+    for (;;) {
+      const exited = children.findIndex(gone);
+      if (exited >= 0) throw memberExited(exited, children[exited]!, logFiles[exited]!);
+      const peers = await fetch(`${url}/status`).then(
+        async (response) => (response.ok ? ((await response.json()) as { peersConnected: number[] }).peersConnected.length : -1),
+        () => -1,
+      );
+      if (peers === apiUrls.length - 1) break;
+      if (Date.now() >= noticeAt) {
+        const seconds = Math.round((Date.now() - started) / 1000);
+        const state = peers < 0 ? `has not answered at ${url} yet: it re-executes its chain's blocks before it answers` : `has reached ${peers} of its ${apiUrls.length - 1} peers`;
+        notice(`still waiting after ${seconds} s: member ${index} ${state} (its log: ${logFiles[index]})`);
+        noticeAt += noticeEveryMs;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+}
