@@ -39,7 +39,9 @@ describe('web explorer in headless Chromium, served by a member of a five-member
   const apiPathsServed = new Set<string>();
 
   before(async () => {
-    net = await startTestNetwork(5);
+    // Anchors are due a second after the last one (or the genesis): with the default minute the
+    // anchoring test waited out what was left of it since the network started.
+    net = await startTestNetwork(5, { genesis: (file) => ({ ...file, anchor: { ...file.anchor, intervalSeconds: 1 } }) });
     browser = await launchBrowser();
     // One page for the whole run: this Chromium runs as a single process, which closing its last page ends.
     tab = await openPage(browser);
@@ -245,7 +247,7 @@ describe('web explorer in headless Chromium, served by a member of a five-member
   });
 
   it('finds a block by its hash, and the record of an anchor or a settlement by the Bitcoin txid it names', async () => {
-    // Anchors are paid from the operations wallet: funded now, it anchors at once (the interval since the genesis has passed).
+    // Anchors are paid from the operations wallet: funded now, it anchors at once (the anchor interval since the genesis has passed).
     const funded = await runCli(['anchor', 'fund', '--amount', '0.01', '--genesis', net.network.network.genesisFile!, '--rpc', net.network.network.bitcoinRpcUrl, '--json']);
     expect(funded.code, funded.stderr).to.equal(0);
     await new Faucet(new BitcoinRpc(net.network.network.bitcoinRpcUrl)).mine(1);
