@@ -17,7 +17,7 @@ import type { Faucet } from '../../regtest/faucet.ts';
 import type { BitcoinRpc } from '../../watcher/rpc.ts';
 
 /** An anchor is due this long after something became final; the operations wallet is funded only for the anchoring scenarios. */
-const ANCHOR_INTERVAL_SECONDS = 3;
+const ANCHOR_INTERVAL_SECONDS = 1;
 
 /**
  * Crashes, restarts and lying clocks on five member processes with a real regtest node and real
