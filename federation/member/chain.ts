@@ -188,6 +188,8 @@ export class Chain {
   }
 
   private check(height: number, hash: Uint8Array, block: Block): void {
+    // A proposal consensus still holds for a height catch-up has stored meanwhile: no fault of its proposer.
+    if (height <= this.tipState.height) throw new ValidationError('already-final', `block ${height} is already final here (the chain's tip is ${this.tipState.height}): catch-up stored it while the proposal was being decided`);
     if (Buffer.compare(Buffer.from(blockHash(block.header)), Buffer.from(hash)) !== 0) throw new ValidationError('bad-block', 'the block does not hash to the proposed hash');
     if (block.header.height !== height) throw new ValidationError('bad-block', `block for height ${block.header.height} proposed at ${height}`);
     checkBlockAgainstParent(block, parentOf(this.genesis, this.tipState));

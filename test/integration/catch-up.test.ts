@@ -111,7 +111,7 @@ describe('catching up on final blocks from peers (real Postgres)', function () {
     expect(chain.tip.hash).to.deep.equal(blocks.at(-1)!.hash);
   });
 
-  it('refuses a final block offered again once the other path stored it as already final at its height, not as a forged signature', async () => {
+  it('refuses a final block offered again, or proposed, once the other path stored it as already final at its height, not as a forged signature or a block off the tip', async () => {
     const { chain } = await member();
     for (const block of blocks.slice(0, 3)) await chain.applyFinalBlock(block.block, block.commit);
     const hash = Buffer.from(blocks[1]!.hash).toString('hex');
@@ -121,6 +121,8 @@ describe('catching up on final blocks from peers (real Postgres)', function () {
     );
     expect(again).to.include({ code: 'already-final', message: `block 2 (${hash}) is already final here, below the next height 4: consensus and catch-up both append final blocks, and the other stored it first` });
     expect(chain.tip.height).to.equal(3);
+    // The same block proposed at its height once stored is refused for that reason, not as a block that does not follow the tip.
+    expect(() => chain.checkBlock(2, blocks[1]!.hash, chain.decodeBlock(blocks[1]!.block))).to.throw(`block 2 is already final here (the chain's tip is 3): catch-up stored it while the proposal was being decided`);
     // A certificate that fails for any other block still names the signature.
     const refused = await chain.applyFinalBlock(forged[FORGED - 1]!.block, forged[FORGED - 1]!.commit).then(
       () => null,
