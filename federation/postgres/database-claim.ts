@@ -13,6 +13,8 @@ export const MEMBER_LOCK_KEY = 0x5342_584d_454d_4252n; // "SBXMEMBR"
 const HELD_RETRY_MS = 5_000;
 /** Pause between attempts to claim the database again once the holding connection has gone. */
 const RECLAIM_PAUSE_MS = 1_000;
+/** The member index in the application name a member process connects with. */
+const MEMBER_APPLICATION_NAME = /^strongbox member (\d+) \(/;
 
 export interface DatabaseClaim {
   /** Settles with the refusal once another process holds the database this member held (its connection had dropped meanwhile). */
@@ -41,8 +43,8 @@ export async function claimMemberDatabase(url: string, memberIndex: number): Pro
     held = undefined;
     void reclaim();
   };
-  /** A connected client holding the lock, or the description of the process holding it instead. */
-  const attempt = async (): Promise<pg.Client | string> => {
+  /** A connected client holding the lock, or the process holding it instead. */
+  const attempt = async (): Promise<pg.Client | LockHolder> => {
     const client = new pg.Client({ connectionString: url, application_name: applicationName, keepAlive: true });
     client.on('error', () => onConnectionGone(client));
     client.on('end', () => onConnectionGone(client));
@@ -64,7 +66,7 @@ export async function claimMemberDatabase(url: string, memberIndex: number): Pro
       if (released) return;
       const outcome = await attempt().catch(() => undefined); // the server is away: ask again
       if (outcome === undefined) continue;
-      if (typeof outcome === 'string') return reportLost(inUse(outcome));
+      if (!(outcome instanceof pg.Client)) return reportLost(inUse(outcome, memberIndex));
       if (released) return void (await outcome.end().catch(() => undefined));
       held = outcome;
       return;
@@ -74,11 +76,11 @@ export async function claimMemberDatabase(url: string, memberIndex: number): Pro
   const deadline = Date.now() + HELD_RETRY_MS;
   for (;;) {
     const outcome = await attempt();
-    if (typeof outcome !== 'string') {
+    if (outcome instanceof pg.Client) {
       held = outcome;
       break;
     }
-    if (Date.now() >= deadline) throw inUse(outcome);
+    if (Date.now() >= deadline) throw inUse(outcome, memberIndex);
     await sleep(RECLAIM_PAUSE_MS);
   }
   return {
@@ -90,12 +92,27 @@ export async function claimMemberDatabase(url: string, memberIndex: number): Pro
   };
 }
 
-function inUse(holder: string): InUseError {
-  return new InUseError(`databaseUrl: the member's database is in use by ${holder}: two member processes on one database would both sign from its consensus log; stop that one first`);
+interface LockHolder {
+  description: string;
+  /** The member a Strongbox member process holding the lock says it is. */
+  memberIndex?: number;
 }
 
-/** Names the session holding the member lock on this database, as far as the server shows it. */
-async function lockHolder(client: pg.Client): Promise<string> {
+/**
+ * Another member's process on this database is no second start of this member: one of the two
+ * configs names the other's database, and stopping the running one would not help.
+ */
+function inUse(holder: LockHolder, memberIndex: number): InUseError {
+  if (holder.memberIndex !== undefined && holder.memberIndex !== memberIndex) {
+    return new InUseError(
+      `databaseUrl: the member's database is in use by ${holder.description}, not by member ${memberIndex}: one of the two configs names the other member's database; give each member its own (databaseUrl, DATABASE_URL or dataDir)`,
+    );
+  }
+  return new InUseError(`databaseUrl: the member's database is in use by ${holder.description}: two member processes on one database would both sign from its consensus log; stop that one first`);
+}
+
+/** The session holding the member lock on this database, as far as the server shows it. */
+async function lockHolder(client: pg.Client): Promise<LockHolder> {
   const { rows } = await client.query<{ application_name: string; client_addr: string | null; pid: number }>(
     `SELECT a.application_name, host(a.client_addr) AS client_addr, a.pid
        FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
@@ -104,7 +121,8 @@ async function lockHolder(client: pg.Client): Promise<string> {
     [MEMBER_LOCK_KEY.toString()],
   );
   const row = rows[0];
-  if (!row) return 'another member process';
+  if (!row) return { description: 'another member process' };
   const from = row.client_addr ? `, connected from ${row.client_addr}` : '';
-  return `${row.application_name || 'another process'}${from} (server process ${row.pid})`;
+  const member = MEMBER_APPLICATION_NAME.exec(row.application_name)?.[1];
+  return { description: `${row.application_name || 'another process'}${from} (server process ${row.pid})`, ...(member === undefined ? {} : { memberIndex: Number(member) }) };
 }

@@ -141,6 +141,21 @@ describe('a member database', function () {
       }
     });
 
+    it("says that a config names another member's database when that member's process holds it, rather than to stop it", async () => {
+      const db = await freshDatabase('claimed_by_other');
+      try {
+        const first = await claimMemberDatabase(db.url, 1);
+        const refused = await claimMemberDatabase(db.url, 4).then(() => null, (error: unknown) => error);
+        expect(refused).to.be.instanceOf(InUseError);
+        expect((refused as Error).message).to.match(
+          /^databaseUrl: the member's database is in use by strongbox member 1 \(pid \d+ on \S+\), connected from 127\.0\.0\.1 \(server process \d+\), not by member 4: one of the two configs names the other member's database; give each member its own \(databaseUrl, DATABASE_URL or dataDir\)$/,
+        );
+        await first.release();
+      } finally {
+        await db.drop();
+      }
+    });
+
     it('claims the database again after its connection is cut, and says it is lost when another process took it meanwhile', async () => {
       const db = await freshDatabase('reclaimed');
       const intruder = new pg.Client({ connectionString: db.url, application_name: 'intruder' });
