@@ -100,7 +100,8 @@ export function isMemberKeyDocument(document: object): boolean {
 }
 
 export function readKeyFile(path: string): MemberKeys {
-  const keys = readSecretFile(path, keyFileSchema, { kind: 'member key file', missing: 'create one with `strongbox keygen`' });
+  // After the genesis ceremony a new key is no member's: the only way back is the file's backup.
+  const keys = readSecretFile(path, keyFileSchema, { kind: 'member key file', missing: "restore it from its backup; a new one from `strongbox keygen` is no member's key once the genesis names the members" });
   const pegPrivateKey = Buffer.from(keys.pegPrivateKey, 'hex');
   if (!ecc.isPrivate(pegPrivateKey)) throw new KeyFileError(path, 'pegPrivateKey is not a valid secp256k1 key');
   return withPublicKeys(new Uint8Array(Buffer.from(keys.blockSeed, 'hex')), new Uint8Array(pegPrivateKey));

@@ -66,6 +66,8 @@ describe('member key file', () => {
     writeFileSync(text, 'not json', { mode: 0o600 });
     expect(() => readWalletFile(text)).to.throw(KeyFileError, `key file ${text}: is not valid JSON, so not a wallet file`);
     expect(() => readWalletFile(join(dir, 'wallet.json'))).to.throw(KeyFileError, /does not exist \(pass your wallet with --file, or create one with `strongbox wallet new --file <file>`\)/);
+    const lost = join(dir, 'lost.key.json');
+    expect(() => readKeyFile(lost)).to.throw(KeyFileError, `key file ${lost}: does not exist (restore it from its backup; a new one from \`strongbox keygen\` is no member's key once the genesis names the members)`);
   });
 
   it('names a member key file given for a wallet as such, and what to use instead', () => {
