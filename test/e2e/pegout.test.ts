@@ -127,6 +127,8 @@ describe('peg-out through five member processes and a real regtest node', functi
       const view = await fetch(`${net.network.network.members[1]!.apiUrl}/pegout/settlements/${status.bitcoinTxid}`).then((r) => r.json() as Promise<{ signers: number[][] }>);
       return view.signers.every((signers) => signers.length >= net.genesis.members.threshold) && status.bitcoinTxid;
     }, 60_000);
+    // Signed by k members is not yet broadcast: the block mined below must find it in the mempool.
+    await eventually('the settlement broadcast', async () => (await rpc.getTransactionConfirmations(bitcoinTxid)) !== null, 60_000);
     const view = (await fetch(`${net.network.network.members[1]!.apiUrl}/pegout/settlements/${bitcoinTxid}`).then((r) => r.json())) as { psbt: string };
     const psbt = ScureTransaction.fromPSBT(Buffer.from(view.psbt, 'base64'));
     psbt.finalize();
