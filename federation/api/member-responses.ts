@@ -95,6 +95,11 @@ export const evidence = z.strictObject({
   ),
 });
 
+export const heardFrom = z.strictObject({
+  height: wire.height.describe('the height this member is deciding'),
+  messages: z.array(wire.hexBytes('a consensus message, encoded, as hex')).describe('the proposals and votes the member asked about signed at that height, as this member received them'),
+});
+
 export const outputSpender = z.strictObject({
   vout: wire.uint.describe('the output spent'),
   spentBy: wire.txid.describe('the transaction that spent it'),

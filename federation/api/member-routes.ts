@@ -55,6 +55,8 @@ export interface MemberApiContext {
   /** Resolves true once the chain is final up to `height`, false after `timeoutMs` (see MAX_WAITING_REQUESTS). */
   heightReached(height: number, timeoutMs: number): Promise<boolean>;
   status(): Record<string, unknown>;
+  /** The consensus messages of one member this one holds at the height it is deciding. */
+  heardFrom(memberIndex: number): { height: number; messages: Uint8Array[] };
 }
 
 /** The public, pseudonymous read API of a member, and transaction submission. */
@@ -174,6 +176,18 @@ export function memberRoutes(context: MemberApiContext): Route[] {
       tag: 'chain',
       response: responses.evidence,
       handler: async () => ({ evidence: (await store.evidence()).map((e) => ({ kind: e.kind, memberIndex: e.memberIndex, height: e.height, messages: hex(e.bytes) })) }),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/consensus/heard/:member',
+      summary: "the proposals and votes one member signed at the height this member is deciding, as received: a member started on a restored database asks for its own before it signs again",
+      tag: 'chain',
+      params: z.object({ member: z.coerce.number().int().min(0).max(65_535) }),
+      response: responses.heardFrom,
+      handler: ({ params }) => {
+        const heard = context.heardFrom(params.member);
+        return { height: heard.height, messages: heard.messages.map(hex) };
+      },
     }),
     defineRoute({
       method: 'get',

@@ -48,6 +48,20 @@ export class ConsensusMachine {
     return { height: this.height, round: this.round, step: this.step, lockedRound: this.locked?.round ?? -1, lockedHash: this.locked?.hash ?? null, started: this.started };
   }
 
+  /**
+   * The messages one member signed at the height being decided that this member holds. A member
+   * whose restored consensus log has forgotten what it signed asks its peers for them before it
+   * signs anything again (federation/member/forgotten-votes.ts).
+   */
+  heardFrom(memberIndex: number): { height: number; messages: ConsensusMessage[] } {
+    const messages: ConsensusMessage[] = [];
+    for (const [, state] of this.rounds.all()) {
+      if (state.proposal?.memberIndex === memberIndex) messages.push(state.proposal);
+      messages.push(...state.prevotes.votesOf(memberIndex), ...state.precommits.votesOf(memberIndex));
+    }
+    return { height: this.height, messages };
+  }
+
   handle(event: ConsensusEvent): HandleResult {
     this.out = [];
     let dropped: DropReason | undefined;

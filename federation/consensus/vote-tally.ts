@@ -52,6 +52,11 @@ export class VoteTally {
     return undefined;
   }
 
+  /** The votes one member cast here: one, or two when it equivocated. */
+  votesOf(memberIndex: number): Vote[] {
+    return [...(this.byMember.get(memberIndex) ?? [])];
+  }
+
   /** The votes for one key, one per member, in member order. */
   votesFor(key: string): Vote[] {
     const votes: Vote[] = [];

@@ -110,6 +110,10 @@ export class ConsensusDriver {
     if (this.app.hasPendingWork()) this.wake();
   }
 
+  heardFrom(memberIndex: number): { height: number; messages: ConsensusMessage[] } {
+    return this.machine.heardFrom(memberIndex);
+  }
+
   onPeerMessage(payload: Uint8Array): void {
     let message: ConsensusMessage;
     try {

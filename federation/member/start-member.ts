@@ -14,6 +14,7 @@ import { readGenesisFile } from '../genesis-file.ts';
 import { asDatabaseSettingError, migratedChainStore, openMemberDatabase } from '../postgres/member-database.ts';
 import { claimMemberDatabase, type DatabaseClaim } from '../postgres/database-claim.ts';
 import { assertKeyNotInUse } from './key-in-use.ts';
+import { assertVotesRemembered } from './forgotten-votes.ts';
 import { assertDatabaseOfThisMember } from './member-identity.ts';
 import { BitcoinNodeHealth } from './bitcoin-node-health.ts';
 import { createApiApp } from '../api/app.ts';
@@ -208,10 +209,10 @@ export async function startMember(config: MemberConfig, log: Logger): Promise<Ru
   const syncWithPeers = () => {
     syncing ??= (async () => {
       const applied = await catchUp(chain, config.peers, log);
-      if (applied > 0 && driver) {
+      if (applied > 0) {
         log.info({ applied, height: chain.tip.height }, 'caught up with peers');
         metrics.height.set(chain.tip.height);
-        await driver.advance();
+        await driver?.advance();
       }
     })().finally(() => {
       syncing = undefined;
@@ -334,6 +335,24 @@ export async function startMember(config: MemberConfig, log: Logger): Promise<Ru
     } else metrics.peerMessagesDropped.inc({ reason: 'unknown-payload' });
   });
 
+  try {
+    // Caught up, and before the machine is read from the log: the log of a restored database may
+    // lack what this member signed at the height still being decided.
+    await assertVotesRemembered(config, genesis, consensusConfig, {
+      nextHeight: () => chain.tip.height + 1,
+      walRecords: async (height) => (await store.walRecords(height)).map(decodeWalRecord),
+      catchUp: async () => {
+        syncWithPeers();
+        await syncing;
+      },
+    }, log);
+  } catch (error) {
+    transactionRelay.close();
+    await transport.close();
+    await closeDatabase();
+    throw error;
+  }
+
   driver = new ConsensusDriver(
     await machineAt(chain.tip.height + 1),
     {
@@ -396,8 +415,6 @@ export async function startMember(config: MemberConfig, log: Logger): Promise<Ru
 
   pegin.onConfirmedDepositsChanged(() => driver?.notifyWork());
   signer.onSignatures((psbt) => transport.broadcast(tagged(PeerPayload.FederationSignatures, psbt)));
-  syncWithPeers();
-  await syncing;
   driver.start();
   const syncTimer = setInterval(syncWithPeers, 5_000);
   const signingFailures = new IntervalLog(log, 'federation signing step failed; retrying', RETRY_LOG_INTERVAL_MS);
@@ -441,6 +458,10 @@ export async function startMember(config: MemberConfig, log: Logger): Promise<Ru
           monitoring.transactionRefused(error);
           throw error;
         }
+      },
+      heardFrom: (memberIndex) => {
+        const heard = driver!.heardFrom(memberIndex);
+        return { height: heard.height, messages: heard.messages.map(encodeMessage) };
       },
       status: () => ({
         network: genesis.file.network,

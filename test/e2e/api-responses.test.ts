@@ -149,6 +149,7 @@ describe('member HTTP API: every answer as its route documents it', function () 
       '/escrow': ['/escrow'],
       '/pegin/deposits/:txid': [`/pegin/deposits/${deposit.txid}`],
       '/evidence': ['/evidence'],
+      '/consensus/heard/:member': ['/consensus/heard/0', '/consensus/heard/1'],
       '/tx/:txid': transactions.map((tx) => `/tx/${tx.txid}`),
       '/addresses/:address/balances': [`/addresses/${bob.address}/balances`, `/addresses/${alice.address}/balances`, `/addresses/${alice.address.toUpperCase()}/balances`],
       '/outputs/:txid/:vout': [`/outputs/${bobsCoin.txid}/${bobsCoin.vout}`],

@@ -68,7 +68,7 @@ describe('member HTTP API: the OpenAPI document against the routes, pagination, 
     expect(document.openapi).to.equal('3.1.0');
     const documented = Object.entries(document.paths).flatMap(([path, operations]) => Object.entries(operations).map(([method, operation]) => ({ path, method, operation })));
     const { hash } = (await (await fetch(`${url}/blocks/1`)).json()) as { hash: string };
-    const values: Record<string, string> = { height: '1', hash, txid: txids[1]!, asset, address: bob.address, vout: '0' };
+    const values: Record<string, string> = { height: '1', hash, txid: txids[1]!, asset, address: bob.address, vout: '0', member: '0' };
     for (const { path, method, operation } of documented) {
       const named = [...path.matchAll(/\{([A-Za-z0-9_]+)\}/g)].map((match) => match[1]!);
       expect(operation.parameters.filter((p) => p.in === 'path').map((p) => p.name), `${method} ${path}`).to.deep.equal(named);
