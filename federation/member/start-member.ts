@@ -141,8 +141,11 @@ export async function startMember(config: MemberConfig, log: Logger): Promise<Ru
   const genesis = readGenesisFile(config.genesisFile);
   const seat = genesis.file.members[config.memberIndex];
   if (!seat) throw new ConfigError('memberIndex', `genesis has ${genesis.file.members.length} members, no index ${config.memberIndex}`);
-  if (seat.blockKey !== Buffer.from(keys.blockPublicKey).toString('hex')) {
-    throw new ConfigError('keyFile', `the block key in ${config.keyFile} is not the key of member ${config.memberIndex} in the genesis`);
+  const blockKey = Buffer.from(keys.blockPublicKey).toString('hex');
+  if (seat.blockKey !== blockKey) {
+    const owner = genesis.file.members.findIndex((member) => member.blockKey === blockKey);
+    const check = owner >= 0 ? `it is member ${owner}'s (${genesis.file.members[owner]!.name}): check memberIndex and keyFile` : 'it is no member\'s in this genesis: check keyFile and genesisFile';
+    throw new ConfigError('keyFile', `the block key in ${config.keyFile} is not the key of member ${config.memberIndex} in the genesis; ${check}`);
   }
 
   await assertCanListen('api', config.api);

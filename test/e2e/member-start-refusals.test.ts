@@ -76,6 +76,28 @@ describe('strongbox member start on a port another program holds', function () {
   }
 });
 
+describe("strongbox member start with another member's key file", function () {
+  this.timeout(120_000);
+  let dir: string;
+  let writeConfig: (values: Record<string, unknown>) => string;
+
+  before(() => ({ dir, writeConfig } = ceremonyFolder('strongbox-wrong-key-')));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("stops with one line naming whose key it is, or that it is no member's", async () => {
+    const names = (JSON.parse(readFileSync(genesisPath(dir), 'utf8')) as { members: { name: string }[] }).members.map((member) => member.name);
+    // Never reached: the key is checked before anything is opened.
+    const unreached = { bitcoin: { rpcUrl: 'http://nobody:nothing@127.0.0.1:1' }, api: { port: 1 }, peer: { port: 2 } };
+    const swapped = join(memberDir(dir, 1), 'key.json');
+    const given = await runCli(['member', 'start', '--config', writeConfig({ keyFile: swapped, ...unreached })]);
+    expect([given.code, given.stderr]).to.deep.equal([1, `strongbox: keyFile: the block key in ${swapped} is not the key of member 0 in the genesis; it is member 1's (${names[1]}): check memberIndex and keyFile\n`]);
+    const stranger = join(dir, 'stranger.key.json');
+    expect((await runCli(['keygen', '--out', stranger])).code).to.equal(0);
+    const foreign = await runCli(['member', 'start', '--config', writeConfig({ keyFile: stranger, ...unreached })]);
+    expect([foreign.code, foreign.stderr]).to.deep.equal([1, `strongbox: keyFile: the block key in ${stranger} is not the key of member 0 in the genesis; it is no member's in this genesis: check keyFile and genesisFile\n`]);
+  });
+});
+
 describe('strongbox member start without its Bitcoin node', function () {
   this.timeout(90_000);
   let dir: string;
