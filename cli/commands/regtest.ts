@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { fund, mine } from '../../regtest/faucet.ts';
 import { newRegtestAddress } from '../../regtest/new-address.ts';
+import { startRegtestNode } from '../../regtest/node.ts';
 import { BitcoinRpc } from '../../watcher/rpc.ts';
 import { btcToSats, satsToBtc } from '../../watcher/btc-amount.ts';
 import { ValidationError } from '../../sidechain/errors.ts';
@@ -10,6 +11,7 @@ import { plural } from '../../federation/words.ts';
 import { parseRegtestAddress } from '../command-arguments.ts';
 
 const MAX_BTC_SATS = 21_000_000n * 100_000_000n;
+const MAX_PORT = 65_535;
 
 interface RpcOptions {
   rpc?: string;
@@ -33,7 +35,7 @@ function withRpcOptions(command: Command): Command {
 }
 
 export function regtestCommand(): Command {
-  const regtest = new Command('regtest').description('regtest helpers: fund addresses from the faucet, mine blocks, make an address');
+  const regtest = new Command('regtest').description('regtest helpers: run a node, fund addresses from the faucet, mine blocks, make an address');
 
   regtest.addCommand(
     withRpcOptions(new Command('fund'))
@@ -64,6 +66,25 @@ export function regtestCommand(): Command {
         const hashes = await mine(rpc, Number(n), to);
         const height = await rpc.getBlockCount();
         printResult(options, `mined ${plural(hashes.length, 'block')}; tip is now at height ${height}`, { blocks: hashes, height });
+      }),
+  );
+  regtest.addCommand(
+    new Command('node')
+      .description('run the embedded regtest node (bcoin, with a transaction index) until SIGTERM or Ctrl-C: a Bitcoin node for members started by hand')
+      .requiredOption('--chain-dir <dir>', 'folder that keeps its chain across restarts')
+      .option('--port <port>', 'RPC port on 127.0.0.1 (default: a free one)')
+      .option('--password <password>', 'RPC password (user strongbox; default: a random one)')
+      .addHelpText('after', '\nExample:\n  strongbox regtest node --chain-dir bitcoin --port 18443 --password secret\n  (then "bitcoin": { "rpcUrl": "http://strongbox:secret@127.0.0.1:18443" } in each member config)')
+      .action(async (options: { chainDir: string; port?: string; password?: string }) => {
+        const port = options.port === undefined ? undefined : Number(options.port);
+        if (port !== undefined && !(/^\d+$/.test(options.port!) && port >= 1 && port <= MAX_PORT)) throw new ValidationError('bad-port', `--port must be a port number from 1 to ${MAX_PORT}, got ${JSON.stringify(options.port)}`);
+        const node = await startRegtestNode({ dataDir: options.chainDir, ...(port === undefined ? {} : { port }), ...(options.password === undefined ? {} : { password: options.password }) });
+        process.stdout.write(`regtest node at ${node.rpcUrl}, height ${await node.rpc.getBlockCount()}; Ctrl-C stops it\n`);
+        await new Promise((resolve) => {
+          process.once('SIGINT', resolve);
+          process.once('SIGTERM', resolve);
+        });
+        await node.stop();
       }),
   );
   regtest.addCommand(

@@ -1,7 +1,13 @@
 import { expect } from 'chai';
-import { execFile } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import * as bitcoin from 'bitcoinjs-lib';
+import { findFreePorts } from '../../regtest/free-port.ts';
+import { BitcoinRpc } from '../../watcher/rpc.ts';
 import { sharedRegtest } from '../helpers/regtest.ts';
 
 const CLI = fileURLToPath(new URL('../../bin/strongbox.js', import.meta.url));
@@ -75,4 +81,57 @@ describe('strongbox regtest fund|mine', function () {
       expect(run.stderr).to.not.include('wrong-secret');
     });
   }
+});
+
+describe('strongbox regtest node', function () {
+  this.timeout(120_000);
+  let chainDir: string;
+
+  beforeEach(() => {
+    chainDir = mkdtempSync(join(tmpdir(), 'strongbox-regtest-node-'));
+  });
+  afterEach(() => rmSync(chainDir, { recursive: true, force: true }));
+
+  /** `regtest node` as an operator runs it, once it says where it answers. */
+  async function runNode(port: number): Promise<{ child: ChildProcess; said: string }> {
+    const child = spawn(process.execPath, [CLI, 'regtest', 'node', '--chain-dir', chainDir, '--port', String(port), '--password', 'node-secret']);
+    const lines = createInterface({ input: child.stdout! });
+    const said = await new Promise<string>((resolve, reject) => {
+      lines.once('line', resolve);
+      child.once('exit', (code) => reject(new Error(`regtest node exited with ${code} before it answered`)));
+    });
+    return { child, said };
+  }
+  const stop = async (child: ChildProcess) => {
+    child.kill('SIGTERM');
+    return new Promise<number | null>((resolve) => child.once('exit', resolve));
+  };
+
+  it('runs a node with a transaction index that members and the regtest commands use, keeping its chain across restarts', async () => {
+    const [port] = (await findFreePorts(1)) as [number];
+    const rpcUrl = `http://strongbox:node-secret@127.0.0.1:${port}`;
+    const first = await runNode(port);
+    expect(first.said).to.match(new RegExp(`^regtest node at ${rpcUrl.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}, height \\d+; Ctrl-C stops it$`));
+    const funded = await strongbox(['regtest', 'fund', ADDRESS, '0.5', '--rpc', rpcUrl, '--json']);
+    const { txid } = JSON.parse(funded.stdout) as { txid: string };
+    const mined = JSON.parse((await strongbox(['regtest', 'mine', '1', '--rpc', rpcUrl, '--json'])).stdout) as { height: number };
+    expect(await stop(first.child)).to.equal(0);
+
+    const again = await runNode(port);
+    try {
+      expect(again.said).to.include(`height ${mined.height};`);
+      // The transaction index the members' peg-in check needs.
+      expect(await new BitcoinRpc(rpcUrl).getTransactionConfirmations(txid)).to.equal(1);
+    } finally {
+      expect(await stop(again.child)).to.equal(0);
+    }
+  });
+
+  it('refuses a port that is no port, and one another program holds, with one line and exit code 1', async () => {
+    const wrong = await strongbox(['regtest', 'node', '--chain-dir', chainDir, '--port', '99999']);
+    expect([wrong.code, wrong.stderr]).to.deep.equal([1, 'strongbox: --port must be a port number from 1 to 65535, got "99999"\n']);
+    const { node } = await sharedRegtest();
+    const taken = await strongbox(['regtest', 'node', '--chain-dir', chainDir, '--port', String(node.rpcPort)]);
+    expect([taken.code, taken.stderr]).to.deep.equal([1, `strongbox: the embedded Bitcoin regtest node could not start: RPC port 127.0.0.1:${node.rpcPort} is already in use (choose another port)\n`]);
+  });
 });
