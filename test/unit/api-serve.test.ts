@@ -34,16 +34,18 @@ function parseAnswer(raw: string): { status: number; body: unknown } {
   return { status: Number(head!.split(' ')[1]), body: body ? JSON.parse(body) : undefined };
 }
 
+/** One route that answers after the milliseconds it is asked to wait. */
+const slowRoutes = [
+  defineRoute({ method: 'post', path: '/slow', summary: 'answers after a while', tag: 'test', body: z.object({ ms: z.number() }).strict(), handler: async ({ body }) => (await sleep(body.ms), { waited: body.ms }) }),
+];
+
 describe('serving the HTTP API: deadlines and malformed requests', () => {
   const deadlines = { requestMs: 1_500, headersMs: 600, checkEveryMs: 100 };
   let server: Server;
   let port: number;
 
   before(async () => {
-    const routes = [
-      defineRoute({ method: 'post', path: '/slow', summary: 'answers after a while', tag: 'test', body: z.object({ ms: z.number() }).strict(), handler: async ({ body }) => (await sleep(body.ms), { waited: body.ms }) }),
-    ];
-    server = await listenApi(createApiApp(routes), 0, '127.0.0.1', deadlines);
+    server = await listenApi(createApiApp(slowRoutes), 0, '127.0.0.1', deadlines);
     port = (server.address() as AddressInfo).port;
   });
   after(() => new Promise((resolve) => server.close(resolve)));
@@ -75,10 +77,6 @@ describe('serving the HTTP API: deadlines and malformed requests', () => {
 });
 
 describe('closing the HTTP API', () => {
-  const slowRoutes = [
-    defineRoute({ method: 'post', path: '/slow', summary: 'answers after a while', tag: 'test', body: z.object({ ms: z.number() }).strict(), handler: async ({ body }) => (await sleep(body.ms), { waited: body.ms }) }),
-  ];
-
   /** POSTs to /slow over `agent`; resolves with the status and Connection header, or the socket error's code. */
   function ask(port: number, agent: Agent, ms: number): Promise<{ status: number; connection: string | undefined } | { error: string }> {
     return new Promise((resolve) => {
@@ -101,18 +99,17 @@ describe('closing the HTTP API', () => {
     const client = (async () => {
       while (asking) answers.push(await ask(port, agent, 20));
     })();
-    await sleep(200);
+    while (answers.length < 3) await sleep(20);
     const started = Date.now();
-    // The grace is far beyond the test's timeout: only closing each connection after its answer ends this in time.
+    // The grace is a minute: only closing each connection once its answer is sent ends this within the two seconds asserted.
     await closeApi(server, 60_000);
     const took = Date.now() - started;
     asking = false;
     await client;
     const after = await ask(port, agent, 20);
     agent.destroy();
-    expect(took, `closing took ${took} ms`).to.be.below(500);
-    // A request written just as its idle connection is closed meets a reset, as at any close of a kept-alive connection.
-    expect(answers.filter((answer) => 'status' in answer && answer.status === 200).length).to.be.greaterThan(2);
+    expect(took, `closing took ${took} ms`).to.be.below(2_000);
+    // Served throughout; a request written just as its idle connection is closed meets a reset, as at any close of a kept-alive connection.
     expect(answers.every((answer) => ('status' in answer && answer.status === 200) || ('error' in answer && answer.error === 'ECONNRESET'))).to.equal(true);
     // The kept-alive connection is gone, and nobody listens for a new one.
     expect(after).to.deep.equal({ error: 'ECONNREFUSED' });
@@ -128,7 +125,7 @@ describe('closing the HTTP API', () => {
     await closeApi(server, 300);
     const took = Date.now() - started;
     agent.destroy();
-    expect(took, `closing took ${took} ms`).to.be.within(250, 1_000);
+    expect(took, `closing took ${took} ms`).to.be.within(250, 2_000);
     expect(await answer).to.deep.equal({ error: 'ECONNRESET' });
   });
 });
