@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -141,8 +141,18 @@ describe('strongbox up (npm start)', function () {
       const busyClient = (async () => {
         while (asking) await fetch(`${network.members[0]!.apiUrl}/status`).then((response) => response.text(), () => undefined);
       })();
-      if (terminal) process.kill(-child.pid!, 'SIGINT');
-      else child.kill(json ? 'SIGINT' : 'SIGTERM');
+      if (terminal) {
+        process.kill(-child.pid!, 'SIGINT');
+        // npm's forwarded copy of the signal, or a second Ctrl-C, reaching up while it stops the members.
+        const up = Number(execFileSync('pgrep', ['-P', String(child.pid)], { encoding: 'utf8' }).trim().split('\n')[0]);
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        try {
+          process.kill(up, 'SIGINT');
+        } catch (error) {
+          // Already stopped: nothing left for the second signal to interrupt.
+          if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+        }
+      } else child.kill(json ? 'SIGINT' : 'SIGTERM');
       expect(await exited).to.equal(0);
       asking = false;
       await busyClient;
