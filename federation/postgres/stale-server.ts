@@ -23,7 +23,13 @@ export async function takeOverStaleServer(dataDir: string, timeoutMs: number): P
   if (command !== undefined && !(command.some((arg) => /postgres$/.test(arg)) && command.includes(dataDir))) return;
   const owner = recordedOwner(dataDir);
   if (owner !== undefined && parentOf(pid) === owner) {
-    throw new PostgresServerError(`${dataDir} is in use by a server that process ${owner} runs; stop that process first`);
+    // The owner is a live process with its own work (another member, whose config this one's
+    // names by mistake, or `strongbox up`): stopping it is the operator's call, so name it.
+    const ownerCommand = oneLine(commandLine(owner)?.join(' ') ?? '');
+    throw new PostgresServerError(
+      `${dataDir} is in use by a server that process ${owner}${ownerCommand ? ` (${ownerCommand})` : ''} runs: a data folder serves one process at a time. ` +
+        `If that process is another member, this config names its data folder (check dataDir); if it is a leftover of this one, stop it first`,
+    );
   }
   await stopPostmaster(pid, timeoutMs);
 }
@@ -72,6 +78,12 @@ function commandLine(pid: number): string[] | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** A command line fit for a one-line error: whitespace runs collapsed, cut at 160 characters. */
+function oneLine(command: string): string {
+  const collapsed = command.replace(/\s+/g, ' ').trim();
+  return collapsed.length > 160 ? `${collapsed.slice(0, 159)}…` : collapsed;
 }
 
 function parentOf(pid: number): number | undefined {
