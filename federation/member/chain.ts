@@ -297,6 +297,16 @@ export class StoredChainError extends StrongboxError {
   }
 }
 
+/**
+ * A store damaged or changed behind the member's back. Nothing in it is trusted, and nothing in it
+ * is needed either: the blocks are the other members' too.
+ */
+function damagedStore(reason: string): StoredChainError {
+  return new StoredChainError(
+    `${reason}: the database was changed or damaged; restore a backup, or start the member on an empty database and it fetches and checks every block from its peers (OPERATOR.md, "Backups")`,
+  );
+}
+
 /** What a block at the next height must link to. */
 function parentOf(genesis: Genesis, tip: ChainTip) {
   return { chainId: genesis.chainId, height: tip.height, hash: tip.hash, timeMs: tip.timeMs, memberSetHash: genesis.memberSetHash, memberCount: genesis.members.keys.length };
@@ -310,7 +320,7 @@ function parentOf(genesis: Genesis, tip: ChainTip) {
  */
 function checkStoredBlock(genesis: Genesis, tip: ChainTip, stored: StoredBlock, transactions: Transaction[]): BlockHeader {
   const header = decodeHeader(stored.header);
-  if (Buffer.compare(Buffer.from(blockHash(header)), Buffer.from(stored.hash)) !== 0) throw new StoredChainError(`the store's block ${stored.height} does not hash to the hash stored with it`);
+  if (Buffer.compare(Buffer.from(blockHash(header)), Buffer.from(stored.hash)) !== 0) throw damagedStore(`the store's block ${stored.height} does not hash to the hash stored with it`);
   // Not damage but a setting: the database of another chain, or a genesis file of another chain.
   if (Buffer.compare(Buffer.from(header.chainId), Buffer.from(genesis.chainId)) !== 0) {
     throw new StoredChainError(
@@ -321,7 +331,7 @@ function checkStoredBlock(genesis: Genesis, tip: ChainTip, stored: StoredBlock, 
     checkBlockAgainstParent({ header, transactions }, parentOf(genesis, tip));
   } catch (error) {
     if (!(error instanceof ValidationError)) throw error;
-    throw new StoredChainError(`the store's block ${stored.height} is not the chain's: ${error.message}`);
+    throw damagedStore(`the store's block ${stored.height} is not the chain's: ${error.message}`);
   }
   return header;
 }
@@ -372,7 +382,7 @@ async function replayStoredBlocks(genesis: Genesis, store: ChainStore, ledger: L
     if (tip.height < range.blocks.at(-1)!.stored.height) break;
     range = next;
   }
-  if (tip.height < tipHeight) throw new StoredChainError(`the store has no block ${tip.height + 1} below its tip ${tipHeight}`);
+  if (tip.height < tipHeight) throw damagedStore(`the store has no block ${tip.height + 1} below its tip ${tipHeight}`);
   return tip;
 }
 

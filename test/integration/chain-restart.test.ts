@@ -25,6 +25,9 @@ function snapshot(chain: Chain) {
   };
 }
 
+/** What every refusal of a damaged store goes on to say: the remedy, which needs no trust in the store. */
+const DAMAGE_REMEDY = ': the database was changed or damaged; restore a backup, or start the member on an empty database and it fetches and checks every block from its peers (OPERATOR.md, "Backups")';
+
 describe('member chain on Postgres across a restart', function () {
   this.timeout(60_000);
   let db: TestDatabase;
@@ -79,18 +82,18 @@ describe('member chain on Postgres across a restart', function () {
     const refusal = () => Chain.open(signed.federation.genesis, store, options).then(() => null, (e: Error) => e.message);
     const hash120 = Buffer.from(chain.hashAt(120)!);
     await db.pool.query('UPDATE blocks SET hash = $1 WHERE height = 120', [Buffer.alloc(32)]);
-    expect(await refusal()).to.equal("the store's block 120 does not hash to the hash stored with it");
+    expect(await refusal()).to.equal(`the store's block 120 does not hash to the hash stored with it${DAMAGE_REMEDY}`);
     await db.pool.query('UPDATE blocks SET hash = $1 WHERE height = 120', [hash120]);
     const { rows } = await db.pool.query<{ bytes: Buffer }>('SELECT bytes FROM transactions WHERE height = 120');
     await db.pool.query('UPDATE transactions SET bytes = (SELECT bytes FROM transactions WHERE height = 121) WHERE height = 120');
-    expect(await refusal()).to.equal("the store's block 120 is not the chain's: block 120 transaction root does not match its transactions");
+    expect(await refusal()).to.equal(`the store's block 120 is not the chain's: block 120 transaction root does not match its transactions${DAMAGE_REMEDY}`);
     await db.pool.query('UPDATE transactions SET bytes = $1 WHERE height = 120', [rows[0]!.bytes]);
     expect(snapshot(await Chain.open(signed.federation.genesis, store, options))).to.deep.equal(snapshot(chain));
 
     await db.pool.query('DELETE FROM transactions WHERE height = 150');
     await db.pool.query('DELETE FROM blocks WHERE height = 150');
     const error = await Chain.open(signed.federation.genesis, store, options).then(() => null, (e: Error) => e);
-    expect(error?.message).to.equal('the store has no block 150 below its tip 250');
+    expect(error?.message).to.equal(`the store has no block 150 below its tip 250${DAMAGE_REMEDY}`);
   });
 
   it("refuses, naming both chains, a store that holds another chain's blocks: a config naming another chain's database or genesis", async () => {
