@@ -215,7 +215,7 @@ export class Chain {
       // Consensus and catch-up both append, one after the other. A block the other stored first is
       // checked here as the next height's, where its signatures fail: that would read as a member's
       // forged signature in the log, though nothing is wrong.
-      const stored = this.storedHeightOf(hash);
+      const stored = this.finalHeightOf(hash, bytes);
       if (stored !== undefined) {
         throw new ValidationError('already-final', `block ${stored} (${key}) is already final here, below the next height ${height}: consensus and catch-up both append final blocks, and the other stored it first`);
       }
@@ -252,12 +252,16 @@ export class Chain {
     return block;
   }
 
-  /** The height of a final block by its hash; only asked after a failed append, so a scan is fine. */
-  private storedHeightOf(hash: Uint8Array): number | undefined {
-    for (let height = this.tipState.height; height >= 1; height--) {
-      if (Buffer.compare(Buffer.from(this.hashes.at(height)!), Buffer.from(hash)) === 0) return height;
+  /** The height at which this very block is already final here, read from its header; undefined when it is not. */
+  private finalHeightOf(hash: Uint8Array, bytes: Uint8Array): number | undefined {
+    let height: number;
+    try {
+      height = decodeHeader(bytes.subarray(0, HEADER_LENGTH)).height;
+    } catch {
+      return undefined;
     }
-    return undefined;
+    const final = height >= 1 && height <= this.tipState.height ? this.hashes.at(height) : undefined;
+    return final && Buffer.compare(Buffer.from(final), Buffer.from(hash)) === 0 ? height : undefined;
   }
 
   private async storeHolds(height: number, hash: Uint8Array): Promise<boolean> {
