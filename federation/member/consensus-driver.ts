@@ -165,11 +165,17 @@ export class ConsensusDriver {
   }
 
   private wake(): void {
-    if (this.idleAtHeight === null) return;
+    if (this.idleAtHeight === null || this.stopped) return;
     const height = this.idleAtHeight;
     this.idleAtHeight = null;
-    // The machine was created at this height (first start) or has just committed the one before.
-    this.enqueue(height === this.machine.state.height && this.machine.state.step !== 'commit' ? { kind: 'start' } : { kind: 'newHeight', height });
+    // Decided when it runs, not now: an advance() queued before it may rebuild the machine, which
+    // then stands at a later height or has started this one, and a second start would fail.
+    void this.runExclusive(async () => {
+      const { state } = this.machine;
+      if (state.height > height || (state.height === height && state.started && state.step !== 'commit')) return;
+      // The machine was created at this height (first start) or has just committed the one before.
+      await this.process(state.height === height && state.step !== 'commit' ? { kind: 'start' } : { kind: 'newHeight', height });
+    });
   }
 
   private enqueue(event: ConsensusEvent): void {

@@ -156,6 +156,26 @@ describe('consensus driver and catch-up', () => {
     expect(member.errors()).to.deep.equal([]);
   });
 
+  it('a machine idle since its start, woken while a catch-up rebuilds it at a later height, is started once and takes part at once', async () => {
+    await member.driver.stop();
+    member = new DrivenMember();
+    member.work = false;
+    member.driver.start();
+    // Catch-up moves the chain to 3 and transactions arrive: the rebuild is queued first, the wake for height 1 behind it.
+    member.tip = 3;
+    member.work = true;
+    const advancing = member.driver.advance();
+    member.driver.notifyWork();
+    await advancing;
+    await settle();
+    expect(member.driver.state).to.include({ height: 4, started: true });
+    expect(member.restores).to.equal(1);
+    expect(member.logLines.map((line) => line.msg)).to.not.include('consensus event failed');
+    member.deliver(new MachineFixture(5, 4, 0, 4).proposal(4, 0, makeValue('block at height 4')));
+    await settle();
+    expect(member.driver.state).to.include({ height: 4, step: 'prevote' });
+  });
+
   it('a decision catch-up stored first sets the machine aside without an error, and advance() resumes at once', async () => {
     member.deliver(member.peers.proposal(1, 0, value), ...member.peers.votes([1, 2, 3], Prevote, 0, value));
     await settle();
