@@ -1,11 +1,14 @@
+import { existsSync } from 'node:fs';
 import { Command } from 'commander';
 import { addressPayload, looksLikeBitcoin } from '../../sidechain/address.ts';
-import { StrongboxError, ValidationError } from '../../sidechain/errors.ts';
+import { ConfigError, StrongboxError, ValidationError } from '../../sidechain/errors.ts';
 import { sortedMultisig } from '../../watcher/escrow.ts';
 import { depositMultisig } from '../../watcher/pegin-tweak.ts';
 import { bitcoinNetwork } from '../../watcher/networks.ts';
 import { MemberApiError, MemberClient } from '../../federation/api/client.ts';
-import { defaultDataDir, readNetworkFile } from '../../federation/local-network/network-file.ts';
+import { defaultDataDir, networkFilePath, readNetworkFile } from '../../federation/local-network/network-file.ts';
+import type { Genesis } from '../../sidechain/genesis.ts';
+import { readGenesisFile } from '../../federation/genesis-file.ts';
 import { genesisFrom, localNetworkDown, memberClientFrom, type NetworkOptions } from '../member-url.ts';
 import { printResult } from '../output.ts';
 import { plural } from '../../federation/words.ts';
@@ -20,7 +23,7 @@ export function peginAddressCommand(): Command {
   return new Command('pegin-address')
     .description('derive the Bitcoin deposit address bound to a sidechain address, and register it with the members')
     .argument('<sbx-address>', 'the sidechain address that receives the pegged BTC')
-    .option('--member <url...>', 'member API URLs to register with (default: every member of the local network)')
+    .option('--member <url...>', 'member API URLs to register with (default: every member of the local network, else those the genesis lists, else $STRONGBOX_MEMBER_URL)')
     .option('--offline', 'only derive the address from the genesis file; register nowhere')
     .option('--genesis <file>', 'genesis file (default: $STRONGBOX_GENESIS_FILE or the local network)')
     .option('--data-dir <dir>', 'local network folder (default: $STRONGBOX_HOME or ./.strongbox)')
@@ -38,7 +41,7 @@ export function peginAddressCommand(): Command {
       const depositAddress = depositMultisig(escrow, payload).address(bitcoinNetwork(genesis.file.bitcoinNetwork));
       const registered = options.offline
         ? []
-        : await askEnoughMembers(membersFrom(options), 'register the deposit address', async (client) => {
+        : await askEnoughMembers(membersFrom(options, () => genesis), 'register the deposit address', async (client) => {
             const answer = await client.registerDepositAddress(recipient);
             if (answer !== depositAddress) throw new StrongboxError('pegin-mismatch', `member ${client.baseUrl} derived ${answer}, not ${depositAddress}: do not use it`);
             return client.baseUrl;
@@ -56,10 +59,24 @@ export function peginAddressCommand(): Command {
     });
 }
 
-function membersFrom(options: { member?: string[]; dataDir?: string }): MemberClient[] {
+/**
+ * The members to register with: --member, the local network's, the API addresses the genesis
+ * lists, then $STRONGBOX_MEMBER_URL. Every member that will mint must watch the address, so a
+ * list of all of them comes before the one member other commands talk to.
+ */
+function membersFrom(options: { member?: string[]; dataDir?: string }, genesisOf: () => Genesis | undefined): MemberClient[] {
   if (options.member) return options.member.map((url) => new MemberClient(url));
   const local = options.dataDir ?? defaultDataDir();
-  return readNetworkFile(local).members.map((member) => new MemberClient(member.apiUrl, undefined, localNetworkDown(local)));
+  if (existsSync(networkFilePath(local))) return readNetworkFile(local).members.map((member) => new MemberClient(member.apiUrl, undefined, localNetworkDown(local)));
+  const genesis = genesisOf();
+  const listed = genesis?.file.members.flatMap((member) => (member.apiUrl ? [member.apiUrl] : [])) ?? [];
+  if (listed.length > 0) return listed.map((url) => new MemberClient(url));
+  const given = process.env.STRONGBOX_MEMBER_URL;
+  if (given) return [new MemberClient(given)];
+  throw new ConfigError(
+    '--member',
+    `no member to ask: no local network at ${local}, and ${genesis ? 'the genesis lists no member API addresses' : 'no genesis file given (--genesis) to list them'}; name the members with --member <url...>`,
+  );
 }
 
 /**
@@ -138,11 +155,12 @@ export function peginCommand(): Command {
       .description('claim a deposit made to a derivable address nobody registered before it was mined')
       .argument('<outpoint>', 'txid:vout of the deposit output')
       .requiredOption('--to <sbx-address>', 'the sidechain address the deposit address was derived for')
-      .option('--member <url...>', 'member API URLs (default: every member of the local network)')
+      .option('--member <url...>', 'member API URLs (default: every member of the local network, else those the genesis lists)')
+      .option('--genesis <file>', 'genesis file listing the members\' API addresses (default: $STRONGBOX_GENESIS_FILE); only read without --member and a local network')
       .option('--data-dir <dir>', 'local network folder (default: $STRONGBOX_HOME or ./.strongbox)')
       .option('--json', 'print machine-readable output')
       .addHelpText('after', '\nExample:\n  strongbox pegin claim 3f2a…:0 --to sbx1…')
-      .action(async (outpointArgument: string, options: { to: string; member?: string[]; dataDir?: string; json?: boolean }) => {
+      .action(async (outpointArgument: string, options: { to: string; member?: string[]; genesis?: string; dataDir?: string; json?: boolean }) => {
         // Its txid in either case, as pegin status takes one; echoed in lowercase, as Bitcoin writes it.
         const outpoint = outpointArgument.toLowerCase();
         const match = /^([0-9a-f]{64}):(\d{1,6})$/.exec(outpoint);
@@ -156,7 +174,12 @@ export function peginCommand(): Command {
             if (!(error instanceof MemberApiError && error.code === 'pegin-script')) throw error;
             throw new ValidationError('pegin-script', `output ${outpoint} does not pay the deposit address of ${recipient}: check --to and the output index (\`strongbox pegin-address ${recipient} --offline\` prints that address)`);
           });
-        const answers = await askEnoughMembers(membersFrom(options), 'claim the deposit', claim);
+        const genesisFile = options.genesis ?? process.env.STRONGBOX_GENESIS_FILE;
+        const answers = await askEnoughMembers(
+          membersFrom(options, () => (genesisFile === undefined ? undefined : readGenesisFile(genesisFile, '--genesis'))),
+          'claim the deposit',
+          claim,
+        );
         const { confirmations, required } = answers[0]!;
         if (answers.some((answer) => answer.minted)) {
           printResult(options, `${outpoint} is already minted: nothing to claim`, { outpoint, confirmations, required, claimed: false, minted: true });

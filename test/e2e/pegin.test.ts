@@ -1,3 +1,5 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { BitcoinRpc } from '../../watcher/rpc.ts';
@@ -253,6 +255,32 @@ describe('peg-in through five member processes and a real regtest node', functio
     const again = await runCli(['pegin', 'resume', '--config', config(0)]);
     expect(again.code).to.not.equal(0);
     expect(again.stderr.trim()).to.match(/^strongbox: .*minting is not halted on this member/);
+  });
+
+  it('registers a deposit address, with no local network, with the members the genesis lists, else the one $STRONGBOX_MEMBER_URL names, else says what to give', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'strongbox-pegin-members-'));
+    try {
+      const members = net.network.network.members.map((member) => member.apiUrl);
+      const genesisFile = net.network.network.genesisFile!;
+      // API addresses are hints outside the chain id: a copy listing them is the same chain's genesis.
+      const listing = join(folder, 'genesis.json');
+      const file = JSON.parse(readFileSync(genesisFile, 'utf8')) as { members: { apiUrl?: string }[] };
+      writeFileSync(listing, JSON.stringify({ ...file, members: file.members.map((member, index) => ({ ...member, apiUrl: members[index] })) }));
+      const away = { STRONGBOX_HOME: join(folder, 'no-network'), STRONGBOX_MEMBER_URL: '' };
+      const registeredWith = async (args: string[], env: NodeJS.ProcessEnv) => {
+        const result = await runCli(['pegin-address', testWallet().address, '--json', ...args], { env });
+        expect(result.code, result.stderr).to.equal(0);
+        return (JSON.parse(result.stdout) as { registeredWith: string[] }).registeredWith;
+      };
+
+      expect(await registeredWith(['--genesis', listing], away)).to.deep.equal(members);
+      expect(await registeredWith(['--genesis', genesisFile], { ...away, STRONGBOX_MEMBER_URL: members[2] })).to.deep.equal([members[2]]);
+      const none = await runCli(['pegin-address', testWallet().address, '--genesis', genesisFile], { env: away });
+      expect(none.code).to.equal(1);
+      expect(none.stderr).to.equal(`strongbox: --member: no member to ask: no local network at ${away.STRONGBOX_HOME}, and the genesis lists no member API addresses; name the members with --member <url...>\n`);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
   });
 
   it('publishes the same escrow descriptor on every member', async () => {
