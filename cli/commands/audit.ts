@@ -26,13 +26,17 @@ export function auditCommand(): Command {
     .addHelpText('after', '\nExit status: 0 when every check passed, 1 with the first failing height or item.\nBefore judging the reserves short, the other members the local network or the genesis file lists are asked\nfor their heights: a longer chain elsewhere makes it an error naming the member to audit instead.\n\nExample:\n  strongbox audit --member http://10.0.0.5:8080 --bitcoin-rpc http://user:pass@127.0.0.1:8332 --genesis genesis.json')
     .action(async (options: AuditOptions) => {
       const genesis = genesisFrom(options);
-      const source = memberBlockSource(memberClientFrom(options));
+      const client = memberClientFrom(options);
+      const source = memberBlockSource(client);
       const bitcoin = bitcoinRpcFrom({ rpc: options.bitcoinRpc, dataDir: options.dataDir, flag: '--bitcoin-rpc' });
       const progress = auditProgress();
       let report: AuditReport;
       try {
-        const others = knownMemberUrls(options, genesis).map((url) => memberBlockSource(new MemberClient(url)));
-        report = await runAudit({ genesis, source, bitcoin, others, onProgress: progress.update });
+        const otherClients = knownMemberUrls(options, genesis).map((url) => new MemberClient(url));
+        const others = otherClients.map(memberBlockSource);
+        // The source is asked at the end, as the member that answered last; the others once each.
+        const evidenceFrom = [client, ...otherClients.filter((other) => other.baseUrl !== client.baseUrl)].map((member) => ({ get description() { return member.baseUrl; }, evidence: () => member.evidence() }));
+        report = await runAudit({ genesis, source, bitcoin, others, evidenceFrom, onProgress: progress.update });
       } catch (error) {
         progress.clear();
         // A verdict is on the chain as one member served it (the client may have passed over one
@@ -95,5 +99,23 @@ function summary(report: AuditReport): string {
     `settlements: ${report.settlements.count} paying ${plural(report.settlements.burns, 'burn')}${report.settlements.inMempool > 0 ? `, ${report.settlements.inMempool} of them in the Bitcoin node's mempool, not confirmed yet` : ''}${unpaid}`,
     `reserves:    ${sats(reserves.escrowSats)} unspent in ${plural(reserves.unspentOutputs, 'escrow output')} ≥ ${sats(reserves.outstandingSats)} pegged outstanding${owed}`,
     ...report.othersAhead.map((other) => `beyond:      ${other.member} says its chain reaches height ${other.height}: the blocks after ${report.height} are not audited here; audit that member too`),
+    ...equivocationLines(report.equivocations),
   ].join('\n');
+}
+
+/** One line per member proven to have signed twice, and one per member serving evidence that proves nothing. */
+function equivocationLines({ proven, unproven }: AuditReport['equivocations']): string[] {
+  const byMember = new Map<number, typeof proven>();
+  for (const equivocation of proven) byMember.set(equivocation.member, [...(byMember.get(equivocation.member) ?? []), equivocation]);
+  return [
+    ...[...byMember.values()].map((list) => {
+      const { member, name } = list[0]!;
+      const heights = list.map((equivocation) => equivocation.height);
+      const [low, high] = [Math.min(...heights), Math.max(...heights)];
+      const steps = [...new Set(list.map((equivocation) => equivocation.step))].join(', ');
+      const holders = new Set(list.flatMap((equivocation) => equivocation.heldBy)).size;
+      return `evidence:    member ${member} (${name}) signed twice ${plural(list.length, 'time')} (${steps}) at height${low === high ? ` ${low}` : `s ${low}–${high}`}, proven by its own signatures (held by ${plural(holders, 'member')}): the chain above stays single, but that member must be taken out of service`;
+    }),
+    ...unproven.map(({ source, count }) => `evidence:    ${source} serves ${plural(count, 'piece')} of evidence that does not prove what it claims`),
+  ];
 }

@@ -227,6 +227,11 @@ export class MemberClient {
     return this.request(`/proofs/${txid}`);
   }
 
+  /** The equivocation evidence the member holds, unchecked: the caller checks every signature. */
+  evidence(): Promise<unknown> {
+    return this.request('/evidence');
+  }
+
   finalBlock(height: number): Promise<{ height: number; block: string; commit: string }> {
     return this.request(`/chain/blocks/${height}`);
   }

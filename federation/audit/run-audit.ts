@@ -6,6 +6,7 @@ import { BitcoinChecks, type AnchorSeen, type BitcoinTip } from './bitcoin-check
 import type { Reserves } from './bitcoin-rules.ts';
 import { otherChainServed, type BlockSource } from './block-source.ts';
 import { SignatureWarmup } from '../member/signature-warmup.ts';
+import { equivocationsHeld, type EquivocationsSeen, type EvidenceSource } from './equivocations.ts';
 
 /** Blocks requested ahead of the one being checked, so the network hides behind the checking. */
 const PREFETCH = 32;
@@ -45,6 +46,12 @@ export interface AuditReport {
    * it are not audited here. A member can withhold its last blocks, and only its peers show it.
    */
   othersAhead: { member: string; height: number }[];
+  /**
+   * Members proven to have signed twice where the protocol allows once, from the evidence the
+   * members asked hold. It does not fail the audit: the history is what the audit judges, and it
+   * stays single while fewer than 2k − n members do so; but such a member must not stay in service.
+   */
+  equivocations: EquivocationsSeen;
   elapsedMs: number;
   blocksPerSecond: number;
 }
@@ -93,6 +100,8 @@ export async function runAudit(options: {
   bitcoin: BitcoinRpc;
   /** Other members the auditor knows: asked for their tips before a shortfall is judged, never for blocks. */
   others?: readonly BlockSource[];
+  /** Members asked for the equivocation evidence they hold (the source among them, where it is a member). */
+  evidenceFrom?: readonly EvidenceSource[];
   onProgress?: (progress: AuditProgress) => void;
   now?: () => number;
 }): Promise<AuditReport> {
@@ -161,6 +170,7 @@ export async function runAudit(options: {
   const { minted, burned } = auditor.supply;
   const bitcoinTip = await bitcoin.tip();
   const othersAhead = (await otherTips(options.others ?? [], source)).flatMap(({ description, height }) => (height > auditor.height ? [{ member: description, height }] : []));
+  const equivocations = await equivocationsHeld(genesis, options.evidenceFrom ?? []);
   const elapsedMs = now() - start;
   const last = bitcoin.anchors.at(-1);
   return {
@@ -179,6 +189,7 @@ export async function runAudit(options: {
     supply: { mintedSats: minted, burnedSats: burned, outstandingSats: minted - burned },
     reserves,
     othersAhead,
+    equivocations,
     elapsedMs,
     blocksPerSecond: elapsedMs > 0 ? (auditor.height * 1000) / elapsedMs : 0,
   };

@@ -1,5 +1,6 @@
+import { DecodeError, Reader, Writer } from '../../sidechain/encoding/index.ts';
 import { ValidationError } from '../../sidechain/errors.ts';
-import { hasValidSignature, messageHash, type Proposal, type Vote } from './messages.ts';
+import { decodeMessage, encodeMessage, hasValidSignature, messageHash, type Proposal, type Vote } from './messages.ts';
 import { hashKey } from './vote-tally.ts';
 
 /**
@@ -15,6 +16,25 @@ function evidenceKey(evidence: Evidence): string {
   const { first } = evidence;
   const slot = first.kind === 'vote' ? `vote${first.type}` : 'proposal';
   return `${first.memberIndex}/${first.height}/${first.round}/${slot}`;
+}
+
+/** Room for a message's fields around its proposal value, when bounding an encoded message's length. */
+const MESSAGE_OVERHEAD_BYTES = 256;
+
+/** Both signed messages, each length-prefixed: what a member stores and serves as evidence. */
+export function encodeEvidence(evidence: Evidence): Uint8Array {
+  return new Writer().varBytes(encodeMessage(evidence.first)).varBytes(encodeMessage(evidence.second)).finish();
+}
+
+/** The evidence `encodeEvidence` wrote; any other bytes are a DecodeError. Decoding checks no signature: `checkEvidence` does. */
+export function decodeEvidence(bytes: Uint8Array, maxValueBytes: number): Evidence {
+  const reader = new Reader(bytes, 'evidence');
+  const first = decodeMessage(reader.varBytes('first', maxValueBytes + MESSAGE_OVERHEAD_BYTES), maxValueBytes);
+  const second = decodeMessage(reader.varBytes('second', maxValueBytes + MESSAGE_OVERHEAD_BYTES), maxValueBytes);
+  reader.end();
+  if (first.kind === 'vote' && second.kind === 'vote') return { kind: 'conflicting-votes', first, second };
+  if (first.kind === 'proposal' && second.kind === 'proposal') return { kind: 'conflicting-proposals', first, second };
+  throw new DecodeError('evidence', 'a proposal and a vote are no conflict');
 }
 
 /** Throws ValidationError unless the evidence proves equivocation by one known member. */

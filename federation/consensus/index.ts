@@ -4,7 +4,7 @@ export { checkConsensusConfig, DEFAULT_TIMEOUTS, skipThreshold, timeoutMs, type 
 export { proposerIndex } from './proposer.ts';
 export type { CommitCertificate, ConsensusEvent, Effect, HandleResult } from './events.ts';
 export { admitMessage, DROP_REASONS, emptyDropCounts, type Admission, type DropCounts, type DropReason } from './admission.ts';
-export { checkEvidence, EvidencePool, type Evidence } from './evidence.ts';
+export { checkEvidence, decodeEvidence, encodeEvidence, EvidencePool, type Evidence } from './evidence.ts';
 export {
   decodeMessage,
   encodeMessage,

@@ -6,8 +6,7 @@ import { ConfigError, ValidationError } from '../../sidechain/errors.ts';
 import { decodeTransaction } from '../../sidechain/transaction/codec.ts';
 import { txInfo } from '../../sidechain/transaction/ids.ts';
 import type { ChainStore } from '../../sidechain/store/chain-store.ts';
-import { DEFAULT_TIMEOUTS, decodeWalRecord, encodeMessage, encodeWalRecord, restoreFromWal, type ConsensusConfig } from '../consensus/index.ts';
-import { Writer } from '../../sidechain/encoding/index.ts';
+import { DEFAULT_TIMEOUTS, decodeWalRecord, encodeEvidence, encodeMessage, encodeWalRecord, restoreFromWal, type ConsensusConfig } from '../consensus/index.ts';
 import type { MemberConfig } from '../config.ts';
 import { readKeyFile } from '../key-file.ts';
 import { readGenesisFile } from '../genesis-file.ts';
@@ -390,8 +389,7 @@ export async function startMember(config: MemberConfig, log: Logger): Promise<Ru
       appendWal: (height, record) => store.appendWal(height, encodeWalRecord(record)),
       recordEvidence: async (evidence) => {
         // Both signed messages are kept: together they prove the member signed twice.
-        const bytes = new Writer().varBytes(encodeMessage(evidence.first)).varBytes(encodeMessage(evidence.second)).finish();
-        await store.recordEvidence({ kind: evidence.kind, memberIndex: evidence.first.memberIndex, height: evidence.first.height, bytes });
+        await store.recordEvidence({ kind: evidence.kind, memberIndex: evidence.first.memberIndex, height: evidence.first.height, bytes: encodeEvidence(evidence) });
         log.warn({ kind: evidence.kind, member: evidence.first.memberIndex, height: evidence.first.height }, 'equivocation evidence stored');
       },
     },

@@ -8,6 +8,7 @@ import { startPeerTransport, type PeerTransport } from '../../federation/transpo
 import { VoteType } from '../../sidechain/vote.ts';
 import { eventually, startTestNetwork, type TestNetwork } from '../helpers/local-network.ts';
 import { issuance, testWallet } from '../helpers/transactions.ts';
+import { runCli } from '../helpers/cli.ts';
 
 const CONSENSUS_PAYLOAD = 1;
 
@@ -90,5 +91,19 @@ describe('a Byzantine member among five member processes', function () {
     } finally {
       clearInterval(timer);
     }
+
+    // An auditor learns of it from the members' evidence, each proof checked against member 4's key.
+    const env = { STRONGBOX_HOME: net.network.dataDir };
+    const audit = await runCli(['audit', '--json'], { env });
+    expect(audit.code, audit.stderr).to.equal(0);
+    const { equivocations } = JSON.parse(audit.stdout) as { equivocations: { proven: { member: number; step: string; heldBy: string[] }[]; unproven: unknown[] } };
+    const honest = net.network.network.members.slice(0, 4).map((member) => member.apiUrl);
+    expect(equivocations.proven).to.not.be.empty;
+    expect(equivocations.proven.every((item) => item.member === 4 && item.heldBy.length > 0 && item.heldBy.every((url) => honest.includes(url)))).to.equal(true);
+    expect(equivocations.proven.map((item) => item.step)).to.include.oneOf(['prevote', 'precommit']);
+    expect(equivocations.unproven).to.deep.equal([]);
+    const said = await runCli(['audit'], { env });
+    expect(said.code, said.stderr).to.equal(0);
+    expect(said.stdout).to.match(/^evidence: {4}member 4 \(\S+\) signed twice \d+ times? \([a-z, ]+\) at heights? [\d–]+, proven by its own signatures \(held by [1-4] members?\): the chain above stays single, but that member must be taken out of service$/m);
   });
 });
