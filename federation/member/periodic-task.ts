@@ -4,6 +4,8 @@
  * that began before it.
  */
 export class PeriodicTask {
+  /** The run in progress, settled (never rejected) once it ends. */
+  private current: Promise<void> = Promise.resolve();
   private running = false;
   private requested = false;
   private stopped = false;
@@ -25,15 +27,23 @@ export class PeriodicTask {
     else this.run();
   }
 
-  stop(): void {
+  /**
+   * No run starts after this; resolves once the run in progress has ended, so that what its step
+   * uses (a database pool) is closed only after it. A step failing after the stop is not
+   * reported: what it used is going away, and that is no failure of the member.
+   */
+  stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
+    return this.current;
   }
 
   private run(): void {
     this.running = true;
-    this.step()
-      .catch(this.onError)
+    this.current = this.step()
+      .catch((error: unknown) => {
+        if (!this.stopped) this.onError(error);
+      })
       .finally(() => {
         this.running = false;
         if (this.requested && !this.stopped) {

@@ -69,6 +69,8 @@ const BITCOIN_POLL_MS = 200;
 const REFUSAL_LOG_INTERVAL_MS = 10_000;
 /** A step retried every second or so logs the same failure once a minute, with the count. */
 const RETRY_LOG_INTERVAL_MS = 60_000;
+/** How long a stop waits for a Bitcoin-following or signing step in progress to end. */
+const STEP_END_WAIT_MS = 3_000;
 const BEHIND_SYNC_INTERVAL_MS = 1_000;
 /**
  * Waits before each fetch of a block a quorum decided without this member. Its signers store it
@@ -506,8 +508,9 @@ export async function startMember(config: MemberConfig, log: Logger): Promise<Ru
   });
   async function stopParts(server?: Server): Promise<void> {
     clearInterval(syncTimer);
-    bitcoinFollowing.stop();
-    signing?.stop();
+    // A step still running reads the database: it ends before the database closes, unless it
+    // waits on a Bitcoin node that does not answer, which must not hold the member's stop.
+    await Promise.race([Promise.all([bitcoinFollowing.stop(), signing?.stop()]), sleep(STEP_END_WAIT_MS, undefined, { ref: false })]);
     await driver?.stop();
     transactionRelay.close();
     await transport.close();

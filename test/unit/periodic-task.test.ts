@@ -72,4 +72,21 @@ describe('PeriodicTask', () => {
     task.runSoon();
     expect(runs).to.have.length(1);
   });
+
+  it('resolves its stop once the run in progress ends, and does not report a failure of that run', async () => {
+    const errors: unknown[] = [];
+    let fail: (error: Error) => void = () => {};
+    const task = new PeriodicTask(() => new Promise<void>((_resolve, reject) => (fail = reject)), 3_600_000, (error) => errors.push(error));
+    task.runSoon();
+    let stopped = false;
+    const stopping = task.stop().then(() => (stopped = true));
+    await settle();
+    expect(stopped, 'stopped while its run still goes on').to.equal(false);
+    // What the step used closes under it once the member stops: no failure of the member's to report.
+    fail(new Error('Cannot use a pool after calling end on the pool'));
+    await stopping;
+    expect(stopped).to.equal(true);
+    expect(errors).to.deep.equal([]);
+    expect(await Promise.race([new PeriodicTask(async () => {}, 3_600_000, () => {}).stop().then(() => 'resolved'), settle().then(() => 'pending')])).to.equal('resolved');
+  });
 });
