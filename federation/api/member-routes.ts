@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { addressPayload, encodeAddress, ownerFromPayload } from '../../sidechain/address.ts';
 import { decodeTransaction } from '../../sidechain/transaction/codec.ts';
 import { txInfo } from '../../sidechain/transaction/ids.ts';
+import type { Transaction } from '../../sidechain/transaction/types.ts';
+import { LedgerError } from '../../sidechain/ledger/errors.ts';
 import type { ChainStore } from '../../sidechain/store/chain-store.ts';
 import type { Chain } from '../member/chain.ts';
 import { PeginError, type Pegin } from '../member/pegin.ts';
@@ -272,11 +274,27 @@ async function admit(context: MemberApiContext, transactionHex: string): Promise
     return context.submitTransaction(bytes);
   } catch (error) {
     if (!(error instanceof StrongboxError && (error.code === 'missing-input' || error.code === 'double-spend'))) throw error;
-    const txid = txInfo(decodeTransaction(bytes)).id;
+    const tx = decodeTransaction(bytes);
+    const txid = txInfo(tx).id;
     const final = await context.store.transaction(txid);
     if (final) throw new HttpError(409, 'already-final', `transaction ${hex(txid)} is already final at height ${final.height}`);
-    throw error;
+    throw (await spentByFinal(context.store, tx)) ?? error;
   }
+}
+
+/**
+ * The ledger keeps unspent outputs only, so an input a final block spent reads as one it never
+ * had: the store's record of spenders names the transaction that took it, which tells a wallet
+ * out of date from a made-up outpoint.
+ */
+async function spentByFinal(store: ChainStore, tx: Transaction): Promise<LedgerError | undefined> {
+  for (const input of 'inputs' in tx ? tx.inputs : []) {
+    const spender = await store.spenderOf(input.txid, input.index);
+    if (spender) {
+      return new LedgerError('double-spend', `input ${hex(input.txid)}:${input.index} was spent by transaction ${hex(spender.spentBy)}, final at height ${spender.height}`);
+    }
+  }
+  return undefined;
 }
 
 /** A refusal answers at the transaction's position; anything else is a bug and fails the request. */

@@ -237,6 +237,10 @@ describe('member HTTP API: the OpenAPI document against the routes, pagination, 
     expect(refusal.status === 'refused' && refusal.error).to.deep.equal({ code: 'double-spend', message: `input ${hex(txId(issued.tx))}:0 is already spent by pending transaction ${hex(txId(toBob))}` });
     for (const tx of [issued.tx, toBob, fromChange]) await client.waitForFinal(hex(txId(tx)));
     expect(await net.clients[0]!.balances(carol.address)).to.deep.equal([{ asset: hex(issued.asset), amount: 5n }]);
+    // Once final, the ledger no longer holds the spent output: the member names the final transaction that spent it.
+    const { height } = await client.waitForFinal(hex(txId(toBob)));
+    const [late] = await client.submitMany([doubleSpend]);
+    expect(late!.status === 'refused' && late!.error).to.deep.equal({ code: 'double-spend', message: `input ${hex(txId(issued.tx))}:0 was spent by transaction ${hex(txId(toBob))}, final at height ${height}` });
   });
 
   it('refuses an empty submission and one above the limit by name, admitting none of it', async () => {
