@@ -7,6 +7,7 @@ import type { BitcoinRpc } from '../watcher/rpc.ts';
 import { bitcoinAddressScript } from '../watcher/bitcoin-address.ts';
 import { satsToBtc } from '../watcher/btc-amount.ts';
 import { ConfirmationTimeoutError } from './errors.ts';
+import { RpcCallError } from '../watcher/errors.ts';
 import { CoinFinder, type Coin } from './faucet-coins.ts';
 
 bitcoin.initEccLib(ecc);
@@ -23,12 +24,16 @@ export const FAUCET_ADDRESS = faucetPayment.address!;
 const FAUCET_SCRIPT = faucetPayment.output!;
 
 const FEE_RATE_SAT_PER_VB = 2n;
+/** RPC_VERIFY_REJECTED and RPC_VERIFY_ALREADY_IN_CHAIN: what a node answers a payment whose coin another one spent. */
+const CONFLICT_CODES = new Set([-26, -25, -27]);
+const CONFLICT_ATTEMPTS = 5;
 const DUST_LIMIT = 546n;
 
 /**
  * Pays regtest coins to any address from blocks mined to the faucet key. Any number of processes
  * may hold a Faucet for the same node: coins are found and re-checked over RPC before each
- * payment, so they never spend one twice.
+ * payment, and a payment the node refuses because another faucet spent its coin first is built
+ * again from the coins left, so none is spent twice and neither payment is lost.
  */
 export class Faucet {
   private readonly coins: CoinFinder;
@@ -46,9 +51,24 @@ export class Faucet {
 
   /** Sends `amountSats` to `address` and returns the txid (unconfirmed until a block is mined). */
   fund(address: string, amountSats: bigint): Promise<string> {
-    const payment = this.queue.then(() => this.pay(address, amountSats));
+    const payment = this.queue.then(() => this.payRacingOthers(address, amountSats));
     this.queue = payment.catch(() => undefined);
     return payment;
+  }
+
+  /**
+   * Another faucet (another process, or another instance here) may pick the same coin between
+   * this one's reading of the mempool and its broadcast; the node then refuses the later payment
+   * as a conflict, and the next attempt reads the mempool again, where the other payment now is.
+   */
+  private async payRacingOthers(address: string, amountSats: bigint): Promise<string> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.pay(address, amountSats);
+      } catch (error) {
+        if (!(error instanceof RpcCallError && CONFLICT_CODES.has(error.rpcCode)) || attempt === CONFLICT_ATTEMPTS) throw error;
+      }
+    }
   }
 
   private async pay(address: string, amountSats: bigint): Promise<string> {

@@ -112,6 +112,17 @@ describe('embedded regtest node (real bcoin)', function () {
     for (const txid of payments) expect(mempool).to.include(txid);
   });
 
+  it('makes every payment once when separate faucets pay at the same moment, each picking coins before the others broadcast', async () => {
+    const { node, faucet } = await sharedRegtest();
+    // Coins enough for every payment; each faucet, reading the same mempool, picks the same one first.
+    await faucet.mine(101);
+    const recipients = Array.from({ length: 4 }, () => multisig(1, 1).payment.address!);
+    const payments = await Promise.all(recipients.map((address) => new Faucet(node.rpc).fund(address, 20_000n)));
+    expect(new Set(payments).size).to.equal(recipients.length);
+    const mempool = await node.rpc.getRawMempool();
+    for (const txid of payments) expect(mempool).to.include(txid);
+  });
+
   it('refuses to pay more than the faucet can spend, in BTC, saying to ask for less or mine more, and keeps its coins', async () => {
     const { node, faucet } = await sharedRegtest();
     const address = bitcoin.payments.p2wpkh({ pubkey: Buffer.from(ECPair.makeRandom().publicKey), network: bitcoin.networks.regtest }).address!;
