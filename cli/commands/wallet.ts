@@ -1,9 +1,14 @@
+import { existsSync } from 'node:fs';
+import { createInterface } from 'node:readline/promises';
+import { text } from 'node:stream/consumers';
 import { Command } from 'commander';
 import { addressPayload, looksLikeBitcoin } from '../../sidechain/address.ts';
 import { describeAmount, securityView, unitsFigure } from '../asset-amount.ts';
 import { ValidationError } from '../../sidechain/errors.ts';
 import { LIMITS } from '../../sidechain/transaction/types.ts';
 import { createWalletFile, readWalletFile } from '../../federation/wallet/wallet-file.ts';
+import { RECOVERY_WORD_COUNT, recoveryWords, seedFromRecoveryWords } from '../../federation/wallet/recovery-words.ts';
+import { KeyFileError } from '../../federation/key-file.ts';
 import { buildTransfer } from '../../federation/wallet/build-transfer.ts';
 import { coinsNotOffered } from '../../federation/wallet/offer-holds.ts';
 import { withWalletLock } from '../../federation/wallet/wallet-lock.ts';
@@ -52,6 +57,33 @@ export function walletCommand(): Command {
       }),
   );
   wallet.addCommand(
+    new Command('words')
+      .description("print the wallet's 24 recovery words (BIP-39), to write down: they restore the wallet with `wallet restore`")
+      .option('--file <file>', 'wallet file', DEFAULT_WALLET)
+      .option('--json', 'print machine-readable output')
+      .addHelpText('after', '\nAnyone who reads the words can spend the wallet\'s coins: write them on paper, keep them offline.\n\nExample:\n  strongbox wallet words --file alice.wallet.json')
+      .action((options: { file: string; json?: boolean }) => {
+        const { keys, address } = readWalletFile(options.file);
+        const words = recoveryWords(keys.seed);
+        const rows = Array.from({ length: words.length / 6 }, (_, row) => words.slice(row * 6, row * 6 + 6).map((word, column) => `${String(row * 6 + column + 1).padStart(2)} ${word.padEnd(8)}`).join(' ').trimEnd());
+        printResult(options, [`recovery words of ${address} (anyone who reads them can spend its coins: keep them on paper, offline):`, ...rows].join('\n'), { address, words });
+      }),
+  );
+  wallet.addCommand(
+    new Command('restore')
+      .description('write a wallet file from its 24 recovery words, read from standard input (never from the command line, which shell history keeps)')
+      .requiredOption('--file <file>', 'the wallet file to write (it must not exist)')
+      .option('--json', 'print machine-readable output')
+      .addHelpText('after', '\nThe wallet\'s DvP offer records were in its old file only; its coins are on the chain.\n\nExample:\n  strongbox wallet restore --file alice.wallet.json     (then type the words and press Enter)')
+      .action(async (options: { file: string; json?: boolean }) => {
+        // Checked before the words are asked for: a person types 24 words for nothing otherwise.
+        if (existsSync(options.file)) throw new KeyFileError(options.file, 'already exists; refusing to overwrite a wallet (restore into a new file)');
+        const seed = seedFromRecoveryWords(await typedWords());
+        const restored = createWalletFile(options.file, seed);
+        printResult(options, `wrote ${options.file}\naddress: ${restored.address}`, { file: options.file, address: restored.address });
+      }),
+  );
+  wallet.addCommand(
     networkOptions(new Command('show'))
       .description("print the wallet's address and final balances")
       .option('--file <file>', 'wallet file', DEFAULT_WALLET)
@@ -67,6 +99,17 @@ export function walletCommand(): Command {
       }),
   );
   return wallet;
+}
+
+/** The words from a terminal (one line, after a prompt on stderr), or everything piped in. */
+async function typedWords(): Promise<string> {
+  if (!process.stdin.isTTY) return text(process.stdin);
+  const prompt = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
+  try {
+    return await prompt.question(`recovery words (${RECOVERY_WORD_COUNT}, separated by spaces): `);
+  } finally {
+    prompt.close();
+  }
 }
 
 /** What `wallet show --json` says of pegged BTC, as it names a security: amounts in sats, 8 decimals to a BTC. */

@@ -37,10 +37,10 @@ function walletOf(keys: Ed25519KeyPair): Wallet {
   return { keys, owner: ownerPayload(owner), address: encodeAddress(owner) };
 }
 
-/** Creates a single-key wallet file (mode 0600); refuses to overwrite one. */
-export function createWalletFile(path: string): Wallet {
+/** Creates a single-key wallet file (mode 0600), of a new key or of a seed restored; refuses to overwrite one. */
+export function createWalletFile(path: string, seed?: Uint8Array): Wallet {
   if (existsSync(path)) throw new KeyFileError(path, 'already exists; refusing to overwrite a wallet');
-  const keys = generateKeyPair();
+  const keys = seed ? { seed, publicKey: publicKeyFromSeed(seed) } : generateKeyPair();
   writeFileSync(path, `${JSON.stringify({ version: 1, seed: Buffer.from(keys.seed).toString('hex') }, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
   return walletOf(keys);
 }

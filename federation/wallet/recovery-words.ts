@@ -1,0 +1,34 @@
+import { entropyToMnemonic, mnemonicToEntropy } from '@scure/bip39';
+import { wordlist } from '@scure/bip39/wordlists/english.js';
+import { ValidationError } from '../../sidechain/errors.ts';
+
+/** A wallet's 32-byte seed is 256 bits of BIP-39 entropy: 24 words, the last holding an 8-bit checksum. */
+export const RECOVERY_WORD_COUNT = 24;
+
+/**
+ * The recovery words of a wallet seed: the seed itself as BIP-39 entropy, in the English list.
+ * The words are the seed (no BIP-39 passphrase, no key derivation from them), so they restore
+ * exactly the wallet's one key and nothing else.
+ */
+export function recoveryWords(seed: Uint8Array): string[] {
+  return entropyToMnemonic(seed, wordlist).split(' ');
+}
+
+/**
+ * The seed behind recovery words as a person types them: any spacing, any case. A word outside
+ * the list, a wrong count or a checksum that does not match is named, so a mistyped word is
+ * never taken for another wallet.
+ */
+export function seedFromRecoveryWords(typed: string): Uint8Array {
+  const words = typed.trim().toLowerCase().split(/\s+/).filter((word) => word !== '');
+  if (words.length !== RECOVERY_WORD_COUNT) {
+    throw new ValidationError('recovery-words', `expected ${RECOVERY_WORD_COUNT} recovery words, got ${words.length}`);
+  }
+  const unknown = words.findIndex((word) => !wordlist.includes(word));
+  if (unknown >= 0) throw new ValidationError('recovery-words', `word ${unknown + 1} (${JSON.stringify(words[unknown])}) is not in the BIP-39 English word list`);
+  try {
+    return mnemonicToEntropy(words.join(' '), wordlist);
+  } catch {
+    throw new ValidationError('recovery-words', 'the words do not match their checksum: one is wrong, or two are swapped');
+  }
+}
