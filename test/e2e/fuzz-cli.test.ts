@@ -20,10 +20,11 @@ import { issuance } from '../helpers/transactions.ts';
 // exit code the shell sees.
 const RUNS = fuzzRuns(10_000);
 const PROCESS_RUNS = 16;
-// Commands that start long-running processes; `strongbox up` has its own end-to-end test. `wallet
-// restore` reads its words from standard input, which would wait here on the test runner's own;
-// its test pipes words in (test/unit/recovery-words.test.ts).
-const NOT_FUZZED = new Set(['up', 'help', 'restore']);
+// Commands that run until stopped: `strongbox up` and `regtest node` have tests of their own
+// (test/e2e/up-smoke.test.ts, test/integration/regtest-cli.test.ts). `wallet restore` reads its
+// words from standard input, which would wait here on the test runner's own; its test pipes words
+// in (test/unit/recovery-words.test.ts).
+const NOT_FUZZED = new Set(['up', 'help', 'node', 'restore']);
 
 interface CommandSpec {
   name: string;
