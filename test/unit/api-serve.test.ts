@@ -101,14 +101,16 @@ describe('closing the HTTP API', () => {
     })();
     while (answers.length < 3) await sleep(20);
     const started = Date.now();
-    // The grace is a minute: only closing each connection once its answer is sent ends this within the two seconds asserted.
+    // The grace is a minute: only closing each connection once its answer is sent ends this well inside it.
     await closeApi(server, 60_000);
     const took = Date.now() - started;
     asking = false;
     await client;
-    const after = await ask(port, agent, 20);
     agent.destroy();
-    expect(took, `closing took ${took} ms`).to.be.below(2_000);
+    // A new connection, as the kept-alive one may still look open to the client for a moment after the server closed it.
+    const after = await ask(port, new Agent({ keepAlive: false }), 20);
+    // Far inside the minute's grace: closing did not wait for the client to stop asking.
+    expect(took, `closing took ${took} ms`).to.be.below(30_000);
     // Served throughout; a request written just as its idle connection is closed meets a reset, as at any close of a kept-alive connection.
     expect(answers.every((answer) => ('status' in answer && answer.status === 200) || ('error' in answer && answer.error === 'ECONNRESET'))).to.equal(true);
     // The kept-alive connection is gone, and nobody listens for a new one.
@@ -119,13 +121,14 @@ describe('closing the HTTP API', () => {
     const server = await listenApi(createApiApp(slowRoutes), 0, '127.0.0.1');
     const port = (server.address() as AddressInfo).port;
     const agent = new Agent({ keepAlive: true });
-    const answer = ask(port, agent, 10_000);
+    const answer = ask(port, agent, 60_000);
     await sleep(100);
     const started = Date.now();
     await closeApi(server, 300);
     const took = Date.now() - started;
     agent.destroy();
-    expect(took, `closing took ${took} ms`).to.be.within(250, 2_000);
+    // At the grace, not at the minute the answer would take.
+    expect(took, `closing took ${took} ms`).to.be.within(250, 30_000);
     expect(await answer).to.deep.equal({ error: 'ECONNRESET' });
   });
 });
