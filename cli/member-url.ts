@@ -41,8 +41,12 @@ export function localNetworkDown(dataDir: string): string {
 export function knownMemberUrls(options: NetworkOptions, genesis: Genesis): string[] {
   const given = options.member ?? process.env.STRONGBOX_MEMBER_URL;
   const local = given ? [] : readNetworkFile(options.dataDir ?? defaultDataDir()).members.map((member) => member.apiUrl);
-  const listed = genesis.file.members.flatMap((member) => (member.apiUrl ? [member.apiUrl] : []));
-  return [...new Set([...local, ...listed].map((url) => url.replace(/\/$/, '')))];
+  return [...new Set([...local, ...listedMemberUrls(genesis)].map((url) => url.replace(/\/$/, '')))];
+}
+
+/** The member API addresses the genesis file lists (a member may list none). */
+export function listedMemberUrls(genesis: Genesis): string[] {
+  return genesis.file.members.flatMap((member) => (member.apiUrl ? [member.apiUrl] : []));
 }
 
 /** A member's API address as given, checked: http(s), and the API itself rather than a page it serves. */

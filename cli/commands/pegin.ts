@@ -9,7 +9,7 @@ import { MemberApiError, MemberClient } from '../../federation/api/client.ts';
 import { defaultDataDir, networkFilePath, readNetworkFile } from '../../federation/local-network/network-file.ts';
 import type { Genesis } from '../../sidechain/genesis.ts';
 import { readGenesisFile } from '../../federation/genesis-file.ts';
-import { genesisFrom, localNetworkDown, memberClientFrom, type NetworkOptions } from '../member-url.ts';
+import { genesisFrom, listedMemberUrls, localNetworkDown, memberClientFrom, type NetworkOptions } from '../member-url.ts';
 import { printResult } from '../output.ts';
 import { plural } from '../../federation/words.ts';
 import { progressLine } from '../progress.ts';
@@ -69,7 +69,7 @@ function membersFrom(options: { member?: string[]; dataDir?: string }, genesisOf
   const local = options.dataDir ?? defaultDataDir();
   if (existsSync(networkFilePath(local))) return readNetworkFile(local).members.map((member) => new MemberClient(member.apiUrl, undefined, localNetworkDown(local)));
   const genesis = genesisOf();
-  const listed = genesis?.file.members.flatMap((member) => (member.apiUrl ? [member.apiUrl] : [])) ?? [];
+  const listed = genesis ? listedMemberUrls(genesis) : [];
   if (listed.length > 0) return listed.map((url) => new MemberClient(url));
   const given = process.env.STRONGBOX_MEMBER_URL;
   if (given) return [new MemberClient(given)];
