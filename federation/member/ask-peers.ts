@@ -1,0 +1,46 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { MemberConfig } from '../config.ts';
+
+/**
+ * How long a start waits for the other members' answers to change before it gives up: long
+ * enough for a process that died without closing its sockets to be seen gone (three 5-second
+ * pings), or for the others to finalize a height without this member.
+ */
+export const PEER_WAIT_MS = 25_000;
+const ASK_AGAIN_MS = 1_000;
+const ASK_TIMEOUT_MS = 3_000;
+
+type Peer = MemberConfig['peers'][number];
+
+/**
+ * Asks every peer's API for `path` at once and reads each JSON answer with `read`. A peer that
+ * does not answer within 3 s, or answers something that is not JSON, says nothing: it is left
+ * out, and the caller decides what silence means.
+ */
+export async function askEachPeer<T>(peers: readonly Peer[], path: string, read: (body: unknown) => T): Promise<{ peer: Peer; answer: T }[]> {
+  const answers = await Promise.all(
+    peers.map(async (peer) => {
+      try {
+        const response = await fetch(`${peer.apiUrl}${path}`, { signal: AbortSignal.timeout(ASK_TIMEOUT_MS) });
+        return [{ peer, answer: read(await response.json()) }];
+      } catch {
+        return [];
+      }
+    }),
+  );
+  return answers.flat();
+}
+
+/**
+ * Runs `poll` once a second until `settled` holds for its result or `PEER_WAIT_MS` has passed;
+ * returns the last result either way, for the caller to go on or to say why it stops.
+ */
+export async function pollPeers<T>(poll: () => Promise<T>, settled: (result: T) => boolean): Promise<{ result: T; settled: boolean }> {
+  const deadline = Date.now() + PEER_WAIT_MS;
+  for (;;) {
+    const result = await poll();
+    if (settled(result)) return { result, settled: true };
+    if (Date.now() >= deadline) return { result, settled: false };
+    await sleep(ASK_AGAIN_MS);
+  }
+}
