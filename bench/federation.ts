@@ -73,13 +73,16 @@ export async function federationThroughput(baseline: Figure, options: { members:
     let watching = true;
     let lastFinalAt = 0;
     let finalBlocks = 0;
+    // The round each height was decided in, from its commit certificate: rounds after the first are
+    // work thrown away (a proposal validated, votes signed and logged) and a timeout waited out.
+    const decidedRounds: number[] = [];
     const watcher = (async () => {
       let height = startHeight + 1;
       while (watching || submitted.size > latencies.length) {
         // Member 0 answers the moment the block is final: no polling interval added to a latency,
         // and no request every few milliseconds loading the member being measured.
         const block = await fetch(`${net.clients[0]!.baseUrl}/blocks/${height}?waitMs=5000`)
-          .then((r) => (r.ok ? (r.json() as Promise<{ transactions: string[] }>) : null))
+          .then((r) => (r.ok ? (r.json() as Promise<{ transactions: string[]; commit: { round: number } }>) : null))
           .catch(() => null);
         if (!block) {
           await new Promise((resolve) => setTimeout(resolve, 5));
@@ -92,6 +95,7 @@ export async function federationThroughput(baseline: Figure, options: { members:
         }
         lastFinalAt = now;
         finalBlocks += 1;
+        decidedRounds.push(block.commit.round);
         height += 1;
         if (!watching && latencies.length >= submitted.size) break;
       }
@@ -162,6 +166,8 @@ export async function federationThroughput(baseline: Figure, options: { members:
       figure(`federation (${label}): finality p50`, percentile(sorted, 50), 'ms'),
       figure(`federation (${label}): finality p99`, percentile(sorted, 99), 'ms'),
       figure(`federation (${label}): final blocks`, (finalBlocks * 1000) / (lastFinalAt - start), 'blocks/s'),
+      figure(`federation (${label}): heights decided in their first round`, (100 * decidedRounds.filter((round) => round === 0).length) / decidedRounds.length, '%'),
+      figure(`federation (${label}): rounds of the slowest height`, Math.max(...decidedRounds) + 1, 'rounds'),
       figure(`federation (${label}): peer frames a second, busiest link`, busiestLink(samplesBefore, samplesAfter) / elapsedSeconds, 'frames/s', peerFrameBudget),
       // CPU time, unlike the rates above, hardly depends on what else shares the cores.
       figure(`federation (${label}): member CPU per final transfer, all members`, cpuMs / latencies.length, 'ms', verificationCost),
