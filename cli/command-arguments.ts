@@ -3,6 +3,7 @@ import { networks } from 'bitcoinjs-lib';
 import { AddressError, addressPayload, looksLikeBitcoin } from '../sidechain/address.ts';
 import { bitcoinAddressScript, isStrongboxAddress } from '../watcher/bitcoin-address.ts';
 import { BTC_ASSET_ID } from '../sidechain/asset.ts';
+import { LIMITS } from '../sidechain/transaction/types.ts';
 
 /**
  * An issued security's id: 64 hex characters, in either case, as an address is taken in either
@@ -30,6 +31,16 @@ export function parseHeight(value: string, flag: string): number {
   // A height is 4 bytes on the chain: a larger number is whole all the same, and too large.
   if (value.length > 10 || Number(value) > 0xffffffff) throw new ValidationError('bad-height', `${flag} must be at most 4294967295 (2^32-1) blocks, got ${value}`);
   return Number(value);
+}
+
+/** An amount as the command line takes it: whole base units, named by the option `flag` that gave it. */
+export function parseAmount(value: string, flag: string): bigint {
+  if (!/^[1-9][0-9]*$/.test(value)) {
+    throw new ValidationError('bad-amount', `${flag} must be a positive whole number of base units (sats for pegged BTC; 1.00 of a security with 2 decimals is 100), got ${JSON.stringify(value)}`);
+  }
+  // Every amount on the chain is at most 2^63-1 base units: anything above could never be paid.
+  if (value.length > 19 || BigInt(value) > LIMITS.maxAmount) throw new ValidationError('bad-amount', `${flag} must be at most ${LIMITS.maxAmount} (2^63-1) base units, got ${value}`);
+  return BigInt(value);
 }
 
 /**

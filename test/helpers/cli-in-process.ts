@@ -1,4 +1,3 @@
-import { runStrongbox } from '../../cli/program.ts';
 import type { CliResult } from './cli.ts';
 
 type Write = typeof process.stdout.write;
@@ -27,6 +26,11 @@ export async function runCliInProcess(args: string[], options: { cwd: string; en
   Object.assign(process.env, options.env);
   process.chdir(options.cwd);
   try {
+    // The CLI as the process entry point loads it, by import(). Mocha requires test files, which
+    // makes what they import statically CommonJS copies of our modules; a command's action,
+    // imported when it runs, would then throw errors of another copy of the error classes than the
+    // one the CLI's error line knows, and each would read as an internal error.
+    const { runStrongbox } = await import('../../cli/program.ts');
     const code = await runStrongbox(args);
     return { code, ...output };
   } finally {
