@@ -1,6 +1,5 @@
 import { Command } from 'commander';
-import { generateMemberKeys, publicKeysOf, writeKeyFile } from '../../federation/key-file.ts';
-import { printResult } from '../output.ts';
+import { lazyAction } from '../lazy-action.ts';
 
 export function keygenCommand(): Command {
   return new Command('keygen')
@@ -8,14 +7,5 @@ export function keygenCommand(): Command {
     .requiredOption('--out <file>', 'where to write the key file (created with mode 0600, never overwritten)')
     .option('--json', 'print machine-readable output')
     .addHelpText('after', '\nExample:\n  strongbox keygen --out member1.key.json')
-    .action((options: { out: string; json?: boolean }) => {
-      const keys = generateMemberKeys();
-      writeKeyFile(options.out, keys);
-      const publicKeys = publicKeysOf(keys);
-      printResult(
-        options,
-        `wrote ${options.out}\nblock public key: ${publicKeys.blockPublicKey}\npeg public key:   ${publicKeys.pegPublicKey}`,
-        { file: options.out, ...publicKeys },
-      );
-    });
+    .action(lazyAction(() => import('../actions/keygen.ts'), 'keygen'));
 }

@@ -1,15 +1,5 @@
-import { existsSync, writeFileSync } from 'node:fs';
 import { Command } from 'commander';
-import { ValidationError } from '../../sidechain/errors.ts';
-import { inclusionProofFromJson, verifyInclusionProof } from '../../sidechain/inclusion-proof.ts';
-import { describeTransaction } from '../../federation/api/transaction-view.ts';
-import { readJsonFile } from '../../federation/json-file.ts';
-import { txId } from '../../sidechain/transaction/ids.ts';
-import { addressOfScript } from '../../watcher/bitcoin-address.ts';
-import { bitcoinNetwork } from '../../watcher/networks.ts';
-import { genesisFrom, memberClientFrom, type NetworkOptions } from '../member-url.ts';
-import { printResult, toJson } from '../output.ts';
-import { parseTxid } from '../command-arguments.ts';
+import { lazyAction } from '../lazy-action.ts';
 
 export function proofCommand(): Command {
   return new Command('proof')
@@ -21,22 +11,7 @@ export function proofCommand(): Command {
     .option('--data-dir <dir>', 'local network folder (default: $STRONGBOX_HOME or ./.strongbox)')
     .option('--json', 'with --out, say what was written as JSON (the proof itself is JSON either way)')
     .addHelpText('after', '\nExample:\n  strongbox proof 3f2a… --out burn.proof.json\n  strongbox verify-proof burn.proof.json')
-    .action(async (txidArgument: string, options: NetworkOptions & { out?: string; force?: boolean; json?: boolean }) => {
-      const txid = parseTxid(txidArgument);
-      // A proof kept may be the only one of its burn a user holds: replacing it is asked for by name.
-      if (options.out !== undefined && !options.force && existsSync(options.out)) {
-        throw new ValidationError('exists', `${options.out} already exists; refusing to overwrite it (add --force to replace it, or choose another --out)`);
-      }
-      const client = memberClientFrom(options);
-      const answer = await client.inclusionProof(txid);
-      // The file is checked against the genesis later, by whoever holds it; what it proves is checked here.
-      const proven = Buffer.from(txId(inclusionProofFromJson(answer).transaction)).toString('hex');
-      if (proven !== txid) throw new ValidationError('wrong-proof', `the member at ${client.baseUrl} answered with the proof of transaction ${proven}, not ${txid}`);
-      const proof = JSON.stringify(answer, null, 2);
-      if (!options.out) return console.log(proof);
-      writeFileSync(options.out, `${proof}\n`, { flag: options.force ? 'w' : 'wx' });
-      printResult(options, `wrote ${options.out}`, { txid, file: options.out });
-    });
+    .action(lazyAction(() => import('../actions/proof.ts'), 'exportProof'));
 }
 
 export function verifyProofCommand(): Command {
@@ -48,30 +23,5 @@ export function verifyProofCommand(): Command {
     .option('--data-dir <dir>', 'local network folder (default: $STRONGBOX_HOME or ./.strongbox)')
     .option('--json', 'print machine-readable output')
     .addHelpText('after', '\nExample:\n  strongbox verify-proof burn.proof.json --genesis genesis.json')
-    .action((file: string, options: NetworkOptions & { json?: boolean; txid?: string }) => {
-      const expected = options.txid === undefined ? undefined : parseTxid(options.txid, '--txid');
-      const genesis = genesisFrom(options);
-      let verified: ReturnType<typeof verifyInclusionProof>;
-      try {
-        const json = readJsonFile(file, (reason) => new ValidationError('bad-proof', reason));
-        verified = verifyInclusionProof(inclusionProofFromJson(json), genesis);
-        const proven = Buffer.from(verified.txId).toString('hex');
-        if (expected !== undefined && expected !== proven) throw new ValidationError('wrong-proof', `${file} proves transaction ${proven}, not ${expected}`);
-      } catch (error) {
-        // A script reads stdout: a proof refused is a verdict, as a valid one is, never nothing.
-        if (options.json && error instanceof ValidationError) console.log(toJson({ valid: false, error: { code: error.code, message: error.message } }));
-        throw error;
-      }
-      const txid = Buffer.from(verified.txId).toString('hex');
-      const transaction = describeTransaction(verified.transaction);
-      const burn = verified.transaction.kind === 'pegout' ? verified.transaction : undefined;
-      const burnLine = burn ? `\nburn: ${burn.amount} sats to ${addressOfScript(burn.destinationScript, bitcoinNetwork(genesis.file.bitcoinNetwork)) ?? `script ${Buffer.from(burn.destinationScript).toString('hex')}`}` : '';
-      printResult(options, `valid: transaction ${txid} (${verified.transaction.kind}) is final at height ${verified.height} in block ${Buffer.from(verified.blockHash).toString('hex')}${burnLine}`, {
-        valid: true,
-        txid,
-        height: verified.height,
-        blockHash: Buffer.from(verified.blockHash).toString('hex'),
-        transaction: JSON.parse(toJson(transaction)) as unknown,
-      });
-    });
+    .action(lazyAction(() => import('../actions/proof.ts'), 'verifyProof'));
 }

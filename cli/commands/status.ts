@@ -1,9 +1,6 @@
 import { Command } from 'commander';
-import { memberClientFrom, type NetworkOptions } from '../member-url.ts';
-import { quorumShortfall, type MemberStatus } from '../../federation/api/client.ts';
-import { printResult } from '../output.ts';
-import { plural } from '../../federation/words.ts';
-import { memberOptions } from './wallet.ts';
+import { lazyAction } from '../lazy-action.ts';
+import { memberOptions } from '../command-options.ts';
 
 /**
  * `strongbox status`: where a member's chain is now. A record height for a dividend, an offer's
@@ -13,31 +10,5 @@ export function statusCommand(): Command {
   return memberOptions(new Command('status'))
     .description("a member's chain now: its height and tip, the transactions waiting for a block, the peers it reaches")
     .addHelpText('after', '\nExample:\n  strongbox status --member http://127.0.0.1:8080')
-    .action(async (options: NetworkOptions & { json?: boolean }) => {
-      const status = await memberClientFrom(options).status();
-      const peers = status.peersConnected.length === 0 ? 'no other member' : `member${status.peersConnected.length === 1 ? '' : 's'} ${status.peersConnected.join(', ')}`;
-      const shortfall = quorumShortfall(status);
-      const quorum = shortfall ? `${shortfall}: no block is made until more are back` : `${status.peersConnected.length + 1} of ${status.members.length} members reached, ${status.threshold} needed for a block`;
-      printResult(
-        options,
-        [
-          `chain    ${status.chainId}`,
-          `height   ${status.height} (tip ${status.tipHash})`,
-          `pending  ${plural(status.mempool, 'transaction')}`,
-          `member   ${status.memberIndex}, connected to ${peers}`,
-          `quorum   ${quorum}`,
-          `bitcoin  ${bitcoinLine(status.bitcoin)}`,
-        ].join('\n'),
-        status,
-      );
-    });
-}
-
-function bitcoinLine({ height, mintingHalted, nodeError }: MemberStatus['bitcoin']): string {
-  const read = height === 0 ? 'no Bitcoin block read yet' : `block ${height} read`;
-  const notes = [
-    ...(nodeError ? [`the member cannot ask its Bitcoin node since ${new Date(nodeError.sinceMs).toISOString()}, so it mints, pays out and anchors nothing: ${nodeError.reason}`] : []),
-    ...(mintingHalted ? ['minting halted after a deep Bitcoin reorg until operators resume it (strongbox pegin resume --config <member config>)'] : []),
-  ];
-  return [read, ...notes].join('; ');
+    .action(lazyAction(() => import('../actions/status.ts'), 'showStatus'));
 }
