@@ -1,113 +1,109 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { StrongboxError } from '../../sidechain/errors.ts';
 import type { Genesis } from '../../sidechain/genesis.ts';
-import { VoteType } from '../../sidechain/vote.ts';
-import { admitMessage, decodeMessage, type ConsensusConfig, type ConsensusMessage, type WalRecord } from '../consensus/index.ts';
-import { messageHash } from '../consensus/messages.ts';
-import { walRecordHash, walSlot } from '../consensus/wal.ts';
-import { hashKey } from '../consensus/vote-tally.ts';
+import type { ConsensusConfig, ConsensusMessage, ProposalValue, WalRecord } from '../consensus/index.ts';
 import type { MemberConfig } from '../config.ts';
+import { askEachPeer, pollPeers } from './ask-peers.ts';
+import { relearnVotes, stepOf, type HeldMessage, type Relearned } from './relearn-votes.ts';
 
-/** The member's consensus log lacks messages it signed that its peers hold. */
+/** The member's consensus log lacks messages it signed that its peers hold, and cannot take them back. */
 export class ForgottenVotesError extends StrongboxError {
   constructor(message: string) {
     super('forgotten-votes', message);
   }
 }
 
-/**
- * How long a start waits for the other members to finalize the height whose votes its log has
- * forgotten: with k of them up they decide it without this member, and the start goes on.
- */
-const FINALIZE_WAIT_MS = 25_000;
-const ASK_AGAIN_MS = 1_000;
-const ASK_TIMEOUT_MS = 3_000;
-
 export interface VoteMemory {
   /** The height this member would vote at next: the one after its tip, once caught up. */
   nextHeight(): number;
   /** Its consensus log's records at a height. */
   walRecords(height: number): Promise<WalRecord[]>;
+  /** Appends records to its consensus log, as if it had written them before signing. */
+  rerecord(height: number, records: WalRecord[]): Promise<void>;
+  /** Whether a proposal's bytes are the block at `height` whose hash it carries. */
+  isBlockOf(height: number, value: ProposalValue): boolean;
   /** Fetches the blocks the other members finalized, so that the next height is theirs. */
   catchUp(): Promise<void>;
 }
 
+interface Asked extends Relearned {
+  height: number;
+  /** The peers that answered at this height; one that did not, or is at another height, may hold more. */
+  answered: number;
+}
+
 /**
- * Refuses to vote from a consensus log that has forgotten what this member signed. A database
- * restored from a backup older than the member's last votes, or an empty one, does not hold the
- * proposals and votes it signed at the height still being decided; signing there again could sign
- * a second block at that height. The other members hold those messages (each is signed with this
- * member's key, so none can be made up), and they say at which height. The start waits while they
- * hold one the log lacks, catching up as they finalize; after 25 s it stops with the height.
+ * Brings back into the consensus log what this member signed at the height still being decided,
+ * before it signs anything. A database restored from a backup older than the member's last votes,
+ * or an empty one, does not hold them, and signing there again could sign a second block at that
+ * height. The other members hold those messages, each signed with this member's key. Once at
+ * least k − 1 of them answer (with this member, a quorum: see DECISIONS.md, "A member takes back
+ * what it signed"), what they hold is written to the log and the member goes on from there; the
+ * consensus machine, restored from that log, never signs anything conflicting. While fewer answer,
+ * the height cannot close without one that is silent, so the start waits, catching up as the
+ * others finalize, and after 25 s stops naming the height.
  */
-export async function assertVotesRemembered(config: Pick<MemberConfig, 'memberIndex' | 'peers'>, genesis: Genesis, consensus: ConsensusConfig, memory: VoteMemory, log: Logger): Promise<void> {
-  const deadline = Date.now() + FINALIZE_WAIT_MS;
+export async function rerecordForgottenVotes(config: Pick<MemberConfig, 'memberIndex' | 'peers'>, genesis: Genesis, consensus: ConsensusConfig, memory: VoteMemory, log: Logger): Promise<void> {
+  const enough = consensus.threshold - 1;
   let waitingAt: number | undefined;
-  for (;;) {
+  const ask = async (): Promise<Asked> => {
     await memory.catchUp();
     const height = memory.nextHeight();
-    const logged = new Map((await memory.walRecords(height)).map((record) => [walSlot(record.round, record.step), hashKey(walRecordHash(record))]));
-    const forgotten = await forgottenMessages(config, consensus, height, logged);
-    if (forgotten.length === 0) return;
-    if (waitingAt !== height) log.warn({ height, forgotten: forgotten.length }, "this member's database lacks what it signed at the height being decided: waiting for the other members to finalize it before voting");
-    waitingAt = height;
-    if (Date.now() >= deadline) {
-      const holders = [...new Set(forgotten.map((entry) => genesis.file.members[entry.heldBy]?.name ?? String(entry.heldBy)))];
-      const slots = [...new Set(forgotten.map((entry) => describeSlot(entry.message)))];
-      throw new ForgottenVotesError(
-        `databaseUrl: the member's database does not hold what member ${config.memberIndex} signed at height ${height} (${slots.join(', ')}), which ${holders.join(', ')} received: ` +
-          `it was restored from a backup older than the member's last votes, or is empty, while height ${height} is not final; signing there again could sign two blocks at one height. ` +
-          `Start it once the other members are past height ${height} (height in their /status), or on a newer backup`,
-      );
+    const answers = await askEachPeer(config.peers, `/consensus/heard/${config.memberIndex}`, (body) => heardAt(body, height));
+    const held = answers.flatMap(({ peer, answer }) => answer.map((encoded): HeldMessage => ({ heldBy: peer.memberIndex, encoded })));
+    const relearned = relearnVotes(consensus, height, await memory.walRecords(height), held, (value) => memory.isBlockOf(height, value));
+    const asked = { height, answered: answers.length, ...relearned };
+    if (!canGoOn(asked, enough) && waitingAt !== height) {
+      log.warn({ height, forgotten: asked.forgotten.length, answered: asked.answered }, "this member's database lacks what it signed at the height being decided: waiting until it can take it back from the other members, or they finalize that height");
     }
-    await sleep(ASK_AGAIN_MS);
+    waitingAt = height;
+    return asked;
+  };
+  const { result, settled } = await pollPeers(ask, (asked) => canGoOn(asked, enough));
+  if (settled) {
+    if (result.records.length === 0) return;
+    await memory.rerecord(result.height, result.records);
+    log.info({ height: result.height, records: result.records.length, answered: result.answered }, 'took back from the other members what this member signed at the height being decided; voting on from there');
+    return;
   }
+  throw new ForgottenVotesError(refusal(config.memberIndex, genesis, result, enough));
 }
 
-/** The messages of this member at `height` that a peer holds and the log does not; a peer that does not answer holds none. */
-async function forgottenMessages(config: Pick<MemberConfig, 'memberIndex' | 'peers'>, consensus: ConsensusConfig, height: number, logged: Map<string, string>): Promise<{ heldBy: number; message: ConsensusMessage }[]> {
-  const answers = await Promise.all(
-    config.peers.map(async (peer) => {
-      try {
-        const response = await fetch(`${peer.apiUrl}/consensus/heard/${config.memberIndex}`, { signal: AbortSignal.timeout(ASK_TIMEOUT_MS) });
-        const heard = (await response.json()) as { height?: unknown; messages?: unknown };
-        if (heard.height !== height || !Array.isArray(heard.messages)) return [];
-        return heard.messages.flatMap((encoded) => {
-          const message = ownMessage(config.memberIndex, consensus, height, encoded);
-          if (!message || logged.get(slotOf(message)) === hashKey(messageHash(message))) return [];
-          return [{ heldBy: peer.memberIndex, message }];
-        });
-      } catch {
-        return [];
-      }
-    }),
+function refusal(memberIndex: number, genesis: Genesis, asked: Asked, enough: number): string {
+  const { height } = asked;
+  const forgotten =
+    `databaseUrl: the member's database does not hold what member ${memberIndex} signed at height ${height} (${describe(asked.forgotten.map((entry) => entry.message))}), which ${holders(genesis, asked)} received: ` +
+    `it was restored from a backup older than the member's last votes, or is empty, while height ${height} is not final`;
+  if (asked.unrecordable.length > 0) {
+    const why = asked.unrecordable.map(({ message, reason }) => `${describe([message])}: ${reason}`).join('; ');
+    return `${forgotten}; it cannot be taken back from them (${why}), and signing there again could sign two blocks at one height. Start it once the other members are past height ${height} (height in their /status), or on a newer backup`;
+  }
+  return (
+    `${forgotten}; it is taken back from them once at least ${enough} of the other members answer at that height, and ${asked.answered} did: signing there before could sign two blocks at one height. ` +
+    `Start it once at least ${enough} of the other members run, once they are past height ${height} (height in their /status), or on a newer backup`
   );
-  return answers.flat();
 }
 
-/** A message this member signed at `height`, checked against its own key; anything else is ignored. */
-function ownMessage(memberIndex: number, consensus: ConsensusConfig, height: number, encoded: unknown): ConsensusMessage | undefined {
-  if (typeof encoded !== 'string') return undefined;
-  let message: ConsensusMessage;
-  try {
-    message = decodeMessage(Buffer.from(encoded, 'hex'), consensus.maxValueBytes);
-  } catch {
-    return undefined;
-  }
-  if (message.memberIndex !== memberIndex || message.height !== height || !admitMessage(consensus, height, message).ok) return undefined;
-  return message;
+/** The messages a peer's answer holds at `height`; one about another height counts as no answer, as that peer may hold more once it gets there. */
+function heardAt(body: unknown, height: number): unknown[] {
+  const heard = body as { height?: unknown; messages?: unknown };
+  if (heard.height !== height || !Array.isArray(heard.messages)) throw new TypeError(`the answer is not about height ${height}`);
+  return heard.messages;
 }
 
-function slotOf(message: ConsensusMessage): string {
-  return walSlot(message.round, stepOf(message));
+/**
+ * Nothing forgotten, or all of it recordable and known to at least k − 1 members that answered:
+ * a message of this member's that only silent members hold is then held by n − k of them at
+ * most, which with this member are not a quorum.
+ */
+function canGoOn(asked: Asked, enough: number): boolean {
+  return asked.forgotten.length === 0 || (asked.unrecordable.length === 0 && asked.answered >= enough);
 }
 
-function stepOf(message: ConsensusMessage): WalRecord['step'] {
-  if (message.kind === 'proposal') return 'proposal';
-  return message.type === VoteType.Prevote ? 'prevote' : 'precommit';
+function holders(genesis: Genesis, asked: Asked): string {
+  return [...new Set(asked.forgotten.map((entry) => genesis.file.members[entry.heldBy]?.name ?? String(entry.heldBy)))].join(', ');
 }
 
-function describeSlot(message: ConsensusMessage): string {
-  return `round ${message.round} ${stepOf(message)}`;
+function describe(messages: ConsensusMessage[]): string {
+  return [...new Set(messages.map((message) => `round ${message.round} ${stepOf(message)}`))].join(', ');
 }

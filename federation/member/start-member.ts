@@ -13,7 +13,7 @@ import { readGenesisFile } from '../genesis-file.ts';
 import { asDatabaseSettingError, migratedChainStore, openMemberDatabase } from '../postgres/member-database.ts';
 import { claimMemberDatabase, type DatabaseClaim } from '../postgres/database-claim.ts';
 import { assertKeyNotInUse } from './key-in-use.ts';
-import { assertVotesRemembered } from './forgotten-votes.ts';
+import { rerecordForgottenVotes } from './forgotten-votes.ts';
 import { assertDatabaseOfThisMember } from './member-identity.ts';
 import { BitcoinNodeHealth } from './bitcoin-node-health.ts';
 import { createApiApp } from '../api/app.ts';
@@ -342,9 +342,21 @@ export async function startMember(config: MemberConfig, log: Logger): Promise<Ru
   try {
     // Caught up, and before the machine is read from the log: the log of a restored database may
     // lack what this member signed at the height still being decided.
-    await assertVotesRemembered(config, genesis, consensusConfig, {
+    await rerecordForgottenVotes(config, genesis, consensusConfig, {
       nextHeight: () => chain.tip.height + 1,
       walRecords: async (height) => (await store.walRecords(height)).map(decodeWalRecord),
+      rerecord: async (height, records) => {
+        for (const record of records) await store.appendWal(height, encodeWalRecord(record));
+      },
+      isBlockOf: (height, value) => {
+        try {
+          chain.checkBlock(height, value.hash, chain.decodeBlock(value.bytes));
+          return true;
+        } catch (error) {
+          log.warn({ height, err: error }, "a block the other members hold as this member's proposal is not the one it signed");
+          return false;
+        }
+      },
       catchUp: async () => {
         syncWithPeers();
         await syncing;

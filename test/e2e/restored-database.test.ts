@@ -1,5 +1,7 @@
 import { expect } from 'chai';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import pg from 'pg';
 import { memberDir } from '../../federation/local-network/ceremony.ts';
 import { runCli } from '../helpers/cli.ts';
 import { eventually, startTestNetwork, type TestNetwork } from '../helpers/local-network.ts';
@@ -9,7 +11,9 @@ import { issuance, testWallet } from '../helpers/transactions.ts';
 /**
  * OPERATOR.md's restore rule, kept by the member rather than by the operator's care: a database
  * restored from a backup older than the member's last votes, or an empty one, does not remember
- * what the member signed at the height still being decided.
+ * what the member signed at the height still being decided. The member takes it back from the
+ * other members once k − 1 of them answer, and votes on from there; with fewer, it waits. The
+ * tests run in order on one network, each from the members the one before left running.
  */
 describe('a member started on a database that has forgotten its last votes', function () {
   this.timeout(360_000);
@@ -27,51 +31,141 @@ describe('a member started on a database that has forgotten its last votes', fun
     await net.network.members[index]!.exited;
   };
 
-  it('stops naming the height while the others have not finalized it, and once they have, catches up and signs again without signing twice', async () => {
-    const chainId = net.genesis.chainId;
-    await net.clients[0]!.waitForFinal(await net.clients[0]!.submit(issuance(chainId, testWallet(), 5n).tx), { timeoutMs: 30_000 });
-    // Three of five cannot finalize (k = 4): the height stays open with member 2's votes in it.
+  const start = (index: number, databaseUrl?: string) => net.network.restartMember(index, databaseUrl ? { DATABASE_URL: databaseUrl } : undefined);
+  const configOf = (index: number) => join(memberDir(net.network.dataDir, index), 'config.json');
+  const submitIssuance = (at: number, amount: bigint) => net.clients[at]!.submit(issuance(net.genesis.chainId, testWallet(), amount).tx);
+  const signersAt = async (height: number) => ((await (await fetch(`${net.clients[0]!.baseUrl}/blocks/${height}`)).json()) as { commit: { signers: number[] } }).commit.signers;
+  const noEvidenceAt = async (members: number[]) => expect(await Promise.all(members.map(evidence))).to.deep.equal(members.map(() => []));
+
+  /** With members 3 and 4 stopped (three of five cannot finalize at k = 4), opens a height holding `member`'s votes at members 0 and 1; returns it and the pending transaction. */
+  const openHeightSignedBy = async (member: number, txid?: string) => {
+    const open = (await net.clients[0]!.status()).height + 1;
+    const pending = txid ?? (await submitIssuance(0, 6n));
+    await eventually(`members 0 and 1 holding what member ${member} signed at the open height`, async () => {
+      const heard = await Promise.all([heardFrom(0, member), heardFrom(1, member)]);
+      return heard.every((answer) => answer.height === open && answer.messages.length > 0);
+    }, 60_000);
+    return { open, txid: pending };
+  };
+
+  /** What a member's log says its start did about the votes it had forgotten at `height`. */
+  const startAt = (index: number, height: number) => {
+    const lines = readFileSync(join(memberDir(net.network.dataDir, index), 'member.log'), 'utf8').split('\n').filter((line) => line.startsWith('{'));
+    const said = lines.map((line) => JSON.parse(line) as { msg?: string; height?: number }).filter((entry) => entry.height === height);
+    return {
+      tookBack: said.some((entry) => entry.msg?.startsWith('took back from the other members what this member signed')),
+      waited: said.some((entry) => entry.msg?.startsWith("this member's database lacks what it signed")),
+    };
+  };
+
+  /** Brings `back` up beside members 0, 1 and 3, then opens a height holding member 2's votes and stops member 2; members 0 and 1 run on. */
+  const openHeightMember2Left = async (back: number[]) => {
+    for (const index of back) start(index);
+    await net.clients[0]!.waitForFinal(await submitIssuance(0, 5n), { timeoutMs: 60_000 });
     await stop(3);
     await stop(4);
-    const open = (await net.clients[0]!.status()).height + 1;
-    const txid = await net.clients[0]!.submit(issuance(chainId, testWallet(), 6n).tx);
-    await eventually('members 0 and 1 holding what member 2 signed at the open height', async () => {
-      const heard = await Promise.all([heardFrom(0, 2), heardFrom(1, 2)]);
-      return heard.every((answer) => answer.height === open && answer.messages.length > 0);
-    });
+    const opened = await openHeightSignedBy(2);
     await stop(2);
+    return opened;
+  };
 
+  /** Stops member 4, so that a block is final only with the signatures of all of members 0 to 3, and has one made. */
+  const expectNextBlockSignedBy0To3 = async () => {
+    await stop(4);
+    const final = await net.clients[0]!.waitForFinal(await submitIssuance(2, 7n), { timeoutMs: 30_000 });
+    expect(await signersAt(final.height!)).to.deep.equal([0, 1, 2, 3]);
+    await noEvidenceAt([0, 1, 2, 3]);
+  };
+
+  /** A copy of a stopped member's database, as a backup made now. */
+  const backupOf = async (index: number) => {
+    const server = net.network.postgres;
+    const name = `member_${index}_backup`;
+    const admin = new pg.Client({ connectionString: server.connectionString('postgres') });
+    await admin.connect();
+    try {
+      await admin.query(`CREATE DATABASE "${name}" TEMPLATE "member_${index}"`);
+    } finally {
+      await admin.end();
+    }
+    return { url: server.connectionString(name), drop: () => server.dropDatabase(name) };
+  };
+
+  it('stops naming the height while fewer than k − 1 others answer and none has finalized it, and once they have, catches up and signs again without signing twice', async () => {
+    const { open, txid } = await openHeightMember2Left([]);
     const empty = await freshDatabase('member_2_empty');
     try {
-      const config = join(memberDir(net.network.dataDir, 2), 'config.json');
-      const refused = await runCli(['member', 'start', '--config', config], { env: { DATABASE_URL: empty.url } });
+      // Members 0 and 1 answer, two of the three it takes: the member cannot take back what it signed.
+      const refused = await runCli(['member', 'start', '--config', configOf(2)], { env: { DATABASE_URL: empty.url } });
       const holders = [0, 1].map((index) => net.genesis.file.members[index]!.name).join(', ');
       expect(refused.code).to.equal(1);
       expect(refused.stderr).to.match(
         new RegExp(
           `^strongbox: databaseUrl: the member's database does not hold what member 2 signed at height ${open} \\(round \\d+ (proposal|prevote|precommit)(, round \\d+ (proposal|prevote|precommit))*\\), which ${holders} received: ` +
-            `it was restored from a backup older than the member's last votes, or is empty, while height ${open} is not final; signing there again could sign two blocks at one height\\. ` +
-            `Start it once the other members are past height ${open} \\(height in their /status\\), or on a newer backup\\n$`,
+            `it was restored from a backup older than the member's last votes, or is empty, while height ${open} is not final; it is taken back from them once at least 3 of the other members answer at that height, and 2 did: signing there before could sign two blocks at one height\\. ` +
+            `Start it once at least 3 of the other members run, once they are past height ${open} \\(height in their /status\\), or on a newer backup\\n$`,
         ),
       );
-      expect(await Promise.all([evidence(0), evidence(1)])).to.deep.equal([[], []]);
+      await noEvidenceAt([0, 1]);
 
       // With members 3 and 4 back, four finalize the open height without member 2.
-      net.network.restartMember(3);
-      net.network.restartMember(4);
+      start(3);
+      start(4);
       expect((await net.clients[0]!.waitForFinal(txid, { timeoutMs: 60_000 })).height).to.be.at.least(open);
-      net.network.restartMember(2, { DATABASE_URL: empty.url });
+      start(2, empty.url);
       await eventually('member 2 at the tip, from an empty database', async () => (await net.clients[2]!.status()).height >= open, 60_000);
       // With member 4 away again, no block is final without member 2's signature.
-      await stop(4);
-      const later = await net.clients[2]!.submit(issuance(chainId, testWallet(), 7n).tx);
-      const final = await net.clients[0]!.waitForFinal(later, { timeoutMs: 30_000 });
-      const block = (await (await fetch(`${net.clients[0]!.baseUrl}/blocks/${final.height}`)).json()) as { commit: { signers: number[] } };
-      expect(block.commit.signers).to.deep.equal([0, 1, 2, 3]);
-      expect(await Promise.all([0, 1, 2, 3].map(evidence))).to.deep.equal([[], [], [], []]);
+      await expectNextBlockSignedBy0To3();
     } finally {
       await stop(2);
       await empty.drop();
+    }
+  });
+
+  it('a member restored from a backup older than its last votes takes back what it signed at the open height and votes there at once, signing nothing twice', async () => {
+    // Member 2 is stopped: its database now is the backup, older than the votes it signs next.
+    const backup = await backupOf(2);
+    try {
+      const { open, txid } = await openHeightMember2Left([2, 4]);
+      // Members 0, 1 and 3 answer, k − 1 of them; with member 4 away the open height cannot close without member 2.
+      start(3);
+      await eventually('member 3 running at the open height', async () => (await net.clients[3]!.status()).height === open - 1, 60_000);
+      start(2, backup.url);
+      expect((await net.clients[0]!.waitForFinal(txid, { timeoutMs: 60_000 })).height).to.be.at.least(open);
+      expect(await signersAt(open)).to.deep.equal([0, 1, 2, 3]);
+      expect(startAt(2, open)).to.deep.equal({ tookBack: true, waited: false });
+      await noEvidenceAt([0, 1, 2, 3]);
+    } finally {
+      await stop(2);
+      await backup.drop();
+    }
+  });
+
+  it('two members restored at once, each holding only what the other three answer, both take back what they signed and go on', async () => {
+    const { open, txid } = await openHeightMember2Left([2, 4]);
+    // Member 3 signs at the open height too, with members 0 and 1: still three of five.
+    start(3);
+    await openHeightSignedBy(3, txid);
+    await stop(3);
+    start(4);
+    await eventually('member 4 running at the open height', async () => (await net.clients[4]!.status()).height === open - 1, 60_000);
+
+    // Members 0, 1 and 4 cannot close the height without member 2 or 3, and each of those two sees the other silent.
+    const empty = [await freshDatabase('member_2_empty'), await freshDatabase('member_3_empty')];
+    try {
+      start(2, empty[0]!.url);
+      start(3, empty[1]!.url);
+      expect((await net.clients[0]!.waitForFinal(txid, { timeoutMs: 90_000 })).height).to.be.at.least(open);
+      await eventually('members 2 and 3 at the tip', async () => (await Promise.all([2, 3].map(async (index) => (await net.clients[index]!.status()).height))).every((height) => height >= open), 60_000);
+      // Neither waited for the other: each took back what it had signed and voted at the open height.
+      expect([startAt(2, open), startAt(3, open)]).to.deep.equal([{ tookBack: true, waited: false }, { tookBack: true, waited: false }]);
+      await noEvidenceAt([0, 1, 2, 3, 4]);
+      // With member 4 away, the next block needs both restored members' signatures.
+      await expectNextBlockSignedBy0To3();
+    } finally {
+      await stop(2);
+      await stop(3);
+      await Promise.all(empty.map((database) => database.drop()));
     }
   });
 });
