@@ -127,10 +127,23 @@ export class ConsensusMachine {
     if (proposerIndex(this.height, round, this.config.members.length) === this.config.memberIndex) {
       if (this.signed.has(walSlot(round, 'proposal'))) this.broadcastRecord(this.signed.get(walSlot(round, 'proposal'))!);
       else if (this.valid) this.propose(this.valid.value, this.valid.round);
-      else this.out.push({ kind: 'buildProposal', height: this.height, round });
+      else this.proposeCheckedOrBuild(round);
     }
     // Also armed for the proposer, so a value that is never built cannot stall the round.
     this.scheduleTimeout('propose');
+  }
+
+  /**
+   * Line 16 lets getValue() return any value. A value this member found valid in an earlier round
+   * of the height has been checked by every member that received it too: they prevote for it as
+   * it arrives, and nobody builds or executes another block. Under load a round fails because its
+   * proposal arrives after the propose timeout, and a new block made each later round's proposal
+   * later still. Prevotes still require each member's own validation and its lock.
+   */
+  private proposeCheckedOrBuild(round: number): void {
+    const checked = this.rounds.latestProposalBefore(round, (key) => this.validity.get(key) === true);
+    if (checked) this.propose(checked, -1);
+    else this.out.push({ kind: 'buildProposal', height: this.height, round });
   }
 
   private onProposalBuilt(height: number, round: number, value: ProposalValue): void {

@@ -72,6 +72,16 @@ export class HeightRounds {
     return ahead < FUTURE_ROUNDS_PER_MEMBER;
   }
 
+  /** The value proposed in the latest round before `round` whose value `accepted` takes. */
+  latestProposalBefore(round: number, accepted: (key: string) => boolean): ProposalValue | undefined {
+    let latest: { round: number; value: ProposalValue } | undefined;
+    for (const [other, state] of this.rounds) {
+      const value = state.proposal?.value;
+      if (value && other < round && (!latest || other > latest.round) && accepted(hashKey(value.hash))) latest = { round: other, value };
+    }
+    return latest?.value;
+  }
+
   /** The value of any round's proposal with this hash key. */
   proposedValue(key: string): ProposalValue | undefined {
     for (const state of this.rounds.values()) if (state.proposal && hashKey(state.proposal.value.hash) === key) return state.proposal.value;

@@ -100,6 +100,47 @@ describe('consensus machine', () => {
     expect(ownVotes(f.timeout(0, 'propose'), 0)).to.deep.equal(['prevote r0 nil']);
   });
 
+  describe('a proposer holding no valid value (no prevote quorum seen)', () => {
+    /** Member 2, proposer of round 1, after a round 0 whose proposal v reached it after its propose timeout. */
+    function roundZeroLost(validation: 'valid' | 'invalid' | 'pending'): Effect[] {
+      const f = new MachineFixture(5, 4, 2);
+      f.machine.handle({ kind: 'start' });
+      f.timeout(0, 'propose');
+      if (validation === 'pending') f.receive(f.proposal(1, 0, v));
+      else f.propose(1, 0, v, -1, validation === 'valid');
+      f.receive(...f.votes([0, 3, 4], Prevote, 0, null));
+      f.receive(...f.votes([0, 3, 4], Precommit, 0, null));
+      return f.timeout(0, 'precommit');
+    }
+    const proposed = (effects: Effect[]) => effects.flatMap((e) => (e.kind === 'broadcast' && e.message.kind === 'proposal' ? [[e.message.round, e.message.polRound, short(e.message.value)]] : []));
+
+    it('proposes the value it found valid in an earlier round of the height as a fresh one, and builds no block', () => {
+      const effects = roundZeroLost('valid');
+      expect(proposed(effects)).to.deep.equal([[1, -1, short(v)]]);
+      expect(effects.some((e) => e.kind === 'buildProposal')).to.equal(false);
+    });
+
+    it('builds a block when the earlier value was invalid or its validation has not answered', () => {
+      for (const validation of ['invalid', 'pending'] as const) {
+        const effects = roundZeroLost(validation);
+        expect(proposed(effects), validation).to.deep.equal([]);
+        expect(effects.filter((e) => e.kind === 'buildProposal'), validation).to.have.length(1);
+      }
+    });
+
+    it('a member that checked the value in an earlier round prevotes for it as it arrives, without validating it again', () => {
+      const f = new MachineFixture();
+      f.machine.handle({ kind: 'start' });
+      f.propose(1, 0, v);
+      f.receive(...f.votes([1, 2, 3], Prevote, 0, null));
+      f.receive(...f.votes([1, 2, 3], Precommit, 0, null));
+      f.timeout(0, 'precommit');
+      const effects = f.receive(f.proposal(2, 1, v));
+      expect(effects.some((e) => e.kind === 'validate')).to.equal(false);
+      expect(ownVotes(effects, 0)).to.deep.equal([`prevote r1 ${short(v)}`]);
+    });
+  });
+
   describe('locking', () => {
     it('locks on the value of a prevote quorum when it precommits it', () => {
       const f = lockedOnV();
