@@ -1,22 +1,6 @@
 import { Command } from 'commander';
-import { addressPayload, encodeAddress, ownerFromPayload } from '../../sidechain/address.ts';
-import { BTC_ASSET_ID, BTC_ASSET_KEY } from '../../sidechain/asset.ts';
-import { ValidationError } from '../../sidechain/errors.ts';
-import { dividendHolders, dividendOutputs } from '../../sidechain/ledger/dividend.ts';
-import { toHex } from '../../sidechain/transaction/ids.ts';
-import { keyWitness } from '../../sidechain/transaction/signing.ts';
-import { LIMITS, type DividendBody } from '../../sidechain/transaction/types.ts';
-import { issuerAuthorization } from '../../federation/roles/issuer-request.ts';
-import { selectCoins } from '../../federation/wallet/build-transfer.ts';
-import { readWalletFile } from '../../federation/wallet/wallet-file.ts';
-import { withWalletLock } from '../../federation/wallet/wallet-lock.ts';
-import { plural } from '../../federation/words.ts';
-import { describeAmount, registeredSecurity } from '../asset-amount.ts';
-import { genesisFrom, memberClientFrom, type NetworkOptions } from '../member-url.ts';
-import { printResult } from '../output.ts';
-import { parseHeight, parseSecurity } from '../command-arguments.ts';
-import { submitUntilFinal } from '../submit.ts';
-import { networkOptions, parseAmount } from './wallet.ts';
+import { lazyAction } from '../lazy-action.ts';
+import { networkOptions } from '../command-options.ts';
 
 export function dividendCommand(): Command {
   return networkOptions(new Command('dividend'))
@@ -30,59 +14,5 @@ export function dividendCommand(): Command {
       'after',
       '\nThe issuer\'s own holding earns nothing and does not count: each other holder gets\nfloor(total × holding / what the others hold), and the satoshis left over go one each to the\nlargest fractional parts. Every member recomputes this. `strongbox status` shows the height now.\n\nExample:\n  strongbox dividend --asset 5c1f… --record-height 42 --total 1000000 --file issuer.wallet.json',
     )
-    .action(async (options: NetworkOptions & { asset: string; recordHeight: string; total: string; file: string; again?: boolean; json?: boolean }) => {
-      const asset = parseSecurity(options.asset);
-      const assetKey = toHex(asset);
-      const recordHeight = parseHeight(options.recordHeight, '--record-height');
-      const total = parseAmount(options.total, '--total');
-      const wallet = readWalletFile(options.file);
-      const genesis = genesisFrom(options);
-      const client = memberClientFrom(options);
-      const view = await registeredSecurity(client, assetKey);
-      if (view.issuer !== Buffer.from(wallet.keys.publicKey).toString('hex')) {
-        throw new ValidationError('not-issuer', `only the issuer of ${view.name} (${view.isin}) pays its dividends, and ${options.file} holds another key`);
-      }
-      // Below its issuance the register of a security is empty, which would read as "nobody but the issuer held it".
-      if (recordHeight < view.height) {
-        throw new ValidationError('before-issuance', `--record-height ${recordHeight} is before ${view.name} (${view.isin}) was issued, at height ${view.height}: nobody held it then`);
-      }
-      // The same command run again (after an interrupted wait, from shell history) would pay every holder once more.
-      const earlier = (await client.dividends(assetKey)).find((dividend) => dividend.recordHeight === recordHeight);
-      if (earlier && !options.again) {
-        throw new ValidationError(
-          'dividend-already-paid',
-          `a dividend of ${view.name} (${view.isin}) at record height ${recordHeight} was already paid: ${earlier.paid} sats in ${earlier.txid}, final at height ${earlier.height}; nothing was sent (add --again to pay the holders a second time)`,
-        );
-      }
-      // The issuer reads its own register by signing the request with the issuer key.
-      const register = await client.holders(assetKey, issuerAuthorization(genesis.chainId, asset, wallet.keys.seed, Date.now()), recordHeight);
-      const holders = register.holders.map((holder) => {
-        const owner = addressPayload(holder.address);
-        return { owner, ownerKey: Buffer.from(owner).toString('hex'), amount: holder.amount };
-      });
-      const owed = dividendHolders(holders, wallet.keys.publicKey);
-      if (owed.length === 0) {
-        throw new ValidationError('no-holders', `nobody but the issuer held ${view.name} (${view.isin}) at record height ${recordHeight}, and the issuer's own holding earns nothing: the dividend would pay no one (\`strongbox registry holders --height ${recordHeight}\` shows who held it)`);
-      }
-      const outputs = dividendOutputs(total, owed);
-      if (outputs.length >= LIMITS.maxOutputs) throw new ValidationError('too-many-holders', `${outputs.length} holders are owed a share; one dividend transaction pays at most ${LIMITS.maxOutputs - 1}`);
-      const { txid, height, change } = await withWalletLock(options.file, async () => {
-        const { inputs, change } = selectCoins(await client.utxos(wallet.address), BTC_ASSET_ID, total);
-        if (change > 0n) outputs.push({ owner: wallet.owner, asset: BTC_ASSET_ID, amount: change });
-        const body: DividendBody = { kind: 'dividend', asset, recordHeight, inputs, outputs };
-        const witnesses = inputs.map((_, inputIndex) => keyWitness(genesis.chainId, body, wallet.keys.seed, { inputIndex }));
-        return { ...(await submitUntilFinal(client, { ...body, witnesses }, options)), change };
-      });
-      const paid = change > 0n ? outputs.length - 1 : outputs.length;
-      printResult(options, `paid ${describeAmount(total, BTC_ASSET_KEY, undefined)} to ${plural(paid, 'holder')} of ${view.name} (${view.isin}, ${assetKey}) at record height ${recordHeight}: ${txid} final at height ${height}`, {
-        txid,
-        height,
-        asset: assetKey,
-        name: view.name,
-        isin: view.isin,
-        recordHeight,
-        total,
-        payments: outputs.slice(0, paid).map((output) => ({ address: encodeAddress(ownerFromPayload(output.owner)), amount: output.amount })),
-      });
-    });
+    .action(lazyAction(() => import('../actions/dividend.ts'), 'payDividend'));
 }

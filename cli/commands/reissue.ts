@@ -1,12 +1,6 @@
 import { Command } from 'commander';
-import { addressPayload } from '../../sidechain/address.ts';
-import { toHex } from '../../sidechain/transaction/ids.ts';
-import { unitsFigure } from '../asset-amount.ts';
-import { submitIssuerChange } from '../issuer-change.ts';
-import type { NetworkOptions } from '../member-url.ts';
-import { printResult } from '../output.ts';
-import { parseAddress, parseSecurity } from '../command-arguments.ts';
-import { networkOptions, parseAmount } from './wallet.ts';
+import { lazyAction } from '../lazy-action.ts';
+import { networkOptions } from '../command-options.ts';
 
 export function reissueCommand(): Command {
   return networkOptions(new Command('reissue'))
@@ -16,13 +10,5 @@ export function reissueCommand(): Command {
     .option('--to <address>', 'who receives them (default: the issuer wallet)')
     .option('--file <file>', 'issuer wallet file', 'wallet.json')
     .addHelpText('after', '\nExample:\n  strongbox reissue --asset 5c1f… --amount 5000 --file issuer.wallet.json')
-    .action(async (options: NetworkOptions & { asset: string; amount: string; to?: string; file: string; json?: boolean }) => {
-      const asset = parseSecurity(options.asset);
-      const amount = parseAmount(options.amount, '--amount');
-      const to = options.to === undefined ? undefined : parseAddress(options.to);
-      const { txid, height, view, sequence, wallet } = await submitIssuerChange(options, asset, (next, issuer) => ({ kind: 'reissuance', asset, sequence: next, amount, recipient: to === undefined ? issuer.owner : addressPayload(to) }));
-      const supply = view.supply + amount;
-      const recipient = to ?? wallet.address;
-      printResult(options, `reissued ${unitsFigure(amount, view.decimals)} of ${view.name} (${view.isin}) to ${recipient}; supply now ${unitsFigure(supply, view.decimals)}\ntransaction ${txid} final at height ${height}`, { asset: toHex(asset), amount, to: recipient, supply, sequence, txid, height });
-    });
+    .action(lazyAction(() => import('../actions/reissue.ts'), 'reissue'));
 }

@@ -1,0 +1,221 @@
+import { accessSync, constants, existsSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { addressPayload, encodeAddress, ownerFromPayload } from '../../sidechain/address.ts';
+import { BTC_ASSET_ID, BTC_ASSET_KEY } from '../../sidechain/asset.ts';
+import { offerFromJson, offerToJson, type DvpOffer } from '../../sidechain/dvp-offer.ts';
+import { ValidationError } from '../../sidechain/errors.ts';
+import { decodeTransaction, encodeWitness } from '../../sidechain/transaction/codec.ts';
+import { keyWitness } from '../../sidechain/transaction/signing.ts';
+import type { TransferBody } from '../../sidechain/transaction/types.ts';
+import { MemberApiError, type MemberClient } from '../../federation/api/client.ts';
+import { buildTransfer, selectCoins, type SpendableOutput } from '../../federation/wallet/build-transfer.ts';
+import { acceptOffer, checkBuyerIsNotSeller, checkOfferChain, checkOfferedCoin, createOffer } from '../../federation/wallet/dvp.ts';
+import { readJsonFile } from '../../federation/json-file.ts';
+import { fileErrorReason } from '../../federation/file-error-reason.ts';
+import { coinsNotOffered } from '../../federation/wallet/offer-holds.ts';
+import { readWalletFile, type OfferHold, type Wallet } from '../../federation/wallet/wallet-file.ts';
+import { genesisFrom, memberClientFrom, type NetworkOptions } from '../member-url.ts';
+import { describeAmount, describeAmountOn, registeredSecurity, unitsFigure } from '../asset-amount.ts';
+import { printResult } from '../output.ts';
+import { parseAmount, parseHeight, parseSecurity } from '../command-arguments.ts';
+import { recordOffer, walletOffers } from '../open-offers.ts';
+import { withWalletLock } from '../../federation/wallet/wallet-lock.ts';
+import { submitUntilFinal } from '../submit.ts';
+import { MIN_EXPIRY_BLOCKS } from '../commands/dvp.ts';
+
+type Options = NetworkOptions & { file: string; json?: boolean };
+const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
+
+const OFFER_FILE_EXISTS = 'it already exists; offers are never overwritten';
+
+/** Why the offer file cannot be written, in words. */
+function offerFileRefusal(path: string, error: unknown): ValidationError {
+  const reason = (error as NodeJS.ErrnoException).code === 'EEXIST' ? OFFER_FILE_EXISTS : (fileErrorReason(error) ?? (error as Error).message);
+  return new ValidationError('bad-output', `cannot write ${path}: ${reason}`);
+}
+
+/**
+ * Refuses an offer file that could not be written before anything reaches the chain: a coin
+ * split is a transaction of its own, and a user told only afterwards would have changed the chain
+ * for nothing.
+ */
+function checkOfferFileWritable(path: string): void {
+  if (existsSync(path)) throw new ValidationError('bad-output', `cannot write ${path}: ${OFFER_FILE_EXISTS}`);
+  try {
+    accessSync(dirname(resolve(path)), constants.W_OK);
+  } catch (error) {
+    throw offerFileRefusal(path, error);
+  }
+}
+
+function readOffer(path: string): DvpOffer {
+  return offerFromJson(readJsonFile(path, (reason) => new ValidationError('bad-offer', `offer file: ${reason}`)));
+}
+
+/** What became of an offer whose coin is spent, and in which final transaction. */
+type OfferFate = { state: 'taken' | 'withdrawn'; txid: string; height: number };
+
+/** What became of an offer whose coin is spent: taken when the spending input carries the offer's own signature, withdrawn otherwise. */
+async function spentOffer(client: MemberClient, offer: DvpOffer): Promise<OfferFate> {
+  const outpoint = `${hex(offer.input.txid)}:${offer.input.index}`;
+  const created = await client.transaction(hex(offer.input.txid)).catch((error: unknown) => {
+    if (error instanceof MemberApiError && error.status === 404) return undefined;
+    throw error;
+  });
+  const spender = created?.spenders?.find((one) => one.vout === offer.input.index);
+  if (!spender) throw new ValidationError('offer-coin-unknown', `the offered coin ${outpoint} is not an output of this chain's final transactions`);
+  const spending = decodeTransaction(new Uint8Array(Buffer.from((await client.transaction(spender.spentBy)).hex!, 'hex')));
+  const witness = spending.witnesses[spender.input];
+  const taken = witness !== undefined && Buffer.compare(encodeWitness(witness), encodeWitness(offer.witness)) === 0;
+  return { state: taken ? 'taken' : 'withdrawn', txid: spender.spentBy, height: spender.height };
+}
+
+const fateLine = (fate: OfferFate) => `${fate.state === 'taken' ? 'taken by' : "withdrawn: the seller spent the coin in"} ${fate.txid}, final at height ${fate.height}`;
+
+/** The offered coin as the chain holds it now or, once it is spent, what became of the offer. */
+async function coinOrFate(client: MemberClient, offer: DvpOffer): Promise<{ coin: Awaited<ReturnType<MemberClient['output']>> } | { fate: OfferFate }> {
+  try {
+    return { coin: await client.output(hex(offer.input.txid), offer.input.index) };
+  } catch (error) {
+    if (!(error instanceof MemberApiError && error.status === 404)) throw error;
+    return { fate: await spentOffer(client, offer) };
+  }
+}
+
+/** The offered coin as the chain holds it now; a clear refusal once it is spent, saying whether the offer was taken or withdrawn. */
+async function offeredCoin(client: MemberClient, offer: DvpOffer) {
+  const found = await coinOrFate(client, offer);
+  if ('fate' in found) throw new ValidationError(`offer-${found.fate.state}`, `the offer was ${fateLine(found.fate)}: its coin ${hex(offer.input.txid)}:${offer.input.index} is spent`);
+  return found.coin;
+}
+
+/**
+ * A coin of exactly `amount` of `asset` backing no open offer of the wallet (a coin can settle one
+ * offer only): an offer sells a whole coin, so when the wallet has none of that size it first
+ * splits one off its coins not offered, with a transfer to itself, and waits until that is final.
+ */
+async function exactCoin(client: MemberClient, chainId: Uint8Array, wallet: Wallet, asset: Uint8Array, amount: bigint, decimals: number, coins: { utxos: SpendableOutput[]; open: OfferHold[] }, options: Options): Promise<SpendableOutput> {
+  const offered = new Set(coins.open.map((hold) => hold.coin));
+  const exact = coins.utxos.find((utxo) => utxo.asset === hex(asset) && utxo.amount === amount && !offered.has(`${utxo.txid}:${utxo.vout}`));
+  if (exact) return exact;
+  const wayOut = 'a coin backs one offer at a time: withdraw an offer first (`strongbox dvp cancel --offer <offer file>`)';
+  const notOffered = coinsNotOffered(coins.utxos, coins.open, hex(asset), amount, { spendOffered: false, wayOut, units: (units) => unitsFigure(units, decimals) });
+  const split = buildTransfer(chainId, wallet, notOffered, asset, wallet.owner, amount);
+  if (!options.json) process.stderr.write(`splitting a coin of ${unitsFigure(amount, decimals)} off for the offer\n`);
+  const { txid } = await submitUntilFinal(client, split, options);
+  return { txid, vout: 0, asset: hex(asset), amount };
+}
+
+/** Whether no block can take the offer any more: the next block is the tip's height + 1, and an offer is valid through its expiry height. */
+const offerExpired = (offer: DvpOffer, tipHeight: number) => tipHeight >= offer.expiryHeight;
+
+/** What `dvp accept` and `dvp cancel` both start from: the offer, the wallet and the offered coin as the chain holds it now. */
+interface OfferAtHand {
+  options: Options;
+  offer: DvpOffer;
+  wallet: Wallet;
+  chainId: Uint8Array;
+  client: MemberClient;
+  coin: Awaited<ReturnType<typeof offeredCoin>>;
+}
+
+export async function dvpOffer(options: Options & { asset: string; amount: string; price: string; expiresIn: string; out: string }): Promise<void> {
+  const asset = parseSecurity(options.asset);
+  const assetHex = hex(asset);
+  const amount = parseAmount(options.amount, '--amount');
+  const price = parseAmount(options.price, '--price');
+  const expiresIn = parseHeight(options.expiresIn, '--expires-in');
+  if (expiresIn < MIN_EXPIRY_BLOCKS) {
+    throw new ValidationError('bad-height', `--expires-in must be at least ${MIN_EXPIRY_BLOCKS} blocks, got ${expiresIn}: a block is made whenever anyone sends a transaction, so a shorter offer can lapse before its buyer has read it`);
+  }
+  const wallet = readWalletFile(options.file);
+  const genesis = genesisFrom(options);
+  const client = memberClientFrom(options);
+  checkOfferFileWritable(options.out);
+  const security = await registeredSecurity(client, assetHex);
+  const { coin, expiryHeight } = await withWalletLock(options.file, async () => {
+    const utxos = await client.utxos(wallet.address);
+    const offers = await walletOffers(client, options.file, utxos);
+    const coin = await exactCoin(client, genesis.chainId, wallet, asset, amount, security.decimals, { utxos, open: offers.open }, options);
+    const expiryHeight = (await client.status()).height + expiresIn;
+    const offer = createOffer(genesis.chainId, wallet, coin, { asset: BTC_ASSET_ID, amount: price }, expiryHeight);
+    try {
+      writeFileSync(options.out, `${JSON.stringify(offerToJson(offer), null, 2)}\n`, { flag: 'wx' });
+    } catch (error) {
+      throw offerFileRefusal(options.out, error);
+    }
+    // Recorded once the file exists, so no offer is out unrecorded; an offer that cannot be recorded is not handed out.
+    try {
+      recordOffer(options.file, offers, options.out, coin, expiryHeight);
+    } catch (error) {
+      rmSync(options.out);
+      throw error;
+    }
+    return { coin, expiryHeight };
+  });
+  printResult(
+    options,
+    `offer: ${describeAmount(amount, assetHex, security)} for ${describeAmount(price, BTC_ASSET_KEY, undefined)}, valid through block ${expiryHeight}\nwrote ${options.out}; a buyer checks it with \`strongbox dvp show --offer ${options.out}\` and completes it with \`strongbox dvp accept --offer ${options.out} --file <buyer wallet>\``,
+    { file: options.out, asset: assetHex, amount, price, expiryHeight, coin: `${coin.txid}:${coin.vout}` },
+  );
+}
+
+/** The action of a command that starts from an offer at hand: `act` runs with the wallet locked. */
+function withOfferAtHand(act: (hand: OfferAtHand) => Promise<void>): (options: Options & { offer: string }) => Promise<void> {
+  return async (options) => {
+    const offer = readOffer(options.offer);
+    const wallet = readWalletFile(options.file);
+    const { chainId } = genesisFrom(options);
+    const client = memberClientFrom(options);
+    // Both spend the wallet's coins: from reading them until the spend is final, as `dvp offer` does.
+    await withWalletLock(options.file, async () => act({ options, offer, wallet, chainId, client, coin: await offeredCoin(client, offer) }));
+  };
+}
+
+export const dvpAccept = withOfferAtHand(async ({ options, offer, wallet, chainId, client, coin }) => {
+  const offered = { owner: addressPayload(coin.address), asset: coin.asset, amount: coin.amount };
+  // Before the coins to pay with are chosen, whose shortage would hide the reason.
+  checkBuyerIsNotSeller(offered, wallet);
+  const { height: tip } = await client.status();
+  if (offerExpired(offer, tip)) {
+    throw new ValidationError('offer-expired', `the offer expired: it was valid through block ${offer.expiryHeight}, and the chain is already at ${tip}: no block can take it now; nothing was sent`);
+  }
+  const payWith = selectCoins(await client.utxos(wallet.address), offer.payment.asset, offer.payment.amount);
+  const tx = acceptOffer(chainId, offer, offered, wallet, payWith);
+  const { txid, height } = await submitUntilFinal(client, tx, options);
+  const asset = hex(offer.gives.asset);
+  const paid = hex(offer.payment.asset);
+  const received = `${await describeAmountOn(client, asset, offer.gives.amount)} for ${await describeAmountOn(client, paid, offer.payment.amount)}`;
+  printResult(options, `received ${received}: ${txid} final at height ${height}`, { txid, height, asset, amount: offer.gives.amount, price: offer.payment.amount });
+});
+
+export const dvpCancel = withOfferAtHand(async ({ options, offer, wallet, chainId, client, coin }) => {
+  if (coin.address !== wallet.address) throw new ValidationError('not-owner', `the offered coin belongs to ${coin.address}, not to this wallet`);
+  const body: TransferBody = { kind: 'transfer', inputs: [offer.input], outputs: [{ owner: wallet.owner, asset: offer.gives.asset, amount: coin.amount }] };
+  const { txid, height } = await submitUntilFinal(client, { ...body, witnesses: [keyWitness(chainId, body, wallet.keys.seed)] }, options);
+  printResult(options, `offer withdrawn: the coin moved to ${txid}:0, final at height ${height}`, { txid, height });
+});
+
+export async function dvpShow(options: NetworkOptions & { offer: string; json?: boolean }): Promise<void> {
+  const offer = readOffer(options.offer);
+  const client = memberClientFrom(options);
+  checkOfferChain(genesisFrom(options).chainId, offer);
+  const outpoint = `${hex(offer.input.txid)}:${offer.input.index}`;
+  const seller = encodeAddress(ownerFromPayload(offer.payment.owner));
+  const { height } = await client.status();
+  const found = await coinOrFate(client, offer);
+  const fate = 'fate' in found ? found.fate : undefined;
+  if ('coin' in found) checkOfferedCoin(offer, { owner: addressPayload(found.coin.address), asset: found.coin.asset, amount: found.coin.amount });
+  const expired = offerExpired(offer, height);
+  const state = fate ? fateLine(fate) : expired ? `expired: it was valid through block ${offer.expiryHeight}` : 'open';
+  printResult(
+    options,
+    [
+      `gives:    ${await describeAmountOn(client, hex(offer.gives.asset), offer.gives.amount)}`,
+      `asks:     ${await describeAmountOn(client, hex(offer.payment.asset), offer.payment.amount)}, paid to the seller ${seller}`,
+      `expires:  after block ${offer.expiryHeight} (the chain is at ${height}; blocks are made when there are transactions)`,
+      `state:    ${state}${state === 'open' ? `; signed by the owner of ${outpoint}` : ''}`,
+    ].join('\n'),
+    { gives: { asset: hex(offer.gives.asset), amount: offer.gives.amount }, asks: { asset: hex(offer.payment.asset), amount: offer.payment.amount, to: seller }, expiryHeight: offer.expiryHeight, height, coin: outpoint, state: fate?.state ?? (expired ? 'expired' : 'open'), ...(fate && { spentBy: { txid: fate.txid, height: fate.height } }) },
+  );
+}

@@ -1,0 +1,77 @@
+import { randomBytes } from 'node:crypto';
+import { issuedAssetId, isValidIsin, SECURITY_KINDS, MAX_DECIMALS, type SecurityKind } from '../../sidechain/asset.ts';
+import { ValidationError } from '../../sidechain/errors.ts';
+import { keyWitness } from '../../sidechain/transaction/signing.ts';
+import { LIMITS, type IssuanceBody } from '../../sidechain/transaction/types.ts';
+import type { MemberClient } from '../../federation/api/client.ts';
+import { readWalletFile } from '../../federation/wallet/wallet-file.ts';
+import { genesisFrom, memberClientFrom, type NetworkOptions } from '../member-url.ts';
+import { unitsFigure } from '../asset-amount.ts';
+import { printResult } from '../output.ts';
+import { parseAmount } from '../command-arguments.ts';
+import { plural } from '../../federation/words.ts';
+
+interface IssueOptions extends NetworkOptions {
+  name: string;
+  isin: string;
+  kind: string;
+  decimals: string;
+  supply: string;
+  restricted?: boolean;
+  reissuable?: boolean;
+  duplicateIsin?: boolean;
+  file: string;
+  json?: boolean;
+}
+
+/**
+ * An ISIN names one security, but the chain takes the issuer's word for it and lets several
+ * assets carry the same one (first come would let anyone squat a real ISIN). The CLI asks before
+ * adding a second, which is most often meant as more of the first.
+ */
+async function refuseRegisteredIsin(client: MemberClient, isin: string): Promise<void> {
+  const [registered, ...more] = await client.assetsWithIsin(isin);
+  if (!registered) return;
+  const others = more.length === 0 ? '' : ` and ${plural(more.length, 'other asset')}`;
+  throw new ValidationError(
+    'isin-registered',
+    `${isin} is already registered on this chain as ${registered.name}, asset ${registered.id} issued by ${registered.issuerAddress}${others}: more of that security is issued with \`strongbox reissue\` by its issuer, if it is reissuable; add --duplicate-isin to register another security under the same ISIN`,
+  );
+}
+
+export async function issue(options: IssueOptions): Promise<void> {
+  if (!SECURITY_KINDS.includes(options.kind as SecurityKind)) throw new ValidationError('bad-kind', `--kind must be one of ${SECURITY_KINDS.join(', ')}`);
+  // The chain counts a name in bytes of UTF-8, not in characters: "é" takes two.
+  const nameBytes = Buffer.byteLength(options.name, 'utf8');
+  if (nameBytes < 1 || nameBytes > LIMITS.maxNameBytes) throw new ValidationError('bad-name', `--name must be 1 to ${LIMITS.maxNameBytes} bytes of UTF-8 (the chain's limit), got ${nameBytes} bytes`);
+  if (!isValidIsin(options.isin)) {
+    const capitals = options.isin.toUpperCase();
+    throw new ValidationError('bad-isin', isValidIsin(capitals) ? `an ISIN is written in capitals: ${capitals}` : `${options.isin} is not a valid ISIN (format or check digit)`);
+  }
+  if (!/^\d{1,2}$/.test(options.decimals) || Number(options.decimals) > MAX_DECIMALS) throw new ValidationError('bad-decimals', `--decimals must be 0..${MAX_DECIMALS}`);
+  const supply = parseAmount(options.supply, '--supply');
+  const issuer = readWalletFile(options.file);
+  const genesis = genesisFrom(options);
+  // A random nonce gives each issuance its own asset id without asking the chain.
+  const nonce = randomBytes(8).readBigUInt64BE() & 0x7fffffffffffffffn;
+  const body: IssuanceBody = {
+    kind: 'issuance',
+    issuer: issuer.keys.publicKey,
+    nonce,
+    metadata: { name: options.name, isin: options.isin, securityKind: options.kind as SecurityKind, decimals: Number(options.decimals), restricted: Boolean(options.restricted), reissuable: Boolean(options.reissuable) },
+    supply,
+    recipient: issuer.owner,
+  };
+  const client = memberClientFrom(options);
+  if (!options.duplicateIsin) await refuseRegisteredIsin(client, options.isin);
+  const txid = await client.submit({ ...body, witnesses: [keyWitness(genesis.chainId, body, issuer.keys.seed)] });
+  const final = await client.waitForFinal(txid);
+  const asset = Buffer.from(issuedAssetId(issuer.keys.publicKey, nonce)).toString('hex');
+  const { metadata } = body;
+  const terms = [metadata.restricted && 'restricted to its allowlist', metadata.reissuable && 'reissuable'].filter(Boolean).join(', ');
+  printResult(
+    options,
+    `issued ${unitsFigure(supply, metadata.decimals)} of ${metadata.name} (${metadata.isin}), a ${metadata.securityKind}${terms ? `, ${terms}` : ''}\nasset id: ${asset}\ntransaction ${txid} final at height ${final.height}`,
+    { asset, txid, height: final.height, supply },
+  );
+}

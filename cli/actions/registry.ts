@@ -1,0 +1,83 @@
+import { ConfigError, ValidationError } from '../../sidechain/errors.ts';
+import { toHex } from '../../sidechain/transaction/ids.ts';
+import { MemberApiError, type MemberClient } from '../../federation/api/client.ts';
+import { issuerAuthorization } from '../../federation/roles/issuer-request.ts';
+import { readWalletFile } from '../../federation/wallet/wallet-file.ts';
+import { plural } from '../../federation/words.ts';
+import { registeredSecurity, unitsFigure } from '../asset-amount.ts';
+import { genesisFrom, memberClientFrom, type NetworkOptions } from '../member-url.ts';
+import { printResult } from '../output.ts';
+import { parseAddress, parseHeight, parseSecurity } from '../command-arguments.ts';
+
+type ViewOptions = NetworkOptions & { credential?: string; json?: boolean };
+
+function bearer(options: ViewOptions): string {
+  const token = options.credential ?? process.env.STRONGBOX_CREDENTIAL;
+  if (!token) throw new ConfigError('--credential', 'registry views need an auditor or regulator credential (--credential or $STRONGBOX_CREDENTIAL)');
+  return `Bearer ${token}`;
+}
+
+type AssetViewOptions = ViewOptions & { asset: string; file?: string };
+
+/** The security a view is of, in lowercase hex, and what opens it: the issuer's signature (--file) or a credential. */
+function assetAccess(options: AssetViewOptions): { asset: string; authorization: string } {
+  const asset = parseSecurity(options.asset);
+  if (!options.file && !options.credential && !process.env.STRONGBOX_CREDENTIAL) {
+    throw new ConfigError('--credential', "a security's registry views need an auditor or regulator credential (--credential or $STRONGBOX_CREDENTIAL), or its issuer's wallet (--file)");
+  }
+  const authorization = options.file ? issuerAuthorization(genesisFrom(options).chainId, asset, readWalletFile(options.file).keys.seed, Date.now()) : bearer(options);
+  return { asset: toHex(asset), authorization };
+}
+
+/**
+ * A registry view of `asset`, asked before its record so that a credential or wallet the member
+ * refuses is what the user hears; a security the chain does not know is then refused as every
+ * other command refuses it.
+ */
+async function registryView<T>(client: MemberClient, asset: string, read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (error) {
+    if (error instanceof MemberApiError && error.status === 404) await registeredSecurity(client, asset);
+    throw error;
+  }
+}
+
+export async function showHolders(options: AssetViewOptions & { height?: string }): Promise<void> {
+  const { asset, authorization } = assetAccess(options);
+  const height = options.height === undefined ? undefined : parseHeight(options.height, '--height');
+  const client = memberClientFrom(options);
+  const view = await registryView(client, asset, () => client.holders(asset, authorization, height));
+  const { name, isin, decimals, height: issuedAt } = await registeredSecurity(client, asset);
+  // Before its issuance the register is empty for want of the security, not of holders.
+  if (view.height < issuedAt) throw new ValidationError('before-issuance', `${name} (${isin}) was not yet issued at height ${view.height}: it was issued at height ${issuedAt}`);
+  const lines = view.holders.map((holder) => `  ${unitsFigure(holder.amount, decimals)}  ${holder.address}`);
+  const heading = `holders of ${name} (${isin}) ${asset} after block ${view.height} (${unitsFigure(view.outstanding, decimals)} outstanding):`;
+  printResult(options, [heading, ...(lines.length ? lines : ['  (none)'])].join('\n'), { asset, ...view });
+}
+
+export async function showAllowlist(options: AssetViewOptions): Promise<void> {
+  const { asset, authorization } = assetAccess(options);
+  const client = memberClientFrom(options);
+  const view = await registryView(client, asset, () => client.allowlist(asset, authorization));
+  const { name, isin } = await registeredSecurity(client, asset);
+  const security = `${name} (${isin}) ${asset}`;
+  const heading = view.restricted
+    ? `allowlist of ${security} after block ${view.height} (${plural(view.addresses.length, 'address', 'addresses')}):`
+    : `${security} is not restricted: anyone may hold it, whatever its allowlist (after block ${view.height}):`;
+  const lines = view.addresses.map((address) => `  ${address}`);
+  printResult(options, [heading, ...(lines.length ? lines : ['  (none)'])].join('\n'), { asset, ...view });
+}
+
+export async function showHistory(options: ViewOptions & { address: string }): Promise<void> {
+  const address = parseAddress(options.address);
+  const client = memberClientFrom(options);
+  const changes = await client.history(address, bearer(options));
+  // Each security read once: its decimals for the figure beside base units, its name and
+  // ISIN so that a history of several securities reads without looking each id up.
+  const securities = new Map(await Promise.all([...new Set(changes.map((c) => c.asset))].map(async (asset) => [asset, await registeredSecurity(client, asset)] as const)));
+  const units = (amount: bigint, asset: string) => unitsFigure(amount, securities.get(asset)!.decimals);
+  const named = (asset: string) => `${securities.get(asset)!.name} (${securities.get(asset)!.isin}) ${asset}`;
+  const lines = changes.map((c) => `  height ${c.height}  ${c.delta > 0n ? '+' : ''}${units(c.delta, c.asset)} → ${units(c.balance, c.asset)}  ${named(c.asset)}  ${c.txid}`);
+  printResult(options, [`history of ${address}:`, ...(lines.length ? lines : ['  (no security holdings ever)'])].join('\n'), { address, changes });
+}

@@ -1,0 +1,87 @@
+import { existsSync } from 'node:fs';
+import { createInterface } from 'node:readline/promises';
+import { text } from 'node:stream/consumers';
+import { addressPayload, looksLikeBitcoin } from '../../sidechain/address.ts';
+import { describeAmount, securityView, unitsFigure } from '../asset-amount.ts';
+import { ValidationError } from '../../sidechain/errors.ts';
+import { createWalletFile, readWalletFile } from '../../federation/wallet/wallet-file.ts';
+import { RECOVERY_WORD_COUNT, recoveryWords, seedFromRecoveryWords } from '../../federation/wallet/recovery-words.ts';
+import { KeyFileError } from '../../federation/key-file.ts';
+import { buildTransfer } from '../../federation/wallet/build-transfer.ts';
+import { coinsNotOffered } from '../../federation/wallet/offer-holds.ts';
+import { withWalletLock } from '../../federation/wallet/wallet-lock.ts';
+import { genesisFrom, memberClientFrom, type NetworkOptions } from '../member-url.ts';
+import { dropSpentOffers, walletOffers } from '../open-offers.ts';
+import { parseAddress, parseAmount, parseAsset } from '../command-arguments.ts';
+import { submitUntilFinal } from '../submit.ts';
+import { printResult } from '../output.ts';
+
+/** The words from a terminal (one line, after a prompt on stderr), or everything piped in. */
+async function typedWords(): Promise<string> {
+  if (!process.stdin.isTTY) return text(process.stdin);
+  const prompt = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
+  try {
+    return await prompt.question(`recovery words (${RECOVERY_WORD_COUNT}, separated by spaces): `);
+  } finally {
+    prompt.close();
+  }
+}
+
+/** What `wallet show --json` says of pegged BTC, as it names a security: amounts in sats, 8 decimals to a BTC. */
+const PEGGED_BTC = { name: 'pegged BTC', decimals: 8 } as const;
+
+export function createWallet(options: { file: string; json?: boolean }): void {
+  const created = createWalletFile(options.file);
+  printResult(options, `wrote ${options.file}\naddress: ${created.address}`, { file: options.file, address: created.address });
+}
+
+export function showRecoveryWords(options: { file: string; json?: boolean }): void {
+  const { keys, address } = readWalletFile(options.file);
+  const words = recoveryWords(keys.seed);
+  const rows = Array.from({ length: words.length / 6 }, (_, row) => words.slice(row * 6, row * 6 + 6).map((word, column) => `${String(row * 6 + column + 1).padStart(2)} ${word.padEnd(8)}`).join(' ').trimEnd());
+  printResult(options, [`recovery words of ${address} (anyone who reads them can spend its coins: keep them on paper, offline):`, ...rows].join('\n'), { address, words });
+}
+
+export async function restoreWallet(options: { file: string; json?: boolean }): Promise<void> {
+  // Checked before the words are asked for: a person types 24 words for nothing otherwise.
+  if (existsSync(options.file)) throw new KeyFileError(options.file, 'already exists; refusing to overwrite a wallet (restore into a new file)');
+  const seed = seedFromRecoveryWords(await typedWords());
+  const restored = createWalletFile(options.file, seed);
+  printResult(options, `wrote ${options.file}\naddress: ${restored.address}`, { file: options.file, address: restored.address });
+}
+
+export async function showWallet(options: NetworkOptions & { file: string; json?: boolean }): Promise<void> {
+  const { address } = readWalletFile(options.file);
+  const client = memberClientFrom(options);
+  const balances = await Promise.all((await client.balances(address)).map(async (balance) => ({ ...balance, security: await securityView(client, balance.asset) })));
+  const lines = balances.length === 0 ? ['  (no funds)'] : balances.map(({ amount, asset, security }) => `  ${describeAmount(amount, asset, security)}`);
+  // A security is named as its issuer registered it; an id alone tells a person nothing.
+  const data = balances.map(({ amount, asset, security }) => ({ asset, amount, ...(security ? { name: security.name, isin: security.isin, decimals: security.decimals } : PEGGED_BTC) }));
+  printResult(options, [`address: ${address}`, 'balances:', ...lines].join('\n'), { address, balances: data });
+}
+
+export async function send(options: NetworkOptions & { to: string; amount: string; asset: string; file: string; spendOffered?: boolean; json?: boolean }): Promise<void> {
+  if (looksLikeBitcoin(options.to)) {
+    throw new ValidationError('bad-address', `${options.to} is a Bitcoin address, not a Strongbox address (sbx1…): BTC leaves the sidechain by a peg-out (strongbox pegout --to ${options.to} --amount <sats> --file <wallet>)`);
+  }
+  const to = parseAddress(options.to);
+  const recipient = addressPayload(to);
+  const amount = parseAmount(options.amount, '--amount');
+  const asset = parseAsset(options.asset);
+  const wallet = readWalletFile(options.file);
+  const genesis = genesisFrom(options);
+  const client = memberClientFrom(options);
+  const assetHex = Buffer.from(asset).toString('hex');
+  const security = await securityView(client, assetHex);
+  const { txid, height, withdrawn } = await withWalletLock(options.file, async () => {
+    const utxos = await client.utxos(wallet.address);
+    const { open } = await walletOffers(client, options.file, utxos);
+    const wayOut = 'spending an offered coin leaves its offer unable ever to settle: withdraw the offer first (`strongbox dvp cancel --offer <offer file>`), or send with --spend-offered';
+    const coins = coinsNotOffered(utxos, open, assetHex, amount, { spendOffered: options.spendOffered === true, wayOut, units: (units) => unitsFigure(units, security?.decimals ?? 0) });
+    const tx = buildTransfer(genesis.chainId, wallet, coins, asset, recipient, amount);
+    const final = await submitUntilFinal(client, tx, options);
+    return { ...final, withdrawn: dropSpentOffers(options.file, new Set(tx.inputs.map((input) => `${Buffer.from(input.txid).toString('hex')}:${input.index}`))) };
+  });
+  const withdrawnLines = withdrawn.map((hold) => `\nwithdrew the offer ${hold.offer}: its coin ${hold.coin} is spent, so nobody can take it`);
+  printResult(options, `sent ${describeAmount(amount, assetHex, security)} to ${to}: ${txid} final at height ${height}${withdrawnLines.join('')}`, { txid, height, to, asset: assetHex, amount, withdrawnOffers: withdrawn.map((hold) => hold.offer) });
+}
