@@ -2,6 +2,7 @@ import { MemberApiError, type MemberClient } from '../federation/api/client.ts';
 import { ValidationError } from '../sidechain/errors.ts';
 import { toHex, txId } from '../sidechain/transaction/ids.ts';
 import type { Transaction } from '../sidechain/transaction/types.ts';
+import { addProgress, endProgress, startProgress } from './stderr-line.ts';
 
 /**
  * A member's refusals of a transaction it already holds. The same command run again while the
@@ -29,7 +30,7 @@ export async function submitUntilFinal(client: MemberClient, tx: Transaction, op
     throw error;
   });
   const sentBefore = heldBefore || !(await send(client, tx, txid));
-  const height = await waitUntilFinal(client, txid, options, sentBefore ? 'already submitted' : done);
+  const height = await waitUntilFinal(client, tx, txid, options, sentBefore ? 'already submitted' : done);
   if (sentBefore) throw new ValidationError('already-submitted', `this very transaction, ${txid}, was already submitted (an identical one was sent before or at the same time) and is final at height ${height}: nothing new was sent`);
   return { txid, height };
 }
@@ -55,24 +56,38 @@ async function send(client: MemberClient, tx: Transaction, txid: string): Promis
   }
 }
 
-/** Waits until the transaction is final, `<said> <txid>, waiting for finality…` on stderr meanwhile unless --json; its height. */
-async function waitUntilFinal(client: MemberClient, txid: string, options: { json?: boolean }, said: string): Promise<number> {
-  // The progress line ends before whatever comes next, an error included.
-  const endLine = () => options.json || process.stderr.write('\n');
+/**
+ * Waits until the transaction is final, `<said> <txid>, waiting for finality…` on stderr meanwhile
+ * unless --json; its height. A member that stops answering leaves the waiting to the next one the
+ * client knows, which is given the transaction when it does not know it: the member that took it
+ * may have gone before passing it on, and the chain applies it once.
+ */
+async function waitUntilFinal(client: MemberClient, tx: Transaction, txid: string, options: { json?: boolean }, said: string): Promise<number> {
   // Listening before the line is shown: a Ctrl-C prompted by the line finds the listener.
-  const stopSaying = sayWhenInterrupted(txid, endLine);
-  if (!options.json) process.stderr.write(`${said} ${txid}, waiting for finality`);
+  const stopSaying = sayWhenInterrupted(txid);
+  if (!options.json) startProgress(`${said} ${txid}, waiting for finality`, `waiting for finality of ${txid}`);
   const final = await client
-    .waitForFinal(txid, { onWait: options.json ? undefined : () => process.stderr.write('.') })
+    .waitForFinal(txid, { onWait: options.json ? undefined : () => addProgress('.'), onUnknown: () => sendAgain(client, tx) })
     .catch((error: unknown) => {
       if (!(error instanceof MemberApiError && error.code === 'member-unreachable')) throw error;
-      throw new ValidationError('member-unreachable', `${error.message} while waiting: ${txid} was submitted and becomes final without this command (a member's GET /tx/${txid} says when); do not run the command again before it says final or dropped`);
+      throw new ValidationError(
+        'member-unreachable',
+        `${error.message} while waiting: ${txid} was submitted and may be final without this command: another member's GET /tx/${txid} says (final: done, and running the command again would do it a second time; pending: it waits for its block; not found: the member went away before passing it on, and the command may be run again)`,
+      );
     })
     .finally(() => {
       stopSaying();
-      endLine();
+      // The progress line ends before whatever comes next, an error included.
+      endProgress();
     });
   return final.height!;
+}
+
+/** Sends the transaction again; a member that holds it already, from any sender, is as good. */
+async function sendAgain(client: MemberClient, tx: Transaction): Promise<void> {
+  await client.submit(tx).catch((error: unknown) => {
+    if (!(error instanceof MemberApiError && SENT_BEFORE.has(error.code))) throw error;
+  });
 }
 
 /** Whether the member asked (the next one, when it does not answer) holds the transaction, pending or final. */
@@ -95,9 +110,7 @@ function isHeld(client: MemberClient, txid: string): Promise<boolean> {
 async function submitAgainUnlessHeld(client: MemberClient, tx: Transaction, txid: string, lost: MemberApiError): Promise<void> {
   try {
     if (await isHeld(client, txid)) return;
-    await client.submit(tx).catch((error: unknown) => {
-      if (!(error instanceof MemberApiError && SENT_BEFORE.has(error.code))) throw error;
-    });
+    await sendAgain(client, tx);
   } catch (error) {
     if (!(error instanceof MemberApiError && error.code === 'member-unreachable')) throw error;
     throw new ValidationError('submission-unknown', `${lost.message} while taking ${txid}, and no member answered whether it holds it: it may have been submitted; a member's GET /tx/${txid} says whether it is pending or final: check that before running the command again`);
@@ -108,9 +121,9 @@ async function submitAgainUnlessHeld(client: MemberClient, tx: Transaction, txid
  * Ctrl-C stops the waiting, not the transaction, which the members hold and make final without
  * this command: said, or a user who sees no result runs the command again and sends it twice.
  */
-function sayWhenInterrupted(txid: string, endLine: () => unknown): () => void {
+function sayWhenInterrupted(txid: string): () => void {
   const interrupted = () => {
-    endLine();
+    endProgress();
     process.stderr.write(`strongbox: interrupted while waiting: ${txid} was submitted and becomes final without this command (a member's GET /tx/${txid} says when); running the command again would send another\n`);
     process.exit(130);
   };

@@ -240,10 +240,6 @@ export class MemberClient {
     return this.request(`/chain/blocks?from=${from}`);
   }
 
-  /**
-   * Resolves once the transaction is final: each request asks the member to answer when it is
-   * (`waitMs`), a few seconds at most; `onWait` is called between requests (progress display).
-   */
   /** What a user waiting for a transaction can act on: whether it still waits, and whether enough members are up to decide blocks. */
   private async whyNotFinal(transaction: TransactionStatus | null): Promise<string> {
     const where = transaction ? ": it waits in the member's mempool and becomes final with the next block" : `: member at ${this.baseUrl} does not know it (refused since, or never received)`;
@@ -251,8 +247,15 @@ export class MemberClient {
     return shortfall ? `${where}, but ${shortfall}; blocks resume once enough of them are back (\`strongbox status\` shows which)` : where;
   }
 
-  async waitForFinal(txid: string, options: { timeoutMs?: number; onWait?: () => void } = {}): Promise<TransactionStatus> {
+  /**
+   * Resolves once the transaction is final: each request asks the member to answer when it is
+   * (`waitMs`), a few seconds at most; `onWait` is called between requests (progress display), and
+   * `onUnknown` once for each member that does not know the transaction, for the caller to send it
+   * there.
+   */
+  async waitForFinal(txid: string, options: { timeoutMs?: number; onWait?: () => void; onUnknown?: () => Promise<void> } = {}): Promise<TransactionStatus> {
     const deadline = Date.now() + (options.timeoutMs ?? 30_000);
+    let toldTo: string | undefined;
     for (;;) {
       const asked = Date.now();
       const status = await this.transaction(txid, Math.min(WAIT_PER_REQUEST_MS, Math.max(0, deadline - asked))).catch((error: unknown) => {
@@ -261,6 +264,12 @@ export class MemberClient {
         throw error;
       });
       if (status?.status === 'final') return status;
+      // The member that took it may have gone before passing it on: the one asked now is given it, once.
+      if (status === null && options.onUnknown && toldTo !== this.baseUrl) {
+        toldTo = this.baseUrl;
+        await options.onUnknown();
+        continue;
+      }
       if (Date.now() > deadline) throw new MemberApiError(0, 'timeout', `transaction ${txid} is not final after ${(options.timeoutMs ?? 30_000) / 1000} s${await this.whyNotFinal(status)}`);
       options.onWait?.();
       // A member that answered without waiting (too many requests already wait on it) is asked again at a modest pace.

@@ -1,0 +1,194 @@
+import { expect } from 'chai';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { eventually, startTestNetwork, type TestNetwork } from '../helpers/local-network.ts';
+import { MemberApiError } from '../../federation/api/client.ts';
+import { killMember, restartMember } from '../helpers/faults.ts';
+import { runCli, startCli, type CliResult } from '../helpers/cli.ts';
+import { killingRelay } from '../helpers/killing-relay.ts';
+import { testWallet } from '../helpers/transactions.ts';
+import { readNetworkFile, writeNetworkFile } from '../../federation/local-network/network-file.ts';
+
+/**
+ * A payment command whose member is SIGKILLed while it waits for the payment to be final, or
+ * while it submits it, as a user of a five-member federation meets it: with the local network's
+ * members to go on with, and with one member named.
+ */
+describe('a command whose member is killed while it waits for finality', function () {
+  this.timeout(180_000);
+  let net: TestNetwork;
+  let dir: string;
+  let local: { env: NodeJS.ProcessEnv };
+
+  before(async () => {
+    net = await startTestNetwork(5);
+    dir = mkdtempSync(join(tmpdir(), 'strongbox-killed-'));
+    local = { env: { STRONGBOX_HOME: net.network.dataDir } };
+  });
+  // A test that fails with members down leaves them up again for the next.
+  afterEach(async () => {
+    for (let index = 0; index < 5; index++) await restartMember(net, index);
+  });
+  after(async () => {
+    await net?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const apiUrl = (index: number) => net.network.network.members[index]!.apiUrl;
+  const named = (index: number | string) => ['--member', typeof index === 'number' ? apiUrl(index) : index, '--genesis', net.network.network.genesisFile!];
+
+  /** A new wallet holding the whole supply, 100, of a new security; the send of 30 to a new address that the tests run. */
+  async function payment(isin: string): Promise<{ args: string[]; sender: string; recipient: string; asset: string; said: (txid: string, height: number) => string }> {
+    const file = join(dir, `${isin}.wallet.json`);
+    const made = await runCli(['wallet', 'new', '--file', file, '--json']);
+    expect(made.code, made.stderr).to.equal(0);
+    const sender = (JSON.parse(made.stdout) as { address: string }).address;
+    const issued = await runCli(['issue', '--name', `Holding ${isin}`, '--isin', isin, '--supply', '100', '--file', file, '--json'], local);
+    expect(issued.code, issued.stderr).to.equal(0);
+    const { asset } = JSON.parse(issued.stdout) as { asset: string };
+    const recipient = testWallet().address;
+    return {
+      args: ['send', '--asset', asset, '--to', recipient, '--amount', '30', '--file', file],
+      sender,
+      recipient,
+      asset,
+      said: (txid, height) => `sent 30 of Holding ${isin} (${isin}) ${asset} to ${recipient}: ${txid} final at height ${height}\n`,
+    };
+  }
+
+  /** What a member that is up holds of `asset` at `address`, in base units. */
+  async function holding(address: string, asset: string): Promise<bigint> {
+    const client = net.clients.find((_, index) => net.network.members[index]!.process.exitCode === null && net.network.members[index]!.process.signalCode === null)!;
+    return (await client.balances(address)).find((balance) => balance.asset === asset)?.amount ?? 0n;
+  }
+
+  async function expectPaid(pay: { sender: string; recipient: string; asset: string }, times: bigint): Promise<void> {
+    expect([await holding(pay.sender, pay.asset), await holding(pay.recipient, pay.asset)]).to.deep.equal([100n - 30n * times, 30n * times]);
+  }
+
+  /** The txid a command's progress line names. */
+  const submitted = (stderr: string) => /^submitted ([0-9a-f]{64}), waiting for finality/.exec(stderr)![1]!;
+
+  // Two of five down leave three members, one short of the four a block needs: a payment then
+  // waits for finality until they are back, long enough to kill the member it waits on.
+  const haltBlocks = () => Promise.all([killMember(net, 3), killMember(net, 4)]);
+  const resumeBlocks = () => Promise.all([restartMember(net, 3), restartMember(net, 4)]);
+
+  async function finalHeight(txid: string, member: number): Promise<number> {
+    return (await net.clients[member]!.waitForFinal(txid, { timeoutMs: 60_000 })).height!;
+  }
+
+  // A member killed mid-request closes the connection or resets it, as the kernel finds its socket.
+  const killedMidRequest = '(connection closed before it answered|connection reset)';
+  const progress = (txid: string) => `submitted ${txid}, waiting for finality\\.*\n`;
+  const failedOver = (from: string, to: number, txid: string) => `member at ${from} is unreachable; ${apiUrl(to)} answered instead\n(waiting for finality of ${txid}\\.+\n)?`;
+
+  it('goes on waiting through the next member of the local network, prints the final height once, and a second run is a second payment', async () => {
+    const pay = await payment('US0378331005');
+    await haltBlocks();
+    const run = await startCli(pay.args, /waiting for finality/, local);
+    const txid = submitted(run.stderr());
+    // Member 0, the first of the local network, took it, passed it on, and is the one the command waits on.
+    expect((await net.clients[0]!.transaction(txid)).status).to.equal('pending');
+    await eventually('member 1 holding the payment', async () => (await net.clients[1]!.transaction(txid)).status === 'pending');
+    await killMember(net, 0);
+    await resumeBlocks();
+    const ran = await run.result;
+    expect([ran.code, ran.stdout], ran.stderr).to.deep.equal([0, pay.said(txid, await finalHeight(txid, 1))]);
+    expect(ran.stderr).to.match(new RegExp(`^${progress(txid)}${failedOver(apiUrl(0), 1, txid)}$`));
+    await expectPaid(pay, 1n);
+
+    await restartMember(net, 0);
+    const again = await runCli(pay.args, local);
+    const second = submitted(again.stderr);
+    expect(second).to.not.equal(txid);
+    expect([again.code, again.stdout]).to.deep.equal([0, pay.said(second, await finalHeight(second, 0))]);
+    expect(again.stderr).to.match(new RegExp(`^${progress(second)}$`));
+    await expectPaid(pay, 2n);
+  });
+
+  it('gives the payment to the next member of the local network when the one that took it died before passing it on', async () => {
+    const pay = await payment('JP3435000009');
+    // Alone, member 0 passes the payment to nobody.
+    await Promise.all([1, 2, 3, 4].map((index) => killMember(net, index)));
+    const run = await startCli(pay.args, /waiting for finality/, local);
+    const txid = submitted(run.stderr());
+    // The command is held still while member 0 dies and the four others come back without the payment.
+    run.child.kill('SIGSTOP');
+    await killMember(net, 0);
+    await Promise.all([1, 2, 3, 4].map((index) => restartMember(net, index)));
+    await eventually('member 1 answering that it does not know the payment', () => net.clients[1]!.transaction(txid).then(() => false, (error: unknown) => error instanceof MemberApiError && error.status === 404));
+    run.child.kill('SIGCONT');
+    const ran = await run.result;
+    expect([ran.code, ran.stdout], ran.stderr).to.deep.equal([0, pay.said(txid, await finalHeight(txid, 1))]);
+    expect(ran.stderr).to.match(new RegExp(`^${progress(txid)}${failedOver(apiUrl(0), 1, txid)}$`));
+    await expectPaid(pay, 1n);
+  });
+
+  it('with one member named, exits with 1 naming the transaction and how to check it, which becomes final once; run again, it pays once more', async () => {
+    const pay = await payment('US5949181045');
+    await haltBlocks();
+    const run = await startCli([...pay.args, ...named(1)], /waiting for finality/);
+    const txid = submitted(run.stderr());
+    // Passed on before member 1 dies: a payment it took with it would be "not found", as the line says.
+    await eventually('member 0 holding the payment', async () => (await net.clients[0]!.transaction(txid)).status === 'pending');
+    await killMember(net, 1);
+    const ran = await run.result;
+    const line = `strongbox: member at ${apiUrl(1)} is unreachable \\(${killedMidRequest}\\) while waiting: ${txid} was submitted and may be final without this command: another member's GET /tx/${txid} says \\(final: done, and running the command again would do it a second time; pending: it waits for its block; not found: the member went away before passing it on, and the command may be run again\\)\n`;
+    expect([ran.code, ran.stdout]).to.deep.equal([1, '']);
+    expect(ran.stderr).to.match(new RegExp(`^${progress(txid)}${line}$`));
+    await resumeBlocks();
+    await finalHeight(txid, 0);
+    await expectPaid(pay, 1n);
+
+    await restartMember(net, 1);
+    const again = await runCli([...pay.args, ...named(1)]);
+    const second = submitted(again.stderr);
+    expect(second).to.not.equal(txid);
+    expect([again.code, again.stdout]).to.deep.equal([0, pay.said(second, await finalHeight(second, 0))]);
+    await expectPaid(pay, 2n);
+  });
+
+  it('killed with the submission in its socket, unread, the member leaves the command to send it to the next member of the local network', async () => {
+    const pay = await payment('SE0000108656');
+    const relay = await killingRelay(net, 0, 'received');
+    const home = mkdtempSync(join(tmpdir(), 'strongbox-killed-home-'));
+    try {
+      const network = readNetworkFile(net.network.dataDir);
+      writeNetworkFile(home, { ...network, members: network.members.map((member) => (member.memberIndex === 0 ? { ...member, apiUrl: relay.url } : member)) });
+      const ran: CliResult = await runCli(pay.args, { env: { STRONGBOX_HOME: home } });
+      await net.network.members[0]!.exited;
+      const txid = submitted(ran.stderr.slice(ran.stderr.indexOf('\n') + 1));
+      expect([ran.code, ran.stdout], ran.stderr).to.deep.equal([0, pay.said(txid, await finalHeight(txid, 1))]);
+      expect(ran.stderr).to.match(new RegExp(`^member at ${relay.url} is unreachable; ${apiUrl(1)} answered instead\n${progress(txid)}$`));
+      await expectPaid(pay, 1n);
+    } finally {
+      relay.close();
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
+
+  it('with one member named and killed with the submission unread, says that it cannot tell and how to check; run again, the same transaction is sent and paid once', async () => {
+    const pay = await payment('DE000BAY0017');
+    const relay = await killingRelay(net, 2, 'received');
+    try {
+      const ran = await runCli([...pay.args, ...named(relay.url)]);
+      await net.network.members[2]!.exited;
+      const txid = /while taking ([0-9a-f]{64})/.exec(ran.stderr)?.[1];
+      expect([ran.code, ran.stdout]).to.deep.equal([1, '']);
+      expect(ran.stderr).to.match(
+        new RegExp(`^strongbox: member at ${relay.url} is unreachable \\(${killedMidRequest}\\) while taking ${txid}, and no member answered whether it holds it: it may have been submitted; a member's GET /tx/${txid} says whether it is pending or final: check that before running the command again\n$`),
+      );
+      await expectPaid(pay, 0n);
+      await restartMember(net, 2);
+      // The same coins, the same deterministic signature: had the member taken the first, the chain would apply it once.
+      const again = await runCli([...pay.args, ...named(relay.url)]);
+      expect(submitted(again.stderr)).to.equal(txid);
+      expect([again.code, again.stdout]).to.deep.equal([0, pay.said(txid!, await finalHeight(txid!, 0))]);
+      await expectPaid(pay, 1n);
+    } finally {
+      relay.close();
+    }
+  });
+});
