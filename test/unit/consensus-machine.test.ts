@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { VoteType } from '../../sidechain/vote.ts';
 import { ConsensusMachine } from '../../federation/consensus/machine.ts';
 import type { Effect } from '../../federation/consensus/events.ts';
+import type { ProposalValue } from '../../federation/consensus/messages.ts';
 import { makeValue, memberConfig, certificateIsValid } from '../helpers/consensus-sim.ts';
 import { MachineFixture, ownVotes, short } from '../helpers/consensus-fixture.ts';
 
@@ -9,16 +10,22 @@ const { Prevote, Precommit } = VoteType;
 const v = makeValue('block v');
 const w = makeValue('block w');
 
-/** Member 0 of 5 (k = 4) at height 1 has locked v in round 0, and round 0 ended without a decision. */
-function lockedOnV(): MachineFixture {
+/**
+ * Member 0 of 5 (k = 4) at height 1 after round 0 ended without a decision: v proposed and found
+ * valid, members 1 to 3 prevoting `prevoted`.
+ */
+function roundZeroEnded(prevoted: ProposalValue | null): MachineFixture {
   const f = new MachineFixture();
   f.machine.handle({ kind: 'start' });
   f.propose(1, 0, v);
-  f.receive(...f.votes([1, 2, 3], Prevote, 0, v));
+  f.receive(...f.votes([1, 2, 3], Prevote, 0, prevoted));
   f.receive(...f.votes([1, 2, 3], Precommit, 0, null));
   f.timeout(0, 'precommit');
   return f;
 }
+
+/** Member 0 has locked v in round 0: it saw k prevotes for it. */
+const lockedOnV = () => roundZeroEnded(v);
 
 describe('consensus machine', () => {
   it('refuses a threshold that is not above 2n/3', () => {
@@ -129,12 +136,7 @@ describe('consensus machine', () => {
     });
 
     it('a member that checked the value in an earlier round prevotes for it as it arrives, without validating it again', () => {
-      const f = new MachineFixture();
-      f.machine.handle({ kind: 'start' });
-      f.propose(1, 0, v);
-      f.receive(...f.votes([1, 2, 3], Prevote, 0, null));
-      f.receive(...f.votes([1, 2, 3], Precommit, 0, null));
-      f.timeout(0, 'precommit');
+      const f = roundZeroEnded(null);
       const effects = f.receive(f.proposal(2, 1, v));
       expect(effects.some((e) => e.kind === 'validate')).to.equal(false);
       expect(ownVotes(effects, 0)).to.deep.equal([`prevote r1 ${short(v)}`]);
