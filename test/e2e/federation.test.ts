@@ -1,6 +1,5 @@
 import { expect } from 'chai';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { toHex, txId } from '../../sidechain/transaction/ids.ts';
@@ -18,6 +17,7 @@ import { issuance, testWallet, transfer } from '../helpers/transactions.ts';
 import { MemberClient } from '../../federation/api/client.ts';
 import { ValidationError } from '../../sidechain/errors.ts';
 import { submitUntilFinal } from '../../cli/submit.ts';
+import { killingRelay } from '../helpers/killing-relay.ts';
 
 /**
  * Five member processes, each with its own Postgres database, on a real regtest node: the
@@ -39,39 +39,6 @@ describe('federation of five member processes', function () {
     const height = heights[0]!.height!;
     expect(heights.every((h) => h.height === height), 'same height on every member').to.equal(true);
     return height;
-  }
-
-  /**
-   * A relay to member `index` that kills it once it has answered a submission (POST /tx), and
-   * drops that answer: a member killed after admitting a transaction. Other requests pass.
-   */
-  async function killingRelay(index: number): Promise<{ url: string; close: () => void }> {
-    const target = new URL(net.network.network.members[index]!.apiUrl);
-    const sockets = new Set<Socket>();
-    const relay = createServer((user) => {
-      const member = connect(Number(target.port), target.hostname);
-      for (const socket of [user, member]) {
-        sockets.add(socket);
-        socket.on('error', () => undefined).on('close', () => (user.destroy(), member.destroy()));
-      }
-      let submitting = false;
-      user.on('data', (chunk: Buffer) => {
-        const head = /^([A-Z]+ \S+) HTTP/.exec(chunk.toString('latin1'));
-        if (head) submitting = head[1] === 'POST /tx';
-        member.write(chunk);
-      });
-      member.on('data', (chunk: Buffer) => {
-        if (!submitting) return void user.write(chunk);
-        net.network.members[index]!.process.kill('SIGKILL');
-        close();
-      });
-    });
-    const close = () => {
-      relay.close();
-      for (const socket of sockets) socket.destroy();
-    };
-    await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
-    return { url: `http://127.0.0.1:${(relay.address() as AddressInfo).port}`, close };
   }
 
   it('is up only once every member is linked to the four others', async () => {
@@ -290,12 +257,13 @@ describe('federation of five member processes', function () {
     const held = issuance(net.genesis.chainId, holder, 10n);
     await finalEverywhere(await net.clients[0]!.submit(held.tx));
     // Member 0 is reached through a relay that kills it once it has answered the submission, and drops that answer.
-    const { url: relayUrl } = await killingRelay(0);
+    const { url: relayUrl, close } = await killingRelay(net, 0, 'answered');
     const network = readNetworkFile(net.network.dataDir);
     writeNetworkFile(home, { ...network, members: network.members.map((member) => (member.memberIndex === 0 ? { ...member, apiUrl: relayUrl } : member)) });
     const recipient = testWallet();
     const sent = await runCli(['send', '--asset', toHex(held.asset), '--to', recipient.address, '--amount', '4', '--file', holderFile, '--json'], { env: { STRONGBOX_HOME: home } });
     await net.network.members[0]!.exited;
+    close();
     expect([sent.code, sent.stderr]).to.deep.equal([0, `member at ${relayUrl} is unreachable; ${network.members[1]!.apiUrl} answered instead\n`]);
     const { txid, height } = JSON.parse(sent.stdout) as { txid: string; height: number };
     expect(await finalEverywhere(txid, [1, 2, 3, 4])).to.equal(height);
@@ -316,7 +284,7 @@ describe('federation of five member processes', function () {
     // The transaction a first run made final; a run again after it was interrupted signs the same bytes.
     const pay = transfer(net.genesis.chainId, holder, { txid: txId(held.tx), index: 0, amount: 10n }, held.asset, recipient.owner, 4n);
     const height = await finalEverywhere(await net.clients[1]!.submit(pay));
-    const relay = await killingRelay(0);
+    const relay = await killingRelay(net, 0, 'answered');
     try {
       const again = await submitUntilFinal(new MemberClient([relay.url, net.network.network.members[1]!.apiUrl]), pay, { json: true }).catch((error: unknown) => error);
       expect(again).to.be.instanceOf(ValidationError).and.include({
