@@ -33,7 +33,7 @@ import { createMonitoring } from './monitoring.ts';
 import { createMemberMetrics } from '../observability/metrics.ts';
 import { IntervalLog } from '../observability/interval-log.ts';
 import { startPeerTransport, type PeerTransport } from '../transport/peer-transport.ts';
-import { DEFAULT_MAX_CLOCK_SKEW_MS } from '../transport/options.ts';
+import { PeerLinkWarnings } from './peer-link-warnings.ts';
 import { Chain, DEFAULT_CHAIN_OPTIONS } from './chain.ts';
 import { ConsensusDriver } from './consensus-driver.ts';
 import { HeightWaiters } from './height-waiters.ts';
@@ -276,9 +276,7 @@ export async function startMember(config: MemberConfig, log: Logger): Promise<Ru
     metrics,
   });
   const peerUrls = new Map(config.peers.map((peer) => [peer.memberIndex, peer.url]));
-  // Frames outside the clock window are dropped without a word otherwise: a member whose clock is
-  // wrong sees this from every peer and takes no part in consensus, only catching up.
-  const skewedFrames = new IntervalLog(log, `peer frames dropped: their time differs from this member's clock by more than ${DEFAULT_MAX_CLOCK_SKEW_MS / 1000} s, so one of the two clocks is wrong; set both by NTP`, REFUSAL_LOG_INTERVAL_MS);
+  const peerLinkWarnings = new PeerLinkWarnings(log, REFUSAL_LOG_INTERVAL_MS);
   let transport: PeerTransport;
   try {
     transport = await startPeerTransport({
@@ -291,10 +289,8 @@ export async function startMember(config: MemberConfig, log: Logger): Promise<Ru
       maxMessageBytes: MAX_BLOCK_BYTES + 1024,
       peerRateLimit: { framesPerSecond: config.peer.rateLimitFramesPerSecond, bytesPerSecond: config.peer.rateLimitBytesPerSecond },
       onEvent: (event) => {
-        if (event.type === 'drop') {
-          metrics.peerMessagesDropped.inc({ reason: event.reason });
-          if (event.reason === 'stale' && event.peer !== undefined) skewedFrames.occurred(String(event.peer), { peer: event.peer }, `a frame of member ${event.peer} dated outside this member's clock window`);
-        }
+        peerLinkWarnings.observe(event);
+        if (event.type === 'drop') metrics.peerMessagesDropped.inc({ reason: event.reason });
         else if (event.type === 'connected') monitoring.heardFrom(event.peer);
         else if (event.type === 'silent') log.warn({ peer: event.peer }, 'peer answered no ping: its link is closed and dialled again');
       },
@@ -526,7 +522,7 @@ export async function startMember(config: MemberConfig, log: Logger): Promise<Ru
     await driver?.stop();
     transactionRelay.close();
     await transport.close();
-    for (const intervalLog of [signatureRefusals, skewedFrames, signingFailures, bitcoinFailures]) intervalLog.flush();
+    for (const intervalLog of [signatureRefusals, peerLinkWarnings, signingFailures, bitcoinFailures]) intervalLog.flush();
     if (server) {
       heightWaiters.close();
       await closeApi(server);

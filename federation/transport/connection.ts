@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { RawData, WebSocket } from 'ws';
-import { taggedLength, tagFrame, type SealedFrame } from './frame.ts';
-import { CHALLENGE_LENGTH, decodeHello, decodeProof, decodeWelcome, encodeHello, encodeProof, encodeWelcome, signTranscript, transcriptHash, transcriptSignatureValid, type Hello } from './handshake.ts';
+import { FRAME_VERSION, taggedLength, tagFrame, type SealedFrame } from './frame.ts';
+import { CHALLENGE_LENGTH, HELLO, PROOF, WELCOME, decodeHello, decodeProof, decodeWelcome, encodeHello, encodeProof, encodeWelcome, signTranscript, transcriptHash, transcriptSignatureValid, type Hello } from './handshake.ts';
 import { admitFrame, sameBytes, type InboundRules, type PeerSession } from './inbound.ts';
 import { deriveLinkKeys, generateEphemeralKey, sharedSecret, type EphemeralKey, type LinkKeys, type LinkRole } from './link-keys.ts';
 import type { ResolvedOptions } from './options.ts';
@@ -27,6 +27,14 @@ export interface ConnectionContext {
 type Step = 'await-hello' | 'await-welcome' | 'await-proof' | 'open';
 
 /**
+ * The WebSocket close code with which a member refuses a handshake message of another peer
+ * protocol version; the close reason is its own version in decimal. Close frames are WebSocket's,
+ * the same whatever Strongbox speaks inside them, so a member of any later release can tell its
+ * operator which version the other side speaks (PROTOCOL.md, Handshake).
+ */
+export const OTHER_VERSION_CLOSE_CODE = 4002;
+
+/**
  * One WebSocket to one peer, in either role. Until both sides have signed the handshake
  * transcript over each other's fresh challenge and X25519 key, nothing but the next handshake
  * message is accepted and the connection is closed on any deviation or at the handshake
@@ -47,6 +55,8 @@ export class PeerConnection {
   private keepalive: NodeJS.Timeout | undefined;
   /** Pings sent since the peer was last heard (a pong or a frame). */
   private unansweredPings = 0;
+  /** Set once this side has given up on the handshake, so the close that follows is not read as the peer's refusal. */
+  private failed = false;
 
   private constructor(
     readonly socket: WebSocket,
@@ -55,9 +65,12 @@ export class PeerConnection {
     public peer: number | undefined,
     /** Called once, when the handshake ends: authenticated, or closed before. */
     private handshakeEnded?: () => void,
+    /** The remote address of an accepted connection, for what the operator is told before the dialer is authenticated. */
+    private readonly address?: string,
   ) {
     this.step = peer === undefined ? 'await-hello' : 'await-welcome';
-    this.deadline = setTimeout(() => this.fail('handshake-timeout'), context.options.handshakeTimeoutMs);
+    // A peer that has not answered a version refusal's close frame is cut off at the same deadline.
+    this.deadline = setTimeout(() => (this.failed ? this.socket.terminate() : this.fail('handshake-timeout')), context.options.handshakeTimeoutMs);
     socket.on('message', (data: RawData, isBinary: boolean) => {
       this.unansweredPings = 0;
       this.receive(toBytes(data), isBinary);
@@ -66,16 +79,17 @@ export class PeerConnection {
       this.unansweredPings = 0;
     });
     socket.on('error', (error: Error & { code?: string }) => this.socketError(error));
-    socket.on('close', () => {
+    socket.on('close', (code: number, reason: Buffer) => {
       clearTimeout(this.deadline);
       clearInterval(this.keepalive);
+      if (this.step === 'await-welcome' && this.hello && !this.failed && !context.isClosing()) this.refusedByAcceptor(code, reason.toString());
       this.endHandshake();
       context.onClosed(this);
     });
   }
 
-  static accept(socket: WebSocket, context: ConnectionContext, handshakeEnded?: () => void): PeerConnection {
-    return new PeerConnection(socket, context, undefined, handshakeEnded);
+  static accept(socket: WebSocket, context: ConnectionContext, address: string, handshakeEnded?: () => void): PeerConnection {
+    return new PeerConnection(socket, context, undefined, handshakeEnded, address);
   }
 
   private endHandshake(): void {
@@ -122,6 +136,10 @@ export class PeerConnection {
       return this.receiveFrame(bytes);
     }
     if (!isBinary) return this.fail('handshake-malformed');
+    // Every version starts its handshake messages with its version byte and the message kind; one
+    // of another version is a member of another release, which the operator must be told (not one
+    // more malformed hello).
+    if (bytes.length >= 2 && bytes[0] !== FRAME_VERSION && bytes[1] === expectedKind(this.step)) return this.otherVersion(bytes[0]!);
     try {
       if (this.step === 'await-hello') this.receiveHello(bytes);
       else if (this.step === 'await-welcome') this.receiveWelcome(bytes);
@@ -215,8 +233,32 @@ export class PeerConnection {
 
   private fail(reason: HandshakeFailure): void {
     if (this.step === 'open' || this.context.isClosing()) return;
+    this.failed = true;
     this.context.counters.drop(reason, this.peer);
     this.socket.terminate();
+  }
+
+  private otherVersion(version: number): void {
+    if (this.context.isClosing()) return;
+    this.failed = true;
+    this.reportOtherVersion(version);
+    this.socket.close(OTHER_VERSION_CLOSE_CODE, String(FRAME_VERSION));
+  }
+
+  private reportOtherVersion(version: number): void {
+    this.context.counters.drop('handshake-version', this.peer);
+    this.context.counters.event(this.peer === undefined ? { type: 'other-version', version, address: this.address ?? 'unknown' } : { type: 'other-version', version, peer: this.peer });
+  }
+
+  /**
+   * The acceptor closed after this member's hello without a welcome. One that knows the close
+   * code above says which version it speaks; one of peer protocol 1, or one that refused the hello
+   * for another reason (another chain, a key it does not know), just closes.
+   */
+  private refusedByAcceptor(code: number, reason: string): void {
+    const version = Number.parseInt(reason, 10);
+    if (code === OTHER_VERSION_CLOSE_CODE && Number.isInteger(version)) return this.reportOtherVersion(version);
+    this.context.counters.drop('handshake-refused', this.peer);
   }
 
   private socketError(error: Error & { code?: string }): void {
@@ -232,6 +274,10 @@ class HandshakeRejection extends Error {
   constructor(readonly reason: HandshakeFailure) {
     super(reason);
   }
+}
+
+function expectedKind(step: Exclude<Step, 'open'>): number {
+  return step === 'await-hello' ? HELLO : step === 'await-welcome' ? WELCOME : PROOF;
 }
 
 function toBytes(data: RawData): Uint8Array {

@@ -6,9 +6,10 @@ import { EPHEMERAL_KEY_LENGTH, type LinkRole } from './link-keys.ts';
 
 export const CHALLENGE_LENGTH = 32;
 
-const HELLO = 1;
-const WELCOME = 2;
-const PROOF = 3;
+/** Message kinds, the second byte of every handshake message of every version, after the version. */
+export const HELLO = 1;
+export const WELCOME = 2;
+export const PROOF = 3;
 
 /** Dialer → acceptor: who I am, whom I expect, my session nonce, a fresh challenge and a fresh X25519 key. */
 export interface Hello {

@@ -94,7 +94,7 @@ export async function startPeerTransport(input: PeerTransportOptions): Promise<P
       socket.terminate();
       return;
     }
-    PeerConnection.accept(socket, context, () => inbound.settled(address));
+    PeerConnection.accept(socket, context, address, () => inbound.settled(address));
     const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
     accepted.add(closed);
     void closed.then(() => accepted.delete(closed));

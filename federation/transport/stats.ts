@@ -7,6 +7,10 @@ export type SendDropReason = 'peer-disconnected' | 'peer-backpressure';
 /** Why a connection was closed before it authenticated. */
 export type HandshakeFailure =
   | 'handshake-malformed'
+  /** A handshake message of another peer protocol version: a member of another release. */
+  | 'handshake-version'
+  /** The acceptor closed the connection after the hello without a welcome: it refused the hello. */
+  | 'handshake-refused'
   | 'handshake-wrong-chain'
   | 'handshake-unknown-member'
   | 'handshake-wrong-direction'
@@ -33,6 +37,8 @@ export const DROP_REASONS: readonly DropReason[] = [
   'peer-disconnected',
   'peer-backpressure',
   'handshake-malformed',
+  'handshake-version',
+  'handshake-refused',
   'handshake-wrong-chain',
   'handshake-unknown-member',
   'handshake-wrong-direction',
@@ -49,6 +55,11 @@ export type TransportEvent =
   | { type: 'disconnected'; peer: number }
   /** An open link closed because the peer answered no ping for keepaliveMissedPings intervals. */
   | { type: 'silent'; peer: number }
+  /**
+   * A peer speaks another peer protocol version (`version`): the member `peer` this member
+   * dialled, or a dialer at `address`, whose claim to be a member cannot be checked across versions.
+   */
+  | { type: 'other-version'; version: number; peer?: number; address?: string }
   | { type: 'socket-error'; peer?: number; error: Error };
 
 export interface PeerTransportStats {

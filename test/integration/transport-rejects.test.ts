@@ -198,11 +198,14 @@ describe('peer transport rejects bad frames and strangers', function () {
   });
 
   const badHellos: { name: string; reason: DropReason; hello(): Uint8Array | string }[] = [
-    { name: 'garbage', reason: 'handshake-malformed', hello: () => randomBytes(40) },
+    // Random bytes but the second, a message kind no handshake has: at random, one such hello in
+    // 256 began with another version and the kind of a hello, as a member of another release's does.
+    { name: 'garbage', reason: 'handshake-malformed', hello: () => Buffer.concat([randomBytes(1), Buffer.from([0xff]), randomBytes(38)]) },
     { name: 'text', reason: 'handshake-malformed', hello: () => 'hello' },
     { name: 'a frame instead of a hello', reason: 'handshake-malformed', hello: () => tagFrame(sealFrame({ chainId: federation.chainId, sender: 0, recipient: TARGET, sessionNonce: new Uint8Array(16), sequence: 1n, timestampMs: BigInt(Date.now()), payload: new Uint8Array(8) }), forgedKey()) },
     // Version 1 had the same fields but no X25519 key: a member not yet upgraded is refused.
-    { name: 'of version 1', reason: 'handshake-malformed', hello: () => Buffer.concat([Buffer.from([1]), hello(federation, {}).subarray(1, -EPHEMERAL_KEY_LENGTH)]) },
+    { name: 'of version 1', reason: 'handshake-version', hello: () => Buffer.concat([Buffer.from([1]), hello(federation, {}).subarray(1, -EPHEMERAL_KEY_LENGTH)]) },
+    { name: 'of a later version', reason: 'handshake-version', hello: () => Buffer.concat([Buffer.from([FRAME_VERSION + 1]), hello(federation, {}).subarray(1)]) },
     { name: 'with an X25519 key of low order (zero)', reason: 'handshake-malformed', hello: () => hello(federation, { ephemeralKey: new Uint8Array(EPHEMERAL_KEY_LENGTH) }) },
     { name: 'with an X25519 key of low order (one)', reason: 'handshake-malformed', hello: () => hello(federation, { ephemeralKey: Uint8Array.from({ length: EPHEMERAL_KEY_LENGTH }, (_, i) => (i === 0 ? 1 : 0)) }) },
     { name: 'another chain', reason: 'handshake-wrong-chain', hello: () => hello(federation, { chainId: new Uint8Array(randomBytes(32)) }) },

@@ -1,19 +1,7 @@
 import { expect } from 'chai';
-import { Writable } from 'node:stream';
-import { createLogger } from '../../federation/observability/logger.ts';
 import { IntervalLog } from '../../federation/observability/interval-log.ts';
 import { ConfigError } from '../../sidechain/errors.ts';
-
-function capturedLog(): { lines: Record<string, unknown>[]; log: ReturnType<typeof createLogger> } {
-  const lines: Record<string, unknown>[] = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) lines.push(JSON.parse(line) as Record<string, unknown>);
-      done();
-    },
-  });
-  return { lines, log: createLogger({ name: 'test', destination }) };
-}
+import { capturedLog } from '../helpers/captured-log.ts';
 
 const waitUntil = async (condition: () => boolean) => {
   while (!condition()) await new Promise((resolve) => setTimeout(resolve, 5));
