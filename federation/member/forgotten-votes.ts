@@ -37,14 +37,14 @@ interface Asked extends Relearned {
  * before it signs anything. A database restored from a backup older than the member's last votes,
  * or an empty one, does not hold them, and signing there again could sign a second block at that
  * height. The other members hold those messages, each signed with this member's key. Once at
- * least k − 1 of them answer (with this member, a quorum: see DECISIONS.md, "A member takes back
- * what it signed"), what they hold is written to the log and the member goes on from there; the
- * consensus machine, restored from that log, never signs anything conflicting. While fewer answer,
- * the height cannot close without one that is silent, so the start waits, catching up as the
- * others finalize, and after 25 s stops naming the height.
+ * least n − k + 1 of them answer, so that the silent ones and this member are fewer than k (see
+ * DECISIONS.md, "A member takes back what it signed from its peers"), what they hold is written to
+ * the log and the member goes on from there; the consensus machine, restored from that log, never
+ * signs anything conflicting. While fewer answer, the start waits, catching up as the others
+ * finalize, and after 25 s stops naming the height.
  */
 export async function rerecordForgottenVotes(config: Pick<MemberConfig, 'memberIndex' | 'peers'>, genesis: Genesis, consensus: ConsensusConfig, memory: VoteMemory, log: Logger): Promise<void> {
-  const enough = consensus.threshold - 1;
+  const enough = consensus.members.length - consensus.threshold + 1;
   let waitingAt: number | undefined;
   const ask = async (): Promise<Asked> => {
     await memory.catchUp();
@@ -92,9 +92,9 @@ function heardAt(body: unknown, height: number): unknown[] {
 }
 
 /**
- * Nothing forgotten, or all of it recordable and known to at least k − 1 members that answered:
- * a message of this member's that only silent members hold is then held by n − k of them at
- * most, which with this member are not a quorum.
+ * Nothing forgotten, or all of it recordable and at least n − k + 1 members answered: a message of
+ * this member's that only silent members hold is then held by k − 2 of them at most, which with
+ * this member are not a quorum.
  */
 function canGoOn(asked: Asked, enough: number): boolean {
   return asked.forgotten.length === 0 || (asked.unrecordable.length === 0 && asked.answered >= enough);
