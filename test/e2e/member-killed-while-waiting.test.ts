@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eventually, startTestNetwork, type TestNetwork } from '../helpers/local-network.ts';
 import { MemberApiError } from '../../federation/api/client.ts';
-import { killMember, restartMember } from '../helpers/faults.ts';
+import { killMember, memberRunning, restartMember } from '../helpers/faults.ts';
 import { runCli, startCli, type CliResult } from '../helpers/cli.ts';
 import { killingRelay } from '../helpers/killing-relay.ts';
 import { testWallet } from '../helpers/transactions.ts';
@@ -28,7 +28,10 @@ describe('a command whose member is killed while it waits for finality', functio
   });
   // A test that fails with members down leaves them up again for the next.
   afterEach(async () => {
-    for (let index = 0; index < 5; index++) await restartMember(net, index);
+    for (let index = 0; index < 5; index++) {
+      if (memberRunning(net, index)) net.network.members[index]!.process.kill('SIGCONT');
+      await restartMember(net, index);
+    }
   });
   after(async () => {
     await net?.stop();
@@ -59,7 +62,7 @@ describe('a command whose member is killed while it waits for finality', functio
 
   /** What a member that is up holds of `asset` at `address`, in base units. */
   async function holding(address: string, asset: string): Promise<bigint> {
-    const client = net.clients.find((_, index) => net.network.members[index]!.process.exitCode === null && net.network.members[index]!.process.signalCode === null)!;
+    const client = net.clients.find((_, index) => memberRunning(net, index))!;
     return (await client.balances(address)).find((balance) => balance.asset === asset)?.amount ?? 0n;
   }
 
@@ -70,10 +73,11 @@ describe('a command whose member is killed while it waits for finality', functio
   /** The txid a command's progress line names. */
   const submitted = (stderr: string) => /^submitted ([0-9a-f]{64}), waiting for finality/.exec(stderr)![1]!;
 
-  // Two of five down leave three members, one short of the four a block needs: a payment then
-  // waits for finality until they are back, long enough to kill the member it waits on.
-  const haltBlocks = () => Promise.all([killMember(net, 3), killMember(net, 4)]);
-  const resumeBlocks = () => Promise.all([restartMember(net, 3), restartMember(net, 4)]);
+  // Two of five paused leave three members, one short of the four a block needs: a payment then
+  // waits for finality until they go on, long enough to kill the member it waits on.
+  const pauseMembers = (signal: 'SIGSTOP' | 'SIGCONT', members: number[]) => members.forEach((index) => net.network.members[index]!.process.kill(signal));
+  const haltBlocks = () => pauseMembers('SIGSTOP', [3, 4]);
+  const resumeBlocks = () => pauseMembers('SIGCONT', [3, 4]);
 
   async function finalHeight(txid: string, member: number): Promise<number> {
     return (await net.clients[member]!.waitForFinal(txid, { timeoutMs: 60_000 })).height!;
@@ -86,14 +90,14 @@ describe('a command whose member is killed while it waits for finality', functio
 
   it('goes on waiting through the next member of the local network, prints the final height once, and a second run is a second payment', async () => {
     const pay = await payment('US0378331005');
-    await haltBlocks();
+    haltBlocks();
     const run = await startCli(pay.args, /waiting for finality/, local);
     const txid = submitted(run.stderr());
     // Member 0, the first of the local network, took it, passed it on, and is the one the command waits on.
     expect((await net.clients[0]!.transaction(txid)).status).to.equal('pending');
     await eventually('member 1 holding the payment', async () => (await net.clients[1]!.transaction(txid)).status === 'pending');
     await killMember(net, 0);
-    await resumeBlocks();
+    resumeBlocks();
     const ran = await run.result;
     expect([ran.code, ran.stdout], ran.stderr).to.deep.equal([0, pay.said(txid, await finalHeight(txid, 1))]);
     expect(ran.stderr).to.match(new RegExp(`^${progress(txid)}${failedOver(apiUrl(0), 1, txid)}$`));
@@ -128,7 +132,7 @@ describe('a command whose member is killed while it waits for finality', functio
 
   it('with one member named, exits with 1 naming the transaction and how to check it, which becomes final once; run again, it pays once more', async () => {
     const pay = await payment('US5949181045');
-    await haltBlocks();
+    haltBlocks();
     const run = await startCli([...pay.args, ...named(1)], /waiting for finality/);
     const txid = submitted(run.stderr());
     // Passed on before member 1 dies: a payment it took with it would be "not found", as the line says.
@@ -138,7 +142,7 @@ describe('a command whose member is killed while it waits for finality', functio
     const line = `strongbox: member at ${apiUrl(1)} is unreachable \\(${killedMidRequest}\\) while waiting: ${txid} was submitted and may be final without this command: another member's GET /tx/${txid} says \\(final: done, and running the command again would do it a second time; pending: it waits for its block; not found: the member went away before passing it on, and the command may be run again\\)\n`;
     expect([ran.code, ran.stdout]).to.deep.equal([1, '']);
     expect(ran.stderr).to.match(new RegExp(`^${progress(txid)}${line}$`));
-    await resumeBlocks();
+    resumeBlocks();
     await finalHeight(txid, 0);
     await expectPaid(pay, 1n);
 

@@ -19,23 +19,24 @@ export function faultSeed(what: string): number {
 /** Rounds of each randomized fault scenario: FAULT_ROUNDS for a long run, a few by default. */
 export const FAULT_ROUNDS = Number(process.env.FAULT_ROUNDS ?? 2);
 
-const running = (net: TestNetwork, index: number) => {
+/** Whether member `index`'s process is alive (a paused one included). */
+export const memberRunning = (net: TestNetwork, index: number) => {
   const child = net.network.members[index]!.process;
   return child.exitCode === null && child.signalCode === null;
 };
 
 export async function killMember(net: TestNetwork, index: number): Promise<void> {
-  if (!running(net, index)) return;
+  if (!memberRunning(net, index)) return;
   net.network.members[index]!.process.kill('SIGKILL');
   await net.network.members[index]!.exited;
 }
 
 /** Starts a stopped member (with extra environment, if any) and waits until its API answers. */
 export async function restartMember(net: TestNetwork, index: number, env?: NodeJS.ProcessEnv): Promise<void> {
-  if (running(net, index)) return;
+  if (memberRunning(net, index)) return;
   net.network.restartMember(index, env);
   await eventually(`member ${index} answering after its restart`, async () => {
-    if (!running(net, index)) throw new Error(`member ${index} exited at start; see its member.log`);
+    if (!memberRunning(net, index)) throw new Error(`member ${index} exited at start; see its member.log`);
     return net.clients[index]!.status().then(() => true);
   }, 60_000);
 }
