@@ -67,6 +67,16 @@ function unreachableReason(error: unknown): string {
 
 const REQUEST_TIMEOUT_MS = 10_000;
 
+/**
+ * A member answers a route it does not have with `no route METHOD /path`: it runs an older
+ * release than this client, one from before the route. Said so, since "no route" alone reads
+ * like a mistyped address (a command newer than the member, or a member catching up from one).
+ */
+function olderReleaseSaid(baseUrl: string, error: { code: string; message: string }): string {
+  if (error.code !== 'not-found' || !error.message.startsWith('no route ')) return error.message;
+  return `${error.message} at ${baseUrl}: that member runs an older Strongbox release than this one; upgrade it (OPERATOR.md, "Upgrading")`;
+}
+
 /** Failures where the request never reached a server, so another member may be asked the same, a submission included. */
 const NOTHING_SENT = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENOTFOUND']);
 const nothingSent = (error: unknown) => NOTHING_SENT.has(String((error as { cause?: { code?: unknown } }).cause?.code));
@@ -135,7 +145,7 @@ export class MemberClient {
     if (passedOver.length > 0) this.onFailover?.(passedOver, this.baseUrl);
     const body = (await response.json().catch(() => null)) as { error?: { code: string; message: string } } | null;
     if (!response.ok) {
-      if (body?.error) throw new MemberApiError(response.status, body.error.code, body.error.message);
+      if (body?.error) throw new MemberApiError(response.status, body.error.code, olderReleaseSaid(this.baseUrl, body.error));
       // Members answer every refusal with a typed error; anything else is another server at this address.
       throw new MemberApiError(response.status, 'not-a-member', `${this.baseUrl} answered ${path} with HTTP ${response.status} and no Strongbox error: is it a member's API address?`);
     }

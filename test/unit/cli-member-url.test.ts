@@ -53,6 +53,21 @@ describe('--member as a user types it', () => {
     expect(result.code).to.equal(1);
     expect(result.stderr).to.match(new RegExp(`^strongbox: ${otherUrl} answered /anchors(\\?\\S*)? with HTTP 401 and no Strongbox error: is it a member's API address\\?\\n$`));
   });
+
+  it('says that a member without the route a command asks for runs an older release, to upgrade', async () => {
+    // What a member of a release before the route answers (federation/api/app.ts).
+    const older = createServer((request, response) => {
+      response.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: 'not-found', message: `no route ${request.method} ${request.url!.split('?')[0]}` } }));
+    });
+    await new Promise<void>((resolve) => older.listen(0, '127.0.0.1', resolve));
+    const olderUrl = `http://127.0.0.1:${(older.address() as { port: number }).port}`;
+    try {
+      const result = await anchorsFrom(olderUrl);
+      expect(result).to.deep.equal({ code: 1, stdout: '', stderr: `strongbox: no route GET /anchors at ${olderUrl}: that member runs an older Strongbox release than this one; upgrade it (OPERATOR.md, "Upgrading")\n` });
+    } finally {
+      await new Promise((resolve) => older.close(resolve));
+    }
+  });
 });
 
 describe('--member without a genesis file or a local network', () => {
