@@ -130,7 +130,7 @@ describe('a command whose member is killed while it waits for finality', functio
     await expectPaid(pay, 1n);
   });
 
-  it('with one member named, exits with 1 naming the transaction and how to check it, which becomes final once; run again, it pays once more', async () => {
+  it('with one member named, exits with 1 naming the transaction and how to check it; run again while it waits for its block, it pays once, and once it is final, once more', async () => {
     const pay = await payment('US5949181045');
     haltBlocks();
     const run = await startCli([...pay.args, ...named(1)], /waiting for finality/);
@@ -142,11 +142,16 @@ describe('a command whose member is killed while it waits for finality', functio
     const line = `strongbox: member at ${apiUrl(1)} is unreachable \\(${killedMidRequest}\\) while waiting: ${txid} was submitted and may be final without this command: another member's GET /tx/${txid} says \\(final: done, and running the command again would do it a second time; pending: it waits for its block; not found: the member went away before passing it on, and the command may be run again\\)\n`;
     expect([ran.code, ran.stdout]).to.deep.equal([1, '']);
     expect(ran.stderr).to.match(new RegExp(`^${progress(txid)}${line}$`));
+
+    // Back without its mempool, member 1 is given the payment again by the same command line: the same coins, the same transaction.
+    await restartMember(net, 1);
+    const retried = await startCli([...pay.args, ...named(1)], /waiting for finality/);
+    expect(submitted(retried.stderr())).to.equal(txid);
     resumeBlocks();
-    await finalHeight(txid, 0);
+    const retriedRan = await retried.result;
+    expect([retriedRan.code, retriedRan.stdout], retriedRan.stderr).to.deep.equal([0, pay.said(txid, await finalHeight(txid, 0))]);
     await expectPaid(pay, 1n);
 
-    await restartMember(net, 1);
     const again = await runCli([...pay.args, ...named(1)]);
     const second = submitted(again.stderr);
     expect(second).to.not.equal(txid);
