@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { ChainStore } from '../../sidechain/store/chain-store.ts';
 import { txId } from '../../sidechain/transaction/ids.ts';
@@ -11,8 +12,17 @@ import { paymentChain } from '../helpers/payment-chain.ts';
 import { memoryBlockSource } from '../../federation/audit/block-source.ts';
 import { applyServedBlocks } from '../../federation/member/catch-up.ts';
 import { endPool } from '../../federation/postgres/end-pool.ts';
+import { loadMigrations, runMigrations } from '../../sidechain/store/migrate.ts';
+import { allRows, copyRowsInto } from '../helpers/database-rows.ts';
 
 const options = { ...DEFAULT_CHAIN_OPTIONS, now: () => BigInt(Date.now()) };
+const MIGRATIONS = loadMigrations(fileURLToPath(new URL('../../sidechain/store/migrations', import.meta.url)));
+
+/** Releases operators ran, each with the last schema version it had (OPERATOR.md, "Upgrading"). */
+const OLDER_RELEASES = [
+  { release: 'of 2026-12-03 (0d7478b)', version: 5 },
+  { release: 'of 2026-12-05 (ebd98ad)', version: 7 },
+];
 
 function snapshot(chain: Chain) {
   const { ledger } = chain;
@@ -137,6 +147,39 @@ describe('member chain on Postgres across a restart', function () {
     expect(await store.tipHeight()).to.equal(2);
     expect((await store.blockAt(2))!.hash).to.deep.equal(block2 && killed.hashAt(2));
   });
+
+  for (const { release, version } of OLDER_RELEASES) {
+    it(`opens a database the release ${release} wrote at schema version ${version}: migrated, it holds row for row what this release writes, and goes on`, async () => {
+      const { chain: signed } = paymentChain(60);
+      const { genesis } = signed.federation;
+      const store = new ChainStore(db.pool);
+      await store.migrate();
+      const chain = await Chain.open(genesis, store, options);
+      await applyServedBlocks(chain, memoryBlockSource(signed.blocks.slice(0, 50)));
+      // What a member writes besides blocks: its vote log at the open height and its peg-out approvals.
+      await store.appendWal(51, Uint8Array.of(1, 2, 3));
+      await store.approveBurns([new Uint8Array(32).fill(7)]);
+
+      const older = await freshDatabase('chain_older');
+      try {
+        // The older release's schema, built by its own migrations, holding the rows it wrote.
+        await runMigrations(older.pool, MIGRATIONS.filter((migration) => migration.version <= version));
+        await copyRowsInto(db.pool, older.pool);
+        const upgradedStore = new ChainStore(older.pool);
+        expect(await upgradedStore.migrate()).to.deep.equal(MIGRATIONS.filter((migration) => migration.version > version).map((migration) => migration.version));
+        const upgraded = await Chain.open(genesis, upgradedStore, options);
+        expect(snapshot(upgraded)).to.deep.equal(snapshot(chain));
+        expect(await allRows(older.pool)).to.deep.equal(await allRows(db.pool));
+
+        for (const member of [chain, upgraded]) await applyServedBlocks(member, memoryBlockSource(signed.blocks));
+        expect(upgraded.tip.height).to.equal(60);
+        expect(snapshot(upgraded)).to.deep.equal(snapshot(chain));
+        expect(await allRows(older.pool)).to.deep.equal(await allRows(db.pool));
+      } finally {
+        await older.drop();
+      }
+    });
+  }
 
   it('refuses a block whose certificate is short of k signatures, and nothing is stored', async () => {
     const federation = testFederation(5);
