@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { loadMemberConfig } from '../federation/config.ts';
-import { migratedChainStore, openOperatorDatabase } from '../federation/postgres/member-database.ts';
+import { openOperatorDatabase, operatorChainStore } from '../federation/postgres/member-database.ts';
 import { endPool } from '../federation/postgres/end-pool.ts';
 
 /**
@@ -16,7 +16,7 @@ export async function withMemberDatabase<T>(configFile: string | undefined, work
     // query connects again, or fails with the reason, all the same.
     pool.on('error', () => undefined);
     try {
-      await migratedChainStore(pool);
+      await operatorChainStore(pool);
       return await work(pool);
     } finally {
       // Closed before the embedded server started for the command stops.

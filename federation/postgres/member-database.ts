@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type pg from 'pg';
 import { ConfigError, StrongboxError } from '../../sidechain/errors.ts';
 import { ChainStore } from '../../sidechain/store/chain-store.ts';
+import { MigrationError } from '../../sidechain/store/migrate.ts';
 import type { MemberConfig } from '../config.ts';
 import { runningServerUrl, startPostgresServer } from './embedded-server.ts';
 import { isAlive, postmasterPid, PostgresServerError } from './stale-server.ts';
@@ -106,6 +107,26 @@ export async function migratedChainStore(pool: pg.Pool): Promise<ChainStore> {
     throw asDatabaseSettingError(error);
   });
   return store;
+}
+
+/**
+ * The member's store for an operator command (role, pegout approve, pegin resume), which reaches
+ * the database while the member may run. A new database gets this release's schema, as the
+ * member's first start would give it. One at an older version is left as it is: the member using
+ * it runs an older release, and under a newer schema it would go on writing its blocks without
+ * what the newer tables hold (a dividend missing from the dividends of its security, so that the
+ * same dividend could be paid twice), and could no longer be started again on its own database.
+ */
+export async function operatorChainStore(pool: pg.Pool): Promise<ChainStore> {
+  const { database, software } = await new ChainStore(pool).schemaVersions().catch((error: unknown) => {
+    throw asDatabaseSettingError(error);
+  });
+  if (database > 0 && database < software) {
+    throw new MigrationError(
+      `the member's database is at schema version ${database}, older than this command's (${software}): the member runs an older release of Strongbox; upgrade the member and start it, which brings its database up to date, then run this command again (OPERATOR.md, "Upgrading")`,
+    );
+  }
+  return migratedChainStore(pool);
 }
 
 /** A failure of a member's first use of its database, said in terms of the config field that names it. */

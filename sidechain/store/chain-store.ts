@@ -1,7 +1,7 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
-import { loadMigrations, runMigrations } from './migrate.ts';
+import { appliedSchemaVersion, loadMigrations, runMigrations } from './migrate.ts';
 import { TxKind } from '../transaction/types.ts';
 
 const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), 'migrations');
@@ -133,6 +133,11 @@ export class ChainStore {
 
   async migrate(): Promise<number[]> {
     return runMigrations(this.pool, loadMigrations(MIGRATIONS_DIR));
+  }
+
+  /** The schema version of the database and the newest this software has. */
+  async schemaVersions(): Promise<{ database: number; software: number }> {
+    return { database: await appliedSchemaVersion(this.pool), software: loadMigrations(MIGRATIONS_DIR).at(-1)?.version ?? 0 };
   }
 
   async saveBlock(block: BlockRecord): Promise<void> {

@@ -35,6 +35,14 @@ export function loadMigrations(dir: string): Migration[] {
   return migrations;
 }
 
+/** The newest schema version applied to the database: 0 for one no migration has touched. */
+export async function appliedSchemaVersion(pool: pg.Pool): Promise<number> {
+  const { rows } = await pool.query<{ present: boolean }>("SELECT to_regclass('schema_migrations') IS NOT NULL AS present");
+  if (!rows[0]!.present) return 0;
+  const newest = await pool.query<{ version: number | null }>('SELECT max(version) AS version FROM schema_migrations');
+  return newest.rows[0]!.version ?? 0;
+}
+
 /**
  * Brings the database to the newest version. Each migration runs in its own transaction together
  * with its bookkeeping row, so a failure leaves the previous version intact; an advisory lock

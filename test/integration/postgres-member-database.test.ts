@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { openMemberDatabase } from '../../federation/postgres/member-database.ts';
@@ -11,6 +12,10 @@ import { postmasterPid } from '../../federation/postgres/stale-server.ts';
 import { freshDatabase } from '../helpers/postgres.ts';
 import { eventually } from '../helpers/local-network.ts';
 import { runCli } from '../helpers/cli.ts';
+import { ChainStore } from '../../sidechain/store/chain-store.ts';
+import { appliedSchemaVersion, loadMigrations, runMigrations } from '../../sidechain/store/migrate.ts';
+
+const MIGRATIONS = loadMigrations(fileURLToPath(new URL('../../sidechain/store/migrations', import.meta.url)));
 
 async function currentDatabase(url: string): Promise<string> {
   const client = new pg.Client({ connectionString: url });
@@ -112,6 +117,41 @@ describe('a member database', function () {
         expect(refused.stderr).to.match(/^strongbox: dataDir: \S+ holds no member database \(no cluster in \S+\): set dataDir to the member's folder, or databaseUrl \(DATABASE_URL\) to its server\n$/);
         expect(existsSync(join(folder, 'member'))).to.equal(false);
       } finally {
+        rmSync(folder, { recursive: true, force: true });
+      }
+    });
+  });
+
+  describe('reached by an operator command while the member may run an older release', () => {
+    it("leaves a database at an older schema version as it is and says to upgrade and start the member first; once the member has, the command runs", async () => {
+      const folder = join(tmpdir(), `strongbox-operator-${process.pid}-${randomBytes(3).toString('hex')}`);
+      mkdirSync(folder, { mode: 0o755 });
+      const db = await freshDatabase('older_schema');
+      try {
+        // The schema of the release of 2026-12-05, whose members do not write the tables added since.
+        await runMigrations(db.pool, MIGRATIONS.filter((migration) => migration.version <= 7));
+        const config = join(folder, 'member.json');
+        writeFileSync(config, JSON.stringify({
+          memberIndex: 2, keyFile: 'key.json', genesisFile: 'genesis.json', dataDir: 'member',
+          bitcoin: { rpcUrl: 'http://user:password@127.0.0.1:18443' }, api: { port: 8202 }, peer: { port: 9202 }, peers: [],
+        }));
+        const grant = () => runCli(['role', 'grant', '--role', 'auditor', '--name', 'Audit & Co', '--config', config, '--json'], { env: { DATABASE_URL: db.url } });
+        const newest = MIGRATIONS.at(-1)!.version;
+        expect(await grant()).to.deep.equal({
+          code: 1,
+          stdout: '',
+          stderr: `strongbox: the member's database is at schema version 7, older than this command's (${newest}): the member runs an older release of Strongbox; upgrade the member and start it, which brings its database up to date, then run this command again (OPERATOR.md, "Upgrading")\n`,
+        });
+        expect(await appliedSchemaVersion(db.pool)).to.equal(7);
+        expect((await db.pool.query('SELECT id FROM role_credentials')).rows).to.deep.equal([]);
+
+        // What the upgraded member does at its start.
+        await new ChainStore(db.pool).migrate();
+        const granted = await grant();
+        expect(granted.code, granted.stderr).to.equal(0);
+        expect((await db.pool.query<{ id: string }>('SELECT id FROM role_credentials')).rows.map((row) => row.id)).to.deep.equal([(JSON.parse(granted.stdout) as { id: string }).id]);
+      } finally {
+        await db.drop();
         rmSync(folder, { recursive: true, force: true });
       }
     });
