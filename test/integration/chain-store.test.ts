@@ -196,49 +196,48 @@ describe('chain store (real Postgres)', function () {
       });
     });
 
-    /** What a release before the index stored of a block that holds dividends: the block and its transactions. */
-    async function storeAsBeforeTheIndex(pool: pg.Pool, saved: BlockRecord[]): Promise<void> {
-      for (const one of saved) {
-        await pool.query('INSERT INTO blocks (height, hash, header, commit, tx_count, time_ms) VALUES ($1, $2, $3, $4, $5, $6)', [
-          one.height, Buffer.from(one.hash), Buffer.from(one.header), Buffer.from(one.commit), one.transactions.length, one.timeMs.toString(),
-        ]);
-        for (const [position, tx] of one.transactions.entries()) {
-          await pool.query('INSERT INTO transactions (txid, height, position, kind, bytes) VALUES ($1, $2, $3, $4, $5)', [Buffer.from(tx.txid), one.height, position, tx.kind, Buffer.from(tx.bytes)]);
+    /**
+     * This store's blocks, also written into a database at schema `version` as a release before
+     * the index stored them (the blocks and their transactions); `check` then runs on that database,
+     * which is dropped after.
+     */
+    async function withOlderDatabase(version: number, check: (pool: pg.Pool) => Promise<void>): Promise<void> {
+      const saved = blocks();
+      for (const one of saved) await store.saveBlock(one);
+      const previous = await freshDatabase('chainstore_previous');
+      try {
+        await runMigrations(previous.pool, MIGRATIONS.filter((migration) => migration.version <= version));
+        for (const one of saved) {
+          await previous.pool.query('INSERT INTO blocks (height, hash, header, commit, tx_count, time_ms) VALUES ($1, $2, $3, $4, $5, $6)', [
+            one.height, Buffer.from(one.hash), Buffer.from(one.header), Buffer.from(one.commit), one.transactions.length, one.timeMs.toString(),
+          ]);
+          for (const [position, tx] of one.transactions.entries()) {
+            await previous.pool.query('INSERT INTO transactions (txid, height, position, kind, bytes) VALUES ($1, $2, $3, $4, $5)', [Buffer.from(tx.txid), one.height, position, tx.kind, Buffer.from(tx.bytes)]);
+          }
         }
+        await check(previous.pool);
+      } finally {
+        await previous.drop();
       }
     }
 
-    it('answers the same from a database whose blocks were stored before the index, once migrated', async () => {
-      const saved = blocks();
-      for (const one of saved) await store.saveBlock(one);
-      const previous = await freshDatabase('chainstore_previous');
-      try {
-        await runMigrations(previous.pool, MIGRATIONS.filter((migration) => migration.version <= BEFORE_DIVIDEND_INDEX));
-        await storeAsBeforeTheIndex(previous.pool, saved);
-        const upgraded = new ChainStore(previous.pool);
-        expect(await upgraded.migrate()).to.deep.equal(MIGRATIONS.filter((migration) => migration.version > BEFORE_DIVIDEND_INDEX).map((migration) => migration.version));
-        expect(await dividendPages(previous.pool)).to.deep.equal(await dividendPages(db.pool));
+    const versionsAfter = (version: number) => MIGRATIONS.filter((migration) => migration.version > version).map((migration) => migration.version);
+
+    it('answers the same from a database whose blocks were stored before the index, once migrated', () =>
+      withOlderDatabase(BEFORE_DIVIDEND_INDEX, async (pool) => {
+        const upgraded = new ChainStore(pool);
+        expect(await upgraded.migrate()).to.deep.equal(versionsAfter(BEFORE_DIVIDEND_INDEX));
+        expect(await dividendPages(pool)).to.deep.equal(await dividendPages(db.pool));
         // The blocks stored after the upgrade are indexed as they are stored.
         const next = block(5, { transactions: [dividend(bonds)] });
         for (const one of [store, upgraded]) await one.saveBlock(next);
-        expect(await dividendPages(previous.pool)).to.deep.equal(await dividendPages(db.pool));
-      } finally {
-        await previous.drop();
-      }
-    });
+        expect(await dividendPages(pool)).to.deep.equal(await dividendPages(db.pool));
+      }));
 
-    it('answers the same from a database whose member of an older release stored dividends after an operator command had migrated it, once migrated again', async () => {
-      const saved = blocks();
-      for (const one of saved) await store.saveBlock(one);
-      const previous = await freshDatabase('chainstore_previous');
-      try {
-        await runMigrations(previous.pool, MIGRATIONS.filter((migration) => migration.version <= AFTER_DIVIDEND_INDEX));
-        await storeAsBeforeTheIndex(previous.pool, saved);
-        expect(await new ChainStore(previous.pool).migrate()).to.deep.equal(MIGRATIONS.filter((migration) => migration.version > AFTER_DIVIDEND_INDEX).map((migration) => migration.version));
-        expect(await dividendPages(previous.pool)).to.deep.equal(await dividendPages(db.pool));
-      } finally {
-        await previous.drop();
-      }
-    });
+    it('answers the same from a database whose member of an older release stored dividends after an operator command had migrated it, once migrated again', () =>
+      withOlderDatabase(AFTER_DIVIDEND_INDEX, async (pool) => {
+        expect(await new ChainStore(pool).migrate()).to.deep.equal(versionsAfter(AFTER_DIVIDEND_INDEX));
+        expect(await dividendPages(pool)).to.deep.equal(await dividendPages(db.pool));
+      }));
   });
 });
