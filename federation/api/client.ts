@@ -261,10 +261,12 @@ export class MemberClient {
    * Resolves once the transaction is final: each request asks the member to answer when it is
    * (`waitMs`), a few seconds at most; `onWait` is called between requests (progress display), and
    * `onUnknown` once for each member that does not know the transaction, for the caller to send it
-   * there.
+   * there. The timeout runs from the last time the transaction was sent: given to a member anew, it
+   * waits for a block from that moment, however long the member it left took to die.
    */
   async waitForFinal(txid: string, options: { timeoutMs?: number; onWait?: () => void; onUnknown?: () => Promise<void> } = {}): Promise<TransactionStatus> {
-    const deadline = Date.now() + (options.timeoutMs ?? 30_000);
+    const timeoutMs = options.timeoutMs ?? 30_000;
+    let deadline = Date.now() + timeoutMs;
     let toldTo: string | undefined;
     for (;;) {
       const asked = Date.now();
@@ -278,9 +280,10 @@ export class MemberClient {
       if (status === null && options.onUnknown && toldTo !== this.baseUrl) {
         toldTo = this.baseUrl;
         await options.onUnknown();
+        deadline = Date.now() + timeoutMs;
         continue;
       }
-      if (Date.now() > deadline) throw new MemberApiError(0, 'timeout', `transaction ${txid} is not final after ${(options.timeoutMs ?? 30_000) / 1000} s${await this.whyNotFinal(status)}`);
+      if (Date.now() > deadline) throw new MemberApiError(0, 'timeout', `transaction ${txid} is not final after ${timeoutMs / 1000} s${await this.whyNotFinal(status)}`);
       options.onWait?.();
       // A member that answered without waiting (too many requests already wait on it) is asked again at a modest pace.
       const answeredIn = Date.now() - asked;
