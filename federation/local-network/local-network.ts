@@ -10,8 +10,10 @@ import { spawnNodeChild, stopChildren, type ManagedChild } from './child-process
 import { lockNetworkFolder, type FolderLock } from './folder-lock.ts';
 import { keptPort, previousPorts } from './previous-ports.ts';
 import type { MemberConfigInput } from '../config.ts';
-import { waitForMembers } from './member-readiness.ts';
+import { NetworkStartError, waitForMembers } from './member-readiness.ts';
 
+/** Starts of the members on freshly chosen ports, when another program took one before a member listened. */
+const PORT_ATTEMPTS = 3;
 const CLI_ENTRY = fileURLToPath(new URL('../../bin/strongbox.js', import.meta.url));
 /** Every client of a local network shares 127.0.0.1: twenty times what a public member takes from one client. */
 const LOCAL_TRANSACTION_LIMIT_PER_MINUTE = 1_200_000;
@@ -94,57 +96,66 @@ async function startInHeldFolder(options: LocalNetworkOptions, lock: FolderLock)
   }
   progress(existsSync(genesisPath(options.dataDir)) ? 'resuming the chain of the existing genesis' : 'running the genesis ceremony');
   runLocalCeremony({ dir: options.dataDir, members: count, threshold: options.threshold, bitcoinNetwork: 'regtest' });
-  const free = await findFreePorts(2 * count, previous.members);
-  free.forEach((port, index) => {
-    const before = previous.members[index];
-    if (before && before !== port) progress(`member ${Math.floor(index / 2)}'s ${index % 2 === 0 ? 'API' : 'peer'} port ${before} of the last start is taken by another process: it now has ${port}`);
-  });
-  const ports = Array.from({ length: count }, (_, index) => ({ api: free[2 * index]!, peer: free[2 * index + 1]! }));
-  const apiUrl = (i: number) => `http://127.0.0.1:${ports[i]!.api}`;
-  const members: ManagedChild[] = [];
   const memberLog = (index: number) => join(memberDir(options.dataDir, index), 'member.log');
   const spawnMember = (index: number, env?: NodeJS.ProcessEnv) =>
     spawnNodeChild(`member-${index}`, [CLI_ENTRY, 'member', 'start', '--config', join(memberDir(options.dataDir, index), 'config.json')], { logFile: memberLog(index), env });
-  for (let index = 0; index < count; index++) {
-    const database = `member_${index}`;
-    await postgres.createDatabase(database);
-    const folder = memberDir(options.dataDir, index);
-    const config: MemberConfigInput = {
-      memberIndex: index,
-      keyFile: join(folder, 'key.json'),
+  for (let index = 0; index < count; index++) await postgres.createDatabase(`member_${index}`);
+  let members: ManagedChild[] = [];
+  let network: NetworkFile;
+  // Ports are chosen free and let go until each member listens: another program may take one in
+  // between. The members then start again on others, a few times, as nothing has used them yet.
+  for (let attempt = 1; ; attempt++) {
+    const free = await findFreePorts(2 * count, attempt === 1 ? previous.members : []);
+    free.forEach((port, index) => {
+      const before = previous.members[index];
+      if (attempt === 1 && before && before !== port) progress(`member ${Math.floor(index / 2)}'s ${index % 2 === 0 ? 'API' : 'peer'} port ${before} of the last start is taken by another process: it now has ${port}`);
+    });
+    const ports = Array.from({ length: count }, (_, index) => ({ api: free[2 * index]!, peer: free[2 * index + 1]! }));
+    const apiUrl = (i: number) => `http://127.0.0.1:${ports[i]!.api}`;
+    members = [];
+    for (let index = 0; index < count; index++) {
+      const folder = memberDir(options.dataDir, index);
+      const config: MemberConfigInput = {
+        memberIndex: index,
+        keyFile: join(folder, 'key.json'),
+        genesisFile: genesisPath(options.dataDir),
+        dataDir: folder,
+        databaseUrl: postgres.connectionString(`member_${index}`),
+        bitcoin: { rpcUrl: bitcoin.rpcUrl },
+        api: { host: '127.0.0.1', port: ports[index]!.api, rateLimitPerMinute: options.apiRateLimitPerMinute ?? 120_000, transactionLimitPerMinute: LOCAL_TRANSACTION_LIMIT_PER_MINUTE, registrationLimitPerMinute: LOCAL_REGISTRATION_LIMIT_PER_MINUTE },
+        peer: { host: '127.0.0.1', port: ports[index]!.peer },
+        peers: ports.flatMap((port, peerIndex) => (peerIndex === index ? [] : [{ memberIndex: peerIndex, url: `ws://127.0.0.1:${port.peer}`, apiUrl: apiUrl(peerIndex) }])),
+        logLevel: 'info',
+      };
+      writeFileSync(join(folder, 'config.json'), `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
+      progress(`starting member ${index}`);
+      members.push(spawnMember(index));
+    }
+    network = {
+      bitcoinRpcUrl: bitcoin.rpcUrl,
+      postgres: { port: postgres.port },
       genesisFile: genesisPath(options.dataDir),
-      dataDir: folder,
-      databaseUrl: postgres.connectionString(database),
-      bitcoin: { rpcUrl: bitcoin.rpcUrl },
-      api: { host: '127.0.0.1', port: ports[index]!.api, rateLimitPerMinute: options.apiRateLimitPerMinute ?? 120_000, transactionLimitPerMinute: LOCAL_TRANSACTION_LIMIT_PER_MINUTE, registrationLimitPerMinute: LOCAL_REGISTRATION_LIMIT_PER_MINUTE },
-      peer: { host: '127.0.0.1', port: ports[index]!.peer },
-      peers: ports.flatMap((port, peerIndex) => (peerIndex === index ? [] : [{ memberIndex: peerIndex, url: `ws://127.0.0.1:${port.peer}`, apiUrl: apiUrl(peerIndex) }])),
-      logLevel: 'info',
+      members: members.map((_, index) => ({ memberIndex: index, apiUrl: apiUrl(index) })),
     };
-    const configFile = join(folder, 'config.json');
-    writeFileSync(configFile, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
-    progress(`starting member ${index}`);
-    members.push(spawnMember(index));
-  }
-  const network: NetworkFile = {
-    bitcoinRpcUrl: bitcoin.rpcUrl,
-    postgres: { port: postgres.port },
-    genesisFile: genesisPath(options.dataDir),
-    members: members.map((_, index) => ({ memberIndex: index, apiUrl: apiUrl(index) })),
-  };
-  writeNetworkFile(options.dataDir, network);
-  progress('waiting for the members to answer');
-  try {
-    await waitForMembers(
-      network.members.map((member) => member.apiUrl),
-      members,
-      members.map((_, index) => memberLog(index)),
-      progress,
-    );
-  } catch (error) {
-    await stopChildren(members);
-    await Promise.allSettled([postgres.stop(), bitcoin.stop()]);
-    throw error;
+    writeNetworkFile(options.dataDir, network);
+    progress('waiting for the members to answer');
+    try {
+      await waitForMembers(
+        network.members.map((member) => member.apiUrl),
+        members,
+        members.map((_, index) => memberLog(index)),
+        progress,
+      );
+      break;
+    } catch (error) {
+      await stopChildren(members);
+      if (error instanceof NetworkStartError && error.portTaken && attempt < PORT_ATTEMPTS) {
+        progress(`${error.message}: starting the members again on other ports`);
+        continue;
+      }
+      await Promise.allSettled([postgres.stop(), bitcoin.stop()]);
+      throw error;
+    }
   }
   let stopping: Promise<void> | undefined;
   return {

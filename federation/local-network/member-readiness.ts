@@ -1,14 +1,20 @@
 import { readFileSync } from 'node:fs';
 import { StrongboxError } from '../../sidechain/errors.ts';
 import type { ManagedChild } from './child-processes.ts';
+import { isPortTaken } from '../member/listen-check.ts';
 
 /** How often the start names the members it still waits for. */
 export const MEMBER_WAIT_NOTICE_MS = 30_000;
+const STATUS_TIMEOUT_MS = 3_000;
 
 /** The local network did not come up: names the member and why. */
 export class NetworkStartError extends StrongboxError {
-  constructor(message: string) {
+  /** A member could not listen because another program took its port after it was chosen. */
+  readonly portTaken: boolean;
+
+  constructor(message: string, portTaken = false) {
     super('network-start', message);
+    this.portTaken = portTaken;
   }
 }
 
@@ -17,9 +23,9 @@ const gone = (child: ManagedChild) => child.process.exitCode !== null || child.p
 /** A member that exited, with the reason it gave last in its log (its one-line refusal), and where the log is. */
 function memberExited(index: number, child: ManagedChild, logFile: string): NetworkStartError {
   const lastLine = readFileSync(logFile, 'utf8').trimEnd().split('\n').at(-1) ?? '';
-  const reason = lastLine.startsWith('strongbox: ') ? `: ${lastLine.slice('strongbox: '.length)}` : '';
+  const refusal = lastLine.startsWith('strongbox: ') ? lastLine.slice('strongbox: '.length) : undefined;
   const how = child.process.exitCode !== null ? `with code ${child.process.exitCode}` : `on ${child.process.signalCode}`;
-  return new NetworkStartError(`member ${index} exited ${how} before the network was up${reason} (its log: ${logFile})`);
+  return new NetworkStartError(`member ${index} exited ${how} before the network was up${refusal ? `: ${refusal}` : ''} (its log: ${logFile})`, refusal !== undefined && isPortTaken(refusal));
 }
 
 /**
@@ -44,7 +50,8 @@ export async function waitForMembers(
     for (;;) {
       const exited = children.findIndex(gone);
       if (exited >= 0) throw memberExited(exited, children[exited]!, logFiles[exited]!);
-      const peers = await fetch(`${url}/status`).then(
+      // Bounded: whatever else holds the port (a member's was taken by another program) may never answer.
+      const peers = await fetch(`${url}/status`, { signal: AbortSignal.timeout(STATUS_TIMEOUT_MS) }).then(
         async (response) => (response.ok ? ((await response.json()) as { peersConnected: number[] }).peersConnected.length : -1),
         () => -1,
       );

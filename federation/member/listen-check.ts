@@ -1,8 +1,9 @@
 import { ConfigError } from '../../sidechain/errors.ts';
 import { probeListen } from '../../regtest/free-port.ts';
 
+const ADDRESS_IN_USE = 'the address is already in use';
 const BIND_ERRORS: Record<string, string> = {
-  EADDRINUSE: 'the address is already in use',
+  EADDRINUSE: ADDRESS_IN_USE,
   EADDRNOTAVAIL: 'this machine has no such address',
   EACCES: 'permission denied',
   ENOTFOUND: 'no such host name',
@@ -17,6 +18,11 @@ export function listenFailure(field: 'api' | 'peer', endpoint: { host: string; p
   const { code, syscall } = (error ?? {}) as NodeJS.ErrnoException;
   if (typeof code !== 'string' || typeof syscall !== 'string' || !LISTEN_STEPS.has(syscall)) return error;
   return new ConfigError(`${field}.port`, `cannot listen on ${endpoint.host}:${endpoint.port}: ${BIND_ERRORS[code] ?? code}`);
+}
+
+/** Whether a member's refusal (its last log line, after `strongbox: `) says another program holds its API or peer port. */
+export function isPortTaken(refusal: string): boolean {
+  return /^(api|peer)\.port: cannot listen on /.test(refusal) && refusal.endsWith(`: ${ADDRESS_IN_USE}`);
 }
 
 /**

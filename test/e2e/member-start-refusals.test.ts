@@ -4,6 +4,7 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { genesisPath, memberDir, runLocalCeremony } from '../../federation/local-network/ceremony.ts';
+import { startLocalNetwork, type LocalNetwork } from '../../federation/local-network/local-network.ts';
 import { findFreePorts } from '../../regtest/free-port.ts';
 import { runCli } from '../helpers/cli.ts';
 import { sharedRegtest } from '../helpers/regtest.ts';
@@ -74,6 +75,48 @@ describe('strongbox member start on a port another program holds', function () {
       }
     });
   }
+});
+
+describe('a local network whose member port another program takes before the member listens', function () {
+  this.timeout(180_000);
+  let dataDir: string;
+  let network: LocalNetwork | undefined;
+  let squatter: Promise<Server> | undefined;
+
+  before(() => {
+    dataDir = mkdtempSync(join(tmpdir(), 'strongbox-e2e-squatted-'));
+    chmodSync(dataDir, 0o755); // an embedded server runs as user postgres when the tests run as root
+  });
+  after(async () => {
+    await network?.stop();
+    const held = await squatter;
+    if (held) await new Promise((resolve) => held.close(resolve));
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('starts the members again on other ports, says so, and comes up', async () => {
+    const said: string[] = [];
+    let takenPort: number | undefined;
+    network = await startLocalNetwork({
+      dataDir,
+      members: 3,
+      onProgress: (line) => {
+        said.push(line);
+        // Member 0's config is written, the member not yet listening: the port is taken now.
+        if (line === 'starting member 0' && takenPort === undefined) {
+          takenPort = (JSON.parse(readFileSync(join(memberDir(dataDir, 0), 'config.json'), 'utf8')) as { api: { port: number } }).api.port;
+          // It takes connections and drops them, as a program speaking another protocol would.
+          squatter = holdPort(takenPort).then((server) => server.on('connection', (socket) => socket.destroy()));
+        }
+      },
+    });
+    expect(said).to.include(
+      `member 0 exited with code 1 before the network was up: api.port: cannot listen on 127.0.0.1:${takenPort}: the address is already in use (its log: ${join(memberDir(dataDir, 0), 'member.log')}): starting the members again on other ports`,
+    );
+    expect(network.network.members[0]!.apiUrl).to.not.equal(`http://127.0.0.1:${takenPort}`);
+    const statuses = await Promise.all(network.network.members.map((member) => new MemberClient(member.apiUrl).status()));
+    expect(statuses.map((status) => [...status.peersConnected].sort())).to.deep.equal([[1, 2], [0, 2], [0, 1]]);
+  });
 });
 
 describe("strongbox member start with another member's key file", function () {
