@@ -1,15 +1,18 @@
-import { randomBytes } from 'node:crypto';
 import { issuedAssetId, isValidIsin, SECURITY_KINDS, MAX_DECIMALS, type SecurityKind } from '../../sidechain/asset.ts';
 import { ValidationError } from '../../sidechain/errors.ts';
 import { keyWitness } from '../../sidechain/transaction/signing.ts';
+import { encodeUnsigned } from '../../sidechain/transaction/codec.ts';
+import { toHex } from '../../sidechain/transaction/ids.ts';
+import { taggedHash } from '../../sidechain/hash.ts';
 import { LIMITS, type IssuanceBody } from '../../sidechain/transaction/types.ts';
-import type { MemberClient } from '../../federation/api/client.ts';
+import type { AssetView } from '../../federation/api/client.ts';
 import { readWalletFile } from '../../federation/wallet/wallet-file.ts';
 import { genesisFrom, memberClientFrom, type NetworkOptions } from '../member-url.ts';
 import { unitsFigure } from '../asset-amount.ts';
 import { printResult } from '../output.ts';
 import { parseAmount } from '../command-arguments.ts';
 import { plural } from '../../federation/words.ts';
+import { submitUntilFinal } from '../submit.ts';
 
 interface IssueOptions extends NetworkOptions {
   name: string;
@@ -29,14 +32,28 @@ interface IssueOptions extends NetworkOptions {
  * assets carry the same one (first come would let anyone squat a real ISIN). The CLI asks before
  * adding a second, which is most often meant as more of the first.
  */
-async function refuseRegisteredIsin(client: MemberClient, isin: string): Promise<void> {
-  const [registered, ...more] = await client.assetsWithIsin(isin);
-  if (!registered) return;
+function refuseRegisteredIsin(isin: string, registered: readonly AssetView[]): void {
+  const [first, ...more] = registered;
+  if (!first) return;
   const others = more.length === 0 ? '' : ` and ${plural(more.length, 'other asset')}`;
   throw new ValidationError(
     'isin-registered',
-    `${isin} is already registered on this chain as ${registered.name}, asset ${registered.id} issued by ${registered.issuerAddress}${others}: more of that security is issued with \`strongbox reissue\` by its issuer, if it is reissuable; add --duplicate-isin to register another security under the same ISIN`,
+    `${isin} is already registered on this chain as ${first.name}, asset ${first.id} issued by ${first.issuerAddress}${others}: more of that security is issued with \`strongbox reissue\` by its issuer, if it is reissuable; add --duplicate-isin to register another security under the same ISIN`,
   );
+}
+
+/**
+ * The issuance's nonce, from what it issues and how many securities its issuer already registered
+ * under the ISIN. The same command run again while its issuance is pending (interrupted, or its
+ * member died) then builds the very same transaction, which the members take once, rather than a
+ * second security under the ISIN; once the first is final it counts, and another issuance under
+ * the ISIN (--duplicate-isin) gets a nonce, and an asset id, of its own.
+ */
+function issuanceNonce(chainId: Uint8Array, body: IssuanceBody, issuedBefore: number): bigint {
+  const count = Buffer.alloc(4);
+  count.writeUInt32BE(issuedBefore);
+  const digest = taggedHash('Strongbox/issuance-nonce', chainId, encodeUnsigned({ ...body, nonce: 0n }), count);
+  return Buffer.from(digest).readBigUInt64BE() & 0x7fffffffffffffffn;
 }
 
 export async function issue(options: IssueOptions): Promise<void> {
@@ -52,26 +69,27 @@ export async function issue(options: IssueOptions): Promise<void> {
   const supply = parseAmount(options.supply, '--supply');
   const issuer = readWalletFile(options.file);
   const genesis = genesisFrom(options);
-  // A random nonce gives each issuance its own asset id without asking the chain.
-  const nonce = randomBytes(8).readBigUInt64BE() & 0x7fffffffffffffffn;
-  const body: IssuanceBody = {
+  const unnumbered: IssuanceBody = {
     kind: 'issuance',
     issuer: issuer.keys.publicKey,
-    nonce,
+    nonce: 0n,
     metadata: { name: options.name, isin: options.isin, securityKind: options.kind as SecurityKind, decimals: Number(options.decimals), restricted: Boolean(options.restricted), reissuable: Boolean(options.reissuable) },
     supply,
     recipient: issuer.owner,
   };
   const client = memberClientFrom(options);
-  if (!options.duplicateIsin) await refuseRegisteredIsin(client, options.isin);
-  const txid = await client.submit({ ...body, witnesses: [keyWitness(genesis.chainId, body, issuer.keys.seed)] });
-  const final = await client.waitForFinal(txid);
+  const registered = await client.assetsWithIsin(options.isin);
+  if (!options.duplicateIsin) refuseRegisteredIsin(options.isin, registered);
+  const issuedBefore = registered.filter((asset) => asset.issuer === toHex(issuer.keys.publicKey)).length;
+  const nonce = issuanceNonce(genesis.chainId, unnumbered, issuedBefore);
+  const body: IssuanceBody = { ...unnumbered, nonce };
+  const { txid, height } = await submitUntilFinal(client, { ...body, witnesses: [keyWitness(genesis.chainId, body, issuer.keys.seed)] }, options);
   const asset = Buffer.from(issuedAssetId(issuer.keys.publicKey, nonce)).toString('hex');
   const { metadata } = body;
   const terms = [metadata.restricted && 'restricted to its allowlist', metadata.reissuable && 'reissuable'].filter(Boolean).join(', ');
   printResult(
     options,
-    `issued ${unitsFigure(supply, metadata.decimals)} of ${metadata.name} (${metadata.isin}), a ${metadata.securityKind}${terms ? `, ${terms}` : ''}\nasset id: ${asset}\ntransaction ${txid} final at height ${final.height}`,
-    { asset, txid, height: final.height, supply },
+    `issued ${unitsFigure(supply, metadata.decimals)} of ${metadata.name} (${metadata.isin}), a ${metadata.securityKind}${terms ? `, ${terms}` : ''}\nasset id: ${asset}\ntransaction ${txid} final at height ${height}`,
+    { asset, txid, height, supply },
   );
 }

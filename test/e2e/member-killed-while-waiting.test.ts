@@ -200,4 +200,26 @@ describe('a command whose member is killed while it waits for finality', functio
       relay.close();
     }
   });
+
+  it('an issuance run again while it waits for its block, after Ctrl-C, registers one security, not two', async () => {
+    const file = join(dir, 'rerun-issuer.wallet.json');
+    expect((await runCli(['wallet', 'new', '--file', file])).code).to.equal(0);
+    const isin = 'GB0002634946';
+    const args = ['issue', '--name', 'Rerun Holdings', '--isin', isin, '--supply', '100', '--file', file];
+    haltBlocks();
+    const first = await startCli(args, /waiting for finality/, local);
+    const txid = submitted(first.stderr());
+    first.child.kill('SIGINT');
+    expect((await first.result).code).to.equal(130);
+    // The same security, the same issuer, nothing registered under the ISIN yet: the same transaction.
+    const again = await startCli(args, /waiting for finality/, local);
+    expect(again.stderr()).to.match(new RegExp(`^already submitted ${txid}, waiting for finality`));
+    resumeBlocks();
+    const ran = await again.result;
+    const height = await finalHeight(txid, 0);
+    expect([ran.code, ran.stdout]).to.deep.equal([1, '']);
+    expect(ran.stderr).to.match(new RegExp(`strongbox: this very transaction, ${txid}, was already submitted \\(an identical one was sent before or at the same time\\) and is final at height ${height}: nothing new was sent\n$`));
+    const registered = await net.clients[0]!.assetsWithIsin(isin);
+    expect(registered.map((asset) => [asset.name, asset.supply])).to.deep.equal([['Rerun Holdings', 100n]]);
+  });
 });
