@@ -76,6 +76,9 @@ describe('securities through the CLI against five members', function () {
 
   /** An address's balance of one asset, the same on every member (or the test fails). */
   async function balance(name: string, assetKey: string): Promise<bigint> {
+    // A command reports a block final from one member; the others store it moments later.
+    const tip = Math.max(...(await Promise.all(net.clients.map(async (client) => (await client.status()).height))));
+    await eventually(`every member at height ${tip}`, async () => (await Promise.all(net.clients.map(async (client) => (await client.status()).height))).every((height) => height >= tip));
     const all = await Promise.all(net.clients.map(async (client) => (await client.balances(addresses[name]!)).find((b) => b.asset === assetKey)?.amount ?? 0n));
     expect(new Set(all.map(String)).size, `${name} has one balance of ${assetKey} on every member: ${all}`).to.equal(1);
     return all[0]!;
