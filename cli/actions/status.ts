@@ -24,6 +24,7 @@ export async function showStatus(options: NetworkOptions & { json?: boolean }): 
       `height   ${status.height} (tip ${status.tipHash})`,
       `pending  ${plural(status.mempool, 'transaction')}`,
       `member   ${status.memberIndex}, connected to ${peers}`,
+      ...(status.peersDown ?? []).map(({ memberIndex, sinceMs, reason }) => `member ${memberIndex} not linked since ${new Date(sinceMs).toISOString()}: ${reason}`),
       `quorum   ${quorum}`,
       `bitcoin  ${bitcoinLine(status.bitcoin)}`,
     ].join('\n'),

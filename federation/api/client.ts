@@ -3,6 +3,7 @@ import { encodeTransaction } from '../../sidechain/transaction/codec.ts';
 import type { Transaction } from '../../sidechain/transaction/types.ts';
 import type { SubmissionResult } from './member-responses.ts';
 import type { BitcoinStatus } from '../member/bitcoin-node-health.ts';
+import type { PeerDown } from '../member/peer-link-failures.ts';
 import { MAX_PAGE_LIMIT } from './pagination.ts';
 
 /** What one request of waitForFinal asks a member to wait, well inside the request's own 10 s timeout. */
@@ -27,6 +28,8 @@ export interface MemberStatus {
   tipHash: string;
   mempool: number;
   peersConnected: number[];
+  /** The other members with no link, each with the last reason its link failed; absent from a member of an older release. */
+  peersDown?: PeerDown[];
   /** k: members whose signatures a block needs. */
   threshold: number;
   members: { index: number; name: string }[];

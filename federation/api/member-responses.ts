@@ -24,6 +24,16 @@ export const status = z.strictObject({
     started: z.boolean().describe('consensus runs at this height; an idle member waits for work before it starts'),
   }),
   peersConnected: z.array(wire.memberIndex).describe('members with an open, authenticated connection to this one'),
+  peersDown: z
+    .array(
+      z.strictObject({
+        memberIndex: wire.memberIndex,
+        sinceMs: wire.uint.describe("when its link failed for this reason, in ms since 1970; this member's start when it never linked"),
+        code: z.string().describe('the cause, for programs: `dial-error`, `other-version`, `link-closed`, `never-linked`, `silent`, or a handshake refusal `handshake-…`'),
+        reason: z.string().describe('the cause in plain words, e.g. connection refused at its address, or another peer protocol version'),
+      }),
+    )
+    .describe('the other members with no link to this one, each with the last reason its link failed'),
   members: z.array(z.strictObject({ index: wire.memberIndex, name: z.string() })),
   threshold: wire.uint.describe('signatures (k of n) a block and an escrow spend need'),
   bitcoin: z.strictObject({

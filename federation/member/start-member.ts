@@ -14,6 +14,7 @@ import { asDatabaseSettingError, migratedChainStore, openMemberDatabase } from '
 import { claimMemberDatabase, type DatabaseClaim } from '../postgres/database-claim.ts';
 import { assertKeyNotInUse } from './key-in-use.ts';
 import { rerecordForgottenVotes } from './forgotten-votes.ts';
+import { throwIfStopRequested } from './stop-request.ts';
 import { assertDatabaseOfThisMember } from './member-identity.ts';
 import { BitcoinNodeHealth } from './bitcoin-node-health.ts';
 import { createApiApp } from '../api/app.ts';
@@ -34,6 +35,7 @@ import { createMemberMetrics } from '../observability/metrics.ts';
 import { IntervalLog } from '../observability/interval-log.ts';
 import { startPeerTransport, type PeerTransport } from '../transport/peer-transport.ts';
 import { PeerLinkWarnings } from './peer-link-warnings.ts';
+import { PeerLinkFailures } from './peer-link-failures.ts';
 import { Chain, DEFAULT_CHAIN_OPTIONS } from './chain.ts';
 import { ConsensusDriver } from './consensus-driver.ts';
 import { HeightWaiters } from './height-waiters.ts';
@@ -108,7 +110,7 @@ interface OpenedState {
 }
 
 /** The member's state read from its database and checked against its Bitcoin node; nothing runs yet. */
-async function openState(config: MemberConfig, genesis: Genesis, pegPrivateKey: Uint8Array, pool: pg.Pool, log: Logger): Promise<OpenedState> {
+async function openState(config: MemberConfig, genesis: Genesis, pegPrivateKey: Uint8Array, pool: pg.Pool, log: Logger, stopRequested: AbortSignal | undefined): Promise<OpenedState> {
   const rpc = new BitcoinRpc(config.bitcoin.rpcUrl);
   // Asked first on every start, not only when a new database needs Bitcoin: a member restarted
   // with a mistyped node would otherwise run blind to deposits and payments, retrying forever.
@@ -119,8 +121,9 @@ async function openState(config: MemberConfig, genesis: Genesis, pegPrivateKey: 
   const store = await migratedChainStore(pool);
   await assertDatabaseOfThisMember(store, genesis, config.memberIndex);
   // Once the database is known to be this member's, so that one started on another's is named as such.
-  await assertKeyNotInUse(config, genesis);
-  const chain = await Chain.open(genesis, store, { ...DEFAULT_CHAIN_OPTIONS, now: () => BigInt(Date.now()) });
+  await assertKeyNotInUse(config, genesis, stopRequested);
+  const chain = await Chain.open(genesis, store, { ...DEFAULT_CHAIN_OPTIONS, now: () => BigInt(Date.now()) }, stopRequested);
+  throwIfStopRequested(stopRequested);
   const peginStore = new PeginStore(pool);
   const pegin = await Pegin.start(genesis, rpc, peginStore, log);
   // Peg-outs, their fee bumps and anchors are all federation-signed Bitcoin transactions: one signer.
@@ -135,9 +138,11 @@ async function openState(config: MemberConfig, genesis: Genesis, pegPrivateKey: 
 
 /**
  * One federation member: its database, its ledger, consensus with the other members, and its
- * API. Starting checks that the keys belong to the genesis seat named by the config.
+ * API. Starting checks that the keys belong to the genesis seat named by the config. A stop asked
+ * before it has started ends the start at its next safe point with StoppedWhileStartingError,
+ * once what it opened is closed, last opened first.
  */
-export async function startMember(config: MemberConfig, log: Logger): Promise<RunningMember> {
+export async function startMember(config: MemberConfig, log: Logger, stopRequested?: AbortSignal): Promise<RunningMember> {
   const keys = readKeyFile(config.keyFile);
   const genesis = readGenesisFile(config.genesisFile);
   const seat = genesis.file.members[config.memberIndex];
@@ -151,6 +156,7 @@ export async function startMember(config: MemberConfig, log: Logger): Promise<Ru
 
   await assertCanListen('api', config.api);
   await assertCanListen('peer', config.peer);
+  throwIfStopRequested(stopRequested);
 
   const database = await openMemberDatabase(config);
   let claim: DatabaseClaim;
@@ -170,7 +176,7 @@ export async function startMember(config: MemberConfig, log: Logger): Promise<Ru
   };
   let opened: OpenedState;
   try {
-    opened = await openState(config, genesis, keys.pegPrivateKey, pool, log);
+    opened = await openState(config, genesis, keys.pegPrivateKey, pool, log, stopRequested);
   } catch (error) {
     // Nothing else runs yet: stop the database (an embedded server is a process of its own), so
     // the process can exit with the reason.
@@ -212,7 +218,7 @@ export async function startMember(config: MemberConfig, log: Logger): Promise<Ru
   let syncing: Promise<void> | undefined;
   const syncWithPeers = () => {
     syncing ??= (async () => {
-      const applied = await catchUp(chain, config.peers, log);
+      const applied = await catchUp(chain, config.peers, log, stopRequested);
       if (applied > 0) {
         log.info({ applied, height: chain.tip.height }, 'caught up with peers');
         metrics.height.set(chain.tip.height);
@@ -277,6 +283,9 @@ export async function startMember(config: MemberConfig, log: Logger): Promise<Ru
   });
   const peerUrls = new Map(config.peers.map((peer) => [peer.memberIndex, peer.url]));
   const peerLinkWarnings = new PeerLinkWarnings(log, REFUSAL_LOG_INTERVAL_MS);
+  // The transport dials the members of higher index; those of lower index dial this one.
+  const otherMembers = genesis.file.members.map((_, index) => index).filter((index) => index !== config.memberIndex);
+  const peerLinkFailures = new PeerLinkFailures(otherMembers.map((index) => ({ memberIndex: index, url: index > config.memberIndex ? peerUrls.get(index) : undefined })), Date.now());
   let transport: PeerTransport;
   try {
     transport = await startPeerTransport({
@@ -290,6 +299,7 @@ export async function startMember(config: MemberConfig, log: Logger): Promise<Ru
       peerRateLimit: { framesPerSecond: config.peer.rateLimitFramesPerSecond, bytesPerSecond: config.peer.rateLimitBytesPerSecond },
       onEvent: (event) => {
         peerLinkWarnings.observe(event);
+        peerLinkFailures.observe(event, Date.now());
         if (event.type === 'drop') metrics.peerMessagesDropped.inc({ reason: event.reason });
         else if (event.type === 'connected') monitoring.heardFrom(event.peer);
         else if (event.type === 'silent') log.warn({ peer: event.peer }, 'peer answered no ping: its link is closed and dialled again');
@@ -336,6 +346,7 @@ export async function startMember(config: MemberConfig, log: Logger): Promise<Ru
   });
 
   try {
+    throwIfStopRequested(stopRequested);
     // Caught up, and before the machine is read from the log: the log of a restored database may
     // lack what this member signed at the height still being decided.
     await rerecordForgottenVotes(config, genesis, consensusConfig, {
@@ -357,7 +368,8 @@ export async function startMember(config: MemberConfig, log: Logger): Promise<Ru
         syncWithPeers();
         await syncing;
       },
-    }, log);
+    }, log, stopRequested);
+    throwIfStopRequested(stopRequested);
   } catch (error) {
     transactionRelay.close();
     await transport.close();
@@ -474,19 +486,23 @@ export async function startMember(config: MemberConfig, log: Logger): Promise<Ru
         const heard = driver!.heardFrom(memberIndex);
         return { height: heard.height, messages: heard.messages.map(encodeMessage) };
       },
-      status: () => ({
-        network: genesis.file.network,
-        chainId: Buffer.from(genesis.chainId).toString('hex'),
-        memberIndex: config.memberIndex,
-        height: chain.tip.height,
-        tipHash: Buffer.from(chain.tip.hash).toString('hex'),
-        mempool: chain.mempool.count,
-        consensus: driver?.state,
-        peersConnected: transport.connectedPeers(),
-        members: genesis.file.members.map((member, index) => ({ index, name: member.name })),
-        threshold: genesis.members.threshold,
-        bitcoin: { height: pegin.bitcoinHeight, mintingHalted: pegin.halted, nodeError: bitcoinNode.error },
-      }),
+      status: () => {
+        const peersConnected = transport.connectedPeers();
+        return {
+          network: genesis.file.network,
+          chainId: Buffer.from(genesis.chainId).toString('hex'),
+          memberIndex: config.memberIndex,
+          height: chain.tip.height,
+          tipHash: Buffer.from(chain.tip.hash).toString('hex'),
+          mempool: chain.mempool.count,
+          consensus: driver?.state,
+          peersConnected,
+          peersDown: peerLinkFailures.down(peersConnected),
+          members: genesis.file.members.map((member, index) => ({ index, name: member.name })),
+          threshold: genesis.members.threshold,
+          bitcoin: { height: pegin.bitcoinHeight, mintingHalted: pegin.halted, nodeError: bitcoinNode.error },
+        };
+      },
     }),
     ...outputRoutes({ ledger: chain.ledger, store }),
     ...registryRoutes({
