@@ -117,6 +117,8 @@ export class MemberClient {
     urls: string | readonly string[],
     private readonly onFailover?: (passedOver: readonly string[], answering: string) => void,
     private readonly noneAnswered?: string,
+    /** Aborts a request in flight, as a stop asked of a member catching up at its start does. */
+    private readonly stopRequested?: AbortSignal,
   ) {
     this.urls = typeof urls === 'string' ? [urls] : urls;
     if (this.urls.length === 0) throw new TypeError('a member client needs at least one member address');
@@ -132,7 +134,7 @@ export class MemberClient {
     const passedOver: string[] = [];
     for (;;) {
       try {
-        response = await fetch(`${this.baseUrl}${path}`, { ...init, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+        response = await fetch(`${this.baseUrl}${path}`, { ...init, signal: AbortSignal.any([AbortSignal.timeout(REQUEST_TIMEOUT_MS), ...(this.stopRequested ? [this.stopRequested] : [])]) });
         break;
       } catch (error) {
         if (!((nothingSent(error) || unansweredRead(error, init)) && this.current + 1 < this.urls.length)) {

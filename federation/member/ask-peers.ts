@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { MemberConfig } from '../config.ts';
+import { throwIfStopRequested } from './stop-request.ts';
 
 /**
  * How long a start waits for the other members' answers to change before it gives up: long
@@ -15,13 +16,13 @@ type Peer = MemberConfig['peers'][number];
 /**
  * Asks every peer's API for `path` at once and reads each JSON answer with `read`. A peer that
  * does not answer within 3 s, or answers something that is not JSON, says nothing: it is left
- * out, and the caller decides what silence means.
+ * out, and the caller decides what silence means; so is every peer once a stop is asked.
  */
-export async function askEachPeer<T>(peers: readonly Peer[], path: string, read: (body: unknown) => T): Promise<{ peer: Peer; answer: T }[]> {
+export async function askEachPeer<T>(peers: readonly Peer[], path: string, read: (body: unknown) => T, stopRequested?: AbortSignal): Promise<{ peer: Peer; answer: T }[]> {
   const answers = await Promise.all(
     peers.map(async (peer) => {
       try {
-        const response = await fetch(`${peer.apiUrl}${path}`, { signal: AbortSignal.timeout(ASK_TIMEOUT_MS) });
+        const response = await fetch(`${peer.apiUrl}${path}`, { signal: AbortSignal.any([AbortSignal.timeout(ASK_TIMEOUT_MS), ...(stopRequested ? [stopRequested] : [])]) });
         return [{ peer, answer: read(await response.json()) }];
       } catch {
         return [];
@@ -33,14 +34,17 @@ export async function askEachPeer<T>(peers: readonly Peer[], path: string, read:
 
 /**
  * Runs `poll` once a second until `settled` holds for its result or `PEER_WAIT_MS` has passed;
- * returns the last result either way, for the caller to go on or to say why it stops.
+ * returns the last result either way, for the caller to go on or to say why it stops. A stop
+ * asked meanwhile ends the wait at once, with StoppedWhileStartingError.
  */
-export async function pollPeers<T>(poll: () => Promise<T>, settled: (result: T) => boolean): Promise<{ result: T; settled: boolean }> {
+export async function pollPeers<T>(poll: () => Promise<T>, settled: (result: T) => boolean, stopRequested?: AbortSignal): Promise<{ result: T; settled: boolean }> {
   const deadline = Date.now() + PEER_WAIT_MS;
   for (;;) {
     const result = await poll();
+    throwIfStopRequested(stopRequested);
     if (settled(result)) return { result, settled: true };
     if (Date.now() >= deadline) return { result, settled: false };
-    await sleep(ASK_AGAIN_MS);
+    // Aborted, the sleep ends early; the check above says why on the next turn.
+    await sleep(ASK_AGAIN_MS, undefined, { signal: stopRequested }).catch(() => undefined);
   }
 }

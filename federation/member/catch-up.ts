@@ -22,13 +22,15 @@ export interface CatchUpRun {
 /**
  * Fetches the final blocks this member missed from the other members' APIs, trusting none of
  * them: every block goes through the same certificate check and full execution as a block
- * decided here. Returns how many blocks were applied.
+ * decided here. Returns how many blocks were applied; a stop asked ends it after the block being
+ * applied, its requests in flight aborted.
  */
-export async function catchUp(chain: Chain, peers: { memberIndex: number; apiUrl: string }[], log: Logger): Promise<number> {
+export async function catchUp(chain: Chain, peers: { memberIndex: number; apiUrl: string }[], log: Logger, stopRequested?: AbortSignal): Promise<number> {
   let applied = 0;
   const order = [...peers].sort(() => Math.random() - 0.5);
   for (const peer of order) {
-    const run = await applyServedBlocks(chain, memberBlockSource(new MemberClient(peer.apiUrl)));
+    if (stopRequested?.aborted) break;
+    const run = await applyServedBlocks(chain, memberBlockSource(new MemberClient(peer.apiUrl, undefined, undefined, stopRequested)));
     applied += run.applied;
     const stop = run.stop;
     if (stop?.reason === 'peer-unreachable') log.debug({ peer: peer.memberIndex, err: stop.error }, 'catch-up: peer unreachable');

@@ -15,6 +15,7 @@ import { refusedPegoutDestinations } from '../../watcher/federation-scripts.ts';
 import { blockRecord, spendersOf } from './block-record.ts';
 import { takeDecodedAhead } from './decoded-blocks.ts';
 import { warmTransactionSignatures } from './signature-warmup.ts';
+import { throwIfStopRequested } from './stop-request.ts';
 
 export interface ChainTip {
   height: number;
@@ -106,11 +107,11 @@ export class Chain {
   }
 
   /** Rebuilds the ledger by replaying every stored final block in order. */
-  static async open(genesis: Genesis, store: ChainStore, options: ChainOptions): Promise<Chain> {
+  static async open(genesis: Genesis, store: ChainStore, options: ChainOptions, stopRequested?: AbortSignal): Promise<Chain> {
     checkChainOptions(options);
     const ledger = new LedgerState();
     const hashes = new BlockHashes(genesis.chainId);
-    const tip = await replayStoredBlocks(genesis, store, ledger, hashes);
+    const tip = await replayStoredBlocks(genesis, store, ledger, hashes, stopRequested);
     const mempool = new Mempool(ledger, contextFor(genesis, tip.height + 1, hashes), {
       maxCount: options.mempoolMaxCount,
       maxBytes: options.mempoolMaxBytes,
@@ -353,7 +354,7 @@ interface ReplayRange {
  * is applied, so a restart uses every core; applying still verifies every witness through the
  * one synchronous path, which finds them in the signature cache.
  */
-async function replayStoredBlocks(genesis: Genesis, store: ChainStore, ledger: LedgerState, hashes: BlockHashes): Promise<ChainTip> {
+async function replayStoredBlocks(genesis: Genesis, store: ChainStore, ledger: LedgerState, hashes: BlockHashes, stopRequested: AbortSignal | undefined): Promise<ChainTip> {
   const tipHeight = await store.tipHeight();
   // Blocks stored before the store kept spenders (migration 007) get them as they are replayed.
   const spendersIndexedThrough = await store.spendersIndexedThrough();
@@ -369,6 +370,8 @@ async function replayStoredBlocks(genesis: Genesis, store: ChainStore, ledger: L
   let tip: ChainTip = { height: 0, hash: genesis.chainId, timeMs: genesis.timeMs };
   let range = await read(1);
   while (range.blocks.length > 0) {
+    // Replay only reads the store, but for the spenders of old blocks, each range saved at once.
+    throwIfStopRequested(stopRequested);
     // The next range is read and its warm-up started before this one is applied, so the pool verifies it meanwhile.
     const [next] = await Promise.all([read(range.blocks.at(-1)!.stored.height + 1), range.warmed]);
     const unindexedSpenders: (StoredSpender & { height: number })[] = [];

@@ -43,13 +43,13 @@ interface Asked extends Relearned {
  * signs anything conflicting. While fewer answer, the start waits, catching up as the others
  * finalize, and after 25 s stops naming the height.
  */
-export async function rerecordForgottenVotes(config: Pick<MemberConfig, 'memberIndex' | 'peers'>, genesis: Genesis, consensus: ConsensusConfig, memory: VoteMemory, log: Logger): Promise<void> {
+export async function rerecordForgottenVotes(config: Pick<MemberConfig, 'memberIndex' | 'peers'>, genesis: Genesis, consensus: ConsensusConfig, memory: VoteMemory, log: Logger, stopRequested?: AbortSignal): Promise<void> {
   const enough = consensus.members.length - consensus.threshold + 1;
   let waitingAt: number | undefined;
   const ask = async (): Promise<Asked> => {
     await memory.catchUp();
     const height = memory.nextHeight();
-    const answers = await askEachPeer(config.peers, `/consensus/heard/${config.memberIndex}`, (body) => heardAt(body, height));
+    const answers = await askEachPeer(config.peers, `/consensus/heard/${config.memberIndex}`, (body) => heardAt(body, height), stopRequested);
     const held = answers.flatMap(({ peer, answer }) => answer.map((encoded): HeldMessage => ({ heldBy: peer.memberIndex, encoded })));
     const relearned = relearnVotes(consensus, height, await memory.walRecords(height), held, (value) => memory.isBlockOf(height, value));
     const asked = { height, answered: answers.length, ...relearned };
@@ -59,7 +59,7 @@ export async function rerecordForgottenVotes(config: Pick<MemberConfig, 'memberI
     waitingAt = height;
     return asked;
   };
-  const { result, settled } = await pollPeers(ask, (asked) => canGoOn(asked, enough));
+  const { result, settled } = await pollPeers(ask, (asked) => canGoOn(asked, enough), stopRequested);
   if (settled) {
     if (result.records.length === 0) return;
     await memory.rerecord(result.height, result.records);

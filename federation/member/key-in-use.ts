@@ -18,10 +18,10 @@ export class KeyInUseError extends StrongboxError {
  * than the federation planned for. The other members know whether a process with this key is
  * linked to them; more than n − k of them saying so cannot all be lying.
  */
-export async function assertKeyNotInUse(config: Pick<MemberConfig, 'memberIndex' | 'peers'>, genesis: Genesis): Promise<void> {
+export async function assertKeyNotInUse(config: Pick<MemberConfig, 'memberIndex' | 'peers'>, genesis: Genesis, stopRequested?: AbortSignal): Promise<void> {
   const tolerated = genesis.members.keys.length - genesis.members.threshold;
   const chainId = Buffer.from(genesis.chainId).toString('hex');
-  const { result: linked, settled } = await pollPeers(() => peersLinkedTo(config, chainId), (linked) => linked.length <= tolerated);
+  const { result: linked, settled } = await pollPeers(() => peersLinkedTo(config, chainId, stopRequested), (linked) => linked.length <= tolerated, stopRequested);
   if (settled) return;
   const names = linked.map((index) => genesis.file.members[index]?.name ?? String(index));
   throw new KeyInUseError(
@@ -30,10 +30,10 @@ export async function assertKeyNotInUse(config: Pick<MemberConfig, 'memberIndex'
 }
 
 /** The other members that say they hold a link from this member; one that does not answer says nothing. */
-async function peersLinkedTo(config: Pick<MemberConfig, 'memberIndex' | 'peers'>, chainId: string): Promise<number[]> {
+async function peersLinkedTo(config: Pick<MemberConfig, 'memberIndex' | 'peers'>, chainId: string, stopRequested: AbortSignal | undefined): Promise<number[]> {
   const answers = await askEachPeer(config.peers, '/status', (body) => {
     const status = body as { chainId?: unknown; peersConnected?: unknown };
     return status.chainId === chainId && Array.isArray(status.peersConnected) && status.peersConnected.includes(config.memberIndex);
-  });
+  }, stopRequested);
   return answers.filter(({ answer: linked }) => linked).map(({ peer }) => peer.memberIndex);
 }
