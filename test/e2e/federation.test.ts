@@ -224,8 +224,18 @@ describe('federation of five member processes', function () {
     const short = await runCli(['pegin-address', testWallet().address], { env: { STRONGBOX_HOME: net.network.dataDir } });
     const awayNow = net.network.network.members.slice(3).map((member) => member.apiUrl).join(' ');
     expect([short.code, short.stderr]).to.deep.equal([1, `strongbox: could not register the deposit address with enough members: 3 did and a mint needs 4; out of reach: ${awayNow}. Try again once they are back\n`]);
+    // Member 0 dials members 3 and 4, and says why it has no link to them, with since when.
+    const { peers } = JSON.parse(readFileSync(join(memberDir(net.network.dataDir, 0), 'config.json'), 'utf8')) as { peers: { memberIndex: number; url: string }[] };
+    const refusedAt = (index: number) => `connection refused at ${peers.find((peer) => peer.memberIndex === index)!.url} (not running?)`;
+    const { peersDown } = await net.clients[0]!.status();
+    expect(peersDown!.map(({ memberIndex, code, reason }) => ({ memberIndex, code, reason }))).to.deep.equal([3, 4].map((memberIndex) => ({ memberIndex, code: 'dial-error', reason: refusedAt(memberIndex) })));
     const said = await runCli(['status', '--member', net.network.network.members[0]!.apiUrl]);
+    const downLines = peersDown!.map(({ memberIndex, sinceMs }) => `member ${memberIndex} not linked since ${new Date(sinceMs).toISOString()}: ${refusedAt(memberIndex)}`);
+    expect(said.stdout).to.match(/\nmember   0, connected to members 1, 2\n/);
+    expect(said.stdout.split('\n').slice(4, 6)).to.deep.equal(downLines);
     expect(said.stdout).to.match(/\nquorum   member 0 reaches only 3 of the 4 members \(k of 5\) a block needs: no block is made until more are back\nbitcoin  block \d+ read\n$/);
+    const saidAsJson = JSON.parse((await runCli(['status', '--json', '--member', net.network.network.members[0]!.apiUrl])).stdout) as { peersDown: unknown };
+    expect(saidAsJson.peersDown).to.deep.equal(peersDown);
     net.network.restartMember(3);
     await eventually('member 3 answering again', () => net.clients[3]!.status().then(() => true), 60_000);
     // The chain resumes at the height it halted at. A proposer re-proposes the latest block it
