@@ -5,6 +5,7 @@ import type { SubmissionResult } from './member-responses.ts';
 import type { BitcoinStatus } from '../member/bitcoin-node-health.ts';
 import type { PeerDown } from '../member/peer-link-failures.ts';
 import { MAX_PAGE_LIMIT } from './pagination.ts';
+import { requestSignal } from '../request-signal.ts';
 
 /** What one request of waitForFinal asks a member to wait, well inside the request's own 10 s timeout. */
 const WAIT_PER_REQUEST_MS = 5_000;
@@ -134,7 +135,7 @@ export class MemberClient {
     const passedOver: string[] = [];
     for (;;) {
       try {
-        response = await fetch(`${this.baseUrl}${path}`, { ...init, signal: AbortSignal.any([AbortSignal.timeout(REQUEST_TIMEOUT_MS), ...(this.stopRequested ? [this.stopRequested] : [])]) });
+        response = await fetch(`${this.baseUrl}${path}`, { ...init, signal: requestSignal(REQUEST_TIMEOUT_MS, this.stopRequested) });
         break;
       } catch (error) {
         if (!((nothingSent(error) || unansweredRead(error, init)) && this.current + 1 < this.urls.length)) {

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { MemberConfig } from '../config.ts';
 import { throwIfStopRequested } from './stop-request.ts';
+import { requestSignal } from '../request-signal.ts';
 
 /**
  * How long a start waits for the other members' answers to change before it gives up: long
@@ -22,7 +23,7 @@ export async function askEachPeer<T>(peers: readonly Peer[], path: string, read:
   const answers = await Promise.all(
     peers.map(async (peer) => {
       try {
-        const response = await fetch(`${peer.apiUrl}${path}`, { signal: AbortSignal.any([AbortSignal.timeout(ASK_TIMEOUT_MS), ...(stopRequested ? [stopRequested] : [])]) });
+        const response = await fetch(`${peer.apiUrl}${path}`, { signal: requestSignal(ASK_TIMEOUT_MS, stopRequested) });
         return [{ peer, answer: read(await response.json()) }];
       } catch {
         return [];
