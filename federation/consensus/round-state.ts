@@ -75,16 +75,22 @@ export class HeightRounds {
   /** The value proposed in the latest round before `round` whose value `accepted` takes. */
   latestProposalBefore(round: number, accepted: (key: string) => boolean): ProposalValue | undefined {
     let latest: { round: number; value: ProposalValue } | undefined;
-    for (const [other, state] of this.rounds) {
-      const value = state.proposal?.value;
-      if (value && other < round && (!latest || other > latest.round) && accepted(hashKey(value.hash))) latest = { round: other, value };
+    for (const { round: other, key, value } of this.proposals()) {
+      if (other < round && (!latest || other > latest.round) && accepted(key)) latest = { round: other, value };
     }
     return latest?.value;
   }
 
   /** The value of any round's proposal with this hash key. */
   proposedValue(key: string): ProposalValue | undefined {
-    for (const state of this.rounds.values()) if (state.proposal && hashKey(state.proposal.value.hash) === key) return state.proposal.value;
+    for (const proposal of this.proposals()) if (proposal.key === key) return proposal.value;
     return undefined;
+  }
+
+  /** Each round's proposal, in the order its round was first heard of. */
+  private *proposals(): Generator<{ round: number; key: string; value: ProposalValue }> {
+    for (const [round, state] of this.rounds) {
+      if (state.proposal) yield { round, key: hashKey(state.proposal.value.hash), value: state.proposal.value };
+    }
   }
 }
