@@ -5,7 +5,7 @@ import type { Genesis } from '../sidechain/genesis.ts';
 import { readGenesisFile } from '../federation/genesis-file.ts';
 import { ConfigError } from '../sidechain/errors.ts';
 import { EXPLORER_PATH } from '../federation/explorer/path.ts';
-import { sayLine } from './stderr-line.ts';
+import { stderrLines } from './stderr-line.ts';
 
 export interface NetworkOptions {
   member?: string;
@@ -25,7 +25,7 @@ export function memberClientFrom(options: NetworkOptions): MemberClient {
   if (urls.length === 0) throw new ConfigError('--member', 'no member API URL given and the local network has no members');
   return new MemberClient(
     urls,
-    (down, answering) => sayLine(`${down.length === 1 ? `member at ${down[0]} is` : `members at ${down.join(', ')} are`} unreachable; ${answering} answered instead`),
+    (down, answering) => stderrLines.say(`${down.length === 1 ? `member at ${down[0]} is` : `members at ${down.join(', ')} are`} unreachable; ${answering} answered instead`),
     localNetworkDown(local),
   );
 }

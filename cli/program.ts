@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { errorLine, throwParseErrors } from './error-line.ts';
 import { ValidationError } from '../sidechain/errors.ts';
+import { stderrLines } from './stderr-line.ts';
 import { keygenCommand } from './commands/keygen.ts';
 import { memberCommand } from './commands/member.ts';
 import { regtestCommand } from './commands/regtest.ts';
@@ -78,6 +79,8 @@ export async function runStrongbox(args: readonly string[]): Promise<number> {
     return 0;
   } catch (error) {
     const { line, exitCode } = errorLine(error);
+    // A progress line still shown (a wait a refusal ended) ends first: the error starts a line of its own.
+    stderrLines.end();
     if (line !== null) console.error(line);
     return exitCode;
   }

@@ -2,7 +2,7 @@ import { MemberApiError, type MemberClient } from '../federation/api/client.ts';
 import { ValidationError } from '../sidechain/errors.ts';
 import { toHex, txId } from '../sidechain/transaction/ids.ts';
 import type { Transaction } from '../sidechain/transaction/types.ts';
-import { addProgress, endProgress, startProgress } from './stderr-line.ts';
+import { stderrLines } from './stderr-line.ts';
 
 /**
  * A member's refusals of a transaction it already holds. The same command run again while the
@@ -65,9 +65,9 @@ async function send(client: MemberClient, tx: Transaction, txid: string): Promis
 async function waitUntilFinal(client: MemberClient, tx: Transaction, txid: string, options: { json?: boolean }, said: string): Promise<number> {
   // Listening before the line is shown: a Ctrl-C prompted by the line finds the listener.
   const stopSaying = sayWhenInterrupted(txid);
-  if (!options.json) startProgress(`${said} ${txid}, waiting for finality`, `waiting for finality of ${txid}`);
+  if (!options.json) stderrLines.startProgress(`${said} ${txid}, waiting for finality`, `waiting for finality of ${txid}`);
   const final = await client
-    .waitForFinal(txid, { onWait: options.json ? undefined : () => addProgress('.'), onUnknown: () => sendAgain(client, tx) })
+    .waitForFinal(txid, { onWait: options.json ? undefined : () => stderrLines.addProgress('.'), onUnknown: () => sendAgain(client, tx) })
     .catch((error: unknown) => {
       if (!(error instanceof MemberApiError && error.code === 'member-unreachable')) throw error;
       throw new ValidationError(
@@ -78,7 +78,7 @@ async function waitUntilFinal(client: MemberClient, tx: Transaction, txid: strin
     .finally(() => {
       stopSaying();
       // The progress line ends before whatever comes next, an error included.
-      endProgress();
+      stderrLines.end();
     });
   return final.height!;
 }
@@ -123,7 +123,7 @@ async function submitAgainUnlessHeld(client: MemberClient, tx: Transaction, txid
  */
 function sayWhenInterrupted(txid: string): () => void {
   const interrupted = () => {
-    endProgress();
+    stderrLines.end();
     process.stderr.write(`strongbox: interrupted while waiting: ${txid} was submitted and becomes final without this command (a member's GET /tx/${txid} says when); running the command again would send another\n`);
     process.exit(130);
   };

@@ -2,46 +2,46 @@ import { expect } from 'chai';
 import * as btc from '@scure/btc-signer';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { plural } from '../../federation/words.ts';
-import { progressLine } from '../../cli/progress.ts';
+import { PassThrough } from 'node:stream';
+import { progressLine, type ProgressLine } from '../../cli/progress.ts';
+import { StderrLines } from '../../cli/stderr-line.ts';
 import { newRegtestAddress } from '../../regtest/new-address.ts';
 
-/** What a stream was given, and whether it claims to be a terminal. */
-function capture(isTTY: boolean, columns?: number): NodeJS.WriteStream & { written: string[] } {
-  const written: string[] = [];
-  return { isTTY, columns, written, write: (chunk: string) => written.push(chunk) > 0 } as unknown as NodeJS.WriteStream & { written: string[] };
+/** A ProgressLine on a stream that says whether it is a terminal, as stderr does, and everything written to it. */
+function capture(isTTY: boolean, columns?: number): { line: ProgressLine; written: () => string } {
+  const stream = Object.assign(new PassThrough({ encoding: 'utf8' }), { isTTY, columns });
+  return { line: progressLine(new StderrLines(stream)), written: () => (stream.read() as string | null) ?? '' };
 }
 
 describe('command-line output', () => {
   it('writes a waiting state once per change, a line each where no terminal watches', () => {
-    const log = capture(false);
-    const line = progressLine(log);
+    const { line, written } = capture(false);
     for (const text of ['0/2 confirmations', '0/2 confirmations', '1/2 confirmations', '1/2 confirmations']) line.show(text);
     line.clear();
-    expect(log.written).to.deep.equal(['0/2 confirmations\n', '1/2 confirmations\n']);
+    expect(written()).to.equal('0/2 confirmations\n1/2 confirmations\n');
   });
 
   it('rewrites the waiting state in place on a terminal and clears it before the result', () => {
-    const terminal = capture(true);
-    const line = progressLine(terminal);
+    const { line, written } = capture(true);
     line.show('burned, waiting for finality…');
     line.show('final at height 7, waiting for the federation\'s next peg-out batch…');
     line.clear();
-    expect(terminal.written).to.deep.equal(['\rburned, waiting for finality…\x1b[K', '\rfinal at height 7, waiting for the federation\'s next peg-out batch…\x1b[K', '\r\x1b[K']);
+    expect(written()).to.equal('\rburned, waiting for finality…\x1b[K\rfinal at height 7, waiting for the federation\'s next peg-out batch…\x1b[K\r\x1b[K');
   });
 
   it('cuts a waiting state to the terminal\'s width, which a wrapped line would break', () => {
-    const terminal = capture(true, 20);
-    const line = progressLine(terminal);
+    const { line, written } = capture(true, 20);
     line.show('final at height 7, paid by output 0 of Bitcoin transaction 3f2a…');
+    const first = written();
     line.show('short enough');
-    expect(terminal.written).to.deep.equal(['\rfinal at height 7,…\x1b[K', '\rshort enough\x1b[K']);
-    expect(terminal.written[0]!.replace('\r', '').replace('\x1b[K', '')).to.have.length(19);
+    expect([first, written()]).to.deep.equal(['\rfinal at height 7,…\x1b[K', '\rshort enough\x1b[K']);
+    expect(first.replace('\r', '').replace('\x1b[K', '')).to.have.length(19);
   });
 
   it('clears nothing on a terminal when nothing was shown', () => {
-    const terminal = capture(true);
-    progressLine(terminal).clear();
-    expect(terminal.written).to.deep.equal([]);
+    const { line, written } = capture(true);
+    line.clear();
+    expect(written()).to.equal('');
   });
 
   it('counts in singular and plural', () => {
