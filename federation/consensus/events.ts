@@ -2,7 +2,7 @@ import type { DropReason } from './admission.ts';
 import type { Step } from './config.ts';
 import type { Evidence } from './evidence.ts';
 import type { ConsensusMessage, ProposalValue } from './messages.ts';
-import type { WalRecord } from './wal.ts';
+import type { ProposalRecord, WalRecord } from './wal.ts';
 
 /** The certificate the finality verifier checks; the machine produces exactly this shape. */
 import type { CommitCertificate } from '../../sidechain/commit.ts';
@@ -27,6 +27,12 @@ export type ConsensusEvent =
  */
 export type Effect =
   | { kind: 'persist'; record: WalRecord }
+  /**
+   * The proposal just sent, now with its block, for the log: stored in the background, since no
+   * effect waits for it. Its signed slot is already durable (a `persist` without the block came
+   * before the broadcast); the block only lets a restarted proposer send that proposal again.
+   */
+  | { kind: 'persistBlock'; record: ProposalRecord }
   | { kind: 'broadcast'; message: ConsensusMessage }
   | { kind: 'buildProposal'; height: number; round: number }
   | { kind: 'validate'; height: number; value: ProposalValue }

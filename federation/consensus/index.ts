@@ -18,4 +18,4 @@ export {
   type ProposalValue,
   type Vote,
 } from './messages.ts';
-export { decodeWalRecord, durableStateFromWal, encodeWalRecord, type DurableState, type WalRecord } from './wal.ts';
+export { decodeWalRecord, durableStateFromWal, encodeWalRecord, type DurableState, type ProposalRecord, type WalRecord } from './wal.ts';

@@ -9,7 +9,7 @@ import { proposerIndex } from './proposer.ts';
 import { NextHeightBuffer } from './next-height-buffer.ts';
 import { HeightRounds } from './round-state.ts';
 import { hashKey } from './vote-tally.ts';
-import { signRecord, walRecordHash, walSlot, type DurableState, type WalRecord } from './wal.ts';
+import { isSendable, signRecord, walSlot, type DurableState, type WalRecord } from './wal.ts';
 
 
 /**
@@ -125,6 +125,7 @@ export class ConsensusMachine {
     this.round = round;
     this.step = 'propose';
     if (proposerIndex(this.height, round, this.config.members.length) === this.config.memberIndex) {
+      // A proposal signed before a restart is sent again, or, if its block was lost, nothing is.
       if (this.signed.has(walSlot(round, 'proposal'))) this.broadcastRecord(this.signed.get(walSlot(round, 'proposal'))!);
       else if (this.valid) this.propose(this.valid.value, this.valid.round);
       else this.proposeCheckedOrBuild(round);
@@ -303,7 +304,7 @@ export class ConsensusMachine {
   }
 
   private propose(value: ProposalValue, polRound: number): void {
-    this.sign({ step: 'proposal', height: this.height, round: this.round, polRound, value });
+    this.sign({ step: 'proposal', height: this.height, round: this.round, polRound, hash: value.hash, bytes: value.bytes });
   }
 
   /** Votes and moves to the vote's step; false when this slot was already signed for another hash. */
@@ -316,24 +317,29 @@ export class ConsensusMachine {
   /**
    * The one place that signs. A slot (height, round, step) is signed at most once: signing it
    * again re-sends the recorded message, and a different hash for a signed slot is never signed.
-   * A new record is emitted as `persist` before its `broadcast`.
+   * A new record is emitted as `persist` before its `broadcast`. A proposal's record is persisted
+   * without its block, which its signature does not cover and which may be megabytes, and the
+   * block follows the broadcast as `persistBlock`: logging it first made the proposal late.
    */
   private sign(record: WalRecord): boolean {
     const slot = walSlot(record.round, record.step);
     const existing = this.signed.get(slot);
     if (existing) {
       this.broadcastRecord(existing);
-      return hashKey(walRecordHash(existing)) === hashKey(walRecordHash(record));
+      return hashKey(existing.hash) === hashKey(record.hash);
     }
     this.signed.set(slot, record);
-    this.out.push({ kind: 'persist', record });
+    this.out.push({ kind: 'persist', record: record.step === 'proposal' ? { ...record, bytes: null } : record });
     this.broadcastRecord(record);
+    if (record.step === 'proposal') this.out.push({ kind: 'persistBlock', record });
     return true;
   }
 
+  /** Sends a signed record again; a proposal whose block a crash kept out of the log cannot be. */
   private broadcastRecord(record: WalRecord): void {
+    if (!isSendable(record)) return;
     const message = signRecord(this.config, record);
-    if (record.step === 'proposal') this.validity.set(hashKey(record.value.hash), true);
+    if (record.step === 'proposal') this.validity.set(hashKey(record.hash), true);
     this.apply(message);
     this.out.push({ kind: 'broadcast', message });
   }

@@ -9,6 +9,7 @@ import {
   type ConsensusMessage,
   type Effect,
   type Evidence,
+  type ProposalRecord,
   type ProposalValue,
   type WalRecord,
 } from '../consensus/index.ts';
@@ -71,6 +72,8 @@ export class ConsensusDriver {
   private failed = false;
   /** A database that is down fails every retry the same way: once a minute in the log is enough. */
   private readonly failures: IntervalLog;
+  /** Proposals' blocks being logged after they were sent; a stop waits for them. */
+  private readonly blockWrites = new Set<Promise<void>>();
 
   constructor(
     private machine: ConsensusMachine,
@@ -161,6 +164,7 @@ export class ConsensusDriver {
     clearInterval(this.regossipTimer);
     this.clearTimers();
     await this.queue;
+    await Promise.all(this.blockWrites);
     this.failures.flush();
   }
 
@@ -236,6 +240,9 @@ export class ConsensusDriver {
       case 'persist':
         await this.storage.appendWal(this.machine.state.height, effect.record);
         return;
+      case 'persistBlock':
+        this.logBlockAfterSending(effect.record);
+        return;
       case 'broadcast':
         // The machine has already counted its own message; peers get it from the transport.
         this.sender.broadcast(encodeMessage(effect.message));
@@ -279,6 +286,20 @@ export class ConsensusDriver {
         this.options.fetchDecided(effect.height);
         return;
     }
+  }
+
+  /**
+   * Off the queue: the proposal is out, its slot durable, and nothing waits for its block. A write
+   * that fails costs only the re-sending of that proposal after a restart, so it is logged, not
+   * treated as a failed event: the machine is no further ahead of its log than the log says.
+   */
+  private logBlockAfterSending(record: ProposalRecord): void {
+    const { height, round } = record;
+    const write = this.storage
+      .appendWal(height, record)
+      .catch((error: unknown) => this.log.warn({ err: error, height, round }, "a proposal's block could not be logged after it was sent: restarted, this member would not send that proposal again"))
+      .finally(() => this.blockWrites.delete(write));
+    this.blockWrites.add(write);
   }
 
   private clearTimers(): void {

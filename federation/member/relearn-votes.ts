@@ -1,7 +1,7 @@
 import { VoteType } from '../../sidechain/vote.ts';
 import { admitMessage, decodeMessage, type ConsensusConfig, type ConsensusMessage, type ProposalValue, type WalRecord } from '../consensus/index.ts';
 import { messageHash } from '../consensus/messages.ts';
-import { walRecordHash, walSlot } from '../consensus/wal.ts';
+import { walSlot } from '../consensus/wal.ts';
 import { hashKey } from '../consensus/vote-tally.ts';
 
 /** A message a peer says this member signed, as the peer sent it: hex, not yet checked. */
@@ -41,7 +41,7 @@ export function relearnVotes(
   held: readonly HeldMessage[],
   isBlockOf: (value: ProposalValue) => boolean,
 ): Relearned {
-  const loggedHashes = new Map(logged.filter((record) => record.height === height).map((record) => [walSlot(record.round, record.step), hashKey(walRecordHash(record))]));
+  const loggedHashes = new Map(logged.filter((record) => record.height === height).map((record) => [walSlot(record.round, record.step), hashKey(record.hash)]));
   const forgotten = held.flatMap(({ heldBy, encoded }) => {
     const message = ownMessage(consensus, height, encoded);
     if (!message || loggedHashes.get(slotOf(message)) === hashKey(messageHash(message))) return [];
@@ -92,6 +92,6 @@ function voteStep(type: VoteType): 'prevote' | 'precommit' {
 /** The record this member wrote before signing the message; signing it again gives the same bytes. */
 function recordOf(message: ConsensusMessage): WalRecord {
   const { height, round } = message;
-  if (message.kind === 'proposal') return { step: 'proposal', height, round, polRound: message.polRound, value: message.value };
+  if (message.kind === 'proposal') return { step: 'proposal', height, round, polRound: message.polRound, hash: message.value.hash, bytes: message.value.bytes };
   return { step: voteStep(message.type), height, round, hash: message.blockHash };
 }

@@ -7,7 +7,7 @@ import type { ConsensusConfig, TimeoutConfig } from '../../federation/consensus/
 import type { CommitCertificate, ConsensusEvent, Effect } from '../../federation/consensus/events.ts';
 import type { Evidence } from '../../federation/consensus/evidence.ts';
 import { decodeMessage, encodeMessage, signProposal, signVote, type ConsensusMessage, type ProposalValue } from '../../federation/consensus/messages.ts';
-import { decodeWalRecord, encodeWalRecord, type WalRecord } from '../../federation/consensus/wal.ts';
+import { decodeWalRecord, encodeWalRecord, type ProposalRecord, type WalRecord } from '../../federation/consensus/wal.ts';
 
 /** sfc32: a small seeded generator, so every simulated run can be replayed from its seed. */
 export function seededRandom(seed: number): () => number {
@@ -96,6 +96,8 @@ interface SimMember {
   evidence: Evidence[];
   broadcasts: ConsensusMessage[];
   crashAfterPersist: ((record: WalRecord) => boolean) | undefined;
+  /** Crashes a proposer after it sent its proposal and before the block reached its log. */
+  crashBeforeLoggingBlock: ((record: ProposalRecord) => boolean) | undefined;
 }
 
 interface Scheduled {
@@ -127,6 +129,7 @@ export class ConsensusSim {
       evidence: [],
       broadcasts: [],
       crashAfterPersist: undefined,
+      crashBeforeLoggingBlock: undefined,
     }));
     const regossipMs = options.regossipMs ?? 500;
     const tick = (): void => {
@@ -220,6 +223,10 @@ export class ConsensusSim {
         case 'persist':
           member.wal.push(encodeWalRecord(effect.record));
           if (member.crashAfterPersist?.(effect.record)) return this.crash(member.index);
+          break;
+        case 'persistBlock':
+          if (member.crashBeforeLoggingBlock?.(effect.record)) return this.crash(member.index);
+          member.wal.push(encodeWalRecord(effect.record));
           break;
         case 'broadcast':
           member.broadcasts.push(effect.message);

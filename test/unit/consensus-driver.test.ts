@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import { expect } from 'chai';
 import { VoteType } from '../../sidechain/vote.ts';
 import { ValidationError } from '../../sidechain/errors.ts';
-import { encodeMessage, restoreFromWal, type ConsensusMachine, type WalRecord } from '../../federation/consensus/index.ts';
+import { decodeMessage, encodeMessage, restoreFromWal, type ConsensusMachine, type ConsensusMessage, type WalRecord } from '../../federation/consensus/index.ts';
 import { ConsensusDriver } from '../../federation/member/consensus-driver.ts';
 import { createLogger } from '../../federation/observability/logger.ts';
 import { makeValue, memberConfig } from '../helpers/consensus-sim.ts';
@@ -29,6 +29,10 @@ class DrivenMember {
   readonly driver: ConsensusDriver;
   /** Signs peers' messages for height 1 (member 1 proposes it in round 0). */
   readonly peers = new MachineFixture(5, 4, 0, 1);
+  /** What the member sent, decoded back. */
+  readonly sent: ConsensusMessage[] = [];
+  /** While set, writing a proposal's block to the log waits for it, as on a loaded database. */
+  private blockWritesHeld: Promise<void> | undefined;
 
   constructor() {
     const log = createLogger({
@@ -55,13 +59,13 @@ class DrivenMember {
         nextHeight: () => this.tip + 1,
       },
       {
-        appendWal: (height, record) => {
+        appendWal: async (height, record) => {
+          if (record.step === 'proposal' && record.bytes !== null) await this.blockWritesHeld;
           this.wal.set(height, [...(this.wal.get(height) ?? []), record]);
-          return Promise.resolve();
         },
         recordEvidence: () => Promise.resolve(),
       },
-      { broadcast: () => undefined },
+      { broadcast: (payload) => this.sent.push(decodeMessage(payload, 1 << 16)) },
       {
         regossipMs: 60_000,
         maxValueBytes: 1 << 16,
@@ -85,6 +89,13 @@ class DrivenMember {
 
   deliver(...messages: Parameters<MachineFixture['receive']>): void {
     for (const message of messages) this.driver.onPeerMessage(encodeMessage(message));
+  }
+
+  /** Holds every write of a proposal's block until the function returned is called. */
+  holdBlockWrites(): () => void {
+    let release!: () => void;
+    this.blockWritesHeld = new Promise((resolve) => (release = resolve));
+    return release;
   }
 
   catchUpTo(height: number): Promise<void> {
@@ -174,6 +185,25 @@ describe('consensus driver and catch-up', () => {
     member.deliver(new MachineFixture(5, 4, 0, 4).proposal(4, 0, makeValue('block at height 4')));
     await settle();
     expect(member.driver.state).to.include({ height: 4, step: 'prevote' });
+  });
+
+  it('a proposer sends its proposal and votes on while its block is still being written to the log, and a stop waits for that write', async () => {
+    const logged = (height: number) => member.wal.get(height)?.map((record) => (record.step === 'proposal' ? `proposal ${record.bytes === null ? 'without' : 'with'} block` : record.step));
+    const release = member.holdBlockWrites();
+    // Height 5 is member 0's to propose in round 0.
+    await member.catchUpTo(4);
+    await settle();
+    expect(member.sent.filter((message) => message.height === 5).map((message) => `${message.kind} r${message.round}`)).to.deep.equal(['proposal r0', 'vote r0']);
+    expect(logged(5)).to.deep.equal(['proposal without block', 'prevote']);
+
+    let stopped = false;
+    const stopping = member.driver.stop().then(() => (stopped = true));
+    await settle();
+    expect(stopped).to.equal(false);
+    release();
+    await stopping;
+    expect(logged(5)).to.deep.equal(['proposal without block', 'prevote', 'proposal with block']);
+    expect(member.errors()).to.deep.equal([]);
   });
 
   it('a decision catch-up stored first sets the machine aside without an error, and advance() resumes at once', async () => {

@@ -38,7 +38,7 @@ describe('consensus machine', () => {
     const start = f.machine.handle({ kind: 'start' }).effects;
     expect(start.map((e) => e.kind)).to.deep.equal(['buildProposal', 'scheduleTimeout']);
     const effects = f.machine.handle({ kind: 'proposalBuilt', height: 1, round: 0, value: v }).effects;
-    expect(effects.map((e) => e.kind)).to.deep.equal(['persist', 'broadcast', 'persist', 'broadcast']);
+    expect(effects.map((e) => e.kind)).to.deep.equal(['persist', 'broadcast', 'persistBlock', 'persist', 'broadcast']);
     expect(ownVotes(effects, 1)).to.deep.equal([`prevote r0 ${short(v)}`]);
   });
 

@@ -28,8 +28,9 @@ function broadcasts(effects: Effect[]): ConsensusMessage[] {
 describe('consensus write-ahead log', () => {
   it('encodes every record kind canonically and decodes it back', () => {
     const records: WalRecord[] = [
-      { step: 'proposal', height: 7, round: 2, polRound: 1, value: v },
-      { step: 'proposal', height: 7, round: 0, polRound: -1, value: w },
+      { step: 'proposal', height: 7, round: 2, polRound: 1, hash: v.hash, bytes: v.bytes },
+      { step: 'proposal', height: 7, round: 0, polRound: -1, hash: w.hash, bytes: w.bytes },
+      { step: 'proposal', height: 7, round: 1, polRound: 0, hash: w.hash, bytes: null },
       { step: 'prevote', height: 7, round: 2, hash: v.hash },
       { step: 'precommit', height: 7, round: 3, hash: null },
     ];
@@ -46,6 +47,30 @@ describe('consensus write-ahead log', () => {
       { step: 'prevote', height: 1, round: 0, hash: w.hash },
     ];
     expect(() => durableStateFromWal(1, records)).to.throw(/two different records/);
+  });
+
+  it('keeps a proposal logged without its block and then with it as one signed slot holding the block, in either order', () => {
+    const signedHash: WalRecord = { step: 'proposal', height: 1, round: 0, polRound: -1, hash: v.hash, bytes: null };
+    const withBlock: WalRecord = { ...signedHash, bytes: v.bytes };
+    for (const records of [[signedHash, withBlock], [withBlock, signedHash]]) {
+      const state = durableStateFromWal(1, records)!;
+      expect([...state.signed.values()]).to.deep.equal([withBlock]);
+      expect(state).to.include({ round: 0, step: 'propose' });
+    }
+    expect([...durableStateFromWal(1, [signedHash])!.signed.values()]).to.deep.equal([signedHash]);
+    expect(() => durableStateFromWal(1, [signedHash, { ...withBlock, hash: w.hash, bytes: w.bytes }])).to.throw(/two different records/);
+  });
+
+  it('restores the valid value from its own proposal only when the log holds its block', () => {
+    const records = (bytes: Uint8Array | null): WalRecord[] => [
+      { step: 'proposal', height: 1, round: 0, polRound: -1, hash: v.hash, bytes },
+      { step: 'prevote', height: 1, round: 0, hash: v.hash },
+      { step: 'precommit', height: 1, round: 0, hash: v.hash },
+    ];
+    expect(durableStateFromWal(1, records(v.bytes))!.valid).to.deep.equal({ round: 0, value: v });
+    const withoutBlock = durableStateFromWal(1, records(null))!;
+    expect(withoutBlock.valid).to.equal(null);
+    expect(withoutBlock.locked).to.deep.equal({ round: 0, hash: Buffer.from(v.hash).toString('hex') });
   });
 
   it('ignores records of heights other than the one being resumed', () => {
@@ -87,12 +112,22 @@ describe('consensus write-ahead log', () => {
     expect(ownVotes(restarted.propose(2, 1, w), 0)).to.deep.equal(['prevote r1 nil']);
   });
 
-  it('a proposer that crashed after persisting its proposal re-sends the identical proposal, not a new value', () => {
+  it('a proposer logs its proposal without the block before sending it, and the block only after', () => {
+    const f = new MachineFixture(5, 4, 1);
+    f.machine.handle({ kind: 'start' });
+    const effects = f.machine.handle({ kind: 'proposalBuilt', height: 1, round: 0, value: v }).effects;
+    const order = effects.flatMap((e) => (e.kind === 'persist' ? [`persist ${e.record.step}${e.record.step === 'proposal' ? ` ${e.record.bytes === null ? 'without' : 'with'} block` : ''}`] : e.kind === 'persistBlock' ? ['persistBlock'] : e.kind === 'broadcast' ? [`broadcast ${e.message.kind}`] : []));
+    expect(order).to.deep.equal(['persist proposal without block', 'broadcast proposal', 'persistBlock', 'persist prevote', 'broadcast vote']);
+    const logged = effects.flatMap((e) => (e.kind === 'persistBlock' ? [e.record] : []));
+    expect(logged).to.deep.equal([{ step: 'proposal', height: 1, round: 0, polRound: -1, hash: v.hash, bytes: v.bytes }]);
+  });
+
+  it('a proposer that crashed after logging its proposal with its block re-sends the identical proposal, not a new value', () => {
     const f = new MachineFixture(5, 4, 1);
     f.machine.handle({ kind: 'start' });
     const effects = f.machine.handle({ kind: 'proposalBuilt', height: 1, round: 0, value: v }).effects;
     const lost = broadcasts(effects).find((m) => m.kind === 'proposal')!;
-    const records = crashAfterFirstPersist(effects);
+    const records = [...crashAfterFirstPersist(effects), ...effects.flatMap((e) => (e.kind === 'persistBlock' ? [e.record] : []))];
 
     const restarted = restoreFromWal(memberConfig(5, 4, 1), 1, records);
     const resumed = restarted.handle({ kind: 'start' }).effects;
@@ -101,6 +136,76 @@ describe('consensus write-ahead log', () => {
     // Then it goes on as before the crash: it prevotes its own proposal, persisting that first.
     expect(resumed.filter((e) => e.kind === 'persist').map((e) => e.kind === 'persist' && e.record.step)).to.deep.equal(['prevote']);
     expect(ownVotes(resumed, 1)).to.deep.equal([`prevote r0 ${short(v)}`]);
+  });
+
+  it('a proposer that crashed after logging its proposal without the block sends no proposal at that round and proposes nothing else there, and votes as any member', () => {
+    const f = new MachineFixture(5, 4, 1);
+    f.machine.handle({ kind: 'start' });
+    const records = crashAfterFirstPersist(f.machine.handle({ kind: 'proposalBuilt', height: 1, round: 0, value: v }).effects);
+    expect(records).to.deep.equal([{ step: 'proposal', height: 1, round: 0, polRound: -1, hash: v.hash, bytes: null }]);
+
+    const restarted = new MachineFixture(5, 4, 1, 1, restoreFromWal(memberConfig(5, 4, 1), 1, records));
+    const resumed = restarted.machine.handle({ kind: 'start' }).effects;
+    expect(resumed.filter((e) => e.kind === 'broadcast' || e.kind === 'persist' || e.kind === 'buildProposal')).to.deep.equal([]);
+    expect(resumed.filter((e) => e.kind === 'scheduleTimeout').map((e) => e.kind === 'scheduleTimeout' && e.step)).to.deep.equal(['propose']);
+    // A block built meanwhile and the regossip find the slot signed: nothing is proposed there.
+    const tempted = [...restarted.machine.handle({ kind: 'proposalBuilt', height: 1, round: 0, value: w }).effects, ...restarted.machine.handle({ kind: 'regossip' }).effects];
+    expect(tempted.filter((e) => e.kind === 'broadcast' || e.kind === 'persist' || e.kind === 'persistBlock')).to.deep.equal([]);
+
+    // It votes as any member: nil on its timeout, and in round 1 for member 2's proposal.
+    expect(ownVotes(restarted.timeout(0, 'propose'), 1)).to.deep.equal(['prevote r0 nil']);
+    restarted.receive(...restarted.votes([0, 2, 3], Prevote, 0, null));
+    restarted.receive(...restarted.votes([0, 2, 3], Precommit, 0, null));
+    restarted.timeout(0, 'precommit');
+    expect(ownVotes(restarted.propose(2, 1, w), 1)).to.deep.equal([`prevote r1 ${short(w)}`]);
+  });
+
+  it('a proposer that crashed after logging its proposal without the block prevotes that proposal when a peer relays it', () => {
+    const f = new MachineFixture(5, 4, 1);
+    f.machine.handle({ kind: 'start' });
+    const records = crashAfterFirstPersist(f.machine.handle({ kind: 'proposalBuilt', height: 1, round: 0, value: v }).effects);
+    const restarted = new MachineFixture(5, 4, 1, 1, restoreFromWal(memberConfig(5, 4, 1), 1, records));
+    restarted.machine.handle({ kind: 'start' });
+    expect(ownVotes(restarted.propose(1, 0, v), 1)).to.deep.equal([`prevote r0 ${short(v)}`]);
+  });
+
+  it('in a network, proposers crashing after logging their proposal without the block, before or after sending it, never sign two proposals for one round, and the chain agrees', () => {
+    const sim = new ConsensusSim({ seed: 23, n: 5, k: 4, maxDelayMs: 50 });
+    for (const member of sim.members) sim.start(member.index);
+    const crashed: string[] = [];
+    const restartAt = new Map<number, number>();
+    const crashOnce = (index: number, record: WalRecord, when: string): boolean => {
+      // Each height's round-0 proposer crashes once, alternately before and after sending.
+      if (record.round !== 0 || (record.height % 2 === 0) !== (when === 'before sending') || crashed.some((entry) => entry.startsWith(`${record.height}/`))) return false;
+      crashed.push(`${record.height}/${when}`);
+      restartAt.set(index, sim.now + 400);
+      return true;
+    };
+    for (const member of sim.members) {
+      member.crashAfterPersist = (record) => record.step === 'proposal' && crashOnce(member.index, record, 'before sending');
+      member.crashBeforeLoggingBlock = (record) => crashOnce(member.index, record, 'after sending');
+    }
+    while (sim.now < 300_000 && sim.minHeight() < 8) {
+      sim.run(sim.now + 100);
+      for (const [index, at] of [...restartAt]) {
+        if (sim.now < at) continue;
+        restartAt.delete(index);
+        sim.start(index);
+      }
+    }
+    expect(crashed.filter((entry) => entry.endsWith('before sending'))).to.have.length.at.least(3);
+    expect(crashed.filter((entry) => entry.endsWith('after sending'))).to.have.length.at.least(3);
+    expect(sim.minHeight()).to.be.at.least(8);
+    sim.checkAgreement();
+    for (const member of sim.members) {
+      const proposed = new Map<string, string>();
+      for (const message of member.broadcasts.flatMap((m) => (m.kind === 'proposal' && m.memberIndex === member.index ? [m] : []))) {
+        const slot = `${message.height}/${message.round}`;
+        const hash = Buffer.from(message.value.hash).toString('hex');
+        expect(proposed.get(slot) ?? hash, `member ${member.index} proposal at ${slot}`).to.equal(hash);
+        proposed.set(slot, hash);
+      }
+    }
   });
 
   it('in a network, members crashing right after each durable write and restarting never sign two different messages for one slot, and the chain agrees', () => {
