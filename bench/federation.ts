@@ -34,6 +34,9 @@ function memberCpuSeconds(before: Map<string, number>[], after: Map<string, numb
   return after.reduce((sum, samples, member) => sum + cpu(samples) - cpu(before[member]!), 0);
 }
 
+/** Transactions in a block from which its height counts as loaded: its proposal is large. */
+const LOADED_HEIGHT = 100;
+
 /**
  * `members` member processes on this machine: transfers offered at a fixed rate, spread over all
  * members' APIs; a transaction's finality latency runs from its submission to the moment a
@@ -76,6 +79,8 @@ export async function federationThroughput(baseline: Figure, options: { members:
     // The round each height was decided in, from its commit certificate: rounds after the first are
     // work thrown away (a proposal validated, votes signed and logged) and a timeout waited out.
     const decidedRounds: number[] = [];
+    // The same for heights of LOADED_HEIGHT transfers or more, whose proposals are large and late.
+    const loadedRounds: number[] = [];
     const watcher = (async () => {
       let height = startHeight + 1;
       while (watching || submitted.size > latencies.length) {
@@ -96,6 +101,7 @@ export async function federationThroughput(baseline: Figure, options: { members:
         lastFinalAt = now;
         finalBlocks += 1;
         decidedRounds.push(block.commit.round);
+        if (block.transactions.length >= LOADED_HEIGHT) loadedRounds.push(block.commit.round);
         height += 1;
         if (!watching && latencies.length >= submitted.size) break;
       }
@@ -159,6 +165,7 @@ export async function federationThroughput(baseline: Figure, options: { members:
     const sorted = [...latencies].sort((a, b) => a - b);
     const finalPerSecond = (latencies.length * 1000) / (lastFinalAt - start);
     const cpuMs = memberCpuSeconds(samplesBefore, samplesAfter) * 1000;
+    const loadedHeights = figure(`heights of ${LOADED_HEIGHT} transfers or more`, loadedRounds.length, 'heights');
     const label = `${options.members} members, ${options.offeredPerSecond} tx/s offered${options.batchMs === undefined ? '' : `, sent every ${options.batchMs} ms in one request per member`}`;
     return [
       figure(`federation (${label}): final transfers`, finalPerSecond, 'tx/s', baseline),
@@ -168,6 +175,8 @@ export async function federationThroughput(baseline: Figure, options: { members:
       figure(`federation (${label}): final blocks`, (finalBlocks * 1000) / (lastFinalAt - start), 'blocks/s'),
       figure(`federation (${label}): heights decided in their first round`, (100 * decidedRounds.filter((round) => round === 0).length) / decidedRounds.length, '%'),
       figure(`federation (${label}): rounds of the slowest height`, Math.max(...decidedRounds) + 1, 'rounds'),
+      figure(`federation (${label}): heights of ${LOADED_HEIGHT} transfers or more decided after their first round`, loadedRounds.filter((round) => round > 0).length, 'heights', loadedHeights),
+      figure(`federation (${label}): extra rounds of heights of ${LOADED_HEIGHT} transfers or more`, loadedRounds.reduce((sum, round) => sum + round, 0), 'rounds', loadedHeights),
       figure(`federation (${label}): peer frames a second, busiest link`, busiestLink(samplesBefore, samplesAfter) / elapsedSeconds, 'frames/s', peerFrameBudget),
       // CPU time, unlike the rates above, hardly depends on what else shares the cores.
       figure(`federation (${label}): member CPU per final transfer, all members`, cpuMs / latencies.length, 'ms', verificationCost),
