@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { StrongboxError } from '../sidechain/errors.ts';
 import { fileErrorReason } from '../federation/file-error-reason.ts';
+import { NOT_FINAL_EXIT_CODE, NotFinalError } from './not-final-error.ts';
 
 /**
  * Commander reports its own errors (unknown option, missing argument) itself, with the help text
@@ -20,7 +21,8 @@ function oneLine(text: string): string {
 /**
  * The one place that maps an error to what the user sees: one line on stderr and an exit code,
  * 1 for a refusal the user can act on (bad input, a file that cannot be read or written, a
- * member that refused), 2 for a bug. `null` line: nothing to print (help was shown).
+ * member that refused), 2 for a bug, 3 for a transaction submitted that the command stopped
+ * waiting for before it was final. `null` line: nothing to print (help was shown).
  */
 export function errorLine(error: unknown): { line: string | null; exitCode: number } {
   if (error instanceof CommanderError) {
@@ -29,7 +31,7 @@ export function errorLine(error: unknown): { line: string | null; exitCode: numb
     if (error.code === 'commander.help') return { line: 'strongbox: a command is missing (see --help for the commands)', exitCode: 1 };
     return { line: `strongbox: ${oneLine(error.message.replace(/^error: /, ''))} (see --help)`, exitCode: 1 };
   }
-  if (error instanceof StrongboxError) return { line: `strongbox: ${oneLine(error.message)}`, exitCode: 1 };
+  if (error instanceof StrongboxError) return { line: `strongbox: ${oneLine(error.message)}`, exitCode: error instanceof NotFinalError ? NOT_FINAL_EXIT_CODE : 1 };
   const { syscall, path } = (error ?? {}) as NodeJS.ErrnoException;
   const reason = fileErrorReason(error);
   if (reason !== undefined && typeof syscall === 'string' && typeof path === 'string') {

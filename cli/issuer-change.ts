@@ -4,7 +4,7 @@ import { readWalletFile, type Wallet } from '../federation/wallet/wallet-file.ts
 import type { AssetView } from '../federation/api/client.ts';
 import { registeredSecurity } from './asset-amount.ts';
 import { genesisFrom, memberClientFrom, type NetworkOptions } from './member-url.ts';
-import { submitUntilFinal } from './submit.ts';
+import { submitUntilFinal, type Submission, type Submitted, type SubmitOptions } from './submit.ts';
 
 /**
  * Signs and submits a change to an asset's registry with the wallet's key, carrying the asset's
@@ -12,15 +12,16 @@ import { submitUntilFinal } from './submit.ts';
  * key is the asset's issuer key; `body` may refuse first, from the asset as the chain holds it.
  */
 export async function submitIssuerChange(
-  options: NetworkOptions & { file: string; json?: boolean },
+  options: NetworkOptions & SubmitOptions & { file: string },
   asset: Uint8Array,
   body: (sequence: bigint, wallet: Wallet, view: AssetView) => RegistryBody | ReissuanceBody,
-): Promise<{ txid: string; height: number; view: AssetView; sequence: bigint; wallet: Wallet }> {
+  submission: Submission,
+): Promise<Submitted & { view: AssetView; sequence: bigint; wallet: Wallet }> {
   const wallet = readWalletFile(options.file);
   const genesis = genesisFrom(options);
   const client = memberClientFrom(options);
   const view = await registeredSecurity(client, Buffer.from(asset).toString('hex'));
   const unsigned = body(view.sequence + 1n, wallet, view);
-  const final = await submitUntilFinal(client, { ...unsigned, witnesses: [keyWitness(genesis.chainId, unsigned, wallet.keys.seed)] }, options);
-  return { ...final, view, sequence: unsigned.sequence, wallet };
+  const submitted = await submitUntilFinal(client, { ...unsigned, witnesses: [keyWitness(genesis.chainId, unsigned, wallet.keys.seed)] }, options, submission);
+  return { ...submitted, view, sequence: unsigned.sequence, wallet };
 }

@@ -18,6 +18,7 @@ import { genesisCommand } from './commands/genesis.ts';
 import { networkCommand } from './commands/network.ts';
 import { infoCommand } from './commands/info.ts';
 import { statusCommand } from './commands/status.ts';
+import { txCommand } from './commands/tx.ts';
 import { peginAddressCommand, peginCommand } from './commands/pegin.ts';
 import { pegoutCommand } from './commands/pegout.ts';
 import { proofCommand, verifyProofCommand } from './commands/proof.ts';
@@ -35,6 +36,7 @@ export function strongboxProgram(): Command {
     .addCommand(networkCommand())
     .addCommand(infoCommand())
     .addCommand(statusCommand())
+    .addCommand(txCommand())
     .addCommand(walletCommand())
     .addCommand(sendCommand())
     .addCommand(issueCommand())

@@ -3,6 +3,8 @@ import { ValidationError } from '../sidechain/errors.ts';
 import { toHex, txId } from '../sidechain/transaction/ids.ts';
 import type { Transaction } from '../sidechain/transaction/types.ts';
 import { stderrLines } from './stderr-line.ts';
+import { DEFAULT_WAIT_SECONDS } from './command-options.ts';
+import { NotFinalError } from './not-final-error.ts';
 
 /**
  * A member's refusals of a transaction it already holds. The same command run again while the
@@ -13,14 +15,52 @@ import { stderrLines } from './stderr-line.ts';
  */
 const SENT_BEFORE = new Set(['already-pending', 'already-final']);
 
+/** How a command submits its transaction: what its progress says first, and what the same command line does run again. */
+export interface Submission {
+  /** The first words of the progress line: `submitted` unless said otherwise (`burned in`). */
+  done?: string;
+  /** What the same command line does when run again once the transaction is final, after "running it again": `sends another payment`. */
+  rerun: string;
+}
+
+/** --json, and --wait's seconds (DEFAULT_WAIT_SECONDS when absent; 0 waits not at all). */
+export interface SubmitOptions {
+  json?: boolean;
+  wait?: number;
+}
+
+/** A submitted transaction, with its height once final; without one, the command did not wait (--wait 0). */
+export interface Submitted {
+  txid: string;
+  height: number | undefined;
+}
+
+/** How a command's result says where its transaction is: final at its height, or pending when the command did not wait. */
+export function finality({ txid, height }: Submitted): string {
+  return height === undefined ? `pending, not waited for (\`strongbox tx ${txid}\` says when it is final)` : `final at height ${height}`;
+}
+
 /**
- * Submits a signed transaction and waits until it is final, with progress on stderr unless --json:
- * `<done> <txid>, waiting for finality…`. A transaction the members already hold is refused once
- * it is final, saying that nothing new was sent. Its txid is known before it is sent (the same
- * coins, deterministic signatures), so a member lost while taking it or while it is waited on
- * leaves the other members to ask, and a command that cannot tell names the txid to check.
+ * What the same command line does run again, said whenever a command stops before its transaction
+ * is final. Every command builds its transaction from what the chain holds final (the wallet's
+ * coins, oldest first; the issuer's count of securities under an ISIN; an asset's registry
+ * sequence) and signs it deterministically: while the first is pending, that is unchanged, and the
+ * command builds the very same transaction, which the members take once. Once it is final, what the
+ * chain holds has moved on, and what a run again does is the command's own.
  */
-export async function submitUntilFinal(client: MemberClient, tx: Transaction, options: { json?: boolean }, done = 'submitted'): Promise<{ txid: string; height: number }> {
+function rerunWords(txid: string, submission: Submission): string {
+  return `run again while ${txid} is pending, the same command line builds this very transaction, which the chain applies once; once it is final, running it again ${submission.rerun}`;
+}
+
+/**
+ * Submits a signed transaction and waits until it is final, for --wait's seconds from the last
+ * time it sent it (none: it returns once a member has taken it), with progress on stderr unless
+ * --json: `<done> <txid>, waiting for finality…`. A transaction the members already hold is
+ * refused, saying that nothing new was sent. Its txid is known before it is sent (the same coins,
+ * deterministic signatures), so a member lost while taking it or while it is waited on leaves the
+ * other members to ask, and a command that cannot tell names the txid to check.
+ */
+export async function submitUntilFinal(client: MemberClient, tx: Transaction, options: SubmitOptions, submission: Submission): Promise<Submitted> {
   const txid = toHex(txId(tx));
   // Asked before sending: once sent, a member lost while taking it leaves the others holding it
   // with no word of who sent it first, and an earlier run's transaction would read as this one's.
@@ -30,8 +70,13 @@ export async function submitUntilFinal(client: MemberClient, tx: Transaction, op
     throw error;
   });
   const sentBefore = heldBefore || !(await send(client, tx, txid));
-  const height = await waitUntilFinal(client, tx, txid, options, sentBefore ? 'already submitted' : done);
-  if (sentBefore) throw new ValidationError('already-submitted', `this very transaction, ${txid}, was already submitted (an identical one was sent before or at the same time) and is final at height ${height}: nothing new was sent`);
+  const said = sentBefore ? 'already submitted' : (submission.done ?? 'submitted');
+  const wait = options.wait ?? DEFAULT_WAIT_SECONDS;
+  const height = wait === 0 ? undefined : await waitUntilFinal(client, tx, txid, { json: options.json, waitMs: wait * 1000, said }, submission);
+  if (sentBefore) {
+    const state = height === undefined ? `: nothing new was sent; \`strongbox tx ${txid}\` says whether it is final` : ` and is final at height ${height}: nothing new was sent`;
+    throw new ValidationError('already-submitted', `this very transaction, ${txid}, was already submitted (an identical one was sent before or at the same time)${state}`);
+  }
   return { txid, height };
 }
 
@@ -60,19 +105,22 @@ async function send(client: MemberClient, tx: Transaction, txid: string): Promis
  * Waits until the transaction is final, `<said> <txid>, waiting for finality…` on stderr meanwhile
  * unless --json; its height. A member that stops answering leaves the waiting to the next one the
  * client knows, which is given the transaction when it does not know it: the member that took it
- * may have gone before passing it on, and the chain applies it once.
+ * may have gone before passing it on, and the chain applies it once. A wait that ends before the
+ * transaction is final ends the command with a NotFinalError: it may still become final.
  */
-async function waitUntilFinal(client: MemberClient, tx: Transaction, txid: string, options: { json?: boolean }, said: string): Promise<number> {
+async function waitUntilFinal(client: MemberClient, tx: Transaction, txid: string, wait: { json?: boolean; waitMs: number; said: string }, submission: Submission): Promise<number> {
   // Listening before the line is shown: a Ctrl-C prompted by the line finds the listener.
-  const stopSaying = sayWhenInterrupted(txid);
-  if (!options.json) stderrLines.startProgress(`${said} ${txid}, waiting for finality`, `waiting for finality of ${txid}`);
+  const stopSaying = sayWhenInterrupted(txid, submission);
+  if (!wait.json) stderrLines.startProgress(`${wait.said} ${txid}, waiting for finality`, `waiting for finality of ${txid}`);
   const final = await client
-    .waitForFinal(txid, { onWait: options.json ? undefined : () => stderrLines.addProgress('.'), onUnknown: () => sendAgain(client, tx) })
+    .waitForFinal(txid, { timeoutMs: wait.waitMs, onWait: wait.json ? undefined : () => stderrLines.addProgress('.'), onUnknown: () => sendAgain(client, tx) })
     .catch((error: unknown) => {
-      if (!(error instanceof MemberApiError && error.code === 'member-unreachable')) throw error;
-      throw new ValidationError(
+      if (!(error instanceof MemberApiError)) throw error;
+      if (error.code === 'timeout') throw new NotFinalError('not-final', `${error.message}; it may still become final (\`strongbox tx ${txid}\` says when; --wait <seconds> waits longer): ${rerunWords(txid, submission)}`);
+      if (error.code !== 'member-unreachable') throw error;
+      throw new NotFinalError(
         'member-unreachable',
-        `${error.message} while waiting: ${txid} was submitted and may be final without this command: another member's GET /tx/${txid} says (final: done, and running the command again would do it a second time; pending: it waits for its block; not found: the member went away before passing it on, and the command may be run again)`,
+        `${error.message} while waiting: ${txid} was submitted and may be final without this command: \`strongbox tx ${txid} --member <another member>\` says (final: done, and running the same command line again ${submission.rerun}; pending: it waits for its block, and the same command line run again builds this very transaction; not found: the member went away before passing it on, and the command may be run again)`,
       );
     })
     .finally(() => {
@@ -119,12 +167,13 @@ async function submitAgainUnlessHeld(client: MemberClient, tx: Transaction, txid
 
 /**
  * Ctrl-C stops the waiting, not the transaction, which the members hold and make final without
- * this command: said, or a user who sees no result runs the command again and sends it twice.
+ * this command: said, with what the same command line does run again before and after that, or a
+ * user who sees no result runs it again not knowing whether that pays twice.
  */
-function sayWhenInterrupted(txid: string): () => void {
+function sayWhenInterrupted(txid: string, submission: Submission): () => void {
   const interrupted = () => {
     stderrLines.end();
-    process.stderr.write(`strongbox: interrupted while waiting: ${txid} was submitted and becomes final without this command (a member's GET /tx/${txid} says when); running the command again would send another\n`);
+    process.stderr.write(`strongbox: interrupted while waiting: ${txid} was submitted and becomes final without this command (\`strongbox tx ${txid}\` says when); ${rerunWords(txid, submission)}\n`);
     process.exit(130);
   };
   process.once('SIGINT', interrupted);

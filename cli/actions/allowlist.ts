@@ -1,5 +1,6 @@
 import { addressPayload } from '../../sidechain/address.ts';
 import { toHex } from '../../sidechain/transaction/ids.ts';
+import type { RegistryBody } from '../../sidechain/transaction/types.ts';
 import { ValidationError } from '../../sidechain/errors.ts';
 import { submitIssuerChange } from '../issuer-change.ts';
 import { MemberApiError, type AssetView } from '../../federation/api/client.ts';
@@ -9,8 +10,9 @@ import { plural } from '../../federation/words.ts';
 import { genesisFrom, memberClientFrom, type NetworkOptions } from '../member-url.ts';
 import { printResult } from '../output.ts';
 import { parseAddress, parseSecurity } from '../command-arguments.ts';
+import { finality, type SubmitOptions } from '../submit.ts';
 
-type AllowlistOptions = NetworkOptions & { asset: string; file: string; includeIssuer?: boolean; json?: boolean };
+type AllowlistOptions = NetworkOptions & SubmitOptions & { asset: string; file: string; includeIssuer?: boolean };
 
 const ownerKey = (address: string) => Buffer.from(addressPayload(address)).toString('hex');
 
@@ -51,15 +53,16 @@ async function changeAllowlist(action: 'add' | 'remove', addressArguments: strin
   const unchanged = listed ? addresses.filter((address) => listed.has(ownerKey(address)) === (action === 'add')) : [];
   const changing = addresses.filter((address) => !unchanged.includes(address));
   if (changing.length === 0) throw new ValidationError('allowlist-unchanged', `nothing to ${action}: ${unchanged.join(', ')} ${action === 'add' ? 'already on' : 'not on'} the allowlist of ${assetKey}`);
-  const { txid, height, view, sequence } = await submitIssuerChange(options, asset, (next, _wallet, current) => {
+  const body = (next: bigint, _issuer: unknown, current: AssetView): RegistryBody => {
     // The chain takes it, but it would change nothing anyone can see: say so instead.
     if (!current.restricted) throw new ValidationError('not-restricted', `${current.name} (${current.isin}) is not restricted: anyone may hold it, so an allowlist changes nothing (a restricted security is issued with issue --restricted)`);
     if (action === 'remove' && !options.includeIssuer) refuseRemovingIssuer(changing, current);
     return { kind: 'registry', asset, sequence: next, action, owners: changing.map(addressPayload) };
-  });
+  };
+  const { view, sequence, txid, height } = await submitIssuerChange(options, asset, body, { rerun: 'is refused, the change being made' });
   const verb = action === 'add' ? 'added to' : 'removed from';
   const skipped = unchanged.length === 0 ? '' : ` (${unchanged.join(', ')} ${action === 'add' ? 'already on' : 'not on'} it)`;
-  printResult(options, `${plural(changing.length, 'address', 'addresses')} ${verb} the allowlist of ${view.name} (${view.isin})${skipped}, registry sequence ${sequence}\ntransaction ${txid} final at height ${height}`, { asset: assetKey, action, addresses: changing, unchanged, sequence, txid, height });
+  printResult(options, `${plural(changing.length, 'address', 'addresses')} ${verb} the allowlist of ${view.name} (${view.isin})${skipped}, registry sequence ${sequence}\ntransaction ${txid} ${finality({ txid, height })}`, { asset: assetKey, action, addresses: changing, unchanged, sequence, txid, height });
 }
 
 export const addToAllowlist = (addresses: string[], options: AllowlistOptions) => changeAllowlist('add', addresses, options);

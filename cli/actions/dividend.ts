@@ -14,9 +14,9 @@ import { describeAmount, registeredSecurity } from '../asset-amount.ts';
 import { genesisFrom, memberClientFrom, type NetworkOptions } from '../member-url.ts';
 import { printResult } from '../output.ts';
 import { parseAmount, parseHeight, parseSecurity } from '../command-arguments.ts';
-import { submitUntilFinal } from '../submit.ts';
+import { finality, submitUntilFinal, type SubmitOptions } from '../submit.ts';
 
-export async function payDividend(options: NetworkOptions & { asset: string; recordHeight: string; total: string; file: string; again?: boolean; json?: boolean }): Promise<void> {
+export async function payDividend(options: NetworkOptions & SubmitOptions & { asset: string; recordHeight: string; total: string; file: string; again?: boolean }): Promise<void> {
   const asset = parseSecurity(options.asset);
   const assetKey = toHex(asset);
   const recordHeight = parseHeight(options.recordHeight, '--record-height');
@@ -52,17 +52,17 @@ export async function payDividend(options: NetworkOptions & { asset: string; rec
   }
   const outputs = dividendOutputs(total, owed);
   if (outputs.length >= LIMITS.maxOutputs) throw new ValidationError('too-many-holders', `${outputs.length} holders are owed a share; one dividend transaction pays at most ${LIMITS.maxOutputs - 1}`);
-  const { txid, height, change } = await withWalletLock(options.file, async () => {
+  const { change, ...submitted } = await withWalletLock(options.file, async () => {
     const { inputs, change } = selectCoins(await client.utxos(wallet.address), BTC_ASSET_ID, total);
     if (change > 0n) outputs.push({ owner: wallet.owner, asset: BTC_ASSET_ID, amount: change });
     const body: DividendBody = { kind: 'dividend', asset, recordHeight, inputs, outputs };
     const witnesses = inputs.map((_, inputIndex) => keyWitness(genesis.chainId, body, wallet.keys.seed, { inputIndex }));
-    return { ...(await submitUntilFinal(client, { ...body, witnesses }, options)), change };
+    const rerun = 'is refused, the dividend being paid (with --again, it pays the holders a second time)';
+    return { ...(await submitUntilFinal(client, { ...body, witnesses }, options, { rerun })), change };
   });
   const paid = change > 0n ? outputs.length - 1 : outputs.length;
-  printResult(options, `paid ${describeAmount(total, BTC_ASSET_KEY, undefined)} to ${plural(paid, 'holder')} of ${view.name} (${view.isin}, ${assetKey}) at record height ${recordHeight}: ${txid} final at height ${height}`, {
-    txid,
-    height,
+  printResult(options, `paid ${describeAmount(total, BTC_ASSET_KEY, undefined)} to ${plural(paid, 'holder')} of ${view.name} (${view.isin}, ${assetKey}) at record height ${recordHeight}: ${submitted.txid} ${finality(submitted)}`, {
+    ...submitted,
     asset: assetKey,
     name: view.name,
     isin: view.isin,

@@ -20,10 +20,10 @@ import { printResult } from '../output.ts';
 import { parseAmount, parseHeight, parseSecurity } from '../command-arguments.ts';
 import { recordOffer, walletOffers } from '../open-offers.ts';
 import { withWalletLock } from '../../federation/wallet/wallet-lock.ts';
-import { submitUntilFinal } from '../submit.ts';
+import { finality, submitUntilFinal, type SubmitOptions } from '../submit.ts';
 import { MIN_EXPIRY_BLOCKS } from '../commands/dvp.ts';
 
-type Options = NetworkOptions & { file: string; json?: boolean };
+type Options = NetworkOptions & SubmitOptions & { file: string };
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
 
 const OFFER_FILE_EXISTS = 'it already exists; offers are never overwritten';
@@ -102,7 +102,7 @@ async function exactCoin(client: MemberClient, chainId: Uint8Array, wallet: Wall
   const notOffered = coinsNotOffered(coins.utxos, coins.open, hex(asset), amount, { spendOffered: false, wayOut, units: (units) => unitsFigure(units, decimals) });
   const split = buildTransfer(chainId, wallet, notOffered, asset, wallet.owner, amount);
   if (!options.json) process.stderr.write(`splitting a coin of ${unitsFigure(amount, decimals)} off for the offer\n`);
-  const { txid } = await submitUntilFinal(client, split, options);
+  const { txid } = await submitUntilFinal(client, split, options, { rerun: 'makes the offer with the coin split off' });
   return { txid, vout: 0, asset: hex(asset), amount };
 }
 
@@ -182,18 +182,18 @@ export const dvpAccept = withOfferAtHand(async ({ options, offer, wallet, chainI
   }
   const payWith = selectCoins(await client.utxos(wallet.address), offer.payment.asset, offer.payment.amount);
   const tx = acceptOffer(chainId, offer, offered, wallet, payWith);
-  const { txid, height } = await submitUntilFinal(client, tx, options);
+  const submitted = await submitUntilFinal(client, tx, options, { rerun: 'is refused, the offer being taken' });
   const asset = hex(offer.gives.asset);
   const paid = hex(offer.payment.asset);
   const received = `${await describeAmountOn(client, asset, offer.gives.amount)} for ${await describeAmountOn(client, paid, offer.payment.amount)}`;
-  printResult(options, `received ${received}: ${txid} final at height ${height}`, { txid, height, asset, amount: offer.gives.amount, price: offer.payment.amount });
+  printResult(options, `received ${received}: ${submitted.txid} ${finality(submitted)}`, { ...submitted, asset, amount: offer.gives.amount, price: offer.payment.amount });
 });
 
 export const dvpCancel = withOfferAtHand(async ({ options, offer, wallet, chainId, client, coin }) => {
   if (coin.address !== wallet.address) throw new ValidationError('not-owner', `the offered coin belongs to ${coin.address}, not to this wallet`);
   const body: TransferBody = { kind: 'transfer', inputs: [offer.input], outputs: [{ owner: wallet.owner, asset: offer.gives.asset, amount: coin.amount }] };
-  const { txid, height } = await submitUntilFinal(client, { ...body, witnesses: [keyWitness(chainId, body, wallet.keys.seed)] }, options);
-  printResult(options, `offer withdrawn: the coin moved to ${txid}:0, final at height ${height}`, { txid, height });
+  const submitted = await submitUntilFinal(client, { ...body, witnesses: [keyWitness(chainId, body, wallet.keys.seed)] }, options, { rerun: 'is refused, the offer being withdrawn' });
+  printResult(options, `offer withdrawn: the coin moved to ${submitted.txid}:0, ${finality(submitted)}`, submitted);
 });
 
 export async function dvpShow(options: NetworkOptions & { offer: string; json?: boolean }): Promise<void> {

@@ -12,9 +12,9 @@ import { unitsFigure } from '../asset-amount.ts';
 import { printResult } from '../output.ts';
 import { parseAmount } from '../command-arguments.ts';
 import { plural } from '../../federation/words.ts';
-import { submitUntilFinal } from '../submit.ts';
+import { finality, submitUntilFinal, type SubmitOptions } from '../submit.ts';
 
-interface IssueOptions extends NetworkOptions {
+interface IssueOptions extends NetworkOptions, SubmitOptions {
   name: string;
   isin: string;
   kind: string;
@@ -24,7 +24,6 @@ interface IssueOptions extends NetworkOptions {
   reissuable?: boolean;
   duplicateIsin?: boolean;
   file: string;
-  json?: boolean;
 }
 
 /**
@@ -83,13 +82,14 @@ export async function issue(options: IssueOptions): Promise<void> {
   const issuedBefore = registered.filter((asset) => asset.issuer === toHex(issuer.keys.publicKey)).length;
   const nonce = issuanceNonce(genesis.chainId, unnumbered, issuedBefore);
   const body: IssuanceBody = { ...unnumbered, nonce };
-  const { txid, height } = await submitUntilFinal(client, { ...body, witnesses: [keyWitness(genesis.chainId, body, issuer.keys.seed)] }, options);
+  const rerun = 'is refused, the ISIN being registered (with --duplicate-isin, it registers a second security)';
+  const submitted = await submitUntilFinal(client, { ...body, witnesses: [keyWitness(genesis.chainId, body, issuer.keys.seed)] }, options, { rerun });
   const asset = Buffer.from(issuedAssetId(issuer.keys.publicKey, nonce)).toString('hex');
   const { metadata } = body;
   const terms = [metadata.restricted && 'restricted to its allowlist', metadata.reissuable && 'reissuable'].filter(Boolean).join(', ');
   printResult(
     options,
-    `issued ${unitsFigure(supply, metadata.decimals)} of ${metadata.name} (${metadata.isin}), a ${metadata.securityKind}${terms ? `, ${terms}` : ''}\nasset id: ${asset}\ntransaction ${txid} final at height ${height}`,
-    { asset, txid, height, supply },
+    `issued ${unitsFigure(supply, metadata.decimals)} of ${metadata.name} (${metadata.isin}), a ${metadata.securityKind}${terms ? `, ${terms}` : ''}\nasset id: ${asset}\ntransaction ${submitted.txid} ${finality(submitted)}`,
+    { asset, ...submitted, supply },
   );
 }

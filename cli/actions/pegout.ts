@@ -10,7 +10,7 @@ import { MemberApiError, quorumShortfall, type MemberClient } from '../../federa
 import { genesisFrom, memberClientFrom, type NetworkOptions } from '../member-url.ts';
 import { printResult } from '../output.ts';
 import { plural } from '../../federation/words.ts';
-import { submitUntilFinal } from '../submit.ts';
+import { finality, submitUntilFinal, type SubmitOptions } from '../submit.ts';
 import { progressLine } from '../progress.ts';
 import { withMemberDatabase } from '../member-database.ts';
 import { parseAmount, parseTxid } from '../command-arguments.ts';
@@ -78,7 +78,7 @@ async function hourlyShare(client: MemberClient, basisPoints: number): Promise<b
   return (BigInt((await client.pegoutPolicy()).reservesSats) * BigInt(basisPoints)) / 10_000n;
 }
 
-export async function pegout(options: NetworkOptions & { to?: string; amount?: string; file: string; json?: boolean }): Promise<void> {
+export async function pegout(options: NetworkOptions & SubmitOptions & { to?: string; amount?: string; file: string }): Promise<void> {
   if (!options.to || !options.amount) throw new ValidationError('missing-option', 'pegout needs --to <bitcoin-address> and --amount <sats>');
   const genesis = genesisFrom(options);
   const destination = pegoutDestinationScript(options.to, bitcoinNetwork(genesis.file.bitcoinNetwork), genesis.file.bitcoinNetwork);
@@ -89,13 +89,14 @@ export async function pegout(options: NetworkOptions & { to?: string; amount?: s
   if (amount < minimum) throw new ValidationError('below-minimum', `a peg-out of ${amount} sats is below the federation's minimum of ${minimum}`);
   const wallet = readWalletFile(options.file);
   const client = memberClientFrom(options);
-  const { txid, height } = await withWalletLock(options.file, async () => {
+  const submitted = await withWalletLock(options.file, async () => {
     const tx = buildPegout(genesis.chainId, wallet, await client.utxos(wallet.address), destination, amount);
     const share = await hourlyShare(client, genesis.file.pegout.circuitBreakerBasisPoints);
     if (amount > share) process.stderr.write(`note: ${amount} sats is more than the circuit breaker lets the federation pay out in an hour (${share} sats): the burn will wait until the operators of k members approve it\n`);
-    return submitUntilFinal(client, tx, options, 'burned in');
+    return submitUntilFinal(client, tx, options, { done: 'burned in', rerun: 'burns as much again' });
   });
-  printResult(options, `burn ${txid} final at height ${height}; follow it with: strongbox pegout status ${txid}`, { txid, height, amount, to: options.to });
+  const { txid } = submitted;
+  printResult(options, `burn ${txid} ${finality(submitted)}; follow it with: strongbox pegout status ${txid}`, { ...submitted, amount, to: options.to });
 }
 
 export async function pegoutStatus(txidArgument: string, _options: StatusOptions, command: Command): Promise<void> {

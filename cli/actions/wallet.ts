@@ -13,7 +13,7 @@ import { withWalletLock } from '../../federation/wallet/wallet-lock.ts';
 import { genesisFrom, memberClientFrom, type NetworkOptions } from '../member-url.ts';
 import { dropSpentOffers, walletOffers } from '../open-offers.ts';
 import { parseAddress, parseAmount, parseAsset } from '../command-arguments.ts';
-import { submitUntilFinal } from '../submit.ts';
+import { finality, submitUntilFinal, type SubmitOptions } from '../submit.ts';
 import { printResult } from '../output.ts';
 
 /** The words from a terminal (one line, after a prompt on stderr), or everything piped in. */
@@ -60,7 +60,7 @@ export async function showWallet(options: NetworkOptions & { file: string; json?
   printResult(options, [`address: ${address}`, 'balances:', ...lines].join('\n'), { address, balances: data });
 }
 
-export async function send(options: NetworkOptions & { to: string; amount: string; asset: string; file: string; spendOffered?: boolean; json?: boolean }): Promise<void> {
+export async function send(options: NetworkOptions & SubmitOptions & { to: string; amount: string; asset: string; file: string; spendOffered?: boolean }): Promise<void> {
   if (looksLikeBitcoin(options.to)) {
     throw new ValidationError('bad-address', `${options.to} is a Bitcoin address, not a Strongbox address (sbx1…): BTC leaves the sidechain by a peg-out (strongbox pegout --to ${options.to} --amount <sats> --file <wallet>)`);
   }
@@ -73,15 +73,15 @@ export async function send(options: NetworkOptions & { to: string; amount: strin
   const client = memberClientFrom(options);
   const assetHex = Buffer.from(asset).toString('hex');
   const security = await securityView(client, assetHex);
-  const { txid, height, withdrawn } = await withWalletLock(options.file, async () => {
+  const { withdrawn, ...submitted } = await withWalletLock(options.file, async () => {
     const utxos = await client.utxos(wallet.address);
     const { open } = await walletOffers(client, options.file, utxos);
     const wayOut = 'spending an offered coin leaves its offer unable ever to settle: withdraw the offer first (`strongbox dvp cancel --offer <offer file>`), or send with --spend-offered';
     const coins = coinsNotOffered(utxos, open, assetHex, amount, { spendOffered: options.spendOffered === true, wayOut, units: (units) => unitsFigure(units, security?.decimals ?? 0) });
     const tx = buildTransfer(genesis.chainId, wallet, coins, asset, recipient, amount);
-    const final = await submitUntilFinal(client, tx, options);
-    return { ...final, withdrawn: dropSpentOffers(options.file, new Set(tx.inputs.map((input) => `${Buffer.from(input.txid).toString('hex')}:${input.index}`))) };
+    const submitted = await submitUntilFinal(client, tx, options, { rerun: 'sends another payment' });
+    return { ...submitted, withdrawn: dropSpentOffers(options.file, new Set(tx.inputs.map((input) => `${Buffer.from(input.txid).toString('hex')}:${input.index}`))) };
   });
   const withdrawnLines = withdrawn.map((hold) => `\nwithdrew the offer ${hold.offer}: its coin ${hold.coin} is spent, so nobody can take it`);
-  printResult(options, `sent ${describeAmount(amount, assetHex, security)} to ${to}: ${txid} final at height ${height}${withdrawnLines.join('')}`, { txid, height, to, asset: assetHex, amount, withdrawnOffers: withdrawn.map((hold) => hold.offer) });
+  printResult(options, `sent ${describeAmount(amount, assetHex, security)} to ${to}: ${submitted.txid} ${finality(submitted)}${withdrawnLines.join('')}`, { ...submitted, to, asset: assetHex, amount, withdrawnOffers: withdrawn.map((hold) => hold.offer) });
 }

@@ -1,9 +1,9 @@
 import { Command } from 'commander';
 import { lazyAction } from '../lazy-action.ts';
-import { networkOptions } from '../command-options.ts';
+import { submitOptions } from '../command-options.ts';
 
 function allowlistAction(action: 'add' | 'remove'): Command {
-  const command = networkOptions(new Command(action))
+  const command = submitOptions(new Command(action))
     .description(action === 'add' ? 'admit addresses as holders of a restricted security' : 'stop addresses from receiving a restricted security (what they hold they can still sell to allowlisted holders)')
     .argument('<address...>', 'sbx addresses')
     .requiredOption('--asset <asset>', 'the asset id (hex)')

@@ -1,9 +1,9 @@
 import { Command } from 'commander';
 import { lazyAction } from '../lazy-action.ts';
-import { networkOptions } from '../command-options.ts';
+import { submitOptions } from '../command-options.ts';
 
 export function dividendCommand(): Command {
-  return networkOptions(new Command('dividend'))
+  return submitOptions(new Command('dividend'))
     .description('pay pegged BTC pro rata to the holders of a security at a record height, from the issuer wallet')
     .requiredOption('--asset <asset>', 'the security (asset id, hex)')
     .requiredOption('--record-height <height>', 'the block after which holdings count (at most the current tip)')

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { lazyAction } from '../lazy-action.ts';
-import { networkOptions } from '../command-options.ts';
+import { networkOptions, submitOptions } from '../command-options.ts';
 
 const DEFAULT_EXPIRY_BLOCKS = '1000';
 /**
@@ -24,7 +24,7 @@ function offerCommand(): Command {
 
 /** `dvp accept` and `dvp cancel`: an offer file and a wallet. */
 function offerFileCommand(name: 'accept' | 'cancel', spec: { description: string; offerHelp: string; walletHelp: string; example: string }): Command {
-  return networkOptions(new Command(name))
+  return submitOptions(new Command(name))
     .description(spec.description)
     .requiredOption('--offer <file>', spec.offerHelp)
     .option('--file <file>', spec.walletHelp, 'wallet.json')

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { lazyAction } from '../lazy-action.ts';
 import { MAX_DECIMALS, SECURITY_KINDS } from '../../sidechain/asset.ts';
-import { networkOptions } from '../command-options.ts';
+import { submitOptions } from '../command-options.ts';
 
 export function issueCommand(): Command {
   const command = new Command('issue')
@@ -15,7 +15,7 @@ export function issueCommand(): Command {
     .option('--reissuable', 'the issuer may issue more later')
     .option('--duplicate-isin', 'register the security even though another one on this chain carries the same ISIN')
     .option('--file <file>', 'issuer wallet file', 'wallet.json');
-  return networkOptions(command)
+  return submitOptions(command)
     .addHelpText('after', '\nExample:\n  strongbox issue --name "Acme AB" --isin SE0000108656 --kind share --supply 1000000 --file issuer.wallet.json')
     .action(lazyAction(() => import('../actions/issue.ts'), 'issue'));
 }

@@ -1,9 +1,9 @@
 import { Command } from 'commander';
 import { lazyAction } from '../lazy-action.ts';
-import { networkOptions } from '../command-options.ts';
+import { networkOptions, submitOptions } from '../command-options.ts';
 
 export function pegoutCommand(): Command {
-  const pegout = networkOptions(new Command('pegout'))
+  const pegout = submitOptions(new Command('pegout'))
     .description('burn pegged BTC for payment to a Bitcoin address (fee from the withdrawal), and follow it')
     .option('--to <bitcoin-address>', 'where the BTC is paid')
     .option('--amount <sats>', 'pegged satoshis to burn; the published fee share comes out of it')

@@ -1,9 +1,9 @@
 import { Command } from 'commander';
 import { lazyAction } from '../lazy-action.ts';
-import { networkOptions } from '../command-options.ts';
+import { submitOptions } from '../command-options.ts';
 
 export function reissueCommand(): Command {
-  return networkOptions(new Command('reissue'))
+  return submitOptions(new Command('reissue'))
     .description('issue more units of a reissuable security, signed by its issuer key (the wallet)')
     .requiredOption('--asset <asset>', 'the asset id (hex)')
     .requiredOption('--amount <units>', 'units to add to the supply, in base units')

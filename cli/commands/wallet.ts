@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { lazyAction } from '../lazy-action.ts';
-import { networkOptions } from '../command-options.ts';
+import { networkOptions, submitOptions } from '../command-options.ts';
 
 const DEFAULT_WALLET = 'wallet.json';
 
@@ -41,7 +41,7 @@ export function walletCommand(): Command {
 }
 
 export function sendCommand(): Command {
-  return networkOptions(new Command('send'))
+  return submitOptions(new Command('send'))
     .description('send an asset from the wallet and wait until the transfer is final')
     .requiredOption('--to <address>', 'recipient sbx address')
     .requiredOption('--amount <units>', 'amount in base units (satoshis for BTC)')

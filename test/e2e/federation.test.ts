@@ -214,9 +214,13 @@ describe('federation of five member processes', function () {
     const interrupted = await waiting.result;
     expect([interrupted.code, interrupted.stderr.split('\n').slice(1)], `signal ${waiting.child.signalCode}; stderr: ${interrupted.stderr}`).to.deep.equal([
       130,
-      [`strongbox: interrupted while waiting: ${pendingSpend} was submitted and becomes final without this command (a member's GET /tx/${pendingSpend} says when); running the command again would send another`, ''],
+      [
+        `strongbox: interrupted while waiting: ${pendingSpend} was submitted and becomes final without this command (\`strongbox tx ${pendingSpend}\` says when); run again while ${pendingSpend} is pending, the same command line builds this very transaction, which the chain applies once; once it is final, running it again sends another payment`,
+        '',
+      ],
     ]);
-    expect((await net.clients[0]!.transaction(pendingSpend)).status).to.equal('pending');
+    const shown = await runCli(['tx', pendingSpend, '--member', net.network.network.members[0]!.apiUrl]);
+    expect([shown.code, shown.stdout]).to.deep.equal([0, `${pendingSpend}: pending, waiting for its block, but member 0 reaches only 3 of the 4 members (k of 5) a block needs; blocks resume once enough of them are back (\`strongbox status\` shows which)\n`]);
     // A command choosing among final coins one that a pending transaction spends is told why it is refused.
     const again = await runCli(['send', '--asset', toHex(held.asset), '--to', testWallet().address, '--amount', '5', '--file', holderFile], { env: { STRONGBOX_HOME: net.network.dataDir } });
     expect([again.code, again.stderr]).to.deep.equal([1, `strongbox: input ${toHex(txId(held.tx))}:0 is already spent by pending transaction ${pendingSpend}, waiting for its block: nothing was sent; run this again once that one is final (\`strongbox status\` shows the pending transactions and whether blocks are being made)\n`]);
@@ -301,7 +305,7 @@ describe('federation of five member processes', function () {
     const height = await finalEverywhere(await net.clients[1]!.submit(pay));
     const relay = await killingRelay(net, 0, 'answered');
     try {
-      const again = await submitUntilFinal(new MemberClient([relay.url, net.network.network.members[1]!.apiUrl]), pay, { json: true }).catch((error: unknown) => error);
+      const again = await submitUntilFinal(new MemberClient([relay.url, net.network.network.members[1]!.apiUrl]), pay, { json: true }, { rerun: 'sends another payment' }).catch((error: unknown) => error);
       expect(again).to.be.instanceOf(ValidationError).and.include({
         code: 'already-submitted',
         message: `this very transaction, ${toHex(txId(pay))}, was already submitted (an identical one was sent before or at the same time) and is final at height ${height}: nothing new was sent`,

@@ -41,8 +41,8 @@ describe('a command whose member is killed while it waits for finality', functio
   const apiUrl = (index: number) => net.network.network.members[index]!.apiUrl;
   const named = (index: number | string) => ['--member', typeof index === 'number' ? apiUrl(index) : index, '--genesis', net.network.network.genesisFile!];
 
-  /** A new wallet holding the whole supply, 100, of a new security; the send of 30 to a new address that the tests run. */
-  async function payment(isin: string): Promise<{ args: string[]; sender: string; recipient: string; asset: string; said: (txid: string, height: number) => string }> {
+  /** A new wallet holding the whole supply, 100, of a new security; the send of 30 to a new address that the tests run, and what it prints, final at a height or not waited for. */
+  async function payment(isin: string): Promise<{ args: string[]; sender: string; recipient: string; asset: string; said: (txid: string, height: number | undefined) => string }> {
     const file = join(dir, `${isin}.wallet.json`);
     const made = await runCli(['wallet', 'new', '--file', file, '--json']);
     expect(made.code, made.stderr).to.equal(0);
@@ -56,7 +56,7 @@ describe('a command whose member is killed while it waits for finality', functio
       sender,
       recipient,
       asset,
-      said: (txid, height) => `sent 30 of Holding ${isin} (${isin}) ${asset} to ${recipient}: ${txid} final at height ${height}\n`,
+      said: (txid, height) => `sent 30 of Holding ${isin} (${isin}) ${asset} to ${recipient}: ${txid} ${height === undefined ? `pending, not waited for (\`strongbox tx ${txid}\` says when it is final)` : `final at height ${height}`}\n`,
     };
   }
 
@@ -130,7 +130,7 @@ describe('a command whose member is killed while it waits for finality', functio
     await expectPaid(pay, 1n);
   });
 
-  it('with one member named, exits with 1 naming the transaction and how to check it; run again while it waits for its block, it pays once, and once it is final, once more', async () => {
+  it('with one member named, exits with 3 naming the transaction and how to check it; run again while it waits for its block, it pays once, and once it is final, once more', async () => {
     const pay = await payment('US5949181045');
     haltBlocks();
     const run = await startCli([...pay.args, ...named(1)], /waiting for finality/);
@@ -139,8 +139,8 @@ describe('a command whose member is killed while it waits for finality', functio
     await eventually('member 0 holding the payment', async () => (await net.clients[0]!.transaction(txid)).status === 'pending');
     await killMember(net, 1);
     const ran = await run.result;
-    const line = `strongbox: member at ${apiUrl(1)} is unreachable \\(${killedMidRequest}\\) while waiting: ${txid} was submitted and may be final without this command: another member's GET /tx/${txid} says \\(final: done, and running the command again would do it a second time; pending: it waits for its block; not found: the member went away before passing it on, and the command may be run again\\)\n`;
-    expect([ran.code, ran.stdout]).to.deep.equal([1, '']);
+    const line = `strongbox: member at ${apiUrl(1)} is unreachable \\(${killedMidRequest}\\) while waiting: ${txid} was submitted and may be final without this command: \`strongbox tx ${txid} --member <another member>\` says \\(final: done, and running the same command line again sends another payment; pending: it waits for its block, and the same command line run again builds this very transaction; not found: the member went away before passing it on, and the command may be run again\\)\n`;
+    expect([ran.code, ran.stdout]).to.deep.equal([3, '']);
     expect(ran.stderr).to.match(new RegExp(`^${progress(txid)}${line}$`));
 
     // Back without its mempool, member 1 is given the payment again by the same command line: the same coins, the same transaction.
@@ -210,7 +210,14 @@ describe('a command whose member is killed while it waits for finality', functio
     const first = await startCli(args, /waiting for finality/, local);
     const txid = submitted(first.stderr());
     first.child.kill('SIGINT');
-    expect((await first.result).code).to.equal(130);
+    const interrupted = await first.result;
+    expect([interrupted.code, interrupted.stderr.split('\n').slice(1)]).to.deep.equal([
+      130,
+      [
+        `strongbox: interrupted while waiting: ${txid} was submitted and becomes final without this command (\`strongbox tx ${txid}\` says when); run again while ${txid} is pending, the same command line builds this very transaction, which the chain applies once; once it is final, running it again is refused, the ISIN being registered (with --duplicate-isin, it registers a second security)`,
+        '',
+      ],
+    ]);
     // The same security, the same issuer, nothing registered under the ISIN yet: the same transaction.
     const again = await startCli(args, /waiting for finality/, local);
     expect(again.stderr()).to.match(new RegExp(`^already submitted ${txid}, waiting for finality`));
@@ -221,5 +228,26 @@ describe('a command whose member is killed while it waits for finality', functio
     expect(ran.stderr).to.match(new RegExp(`strongbox: this very transaction, ${txid}, was already submitted \\(an identical one was sent before or at the same time\\) and is final at height ${height}: nothing new was sent\n$`));
     const registered = await net.clients[0]!.assetsWithIsin(isin);
     expect(registered.map((asset) => [asset.name, asset.supply])).to.deep.equal([['Rerun Holdings', 100n]]);
+  });
+
+  it('with --wait 0 prints the payment pending and exits 0 at once; run again with --wait 1, it waits for the same transaction and exits 3 when the wait ends before it is final', async () => {
+    const pay = await payment('FR0000120271');
+    haltBlocks();
+    const quick = await runCli([...pay.args, '--wait', '0'], local);
+    const txid = /: ([0-9a-f]{64}) pending/.exec(quick.stdout)?.[1];
+    expect([quick.code, quick.stdout, quick.stderr]).to.deep.equal([0, pay.said(txid!, undefined), '']);
+    const shown = await runCli(['tx', txid!, '--json'], local);
+    expect([shown.code, JSON.parse(shown.stdout)], shown.stderr).to.deep.equal([0, { txid, status: 'pending' }]);
+
+    const waited = await runCli([...pay.args, '--wait', '1'], local);
+    expect([waited.code, waited.stdout]).to.deep.equal([3, '']);
+    const notFinal = `strongbox: transaction ${txid} is not final after 1 s: it waits in the member's mempool and becomes final with the next block(, but .*)?; it may still become final \\(\`strongbox tx ${txid}\` says when; --wait <seconds> waits longer\\): run again while ${txid} is pending, the same command line builds this very transaction, which the chain applies once; once it is final, running it again sends another payment\n`;
+    expect(waited.stderr).to.match(new RegExp(`^already submitted ${txid}, waiting for finality\\.*\n${notFinal}$`));
+
+    resumeBlocks();
+    const height = await finalHeight(txid!, 0);
+    const final = await runCli(['tx', txid!], local);
+    expect([final.code, final.stdout]).to.deep.equal([0, `${txid}: final at height ${height}, a transaction of kind transfer\n`]);
+    await expectPaid(pay, 1n);
   });
 });

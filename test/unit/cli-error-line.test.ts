@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { CommanderError } from 'commander';
 import { errorLine } from '../../cli/error-line.ts';
 import { ValidationError } from '../../sidechain/errors.ts';
+import { NotFinalError } from '../../cli/not-final-error.ts';
 
 describe('CLI error line', () => {
   const cases: Array<[string, unknown, { line: string | null; exitCode: number }]> = [
@@ -10,6 +11,7 @@ describe('CLI error line', () => {
     ['a group without its command', new CommanderError(1, 'commander.help', '(outputHelp)'), { line: 'strongbox: a command is missing (see --help for the commands)', exitCode: 1 }],
     ['help that was asked for', new CommanderError(0, 'commander.helpDisplayed', '(outputHelp)'), { line: null, exitCode: 0 }],
     ['a file that cannot be written', Object.assign(new Error('ENOENT: no such file'), { code: 'ENOENT', syscall: 'open', path: '/no/such/dir/key.json' }), { line: 'strongbox: cannot open /no/such/dir/key.json: no such file or directory', exitCode: 1 }],
+    ['a wait that ended before the transaction was final', new NotFinalError('not-final', 'transaction ab is not final after 1 s'), { line: 'strongbox: transaction ab is not final after 1 s', exitCode: 3 }],
     ['a message with a line break from an argument', new ValidationError('bad', 'bad name "a\nb"'), { line: 'strongbox: bad name "a\\x0ab"', exitCode: 1 }],
   ];
   for (const [what, error, expected] of cases) {

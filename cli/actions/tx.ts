@@ -1,0 +1,24 @@
+import { MemberApiError, quorumShortfall } from '../../federation/api/client.ts';
+import { ValidationError } from '../../sidechain/errors.ts';
+import { decodeTransaction } from '../../sidechain/transaction/codec.ts';
+import { parseTxid } from '../command-arguments.ts';
+import { memberClientFrom, type NetworkOptions } from '../member-url.ts';
+import { printResult } from '../output.ts';
+
+export async function showTransaction(txidArgument: string, options: NetworkOptions & { json?: boolean }): Promise<void> {
+  const txid = parseTxid(txidArgument);
+  const client = memberClientFrom(options);
+  // One the member dropped (invalid since) is refused with the member's reason, as it stands.
+  const known = await client.transaction(txid).catch((error: unknown) => {
+    if (!(error instanceof MemberApiError && error.status === 404 && error.code !== 'dropped')) throw error;
+    throw new ValidationError('unknown-transaction', `member at ${client.baseUrl} does not know transaction ${txid}: it never took it (not received, or refused), or it restarted since, which empties its pending transactions (another member may hold it)`);
+  });
+  if (known.status === 'final') {
+    const { kind } = decodeTransaction(new Uint8Array(Buffer.from(known.hex!, 'hex')));
+    printResult(options, `${txid}: final at height ${known.height}, a transaction of kind ${kind}`, known);
+    return;
+  }
+  // A pending transaction waits as long as too few members are up to make blocks: said with it.
+  const shortfall = quorumShortfall(await client.status().catch(() => null));
+  printResult(options, `${txid}: pending, waiting for its block${shortfall ? `, but ${shortfall}; blocks resume once enough of them are back (\`strongbox status\` shows which)` : ''}`, known);
+}
