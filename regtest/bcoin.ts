@@ -13,6 +13,9 @@ export interface BcoinFullNodeOptions {
   prefix?: string;
   workers: boolean;
   listen: boolean;
+  /** Where it takes peer connections, when it listens. */
+  host?: string;
+  port?: number;
   httpHost: string;
   httpPort: number;
   apiKey: string;
@@ -26,6 +29,8 @@ export interface BcoinFullNodeOptions {
 export interface BcoinFullNode {
   open(): Promise<void>;
   connect(): Promise<void>;
+  /** Download blocks from the peers it connects to; until then it takes none. */
+  startSync(): void;
   disconnect(): Promise<void>;
   close(): Promise<void>;
   chain: { height: number };

@@ -17,6 +17,8 @@ export interface RegtestNodeOptions {
   port?: number;
   /** RPC password; random when absent. */
   password?: string;
+  /** Take Bitcoin peer connections on 127.0.0.1 at this port, and sync from peers; neither when absent. */
+  p2pPort?: number;
 }
 
 export interface RegtestNode {
@@ -54,7 +56,8 @@ async function startRegtestNodeOn(rpcPort: number, options: RegtestNodeOptions):
     memory: !options.dataDir,
     ...(options.dataDir ? { prefix: options.dataDir } : {}),
     workers: false,
-    listen: false,
+    listen: options.p2pPort !== undefined,
+    ...(options.p2pPort !== undefined ? { host: '127.0.0.1', port: options.p2pPort } : {}),
     httpHost: '127.0.0.1',
     httpPort: rpcPort,
     apiKey: password,
@@ -69,6 +72,8 @@ async function startRegtestNodeOn(rpcPort: number, options: RegtestNodeOptions):
   try {
     await node.open();
     await node.connect();
+    // A node that takes peers follows them too: it downloads the blocks of those it connects to.
+    if (options.p2pPort !== undefined) node.startSync();
     const height = await rpc.getBlockCount();
     if (height < SEGWIT_ACTIVE_HEIGHT + 1) await rpc.generateToAddress(SEGWIT_ACTIVE_HEIGHT + 1 - height, FAUCET_ADDRESS);
   } catch (error) {

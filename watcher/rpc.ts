@@ -131,6 +131,16 @@ export class BitcoinRpc {
     return { chain: info.chain, blocks: info.blocks, headers: info.headers ?? info.blocks, initialBlockDownload: info.initialblockdownload === true, bestBlockHash: info.bestblockhash };
   }
 
+  /**
+   * The height each connected peer said it had when it connected (its version message). bcoin
+   * neither says it is in initial block download nor knows headers past its blocks, so a peer
+   * further along is what shows a bcoin node behind.
+   */
+  async getPeerStartingHeights(): Promise<number[]> {
+    const peers = await this.call<{ startingheight?: unknown }[]>('getpeerinfo');
+    return peers.flatMap(({ startingheight }) => (typeof startingheight === 'number' && startingheight >= 0 ? [startingheight] : []));
+  }
+
   /** The time the miner wrote into block `hash`'s header, in Unix milliseconds (its raw header: bcoin and bitcoind agree on it). */
   async getBlockTimeMs(hash: string): Promise<bigint> {
     return BigInt(Block.fromHex(await this.call<string>('getblockheader', hash, false)).timestamp) * 1000n;

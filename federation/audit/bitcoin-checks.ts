@@ -89,17 +89,26 @@ export class BitcoinChecks {
     const { chain, blocks, headers, initialBlockDownload } = await this.rpc.getBlockchainInfo();
     const expected = this.genesis.file.bitcoinNetwork;
     if (!nodeFollows(chain, expected)) throw new AuditFailure('bitcoin', undefined, `the Bitcoin node at ${this.rpc.displayUrl} follows ${chain}, the genesis names ${expected}`);
-    if (initialBlockDownload || headers > blocks) {
-      // Not a verdict on the chain: the audit can only be run once the node has caught up.
-      const state =
-        headers > blocks
-          ? `has blocks up to ${blocks} of the ${headers} headers it knows`
-          : `says it is in its initial block download, as bitcoind does while its last block (${blocks}) is more than a day old`;
-      throw new ValidationError(
-        'bitcoin-syncing',
-        `the Bitcoin node at ${this.rpc.displayUrl} ${state}: a node still syncing lacks recent deposits, anchors and payments and counts escrow coins spent since as unspent; audit once it has caught up`,
-      );
-    }
+    const syncing = await this.syncingState(blocks, headers, initialBlockDownload);
+    if (syncing === undefined) return;
+    // Not a verdict on the chain: the audit can only be run once the node has caught up.
+    throw new ValidationError(
+      'bitcoin-syncing',
+      `the Bitcoin node at ${this.rpc.displayUrl} ${syncing}: a node still syncing lacks recent deposits, anchors and payments and counts escrow coins spent since as unspent; audit once it has caught up`,
+    );
+  }
+
+  /**
+   * How the node shows it is behind, if it does. bitcoind says so itself (headers past its blocks,
+   * or initial block download); bcoin says neither, and only its peers' heights show it. A peer
+   * claiming a height it does not have can only make the audit refuse, never pass.
+   */
+  private async syncingState(blocks: number, headers: number, initialBlockDownload: boolean): Promise<string | undefined> {
+    if (headers > blocks) return `has blocks up to ${blocks} of the ${headers} headers it knows`;
+    if (initialBlockDownload) return `says it is in its initial block download, as bitcoind does while its last block (${blocks}) is more than a day old`;
+    const peerHeight = Math.max(-1, ...(await this.rpc.getPeerStartingHeights()));
+    if (peerHeight > blocks) return `has blocks up to ${blocks}, and a peer it is connected to had ${peerHeight} when it connected`;
+    return undefined;
   }
 
   /** The node's last block, as it stands now. */

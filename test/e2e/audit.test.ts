@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as bitcoin from 'bitcoinjs-lib';
 import { BTC_ASSET_ID, BTC_ASSET_KEY } from '../../sidechain/asset.ts';
@@ -20,6 +21,9 @@ import { rewriteHistory, servedBlock, type SignedBlock, type Signers } from '../
 import { coinPaying, spendEscrowCoins } from '../helpers/bitcoin-spends.ts';
 import { serveHistory } from '../helpers/served-history.ts';
 import { findFreePort } from '../../regtest/free-port.ts';
+import { startRegtestNode, type RegtestNode } from '../../regtest/node.ts';
+import { FAUCET_ADDRESS } from '../../regtest/faucet.ts';
+import { testFederation } from '../helpers/genesis.ts';
 import { MemberClient } from '../../federation/api/client.ts';
 import { memberBlockSource } from '../../federation/audit/block-source.ts';
 
@@ -237,5 +241,60 @@ describe('strongbox audit of five member processes and a real regtest node', fun
     }, 30_000);
     expect(served).to.deep.include({ escrowSats: '0', escrowOutputs: 0, missingOutputs: 1, outstandingSats: '500000' });
     expect(served.problem).to.match(/short by 500000/);
+  });
+});
+
+/**
+ * bcoin says neither that it is in initial block download nor that it knows headers past its
+ * blocks: a node behind shows it by a peer further along. Two real nodes: the auditor's, with a
+ * chain of its own, and one 5 blocks longer that connects to it. A node does not download from a
+ * peer that connected to it, so the auditor's node stays behind until it connects out itself.
+ */
+describe('strongbox audit against a Bitcoin node behind its peer', function () {
+  this.timeout(180_000);
+  let auditorsNode: RegtestNode;
+  let aheadNode: RegtestNode;
+  let aheadPort: number;
+  let dir: string;
+  let genesisFile: string;
+  let member: Awaited<ReturnType<typeof serveHistory>>;
+
+  const audit = (...flags: string[]) => runCli(['audit', '--member', member.url, '--bitcoin-rpc', auditorsNode.rpcUrl, '--genesis', genesisFile, ...flags]);
+
+  before(async () => {
+    const auditorsPort = await findFreePort();
+    aheadPort = await findFreePort();
+    [auditorsNode, aheadNode] = await Promise.all([startRegtestNode({ p2pPort: auditorsPort }), startRegtestNode({ p2pPort: aheadPort })]);
+    await aheadNode.rpc.generateToAddress(5, FAUCET_ADDRESS);
+    await aheadNode.rpc.call('addnode', `127.0.0.1:${auditorsPort}`, 'onetry');
+    const aheadHeight = await aheadNode.rpc.getBlockCount();
+    await eventually('the peer further along connected to the auditor\'s node', async () => (await auditorsNode.rpc.getPeerStartingHeights()).includes(aheadHeight));
+    dir = mkdtempSync(join(tmpdir(), 'strongbox-audit-syncing-'));
+    genesisFile = join(dir, 'genesis.json');
+    writeFileSync(genesisFile, JSON.stringify(testFederation().genesis.file));
+    // A federation with no block yet: the audit's only question is the node.
+    member = await serveHistory([]);
+  });
+
+  after(async () => {
+    await member?.close();
+    await Promise.all([auditorsNode?.stop(), aheadNode?.stop()]);
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('refuses, before the first block, a node a peer is ahead of, with one line and exit 1, and audits once the node has caught up', async () => {
+    const [blocks, ahead] = await Promise.all([auditorsNode.rpc.getBlockCount(), aheadNode.rpc.getBlockCount()]);
+    expect(blocks).to.be.below(ahead);
+    const reason = `the Bitcoin node at ${auditorsNode.rpc.displayUrl} has blocks up to ${blocks}, and a peer it is connected to had ${ahead} when it connected: a node still syncing lacks recent deposits, anchors and payments and counts escrow coins spent since as unspent; audit once it has caught up`;
+    const human = await audit();
+    expect([human.code, human.stdout, human.stderr]).to.deep.equal([1, '', `strongbox: ${reason}\n`]);
+    const json = await audit('--json');
+    expect([json.code, JSON.parse(json.stdout)]).to.deep.equal([1, { ok: false, error: { code: 'bitcoin-syncing', message: reason } }]);
+
+    await auditorsNode.rpc.call('addnode', `127.0.0.1:${aheadPort}`, 'onetry');
+    await eventually('the auditor\'s node caught up with its peer', async () => (await auditorsNode.rpc.getBlockCount()) === ahead, 60_000);
+    const caughtUp = await audit();
+    expect(caughtUp.code, caughtUp.stderr).to.equal(0);
+    expect(caughtUp.stdout).to.match(new RegExp(`^audit passed: chain test \\([0-9a-f]{64}\\) as served by ${member.url}, Bitcoin from ${auditorsNode.rpc.displayUrl} at block ${ahead} `));
   });
 });
