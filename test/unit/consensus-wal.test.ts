@@ -25,6 +25,31 @@ function broadcasts(effects: Effect[]): ConsensusMessage[] {
   return effects.flatMap((effect) => (effect.kind === 'broadcast' ? [effect.message] : []));
 }
 
+/** Runs until every honest member holds `height` blocks, restarting each crashed member when its time comes. */
+function runRestartingCrashed(sim: ConsensusSim, restartAt: Map<number, number>, height: number): void {
+  while (sim.now < 300_000 && sim.minHeight() < height) {
+    sim.run(sim.now + 100);
+    for (const [index, at] of [...restartAt]) {
+      if (sim.now < at) continue;
+      restartAt.delete(index);
+      sim.start(index);
+    }
+  }
+}
+
+/** No member sent two different messages of its own for one (height, round, step). */
+function expectEachSlotSignedOnce(sim: ConsensusSim): void {
+  for (const member of sim.members) {
+    const bySlot = new Map<string, string>();
+    for (const message of member.broadcasts.filter((m) => m.memberIndex === member.index)) {
+      const slot = `${message.height}/${message.round}/${message.kind === 'vote' ? message.type : 'proposal'}`;
+      const signed = message.kind === 'vote' ? String(message.blockHash && Buffer.from(message.blockHash).toString('hex')) : Buffer.from(message.value.hash).toString('hex');
+      expect(bySlot.get(slot) ?? signed, `member ${member.index} slot ${slot}`).to.equal(signed);
+      bySlot.set(slot, signed);
+    }
+  }
+}
+
 describe('consensus write-ahead log', () => {
   it('encodes every record kind canonically and decodes it back', () => {
     const records: WalRecord[] = [
@@ -185,27 +210,12 @@ describe('consensus write-ahead log', () => {
       member.crashAfterPersist = (record) => record.step === 'proposal' && crashOnce(member.index, record, 'before sending');
       member.crashBeforeLoggingBlock = (record) => crashOnce(member.index, record, 'after sending');
     }
-    while (sim.now < 300_000 && sim.minHeight() < 8) {
-      sim.run(sim.now + 100);
-      for (const [index, at] of [...restartAt]) {
-        if (sim.now < at) continue;
-        restartAt.delete(index);
-        sim.start(index);
-      }
-    }
+    runRestartingCrashed(sim, restartAt, 8);
     expect(crashed.filter((entry) => entry.endsWith('before sending'))).to.have.length.at.least(3);
     expect(crashed.filter((entry) => entry.endsWith('after sending'))).to.have.length.at.least(3);
     expect(sim.minHeight()).to.be.at.least(8);
     sim.checkAgreement();
-    for (const member of sim.members) {
-      const proposed = new Map<string, string>();
-      for (const message of member.broadcasts.flatMap((m) => (m.kind === 'proposal' && m.memberIndex === member.index ? [m] : []))) {
-        const slot = `${message.height}/${message.round}`;
-        const hash = Buffer.from(message.value.hash).toString('hex');
-        expect(proposed.get(slot) ?? hash, `member ${member.index} proposal at ${slot}`).to.equal(hash);
-        proposed.set(slot, hash);
-      }
-    }
+    expectEachSlotSignedOnce(sim);
   });
 
   it('in a network, members crashing right after each durable write and restarting never sign two different messages for one slot, and the chain agrees', () => {
@@ -222,25 +232,10 @@ describe('consensus write-ahead log', () => {
         return true;
       };
     }
-    while (sim.now < 300_000 && sim.minHeight() < 8) {
-      sim.run(sim.now + 100);
-      for (const [index, at] of [...restartAt]) {
-        if (sim.now < at) continue;
-        restartAt.delete(index);
-        sim.start(index);
-      }
-    }
+    runRestartingCrashed(sim, restartAt, 8);
     expect(crashes).to.be.greaterThan(3);
     expect(sim.minHeight()).to.be.at.least(8);
     sim.checkAgreement();
-    for (const member of sim.members) {
-      const bySlot = new Map<string, string>();
-      for (const message of member.broadcasts.filter((m) => m.memberIndex === member.index)) {
-        const slot = `${message.height}/${message.round}/${message.kind === 'vote' ? message.type : 'proposal'}`;
-        const signed = message.kind === 'vote' ? String(message.blockHash && Buffer.from(message.blockHash).toString('hex')) : Buffer.from(message.value.hash).toString('hex');
-        expect(bySlot.get(slot) ?? signed, `member ${member.index} slot ${slot}`).to.equal(signed);
-        bySlot.set(slot, signed);
-      }
-    }
+    expectEachSlotSignedOnce(sim);
   });
 });
