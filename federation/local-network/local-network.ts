@@ -1,23 +1,19 @@
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { startRegtestNode, type RegtestNode } from '../../regtest/node.ts';
 import { startPostgresServer, stopStaleServer, type PostgresServer } from '../postgres/embedded-server.ts';
 import { fileURLToPath } from 'node:url';
-import { findFreePorts } from '../../regtest/free-port.ts';
 import { writeNetworkFile, type NetworkFile } from './network-file.ts';
 import { genesisPath, memberDir, runLocalCeremony } from './ceremony.ts';
 import { spawnNodeChild, stopChildren, type ManagedChild } from './child-processes.ts';
 import { lockNetworkFolder, type FolderLock } from './folder-lock.ts';
 import { keptPort, previousPorts } from './previous-ports.ts';
-import type { MemberConfigInput } from '../config.ts';
+import { chooseMemberPorts, memberApiUrl, memberConfigPath, writeMemberConfigs } from './member-configs.ts';
 import { NetworkStartError, waitForMembers } from './member-readiness.ts';
 
 /** Starts of the members on freshly chosen ports, when another program took one before a member listened. */
 const PORT_ATTEMPTS = 3;
 const CLI_ENTRY = fileURLToPath(new URL('../../bin/strongbox.js', import.meta.url));
-/** Every client of a local network shares 127.0.0.1: twenty times what a public member takes from one client. */
-const LOCAL_TRANSACTION_LIMIT_PER_MINUTE = 1_200_000;
-const LOCAL_REGISTRATION_LIMIT_PER_MINUTE = 1_200;
 
 export interface LocalNetworkOptions {
   dataDir: string;
@@ -96,46 +92,21 @@ async function startInHeldFolder(options: LocalNetworkOptions, lock: FolderLock)
   }
   progress(existsSync(genesisPath(options.dataDir)) ? 'resuming the chain of the existing genesis' : 'running the genesis ceremony');
   runLocalCeremony({ dir: options.dataDir, members: count, threshold: options.threshold, bitcoinNetwork: 'regtest' });
-  const memberLog = (index: number) => join(memberDir(options.dataDir, index), 'member.log');
-  const spawnMember = (index: number, env?: NodeJS.ProcessEnv) =>
-    spawnNodeChild(`member-${index}`, [CLI_ENTRY, 'member', 'start', '--config', join(memberDir(options.dataDir, index), 'config.json')], { logFile: memberLog(index), env });
   for (let index = 0; index < count; index++) await postgres.createDatabase(`member_${index}`);
-  let members: ManagedChild[] = [];
+  const configContext = { dataDir: options.dataDir, bitcoinRpcUrl: bitcoin.rpcUrl, databaseUrl: (index: number) => postgres.connectionString(`member_${index}`), apiRateLimitPerMinute: options.apiRateLimitPerMinute };
+  let members: ManagedChild[];
   let network: NetworkFile;
   // Ports are chosen free and let go until each member listens: another program may take one in
   // between. The members then start again on others, a few times, as nothing has used them yet.
   for (let attempt = 1; ; attempt++) {
-    const free = await findFreePorts(2 * count, attempt === 1 ? previous.members : []);
-    free.forEach((port, index) => {
-      const before = previous.members[index];
-      if (attempt === 1 && before && before !== port) progress(`member ${Math.floor(index / 2)}'s ${index % 2 === 0 ? 'API' : 'peer'} port ${before} of the last start is taken by another process: it now has ${port}`);
-    });
-    const ports = Array.from({ length: count }, (_, index) => ({ api: free[2 * index]!, peer: free[2 * index + 1]! }));
-    const apiUrl = (i: number) => `http://127.0.0.1:${ports[i]!.api}`;
-    members = [];
-    for (let index = 0; index < count; index++) {
-      const folder = memberDir(options.dataDir, index);
-      const config: MemberConfigInput = {
-        memberIndex: index,
-        keyFile: join(folder, 'key.json'),
-        genesisFile: genesisPath(options.dataDir),
-        dataDir: folder,
-        databaseUrl: postgres.connectionString(`member_${index}`),
-        bitcoin: { rpcUrl: bitcoin.rpcUrl },
-        api: { host: '127.0.0.1', port: ports[index]!.api, rateLimitPerMinute: options.apiRateLimitPerMinute ?? 120_000, transactionLimitPerMinute: LOCAL_TRANSACTION_LIMIT_PER_MINUTE, registrationLimitPerMinute: LOCAL_REGISTRATION_LIMIT_PER_MINUTE },
-        peer: { host: '127.0.0.1', port: ports[index]!.peer },
-        peers: ports.flatMap((port, peerIndex) => (peerIndex === index ? [] : [{ memberIndex: peerIndex, url: `ws://127.0.0.1:${port.peer}`, apiUrl: apiUrl(peerIndex) }])),
-        logLevel: 'info',
-      };
-      writeFileSync(join(folder, 'config.json'), `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
-      progress(`starting member ${index}`);
-      members.push(spawnMember(index));
-    }
+    const ports = await chooseMemberPorts(count, attempt === 1 ? previous.members : [], progress);
+    writeMemberConfigs(ports, configContext);
+    members = spawnMembers(options.dataDir, count, progress);
     network = {
       bitcoinRpcUrl: bitcoin.rpcUrl,
       postgres: { port: postgres.port },
       genesisFile: genesisPath(options.dataDir),
-      members: members.map((_, index) => ({ memberIndex: index, apiUrl: apiUrl(index) })),
+      members: ports.map((own, index) => ({ memberIndex: index, apiUrl: memberApiUrl(own) })),
     };
     writeNetworkFile(options.dataDir, network);
     progress('waiting for the members to answer');
@@ -143,7 +114,7 @@ async function startInHeldFolder(options: LocalNetworkOptions, lock: FolderLock)
       await waitForMembers(
         network.members.map((member) => member.apiUrl),
         members,
-        members.map((_, index) => memberLog(index)),
+        members.map((_, index) => memberLogPath(options.dataDir, index)),
         progress,
       );
       break;
@@ -171,7 +142,7 @@ async function startInHeldFolder(options: LocalNetworkOptions, lock: FolderLock)
     restartMember(index, env) {
       const previous = members[index];
       if (previous && previous.process.exitCode === null && previous.process.signalCode === null) throw new Error(`member ${index} is still running`);
-      members[index] = spawnMember(index, env);
+      members[index] = spawnMember(options.dataDir, index, env);
       return members[index];
     },
     async restartBitcoin() {
@@ -195,3 +166,18 @@ async function startInHeldFolder(options: LocalNetworkOptions, lock: FolderLock)
   };
 }
 
+
+/** Where member `index` of the network in `dataDir` writes its log. */
+export const memberLogPath = (dataDir: string, index: number) => join(memberDir(dataDir, index), 'member.log');
+
+/** Starts member `index` on its config.json, its output appended to its member.log. */
+function spawnMember(dataDir: string, index: number, env?: NodeJS.ProcessEnv): ManagedChild {
+  return spawnNodeChild(`member-${index}`, [CLI_ENTRY, 'member', 'start', '--config', memberConfigPath(dataDir, index)], { logFile: memberLogPath(dataDir, index), env });
+}
+
+function spawnMembers(dataDir: string, count: number, progress: (step: string) => void): ManagedChild[] {
+  return Array.from({ length: count }, (_, index) => {
+    progress(`starting member ${index}`);
+    return spawnMember(dataDir, index);
+  });
+}

@@ -1,7 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { probeListen } from '../../regtest/free-port.ts';
-import { memberDir } from './ceremony.ts';
+import { readMemberPorts } from './member-configs.ts';
 import { networkFilePath, readNetworkFile } from './network-file.ts';
 
 /** Where a local network's servers listened when it last ran, read back so that a new start in the folder can keep them. */
@@ -31,15 +30,9 @@ export function previousPorts(dataDir: string, memberCount: number): PreviousPor
 function previousMemberPorts(dataDir: string, count: number): number[] {
   const ports: number[] = [];
   for (let index = 0; index < count; index++) {
-    const file = join(memberDir(dataDir, index), 'config.json');
-    if (!existsSync(file)) return ports;
-    let config: { api?: { port?: number }; peer?: { port?: number } };
-    try {
-      config = JSON.parse(readFileSync(file, 'utf8')) as typeof config;
-    } catch {
-      return ports;
-    }
-    ports.push(config.api?.port ?? 0, config.peer?.port ?? 0);
+    const member = readMemberPorts(dataDir, index);
+    if (!member) return ports;
+    ports.push(member.api, member.peer);
   }
   return ports;
 }
