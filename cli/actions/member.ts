@@ -1,6 +1,6 @@
-import { loadMemberConfig } from '../../federation/config.ts';
-import { createLogger } from '../../federation/observability/logger.ts';
-import { exitWhenParentDies } from '../../federation/local-network/child-processes.ts';
+import { loadMemberConfig, type MemberConfig } from '../../federation/config.ts';
+import { createLogger, type Logger } from '../../federation/observability/logger.ts';
+import { stopWhenParentDies } from '../../federation/local-network/child-processes.ts';
 import { StoppedWhileStartingError } from '../../federation/member/stop-request.ts';
 import type { RunningMember } from '../../federation/member/start-member.ts';
 
@@ -15,29 +15,34 @@ export async function memberStart(options: { config?: string }): Promise<void> {
   const requestStop = () => stopRequest.abort();
   process.on('SIGINT', requestStop);
   process.on('SIGTERM', requestStop);
+  // A local network's member whose parent dies stops as on SIGTERM, from the start on: one whose
+  // `up` was killed while it replayed its chain or waited on its peers would otherwise run on alone.
+  const releaseLifeline = stopWhenParentDies(requestStop);
+  try {
+    await runUntilStopped(config, log, stopRequest.signal);
+  } finally {
+    releaseLifeline();
+  }
+}
+
+async function runUntilStopped(config: MemberConfig, log: Logger, stopRequested: AbortSignal): Promise<void> {
   // Loaded once the config is read: a config refused is said without loading the whole member first.
   const { startMember } = await import('../../federation/member/start-member.ts');
   let running: RunningMember;
   try {
-    running = await startMember(config, log, stopRequest.signal);
+    running = await startMember(config, log, stopRequested);
   } catch (error) {
     if (!(error instanceof StoppedWhileStartingError)) throw error;
     log.info('member stopped while starting');
     return;
   }
-  let stopping: Promise<void> | undefined;
-  const shutdown = () => {
-    stopping ??= running.stop().then(() => log.info('member stopped'));
-    return stopping;
-  };
-  const releaseLifeline = exitWhenParentDies(shutdown);
   const reason = await new Promise<Error | undefined>((resolve) => {
-    if (stopRequest.signal.aborted) resolve(undefined);
-    stopRequest.signal.addEventListener('abort', () => resolve(undefined), { once: true });
+    if (stopRequested.aborted) resolve(undefined);
+    stopRequested.addEventListener('abort', () => resolve(undefined), { once: true });
     void running.mustStop.then(resolve);
   });
   if (reason) log.error({ reason: reason.message }, 'member stopping');
-  await shutdown();
-  releaseLifeline();
+  await running.stop();
+  log.info('member stopped');
   if (reason) throw reason;
 }

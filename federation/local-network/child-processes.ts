@@ -48,16 +48,21 @@ export async function stopChildren(children: ManagedChild[], graceMs = 10_000): 
 }
 
 /**
- * For a child: exit cleanly when the parent goes away (its IPC channel closes). Returns the
- * release for a child that stopped on its own (on SIGTERM): the channel is open and listened to,
- * which keeps the process alive, so it is let go and the process can exit.
+ * For a child: calls `stop` once its parent has gone away (its IPC channel closed), or at once if
+ * it went before this was called (a parent killed while the child still loaded its modules). Returns
+ * the release for a child that stopped on its own (on SIGTERM): the channel is open and listened
+ * to, which keeps the process alive, so it is let go and the process can exit.
  */
-export function exitWhenParentDies(shutdown: () => Promise<void>): () => void {
-  if (!process.connected) return () => undefined;
-  const onDisconnect = () => void shutdown().finally(() => process.exit(0));
-  process.once('disconnect', onDisconnect);
+export function stopWhenParentDies(stop: () => void): () => void {
+  // No channel at all: started by hand, not by a local network.
+  if (!process.send) return () => undefined;
+  if (!process.connected) {
+    stop();
+    return () => undefined;
+  }
+  process.once('disconnect', stop);
   return () => {
-    process.off('disconnect', onDisconnect);
+    process.off('disconnect', stop);
     if (process.connected) process.disconnect();
   };
 }

@@ -1,13 +1,39 @@
 import { expect } from 'chai';
-import { readFileSync, statSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { eventually, startTestNetwork, type TestNetwork } from '../helpers/local-network.ts';
 import { restartMember } from '../helpers/faults.ts';
 
+const CLI = fileURLToPath(new URL('../../bin/strongbox.js', import.meta.url));
+
+/**
+ * A parent of a member, as `strongbox up` is one: it starts the member with an IPC channel, its
+ * lifeline, its output appended to `log`, and prints the member's pid.
+ */
+const PARENT = `
+const { spawn } = require('node:child_process');
+const { openSync } = require('node:fs');
+const [cli, config, log] = process.argv.slice(1);
+const output = openSync(log, 'a');
+const member = spawn(process.execPath, [cli, 'member', 'start', '--config', config], { stdio: ['ignore', output, output, 'ipc'] });
+console.log(member.pid);
+`;
+
+/** Whether process `pid` has exited: gone, or a zombie nobody has reaped (its parent died before it). */
+function exited(pid: number): boolean {
+  const stat = `/proc/${pid}/stat`;
+  if (!existsSync(stat)) return true;
+  return readFileSync(stat, 'utf8').split(') ').at(-1)!.startsWith('Z');
+}
+
 // A member the local network starts holds an IPC channel to it, its lifeline. On SIGTERM (Ctrl-C
 // on `strongbox up`) it must stop and exit by itself, not wait for the network's kill once the
-// grace period is over.
-describe('a member started by the local network, on SIGTERM', function () {
+// grace period is over; when the network's process dies, even by SIGKILL, it must stop too, also
+// while it is still starting.
+describe('a member started by the local network', function () {
   this.timeout(120_000);
   let net: TestNetwork;
   const logFile = (index: number) => join(net.network.dataDir, `member-${index}`, 'member.log');
@@ -20,23 +46,24 @@ describe('a member started by the local network, on SIGTERM', function () {
 
   after(() => net?.stop());
 
-  it('while it waits on its peers to start, stops at once with code 0, and starts again on its database', async () => {
+  /**
+   * Stops member 0 and starts it again by `start` with its peers paused: they accept its
+   * connections and answer nothing, so once its chain is loaded its start waits on them (10 s a
+   * peer to catch up, then the check of its votes). `stop` ends it then and waits for its exit. It
+   * must have stopped as one asked to while starting, and let go of its database and ports: the
+   * network's own start of it then links to both others.
+   */
+  async function stopWhileWaitingOnPeers<T>(start: () => Promise<T> | T, stop: (started: T) => Promise<void>): Promise<void> {
     const members = net.network.members;
     members[0]!.process.kill('SIGTERM');
     expect(await members[0]!.exited).to.equal(0);
-    // Paused peers accept its connections and answer nothing: once its chain is loaded, its start
-    // waits on them (10 s a peer to catch up, then the check of its votes).
     for (const peer of [1, 2]) members[peer]!.process.kill('SIGSTOP');
     try {
       const from = statSync(logFile(0)).size;
-      const starting = net.network.restartMember(0);
+      const started = await start();
       await eventually('member 0 loading its chain', async () => loggedSince(0, from).includes('"msg":"chain loaded"'), 60_000);
-      const asked = Date.now();
-      starting.process.kill('SIGTERM');
-      expect(await starting.exited).to.equal(0);
-      expect(Date.now() - asked).to.be.below(5_000);
-      const lines = loggedSince(0, from).trim().split('\n');
-      expect(lines.at(-1)).to.include('"msg":"member stopped while starting"');
+      await stop(started);
+      expect(loggedSince(0, from).trim().split('\n').at(-1)).to.include('"msg":"member stopped while starting"');
     } finally {
       for (const peer of [1, 2]) members[peer]!.process.kill('SIGCONT');
     }
@@ -45,9 +72,39 @@ describe('a member started by the local network, on SIGTERM', function () {
       const [own, other] = await Promise.all([net.clients[0]!.status(), net.clients[1]!.status()]);
       return own.peersConnected.length === 2 && own.height === other.height;
     });
+  }
+
+  it('on SIGTERM while it waits on its peers to start, stops at once with code 0, and starts again on its database', async () => {
+    await stopWhileWaitingOnPeers(
+      () => net.network.restartMember(0),
+      async (starting) => {
+        const asked = Date.now();
+        starting.process.kill('SIGTERM');
+        expect(await starting.exited).to.equal(0);
+        expect(Date.now() - asked).to.be.below(5_000);
+      },
+    );
   });
 
-  it('stops and exits by itself with code 0', async () => {
+  it('whose parent dies while it waits on its peers to start, stops as on SIGTERM, and starts again on its database', async () => {
+    await stopWhileWaitingOnPeers(
+      async () => {
+        const parent = spawn(process.execPath, ['-e', PARENT, CLI, join(net.network.dataDir, 'member-0', 'config.json'), logFile(0)], { stdio: ['ignore', 'pipe', 'inherit'] });
+        const [printed] = (await once(parent.stdout, 'data')) as [Buffer];
+        return { parent, memberPid: Number(printed.toString('utf8').trim()) };
+      },
+      async ({ parent, memberPid }) => {
+        parent.kill('SIGKILL');
+        // Without its lifeline it would wait on its paused peers, start, and run on without a parent.
+        await eventually(`member 0 (pid ${memberPid}) exiting after its parent died`, async () => exited(memberPid), 60_000).catch((error: unknown) => {
+          process.kill(memberPid, 'SIGKILL');
+          throw error;
+        });
+      },
+    );
+  });
+
+  it('on SIGTERM, stops and exits by itself with code 0', async () => {
     const members = net.network.members;
     const exits = members.map((member) => member.exited);
     for (const member of members) member.process.kill('SIGTERM');

@@ -4,7 +4,7 @@
 // STRONGBOX_TEST_TAMPER names (see tampering.ts), and it settles burns at once, without the batch
 // window, so that its tampered settlement is the first one the federation sees.
 import { loadMemberConfig } from '../../federation/config.ts';
-import { exitWhenParentDies } from '../../federation/local-network/child-processes.ts';
+import { stopWhenParentDies } from '../../federation/local-network/child-processes.ts';
 import { Chain } from '../../federation/member/chain.ts';
 import { DEFAULT_PEGOUT_OPTIONS } from '../../federation/member/pegout.ts';
 import { startMember } from '../../federation/member/start-member.ts';
@@ -28,5 +28,5 @@ Chain.prototype.buildBlock = function (this: Chain, ...args: Parameters<Chain['b
 
 const running = await startMember(config, log);
 const shutdown = () => running.stop().finally(() => process.exit(0));
-exitWhenParentDies(shutdown);
+stopWhenParentDies(() => void shutdown());
 process.once('SIGTERM', () => void shutdown());
