@@ -161,7 +161,7 @@ async function submitAgainUnlessHeld(client: MemberClient, tx: Transaction, txid
     await sendAgain(client, tx);
   } catch (error) {
     if (!(error instanceof MemberApiError && error.code === 'member-unreachable')) throw error;
-    throw new ValidationError('submission-unknown', `${lost.message} while taking ${txid}, and no member answered whether it holds it: it may have been submitted; a member's GET /tx/${txid} says whether it is pending or final: check that before running the command again`);
+    throw new ValidationError('submission-unknown', `${lost.message} while taking ${txid}, and no member answered whether it holds it: it may have been submitted; \`strongbox tx ${txid}\` says whether it is pending or final: check that before running the command again`);
   }
 }
 

@@ -187,7 +187,7 @@ describe('a command whose member is killed while it waits for finality', functio
       const txid = /while taking ([0-9a-f]{64})/.exec(ran.stderr)?.[1];
       expect([ran.code, ran.stdout]).to.deep.equal([1, '']);
       expect(ran.stderr).to.match(
-        new RegExp(`^strongbox: member at ${relay.url} is unreachable \\(${killedMidRequest}\\) while taking ${txid}, and no member answered whether it holds it: it may have been submitted; a member's GET /tx/${txid} says whether it is pending or final: check that before running the command again\n$`),
+        new RegExp(`^strongbox: member at ${relay.url} is unreachable \\(${killedMidRequest}\\) while taking ${txid}, and no member answered whether it holds it: it may have been submitted; \`strongbox tx ${txid}\` says whether it is pending or final: check that before running the command again\n$`),
       );
       await expectPaid(pay, 0n);
       await restartMember(net, 2);
@@ -248,6 +248,13 @@ describe('a command whose member is killed while it waits for finality', functio
     const height = await finalHeight(txid!, 0);
     const final = await runCli(['tx', txid!], local);
     expect([final.code, final.stdout]).to.deep.equal([0, `${txid}: final at height ${height}, a transaction of kind transfer\n`]);
+    const unknown = 'ab'.repeat(32);
+    const notHeld = await runCli(['tx', unknown], local);
+    expect([notHeld.code, notHeld.stdout, notHeld.stderr]).to.deep.equal([
+      1,
+      '',
+      `strongbox: member at ${apiUrl(0)} does not know transaction ${unknown}: it never took it (not received, or refused), or it restarted since, which empties its pending transactions (another member may hold it)\n`,
+    ]);
     await expectPaid(pay, 1n);
   });
 });
