@@ -20,10 +20,15 @@ export class NetworkStartError extends StrongboxError {
 
 const gone = (child: ManagedChild) => child.process.exitCode !== null || child.process.signalCode !== null;
 
+/** The one-line refusal a member that exited at start wrote last in its log, without `strongbox: `; undefined if it wrote none. */
+export function memberRefusal(logFile: string): string | undefined {
+  const lastLine = readFileSync(logFile, 'utf8').trimEnd().split('\n').at(-1) ?? '';
+  return lastLine.startsWith('strongbox: ') ? lastLine.slice('strongbox: '.length) : undefined;
+}
+
 /** A member that exited, with the reason it gave last in its log (its one-line refusal), and where the log is. */
 function memberExited(index: number, child: ManagedChild, logFile: string): NetworkStartError {
-  const lastLine = readFileSync(logFile, 'utf8').trimEnd().split('\n').at(-1) ?? '';
-  const refusal = lastLine.startsWith('strongbox: ') ? lastLine.slice('strongbox: '.length) : undefined;
+  const refusal = memberRefusal(logFile);
   const how = child.process.exitCode !== null ? `with code ${child.process.exitCode}` : `on ${child.process.signalCode}`;
   return new NetworkStartError(`member ${index} exited ${how} before the network was up${refusal ? `: ${refusal}` : ''} (its log: ${logFile})`, refusal !== undefined && isPortTaken(refusal));
 }

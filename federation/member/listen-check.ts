@@ -2,8 +2,11 @@ import { ConfigError } from '../../sidechain/errors.ts';
 import { probeListen } from '../../regtest/free-port.ts';
 
 const ADDRESS_IN_USE = 'the address is already in use';
+// The port is not moved to a free one: the other members' configs name it, so a member elsewhere
+// would be out of their reach. The operator frees it, or moves it with the federation's consent.
+const PORT_HELD = `${ADDRESS_IN_USE} by another process (this member already running?): stop it and start the member again; the other members' peers lists name this port, so move it only together with theirs`;
 const BIND_ERRORS: Record<string, string> = {
-  EADDRINUSE: ADDRESS_IN_USE,
+  EADDRINUSE: PORT_HELD,
   EADDRNOTAVAIL: 'this machine has no such address',
   EACCES: 'permission denied',
   ENOTFOUND: 'no such host name',
@@ -22,7 +25,7 @@ export function listenFailure(field: 'api' | 'peer', endpoint: { host: string; p
 
 /** Whether a member's refusal (its last log line, after `strongbox: `) says another program holds its API or peer port. */
 export function isPortTaken(refusal: string): boolean {
-  return /^(api|peer)\.port: cannot listen on /.test(refusal) && refusal.endsWith(`: ${ADDRESS_IN_USE}`);
+  return /^(api|peer)\.port: cannot listen on /.test(refusal) && refusal.endsWith(`: ${PORT_HELD}`);
 }
 
 /**

@@ -12,6 +12,9 @@ import { eventually } from '../helpers/local-network.ts';
 import { MemberClient } from '../../federation/api/client.ts';
 import { postmasterPid, stopPostmaster } from '../../federation/postgres/stale-server.ts';
 
+/** What a member says of a port another process holds: it is not moved, as the other members' configs name it. */
+const PORT_HELD = "the address is already in use by another process (this member already running?): stop it and start the member again; the other members' peers lists name this port, so move it only together with theirs";
+
 function holdPort(port: number): Promise<Server> {
   return new Promise((resolve, reject) => {
     const server = createServer();
@@ -69,7 +72,7 @@ describe('strongbox member start on a port another program holds', function () {
       try {
         const result = await runCli(['member', 'start', '--config', config]);
         expect(result.code).to.equal(1);
-        expect(result.stderr).to.equal(`strongbox: ${field}.port: cannot listen on 127.0.0.1:${port}: the address is already in use\n`);
+        expect(result.stderr).to.equal(`strongbox: ${field}.port: cannot listen on 127.0.0.1:${port}: ${PORT_HELD}\n`);
       } finally {
         await new Promise((resolve) => holder.close(resolve));
       }
@@ -111,7 +114,7 @@ describe('a local network whose member port another program takes before the mem
       },
     });
     expect(said).to.include(
-      `member 0 exited with code 1 before the network was up: api.port: cannot listen on 127.0.0.1:${takenPort}: the address is already in use (its log: ${join(memberDir(dataDir, 0), 'member.log')}): starting the members again on other ports`,
+      `member 0 exited with code 1 before the network was up: api.port: cannot listen on 127.0.0.1:${takenPort}: ${PORT_HELD} (its log: ${join(memberDir(dataDir, 0), 'member.log')}): starting the members again on other ports`,
     );
     expect(network.network.members[0]!.apiUrl).to.not.equal(`http://127.0.0.1:${takenPort}`);
     const statuses = await Promise.all(network.network.members.map((member) => new MemberClient(member.apiUrl).status()));

@@ -6,6 +6,10 @@ import type { Transaction } from '../../sidechain/transaction/types.ts';
 import { txInfo } from '../../sidechain/transaction/ids.ts';
 import type { BitcoinRpc } from '../../watcher/rpc.ts';
 import { eventually, type TestNetwork } from './local-network.ts';
+import { memberLogPath } from '../../federation/local-network/local-network.ts';
+import { readMemberPorts } from '../../federation/local-network/member-configs.ts';
+import { memberRefusal } from '../../federation/local-network/member-readiness.ts';
+import { probeListen } from '../../regtest/free-port.ts';
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -31,14 +35,28 @@ export async function killMember(net: TestNetwork, index: number): Promise<void>
   await net.network.members[index]!.exited;
 }
 
-/** Starts a stopped member (with extra environment, if any) and waits until its API answers. */
+/**
+ * Starts a stopped member (with extra environment, if any) and waits until its API answers. It
+ * starts on its config's ports, which the other members know it by: one another program took
+ * meanwhile is waited for, and named if it stays taken or is taken again before the member listens.
+ */
 export async function restartMember(net: TestNetwork, index: number, env?: NodeJS.ProcessEnv): Promise<void> {
   if (memberRunning(net, index)) return;
-  net.network.restartMember(index, env);
-  await eventually(`member ${index} answering after its restart`, async () => {
-    if (!memberRunning(net, index)) throw new Error(`member ${index} exited at start; see its member.log`);
-    return net.clients[index]!.status().then(() => true);
-  }, 60_000);
+  const ports = readMemberPorts(net.network.dataDir, index)!;
+  for (const [field, port] of [['API', ports.api], ['peer', ports.peer]] as const) {
+    await eventually(`member ${index}'s ${field} port ${port} to be free for its restart (another process holds it)`, () => probeListen('127.0.0.1', port).then(() => true), 30_000);
+  }
+  const child = net.network.restartMember(index, env);
+  let waited = false;
+  const logFile = memberLogPath(net.network.dataDir, index);
+  const exitedAtStart = child.exited.then((how) => {
+    if (!waited) throw new Error(`member ${index} exited (${how}) at its restart: ${memberRefusal(logFile) ?? 'no reason given'} (its log: ${logFile})`);
+  });
+  try {
+    await Promise.race([eventually(`member ${index} answering after its restart`, () => net.clients[index]!.status().then(() => true), 60_000), exitedAtStart]);
+  } finally {
+    waited = true;
+  }
 }
 
 /**
