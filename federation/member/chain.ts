@@ -5,7 +5,7 @@ import { BlockHashes } from '../../sidechain/block-hashes.ts';
 import { decodeCommit, encodeCommit, verifyCommit, type CommitCertificate } from '../../sidechain/commit.ts';
 import { ConfigError, StrongboxError, ValidationError } from '../../sidechain/errors.ts';
 import type { Genesis } from '../../sidechain/genesis.ts';
-import { applyBlock, executeBlock, LedgerState, type BlockEffects, type LedgerContext, type LedgerOverlay } from '../../sidechain/ledger/index.ts';
+import { applyBlock, executeBlock, executeBlockWhile, LedgerState, type BlockEffects, type LedgerContext, type LedgerOverlay } from '../../sidechain/ledger/index.ts';
 import { Mempool } from '../../sidechain/mempool.ts';
 import { decodeTransaction } from '../../sidechain/transaction/codec.ts';
 import { LIMITS, type Transaction } from '../../sidechain/transaction/types.ts';
@@ -33,6 +33,11 @@ export interface ChainOptions {
   mempoolMaxOutputs: number;
   /** How far ahead of this member's clock a proposed block's time may be. */
   maxClockDriftMs: number;
+  /**
+   * How long a proposer may spend running pending transactions into its block; past it the block
+   * ends with those already run (one user transaction at least, so a backlog always moves).
+   */
+  maxBlockBuildMs: number;
   now(): bigint;
 }
 
@@ -55,6 +60,9 @@ export const DEFAULT_CHAIN_OPTIONS: Omit<ChainOptions, 'now'> = {
   mempoolMaxBytes: 64 * 1024 * 1024,
   mempoolMaxOutputs: 20_000,
   maxClockDriftMs: 10_000,
+  // A quarter of the default propose timeout (federation/consensus/config.ts): the block must still
+  // be sent, and run by every member, before the others' timeouts fire.
+  maxBlockBuildMs: 250,
 };
 
 /** The start-up replay reads stored blocks this many at a time, and no more bytes of transactions than this past the first. */
@@ -67,6 +75,7 @@ export function checkChainOptions(options: ChainOptions): void {
     ['maxBlockBytes', LIMITS.maxTxBytes],
     ['maxBlockInputs', LIMITS.maxInputs],
     ['maxBlockOutputs', LIMITS.maxOutputs],
+    ['maxBlockBuildMs', 0],
   ];
   for (const [field, least] of atLeast) {
     const value = options[field];
@@ -153,13 +162,19 @@ export class Chain {
 
   /**
    * A block on top of the tip, already executed against the ledger: the federation's own
-   * transactions (mints) first, then pending user transactions.
+   * transactions (mints) first, then pending user transactions, as many as the block's limits and
+   * `maxBlockBuildMs` allow. Under load the build took seconds, and a proposal sent after the
+   * others' propose timeout loses its round; the transactions left out go in the next block.
    */
   buildBlock(height: number, proposer: number, federationTransactions: readonly Transaction[] = []): { hash: Uint8Array; bytes: Uint8Array } {
     if (height !== this.tipState.height + 1) throw new ValidationError('wrong-height', `cannot build block ${height} on tip ${this.tipState.height}`);
-    const { maxBlockTransactions, maxBlockBytes, maxBlockInputs, maxBlockOutputs } = this.options;
+    const { maxBlockTransactions, maxBlockBytes, maxBlockInputs, maxBlockOutputs, maxBlockBuildMs } = this.options;
     const limits = { transactions: maxBlockTransactions, bytes: maxBlockBytes, inputs: maxBlockInputs, outputs: maxBlockOutputs };
-    const transactions = [...federationTransactions, ...this.mempool.select(limits, federationTransactions)];
+    const candidates = [...federationTransactions, ...this.mempool.select(limits, federationTransactions)];
+    const started = performance.now();
+    const withinTime = (executed: number) => executed <= federationTransactions.length || performance.now() - started < maxBlockBuildMs;
+    const { effects, view } = executeBlockWhile(this.ledger, candidates, this.context(height), withinTime);
+    const transactions = candidates.slice(0, effects.txs.length);
     const now = this.options.now();
     const header: BlockHeader = {
       version: 1,
@@ -173,7 +188,6 @@ export class Chain {
       memberSetHash: this.genesis.memberSetHash,
     };
     const block = { header, transactions };
-    const { effects, view } = executeBlock(this.ledger, transactions, this.context(height));
     const hash = blockHash(header);
     this.checked.set(Buffer.from(hash).toString('hex'), { block, effects, view });
     return { hash, bytes: encodeBlock(block) };

@@ -96,7 +96,24 @@ export function executeBlock(
   txs: readonly Transaction[],
   ctx: LedgerContext,
 ): { view: LedgerOverlay; effects: BlockEffects } {
+  return executeBlockWhile(state, txs, ctx, () => true);
+}
+
+/**
+ * Runs the longest prefix of `txs` for which `more(executed)` holds before each transaction: for a
+ * proposer that bounds its block by something only running it tells (the time it takes).
+ */
+export function executeBlockWhile(
+  state: LedgerReader,
+  txs: readonly Transaction[],
+  ctx: LedgerContext,
+  more: (executed: number) => boolean,
+): { view: LedgerOverlay; effects: BlockEffects } {
   const view = new LedgerOverlay(state);
-  const applied = txs.map((tx) => applyTransaction(view, tx, ctx));
+  const applied: TxEffects[] = [];
+  for (const tx of txs) {
+    if (!more(applied.length)) break;
+    applied.push(applyTransaction(view, tx, ctx));
+  }
   return { view, effects: { txs: applied, supply: view.supply() } };
 }

@@ -3,4 +3,4 @@ export { LedgerState, LedgerOverlay, type LedgerReader, type LedgerWriter, type 
 export { HoldingHistory, type Holder, type HoldingChange } from './holdings.ts';
 export type { LedgerContext, TxEffects, UtxoChange, AnchorEffect, MintEffect } from './effects.ts';
 export { validateTransaction } from './rules.ts';
-export { applyTransaction, applyBlock, executeBlock, writeEffects, type BlockEffects } from './apply.ts';
+export { applyTransaction, applyBlock, executeBlock, executeBlockWhile, writeEffects, type BlockEffects } from './apply.ts';

@@ -11,7 +11,7 @@ import { appendFinalBlock } from '../helpers/final-blocks.ts';
 import { quorum, signCommit } from '../helpers/signed-blocks.ts';
 import { issuance, testWallet } from '../helpers/transactions.ts';
 
-describe('a member bounds its mempool and the blocks it proposes by outputs', function () {
+describe('a member bounds its mempool and the blocks it proposes by outputs and by build time', function () {
   this.timeout(120_000);
   let db: TestDatabase;
   beforeEach(async () => {
@@ -46,5 +46,37 @@ describe('a member bounds its mempool and the blocks it proposes by outputs', fu
     expect(chain.mempool.outputCount).to.equal(800);
     chain.submit(fans[2]!);
     expect(decodeBlock(chain.buildBlock(4, 1).bytes).transactions.map((tx) => txId(tx))).to.deep.equal([txId(fans[1]!)]);
+  });
+
+  it('ends a proposed block at its build time with the transactions already run, the federation’s and one user transaction at least, and proposes the rest next', async () => {
+    const federation = testFederation(5);
+    const chainId = federation.genesis.chainId;
+    const store = new ChainStore(db.pool);
+    await store.migrate();
+    const open = (maxBlockBuildMs: number) => Chain.open(federation.genesis, store, { ...DEFAULT_CHAIN_OPTIONS, maxBlockBuildMs, now: () => BigInt(Date.now()) });
+    // No time at all to build: a build stops after the first user transaction.
+    const chain = await open(0);
+    const alice = testWallet();
+    const { tx: issue, asset } = issuance(chainId, alice, 3_000n);
+    const coins = split(chainId, alice, { txid: txId(issue), index: 0 }, asset, 3, 1_000n, 0n);
+    await appendFinalBlock(chain, federation, [issue]);
+    await appendFinalBlock(chain, federation, [coins]);
+    const spends = [0, 1, 2].map((index) => split(chainId, alice, { txid: txId(coins), index }, asset, 2, 500n, 0n));
+    for (const spend of spends) chain.submit(spend);
+    const ids = (block: { bytes: Uint8Array }) => decodeBlock(block.bytes).transactions.map((tx) => txId(tx));
+
+    const first = chain.buildBlock(3, 0);
+    expect(ids(first)).to.deep.equal([txId(spends[0]!)]);
+    // The federation's own transactions always go in, first, with one user transaction after them.
+    const { tx: reserved } = issuance(chainId, testWallet(), 7n);
+    expect(ids(chain.buildBlock(3, 0, [reserved]))).to.deep.equal([txId(reserved), txId(spends[0]!)]);
+    const block = decodeBlock(first.bytes);
+    await chain.commitBlock(first.hash, first.bytes, signCommit(block.header, quorum(federation)));
+    expect(ids(chain.buildBlock(4, 1))).to.deep.equal([txId(spends[1]!)]);
+
+    // With a minute, the rest goes in one block.
+    const reopened = await open(60_000);
+    for (const spend of spends.slice(1)) reopened.submit(spend);
+    expect(ids(reopened.buildBlock(4, 1))).to.deep.equal(spends.slice(1).map((spend) => txId(spend)));
   });
 });
