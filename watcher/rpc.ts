@@ -56,8 +56,8 @@ export interface BlockchainInfo {
   blocks: number;
   /** The most-work headers known; above `blocks` while the node still downloads blocks. */
   headers: number;
-  /** bitcoind says so while it catches up with the network; bcoin never does. */
-  initialBlockDownload: boolean;
+  /** bitcoind says whether it catches up with the network; bcoin says nothing (undefined). */
+  initialBlockDownload: boolean | undefined;
   bestBlockHash: string;
 }
 
@@ -128,14 +128,10 @@ export class BitcoinRpc {
 
   async getBlockchainInfo(): Promise<BlockchainInfo> {
     const info = await this.call<{ chain: string; blocks: number; headers?: number; initialblockdownload?: boolean; bestblockhash: string }>('getblockchaininfo');
-    return { chain: info.chain, blocks: info.blocks, headers: info.headers ?? info.blocks, initialBlockDownload: info.initialblockdownload === true, bestBlockHash: info.bestblockhash };
+    return { chain: info.chain, blocks: info.blocks, headers: info.headers ?? info.blocks, initialBlockDownload: info.initialblockdownload, bestBlockHash: info.bestblockhash };
   }
 
-  /**
-   * The height each connected peer said it had when it connected (its version message). bcoin
-   * neither says it is in initial block download nor knows headers past its blocks, so a peer
-   * further along is what shows a bcoin node behind.
-   */
+  /** The height each connected peer said it had when it connected (its version message): unchecked, the peer's word. */
   async getPeerStartingHeights(): Promise<number[]> {
     const peers = await this.call<{ startingheight?: unknown }[]>('getpeerinfo');
     return peers.flatMap(({ startingheight }) => (typeof startingheight === 'number' && startingheight >= 0 ? [startingheight] : []));

@@ -100,12 +100,15 @@ export class BitcoinChecks {
 
   /**
    * How the node shows it is behind, if it does. bitcoind says so itself (headers past its blocks,
-   * or initial block download); bcoin says neither, and only its peers' heights show it. A peer
-   * claiming a height it does not have can only make the audit refuse, never pass.
+   * or initial block download), and its word is taken. bcoin says neither and knows no header
+   * past its blocks: only the heights its peers said they had show it behind. That is a peer's
+   * word, so it is asked only of a node that does not say: a peer claiming a height it does not
+   * have could make the audit refuse (never pass), and bitcoind takes anyone's connection.
    */
-  private async syncingState(blocks: number, headers: number, initialBlockDownload: boolean): Promise<string | undefined> {
+  private async syncingState(blocks: number, headers: number, initialBlockDownload: boolean | undefined): Promise<string | undefined> {
     if (headers > blocks) return `has blocks up to ${blocks} of the ${headers} headers it knows`;
     if (initialBlockDownload) return `says it is in its initial block download, as bitcoind does while its last block (${blocks}) is more than a day old`;
+    if (initialBlockDownload === false) return undefined;
     const peerHeight = Math.max(-1, ...(await this.rpc.getPeerStartingHeights()));
     if (peerHeight > blocks) return `has blocks up to ${blocks}, and a peer it is connected to had ${peerHeight} when it connected`;
     return undefined;
