@@ -10,6 +10,7 @@ import { issuance, issuerSigned, testWallet, transfer, type TestWallet } from '.
 import { launchBrowser, openPage, type BrowserPage } from '../helpers/browser.ts';
 import { summarisePng } from '../helpers/png.ts';
 import { eventually } from '../helpers/local-network.ts';
+import { killMember, restartMember } from '../helpers/faults.ts';
 import { pegIn } from '../helpers/pegged-btc.ts';
 import { buildPegout, selectCoins } from '../../federation/wallet/build-transfer.ts';
 import { BTC_ASSET_ID } from '../../sidechain/asset.ts';
@@ -300,6 +301,32 @@ describe('web explorer in headless Chromium, served by a member of a five-member
       expect(signed, `signers of block ${height}`).to.deep.equal(block.commit.signers);
       expect(signed.length).to.be.at.least(net.genesis.members.threshold);
     }
+  });
+
+  it("says why a member has no link: a stopped member's row gives the serving member's reason, as its status does, until the link is back", async () => {
+    await killMember(net, 4);
+    try {
+      // Member 2 dials member 4 (the lower index dials): it finds nobody listening at 4's address.
+      const down = await eventually('member 2 saying why member 4 is down', async () => (await net.clients[2]!.status()).peersDown?.find((peer) => peer.memberIndex === 4 && peer.code === 'dial-error'));
+      expect(down.reason).to.match(/^connection refused at ws:\/\/127\.0\.0\.1:\d+ \(not running\?\)$/);
+      await show('#/');
+      const reason = page.locator('#federation tbody tr').nth(4).locator('.link-reason');
+      await reason.waitFor({ timeout: 15_000 });
+      const shown = await reason.innerText();
+      expect(shown).to.match(/^for \d+ (s|min): /);
+      expect(shown.replace(/^for \d+ (s|min): /, '')).to.equal(down.reason);
+      expect(await reason.getAttribute('data-code')).to.equal('dial-error');
+      expect(await reason.getAttribute('title')).to.match(/^dial-error since \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$/);
+      // Text, not markup: whatever a member says stays words on the page.
+      expect(await reason.evaluate((element) => element.childElementCount)).to.equal(0);
+      const others = await page.locator('#federation tbody tr').evaluateAll((rows) => rows.slice(0, 4).map((row) => row.querySelector('.link-reason')));
+      expect(others).to.deep.equal([null, null, null, null]);
+    } finally {
+      await restartMember(net, 4);
+    }
+    const linkOf = (index: number) => page.locator('#federation tbody tr').nth(index).locator('td').nth(1);
+    await eventually('member 4 shown connected again', async () => (await linkOf(4).innerText()) === 'connected', 60_000);
+    expect(await page.locator('#federation .link-reason').count()).to.equal(0);
   });
 
   it('follows a peg-in on the open page from its first confirmation to the mint', async () => {

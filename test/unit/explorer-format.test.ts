@@ -4,6 +4,8 @@ interface Format {
   formatUnits(amount: string, decimals: number): string;
   btc(sats: string): string;
   short(hex: string, keep?: number): string;
+  elapsed(timeMs: number, now: number): string;
+  ago(timeMs: number, now: number): string;
 }
 
 /** The explorer's amount formatting runs in the browser; it is plain ES, so the same module runs here. */
@@ -47,4 +49,23 @@ describe('explorer amount formatting: exact decimal strings, never floating poin
     expect(format.short('0123456789abcdef0123456789abcdef')).to.equal('0123456789…cdef');
     expect(format.short('0123456789ab')).to.equal('0123456789ab');
   });
+
+  const NOW = Date.UTC(2026, 11, 6, 12);
+  const spans: [number, string][] = [
+    [0, '0 s'],
+    [59_400, '59 s'],
+    [60_000, '1 min'],
+    [3_599_000, '59 min'],
+    [3_600_000, '1 h'],
+    [86_399_000, '23 h'],
+    [86_400_000, '1 d'],
+    // A time ahead of the browser's clock (the member's runs fast): no negative span.
+    [-5_000, '0 s'],
+  ];
+  for (const [ms, shown] of spans) {
+    it(`says ${ms} ms before now as ${shown}, and ${shown} ago`, () => {
+      expect(format.elapsed(NOW - ms, NOW)).to.equal(shown);
+      expect(format.ago(NOW - ms, NOW)).to.equal(`${shown} ago`);
+    });
+  }
 });

@@ -22,13 +22,16 @@ export function short(hex, keep = 10) {
   return hex.length > keep + 6 ? `${hex.slice(0, keep)}…${hex.slice(-4)}` : hex;
 }
 
-export function ago(timeMs, now = Date.now()) {
+/** The time since `timeMs` in its largest whole unit: "12 s", "5 min", "3 h", "2 d". */
+export function elapsed(timeMs, now = Date.now()) {
   const seconds = Math.max(0, Math.round((now - Number(timeMs)) / 1000));
-  if (seconds < 60) return `${seconds} s ago`;
-  if (seconds < 3600) return `${Math.floor(seconds / 60)} min ago`;
-  if (seconds < 86400) return `${Math.floor(seconds / 3600)} h ago`;
-  return `${Math.floor(seconds / 86400)} d ago`;
+  if (seconds < 60) return `${seconds} s`;
+  if (seconds < 3600) return `${Math.floor(seconds / 60)} min`;
+  if (seconds < 86400) return `${Math.floor(seconds / 3600)} h`;
+  return `${Math.floor(seconds / 86400)} d`;
 }
+
+export const ago = (timeMs, now = Date.now()) => `${elapsed(timeMs, now)} ago`;
 
 export function timestamp(timeMs) {
   return new Date(Number(timeMs)).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');

@@ -1,6 +1,6 @@
 import { get } from '../api.js';
 import { badge, card, h, link, panel, table } from '../dom.js';
-import { ago, btc, short } from '../format.js';
+import { ago, btc, elapsed, short, timestamp } from '../format.js';
 import { blockColumns } from './blocks.js';
 import { transactionColumns } from './transactions.js';
 
@@ -20,6 +20,21 @@ function signatureGrid(member, blocks) {
   );
 }
 
+/**
+ * A member's link to the serving one; for one without, why, as the serving member last saw its
+ * link fail (GET /status `peersDown`): a reason in words, its code and since when.
+ */
+function linkCell(member, peersDown) {
+  if (member.self) return [h('span', { class: 'dot good' }), 'self'];
+  if (member.connected) return [h('span', { class: 'dot good' }), 'connected'];
+  const down = peersDown.find((peer) => peer.memberIndex === member.index);
+  return [
+    h('span', { class: 'dot bad' }),
+    'disconnected',
+    down ? h('div', { class: 'link-reason', 'data-code': down.code, title: `${down.code} since ${timestamp(down.sinceMs)}` }, `for ${elapsed(down.sinceMs)}: ${down.reason}`) : null,
+  ];
+}
+
 function federationPanel(status, members, blocks) {
   const body = h(
     'div',
@@ -27,7 +42,7 @@ function federationPanel(status, members, blocks) {
     table(
       [
         { title: 'Member', cell: (m) => [`${m.index} · ${m.name} `, m.self ? badge('this member', 'info') : null] },
-        { title: 'Link', cell: (m) => [h('span', { class: `dot ${m.connected ? 'good' : 'bad'}` }), m.self ? 'self' : m.connected ? 'connected' : 'disconnected'] },
+        { title: 'Link', cell: (m) => linkCell(m, status.peersDown) },
         { title: 'Last heard', cell: (m) => (m.self ? '—' : m.lastSeenMs === null ? 'not since start' : ago(m.lastSeenMs)) },
         { title: 'Last signed', cell: (m) => (m.lastSigned ? [link(`#/block/${m.lastSigned.height}`, `#${m.lastSigned.height}`), ` · ${ago(m.lastSigned.timeMs)}`] : 'not recently') },
         { title: `Last ${blocks.length} blocks`, cell: (m) => signatureGrid(m, blocks) },
