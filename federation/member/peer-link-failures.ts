@@ -37,9 +37,14 @@ const HANDSHAKE_WORDS: Record<HandshakeFailure, string> = {
   'handshake-timeout': 'the handshake did not complete in time (overloaded, or not a Strongbox member at that address)',
 };
 
+const olderOf = (version: number) => (version < FRAME_VERSION ? 'it' : 'this member');
+
 function otherVersionWords(version: number): string {
-  const older = version < FRAME_VERSION ? 'it' : 'this member';
-  return `refuses this member's handshake: it runs peer protocol ${version}, this member ${FRAME_VERSION} (another release: upgrade ${older})`;
+  return `refuses this member's handshake: it runs peer protocol ${version}, this member ${FRAME_VERSION} (another release: upgrade ${olderOf(version)})`;
+}
+
+function claimedOtherVersionWords(version: number, address: string | undefined): string {
+  return `it dials from ${address ?? 'an unknown address'} with peer protocol ${version}, and this member, of ${FRAME_VERSION}, refuses it (another release: upgrade ${olderOf(version)}); known by what its hello says, which cannot be checked across versions`;
 }
 
 /**
@@ -51,6 +56,7 @@ function otherVersionWords(version: number): string {
 export class PeerLinkFailures {
   private readonly failures = new Map<number, Omit<PeerDown, 'memberIndex'>>();
   private readonly urls: Map<number, string | undefined>;
+  private readonly linked = new Set<number>();
 
   constructor(peers: readonly LinkPeer[], startedMs: number) {
     this.urls = new Map(peers.map((peer) => [peer.memberIndex, peer.url]));
@@ -63,6 +69,15 @@ export class PeerLinkFailures {
   observe(event: TransportEvent, nowMs: number): void {
     if (event.type === 'connected') {
       this.failures.delete(event.peer);
+      this.linked.add(event.peer);
+      return;
+    }
+    if (event.type === 'disconnected') this.linked.delete(event.peer);
+    if (event.type === 'other-version' && event.peer === undefined) {
+      // A member of another release that dials this one is known only by what its hello says; a
+      // claim to be a member linked now is someone else's, and must not stand for its next close.
+      const claimed = event.claimedMember;
+      if (claimed !== undefined && this.urls.has(claimed) && !this.linked.has(claimed)) this.record(claimed, nowMs, 'other-version', claimedOtherVersionWords(event.version, event.address));
       return;
     }
     if (event.peer === undefined || !this.urls.has(event.peer)) return;

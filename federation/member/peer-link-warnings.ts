@@ -23,8 +23,9 @@ export class PeerLinkWarnings {
 
   observe(event: TransportEvent): void {
     if (event.type === 'other-version') {
-      const who = event.peer === undefined ? `a peer connecting from ${event.address}` : `member ${event.peer}`;
-      this.otherVersions.occurred(`${event.peer ?? event.address}/${event.version}`, { peer: event.peer, address: event.address, peerVersion: event.version }, `${who} speaks peer protocol version ${event.version}`);
+      const claim = event.claimedMember === undefined ? '' : ` that says it is member ${event.claimedMember}`;
+      const who = event.peer === undefined ? `a peer connecting from ${event.address}${claim}` : `member ${event.peer}`;
+      this.otherVersions.occurred(`${event.peer ?? event.address}/${event.version}`, { peer: event.peer, address: event.address, claimedMember: event.claimedMember, peerVersion: event.version }, `${who} speaks peer protocol version ${event.version}`);
     } else if (event.type === 'drop' && event.peer !== undefined) {
       if (event.reason === 'stale') this.skewedFrames.occurred(String(event.peer), { peer: event.peer }, `a frame of member ${event.peer} dated outside this member's clock window`);
       else if (event.reason === 'handshake-refused') this.refusedHellos.occurred(String(event.peer), { peer: event.peer }, `member ${event.peer} closed the connection before its welcome`);

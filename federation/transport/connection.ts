@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { RawData, WebSocket } from 'ws';
 import { FRAME_VERSION, taggedLength, tagFrame, type SealedFrame } from './frame.ts';
-import { CHALLENGE_LENGTH, HELLO, PROOF, WELCOME, decodeHello, decodeProof, decodeWelcome, encodeHello, encodeProof, encodeWelcome, signTranscript, transcriptHash, transcriptSignatureValid, type Hello } from './handshake.ts';
+import { CHALLENGE_LENGTH, HELLO, PROOF, WELCOME, decodeHello, decodeProof, decodeWelcome, encodeHello, encodeProof, encodeWelcome, readHelloClaim, signTranscript, transcriptHash, transcriptSignatureValid, type Hello } from './handshake.ts';
 import { admitFrame, sameBytes, type InboundRules, type PeerSession } from './inbound.ts';
 import { deriveLinkKeys, generateEphemeralKey, sharedSecret, type EphemeralKey, type LinkKeys, type LinkRole } from './link-keys.ts';
 import type { ResolvedOptions } from './options.ts';
@@ -139,7 +139,7 @@ export class PeerConnection {
     // Every version starts its handshake messages with its version byte and the message kind; one
     // of another version is a member of another release, which the operator must be told (not one
     // more malformed hello).
-    if (bytes.length >= 2 && bytes[0] !== FRAME_VERSION && bytes[1] === expectedKind(this.step)) return this.otherVersion(bytes[0]!);
+    if (bytes.length >= 2 && bytes[0] !== FRAME_VERSION && bytes[1] === expectedKind(this.step)) return this.otherVersion(bytes[0]!, bytes);
     try {
       if (this.step === 'await-hello') this.receiveHello(bytes);
       else if (this.step === 'await-welcome') this.receiveWelcome(bytes);
@@ -238,16 +238,30 @@ export class PeerConnection {
     this.socket.terminate();
   }
 
-  private otherVersion(version: number): void {
+  private otherVersion(version: number, message: Uint8Array): void {
     if (this.context.isClosing()) return;
     this.failed = true;
-    this.reportOtherVersion(version);
+    this.reportOtherVersion(version, this.step === 'await-hello' ? this.claimedDialer(message) : undefined);
     this.socket.close(OTHER_VERSION_CLOSE_CODE, String(FRAME_VERSION));
   }
 
-  private reportOtherVersion(version: number): void {
+  private reportOtherVersion(version: number, claimedMember?: number): void {
     this.context.counters.drop('handshake-version', this.peer);
-    this.context.counters.event(this.peer === undefined ? { type: 'other-version', version, address: this.address ?? 'unknown' } : { type: 'other-version', version, peer: this.peer });
+    if (this.peer !== undefined) return this.context.counters.event({ type: 'other-version', version, peer: this.peer });
+    const address = this.address ?? 'unknown';
+    this.context.counters.event(claimedMember === undefined ? { type: 'other-version', version, address } : { type: 'other-version', version, address, claimedMember });
+  }
+
+  /**
+   * The member a hello of another version says dials this one, if it names this chain, this
+   * member, and a member allowed to dial it (of lower index): what this member can say of a
+   * member of another release that dials it, short of checking the claim.
+   */
+  private claimedDialer(hello: Uint8Array): number | undefined {
+    const { options } = this.context;
+    const claim = readHelloClaim(hello);
+    if (!claim || !sameBytes(claim.chainId, options.chainId) || claim.acceptor !== options.memberIndex) return undefined;
+    return options.members[claim.dialer] !== undefined && claim.dialer < options.memberIndex ? claim.dialer : undefined;
   }
 
   /**

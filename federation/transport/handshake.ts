@@ -99,6 +99,31 @@ export function decodeHello(bytes: Uint8Array): Hello {
   return hello;
 }
 
+/** Who a hello says dials whom: the fields at the head of the hello of every version. */
+export interface HelloClaim {
+  chainId: Uint8Array;
+  dialer: number;
+  acceptor: number;
+}
+
+/**
+ * The chain and members a hello of any version names: every version's hello begins with
+ * `version ‖ 0x01 ‖ chain id ‖ dialer u16 ‖ acceptor u16` (PROTOCOL.md, Versions), so an acceptor
+ * can say which member a dialer of another release says it is. Nobody signs this across versions:
+ * it is a claim. Undefined for bytes too short to hold it.
+ */
+export function readHelloClaim(bytes: Uint8Array): HelloClaim | undefined {
+  const reader = new Reader(bytes, 'handshake hello of another version');
+  try {
+    reader.u8('version');
+    reader.u8('kind');
+    return { chainId: reader.bytes(CHAIN_ID_LENGTH, 'chain id'), dialer: reader.u16('dialer'), acceptor: reader.u16('acceptor') };
+  } catch (error) {
+    if (error instanceof DecodeError) return undefined;
+    throw error;
+  }
+}
+
 export function encodeWelcome(welcome: Welcome): Uint8Array {
   return start(WELCOME).bytes(welcome.nonce).bytes(welcome.challenge).bytes(welcome.ephemeralKey).bytes(welcome.signature).finish();
 }

@@ -57,9 +57,11 @@ export type TransportEvent =
   | { type: 'silent'; peer: number }
   /**
    * A peer speaks another peer protocol version (`version`): the member `peer` this member
-   * dialled, or a dialer at `address`, whose claim to be a member cannot be checked across versions.
+   * dialled, or a dialer at `address`, whose claim to be a member cannot be checked across
+   * versions; `claimedMember` is the member its hello says it is, when that hello names this
+   * chain, this member as the acceptor, and a member of lower index as the dialer.
    */
-  | { type: 'other-version'; version: number; peer?: number; address?: string }
+  | { type: 'other-version'; version: number; peer?: number; address?: string; claimedMember?: number }
   | { type: 'socket-error'; peer?: number; error: Error };
 
 export interface PeerTransportStats {

@@ -3,9 +3,10 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { PeerLinkWarnings } from '../../federation/member/peer-link-warnings.ts';
 import { OTHER_VERSION_CLOSE_CODE } from '../../federation/transport/connection.ts';
 import { FRAME_VERSION } from '../../federation/transport/frame.ts';
-import { encodeHello } from '../../federation/transport/handshake.ts';
+import { encodeHello, type Hello } from '../../federation/transport/handshake.ts';
 import { generateEphemeralKey } from '../../federation/transport/link-keys.ts';
 import type { PeerTransport } from '../../federation/transport/index.ts';
+import type { TransportEvent } from '../../federation/transport/stats.ts';
 import { capturedLog } from '../helpers/captured-log.ts';
 import { makeFederation, RawPeer, startMember, waitFor, type Federation } from './transport-harness.ts';
 
@@ -21,6 +22,12 @@ describe('peer protocol versions: a member of another release is named in the lo
   let federation: Federation;
   let member: PeerTransport | undefined;
   let impostor: WebSocketServer | undefined;
+
+  /** Version 1's hello: the same fields as version 2's but for the X25519 key; member 0 dialling the target unless `fields` say otherwise. */
+  function versionOneHello(fields: Partial<Hello>): Buffer {
+    const current = encodeHello({ chainId: federation.chainId, dialer: 0, acceptor: TARGET, nonce: new Uint8Array(16), challenge: new Uint8Array(32), ephemeralKey: generateEphemeralKey().publicKey, ...fields });
+    return Buffer.concat([Buffer.from([1]), current.subarray(1, -32)]);
+  }
 
   beforeEach(() => {
     federation = makeFederation(MEMBERS);
@@ -56,20 +63,42 @@ describe('peer protocol versions: a member of another release is named in the lo
     const { lines, member } = await loggingMember(TARGET, []);
     const raw = await RawPeer.connect(`ws://127.0.0.1:${member.port}`);
     const closed = new Promise<{ code: number; reason: string }>((resolve) => raw.socket.once('close', (code, reason) => resolve({ code, reason: reason.toString() })));
-    // Version 1's hello: the same fields as version 2's but for the X25519 key.
-    const current = encodeHello({ chainId: federation.chainId, dialer: 0, acceptor: TARGET, nonce: new Uint8Array(16), challenge: new Uint8Array(32), ephemeralKey: generateEphemeralKey().publicKey });
-    raw.send(Buffer.concat([Buffer.from([1]), current.subarray(1, -32)]));
+    raw.send(versionOneHello({}));
     expect(await closed).to.deep.equal({ code: OTHER_VERSION_CLOSE_CODE, reason: String(FRAME_VERSION) });
     expect(raw.messagesReceived).to.equal(0);
     expect(member.stats().dropped['handshake-version']).to.equal(1);
-    expect(lines.map(({ msg, reason, peerVersion, address }) => ({ msg, reason, peerVersion, address }))).to.deep.equal([
+    expect(lines.map(({ msg, reason, peerVersion, address, claimedMember }) => ({ msg, reason, peerVersion, address, claimedMember }))).to.deep.equal([
       {
         msg: "a peer speaks another peer protocol version than this member's 2, so they cannot connect: it runs another Strongbox release; upgrade the members together across a peer protocol change (OPERATOR.md, Upgrading)",
-        reason: 'a peer connecting from 127.0.0.1 speaks peer protocol version 1',
+        reason: 'a peer connecting from 127.0.0.1 that says it is member 0 speaks peer protocol version 1',
         peerVersion: 1,
         address: '127.0.0.1',
+        claimedMember: 0,
       },
     ]);
+  });
+
+  it('an acceptor takes the member a hello of another version names only when it names this chain, this member and a member that may dial it', async function () {
+    const events: TransportEvent[] = [];
+    member = await startMember(federation, TARGET, [], { onEvent: (event) => events.push(event) });
+    const hellos = [
+      versionOneHello({}),
+      versionOneHello({ dialer: 3 }),
+      versionOneHello({ chainId: new Uint8Array(32).fill(7) }),
+      versionOneHello({ acceptor: 3 }),
+      // Itself, and no member at all: neither may dial it.
+      versionOneHello({ dialer: TARGET }),
+      versionOneHello({ dialer: 9 }),
+      // Too short to name anyone.
+      Buffer.from([1, 1, 0, 0]),
+    ];
+    for (const hello of hellos) {
+      const raw = await RawPeer.connect(`ws://127.0.0.1:${member.port}`);
+      raw.send(hello);
+      await raw.closed;
+    }
+    const claims = events.flatMap((event) => (event.type === 'other-version' ? [event.claimedMember] : []));
+    expect(claims).to.deep.equal([0, 3, undefined, undefined, undefined, undefined, undefined]);
   });
 
   it('a dialling member told by an acceptor that it speaks a later version logs which member and which version, once an interval', async function () {

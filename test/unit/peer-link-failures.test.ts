@@ -49,6 +49,25 @@ describe('the last reason each peer link failed', () => {
     );
   });
 
+  it('names a member of another release that dials this one by the member its hello says it is, unless that member is linked now', () => {
+    const claim: TransportEvent = { type: 'other-version', version: FRAME_VERSION - 1, address: '10.0.0.9', claimedMember: 0 };
+    expect(downAfter([[claim, 2_000]])[0]).to.deep.equal({
+      memberIndex: 0,
+      sinceMs: 2_000,
+      code: 'other-version',
+      reason: `it dials from 10.0.0.9 with peer protocol ${FRAME_VERSION - 1}, and this member, of ${FRAME_VERSION}, refuses it (another release: upgrade it); known by what its hello says, which cannot be checked across versions`,
+    });
+    // Member 0 linked: a claim to be it is someone else's, and the close of its link is said as such.
+    const whileLinked: [TransportEvent, number][] = [
+      [{ type: 'connected', peer: 0 }, 2_000],
+      [claim, 3_000],
+      [{ type: 'disconnected', peer: 0 }, 4_000],
+    ];
+    expect(downAfter(whileLinked)[0]).to.deep.equal({ memberIndex: 0, sinceMs: 4_000, code: 'link-closed', reason: 'its link closed; it dials this member again' });
+    // A hello that names no member that may dial this one says nothing of any.
+    expect(downAfter([[{ type: 'other-version', version: FRAME_VERSION - 1, address: '10.0.0.9' }, 2_000]])).to.deep.equal([neverLinked(0), neverLinked(2), neverLinked(3)]);
+  });
+
   it('says a handshake refusal by its reason', () => {
     expect(downAfter([[{ type: 'drop', reason: 'handshake-refused', peer: 2 }, 2_000]])[1]).to.deep.equal({
       memberIndex: 2,
