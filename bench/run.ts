@@ -1,6 +1,7 @@
 import { ed25519Baseline } from './ed25519-baseline.ts';
 import { singleNodeThroughput } from './single-node.ts';
 import { federationThroughput } from './federation.ts';
+import { proposalLogWrite } from './proposal-log.ts';
 import { auditSpeed } from './audit.ts';
 import { bytesPerWithdrawal, pegLatency } from './peg.ts';
 import { anchorSize } from './anchor.ts';
@@ -43,6 +44,8 @@ for (const run of federationRuns) {
   progress(`${run.members} member processes, ${run.offeredPerSecond} tx/s offered${run.batchMs ? ` in batches every ${run.batchMs} ms` : ''}`);
   figures.push(...(await federationThroughput(baseline, { ...run, seconds: quick ? 2 : 8 })));
 }
+progress("a proposal's write-ahead-log record, with and without its block");
+figures.push(...(await proposalLogWrite(quick ? { blockBytes: [200_000], rounds: 4 } : { blockBytes: [200_000, 1_300_000, 4_000_000], rounds: 40 })));
 progress('ledger memory with a large UTXO set');
 figures.push(...ledgerMemory({ utxos: quick ? 10_000 : 1_000_000 }));
 progress('member memory with a large UTXO set');

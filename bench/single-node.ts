@@ -71,7 +71,7 @@ function benchChain(federation: TestFederation, options: { inputs: number; trans
   return { chain, measuredFrom };
 }
 
-async function withDatabase<T>(server: PostgresServer, name: string, work: (store: ChainStore) => Promise<T>): Promise<T> {
+export async function withDatabase<T>(server: PostgresServer, name: string, work: (store: ChainStore) => Promise<T>): Promise<T> {
   await server.createDatabase(name);
   const pool = new pg.Pool({ connectionString: server.connectionString(name), max: 4 });
   try {
