@@ -8,7 +8,7 @@ import type { BitcoinRpc } from '../../watcher/rpc.ts';
 import { nodeFollows } from '../../watcher/networks.ts';
 import { verifyMintOnBitcoin } from '../member/pegin.ts';
 import { AuditFailure, type AnchorClaim, type AuditCheck, type ClaimedAt, type MintClaim, type SettlementClaim } from './auditor.ts';
-import { assessReserves, checkAnchorTransaction, checkSettlementTransaction, type Liabilities, type ReserveOutput, type Reserves } from './bitcoin-rules.ts';
+import { assessReserves, checkAnchorTransaction, checkEscrowOutflow, checkSettlementTransaction, type Liabilities, type ReserveOutput, type Reserves } from './bitcoin-rules.ts';
 
 /** getblockchaininfo's `chain` for each network a genesis may name (bitcoind says test or testnet4 for testnets). */
 const RESERVE_LOOKUPS_IN_FLIGHT = 16;
@@ -147,12 +147,17 @@ export class BitcoinChecks {
     // What it spends leaves the reserve as the chain records it; whatever did not come back as
     // change or pay a burn then shows as a shortfall, not as a coin missing.
     const spent = new Map<string, Uint8Array>();
+    let escrowSpentSats = 0n;
     for (const input of tx.ins) {
-      const outpoint = `${Buffer.from(input.hash).reverse().toString('hex')}:${input.index}`;
+      const parent = Buffer.from(input.hash).reverse().toString('hex');
+      const outpoint = `${parent}:${input.index}`;
       const script = this.reserve.get(outpoint);
-      if (script) spent.set(outpoint, script);
+      if (!script) continue;
+      spent.set(outpoint, script);
       this.reserve.delete(outpoint);
+      escrowSpentSats += (await this.rpc.getRawTransaction(parent)).outs[input.index]!.value;
     }
+    await judged('settlement', claim.height, () => checkEscrowOutflow(claim.bitcoinTxid, escrowSpentSats, change.reduce((sum, { value }) => sum + value, 0n), claim.burns));
     const changeOutpoints = change.map(({ vout }) => `${claim.bitcoinTxid}:${vout}`);
     for (const outpoint of changeOutpoints) this.reserve.set(outpoint, this.escrow.scriptPubKey);
     if (confirmations === 0) this.inMempool.push({ txid: claim.bitcoinTxid, spent, change: changeOutpoints });

@@ -48,6 +48,23 @@ export function checkSettlementTransaction(tx: BitcoinTransaction, burns: readon
   return tx.outs.flatMap((out, vout) => (!used.has(vout) && Buffer.compare(out.script, escrowScript) === 0 ? [{ vout, value: out.value }] : []));
 }
 
+/**
+ * A settlement takes out of the escrow exactly what its burns burned: the payments and the Bitcoin
+ * fee both come out of the burns (their fee shares), so the escrow coins it spends, less the change
+ * it returns to the escrow, are the burns' amounts. More pays a fee out of the reserves; less keeps
+ * in the escrow fee shares the users paid and no miner was paid, a surplus a later settlement could
+ * pay out unseen by the reserves. A fee bump settles no burn and returns its escrow coin in full.
+ */
+export function checkEscrowOutflow(txid: string, escrowSpentSats: bigint, changeSats: bigint, burns: readonly BurnRecord[]): void {
+  const burned = burns.reduce((sum, burn) => sum + burn.amount, 0n);
+  const outflow = escrowSpentSats - changeSats;
+  if (outflow === burned) return;
+  throw new ValidationError(
+    'bad-settlement',
+    `Bitcoin transaction ${txid} takes ${outflow} sats out of the escrow (spends ${escrowSpentSats}, returns ${changeSats} as change), and the burns it settles burned ${burned}: ${outflow > burned ? `${outflow - burned} sats of its fee come out of the reserves` : `${burned - outflow} sats of the burns' fee shares stay in the escrow, paying no fee`}`,
+  );
+}
+
 /** An output the escrow should still hold, and what the Bitcoin node says of it. */
 export interface ReserveOutput {
   outpoint: string;

@@ -79,6 +79,15 @@ describe('audit against a real Bitcoin node (regtest), of a history signed in me
     };
     return { ...body, witnesses: [keyWitness(chainId, body, owner.keys.seed)] };
   };
+  /** A new holder's confirmed deposit of `sats` plus the peg-in fee, minted in block 1 of a chain of its own. */
+  const mintedChain = async (sats: bigint) => {
+    const holder = testWallet();
+    const deposit = await depositTo(holder.owner, sats + PEGIN_FEE);
+    await faucet.mine(2);
+    const chain = new SignedChain(federation);
+    chain.append([mintOf(deposit, holder.owner)]);
+    return { holder, deposit, chain, mint: chain.blocks[0]!.transactions[0]! };
+  };
   const audit = (served: readonly SignedBlock[], auditGenesis = genesis) => runAudit({ genesis: auditGenesis, source: memoryBlockSource(served), bitcoin: rpc });
 
   async function expectFailure(run: Promise<AuditReport>, expected: { check: AuditCheck; height: number | undefined; message: RegExp }): Promise<void> {
@@ -249,6 +258,25 @@ describe('audit against a real Bitcoin node (regtest), of a history signed in me
     await expectFailure(audit(forged), { check: 'settlement', height: 5, message: new RegExp(`Bitcoin transaction ${other.getId()} is unknown to the Bitcoin node`) });
   });
 
+  it("fails at a settlement whose change keeps part of the burn's fee share in the escrow, though it pays the burn its amount less that share", async () => {
+    const { holder: frank, deposit, chain: frankChain, mint } = await mintedChain(500_000n);
+    const burn = burnOf(frank, mint, 300_000n);
+    frankChain.append([burn]);
+    // 199,000 paid for the 200,000 burned: a fee share of 1,000, of which the transaction pays 400 as its fee and returns 600 to the escrow.
+    const payout = spendEscrowCoins(escrow, pegKeys, [{ ...deposit, recipient: frank.owner }], [
+      { script: withdrawalScript, value: 199_000n },
+      { script: escrow.scriptPubKey, value: deposit.value - 200_000n + 600n },
+    ]);
+    frankChain.append([{ kind: 'settlement', burns: [txId(burn)], bitcoinTxid: new Uint8Array(Buffer.from(payout.getId(), 'hex')), bitcoinTx: unsignedBytes(payout), witnesses: [] }]);
+    await rpc.sendRawTransaction(payout.toHex());
+    await faucet.mine(1);
+    await expectFailure(audit(frankChain.blocks), {
+      check: 'settlement',
+      height: 3,
+      message: new RegExp(`Bitcoin transaction ${payout.getId()} takes 199400 sats out of the escrow \\(spends 501000, returns 301600 as change\\), and the burns it settles burned 200000: 600 sats of the burns' fee shares stay in the escrow, paying no fee$`),
+    });
+  });
+
   it("fails at the ledger at a burn to the federation's escrow, though a quorum signed it: members refuse it, and so does the audit's replay", async () => {
     const bobMint = blocks[1]!.transactions[0]!;
     const forged = rewriteHistory(blocks, 3, () => [burnOf(bob, bobMint, 399_000n, escrow.scriptPubKey)], quorum(federation));
@@ -285,12 +313,8 @@ describe('audit against a real Bitcoin node (regtest), of a history signed in me
   });
 
   it('fails the reserves when the escrow spends the coin a final burn not paid yet is owed: the burned sats are no longer pegged, but the escrow still owes them', async () => {
-    const erin = testWallet();
-    const deposit = await depositTo(erin.owner, 200_000n + PEGIN_FEE);
-    await faucet.mine(2);
-    const erinChain = new SignedChain(federation);
-    erinChain.append([mintOf(deposit, erin.owner)]);
-    erinChain.append([burnOf(erin, erinChain.blocks[0]!.transactions[0]!, 0n)]);
+    const { holder: erin, deposit, chain: erinChain, mint } = await mintedChain(200_000n);
+    erinChain.append([burnOf(erin, mint, 0n)]);
     // While the escrow holds the deposit, the burn waits for its payment and the audit says so.
     const waiting = await audit(erinChain.blocks);
     expect(waiting.supply).to.deep.equal({ mintedSats: 200_000n, burnedSats: 200_000n, outstandingSats: 0n });
