@@ -1,5 +1,5 @@
 import { FRAME_VERSION } from '../transport/frame.ts';
-import type { HandshakeFailure, TransportEvent } from '../transport/stats.ts';
+import type { HandshakeFailure, HelloRefusal, TransportEvent } from '../transport/stats.ts';
 
 /** Why a configured peer has no link to this member now, as GET /status and `strongbox status` give it. */
 export interface PeerDown {
@@ -29,7 +29,7 @@ const SOCKET_WORDS: Record<string, string> = {
 const HANDSHAKE_WORDS: Record<HandshakeFailure, string> = {
   'handshake-malformed': 'sent a handshake this member cannot read',
   'handshake-version': `speaks another peer protocol version than this member's ${FRAME_VERSION} (another release: upgrade the older one)`,
-  'handshake-refused': "refuses this member's handshake: it runs peer protocol 1 (another release: upgrade it), has another genesis file, or does not know this member's key; its log says which",
+  'handshake-refused': "refuses this member's handshake without saying why: it runs peer protocol 1 (another release: upgrade it), has another genesis file, or does not know this member's key; its log says which",
   'handshake-wrong-chain': 'its handshake names another chain: it runs with another genesis file',
   'handshake-unknown-member': 'its handshake names a key the genesis does not have',
   'handshake-wrong-direction': 'it dialled in the wrong direction (the member of lower index dials): the peer list of one of the two is wrong',
@@ -38,6 +38,13 @@ const HANDSHAKE_WORDS: Record<HandshakeFailure, string> = {
 };
 
 const olderOf = (version: number) => (version < FRAME_VERSION ? 'it' : 'this member');
+
+/** A refusal of this member's hello in the acceptor's own words (its close names it). */
+const ACCEPTOR_SAID_WORDS: Record<HelloRefusal, string> = {
+  'handshake-wrong-chain': "refuses this member's hello as one of another chain: one of the two runs with another genesis file",
+  'handshake-unknown-member': "refuses this member's hello: it is not the member this one meant to reach, or its genesis has no member of this one's index (a peer list names the wrong address, or another genesis file)",
+  'handshake-wrong-direction': "refuses this member's hello: the member at that address has the lower index, so it dials this one (the peer list of one of the two is wrong)",
+};
 
 function otherVersionWords(version: number): string {
   return `refuses this member's handshake: it runs peer protocol ${version}, this member ${FRAME_VERSION} (another release: upgrade ${olderOf(version)})`;
@@ -94,7 +101,7 @@ export class PeerLinkFailures {
       const words = typeof code === 'string' ? SOCKET_WORDS[code] : undefined;
       this.record(event.peer, nowMs, 'dial-error', (words ?? `${event.error.message} at {url}`).replace('{url}', url ?? 'its address'));
     } else if (event.type === 'drop' && event.reason in HANDSHAKE_WORDS) {
-      this.record(event.peer, nowMs, event.reason, HANDSHAKE_WORDS[event.reason as HandshakeFailure]);
+      this.record(event.peer, nowMs, event.reason, event.acceptorSaid ? ACCEPTOR_SAID_WORDS[event.acceptorSaid] : HANDSHAKE_WORDS[event.reason as HandshakeFailure]);
     }
   }
 

@@ -14,11 +14,13 @@ export class PeerLinkWarnings {
   private readonly skewedFrames: IntervalLog;
   private readonly otherVersions: IntervalLog;
   private readonly refusedHellos: IntervalLog;
+  private readonly saidRefusals: IntervalLog;
 
   constructor(log: Logger, intervalMs: number) {
     this.skewedFrames = new IntervalLog(log, `peer frames dropped: their time differs from this member's clock by more than ${DEFAULT_MAX_CLOCK_SKEW_MS / 1000} s, so one of the two clocks is wrong; set both by NTP`, intervalMs);
     this.otherVersions = new IntervalLog(log, `a peer speaks another peer protocol version than this member's ${FRAME_VERSION}, so they cannot connect: it runs another Strongbox release; upgrade the members together across a peer protocol change (OPERATOR.md, Upgrading)`, intervalMs);
     this.refusedHellos = new IntervalLog(log, "a member closed the peer connection at this member's hello without answering: it runs a release of another peer protocol version (upgrade it), or has another genesis file, or this member's key is not its genesis's; see that member's log", intervalMs);
+    this.saidRefusals = new IntervalLog(log, "a member refused this member's hello and said why: the two disagree on the genesis or on who is at which address; /status peersDown says it in words", intervalMs);
   }
 
   observe(event: TransportEvent): void {
@@ -28,12 +30,13 @@ export class PeerLinkWarnings {
       this.otherVersions.occurred(`${event.peer ?? event.address}/${event.version}`, { peer: event.peer, address: event.address, claimedMember: event.claimedMember, peerVersion: event.version }, `${who} speaks peer protocol version ${event.version}`);
     } else if (event.type === 'drop' && event.peer !== undefined) {
       if (event.reason === 'stale') this.skewedFrames.occurred(String(event.peer), { peer: event.peer }, `a frame of member ${event.peer} dated outside this member's clock window`);
+      else if (event.reason === 'handshake-refused' && event.acceptorSaid) this.saidRefusals.occurred(String(event.peer), { peer: event.peer, acceptorSaid: event.acceptorSaid }, `member ${event.peer} refused the hello: ${event.acceptorSaid}`);
       else if (event.reason === 'handshake-refused') this.refusedHellos.occurred(String(event.peer), { peer: event.peer }, `member ${event.peer} closed the connection before its welcome`);
     }
   }
 
   /** Logs what is held back, e.g. when the member stops. */
   flush(): void {
-    for (const intervalLog of [this.skewedFrames, this.otherVersions, this.refusedHellos]) intervalLog.flush();
+    for (const intervalLog of [this.skewedFrames, this.otherVersions, this.refusedHellos, this.saidRefusals]) intervalLog.flush();
   }
 }

@@ -6,7 +6,7 @@ import { admitFrame, sameBytes, type InboundRules, type PeerSession } from './in
 import { deriveLinkKeys, generateEphemeralKey, sharedSecret, type EphemeralKey, type LinkKeys, type LinkRole } from './link-keys.ts';
 import type { ResolvedOptions } from './options.ts';
 import { PeerBudget } from './rate-limit.ts';
-import type { HandshakeFailure, SendDropReason, TransportCounters } from './stats.ts';
+import { HELLO_REFUSALS, type HandshakeFailure, type HelloRefusal, type SendDropReason, type TransportCounters } from './stats.ts';
 
 /** What every connection of one transport shares. */
 export interface ConnectionContext {
@@ -33,6 +33,15 @@ type Step = 'await-hello' | 'await-welcome' | 'await-proof' | 'open';
  * operator which version the other side speaks (PROTOCOL.md, Handshake).
  */
 export const OTHER_VERSION_CLOSE_CODE = 4002;
+
+/**
+ * The close code with which a member refuses a hello of its own version for what it names (another
+ * chain, a member it does not know, the wrong direction); the close reason is the refusal's name,
+ * so the dialer can tell its operator why, not only that it was refused.
+ */
+export const HELLO_REFUSED_CLOSE_CODE = 4003;
+
+const isHelloRefusal = (reason: string): reason is HelloRefusal => (HELLO_REFUSALS as readonly string[]).includes(reason);
 
 /**
  * One WebSocket to one peer, in either role. Until both sides have signed the handshake
@@ -145,8 +154,9 @@ export class PeerConnection {
       else if (this.step === 'await-welcome') this.receiveWelcome(bytes);
       else this.receiveProof(bytes);
     } catch (error) {
-      if (error instanceof HandshakeRejection) return this.fail(error.reason);
-      this.fail('handshake-malformed');
+      if (!(error instanceof HandshakeRejection)) return this.fail('handshake-malformed');
+      if (this.step === 'await-hello' && isHelloRefusal(error.reason)) return this.refuseHello(error.reason);
+      this.fail(error.reason);
     }
   }
 
@@ -238,6 +248,13 @@ export class PeerConnection {
     this.socket.terminate();
   }
 
+  private refuseHello(reason: HelloRefusal): void {
+    if (this.context.isClosing()) return;
+    this.failed = true;
+    this.context.counters.drop(reason);
+    this.socket.close(HELLO_REFUSED_CLOSE_CODE, reason);
+  }
+
   private otherVersion(version: number, message: Uint8Array): void {
     if (this.context.isClosing()) return;
     this.failed = true;
@@ -266,13 +283,13 @@ export class PeerConnection {
 
   /**
    * The acceptor closed after this member's hello without a welcome. One that knows the close
-   * code above says which version it speaks; one of peer protocol 1, or one that refused the hello
-   * for another reason (another chain, a key it does not know), just closes.
+   * codes above says which version it speaks, or why it refused the hello; one of peer protocol
+   * 1, or of a release before the refusal code, just closes.
    */
   private refusedByAcceptor(code: number, reason: string): void {
     const version = Number.parseInt(reason, 10);
     if (code === OTHER_VERSION_CLOSE_CODE && Number.isInteger(version)) return this.reportOtherVersion(version);
-    this.context.counters.drop('handshake-refused', this.peer);
+    this.context.counters.drop('handshake-refused', this.peer, code === HELLO_REFUSED_CLOSE_CODE && isHelloRefusal(reason) ? reason : undefined);
   }
 
   private socketError(error: Error & { code?: string }): void {

@@ -17,6 +17,10 @@ export type HandshakeFailure =
   | 'handshake-bad-signature'
   | 'handshake-timeout';
 
+/** The refusals of a hello that an acceptor names in its close, so that the dialer can say why it has no link (PROTOCOL.md, Versions). */
+export type HelloRefusal = 'handshake-wrong-chain' | 'handshake-unknown-member' | 'handshake-wrong-direction';
+export const HELLO_REFUSALS: readonly HelloRefusal[] = ['handshake-wrong-chain', 'handshake-unknown-member', 'handshake-wrong-direction'];
+
 /** A frame beyond its sender's inbound budget (see rate-limit.ts), dropped before any check. */
 export type RateDrop = 'rate';
 
@@ -50,7 +54,8 @@ export const DROP_REASONS: readonly DropReason[] = [
 
 /** `peer` is the member index when it is known (for a stranger's connection it is not). */
 export type TransportEvent =
-  | { type: 'drop'; reason: DropReason; peer?: number }
+  /** `acceptorSaid`: for a `handshake-refused`, the refusal the acceptor named in its close. */
+  | { type: 'drop'; reason: DropReason; peer?: number; acceptorSaid?: HelloRefusal }
   | { type: 'connected'; peer: number }
   | { type: 'disconnected'; peer: number }
   /** An open link closed because the peer answered no ping for keepaliveMissedPings intervals. */
@@ -79,9 +84,9 @@ export class TransportCounters {
 
   constructor(private readonly onEvent: ((event: TransportEvent) => void) | undefined) {}
 
-  drop(reason: DropReason, peer?: number): void {
+  drop(reason: DropReason, peer?: number, acceptorSaid?: HelloRefusal): void {
     this.dropped[reason] += 1;
-    this.onEvent?.(peer === undefined ? { type: 'drop', reason } : { type: 'drop', reason, peer });
+    this.onEvent?.({ type: 'drop', reason, ...(peer === undefined ? {} : { peer }), ...(acceptorSaid === undefined ? {} : { acceptorSaid }) });
   }
 
   event(event: TransportEvent): void {

@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { PeerLinkFailures } from '../../federation/member/peer-link-failures.ts';
 import { PeerLinkWarnings } from '../../federation/member/peer-link-warnings.ts';
-import { OTHER_VERSION_CLOSE_CODE } from '../../federation/transport/connection.ts';
+import { HELLO_REFUSED_CLOSE_CODE, OTHER_VERSION_CLOSE_CODE } from '../../federation/transport/connection.ts';
 import { FRAME_VERSION } from '../../federation/transport/frame.ts';
 import { encodeHello, type Hello } from '../../federation/transport/handshake.ts';
 import { generateEphemeralKey } from '../../federation/transport/link-keys.ts';
@@ -118,6 +119,36 @@ describe('peer protocol versions: a member of another release is named in the lo
     expect(lines).to.have.length(1);
     expect(lines[0]!.peer).to.equal(4);
     expect(lines[0]!.msg).to.match(/^a member closed the peer connection at this member's hello without answering: it runs a release of another peer protocol version/);
+  });
+
+  it('an acceptor of this release names its refusal of a hello in the close, and the dialer says it in its log and its status', async function () {
+    const { member: acceptor } = await loggingMember(TARGET, []);
+    const raw = await RawPeer.connect(`ws://127.0.0.1:${acceptor.port}`);
+    const closed = new Promise<{ code: number; reason: string }>((resolve) => raw.socket.once('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+    raw.send(encodeHello({ chainId: new Uint8Array(32).fill(7), dialer: 0, acceptor: TARGET, nonce: new Uint8Array(16), challenge: new Uint8Array(32), ephemeralKey: generateEphemeralKey().publicKey }));
+    expect(await closed).to.deep.equal({ code: HELLO_REFUSED_CLOSE_CODE, reason: 'handshake-wrong-chain' });
+    expect(acceptor.stats().dropped['handshake-wrong-chain']).to.equal(1);
+    // A member of another federation (another chain) dials it.
+    const { lines, log } = capturedLog();
+    const warnings = new PeerLinkWarnings(log, 60_000);
+    const failures = new PeerLinkFailures([{ memberIndex: TARGET, url: `ws://127.0.0.1:${acceptor.port}` }], Date.now());
+    const dialer = await startMember(makeFederation(MEMBERS), 3, [undefined, undefined, undefined, undefined, `ws://127.0.0.1:${acceptor.port}`], {
+      onEvent: (event) => {
+        warnings.observe(event);
+        failures.observe(event, Date.now());
+      },
+      reconnectMinMs: 100,
+      reconnectMaxMs: 100,
+    });
+    try {
+      await waitFor(() => dialer.stats().dropped['handshake-refused'] >= 2, 'two refused dials');
+      expect(failures.down([]).map(({ code, reason }) => ({ code, reason }))).to.deep.equal([
+        { code: 'handshake-refused', reason: "refuses this member's hello as one of another chain: one of the two runs with another genesis file" },
+      ]);
+      expect(lines.map(({ peer, acceptorSaid, reason }) => ({ peer, acceptorSaid, reason }))).to.deep.equal([{ peer: TARGET, acceptorSaid: 'handshake-wrong-chain', reason: `member ${TARGET} refused the hello: handshake-wrong-chain` }]);
+    } finally {
+      await dialer.close();
+    }
   });
 
   it('members of the same version connect and log nothing of versions', async function () {

@@ -73,9 +73,23 @@ describe('the last reason each peer link failed', () => {
       memberIndex: 2,
       sinceMs: 2_000,
       code: 'handshake-refused',
-      reason: "refuses this member's handshake: it runs peer protocol 1 (another release: upgrade it), has another genesis file, or does not know this member's key; its log says which",
+      reason: "refuses this member's handshake without saying why: it runs peer protocol 1 (another release: upgrade it), has another genesis file, or does not know this member's key; its log says which",
     });
     expect(downAfter([[{ type: 'drop', reason: 'handshake-bad-signature', peer: 0 }, 2_000]])[0]!.reason).to.equal('its handshake is not signed by its key in the genesis: it runs with another key file');
+  });
+
+  it("says a refusal of this member's hello in the acceptor's words when its close names it", () => {
+    const said = (acceptorSaid: 'handshake-wrong-chain' | 'handshake-unknown-member' | 'handshake-wrong-direction') => downAfter([[{ type: 'drop', reason: 'handshake-refused', peer: 2, acceptorSaid }, 2_000]])[1]!;
+    expect(said('handshake-wrong-chain')).to.deep.equal({
+      memberIndex: 2,
+      sinceMs: 2_000,
+      code: 'handshake-refused',
+      reason: "refuses this member's hello as one of another chain: one of the two runs with another genesis file",
+    });
+    expect(said('handshake-unknown-member').reason).to.equal(
+      "refuses this member's hello: it is not the member this one meant to reach, or its genesis has no member of this one's index (a peer list names the wrong address, or another genesis file)",
+    );
+    expect(said('handshake-wrong-direction').reason).to.equal("refuses this member's hello: the member at that address has the lower index, so it dials this one (the peer list of one of the two is wrong)");
   });
 
   it('keeps the cause of a closed link rather than the close that follows it, and says a plain close as such', () => {
