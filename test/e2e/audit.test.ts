@@ -251,7 +251,7 @@ describe('strongbox audit of five member processes and a real regtest node', fun
  * peer that connected to it, so the auditor's node stays behind until it connects out itself.
  */
 describe('strongbox audit against a Bitcoin node behind its peer', function () {
-  this.timeout(180_000);
+  this.timeout(300_000);
   let auditorsNode: RegtestNode;
   let aheadNode: RegtestNode;
   let aheadPort: number;
@@ -268,7 +268,7 @@ describe('strongbox audit against a Bitcoin node behind its peer', function () {
     await aheadNode.rpc.generateToAddress(5, FAUCET_ADDRESS);
     await aheadNode.rpc.call('addnode', `127.0.0.1:${auditorsPort}`, 'onetry');
     const aheadHeight = await aheadNode.rpc.getBlockCount();
-    await eventually('the peer further along connected to the auditor\'s node', async () => (await auditorsNode.rpc.getPeerStartingHeights()).includes(aheadHeight));
+    await eventually('the peer further along connected to the auditor\'s node', async () => (await auditorsNode.rpc.getPeerStartingHeights()).includes(aheadHeight), 60_000);
     dir = mkdtempSync(join(tmpdir(), 'strongbox-audit-syncing-'));
     genesisFile = join(dir, 'genesis.json');
     writeFileSync(genesisFile, JSON.stringify(testFederation().genesis.file));
@@ -292,7 +292,8 @@ describe('strongbox audit against a Bitcoin node behind its peer', function () {
     expect([json.code, JSON.parse(json.stdout)]).to.deep.equal([1, { ok: false, error: { code: 'bitcoin-syncing', message: reason } }]);
 
     await auditorsNode.rpc.call('addnode', `127.0.0.1:${aheadPort}`, 'onetry');
-    await eventually('the auditor\'s node caught up with its peer', async () => (await auditorsNode.rpc.getBlockCount()) === ahead, 60_000);
+    // Catching up replaces the node's own chain by its peer's, some 440 blocks: slow on a busy machine.
+    await eventually('the auditor\'s node caught up with its peer', async () => (await auditorsNode.rpc.getBlockCount()) === ahead, 180_000);
     const caughtUp = await audit();
     expect(caughtUp.code, caughtUp.stderr).to.equal(0);
     expect(caughtUp.stdout).to.match(new RegExp(`^audit passed: chain test \\([0-9a-f]{64}\\) as served by ${member.url}, Bitcoin from ${auditorsNode.rpc.displayUrl} at block ${ahead} `));
