@@ -81,12 +81,14 @@ export class PeerLinkFailures {
     }
     if (event.type === 'disconnected') this.linked.delete(event.peer);
     if (event.type === 'other-version' && event.peer === undefined) {
-      // A member of another release that dials this one is known only by what its hello says; a
-      // claim to be a member linked now is someone else's, and must not stand for its next close.
+      // A member of another release that dials this one is known only by what its hello says.
       const claimed = event.claimedMember;
       if (claimed !== undefined && this.urls.has(claimed) && !this.linked.has(claimed)) this.record(claimed, nowMs, 'other-version', claimedOtherVersionWords(event.version, event.address));
       return;
     }
+    // A handshake failing in a member's name while that member is linked is another connection's,
+    // a stranger's claim among them: it must not stand for the reason of that link's next close.
+    if (event.type === 'drop' && event.peer !== undefined && this.linked.has(event.peer)) return;
     if (event.peer === undefined || !this.urls.has(event.peer)) return;
     const url = this.urls.get(event.peer);
     if (event.type === 'disconnected') {

@@ -68,6 +68,17 @@ describe('the last reason each peer link failed', () => {
     expect(downAfter([[{ type: 'other-version', version: FRAME_VERSION - 1, address: '10.0.0.9' }, 2_000]])).to.deep.equal([neverLinked(0), neverLinked(2), neverLinked(3)]);
   });
 
+  it("keeps a handshake failing in a linked member's name (a stranger claiming it) from standing for that link's next close", () => {
+    const events: [TransportEvent, number][] = [
+      [{ type: 'connected', peer: 0 }, 2_000],
+      [{ type: 'drop', reason: 'handshake-bad-signature', peer: 0 }, 3_000],
+      [{ type: 'disconnected', peer: 0 }, 4_000],
+    ];
+    expect(downAfter(events)[0]).to.deep.equal({ memberIndex: 0, sinceMs: 4_000, code: 'link-closed', reason: 'its link closed; it dials this member again' });
+    // Once its link is down, the same failure is the reason.
+    expect(downAfter([...events, [{ type: 'drop', reason: 'handshake-bad-signature', peer: 0 }, 5_000]])[0]!.code).to.equal('handshake-bad-signature');
+  });
+
   it('says a handshake refusal by its reason', () => {
     expect(downAfter([[{ type: 'drop', reason: 'handshake-refused', peer: 2 }, 2_000]])[1]).to.deep.equal({
       memberIndex: 2,
