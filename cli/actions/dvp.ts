@@ -21,6 +21,7 @@ import { parseAmount, parseHeight, parseSecurity } from '../command-arguments.ts
 import { recordOffer, walletOffers } from '../open-offers.ts';
 import { withWalletLock } from '../../federation/wallet/wallet-lock.ts';
 import { finality, submitUntilFinal, type SubmitOptions } from '../submit.ts';
+import { stderrLines } from '../stderr-line.ts';
 import { MIN_EXPIRY_BLOCKS } from '../commands/dvp.ts';
 
 type Options = NetworkOptions & SubmitOptions & { file: string };
@@ -101,7 +102,7 @@ async function exactCoin(client: MemberClient, chainId: Uint8Array, wallet: Wall
   const wayOut = 'a coin backs one offer at a time: withdraw an offer first (`strongbox dvp cancel --offer <offer file>`)';
   const notOffered = coinsNotOffered(coins.utxos, coins.open, hex(asset), amount, { spendOffered: false, wayOut, units: (units) => unitsFigure(units, decimals) });
   const split = buildTransfer(chainId, wallet, notOffered, asset, wallet.owner, amount);
-  if (!options.json) process.stderr.write(`splitting a coin of ${unitsFigure(amount, decimals)} off for the offer\n`);
+  if (!options.json) stderrLines.say(`splitting a coin of ${unitsFigure(amount, decimals)} off for the offer`);
   const { txid } = await submitUntilFinal(client, split, options, { rerun: 'makes the offer with the coin split off' });
   return { txid, vout: 0, asset: hex(asset), amount };
 }

@@ -12,6 +12,7 @@ import { printResult } from '../output.ts';
 import { plural } from '../../federation/words.ts';
 import { finality, submitUntilFinal, type SubmitOptions } from '../submit.ts';
 import { progressLine } from '../progress.ts';
+import { stderrLines } from '../stderr-line.ts';
 import { withMemberDatabase } from '../member-database.ts';
 import { parseAmount, parseTxid } from '../command-arguments.ts';
 import { chainTransactionWords } from '../chain-transaction.ts';
@@ -92,16 +93,17 @@ export async function pegout(options: NetworkOptions & SubmitOptions & { to?: st
   const submitted = await withWalletLock(options.file, async () => {
     const tx = buildPegout(genesis.chainId, wallet, await client.utxos(wallet.address), destination, amount);
     const share = await hourlyShare(client, genesis.file.pegout.circuitBreakerBasisPoints);
-    if (amount > share) process.stderr.write(`note: ${amount} sats is more than the circuit breaker lets the federation pay out in an hour (${share} sats): the burn will wait until the operators of k members approve it\n`);
+    if (amount > share) stderrLines.say(`note: ${amount} sats is more than the circuit breaker lets the federation pay out in an hour (${share} sats): the burn will wait until the operators of k members approve it`);
     return submitUntilFinal(client, tx, options, { done: 'burned in', rerun: 'burns as much again' });
   });
   const { txid } = submitted;
   printResult(options, `burn ${txid} ${finality(submitted)}; follow it with: strongbox pegout status ${txid}`, { ...submitted, amount, to: options.to });
 }
 
-export async function pegoutStatus(txidArgument: string, _options: StatusOptions, command: Command): Promise<void> {
-  // Shared options may land on the parent `pegout` command; read both levels.
-  const options = command.optsWithGlobals<StatusOptions>();
+export async function pegoutStatus(txidArgument: string, own: StatusOptions, command: Command): Promise<void> {
+  // Shared options may land on the parent `pegout` command; read both levels. Its --no-wait is its
+  // own: commander lets the parent's values win, and the parent's --wait is the seconds a burn waits.
+  const options = { ...command.optsWithGlobals<StatusOptions>(), wait: own.wait };
   const txid = parseTxid(txidArgument);
   const client = memberClientFrom(options);
   const progress = progressLine();
