@@ -1,13 +1,13 @@
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { memberDir } from '../../federation/local-network/ceremony.ts';
+import { resolve } from 'node:path';
 import { defaultDataDir } from '../../federation/local-network/network-file.ts';
 import { printResult } from '../output.ts';
 import { explorerUrl, upSummary } from '../up-summary.ts';
 import { readGenesisFile } from '../../federation/genesis-file.ts';
 import { demoWalletFile, ensureDemoWallet } from '../../federation/local-network/demo-wallet.ts';
 import { fundLocalOpsWallet } from '../../federation/local-network/ops-wallet-funding.ts';
-import { startLocalNetwork } from '../../federation/local-network/local-network.ts';
+import { memberLogPath, startLocalNetwork } from '../../federation/local-network/local-network.ts';
+import { memberRefusal } from '../../federation/local-network/member-readiness.ts';
 import { sortedMultisig } from '../../watcher/escrow.ts';
 import { bitcoinNetwork } from '../../watcher/networks.ts';
 
@@ -53,7 +53,10 @@ export async function up(options: { dataDir?: string; fresh?: boolean; json?: bo
     void network.members[index]!.exited.then((how) => {
       if (stopping) return;
       const wait = Date.now() - startedAt >= MEMBER_RESTART.settledMs ? MEMBER_RESTART.firstMs : Math.min(delayMs * 2, MEMBER_RESTART.maxMs);
-      console.error(`! member ${index} exited (${how}); starting it again in ${wait / 1000} s (its log: ${join(memberDir(dataDir, index), 'member.log')})`);
+      // A member that refused to start (its port taken, its key file changed) says why in its log's last line.
+      const log = memberLogPath(dataDir, index);
+      const refusal = memberRefusal(log);
+      console.error(`! member ${index} exited (${how})${refusal ? `: ${refusal}` : ''}; starting it again in ${wait / 1000} s (its log: ${log})`);
       const timer = setTimeout(() => {
         restarts.delete(timer);
         if (stopping) return;

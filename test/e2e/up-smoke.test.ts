@@ -125,9 +125,22 @@ describe('strongbox up (npm start)', function () {
       const pids = network.members.map((_, i) => Number([...readFileSync(join(dataDir, `member-${i}`, 'member.log'), 'utf8').matchAll(/"pid":(\d+)/g)].at(-1)?.[1]));
       expect(pids.every((pid) => pid > 0 && processAlive(pid))).to.equal(true);
       if (round === 2) {
-        // A member that dies is said at once and started again, one of the network's processes still.
+        // A member that dies is said at once and started again, one of the network's processes
+        // still; a start it refuses (here, its key file damaged meanwhile) is said with its reason,
+        // and it is started again until it runs.
+        const keyFile = join(dataDir, 'member-4', 'key.json');
+        const key = readFileSync(keyFile);
+        writeFileSync(keyFile, '{');
         process.kill(pids[4]!, 'SIGKILL');
         const log = join(dataDir, 'member-4', 'member.log');
+        const refused = `! member 4 exited (1): key file ${keyFile}: is not valid JSON, so not a member key file; starting it again in 2 s (its log: ${log})\n`;
+        try {
+          const refusedBy = Date.now() + 60_000;
+          while (!stderr.includes(refused) && Date.now() < refusedBy) await new Promise((resolve) => setTimeout(resolve, 100));
+          expect(stderr, stderr.slice(-2000)).to.include(refused);
+        } finally {
+          writeFileSync(keyFile, key);
+        }
         const said = `! member 4 exited (SIGKILL); starting it again in 1 s (its log: ${log})\n`;
         const until = Date.now() + 60_000;
         const restartedPid = () => Number([...readFileSync(log, 'utf8').matchAll(/"pid":(\d+)/g)].at(-1)?.[1]);
