@@ -63,7 +63,7 @@ export async function waitForMembers(
       if (peers === apiUrls.length - 1) break;
       if (Date.now() >= noticeAt) {
         const seconds = Math.round((Date.now() - started) / 1000);
-        const state = peers < 0 ? `has not answered at ${url} yet: it re-executes its chain's blocks before it answers` : `has reached ${peers} of its ${apiUrls.length - 1} peers`;
+        const state = peers < 0 ? `has not answered at ${url} yet: it answers once it has started, on a long chain after re-executing its blocks` : `has reached ${peers} of its ${apiUrls.length - 1} peers`;
         notice(`still waiting after ${seconds} s: member ${index} ${state} (its log: ${logFiles[index]})`);
         noticeAt += noticeEveryMs;
       }
