@@ -55,6 +55,7 @@ import { RpcError } from '../../watcher/errors.ts';
 import type { Genesis } from '../../sidechain/genesis.ts';
 import { MAX_BLOCK_BYTES } from '../../sidechain/block.ts';
 import { endPool } from '../postgres/end-pool.ts';
+import { logPoolErrors } from '../postgres/pool-errors.ts';
 
 /**
  * First byte of every peer payload: what follows. Type 3 carries signatures of any
@@ -168,7 +169,7 @@ export async function startMember(config: MemberConfig, log: Logger, stopRequest
     throw asDatabaseSettingError(error);
   }
   const pool = new pg.Pool({ connectionString: database.url, max: 10 });
-  pool.on('error', (error) => log.error({ err: error }, 'postgres pool error'));
+  logPoolErrors(pool, log);
   const closeDatabase = async () => {
     await endPool(pool);
     await claim.release();
