@@ -33,6 +33,15 @@ function futureSegwitVersion(address: string): number | undefined {
 }
 
 /**
+ * The name of the Bitcoin network `address` is an address of: `networkName` (that of `network`)
+ * first, since testnet's and regtest's base58 addresses are alike; undefined for none.
+ */
+export function bitcoinNetworkOf(address: string, network: Network, networkName: string): string | undefined {
+  if (decodes(address.trim(), network)) return networkName;
+  return NETWORK_NAMES.find(([, candidate]) => candidate !== network && decodes(address.trim(), candidate))?.[0];
+}
+
+/**
  * The output script of a Bitcoin address on `network` (named `networkName` to the user): text
  * that is no address of it is refused with `code`, naming the network the address is of when it
  * is another's. A Strongbox address is the caller's to refuse first, with what to do instead.
@@ -41,8 +50,8 @@ export function bitcoinAddressScript(address: string, network: Network, networkN
   try {
     return btcAddress.toOutputScript(address.trim(), network);
   } catch {
-    const other = NETWORK_NAMES.find(([, candidate]) => candidate !== network && decodes(address.trim(), candidate));
-    throw new ValidationError(code, `${JSON.stringify(address)} is not a Bitcoin address on ${networkName}${other ? ` (it is a ${other[0]} address)` : ''}`);
+    const other = bitcoinNetworkOf(address, network, networkName);
+    throw new ValidationError(code, `${JSON.stringify(address)} is not a Bitcoin address on ${networkName}${other ? ` (it is a ${other} address)` : ''}`);
   }
 }
 

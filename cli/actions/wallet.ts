@@ -15,6 +15,8 @@ import { dropSpentOffers, walletOffers } from '../open-offers.ts';
 import { parseAddress, parseAmount, parseAsset } from '../command-arguments.ts';
 import { finality, submitUntilFinal, type SubmitOptions } from '../submit.ts';
 import { printResult } from '../output.ts';
+import { bitcoinNetworkOf } from '../../watcher/bitcoin-address.ts';
+import { bitcoinNetwork } from '../../watcher/networks.ts';
 
 /** The words from a terminal (one line, after a prompt on stderr), or everything piped in. */
 async function typedWords(): Promise<string> {
@@ -60,10 +62,21 @@ export async function showWallet(options: NetworkOptions & { file: string; json?
   printResult(options, [`address: ${address}`, 'balances:', ...lines].join('\n'), { address, balances: data });
 }
 
-export async function send(options: NetworkOptions & SubmitOptions & { to: string; amount: string; asset: string; file: string; spendOffered?: boolean }): Promise<void> {
-  if (looksLikeBitcoin(options.to)) {
-    throw new ValidationError('bad-address', `${options.to} is a Bitcoin address, not a Strongbox address (sbx1…): BTC leaves the sidechain by a peg-out (strongbox pegout --to ${options.to} --amount <sats> --file <wallet>)`);
+/**
+ * The refusal of a Bitcoin address given to `send`: the peg-out it points to is written with that
+ * address only where a peg-out would pay it, an address of the chain's own Bitcoin network.
+ */
+function bitcoinRecipient(address: string, networkName: 'regtest' | 'testnet' | 'mainnet'): ValidationError {
+  const network = bitcoinNetworkOf(address, bitcoinNetwork(networkName), networkName);
+  if (network === networkName) {
+    return new ValidationError('bad-address', `${address} is a Bitcoin address, not a Strongbox address (sbx1…): BTC leaves the sidechain by a peg-out (strongbox pegout --to ${address} --amount <sats> --file <wallet>)`);
   }
+  const what = network ? `a ${network} Bitcoin address, not` : 'no valid Bitcoin address of any network, nor';
+  return new ValidationError('bad-address', `${address} is ${what} a Strongbox address (sbx1…): BTC leaves the sidechain by a peg-out, which pays an address of ${networkName}, this chain's Bitcoin network (strongbox pegout --to <${networkName} address> --amount <sats> --file <wallet>)`);
+}
+
+export async function send(options: NetworkOptions & SubmitOptions & { to: string; amount: string; asset: string; file: string; spendOffered?: boolean }): Promise<void> {
+  if (looksLikeBitcoin(options.to)) throw bitcoinRecipient(options.to, genesisFrom(options).file.bitcoinNetwork);
   const to = parseAddress(options.to);
   const recipient = addressPayload(to);
   const amount = parseAmount(options.amount, '--amount');

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import * as btc from '@scure/btc-signer';
 import { address as btcAddress, networks } from 'bitcoinjs-lib';
 import { ValidationError } from '../../sidechain/errors.ts';
-import { addressOfScript, pegoutDestinationScript } from '../../watcher/bitcoin-address.ts';
+import { addressOfScript, bitcoinNetworkOf, pegoutDestinationScript } from '../../watcher/bitcoin-address.ts';
 
 const REGTEST = { bech32: 'bcrt', pubKeyHash: 0x6f, scriptHash: 0xc4, wif: 0xef };
 const bytes = (length: number, fill: number) => new Uint8Array(length).fill(fill);
@@ -42,6 +42,17 @@ describe('peg-out destination addresses', () => {
     expect(refusal(mainnet)).to.equal(`"${mainnet}" is not a Bitcoin address on regtest (it is a mainnet address)`);
     const testnet = btc.Address(btc.TEST_NETWORK).encode({ type: 'wpkh', hash: bytes(20, 3) });
     expect(refusal(testnet)).to.equal(`"${testnet}" is not a Bitcoin address on regtest (it is a testnet address)`);
+  });
+
+  it("names the network an address is of, the chain's own first where testnet's and regtest's base58 addresses are alike", () => {
+    const [, p2pkh] = standard[0]!;
+    const [, p2wpkh] = standard[2]!;
+    expect(bitcoinNetworkOf(p2pkh, networks.regtest, 'regtest')).to.equal('regtest');
+    expect(bitcoinNetworkOf(p2pkh, networks.testnet, 'testnet')).to.equal('testnet');
+    expect(bitcoinNetworkOf(p2wpkh, networks.regtest, 'regtest')).to.equal('regtest');
+    expect(bitcoinNetworkOf(p2wpkh, networks.bitcoin, 'mainnet')).to.equal('regtest');
+    expect(bitcoinNetworkOf(btc.Address(btc.NETWORK).encode({ type: 'wpkh', hash: bytes(20, 3) }), networks.regtest, 'regtest')).to.equal('mainnet');
+    expect(bitcoinNetworkOf(p2wpkh.slice(0, -1) + (p2wpkh.endsWith('q') ? 'p' : 'q'), networks.regtest, 'regtest')).to.equal(undefined);
   });
 
   it('refuses a future segwit version in one line, with nothing printed on the console', () => {
