@@ -21,6 +21,12 @@ export interface Submission {
   done?: string;
   /** What the same command line does when run again once the transaction is final, after "running it again": `sends another payment`. */
   rerun: string;
+  /**
+   * Whether a transaction the members already hold is this command's to go on from rather than
+   * to refuse: `dvp offer`'s coin split, which an earlier run of the same command line sent before
+   * it was interrupted, and after which the offer is still to be made.
+   */
+  resumes?: boolean;
 }
 
 /** --json, and --wait's seconds (DEFAULT_WAIT_SECONDS when absent; 0 waits not at all). */
@@ -56,7 +62,7 @@ function rerunWords(txid: string, submission: Submission): string {
  * Submits a signed transaction and waits until it is final, for --wait's seconds from the last
  * time it sent it (none: it returns once a member has taken it), with progress on stderr unless
  * --json: `<done> <txid>, waiting for finality…`. A transaction the members already hold is
- * refused, saying that nothing new was sent. Its txid is known before it is sent (the same coins,
+ * refused, saying that nothing new was sent, unless the submission resumes it (waited for alike). Its txid is known before it is sent (the same coins,
  * deterministic signatures), so a member lost while taking it or while it is waited on leaves the
  * other members to ask, and a command that cannot tell names the txid to check.
  */
@@ -73,7 +79,7 @@ export async function submitUntilFinal(client: MemberClient, tx: Transaction, op
   const said = sentBefore ? 'already submitted' : (submission.done ?? 'submitted');
   const wait = options.wait ?? DEFAULT_WAIT_SECONDS;
   const height = wait === 0 ? undefined : await waitUntilFinal(client, tx, txid, { json: options.json, waitMs: wait * 1000, said }, submission);
-  if (sentBefore) {
+  if (sentBefore && !submission.resumes) {
     const state = height === undefined ? `: nothing new was sent; \`strongbox tx ${txid}\` says whether it is final` : ` and is final at height ${height}: nothing new was sent`;
     throw new ValidationError('already-submitted', `this very transaction, ${txid}, was already submitted (an identical one was sent before or at the same time)${state}`);
   }

@@ -93,18 +93,21 @@ async function offeredCoin(client: MemberClient, offer: DvpOffer) {
 /**
  * A coin of exactly `amount` of `asset` backing no open offer of the wallet (a coin can settle one
  * offer only): an offer sells a whole coin, so when the wallet has none of that size it first
- * splits one off its coins not offered, with a transfer to itself, and waits until that is final.
+ * splits one off its coins not offered, with a transfer to itself, and waits until that is final,
+ * giving the height it is final at. The same command line run again while that split is pending
+ * (the first interrupted, or its wait over) builds the very same split from the same final coins,
+ * waits for it and goes on to make the offer the first did not.
  */
-async function exactCoin(client: MemberClient, chainId: Uint8Array, wallet: Wallet, asset: Uint8Array, amount: bigint, decimals: number, coins: { utxos: SpendableOutput[]; open: OfferHold[] }, options: Options): Promise<SpendableOutput> {
+async function exactCoin(client: MemberClient, chainId: Uint8Array, wallet: Wallet, asset: Uint8Array, amount: bigint, decimals: number, coins: { utxos: SpendableOutput[]; open: OfferHold[] }, options: Options): Promise<{ coin: SpendableOutput; splitHeight?: number }> {
   const offered = new Set(coins.open.map((hold) => hold.coin));
   const exact = coins.utxos.find((utxo) => utxo.asset === hex(asset) && utxo.amount === amount && !offered.has(`${utxo.txid}:${utxo.vout}`));
-  if (exact) return exact;
+  if (exact) return { coin: exact };
   const wayOut = 'a coin backs one offer at a time: withdraw an offer first (`strongbox dvp cancel --offer <offer file>`)';
   const notOffered = coinsNotOffered(coins.utxos, coins.open, hex(asset), amount, { spendOffered: false, wayOut, units: (units) => unitsFigure(units, decimals) });
   const split = buildTransfer(chainId, wallet, notOffered, asset, wallet.owner, amount);
   if (!options.json) stderrLines.say(`splitting a coin of ${unitsFigure(amount, decimals)} off for the offer`);
-  const { txid } = await submitUntilFinal(client, split, options, { rerun: 'makes the offer with the coin split off' });
-  return { txid, vout: 0, asset: hex(asset), amount };
+  const { txid, height } = await submitUntilFinal(client, split, options, { rerun: 'makes the offer with the coin split off', resumes: true });
+  return { coin: { txid, vout: 0, asset: hex(asset), amount }, splitHeight: height };
 }
 
 /** Whether no block can take the offer any more: the next block is the tip's height + 1, and an offer is valid through its expiry height. */
@@ -137,8 +140,12 @@ export async function dvpOffer(options: Options & { asset: string; amount: strin
   const { coin, expiryHeight } = await withWalletLock(options.file, async () => {
     const utxos = await client.utxos(wallet.address);
     const offers = await walletOffers(client, options.file, utxos);
-    const coin = await exactCoin(client, genesis.chainId, wallet, asset, amount, security.decimals, { utxos, open: offers.open }, options);
-    const expiryHeight = (await client.status()).height + expiresIn;
+    const { coin, splitHeight } = await exactCoin(client, genesis.chainId, wallet, asset, amount, security.decimals, { utxos, open: offers.open }, options);
+    // From the split's block rather than the tip when a coin was split off: a run again that found
+    // the split pending then signs the very offer the first would have, the same coin, price and
+    // expiry, so a first that got as far as its offer too (from a copy of the wallet file, which
+    // the lock does not see) made the same offer, not a second one.
+    const expiryHeight = (splitHeight ?? (await client.status()).height) + expiresIn;
     const offer = createOffer(genesis.chainId, wallet, coin, { asset: BTC_ASSET_ID, amount: price }, expiryHeight);
     try {
       writeFileSync(options.out, `${JSON.stringify(offerToJson(offer), null, 2)}\n`, { flag: 'wx' });

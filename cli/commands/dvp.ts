@@ -15,7 +15,7 @@ function offerCommand(): Command {
     .requiredOption('--asset <asset>', 'the security to deliver (asset id, hex)')
     .requiredOption('--amount <units>', 'how much of it, in base units')
     .requiredOption('--price <sats>', 'pegged satoshis wanted in return, paid to the wallet')
-    .option('--expires-in <blocks>', `blocks from the current tip after which the offer lapses, at least ${MIN_EXPIRY_BLOCKS} (blocks come with transactions, not with time)`, DEFAULT_EXPIRY_BLOCKS)
+    .option('--expires-in <blocks>', `blocks from the current tip (from the block of the coin it splits off, when it splits one) after which the offer lapses, at least ${MIN_EXPIRY_BLOCKS} (blocks come with transactions, not with time)`, DEFAULT_EXPIRY_BLOCKS)
     .requiredOption('--out <file>', 'where to write the offer (JSON; not secret)')
     .option('--file <file>', 'seller wallet file', 'wallet.json')
     .addHelpText('after', '\nExample:\n  strongbox dvp offer --asset 5c1f… --amount 100 --price 50000 --out offer.json --file seller.wallet.json')

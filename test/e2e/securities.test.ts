@@ -20,7 +20,7 @@ import { txInfo } from '../../sidechain/transaction/ids.ts';
 import { readOfferHolds, readWalletFile, type Wallet } from '../../federation/wallet/wallet-file.ts';
 import { takePidLock } from '../../federation/pid-lock.ts';
 import { eventually, startTestNetwork, type TestNetwork } from '../helpers/local-network.ts';
-import { runCli } from '../helpers/cli.ts';
+import { runCli, startCli } from '../helpers/cli.ts';
 import { pegIn } from '../helpers/pegged-btc.ts';
 
 const CONSENSUS_PAYLOAD = 1;
@@ -74,11 +74,15 @@ describe('securities through the CLI against five members', function () {
     return { ...body, witnesses: inputs.map((_, inputIndex) => keyWitness(net.genesis.chainId, body, issuer.keys.seed, { inputIndex })) };
   }
 
-  /** An address's balance of one asset, the same on every member (or the test fails). */
-  async function balance(name: string, assetKey: string): Promise<bigint> {
-    // A command reports a block final from one member; the others store it moments later.
+  /** Waits until every member holds the highest block any of them holds: a command reports a block final from one member, and the others store it moments later. */
+  async function membersAtTip(): Promise<void> {
     const tip = Math.max(...(await Promise.all(net.clients.map(async (client) => (await client.status()).height))));
     await eventually(`every member at height ${tip}`, async () => (await Promise.all(net.clients.map(async (client) => (await client.status()).height))).every((height) => height >= tip));
+  }
+
+  /** An address's balance of one asset, the same on every member (or the test fails). */
+  async function balance(name: string, assetKey: string): Promise<bigint> {
+    await membersAtTip();
     const all = await Promise.all(net.clients.map(async (client) => (await client.balances(addresses[name]!)).find((b) => b.asset === assetKey)?.amount ?? 0n));
     expect(new Set(all.map(String)).size, `${name} has one balance of ${assetKey} on every member: ${all}`).to.equal(1);
     return all[0]!;
@@ -195,6 +199,7 @@ describe('securities through the CLI against five members', function () {
       expect(removed).to.include({ asset, sequence: '4' });
       await refused(['reissue', '--asset', asset, '--amount', '5', '--file', files.issuer!], new RegExp(`pays ${addresses.issuer}, which is not on the allowlist of asset ${asset}\n$`));
       expect(await ok(['allowlist', 'add', addresses.issuer!, '--asset', asset, '--file', files.issuer!])).to.include({ sequence: '5' });
+      await membersAtTip();
       for (const client of net.clients) expect(await client.asset(asset)).to.include({ supply: 1500n, sequence: 5n });
     });
 
@@ -304,7 +309,7 @@ describe('securities through the CLI against five members', function () {
       expect(existsSync(offerFile(3))).to.equal(false);
       expect((await net.clients[1]!.status()).height).to.equal(height);
       const help = await runCli(['dvp', 'offer', '--help']);
-      expect(help.stdout.replace(/\s+/g, ' ')).to.include('--expires-in <blocks> blocks from the current tip after which the offer lapses, at least 100 (blocks come with transactions, not with time)');
+      expect(help.stdout.replace(/\s+/g, ' ')).to.include('--expires-in <blocks> blocks from the current tip (from the block of the coin it splits off, when it splits one) after which the offer lapses, at least 100 (blocks come with transactions, not with time)');
     });
 
     it('refuses an offer file it could not write before anything reaches the chain, saying why', async () => {
@@ -459,6 +464,55 @@ describe('securities through the CLI against five members', function () {
       await ok(['send', '--to', addresses.dave!, '--amount', '1000', '--file', files.issuer!]);
       expect([await balance('issuer', BTC_ASSET_KEY), await balance('dave', BTC_ASSET_KEY)]).to.deep.equal([before.issuer - 1000n, before.dave + 1000n]);
       expect(existsSync(`${files.issuer!}.lock`)).to.equal(false);
+    });
+
+    it('run again after Ctrl-C while its coin split waits for its block, dvp offer waits for that split and makes the one offer the first did not', async () => {
+      files.frank = join(dir, 'frank.json');
+      addresses.frank = (JSON.parse((await runCli(['wallet', 'new', '--file', files.frank, '--json'])).stdout) as { address: string }).address;
+      const frankFund = (await ok(['issue', '--name', 'Frank Fund', '--isin', 'GB0002634946', '--supply', '100', '--file', files.frank])).asset as string;
+      const out = join(dir, 'frank-offer.json');
+      const args = ['dvp', 'offer', '--asset', frankFund, '--amount', '30', '--price', '1000', '--out', out, '--file', files.frank, ...flags];
+      // Two of five stopped leave three members, one short of the four a block needs: the split stays pending until they go on.
+      const pauseMembers = (signal: 'SIGSTOP' | 'SIGCONT') => [3, 4].forEach((index) => net.network.members[index]!.process.kill(signal));
+      pauseMembers('SIGSTOP');
+      let split: string;
+      try {
+        const first = await startCli(args, /submitted [0-9a-f]{64}, waiting for finality/);
+        split = /submitted ([0-9a-f]{64})/.exec(first.stderr())![1]!;
+        expect((await net.clients[1]!.transaction(split)).status).to.equal('pending');
+        first.child.kill('SIGINT');
+        const interrupted = await first.result;
+        expect([interrupted.code, interrupted.stdout]).to.deep.equal([130, '']);
+        expect(interrupted.stderr).to.match(
+          new RegExp(`^splitting a coin of 30 off for the offer\nsubmitted ${split}, waiting for finality\\.*\nstrongbox: interrupted while waiting: ${split} was submitted and becomes final without this command \\(\`strongbox tx ${split}\` says when\\); run again while ${split} is pending, the same command line builds this very transaction, which the chain applies once; once it is final, running it again makes the offer with the coin split off\n$`),
+        );
+        expect([existsSync(out), readOfferHolds(files.frank)]).to.deep.equal([false, []]);
+
+        const again = await startCli(args, /already submitted [0-9a-f]{64}, waiting for finality/);
+        expect(again.stderr()).to.match(new RegExp(`^splitting a coin of 30 off for the offer\nalready submitted ${split}, waiting for finality`));
+        pauseMembers('SIGCONT');
+        const ran = await again.result;
+        const splitHeight = (await net.clients[1]!.waitForFinal(split, { timeoutMs: 60_000 })).height!;
+        // Counted from the split's block, so that the first run, had it gone on, would have signed this very offer.
+        const expiryHeight = splitHeight + 1000;
+        expect([ran.code, ran.stdout.split('\n')[0]], ran.stderr).to.deep.equal([0, `offer: 30 of Frank Fund (GB0002634946) ${frankFund} for 1000 sats of pegged BTC (0.00001000 BTC), valid through block ${expiryHeight}`]);
+      } finally {
+        pauseMembers('SIGCONT');
+      }
+      const offer = offerFromJson(JSON.parse(readFileSync(out, 'utf8')));
+      expect([hex(offer.input.txid), offer.input.index, hex(offer.gives.asset), offer.gives.amount, hex(offer.payment.asset), offer.payment.amount, offer.expiryHeight]).to.deep.equal([split, 0, frankFund, 30n, hex(BTC_ASSET_ID), 1000n, (await net.clients[1]!.transaction(split)).height! + 1000]);
+      expect(await ok(['dvp', 'show', '--offer', out])).to.include({ state: 'open', coin: `${split}:0` });
+      expect(readOfferHolds(files.frank).map((hold) => [hold.coin, hold.offer, hold.expiryHeight])).to.deep.equal([[`${split}:0`, out, offer.expiryHeight]]);
+      // The split moved nothing out of the wallet: its 100 are the offered 30 and the change of 70.
+      expect(await balance('frank', frankFund)).to.equal(100n);
+      const coins = (await net.clients[1]!.utxos(addresses.frank)).map((coin) => [coin.txid, coin.vout, coin.asset, coin.amount]);
+      expect(coins).to.deep.equal([[split, 0, frankFund, 30n], [split, 1, frankFund, 70n]]);
+
+      // A third run of the same command line makes no second offer and changes nothing.
+      const height = (await net.clients[1]!.status()).height;
+      await refused(args.slice(0, -flags.length), new RegExp(`^strongbox: cannot write ${escape(out)}: it already exists; offers are never overwritten\n$`));
+      expect([(await net.clients[1]!.status()).height, readOfferHolds(files.frank).length]).to.deep.equal([height, 1]);
+      expect((await net.clients[1]!.utxos(addresses.frank)).map((coin) => [coin.txid, coin.vout, coin.asset, coin.amount])).to.deep.equal(coins);
     });
   });
 
