@@ -12,13 +12,16 @@ const SERVER_ENDING_SESSIONS = /^57P0[123]$/;
  * its message. The pool drops that connection and opens another when one is next needed, so a
  * server ending its sessions is a warning: a network stopping meets it (a terminal's Ctrl-C
  * reaches the embedded Postgres as well, which ends the members' connections before they stop).
+ * Once the pool is ended its connections are being closed anyway, and their errors are only
+ * debug lines: they would come after the member's last line, `member stopped`.
  * The error object is not logged: node-postgres hangs the client, with all its state, on it.
  */
 export function logPoolErrors(pool: pg.Pool, log: Logger): void {
   pool.on('error', (error) => {
     const code = (error as { code?: string }).code;
     const fields = { code, reason: error.message };
-    if (SERVER_ENDING_SESSIONS.test(code ?? '')) log.warn(fields, 'postgres ended an idle connection of the pool; another is opened when needed');
+    if (pool.ending) log.debug(fields, 'postgres pool error while the pool closes');
+    else if (SERVER_ENDING_SESSIONS.test(code ?? '')) log.warn(fields, 'postgres ended an idle connection of the pool; another is opened when needed');
     else log.error(fields, 'postgres pool error');
   });
 }
