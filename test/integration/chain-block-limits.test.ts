@@ -3,7 +3,7 @@ import { decodeBlock } from '../../sidechain/block.ts';
 import { ValidationError } from '../../sidechain/errors.ts';
 import { ChainStore } from '../../sidechain/store/chain-store.ts';
 import { txId } from '../../sidechain/transaction/ids.ts';
-import { Chain, DEFAULT_CHAIN_OPTIONS } from '../../federation/member/chain.ts';
+import { Chain, DEFAULT_CHAIN_OPTIONS, type ChainOptions } from '../../federation/member/chain.ts';
 import { split } from '../../bench/federation.ts';
 import { freshDatabase, type TestDatabase } from '../helpers/postgres.ts';
 import { testFederation } from '../helpers/genesis.ts';
@@ -19,17 +19,24 @@ describe('a member bounds its mempool and the blocks it proposes by outputs and 
   });
   afterEach(() => db.drop());
 
-  it('refuses a transaction past the mempool bound, proposes a block that stops at the block bound, and admits again once it is final', async () => {
+  /** A chain whose alice holds three final coins of 1,000, opened with `options`; `open` opens another on its store. */
+  const chainWithThreeCoins = async (options: Partial<ChainOptions>) => {
     const federation = testFederation(5);
     const chainId = federation.genesis.chainId;
     const store = new ChainStore(db.pool);
     await store.migrate();
-    const chain = await Chain.open(federation.genesis, store, { ...DEFAULT_CHAIN_OPTIONS, maxBlockOutputs: 1_500, mempoolMaxOutputs: 2_000, now: () => BigInt(Date.now()) });
+    const open = (opened: Partial<ChainOptions>) => Chain.open(federation.genesis, store, { ...DEFAULT_CHAIN_OPTIONS, ...opened, now: () => BigInt(Date.now()) });
+    const chain = await open(options);
     const alice = testWallet();
     const { tx: issue, asset } = issuance(chainId, alice, 3_000n);
     const coins = split(chainId, alice, { txid: txId(issue), index: 0 }, asset, 3, 1_000n, 0n);
     await appendFinalBlock(chain, federation, [issue]);
     await appendFinalBlock(chain, federation, [coins]);
+    return { federation, chainId, chain, alice, asset, coins, open };
+  };
+
+  it('refuses a transaction past the mempool bound, proposes a block that stops at the block bound, and admits again once it is final', async () => {
+    const { federation, chainId, chain, alice, asset, coins } = await chainWithThreeCoins({ maxBlockOutputs: 1_500, mempoolMaxOutputs: 2_000 });
     // 800 outputs each: two fill the mempool's 2,000 but not a third; one fills a block's 1,500 but not two.
     const fans = [0, 1, 2].map((index) => split(chainId, alice, { txid: txId(coins), index }, asset, 799, 1n, 201n));
 
@@ -49,18 +56,8 @@ describe('a member bounds its mempool and the blocks it proposes by outputs and 
   });
 
   it('ends a proposed block at its build time with the transactions already run, the federation’s and one user transaction at least, and proposes the rest next', async () => {
-    const federation = testFederation(5);
-    const chainId = federation.genesis.chainId;
-    const store = new ChainStore(db.pool);
-    await store.migrate();
-    const open = (maxBlockBuildMs: number) => Chain.open(federation.genesis, store, { ...DEFAULT_CHAIN_OPTIONS, maxBlockBuildMs, now: () => BigInt(Date.now()) });
     // No time at all to build: a build stops after the first user transaction.
-    const chain = await open(0);
-    const alice = testWallet();
-    const { tx: issue, asset } = issuance(chainId, alice, 3_000n);
-    const coins = split(chainId, alice, { txid: txId(issue), index: 0 }, asset, 3, 1_000n, 0n);
-    await appendFinalBlock(chain, federation, [issue]);
-    await appendFinalBlock(chain, federation, [coins]);
+    const { federation, chainId, chain, alice, asset, coins, open } = await chainWithThreeCoins({ maxBlockBuildMs: 0 });
     const spends = [0, 1, 2].map((index) => split(chainId, alice, { txid: txId(coins), index }, asset, 2, 500n, 0n));
     for (const spend of spends) chain.submit(spend);
     const ids = (block: { bytes: Uint8Array }) => decodeBlock(block.bytes).transactions.map((tx) => txId(tx));
@@ -75,7 +72,7 @@ describe('a member bounds its mempool and the blocks it proposes by outputs and 
     expect(ids(chain.buildBlock(4, 1))).to.deep.equal([txId(spends[1]!)]);
 
     // With a minute, the rest goes in one block.
-    const reopened = await open(60_000);
+    const reopened = await open({ maxBlockBuildMs: 60_000 });
     for (const spend of spends.slice(1)) reopened.submit(spend);
     expect(ids(reopened.buildBlock(4, 1))).to.deep.equal(spends.slice(1).map((spend) => txId(spend)));
   });
