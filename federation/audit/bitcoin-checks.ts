@@ -10,8 +10,28 @@ import { verifyMintOnBitcoin } from '../member/pegin.ts';
 import { AuditFailure, type AnchorClaim, type AuditCheck, type ClaimedAt, type MintClaim, type SettlementClaim } from './auditor.ts';
 import { assessReserves, checkAnchorTransaction, checkEscrowOutflow, checkSettlementTransaction, type Liabilities, type ReserveOutput, type Reserves } from './bitcoin-rules.ts';
 
-/** getblockchaininfo's `chain` for each network a genesis may name (bitcoind says test or testnet4 for testnets). */
-const RESERVE_LOOKUPS_IN_FLIGHT = 16;
+/** Requests to the node in flight at once when many outputs or transactions are looked up: enough to hide its latency, few enough not to flood it. */
+const LOOKUPS_IN_FLIGHT = 16;
+
+/** `lookUp` of every item, at most LOOKUPS_IN_FLIGHT at a time, answers in the items' order; the first failure stops it. */
+async function lookUpAll<T, R>(items: readonly T[], lookUp: (item: T) => Promise<R>): Promise<R[]> {
+  const answers: R[] = new Array(items.length);
+  let next = 0;
+  let failed = false;
+  const lookUpInTurn = async () => {
+    while (!failed && next < items.length) {
+      const index = next++;
+      try {
+        answers[index] = await lookUp(items[index]!);
+      } catch (error) {
+        failed = true;
+        throw error;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(LOOKUPS_IN_FLIGHT, items.length) }, lookUpInTurn));
+  return answers;
+}
 
 /** The auditor's node's last block: how far its view of Bitcoin reaches. */
 export interface BitcoinTip {
@@ -33,21 +53,12 @@ export interface AnchorSeen {
  * unspent, or null. An output paying anything but the script it should is no reserve.
  */
 export async function lookUpReserves(rpc: BitcoinRpc, entries: readonly (readonly [string, Uint8Array])[], options: { includeMempool: boolean }): Promise<ReserveOutput[]> {
-  const outputs: ReserveOutput[] = [];
-  for (let start = 0; start < entries.length; start += RESERVE_LOOKUPS_IN_FLIGHT) {
-    const batch = entries.slice(start, start + RESERVE_LOOKUPS_IN_FLIGHT);
-    outputs.push(
-      ...(await Promise.all(
-        batch.map(async ([outpoint, script]) => {
-          const [txid, vout] = outpoint.split(':');
-          const out = await rpc.getTxOut(txid!, Number(vout), options.includeMempool);
-          const unspentSats = out && out.scriptPubKeyHex === Buffer.from(script).toString('hex') ? out.valueSats : null;
-          return { outpoint, unspentSats };
-        }),
-      )),
-    );
-  }
-  return outputs;
+  return lookUpAll(entries, async ([outpoint, script]) => {
+    const [txid, vout] = outpoint.split(':');
+    const out = await rpc.getTxOut(txid!, Number(vout), options.includeMempool);
+    const unspentSats = out && out.scriptPubKeyHex === Buffer.from(script).toString('hex') ? out.valueSats : null;
+    return { outpoint, unspentSats };
+  });
 }
 
 /**
@@ -147,7 +158,7 @@ export class BitcoinChecks {
     // What it spends leaves the reserve as the chain records it; whatever did not come back as
     // change or pay a burn then shows as a shortfall, not as a coin missing.
     const spent = new Map<string, Uint8Array>();
-    let escrowSpentSats = 0n;
+    const escrowInputs: { parent: string; vout: number }[] = [];
     for (const input of tx.ins) {
       const parent = Buffer.from(input.hash).reverse().toString('hex');
       const outpoint = `${parent}:${input.index}`;
@@ -155,8 +166,12 @@ export class BitcoinChecks {
       if (!script) continue;
       spent.set(outpoint, script);
       this.reserve.delete(outpoint);
-      escrowSpentSats += (await this.rpc.getRawTransaction(parent)).outs[input.index]!.value;
+      escrowInputs.push({ parent, vout: input.index });
     }
+    // An input names its coin, not its value: that is read from the transaction that made the coin, once however many of its coins are spent.
+    const parentIds = [...new Set(escrowInputs.map(({ parent }) => parent))];
+    const parents = new Map((await lookUpAll(parentIds, (txid) => this.rpc.getRawTransaction(txid))).map((parentTx, index) => [parentIds[index]!, parentTx]));
+    const escrowSpentSats = escrowInputs.reduce((sum, { parent, vout }) => sum + parents.get(parent)!.outs[vout]!.value, 0n);
     await judged('settlement', claim.height, () => checkEscrowOutflow(claim.bitcoinTxid, escrowSpentSats, change.reduce((sum, { value }) => sum + value, 0n), claim.burns));
     const changeOutpoints = change.map(({ vout }) => `${claim.bitcoinTxid}:${vout}`);
     for (const outpoint of changeOutpoints) this.reserve.set(outpoint, this.escrow.scriptPubKey);

@@ -277,6 +277,26 @@ describe('audit against a real Bitcoin node (regtest), of a history signed in me
     });
   });
 
+  it('passes a settlement paying a burn out of two deposits: the escrow coins it spends count together', async () => {
+    const { holder: grace, deposit, chain: graceChain, mint } = await mintedChain(250_000n);
+    const second = await depositTo(grace.owner, 100_000n + PEGIN_FEE);
+    await faucet.mine(2);
+    graceChain.append([mintOf(second, grace.owner)]);
+    const burn = burnOf(grace, mint, 50_000n);
+    graceChain.append([burn]);
+    // 352,000 spent: 199,000 paid, 1,000 of fee, 152,000 back to the escrow; 200,000 out of it, what the burn burned.
+    const payout = spendEscrowCoins(escrow, pegKeys, [{ ...deposit, recipient: grace.owner }, { ...second, recipient: grace.owner }], [
+      { script: withdrawalScript, value: 199_000n },
+      { script: escrow.scriptPubKey, value: 152_000n },
+    ]);
+    graceChain.append([{ kind: 'settlement', burns: [txId(burn)], bitcoinTxid: new Uint8Array(Buffer.from(payout.getId(), 'hex')), bitcoinTx: unsignedBytes(payout), witnesses: [] }]);
+    await rpc.sendRawTransaction(payout.toHex());
+    await faucet.mine(1);
+    const report = await audit(graceChain.blocks);
+    expect(report.settlements).to.deep.equal({ count: 1, burns: 1, inMempool: 0 });
+    expect(report.reserves).to.deep.equal({ escrowSats: 152_000n, unspentOutputs: 1, spentOutputs: 0, outstandingSats: 150_000n, unpaidBurns: noBurnsUnpaid });
+  });
+
   it("fails at the ledger at a burn to the federation's escrow, though a quorum signed it: members refuse it, and so does the audit's replay", async () => {
     const bobMint = blocks[1]!.transactions[0]!;
     const forged = rewriteHistory(blocks, 3, () => [burnOf(bob, bobMint, 399_000n, escrow.scriptPubKey)], quorum(federation));
