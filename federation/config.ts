@@ -103,6 +103,21 @@ export const memberConfigSchema = z
      * mempool before it proposes a CPFP fee bump, default 3600 (about six Bitcoin blocks).
      */
     feeBumpAfterSeconds: integer(1, 604_800).default(3_600),
+    /**
+     * STRONGBOX_PEER_WAIT_MS: how long a start asks the other members again, once a second, before
+     * it refuses: while more than n − k of them hold a link from this member's key, and while its
+     * database lacks what it signed at the height being decided and too few answer. Default 25000:
+     * time for them to drop the link of a process that died without closing its sockets (three
+     * unanswered 5-second pings). Only the answers let a start go on, so a shorter wait never
+     * lets a duplicated or restored member sign; it refuses starts that waiting would have let go on.
+     */
+    peerWaitMs: integer(1, 600_000).default(25_000),
+    /**
+     * STRONGBOX_DATABASE_CLAIM_WAIT_MS: how long a start asks again for its database, once a
+     * second, while another session holds it, before it refuses; default 5000, for the connection of
+     * a process just killed to close. The lock alone keeps a second process out, whatever the wait.
+     */
+    databaseClaimWaitMs: integer(1, 600_000).default(5_000),
     /** STRONGBOX_LOG_LEVEL, default info */
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
   })
@@ -135,6 +150,8 @@ const VARIABLES: Record<string, [path: string, kind: Kind]> = {
   STRONGBOX_PEER_RATE_LIMIT_BYTES: ['peer.rateLimitBytesPerSecond', 'integer'],
   STRONGBOX_PEERS: ['peers', 'json'],
   STRONGBOX_FEE_BUMP_AFTER_SECONDS: ['feeBumpAfterSeconds', 'integer'],
+  STRONGBOX_PEER_WAIT_MS: ['peerWaitMs', 'integer'],
+  STRONGBOX_DATABASE_CLAIM_WAIT_MS: ['databaseClaimWaitMs', 'integer'],
   STRONGBOX_LOG_LEVEL: ['logLevel', 'string'],
 };
 

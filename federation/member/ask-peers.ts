@@ -3,12 +3,6 @@ import type { MemberConfig } from '../config.ts';
 import { throwIfStopRequested } from './stop-request.ts';
 import { requestSignal } from '../request-signal.ts';
 
-/**
- * How long a start waits for the other members' answers to change before it gives up: long
- * enough for a process that died without closing its sockets to be seen gone (three 5-second
- * pings), or for the others to finalize a height without this member.
- */
-export const PEER_WAIT_MS = 25_000;
 const ASK_AGAIN_MS = 1_000;
 const ASK_TIMEOUT_MS = 3_000;
 
@@ -34,12 +28,13 @@ export async function askEachPeer<T>(peers: readonly Peer[], path: string, read:
 }
 
 /**
- * Runs `poll` once a second until `settled` holds for its result or `PEER_WAIT_MS` has passed;
- * returns the last result either way, for the caller to go on or to say why it stops. A stop
+ * Runs `poll` once a second until `settled` holds for its result or `waitMs` (the member's
+ * `peerWaitMs`) has passed; returns the last result either way, for the caller to go on or to say
+ * why it stops. `poll` runs at least once, so only a result decides that the caller goes on. A stop
  * asked meanwhile ends the wait at once, with StoppedWhileStartingError.
  */
-export async function pollPeers<T>(poll: () => Promise<T>, settled: (result: T) => boolean, stopRequested?: AbortSignal): Promise<{ result: T; settled: boolean }> {
-  const deadline = Date.now() + PEER_WAIT_MS;
+export async function pollPeers<T>(poll: () => Promise<T>, settled: (result: T) => boolean, waitMs: number, stopRequested?: AbortSignal): Promise<{ result: T; settled: boolean }> {
+  const deadline = Date.now() + waitMs;
   for (;;) {
     const result = await poll();
     throwIfStopRequested(stopRequested);

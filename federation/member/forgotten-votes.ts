@@ -41,9 +41,9 @@ interface Asked extends Relearned {
  * DECISIONS.md, "A member takes back what it signed from its peers"), what they hold is written to
  * the log and the member goes on from there; the consensus machine, restored from that log, never
  * signs anything conflicting. While fewer answer, the start waits, catching up as the others
- * finalize, and after 25 s stops naming the height.
+ * finalize, and after `peerWaitMs` (25 s by default) stops naming the height.
  */
-export async function rerecordForgottenVotes(config: Pick<MemberConfig, 'memberIndex' | 'peers'>, genesis: Genesis, consensus: ConsensusConfig, memory: VoteMemory, log: Logger, stopRequested?: AbortSignal): Promise<void> {
+export async function rerecordForgottenVotes(config: Pick<MemberConfig, 'memberIndex' | 'peers' | 'peerWaitMs'>, genesis: Genesis, consensus: ConsensusConfig, memory: VoteMemory, log: Logger, stopRequested?: AbortSignal): Promise<void> {
   const enough = consensus.members.length - consensus.threshold + 1;
   let waitingAt: number | undefined;
   const ask = async (): Promise<Asked> => {
@@ -59,7 +59,7 @@ export async function rerecordForgottenVotes(config: Pick<MemberConfig, 'memberI
     waitingAt = height;
     return asked;
   };
-  const { result, settled } = await pollPeers(ask, (asked) => canGoOn(asked, enough), stopRequested);
+  const { result, settled } = await pollPeers(ask, (asked) => canGoOn(asked, enough), config.peerWaitMs, stopRequested);
   if (settled) {
     if (result.records.length === 0) return;
     await memory.rerecord(result.height, result.records);

@@ -1,7 +1,7 @@
 import { StrongboxError } from '../../sidechain/errors.ts';
 import type { Genesis } from '../../sidechain/genesis.ts';
 import type { MemberConfig } from '../config.ts';
-import { askEachPeer, PEER_WAIT_MS, pollPeers } from './ask-peers.ts';
+import { askEachPeer, pollPeers } from './ask-peers.ts';
 
 /** A process holding this member's block key is already linked to the other members. */
 export class KeyInUseError extends StrongboxError {
@@ -18,14 +18,14 @@ export class KeyInUseError extends StrongboxError {
  * than the federation planned for. The other members know whether a process with this key is
  * linked to them; more than n − k of them saying so cannot all be lying.
  */
-export async function assertKeyNotInUse(config: Pick<MemberConfig, 'memberIndex' | 'peers'>, genesis: Genesis, stopRequested?: AbortSignal): Promise<void> {
+export async function assertKeyNotInUse(config: Pick<MemberConfig, 'memberIndex' | 'peers' | 'peerWaitMs'>, genesis: Genesis, stopRequested?: AbortSignal): Promise<void> {
   const tolerated = genesis.members.keys.length - genesis.members.threshold;
   const chainId = Buffer.from(genesis.chainId).toString('hex');
-  const { result: linked, settled } = await pollPeers(() => peersLinkedTo(config, chainId, stopRequested), (linked) => linked.length <= tolerated, stopRequested);
+  const { result: linked, settled } = await pollPeers(() => peersLinkedTo(config, chainId, stopRequested), (linked) => linked.length <= tolerated, config.peerWaitMs, stopRequested);
   if (settled) return;
   const names = linked.map((index) => genesis.file.members[index]?.name ?? String(index));
   throw new KeyInUseError(
-    `keyFile: member ${config.memberIndex}'s key is in use by another running process: ${names.join(', ')} still hold a link from it after ${PEER_WAIT_MS / 1000} s; two processes with one key would both sign blocks, so stop that one first`,
+    `keyFile: member ${config.memberIndex}'s key is in use by another running process: ${names.join(', ')} still hold a link from it after ${config.peerWaitMs / 1000} s; two processes with one key would both sign blocks, so stop that one first`,
   );
 }
 

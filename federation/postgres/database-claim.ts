@@ -9,8 +9,6 @@ import { InUseError } from '../pid-lock.ts';
  */
 export const MEMBER_LOCK_KEY = 0x5342_584d_454d_4252n; // "SBXMEMBR"
 
-/** How long a claim found held is asked again before it is refused: a holder that has just died may still be closing its connection. */
-const HELD_RETRY_MS = 5_000;
 /** Pause between attempts to claim the database again once the holding connection has gone. */
 const RECLAIM_PAUSE_MS = 1_000;
 /** The member index in the application name a member process connects with. */
@@ -29,9 +27,11 @@ export interface DatabaseClaim {
  * sign a block the first had not: the start of a second one is refused, naming the first.
  * Postgres releases a session's advisory lock when its connection ends (the member exits, is
  * killed, or the server restarts); the member then claims it again, and if another process took
- * it meanwhile, `lost` tells the member to stop.
+ * it meanwhile, `lost` tells the member to stop. A claim found held is asked again for `heldWaitMs`
+ * (the member's `databaseClaimWaitMs`) before it is refused: a holder that has just died may still
+ * be closing its connection.
  */
-export async function claimMemberDatabase(url: string, memberIndex: number): Promise<DatabaseClaim> {
+export async function claimMemberDatabase(url: string, memberIndex: number, heldWaitMs: number): Promise<DatabaseClaim> {
   const applicationName = `strongbox member ${memberIndex} (pid ${process.pid} on ${hostname()})`;
   let released = false;
   let held: pg.Client | undefined;
@@ -73,7 +73,7 @@ export async function claimMemberDatabase(url: string, memberIndex: number): Pro
     }
   };
 
-  const deadline = Date.now() + HELD_RETRY_MS;
+  const deadline = Date.now() + heldWaitMs;
   for (;;) {
     const outcome = await attempt();
     if (outcome instanceof pg.Client) {

@@ -158,24 +158,29 @@ describe('a member database', function () {
   });
 
   describe('claimed by one member process at a time', () => {
+    // A claim expected to be granted may still meet a holder closing its connection, so it is given
+    // a member's default wait, which ends at the grant; one expected to be refused is refused after a
+    // short wait, as the refusal is what is checked, not the wait's length.
+    const grantedWithinMs = 5_000;
+    const refusedAfterMs = 200;
     const holderLine = /^databaseUrl: the member's database is in use by strongbox member 1 \(pid \d+ on \S+\), connected from 127\.0\.0\.1 \(server process \d+\): two member processes on one database would both sign from its consensus log; stop that one first$/;
 
     it('refuses a second claim naming the process that holds it, and grants it once that one has let go', async () => {
       const db = await freshDatabase('claimed');
       try {
-        const first = await claimMemberDatabase(db.url, 1);
-        const refused = await claimMemberDatabase(db.url, 1).then(() => null, (error: unknown) => error);
+        const first = await claimMemberDatabase(db.url, 1, grantedWithinMs);
+        const refused = await claimMemberDatabase(db.url, 1, refusedAfterMs).then(() => null, (error: unknown) => error);
         expect(refused).to.be.instanceOf(InUseError);
         expect((refused as Error).message).to.match(holderLine);
         // Another member's database on the same server is not held by it.
         const other = await freshDatabase('unclaimed');
         try {
-          await (await claimMemberDatabase(other.url, 1)).release();
+          await (await claimMemberDatabase(other.url, 1, grantedWithinMs)).release();
         } finally {
           await other.drop();
         }
         await first.release();
-        await (await claimMemberDatabase(db.url, 1)).release();
+        await (await claimMemberDatabase(db.url, 1, grantedWithinMs)).release();
       } finally {
         await db.drop();
       }
@@ -184,8 +189,8 @@ describe('a member database', function () {
     it("says that a config names another member's database when that member's process holds it, rather than to stop it", async () => {
       const db = await freshDatabase('claimed_by_other');
       try {
-        const first = await claimMemberDatabase(db.url, 1);
-        const refused = await claimMemberDatabase(db.url, 4).then(() => null, (error: unknown) => error);
+        const first = await claimMemberDatabase(db.url, 1, grantedWithinMs);
+        const refused = await claimMemberDatabase(db.url, 4, refusedAfterMs).then(() => null, (error: unknown) => error);
         expect(refused).to.be.instanceOf(InUseError);
         expect((refused as Error).message).to.match(
           /^databaseUrl: the member's database is in use by strongbox member 1 \(pid \d+ on \S+\), connected from 127\.0\.0\.1 \(server process \d+\), not by member 4: one of the two configs names the other member's database; give each member its own \(databaseUrl, DATABASE_URL or dataDir\)$/,
@@ -202,13 +207,13 @@ describe('a member database', function () {
       await intruder.connect();
       const holders = `FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE 'strongbox member%'`;
       try {
-        const member = await claimMemberDatabase(db.url, 1);
+        const member = await claimMemberDatabase(db.url, 1, grantedWithinMs);
         await intruder.query(`SELECT pg_terminate_backend(pid, 10000) ${holders}`);
         await eventually('the member holding its database again', async () => {
           const { rows } = await intruder.query(`SELECT 1 FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory' AND l.granted AND a.application_name LIKE 'strongbox member%'`);
           return rows.length === 1;
         });
-        const refused = await claimMemberDatabase(db.url, 1).then(() => null, (error: unknown) => error);
+        const refused = await claimMemberDatabase(db.url, 1, refusedAfterMs).then(() => null, (error: unknown) => error);
         expect((refused as Error).message).to.match(holderLine);
         // Cut again, and another session takes the lock the moment the member's connection has let it go.
         const { rows } = await intruder.query<{ pid: number }>(`SELECT pid ${holders}`);

@@ -24,6 +24,12 @@ describe('member config', () => {
     expect(config.api).to.deep.equal({ host: '127.0.0.1', port: 8101, rateLimitPerMinute: 6000, transactionLimitPerMinute: 60_000, registrationLimitPerMinute: 60 });
     expect(config.peer).to.deep.include({ rateLimitFramesPerSecond: 500, rateLimitBytesPerSecond: 16 * 1024 * 1024 });
     expect(config.logLevel).to.equal('info');
+    expect([config.peerWaitMs, config.databaseClaimWaitMs]).to.deep.equal([25_000, 5_000]);
+  });
+
+  it('reads the waits of a start from the file, and from their variables over it', () => {
+    expect(parseMemberConfig({ ...valid, peerWaitMs: 2_000, databaseClaimWaitMs: 500 })).to.deep.include({ peerWaitMs: 2_000, databaseClaimWaitMs: 500 });
+    expect(parseMemberConfig({ ...valid, peerWaitMs: 2_000 }, { STRONGBOX_PEER_WAIT_MS: '600000' }).peerWaitMs).to.equal(600_000);
   });
 
   it('reads relative paths in the file from the file\'s folder, and relative paths in variables from the current one', () => {
@@ -76,6 +82,8 @@ describe('member config', () => {
       STRONGBOX_PEER_RATE_LIMIT_BYTES: ['20000000', 20_000_000],
       STRONGBOX_PEERS: ['[]', []],
       STRONGBOX_FEE_BUMP_AFTER_SECONDS: ['600', 600],
+      STRONGBOX_PEER_WAIT_MS: ['3000', 3_000],
+      STRONGBOX_DATABASE_CLAIM_WAIT_MS: ['1000', 1_000],
       STRONGBOX_LOG_LEVEL: ['debug', 'debug'],
     };
     expect(Object.keys(samples).sort()).to.deep.equal(Object.keys(ENVIRONMENT).sort());
@@ -107,6 +115,12 @@ describe('member config', () => {
     ['one port for the API and the peers', valid, { STRONGBOX_API_PORT: '8100', STRONGBOX_PEER_PORT: '8100' }, 'peer.port (STRONGBOX_PEER_PORT): must differ from api.port: the API and the peers cannot listen on one port'],
     ['one port for the API and peers listening on every address', { ...valid, api: { port: 8100 }, peer: { host: '0.0.0.0', port: 8100 } }, {}, 'peer.port: must differ from api.port: the API and the peers cannot listen on one port'],
     ['a member index out of range', valid, { STRONGBOX_MEMBER_INDEX: '256' }, 'memberIndex (STRONGBOX_MEMBER_INDEX): expected an integer 0..255'],
+    ['a peer wait of zero', { ...valid, peerWaitMs: 0 }, {}, 'peerWaitMs: expected an integer 1..600000'],
+    ['a peer wait longer than ten minutes', valid, { STRONGBOX_PEER_WAIT_MS: '600001' }, 'peerWaitMs (STRONGBOX_PEER_WAIT_MS): expected an integer 1..600000'],
+    ['a peer wait in seconds with a unit', valid, { STRONGBOX_PEER_WAIT_MS: '25s' }, 'peerWaitMs (STRONGBOX_PEER_WAIT_MS): expected an integer, got "25s"'],
+    ['a fractional database claim wait', { ...valid, databaseClaimWaitMs: 2.5 }, {}, 'databaseClaimWaitMs: expected an integer 1..600000'],
+    ['a negative database claim wait', valid, { STRONGBOX_DATABASE_CLAIM_WAIT_MS: '-1' }, 'databaseClaimWaitMs (STRONGBOX_DATABASE_CLAIM_WAIT_MS): expected an integer, got "-1"'],
+    ['a database claim wait given as a string in the file', { ...valid, databaseClaimWaitMs: '5000' }, {}, 'databaseClaimWaitMs: Invalid input: expected number, received string'],
   ];
   for (const [what, file, env, message] of invalid) {
     it(`stops with the field and the reason for ${what}`, () => {
