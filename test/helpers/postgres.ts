@@ -109,3 +109,14 @@ export async function freshDatabase(prefix: string): Promise<TestDatabase> {
     },
   };
 }
+
+/** The name of the database `url` reaches, read by connecting to it. */
+export async function currentDatabase(url: string): Promise<string> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query<{ name: string }>('SELECT current_database() AS name')).rows[0]!.name;
+  } finally {
+    await client.end();
+  }
+}

@@ -9,23 +9,13 @@ import { openMemberDatabase } from '../../federation/postgres/member-database.ts
 import { claimMemberDatabase, MEMBER_LOCK_KEY } from '../../federation/postgres/database-claim.ts';
 import { InUseError } from '../../federation/pid-lock.ts';
 import { postmasterPid } from '../../federation/postgres/stale-server.ts';
-import { freshDatabase } from '../helpers/postgres.ts';
+import { currentDatabase, freshDatabase } from '../helpers/postgres.ts';
 import { eventually } from '../helpers/local-network.ts';
 import { runCli } from '../helpers/cli.ts';
 import { ChainStore } from '../../sidechain/store/chain-store.ts';
 import { appliedSchemaVersion, loadMigrations, runMigrations } from '../../sidechain/store/migrate.ts';
 
 const MIGRATIONS = loadMigrations(fileURLToPath(new URL('../../sidechain/store/migrations', import.meta.url)));
-
-async function currentDatabase(url: string): Promise<string> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query<{ name: string }>('SELECT current_database() AS name')).rows[0]!.name;
-  } finally {
-    await client.end();
-  }
-}
 
 describe('a member database', function () {
   this.timeout(60_000);

