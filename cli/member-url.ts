@@ -1,16 +1,22 @@
 import { existsSync } from 'node:fs';
 import { defaultDataDir, networkFilePath, readNetworkFile } from '../federation/local-network/network-file.ts';
-import { MemberClient } from '../federation/api/client.ts';
+import { MemberClient, type MemberClientOptions } from '../federation/api/client.ts';
 import type { Genesis } from '../sidechain/genesis.ts';
 import { readGenesisFile } from '../federation/genesis-file.ts';
 import { ConfigError } from '../sidechain/errors.ts';
 import { EXPLORER_PATH } from '../federation/explorer/path.ts';
 import { stderrLines } from './stderr-line.ts';
+import { requestTimeoutMs } from './request-timeout.ts';
 
 export interface NetworkOptions {
   member?: string;
   genesis?: string;
   dataDir?: string;
+}
+
+/** A client of the members at `urls` that waits for an answer as long as this command's request timeout says. */
+export function memberClientOf(urls: string | readonly string[], options: Omit<MemberClientOptions, 'requestTimeoutMs'> = {}): MemberClient {
+  return new MemberClient(urls, { ...options, requestTimeoutMs: requestTimeoutMs() });
 }
 
 /**
@@ -19,15 +25,14 @@ export interface NetworkOptions {
  */
 export function memberClientFrom(options: NetworkOptions): MemberClient {
   const given = options.member ?? process.env.STRONGBOX_MEMBER_URL;
-  if (given) return new MemberClient(memberApiUrl(given));
+  if (given) return memberClientOf(memberApiUrl(given));
   const local = options.dataDir ?? defaultDataDir();
   const urls = readNetworkFile(local).members.map((member) => memberApiUrl(member.apiUrl));
   if (urls.length === 0) throw new ConfigError('--member', 'no member API URL given and the local network has no members');
-  return new MemberClient(
-    urls,
-    (down, answering) => stderrLines.say(`${down.length === 1 ? `member at ${down[0]} is` : `members at ${down.join(', ')} are`} unreachable; ${answering} answered instead`),
-    localNetworkDown(local),
-  );
+  return memberClientOf(urls, {
+    onFailover: (down, answering) => stderrLines.say(`${down.length === 1 ? `member at ${down[0]} is` : `members at ${down.join(', ')} are`} unreachable; ${answering} answered instead`),
+    noneAnswered: localNetworkDown(local),
+  });
 }
 
 /** What to do when no member of the local network in `dataDir` answers. */

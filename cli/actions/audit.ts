@@ -2,8 +2,7 @@ import { AuditFailure } from '../../federation/audit/auditor.ts';
 import { StrongboxError } from '../../sidechain/errors.ts';
 import { memberBlockSource } from '../../federation/audit/block-source.ts';
 import { runAudit, type AuditProgress, type AuditReport } from '../../federation/audit/run-audit.ts';
-import { genesisFrom, knownMemberUrls, memberClientFrom, type NetworkOptions } from '../member-url.ts';
-import { MemberClient } from '../../federation/api/client.ts';
+import { genesisFrom, knownMemberUrls, memberClientFrom, memberClientOf, type NetworkOptions } from '../member-url.ts';
 import { printResult, toJson } from '../output.ts';
 import { plural } from '../../federation/words.ts';
 import { progressLine } from '../progress.ts';
@@ -85,7 +84,7 @@ export async function audit(options: AuditOptions): Promise<void> {
   const progress = auditProgress();
   let report: AuditReport;
   try {
-    const otherClients = knownMemberUrls(options, genesis).map((url) => new MemberClient(url));
+    const otherClients = knownMemberUrls(options, genesis).map((url) => memberClientOf(url));
     const others = otherClients.map(memberBlockSource);
     // The source is asked at the end, as the member that answered last; the others once each.
     const evidenceFrom = [client, ...otherClients.filter((other) => other.baseUrl !== client.baseUrl)].map((member) => ({ get description() { return member.baseUrl; }, evidence: () => member.evidence() }));

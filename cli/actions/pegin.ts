@@ -8,7 +8,7 @@ import { MemberApiError, MemberClient } from '../../federation/api/client.ts';
 import { defaultDataDir, networkFilePath, readNetworkFile } from '../../federation/local-network/network-file.ts';
 import type { Genesis } from '../../sidechain/genesis.ts';
 import { readGenesisFile } from '../../federation/genesis-file.ts';
-import { genesisFrom, listedMemberUrls, localNetworkDown, memberClientFrom, type NetworkOptions } from '../member-url.ts';
+import { genesisFrom, listedMemberUrls, localNetworkDown, memberClientFrom, memberClientOf, type NetworkOptions } from '../member-url.ts';
 import { printResult } from '../output.ts';
 import { plural } from '../../federation/words.ts';
 import { progressLine } from '../progress.ts';
@@ -24,14 +24,14 @@ import { chainTransactionWords } from '../chain-transaction.ts';
  * list of all of them comes before the one member other commands talk to.
  */
 function membersFrom(options: { member?: string[]; dataDir?: string }, genesisOf: () => Genesis | undefined): MemberClient[] {
-  if (options.member) return options.member.map((url) => new MemberClient(url));
+  if (options.member) return options.member.map((url) => memberClientOf(url));
   const local = options.dataDir ?? defaultDataDir();
-  if (existsSync(networkFilePath(local))) return readNetworkFile(local).members.map((member) => new MemberClient(member.apiUrl, undefined, localNetworkDown(local)));
+  if (existsSync(networkFilePath(local))) return readNetworkFile(local).members.map((member) => memberClientOf(member.apiUrl, { noneAnswered: localNetworkDown(local) }));
   const genesis = genesisOf();
   const listed = genesis ? listedMemberUrls(genesis) : [];
-  if (listed.length > 0) return listed.map((url) => new MemberClient(url));
+  if (listed.length > 0) return listed.map((url) => memberClientOf(url));
   const given = process.env.STRONGBOX_MEMBER_URL;
-  if (given) return [new MemberClient(given)];
+  if (given) return [memberClientOf(given)];
   throw new ConfigError(
     '--member',
     `no member to ask: no local network at ${local}, and ${genesis ? 'the genesis lists no member API addresses' : 'no genesis file given (--genesis) to list them'}; name the members with --member <url...>`,

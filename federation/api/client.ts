@@ -7,7 +7,9 @@ import type { PeerDown } from '../member/peer-link-failures.ts';
 import { MAX_PAGE_LIMIT } from './pagination.ts';
 import { requestSignal } from '../request-signal.ts';
 
-/** What one request of waitForFinal asks a member to wait, well inside the request's own 10 s timeout. */
+/** How long a request waits for a member's answer unless the client is given another timeout. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+/** What one request of waitForFinal asks a member to wait at most; never more than half the request's own timeout. */
 const WAIT_PER_REQUEST_MS = 5_000;
 const MIN_POLL_INTERVAL_MS = 50;
 
@@ -60,16 +62,14 @@ const SOCKET_REASONS: Record<string, string> = {
 };
 
 /** fetch says only "fetch failed"; the reason a person can act on is in its cause. */
-function unreachableReason(error: unknown): string {
-  if (error instanceof DOMException && error.name === 'TimeoutError') return `no answer within ${REQUEST_TIMEOUT_MS / 1000} s`;
+function unreachableReason(error: unknown, timeoutMs: number): string {
+  if (error instanceof DOMException && error.name === 'TimeoutError') return `no answer within ${timeoutMs / 1000} s`;
   const { code, message } = (error as { cause?: { code?: unknown; message?: unknown } }).cause ?? {};
   if (typeof code === 'string') return SOCKET_REASONS[code] ?? code;
   // fetch refuses ports browsers block (1, 9, 6000, …) before it connects; said so, not as "bad port".
   if (message === 'bad port') return 'a port the HTTP client refuses, as browsers do: no member can be reached there';
   return typeof message === 'string' ? message : (error as Error).message;
 }
-
-const REQUEST_TIMEOUT_MS = 10_000;
 
 /**
  * A member answers a route it does not have with `no route METHOD /path`: it runs an older
@@ -99,6 +99,20 @@ export function quorumShortfall(status: MemberStatus | null): string | null {
   return `member ${status.memberIndex} reaches only ${status.peersConnected.length + 1} of the ${status.threshold} members (k of ${status.members.length}) a block needs`;
 }
 
+export interface MemberClientOptions {
+  /**
+   * Hears of the members passed over once another has answered, in one call, so that a person is
+   * told once which member answered instead, and nothing more when none did (the error says so).
+   */
+  onFailover?: (passedOver: readonly string[], answering: string) => void;
+  /** Added to the error when no member answered, to say what to do. */
+  noneAnswered?: string;
+  /** Aborts a request in flight, as a stop asked of a member catching up at its start does. */
+  stopRequested?: AbortSignal;
+  /** How long a request waits for an answer before the member is passed over (default 10 s). */
+  requestTimeoutMs?: number;
+}
+
 /**
  * Typed access to a member's HTTP API, for the CLI, the auditor and the tests. Given several
  * members' addresses (a local network's), it asks the first, and moves on to the next one for good
@@ -108,21 +122,15 @@ export function quorumShortfall(status: MemberStatus | null): string | null {
 export class MemberClient {
   private readonly urls: readonly string[];
   private current = 0;
+  private readonly requestTimeoutMs: number;
 
-  /**
-   * `onFailover` hears of the members passed over once another has answered, in one call, so that
-   * a person is told once which member answered instead, and nothing more when none did (the error
-   * says so); `noneAnswered` is added to that error, to say what to do.
-   */
   constructor(
     urls: string | readonly string[],
-    private readonly onFailover?: (passedOver: readonly string[], answering: string) => void,
-    private readonly noneAnswered?: string,
-    /** Aborts a request in flight, as a stop asked of a member catching up at its start does. */
-    private readonly stopRequested?: AbortSignal,
+    private readonly options: MemberClientOptions = {},
   ) {
     this.urls = typeof urls === 'string' ? [urls] : urls;
     if (this.urls.length === 0) throw new TypeError('a member client needs at least one member address');
+    this.requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   }
 
   /** The member asked now. */
@@ -135,20 +143,20 @@ export class MemberClient {
     const passedOver: string[] = [];
     for (;;) {
       try {
-        response = await fetch(`${this.baseUrl}${path}`, { ...init, signal: requestSignal(REQUEST_TIMEOUT_MS, this.stopRequested) });
+        response = await fetch(`${this.baseUrl}${path}`, { ...init, signal: requestSignal(this.requestTimeoutMs, this.options.stopRequested) });
         break;
       } catch (error) {
         if (!((nothingSent(error) || unansweredRead(error, init)) && this.current + 1 < this.urls.length)) {
           const others = this.current > 0 ? `, as ${this.current === 1 ? 'was the member' : `were the ${this.current} members`} asked before it` : '';
           // Only when none answered: a member that dropped a write mid-way says nothing of the others.
-          const next = this.noneAnswered === undefined || this.current + 1 < this.urls.length ? '' : `: ${this.noneAnswered}`;
-          throw new MemberApiError(0, 'member-unreachable', `member at ${this.baseUrl} is unreachable (${unreachableReason(error)})${others}${next}`);
+          const next = this.options.noneAnswered === undefined || this.current + 1 < this.urls.length ? '' : `: ${this.options.noneAnswered}`;
+          throw new MemberApiError(0, 'member-unreachable', `member at ${this.baseUrl} is unreachable (${unreachableReason(error, this.requestTimeoutMs)})${others}${next}`);
         }
         passedOver.push(this.baseUrl);
         this.current += 1;
       }
     }
-    if (passedOver.length > 0) this.onFailover?.(passedOver, this.baseUrl);
+    if (passedOver.length > 0) this.options.onFailover?.(passedOver, this.baseUrl);
     const body = (await response.json().catch(() => null)) as { error?: { code: string; message: string } } | null;
     if (!response.ok) {
       if (body?.error) throw new MemberApiError(response.status, body.error.code, olderReleaseSaid(this.baseUrl, body.error));
@@ -276,7 +284,7 @@ export class MemberClient {
     let toldTo: string | undefined;
     for (;;) {
       const asked = Date.now();
-      const status = await this.transaction(txid, Math.min(WAIT_PER_REQUEST_MS, Math.max(0, deadline - asked))).catch((error: unknown) => {
+      const status = await this.transaction(txid, Math.min(WAIT_PER_REQUEST_MS, Math.floor(this.requestTimeoutMs / 2), Math.max(0, deadline - asked))).catch((error: unknown) => {
         // Not (yet) known here: wait on. Dropped as invalid: it will never be final, so say why now.
         if (error instanceof MemberApiError && error.status === 404 && error.code !== 'dropped') return null;
         throw error;

@@ -30,7 +30,7 @@ export async function catchUp(chain: Chain, peers: { memberIndex: number; apiUrl
   const order = [...peers].sort(() => Math.random() - 0.5);
   for (const peer of order) {
     if (stopRequested?.aborted) break;
-    const run = await applyServedBlocks(chain, memberBlockSource(new MemberClient(peer.apiUrl, undefined, undefined, stopRequested)));
+    const run = await applyServedBlocks(chain, memberBlockSource(new MemberClient(peer.apiUrl, { stopRequested })));
     applied += run.applied;
     const stop = run.stop;
     if (stop?.reason === 'peer-unreachable') log.debug({ peer: peer.memberIndex, err: stop.error }, 'catch-up: peer unreachable');

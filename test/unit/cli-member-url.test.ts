@@ -125,29 +125,52 @@ describe('the local network’s members, when one is down', () => {
   it('asks the next members when some refuse the connection, says once which were passed over and which answered, and stays with it', async () => {
     const down = [`http://127.0.0.1:${await findFreePort()}`, `http://127.0.0.1:${await findFreePort()}`];
     const failovers: unknown[] = [];
-    const client = new MemberClient([...down, memberUrl], (passedOver, answering) => failovers.push([passedOver, answering]));
+    const client = new MemberClient([...down, memberUrl], { onFailover: (passedOver, answering) => failovers.push([passedOver, answering]) });
     expect(await client.status()).to.deep.equal({ height: 7 });
     expect(await client.status()).to.deep.equal({ height: 7 });
     expect([client.baseUrl, failovers]).to.deep.equal([memberUrl, [[down, memberUrl]]]);
   });
 
-  it('asks the next member when one takes the connection but leaves a read unanswered, as a hung member does', async function () {
-    this.timeout(30_000);
+  /** A server that takes connections and never answers, as a hung member does; closed after `work`. */
+  const withHungMember = async (work: (hungUrl: string) => Promise<void>) => {
     const sockets = new Set<Socket>();
     const hung = createServer(() => undefined);
     hung.on('connection', (socket) => sockets.add(socket));
     await new Promise<void>((resolve) => hung.listen(0, '127.0.0.1', resolve));
-    const hungUrl = `http://127.0.0.1:${(hung.address() as { port: number }).port}`;
     try {
-      const failovers: unknown[] = [];
-      const client = new MemberClient([hungUrl, memberUrl], (passedOver, answering) => failovers.push([passedOver, answering]));
-      expect(await client.status()).to.deep.equal({ height: 7 });
-      expect([client.baseUrl, failovers]).to.deep.equal([memberUrl, [[[hungUrl], memberUrl]]]);
+      await work(`http://127.0.0.1:${(hung.address() as { port: number }).port}`);
     } finally {
       for (const socket of sockets) socket.destroy();
       await new Promise((resolve) => hung.close(resolve));
     }
+  };
+
+  it('asks the next member when one takes the connection but leaves a read unanswered, as a hung member does', async function () {
+    this.timeout(30_000);
+    await withHungMember(async (hungUrl) => {
+      const failovers: unknown[] = [];
+      // The passing over, not how long a read waits, is what is checked: 2 s, not the default 10 s.
+      const client = new MemberClient([hungUrl, memberUrl], { onFailover: (passedOver, answering) => failovers.push([passedOver, answering]), requestTimeoutMs: 2_000 });
+      expect(await client.status()).to.deep.equal({ height: 7 });
+      expect([client.baseUrl, failovers]).to.deep.equal([memberUrl, [[[hungUrl], memberUrl]]]);
+    });
   });
+
+  it('gives a member as long to answer as STRONGBOX_REQUEST_TIMEOUT_MS says, and names that time when it does not', async function () {
+    this.timeout(30_000);
+    await withHungMember(async (hungUrl) => {
+      const result = await runCliInProcess(['status', '--member', hungUrl], { cwd: tmpdir(), env: { STRONGBOX_REQUEST_TIMEOUT_MS: '1500' } });
+      expect(result).to.deep.equal({ code: 1, stdout: '', stderr: `strongbox: member at ${hungUrl} is unreachable (no answer within 1.5 s)\n` });
+    });
+  });
+
+  const badTimeouts = ['0', '600001', '1.5', '10s', '-1', ' 100'];
+  for (const value of badTimeouts) {
+    it(`refuses STRONGBOX_REQUEST_TIMEOUT_MS=${JSON.stringify(value)} with one line naming it`, async () => {
+      const result = await runCliInProcess(['status', '--member', memberUrl], { cwd: tmpdir(), env: { STRONGBOX_REQUEST_TIMEOUT_MS: value } });
+      expect(result).to.deep.equal({ code: 1, stdout: '', stderr: `strongbox: STRONGBOX_REQUEST_TIMEOUT_MS: expected whole milliseconds 1..600000, got ${JSON.stringify(value)}\n` });
+    });
+  }
 
   it('names the last member and how many were asked before it when none answers', async () => {
     const down = [`http://127.0.0.1:${await findFreePort()}`, `http://127.0.0.1:${await findFreePort()}`, `http://127.0.0.1:${await findFreePort()}`];
@@ -160,7 +183,7 @@ describe('the local network’s members, when one is down', () => {
     await new Promise<void>((resolve) => cutting.listen(0, '127.0.0.1', resolve));
     const cuttingUrl = `http://127.0.0.1:${(cutting.address() as { port: number }).port}`;
     try {
-      const client = new MemberClient([cuttingUrl, memberUrl], undefined, 'start them first');
+      const client = new MemberClient([cuttingUrl, memberUrl], { noneAnswered: 'start them first' });
       const error = await client.registerDepositAddress('sbx1qz5svgaerc64cr5dl3qm53a8gleptnyhn40q0zlqlnulfyk9kt0m20kutn8').then(() => null, (e: Error) => e.message);
       expect(error).to.match(new RegExp(`^member at ${cuttingUrl} is unreachable \\([^)]+\\)$`));
     } finally {
@@ -171,7 +194,7 @@ describe('the local network’s members, when one is down', () => {
   it('says nothing of passing members over when none answers, only the error, with what to do', async () => {
     const down = [`http://127.0.0.1:${await findFreePort()}`, `http://127.0.0.1:${await findFreePort()}`];
     const failovers: unknown[] = [];
-    const client = new MemberClient(down, (passedOver, answering) => failovers.push([passedOver, answering]), 'start them first');
+    const client = new MemberClient(down, { onFailover: (passedOver, answering) => failovers.push([passedOver, answering]), noneAnswered: 'start them first' });
     const error = await client.status().then(() => null, (e: Error) => e.message);
     expect([error, failovers]).to.deep.equal([`member at ${down[1]} is unreachable (connection refused), as was the member asked before it: start them first`, []]);
   });
