@@ -15,12 +15,14 @@ export function recoveryWords(seed: Uint8Array): string[] {
 }
 
 /**
- * The seed behind recovery words as a person types them: any spacing, any case. A word outside
+ * The seed behind recovery words as a person types them: any spacing, any case, with or without
+ * the position numbers `wallet words` prints beside them (a person copies what was shown, and no
+ * word of the list is a number, so skipping them can make no word of another). A word outside
  * the list, a wrong count or a checksum that does not match is named, so a mistyped word is
  * never taken for another wallet.
  */
 export function seedFromRecoveryWords(typed: string): Uint8Array {
-  const words = typed.trim().toLowerCase().split(/\s+/).filter((word) => word !== '');
+  const words = typed.trim().toLowerCase().split(/\s+/).filter((word) => word !== '' && !/^\d+$/.test(word));
   if (words.length !== RECOVERY_WORD_COUNT) {
     throw new ValidationError('recovery-words', `expected ${RECOVERY_WORD_COUNT} recovery words, got ${words.length}`);
   }

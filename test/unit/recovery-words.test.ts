@@ -17,9 +17,10 @@ describe('recovery words of a wallet seed', () => {
     }
   });
 
-  it('are read as a person types them, in any case and spacing', () => {
+  it('are read as a person types them, in any case and spacing, with or without their position numbers', () => {
     const { entropy, words } = vectors[1]!;
     expect(toHex(seedFromRecoveryWords(`  ${words.toUpperCase().split(' ').join('\n\t ')}\n`))).to.equal(entropy);
+    expect(toHex(seedFromRecoveryWords(words.split(' ').map((word, index) => `${index + 1} ${word}`).join('  ')))).to.equal(entropy);
   });
 
   it('refuse a wrong count, a word outside the list, and words that do not match their checksum, naming which', () => {
@@ -56,6 +57,11 @@ describe('recovery words of a wallet seed', () => {
       const shown = await runCli(['wallet', 'words', '--file', original]);
       expect(shown.stdout.split('\n')[0]).to.equal(`recovery words of ${address} (anyone who reads them can spend its coins: keep them on paper, offline):`);
       expect(shown.stdout.split('\n')[1]).to.match(new RegExp(`^ 1 ${words[0]} +2 ${words[1]} `));
+
+      // The grid as `wallet words` shows it, numbers and all, is what a person copies down.
+      const fromGrid = await runCli(['wallet', 'restore', '--file', join(folder, 'from-grid.wallet.json'), '--json'], { input: shown.stdout.split('\n').slice(1).join('\n') });
+      expect(fromGrid.code, fromGrid.stderr).to.equal(0);
+      expect(JSON.parse(fromGrid.stdout)).to.deep.include({ address });
 
       const restoredFile = join(folder, 'restored.wallet.json');
       const restored = await runCli(['wallet', 'restore', '--file', restoredFile, '--json'], { input: `${words.join(' ')}\n` });
