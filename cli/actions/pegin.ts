@@ -12,6 +12,7 @@ import { genesisFrom, listedMemberUrls, localNetworkDown, memberClientFrom, memb
 import { printResult } from '../output.ts';
 import { plural } from '../../federation/words.ts';
 import { progressLine } from '../progress.ts';
+import { stderrLines } from '../stderr-line.ts';
 import { withMemberDatabase } from '../member-database.ts';
 import { PeginStore } from '../../federation/member/pegin-store.ts';
 import { parseFollowerState } from '../../watcher/follower/state-codec.ts';
@@ -65,7 +66,7 @@ async function askEnoughMembers<T>(clients: MemberClient[], what: string, ask: (
   if (answered.length < needed) {
     throw new StrongboxError('members-unreachable', `could not ${what} with enough members: ${answered.length} did and a mint needs ${needed}; out of reach: ${away}. Try again once they are back`);
   }
-  process.stderr.write(`could not ${what} with ${away} (out of reach); ${answered.length} members did, and a mint needs ${needed}. Once it is back, again with --member ${away}\n`);
+  stderrLines.say(`could not ${what} with ${away} (out of reach); ${answered.length} members did, and a mint needs ${needed}. Once it is back, again with --member ${away}`);
   return answered.map((outcome) => outcome.value);
 }
 
