@@ -195,8 +195,8 @@ export class ConsensusDriver {
    */
   private runExclusive(work: () => Promise<void>): Promise<void> {
     const run = this.queue.then(work).catch((error: unknown) => {
-      // Building, or storing the decision of, a height catch-up has already stored fails as well;
-      // that is no fault, and the catch-up's advance() rebuilds the machine right after it.
+      // Building or validating at a height catch-up has already stored fails as well; that is no
+      // fault, and the catch-up's advance() rebuilds the machine after it.
       const overtaken = this.machine.state.height < this.app.nextHeight();
       if (overtaken) this.log.info({ height: this.machine.state.height, err: error }, 'consensus overtaken by catch-up');
       else this.failures.failed(error);
@@ -272,12 +272,16 @@ export class ConsensusDriver {
         this.timers.add(timer);
         return;
       }
-      case 'commit':
-        await this.app.commit(effect.height, effect.value, effect.certificate);
+      case 'commit': {
+        await this.storeDecision(effect);
         this.clearTimers();
-        if (this.app.hasPendingWork()) this.enqueue({ kind: 'newHeight', height: effect.height + 1 });
-        else this.idleAtHeight = effect.height + 1;
+        // Entered here, not queued: messages of the next height already queued are then applied,
+        // not buffered, and an advance() queued meanwhile finds the machine there already.
+        const next = this.app.nextHeight();
+        if (this.app.hasPendingWork()) await this.process({ kind: 'newHeight', height: next });
+        else this.idleAtHeight = next;
         return;
+      }
       case 'evidence':
         this.log.warn({ evidence: { kind: effect.evidence.kind } }, 'equivocation evidence recorded');
         await this.storage.recordEvidence(effect.evidence);
@@ -285,6 +289,23 @@ export class ConsensusDriver {
       case 'fetchDecided':
         this.options.fetchDecided(effect.height);
         return;
+    }
+  }
+
+  /**
+   * A catch-up may store the decided height first: consensus and catch-up both append, and a
+   * catch-up runs on through every block its peers hold before it calls advance(). The height
+   * is final here either way, so the member enters the chain's next height at once, as advance()
+   * would: it never reached a height above the one it decided, so it signed nothing there, and
+   * it keeps the messages it holds for the next one. Setting the machine aside instead cost the
+   * retry delay and those messages (docs/CONSENSUS.md, "Entering the next height").
+   */
+  private async storeDecision(decision: Extract<Effect, { kind: 'commit' }>): Promise<void> {
+    try {
+      await this.app.commit(decision.height, decision.value, decision.certificate);
+    } catch (error) {
+      if (this.app.nextHeight() <= decision.height) throw error;
+      this.log.info({ height: decision.height, err: error }, 'decided height already stored by catch-up');
     }
   }
 

@@ -22,6 +22,8 @@ class DrivenMember {
   restores = 0;
   /** Whether transactions wait for a block. */
   work = true;
+  /** While set, storing a decided block fails with it, as when the database is away. */
+  commitFailure: Error | undefined;
   /** Heights consensus asked to fetch from peers. */
   readonly fetches: number[] = [];
   readonly wal = new Map<number, WalRecord[]>();
@@ -51,6 +53,7 @@ class DrivenMember {
         buildProposal: () => Promise.resolve(makeValue(`block at height ${this.tip + 1}`)),
         validate: () => Promise.resolve(true),
         commit: (height) => {
+          if (this.commitFailure) return Promise.reject(this.commitFailure);
           if (height !== this.tip + 1) return Promise.reject(new ValidationError('wrong-height', `cannot store block ${height} on tip ${this.tip}`));
           this.tip = height;
           return Promise.resolve();
@@ -206,26 +209,50 @@ describe('consensus driver and catch-up', () => {
     expect(member.errors()).to.deep.equal([]);
   });
 
-  it('a decision catch-up stored first sets the machine aside without an error, and advance() resumes at once', async () => {
+  it('a decision catch-up stored first takes the member to the next height at once, with the messages it held for it', async () => {
     member.deliver(member.peers.proposal(1, 0, value), ...member.peers.votes([1, 2, 3], Prevote, 0, value));
     await settle();
     expect(member.driver.state).to.include({ height: 1, step: 'precommit' });
 
-    // Catch-up stores height 1 while the last precommits are on their way: consensus then decides
-    // height 1 too, and storing it fails on the chain's tip.
+    // Catch-up stores height 1 while the last precommits are on their way, and runs on through the
+    // peers' blocks before it calls advance(): consensus decides height 1 too, and storing it fails
+    // on the chain's tip. The proposal of height 2 has arrived meanwhile.
     member.tip = 1;
+    member.deliver(new MachineFixture(5, 4, 0, 2).proposal(2, 0, makeValue('block at height 2')));
     member.deliver(...member.peers.votes([1, 2, 3], Precommit, 0, value));
     await settle();
-    expect(member.logLines.map((line) => line.msg)).to.include('consensus overtaken by catch-up');
+    // It prevoted that proposal with no advance(), no restore from the log and no retry delay.
+    expect(member.driver.state).to.include({ height: 2, round: 0, step: 'prevote' });
+    expect(member.wal.get(2)?.map((record) => record.step)).to.deep.equal(['prevote']);
+    expect(member.restores).to.equal(0);
+    expect(member.logLines.map((line) => line.msg)).to.include('decided height already stored by catch-up').and.not.include('consensus overtaken by catch-up');
     expect(member.errors()).to.deep.equal([]);
 
+    // The catch-up's advance() then finds the machine at the chain's next height and leaves it there.
     await member.driver.advance();
-    expect(member.driver.state).to.include({ height: 2, round: 0, step: 'propose' });
-    expect(member.restores).to.equal(1);
-    // It takes part in height 2 at once, not after the retry delay of a failed event.
-    const height2 = new MachineFixture(5, 4, 0, 2);
-    member.deliver(height2.proposal(2, 0, makeValue('block at height 2')));
+    expect(member.driver.state).to.include({ height: 2, round: 0, step: 'prevote' });
+    expect(member.restores).to.equal(0);
+  });
+
+  it('a decision catch-up stored first, with more blocks after it, takes the member to the chain’s next height', async () => {
+    member.deliver(member.peers.proposal(1, 0, value), ...member.peers.votes([1, 2, 3], Prevote, 0, value));
     await settle();
-    expect(member.driver.state).to.include({ height: 2, step: 'prevote' });
+    member.tip = 3;
+    member.deliver(...member.peers.votes([1, 2, 3], Precommit, 0, value));
+    await settle();
+    expect(member.driver.state).to.include({ height: 4, round: 0, step: 'propose', started: true });
+    expect(member.restores).to.equal(0);
+    expect(member.errors()).to.deep.equal([]);
+  });
+
+  it('a decision that fails to be stored, with the chain still below it, sets the machine aside to be rebuilt from the log', async () => {
+    member.deliver(member.peers.proposal(1, 0, value), ...member.peers.votes([1, 2, 3], Prevote, 0, value));
+    await settle();
+    member.commitFailure = new Error('connection terminated');
+    member.deliver(...member.peers.votes([1, 2, 3], Precommit, 0, value));
+    await settle();
+    expect(member.driver.state).to.include({ height: 1, step: 'commit' });
+    expect(member.logLines.map((line) => line.msg)).to.include('consensus event failed');
+    expect(member.restores).to.equal(0);
   });
 });
