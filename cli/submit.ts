@@ -22,11 +22,12 @@ export interface Submission {
   /** What the same command line does when run again once the transaction is final, after "running it again": `sends another payment`. */
   rerun: string;
   /**
-   * Whether a transaction the members already hold is this command's to go on from rather than
-   * to refuse: `dvp offer`'s coin split, which an earlier run of the same command line sent before
-   * it was interrupted, and after which the offer is still to be made.
+   * What the command goes on to do once its transaction is final, when a transaction the members
+   * already hold is its to go on from rather than to refuse: `dvp offer`'s coin split, which an
+   * earlier run of the same command line sent before it was interrupted, and after which the offer
+   * is still to be made (`makes the offer`).
    */
-  resumes?: boolean;
+  resumes?: string;
 }
 
 /** --json, and --wait's seconds (DEFAULT_WAIT_SECONDS when absent; 0 waits not at all). */
@@ -55,16 +56,22 @@ export function finality({ txid, height }: Submitted): string {
  * chain holds has moved on, and what a run again does is the command's own.
  */
 function rerunWords(txid: string, submission: Submission): string {
-  return `run again while ${txid} is pending, the same command line builds this very transaction, which the chain applies once; once it is final, running it again ${submission.rerun}`;
+  return `run again while ${txid} is pending, the same command line builds this very transaction, which the chain applies once${goesOn(submission)}; once it is final, running it again ${submission.rerun}`;
+}
+
+/** What the same command line run again while its transaction is pending does after building it, when it resumes from it. */
+function goesOn(submission: Submission): string {
+  return submission.resumes ? `, waits for it and ${submission.resumes}` : '';
 }
 
 /**
  * Submits a signed transaction and waits until it is final, for --wait's seconds from the last
  * time it sent it (none: it returns once a member has taken it), with progress on stderr unless
  * --json: `<done> <txid>, waiting for finality…`. A transaction the members already hold is
- * refused, saying that nothing new was sent, unless the submission resumes it (waited for alike). Its txid is known before it is sent (the same coins,
- * deterministic signatures), so a member lost while taking it or while it is waited on leaves the
- * other members to ask, and a command that cannot tell names the txid to check.
+ * refused, saying that nothing new was sent, unless the submission resumes it (waited for alike).
+ * Its txid is known before it is sent (the same coins, deterministic signatures), so a member
+ * lost while taking it or while it is waited on leaves the other members to ask, and a command
+ * that cannot tell names the txid to check.
  */
 export async function submitUntilFinal(client: MemberClient, tx: Transaction, options: SubmitOptions, submission: Submission): Promise<Submitted> {
   const txid = toHex(txId(tx));
@@ -126,7 +133,7 @@ async function waitUntilFinal(client: MemberClient, tx: Transaction, txid: strin
       if (error.code !== 'member-unreachable') throw error;
       throw new NotFinalError(
         'member-unreachable',
-        `${error.message} while waiting: ${txid} was submitted and may be final without this command: \`strongbox tx ${txid} --member <another member>\` says (final: done, and running the same command line again ${submission.rerun}; pending: it waits for its block, and the same command line run again builds this very transaction; not found: the member went away before passing it on, and the command may be run again)`,
+        `${error.message} while waiting: ${txid} was submitted and may be final without this command: \`strongbox tx ${txid} --member <another member>\` says (final: done, and running the same command line again ${submission.rerun}; pending: it waits for its block, and the same command line run again builds this very transaction${goesOn(submission)}; not found: the member went away before passing it on, and the command may be run again)`,
       );
     })
     .finally(() => {

@@ -106,7 +106,7 @@ async function exactCoin(client: MemberClient, chainId: Uint8Array, wallet: Wall
   const notOffered = coinsNotOffered(coins.utxos, coins.open, hex(asset), amount, { spendOffered: false, wayOut, units: (units) => unitsFigure(units, decimals) });
   const split = buildTransfer(chainId, wallet, notOffered, asset, wallet.owner, amount);
   if (!options.json) stderrLines.say(`splitting a coin of ${unitsFigure(amount, decimals)} off for the offer`);
-  const { txid, height } = await submitUntilFinal(client, split, options, { rerun: 'makes the offer with the coin split off', resumes: true });
+  const { txid, height } = await submitUntilFinal(client, split, options, { rerun: 'makes the offer with the coin split off', resumes: 'makes the offer' });
   return { coin: { txid, vout: 0, asset: hex(asset), amount }, splitHeight: height };
 }
 

@@ -484,7 +484,7 @@ describe('securities through the CLI against five members', function () {
         const interrupted = await first.result;
         expect([interrupted.code, interrupted.stdout]).to.deep.equal([130, '']);
         expect(interrupted.stderr).to.match(
-          new RegExp(`^splitting a coin of 30 off for the offer\nsubmitted ${split}, waiting for finality\\.*\nstrongbox: interrupted while waiting: ${split} was submitted and becomes final without this command \\(\`strongbox tx ${split}\` says when\\); run again while ${split} is pending, the same command line builds this very transaction, which the chain applies once; once it is final, running it again makes the offer with the coin split off\n$`),
+          new RegExp(`^splitting a coin of 30 off for the offer\nsubmitted ${split}, waiting for finality\\.*\nstrongbox: interrupted while waiting: ${split} was submitted and becomes final without this command \\(\`strongbox tx ${split}\` says when\\); run again while ${split} is pending, the same command line builds this very transaction, which the chain applies once, waits for it and makes the offer; once it is final, running it again makes the offer with the coin split off\n$`),
         );
         expect([existsSync(out), readOfferHolds(files.frank)]).to.deep.equal([false, []]);
 
