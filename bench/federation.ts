@@ -6,6 +6,8 @@ import { DEFAULT_PEER_RATE_LIMIT } from '../federation/transport/options.ts';
 import { startTestNetwork, type TestNetwork } from '../test/helpers/local-network.ts';
 import { scrape } from '../test/helpers/prometheus.ts';
 import { issuance, testWallet, type TestWallet } from '../test/helpers/transactions.ts';
+import { memberLogPath } from '../federation/local-network/local-network.ts';
+import { heightEntrySpreads } from './height-entry-spread.ts';
 import { figure, percentile, type Figure } from './report.ts';
 
 /** Spends `source` into `count` outputs of `each` to `owner`, and `rest` back to it when positive. */
@@ -165,6 +167,7 @@ export async function federationThroughput(baseline: Figure, options: { members:
     const sorted = [...latencies].sort((a, b) => a - b);
     const finalPerSecond = (latencies.length * 1000) / (lastFinalAt - start);
     const cpuMs = memberCpuSeconds(samplesBefore, samplesAfter) * 1000;
+    const entrySpreads = heightEntrySpreads(net.clients.map((_, index) => memberLogPath(net.network.dataDir, index)), startHeight + 1).sort((a, b) => a - b);
     const loadedHeights = figure(`heights of ${LOADED_HEIGHT} transfers or more`, loadedRounds.length, 'heights');
     const label = `${options.members} members, ${options.offeredPerSecond} tx/s offered${options.batchMs === undefined ? '' : `, sent every ${options.batchMs} ms in one request per member`}`;
     return [
@@ -177,6 +180,11 @@ export async function federationThroughput(baseline: Figure, options: { members:
       figure(`federation (${label}): rounds of the slowest height`, Math.max(...decidedRounds) + 1, 'rounds'),
       figure(`federation (${label}): heights of ${LOADED_HEIGHT} transfers or more decided after their first round`, loadedRounds.filter((round) => round > 0).length, 'heights', loadedHeights),
       figure(`federation (${label}): extra rounds of heights of ${LOADED_HEIGHT} transfers or more`, loadedRounds.reduce((sum, round) => sum + round, 0), 'rounds', loadedHeights),
+      // A member that stores a block late enters the next height late: its proposal, when it is the
+      // next proposer, reaches the others late, and their first round may time out before it.
+      figure(`federation (${label}): members' spread in storing a height they decided, p50`, percentile(entrySpreads, 50), 'ms'),
+      figure(`federation (${label}): members' spread in storing a height they decided, p90`, percentile(entrySpreads, 90), 'ms'),
+      figure(`federation (${label}): members' spread in storing a height they decided, largest`, entrySpreads.at(-1) ?? Number.NaN, 'ms'),
       figure(`federation (${label}): peer frames a second, busiest link`, busiestLink(samplesBefore, samplesAfter) / elapsedSeconds, 'frames/s', peerFrameBudget),
       // CPU time, unlike the rates above, hardly depends on what else shares the cores.
       figure(`federation (${label}): member CPU per final transfer, all members`, cpuMs / latencies.length, 'ms', verificationCost),
