@@ -82,6 +82,8 @@ export async function startPostgresServer(options: PostgresServerOptions): Promi
     '-c', 'max_connections=300',
     // The log is kept across starts: a checkpoint every few minutes would make it grow without end.
     '-c', 'log_checkpoints=off',
+    // Whatever the machine's zone, its lines line up with the members' (in UTC) at a glance.
+    '-c', 'log_timezone=UTC',
     ...(options.durable === false ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'] : []),
   ];
   if (!existsSync(resolve(dataDir, 'PG_VERSION'))) {

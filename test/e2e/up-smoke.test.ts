@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,6 +20,80 @@ function processAlive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+interface ProcessRow {
+  pid: number;
+  ppid: number;
+  /** When it started, in clock ticks since boot: with the pid, it names one process, whatever reuses the pid later. */
+  started: string;
+  command: string;
+}
+
+/** Every running process, as /proc lists it; a zombie has exited and is left out. */
+function processTable(): ProcessRow[] {
+  return readdirSync('/proc').filter((entry) => /^\d+$/.test(entry)).flatMap((entry) => {
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      // The command name (field 2) is in parentheses and may hold spaces: the fields after it are counted from there.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (fields[0] === 'Z') return [];
+      const command = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').join(' ').trim();
+      return [{ pid: Number(entry), ppid: Number(fields[1]), started: fields[19]!, command }];
+    } catch {
+      return []; // exited while the table was read
+    }
+  });
+}
+
+/** `root` and every process below it. */
+function processTree(root: number): ProcessRow[] {
+  const table = processTable();
+  const tree = table.filter((row) => row.pid === root);
+  for (let index = 0; index < tree.length; index++) tree.push(...table.filter((row) => row.ppid === tree[index]!.pid));
+  return tree;
+}
+
+/** Those of `rows` still running, not others that reused their pids since. */
+function stillRunning(rows: ProcessRow[]): ProcessRow[] {
+  const table = processTable();
+  return rows.filter((row) => table.some((now) => now.pid === row.pid && now.started === row.started));
+}
+
+/**
+ * Stops what a test that failed part-way left of a network: `up` is asked to stop it (npm passes a
+ * SIGTERM on), and whatever still runs after a minute is killed, including any process that names
+ * the network's folder but no longer hangs below `up`.
+ */
+async function stopLeftovers(child: ChildProcess, dataDir: string): Promise<void> {
+  const running = () => child.exitCode === null && child.signalCode === null;
+  const tree = running() ? processTree(child.pid!) : [];
+  if (running()) {
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 60_000))]);
+  }
+  const named = processTable().filter((row) => row.command.includes(dataDir));
+  const left = stillRunning([...tree, ...(running() ? processTree(child.pid!) : []), ...named]);
+  for (const pid of new Set(left.map((row) => row.pid))) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error; // it exited meanwhile
+    }
+  }
+}
+
+/** The lines a log file gained since it was `from` bytes long. */
+function linesSince(file: string, from: number): string[] {
+  return readFileSync(file).subarray(from).toString('utf8').split('\n').filter((line) => line !== '');
+}
+
+/** A Postgres log line's time: its prefix is the time in UTC to the millisecond. */
+function postgresLogTime(line: string): number {
+  const stamp = /^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}) UTC /.exec(line);
+  if (!stamp) throw new Error(`not a Postgres log line with a UTC time: ${line}`);
+  return Date.parse(`${stamp[1]!.replace(' ', 'T')}Z`);
 }
 
 interface Summary {
@@ -49,7 +123,11 @@ function summaryFromText(text: string): Summary {
 describe('strongbox up (npm start)', function () {
   this.timeout(300_000);
   const dataDir = join(tmpdir(), `strongbox-up-${process.pid}-${randomBytes(3).toString('hex')}`);
+  const started: ChildProcess[] = [];
   before(() => mkdirSync(dataDir, { recursive: true, mode: 0o755 }));
+  afterEach(async () => {
+    for (const child of started.splice(0)) await stopLeftovers(child, dataDir);
+  });
   after(() => rmSync(dataDir, { recursive: true, force: true }));
 
   // The first start prints JSON for scripts and stops on Ctrl-C; the second is `npm start`, prints
@@ -64,6 +142,7 @@ describe('strongbox up (npm start)', function () {
       const child = json
         ? spawn(process.execPath, [CLI, 'up', '--data-dir', dataDir, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] })
         : spawn('npm', ['start', '--', '--data-dir', dataDir], { cwd: fileURLToPath(new URL('../..', import.meta.url)), stdio: ['ignore', 'pipe', 'pipe'], detached: terminal });
+      started.push(child);
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -154,7 +233,13 @@ describe('strongbox up (npm start)', function () {
       const busyClient = (async () => {
         while (asking) await fetch(`${network.members[0]!.apiUrl}/status`).then((response) => response.text(), () => undefined);
       })();
+      // What a Ctrl-C must leave nothing of: up, the members, Postgres (in a session of its own) and its lifeline.
+      const networkProcesses = processTree(child.pid!);
+      const postgresLog = join(dataDir, 'postgres', 'cluster.log');
+      const postgresLogBefore = statSync(postgresLog).size;
+      const memberLogsBefore = pids.map((_, index) => statSync(join(dataDir, `member-${index}`, 'member.log')).size);
       if (terminal) {
+        expect(networkProcesses.some((row) => row.command.includes('bin/postgres ')), 'Postgres runs below up').to.equal(true);
         process.kill(-child.pid!, 'SIGINT');
         // npm's forwarded copy of the signal, or a second Ctrl-C, reaching up while it stops the members.
         const up = Number(execFileSync('pgrep', ['-P', String(child.pid)], { encoding: 'utf8' }).trim().split('\n')[0]);
@@ -170,18 +255,24 @@ describe('strongbox up (npm start)', function () {
       asking = false;
       await busyClient;
       for (const pid of pids) expect(processAlive(pid), `member process ${pid} is gone`).to.equal(false);
+      expect(stillRunning(networkProcesses), 'no process of the network is left').to.deep.equal([]);
       if (terminal) {
         // Every member stopped by itself, not by the kill that ends the grace, and up saw it through.
         expect(stderr.endsWith('… stopping\nstopped\n'), stderr.slice(-500)).to.equal(true);
-        for (const index of pids.keys()) {
-          const lines = readFileSync(join(dataDir, `member-${index}`, 'member.log'), 'utf8').trimEnd().split('\n');
+        const stoppedAt = pids.map((_, index) => {
+          const lines = linesSince(join(dataDir, `member-${index}`, 'member.log'), memberLogsBefore[index]!);
           expect(lines.at(-1)).to.include('"msg":"member stopped"');
-          // The terminal's SIGINT reaches the shared Postgres too, which may end a member's idle connections before it stops: one short warning each.
-          for (const line of lines.filter((text) => text.includes('"msg":"postgres'))) {
-            expect(line.length, line).to.be.below(300);
-            expect(JSON.parse(line), line).to.include({ level: 'warn', code: '57P01' });
-          }
-        }
+          // The Ctrl-C does not reach Postgres, which so ends no member's connection under it.
+          expect(lines.filter((line) => /"msg":"postgres|57P0\d|terminating connection/.test(line)), `member ${index}'s log`).to.deep.equal([]);
+          return (JSON.parse(lines.at(-1)!) as { time: number }).time;
+        });
+        // up stops Postgres once every member has: it has no session left to end.
+        const postgresLines = linesSince(postgresLog, postgresLogBefore);
+        const shutdownRequests = postgresLines.filter((line) => line.includes('received fast shutdown request'));
+        expect(shutdownRequests, postgresLines.join('\n')).to.have.length(1);
+        expect(postgresLogTime(shutdownRequests[0]!)).to.be.at.least(Math.max(...stoppedAt));
+        expect(postgresLines.filter((line) => line.includes('terminating connection'))).to.deep.equal([]);
+        expect(postgresLines.at(-1)).to.include('database system is shut down');
       }
       if (round === 2) expect(JSON.parse(readFileSync(join(dataDir, 'genesis.json'), 'utf8')).network).to.equal('local-regtest');
     }
