@@ -19,6 +19,14 @@ function oneLine(text: string): string {
 }
 
 /**
+ * Commander's message without its `error: ` prefix, its suggestion joined to the line it puts it
+ * below (`unknown command 'sned'` and `(Did you mean send?)`), before the line is made one.
+ */
+function commanderMessage(message: string): string {
+  return message.replace(/^error: /, '').replace(/\n\(Did you mean (.+)\?\)$/, ' (did you mean $1?)');
+}
+
+/**
  * The one place that maps an error to what the user sees: one line on stderr and an exit code,
  * 1 for a refusal the user can act on (bad input, a file that cannot be read or written, a
  * member that refused), 2 for a bug, 3 for a transaction submitted that the command stopped
@@ -29,7 +37,7 @@ export function errorLine(error: unknown): { line: string | null; exitCode: numb
     if (error.exitCode === 0) return { line: null, exitCode: 0 };
     // A command group called without its subcommand: commander would print the group's help.
     if (error.code === 'commander.help') return { line: 'strongbox: a command is missing (see --help for the commands)', exitCode: 1 };
-    return { line: `strongbox: ${oneLine(error.message.replace(/^error: /, ''))} (see --help)`, exitCode: 1 };
+    return { line: `strongbox: ${oneLine(commanderMessage(error.message))} (see --help)`, exitCode: 1 };
   }
   if (error instanceof StrongboxError) return { line: `strongbox: ${oneLine(error.message)}`, exitCode: error instanceof NotFinalError ? NOT_FINAL_EXIT_CODE : 1 };
   const { syscall, path } = (error ?? {}) as NodeJS.ErrnoException;
