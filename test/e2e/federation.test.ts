@@ -6,7 +6,7 @@ import { toHex, txId } from '../../sidechain/transaction/ids.ts';
 import { readWalletFile } from '../../federation/wallet/wallet-file.ts';
 import { decodeBlock } from '../../sidechain/block.ts';
 import { DEFAULT_TIMEOUTS } from '../../federation/consensus/config.ts';
-import { eventually, startTestNetwork, type TestNetwork } from '../helpers/local-network.ts';
+import { eventually, REFUSED_START_WAITS, startTestNetwork, type TestNetwork } from '../helpers/local-network.ts';
 import { scrape } from '../helpers/prometheus.ts';
 import { runCli, startCli } from '../helpers/cli.ts';
 import { freshDatabase } from '../helpers/postgres.ts';
@@ -146,7 +146,7 @@ describe('federation of five member processes', function () {
 
   it("refuses a second process started on a member's database, naming the first, which keeps running", async () => {
     const [apiPort, peerPort] = (await findFreePorts(2)) as [number, number];
-    const second = await runCli(['member', 'start', '--config', join(memberDir(net.network.dataDir, 2), 'config.json')], { env: { STRONGBOX_API_PORT: String(apiPort), STRONGBOX_PEER_PORT: String(peerPort) } });
+    const second = await runCli(['member', 'start', '--config', join(memberDir(net.network.dataDir, 2), 'config.json')], { env: { ...REFUSED_START_WAITS, STRONGBOX_API_PORT: String(apiPort), STRONGBOX_PEER_PORT: String(peerPort) } });
     expect(second.code).to.equal(1);
     const first = `strongbox member 2 \\(pid ${net.network.members[2]!.process.pid} on \\S+\\), connected from 127\\.0\\.0\\.1 \\(server process \\d+\\)`;
     expect(second.stderr).to.match(new RegExp(`^strongbox: databaseUrl: the member's database is in use by ${first}: two member processes on one database would both sign from its consensus log; stop that one first\\n$`));
@@ -158,10 +158,10 @@ describe('federation of five member processes', function () {
     const database = await freshDatabase('member_2_copy');
     const [apiPort, peerPort] = (await findFreePorts(2)) as [number, number];
     const copy = await runCli(['member', 'start', '--config', join(memberDir(net.network.dataDir, 2), 'config.json')], {
-      env: { STRONGBOX_API_PORT: String(apiPort), STRONGBOX_PEER_PORT: String(peerPort), DATABASE_URL: database.url },
+      env: { ...REFUSED_START_WAITS, STRONGBOX_API_PORT: String(apiPort), STRONGBOX_PEER_PORT: String(peerPort), DATABASE_URL: database.url },
     }).finally(() => database.drop());
     const others = [0, 1, 3, 4].map((index) => net.genesis.file.members[index]!.name).join(', ');
-    expect([copy.code, copy.stderr]).to.deep.equal([1, `strongbox: keyFile: member 2's key is in use by another running process: ${others} still hold a link from it after 25 s; two processes with one key would both sign blocks, so stop that one first\n`]);
+    expect([copy.code, copy.stderr]).to.deep.equal([1, `strongbox: keyFile: member 2's key is in use by another running process: ${others} still hold a link from it after 2 s; two processes with one key would both sign blocks, so stop that one first\n`]);
     expect(net.network.members[2]!.process.exitCode).to.equal(null);
     await finalEverywhere(await net.clients[2]!.submit(issuance(net.genesis.chainId, testWallet(), 4n).tx));
   });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { memberDir } from '../../federation/local-network/ceremony.ts';
 import { runCli } from '../helpers/cli.ts';
-import { eventually, startTestNetwork, type TestNetwork } from '../helpers/local-network.ts';
+import { eventually, REFUSED_START_WAITS, startTestNetwork, type TestNetwork } from '../helpers/local-network.ts';
 import { freshDatabase } from '../helpers/postgres.ts';
 import { issuance, testWallet } from '../helpers/transactions.ts';
 
@@ -107,7 +107,7 @@ describe('a member started on a database that has forgotten its last votes', fun
     await stop(1);
     const empty = await freshDatabase('member_2_empty');
     try {
-      const refused = await runCli(['member', 'start', '--config', configOf(2)], { env: { DATABASE_URL: empty.url } });
+      const refused = await runCli(['member', 'start', '--config', configOf(2)], { env: { ...REFUSED_START_WAITS, DATABASE_URL: empty.url } });
       expect(refused.code).to.equal(1);
       expect(refused.stderr).to.match(
         new RegExp(

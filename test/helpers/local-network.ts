@@ -45,6 +45,14 @@ export async function startTestNetwork(members = 5, options: { genesis?: (file: 
   };
 }
 
+/**
+ * The environment of a member start a test expects refused: the refusal is what it checks, not how
+ * long the member asks its peers or its database before it refuses (`peerWaitMs` and
+ * `databaseClaimWaitMs`, 25 s and 5 s by default). The networks' own members keep the defaults:
+ * members restarted under load lean on them.
+ */
+export const REFUSED_START_WAITS = { STRONGBOX_PEER_WAIT_MS: '2000', STRONGBOX_DATABASE_CLAIM_WAIT_MS: '500' };
+
 /** Waits until `check` holds, polling; fails with `what` after the timeout. */
 export async function eventually<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
