@@ -5,7 +5,7 @@ import { addressPayload, looksLikeBitcoin } from '../../sidechain/address.ts';
 import { describeAmount, securityView, unitsFigure } from '../asset-amount.ts';
 import { ValidationError } from '../../sidechain/errors.ts';
 import { createWalletFile, readWalletFile } from '../../federation/wallet/wallet-file.ts';
-import { RECOVERY_WORD_COUNT, recoveryWords, seedFromRecoveryWords } from '../../federation/wallet/recovery-words.ts';
+import { RECOVERY_WORD_COUNT, recoveryWordLines, recoveryWords, seedFromRecoveryWords } from '../../federation/wallet/recovery-words.ts';
 import { KeyFileError } from '../../federation/key-file.ts';
 import { buildTransfer } from '../../federation/wallet/build-transfer.ts';
 import { coinsNotOffered } from '../../federation/wallet/offer-holds.ts';
@@ -18,12 +18,14 @@ import { printResult } from '../output.ts';
 import { bitcoinNetworkOf } from '../../watcher/bitcoin-address.ts';
 import { bitcoinNetwork } from '../../watcher/networks.ts';
 
-/** The words from a terminal (one line, after a prompt on stderr), or everything piped in. */
+/** The words from a terminal (after a prompt on stderr, on as many lines as it takes), or everything piped in. */
 async function typedWords(): Promise<string> {
   if (!process.stdin.isTTY) return text(process.stdin);
   const prompt = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
   try {
-    return await prompt.question(`recovery words (${RECOVERY_WORD_COUNT}, separated by spaces): `);
+    prompt.setPrompt(`recovery words (${RECOVERY_WORD_COUNT}, separated by spaces or lines; an empty line ends): `);
+    prompt.prompt();
+    return await recoveryWordLines(prompt);
   } finally {
     prompt.close();
   }

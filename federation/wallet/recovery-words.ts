@@ -14,6 +14,24 @@ export function recoveryWords(seed: Uint8Array): string[] {
   return entropyToMnemonic(seed, wordlist).split(' ');
 }
 
+/** The words in what a person typed, in lowercase, the position numbers left out. */
+function typedWords(typed: string): string[] {
+  return typed.trim().toLowerCase().split(/\s+/).filter((word) => word !== '' && !/^\d+$/.test(word));
+}
+
+/**
+ * Lines typed at a terminal, until they hold all the recovery words or one is empty: the grid
+ * `wallet words` prints, pasted, is four lines, and a terminal hands them over one at a time.
+ */
+export async function recoveryWordLines(lines: AsyncIterable<string>): Promise<string> {
+  const typed: string[] = [];
+  for await (const line of lines) {
+    typed.push(line);
+    if (line.trim() === '' || typedWords(typed.join('\n')).length >= RECOVERY_WORD_COUNT) break;
+  }
+  return typed.join('\n');
+}
+
 /**
  * The seed behind recovery words as a person types them: any spacing, any case, with or without
  * the position numbers `wallet words` prints beside them (a person copies what was shown, and no
@@ -22,7 +40,7 @@ export function recoveryWords(seed: Uint8Array): string[] {
  * never taken for another wallet.
  */
 export function seedFromRecoveryWords(typed: string): Uint8Array {
-  const words = typed.trim().toLowerCase().split(/\s+/).filter((word) => word !== '' && !/^\d+$/.test(word));
+  const words = typedWords(typed);
   if (words.length !== RECOVERY_WORD_COUNT) {
     throw new ValidationError('recovery-words', `expected ${RECOVERY_WORD_COUNT} recovery words, got ${words.length}`);
   }

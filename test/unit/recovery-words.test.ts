@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { recoveryWords, seedFromRecoveryWords } from '../../federation/wallet/recovery-words.ts';
+import { recoveryWordLines, recoveryWords, seedFromRecoveryWords } from '../../federation/wallet/recovery-words.ts';
 import { ValidationError } from '../../sidechain/errors.ts';
 import { fromHex, readVectors, toHex } from '../helpers/block-vectors.ts';
 import { runCli } from '../helpers/cli.ts';
@@ -21,6 +21,24 @@ describe('recovery words of a wallet seed', () => {
     const { entropy, words } = vectors[1]!;
     expect(toHex(seedFromRecoveryWords(`  ${words.toUpperCase().split(' ').join('\n\t ')}\n`))).to.equal(entropy);
     expect(toHex(seedFromRecoveryWords(words.split(' ').map((word, index) => `${index + 1} ${word}`).join('  ')))).to.equal(entropy);
+  });
+
+  it('are read from a terminal line by line until all are typed or a line is empty, as the grid `wallet words` prints is pasted', async () => {
+    const { entropy, words } = vectors[1]!;
+    const list = words.split(' ');
+    const read: string[] = [];
+    async function* typed(lines: string[]) {
+      for (const line of lines) {
+        read.push(line);
+        yield line;
+      }
+    }
+    const grid = [0, 6, 12, 18].map((start) => list.slice(start, start + 6).map((word, column) => `${start + column + 1} ${word}`).join('   '));
+    expect(toHex(seedFromRecoveryWords(await recoveryWordLines(typed([...grid, 'never read']))))).to.equal(entropy);
+    expect(read).to.deep.equal(grid);
+    read.length = 0;
+    expect(await recoveryWordLines(typed([list.slice(0, 3).join(' '), '', 'never read']))).to.equal(`${list.slice(0, 3).join(' ')}\n`);
+    expect(read).to.have.length(2);
   });
 
   it('refuse a wrong count, a word outside the list, and words that do not match their checksum, naming which', () => {
