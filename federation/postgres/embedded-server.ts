@@ -97,7 +97,7 @@ export async function startPostgresServer(options: PostgresServerOptions): Promi
   let postmaster: Postmaster;
   for (let attempt = 1; ; attempt++) {
     try {
-      postmaster = await startPostmaster({ dataDir, port, flags, logFile: serverLogFile(dataDir), runAs });
+      postmaster = await startPostmaster({ dataDir, port, flags, logFile: serverLogFile(dataDir), runAs, stopTimeoutMs: STOP_TIMEOUT_MS });
       break;
     } catch (error) {
       if (!(error instanceof PostmasterExitedError)) throw new PostgresServerError(`the server did not start on 127.0.0.1:${port} with data in ${dataDir}: ${String(error)}`);
@@ -149,7 +149,7 @@ export async function startPostgresServer(options: PostgresServerOptions): Promi
     async stop() {
       if (stopped) return;
       stopped = true;
-      await postmaster.stop(STOP_TIMEOUT_MS);
+      await postmaster.stop();
     },
   };
 }

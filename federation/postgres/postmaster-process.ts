@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { postmasterPid, stopPostmaster } from './stale-server.ts';
@@ -20,12 +21,14 @@ export interface PostmasterOptions {
   logFile: string;
   /** The user the server runs as, when this process is root. */
   runAs?: { uid: number; gid: number };
+  /** How long a fast shutdown may take before the server is killed. */
+  stopTimeoutMs: number;
 }
 
 export interface Postmaster {
   pid: number;
-  /** Fast shutdown (sessions aborted, checkpoint, exit), SIGKILL after `timeoutMs`; resolves once it has exited. */
-  stop(timeoutMs: number): Promise<void>;
+  /** Fast shutdown (sessions aborted, checkpoint, exit), SIGKILL after `stopTimeoutMs`; resolves once it has exited. */
+  stop(): Promise<void>;
 }
 
 /** The server exited before it was ready; `reason` is its first FATAL or PANIC line of this start, if it logged one. */
@@ -55,26 +58,25 @@ export async function startPostmaster(options: PostmasterOptions): Promise<Postm
   closeSync(log);
   const exited = new Promise<void>((resolveExit) => server.once('exit', () => resolveExit()));
   server.unref();
-  // A spawn that fails (the binary missing or not executable) emits 'error' and no 'exit'.
-  const failed = new Promise<never>((_, reject) => server.once('error', reject));
-  for (;;) {
-    const outcome = await Promise.race([exited.then(() => 'exited' as const), failed, delay(READY_POLL_MS)]);
-    if (outcome === 'exited') throw new PostmasterExitedError(firstFatalLine(options.logFile, logStart));
-    if (postmasterPid(options.dataDir) === server.pid && serverStatus(options.dataDir) === 'ready') break;
-  }
+  // A spawn that fails (the binary missing or not executable) emits 'error', and then no 'exit'.
+  await once(server, 'spawn');
   const pid = server.pid!;
+  const stop = async () => {
+    await stopPostmaster(pid, options.stopTimeoutMs);
+    await exited;
+  };
+  // From the first moment: a start that recovers a large cluster after a crash may take a while.
   const lifeline = await startLifeline(pid).catch(async (error: unknown) => {
-    await stopPostmaster(pid, 15_000);
+    await stop();
     throw error;
   });
   void exited.then(() => lifeline.cut());
-  return {
-    pid,
-    async stop(timeoutMs) {
-      await stopPostmaster(pid, timeoutMs);
-      await exited;
-    },
-  };
+  for (;;) {
+    const outcome = await Promise.race([exited.then(() => 'exited' as const), delay(READY_POLL_MS)]);
+    if (outcome === 'exited') throw new PostmasterExitedError(firstFatalLine(options.logFile, logStart));
+    if (postmasterPid(options.dataDir) === pid && serverStatus(options.dataDir) === 'ready') break;
+  }
+  return { pid, stop };
 }
 
 /** The status line (the eighth) of postmaster.pid: `starting`, `ready`, `stopping` or `standby`. */

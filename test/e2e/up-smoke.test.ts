@@ -9,6 +9,7 @@ import { runCli } from '../helpers/cli.ts';
 import { BTC_ASSET_KEY } from '../../sidechain/asset.ts';
 import pg from 'pg';
 import { readNetworkFile, type NetworkFile } from '../../federation/local-network/network-file.ts';
+import { eventually } from '../helpers/local-network.ts';
 import { BitcoinRpc } from '../../watcher/rpc.ts';
 
 const CLI = fileURLToPath(new URL('../../bin/strongbox.js', import.meta.url));
@@ -130,14 +131,15 @@ describe('strongbox up (npm start)', function () {
   });
   after(() => rmSync(dataDir, { recursive: true, force: true }));
 
-  // The first start prints JSON for scripts and stops on Ctrl-C; the second is `npm start`, prints
+  // The first start prints JSON for scripts and is killed with SIGKILL; the second is `npm start`, prints
   // the summary a person reads, and stops on a SIGTERM to npm alone, as a service manager sends it;
   // the third is `npm start` stopped by Ctrl-C in its terminal: SIGINT to every process of its
   // group, which npm forwards to `up` a second time, while a client keeps asking a member.
-  it('starts the network with a funded demo wallet, serves every member and the explorer, stops cleanly on SIGINT, a SIGTERM to npm start or Ctrl-C in its terminal, and resumes the same chain on the same ports', async () => {
+  it('starts the network with a funded demo wallet, serves every member and the explorer, leaves nothing running once killed with SIGKILL, stops cleanly on a SIGTERM to npm start or Ctrl-C in its terminal, and resumes the same chain on the same ports', async () => {
     let first: { network: NetworkFile; databaseUrl: string } | undefined;
     for (const round of [1, 2, 3]) {
       const json = round === 1;
+      const killed = round === 1;
       const terminal = round === 3;
       const child = json
         ? spawn(process.execPath, [CLI, 'up', '--data-dir', dataDir, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] })
@@ -233,13 +235,13 @@ describe('strongbox up (npm start)', function () {
       const busyClient = (async () => {
         while (asking) await fetch(`${network.members[0]!.apiUrl}/status`).then((response) => response.text(), () => undefined);
       })();
-      // What a Ctrl-C must leave nothing of: up, the members, Postgres (in a session of its own) and its lifeline.
+      // What a stop must leave nothing of: up, the members, Postgres (in a session of its own) and its lifeline.
       const networkProcesses = processTree(child.pid!);
+      expect(networkProcesses.some((row) => row.command.includes('bin/postgres ')), 'Postgres runs below up').to.equal(true);
       const postgresLog = join(dataDir, 'postgres', 'cluster.log');
       const postgresLogBefore = statSync(postgresLog).size;
       const memberLogsBefore = pids.map((_, index) => statSync(join(dataDir, `member-${index}`, 'member.log')).size);
       if (terminal) {
-        expect(networkProcesses.some((row) => row.command.includes('bin/postgres ')), 'Postgres runs below up').to.equal(true);
         process.kill(-child.pid!, 'SIGINT');
         // npm's forwarded copy of the signal, or a second Ctrl-C, reaching up while it stops the members.
         const up = Number(execFileSync('pgrep', ['-P', String(child.pid)], { encoding: 'utf8' }).trim().split('\n')[0]);
@@ -250,27 +252,32 @@ describe('strongbox up (npm start)', function () {
           // Already stopped: nothing left for the second signal to interrupt.
           if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
         }
-      } else child.kill(json ? 'SIGINT' : 'SIGTERM');
-      expect(await exited).to.equal(0);
+      } else child.kill(killed ? 'SIGKILL' : 'SIGTERM');
+      expect(await exited).to.equal(killed ? null : 0);
       asking = false;
       await busyClient;
+      // Killed, up stops nothing itself: its members stop when their channel to it closes, and
+      // Postgres's lifeline asks for a smart shutdown, which ends once they have closed their sessions.
+      if (killed) await eventually('the network to stop after up was killed', async () => stillRunning(networkProcesses).length === 0, 60_000);
       for (const pid of pids) expect(processAlive(pid), `member process ${pid} is gone`).to.equal(false);
       expect(stillRunning(networkProcesses), 'no process of the network is left').to.deep.equal([]);
-      if (terminal) {
-        // Every member stopped by itself, not by the kill that ends the grace, and up saw it through.
-        expect(stderr.endsWith('… stopping\nstopped\n'), stderr.slice(-500)).to.equal(true);
+      if (killed || terminal) {
+        // Every member stopped by itself (its last line says so), not by a kill ending a grace; after a Ctrl-C, up saw it through.
+        if (terminal) expect(stderr.endsWith('… stopping\nstopped\n'), stderr.slice(-500)).to.equal(true);
         const stoppedAt = pids.map((_, index) => {
           const lines = linesSince(join(dataDir, `member-${index}`, 'member.log'), memberLogsBefore[index]!);
           expect(lines.at(-1)).to.include('"msg":"member stopped"');
-          // The Ctrl-C does not reach Postgres, which so ends no member's connection under it.
+          // Neither signal reaches Postgres, which so ends no member's connection under it.
           expect(lines.filter((line) => /"msg":"postgres|57P0\d|terminating connection/.test(line)), `member ${index}'s log`).to.deep.equal([]);
           return (JSON.parse(lines.at(-1)!) as { time: number }).time;
         });
-        // up stops Postgres once every member has: it has no session left to end.
         const postgresLines = linesSince(postgresLog, postgresLogBefore);
-        const shutdownRequests = postgresLines.filter((line) => line.includes('received fast shutdown request'));
+        const shutdownRequests = postgresLines.filter((line) => /received (fast|smart) shutdown request/.test(line));
         expect(shutdownRequests, postgresLines.join('\n')).to.have.length(1);
-        expect(postgresLogTime(shutdownRequests[0]!)).to.be.at.least(Math.max(...stoppedAt));
+        expect(shutdownRequests[0]).to.include(killed ? 'received smart shutdown request' : 'received fast shutdown request');
+        // up stops Postgres once every member has exited. Without up, the smart shutdown comes at
+        // once and waits for the members. Either way the server has no session left to end.
+        if (terminal) expect(postgresLogTime(shutdownRequests[0]!)).to.be.at.least(Math.max(...stoppedAt));
         expect(postgresLines.filter((line) => line.includes('terminating connection'))).to.deep.equal([]);
         expect(postgresLines.at(-1)).to.include('database system is shut down');
       }
