@@ -4,8 +4,9 @@ import { StrongboxError } from '../sidechain/errors.ts';
 export class RpcError extends StrongboxError {}
 
 export class RpcUnreachableError extends RpcError {
-  constructor(url: string, reason: string) {
-    super('rpc-unreachable', `Bitcoin node at ${url} is unreachable (${reason})`);
+  /** `hint`: what the one who named the node can do about it, where that is known. */
+  constructor(url: string, reason: string, hint?: string) {
+    super('rpc-unreachable', `Bitcoin node at ${url} is unreachable (${reason})${hint ? `: ${hint}` : ''}`);
   }
 }
 

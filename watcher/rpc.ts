@@ -76,10 +76,13 @@ export class BitcoinRpc {
   private readonly client;
   /** The URL without its password: the only form that may appear in messages and logs. */
   readonly displayUrl: string;
+  private readonly whenUnreachable: string | undefined;
 
-  constructor(endpoint: string | RpcEndpoint, options: { timeoutMs?: number } = {}) {
+  /** `whenUnreachable`: what to do when no connection to the node can be made, said after the reason. */
+  constructor(endpoint: string | RpcEndpoint, options: { timeoutMs?: number; whenUnreachable?: string } = {}) {
     const { host, port, username, password } = typeof endpoint === 'string' ? parseRpcUrl(endpoint) : endpoint;
     this.displayUrl = `http://${host}:${port}`;
+    this.whenUnreachable = options.whenUnreachable;
     this.client = new BitcoinCoreClient({
       host: this.displayUrl,
       ...(username ? { username } : {}),
@@ -114,7 +117,7 @@ export class BitcoinRpc {
   private translate(method: string, error: unknown): RpcError {
     const { code, message } = error as { code?: unknown; message?: unknown };
     const text = typeof message === 'string' ? message : String(error);
-    if (typeof code === 'string') return new RpcUnreachableError(this.displayUrl, code === 'ECONNREFUSED' ? 'connection refused' : code);
+    if (typeof code === 'string') return new RpcUnreachableError(this.displayUrl, code === 'ECONNREFUSED' ? 'connection refused' : code, this.whenUnreachable);
     if (code === 401 || code === 403) return new RpcAuthError(this.displayUrl);
     if (code === -32601 || /method not found/i.test(text)) return new RpcMethodError(this.displayUrl, method);
     // Bitcoin nodes answer every RPC at "/": a 404 there, or an error body with a string code the

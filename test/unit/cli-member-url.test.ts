@@ -92,11 +92,12 @@ describe('--member without a genesis file or a local network', () => {
 });
 
 describe('the local network, when no member of it answers', () => {
-  it('says so in one line, naming the folder and how to start it, with nothing said of members passed over or asked at once', async () => {
+  it('says so in one line, naming the folder and how to start it, with nothing said of members passed over or asked at once, nor of its Bitcoin node', async () => {
     const home = mkdtempSync(join(tmpdir(), 'strongbox-down-'));
     try {
       const down = [await findFreePort(), await findFreePort(), await findFreePort()].map((port) => `http://127.0.0.1:${port}`);
-      writeNetworkFile(home, { bitcoinRpcUrl: 'http://127.0.0.1:1', postgres: { port: 1 }, members: down.map((apiUrl, memberIndex) => ({ memberIndex, apiUrl })) });
+      const bitcoinPort = await findFreePort();
+      writeNetworkFile(home, { bitcoinRpcUrl: `http://strongbox:secret@127.0.0.1:${bitcoinPort}`, postgres: { port: 1 }, members: down.map((apiUrl, memberIndex) => ({ memberIndex, apiUrl })) });
       const result = await runCliInProcess(['status'], { cwd: tmpdir(), env: { STRONGBOX_HOME: home } });
       expect([result.code, result.stderr]).to.deep.equal([
         1,
@@ -105,6 +106,9 @@ describe('the local network, when no member of it answers', () => {
       // A command that asks every member at once says it once too.
       const claim = await runCliInProcess(['pegin', 'claim', `${'ab'.repeat(32)}:0`, '--to', 'sbx1qz5svgaerc64cr5dl3qm53a8gleptnyhn40q0zlqlnulfyk9kt0m20kutn8'], { cwd: tmpdir(), env: { STRONGBOX_HOME: home } });
       expect([claim.code, claim.stderr]).to.deep.equal([1, `strongbox: member at ${down[0]} is unreachable (connection refused): is the local network in ${home} running? (\`strongbox up\` starts it)\n`]);
+      // The network's Bitcoin node runs inside `strongbox up`, and stops with it.
+      const mine = await runCliInProcess(['regtest', 'mine', '1'], { cwd: tmpdir(), env: { STRONGBOX_HOME: home } });
+      expect([mine.code, mine.stderr]).to.deep.equal([1, `strongbox: Bitcoin node at http://127.0.0.1:${bitcoinPort} is unreachable (connection refused): is the local network in ${home} running? (\`strongbox up\` starts it)\n`]);
     } finally {
       rmSync(home, { recursive: true, force: true });
     }
