@@ -25,7 +25,9 @@ function shown(path: string): string {
 export function upSummary(summary: UpSummary): string {
   const { network, demoWallet } = summary;
   const wallet = shown(demoWallet.file);
-  const funded = demoWallet.balanceSats > 0n ? `${satsToBtc(demoWallet.balanceSats)} pegged BTC` : `deposit ${demoWallet.depositTxid ?? ''} not minted yet`;
+  // Only this start's own deposit can be waiting for its mint; a wallet of an earlier start may have been spent.
+  const waiting = demoWallet.balanceSats === 0n && demoWallet.depositTxid !== undefined;
+  const funded = waiting ? `deposit ${demoWallet.depositTxid} not minted yet` : `${satsToBtc(demoWallet.balanceSats)} pegged BTC`;
   // Other commands find this network through ./.strongbox or $STRONGBOX_HOME; say so when neither points here.
   const home = summary.dataDir === defaultDataDir() ? [] : [`  export STRONGBOX_HOME=${summary.dataDir}`];
   return [
