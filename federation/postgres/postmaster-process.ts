@@ -10,7 +10,8 @@ const { default: platformBinaries } = (await import(new URL('./binary.js', impor
   default: () => Promise<{ postgres: string; initdb: string }>;
 };
 
-const READY_POLL_MS = 50;
+/** Between reads of postmaster.pid while the server starts (pg_ctl reads it every 100 ms): a start on a cluster takes 50-100 ms. */
+const READY_POLL_MS = 10;
 
 export interface PostmasterOptions {
   dataDir: string;
