@@ -80,6 +80,10 @@ export function inclusionProofFromJson(json: unknown): InclusionProof {
   const result = proofJsonSchema.safeParse(json);
   if (!result.success) {
     const issue = result.error.issues[0]!;
+    // A file of another kind (an offer, a wallet, the genesis) is named as such, not by its first missing field.
+    if (typeof json === 'object' && json !== null && !('header' in json)) {
+      throw new ValidationError('bad-proof', 'not an inclusion proof: it has no "header" (a proof is what `strongbox proof` writes)');
+    }
     throw new ValidationError('bad-proof', `inclusion proof ${issue.path.join('.') || 'document'}: ${issue.message}`);
   }
   const parsed = result.data;

@@ -87,6 +87,7 @@ describe('standalone inclusion proof', () => {
   const malformed: Array<[string, unknown, ErrorClass, string]> = [
     ['a document that is not an object', 'proof', ValidationError, 'inclusion proof document'],
     ['an unknown version', { ...json, version: 2 }, ValidationError, 'inclusion proof version'],
+    ['a file of another kind (a wallet)', { version: 1, seed: '00'.repeat(32) }, ValidationError, 'not an inclusion proof: it has no "header" (a proof is what `strongbox proof` writes)'],
     ['a missing commit', { ...json, commit: undefined }, ValidationError, 'inclusion proof commit'],
     ['an unknown field', { ...json, note: 'x' }, ValidationError, 'Unrecognized key'],
     ['uppercase hex', { ...json, header: json.header.toUpperCase() }, ValidationError, 'inclusion proof header: expected lowercase hex'],
