@@ -179,7 +179,7 @@ function assertDatabaseName(name: string): void {
 }
 
 /** Where the server of `dataDir` writes its log, beside the cluster as its password is. */
-export function serverLogFile(dataDir: string): string {
+function serverLogFile(dataDir: string): string {
   return `${resolve(dataDir)}.log`;
 }
 
