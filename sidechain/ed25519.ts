@@ -67,7 +67,35 @@ const VERIFIED_CACHE_LIMIT = 500_000;
 // An entry is the SHA-256 of key, signature and message (fixed lengths first, so the three are
 // unambiguous), as Bitcoin Core keys its cache: about 85 bytes of heap an entry, 42 MB at the
 // limit, where the three themselves in base64 took 213 bytes an entry, 106 MB at the limit.
-const cacheId = (publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array) => hash('sha256', Buffer.concat([publicKey, signature, message]), 'base64');
+const cacheId = (signed: Uint8Array) => hash('sha256', signed, 'base64');
+
+/** Key ‖ signature ‖ message in one array of its own: what a cache entry's id hashes, and what a signature verified ahead is kept with. */
+function signedBytes(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): Uint8Array {
+  const signed = new Uint8Array(publicKey.length + signature.length + message.length);
+  signed.set(publicKey);
+  signed.set(signature, publicKey.length);
+  signed.set(message, publicKey.length + signature.length);
+  return signed;
+}
+
+// A reader that verifies signatures on the thread pool ahead of checking them (an auditor, a
+// member catching up) checks the very signature objects it verified, a moment later, and hashing
+// key, signature and message again for the cache cost as much as the rest of that check. So the
+// exact bytes each of those objects verified with are kept by the object, for as long as it lives,
+// and the check compares bytes instead: a hit is again exactly a verification done before, and a
+// key, message or signature differing by one byte (or changed since) misses and goes to the cache.
+const verifiedAhead = new WeakMap<Uint8Array, Uint8Array>();
+
+function verifiedAheadWith(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
+  const signed = verifiedAhead.get(signature);
+  if (signed === undefined || signed.length !== publicKey.length + signature.length + message.length) return false;
+  return holdsAt(signed, publicKey, 0) && holdsAt(signed, signature, publicKey.length) && holdsAt(signed, message, publicKey.length + signature.length);
+}
+
+function holdsAt(signed: Uint8Array, part: Uint8Array, at: number): boolean {
+  for (let index = 0; index < part.length; index++) if (signed[at + index] !== part[index]) return false;
+  return true;
+}
 
 function remember(id: string): void {
   if (verifiedSignatures.size >= VERIFIED_CACHE_LIMIT) verifiedSignatures.clear();
@@ -128,7 +156,8 @@ function verifyUncached(publicKey: Uint8Array, message: Uint8Array, signature: U
 /** False for any malformed key or signature: callers turn that into their own typed error. */
 export function verifySignature(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
   if (!wellFormed(publicKey, signature)) return false;
-  const id = cacheId(publicKey, message, signature);
+  if (verifiedAheadWith(publicKey, message, signature)) return true;
+  const id = cacheId(signedBytes(publicKey, message, signature));
   if (verifiedSignatures.has(id)) return true;
   const valid = verifyUncached(publicKey, message, signature);
   if (valid) remember(id);
@@ -147,17 +176,25 @@ export function verifyFreshSignature(publicKey: Uint8Array, message: Uint8Array,
 /**
  * The same verification on libuv's thread pool, so that several run on several cores while the
  * caller goes on. It decides nothing: a success only lands in the cache that verifySignature
- * reads, which is how a reader of many signatures known in advance (an auditor replaying
- * certificates) checks them in parallel and still through the one synchronous path.
+ * reads, and is kept by the signature object with the bytes it verified, which is how a reader of
+ * many signatures known in advance (an auditor replaying certificates) checks them in parallel and
+ * still through the one synchronous path.
  */
 export function verifySignatureInBackground(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): Promise<void> {
   if (!wellFormed(publicKey, signature)) return Promise.resolve();
-  const id = cacheId(publicKey, message, signature);
-  if (verifiedSignatures.has(id)) return Promise.resolve();
+  const signed = signedBytes(publicKey, message, signature);
+  const id = cacheId(signed);
+  if (verifiedSignatures.has(id)) {
+    verifiedAhead.set(signature, signed);
+    return Promise.resolve();
+  }
   return new Promise((resolve) => {
     try {
       verify(null, message, publicKeyObject(publicKey), signature, (error, valid) => {
-        if (!error && valid) remember(id);
+        if (!error && valid) {
+          remember(id);
+          verifiedAhead.set(signature, signed);
+        }
         resolve();
       });
     } catch {

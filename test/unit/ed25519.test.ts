@@ -67,6 +67,21 @@ describe('Ed25519 (node:crypto) against RFC 8032 and @noble/ed25519', () => {
     expect(verifySignature(publicKey, message, forged)).to.equal(false);
     expect(verifySignature(publicKey, new Uint8Array(32).fill(6), signature)).to.equal(false);
   });
+
+  it('passes a signature verified on the thread pool again only with the very key, message and bytes it verified with', async () => {
+    const { seed, publicKey } = generateKeyPair();
+    const other = generateKeyPair();
+    const message = new Uint8Array(32).fill(7);
+    const signature = signMessage(seed, message);
+    await verifySignatureInBackground(publicKey, message, signature);
+    expect(verifySignature(Uint8Array.from(publicKey), Uint8Array.from(message), signature)).to.equal(true);
+    expect(verifySignature(other.publicKey, message, signature)).to.equal(false);
+    expect(verifySignature(publicKey, new Uint8Array(32).fill(8), signature)).to.equal(false);
+    expect(verifySignature(publicKey, message.subarray(0, 31), signature)).to.equal(false);
+    // The same object changed after it verified: its bytes are another signature, which never did.
+    signature[5]! ^= 1;
+    expect(verifySignature(publicKey, message, signature)).to.equal(false);
+  });
 });
 
 const edge = JSON.parse(readFileSync(new URL('../vectors/ed25519-edge.json', import.meta.url), 'utf8')) as {
