@@ -104,12 +104,14 @@ function remember(id: string): void {
 
 // The eight points of small order, and the encodings of the two with x = 0 whose sign bit is set
 // ("negative zero"): a key among them verifies signatures nobody made (R = B, S = 1 signs every
-// message for the identity), so no signature under one is valid.
-const SMALL_ORDER_KEYS = new Set(ED25519_TORSION_SUBGROUP.flatMap((canonical) => {
-  const flipped = Buffer.from(canonical, 'hex');
+// message for the identity), so no signature under one is valid. Keys are compared with them byte
+// by byte, so that checking a key makes no string of it.
+const SMALL_ORDER_KEYS = ED25519_TORSION_SUBGROUP.flatMap((canonical) => {
+  const key = new Uint8Array(Buffer.from(canonical, 'hex'));
+  const flipped = Uint8Array.from(key);
   flipped[31]! ^= 0x80;
-  return [canonical, flipped.toString('hex')];
-}));
+  return [key, flipped];
+});
 
 /** Whether the 255 bits of y, little-endian, are at least p = 2^255 - 19: a second encoding of y - p. */
 function yOutOfRange(publicKey: Uint8Array): boolean {
@@ -140,7 +142,7 @@ function wellFormed(publicKey: Uint8Array, signature: Uint8Array): boolean {
     publicKey.length === PUBLIC_KEY_LENGTH &&
     signature.length === SIGNATURE_LENGTH &&
     !yOutOfRange(publicKey) &&
-    !SMALL_ORDER_KEYS.has(Buffer.from(publicKey.buffer, publicKey.byteOffset, publicKey.byteLength).toString('hex')) &&
+    !SMALL_ORDER_KEYS.some((key) => holdsAt(key, publicKey, 0)) &&
     scalarBelowOrder(signature)
   );
 }
