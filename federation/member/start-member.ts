@@ -13,6 +13,7 @@ import { readGenesisFile } from '../genesis-file.ts';
 import { asDatabaseSettingError, migratedChainStore, openMemberDatabase } from '../postgres/member-database.ts';
 import { claimMemberDatabase, type DatabaseClaim } from '../postgres/database-claim.ts';
 import { assertKeyNotInUse } from './key-in-use.ts';
+import { assertPeersOfGenesis } from './peer-list.ts';
 import { rerecordForgottenVotes } from './forgotten-votes.ts';
 import { throwIfStopRequested } from './stop-request.ts';
 import { assertDatabaseOfThisMember } from './member-identity.ts';
@@ -154,6 +155,7 @@ export async function startMember(config: MemberConfig, log: Logger, stopRequest
     const check = owner >= 0 ? `it is member ${owner}'s (${genesis.file.members[owner]!.name}): check memberIndex and keyFile` : 'it is no member\'s in this genesis: check keyFile and genesisFile';
     throw new ConfigError('keyFile', `the block key in ${config.keyFile} is not the key of member ${config.memberIndex} in the genesis; ${check}`);
   }
+  assertPeersOfGenesis(config, genesis);
 
   await assertCanListen('api', config.api);
   await assertCanListen('peer', config.peer);

@@ -23,6 +23,12 @@ function holdPort(port: number): Promise<Server> {
   });
 }
 
+/**
+ * Every member of a three-member ceremony but `memberIndex`, as its peers: at port 1, which the
+ * HTTP client refuses at once, so no peer is ever reached and none is waited for.
+ */
+const unreachablePeers = (memberIndex: number) => [0, 1, 2].filter((index) => index !== memberIndex).map((index) => ({ memberIndex: index, url: 'ws://127.0.0.1:1', apiUrl: 'http://127.0.0.1:1' }));
+
 /** A folder with a three-member ceremony, and a writer of member 0's config in it. */
 function ceremonyFolder(prefix: string): { dir: string; writeConfig: (values: Record<string, unknown>) => string } {
   const dir = mkdtempSync(join(tmpdir(), prefix));
@@ -30,7 +36,8 @@ function ceremonyFolder(prefix: string): { dir: string; writeConfig: (values: Re
   runLocalCeremony({ dir, members: 3, bitcoinNetwork: 'regtest' });
   const writeConfig = (values: Record<string, unknown>) => {
     const file = join(dir, 'config.json');
-    writeFileSync(file, JSON.stringify({ memberIndex: 0, keyFile: join(memberDir(dir, 0), 'key.json'), genesisFile: genesisPath(dir), dataDir: memberDir(dir, 0), peers: [], ...values }));
+    const memberIndex = (values.memberIndex as number | undefined) ?? 0;
+    writeFileSync(file, JSON.stringify({ memberIndex, keyFile: join(memberDir(dir, 0), 'key.json'), genesisFile: genesisPath(dir), dataDir: memberDir(dir, 0), peers: unreachablePeers(memberIndex), ...values }));
     return file;
   };
   return { dir, writeConfig };
@@ -120,6 +127,30 @@ describe('a local network whose member port another program takes before the mem
     const statuses = await Promise.all(network.network.members.map((member) => new MemberClient(member.apiUrl).status()));
     expect(statuses.map((status) => [...status.peersConnected].sort())).to.deep.equal([[1, 2], [0, 2], [0, 1]]);
   });
+});
+
+describe('strongbox member start with a peers list that is not the genesis', function () {
+  let dir: string;
+  let writeConfig: (values: Record<string, unknown>) => string;
+
+  before(() => ({ dir, writeConfig } = ceremonyFolder('strongbox-peers-')));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  // Never reached: the peers are checked against the genesis before anything is opened.
+  const unreached = { databaseUrl: 'postgres://nobody@127.0.0.1:1/member_0', bitcoin: { rpcUrl: 'http://nobody:nothing@127.0.0.1:1' }, api: { port: 1 }, peer: { port: 2 } };
+  const [member1, member2] = unreachablePeers(0) as [ReturnType<typeof unreachablePeers>[number], ReturnType<typeof unreachablePeers>[number]];
+  const cases: Array<[string, unknown[], string]> = [
+    ['leaves a member out', [member2], 'peers: no entry for member 1 (member-1) of the genesis: list every other member with its peer URL (url) and API URL (apiUrl)'],
+    ['names a member the genesis does not have', [member1, member2, { ...member2, memberIndex: 3 }], 'peers[2].memberIndex: the genesis has no member 3: its 3 members are 0 to 2'],
+    ['names this member itself', [{ ...member1, memberIndex: 0 }, member1, member2], "peers[0].memberIndex: 0 is this member's own index (memberIndex): peers lists the other members"],
+    ['names a member twice', [member1, member2, member1], 'peers[2].memberIndex: member 1 is listed twice'],
+  ];
+  for (const [what, peers, line] of cases) {
+    it(`stops with one line naming the entry when it ${what}, before opening anything`, async () => {
+      const result = await runCli(['member', 'start', '--config', writeConfig({ ...unreached, peers })]);
+      expect([result.code, result.stderr]).to.deep.equal([1, `strongbox: ${line}\n`]);
+    });
+  }
 });
 
 describe("strongbox member start with another member's key file", function () {
