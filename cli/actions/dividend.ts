@@ -32,6 +32,10 @@ export async function payDividend(options: NetworkOptions & SubmitOptions & { as
   if (recordHeight < view.height) {
     throw new ValidationError('before-issuance', `--record-height ${recordHeight} is before ${view.name} (${view.isin}) was issued, at height ${view.height}: nobody held it then`);
   }
+  const tip = (await client.status()).height;
+  if (recordHeight > tip) {
+    throw new ValidationError('bad-height', `--record-height ${recordHeight} is above the chain's height ${tip}: holdings count as of a block already made (\`strongbox status\` shows the height now)`);
+  }
   // The same command run again (after an interrupted wait, from shell history) would pay every holder once more.
   const earlier = (await client.dividends(assetKey)).find((dividend) => dividend.recordHeight === recordHeight);
   if (earlier && !options.again) {

@@ -562,6 +562,16 @@ describe('securities through the CLI against five members', function () {
       expect([await issuerBtc(), (await net.clients[1]!.status()).height]).to.deep.equal([before, height]);
     });
 
+    it('refuses a record height above the chain, naming the height it has reached, and pays nothing', async () => {
+      const [before, height] = [await issuerBtc(), (await net.clients[1]!.status()).height];
+      const above = height + 1000;
+      await refused(
+        ['dividend', '--asset', asset, '--record-height', String(above), '--total', '1000', '--file', files.issuer!],
+        new RegExp(`^strongbox: --record-height ${above} is above the chain's height \\d+: holdings count as of a block already made \\(\`strongbox status\` shows the height now\\)\n$`),
+      );
+      expect([await issuerBtc(), (await net.clients[1]!.status()).height]).to.deep.equal([before, height]);
+    });
+
     it('refuses a record height at which nobody but the issuer held the security, naming it, and pays nothing', async () => {
       const [before, height] = [await issuerBtc(), (await net.clients[1]!.status()).height];
       await refused(
