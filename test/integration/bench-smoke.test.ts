@@ -26,7 +26,7 @@ describe('benchmarks (smoke run)', function () {
     expect(growth!.baseline?.value).to.be.greaterThan(0);
   });
 
-  it('measure audit speed against the signature ceiling, and audit time against the shortest chain', async () => {
+  it('measure audit speed against the signature ceiling, audit time against the shortest chain, and a block\'s CPU with every signature cached against its CPU in all', async () => {
     const baseline = ed25519Baseline(50);
     const figures = await auditSpeed(baseline, [100, 20]);
     expect(figures.map((f) => [f.name, f.unit])).to.deep.equal([
@@ -35,12 +35,17 @@ describe('benchmarks (smoke run)', function () {
       ['audit speed, 20 blocks', 'blocks/s'],
       ['audit time, 100 blocks', 's'],
       ['audit speed, 100 blocks', 'blocks/s'],
+      ['audit CPU per block, 100 blocks', 'µs'],
+      ['audit CPU per block with every signature cached, 100 blocks', 'µs'],
     ]);
-    const [ceiling, , speed, longer] = figures;
+    const [ceiling, , speed, longer, , cpu, cached] = figures;
     expect(ceiling!.value).to.equal(baseline.value / 5);
     expect(speed!.value).to.be.greaterThan(0);
     expect(speed!.ratio).to.equal(speed!.value / ceiling!.value);
     expect(longer!.baseline?.name).to.equal('audit time, 20 blocks');
+    expect(cpu!.value).to.be.greaterThan(0);
+    expect(cached!.value).to.be.greaterThan(0);
+    expect(cached!.baseline?.name).to.equal(cpu!.name);
   });
 
   it('measure live memory per UTXO of a ledger against the same outputs in a Map of objects', () => {
