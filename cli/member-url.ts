@@ -69,8 +69,14 @@ function memberApiUrl(given: string): string {
   return given.replace(/\/$/, '');
 }
 
-/** The genesis file: --genesis, then $STRONGBOX_GENESIS_FILE, then the local network's. */
-export function genesisFrom(options: NetworkOptions): Genesis {
+/** What a command that asks no member (info, verify-proof) can be given when there is no local network. */
+export const GENESIS_ONLY = 'name the genesis file with --genesis';
+
+/**
+ * The genesis file: --genesis, then $STRONGBOX_GENESIS_FILE, then the local network's; without
+ * one, the refusal names `instead` (GENESIS_ONLY, for a command without --member).
+ */
+export function genesisFrom(options: NetworkOptions, instead?: string): Genesis {
   const given = options.genesis ?? process.env.STRONGBOX_GENESIS_FILE;
   const dataDir = options.dataDir ?? defaultDataDir();
   // With a member named and no local network, only the genesis is missing; it is never taken from
@@ -78,7 +84,7 @@ export function genesisFrom(options: NetworkOptions): Genesis {
   if (given === undefined && (options.member ?? process.env.STRONGBOX_MEMBER_URL) !== undefined && !existsSync(networkFilePath(dataDir))) {
     throw new ConfigError('--genesis', "no genesis file given: with --member, name the chain's genesis file with --genesis or STRONGBOX_GENESIS_FILE (the member's answers are checked against it)");
   }
-  const path = given ?? readNetworkFile(dataDir).genesisFile;
+  const path = given ?? readNetworkFile(dataDir, instead).genesisFile;
   if (!path) throw new ConfigError('--genesis', 'no genesis file given and the local network names none');
   return readGenesisFile(path, '--genesis');
 }

@@ -4,7 +4,7 @@ import { StrongboxError } from '../../sidechain/errors.ts';
 import { sortedMultisig } from '../../watcher/escrow.ts';
 import { opsWalletMultisig } from '../../watcher/ops-wallet.ts';
 import { bitcoinNetwork } from '../../watcher/networks.ts';
-import { genesisFrom, type NetworkOptions } from '../member-url.ts';
+import { GENESIS_ONLY, genesisFrom, type NetworkOptions } from '../member-url.ts';
 import { printResult } from '../output.ts';
 import { defaultDataDir, networkFilePath } from '../../federation/local-network/network-file.ts';
 
@@ -20,7 +20,7 @@ export function showInfo(options: Omit<NetworkOptions, 'member'> & { key?: strin
     const human = [`block public key: ${keys.blockPublicKey}`, `peg public key:   ${keys.pegPublicKey}`, 'no genesis given: with --genesis this also shows the key file\'s seat'];
     return printResult(options, human.join('\n'), keys);
   }
-  const genesis = genesisFrom(options);
+  const genesis = genesisFrom(options, GENESIS_ONLY);
   const { file } = genesis;
   const escrow = sortedMultisig(genesis.members.threshold, genesis.pegKeys);
   const chainId = Buffer.from(genesis.chainId).toString('hex');

@@ -6,7 +6,7 @@ import { readJsonFile } from '../../federation/json-file.ts';
 import { txId } from '../../sidechain/transaction/ids.ts';
 import { addressOfScript } from '../../watcher/bitcoin-address.ts';
 import { bitcoinNetwork } from '../../watcher/networks.ts';
-import { genesisFrom, memberClientFrom, type NetworkOptions } from '../member-url.ts';
+import { GENESIS_ONLY, genesisFrom, memberClientFrom, type NetworkOptions } from '../member-url.ts';
 import { printResult, toJson } from '../output.ts';
 import { parseTxid } from '../command-arguments.ts';
 
@@ -29,7 +29,7 @@ export async function exportProof(txidArgument: string, options: NetworkOptions 
 
 export function verifyProof(file: string, options: NetworkOptions & { json?: boolean; txid?: string }): void {
   const expected = options.txid === undefined ? undefined : parseTxid(options.txid, '--txid');
-  const genesis = genesisFrom(options);
+  const genesis = genesisFrom(options, GENESIS_ONLY);
   let verified: ReturnType<typeof verifyInclusionProof>;
   try {
     const json = readJsonFile(file, (reason) => new ValidationError('bad-proof', reason));
