@@ -3,6 +3,7 @@ import { Block, Transaction } from 'bitcoinjs-lib';
 import { btcToSats } from './btc-amount.ts';
 import { ValidationError } from '../sidechain/errors.ts';
 import { RpcAuthError, RpcCallError, RpcError, RpcMethodError, RpcUnreachableError } from './errors.ts';
+import { socketReason } from './socket-reasons.ts';
 
 const require = createRequire(import.meta.url);
 const BitcoinCoreClient = require('bitcoin-core') as new (options: {
@@ -117,7 +118,7 @@ export class BitcoinRpc {
   private translate(method: string, error: unknown): RpcError {
     const { code, message } = error as { code?: unknown; message?: unknown };
     const text = typeof message === 'string' ? message : String(error);
-    if (typeof code === 'string') return new RpcUnreachableError(this.displayUrl, code === 'ECONNREFUSED' ? 'connection refused' : code, this.whenUnreachable);
+    if (typeof code === 'string') return new RpcUnreachableError(this.displayUrl, socketReason(code), this.whenUnreachable);
     if (code === 401 || code === 403) return new RpcAuthError(this.displayUrl);
     if (code === -32601 || /method not found/i.test(text)) return new RpcMethodError(this.displayUrl, method);
     // Bitcoin nodes answer every RPC at "/": a 404 there, or an error body with a string code the

@@ -6,6 +6,7 @@ import type { BitcoinStatus } from '../member/bitcoin-node-health.ts';
 import type { PeerDown } from '../member/peer-link-failures.ts';
 import { MAX_PAGE_LIMIT } from './pagination.ts';
 import { requestSignal } from '../request-signal.ts';
+import { socketReason } from '../../watcher/socket-reasons.ts';
 
 /** How long a request waits for a member's answer unless the client is given another timeout. */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
@@ -50,22 +51,11 @@ export interface TransactionStatus {
   spenders?: { vout: number; spentBy: string; input: number; height: number }[];
 }
 
-const SOCKET_REASONS: Record<string, string> = {
-  ECONNREFUSED: 'connection refused',
-  ENOTFOUND: 'no such host',
-  EHOSTUNREACH: 'no route to host',
-  ECONNRESET: 'connection reset',
-  // The member closed the connection before it answered: stopped or killed while it handled the request.
-  UND_ERR_SOCKET: 'connection closed before it answered',
-  // An https:// URL for a member that speaks plain HTTP, as the local network's do.
-  ERR_SSL_WRONG_VERSION_NUMBER: 'it answers plain HTTP, not TLS: use http://',
-};
-
 /** fetch says only "fetch failed"; the reason a person can act on is in its cause. */
 function unreachableReason(error: unknown, timeoutMs: number): string {
   if (error instanceof DOMException && error.name === 'TimeoutError') return `no answer within ${timeoutMs / 1000} s`;
   const { code, message } = (error as { cause?: { code?: unknown; message?: unknown } }).cause ?? {};
-  if (typeof code === 'string') return SOCKET_REASONS[code] ?? code;
+  if (typeof code === 'string') return socketReason(code);
   // fetch refuses ports browsers block (1, 9, 6000, …) before it connects; said so, not as "bad port".
   if (message === 'bad port') return 'a port the HTTP client refuses, as browsers do: no member can be reached there';
   return typeof message === 'string' ? message : (error as Error).message;

@@ -134,6 +134,19 @@ describe('BitcoinRpc against the real embedded node', function () {
     }
   });
 
+  it('says in words why a connection failed: one the server resets (another service on the port) as connection reset', async () => {
+    const resetting = createServer((socket) => socket.destroy());
+    await new Promise<void>((resolve) => resetting.listen(0, '127.0.0.1', resolve));
+    const port = (resetting.address() as { port: number }).port;
+    try {
+      const error = await rejectionOf(new BitcoinRpc(`http://u:hunter2@127.0.0.1:${port}`).getBlockCount());
+      expect(error).to.be.instanceOf(RpcUnreachableError);
+      expect(error.message).to.equal(`Bitcoin node at http://127.0.0.1:${port} is unreachable (connection reset)`);
+    } finally {
+      await new Promise((resolve) => resetting.close(resolve));
+    }
+  });
+
   it('reports a node that accepts connections but never answers as unreachable once the timeout passes', async () => {
     const sockets: Socket[] = [];
     const silent = createServer((socket) => sockets.push(socket));
