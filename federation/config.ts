@@ -118,6 +118,12 @@ export const memberConfigSchema = z
      * a process just killed to close. The lock alone keeps a second process out, whatever the wait.
      */
     databaseClaimWaitMs: integer(1, 600_000).default(5_000),
+    /**
+     * STRONGBOX_PEGOUT_BATCH_WINDOW_MS: how long this member, as proposer, waits after a burn is
+     * final before it settles it, so that burns close together share one Bitcoin transaction;
+     * default 2000. A policy of the proposer alone: validators do not check it.
+     */
+    pegoutBatchWindowMs: integer(1, 600_000).default(2_000),
     /** STRONGBOX_LOG_LEVEL, default info */
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
   })
@@ -152,6 +158,7 @@ const VARIABLES: Record<string, [path: string, kind: Kind]> = {
   STRONGBOX_FEE_BUMP_AFTER_SECONDS: ['feeBumpAfterSeconds', 'integer'],
   STRONGBOX_PEER_WAIT_MS: ['peerWaitMs', 'integer'],
   STRONGBOX_DATABASE_CLAIM_WAIT_MS: ['databaseClaimWaitMs', 'integer'],
+  STRONGBOX_PEGOUT_BATCH_WINDOW_MS: ['pegoutBatchWindowMs', 'integer'],
   STRONGBOX_LOG_LEVEL: ['logLevel', 'string'],
 };
 

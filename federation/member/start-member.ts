@@ -43,7 +43,7 @@ import { HeightWaiters } from './height-waiters.ts';
 import { catchUp } from './catch-up.ts';
 import { assertCanListen, listenFailure } from './listen-check.ts';
 import { Pegin } from './pegin.ts';
-import { DEFAULT_PEGOUT_OPTIONS, Pegout } from './pegout.ts';
+import { DEFAULT_PEGOUT_OPTIONS, Pegout, type PegoutOptions } from './pegout.ts';
 import { PeriodicTask } from './periodic-task.ts';
 import { Anchoring } from './anchoring.ts';
 import { BitcoinRecords } from './bitcoin-records.ts';
@@ -99,6 +99,9 @@ function tagged(tag: number, payload: Uint8Array): Uint8Array {
   return out;
 }
 
+/** This member's peg-out options: the defaults, with the batch window its config gives. */
+const pegoutOptionsOf = (config: MemberConfig): PegoutOptions => ({ ...DEFAULT_PEGOUT_OPTIONS, batchWindowMs: config.pegoutBatchWindowMs });
+
 interface OpenedState {
   store: ChainStore;
   chain: Chain;
@@ -133,7 +136,7 @@ async function openState(config: MemberConfig, genesis: Genesis, pegPrivateKey: 
   const bumpOptions = { afterMs: config.feeBumpAfterSeconds * 1000 };
   // The operations wallet pays anchors and peg-out fee bumps; Anchoring keeps its coins.
   const anchoring = await Anchoring.start(genesis, rpc, store, signer, bumpOptions, log);
-  const pegout = await Pegout.start(genesis, rpc, store, signer, anchoring, bumpOptions, log);
+  const pegout = await Pegout.start(genesis, rpc, store, signer, anchoring, bumpOptions, log, pegoutOptionsOf(config));
   const bitcoinRecords = await BitcoinRecords.load(store);
   return { store, chain, peginStore, rpc, pegin, signer, anchoring, pegout, bitcoinRecords };
 }
@@ -199,7 +202,7 @@ export async function startMember(config: MemberConfig, log: Logger, stopRequest
     // A final settlement or anchor record is signed at once, not at the next step.
     if (block.transactions.some((tx) => tx.kind === 'settlement' || tx.kind === 'anchor')) signing?.runSoon();
     // A final burn is batched once the batch window has passed: propose then, not at the next step.
-    if (block.transactions.some((tx) => tx.kind === 'pegout')) setTimeout(() => signing?.runSoon(), DEFAULT_PEGOUT_OPTIONS.batchWindowMs).unref();
+    if (block.transactions.some((tx) => tx.kind === 'pegout')) setTimeout(() => signing?.runSoon(), config.pegoutBatchWindowMs).unref();
   });
   const metrics = createMemberMetrics();
   const bitcoinNode = new BitcoinNodeHealth();

@@ -27,7 +27,14 @@ describe('peg-out with Bitcoin making no blocks', function () {
   let rpc: BitcoinRpc;
 
   before(async () => {
-    net = await startTestNetwork(3);
+    // Member processes inherit the environment they are started with. The burns come one at a
+    // time, so the batch window (2 s by default) would only delay each of them.
+    process.env.STRONGBOX_PEGOUT_BATCH_WINDOW_MS = '100';
+    try {
+      net = await startTestNetwork(3);
+    } finally {
+      delete process.env.STRONGBOX_PEGOUT_BATCH_WINDOW_MS;
+    }
     rpc = new BitcoinRpc(net.network.network.bitcoinRpcUrl);
   });
   after(() => net?.stop());

@@ -6,7 +6,6 @@
 import { loadMemberConfig } from '../../federation/config.ts';
 import { stopWhenParentDies } from '../../federation/local-network/child-processes.ts';
 import { Chain } from '../../federation/member/chain.ts';
-import { DEFAULT_PEGOUT_OPTIONS } from '../../federation/member/pegout.ts';
 import { startMember } from '../../federation/member/start-member.ts';
 import { createLogger } from '../../federation/observability/logger.ts';
 import { TAMPERINGS, tamperProposal, type Tampering } from './tampering.ts';
@@ -16,7 +15,6 @@ if (!TAMPERINGS.includes(tampering)) throw new Error(`STRONGBOX_TEST_TAMPER must
 const config = loadMemberConfig(process.argv[2]);
 const log = createLogger({ name: `member-${config.memberIndex}`, level: config.logLevel });
 
-DEFAULT_PEGOUT_OPTIONS.batchWindowMs = 0;
 const honestBuild = Chain.prototype.buildBlock;
 Chain.prototype.buildBlock = function (this: Chain, ...args: Parameters<Chain['buildBlock']>) {
   const built = honestBuild.apply(this, args);
@@ -26,7 +24,8 @@ Chain.prototype.buildBlock = function (this: Chain, ...args: Parameters<Chain['b
   return { hash: tampered.hash, bytes: tampered.bytes };
 };
 
-const running = await startMember(config, log);
+// Below the 1 ms a config may give: it settles a burn as soon as it is final.
+const running = await startMember({ ...config, pegoutBatchWindowMs: 0 }, log);
 const shutdown = () => running.stop().finally(() => process.exit(0));
 stopWhenParentDies(() => void shutdown());
 process.once('SIGTERM', () => void shutdown());
