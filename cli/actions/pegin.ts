@@ -40,11 +40,11 @@ function membersFrom(options: { member?: string[]; dataDir?: string }, genesisOf
 }
 
 /**
- * Asks every member the same; a member out of reach is passed over, said on stderr with how to
- * ask it later, as long as k (the members a mint needs, from a member's /status) answered.
- * Refusals still fail.
+ * Asks every member the same; a member out of reach is passed over, said on stderr with the
+ * command that asks it later (`again`, to which its --member is added), as long as k (the members
+ * a mint needs, from a member's /status) answered. Refusals still fail.
  */
-async function askEnoughMembers<T>(clients: MemberClient[], what: string, ask: (client: MemberClient) => Promise<T>): Promise<T[]> {
+async function askEnoughMembers<T>(clients: MemberClient[], what: string, again: string, ask: (client: MemberClient) => Promise<T>): Promise<T[]> {
   type Outcome = { client: MemberClient; value: T } | { client: MemberClient; error: MemberApiError };
   const outcomes = await Promise.all(
     clients.map((client): Promise<Outcome> =>
@@ -66,7 +66,7 @@ async function askEnoughMembers<T>(clients: MemberClient[], what: string, ask: (
   if (answered.length < needed) {
     throw new StrongboxError('members-unreachable', `could not ${what} with enough members: ${answered.length} did and a mint needs ${needed}; out of reach: ${away}. Try again once they are back`);
   }
-  stderrLines.say(`could not ${what} with ${away} (out of reach); ${answered.length} members did, and a mint needs ${needed}. Once it is back, again with --member ${away}`);
+  stderrLines.say(`could not ${what} with ${away} (out of reach); ${answered.length} members did, and a mint needs ${needed}. Once ${unreachable.length === 1 ? 'it is' : 'they are'} back: ${again} --member ${away}`);
   return answered.map((outcome) => outcome.value);
 }
 
@@ -90,7 +90,7 @@ export async function peginAddress(recipientArgument: string, options: Omit<Netw
   const depositAddress = depositMultisig(escrow, payload).address(bitcoinNetwork(genesis.file.bitcoinNetwork));
   const registered = options.offline
     ? []
-    : await askEnoughMembers(membersFrom(options, () => genesis), 'register the deposit address', async (client) => {
+    : await askEnoughMembers(membersFrom(options, () => genesis), 'register the deposit address', `strongbox pegin-address ${recipient}`, async (client) => {
         const answer = await client.registerDepositAddress(recipient);
         if (answer !== depositAddress) throw new StrongboxError('pegin-mismatch', `member ${client.baseUrl} derived ${answer}, not ${depositAddress}: do not use it`);
         return client.baseUrl;
@@ -146,6 +146,7 @@ export async function claimDeposit(outpointArgument: string, options: { to: stri
   const answers = await askEnoughMembers(
     membersFrom(options, () => (genesisFile === undefined ? undefined : readGenesisFile(genesisFile, '--genesis'))),
     'claim the deposit',
+    `strongbox pegin claim ${outpoint} --to ${recipient}`,
     claim,
   );
   const { confirmations, required } = answers[0]!;

@@ -128,9 +128,10 @@ describe('federation of five member processes', function () {
     const noDatabase = await runCli(['member', 'start', '--config', join(memberDir(net.network.dataDir, 4), 'config.json')], { env: { DATABASE_URL: `postgres://nobody:nothing@127.0.0.1:${closedPort}/member_4` } });
     expect([noDatabase.code, noDatabase.stderr]).to.deep.equal([1, `strongbox: databaseUrl: cannot reach the member's database (connect ECONNREFUSED 127.0.0.1:${closedPort})\n`]);
     // A deposit address is registered with the four members up, enough to mint, and the one away is named.
-    const registered = await runCli(['pegin-address', testWallet().address, '--json'], { env: { STRONGBOX_HOME: net.network.dataDir } });
+    const recipient = testWallet().address;
+    const registered = await runCli(['pegin-address', recipient, '--json'], { env: { STRONGBOX_HOME: net.network.dataDir } });
     const away = net.network.network.members[4]!.apiUrl;
-    expect([registered.code, registered.stderr]).to.deep.equal([0, `could not register the deposit address with ${away} (out of reach); 4 members did, and a mint needs 4. Once it is back, again with --member ${away}\n`]);
+    expect([registered.code, registered.stderr]).to.deep.equal([0, `could not register the deposit address with ${away} (out of reach); 4 members did, and a mint needs 4. Once it is back: strongbox pegin-address ${recipient} --member ${away}\n`]);
     expect((JSON.parse(registered.stdout) as { registeredWith: string[] }).registeredWith).to.deep.equal(net.network.network.members.slice(0, 4).map((member) => member.apiUrl));
     net.network.restartMember(4);
     await eventually('member 4 back at the tip', async () => {
