@@ -22,6 +22,11 @@ import { bitcoinNetwork } from '../../watcher/networks.ts';
 async function typedWords(): Promise<string> {
   if (!process.stdin.isTTY) return text(process.stdin);
   const prompt = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
+  // Ctrl-C gives up the restore, as at any other prompt, rather than ending the words typed so far.
+  prompt.on('SIGINT', () => {
+    process.stderr.write('\n');
+    process.exit(130);
+  });
   try {
     prompt.setPrompt(`recovery words (${RECOVERY_WORD_COUNT}, separated by spaces or lines; an empty line ends): `);
     prompt.prompt();
