@@ -25,6 +25,23 @@ export interface ChainApplication {
   hasPendingWork(): boolean;
   /** The height after the chain's tip: the one consensus decides, unless catch-up moved the chain on. */
   nextHeight(): number;
+  /** The hash of the block final at `height`; undefined above the chain's tip. */
+  finalHash(height: number): Uint8Array | undefined;
+}
+
+/**
+ * Consensus decided one block at a height where the chain already holds another, stored by a
+ * catch-up with its own commit certificate: two quorums of the federation signed different
+ * blocks, which takes more members signing twice than the federation tolerates.
+ */
+export class ConflictingDecisionError extends Error {
+  constructor(height: number, decided: Uint8Array, stored: Uint8Array) {
+    super(
+      `height ${height}: consensus decided block ${Buffer.from(decided).toString('hex')}, but the chain holds block ${Buffer.from(stored).toString('hex')} there, stored from peers with its own commit certificate: ` +
+        'two quorums signed different blocks, so more members signed twice than the federation tolerates; the chain keeps the stored block, and both certificates name the members who signed',
+    );
+    this.name = 'ConflictingDecisionError';
+  }
 }
 
 export interface ConsensusStorage {
@@ -197,8 +214,9 @@ export class ConsensusDriver {
     const run = this.queue.then(work).catch((error: unknown) => {
       // Building or validating at a height catch-up has already stored fails as well; that is no
       // fault, and the catch-up's advance() rebuilds the machine after it.
-      const overtaken = this.machine.state.height < this.app.nextHeight();
-      if (overtaken) this.log.info({ height: this.machine.state.height, err: error }, 'consensus overtaken by catch-up');
+      const height = this.machine.state.height;
+      if (error instanceof ConflictingDecisionError) this.log.error({ height, err: error }, 'two quorums decided different blocks');
+      else if (height < this.app.nextHeight()) this.log.info({ height, err: error }, 'consensus overtaken by catch-up');
       else this.failures.failed(error);
       this.failed = true;
       this.clearTimers();
@@ -304,7 +322,9 @@ export class ConsensusDriver {
     try {
       await this.app.commit(decision.height, decision.value, decision.certificate);
     } catch (error) {
-      if (this.app.nextHeight() <= decision.height) throw error;
+      const stored = this.app.finalHash(decision.height);
+      if (stored === undefined) throw error;
+      if (!Buffer.from(stored).equals(decision.value.hash)) throw new ConflictingDecisionError(decision.height, decision.value.hash, stored);
       this.log.info({ height: decision.height, err: error }, 'decided height already stored by catch-up');
     }
   }

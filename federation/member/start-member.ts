@@ -411,6 +411,7 @@ export async function startMember(config: MemberConfig, log: Logger, stopRequest
         log.info({ height, txs: block.transactions.length, round: certificate.round }, 'block final');
       },
       nextHeight: () => chain.tip.height + 1,
+      finalHash: (height) => chain.hashAt(height),
       hasPendingWork: () => chain.hasPendingWork() || pegin.hasPendingMints(chain.ledger) || pegout.hasPendingSettlement(chain.ledger) || anchoring.hasPendingAnchor(chain.tip.height),
     },
     {

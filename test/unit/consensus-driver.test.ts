@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import { expect } from 'chai';
 import { VoteType } from '../../sidechain/vote.ts';
 import { ValidationError } from '../../sidechain/errors.ts';
-import { decodeMessage, encodeMessage, restoreFromWal, type ConsensusMachine, type ConsensusMessage, type WalRecord } from '../../federation/consensus/index.ts';
+import { decodeMessage, encodeMessage, restoreFromWal, type ConsensusMachine, type ConsensusMessage, type ProposalValue, type WalRecord } from '../../federation/consensus/index.ts';
 import { ConsensusDriver } from '../../federation/member/consensus-driver.ts';
 import { createLogger } from '../../federation/observability/logger.ts';
 import { makeValue, memberConfig } from '../helpers/consensus-sim.ts';
@@ -24,6 +24,8 @@ class DrivenMember {
   work = true;
   /** While set, storing a decided block fails with it, as when the database is away. */
   commitFailure: Error | undefined;
+  /** Blocks a catch-up stored, by height; any other height below the tip holds `block at height <h>`. */
+  readonly storedByCatchUp = new Map<number, ProposalValue>();
   /** Heights consensus asked to fetch from peers. */
   readonly fetches: number[] = [];
   readonly wal = new Map<number, WalRecord[]>();
@@ -60,6 +62,7 @@ class DrivenMember {
         },
         hasPendingWork: () => this.work,
         nextHeight: () => this.tip + 1,
+        finalHash: (height) => (height > this.tip ? undefined : (this.storedByCatchUp.get(height) ?? makeValue(`block at height ${height}`)).hash),
       },
       {
         appendWal: async (height, record) => {
@@ -243,6 +246,19 @@ describe('consensus driver and catch-up', () => {
     expect(member.driver.state).to.include({ height: 4, round: 0, step: 'propose', started: true });
     expect(member.restores).to.equal(0);
     expect(member.errors()).to.deep.equal([]);
+  });
+
+  it('a decision at a height where catch-up stored another block is reported as two quorums signing different blocks', async () => {
+    member.deliver(member.peers.proposal(1, 0, value), ...member.peers.votes([1, 2, 3], Prevote, 0, value));
+    await settle();
+    member.tip = 1;
+    member.storedByCatchUp.set(1, makeValue('another block at height 1'));
+    member.deliver(...member.peers.votes([1, 2, 3], Precommit, 0, value));
+    await settle();
+    const failure = member.logLines.find((line) => line.level === 'error') as { msg: string; err?: { message: string } } | undefined;
+    expect(failure?.msg).to.equal('two quorums decided different blocks');
+    expect(failure?.err?.message).to.match(/^height 1: consensus decided block [0-9a-f]{64}, but the chain holds block [0-9a-f]{64} there, stored from peers/);
+    expect(member.logLines.map((line) => line.msg)).to.not.include('decided height already stored by catch-up');
   });
 
   it('a decision that fails to be stored, with the chain still below it, sets the machine aside to be rebuilt from the log', async () => {
