@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { errorLine, throwParseErrors } from './error-line.ts';
 import { ValidationError } from '../sidechain/errors.ts';
@@ -25,10 +26,16 @@ import { proofCommand, verifyProofCommand } from './commands/proof.ts';
 import { auditCommand } from './commands/audit.ts';
 import { anchorCommand, anchorsCommand } from './commands/anchors.ts';
 
+/** The release, as package.json names it: what an operator compares across members. */
+function releaseVersion(): string {
+  return (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+}
+
 /** The `strongbox` command with every subcommand; a new one per run, since commander keeps parsed values. */
 export function strongboxProgram(): Command {
   const program = new Command('strongbox')
     .description('Strongbox: a federated, Bitcoin-pegged and Bitcoin-anchored securities depository')
+    .version(releaseVersion(), '-V, --version', 'print the release and exit')
     .addCommand(upCommand())
     .addCommand(memberCommand())
     .addCommand(keygenCommand())
