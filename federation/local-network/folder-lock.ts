@@ -1,3 +1,4 @@
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from '../../sidechain/errors.ts';
 import { livingHolder, takePidLock, type PidLock } from '../pid-lock.ts';
@@ -5,6 +6,8 @@ import { livingHolder, takePidLock, type PidLock } from '../pid-lock.ts';
 export interface FolderLock {
   /** Writes this process's pid, once the folder exists (after --fresh has emptied it). */
   hold(): void;
+  /** Says that the network is stopping, so that a start meanwhile is told to wait, not to use it. */
+  markStopping(): void;
   /** Removes the pid file, if it is still this process's. */
   release(): void;
 }
@@ -16,14 +19,27 @@ export interface FolderLock {
  */
 export function lockNetworkFolder(dataDir: string): FolderLock {
   const file = join(dataDir, 'up.pid');
-  const refusal = (holder: number) => new ConfigError('--data-dir', `a local network already runs from ${dataDir} (process ${holder}): use it, stop it with Ctrl-C where it runs, or give another folder with --data-dir or STRONGBOX_HOME`);
+  // Written by the holder alone, with its pid: one left by a process that died names no living holder.
+  const stoppingFile = join(dataDir, 'up.stopping');
+  const refusal = (holder: number) =>
+    livingHolder(stoppingFile) === holder
+      ? new ConfigError('--data-dir', `the local network in ${dataDir} is stopping (process ${holder}): start it again once that process has exited`)
+      : new ConfigError('--data-dir', `a local network already runs from ${dataDir} (process ${holder}): use it, stop it with Ctrl-C where it runs, or give another folder with --data-dir or STRONGBOX_HOME`);
   const holder = livingHolder(file);
   if (holder !== undefined) throw refusal(holder);
   let lock: PidLock | undefined;
   return {
     hold: () => {
       lock = takePidLock(file, refusal);
+      rmSync(stoppingFile, { force: true });
     },
-    release: () => lock?.release(),
+    markStopping: () => {
+      if (lock !== undefined) writeFileSync(stoppingFile, `${process.pid}\n`, { mode: 0o644 });
+    },
+    release: () => {
+      if (lock === undefined) return;
+      rmSync(stoppingFile, { force: true });
+      lock.release();
+    },
   };
 }

@@ -155,6 +155,7 @@ async function startInHeldFolder(options: LocalNetworkOptions, lock: FolderLock)
     },
     stop() {
       stopping ??= (async () => {
+        lock.markStopping();
         // Postgres only once every member has exited: each closes its own connections as it stops,
         // where a server stopped first would end them under it.
         await stopChildren(members);

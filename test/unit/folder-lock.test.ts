@@ -16,12 +16,30 @@ describe('one running local network per folder', () => {
     expect(readFileSync(join(dir, 'up.pid'), 'utf8')).to.equal(`${process.ppid}\n`);
   });
 
+  it('refuses a folder whose network is stopping, telling to start again once its process has exited', () => {
+    writeFileSync(join(dir, 'up.pid'), `${process.ppid}\n`);
+    writeFileSync(join(dir, 'up.stopping'), `${process.ppid}\n`);
+    expect(() => lockNetworkFolder(dir)).to.throw(`--data-dir: the local network in ${dir} is stopping (process ${process.ppid}): start it again once that process has exited`);
+  });
+
+  it('marks the folder it holds as stopping, and clears the mark with the lock', () => {
+    const lock = lockNetworkFolder(dir);
+    lock.hold();
+    lock.markStopping();
+    expect(readFileSync(join(dir, 'up.stopping'), 'utf8')).to.equal(`${process.pid}\n`);
+    lock.release();
+    expect(existsSync(join(dir, 'up.stopping'))).to.equal(false);
+    expect(existsSync(join(dir, 'up.pid'))).to.equal(false);
+  });
+
   it('takes over a folder whose process died, holds it, and lets it go on release', () => {
     const dead = spawnSync('true').pid;
     writeFileSync(join(dir, 'up.pid'), `${dead}\n`);
+    writeFileSync(join(dir, 'up.stopping'), `${dead}\n`);
     const lock = lockNetworkFolder(dir);
     lock.hold();
     expect(readFileSync(join(dir, 'up.pid'), 'utf8')).to.equal(`${process.pid}\n`);
+    expect(existsSync(join(dir, 'up.stopping'))).to.equal(false);
     lock.release();
     expect(existsSync(join(dir, 'up.pid'))).to.equal(false);
   });
