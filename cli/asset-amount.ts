@@ -2,6 +2,7 @@ import { BTC_ASSET_KEY, formatUnits } from '../sidechain/asset.ts';
 import { ValidationError } from '../sidechain/errors.ts';
 import { MemberApiError, type AssetView, type MemberClient } from '../federation/api/client.ts';
 import { satsToBtc } from '../watcher/btc-amount.ts';
+import { plural } from '../federation/words.ts';
 
 /** An issued security's registry record; an id the chain does not know is refused as such, not read as a zero balance. */
 export async function registeredSecurity(client: MemberClient, asset: string): Promise<AssetView> {
@@ -26,7 +27,7 @@ export async function securityView(client: MemberClient, asset: string): Promise
  * mean (amounts are given and taken in base units everywhere else).
  */
 export function describeAmount(amount: bigint, asset: string, security: AssetView | undefined): string {
-  if (security === undefined) return `${amount} sats of pegged BTC (${satsToBtc(amount)} BTC)`;
+  if (security === undefined) return `${plural(amount, 'sat')} of pegged BTC (${satsToBtc(amount)} BTC)`;
   return `${unitsFigure(amount, security.decimals)} of ${security.name} (${security.isin}) ${asset}`;
 }
 
