@@ -4,6 +4,7 @@ import { keyWitness } from '../../sidechain/transaction/signing.ts';
 import type { Outpoint, Output, PegoutBody, Transaction, TransferBody, Witness } from '../../sidechain/transaction/types.ts';
 import type { Wallet } from './wallet-file.ts';
 import { satsToBtc } from '../../watcher/btc-amount.ts';
+import { plural } from '../words.ts';
 
 const BTC_ASSET_HEX = Buffer.from(BTC_ASSET_ID).toString('hex');
 
@@ -39,7 +40,7 @@ export function shortfall(assetHex: string, held: bigint, amount: bigint, units:
   if (assetHex === BTC_ASSET_HEX) {
     return new ValidationError(
       'insufficient-funds',
-      `the wallet holds ${held} sats of pegged BTC (${satsToBtc(held)} BTC), not ${amount} sats (${satsToBtc(amount)} BTC): bring BTC in by a peg-in (\`strongbox pegin-address <the wallet's sbx1… address>\` names the Bitcoin address to pay)`,
+      `the wallet holds ${plural(held, 'sat')} of pegged BTC (${satsToBtc(held)} BTC), not ${plural(amount, 'sat')} (${satsToBtc(amount)} BTC): bring BTC in by a peg-in (\`strongbox pegin-address <the wallet's sbx1… address>\` names the Bitcoin address to pay)`,
     );
   }
   return new ValidationError('insufficient-funds', `the wallet holds ${units(held)} of asset ${assetHex}, not ${units(amount)}`);

@@ -1,10 +1,17 @@
 import { expect } from 'chai';
-import { BTC_ASSET_KEY } from '../../sidechain/asset.ts';
+import { BTC_ASSET_ID, BTC_ASSET_KEY } from '../../sidechain/asset.ts';
 import { describeAmount } from '../../cli/asset-amount.ts';
+import { shortfall } from '../../federation/wallet/build-transfer.ts';
 
 describe('an amount of pegged BTC as a command says it', () => {
   it('names sats with their BTC figure, one sat in the singular', () => {
     expect(describeAmount(1n, BTC_ASSET_KEY, undefined)).to.equal('1 sat of pegged BTC (0.00000001 BTC)');
     expect(describeAmount(250_000n, BTC_ASSET_KEY, undefined)).to.equal('250000 sats of pegged BTC (0.00250000 BTC)');
+  });
+});
+
+describe('a wallet short of pegged BTC', () => {
+  it('is told what it holds and what was asked in sats and BTC, one sat in the singular', () => {
+    expect(shortfall(Buffer.from(BTC_ASSET_ID).toString('hex'), 1n, 2n).message).to.match(/^the wallet holds 1 sat of pegged BTC \(0\.00000001 BTC\), not 2 sats \(0\.00000002 BTC\): bring BTC in by a peg-in/);
   });
 });
