@@ -68,33 +68,18 @@ export function decodeCommit(bytes: Uint8Array): CommitCertificate {
 export function verifyCommit(header: BlockHeader, commit: CommitCertificate, chain: ChainIdentity): void;
 export function verifyCommit(chainId: Uint8Array, height: number, hash: Uint8Array, commit: CommitCertificate, members: MemberSet): void;
 export function verifyCommit(...args: [BlockHeader, CommitCertificate, ChainIdentity] | [Uint8Array, number, Uint8Array, CommitCertificate, MemberSet]): void {
-  if (args.length === 5) {
-    const [chainId, height, hash, commit, members] = args;
-    return verifySignatures(height, voteSignBytes(chainId, VoteType.Precommit, height, commit.round, hash), commit, members);
-  }
+  if (args.length === 5) return verifySignatures(...args);
   const [header, commit, chain] = args;
   if (Buffer.compare(header.chainId, chain.chainId) !== 0) {
     throw new FinalityError(header.height, 'wrong-chain', `the header names another chain: ${Buffer.from(header.chainId).toString('hex')}, not ${Buffer.from(chain.chainId).toString('hex')} of the genesis`);
   }
   if (Buffer.compare(header.memberSetHash, chain.memberSetHash) !== 0) throw new FinalityError(header.height, 'wrong-member-set', 'the header names another member set');
-  verifySignatures(header.height, precommitSignBytes(header, commit.round), commit, chain.members);
+  verifySignatures(header.chainId, header.height, blockHash(header), commit, chain.members);
 }
 
-// By header object, as its hash is (block-header.ts): a reader that verifies a certificate's
-// signatures ahead of checking it (an auditor) would otherwise hash the same bytes twice.
-const precommits = new WeakMap<BlockHeader, { round: number; signBytes: Uint8Array }>();
-
-/** What every precommit for this block in `round` signs, and so every signature of its certificate. Shared: read it, never write to it. */
-export function precommitSignBytes(header: BlockHeader, round: number): Uint8Array {
-  const kept = precommits.get(header);
-  if (kept?.round === round) return kept.signBytes;
-  const signBytes = voteSignBytes(header.chainId, VoteType.Precommit, header.height, round, blockHash(header));
-  precommits.set(header, { round, signBytes });
-  return signBytes;
-}
-
-function verifySignatures(height: number, signBytes: Uint8Array, commit: CommitCertificate, members: MemberSet): void {
+function verifySignatures(chainId: Uint8Array, height: number, hash: Uint8Array, commit: CommitCertificate, members: MemberSet): void {
   const seen = new Set<number>();
+  const signBytes = voteSignBytes(chainId, VoteType.Precommit, height, commit.round, hash);
   for (const { memberIndex, signature } of commit.signatures) {
     const key = members.keys[memberIndex];
     if (!key) throw new FinalityError(height, 'unknown-member', `signature from unknown member ${memberIndex}`);

@@ -67,39 +67,7 @@ const VERIFIED_CACHE_LIMIT = 500_000;
 // An entry is the SHA-256 of key, signature and message (fixed lengths first, so the three are
 // unambiguous), as Bitcoin Core keys its cache: about 85 bytes of heap an entry, 42 MB at the
 // limit, where the three themselves in base64 took 213 bytes an entry, 106 MB at the limit.
-const cacheId = (signed: Uint8Array) => hash('sha256', signed, 'base64');
-
-/**
- * Key ‖ signature ‖ message, what a cache entry's id hashes, in an array of its own: a signature
- * verified ahead is kept with it, and a slice of Node's shared pool kept so would keep the pool's
- * whole slab alive. Where nothing is kept, a pooled Buffer.concat is cheaper.
- */
-function signedBytes(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): Uint8Array {
-  const signed = new Uint8Array(publicKey.length + signature.length + message.length);
-  signed.set(publicKey);
-  signed.set(signature, publicKey.length);
-  signed.set(message, publicKey.length + signature.length);
-  return signed;
-}
-
-// A reader that verifies signatures on the thread pool ahead of checking them (an auditor, a
-// member catching up) checks the very signature objects it verified, a moment later, and hashing
-// key, signature and message again for the cache cost as much as the rest of that check. So the
-// exact bytes each of those objects verified with are kept by the object, for as long as it lives,
-// and the check compares bytes instead: a hit is again exactly a verification done before, and a
-// key, message or signature differing by one byte (or changed since) misses and goes to the cache.
-const verifiedAhead = new WeakMap<Uint8Array, Uint8Array>();
-
-function verifiedAheadWith(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
-  const signed = verifiedAhead.get(signature);
-  if (signed === undefined || signed.length !== publicKey.length + signature.length + message.length) return false;
-  return holdsAt(signed, publicKey, 0) && holdsAt(signed, signature, publicKey.length) && holdsAt(signed, message, publicKey.length + signature.length);
-}
-
-function holdsAt(signed: Uint8Array, part: Uint8Array, at: number): boolean {
-  for (let index = 0; index < part.length; index++) if (signed[at + index] !== part[index]) return false;
-  return true;
-}
+const cacheId = (publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array) => hash('sha256', Buffer.concat([publicKey, signature, message]), 'base64');
 
 function remember(id: string): void {
   if (verifiedSignatures.size >= VERIFIED_CACHE_LIMIT) verifiedSignatures.clear();
@@ -116,6 +84,12 @@ const SMALL_ORDER_KEYS = ED25519_TORSION_SUBGROUP.flatMap((canonical) => {
   flipped[31]! ^= 0x80;
   return [key, flipped];
 });
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let index = 0; index < a.length; index++) if (a[index] !== b[index]) return false;
+  return true;
+}
 
 /** Whether the 255 bits of y, little-endian, are at least p = 2^255 - 19: a second encoding of y - p. */
 function yOutOfRange(publicKey: Uint8Array): boolean {
@@ -146,7 +120,7 @@ function wellFormed(publicKey: Uint8Array, signature: Uint8Array): boolean {
     publicKey.length === PUBLIC_KEY_LENGTH &&
     signature.length === SIGNATURE_LENGTH &&
     !yOutOfRange(publicKey) &&
-    !SMALL_ORDER_KEYS.some((key) => holdsAt(key, publicKey, 0)) &&
+    !SMALL_ORDER_KEYS.some((key) => sameBytes(key, publicKey)) &&
     scalarBelowOrder(signature)
   );
 }
@@ -162,8 +136,7 @@ function verifyUncached(publicKey: Uint8Array, message: Uint8Array, signature: U
 /** False for any malformed key or signature: callers turn that into their own typed error. */
 export function verifySignature(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
   if (!wellFormed(publicKey, signature)) return false;
-  if (verifiedAheadWith(publicKey, message, signature)) return true;
-  const id = cacheId(Buffer.concat([publicKey, signature, message]));
+  const id = cacheId(publicKey, message, signature);
   if (verifiedSignatures.has(id)) return true;
   const valid = verifyUncached(publicKey, message, signature);
   if (valid) remember(id);
@@ -182,25 +155,17 @@ export function verifyFreshSignature(publicKey: Uint8Array, message: Uint8Array,
 /**
  * The same verification on libuv's thread pool, so that several run on several cores while the
  * caller goes on. It decides nothing: a success only lands in the cache that verifySignature
- * reads, and is kept by the signature object with the bytes it verified, which is how a reader of
- * many signatures known in advance (an auditor replaying certificates) checks them in parallel and
- * still through the one synchronous path.
+ * reads, which is how a reader of many signatures known in advance (an auditor replaying
+ * certificates) checks them in parallel and still through the one synchronous path.
  */
 export function verifySignatureInBackground(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): Promise<void> {
   if (!wellFormed(publicKey, signature)) return Promise.resolve();
-  const signed = signedBytes(publicKey, message, signature);
-  const id = cacheId(signed);
-  if (verifiedSignatures.has(id)) {
-    verifiedAhead.set(signature, signed);
-    return Promise.resolve();
-  }
+  const id = cacheId(publicKey, message, signature);
+  if (verifiedSignatures.has(id)) return Promise.resolve();
   return new Promise((resolve) => {
     try {
       verify(null, message, publicKeyObject(publicKey), signature, (error, valid) => {
-        if (!error && valid) {
-          remember(id);
-          verifiedAhead.set(signature, signed);
-        }
+        if (!error && valid) remember(id);
         resolve();
       });
     } catch {

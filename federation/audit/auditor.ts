@@ -1,14 +1,14 @@
 import { blockHash } from '../../sidechain/block-header.ts';
 import { checkBlockAgainstParent, type Block } from '../../sidechain/block.ts';
 import { BlockHashes } from '../../sidechain/block-hashes.ts';
-import { verifyCommit } from '../../sidechain/commit.ts';
+import { decodeCommit, verifyCommit } from '../../sidechain/commit.ts';
 import { StrongboxError, ValidationError } from '../../sidechain/errors.ts';
 import type { Genesis } from '../../sidechain/genesis.ts';
 import { applyBlock, LedgerState, type BlockEffects, type BurnRecord, type LedgerReader, type PegSupply, type UnpaidBurns } from '../../sidechain/ledger/index.ts';
 import { toHex } from '../../sidechain/transaction/ids.ts';
 import type { PeginBody } from '../../sidechain/transaction/types.ts';
 import { contextFor } from '../member/chain.ts';
-import { decodedBlocks, decodedCommits } from '../member/decoded-blocks.ts';
+import { decodeServed } from '../member/decoded-blocks.ts';
 
 /** Which part of the audit a failure belongs to. */
 export type AuditCheck = 'source' | 'block' | 'finality' | 'ledger' | 'bitcoin' | 'mint' | 'anchor' | 'settlement' | 'reserves';
@@ -115,7 +115,7 @@ export class ChainAuditor {
     };
     let block: Block;
     try {
-      block = decodedBlocks.served(blockBytes);
+      block = decodeServed(blockBytes);
     } catch (error) {
       return refuse('block', error);
     }
@@ -123,7 +123,7 @@ export class ChainAuditor {
       throw new AuditFailure('block', height, `the member served block ${block.header.height} where block ${height} belongs: a block left out, repeated or out of order`);
     }
     try {
-      verifyCommit(block.header, decodedCommits.served(commitBytes), this.genesis);
+      verifyCommit(block.header, decodeCommit(commitBytes), this.genesis);
     } catch (error) {
       return refuse('finality', error);
     }

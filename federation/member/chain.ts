@@ -2,7 +2,7 @@ import { blockHash, decodeHeader, encodeHeader, HEADER_LENGTH, type BlockHeader 
 import { Writer } from '../../sidechain/encoding/index.ts';
 import { checkBlockAgainstParent, decodeBlock, encodeBlock, transactionRoot, type Block } from '../../sidechain/block.ts';
 import { BlockHashes } from '../../sidechain/block-hashes.ts';
-import { encodeCommit, verifyCommit, type CommitCertificate } from '../../sidechain/commit.ts';
+import { decodeCommit, encodeCommit, verifyCommit, type CommitCertificate } from '../../sidechain/commit.ts';
 import { ConfigError, StrongboxError, ValidationError } from '../../sidechain/errors.ts';
 import type { Genesis } from '../../sidechain/genesis.ts';
 import { applyBlock, executeBlock, executeBlockWhile, LedgerState, type BlockEffects, type LedgerContext, type LedgerOverlay } from '../../sidechain/ledger/index.ts';
@@ -13,7 +13,7 @@ import type { ChainStore, StoredBlock, StoredSpender } from '../../sidechain/sto
 import { txInfo } from '../../sidechain/transaction/ids.ts';
 import { refusedPegoutDestinations } from '../../watcher/federation-scripts.ts';
 import { blockRecord, spendersOf } from './block-record.ts';
-import { decodedBlocks, decodedCommits } from './decoded-blocks.ts';
+import { takeDecodedAhead } from './decoded-blocks.ts';
 import { warmTransactionSignatures } from './signature-warmup.ts';
 import { throwIfStopRequested } from './stop-request.ts';
 
@@ -241,7 +241,7 @@ export class Chain {
       // signatures no mempool has verified: they are verified on every core first, unless a
       // catch-up's warm-up already started them while fetching ahead. Appends are serialised,
       // so the tip cannot move while that runs.
-      let block = decodedBlocks.take(bytes);
+      let block = takeDecodedAhead(bytes);
       if (!block) {
         block = this.decodeBlock(bytes);
         await warmTransactionSignatures(this.ledger, block.transactions, this.genesis.chainId);
@@ -288,7 +288,7 @@ export class Chain {
   async applyFinalBlock(bytes: Uint8Array, commitBytes: Uint8Array): Promise<Block> {
     // The hash is the header's alone; the body is decoded once, when the block is checked.
     const header = decodeHeader(bytes.subarray(0, HEADER_LENGTH));
-    return this.commitBlock(blockHash(header), bytes, decodedCommits.served(commitBytes));
+    return this.commitBlock(blockHash(header), bytes, decodeCommit(commitBytes));
   }
 
   async finalBlockAt(height: number): Promise<{ block: Uint8Array; commit: Uint8Array } | null> {

@@ -1,5 +1,6 @@
+import { blockHash } from '../../sidechain/block-header.ts';
 import type { Block } from '../../sidechain/block.ts';
-import { precommitSignBytes, type CommitCertificate } from '../../sidechain/commit.ts';
+import { decodeCommit, type CommitCertificate } from '../../sidechain/commit.ts';
 import { verifySignatureInBackground } from '../../sidechain/ed25519.ts';
 import type { Genesis } from '../../sidechain/genesis.ts';
 import type { LedgerReader } from '../../sidechain/ledger/index.ts';
@@ -7,7 +8,8 @@ import { txInfo } from '../../sidechain/transaction/ids.ts';
 import { inputMessages } from '../../sidechain/transaction/sighash.ts';
 import { witnessSignatures } from '../../sidechain/transaction/signing.ts';
 import type { Transaction } from '../../sidechain/transaction/types.ts';
-import { decodedBlocks, decodedCommits } from './decoded-blocks.ts';
+import { VoteType, voteSignBytes } from '../../sidechain/vote.ts';
+import { decodeAhead } from './decoded-blocks.ts';
 
 /**
  * Verifies the input signatures of a block's transactions on libuv's thread pool, so that they are
@@ -100,8 +102,8 @@ export class SignatureWarmup {
     let block: Block;
     let commit: CommitCertificate;
     try {
-      block = decodedBlocks.ahead(served.block);
-      commit = decodedCommits.ahead(served.commit);
+      block = decodeAhead(served.block);
+      commit = decodeCommit(served.commit);
     } catch {
       return Promise.resolve();
     }
@@ -114,7 +116,7 @@ export class SignatureWarmup {
   }
 
   private async warmCertificate({ header }: Block, commit: CommitCertificate): Promise<void> {
-    const signBytes = precommitSignBytes(header, commit.round);
+    const signBytes = voteSignBytes(header.chainId, VoteType.Precommit, header.height, commit.round, blockHash(header));
     await Promise.all(
       commit.signatures.map(({ memberIndex, signature }) => {
         const key = this.genesis.members.keys[memberIndex];
