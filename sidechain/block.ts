@@ -1,4 +1,5 @@
 import { Reader, Writer } from './encoding/index.ts';
+import { sameBytes } from './bytes.ts';
 import { ValidationError } from './errors.ts';
 import { HEADER_LENGTH, decodeHeader, encodeHeader, type BlockHeader } from './block-header.ts';
 import { merkleRoot } from './merkle.ts';
@@ -53,16 +54,15 @@ export function checkBlockAgainstParent(
   parent: { chainId: Uint8Array; height: number; hash: Uint8Array; timeMs: bigint; memberSetHash: Uint8Array; memberCount: number },
 ): void {
   const { header } = block;
-  const same = (a: Uint8Array, b: Uint8Array) => Buffer.compare(Buffer.from(a), Buffer.from(b)) === 0;
   if (header.version !== 1) throw new BlockError(`unknown block version ${header.version}`);
-  if (!same(header.chainId, parent.chainId)) throw new BlockError('block of another chain');
+  if (!sameBytes(header.chainId, parent.chainId)) throw new BlockError('block of another chain');
   if (header.height !== parent.height + 1) throw new BlockError(`height ${header.height} does not follow ${parent.height}`);
-  if (!same(header.previousHash, parent.hash)) throw new BlockError(`block ${header.height} does not link to the block before it`);
+  if (!sameBytes(header.previousHash, parent.hash)) throw new BlockError(`block ${header.height} does not link to the block before it`);
   if (header.timeMs <= parent.timeMs) throw new BlockError(`block ${header.height} time ${header.timeMs} is not after its parent's ${parent.timeMs}`);
-  if (!same(header.memberSetHash, parent.memberSetHash)) throw new BlockError(`block ${header.height} names another member set`);
+  if (!sameBytes(header.memberSetHash, parent.memberSetHash)) throw new BlockError(`block ${header.height} names another member set`);
   if (header.proposer >= parent.memberCount) throw new BlockError(`block ${header.height} names unknown proposer ${header.proposer}`);
   if (header.txCount !== block.transactions.length) throw new BlockError(`block ${header.height} header counts ${header.txCount} transactions, body has ${block.transactions.length}`);
-  if (!same(header.txRoot, transactionRoot(block.transactions))) throw new BlockError(`block ${header.height} transaction root does not match its transactions`);
+  if (!sameBytes(header.txRoot, transactionRoot(block.transactions))) throw new BlockError(`block ${header.height} transaction root does not match its transactions`);
   const ids = new Set(block.transactions.map((tx) => txInfo(tx).idHex));
   if (ids.size !== block.transactions.length) throw new BlockError(`block ${header.height} repeats a transaction`);
 }

@@ -1,5 +1,6 @@
 import { ED25519_TORSION_SUBGROUP } from '@noble/curves/ed25519.js';
 import { createPrivateKey, createPublicKey, hash, randomBytes, sign, verify, type KeyObject } from 'node:crypto';
+import { sameBytes } from './bytes.ts';
 
 // node:crypto takes keys as DER; a raw 32-byte Ed25519 seed or public key is wrapped in the fixed
 // PKCS#8 / SPKI prefix for the Ed25519 OID (RFC 8410). node:crypto verifies about 14x faster than
@@ -84,12 +85,6 @@ const SMALL_ORDER_KEYS = ED25519_TORSION_SUBGROUP.flatMap((canonical) => {
   flipped[31]! ^= 0x80;
   return [key, flipped];
 });
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let index = 0; index < a.length; index++) if (a[index] !== b[index]) return false;
-  return true;
-}
 
 /** Whether the 255 bits of y, little-endian, are at least p = 2^255 - 19: a second encoding of y - p. */
 function yOutOfRange(publicKey: Uint8Array): boolean {

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Block } from '../../sidechain/block.ts';
 import { decodeUnsignedBitcoinTx, type RecordedBitcoinTx } from '../../sidechain/bitcoin-tx.ts';
+import { sameBytes } from '../../sidechain/bytes.ts';
 import { ValidationError } from '../../sidechain/errors.ts';
 import type { Genesis } from '../../sidechain/genesis.ts';
 import type { ChainStore } from '../../sidechain/store/chain-store.ts';
@@ -31,7 +32,6 @@ export interface AnchorRecord {
 
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
 const walletKey = (coins: readonly FederationCoin[]) => coins.map((coin) => `${coin.txid}:${coin.vout}`).join(',');
-const sameBytes = (a: Uint8Array, b: Uint8Array) => Buffer.compare(Buffer.from(a), Buffer.from(b)) === 0;
 
 /** The wallet coins the peg-out fee bumps among `transactions` spend. */
 function bumpSpends(transactions: readonly Transaction[]): Set<string> {

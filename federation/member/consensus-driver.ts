@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { IntervalLog } from '../observability/interval-log.ts';
+import { sameBytes } from '../../sidechain/bytes.ts';
 import {
   ConsensusMachine,
   decodeMessage,
@@ -324,7 +325,7 @@ export class ConsensusDriver {
     } catch (error) {
       const stored = this.app.finalHash(decision.height);
       if (stored === undefined) throw error;
-      if (!Buffer.from(stored).equals(decision.value.hash)) throw new ConflictingDecisionError(decision.height, decision.value.hash, stored);
+      if (!sameBytes(stored, decision.value.hash)) throw new ConflictingDecisionError(decision.height, decision.value.hash, stored);
       this.log.info({ height: decision.height, err: error }, 'decided height already stored by catch-up');
     }
   }

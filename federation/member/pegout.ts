@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { transactionRoot } from '../../sidechain/block.ts';
 import { decodeHeader } from '../../sidechain/block-header.ts';
 import { decodeCommit, verifyCommit } from '../../sidechain/commit.ts';
+import { sameBytes } from '../../sidechain/bytes.ts';
 import { ValidationError } from '../../sidechain/errors.ts';
 import type { Genesis } from '../../sidechain/genesis.ts';
 import type { BurnRecord, LedgerReader } from '../../sidechain/ledger/index.ts';
@@ -49,7 +50,6 @@ interface SettlementWindowEntry {
 }
 
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
-const sameBytes = (a: Uint8Array, b: Uint8Array) => Buffer.compare(Buffer.from(a), Buffer.from(b)) === 0;
 const batchKey = (burns: readonly BurnRecord[]) => burns.map((burn) => burn.txid).join(',');
 const owedBy = (burns: readonly BurnRecord[]) => burns.reduce((sum, burn) => sum + burn.amount, 0n);
 const valueOf = (coins: readonly EscrowCoin[]) => coins.reduce((sum, coin) => sum + coin.value, 0n);

@@ -1,4 +1,5 @@
 import type { KeyObject } from 'node:crypto';
+import { sameBytes } from '../../sidechain/bytes.ts';
 import { decodeFrame, FRAME_OVERHEAD, FRAME_VERSION, BROADCAST, frameMacValid, type Frame } from './frame.ts';
 
 export type FrameDropReason =
@@ -57,8 +58,4 @@ export function admitFrame(rules: InboundRules, session: PeerSession, receiveKey
   if (skew > BigInt(rules.maxClockSkewMs) || -skew > BigInt(rules.maxClockSkewMs)) return { drop: 'stale' };
   session.lastSequence = frame.sequence;
   return { frame };
-}
-
-export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && Buffer.compare(a, b) === 0;
 }

@@ -2,7 +2,7 @@ import { DEFAULT_INBOUND_LIMITS, type InboundLimits } from './inbound-gate.ts';
 import { publicKeyFromSeed, PUBLIC_KEY_LENGTH } from '../../sidechain/ed25519.ts';
 import { ConfigError, ValidationError } from '../../sidechain/errors.ts';
 import { BROADCAST, CHAIN_ID_LENGTH, FRAME_OVERHEAD } from './frame.ts';
-import { sameBytes } from './inbound.ts';
+import { sameBytes } from '../../sidechain/bytes.ts';
 import { BURST_SECONDS, type PeerRateLimit } from './rate-limit.ts';
 import type { TransportEvent } from './stats.ts';
 
