@@ -11,10 +11,11 @@ export class PostgresServerError extends StrongboxError {
 /**
  * PostgreSQL runs as a separate process, so a Strongbox process killed with SIGKILL together with
  * the server's lifeline (server-lifeline.ts) leaves its server running (re-parented to init) and
- * holding the data directory's postmaster.pid. The next start must take such an orphan over, but must neither kill a server that another live Strongbox
- * process still uses nor an unrelated process that happens to reuse a recorded PID. So the
- * starting process records itself in `<dataDir>.owner`, and a running postmaster is only stopped
- * when it is really the PostgreSQL of this data directory and its recorded owner is not its parent.
+ * holding the data directory's postmaster.pid. The next start must take such an orphan over, but
+ * must neither kill a server that another live Strongbox process still uses nor an unrelated
+ * process that happens to reuse a recorded PID. So the starting process records itself in
+ * `<dataDir>.owner`, and a running postmaster is only stopped when it is really the PostgreSQL of
+ * this data directory and its recorded owner is not its parent.
  */
 export async function takeOverStaleServer(dataDir: string, timeoutMs: number): Promise<void> {
   const pid = postmasterPid(dataDir);
