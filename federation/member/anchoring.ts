@@ -254,11 +254,17 @@ export class Anchoring implements OpsWalletCoins {
     return false;
   }
 
-  /** The coin the next anchor spends: the last anchor's change while it can pay, else the largest funding coin. */
-  private async nextCoin(feeRate: bigint): Promise<FederationCoin | undefined> {
+  /**
+   * The coin the next anchor spends, and the fee rate it pays: the last anchor's change while it
+   * can pay, else the largest funding coin. An empty wallet pays no anchor at any fee rate, so it
+   * asks the node none: a proposal would wait for that answer on every build while an anchor is due.
+   */
+  private async nextSpend(): Promise<{ coin: FederationCoin; feeRate: bigint } | undefined> {
+    if (this.walletCoins().length === 0) return undefined;
+    const feeRate = await currentFeeRate(this.rpc, this.genesis);
     const enough = multisigTxVsize(this.signer.escrow, 1, [anchorScript(new Uint8Array(44)), this.wallet.scriptPubKey]) * Number(feeRate) * 4;
-    if (this.change && this.change.value >= BigInt(enough)) return this.change;
-    return (await this.funding.spendable(this.spent)) ?? this.change;
+    const coin = this.change && this.change.value >= BigInt(enough) ? this.change : ((await this.funding.spendable(this.spent)) ?? this.change);
+    return coin && { coin, feeRate };
   }
 
   /**
@@ -270,12 +276,12 @@ export class Anchoring implements OpsWalletCoins {
     const stuck = this.stuck();
     if (!stuck && !this.due(tip.height, blockTimeMs)) return [];
     if (!this.walletKnown()) return [];
-    const feeRate = await currentFeeRate(this.rpc, this.genesis);
-    const coin = await this.nextCoin(feeRate);
-    if (coin && bumpSpends(others).has(`${coin.txid}:${coin.vout}`)) return [];
+    const spend = await this.nextSpend();
+    if (spend && bumpSpends(others).has(`${spend.coin.txid}:${spend.coin.vout}`)) return [];
     const leading = [{ script: anchorScript(encodeAnchorPayload(this.genesis.chainId, tip.height, tip.hash)), value: 0n }];
     try {
-      if (!coin) throw new AnchorError('ops-wallet-empty', `the operations wallet ${this.wallet.address(this.signer.network)} has no coin; fund it with strongbox anchor fund`);
+      if (!spend) throw new AnchorError('ops-wallet-empty', `the operations wallet ${this.wallet.address(this.signer.network)} has no coin; fund it with strongbox anchor fund`);
+      const { coin, feeRate } = spend;
       const plan =
         stuck && coin === this.change
           ? this.bumper.planChild([coin], leading, this.wallet.scriptPubKey, feeRate, MAX_FEE_RATE_MULTIPLE * feeRate)
