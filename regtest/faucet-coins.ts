@@ -1,4 +1,5 @@
 import type { Block } from 'bitcoinjs-lib';
+import { sameBytes } from '../sidechain/bytes.ts';
 import type { BitcoinRpc } from '../watcher/rpc.ts';
 
 const COINBASE_MATURITY = 100;
@@ -75,7 +76,7 @@ export class CoinFinder {
         const txid = tx.getId();
         tx.outs.forEach((out, vout) => {
           // Late regtest coinbases carry no subsidy; a zero-value coin only costs fees to spend.
-          if (out.value > 0n && Buffer.from(out.script).equals(Buffer.from(this.script))) this.add({ txid, vout, value: BigInt(out.value), height, coinbase: index === 0 });
+          if (out.value > 0n && sameBytes(out.script, this.script)) this.add({ txid, vout, value: BigInt(out.value), height, coinbase: index === 0 });
         });
       }
     }

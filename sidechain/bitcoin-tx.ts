@@ -1,4 +1,5 @@
 import { Transaction as BitcoinTransaction } from 'bitcoinjs-lib';
+import { sameBytes } from './bytes.ts';
 import { TransactionError } from './transaction/errors.ts';
 
 /**
@@ -28,7 +29,7 @@ export function decodeUnsignedBitcoinTx(bytes: Uint8Array, code = 'bad-bitcoin-t
     fail(code, `the Bitcoin transaction does not decode: ${(error as Error).message}`);
   }
   if (tx.hasWitnesses()) fail(code, 'the Bitcoin transaction must be recorded unsigned, without witnesses');
-  if (Buffer.compare(tx.toBuffer(), Buffer.from(bytes)) !== 0) fail(code, 'the Bitcoin transaction is not canonically encoded');
+  if (!sameBytes(tx.toBuffer(), bytes)) fail(code, 'the Bitcoin transaction is not canonically encoded');
   if (tx.ins.length === 0) fail(code, 'the Bitcoin transaction spends nothing');
   return {
     txid: tx.getId(),

@@ -2,6 +2,7 @@ import { Reader, Writer, DecodeError } from './encoding/index.ts';
 import { SIGNATURE_LENGTH, verifySignature } from './ed25519.ts';
 import { ValidationError } from './errors.ts';
 import { blockHash, type BlockHeader } from './block-header.ts';
+import { sameBytes } from './bytes.ts';
 import { MAX_MEMBERS, type Genesis, type MemberSet } from './genesis.ts';
 import { VoteType, voteSignBytes } from './vote.ts';
 
@@ -70,10 +71,10 @@ export function verifyCommit(chainId: Uint8Array, height: number, hash: Uint8Arr
 export function verifyCommit(...args: [BlockHeader, CommitCertificate, ChainIdentity] | [Uint8Array, number, Uint8Array, CommitCertificate, MemberSet]): void {
   if (args.length === 5) return verifySignatures(...args);
   const [header, commit, chain] = args;
-  if (Buffer.compare(header.chainId, chain.chainId) !== 0) {
+  if (!sameBytes(header.chainId, chain.chainId)) {
     throw new FinalityError(header.height, 'wrong-chain', `the header names another chain: ${Buffer.from(header.chainId).toString('hex')}, not ${Buffer.from(chain.chainId).toString('hex')} of the genesis`);
   }
-  if (Buffer.compare(header.memberSetHash, chain.memberSetHash) !== 0) throw new FinalityError(header.height, 'wrong-member-set', 'the header names another member set');
+  if (!sameBytes(header.memberSetHash, chain.memberSetHash)) throw new FinalityError(header.height, 'wrong-member-set', 'the header names another member set');
   verifySignatures(header.chainId, header.height, blockHash(header), commit, chain.members);
 }
 

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { sameBytes } from './bytes.ts';
 import { ValidationError } from './errors.ts';
 
 // RFC 6962 §2.1: leaves and interior nodes are hashed with different prefixes, so no leaf can
@@ -73,5 +74,5 @@ export function verifyInclusion(leaf: Uint8Array, index: number, treeSize: numbe
     sn = Math.floor(sn / 2);
   }
   if (sn !== 0) throw new ValidationError('bad-proof', 'the proof is shorter than the tree is deep');
-  if (Buffer.compare(Buffer.from(hash), Buffer.from(root)) !== 0) throw new ValidationError('bad-proof', 'the proof does not lead to the Merkle root');
+  if (!sameBytes(hash, root)) throw new ValidationError('bad-proof', 'the proof does not lead to the Merkle root');
 }

@@ -1,4 +1,5 @@
 import { opcodes, type Transaction } from 'bitcoinjs-lib';
+import { sameBytes } from '../sidechain/bytes.ts';
 import { Reader, Writer } from '../sidechain/encoding/index.ts';
 import { ValidationError } from '../sidechain/errors.ts';
 
@@ -23,7 +24,7 @@ export function encodeAnchorPayload(chainId: Uint8Array, height: number, blockHa
 export function decodeAnchorPayload(data: Uint8Array): AnchorPayload {
   if (data.length !== ANCHOR_PAYLOAD_LENGTH) throw new ValidationError('bad-anchor', `an anchor payload is ${ANCHOR_PAYLOAD_LENGTH} bytes, got ${data.length}`);
   const reader = new Reader(data, 'anchor payload');
-  if (Buffer.compare(reader.bytes(4, 'magic'), ANCHOR_MAGIC) !== 0) throw new ValidationError('bad-anchor', 'the OP_RETURN does not start with SBX1');
+  if (!sameBytes(reader.bytes(4, 'magic'), ANCHOR_MAGIC)) throw new ValidationError('bad-anchor', 'the OP_RETURN does not start with SBX1');
   const payload = { chainPrefix: reader.bytes(4, 'chain prefix'), height: reader.u32('height'), blockHash: reader.bytes(32, 'block hash') };
   reader.end();
   return payload;

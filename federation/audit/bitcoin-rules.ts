@@ -1,4 +1,5 @@
 import type { Transaction as BitcoinTransaction } from 'bitcoinjs-lib';
+import { sameBytes } from '../../sidechain/bytes.ts';
 import { ValidationError } from '../../sidechain/errors.ts';
 import type { BurnRecord, UnpaidBurns } from '../../sidechain/ledger/index.ts';
 import { anchorPayloadOf } from '../../watcher/anchor-payload.ts';
@@ -14,11 +15,11 @@ import { plural } from '../words.ts';
 /** The anchor transaction's one OP_RETURN commits to this chain, `height` and `blockHash`. */
 export function checkAnchorTransaction(tx: BitcoinTransaction, expected: { chainId: Uint8Array; height: number; blockHash: Uint8Array }): void {
   const payload = anchorPayloadOf(tx);
-  if (Buffer.compare(payload.chainPrefix, expected.chainId.subarray(0, 4)) !== 0) {
+  if (!sameBytes(payload.chainPrefix, expected.chainId.subarray(0, 4))) {
     throw new ValidationError('bad-anchor', `Bitcoin transaction ${tx.getId()} anchors another chain (${Buffer.from(payload.chainPrefix).toString('hex')}…)`);
   }
   if (payload.height !== expected.height) throw new ValidationError('bad-anchor', `Bitcoin transaction ${tx.getId()} anchors height ${payload.height}, not ${expected.height}`);
-  if (Buffer.compare(payload.blockHash, expected.blockHash) !== 0) {
+  if (!sameBytes(payload.blockHash, expected.blockHash)) {
     throw new ValidationError(
       'bad-anchor',
       `Bitcoin transaction ${tx.getId()} anchors block hash ${Buffer.from(payload.blockHash).toString('hex')} at height ${payload.height}, the served chain has ${Buffer.from(expected.blockHash).toString('hex')}`,
@@ -38,14 +39,14 @@ export function checkSettlementTransaction(tx: BitcoinTransaction, burns: readon
   // does, so this order never leaves a burn without an output that another assignment would give it.
   for (const burn of [...burns].sort((a, b) => (a.amount < b.amount ? -1 : a.amount > b.amount ? 1 : 0))) {
     const vout = tx.outs.findIndex(
-      (out, index) => !used.has(index) && Buffer.compare(out.script, burn.destinationScript) === 0 && out.value > 0n && out.value <= burn.amount,
+      (out, index) => !used.has(index) && sameBytes(out.script, burn.destinationScript) && out.value > 0n && out.value <= burn.amount,
     );
     if (vout < 0) {
       throw new ValidationError('bad-settlement', `Bitcoin transaction ${tx.getId()} has no output paying burn ${burn.txid} (${burn.amount} sats to ${Buffer.from(burn.destinationScript).toString('hex')})`);
     }
     used.add(vout);
   }
-  return tx.outs.flatMap((out, vout) => (!used.has(vout) && Buffer.compare(out.script, escrowScript) === 0 ? [{ vout, value: out.value }] : []));
+  return tx.outs.flatMap((out, vout) => (!used.has(vout) && sameBytes(out.script, escrowScript) ? [{ vout, value: out.value }] : []));
 }
 
 /**

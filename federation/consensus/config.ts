@@ -1,3 +1,4 @@
+import { sameBytes } from '../../sidechain/bytes.ts';
 import { ConfigError } from '../../sidechain/errors.ts';
 import { PUBLIC_KEY_LENGTH, SEED_LENGTH, publicKeyFromSeed } from '../../sidechain/ed25519.ts';
 
@@ -63,7 +64,7 @@ export function checkConsensusConfig(config: ConsensusConfig): void {
   }
   if (config.seed.length !== SEED_LENGTH) throw new ConfigError('seed', `must be ${SEED_LENGTH} bytes`);
   const own = Buffer.from(publicKeyFromSeed(config.seed));
-  if (!own.equals(config.members[config.memberIndex]!)) throw new ConfigError('seed', `is not the key of member ${config.memberIndex}`);
+  if (!sameBytes(own, config.members[config.memberIndex]!)) throw new ConfigError('seed', `is not the key of member ${config.memberIndex}`);
   for (const [field, value] of Object.entries(config.timeouts)) {
     if (!Number.isInteger(value) || value < 0) throw new ConfigError(`timeouts.${field}`, 'must be a non-negative integer');
   }

@@ -2,6 +2,7 @@ import { blockHash, decodeHeader, encodeHeader, HEADER_LENGTH, type BlockHeader 
 import { Writer } from '../../sidechain/encoding/index.ts';
 import { checkBlockAgainstParent, decodeBlock, encodeBlock, transactionRoot, type Block } from '../../sidechain/block.ts';
 import { BlockHashes } from '../../sidechain/block-hashes.ts';
+import { sameBytes } from '../../sidechain/bytes.ts';
 import { decodeCommit, encodeCommit, verifyCommit, type CommitCertificate } from '../../sidechain/commit.ts';
 import { ConfigError, StrongboxError, ValidationError } from '../../sidechain/errors.ts';
 import type { Genesis } from '../../sidechain/genesis.ts';
@@ -205,7 +206,7 @@ export class Chain {
   private check(height: number, hash: Uint8Array, block: Block): void {
     // A proposal consensus still holds for a height catch-up has stored meanwhile: no fault of its proposer.
     if (height <= this.tipState.height) throw new ValidationError('already-final', `block ${height} is already final here (the chain's tip is ${this.tipState.height}): catch-up stored it while the proposal was being decided`);
-    if (Buffer.compare(Buffer.from(blockHash(block.header)), Buffer.from(hash)) !== 0) throw new ValidationError('bad-block', 'the block does not hash to the proposed hash');
+    if (!sameBytes(blockHash(block.header), hash)) throw new ValidationError('bad-block', 'the block does not hash to the proposed hash');
     if (block.header.height !== height) throw new ValidationError('bad-block', `block for height ${block.header.height} proposed at ${height}`);
     checkBlockAgainstParent(block, parentOf(this.genesis, this.tipState));
     const limit = this.options.now() + BigInt(this.options.maxClockDriftMs);
@@ -276,12 +277,12 @@ export class Chain {
       return undefined;
     }
     const final = height >= 1 && height <= this.tipState.height ? this.hashes.at(height) : undefined;
-    return final && Buffer.compare(Buffer.from(final), Buffer.from(hash)) === 0 ? height : undefined;
+    return final && sameBytes(final, hash) ? height : undefined;
   }
 
   private async storeHolds(height: number, hash: Uint8Array): Promise<boolean> {
     const stored = await this.store.blockAt(height).catch(() => null);
-    return stored !== null && Buffer.compare(Buffer.from(stored.hash), Buffer.from(hash)) === 0;
+    return stored !== null && sameBytes(stored.hash, hash);
   }
 
   /** A final block fetched from a peer during catch-up: the same checks as any other. */
@@ -339,9 +340,9 @@ function parentOf(genesis: Genesis, tip: ChainTip) {
  */
 function checkStoredBlock(genesis: Genesis, tip: ChainTip, stored: StoredBlock, transactions: Transaction[]): BlockHeader {
   const header = decodeHeader(stored.header);
-  if (Buffer.compare(Buffer.from(blockHash(header)), Buffer.from(stored.hash)) !== 0) throw damagedStore(`the store's block ${stored.height} does not hash to the hash stored with it`);
+  if (!sameBytes(blockHash(header), stored.hash)) throw damagedStore(`the store's block ${stored.height} does not hash to the hash stored with it`);
   // Not damage but a setting: the database of another chain, or a genesis file of another chain.
-  if (Buffer.compare(Buffer.from(header.chainId), Buffer.from(genesis.chainId)) !== 0) {
+  if (!sameBytes(header.chainId, genesis.chainId)) {
     throw new StoredChainError(
       `the member's database holds blocks of chain ${Buffer.from(header.chainId).toString('hex')}, not of this genesis's chain ${Buffer.from(genesis.chainId).toString('hex')}: the config names another chain's database (databaseUrl, DATABASE_URL or dataDir) or another chain's genesis (genesisFile)`,
     );

@@ -1,6 +1,7 @@
 import { Psbt, type Network } from 'bitcoinjs-lib';
 import type { Logger } from 'pino';
 import { decodeUnsignedBitcoinTx } from '../../sidechain/bitcoin-tx.ts';
+import { sameBytes } from '../../sidechain/bytes.ts';
 import { ValidationError } from '../../sidechain/errors.ts';
 import type { Genesis } from '../../sidechain/genesis.ts';
 import type { Ancestor } from '../../watcher/cpfp.ts';
@@ -157,7 +158,7 @@ export class FederationSigner {
     if (!pegKey) return;
     open.coins.forEach((coin, index) => {
       const expected = memberCoinKey(pegKey, coin);
-      const signature = psbt.data.inputs[index]?.partialSig?.find((entry) => Buffer.compare(Buffer.from(entry.pubkey), Buffer.from(expected)) === 0);
+      const signature = psbt.data.inputs[index]?.partialSig?.find((entry) => sameBytes(entry.pubkey, expected));
       if (!signature) return;
       const check = federationPsbt(this.escrow, this.network, open.bitcoinTx, open.coins);
       check.updateInput(index, { partialSig: [signature] });

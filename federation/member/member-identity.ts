@@ -1,3 +1,4 @@
+import { sameBytes } from '../../sidechain/bytes.ts';
 import { ConfigError } from '../../sidechain/errors.ts';
 import type { Genesis } from '../../sidechain/genesis.ts';
 import type { ChainStore } from '../../sidechain/store/chain-store.ts';
@@ -11,8 +12,8 @@ import type { ChainStore } from '../../sidechain/store/chain-store.ts';
 export async function assertDatabaseOfThisMember(store: ChainStore, genesis: Genesis, memberIndex: number): Promise<void> {
   const own = genesis.members.keys[memberIndex]!;
   const recorded = await store.claimMemberIdentity(own);
-  if (Buffer.compare(Buffer.from(recorded), Buffer.from(own)) === 0) return;
-  const owner = genesis.members.keys.findIndex((key) => Buffer.compare(Buffer.from(key), Buffer.from(recorded)) === 0);
+  if (sameBytes(recorded, own)) return;
+  const owner = genesis.members.keys.findIndex((key) => sameBytes(key, recorded));
   const whose = owner >= 0 ? `member ${owner} (${genesis.file.members[owner]!.name})` : `a member with block key ${Buffer.from(recorded).toString('hex')}, none of this genesis`;
   throw new ConfigError(
     'databaseUrl',

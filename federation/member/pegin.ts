@@ -1,5 +1,6 @@
 import type { Network } from 'bitcoinjs-lib';
 import type { Logger } from 'pino';
+import { sameBytes } from '../../sidechain/bytes.ts';
 import { ValidationError } from '../../sidechain/errors.ts';
 import type { Genesis } from '../../sidechain/genesis.ts';
 import type { LedgerReader } from '../../sidechain/ledger/index.ts';
@@ -297,7 +298,7 @@ export async function verifyMintOnBitcoin(rpc: BitcoinRpc, genesis: Genesis, esc
   const output = tx.outs[mint.bitcoinVout];
   if (!output) throw new PeginError('pegin-unknown', `${where}: the transaction has no output ${mint.bitcoinVout}`);
   const expected = depositMultisig(escrow, mint.recipient).scriptPubKey;
-  if (Buffer.compare(Buffer.from(output.script), Buffer.from(expected)) !== 0) throw new PeginError('pegin-script', `${where}: the output does not pay the recipient's deposit address`);
+  if (!sameBytes(output.script, expected)) throw new PeginError('pegin-script', `${where}: the output does not pay the recipient's deposit address`);
   const value = BigInt(output.value);
   if (value < BigInt(genesis.file.pegin.minimumSats)) throw new PeginError('pegin-minimum', `${where}: ${value} sats is below the peg-in minimum`);
   if (mint.amount !== mintAmount(genesis, value)) throw new PeginError('pegin-amount', `${where}: mints ${mint.amount}, the deposit allows ${mintAmount(genesis, value)}`);

@@ -500,7 +500,7 @@ export class Pegout {
       }
       const owed = owedBy(burns);
       const change = decoded.outputs[burns.length];
-      if (change && Buffer.compare(Buffer.from(change.script), Buffer.from(this.escrow.scriptPubKey)) !== 0) throw new PegoutError('pegout-change', `${where}: the change does not return to the escrow`);
+      if (change && !sameBytes(change.script, this.escrow.scriptPubKey)) throw new PegoutError('pegout-change', `${where}: the change does not return to the escrow`);
       if ((change?.value ?? 0n) !== inputs - owed) throw new PegoutError('pegout-change', `${where}: change is ${change?.value ?? 0n} sats, must be exactly ${inputs - owed}`);
       const fee = burns.reduce((sum, burn, index) => sum + burn.amount - decoded.outputs[index]!.value, 0n);
       const vsize = BigInt(multisigTxVsize(this.escrow, decoded.inputs.length, decoded.outputs.map((output) => output.script)));
@@ -559,12 +559,12 @@ export class Pegout {
       const header = decodeHeader(stored.header);
       verifyCommit(header, decodeCommit(stored.commit), this.genesis);
       const transactions = stored.transactions.map(decodeTransaction);
-      if (Buffer.compare(Buffer.from(transactionRoot(transactions)), Buffer.from(header.txRoot)) !== 0) {
+      if (!sameBytes(transactionRoot(transactions), header.txRoot)) {
         throw new PegoutError('pegout-store', `block ${located.height} in this member's store does not match its certified transaction root`);
       }
       const burn = transactions.find((tx) => txInfo(tx).idHex === burnTxid);
       const payment = decoded.outputs[index]!;
-      if (burn?.kind !== 'pegout' || Buffer.compare(Buffer.from(burn.destinationScript), Buffer.from(payment.script)) !== 0 || payment.value > burn.amount) {
+      if (burn?.kind !== 'pegout' || !sameBytes(burn.destinationScript, payment.script) || payment.value > burn.amount) {
         throw new PegoutError('pegout-burn', `output ${index} of ${settlement.bitcoinTxid} does not match burn ${burnTxid} as certified`);
       }
     }

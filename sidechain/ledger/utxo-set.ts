@@ -1,4 +1,5 @@
 import { getRandomValues } from 'node:crypto';
+import { sameBytes } from '../bytes.ts';
 import type { Utxo } from './state.ts';
 
 /**
@@ -245,7 +246,7 @@ export class UtxoSet {
   private internAsset(key: string, utxo: Utxo): number {
     const known = this.assetIndex.get(utxo.assetKey);
     if (known !== undefined) {
-      if (Buffer.compare(this.assetBytes[known]!, utxo.asset) !== 0) throw new TypeError(`UTXO ${key}: asset bytes differ from asset key ${utxo.assetKey}`);
+      if (!sameBytes(this.assetBytes[known]!, utxo.asset)) throw new TypeError(`UTXO ${key}: asset bytes differ from asset key ${utxo.assetKey}`);
       return known;
     }
     if (utxo.asset.length !== ASSET_BYTES) throw new TypeError(`UTXO ${key}: asset must be ${ASSET_BYTES} bytes, got ${utxo.asset.length}`);
