@@ -4,7 +4,7 @@ import type { Genesis } from '../../sidechain/genesis.ts';
 import type { ConsensusConfig, ConsensusMessage, ProposalValue, WalRecord } from '../consensus/index.ts';
 import type { MemberConfig } from '../config.ts';
 import { askEachPeer, pollPeers } from './ask-peers.ts';
-import { relearnVotes, stepOf, type HeldMessage, type Relearned } from './relearn-votes.ts';
+import { forgottenAt, relearnVotes, stepOf, type ForgottenMessage, type HeldMessage, type Relearned } from './relearn-votes.ts';
 
 /** The member's consensus log lacks messages it signed that its peers hold, and cannot take them back. */
 export class ForgottenVotesError extends StrongboxError {
@@ -28,8 +28,10 @@ export interface VoteMemory {
 
 interface Asked extends Relearned {
   height: number;
-  /** The peers that answered at this height; one that did not, or is at another height, may hold more. */
+  /** The peers that answered at this height; one that did not, or is at a lower height, may hold more. */
   answered: number;
+  /** The peers that answered about a height above this one, the highest of those, and what they hold there that this member signed and its log lacks. */
+  ahead: { answered: number; height: number; forgotten: ForgottenMessage[] };
 }
 
 /**
@@ -41,38 +43,58 @@ interface Asked extends Relearned {
  * DECISIONS.md, "A member takes back what it signed from its peers"), what they hold is written to
  * the log and the member goes on from there; the consensus machine, restored from that log, never
  * signs anything conflicting. While fewer answer, the start waits, catching up as the others
- * finalize, and after `peerWaitMs` (25 s by default) stops naming the height.
+ * finalize, and after `peerWaitMs` (25 s by default) stops naming the height. It waits too while
+ * the member is behind (CONSENSUS.md, "A restored member behind the height being decided").
  */
 export async function rerecordForgottenVotes(config: Pick<MemberConfig, 'memberIndex' | 'peers' | 'peerWaitMs'>, genesis: Genesis, consensus: ConsensusConfig, memory: VoteMemory, log: Logger, stopRequested?: AbortSignal): Promise<void> {
   const enough = consensus.members.length - consensus.threshold + 1;
-  let waitingAt: number | undefined;
-  const ask = async (): Promise<Asked> => {
+  let warnedOf: string | undefined;
+  const warnOnce = (about: string, fields: object, message: string) => {
+    if (warnedOf !== about) log.warn(fields, message);
+    warnedOf = about;
+  };
+  // Behind, the member catches up and asks again at once for as long as each catch-up takes it
+  // higher: a catch-up of many blocks on a busy chain ends with the others a block or two further
+  // on, which is no reason to wait, and peerWaitMs bounds only the waiting that makes no progress.
+  const ask = async (previous?: Asked): Promise<Asked> => {
     await memory.catchUp();
     const height = memory.nextHeight();
-    const answers = await askEachPeer(config.peers, `/consensus/heard/${config.memberIndex}`, (body) => heardAt(body, height), stopRequested);
-    const held = answers.flatMap(({ peer, answer }) => answer.map((encoded): HeldMessage => ({ heldBy: peer.memberIndex, encoded })));
-    const relearned = relearnVotes(consensus, height, await memory.walRecords(height), held, (value) => memory.isBlockOf(height, value));
-    const asked = { height, answered: answers.length, ...relearned };
-    if (!canGoOn(asked, enough) && waitingAt !== height) {
-      log.warn({ height, forgotten: asked.forgotten.length, answered: asked.answered }, "this member's database lacks what it signed at the height being decided: waiting until it can take it back from the other members, or they finalize that height");
+    if (previous && height === previous.height) return previous;
+    const answers = await askEachPeer(config.peers, `/consensus/heard/${config.memberIndex}`, heardOf, stopRequested);
+    const asked = await weigh(consensus, memory, height, answers);
+    if (isBehind(asked, enough)) {
+      warnOnce('behind', { height: asked.ahead.height, tip: height - 1, answered: asked.ahead.answered, forgotten: asked.ahead.forgotten.length }, 'this member is behind the height the other members are deciding: catching up, and asking again what it signed there, before it votes');
+      return stopRequested?.aborted ? asked : ask(asked);
     }
-    waitingAt = height;
+    if (!canGoOn(asked, enough)) {
+      warnOnce(`lacking/${height}`, { height, forgotten: asked.forgotten.length, answered: asked.answered }, "this member's database lacks what it signed at the height being decided: waiting until it can take it back from the other members, or they finalize that height");
+    }
     return asked;
   };
-  const { result, settled } = await pollPeers(ask, (asked) => canGoOn(asked, enough), config.peerWaitMs, stopRequested);
+  const { result, settled } = await pollPeers(() => ask(), (asked) => canGoOn(asked, enough), config.peerWaitMs, stopRequested);
   if (settled) {
     if (result.records.length === 0) return;
     await memory.rerecord(result.height, result.records);
     log.info({ height: result.height, records: result.records.length, answered: result.answered }, 'took back from the other members what this member signed at the height being decided; voting on from there');
     return;
   }
-  throw new ForgottenVotesError(refusal(config.memberIndex, genesis, result, enough));
+  throw new ForgottenVotesError(isBehind(result, enough) ? behindRefusal(config, genesis, result) : refusal(config.memberIndex, genesis, result, enough));
+}
+
+/** What the peers' answers say, at the height asked and at any height above it some peer is deciding. */
+async function weigh(consensus: ConsensusConfig, memory: VoteMemory, height: number, answers: { peer: { memberIndex: number }; answer: Heard }[]): Promise<Asked> {
+  const heldAt = (at: number) => answers.filter(({ answer }) => answer.height === at).flatMap(({ peer, answer }) => answer.messages.map((encoded): HeldMessage => ({ heldBy: peer.memberIndex, encoded })));
+  const relearned = relearnVotes(consensus, height, await memory.walRecords(height), heldAt(height), (value) => memory.isBlockOf(height, value));
+  const heightsAhead = [...new Set(answers.map(({ answer }) => answer.height).filter((at) => at > height))];
+  const forgottenAhead = await Promise.all(heightsAhead.map(async (at) => forgottenAt(consensus, at, await memory.walRecords(at), heldAt(at))));
+  const ahead = { answered: answers.filter(({ answer }) => answer.height > height).length, height: Math.max(height, ...heightsAhead), forgotten: forgottenAhead.flat() };
+  return { height, answered: answers.filter(({ answer }) => answer.height === height).length, ahead, ...relearned };
 }
 
 function refusal(memberIndex: number, genesis: Genesis, asked: Asked, enough: number): string {
   const { height } = asked;
   const forgotten =
-    `databaseUrl: the member's database does not hold what member ${memberIndex} signed at height ${height} (${describe(asked.forgotten.map((entry) => entry.message))}), which ${holders(genesis, asked)} received: ` +
+    `databaseUrl: the member's database does not hold what member ${memberIndex} signed at height ${height} (${describe(asked.forgotten.map((entry) => entry.message))}), which ${holders(genesis, asked.forgotten)} received: ` +
     `it was restored from a backup older than the member's last votes, or is empty, while height ${height} is not final`;
   if (asked.unrecordable.length > 0) {
     const why = asked.unrecordable.map(({ message, reason }) => `${describe([message])}: ${reason}`).join('; ');
@@ -84,24 +106,56 @@ function refusal(memberIndex: number, genesis: Genesis, asked: Asked, enough: nu
   );
 }
 
-/** The messages a peer's answer holds at `height`; one about another height counts as no answer, as that peer may hold more once it gets there. */
-function heardAt(body: unknown, height: number): unknown[] {
-  const heard = body as { height?: unknown; messages?: unknown };
-  if (heard.height !== height || !Array.isArray(heard.messages)) throw new TypeError(`the answer is not about height ${height}`);
-  return heard.messages;
+function behindRefusal(config: Pick<MemberConfig, 'memberIndex' | 'peerWaitMs'>, genesis: Genesis, asked: Asked): string {
+  const reached = `its chain reached only height ${asked.height - 1} within peerWaitMs (${config.peerWaitMs} ms)`;
+  const again = "Check that the member reaches the other members' APIs (apiUrl of its peers) and start it again";
+  const { forgotten } = asked.ahead;
+  if (forgotten.length === 0) {
+    return `peers: ${asked.ahead.answered} of the other members are deciding a height above ${asked.height}, and ${reached}: the member signs nothing before it has asked them what it signed at the height they are deciding. ${again}`;
+  }
+  const height = Math.max(...forgotten.map((entry) => entry.message.height));
+  const there = forgotten.filter((entry) => entry.message.height === height);
+  return (
+    `databaseUrl: the member's database does not hold what member ${config.memberIndex} signed at height ${height} (${describe(there.map((entry) => entry.message))}), which ${holders(genesis, there)} received, and ${reached}: ` +
+    `it was restored from a backup older than the member's last votes, or is empty, and it takes that back only once it holds the blocks below height ${height}; signing there before could sign two blocks at one height. ` +
+    `${again}, or start it on a newer backup`
+  );
+}
+
+/** A peer's answer: the height it is deciding and the messages of this member's it holds there, not yet checked. */
+interface Heard {
+  height: number;
+  messages: unknown[];
+}
+
+function heardOf(body: unknown): Heard {
+  const heard = body as { height?: unknown; messages?: unknown } | null;
+  if (typeof heard?.height !== 'number' || !Number.isSafeInteger(heard.height) || !Array.isArray(heard.messages)) throw new TypeError('the answer is not a height with messages');
+  return { height: heard.height, messages: heard.messages };
 }
 
 /**
- * Nothing forgotten, or all of it recordable and at least n − k + 1 members answered: a message of
- * this member's that only silent members hold is then held by k − 2 of them at most, which with
- * this member are not a quorum.
+ * Peers answered about a height above the one this member asked about: it is behind, and must
+ * catch up and ask again before its machine starts. Messages it signed there and its log lacks
+ * prove it (no peer can make them up); so do n − k + 1 peers there, one of them correct. A lone
+ * peer there holding nothing of this member's is not enough: it may be lying, and would hold up
+ * every start.
  */
-function canGoOn(asked: Asked, enough: number): boolean {
-  return asked.forgotten.length === 0 || (asked.unrecordable.length === 0 && asked.answered >= enough);
+function isBehind(asked: Asked, enough: number): boolean {
+  return asked.ahead.forgotten.length > 0 || asked.ahead.answered >= enough;
 }
 
-function holders(genesis: Genesis, asked: Asked): string {
-  return [...new Set(asked.forgotten.map((entry) => genesis.file.members[entry.heldBy]?.name ?? String(entry.heldBy)))].join(', ');
+/**
+ * Not behind, and at the height asked nothing forgotten, or all of it recordable and at least
+ * n − k + 1 members answered: a message of this member's that only silent members hold is then
+ * held by k − 2 of them at most, which with this member are not a quorum.
+ */
+function canGoOn(asked: Asked, enough: number): boolean {
+  return !isBehind(asked, enough) && (asked.forgotten.length === 0 || (asked.unrecordable.length === 0 && asked.answered >= enough));
+}
+
+function holders(genesis: Genesis, forgotten: ForgottenMessage[]): string {
+  return [...new Set(forgotten.map((entry) => genesis.file.members[entry.heldBy]?.name ?? String(entry.heldBy)))].join(', ');
 }
 
 function describe(messages: ConsensusMessage[]): string {

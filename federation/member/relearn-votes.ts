@@ -41,12 +41,8 @@ export function relearnVotes(
   held: readonly HeldMessage[],
   isBlockOf: (value: ProposalValue) => boolean,
 ): Relearned {
-  const loggedHashes = new Map(logged.filter((record) => record.height === height).map((record) => [walSlot(record.round, record.step), hashKey(record.hash)]));
-  const forgotten = held.flatMap(({ heldBy, encoded }) => {
-    const message = ownMessage(consensus, height, encoded);
-    if (!message || loggedHashes.get(slotOf(message)) === hashKey(messageHash(message))) return [];
-    return [{ heldBy, message }];
-  });
+  const loggedHashes = loggedHashesAt(height, logged);
+  const forgotten = forgottenAt(consensus, height, logged, held);
   const bySlot = new Map<string, ConsensusMessage[]>();
   for (const { message } of forgotten) bySlot.set(slotOf(message), [...(bySlot.get(slotOf(message)) ?? []), message]);
   const records: WalRecord[] = [];
@@ -62,6 +58,20 @@ export function relearnVotes(
     }
   }
   return { forgotten, records, unrecordable };
+}
+
+/** The messages peers hold that this member signed at `height` (checked as relearnVotes says) and its log lacks. */
+export function forgottenAt(consensus: ConsensusConfig, height: number, logged: readonly WalRecord[], held: readonly HeldMessage[]): ForgottenMessage[] {
+  const loggedHashes = loggedHashesAt(height, logged);
+  return held.flatMap(({ heldBy, encoded }) => {
+    const message = ownMessage(consensus, height, encoded);
+    if (!message || loggedHashes.get(slotOf(message)) === hashKey(messageHash(message))) return [];
+    return [{ heldBy, message }];
+  });
+}
+
+function loggedHashesAt(height: number, logged: readonly WalRecord[]): Map<string, string> {
+  return new Map(logged.filter((record) => record.height === height).map((record) => [walSlot(record.round, record.step), hashKey(record.hash)]));
 }
 
 function slotOf(message: ConsensusMessage): string {
