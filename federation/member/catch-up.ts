@@ -40,7 +40,11 @@ export async function catchUp(chain: Chain, peers: { memberIndex: number; apiUrl
   return applied;
 }
 
-const failedFetch = (error: unknown) => (error instanceof MemberApiError && error.status === 0 ? 'peer-unreachable' : 'unusable-answer');
+/**
+ * A peer that cannot be reached, or whose own database cannot be (503 `database-unavailable`), is
+ * passed over for the next one, as its own log says why; anything else it answers is unusable.
+ */
+const failedFetch = (error: unknown) => (error instanceof MemberApiError && (error.status === 0 || error.status === 503) ? 'peer-unreachable' : 'unusable-answer');
 
 /**
  * Applies the blocks a source serves above the chain's tip, in order, until it has no more or

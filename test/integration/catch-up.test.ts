@@ -11,8 +11,11 @@ import { MemberClient } from '../../federation/api/client.ts';
 import { memberBlockSource, memoryBlockSource } from '../../federation/audit/block-source.ts';
 import { Chain, DEFAULT_CHAIN_OPTIONS } from '../../federation/member/chain.ts';
 import { applyServedBlocks, catchUp } from '../../federation/member/catch-up.ts';
+import { logPoolErrors } from '../../federation/postgres/pool-errors.ts';
 import { paymentChain } from '../helpers/payment-chain.ts';
-import { freshDatabase, type TestDatabase } from '../helpers/postgres.ts';
+import { capturedLog } from '../helpers/captured-log.ts';
+import { withDatabaseDown } from '../helpers/database-outage.ts';
+import { freshDatabase, sharedPostgres, type TestDatabase } from '../helpers/postgres.ts';
 import { quorum, rewriteHistory, type SignedBlock } from '../helpers/signed-blocks.ts';
 import { serveHistory } from '../helpers/served-history.ts';
 import { transfer } from '../helpers/transactions.ts';
@@ -161,5 +164,22 @@ describe('catching up on final blocks from peers (real Postgres)', function () {
     expect(await catchUp(chain, peers, silent)).to.equal(LENGTH - (FORGED - 1));
     expect(chain.tip.hash).to.deep.equal(blocks.at(-1)!.hash);
     expect((await store.balances(bob.owner)).map(({ amount }) => amount)).to.deep.equal([BigInt(LENGTH - 1)]);
+  });
+
+  it("passes over a peer whose own database is out of reach (503) as over an unreachable one, without a warning: that peer's log says why", async () => {
+    const { chain } = await member();
+    const peer = await peerServing(blocks.slice(0, 3));
+    const peerDatabase = databases.at(-1)!;
+    // As the peer member does: the outage ends its idle connections.
+    logPoolErrors(peerDatabase.pool, silent);
+    const { lines, log } = capturedLog();
+    const applied = await withDatabaseDown(await sharedPostgres(), peerDatabase.name, async () => {
+      const run = await applyServedBlocks(chain, memberBlockSource(new MemberClient(peer)));
+      expect(run).to.have.nested.include({ 'stop.reason': 'peer-unreachable', 'stop.height': 1, 'stop.error.status': 503 });
+      return catchUp(chain, [{ memberIndex: 1, apiUrl: peer }], log);
+    });
+    expect(applied).to.equal(0);
+    expect(lines, 'what the member logs at info level').to.deep.equal([]);
+    expect(await catchUp(chain, [{ memberIndex: 1, apiUrl: peer }], log), 'once its database is back').to.equal(3);
   });
 });
