@@ -2,7 +2,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { rateLimit } from 'express-rate-limit';
 import { z } from 'zod';
 import { StrongboxError, ValidationError } from '../../sidechain/errors.ts';
-import { isDatabaseUnavailable } from './database-unavailable.ts';
+import { isDatabaseUnavailable } from '../postgres/database-unavailable.ts';
 import { toWireJson } from './json.ts';
 import { HttpError, type Route } from './route.ts';
 import { TransactionBudget } from './transaction-budget.ts';

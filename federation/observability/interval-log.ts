@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { StrongboxError } from '../../sidechain/errors.ts';
+import { isDatabaseUnavailable } from '../postgres/database-unavailable.ts';
 
 interface Window {
   fields: Record<string, unknown>;
@@ -43,11 +44,17 @@ export class IntervalLog {
 
   /**
    * A retried step's failure, told apart by its message. A typed error says all there is to say
-   * (a node or database out of reach); any other gets its stack in the first line, as a bug would.
+   * (a node or database out of reach), and so does Postgres turning the member away (its server
+   * stopping, shutting down or restarting, 57P03 to every new connection of a smart shutdown):
+   * the member waits for it as for any outage. Any other gets its stack in the first line, as a
+   * bug would.
    */
   failed(error: unknown): void {
-    const reason = error instanceof Error ? error.message : String(error);
-    this.occurred(reason, {}, reason, error instanceof StrongboxError ? {} : { err: error });
+    const message = error instanceof Error ? error.message : String(error);
+    if (isDatabaseUnavailable(error)) {
+      const reason = `the member's database is out of reach: ${message}`;
+      this.occurred(reason, {}, reason, { code: (error as { code?: string }).code });
+    } else this.occurred(message, {}, message, error instanceof StrongboxError ? {} : { err: error });
   }
 
   /** Ends the interval of `key`; logs what it held back. */

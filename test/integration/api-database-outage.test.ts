@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import pg from 'pg';
 import { createApiApp } from '../../federation/api/app.ts';
-import { isDatabaseUnavailable } from '../../federation/api/database-unavailable.ts';
+import { isDatabaseUnavailable } from '../../federation/postgres/database-unavailable.ts';
 import { listRoutes } from '../../federation/api/list-routes.ts';
 import { defineRoute } from '../../federation/api/route.ts';
 import type { PostgresServer } from '../../federation/postgres/embedded-server.ts';

@@ -9,6 +9,8 @@ import { createInterface } from 'node:readline';
 import pg from 'pg';
 import { PostgresServerError, runningServerUrl, startPostgresServer } from '../../federation/postgres/embedded-server.ts';
 import { isAlive, postmasterPid } from '../../federation/postgres/stale-server.ts';
+import { IntervalLog } from '../../federation/observability/interval-log.ts';
+import { capturedLog } from '../helpers/captured-log.ts';
 import { currentDatabase, sharedPostgres } from '../helpers/postgres.ts';
 import { eventually } from '../helpers/local-network.ts';
 
@@ -173,7 +175,7 @@ describe('embedded Postgres server', function () {
     expect(isAlive(postmaster)).to.equal(false);
   });
 
-  it('stops the server once the sessions still open have ended when the process that started it is killed with SIGKILL, keeping its data', async () => {
+  it("stops the server once the sessions still open have ended when the process that started it is killed with SIGKILL, keeping its data; a member's step meanwhile waits for its database, logged once without a stack", async () => {
     const dataDir = join(folder, 'cluster');
     const { child, postmaster } = await serverInChildProcess(dataDir);
     leftovers.push(postmaster);
@@ -186,6 +188,18 @@ describe('embedded Postgres server', function () {
       // A smart shutdown: no new sessions, while the open one keeps working until it ends.
       const refusal = await eventually('a new session refused', () => currentDatabase(url).then(() => false, (error: unknown) => error));
       expect(refusal).to.include({ code: '57P03' });
+      // A member whose step needs a new connection meanwhile (its `up` killed, it stops too) meets
+      // the database going away, as at any outage: one line with the reason, the repeats counted.
+      const { lines, log } = capturedLog();
+      const failures = new IntervalLog(log, 'federation signing step failed; retrying', 60_000);
+      const step = new pg.Pool({ connectionString: url });
+      for (let attempt = 0; attempt < 3; attempt++) failures.failed(await step.query('SELECT 1').then(() => undefined, (error: unknown) => error));
+      await step.end();
+      failures.flush();
+      expect(lines.map(({ level, msg, reason, code, repeats, lastReason, err }) => ({ level, msg, reason, code, repeats, lastReason, err }))).to.deep.equal([
+        { level: 'warn', msg: 'federation signing step failed; retrying', reason: "the member's database is out of reach: the database system is shutting down", code: '57P03', repeats: undefined, lastReason: undefined, err: undefined },
+        { level: 'warn', msg: 'federation signing step failed; retrying (more in the last interval)', reason: undefined, code: undefined, repeats: 2, lastReason: "the member's database is out of reach: the database system is shutting down", err: undefined },
+      ]);
       expect((await open.query<{ name: string }>('SELECT current_database() AS name')).rows[0]!.name).to.equal('kept');
       expect(isAlive(postmaster)).to.equal(true);
     } finally {
