@@ -185,9 +185,24 @@ export class BitcoinRpc {
    * bitcoind (-txindex); bcoin's embedded node keeps one.
    */
   async getTransactionConfirmations(txid: string): Promise<number | null> {
+    const answer = await this.verboseTransaction(txid);
+    return answer && (answer.confirmations ?? 0);
+  }
+
+  /**
+   * The transaction and its confirmations as getTransactionConfirmations counts them, from one
+   * call where getRawTransaction and getTransactionConfirmations take two: a proposer checks each
+   * mint it puts in its block this way while the round waits for its proposal.
+   */
+  async getConfirmedTransaction(txid: string): Promise<{ tx: Transaction; confirmations: number } | null> {
+    const answer = await this.verboseTransaction(txid);
+    return answer && { tx: Transaction.fromHex(answer.hex), confirmations: answer.confirmations ?? 0 };
+  }
+
+  /** getrawtransaction's verbose answer (bcoin and bitcoind both give the raw hex in it), or null for a transaction the node does not know. */
+  private async verboseTransaction(txid: string): Promise<{ hex: string; confirmations?: number } | null> {
     try {
-      const tx = await this.call<{ confirmations?: number }>('getrawtransaction', txid, true);
-      return tx.confirmations ?? 0;
+      return await this.call<{ hex: string; confirmations?: number }>('getrawtransaction', txid, true);
     } catch (error) {
       if (isTransactionNotFound(error)) return null;
       throw error;

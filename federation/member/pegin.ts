@@ -288,9 +288,9 @@ export function isMintable(genesis: Genesis, amountSats: bigint): boolean {
 export async function verifyMintOnBitcoin(rpc: BitcoinRpc, genesis: Genesis, escrow: SortedMultisig, mint: PeginBody): Promise<void> {
   const txid = Buffer.from(mint.bitcoinTxid).toString('hex');
   const where = `mint of ${txid}:${mint.bitcoinVout}`;
-  const confirmations = await rpc.getTransactionConfirmations(txid);
-  if (confirmations === null) throw new PeginError('pegin-unknown', `${where}: the Bitcoin node does not know the transaction`);
-  const tx = await rpc.getRawTransaction(txid);
+  const found = await rpc.getConfirmedTransaction(txid);
+  if (!found) throw new PeginError('pegin-unknown', `${where}: the Bitcoin node does not know the transaction`);
+  const { tx, confirmations } = found;
   const required = requiredConfirmations(genesis, tx.isCoinbase());
   if (confirmations < required) {
     throw new PeginError('pegin-unconfirmed', `${where}: ${confirmations} confirmations, ${required} required${tx.isCoinbase() ? ' (a coinbase output is spendable only at 100)' : ''}`);

@@ -6,23 +6,13 @@ import { decodeUnsignedBitcoinTx } from '../../sidechain/bitcoin-tx.ts';
 import { ChainStore } from '../../sidechain/store/chain-store.ts';
 import type { Transaction } from '../../sidechain/transaction/types.ts';
 import { multisigTxVsize } from '../../watcher/federation-psbt.ts';
-import { BitcoinRpc } from '../../watcher/rpc.ts';
 import { capturedLog } from '../helpers/captured-log.ts';
 import { testFederation } from '../helpers/genesis.ts';
 import { freshDatabase, type TestDatabase } from '../helpers/postgres.ts';
+import { RecordingRpc } from '../helpers/recording-rpc.ts';
 import { sharedRegtest } from '../helpers/regtest.ts';
 import { genesisParent, nextHeader } from '../helpers/signed-blocks.ts';
 import { issuance, testWallet } from '../helpers/transactions.ts';
-
-/** The member's RPC client to the real node, noting the method of every call the member makes. */
-class RecordingRpc extends BitcoinRpc {
-  readonly methods: string[] = [];
-
-  override call<T>(method: string, ...parameters: unknown[]): Promise<T> {
-    this.methods.push(method);
-    return super.call<T>(method, ...parameters);
-  }
-}
 
 /**
  * A proposer's anchor, built on a real regtest node while one is due (activity since genesis,

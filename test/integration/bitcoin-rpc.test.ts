@@ -68,6 +68,19 @@ describe('BitcoinRpc against the real embedded node', function () {
     expect(await node.rpc.getTransactionConfirmations(txid)).to.equal(3);
   });
 
+  it('reads a transaction with its confirmations in one answer: unknown, in the mempool, then mined', async () => {
+    const { node, faucet } = await sharedRegtest();
+    expect(await node.rpc.getConfirmedTransaction('11'.repeat(32))).to.equal(null);
+    const txid = await faucet.fund(newAddress().address, 20_000n);
+    const pending = await node.rpc.getConfirmedTransaction(txid);
+    expect(pending?.confirmations).to.equal(0);
+    expect(pending?.tx.getId()).to.equal(txid);
+    await faucet.mine(2);
+    const mined = await node.rpc.getConfirmedTransaction(txid);
+    expect(mined?.confirmations).to.equal(2);
+    expect(mined?.tx.toHex()).to.equal((await node.rpc.getRawTransaction(txid)).toHex());
+  });
+
   it('has no fee estimate on the embedded regtest node, so callers use their fallback rate', async () => {
     const { node } = await sharedRegtest();
     expect(await node.rpc.estimateSmartFee(6)).to.equal(null);
