@@ -2,7 +2,7 @@ import type { DropReason } from './admission.ts';
 import type { Step } from './config.ts';
 import type { Evidence } from './evidence.ts';
 import type { ConsensusMessage, ProposalValue } from './messages.ts';
-import type { ProposalRecord, WalRecord } from './wal.ts';
+import type { DurableState, ProposalRecord, WalRecord } from './wal.ts';
 
 /** The certificate the finality verifier checks; the machine produces exactly this shape. */
 import type { CommitCertificate } from '../../sidechain/commit.ts';
@@ -16,7 +16,12 @@ export type ConsensusEvent =
   | { kind: 'proposalBuilt'; height: number; round: number; value: ProposalValue }
   | { kind: 'validated'; height: number; hash: Uint8Array; ok: boolean }
   | { kind: 'timeout'; height: number; round: number; step: Step }
-  | { kind: 'newHeight'; height: number }
+  /**
+   * The machine moves to `height`, holding what this member's log holds there (`logged`, as
+   * `durableStateFromWal` reads it): it resumes from those records as a restart would, and
+   * without any it starts the height afresh.
+   */
+  | { kind: 'newHeight'; height: number; logged?: DurableState | null }
   | { kind: 'regossip' };
 
 /**

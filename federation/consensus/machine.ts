@@ -41,7 +41,7 @@ export class ConsensusMachine {
   ) {
     checkConsensusConfig(config);
     if (!Number.isSafeInteger(height) || height < 0) throw new RangeError(`height must be a non-negative integer, got ${height}`);
-    if (restored) ({ round: this.round, step: this.step, locked: this.locked, valid: this.valid, signed: this.signed } = restored);
+    if (restored) this.adopt(restored);
   }
 
   get state(): { height: number; round: number; step: Step | 'commit'; lockedRound: number; lockedHash: string | null; started: boolean } {
@@ -84,7 +84,7 @@ export class ConsensusMachine {
         this.onTimeout(event.height, event.round, event.step);
         break;
       case 'newHeight':
-        this.enterHeight(event.height);
+        this.enterHeight(event.height, event.logged ?? null);
         break;
       case 'regossip':
         this.regossip();
@@ -163,19 +163,24 @@ export class ConsensusMachine {
     else if (step === 'precommit') this.startRound(round + 1); // line 65
   }
 
-  private enterHeight(height: number): void {
+  /**
+   * Enters `height` with what the log holds there, as a restart at that height would: a height
+   * reached through catch-up may be one this member signed at before its database was restored.
+   */
+  private enterHeight(height: number, logged: DurableState | null): void {
     if (height <= this.height) throw new StrongboxError('consensus-height', `new height ${height} is not above the current height ${this.height}`);
     const buffered = this.nextHeight.drain().filter((message) => message.height === height);
     this.height = height;
-    this.locked = null;
-    this.valid = null;
-    this.signed = new Map();
+    this.adopt(logged ?? { round: 0, step: 'propose', locked: null, valid: null, signed: new Map() });
     this.rounds = new HeightRounds();
     this.validity = new Map();
     this.decidedElsewhere = false;
-    if (this.started) this.startRound(0);
-    else this.round = 0;
+    if (this.started) this.resume();
     for (const message of buffered) this.apply(message);
+  }
+
+  private adopt(durable: DurableState): void {
+    ({ round: this.round, step: this.step, locked: this.locked, valid: this.valid, signed: this.signed } = durable);
   }
 
   private receive(message: ConsensusMessage): DropReason | undefined {

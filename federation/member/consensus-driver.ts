@@ -8,6 +8,7 @@ import {
   type CommitCertificate,
   type ConsensusEvent,
   type ConsensusMessage,
+  type DurableState,
   type Effect,
   type Evidence,
   type ProposalRecord,
@@ -67,6 +68,8 @@ export interface DriverOptions {
   onDrop(reason: string): void;
   /** The machine of the height after the chain's tip, rebuilt from the write-ahead log as at a restart. */
   restore(): Promise<ConsensusMachine>;
+  /** What the write-ahead log holds at a height (`durableStateFromWal`), read whenever the machine enters one. */
+  logged(height: number): Promise<DurableState | null>;
   /** Wait before reading the log again when it cannot be read. */
   restoreRetryMs: number;
 }
@@ -159,11 +162,10 @@ export class ConsensusDriver {
   /**
    * Brings consensus to the chain's next height after the chain advanced outside it (catch-up
    * from peers). A machine already there keeps its state, since it may hold signatures of that
-   * height. A running machine left behind enters that height as after a decision of its own: it
-   * never reached it, so it signed nothing there, and it keeps the messages of that height it
-   * holds (the proposal a catch-up of one block would otherwise wait a regossip for). Any other
-   * machine (idle since the start, or set aside by an event the catch-up overtook) is rebuilt
-   * from the write-ahead log at once, as at a restart.
+   * height. A running machine left behind enters that height with what the log holds there, and
+   * keeps the messages of that height it holds (the proposal a catch-up of one block would
+   * otherwise wait a regossip for). Any other machine (idle since the start, or set aside by an
+   * event the catch-up overtook) is rebuilt from the write-ahead log at once, as at a restart.
    */
   async advance(): Promise<void> {
     await this.runExclusive(async () => {
@@ -173,7 +175,7 @@ export class ConsensusDriver {
       if (this.failed || !started || !this.app.hasPendingWork()) return this.rebuild();
       this.clearTimers();
       this.idleAtHeight = null;
-      await this.process({ kind: 'newHeight', height: next });
+      await this.enter(next);
     });
   }
 
@@ -196,7 +198,8 @@ export class ConsensusDriver {
       const { state } = this.machine;
       if (state.height > height || (state.height === height && state.started && state.step !== 'commit')) return;
       // The machine was created at this height (first start) or has just committed the one before.
-      await this.process(state.height === height && state.step !== 'commit' ? { kind: 'start' } : { kind: 'newHeight', height });
+      if (state.height === height && state.step !== 'commit') await this.process({ kind: 'start' });
+      else await this.enter(height);
     });
   }
 
@@ -245,6 +248,18 @@ export class ConsensusDriver {
     } else {
       this.idleAtHeight = this.machine.state.height;
     }
+  }
+
+  /**
+   * Every height the machine enters, after its own decision or a catch-up, is entered with what
+   * the log holds there, as a restart there would be. Only the machine at a height, and a start
+   * taking back its votes at the chain's next height (where the machine is then built from the
+   * log), write the log; so it holds nothing at a height this process has not reached, and
+   * reading it keeps the member from signing a slot twice should anything ever write there first.
+   * One indexed read a height.
+   */
+  private async enter(height: number): Promise<void> {
+    await this.process({ kind: 'newHeight', height, logged: await this.options.logged(height) });
   }
 
   private async process(event: ConsensusEvent): Promise<void> {
@@ -297,7 +312,7 @@ export class ConsensusDriver {
         // Entered here, not queued: messages of the next height already queued are then applied,
         // not buffered, and an advance() queued meanwhile finds the machine there already.
         const next = this.app.nextHeight();
-        if (this.app.hasPendingWork()) await this.process({ kind: 'newHeight', height: next });
+        if (this.app.hasPendingWork()) await this.enter(next);
         else this.idleAtHeight = next;
         return;
       }

@@ -6,7 +6,7 @@ import { ConfigError, ValidationError } from '../../sidechain/errors.ts';
 import { decodeTransaction } from '../../sidechain/transaction/codec.ts';
 import { txInfo } from '../../sidechain/transaction/ids.ts';
 import type { ChainStore } from '../../sidechain/store/chain-store.ts';
-import { DEFAULT_TIMEOUTS, decodeWalRecord, encodeEvidence, encodeMessage, encodeWalRecord, restoreFromWal, type ConsensusConfig } from '../consensus/index.ts';
+import { DEFAULT_TIMEOUTS, decodeWalRecord, durableStateFromWal, encodeEvidence, encodeMessage, encodeWalRecord, restoreFromWal, type ConsensusConfig } from '../consensus/index.ts';
 import type { MemberConfig } from '../config.ts';
 import { readKeyFile } from '../key-file.ts';
 import { readGenesisFile } from '../genesis-file.ts';
@@ -123,7 +123,7 @@ async function openState(config: MemberConfig, genesis: Genesis, pegPrivateKey: 
   if (!nodeFollows(followed, genesis.file.bitcoinNetwork)) {
     throw new ConfigError('bitcoin.rpcUrl', `the Bitcoin node at ${rpc.displayUrl} follows ${followed}, the genesis names ${genesis.file.bitcoinNetwork}`);
   }
-  const store = await migratedChainStore(pool);
+  const store = await migratedChainStore(pool, stopRequested);
   await assertDatabaseOfThisMember(store, genesis, config.memberIndex);
   // Once the database is known to be this member's, so that one started on another's is named as such.
   await assertKeyNotInUse(config, genesis, stopRequested);
@@ -164,7 +164,7 @@ export async function startMember(config: MemberConfig, log: Logger, stopRequest
   await assertCanListen('peer', config.peer);
   throwIfStopRequested(stopRequested);
 
-  const database = await openMemberDatabase(config);
+  const database = await openMemberDatabase(config, stopRequested);
   let claim: DatabaseClaim;
   try {
     // Before anything reads the consensus log: a second process on it would sign from it too.
@@ -218,7 +218,8 @@ export async function startMember(config: MemberConfig, log: Logger, stopRequest
     timeouts: DEFAULT_TIMEOUTS,
     maxValueBytes: MAX_BLOCK_BYTES,
   };
-  const machineAt = async (height: number) => restoreFromWal(consensusConfig, height, (await store.walRecords(height)).map(decodeWalRecord));
+  const walAt = async (height: number) => (await store.walRecords(height)).map(decodeWalRecord);
+  const machineAt = async (height: number) => restoreFromWal(consensusConfig, height, await walAt(height));
 
   let driver: ConsensusDriver | undefined;
   let syncing: Promise<void> | undefined;
@@ -357,7 +358,7 @@ export async function startMember(config: MemberConfig, log: Logger, stopRequest
     // lack what this member signed at the height still being decided.
     await rerecordForgottenVotes(config, genesis, consensusConfig, {
       nextHeight: () => chain.tip.height + 1,
-      walRecords: async (height) => (await store.walRecords(height)).map(decodeWalRecord),
+      walRecords: walAt,
       rerecord: async (height, records) => {
         for (const record of records) await store.appendWal(height, encodeWalRecord(record));
       },
@@ -438,6 +439,7 @@ export async function startMember(config: MemberConfig, log: Logger, stopRequest
       fetchDecided,
       onDrop: (reason) => metrics.peerMessagesDropped.inc({ reason }),
       restore: () => machineAt(chain.tip.height + 1),
+      logged: async (height) => durableStateFromWal(height, await walAt(height)),
       restoreRetryMs: 1_000,
     },
     log,

@@ -2,7 +2,8 @@ import { Writable } from 'node:stream';
 import { expect } from 'chai';
 import { VoteType } from '../../sidechain/vote.ts';
 import { ValidationError } from '../../sidechain/errors.ts';
-import { decodeMessage, encodeMessage, restoreFromWal, type ConsensusMachine, type ConsensusMessage, type ProposalValue, type WalRecord } from '../../federation/consensus/index.ts';
+import { sameBytes } from '../../sidechain/bytes.ts';
+import { decodeMessage, durableStateFromWal, encodeMessage, restoreFromWal, type ConsensusMachine, type ConsensusMessage, type ProposalValue, type Vote, type WalRecord } from '../../federation/consensus/index.ts';
 import { ConsensusDriver } from '../../federation/member/consensus-driver.ts';
 import { createLogger } from '../../federation/observability/logger.ts';
 import { makeValue, memberConfig } from '../helpers/consensus-sim.ts';
@@ -82,6 +83,7 @@ class DrivenMember {
           this.restores += 1;
           return Promise.resolve(this.machineAt(this.tip + 1));
         },
+        logged: (height) => Promise.resolve(durableStateFromWal(height, this.wal.get(height) ?? [])),
         // Far beyond the test's timeout: nothing here may wait for the retry after a failure.
         restoreRetryMs: 600_000,
       },
@@ -157,6 +159,34 @@ describe('consensus driver and catch-up', () => {
     expect(member.restores).to.equal(0);
     expect(member.errors()).to.deep.equal([]);
   });
+
+  // A database restored from a backup, whose member was taken back its votes at a height it had not
+  // reached: however the machine gets there, it holds that slot as signed and signs nothing else in it.
+  const reachHeight2 = {
+    'through a catch-up': () => member.catchUpTo(1),
+    'through its own decision': async () => {
+      member.deliver(member.peers.proposal(1, 0, value), ...member.peers.votes([1, 2, 3], Prevote, 0, value), ...member.peers.votes([1, 2, 3], Precommit, 0, value));
+      await settle();
+    },
+  };
+  for (const [way, reach] of Object.entries(reachHeight2)) {
+    it(`a machine entering a height ${way} resumes from what its log holds there, and signs no slot the log holds again`, async () => {
+      const logged = makeValue('block the member prevoted before its database was restored');
+      member.wal.set(2, [{ step: 'prevote', height: 2, round: 0, hash: logged.hash }]);
+      await reach();
+      await settle();
+      expect(member.driver.state).to.include({ height: 2, round: 0 });
+      // Member 2 proposes height 2 in round 0; the slot of member 0's prevote there is taken.
+      member.deliver(new MachineFixture(5, 4, 0, 2).proposal(2, 0, makeValue('another block at height 2')));
+      await settle();
+      // Its prevote timeout may have passed meanwhile on a loaded machine: a nil precommit may follow, never another prevote.
+      const prevotesAt2 = member.sent.filter((message) => message.height === 2 && message.kind === 'vote' && message.type === Prevote && message.memberIndex === 0) as Vote[];
+      expect(prevotesAt2.map((vote) => `r${vote.round} ${vote.blockHash && sameBytes(vote.blockHash, logged.hash) ? 'logged' : 'other'}`)).to.deep.equal(['r0 logged']);
+      expect(member.wal.get(2)?.filter((record) => record.step === 'prevote')).to.have.length(1);
+      expect(member.restores).to.equal(0);
+      expect(member.errors()).to.deep.equal([]);
+    });
+  }
 
   it('a machine idle since its start is rebuilt at the chain’s next height from the write-ahead log', async () => {
     await member.driver.stop();
