@@ -98,7 +98,17 @@ describe("a restarting member taking back what it signed, while its chain's tip 
     const config = { memberIndex: ME, peerWaitMs, peers: peers.map((peer, i) => ({ memberIndex: peer.memberIndex, url: 'ws://127.0.0.1:1', apiUrl: apiUrls[i]! })) };
     return { lines, started: rerecordForgottenVotes(config, genesis, consensus, memory, log) };
   };
-  const messages = (lines: Record<string, unknown>[]) => lines.map((line) => `${String(line.msg).slice(0, 40)} @${String(line.height)}`);
+  /** The reason a start that waits 1.5 s without progress stops with. */
+  const refusalOf = async (memory: RestoredMemory) => {
+    const refused = await start(memory, 1_500).started.then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(refused).to.be.instanceOf(ForgottenVotesError);
+    return (refused as Error).message;
+  };
+  const said = (lines: Record<string, unknown>[]) => lines.map((line) => `${String(line.msg)} @${String(line.height)}`);
+  const behind = 'this member is behind the height the other members are deciding: catching up, and asking again what it signed there, before it votes';
 
   it('takes back what it signed at the height its peers decide once a catch-up that stopped short gets there, not at the height it asked first', async () => {
     peersAt([6, 6, 6, 6], [true, true, false, false]);
@@ -107,21 +117,13 @@ describe("a restarting member taking back what it signed, while its chain's tip 
     await started;
     expect(memory.rerecorded).to.deep.equal([{ height: 6, records: [{ step: 'prevote', height: 6, round: 0, hash: value.hash }] }]);
     expect(memory.catchUpsRun).to.equal(2);
-    expect(messages(lines)).to.deep.equal([
-      `${'this member is behind the height the other members are deciding'.slice(0, 40)} @6`,
-      `${'took back from the other members what this member signed'.slice(0, 40)} @6`,
-    ]);
+    expect(said(lines)).to.deep.equal([`${behind} @6`, 'took back from the other members what this member signed at the height being decided; voting on from there @6']);
   });
 
   it('refuses to start, naming that height, when its peers hold what it signed at a height its catch-up never reaches', async () => {
     peersAt([6, 6, 6, 6], [true, true, false, false]);
     const memory = new RestoredMemory([3]);
-    const refused = await start(memory, 1_500).started.then(
-      () => undefined,
-      (error: unknown) => error,
-    );
-    expect(refused).to.be.instanceOf(ForgottenVotesError);
-    expect((refused as Error).message).to.equal(
+    expect(await refusalOf(memory)).to.equal(
       `databaseUrl: the member's database does not hold what member ${ME} signed at height 6 (round 0 prevote), which member-0, member-1 received, and its chain reached only height 3 within peerWaitMs (1500 ms): ` +
         'it was restored from a backup older than the member\'s last votes, or is empty, and it takes that back only once it holds the blocks below height 6; signing there before could sign two blocks at one height. ' +
         "Check that the member reaches the other members' APIs (apiUrl of its peers) and start it again, or start it on a newer backup",
@@ -136,7 +138,7 @@ describe("a restarting member taking back what it signed, while its chain's tip 
     await started;
     expect(memory.catchUpsRun).to.equal(2);
     expect(memory.rerecorded).to.deep.equal([]);
-    expect(messages(lines)).to.deep.equal([`${'this member is behind the height the other members are deciding'.slice(0, 40)} @6`]);
+    expect(said(lines)).to.deep.equal([`${behind} @6`]);
   });
 
   it('asks again at once, however long the catch-up took, while each catch-up takes it higher', async () => {
@@ -151,12 +153,7 @@ describe("a restarting member taking back what it signed, while its chain's tip 
   it('refuses to start, naming how many peers are ahead, when n − k + 1 of them decide a height its catch-up never reaches', async () => {
     peersAt([6, 6, 5, 5], [false, false, false, false]);
     const memory = new RestoredMemory([4]);
-    const refused = await start(memory, 1_500).started.then(
-      () => undefined,
-      (error: unknown) => error,
-    );
-    expect(refused).to.be.instanceOf(ForgottenVotesError);
-    expect((refused as Error).message).to.equal(
+    expect(await refusalOf(memory)).to.equal(
       'peers: 2 of the other members are deciding a height above 5, and its chain reached only height 4 within peerWaitMs (1500 ms): the member signs nothing before it has asked them what it signed at the height they are deciding. ' +
         "Check that the member reaches the other members' APIs (apiUrl of its peers) and start it again",
     );
