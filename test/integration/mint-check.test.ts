@@ -4,6 +4,7 @@ import type { PeginBody } from '../../sidechain/transaction/types.ts';
 import { sortedMultisig } from '../../watcher/escrow.ts';
 import { bitcoinNetwork } from '../../watcher/networks.ts';
 import { depositMultisig } from '../../watcher/pegin-tweak.ts';
+import { coinPaying } from '../helpers/bitcoin-spends.ts';
 import { testFederation } from '../helpers/genesis.ts';
 import { RecordingRpc } from '../helpers/recording-rpc.ts';
 import { sharedRegtest } from '../helpers/regtest.ts';
@@ -21,8 +22,7 @@ describe('a mint checked against the Bitcoin node', function () {
     const { node, faucet } = await sharedRegtest();
     const recipient = testWallet().owner;
     const script = depositMultisig(escrow, recipient);
-    const txid = await faucet.fund(script.address(bitcoinNetwork('regtest')), amountSats);
-    const vout = (await node.rpc.getRawTransaction(txid)).outs.findIndex((out) => Buffer.from(out.script).equals(Buffer.from(script.scriptPubKey)));
+    const { txid, vout } = await coinPaying(node.rpc, await faucet.fund(script.address(bitcoinNetwork('regtest')), amountSats), script.scriptPubKey);
     return { kind: 'pegin', bitcoinTxid: new Uint8Array(Buffer.from(txid, 'hex')), bitcoinVout: vout, amount: mintAmount(genesis, amountSats), recipient };
   }
 
