@@ -123,7 +123,7 @@ async function openState(config: MemberConfig, genesis: Genesis, pegPrivateKey: 
   if (!nodeFollows(followed, genesis.file.bitcoinNetwork)) {
     throw new ConfigError('bitcoin.rpcUrl', `the Bitcoin node at ${rpc.displayUrl} follows ${followed}, the genesis names ${genesis.file.bitcoinNetwork}`);
   }
-  const store = await migratedChainStore(pool);
+  const store = await migratedChainStore(pool, stopRequested);
   await assertDatabaseOfThisMember(store, genesis, config.memberIndex);
   // Once the database is known to be this member's, so that one started on another's is named as such.
   await assertKeyNotInUse(config, genesis, stopRequested);
@@ -164,7 +164,7 @@ export async function startMember(config: MemberConfig, log: Logger, stopRequest
   await assertCanListen('peer', config.peer);
   throwIfStopRequested(stopRequested);
 
-  const database = await openMemberDatabase(config);
+  const database = await openMemberDatabase(config, stopRequested);
   let claim: DatabaseClaim;
   try {
     // Before anything reads the consensus log: a second process on it would sign from it too.

@@ -17,6 +17,8 @@ export interface PostgresServerOptions {
   password?: string;
   /** Tests trade crash durability for speed (fsync off); a real network never does. */
   durable?: boolean;
+  /** A stop asked while the server starts: it is stopped again and the start rejects. */
+  stopRequested?: AbortSignal;
 }
 
 export interface PostgresServer {
@@ -97,7 +99,7 @@ export async function startPostgresServer(options: PostgresServerOptions): Promi
   let postmaster: Postmaster;
   for (let attempt = 1; ; attempt++) {
     try {
-      postmaster = await startPostmaster({ dataDir, port, flags, logFile: serverLogFile(dataDir), runAs, stopTimeoutMs: STOP_TIMEOUT_MS });
+      postmaster = await startPostmaster({ dataDir, port, flags, logFile: serverLogFile(dataDir), runAs, stopTimeoutMs: STOP_TIMEOUT_MS, stopRequested: options.stopRequested });
       break;
     } catch (error) {
       if (!(error instanceof PostmasterExitedError)) throw new PostgresServerError(`the server did not start on 127.0.0.1:${port} with data in ${dataDir}: ${String(error)}`);

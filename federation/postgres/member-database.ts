@@ -5,6 +5,7 @@ import { ConfigError, StrongboxError } from '../../sidechain/errors.ts';
 import { ChainStore } from '../../sidechain/store/chain-store.ts';
 import { MigrationError } from '../../sidechain/store/migrate.ts';
 import type { MemberConfig } from '../config.ts';
+import { throwIfStopRequested } from '../member/stop-request.ts';
 import { runningServerUrl, startPostgresServer } from './embedded-server.ts';
 import { isAlive, postmasterPid, PostgresServerError } from './stale-server.ts';
 
@@ -43,12 +44,18 @@ function serverExit(cluster: string): { exited: Promise<Error>; unwatch(): void 
  * its own under `<dataDir>/postgres` with the database `member_<index>`, so that a single member
  * started by hand needs no Postgres installation either.
  */
-export async function openMemberDatabase(config: Pick<MemberConfig, 'databaseUrl' | 'dataDir' | 'memberIndex'>): Promise<MemberDatabase> {
+export async function openMemberDatabase(config: Pick<MemberConfig, 'databaseUrl' | 'dataDir' | 'memberIndex'>, stopRequested?: AbortSignal): Promise<MemberDatabase> {
   if (config.databaseUrl !== undefined) return { url: config.databaseUrl, lost: NEVER_LOST, stop: async () => undefined };
   const cluster = embeddedCluster(config.dataDir);
-  const server = await startPostgresServer({ dataDir: cluster });
+  const server = await startPostgresServer({ dataDir: cluster, stopRequested }).catch((error: unknown) => {
+    // A terminal's Ctrl-C reaches initdb too, in the member's process group, and ends it (initdb
+    // then removes what it had written): its failure is the stop asked, not a fault.
+    throwIfStopRequested(stopRequested);
+    throw error;
+  });
   const database = embeddedDatabaseName(config.memberIndex);
   try {
+    throwIfStopRequested(stopRequested);
     await server.createDatabase(database);
   } catch (error) {
     await server.stop();
@@ -98,9 +105,10 @@ function embeddedDatabaseName(memberIndex: number): string {
  * The member's store, its schema brought up to date: the first use of its database, so a server
  * that cannot be reached or logged in to is said in terms of the config field that names it.
  */
-export async function migratedChainStore(pool: pg.Pool): Promise<ChainStore> {
+export async function migratedChainStore(pool: pg.Pool, stopRequested?: AbortSignal): Promise<ChainStore> {
   const store = new ChainStore(pool);
-  await store.migrate().catch((error: unknown) => {
+  await store.migrate(stopRequested).catch((error: unknown) => {
+    throwIfStopRequested(stopRequested);
     throw asDatabaseSettingError(error);
   });
   return store;

@@ -24,6 +24,8 @@ export interface PostmasterOptions {
   runAs?: { uid: number; gid: number };
   /** How long a fast shutdown may take before the server is killed. */
   stopTimeoutMs: number;
+  /** A stop asked meanwhile (Ctrl-C): the server is stopped again and the start rejects with the signal's reason. */
+  stopRequested?: AbortSignal;
 }
 
 export interface Postmaster {
@@ -47,6 +49,7 @@ export class PostmasterExitedError extends Error {
  * Ready is what `pg_ctl -w` waits for: the server's own pid in postmaster.pid with the status `ready`.
  */
 export async function startPostmaster(options: PostmasterOptions): Promise<Postmaster> {
+  options.stopRequested?.throwIfAborted();
   const { postgres } = await platformBinaries();
   const log = openSync(options.logFile, 'a');
   const logStart = fstatSync(log).size;
@@ -75,6 +78,11 @@ export async function startPostmaster(options: PostmasterOptions): Promise<Postm
   for (;;) {
     const outcome = await Promise.race([exited.then(() => 'exited' as const), delay(READY_POLL_MS)]);
     if (outcome === 'exited') throw new PostmasterExitedError(firstFatalLine(options.logFile, logStart));
+    // Recovery after a crash can take long; a server in the terminal's session would not be stopped by its Ctrl-C.
+    if (options.stopRequested?.aborted) {
+      await stop();
+      options.stopRequested.throwIfAborted();
+    }
     if (postmasterPid(options.dataDir) === pid && serverStatus(options.dataDir) === 'ready') break;
   }
   return { pid, stop };

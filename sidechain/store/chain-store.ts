@@ -131,8 +131,8 @@ const bytesOf = (value: Buffer) => new Uint8Array(value);
 export class ChainStore {
   constructor(readonly pool: pg.Pool) {}
 
-  async migrate(): Promise<number[]> {
-    return runMigrations(this.pool, loadMigrations(MIGRATIONS_DIR));
+  async migrate(stopRequested?: AbortSignal): Promise<number[]> {
+    return runMigrations(this.pool, loadMigrations(MIGRATIONS_DIR), stopRequested);
   }
 
   /** The schema version of the database and the newest this software has. */

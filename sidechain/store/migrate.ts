@@ -47,9 +47,10 @@ export async function appliedSchemaVersion(pool: pg.Pool): Promise<number> {
  * Brings the database to the newest version. Each migration runs in its own transaction together
  * with its bookkeeping row, so a failure leaves the previous version intact; an advisory lock
  * makes concurrent runners (two members starting on one database) apply each migration once.
+ * A stop asked meanwhile is taken between migrations, rejecting with the signal's reason.
  * Returns the versions applied by this call.
  */
-export async function runMigrations(pool: pg.Pool, migrations: Migration[]): Promise<number[]> {
+export async function runMigrations(pool: pg.Pool, migrations: Migration[], stopRequested?: AbortSignal): Promise<number[]> {
   const ordered = [...migrations].sort((a, b) => a.version - b.version);
   return withPooledClient(pool, async (client) => {
     try {
@@ -75,6 +76,7 @@ export async function runMigrations(pool: pg.Pool, migrations: Migration[]): Pro
       const done: number[] = [];
       for (const migration of ordered) {
         if (applied.has(migration.version)) continue;
+        stopRequested?.throwIfAborted();
         await client.query('BEGIN');
         try {
           await client.query(migration.sql);

@@ -1,8 +1,10 @@
 import { expect } from 'chai';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { genesisPath, memberDir, runLocalCeremony } from '../../federation/local-network/ceremony.ts';
 import { startLocalNetwork, type LocalNetwork } from '../../federation/local-network/local-network.ts';
 import { findFreePorts } from '../../regtest/free-port.ts';
@@ -195,6 +197,52 @@ describe('strongbox member start without its Bitcoin node', function () {
     // The server was started (its cluster exists) and stopped again (a running one holds this file).
     expect(existsSync(join(dataDir, 'postgres', 'cluster', 'PG_VERSION'))).to.equal(true);
     expect(existsSync(join(dataDir, 'postgres', 'cluster', 'postmaster.pid'))).to.equal(false);
+  });
+});
+
+/** The pids of running processes whose command line holds `text`. */
+function processesNaming(text: string): number[] {
+  return readdirSync('/proc').filter((entry) => /^\d+$/.test(entry)).filter((pid) => {
+    try {
+      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(text);
+    } catch {
+      return false; // exited meanwhile
+    }
+  }).map(Number);
+}
+
+describe('a member stopped by Ctrl-C while it makes its embedded Postgres cluster', function () {
+  this.timeout(120_000);
+  let dir: string;
+  let writeConfig: (values: Record<string, unknown>) => string;
+
+  before(() => ({ dir, writeConfig } = ceremonyFolder('strongbox-stopped-initdb-')));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('stops as any start asked to stop does, exit 0 with no stack and nothing left running, and starts again on the same folder', async () => {
+    const [apiPort, peerPort, bitcoinPort] = (await findFreePorts(3)) as [number, number, number];
+    const dataDir = join(dir, 'data');
+    mkdirSync(dataDir, { mode: 0o755 });
+    const cluster = join(dataDir, 'postgres', 'cluster');
+    const config = writeConfig({ dataDir, bitcoin: { rpcUrl: `http://nobody:nothing@127.0.0.1:${bitcoinPort}` }, api: { port: apiPort }, peer: { port: peerPort } });
+    // In a process group of its own, as a command in a terminal is; the terminal's Ctrl-C reaches
+    // the whole group, initdb included.
+    const member = spawn(process.execPath, [fileURLToPath(new URL('../../bin/strongbox.js', import.meta.url)), 'member', 'start', '--config', config], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const output = { stdout: '', stderr: '' };
+    member.stdout!.on('data', (chunk: Buffer) => (output.stdout += chunk.toString('utf8')));
+    member.stderr!.on('data', (chunk: Buffer) => (output.stderr += chunk.toString('utf8')));
+    const exited = new Promise<number | null>((resolve) => member.once('close', (code) => resolve(code)));
+    await eventually('initdb running', async () => processesNaming(`--pgdata=${cluster}`).length > 0, 60_000);
+    process.kill(-member.pid!, 'SIGINT');
+    expect(await exited, output.stderr).to.equal(0);
+    expect(output.stderr).to.equal('');
+    const lines = output.stdout.trim().split('\n');
+    expect(lines.at(-1)).to.include('"msg":"member stopped while starting"');
+    expect(lines.filter((line) => /"level":"(error|fatal)"|"stack"/.test(line)), 'error lines').to.deep.equal([]);
+    expect(processesNaming(cluster), 'no initdb or server left').to.deep.equal([]);
+    // Nothing half-made blocks the next start, which makes the cluster and goes on to the Bitcoin node.
+    const again = await runCli(['member', 'start', '--config', config]);
+    expect([again.code, again.stderr]).to.deep.equal([1, `strongbox: bitcoin.rpcUrl: Bitcoin node at http://127.0.0.1:${bitcoinPort} is unreachable (connection refused)\n`]);
   });
 });
 

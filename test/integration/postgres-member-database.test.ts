@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { openMemberDatabase } from '../../federation/postgres/member-database.ts';
+import { migratedChainStore, openMemberDatabase } from '../../federation/postgres/member-database.ts';
+import { StoppedWhileStartingError } from '../../federation/member/stop-request.ts';
 import { claimMemberDatabase, MEMBER_LOCK_KEY } from '../../federation/postgres/database-claim.ts';
 import { InUseError } from '../../federation/pid-lock.ts';
 import { postmasterPid } from '../../federation/postgres/stale-server.ts';
@@ -52,6 +53,49 @@ describe('a member database', function () {
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
     }
+  });
+
+  describe('asked to stop while it starts (Ctrl-C)', () => {
+    it('stops the embedded server it was starting and leaves none running, whether asked before the server runs or while it starts', async () => {
+      const dataDir = join(tmpdir(), `strongbox-member-${process.pid}-${randomBytes(3).toString('hex')}`);
+      mkdirSync(dataDir, { mode: 0o755 });
+      const cluster = join(dataDir, 'postgres', 'cluster');
+      try {
+        const before = new AbortController();
+        before.abort();
+        let refusal = await openMemberDatabase({ dataDir, memberIndex: 1 }, before.signal).then(() => undefined, (error: unknown) => error);
+        expect(refusal).to.be.instanceOf(StoppedWhileStartingError);
+        expect(postmasterPid(cluster), 'no server left running').to.equal(undefined);
+        // Asked once the server process exists: it is stopped again, ready or not.
+        const during = new AbortController();
+        const asking = setInterval(() => {
+          if (existsSync(join(cluster, 'postmaster.pid'))) during.abort();
+        }, 1);
+        refusal = await openMemberDatabase({ dataDir, memberIndex: 1 }, during.signal).then(() => undefined, (error: unknown) => error).finally(() => clearInterval(asking));
+        expect(refusal).to.be.instanceOf(StoppedWhileStartingError);
+        expect(postmasterPid(cluster), 'no server left running').to.equal(undefined);
+        const opened = await openMemberDatabase({ dataDir, memberIndex: 1 });
+        expect(await currentDatabase(opened.url), 'the cluster starts again').to.equal('member_1');
+        await opened.stop();
+      } finally {
+        rmSync(dataDir, { recursive: true, force: true });
+      }
+    });
+
+    it('stops between migrations, applying no more of them, and brings the schema up to date at the next start', async () => {
+      const db = await freshDatabase('stopped_migrations');
+      try {
+        const stop = new AbortController();
+        stop.abort();
+        const refusal = await migratedChainStore(db.pool, stop.signal).then(() => undefined, (error: unknown) => error);
+        expect(refusal).to.be.instanceOf(StoppedWhileStartingError);
+        expect(await appliedSchemaVersion(db.pool)).to.equal(0);
+        await migratedChainStore(db.pool);
+        expect(await appliedSchemaVersion(db.pool)).to.equal(MIGRATIONS.at(-1)!.version);
+      } finally {
+        await db.drop();
+      }
+    });
   });
 
   describe('reached by an operator command (role grant and list) through a member config without databaseUrl', () => {
