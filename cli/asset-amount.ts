@@ -1,6 +1,7 @@
 import { BTC_ASSET_KEY, formatUnits } from '../sidechain/asset.ts';
 import { ValidationError } from '../sidechain/errors.ts';
 import { MemberApiError, type AssetView, type MemberClient } from '../federation/api/client.ts';
+import type { SecurityWording } from '../federation/wallet/build-transfer.ts';
 import { satsToBtc } from '../watcher/btc-amount.ts';
 import { plural } from '../federation/words.ts';
 
@@ -28,7 +29,15 @@ export async function securityView(client: MemberClient, asset: string): Promise
  */
 export function describeAmount(amount: bigint, asset: string, security: AssetView | undefined): string {
   if (security === undefined) return `${plural(amount, 'sat')} of pegged BTC (${satsToBtc(amount)} BTC)`;
-  return `${unitsFigure(amount, security.decimals)} of ${security.name} (${security.isin}) ${asset}`;
+  return `${unitsFigure(amount, security.decimals)} of ${securityName(asset, security)}`;
+}
+
+/** A security as people know it, by the name and ISIN its issuer registered, with its id to use in commands. */
+const securityName = (asset: string, security: AssetView) => `${security.name} (${security.isin}) ${asset}`;
+
+/** How a wallet's refusals write a security (`security`, its registry record), as describeAmount does. */
+export function securityWording(asset: string, security: AssetView): SecurityWording {
+  return { name: securityName(asset, security), units: (amount) => unitsFigure(amount, security.decimals) };
 }
 
 /** describeAmount, the asset's registry record read from the member. */

@@ -1,10 +1,11 @@
-import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, statSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import * as ecc from 'tiny-secp256k1';
 import { z } from 'zod';
 import { StrongboxError } from '../sidechain/errors.ts';
 import { generateKeyPair, publicKeyFromSeed } from '../sidechain/ed25519.ts';
 import { fileErrorReason } from './file-error-reason.ts';
+import { writeNewFile } from './write-file.ts';
 
 /** A key file that is missing, malformed, or readable by others. */
 export class KeyFileError extends StrongboxError {
@@ -49,7 +50,7 @@ export function writeKeyFile(path: string, keys: MemberKeys): void {
     blockSeed: Buffer.from(keys.blockSeed).toString('hex'),
     pegPrivateKey: Buffer.from(keys.pegPrivateKey).toString('hex'),
   };
-  writeFileSync(path, `${JSON.stringify(body, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
+  writeNewFile(path, `${JSON.stringify(body, null, 2)}\n`, { mode: 0o600 });
   chmodSync(path, 0o600);
 }
 

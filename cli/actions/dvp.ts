@@ -1,4 +1,4 @@
-import { accessSync, constants, existsSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, rmSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { addressPayload, encodeAddress, ownerFromPayload } from '../../sidechain/address.ts';
 import { BTC_ASSET_ID, BTC_ASSET_KEY } from '../../sidechain/asset.ts';
@@ -7,15 +7,15 @@ import { ValidationError } from '../../sidechain/errors.ts';
 import { decodeTransaction, encodeWitness } from '../../sidechain/transaction/codec.ts';
 import { keyWitness } from '../../sidechain/transaction/signing.ts';
 import type { TransferBody } from '../../sidechain/transaction/types.ts';
-import { MemberApiError, type MemberClient } from '../../federation/api/client.ts';
+import { MemberApiError, type AssetView, type MemberClient } from '../../federation/api/client.ts';
 import { buildTransfer, selectCoins, type SpendableOutput } from '../../federation/wallet/build-transfer.ts';
 import { acceptOffer, checkBuyerIsNotSeller, checkOfferChain, checkOfferedCoin, createOffer } from '../../federation/wallet/dvp.ts';
 import { readJsonFile } from '../../federation/json-file.ts';
-import { fileErrorReason } from '../../federation/file-error-reason.ts';
+import { cannotWrite, writeNewFile } from '../../federation/write-file.ts';
 import { coinsNotOffered } from '../../federation/wallet/offer-holds.ts';
 import { readWalletFile, type OfferHold, type Wallet } from '../../federation/wallet/wallet-file.ts';
 import { genesisFrom, memberClientFrom, type NetworkOptions } from '../member-url.ts';
-import { describeAmount, describeAmountOn, registeredSecurity, unitsFigure } from '../asset-amount.ts';
+import { describeAmount, describeAmountOn, registeredSecurity, securityWording, unitsFigure } from '../asset-amount.ts';
 import { printResult } from '../output.ts';
 import { parseAmount, parseHeight, parseSecurity } from '../command-arguments.ts';
 import { recordOffer, walletOffers } from '../open-offers.ts';
@@ -29,12 +29,6 @@ const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
 
 const OFFER_FILE_EXISTS = 'it already exists; offers are never overwritten';
 
-/** Why the offer file cannot be written, in words. */
-function offerFileRefusal(path: string, error: unknown): ValidationError {
-  const reason = (error as NodeJS.ErrnoException).code === 'EEXIST' ? OFFER_FILE_EXISTS : (fileErrorReason(error) ?? (error as Error).message);
-  return new ValidationError('bad-output', `cannot write ${path}: ${reason}`);
-}
-
 /**
  * Refuses an offer file that could not be written before anything reaches the chain: a coin
  * split is a transaction of its own, and a user told only afterwards would have changed the chain
@@ -45,7 +39,7 @@ function checkOfferFileWritable(path: string): void {
   try {
     accessSync(dirname(resolve(path)), constants.W_OK);
   } catch (error) {
-    throw offerFileRefusal(path, error);
+    throw cannotWrite(path, error, OFFER_FILE_EXISTS);
   }
 }
 
@@ -98,14 +92,14 @@ async function offeredCoin(client: MemberClient, offer: DvpOffer) {
  * (the first interrupted, or its wait over) builds the very same split from the same final coins,
  * waits for it and goes on to make the offer the first did not.
  */
-async function exactCoin(client: MemberClient, chainId: Uint8Array, wallet: Wallet, asset: Uint8Array, amount: bigint, decimals: number, coins: { utxos: SpendableOutput[]; open: OfferHold[] }, options: Options): Promise<{ coin: SpendableOutput; splitHeight?: number }> {
+async function exactCoin(client: MemberClient, chainId: Uint8Array, wallet: Wallet, asset: Uint8Array, amount: bigint, security: AssetView, coins: { utxos: SpendableOutput[]; open: OfferHold[] }, options: Options): Promise<{ coin: SpendableOutput; splitHeight?: number }> {
   const offered = new Set(coins.open.map((hold) => hold.coin));
   const exact = coins.utxos.find((utxo) => utxo.asset === hex(asset) && utxo.amount === amount && !offered.has(`${utxo.txid}:${utxo.vout}`));
   if (exact) return { coin: exact };
   const wayOut = 'a coin backs one offer at a time: withdraw an offer first (`strongbox dvp cancel --offer <offer file>`)';
-  const notOffered = coinsNotOffered(coins.utxos, coins.open, hex(asset), amount, { spendOffered: false, wayOut, units: (units) => unitsFigure(units, decimals) });
+  const notOffered = coinsNotOffered(coins.utxos, coins.open, hex(asset), amount, { spendOffered: false, wayOut, security: securityWording(hex(asset), security) });
   const split = buildTransfer(chainId, wallet, notOffered, asset, wallet.owner, amount);
-  if (!options.json) stderrLines.say(`splitting a coin of ${unitsFigure(amount, decimals)} off for the offer`);
+  if (!options.json) stderrLines.say(`splitting a coin of ${unitsFigure(amount, security.decimals)} off for the offer`);
   const { txid, height } = await submitUntilFinal(client, split, options, { rerun: 'makes the offer with the coin split off', resumes: 'makes the offer' });
   return { coin: { txid, vout: 0, asset: hex(asset), amount }, splitHeight: height };
 }
@@ -140,18 +134,14 @@ export async function dvpOffer(options: Options & { asset: string; amount: strin
   const { coin, expiryHeight } = await withWalletLock(options.file, async () => {
     const utxos = await client.utxos(wallet.address);
     const offers = await walletOffers(client, options.file, utxos);
-    const { coin, splitHeight } = await exactCoin(client, genesis.chainId, wallet, asset, amount, security.decimals, { utxos, open: offers.open }, options);
+    const { coin, splitHeight } = await exactCoin(client, genesis.chainId, wallet, asset, amount, security, { utxos, open: offers.open }, options);
     // From the split's block rather than the tip when a coin was split off: a run again that found
     // the split pending then signs the very offer the first would have, the same coin, price and
     // expiry, so a first that got as far as its offer too (from a copy of the wallet file, which
     // the lock does not see) made the same offer, not a second one.
     const expiryHeight = (splitHeight ?? (await client.status()).height) + expiresIn;
     const offer = createOffer(genesis.chainId, wallet, coin, { asset: BTC_ASSET_ID, amount: price }, expiryHeight);
-    try {
-      writeFileSync(options.out, `${JSON.stringify(offerToJson(offer), null, 2)}\n`, { flag: 'wx' });
-    } catch (error) {
-      throw offerFileRefusal(options.out, error);
-    }
+    writeNewFile(options.out, `${JSON.stringify(offerToJson(offer), null, 2)}\n`, { exists: OFFER_FILE_EXISTS });
     // Recorded once the file exists, so no offer is out unrecorded; an offer that cannot be recorded is not handed out.
     try {
       recordOffer(options.file, offers, options.out, coin, expiryHeight);

@@ -1,8 +1,9 @@
 import { checkCeremonyMemberCount } from '../../federation/transport/options.ts';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { createGenesisFile, parseGenesis, type GenesisFile } from '../../sidechain/genesis.ts';
 import { ValidationError } from '../../sidechain/errors.ts';
 import { checkPegoutMinimum } from '../../federation/pegout-minimum.ts';
+import { writeNewFile } from '../../federation/write-file.ts';
 import { printResult } from '../output.ts';
 
 interface GenesisOptions {
@@ -53,7 +54,7 @@ export function writeGenesis(options: GenesisOptions): void {
   const genesis = parseGenesis(file);
   checkCeremonyMemberCount(genesis.members.keys.length);
   checkPegoutMinimum(genesis);
-  writeFileSync(options.out, `${JSON.stringify(file, null, 2)}\n`, { flag: 'wx' });
+  writeNewFile(options.out, `${JSON.stringify(file, null, 2)}\n`);
   const chainId = Buffer.from(genesis.chainId).toString('hex');
   printResult(options, `wrote ${options.out}\nchain id: ${chainId}\n${file.members.length} members, ${file.threshold} must sign each block`, { file: options.out, chainId, threshold: file.threshold, members: file.members.length });
 }

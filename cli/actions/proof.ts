@@ -1,8 +1,9 @@
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { ValidationError } from '../../sidechain/errors.ts';
 import { inclusionProofFromJson, verifyInclusionProof } from '../../sidechain/inclusion-proof.ts';
 import { describeTransaction } from '../../federation/api/transaction-view.ts';
 import { readJsonFile } from '../../federation/json-file.ts';
+import { writeNewFile } from '../../federation/write-file.ts';
 import { txId } from '../../sidechain/transaction/ids.ts';
 import { addressOfScript } from '../../watcher/bitcoin-address.ts';
 import { bitcoinNetwork } from '../../watcher/networks.ts';
@@ -23,7 +24,7 @@ export async function exportProof(txidArgument: string, options: NetworkOptions 
   if (proven !== txid) throw new ValidationError('wrong-proof', `the member at ${client.baseUrl} answered with the proof of transaction ${proven}, not ${txid}`);
   const proof = JSON.stringify(answer, null, 2);
   if (!options.out) return console.log(proof);
-  writeFileSync(options.out, `${proof}\n`, { flag: options.force ? 'w' : 'wx' });
+  writeNewFile(options.out, `${proof}\n`, { replace: options.force === true });
   printResult(options, `wrote ${options.out}`, { txid, file: options.out });
 }
 

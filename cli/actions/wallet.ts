@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline/promises';
 import { text } from 'node:stream/consumers';
 import { addressPayload, looksLikeBitcoin } from '../../sidechain/address.ts';
-import { describeAmount, securityView, unitsFigure } from '../asset-amount.ts';
+import { describeAmount, securityView, securityWording } from '../asset-amount.ts';
 import { ValidationError } from '../../sidechain/errors.ts';
 import { createWalletFile, readWalletFile } from '../../federation/wallet/wallet-file.ts';
 import { RECOVERY_WORD_COUNT, recoveryWordLines, recoveryWords, seedFromRecoveryWords } from '../../federation/wallet/recovery-words.ts';
@@ -97,7 +97,7 @@ export async function send(options: NetworkOptions & SubmitOptions & { to: strin
     const utxos = await client.utxos(wallet.address);
     const { open } = await walletOffers(client, options.file, utxos);
     const wayOut = 'spending an offered coin leaves its offer unable ever to settle: withdraw the offer first (`strongbox dvp cancel --offer <offer file>`), or send with --spend-offered';
-    const coins = coinsNotOffered(utxos, open, assetHex, amount, { spendOffered: options.spendOffered === true, wayOut, units: (units) => unitsFigure(units, security?.decimals ?? 0) });
+    const coins = coinsNotOffered(utxos, open, assetHex, amount, { spendOffered: options.spendOffered === true, wayOut, security: security && securityWording(assetHex, security) });
     const tx = buildTransfer(genesis.chainId, wallet, coins, asset, recipient, amount);
     const submitted = await submitUntilFinal(client, tx, options, { rerun: 'sends another payment' });
     return { ...submitted, withdrawn: dropSpentOffers(options.file, new Set(tx.inputs.map((input) => `${Buffer.from(input.txid).toString('hex')}:${input.index}`))) };

@@ -32,18 +32,28 @@ export function selectCoins(utxos: readonly SpendableOutput[], asset: Uint8Array
 }
 
 /**
- * The refusal when all the wallet holds of an asset (`held`) is less than `amount`; `units` writes
- * an amount of a security (its decimals are the caller's to know). Pegged BTC is written in sats
- * and BTC, with the way to bring more in: BTC reaches a wallet only by a peg-in.
+ * How a refusal writes a security: the name people know it by and an amount of it (its name and
+ * decimals are in the registry, which is the caller's to read). Without them, its id and base units.
  */
-export function shortfall(assetHex: string, held: bigint, amount: bigint, units: (amount: bigint) => string = String): ValidationError {
+export interface SecurityWording {
+  name: string;
+  units: (amount: bigint) => string;
+}
+
+export const securityById = (assetHex: string): SecurityWording => ({ name: `asset ${assetHex}`, units: String });
+
+/**
+ * The refusal when all the wallet holds of an asset (`held`) is less than `amount`. Pegged BTC is
+ * written in sats and BTC, with the way to bring more in: BTC reaches a wallet only by a peg-in.
+ */
+export function shortfall(assetHex: string, held: bigint, amount: bigint, security: SecurityWording = securityById(assetHex)): ValidationError {
   if (assetHex === BTC_ASSET_HEX) {
     return new ValidationError(
       'insufficient-funds',
       `the wallet holds ${plural(held, 'sat')} of pegged BTC (${satsToBtc(held)} BTC), not ${plural(amount, 'sat')} (${satsToBtc(amount)} BTC): bring BTC in by a peg-in (\`strongbox pegin-address <the wallet's sbx1… address>\` names the Bitcoin address to pay)`,
     );
   }
-  return new ValidationError('insufficient-funds', `the wallet holds ${units(held)} of asset ${assetHex}, not ${units(amount)}`);
+  return new ValidationError('insufficient-funds', `the wallet holds ${security.units(held)} of ${security.name}, not ${security.units(amount)}`);
 }
 
 function signAll<Body extends TransferBody | PegoutBody>(chainId: Uint8Array, wallet: Wallet, body: Body): Body & { witnesses: Witness[] } {

@@ -1,5 +1,5 @@
 import { ValidationError } from '../../sidechain/errors.ts';
-import { shortfall, type SpendableOutput } from './build-transfer.ts';
+import { securityById, shortfall, type SecurityWording, type SpendableOutput } from './build-transfer.ts';
 import type { OfferHold } from './wallet-file.ts';
 
 const outpoint = (coin: SpendableOutput) => `${coin.txid}:${coin.vout}`;
@@ -25,17 +25,16 @@ export function describeHolds(holds: readonly OfferHold[]): string {
  * short and offered coins would make up the difference, refuses naming the offers in the way
  * (the ones selection would spend, oldest coin first) with `wayOut`, unless `spendOffered`: then
  * the offered coins come last. When even all the coins fall short, refuses naming all the wallet
- * holds. `units` writes an amount of `asset` for the refusals (its decimals are the caller's to
- * know).
+ * holds. The refusals name `asset` and its amounts as `security` writes them, else by its id.
  */
-export function coinsNotOffered(utxos: readonly SpendableOutput[], open: readonly OfferHold[], asset: string, amount: bigint, options: { spendOffered: boolean; wayOut: string; units: (amount: bigint) => string }): SpendableOutput[] {
+export function coinsNotOffered(utxos: readonly SpendableOutput[], open: readonly OfferHold[], asset: string, amount: bigint, options: { spendOffered: boolean; wayOut: string; security?: SecurityWording }): SpendableOutput[] {
   const holdOf = new Map(open.map((hold) => [hold.coin, hold]));
   const free = utxos.filter((utxo) => !holdOf.has(outpoint(utxo)));
   const offered = utxos.filter((utxo) => holdOf.has(outpoint(utxo)));
   const ofAsset = (coins: readonly SpendableOutput[]) => coins.filter((coin) => coin.asset === asset);
   const sum = (coins: readonly SpendableOutput[]) => ofAsset(coins).reduce((total, coin) => total + coin.amount, 0n);
   const held = sum(utxos);
-  if (held < amount) throw shortfall(asset, held, amount, options.units);
+  if (held < amount) throw shortfall(asset, held, amount, options.security);
   const freeTotal = sum(free);
   if (freeTotal >= amount) return free;
   if (options.spendOffered) return [...free, ...offered];
@@ -46,5 +45,6 @@ export function coinsNotOffered(utxos: readonly SpendableOutput[], open: readonl
     inTheWay.push(holdOf.get(outpoint(coin))!);
     total += coin.amount;
   }
-  throw new ValidationError('coin-offered', `the wallet's coins of asset ${asset} that back no open offer hold ${options.units(freeTotal)}, not ${options.units(amount)}: ${describeHolds(inTheWay)}; ${options.wayOut}`);
+  const { name, units } = options.security ?? securityById(asset);
+  throw new ValidationError('coin-offered', `the wallet's coins of ${name} that back no open offer hold ${units(freeTotal)}, not ${units(amount)}: ${describeHolds(inTheWay)}; ${options.wayOut}`);
 }

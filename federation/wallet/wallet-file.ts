@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { encodeAddress, keyOwner, ownerPayload } from '../../sidechain/address.ts';
 import { generateKeyPair, publicKeyFromSeed, type Ed25519KeyPair } from '../../sidechain/ed25519.ts';
 import { isMemberKeyDocument, KeyFileError, readSecretFile } from '../key-file.ts';
+import { writeNewFile } from '../write-file.ts';
 
 export interface Wallet {
   keys: Ed25519KeyPair;
@@ -41,7 +42,7 @@ function walletOf(keys: Ed25519KeyPair): Wallet {
 export function createWalletFile(path: string, seed?: Uint8Array): Wallet {
   if (existsSync(path)) throw new KeyFileError(path, 'already exists; refusing to overwrite a wallet');
   const keys = seed ? { seed, publicKey: publicKeyFromSeed(seed) } : generateKeyPair();
-  writeFileSync(path, `${JSON.stringify({ version: 1, seed: Buffer.from(keys.seed).toString('hex') }, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
+  writeNewFile(path, `${JSON.stringify({ version: 1, seed: Buffer.from(keys.seed).toString('hex') }, null, 2)}\n`, { mode: 0o600 });
   return walletOf(keys);
 }
 

@@ -352,7 +352,7 @@ describe('securities through the CLI against five members', function () {
       const height = (await net.clients[1]!.status()).height;
       await refused(
         ['dvp', 'offer', '--asset', otherAsset, '--amount', '20', '--price', '1000', '--out', offerFile(6), '--file', files.alice!],
-        new RegExp(`^strongbox: the wallet's coins of asset ${otherAsset} that back no open offer hold 10, not 20: ${escape(offeredCoinLine(fund[0]!, offerFile(4)))}; a coin backs one offer at a time: withdraw an offer first \\(\`strongbox dvp cancel --offer <offer file>\`\\)\n$`),
+        new RegExp(`^strongbox: the wallet's coins of Beta Fund \\(SE0000108656\\) ${otherAsset} that back no open offer hold 10, not 20: ${escape(offeredCoinLine(fund[0]!, offerFile(4)))}; a coin backs one offer at a time: withdraw an offer first \\(\`strongbox dvp cancel --offer <offer file>\`\\)\n$`),
       );
       expect(existsSync(offerFile(6))).to.equal(false);
       expect((await net.clients[1]!.status()).height).to.equal(height);
@@ -364,7 +364,7 @@ describe('securities through the CLI against five members', function () {
       const height = (await net.clients[1]!.status()).height;
       await refused(
         ['send', '--asset', otherAsset, '--to', addresses.dave!, '--amount', '15', '--file', files.alice!],
-        new RegExp(`^strongbox: the wallet's coins of asset ${otherAsset} that back no open offer hold 0, not 15: ${escape(offeredCoinLine(fund[0]!, offerFile(4)))}; spending an offered coin leaves its offer unable ever to settle: withdraw the offer first \\(\`strongbox dvp cancel --offer <offer file>\`\\), or send with --spend-offered\n$`),
+        new RegExp(`^strongbox: the wallet's coins of Beta Fund \\(SE0000108656\\) ${otherAsset} that back no open offer hold 0, not 15: ${escape(offeredCoinLine(fund[0]!, offerFile(4)))}; spending an offered coin leaves its offer unable ever to settle: withdraw the offer first \\(\`strongbox dvp cancel --offer <offer file>\`\\), or send with --spend-offered\n$`),
       );
       expect([(await net.clients[1]!.status()).height, await balance('alice', otherAsset)]).to.deep.equal([height, 40n]);
       // The offer the refusal named is the one whose coin the send then spends, and the send says so; the other stays open.
@@ -380,22 +380,22 @@ describe('securities through the CLI against five members', function () {
       expect([await balance('alice', otherAsset), await balance('dave', otherAsset)]).to.deep.equal([25n, 25n]);
     });
 
-    it('names the amounts of a security with decimals with their decimal figure when offered coins are in the way, or all it holds falls short', async () => {
+    it('names a security as its issuer registered it, and its amounts with their decimal figure, when offered coins are in the way or all it holds falls short', async () => {
       const offered = await ok(['dvp', 'offer', '--asset', bond.asset, '--amount', '5000', '--price', '1000', '--out', offerFile(7), '--file', files.issuer!]);
       const height = (await net.clients[1]!.status()).height;
       await refused(
         ['send', '--asset', bond.asset, '--to', addresses.dave!, '--amount', '8000', '--file', files.issuer!],
-        new RegExp(`^strongbox: the wallet's coins of asset ${bond.asset} that back no open offer hold 7345 base units \\(73\\.45\\), not 8000 base units \\(80\\.00\\): ${escape(offeredCoinLine(offered, offerFile(7)))}; spending an offered coin`),
+        new RegExp(`^strongbox: the wallet's coins of é${'A'.repeat(62)} \\(DE000BAY0017\\) ${bond.asset} that back no open offer hold 7345 base units \\(73\\.45\\), not 8000 base units \\(80\\.00\\): ${escape(offeredCoinLine(offered, offerFile(7)))}; spending an offered coin`),
       );
       for (const spendOffered of [[], ['--spend-offered']]) {
         await refused(
           ['send', '--asset', bond.asset, '--to', addresses.dave!, '--amount', '99999999', ...spendOffered, '--file', files.issuer!],
-          new RegExp(`^strongbox: the wallet holds 12345 base units \\(123\\.45\\) of asset ${bond.asset}, not 99999999 base units \\(999999\\.99\\)\n$`),
+          new RegExp(`^strongbox: the wallet holds 12345 base units \\(123\\.45\\) of é${'A'.repeat(62)} \\(DE000BAY0017\\) ${bond.asset}, not 99999999 base units \\(999999\\.99\\)\n$`),
         );
       }
       await refused(
         ['dvp', 'offer', '--asset', bond.asset, '--amount', '20000', '--price', '1000', '--out', offerFile(10), '--file', files.issuer!],
-        new RegExp(`^strongbox: the wallet holds 12345 base units \\(123\\.45\\) of asset ${bond.asset}, not 20000 base units \\(200\\.00\\)\n$`),
+        new RegExp(`^strongbox: the wallet holds 12345 base units \\(123\\.45\\) of é${'A'.repeat(62)} \\(DE000BAY0017\\) ${bond.asset}, not 20000 base units \\(200\\.00\\)\n$`),
       );
       expect([(await net.clients[1]!.status()).height, await balance('issuer', bond.asset)]).to.deep.equal([height, 12345n]);
     });

@@ -6,6 +6,8 @@ import { coinsNotOffered, openOfferHolds } from '../../federation/wallet/offer-h
 import type { OfferHold } from '../../federation/wallet/wallet-file.ts';
 
 const SHARE = 'aa'.repeat(32);
+// As the CLI writes a security in a refusal: by the name and ISIN its issuer registered, with its id.
+const share = (units: (amount: bigint) => string) => ({ name: `Acme AB (SE0000108656) ${SHARE}`, units });
 const BTC = 'bb'.repeat(32);
 const coin = (n: number, asset: string, amount: bigint): SpendableOutput => ({ txid: String(n).repeat(64).slice(0, 64), vout: n, asset, amount });
 const hold = (of: SpendableOutput, offer: string, expiryHeight = 50): OfferHold => ({ coin: `${of.txid}:${of.vout}`, offer, expiryHeight });
@@ -38,20 +40,20 @@ describe('offer holds', () => {
       ['with spendOffered, puts the offered coins after the free ones', 50n, true, [free, btc, offered1, offered2]],
     ];
     for (const [what, amount, spendOffered, expected] of valid) {
-      it(what, () => expect(coinsNotOffered(utxos, open, SHARE, amount, { spendOffered, wayOut, units: String })).to.deep.equal(expected));
+      it(what, () => expect(coinsNotOffered(utxos, open, SHARE, amount, { spendOffered, wayOut, security: share(String) })).to.deep.equal(expected));
     }
 
     const refused: [string, bigint, string, string][] = [
-      ['refuses naming the one offer whose coin would be spent', 50n, 'coin-offered', `the wallet's coins of asset ${SHARE} that back no open offer hold [40], not [50]: coin ${offered1.txid}:1 backs the open offer /o/first.json (valid through block 50); the way out`],
-      ['names every offer in the way, oldest coin first', 170n, 'coin-offered', `the wallet's coins of asset ${SHARE} that back no open offer hold [40], not [170]: coin ${offered1.txid}:1 backs the open offer /o/first.json (valid through block 50); coin ${offered2.txid}:2 backs the open offer /o/second.json (valid through block 60); the way out`],
+      ['refuses naming the one offer whose coin would be spent', 50n, 'coin-offered', `the wallet's coins of Acme AB (SE0000108656) ${SHARE} that back no open offer hold [40], not [50]: coin ${offered1.txid}:1 backs the open offer /o/first.json (valid through block 50); the way out`],
+      ['names every offer in the way, oldest coin first', 170n, 'coin-offered', `the wallet's coins of Acme AB (SE0000108656) ${SHARE} that back no open offer hold [40], not [170]: coin ${offered1.txid}:1 backs the open offer /o/first.json (valid through block 50); coin ${offered2.txid}:2 backs the open offer /o/second.json (valid through block 60); the way out`],
       // In the units the caller writes (a security's decimal figure), as the offers in the way are.
-      ['names all the wallet holds when even every coin falls short, offered or not', 171n, 'insufficient-funds', `the wallet holds [170] of asset ${SHARE}, not [171]`],
+      ['names all the wallet holds when even every coin falls short, offered or not', 171n, 'insufficient-funds', `the wallet holds [170] of Acme AB (SE0000108656) ${SHARE}, not [171]`],
     ];
     for (const [what, amount, code, message] of refused) {
       it(what, () => {
         let caught: unknown;
         try {
-          coinsNotOffered(utxos, open, SHARE, amount, { spendOffered: false, wayOut, units: (units) => `[${units}]` });
+          coinsNotOffered(utxos, open, SHARE, amount, { spendOffered: false, wayOut, security: share((units) => `[${units}]`) });
         } catch (error) {
           caught = error;
         }
@@ -69,14 +71,19 @@ describe('offer holds', () => {
           return error;
         }
       };
-      for (const run of [() => coinsNotOffered(pegged, [], BTC_ASSET_KEY, 150_000_000n, { spendOffered: false, wayOut, units: (units) => `[${units}]` }), () => selectCoins(pegged, Buffer.from(BTC_ASSET_KEY, 'hex'), 150_000_000n)]) {
+      for (const run of [() => coinsNotOffered(pegged, [], BTC_ASSET_KEY, 150_000_000n, { spendOffered: false, wayOut }), () => selectCoins(pegged, Buffer.from(BTC_ASSET_KEY, 'hex'), 150_000_000n)]) {
         expect(refusal(run)).to.be.instanceOf(ValidationError).and.include({ code: 'insufficient-funds', message: line });
       }
     });
 
     it('writes the amounts as the caller writes amounts of the asset', () => {
       const units = (amount: bigint) => `${amount} base units (${formatUnits(amount, 2)})`;
-      expect(() => coinsNotOffered(utxos, open, SHARE, 50n, { spendOffered: false, wayOut, units })).to.throw(ValidationError, /^the wallet's coins of asset \w+ that back no open offer hold 40 base units \(0\.40\), not 50 base units \(0\.50\): coin /);
+      expect(() => coinsNotOffered(utxos, open, SHARE, 50n, { spendOffered: false, wayOut, security: share(units) })).to.throw(ValidationError, /^the wallet's coins of Acme AB \(SE0000108656\) \w+ that back no open offer hold 40 base units \(0\.40\), not 50 base units \(0\.50\): coin /);
+    });
+
+    it('names a security by its id, in base units, where the caller has not read its registry record', () => {
+      expect(() => coinsNotOffered(utxos, open, SHARE, 50n, { spendOffered: false, wayOut })).to.throw(ValidationError, new RegExp(`^the wallet's coins of asset ${SHARE} that back no open offer hold 40, not 50: coin `));
+      expect(() => coinsNotOffered(utxos, open, SHARE, 171n, { spendOffered: false, wayOut })).to.throw(ValidationError, new RegExp(`^the wallet holds 170 of asset ${SHARE}, not 171$`));
     });
   });
 });
