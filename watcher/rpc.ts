@@ -69,6 +69,9 @@ export interface TxOut {
   coinbase: boolean;
 }
 
+/** The RPC client's codes for a node that took no connection (ETIMEDOUT) or gave no answer (ESOCKETTIMEDOUT) within its timeout. */
+const TIMED_OUT = new Set(['ETIMEDOUT', 'ESOCKETTIMEDOUT']);
+
 /**
  * The Bitcoin JSON-RPC subset Strongbox relies on, typed, and identical against bcoin and
  * bitcoind: only calls both answer the same way (raw blocks are parsed here, never verbose JSON).
@@ -78,17 +81,19 @@ export class BitcoinRpc {
   /** The URL without its password: the only form that may appear in messages and logs. */
   readonly displayUrl: string;
   private readonly whenUnreachable: string | undefined;
+  private readonly timeoutMs: number;
 
   /** `whenUnreachable`: what to do when no connection to the node can be made, said after the reason. */
   constructor(endpoint: string | RpcEndpoint, options: { timeoutMs?: number; whenUnreachable?: string } = {}) {
     const { host, port, username, password } = typeof endpoint === 'string' ? parseRpcUrl(endpoint) : endpoint;
     this.displayUrl = `http://${host}:${port}`;
     this.whenUnreachable = options.whenUnreachable;
+    this.timeoutMs = options.timeoutMs ?? 30_000;
     this.client = new BitcoinCoreClient({
       host: this.displayUrl,
       ...(username ? { username } : {}),
       ...(password ? { password } : {}),
-      timeout: options.timeoutMs ?? 30_000,
+      timeout: this.timeoutMs,
     });
   }
 
@@ -118,7 +123,7 @@ export class BitcoinRpc {
   private translate(method: string, error: unknown): RpcError {
     const { code, message } = error as { code?: unknown; message?: unknown };
     const text = typeof message === 'string' ? message : String(error);
-    if (typeof code === 'string') return new RpcUnreachableError(this.displayUrl, socketReason(code), this.whenUnreachable);
+    if (typeof code === 'string') return new RpcUnreachableError(this.displayUrl, TIMED_OUT.has(code) ? `no answer within ${this.timeoutMs / 1000} s` : socketReason(code), this.whenUnreachable);
     if (code === 401 || code === 403) return new RpcAuthError(this.displayUrl);
     if (code === -32601 || /method not found/i.test(text)) return new RpcMethodError(this.displayUrl, method);
     // Bitcoin nodes answer every RPC at "/": a 404 there, or an error body with a string code the

@@ -160,7 +160,7 @@ describe('BitcoinRpc against the real embedded node', function () {
     }
   });
 
-  it('reports a node that accepts connections but never answers as unreachable once the timeout passes', async () => {
+  it('reports a node that accepts connections but never answers as unreachable once the timeout passes, saying so in words', async () => {
     const sockets: Socket[] = [];
     const silent = createServer((socket) => sockets.push(socket));
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
@@ -168,7 +168,7 @@ describe('BitcoinRpc against the real embedded node', function () {
     try {
       const error = await rejectionOf(new BitcoinRpc(`http://u:hunter2@127.0.0.1:${port}`, { timeoutMs: 300 }).getBlockCount());
       expect(error).to.be.instanceOf(RpcUnreachableError);
-      expect(error.message).to.match(new RegExp(`^Bitcoin node at http://127\\.0\\.0\\.1:${port} is unreachable \\(\\w+\\)$`));
+      expect(error.message).to.equal(`Bitcoin node at http://127.0.0.1:${port} is unreachable (no answer within 0.3 s)`);
     } finally {
       for (const socket of sockets) socket.destroy();
       await new Promise((resolve) => silent.close(resolve));
