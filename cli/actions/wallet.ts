@@ -5,7 +5,7 @@ import { addressPayload, looksLikeBitcoin } from '../../sidechain/address.ts';
 import { describeAmount, securityView, securityWording } from '../asset-amount.ts';
 import { ValidationError } from '../../sidechain/errors.ts';
 import { createWalletFile, readWalletFile } from '../../federation/wallet/wallet-file.ts';
-import { RECOVERY_WORD_COUNT, recoveryWordLines, recoveryWords, seedFromRecoveryWords } from '../../federation/wallet/recovery-words.ts';
+import { RECOVERY_WORD_COUNT, recoveryWordLines, recoveryWords, recoveryWordsHeading, seedFromRecoveryWords } from '../../federation/wallet/recovery-words.ts';
 import { KeyFileError } from '../../federation/key-file.ts';
 import { buildTransfer } from '../../federation/wallet/build-transfer.ts';
 import { coinsNotOffered } from '../../federation/wallet/offer-holds.ts';
@@ -48,7 +48,7 @@ export function showRecoveryWords(options: { file: string; json?: boolean }): vo
   const { keys, address } = readWalletFile(options.file);
   const words = recoveryWords(keys.seed);
   const rows = Array.from({ length: words.length / 6 }, (_, row) => words.slice(row * 6, row * 6 + 6).map((word, column) => `${String(row * 6 + column + 1).padStart(2)} ${word.padEnd(8)}`).join(' ').trimEnd());
-  printResult(options, [`recovery words of ${address} (anyone who reads them can spend its coins: keep them on paper, offline):`, ...rows].join('\n'), { address, words });
+  printResult(options, [recoveryWordsHeading(address), ...rows].join('\n'), { address, words });
 }
 
 export async function restoreWallet(options: { file: string; json?: boolean }): Promise<void> {

@@ -14,9 +14,20 @@ export function recoveryWords(seed: Uint8Array): string[] {
   return entropyToMnemonic(seed, wordlist).split(' ');
 }
 
-/** The words in what a person typed, in lowercase, the position numbers left out. */
+const HEADING = 'recovery words of ';
+
+/** The line `wallet words` prints above the words. */
+export function recoveryWordsHeading(address: string): string {
+  return `${HEADING}${address} (anyone who reads them can spend its coins: keep them on paper, offline):`;
+}
+
+/**
+ * The words in what a person typed, in lowercase, the position numbers left out, and the heading
+ * `wallet words` prints above them too: its whole output, piped or pasted, restores the wallet.
+ */
 function typedWords(typed: string): string[] {
-  return typed.trim().toLowerCase().split(/\s+/).filter((word) => word !== '' && !/^\d+$/.test(word));
+  const lines = typed.split('\n').filter((line) => !line.trimStart().toLowerCase().startsWith(HEADING));
+  return lines.join(' ').trim().toLowerCase().split(/\s+/).filter((word) => word !== '' && !/^\d+$/.test(word));
 }
 
 /**
@@ -34,8 +45,8 @@ export async function recoveryWordLines(lines: AsyncIterable<string>): Promise<s
 
 /**
  * The seed behind recovery words as a person types them: any spacing, any case, with or without
- * the position numbers `wallet words` prints beside them (a person copies what was shown, and no
- * word of the list is a number, so skipping them can make no word of another). A word outside
+ * the position numbers and the heading `wallet words` prints with them (a person copies what was
+ * shown, and no word of the list is a number, so skipping them can make no word of another). A word outside
  * the list, a wrong count or a checksum that does not match is named, so a mistyped word is
  * never taken for another wallet.
  */

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { recoveryWordLines, recoveryWords, seedFromRecoveryWords } from '../../federation/wallet/recovery-words.ts';
+import { recoveryWordLines, recoveryWords, recoveryWordsHeading, seedFromRecoveryWords } from '../../federation/wallet/recovery-words.ts';
 import { ValidationError } from '../../sidechain/errors.ts';
 import { fromHex, readVectors, toHex } from '../helpers/block-vectors.ts';
 import { runCli } from '../helpers/cli.ts';
@@ -17,10 +17,11 @@ describe('recovery words of a wallet seed', () => {
     }
   });
 
-  it('are read as a person types them, in any case and spacing, with or without their position numbers', () => {
+  it('are read as a person types them, in any case and spacing, with or without their position numbers and the heading `wallet words` prints', () => {
     const { entropy, words } = vectors[1]!;
     expect(toHex(seedFromRecoveryWords(`  ${words.toUpperCase().split(' ').join('\n\t ')}\n`))).to.equal(entropy);
     expect(toHex(seedFromRecoveryWords(words.split(' ').map((word, index) => `${index + 1} ${word}`).join('  ')))).to.equal(entropy);
+    expect(toHex(seedFromRecoveryWords(`${recoveryWordsHeading('sbx1qqq986au70w89paqamn3zewy3nfsy0aw0dvprsryp34sq90faw7kqykcmgw')}\n${words}\n`))).to.equal(entropy);
   });
 
   it('are read from a terminal line by line until all are typed or a line is empty, as the grid `wallet words` prints is pasted', async () => {
@@ -76,10 +77,13 @@ describe('recovery words of a wallet seed', () => {
       expect(shown.stdout.split('\n')[0]).to.equal(`recovery words of ${address} (anyone who reads them can spend its coins: keep them on paper, offline):`);
       expect(shown.stdout.split('\n')[1]).to.match(new RegExp(`^ 1 ${words[0]} +2 ${words[1]} `));
 
-      // The grid as `wallet words` shows it, numbers and all, is what a person copies down.
-      const fromGrid = await runCli(['wallet', 'restore', '--file', join(folder, 'from-grid.wallet.json'), '--json'], { input: shown.stdout.split('\n').slice(1).join('\n') });
-      expect(fromGrid.code, fromGrid.stderr).to.equal(0);
-      expect(JSON.parse(fromGrid.stdout)).to.deep.include({ address });
+      // The grid as `wallet words` shows it, numbers and all, is what a person copies down; its
+      // whole output, heading and all, is what `wallet words | wallet restore` pipes.
+      for (const [name, input] of [['from-grid', shown.stdout.split('\n').slice(1).join('\n')], ['piped', shown.stdout]] as const) {
+        const fromShown = await runCli(['wallet', 'restore', '--file', join(folder, `${name}.wallet.json`), '--json'], { input });
+        expect(fromShown.code, fromShown.stderr).to.equal(0);
+        expect(JSON.parse(fromShown.stdout)).to.deep.include({ address });
+      }
 
       const restoredFile = join(folder, 'restored.wallet.json');
       const restored = await runCli(['wallet', 'restore', '--file', restoredFile, '--json'], { input: `${words.join(' ')}\n` });
