@@ -47,5 +47,5 @@ export async function describeAmountOn(client: MemberClient, asset: string, amou
 
 /** Base units of a security, with the decimal figure beside them where it has decimals. */
 export function unitsFigure(amount: bigint, decimals: number): string {
-  return decimals === 0 ? `${amount}` : `${amount} base units (${formatUnits(amount, decimals)})`;
+  return decimals === 0 ? `${amount}` : `${plural(amount, 'base unit')} (${formatUnits(amount, decimals)})`;
 }

@@ -1,12 +1,19 @@
 import { expect } from 'chai';
 import { BTC_ASSET_ID, BTC_ASSET_KEY } from '../../sidechain/asset.ts';
-import { describeAmount } from '../../cli/asset-amount.ts';
+import { describeAmount, unitsFigure } from '../../cli/asset-amount.ts';
 import { shortfall } from '../../federation/wallet/build-transfer.ts';
 
 describe('an amount of pegged BTC as a command says it', () => {
   it('names sats with their BTC figure, one sat in the singular', () => {
     expect(describeAmount(1n, BTC_ASSET_KEY, undefined)).to.equal('1 sat of pegged BTC (0.00000001 BTC)');
     expect(describeAmount(250_000n, BTC_ASSET_KEY, undefined)).to.equal('250000 sats of pegged BTC (0.00250000 BTC)');
+  });
+});
+
+describe('an amount of a security as a command says it', () => {
+  it('names base units with the decimal figure beside them where it has decimals, one base unit in the singular', () => {
+    expect([1n, 2n, 12345n].map((amount) => unitsFigure(amount, 2))).to.deep.equal(['1 base unit (0.01)', '2 base units (0.02)', '12345 base units (123.45)']);
+    expect([1n, 12345n].map((amount) => unitsFigure(amount, 0))).to.deep.equal(['1', '12345']);
   });
 });
 
