@@ -196,14 +196,18 @@ export class Pegin {
     this.onDepositsChanged();
   }
 
-  /** Mints for confirmed deposits the ledger has not minted yet, for the proposer's next block. */
+  /**
+   * Mints for confirmed deposits the ledger has not minted yet, for the proposer's next block.
+   * Every build and every news of work asks, and the store holds each deposit ever confirmed, so
+   * those the final ledger has minted leave the list kept here: a final mint is never undone.
+   */
   pendingMints(ledger: LedgerReader): Transaction[] {
     if (this.halted) return [];
+    this.confirmed = this.confirmed.filter((deposit) => !ledger.isMinted(`${deposit.txid}:${deposit.vout}`));
     const mints: Transaction[] = [];
     for (const deposit of this.confirmed) {
       if (mints.length >= MAX_MINTS_PER_BLOCK) break;
       const outpoint = `${deposit.txid}:${deposit.vout}`;
-      if (ledger.isMinted(outpoint)) continue;
       if (this.refused.has(outpoint)) {
         if (this.refused.get(outpoint) === this.bitcoinHeight) continue;
         this.refused.delete(outpoint);
