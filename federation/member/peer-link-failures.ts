@@ -34,7 +34,7 @@ const HANDSHAKE_WORDS: Record<HandshakeFailure, string> = {
   'handshake-unknown-member': 'its handshake names a key the genesis does not have',
   'handshake-wrong-direction': 'it dialled in the wrong direction (the member of lower index dials): the peer list of one of the two is wrong',
   'handshake-bad-signature': 'its handshake is not signed by its key in the genesis: it runs with another key file',
-  'handshake-timeout': 'the handshake did not complete in time (overloaded, or not a Strongbox member at that address)',
+  'handshake-timeout': 'the handshake did not complete in time (the member is hung, paused or overloaded, or no Strongbox member listens at that address)',
 };
 
 const olderOf = (version: number) => (version < FRAME_VERSION ? 'it' : 'this member');

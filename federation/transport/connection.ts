@@ -294,7 +294,9 @@ export class PeerConnection {
   }
 
   private socketError(error: Error & { code?: string }): void {
-    if (this.context.isClosing()) return;
+    // Once this side has given up on the handshake, the error ws reports of the socket it ended
+    // (`WebSocket was closed before the connection was established`) is that same failure.
+    if (this.context.isClosing() || this.failed) return;
     // ws reports a frame above maxPayload, or broken WebSocket framing, as an error and closes.
     if (error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') return this.context.counters.drop('oversized', this.peer);
     if (error.code?.startsWith('WS_ERR_')) return this.context.counters.drop('malformed', this.peer);

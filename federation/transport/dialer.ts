@@ -33,8 +33,9 @@ export class Dialer {
   start(): void {
     const { options } = this.context;
     const socket = new WebSocket(this.url, {
+      // No handshakeTimeout of ws's own: the connection's deadline (handshakeTimeoutMs) spans the
+      // connect, the upgrade and the hello, and names its failure in words of its own.
       ...socketOptions(options.maxMessageBytes),
-      handshakeTimeout: options.handshakeTimeoutMs,
       // RFC 6455 masking protects browser intermediaries from crafted bytes; frames here carry
       // a MAC and go member to member, and an all-zero mask lets ws send them without a copy.
       generateMask: () => undefined,

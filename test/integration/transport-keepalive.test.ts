@@ -1,7 +1,9 @@
 import { once } from 'node:events';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { expect } from 'chai';
+import { PeerLinkFailures } from '../../federation/member/peer-link-failures.ts';
 import type { PeerTransport } from '../../federation/transport/index.ts';
+import type { TransportEvent } from '../../federation/transport/stats.ts';
 import { makeFederation, startMember, urlOf, waitFor } from './transport-harness.ts';
 
 /**
@@ -73,5 +75,38 @@ describe('peer transport keepalive', function () {
     relay.goSilent();
     await waitFor(() => dialer.connectedPeers().length === 0 && acceptor.connectedPeers().length === 0, 'both sides to drop the silent link', 2_000);
     expect(silentEvents).to.deep.equal([0]);
+  });
+});
+
+describe('a member dialling a peer that takes connections and answers nothing (paused with SIGSTOP, hung)', function () {
+  it('says that the handshake did not complete in time, in its own words, at every dial', async function () {
+    // The kernel still accepts a paused process's connections; nothing answers on them.
+    const held = new Set<Socket>();
+    const paused = createServer((socket) => held.add(socket.on('error', () => undefined)));
+    paused.listen(0, '127.0.0.1');
+    await once(paused, 'listening');
+    const url = `ws://127.0.0.1:${(paused.address() as { port: number }).port}`;
+    const failures = new PeerLinkFailures([{ memberIndex: 1, url }], Date.now());
+    const events: TransportEvent[] = [];
+    const dialer = await startMember(makeFederation(2), 0, [undefined, url], {
+      handshakeTimeoutMs: 200,
+      reconnectMinMs: 50,
+      reconnectMaxMs: 50,
+      onEvent: (event) => {
+        events.push(event);
+        failures.observe(event, Date.now());
+      },
+    });
+    try {
+      await waitFor(() => dialer.stats().dropped['handshake-timeout'] >= 3, 'three dials given up', 10_000);
+      expect(failures.down([]).map(({ code, reason }) => ({ code, reason }))).to.deep.equal([
+        { code: 'handshake-timeout', reason: 'the handshake did not complete in time (the member is hung, paused or overloaded, or no Strongbox member listens at that address)' },
+      ]);
+      expect(events.filter((event) => event.type === 'socket-error'), 'socket errors besides the handshakes given up').to.deep.equal([]);
+    } finally {
+      await dialer.close();
+      for (const socket of held) socket.destroy();
+      await new Promise((resolve) => paused.close(resolve));
+    }
   });
 });
