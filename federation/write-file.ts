@@ -5,11 +5,14 @@ import { fileErrorReason } from './file-error-reason.ts';
 /**
  * The refusal of a file a person named that cannot be written, in words and the same whatever
  * writes it: `cannot write <path>: <reason>` (Node's own error names its system call, `open`).
- * `exists` is the reason given for a file already there, which the caller may say more of.
  */
-export function cannotWrite(path: string, error: unknown, exists = 'it already exists'): ValidationError {
-  const reason = (error as NodeJS.ErrnoException).code === 'EEXIST' ? exists : (fileErrorReason(error) ?? (error as Error).message);
+export function writeRefusal(path: string, reason: string): ValidationError {
   return new ValidationError('bad-output', `cannot write ${path}: ${reason}`);
+}
+
+/** writeRefusal for a failed file operation; `exists` is the reason given for a file already there, which the caller may say more of. */
+export function cannotWrite(path: string, error: unknown, exists = 'it already exists'): ValidationError {
+  return writeRefusal(path, (error as NodeJS.ErrnoException).code === 'EEXIST' ? exists : (fileErrorReason(error) ?? (error as Error).message));
 }
 
 /**

@@ -1,9 +1,9 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { ValidationError } from '../../sidechain/errors.ts';
 import { inclusionProofFromJson, verifyInclusionProof } from '../../sidechain/inclusion-proof.ts';
 import { describeTransaction } from '../../federation/api/transaction-view.ts';
 import { readJsonFile } from '../../federation/json-file.ts';
-import { writeNewFile } from '../../federation/write-file.ts';
+import { writeNewFile, writeRefusal } from '../../federation/write-file.ts';
 import { txId } from '../../sidechain/transaction/ids.ts';
 import { addressOfScript } from '../../watcher/bitcoin-address.ts';
 import { bitcoinNetwork } from '../../watcher/networks.ts';
@@ -13,6 +13,8 @@ import { parseTxid } from '../command-arguments.ts';
 
 export async function exportProof(txidArgument: string, options: NetworkOptions & { out?: string; force?: boolean; json?: boolean }): Promise<void> {
   const txid = parseTxid(txidArgument);
+  // A folder is no file to replace, --force or not: said before the member is asked.
+  if (options.out !== undefined && existsSync(options.out) && statSync(options.out).isDirectory()) throw writeRefusal(options.out, 'it is a folder: --out names the file to write');
   // A proof kept may be the only one of its burn a user holds: replacing it is asked for by name.
   if (options.out !== undefined && !options.force && existsSync(options.out)) {
     throw new ValidationError('exists', `${options.out} already exists; refusing to overwrite it (add --force to replace it, or choose another --out)`);

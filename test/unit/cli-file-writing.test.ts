@@ -12,7 +12,7 @@ async function memberOf(dir: string, name: string): Promise<string> {
   return `${name}=${keys.blockPublicKey},${keys.pegPublicKey}`;
 }
 
-describe('a file a command writes into a folder that does not exist', () => {
+describe('a file a command cannot write', () => {
   let dir: string;
   beforeEach(() => { dir = mkdtempSync(join(tmpdir(), 'strongbox-writing-')); });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
@@ -31,13 +31,20 @@ describe('a file a command writes into a folder that does not exist', () => {
     ],
   ];
   for (const [command, args] of commands) {
-    it(`is refused by ${command} in the words every command uses, cannot write, and nothing is written`, async () => {
+    it(`in a folder that does not exist is refused by ${command} in the words every command uses, cannot write, and nothing is written`, async () => {
       const missing = join(dir, 'no-such-folder', 'file.json');
       const line = await args(missing);
       const before = readdirSync(dir);
       const result = await runCliInProcess(line, { cwd: dir, env: {} });
       expect([result.code, result.stdout, result.stderr]).to.deep.equal([1, '', `strongbox: cannot write ${missing}: no such file or directory\n`]);
       expect(readdirSync(dir)).to.deep.equal(before);
+    });
+  }
+
+  for (const force of [[], ['--force']]) {
+    it(`that is a folder is refused by proof${force.map((flag) => ` ${flag}`).join('')}, before any member is asked`, async () => {
+      const result = await runCliInProcess(['proof', 'ab'.repeat(32), '--out', dir, ...force, '--member', 'http://127.0.0.1:1'], { cwd: dir, env: {} });
+      expect([result.code, result.stdout, result.stderr]).to.deep.equal([1, '', `strongbox: cannot write ${dir}: it is a folder: --out names the file to write\n`]);
     });
   }
 });
