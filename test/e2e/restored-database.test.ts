@@ -1,5 +1,7 @@
 import { expect } from 'chai';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import pg from 'pg';
 import { memberDir } from '../../federation/local-network/ceremony.ts';
@@ -53,10 +55,15 @@ describe('a member started on a database that has forgotten its last votes', fun
     return { open, txid: pending };
   };
 
+  /** What a member's log says about `height`. */
+  const saidAt = (index: number, height: number) => {
+    const lines = readFileSync(join(memberDir(net.network.dataDir, index), 'member.log'), 'utf8').split('\n').filter((line) => line.startsWith('{'));
+    return lines.map((line) => JSON.parse(line) as { msg?: string; height?: number }).filter((entry) => entry.height === height);
+  };
+
   /** What a member's log says its start did about the votes it had forgotten at `height`. */
   const startAt = (index: number, height: number) => {
-    const lines = readFileSync(join(memberDir(net.network.dataDir, index), 'member.log'), 'utf8').split('\n').filter((line) => line.startsWith('{'));
-    const said = lines.map((line) => JSON.parse(line) as { msg?: string; height?: number }).filter((entry) => entry.height === height);
+    const said = saidAt(index, height);
     return {
       tookBack: said.some((entry) => entry.msg?.startsWith('took back from the other members what this member signed')),
       waited: said.some((entry) => entry.msg?.startsWith("this member's database lacks what it signed")),
@@ -85,6 +92,39 @@ describe('a member started on a database that has forgotten its last votes', fun
     const final = await net.clients[0]!.waitForFinal(await submitIssuance(2, 7n), { timeoutMs: 30_000 });
     expect(await signersAt(final.height!)).to.deep.equal([0, 1, 2, 3]);
     await noEvidenceAt([0, 1, 2, 3]);
+  };
+
+  /**
+   * Points a stopped member's peers' apiUrl at proxies that pass every request on but those for
+   * final blocks, which they cut off until `release()`: the member's catch-up then falls short,
+   * as when a peer's block requests time out under load. `restore()` puts its config back.
+   */
+  const blocksHeldBackFrom = async (index: number) => {
+    const original = readFileSync(configOf(index), 'utf8');
+    const config = JSON.parse(original) as { peers: { apiUrl: string }[] };
+    let held = true;
+    const proxies: Server[] = [];
+    for (const peer of config.peers) {
+      const target = peer.apiUrl;
+      const proxy = createServer((request, response) => {
+        if (held && request.url?.startsWith('/chain/blocks')) return request.socket.destroy();
+        fetch(`${target}${request.url}`).then(
+          async (answer) => response.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'application/json' }).end(Buffer.from(await answer.arrayBuffer())),
+          () => request.socket.destroy(),
+        );
+      });
+      await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+      proxies.push(proxy);
+      peer.apiUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+    }
+    writeFileSync(configOf(index), JSON.stringify(config, null, 2));
+    return {
+      release: () => (held = false),
+      restore: () => {
+        writeFileSync(configOf(index), original);
+        for (const proxy of proxies) proxy.close();
+      },
+    };
   };
 
   /** A copy of a stopped member's database, as a backup made now. */
@@ -172,6 +212,28 @@ describe('a member started on a database that has forgotten its last votes', fun
       await stop(2);
       await stop(3);
       await Promise.all(empty.map((database) => database.drop()));
+    }
+  });
+
+  it('a member whose catch-up falls short of the open height waits behind it, and once it can catch up takes back what it signed there, not at the height after its tip, signing nothing twice', async () => {
+    const { open, txid } = await openHeightMember2Left([2, 4]);
+    start(3);
+    await eventually('member 3 running at the open height', async () => (await net.clients[3]!.status()).height === open - 1, 60_000);
+    // From an empty database and with no block served, member 2 asks about height 1 and its peers answer about the open height.
+    const empty = await freshDatabase('member_2_behind');
+    const blocks = await blocksHeldBackFrom(2);
+    try {
+      start(2, empty.url);
+      await eventually('member 2 waiting behind the open height', async () => saidAt(2, open).some((entry) => entry.msg?.startsWith('this member is behind the height the other members are deciding')), 60_000);
+      blocks.release();
+      expect((await net.clients[0]!.waitForFinal(txid, { timeoutMs: 60_000 })).height).to.be.at.least(open);
+      expect(await signersAt(open)).to.deep.equal([0, 1, 2, 3]);
+      expect(startAt(2, open)).to.deep.equal({ tookBack: true, waited: false });
+      await noEvidenceAt([0, 1, 2, 3]);
+    } finally {
+      await stop(2);
+      blocks.restore();
+      await empty.drop();
     }
   });
 });
