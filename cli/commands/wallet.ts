@@ -27,7 +27,7 @@ export function walletCommand(): Command {
       .description('write a wallet file from its 24 recovery words, read from standard input (never from the command line, which shell history keeps)')
       .requiredOption('--file <file>', 'the wallet file to write (it must not exist)')
       .option('--json', 'print machine-readable output')
-      .addHelpText('after', '\nThe wallet\'s DvP offer records were in its old file only; its coins are on the chain.\n\nExample:\n  strongbox wallet restore --file alice.wallet.json     (then type the words and press Enter)')
+      .addHelpText('after', '\nThe wallet\'s DvP offer records were in its old file only; its coins are on the chain.\n\nExamples:\n  strongbox wallet restore --file alice.wallet.json     (then type the words and press Enter)\n  strongbox wallet words --file alice.wallet.json | strongbox wallet restore --file copy.wallet.json')
       .action(lazyAction(() => import('../actions/wallet.ts'), 'restoreWallet')),
   );
   wallet.addCommand(
