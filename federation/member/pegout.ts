@@ -306,7 +306,9 @@ export class Pegout {
         this.open.delete(settlement.bitcoinTxid);
         continue;
       }
-      const change = this.coins.list().find((coin) => coin.txid === settlement.bitcoinTxid);
+      // Its change is the output after its payments (as EscrowCoins keeps it), read by outpoint:
+      // every build and every news of work asks, and the escrow may hold thousands of deposits.
+      const change = this.coins.get(`${settlement.bitcoinTxid}:${settlement.burns.length}`);
       if (change) return this.bumper.isStuck(settlement.bitcoinTxid) ? change : undefined;
     }
     return undefined;
