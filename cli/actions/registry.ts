@@ -5,6 +5,8 @@ import { issuerAuthorization } from '../../federation/roles/issuer-request.ts';
 import { readWalletFile } from '../../federation/wallet/wallet-file.ts';
 import { plural } from '../../federation/words.ts';
 import { registeredSecurity, unitsFigure } from '../asset-amount.ts';
+import { formatUnits } from '../../sidechain/asset.ts';
+import { table } from '../table.ts';
 import { genesisFrom, memberClientFrom, type NetworkOptions } from '../member-url.ts';
 import { printResult } from '../output.ts';
 import { parseAddress, parseHeight, parseSecurity } from '../command-arguments.ts';
@@ -51,9 +53,19 @@ export async function showHolders(options: AssetViewOptions & { height?: string 
   const { name, isin, decimals, height: issuedAt } = await registeredSecurity(client, asset);
   // Before its issuance the register is empty for want of the security, not of holders.
   if (view.height < issuedAt) throw new ValidationError('before-issuance', `${name} (${isin}) was not yet issued at height ${view.height}: it was issued at height ${issuedAt}`);
-  const lines = view.holders.map((holder) => `  ${unitsFigure(holder.amount, decimals)}  ${holder.address}`);
   const heading = `holders of ${name} (${isin}) ${asset} after block ${view.height} (${unitsFigure(view.outstanding, decimals)} outstanding):`;
-  printResult(options, [heading, ...(lines.length ? lines : ['  (none)'])].join('\n'), { asset, ...view });
+  const lines = view.holders.length ? holdingsTable(view.holders, decimals) : ['(none)'];
+  printResult(options, [heading, ...lines.map((line) => `  ${line}`)].join('\n'), { asset, ...view });
+}
+
+/**
+ * Each holding in exact base units, and with the decimal figure beside them where the security has
+ * decimals, in columns that line up on the last digit, so that amounts compare down the page.
+ */
+function holdingsTable(holders: readonly { address: string; amount: bigint }[], decimals: number): string[] {
+  const figures = (amount: bigint) => (decimals === 0 ? [`${amount}`] : [`${amount}`, formatUnits(amount, decimals)]);
+  const header = [...(decimals === 0 ? ['amount'] : ['base units', 'amount']), 'address'];
+  return table([header, ...holders.map((holder) => [...figures(holder.amount), holder.address])], header.map((_, column) => column < header.length - 1));
 }
 
 export async function showAllowlist(options: AssetViewOptions): Promise<void> {

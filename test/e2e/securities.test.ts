@@ -143,7 +143,7 @@ describe('securities through the CLI against five members', function () {
       // Its register shows the issuer the decimal figure beside base units, and takes the id in capitals as addresses are taken.
       const shown = await runCli(['registry', 'holders', '--asset', (issued.asset as string).toUpperCase(), '--file', files.issuer!, ...flags]);
       expect(shown.code, shown.stderr).to.equal(0);
-      expect(shown.stdout).to.match(new RegExp(`^holders of ${longest} \\(DE000BAY0017\\) ${issued.asset as string} after block \\d+ \\(12345 base units \\(123\\.45\\) outstanding\\):\n  12345 base units \\(123\\.45\\)  ${addresses.issuer}\n$`));
+      expect(shown.stdout).to.match(new RegExp(`^holders of ${longest} \\(DE000BAY0017\\) ${issued.asset as string} after block \\d+ \\(12345 base units \\(123\\.45\\) outstanding\\):\n  base units  amount  address\n       12345  123\\.45  ${addresses.issuer}\n$`));
     });
 
     it('refuses a re-issuance signed by any other key, and the supply stays', async () => {
