@@ -33,7 +33,7 @@ export function describeAmount(amount: bigint, asset: string, security: AssetVie
 }
 
 /** A security as people know it, by the name and ISIN its issuer registered, with its id to use in commands. */
-const securityName = (asset: string, security: AssetView) => `${security.name} (${security.isin}) ${asset}`;
+export const securityName = (asset: string, security: AssetView) => `${security.name} (${security.isin}) ${asset}`;
 
 /** How a wallet's refusals write a security (`security`, its registry record), as describeAmount does. */
 export function securityWording(asset: string, security: AssetView): SecurityWording {

@@ -3,6 +3,7 @@ import { toHex } from '../../sidechain/transaction/ids.ts';
 import type { RegistryBody } from '../../sidechain/transaction/types.ts';
 import { ValidationError } from '../../sidechain/errors.ts';
 import { submitIssuerChange } from '../issuer-change.ts';
+import { registeredSecurity, securityName } from '../asset-amount.ts';
 import { MemberApiError, type AssetView } from '../../federation/api/client.ts';
 import { issuerAuthorization } from '../../federation/roles/issuer-request.ts';
 import { readWalletFile } from '../../federation/wallet/wallet-file.ts';
@@ -52,7 +53,10 @@ async function changeAllowlist(action: 'add' | 'remove', addressArguments: strin
   const listed = await currentAllowlist(options, asset);
   const unchanged = listed ? addresses.filter((address) => listed.has(ownerKey(address)) === (action === 'add')) : [];
   const changing = addresses.filter((address) => !unchanged.includes(address));
-  if (changing.length === 0) throw new ValidationError('allowlist-unchanged', `nothing to ${action}: ${unchanged.join(', ')} ${action === 'add' ? 'already on' : 'not on'} the allowlist of ${assetKey}`);
+  if (changing.length === 0) {
+    const security = securityName(assetKey, await registeredSecurity(memberClientFrom(options), assetKey));
+    throw new ValidationError('allowlist-unchanged', `nothing to ${action}: ${unchanged.join(', ')} ${action === 'add' ? 'already on' : 'not on'} the allowlist of ${security}`);
+  }
   const body = (next: bigint, _issuer: unknown, current: AssetView): RegistryBody => {
     // The chain takes it, but it would change nothing anyone can see: say so instead.
     if (!current.restricted) throw new ValidationError('not-restricted', `${current.name} (${current.isin}) is not restricted: anyone may hold it, so an allowlist changes nothing (a restricted security is issued with issue --restricted)`);

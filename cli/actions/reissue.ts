@@ -1,6 +1,7 @@
 import { addressPayload } from '../../sidechain/address.ts';
 import { toHex } from '../../sidechain/transaction/ids.ts';
-import { unitsFigure } from '../asset-amount.ts';
+import { securityName, unitsFigure } from '../asset-amount.ts';
+import { ValidationError } from '../../sidechain/errors.ts';
 import { submitIssuerChange } from '../issuer-change.ts';
 import type { NetworkOptions } from '../member-url.ts';
 import { finality, type SubmitOptions } from '../submit.ts';
@@ -14,7 +15,11 @@ export async function reissue(options: NetworkOptions & SubmitOptions & { asset:
   const { view, sequence, wallet, ...submitted } = await submitIssuerChange(
     options,
     asset,
-    (next, issuer) => ({ kind: 'reissuance', asset, sequence: next, amount, recipient: to === undefined ? issuer.owner : addressPayload(to) }),
+    (next, issuer, current) => {
+      // The chain refuses it too, naming the id only: said here as the issuer knows the security.
+      if (!current.reissuable) throw new ValidationError('not-reissuable', `${securityName(toHex(asset), current)} was issued without re-issuance: its supply is fixed`);
+      return { kind: 'reissuance', asset, sequence: next, amount, recipient: to === undefined ? issuer.owner : addressPayload(to) };
+    },
     { rerun: 'issues as much again' },
   );
   const supply = view.supply + amount;

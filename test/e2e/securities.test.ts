@@ -153,7 +153,7 @@ describe('securities through the CLI against five members', function () {
 
     it('refuses to re-issue a security issued without re-issuance', async () => {
       otherAsset = (await ok(['issue', '--name', 'Beta Fund', '--isin', 'SE0000108656', '--kind', 'fund', '--supply', '50', '--file', files.alice!])).asset as string;
-      await refused(['reissue', '--asset', otherAsset, '--amount', '5', '--file', files.alice!], /was issued without re-issuance: its supply is fixed/);
+      await refused(['reissue', '--asset', otherAsset, '--amount', '5', '--file', files.alice!], new RegExp(`^strongbox: Beta Fund \\(SE0000108656\\) ${otherAsset} was issued without re-issuance: its supply is fixed\n$`));
       expect((await net.clients[3]!.asset(otherAsset)).supply).to.equal(50n);
       // Nor has an unrestricted security an allowlist to change: refused before anything is sent.
       await refused(['allowlist', 'add', addresses.bob!, '--asset', otherAsset, '--file', files.alice!], /^strongbox: Beta Fund \(SE0000108656\) is not restricted: anyone may hold it, so an allowlist changes nothing/);
@@ -176,13 +176,13 @@ describe('securities through the CLI against five members', function () {
       const added = await ok(['allowlist', 'add', addresses.alice!, addresses.bob!, addresses.carol!, '--asset', asset, '--file', files.issuer!]);
       expect(added).to.include({ sequence: '2', action: 'add' });
       // Adding what is there already would spend a transaction that changes nothing: refused, or left out.
-      await refused(['allowlist', 'add', addresses.alice!, '--asset', asset, '--file', files.issuer!], new RegExp(`^strongbox: nothing to add: ${addresses.alice} already on the allowlist of ${asset}\n$`));
+      await refused(['allowlist', 'add', addresses.alice!, '--asset', asset, '--file', files.issuer!], new RegExp(`^strongbox: nothing to add: ${addresses.alice} already on the allowlist of Acme AB \\(US0378331005\\) ${asset}\n$`));
       // An asset id is taken in capitals too, as addresses are.
       for (const [name, amount, given] of [['alice', '600', asset], ['bob', '200', asset.toUpperCase()], ['carol', '100', asset]] as const) {
         await ok(['send', '--asset', given, '--to', addresses[name]!, '--amount', amount, '--file', files.issuer!]);
       }
       expect(await ok(['allowlist', 'remove', addresses.carol!, '--asset', asset, '--file', files.issuer!])).to.include({ sequence: '3' });
-      await refused(['allowlist', 'remove', addresses.carol!, '--asset', asset, '--file', files.issuer!], new RegExp(`^strongbox: nothing to remove: ${addresses.carol} not on the allowlist of ${asset}\n$`));
+      await refused(['allowlist', 'remove', addresses.carol!, '--asset', asset, '--file', files.issuer!], new RegExp(`^strongbox: nothing to remove: ${addresses.carol} not on the allowlist of Acme AB \\(US0378331005\\) ${asset}\n$`));
       await refused(['send', '--asset', asset, '--to', addresses.carol!, '--amount', '1', '--file', files.issuer!], /not on the allowlist/);
       expect([await balance('alice', asset), await balance('bob', asset), await balance('carol', asset), await balance('issuer', asset)]).to.deep.equal([600n, 200n, 100n, 600n]);
     });
