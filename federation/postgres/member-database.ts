@@ -7,6 +7,7 @@ import { MigrationError } from '../../sidechain/store/migrate.ts';
 import type { MemberConfig } from '../config.ts';
 import { throwIfStopRequested } from '../member/stop-request.ts';
 import { runningServerUrl, startPostgresServer } from './embedded-server.ts';
+import { serverStatus } from './postmaster-process.ts';
 import { isAlive, postmasterPid, PostgresServerError } from './stale-server.ts';
 
 export interface MemberDatabase {
@@ -24,16 +25,18 @@ const SERVER_WATCH_MS = 1_000;
 /**
  * The member started the server and no one else restarts it: a member left running without it
  * (its postmaster killed, the machine's out-of-memory killer) would retry its database forever.
- * It stops instead, with the reason, and a start brings the server back.
+ * It stops instead, with the reason, and a start brings the server back. A server asked to shut
+ * down (pg_ctl stop, a SIGTERM: a smart shutdown) turns every new connection away while it waits
+ * for the member's sessions to end, which they would not: the member stops then too.
  */
 function serverExit(cluster: string): { exited: Promise<Error>; unwatch(): void } {
   const pid = postmasterPid(cluster);
   let report!: (error: Error) => void;
   const exited = new Promise<Error>((resolve) => (report = resolve));
   const timer = setInterval(() => {
-    if (pid !== undefined && isAlive(pid)) return;
+    if (pid !== undefined && isAlive(pid) && serverStatus(cluster) !== 'stopping') return;
     clearInterval(timer);
-    report(new PostgresServerError(`the server of ${cluster} stopped under the running member, which stops too: start the member again and it starts the server`));
+    report(new PostgresServerError(`the server of ${cluster} stopped or is shutting down under the running member, which stops too: start the member again and it starts the server`));
   }, SERVER_WATCH_MS);
   timer.unref();
   return { exited, unwatch: () => clearInterval(timer) };

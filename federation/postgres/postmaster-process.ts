@@ -89,7 +89,7 @@ export async function startPostmaster(options: PostmasterOptions): Promise<Postm
 }
 
 /** The status line (the eighth) of postmaster.pid: `starting`, `ready`, `stopping` or `standby`. */
-function serverStatus(dataDir: string): string | undefined {
+export function serverStatus(dataDir: string): string | undefined {
   try {
     return readFileSync(resolve(dataDir, 'postmaster.pid'), 'utf8').split('\n')[7]?.trim();
   } catch {

@@ -8,11 +8,11 @@ import { fileURLToPath } from 'node:url';
 import { genesisPath, memberDir, runLocalCeremony } from '../../federation/local-network/ceremony.ts';
 import { startLocalNetwork, type LocalNetwork } from '../../federation/local-network/local-network.ts';
 import { findFreePorts } from '../../regtest/free-port.ts';
-import { runCli } from '../helpers/cli.ts';
+import { runCli, type CliResult } from '../helpers/cli.ts';
 import { sharedRegtest } from '../helpers/regtest.ts';
 import { eventually } from '../helpers/local-network.ts';
 import { MemberClient } from '../../federation/api/client.ts';
-import { postmasterPid, stopPostmaster } from '../../federation/postgres/stale-server.ts';
+import { isAlive, postmasterPid, stopPostmaster } from '../../federation/postgres/stale-server.ts';
 
 /** What a member says of a port another process holds: it is not moved, as the other members' configs name it. */
 const PORT_HELD = "the address is already in use by another process (this member already running?): stop it and start the member again; the other members' peers lists name this port, so move it only together with theirs";
@@ -254,19 +254,33 @@ describe('a member whose embedded Postgres server stops under it', function () {
   before(() => ({ dir, writeConfig } = ceremonyFolder('strongbox-server-gone-')));
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('stops with one line naming the server, instead of retrying a database nobody restarts', async () => {
+  /** The last member, which dials no one and so runs alone, waiting for the others, on a server of its own; and that server's cluster. */
+  async function runningAlone(folder: string): Promise<{ running: Promise<CliResult>; cluster: string }> {
     const { node } = await sharedRegtest();
     const [apiPort, peerPort] = (await findFreePorts(2)) as [number, number];
-    const dataDir = join(dir, 'data');
+    const dataDir = join(dir, folder);
     mkdirSync(dataDir, { mode: 0o755 });
-    // The last member dials no one: it runs alone, waiting for the others.
     const config = writeConfig({ memberIndex: 2, keyFile: join(memberDir(dir, 2), 'key.json'), dataDir, bitcoin: { rpcUrl: node.rpcUrl }, api: { port: apiPort }, peer: { port: peerPort } });
     const running = runCli(['member', 'start', '--config', config]);
-    const cluster = join(dataDir, 'postgres', 'cluster');
     const exitedEarly = running.then((early) => Promise.reject(new Error(`the member exited at start: ${early.stderr}`)));
     await Promise.race([eventually('the member answering', () => new MemberClient(`http://127.0.0.1:${apiPort}`).status().then(() => true), 60_000), exitedEarly]);
+    return { running, cluster: join(dataDir, 'postgres', 'cluster') };
+  }
+
+  it('stops with one line naming the server, instead of retrying a database nobody restarts', async () => {
+    const { running, cluster } = await runningAlone('data');
     await stopPostmaster(postmasterPid(cluster)!, 15_000);
     const result = await running;
-    expect([result.code, result.stderr]).to.deep.equal([1, `strongbox: embedded Postgres: the server of ${cluster} stopped under the running member, which stops too: start the member again and it starts the server\n`]);
+    expect([result.code, result.stderr]).to.deep.equal([1, `strongbox: embedded Postgres: the server of ${cluster} stopped or is shutting down under the running member, which stops too: start the member again and it starts the server\n`]);
+  });
+
+  it('stops with one line when the server is asked to shut down (smart shutdown), whose new sessions it would wait for in vain, and so lets it end', async () => {
+    const { running, cluster } = await runningAlone('data-smart');
+    const postmaster = postmasterPid(cluster)!;
+    // pg_ctl stop -m smart: no new sessions, and the server exits once the open ones have ended.
+    process.kill(postmaster, 'SIGTERM');
+    const result = await running;
+    expect([result.code, result.stderr]).to.deep.equal([1, `strongbox: embedded Postgres: the server of ${cluster} stopped or is shutting down under the running member, which stops too: start the member again and it starts the server\n`]);
+    await eventually('the server to end once the member has closed its sessions', async () => !isAlive(postmaster));
   });
 });
