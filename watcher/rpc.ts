@@ -199,7 +199,7 @@ export class BitcoinRpc {
    * call where getRawTransaction and getTransactionConfirmations take two: a proposer checks each
    * mint it puts in its block this way while the round waits for its proposal.
    */
-  async getConfirmedTransaction(txid: string): Promise<{ tx: Transaction; confirmations: number } | null> {
+  async getTransactionAndConfirmations(txid: string): Promise<{ tx: Transaction; confirmations: number } | null> {
     const answer = await this.verboseTransaction(txid);
     return answer && { tx: Transaction.fromHex(answer.hex), confirmations: answer.confirmations ?? 0 };
   }

@@ -292,7 +292,7 @@ export function isMintable(genesis: Genesis, amountSats: bigint): boolean {
 export async function verifyMintOnBitcoin(rpc: BitcoinRpc, genesis: Genesis, escrow: SortedMultisig, mint: PeginBody): Promise<void> {
   const txid = Buffer.from(mint.bitcoinTxid).toString('hex');
   const where = `mint of ${txid}:${mint.bitcoinVout}`;
-  const found = await rpc.getConfirmedTransaction(txid);
+  const found = await rpc.getTransactionAndConfirmations(txid);
   if (!found) throw new PeginError('pegin-unknown', `${where}: the Bitcoin node does not know the transaction`);
   const { tx, confirmations } = found;
   const required = requiredConfirmations(genesis, tx.isCoinbase());

@@ -70,13 +70,13 @@ describe('BitcoinRpc against the real embedded node', function () {
 
   it('reads a transaction with its confirmations in one answer: unknown, in the mempool, then mined', async () => {
     const { node, faucet } = await sharedRegtest();
-    expect(await node.rpc.getConfirmedTransaction('11'.repeat(32))).to.equal(null);
+    expect(await node.rpc.getTransactionAndConfirmations('11'.repeat(32))).to.equal(null);
     const txid = await faucet.fund(newAddress().address, 20_000n);
-    const pending = await node.rpc.getConfirmedTransaction(txid);
+    const pending = await node.rpc.getTransactionAndConfirmations(txid);
     expect(pending?.confirmations).to.equal(0);
     expect(pending?.tx.getId()).to.equal(txid);
     await faucet.mine(2);
-    const mined = await node.rpc.getConfirmedTransaction(txid);
+    const mined = await node.rpc.getTransactionAndConfirmations(txid);
     expect(mined?.confirmations).to.equal(2);
     expect(mined?.tx.toHex()).to.equal((await node.rpc.getRawTransaction(txid)).toHex());
   });
