@@ -177,29 +177,6 @@ describe("strongbox member start with another member's key file", function () {
   });
 });
 
-describe('strongbox member start without its Bitcoin node', function () {
-  this.timeout(90_000);
-  let dir: string;
-  let writeConfig: (values: Record<string, unknown>) => string;
-
-  before(() => ({ dir, writeConfig } = ceremonyFolder('strongbox-no-bitcoin-')));
-  after(() => rmSync(dir, { recursive: true, force: true }));
-
-  it('stops with one line naming bitcoin.rpcUrl, and stops the embedded database it had started', async () => {
-    const [apiPort, peerPort, bitcoinPort] = (await findFreePorts(3)) as [number, number, number];
-    const dataDir = join(dir, 'data');
-    mkdirSync(dataDir, { mode: 0o755 });
-    // No databaseUrl: the member starts a Postgres server of its own under dataDir first.
-    const config = writeConfig({ dataDir, bitcoin: { rpcUrl: `http://nobody:nothing@127.0.0.1:${bitcoinPort}` }, api: { port: apiPort }, peer: { port: peerPort } });
-    const result = await runCli(['member', 'start', '--config', config]);
-    expect(result.stderr).to.equal(`strongbox: bitcoin.rpcUrl: Bitcoin node at http://127.0.0.1:${bitcoinPort} is unreachable (connection refused)\n`);
-    expect(result.code).to.equal(1);
-    // The server was started (its cluster exists) and stopped again (a running one holds this file).
-    expect(existsSync(join(dataDir, 'postgres', 'cluster', 'PG_VERSION'))).to.equal(true);
-    expect(existsSync(join(dataDir, 'postgres', 'cluster', 'postmaster.pid'))).to.equal(false);
-  });
-});
-
 /** The pids of running processes whose command line holds `text`. */
 function processesNaming(text: string): number[] {
   return readdirSync('/proc').filter((entry) => /^\d+$/.test(entry)).filter((pid) => {
@@ -211,20 +188,37 @@ function processesNaming(text: string): number[] {
   }).map(Number);
 }
 
-describe('a member stopped by Ctrl-C while it makes its embedded Postgres cluster', function () {
-  this.timeout(120_000);
+describe('strongbox member start without its Bitcoin node', function () {
+  this.timeout(90_000);
   let dir: string;
   let writeConfig: (values: Record<string, unknown>) => string;
 
-  before(() => ({ dir, writeConfig } = ceremonyFolder('strongbox-stopped-initdb-')));
+  before(() => ({ dir, writeConfig } = ceremonyFolder('strongbox-no-bitcoin-')));
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('stops as any start asked to stop does, exit 0 with no stack and nothing left running, and starts again on the same folder', async () => {
+  /** Member 0's config with a data folder of its own and no databaseUrl, its Bitcoin node at a port nobody listens on. */
+  async function withoutBitcoin(folder: string): Promise<{ config: string; dataDir: string; bitcoinPort: number }> {
     const [apiPort, peerPort, bitcoinPort] = (await findFreePorts(3)) as [number, number, number];
-    const dataDir = join(dir, 'data');
+    const dataDir = join(dir, folder);
     mkdirSync(dataDir, { mode: 0o755 });
-    const cluster = join(dataDir, 'postgres', 'cluster');
+    // No databaseUrl: the member starts a Postgres server of its own under dataDir first.
     const config = writeConfig({ dataDir, bitcoin: { rpcUrl: `http://nobody:nothing@127.0.0.1:${bitcoinPort}` }, api: { port: apiPort }, peer: { port: peerPort } });
+    return { config, dataDir, bitcoinPort };
+  }
+
+  it('stops with one line naming bitcoin.rpcUrl, and stops the embedded database it had started', async () => {
+    const { config, dataDir, bitcoinPort } = await withoutBitcoin('data');
+    const result = await runCli(['member', 'start', '--config', config]);
+    expect(result.stderr).to.equal(`strongbox: bitcoin.rpcUrl: Bitcoin node at http://127.0.0.1:${bitcoinPort} is unreachable (connection refused)\n`);
+    expect(result.code).to.equal(1);
+    // The server was started (its cluster exists) and stopped again (a running one holds this file).
+    expect(existsSync(join(dataDir, 'postgres', 'cluster', 'PG_VERSION'))).to.equal(true);
+    expect(existsSync(join(dataDir, 'postgres', 'cluster', 'postmaster.pid'))).to.equal(false);
+  });
+
+  it('stopped by Ctrl-C while it makes its embedded Postgres cluster, stops as any start asked to stop does, exit 0 with no stack and nothing left running, and starts again on the same folder', async () => {
+    const { config, dataDir, bitcoinPort } = await withoutBitcoin('stopped');
+    const cluster = join(dataDir, 'postgres', 'cluster');
     // In a process group of its own, as a command in a terminal is; the terminal's Ctrl-C reaches
     // the whole group, initdb included.
     const member = spawn(process.execPath, [fileURLToPath(new URL('../../bin/strongbox.js', import.meta.url)), 'member', 'start', '--config', config], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
