@@ -40,6 +40,11 @@ export function securityWording(asset: string, security: AssetView): SecurityWor
   return { name: securityName(asset, security), units: (amount) => unitsFigure(amount, security.decimals) };
 }
 
+/** An amount of BTC on Bitcoin (a deposit to the escrow, say), in sats with its BTC figure. */
+export function describeSats(sats: bigint): string {
+  return `${plural(sats, 'sat')} (${satsToBtc(sats)} BTC)`;
+}
+
 /** describeAmount, the asset's registry record read from the member. */
 export async function describeAmountOn(client: MemberClient, asset: string, amount: bigint): Promise<string> {
   return describeAmount(amount, asset, await securityView(client, asset));

@@ -18,6 +18,7 @@ import { PeginStore } from '../../federation/member/pegin-store.ts';
 import { parseFollowerState } from '../../watcher/follower/state-codec.ts';
 import { parseAddress, parseTxid } from '../command-arguments.ts';
 import { chainTransactionWords } from '../chain-transaction.ts';
+import { describeSats } from '../asset-amount.ts';
 
 /**
  * The members to register with: --member, the local network's, the API addresses the genesis
@@ -119,7 +120,7 @@ export async function peginStatus(txidArgument: string, options: { member?: stri
     if (done || !options.wait) {
       progress.clear();
       const outcome = (d: (typeof deposits)[number]) => (d.minted ? `minted${d.mintedIn ? ` in ${d.mintedIn.txid} at height ${d.mintedIn.height}` : ''}` : d.belowMinimum ? `below the peg-in minimum of ${minimumSats} sats: it is not minted` : 'not minted yet');
-      const lines = deposits.map((d) => `output ${d.vout}: ${d.amountSats} sats for ${d.recipient}, ${plural(d.confirmations, 'confirmation')} (${d.required} needed), ${outcome(d)}`);
+      const lines = deposits.map((d) => `output ${d.vout}: ${describeSats(BigInt(d.amountSats))} for ${d.recipient}, ${plural(d.confirmations, 'confirmation')} (${d.required} needed), ${outcome(d)}`);
       printResult(options, lines.join('\n'), { txid, minimumSats, deposits });
       return;
     }

@@ -56,7 +56,7 @@ describe('a deposit paid by a coinbase, on five member processes and a real regt
     expect(await balances(carol.address), 'not minted before maturity').to.deep.equal([0n, 0n, 0n, 0n, 0n]);
     const waiting = await runCli(['pegin', 'status', coinbaseTxid, '--no-wait', '--member', net.network.network.members[2]!.apiUrl]);
     expect(waiting.code, waiting.stderr).to.equal(0);
-    expect(waiting.stdout).to.match(/^output \d+: \d+ sats for sbx1\w+, 5 confirmations \(100 needed\), not minted yet\n$/);
+    expect(waiting.stdout).to.match(/^output \d+: \d+ sats \(\d+\.\d{8} BTC\) for sbx1\w+, 5 confirmations \(100 needed\), not minted yet\n$/);
 
     await faucet.mine(94);
     expect(await rpc.getTransactionConfirmations(coinbaseTxid)).to.equal(99);

@@ -90,7 +90,7 @@ describe('peg-in through five member processes and a real regtest node', functio
     expect([mint.height, mint.transaction]).to.deep.equal([mintedIn.height, { kind: 'pegin', txid: mintedIn.txid, bitcoinTxid: txid, bitcoinVout: vout, amount: '700000', recipient: erin.address }]);
     // A txid is taken in capitals too, as asset ids and addresses are.
     const human = await runCli(['pegin', 'status', txid.toUpperCase(), '--member', net.network.network.members[3]!.apiUrl]);
-    expect(human.stdout).to.equal(`output ${vout}: 700000 sats for ${erin.address}, 2 confirmations (2 needed), minted in ${mintedIn.txid} at height ${mintedIn.height}\n`);
+    expect(human.stdout).to.equal(`output ${vout}: 700000 sats (0.00700000 BTC) for ${erin.address}, 2 confirmations (2 needed), minted in ${mintedIn.txid} at height ${mintedIn.height}\n`);
     // The mint's id is the sidechain's, not the Bitcoin transaction the command takes: said so.
     const ofMint = await runCli(['pegin', 'status', mintedIn.txid, '--member', net.network.network.members[3]!.apiUrl]);
     expect([ofMint.code, ofMint.stderr]).to.deep.equal([
@@ -138,7 +138,7 @@ describe('peg-in through five member processes and a real regtest node', functio
     // Without --no-wait: it must return, since this deposit is never minted.
     const status = await runCli(['pegin', 'status', txid, '--member', member]);
     expect(status.code, status.stderr).to.equal(0);
-    expect(status.stdout).to.match(new RegExp(`^output \\d+: ${minimum - 1n} sats for ${gina.address}, 2 confirmations \\(2 needed\\), below the peg-in minimum of ${minimum} sats: it is not minted\n$`));
+    expect(status.stdout).to.match(new RegExp(`^output \\d+: ${minimum - 1n} sats \\(0\\.\\d{8} BTC\\) for ${gina.address}, 2 confirmations \\(2 needed\\), below the peg-in minimum of ${minimum} sats: it is not minted\n$`));
     const listed = await eventually('the member lists the deposit as below the minimum, deep', async () => {
       const deposit = await listDeposit();
       return deposit?.state === 'below-minimum' && deposit.confirmations === 2 && deposit;
