@@ -42,8 +42,22 @@ function parsePart<T>(schema: z.ZodType<T> | undefined, value: unknown, part: st
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const issue = result.error.issues[0];
-  const field = [part, ...(issue?.path ?? []).map(String)].join('.');
-  throw new ValidationError('bad-request', `${field}: ${issue?.message ?? 'invalid'}`);
+  if (!issue) throw new ValidationError('bad-request', `${part}: invalid`);
+  const field = [part, ...issue.path.map(String)].join('.');
+  const given = issue.path.reduce<unknown>((at, key) => (at as Record<PropertyKey, unknown> | undefined)?.[key], value);
+  throw new ValidationError('bad-request', `${field}: ${part === 'body' ? issue.message : pathOrQueryWords(issue, given)}`);
+}
+
+/**
+ * A number in a path or query comes as text, every one of them a whole number; zod's words for
+ * one that is not (`expected number, received NaN`) name neither what is wanted nor what came.
+ */
+function pathOrQueryWords(issue: z.core.$ZodIssue, given: unknown): string {
+  const shown = given === undefined ? 'nothing' : JSON.stringify(given);
+  if (issue.code === 'invalid_type' && (issue.expected === 'number' || issue.expected === 'int')) return `expected a whole number, got ${shown}`;
+  if (issue.code === 'too_small' && issue.origin === 'number') return `expected a whole number of at least ${issue.minimum}, got ${shown}`;
+  if (issue.code === 'too_big' && issue.origin === 'number') return `expected a whole number of at most ${issue.maximum}, got ${shown}`;
+  return issue.message;
 }
 
 /**

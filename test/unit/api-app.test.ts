@@ -27,6 +27,7 @@ describe('HTTP API framework', () => {
       summary: 'read an amount',
       tag: 'test',
       params: z.object({ index: z.coerce.number().int().min(0) }),
+      query: z.object({ limit: z.coerce.number().int().min(1).max(10).optional() }),
       response: z.strictObject({ amount: z.string().regex(/^[0-9]+$/).describe('the amount as a decimal string') }),
       handler: ({ params }) => {
         const amount = stored[params.index];
@@ -63,6 +64,19 @@ describe('HTTP API framework', () => {
     expect(stored).to.have.length(1);
   });
 
+  it('says of a number in the path or the query what it expects and what it got', async () => {
+    const refusal = async (index: string) => {
+      const response = await fetch(`${base}/amounts/${index}`);
+      return [response.status, await response.json()];
+    };
+    expect(await refusal('abc')).to.deep.equal([400, { error: { code: 'bad-request', message: 'params.index: expected a whole number, got "abc"' } }]);
+    expect(await refusal('1.5')).to.deep.equal([400, { error: { code: 'bad-request', message: 'params.index: expected a whole number, got "1.5"' } }]);
+    expect(await refusal('-1')).to.deep.equal([400, { error: { code: 'bad-request', message: 'params.index: expected a whole number of at least 0, got "-1"' } }]);
+    expect(await refusal('0?limit=abc')).to.deep.equal([400, { error: { code: 'bad-request', message: 'query.limit: expected a whole number, got "abc"' } }]);
+    expect(await refusal('0?limit=11')).to.deep.equal([400, { error: { code: 'bad-request', message: 'query.limit: expected a whole number of at most 10, got "11"' } }]);
+    expect(await refusal('0?limit=')).to.deep.equal([400, { error: { code: 'bad-request', message: 'query.limit: expected a whole number of at least 1, got ""' } }]);
+  });
+
   it('answers 400 for malformed JSON and 413 for an oversized body', async () => {
     expect((await post('{"amount":')).status).to.equal(400);
     const large = await post(JSON.stringify({ amount: '1'.repeat(2000) }));
@@ -90,7 +104,7 @@ describe('HTTP API framework', () => {
   it('documents every route in the OpenAPI document with its parameters', () => {
     const document = buildOpenApiDocument(routes, { title: 't', version: '1' }) as { paths: Record<string, Record<string, { parameters: { name: string }[] }>> };
     expect(Object.keys(document.paths)).to.deep.equal(['/amounts', '/amounts/{index}']);
-    expect(document.paths['/amounts/{index}']?.get?.parameters.map((p) => p.name)).to.deep.equal(['index']);
+    expect(document.paths['/amounts/{index}']?.get?.parameters.map((p) => p.name)).to.deep.equal(['index', 'limit']);
   });
 
   it('documents the answer of a route that has a response schema, and the error body of every route', () => {
