@@ -16,6 +16,8 @@ import { stderrLines } from '../stderr-line.ts';
 import { withMemberDatabase } from '../member-database.ts';
 import { parseAmount, parseTxid } from '../command-arguments.ts';
 import { chainTransactionWords } from '../chain-transaction.ts';
+import { describeAmount } from '../asset-amount.ts';
+import { BTC_ASSET_KEY } from '../../sidechain/asset.ts';
 import { ChainStore } from '../../sidechain/store/chain-store.ts';
 import { decodeTransaction } from '../../sidechain/transaction/codec.ts';
 import { TxKind } from '../../sidechain/transaction/types.ts';
@@ -97,7 +99,7 @@ export async function pegout(options: NetworkOptions & SubmitOptions & { to?: st
     return submitUntilFinal(client, tx, options, { done: 'burned in', rerun: 'burns as much again' });
   });
   const { txid } = submitted;
-  printResult(options, `burn ${txid} ${finality(submitted)}; follow it with: strongbox pegout status ${txid}`, { ...submitted, amount, to: options.to });
+  printResult(options, `burned ${describeAmount(amount, BTC_ASSET_KEY, undefined)} for ${options.to}: ${txid} ${finality(submitted)}; follow it with: strongbox pegout status ${txid}`, { ...submitted, amount, to: options.to });
 }
 
 export async function pegoutStatus(txidArgument: string, own: StatusOptions, command: Command): Promise<void> {

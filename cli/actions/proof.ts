@@ -10,6 +10,7 @@ import { bitcoinNetwork } from '../../watcher/networks.ts';
 import { GENESIS_ONLY, genesisFrom, memberClientFrom, type NetworkOptions } from '../member-url.ts';
 import { printResult, toJson } from '../output.ts';
 import { parseTxid } from '../command-arguments.ts';
+import { describeSats } from '../asset-amount.ts';
 
 export async function exportProof(txidArgument: string, options: NetworkOptions & { out?: string; force?: boolean; json?: boolean }): Promise<void> {
   const txid = parseTxid(txidArgument);
@@ -47,7 +48,7 @@ export function verifyProof(file: string, options: NetworkOptions & { json?: boo
   const txid = Buffer.from(verified.txId).toString('hex');
   const transaction = describeTransaction(verified.transaction);
   const burn = verified.transaction.kind === 'pegout' ? verified.transaction : undefined;
-  const burnLine = burn ? `\nburn: ${burn.amount} sats to ${addressOfScript(burn.destinationScript, bitcoinNetwork(genesis.file.bitcoinNetwork)) ?? `script ${Buffer.from(burn.destinationScript).toString('hex')}`}` : '';
+  const burnLine = burn ? `\nburn: ${describeSats(burn.amount)} to ${addressOfScript(burn.destinationScript, bitcoinNetwork(genesis.file.bitcoinNetwork)) ?? `script ${Buffer.from(burn.destinationScript).toString('hex')}`}` : '';
   printResult(options, `valid: transaction ${txid} (${verified.transaction.kind}) is final at height ${verified.height} in block ${Buffer.from(verified.blockHash).toString('hex')}${burnLine}`, {
     valid: true,
     txid,

@@ -240,8 +240,12 @@ describe('peg-out through five member processes and a real regtest node', functi
   it('exports a burn proof that verifies offline against the genesis, and rejects a tampered one or one of another transaction', async () => {
     const { file } = await fundedWallet(200_000n);
     const destination = bitcoinAddress();
-    const burned = await runCli(['pegout', '--to', destination, '--amount', '60000', '--file', file, '--json', '--member', net.network.network.members[0]!.apiUrl, '--genesis', net.network.network.genesisFile!]);
-    const burnTxid = (JSON.parse(burned.stdout) as { txid: string }).txid;
+    const burned = await runCli(['pegout', '--to', destination, '--amount', '60000', '--file', file, '--member', net.network.network.members[0]!.apiUrl, '--genesis', net.network.network.genesisFile!]);
+    expect(burned.code, burned.stderr).to.equal(0);
+    // What was burned, for which address, and how to follow it, as send says what it sent.
+    const said = new RegExp(`^burned 60000 sats of pegged BTC \\(0\\.00060000 BTC\\) for ${destination}: ([0-9a-f]{64}) final at height \\d+; follow it with: strongbox pegout status \\1\n$`).exec(burned.stdout);
+    expect(said, burned.stdout).to.not.equal(null);
+    const burnTxid = said![1]!;
     const proofFile = join(folder, 'burn.proof.json');
     const exported = await runCli(['proof', burnTxid, '--out', proofFile, '--json', '--member', net.network.network.members[2]!.apiUrl]);
     expect(exported.code, exported.stderr).to.equal(0);
@@ -251,7 +255,7 @@ describe('peg-out through five member processes and a real regtest node', functi
     expect(JSON.parse(verified.stdout)).to.deep.include({ valid: true, txid: burnTxid });
     const human = await runCli(['verify-proof', proofFile, '--txid', burnTxid, '--genesis', net.network.network.genesisFile!]);
     expect(human.code, human.stderr).to.equal(0);
-    expect(human.stdout).to.match(new RegExp(`^valid: transaction ${burnTxid} \\(pegout\\) is final at height \\d+ in block [0-9a-f]{64}\nburn: 60000 sats to ${destination}\n$`));
+    expect(human.stdout).to.match(new RegExp(`^valid: transaction ${burnTxid} \\(pegout\\) is final at height \\d+ in block [0-9a-f]{64}\nburn: 60000 sats \\(0\\.00060000 BTC\\) to ${destination}\n$`));
     const otherTxid = 'ab'.repeat(32);
     const notThatOne = await runCli(['verify-proof', proofFile, '--txid', otherTxid, '--genesis', net.network.network.genesisFile!]);
     expect([notThatOne.code, notThatOne.stderr]).to.deep.equal([1, `strongbox: ${proofFile} proves transaction ${burnTxid}, not ${otherTxid}\n`]);
