@@ -7,7 +7,8 @@ import { monitorRoutes } from '../api/monitor-routes.ts';
 import type { Route } from '../api/route.ts';
 import { FinalityTimer } from '../observability/finality-timer.ts';
 import type { MemberMetrics } from '../observability/metrics.ts';
-import { createStateGauges } from '../observability/state-gauges.ts';
+import { createStateGauges, type MemberStateSnapshot } from '../observability/state-gauges.ts';
+import { isDatabaseUnavailable } from '../postgres/database-unavailable.ts';
 import { catchUpHealth, FederationHealth } from './federation-health.ts';
 import { listDeposits } from './pegin-deposits.ts';
 import type { PeginStore } from './pegin-store.ts';
@@ -60,8 +61,18 @@ export function createMonitoring(sources: MonitoringSources) {
       for (const seconds of finality.final(txids, Date.now(), stillPending)) sources.metrics.finalityLatency.observe(seconds);
     },
     routes: (): Route[] => monitorRoutes({ federation, deposits, supply: () => sources.ledger.supply() }),
+    /**
+     * A member whose database is away still answers its scrape, from memory, and says so: a
+     * failed scrape would read as the member being down and hide its peers, height and peg.
+     */
     async refreshGauges(): Promise<void> {
-      gauges.update({ federation: await federation(), deposits: await deposits(), supply: sources.ledger.supply(), escrowSats: sources.escrowSats(), pegoutQueue: sources.ledger.unpaidBurns(), bitcoin: sources.bitcoin(), anchors: { ...sources.anchors(), genesisMs: sources.genesis.timeMs, nowMs: BigInt(Date.now()) } });
+      let stored: MemberStateSnapshot['stored'];
+      try {
+        stored = { federation: await federation(), deposits: await deposits() };
+      } catch (error) {
+        if (!isDatabaseUnavailable(error)) throw error;
+      }
+      gauges.update({ stored, supply: sources.ledger.supply(), escrowSats: sources.escrowSats(), pegoutQueue: sources.ledger.unpaidBurns(), bitcoin: sources.bitcoin(), anchors: { ...sources.anchors(), genesisMs: sources.genesis.timeMs, nowMs: BigInt(Date.now()) } });
     },
   };
 }

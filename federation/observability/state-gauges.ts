@@ -6,8 +6,8 @@ import { DEPOSIT_STATES, depositTotals, type DepositView } from '../member/pegin
 
 /** What a scrape reports beyond the counters: read once per scrape, then set on every gauge. */
 export interface MemberStateSnapshot {
-  federation: MemberHealth[];
-  deposits: DepositView[];
+  /** What the member's database says of who signed and of the deposits; absent while it is out of reach. */
+  stored?: { federation: MemberHealth[]; deposits: DepositView[] };
   supply: PegSupply;
   escrowSats: bigint;
   /** Final burns no settlement record has bound to a Bitcoin payment yet. */
@@ -39,11 +39,13 @@ export function createStateGauges(registry: Registry) {
   const halted = gauge('strongbox_pegin_minting_halted', '1 after a Bitcoin reorg deeper than the confirmation depth, until an operator acts');
   const anchorAge = gauge('strongbox_anchor_age_seconds', 'seconds since the last anchor record became final (since genesis when there is none); grows on an idle chain, which is not re-anchored');
   const opsWallet = gauge('strongbox_ops_wallet_sats', 'satoshis this member knows the operations wallet holds for anchor fees');
+  const databaseUnavailable = gauge('strongbox_database_unavailable', "1 while this member cannot reach its database (the signers and deposit gauges then keep their last values), 0 while it can");
 
   // Gauges are doubles; every satoshi amount that can exist (< 2^53) converts exactly.
   return {
     update(snapshot: MemberStateSnapshot): void {
-      for (const member of snapshot.federation) {
+      databaseUnavailable.set(snapshot.stored ? 0 : 1);
+      for (const member of snapshot.stored?.federation ?? []) {
         const labels = { member: String(member.index) };
         // Every member has a series from the start, so an alert on the gap sees one that never signs.
         lastSigned.set(labels, member.lastSigned?.height ?? 0);
@@ -51,10 +53,12 @@ export function createStateGauges(registry: Registry) {
         peerConnected.set(labels, member.connected ? 1 : 0);
         if (member.lastSeenMs !== null) peerLastSeen.set(labels, member.lastSeenMs / 1000);
       }
-      const totals = depositTotals(snapshot.deposits);
-      for (const state of DEPOSIT_STATES) {
-        deposits.set({ state }, totals[state].count);
-        depositSats.set({ state }, Number(totals[state].sats));
+      if (snapshot.stored) {
+        const totals = depositTotals(snapshot.stored.deposits);
+        for (const state of DEPOSIT_STATES) {
+          deposits.set({ state }, totals[state].count);
+          depositSats.set({ state }, Number(totals[state].sats));
+        }
       }
       minted.set(Number(snapshot.supply.minted));
       burned.set(Number(snapshot.supply.burned));

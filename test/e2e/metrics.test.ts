@@ -8,6 +8,7 @@ import { parse } from 'yaml';
 import { MemberApiError } from '../../federation/api/client.ts';
 import { metricFamilies, scrape } from '../helpers/prometheus.ts';
 import { runCli } from '../helpers/cli.ts';
+import { withMemberDatabaseDown } from '../helpers/database-outage.ts';
 
 /** What an operator's Prometheus scrapes from a member process, and that it follows the chain. */
 describe('Prometheus metrics at /metrics of a member process', function () {
@@ -143,6 +144,20 @@ describe('Prometheus metrics at /metrics of a member process', function () {
     expect(minted.get('strongbox_pegged_outstanding_sats')).to.equal(before.get('strongbox_pegged_outstanding_sats')! + mintedSats);
     // The escrow grows by the whole deposit: the minted amount and the peg-in fee the federation kept.
     expect(minted.get('strongbox_escrow_sats')).to.equal(before.get('strongbox_escrow_sats')! + 300_000);
+  });
+
+  it('answers its scrape while its database is away, saying so, with the height and peers it holds in memory, and reads the database again once it is back', async () => {
+    const before = await scrape(url);
+    expect(before.get('strongbox_database_unavailable')).to.equal(0);
+    const signers = [...before.keys()].filter((sample) => sample.startsWith('strongbox_member_last_signed_height{'));
+    expect(signers).to.have.length(5);
+    const during = await withMemberDatabaseDown(net, SELF, () => scrape(url));
+    expect(during.get('strongbox_database_unavailable')).to.equal(1);
+    expect(during.get('strongbox_chain_height')).to.be.at.least(before.get('strongbox_chain_height')!);
+    expect(during.get('strongbox_peers_connected')).to.equal(4);
+    // What it read from the database last stays: a gap in these series would page as a member not signing.
+    for (const sample of signers) expect(during.get(sample), sample).to.be.a('number');
+    await eventually('the scrape reading the database again', async () => (await scrape(url)).get('strongbox_database_unavailable') === 0);
   });
 
   it('says while the Bitcoin node is away that the member cannot ask it, in /status, the status command and a metric, and no longer once it is back', async () => {
