@@ -263,11 +263,14 @@ describe('anchors into Bitcoin from the federation operations wallet', function 
       for (const anchor of await anchors()) if ((await rpc.getTransactionConfirmations(anchor.bitcoinTxid)) === 0) waiting.push(anchor);
       return waiting;
     };
-    // New activity every anchor interval, and no Bitcoin block: each anchor spends the last one's unconfirmed change.
+    // New activity once the last is anchored, or an anchor interval after it, and no Bitcoin block: each anchor spends
+    // the last one's unconfirmed change. At the limit no anchor comes, and the rounds hold that for their whole interval.
     let steady = 0;
     for (let round = 1; round <= 60 && steady < 4; round++) {
+      const latest = (await anchors())[0]!.height;
       await net.clients[round % net.clients.length]!.submit(issuance(net.genesis.chainId, issuer, 1n, BigInt(round)).tx);
-      await new Promise((resolve) => setTimeout(resolve, (INTERVAL_SECONDS + 1) * 1000));
+      const roundEnd = Date.now() + (INTERVAL_SECONDS + 1) * 1000;
+      while (Date.now() < roundEnd && (await anchors())[0]!.height <= latest) await new Promise((resolve) => setTimeout(resolve, 100));
       steady = (await unconfirmed()).length >= MAX_UNCONFIRMED_ANCESTORS ? steady + 1 : 0;
     }
     // One transaction of the chain is left for a funding coin this member does not watch.
