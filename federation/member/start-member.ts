@@ -168,7 +168,7 @@ export async function startMember(config: MemberConfig, log: Logger, stopRequest
   let claim: DatabaseClaim;
   try {
     // Before anything reads the consensus log: a second process on it would sign from it too.
-    claim = await claimMemberDatabase(database.url, config.memberIndex, config.databaseClaimWaitMs);
+    claim = await claimMemberDatabase(database.url, config.memberIndex, config.databaseClaimWaitMs, stopRequested);
   } catch (error) {
     await database.stop();
     throw asDatabaseSettingError(error);

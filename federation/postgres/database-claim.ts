@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { InUseError } from '../pid-lock.ts';
+import { throwIfStopRequested } from '../member/stop-request.ts';
 
 /**
  * The advisory lock key a member holds on its own database for as long as it runs. Advisory
@@ -31,7 +32,7 @@ export interface DatabaseClaim {
  * (the member's `databaseClaimWaitMs`) before it is refused: a holder that has just died may still
  * be closing its connection.
  */
-export async function claimMemberDatabase(url: string, memberIndex: number, heldWaitMs: number): Promise<DatabaseClaim> {
+export async function claimMemberDatabase(url: string, memberIndex: number, heldWaitMs: number, stopRequested?: AbortSignal): Promise<DatabaseClaim> {
   const applicationName = `strongbox member ${memberIndex} (pid ${process.pid} on ${hostname()})`;
   let released = false;
   let held: pg.Client | undefined;
@@ -81,6 +82,8 @@ export async function claimMemberDatabase(url: string, memberIndex: number, held
       break;
     }
     if (Date.now() >= deadline) throw inUse(outcome, memberIndex);
+    // The wait may be long (databaseClaimWaitMs, up to ten minutes): a stop asked ends it.
+    throwIfStopRequested(stopRequested);
     await sleep(RECLAIM_PAUSE_MS);
   }
   return {

@@ -220,6 +220,21 @@ describe('a member database', function () {
       }
     });
 
+    it('gives up asking for a database another process holds once a stop is asked, however long it was to wait', async () => {
+      const db = await freshDatabase('claim_stopped');
+      try {
+        const first = await claimMemberDatabase(db.url, 1, grantedWithinMs);
+        const stop = new AbortController();
+        // The longest wait a config allows; the stop, not the wait, ends it.
+        const waiting = claimMemberDatabase(db.url, 1, 600_000, stop.signal).then(() => null, (error: unknown) => error);
+        setTimeout(() => stop.abort(), 1_500);
+        expect(await waiting).to.be.instanceOf(StoppedWhileStartingError);
+        await first.release();
+      } finally {
+        await db.drop();
+      }
+    });
+
     it("says that a config names another member's database when that member's process holds it, rather than to stop it", async () => {
       const db = await freshDatabase('claimed_by_other');
       try {
