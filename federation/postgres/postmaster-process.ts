@@ -78,7 +78,8 @@ export async function startPostmaster(options: PostmasterOptions): Promise<Postm
   for (;;) {
     const outcome = await Promise.race([exited.then(() => 'exited' as const), delay(READY_POLL_MS)]);
     if (outcome === 'exited') throw new PostmasterExitedError(firstFatalLine(options.logFile, logStart));
-    // Recovery after a crash can take long; a server in the terminal's session would not be stopped by its Ctrl-C.
+    // Recovery after a crash can take long, and the server, in a session of its own, gets no
+    // Ctrl-C: a stop asked meanwhile stops it here.
     if (options.stopRequested?.aborted) {
       await stop();
       options.stopRequested.throwIfAborted();
