@@ -26,6 +26,17 @@ const blockRange = z.object({
   from: z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER),
   limit: z.coerce.number().int().min(1).max(MAX_BLOCKS_PER_RANGE).default(MAX_BLOCKS_PER_RANGE),
 });
+/**
+ * A member index of this federation: one beyond its members would be answered with no messages,
+ * which reads as a member that has sent nothing. The count is read when a request comes, not when
+ * the routes are made, as the route table is also built without a chain for its documentation.
+ */
+const memberOfTheFederation = (memberCount: () => number) =>
+  z.coerce
+    .number()
+    .int()
+    .min(0)
+    .refine((member) => member < memberCount(), { error: (issue) => `expected a member of the federation, numbered 0 to ${memberCount() - 1}, got ${JSON.stringify(String(issue.input))}` });
 const address = z.object({ address: z.string().min(1).max(200) });
 const transactionHex = z.string().regex(/^([0-9a-f]{2})+$/, 'expected the transaction as lowercase hex').max(200_000);
 /**
@@ -184,7 +195,7 @@ export function memberRoutes(context: MemberApiContext): Route[] {
       path: '/consensus/heard/:member',
       summary: "the proposals and votes one member signed at the height this member is deciding, as received: a member started on a restored database asks for its own before it signs again",
       tag: 'chain',
-      params: z.object({ member: z.coerce.number().int().min(0).max(65_535) }),
+      params: z.object({ member: memberOfTheFederation(() => chain.genesis.members.keys.length) }),
       response: responses.heardFrom,
       handler: ({ params }) => {
         const heard = context.heardFrom(params.member);
