@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
-import { ConfigError } from '../../sidechain/errors.ts';
+import { ConfigError, StrongboxError } from '../../sidechain/errors.ts';
 
 /** Where `strongbox up` keeps the local network unless told otherwise. */
 export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -27,13 +27,23 @@ export function writeNetworkFile(dataDir: string, network: NetworkFile): void {
 }
 
 /**
+ * No local network where a command looked for one. Not a ConfigError: no setting is wrong, and the
+ * line the user reads is the sentence alone, with no field name before it.
+ */
+export class NoLocalNetworkError extends StrongboxError {
+  constructor(dataDir: string, instead: string) {
+    super('no-local-network', `no local network at ${dataDir}: if one runs elsewhere, point at its folder with STRONGBOX_HOME or --data-dir (or ${instead}); else start one with \`npm start\``);
+  }
+}
+
+/**
  * The local network's file. Without one, the refusal names what else the command could be given:
  * `instead`, by default a member (--member) and a genesis (--genesis).
  */
 export function readNetworkFile(dataDir: string, instead = 'name a member with --member, a genesis with --genesis'): NetworkFile {
   const path = networkFilePath(dataDir);
   if (!existsSync(path)) {
-    throw new ConfigError('network', `no local network at ${dataDir}: if one runs elsewhere, point at its folder with STRONGBOX_HOME or --data-dir (or ${instead}); else start one with \`npm start\``);
+    throw new NoLocalNetworkError(dataDir, instead);
   }
   let json: unknown;
   try {

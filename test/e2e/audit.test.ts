@@ -194,7 +194,7 @@ describe('strongbox audit of five member processes and a real regtest node', fun
     expect(noGenesis.stderr).to.equal('strongbox: --genesis: cannot read /nonexistent/genesis.json: no such file or directory\n');
     // With a member and a genesis but no Bitcoin node and no local network, the refusal names the option missing.
     const noNode = await runCli(['audit', '--member', net.network.network.members[0]!.apiUrl, '--genesis', net.network.network.genesisFile!, '--data-dir', '/nonexistent']);
-    expect([noNode.code, noNode.stderr]).to.deep.equal([1, 'strongbox: network: no local network at /nonexistent: if one runs elsewhere, point at its folder with STRONGBOX_HOME or --data-dir (or name the Bitcoin node with --bitcoin-rpc); else start one with `npm start`\n']);
+    expect([noNode.code, noNode.stderr]).to.deep.equal([1, 'strongbox: no local network at /nonexistent: if one runs elsewhere, point at its folder with STRONGBOX_HOME or --data-dir (or name the Bitcoin node with --bitcoin-rpc); else start one with `npm start`\n']);
   });
 
   it('with --json, tells an audit that could not be finished from a failed one, on stdout', async () => {
