@@ -7,12 +7,18 @@ import { opsWalletMultisig } from '../../watcher/ops-wallet.ts';
 import { genesisFrom, memberClientFrom, type NetworkOptions } from '../member-url.ts';
 import { printResult } from '../output.ts';
 import { bitcoinRpcFrom } from '../bitcoin-node.ts';
+import { table } from '../table.ts';
+import type { AnchorView } from '../../federation/api/client.ts';
 
 export async function listAnchors(options: NetworkOptions & { json?: boolean }): Promise<void> {
   const anchors = await memberClientFrom(options).allAnchors();
-  const rows = anchors.map((anchor) => `${String(anchor.height).padStart(8)}  ${anchor.blockHash}  ${anchor.bitcoinTxid}  ${anchor.confirmations === null ? 'not on Bitcoin' : `${anchor.confirmations} conf`}`);
-  const human = anchors.length === 0 ? 'no anchors yet' : [`  height  ${'block hash'.padEnd(64)}  ${'bitcoin txid'.padEnd(64)}  confirmations`, ...rows].join('\n');
-  printResult(options, human, { anchors });
+  printResult(options, anchors.length === 0 ? 'no anchors yet' : anchorsTable(anchors).join('\n'), { anchors });
+}
+
+/** One line an anchor under a header, its confirmations a figure in a column of that name. */
+export function anchorsTable(anchors: readonly Pick<AnchorView, 'height' | 'blockHash' | 'bitcoinTxid' | 'confirmations'>[]): string[] {
+  const rows = anchors.map((anchor) => [`${anchor.height}`, anchor.blockHash, anchor.bitcoinTxid, anchor.confirmations === null ? 'not on Bitcoin' : `${anchor.confirmations}`]);
+  return table([['height', 'block hash', 'bitcoin txid', 'confirmations'], ...rows], [true, false, false, true]);
 }
 
 export async function fundOpsWallet(options: Omit<NetworkOptions, 'member'> & { amount: string; rpc?: string; json?: boolean }): Promise<void> {

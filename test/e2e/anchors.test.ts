@@ -151,7 +151,7 @@ describe('anchors into Bitcoin from the federation operations wallet', function 
     const human = await runCli(['anchors', '--member', url(2)]);
     expect(human.code, human.stderr).to.equal(0);
     expect(human.stdout).to.contain(second.bitcoinTxid).and.to.contain(second.blockHash);
-    expect(human.stdout).to.match(new RegExp(`${second.bitcoinTxid}\\s+\\d+ conf`));
+    expect(human.stdout).to.match(/ confirmations\n/).and.to.match(new RegExp(`${second.bitcoinTxid} +\\d+$`, 'm'));
   });
 
   it('passes strongbox audit with the anchors the live network wrote', async () => {
