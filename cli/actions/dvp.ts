@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { addressPayload, encodeAddress, ownerFromPayload } from '../../sidechain/address.ts';
 import { BTC_ASSET_ID, BTC_ASSET_KEY } from '../../sidechain/asset.ts';
 import { offerFromJson, offerToJson, type DvpOffer } from '../../sidechain/dvp-offer.ts';
+import { sameBytes } from '../../sidechain/bytes.ts';
 import { ValidationError } from '../../sidechain/errors.ts';
 import { decodeTransaction, encodeWitness } from '../../sidechain/transaction/codec.ts';
 import { keyWitness } from '../../sidechain/transaction/signing.ts';
@@ -61,7 +62,7 @@ async function spentOffer(client: MemberClient, offer: DvpOffer): Promise<OfferF
   if (!spender) throw new ValidationError('offer-coin-unknown', `the offered coin ${outpoint} is not an output of this chain's final transactions`);
   const spending = decodeTransaction(new Uint8Array(Buffer.from((await client.transaction(spender.spentBy)).hex!, 'hex')));
   const witness = spending.witnesses[spender.input];
-  const taken = witness !== undefined && Buffer.compare(encodeWitness(witness), encodeWitness(offer.witness)) === 0;
+  const taken = witness !== undefined && sameBytes(encodeWitness(witness), encodeWitness(offer.witness));
   return { state: taken ? 'taken' : 'withdrawn', txid: spender.spentBy, height: spender.height };
 }
 
