@@ -41,7 +41,7 @@ export async function payDividend(options: NetworkOptions & SubmitOptions & { as
   if (earlier && !options.again) {
     throw new ValidationError(
       'dividend-already-paid',
-      `a dividend of ${view.name} (${view.isin}) at record height ${recordHeight} was already paid: ${earlier.paid} sats in ${earlier.txid}, final at height ${earlier.height}; nothing was sent (add --again to pay the holders a second time)`,
+      `a dividend of ${view.name} (${view.isin}) at record height ${recordHeight} was already paid: ${describeAmount(earlier.paid, BTC_ASSET_KEY, undefined)} in ${earlier.txid}, final at height ${earlier.height}; nothing was sent (add --again to pay the holders a second time)`,
     );
   }
   // The issuer reads its own register by signing the request with the issuer key.

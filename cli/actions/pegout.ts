@@ -16,7 +16,7 @@ import { stderrLines } from '../stderr-line.ts';
 import { withMemberDatabase } from '../member-database.ts';
 import { parseAmount, parseTxid } from '../command-arguments.ts';
 import { chainTransactionWords } from '../chain-transaction.ts';
-import { describeAmount } from '../asset-amount.ts';
+import { describeAmount, describeSats } from '../asset-amount.ts';
 import { BTC_ASSET_KEY } from '../../sidechain/asset.ts';
 import { ChainStore } from '../../sidechain/store/chain-store.ts';
 import { decodeTransaction } from '../../sidechain/transaction/codec.ts';
@@ -27,7 +27,8 @@ type BurnStatus = Awaited<ReturnType<MemberClient['burnStatus']>>;
 
 /** What the destination receives: the burn less its share of the batch's Bitcoin fee, and where. */
 function describePayment(status: BurnStatus): string {
-  return `${status.paidSats} sats paid to ${status.destination} (the burn of ${status.amountSats} less a fee share of ${status.feeShareSats}) by output ${status.vout} of Bitcoin transaction ${status.bitcoinTxid}`;
+  const sats = (amount: string | undefined) => describeSats(BigInt(amount!));
+  return `${sats(status.paidSats)} paid to ${status.destination}, the burn of ${sats(status.amountSats)} less a fee share of ${sats(status.feeShareSats)}, by output ${status.vout} of Bitcoin transaction ${status.bitcoinTxid}`;
 }
 
 function describeBurn(status: BurnStatus): string {

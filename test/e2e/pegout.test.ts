@@ -9,6 +9,7 @@ import { ECPairFactory } from 'ecpair';
 import * as ecc from 'tiny-secp256k1';
 import { Transaction as ScureTransaction } from '@scure/btc-signer';
 import { BitcoinRpc } from '../../watcher/rpc.ts';
+import { satsToBtc } from '../../watcher/btc-amount.ts';
 import { Faucet } from '../../regtest/faucet.ts';
 import { BTC_ASSET_KEY } from '../../sidechain/asset.ts';
 import { buildPegout } from '../../federation/wallet/build-transfer.ts';
@@ -108,7 +109,8 @@ describe('peg-out through five member processes and a real regtest node', functi
     // The burn's txid is taken in capitals too, and named as the chain writes it.
     const said = await runCli(['pegout', 'status', burnTxid.toUpperCase(), '--member', net.network.network.members[4]!.apiUrl]);
     expect(said.stdout).to.match(new RegExp(`^burn ${burnTxid}: `));
-    expect(said.stdout).to.match(new RegExp(`; ${paid.outs[0]!.value} sats paid to ${destination} \\(the burn of 400000 less a fee share of ${feeShare}\\) by output 0 of Bitcoin transaction ${bitcoinTxid}, with \\d+ confirmations?\n$`));
+    const btc = (sats: bigint | number) => `${sats} sats \\(${satsToBtc(BigInt(sats)).replace('.', '\\.')} BTC\\)`;
+    expect(said.stdout).to.match(new RegExp(`; ${btc(paid.outs[0]!.value)} paid to ${destination}, the burn of 400000 sats \\(0\\.00400000 BTC\\) less a fee share of ${btc(feeShare)}, by output 0 of Bitcoin transaction ${bitcoinTxid}, with \\d+ confirmations?\n$`));
     // The Bitcoin transaction that pays the burn, or another transaction of the chain, is not the burn: said so, with what the command takes.
     const takes = '`pegout status` takes the burn transaction id that `pegout` printed ("burned in …")';
     const ofBitcoin = await runCli(['pegout', 'status', bitcoinTxid, '--member', net.network.network.members[4]!.apiUrl]);

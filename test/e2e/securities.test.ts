@@ -540,7 +540,7 @@ describe('securities through the CLI against five members', function () {
       const args = ['dividend', '--asset', asset, '--record-height', String(recordHeight), '--total', '1000', '--file', files.issuer!];
       await refused(
         args,
-        new RegExp(`^strongbox: a dividend of Acme AB \\(US0378331005\\) at record height ${recordHeight} was already paid: 1000 sats in ${first!.txid}, final at height ${first!.height}; nothing was sent \\(add --again to pay the holders a second time\\)\n$`),
+        new RegExp(`^strongbox: a dividend of Acme AB \\(US0378331005\\) at record height ${recordHeight} was already paid: 1000 sats of pegged BTC \\(0\\.00001000 BTC\\) in ${first!.txid}, final at height ${first!.height}; nothing was sent \\(add --again to pay the holders a second time\\)\n$`),
       );
       expect([await issuerBtc(), (await net.clients[1]!.status()).height]).to.deep.equal([before, height]);
       const again = await runCli([...args, '--again', ...flags]);
