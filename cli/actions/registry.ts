@@ -1,15 +1,17 @@
 import { ConfigError, ValidationError } from '../../sidechain/errors.ts';
 import { toHex } from '../../sidechain/transaction/ids.ts';
-import { MemberApiError, type MemberClient } from '../../federation/api/client.ts';
+import { MemberApiError, type AssetView, type MemberClient } from '../../federation/api/client.ts';
 import { issuerAuthorization } from '../../federation/roles/issuer-request.ts';
 import { readWalletFile } from '../../federation/wallet/wallet-file.ts';
 import { plural } from '../../federation/words.ts';
-import { registeredSecurity, unitsFigure } from '../asset-amount.ts';
+import { registeredSecurity, securityName, unitsFigure } from '../asset-amount.ts';
 import { formatUnits } from '../../sidechain/asset.ts';
 import { table } from '../table.ts';
 import { genesisFrom, memberClientFrom, type NetworkOptions } from '../member-url.ts';
 import { printResult } from '../output.ts';
 import { parseAddress, parseHeight, parseSecurity } from '../command-arguments.ts';
+
+type HoldingChange = Awaited<ReturnType<MemberClient['history']>>[number];
 
 type ViewOptions = NetworkOptions & { credential?: string; json?: boolean };
 
@@ -88,8 +90,13 @@ export async function showHistory(options: ViewOptions & { address: string }): P
   // Each security read once: its decimals for the figure beside base units, its name and
   // ISIN so that a history of several securities reads without looking each id up.
   const securities = new Map(await Promise.all([...new Set(changes.map((c) => c.asset))].map(async (asset) => [asset, await registeredSecurity(client, asset)] as const)));
+  const lines = changes.length ? historyTable(changes, securities).map((line) => `  ${line}`) : ['  (no security holdings ever)'];
+  printResult(options, [`history of ${address}:`, ...lines].join('\n'), { address, changes });
+}
+
+/** Each change to an address's holdings, oldest first, figures aligned on their last digit as in the holders view. */
+export function historyTable(changes: readonly HoldingChange[], securities: ReadonlyMap<string, AssetView>): string[] {
   const units = (amount: bigint, asset: string) => unitsFigure(amount, securities.get(asset)!.decimals);
-  const named = (asset: string) => `${securities.get(asset)!.name} (${securities.get(asset)!.isin}) ${asset}`;
-  const lines = changes.map((c) => `  height ${c.height}  ${c.delta > 0n ? '+' : ''}${units(c.delta, c.asset)} → ${units(c.balance, c.asset)}  ${named(c.asset)}  ${c.txid}`);
-  printResult(options, [`history of ${address}:`, ...(lines.length ? lines : ['  (no security holdings ever)'])].join('\n'), { address, changes });
+  const rows = changes.map((c) => [`${c.height}`, `${c.delta > 0n ? '+' : ''}${units(c.delta, c.asset)}`, units(c.balance, c.asset), securityName(c.asset, securities.get(c.asset)!), c.txid]);
+  return table([['height', 'change', 'balance', 'security', 'transaction'], ...rows], [true, true, true, false, false]);
 }

@@ -641,7 +641,11 @@ describe('securities through the CLI against five members', function () {
       const lines = shown.stdout.split('\n');
       expect(lines[0]).to.equal(`history of ${addresses.issuer}:`);
       // Each security is named, as the holders view names it: a history of several reads without looking ids up.
-      expect(lines.find((line) => line.includes(bond.asset))).to.equal(`  height ${bond.height}  +12345 base units (123.45) → 12345 base units (123.45)  é${'A'.repeat(62)} (DE000BAY0017) ${bond.asset}  ${bond.txid}`);
+      expect(lines.find((line) => line.includes(bond.asset))).to.match(new RegExp(`^ +${bond.height}  +\\+12345 base units \\(123\\.45\\)  +12345 base units \\(123\\.45\\)  é${'A'.repeat(62)} \\(DE000BAY0017\\) ${bond.asset} +${bond.txid}$`));
+      // In columns under a header, as the holders view: every change's transaction starts where the header's does.
+      expect(lines[1]).to.match(/^ +height +change +balance  security +transaction$/);
+      const rows = lines.slice(2).filter((line) => line !== '');
+      expect(rows.map((line) => line.length - 64), 'where each transaction starts').to.deep.equal(rows.map(() => lines[1]!.indexOf('transaction')));
     });
 
     it('answers 401 without a valid credential and 403 to an issuer outside its own asset; nothing changes', async () => {
