@@ -86,6 +86,18 @@ describe('a member started on a database that has forgotten its last votes', fun
     return opened;
   };
 
+  /**
+   * The open height holding `txid` closed with the signatures of members 0 to 3, each member in
+   * `restored` having taken back what it signed there without waiting, and no member holding
+   * evidence of a member signing twice.
+   */
+  const expectOpenHeightClosedOnce = async (open: number, txid: string, restored: number[], timeoutMs: number) => {
+    expect((await net.clients[0]!.waitForFinal(txid, { timeoutMs })).height).to.be.at.least(open);
+    expect(await signersAt(open)).to.deep.equal([0, 1, 2, 3]);
+    expect(restored.map((index) => startAt(index, open))).to.deep.equal(restored.map(() => ({ tookBack: true, waited: false })));
+    await noEvidenceAt([0, 1, 2, 3]);
+  };
+
   /** Stops member 4, so that a block is final only with the signatures of all of members 0 to 3, and has one made. */
   const expectNextBlockSignedBy0To3 = async () => {
     await stop(4);
@@ -182,10 +194,7 @@ describe('a member started on a database that has forgotten its last votes', fun
       start(3);
       await eventually('member 3 running at the open height', async () => (await net.clients[3]!.status()).height === open - 1, 60_000);
       start(2, backup.url);
-      expect((await net.clients[0]!.waitForFinal(txid, { timeoutMs: 60_000 })).height).to.be.at.least(open);
-      expect(await signersAt(open)).to.deep.equal([0, 1, 2, 3]);
-      expect(startAt(2, open)).to.deep.equal({ tookBack: true, waited: false });
-      await noEvidenceAt([0, 1, 2, 3]);
+      await expectOpenHeightClosedOnce(open, txid, [2], 60_000);
     } finally {
       await stop(2);
       await backup.drop();
@@ -204,10 +213,7 @@ describe('a member started on a database that has forgotten its last votes', fun
     try {
       start(2, empty[0]!.url);
       start(3, empty[1]!.url);
-      expect((await net.clients[0]!.waitForFinal(txid, { timeoutMs: 90_000 })).height).to.be.at.least(open);
-      expect(await signersAt(open)).to.deep.equal([0, 1, 2, 3]);
-      expect([startAt(2, open), startAt(3, open)]).to.deep.equal([{ tookBack: true, waited: false }, { tookBack: true, waited: false }]);
-      await noEvidenceAt([0, 1, 2, 3]);
+      await expectOpenHeightClosedOnce(open, txid, [2, 3], 90_000);
     } finally {
       await stop(2);
       await stop(3);
@@ -226,10 +232,7 @@ describe('a member started on a database that has forgotten its last votes', fun
       start(2, empty.url);
       await eventually('member 2 waiting behind the open height', async () => saidAt(2, open).some((entry) => entry.msg?.startsWith('this member is behind the height the other members are deciding')), 60_000);
       blocks.release();
-      expect((await net.clients[0]!.waitForFinal(txid, { timeoutMs: 60_000 })).height).to.be.at.least(open);
-      expect(await signersAt(open)).to.deep.equal([0, 1, 2, 3]);
-      expect(startAt(2, open)).to.deep.equal({ tookBack: true, waited: false });
-      await noEvidenceAt([0, 1, 2, 3]);
+      await expectOpenHeightClosedOnce(open, txid, [2], 60_000);
     } finally {
       await stop(2);
       blocks.restore();
