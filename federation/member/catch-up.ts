@@ -19,23 +19,77 @@ export interface CatchUpRun {
   stop?: { reason: 'peer-unreachable' | 'other-chain' | 'unusable-answer' | 'refused-block'; height: number; error: unknown };
 }
 
+/** A peer asked for its tip at the start of a catch-up. */
+interface AskedPeer {
+  peer: { memberIndex: number; apiUrl: string };
+  source: BlockSource;
+  tip: Promise<ServedTip>;
+  /** The height it announced once it answered, -1 once its answer failed; undefined while it is silent. */
+  announced?: number;
+  /** Settles (never rejects) once the peer answered or failed to: what the catch-up waits on. */
+  settled: Promise<void>;
+}
+
+function askTip(peer: AskedPeer['peer'], stopRequested: AbortSignal): AskedPeer {
+  const source = memberBlockSource(new MemberClient(peer.apiUrl, { stopRequested }));
+  const tip = source.tip();
+  const asked: AskedPeer = { peer, source, tip, settled: Promise.resolve() };
+  asked.settled = tip.then(
+    ({ height }) => void (asked.announced = height),
+    () => void (asked.announced = -1),
+  );
+  return asked;
+}
+
 /**
  * Fetches the final blocks this member missed from the other members' APIs, trusting none of
  * them: every block goes through the same certificate check and full execution as a block
- * decided here. Returns how many blocks were applied; a stop asked ends it after the block being
+ * decided here. Every peer is asked its tip at once, and the peers are caught up from one at a
+ * time as their answers come, the highest announced first, so a hung peer (one that takes the
+ * connection and never answers) costs at most one request timeout, alongside the others, and
+ * holds up no live peer's blocks.
+ *
+ * Once a peer has served its chain to the end and every peer that answered meanwhile has been
+ * tried, the catch-up ends without waiting for the peers still silent, their requests aborted: a
+ * peer slower to answer its tip than the others were to serve their blocks is most likely hung,
+ * and a hung peer serves no blocks either; what a slow one holds beyond the others is fetched by
+ * the next catch-up, which consensus starts as soon as it hears of a height ahead. Only while no
+ * peer has served its chain to the end does it wait for the silent ones, as they are then all
+ * that is left. Returns how many blocks were applied; a stop asked ends it after the block being
  * applied, its requests in flight aborted.
  */
 export async function catchUp(chain: Chain, peers: { memberIndex: number; apiUrl: string }[], log: Logger, stopRequested?: AbortSignal): Promise<number> {
+  // Aborts every request of this catch-up: at a stop asked, and at its end for the peers still silent.
+  const ended = new AbortController();
+  const abortRequests = () => ended.abort();
+  stopRequested?.addEventListener('abort', abortRequests, { once: true });
+  if (stopRequested?.aborted) abortRequests();
+  let silent = peers.map((peer) => askTip(peer, ended.signal));
+  let answered: AskedPeer[] = [];
   let applied = 0;
-  const order = [...peers].sort(() => Math.random() - 0.5);
-  for (const peer of order) {
-    if (stopRequested?.aborted) break;
-    const run = await applyServedBlocks(chain, memberBlockSource(new MemberClient(peer.apiUrl, { stopRequested })));
-    applied += run.applied;
-    const stop = run.stop;
-    if (stop?.reason === 'peer-unreachable') log.debug({ peer: peer.memberIndex, err: stop.error }, 'catch-up: peer unreachable');
-    else if (stop?.reason === 'other-chain') log.warn({ peer: peer.memberIndex, apiUrl: peer.apiUrl, err: stop.error }, "catch-up: the peer's apiUrl serves another chain; check this member's config");
-    else if (stop) log.warn({ peer: peer.memberIndex, height: stop.height, err: stop.error }, stop.reason === 'refused-block' ? 'catch-up: refused a block from a peer' : 'catch-up: peer sent an unusable answer');
+  let servedToEnd = false;
+  try {
+    while (!stopRequested?.aborted) {
+      if (answered.length === 0 && !servedToEnd && silent.length > 0) await Promise.race(silent.map(({ settled }) => settled));
+      answered.push(...silent.filter(({ announced }) => announced !== undefined));
+      silent = silent.filter(({ announced }) => announced === undefined);
+      if (answered.length === 0) {
+        for (const { peer } of silent) log.debug({ peer: peer.memberIndex }, 'catch-up: peer still silent once another served its chain; not waited for');
+        break;
+      }
+      answered.sort((a, b) => b.announced! - a.announced!);
+      const { peer, source, tip } = answered.shift()!;
+      const run = await applyServedBlocks(chain, source, tip);
+      applied += run.applied;
+      const stop = run.stop;
+      if (!stop) servedToEnd = true;
+      else if (stop.reason === 'peer-unreachable') log.debug({ peer: peer.memberIndex, err: stop.error }, 'catch-up: peer unreachable');
+      else if (stop.reason === 'other-chain') log.warn({ peer: peer.memberIndex, apiUrl: peer.apiUrl, err: stop.error }, "catch-up: the peer's apiUrl serves another chain; check this member's config");
+      else log.warn({ peer: peer.memberIndex, height: stop.height, err: stop.error }, stop.reason === 'refused-block' ? 'catch-up: refused a block from a peer' : 'catch-up: peer sent an unusable answer');
+    }
+  } finally {
+    stopRequested?.removeEventListener('abort', abortRequests);
+    ended.abort();
   }
   return applied;
 }
@@ -48,15 +102,15 @@ const failedFetch = (error: unknown) => (error instanceof MemberApiError && (err
 
 /**
  * Applies the blocks a source serves above the chain's tip, in order, until it has no more or
- * serves something unusable. Up to the height the source announced, PREFETCH blocks are
+ * serves something unusable; `asked` is its tip, where the caller asked it already. Up to the height the source announced, PREFETCH blocks are
  * requested ahead and their signatures verified on the thread pool meanwhile; past it, one at a
  * time. Nothing fetched ahead is applied before the block below it. Consensus may append blocks
  * at the same time: a height it reached first is skipped.
  */
-export async function applyServedBlocks(chain: Chain, source: BlockSource): Promise<CatchUpRun> {
+export async function applyServedBlocks(chain: Chain, source: BlockSource, asked: Promise<ServedTip> = source.tip()): Promise<CatchUpRun> {
   let tip: ServedTip;
   try {
-    tip = await source.tip();
+    tip = await asked;
   } catch (error) {
     return { applied: 0, stop: { reason: failedFetch(error), height: chain.tip.height + 1, error } };
   }

@@ -14,6 +14,7 @@ import { applyServedBlocks, catchUp } from '../../federation/member/catch-up.ts'
 import { logPoolErrors } from '../../federation/postgres/pool-errors.ts';
 import { paymentChain } from '../helpers/payment-chain.ts';
 import { capturedLog } from '../helpers/captured-log.ts';
+import { hungMember } from '../helpers/hung-member.ts';
 import { withDatabaseDown } from '../helpers/database-outage.ts';
 import { freshDatabase, sharedPostgres, type TestDatabase } from '../helpers/postgres.ts';
 import { quorum, rewriteHistory, type SignedBlock } from '../helpers/signed-blocks.ts';
@@ -164,6 +165,45 @@ describe('catching up on final blocks from peers (real Postgres)', function () {
     expect(await catchUp(chain, peers, silent)).to.equal(LENGTH - (FORGED - 1));
     expect(chain.tip.hash).to.deep.equal(blocks.at(-1)!.hash);
     expect((await store.balances(bob.owner)).map(({ amount }) => amount)).to.deep.equal([BigInt(LENGTH - 1)]);
+  });
+
+  /** Two members that take the connection and never answer, closed after the test. */
+  async function twoHungMembers(events: string[]) {
+    const hung = [await hungMember('hung 2', events), await hungMember('hung 3', events)];
+    for (const member of hung) closing.push(member.close);
+    return hung;
+  }
+
+  it('asks every peer its tip at once: two hung peers are waited on together, and the catch-up ends from a live one without waiting them out', async () => {
+    const { chain } = await member();
+    const events: string[] = [];
+    const hung = await twoHungMembers(events);
+    const live = await peerServing(blocks.slice(0, 4));
+    const peers = [...hung.map(({ url }, index) => ({ memberIndex: 2 + index, apiUrl: url })), { memberIndex: 4, apiUrl: live }];
+    expect(await catchUp(chain, peers, silent)).to.equal(4);
+    events.push('catch-up ended');
+    expect(chain.tip.hash).to.deep.equal(blocks[3]!.hash);
+    await Promise.all(hung.map(({ givenUp }) => givenUp));
+    // Asked one after the other, the second hung peer would be asked only once the first was given up.
+    expect(events.slice(0, 2).sort(), 'both hung peers asked before either is given up').to.deep.equal(['hung 2 asked', 'hung 3 asked']);
+    // Their requests end with the catch-up (a request timeout is 10 s), not after it.
+    expect(events.slice(2, 3), 'the live peer served its blocks while the hung ones were still asked').to.deep.equal(['catch-up ended']);
+  });
+
+  it('ends at a stop asked while every peer is still silent, their requests aborted', async () => {
+    const { chain } = await member();
+    const events: string[] = [];
+    const hung = await twoHungMembers(events);
+    const stop = new AbortController();
+    const run = catchUp(chain, hung.map(({ url }, index) => ({ memberIndex: 2 + index, apiUrl: url })), silent, stop.signal);
+    await Promise.all(hung.map(({ asked }) => asked));
+    events.push('stop asked');
+    stop.abort();
+    expect(await run).to.equal(0);
+    events.push('catch-up ended');
+    await Promise.all(hung.map(({ givenUp }) => givenUp));
+    expect(events.slice(2, 3), 'both requests aborted at the stop, not timed out').to.deep.equal(['stop asked']);
+    expect(events.slice(3).sort()).to.deep.equal(['catch-up ended', 'hung 2 given up', 'hung 3 given up']);
   });
 
   it("passes over a peer whose own database is out of reach (503) as over an unreachable one, without a warning: that peer's log says why", async () => {
