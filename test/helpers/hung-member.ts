@@ -15,7 +15,7 @@ export interface HungMember {
  * with SIGSTOP or with its event loop stuck does. `events` hears "<name> asked" and
  * "<name> given up", in the order they happened, beside whatever else a test writes there.
  */
-export async function hungMember(name: string, events: string[]): Promise<HungMember> {
+export async function hungMember(name: string, events: string[] = []): Promise<HungMember> {
   const sockets = new Set<Socket>();
   let asked!: () => void;
   let givenUp!: () => void;

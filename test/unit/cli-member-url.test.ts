@@ -1,11 +1,11 @@
 import { expect } from 'chai';
 import { createServer, type Server } from 'node:http';
-import type { Socket } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findFreePort } from '../../regtest/free-port.ts';
 import { runCliInProcess } from '../helpers/cli-in-process.ts';
+import { hungMember } from '../helpers/hung-member.ts';
 import { MemberClient } from '../../federation/api/client.ts';
 import { writeNetworkFile } from '../../federation/local-network/network-file.ts';
 
@@ -144,15 +144,11 @@ describe('the local network’s members, when one is down', () => {
 
   /** A server that takes connections and never answers, as a hung member does; closed after `work`. */
   const withHungMember = async (work: (hungUrl: string) => Promise<void>) => {
-    const sockets = new Set<Socket>();
-    const hung = createServer(() => undefined);
-    hung.on('connection', (socket) => sockets.add(socket));
-    await new Promise<void>((resolve) => hung.listen(0, '127.0.0.1', resolve));
+    const hung = await hungMember('hung');
     try {
-      await work(`http://127.0.0.1:${(hung.address() as { port: number }).port}`);
+      await work(hung.url);
     } finally {
-      for (const socket of sockets) socket.destroy();
-      await new Promise((resolve) => hung.close(resolve));
+      await hung.close();
     }
   };
 
