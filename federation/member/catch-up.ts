@@ -33,11 +33,15 @@ interface AskedPeer {
 function askTip(peer: AskedPeer['peer'], stopRequested: AbortSignal): AskedPeer {
   const source = memberBlockSource(new MemberClient(peer.apiUrl, { stopRequested }));
   const tip = source.tip();
-  const asked: AskedPeer = { peer, source, tip, settled: Promise.resolve() };
-  asked.settled = tip.then(
-    ({ height }) => void (asked.announced = height),
-    () => void (asked.announced = -1),
-  );
+  const asked: AskedPeer = {
+    peer,
+    source,
+    tip,
+    settled: tip.then(
+      ({ height }) => void (asked.announced = height),
+      () => void (asked.announced = -1),
+    ),
+  };
   return asked;
 }
 
