@@ -106,10 +106,11 @@ const failedFetch = (error: unknown) => (error instanceof MemberApiError && (err
 
 /**
  * Applies the blocks a source serves above the chain's tip, in order, until it has no more or
- * serves something unusable; `asked` is its tip, where the caller asked it already. Up to the height the source announced, PREFETCH blocks are
- * requested ahead and their signatures verified on the thread pool meanwhile; past it, one at a
- * time. Nothing fetched ahead is applied before the block below it. Consensus may append blocks
- * at the same time: a height it reached first is skipped.
+ * serves something unusable; `asked` is its tip, where the caller asked it already. Up to the
+ * height the source announced, PREFETCH blocks are requested ahead and their signatures verified
+ * on the thread pool meanwhile; past it, one at a time. Nothing fetched ahead is applied before
+ * the block below it. Consensus may append blocks at the same time: a height it reached first is
+ * skipped.
  */
 export async function applyServedBlocks(chain: Chain, source: BlockSource, asked: Promise<ServedTip> = source.tip()): Promise<CatchUpRun> {
   let tip: ServedTip;
