@@ -131,15 +131,19 @@ export class Pegin {
     return known;
   }
 
+  /** A Bitcoin transaction this member's node knows, read in one call, with the confirmations a deposit in it needs. */
+  private async depositTransaction(txid: string) {
+    const found = await this.rpc.getTransactionAndConfirmations(txid);
+    if (!found) throw new PeginError('pegin-unknown', `this member's Bitcoin node does not know transaction ${txid}`);
+    return { ...found, required: requiredConfirmations(this.genesis, found.tx.isCoinbase()) };
+  }
+
   /**
    * The state of every output of a Bitcoin transaction that pays a deposit address known to this
    * member: confirmations so far, confirmations required, and whether the ledger minted it.
    */
   async depositStatus(txid: string, ledger: LedgerReader): Promise<{ vout: number; amountSats: bigint; recipient: Uint8Array; confirmations: number; required: number; minted: boolean; belowMinimum: boolean }[]> {
-    const confirmations = await this.rpc.getTransactionConfirmations(txid);
-    if (confirmations === null) throw new PeginError('pegin-unknown', `this member's Bitcoin node does not know transaction ${txid}`);
-    const tx = await this.rpc.getRawTransaction(txid);
-    const required = requiredConfirmations(this.genesis, tx.isCoinbase());
+    const { tx, confirmations, required } = await this.depositTransaction(txid);
     return tx.outs.flatMap((out, vout) => {
       const recipient = this.watched.get(Buffer.from(out.script).toString('hex'));
       if (!recipient) return [];
@@ -154,10 +158,7 @@ export class Pegin {
    * enough, joins the confirmed deposits. Every member still re-checks the mint before voting.
    */
   async claim(txid: string, vout: number, recipient: Uint8Array, ledger: LedgerReader): Promise<{ confirmations: number; required: number; minted: boolean }> {
-    const confirmations = await this.rpc.getTransactionConfirmations(txid);
-    if (confirmations === null) throw new PeginError('pegin-unknown', `this member's Bitcoin node does not know transaction ${txid}`);
-    const tx = await this.rpc.getRawTransaction(txid);
-    const required = requiredConfirmations(this.genesis, tx.isCoinbase());
+    const { tx, confirmations, required } = await this.depositTransaction(txid);
     // Claimed before, or watched all along: nothing left to claim, and the answer says so.
     if (ledger.isMinted(`${txid}:${vout}`)) return { confirmations, required, minted: true };
     await this.register(recipient);
