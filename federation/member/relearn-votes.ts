@@ -42,7 +42,7 @@ export function relearnVotes(
   isBlockOf: (value: ProposalValue) => boolean,
 ): Relearned {
   const loggedHashes = loggedHashesAt(height, logged);
-  const forgotten = forgottenAt(consensus, height, logged, held);
+  const forgotten = forgottenAgainst(consensus, height, loggedHashes, held);
   const bySlot = new Map<string, ConsensusMessage[]>();
   for (const { message } of forgotten) bySlot.set(slotOf(message), [...(bySlot.get(slotOf(message)) ?? []), message]);
   const records: WalRecord[] = [];
@@ -62,7 +62,11 @@ export function relearnVotes(
 
 /** The messages peers hold that this member signed at `height` (checked as relearnVotes says) and its log lacks. */
 export function forgottenAt(consensus: ConsensusConfig, height: number, logged: readonly WalRecord[], held: readonly HeldMessage[]): ForgottenMessage[] {
-  const loggedHashes = loggedHashesAt(height, logged);
+  return forgottenAgainst(consensus, height, loggedHashesAt(height, logged), held);
+}
+
+/** forgottenAt, against the hashes the log holds at `height` by slot (`loggedHashesAt`). */
+function forgottenAgainst(consensus: ConsensusConfig, height: number, loggedHashes: ReadonlyMap<string, string>, held: readonly HeldMessage[]): ForgottenMessage[] {
   return held.flatMap(({ heldBy, encoded }) => {
     const message = ownMessage(consensus, height, encoded);
     if (!message || loggedHashes.get(slotOf(message)) === hashKey(messageHash(message))) return [];
