@@ -14,7 +14,7 @@ import { multisigTxVsize, type FederationCoin } from '../../watcher/federation-p
 import { opsWalletMultisig } from '../../watcher/ops-wallet.ts';
 import type { BitcoinRpc } from '../../watcher/rpc.ts';
 import { FeeBumper, opsWalletInput, type FeeBumpOptions, type OpsWalletCoins } from './fee-bump.ts';
-import { currentFeeRate, MAX_FEE_RATE_MULTIPLE } from './fee-rate.ts';
+import { MAX_FEE_RATE_MULTIPLE, type FeeRateOfBlock } from './fee-rate.ts';
 import type { FederationSigner } from './federation-signer.ts';
 import { OpsWalletFunding } from './ops-wallet-funding.ts';
 
@@ -259,9 +259,9 @@ export class Anchoring implements OpsWalletCoins {
    * can pay, else the largest funding coin. An empty wallet pays no anchor at any fee rate, so it
    * asks the node none: a proposal would wait for that answer on every build while an anchor is due.
    */
-  private async nextSpend(): Promise<{ coin: FederationCoin; feeRate: bigint } | undefined> {
+  private async nextSpend(feeRateOfBlock: FeeRateOfBlock): Promise<{ coin: FederationCoin; feeRate: bigint } | undefined> {
     if (this.walletCoins().length === 0) return undefined;
-    const feeRate = await currentFeeRate(this.rpc, this.genesis);
+    const feeRate = await feeRateOfBlock();
     const enough = multisigTxVsize(this.signer.escrow, 1, [anchorScript(new Uint8Array(44)), this.wallet.scriptPubKey]) * Number(feeRate) * 4;
     const coin = this.change && this.change.value >= BigInt(enough) ? this.change : ((await this.funding.spendable(this.spent)) ?? this.change);
     return coin && { coin, feeRate };
@@ -271,12 +271,12 @@ export class Anchoring implements OpsWalletCoins {
    * The anchor record the proposer puts in its next block at `tip`, if one is due or the last one
    * is stuck, and its coin is not spent by one of `others` (a fee bump in the same block).
    */
-  async pendingAnchor(tip: { height: number; hash: Uint8Array }, blockTimeMs: bigint, others: readonly Transaction[]): Promise<Transaction[]> {
+  async pendingAnchor(tip: { height: number; hash: Uint8Array }, blockTimeMs: bigint, others: readonly Transaction[], feeRateOfBlock: FeeRateOfBlock): Promise<Transaction[]> {
     if (!this.ready()) return [];
     const stuck = this.stuck();
     if (!stuck && !this.due(tip.height, blockTimeMs)) return [];
     if (!this.walletKnown()) return [];
-    const spend = await this.nextSpend();
+    const spend = await this.nextSpend(feeRateOfBlock);
     if (spend && bumpSpends(others).has(`${spend.coin.txid}:${spend.coin.vout}`)) return [];
     const leading = [{ script: anchorScript(encodeAnchorPayload(this.genesis.chainId, tip.height, tip.hash)), value: 0n }];
     try {
@@ -304,7 +304,7 @@ export class Anchoring implements OpsWalletCoins {
    * exactly the payload for the recorded height and hash and change back to the wallet, at a fee
    * within this member's bounds.
    */
-  async verifyAnchors(transactions: readonly Transaction[], height: number, blockTimeMs: bigint): Promise<void> {
+  async verifyAnchors(transactions: readonly Transaction[], height: number, blockTimeMs: bigint, feeRateOfBlock: FeeRateOfBlock): Promise<void> {
     const anchors = transactions.filter((tx): tx is Transaction & AnchorBody => tx.kind === 'anchor');
     if (anchors.length === 0) return;
     if (anchors.length > 1) throw new AnchorError('anchor-count', `a block holds at most one anchor record, this one ${anchors.length}`);
@@ -322,7 +322,7 @@ export class Anchoring implements OpsWalletCoins {
     }
     if (!sameBytes(change.script, this.wallet.scriptPubKey)) throw new AnchorError('anchor-change', `${where}: the change does not return to the operations wallet`);
     const vsize = multisigTxVsize(this.signer.escrow, 1, [payload.script, change.script]);
-    this.bumper.checkChild([coin], coin.value - change.value, vsize, MAX_FEE_RATE_MULTIPLE * (await currentFeeRate(this.rpc, this.genesis)), where);
+    this.bumper.checkChild([coin], coin.value - change.value, vsize, MAX_FEE_RATE_MULTIPLE * (await feeRateOfBlock()), where);
   }
 
   /** The one coin an anchor spends. */

@@ -9,3 +9,16 @@ export async function currentFeeRate(rpc: BitcoinRpc, genesis: Genesis): Promise
   const estimate = await rpc.estimateSmartFee(2).catch(() => null);
   return estimate ?? BigInt(genesis.file.pegout.fallbackFeeRateSatPerVb);
 }
+
+/** The fee rate of one block's Bitcoin records, asked when a record first needs it. */
+export type FeeRateOfBlock = () => Promise<bigint>;
+
+/**
+ * One fee rate for every record of a block being built or checked, asked of the node at most once
+ * and only if a record needs it: the settlements and the anchor of one block are paid, and
+ * judged, at the same moment's rate, and asking once each made the block wait for every answer in turn.
+ */
+export function feeRateOfBlock(rpc: BitcoinRpc, genesis: Genesis): FeeRateOfBlock {
+  let asked: Promise<bigint> | undefined;
+  return () => (asked ??= currentFeeRate(rpc, genesis));
+}

@@ -19,7 +19,7 @@ import { multisigTxVsize, type FederationCoin } from '../../watcher/federation-p
 import type { BitcoinRpc } from '../../watcher/rpc.ts';
 import { EscrowCoins, type EscrowCoin } from './escrow-coins.ts';
 import { FeeBumper, opsWalletInput, PEGOUT_BUMP_INPUTS, PEGOUT_BUMP_WALLET_INPUT, type FeeBumpOptions, type OpsWalletCoins } from './fee-bump.ts';
-import { currentFeeRate, MAX_FEE_RATE_MULTIPLE } from './fee-rate.ts';
+import { currentFeeRate, MAX_FEE_RATE_MULTIPLE, type FeeRateOfBlock } from './fee-rate.ts';
 import { planPayableBatch } from './pegout-batch.ts';
 import type { FederationSigner } from './federation-signer.ts';
 
@@ -325,14 +325,14 @@ export class Pegout {
    * a fee lifting the whole package to the bump rate, its change back to the wallet. The
    * settlement itself, and so every burn it pays, stays exactly as recorded; the reserves pay nothing.
    */
-  private async pendingBump(): Promise<Transaction[]> {
+  private async pendingBump(feeRateOfBlock: FeeRateOfBlock): Promise<Transaction[]> {
     const change = this.stuckChange();
     if (!change || this.bumpKey(change) === this.bumpHeld) return [];
     try {
       const paying = await this.opsWallet.coinForBump();
       if (!paying) throw new PegoutError('ops-wallet-empty', 'the operations wallet has no coin to pay a fee bump; fund it with strongbox anchor fund');
       if (!this.signer.relayable(change.txid, paying.txid)) throw new PegoutError('unconfirmed-chain', 'the stuck peg-out and the operations-wallet coin that would pay its bump have as many unconfirmed ancestors as Bitcoin nodes accept; the bump waits for a Bitcoin block');
-      const feeRate = await this.feeRate();
+      const feeRate = await feeRateOfBlock();
       const returned = [{ script: this.escrow.scriptPubKey, value: change.value }];
       const plan = this.bumper.planChild([change, paying], returned, this.opsWallet.scriptPubKey, feeRate, this.options.maxFeeRateMultiple * feeRate);
       this.bumpHeld = undefined;
@@ -351,11 +351,11 @@ export class Pegout {
    * allows, or else a fee bump. Burns Bitcoin cannot carry now wait on their own (logged once per
    * batch, coins and fee rate); the others are paid.
    */
-  async pendingSettlement(ledger: LedgerReader, blockTimeMs: bigint): Promise<Transaction[]> {
+  async pendingSettlement(ledger: LedgerReader, blockTimeMs: bigint, feeRateOfBlock: FeeRateOfBlock): Promise<Transaction[]> {
     const { burns, coins } = this.nextBatch(ledger, Date.now(), blockTimeMs);
     const key = heldKey(burns, coins);
-    if (burns.length === 0 || key === this.held?.key) return this.pendingBump();
-    const feeRate = await this.feeRate();
+    if (burns.length === 0 || key === this.held?.key) return this.pendingBump(feeRateOfBlock);
+    const feeRate = await feeRateOfBlock();
     let batch: ReturnType<typeof planPayableBatch>;
     try {
       batch = planPayableBatch(this.escrow, coins, burns, feeRate);
@@ -474,7 +474,7 @@ export class Pegout {
    * between 1 sat/vB and a multiple of this member's own estimate, never pays out more than was
    * deposited, and stays under the circuit breaker unless approved here.
    */
-  async verifySettlements(transactions: readonly Transaction[], ledger: LedgerReader, blockTimeMs: bigint): Promise<void> {
+  async verifySettlements(transactions: readonly Transaction[], ledger: LedgerReader, blockTimeMs: bigint, feeRateOfBlock: FeeRateOfBlock): Promise<void> {
     const coins = this.coins.copy();
     const walletSpent = new Set<string>();
     for (const tx of transactions) {
@@ -485,7 +485,7 @@ export class Pegout {
       const decoded = decodeUnsignedBitcoinTx(tx.bitcoinTx);
       const where = `settlement ${decoded.txid}`;
       if (tx.burns.length === 0) {
-        await this.verifyBump(decoded, coins, walletSpent, where);
+        await this.verifyBump(decoded, coins, walletSpent, where, feeRateOfBlock);
         coins.apply(tx);
         continue;
       }
@@ -506,7 +506,7 @@ export class Pegout {
       if ((change?.value ?? 0n) !== inputs - owed) throw new PegoutError('pegout-change', `${where}: change is ${change?.value ?? 0n} sats, must be exactly ${inputs - owed}`);
       const fee = burns.reduce((sum, burn, index) => sum + burn.amount - decoded.outputs[index]!.value, 0n);
       const vsize = BigInt(multisigTxVsize(this.escrow, decoded.inputs.length, decoded.outputs.map((output) => output.script)));
-      const maxRate = (await this.feeRate()) * this.options.maxFeeRateMultiple;
+      const maxRate = (await feeRateOfBlock()) * this.options.maxFeeRateMultiple;
       if (fee < vsize || fee > vsize * maxRate) throw new PegoutError('pegout-fee', `${where}: fee ${fee} sats for ${vsize} vB is outside 1..${maxRate} sat/vB`);
       if (coins.withdrawnSats + owed > coins.depositedSats) {
         throw new PegoutError('pegout-reserves', `${where}: would pay out ${coins.withdrawnSats + owed} sats in all against ${coins.depositedSats} deposited`);
@@ -522,7 +522,7 @@ export class Pegout {
    * record has spent, nor another bump of this block, whose change returns to the wallet; its fee
    * is within this member's bounds for the package. The reserves are exactly what they were.
    */
-  private async verifyBump(decoded: RecordedBitcoinTx, coins: EscrowCoins, walletSpent: Set<string>, where: string): Promise<void> {
+  private async verifyBump(decoded: RecordedBitcoinTx, coins: EscrowCoins, walletSpent: Set<string>, where: string, feeRateOfBlock: FeeRateOfBlock): Promise<void> {
     if (decoded.inputs.length !== PEGOUT_BUMP_INPUTS || decoded.outputs.length !== 2) {
       throw new PegoutError('pegout-bump', `${where}: a fee bump spends the escrow change and an operations-wallet coin into two outputs, not ${decoded.inputs.length} into ${decoded.outputs.length}`);
     }
@@ -543,7 +543,7 @@ export class Pegout {
     }
     const fee = coin.value + paying.value - returned.value - walletChange.value;
     const vsize = multisigTxVsize(this.escrow, PEGOUT_BUMP_INPUTS, [returned.script, walletChange.script]);
-    this.bumper.checkChild([coin, paying], fee, vsize, this.options.maxFeeRateMultiple * (await this.feeRate()), where);
+    this.bumper.checkChild([coin, paying], fee, vsize, this.options.maxFeeRateMultiple * (await feeRateOfBlock()), where);
     walletSpent.add(walletOutpoint);
   }
 

@@ -46,6 +46,7 @@ import { Pegin } from './pegin.ts';
 import { DEFAULT_PEGOUT_OPTIONS, Pegout, type PegoutOptions } from './pegout.ts';
 import { PeriodicTask } from './periodic-task.ts';
 import { Anchoring } from './anchoring.ts';
+import { proposedBitcoinRecords, verifyBitcoinRecords } from './block-bitcoin-records.ts';
 import { BitcoinRecords } from './bitcoin-records.ts';
 import { FederationSigner } from './federation-signer.ts';
 import { decodeTransactionBatch, TransactionRelay } from './transaction-relay.ts';
@@ -384,20 +385,20 @@ export async function startMember(config: MemberConfig, log: Logger, stopRequest
     throw error;
   }
 
+  const bitcoinSide = { rpc, genesis, pegout, anchoring };
   driver = new ConsensusDriver(
     await machineAt(chain.tip.height + 1),
     {
       buildProposal: async (height) => {
-        const settlements = await pegout.pendingSettlement(chain.ledger, BigInt(Date.now()));
-        return chain.buildBlock(height, config.memberIndex, [...(await pegin.mintsToPropose(chain.ledger)), ...settlements, ...(await anchoring.pendingAnchor(chain.tip, BigInt(Date.now()), settlements))]);
+        const recorded = await proposedBitcoinRecords(bitcoinSide, chain.ledger, chain.tip);
+        return chain.buildBlock(height, config.memberIndex, [...(await pegin.mintsToPropose(chain.ledger)), ...recorded]);
       },
       validate: async (height, value) => {
         try {
           const block = chain.decodeBlock(value.bytes);
           await pegin.verifyMints(block.transactions);
           chain.checkBlock(height, value.hash, block);
-          await pegout.verifySettlements(block.transactions, chain.ledger, block.header.timeMs);
-          await anchoring.verifyAnchors(block.transactions, height, block.header.timeMs);
+          await verifyBitcoinRecords(bitcoinSide, block, height, chain.ledger);
           return true;
         } catch (error) {
           log.warn({ height, err: error }, 'refused a proposed block');

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { Anchoring } from '../../federation/member/anchoring.ts';
-import { currentFeeRate } from '../../federation/member/fee-rate.ts';
+import { currentFeeRate, feeRateOfBlock } from '../../federation/member/fee-rate.ts';
 import { FederationSigner } from '../../federation/member/federation-signer.ts';
 import { decodeUnsignedBitcoinTx } from '../../sidechain/bitcoin-tx.ts';
 import { ChainStore } from '../../sidechain/store/chain-store.ts';
@@ -30,7 +30,7 @@ describe('an anchor proposal asks the Bitcoin node only what can pay an anchor',
   /** The anchor records one build proposes, and the RPC methods it called. */
   async function build(): Promise<{ records: Transaction[]; methods: string[] }> {
     rpc.methods.length = 0;
-    const records = await anchoring.pendingAnchor(tip, BigInt(Date.now()), []);
+    const records = await anchoring.pendingAnchor(tip, BigInt(Date.now()), [], feeRateOfBlock(rpc, federation.genesis));
     return { records, methods: [...rpc.methods] };
   }
 
