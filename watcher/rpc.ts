@@ -151,6 +151,10 @@ export class BitcoinRpc {
     return BigInt(Block.fromHex(await this.call<string>('getblockheader', hash, false)).timestamp) * 1000n;
   }
 
+  getBestBlockHash(): Promise<string> {
+    return this.call<string>('getbestblockhash');
+  }
+
   getBlockCount(): Promise<number> {
     return this.call<number>('getblockcount');
   }

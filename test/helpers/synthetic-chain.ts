@@ -69,6 +69,11 @@ export class SyntheticChainSource implements ChainSource {
     }
   }
 
+  async getBestBlockHash(): Promise<string> {
+    this.call();
+    return this.best.at(-1)!.getId();
+  }
+
   async getBlockCount(): Promise<number> {
     this.call();
     return this.best.length - 1;

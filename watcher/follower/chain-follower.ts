@@ -14,6 +14,8 @@ import {
 
 /** What the follower needs of a Bitcoin node; `watcher/rpc.ts`'s BitcoinRpc provides it. */
 export interface ChainSource {
+  /** The best chain's tip: one cheap call that tells a follower whether it has anything to read. */
+  getBestBlockHash(): Promise<string>;
   getBlockCount(): Promise<number>;
   getBlockHash(height: number): Promise<string>;
   getBlock(hash: string): Promise<Block>;
@@ -78,12 +80,15 @@ export class ChainFollower {
 
   /** Catches up with the node's best chain; returns every effect produced on the way. */
   async sync(): Promise<FollowerEffect[]> {
+    // A member polls every 200 ms: an unchanged tip is told by one call, where the height and its
+    // hash took two, and changes nothing, so polling often costs no writes.
+    if (this.followsTip(await this.source.getBestBlockHash())) return [];
     const all: FollowerEffect[] = [];
     for (let attempt = 0; attempt < MAX_ATTEMPTS; ) {
       const height = await this.source.getBlockCount();
       const hash = await this.source.getBlockHash(height);
-      // An unchanged tip changes nothing: no step to persist, so polling often costs no writes.
-      if (hash === followerTip(this.current).hash && hash === this.current.reportedTip?.hash) return all;
+      // The node moved back to the tip already followed between the two looks.
+      if (this.followsTip(hash)) return all;
       all.push(...(await this.apply({ type: 'tip', height, hash })));
       if (hash === followerTip(this.current).hash) return all;
 
@@ -99,6 +104,11 @@ export class ChainFollower {
       if (effects.some((effect) => effect.type === 'ignored')) attempt++;
     }
     throw new ChainSourceError(`the Bitcoin node's chain kept changing during ${MAX_ATTEMPTS} attempts to follow it`);
+  }
+
+  /** Whether `hash` is the tip this follower has read to and reported: nothing to step. */
+  private followsTip(hash: string): boolean {
+    return hash === followerTip(this.current).hash && hash === this.current.reportedTip?.hash;
   }
 
   private async apply(event: FollowerEvent): Promise<FollowerEffect[]> {
