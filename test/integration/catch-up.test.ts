@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import pino from 'pino';
 import { txId } from '../../sidechain/transaction/ids.ts';
 import type { Transaction, TransferBody } from '../../sidechain/transaction/types.ts';
@@ -61,12 +61,16 @@ describe('catching up on final blocks from peers (real Postgres)', function () {
     await store.migrate();
     return { chain: await Chain.open(genesis, store, options), store };
   }
-  /** A member's real API over its own store, holding `served`. */
-  async function peerServing(served: readonly SignedBlock[], api: { rateLimitPerMinute?: number } = {}): Promise<string> {
+  /**
+   * A member's real API over its own store, holding `served`; `holdUntil` may hold a request back
+   * until a promise it returns settles, to set the order in which peers answer.
+   */
+  async function peerServing(served: readonly SignedBlock[], api: { rateLimitPerMinute?: number; holdUntil?: (request: IncomingMessage, response: ServerResponse) => Promise<void> | undefined } = {}): Promise<string> {
     const { chain, store } = await member();
     for (const block of served) await chain.applyFinalBlock(block.block, block.commit);
     const context = { memberIndex: 1, chain, store, status: () => ({ height: chain.tip.height }) } as Partial<MemberApiContext> as MemberApiContext;
-    const server = createApiApp(memberRoutes(context), api).listen(0, '127.0.0.1');
+    const app = createApiApp(memberRoutes(context), api);
+    const server = createServer((request, response) => void Promise.resolve(api.holdUntil?.(request, response)).then(() => app(request, response))).listen(0, '127.0.0.1');
     servers.push(server);
     await new Promise((resolve) => server.once('listening', resolve));
     return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -188,6 +192,31 @@ describe('catching up on final blocks from peers (real Postgres)', function () {
     expect(events.slice(0, 2).sort(), 'both hung peers asked before either is given up').to.deep.equal(['hung 2 asked', 'hung 3 asked']);
     // Their requests end with the catch-up (a request timeout is 10 s), not after it.
     expect(events.slice(2, 3), 'the live peer served its blocks while the hung ones were still asked').to.deep.equal(['catch-up ended']);
+  });
+
+  it('goes on from a peer ahead that answered its tip while the first to answer, a peer behind, served its blocks, and ends on the highest chain', async () => {
+    const { chain } = await member();
+    let behindServing!: () => void;
+    const behindServed = new Promise<void>((resolve) => (behindServing = resolve));
+    let aheadAnswering!: () => void;
+    const aheadAnswered = new Promise<void>((resolve) => (aheadAnswering = resolve));
+    // The peer ahead answers its tip only once the one behind is asked for blocks, and the one behind
+    // says it has no more only once the answer ahead has been sent: the peer ahead answered meanwhile.
+    const behind = await peerServing(blocks.slice(0, 4), {
+      holdUntil: (request) => {
+        if (request.url?.startsWith('/chain/blocks?from=1')) behindServing();
+        return request.url?.startsWith('/chain/blocks?from=5') ? aheadAnswered : undefined;
+      },
+    });
+    const ahead = await peerServing(blocks.slice(0, 9), {
+      holdUntil: (request, response) => {
+        if (request.url !== '/status') return undefined;
+        response.once('finish', aheadAnswering);
+        return behindServed;
+      },
+    });
+    expect(await catchUp(chain, [{ memberIndex: 2, apiUrl: behind }, { memberIndex: 3, apiUrl: ahead }], silent)).to.equal(9);
+    expect(chain.tip.hash).to.deep.equal(blocks[8]!.hash);
   });
 
   it('ends at a stop asked while every peer is still silent, their requests aborted', async () => {
