@@ -23,12 +23,12 @@ function privateKeyObject(seed: Uint8Array): KeyObject {
 }
 
 /**
- * Parsed key objects by raw key bytes. Parsing DER costs ten times a signature, and a member
- * signs with one key and verifies the same few keys millions of times; the bound only guards
- * against a flood of distinct keys.
+ * Parsed keys by raw key bytes. Parsing DER costs ten times a signature, and a member signs with
+ * one key and verifies the same few keys millions of times; the bound only guards against a
+ * flood of distinct keys.
  */
-function keyObjectCache(limit: number, parse: (raw: Uint8Array) => KeyObject): (raw: Uint8Array) => KeyObject {
-  const objects = new Map<string, KeyObject>();
+function keyCache<Key>(limit: number, parse: (raw: Uint8Array) => Key): (raw: Uint8Array) => Key {
+  const objects = new Map<string, Key>();
   return (raw) => {
     const id = Buffer.from(raw).toString('hex');
     let key = objects.get(id);
@@ -41,13 +41,15 @@ function keyObjectCache(limit: number, parse: (raw: Uint8Array) => KeyObject): (
   };
 }
 
-const publicKeyObject = keyObjectCache(100_000, (publicKey) => createPublicKey({ key: Buffer.concat([SPKI_PREFIX, publicKey]), format: 'der', type: 'spki' }));
-const signingKey = keyObjectCache(1_000, privateKeyObject);
+const publicKeyObject = keyCache(100_000, (publicKey) => createPublicKey({ key: Buffer.concat([SPKI_PREFIX, publicKey]), format: 'der', type: 'spki' }));
+const signingKey = keyCache(1_000, privateKeyObject);
 
 export function publicKeyFromSeed(seed: Uint8Array): Uint8Array {
   const der = createPublicKey(privateKeyObject(seed)).export({ format: 'der', type: 'spki' });
   return new Uint8Array(der.subarray(SPKI_PREFIX.length));
 }
+
+const signingPublicKey = keyCache(1_000, publicKeyFromSeed);
 
 export function generateKeyPair(): Ed25519KeyPair {
   const seed = new Uint8Array(randomBytes(SEED_LENGTH));
@@ -126,6 +128,19 @@ function verifyUncached(publicKey: Uint8Array, message: Uint8Array, signature: U
   } catch {
     return false;
   }
+}
+
+/**
+ * A signature this process will meet again and check (a member's own votes come back to it in the
+ * commit certificates it verifies): it goes into the cache as it is made, as Bitcoin Core's cache
+ * holds what was checked once. It is valid by construction: a key derived from a seed is never of
+ * small order nor a second encoding, and signing reduces S below the group order, so the checks
+ * verifySignature would make pass.
+ */
+export function signVerified(seed: Uint8Array, message: Uint8Array): Uint8Array {
+  const signature = signMessage(seed, message);
+  remember(cacheId(signingPublicKey(seed), message, signature));
+  return signature;
 }
 
 /** False for any malformed key or signature: callers turn that into their own typed error. */

@@ -1,4 +1,4 @@
-import { signMessage, verifySignature, SIGNATURE_LENGTH } from '../../sidechain/ed25519.ts';
+import { signMessage, signVerified, verifySignature, SIGNATURE_LENGTH } from '../../sidechain/ed25519.ts';
 import { Reader, Writer, DecodeError } from '../../sidechain/encoding/index.ts';
 import { taggedHash } from '../../sidechain/hash.ts';
 import { VoteType, voteSignBytes } from '../../sidechain/vote.ts';
@@ -71,7 +71,8 @@ export function signProposal(
 
 export function signVote(chainId: Uint8Array, seed: Uint8Array, fields: Omit<Vote, 'kind' | 'signature'>): Vote {
   const unsigned = { kind: 'vote' as const, ...fields, signature: new Uint8Array(0) };
-  return { ...unsigned, signature: signMessage(seed, messageSignBytes(chainId, unsigned)) };
+  // Its precommit comes back to the member in the commit certificate it checks before storing the block.
+  return { ...unsigned, signature: signVerified(seed, messageSignBytes(chainId, unsigned)) };
 }
 
 export function hasValidSignature(chainId: Uint8Array, publicKey: Uint8Array, message: ConsensusMessage): boolean {

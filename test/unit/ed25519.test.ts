@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { sha512 } from '@noble/hashes/sha2.js';
 import { noble } from '../helpers/noble-ed25519.ts';
-import { generateKeyPair, publicKeyFromSeed, signMessage, verifyFreshSignature, verifySignature, verifySignatureInBackground } from '../../sidechain/ed25519.ts';
+import { generateKeyPair, publicKeyFromSeed, signMessage, signVerified, verifyFreshSignature, verifySignature, verifySignatureInBackground } from '../../sidechain/ed25519.ts';
 
 const rfc = JSON.parse(readFileSync(new URL('../vectors/ed25519-rfc8032.json', import.meta.url), 'utf8')) as {
   vectors: { name: string; secretKey: string; publicKey: string; message: string; signature: string }[];
@@ -79,6 +79,21 @@ describe('Ed25519 (node:crypto) against RFC 8032 and @noble/ed25519', () => {
     expect(verifySignature(publicKey, new Uint8Array(32).fill(8), signature)).to.equal(false);
     expect(verifySignature(publicKey, message.subarray(0, 31), signature)).to.equal(false);
     // The same object changed after it verified: its bytes are another signature, which never did.
+    signature[5]! ^= 1;
+    expect(verifySignature(publicKey, message, signature)).to.equal(false);
+  });
+
+  it('remembers a signature it makes with signVerified as the one signMessage makes, valid by every check, and passes nothing else', () => {
+    const { seed, publicKey } = generateKeyPair();
+    const other = generateKeyPair();
+    const message = new Uint8Array(32).fill(9);
+    const signature = signVerified(seed, message);
+    expect(hex(signature)).to.equal(hex(signMessage(seed, message)));
+    expect(verifyFreshSignature(publicKey, message, signature)).to.equal(true);
+    expect(referenceVerify(publicKey, message, signature)).to.equal(true);
+    expect(verifySignature(publicKey, message, signature)).to.equal(true);
+    expect(verifySignature(other.publicKey, message, signature)).to.equal(false);
+    expect(verifySignature(publicKey, new Uint8Array(32).fill(10), signature)).to.equal(false);
     signature[5]! ^= 1;
     expect(verifySignature(publicKey, message, signature)).to.equal(false);
   });
