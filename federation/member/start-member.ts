@@ -34,6 +34,7 @@ import { ChainQueries } from '../../sidechain/store/chain-queries.ts';
 import { createMonitoring } from './monitoring.ts';
 import { createMemberMetrics } from '../observability/metrics.ts';
 import { IntervalLog } from '../observability/interval-log.ts';
+import { errorFields } from '../observability/logger.ts';
 import { startPeerTransport, type PeerTransport } from '../transport/peer-transport.ts';
 import { PeerLinkWarnings } from './peer-link-warnings.ts';
 import { PeerLinkFailures } from './peer-link-failures.ts';
@@ -401,7 +402,7 @@ export async function startMember(config: MemberConfig, log: Logger, stopRequest
           await verifyBitcoinRecords(bitcoinSide, block, height, chain.ledger);
           return true;
         } catch (error) {
-          log.warn({ height, err: error }, 'refused a proposed block');
+          log.warn({ height, ...errorFields(error) }, 'refused a proposed block');
           return false;
         }
       },

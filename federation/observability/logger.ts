@@ -1,4 +1,5 @@
 import { pino, type Logger } from 'pino';
+import { StrongboxError } from '../../sidechain/errors.ts';
 
 export type { Logger };
 
@@ -28,4 +29,13 @@ export function redactUrl(url: string): string {
   } catch {
     return url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
   }
+}
+
+/**
+ * The fields that tell why something was refused or failed. A typed error of the project's own is
+ * an expected outcome (a rule broken, a burn held, a node out of reach) that its code and message
+ * say in full; anything else is a bug, which needs its stack.
+ */
+export function errorFields(error: unknown): Record<string, unknown> {
+  return error instanceof StrongboxError ? { code: error.code, reason: error.message } : { err: error };
 }

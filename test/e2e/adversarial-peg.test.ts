@@ -84,10 +84,10 @@ describe('adversarial members and a corrupt store against peg-outs on five membe
       const random = seededRandom(faultSeed(`tampering ${tampering}`));
       await startAdversary(tampering);
       const proposed = new Set<string>();
-      const refusals: { member: number; message: string }[] = [];
+      const refusals: { member: number; message: string; withStack: boolean }[] = [];
       const logs = followLogs(net, (member, line) => {
         if (member === ADVERSARY && line.msg === 'adversary: proposing a tampered settlement') proposed.add(line.bitcoinTxid as string);
-        if (member !== ADVERSARY && line.msg === 'refused a proposed block') refusals.push({ member, message: String((line.err as { message?: string } | undefined)?.message) });
+        if (member !== ADVERSARY && line.msg === 'refused a proposed block') refusals.push({ member, message: String(line.reason), withStack: line.err !== undefined });
       });
       try {
         // Anchors and mints may also take heights, so the adversary's turn can be missed: another burn, another try.
@@ -102,6 +102,7 @@ describe('adversarial members and a corrupt store against peg-outs on five membe
       }
       expect(proposed.size, 'tampered proposals').to.be.greaterThan(0);
       expect(refusals.filter((refusal) => !REFUSALS[tampering].test(refusal.message)), 'every refusal names the tampering').to.deep.equal([]);
+      expect(refusals.filter((refusal) => refusal.withStack), 'refusals logged with a stack, as a bug would be').to.deep.equal([]);
 
       const facts = await checker.settleAndAssert(`after ${tampering}`);
       const recorded = new Set(facts.settlements.map((settlement) => settlement.bitcoinTxid));
