@@ -65,6 +65,8 @@ export class Anchoring implements OpsWalletCoins {
   private lastActivityHeight: number;
   private readonly bumper: FeeBumper;
   private readonly funding: OpsWalletFunding;
+  /** The Bitcoin tip the funding scan last read up to, undefined before the first scan. */
+  private fundingScannedAt: string | undefined;
   /** The wallet's state when the last anchor could not be built: no retry (nor log) until it changes. */
   private held: string | undefined;
   /** Whether the wait for a Bitcoin block at the chain limit has been logged, so it is logged once. */
@@ -353,10 +355,15 @@ export class Anchoring implements OpsWalletCoins {
    * runs. Proposals and fee bumps take the coins it has found: a starting member's first scan
    * reads up to a week of blocks over RPC, which inside a proposal held up the member's
    * consensus for seconds (13 s on a loaded regtest machine) whenever an anchor fell due.
+   *
+   * `bitcoinTip` is the best block hash the member's peg-in follower last saw: the scan asks the
+   * node again only once that changed, as a coin sent to the wallet arrives only with a block.
    */
-  async poll(): Promise<void> {
+  async poll(bitcoinTip: string): Promise<void> {
     await this.resolve();
+    if (bitcoinTip === this.fundingScannedAt) return;
     await this.funding.poll();
+    this.fundingScannedAt = bitcoinTip;
   }
 
   /**

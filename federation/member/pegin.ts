@@ -10,6 +10,7 @@ import { depositMultisig } from '../../watcher/pegin-tweak.ts';
 import { bitcoinNetwork } from '../../watcher/networks.ts';
 import type { BitcoinRpc } from '../../watcher/rpc.ts';
 import { ChainFollower, followerStartAt } from '../../watcher/follower/chain-follower.ts';
+import { followerTip } from '../../watcher/follower/machine.ts';
 import { parseFollowerState, serializeFollowerState } from '../../watcher/follower/state-codec.ts';
 import type { Deposit } from '../../watcher/deposits.ts';
 import type { ConfirmedDeposit, PeginStore } from './pegin-store.ts';
@@ -94,6 +95,11 @@ export class Pegin {
 
   get bitcoinHeight(): number {
     return this.follower.state.chain.at(-1)?.height ?? 0;
+  }
+
+  /** The best block hash of the Bitcoin node as the follower last read it. */
+  get bitcoinTip(): string {
+    return followerTip(this.follower.state).hash;
   }
 
   /** The deposit address for sidechain recipient R (the 33 bytes an sbx address encodes). */

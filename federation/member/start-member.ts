@@ -457,7 +457,7 @@ export async function startMember(config: MemberConfig, log: Logger, stopRequest
     async () => {
       if (pegout.hasPendingSettlement(chain.ledger) || anchoring.hasPendingAnchor(chain.tip.height)) driver?.notifyWork();
       await pegout.refreshApprovals();
-      await anchoring.poll();
+      await anchoring.poll(pegin.bitcoinTip);
       await pegout.poll();
       await signer.tick();
     },

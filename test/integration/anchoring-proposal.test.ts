@@ -46,7 +46,7 @@ describe('an anchor proposal asks the Bitcoin node only what can pay an anchor',
     anchoring = await Anchoring.start(federation.genesis, rpc, store, signer, { afterMs: 600_000 }, captured.log);
     const activity = [issuance(federation.genesis.chainId, testWallet(), 1_000n).tx];
     anchoring.blockFinal({ header: nextHeader(federation.genesis, genesisParent(federation.genesis), activity), transactions: activity });
-    await anchoring.poll();
+    await anchoring.poll(await rpc.getBestBlockHash());
   });
   after(async () => {
     await db?.drop();
@@ -67,7 +67,7 @@ describe('an anchor proposal asks the Bitcoin node only what can pay an anchor',
     const { node, faucet } = await sharedRegtest();
     const funding = await faucet.fund(anchoring.walletView().address, 100_000n);
     await faucet.mine(1);
-    await anchoring.poll();
+    await anchoring.poll(await rpc.getBestBlockHash());
 
     const { records, methods } = await build();
 

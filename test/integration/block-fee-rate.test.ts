@@ -68,7 +68,7 @@ describe("a block's Bitcoin records are built and checked at one fee rate, asked
 
     await faucet.fund(anchoring.walletView().address, 100_000n);
     await faucet.mine(1);
-    await anchoring.poll();
+    await anchoring.poll(await rpc.getBestBlockHash());
   });
   after(async () => {
     await db?.drop();
