@@ -28,15 +28,17 @@ const blockRange = z.object({
 });
 /**
  * A member index of this federation: one beyond its members would be answered with no messages,
- * which reads as a member that has sent nothing. The count is read when a request comes, not when
- * the routes are made, as the route table is also built without a chain for its documentation.
+ * which reads as a member that has sent nothing. Bounded when the routes are made, from the
+ * genesis the chain keeps for life; the refinement words the refusal as the member's index, and
+ * the maximum it checks is given to the API's document, which has no form for a refinement.
  */
-const memberOfTheFederation = (memberCount: () => number) =>
+const memberOfTheFederation = (memberCount: number) =>
   z.coerce
     .number()
     .int()
     .min(0)
-    .refine((member) => member < memberCount(), { error: (issue) => `expected a member of the federation, numbered 0 to ${memberCount() - 1}, got ${JSON.stringify(String(issue.input))}` });
+    .refine((member) => member < memberCount, { error: (issue) => `expected a member of the federation, numbered 0 to ${memberCount - 1}, got ${JSON.stringify(String(issue.input))}` })
+    .meta({ maximum: memberCount - 1 });
 const address = z.object({ address: z.string().min(1).max(200) });
 const transactionHex = z.string().regex(/^([0-9a-f]{2})+$/, 'expected the transaction as lowercase hex').max(200_000);
 /**
@@ -195,7 +197,7 @@ export function memberRoutes(context: MemberApiContext): Route[] {
       path: '/consensus/heard/:member',
       summary: "the proposals and votes one member signed at the height this member is deciding, as received: a member started on a restored database asks for its own before it signs again",
       tag: 'chain',
-      params: z.object({ member: memberOfTheFederation(() => chain.genesis.members.keys.length) }),
+      params: z.object({ member: memberOfTheFederation(chain.genesis.members.keys.length) }),
       response: responses.heardFrom,
       handler: ({ params }) => {
         const heard = context.heardFrom(params.member);

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { createApiApp } from '../../federation/api/app.ts';
 import { memberRoutes, type MemberApiContext } from '../../federation/api/member-routes.ts';
+import { buildOpenApiDocument } from '../../federation/api/openapi.ts';
 import { vectorGenesis } from '../helpers/block-vectors.ts';
 
 describe('GET /consensus/heard/:member', () => {
@@ -44,5 +45,11 @@ describe('GET /consensus/heard/:member', () => {
     expect(await answer('5')).to.deep.equal([400, { error: { code: 'bad-request', message: 'params.member: expected a member of the federation, numbered 0 to 4, got "5"' } }]);
     expect(await answer('-1')).to.deep.equal([400, { error: { code: 'bad-request', message: 'params.member: expected a whole number of at least 0, got "-1"' } }]);
     expect(asked, 'the route asks consensus nothing').to.deep.equal([]);
+  });
+
+  it('documents the members it answers for in the OpenAPI document: 0 to the last of the genesis', () => {
+    type Parameters = { parameters: unknown[] };
+    const document = buildOpenApiDocument(memberRoutes(context), { title: 't', version: '1' }) as { paths: Record<string, Record<string, Parameters>> };
+    expect(document.paths['/consensus/heard/{member}']?.get?.parameters).to.deep.equal([{ name: 'member', in: 'path', required: true, schema: { type: 'integer', minimum: 0, maximum: 4 } }]);
   });
 });
