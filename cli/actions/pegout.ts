@@ -26,9 +26,9 @@ type StatusOptions = NetworkOptions & { wait: boolean; json?: boolean };
 type BurnStatus = Awaited<ReturnType<MemberClient['burnStatus']>>;
 
 /** What the destination receives: the burn less its share of the batch's Bitcoin fee, and where. */
-function describePayment(status: BurnStatus): string {
-  const sats = (amount: string | undefined) => describeSats(BigInt(amount!));
-  return `${sats(status.paidSats)} paid to ${status.destination}, the burn of ${sats(status.amountSats)} less a fee share of ${sats(status.feeShareSats)}, by output ${status.vout} of Bitcoin transaction ${status.bitcoinTxid}`;
+function describePayment(payment: Extract<BurnStatus, { status: 'settling' | 'in-bitcoin' }>): string {
+  const sats = (amount: string) => describeSats(BigInt(amount));
+  return `${sats(payment.paidSats)} paid to ${payment.destination ?? `the output script ${payment.destinationScript}`}, the burn of ${sats(payment.amountSats)} less a fee share of ${sats(payment.feeShareSats)}, by output ${payment.vout} of Bitcoin transaction ${payment.bitcoinTxid}`;
 }
 
 function describeBurn(status: BurnStatus): string {
@@ -47,7 +47,7 @@ function describeBurn(status: BurnStatus): string {
     case 'settling':
       return `final at height ${status.height}; ${describePayment(status)} (being signed and broadcast)`;
     case 'in-bitcoin':
-      return `final at height ${status.height}; ${describePayment(status)}, with ${plural(status.confirmations ?? 0, 'confirmation')}`;
+      return `final at height ${status.height}; ${describePayment(status)}, with ${plural(status.confirmations, 'confirmation')}`;
   }
 }
 
@@ -112,7 +112,7 @@ export async function pegoutStatus(txidArgument: string, own: StatusOptions, com
   const progress = progressLine();
   for (;;) {
     const status = await client.burnStatus(txid).catch((error: unknown) => notABurn(client, txid, error));
-    if (!options.wait || (status.status === 'in-bitcoin' && (status.confirmations ?? 0) >= 1)) {
+    if (!options.wait || (status.status === 'in-bitcoin' && status.confirmations >= 1)) {
       progress.clear();
       printResult(options, `burn ${txid}: ${describeBurn(status)}`, status);
       return;

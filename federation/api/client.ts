@@ -2,11 +2,25 @@ import { StrongboxError } from '../../sidechain/errors.ts';
 import { encodeTransaction } from '../../sidechain/transaction/codec.ts';
 import type { Transaction } from '../../sidechain/transaction/types.ts';
 import type { SubmissionResult } from './member-responses.ts';
+import type { BurnStatus } from './pegout-routes.ts';
 import type { BitcoinStatus } from '../member/bitcoin-node-health.ts';
 import type { PeerDown } from '../member/peer-link-failures.ts';
 import { MAX_PAGE_LIMIT } from './pagination.ts';
 import { requestSignal } from '../request-signal.ts';
 import { socketReason } from '../../watcher/socket-reasons.ts';
+
+/**
+ * Each member of the union `U`, with the fields only the others carry as absent: a field of any
+ * member can be read from `U`, and the discriminant tells which are there.
+ */
+type WithOthersAbsent<U, K extends PropertyKey = U extends unknown ? keyof U : never> = U extends unknown ? U & { [P in Exclude<K, keyof U>]?: undefined } : never;
+
+/**
+ * A burn's progress as the member answers it: its status says which fields it carries (the
+ * payment's once settling or in Bitcoin); a caller waiting for a field of a later status (the
+ * paying Bitcoin transaction, say) reads it as undefined until then.
+ */
+export type BurnProgress = WithOthersAbsent<BurnStatus>;
 
 /** How long a request waits for a member's answer unless the client is given another timeout. */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
@@ -215,7 +229,7 @@ export class MemberClient {
   }
 
   /** A burn's progress; once settled, the Bitcoin output paying it and what it pays (the burn less its fee share). */
-  burnStatus(txid: string): Promise<{ txid: string; status: 'pending' | 'final' | 'settling' | 'in-bitcoin'; amountSats?: string; destination?: string; height?: number; heldForApproval?: boolean; approvedHere?: boolean; waitingForBitcoinBlock?: boolean; waitingBecause?: string; bitcoinTxid?: string; vout?: number; paidSats?: string; feeShareSats?: string; confirmations?: number }> {
+  burnStatus(txid: string): Promise<BurnProgress> {
     return this.request(`/pegout/burns/${txid}`);
   }
 

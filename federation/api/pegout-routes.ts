@@ -51,6 +51,10 @@ const burnViewSchema = z.discriminatedUnion('status', [
   }),
 ]);
 
+/** A burn's progress: in the mempool, or final and as far as its payment has come. */
+const burnStatusSchema = z.union([z.strictObject({ txid: wire.txid, status: z.literal('pending').describe("in this member's mempool") }), burnViewSchema]);
+export type BurnStatus = z.infer<typeof burnStatusSchema>;
+
 export interface PegoutApiContext {
   chain: Chain;
   store: ChainStore;
@@ -108,7 +112,7 @@ export function pegoutRoutes({ chain, store, queries, pegout, rpc }: PegoutApiCo
       summary: "a burn's progress: pending, final, settled by a Bitcoin transaction, its confirmations",
       tag: 'peg',
       params: txidParams,
-      response: z.union([z.strictObject({ txid: wire.txid, status: z.literal('pending').describe("in this member's mempool") }), burnViewSchema]),
+      response: burnStatusSchema,
       handler: async ({ params }) => {
         const burn = chain.ledger.getBurn(params.txid);
         if (!burn) {
