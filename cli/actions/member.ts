@@ -1,6 +1,6 @@
 import { loadMemberConfig, type MemberConfig } from '../../federation/config.ts';
 import { createLogger, type Logger } from '../../federation/observability/logger.ts';
-import { stopWhenParentDies } from '../../federation/local-network/child-processes.ts';
+import { stopWhenParentDies, type Lifeline } from '../../federation/local-network/child-processes.ts';
 import { StoppedWhileStartingError } from '../../federation/member/stop-request.ts';
 import type { RunningMember } from '../../federation/member/start-member.ts';
 
@@ -17,22 +17,24 @@ export async function memberStart(options: { config?: string }): Promise<void> {
   process.on('SIGTERM', requestStop);
   // A local network's member whose parent dies stops as on SIGTERM, from the start on: one whose
   // `up` was killed while it replayed its chain or waited on its peers would otherwise run on alone.
-  const releaseLifeline = stopWhenParentDies(requestStop);
+  const lifeline = stopWhenParentDies(requestStop);
   try {
-    await runUntilStopped(config, log, stopRequest.signal);
+    await runUntilStopped(config, log, stopRequest.signal, lifeline);
   } finally {
-    releaseLifeline();
+    lifeline.release();
   }
 }
 
-async function runUntilStopped(config: MemberConfig, log: Logger, stopRequested: AbortSignal): Promise<void> {
+async function runUntilStopped(config: MemberConfig, log: Logger, stopRequested: AbortSignal, lifeline: Lifeline): Promise<void> {
   // Loaded once the config is read: a config refused is said without loading the whole member first.
   const { startMember } = await import('../../federation/member/start-member.ts');
   let running: RunningMember;
   try {
     running = await startMember(config, log, stopRequested);
   } catch (error) {
-    if (!(error instanceof StoppedWhileStartingError)) throw error;
+    // A member whose `up` died (even by SIGKILL) meets the end of what `up` ran, its Bitcoin node
+    // and its database, wherever its start was: that is the stop, not a reason to exit 1.
+    if (!(error instanceof StoppedWhileStartingError) && !(await lifeline.lost())) throw error;
     log.info('member stopped while starting');
     return;
   }

@@ -47,22 +47,44 @@ export async function stopChildren(children: ManagedChild[], graceMs = 10_000): 
   );
 }
 
+/** A child's tie to its parent, from stopWhenParentDies. */
+export interface Lifeline {
+  /**
+   * Whether the parent has gone away. A parent killed closes its channel and its sockets at once,
+   * and this process may read one of those sockets reset (its Bitcoin node, which `up` runs) before
+   * the channel's close: two turns of the event loop read the channel first, for the second polls
+   * for what is ready after the first.
+   */
+  lost(): Promise<boolean>;
+  /**
+   * For a child that stopped on its own (on SIGTERM): the channel is open and listened to, which
+   * keeps the process alive, so it is let go and the process can exit.
+   */
+  release(): void;
+}
+
 /**
  * For a child: calls `stop` once its parent has gone away (its IPC channel closed), or at once if
- * it went before this was called (a parent killed while the child still loaded its modules). Returns
- * the release for a child that stopped on its own (on SIGTERM): the channel is open and listened
- * to, which keeps the process alive, so it is let go and the process can exit.
+ * it went before this was called (a parent killed while the child still loaded its modules).
  */
-export function stopWhenParentDies(stop: () => void): () => void {
+export function stopWhenParentDies(stop: () => void): Lifeline {
   // No channel at all: started by hand, not by a local network.
-  if (!process.send) return () => undefined;
-  if (!process.connected) {
+  if (!process.send) return { lost: async () => false, release: () => undefined };
+  let gone = !process.connected;
+  const parentGone = () => {
+    gone = true;
     stop();
-    return () => undefined;
-  }
-  process.once('disconnect', stop);
-  return () => {
-    process.off('disconnect', stop);
-    if (process.connected) process.disconnect();
+  };
+  if (gone) stop();
+  else process.once('disconnect', parentGone);
+  return {
+    lost: async () => {
+      await new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
+      return gone;
+    },
+    release: () => {
+      process.off('disconnect', parentGone);
+      if (process.connected) process.disconnect();
+    },
   };
 }

@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { eventually, startTestNetwork, type TestNetwork } from '../helpers/local-network.ts';
 import { restartMember } from '../helpers/faults.ts';
@@ -20,6 +21,27 @@ const [cli, config, log] = process.argv.slice(1);
 const output = openSync(log, 'a');
 const member = spawn(process.execPath, [cli, 'member', 'start', '--config', config], { stdio: ['ignore', output, output, 'ipc'] });
 console.log(member.pid);
+`;
+
+/**
+ * A parent of a member that runs the member's Bitcoin node, as `strongbox up` does: a node that
+ * takes the member's connection and never answers, its address put into a copy of the member's
+ * config. It prints the member's pid, then `asked` once the member's start waits on the node.
+ */
+const PARENT_RUNNING_BITCOIN = `
+const { spawn } = require('node:child_process');
+const { createServer } = require('node:net');
+const { openSync, readFileSync, writeFileSync } = require('node:fs');
+const [cli, config, configHere, log] = process.argv.slice(1);
+const node = createServer(() => console.log('asked'));
+node.listen(0, '127.0.0.1', () => {
+  const settings = JSON.parse(readFileSync(config, 'utf8'));
+  settings.bitcoin.rpcUrl = 'http://strongbox:unanswered@127.0.0.1:' + node.address().port;
+  writeFileSync(configHere, JSON.stringify(settings));
+  const output = openSync(log, 'a');
+  const member = spawn(process.execPath, [cli, 'member', 'start', '--config', configHere], { stdio: ['ignore', output, output, 'ipc'] });
+  console.log(member.pid);
+});
 `;
 
 /** Whether process `pid` has exited: gone, or a zombie nobody has reaped (its parent died before it). */
@@ -67,10 +89,23 @@ describe('a member started by the local network', function () {
     } finally {
       for (const peer of [1, 2]) members[peer]!.process.kill('SIGCONT');
     }
+    await startsAgainLinkedToBoth();
+  }
+
+  /** The network's own start of member 0 links to both others: the member before it let go of its database and ports. */
+  async function startsAgainLinkedToBoth(): Promise<void> {
     await restartMember(net, 0);
     await eventually('member 0 linked to both others at their height', async () => {
       const [own, other] = await Promise.all([net.clients[0]!.status(), net.clients[1]!.status()]);
       return own.peersConnected.length === 2 && own.height === other.height;
+    });
+  }
+
+  /** Waits for member `pid` to exit once its parent died; kills it if it does not, for it would run on alone. */
+  async function exitsWithoutParent(pid: number): Promise<void> {
+    await eventually(`member 0 (pid ${pid}) exiting after its parent died`, async () => exited(pid), 60_000).catch((error: unknown) => {
+      process.kill(pid, 'SIGKILL');
+      throw error;
     });
   }
 
@@ -96,12 +131,27 @@ describe('a member started by the local network', function () {
       async ({ parent, memberPid }) => {
         parent.kill('SIGKILL');
         // Without its lifeline it would wait on its paused peers, start, and run on without a parent.
-        await eventually(`member 0 (pid ${memberPid}) exiting after its parent died`, async () => exited(memberPid), 60_000).catch((error: unknown) => {
-          process.kill(memberPid, 'SIGKILL');
-          throw error;
-        });
+        await exitsWithoutParent(memberPid);
       },
     );
+  });
+
+  it('whose parent dies while its start waits on the Bitcoin node the parent ran, stops as while starting, not failing on the node\'s end', async () => {
+    const members = net.network.members;
+    members[0]!.process.kill('SIGTERM');
+    expect(await members[0]!.exited).to.equal(0);
+    const from = statSync(logFile(0)).size;
+    const folder = join(net.network.dataDir, 'member-0');
+    const parent = spawn(process.execPath, ['-e', PARENT_RUNNING_BITCOIN, CLI, join(folder, 'config.json'), join(folder, 'config-bitcoin-of-parent.json'), logFile(0)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const said = createInterface({ input: parent.stdout })[Symbol.asyncIterator]();
+    const memberPid = Number((await said.next()).value);
+    expect((await said.next()).value, 'what the parent said once it started the member').to.equal('asked');
+    // The parent's death closes the member's channel and its connection to the node at once; the
+    // member may read either first. An exit on the node's end would log `bitcoin.rpcUrl: … unreachable`.
+    parent.kill('SIGKILL');
+    await exitsWithoutParent(memberPid);
+    expect(loggedSince(0, from).trim().split('\n').at(-1)).to.include('"msg":"member stopped while starting"');
+    await startsAgainLinkedToBoth();
   });
 
   it('on SIGTERM, stops and exits by itself with code 0', async () => {
