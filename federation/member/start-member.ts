@@ -68,7 +68,7 @@ import { logPoolErrors } from '../postgres/pool-errors.ts';
 const PeerPayload = { Consensus: 1, FederationSignatures: 3, Transactions: 4 } as const;
 /**
  * How often a member asks its Bitcoin node for the tip: a new block's deposits wait for this before
- * they can be minted, and an unchanged tip costs two cheap RPCs and nothing else.
+ * they can be minted, and an unchanged tip costs one cheap RPC (getbestblockhash) and nothing else.
  */
 const BITCOIN_POLL_MS = 200;
 /** Refused peer payloads are logged once per peer in this interval, then as a count. */
