@@ -10,6 +10,7 @@ import { outputRoutes } from '../../federation/api/output-routes.ts';
 import { pegoutRoutes } from '../../federation/api/pegout-routes.ts';
 import { registryRoutes } from '../../federation/api/registry-routes.ts';
 import type { Route } from '../../federation/api/route.ts';
+import type { Genesis } from '../../sidechain/genesis.ts';
 import { selectCoins } from '../../federation/wallet/build-transfer.ts';
 import { BTC_ASSET_ID } from '../../sidechain/asset.ts';
 import { encodeTransaction } from '../../sidechain/transaction/codec.ts';
@@ -24,20 +25,24 @@ import { issuance, issuerSigned, testWallet, transfer } from '../helpers/transac
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
 
 /**
- * The member's route table, for its response schemas: the route factories only keep their
- * context for the handlers, which are never called here. The first test checks that it is the
- * table the member serves.
+ * The member's route table, for its response schemas: the route factories keep their context for
+ * the handlers, which are never called here, and read of it when they are made only the chain's
+ * genesis (the member routes bound a member index by its members). The first test checks that it
+ * is the table the member serves.
  */
-const unused = {} as never;
-const routes = withOpenApiRoute({ title: 'Strongbox member API', version: '1' }, [
-  ...memberRoutes(unused),
-  ...outputRoutes(unused),
-  ...registryRoutes(unused),
-  ...listRoutes(unused),
-  ...monitorRoutes(unused),
-  ...pegoutRoutes({ chain: {}, pegout: {} } as never),
-  ...anchorRoutes(unused),
-]);
+function routeTable(genesis: Genesis): Route[] {
+  const unused = {} as never;
+  return withOpenApiRoute({ title: 'Strongbox member API', version: '1' }, [
+    ...memberRoutes({ chain: { genesis } } as never),
+    ...outputRoutes(unused),
+    ...registryRoutes(unused),
+    ...listRoutes(unused),
+    ...monitorRoutes(unused),
+    ...pegoutRoutes({ chain: {}, pegout: {} } as never),
+    ...anchorRoutes(unused),
+  ]);
+}
+let routes: Route[];
 const routeOf = (method: string, path: string): Route => routes.find((route) => route.method === method && route.path === path)!;
 
 /**
@@ -65,6 +70,7 @@ describe('member HTTP API: every answer as its route documents it', function () 
   before(async () => {
     // Anchors fall due seconds after activity; intervalBlocks is out of reach.
     net = await startTestNetwork(5, { genesis: (file) => ({ ...file, anchor: { intervalBlocks: 1_000, intervalSeconds: 3 } }) });
+    routes = routeTable(net.genesis);
     url = net.network.network.members[0]!.apiUrl;
     const client = net.clients[0]!;
     const { faucet } = bitcoinOf(net);
