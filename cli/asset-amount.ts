@@ -1,4 +1,4 @@
-import { BTC_ASSET_KEY, formatUnits } from '../sidechain/asset.ts';
+import { BTC_ASSET_KEY, formatUnits, securityName } from '../sidechain/asset.ts';
 import { ValidationError } from '../sidechain/errors.ts';
 import { MemberApiError, type AssetView, type MemberClient } from '../federation/api/client.ts';
 import type { SecurityWording } from '../federation/wallet/build-transfer.ts';
@@ -31,9 +31,6 @@ export function describeAmount(amount: bigint, asset: string, security: AssetVie
   if (security === undefined) return `${plural(amount, 'sat')} of pegged BTC (${satsToBtc(amount)} BTC)`;
   return `${unitsFigure(amount, security.decimals)} of ${securityName(asset, security)}`;
 }
-
-/** A security as people know it, by the name and ISIN its issuer registered, with its id to use in commands. */
-export const securityName = (asset: string, security: AssetView) => `${security.name} (${security.isin}) ${asset}`;
 
 /** How a wallet's refusals write a security (`security`, its registry record), as describeAmount does. */
 export function securityWording(asset: string, security: AssetView): SecurityWording {

@@ -30,6 +30,9 @@ export function formatUnits(amount: bigint, decimals: number): string {
   return decimals === 0 ? `${sign}${whole}` : `${sign}${whole}.${digits.slice(digits.length - decimals)}`;
 }
 
+/** A security as people know it, by the name and ISIN its issuer registered, with its id to use in commands. */
+export const securityName = (asset: string, security: { name: string; isin: string }) => `${security.name} (${security.isin}) ${asset}`;
+
 /** ISO 6166: two letters, nine alphanumerics, a Luhn check digit over the letters expanded to numbers. */
 export function isValidIsin(isin: string): boolean {
   if (!/^[A-Z]{2}[A-Z0-9]{9}[0-9]$/.test(isin)) return false;

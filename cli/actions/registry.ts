@@ -4,8 +4,8 @@ import { MemberApiError, type AssetView, type MemberClient } from '../../federat
 import { issuerAuthorization } from '../../federation/roles/issuer-request.ts';
 import { readWalletFile } from '../../federation/wallet/wallet-file.ts';
 import { plural } from '../../federation/words.ts';
-import { registeredSecurity, securityName, unitsFigure } from '../asset-amount.ts';
-import { formatUnits } from '../../sidechain/asset.ts';
+import { registeredSecurity, unitsFigure } from '../asset-amount.ts';
+import { formatUnits, securityName } from '../../sidechain/asset.ts';
 import { table } from '../table.ts';
 import { genesisFrom, memberClientFrom, type NetworkOptions } from '../member-url.ts';
 import { printResult } from '../output.ts';

@@ -1,6 +1,7 @@
 import { addressPayload } from '../../sidechain/address.ts';
 import { toHex } from '../../sidechain/transaction/ids.ts';
-import { securityName, unitsFigure } from '../asset-amount.ts';
+import { unitsFigure } from '../asset-amount.ts';
+import { securityName } from '../../sidechain/asset.ts';
 import { ValidationError } from '../../sidechain/errors.ts';
 import { submitIssuerChange } from '../issuer-change.ts';
 import type { NetworkOptions } from '../member-url.ts';

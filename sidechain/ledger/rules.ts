@@ -1,4 +1,4 @@
-import { BTC_ASSET_KEY } from '../asset.ts';
+import { BTC_ASSET_KEY, securityName } from '../asset.ts';
 import { compareBytes, encodeAddress, ownerFromPayload } from '../address.ts';
 import { decodeUnsignedBitcoinTx } from '../bitcoin-tx.ts';
 import { checkTransaction } from '../transaction/check.ts';
@@ -133,7 +133,7 @@ function checkAllowlists(view: LedgerReader, spent: readonly UtxoChange[], creat
     }
     if (utxo.amount > returnable) {
       const spends = returnable > 0n ? `: an owner off the list gets back at most what it spends of the asset, ${returnable} more here` : '';
-      fail('not-allowlisted', `output ${key} pays ${encodeAddress(ownerFromPayload(utxo.owner))}, which is not on the allowlist of asset ${utxo.assetKey}${spends}`);
+      fail('not-allowlisted', `output ${key} pays ${encodeAddress(ownerFromPayload(utxo.owner))}, which is not on the allowlist of ${securityName(utxo.assetKey, record.metadata)}${spends}`);
     }
     unlisted.set(holding, returnable - utxo.amount);
   }

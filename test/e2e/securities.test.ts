@@ -163,7 +163,7 @@ describe('securities through the CLI against five members', function () {
 
   describe('transfer restrictions', () => {
     it('refuses a transfer to an address not on the allowlist', async () => {
-      await refused(['send', '--asset', asset, '--to', addresses.alice!, '--amount', '600', '--file', files.issuer!], new RegExp(`^strongbox: output [0-9a-f]{64}:0 pays ${addresses.alice}, which is not on the allowlist of asset ${asset}\n$`));
+      await refused(['send', '--asset', asset, '--to', addresses.alice!, '--amount', '600', '--file', files.issuer!], new RegExp(`^strongbox: output [0-9a-f]{64}:0 pays ${addresses.alice}, which is not on the allowlist of Acme AB \\(US0378331005\\) ${asset}\n$`));
       expect(await balance('alice', asset)).to.equal(0n);
     });
 
@@ -197,7 +197,7 @@ describe('securities through the CLI against five members', function () {
       // The asset id in capitals is read as the chain writes it.
       const removed = await ok(['allowlist', 'remove', addresses.issuer!, '--include-issuer', '--asset', asset.toUpperCase(), '--file', files.issuer!]);
       expect(removed).to.include({ asset, sequence: '4' });
-      await refused(['reissue', '--asset', asset, '--amount', '5', '--file', files.issuer!], new RegExp(`pays ${addresses.issuer}, which is not on the allowlist of asset ${asset}\n$`));
+      await refused(['reissue', '--asset', asset, '--amount', '5', '--file', files.issuer!], new RegExp(`pays ${addresses.issuer}, which is not on the allowlist of Acme AB \\(US0378331005\\) ${asset}\n$`));
       expect(await ok(['allowlist', 'add', addresses.issuer!, '--asset', asset, '--file', files.issuer!])).to.include({ sequence: '5' });
       await membersAtTip();
       for (const client of net.clients) expect(await client.asset(asset)).to.include({ supply: 1500n, sequence: 5n });
@@ -286,7 +286,7 @@ describe('securities through the CLI against five members', function () {
     });
 
     it('refuses a buyer who is not on the allowlist', async () => {
-      await refused(['dvp', 'accept', '--offer', offerFile(2), '--file', files.dave!], new RegExp(`pays ${addresses.dave}, which is not on the allowlist of asset ${asset}`));
+      await refused(['dvp', 'accept', '--offer', offerFile(2), '--file', files.dave!], new RegExp(`pays ${addresses.dave}, which is not on the allowlist of Acme AB \\(US0378331005\\) ${asset}`));
       expect([await balance('dave', asset), await balance('dave', BTC_ASSET_KEY)]).to.deep.equal([0n, 100_000n]);
     });
 

@@ -294,7 +294,7 @@ describe('ledger: securities', () => {
     // More than she spends of it cannot come back to her, even with the other input's signature.
     const grow: TransferBody = { kind: 'transfer', inputs: [alices, issuers], outputs: [{ owner: alice.owner, asset, amount: 701n }, { owner: issuer.owner, asset, amount: 299n }] };
     const grown = { ...grow, witnesses: [keyWitness(CHAIN_ID, grow, alice.seed, { inputIndex: 0 }), keyWitness(CHAIN_ID, grow, issuer.seed, { inputIndex: 1 })] };
-    expect(() => applyTransaction(state, grown, context(5))).to.throw(ValidationError, /not on the allowlist of asset [0-9a-f]{64}: an owner off the list gets back at most what it spends of the asset, 700 more here/);
+    expect(() => applyTransaction(state, grown, context(5))).to.throw(ValidationError, /not on the allowlist of Acme AG share \(CH0012221716\) [0-9a-f]{64}: an owner off the list gets back at most what it spends of the asset, 700 more here/);
     // Selling 200 to an allowlisted holder with 500 back is change, and allowed.
     const sale = signedTransfer([alices], [{ owner: issuer.owner, asset, amount: 200n }, { owner: alice.owner, asset, amount: 500n }], alice.seed);
     applyTransaction(state, sale, context(5));
