@@ -460,9 +460,12 @@ export class Pegout {
 
   /**
    * Reads the operator's approvals (`strongbox pegout approve` writes them into this member's own
-   * database); a held batch is reconsidered once a new approval arrives.
+   * database); a held batch is reconsidered once a new approval arrives. An approval counts only
+   * for a final burn no settlement has paid yet, so with none the database is not asked: a member
+   * with no withdrawal waiting asked it every second for nothing.
    */
   async refreshApprovals(): Promise<void> {
+    if (this.unsettled.size === 0) return;
     const approved = await this.store.approvedBurns();
     if ([...approved].some((txid) => !this.approved.has(txid))) this.held = undefined;
     this.approved = approved;
