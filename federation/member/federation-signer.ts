@@ -152,15 +152,22 @@ export class FederationSigner {
     return open.signatures.every((signatures) => signatures.size >= this.genesis.members.threshold);
   }
 
-  /** Keeps the signatures in `psbt` that member `from` made with its own key for each coin and that verify. */
+  /**
+   * Keeps the signatures in `psbt` that member `from` made with its own key for each coin and that
+   * verify. A member sends its signatures again every step until the transaction reaches its
+   * node; an input that holds a verified signature of that member needs no other, so what it sends
+   * for that input again is neither rebuilt nor checked.
+   */
   private takeSignatures(open: OpenTx, from: number, psbt: Psbt): void {
     const pegKey = this.genesis.pegKeys[from];
     if (!pegKey) return;
+    let check: Psbt | undefined;
     open.coins.forEach((coin, index) => {
+      if (open.signatures[index]!.has(from)) return;
       const expected = memberCoinKey(pegKey, coin);
       const signature = psbt.data.inputs[index]?.partialSig?.find((entry) => sameBytes(entry.pubkey, expected));
       if (!signature) return;
-      const check = federationPsbt(this.escrow, this.network, open.bitcoinTx, open.coins);
+      check ??= federationPsbt(this.escrow, this.network, open.bitcoinTx, open.coins);
       check.updateInput(index, { partialSig: [signature] });
       if (verifyPartialSignature(check, index, expected)) open.signatures[index]!.set(from, signature.signature);
     });
