@@ -236,6 +236,8 @@ describe('member HTTP API: the OpenAPI document against the routes, pagination, 
     const refusal = results[2]!;
     expect(refusal.status === 'refused' && refusal.error).to.deep.equal({ code: 'double-spend', message: `input ${hex(txId(issued.tx))}:0 is already spent by pending transaction ${hex(txId(toBob))}` });
     for (const tx of [issued.tx, toBob, fromChange]) await client.waitForFinal(hex(txId(tx)));
+    // Final on member 2 may not be applied on member 0 yet, whose balances are read next.
+    await net.clients[0]!.waitForFinal(hex(txId(fromChange)));
     expect(await net.clients[0]!.balances(carol.address)).to.deep.equal([{ asset: hex(issued.asset), amount: 5n }]);
     // Once final, the ledger no longer holds the spent output: the member names the final transaction that spent it.
     const { height } = await client.waitForFinal(hex(txId(toBob)));
