@@ -1,6 +1,10 @@
 import { expect } from 'chai';
 import { schnorr } from '@noble/curves/secp256k1.js';
-import { taggedHash } from '../../sidechain/hash.ts';
+import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
+import { sha256, taggedHash } from '../../sidechain/hash.ts';
+
+const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
+const bytesOf = (length: number, seed: number) => Uint8Array.from({ length }, (_, index) => (index * 31 + seed) & 0xff);
 
 describe('taggedHash', () => {
   it('matches the BIP-340 tagged hash of an independent implementation', () => {
@@ -9,4 +13,13 @@ describe('taggedHash', () => {
     const theirs = schnorr.utils.taggedHash('BIP0340/challenge', data);
     expect(Buffer.from(ours).toString('hex')).to.equal(Buffer.from(theirs).toString('hex'));
   });
+
+  // Small inputs are joined and hashed in one call, large ones fed part by part: both give the digest.
+  for (const lengths of [[], [0], [32, 1, 150], [4_032], [4_033], [2_000, 2_033], [100_000, 7]]) {
+    it(`gives an independent implementation's digest of parts of ${lengths.join(', ') || 'no'} bytes, tagged and not`, () => {
+      const parts = lengths.map((length, index) => bytesOf(length, index));
+      expect(hex(taggedHash('Strongbox/tx', ...parts))).to.equal(hex(schnorr.utils.taggedHash('Strongbox/tx', ...parts)));
+      expect(hex(sha256(...parts))).to.equal(hex(nobleSha256(Buffer.concat(parts))));
+    });
+  }
 });
