@@ -8,6 +8,7 @@ import type { Ancestor } from '../../watcher/cpfp.ts';
 import { sortedMultisig, type SortedMultisig } from '../../watcher/escrow.ts';
 import { federationPsbt, memberCoinKey, multisigTxVsize, signFederationPsbt, verifyPartialSignature, type FederationCoin } from '../../watcher/federation-psbt.ts';
 import { bitcoinNetwork } from '../../watcher/networks.ts';
+import { errorFields } from '../observability/logger.ts';
 import type { BitcoinRpc } from '../../watcher/rpc.ts';
 
 export class FederationSignerError extends ValidationError {}
@@ -221,7 +222,7 @@ export class FederationSigner {
       try {
         this.sendSignatures(await this.signOwn(open));
       } catch (error) {
-        this.log.error({ bitcoinTxid: open.bitcoinTxid, err: error }, `refusing to sign a ${open.what}`);
+        this.log.error({ bitcoinTxid: open.bitcoinTxid, ...errorFields(error) }, `refusing to sign a ${open.what}`);
         continue;
       }
       if (!this.complete(open)) continue;

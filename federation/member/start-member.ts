@@ -369,7 +369,7 @@ export async function startMember(config: MemberConfig, log: Logger, stopRequest
           chain.checkBlock(height, value.hash, chain.decodeBlock(value.bytes));
           return true;
         } catch (error) {
-          log.warn({ height, err: error }, "a block the other members hold as this member's proposal is not the one it signed");
+          log.warn({ height, ...errorFields(error) }, "a block the other members hold as this member's proposal is not the one it signed");
           return false;
         }
       },

@@ -133,9 +133,9 @@ describe('adversarial members and a corrupt store against peg-outs on five membe
     await database.query('UPDATE transactions SET bytes = $2 WHERE txid = $1', [txid, inflated]);
     await database.query('UPDATE pegout_burns SET amount = amount + 1000000 WHERE txid = $1', [txid]);
 
-    const refused: string[] = [];
+    const refused: { reason: string; withStack: boolean }[] = [];
     const logs = followLogs(net, (member, line) => {
-      if (member === corrupt && line.msg === 'refusing to sign a peg-out') refused.push(String((line.err as { message?: string } | undefined)?.message));
+      if (member === corrupt && line.msg === 'refusing to sign a peg-out') refused.push({ reason: String(line.reason), withStack: line.err !== undefined });
     });
     try {
       // The operators of k members approve, the corrupt one among them; a fifth approval is not
@@ -148,7 +148,8 @@ describe('adversarial members and a corrupt store against peg-outs on five membe
       // The settlement is recorded before anyone signs: the payment reaches the node once four members have.
       const paid = await eventually('the payment on the Bitcoin node', async () => (await checker.facts()).bitcoinTxs.find((tx) => tx.txid === bitcoinTxid), 90_000);
       await eventually('the member with the corrupt store refused to sign', async () => refused.length > 0, 30_000);
-      expect(refused[0]).to.match(/does not match its certified transaction root/);
+      expect(refused[0]!.reason).to.match(/does not match its certified transaction root/);
+      expect(refused[0]!.withStack, 'the refusal logged with a stack, as a bug would be').to.equal(false);
       const view = (await fetch(`${net.network.network.members[0]!.apiUrl}/pegout/settlements/${bitcoinTxid}`).then((r) => r.json())) as { signers: number[][] };
       for (const signers of view.signers) expect(signers, 'signers of each input').to.not.include(corrupt);
       const payment = paid.outputs.find((output) => output.script === Buffer.from(burn.destination).toString('hex'))!;
