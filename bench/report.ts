@@ -7,10 +7,11 @@ export interface Figure {
   ratio?: number;
 }
 
+/** A baseline of zero (no heights of that size in a run, say) gives no ratio rather than NaN or Infinity. */
 export function figure(name: string, value: number, unit: string, baseline?: Figure): Figure {
-  return baseline
-    ? { name, value, unit, baseline: { name: baseline.name, value: baseline.value, unit: baseline.unit }, ratio: value / baseline.value }
-    : { name, value, unit };
+  if (!baseline) return { name, value, unit };
+  const measured = { name, value, unit, baseline: { name: baseline.name, value: baseline.value, unit: baseline.unit } };
+  return baseline.value === 0 ? measured : { ...measured, ratio: value / baseline.value };
 }
 
 export function printTable(figures: Figure[]): void {
