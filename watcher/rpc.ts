@@ -1,21 +1,8 @@
-import { createRequire } from 'node:module';
 import { Block, Transaction } from 'bitcoinjs-lib';
 import { btcToSats } from './btc-amount.ts';
 import { ValidationError } from '../sidechain/errors.ts';
-import { RpcAuthError, RpcCallError, RpcError, RpcMethodError, RpcUnreachableError } from './errors.ts';
-import { socketReason } from './socket-reasons.ts';
-
-const require = createRequire(import.meta.url);
-const BitcoinCoreClient = require('bitcoin-core') as new (options: {
-  host: string;
-  username?: string;
-  password?: string;
-  timeout?: number;
-}) => {
-  command(method: string, ...parameters: unknown[]): Promise<unknown>;
-  /** A JSON-RPC batch: one request, an answer per call in order, a failed call's answer an Error. */
-  command(calls: { method: string; parameters: unknown[] }[]): Promise<unknown[]>;
-};
+import { RpcCallError } from './errors.ts';
+import { JsonRpcHttp } from './json-rpc-http.ts';
 
 /** Where a node's JSON-RPC listens, and the credentials it wants. */
 export interface RpcEndpoint {
@@ -69,70 +56,31 @@ export interface TxOut {
   coinbase: boolean;
 }
 
-/** The RPC client's codes for a node that took no connection (ETIMEDOUT) or gave no answer (ESOCKETTIMEDOUT) within its timeout. */
-const TIMED_OUT = new Set(['ETIMEDOUT', 'ESOCKETTIMEDOUT']);
-
 /**
  * The Bitcoin JSON-RPC subset Strongbox relies on, typed, and identical against bcoin and
  * bitcoind: only calls both answer the same way (raw blocks are parsed here, never verbose JSON).
  */
 export class BitcoinRpc {
-  private readonly client;
+  private readonly transport: JsonRpcHttp;
   /** The URL without its password: the only form that may appear in messages and logs. */
   readonly displayUrl: string;
-  private readonly whenUnreachable: string | undefined;
-  private readonly timeoutMs: number;
 
   /** `whenUnreachable`: what to do when no connection to the node can be made, said after the reason. */
   constructor(endpoint: string | RpcEndpoint, options: { timeoutMs?: number; whenUnreachable?: string } = {}) {
-    const { host, port, username, password } = typeof endpoint === 'string' ? parseRpcUrl(endpoint) : endpoint;
-    this.displayUrl = `http://${host}:${port}`;
-    this.whenUnreachable = options.whenUnreachable;
-    this.timeoutMs = options.timeoutMs ?? 30_000;
-    this.client = new BitcoinCoreClient({
-      host: this.displayUrl,
-      ...(username ? { username } : {}),
-      ...(password ? { password } : {}),
-      timeout: this.timeoutMs,
+    this.transport = new JsonRpcHttp(typeof endpoint === 'string' ? parseRpcUrl(endpoint) : endpoint, {
+      timeoutMs: options.timeoutMs ?? 30_000,
+      whenUnreachable: options.whenUnreachable,
     });
+    this.displayUrl = this.transport.displayUrl;
   }
 
   async call<T>(method: string, ...parameters: unknown[]): Promise<T> {
-    try {
-      return (await this.client.command(method, ...parameters)) as T;
-    } catch (error) {
-      throw this.translate(method, error);
-    }
+    return (await this.transport.call(method, parameters)) as T;
   }
 
   /** `method` once per parameter list, in one request (a JSON-RPC batch); throws the first call's error, as `call` would. */
   async batch<T>(method: string, parameterLists: unknown[][]): Promise<T[]> {
-    let answers: unknown[];
-    try {
-      answers = await this.client.command(parameterLists.map((parameters) => ({ method, parameters })));
-    } catch (error) {
-      throw this.translate(method, error);
-    }
-    if (!Array.isArray(answers) || answers.length !== parameterLists.length) throw new RpcCallError(this.displayUrl, method, -32700, `a batch of ${parameterLists.length} calls got ${Array.isArray(answers) ? answers.length : 'no'} answers`);
-    return answers.map((answer) => {
-      if (answer instanceof Error) throw this.translate(method, answer);
-      return answer as T;
-    });
-  }
-
-  private translate(method: string, error: unknown): RpcError {
-    const { code, message } = error as { code?: unknown; message?: unknown };
-    const text = typeof message === 'string' ? message : String(error);
-    if (typeof code === 'string') return new RpcUnreachableError(this.displayUrl, TIMED_OUT.has(code) ? `no answer within ${this.timeoutMs / 1000} s` : socketReason(code), this.whenUnreachable);
-    if (code === 401 || code === 403) return new RpcAuthError(this.displayUrl);
-    if (code === -32601 || /method not found/i.test(text)) return new RpcMethodError(this.displayUrl, method);
-    // Bitcoin nodes answer every RPC at "/": a 404 there, or an error body with a string code the
-    // client cannot read, is another kind of server (a member's API, say).
-    if (code === 404 || (error instanceof TypeError && text === 'Non-numeric HTTP code')) {
-      return new RpcUnreachableError(this.displayUrl, "it answers HTTP, but not as a Bitcoin node: is that a Bitcoin node's RPC address?");
-    }
-    if (typeof code === 'number') return new RpcCallError(this.displayUrl, method, code, text);
-    return new RpcUnreachableError(this.displayUrl, text);
+    return (await this.transport.batch(method, parameterLists)) as T[];
   }
 
   async getBlockchainInfo(): Promise<BlockchainInfo> {

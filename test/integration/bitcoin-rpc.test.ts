@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { createServer, type Socket } from 'node:net';
-import { createServer as createHttpServer } from 'node:http';
+import { connect, createServer, type Socket } from 'node:net';
+import { createServer as createHttpServer, type IncomingMessage } from 'node:http';
 import * as bitcoin from 'bitcoinjs-lib';
 import * as ecc from 'tiny-secp256k1';
 import { ECPairFactory } from 'ecpair';
@@ -26,6 +26,23 @@ async function rejectionOf(promise: Promise<unknown>): Promise<Error> {
   );
   expect(outcome, 'expected a rejection').to.be.instanceOf(Error);
   return outcome as Error;
+}
+
+/** Listens on a free port of 127.0.0.1 until `use` returns, and gives `use` the port. */
+async function listening<T>(server: ReturnType<typeof createServer> | ReturnType<typeof createHttpServer>, use: (port: number) => Promise<T>): Promise<T> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    return await use((server.address() as { port: number }).port);
+  } finally {
+    (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+    await new Promise((resolve) => server.close(resolve));
+  }
+}
+
+async function bodyOf(request: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of request) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 describe('BitcoinRpc against the real embedded node', function () {
@@ -194,5 +211,64 @@ describe('BitcoinRpc against the real embedded node', function () {
     } finally {
       await new Promise((resolve) => other.close(resolve));
     }
+  });
+
+  it('asks every question of one client over one kept-alive connection, one after another or in a batch', async () => {
+    const { node } = await sharedRegtest();
+    const sockets: Socket[] = [];
+    // A TCP relay to the real node, counting the connections the client opens.
+    const relay = createServer((socket) => {
+      sockets.push(socket);
+      const upstream = connect(node.rpcPort, '127.0.0.1');
+      socket.pipe(upstream).pipe(socket);
+      socket.on('close', () => upstream.destroy());
+      upstream.on('close', () => socket.destroy());
+    });
+    await listening(relay, async (port) => {
+      const rpc = new BitcoinRpc(`http://strongbox:${encodeURIComponent(node.password)}@127.0.0.1:${port}`);
+      const tip = await rpc.getBlockCount();
+      for (let call = 0; call < 20; call++) expect(await rpc.getBestBlockHash()).to.equal(await node.rpc.getBestBlockHash());
+      expect(await rpc.getBlocks(tip - 2, tip)).to.have.length(3);
+      expect(sockets).to.have.length(1);
+      for (const socket of sockets) socket.destroy();
+    });
+  });
+
+  it("matches a batch's answers to its calls by id, whatever order the node writes them in", async () => {
+    const { node } = await sharedRegtest();
+    // Between client and node, a relay that writes a batch's answers last first, as JSON-RPC allows.
+    const reversing = createHttpServer(async (request, response) => {
+      const answer = await fetch(`http://127.0.0.1:${node.rpcPort}/`, { method: 'POST', headers: { authorization: request.headers.authorization ?? '', 'content-type': 'application/json' }, body: await bodyOf(request) });
+      const body = (await answer.json()) as unknown;
+      response.writeHead(answer.status, { 'content-type': 'application/json' }).end(JSON.stringify(Array.isArray(body) ? body.reverse() : body));
+    });
+    await listening(reversing, async (port) => {
+      const rpc = new BitcoinRpc(`http://strongbox:${encodeURIComponent(node.password)}@127.0.0.1:${port}`);
+      const tip = await node.rpc.getBlockCount();
+      const read = await rpc.getBlocks(tip - 4, tip);
+      expect(read.map(({ height, hash }) => [height, hash])).to.deep.equal(await Promise.all(read.map(async ({ height }) => [height, await node.rpc.getBlockHash(height)])));
+    });
+  });
+
+  it("connects with a password and no user name, as bcoin's API key is given", async () => {
+    const { node } = await sharedRegtest();
+    const rpc = new BitcoinRpc(`http://:${encodeURIComponent(node.password)}@127.0.0.1:${node.rpcPort}`);
+    expect(await rpc.getBlockCount()).to.equal(await node.rpc.getBlockCount());
+  });
+
+  it('asks whether a server answering HTTP 200 with something other than JSON-RPC (a web page, say) is a Bitcoin node at all', async () => {
+    let page = false;
+    const web = createHttpServer((_request, response) => {
+      page = !page;
+      if (page) response.writeHead(200, { 'content-type': 'text/html' }).end('<html><body>Welcome</body></html>');
+      else response.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
+    });
+    await listening(web, async (port) => {
+      for (let answer = 0; answer < 2; answer++) {
+        const error = await rejectionOf(new BitcoinRpc(`http://u:p@127.0.0.1:${port}`).getBlockCount());
+        expect(error).to.be.instanceOf(RpcUnreachableError);
+        expect(error.message).to.equal(`Bitcoin node at http://127.0.0.1:${port} is unreachable (it answers HTTP, but not as a Bitcoin node: is that a Bitcoin node's RPC address?)`);
+      }
+    });
   });
 });

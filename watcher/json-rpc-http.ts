@@ -1,0 +1,159 @@
+import { Agent, request } from 'node:http';
+import { createRequire } from 'node:module';
+import { RpcAuthError, RpcCallError, RpcError, RpcMethodError, RpcUnreachableError } from './errors.ts';
+import { socketReason } from './socket-reasons.ts';
+import type { RpcEndpoint } from './rpc.ts';
+
+const require = createRequire(import.meta.url);
+/**
+ * A number of more than 15 characters stays its text, so an amount the node writes reaches
+ * btcToSats digit for digit whatever its size, where JSON.parse would round it to a double.
+ */
+const { parse: parseExactJson } = (require('json-bigint') as (options: { storeAsString: boolean; strict: boolean }) => { parse(text: string): unknown })({
+  storeAsString: true,
+  strict: true,
+});
+
+/**
+ * One keep-alive pool for every client in the process: a member asks its node every 200 ms, and
+ * a connection per call would cost both sides more than the call. Idle sockets close before the
+ * node's keep-alive timeout, which Node reads from the node's Keep-Alive header.
+ */
+const keepAliveAgent = new Agent({ keepAlive: true });
+
+/** One call's answer as JSON-RPC 1.0 gives it (bitcoind and bcoin both write `result` and `error`). */
+interface JsonRpcAnswer {
+  id?: unknown;
+  result?: unknown;
+  error?: { code: number; message?: unknown } | null;
+}
+
+interface HttpAnswer {
+  status: number;
+  statusMessage: string;
+  body: unknown;
+}
+
+/**
+ * Bitcoin JSON-RPC over node:http keep-alive, every failure an RpcError naming the node (never its
+ * password). A plain request is a third of the CPU the `bitcoin-core` client spent per call (see
+ * docs/DECISIONS.md).
+ */
+export class JsonRpcHttp {
+  /** The URL without its password: the only form that may appear in messages and logs. */
+  readonly displayUrl: string;
+  private readonly authorization: string | undefined;
+
+  /** `whenUnreachable`: what to do when no connection to the node can be made, said after the reason. */
+  constructor(
+    private readonly endpoint: RpcEndpoint,
+    private readonly options: { timeoutMs: number; whenUnreachable?: string | undefined },
+  ) {
+    this.displayUrl = `http://${endpoint.host}:${endpoint.port}`;
+    const { username, password } = endpoint;
+    this.authorization = username || password ? `Basic ${Buffer.from(`${username ?? ''}:${password ?? ''}`).toString('base64')}` : undefined;
+  }
+
+  async call(method: string, parameters: unknown[]): Promise<unknown> {
+    const answer = await this.post({ jsonrpc: '1.0', id: 0, method, params: parameters });
+    if (isRefused(answer) || !isJsonRpcAnswer(answer.body)) throw this.notAnAnswer(method, answer);
+    return this.resultOf(method, answer.body);
+  }
+
+  /** `method` once per parameter list, in one request (a JSON-RPC batch); throws the first call's error, as `call` would. */
+  async batch(method: string, parameterLists: unknown[][]): Promise<unknown[]> {
+    const answer = await this.post(parameterLists.map((params, id) => ({ jsonrpc: '1.0', id, method, params })));
+    if (isRefused(answer) || !Array.isArray(answer.body) || !answer.body.every(isJsonRpcAnswer)) throw this.notAnAnswer(method, answer);
+    // A server may answer a batch's calls in any order: each answer is matched to its call by id.
+    const byId = new Map((answer.body as JsonRpcAnswer[]).map((each) => [each.id, each]));
+    const answers = parameterLists.map((_, id) => byId.get(id));
+    if (answer.body.length !== parameterLists.length || answers.includes(undefined)) {
+      throw new RpcCallError(this.displayUrl, method, -32700, `a batch of ${parameterLists.length} calls got ${answer.body.length} answers`);
+    }
+    return answers.map((each) => this.resultOf(method, each!));
+  }
+
+  private resultOf(method: string, answer: JsonRpcAnswer): unknown {
+    if (!answer.error) return answer.result;
+    const { code, message } = answer.error;
+    const text = typeof message === 'string' ? message : 'no message';
+    if (code === -32601 || /method not found/i.test(text)) throw new RpcMethodError(this.displayUrl, method);
+    throw new RpcCallError(this.displayUrl, method, code, text);
+  }
+
+  /** An HTTP answer that holds no JSON-RPC answer: refused credentials, another kind of server, or an HTTP error. */
+  private notAnAnswer(method: string, { status, statusMessage }: HttpAnswer): RpcError {
+    if (isRefused({ status })) return new RpcAuthError(this.displayUrl);
+    // Bitcoin nodes answer every RPC at "/" with JSON-RPC: a 404 there, or a success that is not
+    // JSON-RPC, is another kind of server (a member's API, say).
+    if (status === 404 || (status >= 200 && status < 300)) {
+      return new RpcUnreachableError(this.displayUrl, "it answers HTTP, but not as a Bitcoin node: is that a Bitcoin node's RPC address?");
+    }
+    return new RpcCallError(this.displayUrl, method, status, statusMessage);
+  }
+
+  private post(payload: unknown): Promise<HttpAnswer> {
+    const body = JSON.stringify(payload);
+    const { host, port } = this.endpoint;
+    return new Promise((resolve, reject) => {
+      // Destroying a silent request also fails its half-read answer: that failure is the silence.
+      let silent = false;
+      const fail = (error: Error) => reject(this.unreachable(silent ? 'silent' : error));
+      const outgoing = request(
+        {
+          host,
+          port,
+          method: 'POST',
+          path: '/',
+          agent: keepAliveAgent,
+          // The timeout counts silence on the socket, not the whole call: a large block keeps arriving.
+          timeout: this.options.timeoutMs,
+          headers: {
+            'content-type': 'application/json',
+            'content-length': Buffer.byteLength(body),
+            ...(this.authorization ? { authorization: this.authorization } : {}),
+          },
+        },
+        (incoming) => {
+          const chunks: Buffer[] = [];
+          incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
+          incoming.on('error', fail);
+          incoming.on('end', () => {
+            const status = incoming.statusCode ?? 0;
+            const statusMessage = incoming.statusMessage ?? '';
+            try {
+              resolve({ status, statusMessage, body: parseExactJson(Buffer.concat(chunks).toString('utf8')) });
+            } catch {
+              // Not JSON: not a JSON-RPC answer, which notAnAnswer explains from the HTTP status.
+              resolve({ status, statusMessage, body: undefined });
+            }
+          });
+        },
+      );
+      outgoing.on('timeout', () => {
+        silent = true;
+        outgoing.destroy();
+      });
+      outgoing.on('error', fail);
+      outgoing.end(body);
+    });
+  }
+
+  /** `silent`: the connection stayed silent for the whole timeout. */
+  private unreachable(error: Error | 'silent'): RpcUnreachableError {
+    const code = error === 'silent' ? undefined : (error as { code?: unknown }).code;
+    const reason = error === 'silent' ? `no answer within ${this.options.timeoutMs / 1000} s` : typeof code === 'string' ? socketReason(code) : error.message;
+    return new RpcUnreachableError(this.displayUrl, reason, this.options.whenUnreachable);
+  }
+}
+
+function isRefused({ status }: { status: number }): boolean {
+  return status === 401 || status === 403;
+}
+
+function isJsonRpcAnswer(body: unknown): body is JsonRpcAnswer {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return false;
+  const { error } = body as JsonRpcAnswer;
+  if (error === undefined || error === null) return 'result' in body;
+  return typeof error === 'object' && typeof (error as { code?: unknown }).code === 'number';
+}
