@@ -1,6 +1,6 @@
 import { ED25519_TORSION_SUBGROUP } from '@noble/curves/ed25519.js';
 import { createPrivateKey, createPublicKey, hash, randomBytes, sign, verify, type KeyObject } from 'node:crypto';
-import { sameBytes } from './bytes.ts';
+import { sameBytes, toHex } from './bytes.ts';
 
 // node:crypto takes keys as DER; a raw 32-byte Ed25519 seed or public key is wrapped in the fixed
 // PKCS#8 / SPKI prefix for the Ed25519 OID (RFC 8410). node:crypto verifies about 14x faster than
@@ -30,7 +30,7 @@ function privateKeyObject(seed: Uint8Array): KeyObject {
 function keyCache<Key>(limit: number, parse: (raw: Uint8Array) => Key): (raw: Uint8Array) => Key {
   const objects = new Map<string, Key>();
   return (raw) => {
-    const id = Buffer.from(raw).toString('hex');
+    const id = toHex(raw);
     let key = objects.get(id);
     if (!key) {
       key = parse(raw);
@@ -72,6 +72,16 @@ const VERIFIED_CACHE_LIMIT = 500_000;
 // limit, where the three themselves in base64 took 213 bytes an entry, 106 MB at the limit.
 const cacheId = (publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array) => hash('sha256', Buffer.concat([publicKey, signature, message]), 'base64');
 
+/**
+ * Lengths first: the signature cache's id hashes key, signature and message joined, and only
+ * with a 32-byte key and a 64-byte signature do the joined bytes name one triple. They are
+ * checked on every lookup, so that a key and signature cut elsewhere from a remembered triple's
+ * bytes never find its entry.
+ */
+function wellSized(publicKey: Uint8Array, signature: Uint8Array): boolean {
+  return publicKey.length === PUBLIC_KEY_LENGTH && signature.length === SIGNATURE_LENGTH;
+}
+
 function remember(id: string): void {
   if (verifiedSignatures.size >= VERIFIED_CACHE_LIMIT) verifiedSignatures.clear();
   verifiedSignatures.add(id);
@@ -112,14 +122,8 @@ const GROUP_ORDER_LE = Buffer.from('edd3f55c1a631258d69cf7a2def9de14000000000000
  * then OpenSSL's cofactorless check is valid under RFC 8032 (either equation) and under ZIP-215
  * alike, so an independent verifier of any of those kinds accepts every block the members make.
  */
-function wellFormed(publicKey: Uint8Array, signature: Uint8Array): boolean {
-  return (
-    publicKey.length === PUBLIC_KEY_LENGTH &&
-    signature.length === SIGNATURE_LENGTH &&
-    !yOutOfRange(publicKey) &&
-    !SMALL_ORDER_KEYS.some((key) => sameBytes(key, publicKey)) &&
-    scalarBelowOrder(signature)
-  );
+function keyAndScalarAllowed(publicKey: Uint8Array, signature: Uint8Array): boolean {
+  return !yOutOfRange(publicKey) && !SMALL_ORDER_KEYS.some((key) => sameBytes(key, publicKey)) && scalarBelowOrder(signature);
 }
 
 function verifyUncached(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
@@ -145,9 +149,14 @@ export function signVerified(seed: Uint8Array, message: Uint8Array): Uint8Array 
 
 /** False for any malformed key or signature: callers turn that into their own typed error. */
 export function verifySignature(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
-  if (!wellFormed(publicKey, signature)) return false;
+  if (!wellSized(publicKey, signature)) return false;
   const id = cacheId(publicKey, message, signature);
+  // A hit needs no check of the key or of S: an entry is remembered only after these very bytes
+  // passed keyAndScalarAllowed (or were signed by a seed's key, which passes it by construction),
+  // and its id commits to every byte of key and signature. A small-order key never gets an
+  // entry, so it is refused here on every check, as it was when each lookup ran the check.
   if (verifiedSignatures.has(id)) return true;
+  if (!keyAndScalarAllowed(publicKey, signature)) return false;
   const valid = verifyUncached(publicKey, message, signature);
   if (valid) remember(id);
   return valid;
@@ -159,7 +168,7 @@ export function verifySignature(publicKey: Uint8Array, message: Uint8Array, sign
  * at the cache's limit, clear the transactions' entries with them.
  */
 export function verifyFreshSignature(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
-  return wellFormed(publicKey, signature) && verifyUncached(publicKey, message, signature);
+  return wellSized(publicKey, signature) && keyAndScalarAllowed(publicKey, signature) && verifyUncached(publicKey, message, signature);
 }
 
 /**
@@ -169,9 +178,9 @@ export function verifyFreshSignature(publicKey: Uint8Array, message: Uint8Array,
  * certificates) checks them in parallel and still through the one synchronous path.
  */
 export function verifySignatureInBackground(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): Promise<void> {
-  if (!wellFormed(publicKey, signature)) return Promise.resolve();
+  if (!wellSized(publicKey, signature)) return Promise.resolve();
   const id = cacheId(publicKey, message, signature);
-  if (verifiedSignatures.has(id)) return Promise.resolve();
+  if (verifiedSignatures.has(id) || !keyAndScalarAllowed(publicKey, signature)) return Promise.resolve();
   return new Promise((resolve) => {
     try {
       verify(null, message, publicKeyObject(publicKey), signature, (error, valid) => {

@@ -1,11 +1,10 @@
+import { toHex } from '../bytes.ts';
 import { taggedHash } from '../hash.ts';
 import { BTC_ASSET_ID, issuedAssetId } from '../asset.ts';
 import { decodeTransaction, encodeTransaction, encodeUnsigned } from './codec.ts';
 import type { Outpoint, Output, Transaction, TxBody, Witness } from './types.ts';
 
-export function toHex(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
-}
+export { toHex } from '../bytes.ts';
 
 /** The UTXO map key of an outpoint: txid hex ‖ ":" ‖ index. */
 export function outpointKey(txid: Uint8Array, index: number): string {

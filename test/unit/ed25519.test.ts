@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
+import { createPublicKey, verify } from 'node:crypto';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { sha512 } from '@noble/hashes/sha2.js';
 import { noble } from '../helpers/noble-ed25519.ts';
@@ -127,8 +128,51 @@ function referenceVerify(publicKey: Uint8Array, message: Uint8Array, signature: 
   return hex(commitment.toBytes()) === hex(signature.subarray(0, 32));
 }
 
+/** OpenSSL's verdict alone, with none of the chain's checks of the key and of S before it. */
+function opensslVerify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
+  const spki = Buffer.concat([Buffer.from('302a300506032b6570032100', 'hex'), publicKey]);
+  return verify(null, message, createPublicKey({ key: spki, format: 'der', type: 'spki' }), signature);
+}
+
 describe('Ed25519: the cases where verifiers differ', () => {
   const message = bytes(edge.message);
+  const smallOrder = edge.vectors.filter((vector) => /identity as the key|negative zero|order 8 and/.test(vector.name));
+
+  it('refuses a key of small order on every check, the first and each after it, however the same bytes were met before', async () => {
+    expect(smallOrder).to.have.length(3);
+    for (const vector of smallOrder) {
+      const [publicKey, signature] = [bytes(vector.publicKey), bytes(vector.signature)];
+      // OpenSSL alone accepts these: only the chain's check of the key refuses them.
+      expect(opensslVerify(publicKey, message, signature), vector.name).to.equal(true);
+      expect(referenceVerify(publicKey, message, signature), vector.name).to.equal(false);
+      expect(noble.verify(signature, message, publicKey, { zip215: false }), vector.name).to.equal(false);
+      for (let check = 0; check < 3; check++) expect(verifySignature(publicKey, message, signature), vector.name).to.equal(false);
+      await verifySignatureInBackground(publicKey, message, signature);
+      expect(verifySignature(Uint8Array.from(publicKey), Uint8Array.from(message), Uint8Array.from(signature)), vector.name).to.equal(false);
+      expect(verifyFreshSignature(publicKey, message, signature), vector.name).to.equal(false);
+    }
+  });
+
+  it('passes a remembered signature only under the key and signature it was checked with, never under the same bytes cut elsewhere', async () => {
+    const { seed, publicKey } = generateKeyPair();
+    const signature = signMessage(seed, message);
+    expect(verifySignature(publicKey, message, signature)).to.equal(true);
+    const joined = Buffer.concat([publicKey, signature, message]);
+    // The cache's id is a hash of key, signature and message joined: these are the same joined bytes.
+    const cuts: [Uint8Array, Uint8Array, Uint8Array][] = [
+      [joined.subarray(0, 33), joined.subarray(33, 96), joined.subarray(96)],
+      [joined.subarray(0, 31), joined.subarray(31, 96), joined.subarray(96)],
+      [joined.subarray(0, 32), joined.subarray(32, 97), joined.subarray(97)],
+      [joined.subarray(0, 32), joined.subarray(32, 95), joined.subarray(95)],
+    ];
+    for (const [key, candidate, signed] of cuts) {
+      expect(verifySignature(key, signed, candidate)).to.equal(false);
+      await verifySignatureInBackground(key, signed, candidate);
+      expect(verifySignature(key, signed, candidate)).to.equal(false);
+    }
+    expect(verifySignature(publicKey, message, signature)).to.equal(true);
+  });
+
   for (const vector of edge.vectors) {
     it(`${vector.valid ? 'accepts' : 'refuses'} ${vector.name}, as the rule written out over @noble/curves does`, async () => {
       const [publicKey, signature] = [bytes(vector.publicKey), bytes(vector.signature)];
