@@ -12,7 +12,7 @@ import { readKeyFile } from '../key-file.ts';
 import { readGenesisFile } from '../genesis-file.ts';
 import { asDatabaseSettingError, migratedChainStore, openMemberDatabase } from '../postgres/member-database.ts';
 import { claimMemberDatabase, type DatabaseClaim } from '../postgres/database-claim.ts';
-import { assertKeyNotInUse } from './key-in-use.ts';
+import { KeyInUseCheck } from './key-in-use.ts';
 import { assertPeersOfGenesis } from './peer-list.ts';
 import { rerecordForgottenVotes } from './forgotten-votes.ts';
 import { throwIfStopRequested } from './stop-request.ts';
@@ -116,8 +116,8 @@ interface OpenedState {
   bitcoinRecords: BitcoinRecords;
 }
 
-/** The member's state read from its database and checked against its Bitcoin node; nothing runs yet. */
-async function openState(config: MemberConfig, genesis: Genesis, pegPrivateKey: Uint8Array, pool: pg.Pool, log: Logger, stopRequested: AbortSignal | undefined): Promise<OpenedState> {
+/** The member's database, migrated and known to be this member's, and its Bitcoin node, known to follow the genesis's network. */
+async function openStore(config: MemberConfig, genesis: Genesis, pool: pg.Pool, stopRequested: AbortSignal | undefined): Promise<{ rpc: BitcoinRpc; store: ChainStore }> {
   const rpc = new BitcoinRpc(config.bitcoin.rpcUrl);
   // Asked first on every start, not only when a new database needs Bitcoin: a member restarted
   // with a mistyped node would otherwise run blind to deposits and payments, retrying forever.
@@ -127,8 +127,11 @@ async function openState(config: MemberConfig, genesis: Genesis, pegPrivateKey: 
   }
   const store = await migratedChainStore(pool, stopRequested);
   await assertDatabaseOfThisMember(store, genesis, config.memberIndex);
-  // Once the database is known to be this member's, so that one started on another's is named as such.
-  await assertKeyNotInUse(config, genesis, stopRequested);
+  return { rpc, store };
+}
+
+/** The member's state read from its database; nothing runs yet, and nothing is written. */
+async function openState(config: MemberConfig, genesis: Genesis, pegPrivateKey: Uint8Array, pool: pg.Pool, { rpc, store }: { rpc: BitcoinRpc; store: ChainStore }, log: Logger, stopRequested: AbortSignal): Promise<OpenedState> {
   const chain = await Chain.open(genesis, store, { ...DEFAULT_CHAIN_OPTIONS, now: () => BigInt(Date.now()) }, stopRequested);
   throwIfStopRequested(stopRequested);
   const peginStore = new PeginStore(pool);
@@ -183,8 +186,13 @@ export async function startMember(config: MemberConfig, log: Logger, stopRequest
     await database.stop();
   };
   let opened: OpenedState;
+  let keyCheck: KeyInUseCheck;
   try {
-    opened = await openState(config, genesis, keys.pegPrivateKey, pool, log, stopRequested);
+    const checked = await openStore(config, genesis, pool, stopRequested);
+    // Asked once the database is known to be this member's, so that one started on another's is
+    // named as such, and answered while the chain loads.
+    keyCheck = new KeyInUseCheck(config, genesis, stopRequested);
+    opened = await keyCheck.beside(() => openState(config, genesis, keys.pegPrivateKey, pool, checked, log, keyCheck.signal));
   } catch (error) {
     // Nothing else runs yet: stop the database (an embedded server is a process of its own), so
     // the process can exit with the reason.
@@ -227,7 +235,8 @@ export async function startMember(config: MemberConfig, log: Logger, stopRequest
   let syncing: Promise<void> | undefined;
   const syncWithPeers = () => {
     syncing ??= (async () => {
-      const applied = await catchUp(chain, config.peers, log, stopRequested);
+      // A start ends its catch-up on a refused key as on a stop.
+      const applied = await catchUp(chain, config.peers, log, keyCheck.signal);
       if (applied > 0) {
         log.info({ applied, height: chain.tip.height }, 'caught up with peers');
         metrics.height.set(chain.tip.height);
@@ -290,6 +299,40 @@ export async function startMember(config: MemberConfig, log: Logger, stopRequest
     escrowSats: () => pegout.coins.totalSats,
     metrics,
   });
+  try {
+    throwIfStopRequested(stopRequested);
+    // Caught up, and before the machine is read from the log: the log of a restored database may
+    // lack what this member signed at the height still being decided. Asked while the key question
+    // is out, written to the log only once the key has passed.
+    await keyCheck.beside(() => rerecordForgottenVotes(config, genesis, consensusConfig, {
+      nextHeight: () => chain.tip.height + 1,
+      walRecords: walAt,
+      rerecord: async (height, records) => {
+        await keyCheck.passed();
+        for (const record of records) await store.appendWal(height, encodeWalRecord(record));
+      },
+      isBlockOf: (height, value) => {
+        try {
+          chain.checkBlock(height, value.hash, chain.decodeBlock(value.bytes));
+          return true;
+        } catch (error) {
+          log.warn({ height, ...errorFields(error) }, "a block the other members hold as this member's proposal is not the one it signed");
+          return false;
+        }
+      },
+      catchUp: async () => {
+        syncWithPeers();
+        await syncing;
+      },
+    }, log, keyCheck.signal));
+    // Before the first link to a peer: until then the links the peers report are another process's.
+    await keyCheck.passed();
+    throwIfStopRequested(stopRequested);
+  } catch (error) {
+    await closeDatabase();
+    throw error;
+  }
+
   const peerUrls = new Map(config.peers.map((peer) => [peer.memberIndex, peer.url]));
   const peerLinkWarnings = new PeerLinkWarnings(log, REFUSAL_LOG_INTERVAL_MS);
   // The transport dials the members of higher index; those of lower index dial this one.
@@ -353,38 +396,6 @@ export async function startMember(config: MemberConfig, log: Logger, stopRequest
       }
     } else metrics.peerMessagesDropped.inc({ reason: 'unknown-payload' });
   });
-
-  try {
-    throwIfStopRequested(stopRequested);
-    // Caught up, and before the machine is read from the log: the log of a restored database may
-    // lack what this member signed at the height still being decided.
-    await rerecordForgottenVotes(config, genesis, consensusConfig, {
-      nextHeight: () => chain.tip.height + 1,
-      walRecords: walAt,
-      rerecord: async (height, records) => {
-        for (const record of records) await store.appendWal(height, encodeWalRecord(record));
-      },
-      isBlockOf: (height, value) => {
-        try {
-          chain.checkBlock(height, value.hash, chain.decodeBlock(value.bytes));
-          return true;
-        } catch (error) {
-          log.warn({ height, ...errorFields(error) }, "a block the other members hold as this member's proposal is not the one it signed");
-          return false;
-        }
-      },
-      catchUp: async () => {
-        syncWithPeers();
-        await syncing;
-      },
-    }, log, stopRequested);
-    throwIfStopRequested(stopRequested);
-  } catch (error) {
-    transactionRelay.close();
-    await transport.close();
-    await closeDatabase();
-    throw error;
-  }
 
   const bitcoinSide = { rpc, genesis, pegout, anchoring };
   driver = new ConsensusDriver(

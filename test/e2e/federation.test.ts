@@ -1,15 +1,20 @@
 import { expect } from 'chai';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { toHex, txId } from '../../sidechain/transaction/ids.ts';
 import { readWalletFile } from '../../federation/wallet/wallet-file.ts';
 import { decodeBlock } from '../../sidechain/block.ts';
 import { DEFAULT_TIMEOUTS } from '../../federation/consensus/config.ts';
 import { eventually, REFUSED_START_WAITS, startTestNetwork, type TestNetwork } from '../helpers/local-network.ts';
 import { scrape } from '../helpers/prometheus.ts';
-import { runCli, startCli } from '../helpers/cli.ts';
-import { freshDatabase } from '../helpers/postgres.ts';
+import { runCli, startCli, type CliResult } from '../helpers/cli.ts';
+import { freshDatabase, type TestDatabase } from '../helpers/postgres.ts';
 import { memberDir } from '../../federation/local-network/ceremony.ts';
 import { readNetworkFile, writeNetworkFile } from '../../federation/local-network/network-file.ts';
 import { findFreePorts } from '../../regtest/free-port.ts';
@@ -18,6 +23,8 @@ import { MemberClient } from '../../federation/api/client.ts';
 import { ValidationError } from '../../sidechain/errors.ts';
 import { submitUntilFinal } from '../../cli/submit.ts';
 import { killingRelay } from '../helpers/killing-relay.ts';
+
+const CLI = fileURLToPath(new URL('../../bin/strongbox.js', import.meta.url));
 
 /**
  * Five member processes, each with its own Postgres database, on a real regtest node: the
@@ -155,16 +162,91 @@ describe('federation of five member processes', function () {
     await finalEverywhere(await net.clients[2]!.submit(issuance(net.genesis.chainId, testWallet(), 3n).tx));
   });
 
-  it("refuses a second process with a member's key on a database of its own, naming the members linked to the first", async () => {
-    const database = await freshDatabase('member_2_copy');
-    const [apiPort, peerPort] = (await findFreePorts(2)) as [number, number];
-    const copy = await runCli(['member', 'start', '--config', join(memberDir(net.network.dataDir, 2), 'config.json')], {
-      env: { ...REFUSED_START_WAITS, STRONGBOX_API_PORT: String(apiPort), STRONGBOX_PEER_PORT: String(peerPort), DATABASE_URL: database.url },
-    }).finally(() => database.drop());
-    const others = [0, 1, 3, 4].map((index) => net.genesis.file.members[index]!.name).join(', ');
-    expect([copy.code, copy.stderr]).to.deep.equal([1, `strongbox: keyFile: member 2's key is in use by another running process: ${others} still hold a link from it after 2 s; two processes with one key would both sign blocks, so stop that one first\n`]);
+  /** What member 2's key in a second process is refused with, while the first runs linked to the four others. */
+  const member2KeyInUse = () => `strongbox: keyFile: member 2's key is in use by another running process: ${[0, 1, 3, 4].map((index) => net.genesis.file.members[index]!.name).join(', ')} still hold a link from it after 2 s; two processes with one key would both sign blocks, so stop that one first\n`;
+
+  /**
+   * Member 2's key in a second process, on a fresh database, left by the refusal as the key
+   * question guards it: nothing in its consensus log, no evidence of member 2 signing twice
+   * anywhere, the first process linked to the four others as before and signing blocks. (Final
+   * blocks it may have fetched meanwhile are the chain's, as any start stores them.)
+   */
+  async function expectRefusedSecondProcess(database: TestDatabase, refused: CliResult): Promise<void> {
+    expect([refused.code, refused.stderr]).to.deep.equal([1, member2KeyInUse()]);
+    expect(refused.stdout).to.not.include('"msg":"member started"');
+    const { rows } = await database.pool.query<{ wal: string; evidence: string }>('SELECT (SELECT count(*) FROM consensus_wal) AS wal, (SELECT count(*) FROM evidence) AS evidence');
+    expect(rows[0], 'what the refused process wrote of its own signing').to.deep.equal({ wal: '0', evidence: '0' });
+    const evidence = await Promise.all(net.clients.map(async (client) => ((await (await fetch(`${client.baseUrl}/evidence`)).json()) as { evidence: unknown[] }).evidence));
+    expect(evidence).to.deep.equal(net.clients.map(() => []));
     expect(net.network.members[2]!.process.exitCode).to.equal(null);
+    expect((await net.clients[2]!.status()).peersConnected).to.deep.equal([0, 1, 3, 4]);
     await finalEverywhere(await net.clients[2]!.submit(issuance(net.genesis.chainId, testWallet(), 4n).tx));
+  }
+
+  it("refuses a second process with a member's key on a database of its own, naming the members linked to the first, with nothing changed", async () => {
+    const database = await freshDatabase('member_2_copy');
+    try {
+      const [apiPort, peerPort] = (await findFreePorts(2)) as [number, number];
+      const copy = await runCli(['member', 'start', '--config', join(memberDir(net.network.dataDir, 2), 'config.json')], {
+        env: { ...REFUSED_START_WAITS, STRONGBOX_API_PORT: String(apiPort), STRONGBOX_PEER_PORT: String(peerPort), DATABASE_URL: database.url },
+      });
+      await expectRefusedSecondProcess(database, copy);
+    } finally {
+      await database.drop();
+    }
+  });
+
+  it("asks whether its key is in use while its chain loads: a second process with a member's key, its peers' answers held until it has loaded its chain, is refused with nothing changed", async () => {
+    // Proxies in front of the other members' APIs pass every request on, but hold each /status
+    // (the key question) until the process has logged "chain loaded". A key question asked
+    // before the chain loads gives up on them after 3 s, counts the peers as silent and starts.
+    let chainLoaded = false;
+    const held: (() => void)[] = [];
+    const folder = memberDir(net.network.dataDir, 2);
+    const config = JSON.parse(readFileSync(join(folder, 'config.json'), 'utf8')) as { peers: { apiUrl: string }[] };
+    const proxies: Server[] = [];
+    for (const peer of config.peers) {
+      const target = peer.apiUrl;
+      const proxy = createServer((request, response) => {
+        const passOn = () =>
+          fetch(`${target}${request.url}`).then(
+            async (answer) => response.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'application/json' }).end(Buffer.from(await answer.arrayBuffer())),
+            () => request.socket.destroy(),
+          );
+        if (request.url === '/status' && !chainLoaded) held.push(passOn);
+        else void passOn();
+      });
+      await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+      proxies.push(proxy);
+      peer.apiUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+    }
+    const heldConfig = join(folder, 'config-answers-held.json');
+    writeFileSync(heldConfig, JSON.stringify(config));
+    const database = await freshDatabase('member_2_held');
+    try {
+      const [apiPort, peerPort] = (await findFreePorts(2)) as [number, number];
+      const second = spawn(process.execPath, [CLI, 'member', 'start', '--config', heldConfig], {
+        env: { ...process.env, ...REFUSED_START_WAITS, STRONGBOX_API_PORT: String(apiPort), STRONGBOX_PEER_PORT: String(peerPort), DATABASE_URL: database.url },
+      });
+      const output = { stdout: '', stderr: '' };
+      second.stderr.on('data', (chunk: Buffer) => (output.stderr += chunk.toString('utf8')));
+      second.stdout.on('data', (chunk: Buffer) => {
+        output.stdout += chunk.toString('utf8');
+        if (!chainLoaded && output.stdout.includes('"msg":"chain loaded"')) {
+          chainLoaded = true;
+          for (const answer of held.splice(0)) answer();
+        }
+        // Started beside the first: stopped at once, for the refusal below to fail on it.
+        if (output.stdout.includes('"msg":"member started"')) second.kill('SIGTERM');
+      });
+      const [code] = (await once(second, 'close')) as [number | null];
+      expect(chainLoaded, 'the second process loaded its chain').to.equal(true);
+      await expectRefusedSecondProcess(database, { code: code ?? 1, ...output });
+    } finally {
+      for (const proxy of proxies) proxy.close();
+      rmSync(heldConfig, { force: true });
+      await database.drop();
+    }
   });
 
   it("refuses to start a member on another member's database, which that member then starts on as before", async () => {
