@@ -8,13 +8,14 @@ import type pg from 'pg';
  * handed back as broken so the pool opens a fresh connection next time.
  */
 export async function withPooledClient<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
   let failure: Error | undefined;
   const onError = (error: Error) => {
     failure ??= error;
   };
-  client.on('error', onError);
+  const client = await heardClient(pool, onError);
   try {
+    // Ended as it was handed over: its own reason, rather than the "not queryable" of any statement.
+    if (failure) throw failure;
     return await work(client);
   } catch (error) {
     failure ??= error instanceof Error ? error : new Error(String(error));
@@ -23,6 +24,23 @@ export async function withPooledClient<T>(pool: pg.Pool, work: (client: pg.PoolC
     client.removeListener('error', onError);
     client.release(failure);
   }
+}
+
+/**
+ * A client of `pool` with `onError` listening from the moment the pool hands it over. The pool
+ * stops listening to a client as it hands it over, and a promise would pass it on only after the
+ * socket's data in hand is parsed: a session set up as the server shuts down can bring its
+ * "ready" and the FATAL that ends it in one read (a busy process reads late), and that FATAL
+ * would be an unheard 'error' event. The callback runs before the rest of that read is parsed.
+ */
+function heardClient(pool: pg.Pool, onError: (error: Error) => void): Promise<pg.PoolClient> {
+  return new Promise((resolve, reject) => {
+    pool.connect((error, client) => {
+      if (error || !client) return reject(error);
+      client.on('error', onError);
+      resolve(client);
+    });
+  });
 }
 
 /**
