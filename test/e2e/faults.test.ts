@@ -8,7 +8,7 @@ import { selectCoins } from '../../federation/wallet/build-transfer.ts';
 import { acceptOffer, createOffer } from '../../federation/wallet/dvp.ts';
 import { seededRandom } from '../helpers/consensus-sim.ts';
 import { withMemberDatabaseDown } from '../helpers/database-outage.ts';
-import { FAULT_ROUNDS, faultSeed, followLogs, killMember, randomKills, restartBitcoinUntilSentAgain, restartMember, skewedClockEnv, sleep, submitUntilFinal } from '../helpers/faults.ts';
+import { anyTestFailed, FAULT_ROUNDS, faultSeed, followLogs, killMember, randomKills, restartBitcoinUntilSentAgain, restartMember, skewedClockEnv, sleep, stopKeepingFolderOnFailure, submitUntilFinal } from '../helpers/faults.ts';
 import { invariantChecker, type InvariantChecker } from '../helpers/invariant-facts.ts';
 import { eventually, startTestNetwork, type TestNetwork } from '../helpers/local-network.ts';
 import { bitcoinOf, burnFrom, depositAddresses, fundedWallets, utxosOf } from '../helpers/peg-workload.ts';
@@ -32,6 +32,8 @@ describe('faults on five member processes, with the books checked after each', f
   let checker: InvariantChecker;
   let rpc: BitcoinRpc;
   let faucet: Faucet;
+  /** Set once the network is up and funded: a set-up that failed keeps the network's folder too. */
+  let ready = false;
 
   before(async () => {
     net = await startTestNetwork(5, { genesis: (file) => ({ ...file, anchor: { intervalBlocks: 1_000, intervalSeconds: ANCHOR_INTERVAL_SECONDS } }) });
@@ -39,8 +41,11 @@ describe('faults on five member processes, with the books checked after each', f
     ({ rpc, faucet } = bitcoinOf(net));
     // Reserves large enough that no batch here trips the circuit breaker (a share of reserves per hour).
     await fundedWallets(net, 1, 50_000_000n);
+    ready = true;
   });
-  after(() => net?.stop());
+  after(function () {
+    return stopKeepingFolderOnFailure(net, !ready || anyTestFailed(this.test?.parent));
+  });
 
   const holding = (member: number, wallet: TestWallet, asset = BTC_ASSET_KEY) => net.clients[member]!.balances(wallet.address).then((balances) => balances.find((b) => b.asset === asset)?.amount ?? 0n);
 

@@ -23,6 +23,21 @@ export function faultSeed(what: string): number {
 /** Rounds of each randomized fault scenario: FAULT_ROUNDS for a long run, a few by default. */
 export const FAULT_ROUNDS = Number(process.env.FAULT_ROUNDS ?? 2);
 
+/**
+ * Stops the network after its suite. After a failure (`failed`) the network's folder (each
+ * member's log, the Postgres server's log) is kept and its path printed: a member that exited or
+ * misbehaved says why only in its log, which would go with the folder.
+ */
+export async function stopKeepingFolderOnFailure(net: TestNetwork | undefined, failed: boolean): Promise<void> {
+  if (!net) return;
+  if (!failed) return net.stop();
+  await net.network.stop();
+  console.log(`      the network's folder is kept for its member logs: ${net.network.dataDir}`);
+}
+
+/** Whether a test of `suite` failed. */
+export const anyTestFailed = (suite: Mocha.Suite | undefined) => suite?.tests.some((test) => test.state === 'failed') ?? false;
+
 /** Whether member `index`'s process is alive (a paused one included). */
 export const memberRunning = (net: TestNetwork, index: number) => {
   const child = net.network.members[index]!.process;
