@@ -16,10 +16,13 @@ const { parse: parseExactJson } = (require('json-bigint') as (options: { storeAs
 
 /**
  * One keep-alive pool for every client in the process: a member asks its node every 200 ms, and
- * a connection per call would cost both sides more than the call. Idle sockets close before the
- * node's keep-alive timeout, which Node reads from the node's Keep-Alive header.
+ * a connection per call would cost both sides more than the call. As in Node's global agent (the
+ * one the `bitcoin-core` client used), an idle connection is closed after 5 s, or 1 s before the
+ * node's Keep-Alive header says the node closes it (bcoin's: 5 s), so that a call does not go out
+ * on a connection the node is closing at that moment. Node reads that header only for an agent
+ * with a timeout.
  */
-const keepAliveAgent = new Agent({ keepAlive: true });
+const keepAliveAgent = new Agent({ keepAlive: true, timeout: 5_000 });
 
 /** One call's answer as JSON-RPC 1.0 gives it (bitcoind and bcoin both write `result` and `error`). */
 interface JsonRpcAnswer {

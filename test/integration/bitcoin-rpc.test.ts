@@ -39,6 +39,37 @@ async function listening<T>(server: ReturnType<typeof createServer> | ReturnType
   }
 }
 
+/**
+ * A TCP relay to the real node on a port of its own until `use` returns, giving `use` its port and
+ * each connection the client opened, with whether the node had ended it when the client did.
+ */
+async function throughRelay(nodePort: number, use: (port: number, connections: RelayedConnection[]) => Promise<void>): Promise<void> {
+  const connections: RelayedConnection[] = [];
+  const relay = createServer((client) => {
+    const upstream = connect(nodePort, '127.0.0.1');
+    const connection: RelayedConnection = { client, nodeEnded: false, clientEnded: new Promise((resolve) => client.on('end', () => resolve({ nodeEndedFirst: connection.nodeEnded }))) };
+    connections.push(connection);
+    upstream.on('end', () => (connection.nodeEnded = true));
+    client.pipe(upstream).pipe(client);
+    client.on('close', () => upstream.destroy());
+    upstream.on('close', () => client.destroy());
+  });
+  await listening(relay, async (port) => {
+    try {
+      await use(port, connections);
+    } finally {
+      for (const { client } of connections) client.destroy();
+    }
+  });
+}
+
+interface RelayedConnection {
+  client: Socket;
+  nodeEnded: boolean;
+  /** Settles when the client ends the connection, saying whether the node had ended it before. */
+  clientEnded: Promise<{ nodeEndedFirst: boolean }>;
+}
+
 async function bodyOf(request: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of request) chunks.push(chunk as Buffer);
@@ -215,22 +246,25 @@ describe('BitcoinRpc against the real embedded node', function () {
 
   it('asks every question of one client over one kept-alive connection, one after another or in a batch', async () => {
     const { node } = await sharedRegtest();
-    const sockets: Socket[] = [];
-    // A TCP relay to the real node, counting the connections the client opens.
-    const relay = createServer((socket) => {
-      sockets.push(socket);
-      const upstream = connect(node.rpcPort, '127.0.0.1');
-      socket.pipe(upstream).pipe(socket);
-      socket.on('close', () => upstream.destroy());
-      upstream.on('close', () => socket.destroy());
-    });
-    await listening(relay, async (port) => {
+    await throughRelay(node.rpcPort, async (port, connections) => {
       const rpc = new BitcoinRpc(`http://strongbox:${encodeURIComponent(node.password)}@127.0.0.1:${port}`);
       const tip = await rpc.getBlockCount();
       for (let call = 0; call < 20; call++) expect(await rpc.getBestBlockHash()).to.equal(await node.rpc.getBestBlockHash());
       expect(await rpc.getBlocks(tip - 2, tip)).to.have.length(3);
-      expect(sockets).to.have.length(1);
-      for (const socket of sockets) socket.destroy();
+      expect(connections).to.have.length(1);
+    });
+  });
+
+  it('closes a connection left idle before the node does, and asks the next question over a new one', async () => {
+    const { node } = await sharedRegtest();
+    await throughRelay(node.rpcPort, async (port, connections) => {
+      const rpc = new BitcoinRpc(`http://strongbox:${encodeURIComponent(node.password)}@127.0.0.1:${port}`);
+      await rpc.getBestBlockHash();
+      // The client closes it after 4 s idle, told by bcoin's Keep-Alive header that the node
+      // does at 5 s: a question sent at that moment would meet a connection being closed.
+      expect(await connections[0]!.clientEnded).to.deep.equal({ nodeEndedFirst: false });
+      expect(await rpc.getBestBlockHash()).to.equal(await node.rpc.getBestBlockHash());
+      expect(connections).to.have.length(2);
     });
   });
 
