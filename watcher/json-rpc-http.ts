@@ -39,7 +39,7 @@ interface HttpAnswer {
 
 /**
  * Bitcoin JSON-RPC over node:http keep-alive, every failure an RpcError naming the node (never its
- * password). A plain request is a third of the CPU the `bitcoin-core` client spent per call (see
+ * password). A call costs less than half the CPU it did through the `bitcoin-core` client (see
  * docs/DECISIONS.md).
  */
 export class JsonRpcHttp {
