@@ -115,9 +115,16 @@ export async function startPostgresServer(options: PostgresServerOptions): Promi
   const connectionString = (database: string) => serverUrl(password, port, database);
   const admin = async <T>(work: (client: pg.Client) => Promise<T>): Promise<T> => {
     const client = new pg.Client({ connectionString: connectionString('postgres') });
+    // A session the server ends (a restart, a shutdown) says so in an 'error' event, between two
+    // statements as well: unheard, it would end this process. The statement fails instead, with
+    // the session's reason rather than the "not queryable" of the statement after it.
+    let ended: Error | undefined;
+    client.on('error', (error) => (ended ??= error));
     await client.connect();
     try {
       return await work(client);
+    } catch (error) {
+      throw ended ?? error;
     } finally {
       await client.end();
     }

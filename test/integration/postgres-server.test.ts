@@ -14,6 +14,16 @@ import { capturedLog } from '../helpers/captured-log.ts';
 import { currentDatabase, sharedPostgres } from '../helpers/postgres.ts';
 import { eventually } from '../helpers/local-network.ts';
 
+async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
 /** A folder with open parents, as the `postgres` user needs when the tests run as root. */
 function scratchFolder(): string {
   const folder = join(tmpdir(), `strongbox-pg-server-${process.pid}-${randomBytes(3).toString('hex')}`);
@@ -90,6 +100,28 @@ describe('embedded Postgres server', function () {
     } finally {
       await server.dropDatabase(name);
     }
+  });
+
+  it('fails a database creation whose session the server ends, and stays up; creates it once the server keeps sessions again', async () => {
+    const server = await sharedPostgres();
+    const name = `ended_${randomBytes(4).toString('hex')}`;
+    // Set from another database: a session of `postgres` would be ended under the statement.
+    const setting = (sql: string) => withClient(server.connectionString('template1'), (client) => client.query(sql));
+    await setting("ALTER DATABASE postgres SET idle_session_timeout = '1ms'");
+    // Stalls of the event loop leave the server's FATAL waiting beside the session's ready
+    // message, so that it reaches the client between two statements, as a restart's can.
+    const stalls = setInterval(() => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5), 1);
+    let error: unknown;
+    try {
+      error = await server.createDatabase(name).then(() => null, (e: unknown) => e);
+    } finally {
+      clearInterval(stalls);
+      await setting('ALTER DATABASE postgres RESET idle_session_timeout');
+    }
+    expect((error as Error).message).to.equal('terminating connection due to idle-session timeout');
+    await server.createDatabase(name);
+    expect(await currentDatabase(server.connectionString(name))).to.equal(name);
+    await server.dropDatabase(name);
   });
 
   it('rejects a database name that is not a plain identifier', async () => {
