@@ -18,6 +18,16 @@ export interface RequestDeadlines {
  */
 export const API_REQUEST_DEADLINES: RequestDeadlines = { requestMs: 20_000, headersMs: 10_000, checkEveryMs: 2_000 };
 
+/**
+ * How long an idle connection stays open for the client's next request. Every member asks each
+ * peer its tip every 5 s (the catch-up tick); with Node's default of 5 s, and undici closing its
+ * side a second before the server's announced timeout, every tick paid for two new connections
+ * to each peer (docs/PERFORMANCE.md). 30 s outlasts a tick skipped while a catch-up runs long.
+ * Only the request deadlines above bound a request, so an idle connection kept longer holds no
+ * request open; a stopping member closes idle connections at once (closeApi).
+ */
+export const API_KEEP_ALIVE_MS = 30_000;
+
 /** How long a stopping member lets answers already begun finish before it cuts their connections. */
 export const API_CLOSE_GRACE_MS = 1_000;
 const IDLE_SWEEP_MS = 50;
@@ -28,6 +38,7 @@ const IDLE_SWEEP_MS = 50;
  */
 export function listenApi(app: express.Express, port: number, host: string, deadlines: RequestDeadlines = API_REQUEST_DEADLINES): Promise<Server> {
   const server = createServer({ requestTimeout: deadlines.requestMs, headersTimeout: deadlines.headersMs, connectionsCheckingInterval: deadlines.checkEveryMs }, app);
+  server.keepAliveTimeout = API_KEEP_ALIVE_MS;
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
     if (error.code === 'ECONNRESET' || !socket.writable) return socket.destroy();
     const [status, reason, code, message] =
