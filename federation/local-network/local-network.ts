@@ -8,7 +8,7 @@ import { genesisPath, memberDir, runLocalCeremony } from './ceremony.ts';
 import { spawnNodeChild, stopChildren, type ManagedChild } from './child-processes.ts';
 import { lockNetworkFolder, type FolderLock } from './folder-lock.ts';
 import { keptPort, previousPorts } from './previous-ports.ts';
-import { chooseMemberPorts, memberApiUrl, memberConfigPath, writeMemberConfigs } from './member-configs.ts';
+import { chooseMemberPorts, memberApiUrl, memberConfigPath, memberDatabaseName, writeMemberConfigs } from './member-configs.ts';
 import { NetworkStartError, waitForMembers } from './member-readiness.ts';
 
 /** Starts of the members on freshly chosen ports, when another program took one before a member listened. */
@@ -92,8 +92,8 @@ async function startInHeldFolder(options: LocalNetworkOptions, lock: FolderLock)
   }
   progress(existsSync(genesisPath(options.dataDir)) ? 'resuming the chain of the existing genesis' : 'running the genesis ceremony');
   runLocalCeremony({ dir: options.dataDir, members: count, threshold: options.threshold, bitcoinNetwork: 'regtest' });
-  for (let index = 0; index < count; index++) await postgres.createDatabase(`member_${index}`);
-  const configContext = { dataDir: options.dataDir, bitcoinRpcUrl: bitcoin.rpcUrl, databaseUrl: (index: number) => postgres.connectionString(`member_${index}`), apiRateLimitPerMinute: options.apiRateLimitPerMinute };
+  for (let index = 0; index < count; index++) await postgres.createDatabase(memberDatabaseName(index));
+  const configContext = { dataDir: options.dataDir, bitcoinRpcUrl: bitcoin.rpcUrl, databaseUrl: (index: number) => postgres.connectionString(memberDatabaseName(index)), apiRateLimitPerMinute: options.apiRateLimitPerMinute };
   let members: ManagedChild[];
   let network: NetworkFile;
   // Ports are chosen free and let go until each member listens: another program may take one in

@@ -22,6 +22,9 @@ export interface MemberConfigContext {
   apiRateLimitPerMinute?: number;
 }
 
+/** The database member `index` of a local network keeps on the network's Postgres server. */
+export const memberDatabaseName = (index: number) => `member_${index}`;
+
 export const memberConfigPath = (dataDir: string, index: number) => join(memberDir(dataDir, index), 'config.json');
 
 export const memberApiUrl = (ports: MemberPorts) => `http://127.0.0.1:${ports.api}`;

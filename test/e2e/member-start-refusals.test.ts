@@ -9,7 +9,8 @@ import { genesisPath, memberDir, runLocalCeremony } from '../../federation/local
 import { startLocalNetwork, type LocalNetwork } from '../../federation/local-network/local-network.ts';
 import { findFreePorts } from '../../regtest/free-port.ts';
 import { runCli, type CliResult } from '../helpers/cli.ts';
-import { sharedRegtest } from '../helpers/regtest.ts';
+import { placeMinedChain, sharedRegtest } from '../helpers/regtest.ts';
+import { placeInitialisedCluster } from '../helpers/postgres.ts';
 import { eventually } from '../helpers/local-network.ts';
 import { MemberClient } from '../../federation/api/client.ts';
 import { isAlive, postmasterPid, stopPostmaster } from '../../federation/postgres/stale-server.ts';
@@ -95,9 +96,12 @@ describe('a local network whose member port another program takes before the mem
   let network: LocalNetwork | undefined;
   let squatter: Promise<Server> | undefined;
 
-  before(() => {
+  before(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'strongbox-e2e-squatted-'));
     chmodSync(dataDir, 0o755); // an embedded server runs as user postgres when the tests run as root
+    // What a fresh folder's start does first (initdb, mining) is up-smoke.test.ts's; here, the members' ports.
+    await placeInitialisedCluster(join(dataDir, 'postgres', 'cluster'));
+    await placeMinedChain(join(dataDir, 'bitcoin'));
   });
   after(async () => {
     await network?.stop();

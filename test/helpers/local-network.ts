@@ -8,6 +8,7 @@ import type { Genesis, GenesisFile } from '../../sidechain/genesis.ts';
 import { genesisPath, runLocalCeremony } from '../../federation/local-network/ceremony.ts';
 import { readGenesisFile } from '../../federation/genesis-file.ts';
 import { placeInitialisedCluster } from './postgres.ts';
+import { placeMinedChain } from './regtest.ts';
 
 export interface TestNetwork {
   network: LocalNetwork;
@@ -19,14 +20,15 @@ export interface TestNetwork {
 /**
  * A whole local network (regtest, Postgres, member processes) in a fresh folder; `genesis` may
  * change the genesis parameters before any member reads them (the ceremony keeps an existing file).
- * Its Postgres starts on a copy of a cluster initialised once per run, where the local network
- * keeps its cluster: the start of a network on a fresh folder, initdb included, is `strongbox up`'s
- * test (up-smoke.test.ts).
+ * Its Postgres starts on a copy of a cluster initialised once per run, and its regtest node on a
+ * copy of a chain mined once per run, where the local network keeps them: the start of a network
+ * on a fresh folder, initdb and mining included, is `strongbox up`'s test (up-smoke.test.ts).
  */
 export async function startTestNetwork(members = 5, options: { genesis?: (file: GenesisFile) => GenesisFile } = {}): Promise<TestNetwork> {
   const dataDir = join(tmpdir(), `strongbox-e2e-${process.pid}-${randomBytes(3).toString('hex')}`);
   mkdirSync(dataDir, { recursive: true, mode: 0o755 });
   await placeInitialisedCluster(join(dataDir, 'postgres', 'cluster'));
+  await placeMinedChain(join(dataDir, 'bitcoin'));
   if (options.genesis) {
     runLocalCeremony({ dir: dataDir, members, bitcoinNetwork: 'regtest' });
     const path = genesisPath(dataDir);

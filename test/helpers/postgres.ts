@@ -1,31 +1,16 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { startPostgresServer, type PostgresServer } from '../../federation/postgres/embedded-server.ts';
-import { isAlive, takeOverStaleServer } from '../../federation/postgres/stale-server.ts';
 import { onTestRunEnd } from './cleanup.ts';
+import { runFolder } from './run-folder.ts';
+import { memberDatabaseName } from '../../federation/local-network/member-configs.ts';
 import { endPool } from '../../federation/postgres/end-pool.ts';
-
-const FOLDER_PREFIX = 'strongbox-test-pg-';
 
 let shared: Promise<PostgresServer> | undefined;
 let initialised: Promise<string> | undefined;
-
-/**
- * A fresh folder of this run under the system temp directory (whose parents the `postgres` user
- * can enter when the tests run as root), removed after the run.
- */
-async function runFolder(): Promise<string> {
-  await removeFoldersOfDeadRuns();
-  const root = join(tmpdir(), `${FOLDER_PREFIX}${process.pid}-${randomBytes(3).toString('hex')}`);
-  mkdirSync(root);
-  chmodSync(root, 0o755); // whatever the umask
-  onTestRunEnd(async () => rmSync(root, { recursive: true, force: true }));
-  return root;
-}
 
 /** One real PostgreSQL server for the whole test run (for each file in parallel mode). */
 export function sharedPostgres(): Promise<PostgresServer> {
@@ -41,15 +26,22 @@ export function sharedPostgres(): Promise<PostgresServer> {
   return shared;
 }
 
+/** As many member databases as the largest test network has members. */
+const MEMBER_DATABASES = 5;
+
 /**
- * A cluster that initdb made once for the whole run (for each file in parallel mode), its server
- * stopped cleanly. initdb is most of what a new Postgres server's start costs (2.8 s of 2.9 s,
- * against 0.1 s for a server on an existing cluster), and every test network would pay it.
+ * A cluster that initdb made once for the whole run (for each file in parallel mode), with the
+ * empty member databases a local network creates on it, its server stopped cleanly. initdb is most
+ * of what a new Postgres server's start costs (2.8 s of 2.9 s, against 0.1 s for a server on an
+ * existing cluster), and every test network would pay it; creating the databases one after the
+ * other was most of the rest before the members' start.
  */
 function initialisedCluster(): Promise<string> {
   initialised ??= (async () => {
     const cluster = join(await runFolder(), 'cluster');
-    await (await startPostgresServer({ dataDir: cluster })).stop();
+    const server = await startPostgresServer({ dataDir: cluster });
+    for (let index = 0; index < MEMBER_DATABASES; index++) await server.createDatabase(memberDatabaseName(index));
+    await server.stop();
     onTestRunEnd(async () => {
       initialised = undefined;
     });
@@ -69,20 +61,6 @@ export async function placeInitialisedCluster(dataDir: string): Promise<void> {
   chmodSync(dirname(dataDir), 0o755); // whatever the umask
   execFileSync('cp', ['-a', cluster, dataDir]);
   execFileSync('cp', ['-a', `${cluster}.password`, `${dataDir}.password`]);
-}
-
-/**
- * A test run that is killed (Ctrl-C, a timeout killing its process group) never reaches its
- * clean-up; the next run stops any server such a run left behind and removes its folder.
- */
-async function removeFoldersOfDeadRuns(): Promise<void> {
-  for (const entry of readdirSync(tmpdir())) {
-    const pid = new RegExp(`^${FOLDER_PREFIX}(\\d+)-`).exec(entry)?.[1];
-    if (pid === undefined || isAlive(Number(pid))) continue;
-    const root = join(tmpdir(), entry);
-    await takeOverStaleServer(join(root, 'cluster'), 15_000);
-    rmSync(root, { recursive: true, force: true });
-  }
 }
 
 export interface TestDatabase {
