@@ -1,6 +1,7 @@
 import { ED25519_TORSION_SUBGROUP } from '@noble/curves/ed25519.js';
 import { createPrivateKey, createPublicKey, hash, randomBytes, sign, verify, type KeyObject } from 'node:crypto';
 import { sameBytes, toHex } from './bytes.ts';
+import { joinedForHashing } from './hash.ts';
 
 // node:crypto takes keys as DER; a raw 32-byte Ed25519 seed or public key is wrapped in the fixed
 // PKCS#8 / SPKI prefix for the Ed25519 OID (RFC 8410). node:crypto verifies about 14x faster than
@@ -70,7 +71,7 @@ const VERIFIED_CACHE_LIMIT = 500_000;
 // An entry is the SHA-256 of key, signature and message (fixed lengths first, so the three are
 // unambiguous), as Bitcoin Core keys its cache: about 85 bytes of heap an entry, 42 MB at the
 // limit, where the three themselves in base64 took 213 bytes an entry, 106 MB at the limit.
-const cacheId = (publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array) => hash('sha256', Buffer.concat([publicKey, signature, message]), 'base64');
+const cacheId = (publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array) => hash('sha256', joinedForHashing([publicKey, signature, message]), 'base64');
 
 /**
  * Lengths first: the signature cache's id hashes key, signature and message joined, and only

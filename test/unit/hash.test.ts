@@ -22,4 +22,14 @@ describe('taggedHash', () => {
       expect(hex(sha256(...parts))).to.equal(hex(nobleSha256(Buffer.concat(parts))));
     });
   }
+
+  it('gives each digest as a plain array of its own 32 bytes, which later hashes leave as it was', () => {
+    const kept = [[bytesOf(150, 1)], [bytesOf(64, 2), bytesOf(4_000, 3)], [bytesOf(5_000, 4)]].map((parts) => ({ parts, digest: sha256(...parts) }));
+    for (let index = 0; index < 100; index++) taggedHash('Strongbox/tx', bytesOf(index * 40, index));
+    for (const { parts, digest } of kept) {
+      expect(digest.constructor).to.equal(Uint8Array);
+      expect(digest.buffer.byteLength).to.equal(32);
+      expect(hex(digest)).to.equal(hex(nobleSha256(Buffer.concat(parts))));
+    }
+  });
 });
