@@ -96,12 +96,28 @@ export class JsonRpcHttp {
   }
 
   private post(payload: unknown): Promise<HttpAnswer> {
-    const body = JSON.stringify(payload);
+    return this.send(JSON.stringify(payload), { retryStaleConnection: true });
+  }
+
+  /**
+   * A kept-alive connection the node closed just as the call went out on it fails before any
+   * answer, the call unread: that is the case Node gives `reusedSocket` for, and the call goes
+   * once more, on a new connection. A failure on a new connection, or after an answer began, is
+   * the node's.
+   */
+  private send(body: string, { retryStaleConnection }: { retryStaleConnection: boolean }): Promise<HttpAnswer> {
     const { host, port } = this.endpoint;
     return new Promise((resolve, reject) => {
       // Destroying a silent request also fails its half-read answer: that failure is the silence.
       let silent = false;
-      const fail = (error: Error) => reject(this.unreachable(silent ? 'silent' : error));
+      let answered = false;
+      const fail = (error: Error) => {
+        if (retryStaleConnection && !silent && !answered && outgoing.reusedSocket && isClosedUnderfoot(error)) {
+          resolve(this.send(body, { retryStaleConnection: false }));
+        } else {
+          reject(this.unreachable(silent ? 'silent' : error));
+        }
+      };
       const outgoing = request(
         {
           host,
@@ -118,6 +134,7 @@ export class JsonRpcHttp {
           },
         },
         (incoming) => {
+          answered = true;
           const chunks: Buffer[] = [];
           incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
           incoming.on('error', fail);
@@ -148,6 +165,12 @@ export class JsonRpcHttp {
     const reason = error === 'silent' ? `no answer within ${this.options.timeoutMs / 1000} s` : typeof code === 'string' ? socketReason(code) : error.message;
     return new RpcUnreachableError(this.displayUrl, reason, this.options.whenUnreachable);
   }
+}
+
+/** How a connection the other side closed (reset, or ended) fails a request written to it. */
+function isClosedUnderfoot(error: Error): boolean {
+  const { code } = error as { code?: unknown };
+  return code === 'ECONNRESET' || code === 'EPIPE';
 }
 
 function isRefused({ status }: { status: number }): boolean {

@@ -268,6 +268,39 @@ describe('BitcoinRpc against the real embedded node', function () {
     });
   });
 
+  it('asks once more, on a new connection, a question that met its kept-alive connection closed under it', async () => {
+    const { node } = await sharedRegtest();
+    // Between client and node, a relay that answers the first question of each connection and
+    // resets the connection when a second one comes on it, as a node closing it at that moment does.
+    const questionsOn = new Map<Socket, number>();
+    const closing = createHttpServer(async (request, response) => {
+      const asked = (questionsOn.get(request.socket) ?? 0) + 1;
+      questionsOn.set(request.socket, asked);
+      if (asked > 1) return request.socket.resetAndDestroy();
+      const answer = await fetch(`http://127.0.0.1:${node.rpcPort}/`, { method: 'POST', headers: { authorization: request.headers.authorization ?? '', 'content-type': 'application/json' }, body: await bodyOf(request) });
+      response.writeHead(answer.status, { 'content-type': 'application/json' }).end(await answer.text());
+    });
+    await listening(closing, async (port) => {
+      const rpc = new BitcoinRpc(`http://strongbox:${encodeURIComponent(node.password)}@127.0.0.1:${port}`);
+      await rpc.getBestBlockHash();
+      expect(await rpc.getBestBlockHash()).to.equal(await node.rpc.getBestBlockHash());
+      expect([...questionsOn.values()]).to.deep.equal([2, 1]);
+    });
+  });
+
+  it('does not ask again a question whose new connection the node resets', async () => {
+    let connections = 0;
+    const resetting = createServer((socket) => {
+      connections++;
+      socket.resetAndDestroy();
+    });
+    await listening(resetting, async (port) => {
+      const error = await rejectionOf(new BitcoinRpc(`http://u:p@127.0.0.1:${port}`).getBlockCount());
+      expect(error).to.be.instanceOf(RpcUnreachableError);
+      expect(connections).to.equal(1);
+    });
+  });
+
   it("matches a batch's answers to its calls by id, whatever order the node writes them in", async () => {
     const { node } = await sharedRegtest();
     // Between client and node, a relay that writes a batch's answers last first, as JSON-RPC allows.
