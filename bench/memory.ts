@@ -29,23 +29,49 @@ interface MemorySample {
   mempool: number;
 }
 
+/**
+ * Where one member's resident set is, as it reports it: V8's heap (its young generation, "new",
+ * apart), memory outside that heap (array buffers, Buffers) and the rest, which is malloc's and
+ * the code's.
+ */
+interface ResidentParts {
+  rss: number;
+  heapTotal: number;
+  newSpace: number;
+  oldSpaceUsed: number;
+  external: number;
+}
+
+function residentParts(sample: Map<string, number>): ResidentParts {
+  const of = (name: string) => sample.get(`strongbox_${name}`) ?? Number.NaN;
+  return {
+    rss: of('process_resident_memory_bytes'),
+    heapTotal: of('nodejs_heap_size_total_bytes'),
+    newSpace: of('nodejs_heap_space_size_total_bytes{space="new"}'),
+    oldSpaceUsed: of('nodejs_heap_space_size_used_bytes{space="old"}'),
+    external: of('nodejs_external_memory_bytes'),
+  };
+}
+
 /** The largest resident set, heap in use and mempool of the member processes, as each reports them on /metrics. */
-async function largest(net: TestNetwork): Promise<MemorySample> {
+async function largest(net: TestNetwork): Promise<MemorySample & { parts: ResidentParts }> {
   const samples = await Promise.all(net.clients.map((client) => scrape(client.baseUrl)));
   const most = (name: string) => Math.max(...samples.map((sample) => sample.get(name) ?? Number.NaN));
-  return { rss: most('strongbox_process_resident_memory_bytes'), heapUsed: most('strongbox_nodejs_heap_size_used_bytes'), mempool: most('strongbox_mempool_transactions') };
+  const parts = samples.map(residentParts).reduce((a, b) => (b.rss > a.rss ? b : a));
+  return { rss: parts.rss, heapUsed: most('strongbox_nodejs_heap_size_used_bytes'), mempool: most('strongbox_mempool_transactions'), parts };
 }
 
 /**
- * The peaks of `largest` while the load runs, sampled every two seconds. A member too busy to
- * answer a scrape misses that sample; its peak shows in the next one it answers, as V8 keeps
- * the pages it grew into.
+ * The peaks of `largest` while the load runs, sampled every two seconds, with the parts of the
+ * member at the largest resident set. A member too busy to answer a scrape misses that sample;
+ * its peak shows in the next one it answers, as V8 keeps the pages it grew into.
  */
-function samplePeaks(net: TestNetwork): { stop(): MemorySample } {
-  const peak: MemorySample = { rss: 0, heapUsed: 0, mempool: 0 };
+function samplePeaks(net: TestNetwork): { stop(): MemorySample & { parts?: ResidentParts } } {
+  const peak: MemorySample & { parts?: ResidentParts } = { rss: 0, heapUsed: 0, mempool: 0 };
   const timer = setInterval(() => {
     largest(net).then(
       (sample) => {
+        if (sample.rss > peak.rss) peak.parts = sample.parts;
         peak.rss = Math.max(peak.rss, sample.rss);
         peak.heapUsed = Math.max(peak.heapUsed, sample.heapUsed);
         peak.mempool = Math.max(peak.mempool, sample.mempool);
@@ -139,9 +165,24 @@ export async function memberMemory(options: { members: number; utxos: number; se
       figure(`member RSS, ${label}, peak while building ${utxos} (largest sampled)`, peak.rss / 2 ** 20, 'MiB'),
       figure(`member heap in use, ${label}, peak while building ${utxos} (largest sampled)`, peak.heapUsed / 2 ** 20, 'MiB'),
       figure(`member mempool, ${label}, peak while building ${utxos} (largest sampled)`, peak.mempool, 'transactions'),
+      ...partsFigures(`${label}, at its RSS peak while building ${utxos}`, peak.parts),
+      ...partsFigures(`${label}, at ${utxos}, right after the load`, loaded.parts),
     ];
   } finally {
     peaks.stop();
     await net.stop();
   }
+}
+
+/** The parts of one member's resident set, of the member with the largest. */
+function partsFigures(when: string, parts: ResidentParts | undefined): Figure[] {
+  if (!parts) return [];
+  const mib = (bytes: number) => bytes / 2 ** 20;
+  return [
+    figure(`member V8 heap reserved, ${when}`, mib(parts.heapTotal), 'MiB'),
+    figure(`member V8 young generation reserved, ${when}`, mib(parts.newSpace), 'MiB'),
+    figure(`member V8 old space in use, ${when}`, mib(parts.oldSpaceUsed), 'MiB'),
+    figure(`member memory outside V8's heap (array buffers, Buffers), ${when}`, mib(parts.external), 'MiB'),
+    figure(`member RSS neither V8's heap nor external (malloc, code), ${when}`, mib(parts.rss - parts.heapTotal - parts.external), 'MiB'),
+  ];
 }
