@@ -138,6 +138,7 @@ export async function memberMemory(options: { members: number; utxos: number; se
     await eventually('every member holding the coins', async () => (await Promise.all(net.clients.map((client) => client.status()))).every((status) => status.height >= fundedAt));
     const fans: Transaction[] = Array.from({ length: coins }, (_, index) => split(chainId, alice, { txid: txId(first), index }, asset, FAN_OUT, 1n, 0n));
     const txids: string[] = [];
+    const loadStarted = performance.now();
     // One at a time per member: each is some 70 kB, and a member busy storing a block of tens of
     // thousands of outputs answers late.
     for (let i = 0; i < fans.length; i += net.clients.length) {
@@ -146,6 +147,7 @@ export async function memberMemory(options: { members: number; utxos: number; se
     for (const txid of txids) await eventually(`${txid} final`, async () => (await net.clients[0]!.transaction(txid)).status === 'final', 600_000);
     const height = (await net.clients[0]!.status()).height;
     await eventually('every member at that height', async () => (await Promise.all(net.clients.map((client) => client.status()))).every((status) => status.height >= height), 120_000);
+    const loadSeconds = (performance.now() - loadStarted) / 1000;
     const peak = peaks.stop();
     const loaded = await largest(net);
     const settleMs = options.settleMs ?? SETTLE_MS;
@@ -165,6 +167,7 @@ export async function memberMemory(options: { members: number; utxos: number; se
       figure(`member RSS, ${label}, peak while building ${utxos} (largest sampled)`, peak.rss / 2 ** 20, 'MiB'),
       figure(`member heap in use, ${label}, peak while building ${utxos} (largest sampled)`, peak.heapUsed / 2 ** 20, 'MiB'),
       figure(`member mempool, ${label}, peak while building ${utxos} (largest sampled)`, peak.mempool, 'transactions'),
+      figure(`time to build ${utxos}, ${label}, from the first fan-out submitted to every member at the last one's height`, loadSeconds, 's'),
       ...partsFigures(`${label}, at its RSS peak while building ${utxos}`, peak.parts),
       ...partsFigures(`${label}, at ${utxos}, right after the load`, loaded.parts),
     ];
