@@ -1,18 +1,20 @@
-import { createHash } from 'node:crypto';
+import { sha256 } from './hash.ts';
 import { sameBytes } from './bytes.ts';
 import { ValidationError } from './errors.ts';
 
 // RFC 6962 §2.1: leaves and interior nodes are hashed with different prefixes, so no leaf can
 // pose as a node (the second-preimage weakness of Bitcoin's Merkle tree).
-const LEAF_PREFIX = Buffer.from([0x00]);
-const NODE_PREFIX = Buffer.from([0x01]);
+const LEAF_PREFIX = Uint8Array.of(0x00);
+const NODE_PREFIX = Uint8Array.of(0x01);
 
+// One-shot hashes (sha256 joins the parts in one reused buffer): a hash object per leaf and per
+// node was most of a block's transaction root, which every member computes for every block.
 export function leafHash(leaf: Uint8Array): Uint8Array {
-  return new Uint8Array(createHash('sha256').update(LEAF_PREFIX).update(leaf).digest());
+  return sha256(LEAF_PREFIX, leaf);
 }
 
 function nodeHash(left: Uint8Array, right: Uint8Array): Uint8Array {
-  return new Uint8Array(createHash('sha256').update(NODE_PREFIX).update(left).update(right).digest());
+  return sha256(NODE_PREFIX, left, right);
 }
 
 /** The largest power of two strictly less than n (n ≥ 2): where RFC 6962 splits a tree. */
@@ -22,15 +24,16 @@ function splitPoint(n: number): number {
   return k;
 }
 
-function rootOfLeafHashes(hashes: Uint8Array[]): Uint8Array {
-  if (hashes.length === 1) return hashes[0]!;
-  const k = splitPoint(hashes.length);
-  return nodeHash(rootOfLeafHashes(hashes.slice(0, k)), rootOfLeafHashes(hashes.slice(k)));
+/** The root of the subtree over hashes[from, to), which is not empty; ranges rather than copies of the array. */
+function rootOfLeafHashes(hashes: readonly Uint8Array[], from = 0, to = hashes.length): Uint8Array {
+  if (to - from === 1) return hashes[from]!;
+  const split = from + splitPoint(to - from);
+  return nodeHash(rootOfLeafHashes(hashes, from, split), rootOfLeafHashes(hashes, split, to));
 }
 
 /** Merkle Tree Hash of RFC 6962; the empty tree hashes to SHA-256 of the empty string. */
 export function merkleRoot(leaves: Uint8Array[]): Uint8Array {
-  if (leaves.length === 0) return new Uint8Array(createHash('sha256').digest());
+  if (leaves.length === 0) return sha256();
   return rootOfLeafHashes(leaves.map(leafHash));
 }
 
