@@ -1,6 +1,21 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI through tsx so that users need no build step.
-import { register } from 'tsx/esm/api';
+// Runs the TypeScript CLI from a bundle of its sources, rebuilt when they change, so that users need
+// no build step; through tsx when the bundle has nowhere to be written.
+import { fileURLToPath } from 'node:url';
+import { BundleBuildError, freshBundle } from './cli-bundle.js';
 
-register();
-await import('../cli/main.ts');
+const root = fileURLToPath(new URL('..', import.meta.url));
+let bundle;
+try {
+  bundle = await freshBundle({ root, entry: fileURLToPath(new URL('../cli/main.ts', import.meta.url)), outdir: fileURLToPath(new URL('../node_modules/.cache/strongbox/', import.meta.url)) });
+} catch (error) {
+  if (!(error instanceof BundleBuildError)) throw error;
+  console.error(`strongbox: ${error.message}`);
+  process.exit(2);
+}
+if (bundle) await import(bundle);
+else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  await import('../cli/main.ts');
+}

@@ -1,0 +1,66 @@
+import { expect } from 'chai';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { BundleBuildError, freshBundle } from '../../bin/cli-bundle.js';
+
+describe('the bundle the strongbox command runs from', function () {
+  this.timeout(30_000);
+  const root = mkdtempSync(join(tmpdir(), 'strongbox-bundle-'));
+  const entry = join(root, 'entry.ts');
+  const lazy = join(root, 'lazy.ts');
+  const outdir = join(root, 'out');
+  const bundle = () => freshBundle({ root, entry, outdir });
+  /** A new module of each bundle: ESM caches a module by its URL, so the query tells two loads apart. */
+  let loads = 0;
+  const load = async (url: string) => (await import(`${url}?load=${loads++}`)) as { seen: () => Promise<number>; url: string };
+
+  before(() => {
+    writeFileSync(join(root, 'tsconfig.json'), JSON.stringify({ compilerOptions: { target: 'ES2022', module: 'NodeNext' } }));
+    writeFileSync(entry, "export const url: string = import.meta.url;\nexport async function seen(): Promise<number> {\n  return (await import('./lazy.ts')).value;\n}\n");
+    writeFileSync(lazy, 'export const value: number = 1;\n');
+  });
+  after(() => rmSync(root, { recursive: true, force: true }));
+
+  it('builds once and serves the same files while no source changes', async () => {
+    const first = await bundle();
+    const manifest = statSync(join(outdir, 'manifest.json')).mtimeMs;
+    expect(await bundle()).to.equal(first);
+    expect(statSync(join(outdir, 'manifest.json')).mtimeMs).to.equal(manifest);
+    expect(await (await load(first!)).seen()).to.equal(1);
+  });
+
+  it('gives each module the import.meta.url of its source file', async () => {
+    expect((await load((await bundle())!)).url).to.equal(pathToFileURL(entry).href);
+  });
+
+  it('builds again once a source changes, a module loaded lazily included, and runs the changed code', async () => {
+    const before = await bundle();
+    writeFileSync(lazy, 'export const value: number = 22;\n');
+    const after = await bundle();
+    expect(after).to.not.equal(before);
+    expect(await (await load(after!)).seen()).to.equal(22);
+  });
+
+  it('refuses a source esbuild cannot parse, naming its file and line, and keeps the last bundle', async () => {
+    const last = await bundle();
+    const manifest = readFileSync(join(outdir, 'manifest.json'), 'utf8');
+    writeFileSync(lazy, 'export const value: number = ;\n');
+    const failure = await bundle().then(
+      () => null,
+      (error: unknown) => error,
+    );
+    expect(failure).to.be.instanceOf(BundleBuildError);
+    expect((failure as Error).message).to.match(/^cannot build entry\.ts: lazy\.ts:1:\d+: /);
+    expect(readFileSync(join(outdir, 'manifest.json'), 'utf8')).to.equal(manifest);
+    writeFileSync(lazy, 'export const value: number = 22;\n');
+    expect(await bundle()).to.equal(last);
+  });
+
+  it('answers null, building nothing, where the bundle cannot be written', async () => {
+    const notAFolder = join(root, 'file');
+    writeFileSync(notAFolder, '');
+    expect(await freshBundle({ root, entry, outdir: join(notAFolder, 'out') })).to.equal(null);
+  });
+});
