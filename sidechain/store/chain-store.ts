@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
 import { appliedSchemaVersion, loadMigrations, runMigrations } from './migrate.ts';
 import { TxKind } from '../transaction/types.ts';
+import { byteaArray, int2Array, int4Array } from './binary-array.ts';
 
 const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), 'migrations');
 
@@ -115,10 +116,10 @@ const SAVE_BLOCK = `
   FROM spent`;
 
 const spenderColumns = (spenders: StoredSpender[]) => [
-  spenders.map((spender) => buffer(spender.txid)),
-  spenders.map((spender) => spender.vout),
-  spenders.map((spender) => buffer(spender.spentBy)),
-  spenders.map((spender) => spender.input),
+  byteaArray(spenders.map((spender) => spender.txid)),
+  int4Array(spenders.map((spender) => spender.vout)),
+  byteaArray(spenders.map((spender) => spender.spentBy)),
+  int4Array(spenders.map((spender) => spender.input)),
 ];
 const buffer = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 const bytesOf = (value: Buffer) => new Uint8Array(value);
@@ -154,22 +155,22 @@ export class ChainStore {
         buffer(block.commit),
         transactions.length,
         block.timeMs.toString(),
-        transactions.map((tx) => buffer(tx.txid)),
-        transactions.map((tx) => tx.kind),
-        transactions.map((tx) => buffer(tx.bytes)),
-        spent.map((outpoint) => buffer(outpoint.txid)),
-        spent.map((outpoint) => outpoint.vout),
-        created.map((out) => buffer(out.txid)),
-        created.map((out) => out.vout),
-        created.map((out) => buffer(out.owner)),
-        created.map((out) => buffer(out.asset)),
+        byteaArray(transactions.map((tx) => tx.txid)),
+        int2Array(transactions.map((tx) => tx.kind)),
+        byteaArray(transactions.map((tx) => tx.bytes)),
+        byteaArray(spent.map((outpoint) => outpoint.txid)),
+        int4Array(spent.map((outpoint) => outpoint.vout)),
+        byteaArray(created.map((out) => out.txid)),
+        int4Array(created.map((out) => out.vout)),
+        byteaArray(created.map((out) => out.owner)),
+        byteaArray(created.map((out) => out.asset)),
         created.map((out) => out.amount.toString()),
-        mints.map((mint) => buffer(mint.bitcoinTxid)),
-        mints.map((mint) => mint.bitcoinVout),
-        mints.map((mint) => buffer(mint.txid)),
+        byteaArray(mints.map((mint) => mint.bitcoinTxid)),
+        int4Array(mints.map((mint) => mint.bitcoinVout)),
+        byteaArray(mints.map((mint) => mint.txid)),
         mints.map((mint) => mint.amount.toString()),
-        burns.map((burn) => buffer(burn.txid)),
-        burns.map((burn) => buffer(burn.destinationScript)),
+        byteaArray(burns.map((burn) => burn.txid)),
+        byteaArray(burns.map((burn) => burn.destinationScript)),
         burns.map((burn) => burn.amount.toString()),
         ...spenderColumns(spenders),
       ],
