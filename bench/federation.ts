@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { MemberApiError } from '../federation/api/client.ts';
 import { txId } from '../sidechain/transaction/ids.ts';
 import { keyWitness } from '../sidechain/transaction/signing.ts';
@@ -8,6 +9,8 @@ import { scrape } from '../test/helpers/prometheus.ts';
 import { issuance, testWallet, type TestWallet } from '../test/helpers/transactions.ts';
 import { memberLogPath } from '../federation/local-network/local-network.ts';
 import { heightEntrySpreads } from './height-entry-spread.ts';
+import { postgresServerCpuMs } from './server-cpu.ts';
+import { processCpuMs } from './thread-cpu.ts';
 import { figure, percentile, type Figure } from './report.ts';
 
 /** Spends `source` into `count` outputs of `each` to `owner`, and `rest` back to it when positive. */
@@ -109,7 +112,10 @@ export async function federationThroughput(baseline: Figure, options: { members:
       }
     })();
 
+    // Where the local network keeps its Postgres cluster (local-network.ts).
+    const clusterDir = join(net.network.dataDir, 'postgres', 'cluster');
     const samplesBefore = await scrapeMembers(net);
+    const [postgresBefore, benchBefore] = [postgresServerCpuMs(clusterDir), processCpuMs()];
     const start = performance.now();
     const interval = 1000 / options.offeredPerSecond;
     // A client that waits for its answers, like a real one: at most this many requests in flight.
@@ -163,10 +169,14 @@ export async function federationThroughput(baseline: Figure, options: { members:
     watching = false;
     await Promise.race([watcher, new Promise((resolve) => setTimeout(resolve, 60_000))]);
     const samplesAfter = await scrapeMembers(net);
+    const [postgresAfter, benchAfter] = [postgresServerCpuMs(clusterDir), processCpuMs()];
     const elapsedSeconds = (performance.now() - start) / 1000;
     const sorted = [...latencies].sort((a, b) => a - b);
     const finalPerSecond = (latencies.length * 1000) / (lastFinalAt - start);
     const cpuMs = memberCpuSeconds(samplesBefore, samplesAfter) * 1000;
+    const postgresMs = postgresBefore === null || postgresAfter === null ? Number.NaN : postgresAfter - postgresBefore;
+    // This process: the clients, the watcher and the embedded regtest node.
+    const benchMs = benchAfter - benchBefore;
     const entrySpreads = heightEntrySpreads(net.clients.map((_, index) => memberLogPath(net.network.dataDir, index)), startHeight + 1).sort((a, b) => a - b);
     const loadedHeights = figure(`heights of ${LOADED_HEIGHT} transfers or more`, loadedRounds.length, 'heights');
     const label = `${options.members} members, ${options.offeredPerSecond} tx/s offered${options.batchMs === undefined ? '' : `, sent every ${options.batchMs} ms in one request per member`}`;
@@ -189,6 +199,11 @@ export async function federationThroughput(baseline: Figure, options: { members:
       // CPU time, unlike the rates above, hardly depends on what else shares the cores.
       figure(`federation (${label}): member CPU per final transfer, all members`, cpuMs / latencies.length, 'ms', verificationCost),
       figure(`federation (${label}): member CPU per final block, all members`, cpuMs / finalBlocks, 'ms', verificationCost),
+      // The machine's whole budget: the members' shared Postgres server and the bench's own process
+      // (clients and regtest node) share the cores with the members.
+      figure(`federation (${label}): Postgres CPU per final transfer, the members' shared server`, postgresMs / latencies.length, 'ms', verificationCost),
+      figure(`federation (${label}): bench process CPU per final transfer, clients and regtest node`, benchMs / latencies.length, 'ms', verificationCost),
+      figure(`federation (${label}): CPU of every process per final transfer, members, Postgres and bench`, (cpuMs + postgresMs + benchMs) / latencies.length, 'ms', verificationCost),
     ];
   } finally {
     await net.stop();
