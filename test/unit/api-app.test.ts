@@ -94,6 +94,26 @@ describe('HTTP API framework', () => {
     expect(stored).to.have.length(1);
   });
 
+  it("tags a read's answer for the client to ask again with If-None-Match, and sends a write's answer untagged", async () => {
+    const written = await post(JSON.stringify({ amount: '7' }));
+    const writtenBody = await written.text();
+    expect(written.status).to.equal(201);
+    expect(written.headers.get('content-type')).to.equal('application/json; charset=utf-8');
+    expect(written.headers.get('content-length')).to.equal(String(Buffer.byteLength(writtenBody)));
+    expect(written.headers.get('etag'), 'a write is never asked for again by its tag').to.equal(null);
+    const index = JSON.parse(writtenBody).count - 1;
+
+    const read = await fetch(`${base}/amounts/${index}`);
+    expect(read.status).to.equal(200);
+    expect(await read.json()).to.deep.equal({ amount: '7' });
+    const tag = read.headers.get('etag');
+    expect(tag).to.be.a('string');
+    const again = await fetch(`${base}/amounts/${index}`, { headers: { 'if-none-match': tag!, 'cache-control': 'max-age=0' } });
+    expect(again.status).to.equal(304);
+    const head = await fetch(`${base}/amounts/${index}`, { method: 'HEAD' });
+    expect([head.status, head.headers.get('etag'), await head.text()]).to.deep.equal([200, tag, '']);
+  });
+
   it('answers 404 with the same error shape for unknown resources and routes', async () => {
     const missing = await fetch(`${base}/amounts/7`);
     expect(missing.status).to.equal(404);
