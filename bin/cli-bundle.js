@@ -91,6 +91,8 @@ async function buildBundle(root, entry, outdir) {
       splitting: true,
       // Error classes and functions keep the names that errors and logs print.
       keepNames: true,
+      // For a stack to name the lines of the sources, as under tsx (bin/strongbox.js turns them on).
+      sourcemap: true,
       // Names by content: a build never rewrites a file another build wrote, which a process may be loading.
       entryNames: '[name]-[hash]',
       chunkNames: 'chunk-[hash]',
@@ -109,7 +111,7 @@ function removeOldOutputs(outdir, kept) {
   const now = Date.now();
   for (const name of readdirSync(outdir)) {
     const file = join(outdir, name);
-    if (kept.has(file) || !name.endsWith('.js')) continue;
+    if (kept.has(file) || name === 'manifest.json') continue;
     if (now - statSync(file).mtimeMs > STALE_OUTPUT_MS) rmSync(file, { force: true });
   }
 }

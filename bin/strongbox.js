@@ -13,8 +13,11 @@ try {
   console.error(`strongbox: ${error.message}`);
   process.exit(2);
 }
-if (bundle) await import(bundle);
-else {
+if (bundle) {
+  // Stacks of internal errors name lines of the TypeScript sources, not of the bundle's chunks.
+  process.setSourceMapsEnabled(true);
+  await import(bundle);
+} else {
   const { register } = await import('tsx/esm/api');
   register();
   await import('../cli/main.ts');

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -56,6 +57,20 @@ describe('the bundle the strongbox command runs from', function () {
     expect(readFileSync(join(outdir, 'manifest.json'), 'utf8')).to.equal(manifest);
     writeFileSync(lazy, 'export const value: number = 22;\n');
     expect(await bundle()).to.equal(last);
+  });
+
+  it('maps a stack to the lines of the sources, also once only a comment has moved them', async () => {
+    const source = join(root, 'failing.ts');
+    const failingLine = async () => {
+      const failing = await freshBundle({ root, entry: source, outdir: join(root, 'failing-out') });
+      const run = spawnSync(process.execPath, ['--enable-source-maps', '--input-type=module', '-e', `(await import(${JSON.stringify(failing)})).fail()`], { encoding: 'utf8' });
+      return new RegExp(`${source.replaceAll('.', '\\.')}:(\\d+):`).exec(run.stderr)?.[1];
+    };
+    const failing = "export function fail(): never {\n  throw new Error('failed here');\n}\n";
+    writeFileSync(source, `type Unused = number;\n${failing}`);
+    expect(await failingLine()).to.equal('3');
+    writeFileSync(source, `// moved\ntype Unused = number;\n${failing}`);
+    expect(await failingLine()).to.equal('4');
   });
 
   it('answers null, building nothing, where the bundle cannot be written', async () => {
