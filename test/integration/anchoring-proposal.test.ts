@@ -3,12 +3,11 @@ import { Anchoring } from '../../federation/member/anchoring.ts';
 import { currentFeeRate, feeRateOfBlock } from '../../federation/member/fee-rate.ts';
 import { FederationSigner } from '../../federation/member/federation-signer.ts';
 import { decodeUnsignedBitcoinTx } from '../../sidechain/bitcoin-tx.ts';
-import { ChainStore } from '../../sidechain/store/chain-store.ts';
 import type { Transaction } from '../../sidechain/transaction/types.ts';
 import { multisigTxVsize } from '../../watcher/federation-psbt.ts';
 import { capturedLog } from '../helpers/captured-log.ts';
 import { testFederation } from '../helpers/genesis.ts';
-import { freshDatabase, type TestDatabase } from '../helpers/postgres.ts';
+import { chainFixture, type ChainFixture } from '../helpers/chain-fixture.ts';
 import { RecordingRpc } from '../helpers/recording-rpc.ts';
 import { sharedRegtest } from '../helpers/regtest.ts';
 import { genesisParent, nextHeader } from '../helpers/signed-blocks.ts';
@@ -22,7 +21,7 @@ describe('an anchor proposal asks the Bitcoin node only what can pay an anchor',
   this.timeout(120_000);
   const federation = testFederation(5, 4);
   const tip = { height: 1, hash: new Uint8Array(32).fill(7) };
-  let db: TestDatabase;
+  let fixture: ChainFixture;
   let rpc: RecordingRpc;
   let anchoring: Anchoring;
   let lines: Record<string, unknown>[];
@@ -36,9 +35,8 @@ describe('an anchor proposal asks the Bitcoin node only what can pay an anchor',
 
   before(async () => {
     const { node } = await sharedRegtest();
-    db = await freshDatabase('anchoring_proposal');
-    const store = new ChainStore(db.pool);
-    await store.migrate();
+    fixture = await chainFixture('anchoring_proposal');
+    const { store } = fixture;
     rpc = new RecordingRpc(node.rpcUrl);
     const captured = capturedLog();
     lines = captured.lines;
@@ -49,7 +47,7 @@ describe('an anchor proposal asks the Bitcoin node only what can pay an anchor',
     await anchoring.poll(await rpc.getBestBlockHash());
   });
   after(async () => {
-    await db?.drop();
+    await fixture?.drop();
   });
 
   it('asks the node nothing while the operations wallet is empty, and says once that no anchor is possible', async () => {

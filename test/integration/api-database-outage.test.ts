@@ -9,11 +9,11 @@ import { defineRoute } from '../../federation/api/route.ts';
 import type { PostgresServer } from '../../federation/postgres/embedded-server.ts';
 import { LedgerState } from '../../sidechain/ledger/index.ts';
 import { ChainQueries } from '../../sidechain/store/chain-queries.ts';
-import { ChainStore } from '../../sidechain/store/chain-store.ts';
 import { findFreePort } from '../../regtest/free-port.ts';
 import { withDatabaseDown } from '../helpers/database-outage.ts';
 import { eventually } from '../helpers/local-network.ts';
-import { freshDatabase, sharedPostgres, type TestDatabase } from '../helpers/postgres.ts';
+import { sharedPostgres, type TestDatabase } from '../helpers/postgres.ts';
+import { chainFixture } from '../helpers/chain-fixture.ts';
 
 /** The rejection `attempt` ends with; fails the test when it succeeds. */
 async function failureOf(attempt: () => Promise<unknown>): Promise<unknown> {
@@ -37,9 +37,8 @@ describe("a member's API while its database is out of reach", function () {
 
   before(async () => {
     server = await sharedPostgres();
-    db = await freshDatabase('outage');
+    ({ db } = await chainFixture('outage'));
     db.pool.on('error', (error) => poolErrors.push(error));
-    await new ChainStore(db.pool).migrate();
     const routes = [
       ...listRoutes({ queries: new ChainQueries(db.pool), ledger: new LedgerState(), tipHeight: () => 0 }),
       // A statement that is wrong whatever the database's state: a bug, which must stay a 500.

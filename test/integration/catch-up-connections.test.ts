@@ -3,16 +3,15 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pino from 'pino';
-import { ChainStore } from '../../sidechain/store/chain-store.ts';
+import type { ChainStore } from '../../sidechain/store/chain-store.ts';
 import { createApiApp } from '../../federation/api/app.ts';
 import { memberRoutes, type MemberApiContext } from '../../federation/api/member-routes.ts';
 import { closeApi, listenApi } from '../../federation/api/serve.ts';
-import { Chain, DEFAULT_CHAIN_OPTIONS } from '../../federation/member/chain.ts';
+import type { Chain } from '../../federation/member/chain.ts';
 import { catchUp } from '../../federation/member/catch-up.ts';
 import { paymentChain } from '../helpers/payment-chain.ts';
-import { freshDatabase, type TestDatabase } from '../helpers/postgres.ts';
+import { chainFixture, type ChainFixture } from '../helpers/chain-fixture.ts';
 
-const options = { ...DEFAULT_CHAIN_OPTIONS, now: () => BigInt(Date.now()) };
 const silent = pino({ level: 'silent' });
 /** How often a running member catches up with its peers (start-member.ts). */
 const CATCH_UP_TICK_MS = 5_000;
@@ -26,20 +25,18 @@ describe("catching up on peers' tips over kept-alive connections (real Postgres)
   this.timeout(120_000);
   const { chain: signed } = paymentChain(3);
   const { genesis } = signed.federation;
-  const databases: TestDatabase[] = [];
+  const fixtures: ChainFixture[] = [];
   let server: Server | undefined;
 
   async function member(): Promise<{ chain: Chain; store: ChainStore }> {
-    const db = await freshDatabase('catchupconn');
-    databases.push(db);
-    const store = new ChainStore(db.pool);
-    await store.migrate();
-    return { chain: await Chain.open(genesis, store, options), store };
+    const fixture = await chainFixture('catchupconn');
+    fixtures.push(fixture);
+    return { chain: await fixture.open(genesis), store: fixture.store };
   }
 
   after(async () => {
     if (server) await closeApi(server);
-    for (const db of databases.splice(0)) await db.drop();
+    for (const fixture of fixtures.splice(0)) await fixture.drop();
   });
 
   it("asks a peer its tip tick after tick over the connections the first tick opened, the member's API server seeing no new one", async () => {

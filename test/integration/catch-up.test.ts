@@ -4,24 +4,24 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import pino from 'pino';
 import { txId } from '../../sidechain/transaction/ids.ts';
 import type { Transaction, TransferBody } from '../../sidechain/transaction/types.ts';
-import { ChainStore } from '../../sidechain/store/chain-store.ts';
+import type { ChainStore } from '../../sidechain/store/chain-store.ts';
 import { createApiApp } from '../../federation/api/app.ts';
 import { memberRoutes, type MemberApiContext } from '../../federation/api/member-routes.ts';
 import { MemberClient } from '../../federation/api/client.ts';
 import { memberBlockSource, memoryBlockSource } from '../../federation/audit/block-source.ts';
-import { Chain, DEFAULT_CHAIN_OPTIONS } from '../../federation/member/chain.ts';
+import type { Chain } from '../../federation/member/chain.ts';
 import { applyServedBlocks, catchUp } from '../../federation/member/catch-up.ts';
 import { logPoolErrors } from '../../federation/postgres/pool-errors.ts';
 import { paymentChain } from '../helpers/payment-chain.ts';
 import { capturedLog } from '../helpers/captured-log.ts';
 import { hungMember } from '../helpers/hung-member.ts';
 import { withDatabaseDown } from '../helpers/database-outage.ts';
-import { freshDatabase, sharedPostgres, type TestDatabase } from '../helpers/postgres.ts';
+import { sharedPostgres } from '../helpers/postgres.ts';
+import { chainFixture, type ChainFixture } from '../helpers/chain-fixture.ts';
 import { quorum, rewriteHistory, type SignedBlock } from '../helpers/signed-blocks.ts';
 import { serveHistory } from '../helpers/served-history.ts';
 import { transfer } from '../helpers/transactions.ts';
 
-const options = { ...DEFAULT_CHAIN_OPTIONS, now: () => BigInt(Date.now()) };
 const silent = pino({ level: 'silent' });
 
 /**
@@ -45,7 +45,7 @@ describe('catching up on final blocks from peers (real Postgres)', function () {
   /** Bob spends the change alice got at FORGED - 1: a valid signature by the wrong key, certified by a quorum. */
   const forged = rewriteHistory(blocks, FORGED, () => [transfer(genesis.chainId, bob, aliceChange(FORGED - 1), asset, bob.owner, 1n)], quorum(signed.federation));
 
-  const databases: TestDatabase[] = [];
+  const fixtures: ChainFixture[] = [];
   const servers: Server[] = [];
   /** A hostile member: serves `served`, forged blocks a real member would never store. */
   async function lyingPeer(served: readonly SignedBlock[]): Promise<string> {
@@ -55,11 +55,9 @@ describe('catching up on final blocks from peers (real Postgres)', function () {
   }
   const closing: (() => Promise<void>)[] = [];
   async function member(): Promise<{ chain: Chain; store: ChainStore }> {
-    const db = await freshDatabase('catchup');
-    databases.push(db);
-    const store = new ChainStore(db.pool);
-    await store.migrate();
-    return { chain: await Chain.open(genesis, store, options), store };
+    const fixture = await chainFixture('catchup');
+    fixtures.push(fixture);
+    return { chain: await fixture.open(genesis), store: fixture.store };
   }
   /**
    * A member's real API over its own store, holding `served`; `holdUntil` may hold a request back
@@ -78,7 +76,7 @@ describe('catching up on final blocks from peers (real Postgres)', function () {
   afterEach(async () => {
     for (const server of servers.splice(0)) await new Promise((resolve) => server.close(resolve));
     for (const close of closing.splice(0)) await close();
-    for (const db of databases.splice(0)) await db.drop();
+    for (const fixture of fixtures.splice(0)) await fixture.drop();
   });
 
   it('applies every block a source serves and ends on the same tip and balances', async () => {
@@ -238,7 +236,7 @@ describe('catching up on final blocks from peers (real Postgres)', function () {
   it("passes over a peer whose own database is out of reach (503) as over an unreachable one, without a warning: that peer's log says why", async () => {
     const { chain } = await member();
     const peer = await peerServing(blocks.slice(0, 3));
-    const peerDatabase = databases.at(-1)!;
+    const peerDatabase = fixtures.at(-1)!.db;
     // As the peer member does: the outage ends its idle connections.
     logPoolErrors(peerDatabase.pool, silent);
     const { lines, log } = capturedLog();

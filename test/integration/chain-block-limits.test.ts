@@ -1,11 +1,10 @@
 import { expect } from 'chai';
 import { decodeBlock } from '../../sidechain/block.ts';
 import { ValidationError } from '../../sidechain/errors.ts';
-import { ChainStore } from '../../sidechain/store/chain-store.ts';
 import { txId } from '../../sidechain/transaction/ids.ts';
-import { Chain, DEFAULT_CHAIN_OPTIONS, type ChainOptions } from '../../federation/member/chain.ts';
+import type { ChainOptions } from '../../federation/member/chain.ts';
 import { split } from '../../bench/federation.ts';
-import { freshDatabase, type TestDatabase } from '../helpers/postgres.ts';
+import { chainFixture, type ChainFixture } from '../helpers/chain-fixture.ts';
 import { testFederation } from '../helpers/genesis.ts';
 import { appendFinalBlock } from '../helpers/final-blocks.ts';
 import { quorum, signCommit } from '../helpers/signed-blocks.ts';
@@ -13,19 +12,17 @@ import { issuance, testWallet } from '../helpers/transactions.ts';
 
 describe('a member bounds its mempool and the blocks it proposes by outputs and by build time', function () {
   this.timeout(120_000);
-  let db: TestDatabase;
+  let fixture: ChainFixture;
   beforeEach(async () => {
-    db = await freshDatabase('chain_limits');
+    fixture = await chainFixture('chain_limits');
   });
-  afterEach(() => db.drop());
+  afterEach(() => fixture.drop());
 
   /** A chain whose alice holds three final coins of 1,000, opened with `options`; `open` opens another on its store. */
   const chainWithThreeCoins = async (options: Partial<ChainOptions>) => {
     const federation = testFederation(5);
     const chainId = federation.genesis.chainId;
-    const store = new ChainStore(db.pool);
-    await store.migrate();
-    const open = (opened: Partial<ChainOptions>) => Chain.open(federation.genesis, store, { ...DEFAULT_CHAIN_OPTIONS, ...opened, now: () => BigInt(Date.now()) });
+    const open = (opened: Partial<ChainOptions>) => fixture.open(federation.genesis, opened);
     const chain = await open(options);
     const alice = testWallet();
     const { tx: issue, asset } = issuance(chainId, alice, 3_000n);

@@ -4,7 +4,8 @@ import pg from 'pg';
 import { ChainStore } from '../../sidechain/store/chain-store.ts';
 import { txId } from '../../sidechain/transaction/ids.ts';
 import { Chain, DEFAULT_CHAIN_OPTIONS } from '../../federation/member/chain.ts';
-import { freshDatabase, type TestDatabase } from '../helpers/postgres.ts';
+import { freshDatabase } from '../helpers/postgres.ts';
+import { chainFixture, type ChainFixture } from '../helpers/chain-fixture.ts';
 import { testFederation } from '../helpers/genesis.ts';
 import { issuance, testWallet, transfer } from '../helpers/transactions.ts';
 import { appendFinalBlock } from '../helpers/final-blocks.ts';
@@ -40,17 +41,16 @@ const DAMAGE_REMEDY = ': the database was changed or damaged; restore a backup, 
 
 describe('member chain on Postgres across a restart', function () {
   this.timeout(60_000);
-  let db: TestDatabase;
+  let fixture: ChainFixture;
   beforeEach(async () => {
-    db = await freshDatabase('chain');
+    fixture = await chainFixture('chain');
   });
-  afterEach(() => db.drop());
+  afterEach(() => fixture.drop());
 
   it('rebuilds exactly the same ledger, tip and balances from the store', async () => {
     const federation = testFederation(5);
-    const store = new ChainStore(db.pool);
-    await store.migrate();
-    const chain = await Chain.open(federation.genesis, store, options);
+    const { db } = fixture;
+    const chain = await fixture.open(federation.genesis);
     const alice = testWallet();
     const bob = testWallet();
     const { tx: issue, asset } = issuance(federation.genesis.chainId, alice, 1_000n);
@@ -73,9 +73,8 @@ describe('member chain on Postgres across a restart', function () {
 
   it('replays a chain longer than the ranges it reads the store in, and refuses a store with a block changed or missing below its tip', async () => {
     const { chain: signed } = paymentChain(250);
-    const store = new ChainStore(db.pool);
-    await store.migrate();
-    const chain = await Chain.open(signed.federation.genesis, store, options);
+    const { db, store } = fixture;
+    const chain = await fixture.open(signed.federation.genesis);
     await applyServedBlocks(chain, memoryBlockSource(signed.blocks));
     expect(chain.tip.height).to.equal(250);
 
@@ -83,13 +82,13 @@ describe('member chain on Postgres across a restart', function () {
     expect(spenders).to.have.length(signed.blocks.reduce((inputs, block) => inputs + block.transactions.reduce((sum, tx) => sum + ('inputs' in tx ? tx.inputs.length : 0), 0), 0));
     // A store written before spenders were kept (migration 007) gets them at the next start, all of them.
     await db.pool.query('DELETE FROM output_spenders WHERE height > 30');
-    const reopened = await Chain.open(signed.federation.genesis, store, options);
+    const reopened = await fixture.open(signed.federation.genesis);
     expect((await db.pool.query('SELECT * FROM output_spenders ORDER BY txid, vout')).rows).to.deep.equal(spenders);
     expect(snapshot(reopened)).to.deep.equal(snapshot(chain));
     for (const height of [1, 100, 101, 200, 201, 250]) expect(reopened.hashAt(height), `hash at ${height}`).to.deep.equal(chain.hashAt(height));
 
     // A store changed behind the member's back stops its start, whatever part was changed.
-    const refusal = () => Chain.open(signed.federation.genesis, store, options).then(() => null, (e: Error) => e.message);
+    const refusal = () => fixture.open(signed.federation.genesis).then(() => null, (e: Error) => e.message);
     const hash120 = Buffer.from(chain.hashAt(120)!);
     await db.pool.query('UPDATE blocks SET hash = $1 WHERE height = 120', [Buffer.alloc(32)]);
     expect(await refusal()).to.equal(`the store's block 120 does not hash to the hash stored with it${DAMAGE_REMEDY}`);
@@ -98,21 +97,19 @@ describe('member chain on Postgres across a restart', function () {
     await db.pool.query('UPDATE transactions SET bytes = (SELECT bytes FROM transactions WHERE height = 121) WHERE height = 120');
     expect(await refusal()).to.equal(`the store's block 120 is not the chain's: block 120 transaction root does not match its transactions${DAMAGE_REMEDY}`);
     await db.pool.query('UPDATE transactions SET bytes = $1 WHERE height = 120', [rows[0]!.bytes]);
-    expect(snapshot(await Chain.open(signed.federation.genesis, store, options))).to.deep.equal(snapshot(chain));
+    expect(snapshot(await fixture.open(signed.federation.genesis))).to.deep.equal(snapshot(chain));
 
     await db.pool.query('DELETE FROM transactions WHERE height = 150');
     await db.pool.query('DELETE FROM blocks WHERE height = 150');
-    const error = await Chain.open(signed.federation.genesis, store, options).then(() => null, (e: Error) => e);
+    const error = await fixture.open(signed.federation.genesis).then(() => null, (e: Error) => e);
     expect(error?.message).to.equal(`the store has no block 150 below its tip 250${DAMAGE_REMEDY}`);
   });
 
   it("refuses, naming both chains, a store that holds another chain's blocks: a config naming another chain's database or genesis", async () => {
     const { chain: signed } = paymentChain(3);
-    const store = new ChainStore(db.pool);
-    await store.migrate();
-    await applyServedBlocks(await Chain.open(signed.federation.genesis, store, options), memoryBlockSource(signed.blocks));
+    await applyServedBlocks(await fixture.open(signed.federation.genesis), memoryBlockSource(signed.blocks));
     const other = testFederation(5).genesis;
-    const error = await Chain.open(other, store, options).then(() => null, (e: Error) => e);
+    const error = await fixture.open(other).then(() => null, (e: Error) => e);
     const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
     expect(error?.message).to.equal(
       `the member's database holds blocks of chain ${hex(signed.federation.genesis.chainId)}, not of this genesis's chain ${hex(other.chainId)}: the config names another chain's database (databaseUrl, DATABASE_URL or dataDir) or another chain's genesis (genesisFile)`,
@@ -121,15 +118,14 @@ describe('member chain on Postgres across a restart', function () {
 
   it('applies a block its store already holds: a killed member’s statement that committed after the restart loaded the tip below', async () => {
     const federation = testFederation(5);
-    const store = new ChainStore(db.pool);
-    await store.migrate();
-    const killed = await Chain.open(federation.genesis, store, options);
+    const { store } = fixture;
+    const killed = await fixture.open(federation.genesis);
     const alice = testWallet();
     const { tx: issue, asset } = issuance(federation.genesis.chainId, alice, 1_000n);
     await appendFinalBlock(killed, federation, [issue]);
     // The restarted member loads height 1; the killed one's block 2 lands in the store after that.
-    const restarted = await Chain.open(federation.genesis, store, options);
-    const stale = await Chain.open(federation.genesis, store, options);
+    const restarted = await fixture.open(federation.genesis);
+    const stale = await fixture.open(federation.genesis);
     const pay = transfer(federation.genesis.chainId, alice, { txid: txId(issue), index: 0, amount: 1_000n }, asset, testWallet().owner, 300n);
     await appendFinalBlock(killed, federation, [pay]);
     expect(restarted.tip.height).to.equal(1);
@@ -152,9 +148,8 @@ describe('member chain on Postgres across a restart', function () {
     it(`opens a database the release ${release} wrote at schema version ${version}: migrated, it holds row for row what this release writes, and goes on`, async () => {
       const { chain: signed } = paymentChain(60);
       const { genesis } = signed.federation;
-      const store = new ChainStore(db.pool);
-      await store.migrate();
-      const chain = await Chain.open(genesis, store, options);
+      const { db, store } = fixture;
+      const chain = await fixture.open(genesis);
       await applyServedBlocks(chain, memoryBlockSource(signed.blocks.slice(0, 50)));
       // What a member writes besides blocks: its vote log at the open height and its peg-out approvals.
       await store.appendWal(51, Uint8Array.of(1, 2, 3));
@@ -183,9 +178,8 @@ describe('member chain on Postgres across a restart', function () {
 
   it('refuses a block whose certificate is short of k signatures, and nothing is stored', async () => {
     const federation = testFederation(5);
-    const store = new ChainStore(db.pool);
-    await store.migrate();
-    const chain = await Chain.open(federation.genesis, store, options);
+    const { store } = fixture;
+    const chain = await fixture.open(federation.genesis);
     const { tx } = issuance(federation.genesis.chainId, testWallet(), 5n);
     // The helper signs with as many members as the threshold it is given: three, one short.
     const threeSigners = { ...federation, genesis: { ...federation.genesis, members: { ...federation.genesis.members, threshold: 3 } } };

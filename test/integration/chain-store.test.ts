@@ -10,6 +10,7 @@ import { encodeTransaction } from '../../sidechain/transaction/codec.ts';
 import { txId } from '../../sidechain/transaction/ids.ts';
 import { TxKind } from '../../sidechain/transaction/types.ts';
 import { freshDatabase, type TestDatabase } from '../helpers/postgres.ts';
+import { chainFixture } from '../helpers/chain-fixture.ts';
 import { issuerSigned, testWallet } from '../helpers/transactions.ts';
 import { endPool } from '../../federation/postgres/end-pool.ts';
 
@@ -31,9 +32,7 @@ describe('chain store (real Postgres)', function () {
   let store: ChainStore;
 
   beforeEach(async () => {
-    db = await freshDatabase('chainstore');
-    store = new ChainStore(db.pool);
-    await store.migrate();
+    ({ db, store } = await chainFixture('chainstore'));
   });
   afterEach(() => db.drop());
 

@@ -1,13 +1,13 @@
 import { expect } from 'chai';
 import { createHash } from 'node:crypto';
-import { ChainStore } from '../../sidechain/store/chain-store.ts';
 import { LedgerState } from '../../sidechain/ledger/index.ts';
 import { PeginStore } from '../../federation/member/pegin-store.ts';
 import { listDeposits, type DepositView } from '../../federation/member/pegin-deposits.ts';
 import { applyFollowerEvent, initialFollowerState, type FollowerState } from '../../watcher/follower/machine.ts';
 import { serializeFollowerState } from '../../watcher/follower/state-codec.ts';
 import type { Deposit } from '../../watcher/deposits.ts';
-import { freshDatabase, type TestDatabase } from '../helpers/postgres.ts';
+import type { TestDatabase } from '../helpers/postgres.ts';
+import { chainFixture } from '../helpers/chain-fixture.ts';
 import { testFederation } from '../helpers/genesis.ts';
 import { testWallet } from '../helpers/transactions.ts';
 
@@ -34,8 +34,7 @@ describe('peg-in deposit list from a member database', () => {
   const summary = (views: DepositView[]) => views.map((v) => `${v.txid === first.txid ? 'first' : 'second'} ${v.state} ${v.confirmations}/${v.required}`);
 
   beforeEach(async () => {
-    db = await freshDatabase('deposits');
-    await new ChainStore(db.pool).migrate();
+    ({ db } = await chainFixture('deposits'));
     store = new PeginStore(db.pool);
   });
   afterEach(() => db.drop());

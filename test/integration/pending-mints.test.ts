@@ -2,7 +2,6 @@ import { expect } from 'chai';
 import { Pegin } from '../../federation/member/pegin.ts';
 import { PeginStore } from '../../federation/member/pegin-store.ts';
 import { LedgerState } from '../../sidechain/ledger/index.ts';
-import { ChainStore } from '../../sidechain/store/chain-store.ts';
 import type { Transaction } from '../../sidechain/transaction/types.ts';
 import type { Deposit } from '../../watcher/deposits.ts';
 import { followerStartAt } from '../../watcher/follower/chain-follower.ts';
@@ -10,7 +9,8 @@ import { serializeFollowerState } from '../../watcher/follower/state-codec.ts';
 import { capturedLog } from '../helpers/captured-log.ts';
 import { testFederation } from '../helpers/genesis.ts';
 import { bitcoinTxid, mint, testKey } from '../helpers/ledger-fixtures.ts';
-import { freshDatabase, type TestDatabase } from '../helpers/postgres.ts';
+import type { TestDatabase } from '../helpers/postgres.ts';
+import { chainFixture } from '../helpers/chain-fixture.ts';
 import { sharedRegtest } from '../helpers/regtest.ts';
 
 /** The final ledger, noting each deposit it is asked about. */
@@ -46,8 +46,7 @@ describe('the mints a proposer has pending', function () {
 
   before(async () => {
     const { node } = await sharedRegtest();
-    db = await freshDatabase('pending_mints');
-    await new ChainStore(db.pool).migrate();
+    ({ db } = await chainFixture('pending_mints'));
     const store = new PeginStore(db.pool);
     const follower = await followerStartAt(node.rpc, await node.rpc.getBlockCount(), { confirmations: genesis.file.pegin.confirmations });
     await store.saveFollowerStep(serializeFollowerState(follower), [deposit(1), deposit(2), deposit(3)], []);

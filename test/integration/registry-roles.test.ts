@@ -8,10 +8,10 @@ import { CredentialStore } from '../../federation/roles/credential-store.ts';
 import { issuerAuthorization } from '../../federation/roles/issuer-request.ts';
 import { encodeAddress, keyOwner } from '../../sidechain/address.ts';
 import { LedgerState, applyTransaction } from '../../sidechain/ledger/index.ts';
-import { ChainStore } from '../../sidechain/store/chain-store.ts';
 import { CHAIN_ID, context, signedTransfer, testKey } from '../helpers/ledger-fixtures.ts';
 import { issueShare, registryUpdate } from '../helpers/securities-fixtures.ts';
-import { freshDatabase, type TestDatabase } from '../helpers/postgres.ts';
+import type { TestDatabase } from '../helpers/postgres.ts';
+import { chainFixture } from '../helpers/chain-fixture.ts';
 
 const issuer = testKey(3);
 const otherIssuer = testKey(5);
@@ -44,8 +44,7 @@ describe('registry views behind roles, with credentials in Postgres', function (
   const accesses: string[] = [];
 
   before(async () => {
-    db = await freshDatabase('roles');
-    await new ChainStore(db.pool).migrate();
+    ({ db } = await chainFixture('roles'));
     credentials = new CredentialStore(db.pool);
     // Height 1: 1000 shares issued; height 2: 300 to alice.
     const ledger = new LedgerState();
