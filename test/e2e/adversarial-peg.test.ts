@@ -5,7 +5,7 @@ import pg from 'pg';
 import { spawnNodeChild } from '../../federation/local-network/child-processes.ts';
 import { encodeTransaction } from '../../sidechain/transaction/codec.ts';
 import { seededRandom } from '../helpers/consensus-sim.ts';
-import { faultSeed, followLogs, killMember, restartMember, submitUntilFinal } from '../helpers/faults.ts';
+import { anyTestFailed, faultSeed, followLogs, killMember, memberAnswering, restartMember, stopKeepingFolderOnFailure, submitUntilFinal } from '../helpers/faults.ts';
 import { invariantChecker, type InvariantChecker } from '../helpers/invariant-facts.ts';
 import { eventually, startTestNetwork, type TestNetwork } from '../helpers/local-network.ts';
 import { burnFrom, fundedWallets } from '../helpers/peg-workload.ts';
@@ -46,19 +46,24 @@ describe('adversarial members and a corrupt store against peg-outs on five membe
     // the same wallet pays every tampering case's burns.
     burner = (await fundedWallets(net, 1, 50_000_000n))[0]!;
   });
-  after(() => net?.stop());
+  after(function () {
+    return stopKeepingFolderOnFailure(net, anyTestFailed(this.test?.parent));
+  });
 
   const memberFolder = (index: number) => join(net.network.dataDir, `member-${index}`);
 
   /** Member 4 replaced by the tampering member (same config and keys), counted by the network like any member. */
   async function startAdversary(tampering: Tampering): Promise<void> {
     await killMember(net, ADVERSARY);
-    net.network.members[ADVERSARY] = spawnNodeChild(`member-${ADVERSARY}`, ['--import', 'tsx', ADVERSARY_ENTRY, join(memberFolder(ADVERSARY), 'config.json')], {
+    const adversary = spawnNodeChild(`member-${ADVERSARY}`, ['--import', 'tsx', ADVERSARY_ENTRY, join(memberFolder(ADVERSARY), 'config.json')], {
       logFile: join(memberFolder(ADVERSARY), 'member.log'),
       env: { STRONGBOX_TEST_TAMPER: tampering },
     });
+    net.network.members[ADVERSARY] = adversary;
     adversaryRunning = true;
-    await eventually('the adversary answering', () => net.clients[ADVERSARY]!.status().then(() => true), 60_000);
+    // For as long as it runs: its start is CPU-bound, 2.4-2.9 s of CPU that took 22-25 s at a load
+    // average of 36-39 and 264-271 s at 57-91 (TESTING.md, 2026-12-07).
+    await memberAnswering(net, ADVERSARY, adversary);
   }
 
   /** Member 4 as itself again, if an adversary took its place: each tampering case replaces whatever runs there with its own. */

@@ -7,6 +7,7 @@ import { txInfo } from '../../sidechain/transaction/ids.ts';
 import type { BitcoinRpc } from '../../watcher/rpc.ts';
 import { eventually, type TestNetwork } from './local-network.ts';
 import { memberLogPath } from '../../federation/local-network/local-network.ts';
+import type { ManagedChild } from '../../federation/local-network/child-processes.ts';
 import { readMemberPorts } from '../../federation/local-network/member-configs.ts';
 import { memberRefusal } from '../../federation/local-network/member-readiness.ts';
 import { probeListen } from '../../regtest/free-port.ts';
@@ -61,16 +62,24 @@ export async function restartMember(net: TestNetwork, index: number, env?: NodeJ
   for (const [field, port] of [['API', ports.api], ['peer', ports.peer]] as const) {
     await eventually(`member ${index}'s ${field} port ${port} to be free for its restart (another process holds it)`, () => probeListen('127.0.0.1', port).then(() => true), 30_000);
   }
-  const child = net.network.restartMember(index, env);
-  let waited = false;
+  await memberAnswering(net, index, net.network.restartMember(index, env), 60_000);
+}
+
+/**
+ * Waits until the API of member `index`, started as `child`, answers; fails at once with the
+ * reason its log gives if the process exits first, or once `timeoutMs` has passed. Without a
+ * timeout it waits for as long as the process runs: a member's start is CPU-bound, and a busy
+ * machine stretches it without bound (TESTING.md, 2026-12-07).
+ */
+export async function memberAnswering(net: TestNetwork, index: number, child: ManagedChild, timeoutMs = Infinity): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
   const logFile = memberLogPath(net.network.dataDir, index);
-  const exitedAtStart = child.exited.then((how) => {
-    if (!waited) throw new Error(`member ${index} exited (${how}) at its restart: ${memberRefusal(logFile) ?? 'no reason given'} (its log: ${logFile})`);
-  });
-  try {
-    await Promise.race([eventually(`member ${index} answering after its restart`, () => net.clients[index]!.status().then(() => true), 60_000), exitedAtStart]);
-  } finally {
-    waited = true;
+  for (;;) {
+    const how = child.process.exitCode ?? child.process.signalCode;
+    if (how !== null) throw new Error(`member ${index} exited (${how}) at its start: ${memberRefusal(logFile) ?? 'no reason given'} (its log: ${logFile})`);
+    if (await net.clients[index]!.status().then(() => true, () => false)) return;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for member ${index} to answer after its start (its log: ${logFile})`);
+    await sleep(100);
   }
 }
 
