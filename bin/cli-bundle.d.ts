@@ -1,2 +1,2 @@
 export declare class BundleBuildError extends Error {}
-export declare function freshBundle(options: { root: string; entry: string; outdir: string }): Promise<string | null>;
+export declare function freshBundle(options: { root: string; entry: string; cacheDir: string }): Promise<string | null>;

@@ -3,6 +3,7 @@
 // load hooks run every import, TypeScript or not, through a thread of their own) was most of a
 // member's and of every command's start; a bundle is plain JavaScript Node loads by itself.
 // Plain JavaScript: this runs before anything can load TypeScript.
+import { createHash } from 'node:crypto';
 import { accessSync, constants, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
@@ -117,12 +118,15 @@ function removeOldOutputs(outdir, kept) {
 }
 
 /**
- * The file URL of the bundle of `entry` (a source of the project at `root`) in `outdir`, built
- * again when any file it was built from (its sources, the project's tsconfig.json and this
- * builder) changed; null when `outdir` cannot be written (a read-only install), for the caller to
- * load the sources another way.
+ * The file URL of the bundle of `entry` (a source of the project at `root`), in a folder of its own
+ * under `cacheDir`, built again when any file it was built from (its sources, the project's
+ * tsconfig.json and this builder) changed; null when it cannot be written (a read-only install),
+ * for the caller to load the sources another way.
  */
-export async function freshBundle({ root, entry, outdir }) {
+export async function freshBundle({ root, entry, cacheDir }) {
+  // A folder per entry file: work trees that share one node_modules (a link to it) share its
+  // cache, and each must run its own sources.
+  const outdir = join(cacheDir, createHash('sha256').update(entry).digest('hex').slice(0, 16));
   const manifestFile = join(outdir, 'manifest.json');
   const manifest = readManifest(manifestFile);
   if (manifest && manifest.inputs.every(unchanged)) return pathToFileURL(join(outdir, manifest.entry)).href;

@@ -2,8 +2,8 @@ import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { BundleBuildError, freshBundle } from '../../bin/cli-bundle.js';
 
 describe('the bundle the strongbox command runs from', function () {
@@ -11,8 +11,10 @@ describe('the bundle the strongbox command runs from', function () {
   const root = mkdtempSync(join(tmpdir(), 'strongbox-bundle-'));
   const entry = join(root, 'entry.ts');
   const lazy = join(root, 'lazy.ts');
-  const outdir = join(root, 'out');
-  const bundle = () => freshBundle({ root, entry, outdir });
+  const cacheDir = join(root, 'cache');
+  const bundle = () => freshBundle({ root, entry, cacheDir });
+  /** The manifest beside a bundle's entry file. */
+  const manifestOf = (url: string) => join(dirname(fileURLToPath(url)), 'manifest.json');
   /** A new module of each bundle: ESM caches a module by its URL, so the query tells two loads apart. */
   let loads = 0;
   const load = async (url: string) => (await import(`${url}?load=${loads++}`)) as { seen: () => Promise<number>; url: string };
@@ -26,9 +28,9 @@ describe('the bundle the strongbox command runs from', function () {
 
   it('builds once and serves the same files while no source changes', async () => {
     const first = await bundle();
-    const manifest = statSync(join(outdir, 'manifest.json')).mtimeMs;
+    const manifest = statSync(manifestOf(first!)).mtimeMs;
     expect(await bundle()).to.equal(first);
-    expect(statSync(join(outdir, 'manifest.json')).mtimeMs).to.equal(manifest);
+    expect(statSync(manifestOf(first!)).mtimeMs).to.equal(manifest);
     expect(await (await load(first!)).seen()).to.equal(1);
   });
 
@@ -46,7 +48,7 @@ describe('the bundle the strongbox command runs from', function () {
 
   it('refuses a source esbuild cannot parse, naming its file and line, and keeps the last bundle', async () => {
     const last = await bundle();
-    const manifest = readFileSync(join(outdir, 'manifest.json'), 'utf8');
+    const manifest = readFileSync(manifestOf(last!), 'utf8');
     writeFileSync(lazy, 'export const value: number = ;\n');
     const failure = await bundle().then(
       () => null,
@@ -54,7 +56,7 @@ describe('the bundle the strongbox command runs from', function () {
     );
     expect(failure).to.be.instanceOf(BundleBuildError);
     expect((failure as Error).message).to.match(/^cannot build entry\.ts: lazy\.ts:1:\d+: /);
-    expect(readFileSync(join(outdir, 'manifest.json'), 'utf8')).to.equal(manifest);
+    expect(readFileSync(manifestOf(last!), 'utf8')).to.equal(manifest);
     writeFileSync(lazy, 'export const value: number = 22;\n');
     expect(await bundle()).to.equal(last);
   });
@@ -62,7 +64,7 @@ describe('the bundle the strongbox command runs from', function () {
   it('maps a stack to the lines of the sources, also once only a comment has moved them', async () => {
     const source = join(root, 'failing.ts');
     const failingLine = async () => {
-      const failing = await freshBundle({ root, entry: source, outdir: join(root, 'failing-out') });
+      const failing = await freshBundle({ root, entry: source, cacheDir });
       const run = spawnSync(process.execPath, ['--enable-source-maps', '--input-type=module', '-e', `(await import(${JSON.stringify(failing)})).fail()`], { encoding: 'utf8' });
       return new RegExp(`${source.replaceAll('.', '\\.')}:(\\d+):`).exec(run.stderr)?.[1];
     };
@@ -73,9 +75,23 @@ describe('the bundle the strongbox command runs from', function () {
     expect(await failingLine()).to.equal('4');
   });
 
+  it('keeps apart the bundles of two trees of the same sources that share a cache folder', async () => {
+    const other = mkdtempSync(join(tmpdir(), 'strongbox-bundle-'));
+    try {
+      writeFileSync(join(other, 'tsconfig.json'), readFileSync(join(root, 'tsconfig.json')));
+      writeFileSync(join(other, 'entry.ts'), readFileSync(entry));
+      writeFileSync(join(other, 'lazy.ts'), 'export const value: number = 333;\n');
+      const otherBundle = await freshBundle({ root: other, entry: join(other, 'entry.ts'), cacheDir });
+      expect(await (await load(otherBundle!)).seen()).to.equal(333);
+      expect(await (await load((await bundle())!)).seen()).to.equal(22);
+    } finally {
+      rmSync(other, { recursive: true, force: true });
+    }
+  });
+
   it('answers null, building nothing, where the bundle cannot be written', async () => {
     const notAFolder = join(root, 'file');
     writeFileSync(notAFolder, '');
-    expect(await freshBundle({ root, entry, outdir: join(notAFolder, 'out') })).to.equal(null);
+    expect(await freshBundle({ root, entry, cacheDir: join(notAFolder, 'cache') })).to.equal(null);
   });
 });
