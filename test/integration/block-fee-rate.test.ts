@@ -5,7 +5,6 @@ import { FederationSigner } from '../../federation/member/federation-signer.ts';
 import { DEFAULT_PEGOUT_OPTIONS, Pegout } from '../../federation/member/pegout.ts';
 import type { Block } from '../../sidechain/block.ts';
 import { applyTransaction, LedgerState } from '../../sidechain/ledger/index.ts';
-import { ChainStore } from '../../sidechain/store/chain-store.ts';
 import { txInfo } from '../../sidechain/transaction/ids.ts';
 import { keyWitness } from '../../sidechain/transaction/signing.ts';
 import type { PegoutBody, Transaction } from '../../sidechain/transaction/types.ts';
@@ -13,7 +12,7 @@ import { capturedLog } from '../helpers/captured-log.ts';
 import { testFederation } from '../helpers/genesis.ts';
 import { bitcoinTxid, btcOutput } from '../helpers/ledger-fixtures.ts';
 import { bitcoinDestination } from '../helpers/peg-workload.ts';
-import { freshDatabase, type TestDatabase } from '../helpers/postgres.ts';
+import { chainFixture, type ChainFixture } from '../helpers/chain-fixture.ts';
 import { RecordingRpc } from '../helpers/recording-rpc.ts';
 import { sharedRegtest } from '../helpers/regtest.ts';
 import { genesisParent, nextHeader } from '../helpers/signed-blocks.ts';
@@ -27,7 +26,7 @@ describe("a block's Bitcoin records are built and checked at one fee rate, asked
   this.timeout(120_000);
   const federation = testFederation(5, 4);
   const { genesis } = federation;
-  let db: TestDatabase;
+  let fixture: ChainFixture;
   let rpc: RecordingRpc;
   let side: BitcoinSide;
   const ledger = new LedgerState();
@@ -43,9 +42,8 @@ describe("a block's Bitcoin records are built and checked at one fee rate, asked
 
   before(async () => {
     const { node, faucet } = await sharedRegtest();
-    db = await freshDatabase('block_fee_rate');
-    const store = new ChainStore(db.pool);
-    await store.migrate();
+    fixture = await chainFixture('block_fee_rate');
+    const { store } = fixture;
     rpc = new RecordingRpc(node.rpcUrl);
     const { log } = capturedLog();
     const signer = new FederationSigner(genesis, rpc, { memberIndex: 0, pegPrivateKey: federation.keys[0]!.pegPrivateKey }, log);
@@ -71,7 +69,7 @@ describe("a block's Bitcoin records are built and checked at one fee rate, asked
     await anchoring.poll(await rpc.getBestBlockHash());
   });
   after(async () => {
-    await db?.drop();
+    await fixture?.drop();
   });
 
   it('a proposer builds a settlement and an anchor with one ask, and every member checks them with one ask', async () => {
