@@ -7,7 +7,7 @@ import { BundleBuildError, freshBundle } from './cli-bundle.js';
 const root = fileURLToPath(new URL('..', import.meta.url));
 let bundle;
 try {
-  bundle = await freshBundle({ root, entry: fileURLToPath(new URL('../cli/main.ts', import.meta.url)), cacheDir: fileURLToPath(new URL('../node_modules/.cache/strongbox/', import.meta.url)) });
+  bundle = await freshBundle({ root, entry: fileURLToPath(new URL('../cli/main.ts', import.meta.url)), cacheDir: fileURLToPath(new URL('../node_modules/.cache/strongbox-bundles/', import.meta.url)) });
 } catch (error) {
   if (!(error instanceof BundleBuildError)) throw error;
   console.error(`strongbox: ${error.message}`);
