@@ -113,7 +113,9 @@ function removeOldOutputs(outdir, kept) {
   for (const name of readdirSync(outdir)) {
     const file = join(outdir, name);
     if (kept.has(file) || name === 'manifest.json') continue;
-    if (now - statSync(file).mtimeMs > STALE_OUTPUT_MS) rmSync(file, { force: true });
+    // Gone meanwhile: another build's partial file, renamed into place.
+    const stats = statSync(file, { throwIfNoEntry: false });
+    if (stats && now - stats.mtimeMs > STALE_OUTPUT_MS) rmSync(file, { force: true });
   }
 }
 

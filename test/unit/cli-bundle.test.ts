@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -87,6 +87,21 @@ describe('the bundle the strongbox command runs from', function () {
     } finally {
       rmSync(other, { recursive: true, force: true });
     }
+  });
+
+  it('removes, at its next build, the outputs no build names that were written over a day before', async () => {
+    const folder = dirname(fileURLToPath((await bundle())!));
+    const dayAndMinuteAgo = new Date(Date.now() - 24 * 60 * 60 * 1000 - 60_000);
+    const stale = join(folder, 'chunk-STALE.js');
+    const recent = join(folder, 'chunk-RECENT.js');
+    writeFileSync(stale, '');
+    writeFileSync(recent, '');
+    utimesSync(stale, dayAndMinuteAgo, dayAndMinuteAgo);
+    writeFileSync(lazy, 'export const value: number = 23;\n');
+    const current = await bundle();
+    expect(existsSync(stale)).to.equal(false);
+    expect(existsSync(recent)).to.equal(true);
+    expect(await (await load(current!)).seen()).to.equal(23);
   });
 
   it('answers null, building nothing, where the bundle cannot be written', async () => {
