@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -108,5 +108,36 @@ describe('the bundle the strongbox command runs from', function () {
     const notAFolder = join(root, 'file');
     writeFileSync(notAFolder, '');
     expect(await freshBundle({ root, entry, cacheDir: join(notAFolder, 'cache') })).to.equal(null);
+  });
+});
+
+describe('bin/strongbox.js', function () {
+  this.timeout(30_000);
+  const repo = fileURLToPath(new URL('../..', import.meta.url));
+  // A tree of its own beside the repository's: the entry point as shipped, sources written here.
+  const tree = mkdtempSync(join(tmpdir(), 'strongbox-bin-'));
+  const run = () => spawnSync(process.execPath, [join(tree, 'bin', 'strongbox.js')], { encoding: 'utf8' });
+
+  before(() => {
+    for (const file of ['strongbox.js', 'cli-bundle.js']) cpSync(join(repo, 'bin', file), join(tree, 'bin', file));
+    mkdirSync(join(tree, 'node_modules'));
+    symlinkSync(join(repo, 'node_modules', 'esbuild'), join(tree, 'node_modules', 'esbuild'));
+    writeFileSync(join(tree, 'tsconfig.json'), '{}');
+    mkdirSync(join(tree, 'cli'));
+  });
+  after(() => rmSync(tree, { recursive: true, force: true }));
+
+  it('runs the CLI from its bundle', () => {
+    writeFileSync(join(tree, 'cli', 'main.ts'), "const said: string = 'ran';\nconsole.log(said);\n");
+    const ran = run();
+    expect({ status: ran.status, stdout: ran.stdout, stderr: ran.stderr }).to.deep.equal({ status: 0, stdout: 'ran\n', stderr: '' });
+  });
+
+  it('ends with exit 2 and one line naming the file and line esbuild cannot build', () => {
+    writeFileSync(join(tree, 'cli', 'main.ts'), 'console.log(;\n');
+    const refused = run();
+    expect(refused.status).to.equal(2);
+    expect(refused.stdout).to.equal('');
+    expect(refused.stderr).to.match(/^strongbox: cannot build cli\/main\.ts: cli\/main\.ts:1:12: [^\n]+\n$/);
   });
 });
