@@ -61,6 +61,13 @@ describe('docker-compose.yml', () => {
     const dockerfile = readFileSync('Dockerfile', 'utf8');
     expect(dockerfile).to.match(/^FROM node:20[\w.-]*$/m);
     expect(dockerfile).to.match(/npm ci/);
-    expect(dockerfile).to.match(/^ENTRYPOINT \["node", "bin\/strongbox\.js"\]$/m);
+    expect(dockerfile).to.match(/^ENTRYPOINT \["node", "--heap-growing-percent=50", "bin\/strongbox\.js"\]$/m);
+  });
+
+  it('builds the command\'s bundle into the image before it drops to the node user, who cannot write it', () => {
+    const dockerfile = readFileSync('Dockerfile', 'utf8');
+    const build = dockerfile.search(/^RUN node bin\/strongbox\.js --help/m);
+    expect(build, 'a RUN that starts the command once').to.be.greaterThan(dockerfile.search(/^COPY \. \.$/m));
+    expect(build).to.be.lessThan(dockerfile.search(/^USER node$/m));
   });
 });
