@@ -91,9 +91,7 @@ export async function federationThroughput(baseline: Figure, options: { members:
       while (watching || submitted.size > latencies.length) {
         // Member 0 answers the moment the block is final: no polling interval added to a latency,
         // and no request every few milliseconds loading the member being measured.
-        const block = await fetch(`${net.clients[0]!.baseUrl}/blocks/${height}?waitMs=5000`)
-          .then((r) => (r.ok ? (r.json() as Promise<{ transactions: string[]; commit: { round: number } }>) : null))
-          .catch(() => null);
+        const block = await net.clients[0]!.block(height, 5000).catch(() => null);
         if (!block) {
           await new Promise((resolve) => setTimeout(resolve, 5));
           continue;

@@ -1,7 +1,7 @@
-import { Agent, request } from 'node:http';
 import { createRequire } from 'node:module';
 import { RpcAuthError, RpcCallError, RpcError, RpcMethodError, RpcUnreachableError } from './errors.ts';
 import { socketReason } from './socket-reasons.ts';
+import { HttpConnectionError, KeptAliveHttp } from './kept-alive-http.ts';
 import type { RpcEndpoint } from './rpc.ts';
 
 const require = createRequire(import.meta.url);
@@ -18,11 +18,9 @@ const { parse: parseExactJson } = (require('json-bigint') as (options: { storeAs
  * One keep-alive pool for every client in the process: a member asks its node every 200 ms, and
  * a connection per call would cost both sides more than the call. As in Node's global agent (the
  * one the `bitcoin-core` client used), an idle connection is closed after 5 s, or 1 s before the
- * node's Keep-Alive header says the node closes it (bcoin's: 5 s), so that a call does not go out
- * on a connection the node is closing at that moment. Node reads that header only for an agent
- * with a timeout.
+ * node's Keep-Alive header says the node closes it (bcoin's: 5 s); bitcoind sends no such header.
  */
-const keepAliveAgent = new Agent({ keepAlive: true, timeout: 5_000 });
+const rpcHttp = new KeptAliveHttp(5_000);
 
 /** One call's answer as JSON-RPC 1.0 gives it (bitcoind and bcoin both write `result` and `error`). */
 interface JsonRpcAnswer {
@@ -46,13 +44,15 @@ export class JsonRpcHttp {
   /** The URL without its password: the only form that may appear in messages and logs. */
   readonly displayUrl: string;
   private readonly authorization: string | undefined;
+  private readonly url: URL;
 
   /** `whenUnreachable`: what to do when no connection to the node can be made, said after the reason. */
   constructor(
-    private readonly endpoint: RpcEndpoint,
+    endpoint: RpcEndpoint,
     private readonly options: { timeoutMs: number; whenUnreachable?: string | undefined },
   ) {
     this.displayUrl = `http://${endpoint.host}:${endpoint.port}`;
+    this.url = new URL(`${this.displayUrl}/`);
     const { username, password } = endpoint;
     this.authorization = username || password ? `Basic ${Buffer.from(`${username ?? ''}:${password ?? ''}`).toString('base64')}` : undefined;
   }
@@ -95,82 +95,31 @@ export class JsonRpcHttp {
     return new RpcCallError(this.displayUrl, method, status, statusMessage);
   }
 
-  private post(payload: unknown): Promise<HttpAnswer> {
-    return this.send(JSON.stringify(payload), { retryStaleConnection: true });
+  private async post(payload: unknown): Promise<HttpAnswer> {
+    const body = JSON.stringify(payload);
+    const headers: Record<string, string> = { 'content-type': 'application/json', ...(this.authorization ? { authorization: this.authorization } : {}) };
+    try {
+      // The timeout counts silence on the socket, not the whole call: a large block keeps arriving.
+      const answer = await rpcHttp.exchange(this.url, { method: 'POST', headers, body, silenceMs: this.options.timeoutMs, retryStaleConnection: true });
+      return { status: answer.status, statusMessage: answer.statusMessage, body: parseOrUndefined(answer.text) };
+    } catch (error) {
+      throw this.unreachable(error as Error);
+    }
   }
 
-  /**
-   * A kept-alive connection the node closed just as the call went out on it fails before any
-   * answer, the call unread: that is the case Node gives `reusedSocket` for, and the call goes
-   * once more, on a new connection. A failure on a new connection, or after an answer began, is
-   * the node's.
-   */
-  private send(body: string, { retryStaleConnection }: { retryStaleConnection: boolean }): Promise<HttpAnswer> {
-    const { host, port } = this.endpoint;
-    return new Promise((resolve, reject) => {
-      // Destroying a silent request also fails its half-read answer: that failure is the silence.
-      let silent = false;
-      let answered = false;
-      const fail = (error: Error) => {
-        if (retryStaleConnection && !silent && !answered && outgoing.reusedSocket && isClosedUnderfoot(error)) {
-          resolve(this.send(body, { retryStaleConnection: false }));
-        } else {
-          reject(this.unreachable(silent ? 'silent' : error));
-        }
-      };
-      const outgoing = request(
-        {
-          host,
-          port,
-          method: 'POST',
-          path: '/',
-          agent: keepAliveAgent,
-          // The timeout counts silence on the socket, not the whole call: a large block keeps arriving.
-          timeout: this.options.timeoutMs,
-          headers: {
-            'content-type': 'application/json',
-            'content-length': Buffer.byteLength(body),
-            ...(this.authorization ? { authorization: this.authorization } : {}),
-          },
-        },
-        (incoming) => {
-          answered = true;
-          const chunks: Buffer[] = [];
-          incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
-          incoming.on('error', fail);
-          incoming.on('end', () => {
-            const status = incoming.statusCode ?? 0;
-            const statusMessage = incoming.statusMessage ?? '';
-            try {
-              resolve({ status, statusMessage, body: parseExactJson(Buffer.concat(chunks).toString('utf8')) });
-            } catch {
-              // Not JSON: not a JSON-RPC answer, which notAnAnswer explains from the HTTP status.
-              resolve({ status, statusMessage, body: undefined });
-            }
-          });
-        },
-      );
-      outgoing.on('timeout', () => {
-        silent = true;
-        outgoing.destroy();
-      });
-      outgoing.on('error', fail);
-      outgoing.end(body);
-    });
-  }
-
-  /** `silent`: the connection stayed silent for the whole timeout. */
-  private unreachable(error: Error | 'silent'): RpcUnreachableError {
-    const code = error === 'silent' ? undefined : (error as { code?: unknown }).code;
-    const reason = error === 'silent' ? `no answer within ${this.options.timeoutMs / 1000} s` : typeof code === 'string' ? socketReason(code) : error.message;
+  private unreachable(error: Error): RpcUnreachableError {
+    const reason = error instanceof HttpConnectionError && error.code !== undefined ? socketReason(error.code) : error.message;
     return new RpcUnreachableError(this.displayUrl, reason, this.options.whenUnreachable);
   }
 }
 
-/** How a connection the other side closed (reset, or ended) fails a request written to it. */
-function isClosedUnderfoot(error: Error): boolean {
-  const { code } = error as { code?: unknown };
-  return code === 'ECONNRESET' || code === 'EPIPE';
+/** Not JSON: not a JSON-RPC answer, which notAnAnswer explains from the HTTP status. */
+function parseOrUndefined(text: string): unknown {
+  try {
+    return parseExactJson(text);
+  } catch {
+    return undefined;
+  }
 }
 
 function isRefused({ status }: { status: number }): boolean {

@@ -4,8 +4,6 @@ const SOCKET_REASONS: Record<string, string> = {
   ENOTFOUND: 'no such host',
   EHOSTUNREACH: 'no route to host',
   ECONNRESET: 'connection reset',
-  // The server closed the connection before it answered: stopped or killed while it handled the request.
-  UND_ERR_SOCKET: 'connection closed before it answered',
   // An https:// URL for a server that speaks plain HTTP, as the local network's do.
   ERR_SSL_WRONG_VERSION_NUMBER: 'it answers plain HTTP, not TLS: use http://',
 };

@@ -8,6 +8,10 @@ import type { PeerDown } from '../member/peer-link-failures.ts';
 import { MAX_PAGE_LIMIT } from './pagination.ts';
 import { requestSignal } from '../request-signal.ts';
 import { socketReason } from '../../watcher/socket-reasons.ts';
+import { HttpConnectionError, KeptAliveHttp, type HttpAnswer } from '../../watcher/kept-alive-http.ts';
+import { API_KEEP_ALIVE_MS } from './serve.ts';
+import type { z } from 'zod';
+import type { blockSummarySchema } from './block-view.ts';
 
 /**
  * Each member of the union `U`, with the fields only the others carry as absent: a field of any
@@ -65,14 +69,11 @@ export interface TransactionStatus {
   spenders?: { vout: number; spentBy: string; input: number; height: number }[];
 }
 
-/** fetch says only "fetch failed"; the reason a person can act on is in its cause. */
+/** The reason a person can act on, from the transport's failure or the request signal's reason. */
 function unreachableReason(error: unknown, timeoutMs: number): string {
   if (error instanceof DOMException && error.name === 'TimeoutError') return `no answer within ${timeoutMs / 1000} s`;
-  const { code, message } = (error as { cause?: { code?: unknown; message?: unknown } }).cause ?? {};
-  if (typeof code === 'string') return socketReason(code);
-  // fetch refuses ports browsers block (1, 9, 6000, …) before it connects; said so, not as "bad port".
-  if (message === 'bad port') return 'a port the HTTP client refuses, as browsers do: no member can be reached there';
-  return typeof message === 'string' ? message : (error as Error).message;
+  if (error instanceof HttpConnectionError && error.code !== undefined) return socketReason(error.code);
+  return (error as Error).message;
 }
 
 /**
@@ -87,15 +88,50 @@ function olderReleaseSaid(baseUrl: string, error: { code: string; message: strin
 
 /** Failures where the request never reached a server, so another member may be asked the same, a submission included. */
 const NOTHING_SENT = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENOTFOUND']);
-const nothingSent = (error: unknown) => NOTHING_SENT.has(String((error as { cause?: { code?: unknown } }).cause?.code));
+const nothingSent = (error: unknown) => (error instanceof HttpConnectionError && NOTHING_SENT.has(error.code!)) || error instanceof BlockedPortError;
 /**
  * A read that got no answer: a member that hangs (paused, overloaded, cut off without a reset)
  * accepts the connection and answers nothing, one killed mid-way drops it, and any other member
  * serves the same final chain. A submission is not asked again elsewhere: the first member may
  * have taken it.
  */
-const unansweredRead = (error: unknown, init: RequestInit | undefined) =>
-  (init?.method ?? 'GET') === 'GET' && ((error instanceof DOMException && error.name === 'TimeoutError') || (error instanceof TypeError && (error as { cause?: unknown }).cause !== undefined));
+const unansweredRead = (error: unknown, method: 'GET' | 'POST') => method === 'GET' && ((error instanceof DOMException && error.name === 'TimeoutError') || error instanceof HttpConnectionError);
+
+/**
+ * The ports browsers refuse to open (the Fetch standard's "bad ports"): a member's API address is
+ * also its explorer's, which no browser opens there, and the client refused them before it sent
+ * anything, as fetch does, rather than asking whatever service such a port is known for.
+ */
+const BROWSER_BLOCKED_PORTS = new Set([1, 7, 9, 11, 13, 15, 17, 19, 20, 21, 22, 23, 25, 37, 42, 43, 53, 69, 77, 79, 87, 95, 101, 102, 103, 104, 109, 110, 111, 113, 115, 117, 119, 123, 135, 137, 139, 143, 161, 179, 389, 427, 465, 512, 513, 514, 515, 526, 530, 531, 532, 540, 548, 554, 556, 563, 587, 601, 636, 989, 990, 993, 995, 1719, 1720, 1723, 2049, 3659, 4045, 4190, 5060, 5061, 6000, 6566, 6665, 6666, 6667, 6668, 6669, 6679, 6697, 10080]);
+
+class BlockedPortError extends Error {
+  constructor() {
+    super('a port the HTTP client refuses, as browsers do: no member can be reached there');
+  }
+}
+
+/**
+ * Every member client in the process shares one pool of kept-alive connections, as fetch's global
+ * dispatcher did: the catch-up creates a client per peer each tick and must ride the connections
+ * the tick before opened. Members keep an idle connection API_KEEP_ALIVE_MS and say so in their
+ * Keep-Alive header, which makes the pool close it a second before them.
+ */
+const memberHttp = new KeptAliveHttp(API_KEEP_ALIVE_MS);
+
+interface RequestInit {
+  method?: 'GET' | 'POST';
+  headers?: Record<string, string>;
+  body?: string;
+}
+
+/** An answer's JSON, or null for a body that is none (an empty one, another server's page). */
+function parsedOrNull(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+}
 
 /** Why a member can make no block now, when it reaches fewer members than a block needs (itself included). */
 export function quorumShortfall(status: MemberStatus | null): string | null {
@@ -142,15 +178,22 @@ export class MemberClient {
     return this.urls[this.current]!;
   }
 
+  /** One exchange with the member asked now; fails as fetch did, before or without an answer. */
+  private exchange(path: string, init: RequestInit | undefined): Promise<HttpAnswer> {
+    const url = new URL(`${this.baseUrl}${path}`);
+    if (BROWSER_BLOCKED_PORTS.has(Number(url.port))) return Promise.reject(new BlockedPortError());
+    return memberHttp.exchange(url, { method: init?.method ?? 'GET', headers: init?.headers, body: init?.body, signal: requestSignal(this.requestTimeoutMs, this.options.stopRequested) });
+  }
+
   private async request<T>(path: string, init?: RequestInit): Promise<T> {
-    let response: Response;
+    let answer: HttpAnswer;
     const passedOver: string[] = [];
     for (;;) {
       try {
-        response = await fetch(`${this.baseUrl}${path}`, { ...init, signal: requestSignal(this.requestTimeoutMs, this.options.stopRequested) });
+        answer = await this.exchange(path, init);
         break;
       } catch (error) {
-        if (!((nothingSent(error) || unansweredRead(error, init)) && this.current + 1 < this.urls.length)) {
+        if (!((nothingSent(error) || unansweredRead(error, init?.method ?? 'GET')) && this.current + 1 < this.urls.length)) {
           const others = this.current > 0 ? `, as ${this.current === 1 ? 'was the member' : `were the ${this.current} members`} asked before it` : '';
           // Only when none answered: a member that dropped a write mid-way says nothing of the others.
           const next = this.options.noneAnswered === undefined || this.current + 1 < this.urls.length ? '' : `: ${this.options.noneAnswered}`;
@@ -161,11 +204,11 @@ export class MemberClient {
       }
     }
     if (passedOver.length > 0) this.options.onFailover?.(passedOver, this.baseUrl);
-    const body = (await response.json().catch(() => null)) as { error?: { code: string; message: string } } | null;
-    if (!response.ok) {
-      if (body?.error) throw new MemberApiError(response.status, body.error.code, olderReleaseSaid(this.baseUrl, body.error));
+    const body = parsedOrNull(answer.text) as { error?: { code: string; message: string } } | null;
+    if (answer.status < 200 || answer.status > 299) {
+      if (body?.error) throw new MemberApiError(answer.status, body.error.code, olderReleaseSaid(this.baseUrl, body.error));
       // Members answer every refusal with a typed error; anything else is another server at this address.
-      throw new MemberApiError(response.status, 'not-a-member', `${this.baseUrl} answered ${path} with HTTP ${response.status} and no Strongbox error: is it a member's API address?`);
+      throw new MemberApiError(answer.status, 'not-a-member', `${this.baseUrl} answered ${path} with HTTP ${answer.status} and no Strongbox error: is it a member's API address?`);
     }
     return body as T;
   }
@@ -185,6 +228,11 @@ export class MemberClient {
     const transactions = txs.map((tx) => Buffer.from(encodeTransaction(tx)).toString('hex'));
     const result = await this.request<{ results: SubmissionResult[] }>('/txs', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ transactions }) });
     return result.results;
+  }
+
+  /** A final block's header fields, commit and transaction ids; with `waitMs`, a member answers as soon as it is final, or when that time is up. */
+  block(height: number, waitMs = 0): Promise<BlockView> {
+    return this.request(`/blocks/${height}${waitMs > 0 ? `?waitMs=${waitMs}` : ''}`);
   }
 
   /** A transaction's status; with `waitMs`, a member answers as soon as it is final, or when that time is up. */
@@ -372,6 +420,9 @@ export interface AssetView {
   supply: bigint;
   sequence: bigint;
 }
+
+/** One final block as GET /blocks/:height answers it. */
+export type BlockView = z.infer<typeof blockSummarySchema> & { transactions: string[] };
 
 /** One anchor as GET /anchors answers it. */
 export interface AnchorView {
