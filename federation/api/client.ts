@@ -7,9 +7,8 @@ import type { BitcoinStatus } from '../member/bitcoin-node-health.ts';
 import type { PeerDown } from '../member/peer-link-failures.ts';
 import { MAX_PAGE_LIMIT } from './pagination.ts';
 import { requestSignal } from '../request-signal.ts';
-import { socketReason } from '../../watcher/socket-reasons.ts';
-import { HttpConnectionError, KeptAliveHttp, type HttpAnswer } from '../../watcher/kept-alive-http.ts';
-import { API_KEEP_ALIVE_MS } from './serve.ts';
+import type { HttpAnswer } from '../../watcher/kept-alive-http.ts';
+import { exchangeWithMember, mayAskAnotherMember, unreachableReason, type MemberRequestInit } from './client-exchange.ts';
 import type { z } from 'zod';
 import type { blockSummarySchema } from './block-view.ts';
 
@@ -69,13 +68,6 @@ export interface TransactionStatus {
   spenders?: { vout: number; spentBy: string; input: number; height: number }[];
 }
 
-/** The reason a person can act on, from the transport's failure or the request signal's reason. */
-function unreachableReason(error: unknown, timeoutMs: number): string {
-  if (error instanceof DOMException && error.name === 'TimeoutError') return `no answer within ${timeoutMs / 1000} s`;
-  if (error instanceof HttpConnectionError && error.code !== undefined) return socketReason(error.code);
-  return (error as Error).message;
-}
-
 /**
  * A member answers a route it does not have with `no route METHOD /path`: it runs an older
  * release than this client, one from before the route. Said so, since "no route" alone reads
@@ -84,44 +76,6 @@ function unreachableReason(error: unknown, timeoutMs: number): string {
 function olderReleaseSaid(baseUrl: string, error: { code: string; message: string }): string {
   if (error.code !== 'not-found' || !error.message.startsWith('no route ')) return error.message;
   return `${error.message} at ${baseUrl}: that member runs an older Strongbox release than this one; upgrade it (OPERATOR.md, "Upgrading")`;
-}
-
-/** Failures where the request never reached a server, so another member may be asked the same, a submission included. */
-const NOTHING_SENT = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENOTFOUND']);
-const nothingSent = (error: unknown) => (error instanceof HttpConnectionError && NOTHING_SENT.has(error.code!)) || error instanceof BlockedPortError;
-/**
- * A read that got no answer: a member that hangs (paused, overloaded, cut off without a reset)
- * accepts the connection and answers nothing, one killed mid-way drops it, and any other member
- * serves the same final chain. A submission is not asked again elsewhere: the first member may
- * have taken it.
- */
-const unansweredRead = (error: unknown, method: 'GET' | 'POST') => method === 'GET' && ((error instanceof DOMException && error.name === 'TimeoutError') || error instanceof HttpConnectionError);
-
-/**
- * The ports browsers refuse to open (the Fetch standard's "bad ports"): a member's API address is
- * also its explorer's, which no browser opens there, and the client refused them before it sent
- * anything, as fetch does, rather than asking whatever service such a port is known for.
- */
-const BROWSER_BLOCKED_PORTS = new Set([1, 7, 9, 11, 13, 15, 17, 19, 20, 21, 22, 23, 25, 37, 42, 43, 53, 69, 77, 79, 87, 95, 101, 102, 103, 104, 109, 110, 111, 113, 115, 117, 119, 123, 135, 137, 139, 143, 161, 179, 389, 427, 465, 512, 513, 514, 515, 526, 530, 531, 532, 540, 548, 554, 556, 563, 587, 601, 636, 989, 990, 993, 995, 1719, 1720, 1723, 2049, 3659, 4045, 4190, 5060, 5061, 6000, 6566, 6665, 6666, 6667, 6668, 6669, 6679, 6697, 10080]);
-
-class BlockedPortError extends Error {
-  constructor() {
-    super('a port the HTTP client refuses, as browsers do: no member can be reached there');
-  }
-}
-
-/**
- * Every member client in the process shares one pool of kept-alive connections, as fetch's global
- * dispatcher did: the catch-up creates a client per peer each tick and must ride the connections
- * the tick before opened. Members keep an idle connection API_KEEP_ALIVE_MS and say so in their
- * Keep-Alive header, which makes the pool close it a second before them.
- */
-const memberHttp = new KeptAliveHttp(API_KEEP_ALIVE_MS);
-
-interface RequestInit {
-  method?: 'GET' | 'POST';
-  headers?: Record<string, string>;
-  body?: string;
 }
 
 /** An answer's JSON, or null for a body that is none (an empty one, another server's page). */
@@ -178,22 +132,15 @@ export class MemberClient {
     return this.urls[this.current]!;
   }
 
-  /** One exchange with the member asked now; fails as fetch did, before or without an answer. */
-  private exchange(path: string, init: RequestInit | undefined): Promise<HttpAnswer> {
-    const url = new URL(`${this.baseUrl}${path}`);
-    if (BROWSER_BLOCKED_PORTS.has(Number(url.port))) return Promise.reject(new BlockedPortError());
-    return memberHttp.exchange(url, { method: init?.method ?? 'GET', headers: init?.headers, body: init?.body, signal: requestSignal(this.requestTimeoutMs, this.options.stopRequested) });
-  }
-
-  private async request<T>(path: string, init?: RequestInit): Promise<T> {
+  private async request<T>(path: string, init?: MemberRequestInit): Promise<T> {
     let answer: HttpAnswer;
     const passedOver: string[] = [];
     for (;;) {
       try {
-        answer = await this.exchange(path, init);
+        answer = await exchangeWithMember(`${this.baseUrl}${path}`, init, requestSignal(this.requestTimeoutMs, this.options.stopRequested));
         break;
       } catch (error) {
-        if (!((nothingSent(error) || unansweredRead(error, init?.method ?? 'GET')) && this.current + 1 < this.urls.length)) {
+        if (!(mayAskAnotherMember(error, init?.method ?? 'GET') && this.current + 1 < this.urls.length)) {
           const others = this.current > 0 ? `, as ${this.current === 1 ? 'was the member' : `were the ${this.current} members`} asked before it` : '';
           // Only when none answered: a member that dropped a write mid-way says nothing of the others.
           const next = this.options.noneAnswered === undefined || this.current + 1 < this.urls.length ? '' : `: ${this.options.noneAnswered}`;
@@ -246,7 +193,7 @@ export class MemberClient {
   }
 
   /** Every page of a list route, in order: asked with the largest page, then each `next` cursor until the last. */
-  private async allPages<P extends { next: string | null }>(path: string, init?: RequestInit): Promise<P[]> {
+  private async allPages<P extends { next: string | null }>(path: string, init?: MemberRequestInit): Promise<P[]> {
     const pages: P[] = [];
     let cursor: string | null = null;
     do {
