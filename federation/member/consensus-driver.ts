@@ -156,6 +156,7 @@ export class ConsensusDriver {
     // start that height with nothing to do, make an empty block, and leave a proposer that did
     // not hear of it to join only when the others' round times out.
     if (this.idleAtHeight !== null && message.height >= this.idleAtHeight) this.wake();
+    if (message.kind === 'proposal') this.log.debug({ height: message.height, round: message.round, from: message.memberIndex }, 'proposal received');
     this.enqueue({ kind: 'message', message });
   }
 
@@ -259,7 +260,9 @@ export class ConsensusDriver {
    * One indexed read a height.
    */
   private async enter(height: number): Promise<void> {
-    await this.process({ kind: 'newHeight', height, logged: await this.options.logged(height) });
+    const logged = await this.options.logged(height);
+    this.log.debug({ height }, 'height entered');
+    await this.process({ kind: 'newHeight', height, logged });
   }
 
   private async process(event: ConsensusEvent): Promise<void> {
@@ -271,9 +274,13 @@ export class ConsensusDriver {
 
   private async execute(effect: Effect): Promise<void> {
     switch (effect.kind) {
-      case 'persist':
-        await this.storage.appendWal(this.machine.state.height, effect.record);
+      case 'persist': {
+        const started = performance.now();
+        const { height, round, step } = effect.record;
+        await this.storage.appendWal(height, effect.record);
+        this.log.debug({ height, round, step, walMs: elapsedMs(started) }, 'signed');
         return;
+      }
       case 'persistBlock':
         this.logBlockAfterSending(effect.record);
         return;
@@ -282,14 +289,20 @@ export class ConsensusDriver {
         this.sender.broadcast(encodeMessage(effect.message));
         return;
       case 'buildProposal': {
+        const started = performance.now();
         const value = await this.app.buildProposal(effect.height, effect.round);
+        this.log.debug({ height: effect.height, round: effect.round, bytes: value.bytes.length, buildMs: elapsedMs(started) }, 'proposal built');
         this.enqueue({ kind: 'proposalBuilt', height: effect.height, round: effect.round, value });
         return;
       }
       case 'validate': {
         const { height, value } = effect;
+        const started = performance.now();
         void this.app.validate(height, value).then(
-          (ok) => this.enqueue({ kind: 'validated', height, hash: value.hash, ok }),
+          (ok) => {
+            this.log.debug({ height, ok, validateMs: elapsedMs(started) }, 'proposal validated');
+            this.enqueue({ kind: 'validated', height, hash: value.hash, ok });
+          },
           (error: unknown) => {
             this.log.error({ err: error, height }, 'validating a proposal failed');
             this.enqueue({ kind: 'validated', height, hash: value.hash, ok: false });
@@ -307,6 +320,7 @@ export class ConsensusDriver {
         return;
       }
       case 'commit': {
+        this.log.debug({ height: effect.height, round: effect.certificate.round }, 'decided');
         await this.storeDecision(effect);
         this.clearTimers();
         // Entered here, not queued: messages of the next height already queued are then applied,
@@ -363,4 +377,9 @@ export class ConsensusDriver {
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
   }
+}
+
+/** Milliseconds since `started` (a `performance.now()`), to a tenth: what the debug lines report. */
+function elapsedMs(started: number): number {
+  return Math.round((performance.now() - started) * 10) / 10;
 }
