@@ -257,10 +257,10 @@ export class ConsensusDriver {
    * taking back its votes at the chain's next height (where the machine is then built from the
    * log), write the log; so it holds nothing at a height this process has not reached, and
    * reading it keeps the member from signing a slot twice should anything ever write there first.
-   * One indexed read a height.
+   * One indexed read a height; `read` is that read when it was started earlier (see `commit`).
    */
-  private async enter(height: number): Promise<void> {
-    const logged = await this.options.logged(height);
+  private async enter(height: number, read: Promise<DurableState | null> = this.options.logged(height)): Promise<void> {
+    const logged = await read;
     this.log.debug({ height }, 'height entered');
     await this.process({ kind: 'newHeight', height, logged });
   }
@@ -321,12 +321,20 @@ export class ConsensusDriver {
       }
       case 'commit': {
         this.log.debug({ height: effect.height, round: effect.certificate.round }, 'decided');
+        // The next height's log is read while the block is stored, not after it: the member enters
+        // that height a database round trip sooner (under load one took 55 ms at the median, as
+        // long as a commit). Nothing writes the log above the machine's height (see enter), and the
+        // machine is in its commit step, signing nothing, so the read finds what it would after.
+        const following = effect.height + 1;
+        const read = this.options.logged(following);
+        // Awaited below when it is used; a store that fails first must not leave it unhandled.
+        read.catch(() => undefined);
         await this.storeDecision(effect);
         this.clearTimers();
         // Entered here, not queued: messages of the next height already queued are then applied,
         // not buffered, and an advance() queued meanwhile finds the machine there already.
         const next = this.app.nextHeight();
-        if (this.app.hasPendingWork()) await this.enter(next);
+        if (this.app.hasPendingWork()) await this.enter(next, next === following ? read : undefined);
         else this.idleAtHeight = next;
         return;
       }

@@ -30,6 +30,10 @@ class DrivenMember {
   /** Heights consensus asked to fetch from peers. */
   readonly fetches: number[] = [];
   readonly wal = new Map<number, WalRecord[]>();
+  /** Heights whose log the driver read, in order. */
+  readonly logReads: number[] = [];
+  /** For each decided height, the heights whose log had been read when its block was stored. */
+  readonly readsAtStore = new Map<number, number[]>();
   readonly logLines: { level: string; msg: string }[] = [];
   readonly driver: ConsensusDriver;
   /** Signs peers' messages for height 1 (member 1 proposes it in round 0). */
@@ -58,6 +62,7 @@ class DrivenMember {
         commit: (height) => {
           if (this.commitFailure) return Promise.reject(this.commitFailure);
           if (height !== this.tip + 1) return Promise.reject(new ValidationError('wrong-height', `cannot store block ${height} on tip ${this.tip}`));
+          this.readsAtStore.set(height, [...this.logReads]);
           this.tip = height;
           return Promise.resolve();
         },
@@ -83,7 +88,10 @@ class DrivenMember {
           this.restores += 1;
           return Promise.resolve(this.machineAt(this.tip + 1));
         },
-        logged: (height) => Promise.resolve(durableStateFromWal(height, this.wal.get(height) ?? [])),
+        logged: (height) => {
+          this.logReads.push(height);
+          return Promise.resolve(durableStateFromWal(height, this.wal.get(height) ?? []));
+        },
         // Far beyond the test's timeout: nothing here may wait for the retry after a failure.
         restoreRetryMs: 600_000,
       },
@@ -187,6 +195,15 @@ describe('consensus driver and catch-up', () => {
       expect(member.errors()).to.deep.equal([]);
     });
   }
+
+  it('a member reads the next height’s log while it stores the block it decided, and enters that height with what the log holds', async () => {
+    member.deliver(member.peers.proposal(1, 0, value), ...member.peers.votes([1, 2, 3], Prevote, 0, value), ...member.peers.votes([1, 2, 3], Precommit, 0, value));
+    await settle();
+    expect(member.readsAtStore.get(1)).to.include(2);
+    expect(member.logReads.filter((height) => height === 2)).to.have.length(1);
+    expect(member.driver.state).to.include({ height: 2, round: 0 });
+    expect(member.errors()).to.deep.equal([]);
+  });
 
   it('a machine idle since its start is rebuilt at the chain’s next height from the write-ahead log', async () => {
     await member.driver.stop();
