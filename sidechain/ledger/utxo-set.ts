@@ -41,8 +41,15 @@ function newChunk(): Chunk {
   };
 }
 
-const HEX_VALUE = new Int8Array(128).fill(-1);
-for (let digit = 0; digit < 16; digit++) HEX_VALUE['0123456789abcdef'.charCodeAt(digit)] = digit;
+/**
+ * The byte two lowercase hex digits name, at (first char code << 7) | second's; -1 for any other
+ * pair of ASCII characters. A key is read a byte at a time, half the steps of a digit at a time.
+ */
+const HEX_BYTE = new Int16Array(1 << 14).fill(-1);
+for (let byte = 0; byte < 256; byte++) {
+  const digits = byte.toString(16).padStart(2, '0');
+  HEX_BYTE[(digits.charCodeAt(0) << 7) | digits.charCodeAt(1)] = byte;
+}
 
 function fmix32(h: number): number {
   h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
@@ -154,11 +161,12 @@ export class UtxoSet {
     if (length < 66 || length > 75 || key.charCodeAt(64) !== 58) return false;
     for (let word = 0; word < TXID_WORDS; word++) {
       let value = 0;
-      for (let i = word * 8; i < word * 8 + 8; i++) {
-        const code = key.charCodeAt(i);
-        const digit = code < 128 ? HEX_VALUE[code]! : -1;
-        if (digit < 0) return false;
-        value = (value << 4) | digit;
+      for (let i = word * 8; i < word * 8 + 8; i += 2) {
+        const first = key.charCodeAt(i);
+        const second = key.charCodeAt(i + 1);
+        const byte = (first | second) < 128 ? HEX_BYTE[(first << 7) | second]! : -1;
+        if (byte < 0) return false;
+        value = (value << 8) | byte;
       }
       this.probeTxid[word] = value;
     }

@@ -129,7 +129,7 @@ describe('UTXO set', () => {
     set.set(key, utxo(asset, 1n));
     expect(() => set.set(key, { ...utxo(randomBytes(32), 1n), assetKey: hex(asset) })).to.throw(TypeError, 'asset bytes differ');
     const txid = key.slice(0, 64);
-    for (const bad of [txid.toUpperCase() + ':1', `${txid}:01`, `${txid}:4294967296`, `${txid}:`, `${txid}:-1`, `${txid}1`, `${txid.slice(1)}:0`, `${txid}:0 `, 'x']) {
+    for (const bad of [txid.toUpperCase() + ':1', `${txid}:01`, `${txid}:4294967296`, `${txid}:`, `${txid}:-1`, `${txid}1`, `${txid.slice(1)}:0`, `${txid}:0 `, 'x', `g${txid.slice(1)}:0`, `${txid.slice(0, 63)}g:0`, `\u00b0${txid.slice(1)}:0`, `${txid.slice(0, 63)}\u00b0:0`, `${txid.slice(0, 62)}\u0130${txid.slice(63)}:0`]) {
       expect(set.get(bad), bad).to.equal(undefined);
       expect(set.delete(bad), bad).to.equal(false);
       expect(() => set.set(bad, utxo(asset, 1n)), bad).to.throw(TypeError, 'is not txid hex:index');
