@@ -1,4 +1,5 @@
 import { DecodeError, Reader, Writer } from '../../sidechain/encoding/index.ts';
+import { ValidationError } from '../../sidechain/errors.ts';
 
 /**
  * How long a transaction admitted from a client waits for others before they are relayed
@@ -27,6 +28,31 @@ export function decodeTransactionBatch(bytes: Uint8Array): Uint8Array[] {
   const transactions = Array.from({ length: count }, () => reader.varBytes('transaction', bytes.length));
   reader.end();
   return transactions;
+}
+
+/** How many of a relayed batch's transactions this member admitted, and how many it refused. */
+export interface RelayedBatchOutcome {
+  admitted: number;
+  refused: number;
+}
+
+/**
+ * Admits each transaction of a relayed batch on its own, in order: one refused (already pending
+ * here, or invalid) changes nothing, and the rest of the batch stands. An error other than a
+ * ValidationError is this member's own fault, not the sender's: it goes to `failed`, and the
+ * transaction counts as refused. The caller counts and acts once for the whole batch.
+ */
+export function admitRelayedBatch(batch: readonly Uint8Array[], admit: (transaction: Uint8Array) => unknown, failed: (error: unknown) => void): RelayedBatchOutcome {
+  let admitted = 0;
+  for (const transaction of batch) {
+    try {
+      admit(transaction);
+      admitted += 1;
+    } catch (error) {
+      if (!(error instanceof ValidationError)) failed(error);
+    }
+  }
+  return { admitted, refused: batch.length - admitted };
 }
 
 /**

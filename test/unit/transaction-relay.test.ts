@@ -1,6 +1,8 @@
 import { expect } from 'chai';
 import { DecodeError, Writer } from '../../sidechain/encoding/index.ts';
+import { ValidationError } from '../../sidechain/errors.ts';
 import {
+  admitRelayedBatch,
   decodeTransactionBatch,
   encodeTransactionBatch,
   RELAY_BATCH_BYTES,
@@ -63,6 +65,27 @@ describe('relaying transactions to peers in batches', () => {
       relay.close();
       await sleep(RELAY_DELAY_MS * 3);
       expect(sent).to.deep.equal([]);
+    });
+  });
+
+  describe('admitting a relayed batch', () => {
+    it('admits each transaction on its own, in order, and counts what it admitted and refused', () => {
+      const seen: number[] = [];
+      const failures: unknown[] = [];
+      const broken = new Error('database away');
+      const outcome = admitRelayedBatch(
+        [bytes(1), bytes(2), bytes(3), bytes(4)],
+        (transaction) => {
+          seen.push(transaction[0]!);
+          if (transaction[0] === 2) throw new ValidationError('already-pending', 'already pending');
+          if (transaction[0] === 3) throw broken;
+        },
+        (error) => failures.push(error),
+      );
+      expect(seen).to.deep.equal([1, 2, 3, 4]);
+      expect(outcome).to.deep.equal({ admitted: 2, refused: 2 });
+      // A refusal is the sender's batch's business; any other error is this member's, reported.
+      expect(failures).to.deep.equal([broken]);
     });
   });
 });
