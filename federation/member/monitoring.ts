@@ -5,7 +5,7 @@ import type { LedgerState } from '../../sidechain/ledger/index.ts';
 import type { ChainQueries } from '../../sidechain/store/chain-queries.ts';
 import { monitorRoutes } from '../api/monitor-routes.ts';
 import type { Route } from '../api/route.ts';
-import { FinalityTimer } from '../observability/finality-timer.ts';
+import { FinalityTimer, type PendingTransactions } from '../observability/finality-timer.ts';
 import type { MemberMetrics } from '../observability/metrics.ts';
 import { createStateGauges, type MemberStateSnapshot } from '../observability/state-gauges.ts';
 import { isDatabaseUnavailable } from '../postgres/database-unavailable.ts';
@@ -57,8 +57,8 @@ export function createMonitoring(sources: MonitoringSources) {
       if (error instanceof StrongboxError) sources.metrics.transactionsRejected.inc({ code: error.code });
     },
     /** Called with the ids of a block this member decided; observes how long each waited. */
-    blockFinal(txids: readonly string[], stillPending: (txid: string) => boolean): void {
-      for (const seconds of finality.final(txids, Date.now(), stillPending)) sources.metrics.finalityLatency.observe(seconds);
+    blockFinal(txids: readonly string[], pending: PendingTransactions): void {
+      for (const seconds of finality.final(txids, Date.now(), pending)) sources.metrics.finalityLatency.observe(seconds);
     },
     routes: (): Route[] => monitorRoutes({ federation, deposits, supply: () => sources.ledger.supply() }),
     /**

@@ -421,7 +421,7 @@ export async function startMember(config: MemberConfig, log: Logger, stopRequest
         const block = await chain.commitBlock(value.hash, value.bytes, certificate);
         metrics.height.set(height);
         metrics.mempoolSize.set(chain.mempool.count);
-        monitoring.blockFinal(block.transactions.map((tx) => txInfo(tx).idHex), (txid) => chain.mempool.has(txid));
+        monitoring.blockFinal(block.transactions.map((tx) => txInfo(tx).idHex), chain.mempool);
         log.info({ height, txs: block.transactions.length, round: certificate.round }, 'block final');
       },
       nextHeight: () => chain.tip.height + 1,

@@ -6,6 +6,21 @@ import { FinalityTimer } from '../../federation/observability/finality-timer.ts'
 import { pageOf } from '../../federation/api/pagination.ts';
 
 const signature = new Uint8Array(64);
+
+/** A mempool holding `txids`, counting the lookups made of it. */
+function mempoolOf(txids: string[]) {
+  const held = new Set(txids);
+  return {
+    lookups: 0,
+    get count() {
+      return held.size;
+    },
+    has(txid: string) {
+      this.lookups += 1;
+      return held.has(txid);
+    },
+  };
+}
 function finalBlock(height: number, signers: number[]): BlockRow {
   const commit = encodeCommit({ round: 0, signatures: signers.map((memberIndex) => ({ memberIndex, signature })) });
   return { height, hash: new Uint8Array(32), header: new Uint8Array(0), commit, txCount: 0, timeMs: BigInt(1_000 * height) };
@@ -46,18 +61,27 @@ describe('finality timer', () => {
     timer.pending('a', 1_000);
     timer.pending('a', 1_400);
     timer.pending('b', 1_200);
-    expect(timer.final(['a', 'c'], 1_750, () => true)).to.deep.equal([0.75]);
+    expect(timer.final(['a', 'c'], 1_750, mempoolOf(['b']))).to.deep.equal([0.75]);
     expect(timer.size).to.equal(1);
-    expect(timer.final(['a'], 2_000, () => true)).to.deep.equal([]);
+    expect(timer.final(['a'], 2_000, mempoolOf(['b']))).to.deep.equal([]);
   });
 
   it('drops transactions that left the mempool without a block, so it never outgrows the mempool', () => {
     const timer = new FinalityTimer();
     timer.pending('evicted', 0);
     timer.pending('waiting', 0);
-    timer.final([], 10, (txid) => txid === 'waiting');
+    timer.final([], 10, mempoolOf(['waiting']));
     expect(timer.size).to.equal(1);
-    expect(timer.final(['waiting'], 2_000, () => false)).to.deep.equal([2]);
+    expect(timer.final(['waiting'], 2_000, mempoolOf([]))).to.deep.equal([2]);
+  });
+
+  it('looks up no pending transaction when none left the mempool but in the block', () => {
+    const timer = new FinalityTimer();
+    for (const txid of ['a', 'b', 'c']) timer.pending(txid, 0);
+    const mempool = mempoolOf(['b', 'c']);
+    expect(timer.final(['a'], 500, mempool)).to.deep.equal([0.5]);
+    expect(mempool.lookups).to.equal(0);
+    expect(timer.size).to.equal(2);
   });
 });
 
