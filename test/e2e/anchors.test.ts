@@ -8,7 +8,7 @@ import * as ecc from 'tiny-secp256k1';
 import { BitcoinRpc } from '../../watcher/rpc.ts';
 import { Faucet } from '../../regtest/faucet.ts';
 import type { AnchorView } from '../../federation/api/client.ts';
-import { startTestNetwork, eventually, type TestNetwork } from '../helpers/local-network.ts';
+import { startTestNetwork, eventually, UNBATCHED_PEGOUTS, type TestNetwork } from '../helpers/local-network.ts';
 import { issuance, testWallet } from '../helpers/transactions.ts';
 import { MAX_UNCONFIRMED_ANCESTORS } from '../../federation/member/federation-signer.ts';
 import { runCli } from '../helpers/cli.ts';
@@ -52,14 +52,12 @@ describe('anchors into Bitcoin from the federation operations wallet', function 
   let folder: string;
 
   before(async () => {
-    // Member processes inherit the environment they are started with.
-    process.env.STRONGBOX_FEE_BUMP_AFTER_SECONDS = String(BUMP_AFTER_SECONDS);
-    try {
+    net = await startTestNetwork(5, {
       // No peg-in fee: the escrow holds exactly what users are owed, so a peg-out bump can only be paid by the operations wallet.
-      net = await startTestNetwork(5, { genesis: (file) => ({ ...file, pegin: { ...file.pegin, feeSats: '0' }, anchor: { intervalBlocks: 1_000, intervalSeconds: INTERVAL_SECONDS } }) });
-    } finally {
-      delete process.env.STRONGBOX_FEE_BUMP_AFTER_SECONDS;
-    }
+      genesis: (file) => ({ ...file, pegin: { ...file.pegin, feeSats: '0' }, anchor: { intervalBlocks: 1_000, intervalSeconds: INTERVAL_SECONDS } }),
+      // The peg-out case bumps a lone burn's settlement: nothing is batched with it.
+      memberEnv: { ...UNBATCHED_PEGOUTS, STRONGBOX_FEE_BUMP_AFTER_SECONDS: String(BUMP_AFTER_SECONDS) },
+    });
     rpc = new BitcoinRpc(net.network.network.bitcoinRpcUrl);
     faucet = new Faucet(rpc);
     folder = mkdtempSync(join(tmpdir(), 'strongbox-anchors-'));

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { BitcoinRpc } from '../../watcher/rpc.ts';
 import { Faucet } from '../../regtest/faucet.ts';
-import { startTestNetwork, type TestNetwork } from '../helpers/local-network.ts';
+import { startTestNetwork, UNBATCHED_PEGOUTS, type TestNetwork } from '../helpers/local-network.ts';
 import { issuance, issuerSigned, testWallet, transfer, type TestWallet } from '../helpers/transactions.ts';
 import { launchBrowser, openPage, type BrowserPage } from '../helpers/browser.ts';
 import { summarisePng } from '../helpers/png.ts';
@@ -41,8 +41,9 @@ describe('web explorer in headless Chromium, served by a member of a five-member
 
   before(async () => {
     // Anchors are due a second after the last one (or the genesis): with the default minute the
-    // anchoring test waited out what was left of it since the network started.
-    net = await startTestNetwork(5, { genesis: (file) => ({ ...file, anchor: { ...file.anchor, intervalSeconds: 1 } }) });
+    // anchoring test waited out what was left of it since the network started. The one burn is
+    // shown once settled: nothing is batched with it.
+    net = await startTestNetwork(5, { genesis: (file) => ({ ...file, anchor: { ...file.anchor, intervalSeconds: 1 } }), memberEnv: UNBATCHED_PEGOUTS });
     browser = await launchBrowser();
     // One page for the whole run: this Chromium runs as a single process, which closing its last page ends.
     tab = await openPage(browser);

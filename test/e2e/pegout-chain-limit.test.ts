@@ -8,7 +8,7 @@ import { Faucet } from '../../regtest/faucet.ts';
 import { pegoutDestinationScript } from '../../watcher/bitcoin-address.ts';
 import { BitcoinRpc } from '../../watcher/rpc.ts';
 import { runCli } from '../helpers/cli.ts';
-import { eventually, startTestNetwork, type TestNetwork } from '../helpers/local-network.ts';
+import { eventually, startTestNetwork, UNBATCHED_PEGOUTS, type TestNetwork } from '../helpers/local-network.ts';
 import { pegIn } from '../helpers/pegged-btc.ts';
 import { testWallet } from '../helpers/transactions.ts';
 
@@ -27,14 +27,8 @@ describe('peg-out with Bitcoin making no blocks', function () {
   let rpc: BitcoinRpc;
 
   before(async () => {
-    // Member processes inherit the environment they are started with. The burns come one at a
-    // time, so the batch window (2 s by default) would only delay each of them.
-    process.env.STRONGBOX_PEGOUT_BATCH_WINDOW_MS = '100';
-    try {
-      net = await startTestNetwork(3);
-    } finally {
-      delete process.env.STRONGBOX_PEGOUT_BATCH_WINDOW_MS;
-    }
+    // The burns come one at a time, so the batch window would only delay each of them.
+    net = await startTestNetwork(3, { memberEnv: UNBATCHED_PEGOUTS });
     rpc = new BitcoinRpc(net.network.network.bitcoinRpcUrl);
   });
   after(() => net?.stop());

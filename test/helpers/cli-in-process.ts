@@ -1,4 +1,5 @@
 import type { CliResult } from './cli.ts';
+import { withEnvironment } from './environment.ts';
 
 type Write = typeof process.stdout.write;
 
@@ -13,7 +14,6 @@ export async function runCliInProcess(args: string[], options: { cwd: string; en
   const output = { stdout: '', stderr: '' };
   const streams = { stdout: process.stdout, stderr: process.stderr } as const;
   const writes = { stdout: streams.stdout.write, stderr: streams.stderr.write };
-  const savedEnv = Object.fromEntries(Object.keys(options.env).map((key) => [key, process.env[key]]));
   const savedCwd = process.cwd();
   for (const name of ['stdout', 'stderr'] as const) {
     streams[name].write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
@@ -23,22 +23,19 @@ export async function runCliInProcess(args: string[], options: { cwd: string; en
       return true;
     }) as Write;
   }
-  Object.assign(process.env, options.env);
   process.chdir(options.cwd);
   try {
     // The CLI as the process entry point loads it, by import(). Mocha requires test files, which
     // makes what they import statically CommonJS copies of our modules; a command's action,
     // imported when it runs, would then throw errors of another copy of the error classes than the
     // one the CLI's error line knows, and each would read as an internal error.
-    const { runStrongbox } = await import('../../cli/program.ts');
-    const code = await runStrongbox(args);
+    const code = await withEnvironment(options.env, async () => {
+      const { runStrongbox } = await import('../../cli/program.ts');
+      return runStrongbox(args);
+    });
     return { code, ...output };
   } finally {
     process.chdir(savedCwd);
-    for (const [key, value] of Object.entries(savedEnv)) {
-      if (value === undefined) delete process.env[key];
-      else process.env[key] = value;
-    }
     streams.stdout.write = writes.stdout;
     streams.stderr.write = writes.stderr;
   }

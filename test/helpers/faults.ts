@@ -52,9 +52,10 @@ export async function killMember(net: TestNetwork, index: number): Promise<void>
 }
 
 /**
- * Starts a stopped member (with extra environment, if any) and waits until its API answers. It
- * starts on its config's ports, which the other members know it by: one another program took
- * meanwhile is waited for, and named if it stays taken or is taken again before the member listens.
+ * Starts a stopped member (with the network's member settings and extra environment, if any) and
+ * waits until its API answers. It starts on its config's ports, which the other members know it
+ * by: one another program took meanwhile is waited for, and named if it stays taken or is taken
+ * again before the member listens.
  */
 export async function restartMember(net: TestNetwork, index: number, env?: NodeJS.ProcessEnv): Promise<void> {
   if (memberRunning(net, index)) return;
@@ -62,7 +63,7 @@ export async function restartMember(net: TestNetwork, index: number, env?: NodeJ
   for (const [field, port] of [['API', ports.api], ['peer', ports.peer]] as const) {
     await eventually(`member ${index}'s ${field} port ${port} to be free for its restart (another process holds it)`, () => probeListen('127.0.0.1', port).then(() => true), 30_000);
   }
-  await memberAnswering(net, index, net.network.restartMember(index, env), 60_000);
+  await memberAnswering(net, index, net.network.restartMember(index, { ...net.memberEnv, ...env }), 60_000);
 }
 
 /**
