@@ -31,7 +31,7 @@ export async function warmTransactionSignatures(
   const verifying: Promise<void>[] = [];
   for (const tx of transactions) {
     const info = txInfo(tx);
-    const message = inputMessages(chainId, tx, info.unsigned);
+    const message = inputMessages(chainId, tx);
     info.inputKeys.forEach((key, index) => {
       const owner = createdOwners.get(key) ?? ledger.getUtxo(key)?.owner;
       const witness = tx.witnesses[index];

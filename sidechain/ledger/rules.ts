@@ -53,8 +53,8 @@ function witnessesVerifiedFor(tx: Transaction, chainId: Uint8Array, spent: UtxoC
   return verified !== undefined && compareBytes(verified.chainId, chainId) === 0 && spent.every(({ utxo }, index) => compareBytes(verified.owners[index]!, utxo.owner) === 0);
 }
 
-function verifyInputWitnesses(tx: Transaction, info: TxInfo, spent: UtxoChange[], ctx: LedgerContext): void {
-  const message = witnessesVerifiedFor(tx, ctx.chainId, spent) ? undefined : inputMessages(ctx.chainId, tx, info.unsigned);
+function verifyInputWitnesses(tx: Transaction, spent: UtxoChange[], ctx: LedgerContext): void {
+  const message = witnessesVerifiedFor(tx, ctx.chainId, spent) ? undefined : inputMessages(ctx.chainId, tx);
   spent.forEach(({ key, utxo }, index) => {
     const witness = tx.witnesses[index]!;
     // An expiring partial offer may be included up to and including its expiry height.
@@ -162,7 +162,7 @@ export function validateTransaction(view: LedgerReader, tx: Transaction, ctx: Le
       const burned = tx.kind === 'pegout' ? tx.amount : 0n;
       checkConservation(effects.spent, effects.created, burned);
       checkAllowlists(view, effects.spent, effects.created);
-      verifyInputWitnesses(tx, info, effects.spent, ctx);
+      verifyInputWitnesses(tx, effects.spent, ctx);
       if (tx.kind === 'pegout') {
         if (ctx.pegoutMinimumSats !== undefined && tx.amount < ctx.pegoutMinimumSats) fail('below-minimum', `a peg-out of ${tx.amount} sats is below the minimum of ${ctx.pegoutMinimumSats}`);
         const refused = ctx.refusedPegoutDestinations?.get(toHex(tx.destinationScript));
@@ -252,7 +252,7 @@ export function validateTransaction(view: LedgerReader, tx: Transaction, ctx: Le
       effects.created = createOutputs(view, info, ctx.height);
       checkDividend(view, tx, record, effects.spent, ctx.height);
       checkConservation(effects.spent, effects.created, 0n);
-      verifyInputWitnesses(tx, info, effects.spent, ctx);
+      verifyInputWitnesses(tx, effects.spent, ctx);
       return effects;
     }
   }

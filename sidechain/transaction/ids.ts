@@ -32,6 +32,8 @@ export interface TxInfo {
   /** UTXO keys of the outputs: one string each, so every lookup of the same key reuses its hash. */
   outputKeys: string[];
   outputAssetKeys: string[];
+  /** The message its ALL witnesses sign on the chain named, once computed (sighash.ts). */
+  allMessage: { chainId: Uint8Array; message: Uint8Array } | undefined;
 }
 
 const cache = new WeakMap<Transaction, TxInfo>();
@@ -52,6 +54,7 @@ export function txInfo(tx: Transaction): TxInfo {
       outputs,
       outputKeys: outputs.map((_, index) => `${idHex}:${index}`),
       outputAssetKeys: outputs.map((output) => toHex(output.asset)),
+      allMessage: undefined,
     };
     cache.set(tx, info);
   }

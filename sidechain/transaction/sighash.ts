@@ -2,7 +2,9 @@ import { taggedHash } from '../hash.ts';
 import { encodeOutpoint, encodeOutput, encodeUnsigned } from './codec.ts';
 import { TransactionError } from './errors.ts';
 import { Writer } from '../encoding/index.ts';
-import { SighashType, TX_VERSION, TxKind, type TxBody } from './types.ts';
+import { sameBytes } from '../bytes.ts';
+import { txInfo } from './ids.ts';
+import { SighashType, TX_VERSION, TxKind, type Transaction, type TxBody } from './types.ts';
 
 /**
  * The 32-byte message an input's witness signs. The chain id is bound in so a signature never
@@ -50,13 +52,28 @@ export function sighashMessage(
 }
 
 /**
+ * The ALL message of a transaction, kept with its ids: a member catching up hashes it to verify
+ * the block's signatures ahead, and its ledger needs it again to execute the block. A transaction
+ * object is never changed once made (its ids are cached the same way), so the message of the same
+ * object and chain is the same bytes.
+ */
+function allMessage(chainId: Uint8Array, tx: Transaction): Uint8Array {
+  const info = txInfo(tx);
+  const known = info.allMessage;
+  if (known !== undefined && sameBytes(known.chainId, chainId)) return known.message;
+  const message = sighashMessage(chainId, tx, 0, SighashType.all, info.unsigned);
+  info.allMessage = { chainId, message };
+  return message;
+}
+
+/**
  * The message each input's witness signs, by input index: inputs signing with ALL share one, so
  * it is hashed once per transaction however many inputs it has.
  */
-export function inputMessages(chainId: Uint8Array, body: TxBody, unsigned: Uint8Array): (inputIndex: number, witness: { sighash: number; expiryHeight?: number }) => Uint8Array {
+export function inputMessages(chainId: Uint8Array, tx: Transaction): (inputIndex: number, witness: { sighash: number; expiryHeight?: number }) => Uint8Array {
   let all: Uint8Array | undefined;
   return (inputIndex, witness) =>
     witness.sighash === SighashType.all
-      ? (all ??= sighashMessage(chainId, body, inputIndex, SighashType.all, unsigned))
-      : sighashMessage(chainId, body, inputIndex, witness.sighash, unsigned, witness.expiryHeight);
+      ? (all ??= allMessage(chainId, tx))
+      : sighashMessage(chainId, tx, inputIndex, witness.sighash, txInfo(tx).unsigned, witness.expiryHeight);
 }
