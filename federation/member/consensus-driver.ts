@@ -276,9 +276,9 @@ export class ConsensusDriver {
     switch (effect.kind) {
       case 'persist': {
         const started = performance.now();
-        const { height, round, step } = effect.record;
+        const height = this.machine.state.height;
         await this.storage.appendWal(height, effect.record);
-        this.log.debug({ height, round, step, walMs: elapsedMs(started) }, 'signed');
+        this.log.debug({ height, round: effect.record.round, step: effect.record.step, walMs: elapsedMs(started) }, 'signed');
         return;
       }
       case 'persistBlock':
