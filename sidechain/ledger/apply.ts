@@ -13,20 +13,6 @@ interface HoldingDelta {
   delta: bigint;
 }
 
-/**
- * Entries looked for by their owner's bytes before the owner's hex is made. A transfer pays its
- * change back to the owner of its input, so its third output usually finds the first entry; the
- * bound keeps a transaction of many outputs from comparing each with every other.
- */
-const ENTRIES_COMPARED = 4;
-
-/** Compared in JavaScript: owners differ in their first bytes, and a call into Buffer.compare costs more than that. */
-function sameOwner(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
 /** One transaction's net change of each holder's balance of each issued security, in the order first touched. */
 class HoldingDeltas {
   readonly inOrder: HoldingDelta[] = [];
@@ -34,31 +20,16 @@ class HoldingDeltas {
 
   add(utxo: Utxo, amount: bigint): void {
     if (utxo.assetKey === BTC_ASSET_KEY) return;
-    const entry = this.compared(utxo) ?? this.keyed(utxo);
-    entry.delta += amount;
-  }
-
-  /** The entry of `utxo`'s holder among the first few, found without its hex. */
-  private compared(utxo: Utxo): HoldingDelta | undefined {
-    const compared = Math.min(this.inOrder.length, ENTRIES_COMPARED);
-    for (let i = 0; i < compared; i++) {
-      const entry = this.inOrder[i]!;
-      if (entry.assetKey === utxo.assetKey && sameOwner(entry.owner, utxo.owner)) return entry;
-    }
-    return undefined;
-  }
-
-  /** The entry of `utxo`'s holder by its hex, made with a zero delta if it has none yet. */
-  private keyed(utxo: Utxo): HoldingDelta {
     const holders = holdersOf(this.byAsset, utxo.assetKey);
     const ownerKey = toHex(utxo.owner);
-    let entry = holders.get(ownerKey);
-    if (!entry) {
-      entry = { assetKey: utxo.assetKey, owner: utxo.owner, ownerKey, delta: 0n };
-      holders.set(ownerKey, entry);
-      this.inOrder.push(entry);
+    const entry = holders.get(ownerKey);
+    if (entry) {
+      entry.delta += amount;
+      return;
     }
-    return entry;
+    const created = { assetKey: utxo.assetKey, owner: utxo.owner, ownerKey, delta: amount };
+    holders.set(ownerKey, created);
+    this.inOrder.push(created);
   }
 }
 
