@@ -201,10 +201,20 @@ export class Anchoring implements OpsWalletCoins {
 
   /** Interval passed since the last anchor and something besides anchor records became final. */
   private due(tipHeight: number, nowMs: bigint): boolean {
+    const dueAtMs = this.dueAtMs();
+    if (dueAtMs === undefined) return false;
+    return tipHeight - (this.last?.anchoredHeight ?? 0) >= this.genesis.file.anchor.intervalBlocks || nowMs >= dueAtMs;
+  }
+
+  /**
+   * When the seconds of the interval since the last anchor end, if something besides anchor
+   * records became final since: the member runs its signing step then, so the anchor is proposed
+   * as it falls due rather than at the first step after.
+   */
+  dueAtMs(): bigint | undefined {
     const last = this.last;
-    if (this.lastActivityHeight <= (last?.anchoredHeight ?? 0)) return false;
-    const sinceMs = last?.timeMs ?? this.genesis.timeMs;
-    return tipHeight - (last?.anchoredHeight ?? 0) >= this.genesis.file.anchor.intervalBlocks || nowMs - sinceMs >= BigInt(this.genesis.file.anchor.intervalSeconds) * 1000n;
+    if (this.lastActivityHeight <= (last?.anchoredHeight ?? 0)) return undefined;
+    return (last?.timeMs ?? this.genesis.timeMs) + BigInt(this.genesis.file.anchor.intervalSeconds) * 1000n;
   }
 
   /** The last anchor waits in this member's mempool past the bump delay, its change unspent. */

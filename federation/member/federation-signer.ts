@@ -235,6 +235,9 @@ export class FederationSigner {
         this.log.warn({ bitcoinTxid: open.bitcoinTxid, err: error }, `${open.what} not accepted by the Bitcoin node yet; retrying`);
         continue;
       }
+      // The node took it into its mempool: what waits for it being there (the next anchor spending
+      // its change) goes on now, not after the next tick has asked the node again.
+      open.confirmations = 0;
       open.pendingSinceMs ??= now;
       this.log.info({ bitcoinTxid: open.bitcoinTxid }, `${open.what} broadcast`);
     }
