@@ -1,11 +1,9 @@
-import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import express, { type NextFunction, type Request, type Response } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import { z } from 'zod';
 import { StrongboxError, ValidationError } from '../../sidechain/errors.ts';
 import { isDatabaseUnavailable } from '../postgres/database-unavailable.ts';
 import { toWireJson } from './json.ts';
-import { jsonBody } from './json-body.ts';
-import { exactRouteDispatch, type MountedRoute } from './exact-routes.ts';
 import { HttpError, type Route } from './route.ts';
 import { TransactionBudget } from './transaction-budget.ts';
 
@@ -131,40 +129,33 @@ function requestLimit(perMinute: number, what: string, property: string, announc
   });
 }
 
-/** Validates a request by the route's schemas, runs its handler and answers; any error goes to the error answer. */
-function serveRoute(route: Route, transactionBudget: TransactionBudget): RequestHandler {
-  return async (request: Request, response: Response, next: NextFunction) => {
-    try {
-      // Without it the JSON parser leaves the body empty, and the refusal would name a missing field.
-      // The parser leaves it undefined exactly when there is no body or it is not JSON, which is
-      // what checking the Content-Type again here would find, at a second parse of the header.
-      if (route.body && request.body === undefined) throw new HttpError(415, 'bad-content-type', `send the body as JSON, with Content-Type: application/json (got ${request.headers['content-type'] ?? 'none'})`);
-      const params = parsePart(route.params, request.params, 'params');
-      const query = parsePart(route.query, request.query, 'query');
-      const body = parsePart(route.body, request.body ?? {}, 'body');
-      if (route.transactions) transactionBudget.take(request.ip ?? request.socket.remoteAddress ?? 'unknown', route.transactions(body));
-      const result = await route.handler({ params, query, body, authorization: request.headers.authorization });
-      sendJson(response, route.status ?? 200, result);
-    } catch (error) {
-      next(error);
-    }
-  };
-}
-
 export function createApiApp(routes: Route[], options: ApiOptions = {}): express.Express {
   const app = express();
   app.disable('x-powered-by');
   // Before the body parser, so a flooding client costs the least possible.
   app.use(requestLimit(options.rateLimitPerMinute ?? DEFAULT_RATE_LIMIT_PER_MINUTE, 'requests', 'rateLimit', true));
-  app.use(jsonBody(options.bodyLimitBytes ?? 1_048_576));
+  app.use(express.json({ limit: options.bodyLimitBytes ?? 1_048_576, strict: true }));
   const transactionBudget = new TransactionBudget(options.transactionLimitPerMinute ?? DEFAULT_TRANSACTION_LIMIT_PER_MINUTE);
 
-  const mounted: MountedRoute[] = routes.map((route) => {
+  for (const route of routes) {
     const ownLimit = route.limitPerMinute === undefined ? [] : [requestLimit(route.limitPerMinute, `requests to ${route.method.toUpperCase()} ${route.path}`, 'routeRateLimit', false)];
-    return { method: route.method, path: route.path, handlers: [...ownLimit, serveRoute(route, transactionBudget)] };
-  });
-  app.use(exactRouteDispatch(mounted));
-  for (const route of mounted) app[route.method](route.path, ...route.handlers);
+    app[route.method](route.path, ...ownLimit, async (request: Request, response: Response, next: NextFunction) => {
+      try {
+        // Without it the JSON parser leaves the body empty, and the refusal would name a missing field.
+        // The parser leaves it undefined exactly when there is no body or it is not JSON, which is
+        // what checking the Content-Type again here would find, at a second parse of the header.
+        if (route.body && request.body === undefined) throw new HttpError(415, 'bad-content-type', `send the body as JSON, with Content-Type: application/json (got ${request.headers['content-type'] ?? 'none'})`);
+        const params = parsePart(route.params, request.params, 'params');
+        const query = parsePart(route.query, request.query, 'query');
+        const body = parsePart(route.body, request.body ?? {}, 'body');
+        if (route.transactions) transactionBudget.take(request.ip ?? request.socket.remoteAddress ?? 'unknown', route.transactions(body));
+        const result = await route.handler({ params, query, body, authorization: request.headers.authorization });
+        sendJson(response, route.status ?? 200, result);
+      } catch (error) {
+        next(error);
+      }
+    });
+  }
 
   options.mount?.(app);
   app.use((request: Request, response: Response) => {
