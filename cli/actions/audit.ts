@@ -53,6 +53,9 @@ function summary(report: AuditReport): string {
     `mints:       ${report.mints.count} (${sats(report.mints.sats)}), each a confirmed deposit to its recipient's deposit address`,
     `anchors:     ${anchorLine(anchors.list)}`,
     `settlements: ${report.settlements.count} paying ${plural(report.settlements.burns, 'burn')}${report.settlements.inMempool > 0 ? `, ${report.settlements.inMempool} of them in the Bitcoin node's mempool, not confirmed yet` : ''}${unpaid}`,
+    ...(report.awaitedBroadcasts > 0
+      ? [`waited:      for the Bitcoin transaction of ${plural(report.awaitedBroadcasts, 'record')} in the newest blocks to reach the node: members broadcast it once the record is final`]
+      : []),
     `reserves:    ${sats(reserves.escrowSats)} unspent in ${plural(reserves.unspentOutputs, 'escrow output')} ≥ ${sats(reserves.outstandingSats)} pegged outstanding${owed}`,
     ...report.othersAhead.map((other) => `beyond:      ${other.member} says its chain reaches height ${other.height}: the blocks after ${report.height} are not audited here; audit that member too`),
     ...equivocationLines(report.equivocations),

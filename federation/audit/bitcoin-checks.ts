@@ -1,3 +1,4 @@
+import { setTimeout as pause } from 'node:timers/promises';
 import type { Transaction as BitcoinTransaction } from 'bitcoinjs-lib';
 import { ValidationError } from '../../sidechain/errors.ts';
 import type { Genesis } from '../../sidechain/genesis.ts';
@@ -32,6 +33,17 @@ async function lookUpAll<T, R>(items: readonly T[], lookUp: (item: T) => Promise
   await Promise.all(Array.from({ length: Math.min(LOOKUPS_IN_FLIGHT, items.length) }, lookUpInTurn));
   return answers;
 }
+
+/**
+ * Members sign and broadcast an anchor's or a settlement's Bitcoin transaction only once its
+ * record is final, a moment after the block holding it: a record whose transaction the node does
+ * not know yet is given until this long after its block's time (by the auditor's clock, and never
+ * more than this long from the moment it is found unknown) before it fails. An older record has
+ * had its time and fails at once; the verdict on the record is the same either way.
+ */
+const BROADCAST_GRACE_MS = 10_000;
+/** How often the node is asked again for a transaction within its grace. */
+const BROADCAST_POLL_MS = 500;
 
 /** The auditor's node's last block: how far its view of Bitcoin reaches. */
 export interface BitcoinTip {
@@ -79,6 +91,8 @@ export class BitcoinChecks {
   /** Settlements whose payment is still in the node's mempool: paid once it confirms, not before. */
   unconfirmedSettlements = 0;
   settledBurns = 0;
+  /** Records in the newest blocks whose transaction reached the node only while the audit waited for it. */
+  awaitedBroadcasts = 0;
 
   constructor(
     private readonly rpc: BitcoinRpc,
@@ -213,9 +227,24 @@ export class BitcoinChecks {
   }
 
   private async transaction(check: AuditCheck, claim: ClaimedAt, txid: string): Promise<{ tx: BitcoinTransaction; confirmations: number }> {
-    const confirmations = await this.rpc.getTransactionConfirmations(txid);
+    const confirmations = await this.confirmationsWithinGrace(claim, txid);
     if (confirmations === null) throw await this.unseen(check, claim, `Bitcoin transaction ${txid} is unknown to the Bitcoin node`);
     return { tx: await this.rpc.getRawTransaction(txid), confirmations };
+  }
+
+  /** The transaction's confirmations, asked again until the record's grace ends while the node does not know it (null then). */
+  private async confirmationsWithinGrace(claim: ClaimedAt, txid: string): Promise<number | null> {
+    let confirmations = await this.rpc.getTransactionConfirmations(txid);
+    // A block dated after the auditor's clock starts its grace now: a federation clock ahead cannot stretch the wait.
+    const graceEndsMs = Math.min(Number(claim.timeMs), Date.now()) + BROADCAST_GRACE_MS;
+    let waited = false;
+    while (confirmations === null && Date.now() < graceEndsMs) {
+      await pause(Math.min(BROADCAST_POLL_MS, graceEndsMs - Date.now()));
+      waited = true;
+      confirmations = await this.rpc.getTransactionConfirmations(txid);
+    }
+    if (waited && confirmations !== null) this.awaitedBroadcasts += 1;
+    return confirmations;
   }
 
   /**

@@ -39,6 +39,8 @@ export interface AuditReport {
   mints: { count: number; sats: bigint };
   anchors: { count: number; lastAnchoredHeight: number | null; lastConfirmations: number | null; list: AnchorSeen[] };
   settlements: { count: number; burns: number; inMempool: number };
+  /** Anchor and settlement records in the newest blocks whose Bitcoin transaction reached the node while the audit waited for it. */
+  awaitedBroadcasts: number;
   supply: { mintedSats: bigint; burnedSats: bigint; outstandingSats: bigint };
   reserves: Reserves;
   /**
@@ -186,6 +188,7 @@ export async function runAudit(options: {
     mints: { count: bitcoin.mints, sats: bitcoin.mintedSats },
     anchors: { count: bitcoin.anchors.length, lastAnchoredHeight: last?.anchoredHeight ?? null, lastConfirmations: last?.confirmations ?? null, list: bitcoin.anchors },
     settlements: { count: bitcoin.settlements, burns: bitcoin.settledBurns, inMempool: bitcoin.unconfirmedSettlements },
+    awaitedBroadcasts: bitcoin.awaitedBroadcasts,
     supply: { mintedSats: minted, burnedSats: burned, outstandingSats: minted - burned },
     reserves,
     othersAhead,

@@ -1,0 +1,120 @@
+import { expect } from 'chai';
+import * as bitcoin from 'bitcoinjs-lib';
+import { parseGenesis } from '../../sidechain/genesis.ts';
+import { sortedMultisig } from '../../watcher/escrow.ts';
+import { depositMultisig } from '../../watcher/pegin-tweak.ts';
+import { anchorScript, encodeAnchorPayload } from '../../watcher/anchor-payload.ts';
+import type { BitcoinRpc } from '../../watcher/rpc.ts';
+import type { Faucet } from '../../regtest/faucet.ts';
+import { AuditFailure } from '../../federation/audit/auditor.ts';
+import { memoryBlockSource } from '../../federation/audit/block-source.ts';
+import { runAudit, type AuditReport } from '../../federation/audit/run-audit.ts';
+import { testFederation, type TestFederation } from '../helpers/genesis.ts';
+import { sharedRegtest } from '../helpers/regtest.ts';
+import { issuance, testWallet } from '../helpers/transactions.ts';
+import { bitcoinTxid } from '../helpers/ledger-fixtures.ts';
+import { SignedChain } from '../helpers/signed-blocks.ts';
+import { coinPaying, spendEscrowCoins, unsignedBytes } from '../helpers/bitcoin-spends.ts';
+import { anchorRecord } from '../helpers/anchor-records.ts';
+
+const network = bitcoin.networks.regtest;
+/** When the federation broadcasts a record's transaction in these tests: after the audit has found it unknown. */
+const BROADCAST_AFTER_MS = 1_500;
+
+/**
+ * Members broadcast an anchor's Bitcoin transaction only once its record is final: an audit that
+ * reads the newest blocks in between finds the transaction unknown for a moment. These chains are
+ * signed in memory; their anchor transactions are real, broadcast to the regtest node when the
+ * test says.
+ */
+describe('audit of a record whose Bitcoin transaction reaches the node after its block (regtest)', function () {
+  this.timeout(120_000);
+  const base = testFederation(5);
+  const escrow = sortedMultisig(base.genesis.members.threshold, base.genesis.pegKeys);
+  const pegKeys = base.keys.map((keys) => keys.pegPrivateKey);
+  const alice = testWallet();
+  let rpc: BitcoinRpc;
+  let faucet: Faucet;
+
+  before(async () => {
+    ({ node: { rpc }, faucet } = await sharedRegtest());
+  });
+
+  /** The test federation with its genesis dated `timeMs`: block 1 a millisecond later, block 2 two. */
+  const federationDated = (timeMs: bigint): TestFederation => ({ keys: base.keys, genesis: parseGenesis({ ...base.genesis.file, genesisTimeMs: String(timeMs) }) });
+
+  /**
+   * A chain of an issuance and, in block 2, the anchor record of block 1, with the signed
+   * transaction that record names (spending a fresh escrow deposit) not broadcast yet. The
+   * deposit is made first: the genesis is dated `genesisAgeMs` before the chain is built.
+   */
+  async function chainAwaitingBroadcast(genesisAgeMs?: number) {
+    const holder = testWallet();
+    const script = depositMultisig(escrow, holder.owner).scriptPubKey;
+    const deposit = await coinPaying(rpc, await faucet.fund(bitcoin.address.fromOutputScript(script, network), 20_000n), script);
+    const federation = genesisAgeMs === undefined ? base : federationDated(BigInt(Date.now() - genesisAgeMs));
+    const { chainId } = federation.genesis;
+    const chain = new SignedChain(federation);
+    chain.append([issuance(chainId, alice, 1_000n).tx]);
+    const anchored = chain.blocks[0]!.hash;
+    const anchorTx = spendEscrowCoins(escrow, pegKeys, [{ ...deposit, recipient: holder.owner }], [
+      { script: anchorScript(encodeAnchorPayload(chainId, 1, anchored)), value: 0n },
+      { script: escrow.scriptPubKey, value: deposit.value - 1_000n },
+    ]);
+    chain.append([{ kind: 'anchor', height: 1, blockHash: anchored, bitcoinTxid: new Uint8Array(Buffer.from(anchorTx.getId(), 'hex')), bitcoinTx: unsignedBytes(anchorTx), witnesses: [] }]);
+    return { genesis: federation.genesis, blocks: chain.blocks, anchorTx };
+  }
+
+  /** Sends `tx` to the node BROADCAST_AFTER_MS from now, as members do once its record is final. */
+  const broadcastLater = (tx: bitcoin.Transaction) => new Promise((resolve) => setTimeout(resolve, BROADCAST_AFTER_MS)).then(() => rpc.sendRawTransaction(tx.toHex()));
+
+  /** The audit's failure; fails the test when the audit passes. */
+  const failureOf = (run: Promise<AuditReport>): Promise<AuditFailure> =>
+    run.then(
+      () => expect.fail('the audit passed'),
+      (error: unknown) => {
+        expect(error).to.be.instanceOf(AuditFailure);
+        return error as AuditFailure;
+      },
+    );
+
+  /** The message an unknown anchor transaction fails with, the node not behind the record: the node's last block, then the record's. */
+  const notBorneOut = async (txid: string, height: number, timeMs: bigint) => {
+    const { blocks: tipHeight, bestBlockHash } = await rpc.getBlockchainInfo();
+    const iso = (ms: bigint) => new Date(Number(ms)).toISOString().replace(/\./g, '\\.');
+    return new RegExp(
+      `^audit failed at height ${height}: anchor: Bitcoin transaction ${txid} is unknown to the Bitcoin node; the Bitcoin node's last block, ${tipHeight}, is dated ${iso(await rpc.getBlockTimeMs(bestBlockHash))}, after block ${height} of the chain \\(${iso(timeMs)}\\): the node is not behind the record, so Bitcoin as it has it does not bear the record out$`,
+    );
+  };
+
+  it('passes when the transaction of an anchor record in the newest blocks reaches the node while the audit runs, and says it waited', async () => {
+    const { genesis, blocks, anchorTx } = await chainAwaitingBroadcast(0);
+    const broadcast = broadcastLater(anchorTx);
+    const report = await runAudit({ genesis, source: memoryBlockSource(blocks), bitcoin: rpc });
+    await broadcast;
+    expect(report).to.deep.include({ height: 2, awaitedBroadcasts: 1 });
+    expect(report.anchors.list).to.deep.equal([{ anchoredHeight: 1, bitcoinTxid: anchorTx.getId(), confirmations: 0 }]);
+  });
+
+  it('fails at an anchor record in the newest blocks whose transaction never reaches the node, with the message of any unknown transaction', async () => {
+    // A block of the node dated after the record's block, which is dated two seconds before now.
+    await faucet.mine(1);
+    const federation = federationDated(BigInt(Date.now() - 2_000));
+    const chain = new SignedChain(federation);
+    chain.append([issuance(federation.genesis.chainId, alice, 1_000n).tx]);
+    const never = anchorRecord(federation.genesis.chainId, 1, chain.blocks[0]!.hash, { txid: Buffer.from(bitcoinTxid(515151)).toString('hex'), vout: 0 });
+    chain.append([never]);
+    const failure = await failureOf(runAudit({ genesis: federation.genesis, source: memoryBlockSource(chain.blocks), bitcoin: rpc }));
+    expect(failure.message).to.match(await notBorneOut(Buffer.from(never.bitcoinTxid).toString('hex'), 2, chain.blocks[1]!.header.timeMs));
+  });
+
+  it('fails at once at an old anchor record whose transaction the node does not know: its transaction reaching the node a moment later comes too late', async () => {
+    // Dated as the test federation's genesis is, years before now.
+    const { genesis, blocks, anchorTx } = await chainAwaitingBroadcast();
+    const broadcast = broadcastLater(anchorTx);
+    const failure = await failureOf(runAudit({ genesis, source: memoryBlockSource(blocks), bitcoin: rpc }));
+    const expected = await notBorneOut(anchorTx.getId(), 2, blocks[1]!.header.timeMs);
+    await broadcast;
+    expect(failure.message).to.match(expected);
+  });
+});
