@@ -64,11 +64,8 @@ function askTip(peer: AskedPeer['peer'], stopRequested: AbortSignal): AskedPeer 
  */
 export async function catchUp(chain: Chain, peers: { memberIndex: number; apiUrl: string }[], log: Logger, stopRequested?: AbortSignal): Promise<number> {
   // Aborts every request of this catch-up: at a stop asked, and at its end for the peers still silent.
-  const ended = new AbortController();
-  const abortRequests = () => ended.abort();
-  stopRequested?.addEventListener('abort', abortRequests, { once: true });
-  if (stopRequested?.aborted) abortRequests();
-  let silent = peers.map((peer) => askTip(peer, ended.signal));
+  const requests = runRequests(stopRequested);
+  let silent = peers.map((peer) => askTip(peer, requests.signal));
   let answered: AskedPeer[] = [];
   let applied = 0;
   let servedToEnd = false;
@@ -92,10 +89,53 @@ export async function catchUp(chain: Chain, peers: { memberIndex: number; apiUrl
       else log.warn({ peer: peer.memberIndex, height: stop.height, err: stop.error }, stop.reason === 'refused-block' ? 'catch-up: refused a block from a peer' : 'catch-up: peer sent an unusable answer');
     }
   } finally {
-    stopRequested?.removeEventListener('abort', abortRequests);
-    ended.abort();
+    requests.end();
   }
   return applied;
+}
+
+/**
+ * Whether a catch-up has anything to fetch or to warn of: a peer announces a height above the
+ * chain's tip, serves another chain, or answers its tip with something unusable. Every peer is
+ * asked its tip at once, as by a catch-up, and the first such answer settles it, the other
+ * questions aborted; otherwise it waits for every answer, a silent peer's until its request times
+ * out. A peer out of reach, or holding no more than this member, is no reason: asked for blocks,
+ * it would serve none. What the periodic catch-up asks first, so that an idle member asks its
+ * peers for their tips and not for the blocks above its own.
+ */
+export async function catchUpWanted(chain: Chain, peers: { memberIndex: number; apiUrl: string }[], stopRequested?: AbortSignal): Promise<boolean> {
+  const requests = runRequests(stopRequested);
+  const chainId = Buffer.from(chain.genesis.chainId).toString('hex');
+  const reasons = peers.map((peer) => {
+    const { source, tip } = askTip(peer, requests.signal);
+    return tip.then(
+      (served) => served.height > chain.tip.height || otherChainServed(source, served, chainId) !== undefined,
+      (error: unknown) => failedFetch(error) === 'unusable-answer',
+    );
+  });
+  try {
+    return await new Promise<boolean>((resolve) => {
+      for (const reason of reasons) void reason.then((wanted) => wanted && resolve(true));
+      void Promise.all(reasons).then(() => resolve(false));
+    });
+  } finally {
+    requests.end();
+  }
+}
+
+/** A signal for a run's requests, aborted at a stop asked and at `end`, which the run calls as it ends. */
+function runRequests(stopRequested?: AbortSignal): { signal: AbortSignal; end: () => void } {
+  const ended = new AbortController();
+  const abort = () => ended.abort();
+  stopRequested?.addEventListener('abort', abort, { once: true });
+  if (stopRequested?.aborted) abort();
+  return {
+    signal: ended.signal,
+    end: () => {
+      stopRequested?.removeEventListener('abort', abort);
+      abort();
+    },
+  };
 }
 
 /**

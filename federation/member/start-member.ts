@@ -41,7 +41,7 @@ import { PeerLinkFailures } from './peer-link-failures.ts';
 import { Chain, DEFAULT_CHAIN_OPTIONS } from './chain.ts';
 import { ConsensusDriver } from './consensus-driver.ts';
 import { HeightWaiters } from './height-waiters.ts';
-import { catchUp } from './catch-up.ts';
+import { catchUp, catchUpWanted } from './catch-up.ts';
 import { assertCanListen, listenFailure } from './listen-check.ts';
 import { Pegin } from './pegin.ts';
 import { DEFAULT_PEGOUT_OPTIONS, Pegout, type PegoutOptions } from './pegout.ts';
@@ -475,7 +475,14 @@ export async function startMember(config: MemberConfig, log: Logger, stopRequest
   pegin.onConfirmedDepositsChanged(() => driver?.notifyWork());
   signer.onSignatures((psbt) => transport.broadcast(tagged(PeerPayload.FederationSignatures, psbt)));
   driver.start();
-  const syncTimer = setInterval(syncWithPeers, 5_000);
+  // The tick is the catch-up of a member that heard of no height ahead: an idle member asks its
+  // peers their tips, and for blocks only once one announces more. Its questions wait for every
+  // peer, a silent one's until the request times out, so they run outside `syncing`: a catch-up
+  // for a height known to be missing never waits behind them. One in flight asks every peer already.
+  const syncTimer = setInterval(() => {
+    if (syncing) return;
+    void catchUpWanted(chain, config.peers, keyCheck.signal).then((wanted) => wanted && syncWithPeers());
+  }, 5_000);
   const signingFailures = new IntervalLog(log, 'federation signing step failed; retrying', RETRY_LOG_INTERVAL_MS);
   const bitcoinFailures = new IntervalLog(log, 'following Bitcoin failed; retrying', RETRY_LOG_INTERVAL_MS);
   signing = new PeriodicTask(
