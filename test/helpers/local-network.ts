@@ -56,7 +56,7 @@ export async function startTestNetwork(members = 5, options: TestNetworkOptions 
     clients: network.network.members.map((member) => new MemberClient(member.apiUrl)),
     memberEnv,
     async stop() {
-      await network.stop();
+      await network.stopForDeletion();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

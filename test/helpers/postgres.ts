@@ -17,9 +17,10 @@ export function sharedPostgres(): Promise<PostgresServer> {
   shared ??= (async () => {
     const root = await runFolder();
     const server = await startPostgresServer({ dataDir: join(root, 'cluster'), durable: false });
+    // The run's folder goes with the cluster right after: its clean-up was registered first, and they run last first.
     onTestRunEnd(async () => {
       shared = undefined;
-      await server.stop();
+      await server.stopForDeletion();
     });
     return server;
   })();
