@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { RpcAuthError, RpcCallError, RpcError, RpcMethodError, RpcUnreachableError } from './errors.ts';
-import { socketReason } from './socket-reasons.ts';
-import { HttpConnectionError, KeptAliveHttp } from './kept-alive-http.ts';
+import { socketReason } from '../http-client/socket-reasons.ts';
+import { HttpConnectionError, KeptAliveHttp, type HttpAnswer } from '../http-client/kept-alive-http.ts';
 import type { RpcEndpoint } from './rpc.ts';
 
 const require = createRequire(import.meta.url);
@@ -27,12 +27,6 @@ interface JsonRpcAnswer {
   id?: unknown;
   result?: unknown;
   error?: { code: number; message?: unknown } | null;
-}
-
-interface HttpAnswer {
-  status: number;
-  statusMessage: string;
-  body: unknown;
 }
 
 /**
@@ -95,13 +89,13 @@ export class JsonRpcHttp {
     return new RpcCallError(this.displayUrl, method, status, statusMessage);
   }
 
-  private async post(payload: unknown): Promise<HttpAnswer> {
+  private async post(payload: unknown): Promise<HttpAnswer & { body: unknown }> {
     const body = JSON.stringify(payload);
     const headers: Record<string, string> = { 'content-type': 'application/json', ...(this.authorization ? { authorization: this.authorization } : {}) };
     try {
       // The timeout counts silence on the socket, not the whole call: a large block keeps arriving.
       const answer = await rpcHttp.exchange(this.url, { method: 'POST', headers, body, silenceMs: this.options.timeoutMs, retryStaleConnection: true });
-      return { status: answer.status, statusMessage: answer.statusMessage, body: parseOrUndefined(answer.text) };
+      return { ...answer, body: parseOrUndefined(answer.text) };
     } catch (error) {
       throw this.unreachable(error as Error);
     }

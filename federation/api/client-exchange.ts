@@ -1,5 +1,5 @@
-import { HttpConnectionError, KeptAliveHttp, type HttpAnswer } from '../../watcher/kept-alive-http.ts';
-import { socketReason } from '../../watcher/socket-reasons.ts';
+import { HttpConnectionError, KeptAliveHttp, type HttpAnswer } from '../../http-client/kept-alive-http.ts';
+import { socketReason } from '../../http-client/socket-reasons.ts';
 import { API_KEEP_ALIVE_MS } from './serve.ts';
 
 export interface MemberRequestInit {

@@ -7,7 +7,7 @@ import type { BitcoinStatus } from '../member/bitcoin-node-health.ts';
 import type { PeerDown } from '../member/peer-link-failures.ts';
 import { MAX_PAGE_LIMIT } from './pagination.ts';
 import { requestSignal } from '../request-signal.ts';
-import type { HttpAnswer } from '../../watcher/kept-alive-http.ts';
+import type { HttpAnswer } from '../../http-client/kept-alive-http.ts';
 import { exchangeWithMember, mayAskAnotherMember, unreachableReason, type MemberRequestInit } from './client-exchange.ts';
 import type { z } from 'zod';
 import type { blockSummarySchema } from './block-view.ts';
