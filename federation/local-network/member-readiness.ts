@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { StrongboxError } from '../../sidechain/errors.ts';
 import type { ManagedChild } from './child-processes.ts';
 import { isPortTaken } from '../member/listen-check.ts';
+import { exchangeWithMember } from '../api/client-exchange.ts';
 
 /** How often the start names the members it still waits for. */
 export const MEMBER_WAIT_NOTICE_MS = 30_000;
@@ -56,8 +57,8 @@ export async function waitForMembers(
       const exited = children.findIndex(gone);
       if (exited >= 0) throw memberExited(exited, children[exited]!, logFiles[exited]!);
       // Bounded: whatever else holds the port (a member's was taken by another program) may never answer.
-      const peers = await fetch(`${url}/status`, { signal: AbortSignal.timeout(STATUS_TIMEOUT_MS) }).then(
-        async (response) => (response.ok ? ((await response.json()) as { peersConnected: number[] }).peersConnected.length : -1),
+      const peers = await exchangeWithMember(`${url}/status`, undefined, AbortSignal.timeout(STATUS_TIMEOUT_MS)).then(
+        ({ status, text }) => (status >= 200 && status < 300 ? (JSON.parse(text) as { peersConnected: number[] }).peersConnected.length : -1),
         () => -1,
       );
       if (peers === apiUrls.length - 1) break;

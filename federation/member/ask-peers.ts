@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { MemberConfig } from '../config.ts';
 import { throwIfStopRequested } from './stop-request.ts';
 import { requestSignal } from '../request-signal.ts';
+import { exchangeWithMember } from '../api/client-exchange.ts';
 
 const ASK_AGAIN_MS = 1_000;
 const ASK_TIMEOUT_MS = 3_000;
@@ -17,8 +18,8 @@ export async function askEachPeer<T>(peers: readonly Peer[], path: string, read:
   const answers = await Promise.all(
     peers.map(async (peer) => {
       try {
-        const response = await fetch(`${peer.apiUrl}${path}`, { signal: requestSignal(ASK_TIMEOUT_MS, stopRequested) });
-        return [{ peer, answer: read(await response.json()) }];
+        const { text } = await exchangeWithMember(`${peer.apiUrl}${path}`, undefined, requestSignal(ASK_TIMEOUT_MS, stopRequested));
+        return [{ peer, answer: read(JSON.parse(text)) }];
       } catch {
         return [];
       }
