@@ -63,6 +63,6 @@ export function sha256(...parts: Uint8Array[]): Uint8Array {
  * 32 bytes, which the array takes over uncopied; a Buffer in a shared pool is copied out, so
  * that a kept id never keeps the pool.
  */
-function ownDigest(digest: Buffer): Uint8Array {
+export function ownDigest(digest: Uint8Array): Uint8Array {
   return digest.byteLength === digest.buffer.byteLength ? new Uint8Array(digest.buffer) : new Uint8Array(digest);
 }

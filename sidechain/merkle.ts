@@ -1,20 +1,38 @@
-import { sha256 } from './hash.ts';
+import { hash as oneShotHash } from 'node:crypto';
+import { ownDigest, sha256 } from './hash.ts';
 import { sameBytes } from './bytes.ts';
 import { ValidationError } from './errors.ts';
 
 // RFC 6962 §2.1: leaves and interior nodes are hashed with different prefixes, so no leaf can
 // pose as a node (the second-preimage weakness of Bitcoin's Merkle tree).
 const LEAF_PREFIX = Uint8Array.of(0x00);
-const NODE_PREFIX = Uint8Array.of(0x01);
+const HASH_BYTES = 32;
 
-// One-shot hashes (sha256 joins the parts in one reused buffer): a hash object per leaf and per
-// node was most of a block's transaction root, which every member computes for every block.
-export function leafHash(leaf: Uint8Array): Uint8Array {
-  return sha256(LEAF_PREFIX, leaf);
+/**
+ * Where a node's input (prefix ‖ left ‖ right) or a 32-byte leaf's (prefix ‖ leaf) is written:
+ * hashing is synchronous, so one buffer of each size serves every call. A tree is 2n - 1 hashes
+ * that every member computes for each block it builds or checks and drops but for the root: they
+ * stay as node:crypto returns them, and only what leaves this module is made a plain Uint8Array,
+ * where each hash made a view of the shared buffer and a plain array around its digest.
+ */
+const NODE_INPUT = Uint8Array.of(0x01, ...new Uint8Array(2 * HASH_BYTES));
+const LEAF_INPUT = Uint8Array.of(0x00, ...new Uint8Array(HASH_BYTES));
+
+function leafDigest(leaf: Uint8Array): Uint8Array {
+  // Leaves of a block's tree are witness ids; any other length takes the general path.
+  if (leaf.length !== HASH_BYTES) return sha256(LEAF_PREFIX, leaf);
+  LEAF_INPUT.set(leaf, 1);
+  return oneShotHash('sha256', LEAF_INPUT, 'buffer');
 }
 
-function nodeHash(left: Uint8Array, right: Uint8Array): Uint8Array {
-  return sha256(NODE_PREFIX, left, right);
+function nodeDigest(left: Uint8Array, right: Uint8Array): Uint8Array {
+  NODE_INPUT.set(left, 1);
+  NODE_INPUT.set(right, 1 + HASH_BYTES);
+  return oneShotHash('sha256', NODE_INPUT, 'buffer');
+}
+
+export function leafHash(leaf: Uint8Array): Uint8Array {
+  return ownDigest(leafDigest(leaf));
 }
 
 /** The largest power of two strictly less than n (n ≥ 2): where RFC 6962 splits a tree. */
@@ -28,13 +46,13 @@ function splitPoint(n: number): number {
 function rootOfLeafHashes(hashes: readonly Uint8Array[], from = 0, to = hashes.length): Uint8Array {
   if (to - from === 1) return hashes[from]!;
   const split = from + splitPoint(to - from);
-  return nodeHash(rootOfLeafHashes(hashes, from, split), rootOfLeafHashes(hashes, split, to));
+  return nodeDigest(rootOfLeafHashes(hashes, from, split), rootOfLeafHashes(hashes, split, to));
 }
 
 /** Merkle Tree Hash of RFC 6962; the empty tree hashes to SHA-256 of the empty string. */
 export function merkleRoot(leaves: Uint8Array[]): Uint8Array {
   if (leaves.length === 0) return sha256();
-  return rootOfLeafHashes(leaves.map(leafHash));
+  return ownDigest(rootOfLeafHashes(leaves.map(leafDigest)));
 }
 
 /** The audit path of RFC 6962 §2.1.1 for leaf `index`, siblings from the leaf upwards. */
@@ -43,9 +61,9 @@ export function inclusionProof(leaves: Uint8Array[], index: number): Uint8Array[
   const path = (hashes: Uint8Array[], m: number): Uint8Array[] => {
     if (hashes.length === 1) return [];
     const k = splitPoint(hashes.length);
-    return m < k ? [...path(hashes.slice(0, k), m), rootOfLeafHashes(hashes.slice(k))] : [...path(hashes.slice(k), m - k), rootOfLeafHashes(hashes.slice(0, k))];
+    return m < k ? [...path(hashes.slice(0, k), m), ownDigest(rootOfLeafHashes(hashes.slice(k)))] : [...path(hashes.slice(k), m - k), ownDigest(rootOfLeafHashes(hashes.slice(0, k)))];
   };
-  return path(leaves.map(leafHash), index);
+  return path(leaves.map(leafDigest), index);
 }
 
 /**
@@ -58,12 +76,12 @@ export function verifyInclusion(leaf: Uint8Array, index: number, treeSize: numbe
   }
   let fn = index;
   let sn = treeSize - 1;
-  let hash = leafHash(leaf);
+  let hash = leafDigest(leaf);
   for (const sibling of proof) {
     if (sibling.length !== 32) throw new ValidationError('bad-proof', 'a proof hash is not 32 bytes');
     if (sn === 0) throw new ValidationError('bad-proof', 'the proof is longer than the tree is deep');
     if (fn % 2 === 1 || fn === sn) {
-      hash = nodeHash(sibling, hash);
+      hash = nodeDigest(sibling, hash);
       if (fn % 2 === 0) {
         while (fn % 2 === 0 && fn !== 0) {
           fn = Math.floor(fn / 2);
@@ -71,7 +89,7 @@ export function verifyInclusion(leaf: Uint8Array, index: number, treeSize: numbe
         }
       }
     } else {
-      hash = nodeHash(hash, sibling);
+      hash = nodeDigest(hash, sibling);
     }
     fn = Math.floor(fn / 2);
     sn = Math.floor(sn / 2);
