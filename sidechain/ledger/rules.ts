@@ -95,17 +95,26 @@ function issuerChange(view: LedgerReader, tx: Transaction & { asset: Uint8Array;
 
 /** Per asset, inputs minus outputs minus the burned amount must be zero; output sums may not overflow. */
 function checkConservation(spent: UtxoChange[], created: UtxoChange[], burned: bigint): void {
-  const balance = new Map<string, bigint>();
-  const produced = new Map<string, bigint>();
-  for (const { utxo } of spent) balance.set(utxo.assetKey, (balance.get(utxo.assetKey) ?? 0n) + utxo.amount);
+  // One map for both sums, in the order assets were first met (the order of the refusals): the
+  // check runs at admission and again in every block built or checked.
+  const sums = new Map<string, { balance: bigint; produced: bigint }>();
+  const of = (assetKey: string) => {
+    let sum = sums.get(assetKey);
+    if (!sum) {
+      sum = { balance: 0n, produced: 0n };
+      sums.set(assetKey, sum);
+    }
+    return sum;
+  };
+  for (const { utxo } of spent) of(utxo.assetKey).balance += utxo.amount;
   for (const { utxo } of created) {
-    const sum = (produced.get(utxo.assetKey) ?? 0n) + utxo.amount;
-    if (sum > LIMITS.maxAmount) fail('overflow', `outputs of asset ${utxo.assetKey} sum above 2^63-1`);
-    produced.set(utxo.assetKey, sum);
-    balance.set(utxo.assetKey, (balance.get(utxo.assetKey) ?? 0n) - utxo.amount);
+    const sum = of(utxo.assetKey);
+    sum.produced += utxo.amount;
+    if (sum.produced > LIMITS.maxAmount) fail('overflow', `outputs of asset ${utxo.assetKey} sum above 2^63-1`);
+    sum.balance -= utxo.amount;
   }
-  if (burned > 0n) balance.set(BTC_ASSET_KEY, (balance.get(BTC_ASSET_KEY) ?? 0n) - burned);
-  for (const [asset, difference] of balance) {
+  if (burned > 0n) of(BTC_ASSET_KEY).balance -= burned;
+  for (const [asset, { balance: difference }] of sums) {
     if (difference !== 0n) {
       fail('value-not-conserved', `asset ${asset}: inputs ${difference > 0n ? 'exceed' : 'fall short of'} outputs by ${difference < 0n ? -difference : difference}`);
     }
@@ -119,7 +128,9 @@ function checkConservation(spent: UtxoChange[], created: UtxoChange[], burned: b
  * never grow.
  */
 function checkAllowlists(view: LedgerReader, spent: readonly UtxoChange[], created: readonly UtxoChange[]): void {
-  const unlisted = new Map<string, bigint>();
+  // Made only for a restricted asset: most transfers pay none, and this runs at admission and in
+  // every block built or checked.
+  let unlisted: Map<string, bigint> | undefined;
   for (const { key, utxo } of created) {
     if (utxo.assetKey === BTC_ASSET_KEY) continue;
     const record = view.getAsset(utxo.assetKey);
@@ -127,6 +138,7 @@ function checkAllowlists(view: LedgerReader, spent: readonly UtxoChange[], creat
     const owner = toHex(utxo.owner);
     if (record.allowlist.has(owner)) continue;
     const holding = `${utxo.assetKey}:${owner}`;
+    unlisted ??= new Map();
     let returnable = unlisted.get(holding);
     if (returnable === undefined) {
       returnable = spent.reduce((sum, input) => (input.utxo.assetKey === utxo.assetKey && toHex(input.utxo.owner) === owner ? sum + input.utxo.amount : sum), 0n);
