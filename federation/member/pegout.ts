@@ -224,13 +224,23 @@ export class Pegout {
    * first, at most `maxBatch`.
    */
   private nextBatch(ledger: LedgerReader, nowMs: number, blockTimeMs: bigint): { burns: BurnRecord[]; coins: EscrowCoin[] } {
+    const dueAtMs = this.dueAtMs();
+    if (dueAtMs === undefined || BigInt(nowMs) < dueAtMs) return { burns: [], coins: [] };
     const burns = this.unsettledBurns(ledger);
-    const due = burns.some((burn) => nowMs - this.unsettled.get(burn.txid)!.firstSeenMs >= this.options.batchWindowMs);
-    if (!due) return { burns: [], coins: [] };
     const { next, waiting } = this.breakerBatch(burns, blockTimeMs);
     this.logWaiting(waiting, blockTimeMs);
     const coins = this.relayableCoins();
     return this.relayableCoinsPay(next, coins) ? { burns: next, coins } : { burns: [], coins: [] };
+  }
+
+  /**
+   * When the next batch falls due: the batch window's end for the oldest final burn no settlement
+   * has paid (past once due, also while the batch is held for other reasons).
+   */
+  dueAtMs(): bigint | undefined {
+    let firstSeenMs: number | undefined;
+    for (const burn of this.unsettled.values()) firstSeenMs = Math.min(burn.firstSeenMs, firstSeenMs ?? burn.firstSeenMs);
+    return firstSeenMs === undefined ? undefined : BigInt(firstSeenMs + this.options.batchWindowMs);
   }
 
   /** The burns the circuit breaker lets through, oldest first, at most `maxBatch`, and those it holds. */

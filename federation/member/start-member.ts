@@ -46,6 +46,7 @@ import { assertCanListen, listenFailure } from './listen-check.ts';
 import { Pegin } from './pegin.ts';
 import { DEFAULT_PEGOUT_OPTIONS, Pegout, type PegoutOptions } from './pegout.ts';
 import { PeriodicTask } from './periodic-task.ts';
+import { DueStep } from './due-step.ts';
 import { Anchoring } from './anchoring.ts';
 import { proposedBitcoinRecords, verifyBitcoinRecords } from './block-bitcoin-records.ts';
 import { BitcoinRecords } from './bitcoin-records.ts';
@@ -202,31 +203,18 @@ export async function startMember(config: MemberConfig, log: Logger, stopRequest
   const { store, chain, peginStore, rpc, pegin, signer, anchoring, pegout, bitcoinRecords } = opened;
   /** The federation signing step (peg-outs, fee bumps, anchors); started once the member has caught up. */
   let signing: PeriodicTask | undefined;
-  let anchorDueTimer: NodeJS.Timeout | undefined;
-  /** Runs the signing step as the next anchor falls due, not at the first step after: it wakes consensus for it. */
-  const stepWhenAnchorDue = () => {
-    clearTimeout(anchorDueTimer);
-    const waitMs = Number(anchoring.dueAtMs() ?? 0n) - Date.now();
-    if (waitMs <= 0) return;
-    anchorDueTimer = setTimeout(() => {
-      // A timer counts from the event loop's time, which lags the clock: it may fire before the
-      // anchor is due by Date.now(), and a step then would find nothing due.
-      if (Number(anchoring.dueAtMs() ?? 0n) > Date.now()) stepWhenAnchorDue();
-      else signing?.runSoon();
-    }, waitMs).unref();
-  };
+  /** The next anchor and the next peg-out batch are proposed as they fall due: the step that finds them due wakes consensus. */
+  const dueStep = new DueStep([anchoring, pegout], () => signing?.runSoon());
   const heightWaiters = new HeightWaiters(chain.tip.height, MAX_WAITING_REQUESTS);
   chain.onFinalBlock((block) => {
     heightWaiters.advanced(chain.tip.height);
     pegout.blockFinal(block);
     anchoring.blockFinal(block);
     bitcoinRecords.blockFinal(block);
-    stepWhenAnchorDue();
+    dueStep.arm();
     void pegin.watchMinted(block.transactions).catch((error: unknown) => log.warn({ err: error }, 'watching a minted deposit address failed'));
     // A final settlement or anchor record is signed at once, not at the next step.
     if (block.transactions.some((tx) => tx.kind === 'settlement' || tx.kind === 'anchor')) signing?.runSoon();
-    // A final burn is batched once the batch window has passed: propose then, not at the next step.
-    if (block.transactions.some((tx) => tx.kind === 'pegout')) setTimeout(() => signing?.runSoon(), config.pegoutBatchWindowMs).unref();
   });
   const metrics = createMemberMetrics();
   const bitcoinNode = new BitcoinNodeHealth();
@@ -578,7 +566,7 @@ export async function startMember(config: MemberConfig, log: Logger, stopRequest
   });
   async function stopParts(server?: Server): Promise<void> {
     clearInterval(syncTimer);
-    clearTimeout(anchorDueTimer);
+    dueStep.stop();
     // A step still running reads the database: it ends before the database closes, unless it
     // waits on a Bitcoin node that does not answer, which must not hold the member's stop.
     await Promise.race([Promise.all([bitcoinFollowing.stop(), signing?.stop()]), sleep(STEP_END_WAIT_MS, undefined, { ref: false })]);

@@ -1,0 +1,85 @@
+import { expect } from 'chai';
+import { Anchoring } from '../../federation/member/anchoring.ts';
+import { DueStep } from '../../federation/member/due-step.ts';
+import { FederationSigner } from '../../federation/member/federation-signer.ts';
+import { DEFAULT_PEGOUT_OPTIONS, Pegout } from '../../federation/member/pegout.ts';
+import { applyTransaction, LedgerState } from '../../sidechain/ledger/index.ts';
+import { txInfo } from '../../sidechain/transaction/ids.ts';
+import { keyWitness } from '../../sidechain/transaction/signing.ts';
+import type { PegoutBody, Transaction } from '../../sidechain/transaction/types.ts';
+import { BitcoinRpc } from '../../watcher/rpc.ts';
+import { capturedLog } from '../helpers/captured-log.ts';
+import { testFederation } from '../helpers/genesis.ts';
+import { bitcoinTxid, btcOutput } from '../helpers/ledger-fixtures.ts';
+import { bitcoinDestination } from '../helpers/peg-workload.ts';
+import { chainFixture, type ChainFixture } from '../helpers/chain-fixture.ts';
+import { sharedRegtest } from '../helpers/regtest.ts';
+import { genesisParent, nextHeader, type BlockParent } from '../helpers/signed-blocks.ts';
+import { testWallet } from '../helpers/transactions.ts';
+
+/**
+ * A final burn's batch falls due when the proposer's batch window ends, counted from when the
+ * oldest unsettled burn became final here; the member's signing step runs at that moment, and the
+ * step finds the batch due, so it wakes consensus for the settlement then rather than at its next
+ * periodic run.
+ */
+describe('a peg-out batch falls due as its batch window ends, and the step run then finds it due', function () {
+  this.timeout(120_000);
+  const federation = testFederation(5, 4);
+  const { genesis } = federation;
+  const batchWindowMs = 300;
+  let fixture: ChainFixture;
+
+  after(async () => {
+    await fixture?.drop();
+  });
+
+  it("is due a window after the oldest unsettled burn's block became final here", async () => {
+    const { node } = await sharedRegtest();
+    fixture = await chainFixture('pegout_due');
+    const rpc = new BitcoinRpc(node.rpcUrl);
+    const { log } = capturedLog();
+    const signer = new FederationSigner(genesis, rpc, { memberIndex: 0, pegPrivateKey: federation.keys[0]!.pegPrivateKey }, log);
+    const anchoring = await Anchoring.start(genesis, rpc, fixture.store, signer, { afterMs: 600_000 }, log);
+    const pegout = await Pegout.start(genesis, rpc, fixture.store, signer, anchoring, { afterMs: 600_000 }, log, { ...DEFAULT_PEGOUT_OPTIONS, batchWindowMs });
+    const ledger = new LedgerState();
+    let parent: BlockParent = genesisParent(genesis);
+    const final = (transactions: Transaction[]) => {
+      for (const tx of transactions) applyTransaction(ledger, tx, { chainId: genesis.chainId, height: parent.height + 1 });
+      const header = nextHeader(genesis, parent, transactions);
+      pegout.blockFinal({ header, transactions });
+      parent = { height: header.height, hash: new Uint8Array(32).fill(header.height), timeMs: header.timeMs };
+    };
+    const alice = testWallet();
+    const mint: Transaction = { kind: 'pegin', bitcoinTxid: bitcoinTxid(1), bitcoinVout: 0, amount: 1_000_000n, recipient: alice.owner, witnesses: [] };
+    const burnOf = (input: Transaction, index: number, change: bigint): Transaction => {
+      const body: PegoutBody = { kind: 'pegout', inputs: [{ txid: txInfo(input).id, index }], outputs: [btcOutput(alice.owner, change)], destinationScript: bitcoinDestination().script, amount: 100_000n };
+      return { ...body, witnesses: [keyWitness(genesis.chainId, body, alice.keys.seed)] };
+    };
+
+    final([mint]);
+    expect(pegout.dueAtMs(), 'no burn waits').to.equal(undefined);
+
+    const firstBurn = burnOf(mint, 0, 900_000n);
+    const before = BigInt(Date.now());
+    final([firstBurn]);
+    const after = BigInt(Date.now());
+    const dueAtMs = pegout.dueAtMs()!;
+    const windowMs = BigInt(batchWindowMs);
+    expect(before + windowMs <= dueAtMs && dueAtMs <= after + windowMs, `due at ${dueAtMs}: a window after the block became final, between ${before} and ${after}`).to.equal(true);
+
+    // A burn final later joins the batch the oldest one opened: it does not hold it back.
+    final([burnOf(firstBurn, 0, 800_000n)]);
+    expect(pegout.dueAtMs()).to.equal(dueAtMs);
+
+    const found = await new Promise<{ atMs: number; due: boolean }>((resolve) => {
+      const step = new DueStep([pegout], () => {
+        step.stop();
+        resolve({ atMs: Date.now(), due: pegout.hasPendingSettlement(ledger) });
+      });
+      step.arm();
+    });
+    expect(found.atMs).to.be.at.least(Number(dueAtMs));
+    expect(found.due, 'the step run as the window ends finds the batch due').to.equal(true);
+  });
+});
