@@ -6,6 +6,9 @@ import { sameBytes } from '../bytes.ts';
 import { txInfo } from './ids.ts';
 import { SighashType, TX_VERSION, TxKind, type Transaction, type TxBody } from './types.ts';
 
+/** The ALL type byte, made once: every transaction admitted hashes it into its message. */
+const ALL_TYPE = Uint8Array.of(SighashType.all);
+
 /**
  * The 32-byte message an input's witness signs. The chain id is bound in so a signature never
  * replays onto another Strongbox chain (issuances and registry updates spend no outpoint that
@@ -27,9 +30,7 @@ export function sighashMessage(
   unsigned?: Uint8Array,
   expiryHeight?: number,
 ): Uint8Array {
-  if (type === SighashType.all) {
-    return taggedHash('Strongbox/sighash', chainId, Uint8Array.of(type), unsigned ?? encodeUnsigned(body));
-  }
+  if (type === SighashType.all) return taggedHash('Strongbox/sighash', chainId, ALL_TYPE, unsigned ?? encodeUnsigned(body));
   const expiring = type === SighashType.singleAnyoneCanPayExpiry;
   if (type !== SighashType.singleAnyoneCanPay && !expiring) throw new TransactionError('sighash-type', `unknown sighash type 0x${type.toString(16)}`);
   if (body.kind !== 'transfer') throw new TransactionError('sighash-type', `SINGLE|ANYONECANPAY is only allowed in transfers, not ${body.kind}`);
