@@ -25,6 +25,11 @@ export function taggedHash(tag: string, ...parts: Uint8Array[]): Uint8Array {
   return sha256(tagPrefix(tag), ...parts);
 }
 
+/** taggedHash's digest as lowercase hex, for a lookup by it: no digest array is made only to be read into a string. */
+export function taggedHashHex(tag: string, data: Uint8Array): string {
+  return hash('sha256', joinedForHashing([tagPrefix(tag), data]), 'hex');
+}
+
 /**
  * Where small inputs are joined: hashing is synchronous, so one buffer serves every call, where
  * joining into a new one made garbage of every id, and a fresh 8 KB pool every fifty.

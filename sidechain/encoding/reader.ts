@@ -73,6 +73,17 @@ export class Reader {
     return this.bytes(this.varint(field, maxLength), field);
   }
 
+  /**
+   * Variable-length bytes as a view into the input, not a copy: for bytes the caller hashes or
+   * copies before it lets the input go, such as a block's transactions, most of which a member
+   * finds among those it holds by their hash and never keeps.
+   */
+  varView(field: string, maxLength: number): Uint8Array {
+    const length = this.varint(field, maxLength);
+    const start = this.take(length, field);
+    return this.input.subarray(start, start + length);
+  }
+
   string(field: string, maxLength: number): string {
     try {
       return utf8.decode(this.varBytes(field, maxLength));

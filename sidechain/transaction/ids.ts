@@ -1,5 +1,5 @@
 import { toHex } from '../bytes.ts';
-import { taggedHash } from '../hash.ts';
+import { taggedHash, taggedHashHex } from '../hash.ts';
 import { BTC_ASSET_ID, issuedAssetId } from '../asset.ts';
 import { decodeTransaction, encodeTransaction, encodeUnsigned } from './codec.ts';
 import type { Outpoint, Output, Transaction, TxBody, Witness } from './types.ts';
@@ -84,14 +84,13 @@ export function txId(tx: Transaction): Uint8Array {
 }
 
 const witnessIds = new WeakMap<Transaction, Uint8Array>();
-
-const witnessIdOfEncoding = (bytes: Uint8Array) => taggedHash('Strongbox/wtx', bytes);
+const WITNESS_ID_TAG = 'Strongbox/wtx';
 
 /** Commits to the witnesses too, so a block's Merkle root pins the exact signed bytes. */
 export function witnessTxId(tx: Transaction): Uint8Array {
   let id = witnessIds.get(tx);
   if (!id) {
-    id = witnessIdOfEncoding(encodeTransaction(tx));
+    id = taggedHash(WITNESS_ID_TAG, encodeTransaction(tx));
     witnessIds.set(tx, id);
   }
   return id;
@@ -101,18 +100,16 @@ export function witnessTxId(tx: Transaction): Uint8Array {
 export type KnownTransactions = (witnessIdHex: string) => Transaction | undefined;
 
 /**
- * The transaction a canonical encoding holds, its witness id hashed from these very bytes. When
- * `known` holds a transaction of that witness id (a mempool's), that one is returned instead of
- * decoding the bytes again, its ids already computed: a witness id commits to every byte of the
- * encoding, and a canonical encoding has one decoding.
+ * The transaction a canonical encoding holds. When `known` holds a transaction of the witness id
+ * of these very bytes (a mempool's), that one is returned instead of decoding the bytes again,
+ * its ids already computed: a witness id commits to every byte of the encoding, and a canonical
+ * encoding has one decoding. The lookup's id is hashed straight to hex, where a member checking a
+ * proposal of transactions it holds made an id array, then its hex, for each; a transaction
+ * decoded instead hashes its witness id again from its own bytes when that is asked.
  */
 export function transactionFromEncoding(bytes: Uint8Array, known?: KnownTransactions): Transaction {
-  const id = witnessIdOfEncoding(bytes);
-  const held = known?.(toHex(id));
-  if (held) return held;
-  const tx = decodeTransaction(bytes);
-  witnessIds.set(tx, id);
-  return tx;
+  const held = known?.(taggedHashHex(WITNESS_ID_TAG, bytes));
+  return held ?? decodeTransaction(bytes);
 }
 
 export function inputsOf(body: TxBody): Outpoint[] {
