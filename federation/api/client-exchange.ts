@@ -12,9 +12,10 @@ export interface MemberRequestInit {
  * Every request to a member's API in the process shares one pool of kept-alive connections: the
  * catch-up makes a client per peer each tick, and its questions must ride the connections the tick
  * before opened; a starting member's questions to its peers (ask-peers.ts) and `strongbox up`'s
- * wait for its members (member-readiness.ts) ride them too, so no process keeps a second pool,
- * nor loads fetch's client (undici) for them. Members keep an idle connection API_KEEP_ALIVE_MS
- * and say so in their Keep-Alive header, which makes the pool close it a second before they would.
+ * wait for its members (member-readiness.ts) ride them too, where fetch kept a second pool of
+ * connections to the same members and cost each question twice the CPU. Members keep an idle
+ * connection API_KEEP_ALIVE_MS and say so in their Keep-Alive header, which makes the pool close
+ * it a second before they would.
  */
 const memberHttp = new KeptAliveHttp(API_KEEP_ALIVE_MS);
 
