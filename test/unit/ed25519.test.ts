@@ -4,7 +4,7 @@ import { createPublicKey, verify } from 'node:crypto';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { sha512 } from '@noble/hashes/sha2.js';
 import { noble } from '../helpers/noble-ed25519.ts';
-import { generateKeyPair, publicKeyFromSeed, signMessage, signVerified, verifyFreshSignature, verifySignature, verifySignatureInBackground } from '../../sidechain/ed25519.ts';
+import { generateKeyPair, publicKeyFromSeed, signatureWork, signMessage, signVerified, verifyFreshSignature, verifySignature, verifySignatureInBackground, type SignatureWork } from '../../sidechain/ed25519.ts';
 
 const rfc = JSON.parse(readFileSync(new URL('../vectors/ed25519-rfc8032.json', import.meta.url), 'utf8')) as {
   vectors: { name: string; secretKey: string; publicKey: string; message: string; signature: string }[];
@@ -97,6 +97,33 @@ describe('Ed25519 (node:crypto) against RFC 8032 and @noble/ed25519', () => {
     expect(verifySignature(publicKey, new Uint8Array(32).fill(10), signature)).to.equal(false);
     signature[5]! ^= 1;
     expect(verifySignature(publicKey, message, signature)).to.equal(false);
+  });
+
+  it('counts each verification where it ran and each cache lookup by its result, and a refusal before verifying as no verification', async () => {
+    const since = (before: SignatureWork) => {
+      const now = signatureWork();
+      return { verified: now.verified - before.verified, verifiedInBackground: now.verifiedInBackground - before.verifiedInBackground, cacheHits: now.cacheHits - before.cacheHits, cacheMisses: now.cacheMisses - before.cacheMisses };
+    };
+    const { seed, publicKey } = generateKeyPair();
+    const message = new Uint8Array(32).fill(11);
+    const signature = signMessage(seed, message);
+    const start = signatureWork();
+    expect(verifySignature(publicKey, message, signature)).to.equal(true);
+    expect(verifySignature(publicKey, message, signature)).to.equal(true);
+    expect(since(start)).to.deep.equal({ verified: 1, verifiedInBackground: 0, cacheHits: 1, cacheMisses: 1 });
+
+    const other = new Uint8Array(32).fill(12);
+    const pooled = signatureWork();
+    await verifySignatureInBackground(publicKey, other, signMessage(seed, other));
+    await verifySignatureInBackground(publicKey, other, signMessage(seed, other));
+    expect(verifySignature(publicKey, other, signMessage(seed, other))).to.equal(true);
+    expect(since(pooled)).to.deep.equal({ verified: 0, verifiedInBackground: 1, cacheHits: 2, cacheMisses: 1 });
+
+    const outside = signatureWork();
+    expect(verifyFreshSignature(publicKey, message, signature)).to.equal(true);
+    expect(verifySignature(new Uint8Array(32).fill(0xff), message, signature)).to.equal(false);
+    expect(verifySignature(publicKey.subarray(1), message, signature)).to.equal(false);
+    expect(since(outside)).to.deep.equal({ verified: 1, verifiedInBackground: 0, cacheHits: 0, cacheMisses: 1 });
   });
 });
 
