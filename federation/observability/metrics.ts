@@ -1,10 +1,36 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { signatureWork } from '../../sidechain/ed25519.ts';
 
 /** One registry per member process: what an operator's Prometheus scrapes at /metrics. */
 export function createMemberMetrics() {
   const registry = new Registry();
   // prom-client's names already start with process_ or nodejs_: strongbox_process_cpu_seconds_total, strongbox_nodejs_heap_size_used_bytes.
   collectDefaultMetrics({ register: registry, prefix: 'strongbox_' });
+  // Read from the verifier's own counts at each scrape, so that the hot path only adds to a number.
+  new Counter({
+    name: 'strongbox_signature_verifications_total',
+    help: 'Ed25519 signatures verified since the start, by thread (main: a signature cache miss, or a peer handshake; pool: verified ahead of a catch-up, a start-up replay or an unseen block)',
+    labelNames: ['thread'],
+    registers: [registry],
+    collect() {
+      const work = signatureWork();
+      this.reset();
+      this.inc({ thread: 'main' }, work.verified);
+      this.inc({ thread: 'pool' }, work.verifiedInBackground);
+    },
+  });
+  new Counter({
+    name: 'strongbox_signature_cache_lookups_total',
+    help: 'lookups in the cache of signatures already verified, by result (a hit needs no verification)',
+    labelNames: ['result'],
+    registers: [registry],
+    collect() {
+      const work = signatureWork();
+      this.reset();
+      this.inc({ result: 'hit' }, work.cacheHits);
+      this.inc({ result: 'miss' }, work.cacheMisses);
+    },
+  });
   return {
     registry,
     height: new Gauge({ name: 'strongbox_chain_height', help: 'height of the last final block', registers: [registry] }),

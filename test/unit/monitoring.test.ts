@@ -3,6 +3,8 @@ import { encodeCommit } from '../../sidechain/commit.ts';
 import type { BlockRow } from '../../sidechain/store/chain-queries.ts';
 import { FederationHealth } from '../../federation/member/federation-health.ts';
 import { FinalityTimer } from '../../federation/observability/finality-timer.ts';
+import { createMemberMetrics } from '../../federation/observability/metrics.ts';
+import { generateKeyPair, signMessage, verifySignature } from '../../sidechain/ed25519.ts';
 import { pageOf } from '../../federation/api/pagination.ts';
 
 const signature = new Uint8Array(64);
@@ -82,6 +84,23 @@ describe('finality timer', () => {
     expect(timer.final(['a'], 500, mempool)).to.deep.equal([0.5]);
     expect(mempool.lookups).to.equal(0);
     expect(timer.size).to.equal(2);
+  });
+});
+
+describe('signature metrics', () => {
+  it('report the verifications and cache lookups made since the start, as they stand at each scrape', async () => {
+    const { registry } = createMemberMetrics();
+    const sample = async (line: string) => Number(new RegExp(`^${line} (\\d+)$`, 'm').exec(await registry.metrics())?.[1]);
+    const [verified, hits, misses] = await Promise.all(['strongbox_signature_verifications_total{thread="main"}', 'strongbox_signature_cache_lookups_total{result="hit"}', 'strongbox_signature_cache_lookups_total{result="miss"}'].map(sample));
+    const { seed, publicKey } = generateKeyPair();
+    const message = new Uint8Array(32).fill(3);
+    const signature = signMessage(seed, message);
+    expect(verifySignature(publicKey, message, signature)).to.equal(true);
+    expect(verifySignature(publicKey, message, signature)).to.equal(true);
+    expect(await sample('strongbox_signature_verifications_total{thread="main"}')).to.equal(verified! + 1);
+    expect(await sample('strongbox_signature_cache_lookups_total{result="hit"}')).to.equal(hits! + 1);
+    expect(await sample('strongbox_signature_cache_lookups_total{result="miss"}')).to.equal(misses! + 1);
+    expect(await sample('strongbox_signature_verifications_total{thread="pool"}')).to.be.a('number').and.not.NaN;
   });
 });
 
