@@ -39,6 +39,12 @@ function memberCpuSeconds(before: Map<string, number>[], after: Map<string, numb
   return after.reduce((sum, samples, member) => sum + cpu(samples) - cpu(before[member]!), 0);
 }
 
+/** Ed25519 signatures all members verified between two scrapes, on their main threads and thread pools. */
+function memberVerifications(before: Map<string, number>[], after: Map<string, number>[]): number {
+  const verified = (samples: Map<string, number>) => ['main', 'pool'].reduce((sum, thread) => sum + (samples.get(`strongbox_signature_verifications_total{thread="${thread}"}`) ?? Number.NaN), 0);
+  return after.reduce((sum, samples, member) => sum + verified(samples) - verified(before[member]!), 0);
+}
+
 /** Transactions in a block from which its height counts as loaded: its proposal is large. */
 const LOADED_HEIGHT = 100;
 
@@ -197,6 +203,9 @@ export async function federationThroughput(baseline: Figure, options: { members:
       // CPU time, unlike the rates above, hardly depends on what else shares the cores.
       figure(`federation (${label}): member CPU per final transfer, all members`, cpuMs / latencies.length, 'ms', verificationCost),
       figure(`federation (${label}): member CPU per final block, all members`, cpuMs / finalBlocks, 'ms', verificationCost),
+      // Each member verifies each transfer once, as it admits it, and a few votes a height: five a
+      // transfer and a little more is every verification the CPU above holds.
+      figure(`federation (${label}): signatures verified per final transfer, all members`, memberVerifications(samplesBefore, samplesAfter) / latencies.length, 'verifications'),
       // The machine's whole budget: the members' shared Postgres server and the bench's own process
       // (clients and regtest node) share the cores with the members.
       figure(`federation (${label}): Postgres CPU per final transfer, the members' shared server`, postgresMs / latencies.length, 'ms', verificationCost),
