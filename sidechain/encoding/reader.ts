@@ -69,6 +69,15 @@ export class Reader {
     return this.input.slice(start, start + length);
   }
 
+  /**
+   * Fixed-length bytes as a view into the input, not a copy: only where the input is the decoded
+   * object's own copy, kept by it anyway, and the field is not kept apart from the object.
+   */
+  bytesView(length: number, field: string): Uint8Array {
+    const start = this.take(length, field);
+    return this.input.subarray(start, start + length);
+  }
+
   varBytes(field: string, maxLength: number): Uint8Array {
     return this.bytes(this.varint(field, maxLength), field);
   }
@@ -78,7 +87,7 @@ export class Reader {
    * copies before it lets the input go, such as a block's transactions, most of which a member
    * finds among those it holds by their hash and never keeps.
    */
-  varView(field: string, maxLength: number): Uint8Array {
+  varBytesView(field: string, maxLength: number): Uint8Array {
     const length = this.varint(field, maxLength);
     const start = this.take(length, field);
     return this.input.subarray(start, start + length);
