@@ -85,7 +85,7 @@ function recordsRead(view: LedgerReader, tx: Transaction, effects: TxEffects): R
  */
 function unaffectedTransfer(entry: Entry, view: LedgerReader): boolean {
   if (entry.records === undefined) return false;
-  for (const { key } of entry.effects.spent) if (view.getUtxo(key) === undefined) return false;
+  for (const { key } of entry.effects.spent) if (!view.hasUtxo(key)) return false;
   return entry.records.every(([assetKey, record]) => view.getAsset(assetKey) === record);
 }
 

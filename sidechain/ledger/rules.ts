@@ -33,7 +33,7 @@ function createOutputs(view: LedgerReader, info: TxInfo, height: number): UtxoCh
   const mayRepeat = info.inputKeys.length === 0;
   return info.outputs.map((output, index) => {
     const key = info.outputKeys[index]!;
-    if (mayRepeat && view.getUtxo(key)) fail('duplicate-tx', `output ${key} already exists`);
+    if (mayRepeat && view.hasUtxo(key)) fail('duplicate-tx', `output ${key} already exists`);
     return { key, utxo: { owner: output.owner, asset: output.asset, assetKey: info.outputAssetKeys[index]!, amount: output.amount, height } };
   });
 }

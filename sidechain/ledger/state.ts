@@ -52,6 +52,8 @@ export interface UnpaidBurns {
 
 export interface LedgerReader {
   getUtxo(key: string): Utxo | undefined;
+  /** Whether `key` is unspent, for a caller that needs no more: the mempool asks it of every pending transfer's inputs after each block. */
+  hasUtxo(key: string): boolean;
   /** True when the output existed but an earlier, not yet committed transaction spent it. */
   isSpent(key: string): boolean;
   isMinted(bitcoinOutpoint: string): boolean;
@@ -85,6 +87,9 @@ export class LedgerState implements LedgerWriter {
 
   getUtxo(key: string): Utxo | undefined {
     return this.utxos.get(key);
+  }
+  hasUtxo(key: string): boolean {
+    return this.utxos.has(key);
   }
   isSpent(): boolean {
     return false;
@@ -161,6 +166,9 @@ export class LedgerOverlay implements LedgerWriter {
   getUtxo(key: string): Utxo | undefined {
     if (this.spent.has(key)) return undefined;
     return this.added.get(key) ?? this.base.getUtxo(key);
+  }
+  hasUtxo(key: string): boolean {
+    return !this.spent.has(key) && (this.added.has(key) || this.base.hasUtxo(key));
   }
   isSpent(key: string): boolean {
     return this.spent.has(key) || this.base.isSpent(key);

@@ -86,6 +86,11 @@ export class UtxoSet {
     return this.count;
   }
 
+  /** Whether `key` is unspent here, without the `Utxo` that `get` would build. */
+  has(key: string): boolean {
+    return this.parseKey(key) && this.table[this.findEntry()] !== 0;
+  }
+
   get(key: string): Utxo | undefined {
     const slot = this.parseKey(key) ? this.table[this.findEntry()]! - 1 : NO_SLOT;
     return slot === NO_SLOT ? undefined : this.utxoAt(slot);

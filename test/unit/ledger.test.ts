@@ -7,7 +7,7 @@ import { multisigOwner, ownerPayload } from '../../sidechain/address.ts';
 import { keyWitness, multisigWitness } from '../../sidechain/transaction/signing.ts';
 import { txInfo } from '../../sidechain/transaction/ids.ts';
 import { SighashType, type Outpoint, type Transaction, type TransferBody } from '../../sidechain/transaction/types.ts';
-import { applyBlock, applyTransaction, executeBlock, LedgerState } from '../../sidechain/ledger/index.ts';
+import { applyBlock, applyTransaction, executeBlock, LedgerOverlay, LedgerState } from '../../sidechain/ledger/index.ts';
 import { CHAIN_ID, bitcoinTxid, btcOutput, context, mint, settlementOf, signedTransfer, testKey } from '../helpers/ledger-fixtures.ts';
 import { anchorRecord } from '../helpers/anchor-records.ts';
 import { testFederation } from '../helpers/genesis.ts';
@@ -366,5 +366,26 @@ describe('ledger properties', () => {
       }),
       { numRuns: 1000 },
     );
+  });
+});
+
+describe('whether an output is unspent', () => {
+  it('a ledger and an overlay over it (and one over that) say an output is unspent exactly when they give it', () => {
+    const key = (n: number) => `${'ab'.repeat(32)}:${n}`;
+    const output = (amount: bigint) => ({ owner: testKey(1).owner, asset: BTC_ASSET_ID, assetKey: BTC_ASSET_KEY, amount, height: 1 });
+    const base = new LedgerState();
+    for (const n of [0, 1, 2]) base.putUtxo(key(n), output(BigInt(n + 1)));
+    const overlay = new LedgerOverlay(base);
+    overlay.deleteUtxo(key(0));
+    overlay.putUtxo(key(3), output(4n));
+    overlay.deleteUtxo(key(1));
+    overlay.putUtxo(key(1), output(5n));
+    const above = new LedgerOverlay(overlay);
+    above.deleteUtxo(key(3));
+    above.putUtxo(key(4), output(6n));
+    for (const view of [base, overlay, above]) {
+      for (let n = 0; n < 6; n++) expect(view.hasUtxo(key(n)), key(n)).to.equal(view.getUtxo(key(n)) !== undefined);
+    }
+    expect([0, 1, 2, 3, 4, 5].map((n) => above.hasUtxo(key(n)))).to.deep.equal([false, true, true, false, true, false]);
   });
 });

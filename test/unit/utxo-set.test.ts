@@ -58,6 +58,7 @@ describe('UTXO set', () => {
             expect(set.delete(key)).to.equal(model.delete(key));
           }
           expect(set.get(key)).to.deep.equal(model.get(key));
+          expect(set.has(key)).to.equal(model.has(key));
           expect(set.size).to.equal(model.size);
         }
         for (const txid of txids) for (const vout of [0, 1, 2, 3, 4, 0xffffffff]) expect(set.get(`${hex(txid)}:${vout}`)).to.deep.equal(model.get(`${hex(txid)}:${vout}`));
@@ -131,6 +132,7 @@ describe('UTXO set', () => {
     const txid = key.slice(0, 64);
     for (const bad of [txid.toUpperCase() + ':1', `${txid}:01`, `${txid}:4294967296`, `${txid}:`, `${txid}:-1`, `${txid}1`, `${txid.slice(1)}:0`, `${txid}:0 `, 'x', `g${txid.slice(1)}:0`, `${txid.slice(0, 63)}g:0`, `\u00b0${txid.slice(1)}:0`, `${txid.slice(0, 63)}\u00b0:0`, `${txid.slice(0, 62)}\u0130${txid.slice(63)}:0`]) {
       expect(set.get(bad), bad).to.equal(undefined);
+      expect(set.has(bad), bad).to.equal(false);
       expect(set.delete(bad), bad).to.equal(false);
       expect(() => set.set(bad, utxo(asset, 1n)), bad).to.throw(TypeError, 'is not txid hex:index');
     }
