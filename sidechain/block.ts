@@ -38,7 +38,7 @@ export function decodeBlock(bytes: Uint8Array, known?: KnownTransactions): Block
   const header = decodeHeader(reader.bytes(HEADER_LENGTH, 'header'));
   const count = reader.varint('transaction count', MAX_BLOCK_TRANSACTIONS);
   const transactions: Transaction[] = [];
-  for (let i = 0; i < count; i++) transactions.push(transactionFromEncoding(reader.varView(`transaction ${i}`, LIMITS.maxTxBytes), known));
+  for (let i = 0; i < count; i++) transactions.push(transactionFromEncoding(reader.varBytesView(`transaction ${i}`, LIMITS.maxTxBytes), known));
   reader.end();
   return { header, transactions };
 }
