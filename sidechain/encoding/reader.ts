@@ -21,7 +21,8 @@ export class Reader {
     // Decoded bytes are copies whatever the input: a plain Uint8Array's slice copies, where a
     // Buffer's (a peer frame, a request body) is a view that keeps the whole input alive for as
     // long as any field decoded from it is kept. Kept block hashes held every proposal frame so.
-    this.input = new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
+    // A plain array is read as it is: a member decodes every transaction it receives.
+    this.input = input.constructor === Uint8Array ? input : new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
     this.view = new DataView(input.buffer, input.byteOffset, input.byteLength);
   }
 

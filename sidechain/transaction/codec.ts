@@ -165,19 +165,20 @@ function readOwner(r: Reader, field: string): Uint8Array {
   return owner;
 }
 
+// The arrays of a transaction's inputs, outputs and witnesses are made at their count: V8 gives an
+// empty array that is pushed to room for 17 elements, 184 bytes where one of two takes 64.
+
 function readOutpoints(r: Reader): Outpoint[] {
-  const count = r.varint('input count', LIMITS.maxInputs);
-  const inputs: Outpoint[] = [];
-  for (let i = 0; i < count; i++) inputs.push({ txid: r.bytesView(32, 'input txid'), index: r.u32('input index') });
+  const inputs = new Array<Outpoint>(r.varint('input count', LIMITS.maxInputs));
+  for (let i = 0; i < inputs.length; i++) inputs[i] = { txid: r.bytesView(32, 'input txid'), index: r.u32('input index') };
   return inputs;
 }
 
 function readOutputs(r: Reader): Output[] {
-  const count = r.varint('output count', LIMITS.maxOutputs);
-  const outputs: Output[] = [];
-  for (let i = 0; i < count; i++) {
+  const outputs = new Array<Output>(r.varint('output count', LIMITS.maxOutputs));
+  for (let i = 0; i < outputs.length; i++) {
     // The owner is a copy: the securities register keeps it for as long as the chain lives.
-    outputs.push({ owner: readOwner(r, 'output owner'), asset: r.bytesView(32, 'output asset'), amount: r.u64('output amount') });
+    outputs[i] = { owner: readOwner(r, 'output owner'), asset: r.bytesView(32, 'output asset'), amount: r.u64('output amount') };
   }
   return outputs;
 }
@@ -282,9 +283,8 @@ export function decodeTransaction(bytes: Uint8Array): Transaction {
   const r = new Reader(own, WHAT);
   const body = readBody(r);
   const unsignedLength = r.position;
-  const count = r.varint('witness count', LIMITS.maxInputs);
-  const witnesses: Witness[] = [];
-  for (let i = 0; i < count; i++) witnesses.push(readWitness(r));
+  const witnesses = new Array<Witness>(r.varint('witness count', LIMITS.maxInputs));
+  for (let i = 0; i < witnesses.length; i++) witnesses[i] = readWitness(r);
   r.end();
   // Added in place, not copied by a spread: V8 (Node 20) leaves its fast path when properties
   // follow a spread, which cost about 1 µs a decoded transaction against 50 ns this way.
