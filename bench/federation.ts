@@ -10,7 +10,7 @@ import { issuance, testWallet, type TestWallet } from '../test/helpers/transacti
 import { memberLogPath } from '../federation/local-network/local-network.ts';
 import { heightEntrySpreads } from './height-entry-spread.ts';
 import { postgresServerCpuMs } from './server-cpu.ts';
-import { processCpuMs } from './thread-cpu.ts';
+import { offMainThreadCpuMs, processCpuMs } from './thread-cpu.ts';
 import { figure, percentile, type Figure } from './report.ts';
 
 /** Spends `source` into `count` outputs of `each` to `owner`, and `rest` back to it when positive. */
@@ -43,6 +43,11 @@ function memberCpuSeconds(before: Map<string, number>[], after: Map<string, numb
 function memberVerifications(before: Map<string, number>[], after: Map<string, number>[]): number {
   const verified = (samples: Map<string, number>) => ['main', 'pool'].reduce((sum, thread) => sum + (samples.get(`strongbox_signature_verifications_total{thread="${thread}"}`) ?? Number.NaN), 0);
   return after.reduce((sum, samples, member) => sum + verified(samples) - verified(before[member]!), 0);
+}
+
+/** CPU milliseconds the members have spent outside their main threads; NaN where /proc is not there. */
+function membersOffMainThreadCpuMs(net: TestNetwork): number {
+  return net.network.members.reduce((sum, member) => sum + (offMainThreadCpuMs(member.process.pid!) ?? Number.NaN), 0);
 }
 
 /** Transactions in a block from which its height counts as loaded: its proposal is large. */
@@ -119,7 +124,7 @@ export async function federationThroughput(baseline: Figure, options: { members:
     // Where the local network keeps its Postgres cluster (local-network.ts).
     const clusterDir = join(net.network.dataDir, 'postgres', 'cluster');
     const samplesBefore = await scrapeMembers(net);
-    const [postgresBefore, benchBefore] = [postgresServerCpuMs(clusterDir), processCpuMs()];
+    const [postgresBefore, benchBefore, offMainBefore] = [postgresServerCpuMs(clusterDir), processCpuMs(), membersOffMainThreadCpuMs(net)];
     const start = performance.now();
     const interval = 1000 / options.offeredPerSecond;
     // A client that waits for its answers, like a real one: at most this many requests in flight.
@@ -173,7 +178,7 @@ export async function federationThroughput(baseline: Figure, options: { members:
     watching = false;
     await Promise.race([watcher, new Promise((resolve) => setTimeout(resolve, 60_000))]);
     const samplesAfter = await scrapeMembers(net);
-    const [postgresAfter, benchAfter] = [postgresServerCpuMs(clusterDir), processCpuMs()];
+    const [postgresAfter, benchAfter, offMainAfter] = [postgresServerCpuMs(clusterDir), processCpuMs(), membersOffMainThreadCpuMs(net)];
     const elapsedSeconds = (performance.now() - start) / 1000;
     const sorted = [...latencies].sort((a, b) => a - b);
     const finalPerSecond = (latencies.length * 1000) / (lastFinalAt - start);
@@ -202,6 +207,9 @@ export async function federationThroughput(baseline: Figure, options: { members:
       figure(`federation (${label}): peer frames a second, busiest link`, busiestLink(samplesBefore, samplesAfter) / elapsedSeconds, 'frames/s', peerFrameBudget),
       // CPU time, unlike the rates above, hardly depends on what else shares the cores.
       figure(`federation (${label}): member CPU per final transfer, all members`, cpuMs / latencies.length, 'ms', verificationCost),
+      // Admission verifies signatures on the main thread: what runs beside it is mostly V8's
+      // collection and optimizing compiler (docs/PERFORMANCE.md).
+      figure(`federation (${label}): member CPU outside the main threads per final transfer, all members`, (offMainAfter - offMainBefore) / latencies.length, 'ms', verificationCost),
       figure(`federation (${label}): member CPU per final block, all members`, cpuMs / finalBlocks, 'ms', verificationCost),
       // Each member verifies each transfer once, as it admits it, and a few votes a height: five a
       // transfer and a little more is every verification the CPU above holds.
