@@ -1,12 +1,8 @@
 import { expect } from 'chai';
 import * as bitcoin from 'bitcoinjs-lib';
 import { parseGenesis } from '../../sidechain/genesis.ts';
-import { BTC_ASSET_ID } from '../../sidechain/asset.ts';
-import { keyWitness } from '../../sidechain/transaction/signing.ts';
-import { txId } from '../../sidechain/transaction/ids.ts';
-import type { PegoutBody, Transaction } from '../../sidechain/transaction/types.ts';
+import type { Transaction } from '../../sidechain/transaction/types.ts';
 import { sortedMultisig } from '../../watcher/escrow.ts';
-import { depositMultisig } from '../../watcher/pegin-tweak.ts';
 import type { BitcoinRpc } from '../../watcher/rpc.ts';
 import type { Faucet } from '../../regtest/faucet.ts';
 import { AuditFailure, type AuditCheck } from '../../federation/audit/auditor.ts';
@@ -18,8 +14,9 @@ import { sharedRegtest } from '../helpers/regtest.ts';
 import { issuance, testWallet } from '../helpers/transactions.ts';
 import { bitcoinTxid } from '../helpers/ledger-fixtures.ts';
 import { quorum, rewriteHistory, SignedChain, type SignedBlock } from '../helpers/signed-blocks.ts';
-import { broadcastAnchor, coinPaying, spendEscrowCoins, unsignedBytes, type BitcoinCoin } from '../helpers/bitcoin-spends.ts';
+import { broadcastAnchor, spendEscrowCoins, unsignedBytes, type BitcoinCoin } from '../helpers/bitcoin-spends.ts';
 import { anchorRecord } from '../helpers/anchor-records.ts';
+import { burnRecord, escrowDeposit, mintRecord, settlementRecord } from '../helpers/peg-records.ts';
 
 const network = bitcoin.networks.regtest;
 const PEGIN_FEE = 1_000n;
@@ -56,29 +53,11 @@ describe('audit against a real Bitcoin node (regtest), of a history signed in me
   const dave = testWallet();
   const noBurnsUnpaid = { count: 0, sats: 0n, oldestHeight: null };
 
-  const depositTo = async (owner: Uint8Array, sats: bigint) => {
-    const script = depositMultisig(escrow, owner).scriptPubKey;
-    return coinPaying(rpc, await faucet.fund(bitcoin.address.fromOutputScript(script, network), sats), script);
-  };
-  const mintOf = (deposit: BitcoinCoin, recipient: Uint8Array, amount = deposit.value - PEGIN_FEE): Transaction => ({
-    kind: 'pegin',
-    bitcoinTxid: new Uint8Array(Buffer.from(deposit.txid, 'hex')),
-    bitcoinVout: deposit.vout,
-    amount,
-    recipient,
-    witnesses: [],
-  });
+  const depositTo = (owner: Uint8Array, sats: bigint) => escrowDeposit(rpc, faucet, escrow, owner, sats);
+  const mintOf = (deposit: BitcoinCoin, recipient: Uint8Array, amount = deposit.value - PEGIN_FEE): Transaction => mintRecord(deposit, recipient, amount);
   /** A burn of 200,000 sats of `owner`'s minted coin to the withdrawal address (or `destinationScript`), `change` (if any) back to the owner. */
-  const burnOf = (owner: ReturnType<typeof testWallet>, mint: Transaction, change: bigint, destinationScript: Uint8Array = withdrawalScript): Transaction => {
-    const body: PegoutBody = {
-      kind: 'pegout',
-      inputs: [{ txid: txId(mint), index: 0 }],
-      outputs: change > 0n ? [{ owner: owner.owner, asset: BTC_ASSET_ID, amount: change }] : [],
-      destinationScript,
-      amount: 200_000n,
-    };
-    return { ...body, witnesses: [keyWitness(chainId, body, owner.keys.seed)] };
-  };
+  const burnOf = (owner: ReturnType<typeof testWallet>, mint: Transaction, change: bigint, destinationScript: Uint8Array = withdrawalScript): Transaction =>
+    burnRecord(chainId, owner, mint, change, destinationScript);
   /** A new holder's confirmed deposit of `sats` plus the peg-in fee, minted in block 1 of a chain of its own. */
   const mintedChain = async (sats: bigint) => {
     const holder = testWallet();
@@ -121,7 +100,7 @@ describe('audit against a real Bitcoin node (regtest), of a history signed in me
       { script: withdrawalScript, value: 199_000n },
       { script: escrow.scriptPubKey, value: 400_000n },
     ]);
-    chain.append([{ kind: 'settlement', burns: [txId(burn)], bitcoinTxid: new Uint8Array(Buffer.from(payout.getId(), 'hex')), bitcoinTx: unsignedBytes(payout), witnesses: [] }]);
+    chain.append([settlementRecord([burn], payout)]);
     await rpc.sendRawTransaction(payout.toHex());
     await faucet.mine(1);
     // The history the tests audit; one test extends the chain past it.
@@ -151,7 +130,7 @@ describe('audit against a real Bitcoin node (regtest), of a history signed in me
       { script: withdrawalScript, value: 199_000n },
       { script: escrow.scriptPubKey, value: 300_000n },
     ]);
-    chain.append([{ kind: 'settlement', burns: [txId(burn)], bitcoinTxid: new Uint8Array(Buffer.from(payout.getId(), 'hex')), bitcoinTx: unsignedBytes(payout), witnesses: [] }]);
+    chain.append([settlementRecord([burn], payout)]);
     await rpc.sendRawTransaction(payout.toHex());
     const report = await audit(chain.blocks);
     expect(report.settlements).to.deep.equal({ count: 2, burns: 2, inMempool: 1 });
@@ -267,7 +246,7 @@ describe('audit against a real Bitcoin node (regtest), of a history signed in me
       { script: withdrawalScript, value: 199_000n },
       { script: escrow.scriptPubKey, value: deposit.value - 200_000n + 600n },
     ]);
-    frankChain.append([{ kind: 'settlement', burns: [txId(burn)], bitcoinTxid: new Uint8Array(Buffer.from(payout.getId(), 'hex')), bitcoinTx: unsignedBytes(payout), witnesses: [] }]);
+    frankChain.append([settlementRecord([burn], payout)]);
     await rpc.sendRawTransaction(payout.toHex());
     await faucet.mine(1);
     await expectFailure(audit(frankChain.blocks), {
@@ -289,7 +268,7 @@ describe('audit against a real Bitcoin node (regtest), of a history signed in me
       { script: withdrawalScript, value: 199_000n },
       { script: escrow.scriptPubKey, value: 152_000n },
     ]);
-    graceChain.append([{ kind: 'settlement', burns: [txId(burn)], bitcoinTxid: new Uint8Array(Buffer.from(payout.getId(), 'hex')), bitcoinTx: unsignedBytes(payout), witnesses: [] }]);
+    graceChain.append([settlementRecord([burn], payout)]);
     await rpc.sendRawTransaction(payout.toHex());
     await faucet.mine(1);
     const report = await audit(graceChain.blocks);

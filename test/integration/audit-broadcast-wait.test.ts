@@ -1,8 +1,7 @@
 import { expect } from 'chai';
 import * as bitcoin from 'bitcoinjs-lib';
-import { parseGenesis } from '../../sidechain/genesis.ts';
+import { parseGenesis, type Genesis } from '../../sidechain/genesis.ts';
 import { sortedMultisig } from '../../watcher/escrow.ts';
-import { depositMultisig } from '../../watcher/pegin-tweak.ts';
 import { anchorScript, encodeAnchorPayload } from '../../watcher/anchor-payload.ts';
 import type { BitcoinRpc } from '../../watcher/rpc.ts';
 import type { Faucet } from '../../regtest/faucet.ts';
@@ -13,19 +12,20 @@ import { testFederation, type TestFederation } from '../helpers/genesis.ts';
 import { sharedRegtest } from '../helpers/regtest.ts';
 import { issuance, testWallet } from '../helpers/transactions.ts';
 import { bitcoinTxid } from '../helpers/ledger-fixtures.ts';
-import { SignedChain } from '../helpers/signed-blocks.ts';
-import { coinPaying, spendEscrowCoins, unsignedBytes } from '../helpers/bitcoin-spends.ts';
+import { SignedChain, type SignedBlock } from '../helpers/signed-blocks.ts';
+import { spendEscrowCoins, unsignedBytes } from '../helpers/bitcoin-spends.ts';
 import { anchorRecord } from '../helpers/anchor-records.ts';
+import { burnRecord, escrowDeposit, mintRecord, settlementRecord } from '../helpers/peg-records.ts';
 
 const network = bitcoin.networks.regtest;
 /** When the federation broadcasts a record's transaction in these tests: after the audit has found it unknown. */
 const BROADCAST_AFTER_MS = 1_500;
 
 /**
- * Members broadcast an anchor's Bitcoin transaction only once its record is final: an audit that
- * reads the newest blocks in between finds the transaction unknown for a moment. These chains are
- * signed in memory; their anchor transactions are real, broadcast to the regtest node when the
- * test says.
+ * Members broadcast an anchor's or a settlement's Bitcoin transaction only once its record is
+ * final: an audit that reads the newest blocks in between finds the transaction unknown for a
+ * moment. These chains are signed in memory; their anchor and settlement transactions are real,
+ * broadcast to the regtest node when the test says.
  */
 describe('audit of a record whose Bitcoin transaction reaches the node after its block (regtest)', function () {
   this.timeout(120_000);
@@ -33,6 +33,7 @@ describe('audit of a record whose Bitcoin transaction reaches the node after its
   const escrow = sortedMultisig(base.genesis.members.threshold, base.genesis.pegKeys);
   const pegKeys = base.keys.map((keys) => keys.pegPrivateKey);
   const alice = testWallet();
+  const withdrawalScript = bitcoin.payments.p2wpkh({ hash: Buffer.alloc(20, 0x42), network }).output!;
   let rpc: BitcoinRpc;
   let faucet: Faucet;
 
@@ -50,8 +51,7 @@ describe('audit of a record whose Bitcoin transaction reaches the node after its
    */
   async function chainAwaitingBroadcast(genesisAgeMs?: number) {
     const holder = testWallet();
-    const script = depositMultisig(escrow, holder.owner).scriptPubKey;
-    const deposit = await coinPaying(rpc, await faucet.fund(bitcoin.address.fromOutputScript(script, network), 20_000n), script);
+    const deposit = await escrowDeposit(rpc, faucet, escrow, holder.owner, 20_000n);
     const federation = genesisAgeMs === undefined ? base : federationDated(BigInt(Date.now() - genesisAgeMs));
     const { chainId } = federation.genesis;
     const chain = new SignedChain(federation);
@@ -65,8 +65,36 @@ describe('audit of a record whose Bitcoin transaction reaches the node after its
     return { genesis: federation.genesis, blocks: chain.blocks, anchorTx };
   }
 
+  /**
+   * A chain of a mint, a burn of 200,000 sats of it, and, in block 3, the settlement paying the
+   * burn out of the deposit, its signed transaction not broadcast yet. The deposit is confirmed
+   * first: the genesis is dated `genesisAgeMs` before the chain is built.
+   */
+  async function settlementAwaitingBroadcast(genesisAgeMs: number) {
+    const holder = testWallet();
+    const deposit = await escrowDeposit(rpc, faucet, escrow, holder.owner, 500_000n);
+    await faucet.mine(base.genesis.file.pegin.confirmations);
+    const federation = federationDated(BigInt(Date.now() - genesisAgeMs));
+    const chain = new SignedChain(federation);
+    chain.append([mintRecord(deposit, holder.owner, deposit.value)]);
+    const burn = burnRecord(federation.genesis.chainId, holder, chain.blocks[0]!.transactions[0]!, 300_000n, withdrawalScript);
+    chain.append([burn]);
+    // 199,000 to the withdrawal address (1,000 of the burn pays the Bitcoin fee), the rest back to the escrow.
+    const payout = spendEscrowCoins(escrow, pegKeys, [{ ...deposit, recipient: holder.owner }], [
+      { script: withdrawalScript, value: 199_000n },
+      { script: escrow.scriptPubKey, value: deposit.value - 200_000n },
+    ]);
+    chain.append([settlementRecord([burn], payout)]);
+    return { genesis: federation.genesis, blocks: chain.blocks, payout };
+  }
+
   /** Sends `tx` to the node BROADCAST_AFTER_MS from now, as members do once its record is final. */
   const broadcastLater = (tx: bitcoin.Transaction) => new Promise((resolve) => setTimeout(resolve, BROADCAST_AFTER_MS)).then(() => rpc.sendRawTransaction(tx.toHex()));
+
+  const audit = (genesis: Genesis, blocks: readonly SignedBlock[]) => runAudit({ genesis, source: memoryBlockSource(blocks), bitcoin: rpc });
+
+  /** The audit of `blocks`, with `tx` sent to the node BROADCAST_AFTER_MS after it starts. */
+  const auditBroadcastingLater = async (genesis: Genesis, blocks: readonly SignedBlock[], tx: bitcoin.Transaction): Promise<AuditReport> => (await Promise.all([audit(genesis, blocks), broadcastLater(tx)]))[0];
 
   /** The audit's failure; fails the test when the audit passes. */
   const failureOf = (run: Promise<AuditReport>): Promise<AuditFailure> =>
@@ -78,20 +106,18 @@ describe('audit of a record whose Bitcoin transaction reaches the node after its
       },
     );
 
-  /** The message an unknown anchor transaction fails with, the node not behind the record: the node's last block, then the record's. */
-  const notBorneOut = async (txid: string, height: number, timeMs: bigint) => {
+  /** The message an unknown transaction of an anchor or a settlement fails with, the node not behind the record: the node's last block, then the record's. */
+  const notBorneOut = async (check: 'anchor' | 'settlement', txid: string, height: number, timeMs: bigint) => {
     const { blocks: tipHeight, bestBlockHash } = await rpc.getBlockchainInfo();
     const iso = (ms: bigint) => new Date(Number(ms)).toISOString().replace(/\./g, '\\.');
     return new RegExp(
-      `^audit failed at height ${height}: anchor: Bitcoin transaction ${txid} is unknown to the Bitcoin node; the Bitcoin node's last block, ${tipHeight}, is dated ${iso(await rpc.getBlockTimeMs(bestBlockHash))}, after block ${height} of the chain \\(${iso(timeMs)}\\): the node is not behind the record, so Bitcoin as it has it does not bear the record out$`,
+      `^audit failed at height ${height}: ${check}: Bitcoin transaction ${txid} is unknown to the Bitcoin node; the Bitcoin node's last block, ${tipHeight}, is dated ${iso(await rpc.getBlockTimeMs(bestBlockHash))}, after block ${height} of the chain \\(${iso(timeMs)}\\): the node is not behind the record, so Bitcoin as it has it does not bear the record out$`,
     );
   };
 
   it('passes when the transaction of an anchor record in the newest blocks reaches the node while the audit runs, and says it waited', async () => {
     const { genesis, blocks, anchorTx } = await chainAwaitingBroadcast(0);
-    const broadcast = broadcastLater(anchorTx);
-    const report = await runAudit({ genesis, source: memoryBlockSource(blocks), bitcoin: rpc });
-    await broadcast;
+    const report = await auditBroadcastingLater(genesis, blocks, anchorTx);
     expect(report).to.deep.include({ height: 2, awaitedBroadcasts: 1 });
     expect(report.anchors.list).to.deep.equal([{ anchoredHeight: 1, bitcoinTxid: anchorTx.getId(), confirmations: 0 }]);
   });
@@ -104,17 +130,33 @@ describe('audit of a record whose Bitcoin transaction reaches the node after its
     chain.append([issuance(federation.genesis.chainId, alice, 1_000n).tx]);
     const never = anchorRecord(federation.genesis.chainId, 1, chain.blocks[0]!.hash, { txid: Buffer.from(bitcoinTxid(515151)).toString('hex'), vout: 0 });
     chain.append([never]);
-    const failure = await failureOf(runAudit({ genesis: federation.genesis, source: memoryBlockSource(chain.blocks), bitcoin: rpc }));
-    expect(failure.message).to.match(await notBorneOut(Buffer.from(never.bitcoinTxid).toString('hex'), 2, chain.blocks[1]!.header.timeMs));
+    const failure = await failureOf(audit(federation.genesis, chain.blocks));
+    expect(failure.message).to.match(await notBorneOut('anchor', Buffer.from(never.bitcoinTxid).toString('hex'), 2, chain.blocks[1]!.header.timeMs));
   });
 
   it('fails at once at an old anchor record whose transaction the node does not know: its transaction reaching the node a moment later comes too late', async () => {
     // Dated as the test federation's genesis is, years before now.
     const { genesis, blocks, anchorTx } = await chainAwaitingBroadcast();
     const broadcast = broadcastLater(anchorTx);
-    const failure = await failureOf(runAudit({ genesis, source: memoryBlockSource(blocks), bitcoin: rpc }));
-    const expected = await notBorneOut(anchorTx.getId(), 2, blocks[1]!.header.timeMs);
+    const failure = await failureOf(audit(genesis, blocks));
+    const expected = await notBorneOut('anchor', anchorTx.getId(), 2, blocks[1]!.header.timeMs);
     await broadcast;
     expect(failure.message).to.match(expected);
+  });
+
+  it('passes when the transaction of a settlement record in the newest blocks reaches the node while the audit runs, and says it waited', async () => {
+    const { genesis, blocks, payout } = await settlementAwaitingBroadcast(0);
+    const report = await auditBroadcastingLater(genesis, blocks, payout);
+    expect(report).to.deep.include({ height: 3, awaitedBroadcasts: 1 });
+    // Still in the mempool: the reserves are judged by the deposit it spends, which Bitcoin's blocks hold.
+    expect(report.settlements).to.deep.equal({ count: 1, burns: 1, inMempool: 1 });
+    expect(report.reserves).to.deep.include({ escrowSats: 500_000n, unspentOutputs: 1, spentOutputs: 0, outstandingSats: 300_000n });
+  });
+
+  it('fails at a settlement record in the newest blocks whose transaction never reaches the node, with the message of any unknown transaction', async () => {
+    // Its deposit confirmed just before: the node's last block is dated after the record's block, two seconds before now.
+    const { genesis, blocks, payout } = await settlementAwaitingBroadcast(2_000);
+    const failure = await failureOf(audit(genesis, blocks));
+    expect(failure.message).to.match(await notBorneOut('settlement', payout.getId(), 3, blocks[2]!.header.timeMs));
   });
 });
