@@ -35,6 +35,21 @@ function memberExited(index: number, child: ManagedChild, logFile: string): Netw
 }
 
 /**
+ * How many peers a member's `/status` answer says it is linked to; -1 for any other answer. The
+ * program answering may not be the member (another one took its port, and the member is about to
+ * exit saying so, which the wait then reports and `strongbox up` acts on): its pages are no answer.
+ */
+function linkedPeers(status: number, text: string): number {
+  if (status < 200 || status >= 300) return -1;
+  try {
+    const { peersConnected } = JSON.parse(text) as { peersConnected?: unknown };
+    return Array.isArray(peersConnected) ? peersConnected.length : -1;
+  } catch {
+    return -1;
+  }
+}
+
+/**
  * Resolves once every member's API answers and its peer links to all the others are up, so that
  * the network starts deciding as a full mesh; fails fast when any member process exits (the one
  * waited for may only lack a peer that did). While they run they are waited for, however long:
@@ -57,10 +72,7 @@ export async function waitForMembers(
       const exited = children.findIndex(gone);
       if (exited >= 0) throw memberExited(exited, children[exited]!, logFiles[exited]!);
       // Bounded: whatever else holds the port (a member's was taken by another program) may never answer.
-      const peers = await exchangeWithMember(`${url}/status`, undefined, AbortSignal.timeout(STATUS_TIMEOUT_MS)).then(
-        ({ status, text }) => (status >= 200 && status < 300 ? (JSON.parse(text) as { peersConnected: number[] }).peersConnected.length : -1),
-        () => -1,
-      );
+      const peers = await exchangeWithMember(`${url}/status`, undefined, AbortSignal.timeout(STATUS_TIMEOUT_MS)).then(({ status, text }) => linkedPeers(status, text), () => -1);
       if (peers === apiUrls.length - 1) break;
       if (Date.now() >= noticeAt) {
         const seconds = Math.round((Date.now() - started) / 1000);

@@ -5,7 +5,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnNodeChild, stopChildren, type ManagedChild } from '../../federation/local-network/child-processes.ts';
-import { waitForMembers } from '../../federation/local-network/member-readiness.ts';
+import { NetworkStartError, waitForMembers } from '../../federation/local-network/member-readiness.ts';
+import { listenFailure } from '../../federation/member/listen-check.ts';
 
 /** A member's /status that answers only from `readyAt` on, linked to one peer. */
 async function statusServer(readyAt: number): Promise<{ url: string; server: Server }> {
@@ -44,6 +45,18 @@ describe('waiting for the members of a local network to come up', function () {
     await waitForMembers([url, url], [running, running], [log, log], (line) => notices.push(line), 300);
     expect(notices.length).to.be.at.least(2);
     for (const line of notices) expect(line).to.match(new RegExp(`^still waiting after \\d+ s: member 0 has not answered at ${url} yet: it answers once it has started, on a long chain after re-executing its blocks \\(its log: ${log}\\)$`));
+  });
+
+  it('waits out another program that took the port and answers its own pages, until the member says its port is taken', async () => {
+    const other = createServer((_request, response) => response.writeHead(200, { 'content-type': 'text/html' }).end('<html>not a member</html>'));
+    await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
+    servers.push(other);
+    const port = (other.address() as AddressInfo).port;
+    const refusal = `strongbox: ${(listenFailure('api', { host: '127.0.0.1', port }, Object.assign(new Error('listen EADDRINUSE'), { code: 'EADDRINUSE', syscall: 'listen' })) as Error).message}`;
+    // Exits once the wait has asked the other program a few times, as a member does after loading its code.
+    const { child, log } = member(`setTimeout(() => { console.log(${JSON.stringify(refusal)}); process.exit(1); }, 1000)`);
+    const failed = await waitForMembers([`http://127.0.0.1:${port}`], [child], [log], () => undefined).catch((error: unknown) => error);
+    expect(failed).to.be.instanceOf(NetworkStartError).and.to.include({ portTaken: true });
   });
 
   it('fails at once with the reason of a member that exits, or the signal that ended it', async () => {
