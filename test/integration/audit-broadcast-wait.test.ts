@@ -67,10 +67,11 @@ describe('audit of a record whose Bitcoin transaction reaches the node after its
 
   /**
    * A chain of a mint, a burn of 200,000 sats of it, and, in block 3, the settlement paying the
-   * burn out of the deposit, its signed transaction not broadcast yet. The deposit is confirmed
-   * first: the genesis is dated `genesisAgeMs` before the chain is built.
+   * burn out of the deposit, its signed transaction not broadcast yet; its change returns to the
+   * escrow what the burn did not burn, and `keptInEscrow` more. The deposit is confirmed first:
+   * the genesis is dated `genesisAgeMs` before the chain is built.
    */
-  async function settlementAwaitingBroadcast(genesisAgeMs: number) {
+  async function settlementAwaitingBroadcast(genesisAgeMs: number, keptInEscrow = 0n) {
     const holder = testWallet();
     const deposit = await escrowDeposit(rpc, faucet, escrow, holder.owner, 500_000n);
     await faucet.mine(base.genesis.file.pegin.confirmations);
@@ -82,7 +83,7 @@ describe('audit of a record whose Bitcoin transaction reaches the node after its
     // 199,000 to the withdrawal address (1,000 of the burn pays the Bitcoin fee), the rest back to the escrow.
     const payout = spendEscrowCoins(escrow, pegKeys, [{ ...deposit, recipient: holder.owner }], [
       { script: withdrawalScript, value: 199_000n },
-      { script: escrow.scriptPubKey, value: deposit.value - 200_000n },
+      { script: escrow.scriptPubKey, value: deposit.value - 200_000n + keptInEscrow },
     ]);
     chain.append([settlementRecord([burn], payout)]);
     return { genesis: federation.genesis, blocks: chain.blocks, payout };
@@ -158,5 +159,15 @@ describe('audit of a record whose Bitcoin transaction reaches the node after its
     const { genesis, blocks, payout } = await settlementAwaitingBroadcast(2_000);
     const failure = await failureOf(audit(genesis, blocks));
     expect(failure.message).to.match(await notBorneOut('settlement', payout.getId(), 3, blocks[2]!.header.timeMs));
+  });
+
+  it("fails at a settlement record in the newest blocks whose transaction, reaching the node while the audit runs, keeps part of the burn's fee share in the escrow: a transaction waited for is judged as any other", async () => {
+    const { genesis, blocks, payout } = await settlementAwaitingBroadcast(0, 600n);
+    const failure = await failureOf(auditBroadcastingLater(genesis, blocks, payout));
+    expect(failure.message).to.match(
+      new RegExp(
+        `^audit failed at height 3: settlement: Bitcoin transaction ${payout.getId()} takes 199400 sats out of the escrow \\(spends 500000, returns 300600 as change\\), and the burns it settles burned 200000: 600 sats of the burns' fee shares stay in the escrow, paying no fee$`,
+      ),
+    );
   });
 });
