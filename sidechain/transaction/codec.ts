@@ -139,14 +139,6 @@ export function encodeWitness(witness: Witness): Uint8Array {
   return w.finish();
 }
 
-export function decodeWitness(bytes: Uint8Array): Witness {
-  // Read from a copy of its own: the witness's signatures and keys are views into what it reads.
-  const r = new Reader(ownedCopy(bytes), 'witness');
-  const witness = readWitness(r);
-  r.end();
-  return witness;
-}
-
 export function encodeOutput(output: Output): Uint8Array {
   const w = new Writer();
   w.bytes(fixed(output.owner, OWNER_PAYLOAD_LENGTH, 'output owner')).bytes(fixed(output.asset, 32, 'output asset')).u64(output.amount);
