@@ -8,7 +8,7 @@ import { decodeTransaction, encodeTransaction, encodeUnsigned } from '../../side
 import { txId, txInfo, witnessTxId } from '../../sidechain/transaction/ids.ts';
 import { checkTransaction } from '../../sidechain/transaction/check.ts';
 import { sighashMessage } from '../../sidechain/transaction/sighash.ts';
-import { keyWitness } from '../../sidechain/transaction/signing.ts';
+import { keyWitness, multisigWitness } from '../../sidechain/transaction/signing.ts';
 import { SighashType, type Transaction, type TransferBody } from '../../sidechain/transaction/types.ts';
 import { BTC_ASSET_ID } from '../../sidechain/asset.ts';
 import { CHAIN_ID, btcOutput, signedTransfer, testKey } from '../helpers/ledger-fixtures.ts';
@@ -123,7 +123,11 @@ describe('encodings kept with the transaction', () => {
   });
 
   it('a transaction decoded from part of a larger buffer, or from a Buffer, keeps a plain copy of its own bytes only', () => {
-    const bytes = encodedAfresh(build());
+    // A key witness and a multisig one: every kind of field that is read as a view.
+    const [bob, carol] = [testKey(2), testKey(3)];
+    const twoInputs: TransferBody = { ...body, inputs: [...body.inputs, { txid: new Uint8Array(32).fill(8), index: 1 }] };
+    const condition = { threshold: 2, keys: [alice.publicKey, bob.publicKey, carol.publicKey] };
+    const bytes = encodedAfresh({ ...twoInputs, witnesses: [keyWitness(CHAIN_ID, twoInputs, alice.seed), multisigWitness(CHAIN_ID, twoInputs, condition, [alice.seed, bob.seed])] });
     const block = new Uint8Array(bytes.length + 200);
     block.set(bytes, 100);
     for (const input of [block.subarray(100, 100 + bytes.length), Buffer.from(bytes)]) {
@@ -134,8 +138,12 @@ describe('encodings kept with the transaction', () => {
       expect(toHex(kept)).to.equal(toHex(bytes));
       // Nor does a field keep the larger buffer: each lies in the kept copy or owns its bytes. An
       // output's owner always owns them, as the securities register keeps it after the transaction.
-      const witness = tx.witnesses[0]!;
-      const fields = [tx.inputs[0]!.txid, ...tx.outputs.flatMap((output) => [output.owner, output.asset]), witness.type === 'key' ? witness.signature : new Uint8Array(0)];
+      const fields = [
+        ...tx.inputs.map((input) => input.txid),
+        ...tx.outputs.flatMap((output) => [output.owner, output.asset]),
+        ...tx.witnesses.flatMap((witness) => (witness.type === 'key' ? [witness.signature] : [...witness.condition.keys, ...witness.signatures.map(({ signature }) => signature)])),
+      ];
+      expect(fields).to.have.length(2 + 4 + 1 + 3 + 2);
       for (const field of fields) expect(field.buffer === kept.buffer || field.buffer.byteLength === field.length).to.equal(true);
       for (const { owner } of tx.outputs) expect(owner.buffer.byteLength).to.equal(owner.length);
     }
