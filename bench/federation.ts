@@ -58,16 +58,20 @@ const LOADED_HEIGHT = 100;
  * members' APIs; a transaction's finality latency runs from its submission to the moment a
  * member reports the block that holds it. With `batchMs`, clients send what became due every
  * `batchMs` in one `POST /txs` per member, as a broker's batch would, and a transaction's latency
- * runs from the moment it became due, its wait for the batch included.
+ * runs from the moment it became due, its wait for the batch included. With `warmUpSeconds`, the
+ * same load is first offered that long on coins of its own, unmeasured, and the window starts once
+ * every member's mempool is empty: a federation runs for months, and members started a minute
+ * before are still compiling their hot code (docs/PERFORMANCE.md).
  */
-export async function federationThroughput(baseline: Figure, options: { members: number; offeredPerSecond: number; seconds: number; batchMs?: number }): Promise<Figure[]> {
+export async function federationThroughput(baseline: Figure, options: { members: number; offeredPerSecond: number; seconds: number; batchMs?: number; warmUpSeconds?: number }): Promise<Figure[]> {
   const net = await startTestNetwork(options.members);
   const verificationCost = figure('one Ed25519 verification', 1000 / baseline.value, 'ms');
   try {
     const chainId = net.genesis.chainId;
     const alice = testWallet();
     const bob = testWallet();
-    const total = Math.ceil(options.offeredPerSecond * options.seconds);
+    const warmUpCount = Math.ceil(options.offeredPerSecond * (options.warmUpSeconds ?? 0));
+    const total = warmUpCount + Math.ceil(options.offeredPerSecond * options.seconds);
     const { tx: issue, asset } = issuance(chainId, alice, BigInt(total) * 1_000n + 1n);
     await net.clients[0]!.waitForFinal(await net.clients[0]!.submit(issue));
     const coins: { txid: Uint8Array; index: number }[] = [];
@@ -81,10 +85,80 @@ export async function federationThroughput(baseline: Figure, options: { members:
       for (let index = 0; index < count; index++) coins.push({ txid: txId(tx), index });
       source = { txid: txId(tx), index: count };
     }
-    const transfers = coins.map((coin) => {
+    const signed = coins.map((coin) => {
       const body: TransferBody = { kind: 'transfer', inputs: [coin], outputs: [{ owner: bob.owner, asset, amount: 600n }, { owner: alice.owner, asset, amount: 400n }] };
       return { ...body, witnesses: [keyWitness(chainId, body, alice.keys.seed)] } as Transaction;
     });
+    const warmUp = signed.slice(0, warmUpCount);
+    const transfers = signed.slice(warmUpCount);
+
+    const interval = 1000 / options.offeredPerSecond;
+    // A client that waits for its answers, like a real one: at most this many requests in flight.
+    const maxInFlight = 64;
+    const reasonOf = (error: unknown) => (error instanceof MemberApiError ? error.code : error instanceof Error ? error.message : String(error));
+    const txidOf = (tx: Transaction) => Buffer.from(txId(tx)).toString('hex');
+    /**
+     * Offers `txs` from `start` at the run's rate in its sending mode, notes in `submitted` when
+     * each was sent (or became due), and returns once every request is answered, with why each
+     * refused or failed submission was, counted by reason (and taken out of `submitted`).
+     */
+    const offer = async (txs: Transaction[], submitted: Map<string, number>, start: number): Promise<Map<string, number>> => {
+      const inFlight = new Set<Promise<unknown>>();
+      const refusals = new Map<string, number>();
+      const refuse = (reason: string, txid: string) => {
+        refusals.set(reason, (refusals.get(reason) ?? 0) + 1);
+        submitted.delete(txid);
+      };
+      const send = async (request: Promise<unknown>) => {
+        inFlight.add(request);
+        void request.finally(() => inFlight.delete(request));
+        while (inFlight.size >= maxInFlight) await Promise.race(inFlight);
+      };
+      if (options.batchMs === undefined) {
+        for (const [i, tx] of txs.entries()) {
+          const wait = start + i * interval - performance.now();
+          if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
+          const txid = txidOf(tx);
+          submitted.set(txid, performance.now());
+          await send(net.clients[i % net.clients.length]!.submit(tx).then(() => undefined, (error: unknown) => refuse(reasonOf(error), txid)));
+        }
+      } else {
+        const batchMs = options.batchMs;
+        for (let next = 0, tick = 1; next < txs.length; tick += 1) {
+          const wait = start + tick * batchMs - performance.now();
+          if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
+          const due = Math.min(txs.length, Math.floor((tick * batchMs) / interval));
+          const perMember = net.clients.map(() => [] as Transaction[]);
+          for (; next < due; next += 1) {
+            perMember[next % net.clients.length]!.push(txs[next]!);
+            submitted.set(txidOf(txs[next]!), start + next * interval);
+          }
+          for (const [member, batch] of perMember.entries()) {
+            if (batch.length === 0) continue;
+            const answered = net.clients[member]!.submitMany(batch).then(
+              (results) => results.forEach((result, i) => result.status === 'refused' && refuse(result.error.code, txidOf(batch[i]!))),
+              (error: unknown) => batch.forEach((tx) => refuse(reasonOf(error), txidOf(tx))),
+            );
+            await send(answered);
+          }
+        }
+      }
+      await Promise.all(inFlight);
+      return refusals;
+    };
+    const byReason = (refusals: Map<string, number>) => [...refusals].map(([reason, count]) => `${reason} ${count}`).join(', ');
+
+    if (warmUp.length > 0) {
+      const refusals = await offer(warmUp, new Map(), performance.now());
+      if (refusals.size > 0) console.error(`  warm-up: submissions refused or failed: ${byReason(refusals)}`);
+      // Every member's mempool empty: each has every admitted warm-up transfer in a final block, so
+      // none of them is decided, and paid for, in the measured window.
+      const deadline = performance.now() + 120_000;
+      while ((await Promise.all(net.clients.map((client) => client.status()))).some((status) => status.mempool > 0)) {
+        if (performance.now() > deadline) throw new Error('the warm-up transfers were not all final 120 s after they were offered');
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
 
     const submitted = new Map<string, number>();
     const latencies: number[] = [];
@@ -126,55 +200,9 @@ export async function federationThroughput(baseline: Figure, options: { members:
     const samplesBefore = await scrapeMembers(net);
     const [postgresBefore, benchBefore, offMainBefore] = [postgresServerCpuMs(clusterDir), processCpuMs(), membersOffMainThreadCpuMs(net)];
     const start = performance.now();
-    const interval = 1000 / options.offeredPerSecond;
-    // A client that waits for its answers, like a real one: at most this many requests in flight.
-    const maxInFlight = 64;
-    const inFlight = new Set<Promise<unknown>>();
-    // Why each refused or failed submission was, counted by reason: a run that lost some says so in its figures.
-    const refusals = new Map<string, number>();
-    const refuse = (reason: string, txid: string) => {
-      refusals.set(reason, (refusals.get(reason) ?? 0) + 1);
-      submitted.delete(txid);
-    };
-    const reasonOf = (error: unknown) => (error instanceof MemberApiError ? error.code : error instanceof Error ? error.message : String(error));
-    const send = async (request: Promise<unknown>) => {
-      inFlight.add(request);
-      void request.finally(() => inFlight.delete(request));
-      while (inFlight.size >= maxInFlight) await Promise.race(inFlight);
-    };
-    const txidOf = (tx: Transaction) => Buffer.from(txId(tx)).toString('hex');
-    if (options.batchMs === undefined) {
-      for (const [i, tx] of transfers.entries()) {
-        const wait = start + i * interval - performance.now();
-        if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
-        const txid = txidOf(tx);
-        submitted.set(txid, performance.now());
-        await send(net.clients[i % net.clients.length]!.submit(tx).then(() => undefined, (error: unknown) => refuse(reasonOf(error), txid)));
-      }
-    } else {
-      const batchMs = options.batchMs;
-      for (let next = 0, tick = 1; next < transfers.length; tick += 1) {
-        const wait = start + tick * batchMs - performance.now();
-        if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
-        const due = Math.min(transfers.length, Math.floor((tick * batchMs) / interval));
-        const perMember = net.clients.map(() => [] as Transaction[]);
-        for (; next < due; next += 1) {
-          perMember[next % net.clients.length]!.push(transfers[next]!);
-          submitted.set(txidOf(transfers[next]!), start + next * interval);
-        }
-        for (const [member, txs] of perMember.entries()) {
-          if (txs.length === 0) continue;
-          const answered = net.clients[member]!.submitMany(txs).then(
-            (results) => results.forEach((result, i) => result.status === 'refused' && refuse(result.error.code, txidOf(txs[i]!))),
-            (error: unknown) => txs.forEach((tx) => refuse(reasonOf(error), txidOf(tx))),
-          );
-          await send(answered);
-        }
-      }
-    }
-    await Promise.all(inFlight);
+    const refusals = await offer(transfers, submitted, start);
     const refused = [...refusals.values()].reduce((sum, count) => sum + count, 0);
-    if (refused > 0) console.error(`  ${refused} submissions refused or failed: ${[...refusals].map(([reason, count]) => `${reason} ${count}`).join(', ')}`);
+    if (refused > 0) console.error(`  ${refused} submissions refused or failed: ${byReason(refusals)}`);
     watching = false;
     await Promise.race([watcher, new Promise((resolve) => setTimeout(resolve, 60_000))]);
     const samplesAfter = await scrapeMembers(net);
