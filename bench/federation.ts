@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { MemberApiError } from '../federation/api/client.ts';
 import { txId } from '../sidechain/transaction/ids.ts';
 import { keyWitness } from '../sidechain/transaction/signing.ts';
@@ -204,7 +205,8 @@ export async function federationThroughput(baseline: Figure, options: { members:
     const refused = [...refusals.values()].reduce((sum, count) => sum + count, 0);
     if (refused > 0) console.error(`  ${refused} submissions refused or failed: ${byReason(refusals)}`);
     watching = false;
-    await Promise.race([watcher, new Promise((resolve) => setTimeout(resolve, 60_000))]);
+    // Unreferenced: a run the watcher finished must not hold the process for the rest of the minute.
+    await Promise.race([watcher, sleep(60_000, undefined, { ref: false })]);
     const samplesAfter = await scrapeMembers(net);
     const [postgresAfter, benchAfter, offMainAfter] = [postgresServerCpuMs(clusterDir), processCpuMs(), membersOffMainThreadCpuMs(net)];
     const elapsedSeconds = (performance.now() - start) / 1000;
