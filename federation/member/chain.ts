@@ -200,17 +200,20 @@ export class Chain {
    * Throws the first problem found.
    */
   checkBlock(height: number, hash: Uint8Array, block: Block): void {
-    if (!this.checked.has(Buffer.from(hash).toString('hex'))) this.check(height, hash, block);
+    if (!this.checked.has(Buffer.from(hash).toString('hex'))) this.check(height, hash, block, { voting: true });
   }
 
-  private check(height: number, hash: Uint8Array, block: Block): void {
+  private check(height: number, hash: Uint8Array, block: Block, { voting }: { voting: boolean }): void {
     // A proposal consensus still holds for a height catch-up has stored meanwhile: no fault of its proposer.
     if (height <= this.tipState.height) throw new ValidationError('already-final', `block ${height} is already final here (the chain's tip is ${this.tipState.height}): catch-up stored it while the proposal was being decided`);
     if (!sameBytes(blockHash(block.header), hash)) throw new ValidationError('bad-block', 'the block does not hash to the proposed hash');
     if (block.header.height !== height) throw new ValidationError('bad-block', `block for height ${block.header.height} proposed at ${height}`);
     checkBlockAgainstParent(block, parentOf(this.genesis, this.tipState));
+    // A rule of voting, not of the chain (PROTOCOL.md, Part II §4): a block k members certified is
+    // final whatever this member's clock reads, and a member whose clock is slow follows the chain
+    // at once rather than refuse its peers' blocks until its clock catches up.
     const limit = this.options.now() + BigInt(this.options.maxClockDriftMs);
-    if (block.header.timeMs > limit) throw new ValidationError('bad-block', `block time ${block.header.timeMs} is ahead of this member's clock by more than ${this.options.maxClockDriftMs} ms`);
+    if (voting && block.header.timeMs > limit) throw new ValidationError('bad-block', `block time ${block.header.timeMs} is ahead of this member's clock by more than ${this.options.maxClockDriftMs} ms`);
     const { effects, view } = executeBlock(this.ledger, block.transactions, this.context(height));
     this.checked.set(Buffer.from(hash).toString('hex'), { block, effects, view });
   }
@@ -247,7 +250,7 @@ export class Chain {
         block = this.decodeBlock(bytes);
         await warmTransactionSignatures(this.ledger, block.transactions, this.genesis.chainId);
       }
-      if (!this.checked.has(key)) this.check(height, hash, block);
+      if (!this.checked.has(key)) this.check(height, hash, block, { voting: false });
     }
     const { block, effects, view } = this.checked.get(key)!;
     const record = blockRecord({ height, hash, header: encodeHeader(block.header), commit: encodeCommit(certificate), timeMs: block.header.timeMs }, block.transactions, effects);
