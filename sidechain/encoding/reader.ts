@@ -89,9 +89,7 @@ export class Reader {
    * finds among those it holds by their hash and never keeps.
    */
   varBytesView(field: string, maxLength: number): Uint8Array {
-    const length = this.varint(field, maxLength);
-    const start = this.take(length, field);
-    return this.input.subarray(start, start + length);
+    return this.bytesView(this.varint(field, maxLength), field);
   }
 
   string(field: string, maxLength: number): string {
