@@ -116,8 +116,8 @@ function inUse(holder: LockHolder, memberIndex: number): InUseError {
 
 /** The session holding the member lock on this database, as far as the server shows it. */
 async function lockHolder(client: pg.Client): Promise<LockHolder> {
-  const { rows } = await client.query<{ application_name: string; client_addr: string | null; pid: number }>(
-    `SELECT a.application_name, host(a.client_addr) AS client_addr, a.pid
+  const { rows } = await client.query<{ application_name: string; client_addr: string | null; client_port: number | null; pid: number }>(
+    `SELECT a.application_name, host(a.client_addr) AS client_addr, a.client_port, a.pid
        FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
       WHERE l.locktype = 'advisory' AND l.granted AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
         AND ((l.classid::bigint << 32) | l.objid::bigint) = $1`,
@@ -125,7 +125,8 @@ async function lockHolder(client: pg.Client): Promise<LockHolder> {
   );
   const row = rows[0];
   if (!row) return { description: 'another member process' };
-  const from = row.client_addr ? `, connected from ${row.client_addr}` : '';
+  // No address and port -1 is a session over the server's Unix-domain socket: on its machine.
+  const from = row.client_addr ? `, connected from ${row.client_addr}` : row.client_port === -1 ? `, connected over the server's Unix-domain socket` : '';
   const member = MEMBER_APPLICATION_NAME.exec(row.application_name)?.[1];
   return { description: `${row.application_name || 'another process'}${from} (server process ${row.pid})`, ...(member === undefined ? {} : { memberIndex: Number(member) }) };
 }

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { createHash, randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { findFreePort, probeListen } from '../../regtest/free-port.ts';
 import { isAlive, postmasterPid, PostgresServerError, recordOwner, takeOverStaleServer, type ShutdownMode } from './stale-server.ts';
@@ -86,16 +86,6 @@ export async function startPostgresServer(options: PostgresServerOptions): Promi
   const password = options.password ?? storedPassword(`${dataDir}.password`);
   let port = options.port ?? (await findFreePort());
   await assertPortFree(port);
-  const flags = [
-    '-c', 'listen_addresses=127.0.0.1',
-    '-c', 'unix_socket_directories=',
-    '-c', 'max_connections=300',
-    // The log is kept across starts: a checkpoint every few minutes would make it grow without end.
-    '-c', 'log_checkpoints=off',
-    // Whatever the machine's zone, its lines line up with the members' (in UTC) at a glance.
-    '-c', 'log_timezone=UTC',
-    ...(options.durable === false ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'] : []),
-  ];
   if (!existsSync(resolve(dataDir, 'PG_VERSION'))) {
     if (existsSync(dataDir) && readdirSync(dataDir).length > 0) {
       throw new PostgresServerError(`${dataDir} exists but holds no cluster; remove it or choose another data directory`);
@@ -103,6 +93,17 @@ export async function startPostgresServer(options: PostgresServerOptions): Promi
     await initialiseAsPostgresUser(() => initialiseCluster(dataDir, password));
   }
   const runAs = isRoot ? assertOwnedByPostgresUser(dataDir) : undefined;
+  const sockets = preparedSocketFolder(dataDir, runAs);
+  const flags = [
+    '-c', 'listen_addresses=127.0.0.1',
+    '-c', `unix_socket_directories=${sockets}`,
+    '-c', 'max_connections=300',
+    // The log is kept across starts: a checkpoint every few minutes would make it grow without end.
+    '-c', 'log_checkpoints=off',
+    // Whatever the machine's zone, its lines line up with the members' (in UTC) at a glance.
+    '-c', 'log_timezone=UTC',
+    ...(options.durable === false ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'] : []),
+  ];
   recordOwner(dataDir);
   let postmaster: Postmaster;
   for (let attempt = 1; ; attempt++) {
@@ -120,7 +121,7 @@ export async function startPostgresServer(options: PostgresServerOptions): Promi
       throw new PostgresServerError(`the server did not start on 127.0.0.1:${port} with data in ${dataDir}: ${reason}`);
     }
   }
-  const connectionString = (database: string) => serverUrl(password, port, database);
+  const connectionString = (database: string) => serverUrl(password, port, database, sockets);
   const admin = async <T>(work: (client: pg.Client) => Promise<T>): Promise<T> => {
     const client = new pg.Client({ connectionString: connectionString('postgres') });
     // A session the server ends (a restart, a shutdown) says so in an 'error' event, between two
@@ -142,6 +143,8 @@ export async function startPostgresServer(options: PostgresServerOptions): Promi
     if (stopped) return;
     stopped = true;
     await postmaster.stop(mode);
+    // The server removes its socket on the way out; the empty folder would stay in /tmp for good.
+    rmSync(sockets, { recursive: true, force: true });
   };
   return {
     port,
@@ -173,13 +176,44 @@ export async function startPostgresServer(options: PostgresServerOptions): Promi
   };
 }
 
-function serverUrl(password: string, port: number, database: string): string {
-  return `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${encodeURIComponent(database)}`;
+/**
+ * Over the server's Unix-domain socket when it has one (`host` names its folder, as libpq reads it
+ * too), else over loopback TCP: a statement costs client and server 10-30 µs of CPU less over the
+ * socket, and a member sends a few a height.
+ */
+function serverUrl(password: string, port: number, database: string, sockets: string | undefined): string {
+  const url = `postgres://postgres:${encodeURIComponent(password)}@localhost:${port}/${encodeURIComponent(database)}`;
+  return sockets ? `${url}?host=${encodeURIComponent(sockets)}` : url.replace('@localhost:', '@127.0.0.1:');
+}
+
+/** Where sockets go: /tmp is short and open to the `postgres` user, which the server runs as when root. */
+const SOCKETS_ROOT = '/tmp';
+
+/**
+ * The folder of the server's socket: its path is at most 107 bytes, which a data directory may
+ * exceed, so it is a short one of the cluster's own under /tmp, the same at every start. Only the
+ * server's user may enter it: a folder someone else made (or a link) would let them answer in the
+ * server's place, and is refused.
+ */
+function preparedSocketFolder(dataDir: string, runAs: { uid: number; gid: number } | undefined): string {
+  const folder = join(SOCKETS_ROOT, `strongbox-pg-${createHash('sha256').update(dataDir).digest('hex').slice(0, 16)}`);
+  const uid = runAs?.uid ?? process.getuid!();
+  try {
+    mkdirSync(folder, { mode: 0o700 });
+    if (runAs) chownSync(folder, runAs.uid, runAs.gid);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
+  const found = lstatSync(folder);
+  if (!found.isDirectory() || found.uid !== uid || (found.mode & 0o077) !== 0) {
+    throw new PostgresServerError(`${folder}, the folder of the socket of the server of ${dataDir}, is not a folder of user ${runAs ? 'postgres' : uid}'s alone (mode 0700); remove it and start again`);
+  }
+  return folder;
 }
 
 /**
  * The address of `database` on the server another process runs on `dataDir`, or undefined when
- * none runs: its postmaster.pid names the port (fourth line), and the password is the one kept
+ * none runs: its postmaster.pid names the port and the socket's folder, and the password is the one kept
  * beside the cluster. Operator commands use it to reach a running member's embedded database,
  * whose port is chosen afresh at each start.
  */
@@ -187,10 +221,12 @@ export function runningServerUrl(dataDir: string, database: string): string | un
   const cluster = resolve(dataDir);
   const pid = postmasterPid(cluster);
   if (pid === undefined || !isAlive(pid)) return undefined;
-  const port = Number.parseInt(readFileSync(resolve(cluster, 'postmaster.pid'), 'utf8').split('\n')[3] ?? '', 10);
+  // Its fourth line is the port, its fifth the socket folder (empty for a server without one).
+  const lines = readFileSync(resolve(cluster, 'postmaster.pid'), 'utf8').split('\n');
+  const port = Number.parseInt(lines[3] ?? '', 10);
   const passwordFile = `${cluster}.password`;
   if (!Number.isInteger(port) || port <= 0 || !existsSync(passwordFile)) return undefined;
-  return serverUrl(readFileSync(passwordFile, 'utf8').trim(), port, database);
+  return serverUrl(readFileSync(passwordFile, 'utf8').trim(), port, database, lines[4]?.trim());
 }
 
 function assertDatabaseName(name: string): void {

@@ -156,7 +156,7 @@ describe('federation of five member processes', function () {
     const [apiPort, peerPort] = (await findFreePorts(2)) as [number, number];
     const second = await runCli(['member', 'start', '--config', join(memberDir(net.network.dataDir, 2), 'config.json')], { env: { ...REFUSED_START_WAITS, STRONGBOX_API_PORT: String(apiPort), STRONGBOX_PEER_PORT: String(peerPort) } });
     expect(second.code).to.equal(1);
-    const first = `strongbox member 2 \\(pid ${net.network.members[2]!.process.pid} on \\S+\\), connected from 127\\.0\\.0\\.1 \\(server process \\d+\\)`;
+    const first = `strongbox member 2 \\(pid ${net.network.members[2]!.process.pid} on \\S+\\), connected over the server's Unix-domain socket \\(server process \\d+\\)`;
     expect(second.stderr).to.match(new RegExp(`^strongbox: databaseUrl: the member's database is in use by ${first}: two member processes on one database would both sign from its consensus log; stop that one first\\n$`));
     expect(net.network.members[2]!.process.exitCode).to.equal(null);
     await finalEverywhere(await net.clients[2]!.submit(issuance(net.genesis.chainId, testWallet(), 3n).tx));

@@ -55,6 +55,25 @@ describe('a member database', function () {
     }
   });
 
+  it("connects a member to its embedded server over the server's Unix-domain socket, not TCP", async () => {
+    const dataDir = join(tmpdir(), `strongbox-member-${process.pid}-${randomBytes(3).toString('hex')}`);
+    mkdirSync(dataDir, { mode: 0o755 });
+    try {
+      const opened = await openMemberDatabase({ dataDir, memberIndex: 0 });
+      const pool = new pg.Pool({ connectionString: opened.url });
+      try {
+        // A client over TCP has an address; over the socket it has none.
+        const { rows } = await pool.query<{ address: string | null }>('SELECT inet_client_addr() AS address');
+        expect(rows[0]!.address).to.equal(null);
+      } finally {
+        await pool.end();
+        await opened.stop();
+      }
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
   describe('asked to stop while it starts (Ctrl-C)', () => {
     it('stops the embedded server it was starting and leaves none running, whether asked before the server runs or while it starts', async () => {
       const dataDir = join(tmpdir(), `strongbox-member-${process.pid}-${randomBytes(3).toString('hex')}`);
@@ -197,7 +216,7 @@ describe('a member database', function () {
     // short wait, as the refusal is what is checked, not the wait's length.
     const grantedWithinMs = 5_000;
     const refusedAfterMs = 200;
-    const holderLine = /^databaseUrl: the member's database is in use by strongbox member 1 \(pid \d+ on \S+\), connected from 127\.0\.0\.1 \(server process \d+\): two member processes on one database would both sign from its consensus log; stop that one first$/;
+    const holderLine = /^databaseUrl: the member's database is in use by strongbox member 1 \(pid \d+ on \S+\), connected over the server's Unix-domain socket \(server process \d+\): two member processes on one database would both sign from its consensus log; stop that one first$/;
 
     it('refuses a second claim naming the process that holds it, and grants it once that one has let go', async () => {
       const db = await freshDatabase('claimed');
@@ -242,7 +261,7 @@ describe('a member database', function () {
         const refused = await claimMemberDatabase(db.url, 4, refusedAfterMs).then(() => null, (error: unknown) => error);
         expect(refused).to.be.instanceOf(InUseError);
         expect((refused as Error).message).to.match(
-          /^databaseUrl: the member's database is in use by strongbox member 1 \(pid \d+ on \S+\), connected from 127\.0\.0\.1 \(server process \d+\), not by member 4: one of the two configs names the other member's database; give each member its own \(databaseUrl, DATABASE_URL or dataDir\)$/,
+          /^databaseUrl: the member's database is in use by strongbox member 1 \(pid \d+ on \S+\), connected over the server's Unix-domain socket \(server process \d+\), not by member 4: one of the two configs names the other member's database; give each member its own \(databaseUrl, DATABASE_URL or dataDir\)$/,
         );
         await first.release();
       } finally {
@@ -270,7 +289,7 @@ describe('a member database', function () {
         await intruder.query('SELECT pg_advisory_lock($1)', [MEMBER_LOCK_KEY.toString()]);
         const lost = await member.lost;
         expect(lost).to.be.instanceOf(InUseError);
-        expect(lost.message).to.match(/^databaseUrl: the member's database is in use by intruder, connected from 127\.0\.0\.1 \(server process \d+\): two member processes on one database would both sign from its consensus log; stop that one first$/);
+        expect(lost.message).to.match(/^databaseUrl: the member's database is in use by intruder, connected over the server's Unix-domain socket \(server process \d+\): two member processes on one database would both sign from its consensus log; stop that one first$/);
         await member.release();
       } finally {
         await intruder.end();

@@ -74,6 +74,23 @@ describe('embedded Postgres server', function () {
     rmSync(folder, { recursive: true, force: true });
   });
 
+  it('is reached over a Unix-domain socket in a short folder, whatever the length of the data directory, and the running server by its cluster too', async () => {
+    // A socket's path is at most 107 bytes: one in this data directory would exceed it.
+    const dataDir = join(folder, 'a-data-directory-whose-path-alone-is-longer-than-a-unix-socket-path-may-be', 'cluster');
+    expect(dataDir.length).to.be.greaterThan(107);
+    const server = await startPostgresServer({ dataDir, durable: false });
+    try {
+      await server.createDatabase('reached');
+      // A client over TCP has an address; over the socket it has none.
+      const addressOf = (url: string) => withClient(url, async (client) => (await client.query<{ address: string | null }>('SELECT inet_client_addr() AS address')).rows[0]!.address);
+      expect(await addressOf(server.connectionString('reached'))).to.equal(null);
+      expect(await addressOf(runningServerUrl(dataDir, 'reached')!)).to.equal(null);
+      expect(await currentDatabase(server.connectionString('reached'))).to.equal('reached');
+    } finally {
+      await server.stop();
+    }
+  });
+
   it('refuses a port in use with an error that names the port', async () => {
     const blocker: Server = createServer();
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
