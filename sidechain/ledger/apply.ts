@@ -2,7 +2,6 @@ import { BTC_ASSET_KEY } from '../asset.ts';
 import { toHex } from '../transaction/ids.ts';
 import type { Transaction } from '../transaction/types.ts';
 import type { LedgerContext, TxEffects } from './effects.ts';
-import { holdersOf } from './holdings.ts';
 import { validateTransaction } from './rules.ts';
 import { LedgerOverlay, type LedgerReader, type LedgerWriter, type PegSupply, type Utxo } from './state.ts';
 
@@ -13,23 +12,48 @@ interface HoldingDelta {
   delta: bigint;
 }
 
+/**
+ * Up to this many holders a transaction's deltas are found by a scan over them, by the owner's
+ * bytes, with no map and no hex made to look one up: a transfer has two or three (the payee, and
+ * the payer's spent output and its change, the same holder twice). Beyond it, by a map, so that a
+ * transaction of a thousand outputs stays linear.
+ */
+const SCANNED_HOLDERS = 8;
+
+function sameOwner(a: Uint8Array, b: Uint8Array): boolean {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return a.length === b.length;
+}
+
 /** One transaction's net change of each holder's balance of each issued security, in the order first touched. */
 class HoldingDeltas {
   readonly inOrder: HoldingDelta[] = [];
-  private readonly byAsset = new Map<string, Map<string, HoldingDelta>>();
+  /** By asset key ‖ owner key, once there are more than SCANNED_HOLDERS. */
+  private byHolder: Map<string, HoldingDelta> | undefined;
 
   add(utxo: Utxo, amount: bigint): void {
     if (utxo.assetKey === BTC_ASSET_KEY) return;
-    const holders = holdersOf(this.byAsset, utxo.assetKey);
-    const ownerKey = toHex(utxo.owner);
-    const entry = holders.get(ownerKey);
+    let ownerKey: string | undefined;
+    let entry: HoldingDelta | undefined;
+    if (this.byHolder) {
+      ownerKey = toHex(utxo.owner);
+      entry = this.byHolder.get(utxo.assetKey + ownerKey);
+    } else {
+      for (const delta of this.inOrder) {
+        if (delta.assetKey === utxo.assetKey && sameOwner(delta.owner, utxo.owner)) {
+          entry = delta;
+          break;
+        }
+      }
+    }
     if (entry) {
       entry.delta += amount;
       return;
     }
-    const created = { assetKey: utxo.assetKey, owner: utxo.owner, ownerKey, delta: amount };
-    holders.set(ownerKey, created);
+    const created = { assetKey: utxo.assetKey, owner: utxo.owner, ownerKey: ownerKey ?? toHex(utxo.owner), delta: amount };
     this.inOrder.push(created);
+    if (this.byHolder) this.byHolder.set(created.assetKey + created.ownerKey, created);
+    else if (this.inOrder.length > SCANNED_HOLDERS) this.byHolder = new Map(this.inOrder.map((delta) => [delta.assetKey + delta.ownerKey, delta]));
   }
 }
 

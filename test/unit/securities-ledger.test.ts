@@ -124,6 +124,27 @@ describe('securities: the register through time', () => {
     expect(state.holdings.historyOf(hex(alice.owner)).map((c) => c.balance)).to.deep.equal([100n, 150n]);
   });
 
+  it("records each holder's net change once in a transaction paying more holders than a scan looks through, one of them paid twice", () => {
+    const state = new LedgerState();
+    const { asset, assetKey, coin } = issueShare(state, issuer, 1000n);
+    const others = [5, 6, 7, 8, 9, 10, 11, 12].map(testKey);
+    const outputs: Output[] = [
+      { owner: alice.owner, asset, amount: 100n },
+      ...others.map((other) => ({ owner: other.owner, asset, amount: 50n })),
+      { owner: bob.owner, asset, amount: 70n },
+      { owner: alice.owner, asset, amount: 30n },
+      { owner: issuer.owner, asset, amount: 400n },
+    ];
+    const pay = signedTransfer([coin], outputs, issuer.seed);
+    const { view } = executeBlock(state, [pay], context(2));
+    view.commit(state);
+    const expected = [[hex(issuer.owner), 400n], [hex(alice.owner), 130n], [hex(bob.owner), 70n], ...others.map((other) => [hex(other.owner), 50n])]
+      .sort(([a], [b]) => String(a).localeCompare(String(b)));
+    expect(state.holdersAt(assetKey, 2).map((h) => [h.ownerKey, h.amount])).to.deep.equal(expected);
+    expect(state.holdings.historyOf(hex(alice.owner)).map((c) => [c.height, c.balance])).to.deep.equal([[2, 130n]]);
+    expect(state.holdings.historyOf(hex(issuer.owner)).map((c) => [c.height, c.balance]), 'the spent coin and the change, one entry').to.deep.equal([[1, 1000n], [2, 400n]]);
+  });
+
   it('keeps pegged BTC out of the register', () => {
     const state = new LedgerState();
     mint(state, alice.owner, 1000n);
