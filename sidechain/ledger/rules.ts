@@ -93,10 +93,42 @@ function issuerChange(view: LedgerReader, tx: Transaction & { asset: Uint8Array;
   return record;
 }
 
+/** The one asset every input and output holds (and the burn burns, if any); undefined when none or several. */
+function soleAsset(spent: UtxoChange[], created: UtxoChange[], burned: bigint): string | undefined {
+  const assetKey = spent[0]?.utxo.assetKey ?? created[0]?.utxo.assetKey;
+  if (assetKey === undefined || (burned > 0n && assetKey !== BTC_ASSET_KEY)) return undefined;
+  for (const { utxo } of spent) if (utxo.assetKey !== assetKey) return undefined;
+  for (const { utxo } of created) if (utxo.assetKey !== assetKey) return undefined;
+  return assetKey;
+}
+
+function overflowOf(assetKey: string): never {
+  fail('overflow', `outputs of asset ${assetKey} sum above 2^63-1`);
+}
+
+function notConserved(assetKey: string, difference: bigint): never {
+  fail('value-not-conserved', `asset ${assetKey}: inputs ${difference > 0n ? 'exceed' : 'fall short of'} outputs by ${difference < 0n ? -difference : difference}`);
+}
+
 /** Per asset, inputs minus outputs minus the burned amount must be zero; output sums may not overflow. */
 function checkConservation(spent: UtxoChange[], created: UtxoChange[], burned: bigint): void {
-  // One map for both sums, in the order assets were first met (the order of the refusals): the
-  // check runs at admission and again in every block built or checked.
+  // The check runs at admission and again in every block built or checked. A transaction of one
+  // asset (nearly every transfer) is summed in two variables, where the map below and its entries
+  // were a tenth of the bytes a validation allocated.
+  const sole = soleAsset(spent, created, burned);
+  if (sole !== undefined) {
+    let difference = -burned;
+    let produced = 0n;
+    for (const { utxo } of spent) difference += utxo.amount;
+    for (const { utxo } of created) {
+      produced += utxo.amount;
+      if (produced > LIMITS.maxAmount) overflowOf(sole);
+      difference -= utxo.amount;
+    }
+    if (difference !== 0n) notConserved(sole, difference);
+    return;
+  }
+  // One map for both sums, in the order assets were first met (the order of the refusals).
   const sums = new Map<string, { balance: bigint; produced: bigint }>();
   const of = (assetKey: string) => {
     let sum = sums.get(assetKey);
@@ -110,14 +142,12 @@ function checkConservation(spent: UtxoChange[], created: UtxoChange[], burned: b
   for (const { utxo } of created) {
     const sum = of(utxo.assetKey);
     sum.produced += utxo.amount;
-    if (sum.produced > LIMITS.maxAmount) fail('overflow', `outputs of asset ${utxo.assetKey} sum above 2^63-1`);
+    if (sum.produced > LIMITS.maxAmount) overflowOf(utxo.assetKey);
     sum.balance -= utxo.amount;
   }
   if (burned > 0n) of(BTC_ASSET_KEY).balance -= burned;
   for (const [asset, { balance: difference }] of sums) {
-    if (difference !== 0n) {
-      fail('value-not-conserved', `asset ${asset}: inputs ${difference > 0n ? 'exceed' : 'fall short of'} outputs by ${difference < 0n ? -difference : difference}`);
-    }
+    if (difference !== 0n) notConserved(asset, difference);
   }
 }
 

@@ -6,7 +6,7 @@ import { BTC_ASSET_ID, BTC_ASSET_KEY, issuedAssetId } from '../../sidechain/asse
 import { multisigOwner, ownerPayload } from '../../sidechain/address.ts';
 import { keyWitness, multisigWitness } from '../../sidechain/transaction/signing.ts';
 import { txInfo } from '../../sidechain/transaction/ids.ts';
-import { SighashType, type Outpoint, type Transaction, type TransferBody } from '../../sidechain/transaction/types.ts';
+import { SighashType, type Outpoint, type Output, type Transaction, type TransferBody } from '../../sidechain/transaction/types.ts';
 import { applyBlock, applyTransaction, executeBlock, LedgerOverlay, LedgerState } from '../../sidechain/ledger/index.ts';
 import { CHAIN_ID, bitcoinTxid, btcOutput, context, mint, settlementOf, signedTransfer, testKey } from '../helpers/ledger-fixtures.ts';
 import { anchorRecord } from '../helpers/anchor-records.ts';
@@ -67,6 +67,27 @@ describe('ledger: transfers', () => {
       expect(snapshot(state)).to.equal(before);
     });
   }
+
+  it('names the asset and the difference of a transfer that does not conserve value, of one asset or of several', () => {
+    const state = new LedgerState();
+    const coin = mint(state, alice.owner, 1000n);
+    const refusal = (outputs: Output[]) => {
+      try {
+        applyTransaction(state, signedTransfer([coin], outputs, alice.seed), context(2));
+      } catch (error) {
+        return [(error as ValidationError).code, (error as Error).message];
+      }
+      return undefined;
+    };
+    const other = new Uint8Array(32).fill(1);
+    expect(refusal([btcOutput(bob.owner, 1001n)])).to.deep.equal(['value-not-conserved', `asset ${BTC_ASSET_KEY}: inputs fall short of outputs by 1`]);
+    expect(refusal([btcOutput(bob.owner, 600n), btcOutput(alice.owner, 300n)])).to.deep.equal(['value-not-conserved', `asset ${BTC_ASSET_KEY}: inputs exceed outputs by 100`]);
+    expect(refusal([btcOutput(bob.owner, 1000n), btcOutput(bob.owner, 5n, other)])).to.deep.equal(['value-not-conserved', `asset ${'01'.repeat(32)}: inputs fall short of outputs by 5`]);
+    expect(refusal([btcOutput(bob.owner, 999n), btcOutput(bob.owner, 5n, other)]), 'the first asset met is named first').to.deep.equal(['value-not-conserved', `asset ${BTC_ASSET_KEY}: inputs exceed outputs by 1`]);
+    expect(refusal([btcOutput(bob.owner, (1n << 63n) - 1n), btcOutput(bob.owner, 1n)])).to.deep.equal(['overflow', `outputs of asset ${BTC_ASSET_KEY} sum above 2^63-1`]);
+    expect(refusal([btcOutput(bob.owner, 1000n), btcOutput(bob.owner, (1n << 63n) - 1n, other), btcOutput(bob.owner, 1n, other)])).to.deep.equal(['overflow', `outputs of asset ${'01'.repeat(32)} sum above 2^63-1`]);
+    expect(state.utxos.size).to.equal(1);
+  });
 
   it('refuses a spend of a coin paid to a key of small order, whose signature anyone can make (bad-signature)', () => {
     const state = new LedgerState();
