@@ -6,6 +6,7 @@ import type { Transaction } from '../../sidechain/transaction/types.ts';
 import { LedgerError } from '../../sidechain/ledger/errors.ts';
 import type { ChainStore } from '../../sidechain/store/chain-store.ts';
 import type { Chain } from '../member/chain.ts';
+import type { FinalBlockParts } from '../member/recent-final-blocks.ts';
 import { PeginError, type Pegin } from '../member/pegin.ts';
 import { StrongboxError } from '../../sidechain/errors.ts';
 import { defineRoute, HttpError, NotFoundError, type Route } from './route.ts';
@@ -77,6 +78,13 @@ export interface MemberApiContext {
 /** The public, pseudonymous read API of a member, and transaction submission. */
 export function memberRoutes(context: MemberApiContext): Route[] {
   const { chain, store } = context;
+  /** The newest blocks from the chain's memory, older ones from the store. */
+  const finalBlock = async (height: number): Promise<FinalBlockParts | null> => {
+    const recent = chain.recentFinalBlock(height);
+    if (recent) return recent;
+    const stored = await store.blockAt(height);
+    return stored && { ...stored, txids: stored.transactions.map((bytes) => txInfo(decodeTransaction(bytes)).idHex) };
+  };
   return [
     defineRoute({
       method: 'get',
@@ -95,10 +103,10 @@ export function memberRoutes(context: MemberApiContext): Route[] {
       query: wait,
       response: responses.block,
       handler: async ({ params, query }) => {
-        let stored = await store.blockAt(params.height);
-        if (!stored && (await context.heightReached(params.height, query.waitMs))) stored = await store.blockAt(params.height);
-        if (!stored) throw new NotFoundError(`block ${params.height}`);
-        return { ...blockSummary(stored), transactions: stored.transactions.map((bytes) => txInfo(decodeTransaction(bytes)).idHex) };
+        let found = await finalBlock(params.height);
+        if (!found && (await context.heightReached(params.height, query.waitMs))) found = await finalBlock(params.height);
+        if (!found) throw new NotFoundError(`block ${params.height}`);
+        return { ...blockSummary(found), transactions: found.txids };
       },
     }),
     defineRoute({

@@ -15,6 +15,7 @@ import { txInfo } from '../../sidechain/transaction/ids.ts';
 import { refusedPegoutDestinations } from '../../watcher/federation-scripts.ts';
 import { blockRecord, spendersOf } from './block-record.ts';
 import { takeDecodedAhead } from './decoded-blocks.ts';
+import { RecentFinalBlocks, type FinalBlockParts } from './recent-final-blocks.ts';
 import { warmTransactionSignatures } from './signature-warmup.ts';
 import { throwIfStopRequested } from './stop-request.ts';
 
@@ -66,6 +67,9 @@ export const DEFAULT_CHAIN_OPTIONS: Omit<ChainOptions, 'now'> = {
   maxBlockBuildMs: 250,
 };
 
+/** Final blocks kept for reads as they become final: a waiting client asks for the newest one or two. */
+const RECENT_FINAL_BLOCKS = 16;
+
 /** The start-up replay reads stored blocks this many at a time, and no more bytes of transactions than this past the first. */
 const REPLAY_RANGE = { blocks: 100, bytes: 16 * 1024 * 1024 };
 
@@ -103,6 +107,7 @@ export class Chain {
   private appending: Promise<unknown> = Promise.resolve();
   private readonly hashes: BlockHashes;
   private readonly finalListeners: ((block: Block) => void)[] = [];
+  private readonly recent = new RecentFinalBlocks(RECENT_FINAL_BLOCKS);
 
   private constructor(
     readonly genesis: Genesis,
@@ -265,6 +270,8 @@ export class Chain {
     view.commit(this.ledger);
     this.hashes.push(hash);
     this.tipState = { height, hash, timeMs: block.header.timeMs };
+    // Executing the block computed every id (txInfo keeps it with the transaction).
+    this.recent.add(height, { hash, header: record.header, commit: record.commit, txids: block.transactions.map((tx) => txInfo(tx).idHex) });
     this.checked.clear();
     this.mempool.blockApplied(block.transactions, this.ledger, this.context(height + 1));
     for (const listener of this.finalListeners) listener(block);
@@ -293,6 +300,11 @@ export class Chain {
     // The hash is the header's alone; the body is decoded once, when the block is checked.
     const header = decodeHeader(bytes.subarray(0, HEADER_LENGTH));
     return this.commitBlock(blockHash(header), bytes, decodeCommit(commitBytes));
+  }
+
+  /** One of the newest final blocks, as the store holds it; undefined for older ones and those above the tip. */
+  recentFinalBlock(height: number): FinalBlockParts | undefined {
+    return this.recent.at(height);
   }
 
   async finalBlockAt(height: number): Promise<{ block: Uint8Array; commit: Uint8Array } | null> {
