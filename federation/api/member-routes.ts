@@ -78,10 +78,11 @@ export interface MemberApiContext {
 /** The public, pseudonymous read API of a member, and transaction submission. */
 export function memberRoutes(context: MemberApiContext): Route[] {
   const { chain, store } = context;
-  /** The newest blocks from the chain's memory, older ones from the store. */
+  /** The newest blocks from the chain's memory, older ones from the store, which holds none above the chain's tip. */
   const finalBlock = async (height: number): Promise<FinalBlockParts | null> => {
     const recent = chain.recentFinalBlock(height);
     if (recent) return recent;
+    if (height > chain.tip.height) return null;
     const stored = await store.blockAt(height);
     return stored && { ...stored, txids: stored.transactions.map((bytes) => txInfo(decodeTransaction(bytes)).idHex) };
   };
