@@ -251,7 +251,14 @@ export function memberRoutes(context: MemberApiContext): Route[] {
       body: z.object({ hex: transactionHex }).strict(),
       response: responses.pending,
       transactions: () => 1,
-      handler: async ({ body }) => ({ txid: await admit(context, body.hex), status: 'pending' }),
+      handler: async ({ body }) => {
+        const bytes = transactionBytes(body.hex);
+        try {
+          return { txid: context.submitTransaction(bytes), status: 'pending' };
+        } catch (error) {
+          throw await refusal(context, bytes, error);
+        }
+      },
     }),
     defineRoute({
       method: 'post',
@@ -263,8 +270,20 @@ export function memberRoutes(context: MemberApiContext): Route[] {
       transactions: (body) => body.transactions.length,
       handler: async ({ body }) => {
         const results: responses.SubmissionResult[] = [];
-        // In order, one after the other: a later transaction may spend an earlier one.
-        for (const hex of body.transactions) results.push(await submitOne(context, hex));
+        // In order, one after the other: a later transaction may spend an earlier one. Only a
+        // refusal waits (for the store): an await a transaction, in an async function of its own,
+        // was a fifth of the bytes a batch's request allocated (docs/PERFORMANCE.md).
+        for (const hex of body.transactions) {
+          const bytes = transactionBytes(hex);
+          try {
+            results.push({ txid: context.submitTransaction(bytes), status: 'pending' });
+          } catch (error) {
+            const refused = await refusal(context, bytes, error);
+            // Anything but a refusal is a bug, or the database out of reach, and fails the request.
+            if (!(refused instanceof StrongboxError)) throw refused;
+            results.push({ status: 'refused', error: { code: refused.code, message: refused.message } });
+          }
+        }
         return { results };
       },
     }),
@@ -285,23 +304,20 @@ export function memberRoutes(context: MemberApiContext): Route[] {
   ];
 }
 
+const transactionBytes = (transactionHex: string) => new Uint8Array(Buffer.from(transactionHex, 'hex'));
+
 /**
- * Admits a transaction. A client that sends again what it sent before (after a timeout, say) and
- * finds it already final is told so, with the height, rather than that its inputs are missing:
- * they are, because the transaction itself spent them.
+ * What to answer for a transaction the member refused. A client that sends again what it sent
+ * before (after a timeout, say) and finds it already final is told so, with the height, rather
+ * than that its inputs are missing: they are, because the transaction itself spent them.
  */
-async function admit(context: MemberApiContext, transactionHex: string): Promise<string> {
-  const bytes = new Uint8Array(Buffer.from(transactionHex, 'hex'));
-  try {
-    return context.submitTransaction(bytes);
-  } catch (error) {
-    if (!(error instanceof StrongboxError && (error.code === 'missing-input' || error.code === 'double-spend'))) throw error;
-    const tx = decodeTransaction(bytes);
-    const txid = txInfo(tx).id;
-    const final = await context.store.transaction(txid);
-    if (final) throw new HttpError(409, 'already-final', `transaction ${hex(txid)} is already final at height ${final.height}`);
-    throw (await spentByFinal(context.store, tx)) ?? error;
-  }
+async function refusal(context: MemberApiContext, bytes: Uint8Array, error: unknown): Promise<unknown> {
+  if (!(error instanceof StrongboxError && (error.code === 'missing-input' || error.code === 'double-spend'))) return error;
+  const tx = decodeTransaction(bytes);
+  const txid = txInfo(tx).id;
+  const final = await context.store.transaction(txid);
+  if (final) return new HttpError(409, 'already-final', `transaction ${hex(txid)} is already final at height ${final.height}`);
+  return (await spentByFinal(context.store, tx)) ?? error;
 }
 
 /**
@@ -317,14 +333,4 @@ async function spentByFinal(store: ChainStore, tx: Transaction): Promise<LedgerE
     }
   }
   return undefined;
-}
-
-/** A refusal answers at the transaction's position; anything else is a bug and fails the request. */
-async function submitOne(context: MemberApiContext, transactionHex: string): Promise<responses.SubmissionResult> {
-  try {
-    return { txid: await admit(context, transactionHex), status: 'pending' };
-  } catch (error) {
-    if (!(error instanceof StrongboxError)) throw error;
-    return { status: 'refused', error: { code: error.code, message: error.message } };
-  }
 }
