@@ -23,6 +23,17 @@ describe('taggedHash', () => {
     });
   }
 
+  it('gives digests holding every byte value as an independent implementation does, above 0x7f too', () => {
+    const seen = new Set<number>();
+    for (let index = 0; index < 300; index++) {
+      const data = bytesOf(index, index);
+      const digest = sha256(data);
+      expect(hex(digest)).to.equal(hex(nobleSha256(data)));
+      for (const byte of digest) seen.add(byte);
+    }
+    expect(seen.size).to.equal(256);
+  });
+
   it('gives each digest as a plain array of its own 32 bytes, which later hashes leave as it was', () => {
     const kept = [[bytesOf(150, 1)], [bytesOf(64, 2), bytesOf(4_000, 3)], [bytesOf(5_000, 4)]].map((parts) => ({ parts, digest: sha256(...parts) }));
     for (let index = 0; index < 100; index++) taggedHash('Strongbox/tx', bytesOf(index * 40, index));
