@@ -1,5 +1,5 @@
 import { hash as oneShotHash } from 'node:crypto';
-import { ownDigest, sha256 } from './hash.ts';
+import { digestBytes, joinedForHashing, sha256 } from './hash.ts';
 import { sameBytes } from './bytes.ts';
 import { ValidationError } from './errors.ts';
 
@@ -12,27 +12,35 @@ const HASH_BYTES = 32;
  * Where a node's input (prefix ‖ left ‖ right) or a 32-byte leaf's (prefix ‖ leaf) is written:
  * hashing is synchronous, so one buffer of each size serves every call. A tree is 2n - 1 hashes
  * that every member computes for each block it builds or checks and drops but for the root: they
- * stay as node:crypto returns them, and only what leaves this module is made a plain Uint8Array,
- * where each hash made a view of the shared buffer and a plain array around its digest.
+ * stay the 'binary' strings node:crypto gives (one character a byte, on V8's heap), and only what
+ * leaves this module is made a Uint8Array. Taken as Buffers, each came in an ArrayBuffer of its
+ * own outside the heap: a tree of 1,000 leaves took 1.6 µs a leaf that way, 0.63 µs this way.
  */
 const NODE_INPUT = Uint8Array.of(0x01, ...new Uint8Array(2 * HASH_BYTES));
 const LEAF_INPUT = Uint8Array.of(0x00, ...new Uint8Array(HASH_BYTES));
 
-function leafDigest(leaf: Uint8Array): Uint8Array {
+/** A digest as a 'binary' string, as node:crypto gives it and this module keeps it. */
+type Digest = string;
+
+function leafDigest(leaf: Uint8Array): Digest {
   // Leaves of a block's tree are witness ids; any other length takes the general path.
-  if (leaf.length !== HASH_BYTES) return sha256(LEAF_PREFIX, leaf);
+  if (leaf.length !== HASH_BYTES) return oneShotHash('sha256', joinedForHashing([LEAF_PREFIX, leaf]), 'binary');
   LEAF_INPUT.set(leaf, 1);
-  return oneShotHash('sha256', LEAF_INPUT, 'buffer');
+  return oneShotHash('sha256', LEAF_INPUT, 'binary');
 }
 
-function nodeDigest(left: Uint8Array, right: Uint8Array): Uint8Array {
-  NODE_INPUT.set(left, 1);
-  NODE_INPUT.set(right, 1 + HASH_BYTES);
-  return oneShotHash('sha256', NODE_INPUT, 'buffer');
+function writeDigest(digest: Digest, at: number): void {
+  for (let i = 0; i < HASH_BYTES; i++) NODE_INPUT[at + i] = digest.charCodeAt(i);
+}
+
+function nodeDigest(left: Digest, right: Digest): Digest {
+  writeDigest(left, 1);
+  writeDigest(right, 1 + HASH_BYTES);
+  return oneShotHash('sha256', NODE_INPUT, 'binary');
 }
 
 export function leafHash(leaf: Uint8Array): Uint8Array {
-  return ownDigest(leafDigest(leaf));
+  return digestBytes(leafDigest(leaf));
 }
 
 /** The largest power of two strictly less than n (n ≥ 2): where RFC 6962 splits a tree. */
@@ -43,7 +51,7 @@ function splitPoint(n: number): number {
 }
 
 /** The root of the subtree over hashes[from, to), which is not empty; ranges rather than copies of the array. */
-function rootOfLeafHashes(hashes: readonly Uint8Array[], from = 0, to = hashes.length): Uint8Array {
+function rootOfLeafHashes(hashes: readonly Digest[], from = 0, to = hashes.length): Digest {
   if (to - from === 1) return hashes[from]!;
   const split = from + splitPoint(to - from);
   return nodeDigest(rootOfLeafHashes(hashes, from, split), rootOfLeafHashes(hashes, split, to));
@@ -52,16 +60,16 @@ function rootOfLeafHashes(hashes: readonly Uint8Array[], from = 0, to = hashes.l
 /** Merkle Tree Hash of RFC 6962; the empty tree hashes to SHA-256 of the empty string. */
 export function merkleRoot(leaves: Uint8Array[]): Uint8Array {
   if (leaves.length === 0) return sha256();
-  return ownDigest(rootOfLeafHashes(leaves.map(leafDigest)));
+  return digestBytes(rootOfLeafHashes(leaves.map(leafDigest)));
 }
 
 /** The audit path of RFC 6962 §2.1.1 for leaf `index`, siblings from the leaf upwards. */
 export function inclusionProof(leaves: Uint8Array[], index: number): Uint8Array[] {
   if (!Number.isInteger(index) || index < 0 || index >= leaves.length) throw new RangeError(`leaf index ${index} outside a tree of ${leaves.length}`);
-  const path = (hashes: Uint8Array[], m: number): Uint8Array[] => {
+  const path = (hashes: Digest[], m: number): Uint8Array[] => {
     if (hashes.length === 1) return [];
     const k = splitPoint(hashes.length);
-    return m < k ? [...path(hashes.slice(0, k), m), ownDigest(rootOfLeafHashes(hashes.slice(k)))] : [...path(hashes.slice(k), m - k), ownDigest(rootOfLeafHashes(hashes.slice(0, k)))];
+    return m < k ? [...path(hashes.slice(0, k), m), digestBytes(rootOfLeafHashes(hashes.slice(k)))] : [...path(hashes.slice(k), m - k), digestBytes(rootOfLeafHashes(hashes.slice(0, k)))];
   };
   return path(leaves.map(leafDigest), index);
 }
@@ -77,8 +85,9 @@ export function verifyInclusion(leaf: Uint8Array, index: number, treeSize: numbe
   let fn = index;
   let sn = treeSize - 1;
   let hash = leafDigest(leaf);
-  for (const sibling of proof) {
-    if (sibling.length !== 32) throw new ValidationError('bad-proof', 'a proof hash is not 32 bytes');
+  for (const siblingBytes of proof) {
+    if (siblingBytes.length !== 32) throw new ValidationError('bad-proof', 'a proof hash is not 32 bytes');
+    const sibling = String.fromCharCode(...siblingBytes);
     if (sn === 0) throw new ValidationError('bad-proof', 'the proof is longer than the tree is deep');
     if (fn % 2 === 1 || fn === sn) {
       hash = nodeDigest(sibling, hash);
@@ -95,5 +104,5 @@ export function verifyInclusion(leaf: Uint8Array, index: number, treeSize: numbe
     sn = Math.floor(sn / 2);
   }
   if (sn !== 0) throw new ValidationError('bad-proof', 'the proof is shorter than the tree is deep');
-  if (!sameBytes(hash, root)) throw new ValidationError('bad-proof', 'the proof does not lead to the Merkle root');
+  if (!sameBytes(digestBytes(hash), root)) throw new ValidationError('bad-proof', 'the proof does not lead to the Merkle root');
 }
