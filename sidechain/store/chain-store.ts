@@ -73,6 +73,15 @@ export interface BlockRecord {
  * in-memory state disagree, and writing on would corrupt the books (migration 006 refuses it).
  * Sub-statements of one statement all see the database as it was before it, which is why a
  * block's record never spends an output the same block creates (blockRecord nets them out).
+ *
+ * The outpoints are capped by their own number, which limits nothing but keeps the spent outputs
+ * looked up by primary key. The plan a connection makes of this prepared statement (a generic
+ * one, from its sixth use) counts on 10 outpoints, and while the UTXO set is under ~10 pages
+ * (a new chain's) a hash join over all of it is cheaper by the planner's costs; that plan is then
+ * kept while the set grows, and each block read the whole set (at 12,000 outputs, storing a block
+ * of 74 transfers took 3.6-4.1 ms of server CPU, against 1.9-2.0 ms by key). A limit it cannot
+ * read makes the planner count on one outpoint, for which the key lookup is the cheaper plan at
+ * any size.
  */
 const SAVE_BLOCK = `
   WITH block AS (
@@ -87,7 +96,7 @@ const SAVE_BLOCK = `
     FROM unnest($7::bytea[], $8::smallint[], $9::bytea[]) WITH ORDINALITY AS t(txid, kind, bytes, position)
     WHERE t.kind = ${TxKind.dividend}
   ), spent AS (
-    DELETE FROM utxos USING unnest($10::bytea[], $11::int[]) AS s(txid, vout)
+    DELETE FROM utxos USING (SELECT * FROM unnest($10::bytea[], $11::int[]) LIMIT cardinality($10::bytea[])) AS s(txid, vout)
     WHERE utxos.txid = s.txid AND utxos.vout = s.vout
     RETURNING 1
   ), created AS (
@@ -340,7 +349,9 @@ export class ChainStore {
   }
 
   async walRecords(height: number): Promise<Uint8Array[]> {
-    const result = await this.pool.query<{ record: Buffer }>('SELECT record FROM consensus_wal WHERE height = $1 ORDER BY seq', [height]);
+    // Named too: a member reads the log at every height, and parsing and planning the read anew
+    // was half of its server CPU (120 µs against 55).
+    const result = await this.pool.query<{ record: Buffer }>({ name: 'wal-records', text: 'SELECT record FROM consensus_wal WHERE height = $1 ORDER BY seq', values: [height] });
     return result.rows.map((row) => bytesOf(row.record));
   }
 

@@ -123,6 +123,44 @@ describe('chain store (real Postgres)', function () {
     expect(first).to.deep.equal({ height: 2, hash: saved[1]!.hash, header: saved[1]!.header, commit: saved[1]!.commit, transactions: saved[1]!.transactions.map((tx) => tx.bytes) });
   });
 
+  it('finds the outputs a block spends by key, not by reading the UTXO set, also once the set has outgrown the size it had when the statement was planned', async () => {
+    // One connection, so every block goes through the one plan it keeps of the statement.
+    const pool = new pg.Pool({ connectionString: db.url, max: 1 });
+    const single = new ChainStore(pool);
+    try {
+      const spend = (height: number, txid: Uint8Array, vout: number) => {
+        const spender = bytes(32);
+        return block(height, {
+          transactions: [{ txid: spender, kind: TxKind.transfer, bytes: bytes(100) }],
+          spent: [{ txid, vout }],
+          spenders: [{ txid, vout, spentBy: spender, input: 0 }],
+          created: [{ txid: spender, vout: 0, owner: bytes(33), asset: bytes(32), amount: 1n }],
+        });
+      };
+      // A new chain's few outputs: the statement is planned (for good from its sixth use) on a small set.
+      let coin: Uint8Array = bytes(32);
+      await single.saveBlock(block(1, { created: [{ txid: coin, vout: 0, owner: bytes(33), asset: bytes(32), amount: 1n }] }));
+      for (let height = 2; height <= 8; height++) {
+        const next = spend(height, coin, 0);
+        await single.saveBlock(next);
+        coin = next.transactions[0]!.txid;
+      }
+      const split = bytes(32);
+      await single.saveBlock(block(9, { created: Array.from({ length: 20_000 }, (_, vout) => ({ txid: split, vout, owner: bytes(33), asset: bytes(32), amount: 1n })) }));
+      const wholeReads = async () => {
+        await pool.query('SELECT pg_stat_force_next_flush()');
+        return Number((await pool.query<{ reads: string }>("SELECT seq_scan AS reads FROM pg_stat_user_tables WHERE relname = 'utxos'")).rows[0]!.reads);
+      };
+      const before = await wholeReads();
+      for (let height = 10; height <= 14; height++) await single.saveBlock(spend(height, split, height));
+      expect(await wholeReads()).to.equal(before);
+      // Each spent its output and created one: the chain's last coin and the split's 20,000.
+      expect((await pool.query<{ count: string }>('SELECT count(*) FROM utxos')).rows[0]!.count).to.equal('20001');
+    } finally {
+      await endPool(pool);
+    }
+  });
+
   it('keeps write-ahead-log records until their height is stored', async () => {
     await store.appendWal(1, new Uint8Array([1]));
     await store.appendWal(1, new Uint8Array([2]));
