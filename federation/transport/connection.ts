@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { Socket } from 'node:net';
 import type { RawData, WebSocket } from 'ws';
 import { FRAME_VERSION, taggedLength, tagFrame, type SealedFrame } from './frame.ts';
 import { CHALLENGE_LENGTH, HELLO, PROOF, WELCOME, decodeHello, decodeProof, decodeWelcome, encodeHello, encodeProof, encodeWelcome, readHelloClaim, signTranscript, transcriptHash, transcriptSignatureValid, type Hello } from './handshake.ts';
@@ -67,6 +68,8 @@ export class PeerConnection {
   private unansweredPings = 0;
   /** Set once this side has given up on the handshake, so the close that follows is not read as the peer's refusal. */
   private failed = false;
+  /** The socket is corked until the current tick ends (holdWritesForThisTick). */
+  private corked = false;
 
   private constructor(
     readonly socket: WebSocket,
@@ -126,8 +129,28 @@ export class PeerConnection {
   trySend(frame: SealedFrame): SendDropReason | null {
     if (!this.isOpen) return 'peer-disconnected';
     if (this.socket.bufferedAmount + taggedLength(frame) > this.context.options.maxQueuedBytesPerPeer) return 'peer-backpressure';
+    this.holdWritesForThisTick();
     this.socket.send(tagFrame(frame, this.keys!.send), { binary: true });
     return null;
+  }
+
+  /**
+   * ws writes each frame with a system call of its own. Several frames often go to one peer in
+   * one turn of the event loop (the transactions relayed ahead of a vote, a regossip's votes and
+   * proposal): with the socket corked until the tick ends they leave in one write, and the peer
+   * reads them in one, the frames and their order unchanged. Frames held so count towards
+   * bufferedAmount, and so towards maxQueuedBytesPerPeer, as frames the kernel has not taken do.
+   */
+  private holdWritesForThisTick(): void {
+    // ws keeps the net.Socket it writes to as `_socket`, and exposes no cork of its own.
+    const raw = (this.socket as unknown as { _socket?: Socket | null })._socket;
+    if (this.corked || !raw) return;
+    raw.cork();
+    this.corked = true;
+    process.nextTick(() => {
+      this.corked = false;
+      raw.uncork();
+    });
   }
 
   terminate(): void {
