@@ -9,7 +9,7 @@ import { proposerIndex } from './proposer.ts';
 import { NextHeightBuffer } from './next-height-buffer.ts';
 import { HeightRounds } from './round-state.ts';
 import { hashKey } from './vote-tally.ts';
-import { isSendable, signRecord, walSlot, type DurableState, type WalRecord } from './wal.ts';
+import { isSendable, signRecord, walSlot, type DurableState, type SendableRecord, type WalRecord } from './wal.ts';
 
 
 /**
@@ -27,6 +27,7 @@ export class ConsensusMachine {
   private locked: DurableState['locked'] = null;
   private valid: DurableState['valid'] = null;
   private signed = new Map<string, WalRecord>();
+  private readonly sentAs = new WeakMap<SendableRecord, ConsensusMessage>();
   private rounds = new HeightRounds();
   private validity = new Map<string, boolean | 'pending'>();
   private nextHeight = new NextHeightBuffer();
@@ -343,10 +344,24 @@ export class ConsensusMachine {
   /** Sends a signed record again; a proposal whose block a crash kept out of the log cannot be. */
   private broadcastRecord(record: WalRecord): void {
     if (!isSendable(record)) return;
-    const message = signRecord(this.config, record);
+    const message = this.messageOf(record);
     if (record.step === 'proposal') this.validity.set(hashKey(record.hash), true);
     this.apply(message);
     this.out.push({ kind: 'broadcast', message });
+  }
+
+  /**
+   * The message a record was first sent as. Ed25519 signs the same bytes the same way, so a
+   * regossip or a re-sent slot sends that message again rather than sign it anew; records are
+   * replaced, never changed, so one is never sent with another's signature.
+   */
+  private messageOf(record: SendableRecord): ConsensusMessage {
+    let message = this.sentAs.get(record);
+    if (!message) {
+      message = signRecord(this.config, record);
+      this.sentAs.set(record, message);
+    }
+    return message;
   }
 
   private scheduleTimeout(step: Step): void {
