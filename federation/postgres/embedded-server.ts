@@ -226,7 +226,11 @@ export function runningServerUrl(dataDir: string, database: string): string | un
   const port = Number.parseInt(lines[3] ?? '', 10);
   const passwordFile = `${cluster}.password`;
   if (!Number.isInteger(port) || port <= 0 || !existsSync(passwordFile)) return undefined;
-  return serverUrl(readFileSync(passwordFile, 'utf8').trim(), port, database, lines[4]?.trim());
+  // A member run by a service manager with a /tmp of its own (systemd's PrivateTmp) has its
+  // socket where a command run from a shell cannot see it: that command goes over TCP.
+  const sockets = lines[4]?.trim();
+  const visible = sockets && existsSync(join(sockets, `.s.PGSQL.${port}`)) ? sockets : undefined;
+  return serverUrl(readFileSync(passwordFile, 'utf8').trim(), port, database, visible);
 }
 
 function assertDatabaseName(name: string): void {

@@ -91,6 +91,21 @@ describe('embedded Postgres server', function () {
     }
   });
 
+  it("gives a command the running server's address over TCP when the server's socket is out of its sight (a service's /tmp of its own)", async () => {
+    const dataDir = join(folder, 'cluster');
+    const server = await startPostgresServer({ dataDir, durable: false });
+    try {
+      await server.createDatabase('seen');
+      const sockets = new URL(server.connectionString('seen')).searchParams.get('host')!;
+      // Unlinked, the socket takes no new connection, as one in another /tmp; the server runs on.
+      rmSync(join(sockets, `.s.PGSQL.${server.port}`));
+      const address = await withClient(runningServerUrl(dataDir, 'seen')!, async (client) => (await client.query<{ address: string | null }>('SELECT inet_client_addr() AS address')).rows[0]!.address);
+      expect(address).to.equal('127.0.0.1');
+    } finally {
+      await server.stop();
+    }
+  });
+
   it('refuses a port in use with an error that names the port', async () => {
     const blocker: Server = createServer();
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
