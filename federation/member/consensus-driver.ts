@@ -146,16 +146,16 @@ export class ConsensusDriver {
       this.options.onDrop('malformed');
       return;
     }
-    const height = this.machine.state.height;
-    if (message.height > height + 1) {
-      this.options.onDrop('future-height');
-      this.options.onBehind(message.height);
-      return;
-    }
+    // A height beyond the next is judged when the queue reaches the message, not now: a member
+    // whose queue is still logging a vote or storing a block reaches the heights its peers moved
+    // on to by itself once that is done, and a message dropped here would leave it at a height
+    // whose proposal and votes it threw away, waiting for a catch-up and then for a regossip (its
+    // round-0 proposal a second late, when it proposes). The machine drops what is still ahead then.
+    const ahead = message.height > this.machine.state.height + 1;
     // A late vote for the height just committed is no news of the next one: waking on it would
     // start that height with nothing to do, make an empty block, and leave a proposer that did
     // not hear of it to join only when the others' round times out.
-    if (this.idleAtHeight !== null && message.height >= this.idleAtHeight) this.wake();
+    if (!ahead && this.idleAtHeight !== null && message.height >= this.idleAtHeight) this.wake();
     if (message.kind === 'proposal') this.log.debug({ height: message.height, round: message.round, from: message.memberIndex }, 'proposal received');
     this.enqueue({ kind: 'message', message });
   }
@@ -269,6 +269,7 @@ export class ConsensusDriver {
     if (this.stopped || this.failed) return;
     const result = this.machine.handle(event);
     if (result.dropped) this.options.onDrop(result.dropped);
+    if (result.dropped === 'future-height' && event.kind === 'message') this.options.onBehind(event.message.height);
     for (const effect of result.effects) await this.execute(effect);
   }
 

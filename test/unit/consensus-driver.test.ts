@@ -29,6 +29,8 @@ class DrivenMember {
   readonly storedByCatchUp = new Map<number, ProposalValue>();
   /** Heights consensus asked to fetch from peers. */
   readonly fetches: number[] = [];
+  /** Peers' heights that told consensus this member must catch up. */
+  readonly behind: number[] = [];
   readonly wal = new Map<number, WalRecord[]>();
   /** Heights whose log the driver read, in order. */
   readonly logReads: number[] = [];
@@ -42,6 +44,8 @@ class DrivenMember {
   readonly sent: ConsensusMessage[] = [];
   /** While set, writing a proposal's block to the log waits for it, as on a loaded database. */
   private blockWritesHeld: Promise<void> | undefined;
+  /** While set, storing a decided block waits for it, as on a loaded database. */
+  private commitsHeld: Promise<void> | undefined;
 
   constructor() {
     const log = createLogger({
@@ -59,7 +63,8 @@ class DrivenMember {
       {
         buildProposal: () => Promise.resolve(makeValue(`block at height ${this.tip + 1}`)),
         validate: () => Promise.resolve(true),
-        commit: (height) => {
+        commit: async (height) => {
+          await this.commitsHeld;
           if (this.commitFailure) return Promise.reject(this.commitFailure);
           if (height !== this.tip + 1) return Promise.reject(new ValidationError('wrong-height', `cannot store block ${height} on tip ${this.tip}`));
           this.readsAtStore.set(height, [...this.logReads]);
@@ -81,7 +86,7 @@ class DrivenMember {
       {
         regossipMs: 60_000,
         maxValueBytes: 1 << 16,
-        onBehind: () => undefined,
+        onBehind: (height) => this.behind.push(height),
         fetchDecided: (height) => this.fetches.push(height),
         onDrop: () => undefined,
         restore: () => {
@@ -111,6 +116,13 @@ class DrivenMember {
   holdBlockWrites(): () => void {
     let release!: () => void;
     this.blockWritesHeld = new Promise((resolve) => (release = resolve));
+    return release;
+  }
+
+  /** Holds every store of a decided block until the function returned is called. */
+  holdCommits(): () => void {
+    let release!: () => void;
+    this.commitsHeld = new Promise((resolve) => (release = resolve));
     return release;
   }
 
@@ -257,6 +269,34 @@ describe('consensus driver and catch-up', () => {
     await stopping;
     expect(logged(5)).to.deep.equal(['proposal without block', 'prevote', 'proposal with block']);
     expect(member.errors()).to.deep.equal([]);
+  });
+
+  it('a member still storing a block keeps the proposal and votes of the heights its peers moved on to, and decides them itself', async () => {
+    const release = member.holdCommits();
+    member.deliver(member.peers.proposal(1, 0, value), ...member.peers.votes([1, 2, 3], Prevote, 0, value), ...member.peers.votes([1, 2, 3], Precommit, 0, value));
+    await settle();
+    expect(member.driver.state).to.include({ height: 1, step: 'commit' });
+    // Members 1-3 decide heights 2 and 3 without it (members 2 and 3 propose them in round 0).
+    for (const height of [2, 3]) {
+      const peers = new MachineFixture(5, 4, 0, height);
+      const block = makeValue(`block at height ${height}`);
+      member.deliver(peers.proposal(height, 0, block), ...peers.votes([1, 2, 3], Prevote, 0, block), ...peers.votes([1, 2, 3], Precommit, 0, block));
+    }
+    release();
+    await settle();
+    expect(member.tip).to.equal(3);
+    expect(member.driver.state).to.include({ height: 4, round: 0 });
+    expect(member.behind).to.deep.equal([]);
+    expect(member.fetches).to.deep.equal([]);
+    expect(member.errors()).to.deep.equal([]);
+  });
+
+  it('a message of a height beyond the next, still ahead when its turn comes, tells the member to catch up and changes nothing', async () => {
+    member.deliver(new MachineFixture(5, 4, 0, 4).proposal(4, 0, makeValue('block at height 4')));
+    await settle();
+    expect(member.behind).to.deep.equal([4]);
+    expect(member.driver.state).to.include({ height: 1, round: 0, step: 'propose' });
+    expect(member.wal.get(1)).to.equal(undefined);
   });
 
   it('a decision catch-up stored first takes the member to the next height at once, with the messages it held for it', async () => {
