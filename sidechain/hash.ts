@@ -53,14 +53,22 @@ export function joinedForHashing(parts: readonly Uint8Array[]): Uint8Array {
 }
 
 export function sha256(...parts: Uint8Array[]): Uint8Array {
+  return digestBytes(sha256Digest(...parts));
+}
+
+/**
+ * SHA-256 of the parts as the 'binary' string node:crypto gives (one character a byte), for
+ * callers that hash digests again before any leaves them (a Merkle tree's nodes).
+ */
+export function sha256Digest(...parts: Uint8Array[]): string {
   let length = 0;
   for (const part of parts) length += part.length;
   if (length > ONE_CALL_BYTES) {
     const hasher = createHash('sha256');
     for (const part of parts) hasher.update(part);
-    return ownDigest(hasher.digest());
+    return hasher.digest('binary');
   }
-  return digestBytes(hash('sha256', joinedForHashing(parts), 'binary'));
+  return hash('sha256', joinedForHashing(parts), 'binary');
 }
 
 /**
@@ -74,13 +82,4 @@ export function digestBytes(digest: string): Uint8Array {
   const bytes = new Uint8Array(digest.length);
   for (let i = 0; i < bytes.length; i++) bytes[i] = digest.charCodeAt(i);
   return bytes;
-}
-
-/**
- * The digest as a plain Uint8Array. node:crypto gives a Buffer holding an ArrayBuffer of its own,
- * 32 bytes, which the array takes over uncopied; a Buffer in a shared pool is copied out, so
- * that a kept id never keeps the pool.
- */
-export function ownDigest(digest: Uint8Array): Uint8Array {
-  return digest.byteLength === digest.buffer.byteLength ? new Uint8Array(digest.buffer) : new Uint8Array(digest);
 }

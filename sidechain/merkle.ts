@@ -1,5 +1,5 @@
 import { hash as oneShotHash } from 'node:crypto';
-import { digestBytes, joinedForHashing, sha256 } from './hash.ts';
+import { digestBytes, sha256, sha256Digest } from './hash.ts';
 import { sameBytes } from './bytes.ts';
 import { ValidationError } from './errors.ts';
 
@@ -24,7 +24,7 @@ type Digest = string;
 
 function leafDigest(leaf: Uint8Array): Digest {
   // Leaves of a block's tree are witness ids; any other length takes the general path.
-  if (leaf.length !== HASH_BYTES) return oneShotHash('sha256', joinedForHashing([LEAF_PREFIX, leaf]), 'binary');
+  if (leaf.length !== HASH_BYTES) return sha256Digest(LEAF_PREFIX, leaf);
   LEAF_INPUT.set(leaf, 1);
   return oneShotHash('sha256', LEAF_INPUT, 'binary');
 }
