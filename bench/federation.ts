@@ -118,7 +118,7 @@ export async function federationThroughput(baseline: Figure, options: { members:
       if (options.batchMs === undefined) {
         for (const [i, tx] of txs.entries()) {
           const wait = start + i * interval - performance.now();
-          if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
+          if (wait > 1) await sleep(wait);
           const txid = txidOf(tx);
           submitted.set(txid, performance.now());
           await send(net.clients[i % net.clients.length]!.submit(tx).then(() => undefined, (error: unknown) => refuse(reasonOf(error), txid)));
@@ -127,7 +127,7 @@ export async function federationThroughput(baseline: Figure, options: { members:
         const batchMs = options.batchMs;
         for (let next = 0, tick = 1; next < txs.length; tick += 1) {
           const wait = start + tick * batchMs - performance.now();
-          if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
+          if (wait > 1) await sleep(wait);
           const due = Math.min(txs.length, Math.floor((tick * batchMs) / interval));
           const perMember = net.clients.map(() => [] as Transaction[]);
           for (; next < due; next += 1) {
@@ -157,7 +157,7 @@ export async function federationThroughput(baseline: Figure, options: { members:
       const deadline = performance.now() + 120_000;
       while ((await Promise.all(net.clients.map((client) => client.status()))).some((status) => status.mempool > 0)) {
         if (performance.now() > deadline) throw new Error('the warm-up transfers were not all final 120 s after they were offered');
-        await new Promise((resolve) => setTimeout(resolve, 100));
+        await sleep(100);
       }
     }
 
@@ -179,7 +179,7 @@ export async function federationThroughput(baseline: Figure, options: { members:
         // and no request every few milliseconds loading the member being measured.
         const block = await net.clients[0]!.block(height, 5000).catch(() => null);
         if (!block) {
-          await new Promise((resolve) => setTimeout(resolve, 5));
+          await sleep(5);
           continue;
         }
         const now = performance.now();
