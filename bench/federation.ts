@@ -59,19 +59,21 @@ const LOADED_HEIGHT = 100;
  * members' APIs; a transaction's finality latency runs from its submission to the moment a
  * member reports the block that holds it. With `batchMs`, clients send what became due every
  * `batchMs` in one `POST /txs` per member, as a broker's batch would, and a transaction's latency
- * runs from the moment it became due, its wait for the batch included. With `warmUpSeconds`, the
- * same load is first offered that long on coins of its own, unmeasured, and the window starts once
- * every member's mempool is empty: a federation runs for months, and members started a minute
- * before are still compiling their hot code (docs/PERFORMANCE.md).
+ * runs from the moment it became due, its wait for the batch included. With `warmUpTransfers`, that
+ * many transfers are first offered at the same rate in the same mode on coins of their own,
+ * unmeasured, and the window starts once every member's mempool is empty: a federation runs for
+ * months, and members started a minute before are still compiling their hot code, which V8 does
+ * once a function has run enough, so the warm-up is counted in transfers, not seconds, and members
+ * at every offered rate start the window equally warm (docs/PERFORMANCE.md).
  */
-export async function federationThroughput(baseline: Figure, options: { members: number; offeredPerSecond: number; seconds: number; batchMs?: number; warmUpSeconds?: number }): Promise<Figure[]> {
+export async function federationThroughput(baseline: Figure, options: { members: number; offeredPerSecond: number; seconds: number; batchMs?: number; warmUpTransfers?: number }): Promise<Figure[]> {
   const net = await startTestNetwork(options.members);
   const verificationCost = figure('one Ed25519 verification', 1000 / baseline.value, 'ms');
   try {
     const chainId = net.genesis.chainId;
     const alice = testWallet();
     const bob = testWallet();
-    const warmUpCount = Math.ceil(options.offeredPerSecond * (options.warmUpSeconds ?? 0));
+    const warmUpCount = options.warmUpTransfers ?? 0;
     const total = warmUpCount + Math.ceil(options.offeredPerSecond * options.seconds);
     const { tx: issue, asset } = issuance(chainId, alice, BigInt(total) * 1_000n + 1n);
     await net.clients[0]!.waitForFinal(await net.clients[0]!.submit(issue));
