@@ -5,6 +5,7 @@ import { auditSpeed } from '../../bench/audit.ts';
 import { bytesPerWithdrawal } from '../../bench/peg.ts';
 import { anchorSize } from '../../bench/anchor.ts';
 import { ledgerMemory } from '../../bench/ledger-memory.ts';
+import { federationThroughput } from '../../bench/federation.ts';
 
 // A quick run that only checks the benchmarks work; the figures come from `npm run bench`.
 describe('benchmarks (smoke run)', function () {
@@ -24,6 +25,54 @@ describe('benchmarks (smoke run)', function () {
     expect(share!.baseline?.name).to.equal(storeAlone!.name);
     expect(growth!.value).to.be.greaterThan(0);
     expect(growth!.baseline?.value).to.be.greaterThan(0);
+  });
+
+  it('measure a federation of member processes: final transfers against the Ed25519 baseline, finality, rounds, and every process\'s CPU per final transfer against one verification', async () => {
+    const baseline = ed25519Baseline(50);
+    const figures = await federationThroughput(baseline, { members: 3, offeredPerSecond: 50, seconds: 1, warmUpTransfers: 10 });
+    const label = 'federation (3 members, 50 tx/s offered)';
+    const loaded = 'heights of 100 transfers or more';
+    const oneVerification = 'one Ed25519 verification';
+    expect(figures.map((f) => [f.name, f.unit, f.baseline?.name])).to.deep.equal([
+      [`${label}: final transfers`, 'tx/s', baseline.name],
+      [`${label}: submissions refused or failed`, 'transfers', 'transfers offered'],
+      [`${label}: finality p50`, 'ms', undefined],
+      [`${label}: finality p99`, 'ms', undefined],
+      [`${label}: final blocks`, 'blocks/s', undefined],
+      [`${label}: heights decided in their first round`, '%', undefined],
+      [`${label}: rounds of the slowest height`, 'rounds', undefined],
+      [`${label}: ${loaded} decided after their first round`, 'heights', loaded],
+      [`${label}: extra rounds of ${loaded}`, 'rounds', loaded],
+      [`${label}: members' spread in storing a height they decided, p50`, 'ms', undefined],
+      [`${label}: members' spread in storing a height they decided, p90`, 'ms', undefined],
+      [`${label}: members' spread in storing a height they decided, largest`, 'ms', undefined],
+      [`${label}: peer frames a second, busiest link`, 'frames/s', 'peer frame budget in force (per sending member)'],
+      [`${label}: member CPU per final transfer, all members`, 'ms', oneVerification],
+      [`${label}: member CPU outside the main threads per final transfer, all members`, 'ms', oneVerification],
+      [`${label}: member CPU per final block, all members`, 'ms', oneVerification],
+      [`${label}: signatures verified per final transfer, all members`, 'verifications', undefined],
+      [`${label}: Postgres CPU per final transfer, the members' shared server`, 'ms', oneVerification],
+      [`${label}: bench process CPU per final transfer, clients and regtest node`, 'ms', oneVerification],
+      [`${label}: CPU of every process per final transfer, members, Postgres and bench`, 'ms', oneVerification],
+    ]);
+    const [final, refused, p50, p99, blocks, firstRound, slowest] = figures;
+    // Fifty transfers offered in the window, every one of them final.
+    expect(refused!.value).to.equal(0);
+    expect(refused!.baseline?.value).to.equal(50);
+    expect(final!.value).to.be.greaterThan(0);
+    expect(final!.ratio).to.equal(final!.value / baseline.value);
+    expect(p99!.value).to.be.at.least(p50!.value);
+    expect(blocks!.value).to.be.greaterThan(0);
+    expect(firstRound!.value).to.be.within(0, 100);
+    expect(slowest!.value).to.be.at.least(1);
+    const cpu = figures.filter((f) => f.baseline?.name === oneVerification);
+    for (const f of cpu) expect(f.baseline?.value).to.equal(1000 / baseline.value);
+    // Member CPU, with /proc (NaN without it) the part outside the main threads, is the members' work alone.
+    const [members, , , , , all] = cpu;
+    expect(members!.value).to.be.greaterThan(0);
+    expect(all!.value).to.be.greaterThan(members!.value);
+    // Each of three members verifies each transfer as it admits it.
+    expect(figures[16]!.value).to.be.at.least(3);
   });
 
   it('measure audit speed against the signature ceiling, audit time against the shortest chain, and a block\'s CPU with every signature cached against its CPU in all', async () => {
