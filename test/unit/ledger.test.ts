@@ -323,7 +323,11 @@ describe('ledger: securities', () => {
   });
 });
 
-describe('ledger properties', () => {
+describe('ledger properties', function () {
+  // Each property is a fixed amount of synchronous work (about 13,000 Ed25519 signatures and
+  // verifications for the first): mocha cannot interrupt it, and its timeout would only turn a
+  // pass into a failure afterwards when a busy machine gave the process a small share of a core.
+  this.timeout(0);
   const keys = [alice, bob, issuer];
 
   it('random transfer sequences conserve every asset and never spend an output twice', () => {
