@@ -34,6 +34,8 @@ export interface BcoinFullNode {
   disconnect(): Promise<void>;
   close(): Promise<void>;
   chain: { height: number };
+  /** The node's own RPC handlers, callable in this process without its HTTP server. */
+  rpc: { execute(request: { method: string; params: unknown[] }): Promise<unknown> };
   /** bweb's RPC server around Node's own. */
   http: { http: Server };
 }
