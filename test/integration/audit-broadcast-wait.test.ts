@@ -20,6 +20,13 @@ import { burnRecord, escrowDeposit, mintRecord, settlementRecord } from '../help
 const network = bitcoin.networks.regtest;
 /** When the federation broadcasts a record's transaction in these tests: after the audit has found it unknown. */
 const BROADCAST_AFTER_MS = 1_500;
+/**
+ * How long before now the cases whose transaction never comes date their record's block: within
+ * the audit's 10 s grace for a record in the newest blocks, with 4 s of it left when the audit,
+ * which reaches the record within a second here, starts waiting. The rest of the grace is what
+ * such a case waits out before the audit fails.
+ */
+const NEWEST_RECORD_AGE_MS = 6_000;
 
 /**
  * Members broadcast an anchor's or a settlement's Bitcoin transaction only once its record is
@@ -124,9 +131,9 @@ describe('audit of a record whose Bitcoin transaction reaches the node after its
   });
 
   it('fails at an anchor record in the newest blocks whose transaction never reaches the node, with the message of any unknown transaction', async () => {
-    // A block of the node dated after the record's block, which is dated two seconds before now.
+    // A block of the node dated after the record's block, which is dated NEWEST_RECORD_AGE_MS before now.
     await faucet.mine(1);
-    const federation = federationDated(BigInt(Date.now() - 2_000));
+    const federation = federationDated(BigInt(Date.now() - NEWEST_RECORD_AGE_MS));
     const chain = new SignedChain(federation);
     chain.append([issuance(federation.genesis.chainId, alice, 1_000n).tx]);
     const never = anchorRecord(federation.genesis.chainId, 1, chain.blocks[0]!.hash, { txid: Buffer.from(bitcoinTxid(515151)).toString('hex'), vout: 0 });
@@ -155,8 +162,8 @@ describe('audit of a record whose Bitcoin transaction reaches the node after its
   });
 
   it('fails at a settlement record in the newest blocks whose transaction never reaches the node, with the message of any unknown transaction', async () => {
-    // Its deposit confirmed just before: the node's last block is dated after the record's block, two seconds before now.
-    const { genesis, blocks, payout } = await settlementAwaitingBroadcast(2_000);
+    // Its deposit confirmed just before: the node's last block is dated after the record's block, NEWEST_RECORD_AGE_MS before now.
+    const { genesis, blocks, payout } = await settlementAwaitingBroadcast(NEWEST_RECORD_AGE_MS);
     const failure = await failureOf(audit(genesis, blocks));
     expect(failure.message).to.match(await notBorneOut('settlement', payout.getId(), 3, blocks[2]!.header.timeMs));
   });
