@@ -84,10 +84,13 @@ describe('anchors into Bitcoin from the federation operations wallet', function 
     return file;
   }
 
-  /** The first anchor of a height above `above` once its transaction is on the node. */
+  /**
+   * The first anchor of a height above `above` once its transaction is on the node: the oldest
+   * record (they come newest first), not a CPFP child a member may already have added to it.
+   */
   async function nextAnchor(above: number): Promise<AnchorView> {
     return eventually('an anchor of the new activity in the mempool', async () => {
-      const found = (await anchors()).find((anchor) => anchor.height > above);
+      const found = (await anchors()).filter((anchor) => anchor.height > above).at(-1);
       return found && (await rpc.getTransactionConfirmations(found.bitcoinTxid)) !== null && found;
     }, 90_000);
   }
