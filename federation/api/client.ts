@@ -141,8 +141,9 @@ export class MemberClient {
     let answer: HttpAnswer;
     const passedOver: string[] = [];
     for (;;) {
+      const request = requestSignal(this.requestTimeoutMs, this.options.stopRequested);
       try {
-        answer = await exchangeWithMember(`${this.baseUrl}${path}`, init, requestSignal(this.requestTimeoutMs, this.options.stopRequested));
+        answer = await exchangeWithMember(`${this.baseUrl}${path}`, init, request.signal);
         break;
       } catch (error) {
         if (!(mayAskAnotherMember(error, init?.method ?? 'GET') && this.current + 1 < this.urls.length)) {
@@ -153,6 +154,8 @@ export class MemberClient {
         }
         passedOver.push(this.baseUrl);
         this.current += 1;
+      } finally {
+        request.ended();
       }
     }
     if (passedOver.length > 0) this.options.onFailover?.(passedOver, this.baseUrl);

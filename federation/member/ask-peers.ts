@@ -17,11 +17,14 @@ type Peer = MemberConfig['peers'][number];
 export async function askEachPeer<T>(peers: readonly Peer[], path: string, read: (body: unknown) => T, stopRequested?: AbortSignal): Promise<{ peer: Peer; answer: T }[]> {
   const answers = await Promise.all(
     peers.map(async (peer) => {
+      const request = requestSignal(ASK_TIMEOUT_MS, stopRequested);
       try {
-        const { text } = await exchangeWithMember(`${peer.apiUrl}${path}`, undefined, requestSignal(ASK_TIMEOUT_MS, stopRequested));
+        const { text } = await exchangeWithMember(`${peer.apiUrl}${path}`, undefined, request.signal);
         return [{ peer, answer: read(JSON.parse(text)) }];
       } catch {
         return [];
+      } finally {
+        request.ended();
       }
     }),
   );

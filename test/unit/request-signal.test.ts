@@ -42,16 +42,25 @@ describe('a request signal', function () {
   after(() => server.close());
 
   it('times a request out while the garbage collector runs, with a stop request given', async () => {
-    expect(await fetchUnderCollection(server.url, requestSignal(300, new AbortController().signal))).to.equal('TimeoutError');
+    expect(await fetchUnderCollection(server.url, requestSignal(300, new AbortController().signal).signal)).to.equal('TimeoutError');
   });
 
   it('times a request out without a stop request', async () => {
-    expect(await fetchUnderCollection(server.url, requestSignal(300))).to.equal('TimeoutError');
+    expect(await fetchUnderCollection(server.url, requestSignal(300).signal)).to.equal('TimeoutError');
+  });
+
+  it('never aborts the signal of a request that has ended, with or without a stop request', async () => {
+    const alone = requestSignal(50);
+    const withStop = requestSignal(50, new AbortController().signal);
+    alone.ended();
+    withStop.ended();
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect([alone.signal.aborted, withStop.signal.aborted]).to.deep.equal([false, false]);
   });
 
   it('aborts a request in flight once the stop is requested', async () => {
     const stop = new AbortController();
     setTimeout(() => stop.abort(), 100);
-    expect(await fetchUnderCollection(server.url, requestSignal(60_000, stop.signal))).to.equal('AbortError');
+    expect(await fetchUnderCollection(server.url, requestSignal(60_000, stop.signal).signal)).to.equal('AbortError');
   });
 });
