@@ -108,7 +108,7 @@ export async function startPostgresServer(options: PostgresServerOptions): Promi
   let postmaster: Postmaster;
   for (let attempt = 1; ; attempt++) {
     try {
-      postmaster = await startPostmaster({ dataDir, port, flags, logFile: serverLogFile(dataDir), runAs, stopTimeoutMs: STOP_TIMEOUT_MS, stopRequested: options.stopRequested });
+      postmaster = await startPostmaster({ dataDir, port, flags, socketFolder: sockets, logFile: serverLogFile(dataDir), runAs, stopTimeoutMs: STOP_TIMEOUT_MS, stopRequested: options.stopRequested });
       break;
     } catch (error) {
       if (!(error instanceof PostmasterExitedError)) throw new PostgresServerError(`the server did not start on 127.0.0.1:${port} with data in ${dataDir}: ${String(error)}`);

@@ -18,6 +18,8 @@ export interface PostmasterOptions {
   port: number;
   /** Server settings, as `-c name=value` pairs. */
   flags: string[];
+  /** The folder of the server's Unix-domain socket (`unix_socket_directories`), if it has one. */
+  socketFolder?: string;
   /** Where the server writes its log; appended to. */
   logFile: string;
   /** The user the server runs as, when this process is root. */
@@ -70,7 +72,7 @@ export async function startPostmaster(options: PostmasterOptions): Promise<Postm
     await exited;
   };
   // From the first moment: a start that recovers a large cluster after a crash may take a while.
-  const lifeline = await startLifeline(pid).catch(async (error: unknown) => {
+  const lifeline = await startLifeline(pid, options.socketFolder).catch(async (error: unknown) => {
     await stop();
     throw error;
   });

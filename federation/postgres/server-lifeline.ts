@@ -15,7 +15,9 @@ export const LIFELINE_SMART_SHUTDOWN_S = 30;
  * members of a local network) close their own connections first; sessions still open after
  * LIFELINE_SMART_SHUTDOWN_S seconds (a client paused with SIGSTOP) are ended by a fast shutdown.
  * It is its own session as well, out of the terminal's reach, and is cut when the server exits,
- * so that it never signals a process that reused the server's PID.
+ * so that it never signals a process that reused the server's PID. Once the server it stopped has
+ * exited, it removes the server's socket folder, which the server leaves empty: the starter that
+ * would have removed it is gone, and the folder would stay in /tmp for good.
  */
 const SCRIPT = [
   'read -r _',
@@ -23,6 +25,10 @@ const SCRIPT = [
   'waited=0',
   `while kill -0 "$1" 2>/dev/null && [ "$waited" -lt ${LIFELINE_SMART_SHUTDOWN_S} ]; do sleep 1; waited=$((waited + 1)); done`,
   'kill -INT "$1" 2>/dev/null',
+  // Only waits (signal 0 signals nothing), and not for ever; rmdir leaves a folder that is not empty.
+  'waited=0',
+  `while kill -0 "$1" 2>/dev/null && [ "$waited" -lt ${LIFELINE_SMART_SHUTDOWN_S} ]; do sleep 1; waited=$((waited + 1)); done`,
+  '[ -z "$2" ] || rmdir "$2" 2>/dev/null',
   'exit 0',
 ].join('\n');
 
@@ -32,9 +38,12 @@ export interface Lifeline {
   cut(): void;
 }
 
-/** Starts the lifeline of the server `postmasterPid`; it holds neither this process's event loop nor its terminal. */
-export async function startLifeline(postmasterPid: number): Promise<Lifeline> {
-  const watcher = spawn('/bin/sh', ['-c', SCRIPT, 'strongbox-postgres-lifeline', String(postmasterPid)], {
+/**
+ * Starts the lifeline of the server `postmasterPid`, whose socket is in `socketFolder` if it has
+ * one; it holds neither this process's event loop nor its terminal.
+ */
+export async function startLifeline(postmasterPid: number, socketFolder = ''): Promise<Lifeline> {
+  const watcher = spawn('/bin/sh', ['-c', SCRIPT, 'strongbox-postgres-lifeline', String(postmasterPid), socketFolder], {
     detached: true,
     stdio: ['pipe', 'ignore', 'ignore'],
   });

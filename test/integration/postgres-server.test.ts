@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync, chmodSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -239,11 +239,13 @@ describe('embedded Postgres server', function () {
     expect(isAlive(postmaster)).to.equal(false);
   });
 
-  it("stops the server once the sessions still open have ended when the process that started it is killed with SIGKILL, keeping its data; a member's step meanwhile waits for its database, logged once without a stack", async () => {
+  it("stops the server once the sessions still open have ended when the process that started it is killed with SIGKILL, keeping its data and leaving no socket folder behind; a member's step meanwhile waits for its database, logged once without a stack", async () => {
     const dataDir = join(folder, 'cluster');
     const { child, postmaster } = await serverInChildProcess(dataDir);
     leftovers.push(postmaster);
     const url = runningServerUrl(dataDir, 'kept')!;
+    const sockets = new URL(url).searchParams.get('host')!;
+    expect(existsSync(join(sockets, `.s.PGSQL.${new URL(url).port}`))).to.equal(true);
     const open = new pg.Client({ connectionString: url });
     await open.connect();
     try {
@@ -270,6 +272,7 @@ describe('embedded Postgres server', function () {
       await open.end();
     }
     await eventually('the server stopped after its last session', async () => !isAlive(postmaster));
+    await eventually('its socket folder removed', async () => !existsSync(sockets));
     const server = await startPostgresServer({ dataDir, durable: false });
     try {
       expect(await currentDatabase(server.connectionString('kept'))).to.equal('kept');
