@@ -20,14 +20,14 @@ export const LIFELINE_SMART_SHUTDOWN_S = 30;
  * would have removed it is gone, and the folder would stay in /tmp for good.
  */
 const SCRIPT = [
+  // Waits up to LIFELINE_SMART_SHUTDOWN_S for the server to exit; signal 0 signals nothing.
+  `wait_for_exit() { waited=0; while kill -0 "$1" 2>/dev/null && [ "$waited" -lt ${LIFELINE_SMART_SHUTDOWN_S} ]; do sleep 1; waited=$((waited + 1)); done; }`,
   'read -r _',
   'kill -TERM "$1" 2>/dev/null || exit 0',
-  'waited=0',
-  `while kill -0 "$1" 2>/dev/null && [ "$waited" -lt ${LIFELINE_SMART_SHUTDOWN_S} ]; do sleep 1; waited=$((waited + 1)); done`,
+  'wait_for_exit "$1"',
   'kill -INT "$1" 2>/dev/null',
-  // Only waits (signal 0 signals nothing), and not for ever; rmdir leaves a folder that is not empty.
-  'waited=0',
-  `while kill -0 "$1" 2>/dev/null && [ "$waited" -lt ${LIFELINE_SMART_SHUTDOWN_S} ]; do sleep 1; waited=$((waited + 1)); done`,
+  'wait_for_exit "$1"',
+  // rmdir leaves a folder that is not empty.
   '[ -z "$2" ] || rmdir "$2" 2>/dev/null',
   'exit 0',
 ].join('\n');
