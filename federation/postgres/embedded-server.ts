@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
 import pg from 'pg';
@@ -111,12 +111,14 @@ export async function startPostgresServer(options: PostgresServerOptions): Promi
       postmaster = await startPostmaster({ dataDir, port, flags, socketFolder: sockets, logFile: serverLogFile(dataDir), runAs, stopTimeoutMs: STOP_TIMEOUT_MS, stopRequested: options.stopRequested });
       break;
     } catch (error) {
-      if (!(error instanceof PostmasterExitedError)) throw new PostgresServerError(`the server did not start on 127.0.0.1:${port} with data in ${dataDir}: ${String(error)}`);
       // A port found free may be taken by another process before the server binds it: another one then.
-      if (options.port === undefined && attempt < PORT_ATTEMPTS && /could not create any TCP\/IP sockets/.test(error.message)) {
+      if (error instanceof PostmasterExitedError && options.port === undefined && attempt < PORT_ATTEMPTS && /could not create any TCP\/IP sockets/.test(error.message)) {
         port = await findFreePort();
         continue;
       }
+      // A server that exited removed its socket; its empty folder would stay in /tmp for good.
+      removeIfEmpty(sockets);
+      if (!(error instanceof PostmasterExitedError)) throw new PostgresServerError(`the server did not start on 127.0.0.1:${port} with data in ${dataDir}: ${String(error)}`);
       const reason = error.reason ?? `no reason logged (its log: ${serverLogFile(dataDir)})`;
       throw new PostgresServerError(`the server did not start on 127.0.0.1:${port} with data in ${dataDir}: ${reason}`);
     }
@@ -184,6 +186,15 @@ export async function startPostgresServer(options: PostgresServerOptions): Promi
 function serverUrl(password: string, port: number, database: string, sockets: string | undefined): string {
   const url = `postgres://postgres:${encodeURIComponent(password)}@localhost:${port}/${encodeURIComponent(database)}`;
   return sockets ? `${url}?host=${encodeURIComponent(sockets)}` : url.replace('@localhost:', '@127.0.0.1:');
+}
+
+/** Removes `folder` if it is empty; a folder still holding something (another server's socket) stays. */
+function removeIfEmpty(folder: string): void {
+  try {
+    rmdirSync(folder);
+  } catch {
+    // Not empty, or gone already.
+  }
 }
 
 /** Where sockets go: /tmp is short and open to the `postgres` user, which the server runs as when root. */

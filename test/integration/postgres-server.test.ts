@@ -170,14 +170,16 @@ describe('embedded Postgres server', function () {
     expect((error as Error).message).to.equal(`embedded Postgres: ${dataDir} exists but holds no cluster; remove it or choose another data directory`);
   });
 
-  it("reports the server's own reason when it exits during start", async () => {
+  it("reports the server's own reason when it exits during start, leaving no socket folder behind", async () => {
     const dataDir = join(folder, 'cluster');
     const server = await startPostgresServer({ dataDir, durable: false });
+    const sockets = new URL(server.connectionString('postgres')).searchParams.get('host')!;
     await server.stop();
     appendFileSync(join(dataDir, 'postgresql.conf'), '\nshared_buffers = lots\n');
     const error = await startPostgresServer({ dataDir }).then(() => null, (e: unknown) => e);
     expect(error).to.be.instanceOf(PostgresServerError);
     expect((error as Error).message).to.match(/^embedded Postgres: the server did not start on 127\.0\.0\.1:\d+ with data in .*: .*FATAL: +configuration file ".*postgresql\.conf" contains errors$/);
+    expect(existsSync(sockets)).to.equal(false);
   });
 
   it('as root, names the parent folder the postgres user cannot enter', async function () {
