@@ -49,6 +49,9 @@ async function changeAllowlist(action: 'add' | 'remove', addressArguments: strin
   const asset = parseSecurity(options.asset);
   const assetKey = toHex(asset);
   const addresses = addressArguments.map(parseAddress);
+  // The chain refuses a registry change naming an owner twice, without saying which: said here, before anything is signed.
+  const repeated = addresses.find((address, index) => addresses.findIndex((other) => ownerKey(other) === ownerKey(address)) !== index);
+  if (repeated) throw new ValidationError('repeated-address', `${repeated} is given twice: name each address once`);
   // The chain takes an address already there (or not there to remove), but a transaction that
   // changes nothing is worth a word: only the others are sent, and none at all is refused.
   const listed = await currentAllowlist(options, asset);

@@ -173,6 +173,9 @@ describe('securities through the CLI against five members', function () {
     });
 
     it('delivers to holders the issuer admits, and no longer once one is removed', async () => {
+      // An address named twice (here once in capitals) is refused by name before anything is signed.
+      await refused(['allowlist', 'add', addresses.alice!, addresses.bob!, addresses.alice!.toUpperCase(), '--asset', asset, '--file', files.issuer!], new RegExp(`^strongbox: ${addresses.alice} is given twice: name each address once\n$`));
+      for (const client of net.clients) expect((await client.asset(asset)).sequence).to.equal(1n);
       const added = await ok(['allowlist', 'add', addresses.alice!, addresses.bob!, addresses.carol!, '--asset', asset, '--file', files.issuer!]);
       expect(added).to.include({ sequence: '2', action: 'add' });
       // Adding what is there already would spend a transaction that changes nothing: refused, or left out.
