@@ -99,7 +99,7 @@ export async function peginAddress(recipientArgument: string, options: Omit<Netw
   const confirmations = genesis.file.pegin.confirmations;
   // Members watch only the addresses registered with them: a payment to this one waits for a claim.
   const whoWatches = options.offline
-    ? `\nregistered with no member (--offline): a payment to it is minted only once it is registered (strongbox pegin-address ${recipient}) or claimed (strongbox pegin claim <bitcoin txid>:<output index> --to ${recipient})`
+    ? `\nregistered with no member (--offline): register it before paying it (strongbox pegin-address ${recipient}); a payment made before that is minted only once claimed (strongbox pegin claim <bitcoin txid>:<output index> --to ${recipient})`
     : `\nregistered with ${plural(registered.length, 'member')}`;
   printResult(
     options,
@@ -114,17 +114,20 @@ export async function peginStatus(txidArgument: string, options: { member?: stri
   const progress = progressLine();
   for (;;) {
     const { deposits, minimumSats } = await client.depositStatus(txid).catch((error: unknown) => notABitcoinTransaction(client, txid, error));
-    if (deposits.length === 0) throw new ValidationError('not-a-deposit', `${txid} pays no deposit address this member watches (register it with pegin-address, or use pegin claim)`);
-    // A deposit below the minimum is never minted: waiting for it would wait forever.
-    const done = deposits.every((deposit) => deposit.minted || deposit.belowMinimum);
+    if (deposits.length === 0) throw new ValidationError('not-a-deposit', `${txid} pays no deposit address this member watches: a payment to an address from \`pegin-address --offline\` is minted once claimed (strongbox pegin claim ${txid}:<output index> --to <the sbx1… address>)`);
+    // A deposit below the minimum is never minted, and one the members never saw only once claimed: waiting for either would wait forever.
+    const done = deposits.every((deposit) => deposit.minted || deposit.belowMinimum || deposit.claimNeeded);
     if (done || !options.wait) {
       progress.clear();
-      const outcome = (d: (typeof deposits)[number]) => (d.minted ? `minted${d.mintedIn ? ` in ${d.mintedIn.txid} at height ${d.mintedIn.height}` : ''}` : d.belowMinimum ? `below the peg-in minimum of ${minimumSats} sats: it is not minted` : 'not minted yet');
+      const claim = (d: (typeof deposits)[number]) =>
+        `paid before its deposit address was registered with this member, which had already read its block: it is minted once claimed (strongbox pegin claim ${txid}:${d.vout} --to ${d.recipient}${d.confirmations < d.required ? `, once it has ${d.required} confirmations` : ''})`;
+      const outcome = (d: (typeof deposits)[number]) =>
+        d.minted ? `minted${d.mintedIn ? ` in ${d.mintedIn.txid} at height ${d.mintedIn.height}` : ''}` : d.belowMinimum ? `below the peg-in minimum of ${minimumSats} sats: it is not minted` : d.claimNeeded ? claim(d) : 'not minted yet';
       const lines = deposits.map((d) => `output ${d.vout}: ${describeSats(BigInt(d.amountSats))} for ${d.recipient}, ${plural(d.confirmations, 'confirmation')} (${d.required} needed), ${outcome(d)}`);
       printResult(options, lines.join('\n'), { txid, minimumSats, deposits });
       return;
     }
-    if (!options.json) progress.show(`${deposits.filter((d) => !d.belowMinimum).map((d) => `output ${d.vout}: ${plural(Math.min(d.confirmations, d.required), 'confirmation')} of ${d.required}`).join(', ')}, waiting for the mint…`);
+    if (!options.json) progress.show(`${deposits.filter((d) => !d.belowMinimum && !d.claimNeeded).map((d) => `output ${d.vout}: ${plural(Math.min(d.confirmations, d.required), 'confirmation')} of ${d.required}`).join(', ')}, waiting for the mint…`);
     await new Promise((resolve) => setTimeout(resolve, 1_000));
   }
 }

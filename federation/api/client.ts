@@ -235,7 +235,7 @@ export class MemberClient {
     return result.depositAddress;
   }
 
-  depositStatus(txid: string): Promise<{ minimumSats: string; deposits: { vout: number; amountSats: string; recipient: string; confirmations: number; required: number; minted: boolean; belowMinimum: boolean; mintedIn?: { txid: string; height: number } }[] }> {
+  depositStatus(txid: string): Promise<{ minimumSats: string; deposits: { vout: number; amountSats: string; recipient: string; confirmations: number; required: number; minted: boolean; belowMinimum: boolean; claimNeeded: boolean; mintedIn?: { txid: string; height: number } }[] }> {
     return this.request(`/pegin/deposits/${txid}`);
   }
 

@@ -88,6 +88,7 @@ export const depositStatus = z.strictObject({
         recipient: wire.address,
         ...depositProgress,
         belowMinimum: z.boolean().describe('below the minimum: never minted'),
+        claimNeeded: z.boolean().describe('paid before its address was registered with this member, in a Bitcoin block it had already read: minted only once claimed (`POST /pegin/claims`)'),
         mintedIn: z.strictObject({ txid: wire.txid, height: wire.height }).optional().describe('the sidechain transaction that minted it, once minted'),
       }),
     )

@@ -148,14 +148,28 @@ export class Pegin {
    * The state of every output of a Bitcoin transaction that pays a deposit address known to this
    * member: confirmations so far, confirmations required, and whether the ledger minted it.
    */
-  async depositStatus(txid: string, ledger: LedgerReader): Promise<{ vout: number; amountSats: bigint; recipient: Uint8Array; confirmations: number; required: number; minted: boolean; belowMinimum: boolean }[]> {
+  async depositStatus(txid: string, ledger: LedgerReader): Promise<{ vout: number; amountSats: bigint; recipient: Uint8Array; confirmations: number; required: number; minted: boolean; belowMinimum: boolean; claimNeeded: boolean }[]> {
     const { tx, confirmations, required } = await this.depositTransaction(txid);
-    return tx.outs.flatMap((out, vout) => {
+    const deposits = tx.outs.flatMap((out, vout) => {
       const recipient = this.watched.get(Buffer.from(out.script).toString('hex'));
       if (!recipient) return [];
       const amountSats = BigInt(out.value);
       return [{ vout, amountSats, recipient, confirmations, required, minted: ledger.isMinted(`${txid}:${vout}`), belowMinimum: !isMintable(this.genesis, amountSats) }];
     });
+    const unfollowed = deposits.filter((deposit) => !deposit.minted && !deposit.belowMinimum && confirmations > 0 && !this.followed(txid, deposit.vout));
+    // The tip is read after the transaction, so a block mined in between makes the payment look newer, never older, than the follower's position.
+    const passed = unfollowed.length > 0 && (await this.rpc.getBlockCount()) - confirmations + 1 <= this.bitcoinHeight;
+    return deposits.map((deposit) => ({ ...deposit, claimNeeded: passed && unfollowed.includes(deposit) }));
+  }
+
+  /**
+   * Whether the follower recorded this deposit: confirmed, or in a block it follows toward the
+   * depth. A payment in a block the follower read before the address was registered here is not
+   * recorded, and the follower never reads that block again: only a claim mints it.
+   */
+  private followed(txid: string, vout: number): boolean {
+    const matches = (deposit: { txid: string; vout: number }) => deposit.txid === txid && deposit.vout === vout;
+    return this.confirmed.some(matches) || this.follower.state.chain.some((entry) => entry.deposits.some(matches));
   }
 
   /**

@@ -72,11 +72,27 @@ describe('peg-in through five member processes and a real regtest node', functio
     expect(offline.recipient).to.equal(erin.address);
     // Said plainly: nothing watches the address, so the payment waits for a claim.
     const said = await runCli(['pegin-address', erin.address, '--offline', '--genesis', net.network.network.genesisFile!]);
-    expect(said.stdout.split('\n').slice(2)).to.deep.equal([`registered with no member (--offline): a payment to it is minted only once it is registered (strongbox pegin-address ${erin.address}) or claimed (strongbox pegin claim <bitcoin txid>:<output index> --to ${erin.address})`, '']);
+    expect(said.stdout.split('\n').slice(2)).to.deep.equal([`registered with no member (--offline): register it before paying it (strongbox pegin-address ${erin.address}); a payment made before that is minted only once claimed (strongbox pegin claim <bitcoin txid>:<output index> --to ${erin.address})`, '']);
     const txid = await faucet.fund(offline.depositAddress, 700_000n);
     await faucet.mine(2);
     const members = ['--member', ...net.network.network.members.map((m) => m.apiUrl)];
     const vout = (await rpc.getRawTransaction(txid)).outs.findIndex((out) => out.value === 700_000n);
+    // Registered after its block was read, the payment is never seen by the members' followers:
+    // `pegin status` says that it takes a claim, and how, rather than waiting for a mint that never comes.
+    const tip = await rpc.getBlockCount();
+    await eventually('every member has read the block that pays the deposit', async () => (await Promise.all(net.clients.map((client) => client.status()))).every((status) => status.bitcoin.height >= tip), 30_000);
+    const unwatched = await runCli(['pegin', 'status', txid, '--member', net.network.network.members[1]!.apiUrl]);
+    expect([unwatched.code, unwatched.stderr]).to.deep.equal([
+      1,
+      `strongbox: ${txid} pays no deposit address this member watches: a payment to an address from \`pegin-address --offline\` is minted once claimed (strongbox pegin claim ${txid}:<output index> --to <the sbx1… address>)\n`,
+    ]);
+    expect((await runCli(['pegin-address', erin.address, '--genesis', net.network.network.genesisFile!, ...members])).code).to.equal(0);
+    const unseen = await runCli(['pegin', 'status', txid, '--member', net.network.network.members[1]!.apiUrl]);
+    expect([unseen.code, unseen.stderr]).to.deep.equal([0, '']);
+    expect(unseen.stdout).to.equal(
+      `output ${vout}: 700000 sats (0.00700000 BTC) for ${erin.address}, 2 confirmations (2 needed), paid before its deposit address was registered with this member, which had already read its block: it is minted once claimed (strongbox pegin claim ${txid}:${vout} --to ${erin.address})\n`,
+    );
+    expect((await net.clients[1]!.depositStatus(txid)).deposits.map((deposit) => [deposit.minted, deposit.claimNeeded])).to.deep.equal([[false, true]]);
     const claimed = await runCli(['pegin', 'claim', `${txid}:${vout}`, '--to', erin.address, '--json', ...members]);
     expect(claimed.code, claimed.stderr).to.equal(0);
     expect(JSON.parse(claimed.stdout)).to.deep.include({ claimed: true, required: 2 });
@@ -84,7 +100,7 @@ describe('peg-in through five member processes and a real regtest node', functio
     expect(status.stderr).to.equal('');
     expect(status.code).to.equal(0);
     const { mintedIn, ...deposit } = (JSON.parse(status.stdout) as { deposits: { mintedIn: { txid: string; height: number } }[] }).deposits[0]!;
-    expect([deposit]).to.deep.equal([{ vout, amountSats: '700000', recipient: erin.address, confirmations: 2, required: 2, minted: true, belowMinimum: false }]);
+    expect([deposit]).to.deep.equal([{ vout, amountSats: '700000', recipient: erin.address, confirmations: 2, required: 2, minted: true, belowMinimum: false, claimNeeded: false }]);
     // The status names the sidechain transaction that minted the deposit, and the chain agrees.
     const mint = (await fetch(`${net.network.network.members[3]!.apiUrl}/tx/${mintedIn.txid}`).then((r) => r.json())) as { height: number; transaction: unknown };
     expect([mint.height, mint.transaction]).to.deep.equal([mintedIn.height, { kind: 'pegin', txid: mintedIn.txid, bitcoinTxid: txid, bitcoinVout: vout, amount: '700000', recipient: erin.address }]);
@@ -116,7 +132,7 @@ describe('peg-in through five member processes and a real regtest node', functio
     const vout = (await rpc.getRawTransaction(txid)).outs.findIndex((out) => out.value === 300_000n);
     await eventually('member 4 answers for the deposit', async () => (await net.clients[4]!.depositStatus(txid).catch(() => null))?.deposits.length === 1, 10_000);
     const { mintedIn, ...deposit } = (await net.clients[4]!.depositStatus(txid)).deposits[0]!;
-    expect([deposit]).to.deep.equal([{ vout, amountSats: '300000', recipient: hana.address, confirmations: 2, required: 2, minted: true, belowMinimum: false }]);
+    expect([deposit]).to.deep.equal([{ vout, amountSats: '300000', recipient: hana.address, confirmations: 2, required: 2, minted: true, belowMinimum: false, claimNeeded: false }]);
     expect((await net.clients[4]!.transaction(mintedIn!.txid)).height).to.equal(mintedIn!.height);
   });
 
