@@ -1,7 +1,10 @@
+import { z } from 'zod';
 import { AuditFailure } from '../../federation/audit/auditor.ts';
-import { StrongboxError } from '../../sidechain/errors.ts';
+import { StrongboxError, ValidationError } from '../../sidechain/errors.ts';
+import type { Genesis } from '../../sidechain/genesis.ts';
 import { memberBlockSource } from '../../federation/audit/block-source.ts';
-import { runAudit, type AuditProgress, type AuditReport } from '../../federation/audit/run-audit.ts';
+import { runAudit, type AuditedTip, type AuditProgress, type AuditReport } from '../../federation/audit/run-audit.ts';
+import { readJsonFile } from '../../federation/json-file.ts';
 import { genesisFrom, knownMemberUrls, memberClientFrom, memberClientOf, type NetworkOptions } from '../member-url.ts';
 import { printResult, toJson } from '../output.ts';
 import { plural } from '../../federation/words.ts';
@@ -10,7 +13,26 @@ import { bitcoinRpcFrom } from '../bitcoin-node.ts';
 
 interface AuditOptions extends NetworkOptions {
   bitcoinRpc?: string;
+  previous?: string;
   json?: boolean;
+}
+
+const hash = z.string().regex(/^[0-9a-f]{64}$/, 'expected 64 lowercase hex digits');
+const passedReport = z.object({ ok: z.literal(true), chainId: hash, height: z.number().int().min(0), tipHash: hash });
+
+/** The tip a passing `audit --json` report of this chain names; refused with one line otherwise. */
+function previousTip(file: string, genesis: Genesis): AuditedTip {
+  const refuse = (reason: string) => new ValidationError('bad-previous', `--previous: ${reason}`);
+  const json = readJsonFile(file, refuse);
+  if ((json as { ok?: unknown } | null)?.ok === false) throw refuse(`${file} is the report of an audit that did not pass: give the report of the last audit that passed`);
+  const parsed = passedReport.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw refuse(`${file} is not the report of strongbox audit --json (${issue.path.join('.') || 'the document'}: ${issue.message})`);
+  }
+  const chainId = Buffer.from(genesis.chainId).toString('hex');
+  if (parsed.data.chainId !== chainId) throw refuse(`${file} is the report of an audit of chain ${parsed.data.chainId}, not chain ${chainId} of the genesis file given`);
+  return { height: parsed.data.height, tipHash: parsed.data.tipHash };
 }
 
 /** Progress on stderr, rewritten in place, only where a person watches (a terminal). */
@@ -57,6 +79,7 @@ function summary(report: AuditReport): string {
       ? [`waited:      for the Bitcoin transaction of ${plural(report.awaitedBroadcasts, 'record')} in the newest blocks to reach the node: members broadcast it once the record is final`]
       : []),
     `reserves:    ${sats(reserves.escrowSats)} unspent in ${plural(reserves.unspentOutputs, 'escrow output')} ≥ ${sats(reserves.outstandingSats)} pegged outstanding${owed}`,
+    ...(report.previous ? [`history:     holds block ${report.previous.height} (${report.previous.tipHash}) as the previous audit passed it`] : []),
     ...report.othersAhead.map((other) => `beyond:      ${other.member} says its chain reaches height ${other.height}: the blocks after ${report.height} are not audited here; audit that member too`),
     ...equivocationLines(report.equivocations),
   ].join('\n');
@@ -81,6 +104,7 @@ function equivocationLines({ proven, unproven }: AuditReport['equivocations']): 
 
 export async function audit(options: AuditOptions): Promise<void> {
   const genesis = genesisFrom(options);
+  const previous = options.previous === undefined ? undefined : previousTip(options.previous, genesis);
   const client = memberClientFrom(options);
   const source = memberBlockSource(client);
   const bitcoin = bitcoinRpcFrom({ rpc: options.bitcoinRpc, dataDir: options.dataDir, flag: '--bitcoin-rpc' });
@@ -91,7 +115,7 @@ export async function audit(options: AuditOptions): Promise<void> {
     const others = otherClients.map(memberBlockSource);
     // The source is asked at the end, as the member that answered last; the others once each.
     const evidenceFrom = [client, ...otherClients.filter((other) => other.baseUrl !== client.baseUrl)].map((member) => ({ get description() { return member.baseUrl; }, evidence: () => member.evidence() }));
-    report = await runAudit({ genesis, source, bitcoin, others, evidenceFrom, onProgress: progress.update });
+    report = await runAudit({ genesis, source, bitcoin, others, evidenceFrom, previous, onProgress: progress.update });
   } catch (error) {
     progress.clear();
     // A verdict is on the chain as one member served it (the client may have passed over one

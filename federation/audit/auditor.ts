@@ -11,7 +11,7 @@ import { contextFor } from '../member/chain.ts';
 import { decodeServed } from '../member/decoded-blocks.ts';
 
 /** Which part of the audit a failure belongs to. */
-export type AuditCheck = 'source' | 'block' | 'finality' | 'ledger' | 'bitcoin' | 'mint' | 'anchor' | 'settlement' | 'reserves';
+export type AuditCheck = 'source' | 'block' | 'finality' | 'ledger' | 'history' | 'bitcoin' | 'mint' | 'anchor' | 'settlement' | 'reserves';
 
 /**
  * The audit found the chain, or Bitcoin, disagreeing with the rules: names the check, the first

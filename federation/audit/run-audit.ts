@@ -54,8 +54,16 @@ export interface AuditReport {
    * stays single while fewer than 2k − n members do so; but such a member must not stay in service.
    */
   equivocations: EquivocationsSeen;
+  /** The block of an earlier audit this chain was found to extend; null when none was given. */
+  previous: AuditedTip | null;
   elapsedMs: number;
   blocksPerSecond: number;
+}
+
+/** The last block an audit passed: its height and hash (hex). */
+export interface AuditedTip {
+  height: number;
+  tipHash: string;
 }
 
 interface OtherTip {
@@ -91,6 +99,21 @@ function sourceBehind(source: BlockSource, height: number, ahead: OtherTip): Val
 }
 
 /**
+ * The block audited at the previous audit's height must be the one it passed: two blocks at one
+ * height, each final under the genesis, are two histories the federation signed (a rewrite by a
+ * quorum, or a fork only members signing twice can make), whichever one is the truth.
+ */
+function checkPrevious(previous: AuditedTip, hash: Uint8Array): void {
+  const served = Buffer.from(hash).toString('hex');
+  if (served === previous.tipHash) return;
+  throw new AuditFailure(
+    'history',
+    previous.height,
+    `block ${previous.height} is ${served}, not ${previous.tipHash} as the previous audit passed it: both are final under the genesis, so the federation signed two histories: fetch the block at height ${previous.height} with its certificate from every member, and keep both audits' reports`,
+  );
+}
+
+/**
  * Audits the whole chain a source serves, from genesis to its last block, against the auditor's
  * own genesis and Bitcoin node. Resolves with the report when every check passed; otherwise
  * rejects with the AuditFailure of the first failing height (or of the reserves).
@@ -104,6 +127,12 @@ export async function runAudit(options: {
   others?: readonly BlockSource[];
   /** Members asked for the equivocation evidence they hold (the source among them, where it is a member). */
   evidenceFrom?: readonly EvidenceSource[];
+  /**
+   * The tip an earlier audit of this chain passed. Blocks not anchored yet are protected by
+   * nothing in Bitcoin: a quorum can sign them again differently, and each history passes an
+   * audit on its own. Only what the auditor saw before shows the change.
+   */
+  previous?: AuditedTip;
   onProgress?: (progress: AuditProgress) => void;
   now?: () => number;
 }): Promise<AuditReport> {
@@ -139,6 +168,7 @@ export async function runAudit(options: {
       const served = await pending.shift()!;
       if (!served) return;
       const audited = auditor.apply(served.block, served.commit);
+      if (audited.height === options.previous?.height) checkPrevious(options.previous, audited.hash);
       warmup.applied(audited.height);
       transactions += audited.transactions;
       for (const claim of audited.mints) await bitcoin.checkMint(claim);
@@ -151,6 +181,13 @@ export async function runAudit(options: {
   if (auditor.height < expectedHeight) {
     // Its blocks are stored before its height moves to them: an honest member serves what it announced.
     throw new ValidationError('source-incomplete', `${source.description} said its chain reaches height ${expectedHeight} but served blocks only up to ${auditor.height}: the audit cannot reach the tip it announced; audit another member`);
+  }
+  if (options.previous && auditor.height < options.previous.height) {
+    // A member restored from an old backup, or one cut short: no verdict on the blocks it lacks.
+    throw new ValidationError(
+      'source-behind-previous',
+      `${source.description} served the chain up to height ${auditor.height}, below height ${options.previous.height} the previous audit passed: the blocks audited before cannot be compared; audit another member`,
+    );
   }
   let reserves: Reserves;
   /** Another member further along after every reading of the source: the source is behind, not just read a moment early. */
@@ -193,6 +230,7 @@ export async function runAudit(options: {
     reserves,
     othersAhead,
     equivocations,
+    previous: options.previous ?? null,
     elapsedMs,
     blocksPerSecond: elapsedMs > 0 ? (auditor.height * 1000) / elapsedMs : 0,
   };

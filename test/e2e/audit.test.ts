@@ -181,6 +181,54 @@ describe('strongbox audit of five member processes and a real regtest node', fun
     }
   });
 
+  it('with --previous, says the chain holds the block the report of an earlier audit ends at, and fails at that height when a quorum signed another there', async () => {
+    const honestServer = await serveHistory(honest);
+    const dir = mkdtempSync(join(tmpdir(), 'strongbox-previous-'));
+    try {
+      const first = await audit(honestServer.url, '--json');
+      expect(first.code, first.stderr).to.equal(0);
+      const reportFile = join(dir, 'last-audit.json');
+      writeFileSync(reportFile, first.stdout);
+      const tipHash = hex(honest.at(-1)!.hash);
+      const again = await audit(honestServer.url, '--previous', reportFile);
+      expect(again.code, again.stderr).to.equal(0);
+      expect(again.stdout).to.include(`\nhistory:     holds block ${heights.pay} (${tipHash}) as the previous audit passed it\n`);
+
+      // The last transfer dropped by four members re-signing the block: no anchor covers it, and alone it passes.
+      const rewritten = rewriteHistory(honest, heights.pay, () => [], signers([0, 1, 2, 3]));
+      const server = await serveHistory(rewritten);
+      try {
+        expect((await audit(server.url)).code).to.equal(0);
+        const verdict = await audit(server.url, '--previous', reportFile);
+        expect(verdict.code).to.equal(1);
+        expect(verdict.stdout).to.equal('');
+        expect(verdict.stderr).to.equal(
+          `strongbox: audit failed at height ${heights.pay}: history: block ${heights.pay} is ${hex(rewritten.at(-1)!.hash)}, not ${tipHash} as the previous audit passed it: both are final under the genesis, so the federation signed two histories: fetch the block at height ${heights.pay} with its certificate from every member, and keep both audits' reports; blocks served by ${server.url}\n`,
+        );
+      } finally {
+        await server.close();
+      }
+
+      const refusals: [string, string][] = [
+        [JSON.stringify({ ok: false, failure: { check: 'block' } }), 'is the report of an audit that did not pass: give the report of the last audit that passed'],
+        [JSON.stringify({ ...JSON.parse(first.stdout), chainId: 'ab'.repeat(32) }), `is the report of an audit of chain ${'ab'.repeat(32)}, not chain ${hex(net.genesis.chainId)} of the genesis file given`],
+        [JSON.stringify({ valid: true }), 'is not the report of strongbox audit --json (ok: '],
+        ['audit passed', 'is not JSON'],
+      ];
+      for (const [content, reason] of refusals) {
+        const file = join(dir, 'refused.json');
+        writeFileSync(file, content);
+        const refused = await audit(honestServer.url, '--previous', file);
+        expect([refused.code, refused.stdout]).to.deep.equal([1, '']);
+        expect(refused.stderr).to.match(/^strongbox: --previous: [^\n]+\n$/);
+        expect(refused.stderr).to.include(`${file} ${reason}`);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      await honestServer.close();
+    }
+  });
+
   it('fails at the first block when the member serves bytes that are no block', async () => {
     await expectAuditFailure([{ block: Uint8Array.from([1, 2, 3]), commit: honest[0]!.commit }], { height: 1, check: 'block', message: /cannot decode/ });
   });

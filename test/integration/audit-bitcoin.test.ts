@@ -192,6 +192,31 @@ describe('audit against a real Bitcoin node (regtest), of a history signed in me
     });
   });
 
+  it("fails at the height a previous audit passed when a quorum signed another block there, which no anchor covers and which passes an audit on its own", async () => {
+    const previous = { height: 5, tipHash: Buffer.from(blocks[4]!.hash).toString('hex') };
+    const rewritten = rewriteHistory(blocks, 5, (txs) => [...txs, issuance(chainId, alice, 7n, 2n).tx], quorum(federation));
+    expect((await audit(rewritten)).tipHash).to.not.equal(previous.tipHash);
+    await expectFailure(runAudit({ genesis, source: memoryBlockSource(rewritten), bitcoin: rpc, previous }), {
+      check: 'history',
+      height: 5,
+      message: new RegExp(`^audit failed at height 5: history: block 5 is ${Buffer.from(rewritten[4]!.hash).toString('hex')}, not ${previous.tipHash} as the previous audit passed it: both are final under the genesis, so the federation signed two histories`),
+    });
+  });
+
+  it('passes a chain holding the block a previous audit passed, and stops with an error, not a verdict, at a chain that ends below it', async () => {
+    const previous = { height: 3, tipHash: Buffer.from(blocks[2]!.hash).toString('hex') };
+    expect((await runAudit({ genesis, source: memoryBlockSource(blocks), bitcoin: rpc, previous })).previous).to.deep.equal(previous);
+    expect((await audit(blocks)).previous).to.equal(null);
+    const error = await runAudit({ genesis, source: memoryBlockSource(blocks.slice(0, 2), 'member A'), bitcoin: rpc, previous }).then(
+      () => expect.fail('the audit passed'),
+      (failure: unknown) => failure,
+    );
+    expect(error).to.be.instanceOf(ValidationError);
+    expect(error).to.not.be.instanceOf(AuditFailure);
+    expect((error as ValidationError).code).to.equal('source-behind-previous');
+    expect((error as ValidationError).message).to.equal('member A served the chain up to height 2, below height 3 the previous audit passed: the blocks audited before cannot be compared; audit another member');
+  });
+
   /** What the audit says of the node's last block against a record's block: the node's height and time, then the record's. */
   const nodeTipThen = async (relation: 'before' | 'after', height: number, timeMs: bigint) => {
     const { blocks: tipHeight, bestBlockHash } = await rpc.getBlockchainInfo();
