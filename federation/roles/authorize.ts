@@ -6,9 +6,16 @@ import { verifyIssuerAuthorization } from './issuer-request.ts';
 /** Who is asking: a holder of a role credential, or an issuer proving its key. */
 export type Principal = { kind: 'role'; role: Role; id: string; name: string } | { kind: 'issuer'; key: Uint8Array };
 
+const REALM = 'strongbox registry';
+
+/**
+ * A 401 names the schemes a client can answer it with (RFC 7235 §3.1), and marks a bearer token
+ * that was presented but is not valid (RFC 6750 §3.1), so standard HTTP clients know what to send.
+ */
 export class UnauthorizedError extends HttpError {
-  constructor(message: string) {
-    super(401, 'unauthorized', message);
+  constructor(message: string, options: { invalidToken?: boolean } = {}) {
+    const bearer = `Bearer realm="${REALM}"${options.invalidToken ? ', error="invalid_token"' : ''}`;
+    super(401, 'unauthorized', message, { 'WWW-Authenticate': `${bearer}, Issuer realm="${REALM}"` });
   }
 }
 
@@ -33,14 +40,16 @@ export class RegistryAuthenticator {
 
   async principal(authorization: string | undefined, asset?: Uint8Array): Promise<Principal> {
     if (!authorization) throw new UnauthorizedError('registry views need an auditor or regulator credential (Authorization: Bearer sbx_…), or the issuer\'s signed request');
-    if (authorization.startsWith('Bearer ')) {
-      const credential = await this.credentials.verify(authorization.slice('Bearer '.length));
-      if (!credential) throw new UnauthorizedError('the credential is not valid here (unknown to this member, revoked or malformed; a credential works only on the member whose operator granted it)');
+    // The scheme is case-insensitive, and one or more spaces part it from the credentials (RFC 7235 §2.1).
+    const [, scheme = '', credentials = ''] = /^([^ ]+)(?: +(.*))?$/s.exec(authorization) ?? [];
+    if (scheme.toLowerCase() === 'bearer') {
+      const credential = await this.credentials.verify(credentials);
+      if (!credential) throw new UnauthorizedError('the credential is not valid here (unknown to this member, revoked or malformed; a credential works only on the member whose operator granted it)', { invalidToken: true });
       return { kind: 'role', role: credential.role, id: credential.id, name: credential.name };
     }
-    if (authorization.startsWith('Issuer ')) {
+    if (scheme.toLowerCase() === 'issuer') {
       if (!asset) throw new ForbiddenError('an issuer opens only its own asset\'s register; address histories need an auditor or regulator credential');
-      const key = verifyIssuerAuthorization(authorization, this.chainId, asset, this.now());
+      const key = verifyIssuerAuthorization(credentials, this.chainId, asset, this.now());
       if (!key) throw new UnauthorizedError('the issuer request is not valid for this asset (bad signature, or its time is more than 5 minutes off)');
       return { kind: 'issuer', key };
     }

@@ -5,7 +5,8 @@ import { taggedHash } from '../../sidechain/hash.ts';
 /** How far a signed request's time may be from the member's clock. */
 export const ISSUER_REQUEST_MAX_SKEW_MS = 300_000;
 
-const HEADER = /^Issuer ([0-9a-f]{64})\.([0-9]{1,16})\.([0-9a-f]{128})$/;
+/** What follows the scheme in the header: `<key hex>.<time ms>.<signature hex>`. */
+const CREDENTIALS = /^([0-9a-f]{64})\.([0-9]{1,16})\.([0-9a-f]{128})$/;
 
 /**
  * What an issuer signs to read its own asset's register: the chain, the asset and the time. The
@@ -22,9 +23,9 @@ export function issuerAuthorization(chainId: Uint8Array, asset: Uint8Array, seed
   return `Issuer ${Buffer.from(publicKeyFromSeed(seed)).toString('hex')}.${timeMs}.${Buffer.from(signature).toString('hex')}`;
 }
 
-/** The key that signed a valid, current issuer request for `asset`; undefined for anything else. */
-export function verifyIssuerAuthorization(header: string, chainId: Uint8Array, asset: Uint8Array, nowMs: number): Uint8Array | undefined {
-  const match = HEADER.exec(header);
+/** The key that signed a valid, current issuer request for `asset` (the header's part after its scheme); undefined for anything else. */
+export function verifyIssuerAuthorization(credentials: string, chainId: Uint8Array, asset: Uint8Array, nowMs: number): Uint8Array | undefined {
+  const match = CREDENTIALS.exec(credentials);
   if (!match) return undefined;
   const key = new Uint8Array(Buffer.from(match[1]!, 'hex'));
   const timeMs = BigInt(match[2]!);

@@ -70,7 +70,7 @@ describe('registry views behind roles, with credentials in Postgres', function (
 
   const get = async (path: string, authorization?: string) => {
     const response = await fetch(`${base}${path}`, { headers: authorization ? { authorization } : {} });
-    return { status: response.status, body: (await response.json()) as ViewBody };
+    return { status: response.status, body: (await response.json()) as ViewBody, challenge: response.headers.get('www-authenticate') };
   };
   const holdersPath = (id: string, height?: number) => `/registry/assets/${id}/holders${height === undefined ? '' : `?height=${height}`}`;
   const historyPath = () => `/registry/addresses/${address(alice)}/history`;
@@ -89,7 +89,7 @@ describe('registry views behind roles, with credentials in Postgres', function (
     const auditor = (await credentials.grant('auditor', 'auditor A')).token;
     const regulator = (await credentials.grant('regulator', 'regulator R')).token;
     const atOne = await get(holdersPath(asset, 1), `Bearer ${auditor}`);
-    expect(atOne).to.deep.equal({ status: 200, body: { asset, height: 1, outstanding: '1000', holders: [{ address: address(issuer), amount: '1000' }] } });
+    expect(atOne).to.deep.equal({ status: 200, body: { asset, height: 1, outstanding: '1000', holders: [{ address: address(issuer), amount: '1000' }] }, challenge: null });
     const atTip = await get(holdersPath(asset), `Bearer ${regulator}`);
     expect(atTip.body.height).to.equal(2);
     expect(atTip.body.holders).to.have.deep.members([{ address: address(alice), amount: '300' }, { address: address(issuer), amount: '700' }]);
@@ -106,7 +106,7 @@ describe('registry views behind roles, with credentials in Postgres', function (
     expect(own.status).to.equal(200);
     expect(own.body.outstanding).to.equal('1000');
     const foreign = await get(holdersPath(otherAsset), issuerAuthorization(CHAIN_ID, Buffer.from(otherAsset, 'hex'), issuer.seed, Date.now()));
-    expect(foreign).to.deep.equal({ status: 403, body: { error: { code: 'forbidden', message: `only the issuer of asset ${otherAsset}, auditors and regulators see its holders` } } });
+    expect(foreign).to.deep.equal({ status: 403, body: { error: { code: 'forbidden', message: `only the issuer of asset ${otherAsset}, auditors and regulators see its holders` } }, challenge: null });
     const history = await get(historyPath(), issuerAuthorization(CHAIN_ID, Buffer.from(asset, 'hex'), issuer.seed, Date.now()));
     expect(history.status).to.equal(403);
     expect(history.body.error?.message).to.match(/address histories need an auditor or regulator credential/);
@@ -126,7 +126,7 @@ describe('registry views behind roles, with credentials in Postgres', function (
     // An unrestricted asset has an empty allowlist and says it is not restricted.
     expect((await get(allowlistPath(asset), `Bearer ${token}`)).body).to.deep.include({ restricted: false, size: 0, addresses: [], next: null });
     const foreign = await get(allowlistPath(otherAsset), issuerAuthorization(CHAIN_ID, Buffer.from(otherAsset, 'hex'), issuer.seed, Date.now()));
-    expect(foreign).to.deep.equal({ status: 403, body: { error: { code: 'forbidden', message: `only the issuer of asset ${otherAsset}, auditors and regulators see its allowlist` } } });
+    expect(foreign).to.deep.equal({ status: 403, body: { error: { code: 'forbidden', message: `only the issuer of asset ${otherAsset}, auditors and regulators see its allowlist` } }, challenge: null });
     expect((await get(allowlistPath(restrictedAsset))).status).to.equal(401);
     const badCursor = await get(allowlistPath(restrictedAsset, '?cursor=zz'), `Bearer ${token}`);
     expect(badCursor.status).to.equal(400);
@@ -157,14 +157,27 @@ describe('registry views behind roles, with credentials in Postgres', function (
       ['an issuer request for another chain', issuerAuthorization(new Uint8Array(32), Buffer.from(asset, 'hex'), issuer.seed, Date.now()), holdersPath(asset)],
       ['an unknown scheme', `Basic ${Buffer.from('auditor:auditor').toString('base64')}`, holdersPath(asset)],
     ];
+    const challenge = 'Bearer realm="strongbox registry", Issuer realm="strongbox registry"';
+    const refusedToken = 'Bearer realm="strongbox registry", error="invalid_token", Issuer realm="strongbox registry"';
     for (const [what, authorization, path] of cases) {
       const response = await get(path, authorization);
       expect(response.status, what).to.equal(401);
       expect(response.body.error?.code, what).to.equal('unauthorized');
       expect(JSON.stringify(response.body), what).to.not.include('holders":[');
+      // Every 401 names the schemes that would do (RFC 7235), and a bearer token refused is marked as such (RFC 6750).
+      expect(response.challenge, what).to.equal(authorization?.startsWith('Bearer ') ? refusedToken : challenge);
     }
     expect(accesses.length).to.equal(servedBefore);
     expect((await db.pool.query('SELECT id, revoked_at FROM role_credentials ORDER BY id')).rows).to.deep.equal(rowsBefore);
+  });
+
+  it('takes the Authorization scheme in any case, and more than one space after it', async () => {
+    const { token } = await credentials.grant('auditor', 'auditor C');
+    for (const authorization of [`bearer ${token}`, `BEARER  ${token}`, issuerAuthorization(CHAIN_ID, Buffer.from(asset, 'hex'), issuer.seed, Date.now()).replace(/^Issuer /, 'issuer  ')]) {
+      const answer = await get(holdersPath(asset, 1), authorization);
+      expect(answer.status, authorization).to.equal(200);
+      expect(answer.body.outstanding, authorization).to.equal('1000');
+    }
   });
 
   it('authenticates before saying whether an asset exists, and refuses heights above the tip', async () => {
@@ -173,7 +186,7 @@ describe('registry views behind roles, with credentials in Postgres', function (
     const { token } = await credentials.grant('regulator', 'regulator T');
     expect((await get(holdersPath(unknown), `Bearer ${token}`)).status).to.equal(404);
     const above = await get(holdersPath(asset, 3), `Bearer ${token}`);
-    expect(above).to.deep.equal({ status: 400, body: { error: { code: 'bad-height', message: 'height 3 is above the chain tip 2' } } });
+    expect(above).to.deep.equal({ status: 400, body: { error: { code: 'bad-height', message: 'height 3 is above the chain tip 2' } }, challenge: null });
   });
 
   it('refuses to grant unknown roles or nameless credentials, and revokes only what exists', async () => {
