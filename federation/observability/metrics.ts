@@ -1,5 +1,11 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { signatureWork } from '../../sidechain/ed25519.ts';
+import { DROP_REASONS as CONSENSUS_DROP_REASONS } from '../consensus/admission.ts';
+import { DROP_REASONS as TRANSPORT_DROP_REASONS } from '../transport/stats.ts';
+
+/** Every reason a peer message is refused for: the transport's, consensus's and the member's own checks of a payload. */
+const PEER_DROP_REASONS = new Set<string>([...TRANSPORT_DROP_REASONS, ...CONSENSUS_DROP_REASONS, 'malformed-transactions', 'unknown-payload']);
+const RELAY_OUTCOMES = ['admitted', 'refused'];
 
 /** One registry per member process: what an operator's Prometheus scrapes at /metrics. */
 export function createMemberMetrics() {
@@ -31,6 +37,22 @@ export function createMemberMetrics() {
       this.inc({ result: 'miss' }, work.cacheMisses);
     },
   });
+  const peerMessagesDropped = new Counter({
+    name: 'strongbox_peer_messages_dropped_total',
+    help: 'peer messages refused, by reason',
+    labelNames: ['reason'],
+    registers: [registry],
+  });
+  const relayedTransactions = new Counter({
+    name: 'strongbox_relayed_transactions_total',
+    help: 'transactions received from peers in relayed batches, by outcome (admitted to the mempool, or refused: already pending, already final or invalid)',
+    labelNames: ['outcome'],
+    registers: [registry],
+  });
+  // Every series exists at 0 from the start: Prometheus's increase() cannot see the first
+  // increment of a series that appears at 1, so an alert on one forged frame would never fire.
+  for (const reason of PEER_DROP_REASONS) peerMessagesDropped.inc({ reason }, 0);
+  for (const outcome of RELAY_OUTCOMES) relayedTransactions.inc({ outcome }, 0);
   return {
     registry,
     height: new Gauge({ name: 'strongbox_chain_height', help: 'height of the last final block', registers: [registry] }),
@@ -42,24 +64,14 @@ export function createMemberMetrics() {
     }),
     mempoolSize: new Gauge({ name: 'strongbox_mempool_transactions', help: 'transactions waiting for a block', registers: [registry] }),
     peersConnected: new Gauge({ name: 'strongbox_peers_connected', help: 'federation peers with an authenticated connection', registers: [registry] }),
-    peerMessagesDropped: new Counter({
-      name: 'strongbox_peer_messages_dropped_total',
-      help: 'peer messages refused, by reason',
-      labelNames: ['reason'],
-      registers: [registry],
-    }),
+    peerMessagesDropped,
     peerFramesReceived: new Counter({
       name: 'strongbox_peer_frames_received_total',
       help: 'authenticated peer frames admitted from each other member (within its rate limit), by sender',
       labelNames: ['member'],
       registers: [registry],
     }),
-    relayedTransactions: new Counter({
-      name: 'strongbox_relayed_transactions_total',
-      help: 'transactions received from peers in relayed batches, by outcome (admitted to the mempool, or refused: already pending, already final or invalid)',
-      labelNames: ['outcome'],
-      registers: [registry],
-    }),
+    relayedTransactions,
     transactionsRejected: new Counter({
       name: 'strongbox_transactions_rejected_total',
       help: 'submitted transactions refused, by error code',

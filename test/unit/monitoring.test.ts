@@ -6,6 +6,8 @@ import { FinalityTimer } from '../../federation/observability/finality-timer.ts'
 import { createMemberMetrics } from '../../federation/observability/metrics.ts';
 import { generateKeyPair, signMessage, verifySignature } from '../../sidechain/ed25519.ts';
 import { pageOf } from '../../federation/api/pagination.ts';
+import { DROP_REASONS as TRANSPORT_DROP_REASONS } from '../../federation/transport/stats.ts';
+import { DROP_REASONS as CONSENSUS_DROP_REASONS } from '../../federation/consensus/admission.ts';
 
 const signature = new Uint8Array(64);
 
@@ -101,6 +103,18 @@ describe('signature metrics', () => {
     expect(await sample('strongbox_signature_cache_lookups_total{result="hit"}')).to.equal(hits! + 1);
     expect(await sample('strongbox_signature_cache_lookups_total{result="miss"}')).to.equal(misses! + 1);
     expect(await sample('strongbox_signature_verifications_total{thread="pool"}')).to.be.a('number').and.not.NaN;
+  });
+});
+
+describe('peer counters', () => {
+  // Prometheus's increase() needs a sample before the first increment: an alert such as
+  // increase(strongbox_peer_messages_dropped_total{reason="bad-mac"}[10m]) > 0 would miss one forged frame.
+  it('have a series at 0 for every drop reason and relay outcome before the first occurs', async () => {
+    const text = await createMemberMetrics().registry.metrics();
+    for (const reason of [...TRANSPORT_DROP_REASONS, ...CONSENSUS_DROP_REASONS, 'malformed-transactions', 'unknown-payload']) {
+      expect(text, reason).to.include(`strongbox_peer_messages_dropped_total{reason="${reason}"} 0\n`);
+    }
+    for (const outcome of ['admitted', 'refused']) expect(text, outcome).to.include(`strongbox_relayed_transactions_total{outcome="${outcome}"} 0\n`);
   });
 });
 
