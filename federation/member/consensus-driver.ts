@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { IntervalLog } from '../observability/interval-log.ts';
+import { isDatabaseUnavailable } from '../postgres/database-unavailable.ts';
 import { sameBytes } from '../../sidechain/bytes.ts';
 import {
   ConsensusMachine,
@@ -218,10 +219,12 @@ export class ConsensusDriver {
   private runExclusive(work: () => Promise<void>): Promise<void> {
     const run = this.queue.then(work).catch((error: unknown) => {
       // Building or validating at a height catch-up has already stored fails as well; that is no
-      // fault, and the catch-up's advance() rebuilds the machine after it.
+      // fault, and the catch-up's advance() rebuilds the machine after it. A database out of reach
+      // is an outage however far the chain is (entering the next height reads its log, and each
+      // retry reads it again): logged once, then counted.
       const height = this.machine.state.height;
       if (error instanceof ConflictingDecisionError) this.log.error({ height, err: error }, 'two quorums decided different blocks');
-      else if (height < this.app.nextHeight()) this.log.info({ height, err: error }, 'consensus overtaken by catch-up');
+      else if (height < this.app.nextHeight() && !isDatabaseUnavailable(error)) this.log.info({ height, err: error }, 'consensus overtaken by catch-up');
       else this.failures.failed(error);
       this.failed = true;
       this.clearTimers();

@@ -25,6 +25,8 @@ class DrivenMember {
   work = true;
   /** While set, storing a decided block fails with it, as when the database is away. */
   commitFailure: Error | undefined;
+  /** While set, reading the write-ahead log fails with it, as when the database is away. */
+  logFailure: Error | undefined;
   /** Blocks a catch-up stored, by height; any other height below the tip holds `block at height <h>`. */
   readonly storedByCatchUp = new Map<number, ProposalValue>();
   /** Heights consensus asked to fetch from peers. */
@@ -94,6 +96,7 @@ class DrivenMember {
           return Promise.resolve(this.machineAt(this.tip + 1));
         },
         logged: (height) => {
+          if (this.logFailure) return Promise.reject(this.logFailure);
           this.logReads.push(height);
           return Promise.resolve(durableStateFromWal(height, this.wal.get(height) ?? []));
         },
@@ -357,5 +360,20 @@ describe('consensus driver and catch-up', () => {
     expect(member.driver.state).to.include({ height: 1, step: 'commit' });
     expect(member.logLines.map((line) => line.msg)).to.include('consensus event failed');
     expect(member.restores).to.equal(0);
+  });
+
+  it('a database out of reach after a decision is logged as an outage, once and without a stack, not as a catch-up', async () => {
+    member.deliver(member.peers.proposal(1, 0, value), ...member.peers.votes([1, 2, 3], Prevote, 0, value));
+    await settle();
+    // The block is stored; the log of height 2, read to enter it, is out of reach.
+    member.logFailure = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+    member.deliver(...member.peers.votes([1, 2, 3], Precommit, 0, value));
+    await settle();
+    expect(member.tip).to.equal(1);
+    const lines = member.logLines as { level: string; msg: string; reason?: string; code?: string; err?: unknown }[];
+    expect(lines.map((line) => line.msg)).to.not.include('consensus overtaken by catch-up');
+    const failure = lines.find((line) => line.msg === 'consensus event failed');
+    expect(failure).to.include({ level: 'warn', reason: "the member's database is out of reach: connect ECONNREFUSED 127.0.0.1:5432", code: 'ECONNREFUSED' });
+    expect(failure).to.not.have.property('err');
   });
 });
