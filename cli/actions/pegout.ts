@@ -3,7 +3,7 @@ import { ValidationError } from '../../sidechain/errors.ts';
 import { readWalletFile } from '../../federation/wallet/wallet-file.ts';
 import { buildPegout } from '../../federation/wallet/build-transfer.ts';
 import { withWalletLock } from '../../federation/wallet/wallet-lock.ts';
-import { pegoutDestinationScript } from '../../watcher/bitcoin-address.ts';
+import { addressOfScript, pegoutDestinationScript } from '../../watcher/bitcoin-address.ts';
 import { refusedPegoutDestinations } from '../../watcher/federation-scripts.ts';
 import { bitcoinNetwork } from '../../watcher/networks.ts';
 import { MemberApiError, quorumShortfall, type MemberClient } from '../../federation/api/client.ts';
@@ -85,7 +85,10 @@ async function hourlyShare(client: MemberClient, basisPoints: number): Promise<b
 export async function pegout(options: NetworkOptions & SubmitOptions & { to?: string; amount?: string; file: string }): Promise<void> {
   if (!options.to || !options.amount) throw new ValidationError('missing-option', 'pegout needs --to <bitcoin-address> and --amount <sats>');
   const genesis = genesisFrom(options);
-  const destination = pegoutDestinationScript(options.to, bitcoinNetwork(genesis.file.bitcoinNetwork), genesis.file.bitcoinNetwork);
+  const network = bitcoinNetwork(genesis.file.bitcoinNetwork);
+  const destination = pegoutDestinationScript(options.to, network, genesis.file.bitcoinNetwork);
+  // Named as pegout status and Bitcoin write it, whatever the case or spaces it was given with.
+  const to = addressOfScript(destination, network)!;
   const refused = refusedPegoutDestinations(genesis).get(Buffer.from(destination).toString('hex'));
   if (refused !== undefined) throw new ValidationError('federation-destination', refused);
   const amount = parseAmount(options.amount, '--amount');
@@ -100,7 +103,7 @@ export async function pegout(options: NetworkOptions & SubmitOptions & { to?: st
     return submitUntilFinal(client, tx, options, { done: 'burned in', rerun: 'burns as much again' });
   });
   const { txid } = submitted;
-  printResult(options, `burned ${describeAmount(amount, BTC_ASSET_KEY, undefined)} for ${options.to}: ${txid} ${finality(submitted)}; follow it with: strongbox pegout status ${txid}`, { ...submitted, amount, to: options.to });
+  printResult(options, `burned ${describeAmount(amount, BTC_ASSET_KEY, undefined)} for ${to}: ${txid} ${finality(submitted)}; follow it with: strongbox pegout status ${txid}`, { ...submitted, amount, to });
 }
 
 export async function pegoutStatus(txidArgument: string, own: StatusOptions, command: Command): Promise<void> {
