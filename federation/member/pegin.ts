@@ -325,6 +325,6 @@ export async function verifyMintOnBitcoin(rpc: BitcoinRpc, genesis: Genesis, esc
   const expected = depositMultisig(escrow, mint.recipient).scriptPubKey;
   if (!sameBytes(output.script, expected)) throw new PeginError('pegin-script', `${where}: the output does not pay the recipient's deposit address`);
   const value = BigInt(output.value);
-  if (value < BigInt(genesis.file.pegin.minimumSats)) throw new PeginError('pegin-minimum', `${where}: ${value} sats is below the peg-in minimum`);
+  if (value < BigInt(genesis.file.pegin.minimumSats)) throw new PeginError('pegin-minimum', `${where}: ${value} sats is below the peg-in minimum of ${genesis.file.pegin.minimumSats} sats, so it is never minted`);
   if (mint.amount !== mintAmount(genesis, value)) throw new PeginError('pegin-amount', `${where}: mints ${mint.amount}, the deposit allows ${mintAmount(genesis, value)}`);
 }

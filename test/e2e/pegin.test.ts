@@ -160,6 +160,10 @@ describe('peg-in through five member processes and a real regtest node', functio
       return deposit?.state === 'below-minimum' && deposit.confirmations === 2 && deposit;
     });
     expect(listed.mintTxid).to.equal(null);
+    // Claimed anyway, it is refused with the minimum it falls short of.
+    const vout = (await rpc.getRawTransaction(txid)).outs.findIndex((out) => out.value === minimum - 1n);
+    const claimed = await runCli(['pegin', 'claim', `${txid}:${vout}`, '--to', gina.address, '--member', member]);
+    expect([claimed.code, claimed.stderr]).to.deep.equal([1, `strongbox: mint of ${txid}:${vout}: ${minimum - 1n} sats is below the peg-in minimum of ${minimum} sats, so it is never minted\n`]);
     expect(await btcBalances(gina.address)).to.deep.equal([0n, 0n, 0n, 0n, 0n]);
   });
 
