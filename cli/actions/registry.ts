@@ -1,4 +1,4 @@
-import { ConfigError, ValidationError } from '../../sidechain/errors.ts';
+import { ConfigError } from '../../sidechain/errors.ts';
 import { toHex } from '../../sidechain/transaction/ids.ts';
 import { MemberApiError, type AssetView, type MemberClient } from '../../federation/api/client.ts';
 import { issuerAuthorization } from '../../federation/roles/issuer-request.ts';
@@ -52,9 +52,7 @@ export async function showHolders(options: AssetViewOptions & { height?: string 
   const height = options.height === undefined ? undefined : parseHeight(options.height, '--height');
   const client = memberClientFrom(options);
   const view = await registryView(client, asset, () => client.holders(asset, authorization, height));
-  const { name, isin, decimals, height: issuedAt } = await registeredSecurity(client, asset);
-  // Before its issuance the register is empty for want of the security, not of holders.
-  if (view.height < issuedAt) throw new ValidationError('before-issuance', `${name} (${isin}) was not yet issued at height ${view.height}: it was issued at height ${issuedAt}`);
+  const { name, isin, decimals } = await registeredSecurity(client, asset);
   const heading = `holders of ${name} (${isin}) ${asset} after block ${view.height} (${unitsFigure(view.outstanding, decimals)} outstanding):`;
   const lines = view.holders.length ? holdingsTable(view.holders, decimals) : ['(none)'];
   printResult(options, [heading, ...lines.map((line) => `  ${line}`)].join('\n'), { asset, ...view });

@@ -41,7 +41,7 @@ export function registryRoutes(context: RegistryContext): Route[] {
     defineRoute({
       method: 'get',
       path: '/registry/assets/:asset/holders',
-      summary: 'holders of an asset after block `height` (default: the tip); auditor, regulator or the asset\'s issuer',
+      summary: 'holders of an asset after block `height` (default: the tip; from the block that issued it); auditor, regulator or the asset\'s issuer',
       tag: 'registry',
       params: z.object({ asset: wire.assetIdParam }),
       query: z.object({ height: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional() }).strict(),
@@ -52,10 +52,12 @@ export function registryRoutes(context: RegistryContext): Route[] {
         holders: z.array(z.strictObject({ address: wire.address, amount: wire.baseUnits })),
       }),
       handler: async ({ params, query, authorization }) => {
-        const { principal } = await assetAccess(authorization, params.asset, 'holders');
+        const { principal, record } = await assetAccess(authorization, params.asset, 'holders');
         const tip = context.tipHeight();
         const height = query.height ?? tip;
         if (height > tip) throw new ValidationError('bad-height', `height ${height} is above the chain tip ${tip}`);
+        // Below its issuance the register is empty for want of the security, not of holders: an empty list would read as "nobody held it".
+        if (height < record.height) throw new ValidationError('before-issuance', `${record.metadata.name} (${record.metadata.isin}) was not yet issued at height ${height}: it was issued at height ${record.height}`);
         const holders = context.ledger.holdersAt(params.asset, height);
         context.onAccess(principal, `holders of ${params.asset} at ${height}`);
         return {

@@ -180,13 +180,16 @@ describe('registry views behind roles, with credentials in Postgres', function (
     }
   });
 
-  it('authenticates before saying whether an asset exists, and refuses heights above the tip', async () => {
+  it('authenticates before saying whether an asset exists, and refuses heights above the tip or below the issuance', async () => {
     const unknown = 'ab'.repeat(32);
     expect((await get(holdersPath(unknown))).status).to.equal(401);
     const { token } = await credentials.grant('regulator', 'regulator T');
     expect((await get(holdersPath(unknown), `Bearer ${token}`)).status).to.equal(404);
     const above = await get(holdersPath(asset, 3), `Bearer ${token}`);
     expect(above).to.deep.equal({ status: 400, body: { error: { code: 'bad-height', message: 'height 3 is above the chain tip 2' } }, challenge: null });
+    // Below its issuance an empty register would read as "nobody held it": refused, naming the height it was issued at.
+    const before = await get(holdersPath(asset, 0), `Bearer ${token}`);
+    expect(before).to.deep.equal({ status: 400, body: { error: { code: 'before-issuance', message: 'Acme AG share (CH0012221716) was not yet issued at height 0: it was issued at height 1' } }, challenge: null });
   });
 
   it('refuses to grant unknown roles or nameless credentials, and revokes only what exists', async () => {
