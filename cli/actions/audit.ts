@@ -62,7 +62,15 @@ function anchorLine(anchors: AuditReport['anchors']['list']): string {
   ].filter(Boolean).join(', ');
 }
 
-function summary(report: AuditReport): string {
+/** Blocks only signatures protect yet, with the cadence the genesis sets: the oldest growing old means anchoring stopped. */
+function unanchoredLines({ unanchored }: AuditReport['anchors'], { intervalBlocks, intervalSeconds }: Genesis['file']['anchor']): string[] {
+  if (unanchored.blocks === 0) return [];
+  return [
+    `unanchored:  ${plural(unanchored.blocks, 'block')} with transactions after the last anchor, the oldest at height ${unanchored.oldestHeight} dated ${new Date(Number(unanchored.oldestTimeMs)).toISOString()}; anchors are due every ${plural(intervalBlocks, 'block')} or ${intervalSeconds} s while the chain is active`,
+  ];
+}
+
+function summary(report: AuditReport, genesis: Genesis): string {
   const sats = (value: bigint) => `${value.toLocaleString('en-US')} sats`;
   const { anchors, reserves } = report;
   const { unpaidBurns } = reserves;
@@ -74,6 +82,7 @@ function summary(report: AuditReport): string {
     `blocks:      ${report.blocks} from genesis to ${report.tipHash}: hash links, ≥ k signatures, ${plural(report.transactions, 'transaction')} re-executed`,
     `mints:       ${report.mints.count} (${sats(report.mints.sats)}), each a confirmed deposit to its recipient's deposit address`,
     `anchors:     ${anchorLine(anchors.list)}`,
+    ...unanchoredLines(anchors, genesis.file.anchor),
     `settlements: ${report.settlements.count} paying ${plural(report.settlements.burns, 'burn')}${report.settlements.inMempool > 0 ? `, ${report.settlements.inMempool} of them in the Bitcoin node's mempool, not confirmed yet` : ''}${unpaid}`,
     ...(report.awaitedBroadcasts > 0
       ? [`waited:      for the Bitcoin transaction of ${plural(report.awaitedBroadcasts, 'record')} in the newest blocks to reach the node: members broadcast it once the record is final`]
@@ -132,5 +141,5 @@ export async function audit(options: AuditOptions): Promise<void> {
     throw error;
   }
   progress.clear();
-  printResult(options, summary(report), { ok: true, ...report });
+  printResult(options, summary(report, genesis), { ok: true, ...report });
 }

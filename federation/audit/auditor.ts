@@ -55,6 +55,8 @@ export interface SettlementClaim extends ClaimedAt {
 export interface AuditedBlock {
   height: number;
   hash: Uint8Array;
+  /** The time its header gives. */
+  timeMs: bigint;
   transactions: number;
   mints: MintClaim[];
   anchors: AnchorClaim[];
@@ -154,7 +156,7 @@ export class ChainAuditor {
 }
 
 function claimsOf(height: number, hash: Uint8Array, block: Block, effects: BlockEffects): AuditedBlock {
-  const audited: AuditedBlock = { height, hash, transactions: block.transactions.length, mints: [], anchors: [], settlements: [] };
+  const audited: AuditedBlock = { height, hash, timeMs: block.header.timeMs, transactions: block.transactions.length, mints: [], anchors: [], settlements: [] };
   const at: ClaimedAt = { height, timeMs: block.header.timeMs };
   block.transactions.forEach((tx, index) => {
     const txEffects = effects.txs[index]!;

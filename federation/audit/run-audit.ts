@@ -7,6 +7,7 @@ import type { Reserves } from './bitcoin-rules.ts';
 import { otherChainServed, type BlockSource } from './block-source.ts';
 import { SignatureWarmup } from '../member/signature-warmup.ts';
 import { equivocationsHeld, type EquivocationsSeen, type EvidenceSource } from './equivocations.ts';
+import { UnanchoredBlocks, type Unanchored } from './unanchored-blocks.ts';
 
 /** Blocks requested ahead of the one being checked, so the network hides behind the checking. */
 const PREFETCH = 32;
@@ -37,7 +38,7 @@ export interface AuditReport {
   blocks: number;
   transactions: number;
   mints: { count: number; sats: bigint };
-  anchors: { count: number; lastAnchoredHeight: number | null; lastConfirmations: number | null; list: AnchorSeen[] };
+  anchors: { count: number; lastAnchoredHeight: number | null; lastConfirmations: number | null; list: AnchorSeen[]; unanchored: Unanchored };
   settlements: { count: number; burns: number; inMempool: number };
   /** Anchor and settlement records in the newest blocks whose Bitcoin transaction reached the node while the audit waited for it. */
   awaitedBroadcasts: number;
@@ -153,6 +154,7 @@ export async function runAudit(options: {
   const auditor = new ChainAuditor(genesis);
   const warmup = new SignatureWarmup(genesis, auditor.ledgerReader);
   let transactions = 0;
+  const unanchored = new UnanchoredBlocks();
   /** Audits every block the source serves after the last one audited, until it serves none. */
   const auditToEnd = async () => {
     const pending: Promise<{ block: Uint8Array; commit: Uint8Array } | null>[] = [];
@@ -174,6 +176,7 @@ export async function runAudit(options: {
       for (const claim of audited.mints) await bitcoin.checkMint(claim);
       for (const claim of audited.anchors) await bitcoin.checkAnchor(claim);
       for (const claim of audited.settlements) await bitcoin.checkSettlement(claim);
+      unanchored.add(audited);
       options.onProgress?.({ height: audited.height, expectedHeight: Math.max(expectedHeight, audited.height), elapsedMs: now() - start });
     }
   };
@@ -223,7 +226,7 @@ export async function runAudit(options: {
     blocks: auditor.height,
     transactions,
     mints: { count: bitcoin.mints, sats: bitcoin.mintedSats },
-    anchors: { count: bitcoin.anchors.length, lastAnchoredHeight: last?.anchoredHeight ?? null, lastConfirmations: last?.confirmations ?? null, list: bitcoin.anchors },
+    anchors: { count: bitcoin.anchors.length, lastAnchoredHeight: last?.anchoredHeight ?? null, lastConfirmations: last?.confirmations ?? null, list: bitcoin.anchors, unanchored: unanchored.unanchored },
     settlements: { count: bitcoin.settlements, burns: bitcoin.settledBurns, inMempool: bitcoin.unconfirmedSettlements },
     awaitedBroadcasts: bitcoin.awaitedBroadcasts,
     supply: { mintedSats: minted, burnedSats: burned, outstandingSats: minted - burned },

@@ -193,6 +193,13 @@ describe('strongbox audit of five member processes and a real regtest node', fun
       const again = await audit(honestServer.url, '--previous', reportFile);
       expect(again.code, again.stderr).to.equal(0);
       expect(again.stdout).to.include(`\nhistory:     holds block ${heights.pay} (${tipHash}) as the previous audit passed it\n`);
+      // The last block, a transfer, is one no anchor covers (none can yet): the line names the oldest such block and the genesis's cadence.
+      const { unanchored } = JSON.parse(first.stdout).anchors as { unanchored: { blocks: number; oldestHeight: number; oldestTimeMs: string } };
+      expect(unanchored.blocks).to.be.at.least(1);
+      expect(unanchored.oldestHeight).to.be.at.most(heights.pay);
+      expect(again.stdout).to.include(
+        `\nunanchored:  ${unanchored.blocks} block${unanchored.blocks === 1 ? '' : 's'} with transactions after the last anchor, the oldest at height ${unanchored.oldestHeight} dated ${new Date(Number(unanchored.oldestTimeMs)).toISOString()}; anchors are due every ${net.genesis.file.anchor.intervalBlocks} blocks or ${net.genesis.file.anchor.intervalSeconds} s while the chain is active\n`,
+      );
 
       // The last transfer dropped by four members re-signing the block: no anchor covers it, and alone it passes.
       const rewritten = rewriteHistory(honest, heights.pay, () => [], signers([0, 1, 2, 3]));

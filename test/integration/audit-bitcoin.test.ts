@@ -113,6 +113,8 @@ describe('audit against a real Bitcoin node (regtest), of a history signed in me
     expect(report.mints).to.deep.equal({ count: 2, sats: 898_000n });
     expect(report.anchors).to.deep.include({ count: 1, lastAnchoredHeight: 3 });
     expect(report.anchors.lastConfirmations).to.be.at.least(1);
+    // Block 4 holds the anchor record alone; block 5, the settlement, is what no anchor covers yet.
+    expect(report.anchors.unanchored).to.deep.equal({ blocks: 1, oldestHeight: 5, oldestTimeMs: blocks[4]!.header.timeMs });
     expect(report.settlements).to.deep.equal({ count: 1, burns: 1, inMempool: 0 });
     // Bitcoin as the audit saw it, for the auditor to compare with the network: a node behind would show spent escrow coins as unspent.
     const { blocks: tipHeight, bestBlockHash } = await rpc.getBlockchainInfo();

@@ -5,6 +5,7 @@ import { BTC_ASSET_ID } from '../../sidechain/asset.ts';
 import { txId } from '../../sidechain/transaction/ids.ts';
 import type { Transaction } from '../../sidechain/transaction/types.ts';
 import { AuditFailure, ChainAuditor, type AuditCheck, type AuditedBlock } from '../../federation/audit/auditor.ts';
+import { UnanchoredBlocks } from '../../federation/audit/unanchored-blocks.ts';
 import { testFederation } from '../helpers/genesis.ts';
 import { bitcoinTxid } from '../helpers/ledger-fixtures.ts';
 import { issuance, testWallet, transfer } from '../helpers/transactions.ts';
@@ -182,6 +183,20 @@ describe('chain auditor (the pure core of strongbox audit)', () => {
     expect(audited[2]!.mints.map((claim) => ({ height: claim.height, amount: claim.mint.amount, vout: claim.mint.bitcoinVout }))).to.deep.equal([{ height: 3, amount: 500_000n, vout: 0 }]);
     expect(audited[3]!.anchors).to.deep.equal([{ height: 4, timeMs: honest[3]!.header.timeMs, anchoredHeight: 2, blockHash: honest[1]!.hash, bitcoinTxid: Buffer.from(anchorRecord(chainId, 2, honest[1]!.hash).bitcoinTxid).toString('hex') }]);
     expect(auditor.supply).to.deep.equal({ minted: 500_000n, burned: 0n });
+  });
+
+  it('counts the blocks with transactions after the last anchored height, leaving out those of anchor records alone', () => {
+    const { audited } = audit(honest);
+    const following = (blocks: readonly AuditedBlock[]) => {
+      const unanchored = new UnanchoredBlocks();
+      for (const block of blocks) unanchored.add(block);
+      return unanchored.unanchored;
+    };
+    expect(following(audited.slice(0, 2))).to.deep.equal({ blocks: 2, oldestHeight: 1, oldestTimeMs: honest[0]!.header.timeMs });
+    // Block 4 anchors height 2 and holds nothing else: blocks 3 and 5 remain.
+    expect(following(audited)).to.deep.equal({ blocks: 2, oldestHeight: 3, oldestTimeMs: honest[2]!.header.timeMs });
+    const anchoredTip = rewriteHistory(honest, 5, () => [anchorRecord(chainId, 4, honest[3]!.hash)], quorum(federation));
+    expect(following(audit(anchoredTip).audited)).to.deep.equal({ blocks: 0, oldestHeight: null, oldestTimeMs: null });
   });
 
   it('accepts a certificate with every member and one of a later round', () => {
