@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { StrongboxError } from '../../sidechain/errors.ts';
+import { ConfigError, StrongboxError } from '../../sidechain/errors.ts';
 import type { Genesis } from '../../sidechain/genesis.ts';
 import type { ConsensusConfig, ConsensusMessage, ProposalValue, WalRecord } from '../consensus/index.ts';
 import type { MemberConfig } from '../config.ts';
@@ -48,6 +48,7 @@ interface Asked extends Relearned {
  */
 export async function rerecordForgottenVotes(config: Pick<MemberConfig, 'memberIndex' | 'peers' | 'peerWaitMs'>, genesis: Genesis, consensus: ConsensusConfig, memory: VoteMemory, log: Logger, stopRequested?: AbortSignal): Promise<void> {
   const enough = consensus.members.length - consensus.threshold + 1;
+  const chainId = Buffer.from(genesis.chainId).toString('hex');
   let warnedOf: string | undefined;
   const warnOnce = (about: string, fields: object, message: string) => {
     if (warnedOf !== about) log.warn(fields, message);
@@ -60,7 +61,11 @@ export async function rerecordForgottenVotes(config: Pick<MemberConfig, 'memberI
     await memory.catchUp();
     const height = memory.nextHeight();
     if (previous && height === previous.height) return previous;
-    const answers = await askEachPeer(config.peers, `/consensus/heard/${config.memberIndex}`, heardOf, stopRequested);
+    const [heard, chains] = await Promise.all([askEachPeer(config.peers, `/consensus/heard/${config.memberIndex}`, heardOf, stopRequested), askEachPeer(config.peers, '/status', chainOf, stopRequested)]);
+    const otherChain = chains.filter(({ answer }) => answer !== chainId);
+    if (otherChain.length > 0 && otherChain.length === chains.length) throw new ConfigError('genesisFile', otherChainRefusal(genesis, chainId, otherChain));
+    // A member of another chain decides heights of its own: what it says is nothing to this member.
+    const answers = heard.filter(({ peer }) => !otherChain.some((other) => other.peer === peer));
     const asked = await weigh(consensus, memory, height, answers);
     if (isBehind(asked, enough)) {
       warnOnce('behind', { height: asked.ahead.height, tip: height - 1, answered: asked.ahead.answered, forgotten: asked.ahead.forgotten.length }, 'this member is behind the height the other members are deciding: catching up, and asking again what it signed there, before it votes');
@@ -128,6 +133,13 @@ interface Heard {
   messages: unknown[];
 }
 
+/** The chain a peer's `/status` names. */
+function chainOf(body: unknown): string {
+  const chainId = (body as { chainId?: unknown } | null)?.chainId;
+  if (typeof chainId !== 'string') throw new TypeError('the answer names no chain');
+  return chainId;
+}
+
 function heardOf(body: unknown): Heard {
   const heard = body as { height?: unknown; messages?: unknown } | null;
   if (typeof heard?.height !== 'number' || !Number.isSafeInteger(heard.height) || !Array.isArray(heard.messages)) throw new TypeError('the answer is not a height with messages');
@@ -152,6 +164,16 @@ function isBehind(asked: Asked, enough: number): boolean {
  */
 function canGoOn(asked: Asked, enough: number): boolean {
   return !isBehind(asked, enough) && (asked.forgotten.length === 0 || (asked.unrecordable.length === 0 && asked.answered >= enough));
+}
+
+/**
+ * Every peer that answered serves another chain: this member's genesis file is not the
+ * federation's, or its peers list names another network's members. Waiting would not change it.
+ */
+function otherChainRefusal(genesis: Genesis, chainId: string, otherChain: { peer: { memberIndex: number; apiUrl: string }; answer: string }[]): string {
+  const served = [...new Set(otherChain.map(({ answer }) => answer))].join(', ');
+  const peers = otherChain.map(({ peer }) => `${genesis.file.members[peer.memberIndex]?.name ?? peer.memberIndex} at ${peer.apiUrl}`).join(', ');
+  return `the other members that answer (${peers}) serve chain ${served}, not this genesis's chain ${chainId}: this member's genesis file is not theirs, or its peers list names another network's members; compare chain ids (strongbox info --genesis <file>) with the other operators`;
 }
 
 function holders(genesis: Genesis, forgotten: ForgottenMessage[]): string {

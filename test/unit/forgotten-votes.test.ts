@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { VoteType } from '../../sidechain/vote.ts';
 import { encodeMessage, type WalRecord } from '../../federation/consensus/index.ts';
+import { ConfigError } from '../../sidechain/errors.ts';
 import { ForgottenVotesError, rerecordForgottenVotes, type VoteMemory } from '../../federation/member/forgotten-votes.ts';
 import { capturedLog } from '../helpers/captured-log.ts';
 import { isValidValue, makeValue, memberConfig } from '../helpers/consensus-sim.ts';
@@ -14,11 +15,15 @@ const ME = 2;
 const consensus = memberConfig(5, 4, ME);
 const { genesis } = testFederation(5);
 const value = makeValue('block at the open height');
+const ourChain = Buffer.from(genesis.chainId).toString('hex');
+const otherChain = 'ab'.repeat(32);
 
 /** One peer's `/consensus/heard/:member`, served over HTTP: the height it decides and what it holds of this member there. */
 interface HeardPeer {
   memberIndex: number;
   heard: { height: number; messages: string[] };
+  /** The chain its `/status` names; this genesis's unless set. */
+  chainId?: string;
 }
 
 /** This member's prevote for `value` in round 0 of `height`, as a peer holds it. */
@@ -81,7 +86,8 @@ describe("a restarting member taking back what it signed, while its chain's tip 
       peers.map(async (peer) => {
         const server = createServer((request, response) => {
           const heard = request.url === `/consensus/heard/${ME}`;
-          response.writeHead(heard ? 200 : 404, { 'content-type': 'application/json' }).end(JSON.stringify(heard ? peer.heard : {}));
+          const status = request.url === '/status';
+          response.writeHead(heard || status ? 200 : 404, { 'content-type': 'application/json' }).end(JSON.stringify(heard ? peer.heard : status ? { chainId: peer.chainId ?? ourChain } : {}));
         });
         servers.push(server);
         await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -167,5 +173,35 @@ describe("a restarting member taking back what it signed, while its chain's tip 
     expect(memory.catchUpsRun).to.equal(1);
     expect(memory.rerecorded).to.deep.equal([]);
     expect(lines).to.deep.equal([]);
+  });
+
+  describe('with peers of another chain', () => {
+    afterEach(() => peers.forEach((peer) => delete peer.chainId));
+
+    it('refuses to start at once, naming its genesis file, when every peer that answers serves another chain', async () => {
+      peersAt([6, 6, 6, 6], [false, false, false, false]);
+      peers.forEach((peer) => (peer.chainId = otherChain));
+      const refused = await start(new RestoredMemory([0])).started.then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      expect(refused).to.be.instanceOf(ConfigError);
+      expect((refused as Error).message).to.equal(
+        `genesisFile: the other members that answer (${peers.map((peer, i) => `member-${peer.memberIndex} at ${apiUrls[i]}`).join(', ')}) serve chain ${otherChain}, not this genesis's chain ${ourChain}: ` +
+          "this member's genesis file is not theirs, or its peers list names another network's members; compare chain ids (strongbox info --genesis <file>) with the other operators",
+      );
+    });
+
+    it('counts only the peers of its own chain as deciding a height', async () => {
+      // Two members of another network are at height 9; those of this chain are at its next height.
+      peersAt([9, 9, 1, 1], [false, false, false, false]);
+      peers[0]!.chainId = otherChain;
+      peers[1]!.chainId = otherChain;
+      const memory = new RestoredMemory([0]);
+      const { lines, started } = start(memory, 1_500);
+      await started;
+      expect(memory.rerecorded).to.deep.equal([]);
+      expect(lines).to.deep.equal([]);
+    });
   });
 });
