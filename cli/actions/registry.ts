@@ -1,4 +1,5 @@
 import { ConfigError } from '../../sidechain/errors.ts';
+import { notYetIssued } from '../../federation/api/registry-routes.ts';
 import { toHex } from '../../sidechain/transaction/ids.ts';
 import { MemberApiError, type AssetView, type MemberClient } from '../../federation/api/client.ts';
 import { issuerAuthorization } from '../../federation/roles/issuer-request.ts';
@@ -52,7 +53,9 @@ export async function showHolders(options: AssetViewOptions & { height?: string 
   const height = options.height === undefined ? undefined : parseHeight(options.height, '--height');
   const client = memberClientFrom(options);
   const view = await registryView(client, asset, () => client.holders(asset, authorization, height));
-  const { name, isin, decimals } = await registeredSecurity(client, asset);
+  const { name, isin, decimals, height: issuedAt } = await registeredSecurity(client, asset);
+  // Members refuse it; one of an earlier version answers an empty register.
+  if (view.height < issuedAt) throw notYetIssued({ name, isin }, view.height, issuedAt);
   const heading = `holders of ${name} (${isin}) ${asset} after block ${view.height} (${unitsFigure(view.outstanding, decimals)} outstanding):`;
   const lines = view.holders.length ? holdingsTable(view.holders, decimals) : ['(none)'];
   printResult(options, [heading, ...lines.map((line) => `  ${line}`)].join('\n'), { asset, ...view });

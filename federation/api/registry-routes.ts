@@ -11,6 +11,14 @@ const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
 const addressOf = (owner: Uint8Array) => encodeAddress(ownerFromPayload(owner));
 const signedBaseUnits = z.string().regex(/^-?(0|[1-9][0-9]*)$/, 'expected an integer as a decimal string');
 
+/**
+ * The refusal of a register below the security's issuance, where it is empty for want of the
+ * security, not of holders: an empty list would read as "nobody held it".
+ */
+export function notYetIssued(security: { name: string; isin: string }, height: number, issuedAt: number): ValidationError {
+  return new ValidationError('before-issuance', `${security.name} (${security.isin}) was not yet issued at height ${height}: it was issued at height ${issuedAt}`);
+}
+
 export interface RegistryContext {
   /** The ledger of final blocks: its register answers for any height up to the tip. */
   ledger: LedgerState;
@@ -56,8 +64,7 @@ export function registryRoutes(context: RegistryContext): Route[] {
         const tip = context.tipHeight();
         const height = query.height ?? tip;
         if (height > tip) throw new ValidationError('bad-height', `height ${height} is above the chain tip ${tip}`);
-        // Below its issuance the register is empty for want of the security, not of holders: an empty list would read as "nobody held it".
-        if (height < record.height) throw new ValidationError('before-issuance', `${record.metadata.name} (${record.metadata.isin}) was not yet issued at height ${height}: it was issued at height ${record.height}`);
+        if (height < record.height) throw notYetIssued(record.metadata, height, record.height);
         const holders = context.ledger.holdersAt(params.asset, height);
         context.onAccess(principal, `holders of ${params.asset} at ${height}`);
         return {
