@@ -12,6 +12,8 @@ const BIND_ERRORS: Record<string, string> = {
   ENOTFOUND: 'no such host name',
 };
 const LISTEN_STEPS = new Set(['listen', 'bind', 'getaddrinfo']);
+/** Refusals that are the host's doing, not the port's: the operator fixes api.host or peer.host. */
+const HOST_ERRORS = new Set(['EADDRNOTAVAIL', 'ENOTFOUND']);
 
 /**
  * A listener that could not bind, as the setting the operator has to change; any other error
@@ -20,7 +22,7 @@ const LISTEN_STEPS = new Set(['listen', 'bind', 'getaddrinfo']);
 export function listenFailure(field: 'api' | 'peer', endpoint: { host: string; port: number }, error: unknown): unknown {
   const { code, syscall } = (error ?? {}) as NodeJS.ErrnoException;
   if (typeof code !== 'string' || typeof syscall !== 'string' || !LISTEN_STEPS.has(syscall)) return error;
-  return new ConfigError(`${field}.port`, `cannot listen on ${endpoint.host}:${endpoint.port}: ${BIND_ERRORS[code] ?? code}`);
+  return new ConfigError(`${field}.${HOST_ERRORS.has(code) ? 'host' : 'port'}`, `cannot listen on ${endpoint.host}:${endpoint.port}: ${BIND_ERRORS[code] ?? code}`);
 }
 
 /** Whether a member's refusal (its last log line, after `strongbox: `) says another program holds its API or peer port. */

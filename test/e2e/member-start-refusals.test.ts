@@ -72,7 +72,7 @@ describe('strongbox member start on a port another program holds', function () {
     writeFileSync(elsewhere, JSON.stringify({ ...JSON.parse(readFileSync(config, 'utf8')), peer: { host: '192.0.2.1', port: peerPort } }));
     const result = await runCli(['member', 'start', '--config', elsewhere]);
     expect(result.code).to.equal(1);
-    expect(result.stderr).to.equal(`strongbox: peer.port: cannot listen on 192.0.2.1:${peerPort}: this machine has no such address\n`);
+    expect(result.stderr).to.equal(`strongbox: peer.host: cannot listen on 192.0.2.1:${peerPort}: this machine has no such address\n`);
   });
 
   for (const field of ['api', 'peer'] as const) {
