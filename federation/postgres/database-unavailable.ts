@@ -28,7 +28,10 @@ const LOST_CONNECTION_MESSAGES = new Set([
 export function isDatabaseUnavailable(error: unknown): boolean {
   if (error instanceof pg.DatabaseError) return (error.severity === 'FATAL' || error.severity === 'PANIC') && UNAVAILABLE_SQLSTATE.test(error.code ?? '');
   if (!(error instanceof Error)) return false;
-  const code = (error as NodeJS.ErrnoException).code;
+  const { code, syscall } = error as NodeJS.ErrnoException;
+  // A server reached over its Unix-domain socket removes the socket as it stops: connecting then
+  // finds no such file, as a stopped server on TCP refuses.
+  if (code === 'ENOENT' && syscall === 'connect') return true;
   if (code !== undefined) return UNREACHABLE_SOCKET.has(code);
   return LOST_CONNECTION_MESSAGES.has(error.message);
 }

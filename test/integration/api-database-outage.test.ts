@@ -1,6 +1,9 @@
 import { expect } from 'chai';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
 import { createApiApp } from '../../federation/api/app.ts';
 import { isDatabaseUnavailable } from '../../federation/postgres/database-unavailable.ts';
@@ -90,6 +93,7 @@ describe("a member's API while its database is out of reach", function () {
       { what: 'a database that refuses connections (55000, FATAL)', unavailable: true, error: () => withDatabaseDown(server, db.name, () => failureOf(() => db.pool.query('SELECT 1'))) },
       { what: 'a statement whose backend is terminated (57P01)', unavailable: true, error: terminatedStatement },
       { what: 'a port where no server listens (ECONNREFUSED)', unavailable: true, error: refusedConnection },
+      { what: 'a socket folder whose server has stopped and removed its socket (ENOENT)', unavailable: true, error: removedSocket },
       { what: 'a pool whose every connection stays busy past its connection timeout', unavailable: true, error: poolTimeout },
       { what: 'a table that does not exist (42P01)', unavailable: false, error: () => failureOf(() => db.pool.query('SELECT * FROM no_such_table')) },
       { what: 'a statement error that shares 55000 with a refused database (currval before nextval)', unavailable: false, error: currvalBeforeNextval },
@@ -118,6 +122,17 @@ describe("a member's API while its database is out of reach", function () {
       const port = await findFreePort();
       const client = new pg.Client({ host: '127.0.0.1', port, user: 'nobody', database: 'nothing' });
       return failureOf(() => client.connect());
+    }
+
+    // How a stopped embedded server looks to its members, which reach it over its Unix-domain socket.
+    async function removedSocket(): Promise<unknown> {
+      const folder = mkdtempSync(join(tmpdir(), 'no-server-'));
+      try {
+        const client = new pg.Client({ host: folder, port: await findFreePort(), user: 'nobody', database: 'nothing' });
+        return await failureOf(() => client.connect());
+      } finally {
+        rmSync(folder, { recursive: true, force: true });
+      }
     }
 
     async function poolTimeout(): Promise<unknown> {
