@@ -152,6 +152,11 @@ export class Mempool {
     return this.entries.has(txid);
   }
 
+  /** The pending transaction `txid` (hex), as it was admitted. */
+  transaction(txid: string): Transaction | undefined {
+    return this.entries.get(txid)?.tx;
+  }
+
   /** The pending transaction of this witness id (hex), as it was admitted. */
   withWitnessId(witnessId: string): Transaction | undefined {
     return this.byWitnessId.get(witnessId);

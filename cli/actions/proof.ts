@@ -10,7 +10,28 @@ import { bitcoinNetwork } from '../../watcher/networks.ts';
 import { GENESIS_ONLY, genesisFrom, memberClientFrom, type NetworkOptions } from '../member-url.ts';
 import { printResult, toJson } from '../output.ts';
 import { parseTxid } from '../command-arguments.ts';
+import { MemberApiError, type MemberClient } from '../../federation/api/client.ts';
 import { describeSats } from '../asset-amount.ts';
+
+/**
+ * The proof of `txid`; a transaction still waiting for its block has none yet, and is named as
+ * such with when to ask again, as an id the chain does not know is.
+ */
+async function proofOf(client: MemberClient, txid: string): Promise<unknown> {
+  try {
+    return await client.inclusionProof(txid);
+  } catch (error) {
+    if (!(error instanceof MemberApiError && error.status === 404)) throw error;
+    const known = await client.transaction(txid).catch((unknown: unknown) => {
+      if (unknown instanceof MemberApiError && unknown.code === 'not-found') return undefined;
+      throw unknown;
+    });
+    // Final since the proof was asked for: it has one now.
+    if (known?.status === 'final') return client.inclusionProof(txid);
+    if (known) throw new ValidationError('not-final', `${txid} is pending, waiting for its block: its proof exists once it is final (\`strongbox tx ${txid}\` says when)`);
+    throw new ValidationError('not-found', `no transaction ${txid} on this chain: a proof is of a sidechain transaction (the txid send or pegout printed), not of a Bitcoin one`);
+  }
+}
 
 export async function exportProof(txidArgument: string, options: NetworkOptions & { out?: string; force?: boolean; json?: boolean }): Promise<void> {
   const txid = parseTxid(txidArgument);
@@ -21,7 +42,7 @@ export async function exportProof(txidArgument: string, options: NetworkOptions 
     throw new ValidationError('exists', `${options.out} already exists; refusing to overwrite it (add --force to replace it, or choose another --out)`);
   }
   const client = memberClientFrom(options);
-  const answer = await client.inclusionProof(txid);
+  const answer = await proofOf(client, txid);
   // The file is checked against the genesis later, by whoever holds it; what it proves is checked here.
   const proven = Buffer.from(txId(inclusionProofFromJson(answer).transaction)).toString('hex');
   if (proven !== txid) throw new ValidationError('wrong-proof', `the member at ${client.baseUrl} answered with the proof of transaction ${proven}, not ${txid}`);

@@ -116,7 +116,8 @@ export function pegoutRoutes({ chain, store, queries, pegout, rpc }: PegoutApiCo
       handler: async ({ params }) => {
         const burn = chain.ledger.getBurn(params.txid);
         if (!burn) {
-          if (chain.mempool.has(params.txid)) return { txid: params.txid, status: 'pending' };
+          // A pending transfer or issuance is no burn: answered as one, it would read "burned".
+          if (chain.mempool.transaction(params.txid)?.kind === 'pegout') return { txid: params.txid, status: 'pending' };
           throw new NotFoundError(`burn ${params.txid}`);
         }
         return burnView(burn, heldForApproval(), waitingReasons());

@@ -304,6 +304,11 @@ describe('federation of five member processes', function () {
     ]);
     const shown = await runCli(['tx', pendingSpend, '--member', net.network.network.members[0]!.apiUrl]);
     expect([shown.code, shown.stdout]).to.deep.equal([0, `${pendingSpend}: pending, waiting for its block, but member 0 reaches only 3 of the 4 members (k of 5) a block needs; blocks resume once enough of them are back (\`strongbox status\` shows which)\n`]);
+    // A pending transfer is no burn, and has no proof until it is final: both said, with what to do.
+    const asBurn = await runCli(['pegout', 'status', pendingSpend, '--no-wait', '--member', net.network.network.members[0]!.apiUrl]);
+    expect([asBurn.code, asBurn.stderr]).to.deep.equal([1, `strongbox: ${pendingSpend} is a pending transaction on this chain, not a burn: \`pegout status\` takes the burn transaction id that \`pegout\` printed ("burned in …")\n`]);
+    const proofOfPending = await runCli(['proof', pendingSpend, '--member', net.network.network.members[0]!.apiUrl]);
+    expect([proofOfPending.code, proofOfPending.stdout, proofOfPending.stderr]).to.deep.equal([1, '', `strongbox: ${pendingSpend} is pending, waiting for its block: its proof exists once it is final (\`strongbox tx ${pendingSpend}\` says when)\n`]);
     // A command choosing among final coins one that a pending transaction spends is told why it is refused.
     const again = await runCli(['send', '--asset', toHex(held.asset), '--to', testWallet().address, '--amount', '5', '--file', holderFile], { env: { STRONGBOX_HOME: net.network.dataDir } });
     expect([again.code, again.stderr]).to.deep.equal([1, `strongbox: input ${toHex(txId(held.tx))}:0 is already spent by pending transaction ${pendingSpend}, waiting for its block: nothing was sent; run this again once that one is final (\`strongbox status\` shows the pending transactions and whether blocks are being made)\n`]);

@@ -262,6 +262,9 @@ describe('peg-out through five member processes and a real regtest node', functi
     const otherTxid = 'ab'.repeat(32);
     const notThatOne = await runCli(['verify-proof', proofFile, '--txid', otherTxid, '--genesis', net.network.network.genesisFile!]);
     expect([notThatOne.code, notThatOne.stderr]).to.deep.equal([1, `strongbox: ${proofFile} proves transaction ${burnTxid}, not ${otherTxid}\n`]);
+    // An id the chain does not know (the Bitcoin transaction paying a burn, say) has no proof: said so.
+    const ofNothing = await runCli(['proof', otherTxid, '--member', net.network.network.members[2]!.apiUrl]);
+    expect([ofNothing.code, ofNothing.stdout, ofNothing.stderr]).to.deep.equal([1, '', `strongbox: no transaction ${otherTxid} on this chain: a proof is of a sidechain transaction (the txid send or pegout printed), not of a Bitcoin one\n`]);
     // A member answering with the proof of another transaction than the one asked for is caught before the file is written.
     const proofJson = readFileSync(proofFile, 'utf8');
     const lying = createServer((_request, response) => response.writeHead(200, { 'content-type': 'application/json' }).end(proofJson));
