@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { StrongboxError } from '../sidechain/errors.ts';
+import { printable } from '../sidechain/printable.ts';
 import { fileErrorReason } from '../federation/file-error-reason.ts';
 import { NOT_FINAL_EXIT_CODE, NotFinalError } from './not-final-error.ts';
 
@@ -11,11 +12,6 @@ import { NOT_FINAL_EXIT_CODE, NotFinalError } from './not-final-error.ts';
 export function throwParseErrors(command: Command): void {
   command.exitOverride().configureOutput({ outputError: () => undefined, writeErr: () => undefined });
   for (const subcommand of command.commands) throwParseErrors(subcommand);
-}
-
-/** A control character in a message (from a file name or an argument) would break the line. */
-function oneLine(text: string): string {
-  return text.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
 /**
@@ -37,13 +33,13 @@ export function errorLine(error: unknown): { line: string | null; exitCode: numb
     if (error.exitCode === 0) return { line: null, exitCode: 0 };
     // A command group called without its subcommand: commander would print the group's help.
     if (error.code === 'commander.help') return { line: 'strongbox: a command is missing (see --help for the commands)', exitCode: 1 };
-    return { line: `strongbox: ${oneLine(commanderMessage(error.message))} (see --help)`, exitCode: 1 };
+    return { line: `strongbox: ${printable(commanderMessage(error.message))} (see --help)`, exitCode: 1 };
   }
-  if (error instanceof StrongboxError) return { line: `strongbox: ${oneLine(error.message)}`, exitCode: error instanceof NotFinalError ? NOT_FINAL_EXIT_CODE : 1 };
+  if (error instanceof StrongboxError) return { line: `strongbox: ${printable(error.message)}`, exitCode: error instanceof NotFinalError ? NOT_FINAL_EXIT_CODE : 1 };
   const { syscall, path } = (error ?? {}) as NodeJS.ErrnoException;
   const reason = fileErrorReason(error);
   if (reason !== undefined && typeof syscall === 'string' && typeof path === 'string') {
-    return { line: `strongbox: cannot ${syscall} ${oneLine(path)}: ${reason}`, exitCode: 1 };
+    return { line: `strongbox: cannot ${syscall} ${printable(path)}: ${reason}`, exitCode: 1 };
   }
   return { line: `strongbox: internal error: ${error instanceof Error ? error.stack : String(error)}`, exitCode: 2 };
 }

@@ -1,4 +1,5 @@
 import { taggedHash } from './hash.ts';
+import { printable } from './printable.ts';
 
 export const ASSET_ID_LENGTH = 32;
 
@@ -30,8 +31,11 @@ export function formatUnits(amount: bigint, decimals: number): string {
   return decimals === 0 ? `${sign}${whole}` : `${sign}${whole}.${digits.slice(digits.length - decimals)}`;
 }
 
-/** A security as people know it, by the name and ISIN its issuer registered, with its id to use in commands. */
-export const securityName = (asset: string, security: { name: string; isin: string }) => `${security.name} (${security.isin}) ${asset}`;
+/** A security as people know it, by the name (made printable) and ISIN its issuer registered. */
+export const securityLabel = (security: { name: string; isin: string }) => `${printable(security.name)} (${security.isin})`;
+
+/** A security as people know it, as securityLabel writes it, with its id to use in commands. */
+export const securityName = (asset: string, security: { name: string; isin: string }) => `${securityLabel(security)} ${asset}`;
 
 /** ISO 6166: two letters, nine alphanumerics, a Luhn check digit over the letters expanded to numbers. */
 export function isValidIsin(isin: string): boolean {

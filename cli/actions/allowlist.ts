@@ -4,7 +4,7 @@ import type { RegistryBody } from '../../sidechain/transaction/types.ts';
 import { ValidationError } from '../../sidechain/errors.ts';
 import { submitIssuerChange } from '../issuer-change.ts';
 import { registeredSecurity } from '../asset-amount.ts';
-import { securityName } from '../../sidechain/asset.ts';
+import { securityLabel, securityName } from '../../sidechain/asset.ts';
 import { MemberApiError, type AssetView } from '../../federation/api/client.ts';
 import { issuerAuthorization } from '../../federation/roles/issuer-request.ts';
 import { readWalletFile } from '../../federation/wallet/wallet-file.ts';
@@ -28,7 +28,7 @@ function refuseRemovingIssuer(addresses: string[], asset: AssetView): void {
   if (!addresses.some((address) => ownerKey(address) === ownerKey(issuer))) return;
   throw new ValidationError(
     'removes-issuer',
-    `${issuer} is the issuer of ${asset.name} (${asset.isin}): off its allowlist the issuer receives none of it, so \`strongbox reissue\` to the issuer and every delivery to it (a buy-back, a dvp it accepts) are refused until it is added back, though it can still send what it holds; add --include-issuer to remove it anyway`,
+    `${issuer} is the issuer of ${securityLabel(asset)}: off its allowlist the issuer receives none of it, so \`strongbox reissue\` to the issuer and every delivery to it (a buy-back, a dvp it accepts) are refused until it is added back, though it can still send what it holds; add --include-issuer to remove it anyway`,
   );
 }
 
@@ -63,14 +63,14 @@ async function changeAllowlist(action: 'add' | 'remove', addressArguments: strin
   }
   const body = (next: bigint, _issuer: unknown, current: AssetView): RegistryBody => {
     // The chain takes it, but it would change nothing anyone can see: say so instead.
-    if (!current.restricted) throw new ValidationError('not-restricted', `${current.name} (${current.isin}) is not restricted: anyone may hold it, so an allowlist changes nothing (a restricted security is issued with issue --restricted)`);
+    if (!current.restricted) throw new ValidationError('not-restricted', `${securityLabel(current)} is not restricted: anyone may hold it, so an allowlist changes nothing (a restricted security is issued with issue --restricted)`);
     if (action === 'remove' && !options.includeIssuer) refuseRemovingIssuer(changing, current);
     return { kind: 'registry', asset, sequence: next, action, owners: changing.map(addressPayload) };
   };
   const { view, sequence, txid, height } = await submitIssuerChange(options, asset, body, { rerun: 'is refused, the change being made' });
   const verb = action === 'add' ? 'added to' : 'removed from';
   const skipped = unchanged.length === 0 ? '' : ` (${unchanged.join(', ')} ${action === 'add' ? 'already on' : 'not on'} it)`;
-  printResult(options, `${plural(changing.length, 'address', 'addresses')} ${verb} the allowlist of ${view.name} (${view.isin})${skipped}, registry sequence ${sequence}\ntransaction ${txid} ${finality({ txid, height })}`, { asset: assetKey, action, addresses: changing, unchanged, sequence, txid, height });
+  printResult(options, `${plural(changing.length, 'address', 'addresses')} ${verb} the allowlist of ${securityLabel(view)}${skipped}, registry sequence ${sequence}\ntransaction ${txid} ${finality({ txid, height })}`, { asset: assetKey, action, addresses: changing, unchanged, sequence, txid, height });
 }
 
 export const addToAllowlist = (addresses: string[], options: AllowlistOptions) => changeAllowlist('add', addresses, options);

@@ -1,5 +1,6 @@
 import { addressPayload, encodeAddress, ownerFromPayload } from '../../sidechain/address.ts';
-import { BTC_ASSET_ID, BTC_ASSET_KEY } from '../../sidechain/asset.ts';
+import { BTC_ASSET_ID, BTC_ASSET_KEY, securityLabel } from '../../sidechain/asset.ts';
+import { printable } from '../../sidechain/printable.ts';
 import { ValidationError } from '../../sidechain/errors.ts';
 import { dividendHolders, dividendOutputs } from '../../sidechain/ledger/dividend.ts';
 import { toHex } from '../../sidechain/transaction/ids.ts';
@@ -26,11 +27,11 @@ export async function payDividend(options: NetworkOptions & SubmitOptions & { as
   const client = memberClientFrom(options);
   const view = await registeredSecurity(client, assetKey);
   if (view.issuer !== Buffer.from(wallet.keys.publicKey).toString('hex')) {
-    throw new ValidationError('not-issuer', `only the issuer of ${view.name} (${view.isin}) pays its dividends, and ${options.file} holds another key`);
+    throw new ValidationError('not-issuer', `only the issuer of ${securityLabel(view)} pays its dividends, and ${options.file} holds another key`);
   }
   // Below its issuance the register of a security is empty, which would read as "nobody but the issuer held it".
   if (recordHeight < view.height) {
-    throw new ValidationError('before-issuance', `--record-height ${recordHeight} is before ${view.name} (${view.isin}) was issued, at height ${view.height}: nobody held it then`);
+    throw new ValidationError('before-issuance', `--record-height ${recordHeight} is before ${securityLabel(view)} was issued, at height ${view.height}: nobody held it then`);
   }
   const tip = (await client.status()).height;
   if (recordHeight > tip) {
@@ -41,7 +42,7 @@ export async function payDividend(options: NetworkOptions & SubmitOptions & { as
   if (earlier && !options.again) {
     throw new ValidationError(
       'dividend-already-paid',
-      `a dividend of ${view.name} (${view.isin}) at record height ${recordHeight} was already paid: ${describeAmount(earlier.paid, BTC_ASSET_KEY, undefined)} in ${earlier.txid}, final at height ${earlier.height}; nothing was sent (add --again to pay the holders a second time)`,
+      `a dividend of ${securityLabel(view)} at record height ${recordHeight} was already paid: ${describeAmount(earlier.paid, BTC_ASSET_KEY, undefined)} in ${earlier.txid}, final at height ${earlier.height}; nothing was sent (add --again to pay the holders a second time)`,
     );
   }
   // The issuer reads its own register by signing the request with the issuer key.
@@ -52,7 +53,7 @@ export async function payDividend(options: NetworkOptions & SubmitOptions & { as
   });
   const owed = dividendHolders(holders, wallet.keys.publicKey);
   if (owed.length === 0) {
-    throw new ValidationError('no-holders', `nobody but the issuer held ${view.name} (${view.isin}) at record height ${recordHeight}, and the issuer's own holding earns nothing: the dividend would pay no one (\`strongbox registry holders --height ${recordHeight}\` shows who held it)`);
+    throw new ValidationError('no-holders', `nobody but the issuer held ${securityLabel(view)} at record height ${recordHeight}, and the issuer's own holding earns nothing: the dividend would pay no one (\`strongbox registry holders --height ${recordHeight}\` shows who held it)`);
   }
   const outputs = dividendOutputs(total, owed);
   if (outputs.length >= LIMITS.maxOutputs) throw new ValidationError('too-many-holders', `${outputs.length} holders are owed a share; one dividend transaction pays at most ${LIMITS.maxOutputs - 1}`);
@@ -65,7 +66,7 @@ export async function payDividend(options: NetworkOptions & SubmitOptions & { as
     return { ...(await submitUntilFinal(client, { ...body, witnesses }, options, { rerun })), change };
   });
   const paid = change > 0n ? outputs.length - 1 : outputs.length;
-  printResult(options, `paid ${describeAmount(total, BTC_ASSET_KEY, undefined)} to ${plural(paid, 'holder')} of ${view.name} (${view.isin}, ${assetKey}) at record height ${recordHeight}: ${submitted.txid} ${finality(submitted)}`, {
+  printResult(options, `paid ${describeAmount(total, BTC_ASSET_KEY, undefined)} to ${plural(paid, 'holder')} of ${printable(view.name)} (${view.isin}, ${assetKey}) at record height ${recordHeight}: ${submitted.txid} ${finality(submitted)}`, {
     ...submitted,
     asset: assetKey,
     name: view.name,

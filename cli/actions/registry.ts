@@ -56,7 +56,7 @@ export async function showHolders(options: AssetViewOptions & { height?: string 
   const { name, isin, decimals, height: issuedAt } = await registeredSecurity(client, asset);
   // Members refuse it; one of an earlier version answers an empty register.
   if (view.height < issuedAt) throw notYetIssued({ name, isin }, view.height, issuedAt);
-  const heading = `holders of ${name} (${isin}) ${asset} after block ${view.height} (${unitsFigure(view.outstanding, decimals)} outstanding):`;
+  const heading = `holders of ${securityName(asset, { name, isin })} after block ${view.height} (${unitsFigure(view.outstanding, decimals)} outstanding):`;
   const lines = view.holders.length ? holdingsTable(view.holders, decimals) : ['(none)'];
   printResult(options, [heading, ...lines.map((line) => `  ${line}`)].join('\n'), { asset, ...view });
 }
@@ -76,7 +76,7 @@ export async function showAllowlist(options: AssetViewOptions): Promise<void> {
   const client = memberClientFrom(options);
   const view = await registryView(client, asset, () => client.allowlist(asset, authorization));
   const { name, isin } = await registeredSecurity(client, asset);
-  const security = `${name} (${isin}) ${asset}`;
+  const security = securityName(asset, { name, isin });
   const heading = view.restricted
     ? `allowlist of ${security} after block ${view.height} (${plural(view.addresses.length, 'address', 'addresses')}):`
     : `${security} is not restricted: anyone may hold it, whatever its allowlist (after block ${view.height}):`;

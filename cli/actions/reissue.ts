@@ -1,7 +1,7 @@
 import { addressPayload } from '../../sidechain/address.ts';
 import { toHex } from '../../sidechain/transaction/ids.ts';
 import { unitsFigure } from '../asset-amount.ts';
-import { securityName } from '../../sidechain/asset.ts';
+import { securityLabel, securityName } from '../../sidechain/asset.ts';
 import { ValidationError } from '../../sidechain/errors.ts';
 import { submitIssuerChange } from '../issuer-change.ts';
 import type { NetworkOptions } from '../member-url.ts';
@@ -25,5 +25,5 @@ export async function reissue(options: NetworkOptions & SubmitOptions & { asset:
   );
   const supply = view.supply + amount;
   const recipient = to ?? wallet.address;
-  printResult(options, `reissued ${unitsFigure(amount, view.decimals)} of ${view.name} (${view.isin}) to ${recipient}; supply now ${unitsFigure(supply, view.decimals)}\ntransaction ${submitted.txid} ${finality(submitted)}`, { asset: toHex(asset), amount, to: recipient, supply, sequence, ...submitted });
+  printResult(options, `reissued ${unitsFigure(amount, view.decimals)} of ${securityLabel(view)} to ${recipient}; supply now ${unitsFigure(supply, view.decimals)}\ntransaction ${submitted.txid} ${finality(submitted)}`, { asset: toHex(asset), amount, to: recipient, supply, sequence, ...submitted });
 }

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { BTC_ASSET_ID, BTC_ASSET_KEY } from '../../sidechain/asset.ts';
 import { describeAmount, unitsFigure } from '../../cli/asset-amount.ts';
 import { shortfall } from '../../federation/wallet/build-transfer.ts';
+import type { AssetView } from '../../federation/api/client.ts';
 
 describe('an amount of pegged BTC as a command says it', () => {
   it('names sats with their BTC figure, one sat in the singular', () => {
@@ -14,6 +15,11 @@ describe('an amount of a security as a command says it', () => {
   it('names base units with the decimal figure beside them where it has decimals, one base unit in the singular', () => {
     expect([1n, 2n, 12345n].map((amount) => unitsFigure(amount, 2))).to.deep.equal(['1 base unit (0.01)', '2 base units (0.02)', '12345 base units (123.45)']);
     expect([1n, 12345n].map((amount) => unitsFigure(amount, 0))).to.deep.equal(['1', '12345']);
+  });
+
+  it('writes a control character of its name escaped, so a name cannot pass for more lines of a listing', () => {
+    const security = { id: 'ab'.repeat(32), name: 'Fake\n  9999 of Acme AB\r\u009b2K', isin: 'SE0000108656', decimals: 0 } as AssetView;
+    expect(describeAmount(5n, security.id, security)).to.equal(`5 of Fake\\x0a  9999 of Acme AB\\x0d\\x9b2K (SE0000108656) ${security.id}`);
   });
 });
 
