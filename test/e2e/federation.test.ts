@@ -23,6 +23,8 @@ import { MemberClient } from '../../federation/api/client.ts';
 import { ValidationError } from '../../sidechain/errors.ts';
 import { submitUntilFinal } from '../../cli/submit.ts';
 import { killingRelay } from '../helpers/killing-relay.ts';
+import { Faucet } from '../../regtest/faucet.ts';
+import { BitcoinRpc } from '../../watcher/rpc.ts';
 
 const CLI = fileURLToPath(new URL('../../bin/strongbox.js', import.meta.url));
 
@@ -316,6 +318,16 @@ describe('federation of five member processes', function () {
     const short = await runCli(['pegin-address', testWallet().address], { env: { STRONGBOX_HOME: net.network.dataDir } });
     const awayNow = net.network.network.members.slice(3).map((member) => member.apiUrl).join(' ');
     expect([short.code, short.stderr]).to.deep.equal([1, `strongbox: could not register the deposit address with enough members: 3 did and a mint needs 4; out of reach: ${awayNow}. Try again once they are back\n`]);
+    // A deposit at its depth while blocks halt: `pegin status` says why its mint does not come.
+    const payee = testWallet();
+    const depositAddress = (await Promise.all(net.clients.slice(0, 3).map((client) => client.registerDepositAddress(payee.address))))[0]!;
+    const faucet = new Faucet(new BitcoinRpc(net.network.network.bitcoinRpcUrl));
+    const deposit = await faucet.fund(depositAddress, 100_000n);
+    await faucet.mine(2);
+    const following = await startCli(['pegin', 'status', deposit, '--member', net.network.network.members[0]!.apiUrl], /waiting for the mint.*…\n/);
+    following.child.kill('SIGINT');
+    await following.result;
+    expect(following.stderr().split('\n')[0]).to.equal('output 0: 2 confirmations of 2, waiting for the mint, but member 0 reaches only 3 of the 4 members (k of 5) a block needs: no block is made until more are back…');
     // Member 0 dials members 3 and 4, and says why it has no link to them, with since when.
     const { peers } = JSON.parse(readFileSync(join(memberDir(net.network.dataDir, 0), 'config.json'), 'utf8')) as { peers: { memberIndex: number; url: string }[] };
     const refusedAt = (index: number) => `connection refused at ${peers.find((peer) => peer.memberIndex === index)!.url} (not running?)`;
