@@ -1,6 +1,6 @@
 import { issuedAssetId, isValidIsin, SECURITY_KINDS, MAX_DECIMALS, type SecurityKind } from '../../sidechain/asset.ts';
 import { ValidationError } from '../../sidechain/errors.ts';
-import { printable } from '../../sidechain/printable.ts';
+import { isPrintable, printable } from '../../sidechain/printable.ts';
 import { keyWitness } from '../../sidechain/transaction/signing.ts';
 import { encodeUnsigned } from '../../sidechain/transaction/codec.ts';
 import { toHex } from '../../sidechain/transaction/ids.ts';
@@ -62,7 +62,7 @@ export async function issue(options: IssueOptions): Promise<void> {
   const nameBytes = Buffer.byteLength(options.name, 'utf8');
   if (nameBytes < 1 || nameBytes > LIMITS.maxNameBytes) throw new ValidationError('bad-name', `--name must be 1 to ${LIMITS.maxNameBytes} bytes of UTF-8 (the chain's limit), got ${nameBytes} bytes`);
   // The chain takes any UTF-8, but a line break in a name would pass for more lines wherever it is shown: not made here.
-  if (/\p{Cc}/u.test(options.name)) throw new ValidationError('bad-name', `--name is one line of text, without control characters: got "${printable(options.name)}"`);
+  if (!isPrintable(options.name)) throw new ValidationError('bad-name', `--name is one line of text, without control characters or direction marks: got "${printable(options.name)}"`);
   if (!isValidIsin(options.isin)) {
     const capitals = options.isin.toUpperCase();
     throw new ValidationError('bad-isin', isValidIsin(capitals) ? `an ISIN is written in capitals: ${capitals}` : `${options.isin} is not a valid ISIN (format or check digit)`);

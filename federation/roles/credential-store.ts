@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { timingSafeEqual } from 'node:crypto';
 import { ValidationError } from '../../sidechain/errors.ts';
+import { isPrintable, printable } from '../../sidechain/printable.ts';
 import { newCredential, parseCredential, ROLES, type Role } from './credential.ts';
 
 export interface CredentialRecord {
@@ -31,8 +32,8 @@ export class CredentialStore {
     if (!ROLES.includes(role as Role)) throw new ValidationError('bad-role', `role must be one of ${ROLES.join(', ')}, got ${JSON.stringify(role)}`);
     const trimmed = name.trim();
     if (trimmed.length < 1 || trimmed.length > 100) throw new ValidationError('bad-name', 'a credential needs a name of 1 to 100 characters (who holds it)');
-    // A line break or other control character would let a name pass for more rows of `role list` and of the log.
-    if (/\p{Cc}/u.test(trimmed)) throw new ValidationError('bad-name', `a credential's name is one line of text, without control characters: got ${JSON.stringify(trimmed)}`);
+    // A line break, another control character or a direction mark would let a name pass for more rows of `role list`, or reorder its row.
+    if (!isPrintable(trimmed)) throw new ValidationError('bad-name', `a credential's name is one line of text, without control characters or direction marks: got "${printable(trimmed)}"`);
     const created = newCredential();
     const result = await this.pool.query<Row>(
       'INSERT INTO role_credentials (id, role, name, secret_sha256) VALUES ($1, $2, $3, $4) RETURNING *',

@@ -137,7 +137,7 @@ describe('securities through the CLI against five members', function () {
         await refused(['issue', '--name', name, '--isin', 'DE000BAY0017', '--decimals', '2', '--supply', '12345', '--file', files.issuer!], new RegExp(`^strongbox: --name must be 1 to 64 bytes of UTF-8 \\(the chain's limit\\), got ${bytes} bytes\n$`));
       }
       // A line break would let a name pass for more lines of `wallet show` and every other listing: refused, shown escaped.
-      await refused(['issue', '--name', 'Fake\n  9999 of Acme AB', '--isin', 'DE000BAY0017', '--supply', '12345', '--file', files.issuer!], /^strongbox: --name is one line of text, without control characters: got "Fake\\x0a  9999 of Acme AB"\n$/);
+      await refused(['issue', '--name', 'Fake\n  9999 of Acme AB', '--isin', 'DE000BAY0017', '--supply', '12345', '--file', files.issuer!], /^strongbox: --name is one line of text, without control characters or direction marks: got "Fake\\x0a  9999 of Acme AB"\n$/);
       expect(await net.clients[2]!.assetsWithIsin('DE000BAY0017')).to.deep.equal([]);
       const issued = await ok(['issue', '--name', longest, '--isin', 'DE000BAY0017', '--decimals', '2', '--supply', '12345', '--file', files.issuer!]);
       bond = { asset: issued.asset as string, txid: issued.txid as string, height: issued.height as number };

@@ -197,7 +197,8 @@ describe('registry views behind roles, with credentials in Postgres', function (
     await credentials.grant('operator', 'me').then(() => expect.fail('granted'), (error: Error) => expect(error.message).to.equal('role must be one of auditor, regulator, got "operator"'));
     await credentials.grant('auditor', '  ').then(() => expect.fail('granted'), (error: Error) => expect(error.message).to.match(/needs a name/));
     // A name that would pass for more rows of `role list`: refused, shown escaped.
-    await credentials.grant('auditor', 'Evil\nregulator  active   Fake').then(() => expect.fail('granted'), (error: Error) => expect(error.message).to.equal('a credential\'s name is one line of text, without control characters: got "Evil\\nregulator  active   Fake"'));
+    await credentials.grant('auditor', 'Evil\nregulator  active   Fake').then(() => expect.fail('granted'), (error: Error) => expect(error.message).to.equal('a credential\'s name is one line of text, without control characters or direction marks: got "Evil\\x0aregulator  active   Fake"'));
+    await credentials.grant('auditor', 'Audit \u202eoC &').then(() => expect.fail('granted'), (error: Error) => expect(error.message).to.equal('a credential\'s name is one line of text, without control characters or direction marks: got "Audit \\u202eoC &"'));
     await credentials.revoke('0'.repeat(16)).then(() => expect.fail('revoked'), (error: Error) => expect(error.message).to.match(/no credential/));
     expect((await credentials.list()).length).to.equal(count);
     // The whole token where its id belongs: named, and nothing revoked.

@@ -17,9 +17,9 @@ describe('an amount of a security as a command says it', () => {
     expect([1n, 12345n].map((amount) => unitsFigure(amount, 0))).to.deep.equal(['1', '12345']);
   });
 
-  it('writes a control character of its name escaped, so a name cannot pass for more lines of a listing', () => {
-    const security = { id: 'ab'.repeat(32), name: 'Fake\n  9999 of Acme AB\r\u009b2K', isin: 'SE0000108656', decimals: 0 } as AssetView;
-    expect(describeAmount(5n, security.id, security)).to.equal(`5 of Fake\\x0a  9999 of Acme AB\\x0d\\x9b2K (SE0000108656) ${security.id}`);
+  it('writes a control character or direction mark of its name escaped, so a name cannot pass for more lines of a listing or reorder one', () => {
+    const security = { id: 'ab'.repeat(32), name: 'Fake\n  9999 of Acme AB\r\u009b2K\u202e', isin: 'SE0000108656', decimals: 0 } as AssetView;
+    expect(describeAmount(5n, security.id, security)).to.equal(`5 of Fake\\x0a  9999 of Acme AB\\x0d\\x9b2K\\u202e (SE0000108656) ${security.id}`);
   });
 });
 
