@@ -1,6 +1,7 @@
 import { withMemberDatabase } from '../member-database.ts';
 import { CredentialStore, type CredentialRecord } from '../../federation/roles/credential-store.ts';
 import { printResult } from '../output.ts';
+import { printable } from '../../sidechain/printable.ts';
 
 type RoleOptions = { config?: string; json?: boolean };
 
@@ -9,7 +10,8 @@ function withCredentials<T>(options: RoleOptions, work: (store: CredentialStore)
   return withMemberDatabase(options.config, (pool) => work(new CredentialStore(pool)));
 }
 
-const line = (c: CredentialRecord) => `${c.id}  ${c.role.padEnd(9)}  ${c.revokedAt ? 'revoked' : 'active '}  ${c.name}`;
+// A name stored before grant refused line breaks and direction marks must not pass for more rows, or reorder its own.
+const line = (c: CredentialRecord) => `${c.id}  ${c.role.padEnd(9)}  ${c.revokedAt ? 'revoked' : 'active '}  ${printable(c.name)}`;
 
 export async function grantRole(options: RoleOptions & { role: string; name: string }): Promise<void> {
   const { token, credential } = await withCredentials(options, (store) => store.grant(options.role, options.name));

@@ -1,6 +1,10 @@
 import { expect } from 'chai';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCli } from '../helpers/cli.ts';
 import { createApiApp } from '../../federation/api/app.ts';
 import { registryRoutes } from '../../federation/api/registry-routes.ts';
 import { RegistryAuthenticator, type Principal } from '../../federation/roles/authorize.ts';
@@ -201,6 +205,18 @@ describe('registry views behind roles, with credentials in Postgres', function (
     await credentials.grant('auditor', 'Audit \u202eoC &').then(() => expect.fail('granted'), (error: Error) => expect(error.message).to.equal('a credential\'s name is one line of text, without control characters or direction marks: got "Audit \\u202eoC &"'));
     await credentials.revoke('0'.repeat(16)).then(() => expect.fail('revoked'), (error: Error) => expect(error.message).to.match(/no credential/));
     expect((await credentials.list()).length).to.equal(count);
+    // One stored before such names were refused is listed on its own row, escaped.
+    await db.pool.query("INSERT INTO role_credentials (id, role, name, secret_sha256) VALUES ('00000000000000ee', 'auditor', $1, $2)", ['Evil\nregulator  active   Fake', Buffer.alloc(32)]);
+    const folder = mkdtempSync(join(tmpdir(), 'strongbox-roles-'));
+    try {
+      const config = join(folder, 'member.json');
+      writeFileSync(config, JSON.stringify({ memberIndex: 0, keyFile: 'key.json', genesisFile: 'genesis.json', dataDir: 'member', bitcoin: { rpcUrl: 'http://user:password@127.0.0.1:18443' }, api: { port: 8200 }, peer: { port: 9200 }, peers: [] }));
+      const listed = await runCli(['role', 'list', '--config', config], { env: { DATABASE_URL: db.url } });
+      expect(listed.code, listed.stderr).to.equal(0);
+      expect(listed.stdout.split('\n').filter((row) => row.includes('Fake'))).to.deep.equal(['00000000000000ee  auditor    active   Evil\\x0aregulator  active   Fake']);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
     // The whole token where its id belongs: named, and nothing revoked.
     const { token, credential } = await credentials.grant('auditor', 'revoked by token');
     await credentials.revoke(token).then(() => expect.fail('revoked'), (error: Error) => expect(error.message).to.equal(`give the credential's id, ${credential.id}, not the whole token`));
