@@ -34,7 +34,14 @@ export function lockNetworkFolder(dataDir: string): FolderLock {
       rmSync(stoppingFile, { force: true });
     },
     markStopping: () => {
-      if (lock !== undefined) writeFileSync(stoppingFile, `${process.pid}\n`, { mode: 0o644 });
+      if (lock === undefined) return;
+      try {
+        writeFileSync(stoppingFile, `${process.pid}\n`, { mode: 0o644 });
+      } catch (error) {
+        // The folder was deleted under the running network: nothing to mark, and the stop of its
+        // processes, which comes next, must not be given up for it.
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      }
     },
     release: () => {
       if (lock === undefined) return;

@@ -32,6 +32,15 @@ describe('one running local network per folder', () => {
     expect(existsSync(join(dir, 'up.pid'))).to.equal(false);
   });
 
+  it('marks nothing, and fails nothing, when the folder it holds was deleted under it', () => {
+    const lock = lockNetworkFolder(dir);
+    lock.hold();
+    rmSync(dir, { recursive: true, force: true });
+    lock.markStopping();
+    lock.release();
+    expect(existsSync(dir)).to.equal(false);
+  });
+
   it('takes over a folder whose process died, holds it, and lets it go on release', () => {
     const dead = spawnSync('true').pid;
     writeFileSync(join(dir, 'up.pid'), `${dead}\n`);
