@@ -8,6 +8,7 @@ import { demoWalletFile, ensureDemoWallet } from '../../federation/local-network
 import { fundLocalOpsWallet } from '../../federation/local-network/ops-wallet-funding.ts';
 import { memberLogPath, startLocalNetwork } from '../../federation/local-network/local-network.ts';
 import { memberRefusal } from '../../federation/local-network/member-readiness.ts';
+import { embeddedCluster, serverExit } from '../../federation/postgres/member-database.ts';
 import { sortedMultisig } from '../../watcher/escrow.ts';
 import { bitcoinNetwork } from '../../watcher/networks.ts';
 
@@ -68,17 +69,24 @@ export async function up(options: { dataDir?: string; fresh?: boolean; json?: bo
     });
   };
   network.members.forEach((_, index) => supervise(index, MEMBER_RESTART.firstMs / 2));
+  const cluster = embeddedCluster(dataDir);
+  const postgres = serverExit(cluster, `the server of ${cluster}, which holds every member's database, stopped or is shutting down under the running network (its log: ${cluster}.log), so the network stops too: start it again and it starts the server`);
   // Ctrl-C on `npm start` reaches this process twice, from the terminal and forwarded by npm. A
   // signal nobody listens to any more would end it while it stops the members, and a member
   // still stopping would be left running with its database held: the listeners stay, and a
   // signal while stopping changes nothing (members get 10 s, then SIGKILL).
-  await new Promise<void>((resolveSignal) => {
-    process.on('SIGINT', () => resolveSignal());
-    process.on('SIGTERM', () => resolveSignal());
-  });
+  const lost = await Promise.race([
+    new Promise<undefined>((resolveSignal) => {
+      process.on('SIGINT', () => resolveSignal(undefined));
+      process.on('SIGTERM', () => resolveSignal(undefined));
+    }),
+    postgres.exited,
+  ]);
+  postgres.unwatch();
   stopping = true;
   for (const timer of restarts) clearTimeout(timer);
   progress('stopping');
   await network.stop();
+  if (lost) throw lost;
   if (!options.json) console.error('stopped');
 }

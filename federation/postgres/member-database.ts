@@ -23,20 +23,22 @@ const NEVER_LOST = new Promise<Error>(() => undefined);
 const SERVER_WATCH_MS = 1_000;
 
 /**
- * The member started the server and no one else restarts it: a member left running without it
- * (its postmaster killed, the machine's out-of-memory killer) would retry its database forever.
- * It stops instead, with the reason, and a start brings the server back. A server asked to shut
- * down (pg_ctl stop, a SIGTERM: a smart shutdown) turns every new connection away while it waits
- * for the member's sessions to end, which they would not: the member stops then too.
+ * Settles with `reason` once the server of `cluster` exits or shuts down. Whoever started it (a
+ * member on its own server, `up` for a local network's members) is the only one to start it
+ * again: members left running without it (its postmaster killed, the machine's out-of-memory
+ * killer, its folder deleted) would retry their database forever. They stop instead, with the
+ * reason, and a start brings the server back. A server asked to shut down (pg_ctl stop, a
+ * SIGTERM: a smart shutdown) turns every new connection away while it waits for the members'
+ * sessions to end, which they would not: they stop then too.
  */
-function serverExit(cluster: string): { exited: Promise<Error>; unwatch(): void } {
+export function serverExit(cluster: string, reason: string): { exited: Promise<Error>; unwatch(): void } {
   const pid = postmasterPid(cluster);
   let report!: (error: Error) => void;
   const exited = new Promise<Error>((resolve) => (report = resolve));
   const timer = setInterval(() => {
     if (pid !== undefined && isAlive(pid) && serverStatus(cluster) !== 'stopping') return;
     clearInterval(timer);
-    report(new PostgresServerError(`the server of ${cluster} stopped or is shutting down under the running member, which stops too: start the member again and it starts the server`));
+    report(new PostgresServerError(reason));
   }, SERVER_WATCH_MS);
   timer.unref();
   return { exited, unwatch: () => clearInterval(timer) };
@@ -64,7 +66,7 @@ export async function openMemberDatabase(config: Pick<MemberConfig, 'databaseUrl
     await server.stop();
     throw error;
   }
-  const watch = serverExit(cluster);
+  const watch = serverExit(cluster, `the server of ${cluster} stopped or is shutting down under the running member, which stops too: start the member again and it starts the server`);
   return {
     url: server.connectionString(database),
     lost: watch.exited,
@@ -96,7 +98,7 @@ export async function openOperatorDatabase(config: Pick<MemberConfig, 'databaseU
   return { url: server.connectionString(database), lost: NEVER_LOST, stop: () => server.stop() };
 }
 
-function embeddedCluster(dataDir: string): string {
+export function embeddedCluster(dataDir: string): string {
   return join(dataDir, 'postgres', 'cluster');
 }
 

@@ -302,4 +302,28 @@ describe('strongbox up (npm start)', function () {
       writeFileSync(keyFile, key);
     }
   });
+
+  // Members left without their databases would answer 503 and retry for ever, unseen: up, which
+  // started the server and alone can start it again, stops the network and says why.
+  it('stops the network with one line when its Postgres server dies under it, leaving nothing running', async () => {
+    const child = spawn(process.execPath, [CLI, 'up', '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    started.push(child);
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    await eventually('the network to be up', async () => stdout.includes('Press Ctrl-C to stop.') || child.exitCode !== null, 120_000);
+    expect(child.exitCode, stderr.slice(-2000)).to.equal(null);
+    const networkProcesses = processTree(child.pid!);
+    const postmaster = networkProcesses.find((row) => row.command.includes('bin/postgres '));
+    expect(postmaster, 'Postgres runs below up').to.not.equal(undefined);
+    process.kill(postmaster!.pid, 'SIGKILL');
+    expect(await exited).to.equal(1);
+    const cluster = join(dataDir, 'postgres', 'cluster');
+    expect(stderr.trimEnd().split('\n').at(-1)).to.equal(
+      `strongbox: embedded Postgres: the server of ${cluster}, which holds every member's database, stopped or is shutting down under the running network (its log: ${cluster}.log), so the network stops too: start it again and it starts the server`,
+    );
+    await eventually('every process of the network to exit', async () => stillRunning(networkProcesses).length === 0, 30_000);
+  });
 });
