@@ -58,7 +58,8 @@ export const genesisSchema = z
       )
       .min(1)
       .max(MAX_MEMBERS),
-    threshold: z.number().int().min(1),
+    /** Checked against the member count below, with the rule in the message, whatever its value. */
+    threshold: z.number().int(),
     pegin: z
       .object({
         confirmations: z.number().int().min(1).max(1000),
@@ -90,8 +91,14 @@ export const genesisSchema = z
     // A repeated key would let one member count twice towards k, in blocks and in the escrow.
     for (const field of ['blockKey', 'pegKey', 'name'] as const) {
       const values = genesis.members.map((member) => member[field]);
-      const duplicate = values.find((value, index) => values.indexOf(value) !== index);
-      if (duplicate) context.addIssue({ code: 'custom', path: ['members'], message: `duplicate ${field} ${duplicate}` });
+      const second = values.findIndex((value, index) => values.indexOf(value) !== index);
+      if (second === -1) continue;
+      const first = values.indexOf(values[second]!);
+      const message =
+        field === 'name'
+          ? `members ${first} and ${second} are both named ${values[second]}`
+          : `members ${first} (${genesis.members[first]!.name}) and ${second} (${genesis.members[second]!.name}) have the same ${field} ${values[second]}: each member needs keys of its own`;
+      context.addIssue({ code: 'custom', path: ['members'], message });
     }
   });
 
