@@ -5,6 +5,7 @@ import type { Transaction } from '../sidechain/transaction/types.ts';
 import { stderrLines } from './stderr-line.ts';
 import { DEFAULT_WAIT_SECONDS } from './command-options.ts';
 import { NotFinalError } from './not-final-error.ts';
+import { genesisFrom, type NetworkOptions } from './member-url.ts';
 
 /**
  * A member's refusals of a transaction it already holds. The same command run again while the
@@ -30,8 +31,8 @@ export interface Submission {
   resumes?: string;
 }
 
-/** --json, and --wait's seconds (DEFAULT_WAIT_SECONDS when absent; 0 waits not at all). */
-export interface SubmitOptions {
+/** --json, and --wait's seconds (DEFAULT_WAIT_SECONDS when absent; 0 waits not at all); the network options name the genesis the transaction was signed for. */
+export interface SubmitOptions extends NetworkOptions {
   json?: boolean;
   wait?: number;
 }
@@ -82,7 +83,7 @@ export async function submitUntilFinal(client: MemberClient, tx: Transaction, op
     if (error instanceof MemberApiError && error.code === 'dropped') return false;
     throw error;
   });
-  const sentBefore = heldBefore || !(await send(client, tx, txid));
+  const sentBefore = heldBefore || !(await send(client, tx, txid, options));
   const said = sentBefore ? 'already submitted' : (submission.done ?? 'submitted');
   const wait = options.wait ?? DEFAULT_WAIT_SECONDS;
   const height = wait === 0 ? undefined : await waitUntilFinal(client, tx, txid, { json: options.json, waitMs: wait * 1000, said }, submission);
@@ -94,12 +95,13 @@ export async function submitUntilFinal(client: MemberClient, tx: Transaction, op
 }
 
 /** Sends the transaction; false when the member answers that it holds it already, sent by another run. */
-async function send(client: MemberClient, tx: Transaction, txid: string): Promise<boolean> {
+async function send(client: MemberClient, tx: Transaction, txid: string, options: SubmitOptions): Promise<boolean> {
   try {
     await client.submit(tx);
     return true;
   } catch (error) {
     if (!(error instanceof MemberApiError)) throw error;
+    if (error.code === 'bad-signature') throw (await otherChain(client, options)) ?? error;
     // The wallet chose among final coins; one a pending transaction spends (a command that gave up
     // waiting for a block, another run at the same time) is refused until that one is final.
     if (error.code === 'double-spend') {
@@ -112,6 +114,17 @@ async function send(client: MemberClient, tx: Transaction, txid: string): Promis
     if (SENT_BEFORE.has(error.code)) return false;
     throw error;
   }
+}
+
+/**
+ * A signature is over the chain id of the genesis file given: one of another chain's (kept from an
+ * earlier network, say) signs for that chain, and the member's refusal names only the signature.
+ */
+async function otherChain(client: MemberClient, options: SubmitOptions): Promise<ValidationError | undefined> {
+  const ours = toHex(genesisFrom(options).chainId);
+  const served = (await client.status()).chainId;
+  if (served === ours) return undefined;
+  return new ValidationError('wrong-chain', `the member at ${client.baseUrl} serves chain ${served}, not chain ${ours} of the genesis file given, which the transaction was signed for: nothing was sent; name that member's genesis file with --genesis`);
 }
 
 /**

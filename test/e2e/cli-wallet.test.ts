@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { addressPayload } from '../../sidechain/address.ts';
@@ -10,6 +10,7 @@ import { readWalletFile } from '../../federation/wallet/wallet-file.ts';
 import { generateMemberKeys, writeKeyFile } from '../../federation/key-file.ts';
 import { ValidationError } from '../../sidechain/errors.ts';
 import { submitUntilFinal } from '../../cli/submit.ts';
+import { readGenesisFile } from '../../federation/genesis-file.ts';
 import { eventually, startTestNetwork, type TestNetwork } from '../helpers/local-network.ts';
 import { killMember, restartMember } from '../helpers/faults.ts';
 import { scrape } from '../helpers/prometheus.ts';
@@ -46,6 +47,15 @@ describe('wallet, issue and send through the CLI against five members', function
     const sent = await runCli(['send', '--asset', asset, '--to', buyer.address, '--amount', '250', '--file', issuerFile, ...flags]);
     expect(sent.code, sent.stderr).to.equal(0);
     expect(sent.stdout).to.match(new RegExp(`^sent 250 of Acme AB \\(US0378331005\\) ${asset} to sbx1\\S+: [0-9a-f]{64} final at height \\d+\n$`));
+    // Signed with the genesis file of another chain (one kept from an earlier network), a send is refused naming both chains, and nothing is sent (the balances below).
+    const otherGenesis = join(dir, 'other-genesis.json');
+    writeFileSync(otherGenesis, JSON.stringify({ ...JSON.parse(readFileSync(net.network.network.genesisFile!, 'utf8')), genesisTimeMs: '1' }));
+    const otherChain = toHex(readGenesisFile(otherGenesis, '--genesis').chainId);
+    const wrongChain = await runCli(['send', '--asset', asset, '--to', buyer.address, '--amount', '250', '--file', issuerFile, '--member', net.network.network.members[1]!.apiUrl, '--genesis', otherGenesis]);
+    expect([wrongChain.code, wrongChain.stderr]).to.deep.equal([
+      1,
+      `strongbox: the member at ${net.network.network.members[1]!.apiUrl} serves chain ${toHex(net.genesis.chainId)}, not chain ${otherChain} of the genesis file given, which the transaction was signed for: nothing was sent; name that member's genesis file with --genesis\n`,
+    ]);
 
     for (const member of net.network.network.members) {
       const shown = await runCli(['wallet', 'show', '--file', buyerFile, '--json', '--member', member.apiUrl]);
