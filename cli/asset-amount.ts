@@ -7,6 +7,8 @@ import { plural } from '../federation/words.ts';
 
 /** An issued security's registry record; an id the chain does not know is refused as such, not read as a zero balance. */
 export async function registeredSecurity(client: MemberClient, asset: string): Promise<AssetView> {
+  // Its id is a valid asset id, but the chain has no registry of it: "no security" alone would read as a typo.
+  if (asset === BTC_ASSET_KEY) throw new ValidationError('not-a-security', `${asset} is pegged BTC, which has no issuer, registry or dividends: this command takes a security's asset id (listed at GET /assets and on the explorer's Assets page)`);
   try {
     return await client.asset(asset);
   } catch (error) {

@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import { BTC_ASSET_ID, BTC_ASSET_KEY } from '../../sidechain/asset.ts';
-import { describeAmount, unitsFigure } from '../../cli/asset-amount.ts';
+import { describeAmount, registeredSecurity, unitsFigure } from '../../cli/asset-amount.ts';
 import { shortfall } from '../../federation/wallet/build-transfer.ts';
-import type { AssetView } from '../../federation/api/client.ts';
+import type { AssetView, MemberClient } from '../../federation/api/client.ts';
 
 describe('an amount of pegged BTC as a command says it', () => {
   it('names sats with their BTC figure, one sat in the singular', () => {
@@ -20,6 +20,13 @@ describe('an amount of a security as a command says it', () => {
   it('writes a control character or direction mark of its name escaped, so a name cannot pass for more lines of a listing or reorder one', () => {
     const security = { id: 'ab'.repeat(32), name: 'Fake\n  9999 of Acme AB\r\u009b2K\u202e', isin: 'SE0000108656', decimals: 0 } as AssetView;
     expect(describeAmount(5n, security.id, security)).to.equal(`5 of Fake\\x0a  9999 of Acme AB\\x0d\\x9b2K\\u202e (SE0000108656) ${security.id}`);
+  });
+});
+
+describe('the security a command is given', () => {
+  it('refuses the id of pegged BTC as no security, before asking a member', async () => {
+    const error = await registeredSecurity({} as MemberClient, BTC_ASSET_KEY).then(() => undefined, (refusal: Error) => refusal);
+    expect(error?.message).to.equal(`${BTC_ASSET_KEY} is pegged BTC, which has no issuer, registry or dividends: this command takes a security's asset id (listed at GET /assets and on the explorer's Assets page)`);
   });
 });
 
