@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { MemberApiError, MemberClient } from '../api/client.ts';
 import { memberBlockSource, otherChainServed, type BlockSource, type ServedTip } from '../audit/block-source.ts';
 import { ValidationError } from '../../sidechain/errors.ts';
+import { errorFields } from '../observability/logger.ts';
 import type { Chain } from './chain.ts';
 import { SignatureWarmup, type ServedBlock } from './signature-warmup.ts';
 
@@ -85,8 +86,9 @@ export async function catchUp(chain: Chain, peers: { memberIndex: number; apiUrl
       const stop = run.stop;
       if (!stop) servedToEnd = true;
       else if (stop.reason === 'peer-unreachable') log.debug({ peer: peer.memberIndex, err: stop.error }, 'catch-up: peer unreachable');
-      else if (stop.reason === 'other-chain') log.warn({ peer: peer.memberIndex, apiUrl: peer.apiUrl, err: stop.error }, "catch-up: the peer's apiUrl serves another chain; check this member's config");
-      else log.warn({ peer: peer.memberIndex, height: stop.height, err: stop.error }, stop.reason === 'refused-block' ? 'catch-up: refused a block from a peer' : 'catch-up: peer sent an unusable answer');
+      // A refusal of the project's own says all there is to say; anything else carries its stack.
+      else if (stop.reason === 'other-chain') log.warn({ peer: peer.memberIndex, apiUrl: peer.apiUrl, ...errorFields(stop.error) }, "catch-up: the peer's apiUrl serves another chain; check this member's config");
+      else log.warn({ peer: peer.memberIndex, height: stop.height, ...errorFields(stop.error) }, stop.reason === 'refused-block' ? 'catch-up: refused a block from a peer' : 'catch-up: peer sent an unusable answer');
     }
   } finally {
     requests.end();

@@ -169,6 +169,16 @@ describe('catching up on final blocks from peers (real Postgres)', function () {
     expect((await store.balances(bob.owner)).map(({ amount }) => amount)).to.deep.equal([BigInt(LENGTH - 1)]);
   });
 
+  it('warns of a peer serving a forged block with the refusal in words and no stack: a refusal is no bug', async () => {
+    const { chain } = await member();
+    const { lines, log } = capturedLog();
+    await catchUp(chain, [{ memberIndex: 3, apiUrl: await lyingPeer(forged) }], log);
+    const warnings = lines.filter((line) => String(line.msg).startsWith('catch-up: '));
+    expect(warnings.map((line) => line.msg)).to.deep.equal(['catch-up: refused a block from a peer']);
+    expect(warnings[0], JSON.stringify(warnings[0])).to.include({ peer: 3, height: FORGED }).and.not.have.property('err');
+    expect(warnings[0]!.reason).to.be.a('string').and.not.equal('');
+  });
+
   /** Two members that take the connection and never answer, closed after the test. */
   async function twoHungMembers(events: string[]) {
     const hung = [await hungMember('hung 2', events), await hungMember('hung 3', events)];
