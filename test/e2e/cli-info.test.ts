@@ -65,6 +65,12 @@ describe('strongbox info: a genesis file and a member key file, read without any
     expect([init.code, init.stderr, existsSync(join(folder, 'genesis.json'))]).to.deep.equal([1, `strongbox: ${refusal}\n`, false]);
   });
 
+  it('refuses a key file given as the genesis in one line that says so, showing none of its secret', async () => {
+    const keyFile = join(dir, 'member-0', 'key.json');
+    const swapped = await runCli(['info', '--genesis', keyFile]);
+    expect([swapped.code, swapped.stdout, swapped.stderr]).to.deep.equal([1, '', `strongbox: --genesis: ${keyFile} is a member key file, not a genesis file: give the chain's genesis.json here and the key file as the key (--key, keyFile)\n`]);
+  });
+
   it('names the seat of a member key file, and refuses a key that has none in one line', async () => {
     const genesisFile = join(dir, 'genesis.json');
     const seat = await runCli(['info', '--genesis', genesisFile, '--key', join(dir, 'member-3', 'key.json')]);
