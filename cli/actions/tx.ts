@@ -9,8 +9,12 @@ export async function showTransaction(txidArgument: string, options: NetworkOpti
   const txid = parseTxid(txidArgument);
   const client = memberClientFrom(options);
   // One the member dropped (invalid since) is refused with the member's reason, as it stands.
-  const known = await client.transaction(txid).catch((error: unknown) => {
+  const known = await client.transaction(txid).catch(async (error: unknown) => {
     if (!(error instanceof MemberApiError && error.status === 404 && error.code !== 'dropped')) throw error;
+    // The id of a Bitcoin transaction (a deposit's, a peg-out payment's) is no sidechain one: said so, with what follows it.
+    if (await client.depositStatus(txid).then(() => true, () => false)) {
+      throw new ValidationError('unknown-transaction', `${txid} is a Bitcoin transaction, not one of the sidechain's: \`strongbox pegin status ${txid}\` follows a deposit it pays, and a peg-out is followed by its burn (\`strongbox pegout status <burn txid>\`)`);
+    }
     throw new ValidationError('unknown-transaction', `member at ${client.baseUrl} does not know transaction ${txid}: it never took it (not received, or refused), or it restarted since, which empties its pending transactions (another member may hold it)`);
   });
   if (known.status === 'final') {

@@ -115,6 +115,11 @@ describe('peg-out through five member processes and a real regtest node', functi
     const takes = '`pegout status` takes the burn transaction id that `pegout` printed ("burned in …")';
     const ofBitcoin = await runCli(['pegout', 'status', bitcoinTxid, '--member', net.network.network.members[4]!.apiUrl]);
     expect([ofBitcoin.code, ofBitcoin.stderr]).to.deep.equal([1, `strongbox: no burn ${bitcoinTxid} on this chain: ${takes}, not the Bitcoin transaction that pays it\n`]);
+    const txOfBitcoin = await runCli(['tx', bitcoinTxid, '--member', net.network.network.members[4]!.apiUrl]);
+    expect([txOfBitcoin.code, txOfBitcoin.stderr]).to.deep.equal([
+      1,
+      `strongbox: ${bitcoinTxid} is a Bitcoin transaction, not one of the sidechain's: \`strongbox pegin status ${bitcoinTxid}\` follows a deposit it pays, and a peg-out is followed by its burn (\`strongbox pegout status <burn txid>\`)\n`,
+    ]);
     const ofMint = await runCli(['pegout', 'status', minted!.txid, '--member', net.network.network.members[4]!.apiUrl]);
     expect([ofMint.code, ofMint.stderr]).to.deep.equal([1, `strongbox: ${minted!.txid} is a final transaction of kind pegin on this chain, not a burn: ${takes}\n`]);
   });
