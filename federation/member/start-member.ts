@@ -359,7 +359,11 @@ export async function startMember(config: MemberConfig, log: Logger, stopRequest
         peerLinkWarnings.observe(event);
         peerLinkFailures.observe(event, Date.now());
         if (event.type === 'drop') metrics.peerMessagesDropped.inc({ reason: event.reason });
-        else if (event.type === 'connected') monitoring.heardFrom(event.peer);
+        else if (event.type === 'connected') {
+          monitoring.heardFrom(event.peer);
+          // Once a link, not once a dial: a member that is down adds no line while it stays down.
+          log.info({ peer: event.peer }, 'peer linked');
+        } else if (event.type === 'disconnected') log.info({ peer: event.peer }, 'peer link closed; /status peersDown says why while it stays down');
         else if (event.type === 'silent') log.warn({ peer: event.peer }, 'peer answered no ping: its link is closed and dialled again');
       },
     });

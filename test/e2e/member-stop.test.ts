@@ -154,9 +154,15 @@ describe('a member started by the local network', function () {
     await startsAgainLinkedToBoth();
   });
 
-  it('on SIGTERM, stops and exits by itself with code 0', async () => {
+  it('on SIGTERM, stops and exits by itself with code 0, and its peers log the link it closed', async () => {
     const members = net.network.members;
     const exits = members.map((member) => member.exited);
+    const from = statSync(logFile(0)).size;
+    members[2]!.process.kill('SIGTERM');
+    await exits[2];
+    const closed = await eventually('member 0 logging the link member 2 closed', async () => loggedSince(0, from).split('\n').find((line) => line.includes('"msg":"peer link closed')), 30_000);
+    expect(JSON.parse(closed)).to.include({ level: 'info', peer: 2 });
+    expect(readFileSync(logFile(0), 'utf8').split('\n').some((line) => line.includes('"msg":"peer linked"') && line.includes('"peer":2'))).to.equal(true);
     for (const member of members) member.process.kill('SIGTERM');
     // A member that kept listening to its lifeline after stopping would live on until killed,
     // and this would wait for the test's timeout.
