@@ -6,6 +6,7 @@ import { merkleRoot } from './merkle.ts';
 import { encodeTransaction } from './transaction/codec.ts';
 import { transactionFromEncoding, txInfo, witnessTxId, type KnownTransactions } from './transaction/ids.ts';
 import { LIMITS, type Transaction } from './transaction/types.ts';
+import { plural } from './words.ts';
 
 export const MAX_BLOCK_BYTES = 8 * 1024 * 1024;
 export const MAX_BLOCK_TRANSACTIONS = 20_000;
@@ -61,7 +62,7 @@ export function checkBlockAgainstParent(
   if (header.timeMs <= parent.timeMs) throw new BlockError(`block ${header.height} time ${header.timeMs} is not after its parent's ${parent.timeMs}`);
   if (!sameBytes(header.memberSetHash, parent.memberSetHash)) throw new BlockError(`block ${header.height} names another member set`);
   if (header.proposer >= parent.memberCount) throw new BlockError(`block ${header.height} names unknown proposer ${header.proposer}`);
-  if (header.txCount !== block.transactions.length) throw new BlockError(`block ${header.height} header counts ${header.txCount} transactions, body has ${block.transactions.length}`);
+  if (header.txCount !== block.transactions.length) throw new BlockError(`block ${header.height} header counts ${plural(header.txCount, 'transaction')}, body has ${block.transactions.length}`);
   if (!sameBytes(header.txRoot, transactionRoot(block.transactions))) throw new BlockError(`block ${header.height} transaction root does not match its transactions`);
   const ids = new Set(block.transactions.map((tx) => txInfo(tx).idHex));
   if (ids.size !== block.transactions.length) throw new BlockError(`block ${header.height} repeats a transaction`);

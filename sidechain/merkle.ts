@@ -2,6 +2,7 @@ import { hash as oneShotHash } from 'node:crypto';
 import { digestBytes, sha256, sha256Digest } from './hash.ts';
 import { sameBytes } from './bytes.ts';
 import { ValidationError } from './errors.ts';
+import { plural } from './words.ts';
 
 // RFC 6962 §2.1: leaves and interior nodes are hashed with different prefixes, so no leaf can
 // pose as a node (the second-preimage weakness of Bitcoin's Merkle tree).
@@ -65,7 +66,7 @@ export function merkleRoot(leaves: Uint8Array[]): Uint8Array {
 
 /** The audit path of RFC 6962 §2.1.1 for leaf `index`, siblings from the leaf upwards. */
 export function inclusionProof(leaves: Uint8Array[], index: number): Uint8Array[] {
-  if (!Number.isInteger(index) || index < 0 || index >= leaves.length) throw new RangeError(`leaf index ${index} outside a tree of ${leaves.length}`);
+  if (!Number.isInteger(index) || index < 0 || index >= leaves.length) throw new RangeError(`leaf index ${index} outside a tree of ${plural(leaves.length, 'leaf', 'leaves')}`);
   const path = (hashes: Digest[], m: number): Uint8Array[] => {
     if (hashes.length === 1) return [];
     const k = splitPoint(hashes.length);
@@ -80,7 +81,7 @@ export function inclusionProof(leaves: Uint8Array[], index: number): Uint8Array[
  */
 export function verifyInclusion(leaf: Uint8Array, index: number, treeSize: number, proof: Uint8Array[], root: Uint8Array): void {
   if (!Number.isInteger(treeSize) || treeSize < 1 || !Number.isInteger(index) || index < 0 || index >= treeSize) {
-    throw new ValidationError('bad-proof', `leaf index ${index} is outside a tree of ${treeSize} leaves`);
+    throw new ValidationError('bad-proof', `leaf index ${index} is outside a tree of ${plural(treeSize, 'leaf', 'leaves')}`);
   }
   let fn = index;
   let sn = treeSize - 1;

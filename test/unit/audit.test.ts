@@ -67,7 +67,7 @@ const tamperings: { description: string; blocks: () => Pick<SignedBlock, 'block'
     blocks: () => [...honest.slice(0, 2), withBody(honest[2]!, [])],
     height: 3,
     check: 'block',
-    message: /header counts 1 transactions, body has 0/,
+    message: /header counts 1 transaction, body has 0/,
   },
   {
     description: 'an altered block re-signed by a minority of the members',
