@@ -14,11 +14,19 @@ function integer(min: number, max: number) {
   return z.number().int(reason).min(min, reason).max(max, reason);
 }
 
-function urlWithScheme(schemes: string[]) {
+/** The authority of a URL whose host is left empty, with or without a user before it. */
+const EMPTY_HOST = /^([a-z]+:\/\/(?:[^/?#@]*@)?)(?=[/?#]|$)/;
+
+/**
+ * `hostOptional`: a libpq URI names a server reached over its Unix-domain socket by `host=`, its
+ * own host left empty (postgresql://strongbox@/member?host=/var/run/postgresql), as node-postgres
+ * reads it; the WHATWG parser refuses an empty host after a user, so it checks one in its place.
+ */
+function urlWithScheme(schemes: string[], hostOptional = false) {
   const reason = `expected a ${schemes.map((scheme) => `${scheme}://`).join(' or ')} URL`;
   return z.string().refine((value) => {
     try {
-      return schemes.includes(new URL(value).protocol.slice(0, -1));
+      return schemes.includes(new URL(hostOptional ? value.replace(EMPTY_HOST, '$1localhost') : value).protocol.slice(0, -1));
     } catch {
       return false;
     }
@@ -45,7 +53,7 @@ export const memberConfigSchema = z
      * DATABASE_URL: this member's own Postgres database. Unset: an embedded server under
      * `<dataDir>/postgres`, database `member_<memberIndex>` (federation/postgres/member-database.ts).
      */
-    databaseUrl: urlWithScheme(['postgres', 'postgresql']).optional(),
+    databaseUrl: urlWithScheme(['postgres', 'postgresql'], true).optional(),
     bitcoin: z.strictObject({
       /** STRONGBOX_BITCOIN_RPC_URL: Bitcoin Core compatible JSON-RPC with credentials, http://user:password@host:port */
       rpcUrl: urlWithScheme(['http', 'https']),

@@ -59,6 +59,12 @@ describe('member config', () => {
     expect(config.peers).to.deep.equal([{ memberIndex: 2, url: 'ws://peer:9000', apiUrl: 'http://peer:8000' }]);
   });
 
+  it('takes a database on a server reached over its Unix-domain socket, the URL\'s host left empty, as node-postgres and libpq read it', () => {
+    for (const url of ['postgresql://strongbox@/member_3?host=/var/run/postgresql', 'postgres://strongbox:secret@/member_3?host=/var/run/postgresql&port=5433', 'postgresql:///member_3?host=/var/run/postgresql']) {
+      expect(parseMemberConfig(withoutDatabase, { DATABASE_URL: url }).databaseUrl).to.equal(url);
+    }
+  });
+
   it('treats an empty variable as unset', () => {
     expect(loadMemberConfig(fixture, { STRONGBOX_API_PORT: '' }).api.port).to.equal(8101);
   });
