@@ -84,10 +84,6 @@ export const genesisSchema = z
   })
   .strict()
   .superRefine((genesis, context) => {
-    const n = genesis.members.length;
-    if (genesis.threshold > n || 3 * genesis.threshold <= 2 * n) {
-      context.addIssue({ code: 'custom', path: ['threshold'], message: `must satisfy 2n/3 < k <= n for n = ${n}; got ${genesis.threshold}` });
-    }
     // A repeated key would let one member count twice towards k, in blocks and in the escrow.
     for (const field of ['blockKey', 'pegKey', 'name'] as const) {
       const values = genesis.members.map((member) => member[field]);
@@ -99,6 +95,11 @@ export const genesisSchema = z
           ? `members ${first} and ${second} are both named ${values[second]}`
           : `members ${first} (${genesis.members[first]!.name}) and ${second} (${genesis.members[second]!.name}) have the same ${field} ${values[second]}: each member needs keys of its own`;
       context.addIssue({ code: 'custom', path: ['members'], message });
+    }
+    // After the duplicates: a member given twice makes n one too many, and is what to fix.
+    const n = genesis.members.length;
+    if (genesis.threshold > n || 3 * genesis.threshold <= 2 * n) {
+      context.addIssue({ code: 'custom', path: ['threshold'], message: `must satisfy 2n/3 < k <= n for n = ${n}; got ${genesis.threshold}` });
     }
   });
 
