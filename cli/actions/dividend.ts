@@ -7,7 +7,7 @@ import { toHex } from '../../sidechain/transaction/ids.ts';
 import { keyWitness } from '../../sidechain/transaction/signing.ts';
 import { LIMITS, type DividendBody } from '../../sidechain/transaction/types.ts';
 import { issuerAuthorization } from '../../federation/roles/issuer-request.ts';
-import { selectCoins } from '../../federation/wallet/build-transfer.ts';
+import { inputRoom, selectCoins } from '../../federation/wallet/build-transfer.ts';
 import { readWalletFile } from '../../federation/wallet/wallet-file.ts';
 import { withWalletLock } from '../../federation/wallet/wallet-lock.ts';
 import { plural } from '../../federation/words.ts';
@@ -58,7 +58,9 @@ export async function payDividend(options: NetworkOptions & SubmitOptions & { as
   const outputs = dividendOutputs(total, owed);
   if (outputs.length >= LIMITS.maxOutputs) throw new ValidationError('too-many-holders', `${outputs.length} holders are owed a share; one dividend transaction pays at most ${LIMITS.maxOutputs - 1}`);
   const { change, ...submitted } = await withWalletLock(options.file, async () => {
-    const { inputs, change } = selectCoins(await client.utxos(wallet.address), BTC_ASSET_ID, total);
+    // The room left beside a share for every holder and the change.
+    const room = inputRoom({ kind: 'dividend', asset, recordHeight, inputs: [], outputs: [...outputs, { owner: wallet.owner, asset: BTC_ASSET_ID, amount: 1n }], witnesses: [] });
+    const { inputs, change } = selectCoins(await client.utxos(wallet.address), BTC_ASSET_ID, total, { room });
     if (change > 0n) outputs.push({ owner: wallet.owner, asset: BTC_ASSET_ID, amount: change });
     const body: DividendBody = { kind: 'dividend', asset, recordHeight, inputs, outputs };
     const witnesses = inputs.map((_, inputIndex) => keyWitness(genesis.chainId, body, wallet.keys.seed, { inputIndex }));

@@ -9,7 +9,7 @@ import { decodeTransaction, encodeWitness } from '../../sidechain/transaction/co
 import { keyWitness } from '../../sidechain/transaction/signing.ts';
 import type { TransferBody } from '../../sidechain/transaction/types.ts';
 import { MemberApiError, type AssetView, type MemberClient } from '../../federation/api/client.ts';
-import { buildTransfer, selectCoins, type SpendableOutput } from '../../federation/wallet/build-transfer.ts';
+import { buildTransfer, inputRoom, selectCoins, type SpendableOutput } from '../../federation/wallet/build-transfer.ts';
 import { acceptOffer, checkBuyerIsNotSeller, checkOfferChain, checkOfferedCoin, createOffer } from '../../federation/wallet/dvp.ts';
 import { readJsonFile } from '../../federation/json-file.ts';
 import { cannotWrite, writeNewFile } from '../../federation/write-file.ts';
@@ -98,8 +98,9 @@ async function exactCoin(client: MemberClient, chainId: Uint8Array, wallet: Wall
   const exact = coins.utxos.find((utxo) => utxo.asset === hex(asset) && utxo.amount === amount && !offered.has(`${utxo.txid}:${utxo.vout}`));
   if (exact) return { coin: exact };
   const wayOut = 'a coin backs one offer at a time: withdraw an offer first (`strongbox dvp cancel --offer <offer file>`)';
-  const notOffered = coinsNotOffered(coins.utxos, coins.open, hex(asset), amount, { spendOffered: false, wayOut, security: securityWording(hex(asset), security) });
-  const split = buildTransfer(chainId, wallet, notOffered, asset, wallet.owner, amount);
+  const wording = securityWording(hex(asset), security);
+  const notOffered = coinsNotOffered(coins.utxos, coins.open, hex(asset), amount, { spendOffered: false, wayOut, security: wording });
+  const split = buildTransfer(chainId, wallet, notOffered, asset, wallet.owner, amount, wording);
   if (!options.json) stderrLines.say(`splitting a coin of ${unitsFigure(amount, security.decimals)} off for the offer`);
   const { txid, height } = await submitUntilFinal(client, split, options, { rerun: 'makes the offer with the coin split off', resumes: 'makes the offer' });
   return { coin: { txid, vout: 0, asset: hex(asset), amount }, splitHeight: height };
@@ -179,7 +180,9 @@ export const dvpAccept = withOfferAtHand(async ({ options, offer, wallet, chainI
   if (offerExpired(offer, tip)) {
     throw new ValidationError('offer-expired', `the offer expired: it was valid through block ${offer.expiryHeight}, and the chain is already at ${tip}: no block can take it now; nothing was sent`);
   }
-  const payWith = selectCoins(await client.utxos(wallet.address), offer.payment.asset, offer.payment.amount);
+  // The room left beside the seller's signed pair, the delivery and the buyer's change.
+  const room = inputRoom(acceptOffer(chainId, offer, offered, wallet, { inputs: [], change: 1n }));
+  const payWith = selectCoins(await client.utxos(wallet.address), offer.payment.asset, offer.payment.amount, { room });
   const tx = acceptOffer(chainId, offer, offered, wallet, payWith);
   const submitted = await submitUntilFinal(client, tx, options, { rerun: 'is refused, the offer being taken' });
   const asset = hex(offer.gives.asset);

@@ -97,8 +97,9 @@ export async function send(options: NetworkOptions & SubmitOptions & { to: strin
     const utxos = await client.utxos(wallet.address);
     const { open } = await walletOffers(client, options.file, utxos);
     const wayOut = 'spending an offered coin leaves its offer unable ever to settle: withdraw the offer first (`strongbox dvp cancel --offer <offer file>`), or send with --spend-offered';
-    const coins = coinsNotOffered(utxos, open, assetHex, amount, { spendOffered: options.spendOffered === true, wayOut, security: security && securityWording(assetHex, security) });
-    const tx = buildTransfer(genesis.chainId, wallet, coins, asset, recipient, amount);
+    const wording = security && securityWording(assetHex, security);
+    const coins = coinsNotOffered(utxos, open, assetHex, amount, { spendOffered: options.spendOffered === true, wayOut, security: wording });
+    const tx = buildTransfer(genesis.chainId, wallet, coins, asset, recipient, amount, wording);
     const submitted = await submitUntilFinal(client, tx, options, { rerun: 'sends another payment' });
     return { ...submitted, withdrawn: dropSpentOffers(options.file, new Set(tx.inputs.map((input) => `${Buffer.from(input.txid).toString('hex')}:${input.index}`))) };
   });

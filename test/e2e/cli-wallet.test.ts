@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { addressPayload } from '../../sidechain/address.ts';
 import { decodeTransaction } from '../../sidechain/transaction/codec.ts';
+import { keyWitness } from '../../sidechain/transaction/signing.ts';
+import type { TransferBody } from '../../sidechain/transaction/types.ts';
 import { toHex, txId } from '../../sidechain/transaction/ids.ts';
 import { buildTransfer } from '../../federation/wallet/build-transfer.ts';
 import { readWalletFile } from '../../federation/wallet/wallet-file.ts';
@@ -175,6 +177,40 @@ describe('wallet, issue and send through the CLI against five members', function
     const mistyped = await runCli(['send', '--asset', unknown, '--to', 'sbx1qqnzdehgt75yn5hxxuwyzgpuwqrapfaxdgdut2fcc8jt6esvfpt8qtparju', '--amount', '5', '--file', emptyFile, ...flags]);
     expect([mistyped.code, mistyped.stderr]).to.deep.equal([1, `strongbox: no security ${unknown} on this chain: asset ids are listed at GET /assets and on the explorer's Assets page\n`]);
     expect((await net.clients[0]!.status()).height).to.equal(before);
+  });
+
+  it('pays from a wallet of more small coins than a transaction spends with its larger coins, and refuses what no transaction of its coins can pay, naming the merge that lets it through, changing nothing', async () => {
+    const issuerFile = join(dir, 'fan-out.json');
+    const holderFile = join(dir, 'many-coins.json');
+    await runCli(['wallet', 'new', '--file', issuerFile]);
+    const holder = JSON.parse((await runCli(['wallet', 'new', '--file', holderFile, '--json'])).stdout) as { address: string };
+    const { asset } = JSON.parse((await runCli(['issue', '--name', 'Dust AB', '--isin', 'GB0002634946', '--supply', '10000', '--file', issuerFile, '--json', ...flags])).stdout) as { asset: string };
+    // One transfer gives the holder 990 coins of one share each (dividends, many small payments), then one of 100.
+    const issuer = readWalletFile(issuerFile);
+    const [supply] = await net.clients[1]!.utxos(issuer.address);
+    const share = { owner: addressPayload(holder.address), asset: Buffer.from(asset, 'hex'), amount: 1n };
+    const body: TransferBody = { kind: 'transfer', inputs: [{ txid: Buffer.from(supply!.txid, 'hex'), index: supply!.vout }], outputs: [...Array.from({ length: 990 }, () => share), { owner: issuer.owner, asset: share.asset, amount: 10000n - 990n }] };
+    await submitUntilFinal(net.clients[1]!, { ...body, witnesses: [keyWitness(net.genesis.chainId, body, issuer.keys.seed)] }, { json: true }, { rerun: 'fans out again' });
+    expect((await runCli(['send', '--asset', asset, '--to', holder.address, '--amount', '100', '--file', issuerFile, ...flags])).code).to.equal(0);
+    const to = 'sbx1qqnzdehgt75yn5hxxuwyzgpuwqrapfaxdgdut2fcc8jt6esvfpt8qtparju';
+    const send = (amount: string, recipient = to) => runCli(['send', '--asset', asset, '--to', recipient, '--amount', amount, '--file', holderFile, ...flags]);
+    const before = (await net.clients[0]!.status()).height;
+    // No 978 of its 991 coins hold 1085: the 100 and 977 ones hold 1077.
+    const refused = await send('1085');
+    expect([refused.code, refused.stdout, refused.stderr]).to.deep.equal([
+      1,
+      '',
+      `strongbox: the wallet's 991 coins of Dust AB (GB0002634946) ${asset} hold 1090, but one transaction spends at most 978 of them, and its 978 largest hold 1077, not 1085: merge coins first by sending 1077 to the wallet's own address (\`strongbox send --to <the wallet's sbx1… address> --asset ${asset} --amount 1077 --file <wallet>\`), then pay again\n`,
+    ]);
+    expect((await net.clients[0]!.status()).height).to.equal(before);
+    // Oldest first would spend all 991 coins, more than a transaction holds: the 100 and the 977 oldest ones pay it.
+    const merged = await send('1077', holder.address);
+    expect(merged.code, merged.stderr).to.equal(0);
+    expect((await net.clients[1]!.utxos(holder.address)).map((coin) => coin.amount).sort((a, b) => Number(b - a))).to.deep.equal([1077n, ...Array.from({ length: 13 }, () => 1n)]);
+    const paid = await send('1085');
+    expect(paid.code, paid.stderr).to.equal(0);
+    expect((await net.clients[0]!.balances(to)).find((balance) => balance.asset === asset)?.amount).to.equal(1085n);
+    expect((await net.clients[0]!.balances(holder.address)).find((balance) => balance.asset === asset)?.amount).to.equal(5n);
   });
 
   it('refuses a send run while another holds the wallet, and tells one run again after an interrupted send that its very transaction was already submitted and is final, sending nothing', async () => {
