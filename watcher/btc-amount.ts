@@ -13,7 +13,7 @@ const SATS_PER_BTC = 10n ** BigInt(BTC_DECIMALS);
 export function btcToSats(value: string | number, what?: string): bigint {
   const text = typeof value === 'number' ? numberToDecimal(value) : value.trim();
   const match = /^(\d+)(?:\.(\d{1,8}))?$/.exec(text);
-  if (!match) throw new ValidationError('bad-amount', `${what ? `${what}: ` : ''}not a BTC amount with at most 8 decimals: ${JSON.stringify(String(value))}`);
+  if (!match) throw new ValidationError('bad-amount', `${what ? `${what}: ` : ''}not a BTC amount: expected digits, with at most 8 decimals after a point and a digit before it (such as 0.5 or 21), got ${JSON.stringify(String(value))}`);
   const whole = BigInt(match[1] ?? '0');
   const fraction = BigInt((match[2] ?? '').padEnd(8, '0'));
   return whole * SATS_PER_BTC + fraction;

@@ -59,7 +59,8 @@ describe('strongbox regtest fund|mine', function () {
   });
 
   const refusals: Array<{ name: string; args: (rpcUrl: string) => string[]; line: RegExp }> = [
-    { name: 'an amount with more than 8 decimals', args: (url) => ['regtest', 'fund', ADDRESS, '0.123456789', '--rpc', url], line: /^strongbox: not a BTC amount with at most 8 decimals: "0\.123456789"$/ },
+    { name: 'an amount with more than 8 decimals', args: (url) => ['regtest', 'fund', ADDRESS, '0.123456789', '--rpc', url], line: /^strongbox: not a BTC amount: expected digits, with at most 8 decimals after a point and a digit before it \(such as 0\.5 or 21\), got "0\.123456789"$/ },
+    { name: 'an amount without a digit before its point, saying the form it takes', args: (url) => ['regtest', 'fund', ADDRESS, '.5', '--rpc', url], line: /^strongbox: not a BTC amount: expected digits, with at most 8 decimals after a point and a digit before it \(such as 0\.5 or 21\), got "\.5"$/ },
     { name: 'a negative amount', args: (url) => ['regtest', 'fund', ADDRESS, '-1', '--rpc', url], line: /^strongbox: .*/ },
     { name: 'an address of another network', args: (url) => ['regtest', 'fund', 'bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4', '0.1', '--rpc', url], line: /^strongbox: "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4" is not a Bitcoin address on regtest \(it is a mainnet address\)$/ },
     { name: 'a coinbase address of another network', args: (url) => ['regtest', 'mine', '1', '--to', 'tb1qw508d6qejxtdg4y5r3zarvary0c5xw7kxpjzsx', '--rpc', url], line: /^strongbox: "tb1qw508d6qejxtdg4y5r3zarvary0c5xw7kxpjzsx" is not a Bitcoin address on regtest \(it is a testnet address\)$/ },
