@@ -151,15 +151,16 @@ export class BitcoinRpc {
    * call where getRawTransaction and getTransactionConfirmations take two: a proposer checks each
    * mint it puts in its block this way while the round waits for its proposal.
    */
-  async getTransactionAndConfirmations(txid: string): Promise<{ tx: Transaction; confirmations: number } | null> {
+  async getTransactionAndConfirmations(txid: string): Promise<{ tx: Transaction; confirmations: number; blockHash: string | null } | null> {
     const answer = await this.verboseTransaction(txid);
-    return answer && { tx: Transaction.fromHex(answer.hex), confirmations: answer.confirmations ?? 0 };
+    // bcoin says a null block hash for a transaction in its mempool, bitcoind none.
+    return answer && { tx: Transaction.fromHex(answer.hex), confirmations: answer.confirmations ?? 0, blockHash: answer.blockhash ?? null };
   }
 
   /** getrawtransaction's verbose answer (bcoin and bitcoind both give the raw hex in it), or null for a transaction the node does not know. */
-  private async verboseTransaction(txid: string): Promise<{ hex: string; confirmations?: number } | null> {
+  private async verboseTransaction(txid: string): Promise<{ hex: string; confirmations?: number; blockhash?: string | null } | null> {
     try {
-      return await this.call<{ hex: string; confirmations?: number }>('getrawtransaction', txid, true);
+      return await this.call<{ hex: string; confirmations?: number; blockhash?: string | null }>('getrawtransaction', txid, true);
     } catch (error) {
       if (isTransactionNotFound(error)) return null;
       throw error;

@@ -120,7 +120,7 @@ export async function peginStatus(txidArgument: string, options: { member?: stri
     if (done || !options.wait) {
       progress.clear();
       const claim = (d: (typeof deposits)[number]) =>
-        `paid before its deposit address was registered with this member, which had already read its block: it is minted once claimed (strongbox pegin claim ${txid}:${d.vout} --to ${d.recipient}${d.confirmations < d.required ? `, once it has ${d.required} confirmations` : ''})`;
+        `paid before its deposit address was registered with this member, which had already read its block: it is minted once claimed (strongbox pegin claim ${txid}:${d.vout} --to ${d.recipient})`;
       const outcome = (d: (typeof deposits)[number]) =>
         d.minted ? `minted${d.mintedIn ? ` in ${d.mintedIn.txid} at height ${d.mintedIn.height}` : ''}` : d.belowMinimum ? `below the peg-in minimum of ${minimumSats} sats: it is not minted` : d.claimNeeded ? claim(d) : 'not minted yet';
       const lines = deposits.map((d) => `output ${d.vout}: ${describeSats(BigInt(d.amountSats))} for ${d.recipient}, ${plural(d.confirmations, 'confirmation')} (${d.required} needed), ${outcome(d)}`);
@@ -161,11 +161,12 @@ export async function claimDeposit(outpointArgument: string, options: { to: stri
     printResult(options, `${outpoint} is already minted: nothing to claim`, { outpoint, confirmations, required, claimed: false, minted: true });
     return;
   }
+  // A member follows a claimed deposit to its depth and mints it there, so an early claim needs no second one.
   const ready = confirmations >= required;
   printResult(
     options,
-    ready ? `claimed by ${plural(answers.length, 'member')}; the mint follows in the next block` : `the deposit has ${plural(confirmations, 'confirmation')}; claim again once it has ${required}`,
-    { outpoint, confirmations, required, claimed: ready, minted: false },
+    `claimed by ${plural(answers.length, 'member')}; ${ready ? 'the mint follows in the next block' : `the deposit has ${plural(confirmations, 'confirmation')} and is minted once it has ${required}`} (strongbox pegin status ${match[1]} follows it)`,
+    { outpoint, confirmations, required, claimed: true, minted: false },
   );
 }
 

@@ -173,25 +173,33 @@ export class Pegin {
   }
 
   /**
-   * A deposit to a derivable address that nobody registered before it was mined: the follower
-   * has passed its block, so the claim is checked against the node directly and, once deep
-   * enough, joins the confirmed deposits. Every member still re-checks the mint before voting.
+   * A deposit to a derivable address paid before the address was registered here: the follower
+   * had passed its block. The claim is checked against the node at once, and one that is not a
+   * deposit to the recipient's address is refused with its reason. One that is joins the deposits
+   * the follower follows, however early it comes: it is minted at the depth as a watched deposit
+   * is, or at once if it has it. Every member still re-checks the mint before voting.
    */
   async claim(txid: string, vout: number, recipient: Uint8Array, ledger: LedgerReader): Promise<{ confirmations: number; required: number; minted: boolean }> {
     const { tx, confirmations, required } = await this.depositTransaction(txid);
     // Claimed before, or watched all along: nothing left to claim, and the answer says so.
     if (ledger.isMinted(`${txid}:${vout}`)) return { confirmations, required, minted: true };
-    await this.register(recipient);
-    if (confirmations < required) return { confirmations, required, minted: false };
+    const where = `mint of ${txid}:${vout}`;
     const output = tx.outs[vout];
-    if (!output) throw new PeginError('pegin-unknown', `transaction ${txid} has no output ${vout}`);
-    const mint: PeginBody = { kind: 'pegin', bitcoinTxid: new Uint8Array(Buffer.from(txid, 'hex')), bitcoinVout: vout, amount: mintAmount(this.genesis, BigInt(output.value)), recipient };
-    await this.verifyMints([{ ...mint, witnesses: [] }]);
-    const tip = await this.rpc.getBlockCount();
-    const deposit: Deposit = { txid, vout, amountSats: BigInt(output.value), recipient: Buffer.from(recipient).toString('hex'), scriptPubKey: Buffer.from(output.script).toString('hex'), blockHash: '', height: tip - confirmations + 1 };
-    await this.store.saveFollowerStep(serializeFollowerState(this.follower.state), [deposit], []);
-    await this.reloadConfirmed();
-    return { confirmations, required, minted: false };
+    if (!output) throw new PeginError('pegin-unknown', `${where}: the transaction has no output ${vout}`);
+    const amountSats = BigInt(output.value);
+    checkDepositOutput(this.genesis, this.escrow, output, { kind: 'pegin', bitcoinTxid: new Uint8Array(Buffer.from(txid, 'hex')), bitcoinVout: vout, amount: mintAmount(this.genesis, amountSats), recipient }, where);
+    if (!isMintable(this.genesis, amountSats)) throw new PeginError('pegin-minimum', `${where}: the peg-in fee of ${this.genesis.file.pegin.feeSats} sats takes all ${amountSats} sats, so it is never minted`);
+    if (this.halted) throw new PeginError('pegin-halted', `${where}: minting is halted after a deep Bitcoin reorg; claim again once the operators resume it`);
+    await this.register(recipient);
+    // Read again now that the address is watched: a block the follower reads from here on finds the deposit itself, and one it read already is given it.
+    const found = await this.rpc.getTransactionAndConfirmations(txid);
+    if (!found?.blockHash) return { confirmations: found?.confirmations ?? confirmations, required, minted: false };
+    // The tip is read after the transaction, so a block mined in between makes the height look newer, never older.
+    const height = (await this.rpc.getBlockCount()) - found.confirmations + 1;
+    const deposit: Deposit = { txid, vout, amountSats, recipient: Buffer.from(recipient).toString('hex'), scriptPubKey: Buffer.from(output.script).toString('hex'), blockHash: found.blockHash, height };
+    const effects = await this.follower.claim(deposit);
+    if (effects.some((effect) => effect.type === 'confirmed')) await this.reloadConfirmed();
+    return { confirmations: found.confirmations, required, minted: false };
   }
 
   /**
@@ -320,7 +328,14 @@ export async function verifyMintOnBitcoin(rpc: BitcoinRpc, genesis: Genesis, esc
   if (confirmations < required) {
     throw new PeginError('pegin-unconfirmed', `${where}: ${confirmations} confirmations, ${required} required${tx.isCoinbase() ? ' (a coinbase output is spendable only at 100)' : ''}`);
   }
-  const output = tx.outs[mint.bitcoinVout];
+  checkDepositOutput(genesis, escrow, tx.outs[mint.bitcoinVout], mint, where);
+}
+
+/**
+ * What a mint's deposit output must be at any depth: there, paying the deposit script derived
+ * for the named recipient, not below the minimum, carrying the amount plus the published fee.
+ */
+function checkDepositOutput(genesis: Genesis, escrow: SortedMultisig, output: { script: Uint8Array; value: number | bigint } | undefined, mint: PeginBody, where: string): void {
   if (!output) throw new PeginError('pegin-unknown', `${where}: the transaction has no output ${mint.bitcoinVout}`);
   const expected = depositMultisig(escrow, mint.recipient).scriptPubKey;
   if (!sameBytes(output.script, expected)) throw new PeginError('pegin-script', `${where}: the output does not pay the recipient's deposit address`);

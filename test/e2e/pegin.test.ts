@@ -123,6 +123,33 @@ describe('peg-in through five member processes and a real regtest node', functio
     expect(await btcBalances(erin.address)).to.deep.equal(Array(5).fill(700_000n));
   });
 
+  it('mints a deposit claimed before it has its confirmations once it has them, once, with no second claim', async () => {
+    const ivan = testWallet();
+    const { depositAddress } = JSON.parse((await runCli(['pegin-address', ivan.address, '--offline', '--json', '--genesis', net.network.network.genesisFile!])).stdout) as { depositAddress: string };
+    const txid = await faucet.fund(depositAddress, 450_000n);
+    await faucet.mine(1);
+    const tip = await rpc.getBlockCount();
+    await eventually('every member has read the block that pays the deposit', async () => (await Promise.all(net.clients.map((client) => client.status()))).every((status) => status.bitcoin.height >= tip), 30_000);
+    const vout = (await rpc.getRawTransaction(txid)).outs.findIndex((out) => out.value === 450_000n);
+    const members = ['--member', ...net.network.network.members.map((m) => m.apiUrl)];
+    const claimed = await runCli(['pegin', 'claim', `${txid}:${vout}`, '--to', ivan.address, ...members]);
+    expect([claimed.code, claimed.stderr, claimed.stdout]).to.deep.equal([0, '', `claimed by 5 members; the deposit has 1 confirmation and is minted once it has 2 (strongbox pegin status ${txid} follows it)\n`]);
+    // Followed from the claim on, as a watched deposit is, and not minted below the depth.
+    const early = await runCli(['pegin', 'status', txid, '--no-wait', '--member', net.network.network.members[1]!.apiUrl]);
+    expect(early.stdout).to.equal(`output ${vout}: 450000 sats (0.00450000 BTC) for ${ivan.address}, 1 confirmation (2 needed), not minted yet\n`);
+    expect(await btcBalances(ivan.address)).to.deep.equal(Array(5).fill(0n));
+
+    await faucet.mine(1);
+    const status = await runCli(['pegin', 'status', txid, '--member', net.network.network.members[2]!.apiUrl]);
+    expect(status.code, status.stderr).to.equal(0);
+    expect(status.stdout).to.match(new RegExp(`^output ${vout}: 450000 sats \\(0\\.00450000 BTC\\) for ${ivan.address}, 2 confirmations \\(2 needed\\), minted in [0-9a-f]{64} at height \\d+\n$`));
+    await eventually('minted on every member', async () => (await btcBalances(ivan.address)).every((balance) => balance === 450_000n), 30_000);
+    // Taken by all five members, the claim is minted by one block, once.
+    await faucet.mine(2);
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    expect(await btcBalances(ivan.address)).to.deep.equal(Array(5).fill(450_000n));
+  });
+
   it('has a member that missed a deposit address registration watch it once a mint to it is final', async () => {
     const hana = testWallet();
     const registered = await Promise.all(net.clients.slice(0, 4).map((client) => client.registerDepositAddress(hana.address)));

@@ -116,16 +116,20 @@ describe('BitcoinRpc against the real embedded node', function () {
     expect(await node.rpc.getTransactionConfirmations(txid)).to.equal(3);
   });
 
-  it('reads a transaction with its confirmations in one answer: unknown, in the mempool, then mined', async () => {
+  it('reads a transaction with its confirmations and block in one answer: unknown, in the mempool, then mined', async () => {
     const { node, faucet } = await sharedRegtest();
     expect(await node.rpc.getTransactionAndConfirmations('11'.repeat(32))).to.equal(null);
     const txid = await faucet.fund(newAddress().address, 20_000n);
     const pending = await node.rpc.getTransactionAndConfirmations(txid);
     expect(pending?.confirmations).to.equal(0);
+    expect(pending?.blockHash).to.equal(null);
     expect(pending?.tx.getId()).to.equal(txid);
-    await faucet.mine(2);
+    await faucet.mine(1);
+    const block = await node.rpc.getBestBlockHash();
+    await faucet.mine(1);
     const mined = await node.rpc.getTransactionAndConfirmations(txid);
     expect(mined?.confirmations).to.equal(2);
+    expect(mined?.blockHash).to.equal(block);
     expect(mined?.tx.toHex()).to.equal((await node.rpc.getRawTransaction(txid)).toHex());
   });
 

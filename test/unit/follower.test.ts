@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type { Block } from 'bitcoinjs-lib';
-import { findDeposits } from '../../watcher/deposits.ts';
+import { findDeposits, type Deposit } from '../../watcher/deposits.ts';
 import { blockRefOf } from '../../watcher/follower/chain-follower.ts';
 import {
   applyFollowerEvent,
@@ -187,6 +187,57 @@ describe('chain follower machine', () => {
       const two = feed(state, a, 101).state;
       expect(applyFollowerEvent(two, { type: 'tip', height: 101, hash: a[0]!.getId() }).effects[0]).to.include({ type: 'ignored', reason: 'stale' });
       expect(applyFollowerEvent(two, { type: 'tip', height: 102, hash: a[1]!.getId() }).effects).to.deep.equal([]);
+    });
+  });
+
+  describe('claims', () => {
+    /** Blocks read before the deposit address was watched: its payment is in none of their deposits. */
+    const unwatched = (blocks: Block[], firstHeight: number) => connected(blocks, firstHeight).map((block) => ({ ...block, deposits: [] }));
+    const claimOf = (block: Block, height: number) => findDeposits(block, height, watched)[0]!;
+    const claim = (state: FollowerState, deposit: Deposit) => applyFollowerEvent(state, { type: 'claim', deposit });
+
+    it('follows a claimed deposit of a block already read to the depth and confirms it there once, however often claimed, across a restart', () => {
+      const { chain, start, state, deposit } = setup();
+      const blocks = chain.blocks(start.getId(), 4, [[deposit(40_000n)]]);
+      const read = applyFollowerEvent(state, { type: 'connect', blocks: unwatched(blocks.slice(0, 1), 101) }).state;
+      const claimed = claim(read, claimOf(blocks[0]!, 101));
+      expect(claimed.effects, 'nothing confirmed below the depth').to.deep.equal([]);
+      expect(claimed.state.chain.at(-1)!.deposits).to.deep.equal([claimOf(blocks[0]!, 101)]);
+      expect(claim(claimed.state, claimOf(blocks[0]!, 101)), 'claimed twice').to.deep.equal({ state: claimed.state, effects: [] });
+
+      const restored = parseFollowerState(serializeFollowerState(claimed.state));
+      const first = feed(restored, blocks.slice(1, 2), 102);
+      expect(ofType(first.effects, 'confirmed')).to.deep.equal([]);
+      const deep = feed(first.state, blocks.slice(2), 103);
+      expect(ofType(deep.effects, 'confirmed').map((c) => [c.deposit, c.confirmations])).to.deep.equal([[claimOf(blocks[0]!, 101), CONFIRMATIONS]]);
+      expect(claim(deep.state, claimOf(blocks[0]!, 101)).effects, 'claimed again at the depth').to.deep.equal([]);
+    });
+
+    it('revokes a claimed deposit whose block a reorg removes, and never confirms it on a branch without it', () => {
+      const { chain, start, state, deposit } = setup();
+      const [a1] = chain.blocks(start.getId(), 1, [[deposit()]]);
+      const read = applyFollowerEvent(state, { type: 'connect', blocks: unwatched([a1!], 101) }).state;
+      const claimed = claim(read, claimOf(a1!, 101)).state;
+      const b = chain.blocks(start.getId(), 5);
+      const reorg = applyFollowerEvent(claimed, { type: 'connect', blocks: connected(b, 101) });
+      expect(ofType(reorg.effects, 'unconfirmed').map((u) => u.deposit)).to.deep.equal([claimOf(a1!, 101)]);
+      expect(ofType(reorg.effects, 'confirmed')).to.deep.equal([]);
+      expect(reorg.state.halted).to.equal(false);
+      expect(claim(reorg.state, claimOf(a1!, 101)), 'claimed again, of the removed block').to.deep.equal({ state: reorg.state, effects: [] });
+    });
+
+    it('confirms at once a claim of a block at the depth or below every block remembered; leaves one of a block not read yet, or any while halted', () => {
+      const { chain, start, state, deposit } = setup();
+      const blocks = chain.blocks(start.getId(), 4, [[deposit()]]);
+      const read = applyFollowerEvent(state, { type: 'connect', blocks: unwatched(blocks.slice(0, 3), 101) }).state;
+      const deep = claim(read, claimOf(blocks[0]!, 101));
+      expect(ofType(deep.effects, 'confirmed').map((c) => [c.deposit, c.confirmations])).to.deep.equal([[claimOf(blocks[0]!, 101), CONFIRMATIONS]]);
+      const unread = { ...claimOf(blocks[0]!, 101), blockHash: blocks[3]!.getId(), height: 104 };
+      expect(claim(read, unread), 'a block not read yet').to.deep.equal({ state: read, effects: [] });
+      const old = { ...claimOf(blocks[0]!, 101), blockHash: 'cd'.repeat(32), height: 60 };
+      expect(ofType(claim(read, old).effects, 'confirmed').map((c) => c.confirmations)).to.deep.equal([44]);
+      const halted = { ...read, halted: true };
+      expect(claim(halted, claimOf(blocks[0]!, 101)), 'while halted').to.deep.equal({ state: halted, effects: [] });
     });
   });
 

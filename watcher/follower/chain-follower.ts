@@ -1,6 +1,6 @@
 import type { Block } from 'bitcoinjs-lib';
 import { StrongboxError } from '../../sidechain/errors.ts';
-import { findDeposits, type WatchedScripts } from '../deposits.ts';
+import { findDeposits, type Deposit, type WatchedScripts } from '../deposits.ts';
 import {
   applyFollowerEvent,
   followerTip,
@@ -60,6 +60,8 @@ export async function followerStartAt(source: ChainSource, height: number, optio
  */
 export class ChainFollower {
   private current: FollowerState;
+  /** The step in progress: a claim waits for a sync reading blocks without its deposit's address, or that sync's state would drop the claim. */
+  private stepping: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly source: ChainSource,
@@ -75,11 +77,26 @@ export class ChainFollower {
 
   /** Operator acknowledgement of a deep reorg: confirmations flow again. */
   async resume(): Promise<FollowerEffect[]> {
-    return this.apply({ type: 'resume' });
+    return this.exclusive(() => this.apply({ type: 'resume' }));
+  }
+
+  /** A deposit in a block already read, found by a claim once its address is watched (see the machine's claim). */
+  async claim(deposit: Deposit): Promise<FollowerEffect[]> {
+    return this.exclusive(() => this.apply({ type: 'claim', deposit }));
   }
 
   /** Catches up with the node's best chain; returns every effect produced on the way. */
   async sync(): Promise<FollowerEffect[]> {
+    return this.exclusive(() => this.catchUp());
+  }
+
+  private exclusive<T>(step: () => Promise<T>): Promise<T> {
+    const run = this.stepping.then(step);
+    this.stepping = run.catch(() => undefined);
+    return run;
+  }
+
+  private async catchUp(): Promise<FollowerEffect[]> {
     // A member polls every 200 ms: an unchanged tip is told by one call, where the height and its
     // hash took two, and changes nothing, so polling often costs no writes.
     if (this.followsTip(await this.source.getBestBlockHash())) return [];

@@ -47,7 +47,8 @@ export interface FollowerState {
 export type FollowerEvent =
   | { type: 'connect'; blocks: ConnectedBlock[] }
   | { type: 'tip'; height: number; hash: string }
-  | { type: 'resume' };
+  | { type: 'resume' }
+  | { type: 'claim'; deposit: Deposit };
 
 export type IgnoredReason = 'duplicate' | 'stale' | 'gap' | 'unlinked';
 
@@ -91,7 +92,8 @@ export function applyFollowerEvent(state: FollowerState, event: FollowerEvent): 
     next.halted = false;
     next.deepReorg = null;
     settle(next, effects);
-  } else connect(next, event.blocks, effects);
+  } else if (event.type === 'claim') claim(next, event.deposit, effects);
+  else connect(next, event.blocks, effects);
   return { state: next, effects };
 }
 
@@ -144,6 +146,28 @@ function connect(state: FollowerState, offered: ConnectedBlock[], effects: Follo
     effects.push({ type: 'connected', block: refOf(block), deposits: block.deposits });
     settle(state, effects);
   }
+}
+
+/**
+ * A deposit a claim found in a block already read, before its address was watched: it joins that
+ * block's deposits, so it is confirmed at the depth (at once if the block has it) and revoked by
+ * a reorg, as one found when the block was read. Its `height` is the node's, and matters only for
+ * a block below every one remembered: that block is deeper than the depth, so the deposit is
+ * confirmed at once. A block not remembered above that (not read yet, or on a branch this chain
+ * does not hold) is left to be read, which finds the deposit. A deposit held already, or any
+ * while halted, changes nothing.
+ */
+function claim(state: FollowerState, deposit: Deposit, effects: FollowerEffect[]): void {
+  if (state.halted) return;
+  const entry = state.chain.find((block) => block.hash === deposit.blockHash);
+  if (!entry) {
+    if (deposit.height < state.chain[0]!.height) effects.push({ type: 'confirmed', deposit, confirmations: confirmationsAt(state, deposit.height) });
+    return;
+  }
+  if (entry.deposits.some((held) => held.txid === deposit.txid && held.vout === deposit.vout)) return;
+  const joined = { ...deposit, height: entry.height };
+  entry.deposits = [...entry.deposits, joined];
+  if (entry.settled) effects.push({ type: 'confirmed', deposit: joined, confirmations: confirmationsAt(state, entry.height) });
 }
 
 function disconnectAbove(state: FollowerState, forkHeight: number | null, effects: FollowerEffect[]): void {
