@@ -7,14 +7,14 @@ import { sameBytes } from '../../sidechain/bytes.ts';
 import { ValidationError } from '../../sidechain/errors.ts';
 import { decodeTransaction, encodeWitness } from '../../sidechain/transaction/codec.ts';
 import { keyWitness } from '../../sidechain/transaction/signing.ts';
-import type { TransferBody } from '../../sidechain/transaction/types.ts';
+import { SighashType, type Outpoint, type TransferBody, type Witness } from '../../sidechain/transaction/types.ts';
 import { MemberApiError, type AssetView, type MemberClient } from '../../federation/api/client.ts';
 import { buildTransfer, inputRoom, selectCoins, type SpendableOutput } from '../../federation/wallet/build-transfer.ts';
 import { acceptOffer, checkBuyerIsNotSeller, checkOfferChain, checkOfferedCoin, createOffer } from '../../federation/wallet/dvp.ts';
 import { readJsonFile } from '../../federation/json-file.ts';
 import { cannotWrite, writeNewFile } from '../../federation/write-file.ts';
 import { coinsNotOffered } from '../../federation/wallet/offer-holds.ts';
-import { readWalletFile, type OfferHold, type Wallet } from '../../federation/wallet/wallet-file.ts';
+import { readOfferHolds, readWalletFile, type OfferHold, type Wallet } from '../../federation/wallet/wallet-file.ts';
 import { genesisFrom, memberClientFrom, type NetworkOptions } from '../member-url.ts';
 import { describeAmount, describeAmountOn, registeredSecurity, securityWording, unitsFigure } from '../asset-amount.ts';
 import { printResult } from '../output.ts';
@@ -51,20 +51,30 @@ function readOffer(path: string): DvpOffer {
 /** What became of an offer whose coin is spent, and in which final transaction. */
 type OfferFate = { state: 'taken' | 'withdrawn'; txid: string; height: number };
 
-/** What became of an offer whose coin is spent: taken when the spending input carries the offer's own signature, withdrawn otherwise. */
-async function spentOffer(client: MemberClient, offer: DvpOffer): Promise<OfferFate> {
-  const outpoint = `${hex(offer.input.txid)}:${offer.input.index}`;
-  const created = await client.transaction(hex(offer.input.txid)).catch((error: unknown) => {
+/** The final transaction that spent `input`, and the index of its input that did. */
+async function spenderOf(client: MemberClient, input: Outpoint): Promise<{ spentBy: string; input: number; height: number }> {
+  const created = await client.transaction(hex(input.txid)).catch((error: unknown) => {
     if (error instanceof MemberApiError && error.status === 404) return undefined;
     throw error;
   });
-  const spender = created?.spenders?.find((one) => one.vout === offer.input.index);
-  if (!spender) throw new ValidationError('offer-coin-unknown', `the offered coin ${outpoint} is not an output of this chain's final transactions`);
+  const spender = created?.spenders?.find((one) => one.vout === input.index);
+  if (!spender) throw new ValidationError('offer-coin-unknown', `the offered coin ${hex(input.txid)}:${input.index} is not an output of this chain's final transactions`);
+  return spender;
+}
+
+/**
+ * What became of an offer whose coin (`input`) is spent: taken when the spending input carries the
+ * offer's own signature (`isOffer` tells it), withdrawn otherwise.
+ */
+async function spentOffer(client: MemberClient, input: Outpoint, isOffer: (witness: Witness) => boolean): Promise<OfferFate> {
+  const spender = await spenderOf(client, input);
   const spending = decodeTransaction(new Uint8Array(Buffer.from((await client.transaction(spender.spentBy)).hex!, 'hex')));
   const witness = spending.witnesses[spender.input];
-  const taken = witness !== undefined && sameBytes(encodeWitness(witness), encodeWitness(offer.witness));
-  return { state: taken ? 'taken' : 'withdrawn', txid: spender.spentBy, height: spender.height };
+  return { state: witness !== undefined && isOffer(witness) ? 'taken' : 'withdrawn', txid: spender.spentBy, height: spender.height };
 }
+
+/** Whether a witness is the signature of `offer` itself. */
+const signedBy = (offer: DvpOffer) => (witness: Witness) => sameBytes(encodeWitness(witness), encodeWitness(offer.witness));
 
 const fateLine = (fate: OfferFate) => `${fate.state === 'taken' ? 'taken by' : "withdrawn: the seller spent the coin in"} ${fate.txid}, final at height ${fate.height}`;
 
@@ -74,7 +84,7 @@ async function coinOrFate(client: MemberClient, offer: DvpOffer): Promise<{ coin
     return { coin: await client.output(hex(offer.input.txid), offer.input.index) };
   } catch (error) {
     if (!(error instanceof MemberApiError && error.status === 404)) throw error;
-    return { fate: await spentOffer(client, offer) };
+    return { fate: await spentOffer(client, offer.input, signedBy(offer)) };
   }
 }
 
@@ -108,16 +118,6 @@ async function exactCoin(client: MemberClient, chainId: Uint8Array, wallet: Wall
 
 /** Whether no block can take the offer any more: the next block is the tip's height + 1, and an offer is valid through its expiry height. */
 const offerExpired = (offer: DvpOffer, tipHeight: number) => tipHeight >= offer.expiryHeight;
-
-/** What `dvp accept` and `dvp cancel` both start from: the offer, the wallet and the offered coin as the chain holds it now. */
-interface OfferAtHand {
-  options: Options;
-  offer: DvpOffer;
-  wallet: Wallet;
-  chainId: Uint8Array;
-  client: MemberClient;
-  coin: Awaited<ReturnType<typeof offeredCoin>>;
-}
 
 export async function dvpOffer(options: Options & { asset: string; amount: string; price: string; expiresIn: string; out: string }): Promise<void> {
   const asset = parseSecurity(options.asset);
@@ -160,43 +160,73 @@ export async function dvpOffer(options: Options & { asset: string; amount: strin
   );
 }
 
-/** The action of a command that starts from an offer at hand: `act` runs with the wallet locked. */
-function withOfferAtHand(act: (hand: OfferAtHand) => Promise<void>): (options: Options & { offer: string }) => Promise<void> {
-  return async (options) => {
-    const offer = readOffer(options.offer);
-    const wallet = readWalletFile(options.file);
-    const { chainId } = genesisFrom(options);
-    const client = memberClientFrom(options);
-    // Both spend the wallet's coins: from reading them until the spend is final, as `dvp offer` does.
-    await withWalletLock(options.file, async () => act({ options, offer, wallet, chainId, client, coin: await offeredCoin(client, offer) }));
-  };
+export async function dvpAccept(options: Options & { offer: string }): Promise<void> {
+  const offer = readOffer(options.offer);
+  const wallet = readWalletFile(options.file);
+  const { chainId } = genesisFrom(options);
+  const client = memberClientFrom(options);
+  // It spends the wallet's coins: held from reading them until the spend is final, as `dvp offer` does.
+  await withWalletLock(options.file, async () => {
+    const coin = await offeredCoin(client, offer);
+    const offered = { owner: addressPayload(coin.address), asset: coin.asset, amount: coin.amount };
+    // Before the coins to pay with are chosen, whose shortage would hide the reason.
+    checkBuyerIsNotSeller(offered, wallet);
+    const { height: tip } = await client.status();
+    if (offerExpired(offer, tip)) {
+      throw new ValidationError('offer-expired', `the offer expired: it was valid through block ${offer.expiryHeight}, and the chain is already at ${tip}: no block can take it now; nothing was sent`);
+    }
+    // The room left beside the seller's signed pair, the delivery and the buyer's change.
+    const room = inputRoom(acceptOffer(chainId, offer, offered, wallet, { inputs: [], change: 1n }));
+    const payWith = selectCoins(await client.utxos(wallet.address), offer.payment.asset, offer.payment.amount, { room });
+    const tx = acceptOffer(chainId, offer, offered, wallet, payWith);
+    const submitted = await submitUntilFinal(client, tx, options, { rerun: 'is refused, the offer being taken' });
+    const asset = hex(offer.gives.asset);
+    const paid = hex(offer.payment.asset);
+    const received = `${await describeAmountOn(client, asset, offer.gives.amount)} for ${await describeAmountOn(client, paid, offer.payment.amount)}`;
+    printResult(options, `received ${received}: ${submitted.txid} ${finality(submitted)}`, { ...submitted, asset, amount: offer.gives.amount, price: offer.payment.amount });
+  });
 }
 
-export const dvpAccept = withOfferAtHand(async ({ options, offer, wallet, chainId, client, coin }) => {
-  const offered = { owner: addressPayload(coin.address), asset: coin.asset, amount: coin.amount };
-  // Before the coins to pay with are chosen, whose shortage would hide the reason.
-  checkBuyerIsNotSeller(offered, wallet);
-  const { height: tip } = await client.status();
-  if (offerExpired(offer, tip)) {
-    throw new ValidationError('offer-expired', `the offer expired: it was valid through block ${offer.expiryHeight}, and the chain is already at ${tip}: no block can take it now; nothing was sent`);
+/**
+ * The coin an offer of the wallet sells, as the chain holds it now: from the offer file, or, with
+ * the file lost, from the wallet's record of the offers it signed, by the path the file was
+ * written to. Once the coin is spent, a clear refusal saying whether the offer was taken or withdrawn.
+ */
+async function coinOfOwnOffer(client: MemberClient, offerFile: string, wallet: Wallet, walletFile: string): Promise<{ input: Outpoint; coin: Awaited<ReturnType<typeof offeredCoin>> }> {
+  if (existsSync(offerFile)) {
+    const offer = readOffer(offerFile);
+    return { input: offer.input, coin: await offeredCoin(client, offer) };
   }
-  // The room left beside the seller's signed pair, the delivery and the buyer's change.
-  const room = inputRoom(acceptOffer(chainId, offer, offered, wallet, { inputs: [], change: 1n }));
-  const payWith = selectCoins(await client.utxos(wallet.address), offer.payment.asset, offer.payment.amount, { room });
-  const tx = acceptOffer(chainId, offer, offered, wallet, payWith);
-  const submitted = await submitUntilFinal(client, tx, options, { rerun: 'is refused, the offer being taken' });
-  const asset = hex(offer.gives.asset);
-  const paid = hex(offer.payment.asset);
-  const received = `${await describeAmountOn(client, asset, offer.gives.amount)} for ${await describeAmountOn(client, paid, offer.payment.amount)}`;
-  printResult(options, `received ${received}: ${submitted.txid} ${finality(submitted)}`, { ...submitted, asset, amount: offer.gives.amount, price: offer.payment.amount });
-});
+  const hold = readOfferHolds(walletFile).find((one) => one.offer === resolve(offerFile));
+  if (!hold) {
+    const { open } = await walletOffers(client, walletFile, await client.utxos(wallet.address));
+    const known = open.length === 0 ? 'it has no open offer' : `its open offers were written to ${open.map((one) => one.offer).join(', ')}`;
+    throw new ValidationError('bad-offer', `offer file: ${offerFile} does not exist, and ${walletFile} records no offer written there (${known}): an offer whose file is lost is withdrawn by the path the file was written to`);
+  }
+  const [txid, vout] = hold.coin.split(':') as [string, string];
+  const input = { txid: new Uint8Array(Buffer.from(txid, 'hex')), index: Number(vout) };
+  try {
+    return { input, coin: await client.output(txid, input.index) };
+  } catch (error) {
+    if (!(error instanceof MemberApiError && error.status === 404)) throw error;
+  }
+  // The wallet signs SINGLE|ANYONECANPAY|EXPIRY for its offers only, and a coin backs one offer.
+  const fate = await spentOffer(client, input, (witness) => witness.sighash === SighashType.singleAnyoneCanPayExpiry);
+  throw new ValidationError(`offer-${fate.state}`, `the offer ${hold.offer} was ${fateLine(fate)}: its coin ${hold.coin} is spent`);
+}
 
-export const dvpCancel = withOfferAtHand(async ({ options, offer, wallet, chainId, client, coin }) => {
-  if (coin.address !== wallet.address) throw new ValidationError('not-owner', `the offered coin belongs to ${coin.address}, not to this wallet`);
-  const body: TransferBody = { kind: 'transfer', inputs: [offer.input], outputs: [{ owner: wallet.owner, asset: offer.gives.asset, amount: coin.amount }] };
-  const submitted = await submitUntilFinal(client, { ...body, witnesses: [keyWitness(chainId, body, wallet.keys.seed)] }, options, { rerun: 'is refused, the offer being withdrawn' });
-  printResult(options, `offer withdrawn: the coin moved to ${submitted.txid}:0, ${finality(submitted)}`, submitted);
-});
+export async function dvpCancel(options: Options & { offer: string }): Promise<void> {
+  const wallet = readWalletFile(options.file);
+  const { chainId } = genesisFrom(options);
+  const client = memberClientFrom(options);
+  await withWalletLock(options.file, async () => {
+    const { input, coin } = await coinOfOwnOffer(client, options.offer, wallet, options.file);
+    if (coin.address !== wallet.address) throw new ValidationError('not-owner', `the offered coin belongs to ${coin.address}, not to this wallet`);
+    const body: TransferBody = { kind: 'transfer', inputs: [input], outputs: [{ owner: wallet.owner, asset: new Uint8Array(Buffer.from(coin.asset, 'hex')), amount: coin.amount }] };
+    const submitted = await submitUntilFinal(client, { ...body, witnesses: [keyWitness(chainId, body, wallet.keys.seed)] }, options, { rerun: 'is refused, the offer being withdrawn' });
+    printResult(options, `offer withdrawn: the coin moved to ${submitted.txid}:0, ${finality(submitted)}`, submitted);
+  });
+}
 
 export async function dvpShow(options: NetworkOptions & { offer: string; json?: boolean }): Promise<void> {
   const offer = readOffer(options.offer);

@@ -45,7 +45,7 @@ function acceptCommand(): Command {
 function cancelCommand(): Command {
   const spec = {
     description: 'withdraw an offer before anyone takes it, by moving the offered coin back to the wallet',
-    offerHelp: 'the offer file',
+    offerHelp: 'the offer file; once it is lost, the path it was written to (the wallet file records which coin backs it)',
     walletHelp: 'seller wallet file',
     example: 'strongbox dvp cancel --offer offer.json --file seller.wallet.json',
   };

@@ -308,6 +308,18 @@ describe('securities through the CLI against five members', function () {
       expect(await balance('alice', asset)).to.equal(500n);
     });
 
+    it('withdraws an offer whose file is lost by the path it was written to, from the wallet file, and says so once it is withdrawn; a path of no offer of the wallet is refused naming those it has', async () => {
+      const lost = join(dir, 'lost-offer.json');
+      const made = await ok(['dvp', 'offer', '--asset', asset, '--amount', '100', '--price', '1000', '--out', lost, '--file', files.alice!]);
+      rmSync(lost);
+      const never = join(dir, 'never-written.json');
+      await refused(['dvp', 'cancel', '--offer', never, '--file', files.alice!], new RegExp(`^strongbox: offer file: ${escape(never)} does not exist, and ${escape(files.alice!)} records no offer written there \\(its open offers were written to ${escape(lost)}\\): an offer whose file is lost is withdrawn by the path the file was written to\n$`));
+      const cancelled = await ok(['dvp', 'cancel', '--offer', lost, '--file', files.alice!]);
+      expect((await net.clients[1]!.utxos(wallet('alice').address)).map((coin) => `${coin.txid}:${coin.vout}`)).to.include(`${cancelled.txid as string}:0`).and.not.include(made.coin);
+      expect(await balance('alice', asset)).to.equal(500n);
+      await refused(['dvp', 'cancel', '--offer', lost, '--file', files.alice!], new RegExp(`^strongbox: the offer ${escape(lost)} was withdrawn: the seller spent the coin in ${cancelled.txid as string}, final at height ${cancelled.height as number}: its coin ${made.coin as string} is spent\n$`));
+    });
+
     it('refuses an expiry too short to reach a buyer, saying the minimum, and writes nothing', async () => {
       const height = (await net.clients[1]!.status()).height;
       await refused(['dvp', 'offer', '--asset', asset, '--amount', '100', '--price', '1000', '--expires-in', '99', '--out', offerFile(3), '--file', files.alice!], /^strongbox: --expires-in must be at least 100 blocks, got 99: a block is made whenever anyone sends a transaction, so a shorter offer can lapse before its buyer has read it\n$/);
