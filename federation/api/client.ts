@@ -347,11 +347,12 @@ export class MemberClient {
     return { ...output, amount: BigInt(output.amount) };
   }
 
-  /** Registry view: holders of an asset after block `height` (default the tip); `authorization` is a credential or an issuer request. */
+  /** Registry view: every holder of an asset after block `height` (default the tip), every page of it; `authorization` is a credential or an issuer request. */
   async holders(asset: string, authorization: string, height?: number): Promise<{ height: number; outstanding: bigint; holders: { address: string; amount: bigint }[] }> {
     const query = height === undefined ? '' : `?height=${height}`;
-    const result = await this.request<{ height: number; outstanding: string; holders: { address: string; amount: string }[] }>(`/registry/assets/${asset}/holders${query}`, { headers: { authorization } });
-    return { height: result.height, outstanding: BigInt(result.outstanding), holders: result.holders.map((h) => ({ address: h.address, amount: BigInt(h.amount) })) };
+    const pages = await this.allPages<{ height: number; outstanding: string; holders: { address: string; amount: string }[]; next: string | null }>(`/registry/assets/${asset}/holders${query}`, { headers: { authorization } });
+    const first = pages[0]!;
+    return { height: first.height, outstanding: BigInt(first.outstanding), holders: pages.flatMap((page) => page.holders.map((h) => ({ address: h.address, amount: BigInt(h.amount) }))) };
   }
 
   /** Registry view: an asset's whole allowlist after the tip, every page of it, by owner bytes. */
@@ -361,10 +362,10 @@ export class MemberClient {
     return { height: last.height, restricted: last.restricted, addresses: pages.flatMap((page) => page.addresses) };
   }
 
-  /** Registry view: every change of an address's security holdings, oldest first. */
+  /** Registry view: every change of an address's security holdings, oldest first, every page of it. */
   async history(address: string, authorization: string): Promise<{ height: number; txid: string; asset: string; delta: bigint; balance: bigint }[]> {
-    const result = await this.request<{ changes: { height: number; txid: string; asset: string; delta: string; balance: string }[] }>(`/registry/addresses/${address}/history`, { headers: { authorization } });
-    return result.changes.map((c) => ({ ...c, delta: BigInt(c.delta), balance: BigInt(c.balance) }));
+    const pages = await this.allPages<{ changes: { height: number; txid: string; asset: string; delta: string; balance: string }[]; next: string | null }>(`/registry/addresses/${address}/history`, { headers: { authorization } });
+    return pages.flatMap((page) => page.changes.map((c) => ({ ...c, delta: BigInt(c.delta), balance: BigInt(c.balance) })));
   }
 }
 

@@ -9,6 +9,8 @@ import * as wire from './wire-shapes.ts';
 
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
 const addressOf = (owner: Uint8Array) => encodeAddress(ownerFromPayload(owner));
+/** The cursor of a register: the height it is of and the last owner (hex) seen, so that every page is of the same height. */
+const HOLDER_CURSOR = z.string().regex(/^[0-9]{1,15}:[0-9a-f]{66}$/, 'expected height:owner, the owner as 33 bytes of lowercase hex');
 const signedBaseUnits = z.string().regex(/^-?(0|[1-9][0-9]*)$/, 'expected an integer as a decimal string');
 
 /**
@@ -49,29 +51,37 @@ export function registryRoutes(context: RegistryContext): Route[] {
     defineRoute({
       method: 'get',
       path: '/registry/assets/:asset/holders',
-      summary: 'holders of an asset after block `height` (default: the tip; from the block that issued it); auditor, regulator or the asset\'s issuer',
+      summary: 'holders of an asset after block `height` (default: the tip; from the block that issued it), by owner bytes; `cursor` is `height:owner` of the last holder seen, and the pages after the first stay at its height; auditor, regulator or the asset\'s issuer',
       tag: 'registry',
       params: z.object({ asset: wire.assetIdParam }),
-      query: z.object({ height: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional() }).strict(),
-      response: z.strictObject({
+      query: pageQuery(HOLDER_CURSOR).extend({ height: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional() }),
+      response: wire.page('holders', z.strictObject({ address: wire.address, amount: wire.baseUnits })).extend({
         asset: wire.assetId,
         height: wire.height.describe('the holdings are those after this block'),
-        outstanding: wire.baseUnits.describe('the sum of the holdings: the units in circulation, in base units as a decimal string'),
-        holders: z.array(z.strictObject({ address: wire.address, amount: wire.baseUnits })),
+        outstanding: wire.baseUnits.describe('the sum of all the holdings, on every page: the units in circulation, in base units as a decimal string'),
+        count: wire.uint.describe('holders on all the pages'),
       }),
       handler: async ({ params, query, authorization }) => {
         const { principal, record } = await assetAccess(authorization, params.asset, 'holders');
+        const [cursorHeight, after] = query.cursor === undefined ? [undefined, undefined] : [Number(query.cursor.split(':')[0]), query.cursor.split(':')[1]!];
+        if (cursorHeight !== undefined && query.height !== undefined && cursorHeight !== query.height) {
+          throw new ValidationError('bad-cursor', `the cursor ${query.cursor} continues the holders after block ${cursorHeight}, not ${query.height}: give one height`);
+        }
         const tip = context.tipHeight();
-        const height = query.height ?? tip;
+        const height = cursorHeight ?? query.height ?? tip;
         if (height > tip) throw new ValidationError('bad-height', `height ${height} is above the chain tip ${tip}`);
         if (height < record.height) throw notYetIssued(record.metadata, height, record.height);
         const holders = context.ledger.holdersAt(params.asset, height);
+        const rest = after === undefined ? holders : holders.filter((holder) => holder.ownerKey > after);
+        const page = pageOf(rest.slice(0, query.limit + 1), query.limit, (last) => `${height}:${last.ownerKey}`);
         context.onAccess(principal, `holders of ${params.asset} at ${height}`);
         return {
           asset: params.asset,
           height,
           outstanding: holders.reduce((sum, holder) => sum + holder.amount, 0n),
-          holders: holders.map((holder) => ({ address: addressOf(holder.owner), amount: holder.amount })),
+          count: holders.length,
+          holders: page.items.map((holder) => ({ address: addressOf(holder.owner), amount: holder.amount })),
+          next: page.next,
         };
       },
     }),
@@ -107,32 +117,37 @@ export function registryRoutes(context: RegistryContext): Route[] {
     defineRoute({
       method: 'get',
       path: '/registry/addresses/:address/history',
-      summary: 'every change of an address\'s security holdings, oldest first; auditor or regulator',
+      summary: 'every change of an address\'s security holdings, oldest first; `cursor` is how many changes came before this page (the history only grows); auditor or regulator',
       tag: 'registry',
       params: z.object({ address: z.string().min(1).max(200) }),
-      response: z.strictObject({
-        address: wire.address,
-        changes: z.array(
-          z.strictObject({
-            height: wire.height,
-            txid: wire.txid,
-            asset: wire.assetId,
-            delta: signedBaseUnits.describe('change of the holding in base units, as a decimal string (negative when units left)'),
-            balance: wire.baseUnits.describe('the holding after the change, in base units as a decimal string'),
-          }),
-        ),
-      }),
-      handler: async ({ params, authorization }) => {
+      query: pageQuery(z.string().regex(/^[0-9]{1,15}$/, 'expected the number of changes seen')),
+      response: wire.page(
+        'changes',
+        z.strictObject({
+          height: wire.height,
+          txid: wire.txid,
+          asset: wire.assetId,
+          delta: signedBaseUnits.describe('change of the holding in base units, as a decimal string (negative when units left)'),
+          balance: wire.baseUnits.describe('the holding after the change, in base units as a decimal string'),
+        }),
+      ).extend({ address: wire.address }),
+      handler: async ({ params, query, authorization }) => {
         const principal = await context.auth.principal(authorization);
         const payload = addressPayload(params.address);
-        const previous = new Map<string, bigint>();
-        const changes = context.ledger.holdings.historyOf(hex(payload)).map((change) => {
-          const delta = change.balance - (previous.get(change.assetKey) ?? 0n);
-          previous.set(change.assetKey, change.balance);
+        const history = context.ledger.holdings.historyOf(hex(payload));
+        const from = query.cursor === undefined ? 0 : Number(query.cursor);
+        // A change's delta is from the balance of the change before it, which may be on an earlier page.
+        const before = new Map<string, bigint>();
+        for (const change of history.slice(0, from)) before.set(change.assetKey, change.balance);
+        const rows = history.slice(from, from + query.limit + 1).map((change, index) => ({ change, index: from + index }));
+        const page = pageOf(rows, query.limit, (last) => String(last.index + 1));
+        const changes = page.items.map(({ change }) => {
+          const delta = change.balance - (before.get(change.assetKey) ?? 0n);
+          before.set(change.assetKey, change.balance);
           return { height: change.height, txid: change.txid, asset: change.assetKey, delta, balance: change.balance };
         });
         context.onAccess(principal, `history of ${params.address}`);
-        return { address: addressOf(payload), changes };
+        return { address: addressOf(payload), changes, next: page.next };
       },
     }),
   ];

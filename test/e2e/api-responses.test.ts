@@ -161,9 +161,9 @@ describe('member HTTP API: every answer as its route documents it', function () 
       '/addresses/:address/balances': [`/addresses/${bob.address}/balances`, `/addresses/${alice.address}/balances`, `/addresses/${alice.address.toUpperCase()}/balances`],
       '/outputs/:txid/:vout': [`/outputs/${bobsCoin.txid}/${bobsCoin.vout}`],
       // An asset id asked in capitals is answered in the lowercase the schemas hold it to.
-      '/registry/assets/:asset/holders': [{ path: `/registry/assets/${asset}/holders`, headers: auditor }, { path: `/registry/assets/${asset.toUpperCase()}/holders`, headers: auditor }],
+      '/registry/assets/:asset/holders': [{ path: `/registry/assets/${asset}/holders`, headers: auditor }, { path: `/registry/assets/${asset.toUpperCase()}/holders?limit=1`, headers: auditor }],
       '/registry/assets/:asset/allowlist': [{ path: `/registry/assets/${asset}/allowlist?limit=1`, headers: auditor }, { path: `/registry/assets/${asset.toUpperCase()}/allowlist?limit=1`, headers: auditor }],
-      '/registry/addresses/:address/history': [{ path: `/registry/addresses/${bob.address}/history`, headers: auditor }],
+      '/registry/addresses/:address/history': [{ path: `/registry/addresses/${bob.address}/history`, headers: auditor }, { path: `/registry/addresses/${issuer.address}/history?limit=1`, headers: auditor }],
       '/blocks': ['/blocks?limit=1000'],
       '/transactions': ['/transactions?limit=2'],
       '/addresses/:address/utxos': [`/addresses/${alice.address}/utxos`, `/addresses/${bob.address}/utxos`],

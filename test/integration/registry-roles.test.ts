@@ -10,7 +10,10 @@ import { registryRoutes } from '../../federation/api/registry-routes.ts';
 import { RegistryAuthenticator, type Principal } from '../../federation/roles/authorize.ts';
 import { CredentialStore } from '../../federation/roles/credential-store.ts';
 import { issuerAuthorization } from '../../federation/roles/issuer-request.ts';
-import { encodeAddress, keyOwner } from '../../sidechain/address.ts';
+import { encodeAddress, keyOwner, ownerPayload } from '../../sidechain/address.ts';
+import { MemberClient } from '../../federation/api/client.ts';
+import { MAX_PAGE_LIMIT } from '../../federation/api/pagination.ts';
+import { txInfo } from '../../sidechain/transaction/ids.ts';
 import { LedgerState, applyTransaction } from '../../sidechain/ledger/index.ts';
 import { CHAIN_ID, context, signedTransfer, testKey } from '../helpers/ledger-fixtures.ts';
 import { issueShare, registryUpdate } from '../helpers/securities-fixtures.ts';
@@ -22,6 +25,8 @@ const otherIssuer = testKey(5);
 const alice = testKey(1);
 const bob = testKey(2);
 const carol = testKey(4);
+/** Issuer of a security held by more addresses than one page of a registry view lists. */
+const widelyHeldIssuer = testKey(6);
 const address = (key: ReturnType<typeof testKey>) => encodeAddress(keyOwner(key.publicKey));
 
 interface ViewBody {
@@ -45,6 +50,9 @@ describe('registry views behind roles, with credentials in Postgres', function (
   let asset: string;
   let otherAsset: string;
   let restrictedAsset: string;
+  let widelyHeld: string;
+  /** Holders of the widely held security besides its issuer, each with one unit, all at height 2. */
+  const widelyHeldHolders = MAX_PAGE_LIMIT + 1;
   const accesses: string[] = [];
 
   before(async () => {
@@ -60,6 +68,18 @@ describe('registry views behind roles, with credentials in Postgres', function (
     restrictedAsset = restricted.assetKey;
     applyTransaction(ledger, registryUpdate(restricted.asset, 1n, 'add', [alice.owner, bob.owner, carol.owner], issuer), context(2));
     applyTransaction(ledger, signedTransfer([issued.coin], [{ owner: alice.owner, asset: issued.asset, amount: 300n }, { owner: issuer.owner, asset: issued.asset, amount: 700n }], issuer.seed), context(2));
+    // The widely held security: one unit to each of its holders, one transaction each, so that its
+    // issuer's history is as long as its register (each change of the issuer's holding is a change of its history).
+    const wide = issueShare(ledger, widelyHeldIssuer, BigInt(widelyHeldHolders) + 5n, { metadata: { name: 'Widely Held AG', isin: 'CH0244767585' } });
+    widelyHeld = wide.assetKey;
+    let coin = wide.coin;
+    for (let n = 0; n < widelyHeldHolders; n++) {
+      const holder = ownerPayload({ type: 'multisig', conditionHash: new Uint8Array(32).fill(0).map((_, i) => (i < 4 ? (n >>> (8 * (3 - i))) & 0xff : 7)) });
+      const change = BigInt(widelyHeldHolders) + 5n - BigInt(n) - 1n;
+      const tx = signedTransfer([coin], [{ owner: holder, asset: wide.asset, amount: 1n }, { owner: widelyHeldIssuer.owner, asset: wide.asset, amount: change }], widelyHeldIssuer.seed);
+      applyTransaction(ledger, tx, context(2));
+      coin = { txid: txInfo(tx).id, index: 1 };
+    }
     const auth = new RegistryAuthenticator(credentials, CHAIN_ID);
     const describe = (p: Principal) => (p.kind === 'role' ? `${p.role} ${p.name}` : `issuer ${Buffer.from(p.key).toString('hex').slice(0, 8)}`);
     const app = createApiApp(registryRoutes({ ledger, tipHeight: () => 2, auth, onAccess: (p, view) => accesses.push(`${describe(p)}: ${view}`) }));
@@ -93,7 +113,7 @@ describe('registry views behind roles, with credentials in Postgres', function (
     const auditor = (await credentials.grant('auditor', 'auditor A')).token;
     const regulator = (await credentials.grant('regulator', 'regulator R')).token;
     const atOne = await get(holdersPath(asset, 1), `Bearer ${auditor}`);
-    expect(atOne).to.deep.equal({ status: 200, body: { asset, height: 1, outstanding: '1000', holders: [{ address: address(issuer), amount: '1000' }] }, challenge: null });
+    expect(atOne).to.deep.equal({ status: 200, body: { asset, height: 1, outstanding: '1000', count: 1, holders: [{ address: address(issuer), amount: '1000' }], next: null }, challenge: null });
     const atTip = await get(holdersPath(asset), `Bearer ${regulator}`);
     expect(atTip.body.height).to.equal(2);
     expect(atTip.body.holders).to.have.deep.members([{ address: address(alice), amount: '300' }, { address: address(issuer), amount: '700' }]);
@@ -136,6 +156,74 @@ describe('registry views behind roles, with credentials in Postgres', function (
     expect(badCursor.status).to.equal(400);
     expect(badCursor.body.error?.message).to.match(/an owner as 33 bytes of lowercase hex/);
     expect(accesses).to.include(`auditor auditor L: allowlist of ${restrictedAsset} at 2`);
+  });
+
+  it('pages holders and an address history as the other lists are paged, each page of the same height, and the client follows the pages to the last', async () => {
+    const { token } = await credentials.grant('auditor', 'auditor P');
+    const bearer = `Bearer ${token}`;
+    const everyone = [issuer, alice].sort((a, b) => Buffer.compare(Buffer.from(a.owner), Buffer.from(b.owner)));
+    const first = await get(`${holdersPath(asset)}?limit=1`, bearer);
+    expect(first.body).to.deep.include({ height: 2, outstanding: '1000', count: 2, holders: [{ address: address(everyone[0]!), amount: everyone[0] === alice ? '300' : '700' }] });
+    expect(first.body.next).to.equal(`2:${Buffer.from(everyone[0]!.owner).toString('hex')}`);
+    const second = await get(`${holdersPath(asset)}?limit=1&cursor=${first.body.next}`, bearer);
+    expect(second.body).to.deep.include({ height: 2, outstanding: '1000', count: 2, holders: [{ address: address(everyone[1]!), amount: everyone[1] === alice ? '300' : '700' }], next: null });
+    // Without a limit, a page of the default size: the widely held security's first 20 holders of its 1002.
+    const wide = await get(holdersPath(widelyHeld), bearer);
+    expect(wide.body.holders).to.have.length(20);
+    expect(wide.body).to.deep.include({ outstanding: String(widelyHeldHolders + 5), count: widelyHeldHolders + 1 });
+
+    // The issuer's history: 1000 issued and 10 of the restricted share at height 1, 300 to alice at height 2.
+    const issuerHistory = `/registry/addresses/${address(issuer)}/history`;
+    const changes = [
+      { height: 1, asset, delta: '1000', balance: '1000' },
+      { height: 1, asset: restrictedAsset, delta: '10', balance: '10' },
+      { height: 2, asset, delta: '-300', balance: '700' },
+    ];
+    const paged: NonNullable<ViewBody['changes']> = [];
+    let cursor: string | null | undefined = null;
+    do {
+      const answer = await get(`${issuerHistory}?limit=2${cursor ? `&cursor=${cursor}` : ''}`, bearer);
+      expect(answer.status).to.equal(200);
+      paged.push(...answer.body.changes!);
+      cursor = answer.body.next;
+    } while (cursor);
+    // The delta of a change on the second page is from the balance on the first.
+    expect(paged.map(({ height, asset, delta, balance }) => ({ height, asset, delta, balance }))).to.deep.equal(changes);
+
+    const client = new MemberClient(base);
+    const holders = await client.holders(widelyHeld, bearer);
+    expect(holders.holders).to.have.length(widelyHeldHolders + 1);
+    expect(new Set(holders.holders.map((holder) => holder.address)).size).to.equal(widelyHeldHolders + 1);
+    expect(holders.holders.reduce((sum, holder) => sum + holder.amount, 0n)).to.equal(holders.outstanding);
+    const history = await client.history(address(widelyHeldIssuer), bearer);
+    expect(history).to.have.length(widelyHeldHolders + 1);
+    expect(history.at(-1)).to.include({ delta: -1n, balance: 5n });
+  });
+
+  it('refuses an unknown or malformed paging parameter with 400, and serves nothing', async () => {
+    const { token } = await credentials.grant('auditor', 'auditor Q');
+    const bearer = `Bearer ${token}`;
+    const servedBefore = accesses.length;
+    const owner = Buffer.from(alice.owner).toString('hex');
+    const cases: [string, string][] = [
+      [`${historyPath()}?height=1`, 'query: Unrecognized key: "height"'],
+      [`${historyPath()}?limit=0`, 'query.limit: expected a whole number of at least 1, got "0"'],
+      [`${historyPath()}?limit=1001`, 'query.limit: expected a whole number of at most 1000, got "1001"'],
+      [`${historyPath()}?cursor=2:0`, 'query.cursor: expected the number of changes seen'],
+      [`${holdersPath(asset)}?limit=x`, 'query.limit: expected a whole number, got "x"'],
+      [`${holdersPath(asset)}?cursor=${owner}`, 'query.cursor: expected height:owner, the owner as 33 bytes of lowercase hex'],
+      [`${holdersPath(asset)}?sort=amount`, 'query: Unrecognized key: "sort"'],
+    ];
+    for (const [path, message] of cases) {
+      expect(await get(path, bearer), path).to.deep.equal({ status: 400, body: { error: { code: 'bad-request', message } }, challenge: null });
+    }
+    // A cursor carries the height of the register it pages: another height beside it is refused, not mixed.
+    expect(await get(`${holdersPath(asset, 1)}&cursor=2:${owner}`, bearer)).to.deep.equal({
+      status: 400,
+      body: { error: { code: 'bad-cursor', message: `the cursor 2:${owner} continues the holders after block 2, not 1: give one height` } },
+      challenge: null,
+    });
+    expect(accesses.length).to.equal(servedBefore);
   });
 
   it('answers 401 to missing, forged, replayed-elsewhere, stale and revoked credentials, and serves nothing', async () => {
