@@ -330,8 +330,8 @@ export class MemberClient {
   }
 
   /** The dividends paid on a security so far, oldest first, following the pages to the last. */
-  async dividends(asset: string): Promise<{ txid: string; height: number; recordHeight: number; paid: bigint }[]> {
-    const pages = await this.allPages<{ dividends: { txid: string; height: number; recordHeight: number; paid: string }[]; next: string | null }>(`/assets/${asset}/dividends`);
+  async dividends(asset: string): Promise<{ txid: string; height: number; recordHeight: number; paid: bigint; holders: number }[]> {
+    const pages = await this.allPages<{ dividends: { txid: string; height: number; recordHeight: number; paid: string; holders: number }[]; next: string | null }>(`/assets/${asset}/dividends`);
     return pages.flatMap((page) => page.dividends.map((dividend) => ({ ...dividend, paid: BigInt(dividend.paid) })));
   }
 

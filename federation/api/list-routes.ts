@@ -154,7 +154,7 @@ export function listRoutes(context: ListContext): Route[] {
     defineRoute({
       method: 'get',
       path: '/assets/:asset/dividends',
-      summary: 'the dividends paid on one security, oldest first: the transaction, its block, the record height and the satoshis paid to holders; `cursor` is `height:position` of the last one seen',
+      summary: 'the dividends paid on one security, oldest first: the transaction, its block, the record height, the satoshis paid to holders and how many were paid; `cursor` is `height:position` of the last one seen',
       tag: 'assets',
       params: z.object({ asset: wire.assetIdParam }),
       query: pageQuery(HEIGHT_POSITION),
@@ -165,6 +165,7 @@ export function listRoutes(context: ListContext): Route[] {
           height: wire.height.describe('the block that paid it'),
           recordHeight: wire.height.describe('holders after this block were paid'),
           paid: wire.baseUnits.describe('satoshis paid to the holders, the change back to the issuer left out'),
+          holders: wire.uint.describe('holders paid: one output each'),
         }),
       ),
       handler: async ({ params, query }) => {
@@ -176,8 +177,9 @@ export function listRoutes(context: ListContext): Route[] {
         const dividends = page.items.map((row) => {
           const body = decodeTransaction(row.bytes);
           if (body.kind !== 'dividend') throw new Error(`transaction ${hex(row.txid)} is indexed as a dividend but is a ${body.kind}`);
-          const paid = body.outputs.filter((output) => hex(output.owner) !== change).reduce((sum, output) => sum + output.amount, 0n);
-          return { txid: hex(row.txid), height: row.height, recordHeight: body.recordHeight, paid };
+          const payments = body.outputs.filter((output) => hex(output.owner) !== change);
+          const paid = payments.reduce((sum, output) => sum + output.amount, 0n);
+          return { txid: hex(row.txid), height: row.height, recordHeight: body.recordHeight, paid, holders: payments.length };
         });
         return { dividends, next: page.next };
       },

@@ -235,6 +235,26 @@ describe('web explorer in headless Chromium, served by a member of a five-member
     await show(`#/tx/${dividend.txid}`);
     expect(await page.locator('#transaction-detail dd', { has: page.locator(`a[href="#/block/${recordHeight}"]`) }).innerText()).to.equal(String(recordHeight));
     expect(await page.locator('#transaction-detail dt').allInnerTexts()).to.include('Record height').and.not.include('recordHeight');
+    // The security's page lists its dividends: the transaction, its block and the record height linked, the holders paid and the total.
+    const fundId = Buffer.from(fund.asset).toString('hex');
+    await show(`#/asset/${fundId}`);
+    const dividends = page.locator('#asset-detail section', { hasText: 'Dividends' });
+    const paidRow = dividends.locator('tbody tr');
+    expect(await paidRow.count()).to.equal(1);
+    expect((await paidRow.locator('td').allInnerTexts()).slice(1)).to.deep.equal([String(dividend.height), String(recordHeight), '1', '0.00001000 BTC']);
+    expect(await paidRow.locator(`a[href="#/tx/${dividend.txid}"]`).innerText()).to.equal(dividend.txid.slice(0, 16) + '…' + dividend.txid.slice(-4));
+    expect(await paidRow.locator(`a[href="#/block/${dividend.height}"]`).count()).to.equal(1);
+    expect(await paidRow.locator(`a[href="#/block/${recordHeight}"]`).count()).to.equal(1);
+    expect(await dividends.locator('.pager').count(), 'one page: no pager').to.equal(0);
+    // The page after the last dividend says there are none later, and leads back to the oldest.
+    const position = ((await (await fetch(`${base}/blocks/${dividend.height}`)).json()) as { transactions: string[] }).transactions.indexOf(dividend.txid);
+    await show(`#/asset/${fundId}?cursor=${dividend.height}:${position}`);
+    expect(await dividends.innerText()).to.include('No later dividends.');
+    await dividends.locator(`a.button[href="#/asset/${fundId}"]`).click();
+    await dividends.locator('tbody tr').waitFor({ timeout: 10_000 });
+    // Another security's page, with none, says so.
+    await show(`#/asset/${Buffer.from(bond.asset).toString('hex')}`);
+    expect(await page.locator('#asset-detail section', { hasText: 'Dividends' }).innerText()).to.include('No dividends paid yet.');
 
     await show('#/pegouts');
     const row = await page.locator('#pegouts-view tbody tr', { hasText: burn.txid }).innerText();

@@ -1,6 +1,6 @@
 import { find, get, pageQuery } from '../api.js';
 import { badge, fields, h, link, pager, panel, table } from '../dom.js';
-import { btc, formatUnits } from '../format.js';
+import { btc, formatUnits, short } from '../format.js';
 import { valueNode } from '../values.js';
 
 const PAGE = 25;
@@ -34,12 +34,14 @@ export async function assetList(_params, query) {
   };
 }
 
-export async function assetDetail([id]) {
+export async function assetDetail([id], query) {
+  const cursor = query.get('cursor');
   const asset = await find(`/assets/${id}`);
   if (!asset) return { title: 'Asset', live: true, node: h('div', { class: 'empty' }, `No issued asset ${id} in the registry.`) };
+  const dividends = await get(`/assets/${id}/dividends${pageQuery(PAGE, cursor)}`);
   return {
     title: asset.name,
-    live: true,
+    live: !cursor,
     node: h(
       'div',
       { id: 'asset-detail' },
@@ -60,6 +62,20 @@ export async function assetDetail([id]) {
           ]),
         ),
       ),
+      panel('Dividends', [
+        table(
+          [
+            { title: 'Transaction', cell: (d) => link(`#/tx/${d.txid}`, h('span', { class: 'mono' }, short(d.txid, 16))) },
+            { title: 'Block', cell: (d) => link(`#/block/${d.height}`, String(d.height)) },
+            { title: 'Record height', cell: (d) => link(`#/block/${d.recordHeight}`, String(d.recordHeight)) },
+            { title: 'Holders paid', num: true, cell: (d) => String(d.holders) },
+            { title: 'Total', num: true, cell: (d) => btc(d.paid) },
+          ],
+          dividends.dividends,
+          cursor ? 'No later dividends.' : 'No dividends paid yet.',
+        ),
+        pager(dividends.next, (next) => `#/asset/${id}?cursor=${next}`, cursor ? `#/asset/${id}` : null, { first: 'Oldest', next: 'Next →' }),
+      ]),
     ),
   };
 }
