@@ -60,7 +60,7 @@ export class ReservesStatusCheck {
     const outputs = await lookUpReserves(this.rpc, entries, { includeMempool: true });
     const { reserves, shortfall } = assessReserves(outputs, liabilities);
     return {
-      scope: "this member's final chain against its own Bitcoin node; `strongbox audit` checks everything from genesis, trusting no member",
+      scope: "this member's final chain against its own Bitcoin node; the command strongbox audit checks everything from genesis, trusting no member",
       checkedAt: new Date(nowMs).toISOString(),
       height,
       result: shortfall === null ? 'reserves cover the pegged supply' : 'RESERVES SHORT',

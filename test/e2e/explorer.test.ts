@@ -266,6 +266,8 @@ describe('web explorer in headless Chromium, served by a member of a five-member
     expect(await text('#reserves-view')).to.match(/Outstanding\s+[\d,]+\.\d{8} BTC/);
     // The escrow owes the burns not paid yet beside the outstanding supply: none here, the one burn is settled.
     expect(await text('#reserves-view')).to.match(/Burns not paid yet\s+0\s+Owed to burns not paid yet\s+0\.00000000 BTC\s+Oldest of them final at height\s+—/);
+    // The page is text, not Markdown: no backticks show around the command it names.
+    expect(await text('#reserves-view')).to.include('the command strongbox audit checks everything from genesis').and.not.include('`');
   });
 
   it('finds a block by its hash, and the record of an anchor or a settlement by the Bitcoin txid it names', async () => {
@@ -292,6 +294,10 @@ describe('web explorer in headless Chromium, served by a member of a five-member
     expect(recordBlock.transactions, 'the anchor record, in the block that holds it').to.include(anchorTxid);
     expect(await text('h1')).to.match(/anchor/);
     expect(await text('#transaction-detail')).to.include(anchor.bitcoinTxid);
+    // The anchored block's height is named as such, apart from the block holding the record.
+    const anchorFields = await page.locator('#transaction-detail dt').evaluateAll((terms) => Object.fromEntries(terms.map((term) => [term.textContent, (term.nextElementSibling as HTMLElement).innerText])));
+    expect(anchorFields).to.include({ 'Anchored height': String(anchor.height), 'Anchored block hash': anchor.blockHash }).and.not.have.any.keys('Height', 'Block hash');
+    expect(anchorFields.Block).to.match(new RegExp(`^${anchor.recordHeight}, position \\d+$`));
 
     await searchFor(settlementRecord.bitcoinTxid, '#transaction-detail');
     expect(page.url()).to.match(new RegExp(`#/tx/${settlementRecord.txid}$`));

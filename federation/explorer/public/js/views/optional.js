@@ -9,7 +9,7 @@ import { fieldLabel, valueNode } from '../values.js';
 export const OPTIONAL_SECTIONS = [
   { route: 'pegouts', title: 'Peg-outs', path: '/pegout/burns', list: 'burns', intro: 'Pegged BTC burned on the sidechain, and the Bitcoin transactions that paid it out.' },
   { route: 'anchors', title: 'Anchors', path: '/anchors', list: 'anchors', intro: 'Sidechain block hashes written into Bitcoin, with their Bitcoin confirmations.' },
-  { route: 'reserves', title: 'Reserves', path: '/reserves', list: null, intro: "Proof of reserves as this member sees it: the escrow outputs its chain names, looked up in its own Bitcoin node, against the pegged BTC outstanding and the final burns not paid yet. `strongbox audit` checks everything from genesis, trusting no member." },
+  { route: 'reserves', title: 'Reserves', path: '/reserves', list: null, intro: "Proof of reserves as this member sees it: the escrow outputs its chain names, looked up in its own Bitcoin node, against the pegged BTC outstanding and the final burns not paid yet." },
 ];
 
 /** The columns of a list nobody described: every key the rows have, in first-seen order. */

@@ -29,6 +29,13 @@ function bodyField(tx, name, value) {
   return valueNode(name, value);
 }
 
+/** A field's heading: an anchor's height alone would read as the block holding the record, which the Block field above gives. */
+function bodyLabel(tx, name) {
+  if (name === 'height' && tx.kind === 'anchor') return 'Anchored height';
+  if (name === 'blockHash' && tx.kind === 'anchor') return 'Anchored block hash';
+  return fieldLabel(name);
+}
+
 export async function transactionList(_params, query) {
   const cursor = query.get('cursor');
   const page = await get(`/transactions${pageQuery(PAGE, cursor)}`);
@@ -78,7 +85,7 @@ export async function transactionDetail([txid]) {
           fields([
             ['Id', h('span', { class: 'mono' }, txid)],
             ['Block', [link(`#/block/${found.height}`, String(found.height)), `, position ${found.position}`]],
-            ...own.map(([name, value]) => [fieldLabel(name), bodyField(tx, name, value)]),
+            ...own.map(([name, value]) => [bodyLabel(tx, name), bodyField(tx, name, value)]),
             // A mint, an issuance or a re-issuance creates one output, named in its fields above.
             ...(tx.outputs || !spenders.has(0) ? [] : [['Output 0 spent by', spentBy(0)]]),
           ]),
