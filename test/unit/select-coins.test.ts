@@ -4,7 +4,8 @@ import { ValidationError } from '../../sidechain/errors.ts';
 import { checkTransaction } from '../../sidechain/transaction/check.ts';
 import { encodeTransaction } from '../../sidechain/transaction/codec.ts';
 import { keyWitness } from '../../sidechain/transaction/signing.ts';
-import { LIMITS, type TransferBody } from '../../sidechain/transaction/types.ts';
+import { LIMITS, SighashType, type Outpoint, type Output, type Transaction, type TransferBody, type Witness } from '../../sidechain/transaction/types.ts';
+import { acceptOffer, createOffer } from '../../federation/wallet/dvp.ts';
 import { buildPegout, buildTransfer, inputRoom, selectCoins, type SpendableOutput } from '../../federation/wallet/build-transfer.ts';
 import { CHAIN_ID } from '../helpers/ledger-fixtures.ts';
 import { testWallet } from '../helpers/transactions.ts';
@@ -83,6 +84,30 @@ describe('inputRoom', () => {
     expect(encodeTransaction(over).length).to.be.above(LIMITS.maxTxBytes);
     expect(() => checkTransaction(over)).to.throw(/above 100000/);
   });
+
+  // Every shape a wallet pays in, without the wallet's inputs: signatures are not checked here, so any 64 bytes stand for them.
+  const fakeWitness: Witness = { type: 'key', sighash: SighashType.all, signature: new Uint8Array(64) };
+  const output = (amount: bigint): Output => ({ owner: recipient, asset: BTC_ASSET_ID, amount });
+  const offer = createOffer(CHAIN_ID, wallet, coin(1, 10n), { asset: BTC_ASSET_ID, amount: 5_000n }, 1_000);
+  const templates: [string, Transaction][] = [
+    ['a payment and its change', { kind: 'transfer', inputs: [], outputs: [output(1n), output(1n)], witnesses: [] }],
+    ['a peg-out and its change', { kind: 'pegout', inputs: [], outputs: [output(1n)], destinationScript: Buffer.from(`0020${'11'.repeat(32)}`, 'hex'), amount: 1n, witnesses: [] }],
+    ["an acceptance: the seller's signed pair, the delivery and the change", acceptOffer(CHAIN_ID, offer, { owner: wallet.owner, asset: SHARE, amount: 10n }, testWallet(), { inputs: [], change: 1n })],
+    ["a dividend of 999 holders' shares with the change", { kind: 'dividend', asset: share, recordHeight: 5, inputs: [], outputs: Array.from({ length: 1_000 }, () => output(1n)), witnesses: [] }],
+  ];
+  for (const [what, template] of templates) {
+    it(`fits exactly its room of wallet inputs beside ${what}`, () => {
+      const room = inputRoom(template);
+      const filled = (count: number): Transaction => {
+        const inputs = Array.from({ length: count }, (_, i) => ({ txid: new Uint8Array(32).fill(1), index: i }));
+        const own = template as Transaction & { inputs: Outpoint[] };
+        return { ...own, inputs: [...own.inputs, ...inputs], witnesses: [...own.witnesses, ...inputs.map(() => fakeWitness)] } as Transaction;
+      };
+      expect(room).to.be.above(0);
+      expect(() => checkTransaction(filled(room))).to.not.throw();
+      expect(() => checkTransaction(filled(room + 1))).to.throw(/above/);
+    });
+  }
 
   it('lets a wallet of more small coins than a transaction holds pay from a larger one, by transfer and by peg-out', () => {
     const utxos = [...coins(1, 1_500, 1n, BTC_ASSET_KEY), coin(1_501, 100_000n, BTC_ASSET_KEY)];
