@@ -428,6 +428,16 @@ describe('web explorer in headless Chromium, served by a member of a five-member
         expect(await page.locator(`#${hash}-view .alert`).count(), `${hash} renders without an error`).to.equal(0);
       }
     }
+    // Anchors list newest first, a page at a time: the page after the newest lists the older ones and leads back to it.
+    const [newest, older] = await eventually('two anchors recorded', async () => {
+      const { anchors } = await net.clients[2]!.anchors();
+      return anchors.length >= 2 ? anchors : undefined;
+    }, 90_000);
+    await show(`#/anchors?cursor=${newest!.recordHeight}`);
+    const listed = await text('#anchors-view tbody');
+    expect(listed).to.include(older!.bitcoinTxid).and.not.include(newest!.bitcoinTxid);
+    await page.locator('#anchors-view a.button[href="#/anchors"]').click();
+    await page.locator('#anchors-view tbody tr', { hasText: newest!.bitcoinTxid }).waitFor({ timeout: 10_000 });
   });
 
   it('reads only routes its member documents at /openapi.json', async () => {

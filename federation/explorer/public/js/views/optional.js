@@ -1,9 +1,9 @@
 // Sections for parts of Strongbox whose API routes a member may not serve yet. Each entry names
 // the route it reads and the list in its answer; while the route is missing the section says
 // "none yet". Showing a new feature is adding an entry (and, if wanted, a `columns` list).
-import { get, RouteMissing } from '../api.js';
+import { get, pageQuery, RouteMissing } from '../api.js';
 import { loadAssets } from '../assets.js';
-import { fields, h, panel, table } from '../dom.js';
+import { fields, h, pager, panel, table } from '../dom.js';
 import { fieldLabel, valueNode } from '../values.js';
 
 export const OPTIONAL_SECTIONS = [
@@ -18,12 +18,16 @@ function columnsOf(rows) {
   return names.map((name) => ({ title: fieldLabel(name), cell: (row) => valueNode(name, row[name]) }));
 }
 
+const PAGE = 25;
+
 export function optionalView(section) {
-  return async () => {
+  return async (_params, query) => {
     const heading = h('h1', {}, section.title, h('span', { class: 'sub' }, section.intro));
+    // A list is paged, newest first, as the explorer's other lists are; a single answer is not.
+    const cursor = section.list ? query.get('cursor') : null;
     let answer;
     try {
-      answer = await get(section.path);
+      answer = await get(section.list ? `${section.path}${pageQuery(PAGE, cursor)}` : section.path);
     } catch (error) {
       if (!(error instanceof RouteMissing)) throw error;
       return { title: section.title, live: false, node: h('div', { id: `${section.route}-view` }, heading, panel(section.title, h('div', { class: 'empty' }, `None yet: this member does not serve ${section.path} yet.`))) };
@@ -31,8 +35,8 @@ export function optionalView(section) {
     const rows = section.list ? answer[section.list] ?? [] : null;
     if (rows) await loadAssets(rows.map((row) => row.asset).filter(Boolean));
     const body = rows
-      ? table(section.columns ?? columnsOf(rows), rows, 'None yet.')
+      ? [table(section.columns ?? columnsOf(rows), rows, cursor ? 'No older ones.' : 'None yet.'), pager(answer.next, (next) => `#/${section.route}?cursor=${next}`, cursor ? `#/${section.route}` : null)]
       : h('div', { class: 'panel-body' }, fields(Object.entries(answer).map(([name, value]) => [fieldLabel(name), valueNode(name, value)])));
-    return { title: section.title, live: true, node: h('div', { id: `${section.route}-view` }, heading, panel(section.title, body)) };
+    return { title: section.title, live: !cursor, node: h('div', { id: `${section.route}-view` }, heading, panel(section.title, body)) };
   };
 }
