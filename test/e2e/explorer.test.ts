@@ -268,6 +268,8 @@ describe('web explorer in headless Chromium, served by a member of a five-member
     expect(await text('#reserves-view')).to.match(/Burns not paid yet\s+0\s+Owed to burns not paid yet\s+0\.00000000 BTC\s+Oldest of them final at height\s+—/);
     // The page is text, not Markdown: no backticks show around the command it names.
     expect(await text('#reserves-view')).to.include('the command strongbox audit checks everything from genesis').and.not.include('`');
+    // Which height was checked, and when, as every time on the explorer reads.
+    expect(await text('#reserves-view')).to.match(/Checked at\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\s+Chain height checked\s+\d+\s/);
   });
 
   it('finds a block by its hash, and the record of an anchor or a settlement by the Bitcoin txid it names', async () => {

@@ -32,6 +32,8 @@ export function valueNode(name, value) {
   if (/^(height|recordHeight)$/.test(name) && Number.isInteger(value)) return link(`#/block/${value}`, String(value));
   if (/Sats$/.test(name) && /^\d+$/.test(String(value))) return btc(value);
   if (/AtMs$/.test(name) && /^\d+$/.test(String(value))) return timestamp(value);
+  // A time given as an ISO 8601 string (the reserves' checkedAt) reads as the millisecond ones do.
+  if (/At$/.test(name) && typeof value === 'string' && /^\d{4}-\d\d-\d\dT/.test(value) && !Number.isNaN(Date.parse(value))) return timestamp(Date.parse(value));
   // A list of addresses or ids (an allowlist change's addresses, a settlement's burns): one per line, each as it would read alone.
   if (Array.isArray(value) && value.every((item) => typeof item === 'string')) return h('div', {}, value.map((item) => h('div', {}, valueNode(LIST_ITEM[name] ?? name, item))));
   if (typeof value === 'object') return h('pre', { class: 'json' }, JSON.stringify(value, null, 2));

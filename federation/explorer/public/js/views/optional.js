@@ -9,7 +9,7 @@ import { fieldLabel, valueNode } from '../values.js';
 export const OPTIONAL_SECTIONS = [
   { route: 'pegouts', title: 'Peg-outs', path: '/pegout/burns', list: 'burns', intro: 'Pegged BTC burned on the sidechain, and the Bitcoin transactions that paid it out.' },
   { route: 'anchors', title: 'Anchors', path: '/anchors', list: 'anchors', intro: 'Sidechain block hashes written into Bitcoin, with their Bitcoin confirmations.' },
-  { route: 'reserves', title: 'Reserves', path: '/reserves', list: null, intro: "Proof of reserves as this member sees it: the escrow outputs its chain names, looked up in its own Bitcoin node, against the pegged BTC outstanding and the final burns not paid yet." },
+  { route: 'reserves', title: 'Reserves', path: '/reserves', list: null, intro: "Proof of reserves as this member sees it: the escrow outputs its chain names, looked up in its own Bitcoin node, against the pegged BTC outstanding and the final burns not paid yet.", labels: { height: 'Chain height checked' } },
 ];
 
 /** The columns of a list nobody described: every key the rows have, in first-seen order. */
@@ -36,7 +36,7 @@ export function optionalView(section) {
     if (rows) await loadAssets(rows.map((row) => row.asset).filter(Boolean));
     const body = rows
       ? [table(section.columns ?? columnsOf(rows), rows, cursor ? 'No older ones.' : 'None yet.'), pager(answer.next, (next) => `#/${section.route}?cursor=${next}`, cursor ? `#/${section.route}` : null)]
-      : h('div', { class: 'panel-body' }, fields(Object.entries(answer).map(([name, value]) => [fieldLabel(name), valueNode(name, value)])));
+      : h('div', { class: 'panel-body' }, fields(Object.entries(answer).map(([name, value]) => [section.labels?.[name] ?? fieldLabel(name), valueNode(name, value)])));
     return { title: section.title, live: !cursor, node: h('div', { id: `${section.route}-view` }, heading, panel(section.title, body)) };
   };
 }
