@@ -24,16 +24,25 @@ const STALE_OUTPUT_MS = 24 * 60 * 60 * 1000;
 /**
  * Each module keeps its own `import.meta.url`, that of its source file: modules find the files
  * beside them (migrations, the explorer's pages, package.json) from there, wherever the bundle is.
+ * Each source's modification time and size are taken into `read` before its text is read: a source
+ * edited while the build runs then differs from what the manifest records, and the next run builds
+ * again, where stats taken after the build recorded the edit as built.
  */
-const sourceUrls = {
-  name: 'source-urls',
-  setup(build) {
-    build.onLoad({ filter: /\.ts$/ }, async (args) => ({
-      contents: (await readFile(args.path, 'utf8')).replaceAll('import.meta.url', JSON.stringify(pathToFileURL(args.path).href)),
-      loader: 'ts',
-    }));
-  },
-};
+function sourceUrls(read) {
+  return {
+    name: 'source-urls',
+    setup(build) {
+      build.onLoad({ filter: /\.ts$/ }, async (args) => {
+        const stats = statSync(args.path);
+        read.set(args.path, [stats.mtimeMs, stats.size]);
+        return {
+          contents: (await readFile(args.path, 'utf8')).replaceAll('import.meta.url', JSON.stringify(pathToFileURL(args.path).href)),
+          loader: 'ts',
+        };
+      });
+    },
+  };
+}
 
 function readManifest(manifestFile) {
   try {
@@ -76,7 +85,7 @@ function firstError(failure) {
   return `${where}${error.text}`;
 }
 
-async function buildBundle(root, entry, outdir) {
+async function buildBundle(root, entry, outdir, read) {
   const { build } = await import('esbuild');
   try {
     return await build({
@@ -101,7 +110,7 @@ async function buildBundle(root, entry, outdir) {
       write: false,
       metafile: true,
       logLevel: 'silent',
-      plugins: [sourceUrls],
+      plugins: [sourceUrls(read)],
     });
   } catch (failure) {
     throw new BundleBuildError(`cannot build ${relative(root, entry)}: ${firstError(failure)}`);
@@ -134,9 +143,11 @@ export async function freshBundle({ root, entry, cacheDir }) {
   if (manifest && manifest.inputs.every(unchanged)) return pathToFileURL(join(outdir, manifest.entry)).href;
   if (!writable(outdir)) return null;
 
-  const result = await buildBundle(root, entry, outdir);
+  const read = new Map();
+  const result = await buildBundle(root, entry, outdir, read);
   const sources = Object.keys(result.metafile.inputs).map((input) => resolve(root, input));
   const inputs = [...sources, join(root, 'tsconfig.json'), BUILDER].map((file) => {
+    if (read.has(file)) return [file, ...read.get(file)];
     const stats = statSync(file, { throwIfNoEntry: false });
     return [file, stats?.mtimeMs ?? 0, stats?.size ?? 0];
   });

@@ -1,6 +1,8 @@
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import sourceFiles from 'node:fs/promises';
+import { syncBuiltinESMExports } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -44,6 +46,28 @@ describe('the bundle the strongbox command runs from', function () {
     const after = await bundle();
     expect(after).to.not.equal(before);
     expect(await (await load(after!)).seen()).to.equal(22);
+  });
+
+  it('builds again at its next run when a source is edited while the build reads the sources', async () => {
+    // The edit lands right after the build has read the source: the bundle holds the text before it.
+    const readSource = sourceFiles.readFile;
+    sourceFiles.readFile = (async (...args: Parameters<typeof readSource>) => {
+      const text = await readSource(...args);
+      if (args[0] === lazy) writeFileSync(lazy, 'export const value: number = 4444;\n');
+      return text;
+    }) as typeof readSource;
+    syncBuiltinESMExports();
+    writeFileSync(lazy, 'export const value: number = 333;\n');
+    let during: string | null;
+    try {
+      during = await bundle();
+    } finally {
+      sourceFiles.readFile = readSource;
+      syncBuiltinESMExports();
+    }
+    expect(await (await load(during!)).seen()).to.equal(333);
+    expect(await (await load((await bundle())!)).seen()).to.equal(4444);
+    writeFileSync(lazy, 'export const value: number = 22;\n');
   });
 
   it('refuses a source esbuild cannot parse, naming its file and line, and keeps the last bundle', async () => {
