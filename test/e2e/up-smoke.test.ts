@@ -1,8 +1,9 @@
 import { expect } from 'chai';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess, type ChildProcessByStdio } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import { runCli } from '../helpers/cli.ts';
@@ -85,6 +86,14 @@ async function stopLeftovers(child: ChildProcess, dataDir: string): Promise<void
   }
 }
 
+/** What a started `up` writes, read as it comes, and its exit. */
+function followed(child: ChildProcessByStdio<null, Readable, Readable>): { output: { stdout: string; stderr: string }; exited: Promise<number | null> } {
+  const output = { stdout: '', stderr: '' };
+  child.stdout.on('data', (chunk: Buffer) => (output.stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output.stderr += chunk.toString()));
+  return { output, exited: new Promise((resolve) => child.once('exit', resolve)) };
+}
+
 /** The lines a log file gained since it was `from` bytes long. */
 function linesSince(file: string, from: number): string[] {
   return readFileSync(file).subarray(from).toString('utf8').split('\n').filter((line) => line !== '');
@@ -145,21 +154,17 @@ describe('strongbox up (npm start)', function () {
         ? spawn(process.execPath, [CLI, 'up', '--data-dir', dataDir, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] })
         : spawn('npm', ['start', '--', '--data-dir', dataDir], { cwd: fileURLToPath(new URL('../..', import.meta.url)), stdio: ['ignore', 'pipe', 'pipe'], detached: terminal });
       started.push(child);
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-      const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+      const { output, exited } = followed(child);
       const deadline = Date.now() + 90_000;
-      while (json ? !stdout.trim().endsWith('}') : !stdout.includes('Press Ctrl-C to stop.')) {
+      while (json ? !output.stdout.trim().endsWith('}') : !output.stdout.includes('Press Ctrl-C to stop.')) {
         if (Date.now() > deadline || child.exitCode !== null) {
           const how = child.exitCode === null ? 'still starting after 90 s' : `exited with code ${child.exitCode}`;
           child.kill('SIGINT');
-          throw new Error(`strongbox up did not come up (round ${round}, ${how}); stdout:\n${stdout.slice(-2000)}\nstderr:\n${stderr.slice(-4000)}`);
+          throw new Error(`strongbox up did not come up (round ${round}, ${how}); stdout:\n${output.stdout.slice(-2000)}\nstderr:\n${output.stderr.slice(-4000)}`);
         }
         await new Promise((resolve) => setTimeout(resolve, 200));
       }
-      const network = json ? (JSON.parse(stdout) as Summary) : summaryFromText(stdout);
+      const network = json ? (JSON.parse(output.stdout) as Summary) : summaryFromText(output.stdout);
       expect(network.members).to.have.length(5);
       expect(network.demoWallet.balanceSats, 'the demo wallet holds the pegged-in 1 BTC').to.equal('100000000');
       expect((await fetch(network.explorerUrl)).headers.get('content-type')).to.match(/^text\/html/);
@@ -168,7 +173,7 @@ describe('strongbox up (npm start)', function () {
       const balances = (await (await fetch(`${network.members[4]!.apiUrl}/addresses/${network.demoWallet.address}/balances`)).json()) as { balances: { amount: string }[] };
       expect(balances.balances.map((b) => b.amount)).to.deep.equal(['100000000']);
       if (!json) {
-        expect(stdout).to.include(`./bin/strongbox.js wallet show --file ${network.demoWallet.file}`);
+        expect(output.stdout).to.include(`./bin/strongbox.js wallet show --file ${network.demoWallet.file}`);
         // Run as the summary says, with the STRONGBOX_HOME it tells the user to export.
         const shown = await runCli(['wallet', 'show', '--file', network.demoWallet.file], { env: { STRONGBOX_HOME: dataDir } });
         expect(shown.stdout, shown.stderr).to.equal(`address: ${network.demoWallet.address}\nbalances:\n  100000000 sats of pegged BTC (1.00000000 BTC)\n`);
@@ -190,7 +195,7 @@ describe('strongbox up (npm start)', function () {
         expect(written.bitcoinRpcUrl, 'the Bitcoin node keeps its RPC port and password').to.equal(first!.network.bitcoinRpcUrl);
         expect(written.postgres.port, 'Postgres keeps its port').to.equal(first!.network.postgres.port);
         expect(databaseUrl).to.equal(first!.databaseUrl);
-        expect(stdout).to.include(`  Postgres        127.0.0.1:${first!.network.postgres.port}\n`);
+        expect(output.stdout).to.include(`  Postgres        127.0.0.1:${first!.network.postgres.port}\n`);
         expect(await new BitcoinRpc(first!.network.bitcoinRpcUrl).getBlockCount(), 'the first start\'s RPC URL reaches the node').to.be.greaterThan(0);
         const client = new pg.Client({ connectionString: first!.databaseUrl });
         await client.connect();
@@ -217,19 +222,19 @@ describe('strongbox up (npm start)', function () {
         const refused = `! member 4 exited (1): key file ${keyFile}: is not valid JSON, so not a member key file; starting it again in 2 s (its log: ${log})\n`;
         try {
           const refusedBy = Date.now() + 60_000;
-          while (!stderr.includes(refused) && Date.now() < refusedBy) await new Promise((resolve) => setTimeout(resolve, 100));
-          expect(stderr, stderr.slice(-2000)).to.include(refused);
+          while (!output.stderr.includes(refused) && Date.now() < refusedBy) await new Promise((resolve) => setTimeout(resolve, 100));
+          expect(output.stderr, output.stderr.slice(-2000)).to.include(refused);
         } finally {
           writeFileSync(keyFile, key);
         }
         const said = `! member 4 exited (SIGKILL); starting it again in 1 s (its log: ${log})\n`;
         const until = Date.now() + 60_000;
         const restartedPid = () => Number([...readFileSync(log, 'utf8').matchAll(/"pid":(\d+)/g)].at(-1)?.[1]);
-        while (!(stderr.includes(said) && restartedPid() !== pids[4] && (await fetch(`${network.members[4]!.apiUrl}/status`).then((r) => r.ok, () => false))) && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 200));
-        expect(stderr).to.include(said);
+        while (!(output.stderr.includes(said) && restartedPid() !== pids[4] && (await fetch(`${network.members[4]!.apiUrl}/status`).then((r) => r.ok, () => false))) && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 200));
+        expect(output.stderr).to.include(said);
         pids[4] = restartedPid();
         expect(processAlive(pids[4]), 'the restarted member runs').to.equal(true);
-        expect(stderr).to.include(`! member 4 started again (pid ${pids[4]})\n`);
+        expect(output.stderr).to.include(`! member 4 started again (pid ${pids[4]})\n`);
       }
       let asking = terminal;
       const busyClient = (async () => {
@@ -263,7 +268,7 @@ describe('strongbox up (npm start)', function () {
       expect(stillRunning(networkProcesses), 'no process of the network is left').to.deep.equal([]);
       if (killed || terminal) {
         // Every member stopped by itself (its last line says so), not by a kill ending a grace; after a Ctrl-C, up saw it through.
-        if (terminal) expect(stderr.endsWith('… stopping\nstopped\n'), stderr.slice(-500)).to.equal(true);
+        if (terminal) expect(output.stderr.endsWith('… stopping\nstopped\n'), output.stderr.slice(-500)).to.equal(true);
         const stoppedAt = pids.map((_, index) => {
           const lines = linesSince(join(dataDir, `member-${index}`, 'member.log'), memberLogsBefore[index]!);
           expect(lines.at(-1)).to.include('"msg":"member stopped"');
@@ -308,20 +313,16 @@ describe('strongbox up (npm start)', function () {
   it('stops the network with one line when its Postgres server dies under it, leaving nothing running', async () => {
     const child = spawn(process.execPath, [CLI, 'up', '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
     started.push(child);
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-    await eventually('the network to be up', async () => stdout.includes('Press Ctrl-C to stop.') || child.exitCode !== null, 120_000);
-    expect(child.exitCode, stderr.slice(-2000)).to.equal(null);
+    const { output, exited } = followed(child);
+    await eventually('the network to be up', async () => output.stdout.includes('Press Ctrl-C to stop.') || child.exitCode !== null, 120_000);
+    expect(child.exitCode, output.stderr.slice(-2000)).to.equal(null);
     const networkProcesses = processTree(child.pid!);
     const postmaster = networkProcesses.find((row) => row.command.includes('bin/postgres '));
     expect(postmaster, 'Postgres runs below up').to.not.equal(undefined);
     process.kill(postmaster!.pid, 'SIGKILL');
     expect(await exited).to.equal(1);
     const cluster = join(dataDir, 'postgres', 'cluster');
-    expect(stderr.trimEnd().split('\n').at(-1)).to.equal(
+    expect(output.stderr.trimEnd().split('\n').at(-1)).to.equal(
       `strongbox: embedded Postgres: the server of ${cluster}, which holds every member's database, stopped or is shutting down under the running network (its log: ${cluster}.log), so the network stops too: start it again and it starts the server`,
     );
     await eventually('every process of the network to exit', async () => stillRunning(networkProcesses).length === 0, 30_000);
