@@ -13,6 +13,7 @@ import type { SpendableOutput } from '../../federation/wallet/build-transfer.ts'
 import { CHAIN_ID, context, mint } from '../helpers/ledger-fixtures.ts';
 import { issueShare } from '../helpers/securities-fixtures.ts';
 import { testWallet, type TestWallet } from '../helpers/transactions.ts';
+import { expectCode } from '../helpers/validation-error.ts';
 
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
 
@@ -21,17 +22,6 @@ function independentTaggedHash(tag: string, ...parts: Uint8Array[]): string {
   return hex(sha256(new Uint8Array([...t, ...t, ...parts.flatMap((part) => [...part])])));
 }
 
-function expectCode(action: () => unknown, code: string, message?: RegExp): void {
-  let caught: unknown;
-  try {
-    action();
-  } catch (error) {
-    caught = error;
-  }
-  expect(caught, `expected ${code}`).to.be.instanceOf(ValidationError);
-  expect((caught as ValidationError).code, (caught as Error).message).to.equal(code);
-  if (message) expect((caught as Error).message).to.match(message);
-}
 
 /**
  * The seller holds 100 shares in one coin; the buyer holds 80 000 sats. The seller offers the

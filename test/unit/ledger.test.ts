@@ -14,14 +14,12 @@ import { testFederation } from '../helpers/genesis.ts';
 import { sortedMultisig } from '../../watcher/escrow.ts';
 import { opsWalletMultisig } from '../../watcher/ops-wallet.ts';
 import { refusedPegoutDestinations } from '../../watcher/federation-scripts.ts';
+import { expectCode } from '../helpers/validation-error.ts';
 
 const alice = testKey(1);
 const bob = testKey(2);
 const issuer = testKey(3);
 
-function expectCode(action: () => unknown, code: string): void {
-  expect(action).to.throw(ValidationError).with.property('code', code);
-}
 
 function snapshot(state: LedgerState): string {
   const utxos = [...state.utxos].map(([key, u]) => `${key}=${u.amount}`).sort();

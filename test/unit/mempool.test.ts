@@ -7,6 +7,7 @@ import { SighashType, type Outpoint, type Transaction, type TransferBody } from 
 import { applyBlock, LedgerState } from '../../sidechain/ledger/index.ts';
 import { bitcoinTxid, btcOutput, CHAIN_ID, context, mint, signedTransfer, testKey } from '../helpers/ledger-fixtures.ts';
 import { issueShare, registryUpdate, reissuance } from '../helpers/securities-fixtures.ts';
+import { expectCode } from '../helpers/validation-error.ts';
 
 const alice = testKey(1);
 const bob = testKey(2);
@@ -29,9 +30,6 @@ function fanOut(coins: Outpoint[], outputs: number): Transaction {
   return signedTransfer(coins, Array.from({ length: outputs }, (_, i) => btcOutput(bob.owner, i === 0 ? total - each * BigInt(outputs - 1) : each)), alice.seed);
 }
 
-function expectCode(action: () => unknown, code: string): void {
-  expect(action).to.throw(ValidationError).with.property('code', code);
-}
 
 describe('mempool', () => {
   it('admits valid transactions and selects them in arrival order', () => {

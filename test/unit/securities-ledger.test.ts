@@ -1,5 +1,4 @@
 import { expect } from 'chai';
-import { ValidationError } from '../../sidechain/errors.ts';
 import { BTC_ASSET_ID } from '../../sidechain/asset.ts';
 import { keyWitness } from '../../sidechain/transaction/signing.ts';
 import { txInfo } from '../../sidechain/transaction/ids.ts';
@@ -8,6 +7,7 @@ import { applyBlock, applyTransaction, executeBlock, LedgerState } from '../../s
 import { Mempool } from '../../sidechain/mempool.ts';
 import { CHAIN_ID, btcOutput, context, mint, signedTransfer, testKey } from '../helpers/ledger-fixtures.ts';
 import { issueShare, registryUpdate, reissuance } from '../helpers/securities-fixtures.ts';
+import { expectCode } from '../helpers/validation-error.ts';
 
 const alice = testKey(1);
 const bob = testKey(2);
@@ -15,17 +15,6 @@ const issuer = testKey(3);
 const carol = testKey(4);
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
 
-function expectCode(action: () => unknown, code: string, message?: RegExp): void {
-  let caught: unknown;
-  try {
-    action();
-  } catch (error) {
-    caught = error;
-  }
-  expect(caught, `expected ${code}`).to.be.instanceOf(ValidationError);
-  expect((caught as ValidationError).code, (caught as Error).message).to.equal(code);
-  if (message) expect((caught as Error).message).to.match(message);
-}
 
 /** Everything a refused transaction could have touched. */
 function snapshot(state: LedgerState, assetKey: string): string {
