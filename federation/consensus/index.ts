@@ -4,6 +4,7 @@ export { checkConsensusConfig, DEFAULT_TIMEOUTS, skipThreshold, timeoutMs, type 
 export { proposerIndex } from './proposer.ts';
 export type { CommitCertificate, ConsensusEvent, Effect, HandleResult } from './events.ts';
 export { admitMessage, DROP_REASONS, emptyDropCounts, type Admission, type DropCounts, type DropReason } from './admission.ts';
+export { LATE_PRECOMMIT_HEIGHTS, LatePrecommits } from './late-precommits.ts';
 export { checkEvidence, decodeEvidence, encodeEvidence, EvidencePool, type Evidence } from './evidence.ts';
 export {
   decodeMessage,

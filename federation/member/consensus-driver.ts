@@ -2,10 +2,12 @@ import type { Logger } from 'pino';
 import { IntervalLog } from '../observability/interval-log.ts';
 import { isDatabaseUnavailable } from '../postgres/database-unavailable.ts';
 import { sameBytes } from '../../sidechain/bytes.ts';
+import { VoteType } from '../../sidechain/vote.ts';
 import {
   ConsensusMachine,
   decodeMessage,
   encodeMessage,
+  LatePrecommits,
   type CommitCertificate,
   type ConsensusEvent,
   type ConsensusMessage,
@@ -14,6 +16,7 @@ import {
   type Evidence,
   type ProposalRecord,
   type ProposalValue,
+  type Vote,
   type WalRecord,
 } from '../consensus/index.ts';
 
@@ -67,6 +70,11 @@ export interface DriverOptions {
   /** Called when a quorum decided `height` on a block this member never received: fetch it from peers. */
   fetchDecided(height: number): void;
   onDrop(reason: string): void;
+  /**
+   * Peer `memberIndex` signed the block final at `height`: its valid precommit for that block came
+   * after the decision, so the block's certificate lacks it. For the federation's health view only.
+   */
+  signedLate(height: number, memberIndex: number): void;
   /** The machine of the height after the chain's tip, rebuilt from the write-ahead log as at a restart. */
   restore(): Promise<ConsensusMachine>;
   /** What the write-ahead log holds at a height (`durableStateFromWal`), read whenever the machine enters one. */
@@ -96,6 +104,7 @@ export class ConsensusDriver {
   private readonly failures: IntervalLog;
   /** Proposals' blocks being logged after they were sent; a stop waits for them. */
   private readonly blockWrites = new Set<Promise<void>>();
+  private readonly latePrecommits: LatePrecommits;
 
   constructor(
     private machine: ConsensusMachine,
@@ -106,6 +115,7 @@ export class ConsensusDriver {
     private readonly log: Logger,
   ) {
     this.failures = new IntervalLog(log, 'consensus event failed', 60_000);
+    this.latePrecommits = new LatePrecommits(machine.config);
   }
 
   get height(): number {
@@ -139,7 +149,8 @@ export class ConsensusDriver {
     return this.machine.heardFrom(memberIndex);
   }
 
-  onPeerMessage(payload: Uint8Array): void {
+  /** A consensus message from peer `from`, the member its authenticated link belongs to. */
+  onPeerMessage(payload: Uint8Array, from: number): void {
     let message: ConsensusMessage;
     try {
       message = decodeMessage(payload, this.options.maxValueBytes);
@@ -158,7 +169,7 @@ export class ConsensusDriver {
     // not hear of it to join only when the others' round times out.
     if (!ahead && this.idleAtHeight !== null && message.height >= this.idleAtHeight) this.wake();
     if (message.kind === 'proposal') this.log.debug({ height: message.height, round: message.round, from: message.memberIndex }, 'proposal received');
-    this.enqueue({ kind: 'message', message });
+    if (!this.stopped) void this.runExclusive(() => this.receive(message, from));
   }
 
   /**
@@ -266,6 +277,31 @@ export class ConsensusDriver {
     const logged = await read;
     this.log.debug({ height }, 'height entered');
     await this.process({ kind: 'newHeight', height, logged });
+  }
+
+  /**
+   * A precommit for a height the machine has decided, or left behind final, goes to the late
+   * precommits' check and never to the machine: there it would be dropped as stale, or ignored in
+   * the commit step, so the machine, its log and the block are what they would be without it.
+   */
+  private async receive(message: ConsensusMessage, from: number): Promise<void> {
+    if (this.stopped || this.failed) return;
+    if (isPrecommit(message)) {
+      const finalHash = this.decidedHash(message.height);
+      if (finalHash !== undefined) {
+        const dropped = this.latePrecommits.check(message, from, finalHash, this.app.nextHeight() - 1);
+        if (dropped) this.options.onDrop(dropped);
+        else this.options.signedLate(message.height, message.memberIndex);
+        return;
+      }
+    }
+    await this.process({ kind: 'message', message });
+  }
+
+  /** The block final at `height`, if the machine is past it or has decided it (its commit step). */
+  private decidedHash(height: number): Uint8Array | undefined {
+    const state = this.machine.state;
+    return height < state.height || (height === state.height && state.step === 'commit') ? this.app.finalHash(height) : undefined;
   }
 
   private async process(event: ConsensusEvent): Promise<void> {
@@ -389,6 +425,10 @@ export class ConsensusDriver {
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
   }
+}
+
+function isPrecommit(message: ConsensusMessage): message is Vote {
+  return message.kind === 'vote' && message.type === VoteType.Precommit;
 }
 
 /** Milliseconds since `started` (a `performance.now()`), to a tenth: what the debug lines report. */

@@ -13,7 +13,10 @@ export interface MemberHealth {
   connected: boolean;
   /** When this member last received a message from it; null if never since start. */
   lastSeenMs: number | null;
-  /** The last final block whose commit certificate carries its signature, within the lookback. */
+  /**
+   * The last final block it signed, within the lookback: its precommit is in the block's commit
+   * certificate, or reached this member after the decision (the certificate holds the first k).
+   */
   lastSigned: { height: number; timeMs: bigint } | null;
 }
 
@@ -42,13 +45,16 @@ export class FederationHealth {
   /** Final blocks in any order; a member's latest signature wins. */
   blocksFinal(blocks: readonly BlockRow[]): void {
     for (const block of blocks) {
-      for (const { memberIndex } of decodeCommit(block.commit).signatures) {
-        const previous = this.lastSigned[memberIndex];
-        if (previous === undefined) continue;
-        if (!previous || previous.height < block.height) this.lastSigned[memberIndex] = { height: block.height, timeMs: block.timeMs };
-      }
+      for (const { memberIndex } of decodeCommit(block.commit).signatures) this.signed(memberIndex, block.height, block.timeMs);
       this.scannedHeight = Math.max(this.scannedHeight, block.height);
     }
+  }
+
+  /** A member signed the final block at `height`: in its certificate, or by a valid precommit that arrived after the decision. */
+  signed(member: number, height: number, timeMs: bigint): void {
+    const previous = this.lastSigned[member];
+    if (previous === undefined) return;
+    if (!previous || previous.height < height) this.lastSigned[member] = { height, timeMs };
   }
 
   snapshot(connectedPeers: readonly number[]): MemberHealth[] {

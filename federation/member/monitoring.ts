@@ -51,6 +51,8 @@ export function createMonitoring(sources: MonitoringSources) {
 
   return {
     heardFrom: (member: number) => health.heardFrom(member, Date.now()),
+    /** A peer's precommit for the final block at `height` (of time `timeMs`) came after the decision. */
+    signedLate: (member: number, height: number, timeMs: bigint) => health.signed(member, height, timeMs),
     transactionPending: (txid: string) => finality.pending(txid, Date.now()),
     /** A transaction a user submitted was refused: counted by its error code. */
     transactionRefused(error: unknown): void {

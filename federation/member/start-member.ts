@@ -58,6 +58,7 @@ import { nodeFollows } from '../../watcher/networks.ts';
 import { RpcError } from '../../watcher/errors.ts';
 import type { Genesis } from '../../sidechain/genesis.ts';
 import { MAX_BLOCK_BYTES } from '../../sidechain/block.ts';
+import { decodeHeader } from '../../sidechain/block-header.ts';
 import { endPool } from '../postgres/end-pool.ts';
 import { logPoolErrors } from '../postgres/pool-errors.ts';
 
@@ -378,7 +379,7 @@ export async function startMember(config: MemberConfig, log: Logger, stopRequest
     monitoring.heardFrom(from);
     metrics.peerFramesReceived.inc({ member: String(from) });
     const body = payload.subarray(1);
-    if (payload[0] === PeerPayload.Consensus) driver?.onPeerMessage(body);
+    if (payload[0] === PeerPayload.Consensus) driver?.onPeerMessage(body, from);
     else if (payload[0] === PeerPayload.FederationSignatures) {
       try {
         if (signer.receiveSignatures(from, body)) signing?.runSoon();
@@ -457,6 +458,11 @@ export async function startMember(config: MemberConfig, log: Logger, stopRequest
       onBehind: syncWhenBehind,
       fetchDecided,
       onDrop: (reason) => metrics.peerMessagesDropped.inc({ reason }),
+      signedLate: (height, member) => {
+        // The recent final blocks span more heights than a late precommit is counted for.
+        const block = chain.recentFinalBlock(height);
+        if (block) monitoring.signedLate(member, height, decodeHeader(block.header).timeMs);
+      },
       restore: () => machineAt(chain.tip.height + 1),
       logged: async (height) => durableStateFromWal(height, await walAt(height)),
       restoreRetryMs: 1_000,

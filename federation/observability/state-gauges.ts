@@ -25,7 +25,7 @@ export function createStateGauges(registry: Registry) {
   const gauge = (name: string, help: string, labelNames: string[] = []) => new Gauge({ name, help, labelNames, registers: [registry] });
   const peerConnected = gauge('strongbox_peer_connected', 'authenticated connection to a federation peer is open (1) or not (0)', ['member']);
   const peerLastSeen = gauge('strongbox_peer_last_seen_timestamp_seconds', 'when a message from a federation peer last arrived', ['member']);
-  const lastSigned = gauge('strongbox_member_last_signed_height', 'last final block carrying the member\'s commit signature; 0 when none of the recent blocks does', ['member']);
+  const lastSigned = gauge('strongbox_member_last_signed_height', 'last final block the member signed: its precommit is in the block\'s commit certificate or arrived after the decision; 0 when none of the recent blocks has one', ['member']);
   const deposits = gauge('strongbox_pegin_deposits', 'peg-in deposits by state; "confirmed" is the queue waiting for its mint', ['state']);
   const depositSats = gauge('strongbox_pegin_deposits_sats', 'satoshis of peg-in deposits by state', ['state']);
   const minted = gauge('strongbox_pegged_minted_sats', 'pegged BTC minted on the sidechain since genesis');

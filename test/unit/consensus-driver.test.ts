@@ -4,7 +4,11 @@ import { VoteType } from '../../sidechain/vote.ts';
 import { ValidationError } from '../../sidechain/errors.ts';
 import { sameBytes } from '../../sidechain/bytes.ts';
 import { decodeMessage, durableStateFromWal, encodeMessage, restoreFromWal, type ConsensusMachine, type ConsensusMessage, type ProposalValue, type Vote, type WalRecord } from '../../federation/consensus/index.ts';
+import { LATE_PRECOMMIT_HEIGHTS } from '../../federation/consensus/late-precommits.ts';
 import { ConsensusDriver } from '../../federation/member/consensus-driver.ts';
+import { FederationHealth } from '../../federation/member/federation-health.ts';
+import { encodeCommit } from '../../sidechain/commit.ts';
+import { signatureWork } from '../../sidechain/ed25519.ts';
 import { createLogger } from '../../federation/observability/logger.ts';
 import { makeValue, memberConfig } from '../helpers/consensus-sim.ts';
 import { MachineFixture } from '../helpers/consensus-fixture.ts';
@@ -33,6 +37,12 @@ class DrivenMember {
   readonly fetches: number[] = [];
   /** Peers' heights that told consensus this member must catch up. */
   readonly behind: number[] = [];
+  /** Why peer messages were dropped, in order. */
+  readonly drops: string[] = [];
+  /** The signers of each certificate the member stored its decision with. */
+  readonly certificateSigners = new Map<number, number[]>();
+  /** The member's view of who signs, fed as the member process feeds it: certificates and late precommits. */
+  readonly health = new FederationHealth(['alpha', 'beta', 'gamma', 'delta', 'epsilon'], 0);
   readonly wal = new Map<number, WalRecord[]>();
   /** Heights whose log the driver read, in order. */
   readonly logReads: number[] = [];
@@ -65,12 +75,14 @@ class DrivenMember {
       {
         buildProposal: () => Promise.resolve(makeValue(`block at height ${this.tip + 1}`)),
         validate: () => Promise.resolve(true),
-        commit: async (height) => {
+        commit: async (height, decided, certificate) => {
           await this.commitsHeld;
           if (this.commitFailure) return Promise.reject(this.commitFailure);
           if (height !== this.tip + 1) return Promise.reject(new ValidationError('wrong-height', `cannot store block ${height} on tip ${this.tip}`));
           this.readsAtStore.set(height, [...this.logReads]);
           this.tip = height;
+          this.certificateSigners.set(height, certificate.signatures.map((signature) => signature.memberIndex));
+          this.health.blocksFinal([{ height, hash: decided.hash, header: new Uint8Array(0), commit: encodeCommit(certificate), txCount: 0, timeMs: BigInt(height) }]);
           return Promise.resolve();
         },
         hasPendingWork: () => this.work,
@@ -90,7 +102,8 @@ class DrivenMember {
         maxValueBytes: 1 << 16,
         onBehind: (height) => this.behind.push(height),
         fetchDecided: (height) => this.fetches.push(height),
-        onDrop: () => undefined,
+        onDrop: (reason) => this.drops.push(reason),
+        signedLate: (height, memberIndex) => this.health.signed(memberIndex, height, BigInt(height)),
         restore: () => {
           this.restores += 1;
           return Promise.resolve(this.machineAt(this.tip + 1));
@@ -111,8 +124,21 @@ class DrivenMember {
     return restoreFromWal(config, height, this.wal.get(height) ?? []);
   }
 
+  /** Each message from the member that signed it, as a member sends its own. */
   deliver(...messages: Parameters<MachineFixture['receive']>): void {
-    for (const message of messages) this.driver.onPeerMessage(encodeMessage(message));
+    for (const message of messages) this.driver.onPeerMessage(encodeMessage(message), message.memberIndex);
+  }
+
+  /** Peers 1-3 propose (when it is theirs to), prevote and precommit height `height`'s block, which member 0 then decides with them. */
+  decideWithoutMember4(height: number): Vote {
+    const peers = new MachineFixture(5, 4, 0, height);
+    const block = makeValue(`block at height ${height}`);
+    this.deliver(peers.proposal(height % 5, 0, block), ...peers.votes([1, 2, 3], Prevote, 0, block), ...peers.votes([1, 2, 3], Precommit, 0, block));
+    return peers.vote(4, Precommit, 0, block);
+  }
+
+  lastSigned(member: number): number | undefined {
+    return this.health.snapshot([]).find((view) => view.index === member)?.lastSigned?.height;
   }
 
   /** Holds every write of a proposal's block until the function returned is called. */
@@ -375,5 +401,110 @@ describe('consensus driver and catch-up', () => {
     const failure = lines.find((line) => line.msg === 'consensus event failed');
     expect(failure).to.include({ level: 'warn', reason: "the member's database is out of reach: connect ECONNREFUSED 127.0.0.1:5432", code: 'ECONNREFUSED' });
     expect(failure).to.not.have.property('err');
+  });
+});
+
+describe('consensus driver: precommits that arrive after the decision', () => {
+  let member: DrivenMember;
+  beforeEach(() => {
+    member = new DrivenMember();
+    member.driver.start();
+  });
+  afterEach(() => member.driver.stop());
+
+  /** Signature cache lookups and verifications made while `work` runs: each check of a signature makes one lookup. */
+  async function signatureChecks(work: () => Promise<void>): Promise<{ lookups: number; verified: number }> {
+    const before = signatureWork();
+    await work();
+    const after = signatureWork();
+    return { lookups: after.cacheHits + after.cacheMisses - before.cacheHits - before.cacheMisses, verified: after.verified - before.verified };
+  }
+
+  it('a member whose precommits always arrive after the other four’s signs every height, though no certificate holds it', async () => {
+    for (const height of [1, 2, 3]) {
+      const late = member.decideWithoutMember4(height);
+      await settle();
+      expect(member.tip).to.equal(height);
+      member.deliver(late);
+      await settle();
+      expect(member.lastSigned(4), `after height ${height}`).to.equal(height);
+    }
+    expect([...member.certificateSigners.values()]).to.deep.equal([[0, 1, 2, 3], [0, 1, 2, 3], [0, 1, 2, 3]]);
+    expect(member.drops).to.deep.equal([]);
+    // Nothing of it reached consensus: the machine is at height 4, and the log holds only member 0's own votes.
+    expect(member.driver.state).to.include({ height: 4, round: 0 });
+    expect([1, 2, 3].map((height) => member.wal.get(height)?.map((record) => record.step))).to.deep.equal([
+      ['prevote', 'precommit'],
+      ['prevote', 'precommit'],
+      ['prevote', 'precommit'],
+    ]);
+    expect(member.errors()).to.deep.equal([]);
+  });
+
+  it('a late precommit counts while the member idles in the height it decided, and wakes nothing', async () => {
+    member.work = false;
+    const late = member.decideWithoutMember4(1);
+    await settle();
+    expect(member.driver.state).to.include({ height: 1, step: 'commit' });
+    member.deliver(late);
+    await settle();
+    expect(member.lastSigned(4)).to.equal(1);
+    expect(member.driver.state).to.include({ height: 1, step: 'commit' });
+    expect(member.drops).to.deep.equal([]);
+  });
+
+  it('a late precommit for another block, for nil, relayed by another peer, or forged counts for nothing, and a peer gets one check a height', async () => {
+    const late = member.decideWithoutMember4(1);
+    await settle();
+    const other = new MachineFixture(5, 4, 0, 1);
+    const wrong = [other.vote(4, Precommit, 0, makeValue('another block at height 1')), other.vote(4, Precommit, 0, null)];
+    const unchecked = await signatureChecks(async () => {
+      member.deliver(...wrong);
+      member.driver.onPeerMessage(encodeMessage(late), 2);
+      await settle();
+    });
+    expect(unchecked).to.deep.equal({ lookups: 0, verified: 0 });
+    expect(member.drops).to.deep.equal(['stale-height', 'stale-height', 'stale-height']);
+    expect(member.lastSigned(4)).to.equal(undefined);
+
+    // Height 2: a forged precommit from member 4 is its one check there; height 3: its own counts once.
+    const second = member.decideWithoutMember4(2);
+    await settle();
+    const forged = { ...second, signature: Uint8Array.from(second.signature, (byte, index) => (index === 0 ? byte ^ 1 : byte)) };
+    const checked = await signatureChecks(async () => {
+      member.deliver(forged, second);
+      await settle();
+    });
+    expect(checked).to.deep.equal({ lookups: 1, verified: 1 });
+    expect(member.drops.slice(3)).to.deep.equal(['bad-signature', 'stale-height']);
+    expect(member.lastSigned(4)).to.equal(undefined);
+
+    const third = member.decideWithoutMember4(3);
+    await settle();
+    const once = await signatureChecks(async () => {
+      member.deliver(third, third);
+      await settle();
+    });
+    expect(once.lookups).to.equal(1);
+    expect(member.drops.slice(5)).to.deep.equal(['stale-height']);
+    expect(member.lastSigned(4)).to.equal(3);
+    expect([...member.certificateSigners.values()].flat()).to.not.include(4);
+  });
+
+  it(`a late precommit more than ${LATE_PRECOMMIT_HEIGHTS} heights below the tip is dropped unchecked`, async () => {
+    await member.catchUpTo(20);
+    const precommitAt = (height: number) => new MachineFixture(5, 4, 0, height).vote(4, Precommit, 0, makeValue(`block at height ${height}`));
+    const old = await signatureChecks(async () => {
+      member.deliver(precommitAt(20 - LATE_PRECOMMIT_HEIGHTS));
+      await settle();
+    });
+    expect(old).to.deep.equal({ lookups: 0, verified: 0 });
+    expect(member.drops).to.deep.equal(['stale-height']);
+    expect(member.lastSigned(4)).to.equal(undefined);
+
+    member.deliver(precommitAt(21 - LATE_PRECOMMIT_HEIGHTS));
+    await settle();
+    expect(member.drops).to.deep.equal(['stale-height']);
+    expect(member.lastSigned(4)).to.equal(21 - LATE_PRECOMMIT_HEIGHTS);
   });
 });
