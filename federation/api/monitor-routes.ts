@@ -54,7 +54,7 @@ export function monitorRoutes(context: MonitorContext): Route[] {
             lastSigned: z
               .strictObject({ height: wire.height, timeMs: wire.timeMs.describe("the block's time: ms since the epoch, as a decimal string") })
               .nullable()
-              .describe('the last final block whose commit certificate carries its signature, among the recent ones; null if none'),
+              .describe("the last final block it signed, among the recent ones: its precommit is in the block's commit certificate, or reached this member after the decision; null if none"),
           }),
         ),
       }),
