@@ -30,6 +30,8 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 /** What one request of waitForFinal asks a member to wait at most; never more than half the request's own timeout. */
 const WAIT_PER_REQUEST_MS = 5_000;
 const MIN_POLL_INTERVAL_MS = 50;
+/** Reads of an allowlist from its first page before a registry changing under every one of them is given up on. */
+const ALLOWLIST_READS = 3;
 
 /** A member refused a request (4xx) or could not be reached; the message is the member's reason. */
 export class MemberApiError extends StrongboxError {
@@ -355,11 +357,21 @@ export class MemberClient {
     return { height: first.height, outstanding: BigInt(first.outstanding), holders: pages.flatMap((page) => page.holders.map((h) => ({ address: h.address, amount: BigInt(h.amount) }))) };
   }
 
-  /** Registry view: an asset's whole allowlist after the tip, every page of it, by owner bytes. */
+  /**
+   * Registry view: an asset's whole allowlist after the tip, every page of it, by owner bytes. A
+   * registry change between two pages refuses the later one (`stale-cursor`): the list is read
+   * again from its first page, a few times at most, so that the pages returned are of one list.
+   */
   async allowlist(asset: string, authorization: string): Promise<{ height: number; restricted: boolean; addresses: string[] }> {
-    const pages = await this.allPages<{ height: number; restricted: boolean; addresses: string[]; next: string | null }>(`/registry/assets/${asset}/allowlist`, { headers: { authorization } });
-    const last = pages.at(-1)!;
-    return { height: last.height, restricted: last.restricted, addresses: pages.flatMap((page) => page.addresses) };
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const pages = await this.allPages<{ height: number; restricted: boolean; addresses: string[]; next: string | null }>(`/registry/assets/${asset}/allowlist`, { headers: { authorization } });
+        const last = pages.at(-1)!;
+        return { height: last.height, restricted: last.restricted, addresses: pages.flatMap((page) => page.addresses) };
+      } catch (error) {
+        if (!(error instanceof MemberApiError && error.code === 'stale-cursor') || attempt === ALLOWLIST_READS) throw error;
+      }
+    }
   }
 
   /** Registry view: every change of an address's security holdings, oldest first, every page of it. */

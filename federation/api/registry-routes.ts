@@ -11,6 +11,12 @@ const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
 const addressOf = (owner: Uint8Array) => encodeAddress(ownerFromPayload(owner));
 /** The cursor of a register: the height it is of and the last owner (hex) seen, so that every page is of the same height. */
 const HOLDER_CURSOR = z.string().regex(/^[0-9]{1,15}:[0-9a-f]{66}$/, 'expected height:owner, the owner as 33 bytes of lowercase hex');
+/**
+ * The cursor of an allowlist: the registry sequence it is of and the last owner (hex) seen. The
+ * ledger keeps no allowlist of the past, so a page after a registry change is refused rather than
+ * read from the new list, where an address could be seen twice or missed.
+ */
+const ALLOWLIST_CURSOR = z.string().regex(/^[0-9]{1,20}:[0-9a-f]{66}$/, 'expected sequence:owner, the owner as 33 bytes of lowercase hex');
 const signedBaseUnits = z.string().regex(/^-?(0|[1-9][0-9]*)$/, 'expected an integer as a decimal string');
 
 /**
@@ -88,25 +94,31 @@ export function registryRoutes(context: RegistryContext): Route[] {
     defineRoute({
       method: 'get',
       path: '/registry/assets/:asset/allowlist',
-      summary: 'the addresses a restricted asset may be delivered to, after the tip, by owner bytes; `cursor` is the last owner (hex) seen; auditor, regulator or the asset\'s issuer',
+      summary: 'the addresses a restricted asset may be delivered to, after the tip, by owner bytes; `cursor` is `sequence:owner`, the registry sequence of the first page and the last owner seen: a page asked after the asset\'s registry changed is refused (`stale-cursor`), so the pages form one list; auditor, regulator or the asset\'s issuer',
       tag: 'registry',
       params: z.object({ asset: wire.assetIdParam }),
-      query: pageQuery(z.string().regex(/^[0-9a-f]{66}$/, 'expected an owner as 33 bytes of lowercase hex')),
+      query: pageQuery(ALLOWLIST_CURSOR),
       response: wire.page('addresses', wire.address).extend({
         asset: wire.assetId,
         height: wire.height.describe('the allowlist is the one after this block, the tip'),
+        sequence: wire.decimalString('the registry sequence the allowlist is of: every page of one list has the same'),
         restricted: z.boolean().describe('only allowlisted addresses may receive the asset'),
         size: wire.uint.describe('addresses on the whole allowlist'),
       }),
       handler: async ({ params, query, authorization }) => {
         const { principal, record } = await assetAccess(authorization, params.asset, 'allowlist');
+        const [sequence, after] = query.cursor === undefined ? [record.sequence, undefined] : [BigInt(query.cursor.split(':')[0]!), query.cursor.split(':')[1]!];
+        if (sequence !== record.sequence) {
+          throw new ValidationError('stale-cursor', `the allowlist of ${params.asset} changed since the cursor ${query.cursor} was given (registry sequence ${sequence}, now ${record.sequence}): read it again from the first page`);
+        }
         const height = context.tipHeight();
-        const owners = [...record.allowlist].sort().filter((owner) => query.cursor === undefined || owner > query.cursor);
-        const page = pageOf(owners.slice(0, query.limit + 1), query.limit, (last) => last);
+        const owners = [...record.allowlist].sort().filter((owner) => after === undefined || owner > after);
+        const page = pageOf(owners.slice(0, query.limit + 1), query.limit, (last) => `${sequence}:${last}`);
         context.onAccess(principal, `allowlist of ${params.asset} at ${height}`);
         return {
           asset: params.asset,
           height,
+          sequence,
           restricted: record.metadata.restricted,
           size: record.allowlist.size,
           addresses: page.items.map((owner) => addressOf(new Uint8Array(Buffer.from(owner, 'hex')))),

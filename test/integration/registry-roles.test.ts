@@ -51,6 +51,9 @@ describe('registry views behind roles, with credentials in Postgres', function (
   let otherAsset: string;
   let restrictedAsset: string;
   let widelyHeld: string;
+  let ledger: LedgerState;
+  /** The chain's tip as the views see it; the last case moves it on. */
+  let tip = 2;
   /** Holders of the widely held security besides its issuer, each with one unit, all at height 2. */
   const widelyHeldHolders = MAX_PAGE_LIMIT + 1;
   const accesses: string[] = [];
@@ -59,7 +62,7 @@ describe('registry views behind roles, with credentials in Postgres', function (
     ({ db } = await chainFixture('roles'));
     credentials = new CredentialStore(db.pool);
     // Height 1: 1000 shares issued; height 2: 300 to alice.
-    const ledger = new LedgerState();
+    ledger = new LedgerState();
     const issued = issueShare(ledger, issuer, 1000n);
     asset = issued.assetKey;
     otherAsset = issueShare(ledger, otherIssuer, 5n).assetKey;
@@ -82,7 +85,7 @@ describe('registry views behind roles, with credentials in Postgres', function (
     }
     const auth = new RegistryAuthenticator(credentials, CHAIN_ID);
     const describe = (p: Principal) => (p.kind === 'role' ? `${p.role} ${p.name}` : `issuer ${Buffer.from(p.key).toString('hex').slice(0, 8)}`);
-    const app = createApiApp(registryRoutes({ ledger, tipHeight: () => 2, auth, onAccess: (p, view) => accesses.push(`${describe(p)}: ${view}`) }));
+    const app = createApiApp(registryRoutes({ ledger, tipHeight: () => tip, auth, onAccess: (p, view) => accesses.push(`${describe(p)}: ${view}`) }));
     server = app.listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -154,7 +157,7 @@ describe('registry views behind roles, with credentials in Postgres', function (
     expect((await get(allowlistPath(restrictedAsset))).status).to.equal(401);
     const badCursor = await get(allowlistPath(restrictedAsset, '?cursor=zz'), `Bearer ${token}`);
     expect(badCursor.status).to.equal(400);
-    expect(badCursor.body.error?.message).to.match(/an owner as 33 bytes of lowercase hex/);
+    expect(badCursor.body.error?.message).to.equal('query.cursor: expected sequence:owner, the owner as 33 bytes of lowercase hex');
     expect(accesses).to.include(`auditor auditor L: allowlist of ${restrictedAsset} at 2`);
   });
 
@@ -309,5 +312,42 @@ describe('registry views behind roles, with credentials in Postgres', function (
     const { token, credential } = await credentials.grant('auditor', 'revoked by token');
     await credentials.revoke(token).then(() => expect.fail('revoked'), (error: Error) => expect(error.message).to.equal(`give the credential's id, ${credential.id}, not the whole token`));
     expect((await credentials.list()).find((listed) => listed.id === credential.id)?.revokedAt).to.equal(null);
+  });
+
+  // Last: it moves the chain on, and the cases above read it at height 2.
+  it('refuses an allowlist page asked after the allowlist changed, so that the pages read form one list, and reads it again whole', async () => {
+    const bearer = `Bearer ${(await credentials.grant('auditor', 'auditor S')).token}`;
+    const share = issueShare(ledger, otherIssuer, 10n, { nonce: 3n, metadata: { restricted: true } });
+    const ownerHex = (key: { owner: Uint8Array }) => Buffer.from(key.owner).toString('hex');
+    const byBytes = (keys: ReturnType<typeof testKey>[]) => [...keys].sort((a, b) => ownerHex(a).localeCompare(ownerHex(b)));
+    applyTransaction(ledger, registryUpdate(share.asset, 1n, 'add', [alice.owner, bob.owner, carol.owner], otherIssuer), context(2));
+    const path = `/registry/assets/${share.assetKey}/allowlist?limit=2`;
+    const first = await get(path, bearer);
+    const before = byBytes([otherIssuer, alice, bob, carol]);
+    expect(first.body).to.deep.include({ height: 2, size: 4, addresses: before.slice(0, 2).map(address), next: `1:${ownerHex(before[1]!)}` });
+    // Block 3 takes the first address of the first page off and puts another on: the first page
+    // and a second read from the new list would together show an address neither list holds both of.
+    const [gone] = before;
+    const joining = testKey(7);
+    tip = 3;
+    applyTransaction(ledger, registryUpdate(share.asset, 2n, 'remove', [gone!.owner], otherIssuer), context(3));
+    applyTransaction(ledger, registryUpdate(share.asset, 3n, 'add', [joining.owner], otherIssuer), context(3));
+    expect(await get(`${path}&cursor=${first.body.next}`, bearer)).to.deep.equal({
+      status: 400,
+      body: { error: { code: 'stale-cursor', message: `the allowlist of ${share.assetKey} changed since the cursor ${first.body.next} was given (registry sequence 1, now 3): read it again from the first page` } },
+      challenge: null,
+    });
+    // Read again from the first page, the pages are of the new list, each address once.
+    const after = byBytes([...before.slice(1), joining]);
+    const paged: string[] = [];
+    let cursor: string | null | undefined = null;
+    do {
+      const answer = await get(`${path}${cursor ? `&cursor=${cursor}` : ''}`, bearer);
+      expect(answer.body).to.deep.include({ height: 3, size: 4 });
+      paged.push(...answer.body.addresses!);
+      cursor = answer.body.next;
+    } while (cursor);
+    expect(paged).to.deep.equal(after.map(address));
+    expect((await new MemberClient(base).allowlist(share.assetKey, bearer)).addresses).to.deep.equal(after.map(address));
   });
 });
