@@ -14,24 +14,77 @@ function integer(min: number, max: number) {
   return z.number().int(reason).min(min, reason).max(max, reason);
 }
 
-/** The authority of a URL whose host is left empty, with or without a user before it. */
+/**
+ * The authority of a URL whose host is left empty, with or without a user before it: the WHATWG
+ * parser refuses an empty host after a user, which a libpq socket URL has, so it checks one in its place.
+ */
 const EMPTY_HOST = /^([a-z]+:\/\/(?:[^/?#@]*@)?)(?=[/?#]|$)/;
 
-/**
- * `hostOptional`: a libpq URI names a server reached over its Unix-domain socket by `host=`, its
- * own host left empty (postgresql://strongbox@/member?host=/var/run/postgresql), as node-postgres
- * reads it; the WHATWG parser refuses an empty host after a user, so it checks one in its place.
- */
-function urlWithScheme(schemes: string[], hostOptional = false) {
+function urlWithScheme(schemes: string[]) {
   const reason = `expected a ${schemes.map((scheme) => `${scheme}://`).join(' or ')} URL`;
   return z.string().refine((value) => {
     try {
-      return schemes.includes(new URL(hostOptional ? value.replace(EMPTY_HOST, '$1localhost') : value).protocol.slice(0, -1));
+      return schemes.includes(new URL(value).protocol.slice(0, -1));
     } catch {
       return false;
     }
   }, reason);
 }
+
+/**
+ * What is wrong with a Postgres URL, by the part that is, or undefined when node-postgres reads it
+ * as meant. A server reached over its Unix-domain socket is named by the socket's folder, in
+ * `host=` with the URL's own host left empty (postgresql://strongbox@/member_0?host=/var/run/postgresql)
+ * or percent-encoded as the host (postgres://%2Fvar%2Frun%2Fpostgresql/member_0). The refusal of
+ * one gone wrong names the part, since "expected a postgres:// URL" of a URL that is one sends its
+ * author looking at the scheme. No part holding the password is ever shown.
+ */
+function postgresUrlProblem(value: string): string | undefined {
+  const SOCKET_FORM = 'postgresql://user@/database?host=/var/run/postgresql';
+  const scheme = /^postgres(ql)?:\/\//.exec(value);
+  if (!scheme) return 'expected a postgres:// or postgresql:// URL';
+  const rest = value.slice(scheme[0].length);
+  const authority = rest.slice(0, (rest.search(/[/?#]/) + 1 || rest.length + 1) - 1);
+  const [, host = '', port] = /^(\[[^\]]*\]|[^:]*)(?::(.*))?$/.exec(authority.slice(authority.lastIndexOf('@') + 1)) ?? [];
+  if (port && !(/^[0-9]{1,5}$/.test(port) && Number(port) >= 1 && Number(port) <= 65535)) return `the port "${port}" is no port number 1..65535`;
+  let url: URL;
+  try {
+    url = new URL(value.replace(EMPTY_HOST, '$1localhost'));
+  } catch {
+    if (host === '' && port) return `the port ${port} follows a host left empty: with a socket folder the port is given as port= (${SOCKET_FORM}&port=${port})`;
+    const folder = decodedOrNull(host);
+    if (folder?.includes('/')) return `the host "${host}" is the socket folder "${folder}", which a URL's host cannot hold as written: name the folder in host= with the URL's host left empty (postgresql://user@/database?host=${encodeURI(folder)})`;
+    return `the host "${host}" is no host name or address; a server's Unix-domain socket is named by its folder in host=, the URL's host left empty (${SOCKET_FORM})`;
+  }
+  const hostFolder = decodedOrNull(url.hostname);
+  if (hostFolder?.includes('/') && !hostFolder.startsWith('/')) return `the host "${url.hostname}" is the socket folder "${hostFolder}", a relative path: give the folder from the root ("%2F${url.hostname}")`;
+  for (const folder of url.searchParams.getAll('host')) {
+    if (folder === '') return `host= names no socket folder: give the folder of the server's socket (${SOCKET_FORM}), or leave host= out`;
+    if (folder.includes('?')) return `the socket folder "${folder}" in host= holds a "?": the URL's parameters after the first are joined with & (host=${folder.replace('?', '&')})`;
+    if (folder.includes('/') && !folder.startsWith('/')) return `the socket folder "${folder}" in host= is a relative path: give it from the root (host=/${folder})`;
+  }
+  const database = decodedOrNull(url.pathname.slice(1)) ?? url.pathname.slice(1);
+  if (database.includes('/')) {
+    const name = database.slice(database.lastIndexOf('/') + 1);
+    const folder = database.slice(0, database.lastIndexOf('/'));
+    return `the database name "${database}" holds a "/": a socket folder goes in host=, the URL's host left empty (postgresql://user@/${name}?host=/${folder.replace(/^\/+/, '')})`;
+  }
+  return undefined;
+}
+
+/** A percent-encoded part of a URL decoded, or null when it is not valid percent-encoding. */
+function decodedOrNull(part: string): string | null {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return null;
+  }
+}
+
+const postgresUrl = z.string().superRefine((value, context) => {
+  const problem = postgresUrlProblem(value);
+  if (problem !== undefined) context.addIssue({ code: 'custom', message: problem });
+});
 
 const port = integer(1, 65535);
 const WILDCARD_HOSTS = new Set(['0.0.0.0', '::']);
@@ -53,7 +106,7 @@ export const memberConfigSchema = z
      * DATABASE_URL: this member's own Postgres database. Unset: an embedded server under
      * `<dataDir>/postgres`, database `member_<memberIndex>` (federation/postgres/member-database.ts).
      */
-    databaseUrl: urlWithScheme(['postgres', 'postgresql'], true).optional(),
+    databaseUrl: postgresUrl.optional(),
     bitcoin: z.strictObject({
       /** STRONGBOX_BITCOIN_RPC_URL: Bitcoin Core compatible JSON-RPC with credentials, http://user:password@host:port */
       rpcUrl: urlWithScheme(['http', 'https']),

@@ -60,7 +60,7 @@ describe('member config', () => {
   });
 
   it('takes a database on a server reached over its Unix-domain socket, the URL\'s host left empty, as node-postgres and libpq read it', () => {
-    for (const url of ['postgresql://strongbox@/member_3?host=/var/run/postgresql', 'postgres://strongbox:secret@/member_3?host=/var/run/postgresql&port=5433', 'postgresql:///member_3?host=/var/run/postgresql']) {
+    for (const url of ['postgresql://strongbox@/member_3?host=/var/run/postgresql', 'postgres://strongbox:secret@/member_3?host=/var/run/postgresql&port=5433', 'postgresql:///member_3?host=/var/run/postgresql', 'postgres://%2Fvar%2Frun%2Fpostgresql/member_3', 'postgres://strongbox@[::1]:5433/member_3']) {
       expect(parseMemberConfig(withoutDatabase, { DATABASE_URL: url }).databaseUrl).to.equal(url);
     }
   });
@@ -112,6 +112,16 @@ describe('member config', () => {
     ['a missing key file', { ...valid, keyFile: undefined }, {}, 'keyFile: required'],
     ['a database URL of another scheme', { ...valid, databaseUrl: 'mysql://x@y/z' }, {}, 'databaseUrl: expected a postgres:// or postgresql:// URL'],
     ['a database URL that is not a URL', valid, { DATABASE_URL: 'member_0' }, 'databaseUrl (DATABASE_URL): expected a postgres:// or postgresql:// URL'],
+    // A postgres URL gone wrong is refused naming the part that is, never the password.
+    ['a socket folder as the database name', { ...valid, databaseUrl: 'postgresql://strongbox:secret@/var/run/postgresql/member_0' }, {}, 'databaseUrl: the database name "var/run/postgresql/member_0" holds a "/": a socket folder goes in host=, the URL\'s host left empty (postgresql://user@/member_0?host=/var/run/postgresql)'],
+    ['an empty socket folder', valid, { DATABASE_URL: 'postgresql://strongbox:secret@/member_0?host=' }, 'databaseUrl (DATABASE_URL): host= names no socket folder: give the folder of the server\'s socket (postgresql://user@/database?host=/var/run/postgresql), or leave host= out'],
+    ['a relative socket folder', valid, { DATABASE_URL: 'postgresql:///member_0?host=var/run/postgresql' }, 'databaseUrl (DATABASE_URL): the socket folder "var/run/postgresql" in host= is a relative path: give it from the root (host=/var/run/postgresql)'],
+    ['a second ? after the socket folder', valid, { DATABASE_URL: 'postgresql://strongbox@/member_0?host=/var/run/postgresql?port=5433' }, 'databaseUrl (DATABASE_URL): the socket folder "/var/run/postgresql?port=5433" in host= holds a "?": the URL\'s parameters after the first are joined with & (host=/var/run/postgresql&port=5433)'],
+    ['a port after a host left empty', valid, { DATABASE_URL: 'postgresql://strongbox:secret@:5433/member_0?host=/var/run/postgresql' }, 'databaseUrl (DATABASE_URL): the port 5433 follows a host left empty: with a socket folder the port is given as port= (postgresql://user@/database?host=/var/run/postgresql&port=5433)'],
+    ['a percent-encoded socket folder a host cannot hold', valid, { DATABASE_URL: 'postgres://strongbox:secret@%2Frun%2Fpg sql/member_0' }, 'databaseUrl (DATABASE_URL): the host "%2Frun%2Fpg sql" is the socket folder "/run/pg sql", which a URL\'s host cannot hold as written: name the folder in host= with the URL\'s host left empty (postgresql://user@/database?host=/run/pg%20sql)'],
+    ['a relative percent-encoded socket folder', valid, { DATABASE_URL: 'postgres://var%2Frun%2Fpostgresql/member_0' }, 'databaseUrl (DATABASE_URL): the host "var%2Frun%2Fpostgresql" is the socket folder "var/run/postgresql", a relative path: give the folder from the root ("%2Fvar%2Frun%2Fpostgresql")'],
+    ['a host that is none', valid, { DATABASE_URL: 'postgres://strongbox:secret@db server/member_0' }, 'databaseUrl (DATABASE_URL): the host "db server" is no host name or address; a server\'s Unix-domain socket is named by its folder in host=, the URL\'s host left empty (postgresql://user@/database?host=/var/run/postgresql)'],
+    ['a database port out of range', valid, { DATABASE_URL: 'postgres://strongbox:secret@db:65536/member_0' }, 'databaseUrl (DATABASE_URL): the port "65536" is no port number 1..65535'],
     ['a missing Bitcoin RPC URL', { ...valid, bitcoin: {} }, {}, 'bitcoin.rpcUrl: required'],
     ['a Bitcoin RPC URL that is not HTTP', { ...valid, bitcoin: { rpcUrl: 'tcp://node:18443' } }, {}, 'bitcoin.rpcUrl: expected a http:// or https:// URL'],
     ['an unknown field', { ...valid, colour: 'blue' }, {}, 'colour: Unrecognized key: "colour"'],
