@@ -7,10 +7,11 @@ import { generateKeyPair, publicKeyFromSeed } from '../sidechain/ed25519.ts';
 import { fileErrorReason } from './file-error-reason.ts';
 import { writeNewFile } from './write-file.ts';
 
-/** A key file that is missing, malformed, or readable by others. */
+/** A file of secrets (a member key file, a wallet file) that is missing, malformed, or readable by others. */
 export class KeyFileError extends StrongboxError {
-  constructor(path: string, reason: string) {
-    super('key-file', `key file ${path}: ${reason}`);
+  /** `file` is what the user calls it: a wallet's owner knows it as a wallet file, an operator a member's as a key file. */
+  constructor(path: string, reason: string, file = 'key file') {
+    super('key-file', `${file} ${path}: ${reason}`);
   }
 }
 
@@ -57,40 +58,42 @@ export function writeKeyFile(path: string, keys: MemberKeys): void {
 /**
  * Reads a file of secrets (key file, wallet) against its schema; refuses one that group or others
  * may read, as ssh does. `kind` names what the file should be, for a file of another kind given by
- * mistake; `missing` tells the user what to do when there is no file at all; `mistaken` recognises
- * a file of Strongbox's own that is not of this kind and says what it is and what to use instead.
+ * mistake; `file` is what its refusals call it (default "key file"); `missing` tells the user what
+ * to do when there is no file at all; `mistaken` recognises a file of Strongbox's own that is not
+ * of this kind and says what it is and what to use instead.
  */
-export function readSecretFile<T>(path: string, schema: z.ZodType<T>, expected: { kind: string; missing: string; mistaken?: (document: object) => string | undefined }): T {
-  if (!existsSync(path)) throw new KeyFileError(path, `does not exist (${expected.missing})`);
+export function readSecretFile<T>(path: string, schema: z.ZodType<T>, expected: { kind: string; file?: string; missing: string; mistaken?: (document: object) => string | undefined }): T {
+  const refused = (reason: string) => new KeyFileError(path, reason, expected.file);
+  if (!existsSync(path)) throw refused(`does not exist (${expected.missing})`);
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
     // A folder, or a file of another user's (a member started as another user than keygen ran as).
-    throw new KeyFileError(path, `cannot be read: ${fileErrorReason(error) ?? (error as Error).message}`);
+    throw refused(`cannot be read: ${fileErrorReason(error) ?? (error as Error).message}`);
   }
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch {
-    throw new KeyFileError(path, `is not valid JSON, so not a ${expected.kind}`);
+    throw refused(`is not valid JSON, so not a ${expected.kind}`);
   }
   const result = schema.safeParse(parsed);
   if (!result.success) {
     // Another kind of file (an offer, a config, a package.json) lacks some of the fields entirely,
     // though it may share one (a "version" of its own): say what it is not.
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new KeyFileError(path, `is not a ${expected.kind}: it holds no JSON object`);
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw refused(`is not a ${expected.kind}: it holds no JSON object`);
     const mistaken = expected.mistaken?.(parsed);
-    if (mistaken !== undefined) throw new KeyFileError(path, mistaken);
+    if (mistaken !== undefined) throw refused(mistaken);
     const absent = result.error.issues.find((one) => one.path.length === 1 && !Object.hasOwn(parsed, String(one.path[0])));
-    if (absent) throw new KeyFileError(path, `is not a ${expected.kind}: it has no "${String(absent.path[0])}"`);
+    if (absent) throw refused(`is not a ${expected.kind}: it has no "${String(absent.path[0])}"`);
     const issue = result.error.issues[0];
-    throw new KeyFileError(path, `${issue?.path.join('.') || 'file'}: ${issue?.message ?? 'invalid'}`);
+    throw refused(`${issue?.path.join('.') || 'file'}: ${issue?.message ?? 'invalid'}`);
   }
   // Checked once the file is known to be one of secrets, so a file of another kind is named as such first.
   const mode = statSync(path).mode & 0o777;
   if ((mode & 0o077) !== 0) {
-    throw new KeyFileError(path, `permissions ${mode.toString(8)} let others read it; run chmod 600`);
+    throw refused(`permissions ${mode.toString(8)} let others read it; run chmod 600`);
   }
   return result.data;
 }

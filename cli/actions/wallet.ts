@@ -4,7 +4,7 @@ import { text } from 'node:stream/consumers';
 import { addressPayload, looksLikeBitcoin } from '../../sidechain/address.ts';
 import { describeAmount, securityView, securityWording } from '../asset-amount.ts';
 import { ValidationError } from '../../sidechain/errors.ts';
-import { createWalletFile, readWalletFile } from '../../federation/wallet/wallet-file.ts';
+import { createWalletFile, readWalletFile, WALLET_FILE } from '../../federation/wallet/wallet-file.ts';
 import { RECOVERY_WORD_COUNT, recoveryWordLines, recoveryWords, recoveryWordsHeading, seedFromRecoveryWords } from '../../federation/wallet/recovery-words.ts';
 import { KeyFileError } from '../../federation/key-file.ts';
 import { buildTransfer } from '../../federation/wallet/build-transfer.ts';
@@ -53,7 +53,7 @@ export function showRecoveryWords(options: { file: string; json?: boolean }): vo
 
 export async function restoreWallet(options: { file: string; json?: boolean }): Promise<void> {
   // Checked before the words are asked for: a person types 24 words for nothing otherwise.
-  if (existsSync(options.file)) throw new KeyFileError(options.file, 'already exists; refusing to overwrite a wallet (restore into a new file)');
+  if (existsSync(options.file)) throw new KeyFileError(options.file, 'already exists; refusing to overwrite a wallet (restore into a new file)', WALLET_FILE);
   const seed = seedFromRecoveryWords(await typedWords());
   const restored = createWalletFile(options.file, seed);
   printResult(options, `wrote ${options.file}\naddress: ${restored.address}`, { file: options.file, address: restored.address });

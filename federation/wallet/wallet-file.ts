@@ -33,6 +33,9 @@ const walletFileSchema = z
   .passthrough();
 type WalletFile = z.infer<typeof walletFileSchema>;
 
+/** What a wallet's refusals call its file: its owner never made a key file. */
+export const WALLET_FILE = 'wallet file';
+
 function walletOf(keys: Ed25519KeyPair): Wallet {
   const owner = keyOwner(keys.publicKey);
   return { keys, owner: ownerPayload(owner), address: encodeAddress(owner) };
@@ -40,7 +43,7 @@ function walletOf(keys: Ed25519KeyPair): Wallet {
 
 /** Creates a single-key wallet file (mode 0600), of a new key or of a seed restored; refuses to overwrite one. */
 export function createWalletFile(path: string, seed?: Uint8Array): Wallet {
-  if (existsSync(path)) throw new KeyFileError(path, 'already exists; refusing to overwrite a wallet');
+  if (existsSync(path)) throw new KeyFileError(path, 'already exists; refusing to overwrite a wallet', WALLET_FILE);
   const keys = seed ? { seed, publicKey: publicKeyFromSeed(seed) } : generateKeyPair();
   writeNewFile(path, `${JSON.stringify({ version: 1, seed: Buffer.from(keys.seed).toString('hex') }, null, 2)}\n`, { mode: 0o600 });
   return walletOf(keys);
@@ -48,7 +51,8 @@ export function createWalletFile(path: string, seed?: Uint8Array): Wallet {
 
 function readWalletDocument(path: string): WalletFile {
   return readSecretFile(path, walletFileSchema, {
-    kind: 'wallet file',
+    kind: WALLET_FILE,
+    file: WALLET_FILE,
     missing: 'pass your wallet with --file, or create one with `strongbox wallet new --file <file>`',
     // A local network's folder holds member key files beside its wallets; one passed by mistake is named for what it is.
     mistaken: (document) =>

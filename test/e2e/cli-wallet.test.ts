@@ -99,7 +99,7 @@ describe('wallet, issue and send through the CLI against five members', function
     ['a Bitcoin address given to pegin-address', ['pegin-address', 'bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080'], /^strongbox: bcrt1qw508\S+ is a Bitcoin address: pegin-address takes the Strongbox address \(sbx1…\) that receives the pegged BTC, and prints the Bitcoin address to send BTC to\n$/],
     ['an ISIN with a wrong check digit', ['issue', '--name', 'X', '--isin', 'US0378331006', '--supply', '1'], /^strongbox: US0378331006 is not a valid ISIN/],
     ['an ISIN in small letters', ['issue', '--name', 'X', '--isin', 'de000bay0017', '--supply', '1'], /^strongbox: an ISIN is written in capitals: DE000BAY0017\n$/],
-    ['a wallet file that does not exist', ['wallet', 'show', '--file', '/nonexistent/w.json'], /^strongbox: key file \/nonexistent\/w\.json: does not exist/],
+    ['a wallet file that does not exist', ['wallet', 'show', '--file', '/nonexistent/w.json'], /^strongbox: wallet file \/nonexistent\/w\.json: does not exist/],
   ];
   for (const [what, args, message] of refusals) {
     it(`refuses ${what} with one line and exit code 1`, async () => {
@@ -115,7 +115,7 @@ describe('wallet, issue and send through the CLI against five members', function
     const before = (await net.clients[0]!.status()).height;
     const to = 'sbx1qqnzdehgt75yn5hxxuwyzgpuwqrapfaxdgdut2fcc8jt6esvfpt8qtparju';
     const asset = 'ab'.repeat(32);
-    const line = `strongbox: key file ${keyFile}: is a member key file, not a wallet: \`strongbox info --key ${keyFile}\` prints its public keys; pass a wallet with --file, or create one with \`strongbox wallet new --file <file>\`\n`;
+    const line = `strongbox: wallet file ${keyFile}: is a member key file, not a wallet: \`strongbox info --key ${keyFile}\` prints its public keys; pass a wallet with --file, or create one with \`strongbox wallet new --file <file>\`\n`;
     for (const args of [
       ['wallet', 'show'],
       ['send', '--to', to, '--amount', '5'],

@@ -48,7 +48,7 @@ describe('member key file', () => {
   });
 
   it('says why a path that cannot be read is no key file, rather than calling it invalid JSON', () => {
-    expect(() => readWalletFile(dir)).to.throw(KeyFileError, `key file ${dir}: cannot be read: it is a directory`);
+    expect(() => readWalletFile(dir)).to.throw(KeyFileError, `wallet file ${dir}: cannot be read: it is a directory`);
     expect(() => readKeyFile(dir)).to.throw(KeyFileError, `key file ${dir}: cannot be read: it is a directory`);
   });
 
@@ -56,15 +56,15 @@ describe('member key file', () => {
     const offer = join(dir, 'offer.json');
     writeFileSync(offer, JSON.stringify({ chainId: '00'.repeat(32), partial: 'ab' }), { mode: 0o644 });
     expect(() => readKeyFile(offer)).to.throw(KeyFileError, `key file ${offer}: is not a member key file: it has no "version"`);
-    expect(() => readWalletFile(offer)).to.throw(KeyFileError, `key file ${offer}: is not a wallet file: it has no "version"`);
+    expect(() => readWalletFile(offer)).to.throw(KeyFileError, `wallet file ${offer}: is not a wallet file: it has no "version"`);
     // A field of the same name does not make it one: a package.json has a "version" of its own, and no seed.
     const manifest = join(dir, 'package.json');
     writeFileSync(manifest, JSON.stringify({ name: 'strongbox', version: '0.1.0' }), { mode: 0o644 });
-    expect(() => readWalletFile(manifest)).to.throw(KeyFileError, `key file ${manifest}: is not a wallet file: it has no "seed"`);
+    expect(() => readWalletFile(manifest)).to.throw(KeyFileError, `wallet file ${manifest}: is not a wallet file: it has no "seed"`);
     expect(() => readKeyFile(manifest)).to.throw(KeyFileError, `key file ${manifest}: is not a member key file: it has no "blockSeed"`);
     const text = join(dir, 'notes.txt');
     writeFileSync(text, 'not json', { mode: 0o600 });
-    expect(() => readWalletFile(text)).to.throw(KeyFileError, `key file ${text}: is not valid JSON, so not a wallet file`);
+    expect(() => readWalletFile(text)).to.throw(KeyFileError, `wallet file ${text}: is not valid JSON, so not a wallet file`);
     expect(() => readWalletFile(join(dir, 'wallet.json'))).to.throw(KeyFileError, /does not exist \(pass your wallet with --file, or create one with `strongbox wallet new --file <file>`\)/);
     const lost = join(dir, 'lost.key.json');
     expect(() => readKeyFile(lost)).to.throw(KeyFileError, `key file ${lost}: does not exist (restore it from its backup; a new one from \`strongbox keygen\` is no member's key once the genesis names the members)`);
@@ -73,7 +73,7 @@ describe('member key file', () => {
   it('names a member key file given for a wallet as such, and what to use instead', () => {
     const path = join(dir, 'alpha.key.json');
     writeKeyFile(path, generateMemberKeys());
-    const line = `key file ${path}: is a member key file, not a wallet: \`strongbox info --key ${path}\` prints its public keys; pass a wallet with --file, or create one with \`strongbox wallet new --file <file>\``;
+    const line = `wallet file ${path}: is a member key file, not a wallet: \`strongbox info --key ${path}\` prints its public keys; pass a wallet with --file, or create one with \`strongbox wallet new --file <file>\``;
     expect(() => readWalletFile(path)).to.throw(KeyFileError, line);
     expect(() => readOfferHolds(path)).to.throw(KeyFileError, line);
     // A wallet that carries fields of its own is a wallet still.

@@ -94,7 +94,7 @@ describe('recovery words of a wallet seed', () => {
 
       writeFileSync(join(folder, 'taken.json'), 'kept');
       const over = await runCli(['wallet', 'restore', '--file', join(folder, 'taken.json')], { input: words.join(' ') });
-      expect([over.code, over.stderr]).to.deep.equal([1, `strongbox: key file ${join(folder, 'taken.json')}: already exists; refusing to overwrite a wallet (restore into a new file)\n`]);
+      expect([over.code, over.stderr]).to.deep.equal([1, `strongbox: wallet file ${join(folder, 'taken.json')}: already exists; refusing to overwrite a wallet (restore into a new file)\n`]);
       expect(readFileSync(join(folder, 'taken.json'), 'utf8')).to.equal('kept');
       const mistyped = await runCli(['wallet', 'restore', '--file', join(folder, 'other.json')], { input: words.slice(1).join(' ') });
       expect([mistyped.code, mistyped.stderr]).to.deep.equal([1, 'strongbox: expected 24 recovery words, got 23\n']);
