@@ -199,9 +199,20 @@ async function coinOfOwnOffer(client: MemberClient, offerFile: string, wallet: W
   }
   const hold = readOfferHolds(walletFile).find((one) => one.offer === resolve(offerFile));
   if (!hold) {
-    const { open } = await walletOffers(client, walletFile, await client.utxos(wallet.address));
-    const known = open.length === 0 ? 'it has no open offer' : `its open offers were written to ${open.map((one) => one.offer).join(', ')}`;
-    throw new ValidationError('bad-offer', `offer file: ${offerFile} does not exist, and ${walletFile} records no offer written there (${known}): an offer whose file is lost is withdrawn by the path the file was written to`);
+    const utxos = await client.utxos(wallet.address);
+    const { recorded, open } = await walletOffers(client, walletFile, utxos);
+    const lost = `offer file: ${offerFile} does not exist, and ${walletFile} records no offer written there`;
+    if (recorded.length > 0) {
+      const known = open.length === 0 ? 'it has no open offer' : `its open offers were written to ${open.map((one) => one.offer).join(', ')}`;
+      throw new ValidationError('bad-offer', `${lost} (${known}): an offer whose file is lost is withdrawn by the path the file was written to`);
+    }
+    // The records are the wallet file's own: the words restore the key, not them. The coin an offer
+    // sells is still the wallet's, and spending it is what withdraws the offer.
+    const held = new Map<string, bigint>();
+    for (const utxo of utxos) if (utxo.asset !== BTC_ASSET_KEY) held.set(utxo.asset, (held.get(utxo.asset) ?? 0n) + utxo.amount);
+    const spendAll = [...held].map(([asset, amount]) => `\`strongbox send --asset ${asset} --amount ${amount} --to ${wallet.address} --file ${walletFile}\``);
+    const way = spendAll.length === 0 ? 'it holds no security now, so no offer of it can settle' : `without it, spending the coin an offer sells withdraws the offer, and sending the wallet its whole holding of a security to itself spends every coin of it: ${spendAll.join('; ')}`;
+    throw new ValidationError('bad-offer', `${lost}, nor any other: a wallet restored from its words, or copied before its offers were made, lacks the records of the wallet file that made them; an offer whose file is lost is withdrawn by its path with that wallet file; ${way}`);
   }
   const [txid, vout] = hold.coin.split(':') as [string, string];
   const input = { txid: new Uint8Array(Buffer.from(txid, 'hex')), index: Number(vout) };

@@ -320,6 +320,25 @@ describe('securities through the CLI against five members', function () {
       await refused(['dvp', 'cancel', '--offer', lost, '--file', files.alice!], new RegExp(`^strongbox: the offer ${escape(lost)} was withdrawn: the seller spent the coin in ${cancelled.txid as string}, final at height ${cancelled.height as number}: its coin ${made.coin as string} is spent\n$`));
     });
 
+    it('tells a wallet restored from its words, which lacks the records of the offers its former file made, how to withdraw an offer whose file is lost: by spending the coin it sells', async () => {
+      const lost = join(dir, 'lost-before-restore.json');
+      const made = await ok(['dvp', 'offer', '--asset', asset, '--amount', '100', '--price', '1000', '--out', lost, '--file', files.alice!]);
+      rmSync(lost);
+      const { words } = await ok(['wallet', 'words', '--file', files.alice!], []);
+      const restored = join(dir, 'alice-restored.json');
+      expect((await runCli(['wallet', 'restore', '--file', restored], { input: `${(words as string[]).join(' ')}\n` })).code).to.equal(0);
+      const sendAll = ['send', '--asset', asset, '--amount', '500', '--to', addresses.alice!, '--file', restored];
+      await refused(
+        ['dvp', 'cancel', '--offer', lost, '--file', restored],
+        new RegExp(
+          `^strongbox: offer file: ${escape(lost)} does not exist, and ${escape(restored)} records no offer written there, nor any other: a wallet restored from its words, or copied before its offers were made, lacks the records of the wallet file that made them; an offer whose file is lost is withdrawn by its path with that wallet file; without it, spending the coin an offer sells withdraws the offer, and sending the wallet its whole holding of a security to itself spends every coin of it: (\`[^\`]+\`; )*\`strongbox ${escape(sendAll.join(' '))}\`(; \`[^\`]+\`)*\n$`,
+        ),
+      );
+      await ok(sendAll);
+      expect((await net.clients[1]!.utxos(addresses.alice!)).map((coin) => `${coin.txid}:${coin.vout}`)).to.not.include(made.coin);
+      expect(await balance('alice', asset)).to.equal(500n);
+    });
+
     it('refuses an expiry too short to reach a buyer, saying the minimum, and writes nothing', async () => {
       const height = (await net.clients[1]!.status()).height;
       await refused(['dvp', 'offer', '--asset', asset, '--amount', '100', '--price', '1000', '--expires-in', '99', '--out', offerFile(3), '--file', files.alice!], /^strongbox: --expires-in must be at least 100 blocks, got 99: a block is made whenever anyone sends a transaction, so a shorter offer can lapse before its buyer has read it\n$/);
