@@ -185,6 +185,15 @@ export const memberConfigSchema = z
      * default 2000. A policy of the proposer alone: validators do not check it.
      */
     pegoutBatchWindowMs: integer(1, 600_000).default(2_000),
+    /**
+     * STRONGBOX_CATCH_UP_INTERVAL_MS: how often this member asks every other member its tip, and
+     * fetches the final blocks it lacks from one that is ahead; default 5000. A member hears of a
+     * height ahead from its peers' consensus messages and catches up at once, so this is how long
+     * a member behind an idle chain (back from a database outage, or one whose clock its peers'
+     * frames disagree with) may stay behind. A shorter one asks more often, each ask one request to
+     * every peer.
+     */
+    catchUpIntervalMs: integer(100, 600_000).default(5_000),
     /** STRONGBOX_LOG_LEVEL, default info */
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
   })
@@ -220,6 +229,7 @@ const VARIABLES: Record<string, [path: string, kind: Kind]> = {
   STRONGBOX_PEER_WAIT_MS: ['peerWaitMs', 'integer'],
   STRONGBOX_DATABASE_CLAIM_WAIT_MS: ['databaseClaimWaitMs', 'integer'],
   STRONGBOX_PEGOUT_BATCH_WINDOW_MS: ['pegoutBatchWindowMs', 'integer'],
+  STRONGBOX_CATCH_UP_INTERVAL_MS: ['catchUpIntervalMs', 'integer'],
   STRONGBOX_LOG_LEVEL: ['logLevel', 'string'],
 };
 

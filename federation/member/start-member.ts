@@ -480,7 +480,7 @@ export async function startMember(config: MemberConfig, log: Logger, stopRequest
   const syncTimer = setInterval(() => {
     if (syncing) return;
     void catchUpWanted(chain, config.peers, keyCheck.signal).then((wanted) => wanted && syncWithPeers());
-  }, 5_000);
+  }, config.catchUpIntervalMs);
   const signingFailures = new IntervalLog(log, 'federation signing step failed; retrying', RETRY_LOG_INTERVAL_MS);
   const bitcoinFailures = new IntervalLog(log, 'following Bitcoin failed; retrying', RETRY_LOG_INTERVAL_MS);
   signing = new PeriodicTask(

@@ -10,7 +10,7 @@ import { seededRandom } from '../helpers/consensus-sim.ts';
 import { withMemberDatabaseDown } from '../helpers/database-outage.ts';
 import { anyTestFailed, FAULT_ROUNDS, faultSeed, followLogs, killMember, randomKills, restartBitcoinUntilSentAgain, restartMember, skewedClockEnv, sleep, stopKeepingFolderOnFailure, submitUntilFinal } from '../helpers/faults.ts';
 import { invariantChecker, type InvariantChecker } from '../helpers/invariant-facts.ts';
-import { eventually, startTestNetwork, UNBATCHED_PEGOUTS, type TestNetwork } from '../helpers/local-network.ts';
+import { eventually, PROMPT_CATCH_UP, startTestNetwork, UNBATCHED_PEGOUTS, type TestNetwork } from '../helpers/local-network.ts';
 import { bitcoinOf, burnFrom, depositAddresses, fundedWallets, utxosOf } from '../helpers/peg-workload.ts';
 import { issuance, testWallet, transfer, type TestWallet } from '../helpers/transactions.ts';
 import type { Faucet } from '../../regtest/faucet.ts';
@@ -37,7 +37,7 @@ describe('faults on five member processes, with the books checked after each', f
 
   before(async () => {
     // What is checked is that every burn is paid once through the faults, not how burns are batched.
-    net = await startTestNetwork(5, { genesis: (file) => ({ ...file, anchor: { intervalBlocks: 1_000, intervalSeconds: ANCHOR_INTERVAL_SECONDS } }), memberEnv: UNBATCHED_PEGOUTS });
+    net = await startTestNetwork(5, { genesis: (file) => ({ ...file, anchor: { intervalBlocks: 1_000, intervalSeconds: ANCHOR_INTERVAL_SECONDS } }), memberEnv: { ...UNBATCHED_PEGOUTS, ...PROMPT_CATCH_UP } });
     checker = invariantChecker(net);
     ({ rpc, faucet } = bitcoinOf(net));
     // Reserves large enough that no batch here trips the circuit breaker (a share of reserves per hour).

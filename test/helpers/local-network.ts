@@ -78,6 +78,14 @@ export const REFUSED_START_WAITS = { STRONGBOX_PEER_WAIT_MS: '2000', STRONGBOX_D
  */
 export const UNBATCHED_PEGOUTS = { STRONGBOX_PEGOUT_BATCH_WINDOW_MS: '100' };
 
+/**
+ * The member settings of a network whose tests wait for a member behind an idle chain to follow it
+ * (back from a database outage, or with a clock its peers' frames disagree with): such a member
+ * learns of the blocks it lacks at its next catch-up tick (`catchUpIntervalMs`, 5 s), which
+ * these networks run every second. A member that hears of a height ahead catches up at once either way.
+ */
+export const PROMPT_CATCH_UP = { STRONGBOX_CATCH_UP_INTERVAL_MS: '1000' };
+
 /** Waits until `check` holds, polling; fails with `what` after the timeout. */
 export async function eventually<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
