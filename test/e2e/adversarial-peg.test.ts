@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { freshBundle } from '../../bin/cli-bundle.js';
 import { spawnNodeChild } from '../../federation/local-network/child-processes.ts';
 import { encodeTransaction } from '../../sidechain/transaction/codec.ts';
 import { seededRandom } from '../helpers/consensus-sim.ts';
@@ -13,7 +14,7 @@ import { runCli } from '../helpers/cli.ts';
 import { ADVERSARY_SCRIPT, TAMPERINGS, type Tampering } from '../helpers/tampering.ts';
 import { issuance, testWallet, type TestWallet } from '../helpers/transactions.ts';
 
-const ADVERSARY_ENTRY = fileURLToPath(new URL('../helpers/tampering-member.ts', import.meta.url));
+const ADVERSARY_SOURCE = fileURLToPath(new URL('../helpers/tampering-member.ts', import.meta.url));
 const ADVERSARY = 4;
 
 /** What each honest member says when it refuses the tampered settlement. */
@@ -38,8 +39,13 @@ describe('adversarial members and a corrupt store against peg-outs on five membe
   let burner: TestWallet;
   /** Whether member 4 runs as an adversary rather than as itself. */
   let adversaryRunning = false;
+  /** What node runs for an adversary: a bundle of its sources, as the members run the strongbox command's (bin/cli-bundle.js). */
+  let adversaryEntry: string[];
 
   before(async () => {
+    // Through tsx's loader an adversary's start took twice the CPU of a member's from the bundle.
+    const bundle = await freshBundle({ root: fileURLToPath(new URL('../..', import.meta.url)), entry: ADVERSARY_SOURCE, cacheDir: fileURLToPath(new URL('../../node_modules/.cache/strongbox-bundles/', import.meta.url)) });
+    adversaryEntry = bundle ? ['--enable-source-maps', fileURLToPath(bundle)] : ['--import', 'tsx', ADVERSARY_SOURCE];
     // What is checked is each bent settlement refused and each burn paid once, not how burns are batched.
     net = await startTestNetwork(5, { memberEnv: UNBATCHED_PEGOUTS });
     checker = invariantChecker(net);
@@ -56,14 +62,14 @@ describe('adversarial members and a corrupt store against peg-outs on five membe
   /** Member 4 replaced by the tampering member (same config and keys), counted by the network like any member. */
   async function startAdversary(tampering: Tampering): Promise<void> {
     await killMember(net, ADVERSARY);
-    const adversary = spawnNodeChild(`member-${ADVERSARY}`, ['--import', 'tsx', ADVERSARY_ENTRY, join(memberFolder(ADVERSARY), 'config.json')], {
+    const adversary = spawnNodeChild(`member-${ADVERSARY}`, [...adversaryEntry, join(memberFolder(ADVERSARY), 'config.json')], {
       logFile: join(memberFolder(ADVERSARY), 'member.log'),
       env: { ...net.memberEnv, STRONGBOX_TEST_TAMPER: tampering },
     });
     net.network.members[ADVERSARY] = adversary;
     adversaryRunning = true;
-    // For as long as it runs: its start is CPU-bound, 2.4-2.9 s of CPU that took 22-25 s at a load
-    // average of 36-39 and 264-271 s at 57-91 (TESTING.md, 2026-12-07).
+    // For as long as it runs: its start is CPU-bound, 2.4-2.9 s of CPU through tsx that took 22-25 s
+    // at a load average of 36-39 and 264-271 s at 57-91 (TESTING.md, 2026-12-07).
     await memberAnswering(net, ADVERSARY, adversary);
   }
 

@@ -1,5 +1,5 @@
 // A Byzantine federation member for the adversarial tests, started in place of an honest one with
-// its real config and keys: `tsx tampering-member.ts <config.json>`. It runs the unchanged member
+// its real config and keys: `node <its bundle> <config.json>` (adversarial-peg.test.ts). It runs the unchanged member
 // code, except that every block it proposes carries its settlement tampered as
 // STRONGBOX_TEST_TAMPER names (see tampering.ts), and it settles burns at once, without the batch
 // window, so that its tampered settlement is the first one the federation sees.
