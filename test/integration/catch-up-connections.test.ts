@@ -13,7 +13,7 @@ import { paymentChain } from '../helpers/payment-chain.ts';
 import { chainFixture, type ChainFixture } from '../helpers/chain-fixture.ts';
 
 const silent = pino({ level: 'silent' });
-/** How often a running member catches up with its peers (start-member.ts). */
+/** How often a running member catches up with its peers by default (`catchUpIntervalMs`, federation/config.ts). */
 const CATCH_UP_TICK_MS = 5_000;
 
 /**
