@@ -4,7 +4,7 @@ import { ConfigError, StrongboxError, ValidationError } from '../../sidechain/er
 import { sortedMultisig } from '../../watcher/escrow.ts';
 import { depositMultisig } from '../../watcher/pegin-tweak.ts';
 import { bitcoinNetwork } from '../../watcher/networks.ts';
-import { MemberApiError, MemberClient, quorumShortfall } from '../../federation/api/client.ts';
+import { MemberApiError, MemberClient } from '../../federation/api/client.ts';
 import { defaultDataDir, networkFilePath, readNetworkFile } from '../../federation/local-network/network-file.ts';
 import type { Genesis } from '../../sidechain/genesis.ts';
 import { readGenesisFile } from '../../federation/genesis-file.ts';
@@ -128,7 +128,7 @@ export async function peginStatus(txidArgument: string, options: { member?: stri
       return;
     }
     // A mint is made in a block: while too few members are up to make one, that is said first.
-    const shortfall = quorumShortfall(await client.status().catch(() => null));
+    const shortfall = await client.blockShortfall();
     const depth = deposits.filter((d) => !d.belowMinimum && !d.claimNeeded).map((d) => `output ${d.vout}: ${plural(Math.min(d.confirmations, d.required), 'confirmation')} of ${d.required}`);
     if (!options.json) progress.show(`${depth.join(', ')}, waiting for the mint${shortfall ? `, but ${shortfall}: no block is made until more are back` : ''}…`);
     await new Promise((resolve) => setTimeout(resolve, 1_000));

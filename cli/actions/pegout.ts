@@ -6,7 +6,7 @@ import { withWalletLock } from '../../federation/wallet/wallet-lock.ts';
 import { addressOfScript, pegoutDestinationScript } from '../../watcher/bitcoin-address.ts';
 import { refusedPegoutDestinations } from '../../watcher/federation-scripts.ts';
 import { bitcoinNetwork } from '../../watcher/networks.ts';
-import { MemberApiError, quorumShortfall, type MemberClient } from '../../federation/api/client.ts';
+import { MemberApiError, type MemberClient } from '../../federation/api/client.ts';
 import { genesisFrom, memberClientFrom, type NetworkOptions } from '../member-url.ts';
 import { printResult } from '../output.ts';
 import { plural } from '../../federation/words.ts';
@@ -121,7 +121,7 @@ export async function pegoutStatus(txidArgument: string, own: StatusOptions, com
       return;
     }
     // A burn waiting for a block, or for the batch that pays it, waits as long as too few members are up: said first.
-    const shortfall = status.status === 'pending' || status.status === 'final' ? quorumShortfall(await client.status().catch(() => null)) : null;
+    const shortfall = status.status === 'pending' || status.status === 'final' ? await client.blockShortfall() : null;
     if (!options.json) progress.show(shortfall ? `${shortfall}: waiting for more to be back…` : waitingLine(status));
     await new Promise((resolve) => setTimeout(resolve, 1_000));
   }

@@ -1,5 +1,5 @@
 import { memberClientFrom, type NetworkOptions } from '../member-url.ts';
-import { quorumShortfall, type MemberStatus } from '../../federation/api/client.ts';
+import type { MemberStatus } from '../../federation/api/client.ts';
 import { printResult } from '../output.ts';
 import { plural } from '../../federation/words.ts';
 
@@ -13,9 +13,10 @@ function bitcoinLine({ height, mintingHalted, nodeError }: MemberStatus['bitcoin
 }
 
 export async function showStatus(options: NetworkOptions & { json?: boolean }): Promise<void> {
-  const status = await memberClientFrom(options).status();
+  const client = memberClientFrom(options);
+  const status = await client.status();
   const peers = status.peersConnected.length === 0 ? 'no other member' : `member${status.peersConnected.length === 1 ? '' : 's'} ${status.peersConnected.join(', ')}`;
-  const shortfall = quorumShortfall(status);
+  const shortfall = await client.blockShortfall(status);
   const quorum = shortfall ? `${shortfall}: no block is made until more are back` : `${status.peersConnected.length + 1} of ${status.members.length} members reached, ${status.threshold} needed for a block`;
   printResult(
     options,

@@ -1,4 +1,4 @@
-import { MemberApiError, quorumShortfall } from '../../federation/api/client.ts';
+import { MemberApiError } from '../../federation/api/client.ts';
 import { ValidationError } from '../../sidechain/errors.ts';
 import { decodeTransaction } from '../../sidechain/transaction/codec.ts';
 import { parseTxid } from '../command-arguments.ts';
@@ -23,6 +23,6 @@ export async function showTransaction(txidArgument: string, options: NetworkOpti
     return;
   }
   // A pending transaction waits as long as too few members are up to make blocks: said with it.
-  const shortfall = quorumShortfall(await client.status().catch(() => null));
+  const shortfall = await client.blockShortfall();
   printResult(options, `${txid}: pending, waiting for its block${shortfall ? `, but ${shortfall}; blocks resume once enough of them are back (\`strongbox status\` shows which)` : ''}`, known);
 }

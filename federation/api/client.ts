@@ -50,6 +50,8 @@ export interface MemberStatus {
   height: number;
   tipHash: string;
   mempool: number;
+  /** The height being decided, and whether consensus runs at it (an idle member waits for work); absent from a member of an older release. */
+  consensus?: { height: number; round: number; started: boolean };
   peersConnected: number[];
   /** The other members with no link, each with the last reason its link failed; absent from a member of an older release. */
   peersDown?: PeerDown[];
@@ -94,10 +96,59 @@ function parsedOrNull(text: string): unknown {
   }
 }
 
-/** Why a member can make no block now, when it reaches fewer members than a block needs (itself included). */
-export function quorumShortfall(status: MemberStatus | null): string | null {
-  if (!status || status.peersConnected.length + 1 >= status.threshold) return null;
-  return `member ${status.memberIndex} reaches only ${status.peersConnected.length + 1} of the ${status.threshold} members (k of ${status.members.length}) a block needs`;
+/** One member as another sees it (GET /federation): linked to it, and when it last heard from it. */
+export interface MemberHeard {
+  index: number;
+  self: boolean;
+  connected: boolean;
+  /** ms since the epoch, on the clock of the member asked; null if never since it started. */
+  lastSeenMs: number | null;
+}
+
+/**
+ * How long a linked member may send nothing while the one asked decides a height before it counts
+ * as gone: every member deciding a height sends its votes again each second (the propose timeout),
+ * while a stopped or hung one keeps its link until the keepalive gives up on it, some 15 s later.
+ */
+const SILENT_AFTER_MS = 5_000;
+
+/** "member 3" or "members 3 and 4". */
+function membersNamed(indexes: readonly number[]): string {
+  return indexes.length === 1 ? `member ${indexes[0]}` : `members ${indexes.slice(0, -1).join(', ')} and ${indexes.at(-1)}`;
+}
+
+/**
+ * Why a member can make no block now: it reaches fewer members than a block needs (itself
+ * included), or, while it decides a height (`federation` given, from GET /federation), fewer of
+ * those it reaches have sent anything for SILENT_AFTER_MS. Null when neither is so.
+ */
+export function quorumShortfall(status: MemberStatus | null, federation: readonly MemberHeard[] | null = null, nowMs = Date.now()): string | null {
+  if (!status) return null;
+  const needs = `of the ${status.threshold} members (k of ${status.members.length}) a block needs`;
+  const reached = status.peersConnected.length + 1;
+  if (reached < status.threshold) return `member ${status.memberIndex} reaches only ${reached} ${needs}`;
+  if (!status.consensus?.started || !federation) return null;
+  const linked = new Set(status.peersConnected);
+  const silent = federation.filter((member) => !member.self && linked.has(member.index) && (member.lastSeenMs === null || nowMs - member.lastSeenMs >= SILENT_AFTER_MS));
+  if (reached - silent.length >= status.threshold) return null;
+  const heard = silent.map((member) => member.lastSeenMs).filter((seen): seen is number => seen !== null);
+  const quiet = heard.length === silent.length ? ` for ${Math.floor((nowMs - Math.max(...heard)) / 1000)} s` : '';
+  return `member ${status.memberIndex} hears from only ${reached - silent.length} ${needs}: ${membersNamed(silent.map((member) => member.index))}, linked still, sent nothing${quiet} (stopped, hung, or cut off)`;
+}
+
+/**
+ * Why a transaction in the member's mempool is not final after `waitedMs`, from what the member
+ * tells: whether the chain made blocks meanwhile (from its tip block's time), and why it makes
+ * none (quorumShortfall). Never that the next block will hold it: while too few members answer,
+ * there is no next block.
+ */
+export function pendingReason(status: MemberStatus | null, federation: readonly MemberHeard[] | null, tip: { height: number; timeMs: string } | null, waitedMs: number, nowMs = Date.now()): string {
+  const where = ": it waits in the member's mempool";
+  const shortfall = quorumShortfall(status, federation, nowMs);
+  const age = tip ? Math.max(0, nowMs - Number(tip.timeMs)) : null;
+  if (tip && age !== null && age < waitedMs && !shortfall) return `${where}; blocks were made meanwhile (the last, ${tip.height}, ${Math.floor(age / 1000)} s ago) without it`;
+  const still = age === null ? '' : `, and the chain has made no block for ${Math.floor(age / 1000)} s (since block ${tip!.height})`;
+  return shortfall ? `${where}${still}: ${shortfall}; blocks resume once enough of them answer (\`strongbox status\` shows which)` : `${where}${still}`;
 }
 
 export interface MemberClientOptions {
@@ -172,6 +223,22 @@ export class MemberClient {
 
   status(): Promise<MemberStatus> {
     return this.request('/status');
+  }
+
+  /** Every member as this one sees it: linked, and when it last heard from it. */
+  async federation(): Promise<MemberHeard[]> {
+    return (await this.request<{ members: MemberHeard[] }>('/federation')).members;
+  }
+
+  /** Whom the member hears from, asked only while it decides a height (an idle chain sends no votes); null when it cannot tell. */
+  private async membersHeard(status: MemberStatus | null): Promise<MemberHeard[] | null> {
+    return status?.consensus?.started ? await this.federation().catch(() => null) : null;
+  }
+
+  /** quorumShortfall of the member now (of `status` when given); null when it cannot tell. */
+  async blockShortfall(status?: MemberStatus | null): Promise<string | null> {
+    const now = status === undefined ? await this.status().catch(() => null) : status;
+    return quorumShortfall(now, await this.membersHeard(now));
   }
 
   submit(tx: Transaction): Promise<string> {
@@ -285,11 +352,12 @@ export class MemberClient {
     return this.request(`/chain/blocks?from=${from}`);
   }
 
-  /** What a user waiting for a transaction can act on: whether it still waits, and whether enough members are up to decide blocks. */
-  private async whyNotFinal(transaction: TransactionStatus | null): Promise<string> {
-    const where = transaction ? ": it waits in the member's mempool and becomes final with the next block" : `: member at ${this.baseUrl} does not know it (refused since, or never received)`;
-    const shortfall = quorumShortfall(await this.status().catch(() => null));
-    return shortfall ? `${where}, but ${shortfall}; blocks resume once enough of them are back (\`strongbox status\` shows which)` : where;
+  /** What a user waiting `waitedMs` for a transaction can act on: whether it still waits, whether blocks are made, and why not. */
+  private async whyNotFinal(transaction: TransactionStatus | null, waitedMs: number): Promise<string> {
+    if (!transaction) return `: member at ${this.baseUrl} does not know it (refused since, or never received)`;
+    const status = await this.status().catch(() => null);
+    const tip = status && status.height > 0 ? await this.block(status.height).catch(() => null) : null;
+    return pendingReason(status, await this.membersHeard(status), tip, waitedMs);
   }
 
   /**
@@ -318,7 +386,7 @@ export class MemberClient {
         deadline = Date.now() + timeoutMs;
         continue;
       }
-      if (Date.now() > deadline) throw new MemberApiError(0, 'timeout', `transaction ${txid} is not final after ${timeoutMs / 1000} s${await this.whyNotFinal(status)}`);
+      if (Date.now() > deadline) throw new MemberApiError(0, 'timeout', `transaction ${txid} is not final after ${timeoutMs / 1000} s${await this.whyNotFinal(status, timeoutMs)}`);
       options.onWait?.();
       // A member that answered without waiting (too many requests already wait on it) is asked again at a modest pace.
       const answeredIn = Date.now() - asked;

@@ -241,7 +241,7 @@ describe('a command whose member is killed while it waits for finality', functio
 
     const waited = await runCli([...pay.args, '--wait', '1'], local);
     expect([waited.code, waited.stdout]).to.deep.equal([3, '']);
-    const notFinal = `strongbox: transaction ${txid} is not final after 1 s: it waits in the member's mempool and becomes final with the next block(, but .*)?; it may still become final \\(\`strongbox tx ${txid}\` says when; --wait <seconds> waits longer\\): run again while ${txid} is pending, the same command line builds this very transaction, which the chain applies once; once it is final, running it again sends another payment\n`;
+    const notFinal = `strongbox: transaction ${txid} is not final after 1 s: it waits in the member's mempool, and the chain has made no block for [0-9]+ s \\(since block [0-9]+\\)(: member [0-9] (reaches|hears from) only 3 of the 4 members \\(k of 5\\) a block needs.*; blocks resume once enough of them answer \\(\`strongbox status\` shows which\\))?; it may still become final \\(\`strongbox tx ${txid}\` says when; --wait <seconds> waits longer\\): run again while ${txid} is pending, the same command line builds this very transaction, which the chain applies once; once it is final, running it again sends another payment\n`;
     expect(waited.stderr).to.match(new RegExp(`^already submitted ${txid}, waiting for finality\\.*\n${notFinal}$`));
 
     resumeBlocks();

@@ -1,0 +1,53 @@
+import { expect } from 'chai';
+import { pendingReason, quorumShortfall, type MemberHeard, type MemberStatus } from '../../federation/api/client.ts';
+
+const now = 1_800_000_000_000;
+const status = (over: Partial<MemberStatus> = {}): MemberStatus => ({
+  chainId: 'ab'.repeat(32),
+  memberIndex: 0,
+  height: 7,
+  tipHash: 'cd'.repeat(32),
+  mempool: 1,
+  consensus: { height: 8, round: 0, started: true },
+  peersConnected: [1, 2, 3, 4],
+  threshold: 4,
+  members: [0, 1, 2, 3, 4].map((index) => ({ index, name: `member-${index}` })),
+  bitcoin: { height: 400, mintingHalted: false, nodeError: null },
+  ...over,
+});
+/** Member 0's view: 1 and 2 heard from just now, 3 and 4 last 46 s ago, every link still open. */
+const twoStopped: MemberHeard[] = [
+  { index: 0, self: true, connected: true, lastSeenMs: null },
+  { index: 1, self: false, connected: true, lastSeenMs: now - 300 },
+  { index: 2, self: false, connected: true, lastSeenMs: now - 900 },
+  { index: 3, self: false, connected: true, lastSeenMs: now - 46_200 },
+  { index: 4, self: false, connected: true, lastSeenMs: now - 46_700 },
+];
+const tip = { height: 7, timeMs: String(now - 52_000) };
+
+describe('why a transaction waiting in a mempool is not final', () => {
+  it('says that two of five members stopped while their links stay open make no block, from what the member last heard of them, not that the next block holds it', () => {
+    expect(pendingReason(status(), twoStopped, tip, 30_000, now)).to.equal(
+      ": it waits in the member's mempool, and the chain has made no block for 52 s (since block 7): member 0 hears from only 3 of the 4 members (k of 5) a block needs: members 3 and 4, linked still, sent nothing for 46 s (stopped, hung, or cut off); blocks resume once enough of them answer (`strongbox status` shows which)",
+    );
+  });
+
+  it('says so of members whose links are closed, as the member reaches them', () => {
+    expect(pendingReason(status({ peersConnected: [1, 2] }), null, tip, 30_000, now)).to.equal(
+      ": it waits in the member's mempool, and the chain has made no block for 52 s (since block 7): member 0 reaches only 3 of the 4 members (k of 5) a block needs; blocks resume once enough of them answer (`strongbox status` shows which)",
+    );
+  });
+
+  it('counts no silence of a member deciding nothing: an idle chain sends no votes', () => {
+    expect(quorumShortfall(status({ consensus: { height: 8, round: 0, started: false } }), twoStopped, now)).to.equal(null);
+    // One silent member of five leaves the four a block needs.
+    expect(quorumShortfall(status(), twoStopped.map((member) => (member.index === 4 ? { ...member, lastSeenMs: now - 100 } : member)), now)).to.equal(null);
+  });
+
+  it('says blocks were made without it when they were, and that none was when none was', () => {
+    const recent = { height: 9, timeMs: String(now - 2_400) };
+    expect(pendingReason(status({ height: 9 }), null, recent, 30_000, now)).to.equal(": it waits in the member's mempool; blocks were made meanwhile (the last, 9, 2 s ago) without it");
+    expect(pendingReason(status(), null, tip, 30_000, now)).to.equal(": it waits in the member's mempool, and the chain has made no block for 52 s (since block 7)");
+    expect(pendingReason(null, null, null, 30_000, now)).to.equal(": it waits in the member's mempool");
+  });
+});
