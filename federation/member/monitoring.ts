@@ -43,8 +43,9 @@ export function createMonitoring(sources: MonitoringSources) {
   );
   const finality = new FinalityTimer();
   const gauges = createStateGauges(sources.metrics.registry);
+  const readSigners = () => catchUpHealth(health, (from, limit) => sources.queries.blocksDown(from, limit), sources.tipHeight());
   const federation = async () => {
-    await catchUpHealth(health, (from, limit) => sources.queries.blocksDown(from, limit), sources.tipHeight());
+    await readSigners();
     return health.snapshot(sources.connectedPeers());
   };
   const deposits = () => listDeposits(sources.peginStore, sources.genesis, sources.ledger, (txid) => sources.isCoinbase(txid));
@@ -65,16 +66,18 @@ export function createMonitoring(sources: MonitoringSources) {
     routes: (): Route[] => monitorRoutes({ federation, deposits, supply: () => sources.ledger.supply() }),
     /**
      * A member whose database is away still answers its scrape, from memory, and says so: a
-     * failed scrape would read as the member being down and hide its peers, height and peg.
+     * failed scrape would read as the member being down and hide its peers, height and peg. Its
+     * links are the transport's, so a peer lost meanwhile shows as lost.
      */
     async refreshGauges(): Promise<void> {
       let stored: MemberStateSnapshot['stored'];
       try {
-        stored = { federation: await federation(), deposits: await deposits() };
+        await readSigners();
+        stored = { deposits: await deposits() };
       } catch (error) {
         if (!isDatabaseUnavailable(error)) throw error;
       }
-      gauges.update({ stored, supply: sources.ledger.supply(), escrowSats: sources.escrowSats(), pegoutQueue: sources.ledger.unpaidBurns(), bitcoin: sources.bitcoin(), anchors: { ...sources.anchors(), genesisMs: sources.genesis.timeMs, nowMs: BigInt(Date.now()) } });
+      gauges.update({ federation: health.snapshot(sources.connectedPeers()), stored, supply: sources.ledger.supply(), escrowSats: sources.escrowSats(), pegoutQueue: sources.ledger.unpaidBurns(), bitcoin: sources.bitcoin(), anchors: { ...sources.anchors(), genesisMs: sources.genesis.timeMs, nowMs: BigInt(Date.now()) } });
     },
   };
 }

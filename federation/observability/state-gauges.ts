@@ -6,8 +6,10 @@ import { DEPOSIT_STATES, depositTotals, type DepositView } from '../member/pegin
 
 /** What a scrape reports beyond the counters: read once per scrape, then set on every gauge. */
 export interface MemberStateSnapshot {
-  /** What the member's database says of who signed and of the deposits; absent while it is out of reach. */
-  stored?: { federation: MemberHealth[]; deposits: DepositView[] };
+  /** Every member as this one knows it: its links are the transport's, which a database outage leaves live. */
+  federation: MemberHealth[];
+  /** What the member's database says of the deposits; absent while it is out of reach, when the signers were not read from it either. */
+  stored?: { deposits: DepositView[] };
   supply: PegSupply;
   escrowSats: bigint;
   /** Final burns no settlement record has bound to a Bitcoin payment yet. */
@@ -45,10 +47,11 @@ export function createStateGauges(registry: Registry) {
   return {
     update(snapshot: MemberStateSnapshot): void {
       databaseUnavailable.set(snapshot.stored ? 0 : 1);
-      for (const member of snapshot.stored?.federation ?? []) {
+      for (const member of snapshot.federation) {
         const labels = { member: String(member.index) };
-        // Every member has a series from the start, so an alert on the gap sees one that never signs.
-        lastSigned.set(labels, member.lastSigned?.height ?? 0);
+        // Every member has a series from the first read of the blocks, so an alert on the gap sees
+        // one that never signs; before it, a 0 would page every member as not signing.
+        if (snapshot.stored) lastSigned.set(labels, member.lastSigned?.height ?? 0);
         if (member.self) continue;
         peerConnected.set(labels, member.connected ? 1 : 0);
         if (member.lastSeenMs !== null) peerLastSeen.set(labels, member.lastSeenMs / 1000);

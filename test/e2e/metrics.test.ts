@@ -6,9 +6,25 @@ import { issuance, testWallet } from '../helpers/transactions.ts';
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { MemberApiError } from '../../federation/api/client.ts';
-import { metricFamilies, scrape } from '../helpers/prometheus.ts';
+import { metricFamilies, parseMetrics, scrape } from '../helpers/prometheus.ts';
 import { runCli } from '../helpers/cli.ts';
 import { withMemberDatabaseDown } from '../helpers/database-outage.ts';
+import { killMember, restartMember } from '../helpers/faults.ts';
+
+/** The series selectors of a PromQL expression: each strongbox_ metric it reads, with its label matchers. */
+function selectors(expr: string): { name: string; matchers: { label: string; op: string; value: string }[] }[] {
+  return [...expr.matchAll(/\b(strongbox_[a-z0-9_]+)(?:\{([^}]*)\})?/g)].map(([, name, matchers]) => ({
+    name: name!,
+    matchers: [...(matchers ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|!~|!=|=)\s*"([^"]*)"/g)].map(([, label, op, value]) => ({ label: label!, op: op!, value: value! })),
+  }));
+}
+
+/** A sample's name and labels, from its key as parseMetrics gives it (`name{label="value",…}`). */
+function seriesLabels(key: string): { name: string; labels: Map<string, string> } {
+  const brace = key.indexOf('{');
+  if (brace < 0) return { name: key, labels: new Map() };
+  return { name: key.slice(0, brace), labels: new Map([...key.slice(brace).matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)].map(([, label, value]) => [label!, value!])) };
+}
 
 /** What an operator's Prometheus scrapes from a member process, and that it follows the chain. */
 describe('Prometheus metrics at /metrics of a member process', function () {
@@ -102,9 +118,11 @@ describe('Prometheus metrics at /metrics of a member process', function () {
     expect((await scrape(url)).get(counter)).to.equal(before + 1);
   });
 
-  it('exposes every metric docs/OPERATOR.md names, and its alert rules read only exposed metrics', async () => {
+  it('exposes every metric docs/OPERATOR.md names, and its alert rules read only exposed metrics, label values and matching labels', async () => {
     const operatorGuide = readFileSync(new URL('../../docs/OPERATOR.md', import.meta.url), 'utf8');
-    const families = metricFamilies(await (await fetch(`${url}/metrics`)).text());
+    const exposition = await (await fetch(`${url}/metrics`)).text();
+    const families = metricFamilies(exposition);
+    const series = [...parseMetrics(exposition).keys()].map(seriesLabels);
     // Histograms are exposed as one family; rules read its _bucket, _sum and _count series.
     const exposed = (name: string) => families.has(name) || families.has(name.replace(/_(bucket|sum|count)$/, ''));
     const named = new Set([...operatorGuide.matchAll(/\bstrongbox_[a-z0-9_]+\b(?!\*)/g)].map((match) => match[0]));
@@ -116,7 +134,23 @@ describe('Prometheus metrics at /metrics of a member process', function () {
     expect(rules.length).to.be.above(5);
     for (const rule of rules) {
       expect(rule.alert).to.match(/^[A-Z][A-Za-z]+$/);
-      for (const [name] of rule.expr.matchAll(/\bstrongbox_[a-z0-9_]+/g)) expect(exposed(name), `${name} in alert ${rule.alert}`).to.equal(true);
+      for (const { name, matchers } of selectors(rule.expr)) {
+        expect(exposed(name), `${name} in alert ${rule.alert}`).to.equal(true);
+        // A label value no series has matches nothing, and the alert never fires: each one the
+        // rule names (each alternative of a =~) must be a series the member exposes, at 0 if need be.
+        for (const { label, op, value } of matchers) {
+          if (op !== '=' && op !== '=~') continue;
+          for (const wanted of op === '=' ? [value] : value.split('|')) {
+            expect(series.some((one) => one.name === name && one.labels.get(label) === wanted), `${name}{${label}="${wanted}"} in alert ${rule.alert}`).to.equal(true);
+          }
+        }
+      }
+      // Vector matching on a label the series lack pairs nothing; Prometheus adds instance and job itself.
+      for (const [, labels] of rule.expr.matchAll(/\b(?:on|ignoring)\s*\(([^)]*)\)/g)) {
+        for (const label of labels!.split(',').map((one) => one.trim()).filter((one) => one !== 'instance' && one !== 'job')) {
+          for (const { name } of selectors(rule.expr)) expect(series.some((one) => one.name === name && one.labels.has(label)), `${name} has no label ${label} (alert ${rule.alert})`).to.equal(true);
+        }
+      }
     }
   });
 
@@ -150,18 +184,32 @@ describe('Prometheus metrics at /metrics of a member process', function () {
     expect(minted.get('strongbox_escrow_sats')).to.equal(before.get('strongbox_escrow_sats')! + 300_000);
   });
 
-  it('answers its scrape while its database is away, saying so, with the height and peers it holds in memory, and reads the database again once it is back', async () => {
+  it('answers its scrape while its database is away, saying so, with the height and peers it holds in memory (a peer lost meanwhile shown lost), and reads the database again once it is back', async () => {
     const before = await scrape(url);
     expect(before.get('strongbox_database_unavailable')).to.equal(0);
     const signers = [...before.keys()].filter((sample) => sample.startsWith('strongbox_member_last_signed_height{'));
     expect(signers).to.have.length(MEMBERS);
-    const during = await withMemberDatabaseDown(net, SELF, () => scrape(url));
+    const lost = PEERS[0]!;
+    const { during, afterPeerLost } = await withMemberDatabaseDown(net, SELF, async () => {
+      const during = await scrape(url);
+      // Its links are not the database's: a peer lost meanwhile pages as disconnected from this member too.
+      await killMember(net, lost);
+      const afterPeerLost = await eventually(`the scrape showing member ${lost}'s link lost`, async () => {
+        const samples = await scrape(url);
+        return samples.get(`strongbox_peer_connected{member="${lost}"}`) === 0 && samples;
+      });
+      return { during, afterPeerLost };
+    });
     expect(during.get('strongbox_database_unavailable')).to.equal(1);
     expect(during.get('strongbox_chain_height')).to.be.at.least(before.get('strongbox_chain_height')!);
     expect(during.get('strongbox_peers_connected')).to.equal(PEERS.length);
+    expect(afterPeerLost.get('strongbox_database_unavailable')).to.equal(1);
+    expect(afterPeerLost.get('strongbox_peers_connected')).to.equal(PEERS.length - 1);
     // What it read from the database last stays: a gap in these series would page as a member not signing.
     for (const sample of signers) expect(during.get(sample), sample).to.be.a('number');
     await eventually('the scrape reading the database again', async () => (await scrape(url)).get('strongbox_database_unavailable') === 0);
+    await restartMember(net, lost);
+    await eventually(`the scrape showing member ${lost} linked again`, async () => (await scrape(url)).get(`strongbox_peer_connected{member="${lost}"}`) === 1);
   });
 
   it('says while the Bitcoin node is away that the member cannot ask it, in /status, the status command and a metric, and no longer once it is back', async () => {
