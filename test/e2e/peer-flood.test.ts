@@ -26,7 +26,8 @@ const tagged = (tag: number, body: Uint8Array) => new Uint8Array([tag, ...body])
  * frames of every payload kind: consensus votes for heights near and far ahead (each of which
  * would send a member to catch up), undecodable consensus messages, transactions and peg-out
  * signatures, and payloads of no known kind. The four honest members must keep finalizing and
- * paying a burn, drop the excess unread as `rate`, and log refusals as counts, not line by line.
+ * paying a burn, drop the excess unread as `rate`, and log refusals as counts, not line by line,
+ * naming the member that floods.
  */
 describe('a member flooding its peers with signed garbage', function () {
   this.timeout(300_000);
@@ -72,9 +73,9 @@ describe('a member flooding its peers with signed garbage', function () {
     readFileSync(join(net.network.dataDir, `member-${member}`, 'member.log'), 'utf8')
       .split('\n')
       .filter((line) => line.startsWith('{'))
-      .map((line) => JSON.parse(line) as { msg: string; from?: number; repeats?: number });
+      .map((line) => JSON.parse(line) as { msg: string; from?: number; peer?: number; code?: string; repeats?: number });
 
-  it('keeps the honest members finalizing and paying a burn, drops the flood as rate and logs its refusals as counts', async () => {
+  it('keeps the honest members finalizing and paying a burn, drops the flood as rate and logs its refusals as counts, naming the member', async () => {
     const config = JSON.parse(readFileSync(join(net.network.dataDir, 'member-4', 'config.json'), 'utf8')) as { peer: { port: number } };
     net.network.members[4]!.process.kill('SIGKILL');
     await net.network.members[4]!.exited;
@@ -123,6 +124,10 @@ describe('a member flooding its peers with signed garbage', function () {
       // One line as an interval opens and one summary as it closes, whatever arrives in between.
       expect(refusals.length, `member ${member}: lines about member 4's refused signatures`).to.be.at.most(2 * intervals + 2);
       expect(refusals.reduce((sum, line) => sum + (line.repeats ?? 1), 0), `member ${member}: refusals those lines count`).to.be.greaterThan(refusals.length);
+      // The metric that pages (PeerFlooding) has no member label: the log names the one flooding.
+      const flooding = logLines(member).filter((line) => line.msg.startsWith('peer frames refused') && line.code === 'rate');
+      expect(flooding.length, `member ${member}: lines naming the member flooding beyond the rate limit`).to.be.within(1, 2 * intervals + 2);
+      expect(flooding.every((line) => line.peer === 4), `member ${member}: only member 4 named as flooding`).to.equal(true);
     }
   });
 });
