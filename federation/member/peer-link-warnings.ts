@@ -39,7 +39,7 @@ export class PeerLinkWarnings {
     this.otherVersions = new IntervalLog(log, `a peer speaks another peer protocol version than this member's ${FRAME_VERSION}, so they cannot connect: it runs another Strongbox release; upgrade the members together across a peer protocol change (OPERATOR.md, Upgrading)`, intervalMs);
     this.refusedHellos = new IntervalLog(log, "a member closed the peer connection at this member's hello without answering: it runs a release of another peer protocol version (upgrade it), or has another genesis file, or this member's key is not its genesis's; see that member's log", intervalMs);
     this.saidRefusals = new IntervalLog(log, "a member refused this member's hello and said why: the two disagree on the genesis or on who is at which address; /status peersDown says it in words", intervalMs);
-    this.refusedFrames = new IntervalLog(log, 'peer frames refused: the member named sends what no honest member of this release sends (beyond the rate limit, forged or replayed frames, a handshake it cannot sign); a broken or hostile member, or someone in the path between the two. strongbox_peer_messages_dropped_total counts them by reason', intervalMs);
+    this.refusedFrames = new IntervalLog(log, "peer frames refused: the member named sends beyond this member's peer rate limit, or frames or a handshake no honest member sends (forged, replayed, signed with another key): a broken or hostile member, someone in the path between the two, or a rate limit set below what honest members send; strongbox_peer_messages_dropped_total counts them by reason", intervalMs);
   }
 
   observe(event: TransportEvent): void {
