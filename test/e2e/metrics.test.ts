@@ -26,6 +26,12 @@ function seriesLabels(key: string): { name: string; labels: Map<string, string> 
   return { name: key.slice(0, brace), labels: new Map([...key.slice(brace).matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)].map(([, label, value]) => [label!, value!])) };
 }
 
+/** The alert rules of docs/OPERATOR.md's `strongbox-rules.yml`. */
+function alertRules(): { alert: string; expr: string }[] {
+  const ruleFile = /```yaml\n(groups:[\s\S]*?)```/.exec(readFileSync(new URL('../../docs/OPERATOR.md', import.meta.url), 'utf8'))?.[1];
+  return (parse(ruleFile!) as { groups: { rules: { alert: string; expr: string }[] }[] }).groups.flatMap((group) => group.rules);
+}
+
 /** What an operator's Prometheus scrapes from a member process, and that it follows the chain. */
 describe('Prometheus metrics at /metrics of a member process', function () {
   this.timeout(300_000);
@@ -129,8 +135,7 @@ describe('Prometheus metrics at /metrics of a member process', function () {
     expect(named.size).to.be.above(15);
     for (const name of named) expect(exposed(name), `${name} in docs/OPERATOR.md`).to.equal(true);
 
-    const ruleFile = /```yaml\n(groups:[\s\S]*?)```/.exec(operatorGuide)?.[1];
-    const rules = (parse(ruleFile!) as { groups: { rules: { alert: string; expr: string }[] }[] }).groups.flatMap((group) => group.rules);
+    const rules = alertRules();
     expect(rules.length).to.be.above(5);
     for (const rule of rules) {
       expect(rule.alert).to.match(/^[A-Z][A-Za-z]+$/);
@@ -230,5 +235,18 @@ describe('Prometheus metrics at /metrics of a member process', function () {
     }
     await eventually('the member asking its node again', async () => (await net.clients[SELF]!.status()).bitcoin.nodeError === null);
     expect((await scrape(url)).get('strongbox_bitcoin_node_unreachable_seconds')).to.equal(0);
+  });
+
+  it('meets OpsWalletLow while the operations wallet is empty, and no longer once it is funded as OPERATOR.md says', async () => {
+    const rule = alertRules().find((one) => one.alert === 'OpsWalletLow')!;
+    const threshold = Number(/^strongbox_ops_wallet_sats < (\d+)$/.exec(rule.expr)![1]);
+    // This network's wallet was never funded.
+    expect((await scrape(url)).get('strongbox_ops_wallet_sats')).to.be.below(threshold);
+    const rpcUrl = net.network.network.bitcoinRpcUrl;
+    const funded = await runCli(['anchor', 'fund', '--amount', '0.01', '--genesis', net.network.network.genesisFile!, '--rpc', rpcUrl]);
+    expect(funded.code, funded.stderr).to.equal(0);
+    const mined = await runCli(['regtest', 'mine', '1', '--rpc', rpcUrl]);
+    expect(mined.code, mined.stderr).to.equal(0);
+    await eventually('the wallet funded above the alert\'s threshold in the scrape', async () => ((await scrape(url)).get('strongbox_ops_wallet_sats') ?? 0) >= threshold);
   });
 });
