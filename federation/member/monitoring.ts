@@ -1,5 +1,6 @@
 import type { BitcoinStatus } from './bitcoin-node-health.ts';
 import { StrongboxError } from '../../sidechain/errors.ts';
+import { RpcAuthError, RpcUnreachableError } from '../../watcher/errors.ts';
 import type { Genesis } from '../../sidechain/genesis.ts';
 import type { LedgerState } from '../../sidechain/ledger/index.ts';
 import type { ChainQueries } from '../../sidechain/store/chain-queries.ts';
@@ -65,19 +66,22 @@ export function createMonitoring(sources: MonitoringSources) {
     },
     routes: (): Route[] => monitorRoutes({ federation, deposits, supply: () => sources.ledger.supply() }),
     /**
-     * A member whose database is away still answers its scrape, from memory, and says so: a
-     * failed scrape would read as the member being down and hide its peers, height and peg. Its
-     * links are the transport's, so a peer lost meanwhile shows as lost.
+     * A member whose database or Bitcoin node is away still answers its scrape, from memory, and
+     * says so: a failed scrape would read as the member being down and hide its peers, height and
+     * peg. Its links are the transport's, so a peer lost meanwhile shows as lost.
      */
     async refreshGauges(): Promise<void> {
-      let stored: MemberStateSnapshot['stored'];
+      let databaseReachable = true;
+      let depositList: MemberStateSnapshot['deposits'];
       try {
         await readSigners();
-        stored = { deposits: await deposits() };
+        depositList = await deposits();
       } catch (error) {
-        if (!isDatabaseUnavailable(error)) throw error;
+        if (isDatabaseUnavailable(error)) databaseReachable = false;
+        // The deposit gauges keep what they last read; the node's absence is a gauge of its own.
+        else if (!(error instanceof RpcUnreachableError || error instanceof RpcAuthError)) throw error;
       }
-      gauges.update({ federation: health.snapshot(sources.connectedPeers()), stored, supply: sources.ledger.supply(), escrowSats: sources.escrowSats(), pegoutQueue: sources.ledger.unpaidBurns(), bitcoin: sources.bitcoin(), anchors: { ...sources.anchors(), genesisMs: sources.genesis.timeMs, nowMs: BigInt(Date.now()) } });
+      gauges.update({ federation: health.snapshot(sources.connectedPeers()), databaseReachable, deposits: depositList, supply: sources.ledger.supply(), escrowSats: sources.escrowSats(), pegoutQueue: sources.ledger.unpaidBurns(), bitcoin: sources.bitcoin(), anchors: { ...sources.anchors(), genesisMs: sources.genesis.timeMs, nowMs: BigInt(Date.now()) } });
     },
   };
 }

@@ -8,8 +8,10 @@ import { DEPOSIT_STATES, depositTotals, type DepositView } from '../member/pegin
 export interface MemberStateSnapshot {
   /** Every member as this one knows it: its links are the transport's, which a database outage leaves live. */
   federation: MemberHealth[];
-  /** What the member's database says of the deposits; absent while it is out of reach, when the signers were not read from it either. */
-  stored?: { deposits: DepositView[] };
+  /** Whether the member's database answered; while it does not, the signers are not read from it. */
+  databaseReachable: boolean;
+  /** The deposits, absent while the database or the Bitcoin node (asked which deposits are a coinbase's) cannot answer. */
+  deposits?: DepositView[];
   supply: PegSupply;
   escrowSats: bigint;
   /** Final burns no settlement record has bound to a Bitcoin payment yet. */
@@ -46,18 +48,18 @@ export function createStateGauges(registry: Registry) {
   // Gauges are doubles; every satoshi amount that can exist (< 2^53) converts exactly.
   return {
     update(snapshot: MemberStateSnapshot): void {
-      databaseUnavailable.set(snapshot.stored ? 0 : 1);
+      databaseUnavailable.set(snapshot.databaseReachable ? 0 : 1);
       for (const member of snapshot.federation) {
         const labels = { member: String(member.index) };
         // Every member has a series from the first read of the blocks, so an alert on the gap sees
         // one that never signs; before it, a 0 would page every member as not signing.
-        if (snapshot.stored) lastSigned.set(labels, member.lastSigned?.height ?? 0);
+        if (snapshot.databaseReachable) lastSigned.set(labels, member.lastSigned?.height ?? 0);
         if (member.self) continue;
         peerConnected.set(labels, member.connected ? 1 : 0);
         if (member.lastSeenMs !== null) peerLastSeen.set(labels, member.lastSeenMs / 1000);
       }
-      if (snapshot.stored) {
-        const totals = depositTotals(snapshot.stored.deposits);
+      if (snapshot.deposits) {
+        const totals = depositTotals(snapshot.deposits);
         for (const state of DEPOSIT_STATES) {
           deposits.set({ state }, totals[state].count);
           depositSats.set({ state }, Number(totals[state].sats));

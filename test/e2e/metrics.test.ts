@@ -237,6 +237,29 @@ describe('Prometheus metrics at /metrics of a member process', function () {
     expect((await scrape(url)).get('strongbox_bitcoin_node_unreachable_seconds')).to.equal(0);
   });
 
+  it('answers its scrape while its Bitcoin node is away and a deposit it has not yet listed waits for its mint, keeping the deposit gauges last read', async () => {
+    const faucet = new Faucet(rpc);
+    const dave = testWallet();
+    const [depositAddress] = await Promise.all(net.clients.map((client) => client.registerDepositAddress(dave.address)));
+    const before = await scrape(url);
+    await faucet.fund(depositAddress!, 200_000n);
+    await faucet.mine(1);
+    const tip = await rpc.getBlockCount();
+    // Seen by the member's follower, and not yet listed by a scrape, which asks the node whether it is a coinbase's.
+    await eventually('the follower at the block holding the deposit', async () => (await net.clients[SELF]!.status()).bitcoin.height === tip);
+    await net.network.bitcoin.stop();
+    try {
+      await eventually('the member saying its node is away', async () => (await net.clients[SELF]!.status()).bitcoin.nodeError !== null);
+      const during = await scrape(url);
+      expect(during.get('strongbox_bitcoin_node_unreachable_seconds')).to.be.above(0);
+      expect(during.get('strongbox_database_unavailable')).to.equal(0);
+      expect(during.get('strongbox_pegin_deposits{state="confirming"}')).to.equal(before.get('strongbox_pegin_deposits{state="confirming"}'));
+    } finally {
+      await net.network.restartBitcoin();
+    }
+    await eventually('the deposit listed as confirming once the node is back', async () => (await scrape(url)).get('strongbox_pegin_deposits{state="confirming"}') === before.get('strongbox_pegin_deposits{state="confirming"}')! + 1);
+  });
+
   it('meets OpsWalletLow while the operations wallet is empty, and no longer once it is funded as OPERATOR.md says', async () => {
     const rule = alertRules().find((one) => one.alert === 'OpsWalletLow')!;
     const threshold = Number(/^strongbox_ops_wallet_sats < (\d+)$/.exec(rule.expr)![1]);
