@@ -14,6 +14,7 @@ import { bitcoinRpcFrom } from '../bitcoin-node.ts';
 interface AuditOptions extends NetworkOptions {
   bitcoinRpc?: string;
   previous?: string;
+  broadcastGrace?: number;
   json?: boolean;
 }
 
@@ -124,7 +125,7 @@ export async function audit(options: AuditOptions): Promise<void> {
     const others = otherClients.map(memberBlockSource);
     // The source is asked at the end, as the member that answered last; the others once each.
     const evidenceFrom = [client, ...otherClients.filter((other) => other.baseUrl !== client.baseUrl)].map((member) => ({ get description() { return member.baseUrl; }, evidence: () => member.evidence() }));
-    report = await runAudit({ genesis, source, bitcoin, others, evidenceFrom, previous, onProgress: progress.update });
+    report = await runAudit({ genesis, source, bitcoin, others, evidenceFrom, previous, broadcastGraceMs: options.broadcastGrace === undefined ? undefined : options.broadcastGrace * 1000, onProgress: progress.update });
   } catch (error) {
     progress.clear();
     // A verdict is on the chain as one member served it (the client may have passed over one

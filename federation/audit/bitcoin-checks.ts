@@ -38,10 +38,11 @@ async function lookUpAll<T, R>(items: readonly T[], lookUp: (item: T) => Promise
  * Members sign and broadcast an anchor's or a settlement's Bitcoin transaction only once its
  * record is final, a moment after the block holding it: a record whose transaction the node does
  * not know yet is given until this long after its block's time (by the auditor's clock, and never
- * more than this long from the moment it is found unknown) before it fails. An older record has
- * had its time and fails at once; the verdict on the record is the same either way.
+ * more than this long from the moment it is found unknown) before it fails, unless the auditor
+ * gives another time (`audit --broadcast-grace`). An older record has had its time and fails at
+ * once; the verdict on the record is the same either way.
  */
-const BROADCAST_GRACE_MS = 10_000;
+export const DEFAULT_BROADCAST_GRACE_MS = 10_000;
 /** How often the node is asked again for a transaction within its grace. */
 const BROADCAST_POLL_MS = 500;
 
@@ -97,6 +98,7 @@ export class BitcoinChecks {
   constructor(
     private readonly rpc: BitcoinRpc,
     private readonly genesis: Genesis,
+    private readonly broadcastGraceMs = DEFAULT_BROADCAST_GRACE_MS,
   ) {
     this.escrow = sortedMultisig(genesis.members.threshold, genesis.pegKeys);
   }
@@ -236,7 +238,7 @@ export class BitcoinChecks {
   private async confirmationsWithinGrace(claim: ClaimedAt, txid: string): Promise<number | null> {
     let confirmations = await this.rpc.getTransactionConfirmations(txid);
     // A block dated after the auditor's clock starts its grace now: a federation clock ahead cannot stretch the wait.
-    const graceEndsMs = Math.min(Number(claim.timeMs), Date.now()) + BROADCAST_GRACE_MS;
+    const graceEndsMs = Math.min(Number(claim.timeMs), Date.now()) + this.broadcastGraceMs;
     let waited = false;
     while (confirmations === null && Date.now() < graceEndsMs) {
       await pause(Math.min(BROADCAST_POLL_MS, graceEndsMs - Date.now()));

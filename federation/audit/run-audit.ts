@@ -134,11 +134,13 @@ export async function runAudit(options: {
    * audit on its own. Only what the auditor saw before shows the change.
    */
   previous?: AuditedTip;
+  /** How long a record in the newest blocks is given for its Bitcoin transaction to reach the node (BitcoinChecks). */
+  broadcastGraceMs?: number;
   onProgress?: (progress: AuditProgress) => void;
   now?: () => number;
 }): Promise<AuditReport> {
   const { genesis, source } = options;
-  const bitcoin = new BitcoinChecks(options.bitcoin, genesis);
+  const bitcoin = new BitcoinChecks(options.bitcoin, genesis, options.broadcastGraceMs);
   const now = options.now ?? (() => performance.now());
   const start = now();
   await bitcoin.checkNode();

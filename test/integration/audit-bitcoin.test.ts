@@ -67,7 +67,7 @@ describe('audit against a real Bitcoin node (regtest), of a history signed in me
     chain.append([mintOf(deposit, holder.owner)]);
     return { holder, deposit, chain, mint: chain.blocks[0]!.transactions[0]! };
   };
-  const audit = (served: readonly SignedBlock[], auditGenesis = genesis) => runAudit({ genesis: auditGenesis, source: memoryBlockSource(served), bitcoin: rpc });
+  const audit = (served: readonly SignedBlock[], auditGenesis = genesis, broadcastGraceMs?: number) => runAudit({ genesis: auditGenesis, source: memoryBlockSource(served), bitcoin: rpc, broadcastGraceMs });
 
   async function expectFailure(run: Promise<AuditReport>, expected: { check: AuditCheck; height: number | undefined; message: RegExp }): Promise<void> {
     const failure = await run.then(
@@ -245,7 +245,8 @@ describe('audit against a real Bitcoin node (regtest), of a history signed in me
     laterChain.append([issuance(later.genesis.chainId, alice, 1_000n).tx]);
     const unseen = anchorRecord(later.genesis.chainId, 1, laterChain.blocks[0]!.hash, { txid: Buffer.from(bitcoinTxid(434343)).toString('hex'), vout: 0 });
     laterChain.append([unseen]);
-    await expectFailure(audit(laterChain.blocks, later.genesis), {
+    // The record is dated after the auditor's clock, so it is given the whole grace from now: a second, where an auditor gives ten.
+    await expectFailure(audit(laterChain.blocks, later.genesis, 1_000), {
       check: 'anchor',
       height: 2,
       message: new RegExp(
