@@ -3,6 +3,7 @@ import { rateLimit } from 'express-rate-limit';
 import { z } from 'zod';
 import { StrongboxError, ValidationError } from '../../sidechain/errors.ts';
 import { isDatabaseUnavailable } from '../postgres/database-unavailable.ts';
+import { RpcAuthError, RpcUnreachableError } from '../../watcher/errors.ts';
 import { toWireJson } from './json.ts';
 import { HttpError, type Route } from './route.ts';
 import { TransactionBudget } from './transaction-budget.ts';
@@ -77,10 +78,11 @@ function pathOrQueryWords(issue: z.core.$ZodIssue, given: unknown): string {
 }
 
 /**
- * Seconds a client is asked to wait while the member's database is out of reach: the member
- * retries its database every second and catches up within seconds once it is back.
+ * Seconds a client is asked to wait while the member's database or Bitcoin node is out of reach:
+ * the member retries its database every second and asks its node again at its next poll, and
+ * catches up within seconds once either is back.
  */
-const DATABASE_RETRY_AFTER_SECONDS = 5;
+const RETRY_AFTER_SECONDS = 5;
 
 const BODY_ERRORS: Record<string, string> = {
   'entity.parse.failed': 'the request body is not valid JSON',
@@ -94,11 +96,10 @@ const BODY_ERRORS: Record<string, string> = {
 /** Maps every error to one consistent body; the mapping lives here and nowhere else. */
 export function errorStatus(error: unknown): { status: number; body: ErrorBody; headers?: Record<string, string> } {
   if (error instanceof HttpError) return { status: error.status, body: { error: { code: error.code, message: error.message } }, ...(error.headers && { headers: error.headers }) };
+  // The member's own node failing is not the client's doing; the node's URL stays in the member's log.
+  if (error instanceof RpcUnreachableError || error instanceof RpcAuthError) return unavailable('bitcoin-unavailable', 'its Bitcoin node');
   if (error instanceof StrongboxError) return { status: 400, body: { error: { code: error.code, message: error.message } } };
-  if (isDatabaseUnavailable(error)) {
-    const message = `this member cannot reach its database at the moment; retry in ${DATABASE_RETRY_AFTER_SECONDS} s or ask another member`;
-    return { status: 503, body: { error: { code: 'database-unavailable', message } }, headers: { 'Retry-After': String(DATABASE_RETRY_AFTER_SECONDS) } };
-  }
+  if (isDatabaseUnavailable(error)) return unavailable('database-unavailable', 'its database');
   const { status, type } = (error ?? {}) as { status?: unknown; type?: unknown };
   if (typeof status === 'number' && status >= 400 && status < 500) {
     // body-parser's own errors, told apart by their type, and a path express cannot decode.
@@ -106,6 +107,12 @@ export function errorStatus(error: unknown): { status: number; body: ErrorBody; 
     return { status, body: { error: { code: status === 413 ? 'too-large' : 'bad-request', message } } };
   }
   return { status: 500, body: { error: { code: 'internal', message: 'internal error' } } };
+}
+
+/** 503: the member cannot reach what it needs to answer; the request may succeed later or at another member. */
+function unavailable(code: string, what: string): { status: number; body: ErrorBody; headers: Record<string, string> } {
+  const message = `this member cannot reach ${what} at the moment; retry in ${RETRY_AFTER_SECONDS} s or ask another member`;
+  return { status: 503, body: { error: { code, message } }, headers: { 'Retry-After': String(RETRY_AFTER_SECONDS) } };
 }
 
 /**

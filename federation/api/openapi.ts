@@ -41,7 +41,7 @@ export function buildOpenApiDocument(routes: Route[], info: { title: string; ver
         [String(route.status ?? 200)]: { description: 'success', ...(route.response ? { content: jsonContent(route.response) } : {}) },
         '4XX': { description: 'refused: `{ error: { code, message } }`, nothing changed', content: jsonContent(wire.errorBody) },
         '503': {
-          description: "this member cannot reach its database at the moment: `{ error: { code: 'database-unavailable', message } }` and a `Retry-After` header; the request may succeed later or at another member",
+          description: "this member cannot reach its database or its Bitcoin node at the moment: `{ error: { code: 'database-unavailable' or 'bitcoin-unavailable', message } }` and a `Retry-After` header; the request may succeed later or at another member",
           content: jsonContent(wire.errorBody),
         },
       },

@@ -254,6 +254,11 @@ describe('Prometheus metrics at /metrics of a member process', function () {
       expect(during.get('strongbox_bitcoin_node_unreachable_seconds')).to.be.above(0);
       expect(during.get('strongbox_database_unavailable')).to.equal(0);
       expect(during.get('strongbox_pegin_deposits{state="confirming"}')).to.equal(before.get('strongbox_pegin_deposits{state="confirming"}'));
+      // The API's reads that need the node answer 503, the member's state and not the client's request.
+      const deposits = await fetch(`${url}/pegin/deposits`);
+      expect(deposits.status).to.equal(503);
+      expect(deposits.headers.get('retry-after')).to.equal('5');
+      expect(((await deposits.json()) as { error: { code: string } }).error.code).to.equal('bitcoin-unavailable');
     } finally {
       await net.network.restartBitcoin();
     }

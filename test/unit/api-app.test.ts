@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { createApiApp } from '../../federation/api/app.ts';
 import { buildOpenApiDocument } from '../../federation/api/openapi.ts';
 import { defineRoute, NotFoundError } from '../../federation/api/route.ts';
+import { RpcAuthError, RpcUnreachableError } from '../../watcher/errors.ts';
 
 describe('HTTP API framework', () => {
   const stored: bigint[] = [];
@@ -33,6 +34,17 @@ describe('HTTP API framework', () => {
         const amount = stored[params.index];
         if (amount === undefined) throw new NotFoundError(`amount ${params.index}`);
         return { amount };
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/bitcoin/:failure',
+      summary: "a read that asks the member's Bitcoin node, which fails",
+      tag: 'test',
+      params: z.object({ failure: z.enum(['unreachable', 'credentials']) }),
+      handler: ({ params }) => {
+        const node = 'http://127.0.0.1:18443';
+        throw params.failure === 'unreachable' ? new RpcUnreachableError(node, 'connection refused') : new RpcAuthError(node);
       },
     }),
   ];
@@ -121,9 +133,19 @@ describe('HTTP API framework', () => {
     expect((await fetch(`${base}/nowhere`)).status).to.equal(404);
   });
 
+  it("answers 503 with Retry-After when the member's Bitcoin node cannot be asked, which is not the client's doing, and names no node", async () => {
+    for (const failure of ['unreachable', 'credentials']) {
+      const response = await fetch(`${base}/bitcoin/${failure}`);
+      expect(response.status, failure).to.equal(503);
+      expect(response.headers.get('retry-after')).to.equal('5');
+      const message = 'this member cannot reach its Bitcoin node at the moment; retry in 5 s or ask another member';
+      expect(await response.json()).to.deep.equal({ error: { code: 'bitcoin-unavailable', message } });
+    }
+  });
+
   it('documents every route in the OpenAPI document with its parameters', () => {
     const document = buildOpenApiDocument(routes, { title: 't', version: '1' }) as { paths: Record<string, Record<string, { parameters: { name: string }[] }>> };
-    expect(Object.keys(document.paths)).to.deep.equal(['/amounts', '/amounts/{index}']);
+    expect(Object.keys(document.paths)).to.deep.equal(['/amounts', '/amounts/{index}', '/bitcoin/{failure}']);
     expect(document.paths['/amounts/{index}']?.get?.parameters.map((p) => p.name)).to.deep.equal(['index', 'limit']);
   });
 
