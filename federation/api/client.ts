@@ -105,6 +105,13 @@ export interface MemberHeard {
   lastSeenMs: number | null;
 }
 
+/** Every member as the one asked sees them, and its clock as it answered, which their times are of. */
+export interface FederationView {
+  members: MemberHeard[];
+  /** The asked member's clock, ms since the epoch; a member of an older release does not say it. */
+  nowMs?: number;
+}
+
 /**
  * How long a linked member may send nothing while the one asked decides a height before it counts
  * as gone: every member deciding a height sends its votes again each second (the propose timeout),
@@ -120,20 +127,21 @@ function membersNamed(indexes: readonly number[]): string {
 /**
  * Why a member can make no block now: it reaches fewer members than a block needs (itself
  * included), or, while it decides a height (`federation` given, from GET /federation), fewer of
- * those it reaches have sent anything for SILENT_AFTER_MS. Null when neither is so.
+ * those it reaches have sent anything for SILENT_AFTER_MS, by its own clock: the asker's may be
+ * off by more than that. Null when neither is so. The text is the same for as long as the state
+ * lasts, so that a progress line off a terminal says it once.
  */
-export function quorumShortfall(status: MemberStatus | null, federation: readonly MemberHeard[] | null = null, nowMs = Date.now()): string | null {
+export function quorumShortfall(status: MemberStatus | null, federation: FederationView | null = null, askerNowMs = Date.now()): string | null {
   if (!status) return null;
   const needs = `of the ${status.threshold} members (k of ${status.members.length}) a block needs`;
   const reached = status.peersConnected.length + 1;
   if (reached < status.threshold) return `member ${status.memberIndex} reaches only ${reached} ${needs}`;
   if (!status.consensus?.started || !federation) return null;
   const linked = new Set(status.peersConnected);
-  const silent = federation.filter((member) => !member.self && linked.has(member.index) && (member.lastSeenMs === null || nowMs - member.lastSeenMs >= SILENT_AFTER_MS));
+  const nowMs = federation.nowMs ?? askerNowMs;
+  const silent = federation.members.filter((member) => !member.self && linked.has(member.index) && (member.lastSeenMs === null || nowMs - member.lastSeenMs >= SILENT_AFTER_MS));
   if (reached - silent.length >= status.threshold) return null;
-  const heard = silent.map((member) => member.lastSeenMs).filter((seen): seen is number => seen !== null);
-  const quiet = heard.length === silent.length ? ` for ${Math.floor((nowMs - Math.max(...heard)) / 1000)} s` : '';
-  return `member ${status.memberIndex} hears from only ${reached - silent.length} ${needs}: ${membersNamed(silent.map((member) => member.index))}, linked still, sent nothing${quiet} (stopped, hung, or cut off)`;
+  return `member ${status.memberIndex} hears from only ${reached - silent.length} ${needs}: ${membersNamed(silent.map((member) => member.index))}, linked still, sent nothing for ${SILENT_AFTER_MS / 1000} s or more (stopped, hung, or cut off)`;
 }
 
 /**
@@ -142,7 +150,7 @@ export function quorumShortfall(status: MemberStatus | null, federation: readonl
  * none (quorumShortfall). Never that the next block will hold it: while too few members answer,
  * there is no next block.
  */
-export function pendingReason(status: MemberStatus | null, federation: readonly MemberHeard[] | null, tip: { height: number; timeMs: string } | null, waitedMs: number, nowMs = Date.now()): string {
+export function pendingReason(status: MemberStatus | null, federation: FederationView | null, tip: { height: number; timeMs: string } | null, waitedMs: number, nowMs = Date.now()): string {
   const where = ": it waits in the member's mempool";
   const shortfall = quorumShortfall(status, federation, nowMs);
   const age = tip ? Math.max(0, nowMs - Number(tip.timeMs)) : null;
@@ -226,12 +234,12 @@ export class MemberClient {
   }
 
   /** Every member as this one sees it: linked, and when it last heard from it. */
-  async federation(): Promise<MemberHeard[]> {
-    return (await this.request<{ members: MemberHeard[] }>('/federation')).members;
+  federation(): Promise<FederationView> {
+    return this.request<FederationView>('/federation');
   }
 
   /** Whom the member hears from, asked only while it decides a height (an idle chain sends no votes); null when it cannot tell. */
-  private async membersHeard(status: MemberStatus | null): Promise<MemberHeard[] | null> {
+  private async membersHeard(status: MemberStatus | null): Promise<FederationView | null> {
     return status?.consensus?.started ? await this.federation().catch(() => null) : null;
   }
 

@@ -57,8 +57,9 @@ export function monitorRoutes(context: MonitorContext): Route[] {
               .describe("the last final block it signed, among the recent ones: its precommit is in the block's commit certificate, or reached this member after the decision; null if none"),
           }),
         ),
+        nowMs: z.number().int().describe("this member's clock as it answered, ms since the epoch: what lastSeenMs is of, whatever the asker's clock says"),
       }),
-      handler: async () => ({ members: await context.federation() }),
+      handler: async () => ({ members: await context.federation(), nowMs: Date.now() }),
     }),
     defineRoute({
       method: 'get',

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { pendingReason, quorumShortfall, type MemberHeard, type MemberStatus } from '../../federation/api/client.ts';
+import { pendingReason, quorumShortfall, type FederationView, type MemberHeard, type MemberStatus } from '../../federation/api/client.ts';
 
 const now = 1_800_000_000_000;
 const status = (over: Partial<MemberStatus> = {}): MemberStatus => ({
@@ -16,19 +16,20 @@ const status = (over: Partial<MemberStatus> = {}): MemberStatus => ({
   ...over,
 });
 /** Member 0's view: 1 and 2 heard from just now, 3 and 4 last 46 s ago, every link still open. */
-const twoStopped: MemberHeard[] = [
+const heard: MemberHeard[] = [
   { index: 0, self: true, connected: true, lastSeenMs: null },
   { index: 1, self: false, connected: true, lastSeenMs: now - 300 },
   { index: 2, self: false, connected: true, lastSeenMs: now - 900 },
   { index: 3, self: false, connected: true, lastSeenMs: now - 46_200 },
   { index: 4, self: false, connected: true, lastSeenMs: now - 46_700 },
 ];
+const twoStopped: FederationView = { members: heard, nowMs: now };
 const tip = { height: 7, timeMs: String(now - 52_000) };
 
 describe('why a transaction waiting in a mempool is not final', () => {
   it('says that two of five members stopped while their links stay open make no block, from what the member last heard of them, not that the next block holds it', () => {
     expect(pendingReason(status(), twoStopped, tip, 30_000, now)).to.equal(
-      ": it waits in the member's mempool, and the chain has made no block for 52 s (since block 7): member 0 hears from only 3 of the 4 members (k of 5) a block needs: members 3 and 4, linked still, sent nothing for 46 s (stopped, hung, or cut off); blocks resume once enough of them answer (`strongbox status` shows which)",
+      ": it waits in the member's mempool, and the chain has made no block for 52 s (since block 7): member 0 hears from only 3 of the 4 members (k of 5) a block needs: members 3 and 4, linked still, sent nothing for 5 s or more (stopped, hung, or cut off); blocks resume once enough of them answer (`strongbox status` shows which)",
     );
   });
 
@@ -41,7 +42,18 @@ describe('why a transaction waiting in a mempool is not final', () => {
   it('counts no silence of a member deciding nothing: an idle chain sends no votes', () => {
     expect(quorumShortfall(status({ consensus: { height: 8, round: 0, started: false } }), twoStopped, now)).to.equal(null);
     // One silent member of five leaves the four a block needs.
-    expect(quorumShortfall(status(), twoStopped.map((member) => (member.index === 4 ? { ...member, lastSeenMs: now - 100 } : member)), now)).to.equal(null);
+    expect(quorumShortfall(status(), { members: heard.map((member) => (member.index === 4 ? { ...member, lastSeenMs: now - 100 } : member)), nowMs: now }, now)).to.equal(null);
+  });
+
+  it("judges silence by the member's clock, not the asker's, and says it the same way for as long as it lasts", () => {
+    const allHeard: FederationView = { members: heard.map((member) => (member.self ? member : { ...member, lastSeenMs: now - 400 })), nowMs: now };
+    // An asker whose clock is a minute ahead would otherwise find every member silent.
+    expect(quorumShortfall(status(), allHeard, now + 60_000)).to.equal(null);
+    // A member of an older release does not give its clock: the asker's is all there is.
+    expect(quorumShortfall(status(), { members: allHeard.members }, now + 60_000)).to.match(/hears from only 1 of the 4 members/);
+    // A progress line off a terminal writes a state once: its text must not count the seconds.
+    const later: FederationView = { members: heard.map((member) => (member.index === 1 || member.index === 2 ? { ...member, lastSeenMs: member.lastSeenMs! + 20_000 } : member)), nowMs: now + 20_000 };
+    expect(quorumShortfall(status(), later)).to.equal(quorumShortfall(status(), twoStopped));
   });
 
   it('says blocks were made without it when they were, and that none was when none was', () => {
