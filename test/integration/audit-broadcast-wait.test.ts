@@ -21,12 +21,14 @@ const network = bitcoin.networks.regtest;
 /** When the federation broadcasts a record's transaction in these tests: after the audit has found it unknown. */
 const BROADCAST_AFTER_MS = 1_500;
 /**
- * How long before now the cases whose transaction never comes date their record's block: within
- * the audit's 10 s grace for a record in the newest blocks, with 4 s of it left when the audit,
- * which reaches the record within a second here, starts waiting. The rest of the grace is what
- * such a case waits out before the audit fails.
+ * The grace the cases whose transaction never comes give (`audit --broadcast-grace`), and how long
+ * before now they date their record's block: within the grace, with about a second of it left when
+ * the audit, which reaches the record within a second here, starts waiting. The rest of the grace
+ * is what such a case waits out before the audit fails. The age is two seconds so that the node's
+ * last block, mined just before and dated in whole seconds, is dated after the record.
  */
-const NEWEST_RECORD_AGE_MS = 6_000;
+const NEVER_GRACE_MS = 3_000;
+const NEWEST_RECORD_AGE_MS = 2_000;
 
 /**
  * Members broadcast an anchor's or a settlement's Bitcoin transaction only once its record is
@@ -99,7 +101,7 @@ describe('audit of a record whose Bitcoin transaction reaches the node after its
   /** Sends `tx` to the node BROADCAST_AFTER_MS from now, as members do once its record is final. */
   const broadcastLater = (tx: bitcoin.Transaction) => new Promise((resolve) => setTimeout(resolve, BROADCAST_AFTER_MS)).then(() => rpc.sendRawTransaction(tx.toHex()));
 
-  const audit = (genesis: Genesis, blocks: readonly SignedBlock[]) => runAudit({ genesis, source: memoryBlockSource(blocks), bitcoin: rpc });
+  const audit = (genesis: Genesis, blocks: readonly SignedBlock[], broadcastGraceMs?: number) => runAudit({ genesis, source: memoryBlockSource(blocks), bitcoin: rpc, broadcastGraceMs });
 
   /** The audit of `blocks`, with `tx` sent to the node BROADCAST_AFTER_MS after it starts. */
   const auditBroadcastingLater = async (genesis: Genesis, blocks: readonly SignedBlock[], tx: bitcoin.Transaction): Promise<AuditReport> => (await Promise.all([audit(genesis, blocks), broadcastLater(tx)]))[0];
@@ -138,7 +140,7 @@ describe('audit of a record whose Bitcoin transaction reaches the node after its
     chain.append([issuance(federation.genesis.chainId, alice, 1_000n).tx]);
     const never = anchorRecord(federation.genesis.chainId, 1, chain.blocks[0]!.hash, { txid: Buffer.from(bitcoinTxid(515151)).toString('hex'), vout: 0 });
     chain.append([never]);
-    const failure = await failureOf(audit(federation.genesis, chain.blocks));
+    const failure = await failureOf(audit(federation.genesis, chain.blocks, NEVER_GRACE_MS));
     expect(failure.message).to.match(await notBorneOut('anchor', Buffer.from(never.bitcoinTxid).toString('hex'), 2, chain.blocks[1]!.header.timeMs));
   });
 
@@ -164,7 +166,7 @@ describe('audit of a record whose Bitcoin transaction reaches the node after its
   it('fails at a settlement record in the newest blocks whose transaction never reaches the node, with the message of any unknown transaction', async () => {
     // Its deposit confirmed just before: the node's last block is dated after the record's block, NEWEST_RECORD_AGE_MS before now.
     const { genesis, blocks, payout } = await settlementAwaitingBroadcast(NEWEST_RECORD_AGE_MS);
-    const failure = await failureOf(audit(genesis, blocks));
+    const failure = await failureOf(audit(genesis, blocks, NEVER_GRACE_MS));
     expect(failure.message).to.match(await notBorneOut('settlement', payout.getId(), 3, blocks[2]!.header.timeMs));
   });
 
