@@ -113,11 +113,18 @@ export interface FederationView {
 }
 
 /**
- * How long a linked member may send nothing while the one asked decides a height before it counts
- * as gone: every member deciding a height sends its votes again each second (the propose timeout),
- * while a stopped or hung one keeps its link until the keepalive gives up on it, some 15 s later.
+ * How long a linked member may send nothing, while the one asked is past the first round of a
+ * height, before it counts as gone: every member deciding a height sends its votes again each
+ * second (the propose timeout), while a stopped or hung one keeps its link until the keepalive
+ * gives up on it, some 15 s later. In a height's first round, its members may not have sent
+ * anything yet: an idle chain sends nothing, so a height just started finds every peer quiet.
  */
 const SILENT_AFTER_MS = 5_000;
+
+/** Whether the member decides a height whose first round passed without a decision. */
+function stuckInHeight(status: MemberStatus): boolean {
+  return Boolean(status.consensus?.started && status.consensus.round > 0);
+}
 
 /** "member 3" or "members 3 and 4". */
 function membersNamed(indexes: readonly number[]): string {
@@ -126,8 +133,8 @@ function membersNamed(indexes: readonly number[]): string {
 
 /**
  * Why a member can make no block now: it reaches fewer members than a block needs (itself
- * included), or, while it decides a height (`federation` given, from GET /federation), fewer of
- * those it reaches have sent anything for SILENT_AFTER_MS, by its own clock: the asker's may be
+ * included), or, while a height it decides is past its first round (`federation` given, from
+ * GET /federation), fewer of those it reaches have sent anything for SILENT_AFTER_MS, by its own clock: the asker's may be
  * off by more than that. Null when neither is so. The text is the same for as long as the state
  * lasts, so that a progress line off a terminal says it once.
  */
@@ -136,7 +143,7 @@ export function quorumShortfall(status: MemberStatus | null, federation: Federat
   const needs = `of the ${status.threshold} members (k of ${status.members.length}) a block needs`;
   const reached = status.peersConnected.length + 1;
   if (reached < status.threshold) return `member ${status.memberIndex} reaches only ${reached} ${needs}`;
-  if (!status.consensus?.started || !federation) return null;
+  if (!stuckInHeight(status) || !federation) return null;
   const linked = new Set(status.peersConnected);
   const nowMs = federation.nowMs ?? askerNowMs;
   const silent = federation.members.filter((member) => !member.self && linked.has(member.index) && (member.lastSeenMs === null || nowMs - member.lastSeenMs >= SILENT_AFTER_MS));
@@ -238,9 +245,9 @@ export class MemberClient {
     return this.request<FederationView>('/federation');
   }
 
-  /** Whom the member hears from, asked only while it decides a height (an idle chain sends no votes); null when it cannot tell. */
+  /** Whom the member hears from, asked only while a height it decides is past its first round; null when it cannot tell. */
   private async membersHeard(status: MemberStatus | null): Promise<FederationView | null> {
-    return status?.consensus?.started ? await this.federation().catch(() => null) : null;
+    return status && stuckInHeight(status) ? await this.federation().catch(() => null) : null;
   }
 
   /** quorumShortfall of the member now (of `status` when given); null when it cannot tell. */

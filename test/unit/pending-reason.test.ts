@@ -8,7 +8,7 @@ const status = (over: Partial<MemberStatus> = {}): MemberStatus => ({
   height: 7,
   tipHash: 'cd'.repeat(32),
   mempool: 1,
-  consensus: { height: 8, round: 0, started: true },
+  consensus: { height: 8, round: 3, started: true },
   peersConnected: [1, 2, 3, 4],
   threshold: 4,
   members: [0, 1, 2, 3, 4].map((index) => ({ index, name: `member-${index}` })),
@@ -39,8 +39,11 @@ describe('why a transaction waiting in a mempool is not final', () => {
     );
   });
 
-  it('counts no silence of a member deciding nothing: an idle chain sends no votes', () => {
-    expect(quorumShortfall(status({ consensus: { height: 8, round: 0, started: false } }), twoStopped, now)).to.equal(null);
+  it('counts no silence of a member deciding nothing, or in the first round of a height: an idle chain sends no votes', () => {
+    expect(quorumShortfall(status({ consensus: { height: 8, round: 3, started: false } }), twoStopped, now)).to.equal(null);
+    // A height just started after an idle minute: no peer has sent anything yet.
+    const idleMinute: FederationView = { members: heard.map((member) => (member.self ? member : { ...member, lastSeenMs: now - 60_000 })), nowMs: now };
+    expect(quorumShortfall(status({ consensus: { height: 8, round: 0, started: true } }), idleMinute, now)).to.equal(null);
     // One silent member of five leaves the four a block needs.
     expect(quorumShortfall(status(), { members: heard.map((member) => (member.index === 4 ? { ...member, lastSeenMs: now - 100 } : member)), nowMs: now }, now)).to.equal(null);
   });
