@@ -152,6 +152,11 @@ export class Mempool {
     return this.entries.has(txid);
   }
 
+  /** The pending transactions in arrival order, as they are now. */
+  pendingTransactions(): Transaction[] {
+    return Array.from(this.entries.values(), (entry) => entry.tx);
+  }
+
   /** The pending transaction `txid` (hex), as it was admitted. */
   transaction(txid: string): Transaction | undefined {
     return this.entries.get(txid)?.tx;

@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import { ConfigError, ValidationError } from '../../sidechain/errors.ts';
-import { decodeTransaction } from '../../sidechain/transaction/codec.ts';
+import { decodeTransaction, encodeTransaction } from '../../sidechain/transaction/codec.ts';
 import { txInfo } from '../../sidechain/transaction/ids.ts';
 import type { ChainStore } from '../../sidechain/store/chain-store.ts';
 import { DEFAULT_TIMEOUTS, decodeWalRecord, durableStateFromWal, encodeEvidence, encodeMessage, encodeWalRecord, restoreFromWal, type ConsensusConfig } from '../consensus/index.ts';
@@ -51,7 +51,7 @@ import { Anchoring } from './anchoring.ts';
 import { proposedBitcoinRecords, verifyBitcoinRecords } from './block-bitcoin-records.ts';
 import { BitcoinRecords } from './bitcoin-records.ts';
 import { FederationSigner } from './federation-signer.ts';
-import { admitRelayedBatch, decodeTransactionBatch, TransactionRelay } from './transaction-relay.ts';
+import { admitRelayedBatch, decodeTransactionBatch, sendPendingOnLinkUp, TransactionRelay } from './transaction-relay.ts';
 import { PeginStore } from './pegin-store.ts';
 import { BitcoinRpc } from '../../watcher/rpc.ts';
 import { nodeFollows } from '../../watcher/networks.ts';
@@ -346,6 +346,26 @@ export async function startMember(config: MemberConfig, log: Logger, stopRequest
   const otherMembers = genesis.file.members.map((_, index) => index).filter((index) => index !== config.memberIndex);
   const peerLinkFailures = new PeerLinkFailures(otherMembers.map((index) => ({ memberIndex: index, url: index > config.memberIndex ? peerUrls.get(index) : undefined })), Date.now());
   let transport: PeerTransport;
+  const peerRateLimit = { framesPerSecond: config.peer.rateLimitFramesPerSecond, bytesPerSecond: config.peer.rateLimitBytesPerSecond };
+  // The relay sent each transaction only to the peers linked when it came: one linking now, after
+  // a restart or a cut, lacks what is pending here, and its turns as proposer would go without it.
+  const linkGenerations = new Map<number, number>();
+  const sendPendingTo = (peer: number) => {
+    const generation = (linkGenerations.get(peer) ?? 0) + 1;
+    linkGenerations.set(peer, generation);
+    const linkedAt = chain.mempool.pendingTransactions();
+    function* stillPending() {
+      for (const tx of linkedAt) if (chain.mempool.has(txInfo(tx).idHex)) yield encodeTransaction(tx);
+    }
+    void sendPendingOnLinkUp(stillPending(), {
+      send: (batch) => transport.send(peer, tagged(PeerPayload.Transactions, batch)),
+      linked: () => linkGenerations.get(peer) === generation && transport.connectedPeers().includes(peer),
+      limit: peerRateLimit,
+      pause: (ms) => sleep(ms, undefined, { ref: false }),
+    }).then(({ transactions, batches }) => {
+      if (transactions > 0) log.info({ peer, transactions, batches }, 'sent a linked peer the transactions pending here');
+    }, (error: unknown) => log.error({ err: error, peer }, 'sending a linked peer the transactions pending here failed'));
+  };
   try {
     transport = await startPeerTransport({
       chainId: genesis.chainId,
@@ -355,7 +375,7 @@ export async function startMember(config: MemberConfig, log: Logger, stopRequest
       host: config.peer.host,
       port: config.peer.port,
       maxMessageBytes: MAX_BLOCK_BYTES + 1024,
-      peerRateLimit: { framesPerSecond: config.peer.rateLimitFramesPerSecond, bytesPerSecond: config.peer.rateLimitBytesPerSecond },
+      peerRateLimit,
       onEvent: (event) => {
         peerLinkWarnings.observe(event);
         peerLinkFailures.observe(event, Date.now());
@@ -364,6 +384,7 @@ export async function startMember(config: MemberConfig, log: Logger, stopRequest
           monitoring.heardFrom(event.peer);
           // Once a link, not once a dial: a member that is down adds no line while it stays down.
           log.info({ peer: event.peer }, 'peer linked');
+          sendPendingTo(event.peer);
         } else if (event.type === 'disconnected') log.info({ peer: event.peer }, 'peer link closed; /status peersDown says why while it stays down');
         else if (event.type === 'silent') log.warn({ peer: event.peer }, 'peer answered no ping: its link is closed and dialled again');
       },

@@ -1,5 +1,7 @@
 import { DecodeError, Reader, Writer } from '../../sidechain/encoding/index.ts';
 import { ValidationError } from '../../sidechain/errors.ts';
+import { FRAME_OVERHEAD } from '../transport/frame.ts';
+import type { PeerRateLimit } from '../transport/rate-limit.ts';
 
 /**
  * How long a transaction admitted from a client waits for others before they are relayed
@@ -12,6 +14,11 @@ export const RELAY_DELAY_MS = 20;
 export const RELAY_BATCH_BYTES = 256 * 1024;
 /** Most transactions one relayed batch may hold: a block holds no more. */
 export const RELAY_BATCH_TRANSACTIONS = 20_000;
+
+/** Whether a batch of `count` transactions and `bytes` bytes goes out without waiting for more. */
+function batchFull(count: number, bytes: number): boolean {
+  return bytes >= RELAY_BATCH_BYTES || count >= RELAY_BATCH_TRANSACTIONS;
+}
 
 /** `count varint ‖ count × (varint length ‖ transaction bytes)`, count at least one. */
 export function encodeTransactionBatch(transactions: readonly Uint8Array[]): Uint8Array {
@@ -74,7 +81,7 @@ export class TransactionRelay {
   add(transaction: Uint8Array): void {
     this.waiting.push(transaction);
     this.waitingBytes += transaction.length;
-    if (this.waitingBytes >= RELAY_BATCH_BYTES || this.waiting.length >= RELAY_BATCH_TRANSACTIONS) this.flush();
+    if (batchFull(this.waiting.length, this.waitingBytes)) this.flush();
     else this.timer ??= setTimeout(() => this.flush(), RELAY_DELAY_MS);
   }
 
@@ -98,4 +105,71 @@ export class TransactionRelay {
     this.waitingBytes = 0;
     return batch;
   }
+}
+
+/**
+ * The share of a peer's inbound budget (`peerRateLimit`) that the transactions sent when its link
+ * comes up may take. The rest is for what this member sends it meanwhile: votes, proposals,
+ * re-gossip and new batches, which stay far below half the budget (transport/options.ts).
+ */
+export const LINK_UP_BUDGET_SHARE = 0.5;
+
+/**
+ * Transactions as the relay batches them, read lazily: a batch is cut when it holds
+ * RELAY_BATCH_BYTES or RELAY_BATCH_TRANSACTIONS, as the relay cuts one, so each fits in a frame.
+ */
+export function* relayBatches(transactions: Iterable<Uint8Array>): Generator<Uint8Array[]> {
+  let batch: Uint8Array[] = [];
+  let bytes = 0;
+  for (const transaction of transactions) {
+    batch.push(transaction);
+    bytes += transaction.length;
+    if (batchFull(batch.length, bytes)) {
+      yield batch;
+      batch = [];
+      bytes = 0;
+    }
+  }
+  if (batch.length > 0) yield batch;
+}
+
+/**
+ * How long to wait after sending a peer a frame of `frameBytes` so that such frames take no more
+ * than LINK_UP_BUDGET_SHARE of its frames and bytes a second under `limit`, this member's own
+ * setting, which the federation's members share.
+ */
+export function linkUpPauseMs(frameBytes: number, limit: PeerRateLimit): number {
+  return (1000 * Math.max(1 / limit.framesPerSecond, frameBytes / limit.bytesPerSecond)) / LINK_UP_BUDGET_SHARE;
+}
+
+export interface LinkUpSending {
+  /** Sends one encoded batch to the peer. */
+  send: (batch: Uint8Array) => void;
+  /** False once the link this sending is for has closed or been replaced. */
+  linked: () => boolean;
+  limit: PeerRateLimit;
+  /** Resolves after `ms`: the event loop runs between batches. */
+  pause: (ms: number) => Promise<void>;
+}
+
+/**
+ * Sends a peer whose link just came up the transactions pending here, oldest first, in relay
+ * batches with a pause after each (linkUpPauseMs): the relay sent them only to the peers linked
+ * when they were admitted, and a proposer that lacks them proposes blocks without them. `pending`
+ * is read one batch at a time, so it can leave out what became final meanwhile. Stops when the
+ * link closes. Returns how many transactions and batches were sent.
+ */
+export async function sendPendingOnLinkUp(pending: Iterable<Uint8Array>, sending: LinkUpSending): Promise<{ transactions: number; batches: number }> {
+  let transactions = 0;
+  let batches = 0;
+  for (const batch of relayBatches(pending)) {
+    if (!sending.linked()) break;
+    const encoded = encodeTransactionBatch(batch);
+    sending.send(encoded);
+    transactions += batch.length;
+    batches += 1;
+    // The frame the peer counts: the payload's type byte, the batch and the envelope.
+    await sending.pause(linkUpPauseMs(1 + encoded.length + FRAME_OVERHEAD, sending.limit));
+  }
+  return { transactions, batches };
 }

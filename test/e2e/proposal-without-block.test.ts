@@ -46,7 +46,7 @@ describe('a proposer restarted on a log holding its proposal without the block',
       ? `proposal r${record.round} ${Buffer.from(record.hash).toString('hex')} ${record.bytes === null ? 'without' : 'with'} block`
       : `${record.step} r${record.round} ${record.hash ? Buffer.from(record.hash).toString('hex') : 'nil'}`;
 
-  it('sends nothing at that round and proposes nothing else there, votes nil on its timeout, and the height is decided in a later round', async () => {
+  it('sends nothing at that round and proposes nothing else there, votes nil on its timeout, receives the transaction admitted while it was down, and the height is decided in a later round', async () => {
     // The proposer of (height h, round r) is member (h + r) mod 5: move the chain to a tip whose next height is member 2's.
     while (((await net.clients[0]!.status()).height + 1) % 5 !== 2) await net.clients[0]!.waitForFinal(await submitIssuance(5n), { timeoutMs: 60_000 });
     // Members 0 and 1 alone cannot decide (k = 4), so the height stays in round 0 until members 3 and 4 return.
@@ -73,6 +73,9 @@ describe('a proposer restarted on a log holding its proposal without the block',
     expect(heard).to.deep.equal([['prevote r0 nil'], ['prevote r0 nil']]);
     const logged = await withLogOf2(async (store) => (await store.walRecords(open)).map((bytes) => describeRecord(decodeWalRecord(bytes))));
     expect(logged).to.deep.equal([`proposal r0 ${lostHex} without block`, 'prevote r0 nil']);
+    // The transaction came while member 2 was down, so the relay never sent it there: its peers send
+    // it what is pending when its links come up, and members 0, 1 and 2 alone decide no block.
+    await eventually('member 2 holding the transaction admitted while it was down', async () => (await net.clients[2]!.transaction(txid)).status === 'pending', 30_000);
 
     await restartMember(net, 3);
     await restartMember(net, 4);

@@ -37,6 +37,7 @@ describe('mempool', () => {
     const txs = coins.map((coin) => signedTransfer([coin], [btcOutput(bob.owner, 100n)], alice.seed));
     for (const tx of [txs[2]!, txs[0]!, txs[1]!]) pool.add(tx);
     expect(pool.select(NO_LIMIT)).to.deep.equal([txs[2], txs[0], txs[1]]);
+    expect(pool.pendingTransactions()).to.deep.equal([txs[2], txs[0], txs[1]]);
   });
 
   it('rejects a double spend of a pending output, and a duplicate, leaving the pool unchanged', () => {
