@@ -143,13 +143,17 @@ describe('a command whose member is killed while it waits for finality', functio
     expect([ran.code, ran.stdout]).to.deep.equal([3, '']);
     expect(ran.stderr).to.match(new RegExp(`^${progress(txid)}${line}$`));
 
-    // Back without its mempool, member 1 is given the payment again by the same command line: the same coins, the same transaction.
+    // Back without its mempool, member 1 is given the payment by its peers as its links come up;
+    // the same command line run again builds the very same transaction, which it already holds.
     await restartMember(net, 1);
+    await eventually('member 1 holding the payment again', () => net.clients[1]!.transaction(txid).then((held) => held.status === 'pending', () => false));
     const retried = await startCli([...pay.args, ...named(1)], /waiting for finality/);
-    expect(submitted(retried.stderr())).to.equal(txid);
+    expect(retried.stderr()).to.match(new RegExp(`^already submitted ${txid}, waiting for finality`));
     resumeBlocks();
     const retriedRan = await retried.result;
-    expect([retriedRan.code, retriedRan.stdout], retriedRan.stderr).to.deep.equal([0, pay.said(txid, await finalHeight(txid, 0))]);
+    const height = await finalHeight(txid, 0);
+    expect([retriedRan.code, retriedRan.stdout]).to.deep.equal([1, '']);
+    expect(retriedRan.stderr).to.match(new RegExp(`\nstrongbox: this very transaction, ${txid}, was already submitted \\(an identical one was sent before or at the same time\\) and is final at height ${height}: nothing new was sent\n$`));
     await expectPaid(pay, 1n);
 
     const again = await runCli([...pay.args, ...named(1)]);
