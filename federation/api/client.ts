@@ -51,7 +51,8 @@ export interface MemberStatus {
   tipHash: string;
   mempool: number;
   /** The height being decided, and whether consensus runs at it (an idle member waits for work); absent from a member of an older release. */
-  consensus?: { height: number; round: number; started: boolean };
+  /** `startedMs` is absent from a member of an older release. */
+  consensus?: { height: number; round: number; started: boolean; startedMs?: number | null };
   peersConnected: number[];
   /** The other members with no link, each with the last reason its link failed; absent from a member of an older release. */
   peersDown?: PeerDown[];
@@ -113,17 +114,17 @@ export interface FederationView {
 }
 
 /**
- * How long a linked member may send nothing, while the one asked is past the first round of a
- * height, before it counts as gone: every member deciding a height sends its votes again each
- * second (the propose timeout), while a stopped or hung one keeps its link until the keepalive
- * gives up on it, some 15 s later. In a height's first round, its members may not have sent
- * anything yet: an idle chain sends nothing, so a height just started finds every peer quiet.
+ * How long a linked member may send nothing, since the one asked started deciding its height,
+ * before it counts as gone: every member deciding a height sends its votes again each second (the
+ * propose timeout), while a stopped or hung one keeps its link until the keepalive gives up on it,
+ * some 15 s later. Counted from the height's start, not before: an idle chain sends nothing, so a
+ * height just started finds every peer quiet.
  */
 const SILENT_AFTER_MS = 5_000;
 
-/** Whether the member decides a height whose first round passed without a decision. */
-function stuckInHeight(status: MemberStatus): boolean {
-  return Boolean(status.consensus?.started && status.consensus.round > 0);
+/** When the member started deciding its height, if it decides one and says when. */
+function startedMs(status: MemberStatus): number | null {
+  return status.consensus?.started ? (status.consensus.startedMs ?? null) : null;
 }
 
 /** "member 3" or "members 3 and 4". */
@@ -133,8 +134,8 @@ function membersNamed(indexes: readonly number[]): string {
 
 /**
  * Why a member can make no block now: it reaches fewer members than a block needs (itself
- * included), or, while a height it decides is past its first round (`federation` given, from
- * GET /federation), fewer of those it reaches have sent anything for SILENT_AFTER_MS, by its own clock: the asker's may be
+ * included), or, while it decides a height (`federation` given, from GET /federation), fewer of
+ * those it reaches have sent anything for SILENT_AFTER_MS since it started there, by its own clock: the asker's may be
  * off by more than that. Null when neither is so. The text is the same for as long as the state
  * lasts, so that a progress line off a terminal says it once.
  */
@@ -143,10 +144,11 @@ export function quorumShortfall(status: MemberStatus | null, federation: Federat
   const needs = `of the ${status.threshold} members (k of ${status.members.length}) a block needs`;
   const reached = status.peersConnected.length + 1;
   if (reached < status.threshold) return `member ${status.memberIndex} reaches only ${reached} ${needs}`;
-  if (!stuckInHeight(status) || !federation) return null;
+  const since = startedMs(status);
+  if (since === null || !federation) return null;
   const linked = new Set(status.peersConnected);
   const nowMs = federation.nowMs ?? askerNowMs;
-  const silent = federation.members.filter((member) => !member.self && linked.has(member.index) && (member.lastSeenMs === null || nowMs - member.lastSeenMs >= SILENT_AFTER_MS));
+  const silent = federation.members.filter((member) => !member.self && linked.has(member.index) && nowMs - Math.max(member.lastSeenMs ?? since, since) >= SILENT_AFTER_MS);
   if (reached - silent.length >= status.threshold) return null;
   return `member ${status.memberIndex} hears from only ${reached - silent.length} ${needs}: ${membersNamed(silent.map((member) => member.index))}, linked still, sent nothing for ${SILENT_AFTER_MS / 1000} s or more (stopped, hung, or cut off)`;
 }
@@ -245,9 +247,9 @@ export class MemberClient {
     return this.request<FederationView>('/federation');
   }
 
-  /** Whom the member hears from, asked only while a height it decides is past its first round; null when it cannot tell. */
+  /** Whom the member hears from, asked only while it decides a height (an idle chain sends no votes); null when it cannot tell. */
   private async membersHeard(status: MemberStatus | null): Promise<FederationView | null> {
-    return status && stuckInHeight(status) ? await this.federation().catch(() => null) : null;
+    return status && startedMs(status) !== null ? await this.federation().catch(() => null) : null;
   }
 
   /** quorumShortfall of the member now (of `status` when given); null when it cannot tell. */

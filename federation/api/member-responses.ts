@@ -22,6 +22,7 @@ export const status = z.strictObject({
     lockedRound: z.number().int().min(-1).describe('round of the block this member is locked on; -1 when it is not locked'),
     lockedHash: wire.hex32('hash of the block this member is locked on').nullable(),
     started: z.boolean().describe('consensus runs at this height; an idle member waits for work before it starts'),
+    startedMs: z.number().int().nullable().describe("when consensus started at this height, ms since the epoch on this member's clock; null while it waits for work, or just after a restart"),
   }),
   peersConnected: z.array(wire.memberIndex).describe('members with an open, authenticated connection to this one'),
   peersDown: z

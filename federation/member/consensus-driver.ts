@@ -105,6 +105,8 @@ export class ConsensusDriver {
   /** Proposals' blocks being logged after they were sent; a stop waits for them. */
   private readonly blockWrites = new Set<Promise<void>>();
   private readonly latePrecommits: LatePrecommits;
+  /** The height the machine was last seen to start, and when (startedMs). */
+  private started: { height: number; ms: number } | null = null;
 
   constructor(
     private machine: ConsensusMachine,
@@ -124,6 +126,17 @@ export class ConsensusDriver {
 
   get state() {
     return this.machine.state;
+  }
+
+  /**
+   * When the machine started deciding the height it is at, on this member's clock; null once it
+   * has decided there (idle, or entering the next), while it waits for work, or when it was rebuilt
+   * started and has handled nothing since. Whoever asks why no block comes reads its peers'
+   * silence from then: an idle chain sends nothing.
+   */
+  get startedMs(): number | null {
+    const { height, started, step } = this.machine.state;
+    return started && step !== 'commit' && this.started?.height === height ? this.started.ms : null;
   }
 
   /** Starts the current height now if there is work, otherwise waits for work or a peer. */
@@ -307,6 +320,8 @@ export class ConsensusDriver {
   private async process(event: ConsensusEvent): Promise<void> {
     if (this.stopped || this.failed) return;
     const result = this.machine.handle(event);
+    const { height, started } = this.machine.state;
+    if (started && this.started?.height !== height) this.started = { height, ms: Date.now() };
     if (result.dropped) this.options.onDrop(result.dropped);
     if (result.dropped === 'future-height' && event.kind === 'message') this.options.onBehind(event.message.height);
     for (const effect of result.effects) await this.execute(effect);

@@ -560,7 +560,7 @@ export async function startMember(config: MemberConfig, log: Logger, stopRequest
           height: chain.tip.height,
           tipHash: Buffer.from(chain.tip.hash).toString('hex'),
           mempool: chain.mempool.count,
-          consensus: driver?.state,
+          consensus: driver && { ...driver.state, startedMs: driver.startedMs },
           peersConnected,
           peersDown: peerLinkFailures.down(peersConnected),
           members: genesis.file.members.map((member, index) => ({ index, name: member.name })),

@@ -189,6 +189,22 @@ describe('consensus driver and catch-up', () => {
     expect(member.restores).to.equal(0);
   });
 
+  it('says when it started deciding its height, and again at the next; nothing once decided and idle', async () => {
+    await settle();
+    const first = member.driver.startedMs;
+    expect(first).to.be.a('number');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    member.decideWithoutMember4(1);
+    await settle();
+    expect(member.driver.state).to.include({ height: 2, started: true });
+    expect(member.driver.startedMs).to.be.above(first!);
+    member.work = false;
+    member.decideWithoutMember4(2);
+    await settle();
+    expect(member.tip).to.equal(2);
+    expect(member.driver.startedMs).to.equal(null);
+  });
+
   it('a running machine left behind by catch-up enters the chain’s next height with the messages it held for it', async () => {
     // Member 0 never got the proposal of height 1, but k members precommitted it: height 1 is
     // decided, and the member asks for the block instead of waiting for a proposal nobody resends.

@@ -8,7 +8,7 @@ const status = (over: Partial<MemberStatus> = {}): MemberStatus => ({
   height: 7,
   tipHash: 'cd'.repeat(32),
   mempool: 1,
-  consensus: { height: 8, round: 3, started: true },
+  consensus: { height: 8, round: 0, started: true, startedMs: now - 50_000 },
   peersConnected: [1, 2, 3, 4],
   threshold: 4,
   members: [0, 1, 2, 3, 4].map((index) => ({ index, name: `member-${index}` })),
@@ -39,11 +39,16 @@ describe('why a transaction waiting in a mempool is not final', () => {
     );
   });
 
-  it('counts no silence of a member deciding nothing, or in the first round of a height: an idle chain sends no votes', () => {
-    expect(quorumShortfall(status({ consensus: { height: 8, round: 3, started: false } }), twoStopped, now)).to.equal(null);
-    // A height just started after an idle minute: no peer has sent anything yet.
+  it('counts no silence of a member deciding nothing, or from before the height started: an idle chain sends no votes', () => {
+    expect(quorumShortfall(status({ consensus: { height: 8, round: 0, started: false, startedMs: null } }), twoStopped, now)).to.equal(null);
+    // A height started 200 ms ago after an idle minute: no peer has had to send anything yet.
     const idleMinute: FederationView = { members: heard.map((member) => (member.self ? member : { ...member, lastSeenMs: now - 60_000 })), nowMs: now };
-    expect(quorumShortfall(status({ consensus: { height: 8, round: 0, started: true } }), idleMinute, now)).to.equal(null);
+    expect(quorumShortfall(status({ consensus: { height: 8, round: 0, started: true, startedMs: now - 200 } }), idleMinute, now)).to.equal(null);
+    // Five seconds into it, the two that still sent nothing are named, whatever the round.
+    expect(quorumShortfall(status({ consensus: { height: 8, round: 0, started: true, startedMs: now - 5_000 } }), { ...idleMinute, members: idleMinute.members.map((member) => (member.index < 3 ? { ...member, lastSeenMs: now - 800 } : member)) }, now)).to.match(/: members 3 and 4, linked still, sent nothing for 5 s or more/);
+    // A member that does not say when it started (an older release, or rebuilt at a restart): no guess.
+    expect(quorumShortfall(status({ consensus: { height: 8, round: 2, started: true } }), twoStopped, now)).to.equal(null);
+    expect(quorumShortfall(status({ consensus: { height: 8, round: 2, started: true, startedMs: null } }), twoStopped, now)).to.equal(null);
     // One silent member of five leaves the four a block needs.
     expect(quorumShortfall(status(), { members: heard.map((member) => (member.index === 4 ? { ...member, lastSeenMs: now - 100 } : member)), nowMs: now }, now)).to.equal(null);
   });
