@@ -16,6 +16,14 @@ export class RpcAuthError extends RpcError {
   }
 }
 
+/**
+ * The node cannot be asked now: it does not answer, or refuses the credentials. An outage of the
+ * one asking's own node, not a fault of what was asked.
+ */
+export function isNodeUnavailable(error: unknown): error is RpcUnreachableError | RpcAuthError {
+  return error instanceof RpcUnreachableError || error instanceof RpcAuthError;
+}
+
 export class RpcMethodError extends RpcError {
   constructor(url: string, method: string) {
     super('rpc-method', `Bitcoin node at ${url} does not support the RPC method ${method}`);

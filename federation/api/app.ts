@@ -3,7 +3,7 @@ import { rateLimit } from 'express-rate-limit';
 import { z } from 'zod';
 import { StrongboxError, ValidationError } from '../../sidechain/errors.ts';
 import { isDatabaseUnavailable } from '../postgres/database-unavailable.ts';
-import { RpcAuthError, RpcUnreachableError } from '../../watcher/errors.ts';
+import { isNodeUnavailable } from '../../watcher/errors.ts';
 import { toWireJson } from './json.ts';
 import { HttpError, type Route } from './route.ts';
 import { TransactionBudget } from './transaction-budget.ts';
@@ -97,7 +97,7 @@ const BODY_ERRORS: Record<string, string> = {
 export function errorStatus(error: unknown): { status: number; body: ErrorBody; headers?: Record<string, string> } {
   if (error instanceof HttpError) return { status: error.status, body: { error: { code: error.code, message: error.message } }, ...(error.headers && { headers: error.headers }) };
   // The member's own node failing is not the client's doing; the node's URL stays in the member's log.
-  if (error instanceof RpcUnreachableError || error instanceof RpcAuthError) return unavailable('bitcoin-unavailable', 'its Bitcoin node');
+  if (isNodeUnavailable(error)) return unavailable('bitcoin-unavailable', 'its Bitcoin node');
   if (error instanceof StrongboxError) return { status: 400, body: { error: { code: error.code, message: error.message } } };
   if (isDatabaseUnavailable(error)) return unavailable('database-unavailable', 'its database');
   const { status, type } = (error ?? {}) as { status?: unknown; type?: unknown };

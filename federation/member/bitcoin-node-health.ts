@@ -1,4 +1,4 @@
-import { RpcAuthError, RpcUnreachableError } from '../../watcher/errors.ts';
+import { isNodeUnavailable } from '../../watcher/errors.ts';
 
 /** Since when this member cannot ask its Bitcoin node, and why; null while the node answers. */
 export interface BitcoinNodeError {
@@ -27,7 +27,7 @@ export class BitcoinNodeHealth {
 
   /** A failed step of the follower; only a node that cannot be asked counts (a database outage is not the node's). */
   failed(error: unknown, nowMs = Date.now()): void {
-    if (!(error instanceof RpcUnreachableError || error instanceof RpcAuthError)) return;
+    if (!isNodeUnavailable(error)) return;
     this.current = { sinceMs: this.current?.sinceMs ?? nowMs, reason: error.message };
   }
 

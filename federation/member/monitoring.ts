@@ -1,6 +1,6 @@
 import type { BitcoinStatus } from './bitcoin-node-health.ts';
 import { StrongboxError } from '../../sidechain/errors.ts';
-import { RpcAuthError, RpcUnreachableError } from '../../watcher/errors.ts';
+import { isNodeUnavailable } from '../../watcher/errors.ts';
 import type { Genesis } from '../../sidechain/genesis.ts';
 import type { LedgerState } from '../../sidechain/ledger/index.ts';
 import type { ChainQueries } from '../../sidechain/store/chain-queries.ts';
@@ -79,7 +79,7 @@ export function createMonitoring(sources: MonitoringSources) {
       } catch (error) {
         if (isDatabaseUnavailable(error)) databaseReachable = false;
         // The deposit gauges keep what they last read; the node's absence is a gauge of its own.
-        else if (!(error instanceof RpcUnreachableError || error instanceof RpcAuthError)) throw error;
+        else if (!isNodeUnavailable(error)) throw error;
       }
       gauges.update({ federation: health.snapshot(sources.connectedPeers()), databaseReachable, deposits: depositList, supply: sources.ledger.supply(), escrowSats: sources.escrowSats(), pegoutQueue: sources.ledger.unpaidBurns(), bitcoin: sources.bitcoin(), anchors: { ...sources.anchors(), genesisMs: sources.genesis.timeMs, nowMs: BigInt(Date.now()) } });
     },
