@@ -152,6 +152,11 @@ export class Mempool {
     return this.entries.has(txid);
   }
 
+  /** Whether output `key` is unspent with the pending transactions applied: one spending it is not refused for a missing input. */
+  hasOutput(key: string): boolean {
+    return this.view.hasUtxo(key);
+  }
+
   /** The pending transactions in arrival order, as they are now. */
   pendingTransactions(): Transaction[] {
     return Array.from(this.entries.values(), (entry) => entry.tx);

@@ -59,6 +59,16 @@ describe('mempool', () => {
     expect(pool.count).to.equal(2);
   });
 
+  it('says an output exists while it is unspent in the ledger or created by a pending transaction, and not once a pending one spends it', () => {
+    const { pool, coins } = setup();
+    const key = (outpoint: Outpoint) => `${toHex(outpoint.txid)}:${outpoint.index}`;
+    const parent = signedTransfer([coins[0]!], [btcOutput(alice.owner, 100n)], alice.seed);
+    const created = { txid: txInfo(parent).id, index: 0 };
+    expect([pool.hasOutput(key(coins[0]!)), pool.hasOutput(key(created))]).to.deep.equal([true, false]);
+    pool.add(parent);
+    expect([pool.hasOutput(key(coins[0]!)), pool.hasOutput(key(created))]).to.deep.equal([false, true]);
+  });
+
   it('refuses invalid transactions with the ledger code', () => {
     const { pool, coins } = setup();
     expectCode(() => pool.add(signedTransfer([coins[0]!], [btcOutput(bob.owner, 100n)], bob.seed)), 'bad-signature');
