@@ -30,7 +30,7 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 /** What one request of waitForFinal asks a member to wait at most; never more than half the request's own timeout. */
 const WAIT_PER_REQUEST_MS = 5_000;
 const MIN_POLL_INTERVAL_MS = 50;
-/** Reads of an allowlist from its first page before a registry changing under every one of them is given up on. */
+/** Reads of an allowlist from its first page before a list changing under every one of them is given up on. */
 const ALLOWLIST_READS = 3;
 
 /** A member refused a request (4xx) or could not be reached; the message is the member's reason. */
@@ -443,8 +443,8 @@ export class MemberClient {
   }
 
   /**
-   * Registry view: an asset's whole allowlist after the tip, every page of it, by owner bytes. A
-   * registry change between two pages refuses the later one (`stale-cursor`): the list is read
+   * Registry view: an asset's whole allowlist after the tip, every page of it, by owner bytes. An
+   * allowlist change between two pages refuses the later one (`stale-cursor`): the list is read
    * again from its first page, a few times at most, so that the pages returned are of one list.
    */
   async allowlist(asset: string, authorization: string): Promise<{ height: number; restricted: boolean; addresses: string[] }> {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { addressPayload, encodeAddress, ownerFromPayload } from '../../sidechain/address.ts';
 import { ValidationError } from '../../sidechain/errors.ts';
+import { taggedHash } from '../../sidechain/hash.ts';
 import type { AssetRecord, LedgerState } from '../../sidechain/ledger/index.ts';
 import { ForbiddenError, type Principal, type RegistryAuthenticator } from '../roles/authorize.ts';
 import { pageOf, pageQuery } from './pagination.ts';
@@ -12,11 +13,19 @@ const addressOf = (owner: Uint8Array) => encodeAddress(ownerFromPayload(owner));
 /** The cursor of a register: the height it is of and the last owner (hex) seen, so that every page is of the same height. */
 const HOLDER_CURSOR = z.string().regex(/^[0-9]{1,15}:[0-9a-f]{66}$/, 'expected height:owner, the owner as 33 bytes of lowercase hex');
 /**
- * The cursor of an allowlist: the registry sequence it is of and the last owner (hex) seen. The
- * ledger keeps no allowlist of the past, so a page after a registry change is refused rather than
- * read from the new list, where an address could be seen twice or missed.
+ * The cursor of an allowlist: a digest of the list it is of and the last owner (hex) seen. The
+ * ledger keeps no allowlist of the past, so a page after the list changed is refused rather than
+ * read from the new list, where an address could be seen twice or missed. The digest is of the list
+ * itself, not the registry sequence, which a re-issuance moves without changing the list.
  */
-const ALLOWLIST_CURSOR = z.string().regex(/^[0-9]{1,20}:[0-9a-f]{66}$/, 'expected sequence:owner, the owner as 33 bytes of lowercase hex');
+const ALLOWLIST_CURSOR = z.string().regex(/^[0-9a-f]{32}:[0-9a-f]{66}$/, 'expected digest:owner, the allowlist digest as 32 and the owner as 66 digits of lowercase hex');
+/** 16 bytes: a reader is never told one list is another but by a collision no issuer can search out. */
+const ALLOWLIST_DIGEST_BYTES = 16;
+
+/** The digest an allowlist's cursor carries: of its owners in the order the pages list them. */
+function allowlistDigest(sortedOwners: readonly string[]): string {
+  return Buffer.from(taggedHash('Strongbox/allowlist-cursor', Buffer.from(sortedOwners.join(''), 'hex')).subarray(0, ALLOWLIST_DIGEST_BYTES)).toString('hex');
+}
 const signedBaseUnits = z.string().regex(/^-?(0|[1-9][0-9]*)$/, 'expected an integer as a decimal string');
 
 /**
@@ -94,31 +103,33 @@ export function registryRoutes(context: RegistryContext): Route[] {
     defineRoute({
       method: 'get',
       path: '/registry/assets/:asset/allowlist',
-      summary: 'the addresses a restricted asset may be delivered to, after the tip, by owner bytes; `cursor` is `sequence:owner`, the registry sequence of the first page and the last owner seen: a page asked after the asset\'s registry changed is refused (`stale-cursor`), so the pages form one list; auditor, regulator or the asset\'s issuer',
+      summary: 'the addresses a restricted asset may be delivered to, after the tip, by owner bytes; `cursor` is `digest:owner`, a digest of the allowlist of the first page and the last owner seen: a page asked after the allowlist changed is refused (`stale-cursor`), so the pages form one list, and one asked after another registry change (a re-issuance) is served; auditor, regulator or the asset\'s issuer',
       tag: 'registry',
       params: z.object({ asset: wire.assetIdParam }),
       query: pageQuery(ALLOWLIST_CURSOR),
       response: wire.page('addresses', wire.address).extend({
         asset: wire.assetId,
         height: wire.height.describe('the allowlist is the one after this block, the tip'),
-        sequence: wire.decimalString('the registry sequence the allowlist is of: every page of one list has the same'),
+        sequence: wire.decimalString('the asset\'s registry sequence after the tip: allowlist changes and re-issuances move it'),
         restricted: z.boolean().describe('only allowlisted addresses may receive the asset'),
         size: wire.uint.describe('addresses on the whole allowlist'),
       }),
       handler: async ({ params, query, authorization }) => {
         const { principal, record } = await assetAccess(authorization, params.asset, 'allowlist');
-        const [sequence, after] = query.cursor === undefined ? [record.sequence, undefined] : [BigInt(query.cursor.split(':')[0]!), query.cursor.split(':')[1]!];
-        if (sequence !== record.sequence) {
-          throw new ValidationError('stale-cursor', `the allowlist of ${params.asset} changed since the cursor ${query.cursor} was given (registry sequence ${sequence}, now ${record.sequence}): read it again from the first page`);
+        const sorted = [...record.allowlist].sort();
+        const digest = allowlistDigest(sorted);
+        const [given, after] = query.cursor === undefined ? [digest, undefined] : [query.cursor.split(':')[0]!, query.cursor.split(':')[1]!];
+        if (given !== digest) {
+          throw new ValidationError('stale-cursor', `the allowlist of ${params.asset} changed since the cursor ${query.cursor} was given: read it again from the first page`);
         }
         const height = context.tipHeight();
-        const owners = [...record.allowlist].sort().filter((owner) => after === undefined || owner > after);
-        const page = pageOf(owners.slice(0, query.limit + 1), query.limit, (last) => `${sequence}:${last}`);
+        const owners = after === undefined ? sorted : sorted.filter((owner) => owner > after);
+        const page = pageOf(owners.slice(0, query.limit + 1), query.limit, (last) => `${digest}:${last}`);
         context.onAccess(principal, `allowlist of ${params.asset} at ${height}`);
         return {
           asset: params.asset,
           height,
-          sequence,
+          sequence: record.sequence,
           restricted: record.metadata.restricted,
           size: record.allowlist.size,
           addresses: page.items.map((owner) => addressOf(new Uint8Array(Buffer.from(owner, 'hex')))),

@@ -16,7 +16,7 @@ import { MAX_PAGE_LIMIT } from '../../federation/api/pagination.ts';
 import { txInfo } from '../../sidechain/transaction/ids.ts';
 import { LedgerState, applyTransaction } from '../../sidechain/ledger/index.ts';
 import { CHAIN_ID, context, signedTransfer, testKey } from '../helpers/ledger-fixtures.ts';
-import { issueShare, registryUpdate } from '../helpers/securities-fixtures.ts';
+import { issueShare, registryUpdate, reissuance } from '../helpers/securities-fixtures.ts';
 import type { TestDatabase } from '../helpers/postgres.ts';
 import { chainFixture } from '../helpers/chain-fixture.ts';
 
@@ -157,7 +157,7 @@ describe('registry views behind roles, with credentials in Postgres', function (
     expect((await get(allowlistPath(restrictedAsset))).status).to.equal(401);
     const badCursor = await get(allowlistPath(restrictedAsset, '?cursor=zz'), `Bearer ${token}`);
     expect(badCursor.status).to.equal(400);
-    expect(badCursor.body.error?.message).to.equal('query.cursor: expected sequence:owner, the owner as 33 bytes of lowercase hex');
+    expect(badCursor.body.error?.message).to.equal('query.cursor: expected digest:owner, the allowlist digest as 32 and the owner as 66 digits of lowercase hex');
     expect(accesses).to.include(`auditor auditor L: allowlist of ${restrictedAsset} at 2`);
   });
 
@@ -317,24 +317,31 @@ describe('registry views behind roles, with credentials in Postgres', function (
   // Last: it moves the chain on, and the cases above read it at height 2.
   it('refuses an allowlist page asked after the allowlist changed, so that the pages read form one list, and reads it again whole', async () => {
     const bearer = `Bearer ${(await credentials.grant('auditor', 'auditor S')).token}`;
-    const share = issueShare(ledger, otherIssuer, 10n, { nonce: 3n, metadata: { restricted: true } });
+    const share = issueShare(ledger, otherIssuer, 10n, { nonce: 3n, metadata: { restricted: true, reissuable: true } });
     const ownerHex = (key: { owner: Uint8Array }) => Buffer.from(key.owner).toString('hex');
     const byBytes = (keys: ReturnType<typeof testKey>[]) => [...keys].sort((a, b) => ownerHex(a).localeCompare(ownerHex(b)));
     applyTransaction(ledger, registryUpdate(share.asset, 1n, 'add', [alice.owner, bob.owner, carol.owner], otherIssuer), context(2));
     const path = `/registry/assets/${share.assetKey}/allowlist?limit=2`;
     const first = await get(path, bearer);
     const before = byBytes([otherIssuer, alice, bob, carol]);
-    expect(first.body).to.deep.include({ height: 2, size: 4, addresses: before.slice(0, 2).map(address), next: `1:${ownerHex(before[1]!)}` });
-    // Block 3 takes the first address of the first page off and puts another on: the first page
+    expect(first.body).to.deep.include({ height: 2, sequence: '1', size: 4, addresses: before.slice(0, 2).map(address) });
+    expect(first.body.next?.endsWith(`:${ownerHex(before[1]!)}`)).to.equal(true);
+    // A re-issuance moves the registry sequence and leaves the list as it was: the next page is
+    // of the same list, and the reader goes on where it was.
+    tip = 3;
+    applyTransaction(ledger, reissuance(share.asset, 2n, 5n, otherIssuer.owner, otherIssuer), context(3));
+    const second = await get(`${path}&cursor=${first.body.next}`, bearer);
+    expect(second.body).to.deep.include({ height: 3, sequence: '2', size: 4, addresses: before.slice(2).map(address), next: null });
+    // Block 4 takes the first address of the first page off and puts another on: the first page
     // and a second read from the new list would together show an address neither list holds both of.
     const [gone] = before;
     const joining = testKey(7);
-    tip = 3;
-    applyTransaction(ledger, registryUpdate(share.asset, 2n, 'remove', [gone!.owner], otherIssuer), context(3));
-    applyTransaction(ledger, registryUpdate(share.asset, 3n, 'add', [joining.owner], otherIssuer), context(3));
+    tip = 4;
+    applyTransaction(ledger, registryUpdate(share.asset, 3n, 'remove', [gone!.owner], otherIssuer), context(4));
+    applyTransaction(ledger, registryUpdate(share.asset, 4n, 'add', [joining.owner], otherIssuer), context(4));
     expect(await get(`${path}&cursor=${first.body.next}`, bearer)).to.deep.equal({
       status: 400,
-      body: { error: { code: 'stale-cursor', message: `the allowlist of ${share.assetKey} changed since the cursor ${first.body.next} was given (registry sequence 1, now 3): read it again from the first page` } },
+      body: { error: { code: 'stale-cursor', message: `the allowlist of ${share.assetKey} changed since the cursor ${first.body.next} was given: read it again from the first page` } },
       challenge: null,
     });
     // Read again from the first page, the pages are of the new list, each address once.
@@ -343,7 +350,7 @@ describe('registry views behind roles, with credentials in Postgres', function (
     let cursor: string | null | undefined = null;
     do {
       const answer = await get(`${path}${cursor ? `&cursor=${cursor}` : ''}`, bearer);
-      expect(answer.body).to.deep.include({ height: 3, size: 4 });
+      expect(answer.body).to.deep.include({ height: 4, size: 4 });
       paged.push(...answer.body.addresses!);
       cursor = answer.body.next;
     } while (cursor);
