@@ -2,6 +2,7 @@ import { fund, mine } from '../../regtest/faucet.ts';
 import { newRegtestAddress } from '../../regtest/new-address.ts';
 import { startRegtestNode } from '../../regtest/node.ts';
 import { btcToSats, satsToBtc } from '../../watcher/btc-amount.ts';
+import { nodeFollows } from '../../watcher/networks.ts';
 import { ValidationError } from '../../sidechain/errors.ts';
 import { bitcoinRpcFrom, type RpcOptions } from '../bitcoin-node.ts';
 import { printResult } from '../output.ts';
@@ -10,6 +11,8 @@ import { parseRegtestAddress } from '../command-arguments.ts';
 
 const MAX_BTC_SATS = 21_000_000n * 100_000_000n;
 const MAX_PORT = 65_535;
+/** The faucet mines at most 10,000 blocks a call, and a reorg mines one more than it replaces. */
+const MAX_REORG_DEPTH = 9_999;
 
 export async function regtestFund(address: string, btc: string, options: RpcOptions): Promise<void> {
   const to = parseRegtestAddress(address);
@@ -27,6 +30,31 @@ export async function regtestMine(n: string, options: RpcOptions & { to?: string
   const hashes = await mine(rpc, Number(n), to);
   const height = await rpc.getBlockCount();
   printResult(options, `mined ${plural(hashes.length, 'block')}; tip is now at height ${height}`, { blocks: hashes, height });
+}
+
+/**
+ * A Bitcoin reorg `depth` blocks deep, for drills: the lowest block to replace is invalidated,
+ * which takes it and every block above it off the chain, and `depth + 1` blocks are mined in their
+ * place, so the new branch is longer than the old one was, as a real reorg's is.
+ */
+export async function regtestReorg(depth: string, options: RpcOptions): Promise<void> {
+  if (!/^[1-9][0-9]{0,3}$/.test(depth)) throw new ValidationError('bad-count', `the depth must be a whole number of blocks from 1 to ${MAX_REORG_DEPTH}, got ${JSON.stringify(depth)}`);
+  const replaced = Number(depth);
+  const rpc = bitcoinRpcFrom(options);
+  const { chain, blocks: height, bestBlockHash } = await rpc.getBlockchainInfo();
+  // invalidateblock on the operator's own node of a real network would take it off that chain.
+  if (!nodeFollows(chain, 'regtest')) throw new ValidationError('not-regtest', `the Bitcoin node at ${rpc.displayUrl} follows ${chain}, not regtest: regtest reorg rewrites only a regtest chain`);
+  if (replaced > Math.min(height, MAX_REORG_DEPTH)) throw new ValidationError('bad-count', `the node's chain has ${plural(height, 'block')} above its genesis: a reorg replaces 1 to ${Math.min(height, MAX_REORG_DEPTH)} of them, not ${replaced}`);
+  const invalidated = await rpc.getBlockHash(height - replaced + 1);
+  await rpc.invalidateBlock(invalidated);
+  const blocks = await mine(rpc, replaced + 1);
+  const tip = { height: await rpc.getBlockCount(), hash: await rpc.getBestBlockHash() };
+  const oldTip = { height, hash: bestBlockHash };
+  printResult(
+    options,
+    `replaced ${plural(replaced, 'block')} from height ${height - replaced + 1} with ${plural(blocks.length, 'new block')}\nold tip ${oldTip.hash} at height ${oldTip.height}\nnew tip ${tip.hash} at height ${tip.height}`,
+    { depth: replaced, invalidated, oldTip, newTip: tip, blocks },
+  );
 }
 
 export async function regtestNode(options: { chainDir: string; port?: string; password?: string }): Promise<void> {

@@ -9,7 +9,7 @@ function withRpcOptions(command: Command): Command {
 }
 
 export function regtestCommand(): Command {
-  const regtest = new Command('regtest').description('regtest helpers: run a node, fund addresses from the faucet, mine blocks, make an address');
+  const regtest = new Command('regtest').description('regtest helpers: run a node, fund addresses from the faucet, mine blocks, make a reorg, make an address');
 
   regtest.addCommand(
     withRpcOptions(new Command('fund'))
@@ -27,6 +27,16 @@ export function regtestCommand(): Command {
       .option('--to <address>', 'coinbase address (default: the faucet)')
       .addHelpText('after', '\nExample:\n  strongbox regtest mine 6')
       .action(lazyAction(() => import('../actions/regtest.ts'), 'regtestMine')),
+  );
+  regtest.addCommand(
+    withRpcOptions(new Command('reorg'))
+      .description('a Bitcoin reorg for drills: replace the last <depth> blocks of a regtest node with <depth> + 1 new ones (invalidateblock, then mining to the faucet); prints the old and the new tip')
+      .argument('<depth>', 'number of blocks to replace, from 1')
+      .addHelpText(
+        'after',
+        '\nThe transactions of the replaced blocks: Bitcoin Core takes them back into its mempool, and the\nnew blocks mine them again; the embedded node (bcoin) empties its whole mempool instead, so they\nstay out of the new blocks unless someone sends them again (the members send the federation\'s\npayments again; a deposit stays gone). Refused on a node that does not follow regtest.\n\nExample (the 3 newest blocks replaced by 4 others):\n  strongbox regtest reorg 3',
+      )
+      .action(lazyAction(() => import('../actions/regtest.ts'), 'regtestReorg')),
   );
   regtest.addCommand(
     new Command('node')

@@ -254,8 +254,12 @@ describe('peg-in through five member processes and a real regtest node', functio
       if (Date.now() > seen) throw new Error('followers did not reach the tip');
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
-    await rpc.invalidateBlock(blockWithDeposit!);
-    await faucet.mine(5);
+    // The drill of docs/OPERATOR.md: the deposit's block and the two above it replaced by four others.
+    const reorg = await runCli(['regtest', 'reorg', '3', '--rpc', net.network.network.bitcoinRpcUrl, '--json']);
+    expect(reorg.code, reorg.stderr).to.equal(0);
+    const replaced = JSON.parse(reorg.stdout) as { invalidated: string; oldTip: { height: number }; newTip: { height: number; hash: string }; blocks: string[] };
+    expect([replaced.invalidated, replaced.oldTip.height, replaced.newTip.height, replaced.blocks.length]).to.deep.equal([blockWithDeposit, tip, tip + 1, 4]);
+    expect(await rpc.getBestBlockHash()).to.equal(replaced.newTip.hash);
     const halted = Date.now() + 30_000;
     for (;;) {
       const statuses = await Promise.all(net.clients.map(async (client) => ((await (await fetch(`${client.baseUrl}/status`)).json()) as { bitcoin: { mintingHalted: boolean } }).bitcoin));
