@@ -1,16 +1,18 @@
+import type { Logger } from 'pino';
 import { blockHash, decodeHeader, encodeHeader, HEADER_LENGTH, type BlockHeader } from '../../sidechain/block-header.ts';
 import { Writer } from '../../sidechain/encoding/index.ts';
 import { checkBlockAgainstParent, decodeBlock, encodeBlock, transactionRoot, type Block } from '../../sidechain/block.ts';
 import { BlockHashes } from '../../sidechain/block-hashes.ts';
-import { sameBytes } from '../../sidechain/bytes.ts';
+import { sameBytes, toHex } from '../../sidechain/bytes.ts';
 import { decodeCommit, encodeCommit, verifyCommit, type CommitCertificate } from '../../sidechain/commit.ts';
 import { ConfigError, StrongboxError, ValidationError } from '../../sidechain/errors.ts';
 import type { Genesis } from '../../sidechain/genesis.ts';
 import { applyBlock, executeBlock, executeBlockWhile, LedgerState, type BlockEffects, type LedgerContext, type LedgerOverlay } from '../../sidechain/ledger/index.ts';
+import { decodeLedger, encodeLedgerPieces, encodeLedgerSteps, freezeLedger, ledgerDigest, type FrozenLedger } from '../../sidechain/ledger/snapshot.ts';
 import { Mempool } from '../../sidechain/mempool.ts';
 import { decodeTransaction } from '../../sidechain/transaction/codec.ts';
 import { LIMITS, type Transaction } from '../../sidechain/transaction/types.ts';
-import type { ChainStore, StoredBlock, StoredSpender } from '../../sidechain/store/chain-store.ts';
+import type { ChainStore, StoredBlock, StoredSnapshot, StoredSpender } from '../../sidechain/store/chain-store.ts';
 import { txInfo } from '../../sidechain/transaction/ids.ts';
 import { refusedPegoutDestinations } from '../../watcher/federation-scripts.ts';
 import { blockRecord, spendersOf } from './block-record.ts';
@@ -40,7 +42,27 @@ export interface ChainOptions {
    * ends with those already run (one user transaction at least, so a backlog always moves).
    */
   maxBlockBuildMs: number;
+  /** A snapshot of the ledger is written after every final block whose height is a multiple of this, and at a clean stop. */
+  snapshotIntervalBlocks: number;
   now(): bigint;
+}
+
+/** How a start may build its ledger. */
+export interface ChainStartOptions {
+  /** Told which snapshot the ledger was loaded from, why one was ignored, and what a verifying replay found. */
+  log?: Logger;
+  /** Replays every block from the genesis, and checks the newest snapshot against the ledger so rebuilt. */
+  replayFromGenesis?: boolean;
+}
+
+/** How the ledger was built at start, as the log says it. */
+export interface ChainStartReport {
+  /** The snapshot loaded, or undefined after a replay from the genesis. */
+  snapshotHeight?: number;
+  /** Snapshots found unfit, newest first, each with the reason. */
+  ignored: { height: number; reason: string }[];
+  /** A replay from the genesis compared with the newest snapshot at or below the tip. */
+  verified?: { height: number; agreed: boolean };
 }
 
 /**
@@ -65,7 +87,13 @@ export const DEFAULT_CHAIN_OPTIONS: Omit<ChainOptions, 'now'> = {
   // A quarter of the default propose timeout (federation/consensus/config.ts): the block must still
   // be sent, and run by every member, before the others' timeouts fire.
   maxBlockBuildMs: 250,
+  // At 1,000,000 UTXOs a snapshot is 82 MB and 3-4 s of encoding in steps (PERFORMANCE.md), and
+  // 10,000 one-transfer blocks replay in about 2 s: what a start costs at most beyond the load.
+  snapshotIntervalBlocks: 10_000,
 };
+
+/** Snapshots kept: the newest, and the one before it should the newest be found damaged. */
+const KEPT_SNAPSHOTS = 2;
 
 /** Final blocks kept for reads as they become final: a waiting client asks for the newest one or two. */
 const RECENT_FINAL_BLOCKS = 16;
@@ -81,6 +109,7 @@ export function checkChainOptions(options: ChainOptions): void {
     ['maxBlockInputs', LIMITS.maxInputs],
     ['maxBlockOutputs', LIMITS.maxOutputs],
     ['maxBlockBuildMs', 0],
+    ['snapshotIntervalBlocks', 1],
   ];
   for (const [field, least] of atLeast) {
     const value = options[field];
@@ -108,6 +137,8 @@ export class Chain {
   private readonly hashes: BlockHashes;
   private readonly finalListeners: ((block: Block) => void)[] = [];
   private readonly recent = new RecentFinalBlocks(RECENT_FINAL_BLOCKS);
+  /** A snapshot being encoded and written; one at a time. */
+  private snapshotting: Promise<void> | undefined;
 
   private constructor(
     readonly genesis: Genesis,
@@ -117,22 +148,91 @@ export class Chain {
     private tipState: ChainTip,
     hashes: BlockHashes,
     private readonly options: ChainOptions,
+    readonly started: ChainStartReport,
+    private readonly log: Logger | undefined,
   ) {
     this.hashes = hashes;
   }
 
-  /** Rebuilds the ledger by replaying every stored final block in order. */
-  static async open(genesis: Genesis, store: ChainStore, options: ChainOptions, stopRequested?: AbortSignal): Promise<Chain> {
+  /**
+   * Builds the ledger from the newest stored snapshot fit to start from, then replays the stored
+   * final blocks above it in order; from the genesis when none is fit, or when asked to.
+   */
+  static async open(genesis: Genesis, store: ChainStore, options: ChainOptions, stopRequested?: AbortSignal, start: ChainStartOptions = {}): Promise<Chain> {
     checkChainOptions(options);
-    const ledger = new LedgerState();
-    const hashes = new BlockHashes(genesis.chainId);
-    const tip = await replayStoredBlocks(genesis, store, ledger, hashes, stopRequested);
+    const { log } = start;
+    const tipHeight = await store.tipHeight();
+    const snapshots = (await store.ledgerSnapshots()).filter((snapshot) => snapshot.height <= tipHeight);
+    const started: ChainStartReport = { ignored: [] };
+    let loaded: { ledger: LedgerState; tip: ChainTip; hashes: BlockHashes } | undefined;
+    if (!start.replayFromGenesis) {
+      for (const snapshot of snapshots) {
+        const found = await loadSnapshot(genesis, store, snapshot);
+        if (typeof found !== 'string') {
+          loaded = found;
+          started.snapshotHeight = snapshot.height;
+          log?.info({ height: snapshot.height, blocksAbove: tipHeight - snapshot.height }, 'ledger loaded from its snapshot; replaying the blocks above it');
+          break;
+        }
+        started.ignored.push({ height: snapshot.height, reason: found });
+        log?.warn({ height: snapshot.height, reason: found }, 'ledger snapshot ignored');
+      }
+    }
+    const ledger = loaded?.ledger ?? new LedgerState();
+    const hashes = loaded?.hashes ?? new BlockHashes(genesis.chainId);
+    const from = loaded?.tip ?? { height: 0, hash: genesis.chainId, timeMs: genesis.timeMs };
+    const newest = snapshots[0];
+    const checkpoint = start.replayFromGenesis && newest ? { height: newest.height, reached: (frozen: FrozenLedger) => {
+      const agreed = sameBytes(frozen.point.blockHash, newest.blockHash) && sameBytes(ledgerDigest(encodeLedgerPieces(frozen)), newest.digest);
+      started.verified = { height: newest.height, agreed };
+      if (agreed) log?.info({ height: newest.height }, 'the ledger replayed from the genesis has the digest of the snapshot at its height');
+      else log?.error({ height: newest.height }, 'the ledger replayed from the genesis differs from the snapshot at its height: the snapshot is damaged, or this member\'s software differs from the one that wrote it');
+    } } : undefined;
+    const tip = await replayStoredBlocks(genesis, store, ledger, hashes, stopRequested, from, tipHeight, checkpoint);
     const mempool = new Mempool(ledger, contextFor(genesis, tip.height + 1, hashes), {
       maxCount: options.mempoolMaxCount,
       maxBytes: options.mempoolMaxBytes,
       maxOutputs: options.mempoolMaxOutputs,
     });
-    return new Chain(genesis, store, ledger, mempool, tip, hashes, options);
+    return new Chain(genesis, store, ledger, mempool, tip, hashes, options, started, log);
+  }
+
+  /**
+   * Writes a snapshot of the ledger at the tip unless one is there already, once the blocks being
+   * appended are: at a clean stop, so that the next start replays nothing. A failure is logged.
+   */
+  async snapshotAtTip(): Promise<void> {
+    await this.idle();
+    const { height, hash } = this.tipState;
+    if (height > 0) await this.writeSnapshot(freezeLedger(this.ledger, { height, blockHash: hash }));
+  }
+
+  /** Resolves once no block is being appended and no snapshot written. */
+  async idle(): Promise<void> {
+    for (;;) {
+      const appending = this.appending;
+      await appending;
+      await this.snapshotting;
+      if (appending === this.appending && this.snapshotting === undefined) return;
+    }
+  }
+
+  /** Starts writing a snapshot of the ledger as it is now, at a height boundary, unless one is being written. */
+  private snapshotTip(): void {
+    if (this.snapshotting) return;
+    const { height, hash } = this.tipState;
+    this.snapshotting = this.writeSnapshot(freezeLedger(this.ledger, { height, blockHash: hash })).finally(() => (this.snapshotting = undefined));
+  }
+
+  private async writeSnapshot(frozen: FrozenLedger): Promise<void> {
+    const started = performance.now();
+    const { pieces, digest } = encodeLedgerSteps(frozen);
+    try {
+      const written = await this.store.saveLedgerSnapshot(frozen.point, pieces, digest, KEPT_SNAPSHOTS);
+      if (written) this.log?.info({ height: frozen.point.height, utxos: frozen.utxos.size, ms: Math.round(performance.now() - started) }, 'ledger snapshot written');
+    } catch (error) {
+      this.log?.warn({ err: error, height: frozen.point.height }, 'ledger snapshot not written: the next start loads an older one and replays the blocks above it');
+    }
   }
 
   /** Called with every block this member applies as final, after the ledger has it. */
@@ -275,6 +375,7 @@ export class Chain {
     this.checked.clear();
     this.mempool.blockApplied(block.transactions, this.ledger, this.context(height + 1));
     for (const listener of this.finalListeners) listener(block);
+    if (height % this.options.snapshotIntervalBlocks === 0) this.snapshotTip();
     return block;
   }
 
@@ -384,8 +485,16 @@ interface ReplayRange {
  * is applied, so a restart uses every core; applying still verifies every witness through the
  * one synchronous path, which finds them in the signature cache.
  */
-async function replayStoredBlocks(genesis: Genesis, store: ChainStore, ledger: LedgerState, hashes: BlockHashes, stopRequested: AbortSignal | undefined): Promise<ChainTip> {
-  const tipHeight = await store.tipHeight();
+async function replayStoredBlocks(
+  genesis: Genesis,
+  store: ChainStore,
+  ledger: LedgerState,
+  hashes: BlockHashes,
+  stopRequested: AbortSignal | undefined,
+  from: ChainTip,
+  tipHeight: number,
+  checkpoint?: { height: number; reached(frozen: FrozenLedger): void },
+): Promise<ChainTip> {
   // Blocks stored before the store kept spenders (migration 007) get them as they are replayed.
   const spendersIndexedThrough = await store.spendersIndexedThrough();
   // Owners of outputs created by ranges read but not applied yet, which the next range may spend.
@@ -397,8 +506,8 @@ async function replayStoredBlocks(genesis: Genesis, store: ChainStore, ledger: L
     const warmed = warmTransactionSignatures(ledger, blocks.flatMap((block) => block.transactions), genesis.chainId, createdOwners).catch(() => undefined);
     return { blocks, warmed };
   };
-  let tip: ChainTip = { height: 0, hash: genesis.chainId, timeMs: genesis.timeMs };
-  let range = await read(1);
+  let tip = from;
+  let range = await read(from.height + 1);
   while (range.blocks.length > 0) {
     // Replay only reads the store, but for the spenders of old blocks, each range saved at once.
     throwIfStopRequested(stopRequested);
@@ -412,6 +521,7 @@ async function replayStoredBlocks(genesis: Genesis, store: ChainStore, ledger: L
       applyBlock(ledger, transactions, contextFor(genesis, height, hashes));
       hashes.push(stored.hash);
       tip = { height, hash: stored.hash, timeMs: header.timeMs };
+      if (height === checkpoint?.height) checkpoint.reached(freezeLedger(ledger, { height, blockHash: stored.hash }));
       for (const tx of transactions) for (const key of txInfo(tx).outputKeys) createdOwners.delete(key);
       if (height > spendersIndexedThrough) unindexedSpenders.push(...spendersOf(transactions).map((spender) => ({ ...spender, height })));
     }
@@ -421,6 +531,38 @@ async function replayStoredBlocks(genesis: Genesis, store: ChainStore, ledger: L
   }
   if (tip.height < tipHeight) throw damagedStore(`the store has no block ${tip.height + 1} below its tip ${tipHeight}`);
   return tip;
+}
+
+/**
+ * The ledger as a stored snapshot holds it, with the tip it is the state at and the hashes of the
+ * blocks through that tip read from the store; or why the snapshot is not fit to start from. The
+ * blocks below it were checked when they were applied, and `--replay` checks them all again.
+ */
+async function loadSnapshot(genesis: Genesis, store: ChainStore, snapshot: StoredSnapshot): Promise<{ ledger: LedgerState; tip: ChainTip; hashes: BlockHashes } | string> {
+  const { height } = snapshot;
+  const stored = await store.blockAt(height);
+  if (!stored) return `the store has no block ${height}`;
+  const header = decodeHeader(stored.header);
+  if (!sameBytes(blockHash(header), stored.hash) || !sameBytes(header.chainId, genesis.chainId)) return `the store's block ${height} is not this chain's: the replay says why`;
+  if (!sameBytes(stored.hash, snapshot.blockHash)) return `it is of block ${toHex(snapshot.blockHash)}, the store holds ${toHex(stored.hash)} at height ${height}: a store restored to an older point, or another chain's snapshot`;
+  const bytes = await store.ledgerSnapshotBytes(height);
+  if (bytes.length !== snapshot.size || !sameBytes(ledgerDigest(bytes), snapshot.digest)) return `its ${bytes.length} bytes do not hash to its digest ${toHex(snapshot.digest)}: the row is damaged`;
+  let decoded: ReturnType<typeof decodeLedger>;
+  try {
+    decoded = decodeLedger(bytes);
+  } catch (error) {
+    return `its bytes do not decode: ${(error as Error).message}`;
+  }
+  if (decoded.point.height !== height || !sameBytes(decoded.point.blockHash, snapshot.blockHash)) return `its bytes are the ledger at block ${decoded.point.height}, not at the block its row names`;
+  const hashes = new BlockHashes(genesis.chainId);
+  for await (const page of store.blockHashes(height)) {
+    for (const block of page) {
+      if (block.height !== hashes.tipHeight + 1) return `the store has no block ${hashes.tipHeight + 1} below it`;
+      hashes.push(block.hash);
+    }
+  }
+  if (hashes.tipHeight !== height) return `the store has no block ${hashes.tipHeight + 1} below it`;
+  return { ledger: decoded.ledger, tip: { height, hash: stored.hash, timeMs: header.timeMs }, hashes };
 }
 
 /** The ledger context of a block at `height`, from the genesis and the hashes of the blocks below it. */

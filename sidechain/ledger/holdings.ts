@@ -87,6 +87,11 @@ export class HoldingHistory {
     return sortHolders(holders);
   }
 
+  /** Every owner's changes as they are now, oldest first: copies of the lists, which later changes do not reach. */
+  freeze(): [ownerKey: string, changes: HoldingChange[]][] {
+    return [...this.byOwner].map(([ownerKey, changes]) => [ownerKey, changes.slice()]);
+  }
+
   /** Every change of one owner's holdings, oldest first. */
   historyOf(ownerKey: string): readonly HoldingChange[] {
     return this.byOwner.get(ownerKey) ?? [];

@@ -154,6 +154,19 @@ export class UtxoSet {
     return this.entries();
   }
 
+  /** A copy of every record as it is now, which later writes to the set do not reach. */
+  freeze(): FrozenUtxos {
+    const chunks = this.chunks.slice(0, Math.ceil(this.used / CHUNK_SLOTS)).map((chunk) => ({
+      txid: chunk.txid.slice(),
+      vout: chunk.vout.slice(),
+      owner: chunk.owner.slice(),
+      asset: chunk.asset.slice(),
+      amount: chunk.amount.slice(),
+      height: chunk.height.slice(),
+    }));
+    return new FrozenUtxos(chunks, this.used, this.count, [...this.assetBytes], [...this.assetKeys]);
+  }
+
   private *liveSlots(): Generator<number> {
     for (let slot = 0; slot < this.used; slot++) {
       if (this.chunks[slot >>> CHUNK_BITS]!.asset[slot & (CHUNK_SLOTS - 1)] !== FREE) yield slot;
@@ -291,5 +304,93 @@ export class UtxoSet {
       amount: chunk.amount[offset]!,
       height: chunk.height[offset]!,
     };
+  }
+}
+
+/**
+ * The records of a UtxoSet at one moment, read in canonical order (txid bytes, then output index)
+ * for the ledger snapshot: sorted a run at a time, one run per first byte of the txid, so whoever
+ * encodes them can yield between runs. Txids are hashes, so the runs are of about equal size.
+ */
+export class FrozenUtxos {
+  constructor(
+    private readonly chunks: readonly Chunk[],
+    private readonly used: number,
+    readonly size: number,
+    /** The distinct assets, by the index `asset(slot)` gives. */
+    readonly assetBytes: readonly Uint8Array[],
+    readonly assetKeys: readonly string[],
+  ) {}
+
+  /** The live slots in canonical order, one run per first txid byte, each sorted when it is reached. */
+  *sortedRuns(): Generator<Uint32Array> {
+    const starts = new Uint32Array(257);
+    for (let slot = 0; slot < this.used; slot++) if (this.isLive(slot)) starts[this.firstByte(slot) + 1]!++;
+    for (let byte = 0; byte < 256; byte++) starts[byte + 1]! += starts[byte]!;
+    const slots = new Uint32Array(this.size);
+    const next = starts.slice(0, 256);
+    for (let slot = 0; slot < this.used; slot++) if (this.isLive(slot)) slots[next[this.firstByte(slot)]!++] = slot;
+    for (let byte = 0; byte < 256; byte++) {
+      const run = slots.subarray(starts[byte]!, starts[byte + 1]!);
+      if (run.length > 0) yield run.sort((a, b) => this.compare(a, b));
+    }
+  }
+
+  /** Whether any record is of each asset: the set keeps the assets of outputs long spent. */
+  heldAssets(): boolean[] {
+    const held = this.assetKeys.map(() => false);
+    for (let slot = 0; slot < this.used; slot++) if (this.isLive(slot)) held[this.asset(slot)] = true;
+    return held;
+  }
+
+  /** The slot's txid, 32 bytes, into `out`. */
+  txidInto(slot: number, out: Uint8Array): void {
+    const chunk = this.chunks[slot >>> CHUNK_BITS]!;
+    const at = (slot & (CHUNK_SLOTS - 1)) * TXID_WORDS;
+    const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
+    for (let word = 0; word < TXID_WORDS; word++) view.setUint32(word * 4, chunk.txid[at + word]!);
+  }
+
+  vout(slot: number): number {
+    return this.chunks[slot >>> CHUNK_BITS]!.vout[slot & (CHUNK_SLOTS - 1)]!;
+  }
+
+  /** A view of the slot's owner payload, valid for as long as this copy is. */
+  owner(slot: number): Uint8Array {
+    const offset = (slot & (CHUNK_SLOTS - 1)) * OWNER_BYTES;
+    return this.chunks[slot >>> CHUNK_BITS]!.owner.subarray(offset, offset + OWNER_BYTES);
+  }
+
+  asset(slot: number): number {
+    return this.chunks[slot >>> CHUNK_BITS]!.asset[slot & (CHUNK_SLOTS - 1)]!;
+  }
+
+  amount(slot: number): bigint {
+    return this.chunks[slot >>> CHUNK_BITS]!.amount[slot & (CHUNK_SLOTS - 1)]!;
+  }
+
+  height(slot: number): number {
+    return this.chunks[slot >>> CHUNK_BITS]!.height[slot & (CHUNK_SLOTS - 1)]!;
+  }
+
+  private isLive(slot: number): boolean {
+    return this.chunks[slot >>> CHUNK_BITS]!.asset[slot & (CHUNK_SLOTS - 1)] !== FREE;
+  }
+
+  private firstByte(slot: number): number {
+    return this.chunks[slot >>> CHUNK_BITS]!.txid[(slot & (CHUNK_SLOTS - 1)) * TXID_WORDS]! >>> 24;
+  }
+
+  private compare(a: number, b: number): number {
+    const chunkA = this.chunks[a >>> CHUNK_BITS]!;
+    const chunkB = this.chunks[b >>> CHUNK_BITS]!;
+    const offsetA = a & (CHUNK_SLOTS - 1);
+    const offsetB = b & (CHUNK_SLOTS - 1);
+    for (let word = 0; word < TXID_WORDS; word++) {
+      const wordA = chunkA.txid[offsetA * TXID_WORDS + word]!;
+      const wordB = chunkB.txid[offsetB * TXID_WORDS + word]!;
+      if (wordA !== wordB) return wordA < wordB ? -1 : 1;
+    }
+    return chunkA.vout[offsetA]! - chunkB.vout[offsetB]!;
   }
 }

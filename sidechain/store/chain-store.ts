@@ -4,6 +4,7 @@ import type pg from 'pg';
 import { appliedSchemaVersion, loadMigrations, runMigrations } from './migrate.ts';
 import { TxKind } from '../transaction/types.ts';
 import { byteaArray, int2Array, int4Array } from './binary-array.ts';
+import { inTransaction } from './pooled-client.ts';
 
 const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), 'migrations');
 
@@ -49,6 +50,14 @@ export interface StoredBlock {
   header: Uint8Array;
   commit: Uint8Array;
   transactions: Uint8Array[];
+}
+
+/** A ledger snapshot's header row: the block it is the state after, and the SHA-256 of its bytes. */
+export interface StoredSnapshot {
+  height: number;
+  blockHash: Uint8Array;
+  digest: Uint8Array;
+  size: number;
 }
 
 /** A final block and what applying it changed: written together or not at all. */
@@ -220,6 +229,56 @@ export class ChainStore {
     );
     const row = result.rows[0];
     return row && { txid, vout, spentBy: bytesOf(row.spent_by), input: row.input, height: Number(row.height) };
+  }
+
+  /**
+   * Writes a ledger snapshot in one database transaction: a chunk per piece as `pieces` yields
+   * them, then its header with `digest()` once they are all written, then drops all but the newest
+   * `keep`. Refused unless the store holds block `height` with hash `blockHash`: no snapshot is of
+   * a block above the stored tip, or of another chain's. A snapshot already stored at that height
+   * is kept as it is (the state after one final block is one state).
+   */
+  async saveLedgerSnapshot(point: { height: number; blockHash: Uint8Array }, pieces: AsyncIterable<Uint8Array>, digest: () => Uint8Array, keep: number): Promise<boolean> {
+    return inTransaction(this.pool, async (client) => {
+      const stored = await client.query('SELECT 1 FROM blocks WHERE height = $1 AND hash = $2', [point.height, buffer(point.blockHash)]);
+      if (stored.rows.length === 0) throw new Error(`the store holds no block ${point.height} of hash ${Buffer.from(point.blockHash).toString('hex')} to take a ledger snapshot at`);
+      const existing = await client.query('SELECT 1 FROM ledger_snapshots WHERE height = $1', [point.height]);
+      if (existing.rows.length > 0) return false;
+      let position = 0;
+      let size = 0;
+      for await (const piece of pieces) {
+        await client.query('INSERT INTO ledger_snapshot_chunks (height, position, bytes) VALUES ($1, $2, $3)', [point.height, position++, buffer(piece)]);
+        size += piece.length;
+      }
+      await client.query('INSERT INTO ledger_snapshots (height, block_hash, digest, size) VALUES ($1, $2, $3, $4)', [point.height, buffer(point.blockHash), buffer(digest()), size]);
+      // One above this block is of a block this store no longer holds there.
+      await client.query('DELETE FROM ledger_snapshots WHERE height > $1 OR height NOT IN (SELECT height FROM ledger_snapshots WHERE height <= $1 ORDER BY height DESC LIMIT $2)', [point.height, keep]);
+      return true;
+    });
+  }
+
+  /** The stored ledger snapshots' headers, newest first. */
+  async ledgerSnapshots(): Promise<StoredSnapshot[]> {
+    const result = await this.pool.query<{ height: string; block_hash: Buffer; digest: Buffer; size: string }>('SELECT height, block_hash, digest, size FROM ledger_snapshots ORDER BY height DESC');
+    return result.rows.map((row) => ({ height: Number(row.height), blockHash: bytesOf(row.block_hash), digest: bytesOf(row.digest), size: Number(row.size) }));
+  }
+
+  /** A ledger snapshot's bytes, its chunks joined in order, read a few at a time. */
+  async ledgerSnapshotBytes(height: number, chunksPerRead = 16): Promise<Uint8Array> {
+    const chunks: Buffer[] = [];
+    for (;;) {
+      const result = await this.pool.query<{ bytes: Buffer }>('SELECT bytes FROM ledger_snapshot_chunks WHERE height = $1 AND position >= $2 ORDER BY position LIMIT $3', [height, chunks.length, chunksPerRead]);
+      chunks.push(...result.rows.map((row) => row.bytes));
+      if (result.rows.length < chunksPerRead) return new Uint8Array(Buffer.concat(chunks));
+    }
+  }
+
+  /** The hashes of the stored blocks from height 1 through `height`, a page at a time in height order; a gap ends them early. */
+  async *blockHashes(height: number, pageSize = 100_000): AsyncGenerator<{ height: number; hash: Uint8Array }[]> {
+    for (let from = 1; from <= height; from += pageSize) {
+      const result = await this.pool.query<{ height: string; hash: Buffer }>('SELECT height, hash FROM blocks WHERE height BETWEEN $1 AND $2 ORDER BY height', [from, Math.min(height, from + pageSize - 1)]);
+      yield result.rows.map((row) => ({ height: Number(row.height), hash: bytesOf(row.hash) }));
+    }
   }
 
   /** Height of the last stored block; 0 (the genesis, which is not stored) for a new chain. */

@@ -15,6 +15,12 @@ const FLAG_REISSUABLE = 0x02;
 
 // ---- encoding ----
 
+/** An asset's metadata as an issuance carries it; the ledger snapshot writes it the same way. */
+export function writeMetadata(w: Writer, m: AssetMetadata): void {
+  w.string(m.name).string(m.isin).u8(SecurityKind[m.securityKind]).u8(m.decimals);
+  w.u8((m.restricted ? FLAG_RESTRICTED : 0) | (m.reissuable ? FLAG_REISSUABLE : 0));
+}
+
 function writeOutpoints(w: Writer, inputs: Outpoint[]): void {
   w.varint(inputs.length);
   for (const input of inputs) w.bytes(fixed(input.txid, 32, 'input txid')).u32(input.index);
@@ -49,10 +55,8 @@ function writeBody(w: Writer, body: TxBody): void {
       w.varBytes(body.destinationScript).u64(body.amount);
       return;
     case 'issuance': {
-      const m = body.metadata;
-      w.bytes(fixed(body.issuer, 32, 'issuer')).u64(body.nonce).string(m.name).string(m.isin);
-      w.u8(SecurityKind[m.securityKind]).u8(m.decimals);
-      w.u8((m.restricted ? FLAG_RESTRICTED : 0) | (m.reissuable ? FLAG_REISSUABLE : 0));
+      w.bytes(fixed(body.issuer, 32, 'issuer')).u64(body.nonce);
+      writeMetadata(w, body.metadata);
       w.u64(body.supply).bytes(fixed(body.recipient, OWNER_PAYLOAD_LENGTH, 'recipient'));
       return;
     }
@@ -175,7 +179,7 @@ function readOutputs(r: Reader): Output[] {
   return outputs;
 }
 
-function readMetadata(r: Reader): AssetMetadata {
+export function readMetadata(r: Reader): AssetMetadata {
   const name = r.string('asset name', LIMITS.maxNameBytes);
   const isin = r.string('isin', 12);
   const kindByte = r.u8('security kind');

@@ -1,10 +1,10 @@
 import pg from 'pg';
 import type { TestNetwork } from './local-network.ts';
 
-// Tables that move without any request: consensus records, the Bitcoin follower, and blocks (a
+// Tables that move without any request: consensus records, the Bitcoin follower, blocks (a
 // block with a transaction shows in the transactions table; the rare empty one changes nothing
-// a request could have).
-const MOVING_TABLES = new Set(['consensus_wal', 'bitcoin_follower', 'schema_migrations', 'blocks']);
+// a request could have), and the ledger snapshots taken every so many blocks.
+const MOVING_TABLES = new Set(['consensus_wal', 'bitcoin_follower', 'schema_migrations', 'blocks', 'ledger_snapshots', 'ledger_snapshot_chunks']);
 
 export interface MemberStateReader {
   /**
