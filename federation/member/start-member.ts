@@ -52,6 +52,7 @@ import { proposedBitcoinRecords, verifyBitcoinRecords } from './block-bitcoin-re
 import { BitcoinRecords } from './bitcoin-records.ts';
 import { FederationSigner } from './federation-signer.ts';
 import { admitRelayedBatch, decodeTransactionBatch, sendPendingOnLinkUp, TransactionRelay } from './transaction-relay.ts';
+import { ORPHAN_LIMITS, OrphanTransactions } from './orphan-transactions.ts';
 import { PeginStore } from './pegin-store.ts';
 import { BitcoinRpc } from '../../watcher/rpc.ts';
 import { nodeFollows } from '../../watcher/networks.ts';
@@ -290,6 +291,25 @@ export async function startMember(config: MemberConfig, log: Logger, stopRequest
     driver?.notifyWork();
   };
 
+  // Relayed transactions refused for an output this member lacks: it may not have applied the block
+  // creating it yet (catching up, or still storing a block its peers have). Retried after each block.
+  const orphans = new OrphanTransactions(ORPHAN_LIMITS, (outcome, count) => metrics.orphansLeft.inc({ outcome }, count));
+  const keepOrphan = (bytes: Uint8Array): boolean => {
+    const { idHex, inputKeys, outputKeys } = txInfo(decodeTransaction(bytes));
+    // One whose outputs the ledger holds is final: a block took it before it came.
+    if (outputKeys.some((key) => chain.ledger.hasUtxo(key))) return false;
+    const kept = orphans.keep(idHex, bytes, inputKeys);
+    metrics.mempoolOrphans.set(orphans.count);
+    return kept;
+  };
+  chain.onFinalBlock((block) => {
+    if (orphans.count === 0) return;
+    const included = block.transactions.map((tx) => txInfo(tx).idHex);
+    const admitted = orphans.retry(included, (key) => chain.mempool.hasOutput(key), admitTransaction, (error) => log.error({ err: error }, 'an orphan transaction failed'));
+    metrics.mempoolOrphans.set(orphans.count);
+    if (admitted > 0) transactionsAdmitted();
+  });
+
   const queries = new ChainQueries(pool);
   // Before the transport: its connection events are the first news of each peer.
   const monitoring = createMonitoring({
@@ -416,11 +436,12 @@ export async function startMember(config: MemberConfig, log: Logger, stopRequest
         metrics.peerMessagesDropped.inc({ reason: 'malformed-transactions' });
         return;
       }
-      const { admitted, refused } = admitRelayedBatch(batch, admitTransaction, (error) => log.error({ err: error }, 'relayed transaction failed'));
+      const { admitted, orphaned, refused } = admitRelayedBatch(batch, admitTransaction, (error) => log.error({ err: error }, 'relayed transaction failed'), keepOrphan);
       if (admitted > 0) {
         metrics.relayedTransactions.inc({ outcome: 'admitted' }, admitted);
         transactionsAdmitted();
       }
+      if (orphaned > 0) metrics.relayedTransactions.inc({ outcome: 'orphaned' }, orphaned);
       if (refused > 0) metrics.relayedTransactions.inc({ outcome: 'refused' }, refused);
     } else metrics.peerMessagesDropped.inc({ reason: 'unknown-payload' });
   });

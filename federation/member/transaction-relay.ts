@@ -40,29 +40,39 @@ export function decodeTransactionBatch(bytes: Uint8Array): Uint8Array[] {
   return transactions;
 }
 
-/** How many of a relayed batch's transactions this member admitted, and how many it refused. */
+/** How many of a relayed batch's transactions this member admitted, held as orphans, and refused. */
 export interface RelayedBatchOutcome {
   admitted: number;
+  orphaned: number;
   refused: number;
 }
 
 /**
  * Admits each transaction of a relayed batch on its own, in order: one refused (already pending
- * here, or invalid) changes nothing, and the rest of the batch stands. An error other than a
+ * here, or invalid) changes nothing, and the rest of the batch stands. One refused only for an
+ * input this member lacks is handed to `orphaned`, which says whether it keeps it until the block
+ * creating that input is applied here (orphan-transactions.ts). An error other than a
  * ValidationError is this member's own fault, not the sender's: it goes to `failed`, and the
  * transaction counts as refused. The caller counts and acts once for the whole batch.
  */
-export function admitRelayedBatch(batch: readonly Uint8Array[], admit: (transaction: Uint8Array) => unknown, failed: (error: unknown) => void): RelayedBatchOutcome {
+export function admitRelayedBatch(
+  batch: readonly Uint8Array[],
+  admit: (transaction: Uint8Array) => unknown,
+  failed: (error: unknown) => void,
+  orphaned: (transaction: Uint8Array) => boolean = () => false,
+): RelayedBatchOutcome {
   let admitted = 0;
+  let kept = 0;
   for (const transaction of batch) {
     try {
       admit(transaction);
       admitted += 1;
     } catch (error) {
       if (!(error instanceof ValidationError)) failed(error);
+      else if (error.code === 'missing-input' && orphaned(transaction)) kept += 1;
     }
   }
-  return { admitted, refused: batch.length - admitted };
+  return { admitted, orphaned: kept, refused: batch.length - admitted - kept };
 }
 
 /**

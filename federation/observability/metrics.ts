@@ -2,10 +2,12 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import { signatureWork } from '../../sidechain/ed25519.ts';
 import { DROP_REASONS as CONSENSUS_DROP_REASONS } from '../consensus/admission.ts';
 import { DROP_REASONS as TRANSPORT_DROP_REASONS } from '../transport/stats.ts';
+import type { OrphanOutcome } from '../member/orphan-transactions.ts';
 
 /** Every reason a peer message is refused for: the transport's, consensus's and the member's own checks of a payload. */
 const PEER_DROP_REASONS = new Set<string>([...TRANSPORT_DROP_REASONS, ...CONSENSUS_DROP_REASONS, 'malformed-transactions', 'unknown-payload']);
-const RELAY_OUTCOMES = ['admitted', 'refused'];
+const RELAY_OUTCOMES = ['admitted', 'orphaned', 'refused'];
+const ORPHAN_OUTCOMES: readonly OrphanOutcome[] = ['admitted', 'final', 'refused', 'expired', 'evicted'];
 
 /** One registry per member process: what an operator's Prometheus scrapes at /metrics. */
 export function createMemberMetrics() {
@@ -45,7 +47,7 @@ export function createMemberMetrics() {
   });
   const relayedTransactions = new Counter({
     name: 'strongbox_relayed_transactions_total',
-    help: 'transactions received from peers in relayed batches, by outcome (admitted to the mempool, or refused: already pending, already final or invalid)',
+    help: 'transactions received from peers in relayed batches, by outcome (admitted to the mempool, orphaned: held until the block creating an output they spend is applied here, or refused: already pending, already final or invalid)',
     labelNames: ['outcome'],
     registers: [registry],
   });
@@ -53,6 +55,13 @@ export function createMemberMetrics() {
   // increment of a series that appears at 1, so an alert on one forged frame would never fire.
   for (const reason of PEER_DROP_REASONS) peerMessagesDropped.inc({ reason }, 0);
   for (const outcome of RELAY_OUTCOMES) relayedTransactions.inc({ outcome }, 0);
+  const orphansLeft = new Counter({
+    name: 'strongbox_mempool_orphans_total',
+    help: 'relayed transactions held as orphans that left, by outcome (admitted to the mempool, final in a block, refused by admission, expired, evicted for newer ones)',
+    labelNames: ['outcome'],
+    registers: [registry],
+  });
+  for (const outcome of ORPHAN_OUTCOMES) orphansLeft.inc({ outcome }, 0);
   return {
     registry,
     height: new Gauge({ name: 'strongbox_chain_height', help: 'height of the last final block', registers: [registry] }),
@@ -63,6 +72,8 @@ export function createMemberMetrics() {
       registers: [registry],
     }),
     mempoolSize: new Gauge({ name: 'strongbox_mempool_transactions', help: 'transactions waiting for a block', registers: [registry] }),
+    mempoolOrphans: new Gauge({ name: 'strongbox_mempool_orphans', help: 'relayed transactions held until the block creating an output they spend is applied here', registers: [registry] }),
+    orphansLeft,
     peersConnected: new Gauge({ name: 'strongbox_peers_connected', help: 'federation peers with an authenticated connection', registers: [registry] }),
     peerMessagesDropped,
     peerFramesReceived: new Counter({

@@ -7,7 +7,10 @@ import { MemberApiError } from '../../federation/api/client.ts';
 import { killMember, memberRunning, restartMember } from '../helpers/faults.ts';
 import { runCli, startCli, type CliResult } from '../helpers/cli.ts';
 import { killingRelay } from '../helpers/killing-relay.ts';
-import { testWallet } from '../helpers/transactions.ts';
+import { testWallet, transfer } from '../helpers/transactions.ts';
+import { BTC_ASSET_ID } from '../../sidechain/asset.ts';
+import { Faucet } from '../../regtest/faucet.ts';
+import { BitcoinRpc } from '../../watcher/rpc.ts';
 import { readNetworkFile, writeNetworkFile } from '../../federation/local-network/network-file.ts';
 
 /**
@@ -232,6 +235,34 @@ describe('a command whose member is killed while it waits for finality', functio
     expect(ran.stderr).to.match(new RegExp(`strongbox: this very transaction, ${txid}, was already submitted \\(an identical one was sent before or at the same time\\) and is final at height ${height}: nothing new was sent\n$`));
     const registered = await net.clients[0]!.assetsWithIsin(isin);
     expect(registered.map((asset) => [asset.name, asset.supply])).to.deep.equal([['Rerun Holdings', 100n]]);
+  });
+
+  it('a member paused while a deposit was minted holds a payment of the minted bitcoin relayed to it meanwhile, once it has caught up, and has it in its blocks', async () => {
+    const depositor = testWallet();
+    const deposits = await Promise.all(net.clients.map((client) => client.registerDepositAddress(depositor.address)));
+    const faucet = new Faucet(new BitcoinRpc(net.network.network.bitcoinRpcUrl));
+    await faucet.fund(deposits[0]!, 100_000n);
+    await faucet.mine(net.genesis.file.pegin.confirmations - 1);
+    // Paused before the last confirmation, member 4 misses the block minting the deposit; a mint is
+    // made by its block's proposer and reaches no mempool, so the payment below spends an output
+    // member 4 cannot know of before it has that block.
+    pauseMembers('SIGSTOP', [4]);
+    await faucet.mine(1);
+    const minted = await eventually('the deposit minted', async () => (await net.clients[0]!.utxos(depositor.address))[0]);
+    const mintedAt = await finalHeight(minted.txid, 0);
+    // Members 2 and 3 paused too: with member 4 back, three of five make no block, so the payment stays pending.
+    pauseMembers('SIGSTOP', [2, 3]);
+    const payment = transfer(net.genesis.chainId, depositor, { txid: Buffer.from(minted.txid, 'hex'), index: minted.vout, amount: minted.amount }, BTC_ASSET_ID, testWallet().owner, 30_000n);
+    const txid = await net.clients[0]!.submit(payment);
+    // Member 4 reads the batch relayed to it as it resumes, before it has applied block `mintedAt`.
+    pauseMembers('SIGCONT', [4]);
+    await eventually('member 4 caught up', async () => (await net.clients[4]!.status()).height >= mintedAt);
+    await eventually('member 4 holding the payment', () => net.clients[4]!.transaction(txid).then((held) => held.status === 'pending', () => false));
+    const metrics = await (await fetch(`${apiUrl(4)}/metrics`)).text();
+    expect(metrics).to.match(/^strongbox_relayed_transactions_total\{outcome="orphaned"\} 1$/m);
+    expect(metrics).to.match(/^strongbox_mempool_orphans_total\{outcome="admitted"\} 1$/m);
+    pauseMembers('SIGCONT', [2, 3]);
+    expect(await finalHeight(txid, 4)).to.be.above(mintedAt);
   });
 
   it('with --wait 0 prints the payment pending and exits 0 at once; run again with --wait 1, it waits for the same transaction and exits 3 when the wait ends before it is final', async () => {

@@ -109,12 +109,13 @@ describe('signature metrics', () => {
 describe('peer counters', () => {
   // Prometheus's increase() needs a sample before the first increment: an alert such as
   // increase(strongbox_peer_messages_dropped_total{reason="bad-mac"}[10m]) > 0 would miss one forged frame.
-  it('have a series at 0 for every drop reason and relay outcome before the first occurs', async () => {
+  it('have a series at 0 for every drop reason, relay outcome and way an orphan leaves before the first occurs', async () => {
     const text = await createMemberMetrics().registry.metrics();
     for (const reason of [...TRANSPORT_DROP_REASONS, ...CONSENSUS_DROP_REASONS, 'malformed-transactions', 'unknown-payload']) {
       expect(text, reason).to.include(`strongbox_peer_messages_dropped_total{reason="${reason}"} 0\n`);
     }
-    for (const outcome of ['admitted', 'refused']) expect(text, outcome).to.include(`strongbox_relayed_transactions_total{outcome="${outcome}"} 0\n`);
+    for (const outcome of ['admitted', 'orphaned', 'refused']) expect(text, outcome).to.include(`strongbox_relayed_transactions_total{outcome="${outcome}"} 0\n`);
+    for (const outcome of ['admitted', 'final', 'refused', 'expired', 'evicted']) expect(text, outcome).to.include(`strongbox_mempool_orphans_total{outcome="${outcome}"} 0\n`);
   });
 });
 

@@ -92,9 +92,28 @@ describe('relaying transactions to peers in batches', () => {
         (error) => failures.push(error),
       );
       expect(seen).to.deep.equal([1, 2, 3, 4]);
-      expect(outcome).to.deep.equal({ admitted: 2, refused: 2 });
+      expect(outcome).to.deep.equal({ admitted: 2, orphaned: 0, refused: 2 });
       // A refusal is the sender's batch's business; any other error is this member's, reported.
       expect(failures).to.deep.equal([broken]);
+    });
+
+    it('hands one refused only for a missing input to the orphans, which say whether they keep it; every other refusal is refused', () => {
+      const offered: number[] = [];
+      const outcome = admitRelayedBatch(
+        [bytes(1), bytes(2), bytes(3), bytes(4)],
+        (transaction) => {
+          if (transaction[0] === 2 || transaction[0] === 3) throw new ValidationError('missing-input', 'input is not in the UTXO set');
+          if (transaction[0] === 4) throw new ValidationError('double-spend', 'input is already spent');
+        },
+        (error) => expect.fail(String(error)),
+        (transaction) => {
+          offered.push(transaction[0]!);
+          // The second is held already, say.
+          return transaction[0] === 2;
+        },
+      );
+      expect(offered).to.deep.equal([2, 3]);
+      expect(outcome).to.deep.equal({ admitted: 1, orphaned: 1, refused: 2 });
     });
   });
 
