@@ -5,18 +5,22 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { startPostgresServer, type PostgresServer } from '../../federation/postgres/embedded-server.ts';
 import { onTestRunEnd } from './cleanup.ts';
-import { runFolder } from './run-folder.ts';
+import { madeOncePerRun, runFolder } from './run-folder.ts';
 import { memberDatabaseName } from '../../federation/local-network/member-configs.ts';
 import { endPool } from '../../federation/postgres/end-pool.ts';
 
 let shared: Promise<PostgresServer> | undefined;
-let initialised: Promise<string> | undefined;
 
-/** One real PostgreSQL server for the whole test run (for each file in parallel mode). */
+/**
+ * One real PostgreSQL server for the whole test run (for each file in parallel mode), on a copy
+ * of the run's initialised cluster: in parallel mode it starts once a file, and initdb would be
+ * most of each start.
+ */
 export function sharedPostgres(): Promise<PostgresServer> {
   shared ??= (async () => {
-    const root = await runFolder();
-    const server = await startPostgresServer({ dataDir: join(root, 'cluster'), durable: false });
+    const dataDir = join(await runFolder(), 'cluster');
+    await placeInitialisedCluster(dataDir);
+    const server = await startPostgresServer({ dataDir, durable: false });
     // The run's folder goes with the cluster right after: its clean-up was registered first, and they run last first.
     onTestRunEnd(async () => {
       shared = undefined;
@@ -31,24 +35,18 @@ export function sharedPostgres(): Promise<PostgresServer> {
 const MEMBER_DATABASES = 5;
 
 /**
- * A cluster that initdb made once for the whole run (for each file in parallel mode), with the
- * empty member databases a local network creates on it, its server stopped cleanly. initdb is most
- * of what a new Postgres server's start costs (2.8 s of 2.9 s, against 0.1 s for a server on an
- * existing cluster), and every test network would pay it; creating the databases one after the
+ * A cluster that initdb made once for the whole run (for both workers of a parallel run), with
+ * the empty member databases a local network creates on it, its server stopped cleanly. initdb is
+ * most of what a new Postgres server's start costs (2.8 s of 2.9 s, against 0.1 s for a server on
+ * an existing cluster), and every test network would pay it; creating the databases one after the
  * other was most of the rest before the members' start.
  */
 function initialisedCluster(): Promise<string> {
-  initialised ??= (async () => {
-    const cluster = join(await runFolder(), 'cluster');
+  return madeOncePerRun('cluster', async (cluster) => {
     const server = await startPostgresServer({ dataDir: cluster });
     for (let index = 0; index < MEMBER_DATABASES; index++) await server.createDatabase(memberDatabaseName(index));
     await server.stop();
-    onTestRunEnd(async () => {
-      initialised = undefined;
-    });
-    return cluster;
-  })();
-  return initialised;
+  });
 }
 
 /**

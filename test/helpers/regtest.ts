@@ -1,12 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { join } from 'node:path';
 import { startRegtestNode, type RegtestNode } from '../../regtest/node.ts';
 import { faucetFor, type Faucet } from '../../regtest/faucet.ts';
 import { onTestRunEnd } from './cleanup.ts';
-import { runFolder } from './run-folder.ts';
+import { madeOncePerRun } from './run-folder.ts';
 
 let shared: Promise<{ node: RegtestNode; faucet: Faucet }> | undefined;
-let mined: Promise<string> | undefined;
 
 /** One in-memory regtest node for the whole test run (for each file in parallel mode), started on first use. */
 export function sharedRegtest(): Promise<{ node: RegtestNode; faucet: Faucet }> {
@@ -22,19 +20,13 @@ export function sharedRegtest(): Promise<{ node: RegtestNode; faucet: Faucet }> 
 
 /**
  * The folder of a regtest node that mined a new chain past segwit activation once for the whole
- * run (for each file in parallel mode), the node stopped. Mining those blocks is most of a new
+ * run (for both workers of a parallel run), the node stopped. Mining those blocks is most of a new
  * node's start, and every test network would pay it.
  */
 function minedChain(): Promise<string> {
-  mined ??= (async () => {
-    const dataDir = join(await runFolder(), 'bitcoin');
+  return madeOncePerRun('bitcoin', async (dataDir) => {
     await (await startRegtestNode({ dataDir })).stop();
-    onTestRunEnd(async () => {
-      mined = undefined;
-    });
-    return dataDir;
-  })();
-  return mined;
+  });
 }
 
 /**
