@@ -194,6 +194,14 @@ export const memberConfigSchema = z
      * every peer.
      */
     catchUpIntervalMs: integer(100, 600_000).default(5_000),
+    /**
+     * STRONGBOX_SNAPSHOT_INTERVAL_BLOCKS: this member writes a snapshot of its ledger to its
+     * database after every final block whose height is a multiple of this, and at a clean stop;
+     * a start loads the newest and replays only the blocks above it; default 10000. A snapshot
+     * costs seconds of encoding in steps and a write the size of the ledger (82 MB at 1,000,000
+     * unspent outputs); the blocks above it cost about 2 s a 10,000 to replay.
+     */
+    snapshotIntervalBlocks: integer(1, 100_000_000).default(10_000),
     /** STRONGBOX_LOG_LEVEL, default info */
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
   })
@@ -230,6 +238,7 @@ const VARIABLES: Record<string, [path: string, kind: Kind]> = {
   STRONGBOX_DATABASE_CLAIM_WAIT_MS: ['databaseClaimWaitMs', 'integer'],
   STRONGBOX_PEGOUT_BATCH_WINDOW_MS: ['pegoutBatchWindowMs', 'integer'],
   STRONGBOX_CATCH_UP_INTERVAL_MS: ['catchUpIntervalMs', 'integer'],
+  STRONGBOX_SNAPSHOT_INTERVAL_BLOCKS: ['snapshotIntervalBlocks', 'integer'],
   STRONGBOX_LOG_LEVEL: ['logLevel', 'string'],
 };
 

@@ -133,9 +133,15 @@ async function openStore(config: MemberConfig, genesis: Genesis, pool: pg.Pool, 
   return { rpc, store };
 }
 
+/** How a start builds the member's ledger: `replayFromGenesis` replays every block and checks the newest snapshot against the result (`member start --replay`). */
+export interface MemberStartOptions {
+  replayFromGenesis?: boolean;
+}
+
 /** The member's state read from its database; nothing runs yet, and nothing is written. */
-async function openState(config: MemberConfig, genesis: Genesis, pegPrivateKey: Uint8Array, pool: pg.Pool, { rpc, store }: { rpc: BitcoinRpc; store: ChainStore }, log: Logger, stopRequested: AbortSignal): Promise<OpenedState> {
-  const chain = await Chain.open(genesis, store, { ...DEFAULT_CHAIN_OPTIONS, now: () => BigInt(Date.now()) }, stopRequested);
+async function openState(config: MemberConfig, genesis: Genesis, pegPrivateKey: Uint8Array, pool: pg.Pool, { rpc, store }: { rpc: BitcoinRpc; store: ChainStore }, log: Logger, stopRequested: AbortSignal, start: MemberStartOptions): Promise<OpenedState> {
+  const options = { ...DEFAULT_CHAIN_OPTIONS, snapshotIntervalBlocks: config.snapshotIntervalBlocks, now: () => BigInt(Date.now()) };
+  const chain = await Chain.open(genesis, store, options, stopRequested, { log, replayFromGenesis: start.replayFromGenesis });
   throwIfStopRequested(stopRequested);
   const peginStore = new PeginStore(pool);
   const pegin = await Pegin.start(genesis, rpc, peginStore, log);
@@ -155,7 +161,7 @@ async function openState(config: MemberConfig, genesis: Genesis, pegPrivateKey: 
  * before it has started ends the start at its next safe point with StoppedWhileStartingError,
  * once what it opened is closed, last opened first.
  */
-export async function startMember(config: MemberConfig, log: Logger, stopRequested?: AbortSignal): Promise<RunningMember> {
+export async function startMember(config: MemberConfig, log: Logger, stopRequested?: AbortSignal, start: MemberStartOptions = {}): Promise<RunningMember> {
   const keys = readKeyFile(config.keyFile);
   const genesis = readGenesisFile(config.genesisFile);
   const seat = genesis.file.members[config.memberIndex];
@@ -195,7 +201,7 @@ export async function startMember(config: MemberConfig, log: Logger, stopRequest
     // Asked once the database is known to be this member's, so that one started on another's is
     // named as such, and answered while the chain loads.
     keyCheck = new KeyInUseCheck(config, genesis, stopRequested);
-    opened = await keyCheck.beside(() => openState(config, genesis, keys.pegPrivateKey, pool, checked, log, keyCheck.signal));
+    opened = await keyCheck.beside(() => openState(config, genesis, keys.pegPrivateKey, pool, checked, log, keyCheck.signal, start));
   } catch (error) {
     // Nothing else runs yet: stop the database (an embedded server is a process of its own), so
     // the process can exit with the reason.
@@ -616,6 +622,10 @@ export async function startMember(config: MemberConfig, log: Logger, stopRequest
       mountExplorer(app);
     },
   });
+  // A database another process took, or whose server exited, is written no more.
+  const mustStop = Promise.race([claim.lost, database.lost]);
+  let databaseLost = false;
+  void mustStop.then(() => (databaseLost = true));
   async function stopParts(server?: Server): Promise<void> {
     clearInterval(syncTimer);
     dueStep.stop();
@@ -626,6 +636,8 @@ export async function startMember(config: MemberConfig, log: Logger, stopRequest
     transactionRelay.close();
     await transport.close();
     for (const intervalLog of [signatureRefusals, peerLinkWarnings, signingFailures, bitcoinFailures]) intervalLog.flush();
+    // Nothing decides blocks any more: the ledger at the tip, so that the next start replays none.
+    if (server && !databaseLost) await chain.snapshotAtTip();
     if (server) {
       heightWaiters.close();
       await closeApi(server);
@@ -647,7 +659,7 @@ export async function startMember(config: MemberConfig, log: Logger, stopRequest
     apiUrl,
     peerPort: transport.port,
     chain,
-    mustStop: Promise.race([claim.lost, database.lost]),
+    mustStop,
     stop: () => stopParts(server),
   };
 }

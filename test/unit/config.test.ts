@@ -25,6 +25,7 @@ describe('member config', () => {
     expect(config.peer).to.deep.include({ rateLimitFramesPerSecond: 500, rateLimitBytesPerSecond: 16 * 1024 * 1024 });
     expect(config.logLevel).to.equal('info');
     expect([config.peerWaitMs, config.databaseClaimWaitMs, config.pegoutBatchWindowMs, config.catchUpIntervalMs]).to.deep.equal([25_000, 5_000, 2_000, 5_000]);
+    expect(config.snapshotIntervalBlocks).to.equal(10_000);
   });
 
   it('reads the waits of a start from the file, and from their variables over it', () => {
@@ -92,6 +93,7 @@ describe('member config', () => {
       STRONGBOX_DATABASE_CLAIM_WAIT_MS: ['1000', 1_000],
       STRONGBOX_PEGOUT_BATCH_WINDOW_MS: ['500', 500],
       STRONGBOX_CATCH_UP_INTERVAL_MS: ['1000', 1_000],
+      STRONGBOX_SNAPSHOT_INTERVAL_BLOCKS: ['500', 500],
       STRONGBOX_LOG_LEVEL: ['debug', 'debug'],
     };
     expect(Object.keys(samples).sort()).to.deep.equal(Object.keys(ENVIRONMENT).sort());
@@ -140,6 +142,7 @@ describe('member config', () => {
     ['a negative database claim wait', valid, { STRONGBOX_DATABASE_CLAIM_WAIT_MS: '-1' }, 'databaseClaimWaitMs (STRONGBOX_DATABASE_CLAIM_WAIT_MS): expected an integer, got "-1"'],
     ['a batch window of zero', valid, { STRONGBOX_PEGOUT_BATCH_WINDOW_MS: '0' }, 'pegoutBatchWindowMs (STRONGBOX_PEGOUT_BATCH_WINDOW_MS): expected an integer 1..600000'],
     ['a catch-up tick shorter than 100 ms', valid, { STRONGBOX_CATCH_UP_INTERVAL_MS: '10' }, 'catchUpIntervalMs (STRONGBOX_CATCH_UP_INTERVAL_MS): expected an integer 100..600000'],
+    ['a snapshot interval of zero blocks', valid, { STRONGBOX_SNAPSHOT_INTERVAL_BLOCKS: '0' }, 'snapshotIntervalBlocks (STRONGBOX_SNAPSHOT_INTERVAL_BLOCKS): expected an integer 1..100000000'],
     ['a database claim wait given as a string in the file', { ...valid, databaseClaimWaitMs: '5000' }, {}, 'databaseClaimWaitMs: Invalid input: expected number, received string'],
   ];
   for (const [what, file, env, message] of invalid) {
