@@ -51,8 +51,9 @@ export class JsonRpcHttp {
     this.authorization = username || password ? `Basic ${Buffer.from(`${username ?? ''}:${password ?? ''}`).toString('base64')}` : undefined;
   }
 
-  async call(method: string, parameters: unknown[]): Promise<unknown> {
-    const answer = await this.post({ jsonrpc: '1.0', id: 0, method, params: parameters });
+  /** `signal` ends the call at once, failing it with the signal's reason: the caller stopped waiting, the node is not at fault. */
+  async call(method: string, parameters: unknown[], signal?: AbortSignal): Promise<unknown> {
+    const answer = await this.post({ jsonrpc: '1.0', id: 0, method, params: parameters }, signal);
     if (isRefused(answer) || !isJsonRpcAnswer(answer.body)) throw this.notAnAnswer(method, answer);
     return this.resultOf(method, answer.body);
   }
@@ -89,14 +90,15 @@ export class JsonRpcHttp {
     return new RpcCallError(this.displayUrl, method, status, statusMessage);
   }
 
-  private async post(payload: unknown): Promise<HttpAnswer & { body: unknown }> {
+  private async post(payload: unknown, signal?: AbortSignal): Promise<HttpAnswer & { body: unknown }> {
     const body = JSON.stringify(payload);
     const headers: Record<string, string> = { 'content-type': 'application/json', ...(this.authorization ? { authorization: this.authorization } : {}) };
     try {
       // The timeout counts silence on the socket, not the whole call: a large block keeps arriving.
-      const answer = await rpcHttp.exchange(this.url, { method: 'POST', headers, body, silenceMs: this.options.timeoutMs, retryStaleConnection: true });
+      const answer = await rpcHttp.exchange(this.url, { method: 'POST', headers, body, signal, silenceMs: this.options.timeoutMs, retryStaleConnection: true });
       return { ...answer, body: parseOrUndefined(answer.text) };
     } catch (error) {
+      if (signal?.aborted) throw signal.reason;
       throw this.unreachable(error as Error);
     }
   }

@@ -83,8 +83,10 @@ export class BitcoinRpc {
     return (await this.transport.batch(method, parameterLists)) as T[];
   }
 
-  async getBlockchainInfo(): Promise<BlockchainInfo> {
-    const info = await this.call<{ chain: string; blocks: number; headers?: number; initialblockdownload?: boolean; bestblockhash: string }>('getblockchaininfo');
+  /** `signal` ends the wait at once, failing it with the signal's reason: a process asked to stop while it waits on a silent node. */
+  async getBlockchainInfo(signal?: AbortSignal): Promise<BlockchainInfo> {
+    type Answer = { chain: string; blocks: number; headers?: number; initialblockdownload?: boolean; bestblockhash: string };
+    const info = (await this.transport.call('getblockchaininfo', [], signal)) as Answer;
     return { chain: info.chain, blocks: info.blocks, headers: info.headers ?? info.blocks, initialBlockDownload: info.initialblockdownload, bestBlockHash: info.bestblockhash };
   }
 

@@ -35,7 +35,7 @@ async function runUntilStopped(config: MemberConfig, log: Logger, stopRequested:
     // A member whose `up` died (even by SIGKILL) meets the end of what `up` ran, its Bitcoin node
     // and its database, wherever its start was: that is the stop, not a reason to exit 1.
     if (!(error instanceof StoppedWhileStartingError) && !(await lifeline.lost())) throw error;
-    log.info('member stopped while starting');
+    log.info(error instanceof StoppedWhileStartingError && error.waitingFor ? { waitingFor: error.waitingFor } : {}, 'member stopped while starting');
     return;
   }
   const reason = await new Promise<Error | undefined>((resolve) => {

@@ -124,7 +124,12 @@ async function openStore(config: MemberConfig, genesis: Genesis, pool: pg.Pool, 
   const rpc = new BitcoinRpc(config.bitcoin.rpcUrl);
   // Asked first on every start, not only when a new database needs Bitcoin: a member restarted
   // with a mistyped node would otherwise run blind to deposits and payments, retrying forever.
-  const { chain: followed } = await rpc.getBlockchainInfo();
+  // The node may take the connection and stay silent (a node paused, or still loading): a stop
+  // ends the wait at once rather than after the RPC timeout, and says what the start waited on.
+  const { chain: followed } = await rpc.getBlockchainInfo(stopRequested).catch((error: unknown) => {
+    throwIfStopRequested(stopRequested, `its Bitcoin node at ${rpc.displayUrl}`);
+    throw error;
+  });
   if (!nodeFollows(followed, genesis.file.bitcoinNetwork)) {
     throw new ConfigError('bitcoin.rpcUrl', `the Bitcoin node at ${rpc.displayUrl} follows ${followed}, the genesis names ${genesis.file.bitcoinNetwork}`);
   }

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -241,6 +241,29 @@ describe('strongbox member start without its Bitcoin node', function () {
     // Nothing half-made blocks the next start, which makes the cluster and goes on to the Bitcoin node.
     const again = await runCli(['member', 'start', '--config', config]);
     expect([again.code, again.stderr]).to.deep.equal([1, `strongbox: bitcoin.rpcUrl: Bitcoin node at http://127.0.0.1:${bitcoinPort} is unreachable (connection refused)\n`]);
+  });
+
+  it('stopped by SIGTERM while it waits on a Bitcoin node that takes its connection and never answers, stops at once, exit 0, saying what it waited on', async () => {
+    const { config, bitcoinPort } = await withoutBitcoin('silent-node');
+    const node = await holdPort(bitcoinPort);
+    const asked = new Promise<Socket>((resolve) => node.once('connection', resolve));
+    const member = spawn(process.execPath, [fileURLToPath(new URL('../../bin/strongbox.js', import.meta.url)), 'member', 'start', '--config', config], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const output = { stdout: '', stderr: '' };
+    member.stdout!.on('data', (chunk: Buffer) => (output.stdout += chunk.toString('utf8')));
+    member.stderr!.on('data', (chunk: Buffer) => (output.stderr += chunk.toString('utf8')));
+    const exited = new Promise<number | null>((resolve) => member.once('close', (code) => resolve(code)));
+    const connection = await asked;
+    try {
+      member.kill('SIGTERM');
+      // Not the RPC timeout's end, 30 s on, with exit 1 and `bitcoin.rpcUrl: … unreachable (no answer within 30 s)`.
+      expect(await exited, output.stderr).to.equal(0);
+    } finally {
+      connection.destroy();
+      node.close();
+    }
+    expect(output.stderr).to.equal('');
+    const last = JSON.parse(output.stdout.trim().split('\n').at(-1)!) as { msg: string; waitingFor?: string };
+    expect([last.msg, last.waitingFor]).to.deep.equal(['member stopped while starting', `its Bitcoin node at http://127.0.0.1:${bitcoinPort}`]);
   });
 });
 

@@ -227,6 +227,25 @@ describe('BitcoinRpc against the real embedded node', function () {
     }
   });
 
+  it("ends the wait on a node that never answers once the caller's signal aborts, failing with the signal's reason rather than calling the node unreachable", async () => {
+    const sockets: Socket[] = [];
+    const silent = createServer((socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const port = (silent.address() as { port: number }).port;
+    const asked = new Promise((resolve) => silent.once('connection', resolve));
+    const stop = new AbortController();
+    const reason = new Error('asked to stop');
+    try {
+      const waiting = rejectionOf(new BitcoinRpc(`http://u:hunter2@127.0.0.1:${port}`).getBlockchainInfo(stop.signal));
+      await asked;
+      stop.abort(reason);
+      expect(await waiting).to.equal(reason);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
+  });
+
   it('asks whether a server answering HTTP 404 (a member\'s API, say) is a Bitcoin node at all', async () => {
     // As a member's API answers a path it does not serve, and as a plain web server does.
     let plain = false;
