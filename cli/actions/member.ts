@@ -2,9 +2,9 @@ import { loadMemberConfig, type MemberConfig } from '../../federation/config.ts'
 import { createLogger, type Logger } from '../../federation/observability/logger.ts';
 import { stopWhenParentDies, type Lifeline } from '../../federation/local-network/child-processes.ts';
 import { StoppedWhileStartingError } from '../../federation/member/stop-request.ts';
-import type { RunningMember } from '../../federation/member/start-member.ts';
+import type { MemberStartOptions, RunningMember } from '../../federation/member/start-member.ts';
 
-export async function memberStart(options: { config?: string }): Promise<void> {
+export async function memberStart(options: { config?: string; replay?: boolean }): Promise<void> {
   const config = loadMemberConfig(options.config);
   const log = createLogger({ name: `member-${config.memberIndex}`, level: config.logLevel });
   // Listened to before the start, which may replay a long chain or wait on its peers: a stop asked
@@ -19,18 +19,18 @@ export async function memberStart(options: { config?: string }): Promise<void> {
   // `up` was killed while it replayed its chain or waited on its peers would otherwise run on alone.
   const lifeline = stopWhenParentDies(requestStop);
   try {
-    await runUntilStopped(config, log, stopRequest.signal, lifeline);
+    await runUntilStopped(config, log, stopRequest.signal, lifeline, { replayFromGenesis: options.replay === true });
   } finally {
     lifeline.release();
   }
 }
 
-async function runUntilStopped(config: MemberConfig, log: Logger, stopRequested: AbortSignal, lifeline: Lifeline): Promise<void> {
+async function runUntilStopped(config: MemberConfig, log: Logger, stopRequested: AbortSignal, lifeline: Lifeline, start: MemberStartOptions): Promise<void> {
   // Loaded once the config is read: a config refused is said without loading the whole member first.
   const { startMember } = await import('../../federation/member/start-member.ts');
   let running: RunningMember;
   try {
-    running = await startMember(config, log, stopRequested);
+    running = await startMember(config, log, stopRequested, start);
   } catch (error) {
     // A member whose `up` died (even by SIGKILL) meets the end of what `up` ran, its Bitcoin node
     // and its database, wherever its start was: that is the stop, not a reason to exit 1.
