@@ -472,13 +472,15 @@ export class Pegout {
    * Reads the operator's approvals (`strongbox pegout approve` writes them into this member's own
    * database); a held batch is reconsidered once a new approval arrives. An approval counts only
    * for a final burn no settlement has paid yet, so with none the database is not asked: a member
-   * with no withdrawal waiting asked it every second for nothing.
+   * with no withdrawal waiting asked it every second for nothing. Says whether a new approval arrived.
    */
-  async refreshApprovals(): Promise<void> {
-    if (this.unsettled.size === 0) return;
+  async refreshApprovals(): Promise<boolean> {
+    if (this.unsettled.size === 0) return false;
     const approved = await this.store.approvedBurns();
-    if ([...approved].some((txid) => !this.approved.has(txid))) this.held = undefined;
+    const arrived = [...approved].some((txid) => !this.approved.has(txid));
+    if (arrived) this.held = undefined;
     this.approved = approved;
+    return arrived;
   }
 
   /**

@@ -539,7 +539,8 @@ export async function startMember(config: MemberConfig, log: Logger, stopRequest
   signing = new PeriodicTask(
     async () => {
       if (pegout.hasPendingSettlement(chain.ledger) || anchoring.hasPendingAnchor(chain.tip.height)) driver?.notifyWork();
-      await pegout.refreshApprovals();
+      // A batch this member's operator has just approved is asked for in this step, not the next.
+      if ((await pegout.refreshApprovals()) && pegout.hasPendingSettlement(chain.ledger)) driver?.notifyWork();
       await anchoring.poll(pegin.bitcoinTip);
       await pegout.poll();
       await signer.tick();

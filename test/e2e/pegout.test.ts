@@ -368,12 +368,23 @@ describe('peg-out through five member processes and a real regtest node', functi
     // Pauses of 2, 4 and 8 s: three asks in 10 s, one more block for slack; asking every block made 8 here.
     expect(blocksWhileWaiting, 'blocks made while the batch waited for approvals').to.be.at.most(4);
     for (let member = 1; member < threshold - 1; member++) await approve(member);
-    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    // Approved by k − 1, the burn is not paid in the next block either (members 1 and 2 ask for
+    // one as they read their approvals).
+    const approvedShortOfK = (await net.clients[0]!.status()).height;
+    await eventually('a block made after k − 1 approvals', async () => (await net.clients[0]!.status()).height > approvedShortOfK, 30_000);
     expect((await net.clients[0]!.burnStatus(burnTxid)).status).to.equal('final');
 
     const last = await runCli(['pegout', 'approve', burnTxid, '--config', config(threshold - 1)]);
     expect(last.code, last.stderr).to.equal(0);
+    await eventually('the k-th member has read its approval', async () => (await net.clients[threshold - 1]!.burnStatus(burnTxid)).approvedHere === true, 30_000);
+    const approvedByK = Math.max(...(await Promise.all(net.clients.map(async (client) => (await client.status()).height))));
     const bitcoinTxid = await settled(burnTxid);
+    // The k-th approval is asked for at once, whatever pause the others' asks are in: the burn is
+    // paid within the next three blocks (one being decided as the approval was read may lack it,
+    // and one the member that did not approve proposes does).
+    const record = (await fetch(`${net.network.network.members[0]!.apiUrl}/bitcoin-records/${bitcoinTxid}`).then((r) => r.json())) as { kind: string; height: number };
+    expect(record.kind).to.equal('settlement');
+    expect(record.height - approvedByK, 'blocks from the k-th approval to the one paying the burn').to.be.at.most(3);
     const paid = await rpc.getRawTransaction(bitcoinTxid);
     expect(paid.outs.some((out) => BigInt(out.value) > 99_000_000n && BigInt(out.value) < 100_000_000n)).to.equal(true);
     // Once a member has read the settlement, approving the burn there changes nothing, and says why.

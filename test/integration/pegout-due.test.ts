@@ -82,4 +82,39 @@ describe('a peg-out batch falls due as its batch window ends, and the step run t
     expect(found.atMs).to.be.at.least(Number(dueAtMs));
     expect(found.due, 'the step run as the window ends finds the batch due').to.equal(true);
   });
+
+  it("says when its operator's approval of a burn held by the circuit breaker arrives, and the batch it lets through is due then", async () => {
+    const { node } = await sharedRegtest();
+    const own = await chainFixture('pegout_approved');
+    try {
+      const rpc = new BitcoinRpc(node.rpcUrl);
+      const { log } = capturedLog();
+      const signer = new FederationSigner(genesis, rpc, { memberIndex: 0, pegPrivateKey: federation.keys[0]!.pegPrivateKey }, log);
+      const anchoring = await Anchoring.start(genesis, rpc, own.store, signer, { afterMs: 600_000 }, log);
+      const pegout = await Pegout.start(genesis, rpc, own.store, signer, anchoring, { afterMs: 600_000 }, log, { ...DEFAULT_PEGOUT_OPTIONS, batchWindowMs: 0 });
+      const ledger = new LedgerState();
+      let parent: BlockParent = genesisParent(genesis);
+      const final = (transactions: Transaction[]) => {
+        for (const tx of transactions) applyTransaction(ledger, tx, { chainId: genesis.chainId, height: parent.height + 1 });
+        const header = nextHeader(genesis, parent, transactions);
+        pegout.blockFinal({ header, transactions });
+        parent = { height: header.height, hash: new Uint8Array(32).fill(header.height), timeMs: header.timeMs };
+      };
+      const alice = testWallet();
+      const mint: Transaction = { kind: 'pegin', bitcoinTxid: bitcoinTxid(2), bitcoinVout: 0, amount: 1_000_000n, recipient: alice.owner, witnesses: [] };
+      // 400,000 sats of 1,000,000 in reserves: beyond the breaker's quarter an hour.
+      const body: PegoutBody = { kind: 'pegout', inputs: [{ txid: txInfo(mint).id, index: 0 }], outputs: [btcOutput(alice.owner, 600_000n)], destinationScript: bitcoinDestination().script, amount: 400_000n };
+      const burn: Transaction = { ...body, witnesses: [keyWitness(genesis.chainId, body, alice.keys.seed)] };
+      final([mint]);
+      final([burn]);
+      expect(pegout.hasPendingSettlement(ledger), 'held by the circuit breaker').to.equal(false);
+      expect(await pegout.refreshApprovals(), 'nothing approved yet').to.equal(false);
+      await own.store.approveBurns([txInfo(burn).id]);
+      expect(await pegout.refreshApprovals(), 'the approval arrived').to.equal(true);
+      expect(pegout.hasPendingSettlement(ledger), 'approved, the batch is due').to.equal(true);
+      expect(await pegout.refreshApprovals(), 'read once').to.equal(false);
+    } finally {
+      await own.drop();
+    }
+  });
 });
