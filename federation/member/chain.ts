@@ -139,6 +139,8 @@ export class Chain {
   private readonly recent = new RecentFinalBlocks(RECENT_FINAL_BLOCKS);
   /** A snapshot being encoded and written; one at a time. */
   private snapshotting: Promise<void> | undefined;
+  /** The height of the newest snapshot known to hold this ledger: loaded, found to agree, or written. */
+  private snapshotHeight: number | undefined;
 
   private constructor(
     readonly genesis: Genesis,
@@ -152,6 +154,7 @@ export class Chain {
     private readonly log: Logger | undefined,
   ) {
     this.hashes = hashes;
+    this.snapshotHeight = started.snapshotHeight ?? (started.verified?.agreed ? started.verified.height : undefined);
   }
 
   /**
@@ -186,9 +189,11 @@ export class Chain {
       const agreed = sameBytes(frozen.point.blockHash, newest.blockHash) && sameBytes(ledgerDigest(encodeLedgerPieces(frozen)), newest.digest);
       started.verified = { height: newest.height, agreed };
       if (agreed) log?.info({ height: newest.height }, 'the ledger replayed from the genesis has the digest of the snapshot at its height');
-      else log?.error({ height: newest.height }, 'the ledger replayed from the genesis differs from the snapshot at its height: the snapshot is damaged, or this member\'s software differs from the one that wrote it');
+      else log?.error({ height: newest.height }, 'the ledger replayed from the genesis differs from the snapshot at its height, which is deleted: the snapshot was damaged, or this member\'s software differs from the one that wrote it');
     } } : undefined;
     const tip = await replayStoredBlocks(genesis, store, ledger, hashes, stopRequested, from, tipHeight, checkpoint);
+    // A snapshot another ledger than the replayed one's is never loaded again, nor kept as the older of two.
+    if (started.verified?.agreed === false) await store.deleteLedgerSnapshot(started.verified.height);
     const mempool = new Mempool(ledger, contextFor(genesis, tip.height + 1, hashes), {
       maxCount: options.mempoolMaxCount,
       maxBytes: options.mempoolMaxBytes,
@@ -198,13 +203,14 @@ export class Chain {
   }
 
   /**
-   * Writes a snapshot of the ledger at the tip unless one is there already, once the blocks being
-   * appended are: at a clean stop, so that the next start replays nothing. A failure is logged.
+   * Writes a snapshot of the ledger at the tip unless one known to hold it is there, once the
+   * blocks being appended are: at a clean stop, so that the next start replays nothing. A failure
+   * is logged.
    */
   async snapshotAtTip(): Promise<void> {
     await this.idle();
     const { height, hash } = this.tipState;
-    if (height > 0) await this.writeSnapshot(freezeLedger(this.ledger, { height, blockHash: hash }));
+    if (height > 0 && height !== this.snapshotHeight) await this.writeSnapshot(freezeLedger(this.ledger, { height, blockHash: hash }));
   }
 
   /** Resolves once no block is being appended and no snapshot written. */
@@ -228,8 +234,9 @@ export class Chain {
     const started = performance.now();
     const { pieces, digest } = encodeLedgerSteps(frozen);
     try {
-      const written = await this.store.saveLedgerSnapshot(frozen.point, pieces, digest, KEPT_SNAPSHOTS);
-      if (written) this.log?.info({ height: frozen.point.height, utxos: frozen.utxos.size, ms: Math.round(performance.now() - started) }, 'ledger snapshot written');
+      await this.store.saveLedgerSnapshot(frozen.point, pieces, digest, KEPT_SNAPSHOTS);
+      this.snapshotHeight = Math.max(this.snapshotHeight ?? 0, frozen.point.height);
+      this.log?.info({ height: frozen.point.height, utxos: frozen.utxos.size, ms: Math.round(performance.now() - started) }, 'ledger snapshot written');
     } catch (error) {
       this.log?.warn({ err: error, height: frozen.point.height }, 'ledger snapshot not written: the next start loads an older one and replays the blocks above it');
     }

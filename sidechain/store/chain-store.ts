@@ -235,15 +235,13 @@ export class ChainStore {
    * Writes a ledger snapshot in one database transaction: a chunk per piece as `pieces` yields
    * them, then its header with `digest()` once they are all written, then drops all but the newest
    * `keep`. Refused unless the store holds block `height` with hash `blockHash`: no snapshot is of
-   * a block above the stored tip, or of another chain's. A snapshot already stored at that height
-   * is kept as it is (the state after one final block is one state).
+   * a block above the stored tip, or of another chain's. It replaces one stored at that height.
    */
-  async saveLedgerSnapshot(point: { height: number; blockHash: Uint8Array }, pieces: AsyncIterable<Uint8Array>, digest: () => Uint8Array, keep: number): Promise<boolean> {
+  async saveLedgerSnapshot(point: { height: number; blockHash: Uint8Array }, pieces: AsyncIterable<Uint8Array>, digest: () => Uint8Array, keep: number): Promise<void> {
     return inTransaction(this.pool, async (client) => {
       const stored = await client.query('SELECT 1 FROM blocks WHERE height = $1 AND hash = $2', [point.height, buffer(point.blockHash)]);
       if (stored.rows.length === 0) throw new Error(`the store holds no block ${point.height} of hash ${Buffer.from(point.blockHash).toString('hex')} to take a ledger snapshot at`);
-      const existing = await client.query('SELECT 1 FROM ledger_snapshots WHERE height = $1', [point.height]);
-      if (existing.rows.length > 0) return false;
+      await client.query('DELETE FROM ledger_snapshots WHERE height = $1', [point.height]);
       let position = 0;
       let size = 0;
       for await (const piece of pieces) {
@@ -253,8 +251,11 @@ export class ChainStore {
       await client.query('INSERT INTO ledger_snapshots (height, block_hash, digest, size) VALUES ($1, $2, $3, $4)', [point.height, buffer(point.blockHash), buffer(digest()), size]);
       // One above this block is of a block this store no longer holds there.
       await client.query('DELETE FROM ledger_snapshots WHERE height > $1 OR height NOT IN (SELECT height FROM ledger_snapshots WHERE height <= $1 ORDER BY height DESC LIMIT $2)', [point.height, keep]);
-      return true;
     });
+  }
+
+  async deleteLedgerSnapshot(height: number): Promise<void> {
+    await this.pool.query('DELETE FROM ledger_snapshots WHERE height = $1', [height]);
   }
 
   /** The stored ledger snapshots' headers, newest first. */

@@ -342,6 +342,13 @@ describe('member chain on Postgres across a restart', function () {
       expect(readers(moved, assets, owners)).to.deep.equal(expected);
       const disagreed = await fixture.open(genesis, every100, { replayFromGenesis: true });
       expect(disagreed.started.verified).to.deep.equal({ height: 200, agreed: false });
+      // One the replay disagrees with is deleted; a stop then writes the replayed ledger at the tip.
+      expect((await store.ledgerSnapshots()).map((row) => row.height)).to.deep.equal([100]);
+      await disagreed.snapshotAtTip();
+      expect((await store.ledgerSnapshots()).map((row) => row.height)).to.deep.equal([230, 100]);
+      const fromTip = await fixture.open(genesis, every100);
+      expect(fromTip.started).to.deep.equal({ snapshotHeight: 230, ignored: [] });
+      expect(readers(fromTip, assets, owners)).to.deep.equal(expected);
     });
 
     it('keeps the snapshots it had when a write fails half-way, and takes none of a block the store does not hold', async () => {
