@@ -7,6 +7,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { eventually, startTestNetwork, type TestNetwork } from '../helpers/local-network.ts';
 import { restartMember } from '../helpers/faults.ts';
+import { issuance, testWallet } from '../helpers/transactions.ts';
 
 const CLI = fileURLToPath(new URL('../../bin/strongbox.js', import.meta.url));
 
@@ -73,17 +74,27 @@ describe('a member started by the local network', function () {
    * connections and answer nothing, so once its chain is loaded its start waits on them (10 s a
    * peer to catch up, then the check of its votes). `stop` ends it then and waits for its exit. It
    * must have stopped as one asked to while starting, and let go of its database and ports: the
-   * network's own start of it then links to both others.
+   * network's own start of it then links to both others. Its clean stop wrote a snapshot of its
+   * ledger at its tip, which the start loads, replaying no block.
    */
   async function stopWhileWaitingOnPeers<T>(start: () => Promise<T> | T, stop: (started: T) => Promise<void>): Promise<void> {
     const members = net.network.members;
+    // A block above any snapshot member 0 holds, for its stop to take one at a new tip.
+    const height = (await net.clients[0]!.status()).height;
+    await net.clients[0]!.submit(issuance(net.genesis.chainId, testWallet(), 1n).tx);
+    await eventually('member 0 at a new height', async () => (await net.clients[0]!.status()).height > height);
     members[0]!.process.kill('SIGTERM');
     expect(await members[0]!.exited).to.equal(0);
+    const written = readFileSync(logFile(0), 'utf8').split('\n').filter((line) => line.includes('"msg":"ledger snapshot written"')).at(-1);
+    const snapshotHeight = (JSON.parse(written!) as { height: number }).height;
+    expect(snapshotHeight).to.be.greaterThan(height);
     for (const peer of [1, 2]) members[peer]!.process.kill('SIGSTOP');
     try {
       const from = statSync(logFile(0)).size;
       const started = await start();
       await eventually('member 0 loading its chain', async () => loggedSince(0, from).includes('"msg":"chain loaded"'), 60_000);
+      const loaded = loggedSince(0, from).split('\n').find((line) => line.includes('"msg":"ledger loaded from its snapshot'));
+      expect(JSON.parse(loaded!)).to.include({ height: snapshotHeight, blocksAbove: 0 });
       await stop(started);
       expect(loggedSince(0, from).trim().split('\n').at(-1)).to.include('"msg":"member stopped while starting"');
     } finally {
