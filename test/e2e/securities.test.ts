@@ -126,6 +126,7 @@ describe('securities through the CLI against five members', function () {
       const reissued = await ok(['reissue', '--asset', asset, '--amount', '500', '--file', files.issuer!]);
       // Without --to the issuer receives them, and is named as a recipient given with --to would be.
       expect(reissued).to.include({ supply: '1500', sequence: '1', to: addresses.issuer });
+      await membersAtTip();
       for (const client of net.clients) expect(await client.asset(asset)).to.include({ supply: 1500n, sequence: 1n, restricted: true, reissuable: true, isin: 'US0378331005' });
       expect(await balance('issuer', asset)).to.equal(1500n);
     });
@@ -141,6 +142,7 @@ describe('securities through the CLI against five members', function () {
       expect(await net.clients[2]!.assetsWithIsin('DE000BAY0017')).to.deep.equal([]);
       const issued = await ok(['issue', '--name', longest, '--isin', 'DE000BAY0017', '--decimals', '2', '--supply', '12345', '--file', files.issuer!]);
       bond = { asset: issued.asset as string, txid: issued.txid as string, height: issued.height as number };
+      await membersAtTip();
       for (const client of net.clients) expect(await client.asset(issued.asset as string)).to.include({ name: longest, height: issued.height });
       // Its register shows the issuer the decimal figure beside base units, and takes the id in capitals as addresses are taken.
       const shown = await runCli(['registry', 'holders', '--asset', (issued.asset as string).toUpperCase(), '--file', files.issuer!, ...flags]);
@@ -156,6 +158,7 @@ describe('securities through the CLI against five members', function () {
     it('refuses to re-issue a security issued without re-issuance', async () => {
       otherAsset = (await ok(['issue', '--name', 'Beta Fund', '--isin', 'SE0000108656', '--kind', 'fund', '--supply', '50', '--file', files.alice!])).asset as string;
       await refused(['reissue', '--asset', otherAsset, '--amount', '5', '--file', files.alice!], new RegExp(`^strongbox: Beta Fund \\(SE0000108656\\) ${otherAsset} was issued without re-issuance: its supply is fixed\n$`));
+      await membersAtTip();
       expect((await net.clients[3]!.asset(otherAsset)).supply).to.equal(50n);
       // Nor has an unrestricted security an allowlist to change: refused before anything is sent.
       await refused(['allowlist', 'add', addresses.bob!, '--asset', otherAsset, '--file', files.alice!], /^strongbox: Beta Fund \(SE0000108656\) is not restricted: anyone may hold it, so an allowlist changes nothing/);
