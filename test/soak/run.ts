@@ -110,6 +110,18 @@ async function supplyOnEveryMember(net: TestNetwork): Promise<string[]> {
   return found;
 }
 
+/** The transactions among `txids` (hex) that member `member`'s chain does not hold. */
+async function missingFrom(net: TestNetwork, member: number, txids: readonly string[]): Promise<string[]> {
+  const client = new pg.Client({ connectionString: net.network.postgres.connectionString(`member_${member}`) });
+  await client.connect();
+  try {
+    const held = new Set((await client.query<{ txid: string }>("SELECT encode(txid, 'hex') AS txid FROM transactions WHERE txid = ANY($1::bytea[])", [txids.map((txid) => Buffer.from(txid, 'hex'))])).rows.map((row) => row.txid));
+    return txids.filter((txid) => !held.has(txid));
+  } finally {
+    await client.end();
+  }
+}
+
 type FaultKind = 'kill' | 'kill while signing' | 'pause' | 'database cut' | 'peer links cut' | 'Postgres restart' | 'Bitcoin burst' | 'Bitcoin reorg' | 'Bitcoin restart';
 /** Faults that leave one member faulty; the others are of Bitcoin or of the Postgres server all members share. */
 const MEMBER_FAULTS: FaultKind[] = ['kill', 'kill while signing', 'pause', 'database cut', 'peer links cut'];
@@ -325,8 +337,11 @@ async function main(): Promise<void> {
           }
           // A transaction that became final while the balances were read: read again.
           if ((await books.refresh(client)) > 0) continue;
+          for (let member = 0; member < 5; member++) {
+            for (const txid of await missingFrom(network, member, [...books.answeredFinal])) mismatches.push(`member ${member}: transaction ${txid}, answered final while the workload waited, is not in its chain`);
+          }
           if (mismatches.length > 0) fail(`${what}: balances: ${mismatches.slice(0, 10).join('; ')}`);
-          say(`checkpoint (${what}): settled, audit passed, ${books.wallets.size} wallets' balances as the books say on all five members (${books.finalCount} workload transactions final)`);
+          say(`checkpoint (${what}): settled, audit passed, ${books.wallets.size} wallets' balances as the books say on all five members (${[...books.finalByKind().values()].reduce((a, b) => a + b, 0)} workload transactions final)`);
           break;
         }
       } catch (error) {
@@ -360,7 +375,8 @@ async function main(): Promise<void> {
     const minutesRun = ((Date.now() - started) / 60_000).toFixed(1);
     console.log(`\nsoak summary (seed ${seed}, ${minutesRun} min, final height ${tip})`);
     console.log(`  faults injected: ${[...faults.counts].map(([kind, count]) => `${kind} ${count}`).join(', ')}`);
-    console.log(`  workload: ${[...tally.counts].map(([what, count]) => `${what} ${count}`).join(', ')}`);
+    console.log(`  workload, final on the chain: ${[...books.finalByKind()].map(([what, count]) => `${what} ${count}`).join(', ')}`);
+    console.log(`  workload, as it went: ${[...tally.counts].map(([what, count]) => `${what} ${count}`).join(', ')}`);
     console.log(`  on the chain at the end: ${settled!.mints.length} deposits minted, ${settled!.burns.length} burns paid by ${settled!.settlements.length} settlements, ${settled!.anchors.length} anchors`);
     console.log(`  invariant checks passed: ${checks} (${unreadChecks} skipped while a database or the Bitcoin node was down)`);
     console.log(`  longest stall without a new block: ${(longestStall.ms / 1000).toFixed(1)} s from ${longestStall.at} (fault then: ${longestStall.during})`);

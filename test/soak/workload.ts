@@ -45,6 +45,8 @@ export class Tally {
 export class Books {
   private readonly records: Recorded[] = [];
   private readonly depositOwners = new Map<string, string>();
+  /** Transactions a member answered final while the workload waited for them. */
+  readonly answeredFinal = new Set<string>();
   readonly wallets = new Map<string, TestWallet>();
 
   track(wallet: TestWallet, depositAddress: string): void {
@@ -94,8 +96,11 @@ export class Books {
     return balances;
   }
 
-  get finalCount(): number {
-    return this.records.filter((record) => record.final).length;
+  /** The workload's final transactions by kind, as the chain holds them. */
+  finalByKind(): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const record of this.records) if (record.final) counts.set(record.what, (counts.get(record.what) ?? 0) + 1);
+    return counts;
   }
 }
 
@@ -163,7 +168,7 @@ export class Lane {
   private async submit(what: string, tx: Transaction, spent: { owner: Uint8Array; coin: SpendableOutput }[], issued?: Uint8Array): Promise<boolean> {
     this.books.record(tx, what, spent, issued);
     try {
-      await submitUntilFinal(this.net, tx, this.random, 120_000);
+      this.books.answeredFinal.add(await submitUntilFinal(this.net, tx, this.random, 120_000));
       this.tally.add(`${what} final`);
       return true;
     } catch (error) {
