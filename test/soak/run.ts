@@ -347,7 +347,9 @@ async function main(): Promise<void> {
       } catch (error) {
         fail(`${what}: ${(error as Error).message}`);
       }
-      gate.reopen();
+      // After the last checkpoint nothing may run: what it settled and checked is the end of the run.
+      if (running) gate.reopen();
+      else gate.finish();
     };
 
     const deadline = started + minutes * 60_000;
@@ -364,10 +366,11 @@ async function main(): Promise<void> {
         nextCheckpoint = Date.now() + checkpointMinutes * 60_000;
       }
     }
-    if (running) await checkpoint('the end');
+    if (!violation) {
+      running = false;
+      await checkpoint('the end');
+    }
     if (violation) throw new Violation(violation);
-    running = false;
-    gate.finish();
     await Promise.all([monitor, miner, checking, faulting, ...work]);
     if ((await check()) === undefined) fail('the last check could not read the books');
     if (violation) throw new Violation(violation);
