@@ -163,6 +163,17 @@ async function main(): Promise<void> {
     running = false;
   };
 
+  // Ctrl-C stops the network and the shared servers rather than leave member processes behind.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      console.log(`\nsoak: ${signal}, stopping (seed ${seed})`);
+      void (async () => {
+        await net?.stop().catch(() => undefined);
+        await stopSharedServices().catch(() => undefined);
+        process.exit(130);
+      })();
+    });
+  }
   try {
     net = await startTestNetwork(5, { genesis: (file) => ({ ...file, anchor: { intervalBlocks: 1_000, intervalSeconds: 5 } }) });
     const network = net;
