@@ -31,6 +31,14 @@ describe('peer link warnings: the member whose frames are refused is named in th
     expect(counted.map(({ peer, code, repeats }) => ({ peer, code, repeats }))).to.deep.equal([{ peer: 3, code: 'rate', repeats: 499 }]);
   });
 
+  it('says of a hello closed without a welcome that a connection cut at the hello looks the same, as a peer killed or a reset on the way makes it', () => {
+    const { lines, log } = capturedLog();
+    const warnings = new PeerLinkWarnings(log, 60_000);
+    warnings.observe({ type: 'drop', reason: 'handshake-refused', peer: 4 });
+    expect(lines.map(({ peer, reason }) => ({ peer, reason }))).to.deep.equal([{ peer: 4, reason: 'member 4 closed the connection before its welcome' }]);
+    expect(lines[0]!.msg).to.match(/it runs a release of another peer protocol version .*; or, if a `peer linked` line for it follows, the connection was only cut at the hello \(that member stopping, or the network between the two resetting connections\)$/);
+  });
+
   it('adds no such line for what is not the peer sending: a link down, a silent peer, this member\'s own send queue full', () => {
     const { lines, log } = capturedLog();
     const warnings = new PeerLinkWarnings(log, 60_000);
