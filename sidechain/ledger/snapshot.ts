@@ -77,6 +77,12 @@ function fixedBytes(bytes: Uint8Array, length: number, what: string): Uint8Array
  */
 export function* encodeLedgerPieces(frozen: FrozenLedger): Generator<Uint8Array> {
   let w = new Writer();
+  // Hands out what is written so far once it makes a piece: every collection may be large.
+  function* cut() {
+    if (w.size < PIECE_BYTES) return;
+    yield w.finish();
+    w = new Writer();
+  }
   const { point, supply, utxos } = frozen;
   w.string(FORMAT).u8(VERSION).u32(point.height).bytes(fixedBytes(point.blockHash, HASH_BYTES, 'block hash'));
   w.u64(supply.minted).u64(supply.burned);
@@ -90,11 +96,15 @@ export function* encodeLedgerPieces(frozen: FrozenLedger): Generator<Uint8Array>
     const allowed = [...asset.allowlist].sort(byString);
     w.varint(allowed.length);
     for (const owner of allowed) w.bytes(hexBytes(owner, OWNER_BYTES, 'allowlisted owner'));
+    yield* cut();
   }
 
   const minted = [...frozen.minted].sort(byString);
   w.varint(minted.length);
-  for (const outpoint of minted) w.string(outpoint);
+  for (const outpoint of minted) {
+    w.string(outpoint);
+    yield* cut();
+  }
 
   const burns = [...frozen.burns].sort((a, b) => byString(a.txid, b.txid));
   w.varint(burns.length);
@@ -102,6 +112,7 @@ export function* encodeLedgerPieces(frozen: FrozenLedger): Generator<Uint8Array>
     w.bytes(hexBytes(burn.txid, HASH_BYTES, 'burn txid')).varBytes(burn.destinationScript).u64(burn.amount).u32(burn.height);
     if (burn.settlement === undefined) w.u8(0);
     else w.u8(1).bytes(hexBytes(burn.settlement.bitcoinTxid, HASH_BYTES, 'settlement txid')).u32(burn.settlement.vout).u64(burn.settlement.paidSats);
+    yield* cut();
   }
 
   const holdings = [...frozen.holdings].sort(([a], [b]) => byString(a, b));
@@ -109,6 +120,7 @@ export function* encodeLedgerPieces(frozen: FrozenLedger): Generator<Uint8Array>
   for (const [ownerKey, changes] of holdings) {
     w.bytes(hexBytes(ownerKey, OWNER_BYTES, 'holder')).varint(changes.length);
     for (const change of changes) w.bytes(hexBytes(change.assetKey, HASH_BYTES, 'held asset')).u32(change.height).bytes(hexBytes(change.txid, HASH_BYTES, 'holding txid')).u64(change.balance);
+    yield* cut();
   }
 
   // The set numbers its assets as it met them; the snapshot, those some output holds, in key order.
@@ -125,10 +137,7 @@ export function* encodeLedgerPieces(frozen: FrozenLedger): Generator<Uint8Array>
       utxos.txidInto(slot, txid);
       w.bytes(txid).u32(utxos.vout(slot)).bytes(utxos.owner(slot)).varint(rank[utxos.asset(slot)]!).u64(utxos.amount(slot)).u32(utxos.height(slot));
     }
-    if (w.size >= PIECE_BYTES) {
-      yield w.finish();
-      w = new Writer();
-    }
+    yield* cut();
   }
   yield w.finish();
 }
