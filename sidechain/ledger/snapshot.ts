@@ -11,7 +11,7 @@ const WHAT = 'ledger snapshot';
 const FORMAT = 'strongbox ledger snapshot';
 const VERSION = 1;
 /** The encoder hands its bytes out in pieces of about this size; its caller may yield to the event loop between them. */
-const PIECE_BYTES = 1 << 20;
+const PIECE_BYTES = 1 << 18;
 const HASH_BYTES = 32;
 const OWNER_BYTES = 33;
 const TXID_HEX = /^[0-9a-f]{64}$/;
@@ -63,7 +63,7 @@ function fixedBytes(bytes: Uint8Array, length: number, what: string): Uint8Array
 }
 
 /**
- * The canonical encoding of the whole ledger, in pieces of about 1 MiB: every collection in
+ * The canonical encoding of the whole ledger, in pieces of about 256 KiB: every collection in
  * ascending key order (strings by UTF-16 code unit, which for the equal-length lowercase hex keys
  * is byte order; UTXOs by txid bytes, then output index), so one state has one encoding, whatever
  * order its blocks or its load put it together in. The one encoder both writes a snapshot and
@@ -119,8 +119,10 @@ export function* encodeLedgerPieces(frozen: FrozenLedger): Generator<Uint8Array>
   w.varint(holdings.length);
   for (const [ownerKey, changes] of holdings) {
     w.bytes(hexBytes(ownerKey, OWNER_BYTES, 'holder')).varint(changes.length);
-    for (const change of changes) w.bytes(hexBytes(change.assetKey, HASH_BYTES, 'held asset')).u32(change.height).bytes(hexBytes(change.txid, HASH_BYTES, 'holding txid')).u64(change.balance);
-    yield* cut();
+    for (const change of changes) {
+      w.bytes(hexBytes(change.assetKey, HASH_BYTES, 'held asset')).u32(change.height).bytes(hexBytes(change.txid, HASH_BYTES, 'holding txid')).u64(change.balance);
+      yield* cut();
+    }
   }
 
   // The set numbers its assets as it met them; the snapshot, those some output holds, in key order.

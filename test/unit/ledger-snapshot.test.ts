@@ -69,9 +69,9 @@ describe('ledger snapshot encoding', () => {
     for (const [ownerKey] of ledger.holdings.freeze()) for (const change of ledger.holdings.historyOf(ownerKey)) other.putHolding(change);
 
     const pieces = [...encodeLedgerPieces(freezeLedger(ledger, point))];
-    // About 1 MiB each, the register's history cut as the UTXO set is, so no step holds the thread long.
-    expect(pieces.length).to.be.greaterThan(4);
-    for (const piece of pieces) expect(piece.length).to.be.below(1.1 * 2 ** 20);
+    // About 256 KiB each, the register's history cut as the UTXO set is, so no step holds the thread long.
+    expect(pieces.length).to.be.greaterThan(16);
+    for (const piece of pieces) expect(piece.length).to.be.below(1.1 * 2 ** 18);
     const bytes = Buffer.concat(pieces);
     expect(hex(encodeLedger(freezeLedger(other, point)))).to.equal(hex(bytes));
     expect(ledgerDigest(pieces)).to.deep.equal(ledgerDigest(bytes));
