@@ -8,7 +8,7 @@ import { decodeCommit, encodeCommit, verifyCommit, type CommitCertificate } from
 import { ConfigError, StrongboxError, ValidationError } from '../../sidechain/errors.ts';
 import type { Genesis } from '../../sidechain/genesis.ts';
 import { applyBlock, executeBlock, executeBlockWhile, LedgerState, type BlockEffects, type LedgerContext, type LedgerOverlay } from '../../sidechain/ledger/index.ts';
-import { decodeLedger, encodeLedgerPieces, encodeLedgerSteps, freezeLedger, ledgerDigest, type FrozenLedger } from '../../sidechain/ledger/snapshot.ts';
+import { decodeLedger, encodeLedgerPieces, encodeLedgerSteps, freezeLedger, ledgerDigest, type FrozenLedger, type SnapshotPoint } from '../../sidechain/ledger/snapshot.ts';
 import { Mempool } from '../../sidechain/mempool.ts';
 import { decodeTransaction } from '../../sidechain/transaction/codec.ts';
 import { LIMITS, type Transaction } from '../../sidechain/transaction/types.ts';
@@ -210,7 +210,7 @@ export class Chain {
   async snapshotAtTip(): Promise<void> {
     await this.idle();
     const { height, hash } = this.tipState;
-    if (height > 0 && height !== this.snapshotHeight) await this.writeSnapshot(freezeLedger(this.ledger, { height, blockHash: hash }));
+    if (height > 0 && height !== this.snapshotHeight) await this.writeSnapshot({ height, blockHash: hash });
   }
 
   /** Resolves once no block is being appended and no snapshot written. */
@@ -227,18 +227,24 @@ export class Chain {
   private snapshotTip(): void {
     if (this.snapshotting) return;
     const { height, hash } = this.tipState;
-    this.snapshotting = this.writeSnapshot(freezeLedger(this.ledger, { height, blockHash: hash })).finally(() => (this.snapshotting = undefined));
+    this.snapshotting = this.writeSnapshot({ height, blockHash: hash }).finally(() => (this.snapshotting = undefined));
   }
 
-  private async writeSnapshot(frozen: FrozenLedger): Promise<void> {
+  /**
+   * Copies the ledger at `point`, the tip, before its first await (so at the height boundary the
+   * caller is at), then encodes and stores the copy in steps; never rejects: a block has been
+   * applied whatever becomes of its snapshot.
+   */
+  private async writeSnapshot(point: SnapshotPoint): Promise<void> {
     const started = performance.now();
-    const { pieces, digest } = encodeLedgerSteps(frozen);
     try {
+      const frozen = freezeLedger(this.ledger, point);
+      const { pieces, digest } = encodeLedgerSteps(frozen);
       await this.store.saveLedgerSnapshot(frozen.point, pieces, digest, KEPT_SNAPSHOTS);
-      this.snapshotHeight = Math.max(this.snapshotHeight ?? 0, frozen.point.height);
-      this.log?.info({ height: frozen.point.height, utxos: frozen.utxos.size, ms: Math.round(performance.now() - started) }, 'ledger snapshot written');
+      this.snapshotHeight = Math.max(this.snapshotHeight ?? 0, point.height);
+      this.log?.info({ height: point.height, utxos: frozen.utxos.size, ms: Math.round(performance.now() - started) }, 'ledger snapshot written');
     } catch (error) {
-      this.log?.warn({ err: error, height: frozen.point.height }, 'ledger snapshot not written: the next start loads an older one and replays the blocks above it');
+      this.log?.warn({ err: error, height: point.height }, 'ledger snapshot not written: the next start loads an older one and replays the blocks above it');
     }
   }
 

@@ -351,12 +351,12 @@ describe('member chain on Postgres across a restart', function () {
       expect(readers(fromTip, assets, owners)).to.deep.equal(expected);
     });
 
-    it('keeps the snapshots it had when a write fails half-way, and takes none of a block the store does not hold', async () => {
+    it('keeps the snapshots it had when a write fails half-way, takes none of a block the store does not hold, and fails no block when one cannot be written', async () => {
       const federation = testFederation(5);
       const { genesis } = federation;
       const { db, store } = fixture;
       const chain = await fixture.open(genesis, every100);
-      await securitiesHistory(chain, federation, 120);
+      const { next } = await securitiesHistory(chain, federation, 120);
       await chain.idle();
       const before = await allRows(db.pool);
       const frozen = freezeLedger(chain.ledger, { height: 120, blockHash: chain.tip.hash });
@@ -373,6 +373,18 @@ describe('member chain on Postgres across a restart', function () {
       const above = await store.saveLedgerSnapshot({ height: 121, blockHash: chain.tip.hash }, (async function* () {})(), () => new Uint8Array(32), 2).then(() => null, (e: Error) => e.message);
       expect(above).to.equal(`the store holds no block 121 of hash ${toHexKey(chain.tip.hash)} to take a ledger snapshot at`);
       expect(await allRows(db.pool)).to.deep.equal(before);
+
+      // A snapshot that cannot be written fails no block: the block is final, stored and applied.
+      const everyBlock = await fixture.open(genesis, { snapshotIntervalBlocks: 1 });
+      await db.pool.query('ALTER TABLE ledger_snapshot_chunks RENAME TO chunks_away');
+      try {
+        await appendFinalBlock(everyBlock, federation, [next(testWallet())]);
+        await everyBlock.idle();
+      } finally {
+        await db.pool.query('ALTER TABLE chunks_away RENAME TO ledger_snapshot_chunks');
+      }
+      expect([everyBlock.tip.height, await store.tipHeight()]).to.deep.equal([121, 121]);
+      expect((await store.ledgerSnapshots()).map((row) => row.height)).to.deep.equal([100]);
     });
   });
 
