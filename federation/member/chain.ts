@@ -167,32 +167,14 @@ export class Chain {
     const tipHeight = await store.tipHeight();
     const snapshots = (await store.ledgerSnapshots()).filter((snapshot) => snapshot.height <= tipHeight);
     const started: ChainStartReport = { ignored: [] };
-    let loaded: { ledger: LedgerState; tip: ChainTip; hashes: BlockHashes } | undefined;
-    if (!start.replayFromGenesis) {
-      for (const snapshot of snapshots) {
-        const found = await loadSnapshot(genesis, store, snapshot);
-        if (typeof found !== 'string') {
-          loaded = found;
-          started.snapshotHeight = snapshot.height;
-          log?.info({ height: snapshot.height, blocksAbove: tipHeight - snapshot.height }, 'ledger loaded from its snapshot; replaying the blocks above it');
-          break;
-        }
-        started.ignored.push({ height: snapshot.height, reason: found });
-        log?.warn({ height: snapshot.height, reason: found }, 'ledger snapshot ignored');
-      }
-    }
+    const loaded = start.replayFromGenesis ? undefined : await loadNewestSnapshot(genesis, store, snapshots, tipHeight, started, log);
     const ledger = loaded?.ledger ?? new LedgerState();
     const hashes = loaded?.hashes ?? new BlockHashes(genesis.chainId);
     const from = loaded?.tip ?? { height: 0, hash: genesis.chainId, timeMs: genesis.timeMs };
     const newest = snapshots[0];
-    const checkpoint = start.replayFromGenesis && newest ? { height: newest.height, reached: (frozen: FrozenLedger) => {
-      const agreed = sameBytes(frozen.point.blockHash, newest.blockHash) && sameBytes(ledgerDigest(encodeLedgerPieces(frozen)), newest.digest);
-      started.verified = { height: newest.height, agreed };
-      if (agreed) log?.info({ height: newest.height }, 'the ledger replayed from the genesis has the digest of the snapshot at its height');
-      else log?.error({ height: newest.height }, 'the ledger replayed from the genesis differs from the snapshot at its height, which is deleted: the snapshot was damaged, or this member\'s software differs from the one that wrote it');
-    } } : undefined;
+    const checkpoint = start.replayFromGenesis && newest ? snapshotCheck(newest, started, log) : undefined;
     const tip = await replayStoredBlocks(genesis, store, ledger, hashes, stopRequested, from, tipHeight, checkpoint);
-    // A snapshot another ledger than the replayed one's is never loaded again, nor kept as the older of two.
+    // A snapshot of another ledger than the replayed one is never loaded later, nor kept as the older of two.
     if (started.verified?.agreed === false) await store.deleteLedgerSnapshot(started.verified.height);
     const mempool = new Mempool(ledger, contextFor(genesis, tip.height + 1, hashes), {
       maxCount: options.mempoolMaxCount,
@@ -544,6 +526,34 @@ async function replayStoredBlocks(
   }
   if (tip.height < tipHeight) throw damagedStore(`the store has no block ${tip.height + 1} below its tip ${tipHeight}`);
   return tip;
+}
+
+/** The first of `snapshots` (newest first) fit to start from, loaded; each unfit one logged and reported with its reason. */
+async function loadNewestSnapshot(genesis: Genesis, store: ChainStore, snapshots: StoredSnapshot[], tipHeight: number, started: ChainStartReport, log: Logger | undefined) {
+  for (const snapshot of snapshots) {
+    const found = await loadSnapshot(genesis, store, snapshot);
+    if (typeof found !== 'string') {
+      started.snapshotHeight = snapshot.height;
+      log?.info({ height: snapshot.height, blocksAbove: tipHeight - snapshot.height }, 'ledger loaded from its snapshot; replaying the blocks above it');
+      return found;
+    }
+    started.ignored.push({ height: snapshot.height, reason: found });
+    log?.warn({ height: snapshot.height, reason: found }, 'ledger snapshot ignored');
+  }
+  return undefined;
+}
+
+/** What a replay from the genesis does at the height of `snapshot`: compares the ledger it reached there with it, and reports and logs whether they agree. */
+function snapshotCheck(snapshot: StoredSnapshot, started: ChainStartReport, log: Logger | undefined): { height: number; reached(frozen: FrozenLedger): void } {
+  return {
+    height: snapshot.height,
+    reached: (frozen) => {
+      const agreed = sameBytes(frozen.point.blockHash, snapshot.blockHash) && sameBytes(ledgerDigest(encodeLedgerPieces(frozen)), snapshot.digest);
+      started.verified = { height: snapshot.height, agreed };
+      if (agreed) log?.info({ height: snapshot.height }, 'the ledger replayed from the genesis has the digest of the snapshot at its height');
+      else log?.error({ height: snapshot.height }, "the ledger replayed from the genesis differs from the snapshot at its height, which is deleted: the snapshot was damaged, or this member's software differs from the one that wrote it");
+    },
+  };
 }
 
 /**
