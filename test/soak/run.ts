@@ -82,6 +82,14 @@ class Lock {
   }
 }
 
+/** A connection to member `member`'s database; one the server ends fails its query in flight rather than end the run with an unheard 'error'. */
+async function memberDatabase(net: TestNetwork, member: number): Promise<pg.Client> {
+  const client = new pg.Client({ connectionString: net.network.postgres.connectionString(`member_${member}`) });
+  client.on('error', () => undefined);
+  await client.connect();
+  return client;
+}
+
 /**
  * Each member's pegged BTC in its unspent outputs against minted − burned in its own final
  * transactions, read in one snapshot: conservation on every member, whatever its height.
@@ -89,8 +97,7 @@ class Lock {
 async function supplyOnEveryMember(net: TestNetwork): Promise<string[]> {
   const found: string[] = [];
   for (let member = 0; member < net.network.members.length; member++) {
-    const client = new pg.Client({ connectionString: net.network.postgres.connectionString(`member_${member}`) });
-    await client.connect();
+    const client = await memberDatabase(net, member);
     try {
       await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
       const held = BigInt((await client.query<{ held: string }>('SELECT coalesce(sum(amount), 0)::text AS held FROM utxos WHERE asset = $1', [Buffer.from(BTC_ASSET_ID)])).rows[0]!.held);
@@ -112,8 +119,7 @@ async function supplyOnEveryMember(net: TestNetwork): Promise<string[]> {
 
 /** The transactions among `txids` (hex) that member `member`'s chain does not hold. */
 async function missingFrom(net: TestNetwork, member: number, txids: readonly string[]): Promise<string[]> {
-  const client = new pg.Client({ connectionString: net.network.postgres.connectionString(`member_${member}`) });
-  await client.connect();
+  const client = await memberDatabase(net, member);
   try {
     const held = new Set((await client.query<{ txid: string }>("SELECT encode(txid, 'hex') AS txid FROM transactions WHERE txid = ANY($1::bytea[])", [txids.map((txid) => Buffer.from(txid, 'hex'))])).rows.map((row) => row.txid));
     return txids.filter((txid) => !held.has(txid));
