@@ -152,7 +152,7 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const { minutes, seed, lanes: laneCount, checkpointMinutes } = settings;
-  const replay = `npm run soak -- --seed ${seed} --minutes ${minutes}`;
+  const replay = `npm run soak -- --seed ${seed} --minutes ${minutes} --lanes ${laneCount} --checkpoint-minutes ${checkpointMinutes}`;
   const say = (line: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
   say(`soak: seed ${seed}, ${minutes} min (${replay} replays its choices)`);
 
