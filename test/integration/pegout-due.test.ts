@@ -4,6 +4,7 @@ import { DueStep } from '../../federation/member/due-step.ts';
 import { FederationSigner } from '../../federation/member/federation-signer.ts';
 import { DEFAULT_PEGOUT_OPTIONS, Pegout } from '../../federation/member/pegout.ts';
 import { applyTransaction, LedgerState } from '../../sidechain/ledger/index.ts';
+import type { ChainStore } from '../../sidechain/store/chain-store.ts';
 import { txInfo } from '../../sidechain/transaction/ids.ts';
 import { keyWitness } from '../../sidechain/transaction/signing.ts';
 import type { PegoutBody, Transaction } from '../../sidechain/transaction/types.ts';
@@ -30,18 +31,14 @@ describe('a peg-out batch falls due as its batch window ends, and the step run t
   const batchWindowMs = 300;
   let fixture: ChainFixture;
 
-  after(async () => {
-    await fixture?.drop();
-  });
-
-  it("is due a window after the oldest unsettled burn's block became final here", async () => {
+  /** Member 0's Pegout over `store`, and `final`, which applies blocks to a ledger and tells the Pegout each is final. */
+  async function pegoutOver(store: ChainStore, windowMs: number) {
     const { node } = await sharedRegtest();
-    fixture = await chainFixture('pegout_due');
     const rpc = new BitcoinRpc(node.rpcUrl);
     const { log } = capturedLog();
     const signer = new FederationSigner(genesis, rpc, { memberIndex: 0, pegPrivateKey: federation.keys[0]!.pegPrivateKey }, log);
-    const anchoring = await Anchoring.start(genesis, rpc, fixture.store, signer, { afterMs: 600_000 }, log);
-    const pegout = await Pegout.start(genesis, rpc, fixture.store, signer, anchoring, { afterMs: 600_000 }, log, { ...DEFAULT_PEGOUT_OPTIONS, batchWindowMs });
+    const anchoring = await Anchoring.start(genesis, rpc, store, signer, { afterMs: 600_000 }, log);
+    const pegout = await Pegout.start(genesis, rpc, store, signer, anchoring, { afterMs: 600_000 }, log, { ...DEFAULT_PEGOUT_OPTIONS, batchWindowMs: windowMs });
     const ledger = new LedgerState();
     let parent: BlockParent = genesisParent(genesis);
     const final = (transactions: Transaction[]) => {
@@ -50,6 +47,16 @@ describe('a peg-out batch falls due as its batch window ends, and the step run t
       pegout.blockFinal({ header, transactions });
       parent = { height: header.height, hash: new Uint8Array(32).fill(header.height), timeMs: header.timeMs };
     };
+    return { pegout, ledger, final };
+  }
+
+  after(async () => {
+    await fixture?.drop();
+  });
+
+  it("is due a window after the oldest unsettled burn's block became final here", async () => {
+    fixture = await chainFixture('pegout_due');
+    const { pegout, ledger, final } = await pegoutOver(fixture.store, batchWindowMs);
     const alice = testWallet();
     const mint: Transaction = { kind: 'pegin', bitcoinTxid: bitcoinTxid(1), bitcoinVout: 0, amount: 1_000_000n, recipient: alice.owner, witnesses: [] };
     const burnOf = (input: Transaction, index: number, change: bigint): Transaction => {
@@ -84,22 +91,9 @@ describe('a peg-out batch falls due as its batch window ends, and the step run t
   });
 
   it("says when its operator's approval of a burn held by the circuit breaker arrives, and the batch it lets through is due then", async () => {
-    const { node } = await sharedRegtest();
     const own = await chainFixture('pegout_approved');
     try {
-      const rpc = new BitcoinRpc(node.rpcUrl);
-      const { log } = capturedLog();
-      const signer = new FederationSigner(genesis, rpc, { memberIndex: 0, pegPrivateKey: federation.keys[0]!.pegPrivateKey }, log);
-      const anchoring = await Anchoring.start(genesis, rpc, own.store, signer, { afterMs: 600_000 }, log);
-      const pegout = await Pegout.start(genesis, rpc, own.store, signer, anchoring, { afterMs: 600_000 }, log, { ...DEFAULT_PEGOUT_OPTIONS, batchWindowMs: 0 });
-      const ledger = new LedgerState();
-      let parent: BlockParent = genesisParent(genesis);
-      const final = (transactions: Transaction[]) => {
-        for (const tx of transactions) applyTransaction(ledger, tx, { chainId: genesis.chainId, height: parent.height + 1 });
-        const header = nextHeader(genesis, parent, transactions);
-        pegout.blockFinal({ header, transactions });
-        parent = { height: header.height, hash: new Uint8Array(32).fill(header.height), timeMs: header.timeMs };
-      };
+      const { pegout, ledger, final } = await pegoutOver(own.store, 0);
       const alice = testWallet();
       const mint: Transaction = { kind: 'pegin', bitcoinTxid: bitcoinTxid(2), bitcoinVout: 0, amount: 1_000_000n, recipient: alice.owner, witnesses: [] };
       // 400,000 sats of 1,000,000 in reserves: beyond the breaker's quarter an hour.
