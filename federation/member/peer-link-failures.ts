@@ -29,7 +29,7 @@ const SOCKET_WORDS: Record<string, string> = {
 const HANDSHAKE_WORDS: Record<HandshakeFailure, string> = {
   'handshake-malformed': 'sent a handshake this member cannot read',
   'handshake-version': `speaks another peer protocol version than this member's ${FRAME_VERSION} (another release: upgrade the older one)`,
-  'handshake-refused': "refuses this member's handshake without saying why: it runs peer protocol 1 (another release: upgrade it), has another genesis file, or does not know this member's key; its log says which",
+  'handshake-refused': "it closed the connection at this member's hello without a welcome: it runs peer protocol 1 (another release: upgrade it), has another genesis file, or does not know this member's key (its log says which); or the connection was only cut at the hello (that member stopping, or the network between the two resetting connections), and the next dial links or says why not",
   'handshake-wrong-chain': 'its handshake names another chain: it runs with another genesis file',
   'handshake-unknown-member': 'its handshake names a key the genesis does not have',
   'handshake-wrong-direction': 'it dialled in the wrong direction (the member of lower index dials): the peer list of one of the two is wrong',

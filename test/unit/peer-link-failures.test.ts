@@ -84,7 +84,7 @@ describe('the last reason each peer link failed', () => {
       memberIndex: 2,
       sinceMs: 2_000,
       code: 'handshake-refused',
-      reason: "refuses this member's handshake without saying why: it runs peer protocol 1 (another release: upgrade it), has another genesis file, or does not know this member's key; its log says which",
+      reason: "it closed the connection at this member's hello without a welcome: it runs peer protocol 1 (another release: upgrade it), has another genesis file, or does not know this member's key (its log says which); or the connection was only cut at the hello (that member stopping, or the network between the two resetting connections), and the next dial links or says why not",
     });
     expect(downAfter([[{ type: 'drop', reason: 'handshake-bad-signature', peer: 0 }, 2_000]])[0]!.reason).to.equal('its handshake is not signed by its key in the genesis: it runs with another key file');
   });
