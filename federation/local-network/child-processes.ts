@@ -29,15 +29,33 @@ export function spawnNodeChild(name: string, args: string[], options: { logFile:
   return { name, process: child, exited };
 }
 
+export interface StopOptions {
+  /** How long each child has after SIGTERM before SIGKILL. */
+  graceMs: number;
+  /**
+   * Told every `noticeEveryMs` which children have not exited yet, and of each one killed, so that
+   * a stop that takes a while (a member writing a snapshot of its ledger) does not look hung.
+   */
+  onProgress?: (line: string) => void;
+  noticeEveryMs?: number;
+}
+
 /** SIGTERM, then SIGKILL for whoever has not exited within the grace period. */
-export async function stopChildren(children: ManagedChild[], graceMs = 10_000): Promise<void> {
+export async function stopChildren(children: ManagedChild[], { graceMs, onProgress = () => undefined, noticeEveryMs = 5_000 }: StopOptions): Promise<void> {
   const running = children.filter((child) => child.process.exitCode === null && child.process.signalCode === null);
+  const started = Date.now();
+  const stopping = new Set(running);
+  const notices = setInterval(() => {
+    const names = running.filter((child) => stopping.has(child)).map((child) => child.name);
+    onProgress(`still stopping after ${Math.round((Date.now() - started) / 1000)} s: ${names.join(', ')} (SIGKILL at ${graceMs / 1000} s)`);
+  }, noticeEveryMs);
   for (const child of running) child.process.kill('SIGTERM');
   await Promise.all(
     running.map(async (child) => {
       let timer: NodeJS.Timeout | undefined;
       const forced = new Promise<void>((resolve) => {
         timer = setTimeout(() => {
+          onProgress(`${child.name} did not exit within ${graceMs / 1000} s of SIGTERM: SIGKILL`);
           child.process.kill('SIGKILL');
           resolve();
         }, graceMs);
@@ -45,8 +63,10 @@ export async function stopChildren(children: ManagedChild[], graceMs = 10_000): 
       await Promise.race([child.exited.then(() => undefined), forced]);
       clearTimeout(timer);
       await child.exited;
+      stopping.delete(child);
     }),
   );
+  clearInterval(notices);
 }
 
 /** A child's tie to its parent, from stopWhenParentDies. */

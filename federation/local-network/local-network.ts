@@ -13,6 +13,12 @@ import { NetworkStartError, waitForMembers } from './member-readiness.ts';
 
 /** Starts of the members on freshly chosen ports, when another program took one before a member listened. */
 const PORT_ATTEMPTS = 3;
+/**
+ * How long a member has to exit after SIGTERM before SIGKILL: it writes a snapshot of its ledger
+ * first (seconds at a million UTXOs, more on a busy machine), as docker-compose.yml's
+ * stop_grace_period gives it. Killed during the write, it keeps its older snapshot and replays more.
+ */
+export const MEMBER_STOP_GRACE_MS = 60_000;
 const CLI_ENTRY = fileURLToPath(new URL('../../bin/strongbox.js', import.meta.url));
 
 export interface LocalNetworkOptions {
@@ -121,7 +127,7 @@ async function startInHeldFolder(options: LocalNetworkOptions, lock: FolderLock)
       );
       break;
     } catch (error) {
-      await stopChildren(members);
+      await stopChildren(members, { graceMs: MEMBER_STOP_GRACE_MS, onProgress: progress });
       if (error instanceof NetworkStartError && error.portTaken && attempt < PORT_ATTEMPTS) {
         progress(`${error.message}: starting the members again on other ports`);
         continue;
@@ -136,7 +142,7 @@ async function startInHeldFolder(options: LocalNetworkOptions, lock: FolderLock)
       lock.markStopping();
       // Postgres only once every member has exited: each closes its own connections as it stops,
       // where a server stopped first would end them under it.
-      await stopChildren(members);
+      await stopChildren(members, { graceMs: MEMBER_STOP_GRACE_MS, onProgress: progress });
       const results = await Promise.allSettled([stopPostgres(), bitcoin.stop()]);
       lock.release();
       const failed = results.find((result) => result.status === 'rejected');
@@ -179,7 +185,7 @@ export const memberLogPath = (dataDir: string, index: number) => join(memberDir(
 
 /** Starts member `index` on its config.json, its output appended to its member.log. */
 function spawnMember(dataDir: string, index: number, env?: NodeJS.ProcessEnv): ManagedChild {
-  return spawnNodeChild(`member-${index}`, [CLI_ENTRY, 'member', 'start', '--config', memberConfigPath(dataDir, index)], { logFile: memberLogPath(dataDir, index), env });
+  return spawnNodeChild(`member ${index}`, [CLI_ENTRY, 'member', 'start', '--config', memberConfigPath(dataDir, index)], { logFile: memberLogPath(dataDir, index), env });
 }
 
 function spawnMembers(dataDir: string, count: number, progress: (step: string) => void): ManagedChild[] {

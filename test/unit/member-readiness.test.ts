@@ -32,7 +32,7 @@ describe('waiting for the members of a local network to come up', function () {
     return { child, log };
   };
   after(async () => {
-    await stopChildren(children);
+    await stopChildren(children, { graceMs: 10_000 });
     for (const server of servers) server.close();
     rmSync(folder, { recursive: true, force: true });
   });
