@@ -74,7 +74,7 @@ export async function up(options: { dataDir?: string; fresh?: boolean; json?: bo
   // Ctrl-C on `npm start` reaches this process twice, from the terminal and forwarded by npm. A
   // signal nobody listens to any more would end it while it stops the members, and a member
   // still stopping would be left running with its database held: the listeners stay, and a
-  // signal while stopping changes nothing (members get 10 s, then SIGKILL).
+  // signal while stopping changes nothing (members get 60 s, then SIGKILL).
   const lost = await Promise.race([
     new Promise<undefined>((resolveSignal) => {
       process.on('SIGINT', () => resolveSignal(undefined));
