@@ -46,8 +46,8 @@ export async function stopChildren(children: ManagedChild[], { graceMs, onProgre
   const started = Date.now();
   const stopping = new Set(running);
   const notices = setInterval(() => {
-    const names = running.filter((child) => stopping.has(child)).map((child) => child.name);
-    onProgress(`still stopping after ${Math.round((Date.now() - started) / 1000)} s: ${names.join(', ')} (SIGKILL at ${graceMs / 1000} s)`);
+    const names = [...stopping].map((child) => child.name).join(', ');
+    onProgress(`still stopping after ${Math.round((Date.now() - started) / 1000)} s: ${names} (SIGKILL at ${graceMs / 1000} s)`);
   }, noticeEveryMs);
   for (const child of running) child.process.kill('SIGTERM');
   await Promise.all(
