@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { execFileSync, spawn, type ChildProcess, type ChildProcessByStdio } from 'node:child_process';
+import { spawn, type ChildProcess, type ChildProcessByStdio } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -247,15 +247,18 @@ describe('strongbox up (npm start)', function () {
       const postgresLogBefore = statSync(postgresLog).size;
       const memberLogsBefore = pids.map((_, index) => statSync(join(dataDir, `member-${index}`, 'member.log')).size);
       if (terminal) {
+        const up = networkProcesses.find((row) => row.ppid === child.pid)!;
         process.kill(-child.pid!, 'SIGINT');
-        // npm's forwarded copy of the signal, or a second Ctrl-C, reaching up while it stops the members.
-        const up = Number(execFileSync('pgrep', ['-P', String(child.pid)], { encoding: 'utf8' }).trim().split('\n')[0]);
-        await new Promise((resolve) => setTimeout(resolve, 300));
-        try {
-          process.kill(up, 'SIGINT');
-        } catch (error) {
-          // Already stopped: nothing left for the second signal to interrupt.
-          if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+        // npm's forwarded copy of the signal, and Ctrl-C pressed again and again, reach up while it
+        // stops the members and as it ends: up is sent SIGINT until it has exited, never once its
+        // pid may name another process.
+        while (stillRunning([up]).length === 1) {
+          try {
+            process.kill(up.pid, 'SIGINT');
+          } catch (error) {
+            if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+          }
+          await new Promise((resolve) => setTimeout(resolve, 1));
         }
       } else child.kill(killed ? 'SIGKILL' : 'SIGTERM');
       expect(await exited).to.equal(killed ? null : 0);
