@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import type { Socket } from 'node:net';
+import { startTimeOf } from './stale-server.ts';
 
 /** How long the sessions of a server whose starter is gone get to end before it is shut down fast. */
 export const LIFELINE_SMART_SHUTDOWN_S = 30;
@@ -20,15 +21,20 @@ export const LIFELINE_SMART_SHUTDOWN_S = 30;
  * would have removed it is gone, and the folder would stay in /tmp for good.
  */
 const SCRIPT = [
-  // Waits up to LIFELINE_SMART_SHUTDOWN_S for the server to exit; signal 0 signals nothing.
-  `wait_for_exit() { waited=0; while kill -0 "$1" 2>/dev/null && [ "$waited" -lt ${LIFELINE_SMART_SHUTDOWN_S} ]; do sleep 1; waited=$((waited + 1)); done; }`,
+  'pid=$1 folder=$2 started=$3',
+  // The server still runs: the process of its PID is the one that started at its start time (where
+  // /proc tells), so a process that took over the PID once the server exited is never signalled.
+  'running() { if [ -z "$started" ]; then kill -0 "$pid" 2>/dev/null; return; fi; stat=$(cat "/proc/$pid/stat" 2>/dev/null) || return 1; set -- ${stat##*\\) }; [ "${20}" = "$started" ]; }',
+  // Waits up to LIFELINE_SMART_SHUTDOWN_S for the server to exit.
+  `wait_for_exit() { waited=0; while running && [ "$waited" -lt ${LIFELINE_SMART_SHUTDOWN_S} ]; do sleep 1; waited=$((waited + 1)); done; }`,
   'read -r _',
-  'kill -TERM "$1" 2>/dev/null || exit 0',
-  'wait_for_exit "$1"',
-  'kill -INT "$1" 2>/dev/null',
-  'wait_for_exit "$1"',
+  'running || exit 0',
+  'kill -TERM "$pid" 2>/dev/null || exit 0',
+  'wait_for_exit',
+  'running && kill -INT "$pid" 2>/dev/null',
+  'wait_for_exit',
   // rmdir leaves a folder that is not empty.
-  '[ -z "$2" ] || rmdir "$2" 2>/dev/null',
+  '[ -z "$folder" ] || rmdir "$folder" 2>/dev/null',
   'exit 0',
 ].join('\n');
 
@@ -40,10 +46,11 @@ export interface Lifeline {
 
 /**
  * Starts the lifeline of the server `postmasterPid`, whose socket is in `socketFolder` if it has
- * one; it holds neither this process's event loop nor its terminal.
+ * one; it holds neither this process's event loop nor its terminal. `serverStartTime` (read from
+ * /proc when not given; empty where there is none) tells the server from a later process given its PID.
  */
-export async function startLifeline(postmasterPid: number, socketFolder = ''): Promise<Lifeline> {
-  const watcher = spawn('/bin/sh', ['-c', SCRIPT, 'strongbox-postgres-lifeline', String(postmasterPid), socketFolder], {
+export async function startLifeline(postmasterPid: number, socketFolder = '', serverStartTime = startTimeOf(postmasterPid) ?? ''): Promise<Lifeline> {
+  const watcher = spawn('/bin/sh', ['-c', SCRIPT, 'strongbox-postgres-lifeline', String(postmasterPid), socketFolder, serverStartTime], {
     detached: true,
     stdio: ['pipe', 'ignore', 'ignore'],
   });

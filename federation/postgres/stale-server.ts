@@ -97,12 +97,26 @@ function oneLine(command: string): string {
   return collapsed.length > 160 ? `${collapsed.slice(0, 159)}…` : collapsed;
 }
 
-function parentOf(pid: number): number | undefined {
+/** The fields of `/proc/<pid>/stat` from the third (the state) on; undefined off Linux or once the process is gone. */
+function statFields(pid: number): string[] | undefined {
   try {
-    // The command name (field 2) is in parentheses and may hold spaces; the parent PID follows it.
+    // The command name (field 2) is in parentheses and may hold spaces.
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return Number.parseInt(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1] ?? '', 10);
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
     return undefined;
   }
+}
+
+function parentOf(pid: number): number | undefined {
+  const fields = statFields(pid);
+  return fields && Number.parseInt(fields[1] ?? '', 10);
+}
+
+/**
+ * When process `pid` started (field 22, clock ticks since boot): a later process given the same
+ * PID has another. Undefined off Linux or once the process is gone.
+ */
+export function startTimeOf(pid: number): string | undefined {
+  return statFields(pid)?.[19];
 }
