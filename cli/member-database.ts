@@ -2,14 +2,18 @@ import pg from 'pg';
 import { loadMemberConfig } from '../federation/config.ts';
 import { openOperatorDatabase, operatorChainStore } from '../federation/postgres/member-database.ts';
 import { endPool } from '../federation/postgres/end-pool.ts';
+import { readGenesisFile } from '../federation/genesis-file.ts';
+import { assertOperatorDatabaseOfThisMember } from '../federation/member/member-identity.ts';
 
 /**
  * Runs `work` on the member's own database (config `databaseUrl` or DATABASE_URL, else the
  * member's embedded server). Operator commands reach it directly, so no API call can do what
- * they do.
+ * they do; a database another member has started on is refused, as the member itself refuses it.
  */
 export async function withMemberDatabase<T>(configFile: string | undefined, work: (pool: pg.Pool) => Promise<T>): Promise<T> {
-  const database = await openOperatorDatabase(loadMemberConfig(configFile));
+  const config = loadMemberConfig(configFile);
+  const genesis = readGenesisFile(config.genesisFile);
+  const database = await openOperatorDatabase(config);
   try {
     const pool = new pg.Pool({ connectionString: database.url, max: 2 });
     // The server ending an idle connection (a restart) is no failure of the command: its next
@@ -17,6 +21,7 @@ export async function withMemberDatabase<T>(configFile: string | undefined, work
     pool.on('error', () => undefined);
     try {
       await operatorChainStore(pool);
+      await assertOperatorDatabaseOfThisMember(pool, genesis, config.memberIndex);
       return await work(pool);
     } finally {
       // Closed before the embedded server started for the command stops.

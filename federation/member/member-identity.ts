@@ -1,3 +1,4 @@
+import type pg from 'pg';
 import { sameBytes } from '../../sidechain/bytes.ts';
 import { ConfigError } from '../../sidechain/errors.ts';
 import type { Genesis } from '../../sidechain/genesis.ts';
@@ -11,8 +12,26 @@ import type { ChainStore } from '../../sidechain/store/chain-store.ts';
  */
 export async function assertDatabaseOfThisMember(store: ChainStore, genesis: Genesis, memberIndex: number): Promise<void> {
   const own = genesis.members.keys[memberIndex]!;
-  const recorded = await store.claimMemberIdentity(own);
-  if (sameBytes(recorded, own)) return;
+  refuseAnotherMembers(await store.claimMemberIdentity(own), genesis, memberIndex);
+}
+
+/**
+ * The same check for an operator command (pegout approve, role grant, pegin resume), which reads
+ * what is recorded and records nothing: the member claims its database as it starts. An approval
+ * or a credential written into another member's database (a DATABASE_URL beside the wrong config)
+ * would count as that member's operator's, on a member whose operator never gave it.
+ */
+export async function assertOperatorDatabaseOfThisMember(pool: pg.Pool, genesis: Genesis, memberIndex: number): Promise<void> {
+  if (memberIndex >= genesis.members.keys.length) {
+    throw new ConfigError('memberIndex', `the genesis has no member ${memberIndex}: its ${genesis.members.keys.length} members are 0 to ${genesis.members.keys.length - 1}`);
+  }
+  const result = await pool.query<{ block_key: Buffer }>('SELECT block_key FROM member_identity');
+  const recorded = result.rows[0];
+  if (recorded) refuseAnotherMembers(new Uint8Array(recorded.block_key), genesis, memberIndex);
+}
+
+function refuseAnotherMembers(recorded: Uint8Array, genesis: Genesis, memberIndex: number): void {
+  if (sameBytes(recorded, genesis.members.keys[memberIndex]!)) return;
   const owner = genesis.members.keys.findIndex((key) => sameBytes(key, recorded));
   const whose = owner >= 0 ? `member ${owner} (${genesis.file.members[owner]!.name})` : `a member with block key ${Buffer.from(recorded).toString('hex')}, none of this genesis`;
   throw new ConfigError(

@@ -344,6 +344,15 @@ describe('peg-out through five member processes and a real regtest node', functi
     const unknown = await runCli(['pegout', 'approve', 'ab'.repeat(32), '--config', config(0)]);
     expect(unknown.code).to.not.equal(0);
     expect(unknown.stderr).to.match(/not a final burn on this member/);
+    // Member 1's config beside member 0's database (DATABASE_URL set for the wrong member) is
+    // refused: the approval would count as member 0's operator's (approve(0) below finds none).
+    const memberZeroDatabase = (JSON.parse(readFileSync(config(0), 'utf8')) as { databaseUrl: string }).databaseUrl;
+    const crossed = await runCli(['pegout', 'approve', burnTxid, '--config', config(1)], { env: { DATABASE_URL: memberZeroDatabase } });
+    expect([crossed.code, crossed.stdout, crossed.stderr]).to.deep.equal([
+      1,
+      '',
+      `strongbox: databaseUrl: the database belongs to member 0 (${net.genesis.file.members[0]!.name}), not to member 1: give each member its own database (databaseUrl, DATABASE_URL or dataDir), and this config the genesis of its chain (genesisFile)\n`,
+    ]);
     const threshold = net.genesis.members.threshold;
     // Approved by fewer than k operators, the batch cannot gather k votes.
     const approve = async (member: number) => {
