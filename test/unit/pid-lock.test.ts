@@ -1,13 +1,14 @@
 import { expect } from 'chai';
 import { spawn, spawnSync } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InUseError, takePidLock } from '../../federation/pid-lock.ts';
 import { withWalletLock } from '../../federation/wallet/wallet-lock.ts';
 
 const PID_LOCK = new URL('../../federation/pid-lock.ts', import.meta.url).href;
+const WALLET_LOCK = new URL('../../federation/wallet/wallet-lock.ts', import.meta.url).href;
 
 /**
  * Processes that each take `file` when told to, all at once: each says `ready`, waits for a line
@@ -75,6 +76,33 @@ describe('pid locks', function () {
     expect(refused).to.be.instanceOf(InUseError).and.have.property('message', `wallet ${wallet} is in use by another strongbox command (pid ${process.ppid}): run this one again once that has finished`);
     expect(ran).to.equal(false);
     expect(readFileSync(`${wallet}.lock`, 'utf8')).to.equal(`${process.ppid}\n`);
+  });
+
+  it('refuses a wallet in a folder it cannot write, in one line naming the folder and the way out, running nothing', () => {
+    // Root writes any folder: the attempt runs as an unprivileged user then (nobody), as a user would.
+    const asRoot = process.getuid?.() === 0;
+    const folder = join(dir, 'read-only');
+    mkdirSync(folder);
+    const wallet = join(folder, 'alice.wallet.json');
+    writeFileSync(wallet, '{}\n', { mode: 0o644 });
+    chmodSync(dir, 0o755);
+    chmodSync(folder, 0o555);
+    const script = `
+      const { withWalletLock } = await import(${JSON.stringify(WALLET_LOCK)});
+      let ran = false;
+      try {
+        await withWalletLock(${JSON.stringify(wallet)}, async () => (ran = true));
+        console.log('took');
+      } catch (error) {
+        console.log(error.constructor.name + ': ' + error.message);
+      }
+      console.log('ran: ' + ran);`;
+    const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', ...(asRoot && { uid: 65534, gid: 65534, env: { ...process.env, HOME: dir } }) });
+    chmodSync(folder, 0o755);
+    expect(child.stdout, child.stderr).to.equal(
+      `ValidationError: wallet ${wallet}: cannot write its lock file ${wallet}.lock in ${folder} (permission denied): a command that spends the wallet's coins holds the wallet in that file beside it while it runs, so that no other command spends the same coins; move the wallet to a folder you can write, or make this one writable; nothing was sent\nran: false\n`,
+    );
+    expect(readdirSync(folder)).to.deep.equal(['alice.wallet.json']);
   });
 
   it('lets a wallet go when the command holding it fails', async () => {
