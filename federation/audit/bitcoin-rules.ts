@@ -30,8 +30,12 @@ export function checkAnchorTransaction(tx: BitcoinTransaction, expected: { chain
 /**
  * Every burn a settlement names is paid by its own output of the Bitcoin transaction: to the
  * burn's destination script, at least one satoshi and at most the amount burned (the Bitcoin fee
- * comes out of the withdrawal, never out of the reserves). Returns the outputs that pay
- * `escrowScript`: the change that stays in reserve.
+ * comes out of the withdrawal, never out of the reserves). Its other outputs return change to the
+ * escrow: an output to anyone else would take part of the burns' fee shares, which the escrow
+ * outflow check counts as fee, so the burns' users would pay someone other than the miner. A fee
+ * bump settles no burn; its output beside the escrow's is the operations wallet's change, paid by
+ * the wallet's own coin, and the outflow check keeps the escrow's coin whole. Returns the outputs
+ * that pay `escrowScript`: the change that stays in reserve.
  */
 export function checkSettlementTransaction(tx: BitcoinTransaction, burns: readonly BurnRecord[], escrowScript: Uint8Array): { vout: number; value: bigint }[] {
   const used = new Set<number>();
@@ -45,6 +49,14 @@ export function checkSettlementTransaction(tx: BitcoinTransaction, burns: readon
       throw new ValidationError('bad-settlement', `Bitcoin transaction ${tx.getId()} has no output paying burn ${burn.txid} (${burn.amount} sats to ${Buffer.from(burn.destinationScript).toString('hex')})`);
     }
     used.add(vout);
+  }
+  const other = burns.length === 0 ? -1 : tx.outs.findIndex((out, index) => !used.has(index) && !sameBytes(out.script, escrowScript));
+  if (other >= 0) {
+    const out = tx.outs[other]!;
+    throw new ValidationError(
+      'bad-settlement',
+      `Bitcoin transaction ${tx.getId()} pays ${out.value} sats by output ${other} to ${Buffer.from(out.script).toString('hex')}, which is neither a burn it settles nor change to the escrow: a settlement's other outputs may only return change to the escrow`,
+    );
   }
   return tx.outs.flatMap((out, vout) => (!used.has(vout) && sameBytes(out.script, escrowScript) ? [{ vout, value: out.value }] : []));
 }

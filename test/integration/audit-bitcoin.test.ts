@@ -284,6 +284,34 @@ describe('audit against a real Bitcoin node (regtest), of a history signed in me
     });
   });
 
+  it("fails at a settlement paying most of the burn to a script that is neither the burn's nor the escrow's, though the escrow gives out exactly what was burned", async () => {
+    // A genesis without a peg-in fee, so that a deposit holds exactly what its mint and its burn are: the payment needs no escrow change.
+    const plain = testFederation(5);
+    const plainEscrow = sortedMultisig(plain.genesis.members.threshold, plain.genesis.pegKeys);
+    const erin = testWallet();
+    const deposit = await escrowDeposit(rpc, faucet, plainEscrow, erin.owner, 200_000n);
+    await faucet.mine(2);
+    const erinChain = new SignedChain(plain);
+    const mint = mintRecord(deposit, erin.owner, 200_000n);
+    erinChain.append([mint]);
+    const burn = burnRecord(plain.genesis.chainId, erin, mint, 0n, withdrawalScript);
+    erinChain.append([burn]);
+    // 1,000 sats paid for the 200,000 burned, 198,000 to the quorum's own script, 1,000 of fee: the outflow is what the burn burned, a quorum signed the record.
+    const taker = bitcoin.payments.p2wpkh({ hash: Buffer.alloc(20, 0x77), network }).output!;
+    const payout = spendEscrowCoins(plainEscrow, plain.keys.map((keys) => keys.pegPrivateKey), [{ ...deposit, recipient: erin.owner }], [
+      { script: withdrawalScript, value: 1_000n },
+      { script: taker, value: 198_000n },
+    ]);
+    erinChain.append([settlementRecord([burn], payout)]);
+    await rpc.sendRawTransaction(payout.toHex());
+    await faucet.mine(1);
+    await expectFailure(audit(erinChain.blocks, plain.genesis), {
+      check: 'settlement',
+      height: 3,
+      message: new RegExp(`settlement: Bitcoin transaction ${payout.getId()} pays 198000 sats by output 1 to ${Buffer.from(taker).toString('hex')}, which is neither a burn it settles nor change to the escrow`),
+    });
+  });
+
   it('passes a settlement paying a burn out of two deposits: the escrow coins it spends count together', async () => {
     const { holder: grace, deposit, chain: graceChain, mint } = await mintedChain(250_000n);
     const second = await depositTo(grace.owner, 100_000n + PEGIN_FEE);

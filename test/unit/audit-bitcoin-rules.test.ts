@@ -96,6 +96,26 @@ describe('audit rules for Bitcoin transactions', () => {
       checkSettlementTransaction(tx, [burn(2, p2wpkh(1), 50_000n), burn(1, p2wpkh(1), 100_000n)], escrow);
     });
 
+    it('accept a fee bump, which settles no burn: its escrow change back to the escrow, the operations wallet\'s change beside it', () => {
+      const tx = bitcoinTx([
+        { script: escrow, value: 300_000n },
+        { script: p2wpkh(9), value: 40_000n },
+      ]);
+      expect(checkSettlementTransaction(tx, [], escrow)).to.deep.equal([{ vout: 0, value: 300_000n }]);
+    });
+
+    it("refuse an output that pays neither a burn nor the escrow's change: the burns' fee shares would pay someone, not only the miner", () => {
+      // 1,000 paid for a burn of 50,000: of its fee share of 49,000, 48,000 go to another script, and the outflow still equals the burn.
+      const tx = bitcoinTx([
+        { script: p2wpkh(1), value: 1_000n },
+        { script: p2wpkh(7), value: 48_000n },
+      ]);
+      expect(() => checkSettlementTransaction(tx, [burn(1, p2wpkh(1), 50_000n)], escrow)).to.throw(
+        ValidationError,
+        new RegExp(`^Bitcoin transaction ${tx.getId()} pays 48000 sats by output 1 to 0014${'07'.repeat(20)}, which is neither a burn it settles nor change to the escrow: a settlement's other outputs may only return change to the escrow$`),
+      );
+    });
+
     const refusals: { description: string; outputs: { script: Uint8Array; value: bigint }[]; burns: BurnRecord[] }[] = [
       { description: 'more than the burn', outputs: [{ script: p2wpkh(1), value: 50_001n }], burns: [burn(1, p2wpkh(1), 50_000n)] },
       { description: 'nothing to the burn', outputs: [{ script: p2wpkh(1), value: 0n }], burns: [burn(1, p2wpkh(1), 50_000n)] },
