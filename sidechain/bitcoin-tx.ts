@@ -31,9 +31,18 @@ export function decodeUnsignedBitcoinTx(bytes: Uint8Array, code = 'bad-bitcoin-t
   if (tx.hasWitnesses()) fail(code, 'the Bitcoin transaction must be recorded unsigned, without witnesses');
   if (!sameBytes(tx.toBuffer(), bytes)) fail(code, 'the Bitcoin transaction is not canonically encoded');
   if (tx.ins.length === 0) fail(code, 'the Bitcoin transaction spends nothing');
+  const inputs = tx.ins.map((input) => ({ txid: Buffer.from(input.hash).reverse().toString('hex'), vout: input.index }));
+  // Bitcoin refuses a transaction spending one output twice (bad-txns-inputs-duplicate), so a record
+  // of one would never be paid, and a member summing its inputs would count that coin twice.
+  const outpoints = new Set<string>();
+  for (const { txid, vout } of inputs) {
+    const outpoint = `${txid}:${vout}`;
+    if (outpoints.has(outpoint)) fail(code, `the Bitcoin transaction spends ${outpoint} twice`);
+    outpoints.add(outpoint);
+  }
   return {
     txid: tx.getId(),
-    inputs: tx.ins.map((input) => ({ txid: Buffer.from(input.hash).reverse().toString('hex'), vout: input.index })),
+    inputs,
     outputs: tx.outs.map((output) => ({ script: new Uint8Array(output.script), value: output.value })),
   };
 }

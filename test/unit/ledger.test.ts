@@ -223,6 +223,8 @@ describe('ledger: peg-in and peg-out', () => {
     expectCode(() => applyTransaction(state, settlementOf([], [escrowChange, walletChange], 9), context(3)), 'bad-settlement');
     expectCode(() => applyTransaction(state, settlementOf([], [escrowChange], [9, 10]), context(3)), 'bad-settlement');
     expectCode(() => applyTransaction(state, settlementOf([], [escrowChange, walletChange, walletChange], [9, 10]), context(3)), 'bad-settlement');
+    // Spending one coin twice, which Bitcoin refuses: the bump would never confirm.
+    expectCode(() => applyTransaction(state, settlementOf([], [escrowChange, walletChange], [9, 9]), context(3)), 'bad-settlement');
     expect(snapshot(state)).to.equal(before);
     applyTransaction(state, settlementOf([], [escrowChange, walletChange], [9, 10]), context(3));
     expect(state.supply()).to.deep.equal({ minted: 0n, burned: 0n });
@@ -245,6 +247,9 @@ describe('ledger: peg-in and peg-out', () => {
     expectCode(() => applyTransaction(state, settlementOf(burns, [{ script: escrowChange.script, value: 900n }, { script: P2WPKH, value: 1900n }]), context(3)), 'bad-settlement');
     expectCode(() => applyTransaction(state, settlementOf(burns, [{ script: P2WPKH, value: 900n }, { script: P2WPKH, value: 1900n }, escrowChange, escrowChange]), context(3)), 'bad-settlement');
     expectCode(() => applyTransaction(state, { ...settle, bitcoinTxid: bitcoinTxid(10) }, context(3)), 'bad-settlement');
+    // An escrow coin spent twice counts twice towards the change, and no Bitcoin node accepts the
+    // transaction: the burns would be recorded as paid by a payment that never comes.
+    expectCode(() => applyTransaction(state, settlementOf(burns, [{ script: P2WPKH, value: 900n }, { script: P2WPKH, value: 1900n }, escrowChange], [9, 9]), context(3)), 'bad-settlement');
     expect(snapshot(state)).to.equal(before);
     applyTransaction(state, settle, context(3));
     const settledAs = (index: number) => state.getBurn(Buffer.from(burns[index]!).toString('hex'))?.settlement;
