@@ -14,9 +14,12 @@ import { bitcoinRpcFrom } from '../bitcoin-node.ts';
 interface AuditOptions extends NetworkOptions {
   bitcoinRpc?: string;
   previous?: string;
-  broadcastGrace?: number;
+  broadcastGrace?: string;
   json?: boolean;
 }
+
+/** Members broadcast a record's transaction well within a second of its block: ten minutes only hides a node that missed it. */
+const MAX_BROADCAST_GRACE_SECONDS = 600;
 
 const hash = z.string().regex(/^[0-9a-f]{64}$/, 'expected 64 lowercase hex digits');
 const passedReport = z.object({ ok: z.literal(true), chainId: hash, height: z.number().int().min(0), tipHash: hash });
@@ -112,12 +115,38 @@ function equivocationLines({ proven, unproven }: AuditReport['equivocations']): 
   ];
 }
 
-export async function audit(options: AuditOptions): Promise<void> {
+/** --broadcast-grace's seconds: a whole number, 0 (fail at once) to ten minutes; refused as any other input the audit reads, so --json answers it. */
+function graceSeconds(value: string): number {
+  if (!/^(0|[1-9][0-9]{0,2})$/.test(value) || Number(value) > MAX_BROADCAST_GRACE_SECONDS) {
+    throw new ValidationError(
+      'bad-broadcast-grace',
+      `option '--broadcast-grace <seconds>' argument '${value}' is invalid. It takes whole seconds, 0 to ${MAX_BROADCAST_GRACE_SECONDS}; 0 fails at once on a transaction the node does not know (see --help)`,
+    );
+  }
+  return Number(value);
+}
+
+/** What the audit reads before it asks anyone: every file, URL and number it was given, each refused with one line. */
+function auditInputs(options: AuditOptions) {
+  const broadcastGraceMs = options.broadcastGrace === undefined ? undefined : graceSeconds(options.broadcastGrace) * 1000;
   const genesis = genesisFrom(options);
   const previous = options.previous === undefined ? undefined : previousTip(options.previous, genesis);
   const client = memberClientFrom(options);
-  const source = memberBlockSource(client);
   const bitcoin = bitcoinRpcFrom({ rpc: options.bitcoinRpc, dataDir: options.dataDir, flag: '--bitcoin-rpc' });
+  return { broadcastGraceMs, genesis, previous, client, bitcoin };
+}
+
+export async function audit(options: AuditOptions): Promise<void> {
+  let inputs: ReturnType<typeof auditInputs>;
+  try {
+    inputs = auditInputs(options);
+  } catch (error) {
+    // A script reads stdout (AUDITOR.md's cron line keeps it): input refused is an error there, no verdict.
+    if (options.json && error instanceof StrongboxError) console.log(toJson({ ok: false, error: { code: error.code, message: error.message } }));
+    throw error;
+  }
+  const { broadcastGraceMs, genesis, previous, client, bitcoin } = inputs;
+  const source = memberBlockSource(client);
   const progress = auditProgress();
   let report: AuditReport;
   try {
@@ -125,7 +154,7 @@ export async function audit(options: AuditOptions): Promise<void> {
     const others = otherClients.map(memberBlockSource);
     // The source is asked at the end, as the member that answered last; the others once each.
     const evidenceFrom = [client, ...otherClients.filter((other) => other.baseUrl !== client.baseUrl)].map((member) => ({ get description() { return member.baseUrl; }, evidence: () => member.evidence() }));
-    report = await runAudit({ genesis, source, bitcoin, others, evidenceFrom, previous, broadcastGraceMs: options.broadcastGrace === undefined ? undefined : options.broadcastGrace * 1000, onProgress: progress.update });
+    report = await runAudit({ genesis, source, bitcoin, others, evidenceFrom, previous, broadcastGraceMs, onProgress: progress.update });
   } catch (error) {
     progress.clear();
     // A verdict is on the chain as one member served it (the client may have passed over one
