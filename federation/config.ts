@@ -288,13 +288,57 @@ export function parseMemberConfig(fileValues: unknown, env: NodeJS.ProcessEnv = 
     error: (issue) => (issue.input === undefined ? 'required' : undefined),
   });
   if (!result.success) {
-    const issue = result.error.issues[0]!;
+    // A key written wrong is also a key missing: the misspelling is what its author has to fix.
+    const issue = result.error.issues.find((candidate) => candidate.code === 'unrecognized_keys') ?? result.error.issues[0]!;
     const path = issue.path.join('.');
     const field = issue.code === 'unrecognized_keys' ? [path, issue.keys.join(', ')].filter(Boolean).join('.') : path || 'config';
-    const variable = fromEnvironment.get(path);
-    throw new ConfigError(variable ? `${field} (${variable})` : field, issue.message);
+    // A variable holding JSON (STRONGBOX_PEERS) is named for a problem inside it too.
+    const variable = [...fromEnvironment].find(([from]) => path === from || path.startsWith(`${from}.`))?.[1];
+    const message = issue.code === 'unrecognized_keys' ? unknownSettings(issue.keys, issue.path) : issue.message;
+    throw new ConfigError(variable ? `${field} (${variable})` : field, message);
   }
   return result.data;
+}
+
+/** The settings one level of the config takes, for the refusal of a key it does not. */
+function settingsAt(path: readonly PropertyKey[]): string[] {
+  let schema: z.ZodType = memberConfigSchema;
+  for (const part of path) {
+    while (schema instanceof z.ZodPipe || schema instanceof z.ZodDefault || schema instanceof z.ZodOptional) schema = (schema instanceof z.ZodPipe ? schema.in : schema.unwrap()) as z.ZodType;
+    if (schema instanceof z.ZodArray) schema = schema.element as z.ZodType;
+    else if (schema instanceof z.ZodObject && typeof part === 'string') schema = schema.shape[part] as z.ZodType;
+  }
+  while (schema instanceof z.ZodDefault || schema instanceof z.ZodOptional) schema = schema.unwrap() as z.ZodType;
+  if (schema instanceof z.ZodArray) schema = schema.element as z.ZodType;
+  return schema instanceof z.ZodObject ? Object.keys(schema.shape) : [];
+}
+
+/** Edits (insert, delete, replace, swap two neighbours) from one name to the other, ignoring case. */
+function editDistance(a: string, b: string): number {
+  const [x, y] = [a.toLowerCase(), b.toLowerCase()];
+  const rows = Array.from({ length: x.length + 1 }, (_, i) => Array.from({ length: y.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= x.length; i++) {
+    for (let j = 1; j <= y.length; j++) {
+      const row = rows[i]!;
+      row[j] = Math.min(rows[i - 1]![j]! + 1, row[j - 1]! + 1, rows[i - 1]![j - 1]! + (x[i - 1] === y[j - 1] ? 0 : 1));
+      if (i > 1 && j > 1 && x[i - 1] === y[j - 2] && x[i - 2] === y[j - 1]) row[j] = Math.min(row[j]!, rows[i - 2]![j - 2]! + 1);
+    }
+  }
+  return rows[x.length]![y.length]!;
+}
+
+/** The setting of `known` that `key` likely misspells: a few edits from it, by its length. */
+function nearSetting(key: string, known: string[]): string | undefined {
+  return known.find((name) => editDistance(key, name) <= Math.max(1, Math.floor(name.length / 4)));
+}
+
+/** Why a key is refused: the setting it likely misspells, or the settings its level takes. */
+function unknownSettings(keys: string[], path: readonly PropertyKey[]): string {
+  const known = settingsAt(path);
+  const near = (key: string) => nearSetting(key, known);
+  const unknown = keys.map((key) => (near(key) ? `"${key}" (did you mean "${near(key)}"?)` : `"${key}"`));
+  const where = path.length > 0 ? `${path.join('.')} takes` : 'a member config takes';
+  return `${unknown.length === 1 ? 'unknown setting' : 'unknown settings'} ${unknown.join(', ')}${keys.every(near) ? '' : `; ${where} ${known.join(', ')}`}`;
 }
 
 /** Fields naming files or folders: relative ones in a config file are read from the file's own folder. */
@@ -308,7 +352,8 @@ export function loadMemberConfig(path: string | undefined, env: NodeJS.ProcessEn
   }
   const fileValues = readJsonFile(path, (reason) => new ConfigError('--config', reason));
   // A genesis, key or network file given by mistake: said as such, not as a missing field.
-  if (typeof fileValues !== 'object' || fileValues === null || Array.isArray(fileValues) || (!('memberIndex' in fileValues) && env.STRONGBOX_MEMBER_INDEX === undefined)) {
+  // One with memberIndex misspelt is a member config all the same: the schema names the misspelling.
+  if (typeof fileValues !== 'object' || fileValues === null || Array.isArray(fileValues) || (!('memberIndex' in fileValues) && env.STRONGBOX_MEMBER_INDEX === undefined && !Object.keys(fileValues).some((key) => nearSetting(key, ['memberIndex'])))) {
     throw new ConfigError('--config', `${path} is not a member config: it has no memberIndex`);
   }
   // As a service manager starts it from anywhere: the file means the same wherever it is read from.

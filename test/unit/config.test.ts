@@ -1,6 +1,7 @@
 import { expect } from 'chai';
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { ENVIRONMENT, loadMemberConfig, parseMemberConfig } from '../../federation/config.ts';
 import { ConfigError } from '../../sidechain/errors.ts';
 
@@ -127,8 +128,14 @@ describe('member config', () => {
     ['a database port out of range', valid, { DATABASE_URL: 'postgres://strongbox:secret@db:65536/member_0' }, 'databaseUrl (DATABASE_URL): the port "65536" is no port number 1..65535'],
     ['a missing Bitcoin RPC URL', { ...valid, bitcoin: {} }, {}, 'bitcoin.rpcUrl: required'],
     ['a Bitcoin RPC URL that is not HTTP', { ...valid, bitcoin: { rpcUrl: 'tcp://node:18443' } }, {}, 'bitcoin.rpcUrl: expected a http:// or https:// URL'],
-    ['an unknown field', { ...valid, colour: 'blue' }, {}, 'colour: Unrecognized key: "colour"'],
-    ['an unknown nested field', { ...valid, api: { port: 1, tls: true } }, {}, 'api.tls: Unrecognized key: "tls"'],
+    ['an unknown field', { ...valid, colour: 'blue' }, {}, 'colour: unknown setting "colour"; a member config takes memberIndex, keyFile, genesisFile, dataDir, databaseUrl, bitcoin, api, peer, peers, feeBumpAfterSeconds, peerWaitMs, databaseClaimWaitMs, pegoutBatchWindowMs, catchUpIntervalMs, snapshotIntervalBlocks, logLevel'],
+    ['an unknown nested field', { ...valid, api: { port: 1, tls: true } }, {}, 'api.tls: unknown setting "tls"; api takes host, port, rateLimitPerMinute, transactionLimitPerMinute, registrationLimitPerMinute'],
+    // A misspelt key is named with the setting it misspells, before the setting it leaves missing.
+    ['a misspelt nested field', { ...valid, api: { prot: 8100 } }, {}, 'api.prot: unknown setting "prot" (did you mean "port"?)'],
+    ['a misspelt field in another case', { ...valid, feeBumpAfterSecond: 60 }, {}, 'feeBumpAfterSecond: unknown setting "feeBumpAfterSecond" (did you mean "feeBumpAfterSeconds"?)'],
+    ['a misspelt member index', { ...valid, memberIndex: undefined, memberIndx: 1 }, {}, 'memberIndx: unknown setting "memberIndx" (did you mean "memberIndex"?)'],
+    ['a misspelt Bitcoin RPC URL', { ...valid, bitcoin: { rpcURL: 'http://u:p@node:18443' } }, {}, 'bitcoin.rpcURL: unknown setting "rpcURL" (did you mean "rpcUrl"?)'],
+    ['a peer entry in STRONGBOX_PEERS without its URL', valid, { STRONGBOX_PEERS: '[{"memberIndex":1,"apiUrl":"http://peer:8000"}]' }, 'peers.0.url (STRONGBOX_PEERS): required'],
     ['a peer URL that is not a WebSocket', { ...valid, peers: [{ memberIndex: 1, url: 'http://x', apiUrl: 'http://x' }] }, {}, 'peers.0.url: expected a ws:// or wss:// URL'],
     ['peers that are not JSON', valid, { STRONGBOX_PEERS: '[oops' }, 'peers (STRONGBOX_PEERS): expected JSON'],
     ['an unknown log level', { ...valid, logLevel: 'loud' }, {}, 'logLevel: Invalid option: expected one of "fatal"|"error"|"warn"|"info"|"debug"|"trace"'],
@@ -160,5 +167,14 @@ describe('member config', () => {
   it('says when no member config was given, or a file of another kind was', () => {
     expect(errorOf(() => loadMemberConfig(undefined, {})).message).to.equal("--config: no member config given: pass --config with the member's config.json (or set STRONGBOX_MEMBER_INDEX and the other STRONGBOX_* variables)");
     expect(errorOf(() => loadMemberConfig('package.json', {})).message).to.equal('--config: package.json is not a member config: it has no memberIndex');
+    // One whose memberIndex is misspelt is a member config all the same, and the misspelling is named.
+    const folder = mkdtempSync(join(tmpdir(), 'strongbox-config-'));
+    try {
+      const file = join(folder, 'member.json');
+      writeFileSync(file, JSON.stringify({ ...valid, memberIndex: undefined, memberindex: 1 }));
+      expect(errorOf(() => loadMemberConfig(file, {})).message).to.equal('memberindex: unknown setting "memberindex" (did you mean "memberIndex"?)');
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
   });
 });
