@@ -23,6 +23,7 @@ import { txCommand } from './commands/tx.ts';
 import { peginAddressCommand, peginCommand } from './commands/pegin.ts';
 import { pegoutCommand } from './commands/pegout.ts';
 import { proofCommand, verifyProofCommand } from './commands/proof.ts';
+import { verifyBlockCommand } from './commands/verify-block.ts';
 import { auditCommand } from './commands/audit.ts';
 import { anchorCommand, anchorsCommand } from './commands/anchors.ts';
 
@@ -58,6 +59,7 @@ export function strongboxProgram(): Command {
     .addCommand(pegoutCommand())
     .addCommand(proofCommand())
     .addCommand(verifyProofCommand())
+    .addCommand(verifyBlockCommand())
     .addCommand(auditCommand())
     .addCommand(anchorsCommand())
     .addCommand(anchorCommand())

@@ -90,7 +90,7 @@ describe('--member without a genesis file or a local network', () => {
     });
   }
 
-  for (const args of [['info'], ['verify-proof', 'burn.proof.json']]) {
+  for (const args of [['info'], ['verify-proof', 'burn.proof.json'], ['verify-block', 'block-20.json']]) {
     it(`${args[0]}, which asks no member, names --genesis alone as what to give it`, async () => {
       const result = await runCliInProcess([...args, '--data-dir', folder], { cwd: folder, env: {} });
       expect(result).to.deep.equal({ code: 1, stdout: '', stderr: `strongbox: no local network at ${folder}: if one runs elsewhere, point at its folder with STRONGBOX_HOME or --data-dir (or name the genesis file with --genesis); else start one with \`npm start\`\n` });
