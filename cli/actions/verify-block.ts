@@ -14,6 +14,9 @@ const hexBytes = z.string().regex(/^([0-9a-f]{2})+$/, 'expected lowercase hex');
 /** GET /chain/blocks/<height>: the block and its commit certificate, each in its canonical encoding. */
 const servedBlock = z.object({ height: z.number().int().min(1).max(0xffffffff), block: hexBytes, commit: hexBytes });
 
+/** What a member answers instead, for a height it does not have (404) or any other refusal. */
+const servedError = z.object({ error: z.object({ message: z.string() }) });
+
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
 const unhex = (text: string) => new Uint8Array(Buffer.from(text, 'hex'));
 
@@ -29,7 +32,11 @@ export function verifyBlock(file: string, options: NetworkOptions & { json?: boo
   const refuse = (reason: string) => new ValidationError('bad-block', reason);
   let verified;
   try {
-    const parsed = servedBlock.safeParse(readJsonFile(file, refuse));
+    const json = readJsonFile(file, refuse);
+    const answered = servedError.safeParse(json);
+    // curl saves a 404 as readily as a block: the member's own words say what happened.
+    if (answered.success) throw refuse(`${file} holds a member's error answer, not a block: ${answered.data.error.message}`);
+    const parsed = servedBlock.safeParse(json);
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
       throw refuse(`${file} is not a block as a member serves it at GET /chain/blocks/<height> (${issue.path.join('.') || 'the document'}: ${issue.message})`);

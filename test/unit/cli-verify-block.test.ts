@@ -89,6 +89,9 @@ describe('strongbox verify-block', () => {
     const wallet = join(folder, 'wallet.json');
     writeFileSync(wallet, JSON.stringify({ seed: 'ab'.repeat(32) }));
     refusals.push([wallet, 'bad-block', `${wallet} is not a block as a member serves it at GET /chain/blocks/<height> (height: Invalid input: expected number, received undefined)`]);
+    const notFound = join(folder, 'block-99.json');
+    writeFileSync(notFound, JSON.stringify({ error: { code: 'not-found', message: 'block 99 not found' } }));
+    refusals.push([notFound, 'bad-block', `${notFound} holds a member's error answer, not a block: block 99 not found`]);
     for (const [file, code, message] of refusals) {
       const human = await verify(file);
       expect([human.code, human.stdout, human.stderr], file).to.deep.equal([1, '', `strongbox: ${message}\n`]);
