@@ -12,5 +12,6 @@ export async function chainTransactionWords(client: MemberClient, txid: string):
     throw error;
   });
   if (!known) return undefined;
-  return known.hex ? `a final transaction of kind ${decodeTransaction(new Uint8Array(Buffer.from(known.hex, 'hex'))).kind}` : 'a pending transaction';
+  if (known.hex) return `a final transaction of kind ${decodeTransaction(new Uint8Array(Buffer.from(known.hex, 'hex'))).kind}`;
+  return known.status === 'orphan' ? 'a transaction relayed to the member, which holds it until it has the outputs it spends' : 'a pending transaction';
 }

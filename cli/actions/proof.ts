@@ -10,7 +10,7 @@ import { bitcoinNetwork } from '../../watcher/networks.ts';
 import { GENESIS_ONLY, genesisFrom, memberClientFrom, type NetworkOptions } from '../member-url.ts';
 import { printResult, toJson } from '../output.ts';
 import { parseTxid } from '../command-arguments.ts';
-import { MemberApiError, type MemberClient } from '../../federation/api/client.ts';
+import { MemberApiError, orphanReason, type MemberClient } from '../../federation/api/client.ts';
 import { describeSats } from '../asset-amount.ts';
 
 /**
@@ -28,6 +28,7 @@ async function proofOf(client: MemberClient, txid: string): Promise<unknown> {
     });
     // Final since the proof was asked for: it has one now.
     if (known?.status === 'final') return client.inclusionProof(txid);
+    if (known?.status === 'orphan') throw new ValidationError('not-final', `${txid} is not final: ${orphanReason(client.baseUrl, known.waitingFor ?? [])}; its proof exists once it is final (\`strongbox tx ${txid}\` says when)`);
     if (known) throw new ValidationError('not-final', `${txid} is pending, waiting for its block: its proof exists once it is final (\`strongbox tx ${txid}\` says when)`);
     throw new ValidationError('not-found', `no transaction ${txid} on this chain: a proof is of a sidechain transaction (the txid send or pegout printed), not of a Bitcoin one`);
   }

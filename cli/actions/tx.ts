@@ -1,4 +1,4 @@
-import { MemberApiError } from '../../federation/api/client.ts';
+import { MemberApiError, orphanReason } from '../../federation/api/client.ts';
 import { ValidationError } from '../../sidechain/errors.ts';
 import { decodeTransaction } from '../../sidechain/transaction/codec.ts';
 import { parseTxid } from '../command-arguments.ts';
@@ -20,6 +20,10 @@ export async function showTransaction(txidArgument: string, options: NetworkOpti
   if (known.status === 'final') {
     const { kind } = decodeTransaction(new Uint8Array(Buffer.from(known.hex!, 'hex')));
     printResult(options, `${txid}: final at height ${known.height}, a transaction of kind ${kind}`, known);
+    return;
+  }
+  if (known.status === 'orphan') {
+    printResult(options, `${txid}: not final; ${orphanReason(client.baseUrl, known.waitingFor ?? [])} (\`strongbox tx ${txid} --member <another member>\` asks one of them)`, known);
     return;
   }
   // A pending transaction waits as long as too few members are up to make blocks: said with it.

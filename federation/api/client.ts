@@ -65,7 +65,10 @@ export interface MemberStatus {
 
 export interface TransactionStatus {
   txid: string;
-  status: 'pending' | 'final';
+  /** `orphan`: relayed to a member that is behind, which holds it while it lacks outputs it spends (`waitingFor`). */
+  status: 'pending' | 'final' | 'orphan';
+  /** The outputs an orphan spends that the member does not hold yet. */
+  waitingFor?: { txid: string; vout: number }[];
   height?: number;
   /** The canonical encoding, once final. */
   hex?: string;
@@ -166,6 +169,19 @@ export function pendingReason(status: MemberStatus | null, federation: Federatio
   if (tip && age !== null && age < waitedMs && !shortfall) return `${where}; blocks were made meanwhile (the last, ${tip.height}, ${Math.floor(age / 1000)} s ago) without it`;
   const still = age === null ? '' : `, and the chain has made no block for ${Math.floor(age / 1000)} s (since block ${tip!.height})`;
   return shortfall ? `${where}${still}: ${shortfall}; blocks resume once enough of them answer (\`strongbox status\` shows which)` : `${where}${still}`;
+}
+
+/**
+ * What a member holding a transaction as an orphan (GET /tx/:txid answers `orphan`) means for the
+ * person waiting on it: it is valid as far as that member can tell, which is behind; the members
+ * at the tip hold it pending.
+ */
+export function orphanReason(baseUrl: string, waitingFor: readonly { txid: string; vout: number }[]): string {
+  const lacking =
+    waitingFor.length === 0
+      ? 'has the outputs it spends now and takes it at its next block'
+      : `lacks ${waitingFor.length === 1 ? 'an output' : 'outputs'} it spends (${waitingFor.map((output) => `${output.txid}:${output.vout}`).join(', ')}) until it applies the block creating ${waitingFor.length === 1 ? 'it' : 'them'}`;
+  return `the member at ${baseUrl} holds it as an orphan, relayed by another member: it is behind, and ${lacking}; the members that are not behind hold it pending`;
 }
 
 export interface MemberClientOptions {
@@ -372,6 +388,7 @@ export class MemberClient {
   /** What a user waiting `waitedMs` for a transaction can act on: whether it still waits, whether blocks are made, and why not. */
   private async whyNotFinal(transaction: TransactionStatus | null, waitedMs: number): Promise<string> {
     if (!transaction) return `: member at ${this.baseUrl} does not know it (refused since, or never received)`;
+    if (transaction.status === 'orphan') return `: ${orphanReason(this.baseUrl, transaction.waitingFor ?? [])}`;
     const status = await this.status().catch(() => null);
     const tip = status && status.height > 0 ? await this.block(status.height).catch(() => null) : null;
     return pendingReason(status, await this.membersHeard(status), tip, waitedMs);

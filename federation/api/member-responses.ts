@@ -124,6 +124,15 @@ export const transaction = z.discriminatedUnion('status', [
   pending,
   z.strictObject({
     txid: wire.txid,
+    status: z
+      .literal('orphan')
+      .describe(
+        "relayed by another member, and held by this one, which lacks an output it spends: this member is behind and has not applied the block creating it yet (or that output was spent, or never existed). Not pending here, nor relayed or proposed by this member, until it has that block; it is admitted then (it becomes `pending`), or refused; one spending an output that never existed is dropped 10 minutes after it came. The other members hold it pending",
+      ),
+    waitingFor: z.array(z.strictObject({ txid: wire.txid, vout: wire.uint })).describe('the outputs it spends that this member does not hold yet; empty once they all exist, until the next block retries it'),
+  }),
+  z.strictObject({
+    txid: wire.txid,
     status: z.literal('final'),
     height: wire.height.describe('the block that holds it'),
     position: wire.uint.describe('its index in that block'),

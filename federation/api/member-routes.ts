@@ -49,6 +49,8 @@ const transactionHex = z.string().regex(/^([0-9a-f]{2})+$/, 'expected the transa
  */
 export const MAX_TRANSACTIONS_PER_SUBMISSION = 1_000;
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
+/** An output named by its key (txid hex ‖ ":" ‖ index), as the API names outputs. */
+const outputOf = (key: string) => ({ txid: key.slice(0, key.indexOf(':')), vout: Number(key.slice(key.indexOf(':') + 1)) });
 /**
  * A read of a block or a transaction may wait this long at most for it to become final
  * (`?waitMs=`), so a client learns of finality when it happens with one request, not by asking
@@ -68,6 +70,12 @@ export interface MemberApiContext {
   registrationLimitPerMinute: number;
   /** Admits a transaction to the mempool and relays it to the other members. */
   submitTransaction(bytes: Uint8Array): string;
+  /**
+   * For a transaction another member relayed that this one holds as an orphan (it spends an output
+   * this member lacks: orphan-transactions.ts), the outputs it spends that are not spendable here
+   * now, as keys (txid hex ‖ ":" ‖ index); undefined when no orphan has that txid (hex).
+   */
+  orphanWaitingFor(txid: string): string[] | undefined;
   /** Resolves true once the chain is final up to `height`, false after `timeoutMs` (see MAX_WAITING_REQUESTS). */
   heightReached(height: number, timeoutMs: number): Promise<boolean>;
   status(): Record<string, unknown>;
@@ -216,7 +224,7 @@ export function memberRoutes(context: MemberApiContext): Route[] {
     defineRoute({
       method: 'get',
       path: '/tx/:txid',
-      summary: `a final transaction with the block that holds it, or \`pending\` while it waits in this member's mempool; with \`waitMs\` (at most ${MAX_WAIT_MS}), a transaction not final yet is answered as soon as it is, or when that time is up`,
+      summary: `a final transaction with the block that holds it, \`pending\` while it waits in this member's mempool, or \`orphan\` while this member, behind its peers, holds it relayed without the outputs it spends; with \`waitMs\` (at most ${MAX_WAIT_MS}), a transaction not final yet is answered as soon as it is, or when that time is up`,
       tag: 'transactions',
       params: z.object({ txid: hex32 }),
       query: wait,
@@ -234,6 +242,8 @@ export function memberRoutes(context: MemberApiContext): Route[] {
         }
         if (!found) {
           if (chain.mempool.has(params.txid)) return { txid: params.txid, status: 'pending' };
+          const waitingFor = context.orphanWaitingFor(params.txid);
+          if (waitingFor) return { txid: params.txid, status: 'orphan', waitingFor: waitingFor.map(outputOf) };
           const dropped = chain.mempool.whyDropped(params.txid);
           if (dropped) throw new HttpError(404, 'dropped', `transaction ${params.txid} left this member's mempool: ${dropped}`);
           throw new NotFoundError(`transaction ${params.txid}`);

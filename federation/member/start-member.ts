@@ -4,6 +4,7 @@ import pg from 'pg';
 import type { Logger } from 'pino';
 import { ConfigError, ValidationError } from '../../sidechain/errors.ts';
 import { decodeTransaction, encodeTransaction } from '../../sidechain/transaction/codec.ts';
+import type { Transaction } from '../../sidechain/transaction/types.ts';
 import { txInfo } from '../../sidechain/transaction/ids.ts';
 import type { ChainStore } from '../../sidechain/store/chain-store.ts';
 import { DEFAULT_TIMEOUTS, decodeWalRecord, durableStateFromWal, encodeEvidence, encodeMessage, encodeWalRecord, restoreFromWal, type ConsensusConfig } from '../consensus/index.ts';
@@ -52,7 +53,7 @@ import { proposedBitcoinRecords, verifyBitcoinRecords } from './block-bitcoin-re
 import { BitcoinRecords } from './bitcoin-records.ts';
 import { FederationSigner } from './federation-signer.ts';
 import { admitRelayedBatch, decodeTransactionBatch, sendPendingOnLinkUp, TransactionRelay } from './transaction-relay.ts';
-import { ORPHAN_LIMITS, OrphanTransactions } from './orphan-transactions.ts';
+import { ORPHAN_LIMITS, ORPHAN_LOOKUP_TXIDS, OrphanTransactions } from './orphan-transactions.ts';
 import { PeginStore } from './pegin-store.ts';
 import { BitcoinRpc } from '../../watcher/rpc.ts';
 import { nodeFollows } from '../../watcher/networks.ts';
@@ -288,12 +289,13 @@ export async function startMember(config: MemberConfig, log: Logger, stopRequest
       });
   };
 
-  /** Admits one transaction; `transactionsAdmitted` follows once for all a request or relayed batch admitted. */
-  const admitTransaction = (bytes: Uint8Array): string => {
-    const txid = chain.submit(decodeTransaction(bytes));
+  /** Admits one transaction, decoded; `transactionsAdmitted` follows once for all a request or relayed batch admitted. */
+  const admitDecoded = (tx: Transaction): string => {
+    const txid = chain.submit(tx);
     monitoring.transactionPending(txid);
     return txid;
   };
+  const admitTransaction = (bytes: Uint8Array): string => admitDecoded(decodeTransaction(bytes));
   // Once a request or relayed batch, not once each of its transactions: a relayed batch set the
   // gauge, counted an outcome under a label and woke consensus for each, and the labels and
   // counts were garbage for the collector every time (docs/PERFORMANCE.md).
@@ -303,22 +305,51 @@ export async function startMember(config: MemberConfig, log: Logger, stopRequest
   };
 
   // Relayed transactions refused for an output this member lacks: it may not have applied the block
-  // creating it yet (catching up, or still storing a block its peers have). Retried after each block.
+  // creating it yet (catching up, or still storing a block its peers have), or a final block spent
+  // it. Retried after each block, and once the store says which of the transactions creating those
+  // outputs are final already.
   const orphans = new OrphanTransactions(ORPHAN_LIMITS, (outcome, count) => metrics.orphansLeft.inc({ outcome }, count));
-  const keepOrphan = (bytes: Uint8Array): boolean => {
-    const { idHex, inputKeys, outputKeys } = txInfo(decodeTransaction(bytes));
+  const spendable = (key: string) => chain.mempool.hasOutput(key);
+  const retryOrphans = (final: Iterable<string>) => {
+    const admitted = orphans.retry(final, spendable, admitTransaction, (error) => log.error({ err: error }, 'an orphan transaction failed'));
+    metrics.mempoolOrphans.set(orphans.count);
+    if (admitted > 0) transactionsAdmitted();
+  };
+  let lookingUpOrphans = false;
+  /**
+   * Asks the store which of the transactions the new orphans name (their own and those creating
+   * the outputs they lack) are final already, a batch at a time, one lookup at a time: an orphan
+   * spending an output a final block spent leaves at once, refused, instead of at its expiry. Only
+   * heights at or below the tip count: the store holds a block a moment before the ledger has it,
+   * and the block's own retry covers those.
+   */
+  const lookUpOrphans = async () => {
+    if (lookingUpOrphans) return;
+    lookingUpOrphans = true;
+    try {
+      for (let txids = orphans.toLookUp(ORPHAN_LOOKUP_TXIDS); txids.length > 0; txids = orphans.toLookUp(ORPHAN_LOOKUP_TXIDS)) {
+        const heights = await store.finalHeights(txids);
+        const tip = chain.tip.height;
+        retryOrphans([...heights].filter(([, height]) => height <= tip).map(([txid]) => txid));
+      }
+    } catch (error) {
+      // Those not looked up wait for the blocks creating what they spend, or their expiry, as before.
+      log.warn({ err: error }, 'looking up the transactions orphans spend from failed');
+    } finally {
+      lookingUpOrphans = false;
+    }
+  };
+  const keepOrphan = (tx: Transaction, bytes: Uint8Array): boolean => {
+    const { idHex, inputKeys, outputKeys } = txInfo(tx);
     // One whose outputs the ledger holds is final: a block took it before it came.
     if (outputKeys.some((key) => chain.ledger.hasUtxo(key))) return false;
-    const kept = orphans.keep(idHex, bytes, inputKeys);
+    const kept = orphans.keep(idHex, bytes, inputKeys, spendable);
     metrics.mempoolOrphans.set(orphans.count);
     return kept;
   };
   chain.onFinalBlock((block) => {
     if (orphans.count === 0) return;
-    const included = block.transactions.map((tx) => txInfo(tx).idHex);
-    const admitted = orphans.retry(included, (key) => chain.mempool.hasOutput(key), admitTransaction, (error) => log.error({ err: error }, 'an orphan transaction failed'));
-    metrics.mempoolOrphans.set(orphans.count);
-    if (admitted > 0) transactionsAdmitted();
+    retryOrphans(block.transactions.map((tx) => txInfo(tx).idHex));
   });
 
   const queries = new ChainQueries(pool);
@@ -447,12 +478,15 @@ export async function startMember(config: MemberConfig, log: Logger, stopRequest
         metrics.peerMessagesDropped.inc({ reason: 'malformed-transactions' });
         return;
       }
-      const { admitted, orphaned, refused } = admitRelayedBatch(batch, admitTransaction, (error) => log.error({ err: error }, 'relayed transaction failed'), keepOrphan);
+      const { admitted, orphaned, refused } = admitRelayedBatch(batch, decodeTransaction, admitDecoded, (error) => log.error({ err: error }, 'relayed transaction failed'), keepOrphan);
       if (admitted > 0) {
         metrics.relayedTransactions.inc({ outcome: 'admitted' }, admitted);
         transactionsAdmitted();
       }
-      if (orphaned > 0) metrics.relayedTransactions.inc({ outcome: 'orphaned' }, orphaned);
+      if (orphaned > 0) {
+        metrics.relayedTransactions.inc({ outcome: 'orphaned' }, orphaned);
+        void lookUpOrphans();
+      }
       if (refused > 0) metrics.relayedTransactions.inc({ outcome: 'refused' }, refused);
     } else metrics.peerMessagesDropped.inc({ reason: 'unknown-payload' });
   });
@@ -580,6 +614,7 @@ export async function startMember(config: MemberConfig, log: Logger, stopRequest
           throw error;
         }
       },
+      orphanWaitingFor: (txid) => orphans.waitingFor(txid, spendable),
       heardFrom: (memberIndex) => {
         const heard = driver!.heardFrom(memberIndex);
         return { height: heard.height, messages: heard.messages.map(encodeMessage) };

@@ -48,28 +48,32 @@ export interface RelayedBatchOutcome {
 }
 
 /**
- * Admits each transaction of a relayed batch on its own, in order: one refused (already pending
- * here, or invalid) changes nothing, and the rest of the batch stands. One refused only for an
- * input this member lacks is handed to `orphaned`, which says whether it keeps it until the block
- * creating that input is applied here (orphan-transactions.ts). An error other than a
- * ValidationError is this member's own fault, not the sender's: it goes to `failed`, and the
- * transaction counts as refused. The caller counts and acts once for the whole batch.
+ * Admits each transaction of a relayed batch on its own, in order, decoded once: one refused
+ * (undecodable, already pending here, or invalid) changes nothing, and the rest of the batch
+ * stands. One refused only for an input this member lacks is handed, decoded, to `orphaned`, which
+ * says whether it keeps it until the block creating that input is applied here
+ * (orphan-transactions.ts). An error other than a ValidationError is this member's own fault, not
+ * the sender's: it goes to `failed`, and the transaction counts as refused. The caller counts and
+ * acts once for the whole batch.
  */
-export function admitRelayedBatch(
+export function admitRelayedBatch<T>(
   batch: readonly Uint8Array[],
-  admit: (transaction: Uint8Array) => unknown,
+  decode: (bytes: Uint8Array) => T,
+  admit: (transaction: T) => unknown,
   failed: (error: unknown) => void,
-  orphaned: (transaction: Uint8Array) => boolean = () => false,
+  orphaned: (transaction: T, bytes: Uint8Array) => boolean = () => false,
 ): RelayedBatchOutcome {
   let admitted = 0;
   let kept = 0;
-  for (const transaction of batch) {
+  for (const bytes of batch) {
+    let transaction: T | undefined;
     try {
+      transaction = decode(bytes);
       admit(transaction);
       admitted += 1;
     } catch (error) {
       if (!(error instanceof ValidationError)) failed(error);
-      else if (error.code === 'missing-input' && orphaned(transaction)) kept += 1;
+      else if (error.code === 'missing-input' && transaction !== undefined && orphaned(transaction, bytes)) kept += 1;
     }
   }
   return { admitted, orphaned: kept, refused: batch.length - admitted - kept };

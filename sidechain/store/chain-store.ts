@@ -329,6 +329,17 @@ export class ChainStore {
     return row ? { height: Number(row.height), position: row.position, bytes: bytesOf(row.bytes) } : null;
   }
 
+  /** The height of each of `txids` (hex) that is final, by txid; those not final are absent. One statement for all of them. */
+  async finalHeights(txids: readonly string[]): Promise<Map<string, number>> {
+    const heights = new Map<string, number>();
+    if (txids.length === 0) return heights;
+    const result = await this.pool.query<{ txid: Buffer; height: string }>('SELECT txid, height FROM transactions WHERE txid = ANY($1::bytea[])', [
+      byteaArray(txids.map((txid) => Buffer.from(txid, 'hex'))),
+    ]);
+    for (const row of result.rows) heights.set(row.txid.toString('hex'), Number(row.height));
+    return heights;
+  }
+
   /** Every unspent output, streamed in pages so a million of them never sit in one result. */
   async *utxos(pageSize = 50_000): AsyncGenerator<StoredOutput[]> {
     let after: { txid: Buffer; vout: number } | null = null;

@@ -84,6 +84,7 @@ describe('relaying transactions to peers in batches', () => {
       const broken = new Error('database away');
       const outcome = admitRelayedBatch(
         [bytes(1), bytes(2), bytes(3), bytes(4)],
+        (encoded) => encoded,
         (transaction) => {
           seen.push(transaction[0]!);
           if (transaction[0] === 2) throw new ValidationError('already-pending', 'already pending');
@@ -101,6 +102,7 @@ describe('relaying transactions to peers in batches', () => {
       const offered: number[] = [];
       const outcome = admitRelayedBatch(
         [bytes(1), bytes(2), bytes(3), bytes(4)],
+        (encoded) => encoded,
         (transaction) => {
           if (transaction[0] === 2 || transaction[0] === 3) throw new ValidationError('missing-input', 'input is not in the UTXO set');
           if (transaction[0] === 4) throw new ValidationError('double-spend', 'input is already spent');
@@ -114,6 +116,34 @@ describe('relaying transactions to peers in batches', () => {
       );
       expect(offered).to.deep.equal([2, 3]);
       expect(outcome).to.deep.equal({ admitted: 1, orphaned: 1, refused: 2 });
+    });
+    it('decodes each transaction once, hands the orphans the decoded one with its bytes, and refuses one that does not decode', () => {
+      const decoded: number[] = [];
+      const offered: [number, number][] = [];
+      const outcome = admitRelayedBatch(
+        [bytes(1), bytes(2), bytes(3)],
+        (encoded) => {
+          decoded.push(encoded[0]!);
+          if (encoded[0] === 3) throw new DecodeError('transaction', 'truncated');
+          return { tag: encoded[0]! };
+        },
+        () => {
+          throw new ValidationError('missing-input', 'input is not in the UTXO set');
+        },
+        (error) => expect.fail(String(error)),
+        (transaction, encoded) => {
+          offered.push([transaction.tag, encoded[0]!]);
+          return true;
+        },
+      );
+      expect([decoded, offered]).to.deep.equal([
+        [1, 2, 3],
+        [
+          [1, 1],
+          [2, 2],
+        ],
+      ]);
+      expect(outcome).to.deep.equal({ admitted: 0, orphaned: 2, refused: 1 });
     });
   });
 
