@@ -33,13 +33,16 @@ export function offerBody(input: Outpoint, payment: Output): TransferBody {
   return { kind: 'transfer', inputs: [input], outputs: [payment] };
 }
 
+/** What a buyer holding an offer that does not check out is told to do: a changed file is no offer of the seller's. */
+export const DO_NOT_PAY = 'do not pay it: ask the seller for the offer again';
+
 /** Checks the seller's signature against the owner of the offered coin, as the ledger will. */
 export function verifyOfferSignature(offer: DvpOffer, coinOwner: Uint8Array): void {
   const message = sighashMessage(offer.chainId, offerBody(offer.input, offer.payment), 0, offer.witness.sighash, undefined, offer.expiryHeight);
   try {
     verifyWitness(coinOwner, offer.witness, message, 'offer');
   } catch (error) {
-    if (error instanceof ValidationError) fail(`the offer is not signed by the owner of the offered coin (${error.message})`);
+    if (error instanceof ValidationError) fail(`the offer is not signed by the owner of the offered coin over what it says: the file was changed after it was signed (its price, payee, expiry or coin), or another key signed it (${error.message}); ${DO_NOT_PAY}`);
     throw error;
   }
 }

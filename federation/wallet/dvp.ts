@@ -1,5 +1,5 @@
 import { ValidationError } from '../../sidechain/errors.ts';
-import { offerBody, verifyOfferSignature, type DvpOffer } from '../../sidechain/dvp-offer.ts';
+import { DO_NOT_PAY, offerBody, verifyOfferSignature, type DvpOffer } from '../../sidechain/dvp-offer.ts';
 import { toHex } from '../../sidechain/transaction/ids.ts';
 import { keyWitness } from '../../sidechain/transaction/signing.ts';
 import { SighashType, type Outpoint, type Output, type Transaction, type TransferBody } from '../../sidechain/transaction/types.ts';
@@ -35,7 +35,7 @@ export function checkOfferChain(chainId: Uint8Array, offer: DvpOffer): void {
 /** The coin holds what the offer names, and its owner signed the offer: what a buyer checks before paying. */
 export function checkOfferedCoin(offer: DvpOffer, coin: OfferedCoin): void {
   if (coin.asset !== toHex(offer.gives.asset) || coin.amount !== offer.gives.amount) {
-    throw new ValidationError('bad-offer', `the offered coin holds ${coin.amount} of asset ${coin.asset}, not the ${offer.gives.amount} of ${toHex(offer.gives.asset)} the offer names`);
+    throw new ValidationError('bad-offer', `the offered coin holds ${coin.amount} of asset ${coin.asset}, not the ${offer.gives.amount} of ${toHex(offer.gives.asset)} the offer names: the file was changed after it was written, or it names a coin it does not sell; ${DO_NOT_PAY}`);
   }
   verifyOfferSignature(offer, coin.owner);
 }

@@ -127,6 +127,23 @@ describe('delivery versus payment: expiring partial offers', () => {
     expectCode(() => acceptOffer(new Uint8Array(32), m.offer, m.onChain, m.buyer, m.payWith), 'bad-offer', /another chain/);
     expectCode(() => acceptOffer(CHAIN_ID, m.offer, m.onChain, m.seller, m.payWith), 'own-offer', /this wallet made the offer.*dvp cancel/);
   });
+
+  it('tells a buyer whose offer file was changed after the seller signed it so, and not to pay it', () => {
+    const m = market();
+    const signatureReason = 'offer: signature does not verify: not by the owner\'s key, or not over this transaction\'s sighash on this chain (chain id)';
+    const edited = `the offer is not signed by the owner of the offered coin over what it says: the file was changed after it was signed (its price, payee, expiry or coin), or another key signed it (${signatureReason}); do not pay it: ask the seller for the offer again`;
+    for (const changed of [
+      { ...m.offer, payment: { ...m.offer.payment, amount: 1n } },
+      { ...m.offer, payment: { ...m.offer.payment, owner: m.buyer.owner } },
+      { ...m.offer, expiryHeight: m.offer.expiryHeight + 1000 },
+    ]) {
+      expect(() => acceptOffer(CHAIN_ID, changed, m.onChain, m.buyer, m.payWith)).to.throw(ValidationError).with.property('message', edited);
+    }
+    const gives = { ...m.offer, gives: { ...m.offer.gives, amount: 1000n } };
+    expect(() => acceptOffer(CHAIN_ID, gives, m.onChain, m.buyer, m.payWith))
+      .to.throw(ValidationError)
+      .with.property('message', `the offered coin holds 100 of asset ${hex(m.offer.gives.asset)}, not the 1000 of ${hex(m.offer.gives.asset)} the offer names: the file was changed after it was written, or it names a coin it does not sell; do not pay it: ask the seller for the offer again`);
+  });
 });
 
 describe('delivery versus payment: the offer exchange form', () => {
