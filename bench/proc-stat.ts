@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { statFields } from '../federation/process-stat.ts';
 
 // The kernel reports process and thread times in USER_HZ ticks, which Linux fixes at 100 a second for /proc.
 const TICKS_PER_SECOND = 100;
@@ -14,14 +14,8 @@ export interface StatTimes {
 
 /** The times in a /proc stat file (Linux); null where it is not there (the process exited, or no /proc). */
 export function statTimes(statFile: string): StatTimes | null {
-  let stat: string;
-  try {
-    stat = readFileSync(statFile, 'utf8');
-  } catch {
-    return null;
-  }
-  // The command name in parentheses may hold spaces: the numbered fields start after its ')'.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
+  const fields = statFields(statFile)?.map(Number);
+  if (!fields) return null;
   const ms = (ticks: number) => (ticks * 1000) / TICKS_PER_SECOND;
   return { parent: fields[1]!, ownMs: ms(fields[11]! + fields[12]!), reapedMs: ms(fields[13]! + fields[14]!) };
 }

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { StrongboxError } from '../../sidechain/errors.ts';
+import { processStat } from '../process-stat.ts';
 
 export class PostgresServerError extends StrongboxError {
   constructor(reason: string) {
@@ -97,20 +98,8 @@ function oneLine(command: string): string {
   return collapsed.length > 160 ? `${collapsed.slice(0, 159)}…` : collapsed;
 }
 
-/** The fields of `/proc/<pid>/stat` from the third (the state) on; undefined off Linux or once the process is gone. */
-function statFields(pid: number): string[] | undefined {
-  try {
-    // The command name (field 2) is in parentheses and may hold spaces.
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  } catch {
-    return undefined;
-  }
-}
-
 function parentOf(pid: number): number | undefined {
-  const fields = statFields(pid);
-  return fields && Number.parseInt(fields[1] ?? '', 10);
+  return processStat(pid)?.parent;
 }
 
 /**
@@ -118,5 +107,5 @@ function parentOf(pid: number): number | undefined {
  * PID has another. Undefined off Linux or once the process is gone.
  */
 export function startTimeOf(pid: number): string | undefined {
-  return statFields(pid)?.[19];
+  return processStat(pid)?.startTime;
 }

@@ -10,6 +10,7 @@ import { runCli } from '../helpers/cli.ts';
 import { BTC_ASSET_KEY } from '../../sidechain/asset.ts';
 import pg from 'pg';
 import { readNetworkFile, type NetworkFile } from '../../federation/local-network/network-file.ts';
+import { processStat } from '../../federation/process-stat.ts';
 import { eventually } from '../helpers/local-network.ts';
 import { BitcoinRpc } from '../../watcher/rpc.ts';
 
@@ -35,13 +36,12 @@ interface ProcessRow {
 /** Every running process, as /proc lists it; a zombie has exited and is left out. */
 function processTable(): ProcessRow[] {
   return readdirSync('/proc').filter((entry) => /^\d+$/.test(entry)).flatMap((entry) => {
+    const pid = Number(entry);
+    const stat = processStat(pid);
+    if (!stat || stat.state === 'Z') return [];
     try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      // The command name (field 2) is in parentheses and may hold spaces: the fields after it are counted from there.
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (fields[0] === 'Z') return [];
       const command = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').join(' ').trim();
-      return [{ pid: Number(entry), ppid: Number(fields[1]), started: fields[19]!, command }];
+      return [{ pid, ppid: stat.parent, started: stat.startTime, command }];
     } catch {
       return []; // exited while the table was read
     }
