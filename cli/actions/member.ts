@@ -2,6 +2,7 @@ import { loadMemberConfig, type MemberConfig } from '../../federation/config.ts'
 import { createLogger, type Logger } from '../../federation/observability/logger.ts';
 import { stopWhenParentDies, type Lifeline } from '../../federation/local-network/child-processes.ts';
 import { StoppedWhileStartingError } from '../../federation/member/stop-request.ts';
+import { exitBeforeTeardown } from '../exit-before-teardown.ts';
 import type { MemberStartOptions, RunningMember } from '../../federation/member/start-member.ts';
 
 export async function memberStart(options: { config?: string; replay?: boolean }): Promise<void> {
@@ -22,6 +23,9 @@ export async function memberStart(options: { config?: string; replay?: boolean }
     await runUntilStopped(config, log, stopRequest.signal, lifeline, { replayFromGenesis: options.replay === true });
   } finally {
     lifeline.release();
+    // A supervisor's SIGTERM repeated (systemd, docker, `up` on a second Ctrl-C) as the member
+    // ends would otherwise end it by that signal after its clean stop, reported as a failure.
+    exitBeforeTeardown();
   }
 }
 

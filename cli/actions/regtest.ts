@@ -8,6 +8,7 @@ import { bitcoinRpcFrom, type RpcOptions } from '../bitcoin-node.ts';
 import { printResult } from '../output.ts';
 import { plural } from '../../federation/words.ts';
 import { parseRegtestAddress } from '../command-arguments.ts';
+import { exitBeforeTeardown } from '../exit-before-teardown.ts';
 
 const MAX_BTC_SATS = 21_000_000n * 100_000_000n;
 const MAX_PORT = 65_535;
@@ -62,11 +63,14 @@ export async function regtestNode(options: { chainDir: string; port?: string; pa
   if (port !== undefined && !(/^\d+$/.test(options.port!) && port >= 1 && port <= MAX_PORT)) throw new ValidationError('bad-port', `--port must be a port number from 1 to ${MAX_PORT}, got ${JSON.stringify(options.port)}`);
   const node = await startRegtestNode({ dataDir: options.chainDir, ...(port === undefined ? {} : { port }), ...(options.password === undefined ? {} : { password: options.password }) });
   process.stdout.write(`regtest node at ${node.rpcUrl}, height ${await node.rpc.getBlockCount()}; Ctrl-C stops it\n`);
+  // The listeners stay while the node stops: a second signal (Ctrl-C pressed again, a supervisor's
+  // SIGTERM repeated) ending the process by default would leave the chain half written.
   await new Promise((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
+    process.on('SIGINT', resolve);
+    process.on('SIGTERM', resolve);
   });
   await node.stop();
+  exitBeforeTeardown();
 }
 
 export function regtestAddress(options: { json?: boolean }): void {

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { defaultDataDir } from '../../federation/local-network/network-file.ts';
 import { printResult } from '../output.ts';
+import { exitBeforeTeardown } from '../exit-before-teardown.ts';
 import { explorerUrl, upSummary } from '../up-summary.ts';
 import { readGenesisFile } from '../../federation/genesis-file.ts';
 import { demoWalletFile, ensureDemoWallet } from '../../federation/local-network/demo-wallet.ts';
@@ -87,11 +88,9 @@ export async function up(options: { dataDir?: string; fresh?: boolean; json?: bo
   for (const timer of restarts) clearTimeout(timer);
   progress('stopping');
   await network.stop();
-  // Once the last task is done, Node puts back the default action of every signal while it tears
-  // the process down: a SIGINT arriving then (Ctrl-C pressed again as up ends, or npm's forwarded
-  // copy coming late) would end up by it after a clean stop, and `npm start`, which ends as its
-  // script did, with it. Exiting at the 'exit' event, with the code it carries, comes before that.
-  process.once('exit', (code) => process.exit(code));
+  // A Ctrl-C pressed again as up ends, or npm's forwarded copy coming late, would otherwise end up
+  // by SIGINT after a clean stop, and `npm start`, which ends as its script did, with it.
+  exitBeforeTeardown();
   if (lost) throw lost;
   if (!options.json) console.error('stopped');
 }

@@ -1,12 +1,13 @@
 import { expect } from 'chai';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { eventually, startTestNetwork, type TestNetwork } from '../helpers/local-network.ts';
-import { restartMember } from '../helpers/faults.ts';
+import { memberAnswering, restartMember } from '../helpers/faults.ts';
+import { processStat } from '../../federation/process-stat.ts';
 import { issuance, testWallet } from '../helpers/transactions.ts';
 
 const CLI = fileURLToPath(new URL('../../bin/strongbox.js', import.meta.url));
@@ -47,9 +48,8 @@ node.listen(0, '127.0.0.1', () => {
 
 /** Whether process `pid` has exited: gone, or a zombie nobody has reaped (its parent died before it). */
 function exited(pid: number): boolean {
-  const stat = `/proc/${pid}/stat`;
-  if (!existsSync(stat)) return true;
-  return readFileSync(stat, 'utf8').split(') ').at(-1)!.startsWith('Z');
+  const stat = processStat(pid);
+  return stat === undefined || stat.state === 'Z';
 }
 
 // A member the local network starts holds an IPC channel to it, its lifeline. On SIGTERM (Ctrl-C
@@ -162,6 +162,29 @@ describe('a member started by the local network', function () {
     parent.kill('SIGKILL');
     await exitsWithoutParent(memberPid);
     expect(loggedSince(0, from).trim().split('\n').at(-1)).to.include('"msg":"member stopped while starting"');
+    await startsAgainLinkedToBoth();
+  });
+
+  it('started alone, as systemd or docker runs it, exits with code 0 on SIGTERM sent again and again until it has exited, never by the signal', async () => {
+    const members = net.network.members;
+    members[0]!.process.kill('SIGTERM');
+    expect(await members[0]!.exited).to.equal(0);
+    const from = statSync(logFile(0)).size;
+    // No IPC channel, so no lifeline: a process of its own, whose supervisor reads how it exited.
+    const output = openSync(logFile(0), 'a');
+    const alone = spawn(process.execPath, [CLI, 'member', 'start', '--config', join(net.network.dataDir, 'member-0', 'config.json')], { env: { ...process.env, ...net.memberEnv }, stdio: ['ignore', output, output] });
+    closeSync(output);
+    const exitedAs = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => alone.once('exit', (code, signal) => resolve({ code, signal })));
+    await memberAnswering(net, 0, { name: 'member 0', process: alone, exited: exitedAs.then(({ code, signal }) => code ?? signal) });
+    // A supervisor's SIGTERM, then the same again and again while the member stops and as it ends
+    // (a second docker stop, systemd's or up's repeated signal). This process is its parent and
+    // has not yet reaped it while exitCode and signalCode are null, so its pid is still its own.
+    while (alone.exitCode === null && alone.signalCode === null) {
+      alone.kill('SIGTERM');
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+    expect(await exitedAs).to.deep.equal({ code: 0, signal: null });
+    expect(loggedSince(0, from).trim().split('\n').at(-1)).to.include('"msg":"member stopped"');
     await startsAgainLinkedToBoth();
   });
 
