@@ -312,6 +312,28 @@ describe('audit against a real Bitcoin node (regtest), of a history signed in me
     });
   });
 
+  it('fails at a fee bump, which settles no burn, that pays out of the escrow coins it spends: a payout without a burn comes out of the reserves', async () => {
+    const { holder: heidi, deposit, chain: heidiChain } = await mintedChain(300_000n);
+    const second = await depositTo(heidi.owner, 100_000n + PEGIN_FEE);
+    await faucet.mine(2);
+    heidiChain.append([mintOf(second, heidi.owner)]);
+    // Two inputs into two outputs, the form the ledger takes for a fee bump: 50,000 of the escrow's coins go to another script and the fee.
+    const taker = bitcoin.payments.p2wpkh({ hash: Buffer.alloc(20, 0x78), network }).output!;
+    const spent = deposit.value + second.value;
+    const bump = spendEscrowCoins(escrow, pegKeys, [{ ...deposit, recipient: heidi.owner }, { ...second, recipient: heidi.owner }], [
+      { script: escrow.scriptPubKey, value: spent - 50_000n },
+      { script: taker, value: 49_000n },
+    ]);
+    heidiChain.append([settlementRecord([], bump)]);
+    await rpc.sendRawTransaction(bump.toHex());
+    await faucet.mine(1);
+    await expectFailure(audit(heidiChain.blocks), {
+      check: 'settlement',
+      height: 3,
+      message: new RegExp(`settlement: Bitcoin transaction ${bump.getId()} takes 50000 sats out of the escrow \\(spends ${spent}, returns ${spent - 50_000n} as change\\), and the burns it settles burned 0: 50000 sats of its fee come out of the reserves$`),
+    });
+  });
+
   it('passes a settlement paying a burn out of two deposits: the escrow coins it spends count together', async () => {
     const { holder: grace, deposit, chain: graceChain, mint } = await mintedChain(250_000n);
     const second = await depositTo(grace.owner, 100_000n + PEGIN_FEE);
