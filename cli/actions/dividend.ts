@@ -53,7 +53,7 @@ export async function payDividend(options: NetworkOptions & SubmitOptions & { as
   });
   const owed = dividendHolders(holders, wallet.keys.publicKey);
   if (owed.length === 0) {
-    throw new ValidationError('no-holders', `nobody but the issuer held ${securityLabel(view)} at record height ${recordHeight}, and the issuer's own holding earns nothing: the dividend would pay no one (\`strongbox registry holders --height ${recordHeight}\` shows who held it)`);
+    throw new ValidationError('no-holders', `nobody but the issuer held ${securityLabel(view)} at record height ${recordHeight}, and the issuer's own holding earns nothing: the dividend would pay no one (\`strongbox registry holders --asset ${assetKey} --height ${recordHeight} --file ${options.file}\` shows who held it)`);
   }
   const outputs = dividendOutputs(total, owed);
   if (outputs.length >= LIMITS.maxOutputs) throw new ValidationError('too-many-holders', `${outputs.length} holders are owed a share; one dividend transaction pays at most ${LIMITS.maxOutputs - 1}`);

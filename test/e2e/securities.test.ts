@@ -615,7 +615,7 @@ describe('securities through the CLI against five members', function () {
       const [before, height] = [await issuerBtc(), (await net.clients[1]!.status()).height];
       await refused(
         ['dividend', '--asset', bond.asset, '--record-height', String(bond.height), '--total', '1000', '--file', files.issuer!],
-        new RegExp(`^strongbox: nobody but the issuer held é${'A'.repeat(62)} \\(DE000BAY0017\\) at record height ${bond.height}, and the issuer's own holding earns nothing: the dividend would pay no one \\(\`strongbox registry holders --height ${bond.height}\` shows who held it\\)\n$`),
+        new RegExp(`^strongbox: nobody but the issuer held é${'A'.repeat(62)} \\(DE000BAY0017\\) at record height ${bond.height}, and the issuer's own holding earns nothing: the dividend would pay no one \\(\`strongbox registry holders --asset ${bond.asset} --height ${bond.height} --file ${files.issuer!}\` shows who held it\\)\n$`),
       );
       expect([await issuerBtc(), (await net.clients[1]!.status()).height]).to.deep.equal([before, height]);
     });
