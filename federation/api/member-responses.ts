@@ -48,6 +48,13 @@ export const status = z.strictObject({
       .nullable()
       .describe("null while this member's Bitcoin node answers; otherwise it cannot mint, pay out or anchor until it does"),
   }),
+  database: z
+    .strictObject({
+      sinceMs: wire.uint.describe('when the database first failed to answer, in ms since 1970'),
+      reason: z.string().describe("why the last attempt failed (Postgres's reason, or no answer in time)"),
+    })
+    .nullable()
+    .describe("null while this member reaches its database; otherwise it takes no part in consensus, and its height is the last it stored, until the database is back"),
 });
 
 export const block = blockSummarySchema.extend({ transactions: z.array(wire.txid).describe('ids of its transactions, in block order') });

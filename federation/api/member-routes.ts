@@ -78,7 +78,7 @@ export interface MemberApiContext {
   orphanWaitingFor(txid: string): string[] | undefined;
   /** Resolves true once the chain is final up to `height`, false after `timeoutMs` (see MAX_WAITING_REQUESTS). */
   heightReached(height: number, timeoutMs: number): Promise<boolean>;
-  status(): Record<string, unknown>;
+  status(): Record<string, unknown> | Promise<Record<string, unknown>>;
   /** The consensus messages of one member this one holds at the height it is deciding. */
   heardFrom(memberIndex: number): { height: number; messages: Uint8Array[] };
 }

@@ -19,6 +19,7 @@ import { rerecordForgottenVotes } from './forgotten-votes.ts';
 import { throwIfStopRequested } from './stop-request.ts';
 import { assertDatabaseOfThisMember } from './member-identity.ts';
 import { BitcoinNodeHealth } from './bitcoin-node-health.ts';
+import { DatabaseHealth } from './database-health.ts';
 import { createApiApp } from '../api/app.ts';
 import { withOpenApiRoute } from '../api/openapi.ts';
 import { MAX_WAITING_REQUESTS, memberRoutes } from '../api/member-routes.ts';
@@ -232,6 +233,7 @@ export async function startMember(config: MemberConfig, log: Logger, stopRequest
   });
   const metrics = createMemberMetrics();
   const bitcoinNode = new BitcoinNodeHealth();
+  const databaseHealth = new DatabaseHealth(pool);
   metrics.height.set(chain.tip.height);
   log.info({ height: chain.tip.height, chainId: Buffer.from(genesis.chainId).toString('hex') }, 'chain loaded');
 
@@ -619,7 +621,8 @@ export async function startMember(config: MemberConfig, log: Logger, stopRequest
         const heard = driver!.heardFrom(memberIndex);
         return { height: heard.height, messages: heard.messages.map(encodeMessage) };
       },
-      status: () => {
+      status: async () => {
+        const database = await databaseHealth.check();
         const peersConnected = transport.connectedPeers();
         return {
           network: genesis.file.network,
@@ -634,6 +637,7 @@ export async function startMember(config: MemberConfig, log: Logger, stopRequest
           members: genesis.file.members.map((member, index) => ({ index, name: member.name })),
           threshold: genesis.members.threshold,
           bitcoin: { height: pegin.bitcoinHeight, mintingHalted: pegin.halted, nodeError: bitcoinNode.error },
+          database,
         };
       },
     }),

@@ -190,13 +190,21 @@ describe('Prometheus metrics at /metrics of a member process', function () {
   });
 
   it('answers its scrape while its database is away, saying so, with the height and peers it holds in memory (a peer lost meanwhile shown lost), and reads the database again once it is back', async () => {
+    type DatabaseState = { database?: { sinceMs: number; reason: string } | null };
+    const databaseState = async () => ((await net.clients[SELF]!.status()) as DatabaseState).database;
     const before = await scrape(url);
     expect(before.get('strongbox_database_unavailable')).to.equal(0);
+    expect(await databaseState()).to.equal(null);
     const signers = [...before.keys()].filter((sample) => sample.startsWith('strongbox_member_last_signed_height{'));
     expect(signers).to.have.length(MEMBERS);
     const lost = PEERS[0]!;
     const { during, afterPeerLost } = await withMemberDatabaseDown(net, SELF, async () => {
       const during = await scrape(url);
+      // /status and strongbox status say it too: the height they show is the last the member stored.
+      const away = (await databaseState())!;
+      expect(away.reason).to.match(/is not currently accepting connections$/);
+      const said = await runCli(['status', '--member', url]);
+      expect(said.stdout, said.stderr).to.match(new RegExp(`\\ndatabase out of reach since ${new Date(away.sinceMs).toISOString()}, so the member takes no part in blocks and its height is the last it stored: .*is not currently accepting connections\\n$`));
       // Its links are not the database's: a peer lost meanwhile pages as disconnected from this member too.
       await killMember(net, lost);
       const afterPeerLost = await eventually(`the scrape showing member ${lost}'s link lost`, async () => {
@@ -213,6 +221,7 @@ describe('Prometheus metrics at /metrics of a member process', function () {
     // What it read from the database last stays: a gap in these series would page as a member not signing.
     for (const sample of signers) expect(during.get(sample), sample).to.be.a('number');
     await eventually('the scrape reading the database again', async () => (await scrape(url)).get('strongbox_database_unavailable') === 0);
+    expect(await databaseState()).to.equal(null);
     await restartMember(net, lost);
     await eventually(`the scrape showing member ${lost} linked again`, async () => (await scrape(url)).get(`strongbox_peer_connected{member="${lost}"}`) === 1);
   });
