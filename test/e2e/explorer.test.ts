@@ -449,6 +449,13 @@ describe('web explorer in headless Chromium, served by a member of a five-member
     for (const path of apiPathsServed) expect(templates.some((template) => template.test(path)), `${path} is documented`).to.equal(true);
   });
 
+  it('shows every figure of the overview whole, the pegged BTC included, none cut short with an ellipsis', async () => {
+    await show('#/');
+    const values = await page.locator('.card .value').evaluateAll((elements) => elements.map((element) => ({ text: element.textContent, hidden: element.scrollWidth - element.clientWidth })));
+    expect(values.find(({ text }) => /^\d+\.\d{8} BTC$/.test(text ?? '')), 'the pegged BTC card').to.not.equal(undefined);
+    expect(values.filter(({ hidden }) => hidden > 0), 'figures wider than their card').to.deep.equal([]);
+  });
+
   it('renders the main views as complete screenshots', async () => {
     const folder = mkdtempSync(join(tmpdir(), 'strongbox-explorer-'));
     try {
