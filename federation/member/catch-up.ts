@@ -3,6 +3,8 @@ import { MemberApiError, MemberClient } from '../api/client.ts';
 import { memberBlockSource, otherChainServed, type BlockSource, type ServedTip } from '../audit/block-source.ts';
 import { ValidationError } from '../../sidechain/errors.ts';
 import { errorFields } from '../observability/logger.ts';
+import { isDatabaseUnavailable } from '../postgres/database-unavailable.ts';
+import { IntervalLog } from '../observability/interval-log.ts';
 import type { Chain } from './chain.ts';
 import { SignatureWarmup, type ServedBlock } from './signature-warmup.ts';
 
@@ -17,7 +19,7 @@ const PREFETCH = 4;
 export interface CatchUpRun {
   applied: number;
   /** Why the run ended before the source's last block; absent when the source had no more. */
-  stop?: { reason: 'peer-unreachable' | 'other-chain' | 'unusable-answer' | 'refused-block'; height: number; error: unknown };
+  stop?: { reason: 'peer-unreachable' | 'other-chain' | 'unusable-answer' | 'refused-block' | 'database-unavailable'; height: number; error: unknown };
 }
 
 /** A peer asked for its tip at the start of a catch-up. */
@@ -85,7 +87,11 @@ export async function catchUp(chain: Chain, peers: { memberIndex: number; apiUrl
       applied += run.applied;
       const stop = run.stop;
       if (!stop) servedToEnd = true;
-      else if (stop.reason === 'peer-unreachable') log.debug({ peer: peer.memberIndex, err: stop.error }, 'catch-up: peer unreachable');
+      // This member's own database, not the peer: every other peer's blocks would meet it too.
+      else if (stop.reason === 'database-unavailable') {
+        databaseFailures(log).failed(stop.error);
+        break;
+      } else if (stop.reason === 'peer-unreachable') log.debug({ peer: peer.memberIndex, err: stop.error }, 'catch-up: peer unreachable');
       // A refusal of the project's own says all there is to say; anything else carries its stack.
       else if (stop.reason === 'other-chain') log.warn({ peer: peer.memberIndex, apiUrl: peer.apiUrl, ...errorFields(stop.error) }, "catch-up: the peer's apiUrl serves another chain; check this member's config");
       else log.warn({ peer: peer.memberIndex, height: stop.height, ...errorFields(stop.error) }, stop.reason === 'refused-block' ? 'catch-up: refused a block from a peer' : 'catch-up: peer sent an unusable answer');
@@ -94,6 +100,19 @@ export async function catchUp(chain: Chain, peers: { memberIndex: number; apiUrl
     requests.end();
   }
   return applied;
+}
+
+const DATABASE_FAILURE_LOG_INTERVAL_MS = 60_000;
+const databaseFailureLogs = new WeakMap<Logger, IntervalLog>();
+
+/**
+ * A member's catch-ups meeting its own database out of reach, logged once a minute with their
+ * count, as its other retried steps are: catch-up runs every few seconds while peers are ahead.
+ */
+function databaseFailures(log: Logger): IntervalLog {
+  let failures = databaseFailureLogs.get(log);
+  if (!failures) databaseFailureLogs.set(log, (failures = new IntervalLog(log, 'catch-up stopped: it goes on once the database is back', DATABASE_FAILURE_LOG_INTERVAL_MS)));
+  return failures;
 }
 
 /**
@@ -192,7 +211,7 @@ export async function applyServedBlocks(chain: Chain, source: BlockSource, asked
         await chain.applyFinalBlock(block.block, block.commit);
         applied += 1;
       } catch (error) {
-        if (chain.tip.height < height) return { applied, stop: { reason: 'refused-block', height, error } };
+        if (chain.tip.height < height) return { applied, stop: { reason: isDatabaseUnavailable(error) ? 'database-unavailable' : 'refused-block', height, error } };
       }
     }
     warmup.applied(height);

@@ -259,4 +259,20 @@ describe('catching up on final blocks from peers (real Postgres)', function () {
     expect(lines, 'what the member logs at info level').to.deep.equal([]);
     expect(await catchUp(chain, [{ memberIndex: 1, apiUrl: peer }], log), 'once its database is back').to.equal(3);
   });
+
+  it("stops at this member's own database out of reach, said as such once and not as a peer's refused block, and goes on once it is back", async () => {
+    const { chain } = await member();
+    const peers = [{ memberIndex: 1, apiUrl: await peerServing(blocks.slice(0, 3)) }, { memberIndex: 2, apiUrl: await peerServing(blocks.slice(0, 3)) }];
+    const ownDatabase = fixtures[0]!.db;
+    // As the member does: the outage ends its idle connections.
+    logPoolErrors(ownDatabase.pool, silent);
+    const { lines, log } = capturedLog();
+    const applied = await withDatabaseDown(await sharedPostgres(), ownDatabase.name, async () => [await catchUp(chain, peers, log), await catchUp(chain, peers, log)]);
+    expect(applied).to.deep.equal([0, 0]);
+    // Once for both runs, with Postgres's reason and no stack; no other peer was asked for blocks.
+    expect(lines.map((line) => line.msg)).to.deep.equal(['catch-up stopped: it goes on once the database is back']);
+    expect(lines[0]).to.not.have.property('err');
+    expect(lines[0]!.reason).to.match(/^the member's database is out of reach: database ".*" is not currently accepting connections$/);
+    expect(await catchUp(chain, peers, log), 'once its database is back').to.equal(3);
+  });
 });
