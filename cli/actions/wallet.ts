@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline/promises';
 import { text } from 'node:stream/consumers';
 import { addressPayload, looksLikeBitcoin } from '../../sidechain/address.ts';
-import { describeAmount, securityView, securityWording } from '../asset-amount.ts';
+import { describeAmount, describeSats, securityView, securityWording } from '../asset-amount.ts';
 import { ValidationError } from '../../sidechain/errors.ts';
 import { createWalletFile, readWalletFile, WALLET_FILE } from '../../federation/wallet/wallet-file.ts';
 import { RECOVERY_WORD_COUNT, recoveryWordLines, recoveryWords, recoveryWordsHeading, seedFromRecoveryWords } from '../../federation/wallet/recovery-words.ts';
@@ -10,6 +10,8 @@ import { KeyFileError } from '../../federation/key-file.ts';
 import { buildTransfer } from '../../federation/wallet/build-transfer.ts';
 import { coinsNotOffered } from '../../federation/wallet/offer-holds.ts';
 import { withWalletLock } from '../../federation/wallet/wallet-lock.ts';
+import { MemberApiError, type DepositNotMinted, type MemberClient } from '../../federation/api/client.ts';
+import { plural } from '../../federation/words.ts';
 import { genesisFrom, memberClientFrom, type NetworkOptions } from '../member-url.ts';
 import { dropSpentOffers, walletOffers } from '../open-offers.ts';
 import { parseAddress, parseAmount, parseAsset } from '../command-arguments.ts';
@@ -59,14 +61,36 @@ export async function restoreWallet(options: { file: string; json?: boolean }): 
   printResult(options, `wrote ${options.file}\naddress: ${restored.address}`, { file: options.file, address: restored.address });
 }
 
+/**
+ * The wallet's peg-in deposits in a Bitcoin block and not minted yet, as the member sees them; none
+ * from a member of an earlier release, which refuses the `recipient` filter (400).
+ */
+async function depositsNotMinted(client: MemberClient, address: string): Promise<DepositNotMinted[]> {
+  try {
+    return await client.depositsNotMinted(address);
+  } catch (error) {
+    if (error instanceof MemberApiError && error.status === 400) return [];
+    throw error;
+  }
+}
+
+function depositLine(deposit: DepositNotMinted): string {
+  const progress = `${plural(deposit.confirmations, 'confirmation')} (${deposit.required} needed)${deposit.state === 'confirmed' ? ', queued for its mint' : ''}`;
+  return `  ${describeSats(BigInt(deposit.amountSats))} by output ${deposit.vout} of Bitcoin transaction ${deposit.txid}: ${progress}`;
+}
+
 export async function showWallet(options: NetworkOptions & { file: string; json?: boolean }): Promise<void> {
   const { address } = readWalletFile(options.file);
   const client = memberClientFrom(options);
   const balances = await Promise.all((await client.balances(address)).map(async (balance) => ({ ...balance, security: await securityView(client, balance.asset) })));
   const lines = balances.length === 0 ? ['  (no funds)'] : balances.map(({ amount, asset, security }) => `  ${describeAmount(amount, asset, security)}`);
+  // A deposit paid and waiting for its confirmations is in no balance yet; a person who paid one looks here first.
+  const deposits = await depositsNotMinted(client, address);
+  const depositLines = deposits.length === 0 ? [] : ['peg-in deposits not minted yet (`strongbox pegin status <Bitcoin txid>` follows one):', ...deposits.map(depositLine)];
   // A security is named as its issuer registered it; an id alone tells a person nothing.
   const data = balances.map(({ amount, asset, security }) => ({ asset, amount, ...(security ? { name: security.name, isin: security.isin, decimals: security.decimals } : PEGGED_BTC) }));
-  printResult(options, [`address: ${address}`, 'balances:', ...lines].join('\n'), { address, balances: data });
+  const depositData = deposits.map(({ txid, vout, amountSats, confirmations, required, state }) => ({ txid, vout, amountSats, confirmations, required, state }));
+  printResult(options, [`address: ${address}`, 'balances:', ...lines, ...depositLines].join('\n'), { address, balances: data, ...(deposits.length > 0 && { depositsNotMinted: depositData }) });
 }
 
 /**

@@ -184,6 +184,17 @@ export function orphanReason(baseUrl: string, waitingFor: readonly { txid: strin
   return `the member at ${baseUrl} holds it as an orphan, relayed by another member: it is behind, and ${lacking}; the members that are not behind hold it pending`;
 }
 
+/** A peg-in deposit in a Bitcoin block, not minted yet, as `GET /pegin/deposits` lists it. */
+export interface DepositNotMinted {
+  txid: string;
+  vout: number;
+  amountSats: string;
+  bitcoinHeight: number;
+  confirmations: number;
+  required: number;
+  state: 'confirming' | 'confirmed';
+}
+
 export interface MemberClientOptions {
   /**
    * Hears of the members passed over once another has answered, in one call, so that a person is
@@ -335,6 +346,18 @@ export class MemberClient {
   async registerDepositAddress(recipient: string): Promise<string> {
     const result = await this.request<{ depositAddress: string }>('/pegin/addresses', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ recipient }) });
     return result.depositAddress;
+  }
+
+  /**
+   * The peg-in deposits to `recipient` that are in a Bitcoin block and not minted yet, newest
+   * first: confirming, or confirmed and queued for the mint.
+   */
+  async depositsNotMinted(recipient: string): Promise<DepositNotMinted[]> {
+    const deposits: DepositNotMinted[] = [];
+    for (const state of ['confirming', 'confirmed'] as const) {
+      for (const page of await this.allPages<{ deposits: DepositNotMinted[]; next: string | null }>(`/pegin/deposits?state=${state}&recipient=${recipient}`)) deposits.push(...page.deposits);
+    }
+    return deposits.sort((a, b) => b.bitcoinHeight - a.bitcoinHeight || (a.txid < b.txid ? -1 : a.txid > b.txid ? 1 : a.vout - b.vout));
   }
 
   depositStatus(txid: string): Promise<{ minimumSats: string; deposits: { vout: number; amountSats: string; recipient: string; confirmations: number; required: number; minted: boolean; belowMinimum: boolean; claimNeeded: boolean; mintedIn?: { txid: string; height: number } }[] }> {

@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import { encodeAddress, ownerFromPayload } from '../../sidechain/address.ts';
+import { addressPayload, encodeAddress, ownerFromPayload } from '../../sidechain/address.ts';
+import { sameBytes } from '../../sidechain/bytes.ts';
+import { ValidationError } from '../../sidechain/errors.ts';
 import { BTC_ASSET_KEY } from '../../sidechain/asset.ts';
 import type { PegSupply } from '../../sidechain/ledger/index.ts';
 import type { MemberHealth } from '../member/federation-health.ts';
@@ -33,6 +35,16 @@ const depositCursor = (d: { bitcoinHeight: number; txid: string; vout: number })
 function afterCursor(cursor: string) {
   const [height, txid, vout] = cursor.split(':');
   return (d: DepositView) => d.bitcoinHeight < Number(height) || (d.bitcoinHeight === Number(height) && (d.txid > txid! || (d.txid === txid && d.vout > Number(vout))));
+}
+
+/** The `recipient` filter's address, refused with 400 naming the parameter when it is none. */
+function recipientPayload(address: string): Uint8Array {
+  try {
+    return addressPayload(address);
+  } catch (error) {
+    if (error instanceof ValidationError) throw new ValidationError('bad-request', `query.recipient: ${error.message}`);
+    throw error;
+  }
 }
 
 /** Federation health and the peg-in queue, as one member sees them. */
@@ -78,14 +90,16 @@ export function monitorRoutes(context: MonitorContext): Route[] {
     defineRoute({
       method: 'get',
       path: '/pegin/deposits',
-      summary: 'peg-in deposits, newest first: confirming, confirmed (queued for the mint) or minted; `cursor` is `bitcoinHeight:txid:vout`',
+      summary: 'peg-in deposits, newest first: confirming, confirmed (queued for the mint) or minted; `state` and `recipient` (an sbx1… address) keep those only; `cursor` is `bitcoinHeight:txid:vout`',
       tag: 'peg',
       query: pageQuery(z.string().regex(/^[0-9]{1,10}:[0-9a-f]{64}:[0-9]{1,6}$/, 'expected bitcoinHeight:txid:vout')).extend({
         state: z.enum(DEPOSIT_STATES).optional(),
+        recipient: z.string().min(1).max(200).optional().describe('only the deposits minted, or to be minted, to this sidechain address'),
       }),
       response: wire.page('deposits', depositViewSchema),
       handler: async ({ query }) => {
-        const all = (await context.deposits()).filter((d) => query.state === undefined || d.state === query.state);
+        const recipient = query.recipient === undefined ? undefined : recipientPayload(query.recipient);
+        const all = (await context.deposits()).filter((d) => (query.state === undefined || d.state === query.state) && (recipient === undefined || sameBytes(d.recipient, recipient)));
         const rest = query.cursor === undefined ? all : all.filter(afterCursor(query.cursor));
         const page = pageOf(rest.slice(0, query.limit + 1), query.limit, depositCursor);
         return { deposits: page.items.map((d) => ({ ...d, recipient: encodeAddress(ownerFromPayload(d.recipient)) })), next: page.next };

@@ -177,6 +177,11 @@ describe('member HTTP API: the OpenAPI document against the routes, pagination, 
     expect(minted.daves.map((d) => d.txid)).to.deep.equal(expected.map((d) => d.txid));
     expect(new Set(minted.daves.map((d) => d.txid))).to.deep.equal(new Set(sent));
     expect(minted.daves[0]!.bitcoinHeight).to.equal(minted.daves[1]!.bitcoinHeight + 1);
+    // `recipient` keeps one address's deposits (given in capitals too), in the same order, and with `state`.
+    const ofDave = await allPages(`${url}/pegin/deposits?recipient=${dave.address.toUpperCase()}`, (page) => page.deposits as Deposit[], 1);
+    expect(ofDave.items).to.deep.equal(minted.daves);
+    expect((await allPages(`${url}/pegin/deposits?recipient=${dave.address}&state=confirming`, (page) => page.deposits as Deposit[], 1)).items).to.deep.equal([]);
+    expect((await allPages(`${url}/pegin/deposits?recipient=${testWallet().address}`, (page) => page.deposits as Deposit[], 1)).items).to.deep.equal([]);
   });
 
   it('refuses a malformed limit, cursor or query parameter with a 400 naming it', async () => {
@@ -190,6 +195,7 @@ describe('member HTTP API: the OpenAPI document against the routes, pagination, 
       ['/assets?cursor=ACME', /^query\.cursor: expected 32 bytes as lowercase hex$/],
       ['/assets?isin=us0378331005', /^query\.isin: expected an ISIN: two letters, nine letters or digits, a check digit$/],
       ['/pegin/deposits?state=lost', /^query\.state: /],
+      ['/pegin/deposits?recipient=sbx1qqqq', /^query\.recipient: not a bech32m address: /],
       ['/blocks?page=2', /^query: Unrecognized key: "page"$/],
       ['/blocks/1?waitMs=30001', /^query\.waitMs: /],
       [`/tx/${'ab'.repeat(32)}?waitMs=-1`, /^query\.waitMs: /],

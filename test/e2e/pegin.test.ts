@@ -8,6 +8,7 @@ import { eventually, startTestNetwork, type TestNetwork } from '../helpers/local
 import { testWallet } from '../helpers/transactions.ts';
 import { runCli } from '../helpers/cli.ts';
 import { peggedBtcOnEveryMember } from '../helpers/pegged-btc.ts';
+import { BTC_ASSET_KEY } from '../../sidechain/asset.ts';
 
 /** BTC sent to a recipient's deposit address becomes pegged BTC on every member, exactly once. */
 describe('peg-in through five member processes and a real regtest node', function () {
@@ -35,8 +36,22 @@ describe('peg-in through five member processes and a real regtest node', functio
     const offline = JSON.parse((await runCli(['pegin-address', alice.address, '--offline', '--json', '--genesis', net.network.network.genesisFile!])).stdout) as { depositAddress: string };
     expect(offline.depositAddress).to.equal(depositAddress);
 
-    await faucet.fund(depositAddress, 1_000_000n);
+    const dir = mkdtempSync(join(tmpdir(), 'strongbox-pegin-wallet-'));
+    const walletFile = join(dir, 'alice.wallet.json');
+    writeFileSync(walletFile, `${JSON.stringify({ version: 1, seed: Buffer.from(alice.keys.seed).toString('hex') })}\n`, { mode: 0o600 });
+    const shown = async (...flags: string[]) => {
+      const run = await runCli(['wallet', 'show', '--file', walletFile, '--member', net.network.network.members[2]!.apiUrl, ...flags]);
+      expect(run.code, run.stderr).to.equal(0);
+      return run.stdout;
+    };
+
+    const paid = await faucet.fund(depositAddress, 1_000_000n);
     await faucet.mine(1);
+    const vout = (await rpc.getRawTransaction(paid)).outs.findIndex((out) => out.value === 1_000_000n);
+    // The deposit is in no balance until it is minted: the wallet shows it on its way, with its confirmations.
+    const onItsWay = `address: ${alice.address}\nbalances:\n  (no funds)\npeg-in deposits not minted yet (\`strongbox pegin status <Bitcoin txid>\` follows one):\n  1000000 sats (0.01000000 BTC) by output ${vout} of Bitcoin transaction ${paid}: 1 confirmation (2 needed)\n`;
+    await eventually('member 2 has read the block that pays the deposit', async () => (await shown()) === onItsWay);
+    expect(JSON.parse(await shown('--json'))).to.deep.equal({ address: alice.address, balances: [], depositsNotMinted: [{ txid: paid, vout, amountSats: '1000000', confirmations: 1, required: 2, state: 'confirming' }] });
     await new Promise((resolve) => setTimeout(resolve, 3_000));
     expect(await btcBalances(alice.address), 'nothing minted at 1 confirmation').to.deep.equal([0n, 0n, 0n, 0n, 0n]);
 
@@ -46,6 +61,10 @@ describe('peg-in through five member processes and a real regtest node', functio
       if (Date.now() > deadline) throw new Error(`not minted on every member: ${await btcBalances(alice.address)}`);
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
+    // Minted, it is in the balance and no longer on its way.
+    expect(await shown()).to.equal(`address: ${alice.address}\nbalances:\n  1000000 sats of pegged BTC (0.01000000 BTC)\n`);
+    expect(JSON.parse(await shown('--json'))).to.deep.equal({ address: alice.address, balances: [{ asset: BTC_ASSET_KEY, amount: '1000000', name: 'pegged BTC', decimals: 8 }] });
+    rmSync(dir, { recursive: true, force: true });
 
     await faucet.fund(depositAddress, 250_000n);
     await faucet.mine(3);
