@@ -20,6 +20,7 @@ import { runCli } from '../helpers/cli.ts';
 import { rewriteHistory, servedBlock, type SignedBlock, type Signers } from '../helpers/signed-blocks.ts';
 import { coinPaying, spendEscrowCoins } from '../helpers/bitcoin-spends.ts';
 import { serveHistory } from '../helpers/served-history.ts';
+import { refusedUrls } from '../helpers/refused-port.ts';
 import { findFreePort } from '../../regtest/free-port.ts';
 import { startRegtestNode, type RegtestNode } from '../../regtest/node.ts';
 import { FAUCET_ADDRESS } from '../../regtest/faucet.ts';
@@ -160,7 +161,7 @@ describe('strongbox audit of five member processes and a real regtest node', fun
   });
 
   it('names the member that served the chain once the client has asked past one that is down', async () => {
-    const closed = `http://127.0.0.1:${await findFreePort()}`;
+    const [closed] = (await refusedUrls(1)) as [string];
     const member = net.network.network.members[1]!.apiUrl;
     const source = memberBlockSource(new MemberClient([closed, member]));
     expect(source.description).to.equal(closed);
@@ -253,7 +254,7 @@ describe('strongbox audit of five member processes and a real regtest node', fun
   });
 
   it('with --json, tells an audit that could not be finished from a failed one, on stdout', async () => {
-    const closed = `http://127.0.0.1:${await findFreePort()}`;
+    const [closed] = (await refusedUrls(1)) as [string];
     const result = await audit(closed, '--json');
     expect(result.code).to.equal(1);
     expect(result.stderr).to.match(/^strongbox: member at http:\/\/127\.0\.0\.1:\d+ is unreachable \([^\n]+\)\n$/);

@@ -23,6 +23,7 @@ import { MemberClient } from '../../federation/api/client.ts';
 import { ValidationError } from '../../sidechain/errors.ts';
 import { submitUntilFinal } from '../../cli/submit.ts';
 import { killingRelay } from '../helpers/killing-relay.ts';
+import { refusedPort } from '../helpers/refused-port.ts';
 import { Faucet } from '../../regtest/faucet.ts';
 import { BitcoinRpc } from '../../watcher/rpc.ts';
 
@@ -130,7 +131,7 @@ describe('federation of five member processes', function () {
     const txid = await net.clients[0]!.submit(issuance(net.genesis.chainId, issuer, 7n).tx);
     const height = await finalEverywhere(txid, [0, 1, 2, 3]);
     // Restarted on its database with a mistyped Bitcoin node, it stops with the reason instead of running blind.
-    const [closedPort] = (await findFreePorts(1)) as [number];
+    const closedPort = await refusedPort();
     const mistyped = await runCli(['member', 'start', '--config', join(memberDir(net.network.dataDir, 4), 'config.json')], { env: { STRONGBOX_BITCOIN_RPC_URL: `http://nobody:nothing@127.0.0.1:${closedPort}` } });
     expect([mistyped.code, mistyped.stderr]).to.deep.equal([1, `strongbox: bitcoin.rpcUrl: Bitcoin node at http://127.0.0.1:${closedPort} is unreachable (connection refused)\n`]);
     // The same for a database it cannot reach: one line naming databaseUrl, not a stack trace.

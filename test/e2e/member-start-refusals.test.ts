@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server, type Socket } from 'node:net';
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +12,7 @@ import { runCli, type CliResult } from '../helpers/cli.ts';
 import { placeMinedChain, sharedRegtest } from '../helpers/regtest.ts';
 import { placeInitialisedCluster } from '../helpers/postgres.ts';
 import { eventually } from '../helpers/local-network.ts';
+import { refusedPort } from '../helpers/refused-port.ts';
 import { MemberClient } from '../../federation/api/client.ts';
 import { isAlive, postmasterPid, stopPostmaster } from '../../federation/postgres/stale-server.ts';
 
@@ -200,9 +201,13 @@ describe('strongbox member start without its Bitcoin node', function () {
   before(() => ({ dir, writeConfig } = ceremonyFolder('strongbox-no-bitcoin-')));
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  /** Member 0's config with a data folder of its own and no databaseUrl, its Bitcoin node at a port nobody listens on. */
-  async function withoutBitcoin(folder: string): Promise<{ config: string; dataDir: string; bitcoinPort: number }> {
-    const [apiPort, peerPort, bitcoinPort] = (await findFreePorts(3)) as [number, number, number];
+  /**
+   * Member 0's config with a data folder of its own and no databaseUrl, its Bitcoin node at
+   * `bitcoinPort`, by default one that refuses every connection.
+   */
+  async function withoutBitcoin(folder: string, bitcoinPort?: number): Promise<{ config: string; dataDir: string; bitcoinPort: number }> {
+    bitcoinPort ??= await refusedPort();
+    const [apiPort, peerPort] = (await findFreePorts(2)) as [number, number];
     const dataDir = join(dir, folder);
     mkdirSync(dataDir, { mode: 0o755 });
     // No databaseUrl: the member starts a Postgres server of its own under dataDir first.
@@ -244,8 +249,8 @@ describe('strongbox member start without its Bitcoin node', function () {
   });
 
   it('stopped by SIGTERM while it waits on a Bitcoin node that takes its connection and never answers, stops at once, exit 0, saying what it waited on', async () => {
-    const { config, bitcoinPort } = await withoutBitcoin('silent-node');
-    const node = await holdPort(bitcoinPort);
+    const node = await holdPort(0);
+    const { config, bitcoinPort } = await withoutBitcoin('silent-node', (node.address() as AddressInfo).port);
     const asked = new Promise<Socket>((resolve) => node.once('connection', resolve));
     const member = spawn(process.execPath, [fileURLToPath(new URL('../../bin/strongbox.js', import.meta.url)), 'member', 'start', '--config', config], { stdio: ['ignore', 'pipe', 'pipe'] });
     const output = { stdout: '', stderr: '' };

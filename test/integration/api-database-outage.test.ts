@@ -14,6 +14,7 @@ import { LedgerState } from '../../sidechain/ledger/index.ts';
 import { ChainQueries } from '../../sidechain/store/chain-queries.ts';
 import { findFreePort } from '../../regtest/free-port.ts';
 import { withDatabaseDown } from '../helpers/database-outage.ts';
+import { refusedPort } from '../helpers/refused-port.ts';
 import { eventually } from '../helpers/local-network.ts';
 import { sharedPostgres, type TestDatabase } from '../helpers/postgres.ts';
 import { chainFixture } from '../helpers/chain-fixture.ts';
@@ -119,7 +120,7 @@ describe("a member's API while its database is out of reach", function () {
     }
 
     async function refusedConnection(): Promise<unknown> {
-      const port = await findFreePort();
+      const port = await refusedPort();
       const client = new pg.Client({ host: '127.0.0.1', port, user: 'nobody', database: 'nothing' });
       return failureOf(() => client.connect());
     }

@@ -9,10 +9,10 @@ import { ECPairFactory } from 'ecpair';
 import { startRegtestNode } from '../../regtest/node.ts';
 import { FAUCET_ADDRESS, Faucet, fund, waitForConfirmations } from '../../regtest/faucet.ts';
 import { ConfirmationTimeoutError, RegtestStartError } from '../../regtest/errors.ts';
-import { findFreePort } from '../../regtest/free-port.ts';
 import { BitcoinRpc } from '../../watcher/rpc.ts';
 import { RpcAuthError, RpcMethodError, RpcUnreachableError } from '../../watcher/errors.ts';
 import { sharedRegtest } from '../helpers/regtest.ts';
+import { refusedPort } from '../helpers/refused-port.ts';
 
 bitcoin.initEccLib(ecc);
 const ECPair = ECPairFactory(ecc);
@@ -228,7 +228,7 @@ describe('embedded regtest node (real bcoin)', function () {
   });
 
   it('reports an unreachable node as connection refused', async () => {
-    const port = await findFreePort();
+    const port = await refusedPort();
     const error = await new BitcoinRpc(`http://u:secret@127.0.0.1:${port}`).getBlockCount().then(() => null, (e: unknown) => e);
     expect(error).to.be.instanceOf(RpcUnreachableError);
     expect((error as Error).message).to.equal(`Bitcoin node at http://127.0.0.1:${port} is unreachable (connection refused)`);

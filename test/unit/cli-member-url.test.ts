@@ -3,9 +3,9 @@ import { createServer, type Server } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { findFreePort } from '../../regtest/free-port.ts';
 import { runCliInProcess } from '../helpers/cli-in-process.ts';
 import { hungMember } from '../helpers/hung-member.ts';
+import { refusedPort, refusedUrls } from '../helpers/refused-port.ts';
 import { MemberClient } from '../../federation/api/client.ts';
 import { writeNetworkFile } from '../../federation/local-network/network-file.ts';
 
@@ -37,7 +37,7 @@ describe('--member as a user types it', () => {
   }
 
   it('says why a member cannot be reached', async () => {
-    const port = await findFreePort();
+    const port = await refusedPort();
     const result = await anchorsFrom(`http://127.0.0.1:${port}`);
     expect(result).to.deep.equal({ code: 1, stdout: '', stderr: `strongbox: member at http://127.0.0.1:${port} is unreachable (connection refused)\n` });
   });
@@ -102,8 +102,8 @@ describe('the local network, when no member of it answers', () => {
   it('says so in one line, naming the folder and how to start it, with nothing said of members passed over or asked at once, nor of its Bitcoin node', async () => {
     const home = mkdtempSync(join(tmpdir(), 'strongbox-down-'));
     try {
-      const down = [await findFreePort(), await findFreePort(), await findFreePort()].map((port) => `http://127.0.0.1:${port}`);
-      const bitcoinPort = await findFreePort();
+      const down = await refusedUrls(3);
+      const bitcoinPort = await refusedPort();
       writeNetworkFile(home, { bitcoinRpcUrl: `http://strongbox:secret@127.0.0.1:${bitcoinPort}`, postgres: { port: 1 }, members: down.map((apiUrl, memberIndex) => ({ memberIndex, apiUrl })) });
       const result = await runCliInProcess(['status'], { cwd: tmpdir(), env: { STRONGBOX_HOME: home } });
       expect([result.code, result.stderr]).to.deep.equal([
@@ -134,7 +134,7 @@ describe('the local network’s members, when one is down', () => {
   after(() => new Promise((resolve) => member.close(resolve)));
 
   it('asks the next members when some refuse the connection, says once which were passed over and which answered, and stays with it', async () => {
-    const down = [`http://127.0.0.1:${await findFreePort()}`, `http://127.0.0.1:${await findFreePort()}`];
+    const down = await refusedUrls(2);
     const failovers: unknown[] = [];
     const client = new MemberClient([...down, memberUrl], { onFailover: (passedOver, answering) => failovers.push([passedOver, answering]) });
     expect(await client.status()).to.deep.equal({ height: 7 });
@@ -180,7 +180,7 @@ describe('the local network’s members, when one is down', () => {
   }
 
   it('names the last member and how many were asked before it when none answers', async () => {
-    const down = [`http://127.0.0.1:${await findFreePort()}`, `http://127.0.0.1:${await findFreePort()}`, `http://127.0.0.1:${await findFreePort()}`];
+    const down = await refusedUrls(3);
     const error = await new MemberClient(down).status().then(() => null, (e: Error) => e.message);
     expect(error).to.equal(`member at ${down[2]} is unreachable (connection refused), as were the 2 members asked before it`);
   });
@@ -199,7 +199,7 @@ describe('the local network’s members, when one is down', () => {
   });
 
   it('says nothing of passing members over when none answers, only the error, with what to do', async () => {
-    const down = [`http://127.0.0.1:${await findFreePort()}`, `http://127.0.0.1:${await findFreePort()}`];
+    const down = await refusedUrls(2);
     const failovers: unknown[] = [];
     const client = new MemberClient(down, { onFailover: (passedOver, answering) => failovers.push([passedOver, answering]), noneAnswered: 'start them first' });
     const error = await client.status().then(() => null, (e: Error) => e.message);
