@@ -6,7 +6,7 @@ import { BTC_ASSET_ID, BTC_ASSET_KEY, issuedAssetId } from '../../sidechain/asse
 import { multisigOwner, ownerPayload } from '../../sidechain/address.ts';
 import { keyWitness, multisigWitness } from '../../sidechain/transaction/signing.ts';
 import { txInfo } from '../../sidechain/transaction/ids.ts';
-import { SighashType, type Outpoint, type Output, type Transaction, type TransferBody } from '../../sidechain/transaction/types.ts';
+import { SighashType, type Outpoint, type Output, type Transaction, type TransferBody, type Witness } from '../../sidechain/transaction/types.ts';
 import { applyBlock, applyTransaction, executeBlock, LedgerOverlay, LedgerState } from '../../sidechain/ledger/index.ts';
 import { CHAIN_ID, bitcoinTxid, btcOutput, context, mint, settlementOf, signedTransfer, testKey } from '../helpers/ledger-fixtures.ts';
 import { anchorRecord } from '../helpers/anchor-records.ts';
@@ -163,6 +163,42 @@ describe('ledger: peg-in and peg-out', () => {
     expectCode(() => applyTransaction(state, again, context(3)), 'already-minted');
   });
 
+  it('mints a Bitcoin outpoint at most once within one block: a block minting it twice is refused whole', () => {
+    const state = new LedgerState();
+    const before = snapshot(state);
+    const mintOf = (recipient: Uint8Array): Transaction => ({ kind: 'pegin', bitcoinTxid: bitcoinTxid(8), bitcoinVout: 1, amount: 1000n, recipient, witnesses: [] });
+    expectCode(() => applyBlock(state, [mintOf(alice.owner), mintOf(bob.owner)], context(1)), 'already-minted');
+    expect(snapshot(state)).to.equal(before);
+  });
+
+  it('refuses a mint that would take the pegged BTC outstanding above 2^63-1 (overflow) and changes nothing; one within it mints', () => {
+    const state = new LedgerState();
+    mint(state, alice.owner, (1n << 63n) - 2n, 1);
+    const before = snapshot(state);
+    const mintOf = (amount: bigint): Transaction => ({ kind: 'pegin', bitcoinTxid: bitcoinTxid(2), bitcoinVout: 0, amount, recipient: bob.owner, witnesses: [] });
+    expectCode(() => applyTransaction(state, mintOf(2n), context(2)), 'overflow', /pegged supply would exceed 2\^63-1/);
+    expect(snapshot(state)).to.equal(before);
+    applyTransaction(state, mintOf(1n), context(2));
+    expect(state.supply()).to.deep.equal({ minted: (1n << 63n) - 1n, burned: 0n });
+  });
+
+  it('refuses a burn of pegged BTC paid for with a security (value-not-conserved) and changes nothing', () => {
+    const state = new LedgerState();
+    mint(state, alice.owner, 1000n);
+    const body = { kind: 'issuance' as const, issuer: issuer.publicKey, nonce: 1n, metadata: { name: 'Acme AG share', isin: 'CH0012221716', securityKind: 'share' as const, decimals: 0, restricted: false, reissuable: false }, supply: 700n, recipient: issuer.owner };
+    const issuance: Transaction = { ...body, witnesses: [keyWitness(CHAIN_ID, body, issuer.seed)] };
+    applyTransaction(state, issuance, context(1));
+    const before = snapshot(state);
+    // 700 shares spent to burn 700 sats the spender never had: only pegged BTC can be burned.
+    const burn = { kind: 'pegout' as const, inputs: [{ txid: txInfo(issuance).id, index: 0 }], outputs: [], destinationScript: P2WPKH, amount: 700n };
+    expectCode(() => applyTransaction(state, { ...burn, witnesses: [keyWitness(CHAIN_ID, burn, issuer.seed)] }, context(2)), 'value-not-conserved');
+    // Shares kept as change beside the burn do not pay for it either.
+    const withChange = { ...burn, outputs: [{ owner: issuer.owner, asset: issuedAssetId(issuer.publicKey, 1n), amount: 700n }] };
+    expectCode(() => applyTransaction(state, { ...withChange, witnesses: [keyWitness(CHAIN_ID, withChange, issuer.seed)] }, context(2)), 'value-not-conserved', new RegExp(`asset ${BTC_ASSET_KEY}: inputs fall short of outputs by 700`));
+    expect(snapshot(state)).to.equal(before);
+    expect(state.supply()).to.deep.equal({ minted: 1000n, burned: 0n });
+  });
+
   it('burns pegged BTC with change and records the burn and supply', () => {
     const state = new LedgerState();
     const coin = mint(state, alice.owner, 1000n);
@@ -289,6 +325,22 @@ describe('ledger: securities', () => {
     expectCode(() => applyTransaction(state, { ...issuance, witnesses: [keyWitness(CHAIN_ID, issuance, alice.seed)] }, context(1)), 'bad-signature');
     issue(state);
     expectCode(() => issue(state), 'asset-exists');
+  });
+
+  it('takes an issuance or a registry update only signed by the issuer with sighash ALL (sighash-type), which commits to all of it', () => {
+    const state = new LedgerState();
+    // The issuer's signature with its sighash byte changed: no signer makes SINGLE|ANYONECANPAY
+    // for these kinds, so a witness carrying it can only have been altered.
+    const partly = (witness: Witness): Witness => ({ ...witness, sighash: SighashType.singleAnyoneCanPay });
+    const issuanceSigned = { ...issuance, witnesses: [partly(keyWitness(CHAIN_ID, issuance, issuer.seed))] };
+    expectCode(() => applyTransaction(state, issuanceSigned, context(1)), 'sighash-type', /the issuer signs with sighash ALL/);
+    expect(state.assets.size).to.equal(0);
+    issue(state);
+    const body = { kind: 'registry' as const, asset, sequence: 1n, action: 'add' as const, owners: [alice.owner] };
+    const update = { ...body, witnesses: [partly(keyWitness(CHAIN_ID, body, issuer.seed))] };
+    expectCode(() => applyTransaction(state, update, context(2)), 'sighash-type', /the issuer signs with sighash ALL/);
+    expect(state.getAsset(Buffer.from(asset).toString('hex'))).to.include({ sequence: 0n });
+    expect(state.getAsset(Buffer.from(asset).toString('hex'))?.allowlist.size).to.equal(1);
   });
 
   it('delivers a restricted asset only to allowlisted owners; registry updates are sequenced and issuer-signed', () => {

@@ -212,6 +212,14 @@ describe('securities: dividends', () => {
     ['a record height before anyone but the issuer held it', (asset, cash) => dividend(asset, 1, [cash], [btcOutput(alice.owner, 1000n), btcOutput(issuer.owner, 4000n)]), 'no-holders', /nobody but the issuer/],
     ['an asset that was never issued', (_asset, cash) => dividend(new Uint8Array(32).fill(7), 2, [cash], [...atHeight2(), btcOutput(issuer.owner, 4000n)]), 'unknown-asset', /has no registry/],
     ['a signature by someone else', (asset, cash) => dividend(asset, 2, [cash], [...atHeight2(), btcOutput(issuer.owner, 4000n)], alice), 'bad-signature', /does not verify/],
+    ["payment from the issuer's own shares rather than pegged BTC", (asset, _cash, state) => {
+      const [treasury] = [...state.utxos].find(([, utxo]) => utxo.assetKey === hex(asset) && hex(utxo.owner) === hex(issuer.owner))!;
+      const [txid, index] = treasury.split(':');
+      return dividend(asset, 2, [{ txid: Buffer.from(txid!, 'hex'), index: Number(index) }], atHeight2().map((o) => ({ ...o, amount: o.amount / 10n })));
+    }, 'bad-distribution', /is not pegged BTC: dividends are paid in pegged BTC/],
+    ['a share paid in the security rather than pegged BTC', (asset, cash) => dividend(asset, 2, [cash], [...atHeight2().map((o, index) => (index === 0 ? { ...o, asset } : o)), btcOutput(issuer.owner, 4000n)]), 'bad-distribution', /^output 0 pays asset [0-9a-f]{64}; the pro-rata distribution of 1000 sats at record height 2 has \d+ sats to sbx1\S+ there$/],
+    ["the issuer's change in another asset than pegged BTC", (asset, cash) => dividend(asset, 2, [cash], [...atHeight2(), { owner: issuer.owner, asset, amount: 4000n }]), 'bad-distribution', /the change output must be pegged BTC/],
+    ['nothing for the holders, everything back to the issuer', (asset, cash) => dividend(asset, 2, [cash], [btcOutput(issuer.owner, 5000n)]), 'bad-distribution', /pays nothing to holders/],
   ];
   for (const [what, build, code, message] of refusals) {
     it(`refuses ${what} (${code}) and changes nothing`, () => {
