@@ -1,21 +1,13 @@
 import { expect } from 'chai';
-import { Anchoring } from '../../federation/member/anchoring.ts';
 import { DueStep } from '../../federation/member/due-step.ts';
-import { FederationSigner } from '../../federation/member/federation-signer.ts';
-import { DEFAULT_PEGOUT_OPTIONS, Pegout } from '../../federation/member/pegout.ts';
-import { applyTransaction, LedgerState } from '../../sidechain/ledger/index.ts';
-import type { ChainStore } from '../../sidechain/store/chain-store.ts';
 import { txInfo } from '../../sidechain/transaction/ids.ts';
 import { keyWitness } from '../../sidechain/transaction/signing.ts';
 import type { PegoutBody, Transaction } from '../../sidechain/transaction/types.ts';
-import { BitcoinRpc } from '../../watcher/rpc.ts';
-import { capturedLog } from '../helpers/captured-log.ts';
 import { testFederation } from '../helpers/genesis.ts';
 import { bitcoinTxid, btcOutput } from '../helpers/ledger-fixtures.ts';
 import { bitcoinDestination } from '../helpers/peg-workload.ts';
 import { chainFixture, type ChainFixture } from '../helpers/chain-fixture.ts';
-import { sharedRegtest } from '../helpers/regtest.ts';
-import { genesisParent, nextHeader, type BlockParent } from '../helpers/signed-blocks.ts';
+import { memberPegout } from '../helpers/member-pegout.ts';
 import { testWallet } from '../helpers/transactions.ts';
 
 /**
@@ -31,32 +23,13 @@ describe('a peg-out batch falls due as its batch window ends, and the step run t
   const batchWindowMs = 300;
   let fixture: ChainFixture;
 
-  /** Member 0's Pegout over `store`, and `final`, which applies blocks to a ledger and tells the Pegout each is final. */
-  async function pegoutOver(store: ChainStore, windowMs: number) {
-    const { node } = await sharedRegtest();
-    const rpc = new BitcoinRpc(node.rpcUrl);
-    const { log } = capturedLog();
-    const signer = new FederationSigner(genesis, rpc, { memberIndex: 0, pegPrivateKey: federation.keys[0]!.pegPrivateKey }, log);
-    const anchoring = await Anchoring.start(genesis, rpc, store, signer, { afterMs: 600_000 }, log);
-    const pegout = await Pegout.start(genesis, rpc, store, signer, anchoring, { afterMs: 600_000 }, log, { ...DEFAULT_PEGOUT_OPTIONS, batchWindowMs: windowMs });
-    const ledger = new LedgerState();
-    let parent: BlockParent = genesisParent(genesis);
-    const final = (transactions: Transaction[]) => {
-      for (const tx of transactions) applyTransaction(ledger, tx, { chainId: genesis.chainId, height: parent.height + 1 });
-      const header = nextHeader(genesis, parent, transactions);
-      pegout.blockFinal({ header, transactions });
-      parent = { height: header.height, hash: new Uint8Array(32).fill(header.height), timeMs: header.timeMs };
-    };
-    return { pegout, ledger, final };
-  }
-
   after(async () => {
     await fixture?.drop();
   });
 
   it("is due a window after the oldest unsettled burn's block became final here", async () => {
     fixture = await chainFixture('pegout_due');
-    const { pegout, ledger, final } = await pegoutOver(fixture.store, batchWindowMs);
+    const { pegout, ledger, final } = await memberPegout(federation, fixture.store, batchWindowMs);
     const alice = testWallet();
     const mint: Transaction = { kind: 'pegin', bitcoinTxid: bitcoinTxid(1), bitcoinVout: 0, amount: 1_000_000n, recipient: alice.owner, witnesses: [] };
     const burnOf = (input: Transaction, index: number, change: bigint): Transaction => {
@@ -93,7 +66,7 @@ describe('a peg-out batch falls due as its batch window ends, and the step run t
   it("says when its operator's approval of a burn held by the circuit breaker arrives, and the batch it lets through is due then", async () => {
     const own = await chainFixture('pegout_approved');
     try {
-      const { pegout, ledger, final } = await pegoutOver(own.store, 0);
+      const { pegout, ledger, final } = await memberPegout(federation, own.store, 0);
       const alice = testWallet();
       const mint: Transaction = { kind: 'pegin', bitcoinTxid: bitcoinTxid(2), bitcoinVout: 0, amount: 1_000_000n, recipient: alice.owner, witnesses: [] };
       // 400,000 sats of 1,000,000 in reserves: beyond the breaker's quarter an hour.
