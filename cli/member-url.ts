@@ -21,18 +21,25 @@ export function memberClientOf(urls: string | readonly string[], options: Omit<M
 
 /**
  * The member to talk to: --member, then $STRONGBOX_MEMBER_URL, then the local network's members,
- * the first that accepts a connection (said on stderr, in one line, when it is not member 0).
+ * then, with no local network, the members the genesis file (--genesis, $STRONGBOX_GENESIS_FILE)
+ * lists: the first that accepts a connection (said on stderr, in one line, when it is not the first).
  */
 export function memberClientFrom(options: NetworkOptions): MemberClient {
   const given = options.member ?? process.env.STRONGBOX_MEMBER_URL;
   if (given) return memberClientOf(memberApiUrl(given));
   const local = options.dataDir ?? defaultDataDir();
+  const onFailover = (down: readonly string[], answering: string) => stderrLines.say(`${down.length === 1 ? `member at ${down[0]} is` : `members at ${down.join(', ')} are`} unreachable; ${answering} answered instead`);
+  // A member's operator or a user of a federation run by hand has its genesis, whose members may
+  // list their API addresses: what the refusal below offers (a genesis with --genesis) is enough.
+  const genesisFile = options.genesis ?? process.env.STRONGBOX_GENESIS_FILE;
+  if (genesisFile !== undefined && !existsSync(networkFilePath(local))) {
+    const listed = listedMemberUrls(readGenesisFile(genesisFile, '--genesis')).map(memberApiUrl);
+    if (listed.length === 0) throw new ConfigError('--member', `no member API URL given, and the genesis ${genesisFile} lists none: name a member with --member or STRONGBOX_MEMBER_URL`);
+    return memberClientOf(listed, { onFailover, noneAnswered: `are the members the genesis ${genesisFile} lists running?` });
+  }
   const urls = readNetworkFile(local).members.map((member) => memberApiUrl(member.apiUrl));
   if (urls.length === 0) throw new ConfigError('--member', 'no member API URL given and the local network has no members');
-  return memberClientOf(urls, {
-    onFailover: (down, answering) => stderrLines.say(`${down.length === 1 ? `member at ${down[0]} is` : `members at ${down.join(', ')} are`} unreachable; ${answering} answered instead`),
-    noneAnswered: localNetworkDown(local),
-  });
+  return memberClientOf(urls, { onFailover, noneAnswered: localNetworkDown(local) });
 }
 
 /** What to do when no member of the local network in `dataDir` answers. */

@@ -135,6 +135,26 @@ describe('wallet, issue and send through the CLI against five members', function
     expect((await net.clients[0]!.status()).height).to.equal(before);
   });
 
+  it('reaches the members a genesis file lists when there is no local network, as its refusal offers, passing over one that is down', async () => {
+    const file = join(dir, 'listed.json');
+    const { address } = JSON.parse((await runCli(['wallet', 'new', '--file', file, '--json'])).stdout) as { address: string };
+    // The API addresses are not part of the chain id: a copy listing them is the same chain's genesis.
+    const genesis = JSON.parse(readFileSync(net.network.network.genesisFile!, 'utf8')) as { members: { apiUrl?: string }[] };
+    genesis.members[0]!.apiUrl = 'http://127.0.0.1:9';
+    genesis.members[2]!.apiUrl = net.network.network.members[2]!.apiUrl;
+    const listing = join(dir, 'listing-genesis.json');
+    writeFileSync(listing, JSON.stringify(genesis));
+    const elsewhere = { cwd: dir, env: { STRONGBOX_HOME: join(dir, 'no-network-here') } };
+    const shown = await runCli(['wallet', 'show', '--file', file, '--genesis', listing], elsewhere);
+    expect([shown.code, shown.stdout, shown.stderr]).to.deep.equal([0, `address: ${address}\nbalances:\n  (no funds)\n`, `member at http://127.0.0.1:9 is unreachable; ${net.network.network.members[2]!.apiUrl} answered instead\n`]);
+    const status = await runCli(['status', '--json'], { ...elsewhere, env: { ...elsewhere.env, STRONGBOX_GENESIS_FILE: listing } });
+    expect(status.code, status.stderr).to.equal(0);
+    expect(JSON.parse(status.stdout)).to.include({ memberIndex: 2 });
+    // A genesis that lists no member gives nothing to ask, and says what to give instead.
+    const unlisted = await runCli(['wallet', 'show', '--file', file, '--genesis', net.network.network.genesisFile!], elsewhere);
+    expect([unlisted.code, unlisted.stderr]).to.deep.equal([1, `strongbox: --member: no member API URL given, and the genesis ${net.network.network.genesisFile!} lists none: name a member with --member or STRONGBOX_MEMBER_URL\n`]);
+  });
+
   it('shows where a member\'s chain is: its height and tip, as its API does', async () => {
     const member = net.network.network.members[1]!.apiUrl;
     const shown = await runCli(['status', '--member', member]);
