@@ -121,4 +121,41 @@ describe("a member's own check of a proposed settlement", function () {
     expect(await member.pegout.refreshApprovals()).to.equal(true);
     await verify(settlement);
   });
+
+  describe('a fee bump of a final settlement waiting for a block', () => {
+    let change: { txid: string; vout: number; value: bigint };
+    before(() => {
+      member.final([honest]);
+      const txid = Buffer.from(honest.bitcoinTxid).toString('hex');
+      change = { txid, ...member.pegout.coins.list().find((coin) => coin.txid === txid)! };
+    });
+
+    /** A fee bump record spending `spent` and an operations-wallet coin into `outputs`. */
+    function bump(spent: { txid: string; vout: number }, outputs: { script: Uint8Array; value: bigint }[]): Transaction {
+      const bitcoin = new BitcoinTransaction();
+      bitcoin.version = 2;
+      bitcoin.addInput(Buffer.from(spent.txid, 'hex').reverse(), spent.vout);
+      bitcoin.addInput(Buffer.from(bitcoinTxid(12)), 0);
+      for (const output of outputs) bitcoin.addOutput(output.script, output.value);
+      return { kind: 'settlement', burns: [], bitcoinTxid: new Uint8Array(Buffer.from(bitcoin.getId(), 'hex')), bitcoinTx: new Uint8Array(bitcoin.toBuffer()), witnesses: [] };
+    }
+    const walletChange = { script: ADVERSARY_SCRIPT, value: 10_000n };
+
+    it('refuses one that returns less than the whole escrow change to the escrow (pegout-change): the reserves never pay for a bump', async () => {
+      const error = await refusal(bump(change, [{ script: member.pegout.escrow.scriptPubKey, value: change.value - 1_000n }, walletChange]));
+      expect(error.code).to.equal('pegout-change');
+      expect(error.message).to.match(new RegExp(`output 0 must return the ${change.value} sats of escrow change to the escrow`));
+      const elsewhere = await refusal(bump(change, [{ script: ADVERSARY_SCRIPT, value: change.value }, walletChange]));
+      expect(elsewhere.code).to.equal('pegout-change');
+    });
+
+    it("refuses one that spends an escrow coin other than a recorded settlement's change, or has another shape (pegout-bump)", async () => {
+      const deposit = member.pegout.coins.list().find((coin) => coin.recipient !== undefined)!;
+      const error = await refusal(bump(deposit, [{ script: member.pegout.escrow.scriptPubKey, value: deposit.value }, walletChange]));
+      expect(error.code).to.equal('pegout-bump');
+      expect(error.message).to.match(/spends the escrow change of a recorded settlement/);
+      const threeOutputs = await refusal(bump(change, [{ script: member.pegout.escrow.scriptPubKey, value: change.value }, walletChange, walletChange]));
+      expect(threeOutputs.code).to.equal('pegout-bump');
+    });
+  });
 });
