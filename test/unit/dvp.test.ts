@@ -161,6 +161,7 @@ describe('delivery versus payment: the offer exchange form', () => {
     ['a wallet file given as an offer', { version: 1, seed: '00'.repeat(32) }, /^not an offer: it has no "partial" \(an offer file is what `strongbox dvp offer` writes\)$/],
     ['a malformed partial', { ...json, partial: json.partial.slice(0, -2) }, /^offer partial: cannot decode transaction: truncated/],
     ['a zero amount', { ...json, gives: { ...json.gives, amount: '0' } }, /^offer gives\.amount: expected a positive whole amount/],
+    ['an amount above 2^63-1, which no coin holds', { ...json, gives: { ...json.gives, amount: '9223372036854775808' } }, /^offer gives\.amount is above 2\^63-1$/],
     ['a partial signed ALL', { ...json, partial: partialOf({ kind: 'transfer', inputs: [offer.input], outputs: [offer.payment], witnesses: [keyWitness(CHAIN_ID, { kind: 'transfer', inputs: [offer.input], outputs: [offer.payment] }, new Uint8Array(32).fill(1))] }) }, /signed SINGLE\|ANYONECANPAY\|EXPIRY/],
     ['a partial signed SINGLE|ANYONECANPAY without expiry', { ...json, partial: partialOf({ kind: 'transfer', inputs: [offer.input], outputs: [offer.payment], witnesses: [keyWitness(CHAIN_ID, { kind: 'transfer', inputs: [offer.input], outputs: [offer.payment] }, new Uint8Array(32).fill(1), { sighash: SighashType.singleAnyoneCanPay })] }) }, /signed SINGLE\|ANYONECANPAY\|EXPIRY/],
   ];
