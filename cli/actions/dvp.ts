@@ -6,11 +6,12 @@ import { offerFromJson, offerToJson, type DvpOffer } from '../../sidechain/dvp-o
 import { sameBytes } from '../../sidechain/bytes.ts';
 import { ValidationError } from '../../sidechain/errors.ts';
 import { decodeTransaction, encodeWitness } from '../../sidechain/transaction/codec.ts';
+import { createdOutputs } from '../../sidechain/transaction/ids.ts';
 import { keyWitness } from '../../sidechain/transaction/signing.ts';
 import { SighashType, type Outpoint, type TransferBody, type Witness } from '../../sidechain/transaction/types.ts';
 import { MemberApiError, type AssetView, type MemberClient } from '../../federation/api/client.ts';
 import { buildTransfer, inputRoom, selectCoins, type SpendableOutput } from '../../federation/wallet/build-transfer.ts';
-import { acceptOffer, checkBuyerIsNotSeller, checkOfferChain, checkOfferedCoin, createOffer } from '../../federation/wallet/dvp.ts';
+import { acceptOffer, checkBuyerIsNotSeller, checkOfferChain, checkOfferedCoin, createOffer, type OfferedCoin } from '../../federation/wallet/dvp.ts';
 import { readJsonFile } from '../../federation/json-file.ts';
 import { cannotWrite, writeNewFile } from '../../federation/write-file.ts';
 import { coinsNotOffered } from '../../federation/wallet/offer-holds.ts';
@@ -78,12 +79,29 @@ const signedBy = (offer: DvpOffer) => (witness: Witness) => sameBytes(encodeWitn
 
 const fateLine = (fate: OfferFate) => `${fate.state === 'taken' ? 'taken by' : "withdrawn: the seller spent the coin in"} ${fate.txid}, final at height ${fate.height}`;
 
-/** The offered coin as the chain holds it now or, once it is spent, what became of the offer. */
+/** The offered coin as the final transaction that created it wrote it: what the coin held, and whose it was, once it is spent. */
+async function spentCoin(client: MemberClient, input: Outpoint): Promise<OfferedCoin> {
+  const created = await client.transaction(hex(input.txid)).catch((error: unknown) => {
+    if (error instanceof MemberApiError && error.status === 404) return undefined;
+    throw error;
+  });
+  const output = created?.hex === undefined ? undefined : createdOutputs(decodeTransaction(new Uint8Array(Buffer.from(created.hex, 'hex'))))[input.index];
+  if (!output) throw new ValidationError('offer-coin-unknown', `the offered coin ${hex(input.txid)}:${input.index} is not an output of this chain's final transactions`);
+  return { owner: output.owner, asset: hex(output.asset), amount: output.amount };
+}
+
+/**
+ * The offered coin as the chain holds it now or, once it is spent, what became of the offer. A
+ * spent coin's offer is checked against what the coin held and its owner's key as an open one is:
+ * a file changed after the offer was taken (its price, say) is refused as changed, not shown as
+ * the offer that was taken.
+ */
 async function coinOrFate(client: MemberClient, offer: DvpOffer): Promise<{ coin: Awaited<ReturnType<MemberClient['output']>> } | { fate: OfferFate }> {
   try {
     return { coin: await client.output(hex(offer.input.txid), offer.input.index) };
   } catch (error) {
     if (!(error instanceof MemberApiError && error.status === 404)) throw error;
+    checkOfferedCoin(offer, await spentCoin(client, offer.input));
     return { fate: await spentOffer(client, offer.input, signedBy(offer)) };
   }
 }

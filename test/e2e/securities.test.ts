@@ -1,10 +1,10 @@
 import { expect } from 'chai';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { addressPayload } from '../../sidechain/address.ts';
 import { BTC_ASSET_ID, BTC_ASSET_KEY } from '../../sidechain/asset.ts';
-import { offerFromJson } from '../../sidechain/dvp-offer.ts';
+import { offerFromJson, offerToJson } from '../../sidechain/dvp-offer.ts';
 import { decodeTransaction, encodeTransaction } from '../../sidechain/transaction/codec.ts';
 import { keyWitness } from '../../sidechain/transaction/signing.ts';
 import type { DividendBody, Output, Transaction, TransferBody } from '../../sidechain/transaction/types.ts';
@@ -244,6 +244,17 @@ describe('securities through the CLI against five members', function () {
       expect(takenLine.stdout.split('\n')[3]).to.equal(`state:    taken by ${accepted.txid as string}, final at height ${accepted.height as number}`);
       expect([await balance('alice', asset), await balance('alice', BTC_ASSET_KEY)]).to.deep.equal([500n, 50_000n]);
       expect([await balance('bob', asset), await balance('bob', BTC_ASSET_KEY)]).to.deep.equal([300n, 150_000n]);
+    });
+
+    it('refuses a taken offer whose file was changed afterwards (its price lowered) as changed, in dvp show and dvp accept, rather than showing it as the offer taken', async () => {
+      const offer = offerFromJson(JSON.parse(readFileSync(offerFile(1), 'utf8')));
+      const edited = join(dir, 'offer-1-edited.json');
+      writeFileSync(edited, `${JSON.stringify(offerToJson({ ...offer, payment: { ...offer.payment, amount: 1n } }), null, 2)}\n`);
+      const changed = /^strongbox: the offer is not signed by the owner of the offered coin over what it says: the file was changed after it was signed \(its price, payee, expiry or coin\), or another key signed it \(.*\); do not pay it: ask the seller for the offer again\n$/;
+      await refused(['dvp', 'show', '--offer', edited], changed);
+      const before = [await balance('bob', asset), await balance('bob', BTC_ASSET_KEY)];
+      await refused(['dvp', 'accept', '--offer', edited, '--file', files.bob!], changed);
+      expect([await balance('bob', asset), await balance('bob', BTC_ASSET_KEY)]).to.deep.equal(before);
     });
 
     it('refuses to replay a completed offer, from the CLI and as the raw transaction', async () => {
