@@ -79,6 +79,25 @@ async function notABitcoinTransaction(client: MemberClient, txid: string, error:
   throw error;
 }
 
+/**
+ * The refusal of a Bitcoin transaction that pays no watched deposit address. One the federation
+ * wrote itself (a peg-out payment, which pays its change to the escrow, or an anchor) is named as
+ * such: a claim, the way out for an unwatched deposit, would only be refused for it.
+ */
+async function notADeposit(client: MemberClient, txid: string): Promise<ValidationError> {
+  const record = await client.bitcoinRecord(txid).catch((error: unknown) => {
+    if (error instanceof MemberApiError && error.status === 404) return undefined;
+    throw error;
+  });
+  if (record?.kind === 'settlement') {
+    return new ValidationError('not-a-deposit', `${txid} is the federation's payment of peg-outs, recorded on the sidechain by settlement ${record.txid} at height ${record.height}, not a deposit: \`strongbox pegout status <burn txid>\` follows a peg-out`);
+  }
+  if (record?.kind === 'anchor') {
+    return new ValidationError('not-a-deposit', `${txid} is the federation's anchor of the chain, recorded on the sidechain by ${record.txid} at height ${record.height}, not a deposit: \`strongbox anchors\` lists the anchors`);
+  }
+  return new ValidationError('not-a-deposit', `${txid} pays no deposit address this member watches: a payment to an address from \`pegin-address --offline\` is minted once claimed (strongbox pegin claim ${txid}:<output index> --to <the sbx1… address>)`);
+}
+
 export async function peginAddress(recipientArgument: string, options: Omit<NetworkOptions, 'member'> & { member?: string[]; offline?: boolean; json?: boolean }): Promise<void> {
   if (looksLikeBitcoin(recipientArgument)) {
     throw new ValidationError('bad-address', `${recipientArgument} is a Bitcoin address: pegin-address takes the Strongbox address (sbx1…) that receives the pegged BTC, and prints the Bitcoin address to send BTC to`);
@@ -114,7 +133,7 @@ export async function peginStatus(txidArgument: string, options: { member?: stri
   const progress = progressLine();
   for (;;) {
     const { deposits, minimumSats } = await client.depositStatus(txid).catch((error: unknown) => notABitcoinTransaction(client, txid, error));
-    if (deposits.length === 0) throw new ValidationError('not-a-deposit', `${txid} pays no deposit address this member watches: a payment to an address from \`pegin-address --offline\` is minted once claimed (strongbox pegin claim ${txid}:<output index> --to <the sbx1… address>)`);
+    if (deposits.length === 0) throw await notADeposit(client, txid);
     // A deposit below the minimum is never minted, and one the members never saw only once claimed: waiting for either would wait forever.
     const done = deposits.every((deposit) => deposit.minted || deposit.belowMinimum || deposit.claimNeeded);
     if (done || !options.wait) {

@@ -360,6 +360,11 @@ export class MemberClient {
     return deposits.sort((a, b) => b.bitcoinHeight - a.bitcoinHeight || (a.txid < b.txid ? -1 : a.txid > b.txid ? 1 : a.vout - b.vout));
   }
 
+  /** The record of the final chain that names a Bitcoin transaction the federation wrote (an anchor, or a settlement paying peg-outs); 404 when none does. */
+  bitcoinRecord(bitcoinTxid: string): Promise<{ bitcoinTxid: string; kind: 'anchor' | 'settlement'; txid: string; height: number }> {
+    return this.request(`/bitcoin-records/${bitcoinTxid}`);
+  }
+
   depositStatus(txid: string): Promise<{ minimumSats: string; deposits: { vout: number; amountSats: string; recipient: string; confirmations: number; required: number; minted: boolean; belowMinimum: boolean; claimNeeded: boolean; mintedIn?: { txid: string; height: number } }[] }> {
     return this.request(`/pegin/deposits/${txid}`);
   }

@@ -120,6 +120,10 @@ describe('peg-out through five member processes and a real regtest node', functi
       1,
       `strongbox: ${bitcoinTxid} is a Bitcoin transaction, not one of the sidechain's: \`strongbox pegin status ${bitcoinTxid}\` follows a deposit it pays, and a peg-out is followed by its burn (\`strongbox pegout status <burn txid>\`)\n`,
     ]);
+    // Followed as a deposit, the payment is named as the federation's, not sent on to a claim that would be refused.
+    const asDeposit = await runCli(['pegin', 'status', bitcoinTxid, '--member', net.network.network.members[4]!.apiUrl]);
+    expect(asDeposit.code).to.equal(1);
+    expect(asDeposit.stderr).to.match(new RegExp(`^strongbox: ${bitcoinTxid} is the federation's payment of peg-outs, recorded on the sidechain by settlement [0-9a-f]{64} at height \\d+, not a deposit: \`strongbox pegout status <burn txid>\` follows a peg-out\n$`));
     const ofMint = await runCli(['pegout', 'status', minted!.txid, '--member', net.network.network.members[4]!.apiUrl]);
     expect([ofMint.code, ofMint.stderr]).to.deep.equal([1, `strongbox: ${minted!.txid} is a final transaction of kind pegin on this chain, not a burn: ${takes}\n`]);
   });
