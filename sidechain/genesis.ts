@@ -169,7 +169,13 @@ export function createGenesisFile(params: {
   threshold?: number;
   genesisTimeMs: bigint;
   peginConfirmations?: number;
+  peginFeeSats?: bigint;
+  peginMinimumSats?: bigint;
   pegoutMinimumSats?: bigint;
+  fallbackFeeRateSatPerVb?: number;
+  circuitBreakerBasisPoints?: number;
+  anchorIntervalBlocks?: number;
+  anchorIntervalSeconds?: number;
 }): GenesisFile {
   const n = params.members.length;
   return {
@@ -179,8 +185,16 @@ export function createGenesisFile(params: {
     genesisTimeMs: params.genesisTimeMs.toString(),
     members: params.members,
     threshold: params.threshold ?? Math.floor((2 * n) / 3) + 1,
-    pegin: { confirmations: params.peginConfirmations ?? (params.bitcoinNetwork === 'mainnet' ? 102 : 2), feeSats: '0', minimumSats: '10000' },
-    pegout: { minimumSats: (params.pegoutMinimumSats ?? 10_000n).toString(), fallbackFeeRateSatPerVb: 2, circuitBreakerBasisPoints: 2500 },
-    anchor: { intervalBlocks: 10, intervalSeconds: 60 },
+    pegin: {
+      confirmations: params.peginConfirmations ?? (params.bitcoinNetwork === 'mainnet' ? 102 : 2),
+      feeSats: (params.peginFeeSats ?? 0n).toString(),
+      minimumSats: (params.peginMinimumSats ?? 10_000n).toString(),
+    },
+    pegout: {
+      minimumSats: (params.pegoutMinimumSats ?? 10_000n).toString(),
+      fallbackFeeRateSatPerVb: params.fallbackFeeRateSatPerVb ?? 2,
+      circuitBreakerBasisPoints: params.circuitBreakerBasisPoints ?? 2500,
+    },
+    anchor: { intervalBlocks: params.anchorIntervalBlocks ?? 10, intervalSeconds: params.anchorIntervalSeconds ?? 60 },
   };
 }

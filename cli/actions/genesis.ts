@@ -12,7 +12,13 @@ interface GenesisOptions {
   network: string;
   bitcoinNetwork: string;
   peginConfirmations?: string;
+  peginFee?: string;
+  peginMinimum?: string;
   pegoutMinimum?: string;
+  fallbackFeeRate?: string;
+  circuitBreaker?: string;
+  anchorIntervalBlocks?: string;
+  anchorIntervalSeconds?: string;
   out: string;
   json?: boolean;
 }
@@ -31,9 +37,11 @@ function parseMember(value: string): GenesisFile['members'][number] {
 
 export function writeGenesis(options: GenesisOptions): void {
   if (!['regtest', 'testnet', 'mainnet'].includes(options.bitcoinNetwork)) throw new ValidationError('bad-network', '--bitcoin-network must be regtest, testnet or mainnet');
-  const integer = (value: string | undefined, flag: string) => {
+  const integer = (value: string | undefined, flag: string, range?: [number, number]) => {
     if (value === undefined) return undefined;
     if (!/^\d+$/.test(value)) throw new ValidationError('bad-number', `${flag} must be a whole number, got ${JSON.stringify(value)}`);
+    const [min, max] = range ?? [0, Number.MAX_SAFE_INTEGER];
+    if (Number(value) < min || Number(value) > max) throw new ValidationError('bad-number', `${flag} must be a whole number from ${min} to ${max}, got ${value}`);
     return Number(value);
   };
   const sats = (value: string | undefined, flag: string) => {
@@ -48,9 +56,20 @@ export function writeGenesis(options: GenesisOptions): void {
     members: options.member.map(parseMember),
     threshold: integer(options.threshold, '--threshold'),
     peginConfirmations: integer(options.peginConfirmations, '--pegin-confirmations'),
+    peginFeeSats: sats(options.peginFee, '--pegin-fee'),
+    peginMinimumSats: sats(options.peginMinimum, '--pegin-minimum'),
     pegoutMinimumSats: sats(options.pegoutMinimum, '--pegout-minimum'),
+    fallbackFeeRateSatPerVb: integer(options.fallbackFeeRate, '--fallback-fee-rate', [1, 10_000]),
+    circuitBreakerBasisPoints: integer(options.circuitBreaker, '--circuit-breaker', [1, 10_000]),
+    // The genesis encodes both as u32.
+    anchorIntervalBlocks: integer(options.anchorIntervalBlocks, '--anchor-interval-blocks', [1, 0xffff_ffff]),
+    anchorIntervalSeconds: integer(options.anchorIntervalSeconds, '--anchor-interval-seconds', [1, 0xffff_ffff]),
     genesisTimeMs: BigInt(Date.now()),
   });
+  // A deposit is minted its value less the fee: a fee of the minimum or more would mint nothing.
+  if (BigInt(file.pegin.feeSats) >= BigInt(file.pegin.minimumSats)) {
+    throw new ValidationError('bad-number', `--pegin-fee must be below the smallest deposit minted (${file.pegin.minimumSats} sats, --pegin-minimum), got ${file.pegin.feeSats}: a deposit is minted its value less the fee`);
+  }
   const genesis = parseGenesis(file);
   checkCeremonyMemberCount(genesis.members.keys.length);
   checkPegoutMinimum(genesis);

@@ -54,6 +54,35 @@ describe('strongbox info: a genesis file and a member key file, read without any
     expect(badUrl.stderr).to.match(/^strongbox: --member must be name=<64 hex block key>,<66 hex peg key>\[,<API URL http\(s\):\/\/…>\], got ".*ftp:\/\/x"\n$/);
   });
 
+  it('writes the peg and anchoring rules the ceremony gives, and refuses one out of range in one line naming its flag, writing nothing', async () => {
+    const members = (JSON.parse(readFileSync(join(dir, 'genesis.json'), 'utf8')) as { members: { name: string; blockKey: string; pegKey: string }[] }).members;
+    const memberFlags = members.flatMap((m) => ['--member', `${m.name}=${m.blockKey},${m.pegKey}`]);
+    const out = join(dir, 'rules.json');
+    const rules = ['--pegin-fee', '500', '--pegin-minimum', '20000', '--fallback-fee-rate', '5', '--circuit-breaker', '1000', '--anchor-interval-blocks', '100', '--anchor-interval-seconds', '3600'];
+    const written = await runCli(['genesis', ...memberFlags, ...rules, '--out', out]);
+    expect(written.code, written.stderr).to.equal(0);
+    const file = JSON.parse(readFileSync(out, 'utf8')) as { pegin: unknown; pegout: unknown; anchor: unknown };
+    expect(file.pegin).to.deep.equal({ confirmations: 2, feeSats: '500', minimumSats: '20000' });
+    expect(file.pegout).to.deep.equal({ minimumSats: '10000', fallbackFeeRateSatPerVb: 5, circuitBreakerBasisPoints: 1000 });
+    expect(file.anchor).to.deep.equal({ intervalBlocks: 100, intervalSeconds: 3600 });
+    const shown = await runCli(['info', '--genesis', out]);
+    expect(shown.stdout).to.include('peg-out          minimum 10000 sats, fallback fee rate 5 sat/vB, circuit breaker 10 % of reserves an hour\nanchors          every 100 blocks or 3600 s\n');
+    const refused: [string[], string][] = [
+      [['--circuit-breaker', '0'], '--circuit-breaker must be a whole number from 1 to 10000, got 0'],
+      [['--circuit-breaker', '25%'], '--circuit-breaker must be a whole number, got "25%"'],
+      [['--fallback-fee-rate', '10001'], '--fallback-fee-rate must be a whole number from 1 to 10000, got 10001'],
+      [['--anchor-interval-blocks', '4294967296'], '--anchor-interval-blocks must be a whole number from 1 to 4294967295, got 4294967296'],
+      [['--anchor-interval-seconds', '0'], '--anchor-interval-seconds must be a whole number from 1 to 4294967295, got 0'],
+      [['--pegin-fee', '10000'], '--pegin-fee must be below the smallest deposit minted (10000 sats, --pegin-minimum), got 10000: a deposit is minted its value less the fee'],
+      [['--pegin-minimum', '1.5'], '--pegin-minimum must be a whole number of sats, got "1.5"'],
+    ];
+    for (const [flags, reason] of refused) {
+      const bad = join(dir, 'refused-rules.json');
+      const result = await runCli(['genesis', ...memberFlags, ...flags, '--out', bad]);
+      expect([result.code, result.stderr, existsSync(bad)], flags.join(' ')).to.deep.equal([1, `strongbox: ${reason}\n`, false]);
+    }
+  });
+
   it('refuses a ceremony of one member, which no member could run, in one line and writing nothing', async () => {
     const [first] = (JSON.parse(readFileSync(join(dir, 'genesis.json'), 'utf8')) as { members: { name: string; blockKey: string; pegKey: string }[] }).members;
     const refusal = 'a federation needs at least 2 members, got 1: members decide blocks with each other, and no member starts with a genesis of 1';
