@@ -12,16 +12,13 @@ function bitcoinLine({ height, mintingHalted, nodeError }: MemberStatus['bitcoin
   return [read, ...notes].join('; ');
 }
 
-/** Since when the member cannot reach its database, and why; absent from a member of an older release. */
-type DatabaseState = { database?: { sinceMs: number; reason: string } | null };
-
-function databaseLine({ sinceMs, reason }: NonNullable<DatabaseState['database']>): string {
+function databaseLine({ sinceMs, reason }: NonNullable<MemberStatus['database']>): string {
   return `database out of reach since ${new Date(sinceMs).toISOString()}, so the member takes no part in blocks and its height is the last it stored: ${reason}`;
 }
 
 export async function showStatus(options: NetworkOptions & { json?: boolean }): Promise<void> {
   const client = memberClientFrom(options);
-  const status: MemberStatus & DatabaseState = await client.status();
+  const status = await client.status();
   const peers = status.peersConnected.length === 0 ? 'no other member' : `member${status.peersConnected.length === 1 ? '' : 's'} ${status.peersConnected.join(', ')}`;
   const shortfall = await client.blockShortfall(status);
   const quorum = shortfall ? `${shortfall}: no block is made until more are back` : `${status.peersConnected.length + 1} of ${status.members.length} members reached, ${status.threshold} needed for a block`;

@@ -61,6 +61,8 @@ export interface MemberStatus {
   members: { index: number; name: string }[];
   /** The last Bitcoin block the member's peg-in follower read, and whether minting is stopped after a deep reorg. */
   bitcoin: BitcoinStatus;
+  /** Since when the member cannot reach its database, and why; null while it can; absent from a member of an older release. */
+  database?: { sinceMs: number; reason: string } | null;
 }
 
 export interface TransactionStatus {

@@ -190,8 +190,7 @@ describe('Prometheus metrics at /metrics of a member process', function () {
   });
 
   it('answers its scrape while its database is away, saying so, with the height and peers it holds in memory (a peer lost meanwhile shown lost), and reads the database again once it is back', async () => {
-    type DatabaseState = { database?: { sinceMs: number; reason: string } | null };
-    const databaseState = async () => ((await net.clients[SELF]!.status()) as DatabaseState).database;
+    const databaseState = async () => (await net.clients[SELF]!.status()).database;
     const before = await scrape(url);
     expect(before.get('strongbox_database_unavailable')).to.equal(0);
     expect(await databaseState()).to.equal(null);
