@@ -1,7 +1,7 @@
 import { accessSync, constants, existsSync, rmSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { addressPayload, encodeAddress, ownerFromPayload } from '../../sidechain/address.ts';
-import { BTC_ASSET_ID, BTC_ASSET_KEY } from '../../sidechain/asset.ts';
+import { BTC_ASSET_ID, BTC_ASSET_KEY, securityLabel } from '../../sidechain/asset.ts';
 import { offerFromJson, offerToJson, type DvpOffer } from '../../sidechain/dvp-offer.ts';
 import { sameBytes } from '../../sidechain/bytes.ts';
 import { ValidationError } from '../../sidechain/errors.ts';
@@ -197,7 +197,13 @@ export async function dvpAccept(options: Options & { offer: string }): Promise<v
     const room = inputRoom(acceptOffer(chainId, offer, offered, wallet, { inputs: [], change: 1n }));
     const payWith = selectCoins(await client.utxos(wallet.address), offer.payment.asset, offer.payment.amount, { room });
     const tx = acceptOffer(chainId, offer, offered, wallet, payWith);
-    const submitted = await submitUntilFinal(client, tx, options, { rerun: 'is refused, the offer being taken' });
+    const submitted = await submitUntilFinal(client, tx, options, { rerun: 'is refused, the offer being taken' }).catch(async (error: unknown) => {
+      // Paid in pegged BTC, the delivery is the only output of a security in the swap: the members'
+      // refusal names it by its outpoint, which tells a buyer nothing.
+      if (!(error instanceof MemberApiError && error.code === 'not-allowlisted' && sameBytes(offer.payment.asset, BTC_ASSET_ID))) throw error;
+      const security = securityLabel(await registeredSecurity(client, hex(offer.gives.asset)));
+      throw new ValidationError('not-allowlisted', `this wallet (${wallet.address}) is not on the allowlist of ${security}, so the security cannot be delivered to it: only addresses its issuer has admitted may take it; ask the issuer to add this address (\`strongbox allowlist add\`), then accept again; nothing was sent`);
+    });
     const asset = hex(offer.gives.asset);
     const paid = hex(offer.payment.asset);
     const received = `${await describeAmountOn(client, asset, offer.gives.amount)} for ${await describeAmountOn(client, paid, offer.payment.amount)}`;
