@@ -127,7 +127,7 @@ describe("a member's own check of a proposed settlement", function () {
     before(() => {
       member.final([honest]);
       const txid = Buffer.from(honest.bitcoinTxid).toString('hex');
-      change = { txid, ...member.pegout.coins.list().find((coin) => coin.txid === txid)! };
+      change = member.pegout.coins.list().find((coin) => coin.txid === txid)!;
     });
 
     /** A fee bump record spending `spent` and an operations-wallet coin into `outputs`. */
