@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { Pegin } from '../../federation/member/pegin.ts';
+import { Pegin, PeginError } from '../../federation/member/pegin.ts';
 import { PeginStore } from '../../federation/member/pegin-store.ts';
 import { LedgerState } from '../../sidechain/ledger/index.ts';
 import type { Transaction } from '../../sidechain/transaction/types.ts';
@@ -77,5 +77,30 @@ describe('the mints a proposer has pending', function () {
     expect(pegin.pendingMints(ledger)).to.deep.equal([]);
     expect(pegin.hasPendingMints(ledger)).to.equal(false);
     expect(ledger.asked).to.deep.equal([]);
+  });
+
+  it('proposes no mint and refuses every mint proposed to it while minting is halted after a deep Bitcoin reorg (pegin-halted)', async () => {
+    const { node } = await sharedRegtest();
+    const own = await chainFixture('halted_mints');
+    try {
+      const store = new PeginStore(own.db.pool);
+      const follower = await followerStartAt(node.rpc, await node.rpc.getBlockCount(), { confirmations: genesis.file.pegin.confirmations });
+      const halted = { ...follower, halted: true, deepReorg: { depth: 7, forkHeight: follower.chain[0]!.height - 7, revoked: [] } };
+      await store.saveFollowerStep(serializeFollowerState(halted), [deposit(1)], []);
+      const stopped = await Pegin.start(genesis, node.rpc, store, capturedLog().log);
+      expect(stopped.halted).to.equal(true);
+      const ledger = new LedgerState();
+      expect(stopped.pendingMints(ledger), 'confirmed, but not proposed').to.deep.equal([]);
+      const proposed: Transaction = { kind: 'pegin', bitcoinTxid: bitcoinTxid(1), bitcoinVout: 0, amount: 50_000n, recipient, witnesses: [] };
+      const refusal = await stopped.verifyMints([proposed]).then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      expect(refusal).to.be.instanceOf(PeginError).with.property('code', 'pegin-halted');
+      // Blocks without a mint are still voted for: only minting stops.
+      await stopped.verifyMints([]);
+    } finally {
+      await own.drop();
+    }
   });
 });
