@@ -4,7 +4,7 @@ import { text } from 'node:stream/consumers';
 import { addressPayload, looksLikeBitcoin } from '../../sidechain/address.ts';
 import { describeAmount, describeSats, securityView, securityWording } from '../asset-amount.ts';
 import { ValidationError } from '../../sidechain/errors.ts';
-import { createWalletFile, readWalletFile, WALLET_FILE } from '../../federation/wallet/wallet-file.ts';
+import { createWalletFile, readOfferHolds, readWalletFile, WALLET_FILE, type OfferHold } from '../../federation/wallet/wallet-file.ts';
 import { RECOVERY_WORD_COUNT, recoveryWordLines, recoveryWords, recoveryWordsHeading, seedFromRecoveryWords } from '../../federation/wallet/recovery-words.ts';
 import { KeyFileError } from '../../federation/key-file.ts';
 import { buildTransfer } from '../../federation/wallet/build-transfer.ts';
@@ -74,6 +74,17 @@ async function depositsNotMinted(client: MemberClient, address: string): Promise
   }
 }
 
+/** The offers the wallet file records that can still settle, with what each offered coin holds; the chain is asked only when there are records. */
+async function openOffers(client: MemberClient, walletFile: string, address: string): Promise<(OfferHold & { asset: string; amount: bigint })[]> {
+  if (readOfferHolds(walletFile).length === 0) return [];
+  const utxos = await client.utxos(address);
+  const { open } = await walletOffers(client, walletFile, utxos);
+  return open.flatMap((hold) => {
+    const coin = utxos.find((utxo) => `${utxo.txid}:${utxo.vout}` === hold.coin);
+    return coin ? [{ ...hold, asset: coin.asset, amount: coin.amount }] : [];
+  });
+}
+
 function depositLine(deposit: DepositNotMinted): string {
   const progress = `${plural(deposit.confirmations, 'confirmation')} (${deposit.required} needed)${deposit.state === 'confirmed' ? ', queued for its mint' : ''}`;
   return `  ${describeSats(BigInt(deposit.amountSats))} by output ${deposit.vout} of Bitcoin transaction ${deposit.txid}: ${progress}`;
@@ -87,10 +98,19 @@ export async function showWallet(options: NetworkOptions & { file: string; json?
   // A deposit paid and waiting for its confirmations is in no balance yet; a person who paid one looks here first.
   const deposits = await depositsNotMinted(client, address);
   const depositLines = deposits.length === 0 ? [] : ['peg-in deposits not minted yet (`strongbox pegin status <Bitcoin txid>` follows one):', ...deposits.map(depositLine)];
+  // The coins backing the wallet's open offers are in its balances, but a send leaves them alone: the seller sees which and where each offer is.
+  const offers = await openOffers(client, options.file, address);
+  const offerLines = offers.length === 0 ? [] : ['open DvP offers (their coins are in the balances; `strongbox dvp cancel --offer <file>` withdraws one):', ...offers.map((offer) => `  ${describeAmount(offer.amount, offer.asset, balances.find((balance) => balance.asset === offer.asset)?.security)} in ${offer.offer}, valid through block ${offer.expiryHeight}`)];
   // A security is named as its issuer registered it; an id alone tells a person nothing.
   const data = balances.map(({ amount, asset, security }) => ({ asset, amount, ...(security ? { name: security.name, isin: security.isin, decimals: security.decimals } : PEGGED_BTC) }));
   const depositData = deposits.map(({ txid, vout, amountSats, confirmations, required, state }) => ({ txid, vout, amountSats, confirmations, required, state }));
-  printResult(options, [`address: ${address}`, 'balances:', ...lines, ...depositLines].join('\n'), { address, balances: data, ...(deposits.length > 0 && { depositsNotMinted: depositData }) });
+  const offerData = offers.map(({ offer, coin, asset, amount, expiryHeight }) => ({ offer, coin, asset, amount, expiryHeight }));
+  printResult(options, [`address: ${address}`, 'balances:', ...lines, ...depositLines, ...offerLines].join('\n'), {
+    address,
+    balances: data,
+    ...(deposits.length > 0 && { depositsNotMinted: depositData }),
+    ...(offers.length > 0 && { openOffers: offerData }),
+  });
 }
 
 /**

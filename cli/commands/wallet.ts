@@ -32,7 +32,7 @@ export function walletCommand(): Command {
   );
   wallet.addCommand(
     networkOptions(new Command('show'))
-      .description("print the wallet's address, final balances and peg-in deposits not minted yet")
+      .description("print the wallet's address, final balances, peg-in deposits not minted yet and open DvP offers")
       .option('--file <file>', 'wallet file', DEFAULT_WALLET)
       .addHelpText('after', '\nExample:\n  strongbox wallet show --file alice.wallet.json')
       .action(lazyAction(() => import('../actions/wallet.ts'), 'showWallet')),

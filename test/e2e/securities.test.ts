@@ -412,6 +412,13 @@ describe('securities through the CLI against five members', function () {
       expect(existsSync(offerFile(6))).to.equal(false);
       expect((await net.clients[1]!.status()).height).to.equal(height);
       for (const file of [offerFile(4), offerFile(5)]) expect(await ok(['dvp', 'show', '--offer', file])).to.include({ state: 'open' });
+      // The seller's wallet lists its open offers below its balances: what each sells, its file and its expiry.
+      const shown = await runCli(['wallet', 'show', '--file', files.alice!, ...flags]);
+      const offersShown = shown.stdout.split('\n').slice(shown.stdout.split('\n').indexOf('open DvP offers (their coins are in the balances; `strongbox dvp cancel --offer <file>` withdraws one):') + 1, -1);
+      expect(offersShown.sort()).to.deep.equal(fund.map((offer, index) => `  20 of Beta Fund (SE0000108656) ${otherAsset} in ${offerFile(4 + index)}, valid through block ${offer.expiryHeight as number}`).sort());
+      expect((await ok(['wallet', 'show', '--file', files.alice!])).openOffers).to.have.deep.members(
+        fund.map((offer, index) => ({ offer: offerFile(4 + index), coin: offer.coin, asset: otherAsset, amount: '20', expiryHeight: offer.expiryHeight })),
+      );
     });
 
     it('sends from the coins no offer holds, and spends an offered coin only with --spend-offered, naming the offer', async () => {
