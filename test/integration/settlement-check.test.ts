@@ -6,6 +6,12 @@ import { applyTransaction, LedgerOverlay, type LedgerReader } from '../../sidech
 import { txInfo } from '../../sidechain/transaction/ids.ts';
 import { keyWitness } from '../../sidechain/transaction/signing.ts';
 import type { PegoutBody, SettlementBody, Transaction } from '../../sidechain/transaction/types.ts';
+import { ValidationError } from '../../sidechain/errors.ts';
+import { WALLET_DUST_SATS } from '../../watcher/cpfp.ts';
+import { multisigTxVsize } from '../../watcher/federation-psbt.ts';
+import { opsWalletMultisig } from '../../watcher/ops-wallet.ts';
+import { coinPaying } from '../helpers/bitcoin-spends.ts';
+import { sharedRegtest } from '../helpers/regtest.ts';
 import { chainFixture, type ChainFixture } from '../helpers/chain-fixture.ts';
 import { testFederation } from '../helpers/genesis.ts';
 import { bitcoinTxid, btcOutput } from '../helpers/ledger-fixtures.ts';
@@ -130,15 +136,17 @@ describe("a member's own check of a proposed settlement", function () {
       change = member.pegout.coins.list().find((coin) => coin.txid === txid)!;
     });
 
-    /** A fee bump record spending `spent` and an operations-wallet coin into `outputs`. */
-    function bump(spent: { txid: string; vout: number }, outputs: { script: Uint8Array; value: bigint }[]): Transaction {
+    /** A fee bump record spending `spent` and the operations-wallet coin `paying` into `outputs`. */
+    function bumpPaidBy(paying: { txid: string; vout: number }, spent: { txid: string; vout: number }, outputs: { script: Uint8Array; value: bigint }[]): Transaction {
       const bitcoin = new BitcoinTransaction();
       bitcoin.version = 2;
       bitcoin.addInput(Buffer.from(spent.txid, 'hex').reverse(), spent.vout);
-      bitcoin.addInput(Buffer.from(bitcoinTxid(12)), 0);
+      bitcoin.addInput(Buffer.from(paying.txid, 'hex').reverse(), paying.vout);
       for (const output of outputs) bitcoin.addOutput(output.script, output.value);
       return { kind: 'settlement', burns: [], bitcoinTxid: new Uint8Array(Buffer.from(bitcoin.getId(), 'hex')), bitcoinTx: new Uint8Array(bitcoin.toBuffer()), witnesses: [] };
     }
+    /** The same, paid by a coin the checks that come first never look up. */
+    const bump = (spent: { txid: string; vout: number }, outputs: { script: Uint8Array; value: bigint }[]) => bumpPaidBy({ txid: Buffer.from(bitcoinTxid(12)).toString('hex'), vout: 0 }, spent, outputs);
     const walletChange = { script: ADVERSARY_SCRIPT, value: 10_000n };
 
     it('refuses one that returns less than the whole escrow change to the escrow (pegout-change): the reserves never pay for a bump', async () => {
@@ -147,6 +155,30 @@ describe("a member's own check of a proposed settlement", function () {
       expect(error.message).to.match(new RegExp(`output 0 must return the ${change.value} sats of escrow change to the escrow`));
       const elsewhere = await refusal(bump(change, [{ script: ADVERSARY_SCRIPT, value: change.value }, walletChange]));
       expect(elsewhere.code).to.equal('pegout-change');
+    });
+
+    it('takes one paying its fee from a confirmed operations-wallet coin, and refuses one whose wallet change is dust or paid elsewhere (pegout-change) or whose fee passes its bound (fee-bounds)', async () => {
+      const { node, faucet } = await sharedRegtest();
+      const wallet = opsWalletMultisig(member.pegout.escrow);
+      const funded = await coinPaying(node.rpc, await faucet.fund(wallet.address(member.pegout.network), 50_000n), wallet.scriptPubKey);
+      await faucet.mine(1);
+      const returned = { script: member.pegout.escrow.scriptPubKey, value: change.value };
+      const fee = 3n * BigInt(multisigTxVsize(member.pegout.escrow, 2, [returned.script, wallet.scriptPubKey]));
+      const paying = (walletChange: { script: Uint8Array; value: bigint }) => bumpPaidBy(funded, change, [returned, walletChange]);
+      await verify(paying({ script: wallet.scriptPubKey, value: funded.value - fee }));
+      const cases: [{ script: Uint8Array; value: bigint }, string, RegExp][] = [
+        [{ script: wallet.scriptPubKey, value: WALLET_DUST_SATS - 1n }, 'pegout-change', /output 1 must return at least 330 sats to the operations wallet/],
+        [{ script: ADVERSARY_SCRIPT, value: funded.value - fee }, 'pegout-change', /output 1 must return at least 330 sats to the operations wallet/],
+        [{ script: wallet.scriptPubKey, value: funded.value - 40_000n }, 'fee-bounds', /fee 40000 sats for \d+ vB \(\d+ vB with its unconfirmed ancestors\) is outside 1\.\.8 sat\/vB/],
+      ];
+      for (const [walletChange, code, message] of cases) {
+        const error = await verify(paying(walletChange)).then(
+          () => undefined,
+          (failure: unknown) => failure,
+        );
+        expect(error, code).to.be.instanceOf(ValidationError).with.property('code', code);
+        expect((error as Error).message).to.match(message);
+      }
     });
 
     it("refuses one that spends an escrow coin other than a recorded settlement's change, or has another shape (pegout-bump)", async () => {
