@@ -1,4 +1,4 @@
-import { closeSync, existsSync, fsyncSync, openSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { z } from 'zod';
 import { encodeAddress, keyOwner, ownerPayload } from '../../sidechain/address.ts';
 import { generateKeyPair, publicKeyFromSeed, type Ed25519KeyPair } from '../../sidechain/ed25519.ts';
@@ -76,15 +76,18 @@ export function readOfferHolds(path: string): OfferHold[] {
  * Replaces the wallet's offer records. The file holds the wallet's only key, so it is never
  * rewritten in place: the new content goes to a file of its own (mode 0600, on disk before it
  * counts) that then takes the wallet's name in one rename, and a crash leaves the old or the new.
+ * A wallet its owner made read-only (0400) stays so: the rename would otherwise hand back a
+ * writable file that its owner had protected from writes.
  */
 export function writeOfferHolds(path: string, offers: readonly OfferHold[]): void {
   const document: WalletFile = { ...readWalletDocument(path), offers: [...offers] };
+  const mode = statSync(path).mode & 0o600;
   // One name per process: two commands writing the same wallet at once (`send` and `dvp offer`)
   // must not write into one file, or a rename could give the wallet's name to a half-written one.
   const next = `${path}.${process.pid}.next`;
   // A leftover of a crash here is no wallet of anyone's: the wallet itself is still the old file.
   rmSync(next, { force: true });
-  const fd = openSync(next, 'wx', 0o600);
+  const fd = openSync(next, 'wx', mode === 0o400 ? 0o400 : 0o600);
   try {
     writeFileSync(fd, `${JSON.stringify(document, null, 2)}\n`);
     fsyncSync(fd);

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createWalletFile, readOfferHolds, readWalletFile, writeOfferHolds } from '../../federation/wallet/wallet-file.ts';
@@ -27,6 +27,18 @@ describe('wallet file offer records', () => {
     expect((JSON.parse(readFileSync(path, 'utf8')) as { seed: string }).seed).to.equal(seed);
     expect(readWalletFile(path).address).to.equal(wallet.address);
     expect(readdirSync(dir)).to.deep.equal(['alice.wallet.json']);
+  });
+
+  it('keeps a wallet its owner made read-only (0400) read-only when it replaces the records', () => {
+    const path = join(dir, 'carol.wallet.json');
+    const wallet = createWalletFile(path);
+    chmodSync(path, 0o400);
+    writeOfferHolds(path, [hold(3)]);
+    expect(readOfferHolds(path)).to.deep.equal([hold(3)]);
+    expect(statSync(path).mode & 0o777).to.equal(0o400);
+    writeOfferHolds(path, []);
+    expect([readOfferHolds(path), statSync(path).mode & 0o777, readWalletFile(path).address]).to.deep.equal([[], 0o400, wallet.address]);
+    expect(readdirSync(dir)).to.deep.equal(['carol.wallet.json']);
   });
 
   it('reads a wallet without records as holding none', () => {
