@@ -17,7 +17,7 @@ import { cannotWrite, writeNewFile } from '../../federation/write-file.ts';
 import { coinsNotOffered } from '../../federation/wallet/offer-holds.ts';
 import { readOfferHolds, readWalletFile, type OfferHold, type Wallet } from '../../federation/wallet/wallet-file.ts';
 import { genesisFrom, memberClientFrom, type NetworkOptions } from '../member-url.ts';
-import { describeAmount, describeAmountOn, registeredSecurity, securityWording, unitsFigure } from '../asset-amount.ts';
+import { describeAmount, describeAmountOn, registeredSecurity, securityView, securityWording, unitsFigure } from '../asset-amount.ts';
 import { printResult } from '../output.ts';
 import { parseAmount, parseHeight, parseSecurity } from '../command-arguments.ts';
 import { recordOffer, walletOffers } from '../open-offers.ts';
@@ -275,6 +275,8 @@ export async function dvpShow(options: NetworkOptions & { offer: string; json?: 
   if ('coin' in found) checkOfferedCoin(offer, { owner: addressPayload(found.coin.address), asset: found.coin.asset, amount: found.coin.amount });
   const expired = offerExpired(offer, height);
   const state = fate ? fateLine(fate) : expired ? `expired: it was valid through block ${offer.expiryHeight}` : 'open';
+  // A buyer off a restricted security's allowlist is refused at accept: said before anyone decides to pay.
+  const restricted = (await securityView(client, hex(offer.gives.asset)))?.restricted === true;
   printResult(
     options,
     [
@@ -282,7 +284,8 @@ export async function dvpShow(options: NetworkOptions & { offer: string; json?: 
       `asks:     ${await describeAmountOn(client, hex(offer.payment.asset), offer.payment.amount)}, paid to the seller ${seller}`,
       `expires:  after block ${offer.expiryHeight} (the chain is at ${height}; blocks are made when there are transactions)`,
       `state:    ${state}${state === 'open' ? `; signed by the owner of ${outpoint}` : ''}`,
+      ...(restricted ? ["buyers:   only addresses on the security's allowlist, which its issuer keeps: dvp accept by any other is refused"] : []),
     ].join('\n'),
-    { gives: { asset: hex(offer.gives.asset), amount: offer.gives.amount }, asks: { asset: hex(offer.payment.asset), amount: offer.payment.amount, to: seller }, expiryHeight: offer.expiryHeight, height, coin: outpoint, state: fate?.state ?? (expired ? 'expired' : 'open'), ...(fate && { spentBy: { txid: fate.txid, height: fate.height } }) },
+    { gives: { asset: hex(offer.gives.asset), amount: offer.gives.amount }, asks: { asset: hex(offer.payment.asset), amount: offer.payment.amount, to: seller }, expiryHeight: offer.expiryHeight, height, coin: outpoint, state: fate?.state ?? (expired ? 'expired' : 'open'), restricted, ...(fate && { spentBy: { txid: fate.txid, height: fate.height } }) },
   );
 }

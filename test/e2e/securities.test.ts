@@ -231,10 +231,13 @@ describe('securities through the CLI against five members', function () {
       // The buyer reads what the offer gives and asks before paying anything.
       const shown = await runCli(['dvp', 'show', '--offer', offerFile(1), ...flags]);
       expect(shown.code, shown.stderr).to.equal(0);
-      const [gives, asks, , state] = shown.stdout.split('\n');
+      const [gives, asks, , state, buyers, end] = shown.stdout.split('\n');
       expect(gives).to.match(new RegExp(`^gives: +100 of \\S.* \\(US\\w+\\) ${asset}$`));
       expect(asks).to.equal(`asks:     50000 sats of pegged BTC (0.00050000 BTC), paid to the seller ${addresses.alice}`);
       expect(state).to.match(/^state: +open; signed by the owner of [0-9a-f]{64}:\d+$/);
+      // A restricted security: the buyer learns before paying that only allowlisted addresses may take it.
+      expect([buyers, end]).to.deep.equal(["buyers:   only addresses on the security's allowlist, which its issuer keeps: dvp accept by any other is refused", '']);
+      expect(await ok(['dvp', 'show', '--offer', offerFile(1)])).to.include({ state: 'open', restricted: true });
       const accepted = await ok(['dvp', 'accept', '--offer', offerFile(1), '--file', files.bob!]);
       expect(accepted).to.include({ asset, amount: '100', price: '50000' });
       const taken = await ok(['dvp', 'show', '--offer', offerFile(1)]);
@@ -411,7 +414,9 @@ describe('securities through the CLI against five members', function () {
       );
       expect(existsSync(offerFile(6))).to.equal(false);
       expect((await net.clients[1]!.status()).height).to.equal(height);
-      for (const file of [offerFile(4), offerFile(5)]) expect(await ok(['dvp', 'show', '--offer', file])).to.include({ state: 'open' });
+      for (const file of [offerFile(4), offerFile(5)]) expect(await ok(['dvp', 'show', '--offer', file])).to.include({ state: 'open', restricted: false });
+      // Anyone may buy a security issued without --restricted: nothing is said of buyers.
+      expect((await runCli(['dvp', 'show', '--offer', offerFile(4), ...flags])).stdout).to.not.include('buyers:');
       // The seller's wallet lists its open offers below its balances: what each sells, its file and its expiry.
       const shown = await runCli(['wallet', 'show', '--file', files.alice!, ...flags]);
       const offersShown = shown.stdout.split('\n').slice(shown.stdout.split('\n').indexOf('open DvP offers (their coins are in the balances; `strongbox dvp cancel --offer <file>` withdraws one):') + 1, -1);
