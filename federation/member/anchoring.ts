@@ -67,8 +67,12 @@ export class Anchoring implements OpsWalletCoins {
   private readonly funding: OpsWalletFunding;
   /** The Bitcoin tip the funding scan last read up to, undefined before the first scan. */
   private fundingScannedAt: string | undefined;
-  /** The wallet's state when the last anchor could not be built: no retry (nor log) until it changes. */
-  private held: string | undefined;
+  /**
+   * The wallet's state (planKey) when this member last built an anchor, and whether it could: it
+   * asks for a block only for an anchor it has built, and after a failure builds none (nor logs)
+   * until the state changes.
+   */
+  private planned: { key: string; possible: boolean } | undefined;
   /** Whether the wait for a Bitcoin block at the chain limit has been logged, so it is logged once. */
   private waitLogged = false;
   /** Final anchors spending a funding coin this member has not seen yet: their coin is read from the node. */
@@ -231,12 +235,36 @@ export class Anchoring implements OpsWalletCoins {
   }
 
   /**
-   * Only with a coin to spend and a wallet changed since the last failure: a member that wakes
-   * consensus for an anchor it cannot build would make empty blocks.
+   * Only for an anchor this member has built itself at the wallet's present state (prepare): a
+   * member that wakes consensus for an anchor it cannot build makes an empty block, and so does
+   * every other member in turn as it finds the same as proposer.
    */
   hasPendingAnchor(tipHeight: number): boolean {
-    const coins = this.walletCoins();
-    return coins.length > 0 && this.held !== walletKey(coins) && this.walletKnown() && this.ready() && (this.due(tipHeight, BigInt(Date.now())) || this.stuck());
+    return this.wanted(tipHeight) && this.planned?.key === this.planKey() && this.planned.possible;
+  }
+
+  /** An anchor is due (or the last one stuck) and there is a coin that might pay it. */
+  private wanted(tipHeight: number): boolean {
+    return this.walletCoins().length > 0 && this.walletKnown() && this.ready() && (this.due(tipHeight, BigInt(Date.now())) || this.stuck());
+  }
+
+  /** An anchor is wanted that this member has not yet tried to build at the wallet's present state: prepare would build it. */
+  awaitsPlan(tipHeight: number): boolean {
+    return this.wanted(tipHeight) && this.planned?.key !== this.planKey();
+  }
+
+  /** What an anchor's plan depends on: the wallet's coins, and whether the next anchor bumps a stuck one (at a fee ceiling). */
+  private planKey(): string {
+    return `${walletKey(this.walletCoins())}|${this.stuck() ? 'bump' : 'new'}`;
+  }
+
+  /**
+   * Builds the anchor hasPendingAnchor would ask a block for, without proposing it, unless this
+   * member has built one at the wallet's present state: run on every member's signing step, so
+   * that each finds for itself whether it can be built before any of them wakes consensus for it.
+   */
+  async prepare(tip: { height: number; hash: Uint8Array }, feeRateOfBlock: FeeRateOfBlock): Promise<void> {
+    if (this.awaitsPlan(tip.height)) await this.pendingAnchor(tip, BigInt(Date.now()), [], feeRateOfBlock);
   }
 
   /**
@@ -291,6 +319,7 @@ export class Anchoring implements OpsWalletCoins {
     const spend = await this.nextSpend(feeRateOfBlock);
     if (spend && bumpSpends(others).has(`${spend.coin.txid}:${spend.coin.vout}`)) return [];
     const leading = [{ script: anchorScript(encodeAnchorPayload(this.genesis.chainId, tip.height, tip.hash)), value: 0n }];
+    const key = this.planKey();
     try {
       if (!spend) throw new AnchorError('ops-wallet-empty', `the operations wallet ${this.wallet.address(this.signer.network)} has no coin; fund it with strongbox anchor fund`);
       const { coin, feeRate } = spend;
@@ -298,14 +327,13 @@ export class Anchoring implements OpsWalletCoins {
         stuck && coin === this.change
           ? this.bumper.planChild([coin], leading, this.wallet.scriptPubKey, feeRate, MAX_FEE_RATE_MULTIPLE * feeRate)
           : planWalletSpend(this.signer.escrow, [coin], leading, this.wallet.scriptPubKey, feeRate, this.signer.unconfirmedAncestry(coin.txid));
-      this.held = undefined;
+      this.planned = { key, possible: true };
       if (stuck) this.log.warn({ stuck: this.last?.bitcoinTxid, child: plan.txid, fee: plan.fee }, 'anchor waits in the mempool; the next anchor bumps it');
       return [{ kind: 'anchor', height: tip.height, blockHash: tip.hash, bitcoinTxid: new Uint8Array(Buffer.from(plan.txid, 'hex')), bitcoinTx: plan.bitcoinTx, witnesses: [] }];
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;
-      const key = walletKey(this.walletCoins());
-      if (this.held !== key) this.log.error({ reason: error.message }, 'anchor not possible');
-      this.held = key;
+      if (this.planned?.key !== key || this.planned.possible) this.log.error({ reason: error.message }, 'anchor not possible');
+      this.planned = { key, possible: false };
       return [];
     }
   }

@@ -26,6 +26,19 @@ export async function proposedBitcoinRecords(side: BitcoinSide, ledger: LedgerRe
 }
 
 /**
+ * Builds, without proposing them, the settlement or fee bump and the anchor that this member
+ * would ask a block for, at one fee rate as a proposer would: each member asks for a block only
+ * for records it has built itself (hasPendingSettlement, hasPendingAnchor), and one that cannot be
+ * built (an operations wallet that cannot pay, a bump at its fee ceiling) is held on every member
+ * at once, not found by each in turn as the proposer of an empty block.
+ */
+export async function prepareBitcoinRecords(side: BitcoinSide, ledger: LedgerReader, tip: { height: number; hash: Uint8Array }): Promise<void> {
+  const feeRate = feeRateOfBlock(side.rpc, side.genesis);
+  await side.pegout.prepare(ledger, feeRate);
+  await side.anchoring.prepare(tip, feeRate);
+}
+
+/**
  * This member's checks, beyond the ledger's, of the settlements, fee bumps and anchor of a block
  * proposed at `height`: every fee is judged against one fee rate, asked of the node once if any
  * record needs it.

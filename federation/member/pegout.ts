@@ -95,8 +95,14 @@ export class Pegout {
    * costs a few empty blocks rather than one a second.
    */
   private unsettledAsk: { key: string; failures: number; notBeforeMs: number } | undefined;
-  /** The stuck change and the wallet's coins when the last bump could not be built: no retry (nor log) until either changes. */
-  private bumpHeld: string | undefined;
+  /**
+   * The stuck change and the wallet's coins (bumpKey) when this member last built a fee bump, and
+   * whether it could: it asks for a block only for a bump it has built, and after a failure builds
+   * none (nor logs) until either changes.
+   */
+  private bumpPlanned: { key: string; possible: boolean } | undefined;
+  /** The last batch (heldKey) this member built a settlement for: it asks for a block only for a batch it has built. */
+  private batchPlanned: string | undefined;
   /** Final fee bumps whose operations-wallet coin this member must first read from its node. */
   private readonly unresolvedBumps: { settlement: Omit<OpenSettlement, 'coins'>; escrowCoin: FederationCoin; walletOutpoint: string }[] = [];
 
@@ -283,11 +289,35 @@ export class Pegout {
     if (waiting.length > 0) this.log.warn({ burns: waiting.map((burn) => burn.txid), limitSats: this.breakerLimit(this.coins), unapprovedLastHourSats: this.unapprovedRecently(blockTimeMs) }, 'peg-outs held by the circuit breaker until this member\'s operator approves them');
   }
 
+  /**
+   * Only for a settlement or fee bump this member has built itself as things are (prepare): a
+   * member that wakes consensus for one it cannot build makes an empty block, and so does every
+   * other member in turn as it finds the same as proposer.
+   */
   hasPendingSettlement(ledger: LedgerReader): boolean {
     const now = Date.now();
     const { burns: due, coins } = this.nextBatch(ledger, now, BigInt(now));
+    const key = heldKey(due, coins);
+    if (due.length > 0 && key === this.batchPlanned && this.asksBlockFor(key, now)) return true;
     const stuck = this.stuckChange();
-    return (due.length > 0 && this.asksBlockFor(heldKey(due, coins), now)) || (stuck !== undefined && this.bumpKey(stuck) !== this.bumpHeld);
+    return stuck !== undefined && this.bumpPlanned?.key === this.bumpKey(stuck) && this.bumpPlanned.possible;
+  }
+
+  /**
+   * Builds the settlement or fee bump hasPendingSettlement would ask a block for, without proposing
+   * it, unless this member has built it as things are: run on every member's signing step, so that
+   * each finds for itself whether it can be built before any of them wakes consensus for it.
+   */
+  async prepare(ledger: LedgerReader, feeRateOfBlock: FeeRateOfBlock): Promise<void> {
+    const now = Date.now();
+    const { burns, coins } = this.nextBatch(ledger, now, BigInt(now));
+    const key = heldKey(burns, coins);
+    if (burns.length > 0 && key !== this.batchPlanned && key !== this.held?.key) {
+      await this.planSettlement(burns, coins, feeRateOfBlock);
+      return;
+    }
+    const stuck = this.stuckChange();
+    if (stuck !== undefined && this.bumpPlanned?.key !== this.bumpKey(stuck)) await this.planBump(feeRateOfBlock);
   }
 
   private asksBlockFor(key: string, nowMs: number): boolean {
@@ -335,9 +365,11 @@ export class Pegout {
    * a fee lifting the whole package to the bump rate, its change back to the wallet. The
    * settlement itself, and so every burn it pays, stays exactly as recorded; the reserves pay nothing.
    */
-  private async pendingBump(feeRateOfBlock: FeeRateOfBlock): Promise<Transaction[]> {
+  private async planBump(feeRateOfBlock: FeeRateOfBlock): Promise<{ record: Transaction; stuck: string; child: string; fee: bigint } | undefined> {
     const change = this.stuckChange();
-    if (!change || this.bumpKey(change) === this.bumpHeld) return [];
+    if (!change) return undefined;
+    const key = this.bumpKey(change);
+    if (this.bumpPlanned?.key === key && !this.bumpPlanned.possible) return undefined;
     try {
       const paying = await this.opsWallet.coinForBump();
       if (!paying) throw new PegoutError('ops-wallet-empty', 'the operations wallet has no coin to pay a fee bump; fund it with strongbox anchor fund');
@@ -345,15 +377,21 @@ export class Pegout {
       const feeRate = await feeRateOfBlock();
       const returned = [{ script: this.escrow.scriptPubKey, value: change.value }];
       const plan = this.bumper.planChild([change, paying], returned, this.opsWallet.scriptPubKey, feeRate, this.options.maxFeeRateMultiple * feeRate);
-      this.bumpHeld = undefined;
-      this.log.warn({ stuck: change.txid, child: plan.txid, fee: plan.fee }, 'peg-out waits in the mempool; proposing a fee bump');
-      return [{ kind: 'settlement', burns: [], bitcoinTxid: new Uint8Array(Buffer.from(plan.txid, 'hex')), bitcoinTx: plan.bitcoinTx, witnesses: [] }];
+      this.bumpPlanned = { key, possible: true };
+      return { record: { kind: 'settlement', burns: [], bitcoinTxid: new Uint8Array(Buffer.from(plan.txid, 'hex')), bitcoinTx: plan.bitcoinTx, witnesses: [] }, stuck: change.txid, child: plan.txid, fee: plan.fee };
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;
-      this.bumpHeld = this.bumpKey(change);
+      this.bumpPlanned = { key, possible: false };
       this.log.warn({ stuck: change.txid, reason: error.message }, 'peg-out fee bump not possible');
-      return [];
+      return undefined;
     }
+  }
+
+  private async pendingBump(feeRateOfBlock: FeeRateOfBlock): Promise<Transaction[]> {
+    const bump = await this.planBump(feeRateOfBlock);
+    if (!bump) return [];
+    this.log.warn({ stuck: bump.stuck, child: bump.child, fee: bump.fee }, 'peg-out waits in the mempool; proposing a fee bump');
+    return [bump.record];
   }
 
   /**
@@ -363,8 +401,13 @@ export class Pegout {
    */
   async pendingSettlement(ledger: LedgerReader, blockTimeMs: bigint, feeRateOfBlock: FeeRateOfBlock): Promise<Transaction[]> {
     const { burns, coins } = this.nextBatch(ledger, Date.now(), blockTimeMs);
+    if (burns.length === 0 || heldKey(burns, coins) === this.held?.key) return this.pendingBump(feeRateOfBlock);
+    return this.planSettlement(burns, coins, feeRateOfBlock);
+  }
+
+  /** The settlement of the batch due, or none when the batch is held (and then held until its coins or the fee rate change). */
+  private async planSettlement(burns: BurnRecord[], coins: EscrowCoin[], feeRateOfBlock: FeeRateOfBlock): Promise<Transaction[]> {
     const key = heldKey(burns, coins);
-    if (burns.length === 0 || key === this.held?.key) return this.pendingBump(feeRateOfBlock);
     const feeRate = await feeRateOfBlock();
     let batch: ReturnType<typeof planPayableBatch>;
     try {
@@ -384,6 +427,7 @@ export class Pegout {
       this.held = { key, feeRate };
       return [];
     }
+    this.batchPlanned = key;
     const settlement: Transaction = {
       kind: 'settlement',
       burns: paid.map((burn) => new Uint8Array(Buffer.from(burn.txid, 'hex'))),

@@ -50,7 +50,7 @@ import { DEFAULT_PEGOUT_OPTIONS, Pegout, type PegoutOptions } from './pegout.ts'
 import { PeriodicTask } from './periodic-task.ts';
 import { DueStep } from './due-step.ts';
 import { Anchoring } from './anchoring.ts';
-import { proposedBitcoinRecords, verifyBitcoinRecords } from './block-bitcoin-records.ts';
+import { prepareBitcoinRecords, proposedBitcoinRecords, verifyBitcoinRecords } from './block-bitcoin-records.ts';
 import { BitcoinRecords } from './bitcoin-records.ts';
 import { FederationSigner } from './federation-signer.ts';
 import { admitRelayedBatch, decodeTransactionBatch, sendPendingOnLinkUp, TransactionRelay } from './transaction-relay.ts';
@@ -228,8 +228,9 @@ export async function startMember(config: MemberConfig, log: Logger, stopRequest
     bitcoinRecords.blockFinal(block);
     dueStep.arm();
     void pegin.watchMinted(block.transactions).catch((error: unknown) => log.warn({ err: error }, 'watching a minted deposit address failed'));
-    // A final settlement or anchor record is signed at once, not at the next step.
-    if (block.transactions.some((tx) => tx.kind === 'settlement' || tx.kind === 'anchor')) signing?.runSoon();
+    // A final settlement or anchor record is signed at once, not at the next step; an anchor this
+    // block made due (intervalBlocks) is built at once, so that it is asked for without waiting a step.
+    if (block.transactions.some((tx) => tx.kind === 'settlement' || tx.kind === 'anchor') || anchoring.awaitsPlan(chain.tip.height)) signing?.runSoon();
   });
   const metrics = createMemberMetrics();
   const bitcoinNode = new BitcoinNodeHealth();
@@ -574,9 +575,15 @@ export async function startMember(config: MemberConfig, log: Logger, stopRequest
   const bitcoinFailures = new IntervalLog(log, 'following Bitcoin failed; retrying', RETRY_LOG_INTERVAL_MS);
   signing = new PeriodicTask(
     async () => {
+      // Each member builds the records it would ask a block for before it asks: one it cannot
+      // build (an operations wallet that cannot pay) must not wake consensus for an empty block.
+      await prepareBitcoinRecords(bitcoinSide, chain.ledger, chain.tip);
       if (pegout.hasPendingSettlement(chain.ledger) || anchoring.hasPendingAnchor(chain.tip.height)) driver?.notifyWork();
       // A batch this member's operator has just approved is asked for in this step, not the next.
-      if ((await pegout.refreshApprovals()) && pegout.hasPendingSettlement(chain.ledger)) driver?.notifyWork();
+      if (await pegout.refreshApprovals()) {
+        await prepareBitcoinRecords(bitcoinSide, chain.ledger, chain.tip);
+        if (pegout.hasPendingSettlement(chain.ledger)) driver?.notifyWork();
+      }
       await anchoring.poll(pegin.bitcoinTip);
       await pegout.poll();
       await signer.tick();

@@ -1,4 +1,5 @@
 import { Anchoring } from '../../federation/member/anchoring.ts';
+import { feeRateOfBlock } from '../../federation/member/fee-rate.ts';
 import { FederationSigner } from '../../federation/member/federation-signer.ts';
 import { DEFAULT_PEGOUT_OPTIONS, Pegout } from '../../federation/member/pegout.ts';
 import { applyTransaction, LedgerState } from '../../sidechain/ledger/index.ts';
@@ -12,7 +13,9 @@ import { genesisParent, nextHeader, type BlockParent } from './signed-blocks.ts'
 
 /**
  * Member 0's Pegout over `store` and the shared regtest node, and `final`, which applies a block of
- * `transactions` to `ledger` and tells the Pegout it is final, as the member does with each block.
+ * `transactions` to `ledger` and tells the Pegout it is final, as the member does with each block,
+ * and `prepare`, which builds what the member would ask a block for, as its signing step does
+ * before it asks (hasPendingSettlement).
  */
 export async function memberPegout(federation: TestFederation, store: ChainStore, batchWindowMs: number) {
   const { genesis } = federation;
@@ -30,5 +33,6 @@ export async function memberPegout(federation: TestFederation, store: ChainStore
     pegout.blockFinal({ header, transactions });
     parent = { height: header.height, hash: new Uint8Array(32).fill(header.height), timeMs: header.timeMs };
   };
-  return { pegout, ledger, final };
+  const prepare = () => pegout.prepare(ledger, feeRateOfBlock(rpc, genesis));
+  return { pegout, ledger, final, prepare };
 }

@@ -51,6 +51,7 @@ describe('an anchor of new activity is pending once the last anchor is broadcast
     expect(anchoring.dueAtMs(), 'nothing to anchor after the record').to.equal(undefined);
     final([issuance(federation.genesis.chainId, testWallet(), 1_000n).tx]);
     expect(anchoring.dueAtMs(), 'the interval from the record on').to.equal(recordTimeMs + BigInt(federation.genesis.file.anchor.intervalSeconds) * 1000n);
+    await anchoring.prepare(parent, feeRateOfBlock(rpc, federation.genesis));
     expect(anchoring.hasPendingAnchor(parent.height), 'before its anchor is out, the change cannot be spent').to.equal(false);
 
     // The other members sign the recorded transaction and send their signatures to this one.
@@ -67,6 +68,7 @@ describe('an anchor of new activity is pending once the last anchor is broadcast
 
     expect(await rpc.getTransactionConfirmations(bitcoinTxid)).to.equal(0);
     expect(own.status(bitcoinTxid)?.confirmations).to.equal(0);
+    await anchoring.prepare(parent, feeRateOfBlock(rpc, federation.genesis));
     expect(anchoring.hasPendingAnchor(parent.height)).to.equal(true);
   });
 });

@@ -29,7 +29,7 @@ describe('a peg-out batch falls due as its batch window ends, and the step run t
 
   it("is due a window after the oldest unsettled burn's block became final here", async () => {
     fixture = await chainFixture('pegout_due');
-    const { pegout, ledger, final } = await memberPegout(federation, fixture.store, batchWindowMs);
+    const { pegout, ledger, final, prepare } = await memberPegout(federation, fixture.store, batchWindowMs);
     const alice = testWallet();
     const mint: Transaction = { kind: 'pegin', bitcoinTxid: bitcoinTxid(1), bitcoinVout: 0, amount: 1_000_000n, recipient: alice.owner, witnesses: [] };
     const burnOf = (input: Transaction, index: number, change: bigint): Transaction => {
@@ -55,7 +55,8 @@ describe('a peg-out batch falls due as its batch window ends, and the step run t
     const found = await new Promise<{ atMs: number; due: boolean }>((resolve) => {
       const step = new DueStep([pegout], () => {
         step.stop();
-        resolve({ atMs: Date.now(), due: pegout.hasPendingSettlement(ledger) });
+        const atMs = Date.now();
+        void prepare().then(() => resolve({ atMs, due: pegout.hasPendingSettlement(ledger) }));
       });
       step.arm();
     });
@@ -66,7 +67,7 @@ describe('a peg-out batch falls due as its batch window ends, and the step run t
   it("says when its operator's approval of a burn held by the circuit breaker arrives, and the batch it lets through is due then", async () => {
     const own = await chainFixture('pegout_approved');
     try {
-      const { pegout, ledger, final } = await memberPegout(federation, own.store, 0);
+      const { pegout, ledger, final, prepare } = await memberPegout(federation, own.store, 0);
       const alice = testWallet();
       const mint: Transaction = { kind: 'pegin', bitcoinTxid: bitcoinTxid(2), bitcoinVout: 0, amount: 1_000_000n, recipient: alice.owner, witnesses: [] };
       // 400,000 sats of 1,000,000 in reserves: beyond the breaker's quarter an hour.
@@ -74,10 +75,12 @@ describe('a peg-out batch falls due as its batch window ends, and the step run t
       const burn: Transaction = { ...body, witnesses: [keyWitness(genesis.chainId, body, alice.keys.seed)] };
       final([mint]);
       final([burn]);
+      await prepare();
       expect(pegout.hasPendingSettlement(ledger), 'held by the circuit breaker').to.equal(false);
       expect(await pegout.refreshApprovals(), 'nothing approved yet').to.equal(false);
       await own.store.approveBurns([txInfo(burn).id]);
       expect(await pegout.refreshApprovals(), 'the approval arrived').to.equal(true);
+      await prepare();
       expect(pegout.hasPendingSettlement(ledger), 'approved, the batch is due').to.equal(true);
       expect(await pegout.refreshApprovals(), 'read once').to.equal(false);
     } finally {
