@@ -33,6 +33,10 @@ export const height = z.number().int().min(0).describe('sidechain block height')
 /** A non-negative integer: an index, a count, a round. */
 export const uint = z.number().int().min(0);
 export const memberIndex = z.number().int().min(0).describe("a member's index in the genesis member list");
+/**
+ * A block's time: the signed header's 64-bit field, written as every bigint of the chain is. What a
+ * member's own clock reads (lastSeenMs, nowMs, startedMs, sinceMs) is a JSON number instead.
+ */
 export const timeMs = decimalString('ms since the epoch, as a decimal string');
 
 export const bitcoinConfirmations = uint.describe("confirmations of the Bitcoin transaction in this member's node so far");

@@ -193,6 +193,14 @@ describe('member HTTP API: every answer as its route documents it', function () 
       }
     }
     expect(new Set(transactions.map((tx) => tx.kind)), 'every kind of transaction was read').to.deep.equal(new Set(Object.keys(TxKind)));
+    // A block's time is written as every answer writes it, the decimal string of its signed header's
+    // 64-bit field; what a member's own clock read (lastSeenMs, nowMs) is a number.
+    const federation = (await (await fetch(`${url}/federation`)).json()) as { members: { lastSeenMs: unknown; lastSigned: { height: number; timeMs: unknown } | null }[]; nowMs: unknown };
+    const signed = federation.members.find((member) => member.lastSigned !== null)!.lastSigned!;
+    const block = (await (await fetch(`${url}/blocks/${signed.height}`)).json()) as { timeMs: unknown };
+    expect(signed.timeMs).to.be.a('string').and.to.equal(block.timeMs);
+    expect(federation.nowMs).to.be.a('number');
+    expect(federation.members.filter((member) => !(member.lastSeenMs === null || typeof member.lastSeenMs === 'number'))).to.deep.equal([]);
   });
 
   it('answers the POST routes with exactly the fields and types their schemas document', async () => {
