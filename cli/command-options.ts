@@ -8,6 +8,14 @@ export function memberOptions(command: Command): Command {
     .option('--json', 'print machine-readable output');
 }
 
+/**
+ * memberOptions, and a genesis file whose listed members' API addresses a command that only reads
+ * reaches when it has neither --member nor a local network (memberClientFrom).
+ */
+export function readOptions(command: Command): Command {
+  return memberOptions(command).option('--genesis <file>', "genesis file listing the members' API addresses (default: $STRONGBOX_GENESIS_FILE); only read without --member and a local network");
+}
+
 /** memberOptions, and the genesis file a command signs for or checks against. */
 export function networkOptions(command: Command): Command {
   return memberOptions(command).option('--genesis <file>', 'genesis file (default: $STRONGBOX_GENESIS_FILE or the local network)');

@@ -1,10 +1,10 @@
 import { Command } from 'commander';
 import { lazyAction } from '../lazy-action.ts';
-import { memberOptions } from '../command-options.ts';
+import { readOptions } from '../command-options.ts';
 
 /** `strongbox anchors`: every anchor record of the final chain, with its Bitcoin confirmations. */
 export function anchorsCommand(): Command {
-  return memberOptions(new Command('anchors'))
+  return readOptions(new Command('anchors'))
     .description('list the anchors: each sidechain height and block hash written into Bitcoin, the Bitcoin txid, and its confirmations')
     .addHelpText('after', '\nExample:\n  strongbox anchors --member http://127.0.0.1:8080')
     .action(lazyAction(() => import('../actions/anchors.ts'), 'listAnchors'));

@@ -150,6 +150,15 @@ describe('wallet, issue and send through the CLI against five members', function
     const status = await runCli(['status', '--json'], { ...elsewhere, env: { ...elsewhere.env, STRONGBOX_GENESIS_FILE: listing } });
     expect(status.code, status.stderr).to.equal(0);
     expect(JSON.parse(status.stdout)).to.include({ memberIndex: 2 });
+    // The commands that only read a member take --genesis as their siblings do.
+    const { transactions } = (await (await fetch(`${net.network.network.members[2]!.apiUrl}/transactions?limit=1`)).json()) as { transactions: { txid: string; height: number }[] };
+    const tx = await runCli(['tx', transactions[0]!.txid, '--genesis', listing, '--json'], elsewhere);
+    expect(tx.code, tx.stderr).to.equal(0);
+    expect(JSON.parse(tx.stdout)).to.include({ status: 'final', height: transactions[0]!.height });
+    for (const args of [['status'], ['anchors']]) {
+      const read = await runCli([...args, '--genesis', listing, '--json'], elsewhere);
+      expect(read.code, `${args.join(' ')}: ${read.stderr}`).to.equal(0);
+    }
     // A genesis that lists no member gives nothing to ask, and says what to give instead.
     const unlisted = await runCli(['wallet', 'show', '--file', file, '--genesis', net.network.network.genesisFile!], elsewhere);
     expect([unlisted.code, unlisted.stderr]).to.deep.equal([1, `strongbox: --member: no member API URL given, and the genesis ${net.network.network.genesisFile!} lists none: name a member with --member or STRONGBOX_MEMBER_URL\n`]);
