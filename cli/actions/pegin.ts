@@ -16,6 +16,7 @@ import { stderrLines } from '../stderr-line.ts';
 import { withMemberDatabase } from '../member-database.ts';
 import { PeginStore } from '../../federation/member/pegin-store.ts';
 import { parseFollowerState } from '../../watcher/follower/state-codec.ts';
+import type { DeepReorg } from '../../watcher/follower/machine.ts';
 import { parseAddress, parseTxid } from '../command-arguments.ts';
 import { chainTransactionWords } from '../chain-transaction.ts';
 import { describeSats } from '../asset-amount.ts';
@@ -189,6 +190,12 @@ export async function claimDeposit(outpointArgument: string, options: { to: stri
   );
 }
 
+/** The deep reorg that halted minting, as `pegin resume` says it: its depth and fork height, or that they lie below what the member remembers. */
+export function reorgLine(reorg: Pick<DeepReorg, 'depth' | 'forkHeight'> | null | undefined): string {
+  if (!reorg || reorg.depth === null) return 'the reorg: its fork lies below every Bitcoin block this member remembers, so its depth and fork height are unknown';
+  return `the reorg: ${plural(reorg.depth, 'block')} deep, fork at height ${reorg.forkHeight ?? 'unknown'}`;
+}
+
 export async function resumeMinting(options: { config?: string; json?: boolean }): Promise<void> {
   const reorg = await withMemberDatabase(options.config, async (pool) => {
     const store = new PeginStore(pool);
@@ -203,7 +210,7 @@ export async function resumeMinting(options: { config?: string; json?: boolean }
     options,
     [
       `resume requested; the member resumes minting at its next Bitcoin poll`,
-      `the reorg: ${reorg?.depth ?? 'below every remembered'} block(s) deep, fork at height ${reorg?.forkHeight ?? 'unknown'}`,
+      reorgLine(reorg),
       ...revoked.map((d) => `revoked deposit (its mint may be unbacked): ${d.outpoint}, ${d.amountSats} sats`),
     ].join('\n'),
     { requested: true, depth: reorg?.depth ?? null, forkHeight: reorg?.forkHeight ?? null, revoked },
