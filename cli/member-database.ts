@@ -12,7 +12,6 @@ import { assertOperatorDatabaseOfThisMember } from '../federation/member/member-
  */
 export async function withMemberDatabase<T>(configFile: string | undefined, work: (pool: pg.Pool) => Promise<T>): Promise<T> {
   const config = loadMemberConfig(configFile);
-  const genesis = readGenesisFile(config.genesisFile);
   const database = await openOperatorDatabase(config);
   try {
     const pool = new pg.Pool({ connectionString: database.url, max: 2 });
@@ -21,7 +20,7 @@ export async function withMemberDatabase<T>(configFile: string | undefined, work
     pool.on('error', () => undefined);
     try {
       await operatorChainStore(pool);
-      await assertOperatorDatabaseOfThisMember(pool, genesis, config.memberIndex);
+      await assertOperatorDatabaseOfThisMember(pool, () => readGenesisFile(config.genesisFile), config.memberIndex);
       return await work(pool);
     } finally {
       // Closed before the embedded server started for the command stops.

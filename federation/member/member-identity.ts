@@ -21,13 +21,16 @@ export async function assertDatabaseOfThisMember(store: ChainStore, genesis: Gen
  * or a credential written into another member's database (a DATABASE_URL beside the wrong config)
  * would count as that member's operator's, on a member whose operator never gave it.
  */
-export async function assertOperatorDatabaseOfThisMember(pool: pg.Pool, genesis: Genesis, memberIndex: number): Promise<void> {
+export async function assertOperatorDatabaseOfThisMember(pool: pg.Pool, genesisOf: () => Genesis, memberIndex: number): Promise<void> {
+  const result = await pool.query<{ block_key: Buffer }>('SELECT block_key FROM member_identity');
+  const recorded = result.rows[0];
+  // A database no member has started on yet is nobody's; the genesis is read only to judge a claim.
+  if (!recorded) return;
+  const genesis = genesisOf();
   if (memberIndex >= genesis.members.keys.length) {
     throw new ConfigError('memberIndex', `the genesis has no member ${memberIndex}: its ${genesis.members.keys.length} members are 0 to ${genesis.members.keys.length - 1}`);
   }
-  const result = await pool.query<{ block_key: Buffer }>('SELECT block_key FROM member_identity');
-  const recorded = result.rows[0];
-  if (recorded) refuseAnotherMembers(new Uint8Array(recorded.block_key), genesis, memberIndex);
+  refuseAnotherMembers(new Uint8Array(recorded.block_key), genesis, memberIndex);
 }
 
 function refuseAnotherMembers(recorded: Uint8Array, genesis: Genesis, memberIndex: number): void {
