@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import pg from 'pg';
+import { endPool } from '../../federation/postgres/end-pool.ts';
 import { decodeMessage, decodeWalRecord, encodeWalRecord, type WalRecord } from '../../federation/consensus/index.ts';
 import { sha256 } from '../../sidechain/hash.ts';
 import { VoteType } from '../../sidechain/vote.ts';
@@ -29,7 +30,7 @@ describe('a proposer restarted on a log holding its proposal without the block',
     try {
       return await use(new ChainStore(pool));
     } finally {
-      await pool.end();
+      await endPool(pool);
     }
   };
   const submitIssuance = (amount: bigint) => net.clients[0]!.submit(issuance(net.genesis.chainId, testWallet(), amount).tx);

@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { endPool } from '../../federation/postgres/end-pool.ts';
 import { createApiApp } from '../../federation/api/app.ts';
 import { isDatabaseUnavailable } from '../../federation/postgres/database-unavailable.ts';
 import { listRoutes } from '../../federation/api/list-routes.ts';
@@ -147,7 +148,7 @@ describe("a member's API while its database is out of reach", function () {
         return await failureOf(() => pool.query('SELECT 1'));
       } finally {
         held.release();
-        await pool.end();
+        await endPool(pool);
       }
     }
 

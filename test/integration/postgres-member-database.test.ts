@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { endPool } from '../../federation/postgres/end-pool.ts';
 import { migratedChainStore, openMemberDatabase } from '../../federation/postgres/member-database.ts';
 import { StoppedWhileStartingError } from '../../federation/member/stop-request.ts';
 import { claimMemberDatabase, MEMBER_LOCK_KEY } from '../../federation/postgres/database-claim.ts';
@@ -66,7 +67,7 @@ describe('a member database', function () {
         const { rows } = await pool.query<{ address: string | null }>('SELECT inet_client_addr() AS address');
         expect(rows[0]!.address).to.equal(null);
       } finally {
-        await pool.end();
+        await endPool(pool);
         await opened.stop();
       }
     } finally {
