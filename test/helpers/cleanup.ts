@@ -2,9 +2,9 @@
 // themselves here; the root hook stops them after the last test, so no process outlives the run.
 // In parallel mode root hooks run once per file, in a worker that goes on to other files and is
 // then ended without a hook: a service is stopped after each file that started it and forgets
-// itself, so the next file in that worker starts it anew. The list lives on globalThis because
-// mocha loads the root hook file through require() and the tests through import(), which gives
-// each its own copy of this module.
+// itself, so the next file in that worker starts it anew. The list lives on globalThis so that the
+// root hook and the tests share it however mocha loads them: a module required by one and
+// imported by the other is two copies under Node 20 (.mocharc.json has mocha import both).
 const STOPPERS = Symbol.for('strongbox.test.stoppers');
 type Stopper = () => Promise<void>;
 
